@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nt.h - the NT-like layer: IRQL as CR8, spinlocks, DPCs, interrupt dispatch.
+ *
+ * Semantics follow shared/design/WINDOWS-IRQL.md (ReactOS amd64 HAL/kernel,
+ * WDK documentation).  Written only against platform.h so that the host's
+ * model compiles the very same code against a simulated vCPU.
+ */
+#ifndef IRQLBENCH_NT_H
+#define IRQLBENCH_NT_H
+
+#include "platform.h"
+
+typedef uint8_t KIRQL;
+
+#define PASSIVE_LEVEL	0
+#define APC_LEVEL	1
+#define DISPATCH_LEVEL	2
+#define CMCI_LEVEL	5
+#define SYNCH_LEVEL	12
+#define CLOCK_LEVEL	13
+#define IPI_LEVEL	14
+#define PROFILE_LEVEL	15
+#define HIGH_LEVEL	15
+
+/* Software-interrupt vector of an IRQL: (irql << 4) | 0xF. */
+#define APC_VECTOR	0x1F	/* below 32: never used as a real vector here */
+#define DPC_VECTOR	0x2F
+#define CLOCK_VECTOR	0xD1
+#define IPI_VECTOR	0xE1
+#define PROFILE_VECTOR	0xFD
+#define PERF_VECTOR	0xFE
+#define SPURIOUS_VECTOR	0xFF
+
+static inline unsigned vector_class(unsigned vector) { return vector >> 4; }
+
+/* Guest options (command-line parameters of the same names). */
+struct nt_options {
+	bool clock_raises_irql;	/* clock ISR raises CR8 to CLOCK_LEVEL */
+	bool elide_same_level;	/* Ke{Raise,Lower}Irql skip writes that keep the IRQL */
+	bool probe;		/* time every CR8 write, estimate exits */
+	uint64_t probe_threshold; /* cycles; 0: calibrate */
+};
+
+extern struct nt_options nt_opts;
+
+/* IRQL */
+KIRQL KeGetCurrentIrql(void);
+void KeRaiseIrql(KIRQL new_irql, KIRQL *old_irql);
+KIRQL KfRaiseIrql(KIRQL new_irql);
+void KeLowerIrql(KIRQL new_irql);
+/* A raw CR8 write through the layer's accounting (scripts: "cr8 N"). */
+void nt_write_irql(KIRQL irql);
+
+/* Spinlocks */
+typedef struct {
+	volatile uint32_t locked;
+} KSPIN_LOCK;
+
+void KeInitializeSpinLock(KSPIN_LOCK *lock);
+void KeAcquireSpinLock(KSPIN_LOCK *lock, KIRQL *old_irql);
+void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL old_irql);
+void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock);
+void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock);
+
+/* DPCs */
+struct KDPC;
+typedef void (*PKDEFERRED_ROUTINE)(struct KDPC *dpc, void *ctx);
+
+typedef struct KDPC {
+	struct KDPC *next;
+	PKDEFERRED_ROUTINE routine;
+	void *ctx;
+	bool queued;
+	uint64_t t_queued;
+} KDPC;
+
+void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx);
+bool KeInsertQueueDpc(KDPC *dpc);	/* false if already queued */
+void HalRequestSoftwareInterrupt(KIRQL irql);	/* self-IPI (irql<<4)|0xF */
+/* Any fixed self-IPI, expected by the layer, IF saved and restored. */
+void nt_send_self_ipi(unsigned vector);
+
+/*
+ * Interrupt service routines for device/clock/IPI vectors.  The dispatcher
+ * does what HalBeginSystemInterrupt/HalEndSystemInterrupt do: raise CR8 to
+ * the vector's class (for the clock only with clock_raises_irql), sti, call
+ * the ISR, EOI, cli, lower CR8 back.  With `raw`, the dispatcher only
+ * records the delivery and calls the ISR with interrupts off; the ISR does
+ * its own EOI (scenario scripts use this for exact sequences).
+ */
+typedef void (*nt_isr_t)(unsigned vector, void *ctx);
+void nt_register_isr(unsigned vector, nt_isr_t isr, void *ctx, bool raw);
+void nt_eoi(void);	/* EOI with the layer's in-service bookkeeping */
+
+/* Clock: periodic or one-shot at CLOCK_VECTOR. */
+void nt_clock_start(uint64_t period_cycles, bool periodic);
+void nt_clock_stop(void);
+
+/*
+ * Expected pending interrupts.  The guest knows what it requested: the
+ * layer marks a vector expected when it sends a self-IPI or when a timer it
+ * armed is due, and clears it at entry.  A lowering CR8 write that makes an
+ * expected vector deliverable is an "unmasking" write; if the vector has not
+ * been entered by the next instruction, that is a late delivery.
+ */
+void nt_expect(unsigned vector);
+bool nt_is_pending(unsigned vector);
+/* Wait (spinning, up to `max_cycles`) until a masked vector is pending in
+ * the local APIC's IRR.  Returns false on timeout. */
+bool nt_wait_pending(unsigned vector, uint64_t max_cycles);
+/* Wait until `vector` has been entered `count` times in total. */
+bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles);
+uint64_t nt_deliveries(unsigned vector);
+
+/* Set up the layer on this CPU (IRQL 0, handlers, statistics). */
+void nt_init(void);
+
+#endif

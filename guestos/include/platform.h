@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * platform.h - the seam between the NT-like layer and whatever runs it.
+ *
+ * The NT layer (guestos/nt/) and the workloads (workloads/) call only these
+ * operations.  They are implemented twice:
+ *   - guestos/arch/x86/platform.c: real CR8, real xAPIC, real TSC (the guest);
+ *   - host/model/sim_platform.c:   a simulated vCPU under a KVM policy (the model).
+ *
+ * Keep it narrow.  Everything here must be cheap and must not cause a VM exit
+ * under KVM/SVM except where the comment says so: under KVM the exits *are*
+ * the measurement.
+ */
+#ifndef IRQLBENCH_PLATFORM_H
+#define IRQLBENCH_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* I/O port for phase markers (unassigned on QEMU's pc/q35 machines). */
+#define PLAT_PHASE_PORT 0x500
+
+/* CR8 / TPR.  A CR8 write may exit (SVM CR8-write intercept). */
+uint64_t plat_read_cr8(void);
+void plat_write_cr8(uint64_t irql);
+
+/*
+ * Send a fixed, edge-triggered self-IPI with the given vector through the
+ * ICR (xAPIC MMIO write or x2APIC MSR write: an exit under KVM without AVIC).
+ * Returns once the vector is pending (IRR) or has already been delivered.
+ * Must be called with interrupts disabled (the caller saves/restores IF).
+ */
+void plat_self_ipi(uint8_t vector);
+
+/*
+ * Is `vector` pending in this CPU's IRR?  An MMIO/MSR read (an exit under
+ * KVM): only for setup steps such as waiting for a masked clock to be
+ * pending, never between the CR8 writes under test.
+ */
+bool plat_irr_pending(uint8_t vector);
+
+/* End of interrupt for the highest in-service vector (an exit under KVM). */
+void plat_eoi(void);
+
+/*
+ * Local APIC timer.  Arms the timer to raise `vector` after `cycles` TSC
+ * cycles (one-shot) or every `cycles` (periodic); returns the TSC value of
+ * the first expected expiry, used to measure interrupt latency.  Programming
+ * the timer is an MMIO/MSR write (an exit under KVM): call it outside
+ * measured sequences where possible.
+ */
+uint64_t plat_timer_arm(uint8_t vector, uint64_t cycles, bool periodic);
+void plat_timer_stop(void);
+
+/* Time in TSC cycles, and the TSC frequency the platform calibrated. */
+uint64_t plat_now(void);
+uint64_t plat_tsc_hz(void);
+
+/* Busy-wait for at least `cycles` TSC cycles with interrupts as they are. */
+void plat_spin(uint64_t cycles);
+
+/* Phase marker: one port write to PLAT_PHASE_PORT (an exit under KVM). */
+void plat_phase(uint32_t marker);
+
+/* RFLAGS.IF */
+unsigned long plat_irq_save(void);	/* cli, returns the old flags */
+void plat_irq_restore(unsigned long flags);
+void plat_irq_enable(void);		/* sti */
+void plat_irq_disable(void);		/* cli */
+bool plat_irq_enabled(void);		/* RFLAGS.IF (pushf; no exit) */
+
+/* Index of the running vCPU, 0 .. plat_ncpus()-1. */
+unsigned plat_cpu_id(void);
+unsigned plat_ncpus(void);
+
+/* Text output (serial on the guest).  Never inside a measured phase. */
+void plat_puts(const char *s);
+
+/*
+ * Provided by the NT layer, called by the platform for every vector
+ * >= 32 with interrupts disabled (interrupt gate).  The platform does not
+ * EOI: the handler decides (Windows handlers EOI themselves).
+ */
+void nt_interrupt(unsigned vector);
+
+/* Platform-specific extras the workloads may look at (text, may be empty). */
+const char *plat_describe(void);
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stats.h - what the guest measures, per phase and per vCPU.
+ *
+ * Counters and histograms live in plain arrays so that the guest's report
+ * and the host's model print them the same way (see results/SERIAL.md).
+ */
+#ifndef IRQLBENCH_STATS_H
+#define IRQLBENCH_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAX_CPUS	8
+#define MAX_PHASES	8
+
+/* Counters: the names are the record's keys. */
+#define STAT_COUNTERS(X)						\
+	X(cr8_writes)		/* every CR8 write the layer made */	\
+	X(cr8_raise)		/* new > current */			\
+	X(cr8_same)		/* new == current */			\
+	X(cr8_lower)		/* new < current, nothing unmasked */	\
+	X(cr8_lower_unmask)	/* new < current, made an expected vector deliverable */ \
+	X(cr8_elided)		/* same-level raises skipped (elide_same_level) */ \
+	X(dpc_queued)							\
+	X(dpc_run)							\
+	X(dpc_interrupts)	/* entries of the 0x2F handler */	\
+	X(clock_interrupts)						\
+	X(other_interrupts)						\
+	X(late_deliveries)	/* unmasked, not entered by the next check */ \
+	X(deferred_by_if)	/* unmasked with IF=0: delivery waits for sti/iret */ \
+	X(priority_violations)	/* entered while CR8 >= the vector's class */ \
+	X(spurious_interrupts)						\
+	X(probe_samples)						\
+	X(probe_exits)		/* estimate: CR8 writes far above the no-exit cost */ \
+	X(iterations)
+
+enum stat_counter {
+#define X(n) STAT_##n,
+	STAT_COUNTERS(X)
+#undef X
+	STAT_NCOUNTERS
+};
+
+extern const char *const stat_counter_names[STAT_NCOUNTERS];
+
+/* Histograms, in TSC cycles. */
+#define STAT_HISTS(X)							\
+	X(dpc_queue_to_run)	/* KeInsertQueueDpc -> DPC routine start */	\
+	X(dpc_unmask_to_entry)	/* unmasking CR8 write -> 0x2F handler entry */	\
+	X(clock_unmask_to_entry) /* unmasking CR8 write -> clock handler entry */ \
+	X(irq_latency)		/* timer expiry -> clock ISR entry (unmasked timers) */ \
+	X(cr8_write_cost)	/* probe=1: rdtsc around each CR8 write */
+
+enum stat_hist {
+#define X(n) HIST_##n,
+	STAT_HISTS(X)
+#undef X
+	STAT_NHISTS
+};
+
+extern const char *const stat_hist_names[STAT_NHISTS];
+
+/* Bucket upper bounds (inclusive), 1-2-5 series from 10 to 5e9 cycles;
+ * values above the last bound go to the overflow bucket. */
+#define HIST_NBOUNDS 27
+extern const uint64_t hist_bounds[HIST_NBOUNDS];
+
+struct hist {
+	uint64_t counts[HIST_NBOUNDS];
+	uint64_t overflow;
+	uint64_t n, sum, min, max;
+};
+
+struct phase_stats {
+	uint64_t c[STAT_NCOUNTERS];
+	struct hist h[STAT_NHISTS];
+};
+
+struct cpu_stats {
+	struct phase_stats phase[MAX_PHASES];
+	unsigned cur;		/* current phase index */
+};
+
+extern struct cpu_stats stats_cpu[MAX_CPUS];
+
+/* Phase table, shared by all vCPUs (declared by the workload). */
+struct phase_desc {
+	const char *name;
+	bool measured;
+};
+extern struct phase_desc stats_phases[MAX_PHASES];
+extern unsigned stats_nphases;
+
+void stats_reset(void);
+/* Declare phase `idx` (0 is "setup", declared by stats_reset). */
+void stats_declare_phase(unsigned idx, const char *name, bool measured);
+/* Switch this vCPU to phase idx and write the phase marker. */
+void stats_enter_phase(unsigned idx);
+
+static inline struct phase_stats *stats_here(void);
+void stats_hist_add(struct hist *h, uint64_t v);
+
+#include "platform.h"
+static inline struct phase_stats *stats_here(void)
+{
+	struct cpu_stats *cs = &stats_cpu[plat_cpu_id()];
+
+	return &cs->phase[cs->cur];
+}
+
+#define STAT_INC(name) (stats_here()->c[STAT_##name]++)
+#define STAT_ADD(name, v) (stats_here()->c[STAT_##name] += (v))
+#define HIST_ADD(name, v) stats_hist_add(&stats_here()->h[HIST_##name], (v))
+
+/* Phase marker value written to PLAT_PHASE_PORT: 'IR' magic, vCPU, phase. */
+#define PHASE_MARKER(cpu, idx) (0x49520000u | ((cpu) & 0xffu) << 8 | ((idx) & 0xffu))
+#define PHASE_END_IDX 0xffu
+
+#endif

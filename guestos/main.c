@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - the guest's main: parse the command line, run the workload on
+ * every vCPU, print the report.  The model backend calls guest_main() too,
+ * with a simulated platform underneath: keep it platform-neutral.
+ */
+#include "boot.h"
+#include "klib.h"
+#include "report.h"
+#include "workload.h"
+
+static struct wl_values vals;
+static struct wl_ctx ctxs[MAX_CPUS];
+static const struct wl_impl *impl;
+static const struct boot_info *boot;
+static volatile unsigned cpus_done;
+static int cpu_rc[MAX_CPUS];
+
+static int bad_param(const char *msg)
+{
+	kprintf("!! error code=badparam msg=\"%s\"\n", msg);
+	return 2;
+}
+
+/* Finds workload=NAME among the space-separated words. */
+static int find_workload(const char *p, const char **wname, size_t *wlen)
+{
+	*wname = NULL;
+	*wlen = 0;
+	while (*p) {
+		const char *tok;
+
+		while (*p == ' ')
+			p++;
+		tok = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p - tok > 9 && !kstrncmp(tok, "workload=", 9)) {
+			*wname = tok + 9;
+			*wlen = (size_t)(p - tok - 9);
+		}
+	}
+	if (!*wname)
+		return bad_param("no workload= on the guest command line: pass workload=NAME (see irqlbench list)");
+	return 0;
+}
+
+/* Applies every key=value word but workload=. */
+static int apply_params(const char *cl)
+{
+	char err[200];
+	const char *p = cl;
+
+	while (*p) {
+		const char *tok, *eq;
+
+		while (*p == ' ')
+			p++;
+		tok = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p == tok)
+			break;
+		if (p - tok > 9 && !kstrncmp(tok, "workload=", 9))
+			continue;
+		for (eq = tok; eq < p && *eq != '='; eq++)
+			;
+		if (eq == p || eq == tok) {
+			ksnprintf(err, sizeof(err), "command-line word '%.*s' is not key=value",
+				  (int)(p - tok), tok);
+			return bad_param(err);
+		}
+		if (wl_values_set(&vals, tok, (size_t)(eq - tok), eq + 1,
+				  (size_t)(p - eq - 1), err, sizeof(err)))
+			return bad_param(err);
+	}
+	return 0;
+}
+
+/* probe=1 without a threshold: 20x the cheapest of 64 same-level writes. */
+static void calibrate_probe(void)
+{
+	uint64_t best = ~0ull;
+	KIRQL cur = (KIRQL)plat_read_cr8();
+
+	for (int i = 0; i < 64; i++) {
+		uint64_t t0 = plat_now(), dt;
+
+		plat_write_cr8(cur);
+		dt = plat_now() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	nt_opts.probe_threshold = best * 20 > 200 ? best * 20 : 200;
+}
+
+static int run_here(unsigned cpu)
+{
+	struct wl_ctx *ctx = &ctxs[cpu];
+	int rc;
+
+	ctx->vals = &vals;
+	ctx->bi = boot;
+	ctx->cpu = cpu;
+	ctx->fail[0] = 0;
+	nt_init();
+	plat_irq_enable();
+	rc = impl->run(ctx);
+	plat_irq_disable();
+	stats_enter_phase(PHASE_END_IDX);
+	if (rc && !ctx->fail[0])
+		wl_fail(ctx, "workload returned %d", rc);
+	return rc;
+}
+
+static void __attribute__((noreturn)) ap_main(unsigned cpu)
+{
+	cpu_rc[cpu] = run_here(cpu);
+	__atomic_fetch_add(&cpus_done, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		plat_irq_disable();
+#ifdef IRQLBENCH_GUEST
+		__asm__ volatile("hlt");
+#endif
+	}
+}
+
+int guest_main(const struct boot_info *bi)
+{
+	struct report_info ri;
+	const struct wl_info *w;
+	const char *wname;
+	size_t wlen;
+	char name[64], err[200];
+	unsigned ncpus = 1;
+	const char *fail = NULL;
+	int rc;
+
+	boot = bi;
+	kprintf("irqlbench-guest v=1 boot\n");
+	rc = find_workload(bi->cmdline, &wname, &wlen);
+	if (rc)
+		return rc;
+	if (wlen >= sizeof(name))
+		wlen = sizeof(name) - 1;
+	kmemcpy(name, wname, wlen);
+	name[wlen] = 0;
+	w = wl_find(name);
+	if (!w) {
+		ksnprintf(err, sizeof(err), "unknown workload '%s': see irqlbench list", name);
+		return bad_param(err);
+	}
+	impl = wl_impl_find(name);
+	if (!impl) {
+		ksnprintf(err, sizeof(err), "workload '%s' is not available on this backend", name);
+		return bad_param(err);
+	}
+	wl_values_init(&vals, w);
+	rc = apply_params(bi->cmdline);
+	if (rc)
+		return rc;
+	if (w->needs_script && !bi->nmods)
+		return bad_param("workload needs a scenario script as a multiboot module: pass --script FILE");
+
+	nt_opts.clock_raises_irql = wl_get(&vals, "clock_raises_irql");
+	nt_opts.elide_same_level = wl_get(&vals, "elide_same_level");
+	nt_opts.probe = wl_get(&vals, "probe");
+	nt_opts.probe_threshold = wl_get(&vals, "probe_threshold");
+	if (nt_opts.probe && !nt_opts.probe_threshold)
+		calibrate_probe();
+
+	stats_reset();
+	stats_declare_phase(PH_WARMUP, "warmup", false);
+	stats_declare_phase(PH_MEASURE, "measure", true);
+	if (impl->declare)
+		impl->declare(&vals);
+
+	if (plat_ncpus() > 1)
+		ncpus = arch_start_aps(ap_main);
+	cpu_rc[0] = run_here(0);
+	if (ncpus > 1) {
+		uint64_t t0 = plat_now();
+
+		while (__atomic_load_n(&cpus_done, __ATOMIC_ACQUIRE) < ncpus - 1 &&
+		       plat_now() - t0 < 10 * wl_wait_limit())
+			plat_spin(10000);
+		if (cpus_done < ncpus - 1)
+			fail = "a vCPU did not finish its workload within 10 s of vCPU 0";
+	}
+	for (unsigned c = 0; c < ncpus && !fail; c++)
+		if (ctxs[c].fail[0])
+			fail = ctxs[c].fail;
+
+	ri.workload = name;
+	ri.ncpus = ncpus;
+	ri.opts = &nt_opts;
+	ri.vals = &vals;
+	ri.fail_reason = fail;
+	report_print(&ri);
+	return fail ? 1 : 0;
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * report.c - the serial report (results/SERIAL.md), printed after the
+ * measured phases.  Every line inside the block is counted and hashed so
+ * that the host can refuse a truncated or garbled report.
+ */
+#include "klib.h"
+#include "report.h"
+#include "stats.h"
+
+struct report_state {
+	unsigned lines;
+	uint32_t hash;
+};
+
+static struct report_state rs;
+
+static void __attribute__((format(printf, 1, 2))) rline(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = 0;
+	rs.lines++;
+	rs.hash = kfnv1a(rs.hash, line, (size_t)n);
+	plat_puts(line);
+}
+
+/* Appends " name=value" items to a line buffer, flushing when it is full. */
+struct linebuf {
+	char buf[960];
+	size_t len;
+	const char *prefix;
+};
+
+static void lb_flush(struct linebuf *lb)
+{
+	if (lb->len)
+		rline("%s%s", lb->prefix, lb->buf);
+	lb->len = 0;
+	lb->buf[0] = 0;
+}
+
+static void lb_add(struct linebuf *lb, const char *name, uint64_t v)
+{
+	char item[96];
+	int n = ksnprintf(item, sizeof(item), " %s=%llu", name, (unsigned long long)v);
+
+	if (lb->len + (size_t)n >= sizeof(lb->buf))
+		lb_flush(lb);
+	kmemcpy(lb->buf + lb->len, item, (size_t)n + 1);
+	lb->len += (size_t)n;
+}
+
+static void print_hist(unsigned phase, unsigned cpu, unsigned idx, const struct hist *h)
+{
+	char counts[HIST_NBOUNDS * 21 + 1];
+	size_t len = 0;
+
+	counts[0] = 0;
+	for (unsigned i = 0; i < HIST_NBOUNDS; i++)
+		len += (size_t)ksnprintf(counts + len, sizeof(counts) - len, "%s%llu",
+					 i ? "," : "", (unsigned long long)h->counts[i]);
+	rline("G phase=%u cpu=%u name=%s n=%llu sum=%llu min=%llu max=%llu overflow=%llu counts=%s",
+	      phase, cpu, stat_hist_names[idx], (unsigned long long)h->n,
+	      (unsigned long long)h->sum, (unsigned long long)h->min,
+	      (unsigned long long)h->max, (unsigned long long)h->overflow, counts);
+}
+
+void report_print(const struct report_info *ri)
+{
+	char bounds[HIST_NBOUNDS * 12 + 1];
+	size_t len = 0;
+
+	rs.lines = 0;
+	rs.hash = KFNV1A_INIT;
+	plat_puts("@@ irqlbench report v1\n");
+
+	rline("H workload=%s ncpus=%u %s", ri->workload, ri->ncpus, plat_describe());
+	rline("H clock_raises_irql=%u elide_same_level=%u probe=%u",
+	      ri->opts->clock_raises_irql, ri->opts->elide_same_level, ri->opts->probe);
+	{
+		struct linebuf lb = { .prefix = "A" };
+
+		for (unsigned i = 0; i < ri->vals->n; i++)
+			lb_add(&lb, ri->vals->p[i]->name, ri->vals->v[i]);
+		lb_flush(&lb);
+	}
+	for (unsigned p = 0; p < stats_nphases; p++)
+		rline("F idx=%u name=%s measured=%u", p,
+		      stats_phases[p].name ? stats_phases[p].name : "unnamed",
+		      stats_phases[p].measured);
+	for (unsigned i = 0; i < HIST_NBOUNDS; i++)
+		len += (size_t)ksnprintf(bounds + len, sizeof(bounds) - len, "%s%llu",
+					 i ? "," : "", (unsigned long long)hist_bounds[i]);
+	rline("B bounds=%s", bounds);
+
+	for (unsigned p = 0; p < stats_nphases; p++) {
+		for (unsigned cpu = 0; cpu < ri->ncpus; cpu++) {
+			const struct phase_stats *ps = &stats_cpu[cpu].phase[p];
+			char prefix[48];
+			struct linebuf lb;
+
+			ksnprintf(prefix, sizeof(prefix), "C phase=%u cpu=%u", p, cpu);
+			lb.prefix = prefix;
+			lb.len = 0;
+			for (unsigned i = 0; i < STAT_NCOUNTERS; i++)
+				lb_add(&lb, stat_counter_names[i], ps->c[i]);
+			lb_flush(&lb);
+			for (unsigned i = 0; i < STAT_NHISTS; i++)
+				if (ps->h[i].n)
+					print_hist(p, cpu, i, &ps->h[i]);
+		}
+	}
+	if (ri->fail_reason && ri->fail_reason[0])
+		rline("R status=fail reason=\"%s\"", ri->fail_reason);
+	else
+		rline("R status=ok reason=\"\"");
+	kprintf("@@ end lines=%u fnv1a=%08x\n", rs.lines, rs.hash);
+}

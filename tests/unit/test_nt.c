@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_nt.c - the NT layer and the workloads on an ideal (hypervisor-free)
+ * local APIC: CR8 writes by kind equal each workload's formula, every DPC
+ * and clock interrupt arrives right after the write that unmasks it, no
+ * priority violation.  The same formulas are asserted under QEMU TCG by
+ * tests/integration/tcg-workloads.sh.
+ */
+#include <stdio.h>
+
+#include "check.h"
+#include "ideal_platform.h"
+#include "stats.h"
+#include "workload.h"
+
+static const uint64_t *measured(void)
+{
+	return stats_cpu[0].phase[PH_MEASURE].c;
+}
+
+static void check_clean(const char *what)
+{
+	const uint64_t *c = measured();
+
+	if (c[STAT_late_deliveries] || c[STAT_priority_violations])
+		printf("%s: late=%llu violations=%llu\n", what,
+		       (unsigned long long)c[STAT_late_deliveries],
+		       (unsigned long long)c[STAT_priority_violations]);
+	CHECK_EQ_U64(c[STAT_late_deliveries], 0);
+	CHECK_EQ_U64(c[STAT_priority_violations], 0);
+	CHECK_EQ_U64(c[STAT_cr8_writes], c[STAT_cr8_raise] + c[STAT_cr8_same] +
+		     c[STAT_cr8_lower] + c[STAT_cr8_lower_unmask]);
+}
+
+static void test_nested(void)
+{
+	char cl[160];
+
+	for (unsigned n = 1; n <= 8; n++) {
+		const uint64_t *c;
+		uint64_t it = 50;
+
+		snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u iterations=%llu",
+			 n, (unsigned long long)it);
+		CHECK_EQ_U64(ideal_run(cl), 0);
+		c = measured();
+		CHECK_EQ_U64(c[STAT_iterations], it);
+		CHECK_EQ_U64(c[STAT_cr8_raise], 2 * it);
+		CHECK_EQ_U64(c[STAT_cr8_same], 2 * (n - 1) * it);
+		CHECK_EQ_U64(c[STAT_cr8_lower_unmask], it);
+		CHECK_EQ_U64(c[STAT_cr8_lower], it);
+		CHECK_EQ_U64(c[STAT_dpc_run], it);
+		CHECK_EQ_U64(c[STAT_dpc_interrupts], it);
+		check_clean("nested");
+		/* unmask -> entry measured for every DPC */
+		CHECK_EQ_U64(stats_cpu[0].phase[PH_MEASURE].h[HIST_dpc_unmask_to_entry].n, it);
+	}
+	/* elide_same_level: the inner writes disappear */
+	CHECK_EQ_U64(ideal_run("workload=nested-spinlock depth=4 iterations=10 elide_same_level=1"), 0);
+	CHECK_EQ_U64(measured()[STAT_cr8_same], 0);
+	CHECK_EQ_U64(measured()[STAT_cr8_elided], 60);
+	CHECK_EQ_U64(measured()[STAT_cr8_writes], 40);
+	/* dpc=0: nothing pending, nothing unmasked */
+	CHECK_EQ_U64(ideal_run("workload=nested-spinlock depth=3 iterations=10 dpc=0"), 0);
+	CHECK_EQ_U64(measured()[STAT_cr8_lower_unmask], 0);
+	CHECK_EQ_U64(measured()[STAT_cr8_writes], 10 * (1 + 4 + 1));
+}
+
+static void test_seed(void)
+{
+	const uint64_t *c;
+
+	CHECK_EQ_U64(ideal_run("workload=seed-table iterations=20"), 0);
+	c = measured();
+	CHECK_EQ_U64(c[STAT_iterations], 20);
+	CHECK_EQ_U64(c[STAT_cr8_raise], 40);
+	CHECK_EQ_U64(c[STAT_cr8_same], 40);
+	CHECK_EQ_U64(c[STAT_cr8_lower_unmask], 20);
+	CHECK_EQ_U64(c[STAT_cr8_lower], 20);
+	CHECK_EQ_U64(c[STAT_clock_interrupts], 20);
+	CHECK_EQ_U64(c[STAT_dpc_run], 20);
+	check_clean("seed");
+	CHECK_EQ_U64(ideal_run("workload=seed-table iterations=20 clock_raises_irql=1"), 0);
+	c = measured();
+	CHECK_EQ_U64(c[STAT_cr8_raise], 60);
+	CHECK_EQ_U64(c[STAT_cr8_lower], 40);
+	check_clean("seed clock_raises_irql");
+}
+
+static void test_masked_clock(void)
+{
+	const char *cls[] = { "workload=masked-clock iterations=30",
+			      "workload=masked-clock iterations=30 clock_ipi=1" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		const uint64_t *c;
+
+		CHECK_EQ_U64(ideal_run(cls[i]), 0);
+		c = measured();
+		CHECK_EQ_U64(c[STAT_cr8_raise], 30);
+		CHECK_EQ_U64(c[STAT_cr8_same], 30);
+		CHECK_EQ_U64(c[STAT_cr8_lower_unmask], 30);
+		CHECK_EQ_U64(c[STAT_cr8_lower], 30);
+		CHECK_EQ_U64(c[STAT_clock_interrupts], 30);
+		CHECK_EQ_U64(stats_cpu[0].phase[PH_MEASURE].h[HIST_clock_unmask_to_entry].n, 30);
+		check_clean("masked-clock");
+	}
+}
+
+static void test_churn_storm_mix(void)
+{
+	const uint64_t *c;
+
+	CHECK_EQ_U64(ideal_run("workload=irql-churn iterations=1000 level=13"), 0);
+	c = measured();
+	CHECK_EQ_U64(c[STAT_cr8_raise], 1000);
+	CHECK_EQ_U64(c[STAT_cr8_lower], 1000);
+	CHECK_EQ_U64(c[STAT_cr8_writes], 2000);
+	check_clean("churn");
+
+	CHECK_EQ_U64(ideal_run("workload=dpc-storm duration_ms=20 clock_hz=5000"), 0);
+	c = measured();
+	CHECK(c[STAT_clock_interrupts] >= 90);
+	CHECK(c[STAT_dpc_queued] > 0);
+	check_clean("dpc-storm");
+
+	CHECK_EQ_U64(ideal_run("workload=windows-mix duration_ms=20 seed=7"), 0);
+	c = measured();
+	CHECK(c[STAT_iterations] > 100);
+	CHECK(c[STAT_dpc_run] > 0);
+	check_clean("windows-mix");
+}
+
+static void test_errors(void)
+{
+	CHECK_EQ_U64(ideal_run("workload=nope"), 2);
+	CHECK(strstr(ideal.out, "!! error code=badparam msg=\"unknown workload 'nope'"));
+	CHECK_EQ_U64(ideal_run("workload=nested-spinlock depth=9"), 2);
+	CHECK(strstr(ideal.out, "out of range"));
+	CHECK_EQ_U64(ideal_run("workload=nested-spinlock colour=3"), 2);
+	CHECK(strstr(ideal.out, "unknown parameter 'colour'"));
+	CHECK_EQ_U64(ideal_run("depth=2"), 2);
+	CHECK_EQ_U64(ideal_run("workload=hang"), 2);	/* guest-only */
+}
+
+static void test_report_shape(void)
+{
+	CHECK_EQ_U64(ideal_run("workload=irql-churn iterations=5"), 0);
+	CHECK(strstr(ideal.out, "irqlbench-guest v=1 boot\n"));
+	CHECK(strstr(ideal.out, "@@ irqlbench report v1\n"));
+	CHECK(strstr(ideal.out, "\nR status=ok"));
+	CHECK(strstr(ideal.out, "\n@@ end lines="));
+	CHECK(strstr(ideal.out, "F idx=2 name=measure measured=1"));
+	CHECK(strstr(ideal.out, " iterations=5"));
+	/* markers: warmup, measure, end */
+	CHECK_EQ_U64(ideal.markers, 3);
+	CHECK_EQ_U64(ideal.last_marker, 0x495200ff);
+}
+
+int main(void)
+{
+	test_nested();
+	test_seed();
+	test_masked_clock();
+	test_churn_storm_mix();
+	test_errors();
+	test_report_shape();
+	return check_done("test_nt");
+}

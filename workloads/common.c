@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+/* common.c - helpers shared by the workloads. */
+#include "klib.h"
+#include "workload.h"
+
+int wl_fail(struct wl_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->fail[0])
+		return -1;	/* keep the first reason */
+	va_start(ap, fmt);
+	kvsnprintf(ctx->fail, sizeof(ctx->fail), fmt, ap);
+	va_end(ap);
+	for (char *p = ctx->fail; *p; p++)
+		if (*p == '"')
+			*p = '\'';
+	return -1;
+}
+
+uint64_t wl_us(uint64_t us)
+{
+	uint64_t c = plat_tsc_hz() / 1000000 * us;
+
+	return c ? c : 1;
+}
+
+uint64_t wl_wait_limit(void)
+{
+	return plat_tsc_hz();
+}
+
+void wl_phase(unsigned idx)
+{
+	stats_enter_phase(idx);
+}
