@@ -172,8 +172,8 @@ int guest_main(const struct boot_info *bi)
 	stats_reset();
 	stats_declare_phase(PH_WARMUP, "warmup", false);
 	stats_declare_phase(PH_MEASURE, "measure", true);
-	if (impl->declare)
-		impl->declare(&vals);
+	if (impl->declare && impl->declare(&vals, bi, err, sizeof(err)))
+		return bad_param(err);
 
 	if (plat_ncpus() > 1)
 		ncpus = arch_start_aps(ap_main);

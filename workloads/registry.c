@@ -10,6 +10,8 @@ int wl_irql_churn(struct wl_ctx *ctx);
 int wl_dpc_storm(struct wl_ctx *ctx);
 int wl_windows_mix(struct wl_ctx *ctx);
 int wl_script(struct wl_ctx *ctx);
+int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
+		      char *err, size_t errlen);
 int wl_hang(struct wl_ctx *ctx);
 int wl_fault(struct wl_ctx *ctx);
 int wl_triple_fault(struct wl_ctx *ctx);
@@ -21,9 +23,7 @@ static const struct wl_impl impls[] = {
 	{ "irql-churn", wl_irql_churn, NULL },
 	{ "dpc-storm", wl_dpc_storm, NULL },
 	{ "windows-mix", wl_windows_mix, NULL },
-#ifdef IRQLBENCH_HAVE_SCRIPT
-	{ "script", wl_script, NULL },
-#endif
+	{ "script", wl_script, wl_script_declare },
 #ifdef IRQLBENCH_GUEST
 	{ "hang", wl_hang, NULL },
 	{ "fault", wl_fault, NULL },

@@ -28,13 +28,17 @@ struct wl_ctx {
 	char fail[160];
 };
 
-typedef void (*wl_declare_fn)(const struct wl_values *vals);
+/* Optional: runs once on vCPU 0 before any vCPU starts (after the
+ * standard phases are declared); may declare more phases.  Returns 0 or
+ * -1 with a one-line message in err (reported as a bad parameter). */
+typedef int (*wl_declare_fn)(const struct wl_values *vals,
+			     const struct boot_info *bi, char *err, size_t errlen);
 typedef int (*wl_run_fn)(struct wl_ctx *ctx);
 
 struct wl_impl {
 	const char *name;
 	wl_run_fn run;
-	wl_declare_fn declare;	/* optional: declare extra phases */
+	wl_declare_fn declare;
 };
 
 const struct wl_impl *wl_impl_find(const char *name);

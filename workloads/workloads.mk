@@ -1,13 +1,15 @@
 # workloads/workloads.mk - the NT layer, the guest's main and the workloads.
 # Compiled into the guest image (GUEST_SRCS) and, by the model, for the host.
 
+include workloads/script/script.mk
+
 # Platform-neutral sources shared by the guest and the model.
 NT_SRCS := guestos/main.c guestos/nt/irql.c guestos/nt/intr.c guestos/nt/stats.c \
 	   guestos/nt/report.c guestos/lib/klib.c
 WORKLOAD_SRCS := workloads/catalog.c workloads/registry.c workloads/common.c \
 	   workloads/seed_table.c workloads/nested_spinlock.c workloads/masked_clock.c \
 	   workloads/irql_churn.c workloads/dpc_storm.c workloads/windows_mix.c \
-	   workloads/testonly.c
+	   workloads/testonly.c workloads/script.c $(SCN_SRCS)
 
 GUEST_SRCS += $(NT_SRCS) $(WORKLOAD_SRCS)
 # The host command needs the catalog (list, parameter checks) and klib.

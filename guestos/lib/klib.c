@@ -188,9 +188,9 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 
 			if (!s)
 				s = "(null)";
-			n = kstrlen(s);
-			if (prec >= 0 && (size_t)prec < n)
-				n = (size_t)prec;
+			/* with a precision, never read past it (no NUL needed) */
+			for (n = 0; (prec < 0 || n < (size_t)prec) && s[n]; n++)
+				;
 			for (; width > n; width--)
 				put(&o, ' ');
 			while (n--)

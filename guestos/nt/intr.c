@@ -286,7 +286,12 @@ void nt_interrupt(unsigned vector)
 	unmasked = note_entry(c, vector, now);
 
 	if (nt_isrs[vector].raw) {
-		STAT_INC(other_interrupts);
+		if (vector == CLOCK_VECTOR) {
+			STAT_INC(clock_interrupts);
+			clock_latency(c, now, unmasked);
+		} else {
+			STAT_INC(other_interrupts);
+		}
 		nt_isrs[vector].isr(vector, nt_isrs[vector].ctx);
 		return;
 	}

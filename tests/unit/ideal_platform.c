@@ -184,12 +184,20 @@ void guest_exit(int code)
 
 int ideal_run(const char *cmdline)
 {
+	return ideal_run_module(cmdline, NULL);
+}
+
+int ideal_run_module(const char *cmdline, const char *module)
+{
 	static struct boot_info bi;
 	int rc;
 
 	ideal_reset();
 	bi.cmdline = cmdline;
-	bi.nmods = 0;
+	bi.nmods = module ? 1 : 0;
+	bi.mods[0].data = module;
+	bi.mods[0].size = module ? strlen(module) : 0;
+	bi.mods[0].name = "test.scn";
 	rc = setjmp(exit_jmp);
 	if (rc)
 		return rc - 256 + 100;	/* guest_exit(code): 100 + code */

@@ -27,5 +27,7 @@ void ideal_reset(void);
 /* Runs guest_main with the command line; returns its exit code, or
  * 100 + code when the layer called guest_exit(code). */
 int ideal_run(const char *cmdline);
+/* The same with a scenario script as the first boot module. */
+int ideal_run_module(const char *cmdline, const char *module);
 
 #endif

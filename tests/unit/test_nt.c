@@ -157,8 +157,40 @@ static void test_report_shape(void)
 	CHECK_EQ_U64(ideal.last_marker, 0x495200ff);
 }
 
+static void test_script(void)
+{
+	static const char seed[] =
+		"# the seed table as a script\n"
+		"isr 0xd1 auto {\n"
+		"  dpc\n"
+		"}\n"
+		"acquire 1\n"
+		"clock 20\n"
+		"wait_delivered 0xd1\n"
+		"acquire 2\n"
+		"release 2\n"
+		"release 1\n"
+		"wait_delivered 0x2f\n";
+	const uint64_t *c;
+
+	CHECK_EQ_U64(ideal_run_module("workload=script iterations=25 warmup=3", seed), 0);
+	c = measured();
+	CHECK_EQ_U64(c[STAT_iterations], 25);
+	CHECK_EQ_U64(c[STAT_cr8_raise], 50);
+	CHECK_EQ_U64(c[STAT_cr8_same], 50);
+	CHECK_EQ_U64(c[STAT_cr8_lower_unmask], 25);
+	CHECK_EQ_U64(c[STAT_cr8_lower], 25);
+	CHECK_EQ_U64(c[STAT_dpc_run], 25);
+	check_clean("script");
+	/* a parse error is a bad parameter with the line number */
+	CHECK_EQ_U64(ideal_run_module("workload=script", "raise 2\nfrobnicate 3\n"), 2);
+	CHECK(strstr(ideal.out, "line 2"));
+	CHECK_EQ_U64(ideal_run("workload=script"), 2);
+}
+
 int main(void)
 {
+	test_script();
 	test_nested();
 	test_seed();
 	test_masked_clock();

@@ -1,0 +1,33 @@
+# tests/integration/lib.sh - shared helpers for the integration tests (sourced).
+BUILD=${BUILD:-build}
+IRQLBENCH=${IRQLBENCH:-$BUILD/bin/irqlbench}
+GUEST=$BUILD/guest/irqlbench-guest.elf
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/irqlbench-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0 checks=0
+
+skip() { echo "SKIP: $*"; exit 77; }
+need_guest() { [ -x "$IRQLBENCH" ] && [ -f "$GUEST" ] || skip "no guest image or irqlbench binary: run make"; }
+need_cmd() { command -v "$1" >/dev/null || skip "$1 not installed (make deps)"; }
+
+# ok CONDITION-DESCRIPTION ACTUAL EXPECTED
+eq() {
+	checks=$((checks + 1))
+	if [ "$2" != "$3" ]; then
+		fails=$((fails + 1))
+		echo "FAILED: $1: got '$2', expected '$3'"
+	fi
+}
+ok() {	# ok DESCRIPTION COMMAND...
+	local d=$1; shift
+	checks=$((checks + 1))
+	if ! "$@"; then fails=$((fails + 1)); echo "FAILED: $d"; fi
+}
+# measured-phase counter summed over vCPUs: counter FILE NAME
+counter() {
+	jq -r --arg n "$2" '[.phases[] | select(.measured) | .vcpus[].counters[$n]] | add // 0' "$1"
+}
+finish() {
+	echo "$(basename "$0" .sh): $checks checks, $fails failed"
+	[ "$fails" -eq 0 ]
+}

@@ -1,0 +1,1067 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_scn.c - unit tests of the scenario-script parser (workloads/script/
+ * scn.c) and interpreter (scn_run.c).
+ *
+ * The interpreter runs here against a small recording fake of nt.h and
+ * platform.h (below, test only): a vCPU with an IRQL, IF, IRR/ISR and a DPC
+ * queue that delivers the way WINDOWS-IRQL.md describes, and a log of every
+ * call, so that the tests can check that the ops reach the NT layer in
+ * order with the right arguments.
+ *
+ * SCN_SCRIPTS_DIR (default workloads/scripts) names the examples that must
+ * all parse, round-trip and run.
+ */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "klib.h"
+#include "nt.h"
+#include "script/scn.h"
+#include "stats.h"
+
+/* ------------------------------------------------------------------------ */
+/* The fake NT layer and platform                                            */
+
+static char fk_log[1 << 16];
+static size_t fk_len;
+static unsigned fk_irql;
+static bool fk_if = true;
+static bool fk_irr[256];
+static unsigned fk_isr_stack[16], fk_nisr;
+static uint64_t fk_deliv[256];
+static struct { nt_isr_t fn; bool raw; } fk_handlers[256];
+static KDPC *fk_dpcq[64];
+static unsigned fk_ndpcq;
+static bool fk_dpc_requested;
+static KSPIN_LOCK *fk_lock_base;
+static bool fk_timer_armed;
+static bool fk_drop_ipi;	/* self-IPIs get lost: waits must time out */
+static unsigned fk_phase;
+static bool fk_in_delivery;
+static char fk_declared[MAX_PHASES][SCN_MAX_NAME];
+static bool fk_declared_measured[MAX_PHASES];
+
+struct nt_options nt_opts;
+
+static void fk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (fk_len < sizeof(fk_log) - 64)
+		fk_len += (size_t)vsnprintf(fk_log + fk_len, sizeof(fk_log) - fk_len, fmt, ap);
+	va_end(ap);
+	if (fk_len < sizeof(fk_log) - 1)
+		fk_log[fk_len++] = ' ';
+	fk_log[fk_len] = 0;
+}
+
+static void fk_reset(void)
+{
+	fk_len = 0;
+	fk_log[0] = 0;
+	fk_irql = 0;
+	fk_if = true;
+	memset(fk_irr, 0, sizeof(fk_irr));
+	fk_nisr = 0;
+	memset(fk_deliv, 0, sizeof(fk_deliv));
+	memset(fk_handlers, 0, sizeof(fk_handlers));
+	fk_ndpcq = 0;
+	fk_dpc_requested = false;
+	fk_timer_armed = false;
+	fk_drop_ipi = false;
+	fk_phase = 0;
+}
+
+static unsigned fk_ppr(void)
+{
+	unsigned p = fk_irql;
+
+	if (fk_nisr && (fk_isr_stack[fk_nisr - 1] >> 4) > p)
+		p = fk_isr_stack[fk_nisr - 1] >> 4;
+	return p;
+}
+
+static void fk_run_dpcs(void)
+{
+	while (fk_ndpcq) {
+		KDPC *d = fk_dpcq[0];
+
+		memmove(fk_dpcq, fk_dpcq + 1, --fk_ndpcq * sizeof(fk_dpcq[0]));
+		d->queued = false;
+		fk("dpcrun");
+		d->routine(d, d->ctx);
+	}
+}
+
+/* Delivers every pending vector the PPR and IF allow, highest first. */
+static void fk_deliver(void)
+{
+	int v;
+
+	if (fk_in_delivery)
+		return;
+	fk_in_delivery = true;
+	for (;;) {
+		for (v = 255; v >= 32; v--)
+			if (fk_irr[v])
+				break;
+		if (v < 32 || !fk_if || (unsigned)(v >> 4) <= fk_ppr())
+			break;
+		fk_irr[v] = false;
+		fk_deliv[v]++;
+		fk("int(0x%x)", v);
+		fk_isr_stack[fk_nisr++] = (unsigned)v;
+		if (v == DPC_VECTOR) {
+			unsigned saved = fk_irql;
+
+			fk_dpc_requested = false;
+			fk_irql = DISPATCH_LEVEL;
+			fk_nisr--;	/* the DPC handler EOIs first */
+			fk_run_dpcs();
+			fk_irql = saved;
+		} else if (fk_handlers[v].fn) {
+			fk_if = false;
+			fk_in_delivery = false;
+			fk_handlers[v].fn((unsigned)v, NULL);
+			fk_in_delivery = true;
+			if (!fk_handlers[v].raw)
+				fk_nisr--;	/* the dispatcher's EOI */
+			fk_if = true;
+		} else {
+			fk_nisr--;
+		}
+	}
+	fk_in_delivery = false;
+}
+
+KIRQL KeGetCurrentIrql(void) { return (KIRQL)fk_irql; }
+
+void KeRaiseIrql(KIRQL new_irql, KIRQL *old_irql)
+{
+	fk("raise(%u)", new_irql);
+	*old_irql = (KIRQL)fk_irql;
+	fk_irql = new_irql;
+}
+
+KIRQL KfRaiseIrql(KIRQL new_irql)
+{
+	KIRQL old;
+
+	KeRaiseIrql(new_irql, &old);
+	return old;
+}
+
+void KeLowerIrql(KIRQL new_irql)
+{
+	fk("lower(%u)", new_irql);
+	fk_irql = new_irql;
+	fk_deliver();
+}
+
+void nt_write_irql(KIRQL irql)
+{
+	fk("cr8(%u)", irql);
+	fk_irql = irql;
+	fk_deliver();
+}
+
+void KeInitializeSpinLock(KSPIN_LOCK *lock)
+{
+	if (!fk_lock_base || lock < fk_lock_base)
+		fk_lock_base = lock;
+	lock->locked = 0;
+}
+
+void KeAcquireSpinLock(KSPIN_LOCK *lock, KIRQL *old_irql)
+{
+	fk("acq(%u)", (unsigned)(lock - fk_lock_base));
+	*old_irql = (KIRQL)fk_irql;
+	fk_irql = DISPATCH_LEVEL;
+	lock->locked = 1;
+}
+
+void KeReleaseSpinLock(KSPIN_LOCK *lock, KIRQL old_irql)
+{
+	fk("rel(%u,%u)", (unsigned)(lock - fk_lock_base), old_irql);
+	lock->locked = 0;
+	fk_irql = old_irql;
+	fk_deliver();
+}
+
+void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
+{
+	fk("acqd(%u)", (unsigned)(lock - fk_lock_base));
+	lock->locked = 1;
+}
+
+void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)
+{
+	fk("reld(%u)", (unsigned)(lock - fk_lock_base));
+	lock->locked = 0;
+}
+
+void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx)
+{
+	memset(dpc, 0, sizeof(*dpc));
+	dpc->routine = routine;
+	dpc->ctx = ctx;
+}
+
+bool KeInsertQueueDpc(KDPC *dpc)
+{
+	if (dpc->queued)
+		return false;
+	fk("queue");
+	dpc->queued = true;
+	fk_dpcq[fk_ndpcq++] = dpc;
+	if (!fk_dpc_requested) {
+		fk_dpc_requested = true;
+		fk_irr[DPC_VECTOR] = true;
+		fk_deliver();
+	}
+	return true;
+}
+
+void HalRequestSoftwareInterrupt(KIRQL irql)
+{
+	fk_irr[(irql << 4) | 0xF] = true;
+}
+
+void nt_register_isr(unsigned vector, nt_isr_t isr, void *ctx, bool raw)
+{
+	(void)ctx;
+	fk("reg(0x%x,%s)", vector, raw ? "raw" : "auto");
+	fk_handlers[vector].fn = isr;
+	fk_handlers[vector].raw = raw;
+}
+
+void nt_eoi(void)
+{
+	fk("eoi");
+	if (fk_nisr)
+		fk_nisr--;
+	fk_deliver();
+}
+
+void nt_clock_start(uint64_t period_cycles, bool periodic)
+{
+	fk("clock(%llu,%d)", (unsigned long long)period_cycles, periodic);
+	fk_timer_armed = true;
+}
+
+void nt_clock_stop(void)
+{
+	fk("clock_stop");
+	fk_timer_armed = false;
+}
+
+/* Time passes in spins and waits: the armed timer fires. */
+static void fk_time_passes(void)
+{
+	if (fk_timer_armed) {
+		fk_timer_armed = false;
+		fk_irr[CLOCK_VECTOR] = true;
+	}
+	fk_deliver();
+}
+
+void nt_expect(unsigned vector)
+{
+	fk("expect(0x%x)", vector);
+}
+
+bool nt_is_pending(unsigned vector)
+{
+	return fk_irr[vector];
+}
+
+bool nt_wait_pending(unsigned vector, uint64_t max_cycles)
+{
+	fk("waitp(0x%x,%llu)", vector, (unsigned long long)max_cycles);
+	fk_time_passes();
+	return fk_irr[vector];
+}
+
+bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles)
+{
+	fk("waitd(0x%x,%llu)", vector, (unsigned long long)count);
+	(void)max_cycles;
+	fk_time_passes();
+	return fk_deliv[vector] >= count;
+}
+
+uint64_t nt_deliveries(unsigned vector)
+{
+	return fk_deliv[vector];
+}
+
+void nt_init(void) {}
+
+void plat_self_ipi(uint8_t vector)
+{
+	fk("ipi(0x%x,if=%d)", vector, fk_if);
+	if (!fk_drop_ipi)
+		fk_irr[vector] = true;
+}
+
+unsigned long plat_irq_save(void)
+{
+	unsigned long f = fk_if;
+
+	fk_if = false;
+	return f;
+}
+
+void plat_irq_restore(unsigned long flags)
+{
+	fk_if = flags != 0;
+	fk_deliver();
+}
+
+void plat_irq_enable(void)
+{
+	fk("sti");
+	fk_if = true;
+	fk_deliver();
+}
+
+void plat_irq_disable(void)
+{
+	fk("cli");
+	fk_if = false;
+}
+
+void plat_spin(uint64_t cycles)
+{
+	fk("spin(%llu)", (unsigned long long)cycles);
+	fk_time_passes();
+}
+
+uint64_t plat_tsc_hz(void) { return 1000000000ull; }	/* 1 GHz: 1 us = 1000 cycles */
+unsigned plat_cpu_id(void) { return 0; }
+unsigned plat_ncpus(void) { return 1; }
+void plat_puts(const char *s) { fputs(s, stdout); }
+
+void stats_enter_phase(unsigned idx)
+{
+	fk("phase(%u)", idx);
+	fk_phase = idx;
+}
+
+void stats_declare_phase(unsigned idx, const char *name, bool measured)
+{
+	snprintf(fk_declared[idx], sizeof(fk_declared[idx]), "%s", name);
+	fk_declared_measured[idx] = measured;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+
+static struct scn_prog prog, prog2;
+static char err[512];
+
+static int parse(const char *text)
+{
+	return scn_parse(text, strlen(text), &prog, err, sizeof(err));
+}
+
+/* The script must fail with an error that starts with `prefix` and
+ * contains `part`. */
+#define CHECK_ERR(text, prefix, part) do {				\
+	int _rc = parse(text);						\
+	CHECK_EQ_U64(_rc, (uint64_t)-1);				\
+	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, part)) { \
+		check_failed++;						\
+		printf("%s:%d: FAILED: error \"%s\" lacks \"%s\"...\"%s\"\n", \
+		       __FILE__, __LINE__, err, prefix, part);		\
+	}								\
+	check_n++;							\
+	CHECK(!strchr(err, '\n'));					\
+	CHECK_EQ_U64(prog.nops, 0);					\
+} while (0)
+
+#define CHECK_OK(text) do {						\
+	int _rc = parse(text);						\
+	if (_rc)							\
+		printf("%s:%d: parse error: %s\n", __FILE__, __LINE__, err); \
+	CHECK_EQ_U64(_rc, 0);						\
+} while (0)
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = 0;
+		*len = (size_t)n;
+	}
+	return buf;
+}
+
+/* Runs prog against a fresh fake; returns scn_run's status. */
+static int run(void)
+{
+	fk_reset();
+	return scn_run(&prog, err, sizeof(err));
+}
+
+/* Runs after a forced re-prepare, and with the log starting after it. */
+static int run_fresh(void)
+{
+	struct scn_prog *p = &prog;
+	int rc;
+
+	fk_reset();
+	rc = scn_prepare(p, err, sizeof(err));
+	if (rc)
+		return rc;
+	fk_len = 0;
+	fk_log[0] = 0;
+	return scn_run(p, err, sizeof(err));
+}
+
+static bool log_has(const char *s)
+{
+	return strstr(fk_log, s) != NULL;
+}
+
+static unsigned log_count(const char *s)
+{
+	unsigned n = 0;
+	const char *p = fk_log;
+
+	while ((p = strstr(p, s))) {
+		n++;
+		p += strlen(s);
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parser: good input                                                        */
+
+static void test_every_keyword(void)
+{
+	CHECK_OK("timeout 5000\n"
+		 "isr 0x41 auto\n"
+		 "isr 0xd1 raw {\n"
+		 "  dpc 2\n"
+		 "  eoi\n"
+		 "}\n"
+		 "mark one\n"
+		 "cr8 15\n"
+		 "cr8 0x0\n"
+		 "raise 1\n"
+		 "raise 2\n"
+		 "lower 1\n"
+		 "lower 0\n"
+		 "acquire 3\n"
+		 "acquire_dpc 15\n"
+		 "release_dpc 15\n"
+		 "release 3\n"
+		 "dpc\n"
+		 "ipi 0x41\n"
+		 "wait_delivered 0x41 1\n"
+		 "clock 20\n"
+		 "wait_delivered 0xD1\n"
+		 "clock_periodic 1000\n"
+		 "clock_stop\n"
+		 "cli\n"
+		 "ipi 0x41\n"
+		 "wait_pending 0x41\n"
+		 "sti\n"
+		 "spin 4294967295\n"
+		 "eoi\n"
+		 "mark two unmeasured\n"
+		 "repeat 3 {\n"
+		 "  raise 2\n"
+		 "  lower 0\n"
+		 "}\n");
+	CHECK_EQ_U64(prog.timeout_us, 5000);
+	CHECK_EQ_U64(prog.nphases, 2);
+	CHECK_STR(prog.phase_name[0], "one");
+	CHECK_STR(prog.phase_name[1], "two");
+	CHECK(prog.phase_measured[0]);
+	CHECK(!prog.phase_measured[1]);
+	CHECK_EQ_U64(prog.ops[0].code, SCN_OP_ISR);
+	CHECK_EQ_U64(prog.ops[0].a, 0x41);
+	CHECK_EQ_U64(prog.ops[0].flags, 0);
+	CHECK_EQ_U64(prog.ops[1].code, SCN_OP_ISR);
+	CHECK_EQ_U64(prog.ops[1].flags, SCN_F_RAW | SCN_F_BODY);
+	CHECK_EQ_U64(prog.ops[1].b, 4);
+	CHECK_EQ_U64(prog.ops[2].code, SCN_OP_DPC);
+	CHECK_EQ_U64(prog.ops[2].a, 2);
+	CHECK_EQ_U64(prog.ops[2].depth, 1);
+	CHECK_EQ_U64(prog.ops[4].code, SCN_OP_END);
+	CHECK_EQ_U64(prog.ops[4].a, 1);
+	CHECK_EQ_U64(prog.ops[5].code, SCN_OP_MARK);
+	CHECK_EQ_U64(prog.ops[6].a, 15);
+	CHECK_EQ_U64(prog.ops[6].line, 8);
+	CHECK_EQ_U64(prog.ops[7].a, 0);
+	CHECK_EQ_U64(prog.ops[16].code, SCN_OP_DPC);
+	CHECK_EQ_U64(prog.ops[16].a, 1);
+	CHECK_EQ_U64(prog.ops[18].code, SCN_OP_WAIT_DELIVERED);
+	CHECK_EQ_U64(prog.ops[18].b, 1);
+	CHECK_EQ_U64(prog.ops[20].a, 0xd1);
+	CHECK_EQ_U64(prog.ops[27].a, 4294967295u);
+	CHECK(prog.vec[0x41] & SCN_V_ISR);
+	CHECK(!(prog.vec[0x41] & SCN_V_RAW));
+	CHECK(prog.vec[0xd1] & SCN_V_RAW);
+	CHECK(prog.vec[0xd1] & SCN_V_WAITED);
+	CHECK(prog.vec[0x41] & SCN_V_USED);
+	/* 25 plain ops + 3 x 2 in the repeat; isr, } and repeat count 0 */
+	CHECK_EQ_U64(scn_static_ops(&prog), 25 + 6);
+	CHECK_EQ_U64(prog.ops[prog.nops - 1].code, SCN_OP_END);
+	CHECK_EQ_U64(prog.ops[prog.nops - 1].line, 35);
+}
+
+static void test_lexical(void)
+{
+	/* comments, blank lines, tabs, CRLF, BOM, braces glued to words */
+	CHECK_OK("\xef\xbb\xbf# a comment\r\n\r\n\t raise\t2   # trailing\r\nlower 0\r\n");
+	CHECK_EQ_U64(prog.nops, 2);
+	CHECK_EQ_U64(prog.ops[0].line, 3);
+	CHECK_OK("repeat 2{\nraise 2\nlower 0\n}");
+	CHECK_EQ_U64(prog.nops, 4);
+	CHECK_OK("raise 2#comment right after\nlower 0 # non-ASCII in a comment: \xc3\xa9\n");
+	CHECK_OK("raise 0X0F\nlower 0x0\n");
+	CHECK_EQ_U64(prog.ops[0].a, 15);
+	/* no final newline */
+	CHECK_OK("spin 5");
+	CHECK_EQ_U64(prog.ops[0].a, 5);
+	/* empty body is fine when something else runs */
+	CHECK_OK("repeat 5 {\n}\nspin 1\n");
+	CHECK_EQ_U64(scn_static_ops(&prog), 1);
+}
+
+static void test_static_ops(void)
+{
+	CHECK_OK("repeat 10 {\n repeat 100 {\n  raise 2\n  lower 0\n }\n dpc 4\n}\nspin 1\n");
+	CHECK_EQ_U64(scn_static_ops(&prog), 10 * (100 * 2 + 4) + 1);
+	/* exactly at the limit, then one over */
+	CHECK_EQ_U64(scn_parse_limit("repeat 50 {\nraise 2\nlower 0\n}\n", 30, &prog, 100, err, sizeof(err)), 0);
+	CHECK_EQ_U64(scn_static_ops(&prog), 100);
+	CHECK_EQ_U64(scn_parse_limit("repeat 50 {\nraise 2\nlower 0\n}\nspin 1\n", 37, &prog, 100, err, sizeof(err)), (uint64_t)-1);
+	CHECK(strstr(err, "line 5: the script executes more than 100") != NULL);
+	/* 8 nested repeats of 10: 10^8 spins is the default limit exactly */
+	CHECK_OK("repeat 10 {\nrepeat 10 {\nrepeat 10 {\nrepeat 10 {\nrepeat 10 {\nrepeat 10 {\nrepeat 10 {\nrepeat 10 {\nspin 1\n}\n}\n}\n}\n}\n}\n}\n}\n");
+	CHECK_EQ_U64(scn_static_ops(&prog), 100000000);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parser: every error class                                                 */
+
+static void test_errors_words(void)
+{
+	CHECK_ERR("raise 2\nrase 3\n", "line 2: ", "unknown keyword 'rase'; did you mean 'raise'?");
+	CHECK_ERR("\n\n\nfrobnicate\n", "line 4: ", "unknown keyword 'frobnicate'; use one of");
+	CHECK_ERR("wait_deliverd 0x2f\n", "line 1: ", "did you mean 'wait_delivered'");
+	CHECK_ERR("raise\n", "line 1: ", "'raise' needs an IRQL; e.g. 'raise 2'");
+	CHECK_ERR("isr 0xd1\nspin 1\n", "line 1: ", "'isr' needs a mode, raw or auto");
+	CHECK_ERR("mark\n", "line 1: ", "'mark' needs a phase name");
+	CHECK_ERR("spin 1\neoi 5\n", "line 2: ", "too many arguments for 'eoi': '5' is extra");
+	CHECK_ERR("raise 2 3\n", "line 1: ", "'3' is extra");
+	CHECK_ERR("wait_delivered 0x2f 1 2\n", "line 1: ", "'2' is extra");
+	CHECK_ERR("raise 1 2 3 4 5 6 7\n", "line 1: ", "too many words");
+	CHECK_ERR("isr 0xd1 cooked\nspin 1\n", "line 1: ", "isr mode 'cooked'");
+	CHECK_ERR("mark a b\n", "line 1: ", "write 'measured' or 'unmeasured'");
+}
+
+static void test_errors_numbers(void)
+{
+	CHECK_ERR("raise two\n", "line 1: ", "'two' is not a number (an IRQL for 'raise')");
+	CHECK_ERR("spin 12a\n", "line 1: ", "not a number");
+	CHECK_ERR("spin -1\n", "line 1: ", "'-1' is not a number");
+	CHECK_ERR("spin 0x\n", "line 1: ", "'0x' is not a number");
+	CHECK_ERR("spin 99999999999999999999999\n", "line 1: ", "not a number");
+	CHECK_ERR("spin 4294967296\n", "line 1: ", "cycles 4294967296 out of range for 'spin'; use 0..4294967295");
+	CHECK_ERR("raise 16\n", "line 1: ", "an IRQL 16 out of range for 'raise'; use 0..15");
+	CHECK_ERR("cr8 0x10\n", "line 1: ", "out of range");
+	CHECK_ERR("acquire 16\n", "line 1: ", "a lock number 16 out of range for 'acquire'; use 0..15");
+	CHECK_ERR("ipi 0x1f\n", "line 1: ", "a vector 0x1f out of range for 'ipi'; use 0x20..0xfe");
+	CHECK_ERR("ipi 255\n", "line 1: ", "use 0x20..0xfe");
+	CHECK_ERR("dpc 33\n", "line 1: ", "a DPC count 33 out of range for 'dpc'; use 1..32");
+	CHECK_ERR("dpc 0\n", "line 1: ", "use 1..32");
+	CHECK_ERR("clock 0\n", "line 1: ", "microseconds 0 out of range for 'clock'");
+	CHECK_ERR("clock 10000001\n", "line 1: ", "use 1..10000000");
+	CHECK_ERR("timeout 0\nspin 1\n", "line 1: ", "out of range for 'timeout'");
+	CHECK_ERR("wait_delivered 0x2f 0\n", "line 1: ", "a delivery count 0 out of range");
+	CHECK_ERR("repeat 0 {\nspin 1\n}\n", "line 1: ", "a repeat count 0 out of range for 'repeat'; use 1..100000000");
+	CHECK_ERR("repeat 100000001 {\nspin 1\n}\n", "line 1: ", "out of range");
+}
+
+static void test_errors_blocks(void)
+{
+	CHECK_ERR("spin 1\n}\n", "line 2: ", "'}' without an open block");
+	CHECK_ERR("spin 1\nrepeat 3 {\nspin 1\n\n", "line 2: ", "the 'repeat' block opened here is not closed; add '}'");
+	CHECK_ERR("isr 0x40 raw {\neoi\nspin 1\n", "line 1: ", "the 'isr' block opened here is not closed");
+	CHECK_ERR("repeat 3\nspin 1\n", "line 1: ", "'repeat' needs a block: end the line with '{'");
+	CHECK_ERR("repeat 3\n{\nspin 1\n}\n", "line 1: ", "needs a block");
+	CHECK_ERR("spin 1\n{\n", "line 2: ", "'{' alone");
+	CHECK_ERR("repeat 2 {\nspin 1\n} spin 2\n", "line 3: ", "'}' must be alone on its line; move 'spin'");
+	CHECK_ERR("repeat 2 { spin 1 }\n", "line 1: ", "in the middle of a line");
+	CHECK_ERR("raise 2 {\nlower 0\n}\n", "line 1: ", "'raise' does not open a block; remove the '{'");
+	CHECK_ERR("repeat 2 {\nrepeat 2 {\nrepeat 2 {\nrepeat 2 {\nrepeat 2 {\nrepeat 2 {\nrepeat 2 {\nrepeat 2 {\nrepeat 2 {\nspin 1\n}\n}\n}\n}\n}\n}\n}\n}\n}\n",
+		  "line 9: ", "blocks nested deeper than 8");
+	CHECK_ERR("repeat 2 {\nisr 0x40 auto\n}\n", "line 2: ", "'isr' belongs at the top level");
+	CHECK_ERR("repeat 2 {\ntimeout 10\n}\n", "line 2: ", "'timeout' belongs at the top level");
+	CHECK_ERR("isr 0x40 raw {\nisr 0x41 raw\n}\n", "line 2: ", "belongs at the top level");
+}
+
+static void test_errors_limits(void)
+{
+	static char big[SCN_MAX_FILE + 100];
+	size_t n = 0;
+	unsigned i;
+
+	/* line length: 255 characters are fine, 256 are not */
+	memset(big, ' ', 300);
+	memcpy(big, "spin 1", 6);
+	big[255] = '\n';
+	CHECK_EQ_U64(scn_parse(big, 256, &prog, err, sizeof(err)), 0);
+	big[255] = ' ';
+	big[256] = '\n';
+	CHECK_EQ_U64(scn_parse(big, 257, &prog, err, sizeof(err)), (uint64_t)-1);
+	CHECK_STR(err, "line 1: line longer than 255 characters; split it or shorten the comment");
+	/* a long comment on line 3 counts too */
+	n = (size_t)snprintf(big, sizeof(big), "spin 1\n\n#");
+	memset(big + n, 'x', 260);
+	n += 260;
+	CHECK_EQ_U64(scn_parse(big, n, &prog, err, sizeof(err)), (uint64_t)-1);
+	CHECK(!strncmp(err, "line 3: line longer", 19));
+
+	/* file size */
+	memset(big, '\n', sizeof(big));
+	memcpy(big, "spin 1", 6);
+	CHECK_EQ_U64(scn_parse(big, SCN_MAX_FILE, &prog, err, sizeof(err)), 0);
+	CHECK_EQ_U64(scn_parse(big, SCN_MAX_FILE + 1, &prog, err, sizeof(err)), (uint64_t)-1);
+	CHECK_STR(err, "script too big: 65537 bytes, the limit is 65536; shorten it (use repeat)");
+
+	/* NUL bytes */
+	CHECK_EQ_U64(scn_parse("spin 1\nsp\0in 2\n", 15, &prog, err, sizeof(err)), (uint64_t)-1);
+	CHECK_STR(err, "line 2: NUL byte at column 3; the script must be plain text");
+	CHECK_EQ_U64(scn_parse("spin 1 # \0\n", 11, &prog, err, sizeof(err)), (uint64_t)-1);
+	CHECK(strstr(err, "NUL byte") != NULL);
+	CHECK_ERR("spin 1\nspin\x01 2\n", "line 2: ", "unexpected byte 0x01 at column 5");
+	CHECK_ERR("spin \xc3\xa9\n", "line 1: ", "unexpected byte 0xc3");
+
+	/* instruction count: 4096 fine, 4097 not */
+	n = 0;
+	for (i = 0; i < SCN_MAX_OPS; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "spin %u\n", i % 10);
+	CHECK_EQ_U64(n < SCN_MAX_FILE, 1);
+	CHECK_EQ_U64(scn_parse(big, n, &prog, err, sizeof(err)), 0);
+	CHECK_EQ_U64(prog.nops, SCN_MAX_OPS);
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "spin 9\n");
+	CHECK_EQ_U64(scn_parse(big, n, &prog, err, sizeof(err)), (uint64_t)-1);
+	CHECK_STR(err, "line 4097: more than 4096 instructions; shorten the script (a repeat block counts its body once)");
+
+	/* unbounded repeats: over the event limit */
+	CHECK_ERR("repeat 100000 {\nrepeat 10000 {\nspin 1\n}\n}\n", "line 1: ",
+		  "this repeat executes 1000000000 instructions, more than the limit 100000000; lower its count");
+	CHECK_ERR("repeat 100000000 {\ndpc 2\n}\n", "line 1: ", "this repeat executes 200000000");
+	CHECK_ERR("repeat 60000000 {\nspin 1\n}\nrepeat 60000000 {\nspin 1\n}\n", "line 4: ",
+		  "the script executes more than 100000000 instructions per run");
+	CHECK_ERR("isr 0x40 auto {\nrepeat 100000000 {\nrepeat 2 {\nspin 1\n}\n}\n}\nipi 0x40\n",
+		  "line 2: ", "this repeat executes 200000000");
+
+	/* phases */
+	CHECK_OK("mark a\nmark b\nmark c\nmark d\nmark e\nmark f\nmark g\nmark a\n");
+	CHECK_EQ_U64(prog.nphases, 7);
+	CHECK_ERR("mark a\nmark b\nmark c\nmark d\nmark e\nmark f\nmark g\nmark h\n", "line 8: ",
+		  "more than 7 phases");
+	CHECK_ERR("mark setup\n", "line 1: ", "'setup' is taken");
+	CHECK_ERR("mark a/b\n", "line 1: ", "bad phase name 'a/b'");
+	CHECK_ERR("mark aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "line 1: ", "bad phase name");
+	CHECK_ERR("mark a unmeasured\nmark a measured\n", "line 2: ",
+		  "phase 'a' was declared unmeasured before");
+	CHECK_OK("mark a unmeasured\nmark a\n");
+	CHECK(!prog.phase_measured[0]);
+
+	/* nothing to run */
+	CHECK_ERR("", "line 1: ", "the script has no instructions");
+	CHECK_ERR("# only a comment\n\n", "line 2: ", "no instructions");
+	CHECK_ERR("isr 0x40 auto\nrepeat 3 {\n}\n", "line 3: ", "no instructions");
+	CHECK_ERR("timeout 10\ntimeout 20\nspin 1\n", "line 2: ", "'timeout' given twice (first at line 1)");
+
+	/* a tiny error buffer still gets a terminated prefix of the message */
+	CHECK_EQ_U64(scn_parse("bogus\n", 6, &prog, err, 12), (uint64_t)-1);
+	CHECK_STR(err, "line 1: unk");
+	CHECK_EQ_U64(scn_parse("bogus\n", 6, &prog, NULL, 0), (uint64_t)-1);
+}
+
+static void test_errors_isr(void)
+{
+	CHECK_ERR("isr 0x2f auto\nspin 1\n", "line 1: ", "vector 0x2f is the DPC interrupt");
+	CHECK_ERR("isr 0x40 auto\nspin 1\nisr 0x40 raw\n", "line 3: ",
+		  "vector 0x40 already has a handler (line 1)");
+	CHECK_ERR("isr 0x40 raw {\nraise 2\n}\nspin 1\n", "line 2: ",
+		  "'raise' is not allowed in an isr body");
+	CHECK_ERR("isr 0x40 raw {\nwait_delivered 0x41\n}\nspin 1\n", "line 2: ", "not allowed in an isr body");
+	CHECK_ERR("isr 0x40 raw {\nmark x\n}\nspin 1\n", "line 2: ", "not allowed in an isr body");
+	CHECK_ERR("isr 0x40 auto {\neoi\n}\nspin 1\n", "line 2: ", "'eoi' in an auto isr body");
+	CHECK_ERR("isr 0xd1 raw {\nclock 100\neoi\n}\nspin 1\n", "line 2: ",
+		  "the handler chain of 0xd1 triggers 0xd1 again");
+	CHECK_ERR("isr 0x40 auto {\nipi 0x50\n}\nisr 0x50 auto {\nrepeat 2 {\nipi 0x40\n}\n}\nspin 1\n",
+		  "line 6: ", "the handler chain of 0x40 triggers 0x40 again");
+	/* a chain without a cycle is fine */
+	CHECK_OK("isr 0x40 auto {\nipi 0x50\n}\nisr 0x50 auto {\ndpc\n}\nipi 0x40\nwait_delivered 0x50\n");
+}
+
+static void test_errors_state(void)
+{
+	CHECK_ERR("raise 2\nraise 1\nlower 0\n", "line 2: ", "raise 1 below the current IRQL 2; use 'lower 1' or 'cr8 1'");
+	CHECK_ERR("raise 2\nlower 3\n", "line 2: ", "lower 3 above the current IRQL 2");
+	CHECK_ERR("release 4\n", "line 1: ", "release of lock 4, which is not held");
+	CHECK_ERR("acquire 1\nacquire 1\n", "line 2: ", "lock 1 is already held (taken at line 1)");
+	CHECK_ERR("raise 13\nacquire 0\n", "line 2: ", "acquire at IRQL 13; KeAcquireSpinLock needs IRQL <= 2");
+	CHECK_ERR("acquire_dpc 0\n", "line 1: ", "acquire_dpc at IRQL 0");
+	CHECK_ERR("raise 2\nacquire_dpc 5\nlower 0\nrelease 5\n", "line 4: ",
+		  "lock 5 was taken with acquire_dpc (line 2); release it with 'release_dpc 5'");
+	CHECK_ERR("acquire 5\nrelease_dpc 5\n", "line 2: ", "release it with 'release 5'");
+	CHECK_ERR("acquire 5\ncr8 3\nrelease 5\n", "line 3: ", "release 5 at IRQL 3");
+	CHECK_ERR("raise 2\nwait_delivered 0x2f\n", "line 2: ", "wait_delivered 0x2f can never succeed: the IRQL masks it");
+	CHECK_ERR("cli\nwait_delivered 0xd1\n", "line 2: ", "interrupts are off (cli); sti first");
+	CHECK_ERR("wait_pending 0xd1\n", "line 1: ", "wait_pending 0xd1 at IRQL 0 with interrupts on");
+	CHECK_ERR("acquire 0\n", "line 1: ", "the script ends at IRQL 2, locks held: 0; a run must end as it starts");
+	CHECK_ERR("spin 1\ncli\n\n", "line 3: ", "ends at IRQL 0, interrupts off");
+	CHECK_ERR("repeat 3 {\nacquire 7\n}\n", "line 2: ", "lock 7 is already held");
+	CHECK_ERR("repeat 3 {\ncr8 2\n}\n", "line 3: ", "the script ends at IRQL 2");
+	/* fine: same-level writes, re-taking after release, state inside repeats */
+	CHECK_OK("repeat 3 {\ncr8 2\n}\ncr8 0\n");
+	CHECK_OK("acquire 0\nrepeat 4 {\nrelease 0\nraise 1\nacquire 0\n}\nrelease 0\nlower 0\n");
+	CHECK_OK("raise 15\nclock 10\nwait_pending 0xd1\nlower 2\nwait_delivered 0xd1\nlower 0\n");
+	CHECK_OK("cli\nipi 0x30\nwait_pending 0x30\nsti\nwait_delivered 0x30\n");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Interpreter                                                               */
+
+static void test_run_seed_table(void)
+{
+	static const char *script =
+		"isr 0xd1 raw {\n dpc\n eoi\n}\n"
+		"clock 20\nacquire 0\nwait_delivered 0xd1\nacquire 1\nrelease 1\nrelease 0\n"
+		"wait_delivered 0x2f\n";
+	struct scn_counts c;
+
+	CHECK_OK(script);
+	CHECK_EQ_U64(run(), SCN_OK);
+	/* registration: the raw clock handler only (0x2f is the layer's) */
+	CHECK(log_has("reg(0xd1,raw)"));
+	CHECK(!log_has("reg(0x2f"));
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "clock(20000,0) acq(0) waitd(0xd1,1) int(0xd1) queue eoi acq(1) rel(1,2) "
+		  "rel(0,0) int(0x2f) dpcrun waitd(0x2f,1) ");
+	scn_get_counts(0, &c);
+	CHECK_EQ_U64(c.runs, 1);
+	CHECK_EQ_U64(c.dpc_queued, 1);
+	CHECK_EQ_U64(c.dpc_ran, 1);
+	CHECK_EQ_U64(c.isr_entries, 1);
+	/* second run without re-prepare: waits count from this run's start */
+	CHECK_EQ_U64(scn_run(&prog, err, sizeof(err)), SCN_OK);
+	CHECK(strstr(fk_log, "rel(0,0) int(0x2f) dpcrun waitd(0x2f,2)") != NULL);
+	scn_get_counts(0, &c);
+	CHECK_EQ_U64(c.runs, 2);
+	CHECK_EQ_U64(c.dpc_ran, 2);
+}
+
+static void test_run_ops(void)
+{
+	CHECK_OK("timeout 7\n"
+		 "isr 0x41 auto\n"
+		 "mark hot\n"
+		 "cr8 15\nipi 0x41\nlower 3\nwait_delivered 0x41\nraise 5\nlower 0\n"
+		 "raise 2\nacquire_dpc 9\ndpc 3\nrelease_dpc 9\nlower 0\n"
+		 "cli\nipi 0x41\nwait_pending 0x41\nsti\nwait_delivered 0x41\n"
+		 "clock_periodic 1000\nspin 77\nclock_stop\neoi\n"
+		 "mark cold unmeasured\nmark hot\n");
+	CHECK_EQ_U64(scn_declare_phases(&prog, 2, err, sizeof(err)), 0);
+	CHECK_STR(fk_declared[2], "hot");
+	CHECK(fk_declared_measured[2]);
+	CHECK_STR(fk_declared[3], "cold");
+	CHECK(!fk_declared_measured[3]);
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "phase(2) cr8(15) expect(0x41) ipi(0x41,if=0) lower(3) int(0x41) waitd(0x41,1) "
+		  "raise(5) lower(0) "
+		  "raise(2) acqd(9) queue queue queue reld(9) lower(0) int(0x2f) dpcrun dpcrun dpcrun "
+		  "cli expect(0x41) ipi(0x41,if=0) waitp(0x41,7000) sti int(0x41) waitd(0x41,2) "
+		  "clock(1000000,1) spin(77) int(0xd1) clock_stop eoi phase(3) phase(2) ");
+	/* the 0xd1 clock got a counting auto handler although not declared */
+	fk_reset();
+	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), 0);
+	CHECK_STR(fk_log, "reg(0x41,auto) reg(0xd1,auto) ");
+	/* phases that do not fit */
+	CHECK_EQ_U64(scn_declare_phases(&prog, 7, err, sizeof(err)), (uint64_t)SCN_ERR_SETUP);
+	CHECK(strstr(err, "do not fit") != NULL);
+	CHECK_EQ_U64(scn_declare_phases(&prog, 0, err, sizeof(err)), (uint64_t)SCN_ERR_SETUP);
+}
+
+static void test_run_repeat(void)
+{
+	CHECK_OK("repeat 1000 {\n raise 2\n lower 0\n}\nrepeat 3 {\n repeat 4 {\n  spin 1\n }\n cr8 1\n cr8 0\n}\n");
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_EQ_U64(log_count("raise(2)"), 1000);
+	CHECK_EQ_U64(log_count("lower(0)"), 1000);
+	CHECK_EQ_U64(log_count("spin(1)"), 12);
+	CHECK_EQ_U64(log_count("cr8(1) cr8(0)"), 3);
+	CHECK(strstr(fk_log, "spin(1) spin(1) spin(1) spin(1) cr8(1) cr8(0) spin(1)") != NULL);
+}
+
+static void test_run_isr_body(void)
+{
+	/* a raw handler whose body queues DPCs and IPIs a second vector */
+	CHECK_OK("isr 0x40 raw {\n dpc 2\n ipi 0x50\n eoi\n}\nisr 0x50 auto {\n spin 3\n}\n"
+		 "raise 2\nipi 0x40\nlower 0\nwait_delivered 0x40\nwait_delivered 0x2f\nwait_delivered 0x50\n");
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "raise(2) expect(0x40) ipi(0x40,if=0) int(0x40) queue queue expect(0x50) ipi(0x50,if=0) eoi "
+		  "int(0x50) spin(3) lower(0) int(0x2f) dpcrun dpcrun waitd(0x40,1) waitd(0x2f,1) waitd(0x50,1) ");
+}
+
+static void test_run_errors(void)
+{
+	struct scn_counts c;
+
+	/* a wait that times out stops the script with its line */
+	CHECK_OK("isr 0x60 auto\nspin 1\nipi 0x60\nwait_delivered 0x60\nspin 2\n");
+	fk_reset();
+	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), 0);
+	fk_drop_ipi = true;
+	CHECK_EQ_U64(scn_run(&prog, err, sizeof(err)), (uint64_t)SCN_ERR_TIMEOUT);
+	CHECK(!strncmp(err, "line 4: wait_delivered 0x60 timed out after 1000000 us (0 of 1 deliveries)", 74));
+	CHECK(!log_has("spin(2)"));
+	CHECK_OK("cli\nipi 0x60\nwait_pending 0x60\nsti\n");
+	fk_reset();
+	fk_drop_ipi = true;
+	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), 0);
+	fk_drop_ipi = true;
+	CHECK_EQ_U64(scn_run(&prog, err, sizeof(err)), (uint64_t)SCN_ERR_TIMEOUT);
+	CHECK(!strncmp(err, "line 3: wait_pending 0x60 timed out", 35));
+
+	/* DPC objects run out while the IRQL keeps them queued */
+	CHECK_OK("raise 2\ndpc 32\ndpc\nlower 0\n");
+	CHECK_EQ_U64(run_fresh(), (uint64_t)SCN_ERR_DPC);
+	CHECK(!strncmp(err, "line 3: all 32 DPC objects are still queued", 43));
+	CHECK_EQ_U64(log_count("queue"), 32);
+	/* ... also inside a handler body: reported to the main flow */
+	CHECK_OK("isr 0x70 raw {\n dpc 32\n dpc\n eoi\n}\nraise 2\nipi 0x70\nspin 1\nlower 0\n");
+	CHECK_EQ_U64(run_fresh(), (uint64_t)SCN_ERR_DPC);
+	CHECK(!strncmp(err, "line 3 (in an isr body): all 32 DPC objects", 42));
+	CHECK(!log_has("spin(1)"));	/* stopped right after the ipi */
+
+	/* the run-time checks are the parser's: a program patched behind the
+	 * parser's back still cannot raise below the current IRQL */
+	CHECK_OK("raise 5\nlower 0\n");
+	prog.ops[1].code = SCN_OP_RAISE;
+	CHECK_EQ_U64(run_fresh(), (uint64_t)SCN_ERR_STATE);
+	CHECK_STR(err, "line 2: raise 0 below the current IRQL 5; use 'lower 0' or 'cr8 0'");
+	CHECK(!log_has("raise(0)"));
+	CHECK_OK("acquire 1\nrelease 1\n");
+	prog.ops[1].a = 2;
+	CHECK_EQ_U64(run_fresh(), (uint64_t)SCN_ERR_STATE);
+	CHECK(strstr(err, "line 2: release of lock 2, which is not held") != NULL);
+
+	/* scripts start at PASSIVE_LEVEL */
+	CHECK_OK("spin 1\n");
+	fk_reset();
+	fk_irql = 2;
+	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), (uint64_t)SCN_ERR_SETUP);
+	CHECK(strstr(err, "the IRQL is 2") != NULL);
+	scn_get_counts(0, &c);
+	CHECK_EQ_U64(c.runs, 0);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Examples: parse, round trip, run                                          */
+
+static bool same_prog(const struct scn_prog *a, const struct scn_prog *b)
+{
+	unsigned i;
+
+	if (a->nops != b->nops || a->nphases != b->nphases ||
+	    a->timeout_us != b->timeout_us || a->static_ops != b->static_ops ||
+	    memcmp(a->vec, b->vec, sizeof(a->vec)) || memcmp(a->isr_op, b->isr_op, sizeof(a->isr_op)))
+		return false;
+	for (i = 0; i < a->nops; i++) {
+		const struct scn_op *x = &a->ops[i], *y = &b->ops[i];
+
+		if (x->code != y->code || x->flags != y->flags || x->depth != y->depth ||
+		    x->a != y->a || x->b != y->b)
+			return false;
+	}
+	for (i = 0; i < a->nphases; i++)
+		if (strcmp(a->phase_name[i], b->phase_name[i]) ||
+		    a->phase_measured[i] != b->phase_measured[i])
+			return false;
+	return true;
+}
+
+static void test_examples(void)
+{
+	const char *dir = getenv("SCN_SCRIPTS_DIR");
+	static char text1[SCN_MAX_FILE], text2[SCN_MAX_FILE];
+	struct dirent *de;
+	unsigned nfiles = 0;
+	DIR *d;
+
+	if (!dir)
+		dir = "workloads/scripts";
+	d = opendir(dir);
+	CHECK(d != NULL);
+	if (!d) {
+		printf("cannot open %s (run from the top of the tree or set SCN_SCRIPTS_DIR)\n", dir);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char path[1024];
+		size_t len, l1, l2;
+		char *text;
+		int rc;
+
+		if (!strstr(de->d_name, ".scn") || strcmp(strstr(de->d_name, ".scn"), ".scn"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		text = read_file(path, &len);
+		CHECK(text != NULL);
+		if (!text)
+			continue;
+		nfiles++;
+		rc = scn_parse(text, len, &prog, err, sizeof(err));
+		if (rc)
+			printf("%s: %s\n", path, err);
+		CHECK_EQ_U64(rc, 0);
+		free(text);
+		if (rc)
+			continue;
+		/* round trip: format, parse again, same program, same text */
+		l1 = scn_format(&prog, text1, sizeof(text1));
+		CHECK(l1 < sizeof(text1));
+		rc = scn_parse(text1, l1, &prog2, err, sizeof(err));
+		if (rc)
+			printf("%s (formatted): %s\n", path, err);
+		CHECK_EQ_U64(rc, 0);
+		CHECK(same_prog(&prog, &prog2));
+		l2 = scn_format(&prog2, text2, sizeof(text2));
+		CHECK_EQ_U64(l1, l2);
+		CHECK(!memcmp(text1, text2, l1));
+		/* and it runs on the fake to the end */
+		rc = run_fresh();
+		if (rc)
+			printf("%s (run): %s\n", path, err);
+		CHECK_EQ_U64(rc, SCN_OK);
+		CHECK_EQ_U64(fk_irql, 0);
+		CHECK(fk_if);
+		printf("example %-24s ok: %u ops, %llu per run, %u phases\n", de->d_name, prog.nops,
+		       (unsigned long long)scn_static_ops(&prog), prog.nphases);
+	}
+	closedir(d);
+	CHECK(nfiles >= 8);
+}
+
+/* Known sequences of the examples, checked op by op. */
+static void test_example_sequences(void)
+{
+	size_t len;
+	char *text = read_file("workloads/scripts/masked-clock.scn", &len);
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	CHECK_EQ_U64(scn_parse(text, len, &prog, err, sizeof(err)), 0);
+	free(text);
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "cr8(15) clock(10000,0) waitp(0xd1,1000000000) cr8(15) cr8(2) int(0xd1) "
+		  "waitd(0xd1,1) cr8(0) ");
+
+	/* the seed table: the auto clock handler queues the DPC, the
+	 * dispatcher EOIs (no eoi in the log: the fake's dispatcher does it) */
+	text = read_file("workloads/scripts/seed-table.scn", &len);
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	CHECK_EQ_U64(scn_parse(text, len, &prog, err, sizeof(err)), 0);
+	free(text);
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "acq(0) clock(20000,0) waitd(0xd1,1) int(0xd1) queue acq(1) rel(1,2) "
+		  "rel(0,0) int(0x2f) dpcrun waitd(0x2f,1) ");
+	CHECK_EQ_U64(fk_nisr, 0);
+
+	text = read_file("workloads/scripts/nested-spinlock.scn", &len);
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	CHECK_EQ_U64(scn_parse(text, len, &prog, err, sizeof(err)), 0);
+	free(text);
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "acq(0) queue acq(1) acq(2) rel(2,2) rel(1,2) rel(0,0) int(0x2f) dpcrun waitd(0x2f,1) ");
+}
+
+static void test_op_text(void)
+{
+	char buf[64];
+
+	CHECK_OK("isr 0x41 raw\nwait_delivered 0x41 3\nmark m unmeasured\ndpc 5\nclock_stop\n");
+	scn_op_text(&prog, 0, buf, sizeof(buf));
+	CHECK_STR(buf, "isr 0x41 raw");
+	scn_op_text(&prog, 1, buf, sizeof(buf));
+	CHECK_STR(buf, "wait_delivered 0x41 3");
+	scn_op_text(&prog, 2, buf, sizeof(buf));
+	CHECK_STR(buf, "mark m unmeasured");
+	scn_op_text(&prog, 3, buf, sizeof(buf));
+	CHECK_STR(buf, "dpc 5");
+	scn_op_text(&prog, 4, buf, sizeof(buf));
+	CHECK_STR(buf, "clock_stop");
+	CHECK_STR(scn_opcode_name(SCN_OP_ACQUIRE_DPC), "acquire_dpc");
+	CHECK_STR(scn_opcode_name(SCN_OP_END), "}");
+	/* scn_format reports the length it needs, like snprintf */
+	CHECK_EQ_U64(scn_format(&prog, buf, 4), strlen("isr 0x41 raw\nwait_delivered 0x41 3\nmark m unmeasured\ndpc 5\nclock_stop\n"));
+	CHECK_STR(buf, "isr");
+}
+
+int main(void)
+{
+	test_every_keyword();
+	test_lexical();
+	test_static_ops();
+	test_errors_words();
+	test_errors_numbers();
+	test_errors_blocks();
+	test_errors_limits();
+	test_errors_isr();
+	test_errors_state();
+	test_op_text();
+	test_run_seed_table();
+	test_run_ops();
+	test_run_repeat();
+	test_run_isr_body();
+	test_run_errors();
+	test_examples();
+	test_example_sequences();
+	return check_done("test_scn");
+}

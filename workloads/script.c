@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+/*
+ * script: runs a scenario script (workloads/SCRIPTS.md) handed over as the
+ * first multiboot module (the guest) or the --script file (the model).
+ *
+ * Without `mark` lines the whole script runs `warmup` times in the warmup
+ * phase and `iterations` times in the measure phase.  With `mark` lines the
+ * script's own phases replace warmup/measure (declared from phase 1 on) and
+ * the script runs `iterations` times; warmup is then the script's business.
+ */
+#include "klib.h"
+#include "script/scn.h"
+#include "workload.h"
+
+static struct scn_prog prog;
+
+int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
+		      char *err, size_t errlen);
+int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
+		      char *err, size_t errlen)
+{
+	char msg[200];
+
+	(void)vals;
+	if (!bi->nmods)
+		return ksnprintf(err, errlen, "workload script needs a scenario script: pass --script FILE"), -1;
+	if (scn_parse(bi->mods[0].data, bi->mods[0].size, &prog, msg, sizeof(msg))) {
+		ksnprintf(err, errlen, "script %s: %s", bi->mods[0].name, msg);
+		return -1;
+	}
+	if (prog.nphases) {
+		/* the script's phases replace warmup (1) and measure (2) */
+		stats_nphases = 1;
+		if (scn_declare_phases(&prog, 1, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+static int script_runs(struct wl_ctx *ctx, uint64_t n)
+{
+	char msg[200];
+	int rc;
+
+	for (; n; n--) {
+		rc = scn_run(&prog, msg, sizeof(msg));
+		if (rc)
+			return wl_fail(ctx, "script: %s", msg);
+		STAT_INC(iterations);
+	}
+	return 0;
+}
+
+int wl_script(struct wl_ctx *ctx);
+int wl_script(struct wl_ctx *ctx)
+{
+	char msg[200];
+
+	if (scn_prepare(&prog, msg, sizeof(msg)))
+		return wl_fail(ctx, "script: %s", msg);
+	if (prog.nphases)
+		return script_runs(ctx, wl_param(ctx, "iterations"));
+	wl_phase(PH_WARMUP);
+	if (script_runs(ctx, wl_param(ctx, "warmup")))
+		return -1;
+	wl_phase(PH_MEASURE);
+	return script_runs(ctx, wl_param(ctx, "iterations"));
+}

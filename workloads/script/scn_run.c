@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: MIT
+/*
+ * scn_run.c - the scenario-script interpreter (see scn.h, SCRIPTS.md).
+ *
+ * Executes a parsed program through the NT layer (nt.h) and platform.h
+ * only, so that the guest and the host's model run it unchanged.  Nothing
+ * here prints or touches a port: inside a measured phase the only VM exits
+ * must be those of the script's own actions.  The op loop itself reads no
+ * CR8: the IRQL, locks and IF are tracked in a struct scn_state, checked by
+ * the same rules the parser used statically.
+ */
+#include "scn.h"
+#include "klib.h"
+#include "nt.h"
+#include "stats.h"
+
+struct scn_rt {
+	struct scn_state st;
+	KIRQL kold[SCN_NLOCKS];		/* old IRQL returned by KeAcquireSpinLock */
+	KDPC dpc[SCN_DPC_POOL];
+	unsigned next_dpc;
+	uint64_t seen[SCN_NVEC];	/* deliveries consumed by wait_delivered */
+	struct scn_counts counts;
+	int isr_err;			/* first error inside a handler body */
+	char isr_msg[160];
+};
+
+static struct scn_rt scn_rt[MAX_CPUS];
+static KSPIN_LOCK scn_locks[SCN_NLOCKS];	/* shared by all vCPUs, like real locks */
+static const struct scn_prog *scn_prepared;
+static uint64_t scn_timeout_cycles;
+static uint8_t scn_waited[SCN_NVEC];	/* vectors with wait_delivered ... */
+static unsigned scn_nwaited;		/* ... and how many */
+
+static struct scn_rt *here(void)
+{
+	return &scn_rt[plat_cpu_id() % MAX_CPUS];
+}
+
+static uint64_t us_to_cycles(uint64_t us)
+{
+	return us * plat_tsc_hz() / 1000000u;
+}
+
+static void scn_count_dpc(KDPC *dpc, void *ctx)
+{
+	struct scn_rt *rt = ctx;
+
+	(void)dpc;
+	rt->counts.dpc_ran++;
+}
+
+static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
+		      unsigned end, bool in_isr, char *err, size_t errlen);
+
+/* The handler of every vector the script declares or uses (not 0x2F). */
+static void scn_isr(unsigned vector, void *ctx)
+{
+	const struct scn_prog *p = scn_prepared;
+	struct scn_rt *rt = here();
+	const struct scn_op *isr;
+	char msg[sizeof(rt->isr_msg)];
+	int rc;
+
+	(void)ctx;
+	rt->counts.isr_entries++;
+	if (!p || vector >= SCN_NVEC || !p->isr_op[vector])
+		return;
+	isr = &p->ops[p->isr_op[vector] - 1];
+	if (!(isr->flags & SCN_F_BODY))
+		return;
+	rc = exec_range(rt, p, p->isr_op[vector], isr->b, true, msg, sizeof(msg));
+	if (rc && !rt->isr_err) {	/* the main flow stops at its next op */
+		rt->isr_err = rc;
+		kmemcpy(rt->isr_msg, msg, sizeof(msg));
+	}
+}
+
+static int op_fail(int code, const struct scn_op *op, bool in_isr, char *err,
+		   size_t errlen, const char *msg)
+{
+	if (err && errlen)
+		ksnprintf(err, errlen, "line %u%s: %s", op->line,
+			  in_isr ? " (in an isr body)" : "", msg);
+	return code;
+}
+
+static int queue_dpcs(struct scn_rt *rt, const struct scn_op *op, bool in_isr,
+		      char *err, size_t errlen)
+{
+	unsigned k, tries;
+
+	for (k = 0; k < op->a; k++) {
+		KDPC *d = NULL;
+
+		for (tries = 0; tries < SCN_DPC_POOL; tries++) {
+			KDPC *c = &rt->dpc[rt->next_dpc];
+
+			rt->next_dpc = (rt->next_dpc + 1) % SCN_DPC_POOL;
+			if (!c->queued) {
+				d = c;
+				break;
+			}
+		}
+		if (!d)
+			return op_fail(SCN_ERR_DPC, op, in_isr, err, errlen,
+				       "all 32 DPC objects are still queued (the DPC interrupt was not delivered); lower the IRQL so that DPCs run, or queue fewer");
+		if (KeInsertQueueDpc(d))
+			rt->counts.dpc_queued++;
+	}
+	return 0;
+}
+
+static int wait_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn_op *op,
+		   char *err, size_t errlen)
+{
+	char msg[200];
+
+	if (op->code == SCN_OP_WAIT_PENDING) {
+		if (nt_wait_pending(op->a, scn_timeout_cycles))
+			return 0;
+		ksnprintf(msg, sizeof(msg), "wait_pending 0x%x timed out after %u us: the vector never became pending; send it (ipi/clock) before waiting, or raise the timeout",
+			  op->a, p->timeout_us);
+	} else {
+		uint64_t target = rt->seen[op->a] + op->b;
+
+		if (nt_wait_delivered(op->a, target, scn_timeout_cycles)) {
+			rt->seen[op->a] = target;
+			return 0;
+		}
+		ksnprintf(msg, sizeof(msg), "wait_delivered 0x%x timed out after %u us (%lu of %u deliveries): the interrupt was never delivered; check that it was sent and is unmasked, or raise the timeout",
+			  op->a, p->timeout_us, nt_deliveries(op->a) - rt->seen[op->a], op->b);
+	}
+	return op_fail(SCN_ERR_TIMEOUT, op, false, err, errlen, msg);
+}
+
+static int exec_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn_op *op,
+		   bool in_isr, char *err, size_t errlen)
+{
+	unsigned a = op->a;
+	unsigned long flags;
+	char msg[200];
+	KIRQL old;
+
+	/* Handler bodies hold no state ops (the parser refuses them). */
+	if (!in_isr && scn_step(&rt->st, op, msg, sizeof(msg)))
+		return op_fail(SCN_ERR_STATE, op, in_isr, err, errlen, msg);
+	switch (op->code) {
+	case SCN_OP_CR8:
+		nt_write_irql((KIRQL)a);
+		break;
+	case SCN_OP_RAISE:
+		KeRaiseIrql((KIRQL)a, &old);
+		break;
+	case SCN_OP_LOWER:
+		KeLowerIrql((KIRQL)a);
+		break;
+	case SCN_OP_ACQUIRE:
+		KeAcquireSpinLock(&scn_locks[a], &rt->kold[a]);
+		break;
+	case SCN_OP_RELEASE:
+		KeReleaseSpinLock(&scn_locks[a], rt->kold[a]);
+		break;
+	case SCN_OP_ACQUIRE_DPC:
+		KeAcquireSpinLockAtDpcLevel(&scn_locks[a]);
+		break;
+	case SCN_OP_RELEASE_DPC:
+		KeReleaseSpinLockFromDpcLevel(&scn_locks[a]);
+		break;
+	case SCN_OP_DPC:
+		return queue_dpcs(rt, op, in_isr, err, errlen);
+	case SCN_OP_IPI:
+		/* plat_self_ipi wants IF off; the layer learns what to expect */
+		flags = plat_irq_save();
+		nt_expect(a);
+		plat_self_ipi((uint8_t)a);
+		plat_irq_restore(flags);
+		break;
+	case SCN_OP_EOI:
+		nt_eoi();
+		break;
+	case SCN_OP_CLOCK:
+	case SCN_OP_CLOCK_PERIODIC:
+		nt_clock_start(us_to_cycles(a), op->code == SCN_OP_CLOCK_PERIODIC);
+		break;
+	case SCN_OP_CLOCK_STOP:
+		nt_clock_stop();
+		break;
+	case SCN_OP_WAIT_PENDING:
+	case SCN_OP_WAIT_DELIVERED:
+		return wait_op(rt, p, op, err, errlen);
+	case SCN_OP_SPIN:
+		plat_spin(a);
+		break;
+	case SCN_OP_STI:
+		plat_irq_enable();
+		break;
+	case SCN_OP_CLI:
+		plat_irq_disable();
+		break;
+	case SCN_OP_MARK:
+		stats_enter_phase(p->phase_base + a);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
+		      unsigned end, bool in_isr, char *err, size_t errlen)
+{
+	while (i < end) {
+		const struct scn_op *op = &p->ops[i];
+		int rc;
+
+		if (op->code == SCN_OP_ISR) {
+			i = (op->flags & SCN_F_BODY) ? op->b + 1 : i + 1;
+			continue;
+		}
+		if (op->code == SCN_OP_REPEAT) {
+			uint32_t c;
+
+			for (c = 0; c < op->a; c++) {
+				rc = exec_range(rt, p, i + 1, op->b, in_isr, err, errlen);
+				if (rc)
+					return rc;
+			}
+			i = op->b + 1;
+			continue;
+		}
+		rc = exec_op(rt, p, op, in_isr, err, errlen);
+		if (rc)
+			return rc;
+		if (!in_isr && rt->isr_err) {
+			if (err && errlen)
+				ksnprintf(err, errlen, "%s", rt->isr_msg);
+			return rt->isr_err;
+		}
+		i++;
+	}
+	return 0;
+}
+
+int scn_declare_phases(struct scn_prog *prog, unsigned first, char *err, size_t errlen)
+{
+	unsigned i;
+
+	if (first == 0 || first + prog->nphases > MAX_PHASES) {
+		if (err && errlen)
+			ksnprintf(err, errlen, "script phases %u..%u do not fit in the %u stats phases; use fewer 'mark' names",
+				  first, first + prog->nphases - 1, MAX_PHASES);
+		return SCN_ERR_SETUP;
+	}
+	prog->phase_base = first;
+	for (i = 0; i < prog->nphases; i++)
+		stats_declare_phase(first + i, prog->phase_name[i], prog->phase_measured[i]);
+	return 0;
+}
+
+int scn_prepare(const struct scn_prog *prog, char *err, size_t errlen)
+{
+	unsigned c, k, v;
+	KIRQL irql = KeGetCurrentIrql();
+
+	if (irql != PASSIVE_LEVEL) {
+		if (err && errlen)
+			ksnprintf(err, errlen, "scripts start at PASSIVE_LEVEL, but the IRQL is %u; call scn_prepare/scn_run at IRQL 0",
+				  irql);
+		return SCN_ERR_SETUP;
+	}
+	scn_prepared = prog;
+	scn_timeout_cycles = us_to_cycles(prog->timeout_us);
+	for (k = 0; k < SCN_NLOCKS; k++)
+		KeInitializeSpinLock(&scn_locks[k]);
+	for (c = 0; c < MAX_CPUS; c++) {
+		struct scn_rt *rt = &scn_rt[c];
+
+		kmemset(rt, 0, sizeof(*rt));
+		for (k = 0; k < SCN_DPC_POOL; k++)
+			KeInitializeDpc(&rt->dpc[k], scn_count_dpc, rt);
+	}
+	scn_nwaited = 0;
+	for (v = 0x20; v < SCN_NVEC; v++) {
+		if (prog->vec[v] & SCN_V_WAITED)
+			scn_waited[scn_nwaited++] = (uint8_t)v;
+		if (v == DPC_VECTOR || v == SPURIOUS_VECTOR)
+			continue;
+		if (prog->vec[v] & (SCN_V_ISR | SCN_V_USED))
+			nt_register_isr(v, scn_isr, NULL, (prog->vec[v] & SCN_V_RAW) != 0);
+	}
+	return 0;
+}
+
+int scn_run(const struct scn_prog *prog, char *err, size_t errlen)
+{
+	struct scn_rt *rt;
+	unsigned k;
+	int rc;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (prog != scn_prepared) {
+		rc = scn_prepare(prog, err, errlen);
+		if (rc)
+			return rc;
+	}
+	rt = here();
+	if (rt->isr_err) {	/* a handler body failed after the last run */
+		if (err && errlen)
+			ksnprintf(err, errlen, "%s", rt->isr_msg);
+		return rt->isr_err;
+	}
+	scn_state_init(&rt->st);
+	for (k = 0; k < scn_nwaited; k++)
+		rt->seen[scn_waited[k]] = nt_deliveries(scn_waited[k]);
+	rc = exec_range(rt, prog, 0, prog->nops, false, err, errlen);
+	if (rc)
+		return rc;
+	rt->counts.runs++;
+	return SCN_OK;
+}
+
+void scn_get_counts(unsigned cpu, struct scn_counts *c)
+{
+	*c = scn_rt[cpu % MAX_CPUS].counts;
+}
