@@ -18,7 +18,7 @@ COMMON_WARN  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-pro
 INCLUDES     := -Iguestos/include -Iworkloads -Ihost
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-pic -fno-pie \
 		-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
-		-mcmodel=kernel -fcf-protection=none -DIRQLBENCH_GUEST $(COMMON_WARN) $(INCLUDES)
+		-mcmodel=small -fcf-protection=none -DIRQLBENCH_GUEST $(COMMON_WARN) $(INCLUDES)
 HOST_CFLAGS  := -std=gnu11 -O2 -g -D_GNU_SOURCE $(COMMON_WARN) $(INCLUDES) $(EXTRA_CFLAGS)
 SAN_CFLAGS   := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer $(COMMON_WARN) $(INCLUDES)

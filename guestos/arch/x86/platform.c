@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+/*
+ * platform.c - the boot CPU's C entry and the small platform.h operations
+ * (CR8, IF, phase markers, description).
+ */
+#include "klib.h"
+#include "platform.h"
+#include "x86.h"
+
+static char vendor[13];
+uint64_t boot_tsc;	/* TSC when the boot CPU reached C */
+static char hypervisor[13];
+
+/* Mask both 8259s: nothing may arrive through LINT0/ExtINT. */
+static void pic_mask(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+/* CPUID strings as tokens: printable, no spaces, "none" if empty. */
+static void cpuid_token(char *dst, const uint32_t regs[3])
+{
+	const char *s = (const char *)regs;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 12 && s[i]; i++)
+		dst[n++] = (s[i] > ' ' && s[i] < 127 && s[i] != '"') ? s[i] : '_';
+	dst[n] = '\0';
+	if (!n)
+		kmemcpy(dst, "none", 5);
+}
+
+static void identify(void)
+{
+	uint32_t r[4], s[3];
+
+	cpuid2(0, 0, r);
+	s[0] = r[1], s[1] = r[3], s[2] = r[2];
+	cpuid_token(vendor, s);
+	cpuid2(1, 0, r);
+	s[0] = s[1] = s[2] = 0;
+	if (r[2] & (1u << 31)) {
+		cpuid2(0x40000000, 0, r);
+		s[0] = r[1], s[1] = r[2], s[2] = r[3];
+	}
+	cpuid_token(hypervisor, s);
+}
+
+void arch_main(uint32_t magic, uint32_t mbi);
+
+void arch_main(uint32_t magic, uint32_t mbi)
+{
+	static struct boot_info bi;
+
+	boot_tsc = rdtsc();
+	serial_init();
+	/* the newline ends whatever the firmware left on the line */
+	plat_puts("\nirqlbench-guest v=1 boot\n");
+	idt_init();
+	cpu_init(0, 0);
+	pic_mask();
+	apic_init(true);
+	percpus[0].apic_id = apic_id();
+	identify();
+	smp_init();
+	tsc_calibrate();
+	timer_probe_deadline();
+	multiboot_parse(magic, mbi, &bi);
+	write_cr8(0);
+	guest_exit(guest_main(&bi));
+}
+
+const char *plat_describe(void)
+{
+	static char buf[256];
+
+	ksnprintf(buf, sizeof(buf),
+		  "apic=%s timer=%s tsc_hz=%lu tsc_source=%s apic_timer_hz=%lu vendor=%s hypervisor=%s cpus_found=%u",
+		  apic_is_x2() ? "x2apic" : "xapic",
+		  timer_uses_deadline() ? "tsc-deadline" : "lapic", plat_tsc_hz(), tsc_source(),
+		  apic_timer_hz(), vendor, hypervisor, plat_ncpus());
+	return buf;
+}
+
+uint64_t plat_read_cr8(void)
+{
+	return read_cr8();
+}
+
+void plat_write_cr8(uint64_t irql)
+{
+	write_cr8(irql);
+}
+
+void plat_phase(uint32_t marker)
+{
+	outl(PLAT_PHASE_PORT, marker);
+}
+
+unsigned long plat_irq_save(void)
+{
+	unsigned long f = read_rflags();
+
+	cli();
+	return f;
+}
+
+void plat_irq_restore(unsigned long flags)
+{
+	if (flags & RFLAGS_IF)
+		sti();
+	else
+		cli();
+}
+
+void plat_irq_enable(void)
+{
+	sti();
+}
+
+void plat_irq_disable(void)
+{
+	cli();
+}
+
+bool plat_irq_enabled(void)
+{
+	return read_rflags() & RFLAGS_IF;
+}
