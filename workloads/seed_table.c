@@ -54,14 +54,14 @@ static int seed_iteration(struct wl_ctx *ctx, struct seed_cpu *s)
 	nt_clock_start(wl_us(wl_param(ctx, "clock_delay_us")), false);
 	if (!nt_wait_delivered(CLOCK_VECTOR, clocks + 1, wl_wait_limit()))
 		return wl_fail(ctx, "clock interrupt not delivered within 1 s at DISPATCH_LEVEL");
+	if (s->broken)
+		return wl_fail(ctx, "clock interrupt arrived outside spinlock 1");
 	KeAcquireSpinLock(&s->l2, &o2);
 	KeReleaseSpinLock(&s->l2, o2);
 	s->holding = false;
 	KeReleaseSpinLock(&s->l1, o1);
 	if (!nt_wait_delivered(DPC_VECTOR, dpcs + 1, wl_wait_limit()))
 		return wl_fail(ctx, "DPC interrupt not delivered within 1 s of the lowering write");
-	if (s->broken)
-		return wl_fail(ctx, "clock interrupt arrived outside spinlock 1");
 	STAT_INC(iterations);
 	return 0;
 }

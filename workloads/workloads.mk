@@ -19,3 +19,6 @@ HOST_SRCS += workloads/catalog.c guestos/lib/klib.c
 UNIT_TESTS += nt
 test_nt_SRCS := tests/unit/test_nt.c tests/unit/ideal_platform.c $(NT_SRCS) \
 	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS))
+
+# Integration test: every workload under QEMU TCG with the formulas above.
+INTEGRATION_TESTS += tests/integration/tcg-workloads.sh

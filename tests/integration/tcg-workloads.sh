@@ -78,6 +78,25 @@ for wl in dpc-storm windows-mix; do
 	fi
 done
 
+# scenario scripts: every example runs; the seed table as a script writes CR8
+# exactly as the built-in seed-table does
+for f in workloads/scripts/*.scn; do
+	name=scn-$(basename "$f" .scn)
+	"$IRQLBENCH" run --backend tcg --workload script --script "$f" --param iterations=20 \
+		--out "$TMP/$name.json" >"$TMP/$name.out" 2>&1
+	eq "$name: exit status" "$?" 0
+	eq "$name: status" "$(jq -r .status "$TMP/$name.json")" complete
+	eq "$name: late deliveries" "$(counter "$TMP/$name.json" late_deliveries)" 0
+	eq "$name: priority violations" "$(counter "$TMP/$name.json" priority_violations)" 0
+done
+if [ -f "$TMP/scn-seed-table.json" ]; then
+	for k in cr8_raise cr8_same cr8_lower_unmask cr8_lower; do
+		eq "seed-table.scn: $k per iteration" \
+			"$(( $(counter "$TMP/scn-seed-table.json" $k) / 20 ))" \
+			"$(( $(counter "$TMP/seed.json" $k) / 50 ))"
+	done
+fi
+
 # elide_same_level: the 2(N-1) inner writes of a depth-4 nest disappear
 if run elide nested-spinlock depth=4 iterations=20 warmup=1 elide_same_level=1; then
 	expect elide cr8_same 0; expect elide cr8_elided 120; expect elide cr8_writes 80
