@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_run.c - `irqlbench run`: boots the guest under QEMU (tcg or kvm)
+ * with one workload and writes one result record.
+ *
+ * Everything that can be checked before QEMU starts is checked first
+ * (workload, parameters, script, the kvm preflight, QEMU, the guest image),
+ * so that a usage error costs no boot.  The record starts out failed and
+ * becomes complete only from a checked report; it is written atomically
+ * on every path after the arguments are accepted, next to the raw logs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "klib.h"
+#include "qemu.h"
+#include "record.h"
+#include "serial.h"
+#include "stats.h"
+#include "util.h"
+
+const char cmd_run_usage[] =
+	"usage: irqlbench run [--backend tcg|kvm] --workload W [--param NAME=VALUE ...]\n"
+	"                     [--script FILE] [--vcpus N] [--out FILE] [--timeout SEC]\n"
+	"                     [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
+	"                     [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
+	"\n"
+	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
+	"report into one JSON result record (results/SCHEMA.md).\n"
+	"\n"
+	"  -b, --backend B     tcg (QEMU's emulator, no hypervisor; default) or kvm\n"
+	"                      (QEMU -accel kvm on an AMD SVM host, after a preflight)\n"
+	"  -w, --workload W    the workload ('irqlbench list' shows them)\n"
+	"  -p, --param K=V     set a workload or common parameter; repeatable\n"
+	"  -s, --script FILE   the scenario script of the 'script' workload\n"
+	"  -n, --vcpus N       vCPUs, 1..8 (default 1)\n"
+	"  -o, --out FILE      the record (default results/runs/<id>/record.json, with\n"
+	"                      serial.log and qemu.log beside it)\n"
+	"  -t, --timeout SEC   kill the guest after SEC seconds (default 60)\n"
+	"      --tag T         a tag for the record; repeatable\n"
+	"      --qemu PATH     the QEMU binary (default qemu-system-x86_64 from PATH)\n"
+	"      --guest FILE    the guest image (default build/guest/irqlbench-guest.elf\n"
+	"                      next to this command's build)\n"
+	"      --cpu MODEL     QEMU -cpu model (default: max for tcg, host for kvm)\n"
+	"      --keep-log DIR  write the raw logs to DIR/<id>.serial.log and\n"
+	"                      DIR/<id>.qemu.log instead of beside the record\n"
+	"      --launcher L    direct (QEMU started by irqlbench; default) or libvirt\n"
+	"      --no-pin        leave the vCPU threads where the OS puts them (direct\n"
+	"                      launcher: no -S/-qmp; provenance.pinning stays null)\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
+	"exception, triple fault, garbled or truncated report); 2 usage error (unknown\n"
+	"workload, bad parameter); 3 environment or preflight error; 4 timeout.\n"
+	"The record is written in every case after the arguments were accepted;\n"
+	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
+
+#define DEFAULT_TIMEOUT_S	60.0
+#define GUEST_MEM_MB		64
+#define GUEST_REL_PATH		"guest/irqlbench-guest.elf"
+
+struct run_opts {
+	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *keep_log, *launcher;
+	unsigned vcpus;
+	bool no_pin;
+	double timeout_s;
+	struct argv_buf tags;
+	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */
+	struct wl_values vals;
+};
+
+/* --- hook points other parts override (see qemu.h) ------------------------ */
+
+__attribute__((weak)) int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid)
+{
+	(void)ctx;
+	(void)qemu_pid;
+	return 0;	/* host/trace/ not linked in: no exit counts */
+}
+
+__attribute__((weak)) void kvm_trace_stop(struct run_ctx *ctx, json_t *record)
+{
+	(void)ctx;
+	(void)record;
+}
+
+__attribute__((weak)) int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
+{
+	(void)ctx;
+	(void)qemu_pid;
+	return 0;	/* host/pin/ not linked in: provenance.pinning stays null */
+}
+
+__attribute__((weak)) const struct launcher_ops *libvirt_launcher(void)
+{
+	return NULL;
+}
+
+/* host/pin/pin_run.h; weak and undefined in a build without host/pin/. */
+void pin_qemu_args(const char *dir, char *sock, size_t socklen, const char **argv_out)
+	__attribute__((weak));
+
+/*
+ * Pinning needs QEMU paused (-S) with a QMP socket, so that the vCPU
+ * threads are pinned before the guest runs.  The socket lives in a private
+ * folder (socket paths are limited to 108 bytes; the record's folder may be
+ * deeper).  Without it the pinning hook leaves the run unpinned.
+ */
+static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
+{
+	const char *tmp = getenv("TMPDIR"), *a[3];
+	char sock[PATH_MAX + 40], *dir;
+
+	if (!pin_qemu_args || ctx->no_pin || strcmp(ctx->launcher->name, "direct"))
+		return;
+	dir = xasprintf("%s/irqlbench-qmp.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return;
+	}
+	if (strlen(dir) > 80) {
+		rmdir(dir);
+		free(dir);
+		return;
+	}
+	ctx->qmp_dir = dir;
+	pin_qemu_args(dir, sock, sizeof(sock), a);
+	for (unsigned i = 0; i < 3; i++)
+		argv_add(args, a[i]);
+}
+
+static void pin_cleanup(struct run_ctx *ctx)
+{
+	char *sock;
+
+	if (!ctx->qmp_dir)
+		return;
+	sock = xasprintf("%s/qmp.sock", ctx->qmp_dir);
+	unlink(sock);
+	rmdir(ctx->qmp_dir);
+	free(sock);
+	free(ctx->qmp_dir);
+	ctx->qmp_dir = NULL;
+}
+
+/* --- backends ------------------------------------------------------------- */
+
+static int tcg_after_start(struct run_ctx *ctx, pid_t qemu_pid)
+{
+	return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+}
+
+static bool sys_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Other KVM modules this host runs (kvm_intel, kvm_pvm, ...), for the message. */
+static void other_kvm_modules(char *buf, size_t len)
+{
+	static const char *const mods[] = { "kvm_intel", "kvm_pvm", NULL };
+
+	buf[0] = 0;
+	for (unsigned i = 0; mods[i]; i++) {
+		char *p = xasprintf("/sys/module/%s", mods[i]);
+
+		if (sys_exists(p))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
+				 mods[i]);
+		free(p);
+	}
+}
+
+static void __attribute__((format(printf, 2, 3)))
+preflight_problem(struct run_ctx *ctx, const char *fmt, ...)
+{
+	char line[512];
+	size_t n = strlen(ctx->preflight_msg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "irqlbench: kvm preflight: %s\n", line);
+	snprintf(ctx->preflight_msg + n, sizeof(ctx->preflight_msg) - n, "%s%s", n ? "; " : "",
+		 line);
+}
+
+/*
+ * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  Each
+ * problem is one line naming it and its fix; all are reported at once.
+ * kvm_amd's parameters go into provenance.kvm.
+ */
+static int kvm_preflight(struct run_ctx *ctx)
+{
+	static const char *const params[] = { "npt", "avic", "nested", "nrips", NULL };
+	char *vendor = util_cpuinfo_field("vendor_id");
+	char others[64];
+	int fd;
+
+	if (!vendor || strcmp(vendor, "AuthenticAMD"))
+		preflight_problem(ctx, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host",
+				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)");
+	else if (!util_cpuinfo_has_flag("svm"))
+		preflight_problem(ctx, "the CPU has no 'svm' flag in /proc/cpuinfo: enable SVM (AMD-V) in the firmware, or nested virtualization if this is a VM; or use 'irqlbench lab'");
+	free(vendor);
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == ENOENT)
+		preflight_problem(ctx, "/dev/kvm does not exist: load the module with 'modprobe kvm_amd' (needs SVM)");
+	else
+		preflight_problem(ctx, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
+				  strerror(errno));
+	other_kvm_modules(others, sizeof(others));
+	if (!sys_exists("/sys/module/kvm_amd")) {
+		char runs[sizeof(others) + 32] = "";
+
+		if (others[0])
+			snprintf(runs, sizeof(runs), "; this host runs %s", others);
+		preflight_problem(ctx, "the kvm_amd module is not loaded (no /sys/module/kvm_amd%s): 'modprobe kvm_amd' on an AMD SVM host, or use 'irqlbench lab'",
+				  runs);
+	} else {
+		ctx->kvm_facts = json_pack("{s:s}", "module", "kvm_amd");
+		for (unsigned i = 0; params[i]; i++) {
+			char *p = xasprintf("/sys/module/kvm_amd/parameters/%s", params[i]);
+			char *v = util_read_line(p);
+
+			json_object_set_new(ctx->kvm_facts, params[i], v ? json_string(v) : json_null());
+			free(v);
+			free(p);
+		}
+	}
+	return ctx->preflight_msg[0] ? EXIT_ENV : 0;
+}
+
+static int kvm_after_start(struct run_ctx *ctx, pid_t qemu_pid)
+{
+	if (kvm_trace_start(ctx, qemu_pid))
+		return -1;
+	return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+}
+
+static void kvm_after_exit(struct run_ctx *ctx, json_t *record)
+{
+	kvm_trace_stop(ctx, record);
+}
+
+static const struct backend_ops backends[] = {
+	{ .name = "tcg", .accel = "tcg", .cpu = "max", .extra_args = pin_extra_args,
+	  .after_start = tcg_after_start },
+	{ .name = "kvm", .accel = "kvm", .cpu = "host", .preflight = kvm_preflight,
+	  .extra_args = pin_extra_args, .after_start = kvm_after_start,
+	  .after_exit = kvm_after_exit },
+};
+
+/* --- arguments ------------------------------------------------------------ */
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	return (errno || end == s || *end || *s == '-' || *out > max) ? -1 : 0;
+}
+
+static int add_param(struct run_opts *o, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	char err[256];
+	unsigned i;
+
+	if (!eq || eq == kv || !eq[1])
+		return cli_usage_error("run", "--param wants NAME=VALUE, got '%s'", kv);
+	if (wl_values_set(&o->vals, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1), err,
+			  sizeof(err)))
+		return cli_error(EXIT_USAGE, "%s", err);
+	for (i = 0; i < o->vals.n; i++)
+		if (strlen(o->vals.p[i]->name) == (size_t)(eq - kv) &&
+		    !strncmp(o->vals.p[i]->name, kv, (size_t)(eq - kv)))
+			break;
+	/* the last setting of a parameter wins, as in the guest */
+	for (unsigned j = 0; j < o->set.n; j++)
+		if (!strncmp(o->set.v[j], kv, (size_t)(eq - kv) + 1)) {
+			free(o->set.v[j]);
+			o->set.v[j] = xasprintf("%s=%" PRIu64, o->vals.p[i]->name, o->vals.v[i]);
+			return 0;
+		}
+	argv_addf(&o->set, "%s=%" PRIu64, o->vals.p[i]->name, o->vals.v[i]);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
+{
+	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN };
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "workload", required_argument, NULL, 'w' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "script", required_argument, NULL, 's' },
+		{ "vcpus", required_argument, NULL, 'n' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "tag", required_argument, NULL, O_TAG },
+		{ "qemu", required_argument, NULL, O_QEMU },
+		{ "guest", required_argument, NULL, O_GUEST },
+		{ "cpu", required_argument, NULL, O_CPU },
+		{ "keep-log", required_argument, NULL, O_KEEP_LOG },
+		{ "launcher", required_argument, NULL, O_LAUNCHER },
+		{ "no-pin", no_argument, NULL, O_NO_PIN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned nparams = 0;
+	unsigned long n;
+	char *end;
+	int c;
+
+	o->backend = "tcg";
+	o->vcpus = 1;
+	o->timeout_s = DEFAULT_TIMEOUT_S;
+	*params = xmalloc(sizeof(char *) * (size_t)argc);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:w:p:s:n:o:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': o->backend = optarg; break;
+		case 'w': o->workload = optarg; break;
+		case 'p': (*params)[nparams++] = optarg; break;
+		case 's': o->script = optarg; break;
+		case 'o': o->out = optarg; break;
+		case O_QEMU: o->qemu = optarg; break;
+		case O_GUEST: o->guest = optarg; break;
+		case O_CPU: o->cpu = optarg; break;
+		case O_KEEP_LOG: o->keep_log = optarg; break;
+		case O_LAUNCHER: o->launcher = optarg; break;
+		case O_NO_PIN: o->no_pin = true; break;
+		case O_TAG: argv_add(&o->tags, optarg); break;
+		case 'n':
+			if (parse_uint(optarg, MAX_CPUS, &n) || !n)
+				return cli_usage_error("run", "--vcpus %s: give 1..%d", optarg, MAX_CPUS);
+			o->vcpus = (unsigned)n;
+			break;
+		case 't':
+			errno = 0;
+			o->timeout_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->timeout_s > 0) ||
+			    o->timeout_s > 86400)
+				return cli_usage_error("run", "--timeout %s: give seconds, more than 0 and at most 86400",
+						       optarg);
+			break;
+		case 'h':
+			return cli_help("run") == EXIT_OK ? -1 : EXIT_USAGE;
+		case ':':
+			return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	(*params)[nparams] = NULL;
+	if (optind < argc)
+		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* Checks what needs no QEMU: workload, parameters, script, backend. */
+static int check_args(struct run_opts *o, char **params, const struct backend_ops **be,
+		      const struct launcher_ops **ln)
+{
+	const struct wl_info *w;
+	int fd;
+
+	*ln = &direct_launcher;
+	if (o->launcher && !strcmp(o->launcher, "libvirt")) {
+		*ln = libvirt_launcher();
+		if (!*ln)
+			return cli_error(EXIT_ENV, "the libvirt launcher is not part of this build: use --launcher direct");
+	} else if (o->launcher && strcmp(o->launcher, "direct")) {
+		return cli_usage_error("run", "unknown launcher '%s' (direct or libvirt)", o->launcher);
+	}
+
+	*be = NULL;
+	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (!strcmp(o->backend, backends[i].name))
+			*be = &backends[i];
+	if (!*be)
+		return cli_usage_error("run", "unknown backend '%s' (tcg or kvm)", o->backend);
+	if (!o->workload)
+		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
+	w = wl_find(o->workload);
+	if (!w)
+		return cli_error(EXIT_USAGE, "unknown workload '%s': run 'irqlbench list' to see the workloads",
+				 o->workload);
+	wl_values_init(&o->vals, w);
+	for (unsigned i = 0; params[i]; i++)
+		if (add_param(o, params[i]))
+			return EXIT_USAGE;
+	if (w->needs_script && !o->script)
+		return cli_error(EXIT_USAGE, "workload '%s' runs a scenario script: give it with --script FILE",
+				 w->name);
+	if (!w->needs_script && o->script)
+		return cli_error(EXIT_USAGE, "workload '%s' takes no script: --script is for --workload script",
+				 w->name);
+	for (unsigned i = 0; i < o->tags.n; i++) {
+		json_t *t = json_string(o->tags.v[i]);
+
+		if (!t)
+			return cli_usage_error("run", "--tag '%s' is not UTF-8 text", o->tags.v[i]);
+		json_decref(t);
+	}
+	if (o->script) {
+		fd = open(o->script, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return cli_error(EXIT_USAGE, "cannot read the script %s: %s", o->script,
+					 strerror(errno));
+		close(fd);
+	}
+	return 0;
+}
+
+/* The guest image: --guest, or build/guest/ next to build/bin/irqlbench. */
+static char *guest_image(const struct run_opts *o)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *bin, *build, *path;
+
+	if (o->guest)
+		return xstrdup(o->guest);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return xstrdup("build/" GUEST_REL_PATH);
+	exe[n] = 0;
+	bin = util_dirname(exe);
+	build = util_dirname(bin);
+	path = xasprintf("%s/%s", build, GUEST_REL_PATH);
+	free(bin);
+	free(build);
+	return path;
+}
+
+/* --- outcome -------------------------------------------------------------- */
+
+struct outcome {
+	int exit;
+	const char *kind;		/* NULL: complete */
+	char message[1400];
+	const char *hint;
+};
+
+/* The guest's exit codes (results/SERIAL.md): QEMU status = code << 1 | 1. */
+#define GUEST_STATUS(code) ((code) << 1 | 1)
+
+static void qemu_log_tail(const char *path, char *buf, size_t len)
+{
+	char *text = util_read_file(path, 1 << 20, NULL), *last = NULL;
+
+	buf[0] = 0;
+	if (!text)
+		return;
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		last = l;
+	if (last)
+		snprintf(buf, len, "%.300s", last);
+	free(text);
+}
+
+/* Does the report match what the host asked for? */
+static bool report_matches(const struct run_opts *o, const struct serial_report *sr,
+			   char *msg, size_t len)
+{
+	if (strcmp(sr->workload, o->workload)) {
+		snprintf(msg, len, "the guest ran workload '%s', the host asked for '%s'",
+			 sr->workload, o->workload);
+		return false;
+	}
+	for (unsigned i = 0; i < o->vals.n; i++) {
+		json_t *v = json_object_get(sr->params, o->vals.p[i]->name);
+
+		if (v && (uint64_t)json_integer_value(v) != o->vals.v[i]) {
+			snprintf(msg, len, "the guest applied %s=%" PRIu64 ", the host asked for %" PRIu64,
+				 o->vals.p[i]->name, (uint64_t)json_integer_value(v), o->vals.v[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void classify(const struct run_opts *o, const struct launch_result *lr,
+		     const struct serial_report *sr, const char *qemu_log, struct outcome *oc)
+{
+	char tail[320];
+
+	memset(oc, 0, sizeof(*oc));
+	oc->exit = EXIT_RUN_FAILED;
+	if (!lr->started) {
+		oc->exit = EXIT_ENV;
+		oc->kind = "launch";
+		snprintf(oc->message, sizeof(oc->message), "%s", lr->error);
+		oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
+	} else if (lr->interrupted) {
+		oc->kind = "launch";
+		snprintf(oc->message, sizeof(oc->message), "interrupted by SIG%s; QEMU was stopped",
+			 sigabbrev_np(lr->interrupted));
+		oc->hint = "rerun the command";
+	} else if (lr->timed_out) {
+		oc->exit = EXIT_TIMEOUT;
+		oc->kind = "timeout";
+		snprintf(oc->message, sizeof(oc->message),
+			 "the guest did not finish within %g s (%s); QEMU was killed", o->timeout_s,
+			 sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
+			 sr->booted ? "it booted" : "it never printed its boot line");
+		oc->hint = "the workload hangs or needs more time: raise --timeout";
+	} else if (sr->outcome == SERIAL_EXCEPTION) {
+		oc->kind = "exception";
+		snprintf(oc->message, sizeof(oc->message), "%s", sr->message);
+		oc->hint = "a guest bug (or the test-only 'fault' workload): the raw log has the exception line";
+	} else if (sr->outcome == SERIAL_ERROR && !strcmp(sr->error_code, "badparam")) {
+		oc->exit = EXIT_USAGE;
+		oc->kind = "bad-param";
+		snprintf(oc->message, sizeof(oc->message), "the guest refused its parameters: %s",
+			 sr->error_msg);
+		oc->hint = "see 'irqlbench list WORKLOAD' for the parameters";
+	} else if (sr->outcome == SERIAL_ERROR) {
+		oc->kind = "guest-error";
+		snprintf(oc->message, sizeof(oc->message), "%s", sr->message);
+		oc->hint = "the guest gave up: the raw log shows where";
+	} else if (sr->outcome == SERIAL_GARBLED || sr->outcome == SERIAL_TRUNCATED) {
+		oc->kind = serial_outcome_name(sr->outcome);
+		snprintf(oc->message, sizeof(oc->message), "report %s: %s", oc->kind, sr->message);
+		oc->hint = "the serial output was cut or corrupted; rerun, and report a bug if it repeats";
+	} else if (sr->outcome == SERIAL_REPORT) {
+		int want = GUEST_STATUS(strcmp(sr->verdict, "ok") ? 1 : 0);
+
+		if (lr->status >= 0 && lr->status != want) {
+			oc->kind = "garbled";
+			snprintf(oc->message, sizeof(oc->message),
+				 "the report says verdict %s but QEMU exited with status %d (expected %d)",
+				 sr->verdict, lr->status, want);
+			oc->hint = "the guest's exit disagrees with its report; report a bug";
+		} else if (!report_matches(o, sr, oc->message, sizeof(oc->message))) {
+			oc->kind = "garbled";
+			oc->hint = "the guest did not run what was asked; report a bug";
+		} else {
+			oc->exit = strcmp(sr->verdict, "ok") ? EXIT_RUN_FAILED : EXIT_OK;
+		}
+	} else if (lr->status == 0) {
+		oc->kind = "triple-fault";
+		snprintf(oc->message, sizeof(oc->message), "the guest reset (triple fault) %s",
+			 sr->booted ? "after it booted, without a report"
+				    : "before it printed its boot line");
+		oc->hint = "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)";
+	} else if (lr->signal) {
+		oc->kind = "launch";
+		snprintf(oc->message, sizeof(oc->message), "QEMU was killed by SIG%s",
+			 sigabbrev_np(lr->signal));
+		oc->hint = "something outside irqlbench killed QEMU; rerun";
+	} else if (!sr->booted) {
+		qemu_log_tail(qemu_log, tail, sizeof(tail));
+		oc->kind = "launch";
+		snprintf(oc->message, sizeof(oc->message),
+			 "QEMU exited with status %d before the guest printed anything%s%s", lr->status,
+			 tail[0] ? ": " : "", tail);
+		oc->hint = "QEMU's own log says why (bad option, unreadable guest image?)";
+	} else {
+		oc->kind = "truncated";
+		snprintf(oc->message, sizeof(oc->message),
+			 "the guest exited with status %d without a report", lr->status);
+		oc->hint = "a guest bug: the raw log shows how far it got";
+	}
+}
+
+/* --- the run -------------------------------------------------------------- */
+
+struct paths {
+	char *out, *dir, *serial, *qemu_log, *trace, *serial_rel;
+};
+
+static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
+{
+	char cwd[PATH_MAX];
+
+	p->out = o->out ? xstrdup(o->out) : xasprintf("results/runs/%s/record.json", id);
+	p->dir = util_dirname(p->out);
+	if (o->keep_log) {
+		p->serial = xasprintf("%s/%s.serial.log", o->keep_log, id);
+		p->qemu_log = xasprintf("%s/%s.qemu.log", o->keep_log, id);
+		p->trace = xasprintf("%s/%s.trace.json", o->keep_log, id);
+	} else if (o->out) {
+		size_t n = strlen(o->out);
+
+		if (n > 5 && !strcmp(o->out + n - 5, ".json"))
+			n -= 5;
+		p->serial = xasprintf("%.*s.serial.log", (int)n, o->out);
+		p->qemu_log = xasprintf("%.*s.qemu.log", (int)n, o->out);
+		p->trace = xasprintf("%.*s.trace.json", (int)n, o->out);
+	} else {
+		p->serial = xasprintf("%s/serial.log", p->dir);
+		p->qemu_log = xasprintf("%s/qemu.log", p->dir);
+		p->trace = xasprintf("%s/trace.json", p->dir);
+	}
+	/* the record names its log relative to itself when it is beside it
+	 * (the default and --out), by an absolute path under --keep-log */
+	if (!o->keep_log) {
+		p->serial_rel = util_basename(p->serial);
+	} else if (p->serial[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
+		p->serial_rel = xstrdup(p->serial);
+	} else {
+		p->serial_rel = xasprintf("%s/%s", cwd, p->serial);
+	}
+	if (util_mkdir_p(p->dir))
+		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --out", p->dir,
+				 strerror(errno));
+	if (o->keep_log && util_mkdir_p(o->keep_log))
+		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --keep-log",
+				 o->keep_log, strerror(errno));
+	return 0;
+}
+
+static void free_paths(struct paths *p)
+{
+	free(p->out);
+	free(p->dir);
+	free(p->serial);
+	free(p->qemu_log);
+	free(p->trace);
+	free(p->serial_rel);
+}
+
+static json_t *params_json(const struct wl_values *v)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; i < v->n; i++)
+		json_object_set_new(o, v->p[i]->name, json_integer((json_int_t)v->v[i]));
+	return o;
+}
+
+static char *guest_cmdline(const struct run_opts *o)
+{
+	size_t len = strlen(o->workload) + 16;
+	char *s;
+
+	for (unsigned i = 0; i < o->set.n; i++)
+		len += strlen(o->set.v[i]) + 1;
+	s = xmalloc(len);
+	snprintf(s, len, "workload=%s", o->workload);
+	for (unsigned i = 0; i < o->set.n; i++) {
+		strcat(s, " ");
+		strcat(s, o->set.v[i]);
+	}
+	return s;
+}
+
+static int write_record(json_t *rec, const char *path)
+{
+	if (record_write(rec, path))
+		return cli_error(EXIT_ENV, "cannot write the record %s: %s: choose another --out",
+				 path, strerror(errno));
+	return 0;
+}
+
+/* Fails the run before QEMU starts: record, one line, status. */
+static int fail_early(json_t *rec, const struct paths *p, int status, const char *kind,
+		      const char *msg, bool print)
+{
+	record_fail(rec, kind, msg);
+	if (print)
+		fprintf(stderr, "irqlbench: %s\n", msg);
+	if (write_record(rec, p->out))
+		return EXIT_ENV;
+	fprintf(stderr, "irqlbench: failed record written to %s\n", p->out);
+	return status;
+}
+
+static void set_provenance(json_t *rec, const char *key, json_t *val)
+{
+	json_object_set_new(json_object_get(rec, "provenance"), key, val);
+}
+
+/* Which script ran: its path, size and FNV-1a (a record names its input). */
+static json_t *script_json(const char *path)
+{
+	size_t len = 0;
+	char *text = util_read_file(path, 16u << 20, &len), *abs = realpath(path, NULL), hash[16];
+	json_t *j;
+
+	snprintf(hash, sizeof(hash), "%08x", text ? kfnv1a(KFNV1A_INIT, text, len) : 0u);
+	j = json_pack("{s:s, s:I, s:s}", "path", abs ? abs : path, "bytes", (json_int_t)len,
+		      "fnv1a", hash);
+	free(text);
+	free(abs);
+	return j;
+}
+
+static int run(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln)
+{
+	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin };
+	struct launch_spec spec = { 0 };
+	struct launch_result lr = { 0 };
+	struct serial_report sr;
+	struct qemu_info qi = { 0 };
+	struct paths p = { 0 };
+	struct outcome oc;
+	double start = util_now();
+	char iso[32], err[512], *id, *kernel = NULL, *append = NULL, *log = NULL;
+	size_t loglen = 0;
+	json_t *rec;
+	int status;
+
+	id = record_make_id(start, be->name, o->workload);
+	status = make_paths(o, id, &p);
+	if (status)
+		goto out_id;
+	rec = record_new(id, be->name, o->workload);
+	json_object_set_new(rec, "launcher", json_string(ln->name));
+	ctx.record = rec;
+	ctx.trace_path = p.trace;
+	util_utc_iso(start, iso, sizeof(iso));
+	set_provenance(rec, "started_utc", json_string(iso));
+	set_provenance(rec, "host", record_host_facts());
+	json_object_set_new(rec, "params", params_json(&o->vals));
+	if (o->script)
+		set_provenance(rec, "script", script_json(o->script));
+	for (unsigned i = 0; i < o->tags.n; i++)
+		json_array_append_new(json_object_get(rec, "tags"), json_string(o->tags.v[i]));
+
+	status = be->preflight ? be->preflight(&ctx) : 0;
+	if (ctx.kvm_facts)
+		set_provenance(rec, "kvm", json_incref(ctx.kvm_facts));
+	if (status) {
+		status = fail_early(rec, &p, EXIT_ENV, "preflight", ctx.preflight_msg, false);
+		goto out;
+	}
+	if (qemu_probe(o->qemu, &qi, err, sizeof(err))) {
+		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
+		goto out;
+	}
+	kernel = guest_image(o);
+	if (access(kernel, R_OK)) {
+		snprintf(err, sizeof(err), "guest image %s: %s: build it with 'make' (or give --guest FILE)",
+			 kernel, strerror(errno));
+		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
+		goto out;
+	}
+	append = guest_cmdline(o);
+	spec = (struct launch_spec){
+		.qemu = qi.path, .accel = be->accel, .cpu = o->cpu ? o->cpu : be->cpu,
+		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = kernel, .append = append,
+		.initrd = o->script, .serial_log = p.serial, .qemu_log = p.qemu_log,
+		.timeout_s = o->timeout_s,
+	};
+	if (be->extra_args)
+		be->extra_args(&ctx, &spec.extra);
+	ctx.launcher->launch(&ctx, &spec, &lr);
+	pin_cleanup(&ctx);
+
+	set_provenance(rec, "duration_s", json_real(lr.duration_s));
+	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,
+					      "version", qi.version, "accel", spec.accel,
+					      "cpu", spec.cpu, "cmdline", lr.cmdline));
+	json_object_set_new(json_object_get(rec, "artifacts"), "serial_log",
+			    json_string(p.serial_rel));
+	log = util_read_file(p.serial, SERIAL_MAX_LOG, &loglen);
+	if (!log && errno == EFBIG) {
+		/* the parser refuses a log by its size, before reading a byte */
+		log = xstrdup("");
+		loglen = SERIAL_MAX_LOG + 1ul;
+	}
+	serial_parse(log ? log : "", log ? loglen : 0, &sr);
+	classify(o, &lr, &sr, p.qemu_log, &oc);
+	if (sr.outcome == SERIAL_REPORT)
+		record_apply_report(rec, &sr);
+	if (oc.kind)
+		record_fail(rec, oc.kind, oc.message);
+	if (be->after_exit && lr.started)
+		be->after_exit(&ctx, rec);
+	serial_report_free(&sr);
+	if (write_record(rec, p.out)) {
+		status = EXIT_ENV;
+		goto out;
+	}
+	status = oc.exit;
+	if (oc.kind)
+		fprintf(stderr, "irqlbench: %s run failed (%s): %s; raw log %s; hint: %s\n",
+			o->workload, oc.kind, oc.message, p.serial, oc.hint);
+	else if (oc.exit)
+		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s; raw log %s; hint: the workload's own check failed, the record %s has its counters\n",
+			o->workload, be->name, json_string_value(json_object_get(
+				json_object_get(rec, "verdict"), "reason")), p.serial, p.out);
+	else
+		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
+			o->workload, be->name, lr.duration_s, p.out);
+	printf("%s\n", p.out);
+out:
+	json_decref(ctx.kvm_facts);
+	json_decref(rec);
+	qemu_info_free(&qi);
+	argv_free(&spec.extra);
+	free(lr.cmdline);
+	free(log);
+	free(kernel);
+	free(append);
+out_id:
+	free_paths(&p);
+	free(id);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	const struct backend_ops *be = NULL;
+	const struct launcher_ops *ln = NULL;
+	char **params = NULL;
+	int status;
+
+	status = parse_args(argc, argv, &o, &params);
+	if (!status)
+		status = check_args(&o, params, &be, &ln);
+	if (!status)
+		status = run(&o, be, ln);
+	if (status < 0)
+		status = EXIT_OK;	/* --help */
+	free(params);
+	argv_free(&o.tags);
+	argv_free(&o.set);
+	return status;
+}

@@ -1,0 +1,53 @@
+# host/host.mk - the irqlbench command's core: CLI, list, run (direct QEMU
+# launch), serial report parser, JSON record.  See the Makefile header.
+
+HOST_SRCS += host/main.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
+	     host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c
+HOST_LIBS += -ljansson
+
+# The suite's version goes into every record: git describe at build time.
+# The stamp changes only when the version does, so util.o rebuilds only then.
+IRQLBENCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/host/host/util.o: HOST_CFLAGS += -DIRQLBENCH_VERSION='"$(IRQLBENCH_VERSION)"'
+$(BUILD)/host/host/util.o: $(BUILD)/host/version.stamp
+$(BUILD)/host/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(IRQLBENCH_VERSION)' | cmp -s - $@ 2>/dev/null || echo '$(IRQLBENCH_VERSION)' >$@
+.PHONY: FORCE
+FORCE:
+
+HOST_CORE_TEST_SRCS := host/serial.c host/record.c host/util.c guestos/lib/klib.c
+UNIT_TESTS += serial record
+test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
+test_serial_LIBS := -ljansson
+test_record_SRCS := tests/unit/test_record.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
+test_record_LIBS := -ljansson
+
+INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
+		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
+		     tests/integration/run-san.sh
+
+# The core of the command (list, run) under ASan+UBSan, for run-san.sh: the
+# launcher, the outcome paths and the record writer run in the sanitizers too.
+HOST_CORE_SAN := $(BUILD)/tests/irqlbench-san
+HOST_CORE_SAN_SRCS := host/main.c tests/fake/commands_core.c host/cmd_list.c host/cmd_run.c \
+	host/qemu.c host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c
+$(HOST_CORE_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(HOST_CORE_SAN_SRCS))
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(SAN_CFLAGS) -o $@ $^ -ljansson
+unit-tests: $(HOST_CORE_SAN)
+
+# Fuzzing the serial parser (libFuzzer, clang); not part of `make check`.
+#   make fuzz [FUZZ_SECONDS=60]
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	       -fno-sanitize-recover=all $(INCLUDES)
+$(BUILD)/fuzz/fuzz_serial: tests/fuzz/fuzz_serial.c $(HOST_CORE_TEST_SRCS) host/serial.h host/record.h
+	@mkdir -p $(dir $@)
+	$(V)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_serial.c $(HOST_CORE_TEST_SRCS) -ljansson
+.PHONY: fuzz
+fuzz: $(BUILD)/fuzz/fuzz_serial
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(V)cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
+	$(V)$(BUILD)/fuzz/fuzz_serial -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/ \
+		-dict=tests/fuzz/serial.dict $(BUILD)/fuzz/corpus

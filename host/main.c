@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/*
+ * main.c - the irqlbench command: dispatches to the subcommands of the
+ * table in commands.c, and prints the usage texts.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static void main_usage(FILE *f)
+{
+	fprintf(f, "usage: irqlbench [--help | --version] COMMAND [ARGS]\n\n"
+		"How a hypervisor handles a Windows-like guest's IRQL (CR8) writes.\n\n"
+		"commands:\n");
+	for (unsigned i = 0; i < cli_ncommands; i++)
+		fprintf(f, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
+	fprintf(f, "\n'irqlbench help COMMAND' or 'irqlbench COMMAND --help' shows a command's usage.\n"
+		"exit status: 0 ok, 1 run or guest failed, 2 usage error, 3 environment or\n"
+		"preflight error, 4 timeout.\n");
+}
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (unsigned i = 0; i < cli_ncommands; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+int cli_help(const char *name)
+{
+	const struct cli_command *c = cli_find(name);
+
+	if (!c)
+		return cli_error(EXIT_USAGE, "unknown command '%s': run 'irqlbench --help' to see the commands",
+				 name);
+	fputs(c->usage, stdout);
+	return EXIT_OK;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "irqlbench %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": see 'irqlbench %s --help'\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("irqlbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+const char cmd_help_usage[] =
+	"usage: irqlbench help [COMMAND]\n"
+	"\n"
+	"Shows the usage of COMMAND, or the list of commands.\n";
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc > 2)
+		return cli_usage_error("help", "one command at a time");
+	if (argc == 2 && (strcmp(argv[1], "--help") && strcmp(argv[1], "-h")))
+		return cli_help(argv[1]);
+	if (argc == 2)
+		return cli_help("help");
+	main_usage(stdout);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *c;
+
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("irqlbench %s\n", util_suite_version());
+		return EXIT_OK;
+	}
+	c = cli_find(argv[1]);
+	if (!c)
+		return cli_error(EXIT_USAGE, "unknown command '%s': run 'irqlbench --help' to see the commands",
+				 argv[1]);
+	return c->fn(argc - 1, argv + 1);
+}

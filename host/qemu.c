@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: MIT
+/*
+ * qemu.c - the QEMU probe and the direct launcher (see qemu.h).
+ *
+ * The probe runs `qemu-system-x86_64 --version` once per binary and keeps
+ * the answer in a small cache keyed by the binary's path, mtime and size:
+ * repeated runs start QEMU once, for the guest (kvm-unit-tests' launcher
+ * probes QEMU several times per test, which costs more than the test).
+ *
+ * The direct launcher starts QEMU with posix_spawn, the serial port in a
+ * file and QEMU's own output in another, and waits on a pidfd with the
+ * timeout; SIGINT/SIGTERM stop QEMU and return, so that the caller's
+ * after_exit hooks (tracefs instances) still run.
+ */
+#include "qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* --- the probe ---------------------------------------------------------- */
+
+static char *find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save, *dir, *found = NULL;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) ? NULL : realpath(name, NULL);
+	copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
+
+		if (!access(p, X_OK))
+			found = realpath(p, NULL);
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+static char *cache_path(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		return xasprintf("%s/irqlbench/qemu-probe.json", xdg);
+	if (home && *home)
+		return xasprintf("%s/.cache/irqlbench/qemu-probe.json", home);
+	return NULL;
+}
+
+static json_t *cache_key(const char *path, const struct stat *st)
+{
+	return json_pack("{s:s, s:I, s:I, s:I}", "path", path,
+			 "mtime_s", (json_int_t)st->st_mtim.tv_sec,
+			 "mtime_ns", (json_int_t)st->st_mtim.tv_nsec,
+			 "size", (json_int_t)st->st_size);
+}
+
+static char *cache_lookup(const char *cpath, const json_t *key)
+{
+	json_t *cache = cpath ? json_load_file(cpath, 0, NULL) : NULL;
+	json_t *e = json_object_get(cache, json_string_value(json_object_get(key, "path")));
+	char *version = NULL;
+
+	if (e && json_equal(json_object_get(e, "key"), key) &&
+	    json_is_string(json_object_get(e, "version")))
+		version = xstrdup(json_string_value(json_object_get(e, "version")));
+	json_decref(cache);
+	return version;
+}
+
+/* Best effort: a cache that cannot be written costs one probe per run. */
+static void cache_store(const char *cpath, json_t *key, const char *version)
+{
+	json_t *cache;
+	char *dir, *text;
+
+	if (!cpath)
+		return;
+	cache = json_load_file(cpath, 0, NULL);
+	if (!json_is_object(cache)) {
+		json_decref(cache);
+		cache = json_object();
+	}
+	json_object_set_new(cache, json_string_value(json_object_get(key, "path")),
+			    json_pack("{s:O, s:s}", "key", key, "version", version));
+	dir = util_dirname(cpath);
+	text = json_dumps(cache, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (text && !util_mkdir_p(dir))
+		util_write_atomic(cpath, text, strlen(text));
+	free(text);
+	free(dir);
+	json_decref(cache);
+}
+
+/* Runs `qemu --version`; returns what follows "QEMU emulator version ". */
+static char *run_version(const char *path, char *err, size_t errlen)
+{
+	char *argv[] = { (char *)path, (char *)"--version", NULL };
+	char *joined = util_shell_join(argv), *line = NULL, *version = NULL;
+	char *cmd = xasprintf("%s 2>&1 </dev/null", joined);
+	size_t cap = 0;
+	FILE *f;
+
+	free(joined);
+	f = popen(cmd, "r");
+	if (f && getline(&line, &cap, f) > 0) {
+		const char *tag = "QEMU emulator version ";
+		char *at = strstr(line, tag);
+
+		line[strcspn(line, "\n")] = 0;
+		if (at)
+			version = xstrdup(at + strlen(tag));
+		else
+			snprintf(err, errlen, "%s --version printed '%.200s', not a QEMU version: give the QEMU binary with --qemu PATH",
+				 path, line);
+	} else {
+		snprintf(err, errlen, "%s --version printed nothing: check the binary, or give another with --qemu PATH",
+			 path);
+	}
+	if (f)
+		pclose(f);
+	free(line);
+	free(cmd);
+	return version;
+}
+
+int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen)
+{
+	const char *name = binary ? binary : QEMU_DEFAULT_BINARY;
+	char *cpath;
+	struct stat st;
+	json_t *key;
+
+	memset(qi, 0, sizeof(*qi));
+	qi->path = find_in_path(name);
+	if (!qi->path) {
+		if (binary)
+			snprintf(err, errlen, "QEMU binary '%s' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH",
+				 binary);
+		else
+			snprintf(err, errlen, "%s not found in PATH: install the Debian package %s (apt-get install %s, or run 'make deps')",
+				 QEMU_DEFAULT_BINARY, QEMU_DEBIAN_PACKAGE, QEMU_DEBIAN_PACKAGE);
+		return -1;
+	}
+	if (stat(qi->path, &st)) {
+		snprintf(err, errlen, "cannot stat %s: %s", qi->path, strerror(errno));
+		return -1;
+	}
+	cpath = cache_path();
+	key = cache_key(qi->path, &st);
+	qi->version = cache_lookup(cpath, key);
+	qi->cached = qi->version != NULL;
+	if (!qi->version) {
+		qi->version = run_version(qi->path, err, errlen);
+		if (qi->version)
+			cache_store(cpath, key, qi->version);
+	}
+	json_decref(key);
+	free(cpath);
+	return qi->version ? 0 : -1;
+}
+
+void qemu_info_free(struct qemu_info *qi)
+{
+	free(qi->path);
+	free(qi->version);
+	qi->path = qi->version = NULL;
+}
+
+/* --- the direct launcher ------------------------------------------------ */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* QEMU option values are comma-separated lists: a ',' in a path is ",,". */
+static char *qemu_escape(const char *s)
+{
+	char *out = xmalloc(2 * strlen(s) + 1), *o = out;
+
+	for (; *s; s++) {
+		*o++ = *s;
+		if (*s == ',')
+			*o++ = ',';
+	}
+	*o = 0;
+	return out;
+}
+
+static void build_argv(const struct launch_spec *spec, struct argv_buf *a)
+{
+	char *serial = qemu_escape(spec->serial_log);
+
+	argv_add(a, spec->qemu);
+	argv_add(a, "-machine");
+	argv_add(a, "pc");
+	argv_add(a, "-accel");
+	argv_add(a, spec->accel);
+	argv_add(a, "-cpu");
+	argv_add(a, spec->cpu);
+	argv_add(a, "-smp");
+	argv_addf(a, "%u", spec->vcpus);
+	argv_add(a, "-m");
+	argv_addf(a, "%u", spec->mem_mb);
+	argv_add(a, "-nographic");
+	argv_add(a, "-no-reboot");
+	argv_add(a, "-nodefaults");
+	argv_add(a, "-chardev");
+	argv_addf(a, "file,id=serial0,path=%s", serial);
+	argv_add(a, "-serial");
+	argv_add(a, "chardev:serial0");
+	argv_add(a, "-device");
+	argv_add(a, "isa-debug-exit,iobase=0xf4,iosize=4");
+	argv_add(a, "-kernel");
+	argv_add(a, spec->kernel);
+	argv_add(a, "-append");
+	argv_add(a, spec->append);
+	if (spec->initrd) {
+		argv_add(a, "-initrd");
+		argv_add(a, spec->initrd);
+	}
+	for (unsigned i = 0; i < spec->extra.n; i++)
+		argv_add(a, spec->extra.v[i]);
+	free(serial);
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for pid until deadline (monotonic).  Returns 1 if it exited, 0 at
+ * the deadline, -1 when a stop signal came. */
+static int wait_exit(int pidfd, double deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		double left = deadline - mono_now();
+		int r;
+
+		if (stop_signal)
+			return -1;
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, left > 1e6 ? 1000000000 : (int)(left * 1000) + 1);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return 1;	/* cannot wait: let waitpid block */
+	}
+}
+
+static void kill_and_reap(pid_t pid, int pidfd, int *wstatus)
+{
+	kill(pid, SIGTERM);
+	/* QEMU exits on SIGTERM at once; a stuck one gets SIGKILL */
+	if (wait_exit(pidfd, mono_now() + 2.0) != 1)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * posix_spawn returns once the child has left our address space, which can
+ * be before the kernel has set up the new program's arguments: wait until
+ * /proc/PID/cmdline shows them, so that the hooks see QEMU (pinning reads
+ * its -qmp socket from there).
+ */
+static void wait_exec(pid_t pid, int pidfd)
+{
+	char path[64], c;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	for (unsigned i = 0; i < 1000; i++) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, &c, 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n != 0)
+			return;		/* arguments there, or the process is gone */
+		if (pidfd >= 0 && poll(&pfd, 1, 1) > 0)
+			return;		/* it exited already (a zombie has no cmdline) */
+	}
+}
+
+static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
+			  struct launch_result *res)
+{
+	struct argv_buf a = { 0 };
+	posix_spawn_file_actions_t fa;
+	struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
+	double t0;
+	pid_t pid;
+	int pidfd, wstatus = 0, r, w;
+
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
+	build_argv(spec, &a);
+	res->cmdline = util_shell_join(a.v);
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	/* QEMU's own log starts with its exact command line */
+	{
+		char *head = xasprintf("# %s\n", res->cmdline);
+
+		if (util_write_atomic(spec->qemu_log, head, strlen(head))) {
+			snprintf(res->error, sizeof(res->error), "cannot write %s: %s",
+				 spec->qemu_log, strerror(errno));
+			free(head);
+			goto out;
+		}
+		free(head);
+	}
+	posix_spawn_file_actions_addopen(&fa, 1, spec->qemu_log, O_WRONLY | O_APPEND, 0);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	/* a stale serial log must never be read as this run's */
+	if (unlink(spec->serial_log) && errno != ENOENT) {
+		snprintf(res->error, sizeof(res->error), "cannot replace %s: %s", spec->serial_log,
+			 strerror(errno));
+		goto out;
+	}
+	stop_signal = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	t0 = mono_now();
+	r = posix_spawn(&pid, a.v[0], &fa, NULL, a.v, environ);
+	if (r) {
+		snprintf(res->error, sizeof(res->error), "cannot start %s: %s", a.v[0], strerror(r));
+		goto restore;
+	}
+	res->started = true;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	wait_exec(pid, pidfd);
+	if (ctx->backend->after_start && ctx->backend->after_start(ctx, pid)) {
+		kill_and_reap(pid, pidfd, &wstatus);
+		snprintf(res->error, sizeof(res->error), "%s", ctx->hook_error);
+		res->started = false;
+		goto close;
+	}
+	w = pidfd >= 0 ? wait_exit(pidfd, t0 + spec->timeout_s) : 1;
+	if (w == 1) {
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		res->timed_out = w == 0;
+		res->interrupted = w < 0 ? stop_signal : 0;
+		kill_and_reap(pid, pidfd, &wstatus);
+	}
+	res->duration_s = mono_now() - t0;
+	if (WIFEXITED(wstatus) && !res->timed_out && !res->interrupted)
+		res->status = WEXITSTATUS(wstatus);
+	else if (WIFSIGNALED(wstatus))
+		res->signal = WTERMSIG(wstatus);
+close:
+	if (pidfd >= 0)
+		close(pidfd);
+restore:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+out:
+	posix_spawn_file_actions_destroy(&fa);
+	argv_free(&a);
+}
+
+const struct launcher_ops direct_launcher = {
+	.name = "direct",
+	.launch = direct_launch,
+};

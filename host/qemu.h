@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * qemu.h - launching the guest: the QEMU probe, the launcher abstraction
+ * (direct QEMU now, libvirt later) and the backend hooks of a run.
+ *
+ * A run (host/cmd_run.c) goes through these steps, each a hook:
+ *
+ *   backend->preflight(ctx)          may refuse the host (EXIT_ENV), fills ctx->kvm_facts
+ *   backend->extra_args(ctx, args)   QEMU arguments of the backend
+ *   launcher->launch(ctx, spec, res) starts QEMU, enforces the timeout, waits
+ *     backend->after_start(ctx, pid)   QEMU runs (kvm: start exit tracing; pinning)
+ *   backend->after_exit(ctx, record) QEMU is gone (kvm: fold the exit trace into the record)
+ *
+ * Hook points other parts fill in (weak defaults in cmd_run.c; a part
+ * that is linked in overrides them by defining the same function):
+ *   kvm_trace_start / kvm_trace_stop  host/trace/: the kvm:kvm_exit trace of this QEMU
+ *   run_pin_after_start               host/pin/: pin vCPU and emulator threads, fill
+ *                                     provenance.pinning from what the OS reports
+ *   libvirt_launcher                  host/libvirt/: the --launcher libvirt implementation
+ *   pin_qemu_args (host/pin/pin_run.h) the "-S -qmp unix:..." arguments the pinning hook
+ *                                     needs; added by the direct launcher when linked in
+ */
+#ifndef IRQLBENCH_QEMU_H
+#define IRQLBENCH_QEMU_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "util.h"
+
+#define QEMU_DEFAULT_BINARY "qemu-system-x86_64"
+#define QEMU_DEBIAN_PACKAGE "qemu-system-x86"
+
+/* What the probe found out about a QEMU binary (cached across runs). */
+struct qemu_info {
+	char *path;		/* absolute path of the binary */
+	char *version;		/* "7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)" */
+	bool cached;		/* from the probe cache, not probed now */
+};
+
+/*
+ * Finds the binary (`binary` as given, or qemu-system-x86_64 in $PATH) and
+ * its version, from the cache ($XDG_CACHE_HOME/irqlbench/qemu-probe.json,
+ * keyed by path, mtime and size) or by running it once with --version.
+ * Returns 0, or -1 with a one-line message (problem and fix) in err.
+ */
+int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen);
+void qemu_info_free(struct qemu_info *qi);
+
+/* What the run asks of a launcher, whatever the launcher. */
+struct launch_spec {
+	const char *qemu;		/* binary */
+	const char *accel;		/* "tcg" | "kvm" */
+	const char *cpu;		/* -cpu model */
+	unsigned vcpus, mem_mb;
+	const char *kernel;		/* the guest image (multiboot ELF32) */
+	const char *append;		/* the guest's command line: "workload=W k=v ..." */
+	const char *initrd;		/* the scenario script (a multiboot module), or NULL */
+	const char *serial_log;		/* the guest's serial output goes here */
+	const char *qemu_log;		/* QEMU's own stdout and stderr go here */
+	double timeout_s;
+	struct argv_buf extra;		/* the backend's extra QEMU arguments */
+};
+
+struct launch_result {
+	bool started;			/* QEMU ran */
+	bool timed_out;			/* killed at the timeout */
+	int interrupted;		/* the signal (SIGINT/SIGTERM) that stopped the run, or 0 */
+	int status;			/* QEMU's exit status; -1 unknown (signal, libvirt) */
+	int signal;			/* signal that ended QEMU, or 0 */
+	double duration_s;		/* start to exit */
+	char *cmdline;			/* the exact command line, shell-quoted */
+	char error[512];		/* why it did not start */
+};
+
+struct run_ctx;
+
+struct backend_ops {
+	const char *name;		/* "tcg" | "kvm" */
+	const char *accel;
+	const char *cpu;		/* default -cpu */
+	/* 0, or EXIT_ENV after printing one line per problem to stderr and
+	 * setting ctx->preflight_msg */
+	int (*preflight)(struct run_ctx *ctx);
+	void (*extra_args)(struct run_ctx *ctx, struct argv_buf *args);
+	/* 0, or -1 to stop the run (QEMU is killed; the record says why in
+	 * ctx->hook_error) */
+	int (*after_start)(struct run_ctx *ctx, pid_t qemu_pid);
+	void (*after_exit)(struct run_ctx *ctx, json_t *record);
+};
+
+struct launcher_ops {
+	const char *name;		/* "direct" | "libvirt" */
+	/* Runs the guest to its end or the timeout; fills res.  Calls the
+	 * backend's after_start once QEMU runs. */
+	void (*launch)(struct run_ctx *ctx, const struct launch_spec *spec,
+		       struct launch_result *res);
+};
+
+/* The state of one `irqlbench run`, handed to every hook. */
+struct run_ctx {
+	const struct backend_ops *backend;
+	const struct launcher_ops *launcher;
+	json_t *record;			/* the record being built */
+	json_t *kvm_facts;		/* provenance.kvm (kvm backend), or NULL */
+	char preflight_msg[1024];	/* the preflight's problems, for the record */
+	char hook_error[512];		/* why after_start stopped the run */
+	void *trace;			/* state of host/trace/ */
+	void *pin;			/* state of host/pin/ */
+	const char *trace_path;		/* the file a trace may be written to, beside the logs */
+	char *qmp_dir;			/* private folder of QEMU's QMP socket (pinning), or NULL */
+	bool no_pin;			/* --no-pin: neither -S/-qmp nor the pinning hook */
+};
+
+extern const struct launcher_ops direct_launcher;
+
+/* Hook points (see the header comment).  Each returns 0 or -1 with a
+ * one-line reason in ctx->hook_error. */
+int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid);
+void kvm_trace_stop(struct run_ctx *ctx, json_t *record);
+int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid);
+const struct launcher_ops *libvirt_launcher(void);
+
+#endif

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+/* record.c - the JSON result record (see record.h, results/SCHEMA.md). */
+#include "record.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "serial.h"
+#include "util.h"
+
+int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
+		    uint64_t n, unsigned pct, uint64_t *out)
+{
+	uint64_t rank, seen = 0;
+
+	if (!n || !pct || pct > 100)
+		return -1;
+	/* ceil(n * pct / 100) without overflowing n * pct */
+	rank = n / 100 * pct + (n % 100 * pct + 99) / 100;
+	if (!rank)
+		rank = 1;
+	for (unsigned i = 0; i < nb; i++) {
+		seen += counts[i];
+		if (seen >= rank) {
+			*out = bounds[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+char *record_make_id(double start, const char *backend, const char *workload)
+{
+	char ts[32];
+	unsigned rnd = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &rnd, sizeof(rnd)) != sizeof(rnd))
+		rnd = (unsigned)getpid() ^ (unsigned)(start * 1e6);
+	if (fd >= 0)
+		close(fd);
+	util_utc_compact(start, ts, sizeof(ts));
+	return xasprintf("%s-%s-%s-%06x", ts, backend, workload, rnd & 0xffffff);
+}
+
+json_t *record_new(const char *id, const char *backend, const char *workload)
+{
+	json_t *rec = json_object();
+
+	json_object_set_new(rec, "schema", json_string(RECORD_SCHEMA));
+	json_object_set_new(rec, "id", json_string(id));
+	json_object_set_new(rec, "status", json_string("failed"));
+	json_object_set_new(rec, "error", json_pack("{s:s, s:s}", "kind", "launch",
+						    "message", "the run did not finish"));
+	json_object_set_new(rec, "workload", json_string(workload));
+	json_object_set_new(rec, "params", json_object());
+	json_object_set_new(rec, "backend", json_string(backend));
+	json_object_set_new(rec, "emulated", json_boolean(!strcmp(backend, "tcg") ||
+							   !strcmp(backend, "model")));
+	json_object_set_new(rec, "policy", json_null());
+	json_object_set_new(rec, "variant", json_null());
+	json_object_set_new(rec, "launcher", json_string("direct"));
+	json_object_set_new(rec, "tags", json_array());
+	json_object_set_new(rec, "provenance", json_pack(
+		"{s:s, s:n, s:n, s:n, s:n, s:n, s:n, s:n, s:n}",
+		"suite_version", util_suite_version(), "started_utc", "duration_s", "host",
+		"kvm", "qemu", "libvirt", "lab", "pinning"));
+	json_object_set_new(rec, "guest", json_null());
+	json_object_set_new(rec, "verdict", json_null());
+	json_object_set_new(rec, "phases", json_array());
+	json_object_set_new(rec, "artifacts", json_pack("{s:n, s:n}", "serial_log", "trace"));
+	return rec;
+}
+
+void record_fail(json_t *rec, const char *kind, const char *message)
+{
+	/* The message may quote the guest's bytes: JSON strings must be UTF-8. */
+	char *clean = xstrdup(message);
+
+	for (char *c = clean; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
+			*c = '?';
+	json_object_set_new(rec, "status", json_string("failed"));
+	json_object_set_new(rec, "error", json_pack("{s:s, s:s}", "kind", kind,
+						    "message", clean));
+	free(clean);
+}
+
+int record_apply_report(json_t *rec, const struct serial_report *r)
+{
+	json_t *guest, *policy;
+
+	if (r->outcome != SERIAL_REPORT || !r->phases || !r->guest || !r->params)
+		return -1;
+	guest = json_deep_copy(r->guest);
+	/* The model names its policy among the guest facts; the record has
+	 * a top-level key for it. */
+	policy = json_object_get(guest, "policy");
+	if (policy) {
+		json_object_set(rec, "policy", policy);
+		json_object_del(guest, "policy");
+	}
+	json_object_set_new(rec, "params", json_deep_copy(r->params));
+	json_object_set_new(rec, "guest", guest);
+	json_object_set_new(rec, "verdict", json_pack("{s:s, s:s}", "status", r->verdict,
+						      "reason", r->reason));
+	json_object_set_new(rec, "phases", json_deep_copy(r->phases));
+	json_object_set_new(rec, "status", json_string("complete"));
+	json_object_set_new(rec, "error", json_null());
+	return 0;
+}
+
+static json_t *str_or_null(char *s)
+{
+	json_t *j = s ? json_string(s) : json_null();
+
+	free(s);
+	return j ? j : json_null();	/* json_string refuses invalid UTF-8 */
+}
+
+json_t *record_host_facts(void)
+{
+	struct utsname u;
+	char *family = util_cpuinfo_field("cpu family");
+	json_t *host;
+
+	host = json_object();
+	json_object_set_new(host, "cpu_vendor", str_or_null(util_cpuinfo_field("vendor_id")));
+	json_object_set_new(host, "cpu_model", str_or_null(util_cpuinfo_field("model name")));
+	json_object_set_new(host, "cpu_family", family ? json_integer(atoll(family)) : json_null());
+	free(family);
+	json_object_set_new(host, "microcode", str_or_null(util_cpuinfo_field("microcode")));
+	if (uname(&u)) {
+		json_object_set_new(host, "kernel", json_null());
+		json_object_set_new(host, "hostname", json_null());
+	} else {
+		json_object_set_new(host, "kernel", json_string(u.release));
+		json_object_set_new(host, "hostname", json_string(u.nodename));
+	}
+	return host;
+}
+
+int record_write(const json_t *rec, const char *path)
+{
+	char *text = json_dumps(rec, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	size_t len;
+	int ret;
+
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	len = strlen(text);
+	text = xrealloc(text, len + 2);
+	text[len++] = '\n';
+	ret = util_write_atomic(path, text, len);
+	free(text);
+	return ret;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * record.h - the JSON result record, schema irqlbench-record/1
+ * (results/SCHEMA.md), built and written with jansson.
+ *
+ * A record starts out failed ("not finished") and becomes complete only
+ * when a checked report is applied to it: a record that a crash or a bug
+ * left half done can never pass for a result.  Records are written to a
+ * temporary file and renamed into place.
+ */
+#ifndef IRQLBENCH_RECORD_H
+#define IRQLBENCH_RECORD_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#define RECORD_SCHEMA "irqlbench-record/1"
+
+struct serial_report;
+
+/*
+ * The pct-th percentile (1..100) of a bucketed histogram: the upper bound
+ * of the bucket holding the ceil(pct/100 * n)-th smallest value.  Returns
+ * 0, or -1 when n is 0 or that value lies in the overflow bucket (above the
+ * last bound: no bound describes it; "max" is exact).
+ */
+int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
+		    uint64_t n, unsigned pct, uint64_t *out);
+
+/* "20261126T071502Z-tcg-nested-spinlock-1a2b3c" (a caller frees it). */
+char *record_make_id(double start, const char *backend, const char *workload);
+
+/* A record with every key of the schema; status "failed", error
+ * {"kind": "launch", "message": "the run did not finish"}. */
+json_t *record_new(const char *id, const char *backend, const char *workload);
+
+/* Marks the record failed (kind: exception, triple-fault, timeout, garbled,
+ * truncated, bad-param, launch, preflight, guest-error). */
+void record_fail(json_t *rec, const char *kind, const char *message);
+
+/* Fills params, guest, verdict and phases from a complete report and marks
+ * the record complete.  Returns 0, or -1 if r is not a complete report. */
+int record_apply_report(json_t *rec, const struct serial_report *r);
+
+/* The host facts of provenance.host, read from /proc and uname. */
+json_t *record_host_facts(void);
+
+/* Serialises rec (indented, keys in insertion order) and writes it
+ * atomically.  Returns 0, or -1 with errno set. */
+int record_write(const json_t *rec, const char *path);
+
+#endif

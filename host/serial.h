@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * serial.h - the parser of the guest's serial report (results/SERIAL.md).
+ *
+ * The guest's (and the model's) text is untrusted input: the parser is
+ * strict about the report block (known line kinds, line length, numbers,
+ * duplicate keys, bucket counts, the line count and FNV-1a hash of the
+ * trailer) and refuses a report that does not check out.  It never
+ * crashes on any input (tests/fuzz/fuzz_serial.c).
+ */
+#ifndef IRQLBENCH_SERIAL_H
+#define IRQLBENCH_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#define SERIAL_MAX_LINE		1023	/* bytes, without the newline */
+#define SERIAL_MAX_LOG		(64u << 20)	/* larger logs are refused */
+#define SERIAL_MAX_BOUNDS	64
+#define SERIAL_MAX_PHASE	255
+#define SERIAL_MAX_CPU		255
+
+enum serial_outcome {
+	SERIAL_REPORT,		/* a complete report whose count and hash check */
+	SERIAL_NONE,		/* no report block and no "!!" line */
+	SERIAL_EXCEPTION,	/* "!! exception" (anywhere) */
+	SERIAL_ERROR,		/* "!! error" (anywhere) */
+	SERIAL_TRUNCATED,	/* a report block without its "@@ end" */
+	SERIAL_GARBLED,		/* count/hash mismatch or a malformed line in the block */
+};
+
+struct serial_exception {
+	uint64_t vector, rip, err, cr2, cpu;
+	char name[16];		/* "#PF", or "" */
+};
+
+struct serial_report {
+	enum serial_outcome outcome;
+	bool booted;			/* saw "irqlbench-guest v=1 boot" */
+	unsigned line;			/* 1-based line of the problem, 0 if none */
+	char message[1280];		/* what went wrong, one line (not for REPORT) */
+
+	struct serial_exception exc;	/* SERIAL_EXCEPTION */
+	char error_code[64];		/* SERIAL_ERROR: the code= word */
+	char error_msg[SERIAL_MAX_LINE + 1];
+
+	/* SERIAL_REPORT only; NULL otherwise; owned (serial_report_free). */
+	char workload[64];		/* H workload= */
+	json_t *params;			/* {"name": n} from A lines */
+	json_t *guest;			/* the record's "guest" object, from H lines */
+	json_t *phases;			/* the record's "phases" array */
+	char verdict[8];		/* "ok" or "fail" */
+	char reason[SERIAL_MAX_LINE + 1];
+};
+
+/* Parses the whole serial log.  Always fills r (free it with
+ * serial_report_free); returns r->outcome. */
+enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_report *r);
+void serial_report_free(struct serial_report *r);
+const char *serial_outcome_name(enum serial_outcome o);
+
+/* The FNV-1a of a report block's body, as the trailer carries it. */
+uint32_t serial_block_hash(const char *body, size_t len);
+
+#endif

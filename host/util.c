@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: MIT
+/* util.c - host-side helpers (see util.h). */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "platform.h"
+
+#ifndef IRQLBENCH_VERSION
+#define IRQLBENCH_VERSION "unknown"
+#endif
+
+const char *util_suite_version(void)
+{
+	return IRQLBENCH_VERSION[0] ? IRQLBENCH_VERSION : "unknown";
+}
+
+/*
+ * klib's kprintf() ends in plat_puts().  The host command does not print
+ * through kprintf, but catalog.c and klib.c are linked whole.  Weak, so
+ * that the model's simulated platform (host/model/) can bring its own.
+ */
+__attribute__((weak)) void plat_puts(const char *s)
+{
+	fputs(s, stderr);
+}
+
+static void out_of_memory(void)
+{
+	fputs("irqlbench: out of memory\n", stderr);
+	exit(1);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		out_of_memory();
+	return d;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		out_of_memory();
+	return s;
+}
+
+char *util_read_file(const char *path, size_t max, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap >= max) {
+				free(buf);
+				close(fd);
+				errno = EFBIG;
+				return NULL;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			free(buf);
+			close(fd);
+			errno = e;
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = 0;
+	if (len)
+		*len = n;
+	return buf;
+}
+
+char *util_read_line(const char *path)
+{
+	char *s = util_read_file(path, 1 << 16, NULL);
+
+	if (s)
+		s[strcspn(s, "\n")] = 0;
+	return s;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int util_write_atomic(const char *path, const void *data, size_t len)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int e;
+
+	if (fd < 0)
+		goto fail_free;
+	if (write_all(fd, data, len) || fsync(fd)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		goto fail_unlink;
+	}
+	if (close(fd) || rename(tmp, path))
+		goto fail_unlink;
+	free(tmp);
+	return 0;
+fail_unlink:
+	e = errno;
+	unlink(tmp);
+	errno = e;
+fail_free:
+	e = errno;
+	free(tmp);
+	errno = e;
+	return -1;
+}
+
+int util_mkdir_p(const char *path)
+{
+	char *p = xstrdup(path);
+	int ret = 0;
+
+	for (char *s = p + 1; ; s++) {
+		if (*s != '/' && *s)
+			continue;
+		char c = *s;
+
+		*s = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			ret = -1;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	if (!ret) {
+		struct stat st;
+
+		if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			ret = -1;
+		}
+	}
+	int e = errno;
+
+	free(p);
+	errno = e;
+	return ret;
+}
+
+char *util_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	char *d = xmalloc((size_t)(slash - path) + 1);
+
+	memcpy(d, path, (size_t)(slash - path));
+	d[slash - path] = 0;
+	return d;
+}
+
+char *util_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return xstrdup(slash ? slash + 1 : path);
+}
+
+double util_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void utc_format(double t, const char *fmt, char *buf, size_t len)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(buf, len, fmt, &tm);
+}
+
+void util_utc_iso(double t, char *buf, size_t len)
+{
+	utc_format(t, "%Y-%m-%dT%H:%M:%SZ", buf, len);
+}
+
+void util_utc_compact(double t, char *buf, size_t len)
+{
+	utc_format(t, "%Y%m%dT%H%M%SZ", buf, len);
+}
+
+static bool shell_safe(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789-_./=:,+@%", *s))
+			return false;
+	return true;
+}
+
+char *util_shell_join(char *const argv[])
+{
+	size_t cap = 256, n = 0;
+	char *out = xmalloc(cap);
+
+	out[0] = 0;
+	for (unsigned i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+		size_t need = n + 4 * strlen(a) + 4;
+
+		if (need > cap) {
+			cap = need * 2;
+			out = xrealloc(out, cap);
+		}
+		if (i)
+			out[n++] = ' ';
+		if (shell_safe(a)) {
+			n += (size_t)sprintf(out + n, "%s", a);
+			continue;
+		}
+		out[n++] = '\'';
+		for (; *a; a++) {
+			if (*a == '\'') {
+				memcpy(out + n, "'\\''", 4);
+				n += 4;
+			} else {
+				out[n++] = *a;
+			}
+		}
+		out[n++] = '\'';
+		out[n] = 0;
+	}
+	return out;
+}
+
+char *util_cpuinfo_field(const char *key)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[8192];
+	size_t klen = strlen(key);
+	char *val = NULL;
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *colon;
+
+		if (strncmp(line, key, klen) || (line[klen] != '\t' && line[klen] != ' ' &&
+						  line[klen] != ':'))
+			continue;
+		colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		colon++;
+		colon += strspn(colon, " \t");
+		colon[strcspn(colon, "\n")] = 0;
+		val = xstrdup(colon);
+		break;
+	}
+	fclose(f);
+	return val;
+}
+
+bool util_cpuinfo_has_flag(const char *flag)
+{
+	char *flags = util_cpuinfo_field("flags");
+	bool found = false;
+
+	if (!flags)
+		return false;
+	for (char *save, *t = strtok_r(flags, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		if (!strcmp(t, flag)) {
+			found = true;
+			break;
+		}
+	free(flags);
+	return found;
+}
+
+void argv_add(struct argv_buf *a, const char *s)
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		a->v = xrealloc(a->v, a->cap * sizeof(*a->v));
+	}
+	a->v[a->n++] = xstrdup(s);
+	a->v[a->n] = NULL;
+}
+
+void argv_addf(struct argv_buf *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		out_of_memory();
+	va_end(ap);
+	argv_add(a, s);
+	free(s);
+}
+
+void argv_free(struct argv_buf *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}

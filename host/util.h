@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h - small host-side helpers shared by the irqlbench subcommands:
+ * files (whole reads, atomic writes, mkdir -p), time, shell quoting, and
+ * the host facts every record carries.
+ */
+#ifndef IRQLBENCH_UTIL_H
+#define IRQLBENCH_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The suite's version (git describe at build time, or "unknown"). */
+const char *util_suite_version(void);
+
+/* malloc that exits on failure (a host tool cannot go on without memory). */
+void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Reads a whole file (at most max bytes, else fails with EFBIG) into a
+ * NUL-terminated buffer.  Returns NULL with errno set.
+ */
+char *util_read_file(const char *path, size_t max, size_t *len);
+/* First line of a small file, without the newline; NULL if unreadable. */
+char *util_read_line(const char *path);
+/* Writes data to path.tmp.<pid> and renames it over path: readers never see
+ * half a file.  Returns 0, or -1 with errno set. */
+int util_write_atomic(const char *path, const void *data, size_t len);
+/* mkdir -p (mode 0755); 0 or -1 with errno set. */
+int util_mkdir_p(const char *path);
+/* dirname/basename that return new strings. */
+char *util_dirname(const char *path);
+char *util_basename(const char *path);
+
+/* Wall clock: seconds since the epoch (double), and its UTC forms
+ * "2026-11-26T07:15:02Z" and "20261126T071502Z". */
+double util_now(void);
+void util_utc_iso(double t, char *buf, size_t len);
+void util_utc_compact(double t, char *buf, size_t len);
+
+/* argv joined into one shell-quoted line (a caller frees it). */
+char *util_shell_join(char *const argv[]);
+
+/* Value of the first "key<tab>: value" line of /proc/cpuinfo; NULL if absent. */
+char *util_cpuinfo_field(const char *key);
+/* Does the first "flags" line of /proc/cpuinfo list flag? */
+bool util_cpuinfo_has_flag(const char *flag);
+
+/* A growable argv, NULL-terminated. */
+struct argv_buf {
+	char **v;
+	unsigned n, cap;
+};
+void argv_add(struct argv_buf *a, const char *s);
+void argv_addf(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void argv_free(struct argv_buf *a);
+
+#endif

@@ -1,0 +1,122 @@
+#!/bin/bash
+# `irqlbench run` end to end with a stand-in for QEMU (tests/fake/fake-qemu.sh)
+# that prints each kind of guest output: every outcome gets its exit status,
+# its record (complete, or failed with the right kind) and one line on
+# stderr with the raw log's path; the timeout kills QEMU; the QEMU probe
+# runs once and is cached.  The stand-in speaks no QMP: --no-pin.
+. "$(dirname "$0")/lib.sh"
+[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
+need_cmd jq
+IRQLBENCH=$(realpath "$IRQLBENCH")	# some runs below start in another folder
+FAKE=$(cd "$(dirname "$0")/../fake" && pwd)/fake-qemu.sh
+touch "$TMP/guest.elf"
+export XDG_CACHE_HOME=$TMP/cache FAKE_QEMU_CALLS=$TMP/calls
+
+case_() {	# case_ MODE EXIT STATUS KIND [extra run args]
+	local mode=$1 rc=$2 status=$3 kind=$4; shift 4
+	FAKE_QEMU_MODE=$mode "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" \
+		--guest "$TMP/guest.elf" --out "$TMP/$mode.json" "$@" >"$TMP/$mode.out" 2>"$TMP/$mode.err"
+	eq "$mode: exit status" $? "$rc"
+	eq "$mode: record status" "$(jq -r .status "$TMP/$mode.json")" "$status"
+	eq "$mode: error kind" "$(jq -r '.error.kind // "none"' "$TMP/$mode.json")" "$kind"
+	eq "$mode: stdout names the record" "$(cat "$TMP/$mode.out")" "$TMP/$mode.json"
+	eq "$mode: one line on stderr" "$(wc -l <"$TMP/$mode.err")" 1
+	ok "$mode: serial log kept" test -f "$TMP/$mode.serial.log"
+	ok "$mode: no temporary record left" bash -c "! ls '$TMP'/$mode.json.tmp.* 2>/dev/null"
+	if [ "$status" = failed ]; then
+		ok "$mode: stderr names the raw log" grep -q "raw log $TMP/$mode.serial.log; hint: " "$TMP/$mode.err"
+		eq "$mode: no verdict in a failed record" "$(jq -r '.verdict.status // "none"' "$TMP/$mode.json")" \
+			"$([ "$kind" = garbled ] && [ "$mode" != garbled ] && echo ok || echo none)"
+	fi
+}
+
+case_ ok 0 complete none --tag first --tag second --vcpus 2
+case_ fail 1 complete none
+case_ exception 1 failed exception
+case_ badparam 2 failed bad-param
+case_ internal 1 failed guest-error
+case_ triple 1 failed triple-fault
+case_ silent 1 failed triple-fault
+case_ qemu-error 1 failed launch
+case_ garbled 1 failed garbled
+case_ truncated 1 failed truncated
+case_ mismatch 1 failed garbled
+case_ wrong-workload 1 failed garbled
+
+r=$TMP/ok.json
+eq "schema" "$(jq -r .schema "$r")" irqlbench-record/1
+eq "verdict" "$(jq -r .verdict.status "$r")" ok
+eq "emulated" "$(jq -r .emulated "$r")" true
+eq "launcher" "$(jq -r .launcher "$r")" direct
+eq "tags" "$(jq -c .tags "$r")" '["first","second"]'
+eq "serial log named relative to the record" "$(jq -r .artifacts.serial_log "$r")" ok.serial.log
+eq "qemu version from the probe" "$(jq -r .provenance.qemu.version "$r")" "7.2.99 (fake-qemu for irqlbench tests)"
+eq "qemu accel" "$(jq -r .provenance.qemu.accel "$r")" tcg
+ok "qemu cmdline has -smp 2" grep -q -- '-smp 2 ' <<<"$(jq -r .provenance.qemu.cmdline "$r")"
+ok "qemu cmdline has isa-debug-exit" grep -q -- 'isa-debug-exit,iobase=0xf4,iosize=4' <<<"$(jq -r .provenance.qemu.cmdline "$r")"
+ok "qemu cmdline has -no-reboot" grep -q -- '-no-reboot' <<<"$(jq -r .provenance.qemu.cmdline "$r")"
+eq "guest cmdline" "$(jq -r .provenance.qemu.cmdline "$r" | grep -o -- "-append [^ ]*")" "-append workload=seed-table"
+ok "started_utc is UTC ISO 8601" grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' <<<"$(jq -r .provenance.started_utc "$r")"
+ok "duration is a number" jq -e '.provenance.duration_s | type == "number"' "$r" >/dev/null
+eq "host kernel" "$(jq -r .provenance.host.kernel "$r")" "$(uname -r)"
+eq "p50 from the buckets" "$(jq '.phases[1].vcpus[0].histograms.dpc_queue_to_run.p50' "$r")" 20
+eq "p99 from the buckets" "$(jq '.phases[1].vcpus[0].histograms.dpc_queue_to_run.p99' "$r")" 50
+eq "counters" "$(jq '.phases[1].vcpus[0].counters.cr8_writes' "$r")" 4000
+ok "suite version" jq -e '.provenance.suite_version | type == "string" and length > 0' "$r" >/dev/null
+eq "verdict fail reason" "$(jq -r .verdict.reason "$TMP/fail.json")" "late deliveries: 3"
+ok "verdict fail: reason, raw log and hint on stderr" \
+	grep -q "verdict fail: late deliveries: 3; raw log $TMP/fail.serial.log; hint: " "$TMP/fail.err"
+ok "exception: vector and rip in the message" grep -q 'vector 14) at rip=0xffffffff80101234' "$TMP/exception.err"
+ok "qemu-error: QEMU's own message" grep -q 'error loading kernel' "$TMP/qemu-error.err"
+eq "qemu log starts with the command line" "$(head -n 1 "$TMP/ok.qemu.log")" "# $(jq -r .provenance.qemu.cmdline "$r")"
+
+# the probe ran once for all those runs
+eq "one --version probe for 12 runs" "$(grep -c -- '^--version' "$TMP/calls")" 1
+ok "probe cache written" test -s "$TMP/cache/irqlbench/qemu-probe.json"
+
+# parameters reach the guest's command line, normalised
+FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload nested-spinlock --param depth=0x3 --param dpc=off \
+	--param depth=4 --qemu "$FAKE" --guest "$TMP/guest.elf" --out "$TMP/p.json" >/dev/null 2>&1
+eq "params: exit" $? 0
+eq "params: guest cmdline" "$(tail -n 1 "$TMP/calls" | grep -o 'workload=.*')" "workload=nested-spinlock depth=4 dpc=0"
+
+# a scenario script is a multiboot module (-initrd), named in the record
+printf 'raise 2\nlower 0\n' >"$TMP/t.scn"
+FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload script --script "$TMP/t.scn" --qemu "$FAKE" \
+	--guest "$TMP/guest.elf" --out "$TMP/scn.json" >/dev/null 2>&1
+eq "script: exit" $? 0
+ok "script: -initrd" grep -q -- "-initrd $TMP/t.scn" <<<"$(jq -r .provenance.qemu.cmdline "$TMP/scn.json")"
+eq "script: provenance" "$(jq -c '.provenance.script | [.bytes, .fnv1a]' "$TMP/scn.json")" '[16,"'"$(printf 'raise 2\nlower 0\n' | od -An -v -tu1 | tr -s ' ' '\n' | grep . | { h=2166136261; while read -r b; do h=$(( ((h ^ b) * 16777619) & 0xffffffff )); done; printf '%08x' $h; })"'"]'
+
+# the timeout kills QEMU: exit 4, failed record, nothing left running
+t0=$(date +%s.%N)
+FAKE_QEMU_MODE=hang FAKE_QEMU_PIDFILE=$TMP/hang.pid "$IRQLBENCH" run --no-pin --workload hang --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--timeout 1 --out "$TMP/hang.json" >/dev/null 2>"$TMP/hang.err"
+eq "hang: exit status" $? 4
+dt=$(echo "$(date +%s.%N) - $t0" | bc)
+ok "hang: stopped within 3 s (took $dt)" test "$(echo "$dt < 3" | bc)" = 1
+eq "hang: error kind" "$(jq -r .error.kind "$TMP/hang.json")" timeout
+ok "hang: message" grep -q 'did not finish within 1 s (it booted); QEMU was killed' "$TMP/hang.err"
+ok "hang: QEMU was started" test -s "$TMP/hang.pid"
+ok "hang: QEMU gone" bash -c "! kill -0 $(cat "$TMP/hang.pid" 2>/dev/null || echo 0) 2>/dev/null"
+
+# default output: results/runs/<id>/record.json with serial.log beside it
+(cd "$TMP" && FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" \
+	--guest "$TMP/guest.elf" >"$TMP/default.out" 2>/dev/null)
+eq "default: exit" $? 0
+rec=$TMP/$(cat "$TMP/default.out")
+ok "default: results/runs/<id>/record.json" grep -Eq '^results/runs/[0-9]{8}T[0-9]{6}Z-tcg-seed-table-[0-9a-f]{6}/record.json$' "$TMP/default.out"
+ok "default: serial.log beside it" test -f "$(dirname "$rec")/serial.log"
+eq "default: id matches the folder" "$(jq -r .id "$rec")" "$(basename "$(dirname "$rec")")"
+
+# --keep-log puts the logs elsewhere and the record names them absolutely
+FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--out "$TMP/k.json" --keep-log "$TMP/logs" >/dev/null 2>&1
+eq "keep-log: exit" $? 0
+ok "keep-log: log in DIR" test -f "$(jq -r .artifacts.serial_log "$TMP/k.json")"
+ok "keep-log: absolute path" grep -q "^$TMP/logs/.*\.serial\.log$" <<<"$(jq -r .artifacts.serial_log "$TMP/k.json")"
+(cd "$TMP/logs" && FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" \
+	--guest "$TMP/guest.elf" --out rel.json --keep-log sub >/dev/null 2>&1)
+eq "keep-log relative: absolute path in the record" \
+	"$(jq -r .artifacts.serial_log "$TMP/logs/rel.json" | grep -c "^$TMP/logs/sub/.*\.serial\.log$")" 1
+finish

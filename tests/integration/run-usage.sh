@@ -1,0 +1,85 @@
+#!/bin/bash
+# irqlbench's CLI without QEMU: the usage texts (one text, three ways to
+# ask), `list`, and the usage errors of `run` (exit 2, one line naming the
+# problem and the fix, no record and no QEMU started).
+. "$(dirname "$0")/lib.sh"
+[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
+need_cmd jq
+
+# usage texts: `run --help`, `help run` and `--help` of the whole command
+"$IRQLBENCH" run --help >"$TMP/h1"; eq "run --help exit" $? 0
+"$IRQLBENCH" help run >"$TMP/h2"; eq "help run exit" $? 0
+ok "run --help equals help run" cmp -s "$TMP/h1" "$TMP/h2"
+ok "run usage names --backend" grep -q -- '--backend tcg|kvm' "$TMP/h1"
+"$IRQLBENCH" list -h >"$TMP/h3"; "$IRQLBENCH" help list >"$TMP/h4"
+ok "list -h equals help list" cmp -s "$TMP/h3" "$TMP/h4"
+"$IRQLBENCH" --help >"$TMP/h5"; eq "--help exit" $? 0
+for c in list run help; do
+	ok "--help lists $c" grep -q "^  $c " "$TMP/h5"
+done
+"$IRQLBENCH" help nosuch 2>"$TMP/e"; eq "help nosuch exit" $? 2
+"$IRQLBENCH" nosuch 2>"$TMP/e"; eq "unknown command exit" $? 2
+ok "unknown command message" grep -q "unknown command 'nosuch'" "$TMP/e"
+"$IRQLBENCH" >/dev/null 2>&1; eq "no command exit" $? 2
+
+# list: the catalog, test-only workloads only with --all
+"$IRQLBENCH" list >"$TMP/list"; eq "list exit" $? 0
+ok "list shows nested-spinlock" grep -q '^nested-spinlock' "$TMP/list"
+ok "list shows depth with default and range" grep -Eq '^ +depth=2 +1\.\.8 ' "$TMP/list"
+ok "list shows common parameters" grep -q '^common parameters' "$TMP/list"
+ok "list hides hang" bash -c "! grep -q '^hang' '$TMP/list'"
+"$IRQLBENCH" list --all | grep -q '^hang  (test only)'; eq "list --all shows hang" $? 0
+"$IRQLBENCH" list fault | grep -Eq '^ +vector=14 +0\.\.31 '; eq "list fault" $? 0
+eq "list --json workloads" "$("$IRQLBENCH" list --json | jq '.workloads | length')" 7
+eq "list --json --all" "$("$IRQLBENCH" list --json --all | jq '.workloads | length')" 10
+"$IRQLBENCH" list nosuch 2>"$TMP/e"; eq "list nosuch exit" $? 2
+
+# run: usage errors are found before QEMU starts (a QEMU that fails the
+# test if it is started at all), exit 2, one line, no record
+fail_qemu=$TMP/no-qemu.sh
+printf '#!/bin/sh\necho started >>%s/qemu-started\nexit 99\n' "$TMP" >"$fail_qemu"
+chmod +x "$fail_qemu"
+usage_case() {	# usage_case NAME MESSAGE-REGEX ARGS...
+	local name=$1 re=$2; shift 2
+	"$IRQLBENCH" run --qemu "$fail_qemu" --out "$TMP/$name.json" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	eq "$name: exit status" $? 2
+	eq "$name: one line on stderr" "$(wc -l <"$TMP/$name.err")" 1
+	ok "$name: message /$re/" grep -Eq -e "$re" "$TMP/$name.err"
+	ok "$name: no record" test ! -e "$TMP/$name.json"
+}
+usage_case unknown-workload "^irqlbench: unknown workload 'nosuch': run 'irqlbench list' to see the workloads$" \
+	--workload nosuch
+usage_case unknown-param "unknown parameter 'colour' for workload 'nested-spinlock': see 'irqlbench list nested-spinlock'" \
+	--workload nested-spinlock --param colour=red
+usage_case out-of-range "parameter depth=9 is out of range: allowed 1\.\.8" \
+	--workload nested-spinlock --param depth=9
+usage_case below-range "parameter iterations=0 is out of range" \
+	--workload nested-spinlock --param iterations=0
+usage_case not-a-number "parameter depth=two is not a number" \
+	--workload nested-spinlock --param depth=two
+usage_case overflow "is not a number" \
+	--workload nested-spinlock --param iterations=99999999999999999999999
+usage_case common-bad "parameter probe=2 is out of range: allowed 0\.\.1" \
+	--workload seed-table --param probe=2
+usage_case no-equals "--param wants NAME=VALUE" --workload seed-table --param depth
+usage_case no-workload "give --workload W" --backend tcg
+usage_case bad-backend "unknown backend 'xen'" --backend xen --workload seed-table
+usage_case vcpus "--vcpus 9: give 1\.\.8" --workload seed-table --vcpus 9
+usage_case timeout "--timeout 0: give seconds" --workload seed-table --timeout 0
+usage_case no-script "runs a scenario script: give it with --script FILE" --workload script
+usage_case script-unreadable "cannot read the script $TMP/none" --workload script --script "$TMP/none"
+usage_case script-extra "takes no script" --workload seed-table --script /dev/null
+usage_case bad-option "unknown option '--colour'" --workload seed-table --colour
+usage_case stray-arg "unexpected argument 'extra'" --workload seed-table extra
+usage_case bad-tag "is not UTF-8 text" --workload seed-table --tag $'\xff'
+ok "QEMU never started" test ! -e "$TMP/qemu-started"
+
+# wl_values_set accepts true/false for 0/1 parameters; a missing QEMU is an
+# environment error (3) that names the Debian package
+PATH=/nonexistent "$IRQLBENCH" run --workload seed-table --param probe=true \
+	--out "$TMP/noqemu.json" 2>"$TMP/noqemu.err" >/dev/null
+eq "no QEMU: exit status" $? 3
+ok "no QEMU: names the package" grep -q "install the Debian package qemu-system-x86" "$TMP/noqemu.err"
+eq "no QEMU: failed record" "$(jq -r '.status + " " + .error.kind' "$TMP/noqemu.json")" "failed preflight"
+eq "no QEMU: params as set" "$(jq -r .params.probe "$TMP/noqemu.json")" 1
+finish

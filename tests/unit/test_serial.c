@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_serial.c - the serial report parser (host/serial.c) on good input
+ * and on every kind of bad input SERIAL.md makes the host refuse.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "report_gen.h"
+#include "serial.h"
+
+/* Parses text, checks the outcome, returns the report for more checks. */
+static enum serial_outcome parse(const char *text, struct serial_report *r)
+{
+	return serial_parse(text, strlen(text), r);
+}
+
+/* A body with one replacement, wrapped with a correct trailer: one
+ * problem at a time. */
+static enum serial_outcome parse_replaced(const char *from, const char *to,
+					  struct serial_report *r)
+{
+	char *body = report_replace(report_good_body, from, to);
+	char *text = report_wrap("", body, "");
+	enum serial_outcome o = parse(text, r);
+
+	free(body);
+	free(text);
+	return o;
+}
+
+static json_t *vcpu(const struct serial_report *r, unsigned phase_pos, unsigned vcpu_pos)
+{
+	return json_array_get(json_object_get(json_array_get(r->phases, phase_pos), "vcpus"),
+			      vcpu_pos);
+}
+
+static void test_good(void)
+{
+	struct serial_report r;
+	char *text = report_wrap("SeaBIOS noise\nirqlbench-guest v=1 boot\nsome guest text\n",
+				 report_good_body, "after the report\n");
+	json_t *h, *v;
+
+	CHECK_EQ_U64(parse(text, &r), SERIAL_REPORT);
+	if (r.outcome != SERIAL_REPORT)
+		printf("good report refused: %s\n", r.message);
+	CHECK(r.booted);
+	CHECK_STR(r.workload, "nested-spinlock");
+	CHECK_STR(r.verdict, "ok");
+	CHECK_STR(r.reason, "");
+	CHECK_EQ_U64(json_integer_value(json_object_get(r.params, "depth")), 2);
+	CHECK_EQ_U64(json_integer_value(json_object_get(r.params, "warmup")), 16);
+	CHECK_EQ_U64(json_object_size(r.params), 8);
+	CHECK_EQ_U64(json_integer_value(json_object_get(r.guest, "tsc_hz")), 2994000000u);
+	CHECK_EQ_U64(json_integer_value(json_object_get(r.guest, "ncpus")), 2);
+	CHECK_STR(json_string_value(json_object_get(r.guest, "apic")), "xapic");
+	CHECK_STR(json_string_value(json_object_get(r.guest, "hypervisor")), "none");
+	CHECK_EQ_U64(json_integer_value(json_object_get(r.guest, "apic_timer_hz")), 1000201685);
+	CHECK(json_is_true(json_object_get(json_object_get(r.guest, "options"),
+					   "elide_same_level")));
+	CHECK(json_is_false(json_object_get(json_object_get(r.guest, "options"), "probe")));
+	CHECK_EQ_U64(json_array_size(r.phases), 2);
+	CHECK_STR(json_string_value(json_object_get(json_array_get(r.phases, 1), "name")),
+		  "measure");
+	CHECK(json_is_true(json_object_get(json_array_get(r.phases, 1), "measured")));
+	CHECK_EQ_U64(json_array_size(json_object_get(json_array_get(r.phases, 1), "vcpus")), 2);
+	v = vcpu(&r, 1, 0);
+	CHECK_EQ_U64(json_integer_value(json_object_get(v, "cpu")), 0);
+	CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(v, "counters"),
+							"cr8_writes")), 6000);
+	CHECK(json_is_null(json_object_get(v, "exits")));
+	h = json_object_get(json_object_get(v, "histograms"), "dpc_queue_to_run");
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "n")), 1000);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p50")), 20);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p99")), 100);
+	CHECK_EQ_U64(json_array_size(json_object_get(h, "counts")), 4);
+	CHECK_EQ_U64(json_array_size(json_object_get(h, "bounds")), 4);
+	/* empty histogram and one whose median is in the overflow bucket */
+	h = json_object_get(json_object_get(v, "histograms"), "irq_latency");
+	CHECK(json_is_null(json_object_get(h, "p50")));
+	h = json_object_get(json_object_get(vcpu(&r, 1, 1), "histograms"), "dpc_queue_to_run");
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "overflow")), 9);
+	CHECK(json_is_null(json_object_get(h, "p50")));
+	serial_report_free(&r);
+	free(text);
+}
+
+static void test_crlf(void)
+{
+	struct serial_report r;
+	char *body = report_replace(report_good_body, "B bounds=10,20,50,100\n",
+				    "B bounds=10,20,50,100\r\n");
+	char *text = report_wrap("irqlbench-guest v=1 boot\r\n", body, "");
+
+	CHECK_EQ_U64(parse(text, &r), SERIAL_REPORT);
+	CHECK(r.booted);
+	serial_report_free(&r);
+	free(body);
+	free(text);
+}
+
+static void test_verdict_fail(void)
+{
+	struct serial_report r;
+
+	CHECK_EQ_U64(parse_replaced("R status=ok reason=\"\"",
+				    "R status=fail reason=\"late deliveries: 3\"", &r),
+		     SERIAL_REPORT);
+	CHECK_STR(r.verdict, "fail");
+	CHECK_STR(r.reason, "late deliveries: 3");
+	serial_report_free(&r);
+}
+
+static void test_truncated(void)
+{
+	struct serial_report r;
+	char *text = report_wrap("irqlbench-guest v=1 boot\n", report_good_body, "");
+	size_t full = strlen(text);
+	char *end = strstr(text, "@@ end");
+
+	/* cut before the trailer, in the middle of a line, in the trailer */
+	CHECK_EQ_U64(serial_parse(text, (size_t)(end - text), &r), SERIAL_TRUNCATED);
+	CHECK(strstr(r.message, "@@ end") != NULL);
+	serial_report_free(&r);
+	CHECK_EQ_U64(serial_parse(text, (size_t)(end - text) - 7, &r), SERIAL_TRUNCATED);
+	serial_report_free(&r);
+	CHECK_EQ_U64(serial_parse(text, full - 3, &r), SERIAL_TRUNCATED);
+	serial_report_free(&r);
+	CHECK_EQ_U64(serial_parse(text, 40, &r), SERIAL_TRUNCATED);
+	serial_report_free(&r);
+	free(text);
+}
+
+static void test_garbled_hash(void)
+{
+	struct serial_report r;
+	char *text = report_wrap("", report_good_body, "");
+
+	*strstr(text, "depth=2") = 'D';	/* one byte changed after hashing */
+	CHECK_EQ_U64(parse(text, &r), SERIAL_GARBLED);
+	serial_report_free(&r);
+	free(text);
+	text = report_wrap("", report_good_body, "");
+	strstr(text, "cr8_writes=6000")[12] = '7';
+	CHECK_EQ_U64(parse(text, &r), SERIAL_GARBLED);
+	CHECK(strstr(r.message, "fnv1a") != NULL);
+	serial_report_free(&r);
+	free(text);
+}
+
+static void test_bad_trailer(void)
+{
+	struct serial_report r;
+	char *text;
+
+	text = report_wrap_trailer("", report_good_body, "@@ end lines=3 fnv1a=00000000\n");
+	CHECK_EQ_U64(parse(text, &r), SERIAL_GARBLED);
+	CHECK(strstr(r.message, "lines") != NULL);
+	serial_report_free(&r);
+	free(text);
+	text = report_wrap_trailer("", report_good_body, "@@ end lines=14 fnv1a=xyz\n");
+	CHECK_EQ_U64(parse(text, &r), SERIAL_GARBLED);
+	serial_report_free(&r);
+	free(text);
+	text = report_wrap_trailer("", report_good_body, "@@ end\n");
+	CHECK_EQ_U64(parse(text, &r), SERIAL_GARBLED);
+	serial_report_free(&r);
+	free(text);
+}
+
+static void test_oversized_line(void)
+{
+	struct serial_report r;
+	char big[1200];
+
+	memset(big, 'a', 1100);
+	memcpy(big, "H note=", 7);
+	big[1100] = '\n';
+	big[1101] = 0;
+	CHECK_EQ_U64(parse_replaced("F idx=0", strcat(big, "F idx=0"), &r), SERIAL_GARBLED);
+	CHECK(strstr(r.message, "1023") != NULL);
+	CHECK_EQ_U64(r.line, 7);
+	serial_report_free(&r);
+}
+
+/* Each of these breaks one rule inside an otherwise good block. */
+static const struct {
+	const char *from, *to, *why;
+} bad_bodies[] = {
+	{ "F idx=0", "X foo=1\nF idx=0", "unknown line kind" },
+	{ "F idx=0", "Hworkload=x\nF idx=0", "unknown line kind" },
+	{ "F idx=0", "@@ irqlbench report v1\nF idx=0", "unknown line kind" },
+	{ "cr8_writes=4", "cr8_writes=4x", "non-numeric counter" },
+	{ "cr8_writes=4", "cr8_writes=-4", "negative counter" },
+	{ "cr8_writes=4", "cr8_writes=", "empty value" },
+	{ "cr8_writes=4", "cr8_writes=18446744073709551616", "64-bit overflow" },
+	{ "cr8_writes=4", "cr8_writes=9223372036854775808", "beyond a JSON integer" },
+	{ "cr8_writes=4", "cr8_wrotes=4", "unknown counter" },
+	{ "cr8_writes=4", "cr8_writes=4 cr8_writes=5", "duplicate key" },
+	{ "cr8_writes=4", "cr8_writes=\"4\"", "quoted value where none belongs" },
+	{ "counts=0,600,300,100", "counts=0,600,400", "3 counts for 4 buckets" },
+	{ "counts=0,600,300,100", "counts=0,600,300,100,0", "5 counts for 4 buckets" },
+	{ "counts=0,600,300,100", "counts=0,600,300,101", "counts do not add up to n" },
+	{ "counts=0,600,300,100", "counts=0,600,,400", "empty bucket count" },
+	{ "name=dpc_queue_to_run n=1000", "name=dpc_queue_2_run n=1000", "unknown histogram" },
+	{ "min=18", "min=180", "min > max" },
+	{ "F idx=1 name=measure", "F idx=0 name=measure", "duplicate phase" },
+	{ "F idx=1 name=measure measured=1", "F idx=1 name=measure measured=2", "measured not 0/1" },
+	{ "F idx=1 name=measure measured=1", "F idx=1 name=measure", "F without measured" },
+	{ "C phase=1 cpu=1", "C phase=1 cpu=0", "duplicate counters line" },
+	{ "C phase=1 cpu=1", "C phase=7 cpu=1", "undeclared phase" },
+	{ "C phase=1 cpu=1", "C phase=1 cpu=2", "cpu beyond ncpus" },
+	{ "C phase=1 cpu=1", "C cpu=1", "C without phase" },
+	{ "G phase=1 cpu=1 name=dpc_queue_to_run", "G phase=1 cpu=0 name=dpc_queue_to_run",
+	  "duplicate histogram" },
+	{ "B bounds=10,20,50,100\n", "", "G without B" },
+	{ "B bounds=10,20,50,100", "B bounds=10,20,20,100", "bounds not increasing" },
+	{ "B bounds=10,20,50,100", "B bounds=10,20,50,100\nB bounds=10,20,50,100", "second B" },
+	{ "R status=ok reason=\"\"\n", "", "no verdict" },
+	{ "R status=ok", "R status=maybe", "unknown verdict" },
+	{ "R status=ok reason=\"\"", "R status=ok reason=\"\"\nR status=ok reason=\"\"", "two R" },
+	{ "R status=ok reason=\"\"", "R status=ok reason=\"open", "unterminated quote" },
+	{ "H workload=nested-spinlock ", "H ", "no workload" },
+	{ "H ncpus=2", "H ncpus=2 tsc_hz=5", "fact given twice" },
+	{ "hypervisor=none", "hypervisor=n\xc3\xa9", "non-ASCII byte" },
+	{ "hypervisor=none", "hypervisor=no\tne", "control character" },
+	{ "A depth=2", "A depth=2 depth=2", "duplicate parameter" },
+	{ "A probe_threshold=0", "A probe_threshold=0 depth=3", "parameter on two A lines" },
+	{ "A depth=2", "A depth=two", "non-numeric parameter" },
+	{ "A depth=2", "A depth", "key without value" },
+	{ "F idx=0 name=setup measured=0\n", "", NULL },	/* fine: phase 0 has counters -> */
+};
+
+static void test_bad_bodies(void)
+{
+	for (unsigned i = 0; i < sizeof(bad_bodies) / sizeof(bad_bodies[0]); i++) {
+		struct serial_report r;
+		enum serial_outcome o = parse_replaced(bad_bodies[i].from, bad_bodies[i].to, &r);
+
+		if (o != SERIAL_GARBLED)
+			printf("bad body %u (%s): outcome %s, message '%s'\n", i,
+			       bad_bodies[i].why ? bad_bodies[i].why : "undeclared phase 0",
+			       serial_outcome_name(o), r.message);
+		CHECK_EQ_U64(o, SERIAL_GARBLED);
+		CHECK(r.line > 0);
+		CHECK(strstr(r.message, "serial line") != NULL);
+		CHECK(r.phases == NULL && r.params == NULL && r.guest == NULL);
+		serial_report_free(&r);
+	}
+}
+
+static void test_exception(void)
+{
+	struct serial_report r;
+	const char *log = "irqlbench-guest v=1 boot\n"
+			  "!! exception vector=14 name=#PF rip=0xffffffff80001234 err=0x2 cr2=0xdead000 cpu=1\n";
+	char *text, *half;
+
+	CHECK_EQ_U64(parse(log, &r), SERIAL_EXCEPTION);
+	CHECK_EQ_U64(r.exc.vector, 14);
+	CHECK_EQ_U64(r.exc.rip, 0xffffffff80001234ull);
+	CHECK_EQ_U64(r.exc.cr2, 0xdead000);
+	CHECK_EQ_U64(r.exc.cpu, 1);
+	CHECK_STR(r.exc.name, "#PF");
+	CHECK(strstr(r.message, "vector 14") && strstr(r.message, "rip=0xffffffff80001234"));
+	CHECK_EQ_U64(r.line, 2);
+	serial_report_free(&r);
+
+	/* an exception in the middle of the report wins over the truncation */
+	text = report_wrap("", report_good_body, "");
+	half = report_replace(text, "G phase=1 cpu=0",
+			      "!! exception vector=13 name=#GP rip=0x1000 err=0x0 cr2=0x0 cpu=0\nG");
+	half[strstr(half, "@@ end") - half] = 0;
+	CHECK_EQ_U64(parse(half, &r), SERIAL_EXCEPTION);
+	CHECK_EQ_U64(r.exc.vector, 13);
+	serial_report_free(&r);
+	free(half);
+
+	/* and over a complete report printed before it */
+	half = report_replace(text, "@@ end", "!! exception vector=6 name=#UD rip=0x2000 cpu=0\n@@ end");
+	CHECK_EQ_U64(parse(half, &r), SERIAL_EXCEPTION);
+	CHECK(r.phases == NULL);
+	serial_report_free(&r);
+	free(half);
+	free(text);
+
+	/* "!! exceptional" is not an exception line */
+	CHECK_EQ_U64(parse("!! exceptional\n", &r), SERIAL_NONE);
+	serial_report_free(&r);
+}
+
+static void test_error(void)
+{
+	struct serial_report r;
+
+	CHECK_EQ_U64(parse("irqlbench-guest v=1 boot\n"
+			   "!! error code=badparam msg=\"unknown parameter 'x' for workload 'y'\"\n", &r),
+		     SERIAL_ERROR);
+	CHECK_STR(r.error_code, "badparam");
+	CHECK_STR(r.error_msg, "unknown parameter 'x' for workload 'y'");
+	serial_report_free(&r);
+	/* a malformed error line still counts, with what could be read */
+	CHECK_EQ_U64(parse("!! error code=internal msg=\"no end\n", &r), SERIAL_ERROR);
+	CHECK_STR(r.error_code, "internal");
+	serial_report_free(&r);
+}
+
+static void test_no_report(void)
+{
+	struct serial_report r;
+	size_t full;
+	char *text;
+
+	CHECK_EQ_U64(parse("", &r), SERIAL_NONE);
+	CHECK(!r.booted);
+	serial_report_free(&r);
+	CHECK_EQ_U64(parse("irqlbench-guest v=1 boot\nhello\n", &r), SERIAL_NONE);
+	CHECK(r.booted);
+	CHECK(strstr(r.message, "no report") != NULL);
+	serial_report_free(&r);
+	CHECK_EQ_U64(parse("@@ end lines=0 fnv1a=811c9dc5\n", &r), SERIAL_GARBLED);
+	serial_report_free(&r);
+	/* two complete reports */
+	text = report_wrap("", report_good_body, "@@ irqlbench report v1\n@@ end lines=0 fnv1a=811c9dc5\n");
+	CHECK_EQ_U64(parse(text, &r), SERIAL_GARBLED);
+	CHECK(strstr(r.message, "second report") != NULL);
+	serial_report_free(&r);
+	free(text);
+	/* a NUL byte inside the block */
+	text = report_wrap("", report_good_body, "");
+	full = strlen(text);
+	*strstr(text, "F idx=0") = 0;
+	CHECK_EQ_U64(serial_parse(text, full, &r), SERIAL_GARBLED);
+	CHECK(strstr(r.message, "0x00") != NULL);
+	serial_report_free(&r);
+	free(text);
+}
+
+int main(void)
+{
+	test_good();
+	test_crlf();
+	test_verdict_fail();
+	test_truncated();
+	test_garbled_hash();
+	test_bad_trailer();
+	test_oversized_line();
+	test_bad_bodies();
+	test_exception();
+	test_error();
+	test_no_report();
+	return check_done("test_serial");
+}
