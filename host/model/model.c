@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: MIT
+/*
+ * model.c - `irqlbench model`: runs the guest's own guest_main() (NT layer
+ * and workloads compiled for the host) on a simulated vCPU under each
+ * requested KVM policy, and writes one result record per policy.
+ *
+ * The record is built exactly as for a real run: the captured serial text
+ * goes through host/serial.c and record_apply_report(); the model then adds
+ * what only a hypervisor can count (exits by reason, injections, whether
+ * unmasking writes delivered at once) from the simulation's own counters,
+ * split at the guest's phase markers.
+ */
+#include "model/model.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "record.h"
+#include "serial.h"
+#include "util.h"
+
+const char cmd_model_usage[] =
+	"usage: irqlbench model (--workload W | --script FILE) --policy P[,P...]\n"
+	"                       [--param K=V ...] [--cost K=V ...]\n"
+	"                       [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
+	"                       [--trace [--format text|md|csv] [--trace-max N]]\n"
+	"                       [--out-dir DIR]\n"
+	"\n"
+	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
+	"local APIC are handled by a model of KVM (KVM-CR8-MODEL.md), once per policy,\n"
+	"and writes one result record per policy (backend model).\n"
+	"\n"
+	"  -w, --workload W    the workload ('irqlbench list' shows them)\n"
+	"  -s, --script FILE   a scenario script (runs the 'script' workload)\n"
+	"  -P, --policy LIST   comma-separated, or 'all':\n"
+	"                        prefix   v3.13/3.14-rc, before 'KVM: SVM: fix cr8 intercept window'\n"
+	"                        fixed    v3.14/3.15, after the fix (596f3142d2b7)\n"
+	"                        l61      v6.1 (REQ on a PPR drop only if deliverable)\n"
+	"                        l72      6.1 + bb365a506b1e (PPR update recomputes the intercept)\n"
+	"                        unfixed  the lab's fix-reverted 6.1 build\n"
+	"                        vmx-tpr  Intel TPR shadow + TPR threshold (3.14)\n"
+	"                        apicv    Intel APICv, virtual-interrupt delivery\n"
+	"                        avic     AMD AVIC\n"
+	"  -p, --param K=V     a workload or common parameter; repeatable\n"
+	"  -c, --cost K=V      a cost in TSC cycles; repeatable (keys below)\n"
+	"  -l, --limit L       events=N (platform calls, default 200000000) and/or\n"
+	"                      time_ms=N (simulated, default 60000), comma-separated\n"
+	"      --host-hz N     host timer ticks per second, each an 'interrupt' exit:\n"
+	"                      the unrelated exits that deliver a late interrupt\n"
+	"                      (default 250; 0: none)\n"
+	"      --tsc-hz N      the simulated TSC frequency (default 2500000000)\n"
+	"  -t, --trace         print the step table (event, IRR, ISR, CR8, TPR, PPR,\n"
+	"                      intercept, exit, injected vector); for seed-table also\n"
+	"                      the upstream discussion's table with the rows where the\n"
+	"                      kernel differs marked.  Use small iterations/warmup.\n"
+	"  -f, --format F      text (default), md or csv\n"
+	"      --trace-max N   steps kept per run (default 100000)\n"
+	"  -o, --out-dir DIR   write DIR/<workload>-<policy>.json, .serial.log (and\n"
+	"                      .trace.csv with --trace)\n"
+	"  -q, --quiet         no summary lines\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
+	"verdict fail or guest error); 2 usage error (unknown workload or policy, bad\n"
+	"parameter or cost); 4 a simulation limit was hit.\n";
+
+struct model_opts {
+	const char *workload, *script, *out_dir;
+	bool trace, quiet;
+	enum trace_format fmt;
+	bool pol[KP_NPOLICY];
+	struct argv_buf params;
+	struct sim_config cfg;
+	struct wl_values vals;
+	char *script_text;
+	size_t script_len;
+};
+
+static int parse_policies(struct model_opts *o, const char *list)
+{
+	char *dup = xstrdup(list), *save = NULL;
+	int rc = 0;
+
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum kp_policy p = kp_policy_find(t);
+
+		if (!strcmp(t, "all")) {
+			for (unsigned i = 0; i < KP_NPOLICY; i++)
+				o->pol[i] = true;
+			continue;
+		}
+		if (p == KP_NPOLICY) {
+			rc = cli_usage_error("model", "unknown policy '%s': use prefix, fixed, l61, l72, unfixed, vmx-tpr, apicv, avic or all", t);
+			break;
+		}
+		o->pol[p] = true;
+	}
+	free(dup);
+	return rc;
+}
+
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (!*s || *end || errno || v > max || *s == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_limit(struct model_opts *o, const char *arg)
+{
+	char *dup = xstrdup(arg), *save = NULL;
+	int rc = 0;
+
+	for (char *t = strtok_r(dup, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (!strncmp(t, "events=", 7) && !parse_u64(t + 7, UINT64_MAX / 2, &v) && v)
+			o->cfg.max_events = v;
+		else if (!strncmp(t, "time_ms=", 8) && !parse_u64(t + 8, 86400000ull, &v) && v)
+			o->cfg.max_time_ms = v;
+		else
+			rc = cli_usage_error("model", "bad --limit '%s': use events=N,time_ms=N with N >= 1", t);
+	}
+	free(dup);
+	return rc;
+}
+
+/* Checks every --param against the catalog before anything runs. */
+static int check_params(struct model_opts *o, const struct wl_info *w)
+{
+	char err[256];
+
+	wl_values_init(&o->vals, w);
+	for (unsigned i = 0; i < o->params.n; i++) {
+		const char *kv = o->params.v[i], *eq = strchr(kv, '=');
+
+		if (!eq || eq == kv)
+			return cli_usage_error("model", "--param '%s' is not NAME=VALUE", kv);
+		if (strchr(kv, ' '))
+			return cli_usage_error("model", "--param '%s' contains a space", kv);
+		if (wl_values_set(&o->vals, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1),
+				  err, sizeof(err)))
+			return cli_error(EXIT_USAGE, "model: %s", err);
+	}
+	return 0;
+}
+
+static int parse_args(struct model_opts *o, int argc, char **argv)
+{
+	enum { O_HOST_HZ = 256, O_TSC_HZ, O_TRACE_MAX };
+	static const struct option lo[] = {
+		{ "workload", required_argument, NULL, 'w' },
+		{ "script", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "cost", required_argument, NULL, 'c' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "host-hz", required_argument, NULL, O_HOST_HZ },
+		{ "tsc-hz", required_argument, NULL, O_TSC_HZ },
+		{ "trace", no_argument, NULL, 't' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "trace-max", required_argument, NULL, O_TRACE_MAX },
+		{ "out-dir", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool any = false;
+	char err[256];
+	int c, rc;
+	uint64_t v;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":w:s:P:p:c:l:tf:o:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'w': o->workload = optarg; break;
+		case 's': o->script = optarg; break;
+		case 'P':
+			if ((rc = parse_policies(o, optarg)))
+				return rc;
+			break;
+		case 'p': argv_add(&o->params, optarg); break;
+		case 'c':
+			if (sim_set_cost(&o->cfg, optarg, err, sizeof(err)))
+				return cli_usage_error("model", "%s", err);
+			break;
+		case 'l':
+			if ((rc = parse_limit(o, optarg)))
+				return rc;
+			break;
+		case O_HOST_HZ:
+			if (parse_u64(optarg, 1000000, &v))
+				return cli_usage_error("model", "--host-hz '%s': give 0..1000000", optarg);
+			o->cfg.host_hz = v;
+			break;
+		case O_TSC_HZ:
+			if (parse_u64(optarg, 100000000000ull, &v) || v < 1000000)
+				return cli_usage_error("model", "--tsc-hz '%s': give 1000000..100000000000", optarg);
+			o->cfg.tsc_hz = v;
+			break;
+		case 't': o->trace = true; break;
+		case 'f':
+			if (!strcmp(optarg, "text"))
+				o->fmt = TRACE_TEXT;
+			else if (!strcmp(optarg, "md"))
+				o->fmt = TRACE_MD;
+			else if (!strcmp(optarg, "csv"))
+				o->fmt = TRACE_CSV;
+			else
+				return cli_usage_error("model", "--format '%s': use text, md or csv", optarg);
+			break;
+		case O_TRACE_MAX:
+			if (parse_u64(optarg, 100000000, &v) || !v)
+				return cli_usage_error("model", "--trace-max '%s': give 1..100000000", optarg);
+			o->cfg.trace_max = v;
+			break;
+		case 'o': o->out_dir = optarg; break;
+		case 'q': o->quiet = true; break;
+		case 'h': return -1;
+		case ':':
+			return cli_usage_error("model", "option %s needs a value", argv[optind - 1]);
+		default:
+			return cli_usage_error("model", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("model", "unexpected argument '%s'", argv[optind]);
+	for (unsigned i = 0; i < KP_NPOLICY; i++)
+		any |= o->pol[i];
+	if (!any)
+		return cli_usage_error("model", "no --policy given: e.g. --policy fixed,prefix or --policy all");
+	if (o->script && o->workload && strcmp(o->workload, "script"))
+		return cli_usage_error("model", "--script runs the 'script' workload: drop --workload %s", o->workload);
+	if (o->script)
+		o->workload = "script";
+	if (!o->workload)
+		return cli_usage_error("model", "no workload: give --workload W or --script FILE");
+	return 0;
+}
+
+/* --- one run ----------------------------------------------------------------- */
+
+static char *build_cmdline(const struct model_opts *o)
+{
+	size_t len = strlen(o->workload) + 16;
+	char *s;
+
+	for (unsigned i = 0; i < o->params.n; i++)
+		len += strlen(o->params.v[i]) + 1;
+	s = xmalloc(len);
+	snprintf(s, len, "workload=%s", o->workload);
+	for (unsigned i = 0; i < o->params.n; i++) {
+		strcat(s, " ");
+		strcat(s, o->params.v[i]);
+	}
+	return s;
+}
+
+static json_t *named_counts_exits(const struct kp_stats *s, enum kp_policy p)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; i < KX_N; i++) {
+		/* the CR8-related exit is always present, even at 0 */
+		bool cr8 = (i == KX_CR8 && p <= KP_UNFIXED) ||
+			   (i == KX_TPR_BELOW && p == KP_VMX_TPR);
+
+		if (s->exits[i] || cr8)
+			json_object_set_new(o, kp_exit_name(p, (enum kp_exit)i),
+					    json_integer((json_int_t)s->exits[i]));
+	}
+	return o;
+}
+
+static json_t *named_counts_inj(const struct kp_stats *s)
+{
+	json_t *o = json_object();
+
+	for (unsigned v = 0; v < 256; v++) {
+		char k[8];
+
+		if (!s->inj[v])
+			continue;
+		snprintf(k, sizeof(k), "0x%02x", v);
+		json_object_set_new(o, k, json_integer((json_int_t)s->inj[v]));
+	}
+	return o;
+}
+
+void model_record_add(json_t *rec, const struct sim_config *cfg, const struct sim_result *r)
+{
+	json_t *phases = json_object_get(rec, "phases"), *ph, *m, *costs;
+	size_t i;
+
+	json_array_foreach(phases, i, ph) {
+		json_t *idx = json_object_get(ph, "idx"), *vcpus = json_object_get(ph, "vcpus");
+		json_t *vc;
+		size_t k;
+		json_int_t pi = json_is_integer(idx) ? json_integer_value(idx) : -1;
+		const struct kp_stats *s;
+
+		if (pi < 0 || pi >= MAX_PHASES)
+			continue;
+		s = &r->phase[pi];
+		json_array_foreach(vcpus, k, vc) {
+			json_t *cpu = json_object_get(vc, "cpu");
+
+			if (!json_is_integer(cpu) || json_integer_value(cpu) != 0)
+				continue;
+			json_object_set_new(vc, "exits", named_counts_exits(s, cfg->policy));
+			json_object_set_new(vc, "injections", named_counts_inj(s));
+			json_object_set_new(vc, "delivery", json_pack(
+				"{s:I, s:I, s:I, s:I, s:I}",
+				"unmasking_writes", (json_int_t)s->unmasking,
+				"immediate", (json_int_t)s->immediate,
+				"late", (json_int_t)s->late,
+				"late_max_cycles", (json_int_t)s->late_max,
+				"violations", (json_int_t)s->violations));
+		}
+	}
+	costs = json_object();
+	for (unsigned k = 0; k < KX_N; k++)
+		json_object_set_new(costs, kp_exit_name(cfg->policy, (enum kp_exit)k),
+				    json_integer((json_int_t)cfg->cost.exit[k]));
+	m = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:f}",
+		      "policy", kp_policy_name(cfg->policy),
+		      "tsc_hz", (json_int_t)cfg->tsc_hz, "host_hz", (json_int_t)cfg->host_hz,
+		      "cost_insn", (json_int_t)cfg->cost.insn, "cost_cr8", (json_int_t)cfg->cost.cr8,
+		      "cost_mmio", (json_int_t)cfg->cost.mmio,
+		      "cost_deliver", (json_int_t)cfg->cost.deliver,
+		      "cost_iret", (json_int_t)cfg->cost.iret,
+		      "max_events", (json_int_t)cfg->max_events,
+		      "max_time_ms", (json_int_t)cfg->max_time_ms,
+		      "exit_costs", costs,
+		      "events", (json_int_t)r->events, "cycles", (json_int_t)r->cycles,
+		      "wall_s", r->wall_s);
+	json_object_set_new(json_object_get(rec, "provenance"), "model", m);
+}
+
+static const char *end_kind(const struct sim_result *r, const struct serial_report *sr)
+{
+	if (r->end == SIM_LIMIT)
+		return "timeout";
+	if (sr->outcome == SERIAL_EXCEPTION)
+		return "exception";
+	if (sr->outcome == SERIAL_ERROR)
+		return !strcmp(sr->error_code, "badparam") ? "bad-param" : "guest-error";
+	if (sr->outcome == SERIAL_TRUNCATED)
+		return "truncated";
+	if (sr->outcome == SERIAL_GARBLED)
+		return "garbled";
+	return "launch";
+}
+
+static char *out_path(const struct model_opts *o, enum kp_policy p, const char *ext)
+{
+	return xasprintf("%s/%s-%s%s", o->out_dir, o->workload, kp_policy_name(p), ext);
+}
+
+static void summary(const struct model_opts *o, enum kp_policy p, const struct sim_result *r,
+		    json_t *rec)
+{
+	const struct kp_stats *s = &r->phase[2];
+	uint64_t cr8x = s->exits[KX_CR8] + s->exits[KX_TPR_BELOW], all = 0;
+
+	if (o->quiet)
+		return;
+	for (unsigned i = 0; i < KX_N; i++)
+		all += s->exits[i];
+	printf("model %-8s %-16s %-8s measured: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f  (%llu events, %.1f ms simulated, %.3f s)\n",
+	       kp_policy_name(p), o->workload,
+	       json_string_value(json_object_get(rec, "status")),
+	       (unsigned long long)s->ops[KO_CR8], (unsigned long long)cr8x,
+	       (unsigned long long)all, (unsigned long long)s->unmasking,
+	       (unsigned long long)s->immediate, (unsigned long long)s->late,
+	       (double)s->late_max * 1e6 / (double)o->cfg.tsc_hz,
+	       (unsigned long long)r->events, (double)r->cycles * 1e3 / (double)o->cfg.tsc_hz,
+	       r->wall_s);
+}
+
+/* Returns the exit status of this policy's run. */
+static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdline)
+{
+	struct boot_info bi;
+	struct sim_config cfg = o->cfg;
+	struct sim_result r;
+	struct serial_report sr;
+	double t0 = util_now();
+	char *id, when[32];
+	json_t *rec;
+	int status = EXIT_OK;
+
+	memset(&bi, 0, sizeof(bi));
+	bi.cmdline = cmdline;
+	if (o->script) {
+		bi.nmods = 1;
+		bi.mods[0].data = o->script_text;
+		bi.mods[0].size = o->script_len;
+		bi.mods[0].name = o->script;
+	}
+	cfg.policy = p;
+	cfg.trace = o->trace;
+	sim_run(&cfg, &bi, &r);
+
+	id = record_make_id(t0, "model", o->workload);
+	rec = record_new(id, "model", o->workload);
+	json_object_set_new(rec, "launcher", json_string("model"));
+	json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
+	util_utc_iso(t0, when, sizeof(when));
+	json_object_set_new(json_object_get(rec, "provenance"), "started_utc", json_string(when));
+	json_object_set_new(json_object_get(rec, "provenance"), "duration_s",
+			    json_real(util_now() - t0));
+	json_object_set_new(json_object_get(rec, "provenance"), "host", record_host_facts());
+
+	serial_parse(r.out ? r.out : "", r.outlen, &sr);
+	if (r.end == SIM_LIMIT || r.end == SIM_ERROR) {
+		record_fail(rec, r.end == SIM_LIMIT ? "timeout" : "launch", r.message);
+		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload, r.message);
+		status = r.end == SIM_LIMIT ? EXIT_TIMEOUT : EXIT_RUN_FAILED;
+	} else if (sr.outcome == SERIAL_REPORT && !record_apply_report(rec, &sr)) {
+		json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
+		model_record_add(rec, &cfg, &r);
+		if (strcmp(sr.verdict, "ok")) {
+			fprintf(stderr, "irqlbench: model %s %s: workload verdict fail: %s\n",
+				kp_policy_name(p), o->workload, sr.reason);
+			status = EXIT_RUN_FAILED;
+		}
+	} else {
+		const char *msg = sr.outcome == SERIAL_ERROR ? sr.error_msg : sr.message;
+
+		record_fail(rec, end_kind(&r, &sr), msg[0] ? msg : "the guest printed no report");
+		fprintf(stderr, "irqlbench: model %s %s: guest failed (%s): %s\n", kp_policy_name(p),
+			o->workload, serial_outcome_name(sr.outcome), msg);
+		status = sr.outcome == SERIAL_ERROR && !strcmp(sr.error_code, "badparam") ?
+			 EXIT_USAGE : EXIT_RUN_FAILED;
+	}
+	serial_report_free(&sr);
+
+	if (o->trace)
+		trace_print(stdout, &r, p, o->fmt, !strcmp(o->workload, "seed-table"),
+			    (double)cfg.tsc_hz);
+	if (o->out_dir) {
+		char *rp = out_path(o, p, ".json"), *lp = out_path(o, p, ".serial.log");
+		char *base = util_basename(lp);
+
+		json_object_set_new(json_object_get(rec, "artifacts"), "serial_log", json_string(base));
+		free(base);
+		if (util_write_atomic(lp, r.out ? r.out : "", r.outlen))
+			status = cli_error(EXIT_RUN_FAILED, "model: cannot write %s: %s", lp, strerror(errno));
+		if (o->trace) {
+			char *tp = out_path(o, p, ".trace.csv"), *tb = util_basename(tp);
+			FILE *f = fopen(tp, "w");
+
+			if (f) {
+				trace_print(f, &r, p, TRACE_CSV, false, (double)cfg.tsc_hz);
+				fclose(f);
+				json_object_set_new(json_object_get(rec, "artifacts"), "trace",
+						    json_string(tb));
+			}
+			free(tp);
+			free(tb);
+		}
+		if (record_write(rec, rp))
+			status = cli_error(EXIT_RUN_FAILED, "model: cannot write %s: %s", rp, strerror(errno));
+		free(rp);
+		free(lp);
+	}
+	summary(o, p, &r, rec);
+	json_decref(rec);
+	free(id);
+	sim_result_free(&r);
+	return status;
+}
+
+int cmd_model(int argc, char **argv)
+{
+	struct model_opts o;
+	const struct wl_info *w;
+	char *cmdline;
+	int rc, worst = EXIT_OK;
+
+	memset(&o, 0, sizeof(o));
+	sim_defaults(&o.cfg);
+	rc = parse_args(&o, argc, argv);
+	if (rc < 0) {
+		fputs(cmd_model_usage, stdout);
+		printf("\ncost keys (TSC cycles; defaults for a current AMD core at 2.5 GHz):\n");
+		sim_print_costs(stdout);
+		argv_free(&o.params);
+		return EXIT_OK;
+	}
+	if (rc)
+		goto out;
+	w = wl_find(o.workload);
+	if (!w) {
+		rc = cli_error(EXIT_USAGE, "model: unknown workload '%s': see 'irqlbench list'", o.workload);
+		goto out;
+	}
+	if (w->test_only) {
+		rc = cli_error(EXIT_USAGE, "model: workload '%s' is test-only and runs only in the real guest", o.workload);
+		goto out;
+	}
+	if (w->needs_script && !o.script) {
+		rc = cli_usage_error("model", "workload '%s' needs --script FILE", o.workload);
+		goto out;
+	}
+	if ((rc = check_params(&o, w)))
+		goto out;
+	if (o.script) {
+		o.script_text = util_read_file(o.script, 1u << 20, &o.script_len);
+		if (!o.script_text) {
+			rc = cli_error(EXIT_USAGE, "model: cannot read script %s: %s", o.script, strerror(errno));
+			goto out;
+		}
+	}
+	if (o.out_dir && util_mkdir_p(o.out_dir)) {
+		rc = cli_error(EXIT_ENV, "model: cannot create %s: %s", o.out_dir, strerror(errno));
+		goto out;
+	}
+	cmdline = build_cmdline(&o);
+	for (unsigned p = 0; p < KP_NPOLICY; p++) {
+		int st;
+
+		if (!o.pol[p])
+			continue;
+		st = run_policy(&o, (enum kp_policy)p, cmdline);
+		/* keep the most telling status: limits over failures */
+		if (st == EXIT_TIMEOUT || (st && worst != EXIT_TIMEOUT))
+			worst = st;
+	}
+	free(cmdline);
+	rc = worst;
+out:
+	free(o.script_text);
+	argv_free(&o.params);
+	return rc;
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_model_sim.c - the guest's own NT layer and workloads on the
+ * simulated vCPU (host/model/sim_platform.c), under every KVM policy.
+ *
+ * The same assertions as test_model_policy.c, now through the real
+ * workloads: the seed table row by row (prefix, fixed), nested-spinlock
+ * 1..8, masked-clock (LAB.md's kvm_amd numbers), elide_same_level; then
+ * the policy-independent invariants over every workload x every policy,
+ * and the limits (a run that cannot finish ends with a message).
+ */
+#include "check.h"
+#include "model/model.h"
+#include "stats.h"
+#include "workload.h"
+
+static struct sim_result R;
+
+static int run(enum kp_policy p, const char *cmdline, bool trace)
+{
+	struct sim_config cfg;
+	struct boot_info bi;
+
+	sim_result_free(&R);
+	sim_defaults(&cfg);
+	cfg.policy = p;
+	cfg.trace = trace;
+	memset(&bi, 0, sizeof(bi));
+	bi.cmdline = cmdline;
+	return sim_run(&cfg, &bi, &R);
+}
+
+static bool verdict_ok(void)
+{
+	return R.out && strstr(R.out, "\nR status=ok");
+}
+
+static uint64_t cr8_exits(unsigned ph)
+{
+	return R.phase[ph].exits[KX_CR8] + R.phase[ph].exits[KX_TPR_BELOW];
+}
+
+static uint64_t nt_counter(unsigned ph, enum stat_counter c)
+{
+	return stats_cpu[0].phase[ph].c[c];
+}
+
+static bool svm(enum kp_policy p)
+{
+	return p <= KP_UNFIXED;
+}
+
+/* --- the seed table through the real workload ---------------------------- */
+
+static void seed_table(void)
+{
+	static const bool I_fixed[14] = { [4] = 1, [5] = 1, [6] = 1, [7] = 1, [8] = 1 };
+	static const bool I_prefix[14] = { [4] = 1, [5] = 1 };
+	static const int exit_fixed[14] = {
+		[2] = -1, [4] = KX_APIC, [5] = KX_APIC, [6] = KX_CR8, [7] = KX_CR8,
+		[8] = KX_CR8, [10] = -1, [11] = KX_APIC, [13] = -1,
+	};
+	static const int exit_prefix[14] = {
+		[2] = -1, [4] = KX_APIC, [5] = KX_APIC, [6] = KX_CR8, [7] = -1,
+		[8] = -1, [10] = -1, [11] = KX_APIC, [13] = -1,
+	};
+
+	for (int k = 0; k < 2; k++) {
+		enum kp_policy p = k ? KP_PREFIX : KP_FIXED;
+		const bool *I = k ? I_prefix : I_fixed;
+		const int *ex = k ? exit_prefix : exit_fixed;
+		unsigned char *d;
+		unsigned differs = 0;
+		int at[14];
+
+		CHECK_EQ_U64(run(p, "workload=seed-table iterations=1 warmup=0", true), 0);
+		CHECK(verdict_ok());
+		d = calloc(R.nsteps, 1);
+		CHECK_EQ_U64(trace_align_seed(&R, d), 11);
+		for (int r = 0; r < 14; r++)
+			at[r] = -1;
+		for (size_t i = 0; i < R.nsteps; i++)
+			if (d[i])
+				at[d[i]] = (int)i;
+		for (unsigned r = 2; r <= 13; r++) {
+			const struct kp_step *s;
+
+			if (r == 12 || r == 3 || r == 9)
+				continue;
+			CHECK(at[r] >= 0);
+			if (at[r] < 0)
+				continue;
+			s = &R.steps[at[r]].s;
+			CHECK_EQ_U64(s->I, I[r]);
+			CHECK_EQ_U64((uint64_t)(int64_t)s->exit, (uint64_t)(int64_t)ex[r]);
+			if (trace_seed_differs(&R.steps[at[r]], r))
+				differs |= 1u << r;
+		}
+		/* row 9: fixed injects on the CR8=0 exit's re-entry, prefix at
+		 * the next host tick */
+		CHECK(at[9] > 0);
+		if (at[9] > 0 && p == KP_FIXED)
+			CHECK(at[9] == at[8] + 1);
+		if (at[9] > 0 && p == KP_PREFIX)
+			CHECK(R.steps[at[9] - 1].s.ev == KE_HOST_TICK);
+		if (p == KP_FIXED)
+			CHECK_EQ_U64(differs, 1u << 4 | 1u << 10);
+		CHECK_EQ_U64(cr8_exits(PH_MEASURE), p == KP_FIXED ? 3 : 1);
+		CHECK_EQ_U64(R.phase[PH_MEASURE].late, p == KP_PREFIX);
+		free(d);
+	}
+}
+
+/* --- nested spinlocks, 1..8 ------------------------------------------------- */
+
+static void nested(bool elide)
+{
+	char cl[160];
+	const uint64_t it = 20;
+
+	for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
+		for (unsigned n = 1; n <= 8; n++) {
+			uint64_t want, late;
+			const struct kp_stats *s = &R.phase[PH_MEASURE];
+
+			snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u iterations=%llu warmup=2 elide_same_level=%d",
+				 n, (unsigned long long)it, elide);
+			CHECK_EQ_U64(run(p, cl, false), 0);
+			CHECK(verdict_ok());
+			if (elide) {
+				want = svm(p) || p == KP_VMX_TPR ? 1 : 0;
+				late = 0;
+			} else if (p == KP_FIXED || p == KP_L61 || p == KP_L72) {
+				want = 2 * n - 1;
+				late = 0;
+			} else if (p == KP_PREFIX || p == KP_UNFIXED) {
+				/* N = 1: the only write after the self-IPI is the
+				 * lowering one, and I is armed: it exits, prompt. */
+				want = 1;
+				late = n >= 2;
+			} else if (p == KP_VMX_TPR) {
+				want = 1;
+				late = 0;
+			} else {
+				want = 0;
+				late = 0;
+			}
+			CHECK_EQ_U64(cr8_exits(PH_MEASURE), want * it);
+			if (p == KP_VMX_TPR)
+				CHECK_EQ_U64(s->exits[KX_TPR_BELOW], want * it);
+			CHECK_EQ_U64(s->late, late * it);
+			CHECK_EQ_U64(s->immediate, (1 - late) * it);
+			CHECK_EQ_U64(s->inj[0x2f], it);
+			/* the guest's own view agrees with the hypervisor's */
+			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_late_deliveries), late * it);
+			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_cr8_lower_unmask), it);
+			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_priority_violations), 0);
+			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_cr8_writes),
+				     elide ? 4 * it : (2 * n + 2) * it);
+			if (late)	/* bounded by the next host tick (4 ms) */
+				CHECK(s->late_max <= 2500000000ull / 250 + 100000);
+			if (n == 2 || n == 8)
+				printf("nested%s N=%u %-8s %llu CR8 exits/iter, late %llu/%llu\n",
+				       elide ? " (elide)" : "", n, kp_policy_name(p),
+				       (unsigned long long)(cr8_exits(PH_MEASURE) / it),
+				       (unsigned long long)s->late, (unsigned long long)it);
+		}
+	}
+}
+
+/* --- masked clock: fixed 2, unfixed 1 (LAB.md) ------------------------------- */
+
+static void masked_clock(void)
+{
+	static const uint64_t want[KP_NPOLICY] = {
+		[KP_PREFIX] = 1, [KP_FIXED] = 2, [KP_L61] = 2, [KP_L72] = 2,
+		[KP_UNFIXED] = 1, [KP_VMX_TPR] = 1,
+	};
+
+	for (int ipi = 0; ipi < 2; ipi++)
+		for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
+			char cl[128];
+			bool late = p == KP_PREFIX || p == KP_UNFIXED;
+
+			snprintf(cl, sizeof(cl), "workload=masked-clock iterations=20 warmup=2 clock_ipi=%d", ipi);
+			CHECK_EQ_U64(run(p, cl, false), 0);
+			CHECK(verdict_ok());
+			CHECK_EQ_U64(cr8_exits(PH_MEASURE), want[p] * 20);
+			CHECK_EQ_U64(R.phase[PH_MEASURE].immediate, late ? 0 : 20);
+			CHECK_EQ_U64(R.phase[PH_MEASURE].inj[0xd1], 20);
+			printf("masked-clock clock_ipi=%d %-8s %llu exits/iter\n", ipi,
+			       kp_policy_name(p), (unsigned long long)(cr8_exits(PH_MEASURE) / 20));
+		}
+}
+
+/* --- invariants over every workload x every policy --------------------------- */
+
+static uint64_t popcount4(const uint64_t s[4])
+{
+	return (uint64_t)(__builtin_popcountll(s[0]) + __builtin_popcountll(s[1]) +
+			  __builtin_popcountll(s[2]) + __builtin_popcountll(s[3]));
+}
+
+static void invariants(void)
+{
+	static const char *const cls[] = {
+		"workload=seed-table iterations=30",
+		"workload=nested-spinlock depth=3 iterations=30",
+		"workload=masked-clock iterations=30",
+		"workload=masked-clock iterations=30 clock_ipi=1",
+		"workload=irql-churn iterations=2000",
+		"workload=dpc-storm duration_ms=20",
+		"workload=windows-mix duration_ms=20",
+		"workload=windows-mix duration_ms=20 seed=7 clock_raises_irql=1",
+		"workload=seed-table iterations=30 clock_raises_irql=1",
+		"workload=dpc-storm duration_ms=20 elide_same_level=1",
+	};
+
+	for (unsigned w = 0; w < sizeof(cls) / sizeof(cls[0]); w++)
+		for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
+			uint64_t requested = 0, delivered = 0, viol = 0, ntviol = 0;
+			bool ok = true;
+
+			CHECK_EQ_U64(run(p, cls[w], false), 0);
+			CHECK(R.end == SIM_RETURNED);
+			CHECK(verdict_ok());
+			for (unsigned ph = 0; ph <= MAX_PHASES; ph++) {
+				const struct kp_stats *s = &R.phase[ph];
+				const uint64_t *o = s->ops;
+
+				requested += o[KO_SELF_IPI] + o[KO_EXT_IRQ];
+				for (unsigned v = 0; v < 256; v++)
+					delivered += s->inj[v];
+				viol += s->violations;
+				if (ph < MAX_PHASES)
+					ntviol += stats_cpu[0].phase[ph].c[STAT_priority_violations];
+				/* exits never outnumber what could cause them */
+				ok &= s->exits[KX_CR8] <= o[KO_CR8];
+				ok &= s->exits[KX_TPR_BELOW] <= o[KO_CR8];
+				ok &= s->exits[KX_APIC] <= o[KO_SELF_IPI] + o[KO_EOI] + o[KO_APIC_OTHER];
+				ok &= s->exits[KX_INTR] <= o[KO_HOST_TICK] + o[KO_EXT_IRQ];
+				ok &= s->exits[KX_IO] <= o[KO_PHASE];
+				ok &= s->exits[KX_WINDOW] <= o[KO_IF_ON] + o[KO_CR8];
+				ok &= s->immediate + s->late == s->unmasking;
+				/* a late interrupt waits at most for the next host tick */
+				ok &= s->late_max <= 2500000000ull / 250 + 200000;
+			}
+			if (!ok || viol || ntviol || requested != delivered + popcount4(R.irr_end))
+				printf("invariant broken: %s under %s (violations %llu/%llu, requested %llu delivered %llu)\n",
+				       cls[w], kp_policy_name(p), (unsigned long long)viol,
+				       (unsigned long long)ntviol, (unsigned long long)requested,
+				       (unsigned long long)delivered);
+			CHECK(ok);
+			CHECK_EQ_U64(viol, 0);
+			CHECK_EQ_U64(ntviol, 0);
+			/* every requested interrupt was delivered */
+			CHECK_EQ_U64(popcount4(R.irr_end), 0);
+			CHECK_EQ_U64(requested, delivered);
+			CHECK(R.late_outstanding < 0);
+		}
+}
+
+/* --- limits: never a hang ----------------------------------------------------- */
+
+static void limits(void)
+{
+	struct sim_config cfg;
+	struct boot_info bi;
+
+	sim_defaults(&cfg);
+	memset(&bi, 0, sizeof(bi));
+	cfg.max_events = 5000;
+	bi.cmdline = "workload=nested-spinlock iterations=100000";
+	sim_result_free(&R);
+	sim_run(&cfg, &bi, &R);
+	CHECK(R.end == SIM_LIMIT);
+	CHECK(strstr(R.message, "5000 simulated events") != NULL);
+
+	/* prefix without host ticks: the late DPC is never delivered; the
+	 * simulated-time limit ends the run before the guest's 1 s wait */
+	sim_defaults(&cfg);
+	cfg.policy = KP_PREFIX;
+	cfg.host_hz = 0;
+	cfg.max_time_ms = 200;
+	bi.cmdline = "workload=nested-spinlock iterations=10";
+	sim_result_free(&R);
+	sim_run(&cfg, &bi, &R);
+	CHECK(R.end == SIM_LIMIT);
+	CHECK(strstr(R.message, "200 ms of simulated time") != NULL);
+	CHECK(R.late_outstanding == 0x2f);
+
+	/* ... and with a longer limit the guest's own wait gives up (1 s) */
+	cfg.max_time_ms = 5000;
+	sim_result_free(&R);
+	sim_run(&cfg, &bi, &R);
+	CHECK(R.end == SIM_RETURNED);
+	CHECK(R.status == 1);
+	CHECK(R.out && strstr(R.out, "R status=fail") != NULL);
+
+	/* a bad parameter is the guest's badparam error */
+	CHECK_EQ_U64(run(KP_FIXED, "workload=nested-spinlock depth=99", false), 2);
+	CHECK(R.out && strstr(R.out, "!! error code=badparam") != NULL);
+}
+
+int main(void)
+{
+	seed_table();
+	nested(false);
+	nested(true);
+	masked_clock();
+	invariants();
+	limits();
+	sim_result_free(&R);
+	return check_done("test_model_sim");
+}
