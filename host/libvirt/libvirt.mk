@@ -1,0 +1,28 @@
+# host/libvirt: the libvirt launcher (`irqlbench run --launcher libvirt`),
+# a child subreaper for libvirtd and the script that starts one for tests.
+SUBREAPER := $(BUILD)/bin/irqlbench-subreaper
+$(SUBREAPER): host/libvirt/subreaper.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -o $@ $<
+all: $(SUBREAPER)
+unit-tests: $(SUBREAPER)
+
+HOST_SRCS += host/libvirt/lv.c host/libvirt/lv_run.c
+HOST_LIBS += -lvirt -ljansson
+
+# build/bin/irqlbench-lv: one libvirt launch by hand, used by the tests
+LV_TOOL := $(BUILD)/bin/irqlbench-lv
+LV_TOOL_SRCS := host/libvirt/lv_main.c host/libvirt/lv_cmd.c host/libvirt/lv.c host/pin/plan.c
+$(LV_TOOL): $(patsubst %.c,$(BUILD)/host/%.o,$(LV_TOOL_SRCS))
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ -lvirt -lhwloc -ljansson
+all: $(LV_TOOL)
+unit-tests: $(LV_TOOL)
+
+UNIT_TESTS += pin_libvirt
+test_pin_libvirt_SRCS := tests/unit/test_pin_libvirt.c host/libvirt/lv.c host/pin/plan.c
+test_pin_libvirt_LIBS := -lvirt -lxml2 -lhwloc -ljansson
+# libxml2's headers (the test parses the domain XML back)
+$(BUILD)/san/tests/unit/test_pin_libvirt.o: SAN_CFLAGS += -I/usr/include/libxml2
+INTEGRATION_TESTS += tests/integration/libvirt-e2e.sh
+-include $(patsubst %.c,$(BUILD)/host/%.d,$(LV_TOOL_SRCS))

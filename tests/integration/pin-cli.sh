@@ -1,0 +1,43 @@
+#!/bin/bash
+# pin-cli.sh - `irqlbench pin` as a user calls it: the plan for this machine,
+# synthetic EPYC topologies, --json, and the errors with their exit status.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
+"$IRQLBENCH" pin --help >/dev/null 2>&1 || skip "'irqlbench pin' is not in the command table yet (host/commands.c)"
+need_cmd jq
+
+EPYC='package:2 [numa(memory=64GiB)] l3:4(size=32MiB) core:4 pu:2'
+out=$("$IRQLBENCH" pin --vcpus 4 --synthetic "$EPYC")
+eq "rc of a good plan" $? 0
+eq "vCPU 0 on the first CCX without CPU 0" "$(grep '^vcpu 0 ' <<<"$out")" "vcpu 0 -> PU 8"
+eq "vCPU 3" "$(grep '^vcpu 3 ' <<<"$out")" "vcpu 3 -> PU 14"
+eq "emulator" "$(grep '^emulator' <<<"$out")" "emulator -> PUs 2,3"
+ok "reasons printed" grep -q "all 4 vCPUs in L3 #1, NUMA node 0" <<<"$out"
+
+j=$("$IRQLBENCH" pin --vcpus 4 --synthetic "$EPYC" --json)
+eq "--json pinning" "$(jq -c '{vcpu, emulator}' <<<"$j")" '{"vcpu":[[8],[10],[12],[14]],"emulator":[2,3]}'
+eq "--json machine" "$(jq -r .machine <<<"$j")" "2 packages, 2 NUMA nodes, 8 L3, 32 cores, 64 PUs (SMT 2)"
+
+eq "XML topology" "$("$IRQLBENCH" pin --vcpus 2 --topology tests/fixtures/topo/this-machine-2pu.xml --json | jq -c '{vcpu, emulator}')" \
+	'{"vcpu":[[1],[0]],"emulator":[0]}'
+
+if [ "$(lstopo-no-graphics --only core 2>/dev/null | wc -l)" = 2 ]; then
+	eq "this machine, 1 vCPU" "$("$IRQLBENCH" pin --vcpus 1 --json | jq -c '{vcpu, emulator}')" '{"vcpu":[[1]],"emulator":[0]}'
+fi
+
+err=$("$IRQLBENCH" pin --vcpus 33 --synthetic "$EPYC" 2>&1 >/dev/null); rc=$?
+eq "too many vCPUs: status" "$rc" 2
+eq "too many vCPUs: message" "$err" "irqlbench pin: error: 33 vCPUs need 33 distinct physical cores but this machine has 32 (SMT siblings are never shared): use --vcpus 32 or fewer"
+err=$("$IRQLBENCH" pin --vcpus 2 --cpus 1,64 --synthetic "$EPYC" 2>&1 >/dev/null); rc=$?
+eq "CPU outside: status" "$rc" 2
+eq "CPU outside: message" "$err" "irqlbench pin: error: --cpus 1,64: CPU 64 is not in this machine (usable CPUs 0-63)"
+err=$("$IRQLBENCH" pin --vcpus 2 --cpus 1-x 2>&1 >/dev/null); rc=$?
+eq "malformed list: status" "$rc" 2
+ok "malformed list: message" grep -q "bad CPU list '1-x'" <<<"$err"
+"$IRQLBENCH" pin --vcpus 1 --topology /nonexistent.xml >/dev/null 2>&1
+eq "unreadable topology: status" $? 3
+"$IRQLBENCH" pin >/dev/null 2>&1
+eq "no --vcpus: status" $? 2
+finish
