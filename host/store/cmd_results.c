@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_results.c - `irqlbench results import|list|show|export`.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/store.h"
+#include "store/cmd.h"
+
+const char cmd_results_usage[] =
+	"usage: irqlbench results import [--db FILE] FILE...|DIR\n"
+	"       irqlbench results list   [--db FILE] [FILTERS] [--failed-only]\n"
+	"       irqlbench results show   [--db FILE] ID\n"
+	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
+	"\n"
+	"The results store (default " STORE_DEFAULT_DB ", or $IRQLBENCH_DB) keeps every\n"
+	"imported record (results/SCHEMA.md) and its logs under <store dir>/runs/<id>/.\n"
+	"Importing the same record again changes nothing; a truncated or invalid record\n"
+	"is refused with its reason.  Failed runs are stored, flagged, and left out of\n"
+	"export, compare and plots unless --include-failed.\n"
+	"\n"
+	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"
+	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
+	"         workload parameter such as depth=3; values may use * and ?)\n"
+	"\n"
+	"Exit status: 0 ok, 1 a record was refused or the run is not there,\n"
+	"2 usage error, 3 the store cannot be opened.\n";
+
+enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
+       OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_HELP };
+
+static const struct option results_opts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "variant", required_argument, NULL, OPT_VARIANT },
+	{ "kernel", required_argument, NULL, OPT_KERNEL },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "select", required_argument, NULL, OPT_SELECT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "include-failed", no_argument, NULL, OPT_INCLUDE_FAILED },
+	{ "failed-only", no_argument, NULL, OPT_FAILED_ONLY },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct results_args {
+	const char *db, *format;
+	struct run_filter f;
+	bool failed_only;
+};
+
+static int usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "irqlbench results: ");
+	fprintf(stderr, msg, arg);
+	fprintf(stderr, " (see 'irqlbench results --help')\n");
+	return 2;
+}
+
+static int parse_args(int argc, char **argv, struct results_args *a)
+{
+	static const char *const keys[] = {
+		[OPT_WORKLOAD - OPT_WORKLOAD] = "workload", [OPT_BACKEND - OPT_WORKLOAD] = "backend",
+		[OPT_POLICY - OPT_WORKLOAD] = "policy", [OPT_VARIANT - OPT_WORKLOAD] = "variant",
+		[OPT_KERNEL - OPT_WORKLOAD] = "kernel", [OPT_TAG - OPT_WORKLOAD] = "tag",
+	};
+	char err[256];
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", results_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			a->db = optarg;
+			break;
+		case OPT_WORKLOAD: case OPT_BACKEND: case OPT_POLICY:
+		case OPT_VARIANT: case OPT_KERNEL: case OPT_TAG:
+			filter_add(&a->f, keys[c - OPT_WORKLOAD], optarg, NULL, 0);
+			break;
+		case OPT_SELECT:
+			if (filter_parse(&a->f, optarg, err, sizeof(err)))
+				return usage_error("%s", err);
+			break;
+		case OPT_FORMAT:
+			a->format = optarg;
+			break;
+		case OPT_INCLUDE_FAILED:
+			a->f.include_failed = true;
+			break;
+		case OPT_FAILED_ONLY:
+			a->failed_only = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			fputs(cmd_results_usage, stdout);
+			return -1;
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static struct store *open_store(const char *db, bool create)
+{
+	char err[512];
+	struct store *s = store_open(store_default_path(db), create, err, sizeof(err));
+
+	if (!s)
+		fprintf(stderr, "irqlbench: error: %s\n", err);
+	return s;
+}
+
+/* --- import ------------------------------------------------------------- */
+
+struct import_tally {
+	unsigned added, unchanged, refused, skipped;
+};
+
+/* In a directory, a JSON file that is no record at all (a trace, a
+ * config) is skipped; a record that fails to parse is still refused. */
+static bool looks_like_record(const char *file)
+{
+	json_t *j = json_load_file(file, 0, NULL);
+	bool rec = !j || json_object_get(j, "schema");
+
+	json_decref(j);
+	return rec;
+}
+
+static void import_one(struct store *s, const char *file, bool from_dir, struct import_tally *t)
+{
+	char id[256], err[768];
+
+	if (from_dir && !looks_like_record(file)) {
+		t->skipped++;
+		return;
+	}
+	switch (store_import_file(s, file, id, sizeof(id), err, sizeof(err))) {
+	case IMPORT_NEW:
+		printf("imported  %s  (%s)\n", id, file);
+		t->added++;
+		break;
+	case IMPORT_UNCHANGED:
+		printf("unchanged %s  (already in the store)\n", id);
+		t->unchanged++;
+		break;
+	case IMPORT_REFUSED:
+		fprintf(stderr, "irqlbench: refused %s: %s\n", file, err);
+		t->refused++;
+		break;
+	}
+}
+
+static bool same_path(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	bool same = ra && rb && !strcmp(ra, rb);
+
+	free(ra);
+	free(rb);
+	return same;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void import_dir(struct store *s, const char *dir, struct import_tally *t)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!d) {
+		fprintf(stderr, "irqlbench: refused %s: cannot open the directory\n", dir);
+		t->refused++;
+		return;
+	}
+	if (same_path(dir, s->runs_dir)) {
+		/* the store's own copies: importing them again changes nothing */
+		closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		names = realloc(names, (n + 1) * sizeof(*names));
+		if (!names || asprintf(&names[n], "%s/%s", dir, e->d_name) < 0)
+			abort();
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct stat sb;
+		size_t len = strlen(names[i]);
+
+		if (!stat(names[i], &sb) && S_ISDIR(sb.st_mode))
+			import_dir(s, names[i], t);
+		else if (len > 5 && !strcmp(names[i] + len - 5, ".json"))
+			import_one(s, names[i], true, t);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static int results_import(int argc, char **argv, struct results_args *a)
+{
+	struct import_tally t = { 0 };
+	struct store *s;
+
+	if (optind >= argc)
+		return usage_error("import needs record files or a directory%s", "");
+	s = open_store(a->db, true);
+	if (!s)
+		return 3;
+	for (int i = optind; i < argc; i++) {
+		struct stat sb;
+
+		if (!stat(argv[i], &sb) && S_ISDIR(sb.st_mode))
+			import_dir(s, argv[i], &t);
+		else
+			import_one(s, argv[i], false, &t);
+	}
+	printf("%u imported, %u unchanged, %u refused", t.added, t.unchanged, t.refused);
+	if (t.skipped)
+		printf(", %u non-record JSON files skipped", t.skipped);
+	printf(" (store %s)\n", s->path);
+	store_close(s);
+	return t.refused ? 1 : 0;
+}
+
+/* --- list / show -------------------------------------------------------- */
+
+static const char *nz(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+static int results_list(struct results_args *a)
+{
+	struct run_list l;
+	char err[512];
+	struct store *s = open_store(a->db, false);
+
+	if (!s)
+		return 3;
+	a->f.include_failed = true;	/* an inventory shows everything, flagged */
+	if (a->failed_only)
+		filter_add(&a->f, "status", "failed", NULL, 0);
+	if (store_select(s, &a->f, &l, err, sizeof(err))) {
+		fprintf(stderr, "irqlbench: error: %s\n", err);
+		store_close(s);
+		return 3;
+	}
+	printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", "ID", "STATUS", "BACKEND",
+	       "SERIES", "WORKLOAD", "KERNEL", "STARTED", "TAGS");
+	for (size_t i = 0; i < l.n; i++) {
+		struct run_info *r = &l.v[i];
+
+		printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", r->id,
+		       r->flagged ? "FAILED!" : r->status, r->backend, nz(store_run_series(r)),
+		       r->workload, nz(r->kernel), nz(r->started),
+		       r->tags && strcmp(r->tags, "[]") ? r->tags : "-");
+	}
+	printf("%zu run%s", l.n, l.n == 1 ? "" : "s");
+	{
+		size_t nf = 0;
+
+		for (size_t i = 0; i < l.n; i++)
+			nf += l.v[i].flagged;
+		if (nf)
+			printf(" (%zu failed: stored for the record, never used as results)", nf);
+	}
+	putchar('\n');
+	store_run_list_free(&l);
+	store_close(s);
+	return 0;
+}
+
+static void show_metrics(struct store *s, const char *id)
+{
+	static const char sql[] =
+		"SELECT p.idx, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
+		" JOIN phases p ON p.run_id = m.run_id AND p.idx = m.phase WHERE m.run_id = ?"
+		" ORDER BY p.idx, m.cpu, m.kind, m.name";
+	sqlite3_stmt *st;
+	int last_phase = -1, last_cpu = -1;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int ph = sqlite3_column_int(st, 0), cpu = sqlite3_column_int(st, 3);
+
+		if (ph != last_phase || cpu != last_cpu)
+			printf("\nphase %d %s%s, cpu %d\n", ph, sqlite3_column_text(st, 1),
+			       sqlite3_column_int(st, 2) ? " (measured)" : "", cpu);
+		last_phase = ph;
+		last_cpu = cpu;
+		printf("  %-10s %-28s %lld\n", sqlite3_column_text(st, 4),
+		       sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 6));
+	}
+	sqlite3_finalize(st);
+}
+
+static void show_hists(struct store *s, const char *id)
+{
+	static const char sql[] =
+		"SELECT phase, cpu, name, unit, n, min, p50, p99, max, overflow FROM histograms"
+		" WHERE run_id = ? ORDER BY phase, cpu, name";
+	sqlite3_stmt *st;
+	bool head = false;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!head)
+			printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
+		head = true;
+		printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
+		       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+		       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
+		       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
+		       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
+		       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
+	}
+	sqlite3_finalize(st);
+}
+
+static int results_show(int argc, char **argv, struct results_args *a)
+{
+	static const char sql[] =
+		"SELECT id, status, error_kind, error_message, backend, policy, variant, workload,"
+		" params, launcher, emulated, tags, suite_version, started, duration_s, kernel,"
+		" cpu_vendor, cpu_model, microcode, hostname, qemu_version, qemu_accel, kvm, lab,"
+		" pinning, verdict_status, verdict_reason, imported, content_hash FROM runs WHERE id = ?";
+	struct store *s;
+	sqlite3_stmt *st;
+	struct metric_set m = { 0 };
+	int rc = 1;
+
+	if (optind + 1 != argc)
+		return usage_error("show needs exactly one run id%s", "");
+	s = open_store(a->db, false);
+	if (!s)
+		return 3;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		goto out;
+	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		fprintf(stderr, "irqlbench: error: no run '%s' in %s: see 'irqlbench results list'\n",
+			argv[optind], s->path);
+		sqlite3_finalize(st);
+		goto out;
+	}
+	for (int i = 0; i < sqlite3_column_count(st); i++)
+		printf("%-14s %s\n", sqlite3_column_name(st, i), nz((const char *)sqlite3_column_text(st, i)));
+	if (!strcmp((const char *)sqlite3_column_text(st, 1), "failed"))
+		printf("** failed run: stored for the record, never used as a result **\n");
+	sqlite3_finalize(st);
+	printf("%-14s %s/%s/\n", "files", s->runs_dir, argv[optind]);
+	show_metrics(s, argv[optind]);
+	show_hists(s, argv[optind]);
+	if (!store_run_metrics(s, argv[optind], &m, NULL, 0) && m.n) {
+		printf("\nmetrics (measured phases, all vCPUs)\n");
+		for (size_t i = 0; i < m.n; i++)
+			printf("  %-32s %.6g\n", m.v[i].name, m.v[i].v);
+	}
+	metric_set_free(&m);
+	rc = 0;
+out:
+	store_close(s);
+	return rc;
+}
+
+/* --- export ------------------------------------------------------------- */
+
+static json_t *stored_record(struct store *s, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *j = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	return j;
+}
+
+static void csv_field(const char *s)
+{
+	if (!s)
+		return;
+	if (!strpbrk(s, ",\"\n")) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"')
+			putchar('"');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void export_csv_run(struct store *s, const struct run_info *r)
+{
+	static const char sql[] =
+		"SELECT m.phase, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
+		" JOIN phases p ON p.run_id = m.run_id AND p.idx = m.phase WHERE m.run_id = ?"
+		" ORDER BY m.phase, m.cpu, m.kind, m.name";
+	const char *fixed[] = { r->id, r->status, r->backend, r->policy, r->variant,
+				r->workload, r->kernel, r->started };
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return;
+	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+			csv_field(fixed[i]);
+			putchar(',');
+		}
+		csv_field(r->params);
+		printf(",%d,", sqlite3_column_int(st, 0));
+		csv_field((const char *)sqlite3_column_text(st, 1));
+		printf(",%d,%d,%s,", sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+		       sqlite3_column_text(st, 4));
+		csv_field((const char *)sqlite3_column_text(st, 5));
+		printf(",%lld\n", (long long)sqlite3_column_int64(st, 6));
+	}
+	sqlite3_finalize(st);
+}
+
+static int results_export(int argc, char **argv, struct results_args *a)
+{
+	const char *fmt = a->format ? a->format : "json";
+	struct run_list l;
+	struct store *s;
+	char err[512];
+
+	if (optind != argc)
+		return usage_error("export takes filters, not '%s'", argv[optind]);
+	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
+		return usage_error("unknown format '%s': json or csv", fmt);
+	s = open_store(a->db, false);
+	if (!s)
+		return 3;
+	if (store_select(s, &a->f, &l, err, sizeof(err))) {
+		fprintf(stderr, "irqlbench: error: %s\n", err);
+		store_close(s);
+		return 3;
+	}
+	if (!strcmp(fmt, "json")) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < l.n; i++) {
+			json_t *rec = stored_record(s, l.v[i].id);
+
+			if (rec)
+				json_array_append_new(arr, rec);
+		}
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		putchar('\n');
+		json_decref(arr);
+	} else {
+		printf("run_id,status,backend,policy,variant,workload,kernel,started,params,"
+		       "phase,phase_name,measured,cpu,kind,name,value\n");
+		for (size_t i = 0; i < l.n; i++)
+			export_csv_run(s, &l.v[i]);
+	}
+	store_run_list_free(&l);
+	store_close(s);
+	return 0;
+}
+
+int cmd_results(int argc, char **argv)
+{
+	struct results_args a = { 0 };
+	const char *sub;
+	int rc;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		fputs(cmd_results_usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	sub = argv[1];
+	filter_init(&a.f);
+	rc = parse_args(argc - 1, argv + 1, &a);
+	if (rc) {
+		filter_free(&a.f);
+		return rc < 0 ? 0 : rc;
+	}
+	/* parse_args worked on argv + 1: shift optind back to argv. */
+	optind++;
+	if (!strcmp(sub, "import"))
+		rc = results_import(argc, argv, &a);
+	else if (!strcmp(sub, "list"))
+		rc = optind == argc ? results_list(&a) :
+		     usage_error("list takes filters, not '%s'", argv[optind]);
+	else if (!strcmp(sub, "show"))
+		rc = results_show(argc, argv, &a);
+	else if (!strcmp(sub, "export"))
+		rc = results_export(argc, argv, &a);
+	else
+		rc = usage_error("unknown subcommand '%s': import, list, show or export", sub);
+	filter_free(&a.f);
+	return rc;
+}

@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+/*
+ * query.c - selecting runs from the store and the per-run metrics that
+ * compare, plot, report and verify work on.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+static void seterr(char *err, size_t errlen, const char *msg, const char *arg)
+{
+	if (err && errlen)
+		snprintf(err, errlen, msg, arg);
+}
+
+void filter_init(struct run_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+}
+
+void filter_free(struct run_filter *f)
+{
+	for (unsigned i = 0; i < f->n; i++) {
+		free(f->key[i]);
+		free(f->val[i]);
+	}
+	f->n = 0;
+}
+
+int filter_add(struct run_filter *f, const char *key, const char *val,
+	       char *err, size_t errlen)
+{
+	if (!key || !*key) {
+		seterr(err, errlen, "empty key in selector%s: write KEY=VALUE", "");
+		return -1;
+	}
+	for (const char *p = key; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '_')) {
+			seterr(err, errlen, "bad selector key '%s': letters, digits and _ only", key);
+			return -1;
+		}
+	if (f->n >= FILTER_MAX_TERMS) {
+		seterr(err, errlen, "too many selector terms (at most %s)", "16");
+		return -1;
+	}
+	f->key[f->n] = strdup(key);
+	f->val[f->n] = strdup(val ? val : "");
+	f->n++;
+	return 0;
+}
+
+int filter_parse(struct run_filter *f, const char *sel, char *err, size_t errlen)
+{
+	char *copy = strdup(sel), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!strchr(sel, '=')) {
+		free(copy);
+		return filter_add(f, "id", sel, err, errlen);
+	}
+	for (tok = strtok_r(copy, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq) {
+			seterr(err, errlen, "selector term '%s' has no '=': write KEY=VALUE[,KEY=VALUE]", tok);
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		rc = filter_add(f, tok, eq + 1, err, errlen);
+	}
+	free(copy);
+	return rc;
+}
+
+/* Selector keys that are columns of runs; anything else is a parameter. */
+static const char *column_of(const char *key)
+{
+	static const char *const map[][2] = {
+		{ "id", "r.id" }, { "workload", "r.workload" }, { "backend", "r.backend" },
+		{ "policy", "r.policy" }, { "variant", "r.variant" }, { "kernel", "r.kernel" },
+		{ "status", "r.status" }, { "launcher", "r.launcher" }, { "host", "r.hostname" },
+		{ "suite", "r.suite_version" }, { "cpu", "r.cpu_model" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(key, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
+#define RUN_COLUMNS "r.id, r.status, r.workload, r.backend, r.policy, r.variant, r.launcher," \
+	" r.kernel, r.cpu_model, r.qemu_version, r.suite_version, r.started, r.tags, r.params," \
+	" r.emulated, r.flagged"
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static void run_from_row(sqlite3_stmt *st, struct run_info *r)
+{
+	r->id = col_dup(st, 0);
+	r->status = col_dup(st, 1);
+	r->workload = col_dup(st, 2);
+	r->backend = col_dup(st, 3);
+	r->policy = col_dup(st, 4);
+	r->variant = col_dup(st, 5);
+	r->launcher = col_dup(st, 6);
+	r->kernel = col_dup(st, 7);
+	r->cpu_model = col_dup(st, 8);
+	r->qemu_version = col_dup(st, 9);
+	r->suite_version = col_dup(st, 10);
+	r->started = col_dup(st, 11);
+	r->tags = col_dup(st, 12);
+	r->params = col_dup(st, 13);
+	r->emulated = sqlite3_column_int(st, 14);
+	r->flagged = sqlite3_column_int(st, 15);
+}
+
+int store_select(struct store *s, const struct run_filter *f, struct run_list *out,
+		 char *err, size_t errlen)
+{
+	char sql[4096];
+	size_t len;
+	sqlite3_stmt *st;
+	int rc, b = 1;
+
+	memset(out, 0, sizeof(*out));
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT " RUN_COLUMNS " FROM runs r WHERE 1");
+	if (!f->include_failed)
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND r.flagged = 0");
+	for (unsigned i = 0; i < f->n; i++) {
+		const char *col = column_of(f->key[i]);
+
+		if (!strcmp(f->key[i], "tag"))
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+				" AND EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag GLOB ?)");
+		else if (col)
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND %s GLOB ?", col);
+		else	/* a workload parameter: compare its text form */
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+				" AND CAST(json_extract(r.params, '$.' || ?) AS TEXT) = ?");
+	}
+	snprintf(sql + len, sizeof(sql) - len, " ORDER BY r.started, r.id");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
+		seterr(err, errlen, "store query failed: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	for (unsigned i = 0; i < f->n; i++) {
+		if (!column_of(f->key[i]) && strcmp(f->key[i], "tag"))
+			sqlite3_bind_text(st, b++, f->key[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, b++, f->val[i], -1, SQLITE_STATIC);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			out->cap = out->cap ? out->cap * 2 : 16;
+			out->v = realloc(out->v, out->cap * sizeof(*out->v));
+			if (!out->v)
+				abort();
+		}
+		memset(&out->v[out->n], 0, sizeof(out->v[0]));
+		run_from_row(st, &out->v[out->n++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		seterr(err, errlen, "store query failed: %s", sqlite3_errmsg(s->db));
+		store_run_list_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void store_run_list_free(struct run_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct run_info *r = &l->v[i];
+
+		free(r->id);
+		free(r->status);
+		free(r->workload);
+		free(r->backend);
+		free(r->policy);
+		free(r->variant);
+		free(r->launcher);
+		free(r->kernel);
+		free(r->cpu_model);
+		free(r->qemu_version);
+		free(r->suite_version);
+		free(r->started);
+		free(r->tags);
+		free(r->params);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+const char *store_run_series(const struct run_info *r)
+{
+	if (r->policy && *r->policy)
+		return r->policy;
+	if (r->variant && *r->variant)
+		return r->variant;
+	return r->backend;
+}
+
+int64_t store_run_param(const struct run_info *r, const char *name, int64_t def)
+{
+	json_t *p = r->params ? json_loads(r->params, 0, NULL) : NULL;
+	json_t *v = json_object_get(p, name);
+	int64_t val = json_is_integer(v) ? json_integer_value(v) : def;
+
+	json_decref(p);
+	return val;
+}
+
+/* --- metrics ------------------------------------------------------------ */
+
+void metric_set_put(struct metric_set *m, const char *name, double v)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name)) {
+			m->v[i].v = v;
+			return;
+		}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 32;
+		m->v = realloc(m->v, m->cap * sizeof(*m->v));
+		if (!m->v)
+			abort();
+	}
+	snprintf(m->v[m->n].name, sizeof(m->v[0].name), "%s", name);
+	m->v[m->n++].v = v;
+}
+
+double metric_get(const struct metric_set *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name))
+			return m->v[i].v;
+	return NAN;
+}
+
+void metric_set_free(struct metric_set *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+static const char *kind_prefix(const char *kind)
+{
+	if (!strcmp(kind, "exit"))
+		return "exit.";
+	if (!strcmp(kind, "injection"))
+		return "inj.";
+	if (!strcmp(kind, "delivery"))
+		return "delivery.";
+	return "";
+}
+
+static int add_hist_metrics(struct store *s, const char *id, struct metric_set *out)
+{
+	static const char sql[] =
+		"SELECT DISTINCT h.name FROM histograms h JOIN phases p"
+		" ON p.run_id = h.run_id AND p.idx = h.phase"
+		" WHERE h.run_id = ? AND p.measured = 1 ORDER BY h.name";
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct merged_hist h = { 0 };
+		char name[96];
+		const char *hn = (const char *)sqlite3_column_text(st, 0);
+
+		if (store_run_hist(s, id, hn, &h) > 0 && h.n > 0) {
+			snprintf(name, sizeof(name), "%s.p50", hn);
+			metric_set_put(out, name, merged_hist_quantile(&h, 0.5));
+			snprintf(name, sizeof(name), "%s.p99", hn);
+			metric_set_put(out, name, merged_hist_quantile(&h, 0.99));
+		}
+		merged_hist_free(&h);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
+		      char *err, size_t errlen)
+{
+	static const char sql[] =
+		"SELECT m.kind, m.name, sum(m.value) FROM metrics m JOIN phases p"
+		" ON p.run_id = m.run_id AND p.idx = m.phase"
+		" WHERE m.run_id = ? AND p.measured = 1 GROUP BY m.kind, m.name"
+		" ORDER BY m.kind, m.name";
+	double iters = 0, exits = 0, imm = NAN, late = NAN;
+	bool have_exits = false;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		goto dberr;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	/* First pass for the normaliser. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!strcmp((const char *)sqlite3_column_text(st, 0), "counter") &&
+		    !strcmp((const char *)sqlite3_column_text(st, 1), "iterations"))
+			iters = sqlite3_column_double(st, 2);
+	sqlite3_reset(st);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		double v = sqlite3_column_double(st, 2);
+		char mname[96];
+
+		if (!strcmp(kind, "counter") && !strcmp(name, "iterations")) {
+			metric_set_put(out, "iterations", v);
+			continue;
+		}
+		if (!strcmp(kind, "exit")) {
+			exits += v;
+			have_exits = true;
+		}
+		if (!strcmp(kind, "delivery") && !strcmp(name, "immediate"))
+			imm = v;
+		if (!strcmp(kind, "delivery") && !strcmp(name, "late"))
+			late = v;
+		snprintf(mname, sizeof(mname), "%s%s%s", kind_prefix(kind), name,
+			 iters > 0 ? "/iter" : "");
+		metric_set_put(out, mname, iters > 0 ? v / iters : v);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	if (have_exits) {
+		const char *wc = iters > 0 ? "exit.write_cr8/iter" : "exit.write_cr8";
+
+		metric_set_put(out, iters > 0 ? "exit.total/iter" : "exit.total",
+			       iters > 0 ? exits / iters : exits);
+		/* a backend that counts exits and names no CR8-write exit had none */
+		if (isnan(metric_get(out, wc)))
+			metric_set_put(out, wc, 0);
+	}
+	if (!isnan(imm) && !isnan(late) && imm + late > 0)
+		metric_set_put(out, "delivery.immediate_pct", 100.0 * imm / (imm + late));
+	if (add_hist_metrics(s, id, out))
+		goto dberr;
+	return 0;
+dberr:
+	seterr(err, errlen, "store query failed: %s", sqlite3_errmsg(s->db));
+	return -1;
+}
+
+/* --- histograms --------------------------------------------------------- */
+
+static double *json_to_doubles(const char *text, size_t *n)
+{
+	json_t *a = json_loads(text, 0, NULL), *v;
+	double *out;
+	size_t i;
+
+	*n = json_array_size(a);
+	out = calloc(*n ? *n : 1, sizeof(*out));
+	if (!out)
+		abort();
+	json_array_foreach(a, i, v)
+		out[i] = json_number_value(v);
+	json_decref(a);
+	return out;
+}
+
+static int hist_add_row(struct merged_hist *h, sqlite3_stmt *st, const char *id, const char *name)
+{
+	size_t nb, nc;
+	double *b = json_to_doubles((const char *)sqlite3_column_text(st, 0), &nb);
+	double *c = json_to_doubles((const char *)sqlite3_column_text(st, 1), &nc);
+	int added = 0;
+
+	if (nb != nc)
+		goto out;
+	if (!h->bounds) {
+		h->nb = nb;
+		h->bounds = b;
+		h->counts = calloc(nb ? nb : 1, sizeof(double));
+		h->min = INFINITY;
+		h->max = -INFINITY;
+		b = NULL;
+	} else if (h->nb != nb || memcmp(h->bounds, b, nb * sizeof(double))) {
+		fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket bounds; skipped\n",
+			id, name);
+		goto out;
+	}
+	for (size_t i = 0; i < nc; i++)
+		h->counts[i] += c[i];
+	h->overflow += sqlite3_column_double(st, 2);
+	h->n += sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 3);
+	if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_double(st, 3) > 0) {
+		h->min = fmin(h->min, sqlite3_column_double(st, 4));
+		h->max = fmax(h->max, sqlite3_column_double(st, 5));
+	}
+	added = 1;
+out:
+	free(b);
+	free(c);
+	return added;
+}
+
+int store_run_hist(struct store *s, const char *id, const char *name, struct merged_hist *h)
+{
+	static const char sql[] =
+		"SELECT h.bounds, h.counts, h.overflow, h.n, h.min, h.max FROM histograms h"
+		" JOIN phases p ON p.run_id = h.run_id AND p.idx = h.phase"
+		" WHERE h.run_id = ? AND h.name = ? AND p.measured = 1 ORDER BY h.phase, h.cpu";
+	sqlite3_stmt *st;
+	int rc, added = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		added |= hist_add_row(h, st, id, name);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	/* Records without n: the buckets say it. */
+	if (added && h->n == 0) {
+		for (size_t i = 0; i < h->nb; i++)
+			h->n += h->counts[i];
+		h->n += h->overflow;
+	}
+	return added;
+}
+
+void merged_hist_free(struct merged_hist *h)
+{
+	free(h->bounds);
+	free(h->counts);
+	memset(h, 0, sizeof(*h));
+}
+
+double merged_hist_quantile(const struct merged_hist *h, double q)
+{
+	double total = h->overflow, acc = 0;
+
+	for (size_t i = 0; i < h->nb; i++)
+		total += h->counts[i];
+	if (total <= 0)
+		return NAN;
+	for (size_t i = 0; i < h->nb; i++) {
+		acc += h->counts[i];
+		if (acc >= q * total && h->counts[i] > 0)
+			return h->bounds[i];
+	}
+	return isfinite(h->max) ? h->max : h->bounds[h->nb ? h->nb - 1 : 0];
+}

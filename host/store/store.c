@@ -1,0 +1,981 @@
+// SPDX-License-Identifier: MIT
+/*
+ * store.c - opening and migrating the results store, validating and
+ * importing records.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+/*
+ * Migration step i (1-based) brings a store from version i-1 to i.  Never
+ * edit a step that has shipped: add a new one and bump
+ * STORE_SCHEMA_VERSION.
+ */
+static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
+	/* 1: runs, their metrics and histograms */
+	"CREATE TABLE runs ("
+	"  id TEXT PRIMARY KEY,"
+	"  content_hash TEXT NOT NULL,"
+	"  record_schema TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"		/* complete | failed */
+	"  flagged INTEGER NOT NULL,"		/* 1: failed, never a result */
+	"  error_kind TEXT, error_message TEXT,"
+	"  backend TEXT NOT NULL, policy TEXT, variant TEXT,"
+	"  workload TEXT NOT NULL, params TEXT NOT NULL,"
+	"  launcher TEXT, emulated INTEGER NOT NULL,"
+	"  tags TEXT NOT NULL,"
+	"  suite_version TEXT NOT NULL, started TEXT NOT NULL, duration_s REAL,"
+	"  kernel TEXT NOT NULL, cpu_vendor TEXT, cpu_model TEXT NOT NULL,"
+	"  cpu_family INTEGER, microcode TEXT, hostname TEXT,"
+	"  qemu_version TEXT, qemu_accel TEXT, kvm TEXT, lab TEXT, pinning TEXT,"
+	"  verdict_status TEXT, verdict_reason TEXT,"
+	"  imported TEXT NOT NULL,"
+	"  record TEXT NOT NULL"		/* the record, compact, keys sorted */
+	");"
+	"CREATE TABLE run_tags (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  tag TEXT NOT NULL, PRIMARY KEY (run_id, tag));"
+	"CREATE TABLE phases (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL, name TEXT NOT NULL, measured INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, idx));"
+	/* kind: counter | exit | injection | delivery */
+	"CREATE TABLE metrics (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  phase INTEGER NOT NULL, cpu INTEGER NOT NULL, kind TEXT NOT NULL,"
+	"  name TEXT NOT NULL, value INTEGER NOT NULL,"
+	"  PRIMARY KEY (run_id, phase, cpu, kind, name));"
+	"CREATE TABLE histograms (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  phase INTEGER NOT NULL, cpu INTEGER NOT NULL, name TEXT NOT NULL, unit TEXT,"
+	"  bounds TEXT NOT NULL, counts TEXT NOT NULL, overflow INTEGER NOT NULL,"
+	"  n INTEGER, sum INTEGER, min INTEGER, max INTEGER, p50 INTEGER, p99 INTEGER,"
+	"  PRIMARY KEY (run_id, phase, cpu, name));"
+	"CREATE INDEX runs_select ON runs (workload, backend, policy, variant);"
+	"CREATE INDEX metrics_name ON metrics (kind, name);",
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+const char *store_default_path(const char *opt)
+{
+	const char *env = getenv("IRQLBENCH_DB");
+
+	if (opt && *opt)
+		return opt;
+	if (env && *env)
+		return env;
+	return STORE_DEFAULT_DB;
+}
+
+int store_mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int store_rm_rf(const char *path)
+{
+	if (access(path, F_OK))
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	seterr(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+int store_file_version(struct store *s)
+{
+	sqlite3_stmt *st;
+	int v = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT max(version) FROM schema_version", -1, &st, NULL))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int store_migrate(struct store *s, char *err, size_t errlen)
+{
+	char msg[256];
+	int v;
+
+	if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+		     msg, sizeof(msg))) {
+		seterr(err, errlen, "%s is not a usable results store (%s): give another --db",
+		       s->path, msg);
+		return -1;
+	}
+	v = store_file_version(s);
+	if (v < 0) {
+		seterr(err, errlen, "%s: cannot read its schema version (%s)", s->path,
+		       sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		seterr(err, errlen,
+		       "%s has store schema version %d, newer than this irqlbench understands (%d): "
+		       "use a newer irqlbench or another --db", s->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++) {
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d);", v + 1);
+		if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)) ||
+		    exec_sql(s->db, store_migrations[v], msg, sizeof(msg)) ||
+		    exec_sql(s->db, "DELETE FROM schema_version", msg, sizeof(msg)) ||
+		    exec_sql(s->db, sql, msg, sizeof(msg)) ||
+		    exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			seterr(err, errlen, "%s: migration to store schema %d failed: %s",
+			       s->path, v + 1, msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct store *store_open(const char *path, bool create, char *err, size_t errlen)
+{
+	struct store *s;
+	char *dir;
+	int flags = SQLITE_OPEN_READWRITE;
+
+	if (access(path, F_OK)) {
+		if (!create) {
+			seterr(err, errlen, "no results store at %s: import records first "
+			       "('irqlbench results import FILE') or give --db FILE", path);
+			return NULL;
+		}
+		dir = dir_of(path);
+		if (store_mkdir_p(dir)) {
+			seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			free(dir);
+			return NULL;
+		}
+		free(dir);
+		flags |= SQLITE_OPEN_CREATE;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		abort();
+	s->path = strdup(path);
+	dir = dir_of(path);
+	if (asprintf(&s->runs_dir, "%s/runs", dir) < 0)
+		abort();
+	free(dir);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		seterr(err, errlen, "cannot open results store %s: %s", path,
+		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 15000);
+	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	if (store_migrate(s, err, errlen)) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s->runs_dir);
+	free(s);
+}
+
+/* --- validation --------------------------------------------------------- */
+
+static const char *str_at(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A run id becomes a directory name: keep it to a safe alphabet. */
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 200 || id[0] == '.' || id[0] == '-')
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._:+-", *p)))
+			return false;
+	return true;
+}
+
+static bool one_of(const char *s, const char *const *set)
+{
+	for (; *set; set++)
+		if (!strcmp(s, *set))
+			return true;
+	return false;
+}
+
+static int check_int_map(json_t *m, const char *what, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_is_null(m) || !m)
+		return 0;
+	if (!json_is_object(m)) {
+		seterr(err, errlen, "%s is not an object", what);
+		return -1;
+	}
+	json_object_foreach(m, k, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			seterr(err, errlen, "%s.%s is not a non-negative integer", what, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_hist(json_t *h, const char *where, char *err, size_t errlen)
+{
+	json_t *b = json_object_get(h, "bounds"), *c = json_object_get(h, "counts");
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(b) || !json_is_array(c) || json_array_size(b) != json_array_size(c) ||
+	    !json_is_integer(json_object_get(h, "overflow"))) {
+		seterr(err, errlen, "histogram %s needs bounds and counts of the same length and an overflow count",
+		       where);
+		return -1;
+	}
+	json_array_foreach(b, i, v) {
+		if (!json_is_number(v) || !json_is_integer(json_array_get(c, i))) {
+			seterr(err, errlen, "histogram %s: bucket %zu is not numeric", where, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_vcpu(json_t *vc, int phase, char *err, size_t errlen)
+{
+	static const char *const maps[] = { "counters", "exits", "injections", "delivery" };
+	char what[96];
+	const char *hn;
+	json_t *h, *hs;
+
+	if (!json_is_object(vc) || !json_is_integer(json_object_get(vc, "cpu"))) {
+		seterr(err, errlen, "phase %d: a vcpu entry has no integer \"cpu\"", phase);
+		return -1;
+	}
+	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(what, sizeof(what), "phase %d cpu %lld %s", phase,
+			 (long long)json_integer_value(json_object_get(vc, "cpu")), maps[i]);
+		if (check_int_map(json_object_get(vc, maps[i]), what, err, errlen))
+			return -1;
+	}
+	hs = json_object_get(vc, "histograms");
+	if (hs && !json_is_null(hs)) {
+		if (!json_is_object(hs)) {
+			seterr(err, errlen, "phase %d: histograms is not an object", phase);
+			return -1;
+		}
+		json_object_foreach(hs, hn, h) {
+			snprintf(what, sizeof(what), "%s (phase %d)", hn, phase);
+			if (check_hist(h, what, err, errlen))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_phases(json_t *rec, char *err, size_t errlen)
+{
+	json_t *phases = json_object_get(rec, "phases"), *ph, *vc;
+	size_t i, j;
+
+	if (!phases || json_is_null(phases)) {
+		if (!strcmp(str_at(rec, "status"), "failed"))
+			return 0;
+		seterr(err, errlen, "a complete record needs \"phases\"");
+		return -1;
+	}
+	if (!json_is_array(phases)) {
+		seterr(err, errlen, "\"phases\" is not an array");
+		return -1;
+	}
+	json_array_foreach(phases, i, ph) {
+		int idx;
+
+		if (!json_is_integer(json_object_get(ph, "idx")) || !str_at(ph, "name") ||
+		    !json_is_boolean(json_object_get(ph, "measured")) ||
+		    !json_is_array(json_object_get(ph, "vcpus"))) {
+			seterr(err, errlen, "phase %zu needs idx, name, measured and vcpus", i);
+			return -1;
+		}
+		idx = (int)json_integer_value(json_object_get(ph, "idx"));
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc)
+			if (check_vcpu(vc, idx, err, errlen))
+				return -1;
+	}
+	return 0;
+}
+
+int store_validate_record(json_t *rec, char *err, size_t errlen)
+{
+	static const char *const backends[] = { "tcg", "kvm", "lab", "model", NULL };
+	static const char *const statuses[] = { "complete", "failed", NULL };
+	static const char *const top[] = { "id", "status", "workload", "backend", NULL };
+	static const char *const prov[] = { "started_utc", NULL };
+	static const char *const host[] = { "kernel", "cpu_model", NULL };
+	json_t *p, *h;
+	const char *schema;
+
+	if (!json_is_object(rec)) {
+		seterr(err, errlen, "not a JSON object");
+		return -1;
+	}
+	schema = str_at(rec, "schema");
+	if (!schema) {
+		seterr(err, errlen, "no \"schema\" field: not an irqlbench result record");
+		return -1;
+	}
+	if (strcmp(schema, STORE_RECORD_SCHEMA)) {
+		seterr(err, errlen, "record schema '%s' is not supported (this irqlbench reads %s): "
+		       "import it with the irqlbench that wrote it", schema, STORE_RECORD_SCHEMA);
+		return -1;
+	}
+	for (const char *const *k = top; *k; k++)
+		if (!str_at(rec, *k) || !*str_at(rec, *k)) {
+			seterr(err, errlen, "missing \"%s\"", *k);
+			return -1;
+		}
+	if (!id_ok(str_at(rec, "id"))) {
+		seterr(err, errlen, "id '%s' is not usable as a directory name (letters, digits, ._:+-)",
+		       str_at(rec, "id"));
+		return -1;
+	}
+	if (!one_of(str_at(rec, "status"), statuses)) {
+		seterr(err, errlen, "status '%s' is neither complete nor failed", str_at(rec, "status"));
+		return -1;
+	}
+	if (!one_of(str_at(rec, "backend"), backends)) {
+		seterr(err, errlen, "backend '%s' is not one of tcg, kvm, lab, model", str_at(rec, "backend"));
+		return -1;
+	}
+	if (!json_is_object(json_object_get(rec, "params"))) {
+		seterr(err, errlen, "missing \"params\" (an object)");
+		return -1;
+	}
+	if (!json_is_boolean(json_object_get(rec, "emulated"))) {
+		seterr(err, errlen, "missing \"emulated\" (true or false)");
+		return -1;
+	}
+	p = json_object_get(rec, "provenance");
+	if (!json_is_object(p)) {
+		seterr(err, errlen, "missing provenance: the record must say where it came from");
+		return -1;
+	}
+	if (!str_at(p, "suite_version")) {
+		seterr(err, errlen, "missing provenance field \"suite_version\"");
+		return -1;
+	}
+	/* A run that failed before it started (preflight, launch) may lack
+	 * the rest; it is stored only as the record of a failure. */
+	if (!strcmp(str_at(rec, "status"), "failed"))
+		return check_phases(rec, err, errlen);
+	for (const char *const *k = prov; *k; k++)
+		if (!str_at(p, *k)) {
+			seterr(err, errlen, "missing provenance field \"%s\"", *k);
+			return -1;
+		}
+	h = json_object_get(p, "host");
+	if (!json_is_object(h)) {
+		seterr(err, errlen, "missing provenance field \"host\"");
+		return -1;
+	}
+	for (const char *const *k = host; *k; k++)
+		if (!str_at(h, *k)) {
+			seterr(err, errlen, "missing provenance field \"host.%s\"", *k);
+			return -1;
+		}
+	if (!strcmp(str_at(rec, "backend"), "model") && !str_at(rec, "policy")) {
+		seterr(err, errlen, "a model record needs \"policy\"");
+		return -1;
+	}
+	return check_phases(rec, err, errlen);
+}
+
+/* --- import ------------------------------------------------------------- */
+
+/* FNV-1a, 64 bit: enough to tell "same content" from "other content". */
+static void content_hash(const char *s, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *dump_or_null(json_t *v)
+{
+	if (!v || json_is_null(v))
+		return NULL;
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+static int insert_run(struct store *s, json_t *rec, const char *hash, const char *text)
+{
+	static const char sql[] =
+		"INSERT INTO runs (id, content_hash, record_schema, status, flagged, error_kind,"
+		" error_message, backend, policy, variant, workload, params, launcher, emulated,"
+		" tags, suite_version, started, duration_s, kernel, cpu_vendor, cpu_model,"
+		" cpu_family, microcode, hostname, qemu_version, qemu_accel, kvm, lab, pinning,"
+		" verdict_status, verdict_reason, imported, record)"
+		" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+		" strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?)";
+	json_t *p = json_object_get(rec, "provenance"), *h = json_object_get(p, "host");
+	json_t *q = json_object_get(p, "qemu"), *e = json_object_get(rec, "error");
+	json_t *vd = json_object_get(rec, "verdict"), *tags = json_object_get(rec, "tags");
+	char *params = dump_or_null(json_object_get(rec, "params"));
+	char *tagtxt = json_is_array(tags) ? dump_or_null(tags) : strdup("[]");
+	char *kvm = dump_or_null(json_object_get(p, "kvm"));
+	char *lab = dump_or_null(json_object_get(p, "lab"));
+	char *pin = dump_or_null(json_object_get(p, "pinning"));
+	json_t *fam = json_object_get(h, "cpu_family"), *dur = json_object_get(p, "duration_s");
+	sqlite3_stmt *st;
+	int i = 1, rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return -1;
+	bind_str(st, i++, str_at(rec, "id"));
+	bind_str(st, i++, hash);
+	bind_str(st, i++, str_at(rec, "schema"));
+	bind_str(st, i++, str_at(rec, "status"));
+	sqlite3_bind_int(st, i++, !strcmp(str_at(rec, "status"), "failed"));
+	bind_str(st, i++, str_at(e, "kind"));
+	bind_str(st, i++, str_at(e, "message"));
+	bind_str(st, i++, str_at(rec, "backend"));
+	bind_str(st, i++, str_at(rec, "policy"));
+	bind_str(st, i++, str_at(rec, "variant"));
+	bind_str(st, i++, str_at(rec, "workload"));
+	bind_str(st, i++, params);
+	bind_str(st, i++, str_at(rec, "launcher"));
+	sqlite3_bind_int(st, i++, json_is_true(json_object_get(rec, "emulated")));
+	bind_str(st, i++, tagtxt);
+	bind_str(st, i++, str_at(p, "suite_version"));
+	bind_str(st, i++, str_at(p, "started_utc") ? str_at(p, "started_utc") : "");
+	if (json_is_number(dur))
+		sqlite3_bind_double(st, i++, json_number_value(dur));
+	else
+		sqlite3_bind_null(st, i++);
+	bind_str(st, i++, str_at(h, "kernel") ? str_at(h, "kernel") : "");
+	bind_str(st, i++, str_at(h, "cpu_vendor"));
+	bind_str(st, i++, str_at(h, "cpu_model") ? str_at(h, "cpu_model") : "");
+	if (json_is_integer(fam))
+		sqlite3_bind_int64(st, i++, json_integer_value(fam));
+	else
+		sqlite3_bind_null(st, i++);
+	bind_str(st, i++, str_at(h, "microcode"));
+	bind_str(st, i++, str_at(h, "hostname"));
+	bind_str(st, i++, str_at(q, "version"));
+	bind_str(st, i++, str_at(q, "accel"));
+	bind_str(st, i++, kvm);
+	bind_str(st, i++, lab);
+	bind_str(st, i++, pin);
+	bind_str(st, i++, str_at(vd, "status"));
+	bind_str(st, i++, str_at(vd, "reason"));
+	bind_str(st, i++, text);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	free(params);
+	free(tagtxt);
+	free(kvm);
+	free(lab);
+	free(pin);
+	return rc;
+}
+
+static int insert_tags(struct store *s, const char *id, json_t *tags)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	json_t *t;
+	int rc = 0;
+
+	if (!json_is_array(tags))
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO run_tags VALUES (?, ?)", -1, &st, NULL))
+		return -1;
+	json_array_foreach(tags, i, t) {
+		if (!json_is_string(t))
+			continue;
+		sqlite3_reset(st);
+		bind_str(st, 1, id);
+		bind_str(st, 2, json_string_value(t));
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = -1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int insert_map(sqlite3_stmt *st, const char *id, int phase, int cpu,
+		      const char *kind, json_t *m)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(m))
+		return 0;
+	json_object_foreach(m, k, v) {
+		sqlite3_reset(st);
+		bind_str(st, 1, id);
+		sqlite3_bind_int(st, 2, phase);
+		sqlite3_bind_int(st, 3, cpu);
+		bind_str(st, 4, kind);
+		bind_str(st, 5, k);
+		sqlite3_bind_int64(st, 6, json_integer_value(v));
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+static void bind_int_or_null(sqlite3_stmt *st, int i, json_t *v)
+{
+	if (json_is_integer(v))
+		sqlite3_bind_int64(st, i, json_integer_value(v));
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int insert_hists(sqlite3_stmt *st, const char *id, int phase, int cpu, json_t *hs)
+{
+	const char *k;
+	json_t *h;
+
+	if (!json_is_object(hs))
+		return 0;
+	json_object_foreach(hs, k, h) {
+		char *b = dump_or_null(json_object_get(h, "bounds"));
+		char *c = dump_or_null(json_object_get(h, "counts"));
+		int rc;
+
+		sqlite3_reset(st);
+		bind_str(st, 1, id);
+		sqlite3_bind_int(st, 2, phase);
+		sqlite3_bind_int(st, 3, cpu);
+		bind_str(st, 4, k);
+		bind_str(st, 5, str_at(h, "unit"));
+		bind_str(st, 6, b);
+		bind_str(st, 7, c);
+		bind_int_or_null(st, 8, json_object_get(h, "overflow"));
+		bind_int_or_null(st, 9, json_object_get(h, "n"));
+		bind_int_or_null(st, 10, json_object_get(h, "sum"));
+		bind_int_or_null(st, 11, json_object_get(h, "min"));
+		bind_int_or_null(st, 12, json_object_get(h, "max"));
+		bind_int_or_null(st, 13, json_object_get(h, "p50"));
+		bind_int_or_null(st, 14, json_object_get(h, "p99"));
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		free(b);
+		free(c);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+static int insert_phases(struct store *s, const char *id, json_t *phases)
+{
+	sqlite3_stmt *ps = NULL, *ms = NULL, *hs = NULL;
+	static const char *const kinds[][2] = {
+		{ "counters", "counter" }, { "exits", "exit" },
+		{ "injections", "injection" }, { "delivery", "delivery" },
+	};
+	size_t i, j;
+	json_t *ph, *vc;
+	int rc = -1;
+
+	if (!json_is_array(phases))
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO phases VALUES (?,?,?,?)", -1, &ps, NULL) ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO metrics VALUES (?,?,?,?,?,?)", -1, &ms, NULL) ||
+	    sqlite3_prepare_v2(s->db, "INSERT INTO histograms VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			       -1, &hs, NULL))
+		goto out;
+	json_array_foreach(phases, i, ph) {
+		int idx = (int)json_integer_value(json_object_get(ph, "idx"));
+
+		sqlite3_reset(ps);
+		bind_str(ps, 1, id);
+		sqlite3_bind_int(ps, 2, idx);
+		bind_str(ps, 3, str_at(ph, "name"));
+		sqlite3_bind_int(ps, 4, json_is_true(json_object_get(ph, "measured")));
+		if (sqlite3_step(ps) != SQLITE_DONE)
+			goto out;
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc) {
+			int cpu = (int)json_integer_value(json_object_get(vc, "cpu"));
+
+			for (unsigned k = 0; k < 4; k++)
+				if (insert_map(ms, id, idx, cpu, kinds[k][1],
+					       json_object_get(vc, kinds[k][0])))
+					goto out;
+			if (insert_hists(hs, id, idx, cpu, json_object_get(vc, "histograms")))
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(ps);
+	sqlite3_finalize(ms);
+	sqlite3_finalize(hs);
+	return rc;
+}
+
+/* Returns 1 and the stored hash if the id is in the store, 0 if not. */
+static int lookup_hash(struct store *s, const char *id, char hash[17])
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT content_hash FROM runs WHERE id = ?", -1, &st, NULL))
+		return -1;
+	bind_str(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(hash, 17, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	struct stat a, b;
+	ssize_t n;
+	int rc = 0;
+
+	if (in < 0)
+		return -1;
+	/* never truncate a file onto itself */
+	if (!fstat(in, &a) && !stat(to, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		close(in);
+		return 0;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n) {
+			rc = -1;
+			break;
+		}
+	if (n < 0)
+		rc = -1;
+	close(in);
+	if (close(out))
+		rc = -1;
+	return rc;
+}
+
+/*
+ * Copies the record and the artifacts it names (plain file names, looked
+ * up next to the record) into dir.  A missing artifact is not an error: a
+ * record may be imported without its logs.
+ */
+static int copy_run_files(const char *file, json_t *rec, const char *dir,
+			  char *err, size_t errlen)
+{
+	char *src_dir = dir_of(file), *to = NULL, *from = NULL;
+	json_t *arts = json_object_get(rec, "artifacts"), *v;
+	const char *k;
+	int rc = -1;
+
+	if (store_mkdir_p(dir)) {
+		seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (asprintf(&to, "%s/record.json", dir) < 0)
+		abort();
+	if (copy_file(file, to)) {
+		seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
+		goto out;
+	}
+	json_object_foreach(arts, k, v) {
+		const char *name = json_is_string(v) ? json_string_value(v) : NULL;
+		const char *base;
+		struct stat sb;
+
+		if (!name || !*name)
+			continue;
+		base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+		if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "record.json"))
+			continue;
+		free(from);
+		free(to);
+		if ((name[0] == '/' ? asprintf(&from, "%s", name) :
+				      asprintf(&from, "%s/%s", src_dir, name)) < 0 ||
+		    asprintf(&to, "%s/%s", dir, base) < 0)
+			abort();
+		if (stat(from, &sb) || !S_ISREG(sb.st_mode))
+			continue;
+		if (copy_file(from, to)) {
+			seterr(err, errlen, "cannot copy artifact %s to %s: %s", from, to, strerror(errno));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(src_dir);
+	free(to);
+	free(from);
+	return rc;
+}
+
+static bool same_dir(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	bool same = ra && rb && !strcmp(ra, rb);
+
+	free(ra);
+	free(rb);
+	return same;
+}
+
+enum placed { PLACED_FAILED, PLACED_IN_PLACE, PLACED_INTO_DIR, PLACED_NEW_DIR };
+
+/*
+ * Puts the record and its artifacts under runs/<id>/.  A record that is
+ * already there (`irqlbench run` writes to results/runs/<id>/) stays as
+ * it is, with everything beside it.  An existing directory of a run not
+ * in the store (written by run, or left by an import that did not
+ * commit) receives the files; it is never removed, for it may hold logs
+ * the record does not name.  Otherwise the files go to a temporary
+ * directory renamed into place, so that runs/ never shows half a run.
+ */
+static enum placed place_run_files(struct store *s, const char *file, json_t *rec,
+				   const char *dir, const char *tmp, char *err, size_t errlen)
+{
+	char *src_dir = dir_of(file);
+	bool in_place = same_dir(src_dir, dir);
+	struct stat sb;
+
+	free(src_dir);
+	if (in_place) {
+		const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+		char *to;
+		int rc = 0;
+
+		/* beside its logs already; only the name may differ */
+		if (strcmp(base, "record.json")) {
+			if (asprintf(&to, "%s/record.json", dir) < 0)
+				abort();
+			rc = copy_file(file, to);
+			if (rc)
+				seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
+			free(to);
+		}
+		return rc ? PLACED_FAILED : PLACED_IN_PLACE;
+	}
+	if (store_mkdir_p(s->runs_dir)) {
+		seterr(err, errlen, "cannot create %s: %s", s->runs_dir, strerror(errno));
+		return PLACED_FAILED;
+	}
+	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode))
+		return copy_run_files(file, rec, dir, err, errlen) ? PLACED_FAILED : PLACED_INTO_DIR;
+	store_rm_rf(tmp);
+	if (copy_run_files(file, rec, tmp, err, errlen)) {
+		store_rm_rf(tmp);
+		return PLACED_FAILED;
+	}
+	if (rename(tmp, dir)) {
+		seterr(err, errlen, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
+		store_rm_rf(tmp);
+		return PLACED_FAILED;
+	}
+	return PLACED_NEW_DIR;
+}
+
+static json_t *load_record(const char *file, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *rec;
+
+	if (access(file, R_OK)) {
+		seterr(err, errlen, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	rec = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
+	if (!rec) {
+		struct stat sb;
+		/* A parse error at the very end of the file: the writer stopped
+		 * (even inside a token, which jansson calls invalid). */
+		bool trunc = strstr(je.text, "premature end") || strstr(je.text, "end of file") ||
+			     (!stat(file, &sb) && je.position + 1 >= sb.st_size);
+
+		seterr(err, errlen, "%s JSON at line %d column %d: %s",
+		       trunc ? "truncated" : "invalid", je.line, je.column, je.text);
+	}
+	return rec;
+}
+
+enum import_result store_import_file(struct store *s, const char *file,
+				     char *id, size_t idlen, char *err, size_t errlen)
+{
+	char hash[17], old[17], msg[512], *text = NULL, *dir = NULL, *tmp = NULL;
+	enum import_result res = IMPORT_REFUSED;
+	json_t *rec;
+	const char *rid;
+	int found;
+
+	if (id && idlen)
+		*id = '\0';
+	rec = load_record(file, err, errlen);
+	if (!rec)
+		return IMPORT_REFUSED;
+	if (store_validate_record(rec, err, errlen))
+		goto out;
+	rid = str_at(rec, "id");
+	if (id)
+		snprintf(id, idlen, "%s", rid);
+	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	content_hash(text, hash);
+	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
+		seterr(err, errlen, "cannot lock the store: %s", msg);
+		goto out;
+	}
+	found = lookup_hash(s, rid, old);
+	if (found == 1) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (!strcmp(old, hash)) {
+			res = IMPORT_UNCHANGED;
+		} else {
+			seterr(err, errlen, "run %s is already in the store with other content: "
+			       "give the new record another id or use another --db", rid);
+		}
+		goto out;
+	}
+	if (asprintf(&dir, "%s/%s", s->runs_dir, rid) < 0 ||
+	    asprintf(&tmp, "%s/.import-%s-%d", s->runs_dir, rid, (int)getpid()) < 0)
+		abort();
+	if (found < 0 || insert_run(s, rec, hash, text) ||
+	    insert_tags(s, rid, json_object_get(rec, "tags")) ||
+	    insert_phases(s, rid, json_object_get(rec, "phases"))) {
+		seterr(err, errlen, "store error: %s", sqlite3_errmsg(s->db));
+		goto rollback;
+	}
+	switch (place_run_files(s, file, rec, dir, tmp, err, errlen)) {
+	case PLACED_NEW_DIR:
+		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+			seterr(err, errlen, "cannot commit: %s", msg);
+			store_rm_rf(dir);
+			goto rollback;
+		}
+		break;
+	case PLACED_IN_PLACE:
+	case PLACED_INTO_DIR:
+		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+			seterr(err, errlen, "cannot commit: %s", msg);
+			goto rollback;
+		}
+		break;
+	default:
+		goto rollback;
+	}
+	res = IMPORT_NEW;
+	goto out;
+rollback:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (tmp)
+		store_rm_rf(tmp);
+out:
+	free(text);
+	free(dir);
+	free(tmp);
+	json_decref(rec);
+	return res;
+}

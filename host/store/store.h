@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.h - the results store: an SQLite database of result records
+ * (results/SCHEMA.md, irqlbench-record/1) plus, per run, the record and its
+ * raw logs under <dir of the database>/runs/<id>/.
+ *
+ * The database is derived data: every row can be rebuilt from the records
+ * kept under runs/.  Its schema is versioned (table schema_version); a store
+ * written by a newer irqlbench is refused, an older one is migrated by
+ * numbered SQL steps (store.c, store_migrations[]).
+ *
+ * Used by `irqlbench results`, `compare`, `plot`, `report` (and `verify`).
+ */
+#ifndef IRQLBENCH_STORE_H
+#define IRQLBENCH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#define STORE_DEFAULT_DB	"results/irqlbench.db"
+#define STORE_RECORD_SCHEMA	"irqlbench-record/1"
+#define STORE_SCHEMA_VERSION	1	/* = number of migration steps */
+
+struct store {
+	sqlite3 *db;
+	char *path;		/* the database file */
+	char *runs_dir;		/* <dir of path>/runs */
+};
+
+/*
+ * Opens (create: creates when missing) and migrates the store.  Returns
+ * NULL with a one-line message in err (missing store, newer schema, not an
+ * SQLite file, ...).
+ */
+struct store *store_open(const char *path, bool create, char *err, size_t errlen);
+void store_close(struct store *s);
+/* The schema version a database file says it has (0: none); -1 on error. */
+int store_file_version(struct store *s);
+
+/*
+ * Checks a parsed record against irqlbench-record/1: schema, id, status,
+ * the provenance every consumer needs, the shape of phases.  Returns 0, or
+ * -1 with the reason in err.
+ */
+int store_validate_record(json_t *rec, char *err, size_t errlen);
+
+enum import_result {
+	IMPORT_NEW,		/* stored */
+	IMPORT_UNCHANGED,	/* same id and content already there: nothing done */
+	IMPORT_REFUSED,		/* invalid, or same id with other content: err says why */
+};
+
+/*
+ * Imports one record file (one transaction): validates it, stores its rows
+ * and copies the record and the artifacts it names (found next to it) to
+ * runs/<id>/.  id receives the run id when known.
+ */
+enum import_result store_import_file(struct store *s, const char *file,
+				     char *id, size_t idlen, char *err, size_t errlen);
+
+/* --- selecting runs ----------------------------------------------------- */
+
+#define FILTER_MAX_TERMS 16
+
+/* A selector: key=value terms that all must hold.  Keys: id (exact, or a
+ * glob with * ?), workload, backend, policy, variant, kernel, tag, status,
+ * launcher, host; any other key is a workload parameter (params.KEY). */
+struct run_filter {
+	unsigned n;
+	char *key[FILTER_MAX_TERMS];
+	char *val[FILTER_MAX_TERMS];
+	bool include_failed;
+};
+
+void filter_init(struct run_filter *f);
+void filter_free(struct run_filter *f);
+/* Adds one term; -1 with err when the filter is full or the key is empty. */
+int filter_add(struct run_filter *f, const char *key, const char *val,
+	       char *err, size_t errlen);
+/* Parses "k=v,k=v" or a bare run id ("ID" means id=ID). */
+int filter_parse(struct run_filter *f, const char *sel, char *err, size_t errlen);
+
+struct run_info {
+	char *id, *status, *workload, *backend, *policy, *variant, *launcher;
+	char *kernel, *cpu_model, *qemu_version, *suite_version, *started;
+	char *tags;		/* JSON array text */
+	char *params;		/* JSON object text */
+	bool emulated;
+	bool flagged;		/* status failed: never a result */
+};
+
+struct run_list {
+	struct run_info *v;
+	size_t n, cap;
+};
+
+/* Runs matching f, ordered by start time then id.  0, or -1 with err. */
+int store_select(struct store *s, const struct run_filter *f, struct run_list *out,
+		 char *err, size_t errlen);
+void store_run_list_free(struct run_list *l);
+/* "policy" for model runs, "variant" for lab/kvm, else the backend: the
+ * label a series of runs is known by in tables and plots. */
+const char *store_run_series(const struct run_info *r);
+/* A numeric workload parameter of the run (params JSON); def if absent. */
+int64_t store_run_param(const struct run_info *r, const char *name, int64_t def);
+
+/* --- metrics ------------------------------------------------------------ */
+
+/*
+ * The per-run numbers compare, plot and report work on, from the measured
+ * phases of all vCPUs:
+ *   <counter>[/iter]        counters summed, per iteration when the run
+ *                           counted iterations
+ *   exit.<reason>[/iter]    exits by reason; exit.total[/iter]
+ *   inj.<vector>[/iter]     injections
+ *   delivery.<k>[/iter]     delivery counts; delivery.immediate_pct
+ *   <hist>.p50, <hist>.p99  of the merged histogram (bucket upper bounds)
+ */
+struct metric {
+	char name[80];
+	double v;
+};
+
+struct metric_set {
+	struct metric *v;
+	size_t n, cap;
+};
+
+int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
+		      char *err, size_t errlen);
+void metric_set_free(struct metric_set *m);
+/* Value of a metric; NAN if the set does not have it. */
+double metric_get(const struct metric_set *m, const char *name);
+void metric_set_put(struct metric_set *m, const char *name, double v);
+
+/* A histogram merged over measured phases and vCPUs (and runs). */
+struct merged_hist {
+	size_t nb;
+	double *bounds;
+	double *counts;
+	double overflow, n, min, max;
+};
+
+/* Adds the run's histogram `name` to h (bounds must match; a run with other
+ * bounds is skipped with a warning on stderr).  Returns 1 if added, 0 if the
+ * run has none, -1 on a database error. */
+int store_run_hist(struct store *s, const char *id, const char *name,
+		   struct merged_hist *h);
+void merged_hist_free(struct merged_hist *h);
+/* Quantile q (0..1) as a bucket upper bound (max for the overflow). */
+double merged_hist_quantile(const struct merged_hist *h, double q);
+
+/* --- small helpers shared by the result commands ------------------------ */
+
+/* Database path: --db, else $IRQLBENCH_DB, else STORE_DEFAULT_DB. */
+const char *store_default_path(const char *opt);
+int store_mkdir_p(const char *path);
+int store_rm_rf(const char *path);
+
+#endif

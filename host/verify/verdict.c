@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * verdict.c - FIXED / UNFIXED / INCONCLUSIVE from the runs (verdict.h).
+ *
+ * Each run is judged on its own, by its exit count and, where the backend
+ * reports it, by when the pending interrupt was delivered; the kernel's
+ * verdict needs every distinguishing run to agree.  Exit counts of the
+ * model and the lab are exact; a stray asynchronous exit in the lab can
+ * deliver an interrupt early, hence the tolerance on the delivery share.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "verify/verdict.h"
+
+enum run_class { RUN_IGNORED, RUN_FIXED, RUN_UNFIXED, RUN_OTHER };
+
+const char *verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_FIXED: return "FIXED";
+	case VERDICT_UNFIXED: return "UNFIXED";
+	default: return "INCONCLUSIVE";
+	}
+}
+
+int verdict_exit_status(enum verdict v)
+{
+	return v == VERDICT_FIXED ? 0 : v == VERDICT_UNFIXED ? 1 : 2;
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* Expected write_cr8 exits per iteration; false if the run cannot tell. */
+static bool expected_exits(const struct verdict_run *r, double *fixed, double *unfixed,
+			   const char **why)
+{
+	*unfixed = 1;
+	if (r->elide_same_level) {
+		*why = "elide_same_level=1 leaves one CR8 write: fixed and unfixed both exit once";
+		return false;
+	}
+	if (!strcmp(r->workload, "nested-spinlock")) {
+		if (r->depth < 2) {
+			*why = "depth 1: one CR8 write, fixed and unfixed both exit once";
+			return false;
+		}
+		*fixed = 2.0 * r->depth - 1;
+		return true;
+	}
+	if (!strcmp(r->workload, "masked-clock")) {
+		*fixed = 2;
+		return true;
+	}
+	if (!strcmp(r->workload, "seed-table")) {
+		*fixed = 3;
+		return true;
+	}
+	*why = "workload does not tell fixed from unfixed";
+	return false;
+}
+
+static enum run_class judge(const struct verdict_run *r, const struct verdict_opts *o,
+			    char *line, size_t len)
+{
+	double fixed, unfixed, e = r->write_cr8_per_iter, share = NAN;
+	const char *why = "", *ex, *dl;
+
+	snprintf(line, len, "%s %s", r->id ? r->id : "(run)", r->workload ? r->workload : "?");
+	if (!strcmp(r->workload ? r->workload : "", "nested-spinlock"))
+		append(line, len, " N=%u", r->depth);
+	if (r->failed) {
+		append(line, len, ": failed run, ignored");
+		return RUN_IGNORED;
+	}
+	if (!r->workload || !expected_exits(r, &fixed, &unfixed, &why)) {
+		append(line, len, ": ignored (%s)", why);
+		return RUN_IGNORED;
+	}
+	if (isnan(e)) {
+		append(line, len, ": no exit counts (tcg backend?), ignored");
+		return RUN_IGNORED;
+	}
+	ex = fabs(e - fixed) <= o->exit_tol ? "fixed" :
+	     fabs(e - unfixed) <= o->exit_tol ? "unfixed" : NULL;
+	append(line, len, ": %.2f write_cr8 exits/iteration (fixed %g, unfixed %g)", e, fixed, unfixed);
+	dl = NULL;
+	if (r->has_delivery && r->immediate + r->late > 0) {
+		share = (double)r->immediate / (double)(r->immediate + r->late);
+		dl = share >= o->fixed_immediate ? "fixed" :
+		     1 - share > o->unfixed_late ? "unfixed" : "neither";
+		append(line, len, ", %.1f%% delivered immediately (%llu of %llu)", share * 100,
+		       (unsigned long long)r->immediate,
+		       (unsigned long long)(r->immediate + r->late));
+	} else {
+		append(line, len, ", no delivery counts");
+	}
+	if (!ex) {
+		append(line, len, " -> neither%s", e < 0.5 ? " (0 CR8-write exits: CR8 writes do "
+		       "not exit here, as with a TPR shadow, APICv or AVIC)" : "");
+		return RUN_OTHER;
+	}
+	if (dl && strcmp(dl, ex)) {
+		append(line, len, " -> exits say %s, delivery says %s", ex, dl);
+		return RUN_OTHER;
+	}
+	append(line, len, " -> %s", ex);
+	return !strcmp(ex, "fixed") ? RUN_FIXED : RUN_UNFIXED;
+}
+
+static void set_defaults(struct verdict_opts *o, const struct verdict_opts *given)
+{
+	if (given)
+		*o = *given;
+	else
+		memset(o, 0, sizeof(*o));
+	if (!o->min_runs)
+		o->min_runs = 3;
+	if (o->exit_tol <= 0)
+		o->exit_tol = 0.05;
+	if (o->fixed_immediate <= 0)
+		o->fixed_immediate = 0.95;
+	if (o->unfixed_late <= 0)
+		o->unfixed_late = 0.5;
+}
+
+void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdict_opts *given,
+		    struct verdict_result *res)
+{
+	struct verdict_opts o;
+	char first_other[400] = "";
+	unsigned total;
+
+	set_defaults(&o, given);
+	memset(res, 0, sizeof(*res));
+	for (size_t i = 0; i < n; i++) {
+		char line[400];
+		enum run_class c = judge(&runs[i], &o, line, sizeof(line));
+
+		append(res->evidence, sizeof(res->evidence), "%s\n", line);
+		switch (c) {
+		case RUN_FIXED: res->fixed_runs++; break;
+		case RUN_UNFIXED: res->unfixed_runs++; break;
+		case RUN_OTHER:
+			if (!res->other_runs++)
+				snprintf(first_other, sizeof(first_other), "%s", line);
+			break;
+		default: res->ignored_runs++; break;
+		}
+	}
+	total = res->fixed_runs + res->unfixed_runs + res->other_runs;
+	res->v = VERDICT_INCONCLUSIVE;
+	if (!total)
+		snprintf(res->reason, sizeof(res->reason), "no complete run of nested-spinlock (N >= 2), "
+			 "masked-clock or seed-table with exit counts: nothing tells fixed from unfixed");
+	else if (res->other_runs)
+		snprintf(res->reason, sizeof(res->reason), "%u of %u runs match neither behaviour; first: %s",
+			 res->other_runs, total, first_other);
+	else if (res->fixed_runs && res->unfixed_runs)
+		snprintf(res->reason, sizeof(res->reason), "runs disagree: %u look fixed, %u unfixed",
+			 res->fixed_runs, res->unfixed_runs);
+	else if (total < o.min_runs)
+		snprintf(res->reason, sizeof(res->reason), "only %u distinguishing run%s, %u needed: run more",
+			 total, total == 1 ? "" : "s", o.min_runs);
+	else if (res->fixed_runs) {
+		res->v = VERDICT_FIXED;
+		snprintf(res->reason, sizeof(res->reason), "all %u runs exit on every CR8 write at "
+			 "DISPATCH_LEVEL with an interrupt pending (2N-1 per nest) and deliver it at "
+			 "the unmasking write", total);
+	} else {
+		res->v = VERDICT_UNFIXED;
+		snprintf(res->reason, sizeof(res->reason), "all %u runs exit only on the first CR8 "
+			 "write and deliver the pending interrupt late (the pre-596f3142 CR8 intercept "
+			 "window)", total);
+	}
+}
+
+/* --- from a record ------------------------------------------------------ */
+
+static uint64_t sum_measured(json_t *rec, const char *map, const char *key, bool *found)
+{
+	json_t *ph, *vc;
+	size_t i, j;
+	uint64_t s = 0;
+
+	json_array_foreach(json_object_get(rec, "phases"), i, ph) {
+		if (!json_is_true(json_object_get(ph, "measured")))
+			continue;
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc) {
+			json_t *m = json_object_get(vc, map), *v = json_object_get(m, key);
+
+			/* exits counted, none of this reason: 0 (AVIC/APICv) */
+			if (json_is_object(m) && !strcmp(map, "exits"))
+				*found = true;
+			if (json_is_integer(v)) {
+				s += (uint64_t)json_integer_value(v);
+				*found = true;
+			}
+		}
+	}
+	return s;
+}
+
+int verdict_run_from_record(json_t *rec, struct verdict_run *r)
+{
+	json_t *opts = json_object_get(json_object_get(rec, "guest"), "options");
+	json_t *depth = json_object_get(json_object_get(rec, "params"), "depth");
+	json_t *elide = json_object_get(json_object_get(rec, "params"), "elide_same_level");
+	bool have_exits = false, have_iters = false, have_imm = false, have_late = false;
+	uint64_t exits, iters;
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(rec) || !json_is_string(json_object_get(rec, "workload")))
+		return -1;
+	r->id = json_string_value(json_object_get(rec, "id"));
+	r->workload = json_string_value(json_object_get(rec, "workload"));
+	r->depth = json_is_integer(depth) ? (unsigned)json_integer_value(depth) : 0;
+	r->failed = !json_is_string(json_object_get(rec, "status")) ||
+		    strcmp(json_string_value(json_object_get(rec, "status")), "complete");
+	r->elide_same_level = json_is_true(json_object_get(opts, "elide_same_level")) ||
+			      (json_is_integer(elide) && json_integer_value(elide));
+	exits = sum_measured(rec, "exits", "write_cr8", &have_exits);
+	iters = sum_measured(rec, "counters", "iterations", &have_iters);
+	r->write_cr8_per_iter = have_exits && iters ? (double)exits / (double)iters : NAN;
+	r->immediate = sum_measured(rec, "delivery", "immediate", &have_imm);
+	r->late = sum_measured(rec, "delivery", "late", &have_late);
+	r->has_delivery = have_imm && have_late;
+	return 0;
+}

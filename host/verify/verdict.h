@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verdict.h - the decision of `irqlbench verify`: is this kernel's KVM
+ * fixed ("KVM: SVM: fix cr8 intercept window", upstream 596f3142d2b7) or
+ * not, from runs of the workloads that tell the two apart.
+ *
+ * What tells them apart (KVM-CR8-MODEL.md section 8, LAB.md numbers):
+ *   nested-spinlock, depth N >= 2, DPC pending:
+ *       fixed: 2N-1 write_cr8 exits per iteration, DPC delivered at the
+ *       unmasking write (~100% immediate); unfixed: 1 exit, DPC late.
+ *   masked-clock: fixed 2 exits, clock immediate; unfixed 1, late.
+ *   seed-table:   fixed 3 exits, DPC immediate; unfixed 1, late.
+ * Depth 1 and elide_same_level=1 give 1 exit on both and are ignored.
+ *
+ * Pure logic: no I/O.  verdict_run_from_record() fills a run from a
+ * result record (results/SCHEMA.md).
+ */
+#ifndef IRQLBENCH_VERDICT_H
+#define IRQLBENCH_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+enum verdict {
+	VERDICT_FIXED,
+	VERDICT_UNFIXED,
+	VERDICT_INCONCLUSIVE,
+};
+
+struct verdict_run {
+	const char *id;
+	const char *workload;
+	unsigned depth;			/* nested-spinlock: N */
+	bool failed;			/* status failed: ignored */
+	bool elide_same_level;		/* guest option: same-level writes skipped */
+	double write_cr8_per_iter;	/* NAN when the run counted no exits */
+	bool has_delivery;
+	uint64_t immediate, late;	/* unmasking writes that delivered at once / later */
+};
+
+struct verdict_opts {
+	unsigned min_runs;		/* distinguishing runs needed (0: 3) */
+	double exit_tol;		/* |measured - expected| per iteration (0: 0.05) */
+	double fixed_immediate;		/* immediate share for "fixed" (0: 0.95) */
+	double unfixed_late;		/* late share above which "unfixed" (0: 0.5) */
+};
+
+struct verdict_result {
+	enum verdict v;
+	char reason[512];		/* one line */
+	char evidence[4096];		/* one line per run */
+	unsigned fixed_runs, unfixed_runs, other_runs, ignored_runs;
+};
+
+void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdict_opts *o,
+		    struct verdict_result *res);
+const char *verdict_name(enum verdict v);
+/* `irqlbench verify` exit status: 0 FIXED, 1 UNFIXED, 2 INCONCLUSIVE. */
+int verdict_exit_status(enum verdict v);
+
+/*
+ * Fills r from a record: its id, workload, params.depth, status, the guest
+ * option elide_same_level, and the sums over the measured phases and vCPUs
+ * of exits.write_cr8, counters.iterations and delivery.immediate/late.  The
+ * strings point into rec.  0, or -1 if rec is no record.
+ */
+int verdict_run_from_record(json_t *rec, struct verdict_run *r);
+
+#endif

@@ -1,0 +1,951 @@
+// SPDX-License-Identifier: MIT
+/*
+ * plot.c - `irqlbench plot`: extracts data files from the results store,
+ * runs the gnuplot scripts of this folder (PNG through pngcairo, and SVG)
+ * and writes the static dashboard (results/dashboard/index.html).
+ *
+ * Plots (plots/out/ by default):
+ *   cr8-vs-depth     CR8-write exits per iteration vs spinlock depth N
+ *   cdf-dpc-delay    DPC delay (KeInsertQueueDpc -> DPC routine) CDFs
+ *   cdf-irq-latency  interrupt latency (timer expiry -> clock ISR) CDFs
+ *   exits-stacked    exits by reason, stacked, per workload and series
+ *   trend            one metric over the runs in start order
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compare/compare.h"
+#include "report/report.h"
+#include "store/cmd.h"
+#include "store/store.h"
+
+extern char **environ;
+
+const char cmd_plot_usage[] =
+	"usage: irqlbench plot [--db FILE] [--out-dir DIR] [--dashboard DIR | --no-dashboard]\n"
+	"                      [--metric M] [--select KEY=VALUE[,...]] [--include-failed]\n"
+	"\n"
+	"Plots from the results store with gnuplot, each as PNG (pngcairo) and SVG, into\n"
+	"DIR (default plots/out; the data files go to DIR/data):\n"
+	"  cr8-vs-depth     CR8-write exits per iteration vs spinlock depth (2N-1 vs 1)\n"
+	"  cdf-dpc-delay    DPC delay CDFs (log x axis)\n"
+	"  cdf-irq-latency  interrupt latency CDFs (log x axis)\n"
+	"  exits-stacked    exits by reason, stacked per workload and policy/variant\n"
+	"  trend            a metric over the runs in start order (--metric, default\n"
+	"                   exit.write_cr8/iter)\n"
+	"and the static dashboard (default <store dir>/dashboard/index.html: the plots,\n"
+	"the exit-count matrices, comparison tables and the runs; no network resources).\n"
+	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n"
+	"\n"
+	"Exit status: 0 ok, 2 usage error, 3 no store, no gnuplot or a plot failed.\n";
+
+struct plot_ctx {
+	struct store *s;
+	struct run_filter f;
+	const char *out_dir, *dash_dir, *metric;
+	char plot_dir[PATH_MAX];
+	bool include_failed;
+	struct run_list runs;
+	struct metric_set *ms;		/* per run */
+	unsigned nplots;
+	char plots[8][32];		/* names written, for the dashboard */
+};
+
+/* snprintf for paths and labels: truncation is acceptable (labels) or
+ * impossible in practice (paths under PATH_MAX); keep gcc's estimate quiet. */
+static void fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *buf, size_t len, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, len, f, ap);
+	va_end(ap);
+}
+
+/* --- labels and groups -------------------------------------------------- */
+
+struct groups {
+	char **name;
+	size_t n;
+};
+
+static size_t group_of(struct groups *g, const char *name)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (!strcmp(g->name[i], name))
+			return i;
+	g->name = realloc(g->name, (g->n + 1) * sizeof(*g->name));
+	if (!g->name)
+		abort();
+	g->name[g->n] = strdup(name);
+	return g->n++;
+}
+
+/* Indices of g in name order: stable legends whatever the run order. */
+static const struct groups *sort_groups;
+
+static int group_idx_cmp(const void *a, const void *b)
+{
+	return strcmp(sort_groups->name[*(const size_t *)a], sort_groups->name[*(const size_t *)b]);
+}
+
+static size_t *groups_order(const struct groups *g)
+{
+	size_t *idx = malloc((g->n + 1) * sizeof(*idx));
+
+	if (!idx)
+		abort();
+	for (size_t i = 0; i < g->n; i++)
+		idx[i] = i;
+	sort_groups = g;
+	qsort(idx, g->n, sizeof(*idx), group_idx_cmp);
+	return idx;
+}
+
+static void groups_free(struct groups *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->name[i]);
+	free(g->name);
+	memset(g, 0, sizeof(*g));
+}
+
+static void series_label(const struct run_info *r, bool with_row, char *buf, size_t len)
+{
+	char row[160], col[160];
+
+	report_row_label(r, row, sizeof(row));
+	report_col_label(r, col, sizeof(col));
+	if (with_row)
+		fmt(buf, len, "%s %s", row, col);
+	else
+		fmt(buf, len, "%s%s", col, store_run_param(r, "elide_same_level", 0) ? " elide" : "");
+}
+
+/* gnuplot reads a quoted string as one column; keep quotes out of it. */
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++)
+		fputc(*s == '"' ? '\'' : *s, f);
+	fputc('"', f);
+}
+
+static FILE *open_data(struct plot_ctx *c, const char *name, char *path, size_t len)
+{
+	FILE *f;
+
+	fmt(path, len, "%s/data/%s.dat", c->out_dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		fprintf(stderr, "irqlbench plot: cannot write %s: %s\n", path, strerror(errno));
+	else
+		fprintf(f, "# irqlbench plot data (%s), from %s\n", name, c->s->path);
+	return f;
+}
+
+/* --- gnuplot ------------------------------------------------------------ */
+
+static int run_gnuplot(struct plot_ctx *c, const char *script, const char *name,
+		       const char *vars)
+{
+	static const char *const fmts[] = { "png", "svg" };
+
+	for (size_t i = 0; i < 2; i++) {
+		char out[PATH_MAX], sp[PATH_MAX], *expr;
+		char *argv[5];
+		struct stat sb;
+		pid_t pid;
+		int st, rc;
+
+		fmt(out, sizeof(out), "%s/%s.%s", c->out_dir, name, fmts[i]);
+		fmt(sp, sizeof(sp), "%s/%s", c->plot_dir, script);
+		if (asprintf(&expr, "plotdir='%s'; fmt='%s'; out='%s'; %s", c->plot_dir, fmts[i],
+			     out, vars) < 0)
+			abort();
+		argv[0] = "gnuplot";
+		argv[1] = "-e";
+		argv[2] = expr;
+		argv[3] = sp;
+		argv[4] = NULL;
+		unlink(out);
+		rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
+		free(expr);
+		if (rc) {
+			fprintf(stderr, "irqlbench: error: cannot run gnuplot (%s): install gnuplot-nox "
+				"('make deps')\n", strerror(rc));
+			return 3;
+		}
+		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
+		    stat(out, &sb) || sb.st_size == 0) {
+			fprintf(stderr, "irqlbench: error: gnuplot %s failed for %s: see its message above\n",
+				script, out);
+			return 3;
+		}
+	}
+	if (c->nplots < sizeof(c->plots) / sizeof(c->plots[0]))
+		fmt(c->plots[c->nplots++], sizeof(c->plots[0]), "%s", name);
+	printf("plot %s/%s.png %s/%s.svg\n", c->out_dir, name, c->out_dir, name);
+	return 0;
+}
+
+/* --- (a) CR8-write exits vs depth --------------------------------------- */
+
+#define MAX_DEPTH 8
+
+static int plot_cr8_vs_depth(struct plot_ctx *c)
+{
+	struct groups g = { 0 };
+	double (*sum)[MAX_DEPTH + 1] = NULL;
+	unsigned (*n)[MAX_DEPTH + 1] = NULL;
+	char path[PATH_MAX], label[256], vars[PATH_MAX + 128];
+	int64_t xmax = 2;
+	unsigned nseries = 0;
+	size_t *order = NULL;
+	FILE *f;
+	int rc;
+
+	for (size_t i = 0; i < c->runs.n; i++) {
+		const struct run_info *r = &c->runs.v[i];
+		double v = metric_get(&c->ms[i], "exit.write_cr8/iter");
+		int64_t d = store_run_param(r, "depth", -1);
+		size_t k, old;
+
+		if (strcmp(r->workload, "nested-spinlock") || isnan(v) || d < 1 || d > MAX_DEPTH)
+			continue;
+		series_label(r, false, label, sizeof(label));
+		old = g.n;
+		k = group_of(&g, label);
+		if (g.n != old) {
+			sum = realloc(sum, g.n * sizeof(*sum));
+			n = realloc(n, g.n * sizeof(*n));
+			if (!sum || !n)
+				abort();
+			memset(sum[k], 0, sizeof(sum[k]));
+			memset(n[k], 0, sizeof(n[k]));
+		}
+		sum[k][d] += v;
+		n[k][d]++;
+		xmax = d > xmax ? d : xmax;
+	}
+	f = open_data(c, "cr8-vs-depth", path, sizeof(path));
+	if (!f) {
+		rc = 3;
+		goto out;
+	}
+	order = groups_order(&g);
+	for (size_t o = 0; o < g.n; o++) {
+		size_t k = order[o];
+
+		fprintf(f, "%s\"N\" ", nseries ? "\n\n" : "");
+		put_quoted(f, g.name[k]);
+		fputc('\n', f);
+		for (int d = 1; d <= MAX_DEPTH; d++)
+			if (n[k][d])
+				fprintf(f, "%d %.6g\n", d, sum[k][d] / n[k][d]);
+		nseries++;
+	}
+	fclose(f);
+	fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; xmax=%lld", path, nseries,
+		 nseries == 0, (long long)xmax);
+	rc = run_gnuplot(c, "cr8-vs-depth.gp", "cr8-vs-depth", vars);
+out:
+	free(order);
+	free(sum);
+	free(n);
+	groups_free(&g);
+	return rc;
+}
+
+/* --- (b) latency CDFs --------------------------------------------------- */
+
+static void write_cdf_block(FILE *f, const struct merged_hist *h)
+{
+	double total = h->overflow, acc = 0;
+	size_t last = 0;
+
+	for (size_t i = 0; i < h->nb; i++) {
+		total += h->counts[i];
+		if (h->counts[i] > 0)
+			last = i;
+	}
+	for (size_t i = 0; i <= last && i < h->nb; i++) {
+		acc += h->counts[i];
+		fprintf(f, "%.6g %.6g\n", h->bounds[i], acc / total);
+	}
+	if (h->overflow > 0 && isfinite(h->max))
+		fprintf(f, "%.6g 1\n", h->max);
+}
+
+static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, const char *what)
+{
+	struct groups g = { 0 };
+	struct merged_hist *mh = NULL;
+	char path[PATH_MAX], label[256], vars[PATH_MAX + 256];
+	unsigned nseries = 0;
+	size_t *order = NULL;
+	FILE *f;
+	int rc;
+
+	for (size_t i = 0; i < c->runs.n; i++) {
+		size_t k, old = g.n;
+
+		series_label(&c->runs.v[i], true, label, sizeof(label));
+		k = group_of(&g, label);
+		if (g.n != old) {
+			mh = realloc(mh, g.n * sizeof(*mh));
+			if (!mh)
+				abort();
+			memset(&mh[k], 0, sizeof(mh[k]));
+		}
+		store_run_hist(c->s, c->runs.v[i].id, hist, &mh[k]);
+	}
+	f = open_data(c, name, path, sizeof(path));
+	if (!f) {
+		rc = 3;
+		goto out;
+	}
+	order = groups_order(&g);
+	for (size_t o = 0; o < g.n; o++) {
+		size_t k = order[o];
+
+		if (mh[k].n <= 0)
+			continue;
+		fprintf(f, "%s\"cycles\" ", nseries ? "\n\n" : "");
+		put_quoted(f, g.name[k]);
+		fputc('\n', f);
+		write_cdf_block(f, &mh[k]);
+		nseries++;
+	}
+	fclose(f);
+	fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; what='%s'; unit='TSC cycles'",
+		 path, nseries, nseries == 0, what);
+	rc = run_gnuplot(c, "cdf.gp", name, vars);
+out:
+	free(order);
+	for (size_t k = 0; k < g.n; k++)
+		merged_hist_free(&mh[k]);
+	free(mh);
+	groups_free(&g);
+	return rc;
+}
+
+/* --- (c) exits by reason, stacked --------------------------------------- */
+
+/* exit.<reason>[/iter] -> reason; NULL for other metrics and the total. */
+static const char *exit_reason(const char *metric, char *buf, size_t len)
+{
+	const char *slash;
+
+	if (strncmp(metric, "exit.", 5) || !strncmp(metric, "exit.total", 10))
+		return NULL;
+	slash = strchr(metric, '/');
+	fmt(buf, len, "%.*s", (int)(slash ? (size_t)(slash - metric - 5) : strlen(metric + 5)),
+		 metric + 5);
+	return buf;
+}
+
+static int plot_exits_stacked(struct plot_ctx *c)
+{
+	struct groups g = { 0 }, reasons = { 0 };
+	double *sum = NULL;
+	unsigned *n = NULL;
+	char path[PATH_MAX], label[300], reason[80], vars[PATH_MAX + 64];
+	FILE *f;
+	int rc;
+
+	/* Reasons first, so that the matrix has its width. */
+	for (size_t i = 0; i < c->runs.n; i++)
+		for (size_t j = 0; j < c->ms[i].n; j++)
+			if (exit_reason(c->ms[i].v[j].name, reason, sizeof(reason)))
+				group_of(&reasons, reason);
+	for (size_t i = 0; i < c->runs.n && reasons.n; i++) {
+		bool per_iter = !isnan(metric_get(&c->ms[i], "exit.total/iter"));
+		size_t k, old = g.n;
+
+		if (isnan(metric_get(&c->ms[i], per_iter ? "exit.total/iter" : "exit.total")))
+			continue;
+		series_label(&c->runs.v[i], true, label, sizeof(label));
+		if (!per_iter)
+			strncat(label, " (per run)", sizeof(label) - strlen(label) - 1);
+		k = group_of(&g, label);
+		if (g.n != old) {
+			sum = realloc(sum, g.n * reasons.n * sizeof(*sum));
+			n = realloc(n, g.n * sizeof(*n));
+			if (!sum || !n)
+				abort();
+			memset(&sum[k * reasons.n], 0, reasons.n * sizeof(*sum));
+			n[k] = 0;
+		}
+		n[k]++;
+		for (size_t j = 0; j < reasons.n; j++) {
+			char mn[120];
+			double v;
+
+			fmt(mn, sizeof(mn), "exit.%s%s", reasons.name[j], per_iter ? "/iter" : "");
+			v = metric_get(&c->ms[i], mn);
+			if (!isnan(v))
+				sum[k * reasons.n + j] += v;
+		}
+	}
+	f = open_data(c, "exits-stacked", path, sizeof(path));
+	if (!f) {
+		rc = 3;
+		goto out;
+	}
+	fputs("\"group\"", f);
+	for (size_t j = 0; j < reasons.n; j++) {
+		fputc(' ', f);
+		put_quoted(f, reasons.name[j]);
+	}
+	fputc('\n', f);
+	for (size_t k = 0; k < g.n; k++) {
+		put_quoted(f, g.name[k]);
+		for (size_t j = 0; j < reasons.n; j++)
+			fprintf(f, " %.6g", sum[k * reasons.n + j] / n[k]);
+		fputc('\n', f);
+	}
+	fclose(f);
+	fmt(vars, sizeof(vars), "data='%s'; ncols=%zu; nodata=%d", path, reasons.n + 1,
+		 g.n == 0);
+	rc = run_gnuplot(c, "exits-stacked.gp", "exits-stacked", vars);
+out:
+	free(sum);
+	free(n);
+	groups_free(&g);
+	groups_free(&reasons);
+	return rc;
+}
+
+/* --- (d) a metric over the runs ----------------------------------------- */
+
+static int plot_trend(struct plot_ctx *c)
+{
+	struct groups g = { 0 };
+	char path[PATH_MAX], label[256], vars[PATH_MAX + 200];
+	FILE *f;
+	unsigned seq = 0;
+	size_t *order = NULL;
+	int rc = 3;
+
+	for (size_t i = 0; i < c->runs.n; i++)
+		if (!isnan(metric_get(&c->ms[i], c->metric))) {
+			series_label(&c->runs.v[i], true, label, sizeof(label));
+			group_of(&g, label);
+		}
+	f = open_data(c, "trend", path, sizeof(path));
+	if (!f)
+		goto out;
+	order = groups_order(&g);
+	for (size_t o = 0; o < g.n; o++) {
+		size_t k = order[o];
+
+		fprintf(f, "%s\"run\" ", o ? "\n\n" : "");
+		put_quoted(f, g.name[k]);
+		fputc('\n', f);
+		seq = 0;
+		for (size_t i = 0; i < c->runs.n; i++) {
+			double v = metric_get(&c->ms[i], c->metric);
+
+			if (isnan(v))
+				continue;
+			seq++;
+			series_label(&c->runs.v[i], true, label, sizeof(label));
+			if (!strcmp(label, g.name[k]))
+				fprintf(f, "%u %.6g %s\n", seq, v, c->runs.v[i].id);
+		}
+	}
+	fclose(f);
+	fmt(vars, sizeof(vars), "data='%s'; nseries=%zu; nodata=%d; metric='%s'", path, g.n,
+		 g.n == 0, c->metric);
+	rc = run_gnuplot(c, "trend.gp", "trend", vars);
+out:
+	free(order);
+	groups_free(&g);
+	return rc;
+}
+
+/* --- dashboard ---------------------------------------------------------- */
+
+static void html(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '<')
+			fputs("&lt;", f);
+		else if (*s == '>')
+			fputs("&gt;", f);
+		else if (*s == '&')
+			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return -1;
+	out = fopen(to, "wb");
+	if (!out) {
+		fclose(in);
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -1;
+	fclose(in);
+	if (fclose(out))
+		rc = -1;
+	return rc;
+}
+
+static const char dash_css[] =
+	"body{font-family:'DejaVu Sans',sans-serif;margin:24px;color:#222;background:#fff}"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:2px solid #1f77b4;"
+	"padding-bottom:3px;margin-top:28px}"
+	"table{border-collapse:collapse;margin:10px 0;font-size:13px}"
+	"th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+	"th{background:#e8f0f8}td:first-child,td.l{text-align:left}"
+	"caption{text-align:left;font-weight:bold;padding:4px 0}"
+	"tr.sig td{background:#fff3d6}tr.failed td{background:#fbe3e3;color:#888}"
+	"figure{display:inline-block;margin:8px;vertical-align:top}"
+	"figure img{width:620px;border:1px solid #ccc}"
+	"figcaption{font-size:13px}.warn{color:#a35a00;font-size:13px}.meta{color:#555}";
+
+static void dash_runs(FILE *f, struct plot_ctx *c)
+{
+	struct run_filter all;
+	struct run_list l;
+	char err[256];
+
+	filter_init(&all);
+	all.include_failed = true;
+	for (unsigned i = 0; i < c->f.n; i++)
+		filter_add(&all, c->f.key[i], c->f.val[i], NULL, 0);
+	if (store_select(c->s, &all, &l, err, sizeof(err))) {
+		filter_free(&all);
+		return;
+	}
+	fprintf(f, "<h2 id=\"runs\">Runs (%zu)</h2>\n<table id=\"runs-table\"><tr><th>id</th>"
+		"<th>status</th><th>backend</th><th>policy/variant</th><th>workload</th>"
+		"<th>params</th><th>kernel</th><th>started</th><th>write_cr8/iter</th></tr>\n", l.n);
+	for (size_t i = 0; i < l.n; i++) {
+		const struct run_info *r = &l.v[i];
+		struct metric_set m = { 0 };
+		double v;
+
+		store_run_metrics(c->s, r->id, &m, NULL, 0);
+		v = metric_get(&m, "exit.write_cr8/iter");
+		metric_set_free(&m);
+		fprintf(f, "<tr class=\"%s\"><td class=\"l run-id\">", r->flagged ? "failed" : "ok");
+		html(f, r->id);
+		fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">", r->flagged ? "FAILED (not a result)" : r->status);
+		html(f, r->backend);
+		fputs("</td><td class=\"l\">", f);
+		html(f, store_run_series(r));
+		fputs("</td><td class=\"l\">", f);
+		html(f, r->workload);
+		fputs("</td><td class=\"l\"><code>", f);
+		html(f, r->params);
+		fputs("</code></td><td class=\"l\">", f);
+		html(f, r->kernel);
+		fputs("</td><td class=\"l\">", f);
+		html(f, r->started);
+		if (isnan(v))
+			fputs("</td><td>-</td></tr>\n", f);
+		else
+			fprintf(f, "</td><td>%.4g</td></tr>\n", v);
+	}
+	fputs("</table>\n", f);
+	store_run_list_free(&l);
+	filter_free(&all);
+}
+
+static void dash_matrices(FILE *f, struct plot_ctx *c)
+{
+	static const char *const tables[][2] = {
+		{ "exit.write_cr8/iter", "CR8-write exits per iteration" },
+		{ "exit.total/iter", "All exits per iteration" },
+		{ "delivery.immediate_pct", "Delivered at the unmasking CR8 write (%)" },
+	};
+	char err[256];
+
+	fputs("<h2 id=\"matrix\">Exit-count matrix</h2>\n", f);
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		struct matrix m;
+
+		if (matrix_build(c->s, &c->f, tables[i][0], &m, err, sizeof(err)))
+			continue;
+		matrix_print(f, &m, tables[i][1], "html");
+		matrix_free(&m);
+	}
+}
+
+/*
+ * Comparison tables: within each workload (and depth) and backend, the
+ * unfixed-like series (unfixed, prefix; else the first in sort order) as
+ * the base against each other series of that backend.
+ */
+static int str_pcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_base_series(const char *col)
+{
+	const char *series = strchr(col, ':');
+
+	return series && (!strcmp(series + 1, "unfixed") || !strcmp(series + 1, "prefix"));
+}
+
+static bool same_backend(const char *a, const char *b)
+{
+	size_t la = strcspn(a, ":"), lb = strcspn(b, ":");
+
+	return la == lb && !strncmp(a, b, la);
+}
+
+static void select_cell(struct plot_ctx *c, const char *row, const char *col, struct run_list *out)
+{
+	char r[256], k[256];
+
+	out->n = 0;
+	for (size_t i = 0; i < c->runs.n; i++) {
+		report_row_label(&c->runs.v[i], r, sizeof(r));
+		report_col_label(&c->runs.v[i], k, sizeof(k));
+		if (!strcmp(r, row) && !strcmp(k, col))
+			out->v[out->n++] = c->runs.v[i];
+	}
+}
+
+static unsigned dash_compare_row(FILE *f, struct plot_ctx *c, const char *row, struct groups *cols,
+				 unsigned shown)
+{
+	static const char *const globs[] = { "exit.*", "delivery.immediate_pct", "*.p50", "cr8_writes*" };
+	struct run_list base = { 0 }, other = { 0 };
+	char name_a[300], name_b[300], err[256];
+
+	base.v = calloc(c->runs.n + 1, sizeof(*base.v));
+	other.v = calloc(c->runs.n + 1, sizeof(*other.v));
+	if (!base.v || !other.v)
+		abort();
+	for (size_t b = 0; b < cols->n && shown < 12; b++) {
+		bool has_base = false;
+
+		/* b is the base of its backend: the unfixed-like series, or the
+		 * first one of the backend when it has none */
+		for (size_t k = 0; k < cols->n; k++)
+			if (same_backend(cols->name[k], cols->name[b]) && is_base_series(cols->name[k]))
+				has_base = true;
+		if (has_base ? !is_base_series(cols->name[b]) :
+		    (b > 0 && same_backend(cols->name[b - 1], cols->name[b])))
+			continue;
+		select_cell(c, row, cols->name[b], &base);
+		for (size_t k = 0; k < cols->n && shown < 12; k++) {
+			struct cmp_table t = { 0 };
+
+			if (k == b || !same_backend(cols->name[k], cols->name[b]))
+				continue;
+			select_cell(c, row, cols->name[k], &other);
+			fmt(name_a, sizeof(name_a), "%s %s", row, cols->name[b]);
+			fmt(name_b, sizeof(name_b), "%s %s", row, cols->name[k]);
+			t.name_a = name_a;
+			t.name_b = name_b;
+			if (!compare_runs(c->s, &base, &other, globs, sizeof(globs) / sizeof(globs[0]),
+					  false, &t, err, sizeof(err)))
+				compare_print(f, &t, "html");
+			cmp_table_free(&t);
+			shown++;
+		}
+	}
+	/* shallow copies of c->runs: free the arrays only */
+	free(base.v);
+	free(other.v);
+	return shown;
+}
+
+static void dash_compare(FILE *f, struct plot_ctx *c)
+{
+	struct groups rows = { 0 }, cols = { 0 };
+	char lab[256];
+	unsigned shown = 0;
+
+	fputs("<h2 id=\"compare\">Comparisons</h2>\n<p class=\"meta\">Per workload and backend, "
+	      "unfixed/prefix against the others. Mann-Whitney U, two-sided; <code>~</code>: "
+	      "p &gt; 0.05 (not significant). Highlighted rows are significant.</p>\n", f);
+	for (size_t i = 0; i < c->runs.n; i++) {
+		report_row_label(&c->runs.v[i], lab, sizeof(lab));
+		group_of(&rows, lab);
+	}
+	if (rows.n)
+		qsort(rows.name, rows.n, sizeof(char *), str_pcmp);
+	for (size_t r = 0; r < rows.n && shown < 12; r++) {
+		groups_free(&cols);
+		for (size_t i = 0; i < c->runs.n; i++) {
+			report_row_label(&c->runs.v[i], lab, sizeof(lab));
+			if (strcmp(lab, rows.name[r]))
+				continue;
+			report_col_label(&c->runs.v[i], lab, sizeof(lab));
+			group_of(&cols, lab);
+		}
+		if (cols.n < 2)
+			continue;
+		qsort(cols.name, cols.n, sizeof(char *), str_pcmp);
+		shown = dash_compare_row(f, c, rows.name[r], &cols, shown);
+	}
+	if (!shown)
+		fputs("<p>No workload has runs of two policies or variants of one backend yet.</p>\n", f);
+	groups_free(&rows);
+	groups_free(&cols);
+}
+
+static const char *const plot_captions[][2] = {
+	{ "cr8-vs-depth", "CR8-write exits per iteration vs spinlock depth N: fixed 2N-1, unfixed 1" },
+	{ "cdf-dpc-delay", "DPC delay (KeInsertQueueDpc to the DPC routine), CDF" },
+	{ "cdf-irq-latency", "Interrupt latency (timer expiry to the clock ISR), CDF" },
+	{ "exits-stacked", "Exits by reason per iteration, per workload and policy/variant" },
+	{ "trend", "A metric over the runs, in start order" },
+};
+
+static int write_dashboard(struct plot_ctx *c)
+{
+	char path[PATH_MAX], from[PATH_MAX], to[PATH_MAX], when[64];
+	time_t now = time(NULL);
+	size_t nfailed = 0;
+	FILE *f;
+
+	fmt(path, sizeof(path), "%s/img", c->dash_dir);
+	if (store_mkdir_p(path)) {
+		fprintf(stderr, "irqlbench: error: cannot create %s: %s\n", path, strerror(errno));
+		return 3;
+	}
+	for (unsigned i = 0; i < c->nplots; i++)
+		for (int k = 0; k < 2; k++) {
+			fmt(from, sizeof(from), "%s/%s.%s", c->out_dir, c->plots[i], k ? "svg" : "png");
+			fmt(to, sizeof(to), "%s/img/%s.%s", c->dash_dir, c->plots[i], k ? "svg" : "png");
+			if (copy_file(from, to)) {
+				fprintf(stderr, "irqlbench: error: cannot copy %s to %s\n", from, to);
+				return 3;
+			}
+		}
+	fmt(path, sizeof(path), "%s/index.html", c->dash_dir);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "irqlbench: error: cannot write %s: %s\n", path, strerror(errno));
+		return 3;
+	}
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+	for (size_t i = 0; i < c->runs.n; i++)
+		nfailed += c->runs.v[i].flagged;
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		"<title>irqlbench dashboard</title>\n<style>%s</style></head><body>\n"
+		"<h1>irqlbench dashboard</h1>\n<p class=\"meta\">generated %s from <code>", dash_css, when);
+	html(f, c->s->path);
+	fprintf(f, "</code>: %zu runs plotted%s. Exit counts come from KVM (kvm, lab) or the model; "
+		"lab and tcg latencies are emulated time.</p>\n", c->runs.n,
+		c->include_failed ? " (failed runs included on request)" : ", failed runs left out");
+	(void)nfailed;
+	fputs("<h2 id=\"plots\">Plots</h2>\n", f);
+	for (unsigned i = 0; i < c->nplots; i++) {
+		const char *cap = c->plots[i];
+
+		for (size_t k = 0; k < sizeof(plot_captions) / sizeof(plot_captions[0]); k++)
+			if (!strcmp(plot_captions[k][0], c->plots[i]))
+				cap = plot_captions[k][1];
+		fprintf(f, "<figure id=\"plot-%s\"><a href=\"img/%s.svg\"><img src=\"img/%s.png\" alt=\"%s\"></a>"
+			"<figcaption>", c->plots[i], c->plots[i], c->plots[i], c->plots[i]);
+		html(f, cap);
+		if (!strcmp(c->plots[i], "trend")) {
+			fputs(" (<code>", f);
+			html(f, c->metric);
+			fputs("</code>)", f);
+		}
+		fprintf(f, " &middot; <a href=\"img/%s.svg\">SVG</a></figcaption></figure>\n", c->plots[i]);
+	}
+	dash_matrices(f, c);
+	dash_compare(f, c);
+	dash_runs(f, c);
+	fputs("</body></html>\n", f);
+	if (fclose(f)) {
+		fprintf(stderr, "irqlbench: error: cannot write %s\n", path);
+		return 3;
+	}
+	printf("dashboard %s\n", path);
+	return 0;
+}
+
+/* --- command ------------------------------------------------------------ */
+
+static bool has_scripts(const char *dir)
+{
+	char p[PATH_MAX];
+
+	fmt(p, sizeof(p), "%s/common.gp", dir);
+	return !access(p, R_OK);
+}
+
+/* The scripts: $IRQLBENCH_PLOTS_DIR, else the source tree the binary was
+ * built in (build/bin/irqlbench -> plots/), else ./plots. */
+static int find_plot_dir(struct plot_ctx *c)
+{
+	const char *env = getenv("IRQLBENCH_PLOTS_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env) {
+		fmt(c->plot_dir, sizeof(c->plot_dir), "%s", env);
+		if (has_scripts(c->plot_dir))
+			return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		fmt(c->plot_dir, sizeof(c->plot_dir), "%s/../../plots", exe);
+		if (has_scripts(c->plot_dir))
+			return 0;
+	}
+	fmt(c->plot_dir, sizeof(c->plot_dir), "plots");
+	if (has_scripts(c->plot_dir))
+		return 0;
+	fprintf(stderr, "irqlbench: error: the gnuplot scripts (plots/*.gp) are not found: "
+		"run from the source tree or set IRQLBENCH_PLOTS_DIR\n");
+	return 3;
+}
+
+static int plot_all(struct plot_ctx *c)
+{
+	char dir[PATH_MAX], err[512];
+	int rc;
+
+	fmt(dir, sizeof(dir), "%s/data", c->out_dir);
+	if (store_mkdir_p(dir)) {
+		fprintf(stderr, "irqlbench: error: cannot create %s: %s\n", dir, strerror(errno));
+		return 3;
+	}
+	c->f.include_failed = c->include_failed;
+	if (store_select(c->s, &c->f, &c->runs, err, sizeof(err))) {
+		fprintf(stderr, "irqlbench: error: %s\n", err);
+		return 3;
+	}
+	c->ms = calloc(c->runs.n + 1, sizeof(*c->ms));
+	if (!c->ms)
+		abort();
+	for (size_t i = 0; i < c->runs.n; i++)
+		if (store_run_metrics(c->s, c->runs.v[i].id, &c->ms[i], err, sizeof(err))) {
+			fprintf(stderr, "irqlbench: error: %s\n", err);
+			return 3;
+		}
+	if ((rc = plot_cr8_vs_depth(c)) ||
+	    (rc = plot_cdf(c, "dpc_queue_to_run", "cdf-dpc-delay",
+			   "DPC delay: KeInsertQueueDpc to the DPC routine")) ||
+	    (rc = plot_cdf(c, "irq_latency", "cdf-irq-latency",
+			   "interrupt latency: timer expiry to the clock ISR")) ||
+	    (rc = plot_exits_stacked(c)) || (rc = plot_trend(c)))
+		return rc;
+	return c->dash_dir ? write_dashboard(c) : 0;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "out-dir", required_argument, NULL, 'o' },
+		{ "dashboard", required_argument, NULL, 'D' },
+		{ "no-dashboard", no_argument, NULL, 'N' },
+		{ "metric", required_argument, NULL, 'm' },
+		{ "select", required_argument, NULL, 's' },
+		{ "include-failed", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct plot_ctx c = { .out_dir = "plots/out", .metric = "exit.write_cr8/iter" };
+	const char *db = NULL;
+	char err[512], *dash = NULL;
+	bool no_dash = false;
+	int opt, rc = 2;
+
+	filter_init(&c.f);
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd': db = optarg; break;
+		case 'o': c.out_dir = optarg; break;
+		case 'D': c.dash_dir = optarg; break;
+		case 'N': no_dash = true; break;
+		case 'm': c.metric = optarg; break;
+		case 'F': c.include_failed = true; break;
+		case 's':
+			if (filter_parse(&c.f, optarg, err, sizeof(err))) {
+				fprintf(stderr, "irqlbench plot: %s\n", err);
+				goto out;
+			}
+			break;
+		case 'h':
+			fputs(cmd_plot_usage, stdout);
+			rc = 0;
+			goto out;
+		default:
+			fprintf(stderr, "irqlbench plot: unknown option '%s' (see 'irqlbench plot --help')\n",
+				argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "irqlbench plot: unexpected argument '%s' (see 'irqlbench plot --help')\n",
+			argv[optind]);
+		goto out;
+	}
+	rc = find_plot_dir(&c);
+	if (rc)
+		goto out;
+	c.s = store_open(store_default_path(db), false, err, sizeof(err));
+	if (!c.s) {
+		fprintf(stderr, "irqlbench: error: %s\n", err);
+		rc = 3;
+		goto out;
+	}
+	if (!c.dash_dir && !no_dash) {
+		char *slash = strrchr(c.s->runs_dir, '/');
+
+		if (asprintf(&dash, "%.*s/dashboard", (int)(slash - c.s->runs_dir), c.s->runs_dir) < 0)
+			abort();
+		c.dash_dir = dash;
+	}
+	if (no_dash)
+		c.dash_dir = NULL;
+	rc = plot_all(&c);
+out:
+	for (size_t i = 0; c.ms && i < c.runs.n; i++)
+		metric_set_free(&c.ms[i]);
+	free(c.ms);
+	store_run_list_free(&c.runs);
+	filter_free(&c.f);
+	store_close(c.s);
+	free(dash);
+	return rc;
+}

@@ -1,0 +1,45 @@
+#!/bin/bash
+# The static dashboard (results/dashboard/index.html) rendered by Debian's
+# headless Chromium: the screenshot is not blank, the DOM lists the runs of
+# the store (the failed one flagged), the plots and tables are there, and
+# the page uses no network resource.  Records: synthetic.
+source "$(dirname "$0")/results-lib.sh"
+command -v gnuplot >/dev/null || { echo "SKIP: gnuplot is not installed (host/packages/results.txt)"; exit 77; }
+CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (host/packages/results.txt: chromium)"; exit 77; }
+[ -x "$PNGCHECK" ] || { echo "FAIL: $PNGCHECK is not built (make unit-tests)"; exit 1; }
+
+"$GEN" "$T/rec" 1 >"$T/ids"
+DB=$T/results/irqlbench.db
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+expect_rc 0 "plot (default dashboard next to the store)" -- "$IRQ" plot --db "$DB" --out-dir "$T/plots"
+html=$T/results/dashboard/index.html
+[ -s "$html" ] && ok "dashboard at results/dashboard/index.html" || { bad "no $html"; finish; }
+if grep -Eq '(src|href)="(https?:)?//' "$html"; then bad "the page loads network resources"; else ok "no network resources"; fi
+
+chrome() {
+	local ud
+	ud=$(mktemp -d "$T/chrome.XXXXXX")
+	timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$ud" "$@" 2>"$T/chrome.err"
+}
+chrome --window-size=1280,2000 --screenshot="$T/shot.png" "file://$html" >/dev/null
+if info=$("$PNGCHECK" "$T/shot.png" 200 20); then ok "screenshot is not blank ($info)"; else
+	bad "screenshot blank or missing: $info"; tail -5 "$T/chrome.err"; fi
+chrome --dump-dom "file://$html" >"$T/dom.html"
+[ -s "$T/dom.html" ] && ok "DOM dumped ($(wc -c <"$T/dom.html") bytes)" || bad "no DOM from chromium"
+missing=0
+while read -r id; do
+	grep -q "<td class=\"l run-id\">$id</td>" "$T/dom.html" || { missing=$((missing + 1)); echo "      missing $id"; }
+done <"$T/ids"
+[ "$missing" -eq 0 ] && ok "the page lists all $(wc -l <"$T/ids") runs" || bad "$missing runs missing from the page"
+failed_id=$(tail -1 "$T/ids")
+expect_grep "<tr class=\"failed\"><td class=\"l run-id\">$failed_id</td><td class=\"l\">FAILED" "$T/dom.html" "failed run flagged"
+n=$(grep -o '<img src="img/[a-z0-9-]*\.png"' "$T/dom.html" | sort -u | wc -l)
+[ "$n" -eq 5 ] && ok "5 plots on the page" || bad "$n plots on the page"
+for f in "$T"/results/dashboard/img/*.png; do "$PNGCHECK" "$f" 20 10 >/dev/null || bad "$(basename "$f") blank"; done
+expect_grep '<table class="matrix"><caption>CR8-write exits per iteration' "$T/dom.html" "exit-count matrix"
+expect_grep '<table class="cmp"><caption>base <code>nested-spinlock N=2 lab:unfixed</code> \(1 runs\) vs new <code>nested-spinlock N=2 lab:fixed</code>' "$T/dom.html" "comparison table lab unfixed vs fixed"
+expect_grep '<tr class="ns"><td>1</td><td> </td><td>~ \(\+200\.0%\)</td><td>3</td><td> </td><td>1</td><td><code>exit\.write_cr8/iter</code>' "$T/dom.html" "comparison row: 1 -> 3 write_cr8 exits, ~ with one run a side"
+finish

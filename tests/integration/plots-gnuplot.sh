@@ -1,0 +1,52 @@
+#!/bin/bash
+# `irqlbench plot`: every gnuplot script gives a non-empty PNG (a real
+# picture: many colours, drawn pixels) and SVG from a small store of
+# synthetic records, the data files hold the expected numbers (2N-1 vs 1),
+# and an empty store still gives placeholder plots.
+source "$(dirname "$0")/results-lib.sh"
+command -v gnuplot >/dev/null || { echo "SKIP: gnuplot is not installed (host/packages/results.txt: gnuplot-nox)"; exit 77; }
+[ -x "$PNGCHECK" ] || { echo "FAIL: $PNGCHECK is not built (make unit-tests)"; exit 1; }
+
+"$GEN" "$T/rec" 2 >/dev/null
+DB=$T/store/irqlbench.db
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+plots="cr8-vs-depth cdf-dpc-delay cdf-irq-latency exits-stacked trend"
+
+expect_rc 0 "plot --out-dir" -- "$IRQ" plot --db "$DB" --out-dir "$T/out-plots" --no-dashboard
+for p in $plots; do
+	png=$T/out-plots/$p.png svg=$T/out-plots/$p.svg
+	if info=$("$PNGCHECK" "$png" 20 10); then ok "$p.png is a picture ($info)"; else bad "$p.png: $info"; fi
+	if [ -s "$svg" ] && grep -q '<svg' "$svg" && [ "$(grep -c '<path' "$svg")" -gt 5 ]; then
+		ok "$p.svg has $(grep -c '<path' "$svg") paths"
+	else bad "$p.svg empty or not SVG"; fi
+done
+[ ! -e "$T/store/dashboard" ] && ok "--no-dashboard writes no dashboard" || bad "dashboard written with --no-dashboard"
+
+d=$T/out-plots/data
+# model:fixed 2N-1, model:prefix 1 at N = 1..4; lab at N = 2
+expect_grep '^"N" "model:fixed"$' "$d/cr8-vs-depth.dat" "depth data: a model:fixed series"
+awk '/"model:fixed"/{f=1;next} /^"N"/{f=0} f && NF==2{print}' "$d/cr8-vs-depth.dat" | tr '\n' ' ' >"$T/fixed"
+awk '/"model:prefix"/{f=1;next} /^"N"/{f=0} f && NF==2{print}' "$d/cr8-vs-depth.dat" | tr '\n' ' ' >"$T/prefix"
+[ "$(cat "$T/fixed")" = "1 1 2 3 3 5 4 7 " ] && ok "fixed: 2N-1 ($(cat "$T/fixed"))" || bad "fixed series: $(cat "$T/fixed")"
+[ "$(cat "$T/prefix")" = "1 1 2 1 3 1 4 1 " ] && ok "prefix: 1 ($(cat "$T/prefix"))" || bad "prefix series: $(cat "$T/prefix")"
+expect_grep '^"nested-spinlock N=2 lab:fixed" [0-9.]+ 0\.002 [0-9.]+ 0 3$' "$d/exits-stacked.dat" "stacked: lab fixed N=2 has 3 write_cr8, 0 vintr"
+expect_grep '^1e\+07 1$|^2e\+07 1$' "$d/cdf-dpc-delay.dat" "CDF reaches 1"
+# the failed run is not plotted
+if grep -q 'failed' "$d/trend.dat"; then bad "failed run in the trend"; else ok "failed run left out of the plots"; fi
+n=$(grep -c '^[0-9]' "$d/trend.dat")
+[ "$n" -eq 24 ] && ok "trend: the 24 complete runs that have exit counts (not tcg)" || bad "trend has $n points, want 24"
+
+# --metric and --select
+expect_rc 0 "plot --metric delivery.immediate_pct --select backend=lab" -- \
+	"$IRQ" plot --db "$DB" --out-dir "$T/p2" --no-dashboard --metric delivery.immediate_pct --select backend=lab
+if grep -q 'model:' "$T/p2/data/trend.dat"; then bad "--select backend=lab kept model runs"; else ok "--select filters runs"; fi
+
+# an empty store: placeholders, still valid pictures
+"$IRQ" results import --db "$T/empty/irqlbench.db" /dev/null >/dev/null 2>&1	# refused; creates the store
+expect_rc 0 "plot from an empty store" -- "$IRQ" plot --db "$T/empty/irqlbench.db" --out-dir "$T/p3"
+for p in $plots; do
+	"$PNGCHECK" "$T/p3/$p.png" 3 1 >/dev/null && [ -s "$T/p3/$p.svg" ] && ok "empty store: $p placeholder" || bad "empty store: $p"
+done
+expect_rc 3 "plot without a store" -- "$IRQ" plot --db "$T/nothing/x.db"
+expect_rc 2 "plot with an argument" -- "$IRQ" plot --db "$DB" extra
+finish

@@ -1,0 +1,43 @@
+# results-lib.sh - sourced by the results-*, plots-* and dashboard-* tests.
+# Sets IRQ (the command: build/bin/irqlbench when it has the result
+# commands, else build/tools/irqlbench-results), T (a temporary directory,
+# removed on exit), GEN (the synthetic record generator) and helpers.
+set -u
+BUILD=${BUILD:-build}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
+IRQ=$B/bin/irqlbench
+if ! [ -x "$IRQ" ] || ! "$IRQ" results --help >/dev/null 2>&1; then
+	IRQ=$B/tools/irqlbench-results
+fi
+if ! [ -x "$IRQ" ]; then
+	echo "FAIL: no command with the result commands: build $BUILD/bin/irqlbench or 'make $BUILD/tools/irqlbench-results'"
+	exit 1
+fi
+GEN=$ROOT/tests/fixtures/records/gen-records.sh
+PNGCHECK=$B/tools/pngcheck
+T=$(mktemp -d /tmp/irqlbench-results-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fails=0
+checks=0
+
+ok() { checks=$((checks + 1)); echo "ok   $*"; }
+bad() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+# expect_rc WANT DESCRIPTION -- CMD...: runs CMD (output to $T/out, $T/err)
+expect_rc() {
+	local want=$1 what=$2 rc
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$what (exit $rc)"; else
+		bad "$what: exit $rc, want $want"; sed 's/^/      | /' "$T/out" "$T/err" | head -20; fi
+}
+# expect_grep PATTERN FILE DESCRIPTION
+expect_grep() {
+	if grep -qE -- "$1" "$2"; then ok "$3"; else bad "$3: no /$1/ in $2"; head -30 "$2" | sed 's/^/      | /'; fi
+}
+finish() {
+	if [ "$fails" -eq 0 ]; then echo "$(basename "$0"): $checks checks passed"; exit 0; fi
+	echo "$(basename "$0"): $fails of $checks checks failed"
+	exit 1
+}

@@ -1,0 +1,27 @@
+#!/bin/bash
+# `irqlbench report --tables`: the exit-count matrix (workloads x
+# backend:policy/variant) as Markdown and LaTeX, from synthetic records.
+source "$(dirname "$0")/results-lib.sh"
+
+"$GEN" "$T/rec" 2 >/dev/null
+DB=$T/irqlbench.db
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+
+expect_rc 0 "report --tables" -- "$IRQ" report --tables --db "$DB"
+cp "$T/out" "$T/md"
+expect_grep "^\*\*CR8-write exits per iteration \(exit\.write_cr8/iter\)\*\*" "$T/md" "md: title"
+expect_grep "^\| workload \| lab:fixed \| lab:unfixed \| model:fixed \| model:prefix \| tcg:tcg \|" "$T/md" "md: columns"
+expect_grep "^\| nested-spinlock N=2 \| 3 \| 1 \| 3 \| 1 \| — \|" "$T/md" "md: N=2 row 3/1 (2N-1 vs 1)"
+expect_grep "^\| nested-spinlock N=4 \| — \| — \| 7 \| 1 \| — \|" "$T/md" "md: N=4 row 7/1"
+expect_grep "^\| masked-clock N=1 \| 2 \| 1 \|" "$T/md" "md: masked-clock 2/1"
+expect_grep "^\| nested-spinlock N=2 \| 100 \| 0 \| 100 \| 0 \|" "$T/md" "md: immediate delivery 100/0"
+expect_rc 0 "report --tables --format latex" -- "$IRQ" report --tables --format latex --db "$DB"
+expect_grep '^\\begin\{tabular\}\{lrrrrr\}' "$T/out" "latex: tabular"
+expect_grep '^workload & lab:fixed & lab:unfixed & model:fixed & model:prefix & tcg:tcg \\\\' "$T/out" "latex: header"
+expect_grep '^nested-spinlock N=3 & -- & -- & 5 & 1 & -- \\\\' "$T/out" "latex: N=3 row"
+expect_grep '\\caption\{CR8-write exits per iteration \(exit\.write\\_cr8/iter\)\}' "$T/out" "latex: escaped caption"
+expect_rc 0 "report --metric exit.npf/iter --select backend=lab" -- \
+	"$IRQ" report --tables --db "$DB" --metric exit.npf/iter --select backend=lab
+if grep -q 'model:' "$T/out"; then bad "--select backend=lab kept model columns"; else ok "--select filters columns"; fi
+expect_rc 2 "report --format html" -- "$IRQ" report --tables --db "$DB" --format html
+finish

@@ -1,0 +1,98 @@
+#!/bin/bash
+# The results store end to end: import (dir, files, again), refused records
+# (truncated JSON, wrong schema, missing provenance), list/show/export with
+# filters, failed runs flagged, the default store path, a newer store schema.
+# Records: synthetic (tests/fixtures/records/gen-records.sh).
+source "$(dirname "$0")/results-lib.sh"
+
+"$GEN" "$T/rec" 2 >"$T/ids"
+nrec=$(wc -l <"$T/ids")
+DB=$T/store/irqlbench.db
+
+expect_rc 0 "import a directory of $nrec records" -- "$IRQ" results import --db "$DB" "$T/rec"
+expect_grep "^$nrec imported, 0 unchanged, 0 refused" "$T/out" "all $nrec imported"
+expect_rc 0 "import again" -- "$IRQ" results import --db "$DB" "$T/rec"
+expect_grep "^0 imported, $nrec unchanged, 0 refused" "$T/out" "second import changes nothing"
+before=$(sqlite3 "$DB" 'select count(*) from runs; select count(*) from metrics; select count(*) from histograms' | tr '\n' ' ')
+id1=$(sed -n 1p "$T/ids")
+expect_rc 0 "import one file again" -- "$IRQ" results import --db "$DB" "$T/rec/$id1/record.json"
+expect_grep "^unchanged $id1" "$T/out" "one record again: unchanged"
+after=$(sqlite3 "$DB" 'select count(*) from runs; select count(*) from metrics; select count(*) from histograms' | tr '\n' ' ')
+[ "$before" = "$after" ] && ok "row counts unchanged ($after)" || bad "row counts changed: $before -> $after"
+[ -s "$T/store/runs/$id1/record.json" ] && [ -s "$T/store/runs/$id1/serial.log" ] &&
+	ok "record and serial log kept under runs/$id1/" || bad "runs/$id1/ lacks record.json or serial.log"
+
+# refused records
+mkdir -p "$T/bad"
+head -c 700 "$T/rec/$id1/record.json" >"$T/bad/truncated.json"
+sed 's/irqlbench-record\/1/irqlbench-record\/9/' "$T/rec/$id1/record.json" >"$T/bad/schema9.json"
+jq 'del(.provenance) | .id = "noprov"' "$T/rec/$id1/record.json" >"$T/bad/noprov.json"
+jq '.params.depth = 7' "$T/rec/$id1/record.json" >"$T/bad/changed.json"
+expect_rc 1 "truncated JSON refused" -- "$IRQ" results import --db "$DB" "$T/bad/truncated.json"
+expect_grep "refused .*truncated.json: truncated JSON" "$T/err" "says truncated JSON"
+expect_rc 1 "wrong schema version refused" -- "$IRQ" results import --db "$DB" "$T/bad/schema9.json"
+expect_grep "irqlbench-record/9' is not supported" "$T/err" "names the schema"
+expect_rc 1 "missing provenance refused" -- "$IRQ" results import --db "$DB" "$T/bad/noprov.json"
+expect_grep "missing provenance" "$T/err" "names the provenance"
+expect_rc 1 "same id, other content refused" -- "$IRQ" results import --db "$DB" "$T/bad/changed.json"
+expect_grep "already in the store with other content" "$T/err" "says other content"
+[ "$(sqlite3 "$DB" 'select count(*) from runs')" -eq "$nrec" ] && ok "refusals stored nothing" || bad "refusals changed the store"
+
+# list, filters, show, export
+expect_rc 0 "list" -- "$IRQ" results list --db "$DB"
+expect_grep "^$nrec runs \(1 failed" "$T/out" "list counts runs and the failed one"
+expect_grep "FAILED!" "$T/out" "failed run flagged in the list"
+expect_rc 0 "list --backend model --policy prefix" -- "$IRQ" results list --db "$DB" --backend model --policy prefix
+expect_grep "^8 runs" "$T/out" "8 model prefix runs (4 depths x 2)"
+expect_rc 0 "list --select depth=3" -- "$IRQ" results list --db "$DB" --select depth=3,workload=nested-spinlock
+expect_grep "^4 runs" "$T/out" "4 runs at depth 3"
+expect_rc 0 "list --tag synthetic --variant unfixed --workload masked-clock" -- \
+	"$IRQ" results list --db "$DB" --tag synthetic --variant unfixed --workload masked-clock
+expect_grep "^2 runs" "$T/out" "2 unfixed masked-clock runs"
+expect_rc 0 "show $id1" -- "$IRQ" results show --db "$DB" "$id1"
+expect_grep "exit\.write_cr8/iter +1$" "$T/out" "show: metrics (1 write_cr8 exit/iteration at depth 1)"
+expect_grep "^kernel +6\.1\.0-56-amd64" "$T/out" "show: provenance"
+expect_rc 1 "show unknown id" -- "$IRQ" results show --db "$DB" no-such-run
+expect_grep "no run 'no-such-run'" "$T/err" "says which run"
+expect_rc 0 "export json" -- "$IRQ" results export --db "$DB"
+n=$(jq length "$T/out")
+[ "$n" -eq $((nrec - 1)) ] && ok "export: $n complete records, failed left out" || bad "export gave $n records"
+expect_rc 0 "export json --include-failed" -- "$IRQ" results export --db "$DB" --include-failed
+[ "$(jq length "$T/out")" -eq "$nrec" ] && ok "export --include-failed: all $nrec" || bad "export --include-failed"
+expect_rc 0 "export csv --policy fixed" -- "$IRQ" results export --db "$DB" --format csv --policy fixed
+expect_grep "^run_id,status,backend,policy,variant,workload,kernel,started,params,phase" "$T/out" "csv header"
+[ "$(grep -c ',exit,write_cr8,' "$T/out")" -eq 8 ] && ok "csv: 8 write_cr8 rows for policy fixed" || bad "csv rows"
+expect_rc 2 "export --format xml" -- "$IRQ" results export --db "$DB" --format xml
+
+# a record already where `irqlbench run` writes it (results/runs/<id>/):
+# imported in place, the logs beside it (named or not) kept
+id2=$(sed -n 2p "$T/ids")
+mkdir -p "$T/store/runs/$id2"
+cp "$T/rec/$id2/record.json" "$T/rec/$id2/serial.log" "$T/store/runs/$id2/"
+echo "qemu log" >"$T/store/runs/$id2/qemu.log"
+DB2=$T/store/other.db	# another store in the same folder shares runs/
+expect_rc 0 "import a record in place" -- "$IRQ" results import --db "$DB2" "$T/store/runs/$id2/record.json"
+[ -s "$T/store/runs/$id2/qemu.log" ] && [ -s "$T/store/runs/$id2/serial.log" ] &&
+	cmp -s "$T/store/runs/$id2/record.json" "$T/rec/$id2/record.json" &&
+	ok "in place: record, serial.log and the unnamed qemu.log kept" || bad "in-place import lost files"
+# a record whose run directory exists (written by run) but that comes from elsewhere
+id3=$(sed -n 3p "$T/ids")
+mkdir -p "$T/store/runs/$id3" && echo "qemu log" >"$T/store/runs/$id3/qemu.log"
+expect_rc 0 "import into an existing run directory" -- "$IRQ" results import --db "$DB2" "$T/rec/$id3/record.json"
+[ -s "$T/store/runs/$id3/qemu.log" ] && [ -s "$T/store/runs/$id3/record.json" ] && [ -s "$T/store/runs/$id3/serial.log" ] &&
+	ok "existing run directory: files added, qemu.log kept" || bad "existing run directory lost files"
+
+# default store path (results/irqlbench.db under the working directory)
+mkdir -p "$T/cwd"
+(cd "$T/cwd" && "$IRQ" results import "$T/rec/$id1/record.json" >/dev/null 2>&1)
+[ -s "$T/cwd/results/irqlbench.db" ] && [ -d "$T/cwd/results/runs/$id1" ] &&
+	ok "default store results/irqlbench.db" || bad "default store not created"
+expect_rc 3 "list without a store" -- "$IRQ" results list --db "$T/none/x.db"
+expect_grep "no results store at" "$T/err" "says there is no store"
+
+# a store written by a newer irqlbench
+sqlite3 "$DB" 'update schema_version set version = 42'
+expect_rc 3 "newer store schema refused" -- "$IRQ" results list --db "$DB"
+expect_grep "schema version 42, newer than this irqlbench" "$T/err" "says newer"
+expect_rc 2 "unknown subcommand" -- "$IRQ" results frobnicate
+finish

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+/*
+ * test_store.c - the results store: round trip of a record, idempotent
+ * import, refused records (truncated JSON, wrong schema, missing
+ * provenance, same id with other content), failed runs flagged, a newer
+ * store schema refused, imports that fail leave nothing behind.
+ * Records here are synthetic test data built in the test.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "store/store.h"
+
+static char tmpdir[] = "/tmp/irqlbench-test-store-XXXXXX";
+
+static char *path_in(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", tmpdir, name) < 0)
+		abort();
+	return p;
+}
+
+/* A small complete record: model, nested-spinlock depth 2, 100 iterations,
+ * 300 write_cr8 exits in the measured phase (and 7 in the warm-up). */
+static json_t *make_record(const char *id)
+{
+	json_error_t je;
+	json_t *r = json_pack_ex(&je, 0,
+		"{s:s, s:s, s:s, s:n, s:s, s:{s:i, s:i}, s:s, s:b, s:s, s:n, s:s, s:[s],"
+		" s:{s:s, s:s, s:f, s:{s:s, s:s, s:s}, s:n, s:{s:s}},"
+		" s:[{s:i, s:s, s:b, s:[{s:i, s:{s:i, s:i}, s:{s:i}}]},"
+		"    {s:i, s:s, s:b, s:[{s:i, s:{s:i, s:i}, s:{s:i, s:i}, s:{s:i}, s:{s:i, s:i},"
+		"       s:{s:{s:s, s:[i,i,i], s:[i,i,i], s:i, s:i, s:i, s:i, s:i}}}]}],"
+		" s:{s:s}}",
+		"schema", "irqlbench-record/1", "id", id, "status", "complete", "error",
+		"workload", "nested-spinlock", "params", "depth", 2, "iterations", 100,
+		"backend", "model", "emulated", 1, "policy", "fixed", "variant",
+		"launcher", "model", "tags", "synthetic",
+		"provenance", "suite_version", "test", "started_utc", "2026-11-26T07:00:00Z",
+		"duration_s", 0.1, "host", "cpu_vendor", "AuthenticAMD", "cpu_model", "test cpu",
+		"kernel", "6.1.0-test", "kvm", "qemu", "version", "7.2.0",
+		"phases",
+		"idx", 0, "name", "warmup", "measured", 0, "vcpus", "cpu", 0,
+		"counters", "cr8_writes", 60, "iterations", 10, "exits", "write_cr8", 7,
+		"idx", 1, "name", "measure", "measured", 1, "vcpus", "cpu", 0,
+		"counters", "cr8_writes", 600, "iterations", 100,
+		"exits", "write_cr8", 300, "io", 2, "injections", "0x2f", 100,
+		"delivery", "immediate", 99, "late", 1,
+		"histograms", "dpc_queue_to_run", "unit", "cycles", "bounds", 10, 20, 50,
+		"counts", 10, 60, 29, "overflow", 1, "n", 100, "sum", 3000, "min", 5, "max", 900,
+		"artifacts", "serial_log", "serial.log");
+
+	if (!r)
+		printf("json_pack: %s\n", je.text);
+	return r;
+}
+
+static char *write_record(json_t *r, const char *name)
+{
+	char *p = path_in(name);
+
+	CHECK(json_dump_file(r, p, JSON_INDENT(2)) == 0);
+	return p;
+}
+
+static void write_text(const char *name, const char *text)
+{
+	char *p = path_in(name);
+	FILE *f = fopen(p, "w");
+
+	fputs(text, f);
+	fclose(f);
+	free(p);
+}
+
+static int count_rows(struct store *s, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	int n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static enum import_result import(struct store *s, const char *file, char *err)
+{
+	char id[128];
+
+	err[0] = '\0';
+	return store_import_file(s, file, id, sizeof(id), err, 512);
+}
+
+static void test_round_trip(struct store *s)
+{
+	json_t *r = make_record("run-1");
+	char *file = write_record(r, "run-1.json"), err[512], *p;
+	struct metric_set m = { 0 };
+	struct run_filter f;
+	struct run_list l;
+	struct merged_hist h = { 0 };
+	struct stat sb;
+
+	write_text("serial.log", "serial output\n");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	CHECK_STR(err, "");
+	/* the record and its artifact are kept under runs/<id>/ */
+	p = path_in("results/runs/run-1/record.json");
+	CHECK(stat(p, &sb) == 0 && sb.st_size > 100);
+	free(p);
+	p = path_in("results/runs/run-1/serial.log");
+	CHECK(stat(p, &sb) == 0 && sb.st_size == 14);
+	free(p);
+
+	filter_init(&f);
+	filter_parse(&f, "policy=fixed,workload=nested-spinlock,depth=2", err, sizeof(err));
+	CHECK(store_select(s, &f, &l, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(l.n, 1);
+	if (l.n) {
+		CHECK_STR(l.v[0].id, "run-1");
+		CHECK_STR(l.v[0].kernel, "6.1.0-test");
+		CHECK_STR(l.v[0].qemu_version, "7.2.0");
+		CHECK_STR(store_run_series(&l.v[0]), "fixed");
+		CHECK_EQ_U64(store_run_param(&l.v[0], "depth", -1), 2);
+		CHECK(!l.v[0].flagged);
+	}
+	store_run_list_free(&l);
+	filter_free(&f);
+	filter_init(&f);
+	filter_parse(&f, "depth=3", err, sizeof(err));
+	store_select(s, &f, &l, err, sizeof(err));
+	CHECK_EQ_U64(l.n, 0);
+	store_run_list_free(&l);
+	filter_free(&f);
+	filter_init(&f);
+	filter_parse(&f, "tag=synth*", err, sizeof(err));
+	store_select(s, &f, &l, err, sizeof(err));
+	CHECK_EQ_U64(l.n, 1);
+	store_run_list_free(&l);
+	filter_free(&f);
+
+	/* metrics: measured phase only, per iteration */
+	CHECK(store_run_metrics(s, "run-1", &m, err, sizeof(err)) == 0);
+	CHECK(fabs(metric_get(&m, "exit.write_cr8/iter") - 3.0) < 1e-12);
+	CHECK(fabs(metric_get(&m, "exit.total/iter") - 3.02) < 1e-12);
+	CHECK(fabs(metric_get(&m, "cr8_writes/iter") - 6.0) < 1e-12);
+	CHECK(fabs(metric_get(&m, "inj.0x2f/iter") - 1.0) < 1e-12);
+	CHECK(fabs(metric_get(&m, "delivery.immediate_pct") - 99.0) < 1e-12);
+	CHECK(fabs(metric_get(&m, "dpc_queue_to_run.p50") - 20) < 1e-12);
+	CHECK(fabs(metric_get(&m, "dpc_queue_to_run.p99") - 50) < 1e-12);
+	CHECK(isnan(metric_get(&m, "no.such")));
+	metric_set_free(&m);
+	CHECK(store_run_hist(s, "run-1", "dpc_queue_to_run", &h) == 1);
+	CHECK_EQ_U64(h.nb, 3);
+	CHECK_EQ_U64((uint64_t)h.overflow, 1);
+	CHECK_EQ_U64((uint64_t)h.max, 900);
+	/* 100 events: 10 <= 10, 70 <= 20, 99 <= 50, the last in the overflow */
+	CHECK_EQ_U64((uint64_t)merged_hist_quantile(&h, 0.995), 900);
+	merged_hist_free(&h);
+	free(file);
+	json_decref(r);
+}
+
+static void test_idempotent(struct store *s)
+{
+	json_t *r = make_record("run-1");
+	char *file = write_record(r, "run-1-again.json"), err[512];
+	int runs = count_rows(s, "runs"), metrics = count_rows(s, "metrics");
+
+	/* same record, other layout on disk: same content */
+	CHECK_EQ_U64(import(s, file, err), IMPORT_UNCHANGED);
+	CHECK_EQ_U64(import(s, file, err), IMPORT_UNCHANGED);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+	CHECK_EQ_U64(count_rows(s, "metrics"), metrics);
+	/* same id, other content: refused, the stored run unchanged */
+	json_object_set_new(json_object_get(r, "params"), "depth", json_integer(3));
+	free(file);
+	file = write_record(r, "run-1-changed.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "already in the store with other content") != NULL);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+	free(file);
+	json_decref(r);
+}
+
+static void test_refused(struct store *s)
+{
+	json_t *r = make_record("bad");
+	char *file, err[512], *text;
+	int runs = count_rows(s, "runs");
+
+	/* truncated JSON: the first half of a good record */
+	text = json_dumps(r, JSON_INDENT(2));
+	text[strlen(text) / 2] = '\0';
+	write_text("truncated.json", text);
+	free(text);
+	file = path_in("truncated.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "truncated JSON") != NULL);
+	free(file);
+
+	json_object_set_new(r, "schema", json_string("irqlbench-record/2"));
+	file = write_record(r, "schema2.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "record schema 'irqlbench-record/2' is not supported") != NULL);
+	free(file);
+
+	json_object_set_new(r, "schema", json_string("irqlbench-record/1"));
+	json_object_del(r, "provenance");
+	file = write_record(r, "noprov.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "missing provenance") != NULL);
+	free(file);
+	json_decref(r);
+
+	r = make_record("bad2");
+	json_object_del(json_object_get(json_object_get(r, "provenance"), "host"), "kernel");
+	file = write_record(r, "nokernel.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "host.kernel") != NULL);
+	free(file);
+	json_decref(r);
+
+	r = make_record("../evil");
+	file = write_record(r, "evil.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "not usable as a directory name") != NULL);
+	free(file);
+	json_decref(r);
+
+	r = make_record("bad3");
+	json_object_set_new(json_object_get(json_array_get(json_object_get(json_array_get(
+		json_object_get(r, "phases"), 1), "vcpus"), 0), "exits"), "io", json_string("x"));
+	file = write_record(r, "badexit.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "exits.io is not a non-negative integer") != NULL);
+	free(file);
+	json_decref(r);
+
+	file = path_in("missing.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "cannot read") != NULL);
+	free(file);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+}
+
+static void test_failed_run(struct store *s)
+{
+	json_t *r = make_record("run-failed");
+	char *file, err[512];
+	struct run_filter f;
+	struct run_list l;
+
+	json_object_set_new(r, "status", json_string("failed"));
+	json_object_set_new(r, "error", json_pack("{s:s, s:s}", "kind", "timeout", "message", "x"));
+	json_object_set_new(r, "phases", json_array());
+	/* failed before it started: no start time, no host facts */
+	json_object_set_new(json_object_get(r, "provenance"), "started_utc", json_null());
+	json_object_set_new(json_object_get(r, "provenance"), "host", json_null());
+	file = write_record(r, "failed.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	filter_init(&f);
+	store_select(s, &f, &l, err, sizeof(err));
+	CHECK_EQ_U64(l.n, 1);		/* only run-1: failed runs left out */
+	store_run_list_free(&l);
+	f.include_failed = true;
+	store_select(s, &f, &l, err, sizeof(err));
+	CHECK_EQ_U64(l.n, 2);
+	for (size_t i = 0; i < l.n; i++)
+		if (!strcmp(l.v[i].id, "run-failed"))
+			CHECK(l.v[i].flagged);
+	store_run_list_free(&l);
+	free(file);
+	json_decref(r);
+}
+
+/* A failing copy (runs/ is a file) rolls the whole import back. */
+static void test_transaction(void)
+{
+	char *db = path_in("tx/store.db"), *runs = path_in("tx/runs"), *file, err[512];
+	json_t *r = make_record("run-tx");
+	struct store *s;
+
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	write_text("tx/runs", "not a directory\n");
+	file = write_record(r, "tx.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "cannot create") != NULL);
+	CHECK_EQ_U64(count_rows(s, "runs"), 0);
+	CHECK_EQ_U64(count_rows(s, "metrics"), 0);
+	unlink(runs);
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	CHECK_EQ_U64(count_rows(s, "runs"), 1);
+	store_close(s);
+	free(db);
+	free(runs);
+	free(file);
+	json_decref(r);
+}
+
+static void test_versions(void)
+{
+	char *db = path_in("v/store.db"), err[512];
+	struct store *s;
+
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "no results store at") != NULL);
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_EQ_U64(store_file_version(s), STORE_SCHEMA_VERSION);
+	sqlite3_exec(s->db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL);
+	store_close(s);
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "schema version 99, newer than this irqlbench") != NULL);
+	store_close(s);
+	/* not an SQLite file */
+	write_text("v/junk.db", "this is not a database, just text that is long enough\n");
+	free(db);
+	db = path_in("v/junk.db");
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	store_close(s);
+	free(db);
+}
+
+static void test_filter_parse(void)
+{
+	struct run_filter f;
+	char err[256];
+
+	filter_init(&f);
+	CHECK(filter_parse(&f, "variant=fixed,workload=nested-spinlock", err, sizeof(err)) == 0);
+	CHECK_EQ_U64(f.n, 2);
+	CHECK_STR(f.key[1], "workload");
+	CHECK(filter_parse(&f, "some-run-id", err, sizeof(err)) == 0);
+	CHECK_STR(f.key[2], "id");
+	CHECK_STR(f.val[2], "some-run-id");
+	CHECK(filter_parse(&f, "a=1,b", err, sizeof(err)) == -1);
+	CHECK(strstr(err, "has no '='") != NULL);
+	CHECK(filter_parse(&f, "x'y=1", err, sizeof(err)) == -1);
+	filter_free(&f);
+}
+
+int main(void)
+{
+	char err[512], *db, *dir;
+	struct store *s;
+
+	if (!mkdtemp(tmpdir)) {
+		printf("SKIP: cannot create a temporary directory\n");
+		return 77;
+	}
+	dir = path_in("tx");
+	store_mkdir_p(dir);
+	free(dir);
+	dir = path_in("v");
+	store_mkdir_p(dir);
+	free(dir);
+	db = path_in("results/irqlbench.db");
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	if (s) {
+		test_round_trip(s);
+		test_idempotent(s);
+		test_refused(s);
+		test_failed_run(s);
+		store_close(s);
+	}
+	free(db);
+	test_transaction();
+	test_versions();
+	test_filter_parse();
+	store_rm_rf(tmpdir);
+	return check_done("test_store");
+}
