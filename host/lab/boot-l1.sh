@@ -1,0 +1,94 @@
+#!/bin/bash
+# usage: boot-l1.sh --script PATH --out DIR [--kernel ABI] [--accel auto|tcg|kvm]
+#                   [--cpu MODEL] [--mem SIZE] [--smp N] [--timeout SECONDS]
+# Boots one lab L1: the Debian kernel ABI with the lab initramfs, the host's
+# / shared read-only over 9p (mount_tag hostroot) and DIR shared writable
+# (mount_tag out); multidevs=remap keeps inode numbers of the host's /proc,
+# /sys, /dev apart (without it, mounts over them in L1 land on the wrong one).
+# The initramfs runs PATH (a path in the host tree) with
+# the share as argument and powers off.  Console: DIR/console.log.
+# DIR/l1.env gets L1_ACCEL, L1_CPU, L1_KERNEL, L1_BOOT_S (to the init's
+# first line), L1_TOTAL_S.
+# accel auto: KVM with -cpu host when /dev/kvm works, the CPU has svm and
+# kvm_amd has nested=1; else TCG with -cpu EPYC,+svm (emulated).
+# Exit: 0 L1 ran the script and powered off, 1 L1 failed, 3 environment,
+# 4 timeout.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+. "$ROOT/host/kvm/kernel-env.sh"
+
+script= out= kernel= accel=auto cpu= mem=2G smp=1 timeout=300
+while [ $# -gt 0 ]; do
+	case $1 in
+	--script) script=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	*) echo "usage: boot-l1.sh --script PATH --out DIR [--kernel ABI] [--accel auto|tcg|kvm] [--cpu MODEL] [--mem SIZE] [--smp N] [--timeout S]" >&2; exit 2 ;;
+	esac
+done
+[ -n "$script" ] && [ -n "$out" ] || { echo "irqlbench: error: boot-l1.sh needs --script and --out" >&2; exit 2; }
+rc=0
+kenv_detect "$kernel" || rc=$?
+[ $rc -eq 0 ] || exit $rc
+qemu=$(command -v qemu-system-x86_64 || true)
+[ -n "$qemu" ] || { echo "irqlbench: error: qemu-system-x86_64 not found; apt-get install qemu-system-x86" >&2; exit 3; }
+
+host_nested_svm() {
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || return 1
+	grep -qw svm /proc/cpuinfo || return 1
+	case $(cat /sys/module/kvm_amd/parameters/nested 2>/dev/null) in
+	1|Y) return 0 ;;
+	esac
+	return 1
+}
+case $accel in
+auto) if host_nested_svm; then accel=kvm; else accel=tcg; fi ;;
+kvm) host_nested_svm || { echo "irqlbench: error: --accel kvm needs /dev/kvm on an AMD CPU with svm and kvm_amd nested=1; use --accel tcg" >&2; exit 3; } ;;
+tcg) ;;
+*) echo "irqlbench: error: --accel must be auto, tcg or kvm" >&2; exit 2 ;;
+esac
+if [ -z "$cpu" ]; then
+	if [ $accel = kvm ]; then cpu=host; else cpu=EPYC,+svm; fi
+fi
+
+initrd=$("$HERE/mkinitramfs.sh" --kernel "$KENV_ABI")
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# -no-reboot: a panic (panic=-1) or triple fault ends QEMU instead of looping.
+cmd=("$qemu" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp" -nographic -no-reboot
+	-nic none -kernel "$KENV_IMAGE" -initrd "$initrd"
+	-append "console=ttyS0 quiet loglevel=4 panic=-1 lab.script=$script"
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$out,mount_tag=out,security_model=none")
+echo "${cmd[*]}" >"$out/l1.cmdline"
+t0=$(date +%s.%N)
+rc=0
+timeout --foreground -k 5 "$timeout" "${cmd[@]}" </dev/null >"$out/console.log" 2>&1 || rc=$?
+t1=$(date +%s.%N)
+# Boot time: host wall clock to the init's first line is not visible from
+# here, so use L1's own uptime at that line (kernel boot) plus nothing else.
+boot=$(sed -n 's/.*LAB-INIT: start uptime=\([0-9.]*\).*/\1/p' "$out/console.log" | head -n 1)
+{
+	echo "L1_ACCEL=$accel"
+	echo "L1_CPU=$cpu"
+	echo "L1_KERNEL=$KENV_IMAGE"
+	echo "L1_ABI=$KENV_ABI"
+	echo "L1_BOOT_S=${boot:-}"
+	echo "L1_TOTAL_S=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")"
+} >"$out/l1.env"
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	echo "irqlbench: error: L1 did not finish within $timeout s (console $out/console.log)" >&2
+	exit 4
+fi
+if ! grep -q 'LAB-INIT: script rc=' "$out/console.log"; then
+	tail -n 20 "$out/console.log" >&2
+	echo "irqlbench: error: L1 did not run its script (qemu status $rc, console $out/console.log)" >&2
+	exit 1
+fi
+exit 0

@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_lab.c - `irqlbench lab`: the virtual AMD host.  For each variant it
+ * builds (or reuses) kvm.ko/kvm-amd.ko, boots an L1 Linux from the Debian
+ * kernel image with them, and runs `irqlbench run --backend kvm` inside L1
+ * with the same arguments (host/lab/lab-variant.sh, host/lab/l1-run.sh).
+ * The records come back with backend=lab, the variant and the L1 facts.
+ *
+ * --selftest runs the lab's own CR8 test guest (tests/lab-guest/) under
+ * the trace collector instead, and prints the per-phase exit counts: it
+ * checks the lab itself without the project's guest.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "kvm/labcmds.h"
+#include "util.h"
+
+const char cmd_lab_usage[] =
+	"usage: irqlbench lab [--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"
+	"                     [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
+	"                     [--out-dir DIR] --workload W [run options ...]\n"
+	"       irqlbench lab --selftest [--variants ...] [--kernel ...] [--out-dir DIR]\n"
+	"\n"
+	"Runs the kvm backend inside a virtual AMD host (L1) booted from a Debian kernel\n"
+	"image with the chosen builds of kvm.ko and kvm-amd.ko, one L1 per variant, and\n"
+	"prints one record per variant (backend \"lab\"), one JSON object per line.\n"
+	"\n"
+	"      --variants LIST  stock, fixed, unfixed or patch=FILE, comma-separated\n"
+	"                       (default fixed,unfixed); see 'irqlbench kvm --help'\n"
+	"      --kernel K       the L1 kernel (default: the running kernel if it is a\n"
+	"                       Debian image, else the newest in /boot)\n"
+	"      --accel A        L1 accelerator: kvm (needs /dev/kvm, svm, kvm_amd nested=1),\n"
+	"                       tcg (QEMU's emulator, -cpu EPYC,+svm) or auto (default)\n"
+	"      --l1-cpu MODEL   L1's -cpu (default host under kvm, EPYC,+svm under tcg)\n"
+	"      --l1-timeout SEC the whole L1 run (default 900)\n"
+	"      --out-dir DIR    per-variant logs and records in DIR/<variant>/ (default\n"
+	"                       results/runs/lab-<utc>/)\n"
+	"      --selftest       trace the lab's CR8 test guest instead of 'irqlbench run'\n"
+	"  run options         everything else goes to 'irqlbench run --backend kvm' in L1\n"
+	"                       (--workload, --param, --vcpus, --timeout, --tag, ...; not --out)\n"
+	"\n"
+	"Latency figures from a tcg L1 are emulated (\"emulated\": true); exit counts and\n"
+	"delivery order come from the real kvm_amd code.\n"
+	"\n"
+	"exit status: 0 all variants ran with verdict ok; 1 a run failed; 2 usage error;\n"
+	"3 environment (packages, kernel versions, module build); 4 timeout.\n";
+
+struct lab_opts {
+	char *variants;
+	const char *kernel, *accel, *l1_cpu, *l1_timeout, *out_dir;
+	bool selftest;
+	struct argv_buf run_args;
+};
+
+/* Options of the lab itself, with whether they take a value. */
+static const struct {
+	const char *name;
+	bool value;
+} lab_options[] = {
+	{ "--variants", true }, { "--kernel", true }, { "--accel", true }, { "--l1-cpu", true },
+	{ "--l1-timeout", true }, { "--out-dir", true }, { "--selftest", false },
+};
+
+static const char **lab_option_slot(struct lab_opts *o, const char *name)
+{
+	if (!strcmp(name, "--kernel")) return &o->kernel;
+	if (!strcmp(name, "--accel")) return &o->accel;
+	if (!strcmp(name, "--l1-cpu")) return &o->l1_cpu;
+	if (!strcmp(name, "--l1-timeout")) return &o->l1_timeout;
+	if (!strcmp(name, "--out-dir")) return &o->out_dir;
+	return NULL;
+}
+
+static int set_lab_option(struct lab_opts *o, const char *name, const char *val)
+{
+	const char **slot;
+
+	if (!strcmp(name, "--selftest")) {
+		o->selftest = true;
+		return 0;
+	}
+	if (!strcmp(name, "--variants")) {
+		free(o->variants);
+		o->variants = xstrdup(val);
+		return 0;
+	}
+	slot = lab_option_slot(o, name);
+	*slot = val;
+	return 0;
+}
+
+/* Lab options are taken out; everything else is left for `run` in L1. */
+static int parse(int argc, char **argv, struct lab_opts *o)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '=');
+		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+		bool known = false;
+		unsigned k;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return -1;
+		if (!strcmp(a, "--out") || !strcmp(a, "-o") || !strncmp(a, "--out=", 6))
+			return cli_usage_error("lab", "--out is the lab's to set inside L1; give --out-dir DIR");
+		for (k = 0; k < sizeof(lab_options) / sizeof(lab_options[0]); k++) {
+			if (strlen(lab_options[k].name) != nlen || strncmp(a, lab_options[k].name, nlen))
+				continue;
+			known = true;
+			if (!lab_options[k].value) {
+				set_lab_option(o, lab_options[k].name, NULL);
+			} else if (eq) {
+				set_lab_option(o, lab_options[k].name, eq + 1);
+			} else if (i + 1 < argc) {
+				set_lab_option(o, lab_options[k].name, argv[++i]);
+			} else {
+				return cli_usage_error("lab", "option '%s' needs a value", a);
+			}
+		}
+		if (!known)
+			argv_add(&o->run_args, a);
+	}
+	if (!o->variants)
+		o->variants = xstrdup("fixed,unfixed");
+	if (o->accel && strcmp(o->accel, "auto") && strcmp(o->accel, "tcg") && strcmp(o->accel, "kvm"))
+		return cli_usage_error("lab", "--accel must be auto, tcg or kvm");
+	if (!o->selftest) {
+		bool has_wl = false;
+
+		for (unsigned k = 0; k < o->run_args.n; k++)
+			if (!strncmp(o->run_args.v[k], "--workload", 10) || !strcmp(o->run_args.v[k], "-w"))
+				has_wl = true;
+		if (!has_wl)
+			return cli_usage_error("lab", "which workload? give --workload W (or --selftest)");
+	}
+	return 0;
+}
+
+/* KEY=value lines (values optionally in single quotes) of a lab.env file. */
+static char *env_get(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == '=') {
+			const char *v = p + kl + 1;
+			size_t n = strcspn(v, "\n");
+
+			if (n >= 2 && v[0] == '\'' && v[n - 1] == '\'') {
+				v++;
+				n -= 2;
+			}
+			char *r = xmalloc(n + 1);
+
+			memcpy(r, v, n);
+			r[n] = '\0';
+			return r;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+static json_t *env_json(const char *text, const char *key)
+{
+	char *v = env_get(text, key);
+	json_t *j = v && *v ? json_string(v) : json_null();
+
+	free(v);
+	return j;
+}
+
+static json_t *env_number(const char *text, const char *key)
+{
+	char *v = env_get(text, key), *end = NULL;
+	double d = v ? strtod(v, &end) : 0;
+	json_t *j = v && end != v ? json_real(d) : json_null();
+
+	free(v);
+	return j;
+}
+
+static json_t *lab_facts(const char *env)
+{
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+			 "l1_accel", env_json(env, "L1_ACCEL"),
+			 "l1_cpu", env_json(env, "L1_CPU"),
+			 "l1_kernel", env_json(env, "L1_KERNEL"),
+			 "l1_boot_s", env_number(env, "L1_BOOT_S"),
+			 "l1_total_s", env_number(env, "L1_TOTAL_S"),
+			 "step_s", env_number(env, "L1_STEP_S"),
+			 "modules", env_json(env, "LAB_MODDIR"),
+			 "module_build", env_json(env, "LAB_BUILD"));
+}
+
+static json_t *kvm_facts(const char *env)
+{
+	return json_pack("{s:s,s:o,s:o,s:o,s:o}", "module", "kvm_amd",
+			 "npt", env_json(env, "KVM_NPT"), "avic", env_json(env, "KVM_AVIC"),
+			 "nested", env_json(env, "KVM_NESTED"), "nrips", env_json(env, "KVM_NRIPS"));
+}
+
+static bool is_tcg(const char *env)
+{
+	char *a = env_get(env, "L1_ACCEL");
+	bool r = a && !strcmp(a, "tcg");
+
+	free(a);
+	return r;
+}
+
+static const char *variant_label(const char *v, char *buf, size_t len)
+{
+	if (!strncmp(v, "patch=", 6)) {
+		const char *b = strrchr(v + 6, '/');
+
+		snprintf(buf, len, "patch:%s", b ? b + 1 : v + 6);
+		return buf;
+	}
+	snprintf(buf, len, "%s", v);
+	return buf;
+}
+
+/* A failed record for a variant whose L1 produced none. */
+static json_t *failed_record(const char *variant, const char *kind, const char *msg)
+{
+	return json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:b,s:[]}",
+			 "schema", "irqlbench-record/1", "status", "failed",
+			 "error", "kind", kind, "message", msg,
+			 "backend", "lab", "variant", variant, "emulated", true, "phases");
+}
+
+static json_t *finish_record(const char *dir, const char *variant, const char *env, int st)
+{
+	char *path = xasprintf("%s/record.json", dir);
+	json_error_t jerr;
+	json_t *rec = json_load_file(path, 0, &jerr), *prov;
+	char msg[512];
+
+	if (!rec) {
+		snprintf(msg, sizeof(msg), "no record from L1 (lab status %d; logs in %s)", st, dir);
+		rec = failed_record(variant, st == 4 ? "timeout" : "launch", msg);
+	}
+	json_object_set_new(rec, "backend", json_string("lab"));
+	json_object_set_new(rec, "variant", json_string(variant));
+	json_object_set_new(rec, "emulated", json_boolean(!env || is_tcg(env)));
+	prov = json_object_get(rec, "provenance");
+	if (!json_is_object(prov)) {
+		prov = json_object();
+		json_object_set_new(rec, "provenance", prov);
+	}
+	if (env) {
+		json_object_set_new(prov, "lab", lab_facts(env));
+		if (!json_is_object(json_object_get(prov, "kvm")))
+			json_object_set_new(prov, "kvm", kvm_facts(env));
+	}
+	json_dump_file(rec, path, JSON_INDENT(2));
+	free(path);
+	return rec;
+}
+
+static json_t *finish_selftest(const char *dir, const char *variant, const char *env)
+{
+	char *path = xasprintf("%s/trace.json", dir), *serial = xasprintf("%s/serial.log", dir);
+	json_error_t jerr;
+	json_t *trace = json_load_file(path, 0, &jerr);
+	char *guest = util_read_line(serial);
+	json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "selftest", "cr8guest",
+			      "variant", variant, "emulated", !env || is_tcg(env),
+			      "lab", env ? lab_facts(env) : json_null(),
+			      "kvm", env ? kvm_facts(env) : json_null(),
+			      "guest", guest ? json_string(guest) : json_null(),
+			      "trace", trace ? trace : json_null());
+
+	free(guest);
+	free(path);
+	free(serial);
+	return o;
+}
+
+static int run_variant(const struct lab_opts *o, const char *variant, const char *dir,
+		       int *worst)
+{
+	struct argv_buf a = { 0 };
+	char *envpath = xasprintf("%s/lab.env", dir), *env;
+	char label[256];
+	json_t *out;
+	int st;
+	unsigned k;
+
+	argv_add(&a, "--variant");
+	argv_add(&a, variant);
+	argv_add(&a, "--out");
+	argv_add(&a, dir);
+	argv_add(&a, "--mode");
+	argv_add(&a, o->selftest ? "selftest" : "run");
+	if (o->kernel) { argv_add(&a, "--kernel"); argv_add(&a, o->kernel); }
+	if (o->accel) { argv_add(&a, "--accel"); argv_add(&a, o->accel); }
+	if (o->l1_cpu) { argv_add(&a, "--cpu"); argv_add(&a, o->l1_cpu); }
+	argv_add(&a, "--timeout");
+	argv_add(&a, o->l1_timeout ? o->l1_timeout : "900");
+	argv_add(&a, "--");
+	for (k = 0; k < o->run_args.n; k++)
+		argv_add(&a, o->run_args.v[k]);
+	fprintf(stderr, "irqlbench: lab: variant %s (logs in %s)\n", variant, dir);
+	st = labcmd_run_script("host/lab/lab-variant.sh", a.v, NULL);
+	argv_free(&a);
+	if (st == 2 || st == 3) {
+		free(envpath);
+		return st;		/* usage/environment: no record to speak of */
+	}
+	env = util_read_file(envpath, 1 << 16, NULL);
+	if (o->selftest) {
+		out = finish_selftest(dir, variant_label(variant, label, sizeof(label)), env);
+	} else {
+		out = finish_record(dir, variant_label(variant, label, sizeof(label)), env, st);
+		if (!st) {
+			char *ls = env ? env_get(env, "LAB_STATUS") : NULL;
+
+			st = ls ? atoi(ls) : 1;
+			free(ls);
+		}
+	}
+	json_dumpf(out, stdout, JSON_COMPACT);
+	putchar('\n');
+	fflush(stdout);
+	json_decref(out);
+	free(env);
+	free(envpath);
+	if (st > *worst)
+		*worst = st;
+	return 0;
+}
+
+static char *default_out_dir(void)
+{
+	char ts[32];
+
+	util_utc_compact(util_now(), ts, sizeof(ts));
+	return xasprintf("results/runs/lab-%s", ts);
+}
+
+int cmd_lab(int argc, char **argv)
+{
+	struct lab_opts o;
+	char *out_dir, *save = NULL, *v;
+	int st, worst = 0;
+
+	memset(&o, 0, sizeof(o));
+	st = parse(argc, argv, &o);
+	if (st) {
+		free(o.variants);
+		argv_free(&o.run_args);
+		return st < 0 ? cli_help("lab") : st;
+	}
+	out_dir = o.out_dir ? xstrdup(o.out_dir) : default_out_dir();
+	if (util_mkdir_p(out_dir)) {
+		st = cli_error(EXIT_ENV, "lab: cannot create %s: %s", out_dir, strerror(errno));
+		goto out;
+	}
+	for (v = strtok_r(o.variants, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+		char label[256], *dir;
+
+		variant_label(v, label, sizeof(label));
+		for (char *c = label; *c; c++)
+			if (*c == '/' || *c == ':')
+				*c = '_';
+		dir = xasprintf("%s/%s", out_dir, label);
+		st = run_variant(&o, v, dir, &worst);
+		free(dir);
+		if (st)
+			goto out;
+	}
+	st = worst;
+out:
+	free(out_dir);
+	free(o.variants);
+	argv_free(&o.run_args);
+	return st;
+}

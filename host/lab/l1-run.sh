@@ -1,0 +1,68 @@
+# Runs inside the lab's L1 (busybox sh, started by host/lab/init with the
+# results share as $1).  Reads $1/job.env, written by host/lab/lab-variant.sh:
+#   INSMOD   host paths of the modules to load, in order (irqbypass, kvm, ccp,
+#            kvm-amd; kvm.ko and kvm-amd.ko from the variant's build)
+#   MODE     run: `irqlbench run --backend kvm` with the arguments in $1/args
+#                 (one per line), record in $1/record.json
+#            selftest: $KVMTRACE -- qemu -enable-kvm $GUEST, fold in $1/trace.json
+#   IRQLBENCH, KVMTRACE, GUEST, QEMU   host paths
+# Writes $1/l1.log (this script's log), $1/kvm.env (kvm_amd parameters),
+# $1/status (exit status of the step that ran).
+OUT=$1
+. "$OUT/job.env"
+exec >"$OUT/l1.log" 2>&1
+up() { cut -d' ' -f1 /proc/uptime; }
+fail() { echo "L1: error: $2"; echo "$1" >"$OUT/status"; exit "$1"; }
+echo "L1: $(uname -r) mode=$MODE uptime=$(up)"
+
+for m in $INSMOD; do
+	insmod "/host$m" || fail 3 "insmod $m failed (see dmesg below)"
+done
+[ -c /dev/kvm ] || fail 3 "/dev/kvm did not appear after loading kvm_amd"
+: >"$OUT/kvm.env"
+for p in npt avic nested nrips vgif vls; do
+	v=$(cat /sys/module/kvm_amd/parameters/$p 2>/dev/null)
+	echo "KVM_$(echo $p | tr a-z A-Z)=$v" >>"$OUT/kvm.env"
+done
+echo "L1: modules loaded uptime=$(up): $(tr '\n' ' ' <"$OUT/kvm.env")"
+dmesg | grep -i -E 'kvm|svm|taint' | tail -n 8
+
+# The host's tree as the root of the run: its QEMU, its libraries, our build.
+mount -o bind /dev /host/dev || fail 3 "bind /dev"
+mount -t proc proc /host/proc
+mount -t sysfs sys /host/sys
+mount -t tracefs tracefs /host/sys/kernel/tracing
+mount -t tmpfs tmpfs /host/run
+mount -t tmpfs tmpfs /host/tmp
+mkdir -p /host/tmp/lab-out /host/tmp/cache
+mount -o bind "$OUT" /host/tmp/lab-out || fail 3 "bind $OUT"
+ENVV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp XDG_CACHE_HOME=/tmp/cache"
+
+t0=$(up)
+case $MODE in
+run)
+	set --
+	while IFS= read -r a; do set -- "$@" "$a"; done <"$OUT/args"
+	echo "L1: irqlbench run --backend kvm $* (uptime $t0)"
+	chroot /host /usr/bin/env -i $ENVV "$IRQLBENCH" run --backend kvm "$@" \
+		--out /tmp/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
+	rc=$?
+	;;
+selftest)
+	echo "L1: $KVMTRACE -- $QEMU -enable-kvm ... -kernel $GUEST (uptime $t0)"
+	chroot /host /usr/bin/env -i $ENVV "$KVMTRACE" -- "$QEMU" -enable-kvm -cpu host -m 64M \
+		-smp 1 -display none -monitor none -no-reboot -nic none -kernel "$GUEST" \
+		-serial file:/tmp/lab-out/serial.log -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		>"$OUT/trace.json" 2>"$OUT/kvmtrace.log"
+	rc=$?
+	;;
+*)
+	fail 2 "unknown MODE '$MODE'"
+	;;
+esac
+t1=$(up)
+echo "L1: step rc=$rc uptime $t0 -> $t1"
+echo "L1_STEP_S=$(awk "BEGIN { print $t1 - $t0 }")" >"$OUT/step.env"
+echo $rc >"$OUT/status"
+umount /host/tmp/lab-out
+exit 0

@@ -1,0 +1,115 @@
+#!/bin/bash
+# usage: lab-variant.sh --variant V --out DIR --mode run|selftest [--kernel ABI]
+#                       [--accel auto|tcg|kvm] [--cpu MODEL] [--timeout S]
+#                       [--guest ELF] [-- RUN-ARGS...]
+# One lab variant, start to end: build (or reuse) the variant's kvm.ko and
+# kvm-amd.ko, write DIR/job.env for host/lab/l1-run.sh, boot L1, and check
+# what came back.  DIR/lab.env summarises: LAB_VARIANT, LAB_MODDIR,
+# LAB_BUILD (cached | built in N s), L1_* (boot-l1.sh), KVM_* (kvm_amd
+# parameters in L1), LAB_STATUS (the in-L1 step's exit status).
+# run mode: RUN-ARGS go to `irqlbench run --backend kvm` in L1; the record
+# is DIR/record.json.  selftest mode: the lab's CR8 test guest (or --guest)
+# is traced in L1; the fold is DIR/trace.json.
+# Exit: 0 the step ran (its own status is LAB_STATUS), 1 L1 failed,
+# 2 usage, 3 environment (build, modules, /dev/kvm), 4 timeout.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${IRQLBENCH_BUILD:-$ROOT/build}
+. "$ROOT/host/kvm/kernel-env.sh"
+
+variant= out= mode= kernel= accel=auto cpu= timeout=600 guest=$BUILD/lab/cr8guest.elf
+while [ $# -gt 0 ]; do
+	case $1 in
+	--variant) variant=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--mode) mode=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--accel) accel=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--guest) guest=$2; shift 2 ;;
+	--) shift; break ;;
+	*) echo "irqlbench: error: lab-variant.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+[ -n "$variant" ] && [ -n "$out" ] && [ -n "$mode" ] ||
+	{ echo "irqlbench: error: lab-variant.sh needs --variant, --out and --mode" >&2; exit 2; }
+rc=0
+kenv_detect "$kernel" || rc=$?
+[ $rc -eq 0 ] || exit $rc
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/{job.env,args,lab.env,status,kvm.env,step.env,record.json,trace.json,serial.log,l1.log}
+
+# --- modules -------------------------------------------------------------------------
+t0=$(date +%s.%N)
+moddir=$("$ROOT/host/kvm/build-variant.sh" --variant "$variant" --kernel "$KENV_ABI" 2>"$out/build.log") || {
+	rc=$?
+	cat "$out/build.log" >&2
+	exit $rc
+}
+moddir=$(echo "$moddir" | tail -n 1)
+if grep -q ': cached' "$out/build.log"; then
+	build="cached"
+else
+	build="built in $(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+fi
+# kvm_amd's dependencies as modprobe resolves them, with the variant's own
+# kvm.ko and kvm-amd.ko in place of the distro's.
+insmod=$(modprobe -S "$KENV_ABI" --show-depends kvm_amd | awk '$1 == "insmod" { print $2 }' |
+	while read -r f; do
+		case $(basename "$f") in
+		kvm.ko) echo "$moddir/kvm.ko" ;;
+		kvm-amd.ko) echo "$moddir/kvm-amd.ko" ;;
+		*) echo "$f" ;;
+		esac
+	done | tr '\n' ' ')
+case $insmod in
+*"$moddir/kvm.ko"*"$moddir/kvm-amd.ko"*) ;;
+*) echo "irqlbench: error: modprobe -S $KENV_ABI --show-depends kvm_amd did not list kvm.ko and kvm-amd.ko" >&2; exit 3 ;;
+esac
+
+# --- the job ---------------------------------------------------------------------------
+{
+	echo "MODE=$mode"
+	echo "INSMOD='$insmod'"
+	echo "IRQLBENCH='$BUILD/bin/irqlbench'"
+	echo "KVMTRACE='$BUILD/trace/irqlbench-kvmtrace'"
+	echo "GUEST='$guest'"
+	echo "QEMU='$(command -v qemu-system-x86_64)'"
+} >"$out/job.env"
+case $mode in
+run)
+	[ -x "$BUILD/bin/irqlbench" ] || { echo "irqlbench: error: $BUILD/bin/irqlbench is missing; run make" >&2; exit 3; }
+	printf '%s\n' "$@" >"$out/args" ;;
+selftest)
+	for f in "$BUILD/trace/irqlbench-kvmtrace" "$guest"; do
+		[ -e "$f" ] || { echo "irqlbench: error: $f is missing; run make" >&2; exit 3; }
+	done ;;
+*) echo "irqlbench: error: --mode must be run or selftest" >&2; exit 2 ;;
+esac
+
+# --- L1 --------------------------------------------------------------------------------
+bargs=(--script "$HERE/l1-run.sh" --out "$out" --kernel "$KENV_ABI" --accel "$accel" --timeout "$timeout")
+[ -z "$cpu" ] || bargs+=(--cpu "$cpu")
+rc=0
+"$HERE/boot-l1.sh" "${bargs[@]}" || rc=$?
+{
+	echo "LAB_VARIANT=$variant"
+	echo "LAB_MODDIR=$moddir"
+	echo "LAB_BUILD='$build'"
+	cat "$out/l1.env" 2>/dev/null
+	cat "$out/kvm.env" 2>/dev/null
+	cat "$out/step.env" 2>/dev/null
+	echo "LAB_STATUS=$(cat "$out/status" 2>/dev/null || echo none)"
+} >"$out/lab.env"
+[ $rc -eq 0 ] || exit $rc
+st=$(cat "$out/status" 2>/dev/null || echo none)
+case $st in
+none) tail -n 20 "$out/l1.log" >&2 2>/dev/null
+      echo "irqlbench: error: the in-L1 runner did not finish (logs in $out)" >&2; exit 1 ;;
+3) grep 'L1: error' "$out/l1.log" >&2
+   exit 3 ;;
+esac
+exit 0

@@ -1,0 +1,26 @@
+# host/trace/trace.mk - KVM exit tracing: libtracefs collector, the fold of
+# kvm tracepoint events into per-phase/per-vCPU results, SVM exit names.
+# The collector (kvmtrace.c) is what `irqlbench run --backend kvm` calls;
+# build/trace/irqlbench-kvmtrace is a standalone wrapper used by the lab's
+# self-test (trace any command's KVM exits).
+
+TRACE_CORE_SRCS := host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c
+TRACE_SRCS := $(TRACE_CORE_SRCS) host/trace/kvmtrace.c
+TRACE_LIBS := -ltracefs -ltraceevent -lpthread -ljansson
+# tracefs.h includes <event-parse.h> from libtraceevent's own include dir
+TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null || echo -I/usr/include/tracefs -I/usr/include/traceevent)
+$(BUILD)/host/host/trace/kvmtrace.o: HOST_CFLAGS += $(TRACE_CFLAGS)
+
+# run_hooks.c overrides cmd_run.c's weak kvm_trace_start/kvm_trace_stop
+HOST_SRCS += $(TRACE_SRCS) host/trace/run_hooks.c
+HOST_LIBS += $(TRACE_LIBS)
+
+UNIT_TESTS += trace
+test_trace_SRCS := tests/unit/test_trace.c $(TRACE_CORE_SRCS)
+test_trace_LIBS := -ljansson
+
+KVMTRACE := $(BUILD)/trace/irqlbench-kvmtrace
+$(KVMTRACE): $(patsubst %.c,$(BUILD)/host/%.o,$(TRACE_SRCS) host/trace/kvmtrace_main.c)
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ $(TRACE_LIBS)
+all: $(KVMTRACE)
