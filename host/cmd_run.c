@@ -35,6 +35,7 @@ const char cmd_run_usage[] =
 	"                     [--script FILE] [--vcpus N] [--out FILE] [--timeout SEC]\n"
 	"                     [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 	"                     [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
+	"                     [--cpus LIST] [--connect URI]\n"
 	"\n"
 	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
 	"report into one JSON result record (results/SCHEMA.md).\n"
@@ -58,6 +59,9 @@ const char cmd_run_usage[] =
 	"      --launcher L    direct (QEMU started by irqlbench; default) or libvirt\n"
 	"      --no-pin        leave the vCPU threads where the OS puts them (direct\n"
 	"                      launcher: no -S/-qmp; provenance.pinning stays null)\n"
+	"      --cpus LIST     pin the vCPUs to these host CPUs (e.g. 2,3 or 4-7)\n"
+	"                      instead of the hwloc plan ('irqlbench pin' shows it)\n"
+	"      --connect URI   libvirt launcher: the libvirt URI (default qemu:///system)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
@@ -65,6 +69,10 @@ const char cmd_run_usage[] =
 	"workload, bad parameter); 3 environment or preflight error; 4 timeout.\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
+
+/* Provided by host/pin and host/libvirt when they are linked in. */
+void pin_run_set_cpus(const char *list) __attribute__((weak));
+void libvirt_launcher_set_uri(const char *uri) __attribute__((weak));
 
 #define DEFAULT_TIMEOUT_S	60.0
 #define GUEST_MEM_MB		64
@@ -304,7 +312,8 @@ static int add_param(struct run_opts *o, const char *kv)
 
 static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 {
-	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN };
+	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN,
+	       O_CPUS, O_CONNECT };
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -320,6 +329,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		{ "keep-log", required_argument, NULL, O_KEEP_LOG },
 		{ "launcher", required_argument, NULL, O_LAUNCHER },
 		{ "no-pin", no_argument, NULL, O_NO_PIN },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -346,6 +357,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		case O_KEEP_LOG: o->keep_log = optarg; break;
 		case O_LAUNCHER: o->launcher = optarg; break;
 		case O_NO_PIN: o->no_pin = true; break;
+		case O_CPUS:
+			if (!pin_run_set_cpus)
+				return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin)");
+			pin_run_set_cpus(optarg);
+			break;
+		case O_CONNECT:
+			if (!libvirt_launcher_set_uri)
+				return cli_error(EXIT_ENV, "--connect: this irqlbench was built without the libvirt launcher (host/libvirt)");
+			libvirt_launcher_set_uri(optarg);
+			break;
 		case O_TAG: argv_add(&o->tags, optarg); break;
 		case 'n':
 			if (parse_uint(optarg, MAX_CPUS, &n) || !n)
@@ -508,7 +529,12 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 		oc->exit = EXIT_ENV;
 		oc->kind = "launch";
 		snprintf(oc->message, sizeof(oc->message), "%s", lr->error);
-		oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
+		if (!strncmp(lr->error, "pinning", 7))
+			oc->hint = "see 'irqlbench pin --vcpus N' for a placement this host can give";
+		else if (!strncmp(lr->error, "libvirt", 7))
+			oc->hint = "check that libvirtd runs and the URI (--connect) is right";
+		else
+			oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
 	} else if (lr->interrupted) {
 		oc->kind = "launch";
 		snprintf(oc->message, sizeof(oc->message), "interrupted by SIG%s; QEMU was stopped",
@@ -584,7 +610,7 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 /* --- the run -------------------------------------------------------------- */
 
 struct paths {
-	char *out, *dir, *serial, *qemu_log, *trace, *serial_rel;
+	char *out, *dir, *serial, *qemu_log, *trace, *serial_rel, *qemu_log_rel;
 };
 
 static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
@@ -614,10 +640,13 @@ static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
 	 * (the default and --out), by an absolute path under --keep-log */
 	if (!o->keep_log) {
 		p->serial_rel = util_basename(p->serial);
+		p->qemu_log_rel = util_basename(p->qemu_log);
 	} else if (p->serial[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
 		p->serial_rel = xstrdup(p->serial);
+		p->qemu_log_rel = xstrdup(p->qemu_log);
 	} else {
 		p->serial_rel = xasprintf("%s/%s", cwd, p->serial);
+		p->qemu_log_rel = xasprintf("%s/%s", cwd, p->qemu_log);
 	}
 	if (util_mkdir_p(p->dir))
 		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --out", p->dir,
@@ -636,6 +665,7 @@ static void free_paths(struct paths *p)
 	free(p->qemu_log);
 	free(p->trace);
 	free(p->serial_rel);
+	free(p->qemu_log_rel);
 }
 
 static json_t *params_json(const struct wl_values *v)
@@ -772,6 +802,8 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 					      "cpu", spec.cpu, "cmdline", lr.cmdline));
 	json_object_set_new(json_object_get(rec, "artifacts"), "serial_log",
 			    json_string(p.serial_rel));
+	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",
+			    json_string(p.qemu_log_rel));
 	log = util_read_file(p.serial, SERIAL_MAX_LOG, &loglen);
 	if (!log && errno == EFBIG) {
 		/* the parser refuses a log by its size, before reading a byte */

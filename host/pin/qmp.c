@@ -188,7 +188,7 @@ int qmp_open(struct qmp *q, const char *path, pid_t pid, int timeout_ms,
 		if (now_ms() >= deadline)
 			return qfail(err, errlen, "cannot connect to QEMU's QMP socket %s: %s",
 				     path, strerror(errno));
-		usleep(5000);
+		usleep(1000);	/* QEMU is still starting: poll finely, it is on the critical path */
 	}
 	greet = qmp_read_msg(q, deadline, err, errlen);
 	if (!greet || !json_object_get(greet, "QMP")) {

@@ -50,6 +50,7 @@ eq "emulated" "$(jq -r .emulated "$r")" true
 eq "launcher" "$(jq -r .launcher "$r")" direct
 eq "tags" "$(jq -c .tags "$r")" '["first","second"]'
 eq "serial log named relative to the record" "$(jq -r .artifacts.serial_log "$r")" ok.serial.log
+eq "QEMU's log named relative to the record" "$(jq -r .artifacts.qemu_log "$r")" ok.qemu.log
 eq "qemu version from the probe" "$(jq -r .provenance.qemu.version "$r")" "7.2.99 (fake-qemu for irqlbench tests)"
 eq "qemu accel" "$(jq -r .provenance.qemu.accel "$r")" tcg
 ok "qemu cmdline has -smp 2" grep -q -- '-smp 2 ' <<<"$(jq -r .provenance.qemu.cmdline "$r")"

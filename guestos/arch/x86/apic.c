@@ -90,6 +90,13 @@ void apic_init(bool bsp)
 {
 	uint64_t base = rdmsr(MSR_APIC_BASE);
 
+	/* The BIOS leaves the 8259s unmasked (PIT IRQ0 at vector 8): mask
+	 * both, so no ExtINT interrupt, which ignores the TPR, ever reaches
+	 * the CPU, whatever LINT0 or the IOAPIC say. */
+	if (bsp) {
+		outb(0x21, 0xff);
+		outb(0xa1, 0xff);
+	}
 	if (!(base & APIC_BASE_EN))
 		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
 	if (base & APIC_BASE_EXTD)
