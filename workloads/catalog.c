@@ -17,7 +17,7 @@ const struct wl_param wl_common_params[] = {
 
 static const struct wl_param p_seed_table[] = {
 	{ "iterations", 1000, 1, 10000000, "times the sequence runs in the measured phase" },
-	{ "clock_delay_us", 20, 1, 100000, "one-shot clock delay, armed right after spinlock #1 is taken" },
+	{ "clock_delay_us", 2, 1, 100000, "one-shot clock delay, armed right after spinlock #1 is taken" },
 	END_PARAMS
 };
 
