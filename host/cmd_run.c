@@ -35,7 +35,7 @@ const char cmd_run_usage[] =
 	"                     [--script FILE] [--vcpus N] [--out FILE] [--timeout SEC]\n"
 	"                     [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 	"                     [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
-	"                     [--cpus LIST] [--connect URI]\n"
+	"                     [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
 	"\n"
 	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
 	"report into one JSON result record (results/SCHEMA.md).\n"
@@ -62,6 +62,9 @@ const char cmd_run_usage[] =
 	"      --cpus LIST     pin the vCPUs to these host CPUs (e.g. 2,3 or 4-7)\n"
 	"                      instead of the hwloc plan ('irqlbench pin' shows it)\n"
 	"      --connect URI   libvirt launcher: the libvirt URI (default qemu:///system)\n"
+	"      --firmware F    direct launcher: qboot (QEMU's minimal firmware, the\n"
+	"                      default where it is installed: boots in a few ms) or\n"
+	"                      seabios (QEMU's default BIOS)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
@@ -75,11 +78,12 @@ void pin_run_set_cpus(const char *list) __attribute__((weak));
 void libvirt_launcher_set_uri(const char *uri) __attribute__((weak));
 
 #define DEFAULT_TIMEOUT_S	60.0
+#define QBOOT_ROM		"/usr/share/qemu/qboot.rom"
 #define GUEST_MEM_MB		64
 #define GUEST_REL_PATH		"guest/irqlbench-guest.elf"
 
 struct run_opts {
-	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *keep_log, *launcher;
+	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *keep_log, *launcher, *firmware;
 	unsigned vcpus;
 	bool no_pin;
 	double timeout_s;
@@ -313,7 +317,7 @@ static int add_param(struct run_opts *o, const char *kv)
 static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 {
 	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN,
-	       O_CPUS, O_CONNECT };
+	       O_CPUS, O_CONNECT, O_FIRMWARE };
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -331,6 +335,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		{ "no-pin", no_argument, NULL, O_NO_PIN },
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "connect", required_argument, NULL, O_CONNECT },
+		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -366,6 +371,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 			if (!libvirt_launcher_set_uri)
 				return cli_error(EXIT_ENV, "--connect: this irqlbench was built without the libvirt launcher (host/libvirt)");
 			libvirt_launcher_set_uri(optarg);
+			break;
+		case O_FIRMWARE:
+			if (strcmp(optarg, "qboot") && strcmp(optarg, "seabios"))
+				return cli_usage_error("run", "--firmware %s: use qboot or seabios", optarg);
+			o->firmware = optarg;
 			break;
 		case O_TAG: argv_add(&o->tags, optarg); break;
 		case 'n':
@@ -745,6 +755,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	struct outcome oc;
 	double start = util_now();
 	char iso[32], err[512], *id, *kernel = NULL, *append = NULL, *log = NULL;
+	const char *bios = NULL;
 	size_t loglen = 0;
 	json_t *rec;
 	int status;
@@ -785,10 +796,20 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		goto out;
 	}
 	append = guest_cmdline(o);
+	if (!o->firmware || !strcmp(o->firmware, "qboot")) {
+		if (!access(QBOOT_ROM, R_OK))
+			bios = "qboot.rom";
+		else if (o->firmware) {
+			status = fail_early(rec, &p, EXIT_ENV, "preflight",
+					    "--firmware qboot: " QBOOT_ROM " is missing: install qemu-system-data, or use --firmware seabios",
+					    true);
+			goto out;
+		}
+	}
 	spec = (struct launch_spec){
 		.qemu = qi.path, .accel = be->accel, .cpu = o->cpu ? o->cpu : be->cpu,
 		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = kernel, .append = append,
-		.initrd = o->script, .serial_log = p.serial, .qemu_log = p.qemu_log,
+		.initrd = o->script, .bios = bios, .serial_log = p.serial, .qemu_log = p.qemu_log,
 		.timeout_s = o->timeout_s,
 	};
 	if (be->extra_args)
@@ -797,9 +818,10 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	pin_cleanup(&ctx);
 
 	set_provenance(rec, "duration_s", json_real(lr.duration_s));
-	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,
+	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,
 					      "version", qi.version, "accel", spec.accel,
-					      "cpu", spec.cpu, "cmdline", lr.cmdline));
+					      "cpu", spec.cpu, "firmware", bios ? "qboot" : "seabios",
+					      "cmdline", lr.cmdline));
 	json_object_set_new(json_object_get(rec, "artifacts"), "serial_log",
 			    json_string(p.serial_rel));
 	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",

@@ -223,6 +223,10 @@ static void build_argv(const struct launch_spec *spec, struct argv_buf *a)
 	argv_add(a, "-nographic");
 	argv_add(a, "-no-reboot");
 	argv_add(a, "-nodefaults");
+	if (spec->bios) {
+		argv_add(a, "-bios");
+		argv_add(a, spec->bios);
+	}
 	argv_add(a, "-chardev");
 	argv_addf(a, "file,id=serial0,path=%s", serial);
 	argv_add(a, "-serial");

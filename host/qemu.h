@@ -57,6 +57,7 @@ struct launch_spec {
 	const char *kernel;		/* the guest image (multiboot ELF32) */
 	const char *append;		/* the guest's command line: "workload=W k=v ..." */
 	const char *initrd;		/* the scenario script (a multiboot module), or NULL */
+	const char *bios;		/* -bios (e.g. qboot.rom), or NULL for QEMU's SeaBIOS */
 	const char *serial_log;		/* the guest's serial output goes here */
 	const char *qemu_log;		/* QEMU's own stdout and stderr go here */
 	double timeout_s;

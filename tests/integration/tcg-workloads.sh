@@ -97,6 +97,19 @@ if [ -f "$TMP/scn-seed-table.json" ]; then
 	done
 fi
 
+# two vCPUs: each runs the workload on its own and reports its own counters
+"$IRQLBENCH" run --backend tcg --vcpus 2 --workload nested-spinlock --param depth=3 \
+	--param iterations=50 --param warmup=2 --out "$TMP/smp.json" >"$TMP/smp.out" 2>&1
+eq "smp: exit status" "$?" 0
+eq "smp: vCPUs in the measured phase" \
+	"$(jq '[.phases[] | select(.measured) | .vcpus[].cpu] | sort | join(",")' -r "$TMP/smp.json")" "0,1"
+for cpu in 0 1; do
+	eq "smp: cpu $cpu cr8_same" "$(jq --argjson c $cpu '[.phases[] | select(.measured) | .vcpus[] | select(.cpu == $c) | .counters.cr8_same] | add' "$TMP/smp.json")" 200
+	eq "smp: cpu $cpu dpc_run" "$(jq --argjson c $cpu '[.phases[] | select(.measured) | .vcpus[] | select(.cpu == $c) | .counters.dpc_run] | add' "$TMP/smp.json")" 50
+done
+eq "smp: pinning read back for 2 vCPUs" "$(jq '.provenance.pinning.vcpu | length' "$TMP/smp.json")" 2
+eq "smp: late deliveries" "$(counter "$TMP/smp.json" late_deliveries)" 0
+
 # elide_same_level: the 2(N-1) inner writes of a depth-4 nest disappear
 if run elide nested-spinlock depth=4 iterations=20 warmup=1 elide_same_level=1; then
 	expect elide cr8_same 0; expect elide cr8_elided 120; expect elide cr8_writes 80
