@@ -81,7 +81,7 @@ lab)
 	for spec in "${SUITE[@]}"; do
 		read -r -a words <<<"$spec"
 		mapfile -t args < <(params "${words[@]}")
-		d=$OUT/lab/$(echo "$spec" | tr ' =' '--')
+		d=$OUT/lab/$(echo "$spec" | tr ' =' '--'); mkdir -p "$OUT/lab"
 		echo "make run: lab fixed,unfixed: $spec"
 		"$IRQ" lab --variants fixed,unfixed --out-dir "$d" --tag "$TAG" "${args[@]}" >"$d.log" 2>&1 ||
 			{ echo "make run: lab $spec failed: $(tail -n 1 "$d.log")"; failed=1; }
@@ -92,7 +92,7 @@ esac
 
 # 3. store everything (failed records are kept, flagged, and never compared):
 # in this run's own store (the report below) and in the long-lived one
-mapfile -t recs < <(find "$OUT" -name '*.json' ! -name 'trace.json' | sort)
+mapfile -t recs < <(find "$OUT" -name '*.json' ! -name '*trace.json' | sort)
 RUNDB=$OUT/run.db
 for db in "$RUNDB" "$DB"; do
 	"$IRQ" results import --db "$db" "${recs[@]}" >"$OUT/import.log" 2>&1 ||
