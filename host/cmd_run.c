@@ -687,21 +687,6 @@ static json_t *params_json(const struct wl_values *v)
 	return o;
 }
 
-static char *guest_cmdline(const struct run_opts *o)
-{
-	size_t len = strlen(o->workload) + 16;
-	char *s;
-
-	for (unsigned i = 0; i < o->set.n; i++)
-		len += strlen(o->set.v[i]) + 1;
-	s = xmalloc(len);
-	snprintf(s, len, "workload=%s", o->workload);
-	for (unsigned i = 0; i < o->set.n; i++) {
-		strcat(s, " ");
-		strcat(s, o->set.v[i]);
-	}
-	return s;
-}
 
 static int write_record(json_t *rec, const char *path)
 {
@@ -795,7 +780,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
-	append = guest_cmdline(o);
+	append = guest_cmdline_join(o->workload, &o->set);
 	if (!o->firmware || !strcmp(o->firmware, "qboot")) {
 		if (!access(QBOOT_ROM, R_OK))
 			bios = "qboot.rom";

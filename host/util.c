@@ -381,3 +381,19 @@ void argv_free(struct argv_buf *a)
 	a->v = NULL;
 	a->n = a->cap = 0;
 }
+
+char *guest_cmdline_join(const char *workload, const struct argv_buf *params)
+{
+	size_t len = strlen(workload) + 16;
+	char *s;
+
+	for (unsigned i = 0; i < params->n; i++)
+		len += strlen(params->v[i]) + 1;
+	s = xmalloc(len);
+	snprintf(s, len, "workload=%s", workload);
+	for (unsigned i = 0; i < params->n; i++) {
+		strcat(s, " ");
+		strcat(s, params->v[i]);
+	}
+	return s;
+}

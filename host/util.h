@@ -59,5 +59,7 @@ struct argv_buf {
 void argv_add(struct argv_buf *a, const char *s);
 void argv_addf(struct argv_buf *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void argv_free(struct argv_buf *a);
+/* The guest's command line: "workload=W k=v ..." (params are "k=v"). */
+char *guest_cmdline_join(const char *workload, const struct argv_buf *params);
 
 #endif

@@ -251,21 +251,6 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 
 /* --- one run ----------------------------------------------------------------- */
 
-static char *build_cmdline(const struct model_opts *o)
-{
-	size_t len = strlen(o->workload) + 16;
-	char *s;
-
-	for (unsigned i = 0; i < o->params.n; i++)
-		len += strlen(o->params.v[i]) + 1;
-	s = xmalloc(len);
-	snprintf(s, len, "workload=%s", o->workload);
-	for (unsigned i = 0; i < o->params.n; i++) {
-		strcat(s, " ");
-		strcat(s, o->params.v[i]);
-	}
-	return s;
-}
 
 static json_t *named_counts_exits(const struct kp_stats *s, enum kp_policy p)
 {
@@ -528,7 +513,7 @@ int cmd_model(int argc, char **argv)
 		rc = cli_error(EXIT_ENV, "model: cannot create %s: %s", o.out_dir, strerror(errno));
 		goto out;
 	}
-	cmdline = build_cmdline(&o);
+	cmdline = guest_cmdline_join(o.workload, &o.params);
 	for (unsigned p = 0; p < KP_NPOLICY; p++) {
 		int st;
 
