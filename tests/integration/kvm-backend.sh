@@ -9,9 +9,10 @@
 need_guest
 need_cmd jq
 
-if ! "$IRQLBENCH" run --backend kvm --workload irql-churn --param iterations=10 \
-	--out "$TMP/pre.json" >"$TMP/pre.out" 2>&1; then
-	rc=$?
+"$IRQLBENCH" run --backend kvm --workload irql-churn --param iterations=10 \
+	--out "$TMP/pre.json" >"$TMP/pre.out" 2>&1
+rc=$?
+if [ $rc -ne 0 ]; then
 	[ $rc -eq 3 ] || { cat "$TMP/pre.out"; echo "FAILED: preflight exit $rc, expected 3"; exit 1; }
 	skip "kvm backend: $(grep -m1 -v '^$' "$TMP/pre.out" | sed 's/^irqlbench: //')"
 fi
