@@ -21,4 +21,5 @@ test_nt_SRCS := tests/unit/test_nt.c tests/unit/ideal_platform.c $(NT_SRCS) \
 	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS))
 
 # Integration test: every workload under QEMU TCG with the formulas above.
-INTEGRATION_TESTS += tests/integration/tcg-workloads.sh
+INTEGRATION_TESTS += tests/integration/tcg-workloads.sh tests/integration/kvm-backend.sh \
+	tests/integration/verify.sh
