@@ -27,7 +27,7 @@ const char cmd_model_usage[] =
 	"usage: irqlbench model (--workload W | --script FILE) --policy P[,P...]\n"
 	"                       [--param K=V ...] [--cost K=V ...]\n"
 	"                       [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
-	"                       [--trace [--format text|md|csv] [--trace-max N]]\n"
+	"                       [--trace [--format text|md|csv|latex] [--trace-max N]]\n"
 	"                       [--out-dir DIR]\n"
 	"\n"
 	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
@@ -57,7 +57,7 @@ const char cmd_model_usage[] =
 	"                      intercept, exit, injected vector); for seed-table also\n"
 	"                      the upstream discussion's table with the rows where the\n"
 	"                      kernel differs marked.  Use small iterations/warmup.\n"
-	"  -f, --format F      text (default), md or csv\n"
+	"  -f, --format F      text (default), md, csv or latex (a tabular)\n"
 	"      --trace-max N   steps kept per run (default 100000)\n"
 	"  -o, --out-dir DIR   write DIR/<workload>-<policy>.json, .serial.log (and\n"
 	"                      .trace.csv with --trace)\n"
@@ -217,8 +217,10 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 				o->fmt = TRACE_MD;
 			else if (!strcmp(optarg, "csv"))
 				o->fmt = TRACE_CSV;
+			else if (!strcmp(optarg, "latex"))
+				o->fmt = TRACE_LATEX;
 			else
-				return cli_usage_error("model", "--format '%s': use text, md or csv", optarg);
+				return cli_usage_error("model", "--format '%s': use text, md, csv or latex", optarg);
 			break;
 		case O_TRACE_MAX:
 			if (parse_u64(optarg, 100000000, &v) || !v)

@@ -17,7 +17,7 @@ extern const char cmd_model_usage[];
 
 /* --- step table (trace_fmt.c) ------------------------------------------- */
 
-enum trace_format { TRACE_TEXT, TRACE_MD, TRACE_CSV };
+enum trace_format { TRACE_TEXT, TRACE_MD, TRACE_CSV, TRACE_LATEX };
 
 /*
  * Rows of the upstream discussion's table (KVM-CR8-MODEL.md §8) matched to

@@ -163,9 +163,64 @@ static const char *const heads[] = {
 static const int step_w[] = { 5, 10, 3, 12, 20, 3, 10, 10, 3, 3, 3, 9, 0 };
 static const int seed_w[] = { 2, 27, 24, 24, 9, 3, 0 };
 
+/* A cell for a LaTeX tabular: escape what LaTeX treats specially. */
+static void latex_cell(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("#$%&_{}", *s))
+			fprintf(f, "\\%c", *s);
+		else if (*s == '~')
+			fprintf(f, "\\textasciitilde{}");
+		else if (*s == '^')
+			fprintf(f, "\\textasciicircum{}");
+		else if (*s == '\\')
+			fprintf(f, "\\textbackslash{}");
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Opens a table in the chosen format: a LaTeX tabular needs its columns. */
+static void table_begin(FILE *f, enum trace_format fmt, unsigned n)
+{
+	if (fmt != TRACE_LATEX)
+		return;
+	fprintf(f, "\\begin{tabular}{");
+	for (unsigned i = 0; i < n; i++)
+		fputc('l', f);
+	fprintf(f, "}\n\\hline\n");
+}
+
+/* After the header row: the separator of the format. */
+static void table_rule(FILE *f, enum trace_format fmt, unsigned n)
+{
+	if (fmt == TRACE_MD) {
+		for (unsigned i = 0; i < n; i++)
+			fprintf(f, "|---");
+		fprintf(f, "|\n");
+	} else if (fmt == TRACE_LATEX) {
+		fprintf(f, "\\hline\n");
+	}
+}
+
+static void table_end(FILE *f, enum trace_format fmt)
+{
+	if (fmt == TRACE_LATEX)
+		fprintf(f, "\\hline\n\\end{tabular}\n");
+}
+
 static void print_row(FILE *f, enum trace_format fmt, const char *const *v, unsigned n,
 		      const int *w)
 {
+	if (fmt == TRACE_LATEX) {
+		for (unsigned i = 0; i < n; i++) {
+			if (i)
+				fprintf(f, " & ");
+			latex_cell(f, v[i]);
+		}
+		fprintf(f, " \\\\\n");
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		if (fmt == TRACE_CSV)
 			fprintf(f, "%s%s", i ? "," : "", v[i]);
@@ -182,12 +237,9 @@ static void print_table(FILE *f, const struct sim_result *r, enum kp_policy p,
 {
 	unsigned n = d ? 13 : 12;
 
+	table_begin(f, fmt, n);
 	print_row(f, fmt, heads, n, step_w);
-	if (fmt == TRACE_MD) {
-		for (unsigned i = 0; i < n; i++)
-			fprintf(f, "|---");
-		fprintf(f, "|\n");
-	}
+	table_rule(f, fmt, n);
 	for (size_t i = 0; i < r->nsteps; i++) {
 		struct cols c;
 		char step[24], ph[8];
@@ -204,9 +256,10 @@ static void print_table(FILE *f, const struct sim_result *r, enum kp_policy p,
 		v[10] = c.ppr; v[11] = c.icpt; v[12] = c.disc;
 		print_row(f, fmt, v, n, step_w);
 	}
+	table_end(f, fmt);
 	if (r->steps_dropped)
 		fprintf(f, "%s(%zu more steps not kept: raise --trace-max or lower the iterations)\n",
-			fmt == TRACE_CSV ? "# " : "", r->steps_dropped);
+			fmt == TRACE_CSV ? "# " : fmt == TRACE_LATEX ? "% " : "", r->steps_dropped);
 }
 
 /* The discussion's 13 rows next to the model's state after each. */
@@ -225,9 +278,9 @@ static void print_seed(FILE *f, const struct sim_result *r, enum kp_policy p,
 		if (d[i])
 			at[d[i]] = (int)i;
 	fputc('\n', f);
+	table_begin(f, fmt, 7);
 	print_row(f, fmt, h, 7, seed_w);
-	if (fmt == TRACE_MD)
-		fprintf(f, "|---|---|---|---|---|---|---|\n");
+	table_rule(f, fmt, 7);
 	for (unsigned row = 1; row <= 13; row++) {
 		char num[16], ds[128], ms[128], set[48], ex[48], inj[16];
 		const char *v[7];
@@ -265,7 +318,8 @@ static void print_seed(FILE *f, const struct sim_result *r, enum kp_policy p,
 		       trace_seed_differs(&r->steps[at[row]], row) ? "yes" : "";
 		print_row(f, fmt, v, 7, seed_w);
 	}
-	if (fmt != TRACE_CSV)
+	table_end(f, fmt);
+	if (fmt == TRACE_TEXT || fmt == TRACE_MD)
 		fprintf(f, "\n'differs': the kernel's CR8-write intercept after this row is not the one the\n"
 			"upstream discussion's table shows (KVM-CR8-MODEL.md §8).  After the fix (fixed,\n"
 			"l61, l72) that is rows 4 and 10 only; before it (prefix, unfixed) also rows 6-8,\n"
@@ -280,13 +334,13 @@ void trace_print(FILE *f, const struct sim_result *r, enum kp_policy p,
 	unsigned char *d = NULL;
 
 	if (fmt != TRACE_CSV)
-		fprintf(f, "\nstep table, policy %s (%zu steps; CR8 = guest V_TPR, TPR/PPR = KVM's local APIC)\n",
-			kp_policy_name(p), r->nsteps);
+		fprintf(f, "\n%sstep table, policy %s (%zu steps; CR8 = guest V_TPR, TPR/PPR = KVM's local APIC)\n",
+			fmt == TRACE_LATEX ? "% " : "", kp_policy_name(p), r->nsteps);
 	if (seed_table && r->nsteps) {
 		d = calloc(r->nsteps, 1);
 		if (d && trace_align_seed(r, d) < 11) {
 			fprintf(f, "%s(seed-table: the discussion's sequence was not found in the measured phase)\n",
-				fmt == TRACE_CSV ? "# " : "");
+				fmt == TRACE_CSV ? "# " : fmt == TRACE_LATEX ? "% " : "");
 			free(d);
 			d = NULL;
 		}
@@ -294,8 +348,8 @@ void trace_print(FILE *f, const struct sim_result *r, enum kp_policy p,
 	print_table(f, r, p, fmt, d, tsc_hz);
 	if (d) {
 		if (fmt != TRACE_CSV)
-			fprintf(f, "\nthe upstream discussion's table, policy %s (first measured iteration)\n",
-				kp_policy_name(p));
+			fprintf(f, "\n%sthe upstream discussion's table, policy %s (first measured iteration)\n",
+				fmt == TRACE_LATEX ? "% " : "", kp_policy_name(p));
 		print_seed(f, r, p, fmt, d);
 	}
 	free(d);

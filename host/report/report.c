@@ -260,7 +260,8 @@ const char cmd_report_usage[] =
 	"  all exits per iteration         (exit.total/iter)\n"
 	"  immediate deliveries, percent   (delivery.immediate_pct)\n"
 	"--metric M prints one table of any metric 'irqlbench results show' lists.\n"
-	"The seed step table is the model's ('irqlbench model --steps').\n"
+	"The seed step table is the model's: 'irqlbench model --workload seed-table\n"
+	"--policy prefix,fixed --trace --format md|latex'.\n"
 	"\n"
 	"Exit status: 0 ok, 2 usage error, 3 the store cannot be opened.\n";
 

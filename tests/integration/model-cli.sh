@@ -94,4 +94,11 @@ printf 'raise 2\ndpc\nwait_delivered 0x2f\nlower 0\n' >"$TMP/stuck.scn"
 M --script "$TMP/stuck.scn" --policy fixed --limit time_ms=3000 >/dev/null 2>"$TMP/e"; rc=$?
 ok "never-lowering script ends with an error status ($rc)" test "$rc" -ne 0
 ok "never-lowering script says why" test -s "$TMP/e"
+# the seed step table as LaTeX, for papers: a tabular with escaped cells
+M --workload seed-table --param iterations=1 --param warmup=1 --policy prefix --trace \
+	--format latex --out-dir "$TMP/tex" >"$TMP/tex.out" 2>&1
+eq "latex trace status" $? 0
+ok "latex: two tabulars" test "$(grep -c '^\\begin{tabular}' "$TMP/tex.out")" -eq 2
+ok "latex: escaped names" grep -q 'write\\_cr8' "$TMP/tex.out"
+ok "latex: the discussion's row 6 differs under prefix" grep -q '^6 & take SL\\#2.* & yes \\\\$' "$TMP/tex.out"
 finish
