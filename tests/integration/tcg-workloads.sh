@@ -110,6 +110,15 @@ done
 eq "smp: pinning read back for 2 vCPUs" "$(jq '.provenance.pinning.vcpu | length' "$TMP/smp.json")" 2
 eq "smp: late deliveries" "$(counter "$TMP/smp.json" late_deliveries)" 0
 
+# probe=1: every CR8 write that delivered nothing is timed (the writes that
+# delivered the DPC are not: the handler ran inside the window)
+if run probe nested-spinlock depth=2 iterations=50 warmup=2 probe=1; then
+	expect probe probe_samples 250
+	eq "probe: cost histogram holds every sample" \
+		"$(jq '[.phases[] | select(.measured) | .vcpus[].histograms.cr8_write_cost.n] | add' "$TMP/probe.json")" 250
+	eq "probe: option recorded" "$(jq -r .guest.options.probe "$TMP/probe.json")" true
+fi
+
 # elide_same_level: the 2(N-1) inner writes of a depth-4 nest disappear
 if run elide nested-spinlock depth=4 iterations=20 warmup=1 elide_same_level=1; then
 	expect elide cr8_same 0; expect elide cr8_elided 120; expect elide cr8_writes 80
