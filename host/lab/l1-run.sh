@@ -33,10 +33,12 @@ mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t tracefs tracefs /host/sys/kernel/tracing
 mount -t tmpfs tmpfs /host/run
-mount -t tmpfs tmpfs /host/tmp
-mkdir -p /host/tmp/lab-out /host/tmp/cache
-mount -o bind "$OUT" /host/tmp/lab-out || fail 3 "bind $OUT"
-ENVV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp XDG_CACHE_HOME=/tmp/cache"
+# Scratch space under /run, not a tmpfs over /tmp: the project itself may
+# live under the host's /tmp (CI clones there), and must stay visible.
+S=/run/irqlbench
+mkdir -p /host$S/lab-out /host$S/cache /host$S/tmp
+mount -o bind "$OUT" /host$S/lab-out || fail 3 "bind $OUT"
+ENVV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=$S TMPDIR=$S/tmp XDG_CACHE_HOME=$S/cache"
 
 t0=$(up)
 case $MODE in
@@ -45,14 +47,14 @@ run)
 	while IFS= read -r a; do set -- "$@" "$a"; done <"$OUT/args"
 	echo "L1: irqlbench run --backend kvm $* (uptime $t0)"
 	chroot /host /usr/bin/env -i $ENVV "$IRQLBENCH" run --backend kvm "$@" \
-		--out /tmp/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
+		--out $S/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
 	rc=$?
 	;;
 selftest)
 	echo "L1: $KVMTRACE -- $QEMU -enable-kvm ... -kernel $GUEST (uptime $t0)"
 	chroot /host /usr/bin/env -i $ENVV "$KVMTRACE" -- "$QEMU" -enable-kvm -cpu host -m 64M \
 		-smp 1 -display none -monitor none -no-reboot -nic none -kernel "$GUEST" \
-		-serial file:/tmp/lab-out/serial.log -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-serial file:$S/lab-out/serial.log -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		>"$OUT/trace.json" 2>"$OUT/kvmtrace.log"
 	rc=$?
 	;;
@@ -64,5 +66,5 @@ t1=$(up)
 echo "L1: step rc=$rc uptime $t0 -> $t1"
 echo "L1_STEP_S=$(awk "BEGIN { print $t1 - $t0 }")" >"$OUT/step.env"
 echo $rc >"$OUT/status"
-umount /host/tmp/lab-out
+umount /host$S/lab-out
 exit 0

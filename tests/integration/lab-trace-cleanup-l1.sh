@@ -13,7 +13,8 @@ mount -o bind /dev /host/dev
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t tracefs tracefs /host/sys/kernel/tracing
-mount -t tmpfs tmpfs /host/tmp
+# no tmpfs over /host/tmp: the project may live under the host's /tmp (CI)
+mount -t tmpfs tmpfs /host/run
 KT=$(cat "$OUT/kvmtrace.path")
 I=/sys/kernel/tracing/instances
 : >"$OUT/cleanup.txt"
