@@ -50,7 +50,7 @@ $(BUILD)/host/%.o: %.c
 	$(V)$(CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 $(IRQLBENCH): $(HOST_OBJS)
 	@mkdir -p $(dir $@)
-	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ $(HOST_LIBS)
+	$(V)$(CC) $(HOST_CFLAGS) -rdynamic -o $@ $^ $(HOST_LIBS)
 -include $(HOST_OBJS:.o=.d)
 
 # --- unit tests (ASan + UBSan) ------------------------------------------------

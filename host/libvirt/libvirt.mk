@@ -7,8 +7,20 @@ $(SUBREAPER): host/libvirt/subreaper.c
 all: $(SUBREAPER)
 unit-tests: $(SUBREAPER)
 
-HOST_SRCS += host/libvirt/lv.c host/libvirt/lv_run.c
-HOST_LIBS += -lvirt -ljansson
+# The launcher is a plugin that `run --launcher libvirt` loads (dlopen):
+# linking libvirt into irqlbench itself would load some sixty libraries on
+# every command.  It uses irqlbench's own symbols (linked -rdynamic).
+LV_PLUGIN := $(BUILD)/lib/irqlbench-libvirt.so
+LV_PLUGIN_SRCS := host/libvirt/lv.c host/libvirt/lv_run.c
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+$(LV_PLUGIN): $(patsubst %.c,$(BUILD)/pic/%.o,$(LV_PLUGIN_SRCS))
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -shared -o $@ $^ -lvirt -ljansson
+all: $(LV_PLUGIN)
+unit-tests: $(LV_PLUGIN)
+-include $(patsubst %.c,$(BUILD)/pic/%.d,$(LV_PLUGIN_SRCS))
 
 # build/bin/irqlbench-lv: one libvirt launch by hand, used by the tests
 LV_TOOL := $(BUILD)/bin/irqlbench-lv
