@@ -260,7 +260,7 @@ static json_t *named_counts_exits(const struct kp_stats *s, enum kp_policy p)
 
 	for (unsigned i = 0; i < KX_N; i++) {
 		/* the CR8-related exit is always present, even at 0 */
-		bool cr8 = (i == KX_CR8 && p <= KP_UNFIXED) ||
+		bool cr8 = (i == KX_CR8 && (p <= KP_UNFIXED || p == KP_AVIC)) ||
 			   (i == KX_TPR_BELOW && p == KP_VMX_TPR);
 
 		if (s->exits[i] || cr8)

@@ -67,6 +67,9 @@ struct sim_result {
 	char *out;		/* everything plat_puts printed (malloc'd) */
 	size_t outlen;
 	struct kp_stats phase[MAX_PHASES + 1];
+	/* the phase markers' own io exits: in no phase, as the kvm trace
+	 * folding counts them (host/trace) */
+	struct kp_stats markers;
 	bool phase_seen[MAX_PHASES + 1];
 	uint64_t events, cycles;
 	double wall_s;

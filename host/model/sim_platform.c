@@ -329,7 +329,9 @@ void plat_phase(uint32_t marker)
 
 	advance(S.cfg.cost.insn);
 	S.v.st->ops[KO_PHASE]++;
+	S.v.st = &S.res->markers;
 	kp_exit_begin(&S.v, KE_IO, (int)idx, KX_IO);
+	/* what the marker's re-entry injects belongs to the new phase */
 	S.cur_phase = idx < MAX_PHASES ? idx : SIM_END_PHASE;
 	S.v.st = &S.res->phase[S.cur_phase];
 	S.res->phase_seen[S.cur_phase] = true;
