@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -242,6 +243,33 @@ static json_t *failed_record(const char *variant, const char *kind, const char *
 			 "backend", "lab", "variant", variant, "emulated", true, "phases");
 }
 
+/*
+ * The record's id as the lab's: 'run --backend kvm' in L1 named it
+ * <utc>-kvm-<workload>-<hex>; make it <utc>-lab-<variant>-<workload>-<hex>
+ * (a failed L1 gives no record: make one up from the time and variant).
+ */
+static void lab_id(json_t *rec, const char *variant)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	const char *kvm = id ? strstr(id, "-kvm-") : NULL;
+	char utc[32], *nid;
+
+	if (kvm) {
+		nid = xasprintf("%.*s-lab-%s-%s", (int)(kvm - id), id, variant, kvm + 5);
+	} else if (!id) {
+		util_utc_compact(util_now(), utc, sizeof(utc));
+		nid = xasprintf("%s-lab-%s-failed-%d", utc, variant, (int)getpid());
+	} else {
+		return;
+	}
+	for (char *c = nid; *c; c++)	/* patch=FILE variants: keep the id a token */
+		if (!(*c == '-' || *c == '.' || (*c >= '0' && *c <= '9') ||
+		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
+			*c = '_';
+	json_object_set_new(rec, "id", json_string(nid));
+	free(nid);
+}
+
 static json_t *finish_record(const char *dir, const char *variant, const char *env, int st)
 {
 	char *path = xasprintf("%s/record.json", dir);
@@ -255,6 +283,7 @@ static json_t *finish_record(const char *dir, const char *variant, const char *e
 	}
 	json_object_set_new(rec, "backend", json_string("lab"));
 	json_object_set_new(rec, "variant", json_string(variant));
+	lab_id(rec, variant);
 	json_object_set_new(rec, "emulated", json_boolean(!env || is_tcg(env)));
 	prov = json_object_get(rec, "provenance");
 	if (!json_is_object(prov)) {
