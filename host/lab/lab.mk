@@ -24,4 +24,5 @@ lab-selftest: $(LAB_GUEST) $(KVMTRACE) $(IRQLBENCH)
 # cheapest first: module builds (cached), the lab's own guest, then the
 # cross-check against the model with the real guest (one L1 per case)
 INTEGRATION_TESTS += tests/integration/lab-kvm-build.sh tests/integration/lab-selftest.sh \
-		     tests/integration/lab-trace-cleanup.sh tests/integration/lab-crosscheck.sh
+		     tests/integration/lab-trace-cleanup.sh tests/integration/lab-crosscheck.sh \
+		     tests/integration/lab-smp.sh
