@@ -479,22 +479,6 @@ out:
 
 /* --- dashboard ---------------------------------------------------------- */
 
-static void html(FILE *f, const char *s)
-{
-	for (; s && *s; s++) {
-		if (*s == '<')
-			fputs("&lt;", f);
-		else if (*s == '>')
-			fputs("&gt;", f);
-		else if (*s == '&')
-			fputs("&amp;", f);
-		else if (*s == '"')
-			fputs("&quot;", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 static int copy_file(const char *from, const char *to)
 {
 	FILE *in = fopen(from, "rb"), *out;
@@ -557,19 +541,19 @@ static void dash_runs(FILE *f, struct plot_ctx *c)
 		v = metric_get(&m, "exit.write_cr8/iter");
 		metric_set_free(&m);
 		fprintf(f, "<tr class=\"%s\"><td class=\"l run-id\">", r->flagged ? "failed" : "ok");
-		html(f, r->id);
+		cmp_html_escape(f, r->id);
 		fprintf(f, "</td><td class=\"l\">%s</td><td class=\"l\">", r->flagged ? "FAILED (not a result)" : r->status);
-		html(f, r->backend);
+		cmp_html_escape(f, r->backend);
 		fputs("</td><td class=\"l\">", f);
-		html(f, store_run_series(r));
+		cmp_html_escape(f, store_run_series(r));
 		fputs("</td><td class=\"l\">", f);
-		html(f, r->workload);
+		cmp_html_escape(f, r->workload);
 		fputs("</td><td class=\"l\"><code>", f);
-		html(f, r->params);
+		cmp_html_escape(f, r->params);
 		fputs("</code></td><td class=\"l\">", f);
-		html(f, r->kernel);
+		cmp_html_escape(f, r->kernel);
 		fputs("</td><td class=\"l\">", f);
-		html(f, r->started);
+		cmp_html_escape(f, r->started);
 		if (isnan(v))
 			fputs("</td><td>-</td></tr>\n", f);
 		else
@@ -759,7 +743,7 @@ static int write_dashboard(struct plot_ctx *c)
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		"<title>irqlbench dashboard</title>\n<style>%s</style></head><body>\n"
 		"<h1>irqlbench dashboard</h1>\n<p class=\"meta\">generated %s from <code>", dash_css, when);
-	html(f, c->s->path);
+	cmp_html_escape(f, c->s->path);
 	fprintf(f, "</code>: %zu runs plotted%s. Exit counts come from KVM (kvm, lab) or the model; "
 		"lab and tcg latencies are emulated time.</p>\n", c->runs.n,
 		c->include_failed ? " (failed runs included on request)" : ", failed runs left out");
@@ -773,10 +757,10 @@ static int write_dashboard(struct plot_ctx *c)
 				cap = plot_captions[k][1];
 		fprintf(f, "<figure id=\"plot-%s\"><a href=\"img/%s.svg\"><img src=\"img/%s.png\" alt=\"%s\"></a>"
 			"<figcaption>", c->plots[i], c->plots[i], c->plots[i], c->plots[i]);
-		html(f, cap);
+		cmp_html_escape(f, cap);
 		if (!strcmp(c->plots[i], "trend")) {
 			fputs(" (<code>", f);
-			html(f, c->metric);
+			cmp_html_escape(f, c->metric);
 			fputs("</code>)", f);
 		}
 		fprintf(f, " &middot; <a href=\"img/%s.svg\">SVG</a></figcaption></figure>\n", c->plots[i]);

@@ -283,15 +283,17 @@ static void print_json(FILE *f, const struct cmp_table *t)
 	json_decref(o);
 }
 
-static void html_text(FILE *f, const char *s)
+void cmp_html_escape(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	for (; s && *s; s++) {
 		if (*s == '<')
 			fputs("&lt;", f);
 		else if (*s == '>')
 			fputs("&gt;", f);
 		else if (*s == '&')
 			fputs("&amp;", f);
+		else if (*s == '"')
+			fputs("&quot;", f);
 		else
 			fputc(*s, f);
 	}
@@ -300,9 +302,9 @@ static void html_text(FILE *f, const char *s)
 static void print_html(FILE *f, const struct cmp_table *t)
 {
 	fputs("<table class=\"cmp\"><caption>base <code>", f);
-	html_text(f, t->name_a);
+	cmp_html_escape(f, t->name_a);
 	fprintf(f, "</code> (%zu runs) vs new <code>", t->runs_a);
-	html_text(f, t->name_b);
+	cmp_html_escape(f, t->name_b);
 	fprintf(f, "</code> (%zu runs)</caption>\n<tr><th>base mean</th><th>±%%sd</th>"
 		"<th>%%change</th><th>new mean</th><th>±%%sd</th><th>p</th><th>metric</th></tr>\n",
 		t->runs_b);
@@ -317,13 +319,13 @@ static void print_html(FILE *f, const struct cmp_table *t)
 		fmt_sd(sb, sizeof(sb), r->mean_b, r->sd_b);
 		fprintf(f, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
 			"<td>%.3g</td><td><code>", r->significant ? "sig" : "ns", ma, sa, ch, mb, sb, r->p);
-		html_text(f, r->metric);
+		cmp_html_escape(f, r->metric);
 		fputs("</code></td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
 	for (unsigned i = 0; i < t->nwarn; i++) {
 		fputs("<p class=\"warn\">warning: ", f);
-		html_text(f, t->warnings[i]);
+		cmp_html_escape(f, t->warnings[i]);
 		fputs("</p>\n", f);
 	}
 }
