@@ -190,6 +190,20 @@ static void fmt_change(char *buf, size_t len, const struct cmp_row *r, bool mark
 		snprintf(buf, len, "%s", c);
 }
 
+/* The five formatted cells every human-readable table shows for a row. */
+struct row_cells {
+	char ma[32], sa[16], ch[48], mb[32], sb[16];
+};
+
+static void row_cells(const struct cmp_row *r, struct row_cells *c)
+{
+	fmt_num(c->ma, sizeof(c->ma), r->mean_a);
+	fmt_sd(c->sa, sizeof(c->sa), r->mean_a, r->sd_a);
+	fmt_change(c->ch, sizeof(c->ch), r, true);
+	fmt_num(c->mb, sizeof(c->mb), r->mean_b);
+	fmt_sd(c->sb, sizeof(c->sb), r->mean_b, r->sd_b);
+}
+
 static void print_text(FILE *f, const struct cmp_table *t)
 {
 	fprintf(f, "base: %s (%zu runs)    new: %s (%zu runs)\n", t->name_a, t->runs_a,
@@ -198,14 +212,11 @@ static void print_text(FILE *f, const struct cmp_table *t)
 		"new-mean", "±%sd", "metric");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
-		char ma[32], sa[16], ch[48], mb[32], sb[16];
+		struct row_cells c;
 
-		fmt_num(ma, sizeof(ma), r->mean_a);
-		fmt_sd(sa, sizeof(sa), r->mean_a, r->sd_a);
-		fmt_change(ch, sizeof(ch), r, true);
-		fmt_num(mb, sizeof(mb), r->mean_b);
-		fmt_sd(sb, sizeof(sb), r->mean_b, r->sd_b);
-		fprintf(f, "%14s %6s  %14s  %14s %6s  %s  (p=%.3g n=%zu+%zu)\n", ma, sa, ch, mb, sb,
+		row_cells(r, &c);
+		fprintf(f, "%14s %6s  %14s  %14s %6s  %s  (p=%.3g n=%zu+%zu)\n", c.ma, c.sa, c.ch,
+			c.mb, c.sb,
 			r->metric, r->p, r->na, r->nb);
 	}
 	if (!t->n)
@@ -220,14 +231,11 @@ static void print_markdown(FILE *f, const struct cmp_table *t)
 	fprintf(f, "|---:|---:|---:|---:|---:|---:|---:|:---|\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
-		char ma[32], sa[16], ch[48], mb[32], sb[16];
+		struct row_cells c;
 
-		fmt_num(ma, sizeof(ma), r->mean_a);
-		fmt_sd(sa, sizeof(sa), r->mean_a, r->sd_a);
-		fmt_change(ch, sizeof(ch), r, true);
-		fmt_num(mb, sizeof(mb), r->mean_b);
-		fmt_sd(sb, sizeof(sb), r->mean_b, r->sd_b);
-		fprintf(f, "| %s | %s | %s | %s | %s | %.3g | %zu+%zu | `%s` |\n", ma, sa, ch, mb, sb,
+		row_cells(r, &c);
+		fprintf(f, "| %s | %s | %s | %s | %s | %.3g | %zu+%zu | `%s` |\n", c.ma, c.sa, c.ch,
+			c.mb, c.sb,
 			r->p, r->na, r->nb, r->metric);
 	}
 	for (unsigned i = 0; i < t->nwarn; i++)
@@ -310,15 +318,11 @@ static void print_html(FILE *f, const struct cmp_table *t)
 		t->runs_b);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
-		char ma[32], sa[16], ch[48], mb[32], sb[16];
+		struct row_cells c;
 
-		fmt_num(ma, sizeof(ma), r->mean_a);
-		fmt_sd(sa, sizeof(sa), r->mean_a, r->sd_a);
-		fmt_change(ch, sizeof(ch), r, true);
-		fmt_num(mb, sizeof(mb), r->mean_b);
-		fmt_sd(sb, sizeof(sb), r->mean_b, r->sd_b);
+		row_cells(r, &c);
 		fprintf(f, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-			"<td>%.3g</td><td><code>", r->significant ? "sig" : "ns", ma, sa, ch, mb, sb, r->p);
+			"<td>%.3g</td><td><code>", r->significant ? "sig" : "ns", c.ma, c.sa, c.ch, c.mb, c.sb, r->p);
 		cmp_html_escape(f, r->metric);
 		fputs("</code></td></tr>\n", f);
 	}
