@@ -479,29 +479,6 @@ out:
 
 /* --- dashboard ---------------------------------------------------------- */
 
-static int copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out;
-	char buf[65536];
-	size_t n;
-	int rc = 0;
-
-	if (!in)
-		return -1;
-	out = fopen(to, "wb");
-	if (!out) {
-		fclose(in);
-		return -1;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			rc = -1;
-	fclose(in);
-	if (fclose(out))
-		rc = -1;
-	return rc;
-}
-
 static const char dash_css[] =
 	"body{font-family:'DejaVu Sans',sans-serif;margin:24px;color:#222;background:#fff}"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:2px solid #1f77b4;"
@@ -726,7 +703,7 @@ static int write_dashboard(struct plot_ctx *c)
 		for (int k = 0; k < 2; k++) {
 			fmt(from, sizeof(from), "%s/%s.%s", c->out_dir, c->plots[i], k ? "svg" : "png");
 			fmt(to, sizeof(to), "%s/img/%s.%s", c->dash_dir, c->plots[i], k ? "svg" : "png");
-			if (copy_file(from, to)) {
+			if (store_copy_file(from, to)) {
 				fprintf(stderr, "irqlbench: error: cannot copy %s to %s\n", from, to);
 				return 3;
 			}

@@ -729,7 +729,7 @@ static int lookup_hash(struct store *s, const char *id, char hash[17])
 	return found;
 }
 
-static int copy_file(const char *from, const char *to)
+int store_copy_file(const char *from, const char *to)
 {
 	char buf[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out;
@@ -781,7 +781,7 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 	}
 	if (asprintf(&to, "%s/record.json", dir) < 0)
 		abort();
-	if (copy_file(file, to)) {
+	if (store_copy_file(file, to)) {
 		seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
 		goto out;
 	}
@@ -803,7 +803,7 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 			abort();
 		if (stat(from, &sb) || !S_ISREG(sb.st_mode))
 			continue;
-		if (copy_file(from, to)) {
+		if (store_copy_file(from, to)) {
 			seterr(err, errlen, "cannot copy artifact %s to %s: %s", from, to, strerror(errno));
 			goto out;
 		}
@@ -854,7 +854,7 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 		if (strcmp(base, "record.json")) {
 			if (asprintf(&to, "%s/record.json", dir) < 0)
 				abort();
-			rc = copy_file(file, to);
+			rc = store_copy_file(file, to);
 			if (rc)
 				seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
 			free(to);

@@ -159,5 +159,8 @@ double merged_hist_quantile(const struct merged_hist *h, double q);
 const char *store_default_path(const char *opt);
 int store_mkdir_p(const char *path);
 int store_rm_rf(const char *path);
+/* Copies a file (0644); copying a file onto itself does nothing.  0 or -1
+ * with errno.  Also used by the dashboard (plots/plot.c). */
+int store_copy_file(const char *from, const char *to);
 
 #endif
