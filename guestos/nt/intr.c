@@ -260,13 +260,11 @@ static void dpc_interrupt(struct nt_cpu *c)
 		KeLowerIrql(old);
 }
 
-static void device_interrupt(struct nt_cpu *c, unsigned vector, bool raise)
+static void device_interrupt(unsigned vector, bool raise)
 {
 	struct nt_isr_slot *s = &nt_isrs[vector];
-	KIRQL old = 0;
+	KIRQL old = (KIRQL)plat_read_cr8();
 
-	(void)c;
-	old = (KIRQL)plat_read_cr8();
 	raise = raise && vector_class(vector) > old;	/* else: a counted violation */
 	if (raise)
 		KfRaiseIrql((KIRQL)vector_class(vector));
@@ -307,9 +305,9 @@ void nt_interrupt(unsigned vector)
 	} else if (vector == CLOCK_VECTOR) {
 		STAT_INC(clock_interrupts);
 		clock_latency(c, now, unmasked);
-		device_interrupt(c, vector, nt_opts.clock_raises_irql);
+		device_interrupt(vector, nt_opts.clock_raises_irql);
 	} else {
 		STAT_INC(other_interrupts);
-		device_interrupt(c, vector, true);
+		device_interrupt(vector, true);
 	}
 }
