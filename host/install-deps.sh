@@ -1,30 +1,77 @@
 #!/bin/bash
-# Installs the Debian packages irqlbench needs (host/packages/*.txt, one
-# package per line, '#' comments) when any is missing.  Idempotent and quiet
-# when everything is there.  Needs root (or sudo) only when installing.
+# Installs what irqlbench needs on Debian, idempotent and quiet when
+# everything is there.  Needs root (or sudo) only when installing.
+#   1. the packages listed in host/packages/*.txt (one per line, '#' comments)
+#      that are missing;
+#   2. one Debian kernel triple for the lab and the module builds: image,
+#      headers and linux-source of one version, as host/kvm/kernel-resolve.sh
+#      chooses it (the running Debian kernel, else a triple already installed,
+#      else the newest version the archive has all three of), installed as
+#      pkg=version, downgrading a mismatched one.  IRQLBENCH_KERNEL_VERSION=V
+#      asks for version V.  IRQLBENCH_NO_KERNEL=1 skips this step (the lab and
+#      `kvm build` then refuse to start, naming what is missing).
+# Exit: 0 ok, 3 environment (no apt-get, apt failed, no usable kernel version).
 set -eu
-cd "$(dirname "$0")/packages"
+HERE=$(cd "$(dirname "$0")" && pwd)
+cd "$HERE/packages"
 want=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' ./*.txt | sort -u)
 missing=()
 for p in $want; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "irqlbench: installing missing Debian packages: ${missing[*]}"
+
+resolve() { "$HERE/kvm/kernel-resolve.sh" ${IRQLBENCH_KERNEL_VERSION:+--version "$IRQLBENCH_KERNEL_VERSION"} "$@"; }
+kernel_ok() {	# a consistent triple installed (the asked-for version, if any)
+	[ "${IRQLBENCH_NO_KERNEL:-0}" = 1 ] || resolve --installed-only >/dev/null 2>&1
+}
+[ ${#missing[@]} -eq 0 ] && kernel_ok && exit 0
+
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 if ! command -v apt-get >/dev/null; then
-	echo "irqlbench: error: missing packages ${missing[*]} and no apt-get: install them with your package manager" >&2
+	echo "irqlbench: error: missing packages ${missing[*]:-} (or a kernel image, headers and source of one version) and no apt-get: install them with your package manager" >&2
 	exit 3
 fi
 export DEBIAN_FRONTEND=noninteractive
+log=${TMPDIR:-/tmp}/irqlbench-apt.log
+apt() { $SUDO apt-get -y -q -o DPkg::Lock::Timeout=900 "$@"; }
+update() {
+	apt update >>"$log" 2>&1 || {
+		echo "irqlbench: error: apt-get update failed (see $log); fix the apt sources" >&2
+		exit 3
+	}
+	$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
+}
+# install ARGS...: once, and once more after an apt-get update when the
+# package lists were stale (a .deb the old lists name may be gone)
+install() {
+	apt install --no-install-recommends "$@" >>"$log" 2>&1 && return 0
+	update
+	apt install --no-install-recommends "$@" >>"$log" 2>&1 && return 0
+	echo "irqlbench: error: apt-get install $* failed (see $log); fix the apt sources or install them by hand" >&2
+	exit 3
+}
+: >"$log"
 stamp=/var/lib/apt/periodic/irqlbench-update-stamp
 if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ]; then
-	$SUDO apt-get -q -o DPkg::Lock::Timeout=900 update >/dev/null
-	$SUDO mkdir -p "$(dirname "$stamp")" && $SUDO touch "$stamp"
+	update
 fi
-if ! $SUDO apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=900 "${missing[@]}" >/tmp/irqlbench-apt.log 2>&1; then
-	echo "irqlbench: error: apt-get install ${missing[*]} failed (see /tmp/irqlbench-apt.log); fix the apt sources or install them by hand" >&2
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "irqlbench: installing missing Debian packages: ${missing[*]}"
+	install "${missing[@]}"
+fi
+kernel_ok && exit 0
+
+plan=$(resolve) || exit 3
+kver=$(echo "$plan" | sed -n 's/^version=//p')
+kabi=$(echo "$plan" | sed -n 's/^abi=//p')
+pkgs=$(echo "$plan" | sed -n 's/^install=//p')
+echo "irqlbench: kernel for the lab and module builds: Debian $kver ($kabi); installing $pkgs"
+# --allow-downgrades: a newer, mismatched source (or image) is moved to $kver
+# shellcheck disable=SC2086
+install --allow-downgrades $pkgs
+if ! "$HERE/kvm/kernel-resolve.sh" --installed-only --version "$kver" >/dev/null 2>&1; then
+	echo "irqlbench: error: after installing $pkgs the kernel image, headers and source still differ (see $log); run apt-get install --allow-downgrades $pkgs" >&2
 	exit 3
 fi

@@ -23,11 +23,19 @@ kenv_pkg_version() {
 }
 
 # The kernel to use when none is named: the running one if it is installed
-# as a Debian image, else the newest Debian image under /boot.
+# as an image under /boot; else the one whose image, headers and source are
+# installed at one Debian version (host/kvm/kernel-resolve.sh --installed-only,
+# the triple host/install-deps.sh installs); else the newest image under /boot.
 kenv_default_abi() {
-	local r
+	local r here
 	r=$(uname -r)
 	if [ -e "/boot/vmlinuz-$r" ]; then
+		echo "$r"
+		return 0
+	fi
+	here=$(dirname "${BASH_SOURCE[0]}")
+	r=$("$here/kernel-resolve.sh" --installed-only 2>/dev/null | sed -n 's/^abi=//p')
+	if [ -n "$r" ] && [ -e "/boot/vmlinuz-$r" ]; then
 		echo "$r"
 		return 0
 	fi
@@ -46,7 +54,7 @@ kenv_detect() {
 	*) KENV_ABI=$want ;;
 	esac
 	if [ -z "$KENV_ABI" ]; then
-		kenv_die "no kernel image in /boot; install one (apt-get install linux-image-amd64 linux-headers-amd64 linux-source)"
+		kenv_die "no kernel image in /boot; run host/install-deps.sh (it installs a Debian image, headers and source of one version)"
 		return
 	fi
 	KENV_IMAGE=/boot/vmlinuz-$KENV_ABI
@@ -68,15 +76,19 @@ kenv_detect() {
 	KENV_HEADERS_VER=$(kenv_pkg_version "$KENV_HEADERS_PKG")
 	KENV_SOURCE_VER=$(kenv_pkg_version "$KENV_SOURCE_PKG")
 	if [ -z "$KENV_HEADERS_VER" ] || [ ! -d "$KENV_HEADERS" ]; then
-		kenv_die "kernel headers for $KENV_ABI are missing; apt-get install $KENV_HEADERS_PKG=$KENV_IMAGE_VER"
+		kenv_die "kernel headers for $KENV_ABI are missing; fix: apt-get install $KENV_HEADERS_PKG=$KENV_IMAGE_VER"
 		return
 	fi
 	if [ -z "$KENV_SOURCE_VER" ] || [ ! -e "$KENV_TARBALL" ]; then
-		kenv_die "kernel source $KENV_TARBALL is missing; apt-get install $KENV_SOURCE_PKG=$KENV_IMAGE_VER"
+		kenv_die "kernel source $KENV_TARBALL is missing; fix: apt-get install $KENV_SOURCE_PKG=$KENV_IMAGE_VER"
 		return
 	fi
 	if [ "$KENV_IMAGE_VER" != "$KENV_HEADERS_VER" ] || [ "$KENV_IMAGE_VER" != "$KENV_SOURCE_VER" ]; then
-		kenv_die "kernel versions differ: image $KENV_IMAGE_PKG $KENV_IMAGE_VER, headers $KENV_HEADERS_PKG $KENV_HEADERS_VER, source $KENV_SOURCE_PKG $KENV_SOURCE_VER; install one version of all three"
+		# the image is the reference: the fix moves the others to its version
+		local fix=
+		[ "$KENV_HEADERS_VER" = "$KENV_IMAGE_VER" ] || fix="$fix $KENV_HEADERS_PKG=$KENV_IMAGE_VER"
+		[ "$KENV_SOURCE_VER" = "$KENV_IMAGE_VER" ] || fix="$fix $KENV_SOURCE_PKG=$KENV_IMAGE_VER"
+		kenv_die "kernel versions differ: image $KENV_IMAGE_PKG $KENV_IMAGE_VER, headers $KENV_HEADERS_PKG $KENV_HEADERS_VER, source $KENV_SOURCE_PKG $KENV_SOURCE_VER; fix: apt-get install$fix (or run host/install-deps.sh)"
 		return
 	fi
 	return 0

@@ -14,10 +14,7 @@ cd "$HERE"
 need_guest
 need_cmd jq
 "$IRQLBENCH" lab --help >/dev/null 2>&1 || skip "irqlbench has no 'lab' command yet (row missing in host/commands.c)"
-host/kvm/build-variant.sh --variant stock --info >/dev/null 2>"$TMP/err" || {
-	[ $? -eq 3 ] && skip "$(tail -n 1 "$TMP/err")"
-	cat "$TMP/err"; exit 1
-}
+need_lab_kernel >/dev/null
 has_model=0
 "$IRQLBENCH" model --help >/dev/null 2>&1 && has_model=1
 IT=${LAB_ITERATIONS:-200}

@@ -9,10 +9,7 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
 KVM=host/kvm/build-variant.sh
-"$KVM" --variant stock --info >"$TMP/info" 2>"$TMP/err" || {
-	[ $? -eq 3 ] && skip "$(tail -n 1 "$TMP/err")"
-	cat "$TMP/err"; exit 1
-}
+need_lab_kernel >"$TMP/info"
 abi=$(sed -n 's/^abi=//p' "$TMP/info")
 
 build() {	# build VARIANT -> dir on stdout, build log in $TMP/build.log

@@ -14,10 +14,7 @@ need_cmd qemu-system-x86_64
 N=200	# iterations per phase in tests/lab-guest/cr8guest.S
 make -s "$BUILD/lab/cr8guest.elf" "$BUILD/trace/irqlbench-kvmtrace" >/dev/null 2>"$TMP/make.err" ||
 	{ cat "$TMP/make.err"; exit 1; }
-host/kvm/build-variant.sh --variant stock --info >/dev/null 2>"$TMP/err" || {
-	[ $? -eq 3 ] && skip "$(tail -n 1 "$TMP/err")"
-	cat "$TMP/err"; exit 1
-}
+need_lab_kernel >/dev/null
 
 wcr8() {	# wcr8 TRACE PHASE -> write_cr8 exits of vCPU 0 in PHASE
 	jq -r --argjson p "$2" '[.phases[] | select(.idx == $p) | .vcpus[0].exits.write_cr8 // 0] | add // 0' "$1"

@@ -8,10 +8,7 @@ cd "$HERE"
 . tests/integration/lib.sh
 need_cmd qemu-system-x86_64
 make -s "$BUILD/trace/irqlbench-kvmtrace" >/dev/null 2>"$TMP/make.err" || { cat "$TMP/make.err"; exit 1; }
-host/kvm/build-variant.sh --variant stock --info >/dev/null 2>"$TMP/err" || {
-	[ $? -eq 3 ] && skip "$(tail -n 1 "$TMP/err")"
-	cat "$TMP/err"; exit 1
-}
+need_lab_kernel >/dev/null
 mkdir -p "$TMP/out"
 echo "$(cd "$BUILD" && pwd)/trace/irqlbench-kvmtrace" >"$TMP/out/kvmtrace.path"
 host/lab/boot-l1.sh --script "$HERE/tests/integration/lab-trace-cleanup-l1.sh" --out "$TMP/out" \
