@@ -14,13 +14,22 @@
 
 #include <stdio.h>
 
-/* Exit statuses of the irqlbench command (documented in the README). */
+/*
+ * Exit statuses of the irqlbench command: one table for every command
+ * (README, "Exit statuses").  verify's verdicts have statuses of their own,
+ * never shared with an error; 77 is the "skip" of automake and
+ * kvm-unit-tests, for a host on which the request cannot apply.
+ */
 enum {
-	EXIT_OK = 0,		/* ok */
-	EXIT_RUN_FAILED = 1,	/* the run or the guest failed */
-	EXIT_USAGE = 2,		/* bad arguments, unknown workload, bad parameter */
-	EXIT_ENV = 3,		/* environment / preflight: missing package, no /dev/kvm, not AMD */
+	EXIT_OK = 0,		/* ok; verify: FIXED */
+	EXIT_RUN_FAILED = 1,	/* the run or the guest failed (failed record written) */
+	EXIT_USAGE = 2,		/* bad arguments, unknown workload, bad parameter or file */
+	EXIT_ENV = 3,		/* environment: missing package, no access to /dev/kvm, QEMU refused */
 	EXIT_TIMEOUT = 4,	/* the guest did not finish in time */
+	EXIT_STORE = 5,		/* the results store is unusable: not SQLite, corrupt, locked */
+	EXIT_UNFIXED = 10,	/* verify: the kernel does not have the fix */
+	EXIT_INCONCLUSIVE = 11,	/* verify: the evidence decides neither way */
+	EXIT_NOT_APPLICABLE = 77, /* this host cannot run it: not AMD SVM, /dev/kvm not kvm_amd */
 };
 
 struct cli_command {
