@@ -53,6 +53,14 @@ $(IRQLBENCH): $(HOST_OBJS)
 	$(V)$(CC) $(HOST_CFLAGS) -rdynamic -o $@ $^ $(HOST_LIBS)
 -include $(HOST_OBJS:.o=.d)
 
+# --- the whole command under ASan + UBSan ---------------------------------------
+# tests/integration/bad-input-san.sh runs every bad-input test against it.
+IRQLBENCH_SAN := $(BUILD)/tests/irqlbench-asan
+$(IRQLBENCH_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(HOST_SRCS))
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(SAN_CFLAGS) -rdynamic -o $@ $^ $(HOST_LIBS)
+unit-tests: $(IRQLBENCH_SAN)
+
 # --- unit tests (ASan + UBSan) ------------------------------------------------
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,7 +82,7 @@ run: deps all
 	$(V)host/make-run.sh
 
 check: deps all unit-tests
-	$(V)BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" INTEGRATION_TESTS="$(INTEGRATION_TESTS)" \
+	$(V)BUILD=$(BUILD) T="$(T)" UNIT_TESTS="$(UNIT_TESTS)" INTEGRATION_TESTS="$(INTEGRATION_TESTS)" \
 		tests/run-tests.sh
 
 bench: deps all
@@ -86,7 +94,7 @@ clean:
 help:
 	@echo "make            build the guest image and the irqlbench command"
 	@echo "make run        install what is missing, run the default suite, print and plot the report"
-	@echo "make check      all tests (unit tests under ASan/UBSan, then integration)"
+	@echo "make check      all tests (unit tests under ASan/UBSan, then integration), TAP; T=PATTERN runs a subset"
 	@echo "make bench      speed targets, as ratios against baselines measured in the same run"
 	@echo "make plots      plots from the results store"
 	@echo "make clean      remove build/"

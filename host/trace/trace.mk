@@ -10,6 +10,7 @@ TRACE_LIBS := -ltracefs -ltraceevent -lpthread -ljansson
 # tracefs.h includes <event-parse.h> from libtraceevent's own include dir
 TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null || echo -I/usr/include/tracefs -I/usr/include/traceevent)
 $(BUILD)/host/host/trace/kvmtrace.o: HOST_CFLAGS += $(TRACE_CFLAGS)
+$(BUILD)/san/host/trace/kvmtrace.o: SAN_CFLAGS += $(TRACE_CFLAGS)
 
 # run_hooks.c overrides cmd_run.c's weak kvm_trace_start/kvm_trace_stop
 HOST_SRCS += $(TRACE_SRCS) host/trace/run_hooks.c
