@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "kvm/labcmds.h"
 #include "util.h"
+#include "verify/verdict.h"
 
 const char cmd_lab_usage[] =
 	"usage: irqlbench lab [--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"
@@ -281,6 +282,7 @@ static json_t *finish_record(const char *dir, const char *variant, const char *e
 		snprintf(msg, sizeof(msg), "no record from L1 (lab status %d; logs in %s)", st, dir);
 		rec = failed_record(variant, st == 4 ? "timeout" : "launch", msg);
 	}
+	verdict_fail_record(rec);
 	json_object_set_new(rec, "backend", json_string("lab"));
 	json_object_set_new(rec, "variant", json_string(variant));
 	lab_id(rec, variant);
@@ -361,6 +363,9 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 			st = ls ? atoi(ls) : 1;
 			free(ls);
 		}
+		/* a record the lab failed (no record, verdict fail) is a failed run */
+		if (!st && strcmp(json_string_value(json_object_get(out, "status")) ?: "", "complete"))
+			st = EXIT_RUN_FAILED;
 	}
 	json_dumpf(out, stdout, JSON_COMPACT);
 	putchar('\n');

@@ -22,6 +22,7 @@
 #include "record.h"
 #include "serial.h"
 #include "util.h"
+#include "verify/verdict.h"
 
 const char cmd_model_usage[] =
 	"usage: irqlbench model (--workload W | --script FILE) --policy P[,P...]\n"
@@ -418,9 +419,11 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	} else if (sr.outcome == SERIAL_REPORT && !record_apply_report(rec, &sr)) {
 		json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
 		model_record_add(rec, &cfg, &r);
-		if (strcmp(sr.verdict, "ok")) {
-			fprintf(stderr, "irqlbench: model %s %s: workload verdict fail: %s\n",
-				kp_policy_name(p), o->workload, sr.reason);
+		if (verdict_fail_record(rec)) {
+			fprintf(stderr, "irqlbench: model %s %s: verdict fail: %s%s\n",
+				kp_policy_name(p), o->workload, sr.reason,
+				cfg.host_hz ? "" : "; with --host-hz 0 no host tick exit delivers an "
+				"interrupt a CR8 write left pending: give --host-hz N > 0");
 			status = EXIT_RUN_FAILED;
 		}
 	} else {

@@ -89,6 +89,21 @@ M --workload nested-spinlock --policy prefix --host-hz 0 --limit time_ms=300 \
 eq "time limit status" $? 4
 ok "time limit message" grep -q "300 ms of simulated time" "$TMP/e"
 eq "time-limited record is failed" "$(jq -r '.status + " " + .error.kind' "$TMP/lim/nested-spinlock-prefix.json")" "failed timeout"
+# prefix without host ticks, within the guest's own 1 s wait: the DPC never
+# comes, the workload's verdict fails, and the record is failed, never complete
+M --workload nested-spinlock --policy prefix,fixed --host-hz 0 --param iterations=5 \
+	--out-dir "$TMP/hz0" >"$TMP/o" 2>"$TMP/e"
+eq "verdict fail status" $? 1
+eq "verdict fail: record failed, kind verdict" \
+	"$(jq -r '[.status, .error.kind, .verdict.status] | join(" ")' "$TMP/hz0/nested-spinlock-prefix.json")" \
+	"failed verdict fail"
+ok "verdict fail: error.message says why" \
+	grep -q "the workload's own check failed: DPC interrupt not delivered" "$TMP/hz0/nested-spinlock-prefix.json"
+eq "verdict fail: the other policy's record is complete" \
+	"$(jq -r .status "$TMP/hz0/nested-spinlock-fixed.json")" complete
+eq "verdict fail: one error line, naming the fix" \
+	"$(grep -c . "$TMP/e") $(grep -c 'prefix nested-spinlock: verdict fail: .*give --host-hz N > 0' "$TMP/e")" "1 1"
+ok "verdict fail: the summary says failed" grep -q '^model prefix .* failed ' "$TMP/o"
 # a script whose wait can never end: IRQL stays 2 while it waits for the DPC
 printf 'raise 2\ndpc\nwait_delivered 0x2f\nlower 0\n' >"$TMP/stuck.scn"
 M --script "$TMP/stuck.scn" --policy fixed --limit time_ms=3000 >/dev/null 2>"$TMP/e"; rc=$?
