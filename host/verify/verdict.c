@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "verify/verdict.h"
 
 enum run_class { RUN_IGNORED, RUN_FIXED, RUN_UNFIXED, RUN_OTHER };
@@ -28,7 +29,7 @@ const char *verdict_name(enum verdict v)
 
 int verdict_exit_status(enum verdict v)
 {
-	return v == VERDICT_FIXED ? 0 : v == VERDICT_UNFIXED ? 1 : 2;
+	return v == VERDICT_FIXED ? EXIT_OK : v == VERDICT_UNFIXED ? EXIT_UNFIXED : EXIT_INCONCLUSIVE;
 }
 
 static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

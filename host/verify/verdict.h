@@ -57,7 +57,8 @@ struct verdict_result {
 void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdict_opts *o,
 		    struct verdict_result *res);
 const char *verdict_name(enum verdict v);
-/* `irqlbench verify` exit status: 0 FIXED, 1 UNFIXED, 2 INCONCLUSIVE. */
+/* `irqlbench verify` exit status (cli.h): EXIT_OK FIXED, EXIT_UNFIXED (10),
+ * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);
 
 /*

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "check.h"
+#include "cli.h"
 #include "verify/verdict.h"
 
 static struct verdict_run ns(const char *id, unsigned depth, double exits, uint64_t imm, uint64_t late)
@@ -44,11 +45,11 @@ static void test_fixed_and_unfixed(void)
 	CHECK_EQ_U64(decide(fixed, 5, &res), VERDICT_FIXED);
 	CHECK_EQ_U64(res.fixed_runs, 5);
 	CHECK(strstr(res.evidence, "c nested-spinlock N=4: 7.00 write_cr8 exits/iteration") != NULL);
-	CHECK_EQ_U64(verdict_exit_status(res.v), 0);
+	CHECK_EQ_U64(verdict_exit_status(res.v), EXIT_OK);
 	CHECK_STR(verdict_name(res.v), "FIXED");
 	CHECK_EQ_U64(decide(unfixed, 5, &res), VERDICT_UNFIXED);
 	CHECK_EQ_U64(res.unfixed_runs, 5);
-	CHECK_EQ_U64(verdict_exit_status(res.v), 1);
+	CHECK_EQ_U64(verdict_exit_status(res.v), 10);	/* EXIT_UNFIXED: no error has it */
 	CHECK(strstr(res.reason, "late") != NULL);
 }
 
@@ -67,7 +68,7 @@ static void test_inconclusive(void)
 
 	CHECK_EQ_U64(decide(mixed, 3, &res), VERDICT_INCONCLUSIVE);
 	CHECK(strstr(res.reason, "disagree") != NULL);
-	CHECK_EQ_U64(verdict_exit_status(res.v), 2);
+	CHECK_EQ_U64(verdict_exit_status(res.v), 11);	/* EXIT_INCONCLUSIVE */
 	CHECK_EQ_U64(decide(avic, 3, &res), VERDICT_INCONCLUSIVE);
 	CHECK(strstr(res.reason, "neither") != NULL && strstr(res.reason, "CR8 writes do not exit") != NULL);
 	CHECK_EQ_U64(decide(odd, 3, &res), VERDICT_INCONCLUSIVE);
