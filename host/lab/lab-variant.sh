@@ -49,7 +49,9 @@ moddir=$("$ROOT/host/kvm/build-variant.sh" --variant "$variant" --kernel "$KENV_
 	cat "$out/build.log" >&2
 	exit $rc
 }
-moddir=$(echo "$moddir" | tail -n 1)
+# the real path: L1 sees the host's tree under /host, where an absolute
+# symlink (a build/kvm shared between checkouts) would point elsewhere
+moddir=$(readlink -f "$(echo "$moddir" | tail -n 1)")
 if grep -q ': cached' "$out/build.log"; then
 	build="cached"
 else
@@ -111,9 +113,10 @@ rc=0
 	echo "LAB_VARIANT=$variant"
 	echo "LAB_MODDIR=$moddir"
 	echo "LAB_BUILD='$build'"
-	cat "$out/l1.env" 2>/dev/null
-	cat "$out/kvm.env" 2>/dev/null
-	cat "$out/step.env" 2>/dev/null
+	# each exists only if L1 got that far (set -e must not end the summary)
+	cat "$out/l1.env" 2>/dev/null || true
+	cat "$out/kvm.env" 2>/dev/null || true
+	cat "$out/step.env" 2>/dev/null || true
 	echo "LAB_STATUS=$(cat "$out/status" 2>/dev/null || echo none)"
 } >"$out/lab.env"
 [ $rc -eq 0 ] || exit $rc
