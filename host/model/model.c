@@ -477,6 +477,7 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	be = xasprintf("model-%s", kp_policy_name(p));
 	id = record_make_id(t0, be, o->workload);
 	free(be);
+	out_paths(o, p, id, &op);
 	rec = record_new(id, "model", o->workload);
 	json_object_set_new(rec, "launcher", json_string("model"));
 	json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
@@ -495,10 +496,12 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 		json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
 		model_record_add(rec, &cfg, &r);
 		if (verdict_fail_record(rec)) {
-			fprintf(stderr, "irqlbench: model %s %s: verdict fail: %s%s\n",
+			fprintf(stderr, "irqlbench: model %s %s: verdict fail: %s; %s%s\n",
 				kp_policy_name(p), o->workload, sr.reason,
-				cfg.host_hz ? "" : "; with --host-hz 0 no host tick exit delivers an "
-				"interrupt a CR8 write left pending: give --host-hz N > 0");
+				cfg.host_hz ? "the workload's own check failed, the failed record "
+				"has its counters: " : "with --host-hz 0 no host tick exit delivers "
+				"an interrupt a CR8 write left pending: give --host-hz N > 0; record ",
+				op.record);
 			status = EXIT_RUN_FAILED;
 		}
 	} else {
@@ -515,7 +518,6 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	if (o->trace)
 		trace_print(stdout, &r, p, o->fmt, !strcmp(o->workload, "seed-table"),
 			    (double)cfg.tsc_hz);
-	out_paths(o, p, id, &op);
 	st = write_outputs(o, p, &r, rec, &op);
 	if (st)
 		status = st;

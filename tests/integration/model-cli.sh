@@ -136,6 +136,7 @@ eq "verdict fail: the other policy's record is complete" \
 eq "verdict fail: one error line, naming the fix" \
 	"$(grep -c . "$TMP/e") $(grep -c 'prefix nested-spinlock: verdict fail: .*give --host-hz N > 0' "$TMP/e")" "1 1"
 ok "verdict fail: the summary says failed" grep -q '^model prefix .* failed ' "$TMP/o"
+ok "verdict fail: the line names the record" grep -q "; record $TMP/hz0/nested-spinlock-prefix.json\$" "$TMP/e"
 # a script whose wait can never end: IRQL stays 2 while it waits for the DPC
 printf 'raise 2\ndpc\nwait_delivered 0x2f\nlower 0\n' >"$TMP/stuck.scn"
 M --script "$TMP/stuck.scn" --policy fixed --limit time_ms=3000 --out-dir "$TMP/stuck" >/dev/null 2>"$TMP/e"; rc=$?
