@@ -20,14 +20,16 @@
 
 #include <jansson.h>
 
+#include "catalog.h"
 #include "cli.h"
 #include "kvm/labcmds.h"
 #include "util.h"
+#include "verify/verdict.h"
 
 const char cmd_lab_usage[] =
 	"usage: irqlbench lab [--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"
 	"                     [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
-	"                     [--out-dir DIR] --workload W [run options ...]\n"
+	"                     [--out-dir DIR] (--workload W | --script FILE) [run options ...]\n"
 	"       irqlbench lab --selftest [--variants ...] [--kernel ...] [--out-dir DIR]\n"
 	"\n"
 	"Runs the kvm backend inside a virtual AMD host (L1) booted from a Debian kernel\n"
@@ -46,13 +48,18 @@ const char cmd_lab_usage[] =
 	"                       results/runs/lab-<utc>/)\n"
 	"      --selftest       trace the lab's CR8 test guest instead of 'irqlbench run'\n"
 	"  run options         everything else goes to 'irqlbench run --backend kvm' in L1\n"
-	"                       (--workload, --param, --vcpus, --timeout, --tag, ...; not --out)\n"
+	"                       (--workload, --param, --script, --vcpus, --timeout, --tag,\n"
+	"                       ...; not --out), which works in this directory: relative\n"
+	"                       paths mean the same files as here.  --script FILE alone\n"
+	"                       runs the script workload, as for model.\n"
 	"\n"
 	"Latency figures from a tcg L1 are emulated (\"emulated\": true); exit counts and\n"
 	"delivery order come from the real kvm_amd code.\n"
 	"\n"
-	"exit status: 0 all variants ran with verdict ok; 1 a run failed; 2 usage error;\n"
-	"3 environment (packages, kernel versions, module build); 4 timeout.\n";
+	"exit status: the worst over the variants.  0 every run complete with verdict ok;\n"
+	"a run in L1 that failed gives its own status (1 failed, 2 usage, 3 environment,\n"
+	"4 timeout) and its error line on stderr; the lab's own: 1 L1 failed, 2 usage\n"
+	"error, 3 environment (packages, kernel versions, module build), 4 timeout.\n";
 
 struct lab_opts {
 	char *variants;
@@ -98,6 +105,50 @@ static int set_lab_option(struct lab_opts *o, const char *name, const char *val)
 	return 0;
 }
 
+/* The value of run's option --NAME or -C among the run arguments, or NULL. */
+static const char *run_arg(const struct argv_buf *a, const char *name, const char *shrt)
+{
+	size_t n = strlen(name);
+	const char *v = NULL;
+
+	for (unsigned k = 0; k < a->n; k++) {
+		const char *s = a->v[k];
+
+		if (!strncmp(s, name, n) && s[n] == '=')
+			v = s + n + 1;
+		else if ((!strcmp(s, name) || !strcmp(s, shrt)) && k + 1 < a->n)
+			v = a->v[++k];
+	}
+	return v;
+}
+
+/*
+ * What the host can check of run's arguments before a module build and an
+ * L1 boot: the workload exists, the script is readable.  --script alone
+ * means the script workload, as for model.  (The run in L1 works in this
+ * directory, so a relative script path means the same file there.)
+ */
+static int check_run_args(struct lab_opts *o)
+{
+	const char *wl = run_arg(&o->run_args, "--workload", "-w");
+	const char *script = run_arg(&o->run_args, "--script", "-s");
+
+	if (!wl && script) {
+		argv_add(&o->run_args, "--workload");
+		argv_add(&o->run_args, "script");
+		wl = "script";
+	}
+	if (!wl)
+		return cli_usage_error("lab", "which workload? give --workload W (or --selftest)");
+	if (!wl_find(wl))
+		return cli_error(EXIT_USAGE, "lab: unknown workload '%s': run 'irqlbench list' to see the workloads",
+				 wl);
+	if (script && access(script, R_OK))
+		return cli_error(EXIT_USAGE, "lab: cannot read the script %s: %s: give a readable --script FILE",
+				 script, strerror(errno));
+	return 0;
+}
+
 /* Lab options are taken out; everything else is left for `run` in L1. */
 static int parse(int argc, char **argv, struct lab_opts *o)
 {
@@ -134,16 +185,7 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 		o->variants = xstrdup("fixed,unfixed");
 	if (o->accel && strcmp(o->accel, "auto") && strcmp(o->accel, "tcg") && strcmp(o->accel, "kvm"))
 		return cli_usage_error("lab", "--accel must be auto, tcg or kvm");
-	if (!o->selftest) {
-		bool has_wl = false;
-
-		for (unsigned k = 0; k < o->run_args.n; k++)
-			if (!strncmp(o->run_args.v[k], "--workload", 10) || !strcmp(o->run_args.v[k], "-w"))
-				has_wl = true;
-		if (!has_wl)
-			return cli_usage_error("lab", "which workload? give --workload W (or --selftest)");
-	}
-	return 0;
+	return o->selftest ? 0 : check_run_args(o);
 }
 
 /* KEY=value lines (values optionally in single quotes) of a lab.env file. */
@@ -235,11 +277,12 @@ static const char *variant_label(const char *v, char *buf, size_t len)
 }
 
 /* A failed record for a variant whose L1 produced none. */
-static json_t *failed_record(const char *variant, const char *kind, const char *msg)
+static json_t *failed_record(const char *variant, const char *workload, const char *kind,
+			     const char *msg)
 {
-	return json_pack("{s:s,s:s,s:{s:s,s:s},s:s,s:s,s:b,s:[]}",
+	return json_pack("{s:s,s:s,s:{s:s,s:s},s:s?,s:s,s:s,s:b,s:[]}",
 			 "schema", "irqlbench-record/1", "status", "failed",
-			 "error", "kind", kind, "message", msg,
+			 "error", "kind", kind, "message", msg, "workload", workload,
 			 "backend", "lab", "variant", variant, "emulated", true, "phases");
 }
 
@@ -270,17 +313,29 @@ static void lab_id(json_t *rec, const char *variant)
 	free(nid);
 }
 
-static json_t *finish_record(const char *dir, const char *variant, const char *env, int st)
+/*
+ * The variant's record: L1's, or a failed one naming why there is none
+ * (st: lab-variant.sh's status; inner: the run's in L1, -1 if it did not
+ * finish; cause: the run's error line or NULL).
+ */
+static json_t *finish_record(const struct lab_opts *o, const char *dir, const char *variant,
+			     const char *env, int st, int inner, const char *cause)
 {
 	char *path = xasprintf("%s/record.json", dir);
 	json_error_t jerr;
 	json_t *rec = json_load_file(path, 0, &jerr), *prov;
-	char msg[512];
+	char msg[1024];
 
 	if (!rec) {
-		snprintf(msg, sizeof(msg), "no record from L1 (lab status %d; logs in %s)", st, dir);
-		rec = failed_record(variant, st == 4 ? "timeout" : "launch", msg);
+		if (cause)
+			snprintf(msg, sizeof(msg), "no record from L1: %s (logs in %s)", cause, dir);
+		else
+			snprintf(msg, sizeof(msg), "no record from L1 (lab status %d; logs in %s)", st, dir);
+		rec = failed_record(variant, run_arg(&o->run_args, "--workload", "-w"),
+				    st == 4 || inner == 4 ? "timeout" : inner == 2 ? "bad-param" :
+				    inner == 3 ? "preflight" : "launch", msg);
 	}
+	verdict_fail_record(rec);
 	json_object_set_new(rec, "backend", json_string("lab"));
 	json_object_set_new(rec, "variant", json_string(variant));
 	lab_id(rec, variant);
@@ -319,14 +374,77 @@ static json_t *finish_selftest(const char *dir, const char *variant, const char 
 	return o;
 }
 
+/* The in-L1 step's exit status from lab.env (LAB_STATUS), -1 if it did not finish. */
+static int inner_status(const char *env)
+{
+	char *ls = env ? env_get(env, "LAB_STATUS") : NULL, *end = NULL;
+	long v = ls ? strtol(ls, &end, 10) : -1;
+	int st = ls && end != ls && !*end ? (int)v : -1;
+
+	free(ls);
+	return st;
+}
+
+/* s with every "from" replaced by "to" (a caller frees it). */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to), n = 0;
+	const char *p, *at;
+	char *r, *w;
+
+	for (p = s; (at = strstr(p, from)); p = at + fl)
+		n++;
+	r = w = xmalloc(strlen(s) + n * tl + 1);
+	for (p = s; (at = strstr(p, from)); p = at + fl) {
+		memcpy(w, p, (size_t)(at - p));
+		w += at - p;
+		memcpy(w, to, tl);
+		w += tl;
+	}
+	strcpy(w, p);
+	return r;
+}
+
+/*
+ * The inner run's own error lines (DIR/run.stderr: its "irqlbench..."
+ * lines but "failed record written to"), with L1's path of DIR put back as
+ * DIR, each printed as "irqlbench: lab VARIANT: run in L1 failed (status
+ * N): ...".  Returns the first, for the record when L1 wrote none (a
+ * caller frees it), or NULL.
+ */
+static char *inner_error(const char *dir, const char *variant, int status)
+{
+	char *path = xasprintf("%s/run.stderr", dir);
+	char *text = util_read_file(path, 1 << 20, NULL), *line, *save = NULL, *first = NULL;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *msg;
+
+		if (strncmp(line, "irqlbench", 9) || strstr(line, "record written to"))
+			continue;
+		line += 9;
+		line += strspn(line, ": ");
+		msg = replace_all(line, "/run/irqlbench/lab-out", dir);	/* l1-run.sh's $S/lab-out */
+		fprintf(stderr, "irqlbench: lab %s: run in L1 failed (status %d): %s\n", variant, status,
+			msg);
+		if (!first)
+			first = msg;
+		else
+			free(msg);
+	}
+	free(text);
+	free(path);
+	return first;
+}
+
 static int run_variant(const struct lab_opts *o, const char *variant, const char *dir,
 		       int *worst)
 {
 	struct argv_buf a = { 0 };
-	char *envpath = xasprintf("%s/lab.env", dir), *env;
+	char *envpath = xasprintf("%s/lab.env", dir), *env, *cause = NULL;
 	char label[256];
 	json_t *out;
-	int st;
+	int st, inner;
 	unsigned k;
 
 	argv_add(&a, "--variant");
@@ -346,26 +464,33 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	fprintf(stderr, "irqlbench: lab: variant %s (logs in %s)\n", variant, dir);
 	st = labcmd_run_script("host/lab/lab-variant.sh", a.v, NULL);
 	argv_free(&a);
+	/* lab.env exists once L1 ran: the inner run's status and error line */
+	env = util_read_file(envpath, 1 << 16, NULL);
+	inner = inner_status(env);
+	variant_label(variant, label, sizeof(label));
+	if (!o->selftest && inner > 0)
+		cause = inner_error(dir, label, inner);
 	if (st == 2 || st == 3) {
+		free(cause);
+		free(env);
 		free(envpath);
 		return st;		/* usage/environment: no record to speak of */
 	}
-	env = util_read_file(envpath, 1 << 16, NULL);
 	if (o->selftest) {
-		out = finish_selftest(dir, variant_label(variant, label, sizeof(label)), env);
+		out = finish_selftest(dir, label, env);
 	} else {
-		out = finish_record(dir, variant_label(variant, label, sizeof(label)), env, st);
-		if (!st) {
-			char *ls = env ? env_get(env, "LAB_STATUS") : NULL;
-
-			st = ls ? atoi(ls) : 1;
-			free(ls);
-		}
+		out = finish_record(o, dir, label, env, st, inner, cause);
+		if (!st)
+			st = inner < 0 ? EXIT_RUN_FAILED : inner;
+		/* a record the lab failed (no record, verdict fail) is a failed run */
+		if (!st && strcmp(json_string_value(json_object_get(out, "status")) ?: "", "complete"))
+			st = EXIT_RUN_FAILED;
 	}
 	json_dumpf(out, stdout, JSON_COMPACT);
 	putchar('\n');
 	fflush(stdout);
 	json_decref(out);
+	free(cause);
 	free(env);
 	free(envpath);
 	if (st > *worst)

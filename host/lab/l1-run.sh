@@ -6,6 +6,8 @@
 #                 (one per line), record in $1/record.json
 #            selftest: $KVMTRACE -- qemu -enable-kvm $GUEST, fold in $1/trace.json
 #   IRQLBENCH, KVMTRACE, GUEST, QEMU   host paths
+#   CWD      the host's working directory: the run works there, so that a
+#            relative path among its arguments means what it means on the host
 # Writes $1/l1.log (this script's log), $1/kvm.env (kvm_amd parameters),
 # $1/status (exit status of the step that ran).
 OUT=$1
@@ -45,8 +47,8 @@ case $MODE in
 run)
 	set --
 	while IFS= read -r a; do set -- "$@" "$a"; done <"$OUT/args"
-	echo "L1: irqlbench run --backend kvm $* (uptime $t0)"
-	chroot /host /usr/bin/env -i $ENVV "$IRQLBENCH" run --backend kvm "$@" \
+	echo "L1: in $CWD: irqlbench run --backend kvm $* (uptime $t0)"
+	chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run --backend kvm "$@" \
 		--out $S/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
 	rc=$?
 	;;

@@ -7,9 +7,11 @@
 # what came back.  DIR/lab.env summarises: LAB_VARIANT, LAB_MODDIR,
 # LAB_BUILD (cached | built in N s), L1_* (boot-l1.sh), KVM_* (kvm_amd
 # parameters in L1), LAB_STATUS (the in-L1 step's exit status).
-# run mode: RUN-ARGS go to `irqlbench run --backend kvm` in L1; the record
-# is DIR/record.json.  selftest mode: the lab's CR8 test guest (or --guest)
-# is traced in L1; the fold is DIR/trace.json.
+# run mode: RUN-ARGS go to `irqlbench run --backend kvm` in L1, which runs
+# in this working directory (relative paths among them mean what they mean
+# here); the record is DIR/record.json, the run's stderr DIR/run.stderr.
+# selftest mode: the lab's CR8 test guest (or --guest) is traced in L1; the
+# fold is DIR/trace.json.
 # Exit: 0 the step ran (its own status is LAB_STATUS), 1 L1 failed,
 # 2 usage, 3 environment (build, modules, /dev/kvm), 4 timeout.
 set -euo pipefail
@@ -49,7 +51,9 @@ moddir=$("$ROOT/host/kvm/build-variant.sh" --variant "$variant" --kernel "$KENV_
 	cat "$out/build.log" >&2
 	exit $rc
 }
-moddir=$(echo "$moddir" | tail -n 1)
+# the real path: L1 sees the host's tree under /host, where an absolute
+# symlink (a build/kvm shared between checkouts) would point elsewhere
+moddir=$(readlink -f "$(echo "$moddir" | tail -n 1)")
 if grep -q ': cached' "$out/build.log"; then
 	build="cached"
 else
@@ -82,6 +86,13 @@ esac
 case $mode in
 run)
 	[ -x "$BUILD/bin/irqlbench" ] || { echo "irqlbench: error: $BUILD/bin/irqlbench is missing; run make" >&2; exit 3; }
+	# L1 sees the host's tree at the same paths, except what it mounts its own
+	case $PWD in
+	/run|/run/*|/dev|/dev/*|/proc|/proc/*|/sys|/sys/*)
+		echo "irqlbench: error: lab: L1 has its own $PWD (its /run, /dev, /proc and /sys are not the host's): run irqlbench lab from another directory" >&2
+		exit 3 ;;
+	esac
+	echo "CWD='$PWD'" >>"$out/job.env"
 	printf '%s\n' "$@" >"$out/args" ;;
 selftest)
 	for f in "$BUILD/trace/irqlbench-kvmtrace" "$guest"; do
@@ -111,9 +122,10 @@ rc=0
 	echo "LAB_VARIANT=$variant"
 	echo "LAB_MODDIR=$moddir"
 	echo "LAB_BUILD='$build'"
-	cat "$out/l1.env" 2>/dev/null
-	cat "$out/kvm.env" 2>/dev/null
-	cat "$out/step.env" 2>/dev/null
+	# each exists only if L1 got that far (set -e must not end the summary)
+	cat "$out/l1.env" 2>/dev/null || true
+	cat "$out/kvm.env" 2>/dev/null || true
+	cat "$out/step.env" 2>/dev/null || true
 	echo "LAB_STATUS=$(cat "$out/status" 2>/dev/null || echo none)"
 } >"$out/lab.env"
 [ $rc -eq 0 ] || exit $rc

@@ -22,6 +22,7 @@
 #include "record.h"
 #include "serial.h"
 #include "util.h"
+#include "verify/verdict.h"
 
 const char cmd_model_usage[] =
 	"usage: irqlbench model (--workload W | --script FILE) --policy P[,P...]\n"
@@ -32,7 +33,7 @@ const char cmd_model_usage[] =
 	"\n"
 	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
 	"local APIC are handled by a model of KVM (KVM-CR8-MODEL.md), once per policy,\n"
-	"and writes one result record per policy (backend model).\n"
+	"and writes one result record per policy (backend model), even with -q.\n"
 	"\n"
 	"  -w, --workload W    the workload ('irqlbench list' shows them)\n"
 	"  -s, --script FILE   a scenario script (runs the 'script' workload)\n"
@@ -60,13 +61,15 @@ const char cmd_model_usage[] =
 	"  -f, --format F      text (default), md, csv or latex (a tabular)\n"
 	"      --trace-max N   steps kept per run (default 100000)\n"
 	"  -o, --out-dir DIR   write DIR/<workload>-<policy>.json, .serial.log (and\n"
-	"                      .trace.csv with --trace)\n"
-	"  -q, --quiet         no summary lines\n"
+	"                      .trace.csv with --trace); default, as for 'run':\n"
+	"                      results/runs/<id>/record.json, serial.log, trace.csv\n"
+	"  -q, --quiet         no summary lines (the records are written all the same)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
-	"verdict fail or guest error); 2 usage error (unknown workload or policy, bad\n"
-	"parameter or cost); 4 a simulation limit was hit.\n";
+	"verdict fail or guest error: its record is \"failed\"); 2 usage error (unknown\n"
+	"workload or policy, bad parameter or cost); 3 a record could not be written;\n"
+	"4 a simulation limit was hit.  Every run that starts writes its record.\n";
 
 struct model_opts {
 	const char *workload, *script, *out_dir;
@@ -350,13 +353,82 @@ static const char *end_kind(const struct sim_result *r, const struct serial_repo
 	return "launch";
 }
 
-static char *out_path(const struct model_opts *o, enum kp_policy p, const char *ext)
+/*
+ * Where one policy's record and its logs go: with --out-dir,
+ * DIR/<workload>-<policy>.json, .serial.log and .trace.csv; else, as for
+ * 'run', results/runs/<id>/record.json, serial.log and trace.csv.
+ */
+struct out_paths {
+	char *dir, *record, *serial, *trace;
+};
+
+static void out_paths(const struct model_opts *o, enum kp_policy p, const char *id,
+		      struct out_paths *op)
 {
-	return xasprintf("%s/%s-%s%s", o->out_dir, o->workload, kp_policy_name(p), ext);
+	if (o->out_dir) {
+		char *stem = xasprintf("%s/%s-%s", o->out_dir, o->workload, kp_policy_name(p));
+
+		op->dir = xstrdup(o->out_dir);
+		op->record = xasprintf("%s.json", stem);
+		op->serial = xasprintf("%s.serial.log", stem);
+		op->trace = xasprintf("%s.trace.csv", stem);
+		free(stem);
+	} else {
+		op->dir = xasprintf("results/runs/%s", id);
+		op->record = xasprintf("%s/record.json", op->dir);
+		op->serial = xasprintf("%s/serial.log", op->dir);
+		op->trace = xasprintf("%s/trace.csv", op->dir);
+	}
+}
+
+static void out_paths_free(struct out_paths *op)
+{
+	free(op->dir);
+	free(op->record);
+	free(op->serial);
+	free(op->trace);
+}
+
+static int write_error(const char *path)
+{
+	return cli_error(EXIT_ENV, "model: cannot write %s: %s: choose another --out-dir", path,
+			 strerror(errno));
+}
+
+/* Writes the serial log, the trace (with --trace) and the record, which
+ * names them relative to itself.  0, or EXIT_ENV after one error line. */
+static int write_outputs(const struct model_opts *o, enum kp_policy p, const struct sim_result *r,
+			 json_t *rec, const struct out_paths *op)
+{
+	json_t *art = json_object_get(rec, "artifacts");
+	char *base;
+	FILE *f;
+
+	if (util_mkdir_p(op->dir))
+		return cli_error(EXIT_ENV, "model: cannot create %s: %s: choose another --out-dir",
+				 op->dir, strerror(errno));
+	if (util_write_atomic(op->serial, r->out ? r->out : "", r->outlen))
+		return write_error(op->serial);
+	base = util_basename(op->serial);
+	json_object_set_new(art, "serial_log", json_string(base));
+	free(base);
+	if (o->trace) {
+		f = fopen(op->trace, "w");
+		if (f)
+			trace_print(f, r, p, TRACE_CSV, false, (double)o->cfg.tsc_hz);
+		if (!f || fclose(f))
+			return write_error(op->trace);
+		base = util_basename(op->trace);
+		json_object_set_new(art, "trace", json_string(base));
+		free(base);
+	}
+	if (record_write(rec, op->record))
+		return write_error(op->record);
+	return 0;
 }
 
 static void summary(const struct model_opts *o, enum kp_policy p, const struct sim_result *r,
-		    json_t *rec)
+		    json_t *rec, const char *path)
 {
 	const struct kp_stats *s = &r->phase[2];
 	uint64_t cr8x = s->exits[KX_CR8] + s->exits[KX_TPR_BELOW], all = 0;
@@ -365,7 +437,7 @@ static void summary(const struct model_opts *o, enum kp_policy p, const struct s
 		return;
 	for (unsigned i = 0; i < KX_N; i++)
 		all += s->exits[i];
-	printf("model %-8s %-16s %-8s measured: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f  (%llu events, %.1f ms simulated, %.3f s)\n",
+	printf("model %-8s %-16s %-8s measured: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f  (%llu events, %.1f ms simulated, %.3f s) record %s\n",
 	       kp_policy_name(p), o->workload,
 	       json_string_value(json_object_get(rec, "status")),
 	       (unsigned long long)s->ops[KO_CR8], (unsigned long long)cr8x,
@@ -373,7 +445,7 @@ static void summary(const struct model_opts *o, enum kp_policy p, const struct s
 	       (unsigned long long)s->immediate, (unsigned long long)s->late,
 	       (double)s->late_max * 1e6 / (double)o->cfg.tsc_hz,
 	       (unsigned long long)r->events, (double)r->cycles * 1e3 / (double)o->cfg.tsc_hz,
-	       r->wall_s);
+	       r->wall_s, path);
 }
 
 /* Returns the exit status of this policy's run. */
@@ -383,10 +455,11 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	struct sim_config cfg = o->cfg;
 	struct sim_result r;
 	struct serial_report sr;
+	struct out_paths op;
 	double t0 = util_now();
-	char *id, when[32];
+	char *id, *be, when[32];
 	json_t *rec;
-	int status = EXIT_OK;
+	int status = EXIT_OK, st;
 
 	memset(&bi, 0, sizeof(bi));
 	bi.cmdline = cmdline;
@@ -400,7 +473,11 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	cfg.trace = o->trace;
 	sim_run(&cfg, &bi, &r);
 
-	id = record_make_id(t0, "model", o->workload);
+	/* <utc>-model-<policy>-<workload>-<hex>, as the lab's ids name the variant */
+	be = xasprintf("model-%s", kp_policy_name(p));
+	id = record_make_id(t0, be, o->workload);
+	free(be);
+	out_paths(o, p, id, &op);
 	rec = record_new(id, "model", o->workload);
 	json_object_set_new(rec, "launcher", json_string("model"));
 	json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
@@ -418,9 +495,13 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	} else if (sr.outcome == SERIAL_REPORT && !record_apply_report(rec, &sr)) {
 		json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
 		model_record_add(rec, &cfg, &r);
-		if (strcmp(sr.verdict, "ok")) {
-			fprintf(stderr, "irqlbench: model %s %s: workload verdict fail: %s\n",
-				kp_policy_name(p), o->workload, sr.reason);
+		if (verdict_fail_record(rec)) {
+			fprintf(stderr, "irqlbench: model %s %s: verdict fail: %s; %s%s\n",
+				kp_policy_name(p), o->workload, sr.reason,
+				cfg.host_hz ? "the workload's own check failed, the failed record "
+				"has its counters: " : "with --host-hz 0 no host tick exit delivers "
+				"an interrupt a CR8 write left pending: give --host-hz N > 0; record ",
+				op.record);
 			status = EXIT_RUN_FAILED;
 		}
 	} else {
@@ -437,33 +518,12 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	if (o->trace)
 		trace_print(stdout, &r, p, o->fmt, !strcmp(o->workload, "seed-table"),
 			    (double)cfg.tsc_hz);
-	if (o->out_dir) {
-		char *rp = out_path(o, p, ".json"), *lp = out_path(o, p, ".serial.log");
-		char *base = util_basename(lp);
-
-		json_object_set_new(json_object_get(rec, "artifacts"), "serial_log", json_string(base));
-		free(base);
-		if (util_write_atomic(lp, r.out ? r.out : "", r.outlen))
-			status = cli_error(EXIT_RUN_FAILED, "model: cannot write %s: %s", lp, strerror(errno));
-		if (o->trace) {
-			char *tp = out_path(o, p, ".trace.csv"), *tb = util_basename(tp);
-			FILE *f = fopen(tp, "w");
-
-			if (f) {
-				trace_print(f, &r, p, TRACE_CSV, false, (double)cfg.tsc_hz);
-				fclose(f);
-				json_object_set_new(json_object_get(rec, "artifacts"), "trace",
-						    json_string(tb));
-			}
-			free(tp);
-			free(tb);
-		}
-		if (record_write(rec, rp))
-			status = cli_error(EXIT_RUN_FAILED, "model: cannot write %s: %s", rp, strerror(errno));
-		free(rp);
-		free(lp);
-	}
-	summary(o, p, &r, rec);
+	st = write_outputs(o, p, &r, rec, &op);
+	if (st)
+		status = st;
+	else
+		summary(o, p, &r, rec, op.record);
+	out_paths_free(&op);
 	json_decref(rec);
 	free(id);
 	sim_result_free(&r);
@@ -512,7 +572,8 @@ int cmd_model(int argc, char **argv)
 		}
 	}
 	if (o.out_dir && util_mkdir_p(o.out_dir)) {
-		rc = cli_error(EXIT_ENV, "model: cannot create %s: %s", o.out_dir, strerror(errno));
+		rc = cli_error(EXIT_ENV, "model: cannot create %s: %s: choose another --out-dir",
+			       o.out_dir, strerror(errno));
 		goto out;
 	}
 	cmdline = guest_cmdline_join(o.workload, &o.params);
@@ -525,6 +586,8 @@ int cmd_model(int argc, char **argv)
 		/* keep the most telling status: limits over failures */
 		if (st == EXIT_TIMEOUT || (st && worst != EXIT_TIMEOUT))
 			worst = st;
+		if (st == EXIT_ENV)	/* no record can be written: say it once */
+			break;
 	}
 	free(cmdline);
 	rc = worst;

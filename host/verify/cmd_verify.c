@@ -6,8 +6,9 @@
  * (nested-spinlock at depth 2 and 4, masked-clock, seed-table) on the chosen
  * backend, each as a child `irqlbench` process writing its record, then
  * applies verdict_decide() (verdict.c) and prints the verdict and the
- * evidence.  Exit status 0 FIXED, 1 UNFIXED, 2 INCONCLUSIVE; 3 when the
- * runs could not be made at all (environment), 64+ never.
+ * evidence.  Exit statuses from the one table in cli.h: 0 FIXED,
+ * 10 UNFIXED, 11 INCONCLUSIVE; 2 usage, 3 environment, 77 not applicable
+ * on this host, each found before any run starts where it can be.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +23,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "model/kvm_policy.h"
+#include "util.h"
 #include "verify/verdict.h"
 
 const char cmd_verify_usage[] =
@@ -32,22 +35,27 @@ const char cmd_verify_usage[] =
 "596f3142d2b7): runs nested-spinlock (depth 2 and 4), masked-clock and\n"
 "seed-table, and prints FIXED, UNFIXED or INCONCLUSIVE with the reason and the\n"
 "evidence (CR8-write exits per iteration; DPC/clock delivered at once or late).\n"
+"One verdict for one kernel: one policy, one variant, or this host's KVM.\n"
 "\n"
 "  -b, --backend B     kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
 "                      virtual AMD host) or model (a simulated policy); default:\n"
+"                      model with --policy, lab with --variant or --kernel, else\n"
 "                      kvm on an AMD host with kvm_amd loaded, else lab\n"
-"  -P, --policy P      model: the policy to verify (default l61)\n"
-"  -V, --variant V     lab: stock, fixed, unfixed or patch=FILE (default stock:\n"
-"                      the modules of the kernel as Debian ships it)\n"
-"  -k, --kernel K      lab: the L1 kernel (/boot/vmlinuz-ABI or ABI)\n"
+"  -P, --policy P      model only: the one policy to verify (default l61; see\n"
+"                      'irqlbench model --help'; for every policy's numbers use\n"
+"                      'irqlbench model --policy all')\n"
+"  -V, --variant V     lab only: stock, fixed, unfixed or patch=FILE (default\n"
+"                      stock: the modules of the kernel as Debian ships it)\n"
+"  -k, --kernel K      lab only: the L1 kernel (/boot/vmlinuz-ABI or ABI)\n"
 "  -i, --iterations N  iterations per run (default 200)\n"
-"  -r, --runs N        runs of each workload (default 1; the verdict needs 3\n"
-"                      distinguishing runs in all)\n"
+"  -r, --runs N        runs of each workload, 1..16 (default 1; the verdict\n"
+"                      needs 3 distinguishing runs in all)\n"
 "  -o, --out-dir DIR   keep the records there (default results/runs/verify-<utc>)\n"
 "  -h, --help          this text\n"
 "\n"
-"exit status: 0 FIXED, 1 UNFIXED, 2 INCONCLUSIVE (the reason says why),\n"
-"3 the runs could not be made (environment: see the message).\n";
+"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
+"2 usage error; 3 the runs could not be made (environment: see the message);\n"
+"77 not applicable on this host (--backend kvm without AMD SVM).\n";
 
 struct verify_opts {
 	const char *backend, *policy, *variant, *kernel, *out_dir;
@@ -70,6 +78,56 @@ static bool amd_kvm_host(void)
 	struct stat st;
 
 	return !access("/dev/kvm", R_OK | W_OK) && !stat("/sys/module/kvm_amd", &st);
+}
+
+/* The KVM modules this host has loaded other than kvm_amd ("kvm_pvm"), or "none". */
+static void other_kvms(char *buf, size_t len)
+{
+	glob_t g;
+
+	snprintf(buf, len, "none");
+	if (glob("/sys/module/kvm_*", 0, NULL, &g))
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *m = strrchr(g.gl_pathv[i], '/') + 1;
+		size_t n = strlen(buf);
+
+		if (strcmp(m, "kvm_amd"))
+			snprintf(buf + n, len - n, "%s%s", n ? ", " : "", m);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "none");
+	globfree(&g);
+}
+
+/*
+ * --backend kvm judges this host's kvm_amd: 77 where the host cannot have
+ * one (not an AMD CPU with SVM), 3 where it could but it is not usable
+ * (kvm_amd not loaded, /dev/kvm not accessible), 0 otherwise.
+ */
+static int kvm_applicable(void)
+{
+	char *vendor = util_cpuinfo_field("vendor_id"), others[128];
+	bool amd = vendor && !strcmp(vendor, "AuthenticAMD");
+	struct stat st;
+	int rc = 0;
+
+	other_kvms(others, sizeof(others));
+	if (!amd || !util_cpuinfo_has_flag("svm"))
+		rc = cli_error(EXIT_NOT_APPLICABLE, "verify: --backend kvm is not applicable on this host: "
+			       "the CPU is %s %s SVM (KVM modules: %s), and the verdict is about "
+			       "kvm_amd: use --backend lab (kvm_amd builds in a virtual AMD host) or "
+			       "--backend model", vendor ? vendor : "of unknown vendor",
+			       amd ? "without" : "without AMD", others);
+	else if (stat("/sys/module/kvm_amd", &st))
+		rc = cli_error(EXIT_ENV, "verify: kvm_amd is not loaded (KVM modules: %s): "
+			       "'modprobe kvm_amd', or use --backend lab", others);
+	else if (access("/dev/kvm", R_OK | W_OK))
+		rc = cli_error(EXIT_ENV, "verify: cannot open /dev/kvm: %s: run as root or add "
+			       "the user to the 'kvm' group", strerror(errno));
+	free(vendor);
+	return rc;
 }
 
 /* Runs argv (NULL-terminated) with stdout to log; returns the exit status. */
@@ -114,10 +172,43 @@ static char *find_record(const char *dir, const struct verify_opts *o)
 	return path;
 }
 
+/*
+ * The child's own error line (the last "irqlbench..." line of its log,
+ * without that prefix), for a message that names the cause; "" if none.
+ */
+static void child_error(const char *log, char *buf, size_t len)
+{
+	char *text = util_read_file(log, 1u << 20, NULL), *line, *save = NULL;
+
+	buf[0] = '\0';
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "irqlbench", 9))
+			continue;
+		line += strcspn(line, ":");
+		line += line[0] ? 1 + strspn(line + 1, " ") : 0;
+		if (!strncmp(line, "error: ", 7))
+			line += 7;
+		snprintf(buf, len, "%s", line);
+	}
+	free(text);
+}
+
+/* Statuses of a child that end verify: its arguments or this host, not the kernel. */
+static bool child_fatal(int rc)
+{
+	return rc == EXIT_USAGE || rc == EXIT_ENV || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
+}
+
+/*
+ * One run of workload k.  Returns 0 with *rec_out, -1 when this run gave
+ * no usable record (msg says why; verify goes on), or a status that ends
+ * verify (msg is its one line).
+ */
 static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
 		   json_t **rec_out, char *msg, size_t msglen)
 {
 	char dir[PATH_MAX], log[PATH_MAX + 16], iters[32], out[PATH_MAX + 16], variant[256];
+	char cause[512];
 	char *argv[32];
 	unsigned n = 0;
 	json_error_t jerr;
@@ -127,12 +218,12 @@ static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
 	if (snprintf(dir, sizeof(dir), "%s/%s%s%s-%u", o->out_dir, verify_set[k].workload,
 		     verify_set[k].param ? "-" : "",
 		     verify_set[k].param ? verify_set[k].param : "", rep) >= (int)sizeof(dir)) {
-		snprintf(msg, msglen, "--out-dir is too long");
-		return -EXIT_USAGE;
+		snprintf(msg, msglen, "--out-dir is too long: choose a shorter one");
+		return EXIT_USAGE;
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
-		snprintf(msg, msglen, "cannot create %s: %s", dir, strerror(errno));
-		return -1;
+		snprintf(msg, msglen, "cannot create %s: %s: choose another --out-dir", dir, strerror(errno));
+		return EXIT_ENV;
 	}
 	snprintf(log, sizeof(log), "%s/verify.log", dir);
 	snprintf(iters, sizeof(iters), "iterations=%u", o->iterations);
@@ -173,17 +264,90 @@ static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
 	argv[n] = NULL;
 
 	rc = run_child(argv, log);
+	child_error(log, cause, sizeof(cause));
+	if (child_fatal(rc)) {
+		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, verify_set[k].workload,
+			 rc, cause[0] ? cause : "no error line", log);
+		return rc;
+	}
 	path = find_record(dir, o);
 	if (!path) {
-		snprintf(msg, msglen, "%s %s: no record (exit %d); see %s",
-			 o->backend, verify_set[k].workload, rc, log);
-		return rc == EXIT_ENV || rc == EXIT_USAGE ? -rc : -1;
+		snprintf(msg, msglen, "%s %s: no record (exit %d): %s (log %s)", o->backend,
+			 verify_set[k].workload, rc, cause[0] ? cause : "no error line", log);
+		return -1;
 	}
 	*rec_out = json_load_file(path, 0, &jerr);
 	if (!*rec_out)
 		snprintf(msg, msglen, "%s: %s", path, jerr.text);
 	free(path);
 	return *rec_out ? 0 : -1;
+}
+
+/* "prefix, fixed, ..., avic": the policies verify can judge one at a time. */
+static void policy_names(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (unsigned p = 0; p < KP_NPOLICY; p++) {
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, len - n, "%s%s", p ? ", " : "", kp_policy_name((enum kp_policy)p));
+	}
+}
+
+static bool variant_ok(const char *v)
+{
+	return !strcmp(v, "stock") || !strcmp(v, "fixed") || !strcmp(v, "unfixed") ||
+	       !strncmp(v, "patch=", 6);
+}
+
+/* The options that belong to another backend, and the values, are usage errors. */
+static int check_backend_options(struct verify_opts *o)
+{
+	const char *b = o->backend;
+	char names[160];
+
+	if (strcmp(b, "model") && strcmp(b, "lab") && strcmp(b, "kvm"))
+		return cli_usage_error("verify", "unknown backend '%s': use model, lab or kvm", b);
+	if (o->policy && strcmp(b, "model"))
+		return cli_usage_error("verify", "--policy is the model's; with --backend %s %s", b,
+				       !strcmp(b, "lab") ? "give --variant stock, fixed, unfixed or patch=FILE"
+							 : "drop it: kvm judges this host's own kvm_amd");
+	if (o->variant && strcmp(b, "lab"))
+		return cli_usage_error("verify", "--variant is the lab's (a kvm_amd build); %s",
+				       !strcmp(b, "model") ? "with --backend model give --policy (l61 models "
+				       "the fixed 6.1 build, unfixed the fix-reverted one)"
+				       : "use --backend lab --variant V, or drop it");
+	if (o->kernel && strcmp(b, "lab"))
+		return cli_usage_error("verify", "--kernel is the lab's L1 kernel: use --backend lab, or drop it");
+	if (!strcmp(b, "model")) {
+		if (!o->policy)
+			o->policy = "l61";
+		policy_names(names, sizeof(names));
+		if (!strcmp(o->policy, "all"))
+			return cli_usage_error("verify", "--policy all: verify gives one verdict for one "
+					       "kernel; give one policy (%s), or see every policy's "
+					       "numbers with 'irqlbench model --policy all'", names);
+		if (strchr(o->policy, ','))
+			return cli_usage_error("verify", "--policy takes one policy, not a list: run "
+					       "verify once per policy");
+		if (kp_policy_find(o->policy) == KP_NPOLICY)
+			return cli_usage_error("verify", "unknown policy '%s': use one of %s", o->policy,
+					       names);
+	}
+	if (!strcmp(b, "lab")) {
+		if (!o->variant)
+			o->variant = "stock";
+		if (strchr(o->variant, ','))
+			return cli_usage_error("verify", "--variant takes one variant, not a list: run "
+					       "verify once per variant");
+		if (!variant_ok(o->variant))
+			return cli_usage_error("verify", "unknown variant '%s': use stock, fixed, unfixed "
+					       "or patch=FILE", o->variant);
+		if (!strncmp(o->variant, "patch=", 6) && access(o->variant + 6, R_OK))
+			return cli_usage_error("verify", "--variant %s: cannot read %s: %s", o->variant,
+					       o->variant + 6, strerror(errno));
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct verify_opts *o)
@@ -202,9 +366,10 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:P:V:k:i:r:o:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":b:P:V:k:i:r:o:h", longopts, NULL)) != -1) {
 		char *end;
-		unsigned long v;
+		unsigned long v, max;
 
 		switch (c) {
 		case 'b': o->backend = optarg; break;
@@ -215,10 +380,11 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		case 'i':
 		case 'r':
 			errno = 0;
+			max = c == 'i' ? 1000000 : 16;
 			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || v > 1000000)
-				return cli_usage_error("verify", "--%s %s: give a number in 1..1000000",
-						       c == 'i' ? "iterations" : "runs", optarg);
+			if (errno || *end || !v || v > max || optarg[0] == '-')
+				return cli_usage_error("verify", "--%s %s: give a number in 1..%lu",
+						       c == 'i' ? "iterations" : "runs", optarg, max);
 			if (c == 'i')
 				o->iterations = (unsigned)v;
 			else
@@ -226,51 +392,45 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 			break;
 		case 'h':
 			return cli_help("verify") - 1;	/* -1: done, status 0 */
+		case ':':
+			return cli_usage_error("verify", "option '%s' needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error("verify", "unknown option");
+			return cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+	/* the backend an option belongs to; a mix is refused just below */
 	if (!o->backend)
-		o->backend = amd_kvm_host() ? "kvm" : "lab";
-	if (strcmp(o->backend, "model") && strcmp(o->backend, "lab") && strcmp(o->backend, "kvm"))
-		return cli_usage_error("verify", "unknown backend '%s': use model, lab or kvm",
-				       o->backend);
-	if (!strcmp(o->backend, "model") && strchr(o->policy, ','))
-		return cli_usage_error("verify", "--policy takes one policy, not a list");
-	if (!strcmp(o->backend, "lab") && strchr(o->variant, ','))
-		return cli_usage_error("verify", "--variant takes one variant, not a list");
-	return 0;
+		o->backend = o->policy ? "model" : o->variant || o->kernel ? "lab" :
+			     amd_kvm_host() ? "kvm" : "lab";
+	return check_backend_options(o);
 }
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_opts o = { .policy = "l61", .variant = "stock", .iterations = 200, .runs = 1 };
+	struct verify_opts o = { .iterations = 200, .runs = 1 };
 	struct verdict_run runs[NSET * 16];
 	json_t *recs[NSET * 16];
 	struct verdict_opts vo = { 0 };
 	struct verdict_result res;
-	char dirbuf[PATH_MAX], msg[PATH_MAX + 256];
+	char dirbuf[64], msg[PATH_MAX + 1024];
 	size_t n = 0;
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (o.runs > 16)
-		return cli_usage_error("verify", "--runs %u: at most 16", o.runs);
+	if (!strcmp(o.backend, "kvm") && (rc = kvm_applicable()))
+		return rc;
 	if (!o.out_dir) {
-		time_t t = time(NULL);
-		struct tm tm;
+		char ts[32];
 
-		gmtime_r(&t, &tm);
-		strftime(dirbuf, sizeof(dirbuf), "results/runs/verify-%Y%m%dT%H%M%SZ", &tm);
-		mkdir("results", 0755);
-		mkdir("results/runs", 0755);
+		util_utc_compact(util_now(), ts, sizeof(ts));
+		snprintf(dirbuf, sizeof(dirbuf), "results/runs/verify-%s", ts);
 		o.out_dir = dirbuf;
 	}
-	if (mkdir(o.out_dir, 0755) && errno != EEXIST)
-		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --out-dir",
+	if (util_mkdir_p(o.out_dir))
+		return cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",
 				 o.out_dir, strerror(errno));
 
 	fprintf(stderr, "irqlbench verify: %s%s%s, %zu workloads x %u run(s), records in %s\n",
@@ -283,10 +443,10 @@ int cmd_verify(int argc, char **argv)
 			json_t *rec = NULL;
 
 			rc = one_run(&o, k, rep, &rec, msg, sizeof(msg));
-			if (rc == -EXIT_ENV || rc == -EXIT_USAGE) {
+			if (rc > 0) {
 				for (size_t i = 0; i < n; i++)
 					json_decref(recs[i]);
-				return cli_error(-rc, "verify: %s", msg);
+				return cli_error(rc, "verify: %s", msg);
 			}
 			if (rc) {
 				fprintf(stderr, "irqlbench verify: %s\n", msg);

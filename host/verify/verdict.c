@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "verify/verdict.h"
 
 enum run_class { RUN_IGNORED, RUN_FIXED, RUN_UNFIXED, RUN_OTHER };
@@ -28,7 +29,7 @@ const char *verdict_name(enum verdict v)
 
 int verdict_exit_status(enum verdict v)
 {
-	return v == VERDICT_FIXED ? 0 : v == VERDICT_UNFIXED ? 1 : 2;
+	return v == VERDICT_FIXED ? EXIT_OK : v == VERDICT_UNFIXED ? EXIT_UNFIXED : EXIT_INCONCLUSIVE;
 }
 
 static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -214,6 +215,32 @@ static uint64_t sum_measured(json_t *rec, const char *map, const char *key, bool
 	return s;
 }
 
+/* Complete, with the workload's own verdict ok: the only record that counts. */
+static bool record_ok(json_t *rec)
+{
+	json_t *st = json_object_get(rec, "status");
+	json_t *v = json_object_get(json_object_get(rec, "verdict"), "status");
+
+	return json_is_string(st) && !strcmp(json_string_value(st), "complete") &&
+	       json_is_string(v) && !strcmp(json_string_value(v), "ok");
+}
+
+bool verdict_fail_record(json_t *rec)
+{
+	json_t *st = json_object_get(rec, "status");
+	const char *reason;
+	char msg[512];
+
+	if (!json_is_string(st) || strcmp(json_string_value(st), "complete") || record_ok(rec))
+		return false;
+	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
+	snprintf(msg, sizeof(msg), "the workload's own check failed: %s",
+		 reason && *reason ? reason : "the record has no verdict");
+	json_object_set_new(rec, "status", json_string("failed"));
+	json_object_set_new(rec, "error", json_pack("{s:s, s:s}", "kind", "verdict", "message", msg));
+	return true;
+}
+
 int verdict_run_from_record(json_t *rec, struct verdict_run *r)
 {
 	json_t *opts = json_object_get(json_object_get(rec, "guest"), "options");
@@ -228,8 +255,7 @@ int verdict_run_from_record(json_t *rec, struct verdict_run *r)
 	r->id = json_string_value(json_object_get(rec, "id"));
 	r->workload = json_string_value(json_object_get(rec, "workload"));
 	r->depth = json_is_integer(depth) ? (unsigned)json_integer_value(depth) : 0;
-	r->failed = !json_is_string(json_object_get(rec, "status")) ||
-		    strcmp(json_string_value(json_object_get(rec, "status")), "complete");
+	r->failed = !record_ok(rec);
 	r->elide_same_level = json_is_true(json_object_get(opts, "elide_same_level")) ||
 			      (json_is_integer(elide) && json_integer_value(elide));
 	exits = sum_measured(rec, "exits", "write_cr8", &have_exits);

@@ -33,7 +33,7 @@ struct verdict_run {
 	const char *id;
 	const char *workload;
 	unsigned depth;			/* nested-spinlock: N */
-	bool failed;			/* status failed: ignored */
+	bool failed;			/* status failed or verdict not ok: ignored */
 	bool elide_same_level;		/* guest option: same-level writes skipped */
 	double write_cr8_per_iter;	/* NAN when the run counted no exits */
 	bool has_delivery;
@@ -57,8 +57,19 @@ struct verdict_result {
 void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdict_opts *o,
 		    struct verdict_result *res);
 const char *verdict_name(enum verdict v);
-/* `irqlbench verify` exit status: 0 FIXED, 1 UNFIXED, 2 INCONCLUSIVE. */
+/* `irqlbench verify` exit status (cli.h): EXIT_OK FIXED, EXIT_UNFIXED (10),
+ * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);
+
+/*
+ * A run whose workload verdict failed is no result, whatever produced it:
+ * a "complete" record whose verdict.status is not "ok" is marked failed,
+ * error {"kind": "verdict", "message": "the workload's own check failed:
+ * <reason>"} (the verdict, counters and phases stay, for diagnosis).
+ * Every backend calls it before writing a record.  Returns true when it
+ * marked rec failed.
+ */
+bool verdict_fail_record(json_t *rec);
 
 /*
  * Fills r from a record: its id, workload, params.depth, status, the guest

@@ -64,7 +64,7 @@ for c in "${cases[@]}"; do
 				paste <(jq -S '[.phases[] | select(.measured) | .vcpus[0] | {exits, injections, delivery}]' "$rec") \
 				      <(jq -S '[.phases[] | select(.measured) | .vcpus[0] | {exits, injections, delivery}]' "$mrec")
 				"$IRQLBENCH" model --workload "$wl" --policy $pol --param iterations=2 --param warmup=1 \
-					"${pargs[@]:1}" --trace 2>&1 | head -n 60
+					"${pargs[@]:1}" --trace --out-dir "$TMP/$name/trace" 2>&1 | head -n 60
 			fi
 		fi
 		[ "$want" = - ] || eq "$name $v: write_cr8 = $want per iteration" "$lab" $((want * IT))

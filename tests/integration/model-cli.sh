@@ -62,9 +62,41 @@ if [ -f "$scn" ]; then
 		"$(mval "$TMP/scn/script-prefix.json" '.exits.write_cr8')" 20
 fi
 
+# --- records by default: results/runs/<id>/ as for 'run', -q or not ----------
+abs=$(realpath "$IRQLBENCH")
+mkdir -p "$TMP/cwd"
+(cd "$TMP/cwd" && "$abs" model -q --workload nested-spinlock --policy fixed,prefix \
+	--param iterations=10 --trace --format csv >"$TMP/q.out" 2>"$TMP/e")
+eq "default output: status" $? 0
+eq "default output: -q prints no summary" "$(grep -c '^model ' "$TMP/q.out")" 0
+for p in fixed prefix; do
+	d=$(find "$TMP/cwd/results/runs" -maxdepth 1 -name "*-model-$p-nested-spinlock-*" 2>/dev/null)
+	eq "default output: one $p run dir named by its id" "$(echo "$d" | grep -c .)" 1
+	[ -f "$d/record.json" ] || continue
+	eq "default output: $p record id = its dir" "$(jq -r .id "$d/record.json")" "$(basename "$d")"
+	eq "default output: $p record complete, policy" "$(jq -r '.status + " " + .policy' "$d/record.json")" "complete $p"
+	eq "default output: $p logs beside, named in artifacts" \
+		"$(jq -r '.artifacts | .serial_log + " " + .trace' "$d/record.json") $(cd "$d" && ls | tr '\n' ' ')" \
+		"serial.log trace.csv record.json serial.log trace.csv "
+done
+(cd "$TMP/cwd" && "$abs" model --workload irql-churn --policy l61 --param iterations=10 >"$TMP/s.out" 2>"$TMP/e")
+rp=$(sed -n 's/^model l61 .* record \(.*\)$/\1/p' "$TMP/s.out")
+eq "default output: the summary names the record" "$([ -f "$TMP/cwd/$rp" ] && echo yes)" yes
+# a record that cannot be written: environment (3), one line naming the fix
+: >"$TMP/cwd2"
+M --workload irql-churn --policy l61,fixed --param iterations=10 --out-dir "$TMP/cwd2/x" >/dev/null 2>"$TMP/e"
+eq "unwritable --out-dir: status" $? 3
+eq "unwritable --out-dir: one line naming the fix" "$(grep -c . "$TMP/e") $(grep -c 'choose another --out-dir' "$TMP/e")" "1 1"
+mkdir -p "$TMP/cwd3" && : >"$TMP/cwd3/results"
+(cd "$TMP/cwd3" && "$abs" model --workload irql-churn --policy l61,fixed --param iterations=10 >"$TMP/o3" 2>"$TMP/e")
+eq "unwritable results/runs: status" $? 3
+eq "unwritable results/runs: one line naming the fix" \
+	"$(grep -c . "$TMP/e") $(grep -c "cannot create results/runs/.*-model-[a-z0-9]*-irql-churn-.*: choose another --out-dir" "$TMP/e")" "1 1"
+eq "unwritable results/runs: no summary claims a record" "$(grep -c . "$TMP/o3")" 0
+
 # --- trace formats --------------------------------------------------------------
 csv=$(M --workload nested-spinlock --policy fixed --param iterations=1 --param warmup=0 \
-	--trace --format csv --quiet | head -1)
+	--trace --format csv --quiet --out-dir "$TMP/csv" | head -1)
 eq "csv header" "$csv" "step,t_us,ph,event,exit,inj,IRR,ISR,CR8,TPR,PPR,intercept"
 
 # --- errors and limits: a clear message and the documented status -------------
@@ -80,7 +112,7 @@ M --workload nested-spinlock --policy fixed --cost warp=1 >/dev/null 2>"$TMP/e"
 eq "unknown cost status" $? 2
 M --workload hang --policy fixed >/dev/null 2>"$TMP/e"
 eq "test-only workload status" $? 2
-M --workload nested-spinlock --policy fixed >/dev/null 2>"$TMP/e" --limit events=1000
+M --workload nested-spinlock --policy fixed --out-dir "$TMP/evl" >/dev/null 2>"$TMP/e" --limit events=1000
 eq "event limit status" $? 4
 ok "event limit message" grep -q "did not finish within 1000 simulated events" "$TMP/e"
 # prefix without host ticks: the late DPC never comes; the time limit ends it
@@ -89,9 +121,25 @@ M --workload nested-spinlock --policy prefix --host-hz 0 --limit time_ms=300 \
 eq "time limit status" $? 4
 ok "time limit message" grep -q "300 ms of simulated time" "$TMP/e"
 eq "time-limited record is failed" "$(jq -r '.status + " " + .error.kind' "$TMP/lim/nested-spinlock-prefix.json")" "failed timeout"
+# prefix without host ticks, within the guest's own 1 s wait: the DPC never
+# comes, the workload's verdict fails, and the record is failed, never complete
+M --workload nested-spinlock --policy prefix,fixed --host-hz 0 --param iterations=5 \
+	--out-dir "$TMP/hz0" >"$TMP/o" 2>"$TMP/e"
+eq "verdict fail status" $? 1
+eq "verdict fail: record failed, kind verdict" \
+	"$(jq -r '[.status, .error.kind, .verdict.status] | join(" ")' "$TMP/hz0/nested-spinlock-prefix.json")" \
+	"failed verdict fail"
+ok "verdict fail: error.message says why" \
+	grep -q "the workload's own check failed: DPC interrupt not delivered" "$TMP/hz0/nested-spinlock-prefix.json"
+eq "verdict fail: the other policy's record is complete" \
+	"$(jq -r .status "$TMP/hz0/nested-spinlock-fixed.json")" complete
+eq "verdict fail: one error line, naming the fix" \
+	"$(grep -c . "$TMP/e") $(grep -c 'prefix nested-spinlock: verdict fail: .*give --host-hz N > 0' "$TMP/e")" "1 1"
+ok "verdict fail: the summary says failed" grep -q '^model prefix .* failed ' "$TMP/o"
+ok "verdict fail: the line names the record" grep -q "; record $TMP/hz0/nested-spinlock-prefix.json\$" "$TMP/e"
 # a script whose wait can never end: IRQL stays 2 while it waits for the DPC
 printf 'raise 2\ndpc\nwait_delivered 0x2f\nlower 0\n' >"$TMP/stuck.scn"
-M --script "$TMP/stuck.scn" --policy fixed --limit time_ms=3000 >/dev/null 2>"$TMP/e"; rc=$?
+M --script "$TMP/stuck.scn" --policy fixed --limit time_ms=3000 --out-dir "$TMP/stuck" >/dev/null 2>"$TMP/e"; rc=$?
 ok "never-lowering script ends with an error status ($rc)" test "$rc" -ne 0
 ok "never-lowering script says why" test -s "$TMP/e"
 # the seed step table as LaTeX, for papers: a tabular with escaped cells

@@ -12,7 +12,7 @@ for p in fixed prefix l61 l72 unfixed vmx-tpr apicv avic; do
 	for fmt in md; do
 		got=$TMP/seed-table-$p.$fmt
 		"$IRQLBENCH" model --workload seed-table --policy "$p" --param iterations=1 \
-			--param warmup=0 --trace --format "$fmt" --quiet >"$got"
+			--param warmup=0 --trace --format "$fmt" --quiet --out-dir "$TMP/rec" >"$got"
 		eq "$p status" $? 0
 		if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
 			cp "$got" "$G/seed-table-$p.$fmt"

@@ -41,7 +41,7 @@ expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(p=0\.00794 n=5\+5\)" "$
 expect_grep "^ +0 +\+inf% +100 +delivery\.immediate_pct" "$T/out" "immediate delivery 0 -> 100%"
 
 for p in fixed l61 l72 prefix unfixed avic; do
-	case $p in fixed|l61|l72) want=0 v=FIXED ;; prefix|unfixed) want=1 v=UNFIXED ;; *) want=2 v=INCONCLUSIVE ;; esac
+	case $p in fixed|l61|l72) want=0 v=FIXED ;; prefix|unfixed) want=10 v=UNFIXED ;; *) want=11 v=INCONCLUSIVE ;; esac
 	expect_rc $want "verify decision for model $p: $v" -- "$VC" $(find "$T/m" -name "*-$p.json" | sort)
 	expect_grep "^$v: " "$T/out" "$p: prints $v with its reason"
 done

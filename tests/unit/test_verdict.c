@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "check.h"
+#include "cli.h"
 #include "verify/verdict.h"
 
 static struct verdict_run ns(const char *id, unsigned depth, double exits, uint64_t imm, uint64_t late)
@@ -44,11 +45,11 @@ static void test_fixed_and_unfixed(void)
 	CHECK_EQ_U64(decide(fixed, 5, &res), VERDICT_FIXED);
 	CHECK_EQ_U64(res.fixed_runs, 5);
 	CHECK(strstr(res.evidence, "c nested-spinlock N=4: 7.00 write_cr8 exits/iteration") != NULL);
-	CHECK_EQ_U64(verdict_exit_status(res.v), 0);
+	CHECK_EQ_U64(verdict_exit_status(res.v), EXIT_OK);
 	CHECK_STR(verdict_name(res.v), "FIXED");
 	CHECK_EQ_U64(decide(unfixed, 5, &res), VERDICT_UNFIXED);
 	CHECK_EQ_U64(res.unfixed_runs, 5);
-	CHECK_EQ_U64(verdict_exit_status(res.v), 1);
+	CHECK_EQ_U64(verdict_exit_status(res.v), 10);	/* EXIT_UNFIXED: no error has it */
 	CHECK(strstr(res.reason, "late") != NULL);
 }
 
@@ -67,7 +68,7 @@ static void test_inconclusive(void)
 
 	CHECK_EQ_U64(decide(mixed, 3, &res), VERDICT_INCONCLUSIVE);
 	CHECK(strstr(res.reason, "disagree") != NULL);
-	CHECK_EQ_U64(verdict_exit_status(res.v), 2);
+	CHECK_EQ_U64(verdict_exit_status(res.v), 11);	/* EXIT_INCONCLUSIVE */
 	CHECK_EQ_U64(decide(avic, 3, &res), VERDICT_INCONCLUSIVE);
 	CHECK(strstr(res.reason, "neither") != NULL && strstr(res.reason, "CR8 writes do not exit") != NULL);
 	CHECK_EQ_U64(decide(odd, 3, &res), VERDICT_INCONCLUSIVE);
@@ -119,6 +120,7 @@ static void test_from_record(void)
 	json_t *rec = json_loads(
 		"{\"schema\":\"irqlbench-record/1\",\"id\":\"r1\",\"status\":\"complete\","
 		"\"workload\":\"nested-spinlock\",\"params\":{\"depth\":3,\"iterations\":100},"
+		"\"verdict\":{\"status\":\"ok\",\"reason\":\"\"},"
 		"\"guest\":{\"options\":{\"elide_same_level\":false}},"
 		"\"phases\":[{\"idx\":0,\"name\":\"warmup\",\"measured\":false,\"vcpus\":[{\"cpu\":0,"
 		"\"counters\":{\"iterations\":16},\"exits\":{\"write_cr8\":99}}]},"
@@ -140,12 +142,51 @@ static void test_from_record(void)
 	json_object_set_new(rec, "status", json_string("failed"));
 	verdict_run_from_record(rec, &r);
 	CHECK(r.failed);
+	/* complete but the workload's own check failed (an old record): not counted */
+	json_object_set_new(rec, "status", json_string("complete"));
+	json_object_set_new(rec, "verdict", json_pack("{s:s, s:s}", "status", "fail", "reason", "x"));
+	verdict_run_from_record(rec, &r);
+	CHECK(r.failed);
 	json_decref(rec);
 	CHECK_EQ_U64(verdict_run_from_record(NULL, &r), (uint64_t)-1);
 }
 
+/* A complete record with a failed verdict becomes failed; nothing else changes. */
+static void test_fail_record(void)
+{
+	json_t *rec = json_pack("{s:s, s:n, s:{s:s, s:s}, s:[]}", "status", "complete", "error",
+				"verdict", "status", "fail", "reason", "DPC interrupt not delivered",
+				"phases");
+	json_t *err;
+
+	CHECK(verdict_fail_record(rec));
+	CHECK_STR(json_string_value(json_object_get(rec, "status")), "failed");
+	err = json_object_get(rec, "error");
+	CHECK_STR(json_string_value(json_object_get(err, "kind")), "verdict");
+	CHECK_STR(json_string_value(json_object_get(err, "message")),
+		  "the workload's own check failed: DPC interrupt not delivered");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "verdict"), "status")), "fail");
+	CHECK(json_is_array(json_object_get(rec, "phases")));
+	/* already failed (kind kept), complete with verdict ok: untouched */
+	json_object_set_new(err, "kind", json_string("timeout"));
+	CHECK(!verdict_fail_record(rec));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "error"), "kind")), "timeout");
+	json_object_set_new(rec, "status", json_string("complete"));
+	json_object_set_new(rec, "error", json_null());
+	json_object_set_new(rec, "verdict", json_pack("{s:s, s:s}", "status", "ok", "reason", ""));
+	CHECK(!verdict_fail_record(rec));
+	CHECK_STR(json_string_value(json_object_get(rec, "status")), "complete");
+	/* complete without any verdict: no result either */
+	json_object_del(rec, "verdict");
+	CHECK(verdict_fail_record(rec));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "error"), "message")),
+		  "the workload's own check failed: the record has no verdict");
+	json_decref(rec);
+}
+
 int main(void)
 {
+	test_fail_record();
 	test_fixed_and_unfixed();
 	test_inconclusive();
 	test_tolerances();
