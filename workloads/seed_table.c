@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * seed-table: the sequence of the upstream discussion (WINDOWS-IRQL.md).
+ * seed-table: the sequence of the upstream discussion (docs/windows-irql.md).
  *
  *   take SL#1 (CR8=2); arm the clock; the clock (0xD1) arrives, its ISR
  *   queues a DPC (self-IPI 0x2F, masked), EOI; take SL#2 (CR8=2); release

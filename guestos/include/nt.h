@@ -2,7 +2,7 @@
 /*
  * nt.h - the NT-like layer: IRQL as CR8, spinlocks, DPCs, interrupt dispatch.
  *
- * Semantics follow shared/design/WINDOWS-IRQL.md (ReactOS amd64 HAL/kernel,
+ * Semantics follow docs/windows-irql.md (ReactOS amd64 HAL/kernel,
  * WDK documentation).  Written only against platform.h so that the host's
  * model compiles the very same code against a simulated vCPU.
  */

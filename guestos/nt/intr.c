@@ -3,7 +3,7 @@
  * intr.c - interrupt dispatch, DPCs, the clock, expected-interrupt tracking.
  *
  * The platform calls nt_interrupt() for every vector >= 32 with IF=0.
- * Handlers behave as ReactOS's amd64 HAL does (WINDOWS-IRQL.md):
+ * Handlers behave as ReactOS's amd64 HAL does (docs/windows-irql.md):
  *  - 0x2F (DPC): raise CR8 to DISPATCH_LEVEL, EOI, sti, drain the DPC
  *    queue, cli, lower CR8 to the interrupted IRQL;
  *  - device/clock vectors: raise CR8 to the vector's class (the clock only

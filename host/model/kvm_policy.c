@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * kvm_policy.c - KVM's CR8/TPR logic per policy (see kvm_policy.h and
- * shared/design/KVM-CR8-MODEL.md §7).  The comments name the kernel
+ * docs/kvm-cr8-model.md §7).  The comments name the kernel
  * function each step stands for; the code is our own.
  */
 #include "kvm_policy.h"

@@ -3,7 +3,7 @@
  * kvm_policy.h - KVM's handling of the guest TPR (CR8), as a deterministic
  * state machine, one policy per kernel behaviour.
  *
- * Specification: shared/design/KVM-CR8-MODEL.md §2, §3, §7 (state and
+ * Specification: docs/kvm-cr8-model.md §2, §3, §7 (state and
  * transition rules), §8 (the worked table the tests replay).  This file
  * knows nothing about time costs, the NT layer or the guest's C code: the
  * simulated platform (sim_platform.c) turns guest actions into the kp_*

@@ -32,7 +32,7 @@ const char cmd_model_usage[] =
 	"                       [--out-dir DIR]\n"
 	"\n"
 	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
-	"local APIC are handled by a model of KVM (KVM-CR8-MODEL.md), once per policy,\n"
+	"local APIC are handled by a model of KVM (docs/kvm-cr8-model.md), once per policy,\n"
 	"and writes one result record per policy (backend model), even with -q.\n"
 	"\n"
 	"  -w, --workload W    the workload ('irqlbench list' shows them)\n"

@@ -20,7 +20,7 @@ extern const char cmd_model_usage[];
 enum trace_format { TRACE_TEXT, TRACE_MD, TRACE_CSV, TRACE_LATEX };
 
 /*
- * Rows of the upstream discussion's table (KVM-CR8-MODEL.md §8) matched to
+ * Rows of the upstream discussion's table (docs/kvm-cr8-model.md §8) matched to
  * the trace of a seed-table run: disc[i] is the discussion row (1..13) of
  * step i, or 0.  Matches the first measured iteration.  Returns how many
  * of the discussion's rows were found (11 when complete: row 1 is the

@@ -2,7 +2,7 @@
 /*
  * trace_fmt.c - the step table of a model run as text, Markdown or CSV,
  * and the replay of the upstream discussion's table for seed-table
- * (KVM-CR8-MODEL.md §8), with the rows where the kernel code differs
+ * (docs/kvm-cr8-model.md §8), with the rows where the kernel code differs
  * from the discussion marked.
  */
 #include "model/model.h"
@@ -321,11 +321,12 @@ static void print_seed(FILE *f, const struct sim_result *r, enum kp_policy p,
 	table_end(f, fmt);
 	if (fmt == TRACE_TEXT || fmt == TRACE_MD)
 		fprintf(f, "\n'differs': the kernel's CR8-write intercept after this row is not the one the\n"
-			"upstream discussion's table shows (KVM-CR8-MODEL.md §8).  After the fix (fixed,\n"
-			"l61, l72) that is rows 4 and 10 only; before it (prefix, unfixed) also rows 6-8,\n"
-			"the window the fix closed.  'set' = classes in IRR or ISR; CR8 = the guest's TPR;\n"
-			"PPR = KVM's (stale while the intercept is off).  vmx-tpr, apicv and avic\n"
-			"have no CR8-write intercept (thr = TPR threshold; hw = the CPU evaluates TPR).\n");
+			"upstream discussion's table shows (docs/kvm-cr8-model.md §8).  After the fix\n"
+			"(fixed, l61, l72) that is rows 4 and 10 only; before it (prefix, unfixed) also\n"
+			"rows 6-8, the window the fix closed.  'set' = classes in IRR or ISR; CR8 = the\n"
+			"guest's TPR; PPR = KVM's (stale while the intercept is off).  vmx-tpr, apicv and\n"
+			"avic have no CR8-write intercept (thr = TPR threshold; hw = the CPU evaluates\n"
+			"TPR).\n");
 }
 
 void trace_print(FILE *f, const struct sim_result *r, enum kp_policy p,

@@ -4,7 +4,7 @@
  * fixed ("KVM: SVM: fix cr8 intercept window", upstream 596f3142d2b7) or
  * not, from runs of the workloads that tell the two apart.
  *
- * What tells them apart (KVM-CR8-MODEL.md section 8, LAB.md numbers):
+ * What tells them apart (docs/kvm-cr8-model.md section 8, docs/lab.md numbers):
  *   nested-spinlock, depth N >= 2, DPC pending:
  *       fixed: 2N-1 write_cr8 exits per iteration, DPC delivered at the
  *       unmasking write (~100% immediate); unfixed: 1 exit, DPC late.

@@ -4,8 +4,8 @@
 # measured-phase write_cr8 exits equal the model's exactly (lab fixed vs
 # model l61, lab unfixed vs model unfixed), and "delivered immediately" is
 # 100% (fixed) and at most 1% (unfixed; a stray exit in a TCG L1 can let
-# an interrupt in early, LAB.md).  Without the model command, the counts
-# LAB.md and the workload definitions give are asserted instead.  On a
+# an interrupt in early, docs/lab.md).  Without the model command, the counts
+# docs/lab.md and the workload definitions give are asserted instead.  On a
 # mismatch both sides are printed, with the model's step table.
 # One L1 boot per workload and variant (~12-15 s each under TCG).
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,7 +22,7 @@ IT=${LAB_ITERATIONS:-200}
 # measured-phase sum over vCPUs: m FILE JQ-PATH-UNDER-VCPU
 m() { jq -r "[.phases[] | select(.measured) | .vcpus[]$2 // 0] | add // 0" "$1"; }
 
-# name | params | per-iteration write_cr8 fixed | unfixed  (LAB.md; "-" = model only)
+# name | params | per-iteration write_cr8 fixed | unfixed  (docs/lab.md; "-" = model only)
 cases=(
 	"ns1|workload=nested-spinlock depth=1|1|1"
 	"ns2|workload=nested-spinlock depth=2|3|1"
@@ -70,7 +70,7 @@ for c in "${cases[@]}"; do
 		[ "$want" = - ] || eq "$name $v: write_cr8 = $want per iteration" "$lab" $((want * IT))
 		ok "$name $v: held-back interrupts seen ($held)" test "$held" -gt 0
 		# where the unfixed kernel has no window (one write after the IPI, e.g.
-		# depth 1) it delivers immediately too: the model, or LAB.md, says which
+		# depth 1) it delivers immediately too: the model, or docs/lab.md, says which
 		if [ $v = fixed ]; then
 			eq "$name $v: delivered immediately" "$imm" "$held"
 		elif [ $has_model = 1 ]; then

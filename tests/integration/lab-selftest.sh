@@ -3,7 +3,7 @@
 # each of fixed and unfixed, boot L1 (TCG -cpu EPYC,+svm here, or KVM with
 # nested SVM), insmod the variant's kvm.ko/kvm-amd.ko, check /dev/kvm, run
 # QEMU -enable-kvm inside L1 under the trace collector, and check the
-# write_cr8 exits per iteration against LAB.md: DPC sequence 3 (fixed) vs 1
+# write_cr8 exits per iteration against docs/lab.md: DPC sequence 3 (fixed) vs 1
 # (unfixed), masked clock 2 vs 1; held-back interrupts delivered right after
 # the lowering write: all of them (fixed), at most 1% (unfixed).
 HERE=$(cd "$(dirname "$0")/../.." && pwd)

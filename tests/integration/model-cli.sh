@@ -1,6 +1,6 @@
 #!/bin/bash
 # model-cli.sh - `irqlbench model` end to end: records per policy (schema
-# keys, exits/injections/delivery per phase), the LAB.md numbers through
+# keys, exits/injections/delivery per phase), the docs/lab.md numbers through
 # the CLI, scenario scripts unchanged, the error statuses and the limits.
 . "$(dirname "$0")/lib.sh"
 [ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
@@ -42,7 +42,7 @@ for p in "${!want[@]}"; do
 	eq "$p serial log beside" "$([ -s "$out/nested-spinlock-$p.serial.log" ] && echo yes)" yes
 done
 
-# --- masked-clock: LAB.md's real kvm_amd numbers (fixed 2, unfixed 1) --------
+# --- masked-clock: docs/lab.md's real kvm_amd numbers (fixed 2, unfixed 1) --------
 M --workload masked-clock --policy fixed,unfixed --param iterations=50 --param clock_ipi=1 \
 	--out-dir "$TMP/mc" --quiet
 eq "masked-clock status" $? 0

@@ -1,7 +1,7 @@
 #!/bin/bash
 # model-golden.sh - the step tables of seed-table under prefix and fixed
 # (one measured iteration) against tests/golden/model/: the reproduction of
-# the upstream discussion's table (KVM-CR8-MODEL.md §8), rows 4 and 10
+# the upstream discussion's table (docs/kvm-cr8-model.md §8), rows 4 and 10
 # marked under fixed.  UPDATE_GOLDEN=1 rewrites the files.
 . "$(dirname "$0")/lib.sh"
 [ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"

@@ -1,6 +1,6 @@
 /*
  * cr8guest: the lab's own tiny multiboot guest (a test fixture, not the
- * project's guest).  It runs the two CR8 sequences of LAB.md so that the lab
+ * project's guest).  It runs the two CR8 sequences of docs/lab.md so that the lab
  * pipeline (variant modules in L1, QEMU -enable-kvm in L1, the trace
  * collector) can be checked without the real guest:
  *
@@ -158,7 +158,7 @@ long_mode:
 	hlt
 	jmp	6b
 
-/* One DPC iteration (the sequence of LAB.md's first row). */
+/* One DPC iteration (the sequence of docs/lab.md §7, the lab guest's DPC sequence). */
 dpc_once:
 	movl	$0, dpc_seen
 	mov	$2, %eax
@@ -172,7 +172,7 @@ dpc_once:
 	add	%eax, dpc_immediate
 	jmp	settle
 
-/* One clock iteration (LAB.md's second row). */
+/* One clock iteration (docs/lab.md §7, the lab guest's clock sequence). */
 clock_once:
 	movl	$0, clock_seen
 	mov	$15, %eax

@@ -3,7 +3,7 @@
  * test_model_policy.c - host/model/kvm_policy.c driven by hand.
  *
  * The guest is played by the test: small C functions issue the same event
- * sequence the NT layer issues (KVM-CR8-MODEL.md §8), and the delivery hook
+ * sequence the NT layer issues (docs/kvm-cr8-model.md §8), and the delivery hook
  * runs the clock and DPC handlers as nt_interrupt() would.  Checks the
  * seed table row by row under prefix and fixed, the totals of the other
  * policies, nested spinlocks 1..8, masked-clock and elide_same_level.
@@ -171,7 +171,7 @@ static const struct row_expect seed_prefix[14] = {
 	[13] = { 0, 0, 2, false, -1 },
 };
 
-/* The discussion's own I column (KVM-CR8-MODEL.md §8). */
+/* The discussion's own I column (docs/kvm-cr8-model.md §8). */
 static const bool disc_I[14] = {
 	[5] = true, [6] = true, [7] = true, [8] = true, [10] = true,
 };
@@ -390,7 +390,7 @@ static void nested(void)
 	}
 }
 
-/* --- masked clock (LAB.md): CR8=15; 0xd1 pending; CR8=15; CR8=2; CR8=0 -- */
+/* --- masked clock (docs/lab.md): CR8=15; 0xd1 pending; CR8=15; CR8=2; CR8=0 -- */
 
 static void masked_iter(void)
 {

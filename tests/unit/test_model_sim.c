@@ -5,7 +5,7 @@
  *
  * The same assertions as test_model_policy.c, now through the real
  * workloads: the seed table row by row (prefix, fixed), nested-spinlock
- * 1..8, masked-clock (LAB.md's kvm_amd numbers), elide_same_level; then
+ * 1..8, masked-clock (docs/lab.md's kvm_amd numbers), elide_same_level; then
  * the policy-independent invariants over every workload x every policy,
  * and the limits (a run that cannot finish ends with a message).
  */
@@ -168,7 +168,7 @@ static void nested(bool elide)
 	}
 }
 
-/* --- masked clock: fixed 2, unfixed 1 (LAB.md) ------------------------------- */
+/* --- masked clock: fixed 2, unfixed 1 (docs/lab.md) ------------------------------- */
 
 static void masked_clock(void)
 {

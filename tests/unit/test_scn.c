@@ -5,7 +5,7 @@
  *
  * The interpreter runs here against a small recording fake of nt.h and
  * platform.h (below, test only): a vCPU with an IRQL, IF, IRR/ISR and a DPC
- * queue that delivers the way WINDOWS-IRQL.md describes, and a log of every
+ * queue that delivers the way docs/windows-irql.md describes, and a log of every
  * call, so that the tests can check that the ops reach the NT layer in
  * order with the right arguments.
  *

@@ -2,7 +2,7 @@
 /*
  * Unit tests of the KVM trace fold (host/trace/kvm_fold.c), the SVM exit
  * names and the record JSON, with event sequences shaped like the ones real
- * kvm_amd produces for LAB.md's two guest sequences (fixed and fix-reverted).
+ * kvm_amd produces for docs/lab.md's two guest sequences (fixed and fix-reverted).
  * No tracefs needed.
  */
 #include <jansson.h>
@@ -75,7 +75,7 @@ static void exit_entry(struct kt_fold *f, int tid, int vcpu, uint32_t code, int 
 }
 
 /*
- * LAB.md row 1, as kvm_amd traces it.  Guest: CR8=2; self-IPI 0x2F; CR8=2;
+ * docs/lab.md §7, the lab guest's DPC sequence, as kvm_amd traces it.  Guest: CR8=2; self-IPI 0x2F; CR8=2;
  * CR8=2; CR8=0; handler CR8=2, EOI, CR8=0; then an APIC ID read (an exit).
  */
 static void dpc_iteration(struct kt_fold *f, int tid, int vcpu, int fixed, int with_entry)
@@ -102,7 +102,7 @@ static void dpc_iteration(struct kt_fold *f, int tid, int vcpu, int fixed, int w
 	}
 }
 
-/* LAB.md row 2: CR8=15; self-IPI 0xD1; CR8=15; CR8=2; CR8=0. */
+/* docs/lab.md §7, the lab guest's clock sequence: CR8=15; self-IPI 0xD1; CR8=15; CR8=2; CR8=0. */
 static void clock_iteration(struct kt_fold *f, int tid, int vcpu, int fixed)
 {
 	ev_exit(f, tid, vcpu, NPF);

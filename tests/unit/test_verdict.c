@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_verdict.c - the FIXED / UNFIXED / INCONCLUSIVE decision of verify,
- * on runs shaped like the model's and the lab's (LAB.md numbers).
+ * on runs shaped like the model's and the lab's (docs/lab.md numbers).
  */
 #include <math.h>
 
