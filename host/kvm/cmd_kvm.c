@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_kvm.c - `irqlbench kvm build|swap`: kvm.ko/kvm-amd.ko variants.
  *

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /* Finding and running the shell parts of `irqlbench kvm` and `irqlbench lab`. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * `irqlbench kvm` and `irqlbench lab` (rows for host/commands.c; the same
  * declarations belong in host/cli.h), and the helpers they share to find

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * cmd_lab.c - `irqlbench lab`: the virtual AMD host.  For each variant it
  * builds (or reuses) kvm.ko/kvm-amd.ko, boots an L1 Linux from the Debian

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * Folding KVM trace events into per-phase, per-vCPU cells (see kvm_fold.h
  * for the definitions of "held back", "immediate" and "late").

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /* The fold's results as record JSON (see kvm_fold_json.h). */
 #include <stdio.h>
 

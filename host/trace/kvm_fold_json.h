@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * The fold's results as the record's JSON (results/SCHEMA.md):
  * phases[].vcpus[].exits / injections / delivery.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * The KVM exit collector (see kvmtrace.h): a private tracefs instance, the
  * kvm events, a reader thread that drains the per-CPU ring buffers with

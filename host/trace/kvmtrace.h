@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * The KVM exit collector: a private tracefs instance ("irqlbench-<pid>")
  * with kvm:kvm_exit, kvm_entry, kvm_pio, kvm_inj_virq, kvm_apic_accept_irq

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * irqlbench-kvmtrace: the KVM exit collector as a standalone tool, for the
  * lab's self-test and for debugging.  Prints the fold as JSON on stdout

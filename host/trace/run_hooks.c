@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * The kvm backend's trace hooks of `irqlbench run` (host/qemu.h): they
  * override the weak defaults in host/cmd_run.c when host/trace/ is linked.

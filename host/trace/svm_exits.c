@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * SVM exit code names: the kernel's SVM_EXIT_REASONS table (Linux 6.1,
  * arch/x86/include/uapi/asm/svm.h), which both the kvm_exit tracepoint

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: MIT */
 /*
  * Names of AMD SVM exit codes as the kernel prints them in kvm:kvm_exit and
  * as `perf kvm stat` shows them (both use the kernel's SVM_EXIT_REASONS

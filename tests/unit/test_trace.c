@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: MIT
 /*
  * Unit tests of the KVM trace fold (host/trace/kvm_fold.c), the SVM exit
  * names and the record JSON, with event sequences shaped like the ones real
