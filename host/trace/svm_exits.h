@@ -11,14 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SVM_EXIT_READ_CR8	0x008
-#define SVM_EXIT_WRITE_CR8	0x018
-#define SVM_EXIT_INTR		0x060
-#define SVM_EXIT_VINTR		0x064
-#define SVM_EXIT_HLT		0x078
-#define SVM_EXIT_IOIO		0x07b
-#define SVM_EXIT_MSR		0x07c
-#define SVM_EXIT_NPF		0x400
+/* SVM_EXIT_WRITE_CR8, SVM_EXIT_INTR, ... and SVM_EXIT_REASONS (AMD APM vol. 2,
+ * appendix C "SVM Intercept Exit Codes"), from the kernel's UAPI header. */
+#include <asm/kvm.h>	/* DE_VECTOR ... XF_VECTOR, used by SVM_EXIT_REASONS */
+#include <asm/svm.h>
 
 /* The kernel's name for @code, or NULL when the table has none. */
 const char *svm_exit_name(uint32_t code);
