@@ -2,8 +2,10 @@
 # RESULTS_SRCS collects this area's sources (store, compare, report, plot)
 # for build/tools/irqlbench-results (plots/plots.mk), a driver of the
 # result commands alone.
-STORE_SRCS := host/store/store.c host/store/query.c host/store/cmd_results.c
+STORE_SRCS := host/store/store.c host/store/query.c host/store/cmd_results.c host/store/cmd_util.c
 RESULTS_SRCS += $(STORE_SRCS)
+# the tool dispatches through host/main.c (its table: host/store/tool_main.c)
+RESULTS_SRCS += host/main.c host/util.c
 HOST_SRCS += $(STORE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 
