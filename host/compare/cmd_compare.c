@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "compare/compare.h"
 #include "store/cmd.h"
 
@@ -56,20 +57,13 @@ struct compare_args {
 	bool include_failed, all;
 };
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "irqlbench compare: %s (see 'irqlbench compare --help')\n", msg);
-	return 2;
-}
-
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
 	char err[256];
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", compare_opts, NULL)) != -1) {
+	while ((c = store_getopt(argc, argv, compare_opts, "compare")) != -1) {
 		switch (c) {
 		case OPT_DB:
 			a->db = optarg;
@@ -79,14 +73,14 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			break;
 		case OPT_METRIC:
 			if (a->nmetrics == MAX_LIST)
-				return usage_error("at most 16 --metric options");
+				return cli_usage_error("compare", "at most 16 --metric options");
 			a->metrics[a->nmetrics++] = optarg;
 			break;
 		case OPT_FAIL_ON:
 			if (a->ngates == MAX_LIST)
-				return usage_error("at most 16 --fail-on options");
+				return cli_usage_error("compare", "at most 16 --fail-on options");
 			if (compare_gate_parse(optarg, &a->gates[a->ngates++], err, sizeof(err)))
-				return usage_error(err);
+				return cli_usage_error("compare", "%s", err);
 			break;
 		case OPT_INCLUDE_FAILED:
 			a->include_failed = true;
@@ -99,17 +93,16 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			fputs(cmd_compare_usage, stdout);
 			return -1;
 		default:
-			snprintf(err, sizeof(err), "unknown option '%s'", argv[optind - 1]);
-			return usage_error(err);
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("give two run ids or selectors: BASE NEW");
+		return cli_usage_error("compare", "give two run ids or selectors: BASE NEW");
 	if (!a->format)
 		a->format = "text";
 	if (strcmp(a->format, "text") && strcmp(a->format, "markdown") && strcmp(a->format, "md") &&
 	    strcmp(a->format, "csv") && strcmp(a->format, "json"))
-		return usage_error("--format must be text, markdown, csv or json");
+		return cli_usage_error("compare", "--format must be text, markdown, csv or json");
 	return 0;
 }
 

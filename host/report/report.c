@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "report/report.h"
 #include "store/cmd.h"
 
@@ -291,8 +292,7 @@ int cmd_report(int argc, char **argv)
 
 	filter_init(&f);
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = store_getopt(argc, argv, opts, "report")) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -310,9 +310,7 @@ int cmd_report(int argc, char **argv)
 			rc = 0;
 			goto out;
 		default:
-			fprintf(stderr, "irqlbench report: unknown option '%s' (see 'irqlbench report --help')\n",
-				argv[optind - 1]);
-			goto out;
+			goto out;	/* store_getopt said why */
 		}
 	}
 	if (optind != argc || (strcmp(fmt, "md") && strcmp(fmt, "markdown") && strcmp(fmt, "latex"))) {

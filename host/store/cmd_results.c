@@ -10,8 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store/store.h"
+#include "cli.h"
 #include "store/cmd.h"
+#include "store/store.h"
 
 const char cmd_results_usage[] =
 	"usage: irqlbench results import [--db FILE] FILE...|DIR\n"
@@ -57,14 +58,6 @@ struct results_args {
 	bool failed_only;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "irqlbench results: ");
-	fprintf(stderr, msg, arg);
-	fprintf(stderr, " (see 'irqlbench results --help')\n");
-	return 2;
-}
-
 static int parse_args(int argc, char **argv, struct results_args *a)
 {
 	static const char *const keys[] = {
@@ -76,8 +69,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", results_opts, NULL)) != -1) {
+	while ((c = store_getopt(argc, argv, results_opts, "results")) != -1) {
 		switch (c) {
 		case OPT_DB:
 			a->db = optarg;
@@ -88,7 +80,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 			break;
 		case OPT_SELECT:
 			if (filter_parse(&a->f, optarg, err, sizeof(err)))
-				return usage_error("%s", err);
+				return cli_usage_error("results", "%s", err);
 			break;
 		case OPT_FORMAT:
 			a->format = optarg;
@@ -104,7 +96,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 			fputs(cmd_results_usage, stdout);
 			return -1;
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;	/* store_getopt said why */
 		}
 	}
 	return 0;
@@ -222,7 +214,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	struct store *s;
 
 	if (optind >= argc)
-		return usage_error("import needs record files or a directory%s", "");
+		return cli_usage_error("results", "import needs record files or a directory");
 	s = open_store(a->db, true);
 	if (!s)
 		return 3;
@@ -354,7 +346,7 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	int rc = 1;
 
 	if (optind + 1 != argc)
-		return usage_error("show needs exactly one run id%s", "");
+		return cli_usage_error("results", "show needs exactly one run id");
 	s = open_store(a->db, false);
 	if (!s)
 		return 3;
@@ -457,9 +449,9 @@ static int results_export(int argc, char **argv, struct results_args *a)
 	char err[512];
 
 	if (optind != argc)
-		return usage_error("export takes filters, not '%s'", argv[optind]);
+		return cli_usage_error("results", "export takes filters, not '%s'", argv[optind]);
 	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
-		return usage_error("unknown format '%s': json or csv", fmt);
+		return cli_usage_error("results", "unknown format '%s': json or csv", fmt);
 	s = open_store(a->db, false);
 	if (!s)
 		return 3;
@@ -515,13 +507,13 @@ int cmd_results(int argc, char **argv)
 		rc = results_import(argc, argv, &a);
 	else if (!strcmp(sub, "list"))
 		rc = optind == argc ? results_list(&a) :
-		     usage_error("list takes filters, not '%s'", argv[optind]);
+		     cli_usage_error("results", "list takes filters, not '%s'", argv[optind]);
 	else if (!strcmp(sub, "show"))
 		rc = results_show(argc, argv, &a);
 	else if (!strcmp(sub, "export"))
 		rc = results_export(argc, argv, &a);
 	else
-		rc = usage_error("unknown subcommand '%s': import, list, show or export", sub);
+		rc = cli_usage_error("results", "unknown subcommand '%s': import, list, show or export", sub);
 	filter_free(&a.f);
 	return rc;
 }

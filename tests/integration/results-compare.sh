@@ -36,6 +36,10 @@ expect_rc 2 "--fail-on without operator" -- "$IRQ" compare --db "$DB" --fail-on 
 expect_rc 2 "a selector that matches nothing" -- "$IRQ" compare --db "$DB" variant=nosuch "$B"
 expect_grep "no complete runs match 'variant=nosuch'" "$T/err" "says which selector"
 expect_rc 2 "one argument" -- "$IRQ" compare --db "$DB" "$A"
+expect_rc 2 "an unknown option" -- "$IRQ" compare --db "$DB" --frobnicate "$A" "$B"
+expect_err_line "^irqlbench compare: unknown option '--frobnicate': see 'irqlbench compare --help'$" "names the unknown option"
+# every option that takes a value, without it: a usage error naming it
+expect_missing_values compare "" --db --format --metric --fail-on
 
 # formats
 expect_rc 0 "--format json" -- "$IRQ" compare --db "$DB" --format json "$A" "$B"

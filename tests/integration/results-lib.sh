@@ -41,3 +41,28 @@ finish() {
 	echo "$(basename "$0"): $fails of $checks checks failed"
 	exit 1
 }
+# expect_err_line PATTERN DESCRIPTION: stderr of the last expect_rc is one
+# line that matches PATTERN
+expect_err_line() {
+	if [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qE -- "$1" "$T/err"; then ok "$2"; else
+		bad "$2: stderr is not one line matching /$1/"; sed 's/^/      | /' "$T/err" | head -5; fi
+}
+# expect_missing_values CMD SUB OPTION...: each OPTION given without its
+# value (last on the line, or followed by another option) is a usage error
+# naming it, exit 2, and no store is created (run in an empty directory).
+expect_missing_values() {
+	local cmd=$1 sub=$2 o
+	shift 2
+	mkdir -p "$T/novalue"
+	for o in "$@"; do
+		expect_rc 2 "$cmd $sub $o without a value" -- env -C "$T/novalue" "$IRQ" $cmd $sub "$o"
+		expect_err_line "^irqlbench $cmd: option '$o' needs a value: see 'irqlbench $cmd --help'$" \
+			"$cmd $sub $o: one line naming the option"
+		expect_rc 2 "$cmd $sub $o followed by another option" -- \
+			env -C "$T/novalue" "$IRQ" $cmd $sub "$o" --include-failed x y
+		expect_err_line "^irqlbench $cmd: option '$o' needs a value, not the option '--include-failed'" \
+			"$cmd $sub $o --include-failed: names both"
+	done
+	[ -z "$(ls -A "$T/novalue")" ] && ok "$cmd $sub: options without values created nothing" ||
+		bad "$cmd $sub: options without values left $(ls -A "$T/novalue")"
+}

@@ -23,5 +23,6 @@ expect_grep '\\caption\{CR8-write exits per iteration \(exit\.write\\_cr8/iter\)
 expect_rc 0 "report --metric exit.npf/iter --select backend=lab" -- \
 	"$IRQ" report --tables --db "$DB" --metric exit.npf/iter --select backend=lab
 if grep -q 'model:' "$T/out"; then bad "--select backend=lab kept model columns"; else ok "--select filters columns"; fi
+expect_missing_values report --tables --db --format --metric --select
 expect_rc 2 "report --format html" -- "$IRQ" report --tables --db "$DB" --format html
 finish
