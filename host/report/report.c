@@ -264,7 +264,8 @@ const char cmd_report_usage[] =
 	"The seed step table is the model's: 'irqlbench model --workload seed-table\n"
 	"--policy prefix,fixed --trace --format md|latex'.\n"
 	"\n"
-	"Exit status: 0 ok, 2 usage error, 3 the store cannot be opened.\n";
+	"Exit status: 0 ok, 2 usage error, 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked).\n";
 
 static const char *const default_tables[][2] = {
 	{ "exit.write_cr8/iter", "CR8-write exits per iteration" },
@@ -287,7 +288,7 @@ int cmd_report(int argc, char **argv)
 	const char *db = NULL, *fmt = "md", *metric = NULL;
 	struct run_filter f;
 	struct store *s = NULL;
-	char err[512];
+	char err[1024];
 	int c, rc = 2;
 
 	filter_init(&f);
@@ -318,10 +319,9 @@ int cmd_report(int argc, char **argv)
 			optind != argc ? "unexpected argument" : "--format must be md or latex");
 		goto out;
 	}
-	s = store_open(store_default_path(db), false, err, sizeof(err));
+	s = store_open_cmd(db, false);
 	if (!s) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		rc = 3;
+		rc = EXIT_STORE;
 		goto out;
 	}
 	rc = 0;
@@ -332,8 +332,7 @@ int cmd_report(int argc, char **argv)
 
 		snprintf(title, sizeof(title), "%s (%s)", metric ? metric : default_tables[i][1], mn);
 		if (matrix_build(s, &f, mn, &m, err, sizeof(err))) {
-			fprintf(stderr, "irqlbench: error: %s\n", err);
-			rc = 3;
+			rc = cli_error(EXIT_STORE, "%s", err);
 			break;
 		}
 		matrix_print(stdout, &m, title, fmt);

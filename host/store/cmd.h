@@ -9,6 +9,9 @@
 #define IRQLBENCH_STORE_CMD_H
 
 #include <getopt.h>
+#include <stdbool.h>
+
+#include "store/store.h"
 
 int cmd_results(int argc, char **argv);	/* host/store/cmd_results.c */
 int cmd_compare(int argc, char **argv);	/* host/compare/cmd_compare.c */
@@ -28,4 +31,8 @@ extern const char cmd_report_usage[];
  * the word after it is another option).  The caller returns EXIT_USAGE.
  */
 int store_getopt(int argc, char **argv, const struct option *opts, const char *cmd);
+/* store_open() of --db (else $IRQLBENCH_DB, else the default); NULL after
+ * its one-line error (cli_error): the caller returns EXIT_STORE. */
+struct store *store_open_cmd(const char *db, bool create);
+
 #endif

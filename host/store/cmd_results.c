@@ -30,8 +30,14 @@ const char cmd_results_usage[] =
 	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
 	"         workload parameter such as depth=3; values may use * and ?)\n"
 	"\n"
-	"Exit status: 0 ok, 1 a record was refused or the run is not there,\n"
-	"2 usage error, 3 the store cannot be opened.\n";
+	"A store that is missing, not an SQLite database, corrupt (PRAGMA quick_check)\n"
+	"or locked by another process is one error line; a lock is waited for\n"
+	"$IRQLBENCH_DB_WAIT seconds (default 2).  The database is derived data: move a\n"
+	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
+	"<its runs directory>'.\n"
+	"\n"
+	"Exit status: 0 ok; 2 usage error, a refused record file, no such run;\n"
+	"5 the store is unusable (missing, not SQLite, corrupt, locked).\n";
 
 enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
        OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_HELP };
@@ -102,20 +108,11 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 	return 0;
 }
 
-static struct store *open_store(const char *db, bool create)
-{
-	char err[512];
-	struct store *s = store_open(store_default_path(db), create, err, sizeof(err));
-
-	if (!s)
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-	return s;
-}
-
 /* --- import ------------------------------------------------------------- */
 
 struct import_tally {
 	unsigned added, unchanged, refused, skipped;
+	bool store_failed;	/* the store failed: stop, EXIT_STORE */
 };
 
 /* In a directory, a JSON file that is no record at all (a trace, a
@@ -133,6 +130,8 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 {
 	char id[256], err[768];
 
+	if (t->store_failed)
+		return;
 	if (from_dir && !looks_like_record(file)) {
 		t->skipped++;
 		return;
@@ -147,20 +146,14 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 		t->unchanged++;
 		break;
 	case IMPORT_REFUSED:
-		fprintf(stderr, "irqlbench: refused %s: %s\n", file, err);
+		cli_error(EXIT_USAGE, "refused %s: %s", file, err);
 		t->refused++;
 		break;
+	case IMPORT_STORE_ERROR:
+		cli_error(EXIT_STORE, "%s", err);
+		t->store_failed = true;
+		break;
 	}
-}
-
-static bool same_path(const char *a, const char *b)
-{
-	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
-	bool same = ra && rb && !strcmp(ra, rb);
-
-	free(ra);
-	free(rb);
-	return same;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -178,11 +171,6 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 	if (!d) {
 		fprintf(stderr, "irqlbench: refused %s: cannot open the directory\n", dir);
 		t->refused++;
-		return;
-	}
-	if (same_path(dir, s->runs_dir)) {
-		/* the store's own copies: importing them again changes nothing */
-		closedir(d);
 		return;
 	}
 	while ((e = readdir(d))) {
@@ -215,9 +203,9 @@ static int results_import(int argc, char **argv, struct results_args *a)
 
 	if (optind >= argc)
 		return cli_usage_error("results", "import needs record files or a directory");
-	s = open_store(a->db, true);
+	s = store_open_cmd(a->db, true);
 	if (!s)
-		return 3;
+		return EXIT_STORE;
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
 
@@ -231,7 +219,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 		printf(", %u non-record JSON files skipped", t.skipped);
 	printf(" (store %s)\n", s->path);
 	store_close(s);
-	return t.refused ? 1 : 0;
+	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;
 }
 
 /* --- list / show -------------------------------------------------------- */
@@ -245,17 +233,16 @@ static int results_list(struct results_args *a)
 {
 	struct run_list l;
 	char err[512];
-	struct store *s = open_store(a->db, false);
+	struct store *s = store_open_cmd(a->db, false);
 
 	if (!s)
-		return 3;
+		return EXIT_STORE;
 	a->f.include_failed = true;	/* an inventory shows everything, flagged */
 	if (a->failed_only)
 		filter_add(&a->f, "status", "failed", NULL, 0);
 	if (store_select(s, &a->f, &l, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
 		store_close(s);
-		return 3;
+		return cli_error(EXIT_STORE, "%s", err);
 	}
 	printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", "ID", "STATUS", "BACKEND",
 	       "SERIES", "WORKLOAD", "KERNEL", "STARTED", "TAGS");
@@ -282,55 +269,74 @@ static int results_list(struct results_args *a)
 	return 0;
 }
 
-static void show_metrics(struct store *s, const char *id)
+/* The rows of a query on one run, printed by row(); 0 or -1 on a store error. */
+static int each_row(struct store *s, const char *sql, const char *id,
+		    void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(st, arg);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct last_seen {
+	int phase, cpu;
+};
+
+static void show_metric_row(sqlite3_stmt *st, void *arg)
+{
+	struct last_seen *last = arg;
+	int ph = sqlite3_column_int(st, 0), cpu = sqlite3_column_int(st, 3);
+
+	if (ph != last->phase || cpu != last->cpu)
+		printf("\nphase %d %s%s, cpu %d\n", ph, sqlite3_column_text(st, 1),
+		       sqlite3_column_int(st, 2) ? " (measured)" : "", cpu);
+	last->phase = ph;
+	last->cpu = cpu;
+	printf("  %-10s %-28s %lld\n", sqlite3_column_text(st, 4),
+	       sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 6));
+}
+
+static int show_metrics(struct store *s, const char *id)
 {
 	static const char sql[] =
 		"SELECT p.idx, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
 		" JOIN phases p ON p.run_id = m.run_id AND p.idx = m.phase WHERE m.run_id = ?"
 		" ORDER BY p.idx, m.cpu, m.kind, m.name";
-	sqlite3_stmt *st;
-	int last_phase = -1, last_cpu = -1;
+	struct last_seen last = { -1, -1 };
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int ph = sqlite3_column_int(st, 0), cpu = sqlite3_column_int(st, 3);
-
-		if (ph != last_phase || cpu != last_cpu)
-			printf("\nphase %d %s%s, cpu %d\n", ph, sqlite3_column_text(st, 1),
-			       sqlite3_column_int(st, 2) ? " (measured)" : "", cpu);
-		last_phase = ph;
-		last_cpu = cpu;
-		printf("  %-10s %-28s %lld\n", sqlite3_column_text(st, 4),
-		       sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 6));
-	}
-	sqlite3_finalize(st);
+	return each_row(s, sql, id, show_metric_row, &last);
 }
 
-static void show_hists(struct store *s, const char *id)
+static void show_hist_row(sqlite3_stmt *st, void *arg)
+{
+	bool *head = arg;
+
+	if (!*head)
+		printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
+	*head = true;
+	printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
+	       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+	       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
+	       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
+	       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
+	       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
+}
+
+static int show_hists(struct store *s, const char *id)
 {
 	static const char sql[] =
 		"SELECT phase, cpu, name, unit, n, min, p50, p99, max, overflow FROM histograms"
 		" WHERE run_id = ? ORDER BY phase, cpu, name";
-	sqlite3_stmt *st;
 	bool head = false;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!head)
-			printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
-		head = true;
-		printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
-		       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-		       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
-		       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
-		       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
-		       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
-	}
-	sqlite3_finalize(st);
+	return each_row(s, sql, id, show_hist_row, &head);
 }
 
 static int results_show(int argc, char **argv, struct results_args *a)
@@ -343,21 +349,28 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	struct store *s;
 	sqlite3_stmt *st;
 	struct metric_set m = { 0 };
-	int rc = 1;
+	char err[1024];
+	int rc = EXIT_STORE, step;
 
 	if (optind + 1 != argc)
 		return cli_usage_error("results", "show needs exactly one run id");
-	s = open_store(a->db, false);
+	s = store_open_cmd(a->db, false);
 	if (!s)
-		return 3;
+		return EXIT_STORE;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		goto out;
+		goto dberr;
 	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		fprintf(stderr, "irqlbench: error: no run '%s' in %s: see 'irqlbench results list'\n",
-			argv[optind], s->path);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		rc = cli_error(EXIT_USAGE, "no run '%s' in %s: see 'irqlbench results list'",
+			       argv[optind], s->path);
 		sqlite3_finalize(st);
 		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		store_db_error(s, err, sizeof(err));
+		sqlite3_finalize(st);
+		goto fail;
 	}
 	for (int i = 0; i < sqlite3_column_count(st); i++)
 		printf("%-14s %s\n", sqlite3_column_name(st, i), nz((const char *)sqlite3_column_text(st, i)));
@@ -365,32 +378,50 @@ static int results_show(int argc, char **argv, struct results_args *a)
 		printf("** failed run: stored for the record, never used as a result **\n");
 	sqlite3_finalize(st);
 	printf("%-14s %s/%s/\n", "files", s->runs_dir, argv[optind]);
-	show_metrics(s, argv[optind]);
-	show_hists(s, argv[optind]);
-	if (!store_run_metrics(s, argv[optind], &m, NULL, 0) && m.n) {
+	if (show_metrics(s, argv[optind]) || show_hists(s, argv[optind]))
+		goto dberr;
+	if (store_run_metrics(s, argv[optind], &m, err, sizeof(err)))
+		goto fail;
+	if (m.n) {
 		printf("\nmetrics (measured phases, all vCPUs)\n");
 		for (size_t i = 0; i < m.n; i++)
 			printf("  %-32s %.6g\n", m.v[i].name, m.v[i].v);
 	}
-	metric_set_free(&m);
-	rc = 0;
+	rc = EXIT_OK;
+	goto out;
+dberr:
+	store_db_error(s, err, sizeof(err));
+fail:
+	rc = cli_error(EXIT_STORE, "%s", err);
 out:
+	metric_set_free(&m);
 	store_close(s);
 	return rc;
 }
 
 /* --- export ------------------------------------------------------------- */
 
-static json_t *stored_record(struct store *s, const char *id)
+/* The record as stored; NULL with err on a store error or a stored text
+ * that is not JSON (a damaged store). */
+static json_t *stored_record(struct store *s, const char *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	json_t *j = NULL;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL)) {
+		store_db_error(s, err, errlen);
 		return NULL;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+		if (!j)
+			snprintf(err, errlen, "%s is damaged: the stored record of run %s is not JSON: "
+				 "move it away and rebuild it from its records with 'irqlbench results "
+				 "import --db %s %s'", s->path, id, s->path, s->runs_dir);
+	} else {
+		store_db_error(s, err, errlen);
+	}
 	sqlite3_finalize(st);
 	return j;
 }
@@ -412,7 +443,7 @@ static void csv_field(const char *s)
 	putchar('"');
 }
 
-static void export_csv_run(struct store *s, const struct run_info *r)
+static int export_csv_run(struct store *s, const struct run_info *r)
 {
 	static const char sql[] =
 		"SELECT m.phase, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
@@ -421,11 +452,12 @@ static void export_csv_run(struct store *s, const struct run_info *r)
 	const char *fixed[] = { r->id, r->status, r->backend, r->policy, r->variant,
 				r->workload, r->kernel, r->started };
 	sqlite3_stmt *st;
+	int rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return;
+		return -1;
 	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 			csv_field(fixed[i]);
 			putchar(',');
@@ -439,6 +471,7 @@ static void export_csv_run(struct store *s, const struct run_info *r)
 		printf(",%lld\n", (long long)sqlite3_column_int64(st, 6));
 	}
 	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int results_export(int argc, char **argv, struct results_args *a)
@@ -446,41 +479,48 @@ static int results_export(int argc, char **argv, struct results_args *a)
 	const char *fmt = a->format ? a->format : "json";
 	struct run_list l;
 	struct store *s;
-	char err[512];
+	char err[1024];
+	int rc = EXIT_OK;
 
 	if (optind != argc)
 		return cli_usage_error("results", "export takes filters, not '%s'", argv[optind]);
 	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
 		return cli_usage_error("results", "unknown format '%s': json or csv", fmt);
-	s = open_store(a->db, false);
+	s = store_open_cmd(a->db, false);
 	if (!s)
-		return 3;
+		return EXIT_STORE;
 	if (store_select(s, &a->f, &l, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
 		store_close(s);
-		return 3;
+		return cli_error(EXIT_STORE, "%s", err);
 	}
 	if (!strcmp(fmt, "json")) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < l.n; i++) {
-			json_t *rec = stored_record(s, l.v[i].id);
+		for (size_t i = 0; i < l.n && !rc; i++) {
+			json_t *rec = stored_record(s, l.v[i].id, err, sizeof(err));
 
 			if (rec)
 				json_array_append_new(arr, rec);
+			else
+				rc = cli_error(EXIT_STORE, "%s", err);
 		}
-		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
+		if (!rc) {	/* all or nothing */
+			json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+			putchar('\n');
+		}
 		json_decref(arr);
 	} else {
 		printf("run_id,status,backend,policy,variant,workload,kernel,started,params,"
 		       "phase,phase_name,measured,cpu,kind,name,value\n");
-		for (size_t i = 0; i < l.n; i++)
-			export_csv_run(s, &l.v[i]);
+		for (size_t i = 0; i < l.n && !rc; i++)
+			if (export_csv_run(s, &l.v[i])) {
+				store_db_error(s, err, sizeof(err));
+				rc = cli_error(EXIT_STORE, "%s", err);
+			}
 	}
 	store_run_list_free(&l);
 	store_close(s);
-	return 0;
+	return rc;
 }
 
 int cmd_results(int argc, char **argv)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * cmd_util.c - what the commands that read the results store (results,
- * compare, report) share: their option parser, with its one-line errors.
+ * compare, report) share: their option parser and opening the store, each
+ * with its one-line error and exit status (host/cli.h).
  */
 #include <getopt.h>
 #include <string.h>
@@ -37,4 +38,14 @@ int store_getopt(int argc, char **argv, const struct option *opts, const char *c
 		return '?';
 	}
 	return c;
+}
+
+struct store *store_open_cmd(const char *db, bool create)
+{
+	char err[1024];
+	struct store *s = store_open(store_default_path(db), create, err, sizeof(err));
+
+	if (!s)
+		cli_error(EXIT_STORE, "%s", err);
+	return s;
 }

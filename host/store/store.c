@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -145,6 +147,87 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return -1;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SQLite's busy handler: wait for another process's lock up to
+ * lock_wait_s, then give up with SQLITE_BUSY (store_db_error says so). */
+static int busy_wait(void *arg, int count)
+{
+	struct store *s = arg;
+	double now = now_s(), left;
+
+	if (count == 0)
+		s->busy_since = now;
+	s->waited_s = now - s->busy_since;
+	left = s->lock_wait_s - s->waited_s;
+	if (left <= 0)
+		return 0;
+	usleep((useconds_t)(fmin(left, 0.02) * 1e6) + 1);
+	return 1;
+}
+
+/* One line, at most ~160 characters, of an SQLite message. */
+static void one_line(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < len && n < 160; in++) {
+		char c = (unsigned char)*in < ' ' ? ' ' : *in;
+
+		if (c != ' ' || (n && out[n - 1] != ' '))
+			out[n++] = c;
+	}
+	out[n] = '\0';
+}
+
+static int corrupt_error(struct store *s, const char *what, char *err, size_t errlen)
+{
+	char detail[200];
+
+	one_line(what, detail, sizeof(detail));
+	seterr(err, errlen, "%s is corrupt (%s): move it away and rebuild it from its records with "
+	       "'irqlbench results import --db %s %s'", s->path, detail, s->path, s->runs_dir);
+	return -1;
+}
+
+int store_db_error(struct store *s, char *err, size_t errlen)
+{
+	char detail[200];
+
+	one_line(sqlite3_errmsg(s->db), detail, sizeof(detail));
+	switch (sqlite3_errcode(s->db) & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		seterr(err, errlen, "%s is locked by another process (waited %.1f s): try again when "
+		       "it has finished, or wait longer with IRQLBENCH_DB_WAIT=SECONDS",
+		       s->path, s->waited_s);
+		break;
+	case SQLITE_CORRUPT:
+		return corrupt_error(s, detail, err, errlen);
+	case SQLITE_NOTADB:
+		seterr(err, errlen, "%s is not an SQLite database (%s): give the results store with --db, "
+		       "or move this file away to start a new store there", s->path, detail);
+		break;
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		seterr(err, errlen, "cannot use the results store %s (%s): check its permissions "
+		       "and the free space of its file system", s->path, detail);
+		break;
+	default:
+		seterr(err, errlen, "results store %s: %s", s->path, detail);
+	}
+	return -1;
+}
+
 int store_file_version(struct store *s)
 {
 	sqlite3_stmt *st;
@@ -154,26 +237,73 @@ int store_file_version(struct store *s)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
+	else
+		v = -1;
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* 1 if the database has a table of that name, 0 if not, -1 on error. */
+static int has_table(struct store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, name ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+				     : "SELECT 1 FROM sqlite_master", -1, &st, NULL))
+		return -1;
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* PRAGMA quick_check: a damaged page is found here, by every command,
+ * rather than as rows that silently go missing from one query. */
+static int store_check(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL))
+		return store_db_error(s, err, errlen);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_db_error(s, err, errlen);
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
+		corrupt_error(s, (const char *)sqlite3_column_text(st, 0), err, errlen);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 static int store_migrate(struct store *s, char *err, size_t errlen)
 {
 	char msg[256];
-	int v;
+	int v, t = has_table(s, "schema_version");
 
-	if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-		     msg, sizeof(msg))) {
-		seterr(err, errlen, "%s is not a usable results store (%s): give another --db",
-		       s->path, msg);
-		return -1;
-	}
-	v = store_file_version(s);
-	if (v < 0) {
-		seterr(err, errlen, "%s: cannot read its schema version (%s)", s->path,
-		       sqlite3_errmsg(s->db));
-		return -1;
+	if (t < 0)
+		return store_db_error(s, err, errlen);
+	if (!t) {
+		t = has_table(s, NULL);
+		if (t < 0)
+			return store_db_error(s, err, errlen);
+		if (t) {
+			seterr(err, errlen, "%s is an SQLite database but not an irqlbench results store "
+			       "(no schema_version table): give the store with --db, or another file "
+			       "name for a new one", s->path);
+			return -1;
+		}
+		v = 0;
+	} else {
+		v = store_file_version(s);
+		if (v < 0)
+			return store_db_error(s, err, errlen);
 	}
 	if (v > STORE_SCHEMA_VERSION) {
 		seterr(err, errlen,
@@ -185,16 +315,44 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d);", v + 1);
-		if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)) ||
+		if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)))
+			return store_db_error(s, err, errlen);
+		if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+			     msg, sizeof(msg)) ||
 		    exec_sql(s->db, store_migrations[v], msg, sizeof(msg)) ||
 		    exec_sql(s->db, "DELETE FROM schema_version", msg, sizeof(msg)) ||
 		    exec_sql(s->db, sql, msg, sizeof(msg)) ||
 		    exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+			int code = sqlite3_errcode(s->db) & 0xff;
+
+			if (code == SQLITE_BUSY || code == SQLITE_CORRUPT || code == SQLITE_FULL ||
+			    code == SQLITE_IOERR || code == SQLITE_READONLY) {
+				store_db_error(s, err, errlen);
+			} else {
+				seterr(err, errlen, "%s: migration to store schema %d failed: %s: "
+				       "use the irqlbench that wrote it", s->path, v + 1, msg);
+			}
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			seterr(err, errlen, "%s: migration to store schema %d failed: %s",
-			       s->path, v + 1, msg);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* $IRQLBENCH_DB_WAIT, or the default. */
+static int lock_wait(double *wait, char *err, size_t errlen)
+{
+	const char *env = getenv("IRQLBENCH_DB_WAIT");
+	char *end;
+
+	*wait = STORE_LOCK_WAIT_S;
+	if (!env || !*env)
+		return 0;
+	*wait = strtod(env, &end);
+	if (*end || !(*wait >= 0 && *wait <= 3600)) {
+		seterr(err, errlen, "IRQLBENCH_DB_WAIT='%s' is not a number of seconds: give 0 to 3600 "
+		       "(default %g) or unset it", env, STORE_LOCK_WAIT_S);
+		return -1;
 	}
 	return 0;
 }
@@ -202,10 +360,14 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 struct store *store_open(const char *path, bool create, char *err, size_t errlen)
 {
 	struct store *s;
+	struct stat sb;
 	char *dir;
 	int flags = SQLITE_OPEN_READWRITE;
+	double wait;
 
-	if (access(path, F_OK)) {
+	if (lock_wait(&wait, err, errlen))
+		return NULL;
+	if (stat(path, &sb)) {
 		if (!create) {
 			seterr(err, errlen, "no results store at %s: import records first "
 			       "('irqlbench results import FILE') or give --db FILE", path);
@@ -213,30 +375,38 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		}
 		dir = dir_of(path);
 		if (store_mkdir_p(dir)) {
-			seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			seterr(err, errlen, "cannot create %s: %s: give --db a path in a writable directory",
+			       dir, strerror(errno));
 			free(dir);
 			return NULL;
 		}
 		free(dir);
 		flags |= SQLITE_OPEN_CREATE;
+	} else if (S_ISDIR(sb.st_mode)) {
+		seterr(err, errlen, "%s is a directory, not a results store: give the database file "
+		       "with --db (e.g. %s/irqlbench.db)", path, path);
+		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		abort();
 	s->path = strdup(path);
+	s->lock_wait_s = wait;
 	dir = dir_of(path);
 	if (asprintf(&s->runs_dir, "%s/runs", dir) < 0)
 		abort();
 	free(dir);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "cannot open results store %s: %s", path,
-		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		if (s->db)
+			store_db_error(s, err, errlen);
+		else
+			seterr(err, errlen, "cannot open results store %s: out of memory", path);
 		store_close(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, 15000);
+	sqlite3_busy_handler(s->db, busy_wait, s);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (store_migrate(s, err, errlen)) {
+	if (store_check(s, err, errlen) || store_migrate(s, err, errlen)) {
 		store_close(s);
 		return NULL;
 	}
@@ -925,7 +1095,8 @@ enum import_result store_import_file(struct store *s, const char *file,
 	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
 	content_hash(text, hash);
 	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
-		seterr(err, errlen, "cannot lock the store: %s", msg);
+		store_db_error(s, err, errlen);
+		res = IMPORT_STORE_ERROR;
 		goto out;
 	}
 	found = lookup_hash(s, rid, old);
@@ -945,13 +1116,15 @@ enum import_result store_import_file(struct store *s, const char *file,
 	if (found < 0 || insert_run(s, rec, hash, text) ||
 	    insert_tags(s, rid, json_object_get(rec, "tags")) ||
 	    insert_phases(s, rid, json_object_get(rec, "phases"))) {
-		seterr(err, errlen, "store error: %s", sqlite3_errmsg(s->db));
+		store_db_error(s, err, errlen);
+		res = IMPORT_STORE_ERROR;
 		goto rollback;
 	}
 	switch (place_run_files(s, file, rec, dir, tmp, err, errlen)) {
 	case PLACED_NEW_DIR:
 		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
-			seterr(err, errlen, "cannot commit: %s", msg);
+			store_db_error(s, err, errlen);
+			res = IMPORT_STORE_ERROR;
 			store_rm_rf(dir);
 			goto rollback;
 		}
@@ -959,7 +1132,8 @@ enum import_result store_import_file(struct store *s, const char *file,
 	case PLACED_IN_PLACE:
 	case PLACED_INTO_DIR:
 		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
-			seterr(err, errlen, "cannot commit: %s", msg);
+			store_db_error(s, err, errlen);
+			res = IMPORT_STORE_ERROR;
 			goto rollback;
 		}
 		break;

@@ -24,21 +24,35 @@
 #define STORE_RECORD_SCHEMA	"irqlbench-record/1"
 #define STORE_SCHEMA_VERSION	1	/* = number of migration steps */
 
+/* How long a command waits for another process's lock on the store:
+ * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */
+#define STORE_LOCK_WAIT_S	2.0
+
 struct store {
 	sqlite3 *db;
 	char *path;		/* the database file */
 	char *runs_dir;		/* <dir of path>/runs */
+	double lock_wait_s;	/* how long to wait for another process's lock */
+	double busy_since, waited_s;	/* the last wait for a lock */
 };
 
 /*
- * Opens (create: creates when missing) and migrates the store.  Returns
- * NULL with a one-line message in err (missing store, newer schema, not an
- * SQLite file, ...).
+ * Opens (create: creates when missing), checks (PRAGMA quick_check) and
+ * migrates the store.  Returns NULL with a one-line message in err that
+ * names the problem and the fix: no store there, not an SQLite database,
+ * corrupt, locked by another process (after waiting lock_wait_s), a newer
+ * schema.  Every such failure is EXIT_STORE for the commands.
  */
 struct store *store_open(const char *path, bool create, char *err, size_t errlen);
 void store_close(struct store *s);
 /* The schema version a database file says it has (0: none); -1 on error. */
 int store_file_version(struct store *s);
+/*
+ * The one-line message for the last SQLite error on s: locked (and how
+ * long it waited), corrupt, not a database, or the error itself, each with
+ * its fix.  Returns -1, for `return store_db_error(...)`.
+ */
+int store_db_error(struct store *s, char *err, size_t errlen);
 
 /*
  * Checks a parsed record against irqlbench-record/1: schema, id, status,
@@ -51,6 +65,7 @@ enum import_result {
 	IMPORT_NEW,		/* stored */
 	IMPORT_UNCHANGED,	/* same id and content already there: nothing done */
 	IMPORT_REFUSED,		/* invalid, or same id with other content: err says why */
+	IMPORT_STORE_ERROR,	/* the store failed (locked, corrupt, full): err says why */
 };
 
 /*

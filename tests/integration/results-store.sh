@@ -2,6 +2,8 @@
 # The results store end to end: import (dir, files, again), refused records
 # (truncated JSON, wrong schema, missing provenance), list/show/export with
 # filters, failed runs flagged, the default store path, a newer store schema.
+# Exit statuses: 2 for a refused record or an unknown run, 5 for a store that
+# is missing or too new.
 # Records: synthetic (tests/fixtures/records/gen-records.sh).
 source "$(dirname "$0")/results-lib.sh"
 
@@ -28,13 +30,13 @@ head -c 700 "$T/rec/$id1/record.json" >"$T/bad/truncated.json"
 sed 's/irqlbench-record\/1/irqlbench-record\/9/' "$T/rec/$id1/record.json" >"$T/bad/schema9.json"
 jq 'del(.provenance) | .id = "noprov"' "$T/rec/$id1/record.json" >"$T/bad/noprov.json"
 jq '.params.depth = 7' "$T/rec/$id1/record.json" >"$T/bad/changed.json"
-expect_rc 1 "truncated JSON refused" -- "$IRQ" results import --db "$DB" "$T/bad/truncated.json"
+expect_rc 2 "truncated JSON refused" -- "$IRQ" results import --db "$DB" "$T/bad/truncated.json"
 expect_grep "refused .*truncated.json: truncated JSON" "$T/err" "says truncated JSON"
-expect_rc 1 "wrong schema version refused" -- "$IRQ" results import --db "$DB" "$T/bad/schema9.json"
+expect_rc 2 "wrong schema version refused" -- "$IRQ" results import --db "$DB" "$T/bad/schema9.json"
 expect_grep "irqlbench-record/9' is not supported" "$T/err" "names the schema"
-expect_rc 1 "missing provenance refused" -- "$IRQ" results import --db "$DB" "$T/bad/noprov.json"
+expect_rc 2 "missing provenance refused" -- "$IRQ" results import --db "$DB" "$T/bad/noprov.json"
 expect_grep "missing provenance" "$T/err" "names the provenance"
-expect_rc 1 "same id, other content refused" -- "$IRQ" results import --db "$DB" "$T/bad/changed.json"
+expect_rc 2 "same id, other content refused" -- "$IRQ" results import --db "$DB" "$T/bad/changed.json"
 expect_grep "already in the store with other content" "$T/err" "says other content"
 [ "$(sqlite3 "$DB" 'select count(*) from runs')" -eq "$nrec" ] && ok "refusals stored nothing" || bad "refusals changed the store"
 
@@ -52,7 +54,7 @@ expect_grep "^2 runs" "$T/out" "2 unfixed masked-clock runs"
 expect_rc 0 "show $id1" -- "$IRQ" results show --db "$DB" "$id1"
 expect_grep "exit\.write_cr8/iter +1$" "$T/out" "show: metrics (1 write_cr8 exit/iteration at depth 1)"
 expect_grep "^kernel +6\.1\.0-56-amd64" "$T/out" "show: provenance"
-expect_rc 1 "show unknown id" -- "$IRQ" results show --db "$DB" no-such-run
+expect_rc 2 "show unknown id" -- "$IRQ" results show --db "$DB" no-such-run
 expect_grep "no run 'no-such-run'" "$T/err" "says which run"
 expect_rc 0 "export json" -- "$IRQ" results export --db "$DB"
 n=$(jq length "$T/out")
@@ -87,12 +89,12 @@ mkdir -p "$T/cwd"
 (cd "$T/cwd" && "$IRQ" results import "$T/rec/$id1/record.json" >/dev/null 2>&1)
 [ -s "$T/cwd/results/irqlbench.db" ] && [ -d "$T/cwd/results/runs/$id1" ] &&
 	ok "default store results/irqlbench.db" || bad "default store not created"
-expect_rc 3 "list without a store" -- "$IRQ" results list --db "$T/none/x.db"
+expect_rc 5 "list without a store" -- "$IRQ" results list --db "$T/none/x.db"
 expect_grep "no results store at" "$T/err" "says there is no store"
 
 # a store written by a newer irqlbench
 sqlite3 "$DB" 'update schema_version set version = 42'
-expect_rc 3 "newer store schema refused" -- "$IRQ" results list --db "$DB"
+expect_rc 5 "newer store schema refused" -- "$IRQ" results list --db "$DB"
 expect_grep "schema version 42, newer than this irqlbench" "$T/err" "says newer"
 expect_rc 2 "unknown subcommand" -- "$IRQ" results frobnicate
 for sub in import list export; do

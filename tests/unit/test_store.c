@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -335,7 +336,128 @@ static void test_versions(void)
 	db = path_in("v/junk.db");
 	s = store_open(db, false, err, sizeof(err));
 	CHECK(s == NULL);
+	CHECK(strstr(err, "junk.db is not an SQLite database (file is not a database): give the "
+		     "results store with --db, or move this file away") != NULL);
 	store_close(s);
+	/* importing into it (create) leaves it as it was */
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is not an SQLite database") != NULL);
+	free(db);
+	db = path_in("v");
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is a directory, not a results store") != NULL);
+	free(db);
+}
+
+/* A page of a good store overwritten: store_open says corrupt and how to
+ * rebuild it, before any query can miss rows. */
+static void test_corrupt(void)
+{
+	char *db = path_in("c/irqlbench.db"), err[1024], *file, id[64];
+	json_t *r;
+	struct store *s;
+	sqlite3_stmt *st;
+	int pages = 0, root = 0;
+	FILE *f;
+
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "run-c%d", i);
+		r = make_record(id);
+		file = write_record(r, "c.json");
+		CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+		free(file);
+		json_decref(r);
+	}
+	sqlite3_prepare_v2(s->db, "SELECT (SELECT page_count FROM pragma_page_count),"
+			   " rootpage FROM sqlite_master WHERE name = 'metrics'", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		pages = sqlite3_column_int(st, 0);
+		root = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	store_close(s);
+	CHECK(root > 1 && pages > root);
+	/* garbage over the metrics table's root page */
+	f = fopen(db, "r+");
+	if (f && !fseek(f, (long)(root - 1) * 4096, SEEK_SET))
+		for (int i = 0; i < 4096; i++)
+			fputc((i * 7919) & 0xff, f);
+	if (f)
+		fclose(f);
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "c/irqlbench.db is corrupt (") != NULL);
+	CHECK(strstr(err, "): move it away and rebuild it from its records with 'irqlbench results "
+		     "import --db ") != NULL);
+	CHECK(strstr(err, "/c/runs'") != NULL);
+	CHECK(!strchr(err, '\n'));
+	store_close(s);
+	/* truncated */
+	CHECK(truncate(db, (off_t)(pages / 2) * 4096) == 0);
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is corrupt (") != NULL);
+	store_close(s);
+	free(db);
+}
+
+/* Another connection holds an exclusive lock: store_open waits
+ * IRQLBENCH_DB_WAIT seconds, then says locked and how long it waited; a
+ * lock taken after the store was opened fails the query the same way. */
+static void test_locked(void)
+{
+	char *db = path_in("l/irqlbench.db"), err[1024];
+	struct store *s, *s2;
+	sqlite3 *other;
+	struct run_filter f;
+	struct run_list l;
+	struct timespec t0, t1;
+	double dt;
+
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	store_close(s);
+	CHECK(sqlite3_open(db, &other) == SQLITE_OK);
+	CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE; SELECT count(*) FROM runs;", NULL, NULL, NULL) == SQLITE_OK);
+	setenv("IRQLBENCH_DB_WAIT", "0.25", 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s = store_open(db, false, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(s == NULL);
+	CHECK(strstr(err, "l/irqlbench.db is locked by another process (waited 0.2 s): try again when "
+		     "it has finished, or wait longer with IRQLBENCH_DB_WAIT=SECONDS") != NULL ||
+	      strstr(err, "(waited 0.3 s)") != NULL);
+	CHECK(dt >= 0.24 && dt < 1.5);
+	store_close(s);
+	setenv("IRQLBENCH_DB_WAIT", "later", 1);
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "IRQLBENCH_DB_WAIT='later' is not a number of seconds") != NULL);
+	setenv("IRQLBENCH_DB_WAIT", "0.1", 1);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	s2 = store_open(db, false, err, sizeof(err));
+	CHECK(s2 != NULL);
+	if (s2) {
+		/* locked again after the open: the query says so */
+		CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE; SELECT count(*) FROM runs;",
+				   NULL, NULL, NULL) == SQLITE_OK);
+		filter_init(&f);
+		CHECK(store_select(s2, &f, &l, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "is locked by another process (waited 0.1 s)") != NULL);
+		sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+		CHECK(store_select(s2, &f, &l, err, sizeof(err)) == 0);
+		store_run_list_free(&l);
+		store_close(s2);
+	}
+	unsetenv("IRQLBENCH_DB_WAIT");
+	sqlite3_close(other);
 	free(db);
 }
 
@@ -372,6 +494,9 @@ int main(void)
 	dir = path_in("v");
 	store_mkdir_p(dir);
 	free(dir);
+	dir = path_in("c");
+	store_mkdir_p(dir);
+	free(dir);
 	db = path_in("results/irqlbench.db");
 	s = store_open(db, true, err, sizeof(err));
 	CHECK(s != NULL);
@@ -385,6 +510,8 @@ int main(void)
 	free(db);
 	test_transaction();
 	test_versions();
+	test_corrupt();
+	test_locked();
 	test_filter_parse();
 	store_rm_rf(tmpdir);
 	return check_done("test_store");
