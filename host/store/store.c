@@ -932,15 +932,102 @@ int store_copy_file(const char *from, const char *to)
 	return rc;
 }
 
+/* Does a relative path climb out through ".."? */
+static bool has_dotdot(const char *name)
+{
+	for (const char *p = name; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
+			return true;
+	return false;
+}
+
+/* Is path (resolved) dir itself or below it (resolved)? */
+static bool inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
 /*
- * Copies the record and the artifacts it names (plain file names, looked
- * up next to the record) into dir.  A missing artifact is not an error: a
- * record may be imported without its logs.
+ * Where the file of artifact `key` (named `name` in the record) is: 1 and
+ * *from (its resolved path) for a regular file inside src_dir; 0 for none
+ * (no such file, or no src_dir: a record may come without its logs); -1
+ * with err when the name is absolute, climbs out with "..", or resolves
+ * (through a symlink) outside src_dir: the store copies only the record's
+ * own files, never one it happens to be able to read.
+ */
+static int artifact_source(const char *src_dir, const char *key, const char *name,
+			   char **from, char *err, size_t errlen)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	char *path, *real, *rdir;
+	struct stat sb;
+	int rc = 0;
+
+	*from = NULL;
+	if (name[0] == '/') {
+		seterr(err, errlen, "artifact %s is an absolute path ('%s'): the store copies only the "
+		       "record's own files: put the file beside the record and name it relative to it "
+		       "(\"%s\")", key, name, base);
+		return -1;
+	}
+	if (has_dotdot(name)) {
+		seterr(err, errlen, "artifact %s ('%s') leaves the record's directory through '..': "
+		       "put the file beside the record and name it relative to it (\"%s\")",
+		       key, name, base);
+		return -1;
+	}
+	if (!src_dir)
+		return 0;
+	if (asprintf(&path, "%s/%s", src_dir, name) < 0)
+		abort();
+	real = realpath(path, NULL);
+	rdir = realpath(src_dir, NULL);
+	if (real && rdir && !inside(real, rdir)) {
+		seterr(err, errlen, "artifact %s ('%s') resolves to %s, outside the record's directory "
+		       "%s: replace the link by a copy of the file", key, name, real, rdir);
+		rc = -1;
+	} else if (real && rdir && !stat(real, &sb) && S_ISREG(sb.st_mode)) {
+		*from = real;
+		real = NULL;
+		rc = 1;
+	}
+	free(path);
+	free(real);
+	free(rdir);
+	return rc;
+}
+
+/* Every artifact name of rec, before anything is stored: 0 or -1 with err. */
+static int check_artifacts(json_t *rec, const char *src_dir, char *err, size_t errlen)
+{
+	json_t *v;
+	const char *k;
+	char *from;
+
+	json_object_foreach(json_object_get(rec, "artifacts"), k, v) {
+		if (!json_is_string(v) || !*json_string_value(v))
+			continue;
+		if (artifact_source(src_dir, k, json_string_value(v), &from, err, errlen) < 0)
+			return -1;
+		free(from);
+	}
+	return 0;
+}
+
+/*
+ * Copies the record and the artifacts it names (found next to it, checked
+ * by check_artifacts) into dir, under the names the record gives them, so
+ * that they stay right relative to the copied record.  A missing artifact
+ * is not an error: a record may be imported without its logs.
  */
 static int copy_run_files(const char *file, json_t *rec, const char *dir,
 			  char *err, size_t errlen)
 {
-	char *src_dir = dir_of(file), *to = NULL, *from = NULL;
+	char *src_dir = dir_of(file), *to = NULL, *from = NULL, *to_dir;
 	json_t *arts = json_object_get(rec, "artifacts"), *v;
 	const char *k;
 	int rc = -1;
@@ -957,26 +1044,25 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 	}
 	json_object_foreach(arts, k, v) {
 		const char *name = json_is_string(v) ? json_string_value(v) : NULL;
-		const char *base;
-		struct stat sb;
 
-		if (!name || !*name)
-			continue;
-		base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-		if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "record.json"))
+		if (!name || !*name || !strcmp(name, "record.json"))
 			continue;
 		free(from);
 		free(to);
-		if ((name[0] == '/' ? asprintf(&from, "%s", name) :
-				      asprintf(&from, "%s/%s", src_dir, name)) < 0 ||
-		    asprintf(&to, "%s/%s", dir, base) < 0)
-			abort();
-		if (stat(from, &sb) || !S_ISREG(sb.st_mode))
+		to = NULL;
+		if (artifact_source(src_dir, k, name, &from, err, errlen) < 0)
+			goto out;
+		if (!from)
 			continue;
-		if (store_copy_file(from, to)) {
+		if (asprintf(&to, "%s/%s", dir, name) < 0)
+			abort();
+		to_dir = dir_of(to);
+		if (store_mkdir_p(to_dir) || store_copy_file(from, to)) {
 			seterr(err, errlen, "cannot copy artifact %s to %s: %s", from, to, strerror(errno));
+			free(to_dir);
 			goto out;
 		}
+		free(to_dir);
 	}
 	rc = 0;
 out:
@@ -1076,7 +1162,7 @@ static json_t *load_record(const char *file, char *err, size_t errlen)
 enum import_result store_import_file(struct store *s, const char *file,
 				     char *id, size_t idlen, char *err, size_t errlen)
 {
-	char hash[17], old[17], msg[512], *text = NULL, *dir = NULL, *tmp = NULL;
+	char hash[17], old[17], msg[512], *text = NULL, *dir = NULL, *tmp = NULL, *src_dir = NULL;
 	enum import_result res = IMPORT_REFUSED;
 	json_t *rec;
 	const char *rid;
@@ -1088,6 +1174,9 @@ enum import_result store_import_file(struct store *s, const char *file,
 	if (!rec)
 		return IMPORT_REFUSED;
 	if (store_validate_record(rec, err, errlen))
+		goto out;
+	src_dir = dir_of(file);
+	if (check_artifacts(rec, src_dir, err, errlen))
 		goto out;
 	rid = str_at(rec, "id");
 	if (id)
@@ -1150,6 +1239,7 @@ out:
 	free(text);
 	free(dir);
 	free(tmp);
+	free(src_dir);
 	json_decref(rec);
 	return res;
 }

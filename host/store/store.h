@@ -71,7 +71,9 @@ enum import_result {
 /*
  * Imports one record file (one transaction): validates it, stores its rows
  * and copies the record and the artifacts it names (found next to it) to
- * runs/<id>/.  id receives the run id when known.
+ * runs/<id>/.  An artifact named by an absolute path, through "..", or
+ * that resolves (through a symlink) outside the record's directory refuses
+ * the record before anything is stored.  id receives the run id when known.
  */
 enum import_result store_import_file(struct store *s, const char *file,
 				     char *id, size_t idlen, char *err, size_t errlen);

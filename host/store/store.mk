@@ -14,3 +14,4 @@ test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c
 test_store_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/results-broken-store.sh
+INTEGRATION_TESTS += tests/integration/results-import.sh

@@ -284,6 +284,75 @@ static void test_failed_run(struct store *s)
 	json_decref(r);
 }
 
+/* An artifact that is not the record's own file refuses the record, before
+ * anything is stored. */
+static void test_artifacts(struct store *s)
+{
+	static const char *const bad[][2] = {
+		{ "/etc/passwd", "artifact serial_log is an absolute path ('/etc/passwd')" },
+		{ "../../../../etc/passwd", "artifact serial_log ('../../../../etc/passwd') leaves "
+		  "the record's directory through '..'" },
+		{ "art/../../x.log", "leaves the record's directory through '..'" },
+		{ "..", "leaves the record's directory" },
+		{ "out.log", "artifact serial_log ('out.log') resolves to /etc/hostname, "
+		  "outside the record's directory" },
+		{ "etc/passwd", "resolves to /etc/passwd, outside" },
+	};
+	char *dir = path_in("art"), *link, *file, err[512], *p;
+	int runs = count_rows(s, "runs");
+	struct stat sb;
+	json_t *r;
+
+	store_mkdir_p(dir);
+	link = path_in("art/out.log");
+	CHECK(symlink("/etc/hostname", link) == 0);
+	free(link);
+	link = path_in("art/etc");
+	CHECK(symlink("/etc", link) == 0);
+	free(link);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = make_record("run-art");
+		json_object_set_new(json_object_get(r, "artifacts"), "serial_log",
+				    json_string(bad[i][0]));
+		file = write_record(r, "art/record.json");
+		CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+		if (!strstr(err, bad[i][1]))
+			printf("artifact '%s': %s\n", bad[i][0], err);
+		CHECK(strstr(err, bad[i][1]) != NULL);
+		free(file);
+		json_decref(r);
+	}
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+	p = path_in("results/runs/run-art");
+	CHECK(stat(p, &sb) != 0);
+	free(p);
+	/* a file under a subdirectory, and a link that stays inside: copied
+	 * under the names the record gives them */
+	p = path_in("art/logs");
+	store_mkdir_p(p);
+	free(p);
+	write_text("art/logs/serial.log", "inside\n");
+	link = path_in("art/qemu.log");
+	CHECK(symlink("logs/serial.log", link) == 0);
+	free(link);
+	r = make_record("run-art");
+	json_object_set_new(json_object_get(r, "artifacts"), "serial_log", json_string("logs/serial.log"));
+	json_object_set_new(json_object_get(r, "artifacts"), "qemu_log", json_string("qemu.log"));
+	json_object_set_new(json_object_get(r, "artifacts"), "trace", json_string("missing.json"));
+	file = write_record(r, "art/record.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	p = path_in("results/runs/run-art/logs/serial.log");
+	CHECK(stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 7);
+	free(p);
+	p = path_in("results/runs/run-art/qemu.log");
+	CHECK(lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 7);
+	free(p);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs + 1);
+	free(file);
+	free(dir);
+	json_decref(r);
+}
+
 /* A failing copy (runs/ is a file) rolls the whole import back. */
 static void test_transaction(void)
 {
@@ -505,6 +574,7 @@ int main(void)
 		test_idempotent(s);
 		test_refused(s);
 		test_failed_run(s);
+		test_artifacts(s);
 		store_close(s);
 	}
 	free(db);
