@@ -21,10 +21,14 @@ const char cmd_results_usage[] =
 	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
 	"\n"
 	"The results store (default " STORE_DEFAULT_DB ", or $IRQLBENCH_DB) keeps every\n"
-	"imported record (results/SCHEMA.md) and its logs under <store dir>/runs/<id>/.\n"
-	"Importing the same record again changes nothing; a truncated or invalid record\n"
-	"is refused with its reason.  Failed runs are stored, flagged, and left out of\n"
-	"export, compare and plots unless --include-failed.\n"
+	"imported record (results/SCHEMA.md) and the files it names in a run directory\n"
+	"of its own: RUNS/<id>/, where RUNS is runs/ beside a store named irqlbench.db\n"
+	"(results/runs/, where 'irqlbench run' writes) and FILE.runs/ beside any other\n"
+	"store FILE (--db x/a.db: x/a.db.runs/).  Importing the same record again\n"
+	"changes nothing (it writes its run directory again if that is missing); a\n"
+	"truncated or invalid record is refused with its reason.  Failed runs are\n"
+	"stored, flagged, and left out of export, compare and plots unless\n"
+	"--include-failed.\n"
 	"\n"
 	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"
 	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
@@ -143,6 +147,11 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 		break;
 	case IMPORT_UNCHANGED:
 		printf("unchanged %s  (already in the store)\n", id);
+		t->unchanged++;
+		break;
+	case IMPORT_RESTORED:
+		printf("unchanged %s  (already in the store; its files copied to %s/%s/)\n", id,
+		       s->runs_dir, id);
 		t->unchanged++;
 		break;
 	case IMPORT_REFUSED:

@@ -339,6 +339,29 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
+char *store_runs_dir(const char *path)
+{
+	char *dir = dir_of(path), *real = realpath(path, NULL), *rdir = realpath(dir, NULL), *out;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	/* the real file's directory and name: a store reached through a
+	 * symlink or another relative path is the same store */
+	if (real) {
+		free(rdir);
+		rdir = dir_of(real);
+		base = strrchr(real, '/') + 1;
+	}
+	if (!rdir)
+		rdir = strdup(dir);
+	if (!strcmp(base, STORE_DEFAULT_NAME) ? asprintf(&out, "%s/runs", rdir) < 0 :
+						asprintf(&out, "%s/%s.runs", rdir, base) < 0)
+		abort();
+	free(dir);
+	free(real);
+	free(rdir);
+	return out;
+}
+
 /* $IRQLBENCH_DB_WAIT, or the default. */
 static int lock_wait(double *wait, char *err, size_t errlen)
 {
@@ -392,10 +415,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		abort();
 	s->path = strdup(path);
 	s->lock_wait_s = wait;
-	dir = dir_of(path);
-	if (asprintf(&s->runs_dir, "%s/runs", dir) < 0)
-		abort();
-	free(dir);
+	s->runs_dir = store_runs_dir(path);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		if (s->db)
 			store_db_error(s, err, errlen);
@@ -1188,20 +1208,25 @@ enum import_result store_import_file(struct store *s, const char *file,
 		res = IMPORT_STORE_ERROR;
 		goto out;
 	}
-	found = lookup_hash(s, rid, old);
-	if (found == 1) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (!strcmp(old, hash)) {
-			res = IMPORT_UNCHANGED;
-		} else {
-			seterr(err, errlen, "run %s is already in the store with other content: "
-			       "give the new record another id or use another --db", rid);
-		}
-		goto out;
-	}
 	if (asprintf(&dir, "%s/%s", s->runs_dir, rid) < 0 ||
 	    asprintf(&tmp, "%s/.import-%s-%d", s->runs_dir, rid, (int)getpid()) < 0)
 		abort();
+	found = lookup_hash(s, rid, old);
+	if (found == 1) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (strcmp(old, hash)) {
+			seterr(err, errlen, "run %s is already in the store with other content: "
+			       "give the new record another id or use another --db", rid);
+		} else if (access(dir, F_OK)) {
+			/* its run directory went missing (or the store kept its
+			 * files elsewhere before): write it again */
+			res = place_run_files(s, file, rec, dir, tmp, err, errlen) == PLACED_FAILED ?
+			      IMPORT_STORE_ERROR : IMPORT_RESTORED;
+		} else {
+			res = IMPORT_UNCHANGED;
+		}
+		goto out;
+	}
 	if (found < 0 || insert_run(s, rec, hash, text) ||
 	    insert_tags(s, rid, json_object_get(rec, "tags")) ||
 	    insert_phases(s, rid, json_object_get(rec, "phases"))) {

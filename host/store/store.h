@@ -2,7 +2,10 @@
 /*
  * store.h - the results store: an SQLite database of result records
  * (results/SCHEMA.md, irqlbench-record/1) plus, per run, the record and its
- * raw logs under <dir of the database>/runs/<id>/.
+ * raw logs in a run directory of its own, <runs dir>/<id>/ (store_runs_dir:
+ * runs/ beside a database named irqlbench.db, where `irqlbench run` writes
+ * its records; FILE.runs/ beside any other database FILE), so that two
+ * stores in one folder never share a run's files.
  *
  * The database is derived data: every row can be rebuilt from the records
  * kept under runs/.  Its schema is versioned (table schema_version); a store
@@ -20,7 +23,8 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#define STORE_DEFAULT_DB	"results/irqlbench.db"
+#define STORE_DEFAULT_NAME	"irqlbench.db"
+#define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
 #define STORE_RECORD_SCHEMA	"irqlbench-record/1"
 #define STORE_SCHEMA_VERSION	1	/* = number of migration steps */
 
@@ -31,7 +35,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;		/* the database file */
-	char *runs_dir;		/* <dir of path>/runs */
+	char *runs_dir;		/* store_runs_dir(path) */
 	double lock_wait_s;	/* how long to wait for another process's lock */
 	double busy_since, waited_s;	/* the last wait for a lock */
 };
@@ -45,6 +49,14 @@ struct store {
  */
 struct store *store_open(const char *path, bool create, char *err, size_t errlen);
 void store_close(struct store *s);
+/*
+ * Where the store of database `path` keeps its runs (malloc'd): runs/
+ * beside a database named irqlbench.db (results/irqlbench.db keeps them in
+ * results/runs/, where `irqlbench run` writes), FILE.runs/ beside any other
+ * database FILE (x/a.db: x/a.db.runs/).  Of the real file, through
+ * symlinks.
+ */
+char *store_runs_dir(const char *path);
 /* The schema version a database file says it has (0: none); -1 on error. */
 int store_file_version(struct store *s);
 /*
@@ -64,6 +76,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen);
 enum import_result {
 	IMPORT_NEW,		/* stored */
 	IMPORT_UNCHANGED,	/* same id and content already there: nothing done */
+	IMPORT_RESTORED,	/* the same, but its run directory was missing: written */
 	IMPORT_REFUSED,		/* invalid, or same id with other content: err says why */
 	IMPORT_STORE_ERROR,	/* the store failed (locked, corrupt, full): err says why */
 };

@@ -66,23 +66,51 @@ expect_grep "^run_id,status,backend,policy,variant,workload,kernel,started,param
 [ "$(grep -c ',exit,write_cr8,' "$T/out")" -eq 8 ] && ok "csv: 8 write_cr8 rows for policy fixed" || bad "csv rows"
 expect_rc 2 "export --format xml" -- "$IRQ" results export --db "$DB" --format xml
 
-# a record already where `irqlbench run` writes it (results/runs/<id>/):
-# imported in place, the logs beside it (named or not) kept
+# a record already where `irqlbench run` writes it (results/runs/<id>/, the
+# run directory of a store named irqlbench.db): imported in place, the logs
+# beside it (named or not) kept
 id2=$(sed -n 2p "$T/ids")
-mkdir -p "$T/store/runs/$id2"
-cp "$T/rec/$id2/record.json" "$T/rec/$id2/serial.log" "$T/store/runs/$id2/"
-echo "qemu log" >"$T/store/runs/$id2/qemu.log"
-DB2=$T/store/other.db	# another store in the same folder shares runs/
-expect_rc 0 "import a record in place" -- "$IRQ" results import --db "$DB2" "$T/store/runs/$id2/record.json"
-[ -s "$T/store/runs/$id2/qemu.log" ] && [ -s "$T/store/runs/$id2/serial.log" ] &&
-	cmp -s "$T/store/runs/$id2/record.json" "$T/rec/$id2/record.json" &&
+RUN=$T/run/irqlbench.db
+mkdir -p "$T/run/runs/$id2"
+cp "$T/rec/$id2/record.json" "$T/rec/$id2/serial.log" "$T/run/runs/$id2/"
+echo "qemu log" >"$T/run/runs/$id2/qemu.log"
+expect_rc 0 "import a record in place" -- "$IRQ" results import --db "$RUN" "$T/run/runs/$id2/record.json"
+[ -s "$T/run/runs/$id2/qemu.log" ] && [ -s "$T/run/runs/$id2/serial.log" ] &&
+	cmp -s "$T/run/runs/$id2/record.json" "$T/rec/$id2/record.json" &&
 	ok "in place: record, serial.log and the unnamed qemu.log kept" || bad "in-place import lost files"
+[ "$(ls "$T/run/runs")" = "$id2" ] && ok "in place: nothing else under runs/" || bad "in place: runs/ has $(ls "$T/run/runs")"
 # a record whose run directory exists (written by run) but that comes from elsewhere
 id3=$(sed -n 3p "$T/ids")
-mkdir -p "$T/store/runs/$id3" && echo "qemu log" >"$T/store/runs/$id3/qemu.log"
-expect_rc 0 "import into an existing run directory" -- "$IRQ" results import --db "$DB2" "$T/rec/$id3/record.json"
-[ -s "$T/store/runs/$id3/qemu.log" ] && [ -s "$T/store/runs/$id3/record.json" ] && [ -s "$T/store/runs/$id3/serial.log" ] &&
+mkdir -p "$T/run/runs/$id3" && echo "qemu log" >"$T/run/runs/$id3/qemu.log"
+expect_rc 0 "import into an existing run directory" -- "$IRQ" results import --db "$RUN" "$T/rec/$id3/record.json"
+[ -s "$T/run/runs/$id3/qemu.log" ] && [ -s "$T/run/runs/$id3/record.json" ] && [ -s "$T/run/runs/$id3/serial.log" ] &&
 	ok "existing run directory: files added, qemu.log kept" || bad "existing run directory lost files"
+
+# two stores in one folder never share a run directory: irqlbench.db keeps
+# its runs in runs/, a.db in a.db.runs/, b.db in b.db.runs/
+TWO=$T/two
+for db in irqlbench.db a.db b.db; do
+	expect_rc 0 "import the records into $db" -- "$IRQ" results import --db "$TWO/$db" "$T/rec"
+done
+for r in runs a.db.runs b.db.runs; do
+	[ "$(ls "$TWO/$r" | wc -l)" -eq "$nrec" ] && [ -s "$TWO/$r/$id1/serial.log" ] &&
+		ok "$r/ holds its store's $nrec runs" || bad "$r/ has $(ls "$TWO/$r" 2>/dev/null | wc -l) runs"
+done
+expect_rc 0 "show in a.db" -- "$IRQ" results show --db "$TWO/a.db" "$id1"
+expect_grep "^files +$TWO/a\.db\.runs/$id1/$" "$T/out" "show: a.db's files are in a.db.runs/"
+# one store's files are its own: removing a.db's copy leaves b.db's and
+# irqlbench.db's; importing again writes a.db's back
+rm -r "$TWO/a.db.runs/$id1"
+[ -s "$TWO/b.db.runs/$id1/serial.log" ] && [ -s "$TWO/runs/$id1/serial.log" ] &&
+	ok "a.db's run directory removed: b.db's and irqlbench.db's remain" || bad "the stores shared files"
+expect_rc 0 "import again into a.db" -- "$IRQ" results import --db "$TWO/a.db" "$T/rec/$id1/record.json"
+expect_grep "^unchanged $id1 +\(already in the store; its files copied to $TWO/a\.db\.runs/$id1/\)" "$T/out" \
+	"unchanged, and its missing run directory written again"
+cmp -s "$TWO/a.db.runs/$id1/serial.log" "$T/rec/$id1/serial.log" && ok "a.db's serial.log is back" || bad "a.db's serial.log not restored"
+# a store reached through a symlink is the same store, with the same files
+ln -s "$TWO/a.db" "$T/link.db"
+expect_rc 0 "show through a symlink to a.db" -- "$IRQ" results show --db "$T/link.db" "$id1"
+expect_grep "^files +$TWO/a\.db\.runs/$id1/$" "$T/out" "the symlink's store keeps a.db.runs/"
 
 # default store path (results/irqlbench.db under the working directory)
 mkdir -p "$T/cwd"

@@ -356,7 +356,7 @@ static void test_artifacts(struct store *s)
 /* A failing copy (runs/ is a file) rolls the whole import back. */
 static void test_transaction(void)
 {
-	char *db = path_in("tx/store.db"), *runs = path_in("tx/runs"), *file, err[512];
+	char *db = path_in("tx/store.db"), *runs = path_in("tx/store.db.runs"), *file, err[512];
 	json_t *r = make_record("run-tx");
 	struct store *s;
 
@@ -364,7 +364,7 @@ static void test_transaction(void)
 	CHECK(s != NULL);
 	if (!s)
 		return;
-	write_text("tx/runs", "not a directory\n");
+	write_text("tx/store.db.runs", "not a directory\n");
 	file = write_record(r, "tx.json");
 	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
 	CHECK(strstr(err, "cannot create") != NULL);
@@ -530,6 +530,37 @@ static void test_locked(void)
 	free(db);
 }
 
+/* Two stores in one folder: each its own run directory; runs/ for the
+ * default name (where `irqlbench run` writes); a symlink is its target. */
+static void test_runs_dir(void)
+{
+	char *db = path_in("results/irqlbench.db"), *a = path_in("results/a.db");
+	char *link = path_in("link.db"), *want, *got, *real = realpath(tmpdir, NULL);
+
+	if (asprintf(&want, "%s/results/runs", real) < 0)
+		abort();
+	got = store_runs_dir(db);
+	CHECK_STR(got, want);
+	free(got);
+	free(want);
+	if (asprintf(&want, "%s/results/a.db.runs", real) < 0)
+		abort();
+	got = store_runs_dir(a);
+	CHECK_STR(got, want);
+	free(got);
+	CHECK(symlink(a, link) == 0);
+	write_text("results/a.db", "");
+	got = store_runs_dir(link);
+	CHECK_STR(got, want);
+	free(got);
+	unlink(a);
+	free(want);
+	free(db);
+	free(a);
+	free(link);
+	free(real);
+}
+
 static void test_filter_parse(void)
 {
 	struct run_filter f;
@@ -582,6 +613,7 @@ int main(void)
 	test_versions();
 	test_corrupt();
 	test_locked();
+	test_runs_dir();
 	test_filter_parse();
 	store_rm_rf(tmpdir);
 	return check_done("test_store");
