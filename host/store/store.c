@@ -61,6 +61,17 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (run_id, phase, cpu, name));"
 	"CREATE INDEX runs_select ON runs (workload, backend, policy, variant);"
 	"CREATE INDEX metrics_name ON metrics (kind, name);",
+	/* 2: a complete run whose own verdict is not ok is a failed run (as
+	 * store_run_failed() decides on import); a bare string verdict */
+	"UPDATE runs SET verdict_status = CASE json_type(record, '$.verdict')"
+	"  WHEN 'text' THEN json_extract(record, '$.verdict')"
+	"  WHEN 'object' THEN json_extract(record, '$.verdict.status') END"
+	"  WHERE verdict_status IS NULL;"
+	"UPDATE runs SET status = 'failed', flagged = 1,"
+	"  error_kind = coalesce(error_kind, 'verdict'),"
+	"  error_message = coalesce(error_message, 'the workload''s own check failed'"
+	"    || coalesce(': ' || nullif(verdict_reason, ''), ''))"
+	"  WHERE flagged = 0 AND verdict_status IS NOT NULL AND verdict_status <> 'ok';",
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -586,7 +597,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 	static const char *const top[] = { "id", "status", "workload", "backend", NULL };
 	static const char *const prov[] = { "started_utc", NULL };
 	static const char *const host[] = { "kernel", "cpu_model", NULL };
-	json_t *p, *h;
+	json_t *p, *h, *v;
 	const char *schema;
 
 	if (!json_is_object(rec)) {
@@ -623,6 +634,12 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 	}
 	if (!json_is_object(json_object_get(rec, "params"))) {
 		seterr(err, errlen, "missing \"params\" (an object)");
+		return -1;
+	}
+	v = json_object_get(rec, "verdict");
+	if (v && !json_is_null(v) && !json_is_string(v) &&
+	    !(json_is_object(v) && json_is_string(json_object_get(v, "status")))) {
+		seterr(err, errlen, "\"verdict\" is not {\"status\": \"ok\" or \"fail\", \"reason\": ...}");
 		return -1;
 	}
 	if (!json_is_boolean(json_object_get(rec, "emulated"))) {
@@ -662,6 +679,20 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	return check_phases(rec, err, errlen);
+}
+
+const char *store_verdict(json_t *rec)
+{
+	json_t *v = json_object_get(rec, "verdict");
+
+	return json_is_string(v) ? json_string_value(v) : str_at(v, "status");
+}
+
+bool store_run_failed(json_t *rec)
+{
+	const char *v = store_verdict(rec);
+
+	return !strcmp(str_at(rec, "status"), "failed") || (v && strcmp(v, "ok"));
 }
 
 /* --- import ------------------------------------------------------------- */
@@ -712,6 +743,8 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 	char *lab = dump_or_null(json_object_get(p, "lab"));
 	char *pin = dump_or_null(json_object_get(p, "pinning"));
 	json_t *fam = json_object_get(h, "cpu_family"), *dur = json_object_get(p, "duration_s");
+	bool failed = store_run_failed(rec);
+	char *vmsg = NULL;
 	sqlite3_stmt *st;
 	int i = 1, rc;
 
@@ -720,10 +753,20 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 	bind_str(st, i++, str_at(rec, "id"));
 	bind_str(st, i++, hash);
 	bind_str(st, i++, str_at(rec, "schema"));
-	bind_str(st, i++, str_at(rec, "status"));
-	sqlite3_bind_int(st, i++, !strcmp(str_at(rec, "status"), "failed"));
-	bind_str(st, i++, str_at(e, "kind"));
-	bind_str(st, i++, str_at(e, "message"));
+	bind_str(st, i++, failed ? "failed" : "complete");
+	sqlite3_bind_int(st, i++, failed);
+	if (str_at(e, "kind") || !failed) {
+		bind_str(st, i++, str_at(e, "kind"));
+		bind_str(st, i++, str_at(e, "message"));
+	} else {	/* complete, but the workload's own check failed */
+		const char *reason = str_at(vd, "reason");
+
+		bind_str(st, i++, "verdict");
+		if (asprintf(&vmsg, "the workload's own check failed%s%s", reason && *reason ? ": " : "",
+			     reason && *reason ? reason : "") < 0)
+			abort();
+		bind_str(st, i++, vmsg);
+	}
 	bind_str(st, i++, str_at(rec, "backend"));
 	bind_str(st, i++, str_at(rec, "policy"));
 	bind_str(st, i++, str_at(rec, "variant"));
@@ -752,11 +795,12 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 	bind_str(st, i++, kvm);
 	bind_str(st, i++, lab);
 	bind_str(st, i++, pin);
-	bind_str(st, i++, str_at(vd, "status"));
+	bind_str(st, i++, store_verdict(rec));
 	bind_str(st, i++, str_at(vd, "reason"));
 	bind_str(st, i++, text);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
+	free(vmsg);
 	free(params);
 	free(tagtxt);
 	free(kvm);

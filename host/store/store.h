@@ -26,7 +26,7 @@
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
 #define STORE_RECORD_SCHEMA	"irqlbench-record/1"
-#define STORE_SCHEMA_VERSION	1	/* = number of migration steps */
+#define STORE_SCHEMA_VERSION	2	/* = number of migration steps */
 
 /* How long a command waits for another process's lock on the store:
  * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */
@@ -72,6 +72,17 @@ int store_db_error(struct store *s, char *err, size_t errlen);
  * -1 with the reason in err.
  */
 int store_validate_record(json_t *rec, char *err, size_t errlen);
+/* The workload's own verdict ("ok", "fail"): verdict.status, or a bare
+ * string verdict; NULL when the record has none. */
+const char *store_verdict(json_t *rec);
+/*
+ * A valid record that is never a result: status "failed", or "complete"
+ * with a verdict other than "ok".  The store keeps such a run as failed
+ * (status failed, flagged; error kind "verdict" when the record has no
+ * error), so that compare, report, plot and export leave it out unless
+ * --include-failed.
+ */
+bool store_run_failed(json_t *rec);
 
 enum import_result {
 	IMPORT_NEW,		/* stored */
@@ -119,7 +130,7 @@ struct run_info {
 	char *tags;		/* JSON array text */
 	char *params;		/* JSON object text */
 	bool emulated;
-	bool flagged;		/* status failed: never a result */
+	bool flagged;		/* failed (store_run_failed): never a result */
 };
 
 struct run_list {

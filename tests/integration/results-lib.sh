@@ -66,3 +66,15 @@ expect_missing_values() {
 	[ -z "$(ls -A "$T/novalue")" ] && ok "$cmd $sub: options without values created nothing" ||
 		bad "$cmd $sub: options without values left $(ls -A "$T/novalue")"
 }
+# verdict_failed RECORD_DIR OUT_DIR ID FACTOR: a copy of the record (and its
+# serial.log) under a new id, status complete but its own verdict "fail",
+# with every measured write_cr8 exit count multiplied by FACTOR, so that a
+# table that counted it would show it.
+verdict_failed() {
+	mkdir -p "$2/$3"
+	jq --arg id "$3" --argjson k "$4" '.id = $id | .status = "complete"
+		| .verdict = {"status": "fail", "reason": "synthetic: 3 priority violations"}
+		| (.phases[] | select(.measured) | .vcpus[] | .exits | select(. != null) | .write_cr8) |= . * $k' \
+		"$1/record.json" >"$2/$3/record.json"
+	cp "$1/serial.log" "$2/$3/"
+}

@@ -66,6 +66,47 @@ expect_grep "^run_id,status,backend,policy,variant,workload,kernel,started,param
 [ "$(grep -c ',exit,write_cr8,' "$T/out")" -eq 8 ] && ok "csv: 8 write_cr8 rows for policy fixed" || bad "csv rows"
 expect_rc 2 "export --format xml" -- "$IRQ" results export --db "$DB" --format xml
 
+# a complete run whose own verdict failed is a failed run: flagged in the
+# list, never exported unless --include-failed (JSON and CSV)
+idv=$(grep lab-nested-spinlock-fixed "$T/ids" | head -1)
+verdict_failed "$T/rec/$idv" "$T/vf" verdict-failed-run 10
+jq '.id = "verdict-string-run" | .verdict = "fail"' "$T/vf/verdict-failed-run/record.json" >"$T/vf/string.json"
+expect_rc 0 "import two complete records whose verdict failed" -- "$IRQ" results import --db "$DB" "$T/vf"
+expect_grep "^2 imported, 0 unchanged, 0 refused" "$T/out" "both imported"
+expect_rc 0 "list" -- "$IRQ" results list --db "$DB"
+expect_grep "^verdict-failed-run +FAILED! " "$T/out" "verdict.status fail: listed FAILED!"
+expect_grep "^verdict-string-run +FAILED! " "$T/out" "verdict \"fail\": listed FAILED!"
+expect_grep "^$((nrec + 2)) runs \(3 failed" "$T/out" "3 failed runs counted"
+expect_rc 0 "list --failed-only" -- "$IRQ" results list --db "$DB" --failed-only
+expect_grep "^3 runs" "$T/out" "--failed-only: the failed run and the two verdict failures"
+expect_rc 0 "list --select status=complete" -- "$IRQ" results list --db "$DB" --select status=complete
+if grep -q "verdict-" "$T/out"; then bad "status=complete selects a verdict failure"; else ok "status=complete leaves verdict failures out"; fi
+expect_rc 0 "show the verdict failure" -- "$IRQ" results show --db "$DB" verdict-failed-run
+expect_grep "^status +failed$" "$T/out" "show: status failed"
+expect_grep "^error_kind +verdict$" "$T/out" "show: error kind verdict"
+expect_grep "^error_message +the workload's own check failed: synthetic: 3 priority violations$" "$T/out" "show: the verdict's reason"
+expect_grep "failed run: stored for the record, never used as a result" "$T/out" "show: never used as a result"
+expect_rc 0 "export json" -- "$IRQ" results export --db "$DB"
+[ "$(jq length "$T/out")" -eq $((nrec - 1)) ] && ! grep -q verdict- "$T/out" &&
+	ok "export: $((nrec - 1)) records, no verdict failure" || bad "export counted a verdict failure: $(jq length "$T/out")"
+expect_rc 0 "export json --include-failed" -- "$IRQ" results export --db "$DB" --include-failed
+[ "$(jq '[.[] | select(.id | startswith("verdict-"))] | length' "$T/out")" -eq 2 ] &&
+	ok "export --include-failed: both verdict failures, as recorded" || bad "export --include-failed lacks them"
+expect_rc 0 "export csv" -- "$IRQ" results export --db "$DB" --format csv
+if grep -q "^verdict-" "$T/out"; then bad "csv export has a verdict failure"; else ok "csv: no verdict failure"; fi
+expect_rc 0 "export csv --include-failed" -- "$IRQ" results export --db "$DB" --format csv --include-failed
+[ "$(grep -c '^verdict-failed-run,failed,lab,,fixed,nested-spinlock,.*,1,measure,1,0,exit,write_cr8,30000$' "$T/out")" -eq 1 ] &&
+	ok "csv --include-failed: the verdict failure's rows, status failed" || bad "csv --include-failed: $(grep -c '^verdict-' "$T/out") rows"
+# a store written before this rule (schema 1) counted them: opening it migrates
+sqlite3 "$DB" "update runs set status = 'complete', flagged = 0, error_kind = null, error_message = null
+	where id like 'verdict-%'; update runs set verdict_status = null where id = 'verdict-string-run';
+	update schema_version set version = 1"
+expect_rc 0 "export from a schema-1 store" -- "$IRQ" results export --db "$DB"
+[ "$(jq length "$T/out")" -eq $((nrec - 1)) ] && ok "migrated: the verdict failures are failed runs again" ||
+	bad "migrated store exports $(jq length "$T/out")"
+[ "$(sqlite3 "$DB" "select group_concat(status || '/' || flagged || '/' || verdict_status) from runs where id like 'verdict-%'")" = "failed/1/fail,failed/1/fail" ] &&
+	ok "migrated rows: failed, flagged, verdict fail" || bad "migrated rows: $(sqlite3 "$DB" "select status, flagged, verdict_status from runs where id like 'verdict-%'")"
+
 # a record already where `irqlbench run` writes it (results/runs/<id>/, the
 # run directory of a store named irqlbench.db): imported in place, the logs
 # beside it (named or not) kept

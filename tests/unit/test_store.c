@@ -284,6 +284,110 @@ static void test_failed_run(struct store *s)
 	json_decref(r);
 }
 
+static char *column(struct store *s, const char *sql, const char *id)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			v = strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static bool selected(struct store *s, const char *id, bool include_failed)
+{
+	struct run_filter f;
+	struct run_list l;
+	char err[512];
+	bool found = false;
+
+	filter_init(&f);
+	f.include_failed = include_failed;
+	filter_add(&f, "id", id, err, sizeof(err));
+	if (!store_select(s, &f, &l, err, sizeof(err)))
+		found = l.n == 1 && l.v[0].flagged == include_failed;
+	store_run_list_free(&l);
+	filter_free(&f);
+	return found;
+}
+
+#define CHECK_COLUMN(s, sql, id, want) do {			\
+	char *_v = column(s, sql, id);				\
+	CHECK_STR(_v, want);					\
+	free(_v);						\
+} while (0)
+
+/* run-vfail (verdict.status fail) and run-vstr (verdict "fail"): failed
+ * runs, selected only with include_failed; run-1 (no verdict) a result */
+static void check_verdict_failed(struct store *s)
+{
+	static const char sql[] = "SELECT status || ' ' || error_kind || ' ' || verdict_status ||"
+				  " ': ' || error_message FROM runs WHERE id = ?";
+
+	CHECK(!selected(s, "run-vfail", false));
+	CHECK(selected(s, "run-vfail", true));
+	CHECK(!selected(s, "run-vstr", false));
+	CHECK(selected(s, "run-vstr", true));
+	CHECK(selected(s, "run-1", false));
+	CHECK_COLUMN(s, sql, "run-vfail",
+		     "failed verdict fail: the workload's own check failed: 2 priority violations");
+	CHECK_COLUMN(s, sql, "run-vstr", "failed verdict fail: the workload's own check failed");
+}
+
+/* A complete run whose own verdict failed is a failed run: flagged, left
+ * out of every selection but --include-failed; also in a store written
+ * before (schema 1), by migration 2. */
+static void test_verdict(struct store *s)
+{
+	json_t *r = make_record("run-vfail"), *r2 = make_record("run-vstr"), *r3 = make_record("run-vbad");
+	char *file, err[512];
+
+	json_object_set_new(r, "verdict", json_pack("{s:s, s:s}", "status", "fail", "reason",
+						    "2 priority violations"));
+	file = write_record(r, "vfail.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	free(file);
+	json_object_set_new(r2, "verdict", json_string("fail"));
+	file = write_record(r2, "vstr.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	free(file);
+	json_object_set_new(r3, "verdict", json_integer(0));
+	file = write_record(r3, "vbad.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "\"verdict\" is not {\"status\": \"ok\" or \"fail\"") != NULL);
+	free(file);
+	check_verdict_failed(s);
+	/* the record itself is kept as it came */
+	CHECK_COLUMN(s, "SELECT json_extract(record, '$.status') FROM runs WHERE id = ?", "run-vfail",
+		     "complete");
+	/* a store of schema 1 that counted them as complete */
+	CHECK(sqlite3_exec(s->db, "UPDATE runs SET status = 'complete', flagged = 0, error_kind = NULL,"
+			   " error_message = NULL WHERE id IN ('run-vfail', 'run-vstr');"
+			   "UPDATE runs SET verdict_status = NULL WHERE id = 'run-vstr';"
+			   "UPDATE schema_version SET version = 1", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(selected(s, "run-vfail", false));
+	json_decref(r);
+	json_decref(r2);
+	json_decref(r3);
+}
+
+static void test_migration(const char *db)
+{
+	char err[512];
+	struct store *s = store_open(db, false, err, sizeof(err));
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_EQ_U64(store_file_version(s), STORE_SCHEMA_VERSION);
+	check_verdict_failed(s);
+	store_close(s);
+}
+
 /* An artifact that is not the record's own file refuses the record, before
  * anything is stored. */
 static void test_artifacts(struct store *s)
@@ -606,7 +710,9 @@ int main(void)
 		test_refused(s);
 		test_failed_run(s);
 		test_artifacts(s);
+		test_verdict(s);
 		store_close(s);
+		test_migration(db);
 	}
 	free(db);
 	test_transaction();
