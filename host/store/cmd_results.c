@@ -452,34 +452,48 @@ static void csv_field(const char *s)
 	putchar('"');
 }
 
+/* The run's own columns, run_id .. params, and the comma after them. */
+static void csv_run_fields(const struct run_info *r)
+{
+	const char *fixed[] = { r->id, r->status, r->backend, r->policy, r->variant,
+				r->workload, r->kernel, r->started, r->params };
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		csv_field(fixed[i]);
+		putchar(',');
+	}
+}
+
+/* One row per metric; a run without any (a run that failed before it
+ * measured) still has its one row, with the metric columns empty. */
 static int export_csv_run(struct store *s, const struct run_info *r)
 {
 	static const char sql[] =
 		"SELECT m.phase, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
 		" JOIN phases p ON p.run_id = m.run_id AND p.idx = m.phase WHERE m.run_id = ?"
 		" ORDER BY m.phase, m.cpu, m.kind, m.name";
-	const char *fixed[] = { r->id, r->status, r->backend, r->policy, r->variant,
-				r->workload, r->kernel, r->started };
 	sqlite3_stmt *st;
+	size_t rows = 0;
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
 		return -1;
 	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-			csv_field(fixed[i]);
-			putchar(',');
-		}
-		csv_field(r->params);
-		printf(",%d,", sqlite3_column_int(st, 0));
+		csv_run_fields(r);
+		printf("%d,", sqlite3_column_int(st, 0));
 		csv_field((const char *)sqlite3_column_text(st, 1));
 		printf(",%d,%d,%s,", sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
 		       sqlite3_column_text(st, 4));
 		csv_field((const char *)sqlite3_column_text(st, 5));
 		printf(",%lld\n", (long long)sqlite3_column_int64(st, 6));
+		rows++;
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE && !rows) {
+		csv_run_fields(r);
+		printf(",,,,,,\n");
+	}
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 

@@ -65,6 +65,17 @@ expect_rc 0 "export csv --policy fixed" -- "$IRQ" results export --db "$DB" --fo
 expect_grep "^run_id,status,backend,policy,variant,workload,kernel,started,params,phase" "$T/out" "csv header"
 [ "$(grep -c ',exit,write_cr8,' "$T/out")" -eq 8 ] && ok "csv: 8 write_cr8 rows for policy fixed" || bad "csv rows"
 expect_rc 2 "export --format xml" -- "$IRQ" results export --db "$DB" --format xml
+# the failed run (no metrics: it failed before it measured) in CSV
+idf=$(tail -1 "$T/ids")
+expect_rc 0 "export csv" -- "$IRQ" results export --db "$DB" --format csv
+if grep -q "^$idf," "$T/out"; then bad "csv export has the failed run"; else ok "csv: the failed run left out"; fi
+[ "$(cut -d, -f1 "$T/out" | sed 1d | sort -u | wc -l)" -eq $((nrec - 1)) ] && ok "csv: the $((nrec - 1)) complete runs" ||
+	bad "csv: $(cut -d, -f1 "$T/out" | sed 1d | sort -u | wc -l) runs"
+expect_rc 0 "export csv --include-failed" -- "$IRQ" results export --db "$DB" --format csv --include-failed
+expect_grep "^$idf,failed,lab,,fixed,nested-spinlock,6\.1\.0-56-amd64,2026-[0-9T:-]+Z,\"\{\"\"depth\"\":2,.*\}\",,,,,,,\$" "$T/out" \
+	"csv --include-failed: the failed run, one row, status failed, metric columns empty"
+[ "$(cut -d, -f1 "$T/out" | sed 1d | sort -u | wc -l)" -eq "$nrec" ] && ok "csv --include-failed: all $nrec runs" ||
+	bad "csv --include-failed: $(cut -d, -f1 "$T/out" | sed 1d | sort -u | wc -l) runs"
 
 # a complete run whose own verdict failed is a failed run: flagged in the
 # list, never exported unless --include-failed (JSON and CSV)
