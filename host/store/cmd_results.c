@@ -15,7 +15,7 @@
 #include "store/store.h"
 
 const char cmd_results_usage[] =
-	"usage: irqlbench results import [--db FILE] FILE...|DIR\n"
+	"usage: irqlbench results import [--db FILE] FILE...|DIR...|-\n"
 	"       irqlbench results list   [--db FILE] [FILTERS] [--failed-only]\n"
 	"       irqlbench results show   [--db FILE] ID\n"
 	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
@@ -29,6 +29,14 @@ const char cmd_results_usage[] =
 	"truncated or invalid record is refused with its reason.  Failed runs are\n"
 	"stored, flagged, and left out of export, compare and plots unless\n"
 	"--include-failed.\n"
+	"\n"
+	"import reads record files (one JSON object; the files it names as artifacts\n"
+	"are copied from beside it), files of JSON Lines (a record per line, as\n"
+	"'irqlbench lab' prints them), JSON arrays of records ('results export'), and\n"
+	"any of these from standard input (-); a directory is searched for *.json and\n"
+	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
+	"with the line's number.  Records that do not come from a record file are\n"
+	"stored without their artifacts.\n"
 	"\n"
 	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"
 	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
@@ -115,47 +123,52 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 /* --- import ------------------------------------------------------------- */
 
 struct import_tally {
+	struct store *s;
+	const char *name;	/* the input being imported */
 	unsigned added, unchanged, refused, skipped;
 	bool store_failed;	/* the store failed: stop, EXIT_STORE */
 };
 
-/* In a directory, a JSON file that is no record at all (a trace, a
- * config) is skipped; a record that fails to parse is still refused. */
-static bool looks_like_record(const char *file)
+static void import_report(void *arg, const char *id, int line, enum import_result r)
 {
-	json_t *j = json_load_file(file, 0, NULL);
-	bool rec = !j || json_object_get(j, "schema");
+	struct import_tally *t = arg;
+	const char *name = strcmp(t->name, "-") ? t->name : "standard input";
 
-	json_decref(j);
-	return rec;
+	if (r == IMPORT_NEW) {
+		if (line)
+			printf("imported  %s  (%s line %d)\n", id, name, line);
+		else
+			printf("imported  %s  (%s)\n", id, name);
+		t->added++;
+	} else if (r == IMPORT_RESTORED) {
+		printf("unchanged %s  (already in the store; its files copied to %s/%s/)\n", id,
+		       t->s->runs_dir, id);
+		t->unchanged++;
+	} else {
+		printf("unchanged %s  (already in the store)\n", id);
+		t->unchanged++;
+	}
 }
 
 static void import_one(struct store *s, const char *file, bool from_dir, struct import_tally *t)
 {
-	char id[256], err[768];
+	char err[1024];
 
 	if (t->store_failed)
 		return;
-	if (from_dir && !looks_like_record(file)) {
-		t->skipped++;
-		return;
-	}
-	switch (store_import_file(s, file, id, sizeof(id), err, sizeof(err))) {
+	t->s = s;
+	t->name = file;
+	switch (store_import(s, file, from_dir ? STORE_IMPORT_SKIP_OTHER : 0, import_report, t,
+			     err, sizeof(err))) {
 	case IMPORT_NEW:
-		printf("imported  %s  (%s)\n", id, file);
-		t->added++;
-		break;
 	case IMPORT_UNCHANGED:
-		printf("unchanged %s  (already in the store)\n", id);
-		t->unchanged++;
-		break;
 	case IMPORT_RESTORED:
-		printf("unchanged %s  (already in the store; its files copied to %s/%s/)\n", id,
-		       s->runs_dir, id);
-		t->unchanged++;
+		break;
+	case IMPORT_SKIPPED:
+		t->skipped++;
 		break;
 	case IMPORT_REFUSED:
-		cli_error(EXIT_USAGE, "refused %s: %s", file, err);
+		cli_error(EXIT_USAGE, "refused %s: %s", strcmp(file, "-") ? file : "standard input", err);
 		t->refused++;
 		break;
 	case IMPORT_STORE_ERROR:
@@ -198,7 +211,8 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 
 		if (!stat(names[i], &sb) && S_ISDIR(sb.st_mode))
 			import_dir(s, names[i], t);
-		else if (len > 5 && !strcmp(names[i] + len - 5, ".json"))
+		else if ((len > 5 && !strcmp(names[i] + len - 5, ".json")) ||
+			 (len > 6 && !strcmp(names[i] + len - 6, ".jsonl")))
 			import_one(s, names[i], true, t);
 		free(names[i]);
 	}
@@ -211,7 +225,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	struct store *s;
 
 	if (optind >= argc)
-		return cli_usage_error("results", "import needs record files or a directory");
+		return cli_usage_error("results", "import needs record files, a directory or - (standard input)");
 	s = store_open_cmd(a->db, true);
 	if (!s)
 		return EXIT_STORE;

@@ -102,6 +102,7 @@ const char *store_default_path(const char *opt)
 int store_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
+	struct stat sb;
 	size_t len = strlen(path);
 
 	if (len == 0 || len >= sizeof(buf)) {
@@ -119,6 +120,10 @@ int store_mkdir_p(const char *path)
 	}
 	if (mkdir(buf, 0755) && errno != EEXIST)
 		return -1;
+	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode)) {	/* there, but a file */
+		errno = ENOTDIR;
+		return -1;
+	}
 	return 0;
 }
 
@@ -1083,27 +1088,31 @@ static int check_artifacts(json_t *rec, const char *src_dir, char *err, size_t e
 }
 
 /*
- * Copies the record and the artifacts it names (found next to it, checked
- * by check_artifacts) into dir, under the names the record gives them, so
- * that they stay right relative to the copied record.  A missing artifact
- * is not an error: a record may be imported without its logs.
+ * Copies the record file and the artifacts it names (found next to it,
+ * checked by check_artifacts) into dir, under the names the record gives
+ * them, so that they stay right relative to the copied record.  A missing
+ * artifact is not an error: a record may be imported without its logs.
+ * Without a file (a record read from JSON Lines, an array, stdin) the
+ * record alone is written.
  */
 static int copy_run_files(const char *file, json_t *rec, const char *dir,
 			  char *err, size_t errlen)
 {
-	char *src_dir = dir_of(file), *to = NULL, *from = NULL, *to_dir;
-	json_t *arts = json_object_get(rec, "artifacts"), *v;
+	char *src_dir = file ? dir_of(file) : NULL, *to = NULL, *from = NULL, *to_dir;
+	json_t *arts = file ? json_object_get(rec, "artifacts") : NULL, *v;
 	const char *k;
 	int rc = -1;
 
 	if (store_mkdir_p(dir)) {
-		seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		seterr(err, errlen, "cannot create %s: %s: check the permissions and the free space "
+		       "of the store's directory", dir, strerror(errno));
 		goto out;
 	}
 	if (asprintf(&to, "%s/record.json", dir) < 0)
 		abort();
-	if (store_copy_file(file, to)) {
-		seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
+	if (file ? store_copy_file(file, to) : json_dump_file(rec, to, JSON_INDENT(2))) {
+		seterr(err, errlen, "cannot write %s: %s: check the permissions and the free space "
+		       "of the store's directory", to, strerror(errno));
 		goto out;
 	}
 	json_object_foreach(arts, k, v) {
@@ -1122,7 +1131,8 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 			abort();
 		to_dir = dir_of(to);
 		if (store_mkdir_p(to_dir) || store_copy_file(from, to)) {
-			seterr(err, errlen, "cannot copy artifact %s to %s: %s", from, to, strerror(errno));
+			seterr(err, errlen, "cannot copy artifact %s to %s: %s: check that it is readable "
+			       "and the store's directory writable", from, to, strerror(errno));
 			free(to_dir);
 			goto out;
 		}
@@ -1160,8 +1170,8 @@ enum placed { PLACED_FAILED, PLACED_IN_PLACE, PLACED_INTO_DIR, PLACED_NEW_DIR };
 static enum placed place_run_files(struct store *s, const char *file, json_t *rec,
 				   const char *dir, const char *tmp, char *err, size_t errlen)
 {
-	char *src_dir = dir_of(file);
-	bool in_place = same_dir(src_dir, dir);
+	char *src_dir = file ? dir_of(file) : NULL;
+	bool in_place = src_dir && same_dir(src_dir, dir);
 	struct stat sb;
 
 	free(src_dir);
@@ -1182,7 +1192,8 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 		return rc ? PLACED_FAILED : PLACED_IN_PLACE;
 	}
 	if (store_mkdir_p(s->runs_dir)) {
-		seterr(err, errlen, "cannot create %s: %s", s->runs_dir, strerror(errno));
+		seterr(err, errlen, "cannot create %s, the store's run directory: %s: make it a "
+		       "writable directory", s->runs_dir, strerror(errno));
 		return PLACED_FAILED;
 	}
 	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode))
@@ -1200,115 +1211,419 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 	return PLACED_NEW_DIR;
 }
 
-static json_t *load_record(const char *file, char *err, size_t errlen)
+/* --- reading the records of one input ----------------------------------- */
+
+#define IMPORT_MAX_BYTES (256u << 20)
+
+/* One input of an import, read and parsed: its records, and where a
+ * single record file's artifacts are. */
+struct import_input {
+	const char *name;	/* "-" for standard input */
+	const char *file;	/* a single record file (its artifacts beside it), else NULL */
+	enum { IN_OBJECT, IN_LINES, IN_ARRAY } kind;
+	json_t **recs;
+	int *where;		/* line (JSON Lines) or element (array) of recs[i] */
+	char **hash, **text;
+	size_t n;
+};
+
+static void input_free(struct import_input *in)
 {
-	json_error_t je;
-	json_t *rec;
-
-	if (access(file, R_OK)) {
-		seterr(err, errlen, "cannot read: %s", strerror(errno));
-		return NULL;
+	for (size_t i = 0; i < in->n; i++) {
+		json_decref(in->recs[i]);
+		free(in->hash[i]);
+		free(in->text[i]);
 	}
-	rec = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
-	if (!rec) {
-		struct stat sb;
-		/* A parse error at the very end of the file: the writer stopped
-		 * (even inside a token, which jansson calls invalid). */
-		bool trunc = strstr(je.text, "premature end") || strstr(je.text, "end of file") ||
-			     (!stat(file, &sb) && je.position + 1 >= sb.st_size);
-
-		seterr(err, errlen, "%s JSON at line %d column %d: %s",
-		       trunc ? "truncated" : "invalid", je.line, je.column, je.text);
-	}
-	return rec;
+	free(in->recs);
+	free(in->where);
+	free(in->hash);
+	free(in->text);
+	memset(in, 0, sizeof(*in));
 }
 
-enum import_result store_import_file(struct store *s, const char *file,
-				     char *id, size_t idlen, char *err, size_t errlen)
+static void input_add(struct import_input *in, json_t *rec, int where)
 {
-	char hash[17], old[17], msg[512], *text = NULL, *dir = NULL, *tmp = NULL, *src_dir = NULL;
-	enum import_result res = IMPORT_REFUSED;
-	json_t *rec;
-	const char *rid;
-	int found;
+	in->recs = realloc(in->recs, (in->n + 1) * sizeof(*in->recs));
+	in->where = realloc(in->where, (in->n + 1) * sizeof(*in->where));
+	in->hash = realloc(in->hash, (in->n + 1) * sizeof(*in->hash));
+	in->text = realloc(in->text, (in->n + 1) * sizeof(*in->text));
+	if (!in->recs || !in->where || !in->hash || !in->text)
+		abort();
+	in->recs[in->n] = rec;
+	in->where[in->n] = where;
+	in->hash[in->n] = in->text[in->n] = NULL;
+	in->n++;
+}
 
-	if (id && idlen)
-		*id = '\0';
-	rec = load_record(file, err, errlen);
-	if (!rec)
+/* "line 3: " / "record 2: " / "" for a message about recs[i]. */
+static void where_of(const struct import_input *in, size_t i, char *buf, size_t len)
+{
+	if (in->kind == IN_LINES)
+		snprintf(buf, len, "line %d: ", in->where[i]);
+	else if (in->kind == IN_ARRAY)
+		snprintf(buf, len, "record %d of the array: ", in->where[i]);
+	else
+		buf[0] = '\0';
+}
+
+static char *read_input(const char *name, size_t *len, char *err, size_t errlen)
+{
+	int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) : 0;
+	size_t cap = 65536, n = 0;
+	char *buf = NULL;
+	ssize_t r;
+
+	if (fd < 0) {
+		seterr(err, errlen, "cannot read it: %s: give a record file, JSON Lines, a directory "
+		       "or - (standard input)", strerror(errno));
+		return NULL;
+	}
+	do {
+		if (n + 1 >= cap || !buf) {
+			cap = buf ? cap * 2 : cap;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r > 0)
+			n += (size_t)r;
+	} while (r > 0 && n <= IMPORT_MAX_BYTES);
+	if (fd)
+		close(fd);
+	if (r < 0 || n > IMPORT_MAX_BYTES) {
+		seterr(err, errlen, r < 0 ? "cannot read: %s" : "larger than 256 MiB: %s",
+		       r < 0 ? strerror(errno) : "not a file of records");
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(" \t\r\n", p[i]))
+			return false;
+	return true;
+}
+
+/* A parse error as one line: truncated when it is at the very end (the
+ * writer stopped, even inside a token, which jansson calls invalid). */
+static void json_error_msg(const json_error_t *je, size_t len, bool lines, char *err, size_t errlen)
+{
+	bool trunc = strstr(je->text, "premature end") || strstr(je->text, "end of file") ||
+		     (size_t)je->position + 1 >= len;
+
+	if (lines)
+		seterr(err, errlen, "line %d: %s JSON at column %d: %s: give one record per line "
+		       "(JSON Lines)", je->line, trunc ? "truncated" : "invalid", je->column, je->text);
+	else
+		seterr(err, errlen, "%s JSON at line %d column %d: %s", trunc ? "truncated" : "invalid",
+		       je->line, je->column, je->text);
+}
+
+/*
+ * Parses buf: one JSON value (a record, or an array of records), else
+ * JSON Lines (a record per line, blank lines ignored).
+ */
+static int parse_input(struct import_input *in, const char *buf, size_t len,
+		       char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *v = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
+	size_t i;
+	json_t *e;
+	int line = 0;
+
+	if (!v) {
+		if (blank(buf, len)) {
+			seterr(err, errlen, "no record in it: give a record file, JSON Lines or a JSON array of records");
+			return -1;
+		}
+		json_error_msg(&je, len, false, err, errlen);
+		return -1;
+	}
+	if (blank(buf + je.position, len - (size_t)je.position)) {
+		if (json_is_array(v)) {
+			in->kind = IN_ARRAY;
+			json_array_foreach(v, i, e)
+				input_add(in, json_incref(e), (int)i + 1);
+			json_decref(v);
+		} else {
+			in->kind = IN_OBJECT;
+			input_add(in, v, 0);
+		}
+		return 0;
+	}
+	json_decref(v);
+	in->kind = IN_LINES;
+	for (const char *p = buf, *end; p < buf + len; p = end + 1) {
+		end = memchr(p, '\n', (size_t)(buf + len - p));
+		if (!end)
+			end = buf + len;
+		line++;
+		if (blank(p, (size_t)(end - p)))
+			continue;
+		v = json_loadb(p, (size_t)(end - p), JSON_REJECT_DUPLICATES, &je);
+		if (!v) {
+			je.line = line;
+			json_error_msg(&je, end == buf + len ? (size_t)(end - p) : SIZE_MAX, true, err, errlen);
+			return -1;
+		}
+		input_add(in, v, line);
+	}
+	return 0;
+}
+
+/* Every record valid, its artifacts its own, an id given twice only with
+ * the same content: 0, or -1 with err naming the record. */
+static int check_input(struct import_input *in, char *err, size_t errlen)
+{
+	char *src_dir = in->file ? dir_of(in->file) : NULL, where[48], msg[768];
+	int rc = -1;
+
+	for (size_t i = 0; i < in->n; i++) {
+		where_of(in, i, where, sizeof(where));
+		if (store_validate_record(in->recs[i], msg, sizeof(msg)) ||
+		    check_artifacts(in->recs[i], src_dir, msg, sizeof(msg))) {
+			seterr(err, errlen, "%s%s", where, msg);
+			goto out;
+		}
+		in->text[i] = json_dumps(in->recs[i], JSON_COMPACT | JSON_SORT_KEYS);
+		in->hash[i] = malloc(17);
+		if (!in->text[i] || !in->hash[i])
+			abort();
+		content_hash(in->text[i], in->hash[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(str_at(in->recs[i], "id"), str_at(in->recs[j], "id")) &&
+			    strcmp(in->hash[i], in->hash[j])) {
+				seterr(err, errlen, "%srun %s is given again with other content (first at %s%d): "
+				       "give each record its own id", where, str_at(in->recs[i], "id"),
+				       in->kind == IN_LINES ? "line " : "record ", in->where[j]);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	free(src_dir);
+	return rc;
+}
+
+/* --- storing them --------------------------------------------------------- */
+
+/* Rows of every new record of in, in the transaction; outcome[i] says
+ * NEW, UNCHANGED or (same id, same content earlier in the input) -1. */
+static enum import_result insert_input(struct store *s, struct import_input *in, int *outcome,
+				       char *err, size_t errlen)
+{
+	char old[17], where[48];
+
+	for (size_t i = 0; i < in->n; i++) {
+		const char *rid = str_at(in->recs[i], "id");
+		int found = lookup_hash(s, rid, old);
+
+		outcome[i] = -1;
+		for (size_t j = 0; j < i && found >= 0; j++)
+			if (!strcmp(rid, str_at(in->recs[j], "id")))
+				found = 2;
+		if (found == 2)
+			continue;
+		if (found < 0) {
+			store_db_error(s, err, errlen);
+			return IMPORT_STORE_ERROR;
+		}
+		if (found) {
+			if (strcmp(old, in->hash[i])) {
+				where_of(in, i, where, sizeof(where));
+				seterr(err, errlen, "%srun %s is already in the store with other content: "
+				       "give the new record another id or use another --db", where, rid);
+				return IMPORT_REFUSED;
+			}
+			outcome[i] = IMPORT_UNCHANGED;
+			continue;
+		}
+		if (insert_run(s, in->recs[i], in->hash[i], in->text[i]) ||
+		    insert_tags(s, rid, json_object_get(in->recs[i], "tags")) ||
+		    insert_phases(s, rid, json_object_get(in->recs[i], "phases"))) {
+			store_db_error(s, err, errlen);
+			return IMPORT_STORE_ERROR;
+		}
+		outcome[i] = IMPORT_NEW;
+	}
+	return IMPORT_NEW;
+}
+
+static char *run_path(struct store *s, const char *id, bool tmp)
+{
+	char *p;
+
+	if ((tmp ? asprintf(&p, "%s/.import-%s-%d", s->runs_dir, id, (int)getpid()) :
+		   asprintf(&p, "%s/%s", s->runs_dir, id)) < 0)
+		abort();
+	return p;
+}
+
+/*
+ * Puts the files of the new records in place; on a failure removes the
+ * run directories it made.  0, or -1 with err.
+ */
+static int place_input(struct store *s, struct import_input *in, const int *outcome,
+		       bool *made, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		char *dir, *tmp;
+		enum placed p;
+
+		if (outcome[i] != IMPORT_NEW)
+			continue;
+		dir = run_path(s, str_at(in->recs[i], "id"), false);
+		tmp = run_path(s, str_at(in->recs[i], "id"), true);
+		p = place_run_files(s, in->file, in->recs[i], dir, tmp, err, errlen);
+		made[i] = p == PLACED_NEW_DIR;
+		free(dir);
+		free(tmp);
+		if (p == PLACED_FAILED)
+			return -1;
+	}
+	return 0;
+}
+
+static void unplace_input(struct store *s, struct import_input *in, const bool *made)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (made[i]) {
+			char *dir = run_path(s, str_at(in->recs[i], "id"), false);
+
+			store_rm_rf(dir);
+			free(dir);
+		}
+}
+
+/* An unchanged run whose run directory is missing (removed, or kept
+ * elsewhere by an older irqlbench) gets it written again. */
+static enum import_result restore_run(struct store *s, struct import_input *in, size_t i,
+				      char *err, size_t errlen)
+{
+	char *dir = run_path(s, str_at(in->recs[i], "id"), false);
+	char *tmp = run_path(s, str_at(in->recs[i], "id"), true);
+	enum import_result r = IMPORT_UNCHANGED;
+
+	if (access(dir, F_OK))
+		r = place_run_files(s, in->file, in->recs[i], dir, tmp, err, errlen) == PLACED_FAILED ?
+		    IMPORT_STORE_ERROR : IMPORT_RESTORED;
+	free(dir);
+	free(tmp);
+	return r;
+}
+
+enum import_result store_import(struct store *s, const char *name, unsigned flags,
+				store_import_report report, void *arg, char *err, size_t errlen)
+{
+	struct import_input in = { .name = name };
+	enum import_result res = IMPORT_REFUSED;
+	char msg[1024], *buf;
+	int *outcome = NULL;
+	bool *made = NULL, any_new = false;
+	size_t len;
+
+	buf = read_input(name, &len, err, errlen);
+	if (!buf)
 		return IMPORT_REFUSED;
-	if (store_validate_record(rec, err, errlen))
+	if (parse_input(&in, buf, len, msg, sizeof(msg)))
+		goto refused;
+	if (in.kind == IN_OBJECT && strcmp(name, "-"))
+		in.file = name;
+	if ((flags & STORE_IMPORT_SKIP_OTHER) &&
+	    (!in.n || !json_is_object(in.recs[0]) || !json_object_get(in.recs[0], "schema"))) {
+		res = IMPORT_SKIPPED;
 		goto out;
-	src_dir = dir_of(file);
-	if (check_artifacts(rec, src_dir, err, errlen))
+	}
+	if (!in.n) {
+		seterr(err, errlen, "no record in it: an empty JSON array");
 		goto out;
-	rid = str_at(rec, "id");
-	if (id)
-		snprintf(id, idlen, "%s", rid);
-	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-	content_hash(text, hash);
+	}
+	if (check_input(&in, msg, sizeof(msg)))
+		goto refused;
+	outcome = calloc(in.n, sizeof(*outcome));
+	made = calloc(in.n, sizeof(*made));
+	if (!outcome || !made)
+		abort();
 	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);
 		res = IMPORT_STORE_ERROR;
 		goto out;
 	}
-	if (asprintf(&dir, "%s/%s", s->runs_dir, rid) < 0 ||
-	    asprintf(&tmp, "%s/.import-%s-%d", s->runs_dir, rid, (int)getpid()) < 0)
-		abort();
-	found = lookup_hash(s, rid, old);
-	if (found == 1) {
+	res = insert_input(s, &in, outcome, msg, sizeof(msg));
+	if (res == IMPORT_NEW && place_input(s, &in, outcome, made, msg, sizeof(msg)))
+		res = IMPORT_STORE_ERROR;
+	if (res == IMPORT_NEW && exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+		store_db_error(s, msg, sizeof(msg));
+		res = IMPORT_STORE_ERROR;
+	}
+	if (res != IMPORT_NEW) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (strcmp(old, hash)) {
-			seterr(err, errlen, "run %s is already in the store with other content: "
-			       "give the new record another id or use another --db", rid);
-		} else if (access(dir, F_OK)) {
-			/* its run directory went missing (or the store kept its
-			 * files elsewhere before): write it again */
-			res = place_run_files(s, file, rec, dir, tmp, err, errlen) == PLACED_FAILED ?
-			      IMPORT_STORE_ERROR : IMPORT_RESTORED;
-		} else {
-			res = IMPORT_UNCHANGED;
-		}
+		unplace_input(s, &in, made);
+		if (res == IMPORT_REFUSED)
+			goto refused;
+		seterr(err, errlen, "%s", msg);
 		goto out;
 	}
-	if (found < 0 || insert_run(s, rec, hash, text) ||
-	    insert_tags(s, rid, json_object_get(rec, "tags")) ||
-	    insert_phases(s, rid, json_object_get(rec, "phases"))) {
-		store_db_error(s, err, errlen);
-		res = IMPORT_STORE_ERROR;
-		goto rollback;
-	}
-	switch (place_run_files(s, file, rec, dir, tmp, err, errlen)) {
-	case PLACED_NEW_DIR:
-		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
-			store_db_error(s, err, errlen);
-			res = IMPORT_STORE_ERROR;
-			store_rm_rf(dir);
-			goto rollback;
+	res = IMPORT_UNCHANGED;
+	for (size_t i = 0; i < in.n; i++) {
+		enum import_result r = outcome[i] == IMPORT_UNCHANGED ?
+				       restore_run(s, &in, i, err, errlen) : (enum import_result)outcome[i];
+
+		if (r == IMPORT_STORE_ERROR) {
+			res = r;
+			goto out;
 		}
-		break;
-	case PLACED_IN_PLACE:
-	case PLACED_INTO_DIR:
-		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
-			store_db_error(s, err, errlen);
-			res = IMPORT_STORE_ERROR;
-			goto rollback;
-		}
-		break;
-	default:
-		goto rollback;
+		any_new |= r == IMPORT_NEW;
+		if (report && outcome[i] >= 0)
+			report(arg, str_at(in.recs[i], "id"), in.where[i], r);
 	}
-	res = IMPORT_NEW;
+	res = any_new ? IMPORT_NEW : IMPORT_UNCHANGED;
 	goto out;
-rollback:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (tmp)
-		store_rm_rf(tmp);
+refused:
+	if (in.kind != IN_OBJECT && in.n)	/* a line or an element of many */
+		seterr(err, errlen, "%s; nothing from it was imported", msg);
+	else
+		seterr(err, errlen, "%s", msg);
 out:
-	free(text);
-	free(dir);
-	free(tmp);
-	free(src_dir);
-	json_decref(rec);
+	free(outcome);
+	free(made);
+	free(buf);
+	input_free(&in);
 	return res;
+}
+
+struct first_id {
+	char *id;
+	size_t len;
+	enum import_result r;
+};
+
+static void keep_first(void *arg, const char *id, int where, enum import_result r)
+{
+	struct first_id *f = arg;
+
+	(void)where;
+	if (f->id && f->len && !*f->id)
+		snprintf(f->id, f->len, "%s", id);
+	if (r == IMPORT_RESTORED)
+		f->r = r;
+}
+
+enum import_result store_import_file(struct store *s, const char *file,
+				     char *id, size_t idlen, char *err, size_t errlen)
+{
+	struct first_id f = { id, idlen, IMPORT_UNCHANGED };
+	enum import_result r;
+
+	if (id && idlen)
+		*id = '\0';
+	r = store_import(s, file, 0, keep_first, &f, err, errlen);
+	return r == IMPORT_UNCHANGED ? f.r : r;
 }

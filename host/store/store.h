@@ -90,15 +90,36 @@ enum import_result {
 	IMPORT_RESTORED,	/* the same, but its run directory was missing: written */
 	IMPORT_REFUSED,		/* invalid, or same id with other content: err says why */
 	IMPORT_STORE_ERROR,	/* the store failed (locked, corrupt, full): err says why */
+	IMPORT_SKIPPED,		/* STORE_IMPORT_SKIP_OTHER: JSON that is no record */
 };
 
+/* Called for each record an import stored or found there: its id, its
+ * line (JSON Lines) or element (array), 0 for a record file. */
+typedef void (*store_import_report)(void *arg, const char *id, int where, enum import_result r);
+
+/* In a directory scan: a JSON file that is no record (a trace) is skipped. */
+#define STORE_IMPORT_SKIP_OTHER 1u
+
 /*
- * Imports one record file (one transaction): validates it, stores its rows
- * and copies the record and the artifacts it names (found next to it) to
- * runs/<id>/.  An artifact named by an absolute path, through "..", or
- * that resolves (through a symlink) outside the record's directory refuses
- * the record before anything is stored.  id receives the run id when known.
+ * Imports one input, all its records or none (one transaction):
+ *  - a record file: one JSON object; its artifacts, found next to it, are
+ *    copied with it to the run directory (an artifact named by an absolute
+ *    path, through "..", or that resolves through a symlink outside the
+ *    record's directory refuses it);
+ *  - JSON Lines: one record per line, as `irqlbench lab` prints them;
+ *  - a JSON array of records, as `irqlbench results export` prints them;
+ *  - "-": any of these on standard input.
+ * A record that is not from a record file is stored without artifacts (its
+ * files are not beside it).  Before anything is written every record is
+ * validated; a bad one refuses the input with err naming its line.
+ * Returns IMPORT_NEW when something was stored, IMPORT_UNCHANGED when all
+ * was there already, IMPORT_REFUSED (a bad input: EXIT_USAGE),
+ * IMPORT_STORE_ERROR (EXIT_STORE), IMPORT_SKIPPED; report (may be NULL)
+ * hears of each record.
  */
+enum import_result store_import(struct store *s, const char *name, unsigned flags,
+				store_import_report report, void *arg, char *err, size_t errlen);
+/* store_import() of one record file; id receives its id (the first). */
 enum import_result store_import_file(struct store *s, const char *file,
 				     char *id, size_t idlen, char *err, size_t errlen);
 

@@ -388,6 +388,81 @@ static void test_migration(const char *db)
 	store_close(s);
 }
 
+struct seen {
+	unsigned n;
+	int where[8];
+	enum import_result r[8];
+};
+
+static void seen_report(void *arg, const char *id, int where, enum import_result r)
+{
+	struct seen *sn = arg;
+
+	(void)id;
+	if (sn->n < 8) {
+		sn->where[sn->n] = where;
+		sn->r[sn->n] = r;
+	}
+	sn->n++;
+}
+
+/* JSON Lines and arrays: every record or none, errors with the line. */
+static void test_jsonl(struct store *s)
+{
+	const char *ids[] = { "run-l1", "run-l2", "run-l3" };
+	char line[3][8192], text[30000], err[1024], *file = path_in("lines.jsonl");
+	int runs = count_rows(s, "runs");
+	struct seen sn = { 0 };
+	json_t *arr = json_array();
+	struct stat sb;
+	char *p;
+
+	for (int i = 0; i < 3; i++) {
+		json_t *r = make_record(ids[i]);
+		char *t = json_dumps(r, JSON_COMPACT);
+
+		snprintf(line[i], sizeof(line[i]), "%s", t);
+		json_array_append_new(arr, r);
+		free(t);
+	}
+	/* line 2 is not JSON, line 3 is blank: nothing imported */
+	snprintf(text, sizeof(text), "%s\n{\"id\": \n\n%s\n", line[0], line[2]);
+	write_text("lines.jsonl", text);
+	CHECK_EQ_U64(store_import(s, file, 0, seen_report, &sn, err, sizeof(err)), IMPORT_REFUSED);
+	CHECK(strstr(err, "line 2: truncated JSON at column") != NULL);
+	CHECK(strstr(err, "; nothing from it was imported") != NULL);
+	CHECK_EQ_U64(sn.n, 0);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+	/* the three, a blank line between */
+	snprintf(text, sizeof(text), "%s\n%s\n\n%s", line[0], line[1], line[2]);
+	write_text("lines.jsonl", text);
+	CHECK_EQ_U64(store_import(s, file, 0, seen_report, &sn, err, sizeof(err)), IMPORT_NEW);
+	CHECK_EQ_U64(sn.n, 3);
+	CHECK_EQ_U64(sn.where[2], 4);
+	CHECK_EQ_U64(sn.r[2], IMPORT_NEW);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs + 3);
+	p = path_in("results/runs/run-l2/record.json");
+	CHECK(stat(p, &sb) == 0 && sb.st_size > 100);
+	free(p);
+	p = path_in("results/runs/run-l2/serial.log");	/* not beside a line */
+	CHECK(stat(p, &sb) != 0);
+	free(p);
+	/* the same three as an array: all unchanged */
+	sn.n = 0;
+	CHECK(json_dump_file(arr, file, 0) == 0);
+	CHECK_EQ_U64(store_import(s, file, 0, seen_report, &sn, err, sizeof(err)), IMPORT_UNCHANGED);
+	CHECK_EQ_U64(sn.n, 3);
+	CHECK_EQ_U64(sn.where[1], 2);
+	CHECK_EQ_U64(sn.r[1], IMPORT_UNCHANGED);
+	/* a JSON value that is no record: skipped in a directory scan */
+	write_text("lines.jsonl", "{\"trace\": []}\n");
+	CHECK_EQ_U64(store_import(s, file, STORE_IMPORT_SKIP_OTHER, NULL, NULL, err, sizeof(err)),
+		     IMPORT_SKIPPED);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs + 3);
+	json_decref(arr);
+	free(file);
+}
+
 /* An artifact that is not the record's own file refuses the record, before
  * anything is stored. */
 static void test_artifacts(struct store *s)
@@ -457,7 +532,7 @@ static void test_artifacts(struct store *s)
 	json_decref(r);
 }
 
-/* A failing copy (runs/ is a file) rolls the whole import back. */
+/* A failing copy (the run directory is a file) rolls the whole import back. */
 static void test_transaction(void)
 {
 	char *db = path_in("tx/store.db"), *runs = path_in("tx/store.db.runs"), *file, err[512];
@@ -470,8 +545,9 @@ static void test_transaction(void)
 		return;
 	write_text("tx/store.db.runs", "not a directory\n");
 	file = write_record(r, "tx.json");
-	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
-	CHECK(strstr(err, "cannot create") != NULL);
+	CHECK_EQ_U64(import(s, file, err), IMPORT_STORE_ERROR);
+	CHECK(strstr(err, "store.db.runs, the store's run directory: Not a directory: make it a "
+		     "writable directory") != NULL);
 	CHECK_EQ_U64(count_rows(s, "runs"), 0);
 	CHECK_EQ_U64(count_rows(s, "metrics"), 0);
 	unlink(runs);
@@ -711,6 +787,7 @@ int main(void)
 		test_failed_run(s);
 		test_artifacts(s);
 		test_verdict(s);
+		test_jsonl(s);
 		store_close(s);
 		test_migration(db);
 	}
