@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_results.c - `irqlbench results import|list|show|export`.
+ * cmd_results.c - `irqlbench results import|list|show|export|delete`.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -16,9 +16,10 @@
 
 const char cmd_results_usage[] =
 	"usage: irqlbench results import [--db FILE] FILE...|DIR...|-\n"
-	"       irqlbench results list   [--db FILE] [FILTERS] [--failed-only]\n"
+	"       irqlbench results list   [--db FILE] [SELECTOR] [FILTERS] [--failed-only]\n"
 	"       irqlbench results show   [--db FILE] ID\n"
 	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
+	"       irqlbench results delete [--db FILE] ID|SELECTOR [FILTERS]\n"
 	"\n"
 	"The results store (default " STORE_DEFAULT_DB ", or $IRQLBENCH_DB) keeps every\n"
 	"imported record (results/SCHEMA.md) and the files it names in a run directory\n"
@@ -38,6 +39,12 @@ const char cmd_results_usage[] =
 	"with the line's number.  Records that do not come from a record file are\n"
 	"stored without their artifacts.\n"
 	"\n"
+	"delete removes the runs that ID or SELECTOR and the FILTERS select, failed\n"
+	"ones too, from the store, with their run directories in its RUNS (another\n"
+	"store's copies stay).  'results list SELECTOR' shows what it would delete; a\n"
+	"selector that matches nothing is an error.\n"
+	"\n"
+	"SELECTOR: a run id, or KEY=VALUE[,KEY=VALUE] as for compare and --select.\n"
 	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"
 	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
 	"         workload parameter such as depth=3; values may use * and ?)\n"
@@ -48,7 +55,8 @@ const char cmd_results_usage[] =
 	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
 	"<its runs directory>'.\n"
 	"\n"
-	"Exit status: 0 ok; 2 usage error, a refused record file, no such run;\n"
+	"Exit status: 0 ok; 2 usage error, a refused record file, no such run, a\n"
+	"selector of delete that matches nothing;\n"
 	"5 the store is unusable (missing, not SQLite, corrupt, locked).\n";
 
 enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
@@ -252,21 +260,51 @@ static const char *nz(const char *s)
 	return s && *s ? s : "-";
 }
 
+/* list and delete take one SELECTOR besides the FILTERS: its terms are added. */
+static int add_selector(int argc, char **argv, struct results_args *a)
+{
+	char err[256];
+
+	if (argc - optind > 1)
+		return cli_usage_error("results", "give one run id or selector, not also '%s': join "
+				       "terms with commas (KEY=VALUE,KEY=VALUE)", argv[optind + 1]);
+	if (optind < argc && filter_parse(&a->f, argv[optind], err, sizeof(err)))
+		return cli_usage_error("results", "%s", err);
+	return 0;
+}
+
+typedef int (*runs_op)(struct store *s, const struct run_filter *f, struct run_list *out,
+		       char *err, size_t errlen);
+
+/* Opens the store and selects (store_select) or deletes (store_delete) the
+ * runs of a->f into l: 0, or EXIT_STORE after its one-line error. */
+static int open_and(runs_op op, struct results_args *a, struct store **s, struct run_list *l)
+{
+	char err[1024];
+
+	*s = store_open_cmd(a->db, false);
+	if (!*s)
+		return EXIT_STORE;
+	if (op(*s, &a->f, l, err, sizeof(err))) {
+		store_close(*s);
+		*s = NULL;
+		return cli_error(EXIT_STORE, "%s", err);
+	}
+	return 0;
+}
+
 static int results_list(struct results_args *a)
 {
 	struct run_list l;
-	char err[512];
-	struct store *s = store_open_cmd(a->db, false);
+	struct store *s;
+	int rc;
 
-	if (!s)
-		return EXIT_STORE;
 	a->f.include_failed = true;	/* an inventory shows everything, flagged */
 	if (a->failed_only)
 		filter_add(&a->f, "status", "failed", NULL, 0);
-	if (store_select(s, &a->f, &l, err, sizeof(err))) {
-		store_close(s);
-		return cli_error(EXIT_STORE, "%s", err);
-	}
+	rc = open_and(store_select, a, &s, &l);
+	if (rc)
+		return rc;
 	printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", "ID", "STATUS", "BACKEND",
 	       "SERIES", "WORKLOAD", "KERNEL", "STARTED", "TAGS");
 	for (size_t i = 0; i < l.n; i++) {
@@ -422,6 +460,39 @@ out:
 	return rc;
 }
 
+/* --- delete ------------------------------------------------------------- */
+
+static int results_delete(struct results_args *a)
+{
+	struct run_list l;
+	struct store *s;
+	char sel[512] = "";
+	size_t len = 0;
+	int rc;
+
+	if (!a->f.n)
+		return cli_usage_error("results", "delete needs a run id or a selector (e.g. "
+				       "'variant=unfixed,workload=masked-clock'; 'id=*' is every run)");
+	for (unsigned i = 0; i < a->f.n && len < sizeof(sel); i++)
+		len += (size_t)snprintf(sel + len, sizeof(sel) - len, "%s%s=%s", i ? "," : "",
+					a->f.key[i], a->f.val[i]);
+	a->f.include_failed = true;
+	rc = open_and(store_delete, a, &s, &l);
+	if (rc)
+		return rc;
+	if (!l.n)
+		rc = cli_error(EXIT_USAGE, "no runs match '%s' in %s: see 'irqlbench results list'",
+			       sel, s->path);
+	for (size_t i = 0; i < l.n; i++)
+		printf("deleted   %s\n", l.v[i].id);
+	if (l.n)
+		printf("%zu run%s deleted, with their files in %s/ (store %s)\n", l.n,
+		       l.n == 1 ? "" : "s", s->runs_dir, s->path);
+	store_run_list_free(&l);
+	store_close(s);
+	return rc;
+}
+
 /* --- export ------------------------------------------------------------- */
 
 /* The record as stored; NULL with err on a store error or a stored text
@@ -523,13 +594,9 @@ static int results_export(int argc, char **argv, struct results_args *a)
 		return cli_usage_error("results", "export takes filters, not '%s'", argv[optind]);
 	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
 		return cli_usage_error("results", "unknown format '%s': json or csv", fmt);
-	s = store_open_cmd(a->db, false);
-	if (!s)
-		return EXIT_STORE;
-	if (store_select(s, &a->f, &l, err, sizeof(err))) {
-		store_close(s);
-		return cli_error(EXIT_STORE, "%s", err);
-	}
+	rc = open_and(store_select, a, &s, &l);
+	if (rc)
+		return rc;
 	if (!strcmp(fmt, "json")) {
 		json_t *arr = json_array();
 
@@ -583,14 +650,16 @@ int cmd_results(int argc, char **argv)
 	if (!strcmp(sub, "import"))
 		rc = results_import(argc, argv, &a);
 	else if (!strcmp(sub, "list"))
-		rc = optind == argc ? results_list(&a) :
-		     cli_usage_error("results", "list takes filters, not '%s'", argv[optind]);
+		rc = add_selector(argc, argv, &a) ?: results_list(&a);
+	else if (!strcmp(sub, "delete"))
+		rc = add_selector(argc, argv, &a) ?: results_delete(&a);
 	else if (!strcmp(sub, "show"))
 		rc = results_show(argc, argv, &a);
 	else if (!strcmp(sub, "export"))
 		rc = results_export(argc, argv, &a);
 	else
-		rc = cli_usage_error("results", "unknown subcommand '%s': import, list, show or export", sub);
+		rc = cli_usage_error("results", "unknown subcommand '%s': import, list, show, export "
+				     "or delete", sub);
 	filter_free(&a.f);
 	return rc;
 }

@@ -1627,3 +1627,112 @@ enum import_result store_import_file(struct store *s, const char *file,
 	r = store_import(s, file, 0, keep_first, &f, err, errlen);
 	return r == IMPORT_UNCHANGED ? f.r : r;
 }
+
+/* --- delete --------------------------------------------------------------- */
+
+static int delete_rows(struct store *s, const char *id)
+{
+	static const char *const sql[] = {
+		"DELETE FROM run_tags WHERE run_id = ?", "DELETE FROM metrics WHERE run_id = ?",
+		"DELETE FROM histograms WHERE run_id = ?", "DELETE FROM phases WHERE run_id = ?",
+		"DELETE FROM runs WHERE id = ?",
+	};
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL))
+			return -1;
+		bind_str(st, 1, id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+/* The run directory of id in this store, and where it waits while the
+ * deletion is not committed (NULL for an id no directory can have). */
+static bool delete_paths(struct store *s, const char *id, char **dir, char **trash)
+{
+	*dir = *trash = NULL;
+	if (!id_ok(id))
+		return false;
+	if (asprintf(dir, "%s/%s", s->runs_dir, id) < 0 ||
+	    asprintf(trash, "%s/.delete-%s-%d", s->runs_dir, id, (int)getpid()) < 0)
+		abort();
+	return true;
+}
+
+/* Puts back (undo) or removes the run directories of l moved aside. */
+static void finish_delete(struct store *s, const struct run_list *l, const bool *moved, bool undo)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *dir = NULL, *trash = NULL;
+
+		if (moved[i] && delete_paths(s, l->v[i].id, &dir, &trash)) {
+			if (undo)
+				rename(trash, dir);
+			else
+				store_rm_rf(trash);
+		}
+		free(dir);
+		free(trash);
+	}
+}
+
+int store_delete(struct store *s, const struct run_filter *f, struct run_list *out,
+		 char *err, size_t errlen)
+{
+	bool *moved = NULL;
+	char msg[256];
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)))
+		return store_db_error(s, err, errlen);
+	if (store_select(s, f, out, err, errlen)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	moved = calloc(out->n + 1, sizeof(*moved));
+	if (!moved)
+		abort();
+	for (size_t i = 0; i < out->n; i++) {
+		char *dir, *trash;
+
+		if (delete_rows(s, out->v[i].id)) {
+			store_db_error(s, err, errlen);
+			goto undo;
+		}
+		if (delete_paths(s, out->v[i].id, &dir, &trash) && !access(dir, F_OK)) {
+			store_rm_rf(trash);
+			if (rename(dir, trash)) {
+				seterr(err, errlen, "cannot remove %s: %s: check the permissions of the "
+				       "store's run directory", dir, strerror(errno));
+				free(dir);
+				free(trash);
+				goto undo;
+			}
+			moved[i] = true;
+		}
+		free(dir);
+		free(trash);
+	}
+	if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+		store_db_error(s, err, errlen);
+		goto undo;
+	}
+	finish_delete(s, out, moved, false);
+	rc = 0;
+	goto out;
+undo:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	finish_delete(s, out, moved, true);
+	store_run_list_free(out);
+out:
+	free(moved);
+	return rc;
+}

@@ -163,6 +163,15 @@ struct run_list {
 int store_select(struct store *s, const struct run_filter *f, struct run_list *out,
 		 char *err, size_t errlen);
 void store_run_list_free(struct run_list *l);
+/*
+ * Deletes the runs f selects (f->include_failed: failed ones too) with
+ * their rows and their run directories in this store's runs dir (another
+ * store's copies are never touched), in one transaction: the directories
+ * are moved aside until the commit, and put back if it fails.  out
+ * receives the runs deleted (none: nothing matched).  0, or -1 with err.
+ */
+int store_delete(struct store *s, const struct run_filter *f, struct run_list *out,
+		 char *err, size_t errlen);
 /* "policy" for model runs, "variant" for lab/kvm, else the backend: the
  * label a series of runs is known by in tables and plots. */
 const char *store_run_series(const struct run_info *r);

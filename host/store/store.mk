@@ -15,3 +15,4 @@ test_store_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/results-broken-store.sh
 INTEGRATION_TESTS += tests/integration/results-import.sh
+INTEGRATION_TESTS += tests/integration/results-delete.sh

@@ -10,7 +10,7 @@
 #include "store/cmd.h"
 
 const struct cli_command cli_commands[] = {
-	{ "results", cmd_results, "import, list, show and export records in the results store",
+	{ "results", cmd_results, "import, list, show, export and delete records in the results store",
 	  cmd_results_usage },
 	{ "compare", cmd_compare, "compare two runs or two sets of runs (Mann-Whitney U)",
 	  cmd_compare_usage },

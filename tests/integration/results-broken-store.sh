@@ -2,7 +2,7 @@
 # A store that cannot be used: a file that is not SQLite, an SQLite store
 # truncated to half and one with a page overwritten, and a store locked by
 # another process (sqlite3 holding BEGIN EXCLUSIVE).  Every command that
-# opens it (results import/list/show/export, compare, report, plot) says so
+# opens it (results import/list/show/export/delete, compare, report, plot) says so
 # in one line that names the file, the problem and the fix, exits 5
 # (EXIT_STORE), and changes nothing: the database is left byte for byte and
 # no run directory is written.  The corrupt store's fix (rebuild it from
@@ -23,9 +23,10 @@ jq --arg id "$newrec" '.id = $id' "$T/rec/$id1/record.json" >"$T/new/$newrec/rec
 cp "$T/rec/$id1/serial.log" "$T/new/$newrec/"
 
 # every command that opens the store, as it would be typed
-commands=("results list" "results show $id1" "results export" "results export --format csv"
-	  "results export --include-failed" "results import $T/new/$newrec/record.json"
-	  "results import $T/new" "compare $A $B" "report --tables")
+commands=("results list" "results list $id1" "results show $id1" "results export"
+	  "results export --format csv" "results export --include-failed"
+	  "results import $T/new/$newrec/record.json" "results import $T/new"
+	  "results delete $id1" "results delete variant=fixed" "compare $A $B" "report --tables")
 
 # each_command DB PATTERN WHAT: every command on DB: exit 5, one stderr line
 # matching PATTERN, DB unchanged, nothing under DB's runs directory.

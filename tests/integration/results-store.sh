@@ -177,7 +177,7 @@ sqlite3 "$DB" 'update schema_version set version = 42'
 expect_rc 5 "newer store schema refused" -- "$IRQ" results list --db "$DB"
 expect_grep "schema version 42, newer than this irqlbench" "$T/err" "says newer"
 expect_rc 2 "unknown subcommand" -- "$IRQ" results frobnicate
-for sub in import list export; do
+for sub in import list export delete; do
 	expect_missing_values results $sub --db --workload --select
 done
 expect_missing_values results export --format

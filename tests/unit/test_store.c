@@ -532,6 +532,80 @@ static void test_artifacts(struct store *s)
 	json_decref(r);
 }
 
+/* Deleting from one of two stores in one folder: its rows and its run
+ * directories go, the other store keeps its own; a lock leaves all. */
+static void test_delete(void)
+{
+	char *a = path_in("del/a.db"), *b = path_in("del/b.db"), *file, err[1024], *p;
+	struct store *sa = store_open(a, true, err, sizeof(err)), *sb = store_open(b, true, err, sizeof(err));
+	struct run_filter f;
+	struct run_list l;
+	struct stat st;
+	sqlite3 *other;
+	json_t *r;
+
+	CHECK(sa && sb);
+	if (!sa || !sb)
+		return;
+	write_text("del/serial.log", "log\n");
+	for (int i = 0; i < 3; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "run-d%d", i);
+		r = make_record(id);
+		if (i == 2)
+			json_object_set_new(r, "status", json_string("failed"));
+		file = write_record(r, "del/record.json");
+		CHECK_EQ_U64(import(sa, file, err), IMPORT_NEW);
+		CHECK_EQ_U64(import(sb, file, err), IMPORT_NEW);
+		free(file);
+		json_decref(r);
+	}
+	filter_init(&f);
+	f.include_failed = true;
+	filter_parse(&f, "run-d[02]", err, sizeof(err));
+	CHECK(store_delete(sa, &f, &l, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(l.n, 2);			/* the failed run-d2 too */
+	store_run_list_free(&l);
+	CHECK_EQ_U64(count_rows(sa, "runs"), 1);
+	CHECK_EQ_U64(count_rows(sa, "metrics") * 3, count_rows(sb, "metrics"));
+	CHECK_EQ_U64(count_rows(sa, "phases"), 2);
+	CHECK_EQ_U64(count_rows(sa, "run_tags"), 1);
+	CHECK_EQ_U64(count_rows(sa, "histograms"), 1);
+	p = path_in("del/a.db.runs/run-d0");
+	CHECK(stat(p, &st) != 0);
+	free(p);
+	p = path_in("del/b.db.runs/run-d0/serial.log");
+	CHECK(stat(p, &st) == 0);
+	free(p);
+	CHECK_EQ_U64(count_rows(sb, "runs"), 3);
+	/* nothing matches: nothing deleted, no error */
+	CHECK(store_delete(sa, &f, &l, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(l.n, 0);
+	store_run_list_free(&l);
+	filter_free(&f);
+	/* locked by another connection: an error, the run and its files stay */
+	CHECK(sqlite3_open(b, &other) == SQLITE_OK);
+	CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE; SELECT count(*) FROM runs;", NULL, NULL, NULL) == SQLITE_OK);
+	sb->lock_wait_s = 0.05;
+	filter_init(&f);
+	f.include_failed = true;
+	filter_parse(&f, "id=*", err, sizeof(err));
+	CHECK(store_delete(sb, &f, &l, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "is locked by another process") != NULL);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	CHECK_EQ_U64(count_rows(sb, "runs"), 3);
+	p = path_in("del/b.db.runs/run-d1/record.json");
+	CHECK(stat(p, &st) == 0);
+	free(p);
+	filter_free(&f);
+	store_close(sa);
+	store_close(sb);
+	free(a);
+	free(b);
+}
+
 /* A failing copy (the run directory is a file) rolls the whole import back. */
 static void test_transaction(void)
 {
@@ -793,6 +867,7 @@ int main(void)
 	}
 	free(db);
 	test_transaction();
+	test_delete();
 	test_versions();
 	test_corrupt();
 	test_locked();
