@@ -13,6 +13,17 @@ UNIT_TESTS += store
 test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c
 test_store_LIBS := -lsqlite3 -ljansson -lm
 
-INTEGRATION_TESTS += tests/integration/results-broken-store.sh
-INTEGRATION_TESTS += tests/integration/results-import.sh
-INTEGRATION_TESTS += tests/integration/results-delete.sh
+# The result commands under ASan+UBSan (the table of tool_main.c), for
+# tests/integration/results-san.sh: the command layer - option parsing,
+# every kind of import, delete, the error paths - in the sanitizers.
+# (plots/plot.c by name: plots/plots.mk adds it to RESULTS_SRCS after this)
+RESULTS_SAN := $(BUILD)/tests/irqlbench-results-san
+RESULTS_SAN_SRCS = $(sort $(RESULTS_SRCS) plots/plot.c) host/store/tool_main.c
+$(RESULTS_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(RESULTS_SAN_SRCS))
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(SAN_CFLAGS) -o $@ $^ -lsqlite3 -ljansson -lm
+-include $(patsubst %.c,$(BUILD)/san/%.d,$(RESULTS_SAN_SRCS))
+unit-tests: $(RESULTS_SAN)
+
+INTEGRATION_TESTS += tests/integration/results-broken-store.sh tests/integration/results-import.sh \
+		     tests/integration/results-delete.sh tests/integration/results-san.sh

@@ -1,13 +1,14 @@
 # results-lib.sh - sourced by the results-*, plots-* and dashboard-* tests.
-# Sets IRQ (the command: build/bin/irqlbench when it has the result
-# commands, else build/tools/irqlbench-results), T (a temporary directory,
+# Sets IRQ (the command: $IRQLBENCH_RESULTS, else build/bin/irqlbench when
+# it has the result commands, else build/tools/irqlbench-results), T (a temporary directory,
 # removed on exit), GEN (the synthetic record generator) and helpers.
 set -u
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
-IRQ=$B/bin/irqlbench
-if ! [ -x "$IRQ" ] || ! "$IRQ" results --help >/dev/null 2>&1; then
+# (IRQLBENCH_RESULTS: another build of them, e.g. results-san.sh's)
+IRQ=${IRQLBENCH_RESULTS:-$B/bin/irqlbench}
+if [ -z "${IRQLBENCH_RESULTS:-}" ] && { ! [ -x "$IRQ" ] || ! "$IRQ" results --help >/dev/null 2>&1; }; then
 	IRQ=$B/tools/irqlbench-results
 fi
 if ! [ -x "$IRQ" ]; then
