@@ -3,6 +3,7 @@
  * cmd_results.c - `irqlbench results import|list|show|export|delete`.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -199,7 +200,8 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 	size_t n = 0;
 
 	if (!d) {
-		fprintf(stderr, "irqlbench: refused %s: cannot open the directory\n", dir);
+		cli_error(EXIT_USAGE, "refused %s: cannot open the directory: %s: check its permissions",
+			  dir, strerror(errno));
 		t->refused++;
 		return;
 	}

@@ -1542,7 +1542,8 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 		goto out;
 	}
 	if (!in.n) {
-		seterr(err, errlen, "no record in it: an empty JSON array");
+		seterr(err, errlen, "no record in it (an empty JSON array): give a record file, "
+		       "JSON Lines or a JSON array of records");
 		goto out;
 	}
 	if (check_input(&in, msg, sizeof(msg)))
@@ -1576,15 +1577,16 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 		enum import_result r = outcome[i] == IMPORT_UNCHANGED ?
 				       restore_run(s, &in, i, err, errlen) : (enum import_result)outcome[i];
 
-		if (r == IMPORT_STORE_ERROR) {
+		if (r == IMPORT_STORE_ERROR) {	/* the rows are in; its files are not */
 			res = r;
-			goto out;
+			break;
 		}
 		any_new |= r == IMPORT_NEW;
 		if (report && outcome[i] >= 0)
 			report(arg, str_at(in.recs[i], "id"), in.where[i], r);
 	}
-	res = any_new ? IMPORT_NEW : IMPORT_UNCHANGED;
+	if (res != IMPORT_STORE_ERROR)
+		res = any_new ? IMPORT_NEW : IMPORT_UNCHANGED;
 	goto out;
 refused:
 	if (in.kind != IN_OBJECT && in.n)	/* a line or an element of many */

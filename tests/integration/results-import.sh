@@ -139,6 +139,9 @@ bad_input "line 3 conflicts with the store" \
 	"^irqlbench: refused .*/bad6\.jsonl: line 3: run ${ids[0]} is already in the store with other content" "$T/bad6.jsonl"
 expect_rc 2 "empty standard input" -- "$IRQ" results import --db "$DB" - </dev/null
 expect_err_line "^irqlbench: refused standard input: no record in it: give a record file, JSON Lines or a JSON array of records$" "says there is no record"
+echo '[]' >"$T/empty.json"
+expect_rc 2 "an empty array" -- "$IRQ" results import --db "$DB" "$T/empty.json"
+expect_err_line "^irqlbench: refused .*/empty\.json: no record in it \(an empty JSON array\): give a record file, JSON Lines or a JSON array of records$" "an empty array: says so"
 expect_rc 2 "a missing file" -- "$IRQ" results import --db "$DB" "$T/nope.jsonl"
 expect_err_line "^irqlbench: refused .*/nope\.jsonl: cannot read it: No such file or directory: give a record file, JSON Lines, a directory or - \(standard input\)$" "says it cannot read it"
 # a directory's *.jsonl
