@@ -28,9 +28,9 @@ const char cmd_results_usage[] =
 	"(results/runs/, where 'irqlbench run' writes) and FILE.runs/ beside any other\n"
 	"store FILE (--db x/a.db: x/a.db.runs/).  Importing the same record again\n"
 	"changes nothing (it writes its run directory again if that is missing); a\n"
-	"truncated or invalid record is refused with its reason.  Failed runs are\n"
-	"stored, flagged, and left out of export, compare and plots unless\n"
-	"--include-failed.\n"
+	"truncated or invalid record is refused with its reason.  Failed runs - status\n"
+	"failed, or complete but with a verdict other than ok - are stored, flagged,\n"
+	"and left out of export, compare, report and plots unless --include-failed.\n"
 	"\n"
 	"import reads record files (one JSON object; the files it names as artifacts\n"
 	"are copied from beside it), files of JSON Lines (a record per line, as\n"
@@ -56,9 +56,9 @@ const char cmd_results_usage[] =
 	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
 	"<its runs directory>'.\n"
 	"\n"
-	"Exit status: 0 ok; 2 usage error, a refused record file, no such run, a\n"
-	"selector of delete that matches nothing;\n"
-	"5 the store is unusable (missing, not SQLite, corrupt, locked).\n";
+	"Exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
+	"no run selected (delete); 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked, a newer schema, its directory not writable).\n";
 
 enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
        OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_HELP };
