@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "compare/compare.h"
 #include "store/cmd.h"
 
@@ -30,7 +31,8 @@ const char cmd_compare_usage[] =
 	"a significant change crosses the threshold.\n"
 	"\n"
 	"Exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
-	"no runs, a gate names no metric), 3 the store cannot be opened.\n";
+	"no runs, a gate names no metric), 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked).\n";
 
 enum { OPT_DB = 256, OPT_FORMAT, OPT_METRIC, OPT_FAIL_ON, OPT_INCLUDE_FAILED, OPT_ALL, OPT_HELP };
 
@@ -56,20 +58,13 @@ struct compare_args {
 	bool include_failed, all;
 };
 
-static int usage_error(const char *msg)
-{
-	fprintf(stderr, "irqlbench compare: %s (see 'irqlbench compare --help')\n", msg);
-	return 2;
-}
-
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
 	char err[256];
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", compare_opts, NULL)) != -1) {
+	while ((c = store_getopt(argc, argv, compare_opts, "compare")) != -1) {
 		switch (c) {
 		case OPT_DB:
 			a->db = optarg;
@@ -79,14 +74,14 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			break;
 		case OPT_METRIC:
 			if (a->nmetrics == MAX_LIST)
-				return usage_error("at most 16 --metric options");
+				return cli_usage_error("compare", "at most 16 --metric options");
 			a->metrics[a->nmetrics++] = optarg;
 			break;
 		case OPT_FAIL_ON:
 			if (a->ngates == MAX_LIST)
-				return usage_error("at most 16 --fail-on options");
+				return cli_usage_error("compare", "at most 16 --fail-on options");
 			if (compare_gate_parse(optarg, &a->gates[a->ngates++], err, sizeof(err)))
-				return usage_error(err);
+				return cli_usage_error("compare", "%s", err);
 			break;
 		case OPT_INCLUDE_FAILED:
 			a->include_failed = true;
@@ -99,17 +94,16 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			fputs(cmd_compare_usage, stdout);
 			return -1;
 		default:
-			snprintf(err, sizeof(err), "unknown option '%s'", argv[optind - 1]);
-			return usage_error(err);
+			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("give two run ids or selectors: BASE NEW");
+		return cli_usage_error("compare", "give two run ids or selectors: BASE NEW");
 	if (!a->format)
 		a->format = "text";
 	if (strcmp(a->format, "text") && strcmp(a->format, "markdown") && strcmp(a->format, "md") &&
 	    strcmp(a->format, "csv") && strcmp(a->format, "json"))
-		return usage_error("--format must be text, markdown, csv or json");
+		return cli_usage_error("compare", "--format must be text, markdown, csv or json");
 	return 0;
 }
 
@@ -121,19 +115,18 @@ static int select_side(struct store *s, const char *sel, bool failed, struct run
 
 	filter_init(&f);
 	f.include_failed = failed;
-	rc = filter_parse(&f, sel, err, sizeof(err));
-	if (!rc)
-		rc = store_select(s, &f, l, err, sizeof(err));
-	filter_free(&f);
-	if (rc) {
-		fprintf(stderr, "irqlbench compare: %s\n", err);
-		return 2;
+	if (filter_parse(&f, sel, err, sizeof(err))) {
+		filter_free(&f);
+		return cli_usage_error("compare", "%s", err);
 	}
+	rc = store_select(s, &f, l, err, sizeof(err));
+	filter_free(&f);
+	if (rc)
+		return cli_error(EXIT_STORE, "%s", err);
 	if (!l->n) {
-		fprintf(stderr, "irqlbench compare: no %sruns match '%s': see 'irqlbench results list'\n",
-			failed ? "" : "complete ", sel);
 		store_run_list_free(l);
-		return 2;
+		return cli_error(EXIT_USAGE, "compare: no %sruns match '%s': see 'irqlbench results list'",
+				 failed ? "" : "complete ", sel);
 	}
 	return 0;
 }
@@ -144,17 +137,15 @@ int cmd_compare(int argc, char **argv)
 	struct run_list la = { 0 }, lb = { 0 };
 	struct cmp_table t = { 0 };
 	struct store *s;
-	char err[512];
+	char err[1024];
 	int rc, failed = 0;
 
 	rc = parse_args(argc, argv, &a);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	s = store_open(store_default_path(a.db), false, err, sizeof(err));
-	if (!s) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		return 3;
-	}
+	s = store_open_cmd(a.db, false);
+	if (!s)
+		return EXIT_STORE;
 	rc = select_side(s, argv[optind], a.include_failed, &la);
 	if (!rc)
 		rc = select_side(s, argv[optind + 1], a.include_failed, &lb);
@@ -163,8 +154,7 @@ int cmd_compare(int argc, char **argv)
 	t.name_a = argv[optind];
 	t.name_b = argv[optind + 1];
 	if (compare_runs(s, &la, &lb, a.metrics, a.nmetrics, a.all, &t, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		rc = 3;
+		rc = cli_error(EXIT_STORE, "%s", err);
 		goto out;
 	}
 	for (unsigned i = 0; i < t.nwarn; i++)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "report/report.h"
 #include "store/cmd.h"
 
@@ -263,7 +264,8 @@ const char cmd_report_usage[] =
 	"The seed step table is the model's: 'irqlbench model --workload seed-table\n"
 	"--policy prefix,fixed --trace --format md|latex'.\n"
 	"\n"
-	"Exit status: 0 ok, 2 usage error, 3 the store cannot be opened.\n";
+	"Exit status: 0 ok, 2 usage error, 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked).\n";
 
 static const char *const default_tables[][2] = {
 	{ "exit.write_cr8/iter", "CR8-write exits per iteration" },
@@ -286,13 +288,12 @@ int cmd_report(int argc, char **argv)
 	const char *db = NULL, *fmt = "md", *metric = NULL;
 	struct run_filter f;
 	struct store *s = NULL;
-	char err[512];
+	char err[1024];
 	int c, rc = 2;
 
 	filter_init(&f);
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = store_getopt(argc, argv, opts, "report")) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -310,9 +311,7 @@ int cmd_report(int argc, char **argv)
 			rc = 0;
 			goto out;
 		default:
-			fprintf(stderr, "irqlbench report: unknown option '%s' (see 'irqlbench report --help')\n",
-				argv[optind - 1]);
-			goto out;
+			goto out;	/* store_getopt said why */
 		}
 	}
 	if (optind != argc || (strcmp(fmt, "md") && strcmp(fmt, "markdown") && strcmp(fmt, "latex"))) {
@@ -320,10 +319,9 @@ int cmd_report(int argc, char **argv)
 			optind != argc ? "unexpected argument" : "--format must be md or latex");
 		goto out;
 	}
-	s = store_open(store_default_path(db), false, err, sizeof(err));
+	s = store_open_cmd(db, false);
 	if (!s) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		rc = 3;
+		rc = EXIT_STORE;
 		goto out;
 	}
 	rc = 0;
@@ -334,8 +332,7 @@ int cmd_report(int argc, char **argv)
 
 		snprintf(title, sizeof(title), "%s (%s)", metric ? metric : default_tables[i][1], mn);
 		if (matrix_build(s, &f, mn, &m, err, sizeof(err))) {
-			fprintf(stderr, "irqlbench: error: %s\n", err);
-			rc = 3;
+			rc = cli_error(EXIT_STORE, "%s", err);
 			break;
 		}
 		matrix_print(stdout, &m, title, fmt);

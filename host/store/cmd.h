@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cmd.h - the entry points of the results commands, for the command table
- * (host/commands.c).  Each takes argv[0] = its own name and returns the
- * process exit status (0 ok, 1 failed/refused, 2 usage, 3 environment).
+ * (host/commands.c), and what they share (host/store/cmd_util.c).  Each
+ * takes argv[0] = its own name and returns the process exit status
+ * (host/cli.h).
  */
 #ifndef IRQLBENCH_STORE_CMD_H
 #define IRQLBENCH_STORE_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "store/store.h"
 
 int cmd_results(int argc, char **argv);	/* host/store/cmd_results.c */
 int cmd_compare(int argc, char **argv);	/* host/compare/cmd_compare.c */
@@ -17,5 +23,16 @@ extern const char cmd_results_usage[];
 extern const char cmd_compare_usage[];
 extern const char cmd_plot_usage[];
 extern const char cmd_report_usage[];
+
+/*
+ * getopt_long (short option: -h only) that prints the usage error itself:
+ * returns the next option, -1 after the last, or '?' after a one-line
+ * usage error naming the option (unknown, or without its value - also when
+ * the word after it is another option).  The caller returns EXIT_USAGE.
+ */
+int store_getopt(int argc, char **argv, const struct option *opts, const char *cmd);
+/* store_open() of --db (else $IRQLBENCH_DB, else the default); NULL after
+ * its one-line error (cli_error): the caller returns EXIT_STORE. */
+struct store *store_open_cmd(const char *db, bool create);
 
 #endif

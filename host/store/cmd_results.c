@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_results.c - `irqlbench results import|list|show|export`.
+ * cmd_results.c - `irqlbench results import|list|show|export|delete`.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,27 +11,54 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store/store.h"
+#include "cli.h"
 #include "store/cmd.h"
+#include "store/store.h"
 
 const char cmd_results_usage[] =
-	"usage: irqlbench results import [--db FILE] FILE...|DIR\n"
-	"       irqlbench results list   [--db FILE] [FILTERS] [--failed-only]\n"
+	"usage: irqlbench results import [--db FILE] FILE...|DIR...|-\n"
+	"       irqlbench results list   [--db FILE] [SELECTOR] [FILTERS] [--failed-only]\n"
 	"       irqlbench results show   [--db FILE] ID\n"
 	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
+	"       irqlbench results delete [--db FILE] ID|SELECTOR [FILTERS]\n"
 	"\n"
 	"The results store (default " STORE_DEFAULT_DB ", or $IRQLBENCH_DB) keeps every\n"
-	"imported record (results/SCHEMA.md) and its logs under <store dir>/runs/<id>/.\n"
-	"Importing the same record again changes nothing; a truncated or invalid record\n"
-	"is refused with its reason.  Failed runs are stored, flagged, and left out of\n"
-	"export, compare and plots unless --include-failed.\n"
+	"imported record (results/SCHEMA.md) and the files it names in a run directory\n"
+	"of its own: RUNS/<id>/, where RUNS is runs/ beside a store named irqlbench.db\n"
+	"(results/runs/, where 'irqlbench run' writes) and FILE.runs/ beside any other\n"
+	"store FILE (--db x/a.db: x/a.db.runs/).  Importing the same record again\n"
+	"changes nothing (it writes its run directory again if that is missing); a\n"
+	"truncated or invalid record is refused with its reason.  Failed runs - status\n"
+	"failed, or complete but with a verdict other than ok - are stored, flagged,\n"
+	"and left out of export, compare, report and plots unless --include-failed.\n"
 	"\n"
+	"import reads record files (one JSON object; the files it names as artifacts\n"
+	"are copied from beside it), files of JSON Lines (a record per line, as\n"
+	"'irqlbench lab' prints them), JSON arrays of records ('results export'), and\n"
+	"any of these from standard input (-); a directory is searched for *.json and\n"
+	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
+	"with the line's number.  Records that do not come from a record file are\n"
+	"stored without their artifacts.\n"
+	"\n"
+	"delete removes the runs that ID or SELECTOR and the FILTERS select, failed\n"
+	"ones too, from the store, with their run directories in its RUNS (another\n"
+	"store's copies stay).  'results list SELECTOR' shows what it would delete; a\n"
+	"selector that matches nothing is an error.\n"
+	"\n"
+	"SELECTOR: a run id, or KEY=VALUE[,KEY=VALUE] as for compare and --select.\n"
 	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"
 	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
 	"         workload parameter such as depth=3; values may use * and ?)\n"
 	"\n"
-	"Exit status: 0 ok, 1 a record was refused or the run is not there,\n"
-	"2 usage error, 3 the store cannot be opened.\n";
+	"A store that is missing, not an SQLite database, corrupt (PRAGMA quick_check)\n"
+	"or locked by another process is one error line; a lock is waited for\n"
+	"$IRQLBENCH_DB_WAIT seconds (default 2).  The database is derived data: move a\n"
+	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
+	"<its runs directory>'.\n"
+	"\n"
+	"Exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
+	"no run selected (delete); 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked, a newer schema, its directory not writable).\n";
 
 enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
        OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_HELP };
@@ -57,14 +85,6 @@ struct results_args {
 	bool failed_only;
 };
 
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "irqlbench results: ");
-	fprintf(stderr, msg, arg);
-	fprintf(stderr, " (see 'irqlbench results --help')\n");
-	return 2;
-}
-
 static int parse_args(int argc, char **argv, struct results_args *a)
 {
 	static const char *const keys[] = {
@@ -76,8 +96,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 	int c;
 
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", results_opts, NULL)) != -1) {
+	while ((c = store_getopt(argc, argv, results_opts, "results")) != -1) {
 		switch (c) {
 		case OPT_DB:
 			a->db = optarg;
@@ -88,7 +107,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 			break;
 		case OPT_SELECT:
 			if (filter_parse(&a->f, optarg, err, sizeof(err)))
-				return usage_error("%s", err);
+				return cli_usage_error("results", "%s", err);
 			break;
 		case OPT_FORMAT:
 			a->format = optarg;
@@ -104,71 +123,68 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 			fputs(cmd_results_usage, stdout);
 			return -1;
 		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;	/* store_getopt said why */
 		}
 	}
 	return 0;
 }
 
-static struct store *open_store(const char *db, bool create)
-{
-	char err[512];
-	struct store *s = store_open(store_default_path(db), create, err, sizeof(err));
-
-	if (!s)
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-	return s;
-}
-
 /* --- import ------------------------------------------------------------- */
 
 struct import_tally {
+	struct store *s;
+	const char *name;	/* the input being imported */
 	unsigned added, unchanged, refused, skipped;
+	bool store_failed;	/* the store failed: stop, EXIT_STORE */
 };
 
-/* In a directory, a JSON file that is no record at all (a trace, a
- * config) is skipped; a record that fails to parse is still refused. */
-static bool looks_like_record(const char *file)
+static void import_report(void *arg, const char *id, int line, enum import_result r)
 {
-	json_t *j = json_load_file(file, 0, NULL);
-	bool rec = !j || json_object_get(j, "schema");
+	struct import_tally *t = arg;
+	const char *name = strcmp(t->name, "-") ? t->name : "standard input";
 
-	json_decref(j);
-	return rec;
+	if (r == IMPORT_NEW) {
+		if (line)
+			printf("imported  %s  (%s line %d)\n", id, name, line);
+		else
+			printf("imported  %s  (%s)\n", id, name);
+		t->added++;
+	} else if (r == IMPORT_RESTORED) {
+		printf("unchanged %s  (already in the store; its files copied to %s/%s/)\n", id,
+		       t->s->runs_dir, id);
+		t->unchanged++;
+	} else {
+		printf("unchanged %s  (already in the store)\n", id);
+		t->unchanged++;
+	}
 }
 
 static void import_one(struct store *s, const char *file, bool from_dir, struct import_tally *t)
 {
-	char id[256], err[768];
+	char err[1024];
 
-	if (from_dir && !looks_like_record(file)) {
-		t->skipped++;
+	if (t->store_failed)
 		return;
-	}
-	switch (store_import_file(s, file, id, sizeof(id), err, sizeof(err))) {
+	t->s = s;
+	t->name = file;
+	switch (store_import(s, file, from_dir ? STORE_IMPORT_SKIP_OTHER : 0, import_report, t,
+			     err, sizeof(err))) {
 	case IMPORT_NEW:
-		printf("imported  %s  (%s)\n", id, file);
-		t->added++;
-		break;
 	case IMPORT_UNCHANGED:
-		printf("unchanged %s  (already in the store)\n", id);
-		t->unchanged++;
+	case IMPORT_RESTORED:
+		break;
+	case IMPORT_SKIPPED:
+		t->skipped++;
 		break;
 	case IMPORT_REFUSED:
-		fprintf(stderr, "irqlbench: refused %s: %s\n", file, err);
+		cli_error(EXIT_USAGE, "refused %s: %s", strcmp(file, "-") ? file : "standard input", err);
 		t->refused++;
 		break;
+	case IMPORT_STORE_ERROR:
+		cli_error(EXIT_STORE, "%s", err);
+		t->store_failed = true;
+		break;
 	}
-}
-
-static bool same_path(const char *a, const char *b)
-{
-	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
-	bool same = ra && rb && !strcmp(ra, rb);
-
-	free(ra);
-	free(rb);
-	return same;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -184,13 +200,9 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 	size_t n = 0;
 
 	if (!d) {
-		fprintf(stderr, "irqlbench: refused %s: cannot open the directory\n", dir);
+		cli_error(EXIT_USAGE, "refused %s: cannot open the directory: %s: check its permissions",
+			  dir, strerror(errno));
 		t->refused++;
-		return;
-	}
-	if (same_path(dir, s->runs_dir)) {
-		/* the store's own copies: importing them again changes nothing */
-		closedir(d);
 		return;
 	}
 	while ((e = readdir(d))) {
@@ -209,7 +221,8 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 
 		if (!stat(names[i], &sb) && S_ISDIR(sb.st_mode))
 			import_dir(s, names[i], t);
-		else if (len > 5 && !strcmp(names[i] + len - 5, ".json"))
+		else if ((len > 5 && !strcmp(names[i] + len - 5, ".json")) ||
+			 (len > 6 && !strcmp(names[i] + len - 6, ".jsonl")))
 			import_one(s, names[i], true, t);
 		free(names[i]);
 	}
@@ -222,10 +235,10 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	struct store *s;
 
 	if (optind >= argc)
-		return usage_error("import needs record files or a directory%s", "");
-	s = open_store(a->db, true);
+		return cli_usage_error("results", "import needs record files, a directory or - (standard input)");
+	s = store_open_cmd(a->db, true);
 	if (!s)
-		return 3;
+		return EXIT_STORE;
 	for (int i = optind; i < argc; i++) {
 		struct stat sb;
 
@@ -239,7 +252,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 		printf(", %u non-record JSON files skipped", t.skipped);
 	printf(" (store %s)\n", s->path);
 	store_close(s);
-	return t.refused ? 1 : 0;
+	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;
 }
 
 /* --- list / show -------------------------------------------------------- */
@@ -249,22 +262,51 @@ static const char *nz(const char *s)
 	return s && *s ? s : "-";
 }
 
+/* list and delete take one SELECTOR besides the FILTERS: its terms are added. */
+static int add_selector(int argc, char **argv, struct results_args *a)
+{
+	char err[256];
+
+	if (argc - optind > 1)
+		return cli_usage_error("results", "give one run id or selector, not also '%s': join "
+				       "terms with commas (KEY=VALUE,KEY=VALUE)", argv[optind + 1]);
+	if (optind < argc && filter_parse(&a->f, argv[optind], err, sizeof(err)))
+		return cli_usage_error("results", "%s", err);
+	return 0;
+}
+
+typedef int (*runs_op)(struct store *s, const struct run_filter *f, struct run_list *out,
+		       char *err, size_t errlen);
+
+/* Opens the store and selects (store_select) or deletes (store_delete) the
+ * runs of a->f into l: 0, or EXIT_STORE after its one-line error. */
+static int open_and(runs_op op, struct results_args *a, struct store **s, struct run_list *l)
+{
+	char err[1024];
+
+	*s = store_open_cmd(a->db, false);
+	if (!*s)
+		return EXIT_STORE;
+	if (op(*s, &a->f, l, err, sizeof(err))) {
+		store_close(*s);
+		*s = NULL;
+		return cli_error(EXIT_STORE, "%s", err);
+	}
+	return 0;
+}
+
 static int results_list(struct results_args *a)
 {
 	struct run_list l;
-	char err[512];
-	struct store *s = open_store(a->db, false);
+	struct store *s;
+	int rc;
 
-	if (!s)
-		return 3;
 	a->f.include_failed = true;	/* an inventory shows everything, flagged */
 	if (a->failed_only)
 		filter_add(&a->f, "status", "failed", NULL, 0);
-	if (store_select(s, &a->f, &l, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		store_close(s);
-		return 3;
-	}
+	rc = open_and(store_select, a, &s, &l);
+	if (rc)
+		return rc;
 	printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", "ID", "STATUS", "BACKEND",
 	       "SERIES", "WORKLOAD", "KERNEL", "STARTED", "TAGS");
 	for (size_t i = 0; i < l.n; i++) {
@@ -290,55 +332,74 @@ static int results_list(struct results_args *a)
 	return 0;
 }
 
-static void show_metrics(struct store *s, const char *id)
+/* The rows of a query on one run, printed by row(); 0 or -1 on a store error. */
+static int each_row(struct store *s, const char *sql, const char *id,
+		    void (*row)(sqlite3_stmt *st, void *arg), void *arg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(st, arg);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+struct last_seen {
+	int phase, cpu;
+};
+
+static void show_metric_row(sqlite3_stmt *st, void *arg)
+{
+	struct last_seen *last = arg;
+	int ph = sqlite3_column_int(st, 0), cpu = sqlite3_column_int(st, 3);
+
+	if (ph != last->phase || cpu != last->cpu)
+		printf("\nphase %d %s%s, cpu %d\n", ph, sqlite3_column_text(st, 1),
+		       sqlite3_column_int(st, 2) ? " (measured)" : "", cpu);
+	last->phase = ph;
+	last->cpu = cpu;
+	printf("  %-10s %-28s %lld\n", sqlite3_column_text(st, 4),
+	       sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 6));
+}
+
+static int show_metrics(struct store *s, const char *id)
 {
 	static const char sql[] =
 		"SELECT p.idx, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
 		" JOIN phases p ON p.run_id = m.run_id AND p.idx = m.phase WHERE m.run_id = ?"
 		" ORDER BY p.idx, m.cpu, m.kind, m.name";
-	sqlite3_stmt *st;
-	int last_phase = -1, last_cpu = -1;
+	struct last_seen last = { -1, -1 };
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int ph = sqlite3_column_int(st, 0), cpu = sqlite3_column_int(st, 3);
-
-		if (ph != last_phase || cpu != last_cpu)
-			printf("\nphase %d %s%s, cpu %d\n", ph, sqlite3_column_text(st, 1),
-			       sqlite3_column_int(st, 2) ? " (measured)" : "", cpu);
-		last_phase = ph;
-		last_cpu = cpu;
-		printf("  %-10s %-28s %lld\n", sqlite3_column_text(st, 4),
-		       sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 6));
-	}
-	sqlite3_finalize(st);
+	return each_row(s, sql, id, show_metric_row, &last);
 }
 
-static void show_hists(struct store *s, const char *id)
+static void show_hist_row(sqlite3_stmt *st, void *arg)
+{
+	bool *head = arg;
+
+	if (!*head)
+		printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
+	*head = true;
+	printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
+	       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+	       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
+	       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
+	       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
+	       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
+}
+
+static int show_hists(struct store *s, const char *id)
 {
 	static const char sql[] =
 		"SELECT phase, cpu, name, unit, n, min, p50, p99, max, overflow FROM histograms"
 		" WHERE run_id = ? ORDER BY phase, cpu, name";
-	sqlite3_stmt *st;
 	bool head = false;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (!head)
-			printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
-		head = true;
-		printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
-		       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-		       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
-		       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
-		       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
-		       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
-	}
-	sqlite3_finalize(st);
+	return each_row(s, sql, id, show_hist_row, &head);
 }
 
 static int results_show(int argc, char **argv, struct results_args *a)
@@ -351,21 +412,28 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	struct store *s;
 	sqlite3_stmt *st;
 	struct metric_set m = { 0 };
-	int rc = 1;
+	char err[1024];
+	int rc = EXIT_STORE, step;
 
 	if (optind + 1 != argc)
-		return usage_error("show needs exactly one run id%s", "");
-	s = open_store(a->db, false);
+		return cli_usage_error("results", "show needs exactly one run id");
+	s = store_open_cmd(a->db, false);
 	if (!s)
-		return 3;
+		return EXIT_STORE;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		goto out;
+		goto dberr;
 	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		fprintf(stderr, "irqlbench: error: no run '%s' in %s: see 'irqlbench results list'\n",
-			argv[optind], s->path);
+	step = sqlite3_step(st);
+	if (step == SQLITE_DONE) {
+		rc = cli_error(EXIT_USAGE, "no run '%s' in %s: see 'irqlbench results list'",
+			       argv[optind], s->path);
 		sqlite3_finalize(st);
 		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		store_db_error(s, err, sizeof(err));
+		sqlite3_finalize(st);
+		goto fail;
 	}
 	for (int i = 0; i < sqlite3_column_count(st); i++)
 		printf("%-14s %s\n", sqlite3_column_name(st, i), nz((const char *)sqlite3_column_text(st, i)));
@@ -373,32 +441,83 @@ static int results_show(int argc, char **argv, struct results_args *a)
 		printf("** failed run: stored for the record, never used as a result **\n");
 	sqlite3_finalize(st);
 	printf("%-14s %s/%s/\n", "files", s->runs_dir, argv[optind]);
-	show_metrics(s, argv[optind]);
-	show_hists(s, argv[optind]);
-	if (!store_run_metrics(s, argv[optind], &m, NULL, 0) && m.n) {
+	if (show_metrics(s, argv[optind]) || show_hists(s, argv[optind]))
+		goto dberr;
+	if (store_run_metrics(s, argv[optind], &m, err, sizeof(err)))
+		goto fail;
+	if (m.n) {
 		printf("\nmetrics (measured phases, all vCPUs)\n");
 		for (size_t i = 0; i < m.n; i++)
 			printf("  %-32s %.6g\n", m.v[i].name, m.v[i].v);
 	}
-	metric_set_free(&m);
-	rc = 0;
+	rc = EXIT_OK;
+	goto out;
+dberr:
+	store_db_error(s, err, sizeof(err));
+fail:
+	rc = cli_error(EXIT_STORE, "%s", err);
 out:
+	metric_set_free(&m);
+	store_close(s);
+	return rc;
+}
+
+/* --- delete ------------------------------------------------------------- */
+
+static int results_delete(struct results_args *a)
+{
+	struct run_list l;
+	struct store *s;
+	char sel[512] = "";
+	size_t len = 0;
+	int rc;
+
+	if (!a->f.n)
+		return cli_usage_error("results", "delete needs a run id or a selector (e.g. "
+				       "'variant=unfixed,workload=masked-clock'; 'id=*' is every run)");
+	for (unsigned i = 0; i < a->f.n && len < sizeof(sel); i++)
+		len += (size_t)snprintf(sel + len, sizeof(sel) - len, "%s%s=%s", i ? "," : "",
+					a->f.key[i], a->f.val[i]);
+	a->f.include_failed = true;
+	rc = open_and(store_delete, a, &s, &l);
+	if (rc)
+		return rc;
+	if (!l.n)
+		rc = cli_error(EXIT_USAGE, "no runs match '%s' in %s: see 'irqlbench results list'",
+			       sel, s->path);
+	for (size_t i = 0; i < l.n; i++)
+		printf("deleted   %s\n", l.v[i].id);
+	if (l.n)
+		printf("%zu run%s deleted, with their files in %s/ (store %s)\n", l.n,
+		       l.n == 1 ? "" : "s", s->runs_dir, s->path);
+	store_run_list_free(&l);
 	store_close(s);
 	return rc;
 }
 
 /* --- export ------------------------------------------------------------- */
 
-static json_t *stored_record(struct store *s, const char *id)
+/* The record as stored; NULL with err on a store error or a stored text
+ * that is not JSON (a damaged store). */
+static json_t *stored_record(struct store *s, const char *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	json_t *j = NULL;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL)) {
+		store_db_error(s, err, errlen);
 		return NULL;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+		if (!j)
+			snprintf(err, errlen, "%s is damaged: the stored record of run %s is not JSON: "
+				 "move it away and rebuild it from its records with 'irqlbench results "
+				 "import --db %s %s'", s->path, id, s->path, s->runs_dir);
+	} else {
+		store_db_error(s, err, errlen);
+	}
 	sqlite3_finalize(st);
 	return j;
 }
@@ -420,33 +539,49 @@ static void csv_field(const char *s)
 	putchar('"');
 }
 
-static void export_csv_run(struct store *s, const struct run_info *r)
+/* The run's own columns, run_id .. params, and the comma after them. */
+static void csv_run_fields(const struct run_info *r)
+{
+	const char *fixed[] = { r->id, r->status, r->backend, r->policy, r->variant,
+				r->workload, r->kernel, r->started, r->params };
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		csv_field(fixed[i]);
+		putchar(',');
+	}
+}
+
+/* One row per metric; a run without any (a run that failed before it
+ * measured) still has its one row, with the metric columns empty. */
+static int export_csv_run(struct store *s, const struct run_info *r)
 {
 	static const char sql[] =
 		"SELECT m.phase, p.name, p.measured, m.cpu, m.kind, m.name, m.value FROM metrics m"
 		" JOIN phases p ON p.run_id = m.run_id AND p.idx = m.phase WHERE m.run_id = ?"
 		" ORDER BY m.phase, m.cpu, m.kind, m.name";
-	const char *fixed[] = { r->id, r->status, r->backend, r->policy, r->variant,
-				r->workload, r->kernel, r->started };
 	sqlite3_stmt *st;
+	size_t rows = 0;
+	int rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return;
+		return -1;
 	sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-			csv_field(fixed[i]);
-			putchar(',');
-		}
-		csv_field(r->params);
-		printf(",%d,", sqlite3_column_int(st, 0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		csv_run_fields(r);
+		printf("%d,", sqlite3_column_int(st, 0));
 		csv_field((const char *)sqlite3_column_text(st, 1));
 		printf(",%d,%d,%s,", sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
 		       sqlite3_column_text(st, 4));
 		csv_field((const char *)sqlite3_column_text(st, 5));
 		printf(",%lld\n", (long long)sqlite3_column_int64(st, 6));
+		rows++;
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE && !rows) {
+		csv_run_fields(r);
+		printf(",,,,,,\n");
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int results_export(int argc, char **argv, struct results_args *a)
@@ -454,41 +589,44 @@ static int results_export(int argc, char **argv, struct results_args *a)
 	const char *fmt = a->format ? a->format : "json";
 	struct run_list l;
 	struct store *s;
-	char err[512];
+	char err[1024];
+	int rc = EXIT_OK;
 
 	if (optind != argc)
-		return usage_error("export takes filters, not '%s'", argv[optind]);
+		return cli_usage_error("results", "export takes filters, not '%s'", argv[optind]);
 	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
-		return usage_error("unknown format '%s': json or csv", fmt);
-	s = open_store(a->db, false);
-	if (!s)
-		return 3;
-	if (store_select(s, &a->f, &l, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		store_close(s);
-		return 3;
-	}
+		return cli_usage_error("results", "unknown format '%s': json or csv", fmt);
+	rc = open_and(store_select, a, &s, &l);
+	if (rc)
+		return rc;
 	if (!strcmp(fmt, "json")) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < l.n; i++) {
-			json_t *rec = stored_record(s, l.v[i].id);
+		for (size_t i = 0; i < l.n && !rc; i++) {
+			json_t *rec = stored_record(s, l.v[i].id, err, sizeof(err));
 
 			if (rec)
 				json_array_append_new(arr, rec);
+			else
+				rc = cli_error(EXIT_STORE, "%s", err);
 		}
-		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		putchar('\n');
+		if (!rc) {	/* all or nothing */
+			json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+			putchar('\n');
+		}
 		json_decref(arr);
 	} else {
 		printf("run_id,status,backend,policy,variant,workload,kernel,started,params,"
 		       "phase,phase_name,measured,cpu,kind,name,value\n");
-		for (size_t i = 0; i < l.n; i++)
-			export_csv_run(s, &l.v[i]);
+		for (size_t i = 0; i < l.n && !rc; i++)
+			if (export_csv_run(s, &l.v[i])) {
+				store_db_error(s, err, sizeof(err));
+				rc = cli_error(EXIT_STORE, "%s", err);
+			}
 	}
 	store_run_list_free(&l);
 	store_close(s);
-	return 0;
+	return rc;
 }
 
 int cmd_results(int argc, char **argv)
@@ -514,14 +652,16 @@ int cmd_results(int argc, char **argv)
 	if (!strcmp(sub, "import"))
 		rc = results_import(argc, argv, &a);
 	else if (!strcmp(sub, "list"))
-		rc = optind == argc ? results_list(&a) :
-		     usage_error("list takes filters, not '%s'", argv[optind]);
+		rc = add_selector(argc, argv, &a) ?: results_list(&a);
+	else if (!strcmp(sub, "delete"))
+		rc = add_selector(argc, argv, &a) ?: results_delete(&a);
 	else if (!strcmp(sub, "show"))
 		rc = results_show(argc, argv, &a);
 	else if (!strcmp(sub, "export"))
 		rc = results_export(argc, argv, &a);
 	else
-		rc = usage_error("unknown subcommand '%s': import, list, show or export", sub);
+		rc = cli_usage_error("results", "unknown subcommand '%s': import, list, show, export "
+				     "or delete", sub);
 	filter_free(&a.f);
 	return rc;
 }

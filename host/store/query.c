@@ -149,10 +149,8 @@ int store_select(struct store *s, const struct run_filter *f, struct run_list *o
 				" AND CAST(json_extract(r.params, '$.' || ?) AS TEXT) = ?");
 	}
 	snprintf(sql + len, sizeof(sql) - len, " ORDER BY r.started, r.id");
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL)) {
-		seterr(err, errlen, "store query failed: %s", sqlite3_errmsg(s->db));
-		return -1;
-	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return store_db_error(s, err, errlen);
 	for (unsigned i = 0; i < f->n; i++) {
 		if (!column_of(f->key[i]) && strcmp(f->key[i], "tag"))
 			sqlite3_bind_text(st, b++, f->key[i], -1, SQLITE_STATIC);
@@ -170,7 +168,7 @@ int store_select(struct store *s, const struct run_filter *f, struct run_list *o
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		seterr(err, errlen, "store query failed: %s", sqlite3_errmsg(s->db));
+		store_db_error(s, err, errlen);
 		store_run_list_free(out);
 		return -1;
 	}
@@ -280,8 +278,14 @@ static int add_hist_metrics(struct store *s, const char *id, struct metric_set *
 		struct merged_hist h = { 0 };
 		char name[96];
 		const char *hn = (const char *)sqlite3_column_text(st, 0);
+		int added = store_run_hist(s, id, hn, &h);
 
-		if (store_run_hist(s, id, hn, &h) > 0 && h.n > 0) {
+		if (added < 0) {	/* store_run_hist's error is the one to report */
+			merged_hist_free(&h);
+			sqlite3_finalize(st);
+			return -1;
+		}
+		if (added > 0 && h.n > 0) {
 			snprintf(name, sizeof(name), "%s.p50", hn);
 			metric_set_put(out, name, merged_hist_quantile(&h, 0.5));
 			snprintf(name, sizeof(name), "%s.p99", hn);
@@ -314,6 +318,10 @@ int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 		if (!strcmp((const char *)sqlite3_column_text(st, 0), "counter") &&
 		    !strcmp((const char *)sqlite3_column_text(st, 1), "iterations"))
 			iters = sqlite3_column_double(st, 2);
+	if (rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		goto dberr;
+	}
 	sqlite3_reset(st);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
@@ -355,8 +363,7 @@ int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 		goto dberr;
 	return 0;
 dberr:
-	seterr(err, errlen, "store query failed: %s", sqlite3_errmsg(s->db));
-	return -1;
+	return store_db_error(s, err, errlen);
 }
 
 /* --- histograms --------------------------------------------------------- */

@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -59,6 +61,17 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  PRIMARY KEY (run_id, phase, cpu, name));"
 	"CREATE INDEX runs_select ON runs (workload, backend, policy, variant);"
 	"CREATE INDEX metrics_name ON metrics (kind, name);",
+	/* 2: a complete run whose own verdict is not ok is a failed run (as
+	 * store_run_failed() decides on import); a bare string verdict */
+	"UPDATE runs SET verdict_status = CASE json_type(record, '$.verdict')"
+	"  WHEN 'text' THEN json_extract(record, '$.verdict')"
+	"  WHEN 'object' THEN json_extract(record, '$.verdict.status') END"
+	"  WHERE verdict_status IS NULL;"
+	"UPDATE runs SET status = 'failed', flagged = 1,"
+	"  error_kind = coalesce(error_kind, 'verdict'),"
+	"  error_message = coalesce(error_message, 'the workload''s own check failed'"
+	"    || coalesce(': ' || nullif(verdict_reason, ''), ''))"
+	"  WHERE flagged = 0 AND verdict_status IS NOT NULL AND verdict_status <> 'ok';",
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -89,6 +102,7 @@ const char *store_default_path(const char *opt)
 int store_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
+	struct stat sb;
 	size_t len = strlen(path);
 
 	if (len == 0 || len >= sizeof(buf)) {
@@ -106,6 +120,10 @@ int store_mkdir_p(const char *path)
 	}
 	if (mkdir(buf, 0755) && errno != EEXIST)
 		return -1;
+	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode)) {	/* there, but a file */
+		errno = ENOTDIR;
+		return -1;
+	}
 	return 0;
 }
 
@@ -145,6 +163,87 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	return -1;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SQLite's busy handler: wait for another process's lock up to
+ * lock_wait_s, then give up with SQLITE_BUSY (store_db_error says so). */
+static int busy_wait(void *arg, int count)
+{
+	struct store *s = arg;
+	double now = now_s(), left;
+
+	if (count == 0)
+		s->busy_since = now;
+	s->waited_s = now - s->busy_since;
+	left = s->lock_wait_s - s->waited_s;
+	if (left <= 0)
+		return 0;
+	usleep((useconds_t)(fmin(left, 0.02) * 1e6) + 1);
+	return 1;
+}
+
+/* One line, at most ~160 characters, of an SQLite message. */
+static void one_line(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < len && n < 160; in++) {
+		char c = (unsigned char)*in < ' ' ? ' ' : *in;
+
+		if (c != ' ' || (n && out[n - 1] != ' '))
+			out[n++] = c;
+	}
+	out[n] = '\0';
+}
+
+static int corrupt_error(struct store *s, const char *what, char *err, size_t errlen)
+{
+	char detail[200];
+
+	one_line(what, detail, sizeof(detail));
+	seterr(err, errlen, "%s is corrupt (%s): move it away and rebuild it from its records with "
+	       "'irqlbench results import --db %s %s'", s->path, detail, s->path, s->runs_dir);
+	return -1;
+}
+
+int store_db_error(struct store *s, char *err, size_t errlen)
+{
+	char detail[200];
+
+	one_line(sqlite3_errmsg(s->db), detail, sizeof(detail));
+	switch (sqlite3_errcode(s->db) & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		seterr(err, errlen, "%s is locked by another process (waited %.1f s): try again when "
+		       "it has finished, or wait longer with IRQLBENCH_DB_WAIT=SECONDS",
+		       s->path, s->waited_s);
+		break;
+	case SQLITE_CORRUPT:
+		return corrupt_error(s, detail, err, errlen);
+	case SQLITE_NOTADB:
+		seterr(err, errlen, "%s is not an SQLite database (%s): give the results store with --db, "
+		       "or move this file away to start a new store there", s->path, detail);
+		break;
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_READONLY:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		seterr(err, errlen, "cannot use the results store %s (%s): check its permissions "
+		       "and the free space of its file system", s->path, detail);
+		break;
+	default:
+		seterr(err, errlen, "results store %s: %s", s->path, detail);
+	}
+	return -1;
+}
+
 int store_file_version(struct store *s)
 {
 	sqlite3_stmt *st;
@@ -154,26 +253,73 @@ int store_file_version(struct store *s)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
+	else
+		v = -1;
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* 1 if the database has a table of that name, 0 if not, -1 on error. */
+static int has_table(struct store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, name ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+				     : "SELECT 1 FROM sqlite_master", -1, &st, NULL))
+		return -1;
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* PRAGMA quick_check: a damaged page is found here, by every command,
+ * rather than as rows that silently go missing from one query. */
+static int store_check(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL))
+		return store_db_error(s, err, errlen);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_db_error(s, err, errlen);
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "ok")) {
+		corrupt_error(s, (const char *)sqlite3_column_text(st, 0), err, errlen);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
 }
 
 static int store_migrate(struct store *s, char *err, size_t errlen)
 {
 	char msg[256];
-	int v;
+	int v, t = has_table(s, "schema_version");
 
-	if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-		     msg, sizeof(msg))) {
-		seterr(err, errlen, "%s is not a usable results store (%s): give another --db",
-		       s->path, msg);
-		return -1;
-	}
-	v = store_file_version(s);
-	if (v < 0) {
-		seterr(err, errlen, "%s: cannot read its schema version (%s)", s->path,
-		       sqlite3_errmsg(s->db));
-		return -1;
+	if (t < 0)
+		return store_db_error(s, err, errlen);
+	if (!t) {
+		t = has_table(s, NULL);
+		if (t < 0)
+			return store_db_error(s, err, errlen);
+		if (t) {
+			seterr(err, errlen, "%s is an SQLite database but not an irqlbench results store "
+			       "(no schema_version table): give the store with --db, or another file "
+			       "name for a new one", s->path);
+			return -1;
+		}
+		v = 0;
+	} else {
+		v = store_file_version(s);
+		if (v < 0)
+			return store_db_error(s, err, errlen);
 	}
 	if (v > STORE_SCHEMA_VERSION) {
 		seterr(err, errlen,
@@ -185,16 +331,67 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d);", v + 1);
-		if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)) ||
+		if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)))
+			return store_db_error(s, err, errlen);
+		if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+			     msg, sizeof(msg)) ||
 		    exec_sql(s->db, store_migrations[v], msg, sizeof(msg)) ||
 		    exec_sql(s->db, "DELETE FROM schema_version", msg, sizeof(msg)) ||
 		    exec_sql(s->db, sql, msg, sizeof(msg)) ||
 		    exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+			int code = sqlite3_errcode(s->db) & 0xff;
+
+			if (code == SQLITE_BUSY || code == SQLITE_CORRUPT || code == SQLITE_FULL ||
+			    code == SQLITE_IOERR || code == SQLITE_READONLY) {
+				store_db_error(s, err, errlen);
+			} else {
+				seterr(err, errlen, "%s: migration to store schema %d failed: %s: "
+				       "use the irqlbench that wrote it", s->path, v + 1, msg);
+			}
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			seterr(err, errlen, "%s: migration to store schema %d failed: %s",
-			       s->path, v + 1, msg);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+char *store_runs_dir(const char *path)
+{
+	char *dir = dir_of(path), *real = realpath(path, NULL), *rdir = realpath(dir, NULL), *out;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	/* the real file's directory and name: a store reached through a
+	 * symlink or another relative path is the same store */
+	if (real) {
+		free(rdir);
+		rdir = dir_of(real);
+		base = strrchr(real, '/') + 1;
+	}
+	if (!rdir)
+		rdir = strdup(dir);
+	if (!strcmp(base, STORE_DEFAULT_NAME) ? asprintf(&out, "%s/runs", rdir) < 0 :
+						asprintf(&out, "%s/%s.runs", rdir, base) < 0)
+		abort();
+	free(dir);
+	free(real);
+	free(rdir);
+	return out;
+}
+
+/* $IRQLBENCH_DB_WAIT, or the default. */
+static int lock_wait(double *wait, char *err, size_t errlen)
+{
+	const char *env = getenv("IRQLBENCH_DB_WAIT");
+	char *end;
+
+	*wait = STORE_LOCK_WAIT_S;
+	if (!env || !*env)
+		return 0;
+	*wait = strtod(env, &end);
+	if (*end || !(*wait >= 0 && *wait <= 3600)) {
+		seterr(err, errlen, "IRQLBENCH_DB_WAIT='%s' is not a number of seconds: give 0 to 3600 "
+		       "(default %g) or unset it", env, STORE_LOCK_WAIT_S);
+		return -1;
 	}
 	return 0;
 }
@@ -202,10 +399,14 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 struct store *store_open(const char *path, bool create, char *err, size_t errlen)
 {
 	struct store *s;
+	struct stat sb;
 	char *dir;
 	int flags = SQLITE_OPEN_READWRITE;
+	double wait;
 
-	if (access(path, F_OK)) {
+	if (lock_wait(&wait, err, errlen))
+		return NULL;
+	if (stat(path, &sb)) {
 		if (!create) {
 			seterr(err, errlen, "no results store at %s: import records first "
 			       "('irqlbench results import FILE') or give --db FILE", path);
@@ -213,30 +414,35 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		}
 		dir = dir_of(path);
 		if (store_mkdir_p(dir)) {
-			seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+			seterr(err, errlen, "cannot create %s: %s: give --db a path in a writable directory",
+			       dir, strerror(errno));
 			free(dir);
 			return NULL;
 		}
 		free(dir);
 		flags |= SQLITE_OPEN_CREATE;
+	} else if (S_ISDIR(sb.st_mode)) {
+		seterr(err, errlen, "%s is a directory, not a results store: give the database file "
+		       "with --db (e.g. %s/irqlbench.db)", path, path);
+		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		abort();
 	s->path = strdup(path);
-	dir = dir_of(path);
-	if (asprintf(&s->runs_dir, "%s/runs", dir) < 0)
-		abort();
-	free(dir);
+	s->lock_wait_s = wait;
+	s->runs_dir = store_runs_dir(path);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		seterr(err, errlen, "cannot open results store %s: %s", path,
-		       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		if (s->db)
+			store_db_error(s, err, errlen);
+		else
+			seterr(err, errlen, "cannot open results store %s: out of memory", path);
 		store_close(s);
 		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, 15000);
+	sqlite3_busy_handler(s->db, busy_wait, s);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (store_migrate(s, err, errlen)) {
+	if (store_check(s, err, errlen) || store_migrate(s, err, errlen)) {
 		store_close(s);
 		return NULL;
 	}
@@ -396,7 +602,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 	static const char *const top[] = { "id", "status", "workload", "backend", NULL };
 	static const char *const prov[] = { "started_utc", NULL };
 	static const char *const host[] = { "kernel", "cpu_model", NULL };
-	json_t *p, *h;
+	json_t *p, *h, *v;
 	const char *schema;
 
 	if (!json_is_object(rec)) {
@@ -433,6 +639,12 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 	}
 	if (!json_is_object(json_object_get(rec, "params"))) {
 		seterr(err, errlen, "missing \"params\" (an object)");
+		return -1;
+	}
+	v = json_object_get(rec, "verdict");
+	if (v && !json_is_null(v) && !json_is_string(v) &&
+	    !(json_is_object(v) && json_is_string(json_object_get(v, "status")))) {
+		seterr(err, errlen, "\"verdict\" is not {\"status\": \"ok\" or \"fail\", \"reason\": ...}");
 		return -1;
 	}
 	if (!json_is_boolean(json_object_get(rec, "emulated"))) {
@@ -472,6 +684,20 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	return check_phases(rec, err, errlen);
+}
+
+const char *store_verdict(json_t *rec)
+{
+	json_t *v = json_object_get(rec, "verdict");
+
+	return json_is_string(v) ? json_string_value(v) : str_at(v, "status");
+}
+
+bool store_run_failed(json_t *rec)
+{
+	const char *v = store_verdict(rec);
+
+	return !strcmp(str_at(rec, "status"), "failed") || (v && strcmp(v, "ok"));
 }
 
 /* --- import ------------------------------------------------------------- */
@@ -522,6 +748,8 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 	char *lab = dump_or_null(json_object_get(p, "lab"));
 	char *pin = dump_or_null(json_object_get(p, "pinning"));
 	json_t *fam = json_object_get(h, "cpu_family"), *dur = json_object_get(p, "duration_s");
+	bool failed = store_run_failed(rec);
+	char *vmsg = NULL;
 	sqlite3_stmt *st;
 	int i = 1, rc;
 
@@ -530,10 +758,20 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 	bind_str(st, i++, str_at(rec, "id"));
 	bind_str(st, i++, hash);
 	bind_str(st, i++, str_at(rec, "schema"));
-	bind_str(st, i++, str_at(rec, "status"));
-	sqlite3_bind_int(st, i++, !strcmp(str_at(rec, "status"), "failed"));
-	bind_str(st, i++, str_at(e, "kind"));
-	bind_str(st, i++, str_at(e, "message"));
+	bind_str(st, i++, failed ? "failed" : "complete");
+	sqlite3_bind_int(st, i++, failed);
+	if (str_at(e, "kind") || !failed) {
+		bind_str(st, i++, str_at(e, "kind"));
+		bind_str(st, i++, str_at(e, "message"));
+	} else {	/* complete, but the workload's own check failed */
+		const char *reason = str_at(vd, "reason");
+
+		bind_str(st, i++, "verdict");
+		if (asprintf(&vmsg, "the workload's own check failed%s%s", reason && *reason ? ": " : "",
+			     reason && *reason ? reason : "") < 0)
+			abort();
+		bind_str(st, i++, vmsg);
+	}
 	bind_str(st, i++, str_at(rec, "backend"));
 	bind_str(st, i++, str_at(rec, "policy"));
 	bind_str(st, i++, str_at(rec, "variant"));
@@ -562,11 +800,12 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 	bind_str(st, i++, kvm);
 	bind_str(st, i++, lab);
 	bind_str(st, i++, pin);
-	bind_str(st, i++, str_at(vd, "status"));
+	bind_str(st, i++, store_verdict(rec));
 	bind_str(st, i++, str_at(vd, "reason"));
 	bind_str(st, i++, text);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
+	free(vmsg);
 	free(params);
 	free(tagtxt);
 	free(kvm);
@@ -762,51 +1001,142 @@ int store_copy_file(const char *from, const char *to)
 	return rc;
 }
 
+/* Does a relative path climb out through ".."? */
+static bool has_dotdot(const char *name)
+{
+	for (const char *p = name; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p))
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))
+			return true;
+	return false;
+}
+
+/* Is path (resolved) dir itself or below it (resolved)? */
+static bool inside(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return !strncmp(path, dir, n) && (path[n] == '/' || !path[n]);
+}
+
 /*
- * Copies the record and the artifacts it names (plain file names, looked
- * up next to the record) into dir.  A missing artifact is not an error: a
- * record may be imported without its logs.
+ * Where the file of artifact `key` (named `name` in the record) is: 1 and
+ * *from (its resolved path) for a regular file inside src_dir; 0 for none
+ * (no such file, or no src_dir: a record may come without its logs); -1
+ * with err when the name is absolute, climbs out with "..", or resolves
+ * (through a symlink) outside src_dir: the store copies only the record's
+ * own files, never one it happens to be able to read.
+ */
+static int artifact_source(const char *src_dir, const char *key, const char *name,
+			   char **from, char *err, size_t errlen)
+{
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	char *path, *real, *rdir;
+	struct stat sb;
+	int rc = 0;
+
+	*from = NULL;
+	if (name[0] == '/') {
+		seterr(err, errlen, "artifact %s is an absolute path ('%s'): the store copies only the "
+		       "record's own files: put the file beside the record and name it relative to it "
+		       "(\"%s\")", key, name, base);
+		return -1;
+	}
+	if (has_dotdot(name)) {
+		seterr(err, errlen, "artifact %s ('%s') leaves the record's directory through '..': "
+		       "put the file beside the record and name it relative to it (\"%s\")",
+		       key, name, base);
+		return -1;
+	}
+	if (!src_dir)
+		return 0;
+	if (asprintf(&path, "%s/%s", src_dir, name) < 0)
+		abort();
+	real = realpath(path, NULL);
+	rdir = realpath(src_dir, NULL);
+	if (real && rdir && !inside(real, rdir)) {
+		seterr(err, errlen, "artifact %s ('%s') resolves to %s, outside the record's directory "
+		       "%s: replace the link by a copy of the file", key, name, real, rdir);
+		rc = -1;
+	} else if (real && rdir && !stat(real, &sb) && S_ISREG(sb.st_mode)) {
+		*from = real;
+		real = NULL;
+		rc = 1;
+	}
+	free(path);
+	free(real);
+	free(rdir);
+	return rc;
+}
+
+/* Every artifact name of rec, before anything is stored: 0 or -1 with err. */
+static int check_artifacts(json_t *rec, const char *src_dir, char *err, size_t errlen)
+{
+	json_t *v;
+	const char *k;
+	char *from;
+
+	json_object_foreach(json_object_get(rec, "artifacts"), k, v) {
+		if (!json_is_string(v) || !*json_string_value(v))
+			continue;
+		if (artifact_source(src_dir, k, json_string_value(v), &from, err, errlen) < 0)
+			return -1;
+		free(from);
+	}
+	return 0;
+}
+
+/*
+ * Copies the record file and the artifacts it names (found next to it,
+ * checked by check_artifacts) into dir, under the names the record gives
+ * them, so that they stay right relative to the copied record.  A missing
+ * artifact is not an error: a record may be imported without its logs.
+ * Without a file (a record read from JSON Lines, an array, stdin) the
+ * record alone is written.
  */
 static int copy_run_files(const char *file, json_t *rec, const char *dir,
 			  char *err, size_t errlen)
 {
-	char *src_dir = dir_of(file), *to = NULL, *from = NULL;
-	json_t *arts = json_object_get(rec, "artifacts"), *v;
+	char *src_dir = file ? dir_of(file) : NULL, *to = NULL, *from = NULL, *to_dir;
+	json_t *arts = file ? json_object_get(rec, "artifacts") : NULL, *v;
 	const char *k;
 	int rc = -1;
 
 	if (store_mkdir_p(dir)) {
-		seterr(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+		seterr(err, errlen, "cannot create %s: %s: check the permissions and the free space "
+		       "of the store's directory", dir, strerror(errno));
 		goto out;
 	}
 	if (asprintf(&to, "%s/record.json", dir) < 0)
 		abort();
-	if (store_copy_file(file, to)) {
-		seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
+	if (file ? store_copy_file(file, to) : json_dump_file(rec, to, JSON_INDENT(2))) {
+		seterr(err, errlen, "cannot write %s: %s: check the permissions and the free space "
+		       "of the store's directory", to, strerror(errno));
 		goto out;
 	}
 	json_object_foreach(arts, k, v) {
 		const char *name = json_is_string(v) ? json_string_value(v) : NULL;
-		const char *base;
-		struct stat sb;
 
-		if (!name || !*name)
-			continue;
-		base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-		if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(base, "record.json"))
+		if (!name || !*name || !strcmp(name, "record.json"))
 			continue;
 		free(from);
 		free(to);
-		if ((name[0] == '/' ? asprintf(&from, "%s", name) :
-				      asprintf(&from, "%s/%s", src_dir, name)) < 0 ||
-		    asprintf(&to, "%s/%s", dir, base) < 0)
-			abort();
-		if (stat(from, &sb) || !S_ISREG(sb.st_mode))
+		to = NULL;
+		if (artifact_source(src_dir, k, name, &from, err, errlen) < 0)
+			goto out;
+		if (!from)
 			continue;
-		if (store_copy_file(from, to)) {
-			seterr(err, errlen, "cannot copy artifact %s to %s: %s", from, to, strerror(errno));
+		if (asprintf(&to, "%s/%s", dir, name) < 0)
+			abort();
+		to_dir = dir_of(to);
+		if (store_mkdir_p(to_dir) || store_copy_file(from, to)) {
+			seterr(err, errlen, "cannot copy artifact %s to %s: %s: check that it is readable "
+			       "and the store's directory writable", from, to, strerror(errno));
+			free(to_dir);
 			goto out;
 		}
+		free(to_dir);
 	}
 	rc = 0;
 out:
@@ -840,8 +1170,8 @@ enum placed { PLACED_FAILED, PLACED_IN_PLACE, PLACED_INTO_DIR, PLACED_NEW_DIR };
 static enum placed place_run_files(struct store *s, const char *file, json_t *rec,
 				   const char *dir, const char *tmp, char *err, size_t errlen)
 {
-	char *src_dir = dir_of(file);
-	bool in_place = same_dir(src_dir, dir);
+	char *src_dir = file ? dir_of(file) : NULL;
+	bool in_place = src_dir && same_dir(src_dir, dir);
 	struct stat sb;
 
 	free(src_dir);
@@ -862,7 +1192,8 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 		return rc ? PLACED_FAILED : PLACED_IN_PLACE;
 	}
 	if (store_mkdir_p(s->runs_dir)) {
-		seterr(err, errlen, "cannot create %s: %s", s->runs_dir, strerror(errno));
+		seterr(err, errlen, "cannot create %s, the store's run directory: %s: make it a "
+		       "writable directory", s->runs_dir, strerror(errno));
 		return PLACED_FAILED;
 	}
 	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode))
@@ -880,102 +1211,530 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 	return PLACED_NEW_DIR;
 }
 
-static json_t *load_record(const char *file, char *err, size_t errlen)
-{
-	json_error_t je;
-	json_t *rec;
+/* --- reading the records of one input ----------------------------------- */
 
-	if (access(file, R_OK)) {
-		seterr(err, errlen, "cannot read: %s", strerror(errno));
+#define IMPORT_MAX_BYTES (256u << 20)
+
+/* One input of an import, read and parsed: its records, and where a
+ * single record file's artifacts are. */
+struct import_input {
+	const char *name;	/* "-" for standard input */
+	const char *file;	/* a single record file (its artifacts beside it), else NULL */
+	enum { IN_OBJECT, IN_LINES, IN_ARRAY } kind;
+	json_t **recs;
+	int *where;		/* line (JSON Lines) or element (array) of recs[i] */
+	char **hash, **text;
+	size_t n;
+};
+
+static void input_free(struct import_input *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		json_decref(in->recs[i]);
+		free(in->hash[i]);
+		free(in->text[i]);
+	}
+	free(in->recs);
+	free(in->where);
+	free(in->hash);
+	free(in->text);
+	memset(in, 0, sizeof(*in));
+}
+
+static void input_add(struct import_input *in, json_t *rec, int where)
+{
+	in->recs = realloc(in->recs, (in->n + 1) * sizeof(*in->recs));
+	in->where = realloc(in->where, (in->n + 1) * sizeof(*in->where));
+	in->hash = realloc(in->hash, (in->n + 1) * sizeof(*in->hash));
+	in->text = realloc(in->text, (in->n + 1) * sizeof(*in->text));
+	if (!in->recs || !in->where || !in->hash || !in->text)
+		abort();
+	in->recs[in->n] = rec;
+	in->where[in->n] = where;
+	in->hash[in->n] = in->text[in->n] = NULL;
+	in->n++;
+}
+
+/* "line 3: " / "record 2: " / "" for a message about recs[i]. */
+static void where_of(const struct import_input *in, size_t i, char *buf, size_t len)
+{
+	if (in->kind == IN_LINES)
+		snprintf(buf, len, "line %d: ", in->where[i]);
+	else if (in->kind == IN_ARRAY)
+		snprintf(buf, len, "record %d of the array: ", in->where[i]);
+	else
+		buf[0] = '\0';
+}
+
+static char *read_input(const char *name, size_t *len, char *err, size_t errlen)
+{
+	int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) : 0;
+	size_t cap = 65536, n = 0;
+	char *buf = NULL;
+	ssize_t r;
+
+	if (fd < 0) {
+		seterr(err, errlen, "cannot read it: %s: give a record file, JSON Lines, a directory "
+		       "or - (standard input)", strerror(errno));
 		return NULL;
 	}
-	rec = json_load_file(file, JSON_REJECT_DUPLICATES, &je);
-	if (!rec) {
-		struct stat sb;
-		/* A parse error at the very end of the file: the writer stopped
-		 * (even inside a token, which jansson calls invalid). */
-		bool trunc = strstr(je.text, "premature end") || strstr(je.text, "end of file") ||
-			     (!stat(file, &sb) && je.position + 1 >= sb.st_size);
-
-		seterr(err, errlen, "%s JSON at line %d column %d: %s",
-		       trunc ? "truncated" : "invalid", je.line, je.column, je.text);
+	do {
+		if (n + 1 >= cap || !buf) {
+			cap = buf ? cap * 2 : cap;
+			buf = realloc(buf, cap);
+			if (!buf)
+				abort();
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r > 0)
+			n += (size_t)r;
+	} while (r > 0 && n <= IMPORT_MAX_BYTES);
+	if (fd)
+		close(fd);
+	if (r < 0 || n > IMPORT_MAX_BYTES) {
+		seterr(err, errlen, r < 0 ? "cannot read: %s" : "larger than 256 MiB: %s",
+		       r < 0 ? strerror(errno) : "not a file of records");
+		free(buf);
+		return NULL;
 	}
-	return rec;
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+static bool blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(" \t\r\n", p[i]))
+			return false;
+	return true;
+}
+
+/* A parse error as one line: truncated when it is at the very end (the
+ * writer stopped, even inside a token, which jansson calls invalid). */
+static void json_error_msg(const json_error_t *je, size_t len, bool lines, char *err, size_t errlen)
+{
+	bool trunc = strstr(je->text, "premature end") || strstr(je->text, "end of file") ||
+		     (size_t)je->position + 1 >= len;
+
+	if (lines)
+		seterr(err, errlen, "line %d: %s JSON at column %d: %s: give one record per line "
+		       "(JSON Lines)", je->line, trunc ? "truncated" : "invalid", je->column, je->text);
+	else
+		seterr(err, errlen, "%s JSON at line %d column %d: %s", trunc ? "truncated" : "invalid",
+		       je->line, je->column, je->text);
+}
+
+/*
+ * Parses buf: one JSON value (a record, or an array of records), else
+ * JSON Lines (a record per line, blank lines ignored).
+ */
+static int parse_input(struct import_input *in, const char *buf, size_t len,
+		       char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *v = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &je);
+	size_t i;
+	json_t *e;
+	int line = 0;
+
+	if (!v) {
+		if (blank(buf, len)) {
+			seterr(err, errlen, "no record in it: give a record file, JSON Lines or a JSON array of records");
+			return -1;
+		}
+		json_error_msg(&je, len, false, err, errlen);
+		return -1;
+	}
+	if (blank(buf + je.position, len - (size_t)je.position)) {
+		if (json_is_array(v)) {
+			in->kind = IN_ARRAY;
+			json_array_foreach(v, i, e)
+				input_add(in, json_incref(e), (int)i + 1);
+			json_decref(v);
+		} else {
+			in->kind = IN_OBJECT;
+			input_add(in, v, 0);
+		}
+		return 0;
+	}
+	json_decref(v);
+	in->kind = IN_LINES;
+	for (const char *p = buf, *end; p < buf + len; p = end + 1) {
+		end = memchr(p, '\n', (size_t)(buf + len - p));
+		if (!end)
+			end = buf + len;
+		line++;
+		if (blank(p, (size_t)(end - p)))
+			continue;
+		v = json_loadb(p, (size_t)(end - p), JSON_REJECT_DUPLICATES, &je);
+		if (!v) {
+			je.line = line;
+			json_error_msg(&je, end == buf + len ? (size_t)(end - p) : SIZE_MAX, true, err, errlen);
+			return -1;
+		}
+		input_add(in, v, line);
+	}
+	return 0;
+}
+
+/* Every record valid, its artifacts its own, an id given twice only with
+ * the same content: 0, or -1 with err naming the record. */
+static int check_input(struct import_input *in, char *err, size_t errlen)
+{
+	char *src_dir = in->file ? dir_of(in->file) : NULL, where[48], msg[768];
+	int rc = -1;
+
+	for (size_t i = 0; i < in->n; i++) {
+		where_of(in, i, where, sizeof(where));
+		if (store_validate_record(in->recs[i], msg, sizeof(msg)) ||
+		    check_artifacts(in->recs[i], src_dir, msg, sizeof(msg))) {
+			seterr(err, errlen, "%s%s", where, msg);
+			goto out;
+		}
+		in->text[i] = json_dumps(in->recs[i], JSON_COMPACT | JSON_SORT_KEYS);
+		in->hash[i] = malloc(17);
+		if (!in->text[i] || !in->hash[i])
+			abort();
+		content_hash(in->text[i], in->hash[i]);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(str_at(in->recs[i], "id"), str_at(in->recs[j], "id")) &&
+			    strcmp(in->hash[i], in->hash[j])) {
+				seterr(err, errlen, "%srun %s is given again with other content (first at %s%d): "
+				       "give each record its own id", where, str_at(in->recs[i], "id"),
+				       in->kind == IN_LINES ? "line " : "record ", in->where[j]);
+				goto out;
+			}
+	}
+	rc = 0;
+out:
+	free(src_dir);
+	return rc;
+}
+
+/* --- storing them --------------------------------------------------------- */
+
+/* Rows of every new record of in, in the transaction; outcome[i] says
+ * NEW, UNCHANGED or (same id, same content earlier in the input) -1. */
+static enum import_result insert_input(struct store *s, struct import_input *in, int *outcome,
+				       char *err, size_t errlen)
+{
+	char old[17], where[48];
+
+	for (size_t i = 0; i < in->n; i++) {
+		const char *rid = str_at(in->recs[i], "id");
+		int found = lookup_hash(s, rid, old);
+
+		outcome[i] = -1;
+		for (size_t j = 0; j < i && found >= 0; j++)
+			if (!strcmp(rid, str_at(in->recs[j], "id")))
+				found = 2;
+		if (found == 2)
+			continue;
+		if (found < 0) {
+			store_db_error(s, err, errlen);
+			return IMPORT_STORE_ERROR;
+		}
+		if (found) {
+			if (strcmp(old, in->hash[i])) {
+				where_of(in, i, where, sizeof(where));
+				seterr(err, errlen, "%srun %s is already in the store with other content: "
+				       "give the new record another id or use another --db", where, rid);
+				return IMPORT_REFUSED;
+			}
+			outcome[i] = IMPORT_UNCHANGED;
+			continue;
+		}
+		if (insert_run(s, in->recs[i], in->hash[i], in->text[i]) ||
+		    insert_tags(s, rid, json_object_get(in->recs[i], "tags")) ||
+		    insert_phases(s, rid, json_object_get(in->recs[i], "phases"))) {
+			store_db_error(s, err, errlen);
+			return IMPORT_STORE_ERROR;
+		}
+		outcome[i] = IMPORT_NEW;
+	}
+	return IMPORT_NEW;
+}
+
+static char *run_path(struct store *s, const char *id, bool tmp)
+{
+	char *p;
+
+	if ((tmp ? asprintf(&p, "%s/.import-%s-%d", s->runs_dir, id, (int)getpid()) :
+		   asprintf(&p, "%s/%s", s->runs_dir, id)) < 0)
+		abort();
+	return p;
+}
+
+/*
+ * Puts the files of the new records in place; on a failure removes the
+ * run directories it made.  0, or -1 with err.
+ */
+static int place_input(struct store *s, struct import_input *in, const int *outcome,
+		       bool *made, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		char *dir, *tmp;
+		enum placed p;
+
+		if (outcome[i] != IMPORT_NEW)
+			continue;
+		dir = run_path(s, str_at(in->recs[i], "id"), false);
+		tmp = run_path(s, str_at(in->recs[i], "id"), true);
+		p = place_run_files(s, in->file, in->recs[i], dir, tmp, err, errlen);
+		made[i] = p == PLACED_NEW_DIR;
+		free(dir);
+		free(tmp);
+		if (p == PLACED_FAILED)
+			return -1;
+	}
+	return 0;
+}
+
+static void unplace_input(struct store *s, struct import_input *in, const bool *made)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (made[i]) {
+			char *dir = run_path(s, str_at(in->recs[i], "id"), false);
+
+			store_rm_rf(dir);
+			free(dir);
+		}
+}
+
+/* An unchanged run whose run directory is missing (removed, or kept
+ * elsewhere by an older irqlbench) gets it written again. */
+static enum import_result restore_run(struct store *s, struct import_input *in, size_t i,
+				      char *err, size_t errlen)
+{
+	char *dir = run_path(s, str_at(in->recs[i], "id"), false);
+	char *tmp = run_path(s, str_at(in->recs[i], "id"), true);
+	enum import_result r = IMPORT_UNCHANGED;
+
+	if (access(dir, F_OK))
+		r = place_run_files(s, in->file, in->recs[i], dir, tmp, err, errlen) == PLACED_FAILED ?
+		    IMPORT_STORE_ERROR : IMPORT_RESTORED;
+	free(dir);
+	free(tmp);
+	return r;
+}
+
+enum import_result store_import(struct store *s, const char *name, unsigned flags,
+				store_import_report report, void *arg, char *err, size_t errlen)
+{
+	struct import_input in = { .name = name };
+	enum import_result res = IMPORT_REFUSED;
+	char msg[1024], *buf;
+	int *outcome = NULL;
+	bool *made = NULL, any_new = false;
+	size_t len;
+
+	buf = read_input(name, &len, err, errlen);
+	if (!buf)
+		return IMPORT_REFUSED;
+	if (parse_input(&in, buf, len, msg, sizeof(msg)))
+		goto refused;
+	if (in.kind == IN_OBJECT && strcmp(name, "-"))
+		in.file = name;
+	if ((flags & STORE_IMPORT_SKIP_OTHER) &&
+	    (!in.n || !json_is_object(in.recs[0]) || !json_object_get(in.recs[0], "schema"))) {
+		res = IMPORT_SKIPPED;
+		goto out;
+	}
+	if (!in.n) {
+		seterr(err, errlen, "no record in it (an empty JSON array): give a record file, "
+		       "JSON Lines or a JSON array of records");
+		goto out;
+	}
+	if (check_input(&in, msg, sizeof(msg)))
+		goto refused;
+	outcome = calloc(in.n, sizeof(*outcome));
+	made = calloc(in.n, sizeof(*made));
+	if (!outcome || !made)
+		abort();
+	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
+		store_db_error(s, err, errlen);
+		res = IMPORT_STORE_ERROR;
+		goto out;
+	}
+	res = insert_input(s, &in, outcome, msg, sizeof(msg));
+	if (res == IMPORT_NEW && place_input(s, &in, outcome, made, msg, sizeof(msg)))
+		res = IMPORT_STORE_ERROR;
+	if (res == IMPORT_NEW && exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+		store_db_error(s, msg, sizeof(msg));
+		res = IMPORT_STORE_ERROR;
+	}
+	if (res != IMPORT_NEW) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		unplace_input(s, &in, made);
+		if (res == IMPORT_REFUSED)
+			goto refused;
+		seterr(err, errlen, "%s", msg);
+		goto out;
+	}
+	res = IMPORT_UNCHANGED;
+	for (size_t i = 0; i < in.n; i++) {
+		enum import_result r = outcome[i] == IMPORT_UNCHANGED ?
+				       restore_run(s, &in, i, err, errlen) : (enum import_result)outcome[i];
+
+		if (r == IMPORT_STORE_ERROR) {	/* the rows are in; its files are not */
+			res = r;
+			break;
+		}
+		any_new |= r == IMPORT_NEW;
+		if (report && outcome[i] >= 0)
+			report(arg, str_at(in.recs[i], "id"), in.where[i], r);
+	}
+	if (res != IMPORT_STORE_ERROR)
+		res = any_new ? IMPORT_NEW : IMPORT_UNCHANGED;
+	goto out;
+refused:
+	if (in.kind != IN_OBJECT && in.n)	/* a line or an element of many */
+		seterr(err, errlen, "%s; nothing from it was imported", msg);
+	else
+		seterr(err, errlen, "%s", msg);
+out:
+	free(outcome);
+	free(made);
+	free(buf);
+	input_free(&in);
+	return res;
+}
+
+struct first_id {
+	char *id;
+	size_t len;
+	enum import_result r;
+};
+
+static void keep_first(void *arg, const char *id, int where, enum import_result r)
+{
+	struct first_id *f = arg;
+
+	(void)where;
+	if (f->id && f->len && !*f->id)
+		snprintf(f->id, f->len, "%s", id);
+	if (r == IMPORT_RESTORED)
+		f->r = r;
 }
 
 enum import_result store_import_file(struct store *s, const char *file,
 				     char *id, size_t idlen, char *err, size_t errlen)
 {
-	char hash[17], old[17], msg[512], *text = NULL, *dir = NULL, *tmp = NULL;
-	enum import_result res = IMPORT_REFUSED;
-	json_t *rec;
-	const char *rid;
-	int found;
+	struct first_id f = { id, idlen, IMPORT_UNCHANGED };
+	enum import_result r;
 
 	if (id && idlen)
 		*id = '\0';
-	rec = load_record(file, err, errlen);
-	if (!rec)
-		return IMPORT_REFUSED;
-	if (store_validate_record(rec, err, errlen))
-		goto out;
-	rid = str_at(rec, "id");
-	if (id)
-		snprintf(id, idlen, "%s", rid);
-	text = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-	content_hash(text, hash);
-	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
-		seterr(err, errlen, "cannot lock the store: %s", msg);
-		goto out;
+	r = store_import(s, file, 0, keep_first, &f, err, errlen);
+	return r == IMPORT_UNCHANGED ? f.r : r;
+}
+
+/* --- delete --------------------------------------------------------------- */
+
+static int delete_rows(struct store *s, const char *id)
+{
+	static const char *const sql[] = {
+		"DELETE FROM run_tags WHERE run_id = ?", "DELETE FROM metrics WHERE run_id = ?",
+		"DELETE FROM histograms WHERE run_id = ?", "DELETE FROM phases WHERE run_id = ?",
+		"DELETE FROM runs WHERE id = ?",
+	};
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL))
+			return -1;
+		bind_str(st, 1, id);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return -1;
 	}
-	found = lookup_hash(s, rid, old);
-	if (found == 1) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (!strcmp(old, hash)) {
-			res = IMPORT_UNCHANGED;
-		} else {
-			seterr(err, errlen, "run %s is already in the store with other content: "
-			       "give the new record another id or use another --db", rid);
-		}
-		goto out;
-	}
-	if (asprintf(&dir, "%s/%s", s->runs_dir, rid) < 0 ||
-	    asprintf(&tmp, "%s/.import-%s-%d", s->runs_dir, rid, (int)getpid()) < 0)
+	return 0;
+}
+
+/* The run directory of id in this store, and where it waits while the
+ * deletion is not committed (NULL for an id no directory can have). */
+static bool delete_paths(struct store *s, const char *id, char **dir, char **trash)
+{
+	*dir = *trash = NULL;
+	if (!id_ok(id))
+		return false;
+	if (asprintf(dir, "%s/%s", s->runs_dir, id) < 0 ||
+	    asprintf(trash, "%s/.delete-%s-%d", s->runs_dir, id, (int)getpid()) < 0)
 		abort();
-	if (found < 0 || insert_run(s, rec, hash, text) ||
-	    insert_tags(s, rid, json_object_get(rec, "tags")) ||
-	    insert_phases(s, rid, json_object_get(rec, "phases"))) {
-		seterr(err, errlen, "store error: %s", sqlite3_errmsg(s->db));
-		goto rollback;
-	}
-	switch (place_run_files(s, file, rec, dir, tmp, err, errlen)) {
-	case PLACED_NEW_DIR:
-		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
-			seterr(err, errlen, "cannot commit: %s", msg);
-			store_rm_rf(dir);
-			goto rollback;
+	return true;
+}
+
+/* Puts back (undo) or removes the run directories of l moved aside. */
+static void finish_delete(struct store *s, const struct run_list *l, const bool *moved, bool undo)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *dir = NULL, *trash = NULL;
+
+		if (moved[i] && delete_paths(s, l->v[i].id, &dir, &trash)) {
+			if (undo)
+				rename(trash, dir);
+			else
+				store_rm_rf(trash);
 		}
-		break;
-	case PLACED_IN_PLACE:
-	case PLACED_INTO_DIR:
-		if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
-			seterr(err, errlen, "cannot commit: %s", msg);
-			goto rollback;
-		}
-		break;
-	default:
-		goto rollback;
+		free(dir);
+		free(trash);
 	}
-	res = IMPORT_NEW;
+}
+
+int store_delete(struct store *s, const struct run_filter *f, struct run_list *out,
+		 char *err, size_t errlen)
+{
+	bool *moved = NULL;
+	char msg[256];
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)))
+		return store_db_error(s, err, errlen);
+	if (store_select(s, f, out, err, errlen)) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	moved = calloc(out->n + 1, sizeof(*moved));
+	if (!moved)
+		abort();
+	for (size_t i = 0; i < out->n; i++) {
+		char *dir, *trash;
+
+		if (delete_rows(s, out->v[i].id)) {
+			store_db_error(s, err, errlen);
+			goto undo;
+		}
+		if (delete_paths(s, out->v[i].id, &dir, &trash) && !access(dir, F_OK)) {
+			store_rm_rf(trash);
+			if (rename(dir, trash)) {
+				seterr(err, errlen, "cannot remove %s: %s: check the permissions of the "
+				       "store's run directory", dir, strerror(errno));
+				free(dir);
+				free(trash);
+				goto undo;
+			}
+			moved[i] = true;
+		}
+		free(dir);
+		free(trash);
+	}
+	if (exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+		store_db_error(s, err, errlen);
+		goto undo;
+	}
+	finish_delete(s, out, moved, false);
+	rc = 0;
 	goto out;
-rollback:
+undo:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (tmp)
-		store_rm_rf(tmp);
+	finish_delete(s, out, moved, true);
+	store_run_list_free(out);
 out:
-	free(text);
-	free(dir);
-	free(tmp);
-	json_decref(rec);
-	return res;
+	free(moved);
+	return rc;
 }

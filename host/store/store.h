@@ -2,7 +2,10 @@
 /*
  * store.h - the results store: an SQLite database of result records
  * (results/SCHEMA.md, irqlbench-record/1) plus, per run, the record and its
- * raw logs under <dir of the database>/runs/<id>/.
+ * raw logs in a run directory of its own, <runs dir>/<id>/ (store_runs_dir:
+ * runs/ beside a database named irqlbench.db, where `irqlbench run` writes
+ * its records; FILE.runs/ beside any other database FILE), so that two
+ * stores in one folder never share a run's files.
  *
  * The database is derived data: every row can be rebuilt from the records
  * kept under runs/.  Its schema is versioned (table schema_version); a store
@@ -20,25 +23,48 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#define STORE_DEFAULT_DB	"results/irqlbench.db"
+#define STORE_DEFAULT_NAME	"irqlbench.db"
+#define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
 #define STORE_RECORD_SCHEMA	"irqlbench-record/1"
-#define STORE_SCHEMA_VERSION	1	/* = number of migration steps */
+#define STORE_SCHEMA_VERSION	2	/* = number of migration steps */
+
+/* How long a command waits for another process's lock on the store:
+ * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */
+#define STORE_LOCK_WAIT_S	2.0
 
 struct store {
 	sqlite3 *db;
 	char *path;		/* the database file */
-	char *runs_dir;		/* <dir of path>/runs */
+	char *runs_dir;		/* store_runs_dir(path) */
+	double lock_wait_s;	/* how long to wait for another process's lock */
+	double busy_since, waited_s;	/* the last wait for a lock */
 };
 
 /*
- * Opens (create: creates when missing) and migrates the store.  Returns
- * NULL with a one-line message in err (missing store, newer schema, not an
- * SQLite file, ...).
+ * Opens (create: creates when missing), checks (PRAGMA quick_check) and
+ * migrates the store.  Returns NULL with a one-line message in err that
+ * names the problem and the fix: no store there, not an SQLite database,
+ * corrupt, locked by another process (after waiting lock_wait_s), a newer
+ * schema.  Every such failure is EXIT_STORE for the commands.
  */
 struct store *store_open(const char *path, bool create, char *err, size_t errlen);
 void store_close(struct store *s);
+/*
+ * Where the store of database `path` keeps its runs (malloc'd): runs/
+ * beside a database named irqlbench.db (results/irqlbench.db keeps them in
+ * results/runs/, where `irqlbench run` writes), FILE.runs/ beside any other
+ * database FILE (x/a.db: x/a.db.runs/).  Of the real file, through
+ * symlinks.
+ */
+char *store_runs_dir(const char *path);
 /* The schema version a database file says it has (0: none); -1 on error. */
 int store_file_version(struct store *s);
+/*
+ * The one-line message for the last SQLite error on s: locked (and how
+ * long it waited), corrupt, not a database, or the error itself, each with
+ * its fix.  Returns -1, for `return store_db_error(...)`.
+ */
+int store_db_error(struct store *s, char *err, size_t errlen);
 
 /*
  * Checks a parsed record against irqlbench-record/1: schema, id, status,
@@ -46,18 +72,54 @@ int store_file_version(struct store *s);
  * -1 with the reason in err.
  */
 int store_validate_record(json_t *rec, char *err, size_t errlen);
+/* The workload's own verdict ("ok", "fail"): verdict.status, or a bare
+ * string verdict; NULL when the record has none. */
+const char *store_verdict(json_t *rec);
+/*
+ * A valid record that is never a result: status "failed", or "complete"
+ * with a verdict other than "ok".  The store keeps such a run as failed
+ * (status failed, flagged; error kind "verdict" when the record has no
+ * error), so that compare, report, plot and export leave it out unless
+ * --include-failed.
+ */
+bool store_run_failed(json_t *rec);
 
 enum import_result {
 	IMPORT_NEW,		/* stored */
 	IMPORT_UNCHANGED,	/* same id and content already there: nothing done */
+	IMPORT_RESTORED,	/* the same, but its run directory was missing: written */
 	IMPORT_REFUSED,		/* invalid, or same id with other content: err says why */
+	IMPORT_STORE_ERROR,	/* the store failed (locked, corrupt, full): err says why */
+	IMPORT_SKIPPED,		/* STORE_IMPORT_SKIP_OTHER: JSON that is no record */
 };
 
+/* Called for each record an import stored or found there: its id, its
+ * line (JSON Lines) or element (array), 0 for a record file. */
+typedef void (*store_import_report)(void *arg, const char *id, int where, enum import_result r);
+
+/* In a directory scan: a JSON file that is no record (a trace) is skipped. */
+#define STORE_IMPORT_SKIP_OTHER 1u
+
 /*
- * Imports one record file (one transaction): validates it, stores its rows
- * and copies the record and the artifacts it names (found next to it) to
- * runs/<id>/.  id receives the run id when known.
+ * Imports one input, all its records or none (one transaction):
+ *  - a record file: one JSON object; its artifacts, found next to it, are
+ *    copied with it to the run directory (an artifact named by an absolute
+ *    path, through "..", or that resolves through a symlink outside the
+ *    record's directory refuses it);
+ *  - JSON Lines: one record per line, as `irqlbench lab` prints them;
+ *  - a JSON array of records, as `irqlbench results export` prints them;
+ *  - "-": any of these on standard input.
+ * A record that is not from a record file is stored without artifacts (its
+ * files are not beside it).  Before anything is written every record is
+ * validated; a bad one refuses the input with err naming its line.
+ * Returns IMPORT_NEW when something was stored, IMPORT_UNCHANGED when all
+ * was there already, IMPORT_REFUSED (a bad input: EXIT_USAGE),
+ * IMPORT_STORE_ERROR (EXIT_STORE), IMPORT_SKIPPED; report (may be NULL)
+ * hears of each record.
  */
+enum import_result store_import(struct store *s, const char *name, unsigned flags,
+				store_import_report report, void *arg, char *err, size_t errlen);
+/* store_import() of one record file; id receives its id (the first). */
 enum import_result store_import_file(struct store *s, const char *file,
 				     char *id, size_t idlen, char *err, size_t errlen);
 
@@ -89,7 +151,7 @@ struct run_info {
 	char *tags;		/* JSON array text */
 	char *params;		/* JSON object text */
 	bool emulated;
-	bool flagged;		/* status failed: never a result */
+	bool flagged;		/* failed (store_run_failed): never a result */
 };
 
 struct run_list {
@@ -101,6 +163,15 @@ struct run_list {
 int store_select(struct store *s, const struct run_filter *f, struct run_list *out,
 		 char *err, size_t errlen);
 void store_run_list_free(struct run_list *l);
+/*
+ * Deletes the runs f selects (f->include_failed: failed ones too) with
+ * their rows and their run directories in this store's runs dir (another
+ * store's copies are never touched), in one transaction: the directories
+ * are moved aside until the commit, and put back if it fails.  out
+ * receives the runs deleted (none: nothing matched).  0, or -1 with err.
+ */
+int store_delete(struct store *s, const struct run_filter *f, struct run_list *out,
+		 char *err, size_t errlen);
 /* "policy" for model runs, "variant" for lab/kvm, else the backend: the
  * label a series of runs is known by in tables and plots. */
 const char *store_run_series(const struct run_info *r);

@@ -1,28 +1,24 @@
 // SPDX-License-Identifier: MIT
 /*
- * tool_main.c - build/tools/irqlbench-results: the result commands alone,
- * for this area's tests while (or wherever) the full irqlbench command is
- * not built.  Not part of build/bin/irqlbench (host/commands.c dispatches
- * the same functions there).
+ * tool_main.c - the command table of build/tools/irqlbench-results: the
+ * result commands alone, for this area's tests while (or wherever) the full
+ * irqlbench command is not built.  host/main.c dispatches through this
+ * table as it does through host/commands.c for build/bin/irqlbench, so the
+ * commands share its --help, cli_error() and cli_usage_error().
  */
-#include <stdio.h>
-#include <string.h>
-
+#include "cli.h"
 #include "store/cmd.h"
 
-int main(int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **);
-	} cmds[] = {
-		{ "results", cmd_results }, { "compare", cmd_compare },
-		{ "plot", cmd_plot }, { "report", cmd_report },
-	};
+const struct cli_command cli_commands[] = {
+	{ "results", cmd_results, "import, list, show, export and delete records in the results store",
+	  cmd_results_usage },
+	{ "compare", cmd_compare, "compare two runs or two sets of runs (Mann-Whitney U)",
+	  cmd_compare_usage },
+	{ "report", cmd_report, "paper tables: the exit-count matrix (Markdown, LaTeX)",
+	  cmd_report_usage },
+	{ "plot", cmd_plot, "gnuplot figures and the static HTML dashboard from the store",
+	  cmd_plot_usage },
+	{ "help", cmd_help, "show the usage of a command", cmd_help_usage },
+};
 
-	for (size_t i = 0; argc > 1 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "usage: irqlbench-results results|compare|plot|report ...\n");
-	return 2;
-}
+const unsigned cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -6,6 +6,9 @@
 source "$(dirname "$0")/results-lib.sh"
 
 "$GEN" "$T/rec" 5 >"$T/ids"
+# a complete fixed run whose own verdict failed, with 10x the write_cr8
+# exits: counted, it would move the mean and the p-value
+verdict_failed "$T/rec/$(grep lab-nested-spinlock-fixed "$T/ids" | head -1)" "$T/rec" verdict-failed-fixed 10
 DB=$T/irqlbench.db
 "$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
 A=variant=unfixed,workload=nested-spinlock
@@ -36,6 +39,10 @@ expect_rc 2 "--fail-on without operator" -- "$IRQ" compare --db "$DB" --fail-on 
 expect_rc 2 "a selector that matches nothing" -- "$IRQ" compare --db "$DB" variant=nosuch "$B"
 expect_grep "no complete runs match 'variant=nosuch'" "$T/err" "says which selector"
 expect_rc 2 "one argument" -- "$IRQ" compare --db "$DB" "$A"
+expect_rc 2 "an unknown option" -- "$IRQ" compare --db "$DB" --frobnicate "$A" "$B"
+expect_err_line "^irqlbench compare: unknown option '--frobnicate': see 'irqlbench compare --help'$" "names the unknown option"
+# every option that takes a value, without it: a usage error naming it
+expect_missing_values compare "" --db --format --metric --fail-on
 
 # formats
 expect_rc 0 "--format json" -- "$IRQ" compare --db "$DB" --format json "$A" "$B"
@@ -55,7 +62,12 @@ expect_grep "warning: base has 1 run\(s\), fewer than 5" "$T/err" "n < 5 warning
 expect_grep "~ \(\+200\.0%\) .* exit\.write_cr8/iter" "$T/out" "1 vs 1 run: change shown, marked ~"
 # failed runs are left out unless asked for
 expect_rc 0 "failed runs left out" -- "$IRQ" compare --db "$DB" "$A" "$B"
-expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs\)" "$T/out" "5 fixed runs (the failed 6th left out)"
+expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs\)" "$T/out" "5 fixed runs (the failed 6th and the verdict failure left out)"
 expect_rc 0 "--include-failed" -- "$IRQ" compare --db "$DB" --include-failed "$A" "$B"
-expect_grep "\(6 runs\)" "$T/out" "--include-failed counts 6"
+expect_grep "\(7 runs\)" "$T/out" "--include-failed counts 7"
+expect_rc 0 "--include-failed, json" -- "$IRQ" compare --db "$DB" --include-failed --format json "$A" "$B"
+v=$(jq -r '.rows[] | select(.metric == "exit.write_cr8/iter") | "\(.base_mean) \(.new_mean) \(.new_n)"' "$T/out")
+[ "$v" = "1 7.5 6" ] && ok "--include-failed: the verdict failure's 30 exits/iter counted (mean 7.5 of 6)" || bad "--include-failed row: '$v'"
+expect_rc 2 "the verdict failure alone is no complete run" -- "$IRQ" compare --db "$DB" "$A" verdict-failed-fixed
+expect_err_line "^irqlbench: compare: no complete runs match 'verdict-failed-fixed': see 'irqlbench results list'$" "says no complete runs"
 finish

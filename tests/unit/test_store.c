@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -283,10 +284,332 @@ static void test_failed_run(struct store *s)
 	json_decref(r);
 }
 
-/* A failing copy (runs/ is a file) rolls the whole import back. */
+static char *column(struct store *s, const char *sql, const char *id)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			v = strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static bool selected(struct store *s, const char *id, bool include_failed)
+{
+	struct run_filter f;
+	struct run_list l;
+	char err[512];
+	bool found = false;
+
+	filter_init(&f);
+	f.include_failed = include_failed;
+	filter_add(&f, "id", id, err, sizeof(err));
+	if (!store_select(s, &f, &l, err, sizeof(err)))
+		found = l.n == 1 && l.v[0].flagged == include_failed;
+	store_run_list_free(&l);
+	filter_free(&f);
+	return found;
+}
+
+#define CHECK_COLUMN(s, sql, id, want) do {			\
+	char *_v = column(s, sql, id);				\
+	CHECK_STR(_v, want);					\
+	free(_v);						\
+} while (0)
+
+/* run-vfail (verdict.status fail) and run-vstr (verdict "fail"): failed
+ * runs, selected only with include_failed; run-1 (no verdict) a result */
+static void check_verdict_failed(struct store *s)
+{
+	static const char sql[] = "SELECT status || ' ' || error_kind || ' ' || verdict_status ||"
+				  " ': ' || error_message FROM runs WHERE id = ?";
+
+	CHECK(!selected(s, "run-vfail", false));
+	CHECK(selected(s, "run-vfail", true));
+	CHECK(!selected(s, "run-vstr", false));
+	CHECK(selected(s, "run-vstr", true));
+	CHECK(selected(s, "run-1", false));
+	CHECK_COLUMN(s, sql, "run-vfail",
+		     "failed verdict fail: the workload's own check failed: 2 priority violations");
+	CHECK_COLUMN(s, sql, "run-vstr", "failed verdict fail: the workload's own check failed");
+}
+
+/* A complete run whose own verdict failed is a failed run: flagged, left
+ * out of every selection but --include-failed; also in a store written
+ * before (schema 1), by migration 2. */
+static void test_verdict(struct store *s)
+{
+	json_t *r = make_record("run-vfail"), *r2 = make_record("run-vstr"), *r3 = make_record("run-vbad");
+	char *file, err[512];
+
+	json_object_set_new(r, "verdict", json_pack("{s:s, s:s}", "status", "fail", "reason",
+						    "2 priority violations"));
+	file = write_record(r, "vfail.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	free(file);
+	json_object_set_new(r2, "verdict", json_string("fail"));
+	file = write_record(r2, "vstr.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	free(file);
+	json_object_set_new(r3, "verdict", json_integer(0));
+	file = write_record(r3, "vbad.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+	CHECK(strstr(err, "\"verdict\" is not {\"status\": \"ok\" or \"fail\"") != NULL);
+	free(file);
+	check_verdict_failed(s);
+	/* the record itself is kept as it came */
+	CHECK_COLUMN(s, "SELECT json_extract(record, '$.status') FROM runs WHERE id = ?", "run-vfail",
+		     "complete");
+	/* a store of schema 1 that counted them as complete */
+	CHECK(sqlite3_exec(s->db, "UPDATE runs SET status = 'complete', flagged = 0, error_kind = NULL,"
+			   " error_message = NULL WHERE id IN ('run-vfail', 'run-vstr');"
+			   "UPDATE runs SET verdict_status = NULL WHERE id = 'run-vstr';"
+			   "UPDATE schema_version SET version = 1", NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(selected(s, "run-vfail", false));
+	json_decref(r);
+	json_decref(r2);
+	json_decref(r3);
+}
+
+static void test_migration(const char *db)
+{
+	char err[512];
+	struct store *s = store_open(db, false, err, sizeof(err));
+
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	CHECK_EQ_U64(store_file_version(s), STORE_SCHEMA_VERSION);
+	check_verdict_failed(s);
+	store_close(s);
+}
+
+struct seen {
+	unsigned n;
+	int where[8];
+	enum import_result r[8];
+};
+
+static void seen_report(void *arg, const char *id, int where, enum import_result r)
+{
+	struct seen *sn = arg;
+
+	(void)id;
+	if (sn->n < 8) {
+		sn->where[sn->n] = where;
+		sn->r[sn->n] = r;
+	}
+	sn->n++;
+}
+
+/* JSON Lines and arrays: every record or none, errors with the line. */
+static void test_jsonl(struct store *s)
+{
+	const char *ids[] = { "run-l1", "run-l2", "run-l3" };
+	char line[3][8192], text[30000], err[1024], *file = path_in("lines.jsonl");
+	int runs = count_rows(s, "runs");
+	struct seen sn = { 0 };
+	json_t *arr = json_array();
+	struct stat sb;
+	char *p;
+
+	for (int i = 0; i < 3; i++) {
+		json_t *r = make_record(ids[i]);
+		char *t = json_dumps(r, JSON_COMPACT);
+
+		snprintf(line[i], sizeof(line[i]), "%s", t);
+		json_array_append_new(arr, r);
+		free(t);
+	}
+	/* line 2 is not JSON, line 3 is blank: nothing imported */
+	snprintf(text, sizeof(text), "%s\n{\"id\": \n\n%s\n", line[0], line[2]);
+	write_text("lines.jsonl", text);
+	CHECK_EQ_U64(store_import(s, file, 0, seen_report, &sn, err, sizeof(err)), IMPORT_REFUSED);
+	CHECK(strstr(err, "line 2: truncated JSON at column") != NULL);
+	CHECK(strstr(err, "; nothing from it was imported") != NULL);
+	CHECK_EQ_U64(sn.n, 0);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+	/* the three, a blank line between */
+	snprintf(text, sizeof(text), "%s\n%s\n\n%s", line[0], line[1], line[2]);
+	write_text("lines.jsonl", text);
+	CHECK_EQ_U64(store_import(s, file, 0, seen_report, &sn, err, sizeof(err)), IMPORT_NEW);
+	CHECK_EQ_U64(sn.n, 3);
+	CHECK_EQ_U64(sn.where[2], 4);
+	CHECK_EQ_U64(sn.r[2], IMPORT_NEW);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs + 3);
+	p = path_in("results/runs/run-l2/record.json");
+	CHECK(stat(p, &sb) == 0 && sb.st_size > 100);
+	free(p);
+	p = path_in("results/runs/run-l2/serial.log");	/* not beside a line */
+	CHECK(stat(p, &sb) != 0);
+	free(p);
+	/* the same three as an array: all unchanged */
+	sn.n = 0;
+	CHECK(json_dump_file(arr, file, 0) == 0);
+	CHECK_EQ_U64(store_import(s, file, 0, seen_report, &sn, err, sizeof(err)), IMPORT_UNCHANGED);
+	CHECK_EQ_U64(sn.n, 3);
+	CHECK_EQ_U64(sn.where[1], 2);
+	CHECK_EQ_U64(sn.r[1], IMPORT_UNCHANGED);
+	/* a JSON value that is no record: skipped in a directory scan */
+	write_text("lines.jsonl", "{\"trace\": []}\n");
+	CHECK_EQ_U64(store_import(s, file, STORE_IMPORT_SKIP_OTHER, NULL, NULL, err, sizeof(err)),
+		     IMPORT_SKIPPED);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs + 3);
+	json_decref(arr);
+	free(file);
+}
+
+/* An artifact that is not the record's own file refuses the record, before
+ * anything is stored. */
+static void test_artifacts(struct store *s)
+{
+	static const char *const bad[][2] = {
+		{ "/etc/passwd", "artifact serial_log is an absolute path ('/etc/passwd')" },
+		{ "../../../../etc/passwd", "artifact serial_log ('../../../../etc/passwd') leaves "
+		  "the record's directory through '..'" },
+		{ "art/../../x.log", "leaves the record's directory through '..'" },
+		{ "..", "leaves the record's directory" },
+		{ "out.log", "artifact serial_log ('out.log') resolves to /etc/hostname, "
+		  "outside the record's directory" },
+		{ "etc/passwd", "resolves to /etc/passwd, outside" },
+	};
+	char *dir = path_in("art"), *link, *file, err[512], *p;
+	int runs = count_rows(s, "runs");
+	struct stat sb;
+	json_t *r;
+
+	store_mkdir_p(dir);
+	link = path_in("art/out.log");
+	CHECK(symlink("/etc/hostname", link) == 0);
+	free(link);
+	link = path_in("art/etc");
+	CHECK(symlink("/etc", link) == 0);
+	free(link);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = make_record("run-art");
+		json_object_set_new(json_object_get(r, "artifacts"), "serial_log",
+				    json_string(bad[i][0]));
+		file = write_record(r, "art/record.json");
+		CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
+		if (!strstr(err, bad[i][1]))
+			printf("artifact '%s': %s\n", bad[i][0], err);
+		CHECK(strstr(err, bad[i][1]) != NULL);
+		free(file);
+		json_decref(r);
+	}
+	CHECK_EQ_U64(count_rows(s, "runs"), runs);
+	p = path_in("results/runs/run-art");
+	CHECK(stat(p, &sb) != 0);
+	free(p);
+	/* a file under a subdirectory, and a link that stays inside: copied
+	 * under the names the record gives them */
+	p = path_in("art/logs");
+	store_mkdir_p(p);
+	free(p);
+	write_text("art/logs/serial.log", "inside\n");
+	link = path_in("art/qemu.log");
+	CHECK(symlink("logs/serial.log", link) == 0);
+	free(link);
+	r = make_record("run-art");
+	json_object_set_new(json_object_get(r, "artifacts"), "serial_log", json_string("logs/serial.log"));
+	json_object_set_new(json_object_get(r, "artifacts"), "qemu_log", json_string("qemu.log"));
+	json_object_set_new(json_object_get(r, "artifacts"), "trace", json_string("missing.json"));
+	file = write_record(r, "art/record.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	p = path_in("results/runs/run-art/logs/serial.log");
+	CHECK(stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 7);
+	free(p);
+	p = path_in("results/runs/run-art/qemu.log");
+	CHECK(lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 7);
+	free(p);
+	CHECK_EQ_U64(count_rows(s, "runs"), runs + 1);
+	free(file);
+	free(dir);
+	json_decref(r);
+}
+
+/* Deleting from one of two stores in one folder: its rows and its run
+ * directories go, the other store keeps its own; a lock leaves all. */
+static void test_delete(void)
+{
+	char *a = path_in("del/a.db"), *b = path_in("del/b.db"), *file, err[1024], *p;
+	struct store *sa = store_open(a, true, err, sizeof(err)), *sb = store_open(b, true, err, sizeof(err));
+	struct run_filter f;
+	struct run_list l;
+	struct stat st;
+	sqlite3 *other;
+	json_t *r;
+
+	CHECK(sa && sb);
+	if (!sa || !sb)
+		return;
+	write_text("del/serial.log", "log\n");
+	for (int i = 0; i < 3; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "run-d%d", i);
+		r = make_record(id);
+		if (i == 2)
+			json_object_set_new(r, "status", json_string("failed"));
+		file = write_record(r, "del/record.json");
+		CHECK_EQ_U64(import(sa, file, err), IMPORT_NEW);
+		CHECK_EQ_U64(import(sb, file, err), IMPORT_NEW);
+		free(file);
+		json_decref(r);
+	}
+	filter_init(&f);
+	f.include_failed = true;
+	filter_parse(&f, "run-d[02]", err, sizeof(err));
+	CHECK(store_delete(sa, &f, &l, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(l.n, 2);			/* the failed run-d2 too */
+	store_run_list_free(&l);
+	CHECK_EQ_U64(count_rows(sa, "runs"), 1);
+	CHECK_EQ_U64(count_rows(sa, "metrics") * 3, count_rows(sb, "metrics"));
+	CHECK_EQ_U64(count_rows(sa, "phases"), 2);
+	CHECK_EQ_U64(count_rows(sa, "run_tags"), 1);
+	CHECK_EQ_U64(count_rows(sa, "histograms"), 1);
+	p = path_in("del/a.db.runs/run-d0");
+	CHECK(stat(p, &st) != 0);
+	free(p);
+	p = path_in("del/b.db.runs/run-d0/serial.log");
+	CHECK(stat(p, &st) == 0);
+	free(p);
+	CHECK_EQ_U64(count_rows(sb, "runs"), 3);
+	/* nothing matches: nothing deleted, no error */
+	CHECK(store_delete(sa, &f, &l, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(l.n, 0);
+	store_run_list_free(&l);
+	filter_free(&f);
+	/* locked by another connection: an error, the run and its files stay */
+	CHECK(sqlite3_open(b, &other) == SQLITE_OK);
+	CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE; SELECT count(*) FROM runs;", NULL, NULL, NULL) == SQLITE_OK);
+	sb->lock_wait_s = 0.05;
+	filter_init(&f);
+	f.include_failed = true;
+	filter_parse(&f, "id=*", err, sizeof(err));
+	CHECK(store_delete(sb, &f, &l, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "is locked by another process") != NULL);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	CHECK_EQ_U64(count_rows(sb, "runs"), 3);
+	p = path_in("del/b.db.runs/run-d1/record.json");
+	CHECK(stat(p, &st) == 0);
+	free(p);
+	filter_free(&f);
+	store_close(sa);
+	store_close(sb);
+	free(a);
+	free(b);
+}
+
+/* A failing copy (the run directory is a file) rolls the whole import back. */
 static void test_transaction(void)
 {
-	char *db = path_in("tx/store.db"), *runs = path_in("tx/runs"), *file, err[512];
+	char *db = path_in("tx/store.db"), *runs = path_in("tx/store.db.runs"), *file, err[512];
 	json_t *r = make_record("run-tx");
 	struct store *s;
 
@@ -294,10 +617,11 @@ static void test_transaction(void)
 	CHECK(s != NULL);
 	if (!s)
 		return;
-	write_text("tx/runs", "not a directory\n");
+	write_text("tx/store.db.runs", "not a directory\n");
 	file = write_record(r, "tx.json");
-	CHECK_EQ_U64(import(s, file, err), IMPORT_REFUSED);
-	CHECK(strstr(err, "cannot create") != NULL);
+	CHECK_EQ_U64(import(s, file, err), IMPORT_STORE_ERROR);
+	CHECK(strstr(err, "store.db.runs, the store's run directory: Not a directory: make it a "
+		     "writable directory") != NULL);
 	CHECK_EQ_U64(count_rows(s, "runs"), 0);
 	CHECK_EQ_U64(count_rows(s, "metrics"), 0);
 	unlink(runs);
@@ -335,8 +659,160 @@ static void test_versions(void)
 	db = path_in("v/junk.db");
 	s = store_open(db, false, err, sizeof(err));
 	CHECK(s == NULL);
+	CHECK(strstr(err, "junk.db is not an SQLite database (file is not a database): give the "
+		     "results store with --db, or move this file away") != NULL);
+	store_close(s);
+	/* importing into it (create) leaves it as it was */
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is not an SQLite database") != NULL);
+	free(db);
+	db = path_in("v");
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is a directory, not a results store") != NULL);
+	free(db);
+}
+
+/* A page of a good store overwritten: store_open says corrupt and how to
+ * rebuild it, before any query can miss rows. */
+static void test_corrupt(void)
+{
+	char *db = path_in("c/irqlbench.db"), err[1024], *file, id[64];
+	json_t *r;
+	struct store *s;
+	sqlite3_stmt *st;
+	int pages = 0, root = 0;
+	FILE *f;
+
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	for (int i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "run-c%d", i);
+		r = make_record(id);
+		file = write_record(r, "c.json");
+		CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+		free(file);
+		json_decref(r);
+	}
+	sqlite3_prepare_v2(s->db, "SELECT (SELECT page_count FROM pragma_page_count),"
+			   " rootpage FROM sqlite_master WHERE name = 'metrics'", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		pages = sqlite3_column_int(st, 0);
+		root = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	store_close(s);
+	CHECK(root > 1 && pages > root);
+	/* garbage over the metrics table's root page */
+	f = fopen(db, "r+");
+	if (f && !fseek(f, (long)(root - 1) * 4096, SEEK_SET))
+		for (int i = 0; i < 4096; i++)
+			fputc((i * 7919) & 0xff, f);
+	if (f)
+		fclose(f);
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "c/irqlbench.db is corrupt (") != NULL);
+	CHECK(strstr(err, "): move it away and rebuild it from its records with 'irqlbench results "
+		     "import --db ") != NULL);
+	CHECK(strstr(err, "/c/runs'") != NULL);
+	CHECK(!strchr(err, '\n'));
+	store_close(s);
+	/* truncated */
+	CHECK(truncate(db, (off_t)(pages / 2) * 4096) == 0);
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "is corrupt (") != NULL);
 	store_close(s);
 	free(db);
+}
+
+/* Another connection holds an exclusive lock: store_open waits
+ * IRQLBENCH_DB_WAIT seconds, then says locked and how long it waited; a
+ * lock taken after the store was opened fails the query the same way. */
+static void test_locked(void)
+{
+	char *db = path_in("l/irqlbench.db"), err[1024];
+	struct store *s, *s2;
+	sqlite3 *other;
+	struct run_filter f;
+	struct run_list l;
+	struct timespec t0, t1;
+	double dt;
+
+	s = store_open(db, true, err, sizeof(err));
+	CHECK(s != NULL);
+	store_close(s);
+	CHECK(sqlite3_open(db, &other) == SQLITE_OK);
+	CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE; SELECT count(*) FROM runs;", NULL, NULL, NULL) == SQLITE_OK);
+	setenv("IRQLBENCH_DB_WAIT", "0.25", 1);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s = store_open(db, false, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	CHECK(s == NULL);
+	CHECK(strstr(err, "l/irqlbench.db is locked by another process (waited 0.2 s): try again when "
+		     "it has finished, or wait longer with IRQLBENCH_DB_WAIT=SECONDS") != NULL ||
+	      strstr(err, "(waited 0.3 s)") != NULL);
+	CHECK(dt >= 0.24 && dt < 1.5);
+	store_close(s);
+	setenv("IRQLBENCH_DB_WAIT", "later", 1);
+	s = store_open(db, false, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "IRQLBENCH_DB_WAIT='later' is not a number of seconds") != NULL);
+	setenv("IRQLBENCH_DB_WAIT", "0.1", 1);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	s2 = store_open(db, false, err, sizeof(err));
+	CHECK(s2 != NULL);
+	if (s2) {
+		/* locked again after the open: the query says so */
+		CHECK(sqlite3_exec(other, "BEGIN EXCLUSIVE; SELECT count(*) FROM runs;",
+				   NULL, NULL, NULL) == SQLITE_OK);
+		filter_init(&f);
+		CHECK(store_select(s2, &f, &l, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "is locked by another process (waited 0.1 s)") != NULL);
+		sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+		CHECK(store_select(s2, &f, &l, err, sizeof(err)) == 0);
+		store_run_list_free(&l);
+		store_close(s2);
+	}
+	unsetenv("IRQLBENCH_DB_WAIT");
+	sqlite3_close(other);
+	free(db);
+}
+
+/* Two stores in one folder: each its own run directory; runs/ for the
+ * default name (where `irqlbench run` writes); a symlink is its target. */
+static void test_runs_dir(void)
+{
+	char *db = path_in("results/irqlbench.db"), *a = path_in("results/a.db");
+	char *link = path_in("link.db"), *want, *got, *real = realpath(tmpdir, NULL);
+
+	if (asprintf(&want, "%s/results/runs", real) < 0)
+		abort();
+	got = store_runs_dir(db);
+	CHECK_STR(got, want);
+	free(got);
+	free(want);
+	if (asprintf(&want, "%s/results/a.db.runs", real) < 0)
+		abort();
+	got = store_runs_dir(a);
+	CHECK_STR(got, want);
+	free(got);
+	CHECK(symlink(a, link) == 0);
+	write_text("results/a.db", "");
+	got = store_runs_dir(link);
+	CHECK_STR(got, want);
+	free(got);
+	unlink(a);
+	free(want);
+	free(db);
+	free(a);
+	free(link);
+	free(real);
 }
 
 static void test_filter_parse(void)
@@ -372,6 +848,9 @@ int main(void)
 	dir = path_in("v");
 	store_mkdir_p(dir);
 	free(dir);
+	dir = path_in("c");
+	store_mkdir_p(dir);
+	free(dir);
 	db = path_in("results/irqlbench.db");
 	s = store_open(db, true, err, sizeof(err));
 	CHECK(s != NULL);
@@ -380,11 +859,19 @@ int main(void)
 		test_idempotent(s);
 		test_refused(s);
 		test_failed_run(s);
+		test_artifacts(s);
+		test_verdict(s);
+		test_jsonl(s);
 		store_close(s);
+		test_migration(db);
 	}
 	free(db);
 	test_transaction();
+	test_delete();
 	test_versions();
+	test_corrupt();
+	test_locked();
+	test_runs_dir();
 	test_filter_parse();
 	store_rm_rf(tmpdir);
 	return check_done("test_store");

@@ -1,0 +1,168 @@
+#!/bin/bash
+# results import copies a record's own files and nothing else: an artifact
+# named by an absolute path, through "..", or by a symlink in the record's
+# directory that points outside it refuses the record (exit 2, one line
+# naming the artifact and the fix) and nothing is imported: no row, no run
+# directory, no copied file.  The case that copied /etc/passwd into the
+# store: tests/fixtures/records/artifact-traversal.json.
+# It reads what `irqlbench lab` prints (JSON Lines, from a file or -), a
+# JSON array (what `results export` prints, so export | import copies a
+# store) and a record on standard input; a bad line refuses the whole
+# input with its line number.
+source "$(dirname "$0")/results-lib.sh"
+
+FIX=$ROOT/tests/fixtures/records/artifact-traversal.json
+DB=$T/store/irqlbench.db
+tid=$(jq -r .id "$FIX")
+
+# nothing_imported WHAT ID: no row for ID, no runs/ID, no file named like the
+# outside files anywhere under the store's directory
+nothing_imported() {
+	[ "$(sqlite3 "$DB" "select count(*) from runs where id = '$2'")" = 0 ] &&
+		ok "$1: no row" || bad "$1: a row for $2"
+	[ ! -e "$T/store/runs/$2" ] && ok "$1: no runs/$2" || bad "$1: runs/$2 exists: $(ls "$T/store/runs/$2")"
+	[ -z "$(find "$T/store" \( -name passwd -o -name hostname -o -name 'secret*' -o -name '.import-*' \))" ] &&
+		ok "$1: no file copied" || bad "$1: copied $(find "$T/store" -name passwd -o -name hostname -o -name 'secret*')"
+}
+
+# the fixture, placed where its "../../../../etc/passwd" is /etc/passwd
+mkdir -p "$T/trav"
+cp "$FIX" "$T/trav/record.json"
+[ "$(realpath -m "$T/trav/../../../../etc/passwd")" = /etc/passwd ] &&
+	ok "the fixture's serial_log names /etc/passwd from $T/trav" || bad "fixture placement"
+expect_rc 2 "artifact '../../../../etc/passwd' refused" -- "$IRQ" results import --db "$DB" "$T/trav/record.json"
+expect_err_line "^irqlbench: refused .*/trav/record.json: artifact serial_log \('\.\./\.\./\.\./\.\./etc/passwd'\) leaves the record's directory through '\.\.': put the file beside the record and name it relative to it \(\"passwd\"\)$" \
+	"names the artifact, the '..' and the fix"
+expect_grep "^0 imported, 0 unchanged, 1 refused" "$T/out" "counted as refused"
+nothing_imported "'..'" "$tid"
+
+# an absolute name
+mkdir -p "$T/abs"
+jq 'del(.artifacts.serial_log)' "$FIX" >"$T/abs/record.json"
+expect_rc 2 "artifact '/etc/hostname' refused" -- "$IRQ" results import --db "$DB" "$T/abs/record.json"
+expect_err_line "^irqlbench: refused .*/abs/record.json: artifact qemu_log is an absolute path \('/etc/hostname'\): the store copies only the record's own files: put the file beside the record and name it relative to it \(\"hostname\"\)$" \
+	"names the artifact, the absolute path and the fix"
+nothing_imported "absolute" "$tid"
+
+# a symlink in the record's directory that points outside it, to a file
+# and to a directory
+mkdir -p "$T/outside" "$T/link"
+echo "not the run's" >"$T/outside/secret.log"
+jq '.artifacts = {"serial_log": "serial.log", "trace": null}' "$FIX" >"$T/link/record.json"
+ln -s "$T/outside/secret.log" "$T/link/serial.log"
+expect_rc 2 "artifact 'serial.log', a symlink to a file outside, refused" -- "$IRQ" results import --db "$DB" "$T/link/record.json"
+expect_err_line "^irqlbench: refused .*/link/record.json: artifact serial_log \('serial.log'\) resolves to .*/outside/secret.log, outside the record's directory .*/link: replace the link by a copy of the file$" \
+	"names the artifact, where it resolves and the fix"
+nothing_imported "symlink to a file" "$tid"
+mkdir -p "$T/dlink"
+jq '.artifacts = {"serial_log": "logs/secret.log"}' "$FIX" >"$T/dlink/record.json"
+ln -s "$T/outside" "$T/dlink/logs"
+expect_rc 2 "artifact 'logs/secret.log' through a symlinked directory refused" -- "$IRQ" results import --db "$DB" "$T/dlink/record.json"
+expect_err_line "artifact serial_log \('logs/secret.log'\) resolves to .*/outside/secret.log, outside the record's directory" "names the artifact"
+nothing_imported "symlink to a directory" "$tid"
+# in a directory import, the bad record is refused and the others go in
+mkdir -p "$T/mixed/good"
+jq '.id = "good-run" | .artifacts = {"serial_log": "logs/serial.log", "qemu_log": "qemu.log", "trace": null}' \
+	"$FIX" >"$T/mixed/good/record.json"
+mkdir -p "$T/mixed/good/logs"
+echo "the good run's serial log" >"$T/mixed/good/logs/serial.log"
+ln -s logs/serial.log "$T/mixed/good/qemu.log"	# a link inside the record's directory is fine
+cp -r "$T/trav" "$T/mixed/trav"
+expect_rc 2 "a directory with a good and a bad record" -- "$IRQ" results import --db "$DB" "$T/mixed"
+expect_grep "^1 imported, 0 unchanged, 1 refused" "$T/out" "the good one imported, the bad one refused"
+nothing_imported "directory import" "$tid"
+cmp -s "$T/store/runs/good-run/logs/serial.log" "$T/mixed/good/logs/serial.log" &&
+	ok "the good run's logs/serial.log kept under its name" || bad "logs/serial.log not copied"
+[ -f "$T/store/runs/good-run/qemu.log" ] && [ ! -L "$T/store/runs/good-run/qemu.log" ] &&
+	cmp -s "$T/store/runs/good-run/qemu.log" "$T/mixed/good/logs/serial.log" &&
+	ok "a link inside the record's directory: its file copied" || bad "qemu.log (link inside) not copied as a file"
+
+# --- JSON Lines, arrays, standard input -----------------------------------
+"$GEN" "$T/rec" 1 >"$T/ids"
+mapfile -t ids <"$T/ids"
+jsonl() { for i in "$@"; do jq -c . "$T/rec/${ids[$i]}/record.json"; done; }
+DB=$T/lines/irqlbench.db
+rows() { sqlite3 "$DB" "select count(*) from runs" 2>/dev/null || echo 0; }
+jsonl 0 1 2 >"$T/lab.jsonl"
+printf '\n' >>"$T/lab.jsonl"	# a blank line is no record
+jsonl 3 >>"$T/lab.jsonl"
+expect_rc 0 "import a file of JSON Lines (4 records, a blank line)" -- "$IRQ" results import --db "$DB" "$T/lab.jsonl"
+expect_grep "^4 imported, 0 unchanged, 0 refused" "$T/out" "4 imported"
+expect_grep "^imported  ${ids[3]}  \(.*/lab\.jsonl line 5\)$" "$T/out" "each named with its line"
+[ "$(rows)" = 4 ] && ok "4 rows" || bad "$(rows) rows"
+jq -S . "$T/rec/${ids[1]}/record.json" >"$T/want.json"
+jq -S . "$T/lines/runs/${ids[1]}/record.json" >"$T/got.json"
+cmp -s "$T/want.json" "$T/got.json" && ok "the run directory has the record as given" || bad "runs/${ids[1]}/record.json differs"
+[ "$(ls "$T/lines/runs/${ids[1]}")" = record.json ] && ok "no artifacts for a record of JSON Lines (they are not beside it)" ||
+	bad "runs/${ids[1]} has $(ls "$T/lines/runs/${ids[1]}")"
+# again: unchanged; one new line among known ones
+jsonl 0 4 | "$IRQ" results import --db "$DB" - >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 0 ] && ok "JSON Lines on standard input (exit 0)" || bad "stdin: exit $rc: $(cat "$T/err")"
+expect_grep "^1 imported, 1 unchanged, 0 refused" "$T/out" "the known record unchanged, the new one imported"
+expect_grep "^imported  ${ids[4]}  \(standard input line 2\)$" "$T/out" "named with its line of standard input"
+# one record on standard input, pretty-printed
+"$IRQ" results import --db "$DB" - <"$T/rec/${ids[5]}/record.json" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^imported  ${ids[5]}  (standard input)$" "$T/out" &&
+	ok "a record on standard input (exit 0)" || bad "a record on stdin: exit $rc: $(cat "$T/out" "$T/err")"
+[ "$(ls "$T/lines/runs/${ids[5]}")" = record.json ] && ok "standard input: no artifacts" || bad "stdin: artifacts copied"
+[ "$(rows)" = 6 ] && ok "6 rows" || bad "$(rows) rows"
+
+# bad inputs: the whole input refused, with the line, nothing imported
+bad_input() {	# bad_input WHAT PATTERN FILE
+	local before
+	before=$(rows)
+	expect_rc 2 "$1" -- "$IRQ" results import --db "$DB" "$3"
+	expect_err_line "$2" "$1: one line with the line number"
+	expect_grep "^0 imported, 0 unchanged, 1 refused" "$T/out" "$1: refused"
+	[ "$(rows)" = "$before" ] && ok "$1: no row" || bad "$1: rows $before -> $(rows)"
+	[ ! -e "$T/lines/runs/${ids[6]}" ] && [ ! -e "$T/lines/runs/${ids[7]}" ] && [ -z "$(ls -A "$T/lines/runs" | grep '^\.')" ] &&
+		ok "$1: no run directory" || bad "$1: run directories written"
+}
+{ jsonl 6 7; echo '{"schema": "irqlbench-record/1", "id": oops}'; jsonl 8; } >"$T/bad1.jsonl"
+bad_input "an invalid line 3" \
+	"^irqlbench: refused .*/bad1\.jsonl: line 3: invalid JSON at column [0-9]+: .*: give one record per line \(JSON Lines\); nothing from it was imported$" "$T/bad1.jsonl"
+{ jsonl 6 7; jq -c 'del(.provenance)' "$T/rec/${ids[8]}/record.json"; } >"$T/bad2.jsonl"
+bad_input "line 3 without provenance" \
+	"^irqlbench: refused .*/bad2\.jsonl: line 3: missing provenance: the record must say where it came from; nothing from it was imported$" "$T/bad2.jsonl"
+{ jsonl 6; jq -c . "$FIX"; jsonl 7; } >"$T/bad3.jsonl"
+bad_input "line 2 names /etc/passwd" \
+	"^irqlbench: refused .*/bad3\.jsonl: line 2: artifact serial_log \('\.\./\.\./\.\./\.\./etc/passwd'\) leaves the record's directory" "$T/bad3.jsonl"
+{ jsonl 6 7; jq -c . "$T/rec/${ids[8]}/record.json" | head -c 300; } >"$T/bad4.jsonl"
+bad_input "a truncated last line" "^irqlbench: refused .*/bad4\.jsonl: line 3: truncated JSON at column" "$T/bad4.jsonl"
+{ jsonl 6 7; jq -c '.params.depth = 9' "$T/rec/${ids[6]}/record.json"; } >"$T/bad5.jsonl"
+bad_input "the same id twice, other content" \
+	"^irqlbench: refused .*/bad5\.jsonl: line 3: run ${ids[6]} is given again with other content \(first at line 1\): give each record its own id" "$T/bad5.jsonl"
+{ jsonl 6 7; jq -c '.params.depth = 9' "$T/rec/${ids[0]}/record.json"; } >"$T/bad6.jsonl"
+bad_input "line 3 conflicts with the store" \
+	"^irqlbench: refused .*/bad6\.jsonl: line 3: run ${ids[0]} is already in the store with other content" "$T/bad6.jsonl"
+expect_rc 2 "empty standard input" -- "$IRQ" results import --db "$DB" - </dev/null
+expect_err_line "^irqlbench: refused standard input: no record in it: give a record file, JSON Lines or a JSON array of records$" "says there is no record"
+echo '[]' >"$T/empty.json"
+expect_rc 2 "an empty array" -- "$IRQ" results import --db "$DB" "$T/empty.json"
+expect_err_line "^irqlbench: refused .*/empty\.json: no record in it \(an empty JSON array\): give a record file, JSON Lines or a JSON array of records$" "an empty array: says so"
+expect_rc 2 "a missing file" -- "$IRQ" results import --db "$DB" "$T/nope.jsonl"
+expect_err_line "^irqlbench: refused .*/nope\.jsonl: cannot read it: No such file or directory: give a record file, JSON Lines, a directory or - \(standard input\)$" "says it cannot read it"
+# a directory's *.jsonl
+mkdir -p "$T/dir"
+jsonl 6 7 >"$T/dir/lab.jsonl"
+expect_rc 0 "a directory with a .jsonl file" -- "$IRQ" results import --db "$DB" "$T/dir"
+expect_grep "^2 imported" "$T/out" "its 2 records imported"
+
+# export | import: an array of records copies a store's results
+expect_rc 0 "export --include-failed" -- "$IRQ" results export --db "$DB" --include-failed
+cp "$T/out" "$T/export.json"
+"$IRQ" results import --db "$T/copy/irqlbench.db" - <"$T/export.json" >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -eq 0 ] && ok "results export | results import - (exit 0)" || bad "export | import: exit $rc: $(cat "$T/err")"
+n=$(jq length "$T/export.json")
+expect_grep "^$n imported, 0 unchanged, 0 refused" "$T/out" "all $n records of the array"
+"$IRQ" results export --db "$T/copy/irqlbench.db" --include-failed >"$T/export2.json"
+cmp -s "$T/export.json" "$T/export2.json" && ok "the copy exports the same records" || bad "the copy exports other records"
+jq '.[1].status = "weird"' "$T/export.json" >"$T/bad-array.json"
+expect_rc 2 "an array with a bad record 2" -- "$IRQ" results import --db "$T/copy2/irqlbench.db" "$T/bad-array.json"
+expect_err_line "^irqlbench: refused .*/bad-array\.json: record 2 of the array: status 'weird' is neither complete nor failed; nothing from it was imported$" \
+	"names the record of the array"
+[ "$(sqlite3 "$T/copy2/irqlbench.db" "select count(*) from runs")" = 0 ] && ok "bad array: no row" || bad "bad array: rows"
+finish
