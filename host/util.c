@@ -148,12 +148,53 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+const char *util_not_regular(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) || S_ISREG(st.st_mode))
+		return NULL;
+	if (S_ISDIR(st.st_mode))
+		return "a directory";
+	if (S_ISLNK(st.st_mode))
+		return "a symbolic link";
+	if (S_ISCHR(st.st_mode))
+		return "a character device";
+	if (S_ISBLK(st.st_mode))
+		return "a block device";
+	if (S_ISFIFO(st.st_mode))
+		return "a FIFO";
+	if (S_ISSOCK(st.st_mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* The temporary file: created anew, never through a symbolic link.  One
+ * left by a killed process that had our pid is ours to replace. */
+static int open_temp(const char *tmp)
+{
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(tmp, flags, 0644);
+
+	if (fd < 0 && errno == EEXIST && !unlink(tmp))
+		fd = open(tmp, flags, 0644);
+	return fd;
+}
+
 int util_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int e;
+	struct stat st;
+	char *tmp;
+	int fd, e;
 
+	/* rename() would replace a device, a FIFO or a symbolic link by a
+	 * regular file (and fail on a directory): refuse them all */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EEXIST;
+		return -1;
+	}
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open_temp(tmp);
 	if (fd < 0)
 		goto fail_free;
 	if (write_all(fd, data, len) || fsync(fd)) {

@@ -28,9 +28,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *util_read_file(const char *path, size_t max, size_t *len);
 /* First line of a small file, without the newline; NULL if unreadable. */
 char *util_read_line(const char *path);
-/* Writes data to path.tmp.<pid> and renames it over path: readers never see
- * half a file.  Returns 0, or -1 with errno set. */
+/* Writes data to path.tmp.<pid> (in path's folder) and renames it over
+ * path: readers never see half a file.  Only a regular file is replaced:
+ * a directory fails with EISDIR; a device, FIFO, socket or symbolic link
+ * with EEXIST (util_not_regular() names it).  Returns 0, or -1 with errno. */
 int util_write_atomic(const char *path, const void *data, size_t len);
+/* What path is if it exists but is no regular file ("a directory", "a
+ * character device", "a FIFO", "a symbolic link", ...; a symbolic link is
+ * not followed), else NULL. */
+const char *util_not_regular(const char *path);
 /* mkdir -p (mode 0755); 0 or -1 with errno set. */
 int util_mkdir_p(const char *path);
 /* dirname/basename that return new strings. */
