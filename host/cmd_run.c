@@ -48,7 +48,9 @@ const char cmd_run_usage[] =
 	"  -s, --script FILE   the scenario script of the 'script' workload\n"
 	"  -n, --vcpus N       vCPUs, 1..8 (default 1)\n"
 	"  -o, --out FILE      the record (default results/runs/<id>/record.json, with\n"
-	"                      serial.log and qemu.log beside it)\n"
+	"                      serial.log and qemu.log beside it); a regular file, never\n"
+	"                      a device, FIFO, link or folder; - for standard output\n"
+	"                      (the logs then go to results/runs/<id>/ or --keep-log DIR)\n"
 	"  -t, --timeout SEC   kill the guest after SEC seconds (default 60)\n"
 	"      --tag T         a tag for the record; repeatable\n"
 	"      --qemu PATH     the QEMU binary (default qemu-system-x86_64 from PATH)\n"
@@ -658,35 +660,41 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 /* --- the run -------------------------------------------------------------- */
 
 struct paths {
-	char *out, *dir, *serial, *qemu_log, *trace, *serial_rel, *qemu_log_rel;
+	char *out, *dir, *log_dir, *serial, *qemu_log, *trace, *serial_rel, *qemu_log_rel;
+	bool to_stdout;			/* --out -: the record goes to standard output */
 };
 
-static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
+/*
+ * The record (default results/runs/<id>/record.json, --out FILE, or
+ * standard output for --out -) and its logs: beside a record file, in
+ * results/runs/<id>/ for standard output, or DIR/<id>.* with --keep-log.
+ * The record names its logs relative to itself when they are beside it,
+ * else by an absolute path.  Strings only: make_dirs() creates folders.
+ */
+static void make_paths(const struct run_opts *o, const char *id, struct paths *p)
 {
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], *base;
 
+	p->to_stdout = o->out && !strcmp(o->out, "-");
 	p->out = o->out ? xstrdup(o->out) : xasprintf("results/runs/%s/record.json", id);
-	p->dir = util_dirname(p->out);
+	p->dir = p->to_stdout ? NULL : util_dirname(p->out);
 	if (o->keep_log) {
-		p->serial = xasprintf("%s/%s.serial.log", o->keep_log, id);
-		p->qemu_log = xasprintf("%s/%s.qemu.log", o->keep_log, id);
-		p->trace = xasprintf("%s/%s.trace.json", o->keep_log, id);
-	} else if (o->out) {
+		base = xasprintf("%s/%s.", o->keep_log, id);
+	} else if (o->out && !p->to_stdout) {
 		size_t n = strlen(o->out);
 
 		if (n > 5 && !strcmp(o->out + n - 5, ".json"))
 			n -= 5;
-		p->serial = xasprintf("%.*s.serial.log", (int)n, o->out);
-		p->qemu_log = xasprintf("%.*s.qemu.log", (int)n, o->out);
-		p->trace = xasprintf("%.*s.trace.json", (int)n, o->out);
+		base = xasprintf("%.*s.", (int)n, o->out);
 	} else {
-		p->serial = xasprintf("%s/serial.log", p->dir);
-		p->qemu_log = xasprintf("%s/qemu.log", p->dir);
-		p->trace = xasprintf("%s/trace.json", p->dir);
+		base = xasprintf("results/runs/%s/", id);
 	}
-	/* the record names its log relative to itself when it is beside it
-	 * (the default and --out), by an absolute path under --keep-log */
-	if (!o->keep_log) {
+	p->serial = xasprintf("%sserial.log", base);
+	p->qemu_log = xasprintf("%sqemu.log", base);
+	p->trace = xasprintf("%strace.json", base);
+	p->log_dir = util_dirname(p->serial);
+	free(base);
+	if (!o->keep_log && !p->to_stdout) {
 		p->serial_rel = util_basename(p->serial);
 		p->qemu_log_rel = util_basename(p->qemu_log);
 	} else if (p->serial[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
@@ -696,12 +704,55 @@ static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
 		p->serial_rel = xasprintf("%s/%s", cwd, p->serial);
 		p->qemu_log_rel = xasprintf("%s/%s", cwd, p->qemu_log);
 	}
-	if (util_mkdir_p(p->dir))
-		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --out", p->dir,
-				 strerror(errno));
-	if (o->keep_log && util_mkdir_p(o->keep_log))
-		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --keep-log",
-				 o->keep_log, strerror(errno));
+}
+
+/* A folder the run writes into: a folder, or nothing yet (then created). */
+static bool usable_dir(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) ? errno != ENOTDIR : S_ISDIR(st.st_mode);
+}
+
+/*
+ * Before any work: every file the run writes is replaced by a new regular
+ * file (written aside, renamed into place), so a device, a FIFO, a socket,
+ * a symbolic link or a folder at one of those paths is a usage error, as is
+ * a folder path through a file.
+ */
+static int check_paths(const struct run_opts *o, const struct paths *p)
+{
+	const char *files[] = { p->to_stdout ? NULL : p->out, p->serial, p->qemu_log, p->trace };
+	const char *opt = o->keep_log ? "--keep-log" : "--out";
+
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *why = files[i] ? util_not_regular(files[i]) : NULL;
+
+		if (!why)
+			continue;
+		if (!i)
+			return cli_usage_error("run", "--out %s is %s: the record is written as a new regular file; give a file path, or - for standard output",
+					       p->out, why);
+		return cli_usage_error("run", "the run's log %s is %s: remove it, or give another %s",
+				       files[i], why, opt);
+	}
+	if (o->keep_log && !usable_dir(o->keep_log))
+		return cli_usage_error("run", "--keep-log %s is not a folder: give a folder for the logs",
+				       o->keep_log);
+	if (p->dir && !usable_dir(p->dir))
+		return cli_usage_error("run", "--out %s: %s is not a folder: give a path in a folder",
+				       p->out, p->dir);
+	return 0;
+}
+
+static int make_dirs(const struct run_opts *o, const struct paths *p)
+{
+	const char *dirs[] = { p->dir, p->log_dir };
+
+	for (unsigned i = 0; i < 2; i++)
+		if (dirs[i] && util_mkdir_p(dirs[i]))
+			return cli_error(EXIT_ENV, "cannot create %s: %s: choose another %s", dirs[i],
+					 strerror(errno), o->keep_log && i ? "--keep-log" : "--out");
 	return 0;
 }
 
@@ -709,11 +760,18 @@ static void free_paths(struct paths *p)
 {
 	free(p->out);
 	free(p->dir);
+	free(p->log_dir);
 	free(p->serial);
 	free(p->qemu_log);
 	free(p->trace);
 	free(p->serial_rel);
 	free(p->qemu_log_rel);
+}
+
+/* Where the record went, for messages. */
+static const char *record_place(const struct paths *p)
+{
+	return p->to_stdout ? "standard output" : p->out;
 }
 
 static json_t *params_json(const struct wl_values *v)
@@ -726,11 +784,11 @@ static json_t *params_json(const struct wl_values *v)
 }
 
 
-static int write_record(json_t *rec, const char *path)
+static int write_record(json_t *rec, const struct paths *p)
 {
-	if (record_write(rec, path))
-		return cli_error(EXIT_ENV, "cannot write the record %s: %s: choose another --out",
-				 path, strerror(errno));
+	if (record_write(rec, p->out))
+		return cli_error(EXIT_ENV, "cannot write the record to %s: %s: choose another --out",
+				 record_place(p), strerror(errno));
 	return 0;
 }
 
@@ -741,9 +799,9 @@ static int fail_early(json_t *rec, const struct paths *p, int status, const char
 	record_fail(rec, kind, msg);
 	if (print)
 		fprintf(stderr, "irqlbench: %s\n", msg);
-	if (write_record(rec, p->out))
+	if (write_record(rec, p))
 		return EXIT_ENV;
-	fprintf(stderr, "irqlbench: failed record written to %s\n", p->out);
+	fprintf(stderr, "irqlbench: failed record written to %s\n", record_place(p));
 	return status;
 }
 
@@ -767,26 +825,25 @@ static json_t *script_json(const char *path)
 	return j;
 }
 
-static int run(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln)
+static int run(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
+	       const char *id, double start, const struct paths *pp)
 {
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
 	struct serial_report sr;
 	struct qemu_info qi = { 0 };
-	struct paths p = { 0 };
+	const struct paths p = *pp;
 	struct outcome oc;
-	double start = util_now();
-	char iso[32], err[512], *id, *kernel = NULL, *append = NULL, *log = NULL;
+	char iso[32], err[512], *kernel = NULL, *append = NULL, *log = NULL;
 	const char *bios = NULL;
 	size_t loglen = 0;
 	json_t *rec;
 	int status;
 
-	id = record_make_id(start, be->name, o->workload);
-	status = make_paths(o, id, &p);
+	status = make_dirs(o, &p);
 	if (status)
-		goto out_id;
+		return status;
 	rec = record_new(id, be->name, o->workload);
 	json_object_set_new(rec, "launcher", json_string(ln->name));
 	ctx.record = rec;
@@ -864,7 +921,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	if (be->after_exit && lr.started)
 		be->after_exit(&ctx, rec);
 	serial_report_free(&sr);
-	if (write_record(rec, p.out)) {
+	if (write_record(rec, &p)) {
 		status = EXIT_ENV;
 		goto out;
 	}
@@ -875,11 +932,12 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	else if (oc.exit)
 		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s; raw log %s; hint: the workload's own check failed, the record %s has its counters\n",
 			o->workload, be->name, json_string_value(json_object_get(
-				json_object_get(rec, "verdict"), "reason")), p.serial, p.out);
+				json_object_get(rec, "verdict"), "reason")), p.serial, record_place(&p));
 	else
 		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
-			o->workload, be->name, lr.duration_s, p.out);
-	printf("%s\n", p.out);
+			o->workload, be->name, lr.duration_s, record_place(&p));
+	if (!p.to_stdout)
+		printf("%s\n", p.out);	/* with --out -, the record is all stdout gets */
 out:
 	json_decref(ctx.kvm_facts);
 	json_decref(rec);
@@ -889,9 +947,6 @@ out:
 	free(log);
 	free(kernel);
 	free(append);
-out_id:
-	free_paths(&p);
-	free(id);
 	return status;
 }
 
@@ -900,16 +955,27 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = { 0 };
 	const struct backend_ops *be = NULL;
 	const struct launcher_ops *ln = NULL;
+	struct paths p = { 0 };
 	char **params = NULL;
 	int status;
+
+	double start = util_now();
+	char *id = NULL;
 
 	status = parse_args(argc, argv, &o, &params);
 	if (!status)
 		status = check_args(&o, params, &be, &ln);
+	if (!status) {
+		id = record_make_id(start, be->name, o.workload);
+		make_paths(&o, id, &p);
+		status = check_paths(&o, &p);
+	}
 	if (!status)
-		status = run(&o, be, ln);
+		status = run(&o, be, ln, id, start, &p);
 	if (status < 0)
 		status = EXIT_OK;	/* --help */
+	free_paths(&p);
+	free(id);
 	free(params);
 	argv_free(&o.tags);
 	argv_free(&o.set);

@@ -110,6 +110,31 @@ ok "default: results/runs/<id>/record.json" grep -Eq '^results/runs/[0-9]{8}T[0-
 ok "default: serial.log beside it" test -f "$(dirname "$rec")/serial.log"
 eq "default: id matches the folder" "$(jq -r .id "$rec")" "$(basename "$(dirname "$rec")")"
 
+# --out -: the record is all that goes to stdout; the logs go to
+# results/runs/<id>/ and the record names them by absolute paths
+mkdir "$TMP/so"
+for mode in ok exception; do
+	(cd "$TMP/so" && FAKE_QEMU_MODE=$mode "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" \
+		--guest "$TMP/guest.elf" --out - >"$TMP/stdout-$mode.json" 2>"$TMP/stdout-$mode.err")
+	eq "--out - $mode: exit" $? "$([ $mode = ok ] && echo 0 || echo 1)"
+	eq "--out - $mode: stdout is one record" "$(jq -s 'length' "$TMP/stdout-$mode.json")" 1
+	eq "--out - $mode: its status" "$(jq -r .status "$TMP/stdout-$mode.json")" \
+		"$([ $mode = ok ] && echo complete || echo failed)"
+	log=$(jq -r .artifacts.serial_log "$TMP/stdout-$mode.json")
+	ok "--out - $mode: serial log $log absolute, in results/runs/<id>/" \
+		grep -q "^$TMP/so/results/runs/$(jq -r .id "$TMP/stdout-$mode.json")/serial.log$" <<<"$log"
+	ok "--out - $mode: the log is there" test -s "$log"
+	ok "--out - $mode: QEMU's log is there" test -s "$(jq -r .artifacts.qemu_log "$TMP/stdout-$mode.json")"
+	eq "--out - $mode: one line on stderr" "$(wc -l <"$TMP/stdout-$mode.err")" 1
+	ok "--out - $mode: no record file" bash -c "! ls '$TMP'/so/results/runs/*/record.json 2>/dev/null"
+done
+ok "--out - ok: stderr says where the record went" grep -q 'record standard output$' "$TMP/stdout-ok.err"
+PATH=/nonexistent "$IRQLBENCH" run --workload seed-table --out - >"$TMP/stdout-pre.json" 2>"$TMP/stdout-pre.err"
+eq "--out - preflight failure: exit" $? 3
+eq "--out - preflight failure: the failed record on stdout" \
+	"$(jq -r '.status + " " + .error.kind' "$TMP/stdout-pre.json")" "failed preflight"
+ok "--out - preflight failure: stderr says so" grep -q 'failed record written to standard output' "$TMP/stdout-pre.err"
+
 # --keep-log puts the logs elsewhere and the record names them absolutely
 FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
 	--out "$TMP/k.json" --keep-log "$TMP/logs" >/dev/null 2>&1

@@ -1,7 +1,8 @@
 #!/bin/bash
 # irqlbench's CLI without QEMU: the usage texts (one text, three ways to
 # ask), `list`, and the usage errors of `run` (exit 2, one line naming the
-# problem and the fix, no record and no QEMU started).
+# problem and the fix, no record and no QEMU started), among them an --out
+# that is not a regular file.
 . "$(dirname "$0")/lib.sh"
 [ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
 need_cmd jq
@@ -72,6 +73,51 @@ usage_case script-extra "takes no script" --workload seed-table --script /dev/nu
 usage_case bad-option "unknown option '--colour'" --workload seed-table --colour
 usage_case stray-arg "unexpected argument 'extra'" --workload seed-table extra
 usage_case bad-tag "is not UTF-8 text" --workload seed-table --tag $'\xff'
+
+# --out never replaces what is not a regular file (a device, a FIFO, a
+# symbolic link, a folder) nor writes through a file as a folder: refused
+# before any work, exit 2, one line, the thing left as it was, no log
+mkfifo "$TMP/fifo"
+mkdir "$TMP/folder"
+echo keep >"$TMP/target"
+ln -s "$TMP/target" "$TMP/link"
+ln -s "$TMP/nonexistent" "$TMP/dangling"
+out_case() {	# out_case NAME PATH KIND-FROM-STAT|"" MESSAGE-REGEX [extra run args]
+	local name=$1 path=$2 kind=$3 re=$4 before; shift 4
+	before=$(ls -A "$TMP")
+	"$IRQLBENCH" run --qemu "$fail_qemu" --workload seed-table --out "$path" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err"
+	eq "$name: exit status" $? 2
+	eq "$name: one line on stderr" "$(wc -l <"$TMP/$name.err")" 1
+	ok "$name: message /$re/" grep -Eq -e "$re" "$TMP/$name.err"
+	eq "$name: nothing on stdout" "$(wc -c <"$TMP/$name.out")" 0
+	if [ -n "$kind" ]; then
+		eq "$name: still $kind" "$(stat -c %F "$path")" "$kind"
+	else
+		ok "$name: no record" test ! -e "$path"
+	fi
+	eq "$name: nothing created or removed (no record, log or temporary file)" \
+		"$(ls -A "$TMP" | grep -vx -e "$name.out" -e "$name.err")" "$before"
+}
+out_case fifo "$TMP/fifo" fifo "^irqlbench run: --out $TMP/fifo is a FIFO: .*give a file path, or - for standard output"
+out_case folder "$TMP/folder" directory "--out $TMP/folder is a directory: "
+out_case link "$TMP/link" "symbolic link" "--out $TMP/link is a symbolic link: "
+eq "link: its target unchanged" "$(cat "$TMP/target")" keep
+out_case dangling "$TMP/dangling" "symbolic link" "--out $TMP/dangling is a symbolic link: "
+ok "dangling: nothing created where it points" test ! -e "$TMP/nonexistent"
+# a device: a node with /dev/full's numbers, so that a regression replaces
+# this node and never the machine's /dev/full
+if mknod "$TMP/full" c 1 7 2>/dev/null; then
+	out_case device "$TMP/full" "character special file" "--out $TMP/full is a character device: "
+else
+	echo "note: mknod not permitted here: the device case is not checked"
+fi
+out_case through-file "$TMP/target/x.json" "" "--out $TMP/target/x.json: $TMP/target is not a folder: "
+mkfifo "$TMP/r.serial.log"
+out_case log-fifo "$TMP/r.json" "" "the run's log $TMP/r.serial.log is a FIFO: remove it, or give another --out"
+eq "log-fifo: the log still a FIFO" "$(stat -c %F "$TMP/r.serial.log")" fifo
+out_case keep-log-file "$TMP/k.json" "" "--keep-log $TMP/target is not a folder: give a folder for the logs" \
+	--keep-log "$TMP/target"
 ok "QEMU never started" test ! -e "$TMP/qemu-started"
 
 # wl_values_set accepts true/false for 0/1 parameters; a missing QEMU is an
