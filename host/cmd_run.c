@@ -9,6 +9,7 @@
  * becomes complete only from a checked report; it is written atomically
  * on every path after the arguments are accepted, next to the raw logs.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -163,20 +164,31 @@ static const struct launcher_ops *load_libvirt_launcher(const char *uri, char *e
 void pin_qemu_args(const char *dir, char *sock, size_t socklen, const char **argv_out)
 	__attribute__((weak));
 
+static const char *tmp_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+#define QMP_DIR_PREFIX "irqlbench-qmp."
+
 /*
  * Pinning needs QEMU paused (-S) with a QMP socket, so that the vCPU
  * threads are pinned before the guest runs.  The socket lives in a private
  * folder (socket paths are limited to 108 bytes; the record's folder may be
- * deeper).  Without it the pinning hook leaves the run unpinned.
+ * deeper), $TMPDIR/irqlbench-qmp.<pid>.XXXXXX: the run removes it, and a
+ * later run the one a SIGKILLed irqlbench left (remove_stale_qmp_dirs).
+ * Without it the pinning hook leaves the run unpinned.
  */
 static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
 {
-	const char *tmp = getenv("TMPDIR"), *a[3];
+	const char *a[3];
 	char sock[PATH_MAX + 40], *dir;
 
 	if (!pin_qemu_args || ctx->no_pin || strcmp(ctx->launcher->name, "direct"))
 		return;
-	dir = xasprintf("%s/irqlbench-qmp.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	dir = xasprintf("%s/" QMP_DIR_PREFIX "%ld.XXXXXX", tmp_dir(), (long)getpid());
 	if (!mkdtemp(dir)) {
 		free(dir);
 		return;
@@ -192,18 +204,46 @@ static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
 		argv_add(args, a[i]);
 }
 
+static void remove_qmp_dir(const char *dir)
+{
+	char *sock = xasprintf("%s/qmp.sock", dir);
+
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
+}
+
 static void pin_cleanup(struct run_ctx *ctx)
 {
-	char *sock;
-
 	if (!ctx->qmp_dir)
 		return;
-	sock = xasprintf("%s/qmp.sock", ctx->qmp_dir);
-	unlink(sock);
-	rmdir(ctx->qmp_dir);
-	free(sock);
+	remove_qmp_dir(ctx->qmp_dir);
 	free(ctx->qmp_dir);
 	ctx->qmp_dir = NULL;
+}
+
+/* The QMP folders of our user whose irqlbench no longer runs. */
+static void remove_stale_qmp_dirs(void)
+{
+	DIR *d = opendir(tmp_dir());
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		long pid;
+		int n = 0;
+		char *path;
+
+		if (sscanf(e->d_name, QMP_DIR_PREFIX "%ld.%n", &pid, &n) != 1 || !n || pid <= 0 ||
+		    !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", tmp_dir(), e->d_name);
+		if (!lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid())
+			remove_qmp_dir(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* --- backends ------------------------------------------------------------- */
@@ -575,7 +615,13 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 
 	memset(oc, 0, sizeof(*oc));
 	oc->exit = EXIT_RUN_FAILED;
-	if (!lr->started) {
+	if (lr->interrupted) {
+		oc->kind = "launch";
+		snprintf(oc->message, sizeof(oc->message), "interrupted by SIG%s; %s",
+			 sigabbrev_np(lr->interrupted),
+			 lr->started ? "QEMU was stopped" : "QEMU was not started");
+		oc->hint = "rerun the command";
+	} else if (!lr->started) {
 		oc->exit = EXIT_ENV;
 		oc->kind = "launch";
 		snprintf(oc->message, sizeof(oc->message), "%s", lr->error);
@@ -585,11 +631,6 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 			oc->hint = "check that libvirtd runs and the URI (--connect) is right";
 		else
 			oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
-	} else if (lr->interrupted) {
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "interrupted by SIG%s; QEMU was stopped",
-			 sigabbrev_np(lr->interrupted));
-		oc->hint = "rerun the command";
 	} else if (lr->timed_out) {
 		oc->exit = EXIT_TIMEOUT;
 		oc->kind = "timeout";
@@ -844,6 +885,8 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	status = make_dirs(o, &p);
 	if (status)
 		return status;
+	run_signals_catch();
+	remove_stale_qmp_dirs();
 	rec = record_new(id, be->name, o->workload);
 	json_object_set_new(rec, "launcher", json_string(ln->name));
 	ctx.record = rec;
@@ -894,7 +937,14 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	};
 	if (be->extra_args)
 		be->extra_args(&ctx, &spec.extra);
-	ctx.launcher->launch(&ctx, &spec, &lr);
+	if (run_signals_pending()) {
+		lr.status = -1;
+		lr.interrupted = run_signals_pending();
+	} else {
+		if (ln != &direct_launcher)
+			run_signals_release();	/* it does not watch them */
+		ctx.launcher->launch(&ctx, &spec, &lr);
+	}
 	pin_cleanup(&ctx);
 
 	set_provenance(rec, "duration_s", json_real(lr.duration_s));
@@ -947,6 +997,7 @@ out:
 	free(log);
 	free(kernel);
 	free(append);
+	run_signals_release();
 	return status;
 }
 

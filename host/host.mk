@@ -25,7 +25,7 @@ test_record_LIBS := -ljansson
 
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
-		     tests/integration/run-san.sh
+		     tests/integration/run-san.sh tests/integration/run-signals.sh
 
 # The core of the command (list, run) under ASan+UBSan, for run-san.sh: the
 # launcher, the outcome paths and the record writer run in the sanitizers too.

@@ -7,10 +7,13 @@
  * repeated runs start QEMU once, for the guest (kvm-unit-tests' launcher
  * probes QEMU several times per test, which costs more than the test).
  *
- * The direct launcher starts QEMU with posix_spawn, the serial port in a
- * file and QEMU's own output in another, and waits on a pidfd with the
- * timeout; SIGINT/SIGTERM stop QEMU and return, so that the caller's
- * after_exit hooks (tracefs instances) still run.
+ * The direct launcher starts QEMU as a child that dies with irqlbench
+ * (util_spawn_tied: even a SIGKILLed irqlbench leaves no QEMU behind), the
+ * serial port in a file and QEMU's own output in another, and waits on a
+ * pidfd with the timeout.  While the run catches the stop signals
+ * (run_signals_catch: SIGHUP, SIGINT, SIGQUIT, SIGTERM), one of them stops
+ * QEMU and the launch returns, so that the caller's after_exit hooks
+ * (tracefs instances), its cleanup and its failed record still happen.
  */
 #include "qemu.h"
 
@@ -18,7 +21,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* --- the probe ---------------------------------------------------------- */
 
@@ -182,14 +182,50 @@ void qemu_info_free(struct qemu_info *qi)
 	qi->path = qi->version = NULL;
 }
 
-/* --- the direct launcher ------------------------------------------------ */
+/* --- stop signals ---------------------------------------------------------- */
 
+static const int stop_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+static struct sigaction stop_old[NSTOP];
+static bool stop_caught[NSTOP];
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
 {
-	stop_signal = sig;
+	if (!stop_signal)
+		stop_signal = sig;
 }
+
+void run_signals_catch(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	for (unsigned i = 0; i < NSTOP; i++) {
+		sigaction(stop_signals[i], NULL, &stop_old[i]);
+		/* ignored (nohup, a background job of a script): stays ignored,
+		 * and QEMU inherits that */
+		stop_caught[i] = stop_old[i].sa_handler != SIG_IGN;
+		if (stop_caught[i])
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+void run_signals_release(void)
+{
+	for (unsigned i = 0; i < NSTOP; i++)
+		if (stop_caught[i])
+			sigaction(stop_signals[i], &stop_old[i], NULL);
+	memset(stop_caught, 0, sizeof(stop_caught));
+}
+
+int run_signals_pending(void)
+{
+	return stop_signal;
+}
+
+/* --- the direct launcher ------------------------------------------------ */
 
 /* QEMU option values are comma-separated lists: a ',' in a path is ",,". */
 static char *qemu_escape(const char *s)
@@ -286,8 +322,8 @@ static void kill_and_reap(pid_t pid, int pidfd, int *wstatus)
 }
 
 /*
- * posix_spawn returns once the child has left our address space, which can
- * be before the kernel has set up the new program's arguments: wait until
+ * The child has exec'ed when util_spawn_tied() returns, but the kernel may
+ * not have set up the new program's arguments yet: wait until
  * /proc/PID/cmdline shows them, so that the hooks see QEMU (pinning reads
  * its -qmp socket from there).
  */
@@ -310,56 +346,65 @@ static void wait_exec(pid_t pid, int pidfd)
 	}
 }
 
+/*
+ * A hook failed.  If QEMU exited by itself meanwhile (it refused its
+ * arguments, and the hook only saw its QMP socket close), that exit is the
+ * news, not the hook's error: returns true with QEMU reaped.
+ */
+static bool qemu_exited_first(pid_t pid, int pidfd, int *wstatus)
+{
+	if (pidfd < 0 || wait_exit(pidfd, mono_now() + 0.5) != 1)
+		return false;
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		;
+	return true;
+}
+
 static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 			  struct launch_result *res)
 {
 	struct argv_buf a = { 0 };
-	posix_spawn_file_actions_t fa;
-	struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
+	char *head;
 	double t0;
 	pid_t pid;
-	int pidfd, wstatus = 0, r, w;
+	int pidfd, wstatus = 0, w;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
 	build_argv(spec, &a);
 	res->cmdline = util_shell_join(a.v);
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	/* QEMU's own log starts with its exact command line */
-	{
-		char *head = xasprintf("# %s\n", res->cmdline);
-
-		if (util_write_atomic(spec->qemu_log, head, strlen(head))) {
-			snprintf(res->error, sizeof(res->error), "cannot write %s: %s",
-				 spec->qemu_log, strerror(errno));
-			free(head);
-			goto out;
-		}
-		free(head);
+	head = xasprintf("# %s\n", res->cmdline);
+	w = util_write_atomic(spec->qemu_log, head, strlen(head));
+	free(head);
+	if (w) {
+		snprintf(res->error, sizeof(res->error), "cannot write %s: %s", spec->qemu_log,
+			 strerror(errno));
+		goto out;
 	}
-	posix_spawn_file_actions_addopen(&fa, 1, spec->qemu_log, O_WRONLY | O_APPEND, 0);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	/* a stale serial log must never be read as this run's */
 	if (unlink(spec->serial_log) && errno != ENOENT) {
 		snprintf(res->error, sizeof(res->error), "cannot replace %s: %s", spec->serial_log,
 			 strerror(errno));
 		goto out;
 	}
-	stop_signal = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	if (stop_signal) {
+		res->interrupted = stop_signal;	/* before QEMU started */
+		goto out;
+	}
 	t0 = mono_now();
-	r = posix_spawn(&pid, a.v[0], &fa, NULL, a.v, environ);
-	if (r) {
-		snprintf(res->error, sizeof(res->error), "cannot start %s: %s", a.v[0], strerror(r));
-		goto restore;
+	pid = util_spawn_tied(a.v, spec->qemu_log);
+	if (pid < 0) {
+		snprintf(res->error, sizeof(res->error), "cannot start %s: %s", a.v[0], strerror(errno));
+		goto out;
 	}
 	res->started = true;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	wait_exec(pid, pidfd);
 	if (ctx->backend->after_start && ctx->backend->after_start(ctx, pid)) {
+		if (qemu_exited_first(pid, pidfd, &wstatus))
+			goto exited;
 		kill_and_reap(pid, pidfd, &wstatus);
 		snprintf(res->error, sizeof(res->error), "%s", ctx->hook_error);
 		res->started = false;
@@ -374,6 +419,7 @@ static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 		res->interrupted = w < 0 ? stop_signal : 0;
 		kill_and_reap(pid, pidfd, &wstatus);
 	}
+exited:
 	res->duration_s = mono_now() - t0;
 	if (WIFEXITED(wstatus) && !res->timed_out && !res->interrupted)
 		res->status = WEXITSTATUS(wstatus);
@@ -382,11 +428,7 @@ static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 close:
 	if (pidfd >= 0)
 		close(pidfd);
-restore:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 out:
-	posix_spawn_file_actions_destroy(&fa);
 	argv_free(&a);
 }
 

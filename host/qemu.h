@@ -67,7 +67,8 @@ struct launch_spec {
 struct launch_result {
 	bool started;			/* QEMU ran */
 	bool timed_out;			/* killed at the timeout */
-	int interrupted;		/* the signal (SIGINT/SIGTERM) that stopped the run, or 0 */
+	int interrupted;		/* the stop signal that ended the run (QEMU stopped,
+					 * or not started if !started), or 0 */
 	int status;			/* QEMU's exit status; -1 unknown (signal, libvirt) */
 	int signal;			/* signal that ended QEMU, or 0 */
 	double duration_s;		/* start to exit */
@@ -115,6 +116,19 @@ struct run_ctx {
 };
 
 extern const struct launcher_ops direct_launcher;
+
+/*
+ * The stop signals SIGHUP, SIGINT, SIGQUIT and SIGTERM, from
+ * run_signals_catch() to run_signals_release(): each only notes the
+ * signal (one that was ignored stays ignored); the direct launcher then
+ * does not start QEMU, or stops it, and returns with res->interrupted, and
+ * the run cleans up and writes its failed record.  A launcher that does not
+ * watch them (libvirt) runs with them released.
+ */
+void run_signals_catch(void);
+void run_signals_release(void);
+/* The first stop signal caught since run_signals_catch(), or 0. */
+int run_signals_pending(void);
 
 /* Hook points (see the header comment).  Each returns 0 or -1 with a
  * one-line reason in ctx->hook_error. */

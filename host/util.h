@@ -49,6 +49,15 @@ double util_now(void);
 void util_utc_iso(double t, char *buf, size_t len);
 void util_utc_compact(double t, char *buf, size_t len);
 
+/*
+ * Starts argv[0] (a path) with argv: standard input from /dev/null,
+ * standard output and error appended to out_path.  The child dies with
+ * this process, whatever kills it (SIGKILL included): PR_SET_PDEATHSIG
+ * before the exec, and an exit if this process died before that.  Returns
+ * the child's pid, or -1 with errno (also when the exec itself failed).
+ */
+pid_t util_spawn_tied(char *const argv[], const char *out_path);
+
 /* argv joined into one shell-quoted line (a caller frees it). */
 char *util_shell_join(char *const argv[]);
 
