@@ -129,7 +129,8 @@ for mode in ok exception; do
 	ok "--out - $mode: no record file" bash -c "! ls '$TMP'/so/results/runs/*/record.json 2>/dev/null"
 done
 ok "--out - ok: stderr says where the record went" grep -q 'record standard output$' "$TMP/stdout-ok.err"
-PATH=/nonexistent "$IRQLBENCH" run --workload seed-table --out - >"$TMP/stdout-pre.json" 2>"$TMP/stdout-pre.err"
+(cd "$TMP/so" && PATH=/nonexistent "$IRQLBENCH" run --workload seed-table --out - \
+	>"$TMP/stdout-pre.json" 2>"$TMP/stdout-pre.err")
 eq "--out - preflight failure: exit" $? 3
 eq "--out - preflight failure: the failed record on stdout" \
 	"$(jq -r '.status + " " + .error.kind' "$TMP/stdout-pre.json")" "failed preflight"
