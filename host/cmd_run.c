@@ -16,7 +16,9 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "klib.h"
 #include "qemu.h"
 #include "record.h"
+#include "script/scn.h"
 #include "serial.h"
 #include "stats.h"
 #include "util.h"
@@ -86,8 +89,8 @@ void pin_run_set_cpus(const char *list) __attribute__((weak));
 #define GUEST_REL_PATH		"guest/irqlbench-guest.elf"
 
 struct run_opts {
-	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *keep_log, *launcher, *firmware,
-		   *connect;
+	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *cpus, *keep_log, *launcher,
+		   *firmware, *connect;
 	unsigned vcpus;
 	bool no_pin;
 	double timeout_s;
@@ -444,8 +447,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		case O_NO_PIN: o->no_pin = true; break;
 		case O_CPUS:
 			if (!pin_run_set_cpus)
-				return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin)");
+				return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin): build it with 'make', or drop --cpus");
 			pin_run_set_cpus(optarg);
+			o->cpus = optarg;
 			break;
 		case O_CONNECT: o->connect = optarg; break;
 		case O_FIRMWARE:
@@ -481,12 +485,115 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 	return 0;
 }
 
-/* Checks what needs no QEMU: workload, parameters, script, backend. */
+/* An input file QEMU reads: a readable regular file (not a folder, a FIFO
+ * or a device), or a usage error naming it and the option. */
+static int check_input(const char *what, const char *path, const char *fix)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = errno;
+
+	if (fd < 0)
+		return cli_error(EXIT_USAGE, "cannot read %s %s: %s: give a readable file with %s",
+				 what, path, strerror(e), fix);
+	e = fstat(fd, &st) ? errno : 0;
+	close(fd);
+	if (e)
+		return cli_error(EXIT_USAGE, "cannot read %s %s: %s: give a readable file with %s",
+				 what, path, strerror(e), fix);
+	if (!S_ISREG(st.st_mode))
+		return cli_error(EXIT_USAGE, "%s %s is %s, not a file: give the file with %s", what,
+				 path, S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "no regular file",
+				 fix);
+	return 0;
+}
+
+/* The script parses on the host as it will in the guest: its errors are
+ * usage errors, found before QEMU starts, with the whole path. */
+static int check_script(const char *path)
+{
+	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
+	struct scn_prog *prog;
+	size_t len = 0;
+	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096];
+	int rc;
+
+	if (!text && errno == EFBIG)
+		return cli_error(EXIT_USAGE, "script %s: larger than %u bytes, the limit of a script: shorten it (repeat blocks help); %s",
+				 path, SCN_MAX_FILE, doc);
+	if (!text)
+		return cli_error(EXIT_USAGE, "cannot read the script %s: %s: give a readable file with --script FILE",
+				 path, strerror(errno));
+	prog = xmalloc(sizeof(*prog));
+	rc = scn_parse(text, len, prog, err, sizeof(err));
+	free(prog);
+	free(text);
+	if (rc)
+		return cli_error(EXIT_USAGE, "script %s: %s; %s", path, err, doc);
+	return 0;
+}
+
+/* host/pin/plan.h; weak: undefined in a build without host/pin/. */
+int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order, unsigned maxorder,
+		      unsigned *norder, char *err, size_t errlen) __attribute__((weak));
+char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len) __attribute__((weak));
+
+/* --cpus: a CPU list of one CPU per vCPU, each one this process may use. */
+static int check_cpus(const struct run_opts *o)
+{
+	cpu_set_t set, allowed;
+	unsigned n = 0, order[MAX_CPUS];
+	char err[512], buf[256];
+
+	if (o->no_pin)
+		return cli_usage_error("run", "--cpus %s and --no-pin contradict each other: drop one",
+				       o->cpus);
+	if (!pin_parse_cpulist)
+		return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin): build it with 'make', or drop --cpus");
+	if (pin_parse_cpulist(o->cpus, &set, order, MAX_CPUS, &n, err, sizeof(err)))
+		return cli_usage_error("run", "--cpus: %s", err);
+	if (n != o->vcpus)
+		return cli_usage_error("run", "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
+				       o->cpus, n, n == 1 ? "" : "s", o->vcpus, o->vcpus == 1 ? "" : "s");
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!CPU_ISSET(order[i], &allowed))
+			return cli_usage_error("run", "--cpus %s: CPU %u is not one this process may use (%s): give CPUs of that list ('irqlbench pin --vcpus %u' shows a plan)",
+					       o->cpus, order[i],
+					       pin_format_cpulist ? pin_format_cpulist(&allowed, buf, sizeof(buf)) : "see taskset -p",
+					       o->vcpus);
+	return 0;
+}
+
+/* --cpu: a model this QEMU has (when QEMU can be asked; a QEMU that cannot
+ * is the environment check's business, in run()). */
+static int check_cpu_model(const struct run_opts *o, const struct backend_ops *be)
+{
+	struct qemu_info qi;
+	size_t n = strcspn(o->cpu, ",");
+	char err[512];
+	int known;
+
+	if (n == 4 && !strncmp(o->cpu, "host", 4) && strcmp(be->name, "kvm"))
+		return cli_usage_error("run", "--cpu host needs a hypervisor: use --backend kvm, or a CPU model for tcg such as max");
+	if (qemu_probe(o->qemu, &qi, err, sizeof(err)))
+		return 0;
+	known = qemu_cpu_model_known(&qi, o->cpu);
+	if (!known)
+		cli_usage_error("run", "--cpu %s: QEMU %s has no CPU model '%.*s': see '%s -cpu help'",
+				o->cpu, qi.version, (int)n, o->cpu, qi.path);
+	qemu_info_free(&qi);
+	return known ? 0 : EXIT_USAGE;
+}
+
+/* Checks what needs no QEMU run: workload, parameters, script, backend,
+ * input files, --cpus, and --cpu against the models QEMU lists. */
 static int check_args(struct run_opts *o, char **params, const struct backend_ops **be,
 		      const struct launcher_ops **ln)
 {
 	const struct wl_info *w;
-	int fd;
+	int status;
 
 	*ln = &direct_launcher;
 	if (o->launcher && !strcmp(o->launcher, "libvirt")) {
@@ -530,14 +637,15 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 			return cli_usage_error("run", "--tag '%s' is not UTF-8 text", o->tags.v[i]);
 		json_decref(t);
 	}
-	if (o->script) {
-		fd = open(o->script, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return cli_error(EXIT_USAGE, "cannot read the script %s: %s", o->script,
-					 strerror(errno));
-		close(fd);
-	}
-	return 0;
+	if (o->script && (check_input("the script", o->script, "--script FILE") ||
+			  check_script(o->script)))
+		return EXIT_USAGE;
+	if (o->guest && check_input("the guest image", o->guest,
+				    "--guest FILE (build/guest/irqlbench-guest.elf after 'make')"))
+		return EXIT_USAGE;
+	if (o->cpus && (status = check_cpus(o)))
+		return status;
+	return o->cpu ? check_cpu_model(o, *be) : 0;
 }
 
 /* The guest image: --guest, or build/guest/ next to build/bin/irqlbench. */
@@ -566,65 +674,87 @@ static char *guest_image(const struct run_opts *o)
 struct outcome {
 	int exit;
 	const char *kind;		/* NULL: complete */
-	char message[1400];
+	char *message;			/* whole, however long (outcome_free) */
 	const char *hint;
 };
+
+static void __attribute__((format(printf, 3, 4)))
+outcome_set(struct outcome *oc, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	oc->kind = kind;
+	free(oc->message);
+	va_start(ap, fmt);
+	if (vasprintf(&oc->message, fmt, ap) < 0)
+		oc->message = xstrdup(fmt);
+	va_end(ap);
+}
+
+static void outcome_free(struct outcome *oc)
+{
+	free(oc->message);
+	oc->message = NULL;
+}
 
 /* The guest's exit codes (results/SERIAL.md): QEMU status = code << 1 | 1. */
 #define GUEST_STATUS(code) ((code) << 1 | 1)
 
-static void qemu_log_tail(const char *path, char *buf, size_t len)
+/*
+ * QEMU's own first error line from its log (which starts with our "# "
+ * command line): the first line that is not a warning, else the first
+ * line.  NULL if QEMU printed nothing.
+ */
+static char *qemu_first_error(const char *path)
 {
-	char *text = util_read_file(path, 1 << 20, NULL), *last = NULL;
+	char *text = util_read_file(path, 1 << 20, NULL), *first = NULL, *error = NULL, *line;
 
-	buf[0] = 0;
 	if (!text)
-		return;
-	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		last = l;
-	if (last)
-		snprintf(buf, len, "%.300s", last);
+		return NULL;
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, "# ", 2) || !l[strspn(l, " \t\r")])
+			continue;
+		if (!first)
+			first = l;
+		if (!strstr(l, ": warning: ")) {
+			error = l;
+			break;
+		}
+	}
+	line = error ? xstrdup(error) : first ? xstrdup(first) : NULL;
 	free(text);
+	return line;
 }
 
-/* Does the report match what the host asked for? */
-static bool report_matches(const struct run_opts *o, const struct serial_report *sr,
-			   char *msg, size_t len)
+/* Does the report match what the host asked for?  Else a message why. */
+static char *report_mismatch(const struct run_opts *o, const struct serial_report *sr)
 {
-	if (strcmp(sr->workload, o->workload)) {
-		snprintf(msg, len, "the guest ran workload '%s', the host asked for '%s'",
-			 sr->workload, o->workload);
-		return false;
-	}
+	if (strcmp(sr->workload, o->workload))
+		return xasprintf("the guest ran workload '%s', the host asked for '%s'",
+				 sr->workload, o->workload);
 	for (unsigned i = 0; i < o->vals.n; i++) {
 		json_t *v = json_object_get(sr->params, o->vals.p[i]->name);
 
-		if (v && (uint64_t)json_integer_value(v) != o->vals.v[i]) {
-			snprintf(msg, len, "the guest applied %s=%" PRIu64 ", the host asked for %" PRIu64,
-				 o->vals.p[i]->name, (uint64_t)json_integer_value(v), o->vals.v[i]);
-			return false;
-		}
+		if (v && (uint64_t)json_integer_value(v) != o->vals.v[i])
+			return xasprintf("the guest applied %s=%" PRIu64 ", the host asked for %" PRIu64,
+					 o->vals.p[i]->name, (uint64_t)json_integer_value(v),
+					 o->vals.v[i]);
 	}
-	return true;
+	return NULL;
 }
 
 static void classify(const struct run_opts *o, const struct launch_result *lr,
 		     const struct serial_report *sr, const char *qemu_log, struct outcome *oc)
 {
-	char tail[320];
-
 	memset(oc, 0, sizeof(*oc));
 	oc->exit = EXIT_RUN_FAILED;
 	if (lr->interrupted) {
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "interrupted by SIG%s; %s",
-			 sigabbrev_np(lr->interrupted),
-			 lr->started ? "QEMU was stopped" : "QEMU was not started");
+		outcome_set(oc, "launch", "interrupted by SIG%s; %s", sigabbrev_np(lr->interrupted),
+			    lr->started ? "QEMU was stopped" : "QEMU was not started");
 		oc->hint = "rerun the command";
 	} else if (!lr->started) {
 		oc->exit = EXIT_ENV;
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "%s", lr->error);
+		outcome_set(oc, "launch", "%s", lr->error);
 		if (!strncmp(lr->error, "pinning", 7))
 			oc->hint = "see 'irqlbench pin --vcpus N' for a placement this host can give";
 		else if (!strncmp(lr->error, "libvirt", 7))
@@ -633,67 +763,65 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 			oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
 	} else if (lr->timed_out) {
 		oc->exit = EXIT_TIMEOUT;
-		oc->kind = "timeout";
-		snprintf(oc->message, sizeof(oc->message),
-			 "the guest did not finish within %g s (%s); QEMU was killed", o->timeout_s,
-			 sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
-			 sr->booted ? "it booted" : "it never printed its boot line");
+		outcome_set(oc, "timeout", "the guest did not finish within %g s (%s); QEMU was killed",
+			    o->timeout_s,
+			    sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
+			    sr->booted ? "it booted" : "it never printed its boot line");
 		oc->hint = "the workload hangs or needs more time: raise --timeout";
 	} else if (sr->outcome == SERIAL_EXCEPTION) {
-		oc->kind = "exception";
-		snprintf(oc->message, sizeof(oc->message), "%s", sr->message);
+		outcome_set(oc, "exception", "%s", sr->message);
 		oc->hint = "a guest bug (or the test-only 'fault' workload): the raw log has the exception line";
 	} else if (sr->outcome == SERIAL_ERROR && !strcmp(sr->error_code, "badparam")) {
 		oc->exit = EXIT_USAGE;
-		oc->kind = "bad-param";
-		snprintf(oc->message, sizeof(oc->message), "the guest refused its parameters: %s",
-			 sr->error_msg);
+		outcome_set(oc, "bad-param", "the guest refused its parameters: %s", sr->error_msg);
 		oc->hint = "see 'irqlbench list WORKLOAD' for the parameters";
 	} else if (sr->outcome == SERIAL_ERROR) {
-		oc->kind = "guest-error";
-		snprintf(oc->message, sizeof(oc->message), "%s", sr->message);
+		outcome_set(oc, "guest-error", "%s", sr->message);
 		oc->hint = "the guest gave up: the raw log shows where";
 	} else if (sr->outcome == SERIAL_GARBLED || sr->outcome == SERIAL_TRUNCATED) {
-		oc->kind = serial_outcome_name(sr->outcome);
-		snprintf(oc->message, sizeof(oc->message), "report %s: %s", oc->kind, sr->message);
+		outcome_set(oc, serial_outcome_name(sr->outcome), "report %s: %s",
+			    serial_outcome_name(sr->outcome), sr->message);
 		oc->hint = "the serial output was cut or corrupted; rerun, and report a bug if it repeats";
 	} else if (sr->outcome == SERIAL_REPORT) {
 		int want = GUEST_STATUS(strcmp(sr->verdict, "ok") ? 1 : 0);
+		char *why = NULL;
 
 		if (lr->status >= 0 && lr->status != want) {
-			oc->kind = "garbled";
-			snprintf(oc->message, sizeof(oc->message),
-				 "the report says verdict %s but QEMU exited with status %d (expected %d)",
-				 sr->verdict, lr->status, want);
+			outcome_set(oc, "garbled",
+				    "the report says verdict %s but QEMU exited with status %d (expected %d)",
+				    sr->verdict, lr->status, want);
 			oc->hint = "the guest's exit disagrees with its report; report a bug";
-		} else if (!report_matches(o, sr, oc->message, sizeof(oc->message))) {
-			oc->kind = "garbled";
+		} else if ((why = report_mismatch(o, sr))) {
+			outcome_set(oc, "garbled", "%s", why);
 			oc->hint = "the guest did not run what was asked; report a bug";
 		} else {
 			oc->exit = strcmp(sr->verdict, "ok") ? EXIT_RUN_FAILED : EXIT_OK;
 		}
+		free(why);
 	} else if (lr->status == 0) {
-		oc->kind = "triple-fault";
-		snprintf(oc->message, sizeof(oc->message), "the guest reset (triple fault) %s",
-			 sr->booted ? "after it booted, without a report"
-				    : "before it printed its boot line");
+		outcome_set(oc, "triple-fault", "the guest reset (triple fault) %s",
+			    sr->booted ? "after it booted, without a report"
+				       : "before it printed its boot line");
 		oc->hint = "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)";
 	} else if (lr->signal) {
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "QEMU was killed by SIG%s",
-			 sigabbrev_np(lr->signal));
+		outcome_set(oc, "launch", "QEMU was killed by SIG%s", sigabbrev_np(lr->signal));
 		oc->hint = "something outside irqlbench killed QEMU; rerun";
 	} else if (!sr->booted) {
-		qemu_log_tail(qemu_log, tail, sizeof(tail));
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message),
-			 "QEMU exited with status %d before the guest printed anything%s%s", lr->status,
-			 tail[0] ? ": " : "", tail);
-		oc->hint = "QEMU's own log says why (bad option, unreadable guest image?)";
+		/* the guest prints its boot line first: QEMU itself gave up */
+		char *line = qemu_first_error(qemu_log);
+
+		oc->exit = EXIT_ENV;
+		if (line)
+			outcome_set(oc, "launch", "QEMU refused to start (status %d): %s", lr->status,
+				    line);
+		else
+			outcome_set(oc, "launch", "QEMU exited with status %d before the guest printed anything, and printed nothing itself",
+				    lr->status);
+		oc->hint = "fix what QEMU names (QEMU's log beside the raw log has all it printed)";
+		free(line);
 	} else {
-		oc->kind = "truncated";
-		snprintf(oc->message, sizeof(oc->message),
-			 "the guest exited with status %d without a report", lr->status);
+		outcome_set(oc, "truncated", "the guest exited with status %d without a report",
+			    lr->status);
 		oc->hint = "a guest bug: the raw log shows how far it got";
 	}
 }
@@ -972,6 +1100,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		be->after_exit(&ctx, rec);
 	serial_report_free(&sr);
 	if (write_record(rec, &p)) {
+		outcome_free(&oc);
 		status = EXIT_ENV;
 		goto out;
 	}
@@ -986,6 +1115,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	else
 		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
 			o->workload, be->name, lr.duration_s, record_place(&p));
+	outcome_free(&oc);
 	if (!p.to_stdout)
 		printf("%s\n", p.out);	/* with --out -, the record is all stdout gets */
 out:

@@ -70,34 +70,55 @@ static json_t *cache_key(const char *path, const struct stat *st)
 			 "size", (json_int_t)st->st_size);
 }
 
-static char *cache_lookup(const char *cpath, const json_t *key)
+/* The cache entry of this binary if its key still matches (a new
+ * reference), else NULL. */
+static json_t *cache_entry(const char *cpath, const json_t *key)
 {
 	json_t *cache = cpath ? json_load_file(cpath, 0, NULL) : NULL;
 	json_t *e = json_object_get(cache, json_string_value(json_object_get(key, "path")));
+
+	if (e && json_equal(json_object_get(e, "key"), key))
+		json_incref(e);
+	else
+		e = NULL;
+	json_decref(cache);
+	return e;
+}
+
+static char *cache_lookup(const char *cpath, const json_t *key)
+{
+	json_t *e = cache_entry(cpath, key);
 	char *version = NULL;
 
-	if (e && json_equal(json_object_get(e, "key"), key) &&
-	    json_is_string(json_object_get(e, "version")))
+	if (json_is_string(json_object_get(e, "version")))
 		version = xstrdup(json_string_value(json_object_get(e, "version")));
-	json_decref(cache);
+	json_decref(e);
 	return version;
 }
 
-/* Best effort: a cache that cannot be written costs one probe per run. */
-static void cache_store(const char *cpath, json_t *key, const char *version)
+/* Sets one fact of the binary's entry (a new entry if its key changed),
+ * stealing val.  Best effort: a cache that cannot be written costs one
+ * probe per run. */
+static void cache_set(const char *cpath, json_t *key, const char *field, json_t *val)
 {
-	json_t *cache;
+	json_t *cache, *e;
 	char *dir, *text;
 
-	if (!cpath)
+	if (!cpath) {
+		json_decref(val);
 		return;
+	}
 	cache = json_load_file(cpath, 0, NULL);
 	if (!json_is_object(cache)) {
 		json_decref(cache);
 		cache = json_object();
 	}
-	json_object_set_new(cache, json_string_value(json_object_get(key, "path")),
-			    json_pack("{s:O, s:s}", "key", key, "version", version));
+	e = json_object_get(cache, json_string_value(json_object_get(key, "path")));
+	if (!json_is_object(e) || !json_equal(json_object_get(e, "key"), key)) {
+		e = json_pack("{s:O}", "key", key);
+		json_object_set_new(cache, json_string_value(json_object_get(key, "path")), e);
+	}
+	json_object_set_new(e, field, val);
 	dir = util_dirname(cpath);
 	text = json_dumps(cache, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (text && !util_mkdir_p(dir))
@@ -168,11 +189,78 @@ int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errle
 	if (!qi->version) {
 		qi->version = run_version(qi->path, err, errlen);
 		if (qi->version)
-			cache_store(cpath, key, qi->version);
+			cache_set(cpath, key, "version", json_string(qi->version));
 	}
 	json_decref(key);
 	free(cpath);
 	return qi->version ? 0 : -1;
+}
+
+/* The names of `qemu -cpu help` ("x86 NAME  description" lines); NULL
+ * if it lists none. */
+static json_t *probe_cpu_models(const char *path)
+{
+	char *argv[] = { (char *)path, (char *)"-cpu", (char *)"help", NULL };
+	char *joined = util_shell_join(argv), *line = NULL;
+	char *cmd = xasprintf("%s 2>/dev/null </dev/null", joined);
+	json_t *names = json_array();
+	size_t cap = 0;
+	FILE *f = popen(cmd, "r");
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *name = line + 4;
+
+		if (strncmp(line, "x86 ", 4))
+			continue;
+		name[strcspn(name, " \t\n")] = 0;
+		if (*name)
+			json_array_append_new(names, json_string(name));
+	}
+	if (f)
+		pclose(f);
+	free(line);
+	free(cmd);
+	free(joined);
+	if (!json_array_size(names)) {
+		json_decref(names);
+		return NULL;
+	}
+	return names;
+}
+
+int qemu_cpu_model_known(const struct qemu_info *qi, const char *model)
+{
+	size_t n = strcspn(model, ","), i;
+	char *cpath;
+	json_t *key, *e, *names, *name;
+	struct stat st;
+	int known = -1;
+
+	if (stat(qi->path, &st))
+		return -1;
+	cpath = cache_path();
+	key = cache_key(qi->path, &st);
+	e = cache_entry(cpath, key);
+	names = json_incref(json_object_get(e, "cpu_models"));
+	if (!json_is_array(names)) {
+		json_decref(names);
+		names = probe_cpu_models(qi->path);
+		if (names)
+			cache_set(cpath, key, "cpu_models", json_incref(names));
+	}
+	json_array_foreach(names, i, name) {
+		known = 0;
+		if (strlen(json_string_value(name)) == n &&
+		    !strncmp(json_string_value(name), model, n)) {
+			known = 1;
+			break;
+		}
+	}
+	json_decref(names);
+	json_decref(e);
+	json_decref(key);
+	free(cpath);
+	return known;
 }
 
 void qemu_info_free(struct qemu_info *qi)

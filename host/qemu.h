@@ -47,6 +47,12 @@ struct qemu_info {
  */
 int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen);
 void qemu_info_free(struct qemu_info *qi);
+/*
+ * Whether the binary has the -cpu model of `model` (its name before any
+ * ",feature"): 1 yes, 0 no, -1 cannot tell.  The list of `-cpu help` is
+ * kept in the probe cache beside the version.
+ */
+int qemu_cpu_model_known(const struct qemu_info *qi, const char *model);
 
 /* What the run asks of a launcher, whatever the launcher. */
 struct launch_spec {

@@ -14,7 +14,8 @@
 #   internal  "!! error code=timeout", status 9
 #   triple    the boot line only, status 0 (a reset under -no-reboot)
 #   silent    nothing at all, status 0
-#   qemu-error QEMU's own error on stderr, status 1
+#   qemu-error QEMU's own error on stderr (after a warning), status 1
+#   slow-error the same after 0.5 s, without ever opening its QMP socket
 #   hang      the boot line, then sleeps
 #   garbled   a report whose hash does not match, status 1
 #   truncated a report without its end line, status 1
@@ -28,6 +29,12 @@ set -u
 [ -n "${FAKE_QEMU_PIDFILE:-}" ] && echo $$ >"$FAKE_QEMU_PIDFILE"
 if [ "${1:-}" = --version ]; then
 	echo "QEMU emulator version 7.2.99 (fake-qemu for irqlbench tests)"
+	exit 0
+fi
+if [ "${1:-} ${2:-}" = "-cpu help" ]; then
+	printf 'Available CPUs:\nx86 EPYC                  (alias configured by machine type)\n'
+	printf 'x86 max                   Enables all features\nx86 qemu64                QEMU Virtual CPU\n'
+	printf '\nRecognized CPUID flags:\n  fpu svm\n'
 	exit 0
 fi
 serial= append=
@@ -79,7 +86,7 @@ if [ "$mode" = replay ]; then
 fi
 {
 	case $mode in
-	silent|qemu-error) ;;
+	silent|qemu-error|slow-error) ;;
 	*) echo "irqlbench-guest v=1 boot" ;;
 	esac
 	case $mode in
@@ -99,7 +106,12 @@ exception) exit 7 ;;
 badparam) exit 5 ;;
 internal) exit 9 ;;
 triple|silent) exit 0 ;;
-qemu-error) echo "qemu-system-x86_64: -kernel /x: error loading kernel" >&2; exit 1 ;;
+slow-error) sleep 0.5 ;&
+qemu-error)
+	echo "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]" >&2
+	echo "qemu-system-x86_64: -kernel /x: error loading kernel" >&2
+	echo "qemu-system-x86_64: a later line" >&2
+	exit 1 ;;
 hang) exec sleep 1000 ;;
 esac
 echo "fake-qemu: unknown FAKE_QEMU_MODE=$mode" >&2

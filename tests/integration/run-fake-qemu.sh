@@ -11,6 +11,8 @@ IRQLBENCH=$(realpath "$IRQLBENCH")	# some runs below start in another folder
 FAKE=$(cd "$(dirname "$0")/../fake" && pwd)/fake-qemu.sh
 touch "$TMP/guest.elf"
 export XDG_CACHE_HOME=$TMP/cache FAKE_QEMU_CALLS=$TMP/calls
+TMPDIR_RUN=$TMP/qmp; mkdir -p "$TMPDIR_RUN"
+export TMPDIR=$TMPDIR_RUN	# the QMP folders of the runs that pin
 
 case_() {	# case_ MODE EXIT STATUS KIND [extra run args]
 	local mode=$1 rc=$2 status=$3 kind=$4; shift 4
@@ -37,7 +39,7 @@ case_ badparam 2 failed bad-param
 case_ internal 1 failed guest-error
 case_ triple 1 failed triple-fault
 case_ silent 1 failed triple-fault
-case_ qemu-error 1 failed launch
+case_ qemu-error 3 failed launch
 case_ garbled 1 failed garbled
 case_ truncated 1 failed truncated
 case_ mismatch 1 failed garbled
@@ -68,7 +70,38 @@ eq "verdict fail reason" "$(jq -r .verdict.reason "$TMP/fail.json")" "late deliv
 ok "verdict fail: reason, raw log and hint on stderr" \
 	grep -q "verdict fail: late deliveries: 3; raw log $TMP/fail.serial.log; hint: " "$TMP/fail.err"
 ok "exception: vector and rip in the message" grep -q 'vector 14) at rip=0xffffffff80101234' "$TMP/exception.err"
-ok "qemu-error: QEMU's own message" grep -q 'error loading kernel' "$TMP/qemu-error.err"
+eq "qemu-error: QEMU's own first error line (not its warning) in the record" \
+	"$(jq -r .error.message "$TMP/qemu-error.json")" \
+	"QEMU refused to start (status 1): qemu-system-x86_64: -kernel /x: error loading kernel"
+ok "qemu-error: and on stderr" grep -q 'QEMU refused to start (status 1): qemu-system-x86_64: -kernel /x: error loading kernel; raw log' "$TMP/qemu-error.err"
+
+# QEMU that refuses to start while the pinning waits for its QMP socket:
+# QEMU's refusal is the news, at once (not a QMP error after the socket's
+# 10 s timeout)
+t0=$(date +%s.%N)
+FAKE_QEMU_MODE=slow-error "$IRQLBENCH" run --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--out "$TMP/slow.json" >/dev/null 2>"$TMP/slow.err"
+eq "refused while pinning: exit status" $? 3
+dt=$(echo "$(date +%s.%N) - $t0" | bc)
+ok "refused while pinning: over within 3 s (took $dt)" test "$(echo "$dt < 3" | bc)" = 1
+eq "refused while pinning: QEMU's error, not QMP's" "$(jq -r .error.message "$TMP/slow.json")" \
+	"QEMU refused to start (status 1): qemu-system-x86_64: -kernel /x: error loading kernel"
+ok "refused while pinning: no QMP folder left" bash -c "! ls -d '$TMPDIR_RUN'/irqlbench-qmp.* 2>/dev/null"
+
+# --cpu is checked against QEMU's own list (-cpu help, cached) before the run
+FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--cpu nosuchcpu --out "$TMP/cpu.json" >/dev/null 2>"$TMP/cpu.err"
+eq "--cpu nosuchcpu: exit status" $? 2
+ok "--cpu nosuchcpu: no record" test ! -e "$TMP/cpu.json"
+eq "--cpu nosuchcpu: one line" "$(cat "$TMP/cpu.err")" \
+	"irqlbench run: --cpu nosuchcpu: QEMU 7.2.99 (fake-qemu for irqlbench tests) has no CPU model 'nosuchcpu': see '$FAKE -cpu help': see 'irqlbench run --help'"
+FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--cpu EPYC,+svm --out "$TMP/cpu.json" >/dev/null 2>&1
+eq "--cpu EPYC,+svm (a listed model with features): exit status" $? 0
+FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--cpu qemu64 --out "$TMP/cpu.json" >/dev/null 2>&1
+eq "--cpu qemu64: exit status" $? 0
+eq "-cpu help asked once for the three runs" "$(grep -c -- '^-cpu help' "$TMP/calls")" 1
 eq "qemu log starts with the command line" "$(head -n 1 "$TMP/ok.qemu.log")" "# $(jq -r .provenance.qemu.cmdline "$r")"
 
 # the probe ran once for all those runs

@@ -73,6 +73,45 @@ usage_case script-extra "takes no script" --workload seed-table --script /dev/nu
 usage_case bad-option "unknown option '--colour'" --workload seed-table --colour
 usage_case stray-arg "unexpected argument 'extra'" --workload seed-table extra
 usage_case bad-tag "is not UTF-8 text" --workload seed-table --tag $'\xff'
+# what QEMU would refuse is refused before it starts: a folder or a FIFO
+# as the guest image or the script, a CPU model tcg cannot have
+mkfifo "$TMP/in-fifo"
+usage_case guest-folder "^irqlbench: the guest image $TMP is a folder, not a file: give the file with --guest FILE" \
+	--workload seed-table --guest "$TMP"
+usage_case guest-fifo "the guest image $TMP/in-fifo is a FIFO, not a file: " \
+	--workload seed-table --guest "$TMP/in-fifo"
+usage_case guest-missing "cannot read the guest image $TMP/none: No such file or directory: give a readable file with --guest FILE" \
+	--workload seed-table --guest "$TMP/none"
+usage_case script-folder "^irqlbench: the script $TMP is a folder, not a file: give the file with --script FILE$" \
+	--workload script --script "$TMP"
+usage_case script-fifo "the script $TMP/in-fifo is a FIFO, not a file: " --workload script --script "$TMP/in-fifo"
+usage_case cpu-host-tcg "--cpu host needs a hypervisor: use --backend kvm" --workload seed-table --cpu host
+# --cpus is checked before the run, not by the pinning after QEMU started
+if "$IRQLBENCH" run --workload seed-table --cpus 0 --no-pin --out "$TMP/x.json" 2>&1 |
+	grep -q 'built without pinning'; then
+	echo "note: $IRQLBENCH has no pinning (host/pin): --cpus is not checked"
+else
+	usage_case cpus-syntax "^irqlbench run: --cpus: bad CPU list 'a-b': unexpected 'a' at position 1 \(use e\.g\. 2,3 or 4-7\)" \
+		--workload seed-table --cpus a-b
+	usage_case cpus-count "--cpus 0,1 lists 2 CPUs for 1 vCPU: give exactly one CPU per vCPU" \
+		--workload seed-table --cpus 0,1
+	usage_case cpus-absent "--cpus 1000: CPU 1000 is not one this process may use \([0-9,-]+\): give CPUs of that list" \
+		--workload seed-table --cpus 1000
+	usage_case cpus-no-pin "--cpus 0 and --no-pin contradict each other: drop one" \
+		--workload seed-table --cpus 0 --no-pin
+fi
+# a script's errors are found on the host, whole however long its path,
+# and point to the script language's documentation
+long=$TMP/$(printf 'a%.0s' {1..100})/$(printf 'b%.0s' {1..100})/$(printf 'c%.0s' {1..90})
+mkdir -p "$long"
+printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
+usage_case script-error "^irqlbench: script $long/in-isr\.scn: line 2: 'wait_pending' is not allowed in an isr body \(only dpc ipi eoi clock clock_periodic clock_stop spin repeat\); move it to the main flow; see workloads/SCRIPTS\.md for the script language$" \
+	--workload script --script "$long/in-isr.scn"
+ok "script-error: the path has over 300 characters" test "${#long}" -gt 300
+printf 'raise 2\nwait_delivered 0x40\nbogus\n' >"$long/kw.scn"
+usage_case script-keyword "line 3: unknown keyword 'bogus'; use one of cr8 raise .* wait_pending wait_delivered spin sti cli mark repeat isr timeout; see workloads/SCRIPTS\.md for the script language$" \
+	--workload script --script "$long/kw.scn"
+ok "no script error points to 'irqlbench list'" bash -c "! grep -h 'irqlbench list' '$TMP'/script-*.err"
 
 # --out never replaces what is not a regular file (a device, a FIFO, a
 # symbolic link, a folder) nor writes through a file as a folder: refused
