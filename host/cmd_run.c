@@ -374,14 +374,20 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int add_param(struct run_opts *o, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
-	char err[256];
+	/* the message quotes the name and the value, and the workload twice */
+	size_t errlen = 2 * strlen(kv) + 2 * strlen(o->workload) + 512;
+	char *err;
 	unsigned i;
 
 	if (!eq || eq == kv || !eq[1])
 		return cli_usage_error("run", "--param wants NAME=VALUE, got '%s'", kv);
-	if (wl_values_set(&o->vals, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1), err,
-			  sizeof(err)))
-		return cli_error(EXIT_USAGE, "%s", err);
+	err = xmalloc(errlen);
+	if (wl_values_set(&o->vals, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1), err, errlen)) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	free(err);
 	for (i = 0; i < o->vals.n; i++)
 		if (strlen(o->vals.p[i]->name) == (size_t)(eq - kv) &&
 		    !strncmp(o->vals.p[i]->name, kv, (size_t)(eq - kv)))
@@ -543,15 +549,22 @@ static int check_cpus(const struct run_opts *o)
 {
 	cpu_set_t set, allowed;
 	unsigned n = 0, order[MAX_CPUS];
-	char err[512], buf[256];
+	size_t errlen = strlen(o->cpus) + 512;	/* the message quotes the list */
+	char *err, buf[256];
+	int rc;
 
 	if (o->no_pin)
 		return cli_usage_error("run", "--cpus %s and --no-pin contradict each other: drop one",
 				       o->cpus);
 	if (!pin_parse_cpulist)
 		return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin): build it with 'make', or drop --cpus");
-	if (pin_parse_cpulist(o->cpus, &set, order, MAX_CPUS, &n, err, sizeof(err)))
-		return cli_usage_error("run", "--cpus: %s", err);
+	err = xmalloc(errlen);
+	rc = pin_parse_cpulist(o->cpus, &set, order, MAX_CPUS, &n, err, errlen);
+	if (rc)
+		cli_usage_error("run", "--cpus: %s", err);
+	free(err);
+	if (rc)
+		return EXIT_USAGE;
 	if (n != o->vcpus)
 		return cli_usage_error("run", "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
 				       o->cpus, n, n == 1 ? "" : "s", o->vcpus, o->vcpus == 1 ? "" : "s");
@@ -572,13 +585,15 @@ static int check_cpu_model(const struct run_opts *o, const struct backend_ops *b
 {
 	struct qemu_info qi;
 	size_t n = strcspn(o->cpu, ",");
-	char err[512];
+	char *err = NULL;
 	int known;
 
 	if (n == 4 && !strncmp(o->cpu, "host", 4) && strcmp(be->name, "kvm"))
 		return cli_usage_error("run", "--cpu host needs a hypervisor: use --backend kvm, or a CPU model for tcg such as max");
-	if (qemu_probe(o->qemu, &qi, err, sizeof(err)))
+	if (qemu_probe(o->qemu, &qi, &err)) {
+		free(err);
 		return 0;
+	}
 	known = qemu_cpu_model_known(&qi, o->cpu);
 	if (!known)
 		cli_usage_error("run", "--cpu %s: QEMU %s has no CPU model '%.*s': see '%s -cpu help'",
@@ -675,7 +690,7 @@ struct outcome {
 	int exit;
 	const char *kind;		/* NULL: complete */
 	char *message;			/* whole, however long (outcome_free) */
-	const char *hint;
+	char *hint;			/* the fix (outcome_free) */
 };
 
 static void __attribute__((format(printf, 3, 4)))
@@ -691,10 +706,37 @@ outcome_set(struct outcome *oc, const char *kind, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void __attribute__((format(printf, 2, 3)))
+outcome_hint(struct outcome *oc, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(oc->hint);
+	va_start(ap, fmt);
+	if (vasprintf(&oc->hint, fmt, ap) < 0)
+		oc->hint = xstrdup(fmt);
+	va_end(ap);
+}
+
 static void outcome_free(struct outcome *oc)
 {
 	free(oc->message);
-	oc->message = NULL;
+	free(oc->hint);
+	oc->message = oc->hint = NULL;
+}
+
+/* A guest text the guest had to cut (KMSG_CUT) is never shown as whole. */
+static const char *cut_note(const char *guest_text)
+{
+	return serial_text_cut(guest_text) ?
+	       " (the guest cut this message short to fit its buffer, and printed no more)" : "";
+}
+
+static bool runs_script(const char *workload)
+{
+	const struct wl_info *w = wl_find(workload);
+
+	return w && w->needs_script;
 }
 
 /* The guest's exit codes (results/SERIAL.md): QEMU status = code << 1 | 1. */
@@ -751,37 +793,41 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 	if (lr->interrupted) {
 		outcome_set(oc, "launch", "interrupted by SIG%s; %s", sigabbrev_np(lr->interrupted),
 			    lr->started ? "QEMU was stopped" : "QEMU was not started");
-		oc->hint = "rerun the command";
+		outcome_hint(oc, "rerun the command");
 	} else if (!lr->started) {
 		oc->exit = EXIT_ENV;
 		outcome_set(oc, "launch", "%s", lr->error);
 		if (!strncmp(lr->error, "pinning", 7))
-			oc->hint = "see 'irqlbench pin --vcpus N' for a placement this host can give";
+			outcome_hint(oc, "see 'irqlbench pin --vcpus N' for a placement this host can give");
 		else if (!strncmp(lr->error, "libvirt", 7))
-			oc->hint = "check that libvirtd runs and the URI (--connect) is right";
+			outcome_hint(oc, "check that libvirtd runs and the URI (--connect) is right");
 		else
-			oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
+			outcome_hint(oc, "check the QEMU binary (--qemu) and QEMU's log");
 	} else if (lr->timed_out) {
 		oc->exit = EXIT_TIMEOUT;
 		outcome_set(oc, "timeout", "the guest did not finish within %g s (%s); QEMU was killed",
 			    o->timeout_s,
 			    sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
 			    sr->booted ? "it booted" : "it never printed its boot line");
-		oc->hint = "the workload hangs or needs more time: raise --timeout";
+		outcome_hint(oc, "the workload hangs or needs more time: raise --timeout");
 	} else if (sr->outcome == SERIAL_EXCEPTION) {
 		outcome_set(oc, "exception", "%s", sr->message);
-		oc->hint = "a guest bug (or the test-only 'fault' workload): the raw log has the exception line";
+		outcome_hint(oc, "a guest bug (or the test-only 'fault' workload): the raw log has the exception line");
 	} else if (sr->outcome == SERIAL_ERROR && !strcmp(sr->error_code, "badparam")) {
 		oc->exit = EXIT_USAGE;
-		outcome_set(oc, "bad-param", "the guest refused its parameters: %s", sr->error_msg);
-		oc->hint = "see 'irqlbench list WORKLOAD' for the parameters";
+		outcome_set(oc, "bad-param", "the guest refused its parameters: %s%s", sr->error_msg,
+			    cut_note(sr->error_msg));
+		if (runs_script(o->workload))
+			outcome_hint(oc, "see workloads/SCRIPTS.md for the script language");
+		else
+			outcome_hint(oc, "see 'irqlbench list %s' for its parameters", o->workload);
 	} else if (sr->outcome == SERIAL_ERROR) {
-		outcome_set(oc, "guest-error", "%s", sr->message);
-		oc->hint = "the guest gave up: the raw log shows where";
+		outcome_set(oc, "guest-error", "%s%s", sr->message, cut_note(sr->error_msg));
+		outcome_hint(oc, "the guest gave up: the raw log shows where");
 	} else if (sr->outcome == SERIAL_GARBLED || sr->outcome == SERIAL_TRUNCATED) {
 		outcome_set(oc, serial_outcome_name(sr->outcome), "report %s: %s",
 			    serial_outcome_name(sr->outcome), sr->message);
-		oc->hint = "the serial output was cut or corrupted; rerun, and report a bug if it repeats";
+		outcome_hint(oc, "the serial output was cut or corrupted; rerun, and report a bug if it repeats");
 	} else if (sr->outcome == SERIAL_REPORT) {
 		int want = GUEST_STATUS(strcmp(sr->verdict, "ok") ? 1 : 0);
 		char *why = NULL;
@@ -790,10 +836,10 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 			outcome_set(oc, "garbled",
 				    "the report says verdict %s but QEMU exited with status %d (expected %d)",
 				    sr->verdict, lr->status, want);
-			oc->hint = "the guest's exit disagrees with its report; report a bug";
+			outcome_hint(oc, "the guest's exit disagrees with its report; report a bug");
 		} else if ((why = report_mismatch(o, sr))) {
 			outcome_set(oc, "garbled", "%s", why);
-			oc->hint = "the guest did not run what was asked; report a bug";
+			outcome_hint(oc, "the guest did not run what was asked; report a bug");
 		} else {
 			oc->exit = strcmp(sr->verdict, "ok") ? EXIT_RUN_FAILED : EXIT_OK;
 		}
@@ -802,10 +848,10 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 		outcome_set(oc, "triple-fault", "the guest reset (triple fault) %s",
 			    sr->booted ? "after it booted, without a report"
 				       : "before it printed its boot line");
-		oc->hint = "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)";
+		outcome_hint(oc, "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)");
 	} else if (lr->signal) {
 		outcome_set(oc, "launch", "QEMU was killed by SIG%s", sigabbrev_np(lr->signal));
-		oc->hint = "something outside irqlbench killed QEMU; rerun";
+		outcome_hint(oc, "something outside irqlbench killed QEMU; rerun");
 	} else if (!sr->booted) {
 		/* the guest prints its boot line first: QEMU itself gave up */
 		char *line = qemu_first_error(qemu_log);
@@ -817,12 +863,12 @@ static void classify(const struct run_opts *o, const struct launch_result *lr,
 		else
 			outcome_set(oc, "launch", "QEMU exited with status %d before the guest printed anything, and printed nothing itself",
 				    lr->status);
-		oc->hint = "fix what QEMU names (QEMU's log beside the raw log has all it printed)";
+		outcome_hint(oc, "fix what QEMU names (QEMU's log beside the raw log has all it printed)");
 		free(line);
 	} else {
 		outcome_set(oc, "truncated", "the guest exited with status %d without a report",
 			    lr->status);
-		oc->hint = "a guest bug: the raw log shows how far it got";
+		outcome_hint(oc, "a guest bug: the raw log shows how far it got");
 	}
 }
 
@@ -1004,8 +1050,8 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	struct qemu_info qi = { 0 };
 	const struct paths p = *pp;
 	struct outcome oc;
-	char iso[32], err[512], *kernel = NULL, *append = NULL, *log = NULL;
-	const char *bios = NULL;
+	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
+	const char *bios = NULL, *reason;
 	size_t loglen = 0;
 	json_t *rec;
 	int status;
@@ -1035,14 +1081,14 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		status = fail_early(rec, &p, EXIT_ENV, "preflight", ctx.preflight_msg, false);
 		goto out;
 	}
-	if (qemu_probe(o->qemu, &qi, err, sizeof(err))) {
+	if (qemu_probe(o->qemu, &qi, &err)) {
 		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
 	kernel = guest_image(o);
 	if (access(kernel, R_OK)) {
-		snprintf(err, sizeof(err), "guest image %s: %s: build it with 'make' (or give --guest FILE)",
-			 kernel, strerror(errno));
+		err = xasprintf("guest image %s: %s: build it with 'make' (or give --guest FILE)",
+				kernel, strerror(errno));
 		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
@@ -1105,13 +1151,16 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		goto out;
 	}
 	status = oc.exit;
+	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
 	if (oc.kind)
 		fprintf(stderr, "irqlbench: %s run failed (%s): %s; raw log %s; hint: %s\n",
 			o->workload, oc.kind, oc.message, p.serial, oc.hint);
 	else if (oc.exit)
-		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s; raw log %s; hint: the workload's own check failed, the record %s has its counters\n",
-			o->workload, be->name, json_string_value(json_object_get(
-				json_object_get(rec, "verdict"), "reason")), p.serial, record_place(&p));
+		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s%s; raw log %s; hint: %s, the record %s has its counters\n",
+			o->workload, be->name, reason, cut_note(reason), p.serial,
+			runs_script(o->workload) ?
+			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
+			"the workload's own check failed", record_place(&p));
 	else
 		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
 			o->workload, be->name, lr.duration_s, record_place(&p));
@@ -1127,6 +1176,7 @@ out:
 	free(log);
 	free(kernel);
 	free(append);
+	free(err);
 	run_signals_release();
 	return status;
 }

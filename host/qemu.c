@@ -129,7 +129,7 @@ static void cache_set(const char *cpath, json_t *key, const char *field, json_t 
 }
 
 /* Runs `qemu --version`; returns what follows "QEMU emulator version ". */
-static char *run_version(const char *path, char *err, size_t errlen)
+static char *run_version(const char *path, char **err)
 {
 	char *argv[] = { (char *)path, (char *)"--version", NULL };
 	char *joined = util_shell_join(argv), *line = NULL, *version = NULL;
@@ -147,11 +147,11 @@ static char *run_version(const char *path, char *err, size_t errlen)
 		if (at)
 			version = xstrdup(at + strlen(tag));
 		else
-			snprintf(err, errlen, "%s --version printed '%.200s', not a QEMU version: give the QEMU binary with --qemu PATH",
-				 path, line);
+			*err = xasprintf("%s --version printed '%.200s', not a QEMU version: give the QEMU binary with --qemu PATH",
+					 path, line);
 	} else {
-		snprintf(err, errlen, "%s --version printed nothing: check the binary, or give another with --qemu PATH",
-			 path);
+		*err = xasprintf("%s --version printed nothing: check the binary, or give another with --qemu PATH",
+				 path);
 	}
 	if (f)
 		pclose(f);
@@ -160,7 +160,7 @@ static char *run_version(const char *path, char *err, size_t errlen)
 	return version;
 }
 
-int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen)
+int qemu_probe(const char *binary, struct qemu_info *qi, char **err)
 {
 	const char *name = binary ? binary : QEMU_DEFAULT_BINARY;
 	char *cpath;
@@ -171,15 +171,16 @@ int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errle
 	qi->path = find_in_path(name);
 	if (!qi->path) {
 		if (binary)
-			snprintf(err, errlen, "QEMU binary '%s' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH",
-				 binary);
+			*err = xasprintf("QEMU binary '%s' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH",
+					 binary);
 		else
-			snprintf(err, errlen, "%s not found in PATH: install the Debian package %s (apt-get install %s, or run 'make deps')",
-				 QEMU_DEFAULT_BINARY, QEMU_DEBIAN_PACKAGE, QEMU_DEBIAN_PACKAGE);
+			*err = xasprintf("%s not found in PATH: install the Debian package %s (apt-get install %s, or run 'make deps')",
+					 QEMU_DEFAULT_BINARY, QEMU_DEBIAN_PACKAGE, QEMU_DEBIAN_PACKAGE);
 		return -1;
 	}
 	if (stat(qi->path, &st)) {
-		snprintf(err, errlen, "cannot stat %s: %s", qi->path, strerror(errno));
+		*err = xasprintf("cannot stat %s: %s: give another QEMU with --qemu PATH", qi->path,
+				 strerror(errno));
 		return -1;
 	}
 	cpath = cache_path();
@@ -187,7 +188,7 @@ int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errle
 	qi->version = cache_lookup(cpath, key);
 	qi->cached = qi->version != NULL;
 	if (!qi->version) {
-		qi->version = run_version(qi->path, err, errlen);
+		qi->version = run_version(qi->path, err);
 		if (qi->version)
 			cache_set(cpath, key, "version", json_string(qi->version));
 	}

@@ -43,9 +43,10 @@ struct qemu_info {
  * Finds the binary (`binary` as given, or qemu-system-x86_64 in $PATH) and
  * its version, from the cache ($XDG_CACHE_HOME/irqlbench/qemu-probe.json,
  * keyed by path, mtime and size) or by running it once with --version.
- * Returns 0, or -1 with a one-line message (problem and fix) in err.
+ * Returns 0, or -1 with a one-line message (problem and fix) in *err, to
+ * be freed.
  */
-int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen);
+int qemu_probe(const char *binary, struct qemu_info *qi, char **err);
 void qemu_info_free(struct qemu_info *qi);
 /*
  * Whether the binary has the -cpu model of `model` (its name before any
@@ -79,7 +80,7 @@ struct launch_result {
 	int signal;			/* signal that ended QEMU, or 0 */
 	double duration_s;		/* start to exit */
 	char *cmdline;			/* the exact command line, shell-quoted */
-	char error[512];		/* why it did not start */
+	char error[MSG_ONE_PATH];	/* why it did not start */
 };
 
 struct run_ctx;
@@ -113,7 +114,7 @@ struct run_ctx {
 	json_t *record;			/* the record being built */
 	json_t *kvm_facts;		/* provenance.kvm (kvm backend), or NULL */
 	char preflight_msg[1024];	/* the preflight's problems, for the record */
-	char hook_error[512];		/* why after_start stopped the run */
+	char hook_error[MSG_ONE_PATH];	/* why after_start stopped the run */
 	void *trace;			/* state of host/trace/ */
 	void *pin;			/* state of host/pin/ */
 	const char *trace_path;		/* the file a trace may be written to, beside the logs */

@@ -7,10 +7,16 @@
 #ifndef IRQLBENCH_UTIL_H
 #define IRQLBENCH_UTIL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* A message buffer that holds any one-line message naming one path (up
+ * to PATH_MAX) whole: for the fixed buffers that several parts fill with
+ * snprintf(buf, sizeof(buf), ...) (launch_result.error, hook_error). */
+#define MSG_ONE_PATH	(PATH_MAX + 1024)
 
 /* The suite's version (git describe at build time, or "unknown"). */
 const char *util_suite_version(void);

@@ -9,6 +9,8 @@
 # with the status the guest would give (results/SERIAL.md):
 #   ok        a good report, verdict ok, status 1
 #   fail      a good report, verdict fail, status 3
+#   fail-cut  the same, with a reason the guest had to cut (KMSG_CUT)
+#   badparam-cut "!! error code=badparam" with a cut message, status 5
 #   exception "!! exception" line, status 7
 #   badparam  "!! error code=badparam", status 5
 #   internal  "!! error code=timeout", status 9
@@ -92,6 +94,8 @@ fi
 	case $mode in
 	ok|wrong-workload|mismatch) report ok ;;
 	fail) report fail "late deliveries: 3" ;;
+	fail-cut) report fail "script: line 2: wait_delivered 0x40 timed out after 1000000 us [cut]" ;;
+	badparam-cut) echo '!! error code=badparam msg="script /long/path: line 1: unknown keyword [cut]"' ;;
 	garbled) report ok "" bad-hash ;;
 	truncated) report ok "" no-end ;;
 	exception) echo "!! exception vector=14 name=#PF rip=0xffffffff80101234 err=0x2 cr2=0xdeadbeef cpu=0" ;;
@@ -101,9 +105,9 @@ fi
 } >"$serial"
 case $mode in
 ok|garbled|truncated|wrong-workload) exit 1 ;;
-fail|mismatch) exit 3 ;;
+fail|fail-cut|mismatch) exit 3 ;;
 exception) exit 7 ;;
-badparam) exit 5 ;;
+badparam|badparam-cut) exit 5 ;;
 internal) exit 9 ;;
 triple|silent) exit 0 ;;
 slow-error) sleep 0.5 ;&

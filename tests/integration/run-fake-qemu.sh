@@ -122,6 +122,24 @@ eq "script: exit" $? 0
 ok "script: -initrd" grep -q -- "-initrd $TMP/t.scn" <<<"$(jq -r .provenance.qemu.cmdline "$TMP/scn.json")"
 eq "script: provenance" "$(jq -c '.provenance.script | [.bytes, .fnv1a]' "$TMP/scn.json")" '[16,"'"$(printf 'raise 2\nlower 0\n' | od -An -v -tu1 | tr -s ' ' '\n' | grep . | { h=2166136261; while read -r b; do h=$(( ((h ^ b) * 16777619) & 0xffffffff )); done; printf '%08x' $h; })"'"]'
 
+# a text the guest had to cut is never shown as whole; a script's errors
+# point to the script language's documentation, not to 'irqlbench list'
+for mode in fail-cut badparam-cut; do
+	FAKE_QEMU_MODE=$mode "$IRQLBENCH" run --no-pin --workload script --script "$TMP/t.scn" \
+		--qemu "$FAKE" --guest "$TMP/guest.elf" --out "$TMP/$mode.json" >/dev/null 2>"$TMP/$mode.err"
+	eq "$mode: exit status" $? "$([ $mode = fail-cut ] && echo 1 || echo 2)"
+	ok "$mode: stderr says the guest cut it" \
+		grep -q ' \[cut\] (the guest cut this message short to fit its buffer, and printed no more); raw log ' "$TMP/$mode.err"
+	ok "$mode: hint: workloads/SCRIPTS.md" grep -q 'hint: .*workloads/SCRIPTS\.md' "$TMP/$mode.err"
+	ok "$mode: no 'irqlbench list'" bash -c "! grep -q 'irqlbench list' '$TMP/$mode.err'"
+done
+eq "badparam-cut: the record says so too" "$(jq -r .error.message "$TMP/badparam-cut.json")" \
+	"the guest refused its parameters: script /long/path: line 1: unknown keyword [cut] (the guest cut this message short to fit its buffer, and printed no more)"
+eq "fail-cut: the verdict keeps the guest's mark" "$(jq -r .verdict.reason "$TMP/fail-cut.json")" \
+	"script: line 2: wait_delivered 0x40 timed out after 1000000 us [cut]"
+ok "badparam of another workload: hint names its parameters" \
+	grep -q "hint: see 'irqlbench list seed-table' for its parameters$" "$TMP/badparam.err"
+
 # the timeout kills QEMU: exit 4, failed record, nothing left running
 t0=$(date +%s.%N)
 FAKE_QEMU_MODE=hang FAKE_QEMU_PIDFILE=$TMP/hang.pid "$IRQLBENCH" run --no-pin --workload hang --qemu "$FAKE" --guest "$TMP/guest.elf" \
