@@ -75,8 +75,12 @@ const char cmd_run_usage[] =
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
-	"exception, triple fault, garbled or truncated report); 2 usage error (unknown\n"
-	"workload, bad parameter); 3 environment or preflight error; 4 timeout.\n"
+	"exception, triple fault, garbled or truncated report, or stopped by SIGHUP,\n"
+	"SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad parameter,\n"
+	"script error, an --out that is no regular file, ...: nothing is run and no\n"
+	"record written); 3 environment (missing package, no access to /dev/kvm, QEMU\n"
+	"refused to start); 4 timeout; 77 not applicable: --backend kvm on a host that\n"
+	"cannot run it (not AMD SVM, /dev/kvm of kvm_intel or kvm_pvm).\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
 
@@ -261,71 +265,94 @@ static bool sys_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-/* Other KVM modules this host runs (kvm_intel, kvm_pvm, ...), for the message. */
-static void other_kvm_modules(char *buf, size_t len)
+/* The KVM modules other than kvm_amd this host runs (kvm_intel, kvm_pvm,
+ * ...), ", "-joined, or NULL: with no kvm_amd, /dev/kvm is theirs. */
+static char *other_kvm_modules(void)
 {
-	static const char *const mods[] = { "kvm_intel", "kvm_pvm", NULL };
+	DIR *d = opendir("/sys/module");
+	struct dirent *e;
+	char *list = NULL, *more;
 
-	buf[0] = 0;
-	for (unsigned i = 0; mods[i]; i++) {
-		char *p = xasprintf("/sys/module/%s", mods[i]);
-
-		if (sys_exists(p))
-			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
-				 mods[i]);
-		free(p);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "kvm_", 4) || !strcmp(e->d_name, "kvm_amd"))
+			continue;
+		more = xasprintf("%s%s%s", list ? list : "", list ? ", " : "", e->d_name);
+		free(list);
+		list = more;
 	}
+	if (d)
+		closedir(d);
+	return list;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-preflight_problem(struct run_ctx *ctx, const char *fmt, ...)
+/* One problem: a line on stderr naming it and its fix, and a part of the
+ * record's message. */
+static void __attribute__((format(printf, 3, 4)))
+preflight_problem(struct run_ctx *ctx, bool not_applicable, const char *fmt, ...)
 {
-	char line[512];
-	size_t n = strlen(ctx->preflight_msg);
+	char *line, *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = xstrdup(fmt);
 	va_end(ap);
-	fprintf(stderr, "irqlbench: kvm preflight: %s\n", line);
-	snprintf(ctx->preflight_msg + n, sizeof(ctx->preflight_msg) - n, "%s%s", n ? "; " : "",
-		 line);
+	fprintf(stderr, "irqlbench: kvm preflight: %s%s\n", not_applicable ? "not applicable: " : "",
+		line);
+	msg = xasprintf("%s%s%s%s", ctx->preflight_msg ? ctx->preflight_msg : "",
+			ctx->preflight_msg ? "; " : "", not_applicable ? "not applicable: " : "", line);
+	free(ctx->preflight_msg);
+	ctx->preflight_msg = msg;
+	free(line);
 }
 
+static const char use_instead[] =
+	"use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
+
 /*
- * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  Each
- * problem is one line naming it and its fix; all are reported at once.
+ * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  A
+ * host where it cannot apply at all (not an AMD CPU, no SVM, a /dev/kvm of
+ * another KVM module such as kvm_intel or kvm_pvm) is EXIT_NOT_APPLICABLE,
+ * with its reasons; on an AMD SVM host, a problem that can be fixed (no
+ * /dev/kvm, no access to it, kvm_amd not loaded) is EXIT_ENV.  Each problem
+ * is one line naming it and its fix; all of a kind are reported at once.
  * kvm_amd's parameters go into provenance.kvm.
  */
 static int kvm_preflight(struct run_ctx *ctx)
 {
 	static const char *const params[] = { "npt", "avic", "nested", "nrips", NULL };
-	char *vendor = util_cpuinfo_field("vendor_id");
-	char others[64];
+	char *vendor = util_cpuinfo_field("vendor_id"), *others = other_kvm_modules();
+	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
 	int fd;
 
-	if (!vendor || strcmp(vendor, "AuthenticAMD"))
-		preflight_problem(ctx, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host",
-				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)");
-	else if (!util_cpuinfo_has_flag("svm"))
-		preflight_problem(ctx, "the CPU has no 'svm' flag in /proc/cpuinfo: enable SVM (AMD-V) in the firmware, or nested virtualization if this is a VM; or use 'irqlbench lab'");
+	if (!vendor || strcmp(vendor, "AuthenticAMD")) {
+		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; %s",
+				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)", use_instead);
+		applies = false;
+	} else if (!util_cpuinfo_has_flag("svm")) {
+		preflight_problem(ctx, true, "the CPU has no 'svm' flag in /proc/cpuinfo (SVM is off in the firmware, or this VM has no nested virtualization): %s",
+				  use_instead);
+		applies = false;
+	}
 	free(vendor);
+	if (!kvm_amd && others) {
+		preflight_problem(ctx, true, "/dev/kvm is provided by %s, not kvm_amd (no /sys/module/kvm_amd): the kvm backend measures kvm_amd; %s",
+				  others, use_instead);
+		applies = false;
+	}
+	free(others);
+	if (!applies)
+		return EXIT_NOT_APPLICABLE;	/* what could be fixed here does not matter */
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
 	else if (errno == ENOENT)
-		preflight_problem(ctx, "/dev/kvm does not exist: load the module with 'modprobe kvm_amd' (needs SVM)");
+		preflight_problem(ctx, false, "/dev/kvm does not exist: load the module with 'modprobe kvm_amd'");
 	else
-		preflight_problem(ctx, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
+		preflight_problem(ctx, false, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
 				  strerror(errno));
-	other_kvm_modules(others, sizeof(others));
-	if (!sys_exists("/sys/module/kvm_amd")) {
-		char runs[sizeof(others) + 32] = "";
-
-		if (others[0])
-			snprintf(runs, sizeof(runs), "; this host runs %s", others);
-		preflight_problem(ctx, "the kvm_amd module is not loaded (no /sys/module/kvm_amd%s): 'modprobe kvm_amd' on an AMD SVM host, or use 'irqlbench lab'",
-				  runs);
+	if (!kvm_amd) {
+		preflight_problem(ctx, false, "the kvm_amd module is not loaded (no /sys/module/kvm_amd): load it with 'modprobe kvm_amd'");
 	} else {
 		ctx->kvm_facts = json_pack("{s:s}", "module", "kvm_amd");
 		for (unsigned i = 0; params[i]; i++) {
@@ -337,7 +364,7 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(p);
 		}
 	}
-	return ctx->preflight_msg[0] ? EXIT_ENV : 0;
+	return ctx->preflight_msg ? EXIT_ENV : 0;
 }
 
 static int kvm_after_start(struct run_ctx *ctx, pid_t qemu_pid)
@@ -1078,7 +1105,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	if (ctx.kvm_facts)
 		set_provenance(rec, "kvm", json_incref(ctx.kvm_facts));
 	if (status) {
-		status = fail_early(rec, &p, EXIT_ENV, "preflight", ctx.preflight_msg, false);
+		status = fail_early(rec, &p, status, "preflight", ctx.preflight_msg, false);
 		goto out;
 	}
 	if (qemu_probe(o->qemu, &qi, &err)) {
@@ -1169,6 +1196,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		printf("%s\n", p.out);	/* with --out -, the record is all stdout gets */
 out:
 	json_decref(ctx.kvm_facts);
+	free(ctx.preflight_msg);
 	json_decref(rec);
 	qemu_info_free(&qi);
 	argv_free(&spec.extra);

@@ -5,7 +5,8 @@
  *
  * A run (host/cmd_run.c) goes through these steps, each a hook:
  *
- *   backend->preflight(ctx)          may refuse the host (EXIT_ENV), fills ctx->kvm_facts
+ *   backend->preflight(ctx)          may refuse the host (EXIT_ENV: fixable; EXIT_NOT_APPLICABLE:
+ *                                    it cannot run this backend), fills ctx->kvm_facts
  *   backend->extra_args(ctx, args)   QEMU arguments of the backend
  *   launcher->launch(ctx, spec, res) starts QEMU, enforces the timeout, waits
  *     backend->after_start(ctx, pid)   QEMU runs (kvm: start exit tracing; pinning)
@@ -89,8 +90,9 @@ struct backend_ops {
 	const char *name;		/* "tcg" | "kvm" */
 	const char *accel;
 	const char *cpu;		/* default -cpu */
-	/* 0, or EXIT_ENV after printing one line per problem to stderr and
-	 * setting ctx->preflight_msg */
+	/* 0, or EXIT_ENV (a problem that can be fixed) or EXIT_NOT_APPLICABLE
+	 * (this host cannot run the backend) after printing one line per
+	 * problem to stderr and setting ctx->preflight_msg */
 	int (*preflight)(struct run_ctx *ctx);
 	void (*extra_args)(struct run_ctx *ctx, struct argv_buf *args);
 	/* 0, or -1 to stop the run (QEMU is killed; the record says why in
@@ -113,7 +115,7 @@ struct run_ctx {
 	const struct launcher_ops *launcher;
 	json_t *record;			/* the record being built */
 	json_t *kvm_facts;		/* provenance.kvm (kvm backend), or NULL */
-	char preflight_msg[1024];	/* the preflight's problems, for the record */
+	char *preflight_msg;		/* the preflight's problems, for the record (cmd_run frees it) */
 	char hook_error[MSG_ONE_PATH];	/* why after_start stopped the run */
 	void *trace;			/* state of host/trace/ */
 	void *pin;			/* state of host/pin/ */
