@@ -606,22 +606,31 @@ static int check_cpus(const struct run_opts *o)
 	return 0;
 }
 
-/* --cpu: a model this QEMU has (when QEMU can be asked; a QEMU that cannot
- * is the environment check's business, in run()). */
-static int check_cpu_model(const struct run_opts *o, const struct backend_ops *be)
+/*
+ * The checks that ask QEMU (its --version and -cpu help, both cached): a
+ * --qemu that is no QEMU, and a --cpu model it does not have, are usage
+ * errors.  The default QEMU missing is the environment's problem, reported
+ * by run() with a failed record; so is a default QEMU that cannot be asked.
+ */
+static int check_qemu(const struct run_opts *o, const struct backend_ops *be)
 {
 	struct qemu_info qi;
-	size_t n = strcspn(o->cpu, ",");
+	size_t n = o->cpu ? strcspn(o->cpu, ",") : 0;
 	char *err = NULL;
 	int known;
 
 	if (n == 4 && !strncmp(o->cpu, "host", 4) && strcmp(be->name, "kvm"))
 		return cli_usage_error("run", "--cpu host needs a hypervisor: use --backend kvm, or a CPU model for tcg such as max");
-	if (qemu_probe(o->qemu, &qi, &err)) {
-		free(err);
+	if (!o->qemu && !o->cpu)
 		return 0;
+	if (qemu_probe(o->qemu, &qi, &err)) {
+		if (o->qemu)
+			cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		qemu_info_free(&qi);
+		return o->qemu ? EXIT_USAGE : 0;
 	}
-	known = qemu_cpu_model_known(&qi, o->cpu);
+	known = o->cpu ? qemu_cpu_model_known(&qi, o->cpu) : 1;
 	if (!known)
 		cli_usage_error("run", "--cpu %s: QEMU %s has no CPU model '%.*s': see '%s -cpu help'",
 				o->cpu, qi.version, (int)n, o->cpu, qi.path);
@@ -629,8 +638,8 @@ static int check_cpu_model(const struct run_opts *o, const struct backend_ops *b
 	return known ? 0 : EXIT_USAGE;
 }
 
-/* Checks what needs no QEMU run: workload, parameters, script, backend,
- * input files, --cpus, and --cpu against the models QEMU lists. */
+/* Checks the arguments that need no QEMU: workload, parameters, script,
+ * backend, input files, --cpus (then check_paths(), and last check_qemu()). */
 static int check_args(struct run_opts *o, char **params, const struct backend_ops **be,
 		      const struct launcher_ops **ln)
 {
@@ -687,7 +696,7 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 		return EXIT_USAGE;
 	if (o->cpus && (status = check_cpus(o)))
 		return status;
-	return o->cpu ? check_cpu_model(o, *be) : 0;
+	return 0;
 }
 
 /* The guest image: --guest, or build/guest/ next to build/bin/irqlbench. */
@@ -1229,6 +1238,8 @@ int cmd_run(int argc, char **argv)
 		make_paths(&o, id, &p);
 		status = check_paths(&o, &p);
 	}
+	if (!status)
+		status = check_qemu(&o, be);	/* last: it runs QEMU (cached) */
 	if (!status)
 		status = run(&o, be, ln, id, start, &p);
 	if (status < 0)

@@ -86,6 +86,14 @@ usage_case script-folder "^irqlbench: the script $TMP is a folder, not a file: g
 	--workload script --script "$TMP"
 usage_case script-fifo "the script $TMP/in-fifo is a FIFO, not a file: " --workload script --script "$TMP/in-fifo"
 usage_case cpu-host-tcg "--cpu host needs a hypervisor: use --backend kvm" --workload seed-table --cpu host
+# a --qemu that is no QEMU (the default QEMU missing is the environment's
+# problem: below)
+usage_case qemu-missing "^irqlbench: QEMU binary '$TMP/none' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH$" \
+	--workload seed-table --qemu "$TMP/none"
+printf '#!/bin/sh\necho hello\n' >"$TMP/not-qemu.sh"
+chmod +x "$TMP/not-qemu.sh"
+usage_case qemu-not-qemu "$TMP/not-qemu.sh --version printed 'hello', not a QEMU version: give the QEMU binary with --qemu PATH" \
+	--workload seed-table --qemu "$TMP/not-qemu.sh"
 # --cpus is checked before the run, not by the pinning after QEMU started
 if "$IRQLBENCH" run --workload seed-table --cpus 0 --no-pin --out "$TMP/x.json" 2>&1 |
 	grep -q 'built without pinning'; then
