@@ -1095,7 +1095,6 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	status = make_dirs(o, &p);
 	if (status)
 		return status;
-	run_signals_catch();
 	remove_stale_qmp_dirs();
 	rec = record_new(id, be->name, o->workload);
 	json_object_set_new(rec, "launcher", json_string(ln->name));
@@ -1214,7 +1213,6 @@ out:
 	free(kernel);
 	free(append);
 	free(err);
-	run_signals_release();
 	return status;
 }
 
@@ -1230,6 +1228,9 @@ int cmd_run(int argc, char **argv)
 	double start = util_now();
 	char *id = NULL;
 
+	/* from here on a stop signal is only noted: no temporary file (the
+	 * probe cache's, a record's) is left half written, no QEMU started */
+	run_signals_catch();
 	status = parse_args(argc, argv, &o, &params);
 	if (!status)
 		status = check_args(&o, params, &be, &ln);
@@ -1244,6 +1245,7 @@ int cmd_run(int argc, char **argv)
 		status = run(&o, be, ln, id, start, &p);
 	if (status < 0)
 		status = EXIT_OK;	/* --help */
+	run_signals_release();
 	free_paths(&p);
 	free(id);
 	free(params);

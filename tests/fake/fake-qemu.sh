@@ -25,11 +25,13 @@
 #   wrong-workload a good report for another workload, status 1
 #   replay    copies the file FAKE_QEMU_REPLAY, exits with FAKE_QEMU_STATUS
 # FAKE_QEMU_CALLS, if set, is a file that gets one line per invocation;
-# FAKE_QEMU_PIDFILE, if set, gets the process id (the hang mode keeps it).
+# FAKE_QEMU_PIDFILE, if set, gets the process id (the hang mode keeps it);
+# FAKE_QEMU_PROBE_DELAY, if set, makes --version take that many seconds.
 set -u
 [ -n "${FAKE_QEMU_CALLS:-}" ] && echo "$*" >>"$FAKE_QEMU_CALLS"
 [ -n "${FAKE_QEMU_PIDFILE:-}" ] && echo $$ >"$FAKE_QEMU_PIDFILE"
 if [ "${1:-}" = --version ]; then
+	[ -n "${FAKE_QEMU_PROBE_DELAY:-}" ] && sleep "$FAKE_QEMU_PROBE_DELAY"
 	echo "QEMU emulator version 7.2.99 (fake-qemu for irqlbench tests)"
 	exit 0
 fi

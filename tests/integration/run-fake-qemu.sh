@@ -152,6 +152,21 @@ ok "hang: message" grep -q 'did not finish within 1 s (it booted); QEMU was kill
 ok "hang: QEMU was started" test -s "$TMP/hang.pid"
 ok "hang: QEMU gone" bash -c "! kill -0 $(cat "$TMP/hang.pid" 2>/dev/null || echo 0) 2>/dev/null"
 
+# a stop signal before QEMU started (here while QEMU is probed): QEMU is
+# never started, the failed record says so, no QMP folder is left
+XDG_CACHE_HOME=$TMP/cache-slow FAKE_QEMU_PROBE_DELAY=1 FAKE_QEMU_CALLS=$TMP/calls-slow \
+	env --default-signal=TERM "$IRQLBENCH" run --workload seed-table --qemu "$FAKE" \
+	--guest "$TMP/guest.elf" --out "$TMP/early.json" >/dev/null 2>"$TMP/early.err" &
+pid=$!
+for ((i = 0; i < 50; i++)); do grep -q -- '^--version' "$TMP/calls-slow" 2>/dev/null && break; sleep 0.05; done
+kill -TERM $pid
+wait $pid
+eq "signal before QEMU: exit status" $? 1
+eq "signal before QEMU: record" "$(jq -r '.error.kind + ": " + .error.message' "$TMP/early.json")" \
+	"launch: interrupted by SIGTERM; QEMU was not started"
+eq "signal before QEMU: QEMU only probed" "$(grep -cv -- '^--version' "$TMP/calls-slow")" 0
+ok "signal before QEMU: no QMP folder left" bash -c "! ls -d '$TMPDIR_RUN'/irqlbench-qmp.* 2>/dev/null"
+
 # default output: results/runs/<id>/record.json with serial.log beside it
 (cd "$TMP" && FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" \
 	--guest "$TMP/guest.elf" >"$TMP/default.out" 2>/dev/null)
