@@ -990,9 +990,12 @@ static int check_paths(const struct run_opts *o, const struct paths *p)
 	if (o->keep_log && !usable_dir(o->keep_log))
 		return cli_usage_error("run", "--keep-log %s is not a folder: give a folder for the logs",
 				       o->keep_log);
-	if (p->dir && !usable_dir(p->dir))
+	if (p->dir && !usable_dir(p->dir) && o->out)
 		return cli_usage_error("run", "--out %s: %s is not a folder: give a path in a folder",
 				       p->out, p->dir);
+	if (p->dir && !usable_dir(p->dir))
+		return cli_usage_error("run", "the record's folder %s cannot be made here (a file is in its way): give --out FILE",
+				       p->dir);
 	return 0;
 }
 
