@@ -1168,8 +1168,9 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 			    json_string(p.serial_rel));
 	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",
 			    json_string(p.qemu_log_rel));
-	log = util_read_file(p.serial, SERIAL_MAX_LOG, &loglen);
-	if (!log && errno == EFBIG) {
+	/* a QEMU that never started left no serial output of this run */
+	log = lr.started ? util_read_file(p.serial, SERIAL_MAX_LOG, &loglen) : NULL;
+	if (!log && lr.started && errno == EFBIG) {
 		/* the parser refuses a log by its size, before reading a byte */
 		log = xstrdup("");
 		loglen = SERIAL_MAX_LOG + 1ul;

@@ -153,7 +153,9 @@ ok "hang: QEMU was started" test -s "$TMP/hang.pid"
 ok "hang: QEMU gone" bash -c "! kill -0 $(cat "$TMP/hang.pid" 2>/dev/null || echo 0) 2>/dev/null"
 
 # a stop signal before QEMU started (here while QEMU is probed): QEMU is
-# never started, the failed record says so, no QMP folder is left
+# never started, the failed record says so (and holds nothing of an older
+# run's log at the same place), no QMP folder is left
+cp "$TMP/ok.serial.log" "$TMP/early.serial.log"
 XDG_CACHE_HOME=$TMP/cache-slow FAKE_QEMU_PROBE_DELAY=1 FAKE_QEMU_CALLS=$TMP/calls-slow \
 	env --default-signal=TERM "$IRQLBENCH" run --workload seed-table --qemu "$FAKE" \
 	--guest "$TMP/guest.elf" --out "$TMP/early.json" >/dev/null 2>"$TMP/early.err" &
@@ -165,6 +167,8 @@ eq "signal before QEMU: exit status" $? 1
 eq "signal before QEMU: record" "$(jq -r '.error.kind + ": " + .error.message' "$TMP/early.json")" \
 	"launch: interrupted by SIGTERM; QEMU was not started"
 eq "signal before QEMU: QEMU only probed" "$(grep -cv -- '^--version' "$TMP/calls-slow")" 0
+eq "signal before QEMU: no verdict or phases from the old log" \
+	"$(jq -c '[.verdict, (.phases | length)]' "$TMP/early.json")" '[null,0]'
 ok "signal before QEMU: no QMP folder left" bash -c "! ls -d '$TMPDIR_RUN'/irqlbench-qmp.* 2>/dev/null"
 
 # default output: results/runs/<id>/record.json with serial.log beside it
