@@ -111,6 +111,8 @@ int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 	if (ctx->launcher && !strcmp(ctx->launcher->name, "libvirt"))
 		return 0;
 	sock = qmp_path_of(qemu_pid, &paused);
+	if (!sock && qmp_process_exited(qemu_pid))
+		return hook_fail(ctx, "QEMU exited before it could be pinned");	/* its exit says why */
 	if (!sock) {
 		fprintf(stderr, "irqlbench: note: QEMU runs without -qmp, so its vCPU threads cannot be pinned; provenance.pinning stays null\n");
 		return 0;

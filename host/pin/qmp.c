@@ -33,10 +33,10 @@ static int qfail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Has pid exited?  A child of ours that exited stays a zombie until it is
- * reaped, and kill(pid, 0) still finds it: ask waitid() without reaping.
+ * A child of ours that exited stays a zombie until it is reaped, and
+ * kill(pid, 0) still finds it: ask waitid() without reaping.
  */
-static bool process_exited(pid_t pid)
+bool qmp_process_exited(pid_t pid)
 {
 	siginfo_t si = { 0 };
 
@@ -196,7 +196,7 @@ int qmp_open(struct qmp *q, const char *path, pid_t pid, int timeout_ms,
 			break;
 		close(q->fd);
 		q->fd = -1;
-		if (pid > 0 && process_exited(pid))
+		if (pid > 0 && qmp_process_exited(pid))
 			return qfail(err, errlen, "QEMU (pid %d) exited before its QMP socket %s was ready",
 				     (int)pid, path);
 		if (now_ms() >= deadline)

@@ -87,6 +87,13 @@ ok "refused while pinning: over within 3 s (took $dt)" test "$(echo "$dt < 3" | 
 eq "refused while pinning: QEMU's error, not QMP's" "$(jq -r .error.message "$TMP/slow.json")" \
 	"QEMU refused to start (status 1): qemu-system-x86_64: -kernel /x: error loading kernel"
 ok "refused while pinning: no QMP folder left" bash -c "! ls -d '$TMPDIR_RUN'/irqlbench-qmp.* 2>/dev/null"
+eq "refused while pinning: one line on stderr" "$(wc -l <"$TMP/slow.err")" 1
+# ... and at once, before the pinning could read QEMU's command line
+FAKE_QEMU_MODE=qemu-error "$IRQLBENCH" run --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
+	--out "$TMP/fast.json" >/dev/null 2>"$TMP/fast.err"
+eq "refused at once while pinning: exit status" $? 3
+eq "refused at once while pinning: one line, QEMU's" "$(sed 's/; raw log.*//' "$TMP/fast.err")" \
+	"irqlbench: seed-table run failed (launch): QEMU refused to start (status 1): qemu-system-x86_64: -kernel /x: error loading kernel"
 
 # --cpu is checked against QEMU's own list (-cpu help, cached) before the run
 FAKE_QEMU_MODE=ok "$IRQLBENCH" run --no-pin --workload seed-table --qemu "$FAKE" --guest "$TMP/guest.elf" \
