@@ -48,7 +48,7 @@ static int find_workload(const char *p, const char **wname, size_t *wlen)
 /* Applies every key=value word but workload=. */
 static int apply_params(const char *cl)
 {
-	char err[200];
+	char err[KMSG_MAX];
 	const char *p = cl;
 
 	while (*p) {
@@ -66,13 +66,15 @@ static int apply_params(const char *cl)
 		for (eq = tok; eq < p && *eq != '='; eq++)
 			;
 		if (eq == p || eq == tok) {
-			ksnprintf(err, sizeof(err), "command-line word '%.*s' is not key=value",
-				  (int)(p - tok), tok);
+			kmsgf(err, sizeof(err), "command-line word '%.*s' is not key=value",
+			      (int)(p - tok), tok);
 			return bad_param(err);
 		}
 		if (wl_values_set(&vals, tok, (size_t)(eq - tok), eq + 1,
-				  (size_t)(p - eq - 1), err, sizeof(err)))
+				  (size_t)(p - eq - 1), err, sizeof(err))) {
+			kmsg_seal(err, sizeof(err));
 			return bad_param(err);
+		}
 	}
 	return 0;
 }
@@ -131,7 +133,7 @@ int guest_main(const struct boot_info *bi)
 	const struct wl_info *w;
 	const char *wname;
 	size_t wlen;
-	char name[64], err[200];
+	char name[64], err[KMSG_MAX];
 	unsigned ncpus = 1;
 	const char *fail = NULL;
 	int rc;
@@ -150,12 +152,12 @@ int guest_main(const struct boot_info *bi)
 	name[wlen] = 0;
 	w = wl_find(name);
 	if (!w) {
-		ksnprintf(err, sizeof(err), "unknown workload '%s': see irqlbench list", name);
+		kmsgf(err, sizeof(err), "unknown workload '%s': see irqlbench list", name);
 		return bad_param(err);
 	}
 	impl = wl_impl_find(name);
 	if (!impl) {
-		ksnprintf(err, sizeof(err), "workload '%s' is not available on this backend", name);
+		kmsgf(err, sizeof(err), "workload '%s' is not available on this backend", name);
 		return bad_param(err);
 	}
 	wl_values_init(&vals, w);
@@ -175,8 +177,10 @@ int guest_main(const struct boot_info *bi)
 	stats_reset();
 	stats_declare_phase(PH_WARMUP, "warmup", false);
 	stats_declare_phase(PH_MEASURE, "measure", true);
-	if (impl->declare && impl->declare(&vals, bi, err, sizeof(err)))
+	if (impl->declare && impl->declare(&vals, bi, err, sizeof(err))) {
+		kmsg_seal(err, sizeof(err));
 		return bad_param(err);
+	}
 
 	if (plat_ncpus() > 1)
 		ncpus = arch_start_aps(ap_main);

@@ -9,13 +9,16 @@
  * becomes complete only from a checked report; it is written atomically
  * on every path after the arguments are accepted, next to the raw logs.
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@
 #include "klib.h"
 #include "qemu.h"
 #include "record.h"
+#include "script/scn.h"
 #include "serial.h"
 #include "stats.h"
 #include "util.h"
@@ -48,7 +52,9 @@ const char cmd_run_usage[] =
 	"  -s, --script FILE   the scenario script of the 'script' workload\n"
 	"  -n, --vcpus N       vCPUs, 1..8 (default 1)\n"
 	"  -o, --out FILE      the record (default results/runs/<id>/record.json, with\n"
-	"                      serial.log and qemu.log beside it)\n"
+	"                      serial.log and qemu.log beside it); a regular file, never\n"
+	"                      a device, FIFO, link or folder; - for standard output\n"
+	"                      (the logs then go to results/runs/<id>/ or --keep-log DIR)\n"
 	"  -t, --timeout SEC   kill the guest after SEC seconds (default 60)\n"
 	"      --tag T         a tag for the record; repeatable\n"
 	"      --qemu PATH     the QEMU binary (default qemu-system-x86_64 from PATH)\n"
@@ -69,8 +75,12 @@ const char cmd_run_usage[] =
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
-	"exception, triple fault, garbled or truncated report); 2 usage error (unknown\n"
-	"workload, bad parameter); 3 environment or preflight error; 4 timeout.\n"
+	"exception, triple fault, garbled or truncated report, or stopped by SIGHUP,\n"
+	"SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad parameter,\n"
+	"script error, an --out that is no regular file, ...: nothing is run and no\n"
+	"record written); 3 environment (missing package, no access to /dev/kvm, QEMU\n"
+	"refused to start); 4 timeout; 77 not applicable: --backend kvm on a host that\n"
+	"cannot run it (not AMD SVM, /dev/kvm of kvm_intel or kvm_pvm).\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
 
@@ -83,8 +93,8 @@ void pin_run_set_cpus(const char *list) __attribute__((weak));
 #define GUEST_REL_PATH		"guest/irqlbench-guest.elf"
 
 struct run_opts {
-	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *keep_log, *launcher, *firmware,
-		   *connect;
+	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *cpus, *keep_log, *launcher,
+		   *firmware, *connect;
 	unsigned vcpus;
 	bool no_pin;
 	double timeout_s;
@@ -161,20 +171,31 @@ static const struct launcher_ops *load_libvirt_launcher(const char *uri, char *e
 void pin_qemu_args(const char *dir, char *sock, size_t socklen, const char **argv_out)
 	__attribute__((weak));
 
+static const char *tmp_dir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	return tmp && *tmp ? tmp : "/tmp";
+}
+
+#define QMP_DIR_PREFIX "irqlbench-qmp."
+
 /*
  * Pinning needs QEMU paused (-S) with a QMP socket, so that the vCPU
  * threads are pinned before the guest runs.  The socket lives in a private
  * folder (socket paths are limited to 108 bytes; the record's folder may be
- * deeper).  Without it the pinning hook leaves the run unpinned.
+ * deeper), $TMPDIR/irqlbench-qmp.<pid>.XXXXXX: the run removes it, and a
+ * later run the one a SIGKILLed irqlbench left (remove_stale_qmp_dirs).
+ * Without it the pinning hook leaves the run unpinned.
  */
 static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
 {
-	const char *tmp = getenv("TMPDIR"), *a[3];
+	const char *a[3];
 	char sock[PATH_MAX + 40], *dir;
 
 	if (!pin_qemu_args || ctx->no_pin || strcmp(ctx->launcher->name, "direct"))
 		return;
-	dir = xasprintf("%s/irqlbench-qmp.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	dir = xasprintf("%s/" QMP_DIR_PREFIX "%ld.XXXXXX", tmp_dir(), (long)getpid());
 	if (!mkdtemp(dir)) {
 		free(dir);
 		return;
@@ -190,18 +211,46 @@ static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
 		argv_add(args, a[i]);
 }
 
+static void remove_qmp_dir(const char *dir)
+{
+	char *sock = xasprintf("%s/qmp.sock", dir);
+
+	unlink(sock);
+	rmdir(dir);
+	free(sock);
+}
+
 static void pin_cleanup(struct run_ctx *ctx)
 {
-	char *sock;
-
 	if (!ctx->qmp_dir)
 		return;
-	sock = xasprintf("%s/qmp.sock", ctx->qmp_dir);
-	unlink(sock);
-	rmdir(ctx->qmp_dir);
-	free(sock);
+	remove_qmp_dir(ctx->qmp_dir);
 	free(ctx->qmp_dir);
 	ctx->qmp_dir = NULL;
+}
+
+/* The QMP folders of our user whose irqlbench no longer runs. */
+static void remove_stale_qmp_dirs(void)
+{
+	DIR *d = opendir(tmp_dir());
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		long pid;
+		int n = 0;
+		char *path;
+
+		if (sscanf(e->d_name, QMP_DIR_PREFIX "%ld.%n", &pid, &n) != 1 || !n || pid <= 0 ||
+		    !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		path = xasprintf("%s/%s", tmp_dir(), e->d_name);
+		if (!lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid())
+			remove_qmp_dir(path);
+		free(path);
+	}
+	if (d)
+		closedir(d);
 }
 
 /* --- backends ------------------------------------------------------------- */
@@ -216,71 +265,94 @@ static bool sys_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-/* Other KVM modules this host runs (kvm_intel, kvm_pvm, ...), for the message. */
-static void other_kvm_modules(char *buf, size_t len)
+/* The KVM modules other than kvm_amd this host runs (kvm_intel, kvm_pvm,
+ * ...), ", "-joined, or NULL: with no kvm_amd, /dev/kvm is theirs. */
+static char *other_kvm_modules(void)
 {
-	static const char *const mods[] = { "kvm_intel", "kvm_pvm", NULL };
+	DIR *d = opendir("/sys/module");
+	struct dirent *e;
+	char *list = NULL, *more;
 
-	buf[0] = 0;
-	for (unsigned i = 0; mods[i]; i++) {
-		char *p = xasprintf("/sys/module/%s", mods[i]);
-
-		if (sys_exists(p))
-			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? ", " : "",
-				 mods[i]);
-		free(p);
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "kvm_", 4) || !strcmp(e->d_name, "kvm_amd"))
+			continue;
+		more = xasprintf("%s%s%s", list ? list : "", list ? ", " : "", e->d_name);
+		free(list);
+		list = more;
 	}
+	if (d)
+		closedir(d);
+	return list;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-preflight_problem(struct run_ctx *ctx, const char *fmt, ...)
+/* One problem: a line on stderr naming it and its fix, and a part of the
+ * record's message. */
+static void __attribute__((format(printf, 3, 4)))
+preflight_problem(struct run_ctx *ctx, bool not_applicable, const char *fmt, ...)
 {
-	char line[512];
-	size_t n = strlen(ctx->preflight_msg);
+	char *line, *msg;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = xstrdup(fmt);
 	va_end(ap);
-	fprintf(stderr, "irqlbench: kvm preflight: %s\n", line);
-	snprintf(ctx->preflight_msg + n, sizeof(ctx->preflight_msg) - n, "%s%s", n ? "; " : "",
-		 line);
+	fprintf(stderr, "irqlbench: kvm preflight: %s%s\n", not_applicable ? "not applicable: " : "",
+		line);
+	msg = xasprintf("%s%s%s%s", ctx->preflight_msg ? ctx->preflight_msg : "",
+			ctx->preflight_msg ? "; " : "", not_applicable ? "not applicable: " : "", line);
+	free(ctx->preflight_msg);
+	ctx->preflight_msg = msg;
+	free(line);
 }
 
+static const char use_instead[] =
+	"use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
+
 /*
- * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  Each
- * problem is one line naming it and its fix; all are reported at once.
+ * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  A
+ * host where it cannot apply at all (not an AMD CPU, no SVM, a /dev/kvm of
+ * another KVM module such as kvm_intel or kvm_pvm) is EXIT_NOT_APPLICABLE,
+ * with its reasons; on an AMD SVM host, a problem that can be fixed (no
+ * /dev/kvm, no access to it, kvm_amd not loaded) is EXIT_ENV.  Each problem
+ * is one line naming it and its fix; all of a kind are reported at once.
  * kvm_amd's parameters go into provenance.kvm.
  */
 static int kvm_preflight(struct run_ctx *ctx)
 {
 	static const char *const params[] = { "npt", "avic", "nested", "nrips", NULL };
-	char *vendor = util_cpuinfo_field("vendor_id");
-	char others[64];
+	char *vendor = util_cpuinfo_field("vendor_id"), *others = other_kvm_modules();
+	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
 	int fd;
 
-	if (!vendor || strcmp(vendor, "AuthenticAMD"))
-		preflight_problem(ctx, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host",
-				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)");
-	else if (!util_cpuinfo_has_flag("svm"))
-		preflight_problem(ctx, "the CPU has no 'svm' flag in /proc/cpuinfo: enable SVM (AMD-V) in the firmware, or nested virtualization if this is a VM; or use 'irqlbench lab'");
+	if (!vendor || strcmp(vendor, "AuthenticAMD")) {
+		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; %s",
+				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)", use_instead);
+		applies = false;
+	} else if (!util_cpuinfo_has_flag("svm")) {
+		preflight_problem(ctx, true, "the CPU has no 'svm' flag in /proc/cpuinfo (SVM is off in the firmware, or this VM has no nested virtualization): %s",
+				  use_instead);
+		applies = false;
+	}
 	free(vendor);
+	if (!kvm_amd && others) {
+		preflight_problem(ctx, true, "/dev/kvm is provided by %s, not kvm_amd (no /sys/module/kvm_amd): the kvm backend measures kvm_amd; %s",
+				  others, use_instead);
+		applies = false;
+	}
+	free(others);
+	if (!applies)
+		return EXIT_NOT_APPLICABLE;	/* what could be fixed here does not matter */
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
 	else if (errno == ENOENT)
-		preflight_problem(ctx, "/dev/kvm does not exist: load the module with 'modprobe kvm_amd' (needs SVM)");
+		preflight_problem(ctx, false, "/dev/kvm does not exist: load the module with 'modprobe kvm_amd'");
 	else
-		preflight_problem(ctx, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
+		preflight_problem(ctx, false, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
 				  strerror(errno));
-	other_kvm_modules(others, sizeof(others));
-	if (!sys_exists("/sys/module/kvm_amd")) {
-		char runs[sizeof(others) + 32] = "";
-
-		if (others[0])
-			snprintf(runs, sizeof(runs), "; this host runs %s", others);
-		preflight_problem(ctx, "the kvm_amd module is not loaded (no /sys/module/kvm_amd%s): 'modprobe kvm_amd' on an AMD SVM host, or use 'irqlbench lab'",
-				  runs);
+	if (!kvm_amd) {
+		preflight_problem(ctx, false, "the kvm_amd module is not loaded (no /sys/module/kvm_amd): load it with 'modprobe kvm_amd'");
 	} else {
 		ctx->kvm_facts = json_pack("{s:s}", "module", "kvm_amd");
 		for (unsigned i = 0; params[i]; i++) {
@@ -292,7 +364,7 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(p);
 		}
 	}
-	return ctx->preflight_msg[0] ? EXIT_ENV : 0;
+	return ctx->preflight_msg ? EXIT_ENV : 0;
 }
 
 static int kvm_after_start(struct run_ctx *ctx, pid_t qemu_pid)
@@ -329,14 +401,20 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 static int add_param(struct run_opts *o, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
-	char err[256];
+	/* the message quotes the name and the value, and the workload twice */
+	size_t errlen = 2 * strlen(kv) + 2 * strlen(o->workload) + 512;
+	char *err;
 	unsigned i;
 
 	if (!eq || eq == kv || !eq[1])
 		return cli_usage_error("run", "--param wants NAME=VALUE, got '%s'", kv);
-	if (wl_values_set(&o->vals, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1), err,
-			  sizeof(err)))
-		return cli_error(EXIT_USAGE, "%s", err);
+	err = xmalloc(errlen);
+	if (wl_values_set(&o->vals, kv, (size_t)(eq - kv), eq + 1, strlen(eq + 1), err, errlen)) {
+		cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
+	free(err);
 	for (i = 0; i < o->vals.n; i++)
 		if (strlen(o->vals.p[i]->name) == (size_t)(eq - kv) &&
 		    !strncmp(o->vals.p[i]->name, kv, (size_t)(eq - kv)))
@@ -402,8 +480,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		case O_NO_PIN: o->no_pin = true; break;
 		case O_CPUS:
 			if (!pin_run_set_cpus)
-				return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin)");
+				return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin): build it with 'make', or drop --cpus");
 			pin_run_set_cpus(optarg);
+			o->cpus = optarg;
 			break;
 		case O_CONNECT: o->connect = optarg; break;
 		case O_FIRMWARE:
@@ -439,12 +518,133 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 	return 0;
 }
 
-/* Checks what needs no QEMU: workload, parameters, script, backend. */
+/* An input file QEMU reads: a readable regular file (not a folder, a FIFO
+ * or a device), or a usage error naming it and the option. */
+static int check_input(const char *what, const char *path, const char *fix)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), e = errno;
+
+	if (fd < 0)
+		return cli_error(EXIT_USAGE, "cannot read %s %s: %s: give a readable file with %s",
+				 what, path, strerror(e), fix);
+	e = fstat(fd, &st) ? errno : 0;
+	close(fd);
+	if (e)
+		return cli_error(EXIT_USAGE, "cannot read %s %s: %s: give a readable file with %s",
+				 what, path, strerror(e), fix);
+	if (!S_ISREG(st.st_mode))
+		return cli_error(EXIT_USAGE, "%s %s is %s, not a file: give the file with %s", what,
+				 path, S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+				 S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "no regular file",
+				 fix);
+	return 0;
+}
+
+/* The script parses on the host as it will in the guest: its errors are
+ * usage errors, found before QEMU starts, with the whole path. */
+static int check_script(const char *path)
+{
+	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
+	struct scn_prog *prog;
+	size_t len = 0;
+	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096];
+	int rc;
+
+	if (!text && errno == EFBIG)
+		return cli_error(EXIT_USAGE, "script %s: larger than %u bytes, the limit of a script: shorten it (repeat blocks help); %s",
+				 path, SCN_MAX_FILE, doc);
+	if (!text)
+		return cli_error(EXIT_USAGE, "cannot read the script %s: %s: give a readable file with --script FILE",
+				 path, strerror(errno));
+	prog = xmalloc(sizeof(*prog));
+	rc = scn_parse(text, len, prog, err, sizeof(err));
+	free(prog);
+	free(text);
+	if (rc)
+		return cli_error(EXIT_USAGE, "script %s: %s; %s", path, err, doc);
+	return 0;
+}
+
+/* host/pin/plan.h; weak: undefined in a build without host/pin/. */
+int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order, unsigned maxorder,
+		      unsigned *norder, char *err, size_t errlen) __attribute__((weak));
+char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len) __attribute__((weak));
+
+/* --cpus: a CPU list of one CPU per vCPU, each one this process may use. */
+static int check_cpus(const struct run_opts *o)
+{
+	cpu_set_t set, allowed;
+	unsigned n = 0, order[MAX_CPUS];
+	size_t errlen = strlen(o->cpus) + 512;	/* the message quotes the list */
+	char *err, buf[256];
+	int rc;
+
+	if (o->no_pin)
+		return cli_usage_error("run", "--cpus %s and --no-pin contradict each other: drop one",
+				       o->cpus);
+	if (!pin_parse_cpulist)
+		return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin): build it with 'make', or drop --cpus");
+	err = xmalloc(errlen);
+	rc = pin_parse_cpulist(o->cpus, &set, order, MAX_CPUS, &n, err, errlen);
+	if (rc)
+		cli_usage_error("run", "--cpus: %s", err);
+	free(err);
+	if (rc)
+		return EXIT_USAGE;
+	if (n != o->vcpus)
+		return cli_usage_error("run", "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
+				       o->cpus, n, n == 1 ? "" : "s", o->vcpus, o->vcpus == 1 ? "" : "s");
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		if (!CPU_ISSET(order[i], &allowed))
+			return cli_usage_error("run", "--cpus %s: CPU %u is not one this process may use (%s): give CPUs of that list ('irqlbench pin --vcpus %u' shows a plan)",
+					       o->cpus, order[i],
+					       pin_format_cpulist ? pin_format_cpulist(&allowed, buf, sizeof(buf)) : "see taskset -p",
+					       o->vcpus);
+	return 0;
+}
+
+/*
+ * The checks that ask QEMU (its --version and -cpu help, both cached): a
+ * --qemu that is no QEMU, and a --cpu model it does not have, are usage
+ * errors.  The default QEMU missing is the environment's problem, reported
+ * by run() with a failed record; so is a default QEMU that cannot be asked.
+ */
+static int check_qemu(const struct run_opts *o, const struct backend_ops *be)
+{
+	struct qemu_info qi;
+	size_t n = o->cpu ? strcspn(o->cpu, ",") : 0;
+	char *err = NULL;
+	int known;
+
+	if (n == 4 && !strncmp(o->cpu, "host", 4) && strcmp(be->name, "kvm"))
+		return cli_usage_error("run", "--cpu host needs a hypervisor: use --backend kvm, or a CPU model for tcg such as max");
+	if (!o->qemu && !o->cpu)
+		return 0;
+	if (qemu_probe(o->qemu, &qi, &err)) {
+		if (o->qemu)
+			cli_error(EXIT_USAGE, "%s", err);
+		free(err);
+		qemu_info_free(&qi);
+		return o->qemu ? EXIT_USAGE : 0;
+	}
+	known = o->cpu ? qemu_cpu_model_known(&qi, o->cpu) : 1;
+	if (!known)
+		cli_usage_error("run", "--cpu %s: QEMU %s has no CPU model '%.*s': see '%s -cpu help'",
+				o->cpu, qi.version, (int)n, o->cpu, qi.path);
+	qemu_info_free(&qi);
+	return known ? 0 : EXIT_USAGE;
+}
+
+/* Checks the arguments that need no QEMU: workload, parameters, script,
+ * backend, input files, --cpus (then check_paths(), and last check_qemu()). */
 static int check_args(struct run_opts *o, char **params, const struct backend_ops **be,
 		      const struct launcher_ops **ln)
 {
 	const struct wl_info *w;
-	int fd;
+	int status;
 
 	*ln = &direct_launcher;
 	if (o->launcher && !strcmp(o->launcher, "libvirt")) {
@@ -488,13 +688,14 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 			return cli_usage_error("run", "--tag '%s' is not UTF-8 text", o->tags.v[i]);
 		json_decref(t);
 	}
-	if (o->script) {
-		fd = open(o->script, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return cli_error(EXIT_USAGE, "cannot read the script %s: %s", o->script,
-					 strerror(errno));
-		close(fd);
-	}
+	if (o->script && (check_input("the script", o->script, "--script FILE") ||
+			  check_script(o->script)))
+		return EXIT_USAGE;
+	if (o->guest && check_input("the guest image", o->guest,
+				    "--guest FILE (build/guest/irqlbench-guest.elf after 'make')"))
+		return EXIT_USAGE;
+	if (o->cpus && (status = check_cpus(o)))
+		return status;
 	return 0;
 }
 
@@ -524,169 +725,227 @@ static char *guest_image(const struct run_opts *o)
 struct outcome {
 	int exit;
 	const char *kind;		/* NULL: complete */
-	char message[1400];
-	const char *hint;
+	char *message;			/* whole, however long (outcome_free) */
+	char *hint;			/* the fix (outcome_free) */
 };
+
+static void __attribute__((format(printf, 3, 4)))
+outcome_set(struct outcome *oc, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	oc->kind = kind;
+	free(oc->message);
+	va_start(ap, fmt);
+	if (vasprintf(&oc->message, fmt, ap) < 0)
+		oc->message = xstrdup(fmt);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+outcome_hint(struct outcome *oc, const char *fmt, ...)
+{
+	va_list ap;
+
+	free(oc->hint);
+	va_start(ap, fmt);
+	if (vasprintf(&oc->hint, fmt, ap) < 0)
+		oc->hint = xstrdup(fmt);
+	va_end(ap);
+}
+
+static void outcome_free(struct outcome *oc)
+{
+	free(oc->message);
+	free(oc->hint);
+	oc->message = oc->hint = NULL;
+}
+
+/* A guest text the guest had to cut (KMSG_CUT) is never shown as whole. */
+static const char *cut_note(const char *guest_text)
+{
+	return serial_text_cut(guest_text) ?
+	       " (the guest cut this message short to fit its buffer, and printed no more)" : "";
+}
+
+static bool runs_script(const char *workload)
+{
+	const struct wl_info *w = wl_find(workload);
+
+	return w && w->needs_script;
+}
 
 /* The guest's exit codes (results/SERIAL.md): QEMU status = code << 1 | 1. */
 #define GUEST_STATUS(code) ((code) << 1 | 1)
 
-static void qemu_log_tail(const char *path, char *buf, size_t len)
+/*
+ * QEMU's own first error line from its log (which starts with our "# "
+ * command line): the first line that is not a warning, else the first
+ * line.  NULL if QEMU printed nothing.
+ */
+static char *qemu_first_error(const char *path)
 {
-	char *text = util_read_file(path, 1 << 20, NULL), *last = NULL;
+	char *text = util_read_file(path, 1 << 20, NULL), *first = NULL, *error = NULL, *line;
 
-	buf[0] = 0;
 	if (!text)
-		return;
-	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		last = l;
-	if (last)
-		snprintf(buf, len, "%.300s", last);
+		return NULL;
+	for (char *save, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(l, "# ", 2) || !l[strspn(l, " \t\r")])
+			continue;
+		if (!first)
+			first = l;
+		if (!strstr(l, ": warning: ")) {
+			error = l;
+			break;
+		}
+	}
+	line = error ? xstrdup(error) : first ? xstrdup(first) : NULL;
 	free(text);
+	return line;
 }
 
-/* Does the report match what the host asked for? */
-static bool report_matches(const struct run_opts *o, const struct serial_report *sr,
-			   char *msg, size_t len)
+/* Does the report match what the host asked for?  Else a message why. */
+static char *report_mismatch(const struct run_opts *o, const struct serial_report *sr)
 {
-	if (strcmp(sr->workload, o->workload)) {
-		snprintf(msg, len, "the guest ran workload '%s', the host asked for '%s'",
-			 sr->workload, o->workload);
-		return false;
-	}
+	if (strcmp(sr->workload, o->workload))
+		return xasprintf("the guest ran workload '%s', the host asked for '%s'",
+				 sr->workload, o->workload);
 	for (unsigned i = 0; i < o->vals.n; i++) {
 		json_t *v = json_object_get(sr->params, o->vals.p[i]->name);
 
-		if (v && (uint64_t)json_integer_value(v) != o->vals.v[i]) {
-			snprintf(msg, len, "the guest applied %s=%" PRIu64 ", the host asked for %" PRIu64,
-				 o->vals.p[i]->name, (uint64_t)json_integer_value(v), o->vals.v[i]);
-			return false;
-		}
+		if (v && (uint64_t)json_integer_value(v) != o->vals.v[i])
+			return xasprintf("the guest applied %s=%" PRIu64 ", the host asked for %" PRIu64,
+					 o->vals.p[i]->name, (uint64_t)json_integer_value(v),
+					 o->vals.v[i]);
 	}
-	return true;
+	return NULL;
 }
 
 static void classify(const struct run_opts *o, const struct launch_result *lr,
 		     const struct serial_report *sr, const char *qemu_log, struct outcome *oc)
 {
-	char tail[320];
-
 	memset(oc, 0, sizeof(*oc));
 	oc->exit = EXIT_RUN_FAILED;
-	if (!lr->started) {
+	if (lr->interrupted) {
+		outcome_set(oc, "launch", "interrupted by SIG%s; %s", sigabbrev_np(lr->interrupted),
+			    lr->started ? "QEMU was stopped" : "QEMU was not started");
+		outcome_hint(oc, "rerun the command");
+	} else if (!lr->started) {
 		oc->exit = EXIT_ENV;
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "%s", lr->error);
+		outcome_set(oc, "launch", "%s", lr->error);
 		if (!strncmp(lr->error, "pinning", 7))
-			oc->hint = "see 'irqlbench pin --vcpus N' for a placement this host can give";
+			outcome_hint(oc, "see 'irqlbench pin --vcpus N' for a placement this host can give");
 		else if (!strncmp(lr->error, "libvirt", 7))
-			oc->hint = "check that libvirtd runs and the URI (--connect) is right";
+			outcome_hint(oc, "check that libvirtd runs and the URI (--connect) is right");
 		else
-			oc->hint = "check the QEMU binary (--qemu) and QEMU's log";
-	} else if (lr->interrupted) {
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "interrupted by SIG%s; QEMU was stopped",
-			 sigabbrev_np(lr->interrupted));
-		oc->hint = "rerun the command";
+			outcome_hint(oc, "check the QEMU binary (--qemu) and QEMU's log");
 	} else if (lr->timed_out) {
 		oc->exit = EXIT_TIMEOUT;
-		oc->kind = "timeout";
-		snprintf(oc->message, sizeof(oc->message),
-			 "the guest did not finish within %g s (%s); QEMU was killed", o->timeout_s,
-			 sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
-			 sr->booted ? "it booted" : "it never printed its boot line");
-		oc->hint = "the workload hangs or needs more time: raise --timeout";
+		outcome_set(oc, "timeout", "the guest did not finish within %g s (%s); QEMU was killed",
+			    o->timeout_s,
+			    sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
+			    sr->booted ? "it booted" : "it never printed its boot line");
+		outcome_hint(oc, "the workload hangs or needs more time: raise --timeout");
 	} else if (sr->outcome == SERIAL_EXCEPTION) {
-		oc->kind = "exception";
-		snprintf(oc->message, sizeof(oc->message), "%s", sr->message);
-		oc->hint = "a guest bug (or the test-only 'fault' workload): the raw log has the exception line";
+		outcome_set(oc, "exception", "%s", sr->message);
+		outcome_hint(oc, "a guest bug (or the test-only 'fault' workload): the raw log has the exception line");
 	} else if (sr->outcome == SERIAL_ERROR && !strcmp(sr->error_code, "badparam")) {
 		oc->exit = EXIT_USAGE;
-		oc->kind = "bad-param";
-		snprintf(oc->message, sizeof(oc->message), "the guest refused its parameters: %s",
-			 sr->error_msg);
-		oc->hint = "see 'irqlbench list WORKLOAD' for the parameters";
+		outcome_set(oc, "bad-param", "the guest refused its parameters: %s%s", sr->error_msg,
+			    cut_note(sr->error_msg));
+		if (runs_script(o->workload))
+			outcome_hint(oc, "see workloads/SCRIPTS.md for the script language");
+		else
+			outcome_hint(oc, "see 'irqlbench list %s' for its parameters", o->workload);
 	} else if (sr->outcome == SERIAL_ERROR) {
-		oc->kind = "guest-error";
-		snprintf(oc->message, sizeof(oc->message), "%s", sr->message);
-		oc->hint = "the guest gave up: the raw log shows where";
+		outcome_set(oc, "guest-error", "%s%s", sr->message, cut_note(sr->error_msg));
+		outcome_hint(oc, "the guest gave up: the raw log shows where");
 	} else if (sr->outcome == SERIAL_GARBLED || sr->outcome == SERIAL_TRUNCATED) {
-		oc->kind = serial_outcome_name(sr->outcome);
-		snprintf(oc->message, sizeof(oc->message), "report %s: %s", oc->kind, sr->message);
-		oc->hint = "the serial output was cut or corrupted; rerun, and report a bug if it repeats";
+		outcome_set(oc, serial_outcome_name(sr->outcome), "report %s: %s",
+			    serial_outcome_name(sr->outcome), sr->message);
+		outcome_hint(oc, "the serial output was cut or corrupted; rerun, and report a bug if it repeats");
 	} else if (sr->outcome == SERIAL_REPORT) {
 		int want = GUEST_STATUS(strcmp(sr->verdict, "ok") ? 1 : 0);
+		char *why = NULL;
 
 		if (lr->status >= 0 && lr->status != want) {
-			oc->kind = "garbled";
-			snprintf(oc->message, sizeof(oc->message),
-				 "the report says verdict %s but QEMU exited with status %d (expected %d)",
-				 sr->verdict, lr->status, want);
-			oc->hint = "the guest's exit disagrees with its report; report a bug";
-		} else if (!report_matches(o, sr, oc->message, sizeof(oc->message))) {
-			oc->kind = "garbled";
-			oc->hint = "the guest did not run what was asked; report a bug";
+			outcome_set(oc, "garbled",
+				    "the report says verdict %s but QEMU exited with status %d (expected %d)",
+				    sr->verdict, lr->status, want);
+			outcome_hint(oc, "the guest's exit disagrees with its report; report a bug");
+		} else if ((why = report_mismatch(o, sr))) {
+			outcome_set(oc, "garbled", "%s", why);
+			outcome_hint(oc, "the guest did not run what was asked; report a bug");
 		} else {
 			oc->exit = strcmp(sr->verdict, "ok") ? EXIT_RUN_FAILED : EXIT_OK;
 		}
+		free(why);
 	} else if (lr->status == 0) {
-		oc->kind = "triple-fault";
-		snprintf(oc->message, sizeof(oc->message), "the guest reset (triple fault) %s",
-			 sr->booted ? "after it booted, without a report"
-				    : "before it printed its boot line");
-		oc->hint = "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)";
+		outcome_set(oc, "triple-fault", "the guest reset (triple fault) %s",
+			    sr->booted ? "after it booted, without a report"
+				       : "before it printed its boot line");
+		outcome_hint(oc, "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)");
 	} else if (lr->signal) {
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message), "QEMU was killed by SIG%s",
-			 sigabbrev_np(lr->signal));
-		oc->hint = "something outside irqlbench killed QEMU; rerun";
+		outcome_set(oc, "launch", "QEMU was killed by SIG%s", sigabbrev_np(lr->signal));
+		outcome_hint(oc, "something outside irqlbench killed QEMU; rerun");
 	} else if (!sr->booted) {
-		qemu_log_tail(qemu_log, tail, sizeof(tail));
-		oc->kind = "launch";
-		snprintf(oc->message, sizeof(oc->message),
-			 "QEMU exited with status %d before the guest printed anything%s%s", lr->status,
-			 tail[0] ? ": " : "", tail);
-		oc->hint = "QEMU's own log says why (bad option, unreadable guest image?)";
+		/* the guest prints its boot line first: QEMU itself gave up */
+		char *line = qemu_first_error(qemu_log);
+
+		oc->exit = EXIT_ENV;
+		if (line)
+			outcome_set(oc, "launch", "QEMU refused to start (status %d): %s", lr->status,
+				    line);
+		else
+			outcome_set(oc, "launch", "QEMU exited with status %d before the guest printed anything, and printed nothing itself",
+				    lr->status);
+		outcome_hint(oc, "fix what QEMU names (QEMU's log beside the raw log has all it printed)");
+		free(line);
 	} else {
-		oc->kind = "truncated";
-		snprintf(oc->message, sizeof(oc->message),
-			 "the guest exited with status %d without a report", lr->status);
-		oc->hint = "a guest bug: the raw log shows how far it got";
+		outcome_set(oc, "truncated", "the guest exited with status %d without a report",
+			    lr->status);
+		outcome_hint(oc, "a guest bug: the raw log shows how far it got");
 	}
 }
 
 /* --- the run -------------------------------------------------------------- */
 
 struct paths {
-	char *out, *dir, *serial, *qemu_log, *trace, *serial_rel, *qemu_log_rel;
+	char *out, *dir, *log_dir, *serial, *qemu_log, *trace, *serial_rel, *qemu_log_rel;
+	bool to_stdout;			/* --out -: the record goes to standard output */
 };
 
-static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
+/*
+ * The record (default results/runs/<id>/record.json, --out FILE, or
+ * standard output for --out -) and its logs: beside a record file, in
+ * results/runs/<id>/ for standard output, or DIR/<id>.* with --keep-log.
+ * The record names its logs relative to itself when they are beside it,
+ * else by an absolute path.  Strings only: make_dirs() creates folders.
+ */
+static void make_paths(const struct run_opts *o, const char *id, struct paths *p)
 {
-	char cwd[PATH_MAX];
+	char cwd[PATH_MAX], *base;
 
+	p->to_stdout = o->out && !strcmp(o->out, "-");
 	p->out = o->out ? xstrdup(o->out) : xasprintf("results/runs/%s/record.json", id);
-	p->dir = util_dirname(p->out);
+	p->dir = p->to_stdout ? NULL : util_dirname(p->out);
 	if (o->keep_log) {
-		p->serial = xasprintf("%s/%s.serial.log", o->keep_log, id);
-		p->qemu_log = xasprintf("%s/%s.qemu.log", o->keep_log, id);
-		p->trace = xasprintf("%s/%s.trace.json", o->keep_log, id);
-	} else if (o->out) {
+		base = xasprintf("%s/%s.", o->keep_log, id);
+	} else if (o->out && !p->to_stdout) {
 		size_t n = strlen(o->out);
 
 		if (n > 5 && !strcmp(o->out + n - 5, ".json"))
 			n -= 5;
-		p->serial = xasprintf("%.*s.serial.log", (int)n, o->out);
-		p->qemu_log = xasprintf("%.*s.qemu.log", (int)n, o->out);
-		p->trace = xasprintf("%.*s.trace.json", (int)n, o->out);
+		base = xasprintf("%.*s.", (int)n, o->out);
 	} else {
-		p->serial = xasprintf("%s/serial.log", p->dir);
-		p->qemu_log = xasprintf("%s/qemu.log", p->dir);
-		p->trace = xasprintf("%s/trace.json", p->dir);
+		base = xasprintf("results/runs/%s/", id);
 	}
-	/* the record names its log relative to itself when it is beside it
-	 * (the default and --out), by an absolute path under --keep-log */
-	if (!o->keep_log) {
+	p->serial = xasprintf("%sserial.log", base);
+	p->qemu_log = xasprintf("%sqemu.log", base);
+	p->trace = xasprintf("%strace.json", base);
+	p->log_dir = util_dirname(p->serial);
+	free(base);
+	if (!o->keep_log && !p->to_stdout) {
 		p->serial_rel = util_basename(p->serial);
 		p->qemu_log_rel = util_basename(p->qemu_log);
 	} else if (p->serial[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
@@ -696,12 +955,58 @@ static int make_paths(const struct run_opts *o, const char *id, struct paths *p)
 		p->serial_rel = xasprintf("%s/%s", cwd, p->serial);
 		p->qemu_log_rel = xasprintf("%s/%s", cwd, p->qemu_log);
 	}
-	if (util_mkdir_p(p->dir))
-		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --out", p->dir,
-				 strerror(errno));
-	if (o->keep_log && util_mkdir_p(o->keep_log))
-		return cli_error(EXIT_ENV, "cannot create %s: %s: choose another --keep-log",
-				 o->keep_log, strerror(errno));
+}
+
+/* A folder the run writes into: a folder, or nothing yet (then created). */
+static bool usable_dir(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) ? errno != ENOTDIR : S_ISDIR(st.st_mode);
+}
+
+/*
+ * Before any work: every file the run writes is replaced by a new regular
+ * file (written aside, renamed into place), so a device, a FIFO, a socket,
+ * a symbolic link or a folder at one of those paths is a usage error, as is
+ * a folder path through a file.
+ */
+static int check_paths(const struct run_opts *o, const struct paths *p)
+{
+	const char *files[] = { p->to_stdout ? NULL : p->out, p->serial, p->qemu_log, p->trace };
+	const char *opt = o->keep_log ? "--keep-log" : "--out";
+
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *why = files[i] ? util_not_regular(files[i]) : NULL;
+
+		if (!why)
+			continue;
+		if (!i)
+			return cli_usage_error("run", "--out %s is %s: the record is written as a new regular file; give a file path, or - for standard output",
+					       p->out, why);
+		return cli_usage_error("run", "the run's log %s is %s: remove it, or give another %s",
+				       files[i], why, opt);
+	}
+	if (o->keep_log && !usable_dir(o->keep_log))
+		return cli_usage_error("run", "--keep-log %s is not a folder: give a folder for the logs",
+				       o->keep_log);
+	if (p->dir && !usable_dir(p->dir) && o->out)
+		return cli_usage_error("run", "--out %s: %s is not a folder: give a path in a folder",
+				       p->out, p->dir);
+	if (p->dir && !usable_dir(p->dir))
+		return cli_usage_error("run", "the record's folder %s cannot be made here (a file is in its way): give --out FILE",
+				       p->dir);
+	return 0;
+}
+
+static int make_dirs(const struct run_opts *o, const struct paths *p)
+{
+	const char *dirs[] = { p->dir, p->log_dir };
+
+	for (unsigned i = 0; i < 2; i++)
+		if (dirs[i] && util_mkdir_p(dirs[i]))
+			return cli_error(EXIT_ENV, "cannot create %s: %s: choose another %s", dirs[i],
+					 strerror(errno), o->keep_log && i ? "--keep-log" : "--out");
 	return 0;
 }
 
@@ -709,11 +1014,18 @@ static void free_paths(struct paths *p)
 {
 	free(p->out);
 	free(p->dir);
+	free(p->log_dir);
 	free(p->serial);
 	free(p->qemu_log);
 	free(p->trace);
 	free(p->serial_rel);
 	free(p->qemu_log_rel);
+}
+
+/* Where the record went, for messages. */
+static const char *record_place(const struct paths *p)
+{
+	return p->to_stdout ? "standard output" : p->out;
 }
 
 static json_t *params_json(const struct wl_values *v)
@@ -726,11 +1038,11 @@ static json_t *params_json(const struct wl_values *v)
 }
 
 
-static int write_record(json_t *rec, const char *path)
+static int write_record(json_t *rec, const struct paths *p)
 {
-	if (record_write(rec, path))
-		return cli_error(EXIT_ENV, "cannot write the record %s: %s: choose another --out",
-				 path, strerror(errno));
+	if (record_write(rec, p->out))
+		return cli_error(EXIT_ENV, "cannot write the record to %s: %s: choose another --out",
+				 record_place(p), strerror(errno));
 	return 0;
 }
 
@@ -741,9 +1053,9 @@ static int fail_early(json_t *rec, const struct paths *p, int status, const char
 	record_fail(rec, kind, msg);
 	if (print)
 		fprintf(stderr, "irqlbench: %s\n", msg);
-	if (write_record(rec, p->out))
+	if (write_record(rec, p))
 		return EXIT_ENV;
-	fprintf(stderr, "irqlbench: failed record written to %s\n", p->out);
+	fprintf(stderr, "irqlbench: failed record written to %s\n", record_place(p));
 	return status;
 }
 
@@ -767,26 +1079,26 @@ static json_t *script_json(const char *path)
 	return j;
 }
 
-static int run(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln)
+static int run(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
+	       const char *id, double start, const struct paths *pp)
 {
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
 	struct serial_report sr;
 	struct qemu_info qi = { 0 };
-	struct paths p = { 0 };
+	const struct paths p = *pp;
 	struct outcome oc;
-	double start = util_now();
-	char iso[32], err[512], *id, *kernel = NULL, *append = NULL, *log = NULL;
-	const char *bios = NULL;
+	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
+	const char *bios = NULL, *reason;
 	size_t loglen = 0;
 	json_t *rec;
 	int status;
 
-	id = record_make_id(start, be->name, o->workload);
-	status = make_paths(o, id, &p);
+	status = make_dirs(o, &p);
 	if (status)
-		goto out_id;
+		return status;
+	remove_stale_qmp_dirs();
 	rec = record_new(id, be->name, o->workload);
 	json_object_set_new(rec, "launcher", json_string(ln->name));
 	ctx.record = rec;
@@ -804,17 +1116,17 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	if (ctx.kvm_facts)
 		set_provenance(rec, "kvm", json_incref(ctx.kvm_facts));
 	if (status) {
-		status = fail_early(rec, &p, EXIT_ENV, "preflight", ctx.preflight_msg, false);
+		status = fail_early(rec, &p, status, "preflight", ctx.preflight_msg, false);
 		goto out;
 	}
-	if (qemu_probe(o->qemu, &qi, err, sizeof(err))) {
+	if (qemu_probe(o->qemu, &qi, &err)) {
 		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
 	kernel = guest_image(o);
 	if (access(kernel, R_OK)) {
-		snprintf(err, sizeof(err), "guest image %s: %s: build it with 'make' (or give --guest FILE)",
-			 kernel, strerror(errno));
+		err = xasprintf("guest image %s: %s: build it with 'make' (or give --guest FILE)",
+				kernel, strerror(errno));
 		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
@@ -837,7 +1149,14 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	};
 	if (be->extra_args)
 		be->extra_args(&ctx, &spec.extra);
-	ctx.launcher->launch(&ctx, &spec, &lr);
+	if (run_signals_pending()) {
+		lr.status = -1;
+		lr.interrupted = run_signals_pending();
+	} else {
+		if (ln != &direct_launcher)
+			run_signals_release();	/* it does not watch them */
+		ctx.launcher->launch(&ctx, &spec, &lr);
+	}
 	pin_cleanup(&ctx);
 
 	set_provenance(rec, "duration_s", json_real(lr.duration_s));
@@ -849,8 +1168,9 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 			    json_string(p.serial_rel));
 	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",
 			    json_string(p.qemu_log_rel));
-	log = util_read_file(p.serial, SERIAL_MAX_LOG, &loglen);
-	if (!log && errno == EFBIG) {
+	/* a QEMU that never started left no serial output of this run */
+	log = lr.started ? util_read_file(p.serial, SERIAL_MAX_LOG, &loglen) : NULL;
+	if (!log && lr.started && errno == EFBIG) {
 		/* the parser refuses a log by its size, before reading a byte */
 		log = xstrdup("");
 		loglen = SERIAL_MAX_LOG + 1ul;
@@ -864,24 +1184,31 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	if (be->after_exit && lr.started)
 		be->after_exit(&ctx, rec);
 	serial_report_free(&sr);
-	if (write_record(rec, p.out)) {
+	if (write_record(rec, &p)) {
+		outcome_free(&oc);
 		status = EXIT_ENV;
 		goto out;
 	}
 	status = oc.exit;
+	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
 	if (oc.kind)
 		fprintf(stderr, "irqlbench: %s run failed (%s): %s; raw log %s; hint: %s\n",
 			o->workload, oc.kind, oc.message, p.serial, oc.hint);
 	else if (oc.exit)
-		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s; raw log %s; hint: the workload's own check failed, the record %s has its counters\n",
-			o->workload, be->name, json_string_value(json_object_get(
-				json_object_get(rec, "verdict"), "reason")), p.serial, p.out);
+		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s%s; raw log %s; hint: %s, the record %s has its counters\n",
+			o->workload, be->name, reason, cut_note(reason), p.serial,
+			runs_script(o->workload) ?
+			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
+			"the workload's own check failed", record_place(&p));
 	else
 		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
-			o->workload, be->name, lr.duration_s, p.out);
-	printf("%s\n", p.out);
+			o->workload, be->name, lr.duration_s, record_place(&p));
+	outcome_free(&oc);
+	if (!p.to_stdout)
+		printf("%s\n", p.out);	/* with --out -, the record is all stdout gets */
 out:
 	json_decref(ctx.kvm_facts);
+	free(ctx.preflight_msg);
 	json_decref(rec);
 	qemu_info_free(&qi);
 	argv_free(&spec.extra);
@@ -889,9 +1216,7 @@ out:
 	free(log);
 	free(kernel);
 	free(append);
-out_id:
-	free_paths(&p);
-	free(id);
+	free(err);
 	return status;
 }
 
@@ -900,16 +1225,33 @@ int cmd_run(int argc, char **argv)
 	struct run_opts o = { 0 };
 	const struct backend_ops *be = NULL;
 	const struct launcher_ops *ln = NULL;
+	struct paths p = { 0 };
 	char **params = NULL;
 	int status;
 
+	double start = util_now();
+	char *id = NULL;
+
+	/* from here on a stop signal is only noted: no temporary file (the
+	 * probe cache's, a record's) is left half written, no QEMU started */
+	run_signals_catch();
 	status = parse_args(argc, argv, &o, &params);
 	if (!status)
 		status = check_args(&o, params, &be, &ln);
+	if (!status) {
+		id = record_make_id(start, be->name, o.workload);
+		make_paths(&o, id, &p);
+		status = check_paths(&o, &p);
+	}
 	if (!status)
-		status = run(&o, be, ln);
+		status = check_qemu(&o, be);	/* last: it runs QEMU (cached) */
+	if (!status)
+		status = run(&o, be, ln, id, start, &p);
 	if (status < 0)
 		status = EXIT_OK;	/* --help */
+	run_signals_release();
+	free_paths(&p);
+	free(id);
 	free(params);
 	argv_free(&o.tags);
 	argv_free(&o.set);

@@ -1,8 +1,10 @@
 # host/host.mk - the irqlbench command's core: CLI, list, run (direct QEMU
-# launch), serial report parser, JSON record.  See the Makefile header.
+# launch), serial report parser, JSON record; run parses a --script on the
+# host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
 HOST_SRCS += host/main.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
-	     host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c
+	     host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c \
+	     workloads/script/scn.c
 HOST_LIBS += -ljansson
 
 # The suite's version goes into every record: git describe at build time.
@@ -25,13 +27,14 @@ test_record_LIBS := -ljansson
 
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
-		     tests/integration/run-san.sh
+		     tests/integration/run-san.sh tests/integration/run-signals.sh
 
 # The core of the command (list, run) under ASan+UBSan, for run-san.sh: the
 # launcher, the outcome paths and the record writer run in the sanitizers too.
 HOST_CORE_SAN := $(BUILD)/tests/irqlbench-san
 HOST_CORE_SAN_SRCS := host/main.c tests/fake/commands_core.c host/cmd_list.c host/cmd_run.c \
-	host/qemu.c host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c
+	host/qemu.c host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c \
+	workloads/script/scn.c
 $(HOST_CORE_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(HOST_CORE_SAN_SRCS))
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(SAN_CFLAGS) -o $@ $^ -ljansson

@@ -7,10 +7,13 @@
  * repeated runs start QEMU once, for the guest (kvm-unit-tests' launcher
  * probes QEMU several times per test, which costs more than the test).
  *
- * The direct launcher starts QEMU with posix_spawn, the serial port in a
- * file and QEMU's own output in another, and waits on a pidfd with the
- * timeout; SIGINT/SIGTERM stop QEMU and return, so that the caller's
- * after_exit hooks (tracefs instances) still run.
+ * The direct launcher starts QEMU as a child that dies with irqlbench
+ * (util_spawn_tied: even a SIGKILLed irqlbench leaves no QEMU behind), the
+ * serial port in a file and QEMU's own output in another, and waits on a
+ * pidfd with the timeout.  While the run catches the stop signals
+ * (run_signals_catch: SIGHUP, SIGINT, SIGQUIT, SIGTERM), one of them stops
+ * QEMU and the launch returns, so that the caller's after_exit hooks
+ * (tracefs instances), its cleanup and its failed record still happen.
  */
 #include "qemu.h"
 
@@ -18,7 +21,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 /* --- the probe ---------------------------------------------------------- */
 
@@ -70,34 +70,55 @@ static json_t *cache_key(const char *path, const struct stat *st)
 			 "size", (json_int_t)st->st_size);
 }
 
-static char *cache_lookup(const char *cpath, const json_t *key)
+/* The cache entry of this binary if its key still matches (a new
+ * reference), else NULL. */
+static json_t *cache_entry(const char *cpath, const json_t *key)
 {
 	json_t *cache = cpath ? json_load_file(cpath, 0, NULL) : NULL;
 	json_t *e = json_object_get(cache, json_string_value(json_object_get(key, "path")));
+
+	if (e && json_equal(json_object_get(e, "key"), key))
+		json_incref(e);
+	else
+		e = NULL;
+	json_decref(cache);
+	return e;
+}
+
+static char *cache_lookup(const char *cpath, const json_t *key)
+{
+	json_t *e = cache_entry(cpath, key);
 	char *version = NULL;
 
-	if (e && json_equal(json_object_get(e, "key"), key) &&
-	    json_is_string(json_object_get(e, "version")))
+	if (json_is_string(json_object_get(e, "version")))
 		version = xstrdup(json_string_value(json_object_get(e, "version")));
-	json_decref(cache);
+	json_decref(e);
 	return version;
 }
 
-/* Best effort: a cache that cannot be written costs one probe per run. */
-static void cache_store(const char *cpath, json_t *key, const char *version)
+/* Sets one fact of the binary's entry (a new entry if its key changed),
+ * stealing val.  Best effort: a cache that cannot be written costs one
+ * probe per run. */
+static void cache_set(const char *cpath, json_t *key, const char *field, json_t *val)
 {
-	json_t *cache;
+	json_t *cache, *e;
 	char *dir, *text;
 
-	if (!cpath)
+	if (!cpath) {
+		json_decref(val);
 		return;
+	}
 	cache = json_load_file(cpath, 0, NULL);
 	if (!json_is_object(cache)) {
 		json_decref(cache);
 		cache = json_object();
 	}
-	json_object_set_new(cache, json_string_value(json_object_get(key, "path")),
-			    json_pack("{s:O, s:s}", "key", key, "version", version));
+	e = json_object_get(cache, json_string_value(json_object_get(key, "path")));
+	if (!json_is_object(e) || !json_equal(json_object_get(e, "key"), key)) {
+		e = json_pack("{s:O}", "key", key);
+		json_object_set_new(cache, json_string_value(json_object_get(key, "path")), e);
+	}
+	json_object_set_new(e, field, val);
 	dir = util_dirname(cpath);
 	text = json_dumps(cache, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (text && !util_mkdir_p(dir))
@@ -108,7 +129,7 @@ static void cache_store(const char *cpath, json_t *key, const char *version)
 }
 
 /* Runs `qemu --version`; returns what follows "QEMU emulator version ". */
-static char *run_version(const char *path, char *err, size_t errlen)
+static char *run_version(const char *path, char **err)
 {
 	char *argv[] = { (char *)path, (char *)"--version", NULL };
 	char *joined = util_shell_join(argv), *line = NULL, *version = NULL;
@@ -126,11 +147,11 @@ static char *run_version(const char *path, char *err, size_t errlen)
 		if (at)
 			version = xstrdup(at + strlen(tag));
 		else
-			snprintf(err, errlen, "%s --version printed '%.200s', not a QEMU version: give the QEMU binary with --qemu PATH",
-				 path, line);
+			*err = xasprintf("%s --version printed '%.200s', not a QEMU version: give the QEMU binary with --qemu PATH",
+					 path, line);
 	} else {
-		snprintf(err, errlen, "%s --version printed nothing: check the binary, or give another with --qemu PATH",
-			 path);
+		*err = xasprintf("%s --version printed nothing: check the binary, or give another with --qemu PATH",
+				 path);
 	}
 	if (f)
 		pclose(f);
@@ -139,7 +160,7 @@ static char *run_version(const char *path, char *err, size_t errlen)
 	return version;
 }
 
-int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen)
+int qemu_probe(const char *binary, struct qemu_info *qi, char **err)
 {
 	const char *name = binary ? binary : QEMU_DEFAULT_BINARY;
 	char *cpath;
@@ -150,15 +171,16 @@ int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errle
 	qi->path = find_in_path(name);
 	if (!qi->path) {
 		if (binary)
-			snprintf(err, errlen, "QEMU binary '%s' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH",
-				 binary);
+			*err = xasprintf("QEMU binary '%s' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH",
+					 binary);
 		else
-			snprintf(err, errlen, "%s not found in PATH: install the Debian package %s (apt-get install %s, or run 'make deps')",
-				 QEMU_DEFAULT_BINARY, QEMU_DEBIAN_PACKAGE, QEMU_DEBIAN_PACKAGE);
+			*err = xasprintf("%s not found in PATH: install the Debian package %s (apt-get install %s, or run 'make deps')",
+					 QEMU_DEFAULT_BINARY, QEMU_DEBIAN_PACKAGE, QEMU_DEBIAN_PACKAGE);
 		return -1;
 	}
 	if (stat(qi->path, &st)) {
-		snprintf(err, errlen, "cannot stat %s: %s", qi->path, strerror(errno));
+		*err = xasprintf("cannot stat %s: %s: give another QEMU with --qemu PATH", qi->path,
+				 strerror(errno));
 		return -1;
 	}
 	cpath = cache_path();
@@ -166,13 +188,80 @@ int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errle
 	qi->version = cache_lookup(cpath, key);
 	qi->cached = qi->version != NULL;
 	if (!qi->version) {
-		qi->version = run_version(qi->path, err, errlen);
+		qi->version = run_version(qi->path, err);
 		if (qi->version)
-			cache_store(cpath, key, qi->version);
+			cache_set(cpath, key, "version", json_string(qi->version));
 	}
 	json_decref(key);
 	free(cpath);
 	return qi->version ? 0 : -1;
+}
+
+/* The names of `qemu -cpu help` ("x86 NAME  description" lines); NULL
+ * if it lists none. */
+static json_t *probe_cpu_models(const char *path)
+{
+	char *argv[] = { (char *)path, (char *)"-cpu", (char *)"help", NULL };
+	char *joined = util_shell_join(argv), *line = NULL;
+	char *cmd = xasprintf("%s 2>/dev/null </dev/null", joined);
+	json_t *names = json_array();
+	size_t cap = 0;
+	FILE *f = popen(cmd, "r");
+
+	while (f && getline(&line, &cap, f) > 0) {
+		char *name = line + 4;
+
+		if (strncmp(line, "x86 ", 4))
+			continue;
+		name[strcspn(name, " \t\n")] = 0;
+		if (*name)
+			json_array_append_new(names, json_string(name));
+	}
+	if (f)
+		pclose(f);
+	free(line);
+	free(cmd);
+	free(joined);
+	if (!json_array_size(names)) {
+		json_decref(names);
+		return NULL;
+	}
+	return names;
+}
+
+int qemu_cpu_model_known(const struct qemu_info *qi, const char *model)
+{
+	size_t n = strcspn(model, ","), i;
+	char *cpath;
+	json_t *key, *e, *names, *name;
+	struct stat st;
+	int known = -1;
+
+	if (stat(qi->path, &st))
+		return -1;
+	cpath = cache_path();
+	key = cache_key(qi->path, &st);
+	e = cache_entry(cpath, key);
+	names = json_incref(json_object_get(e, "cpu_models"));
+	if (!json_is_array(names)) {
+		json_decref(names);
+		names = probe_cpu_models(qi->path);
+		if (names)
+			cache_set(cpath, key, "cpu_models", json_incref(names));
+	}
+	json_array_foreach(names, i, name) {
+		known = 0;
+		if (strlen(json_string_value(name)) == n &&
+		    !strncmp(json_string_value(name), model, n)) {
+			known = 1;
+			break;
+		}
+	}
+	json_decref(names);
+	json_decref(e);
+	json_decref(key);
+	free(cpath);
+	return known;
 }
 
 void qemu_info_free(struct qemu_info *qi)
@@ -182,14 +271,50 @@ void qemu_info_free(struct qemu_info *qi)
 	qi->path = qi->version = NULL;
 }
 
-/* --- the direct launcher ------------------------------------------------ */
+/* --- stop signals ---------------------------------------------------------- */
 
+static const int stop_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+static struct sigaction stop_old[NSTOP];
+static bool stop_caught[NSTOP];
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
 {
-	stop_signal = sig;
+	if (!stop_signal)
+		stop_signal = sig;
 }
+
+void run_signals_catch(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal, .sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	for (unsigned i = 0; i < NSTOP; i++) {
+		sigaction(stop_signals[i], NULL, &stop_old[i]);
+		/* ignored (nohup, a background job of a script): stays ignored,
+		 * and QEMU inherits that */
+		stop_caught[i] = stop_old[i].sa_handler != SIG_IGN;
+		if (stop_caught[i])
+			sigaction(stop_signals[i], &sa, NULL);
+	}
+}
+
+void run_signals_release(void)
+{
+	for (unsigned i = 0; i < NSTOP; i++)
+		if (stop_caught[i])
+			sigaction(stop_signals[i], &stop_old[i], NULL);
+	memset(stop_caught, 0, sizeof(stop_caught));
+}
+
+int run_signals_pending(void)
+{
+	return stop_signal;
+}
+
+/* --- the direct launcher ------------------------------------------------ */
 
 /* QEMU option values are comma-separated lists: a ',' in a path is ",,". */
 static char *qemu_escape(const char *s)
@@ -286,8 +411,8 @@ static void kill_and_reap(pid_t pid, int pidfd, int *wstatus)
 }
 
 /*
- * posix_spawn returns once the child has left our address space, which can
- * be before the kernel has set up the new program's arguments: wait until
+ * The child has exec'ed when util_spawn_tied() returns, but the kernel may
+ * not have set up the new program's arguments yet: wait until
  * /proc/PID/cmdline shows them, so that the hooks see QEMU (pinning reads
  * its -qmp socket from there).
  */
@@ -310,56 +435,65 @@ static void wait_exec(pid_t pid, int pidfd)
 	}
 }
 
+/*
+ * A hook failed.  If QEMU exited by itself meanwhile (it refused its
+ * arguments, and the hook only saw its QMP socket close), that exit is the
+ * news, not the hook's error: returns true with QEMU reaped.
+ */
+static bool qemu_exited_first(pid_t pid, int pidfd, int *wstatus)
+{
+	if (pidfd < 0 || wait_exit(pidfd, mono_now() + 0.5) != 1)
+		return false;
+	while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
+		;
+	return true;
+}
+
 static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 			  struct launch_result *res)
 {
 	struct argv_buf a = { 0 };
-	posix_spawn_file_actions_t fa;
-	struct sigaction sa = { .sa_handler = on_stop_signal }, old_int, old_term;
+	char *head;
 	double t0;
 	pid_t pid;
-	int pidfd, wstatus = 0, r, w;
+	int pidfd, wstatus = 0, w;
 
 	memset(res, 0, sizeof(*res));
 	res->status = -1;
 	build_argv(spec, &a);
 	res->cmdline = util_shell_join(a.v);
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	/* QEMU's own log starts with its exact command line */
-	{
-		char *head = xasprintf("# %s\n", res->cmdline);
-
-		if (util_write_atomic(spec->qemu_log, head, strlen(head))) {
-			snprintf(res->error, sizeof(res->error), "cannot write %s: %s",
-				 spec->qemu_log, strerror(errno));
-			free(head);
-			goto out;
-		}
-		free(head);
+	head = xasprintf("# %s\n", res->cmdline);
+	w = util_write_atomic(spec->qemu_log, head, strlen(head));
+	free(head);
+	if (w) {
+		snprintf(res->error, sizeof(res->error), "cannot write %s: %s", spec->qemu_log,
+			 strerror(errno));
+		goto out;
 	}
-	posix_spawn_file_actions_addopen(&fa, 1, spec->qemu_log, O_WRONLY | O_APPEND, 0);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	/* a stale serial log must never be read as this run's */
 	if (unlink(spec->serial_log) && errno != ENOENT) {
 		snprintf(res->error, sizeof(res->error), "cannot replace %s: %s", spec->serial_log,
 			 strerror(errno));
 		goto out;
 	}
-	stop_signal = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	if (stop_signal) {
+		res->interrupted = stop_signal;	/* before QEMU started */
+		goto out;
+	}
 	t0 = mono_now();
-	r = posix_spawn(&pid, a.v[0], &fa, NULL, a.v, environ);
-	if (r) {
-		snprintf(res->error, sizeof(res->error), "cannot start %s: %s", a.v[0], strerror(r));
-		goto restore;
+	pid = util_spawn_tied(a.v, spec->qemu_log);
+	if (pid < 0) {
+		snprintf(res->error, sizeof(res->error), "cannot start %s: %s", a.v[0], strerror(errno));
+		goto out;
 	}
 	res->started = true;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	wait_exec(pid, pidfd);
 	if (ctx->backend->after_start && ctx->backend->after_start(ctx, pid)) {
+		if (qemu_exited_first(pid, pidfd, &wstatus))
+			goto exited;
 		kill_and_reap(pid, pidfd, &wstatus);
 		snprintf(res->error, sizeof(res->error), "%s", ctx->hook_error);
 		res->started = false;
@@ -374,6 +508,7 @@ static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 		res->interrupted = w < 0 ? stop_signal : 0;
 		kill_and_reap(pid, pidfd, &wstatus);
 	}
+exited:
 	res->duration_s = mono_now() - t0;
 	if (WIFEXITED(wstatus) && !res->timed_out && !res->interrupted)
 		res->status = WEXITSTATUS(wstatus);
@@ -382,11 +517,7 @@ static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 close:
 	if (pidfd >= 0)
 		close(pidfd);
-restore:
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
 out:
-	posix_spawn_file_actions_destroy(&fa);
 	argv_free(&a);
 }
 

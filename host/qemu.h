@@ -5,7 +5,8 @@
  *
  * A run (host/cmd_run.c) goes through these steps, each a hook:
  *
- *   backend->preflight(ctx)          may refuse the host (EXIT_ENV), fills ctx->kvm_facts
+ *   backend->preflight(ctx)          may refuse the host (EXIT_ENV: fixable; EXIT_NOT_APPLICABLE:
+ *                                    it cannot run this backend), fills ctx->kvm_facts
  *   backend->extra_args(ctx, args)   QEMU arguments of the backend
  *   launcher->launch(ctx, spec, res) starts QEMU, enforces the timeout, waits
  *     backend->after_start(ctx, pid)   QEMU runs (kvm: start exit tracing; pinning)
@@ -43,10 +44,17 @@ struct qemu_info {
  * Finds the binary (`binary` as given, or qemu-system-x86_64 in $PATH) and
  * its version, from the cache ($XDG_CACHE_HOME/irqlbench/qemu-probe.json,
  * keyed by path, mtime and size) or by running it once with --version.
- * Returns 0, or -1 with a one-line message (problem and fix) in err.
+ * Returns 0, or -1 with a one-line message (problem and fix) in *err, to
+ * be freed.
  */
-int qemu_probe(const char *binary, struct qemu_info *qi, char *err, size_t errlen);
+int qemu_probe(const char *binary, struct qemu_info *qi, char **err);
 void qemu_info_free(struct qemu_info *qi);
+/*
+ * Whether the binary has the -cpu model of `model` (its name before any
+ * ",feature"): 1 yes, 0 no, -1 cannot tell.  The list of `-cpu help` is
+ * kept in the probe cache beside the version.
+ */
+int qemu_cpu_model_known(const struct qemu_info *qi, const char *model);
 
 /* What the run asks of a launcher, whatever the launcher. */
 struct launch_spec {
@@ -67,12 +75,13 @@ struct launch_spec {
 struct launch_result {
 	bool started;			/* QEMU ran */
 	bool timed_out;			/* killed at the timeout */
-	int interrupted;		/* the signal (SIGINT/SIGTERM) that stopped the run, or 0 */
+	int interrupted;		/* the stop signal that ended the run (QEMU stopped,
+					 * or not started if !started), or 0 */
 	int status;			/* QEMU's exit status; -1 unknown (signal, libvirt) */
 	int signal;			/* signal that ended QEMU, or 0 */
 	double duration_s;		/* start to exit */
 	char *cmdline;			/* the exact command line, shell-quoted */
-	char error[512];		/* why it did not start */
+	char error[MSG_ONE_PATH];	/* why it did not start */
 };
 
 struct run_ctx;
@@ -81,8 +90,9 @@ struct backend_ops {
 	const char *name;		/* "tcg" | "kvm" */
 	const char *accel;
 	const char *cpu;		/* default -cpu */
-	/* 0, or EXIT_ENV after printing one line per problem to stderr and
-	 * setting ctx->preflight_msg */
+	/* 0, or EXIT_ENV (a problem that can be fixed) or EXIT_NOT_APPLICABLE
+	 * (this host cannot run the backend) after printing one line per
+	 * problem to stderr and setting ctx->preflight_msg */
 	int (*preflight)(struct run_ctx *ctx);
 	void (*extra_args)(struct run_ctx *ctx, struct argv_buf *args);
 	/* 0, or -1 to stop the run (QEMU is killed; the record says why in
@@ -105,8 +115,8 @@ struct run_ctx {
 	const struct launcher_ops *launcher;
 	json_t *record;			/* the record being built */
 	json_t *kvm_facts;		/* provenance.kvm (kvm backend), or NULL */
-	char preflight_msg[1024];	/* the preflight's problems, for the record */
-	char hook_error[512];		/* why after_start stopped the run */
+	char *preflight_msg;		/* the preflight's problems, for the record (cmd_run frees it) */
+	char hook_error[MSG_ONE_PATH];	/* why after_start stopped the run */
 	void *trace;			/* state of host/trace/ */
 	void *pin;			/* state of host/pin/ */
 	const char *trace_path;		/* the file a trace may be written to, beside the logs */
@@ -115,6 +125,19 @@ struct run_ctx {
 };
 
 extern const struct launcher_ops direct_launcher;
+
+/*
+ * The stop signals SIGHUP, SIGINT, SIGQUIT and SIGTERM, from
+ * run_signals_catch() to run_signals_release(): each only notes the
+ * signal (one that was ignored stays ignored); the direct launcher then
+ * does not start QEMU, or stops it, and returns with res->interrupted, and
+ * the run cleans up and writes its failed record.  A launcher that does not
+ * watch them (libvirt) runs with them released.
+ */
+void run_signals_catch(void);
+void run_signals_release(void);
+/* The first stop signal caught since run_signals_catch(), or 0. */
+int run_signals_pending(void);
 
 /* Hook points (see the header comment).  Each returns 0 or -1 with a
  * one-line reason in ctx->hook_error. */

@@ -158,7 +158,14 @@ int record_write(const json_t *rec, const char *path)
 	len = strlen(text);
 	text = xrealloc(text, len + 2);
 	text[len++] = '\n';
-	ret = util_write_atomic(path, text, len);
+	if (!strcmp(path, "-")) {
+		errno = 0;
+		ret = fwrite(text, 1, len, stdout) == len && !fflush(stdout) ? 0 : -1;
+		if (ret && !errno)
+			errno = EIO;
+	} else {
+		ret = util_write_atomic(path, text, len);
+	}
 	free(text);
 	return ret;
 }

@@ -46,7 +46,8 @@ int record_apply_report(json_t *rec, const struct serial_report *r);
 json_t *record_host_facts(void);
 
 /* Serialises rec (indented, keys in insertion order) and writes it
- * atomically.  Returns 0, or -1 with errno set. */
+ * atomically (util_write_atomic: only a regular file is ever replaced),
+ * or to standard output when path is "-".  Returns 0, or -1 with errno. */
 int record_write(const json_t *rec, const char *path);
 
 #endif

@@ -15,11 +15,13 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "klib.h"
 #include "record.h"
 #include "stats.h"
+#include "util.h"
 
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
 #define BEGIN_LINE	"@@ irqlbench report v1"
@@ -55,10 +57,10 @@ struct parser {
 	enum { BEFORE, INSIDE, DONE } state;
 	const char *body;		/* first byte after the begin line */
 	unsigned body_lines;
-	bool block_failed;		/* garbled or truncated: r->message says why */
+	bool block_failed;		/* garbled or truncated: block_msg says why */
 	enum serial_outcome block_outcome;
 	unsigned block_line;
-	char block_msg[sizeof(((struct serial_report *)0)->message)];
+	char *block_msg;
 	bool have_bang;			/* a "!!" line was seen */
 
 	/* collected inside the block */
@@ -101,7 +103,8 @@ block_fail(struct parser *p, enum serial_outcome o, const char *fmt, ...)
 	p->block_outcome = o;
 	p->block_line = p->lineno;
 	va_start(ap, fmt);
-	vsnprintf(p->block_msg, sizeof(p->block_msg), fmt, ap);
+	if (vasprintf(&p->block_msg, fmt, ap) < 0)
+		p->block_msg = xstrdup(fmt);
 	va_end(ap);
 	return -1;
 }
@@ -224,6 +227,12 @@ static char *kv_str(const struct kv *kv, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.*s", (int)kv->vl, kv->v);
 	return buf;
+}
+
+/* The value, whole. */
+static char *kv_dup(const struct kv *kv)
+{
+	return xasprintf("%.*s", (int)kv->vl, kv->v);
 }
 
 static void kv_key(const struct kv *kv, char *buf, size_t len)
@@ -513,8 +522,10 @@ static int line_r(struct parser *p, const struct line *l)
 	if (!st || !(val_is(st, "ok") || val_is(st, "fail")))
 		return garbled(p, "R line needs status=ok or status=fail");
 	kv_str(st, p->r->verdict, sizeof(p->r->verdict));
-	if (re)
-		kv_str(re, p->r->reason, sizeof(p->r->reason));
+	if (re) {
+		free(p->r->reason);
+		p->r->reason = kv_dup(re);
+	}
 	p->have_r = true;
 	return 0;
 }
@@ -671,11 +682,12 @@ static void bang_line(struct parser *p, struct line *l)
 		kv = kv_get(l, "name");
 		if (kv)
 			kv_str(kv, r->exc.name, sizeof(r->exc.name));
-		snprintf(r->message, sizeof(r->message),
-			 "guest CPU exception %s (vector %llu) at rip=0x%llx err=0x%llx cr2=0x%llx on cpu %llu",
-			 r->exc.name[0] ? r->exc.name : "?", (unsigned long long)r->exc.vector,
-			 (unsigned long long)r->exc.rip, (unsigned long long)r->exc.err,
-			 (unsigned long long)r->exc.cr2, (unsigned long long)r->exc.cpu);
+		free(r->message);
+		r->message = xasprintf("guest CPU exception %s (vector %llu) at rip=0x%llx err=0x%llx cr2=0x%llx on cpu %llu",
+				       r->exc.name[0] ? r->exc.name : "?",
+				       (unsigned long long)r->exc.vector,
+				       (unsigned long long)r->exc.rip, (unsigned long long)r->exc.err,
+				       (unsigned long long)r->exc.cr2, (unsigned long long)r->exc.cpu);
 		return;
 	}
 	r->outcome = SERIAL_ERROR;
@@ -683,10 +695,12 @@ static void bang_line(struct parser *p, struct line *l)
 	snprintf(r->error_code, sizeof(r->error_code), "%.*s", kv ? (int)kv->vl : 7,
 		 kv ? kv->v : "unknown");
 	kv = kv_get(l, "msg");
-	if (kv)
-		kv_str(kv, r->error_msg, sizeof(r->error_msg));
-	snprintf(r->message, sizeof(r->message), "guest error %s: %s", r->error_code,
-		 r->error_msg);
+	if (kv) {
+		free(r->error_msg);
+		r->error_msg = kv_dup(kv);
+	}
+	free(r->message);
+	r->message = xasprintf("guest error %s: %s", r->error_code, r->error_msg);
 }
 
 static bool line_is(const struct line *l, const char *what)
@@ -757,6 +771,9 @@ enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_repo
 
 	memset(r, 0, sizeof(*r));
 	r->outcome = SERIAL_NONE;
+	r->message = xstrdup("");
+	r->error_msg = xstrdup("");
+	r->reason = xstrdup("");
 	p.params = json_object();
 	p.guest = json_object();
 	p.options = json_object();
@@ -787,14 +804,17 @@ enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_repo
 	if (!p.have_bang && p.block_failed) {
 		r->outcome = p.block_outcome;
 		r->line = p.block_line;
-		snprintf(r->message, sizeof(r->message), "%s", p.block_msg);
+		free(r->message);
+		r->message = p.block_msg;
+		p.block_msg = NULL;
 	} else if (!p.have_bang && r->phases) {
 		r->outcome = SERIAL_REPORT;
 	} else if (!p.have_bang) {
-		snprintf(r->message, sizeof(r->message), "%s",
-			 r->booted ? "the guest booted but printed no report"
-				   : "no output from the guest (not even its boot line)");
+		free(r->message);
+		r->message = xstrdup(r->booted ? "the guest booted but printed no report"
+					       : "no output from the guest (not even its boot line)");
 	}
+	free(p.block_msg);
 	if (r->outcome != SERIAL_REPORT) {
 		json_decref(r->phases);
 		json_decref(r->params);
@@ -817,4 +837,15 @@ void serial_report_free(struct serial_report *r)
 	json_decref(r->guest);
 	json_decref(r->phases);
 	r->params = r->guest = r->phases = NULL;
+	free(r->message);
+	free(r->error_msg);
+	free(r->reason);
+	r->message = r->error_msg = r->reason = NULL;
+}
+
+bool serial_text_cut(const char *text)
+{
+	size_t n = text ? strlen(text) : 0, m = strlen(KMSG_CUT);
+
+	return n >= m && !strcmp(text + n - m, KMSG_CUT);
 }

@@ -40,11 +40,13 @@ struct serial_report {
 	enum serial_outcome outcome;
 	bool booted;			/* saw "irqlbench-guest v=1 boot" */
 	unsigned line;			/* 1-based line of the problem, 0 if none */
-	char message[1280];		/* what went wrong, one line (not for REPORT) */
+	/* Texts are allocated, whole however long, never NULL after
+	 * serial_parse() ("" when absent); serial_report_free() frees them. */
+	char *message;			/* what went wrong, one line (not for REPORT) */
 
 	struct serial_exception exc;	/* SERIAL_EXCEPTION */
 	char error_code[64];		/* SERIAL_ERROR: the code= word */
-	char error_msg[SERIAL_MAX_LINE + 1];
+	char *error_msg;		/* SERIAL_ERROR: the msg= text */
 
 	/* SERIAL_REPORT only; NULL otherwise; owned (serial_report_free). */
 	char workload[64];		/* H workload= */
@@ -52,7 +54,7 @@ struct serial_report {
 	json_t *guest;			/* the record's "guest" object, from H lines */
 	json_t *phases;			/* the record's "phases" array */
 	char verdict[8];		/* "ok" or "fail" */
-	char reason[SERIAL_MAX_LINE + 1];
+	char *reason;			/* the R line's reason= */
 };
 
 /* Parses the whole serial log.  Always fills r (free it with
@@ -60,6 +62,10 @@ struct serial_report {
 enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_report *r);
 void serial_report_free(struct serial_report *r);
 const char *serial_outcome_name(enum serial_outcome o);
+
+/* Did the guest cut this text (msg=, reason=) to fit its buffer?  It then
+ * ends with KMSG_CUT (klib.h): the rest was never printed. */
+bool serial_text_cut(const char *text);
 
 /* The FNV-1a of a report block's body, as the trailer carries it. */
 uint32_t serial_block_hash(const char *body, size_t len);

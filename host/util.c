@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -148,12 +151,53 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+const char *util_not_regular(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) || S_ISREG(st.st_mode))
+		return NULL;
+	if (S_ISDIR(st.st_mode))
+		return "a directory";
+	if (S_ISLNK(st.st_mode))
+		return "a symbolic link";
+	if (S_ISCHR(st.st_mode))
+		return "a character device";
+	if (S_ISBLK(st.st_mode))
+		return "a block device";
+	if (S_ISFIFO(st.st_mode))
+		return "a FIFO";
+	if (S_ISSOCK(st.st_mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/* The temporary file: created anew, never through a symbolic link.  One
+ * left by a killed process that had our pid is ours to replace. */
+static int open_temp(const char *tmp)
+{
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(tmp, flags, 0644);
+
+	if (fd < 0 && errno == EEXIST && !unlink(tmp))
+		fd = open(tmp, flags, 0644);
+	return fd;
+}
+
 int util_write_atomic(const char *path, const void *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	int e;
+	struct stat st;
+	char *tmp;
+	int fd, e;
 
+	/* rename() would replace a device, a FIFO or a symbolic link by a
+	 * regular file (and fail on a directory): refuse them all */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EEXIST;
+		return -1;
+	}
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	fd = open_temp(tmp);
 	if (fd < 0)
 		goto fail_free;
 	if (write_all(fd, data, len) || fsync(fd)) {
@@ -258,6 +302,63 @@ void util_utc_iso(double t, char *buf, size_t len)
 void util_utc_compact(double t, char *buf, size_t len)
 {
 	utc_format(t, "%Y%m%dT%H%M%SZ", buf, len);
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void __attribute__((noreturn)) spawn_child(char *const argv[], const char *out_path,
+						   pid_t parent, int report_fd)
+{
+	sigset_t none;
+	int fd, e;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* the parent may be gone already: then no signal will come */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0)
+		goto fail;
+	fd = open(out_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0644);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(1, 2) < 0)
+		goto fail;
+	execv(argv[0], argv);
+fail:
+	e = errno;
+	if (write(report_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+pid_t util_spawn_tied(char *const argv[], const char *out_path)
+{
+	pid_t parent = getpid(), pid;
+	int pfd[2], e = 0;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		spawn_child(argv, out_path, parent, pfd[1]);
+	e = errno;
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		errno = e;
+		return -1;
+	}
+	/* the pipe closes at the exec, or brings the errno of what failed */
+	while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (n == sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = e;
+		return -1;
+	}
+	return pid;
 }
 
 static bool shell_safe(const char *s)

@@ -7,10 +7,16 @@
 #ifndef IRQLBENCH_UTIL_H
 #define IRQLBENCH_UTIL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+/* A message buffer that holds any one-line message naming one path (up
+ * to PATH_MAX) whole: for the fixed buffers that several parts fill with
+ * snprintf(buf, sizeof(buf), ...) (launch_result.error, hook_error). */
+#define MSG_ONE_PATH	(PATH_MAX + 1024)
 
 /* The suite's version (git describe at build time, or "unknown"). */
 const char *util_suite_version(void);
@@ -28,9 +34,15 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *util_read_file(const char *path, size_t max, size_t *len);
 /* First line of a small file, without the newline; NULL if unreadable. */
 char *util_read_line(const char *path);
-/* Writes data to path.tmp.<pid> and renames it over path: readers never see
- * half a file.  Returns 0, or -1 with errno set. */
+/* Writes data to path.tmp.<pid> (in path's folder) and renames it over
+ * path: readers never see half a file.  Only a regular file is replaced:
+ * a directory fails with EISDIR; a device, FIFO, socket or symbolic link
+ * with EEXIST (util_not_regular() names it).  Returns 0, or -1 with errno. */
 int util_write_atomic(const char *path, const void *data, size_t len);
+/* What path is if it exists but is no regular file ("a directory", "a
+ * character device", "a FIFO", "a symbolic link", ...; a symbolic link is
+ * not followed), else NULL. */
+const char *util_not_regular(const char *path);
 /* mkdir -p (mode 0755); 0 or -1 with errno set. */
 int util_mkdir_p(const char *path);
 /* dirname/basename that return new strings. */
@@ -42,6 +54,15 @@ char *util_basename(const char *path);
 double util_now(void);
 void util_utc_iso(double t, char *buf, size_t len);
 void util_utc_compact(double t, char *buf, size_t len);
+
+/*
+ * Starts argv[0] (a path) with argv: standard input from /dev/null,
+ * standard output and error appended to out_path.  The child dies with
+ * this process, whatever kills it (SIGKILL included): PR_SET_PDEATHSIG
+ * before the exec, and an exit if this process died before that.  Returns
+ * the child's pid, or -1 with errno (also when the exec itself failed).
+ */
+pid_t util_spawn_tied(char *const argv[], const char *out_path);
 
 /* argv joined into one shell-quoted line (a caller frees it). */
 char *util_shell_join(char *const argv[]);

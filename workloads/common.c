@@ -10,7 +10,7 @@ int wl_fail(struct wl_ctx *ctx, const char *fmt, ...)
 	if (ctx->fail[0])
 		return -1;	/* keep the first reason */
 	va_start(ap, fmt);
-	kvsnprintf(ctx->fail, sizeof(ctx->fail), fmt, ap);
+	kvmsgf(ctx->fail, sizeof(ctx->fail), fmt, ap);
 	va_end(ap);
 	for (char *p = ctx->fail; *p; p++)
 		if (*p == '"')

@@ -19,13 +19,13 @@ int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
 int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
 		      char *err, size_t errlen)
 {
-	char msg[200];
+	char msg[SCN_MSG_MAX];
 
 	(void)vals;
 	if (!bi->nmods)
 		return ksnprintf(err, errlen, "workload script needs a scenario script: pass --script FILE"), -1;
 	if (scn_parse(bi->mods[0].data, bi->mods[0].size, &prog, msg, sizeof(msg))) {
-		ksnprintf(err, errlen, "script %s: %s", bi->mods[0].name, msg);
+		kmsgf(err, errlen, "script %s: %s", bi->mods[0].name, msg);
 		return -1;
 	}
 	if (prog.nphases) {
@@ -39,7 +39,7 @@ int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
 
 static int script_runs(struct wl_ctx *ctx, uint64_t n)
 {
-	char msg[200];
+	char msg[SCN_MSG_MAX];
 	int rc;
 
 	for (; n; n--) {
@@ -54,7 +54,7 @@ static int script_runs(struct wl_ctx *ctx, uint64_t n)
 int wl_script(struct wl_ctx *ctx);
 int wl_script(struct wl_ctx *ctx)
 {
-	char msg[200];
+	char msg[SCN_MSG_MAX];
 
 	if (scn_prepare(&prog, msg, sizeof(msg)))
 		return wl_fail(ctx, "script: %s", msg);

@@ -13,6 +13,7 @@
 
 #include "boot.h"
 #include "catalog.h"
+#include "klib.h"
 #include "nt.h"
 #include "stats.h"
 
@@ -25,7 +26,7 @@ struct wl_ctx {
 	const struct wl_values *vals;
 	const struct boot_info *bi;
 	unsigned cpu;
-	char fail[160];
+	char fail[KMSG_MAX];	/* the verdict's reason (kmsgf: never cut unmarked) */
 };
 
 /* Optional: runs once on vCPU 0 before any vCPU starts (after the

@@ -23,6 +23,22 @@ bool kparse_u64(const char *s, size_t len, uint64_t *out);
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * Messages (errors, a failed verdict's reason) live in fixed buffers in
+ * the freestanding guest.  kmsgf() formats like ksnprintf(), but a message
+ * that does not fit is cut after its last whole word and ends with
+ * KMSG_CUT, so that the host (serial_text_cut()) never presents it as
+ * whole.  KMSG_MAX: the longest message a serial report line carries
+ * ("R status=fail reason=\"...\"" and "!! error code=... msg=\"...\""
+ * within the 1023-byte line), NUL included.
+ */
+#define KMSG_MAX	960
+#define KMSG_CUT	" [cut]"
+int kvmsgf(char *buf, size_t size, const char *fmt, va_list ap);
+/* Marks a message that code using plain ksnprintf() left filling its
+ * whole buffer (so perhaps cut) as cut. */
+void kmsg_seal(char *buf, size_t size);
+int kmsgf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Format and send through plat_puts() (bounded line length: 1023). */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

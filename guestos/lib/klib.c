@@ -225,6 +225,49 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
+/* buf holds size - 1 bytes of a longer text: cut it after its last whole
+ * word that leaves room for KMSG_CUT, and append that. */
+static void kmsg_cut(char *buf, size_t size)
+{
+	size_t mark = sizeof(KMSG_CUT) - 1, room, at;
+
+	if (size <= mark + 1)
+		return;
+	room = size - 1 - mark;
+	at = room;
+	while (at > 0 && buf[at] != ' ')
+		at--;
+	if (at < room / 2)
+		at = room;	/* one huge word: cut it, still marked */
+	kmemcpy(buf + at, KMSG_CUT, mark + 1);
+}
+
+int kvmsgf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = kvsnprintf(buf, size, fmt, ap);
+
+	if (n >= 0 && (size_t)n >= size)
+		kmsg_cut(buf, size);
+	return n;
+}
+
+void kmsg_seal(char *buf, size_t size)
+{
+	if (size && kstrlen(buf) == size - 1)
+		kmsg_cut(buf, size);
+}
+
+int kmsgf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = kvmsgf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 void kprintf(const char *fmt, ...)
 {
 	char line[1024];

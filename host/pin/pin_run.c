@@ -89,7 +89,7 @@ void pin_qemu_args(const char *dir, char *sock, size_t socklen, const char **arg
 
 static int hook_fail(struct run_ctx *ctx, const char *msg)
 {
-	snprintf(ctx->hook_error, sizeof(ctx->hook_error), "pinning: %.480s", msg);
+	snprintf(ctx->hook_error, sizeof(ctx->hook_error), "pinning: %s", msg);
 	return -1;
 }
 
@@ -102,7 +102,7 @@ int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 	struct qmp *q = NULL;
 	pid_t tids[PIN_MAX_VCPUS];
 	hwloc_topology_t topo;
-	char err[512], why[256];
+	char err[MSG_ONE_PATH - sizeof("pinning: ")], why[256];
 	char *sock;
 	unsigned n;
 	int rc = -1;
@@ -111,6 +111,8 @@ int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 	if (ctx->launcher && !strcmp(ctx->launcher->name, "libvirt"))
 		return 0;
 	sock = qmp_path_of(qemu_pid, &paused);
+	if (!sock && qmp_process_exited(qemu_pid))
+		return hook_fail(ctx, "QEMU exited before it could be pinned");	/* its exit says why */
 	if (!sock) {
 		fprintf(stderr, "irqlbench: note: QEMU runs without -qmp, so its vCPU threads cannot be pinned; provenance.pinning stays null\n");
 		return 0;

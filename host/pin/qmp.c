@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,19 @@ static int qfail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+/*
+ * A child of ours that exited stays a zombie until it is reaped, and
+ * kill(pid, 0) still finds it: ask waitid() without reaping.
+ */
+bool qmp_process_exited(pid_t pid)
+{
+	siginfo_t si = { 0 };
+
+	if (!waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) && si.si_pid == pid)
+		return true;
+	return kill(pid, 0) && errno == ESRCH;
 }
 
 static long long now_ms(void)
@@ -182,7 +196,7 @@ int qmp_open(struct qmp *q, const char *path, pid_t pid, int timeout_ms,
 			break;
 		close(q->fd);
 		q->fd = -1;
-		if (pid > 0 && kill(pid, 0) && errno == ESRCH)
+		if (pid > 0 && qmp_process_exited(pid))
 			return qfail(err, errlen, "QEMU (pid %d) exited before its QMP socket %s was ready",
 				     (int)pid, path);
 		if (now_ms() >= deadline)

@@ -38,6 +38,9 @@ int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret,
 
 void qmp_close(struct qmp *q);
 
+/* Has QEMU (pid) exited?  True for a child that is a zombie not yet reaped. */
+bool qmp_process_exited(pid_t pid);
+
 /* vCPU thread ids by cpu-index, from query-cpus-fast. */
 int qmp_vcpu_tids(struct qmp *q, pid_t *tids, unsigned max, unsigned *n,
 		  char *err, size_t errlen);

@@ -9,12 +9,15 @@
 # with the status the guest would give (results/SERIAL.md):
 #   ok        a good report, verdict ok, status 1
 #   fail      a good report, verdict fail, status 3
+#   fail-cut  the same, with a reason the guest had to cut (KMSG_CUT)
+#   badparam-cut "!! error code=badparam" with a cut message, status 5
 #   exception "!! exception" line, status 7
 #   badparam  "!! error code=badparam", status 5
 #   internal  "!! error code=timeout", status 9
 #   triple    the boot line only, status 0 (a reset under -no-reboot)
 #   silent    nothing at all, status 0
-#   qemu-error QEMU's own error on stderr, status 1
+#   qemu-error QEMU's own error on stderr (after a warning), status 1
+#   slow-error the same after 0.5 s, without ever opening its QMP socket
 #   hang      the boot line, then sleeps
 #   garbled   a report whose hash does not match, status 1
 #   truncated a report without its end line, status 1
@@ -22,12 +25,20 @@
 #   wrong-workload a good report for another workload, status 1
 #   replay    copies the file FAKE_QEMU_REPLAY, exits with FAKE_QEMU_STATUS
 # FAKE_QEMU_CALLS, if set, is a file that gets one line per invocation;
-# FAKE_QEMU_PIDFILE, if set, gets the process id (the hang mode keeps it).
+# FAKE_QEMU_PIDFILE, if set, gets the process id (the hang mode keeps it);
+# FAKE_QEMU_PROBE_DELAY, if set, makes --version take that many seconds.
 set -u
 [ -n "${FAKE_QEMU_CALLS:-}" ] && echo "$*" >>"$FAKE_QEMU_CALLS"
 [ -n "${FAKE_QEMU_PIDFILE:-}" ] && echo $$ >"$FAKE_QEMU_PIDFILE"
 if [ "${1:-}" = --version ]; then
+	[ -n "${FAKE_QEMU_PROBE_DELAY:-}" ] && sleep "$FAKE_QEMU_PROBE_DELAY"
 	echo "QEMU emulator version 7.2.99 (fake-qemu for irqlbench tests)"
+	exit 0
+fi
+if [ "${1:-} ${2:-}" = "-cpu help" ]; then
+	printf 'Available CPUs:\nx86 EPYC                  (alias configured by machine type)\n'
+	printf 'x86 max                   Enables all features\nx86 qemu64                QEMU Virtual CPU\n'
+	printf '\nRecognized CPUID flags:\n  fpu svm\n'
 	exit 0
 fi
 serial= append=
@@ -79,12 +90,14 @@ if [ "$mode" = replay ]; then
 fi
 {
 	case $mode in
-	silent|qemu-error) ;;
+	silent|qemu-error|slow-error) ;;
 	*) echo "irqlbench-guest v=1 boot" ;;
 	esac
 	case $mode in
 	ok|wrong-workload|mismatch) report ok ;;
 	fail) report fail "late deliveries: 3" ;;
+	fail-cut) report fail "script: line 2: wait_delivered 0x40 timed out after 1000000 us [cut]" ;;
+	badparam-cut) echo '!! error code=badparam msg="script /long/path: line 1: unknown keyword [cut]"' ;;
 	garbled) report ok "" bad-hash ;;
 	truncated) report ok "" no-end ;;
 	exception) echo "!! exception vector=14 name=#PF rip=0xffffffff80101234 err=0x2 cr2=0xdeadbeef cpu=0" ;;
@@ -94,12 +107,17 @@ fi
 } >"$serial"
 case $mode in
 ok|garbled|truncated|wrong-workload) exit 1 ;;
-fail|mismatch) exit 3 ;;
+fail|fail-cut|mismatch) exit 3 ;;
 exception) exit 7 ;;
-badparam) exit 5 ;;
+badparam|badparam-cut) exit 5 ;;
 internal) exit 9 ;;
 triple|silent) exit 0 ;;
-qemu-error) echo "qemu-system-x86_64: -kernel /x: error loading kernel" >&2; exit 1 ;;
+slow-error) sleep 0.5 ;&
+qemu-error)
+	echo "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.vmx [bit 5]" >&2
+	echo "qemu-system-x86_64: -kernel /x: error loading kernel" >&2
+	echo "qemu-system-x86_64: a later line" >&2
+	exit 1 ;;
 hang) exec sleep 1000 ;;
 esac
 echo "fake-qemu: unknown FAKE_QEMU_MODE=$mode" >&2

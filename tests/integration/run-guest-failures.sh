@@ -2,7 +2,8 @@
 # The real guest under QEMU TCG, failing on purpose with the test-only
 # workloads: `hang` hits the timeout (exit 4), `fault` is reported with its
 # vector and rip (exit 1), `triple-fault` is a reset without a report
-# (exit 1).  Each leaves a failed record and its raw log.
+# (exit 1).  Each leaves a failed record and its raw log.  A script's error
+# in the guest is whole however long the script's path.
 . "$(dirname "$0")/lib.sh"
 need_guest
 need_cmd jq
@@ -33,4 +34,26 @@ ok "fault vector=13: #GP" grep -q 'exception #GP (vector 13)' "$TMP/gp.err"
 
 run_wl triple 1 triple-fault --workload triple-fault --timeout 30
 ok "triple-fault: message" grep -q 'the guest reset (triple fault)' "$TMP/triple.err"
+
+# a script error in the guest, the script behind a 300-character path: the
+# guest's message whole (it used to end mid-word), the hint the script doc
+long=$TMP/$(printf 'a%.0s' {1..100})/$(printf 'b%.0s' {1..100})/$(printf 'c%.0s' {1..90})
+mkdir -p "$long"
+printf 'timeout 1000\nraise 2\nlower 0\nwait_delivered 0x40\n' >"$long/never.scn"
+"$IRQLBENCH" run --backend tcg --workload script --script "$long/never.scn" --param iterations=1 \
+	--param warmup=0 --timeout 30 --out "$TMP/never.json" >/dev/null 2>"$TMP/never.err"
+eq "script error: exit status" $? 1
+eq "script error: the verdict's reason whole" "$(jq -r .verdict.reason "$TMP/never.json")" \
+	"script: line 4: wait_delivered 0x40 timed out after 1000 us (0 of 1 deliveries): the interrupt was never delivered; check that it was sent and is unmasked, or raise the timeout"
+ok "script error: the path has over 300 characters" test "$(jq -r .provenance.script.path "$TMP/never.json" | wc -c)" -gt 300
+ok "script error: hint workloads/SCRIPTS.md" grep -q "hint: the script's own check failed (workloads/SCRIPTS.md" "$TMP/never.err"
+eq "script error: one line" "$(wc -l <"$TMP/never.err")" 1
+cat "$TMP/never.err"
+# the guest's own parse error names the script by its whole path: the same
+# guest code in the model (run finds this error on the host before QEMU)
+printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
+"$IRQLBENCH" model --script "$long/in-isr.scn" --policy fixed >/dev/null 2>"$TMP/model.err"
+eq "guest parse error (model): exit status" $? 2
+eq "guest parse error (model): whole" "$(cat "$TMP/model.err")" \
+	"irqlbench: model fixed script: guest failed (error): script $long/in-isr.scn: line 2: 'wait_pending' is not allowed in an isr body (only dpc ipi eoi clock clock_periodic clock_stop spin repeat); move it to the main flow"
 finish

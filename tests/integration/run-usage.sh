@@ -1,7 +1,8 @@
 #!/bin/bash
 # irqlbench's CLI without QEMU: the usage texts (one text, three ways to
 # ask), `list`, and the usage errors of `run` (exit 2, one line naming the
-# problem and the fix, no record and no QEMU started).
+# problem and the fix, no record and no QEMU started), among them an --out
+# that is not a regular file.
 . "$(dirname "$0")/lib.sh"
 [ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
 need_cmd jq
@@ -72,6 +73,98 @@ usage_case script-extra "takes no script" --workload seed-table --script /dev/nu
 usage_case bad-option "unknown option '--colour'" --workload seed-table --colour
 usage_case stray-arg "unexpected argument 'extra'" --workload seed-table extra
 usage_case bad-tag "is not UTF-8 text" --workload seed-table --tag $'\xff'
+# what QEMU would refuse is refused before it starts: a folder or a FIFO
+# as the guest image or the script, a CPU model tcg cannot have
+mkfifo "$TMP/in-fifo"
+usage_case guest-folder "^irqlbench: the guest image $TMP is a folder, not a file: give the file with --guest FILE" \
+	--workload seed-table --guest "$TMP"
+usage_case guest-fifo "the guest image $TMP/in-fifo is a FIFO, not a file: " \
+	--workload seed-table --guest "$TMP/in-fifo"
+usage_case guest-missing "cannot read the guest image $TMP/none: No such file or directory: give a readable file with --guest FILE" \
+	--workload seed-table --guest "$TMP/none"
+usage_case script-folder "^irqlbench: the script $TMP is a folder, not a file: give the file with --script FILE$" \
+	--workload script --script "$TMP"
+usage_case script-fifo "the script $TMP/in-fifo is a FIFO, not a file: " --workload script --script "$TMP/in-fifo"
+usage_case cpu-host-tcg "--cpu host needs a hypervisor: use --backend kvm" --workload seed-table --cpu host
+# a --qemu that is no QEMU (the default QEMU missing is the environment's
+# problem: below)
+usage_case qemu-missing "^irqlbench: QEMU binary '$TMP/none' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH$" \
+	--workload seed-table --qemu "$TMP/none"
+printf '#!/bin/sh\necho hello\n' >"$TMP/not-qemu.sh"
+chmod +x "$TMP/not-qemu.sh"
+usage_case qemu-not-qemu "$TMP/not-qemu.sh --version printed 'hello', not a QEMU version: give the QEMU binary with --qemu PATH" \
+	--workload seed-table --qemu "$TMP/not-qemu.sh"
+# --cpus is checked before the run, not by the pinning after QEMU started
+if "$IRQLBENCH" run --workload seed-table --cpus 0 --no-pin --out "$TMP/x.json" 2>&1 |
+	grep -q 'built without pinning'; then
+	echo "note: $IRQLBENCH has no pinning (host/pin): --cpus is not checked"
+else
+	usage_case cpus-syntax "^irqlbench run: --cpus: bad CPU list 'a-b': unexpected 'a' at position 1 \(use e\.g\. 2,3 or 4-7\)" \
+		--workload seed-table --cpus a-b
+	usage_case cpus-count "--cpus 0,1 lists 2 CPUs for 1 vCPU: give exactly one CPU per vCPU" \
+		--workload seed-table --cpus 0,1
+	usage_case cpus-absent "--cpus 1000: CPU 1000 is not one this process may use \([0-9,-]+\): give CPUs of that list" \
+		--workload seed-table --cpus 1000
+	usage_case cpus-no-pin "--cpus 0 and --no-pin contradict each other: drop one" \
+		--workload seed-table --cpus 0 --no-pin
+fi
+# a script's errors are found on the host, whole however long its path,
+# and point to the script language's documentation
+long=$TMP/$(printf 'a%.0s' {1..100})/$(printf 'b%.0s' {1..100})/$(printf 'c%.0s' {1..90})
+mkdir -p "$long"
+printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
+usage_case script-error "^irqlbench: script $long/in-isr\.scn: line 2: 'wait_pending' is not allowed in an isr body \(only dpc ipi eoi clock clock_periodic clock_stop spin repeat\); move it to the main flow; see workloads/SCRIPTS\.md for the script language$" \
+	--workload script --script "$long/in-isr.scn"
+ok "script-error: the path has over 300 characters" test "${#long}" -gt 300
+printf 'raise 2\nwait_delivered 0x40\nbogus\n' >"$long/kw.scn"
+usage_case script-keyword "line 3: unknown keyword 'bogus'; use one of cr8 raise .* wait_pending wait_delivered spin sti cli mark repeat isr timeout; see workloads/SCRIPTS\.md for the script language$" \
+	--workload script --script "$long/kw.scn"
+ok "no script error points to 'irqlbench list'" bash -c "! grep -h 'irqlbench list' '$TMP'/script-*.err"
+
+# --out never replaces what is not a regular file (a device, a FIFO, a
+# symbolic link, a folder) nor writes through a file as a folder: refused
+# before any work, exit 2, one line, the thing left as it was, no log
+mkfifo "$TMP/fifo"
+mkdir "$TMP/folder"
+echo keep >"$TMP/target"
+ln -s "$TMP/target" "$TMP/link"
+ln -s "$TMP/nonexistent" "$TMP/dangling"
+out_case() {	# out_case NAME PATH KIND-FROM-STAT|"" MESSAGE-REGEX [extra run args]
+	local name=$1 path=$2 kind=$3 re=$4 before; shift 4
+	before=$(ls -A "$TMP")
+	"$IRQLBENCH" run --qemu "$fail_qemu" --workload seed-table --out "$path" "$@" \
+		>"$TMP/$name.out" 2>"$TMP/$name.err"
+	eq "$name: exit status" $? 2
+	eq "$name: one line on stderr" "$(wc -l <"$TMP/$name.err")" 1
+	ok "$name: message /$re/" grep -Eq -e "$re" "$TMP/$name.err"
+	eq "$name: nothing on stdout" "$(wc -c <"$TMP/$name.out")" 0
+	if [ -n "$kind" ]; then
+		eq "$name: still $kind" "$(stat -c %F "$path")" "$kind"
+	else
+		ok "$name: no record" test ! -e "$path"
+	fi
+	eq "$name: nothing created or removed (no record, log or temporary file)" \
+		"$(ls -A "$TMP" | grep -vx -e "$name.out" -e "$name.err")" "$before"
+}
+out_case fifo "$TMP/fifo" fifo "^irqlbench run: --out $TMP/fifo is a FIFO: .*give a file path, or - for standard output"
+out_case folder "$TMP/folder" directory "--out $TMP/folder is a directory: "
+out_case link "$TMP/link" "symbolic link" "--out $TMP/link is a symbolic link: "
+eq "link: its target unchanged" "$(cat "$TMP/target")" keep
+out_case dangling "$TMP/dangling" "symbolic link" "--out $TMP/dangling is a symbolic link: "
+ok "dangling: nothing created where it points" test ! -e "$TMP/nonexistent"
+# a device: a node with /dev/full's numbers, so that a regression replaces
+# this node and never the machine's /dev/full
+if mknod "$TMP/full" c 1 7 2>/dev/null; then
+	out_case device "$TMP/full" "character special file" "--out $TMP/full is a character device: "
+else
+	echo "note: mknod not permitted here: the device case is not checked"
+fi
+out_case through-file "$TMP/target/x.json" "" "--out $TMP/target/x.json: $TMP/target is not a folder: "
+mkfifo "$TMP/r.serial.log"
+out_case log-fifo "$TMP/r.json" "" "the run's log $TMP/r.serial.log is a FIFO: remove it, or give another --out"
+eq "log-fifo: the log still a FIFO" "$(stat -c %F "$TMP/r.serial.log")" fifo
+out_case keep-log-file "$TMP/k.json" "" "--keep-log $TMP/target is not a folder: give a folder for the logs" \
+	--keep-log "$TMP/target"
 ok "QEMU never started" test ! -e "$TMP/qemu-started"
 
 # wl_values_set accepts true/false for 0/1 parameters; a missing QEMU is an

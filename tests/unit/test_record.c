@@ -2,17 +2,23 @@
 /*
  * test_record.c - the JSON record (host/record.c): percentiles from
  * buckets, the schema's keys, failed vs complete, and a round trip
- * through a file and jansson's parser.
+ * through a file and jansson's parser; the writer replaces regular files
+ * only, never through a symbolic link, and "-" is standard output.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "record.h"
 #include "report_gen.h"
 #include "serial.h"
+#include "util.h"
 
 static void test_percentiles(void)
 {
@@ -160,6 +166,105 @@ static void test_round_trip(void)
 	json_decref(rec);
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) ? 0 : st.st_mode & S_IFMT;
+}
+
+/* record_write() into each kind of thing that is not a regular file. */
+static void refuses(const char *dir, const char *name, mode_t kind, int want_errno, json_t *rec)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (!mode_of(path)) {
+		printf("  (no %s here: not checked)\n", name);
+		return;
+	}
+	errno = 0;
+	CHECK(record_write(rec, path) == -1);
+	CHECK_EQ_U64(errno, want_errno);
+	CHECK(util_not_regular(path) != NULL);
+	CHECK_EQ_U64(mode_of(path), kind);	/* still what it was */
+}
+
+static void test_write_refuses_non_regular(void)
+{
+	char dir[] = "/tmp/test_record.XXXXXX", path[128], other[128], tmp[160];
+	json_t *rec = record_new("id-6", "tcg", "seed-table"), *back;
+	unsigned before;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(other, sizeof(other), "%s/other.txt", dir);
+	CHECK(!util_write_atomic(other, "keep\n", 5));
+	snprintf(path, sizeof(path), "%s/dir", dir);
+	CHECK(!mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CHECK(!mkfifo(path, 0644));
+	snprintf(path, sizeof(path), "%s/link", dir);
+	CHECK(!symlink(other, path));
+	snprintf(path, sizeof(path), "%s/dangling", dir);
+	CHECK(!symlink("/nonexistent-dir/x", path));
+	snprintf(path, sizeof(path), "%s/null", dir);
+	if (mknod(path, S_IFCHR | 0666, makedev(1, 3)))	/* /dev/null's numbers; needs root */
+		printf("  (mknod: %s: the device case is not checked)\n", strerror(errno));
+	before = files_in(dir);
+	refuses(dir, "dir", S_IFDIR, EISDIR, rec);
+	refuses(dir, "fifo", S_IFIFO, EEXIST, rec);
+	refuses(dir, "link", S_IFLNK, EEXIST, rec);
+	refuses(dir, "dangling", S_IFLNK, EEXIST, rec);
+	refuses(dir, "null", S_IFCHR, EEXIST, rec);
+	CHECK_EQ_U64(files_in(dir), before);		/* no temporary file left */
+	CHECK(util_not_regular(other) == NULL);
+	snprintf(path, sizeof(path), "%s/absent", dir);
+	CHECK(util_not_regular(path) == NULL);
+
+	/* a stale temporary file of a dead process with our pid, even a
+	 * symbolic link, is replaced and never written through */
+	snprintf(path, sizeof(path), "%s/record.json", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	CHECK(!symlink(other, tmp));
+	CHECK(!record_write(rec, path));
+	CHECK_EQ_U64(mode_of(path), S_IFREG);
+	CHECK_EQ_U64(mode_of(tmp), 0);
+	back = load(path);
+	CHECK(back && json_equal(back, rec));
+	json_decref(back);
+	{
+		char *text = util_read_file(other, 100, NULL);
+
+		CHECK_STR(text, "keep\n");
+		free(text);
+	}
+	json_decref(rec);
+	snprintf(tmp, sizeof(tmp), "rm -rf '%s'", dir);
+	CHECK(!system(tmp));
+}
+
+/* "-" is standard output: the record and nothing else. */
+static void test_write_stdout(void)
+{
+	char path[] = "/tmp/test_record_out.XXXXXX";
+	json_t *rec = record_new("id-7", "tcg", "seed-table"), *back;
+	int fd = mkstemp(path), saved = dup(1);
+
+	CHECK(fd >= 0 && saved >= 0);
+	fflush(stdout);
+	dup2(fd, 1);
+	CHECK(!record_write(rec, "-"));
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	close(fd);
+	back = load(path);
+	CHECK(back && json_equal(back, rec));
+	json_decref(back);
+	json_decref(rec);
+	unlink(path);
+}
+
 static void test_policy_and_facts(void)
 {
 	struct serial_report r;
@@ -195,5 +300,7 @@ int main(void)
 	test_new_is_failed();
 	test_round_trip();
 	test_policy_and_facts();
+	test_write_refuses_non_regular();
+	test_write_stdout();
 	return check_done("test_record");
 }

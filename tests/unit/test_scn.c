@@ -1044,6 +1044,78 @@ static void test_op_text(void)
 	CHECK_STR(buf, "isr");
 }
 
+/*
+ * Messages are never cut mid-word without saying so: kmsgf() cuts after
+ * the last whole word that leaves room for KMSG_CUT; the parser's and the
+ * interpreter's messages fit SCN_MSG_MAX whole, and the guest's buffers
+ * (the workload script's, KMSG_MAX) hold them with a path of 300 bytes.
+ */
+static bool ends_marked_after_word(const char *cut, const char *whole)
+{
+	size_t n = strlen(cut), m = strlen(KMSG_CUT);
+
+	if (n < m || strcmp(cut + n - m, KMSG_CUT))
+		return false;
+	n -= m;
+	/* what is left is a prefix of the whole text that ends a word */
+	return !strncmp(cut, whole, n) && (whole[n] == ' ' || whole[n] == 0);
+}
+
+static void test_messages_whole_or_marked(void)
+{
+	const char *whole = "the interrupt was never delivered; check that it was sent";
+	char small[24], tiny[4], big[KMSG_MAX], path[301];
+	int n;
+
+	n = kmsgf(small, sizeof(small), "%s", whole);
+	CHECK_EQ_U64(n, strlen(whole));
+	CHECK_STR(small, "the interrupt was [cut]");
+	CHECK(ends_marked_after_word(small, whole));
+	n = kmsgf(big, sizeof(big), "%s", whole);
+	CHECK_STR(big, whole);			/* fits: unchanged */
+	kmsgf(small, sizeof(small), "%s", "averyveryveryverylongwordwithoutspaces");
+	CHECK_STR(small, "averyveryveryvery [cut]");	/* one huge word: cut, marked */
+	kmsgf(tiny, sizeof(tiny), "%s", whole);	/* no room for the mark */
+	CHECK_EQ_U64(strlen(tiny), 3);
+	ksnprintf(small, sizeof(small), "%s", whole);	/* plain ksnprintf, then sealed */
+	kmsg_seal(small, sizeof(small));
+	CHECK(ends_marked_after_word(small, whole));
+	ksnprintf(big, sizeof(big), "%s", whole);
+	kmsg_seal(big, sizeof(big));
+	CHECK_STR(big, whole);
+
+	/* the parser: its longest messages whole in SCN_MSG_MAX ... */
+	{
+		char e[SCN_MSG_MAX];
+
+		CHECK(scn_parse("bogus\n", 6, &prog, e, sizeof(e)) == -1);
+		CHECK(strstr(e, "wait_delivered spin sti cli mark repeat isr timeout") != NULL);
+		CHECK(strstr(e, KMSG_CUT) == NULL);
+		CHECK(scn_parse("isr 0x41 auto {\n  wait_pending 0x40\n}\n", 36, &prog, e, sizeof(e)) == -1);
+		CHECK(strstr(e, "; move it to the main flow") != NULL);
+		CHECK(scn_parse("raise 2\nwait_delivered 0x2f\n", 28, &prog, e, sizeof(e)) == -1);
+		CHECK(strstr(e, KMSG_CUT) == NULL);
+	}
+	/* ... and marked after a whole word in a buffer too small */
+	CHECK(scn_parse("bogus\n", 6, &prog, small, sizeof(small)) == -1);
+	CHECK(ends_marked_after_word(small, "line 1: unknown keyword 'bogus'; use one of cr8"));
+
+	/* the interpreter's longest message, whole, in the script's
+	 * "script PATH: " frame with a 300-byte path */
+	CHECK_OK("isr 0x60 auto\nipi 0x60\nwait_delivered 0x60 1000000\n");
+	fk_reset();
+	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), 0);
+	fk_drop_ipi = true;
+	CHECK_EQ_U64(scn_run(&prog, err, sizeof(err)), (uint64_t)SCN_ERR_TIMEOUT);
+	CHECK(strstr(err, "(0 of 1000000 deliveries): the interrupt was never delivered; check that it was sent and is unmasked, or raise the timeout") != NULL);
+	CHECK(strlen(err) < SCN_MSG_MAX);
+	memset(path, 'p', sizeof(path) - 1);
+	path[sizeof(path) - 1] = 0;
+	kmsgf(big, sizeof(big), "script %s: %s", path, err);
+	CHECK(strstr(big, "or raise the timeout") != NULL);
+	CHECK(strstr(big, KMSG_CUT) == NULL);
+}
+
 int main(void)
 {
 	test_every_keyword();
@@ -1061,6 +1133,7 @@ int main(void)
 	test_run_repeat();
 	test_run_isr_body();
 	test_run_errors();
+	test_messages_whole_or_marked();
 	test_examples();
 	test_example_sequences();
 	return check_done("test_scn");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "klib.h"
 #include "report_gen.h"
 #include "serial.h"
 
@@ -338,6 +339,48 @@ static void test_no_report(void)
 	free(text);
 }
 
+/*
+ * The parser's texts are whole however long (allocated), and a text the
+ * guest had to cut ends with KMSG_CUT, which serial_text_cut() tells.
+ */
+static void test_whole_and_cut_texts(void)
+{
+	struct serial_report r;
+	char *msg = malloc(3001), *line;
+
+	memset(msg, 'm', 3000);
+	msg[3000] = 0;
+	for (unsigned i = 50; i < 3000; i += 50)
+		msg[i] = ' ';
+	line = malloc(4096);
+	snprintf(line, 4096, "irqlbench-guest v=1 boot\n!! error code=internal msg=\"%s\"\n", msg);
+	CHECK_EQ_U64(parse(line, &r), SERIAL_ERROR);
+	CHECK_EQ_U64(strlen(r.error_msg), 3000);
+	CHECK_STR(r.error_msg, msg);
+	CHECK(strstr(r.message, msg) != NULL);
+	CHECK(!serial_text_cut(r.error_msg));
+	serial_report_free(&r);
+	CHECK(r.message == NULL && r.error_msg == NULL && r.reason == NULL);
+	serial_report_free(&r);			/* twice is harmless */
+
+	CHECK_EQ_U64(parse("!! error code=badparam msg=\"script /a/b: line 2: unknown keyword [cut]\"\n", &r),
+		     SERIAL_ERROR);
+	CHECK(serial_text_cut(r.error_msg));
+	serial_report_free(&r);
+	CHECK(!serial_text_cut("a whole message"));
+	CHECK(!serial_text_cut(""));
+	CHECK(!serial_text_cut(NULL));
+	CHECK(serial_text_cut(KMSG_CUT));
+
+	/* absent texts are "" (never NULL) */
+	CHECK_EQ_U64(parse("irqlbench-guest v=1 boot\n", &r), SERIAL_NONE);
+	CHECK_STR(r.error_msg, "");
+	CHECK_STR(r.reason, "");
+	serial_report_free(&r);
+	free(line);
+	free(msg);
+}
+
 int main(void)
 {
 	test_good();
@@ -351,5 +394,6 @@ int main(void)
 	test_exception();
 	test_error();
 	test_no_report();
+	test_whole_and_cut_texts();
 	return check_done("test_serial");
 }

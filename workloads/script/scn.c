@@ -143,7 +143,7 @@ static int fail(struct parser *ps, unsigned line, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= ps->errlen)
 		return -1;
 	va_start(ap, fmt);
-	kvsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	kvmsgf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -660,7 +660,7 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 		break;
 	case SCN_OP_RAISE:
 		if (a < s->irql) {
-			ksnprintf(msg, n, "raise %u below the current IRQL %u; use 'lower %u' or 'cr8 %u'",
+			kmsgf(msg, n, "raise %u below the current IRQL %u; use 'lower %u' or 'cr8 %u'",
 				  a, s->irql, a, a);
 			return -1;
 		}
@@ -668,7 +668,7 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 		break;
 	case SCN_OP_LOWER:
 		if (a > s->irql) {
-			ksnprintf(msg, n, "lower %u above the current IRQL %u; use 'raise %u' or 'cr8 %u'",
+			kmsgf(msg, n, "lower %u above the current IRQL %u; use 'raise %u' or 'cr8 %u'",
 				  a, s->irql, a, a);
 			return -1;
 		}
@@ -677,16 +677,16 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 	case SCN_OP_ACQUIRE:
 	case SCN_OP_ACQUIRE_DPC:
 		if (s->held[a]) {
-			ksnprintf(msg, n, "lock %u is already held (taken at line %u): this deadlocks; release it first or use another lock",
+			kmsgf(msg, n, "lock %u is already held (taken at line %u): this deadlocks; release it first or use another lock",
 				  a, s->held_line[a]);
 			return -1;
 		}
 		if (op->code == SCN_OP_ACQUIRE && s->irql > DISPATCH) {
-			ksnprintf(msg, n, "acquire at IRQL %u; KeAcquireSpinLock needs IRQL <= 2: lower first", s->irql);
+			kmsgf(msg, n, "acquire at IRQL %u; KeAcquireSpinLock needs IRQL <= 2: lower first", s->irql);
 			return -1;
 		}
 		if (op->code == SCN_OP_ACQUIRE_DPC && s->irql < DISPATCH) {
-			ksnprintf(msg, n, "acquire_dpc at IRQL %u; KeAcquireSpinLockAtDpcLevel needs IRQL >= 2: raise 2 first or use 'acquire %u'",
+			kmsgf(msg, n, "acquire_dpc at IRQL %u; KeAcquireSpinLockAtDpcLevel needs IRQL >= 2: raise 2 first or use 'acquire %u'",
 				  s->irql, a);
 			return -1;
 		}
@@ -699,26 +699,26 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 	case SCN_OP_RELEASE:
 	case SCN_OP_RELEASE_DPC:
 		if (!s->held[a]) {
-			ksnprintf(msg, n, "release of lock %u, which is not held; acquire it first or remove this line", a);
+			kmsgf(msg, n, "release of lock %u, which is not held; acquire it first or remove this line", a);
 			return -1;
 		}
 		if (op->code == SCN_OP_RELEASE && s->held[a] != 1) {
-			ksnprintf(msg, n, "lock %u was taken with acquire_dpc (line %u); release it with 'release_dpc %u'",
+			kmsgf(msg, n, "lock %u was taken with acquire_dpc (line %u); release it with 'release_dpc %u'",
 				  a, s->held_line[a], a);
 			return -1;
 		}
 		if (op->code == SCN_OP_RELEASE_DPC && s->held[a] != 2) {
-			ksnprintf(msg, n, "lock %u was taken with acquire (line %u); release it with 'release %u'",
+			kmsgf(msg, n, "lock %u was taken with acquire (line %u); release it with 'release %u'",
 				  a, s->held_line[a], a);
 			return -1;
 		}
 		if (op->code == SCN_OP_RELEASE && s->irql != DISPATCH) {
-			ksnprintf(msg, n, "release %u at IRQL %u; KeReleaseSpinLock runs at DISPATCH_LEVEL (2): cr8 2 first",
+			kmsgf(msg, n, "release %u at IRQL %u; KeReleaseSpinLock runs at DISPATCH_LEVEL (2): cr8 2 first",
 				  a, s->irql);
 			return -1;
 		}
 		if (op->code == SCN_OP_RELEASE_DPC && s->irql < DISPATCH) {
-			ksnprintf(msg, n, "release_dpc %u at IRQL %u; KeReleaseSpinLockFromDpcLevel needs IRQL >= 2", a, s->irql);
+			kmsgf(msg, n, "release_dpc %u at IRQL %u; KeReleaseSpinLockFromDpcLevel needs IRQL >= 2", a, s->irql);
 			return -1;
 		}
 		if (op->code == SCN_OP_RELEASE)
@@ -727,7 +727,7 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 		break;
 	case SCN_OP_WAIT_DELIVERED:
 		if (vec_masked(s, a)) {
-			ksnprintf(msg, n, "wait_delivered 0x%x can never succeed: %s; %s first",
+			kmsgf(msg, n, "wait_delivered 0x%x can never succeed: %s; %s first",
 				  a, s->if_off ? "interrupts are off (cli)" : "the IRQL masks it",
 				  s->if_off ? "sti" : "lower the IRQL below the vector's class");
 			return -1;
@@ -735,7 +735,7 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 		break;
 	case SCN_OP_WAIT_PENDING:
 		if (!vec_masked(s, a)) {
-			ksnprintf(msg, n, "wait_pending 0x%x at IRQL %u with interrupts on: the vector would be delivered, not stay pending; raise to %u or cli first",
+			kmsgf(msg, n, "wait_pending 0x%x at IRQL %u with interrupts on: the vector would be delivered, not stay pending; raise to %u or cli first",
 				  a, s->irql, a >> 4);
 			return -1;
 		}
@@ -768,7 +768,7 @@ static __attribute__((noinline)) int repeat_unstable(struct parser *ps, const st
 static __attribute__((noinline)) int step(struct parser *ps, struct scn_state *s,
 					  const struct scn_op *op)
 {
-	char msg[200];
+	char msg[SCN_MSG_MAX];
 
 	if (scn_step(s, op, msg, sizeof(msg)))
 		return fail(ps, op->line, "%s", msg);

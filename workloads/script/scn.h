@@ -41,6 +41,10 @@
 #define SCN_MAX_CLOCK_US	10000000u
 #define SCN_MAX_WAIT_COUNT	1000000u
 #define SCN_NVEC		256u
+/* The longest message of the parser and the interpreter, NUL included;
+ * one that does not fit in the caller's buffer is cut after a whole word
+ * and marked (kmsgf, KMSG_CUT). */
+#define SCN_MSG_MAX		320u
 
 enum scn_opcode {
 	SCN_OP_CR8,		/* a = irql: nt_write_irql */
@@ -100,7 +104,8 @@ struct scn_prog {
 
 /*
  * Parses `len` bytes of script text into *prog.  Returns 0, or -1 with one
- * line in err: "line N: <what is wrong>; <how to fix it>".  max_events
+ * line in err: "line N: <what is wrong>; <how to fix it>" (errlen >=
+ * SCN_MSG_MAX holds any of them whole).  max_events
  * bounds scn_static_ops() (scn_parse: SCN_MAX_EVENTS).
  */
 int scn_parse(const char *text, size_t len, struct scn_prog *prog,

@@ -22,7 +22,7 @@ struct scn_rt {
 	uint64_t seen[SCN_NVEC];	/* deliveries consumed by wait_delivered */
 	struct scn_counts counts;
 	int isr_err;			/* first error inside a handler body */
-	char isr_msg[160];
+	char isr_msg[SCN_MSG_MAX];
 };
 
 static struct scn_rt scn_rt[MAX_CPUS];
@@ -76,12 +76,21 @@ static void scn_isr(unsigned vector, void *ctx)
 	}
 }
 
-static int op_fail(int code, const struct scn_op *op, bool in_isr, char *err,
-		   size_t errlen, const char *msg)
+static int __attribute__((format(printf, 6, 7)))
+op_fail(int code, const struct scn_op *op, bool in_isr, char *err, size_t errlen,
+	const char *fmt, ...)
 {
-	if (err && errlen)
-		ksnprintf(err, errlen, "line %u%s: %s", op->line,
-			  in_isr ? " (in an isr body)" : "", msg);
+	va_list ap;
+	int n;
+
+	if (!err || !errlen)
+		return code;
+	n = ksnprintf(err, errlen, "line %u%s: ", op->line, in_isr ? " (in an isr body)" : "");
+	if (n >= 0 && (size_t)n < errlen) {
+		va_start(ap, fmt);
+		kvmsgf(err + n, errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
 	return code;
 }
 
@@ -103,7 +112,7 @@ static int queue_dpcs(struct scn_rt *rt, const struct scn_op *op, bool in_isr,
 			}
 		}
 		if (!d)
-			return op_fail(SCN_ERR_DPC, op, in_isr, err, errlen,
+			return op_fail(SCN_ERR_DPC, op, in_isr, err, errlen, "%s",
 				       "all 32 DPC objects are still queued (the DPC interrupt was not delivered); lower the IRQL so that DPCs run, or queue fewer");
 		if (KeInsertQueueDpc(d))
 			rt->counts.dpc_queued++;
@@ -114,37 +123,38 @@ static int queue_dpcs(struct scn_rt *rt, const struct scn_op *op, bool in_isr,
 static int wait_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn_op *op,
 		   char *err, size_t errlen)
 {
-	char msg[200];
+	uint64_t target;
 
 	if (op->code == SCN_OP_WAIT_PENDING) {
 		if (nt_wait_pending(op->a, scn_timeout_cycles))
 			return 0;
-		ksnprintf(msg, sizeof(msg), "wait_pending 0x%x timed out after %u us: the vector never became pending; send it (ipi/clock) before waiting, or raise the timeout",
-			  op->a, p->timeout_us);
-	} else {
-		uint64_t target = rt->seen[op->a] + op->b;
-
-		if (nt_wait_delivered(op->a, target, scn_timeout_cycles)) {
-			rt->seen[op->a] = target;
-			return 0;
-		}
-		ksnprintf(msg, sizeof(msg), "wait_delivered 0x%x timed out after %u us (%lu of %u deliveries): the interrupt was never delivered; check that it was sent and is unmasked, or raise the timeout",
-			  op->a, p->timeout_us, nt_deliveries(op->a) - rt->seen[op->a], op->b);
+		return op_fail(SCN_ERR_TIMEOUT, op, false, err, errlen,
+			       "wait_pending 0x%x timed out after %u us: the vector never became pending; send it (ipi/clock) before waiting, or raise the timeout",
+			       op->a, p->timeout_us);
 	}
-	return op_fail(SCN_ERR_TIMEOUT, op, false, err, errlen, msg);
+	target = rt->seen[op->a] + op->b;
+	if (nt_wait_delivered(op->a, target, scn_timeout_cycles)) {
+		rt->seen[op->a] = target;
+		return 0;
+	}
+	return op_fail(SCN_ERR_TIMEOUT, op, false, err, errlen,
+		       "wait_delivered 0x%x timed out after %u us (%lu of %u deliveries): the interrupt was never delivered; check that it was sent and is unmasked, or raise the timeout",
+		       op->a, p->timeout_us, nt_deliveries(op->a) - rt->seen[op->a], op->b);
 }
 
-static int exec_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn_op *op,
-		   bool in_isr, char *err, size_t errlen)
+/* noinline: its message buffer stays out of exec_range's recursion */
+static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn_prog *p,
+					      const struct scn_op *op, bool in_isr, char *err,
+					      size_t errlen)
 {
 	unsigned a = op->a;
 	unsigned long flags;
-	char msg[200];
+	char msg[SCN_MSG_MAX];
 	KIRQL old;
 
 	/* Handler bodies hold no state ops (the parser refuses them). */
 	if (!in_isr && scn_step(&rt->st, op, msg, sizeof(msg)))
-		return op_fail(SCN_ERR_STATE, op, in_isr, err, errlen, msg);
+		return op_fail(SCN_ERR_STATE, op, in_isr, err, errlen, "%s", msg);
 	switch (op->code) {
 	case SCN_OP_CR8:
 		nt_write_irql((KIRQL)a);
@@ -234,7 +244,7 @@ static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
 			return rc;
 		if (!in_isr && rt->isr_err) {
 			if (err && errlen)
-				ksnprintf(err, errlen, "%s", rt->isr_msg);
+				kmsgf(err, errlen, "%s", rt->isr_msg);
 			return rt->isr_err;
 		}
 		i++;
@@ -248,7 +258,7 @@ int scn_declare_phases(struct scn_prog *prog, unsigned first, char *err, size_t 
 
 	if (first == 0 || first + prog->nphases > MAX_PHASES) {
 		if (err && errlen)
-			ksnprintf(err, errlen, "script phases %u..%u do not fit in the %u stats phases; use fewer 'mark' names",
+			kmsgf(err, errlen, "script phases %u..%u do not fit in the %u stats phases; use fewer 'mark' names",
 				  first, first + prog->nphases - 1, MAX_PHASES);
 		return SCN_ERR_SETUP;
 	}
@@ -265,7 +275,7 @@ int scn_prepare(const struct scn_prog *prog, char *err, size_t errlen)
 
 	if (irql != PASSIVE_LEVEL) {
 		if (err && errlen)
-			ksnprintf(err, errlen, "scripts start at PASSIVE_LEVEL, but the IRQL is %u; call scn_prepare/scn_run at IRQL 0",
+			kmsgf(err, errlen, "scripts start at PASSIVE_LEVEL, but the IRQL is %u; call scn_prepare/scn_run at IRQL 0",
 				  irql);
 		return SCN_ERR_SETUP;
 	}
@@ -308,7 +318,7 @@ int scn_run(const struct scn_prog *prog, char *err, size_t errlen)
 	rt = here();
 	if (rt->isr_err) {	/* a handler body failed after the last run */
 		if (err && errlen)
-			ksnprintf(err, errlen, "%s", rt->isr_msg);
+			kmsgf(err, errlen, "%s", rt->isr_msg);
 		return rt->isr_err;
 	}
 	scn_state_init(&rt->st);

@@ -15,7 +15,7 @@
 #define MBI_CMDLINE	(1u << 2)
 #define MBI_MODS	(1u << 3)
 #define CMDLINE_MAX	4096
-#define MODNAME_MAX	256
+#define MODNAME_MAX	4096	/* a whole path: messages name the script by it */
 
 struct mb_info {
 	uint32_t flags, mem_lower, mem_upper, boot_device;
