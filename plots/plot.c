@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "compare/compare.h"
 #include "report/report.h"
 #include "store/cmd.h"
@@ -150,7 +151,7 @@ static FILE *open_data(struct plot_ctx *c, const char *name, char *path, size_t 
 	fmt(path, len, "%s/data/%s.dat", c->out_dir, name);
 	f = fopen(path, "w");
 	if (!f)
-		fprintf(stderr, "irqlbench plot: cannot write %s: %s\n", path, strerror(errno));
+		cli_error(EXIT_ENV, "plot: cannot write %s: %s; choose another --out-dir", path, strerror(errno));
 	else
 		fprintf(f, "# irqlbench plot data (%s), from %s\n", name, c->s->path);
 	return f;
@@ -184,15 +185,13 @@ static int run_gnuplot(struct plot_ctx *c, const char *script, const char *name,
 		rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
 		free(expr);
 		if (rc) {
-			fprintf(stderr, "irqlbench: error: cannot run gnuplot (%s): install gnuplot-nox "
-				"('make deps')\n", strerror(rc));
-			return 3;
+			return cli_error(EXIT_ENV, "cannot run gnuplot (%s): install gnuplot-nox ('make deps')",
+					 strerror(rc));
 		}
 		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
 		    stat(out, &sb) || sb.st_size == 0) {
-			fprintf(stderr, "irqlbench: error: gnuplot %s failed for %s: see its message above\n",
-				script, out);
-			return 3;
+			return cli_error(EXIT_ENV, "gnuplot %s failed for %s: see its message above",
+					 script, out);
 		}
 	}
 	if (c->nplots < sizeof(c->plots) / sizeof(c->plots[0]))
@@ -696,23 +695,20 @@ static int write_dashboard(struct plot_ctx *c)
 
 	fmt(path, sizeof(path), "%s/img", c->dash_dir);
 	if (store_mkdir_p(path)) {
-		fprintf(stderr, "irqlbench: error: cannot create %s: %s\n", path, strerror(errno));
-		return 3;
+		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
 	}
 	for (unsigned i = 0; i < c->nplots; i++)
 		for (int k = 0; k < 2; k++) {
 			fmt(from, sizeof(from), "%s/%s.%s", c->out_dir, c->plots[i], k ? "svg" : "png");
 			fmt(to, sizeof(to), "%s/img/%s.%s", c->dash_dir, c->plots[i], k ? "svg" : "png");
 			if (store_copy_file(from, to)) {
-				fprintf(stderr, "irqlbench: error: cannot copy %s to %s\n", from, to);
-				return 3;
+				return cli_error(EXIT_ENV, "cannot copy %s to %s; choose another --dashboard", from, to);
 			}
 		}
 	fmt(path, sizeof(path), "%s/index.html", c->dash_dir);
 	f = fopen(path, "w");
 	if (!f) {
-		fprintf(stderr, "irqlbench: error: cannot write %s: %s\n", path, strerror(errno));
-		return 3;
+		return cli_error(EXIT_ENV, "cannot write %s: %s; choose another --dashboard", path, strerror(errno));
 	}
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	for (size_t i = 0; i < c->runs.n; i++)
@@ -747,8 +743,7 @@ static int write_dashboard(struct plot_ctx *c)
 	dash_runs(f, c);
 	fputs("</body></html>\n", f);
 	if (fclose(f)) {
-		fprintf(stderr, "irqlbench: error: cannot write %s\n", path);
-		return 3;
+		return cli_error(EXIT_ENV, "cannot write %s; choose another --dashboard", path);
 	}
 	printf("dashboard %s\n", path);
 	return 0;
@@ -792,9 +787,8 @@ static int find_plot_dir(struct plot_ctx *c)
 	fmt(c->plot_dir, sizeof(c->plot_dir), "plots");
 	if (has_scripts(c->plot_dir))
 		return 0;
-	fprintf(stderr, "irqlbench: error: the gnuplot scripts (plots/*.gp) are not found: "
-		"run from the source tree or set IRQLBENCH_PLOTS_DIR\n");
-	return 3;
+	return cli_error(EXIT_ENV, "the gnuplot scripts (plots/*.gp) are not found: "
+			 "run from the source tree or set IRQLBENCH_PLOTS_DIR");
 }
 
 static int plot_all(struct plot_ctx *c)
@@ -804,22 +798,17 @@ static int plot_all(struct plot_ctx *c)
 
 	fmt(dir, sizeof(dir), "%s/data", c->out_dir);
 	if (store_mkdir_p(dir)) {
-		fprintf(stderr, "irqlbench: error: cannot create %s: %s\n", dir, strerror(errno));
-		return 3;
+		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
 	}
 	c->f.include_failed = c->include_failed;
-	if (store_select(c->s, &c->f, &c->runs, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		return 3;
-	}
+	if (store_select(c->s, &c->f, &c->runs, err, sizeof(err)))
+		return cli_error(EXIT_STORE, "%s", err);
 	c->ms = calloc(c->runs.n + 1, sizeof(*c->ms));
 	if (!c->ms)
 		abort();
 	for (size_t i = 0; i < c->runs.n; i++)
-		if (store_run_metrics(c->s, c->runs.v[i].id, &c->ms[i], err, sizeof(err))) {
-			fprintf(stderr, "irqlbench: error: %s\n", err);
-			return 3;
-		}
+		if (store_run_metrics(c->s, c->runs.v[i].id, &c->ms[i], err, sizeof(err)))
+			return cli_error(EXIT_STORE, "%s", err);
 	if ((rc = plot_cr8_vs_depth(c)) ||
 	    (rc = plot_cdf(c, "dpc_queue_to_run", "cdf-dpc-delay",
 			   "DPC delay: KeInsertQueueDpc to the DPC routine")) ||
@@ -851,8 +840,7 @@ int cmd_plot(int argc, char **argv)
 
 	filter_init(&c.f);
 	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = store_getopt(argc, argv, opts, "plot")) != -1) {
 		switch (opt) {
 		case 'd': db = optarg; break;
 		case 'o': c.out_dir = optarg; break;
@@ -862,7 +850,7 @@ int cmd_plot(int argc, char **argv)
 		case 'F': c.include_failed = true; break;
 		case 's':
 			if (filter_parse(&c.f, optarg, err, sizeof(err))) {
-				fprintf(stderr, "irqlbench plot: %s\n", err);
+				rc = cli_usage_error("plot", "%s", err);
 				goto out;
 			}
 			break;
@@ -870,24 +858,20 @@ int cmd_plot(int argc, char **argv)
 			fputs(cmd_plot_usage, stdout);
 			rc = 0;
 			goto out;
-		default:
-			fprintf(stderr, "irqlbench plot: unknown option '%s' (see 'irqlbench plot --help')\n",
-				argv[optind - 1]);
+		default:	/* store_getopt printed the usage error */
 			goto out;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "irqlbench plot: unexpected argument '%s' (see 'irqlbench plot --help')\n",
-			argv[optind]);
+		rc = cli_usage_error("plot", "unexpected argument '%s'", argv[optind]);
 		goto out;
 	}
 	rc = find_plot_dir(&c);
 	if (rc)
 		goto out;
-	c.s = store_open(store_default_path(db), false, err, sizeof(err));
+	c.s = store_open_cmd(db, false);
 	if (!c.s) {
-		fprintf(stderr, "irqlbench: error: %s\n", err);
-		rc = 3;
+		rc = EXIT_STORE;
 		goto out;
 	}
 	if (!c.dash_dir && !no_dash) {

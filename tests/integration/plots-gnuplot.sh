@@ -47,6 +47,7 @@ expect_rc 0 "plot from an empty store" -- "$IRQ" plot --db "$T/empty/irqlbench.d
 for p in $plots; do
 	"$PNGCHECK" "$T/p3/$p.png" 3 1 >/dev/null && [ -s "$T/p3/$p.svg" ] && ok "empty store: $p placeholder" || bad "empty store: $p"
 done
-expect_rc 3 "plot without a store" -- "$IRQ" plot --db "$T/nothing/x.db"
+expect_rc 5 "plot without a store" -- "$IRQ" plot --db "$T/nothing/x.db"
+expect_rc 2 "plot --db without its value" -- "$IRQ" plot --db
 expect_rc 2 "plot with an argument" -- "$IRQ" plot --db "$DB" extra
 finish
