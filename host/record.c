@@ -110,6 +110,18 @@ int record_apply_report(json_t *rec, const struct serial_report *r)
 	json_object_set_new(rec, "verdict", json_pack("{s:s, s:s}", "status", r->verdict,
 						      "reason", r->reason));
 	json_object_set_new(rec, "phases", json_deep_copy(r->phases));
+	if (strcmp(r->verdict, "ok")) {
+		/* the workload's own check failed: never a result (README,
+		 * "Reading a record"); the counters stay for the post-mortem */
+		char *msg = NULL;
+
+		if (asprintf(&msg, "the workload's own check failed: %s",
+			     r->reason && *r->reason ? r->reason : "the guest gave no reason") < 0)
+			abort();
+		record_fail(rec, "verdict", msg);
+		free(msg);
+		return 0;
+	}
 	json_object_set_new(rec, "status", json_string("complete"));
 	json_object_set_new(rec, "error", json_null());
 	return 0;

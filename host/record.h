@@ -35,11 +35,12 @@ char *record_make_id(double start, const char *backend, const char *workload);
 json_t *record_new(const char *id, const char *backend, const char *workload);
 
 /* Marks the record failed (kind: exception, triple-fault, timeout, garbled,
- * truncated, bad-param, launch, preflight, guest-error). */
+ * truncated, bad-param, launch, preflight, guest-error, verdict). */
 void record_fail(json_t *rec, const char *kind, const char *message);
 
 /* Fills params, guest, verdict and phases from a complete report and marks
- * the record complete.  Returns 0, or -1 if r is not a complete report. */
+ * the record complete, or failed (kind "verdict") when the workload's own
+ * verdict is not ok.  Returns 0, or -1 if r is not a complete report. */
 int record_apply_report(json_t *rec, const struct serial_report *r);
 
 /* The host facts of provenance.host, read from /proc and uname. */

@@ -28,12 +28,12 @@ case_() {	# case_ MODE EXIT STATUS KIND [extra run args]
 	if [ "$status" = failed ]; then
 		ok "$mode: stderr names the raw log" grep -q "raw log $TMP/$mode.serial.log; hint: " "$TMP/$mode.err"
 		eq "$mode: no verdict in a failed record" "$(jq -r '.verdict.status // "none"' "$TMP/$mode.json")" \
-			"$([ "$kind" = garbled ] && [ "$mode" != garbled ] && echo ok || echo none)"
+			"$(case $kind in verdict) echo fail ;; garbled) [ "$mode" != garbled ] && echo ok || echo none ;; *) echo none ;; esac)"
 	fi
 }
 
 case_ ok 0 complete none --tag first --tag second --vcpus 2
-case_ fail 1 complete none
+case_ fail 1 failed verdict
 case_ exception 1 failed exception
 case_ badparam 2 failed bad-param
 case_ internal 1 failed guest-error
@@ -67,6 +67,10 @@ eq "p99 from the buckets" "$(jq '.phases[1].vcpus[0].histograms.dpc_queue_to_run
 eq "counters" "$(jq '.phases[1].vcpus[0].counters.cr8_writes' "$r")" 4000
 ok "suite version" jq -e '.provenance.suite_version | type == "string" and length > 0' "$r" >/dev/null
 eq "verdict fail reason" "$(jq -r .verdict.reason "$TMP/fail.json")" "late deliveries: 3"
+eq "verdict fail: the record is failed, kind verdict" \
+	"$(jq -r '[.status, .error.kind, .error.message] | join("|")' "$TMP/fail.json")" \
+	"failed|verdict|the workload's own check failed: late deliveries: 3"
+eq "verdict fail: the counters stay for the post-mortem" "$(jq '.phases | length > 0' "$TMP/fail.json")" true
 ok "verdict fail: reason, raw log and hint on stderr" \
 	grep -q "verdict fail: late deliveries: 3; raw log $TMP/fail.serial.log; hint: " "$TMP/fail.err"
 ok "exception: vector and rip in the message" grep -q 'vector 14) at rip=0xffffffff80101234' "$TMP/exception.err"
