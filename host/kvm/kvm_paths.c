@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,33 +84,94 @@ char *labcmd_build_dir(void)
 	return b;
 }
 
+/*
+ * The guard of a script's process group: a child of irqlbench that waits for
+ * EOF on a pipe whose only write end irqlbench holds, then SIGKILLs the
+ * group.  EOF comes when irqlbench closes it after the script ended, or when
+ * irqlbench dies in any way, SIGKILL included: the kernel closes the pipe
+ * then, so no script, L1 QEMU or module build outlives irqlbench.  It
+ * ignores the terminal's signals, so that a Ctrl-C that kills irqlbench
+ * does not kill the guard first.  Returns its pid, or -1.
+ */
+static pid_t spawn_group_guard(pid_t pgid, int rfd, int wfd)
+{
+	pid_t g = fork();
+
+	if (g == 0) {
+		char c;
+
+		close(wfd);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGQUIT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		while (read(rfd, &c, 1) != 0 && (errno == EINTR || errno == EAGAIN))
+			;
+		kill(-pgid, SIGKILL);
+		_exit(0);
+	}
+	return g;
+}
+
 int labcmd_run_script(const char *rel, char *const args[], const char *out_path)
 {
 	struct argv_buf a = { 0 };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	char *root = labcmd_root(), *build = labcmd_build_dir();
-	pid_t pid;
-	int r, st = 0;
+	pid_t pid, guard = -1;
+	siginfo_t si;
+	int r, st = 0, pfd[2] = { -1, -1 };
 
 	argv_addf(&a, "%s/%s", root, rel);
 	for (; args && *args; args++)
 		argv_add(&a, *args);
 	setenv("IRQLBENCH_BUILD", build, 1);
+	if (pipe2(pfd, O_CLOEXEC)) {
+		fprintf(stderr, "irqlbench: error: pipe: %s\n", strerror(errno));
+		st = 3;
+		goto out;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (out_path)
 		posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	r = posix_spawn(&pid, a.v[0], &fa, NULL, a.v, environ);
+	/* the script and all it starts in a process group of their own */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	r = posix_spawn(&pid, a.v[0], &fa, &attr, a.v, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
 	if (r) {
 		fprintf(stderr, "irqlbench: error: cannot run %s: %s; is the source tree complete?\n",
 			a.v[0], strerror(r));
 		st = 3;
-	} else {
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		goto out;
 	}
+	guard = spawn_group_guard(pid, pfd[0], pfd[1]);
+	close(pfd[0]);
+	pfd[0] = -1;
+	if (guard < 0)
+		fprintf(stderr, "irqlbench: warning: fork: %s: the script's processes would outlive a killed irqlbench\n",
+			strerror(errno));
+	/* wait for the script without reaping it: while it is a zombie its
+	 * group id cannot be reused, so the guard's kill hits only its group */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	close(pfd[1]);		/* the guard kills what the script left behind */
+	pfd[1] = -1;
+	if (guard > 0)
+		while (waitpid(guard, NULL, 0) < 0 && errno == EINTR)
+			;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+out:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
 	argv_free(&a);
 	free(root);
 	free(build);

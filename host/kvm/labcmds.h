@@ -24,8 +24,10 @@ char *labcmd_build_dir(void);
 /*
  * Runs ROOT/@rel with @args (NULL-terminated, without argv[0]), with
  * IRQLBENCH_BUILD set, stdin from /dev/null, stdout and stderr inherited
- * (or stdout to the file @out_path when not NULL).  Returns its exit status,
- * 128+signal, or 3 when it cannot start.
+ * (or stdout to the file @out_path when not NULL), in a process group of its
+ * own that a guard process SIGKILLs when the script ends or irqlbench dies
+ * (any signal, SIGKILL included): nothing it started outlives irqlbench.
+ * Returns its exit status, 128+signal, or 3 when it cannot start.
  */
 int labcmd_run_script(const char *rel, char *const args[], const char *out_path);
 
