@@ -639,10 +639,13 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 		rc = lfail(err, errlen, 1, "cannot register for domain events at %s: %s", uri, lv_errmsg());
 		goto out;
 	}
-	/* Paused first: a short guest would be gone before its pinning is read. */
-	dom = virDomainCreateXML(conn, res->xml, VIR_DOMAIN_START_PAUSED);
+	/* Paused first: a short guest would be gone before its pinning is read.
+	 * AUTODESTROY: libvirtd destroys the domain when this connection closes,
+	 * so the guest dies with irqlbench whatever kills it (SIGKILL too): QEMU
+	 * is libvirtd's child, out of reach of our own signals. */
+	dom = virDomainCreateXML(conn, res->xml, VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY);
 	if (!dom && virGetLastErrorCode() == VIR_ERR_INVALID_ARG) {
-		/* drivers without paused start (test:///): start it running */
+		/* drivers without paused or auto-destroyed starts (test:///) */
 		paused = false;
 		dom = virDomainCreateXML(conn, res->xml, 0);
 	}
