@@ -23,6 +23,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "kvm/labcmds.h"
+#include "record.h"
 #include "util.h"
 #include "verify/verdict.h"
 
@@ -277,14 +278,18 @@ static const char *variant_label(const char *v, char *buf, size_t len)
 	return buf;
 }
 
-/* A failed record for a variant whose L1 produced none. */
+/* A failed record for a variant whose L1 produced none: a record of the
+ * schema like any other (the store imports it as the record of a failure). */
 static json_t *failed_record(const char *variant, const char *workload, const char *kind,
 			     const char *msg)
 {
-	return json_pack("{s:s,s:s,s:{s:s,s:s},s:s?,s:s,s:s,s:b,s:[]}",
-			 "schema", "irqlbench-record/1", "status", "failed",
-			 "error", "kind", kind, "message", msg, "workload", workload,
-			 "backend", "lab", "variant", variant, "emulated", true, "phases");
+	json_t *rec = record_new("", "lab", workload ? workload : "script");
+
+	json_object_del(rec, "id");	/* lab_id() names it */
+	json_object_set_new(rec, "variant", json_string(variant));
+	json_object_set_new(rec, "emulated", json_true());
+	record_fail(rec, kind, msg);
+	return rec;
 }
 
 /*
@@ -351,7 +356,9 @@ static json_t *finish_record(const struct lab_opts *o, const char *dir, const ch
 		if (!json_is_object(json_object_get(prov, "kvm")))
 			json_object_set_new(prov, "kvm", kvm_facts(env));
 	}
-	json_dump_file(rec, path, JSON_INDENT(2));
+	if (record_write(rec, path))
+		fprintf(stderr, "irqlbench: lab %s: cannot write %s: %s; choose another --out-dir\n",
+			variant, path, strerror(errno));
 	free(path);
 	return rec;
 }
