@@ -27,18 +27,7 @@ test_record_LIBS := -ljansson
 
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
-		     tests/integration/run-san.sh tests/integration/run-signals.sh
-
-# The core of the command (list, run) under ASan+UBSan, for run-san.sh: the
-# launcher, the outcome paths and the record writer run in the sanitizers too.
-HOST_CORE_SAN := $(BUILD)/tests/irqlbench-san
-HOST_CORE_SAN_SRCS := host/main.c tests/fake/commands_core.c host/cmd_list.c host/cmd_run.c \
-	host/qemu.c host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c \
-	workloads/script/scn.c
-$(HOST_CORE_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(HOST_CORE_SAN_SRCS))
-	@mkdir -p $(dir $@)
-	$(V)$(CC) $(SAN_CFLAGS) -o $@ $^ -ljansson
-unit-tests: $(HOST_CORE_SAN)
+		     tests/integration/bad-input-san.sh tests/integration/run-signals.sh
 
 # Fuzzing the serial parser (libFuzzer, clang); not part of `make check`.
 #   make fuzz [FUZZ_SECONDS=60]

@@ -2,25 +2,11 @@
 #   make plots [PLOT_ARGS='--db FILE --out-dir DIR']
 # writes plots/out/*.png|svg and results/dashboard/index.html from the store.
 PLOT_SRCS := plots/plot.c
-RESULTS_SRCS += $(PLOT_SRCS)
 HOST_SRCS += $(PLOT_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 
-# build/tools/irqlbench-results: the result commands (results, compare, plot,
-# report) without the rest of irqlbench.  The integration tests of this area
-# use build/bin/irqlbench when it has the commands, else this driver.
-RESULTS_TOOL := $(BUILD)/tools/irqlbench-results
-RESULTS_TOOL_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(sort $(RESULTS_SRCS)) host/store/tool_main.c)
-$(RESULTS_TOOL): $(RESULTS_TOOL_OBJS)
-	@mkdir -p $(dir $@)
-	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ -lsqlite3 -ljansson -lm
--include $(BUILD)/host/host/store/tool_main.d
-unit-tests: $(RESULTS_TOOL)
-
-# (the driver stands in until host/commands.c has the plot command)
-plots: $(IRQLBENCH) $(RESULTS_TOOL)
-	$(V)if $(IRQLBENCH) plot --help >/dev/null 2>&1; then $(IRQLBENCH) plot $(PLOT_ARGS); \
-	else $(RESULTS_TOOL) plot $(PLOT_ARGS); fi
+plots: $(IRQLBENCH)
+	$(V)$(IRQLBENCH) plot $(PLOT_ARGS)
 
 # A PNG check for the plot and dashboard tests (libpng): size, distinct
 # colours and non-white pixels.

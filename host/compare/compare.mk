@@ -1,6 +1,5 @@
 # host/compare: `irqlbench compare` (Mann-Whitney U, LKP-style table, --fail-on).
 COMPARE_SRCS := host/compare/mwu.c host/compare/compare.c host/compare/cmd_compare.c
-RESULTS_SRCS += $(COMPARE_SRCS)
 HOST_SRCS += $(COMPARE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 

@@ -1,18 +1,14 @@
 # results-lib.sh - sourced by the results-*, plots-* and dashboard-* tests.
-# Sets IRQ (the command: $IRQLBENCH_RESULTS, else build/bin/irqlbench when
-# it has the result commands, else build/tools/irqlbench-results), T (a temporary directory,
+# Sets IRQ (the command: $IRQLBENCH_RESULTS, else build/bin/irqlbench), T (a temporary directory,
 # removed on exit), GEN (the synthetic record generator) and helpers.
 set -u
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
-# (IRQLBENCH_RESULTS: another build of them, e.g. results-san.sh's)
+# (IRQLBENCH_RESULTS: another build, e.g. bad-input-san.sh's ASan one)
 IRQ=${IRQLBENCH_RESULTS:-$B/bin/irqlbench}
-if [ -z "${IRQLBENCH_RESULTS:-}" ] && { ! [ -x "$IRQ" ] || ! "$IRQ" results --help >/dev/null 2>&1; }; then
-	IRQ=$B/tools/irqlbench-results
-fi
 if ! [ -x "$IRQ" ]; then
-	echo "FAIL: no command with the result commands: build $BUILD/bin/irqlbench or 'make $BUILD/tools/irqlbench-results'"
+	echo "FAIL: no $IRQ: run make"
 	exit 1
 fi
 GEN=$ROOT/tests/fixtures/records/gen-records.sh
