@@ -20,7 +20,7 @@ const struct cli_command cli_commands[] = {
 	  cmd_kvm_usage },
 	{ "pin", cmd_pin, "plan where the vCPUs and the emulator threads run (hwloc)",
 	  cmd_pin_usage },
-	{ "results", cmd_results, "import, list, show and export records in the results store",
+	{ "results", cmd_results, "import, list, show, export and delete records in the results store",
 	  cmd_results_usage },
 	{ "compare", cmd_compare, "compare two runs or two sets of runs (Mann-Whitney U)",
 	  cmd_compare_usage },

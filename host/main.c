@@ -18,8 +18,9 @@ static void main_usage(FILE *f)
 	for (unsigned i = 0; i < cli_ncommands; i++)
 		fprintf(f, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fprintf(f, "\n'irqlbench help COMMAND' or 'irqlbench COMMAND --help' shows a command's usage.\n"
-		"exit status: 0 ok, 1 run or guest failed, 2 usage error, 3 environment or\n"
-		"preflight error, 4 timeout.\n");
+		"exit status (every command): 0 ok (verify: FIXED), 1 run or guest failed,\n"
+		"2 usage error, 3 environment error, 4 timeout, 5 results store unusable,\n"
+		"10 verify: UNFIXED, 11 verify: INCONCLUSIVE, 77 not applicable on this host.\n");
 }
 
 const struct cli_command *cli_find(const char *name)
