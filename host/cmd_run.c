@@ -919,9 +919,20 @@ struct paths {
  * The record (default results/runs/<id>/record.json, --out FILE, or
  * standard output for --out -) and its logs: beside a record file, in
  * results/runs/<id>/ for standard output, or DIR/<id>.* with --keep-log.
- * The record names its logs relative to itself when they are beside it,
- * else by an absolute path.  Strings only: make_dirs() creates folders.
+ * The record names its logs relative to its folder when they are there
+ * (for standard output: relative to results/runs/<id>/, the run folder of
+ * the default store), else (--keep-log DIR elsewhere) by an absolute path,
+ * which `results import` refuses: a record file's artifacts must be its own.
+ * Strings only: make_dirs() creates folders.
  */
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 static void make_paths(const struct run_opts *o, const char *id, struct paths *p)
 {
 	char cwd[PATH_MAX], *base;
@@ -945,7 +956,7 @@ static void make_paths(const struct run_opts *o, const char *id, struct paths *p
 	p->trace = xasprintf("%strace.json", base);
 	p->log_dir = util_dirname(p->serial);
 	free(base);
-	if (!o->keep_log && !p->to_stdout) {
+	if (!o->keep_log || (!p->to_stdout && same_dir(p->dir, o->keep_log))) {
 		p->serial_rel = util_basename(p->serial);
 		p->qemu_log_rel = util_basename(p->qemu_log);
 	} else if (p->serial[0] == '/' || !getcwd(cwd, sizeof(cwd))) {

@@ -201,15 +201,21 @@ for mode in ok exception; do
 	eq "--out - $mode: stdout is one record" "$(jq -s 'length' "$TMP/stdout-$mode.json")" 1
 	eq "--out - $mode: its status" "$(jq -r .status "$TMP/stdout-$mode.json")" \
 		"$([ $mode = ok ] && echo complete || echo failed)"
-	log=$(jq -r .artifacts.serial_log "$TMP/stdout-$mode.json")
-	ok "--out - $mode: serial log $log absolute, in results/runs/<id>/" \
-		grep -q "^$TMP/so/results/runs/$(jq -r .id "$TMP/stdout-$mode.json")/serial.log$" <<<"$log"
-	ok "--out - $mode: the log is there" test -s "$log"
-	ok "--out - $mode: QEMU's log is there" test -s "$(jq -r .artifacts.qemu_log "$TMP/stdout-$mode.json")"
+	# named relative to the run folder results/runs/<id>/ (the default
+	# store's), so that the record imports as it is: `run --out - | results import -`
+	rdir=$TMP/so/results/runs/$(jq -r .id "$TMP/stdout-$mode.json")
+	eq "--out - $mode: logs named relative to results/runs/<id>/" \
+		"$(jq -r '[.artifacts.serial_log, .artifacts.qemu_log] | join(" ")' "$TMP/stdout-$mode.json")" \
+		"serial.log qemu.log"
+	ok "--out - $mode: the log is there" test -s "$rdir/serial.log"
+	ok "--out - $mode: QEMU's log is there" test -s "$rdir/qemu.log"
 	eq "--out - $mode: one line on stderr" "$(wc -l <"$TMP/stdout-$mode.err")" 1
 	ok "--out - $mode: no record file" bash -c "! ls '$TMP'/so/results/runs/*/record.json 2>/dev/null"
 done
 ok "--out - ok: stderr says where the record went" grep -q 'record standard output$' "$TMP/stdout-ok.err"
+(cd "$TMP/so" && "$IRQLBENCH" results import - <"$TMP/stdout-ok.json" >"$TMP/so-import.out" 2>&1)
+eq "run --out - | results import -: exit 0" $? 0
+ok "run --out - | results import -: imported" grep -q '^1 imported, 0 unchanged, 0 refused' "$TMP/so-import.out"
 (cd "$TMP/so" && PATH=/nonexistent "$IRQLBENCH" run --workload seed-table --out - \
 	>"$TMP/stdout-pre.json" 2>"$TMP/stdout-pre.err")
 eq "--out - preflight failure: exit" $? 3
