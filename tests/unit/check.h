@@ -4,8 +4,10 @@
  *
  * A test program runs its checks and ends with check_done(): it prints
  * "<prog>: N checks, M failed" and exits 0 (all passed) or 1.  A failed
- * check prints file:line, the expression and, for the typed variants, the
- * two values.  Exit status 77 means SKIP (with a reason on stdout).
+ * check prints file:line, the case it belongs to (check_case(), e.g.
+ * "nested-spinlock depth=4 policy=l61"), the expression and, for the typed
+ * variants, the two values.  Exit status 77 means SKIP (with a reason on
+ * stdout).
  */
 #ifndef IRQLBENCH_CHECK_H
 #define IRQLBENCH_CHECK_H
@@ -15,13 +17,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 static unsigned check_n, check_failed;
+static char check_case_name[160];
+
+/* Names the case the following checks belong to ("" or NULL: none). */
+static inline void __attribute__((format(printf, 1, 2), unused)) check_case(const char *fmt, ...)
+{
+	va_list ap;
+
+	check_case_name[0] = '\0';
+	if (!fmt)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(check_case_name, sizeof(check_case_name), fmt, ap);
+	va_end(ap);
+}
+
+/* "file:line: [case] FAILED: " */
+#define CHECK_FAIL_PREFIX()						\
+	printf("%s:%d: %s%s%sFAILED: ", __FILE__, __LINE__,		\
+	       check_case_name[0] ? "[" : "", check_case_name,		\
+	       check_case_name[0] ? "] " : "")
 
 #define CHECK(expr) do {						\
 	check_n++;							\
 	if (!(expr)) {							\
 		check_failed++;						\
-		printf("%s:%d: FAILED: %s\n", __FILE__, __LINE__, #expr); \
+		CHECK_FAIL_PREFIX();					\
+		printf("%s\n", #expr);					\
 	}								\
 } while (0)
 
@@ -30,8 +55,8 @@ static unsigned check_n, check_failed;
 	check_n++;							\
 	if (_a != _b) {							\
 		check_failed++;						\
-		printf("%s:%d: FAILED: %s == %s (%" PRIu64 " != %" PRIu64 ")\n", \
-		       __FILE__, __LINE__, #a, #b, _a, _b);		\
+		CHECK_FAIL_PREFIX();					\
+		printf("%s == %s (%" PRIu64 " != %" PRIu64 ")\n", #a, #b, _a, _b); \
 	}								\
 } while (0)
 
@@ -40,9 +65,9 @@ static unsigned check_n, check_failed;
 	check_n++;							\
 	if (!_a || !_b || strcmp(_a, _b)) {				\
 		check_failed++;						\
-		printf("%s:%d: FAILED: %s == %s (\"%s\" != \"%s\")\n",	\
-		       __FILE__, __LINE__, #a, #b, _a ? _a : "(null)",	\
-		       _b ? _b : "(null)");				\
+		CHECK_FAIL_PREFIX();					\
+		printf("%s == %s (\"%s\" != \"%s\")\n", #a, #b,	\
+		       _a ? _a : "(null)", _b ? _b : "(null)");		\
 	}								\
 } while (0)
 
