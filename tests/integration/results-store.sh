@@ -56,6 +56,26 @@ expect_grep "exit\.write_cr8/iter +1$" "$T/out" "show: metrics (1 write_cr8 exit
 expect_grep "^kernel +6\.1\.0-56-amd64" "$T/out" "show: provenance"
 expect_rc 2 "show unknown id" -- "$IRQ" results show --db "$DB" no-such-run
 expect_grep "no run 'no-such-run'" "$T/err" "says which run"
+# show --metrics: the metrics the store computed at import (1000 iterations of
+# depth 1, one write_cr8 exit each), as text and as JSON, the same
+expect_rc 0 "show --metrics" -- "$IRQ" results show --db "$DB" "$id1" --metrics
+expect_grep "^exit\.write_cr8/iter +1$" "$T/out" "show --metrics: exit.write_cr8/iter 1"
+[ "$(grep -cvE '^[a-z0-9_.]+(/iter)? +[-0-9.e+]+$' "$T/out")" -eq 0 ] &&
+	ok "show --metrics: only NAME VALUE lines" || bad "show --metrics: other lines: $(grep -vE '^[a-z0-9_.]+ ' "$T/out" | head -3)"
+awk '{print $1, $2}' "$T/out" >"$T/metrics.txt"
+expect_rc 0 "show --metrics --format json" -- "$IRQ" results show --db "$DB" "$id1" --metrics --format json
+eq_json() { [ "$(jq -r "$1" "$T/out")" = "$2" ] && ok "$3" || bad "$3: $(jq -c "$1" "$T/out")"; }
+eq_json '[.id, .status, .metrics["exit.write_cr8"], .metrics["exit.write_cr8/iter"], .metrics.iterations] | join(" ")' \
+	"$id1 complete 1000 1 1000" "show --metrics json: id, status, write_cr8 1000, 1 per iteration, 1000 iterations"
+[ "$(jq -r '.metrics | to_entries[] | "\(.key) \(.value)"' "$T/out")" = "$(cat "$T/metrics.txt")" ] &&
+	ok "show --metrics: text and JSON the same" || bad "show --metrics: text and JSON differ"
+expect_rc 2 "show --format json without --metrics" -- "$IRQ" results show --db "$DB" "$id1" --format json
+expect_err_line "show --format is for --metrics: add --metrics, or take the record with 'results export --select id=$id1'" \
+	"show --format without --metrics: one line with the fix"
+expect_rc 2 "show --metrics --format csv" -- "$IRQ" results show --db "$DB" "$id1" --metrics --format csv
+expect_err_line "unknown format 'csv' for show --metrics: text or json" "show --metrics --format csv: one line"
+expect_rc 2 "list --metrics" -- "$IRQ" results list --db "$DB" --metrics
+expect_err_line "--metrics is for 'results show ID': the metrics of one run" "list --metrics: one line"
 expect_rc 0 "export json" -- "$IRQ" results export --db "$DB"
 n=$(jq length "$T/out")
 [ "$n" -eq $((nrec - 1)) ] && ok "export: $n complete records, failed left out" || bad "export gave $n records"
