@@ -5,8 +5,9 @@
  * record with two vCPUs and two measured phases (summed per vCPU and
  * phase, the warm-up left out), a failed record, backends with and
  * without exit counts; the metrics stored at import equal those of the
- * record, go with a deleted run, and a store of the previous schema gets
- * them at migration.  The records are hand-made test data.
+ * record, verify judges the stored runs by them and never uses a failed
+ * run's, they go with a deleted run, and a store of the previous schema
+ * gets them at migration.  The records are hand-made test data.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "check.h"
 #include "metrics.h"
 #include "store/store.h"
+#include "verify/verdict.h"
 
 static char tmpdir[] = "/tmp/irqlbench-test-metrics-XXXXXX";
 
@@ -243,6 +245,47 @@ static void import(struct store *s, json_t *rec)
 	free(file);
 }
 
+/* verify's view of the stored runs: the fixed run's 3 exits per nest, the
+ * unfixed run's 1, both failed runs listed and ignored (vfail's metrics
+ * say "fixed", but it is no result). */
+static void test_verify(struct store *s)
+{
+	struct run_filter f;
+	struct run_list l;
+	struct metric_set m[8] = { { 0 } };
+	struct verdict_run runs[8];
+	struct verdict_result res;
+	char err[512];
+
+	filter_init(&f);
+	f.include_failed = true;
+	CHECK(store_select(s, &f, &l, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(l.n, 4);
+	for (size_t i = 0; i < l.n && i < 8; i++) {
+		CHECK(store_run_metrics(s, l.v[i].id, &m[i], err, sizeof(err)) == 0);
+		verdict_run_from_store(&l.v[i], &m[i], &runs[i]);
+		CHECK_EQ_U64(runs[i].failed, !strcmp(l.v[i].id, "failed") || !strcmp(l.v[i].id, "vfail"));
+		CHECK_EQ_U64(runs[i].depth, 2);
+		if (!strcmp(l.v[i].id, "fixed"))
+			CHECK(runs[i].write_cr8_per_iter == 3 && runs[i].immediate == 100 && runs[i].late == 0);
+		if (!strcmp(l.v[i].id, "unfixed"))
+			CHECK(runs[i].write_cr8_per_iter == 1 && runs[i].immediate == 0 && runs[i].late == 100);
+		if (!strcmp(l.v[i].id, "failed"))
+			CHECK(isnan(runs[i].write_cr8_per_iter) && !runs[i].has_delivery);
+	}
+	verdict_decide(runs, l.n < 8 ? l.n : 8, NULL, &res);
+	CHECK_EQ_U64(res.fixed_runs, 1);
+	CHECK_EQ_U64(res.unfixed_runs, 1);
+	CHECK_EQ_U64(res.ignored_runs, 2);
+	CHECK(strstr(res.evidence, "vfail nested-spinlock N=2: failed run, ignored") != NULL);
+	CHECK(strstr(res.evidence, "failed nested-spinlock N=2: failed run, ignored") != NULL);
+	CHECK(strstr(res.evidence, "fixed nested-spinlock N=2: 3.00 write_cr8 exits/iteration") != NULL);
+	CHECK_STR(res.reason, "runs disagree: 1 look fixed, 1 unfixed");
+	for (size_t i = 0; i < 8; i++)
+		metric_set_free(&m[i]);
+	store_run_list_free(&l);
+}
+
 static void test_store(void)
 {
 	json_t *recs[] = { ns2("fixed", true), ns2("unfixed", false), failed_record(),
@@ -273,6 +316,7 @@ static void test_store(void)
 	CHECK(store_select(s, &f, &l, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(l.n, 2);
 	store_run_list_free(&l);
+	test_verify(s);
 	/* a store of schema 2 had none: the migration computes them */
 	before = count(s, "SELECT count(*) FROM run_metrics");
 	CHECK(sqlite3_exec(s->db, "DROP TABLE run_metrics; UPDATE schema_version SET version = 2",
