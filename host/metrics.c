@@ -160,33 +160,78 @@ static double num_or(json_t *v, double def)
 	return json_is_number(v) ? json_number_value(v) : def;
 }
 
-/* One vCPU's histograms into hs; a histogram whose bounds differ from the
- * others of its name is left out, with a warning. */
-static void add_hists(struct hists *hs, json_t *vc, const char *id)
+/* Adds one histogram of a record to mh: 1, 0 when its bounds differ from
+ * those already there (left out), -1 when it has no bounds and counts. */
+static int add_hist(struct merged_hist *mh, json_t *h)
 {
-	const char *name;
-	json_t *h;
+	json_t *b = json_object_get(h, "bounds"), *c = json_object_get(h, "counts");
+	double *bv, *cv;
+	int added;
 
-	json_object_foreach(json_object_get(vc, "histograms"), name, h) {
-		json_t *b = json_object_get(h, "bounds"), *c = json_object_get(h, "counts");
-		double *bv, *cv;
+	if (!json_is_array(b) || json_array_size(b) != json_array_size(c))
+		return -1;
+	bv = num_array(b);
+	cv = num_array(c);
+	added = merged_hist_add(mh, bv, cv, json_array_size(b),
+				num_or(json_object_get(h, "overflow"), 0),
+				num_or(json_object_get(h, "n"), -1),
+				num_or(json_object_get(h, "min"), NAN),
+				num_or(json_object_get(h, "max"), NAN));
+	free(bv);
+	free(cv);
+	return added;
+}
 
-		if (strlen(name) + sizeof(".p99") > sizeof(hs->name[0]) || !json_is_array(b) ||
-		    json_array_size(b) != json_array_size(c))
+static void warn_bounds(json_t *rec, const char *name)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+
+	fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket bounds; "
+		"that part is left out\n", id ? id : "?", name);
+}
+
+/*
+ * Calls fn for each vCPU entry of each measured phase of rec: the one walk
+ * over the measured phases that every metric and merged histogram comes
+ * from.
+ */
+static void each_measured_vcpu(json_t *rec, void (*fn)(json_t *vc, void *arg), void *arg)
+{
+	size_t i, j;
+	json_t *ph, *vc;
+
+	json_array_foreach(json_object_get(rec, "phases"), i, ph) {
+		if (!json_is_true(json_object_get(ph, "measured")))
 			continue;
-		bv = num_array(b);
-		cv = num_array(c);
-		if (!merged_hist_add(hist_slot(hs, name), bv, cv, json_array_size(b),
-				     num_or(json_object_get(h, "overflow"), 0),
-				     num_or(json_object_get(h, "n"), -1),
-				     num_or(json_object_get(h, "min"), NAN),
-				     num_or(json_object_get(h, "max"), NAN)))
-			fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket "
-				"bounds in another phase or vCPU; that part is left out\n",
-				id ? id : "?", name);
-		free(bv);
-		free(cv);
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc)
+			fn(vc, arg);
 	}
+}
+
+struct one_hist {
+	json_t *rec;
+	const char *name;
+	struct merged_hist *h;
+	int added;
+};
+
+static void add_one_hist(json_t *vc, void *arg)
+{
+	struct one_hist *o = arg;
+	json_t *h = json_object_get(json_object_get(vc, "histograms"), o->name);
+	int r = h ? add_hist(o->h, h) : -1;
+
+	if (!r)
+		warn_bounds(o->rec, o->name);
+	o->added |= r > 0;
+}
+
+int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *h)
+{
+	struct one_hist o = { rec, name, h, 0 };
+
+	each_measured_vcpu(rec, add_one_hist, &o);
+	return o.added;
 }
 
 /* The integers of one map of one vCPU, added to sums under prefix. */
@@ -216,70 +261,80 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(((const struct metric *)a)->name, ((const struct metric *)b)->name);
 }
 
+/* What metrics_from_record() gathers from the measured vCPU entries. */
+struct gather {
+	json_t *rec;
+	struct metric_set sums;
+	struct hists hs;
+	bool have_exits;
+};
+
+static void gather_vcpu(json_t *vc, void *arg)
+{
+	struct gather *g = arg;
+	const char *name;
+	json_t *h;
+
+	for (size_t k = 0; k < sizeof(summed) / sizeof(summed[0]); k++) {
+		json_t *map = json_object_get(vc, summed[k].key);
+
+		if (!json_is_object(map))
+			continue;
+		/* an exits map, even an empty one: this backend counts exits */
+		g->have_exits |= !strcmp(summed[k].key, "exits");
+		add_map(&g->sums, map, summed[k].prefix);
+	}
+	json_object_foreach(json_object_get(vc, "histograms"), name, h)
+		if (strlen(name) + sizeof(".p99") <= sizeof(g->hs.name[0]) &&
+		    !add_hist(hist_slot(&g->hs, name), h))
+			warn_bounds(g->rec, name);
+}
+
 int metrics_from_record(json_t *rec, struct metric_set *out)
 {
-	const char *id = json_string_value(json_object_get(rec, "id"));
-	struct metric_set sums = { 0 };
-	struct hists hs = { 0 };
-	bool have_exits = false;
+	struct gather g = { .rec = rec };
 	double iters, exits = 0, imm, late;
-	size_t i, j;
-	json_t *ph, *vc;
+	size_t i;
 
 	if (!json_is_object(rec))
 		return -1;
-	json_array_foreach(json_object_get(rec, "phases"), i, ph) {
-		if (!json_is_true(json_object_get(ph, "measured")))
-			continue;
-		json_array_foreach(json_object_get(ph, "vcpus"), j, vc) {
-			for (size_t k = 0; k < sizeof(summed) / sizeof(summed[0]); k++) {
-				json_t *map = json_object_get(vc, summed[k].key);
+	each_measured_vcpu(rec, gather_vcpu, &g);
+	if (g.have_exits) {
+		for (i = 0; i < g.sums.n; i++)
+			if (!strncmp(g.sums.v[i].name, "exit.", 5))
+				exits += g.sums.v[i].v;
+		metric_set_put(&g.sums, "exit.total", exits);
+		if (isnan(metric_get(&g.sums, "exit.write_cr8")))
+			metric_set_put(&g.sums, "exit.write_cr8", 0);
+	}
+	iters = metric_get(&g.sums, "iterations");
+	for (i = 0; i < g.sums.n; i++) {
+		char name[sizeof(g.sums.v[0].name) + 8];
 
-				if (!json_is_object(map))
-					continue;
-				/* an exits map, even an empty one: this backend counts exits */
-				have_exits |= !strcmp(summed[k].key, "exits");
-				add_map(&sums, map, summed[k].prefix);
-			}
-			add_hists(&hs, vc, id);
-		}
-	}
-	if (have_exits) {
-		for (i = 0; i < sums.n; i++)
-			if (!strncmp(sums.v[i].name, "exit.", 5))
-				exits += sums.v[i].v;
-		metric_set_put(&sums, "exit.total", exits);
-		if (isnan(metric_get(&sums, "exit.write_cr8")))
-			metric_set_put(&sums, "exit.write_cr8", 0);
-	}
-	iters = metric_get(&sums, "iterations");
-	for (i = 0; i < sums.n; i++) {
-		char name[sizeof(sums.v[0].name) + 8];
-
-		metric_set_put(out, sums.v[i].name, sums.v[i].v);
-		if (!(iters > 0) || !strcmp(sums.v[i].name, "iterations"))
+		metric_set_put(out, g.sums.v[i].name, g.sums.v[i].v);
+		if (!(iters > 0) || !strcmp(g.sums.v[i].name, "iterations"))
 			continue;
-		snprintf(name, sizeof(name), "%s/iter", sums.v[i].name);
-		metric_set_put(out, name, sums.v[i].v / iters);
+		snprintf(name, sizeof(name), "%s/iter", g.sums.v[i].name);
+		metric_set_put(out, name, g.sums.v[i].v / iters);
 	}
-	imm = metric_get(&sums, "delivery.immediate");
-	late = metric_get(&sums, "delivery.late");
+	imm = metric_get(&g.sums, "delivery.immediate");
+	late = metric_get(&g.sums, "delivery.late");
 	if (!isnan(imm) && !isnan(late) && imm + late > 0)
 		metric_set_put(out, "delivery.immediate_pct", 100.0 * imm / (imm + late));
-	for (i = 0; i < hs.n; i++) {
-		char name[sizeof(hs.name[0]) + 8];
+	for (i = 0; i < g.hs.n; i++) {
+		char name[sizeof(g.hs.name[0]) + 8];
 
-		if (hs.h[i].n > 0) {
-			snprintf(name, sizeof(name), "%s.p50", hs.name[i]);
-			metric_set_put(out, name, merged_hist_quantile(&hs.h[i], 0.5));
-			snprintf(name, sizeof(name), "%s.p99", hs.name[i]);
-			metric_set_put(out, name, merged_hist_quantile(&hs.h[i], 0.99));
+		if (g.hs.h[i].n > 0) {
+			snprintf(name, sizeof(name), "%s.p50", g.hs.name[i]);
+			metric_set_put(out, name, merged_hist_quantile(&g.hs.h[i], 0.5));
+			snprintf(name, sizeof(name), "%s.p99", g.hs.name[i]);
+			metric_set_put(out, name, merged_hist_quantile(&g.hs.h[i], 0.99));
 		}
-		merged_hist_free(&hs.h[i]);
+		merged_hist_free(&g.hs.h[i]);
 	}
-	free(hs.name);
-	free(hs.h);
-	metric_set_free(&sums);
+	free(g.hs.name);
+	free(g.hs.h);
+	metric_set_free(&g.sums);
 	if (out->n)
 		qsort(out->v, out->n, sizeof(out->v[0]), name_cmp);
 	return 0;

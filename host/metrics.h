@@ -73,6 +73,13 @@ struct merged_hist {
  */
 int merged_hist_add(struct merged_hist *h, const double *bounds, const double *counts,
 		    size_t nb, double overflow, double n, double min, double max);
+/*
+ * Adds rec's histogram `name`, merged over its measured phases and vCPUs,
+ * to h (a part with other bounds is left out, with a warning on stderr):
+ * the buckets of the CDF plots.  Returns 1 if any was added, 0 if rec has
+ * none.
+ */
+int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *h);
 /* Quantile q (0..1) as a bucket upper bound (max for the overflow); NAN if empty. */
 double merged_hist_quantile(const struct merged_hist *h, double q);
 void merged_hist_free(struct merged_hist *h);

@@ -240,61 +240,23 @@ int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 
 /* --- histograms --------------------------------------------------------- */
 
-static double *json_to_doubles(const char *text, size_t *n)
-{
-	json_t *a = json_loads(text, 0, NULL), *v;
-	double *out;
-	size_t i;
-
-	*n = json_array_size(a);
-	out = calloc(*n ? *n : 1, sizeof(*out));
-	if (!out)
-		abort();
-	json_array_foreach(a, i, v)
-		out[i] = json_number_value(v);
-	json_decref(a);
-	return out;
-}
-
-static double col_or(sqlite3_stmt *st, int i, double def)
-{
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? def : sqlite3_column_double(st, i);
-}
-
-static int hist_add_row(struct merged_hist *h, sqlite3_stmt *st, const char *id, const char *name)
-{
-	size_t nb, nc;
-	double *b = json_to_doubles((const char *)sqlite3_column_text(st, 0), &nb);
-	double *c = json_to_doubles((const char *)sqlite3_column_text(st, 1), &nc);
-	int added = 0;
-
-	if (nb == nc) {
-		added = merged_hist_add(h, b, c, nb, col_or(st, 2, 0), col_or(st, 3, -1),
-					col_or(st, 4, NAN), col_or(st, 5, NAN));
-		if (!added)
-			fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket "
-				"bounds; skipped\n", id, name);
-	}
-	free(b);
-	free(c);
-	return added;
-}
-
 int store_run_hist(struct store *s, const char *id, const char *name, struct merged_hist *h)
 {
-	static const char sql[] =
-		"SELECT h.bounds, h.counts, h.overflow, h.n, h.min, h.max FROM histograms h"
-		" JOIN phases p ON p.run_id = h.run_id AND p.idx = h.phase"
-		" WHERE h.run_id = ? AND h.name = ? AND p.measured = 1 ORDER BY h.phase, h.cpu";
 	sqlite3_stmt *st;
+	json_t *rec = NULL;
 	int rc, added = 0;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		added |= hist_add_row(h, st, id, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rec = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? added : -1;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (rec)
+		added = metrics_hist_from_record(rec, name, h);
+	json_decref(rec);
+	return added;
 }

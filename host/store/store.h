@@ -192,9 +192,9 @@ int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 		      char *err, size_t errlen);
 
 /* Adds the run's histogram `name`, merged over its measured phases and
- * vCPUs, to h (bounds must match; a run with other bounds is skipped with a
- * warning on stderr): the buckets the CDF plots draw.  Returns 1 if added,
- * 0 if the run has none, -1 on a database error. */
+ * vCPUs (metrics_hist_from_record() of its stored record), to h: the
+ * buckets the CDF plots draw.  Returns 1 if added, 0 if the run has none,
+ * -1 on a database error. */
 int store_run_hist(struct store *s, const char *id, const char *name,
 		   struct merged_hist *h);
 

@@ -139,6 +139,7 @@ static void test_vcpus(void)
 					       vcpu(1, 40, 120, 39, 1, true))),
 		phase(3, "b", true, json_pack("[o]", vcpu(1, 100, 300, 100, 0, true)))));
 	struct metric_set m = { 0 };
+	struct merged_hist h = { 0 };
 
 	metrics_from_record(r, &m);
 	CHECK_METRIC(&m, "iterations", 200);
@@ -153,6 +154,20 @@ static void test_vcpus(void)
 	CHECK_METRIC(&m, "dpc_queue_to_run.p50", 100);
 	CHECK_METRIC(&m, "dpc_queue_to_run.p99", 100);
 	metric_set_free(&m);
+	/* the merged buckets the CDF plots draw: 60 + 39 + 100 at <= 100,
+	 * 1 at <= 10000, the warm-up's 10 late ones left out */
+	CHECK_EQ_U64(metrics_hist_from_record(r, "dpc_queue_to_run", &h), 1);
+	CHECK(h.nb == 3 && h.counts[0] == 199 && h.counts[1] == 0 && h.counts[2] == 1);
+	CHECK(h.n == 200 && h.overflow == 0 && h.min == 50 && h.max == 9000);
+	CHECK_EQ_U64(metrics_hist_from_record(r, "no_such", &h), 0);
+	merged_hist_free(&h);
+	/* a part with other bounds is left out */
+	json_array_set_new(json_object_get(json_object_get(json_object_get(json_array_get(
+		json_object_get(json_array_get(json_object_get(r, "phases"), 2), "vcpus"), 0),
+		"histograms"), "dpc_queue_to_run"), "bounds"), 0, json_integer(99));
+	CHECK_EQ_U64(metrics_hist_from_record(r, "dpc_queue_to_run", &h), 1);
+	CHECK(h.n == 100 && h.counts[0] == 99);
+	merged_hist_free(&h);
 	json_decref(r);
 }
 
