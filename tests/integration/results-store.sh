@@ -128,15 +128,19 @@ if grep -q "^verdict-" "$T/out"; then bad "csv export has a verdict failure"; el
 expect_rc 0 "export csv --include-failed" -- "$IRQ" results export --db "$DB" --format csv --include-failed
 [ "$(grep -c '^verdict-failed-run,failed,lab,,fixed,nested-spinlock,.*,1,measure,1,0,exit,write_cr8,30000$' "$T/out")" -eq 1 ] &&
 	ok "csv --include-failed: the verdict failure's rows, status failed" || bad "csv --include-failed: $(grep -c '^verdict-' "$T/out") rows"
-# a store written before this rule (schema 1) counted them: opening it migrates
+# a store written before this rule (schema 1) counted them, and had no
+# stored metrics (schema 3): opening it migrates
 sqlite3 "$DB" "update runs set status = 'complete', flagged = 0, error_kind = null, error_message = null
 	where id like 'verdict-%'; update runs set verdict_status = null where id = 'verdict-string-run';
-	update schema_version set version = 1"
+	drop table run_metrics; update schema_version set version = 1"
 expect_rc 0 "export from a schema-1 store" -- "$IRQ" results export --db "$DB"
 [ "$(jq length "$T/out")" -eq $((nrec - 1)) ] && ok "migrated: the verdict failures are failed runs again" ||
 	bad "migrated store exports $(jq length "$T/out")"
 [ "$(sqlite3 "$DB" "select group_concat(status || '/' || flagged || '/' || verdict_status) from runs where id like 'verdict-%'")" = "failed/1/fail,failed/1/fail" ] &&
 	ok "migrated rows: failed, flagged, verdict fail" || bad "migrated rows: $(sqlite3 "$DB" "select status, flagged, verdict_status from runs where id like 'verdict-%'")"
+expect_rc 0 "migrated: show --metrics" -- "$IRQ" results show --db "$DB" "$id1" --metrics
+awk '{print $1, $2}' "$T/out" | cmp -s - "$T/metrics.txt" && ok "migrated: the metrics computed again, as at import" ||
+	bad "migrated: other metrics than at import"
 
 # a record already where `irqlbench run` writes it (results/runs/<id>/, the
 # run directory of a store named irqlbench.db): imported in place, the logs
