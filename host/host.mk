@@ -3,7 +3,7 @@
 # host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
 HOST_SRCS += host/main.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
-	     host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c \
+	     host/serial.c host/record.c host/metrics.c host/util.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c
 HOST_LIBS += -ljansson
 
@@ -24,6 +24,11 @@ test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE
 test_serial_LIBS := -ljansson
 test_record_SRCS := tests/unit/test_record.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
 test_record_LIBS := -ljansson
+# a record's metrics (host/metrics.c), as the results store keeps them
+UNIT_TESTS += metrics
+test_metrics_SRCS := tests/unit/test_metrics.c host/metrics.c host/store/store.c host/store/query.c \
+	host/verify/verdict.c
+test_metrics_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \

@@ -2,12 +2,14 @@
 # make run: the main job.  Runs the default suite on the best backend this
 # machine has, stores the records, prints the fixed-vs-unfixed comparison,
 # the verdict for the machine's own kernel where it can be measured, and
-# the paths of the plots.
+# the paths of the plots.  The verdict is decided from the records this run
+# stored (verify --db --select): nothing is run twice.
 #
 #   kvm    this host is an AMD SVM host with /dev/kvm and kvm_amd loaded:
 #          the suite runs on the host's own KVM (its kernel as it is);
-#   lab    otherwise: real kvm_amd builds, fixed and fix-reverted, in a
-#          virtual AMD host (numbers from the real kvm_amd code);
+#   lab    otherwise: real kvm_amd builds, as Debian ships it (stock), fixed
+#          and fix-reverted, in a virtual AMD host (numbers from the real
+#          kvm_amd code);
 #   model  always, for every policy: the instant, explainable companion.
 #
 # Environment: IRQLBENCH_RUN_BACKEND=kvm|lab|model forces the backend,
@@ -82,8 +84,8 @@ lab)
 		read -r -a words <<<"$spec"
 		mapfile -t args < <(params "${words[@]}")
 		d=$OUT/lab/$(echo "$spec" | tr ' =' '--'); mkdir -p "$OUT/lab"
-		echo "make run: lab fixed,unfixed: $spec"
-		"$IRQ" lab --variants fixed,unfixed --out-dir "$d" --tag "$TAG" "${args[@]}" >"$d.log" 2>&1 ||
+		echo "make run: lab stock,fixed,unfixed: $spec"
+		"$IRQ" lab --variants stock,fixed,unfixed --out-dir "$d" --tag "$TAG" "${args[@]}" >"$d.log" 2>&1 ||
 			{ echo "make run: lab $spec failed: $(tail -n 1 "$d.log")"; failed=1; }
 	done ;;
 model) ;;
@@ -116,22 +118,18 @@ kvm)
 esac
 echo
 
-# 5. the verdict for the machine's own kernel, where it can be measured
+# 5. the verdict for the machine's own kernel, where it can be measured,
+# decided from the runs above as this run's store has them (nothing runs again)
 case $backend in
 kvm)
-	"$IRQ" verify --backend kvm --out-dir "$OUT/verify"; v=$? ;;
+	echo "== verify: this host's KVM (the kvm runs above)"
+	"$IRQ" verify --db "$RUNDB" --select backend=kvm; v=$? ;;
 lab)
-	k=$(uname -r)
-	if [ -e "/boot/vmlinuz-$k" ] && [ -d "/usr/src/linux-headers-$k" ]; then
-		echo "== verify: kvm_amd of this machine's kernel $k, as shipped (lab, variant stock)"
-		"$IRQ" verify --backend lab --variant stock --kernel "$k" --out-dir "$OUT/verify"; v=$?
-	else
-		echo "== verify: the running kernel $k has no Debian image/headers here; verifying the installed Debian kernel's kvm_amd as shipped (lab, variant stock)"
-		"$IRQ" verify --backend lab --variant stock --out-dir "$OUT/verify"; v=$?
-	fi ;;
+	echo "== verify: kvm_amd of the lab's kernel as Debian ships it (the lab's stock runs above)"
+	"$IRQ" verify --db "$RUNDB" --select backend=lab,variant=stock; v=$? ;;
 *)
-	echo "== verify: model policy l61 (no measured backend)"
-	"$IRQ" verify --backend model --policy l61 --out-dir "$OUT/verify"; v=$? ;;
+	echo "== verify: model policy l61 (no measured backend; the model runs above)"
+	"$IRQ" verify --db "$RUNDB" --select backend=model,policy=l61; v=$? ;;
 esac
 case $v in
 0|10|11) ;;	# FIXED, UNFIXED, INCONCLUSIVE: a verdict, printed above with its reason

@@ -16,13 +16,6 @@ $(PNGCHECK): tests/fixtures/records/pngcheck.c
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $< -lpng
 unit-tests: $(PNGCHECK)
 
-# The verify decision on record files (until `irqlbench verify` is wired).
-VERDICT_CHECK := $(BUILD)/tools/verdict-check
-$(VERDICT_CHECK): tests/fixtures/records/verdict-check.c host/verify/verdict.c host/verify/verdict.h
-	@mkdir -p $(dir $@)
-	$(V)$(CC) $(HOST_CFLAGS) -o $@ tests/fixtures/records/verdict-check.c host/verify/verdict.c -ljansson -lm
-unit-tests: $(VERDICT_CHECK)
-
 INTEGRATION_TESTS += tests/integration/results-model.sh tests/integration/results-store.sh tests/integration/results-compare.sh \
 		     tests/integration/results-report.sh tests/integration/plots-gnuplot.sh \
 		     tests/integration/dashboard-chromium.sh

@@ -18,7 +18,7 @@
 const char cmd_results_usage[] =
 	"usage: irqlbench results import [--db FILE] FILE...|DIR...|-\n"
 	"       irqlbench results list   [--db FILE] [SELECTOR] [FILTERS] [--failed-only]\n"
-	"       irqlbench results show   [--db FILE] ID\n"
+	"       irqlbench results show   [--db FILE] ID [--metrics [--format text|json]]\n"
 	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
 	"       irqlbench results delete [--db FILE] ID|SELECTOR [FILTERS]\n"
 	"\n"
@@ -39,6 +39,14 @@ const char cmd_results_usage[] =
 	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
 	"with the line's number.  Records that do not come from a record file are\n"
 	"stored without their artifacts.\n"
+	"\n"
+	"show prints a run: its row, its numbers per phase and vCPU, its histograms and\n"
+	"its metrics; --metrics prints only the metrics, as text or as one JSON object\n"
+	"{\"id\", \"status\", \"metrics\": {NAME: VALUE}}: the numbers compare, report,\n"
+	"plot and verify use, computed once when the run was imported (counters, exits\n"
+	"exit.REASON, injections inj.VECTOR, delivery.KEY summed over the measured phases\n"
+	"and vCPUs, each also NAME/iter where the run counted iterations;\n"
+	"delivery.immediate_pct; HISTOGRAM.p50 and .p99).\n"
 	"\n"
 	"delete removes the runs that ID or SELECTOR and the FILTERS select, failed\n"
 	"ones too, from the store, with their run directories in its RUNS (another\n"
@@ -61,7 +69,8 @@ const char cmd_results_usage[] =
 	"corrupt, locked, a newer schema, its directory not writable).\n";
 
 enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
-       OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_HELP };
+       OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_METRICS,
+       OPT_HELP };
 
 static const struct option results_opts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
@@ -75,6 +84,7 @@ static const struct option results_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "include-failed", no_argument, NULL, OPT_INCLUDE_FAILED },
 	{ "failed-only", no_argument, NULL, OPT_FAILED_ONLY },
+	{ "metrics", no_argument, NULL, OPT_METRICS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -82,7 +92,7 @@ static const struct option results_opts[] = {
 struct results_args {
 	const char *db, *format;
 	struct run_filter f;
-	bool failed_only;
+	bool failed_only, metrics;
 };
 
 static int parse_args(int argc, char **argv, struct results_args *a)
@@ -117,6 +127,9 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 			break;
 		case OPT_FAILED_ONLY:
 			a->failed_only = true;
+			break;
+		case OPT_METRICS:
+			a->metrics = true;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -402,6 +415,34 @@ static int show_hists(struct store *s, const char *id)
 	return each_row(s, sql, id, show_hist_row, &head);
 }
 
+/* A metric's value: as an integer where it is one (counts), else a real. */
+static json_t *metric_json(double v)
+{
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+/* show --metrics: the run's stored metrics, text or one JSON object. */
+static void print_metrics(const char *id, const char *status, const struct metric_set *m,
+			  bool json)
+{
+	json_t *o, *mo;
+
+	if (!json) {
+		for (size_t i = 0; i < m->n; i++)
+			printf("%-32s %.15g\n", m->v[i].name, m->v[i].v);
+		return;
+	}
+	mo = json_object();
+	for (size_t i = 0; i < m->n; i++)
+		json_object_set_new(mo, m->v[i].name, metric_json(m->v[i].v));
+	o = json_pack("{s:s, s:s, s:o}", "id", id, "status", status, "metrics", mo);
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
+}
+
 static int results_show(int argc, char **argv, struct results_args *a)
 {
 	static const char sql[] =
@@ -409,14 +450,20 @@ static int results_show(int argc, char **argv, struct results_args *a)
 		" params, launcher, emulated, tags, suite_version, started, duration_s, kernel,"
 		" cpu_vendor, cpu_model, microcode, hostname, qemu_version, qemu_accel, kvm, lab,"
 		" pinning, verdict_status, verdict_reason, imported, content_hash FROM runs WHERE id = ?";
+	const char *fmt = a->format ? a->format : "text";
 	struct store *s;
 	sqlite3_stmt *st;
 	struct metric_set m = { 0 };
-	char err[1024];
+	char err[1024], *status = NULL;
 	int rc = EXIT_STORE, step;
 
 	if (optind + 1 != argc)
 		return cli_usage_error("results", "show needs exactly one run id");
+	if (!a->metrics && a->format)
+		return cli_usage_error("results", "show --format is for --metrics: add --metrics, or "
+				       "take the record with 'results export --select id=%s'", argv[optind]);
+	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
+		return cli_usage_error("results", "unknown format '%s' for show --metrics: text or json", fmt);
 	s = store_open_cmd(a->db, false);
 	if (!s)
 		return EXIT_STORE;
@@ -435,16 +482,22 @@ static int results_show(int argc, char **argv, struct results_args *a)
 		sqlite3_finalize(st);
 		goto fail;
 	}
-	for (int i = 0; i < sqlite3_column_count(st); i++)
+	status = strdup((const char *)sqlite3_column_text(st, 1));
+	for (int i = 0; !a->metrics && i < sqlite3_column_count(st); i++)
 		printf("%-14s %s\n", sqlite3_column_name(st, i), nz((const char *)sqlite3_column_text(st, i)));
-	if (!strcmp((const char *)sqlite3_column_text(st, 1), "failed"))
+	if (!a->metrics && !strcmp(status, "failed"))
 		printf("** failed run: stored for the record, never used as a result **\n");
 	sqlite3_finalize(st);
+	if (store_run_metrics(s, argv[optind], &m, err, sizeof(err)))
+		goto fail;
+	if (a->metrics) {
+		print_metrics(argv[optind], status, &m, !strcmp(fmt, "json"));
+		rc = EXIT_OK;
+		goto out;
+	}
 	printf("%-14s %s/%s/\n", "files", s->runs_dir, argv[optind]);
 	if (show_metrics(s, argv[optind]) || show_hists(s, argv[optind]))
 		goto dberr;
-	if (store_run_metrics(s, argv[optind], &m, err, sizeof(err)))
-		goto fail;
 	if (m.n) {
 		printf("\nmetrics (measured phases, all vCPUs)\n");
 		for (size_t i = 0; i < m.n; i++)
@@ -457,6 +510,7 @@ dberr:
 fail:
 	rc = cli_error(EXIT_STORE, "%s", err);
 out:
+	free(status);
 	metric_set_free(&m);
 	store_close(s);
 	return rc;
@@ -649,7 +703,10 @@ int cmd_results(int argc, char **argv)
 	}
 	/* parse_args worked on argv + 1: shift optind back to argv. */
 	optind++;
-	if (!strcmp(sub, "import"))
+	if (a.metrics && strcmp(sub, "show"))
+		rc = cli_usage_error("results", "--metrics is for 'results show ID': the metrics of "
+				     "one run");
+	else if (!strcmp(sub, "import"))
 		rc = results_import(argc, argv, &a);
 	else if (!strcmp(sub, "list"))
 		rc = add_selector(argc, argv, &a) ?: results_list(&a);

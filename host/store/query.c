@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * query.c - selecting runs from the store and the per-run metrics that
- * compare, plot, report and verify work on.
+ * query.c - selecting runs from the store, and reading the per-run metrics
+ * (computed at import, metrics.h) and histograms that compare, plot, report
+ * and verify work on.
  */
 #include <math.h>
 #include <stdio.h>
@@ -220,252 +221,42 @@ int64_t store_run_param(const struct run_info *r, const char *name, int64_t def)
 
 /* --- metrics ------------------------------------------------------------ */
 
-void metric_set_put(struct metric_set *m, const char *name, double v)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].name, name)) {
-			m->v[i].v = v;
-			return;
-		}
-	if (m->n == m->cap) {
-		m->cap = m->cap ? m->cap * 2 : 32;
-		m->v = realloc(m->v, m->cap * sizeof(*m->v));
-		if (!m->v)
-			abort();
-	}
-	snprintf(m->v[m->n].name, sizeof(m->v[0].name), "%s", name);
-	m->v[m->n++].v = v;
-}
-
-double metric_get(const struct metric_set *m, const char *name)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].name, name))
-			return m->v[i].v;
-	return NAN;
-}
-
-void metric_set_free(struct metric_set *m)
-{
-	free(m->v);
-	memset(m, 0, sizeof(*m));
-}
-
-static const char *kind_prefix(const char *kind)
-{
-	if (!strcmp(kind, "exit"))
-		return "exit.";
-	if (!strcmp(kind, "injection"))
-		return "inj.";
-	if (!strcmp(kind, "delivery"))
-		return "delivery.";
-	return "";
-}
-
-static int add_hist_metrics(struct store *s, const char *id, struct metric_set *out)
-{
-	static const char sql[] =
-		"SELECT DISTINCT h.name FROM histograms h JOIN phases p"
-		" ON p.run_id = h.run_id AND p.idx = h.phase"
-		" WHERE h.run_id = ? AND p.measured = 1 ORDER BY h.name";
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct merged_hist h = { 0 };
-		char name[96];
-		const char *hn = (const char *)sqlite3_column_text(st, 0);
-		int added = store_run_hist(s, id, hn, &h);
-
-		if (added < 0) {	/* store_run_hist's error is the one to report */
-			merged_hist_free(&h);
-			sqlite3_finalize(st);
-			return -1;
-		}
-		if (added > 0 && h.n > 0) {
-			snprintf(name, sizeof(name), "%s.p50", hn);
-			metric_set_put(out, name, merged_hist_quantile(&h, 0.5));
-			snprintf(name, sizeof(name), "%s.p99", hn);
-			metric_set_put(out, name, merged_hist_quantile(&h, 0.99));
-		}
-		merged_hist_free(&h);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 		      char *err, size_t errlen)
 {
-	static const char sql[] =
-		"SELECT m.kind, m.name, sum(m.value) FROM metrics m JOIN phases p"
-		" ON p.run_id = m.run_id AND p.idx = m.phase"
-		" WHERE m.run_id = ? AND p.measured = 1 GROUP BY m.kind, m.name"
-		" ORDER BY m.kind, m.name";
-	double iters = 0, exits = 0, imm = NAN, late = NAN;
-	bool have_exits = false;
+	static const char sql[] = "SELECT name, value FROM run_metrics WHERE run_id = ? ORDER BY name";
 	sqlite3_stmt *st;
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
-		goto dberr;
+		return store_db_error(s, err, errlen);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	/* First pass for the normaliser. */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (!strcmp((const char *)sqlite3_column_text(st, 0), "counter") &&
-		    !strcmp((const char *)sqlite3_column_text(st, 1), "iterations"))
-			iters = sqlite3_column_double(st, 2);
-	if (rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		goto dberr;
-	}
-	sqlite3_reset(st);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(st, 0);
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		double v = sqlite3_column_double(st, 2);
-		char mname[96];
-
-		if (!strcmp(kind, "counter") && !strcmp(name, "iterations")) {
-			metric_set_put(out, "iterations", v);
-			continue;
-		}
-		if (!strcmp(kind, "exit")) {
-			exits += v;
-			have_exits = true;
-		}
-		if (!strcmp(kind, "delivery") && !strcmp(name, "immediate"))
-			imm = v;
-		if (!strcmp(kind, "delivery") && !strcmp(name, "late"))
-			late = v;
-		snprintf(mname, sizeof(mname), "%s%s%s", kind_prefix(kind), name,
-			 iters > 0 ? "/iter" : "");
-		metric_set_put(out, mname, iters > 0 ? v / iters : v);
-	}
+		metric_set_put(out, (const char *)sqlite3_column_text(st, 0),
+			       sqlite3_column_double(st, 1));
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		goto dberr;
-	if (have_exits) {
-		const char *wc = iters > 0 ? "exit.write_cr8/iter" : "exit.write_cr8";
-
-		metric_set_put(out, iters > 0 ? "exit.total/iter" : "exit.total",
-			       iters > 0 ? exits / iters : exits);
-		/* a backend that counts exits and names no CR8-write exit had none */
-		if (isnan(metric_get(out, wc)))
-			metric_set_put(out, wc, 0);
-	}
-	if (!isnan(imm) && !isnan(late) && imm + late > 0)
-		metric_set_put(out, "delivery.immediate_pct", 100.0 * imm / (imm + late));
-	if (add_hist_metrics(s, id, out))
-		goto dberr;
-	return 0;
-dberr:
-	return store_db_error(s, err, errlen);
+	return rc == SQLITE_DONE ? 0 : store_db_error(s, err, errlen);
 }
 
 /* --- histograms --------------------------------------------------------- */
 
-static double *json_to_doubles(const char *text, size_t *n)
-{
-	json_t *a = json_loads(text, 0, NULL), *v;
-	double *out;
-	size_t i;
-
-	*n = json_array_size(a);
-	out = calloc(*n ? *n : 1, sizeof(*out));
-	if (!out)
-		abort();
-	json_array_foreach(a, i, v)
-		out[i] = json_number_value(v);
-	json_decref(a);
-	return out;
-}
-
-static int hist_add_row(struct merged_hist *h, sqlite3_stmt *st, const char *id, const char *name)
-{
-	size_t nb, nc;
-	double *b = json_to_doubles((const char *)sqlite3_column_text(st, 0), &nb);
-	double *c = json_to_doubles((const char *)sqlite3_column_text(st, 1), &nc);
-	int added = 0;
-
-	if (nb != nc)
-		goto out;
-	if (!h->bounds) {
-		h->nb = nb;
-		h->bounds = b;
-		h->counts = calloc(nb ? nb : 1, sizeof(double));
-		h->min = INFINITY;
-		h->max = -INFINITY;
-		b = NULL;
-	} else if (h->nb != nb || memcmp(h->bounds, b, nb * sizeof(double))) {
-		fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket bounds; skipped\n",
-			id, name);
-		goto out;
-	}
-	for (size_t i = 0; i < nc; i++)
-		h->counts[i] += c[i];
-	h->overflow += sqlite3_column_double(st, 2);
-	h->n += sqlite3_column_type(st, 3) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 3);
-	if (sqlite3_column_type(st, 4) != SQLITE_NULL && sqlite3_column_double(st, 3) > 0) {
-		h->min = fmin(h->min, sqlite3_column_double(st, 4));
-		h->max = fmax(h->max, sqlite3_column_double(st, 5));
-	}
-	added = 1;
-out:
-	free(b);
-	free(c);
-	return added;
-}
-
 int store_run_hist(struct store *s, const char *id, const char *name, struct merged_hist *h)
 {
-	static const char sql[] =
-		"SELECT h.bounds, h.counts, h.overflow, h.n, h.min, h.max FROM histograms h"
-		" JOIN phases p ON p.run_id = h.run_id AND p.idx = h.phase"
-		" WHERE h.run_id = ? AND h.name = ? AND p.measured = 1 ORDER BY h.phase, h.cpu";
 	sqlite3_stmt *st;
+	json_t *rec = NULL;
 	int rc, added = 0;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		added |= hist_add_row(h, st, id, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rec = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return -1;
-	/* Records without n: the buckets say it. */
-	if (added && h->n == 0) {
-		for (size_t i = 0; i < h->nb; i++)
-			h->n += h->counts[i];
-		h->n += h->overflow;
-	}
+	if (rec)
+		added = metrics_hist_from_record(rec, name, h);
+	json_decref(rec);
 	return added;
-}
-
-void merged_hist_free(struct merged_hist *h)
-{
-	free(h->bounds);
-	free(h->counts);
-	memset(h, 0, sizeof(*h));
-}
-
-double merged_hist_quantile(const struct merged_hist *h, double q)
-{
-	double total = h->overflow, acc = 0;
-
-	for (size_t i = 0; i < h->nb; i++)
-		total += h->counts[i];
-	if (total <= 0)
-		return NAN;
-	for (size_t i = 0; i < h->nb; i++) {
-		acc += h->counts[i];
-		if (acc >= q * total && h->counts[i] > 0)
-			return h->bounds[i];
-	}
-	return isfinite(h->max) ? h->max : h->bounds[h->nb ? h->nb - 1 : 0];
 }

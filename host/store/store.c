@@ -18,14 +18,22 @@
 
 #include "store/store.h"
 
+static int fill_run_metrics(struct store *s);
+
 /*
- * Migration step i (1-based) brings a store from version i-1 to i.  Never
- * edit a step that has shipped: add a new one and bump
- * STORE_SCHEMA_VERSION.
+ * Migration step i (1-based) brings a store from version i-1 to i: its SQL,
+ * then its C step (NULL: none), in one transaction.  Never edit a step that
+ * has shipped: add a new one and bump STORE_SCHEMA_VERSION.  A change to
+ * what metrics_from_record() computes is such a step: fill_run_metrics
+ * computes every run's metrics again from its stored record.
  */
-static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
-	/* 1: runs, their metrics and histograms */
-	"CREATE TABLE runs ("
+static const struct {
+	const char *sql;
+	int (*fill)(struct store *s);
+} store_migrations[STORE_SCHEMA_VERSION] = {
+	/* 1: runs, their raw numbers (per phase, vCPU, kind and name) and
+	 * histograms */
+	{ "CREATE TABLE runs ("
 	"  id TEXT PRIMARY KEY,"
 	"  content_hash TEXT NOT NULL,"
 	"  record_schema TEXT NOT NULL,"
@@ -60,10 +68,10 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  n INTEGER, sum INTEGER, min INTEGER, max INTEGER, p50 INTEGER, p99 INTEGER,"
 	"  PRIMARY KEY (run_id, phase, cpu, name));"
 	"CREATE INDEX runs_select ON runs (workload, backend, policy, variant);"
-	"CREATE INDEX metrics_name ON metrics (kind, name);",
+	"CREATE INDEX metrics_name ON metrics (kind, name);", NULL },
 	/* 2: a complete run whose own verdict is not ok is a failed run (as
 	 * store_run_failed() decides on import); a bare string verdict */
-	"UPDATE runs SET verdict_status = CASE json_type(record, '$.verdict')"
+	{ "UPDATE runs SET verdict_status = CASE json_type(record, '$.verdict')"
 	"  WHEN 'text' THEN json_extract(record, '$.verdict')"
 	"  WHEN 'object' THEN json_extract(record, '$.verdict.status') END"
 	"  WHERE verdict_status IS NULL;"
@@ -71,7 +79,12 @@ static const char *const store_migrations[STORE_SCHEMA_VERSION] = {
 	"  error_kind = coalesce(error_kind, 'verdict'),"
 	"  error_message = coalesce(error_message, 'the workload''s own check failed'"
 	"    || coalesce(': ' || nullif(verdict_reason, ''), ''))"
-	"  WHERE flagged = 0 AND verdict_status IS NOT NULL AND verdict_status <> 'ok';",
+	"  WHERE flagged = 0 AND verdict_status IS NOT NULL AND verdict_status <> 'ok';", NULL },
+	/* 3: each run's metrics (metrics.h), computed once from its record */
+	{ "DROP TABLE IF EXISTS run_metrics;"
+	  "CREATE TABLE run_metrics (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	  "  name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (run_id, name));",
+	  fill_run_metrics },
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -298,6 +311,25 @@ static int store_check(struct store *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Step v + 1 of store_migrations[], inside the caller's transaction, and
+ * the COMMIT: 0, or -1 with the SQLite message in msg. */
+static int migrate_step(struct store *s, int v, char *msg, size_t len)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d);", v + 1);
+	if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+		     msg, len) ||
+	    exec_sql(s->db, store_migrations[v].sql, msg, len))
+		return -1;
+	if (store_migrations[v].fill && store_migrations[v].fill(s)) {
+		seterr(msg, len, "%s", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return exec_sql(s->db, "DELETE FROM schema_version", msg, len) ||
+	       exec_sql(s->db, sql, msg, len) || exec_sql(s->db, "COMMIT", msg, len) ? -1 : 0;
+}
+
 static int store_migrate(struct store *s, char *err, size_t errlen)
 {
 	char msg[256];
@@ -328,17 +360,9 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 		return -1;
 	}
 	for (; v < STORE_SCHEMA_VERSION; v++) {
-		char sql[64];
-
-		snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d);", v + 1);
 		if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg)))
 			return store_db_error(s, err, errlen);
-		if (exec_sql(s->db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-			     msg, sizeof(msg)) ||
-		    exec_sql(s->db, store_migrations[v], msg, sizeof(msg)) ||
-		    exec_sql(s->db, "DELETE FROM schema_version", msg, sizeof(msg)) ||
-		    exec_sql(s->db, sql, msg, sizeof(msg)) ||
-		    exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
+		if (migrate_step(s, v, msg, sizeof(msg))) {
 			int code = sqlite3_errcode(s->db) & 0xff;
 
 			if (code == SQLITE_BUSY || code == SQLITE_CORRUPT || code == SQLITE_FULL ||
@@ -951,6 +975,53 @@ out:
 	return rc;
 }
 
+/* The run's metrics (metrics.h) into run_metrics: 0, or -1 (SQLite error). */
+static int insert_metrics(struct store *s, const char *id, json_t *rec)
+{
+	struct metric_set m = { 0 };
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO run_metrics VALUES (?, ?, ?)", -1, &st, NULL))
+		return -1;
+	metrics_from_record(rec, &m);
+	for (size_t i = 0; i < m.n && !rc; i++) {
+		sqlite3_reset(st);
+		bind_str(st, 1, id);
+		bind_str(st, 2, m.v[i].name);
+		sqlite3_bind_double(st, 3, m.v[i].v);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+	metric_set_free(&m);
+	return rc;
+}
+
+/*
+ * A migration's C step: every run's metrics computed again from its stored
+ * record.  A stored record that is not JSON (a damaged store: export says
+ * so) gets none.  0, or -1 (SQLite error).
+ */
+static int fill_run_metrics(struct store *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (exec_sql(s->db, "DELETE FROM run_metrics", NULL, 0) ||
+	    sqlite3_prepare_v2(s->db, "SELECT id, record FROM runs ORDER BY id", -1, &st, NULL))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *rec = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+		int bad = rec && insert_metrics(s, (const char *)sqlite3_column_text(st, 0), rec);
+
+		json_decref(rec);
+		if (bad)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Returns 1 and the stored hash if the id is in the store, 0 if not. */
 static int lookup_hash(struct store *s, const char *id, char hash[17])
 {
@@ -1447,7 +1518,8 @@ static enum import_result insert_input(struct store *s, struct import_input *in,
 		}
 		if (insert_run(s, in->recs[i], in->hash[i], in->text[i]) ||
 		    insert_tags(s, rid, json_object_get(in->recs[i], "tags")) ||
-		    insert_phases(s, rid, json_object_get(in->recs[i], "phases"))) {
+		    insert_phases(s, rid, json_object_get(in->recs[i], "phases")) ||
+		    insert_metrics(s, rid, in->recs[i])) {
 			store_db_error(s, err, errlen);
 			return IMPORT_STORE_ERROR;
 		}
@@ -1636,6 +1708,7 @@ static int delete_rows(struct store *s, const char *id)
 {
 	static const char *const sql[] = {
 		"DELETE FROM run_tags WHERE run_id = ?", "DELETE FROM metrics WHERE run_id = ?",
+		"DELETE FROM run_metrics WHERE run_id = ?",
 		"DELETE FROM histograms WHERE run_id = ?", "DELETE FROM phases WHERE run_id = ?",
 		"DELETE FROM runs WHERE id = ?",
 	};

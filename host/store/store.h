@@ -8,7 +8,8 @@
  * stores in one folder never share a run's files.
  *
  * The database is derived data: every row can be rebuilt from the records
- * kept under runs/.  Its schema is versioned (table schema_version); a store
+ * kept under runs/, each run's metrics too (run_metrics: metrics.h, computed
+ * once at import).  Its schema is versioned (table schema_version); a store
  * written by a newer irqlbench is refused, an older one is migrated by
  * numbered SQL steps (store.c, store_migrations[]).
  *
@@ -23,10 +24,12 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "metrics.h"
+
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
 #define STORE_RECORD_SCHEMA	"irqlbench-record/1"
-#define STORE_SCHEMA_VERSION	2	/* = number of migration steps */
+#define STORE_SCHEMA_VERSION	3	/* = number of migration steps */
 
 /* How long a command waits for another process's lock on the store:
  * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */
@@ -181,48 +184,19 @@ int64_t store_run_param(const struct run_info *r, const char *name, int64_t def)
 /* --- metrics ------------------------------------------------------------ */
 
 /*
- * The per-run numbers compare, plot and report work on, from the measured
- * phases of all vCPUs:
- *   <counter>[/iter]        counters summed, per iteration when the run
- *                           counted iterations
- *   exit.<reason>[/iter]    exits by reason; exit.total[/iter]
- *   inj.<vector>[/iter]     injections
- *   delivery.<k>[/iter]     delivery counts; delivery.immediate_pct
- *   <hist>.p50, <hist>.p99  of the merged histogram (bucket upper bounds)
+ * The run's metrics (metrics.h), as metrics_from_record() computed them when
+ * the run was imported (run_metrics table), sorted by name: what compare,
+ * plot, report and verify work on.  0, or -1 with err.
  */
-struct metric {
-	char name[80];
-	double v;
-};
-
-struct metric_set {
-	struct metric *v;
-	size_t n, cap;
-};
-
 int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 		      char *err, size_t errlen);
-void metric_set_free(struct metric_set *m);
-/* Value of a metric; NAN if the set does not have it. */
-double metric_get(const struct metric_set *m, const char *name);
-void metric_set_put(struct metric_set *m, const char *name, double v);
 
-/* A histogram merged over measured phases and vCPUs (and runs). */
-struct merged_hist {
-	size_t nb;
-	double *bounds;
-	double *counts;
-	double overflow, n, min, max;
-};
-
-/* Adds the run's histogram `name` to h (bounds must match; a run with other
- * bounds is skipped with a warning on stderr).  Returns 1 if added, 0 if the
- * run has none, -1 on a database error. */
+/* Adds the run's histogram `name`, merged over its measured phases and
+ * vCPUs (metrics_hist_from_record() of its stored record), to h: the
+ * buckets the CDF plots draw.  Returns 1 if added, 0 if the run has none,
+ * -1 on a database error. */
 int store_run_hist(struct store *s, const char *id, const char *name,
 		   struct merged_hist *h);
-void merged_hist_free(struct merged_hist *h);
-/* Quantile q (0..1) as a bucket upper bound (max for the overflow). */
-double merged_hist_quantile(const struct merged_hist *h, double q);
 
 /* --- small helpers shared by the result commands ------------------------ */
 

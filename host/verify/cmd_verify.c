@@ -4,11 +4,14 @@
  *
  * Runs the workloads that tell a fixed kernel from an unfixed one
  * (nested-spinlock at depth 2 and 4, masked-clock, seed-table) on the chosen
- * backend, each as a child `irqlbench` process writing its record, then
- * applies verdict_decide() (verdict.c) and prints the verdict and the
- * evidence.  Exit statuses from the one table in cli.h: 0 FIXED,
- * 10 UNFIXED, 11 INCONCLUSIVE; 2 usage, 3 environment, 77 not applicable
- * on this host, each found before any run starts where it can be.
+ * backend, each as a child `irqlbench` process writing its record, imports
+ * the records into the results store, then decides from the store: the
+ * runs' rows and the metrics the store computed at import (metrics.h), by
+ * verdict_decide() (verdict.c).  With --select it decides from runs already
+ * in the store and runs nothing.  Exit statuses from the one table in
+ * cli.h: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE; 2 usage, 3 environment,
+ * 5 store unusable, 77 not applicable on this host, each found before any
+ * run starts where it can be.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,18 +27,25 @@
 
 #include "cli.h"
 #include "model/kvm_policy.h"
+#include "store/cmd.h"
 #include "util.h"
 #include "verify/verdict.h"
 
 const char cmd_verify_usage[] =
 "usage: irqlbench verify [--backend model|lab|kvm] [--policy P] [--variant V]\n"
 "                        [--kernel K] [--iterations N] [--runs N] [--out-dir DIR]\n"
+"                        [--db FILE]\n"
+"       irqlbench verify [--db FILE] --select SELECTOR...\n"
 "\n"
 "Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
 "596f3142d2b7): runs nested-spinlock (depth 2 and 4), masked-clock and\n"
-"seed-table, and prints FIXED, UNFIXED or INCONCLUSIVE with the reason and the\n"
-"evidence (CR8-write exits per iteration; DPC/clock delivered at once or late).\n"
+"seed-table, imports their records into the results store, and prints FIXED,\n"
+"UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write exits per\n"
+"iteration; DPC/clock delivered at once or late), decided from the store.\n"
 "One verdict for one kernel: one policy, one variant, or this host's KVM.\n"
+"\n"
+"With --select it runs nothing: it decides the same way from the runs the store\n"
+"already has (failed ones are listed in the evidence, and ignored).\n"
 "\n"
 "  -b, --backend B     kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
 "                      virtual AMD host) or model (a simulated policy); default:\n"
@@ -51,15 +61,25 @@ const char cmd_verify_usage[] =
 "  -r, --runs N        runs of each workload, 1..16 (default 1; the verdict\n"
 "                      needs 3 distinguishing runs in all)\n"
 "  -o, --out-dir DIR   keep the records there (default results/runs/verify-<utc>)\n"
+"  -d, --db FILE       the results store (default $IRQLBENCH_DB, else\n"
+"                      " STORE_DEFAULT_DB ")\n"
+"  -s, --select SEL    decide from the stored runs SEL selects: a run id, or\n"
+"                      KEY=VALUE[,KEY=VALUE] as 'irqlbench results list' takes\n"
+"                      it (e.g. backend=lab,variant=fixed,tag=T); repeatable,\n"
+"                      every term must hold; no run option goes with it\n"
 "  -h, --help          this text\n"
 "\n"
 "exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
-"2 usage error; 3 the runs could not be made (environment: see the message);\n"
-"77 not applicable on this host (--backend kvm without AMD SVM).\n";
+"2 usage error (also: --select matches no run); 3 the runs could not be made\n"
+"(environment: see the message); 5 the results store is unusable; 77 not\n"
+"applicable on this host (--backend kvm without AMD SVM).\n";
 
 struct verify_opts {
-	const char *backend, *policy, *variant, *kernel, *out_dir;
+	const char *backend, *policy, *variant, *kernel, *out_dir, *db;
 	unsigned iterations, runs;
+	const char *run_option;		/* the first option that runs something */
+	struct run_filter select;	/* --select: its terms */
+	char selector[512];		/* --select as given, joined by ',' */
 };
 
 static const struct {
@@ -200,19 +220,17 @@ static bool child_fatal(int rc)
 }
 
 /*
- * One run of workload k.  Returns 0 with *rec_out, -1 when this run gave
- * no usable record (msg says why; verify goes on), or a status that ends
- * verify (msg is its one line).
+ * One run of workload k.  Returns 0 with *path_out, the record it wrote
+ * (malloc'd), -1 when this run gave no record (msg says why; verify goes
+ * on), or a status that ends verify (msg is its one line).
  */
 static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
-		   json_t **rec_out, char *msg, size_t msglen)
+		   char **path_out, char *msg, size_t msglen)
 {
 	char dir[PATH_MAX], log[PATH_MAX + 16], iters[32], out[PATH_MAX + 16], variant[256];
 	char cause[512];
 	char *argv[32];
 	unsigned n = 0;
-	json_error_t jerr;
-	char *path;
 	int rc;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s%s%s-%u", o->out_dir, verify_set[k].workload,
@@ -270,17 +288,13 @@ static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
 			 rc, cause[0] ? cause : "no error line", log);
 		return rc;
 	}
-	path = find_record(dir, o);
-	if (!path) {
+	*path_out = find_record(dir, o);
+	if (!*path_out) {
 		snprintf(msg, msglen, "%s %s: no record (exit %d): %s (log %s)", o->backend,
 			 verify_set[k].workload, rc, cause[0] ? cause : "no error line", log);
 		return -1;
 	}
-	*rec_out = json_load_file(path, 0, &jerr);
-	if (!*rec_out)
-		snprintf(msg, msglen, "%s: %s", path, jerr.text);
-	free(path);
-	return *rec_out ? 0 : -1;
+	return 0;
 }
 
 /* "prefix, fixed, ..., avic": the policies verify can judge one at a time. */
@@ -360,6 +374,8 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		{ "iterations", required_argument, NULL, 'i' },
 		{ "runs", required_argument, NULL, 'r' },
 		{ "out-dir", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "select", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -367,16 +383,28 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:P:V:k:i:r:o:h", longopts, NULL)) != -1) {
-		char *end;
+	while ((c = getopt_long(argc, argv, ":b:P:V:k:i:r:o:d:s:h", longopts, NULL)) != -1) {
+		char *end, err[256];
 		unsigned long v, max;
+		size_t len;
 
+		for (const struct option *lo = longopts; !o->run_option && lo->name; lo++)
+			if (lo->val == c && !strchr("dsh", c))
+				o->run_option = lo->name;
 		switch (c) {
 		case 'b': o->backend = optarg; break;
 		case 'P': o->policy = optarg; break;
 		case 'V': o->variant = optarg; break;
 		case 'k': o->kernel = optarg; break;
 		case 'o': o->out_dir = optarg; break;
+		case 'd': o->db = optarg; break;
+		case 's':
+			if (filter_parse(&o->select, optarg, err, sizeof(err)))
+				return cli_usage_error("verify", "--select %s: %s", optarg, err);
+			len = strlen(o->selector);
+			snprintf(o->selector + len, sizeof(o->selector) - len, "%s%s", len ? "," : "",
+				 optarg);
+			break;
 		case 'i':
 		case 'r':
 			errno = 0;
@@ -400,6 +428,12 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	}
 	if (optind < argc)
 		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+	if (o->select.n) {
+		if (o->run_option)
+			return cli_usage_error("verify", "--%s runs workloads, --select decides from "
+					       "stored runs: drop one of them", o->run_option);
+		return 0;
+	}
 	/* the backend an option belongs to; a mix is refused just below */
 	if (!o->backend)
 		o->backend = o->policy ? "model" : o->variant || o->kernel ? "lab" :
@@ -407,21 +441,157 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return check_backend_options(o);
 }
 
+/* Evidence order: by workload and depth, then as the runs were started. */
+static int by_workload(const void *a, const void *b)
+{
+	const struct run_info *x = a, *y = b;
+	int64_t dx = store_run_param(x, "depth", 0), dy = store_run_param(y, "depth", 0);
+	int c = strcmp(x->workload, y->workload);
+
+	if (!c)
+		c = (dx > dy) - (dx < dy);
+	if (!c)
+		c = strcmp(x->started ? x->started : "", y->started ? y->started : "");
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/*
+ * The decision from stored runs, whichever mode selected them: in the same
+ * order (by_workload), each run's row and stored metrics
+ * (verdict_run_from_store), verdict_decide(), the verdict, its reason and
+ * the evidence on stdout.  Returns the verdict's status, or EXIT_STORE
+ * after its one-line error.
+ */
+static int decide(struct store *s, struct run_list *l)
+{
+	struct verdict_run *runs = calloc(l->n + 1, sizeof(*runs));
+	struct metric_set *ms = calloc(l->n + 1, sizeof(*ms));
+	struct verdict_opts vo = { 0 };
+	struct verdict_result res;
+	char err[1024];
+	int rc = EXIT_STORE;
+
+	if (!runs || !ms)
+		abort();
+	if (l->n)
+		qsort(l->v, l->n, sizeof(l->v[0]), by_workload);
+	for (size_t i = 0; i < l->n; i++) {
+		if (store_run_metrics(s, l->v[i].id, &ms[i], err, sizeof(err))) {
+			cli_error(EXIT_STORE, "verify: %s", err);
+			goto out;
+		}
+		verdict_run_from_store(&l->v[i], &ms[i], &runs[i]);
+	}
+	verdict_decide(runs, l->n, &vo, &res);
+	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res.v), res.reason,
+	       res.evidence);
+	if (res.evidence[0] && res.evidence[strlen(res.evidence) - 1] != '\n')
+		putchar('\n');
+	rc = verdict_exit_status(res.v);
+out:
+	for (size_t i = 0; i < l->n; i++)
+		metric_set_free(&ms[i]);
+	free(ms);
+	free(runs);
+	return rc;
+}
+
+/* verify --select: the runs the store already has, nothing run. */
+static int verify_stored(struct verify_opts *o)
+{
+	struct store *s = store_open_cmd(o->db, false);
+	struct run_list l;
+	char err[1024];
+	int rc;
+
+	if (!s)
+		return EXIT_STORE;
+	o->select.include_failed = true;	/* listed as ignored, as when verify runs them */
+	if (store_select(s, &o->select, &l, err, sizeof(err))) {
+		store_close(s);
+		return cli_error(EXIT_STORE, "verify: %s", err);
+	}
+	if (!l.n)
+		rc = cli_error(EXIT_USAGE, "verify: no runs match '%s' in %s: see 'irqlbench results "
+			       "list --db %s %s'", o->selector, s->path, s->path, o->selector);
+	else
+		rc = decide(s, &l);
+	store_run_list_free(&l);
+	store_close(s);
+	return rc;
+}
+
+/* Adds the stored run id (failed or not) to l: 0, or -1 with err. */
+static int add_stored_run(struct store *s, const char *id, struct run_list *l,
+			  char *err, size_t errlen)
+{
+	struct run_filter f;
+	struct run_list one;
+	int rc;
+
+	filter_init(&f);
+	f.include_failed = true;
+	rc = filter_add(&f, "id", id, err, errlen) ?: store_select(s, &f, &one, err, errlen);
+	filter_free(&f);
+	if (rc)
+		return -1;
+	for (size_t i = 0; i < one.n; i++) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 16;
+			l->v = realloc(l->v, l->cap * sizeof(*l->v));
+			if (!l->v)
+				abort();
+		}
+		l->v[l->n++] = one.v[i];	/* its strings move to l */
+	}
+	free(one.v);
+	return 0;
+}
+
+/*
+ * Imports the record a run wrote into the store and adds the run to l.
+ * Returns 0, -1 when the store refused the record (said on stderr; verify
+ * goes on without it), or EXIT_STORE after its one-line error.
+ */
+static int import_run(struct store *s, const char *path, struct run_list *l)
+{
+	char id[256], err[1024];
+
+	switch (store_import_file(s, path, id, sizeof(id), err, sizeof(err))) {
+	case IMPORT_NEW:
+	case IMPORT_UNCHANGED:
+	case IMPORT_RESTORED:
+		if (add_stored_run(s, id, l, err, sizeof(err)))
+			return cli_error(EXIT_STORE, "verify: %s", err);
+		return 0;
+	case IMPORT_STORE_ERROR:
+		return cli_error(EXIT_STORE, "verify: %s", err);
+	default:
+		fprintf(stderr, "irqlbench verify: %s: the store refused it: %s\n", path, err);
+		return -1;
+	}
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_opts o = { .iterations = 200, .runs = 1 };
-	struct verdict_run runs[NSET * 16];
-	json_t *recs[NSET * 16];
-	struct verdict_opts vo = { 0 };
-	struct verdict_result res;
+	struct run_list l = { 0 };
+	struct store *s = NULL;
 	char dirbuf[64], msg[PATH_MAX + 1024];
-	size_t n = 0;
-	int rc = parse_args(argc, argv, &o);
+	int rc;
 
-	if (rc)
-		return rc < 0 ? EXIT_OK : rc;
+	filter_init(&o.select);
+	rc = parse_args(argc, argv, &o);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
+		goto out;
+	}
+	if (o.select.n) {
+		rc = verify_stored(&o);
+		goto out;
+	}
 	if (!strcmp(o.backend, "kvm") && (rc = kvm_applicable()))
-		return rc;
+		goto out;
 	if (!o.out_dir) {
 		char ts[32];
 
@@ -429,43 +599,44 @@ int cmd_verify(int argc, char **argv)
 		snprintf(dirbuf, sizeof(dirbuf), "results/runs/verify-%s", ts);
 		o.out_dir = dirbuf;
 	}
-	if (util_mkdir_p(o.out_dir))
-		return cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",
-				 o.out_dir, strerror(errno));
-
-	fprintf(stderr, "irqlbench verify: %s%s%s, %zu workloads x %u run(s), records in %s\n",
-		o.backend,
+	if (util_mkdir_p(o.out_dir)) {
+		rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",
+			       o.out_dir, strerror(errno));
+		goto out;
+	}
+	s = store_open_cmd(o.db, true);
+	if (!s) {
+		rc = EXIT_STORE;
+		goto out;
+	}
+	fprintf(stderr, "irqlbench verify: %s%s%s, %zu workloads x %u run(s), records in %s, "
+		"store %s\n", o.backend,
 		!strcmp(o.backend, "model") ? " policy " : !strcmp(o.backend, "lab") ? " variant " : "",
 		!strcmp(o.backend, "model") ? o.policy : !strcmp(o.backend, "lab") ? o.variant : "",
-		NSET, o.runs, o.out_dir);
+		NSET, o.runs, o.out_dir, s->path);
 	for (unsigned rep = 0; rep < o.runs; rep++) {
 		for (unsigned k = 0; k < NSET; k++) {
-			json_t *rec = NULL;
+			char *path = NULL;
 
-			rc = one_run(&o, k, rep, &rec, msg, sizeof(msg));
+			rc = one_run(&o, k, rep, &path, msg, sizeof(msg));
 			if (rc > 0) {
-				for (size_t i = 0; i < n; i++)
-					json_decref(recs[i]);
-				return cli_error(rc, "verify: %s", msg);
+				rc = cli_error(rc, "verify: %s", msg);
+				goto out;
 			}
 			if (rc) {
 				fprintf(stderr, "irqlbench verify: %s\n", msg);
 				continue;
 			}
-			recs[n] = rec;
-			if (verdict_run_from_record(rec, &runs[n])) {
-				json_decref(rec);
-				continue;
-			}
-			n++;
+			rc = import_run(s, path, &l);
+			free(path);
+			if (rc > 0)
+				goto out;
 		}
 	}
-	verdict_decide(runs, n, &vo, &res);
-	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res.v), res.reason,
-	       res.evidence);
-	if (res.evidence[0] && res.evidence[strlen(res.evidence) - 1] != '\n')
-		putchar('\n');
-	for (size_t i = 0; i < n; i++)
-		json_decref(recs[i]);
-	return verdict_exit_status(res.v);
+	rc = decide(s, &l);
+out:
+	store_run_list_free(&l);
+	store_close(s);
+	filter_free(&o.select);
+	return rc;
 }

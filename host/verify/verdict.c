@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metrics.h"
+#include "store/store.h"
 #include "verify/verdict.h"
 
 enum run_class { RUN_IGNORED, RUN_FIXED, RUN_UNFIXED, RUN_OTHER };
@@ -189,31 +191,7 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 	}
 }
 
-/* --- from a record ------------------------------------------------------ */
-
-static uint64_t sum_measured(json_t *rec, const char *map, const char *key, bool *found)
-{
-	json_t *ph, *vc;
-	size_t i, j;
-	uint64_t s = 0;
-
-	json_array_foreach(json_object_get(rec, "phases"), i, ph) {
-		if (!json_is_true(json_object_get(ph, "measured")))
-			continue;
-		json_array_foreach(json_object_get(ph, "vcpus"), j, vc) {
-			json_t *m = json_object_get(vc, map), *v = json_object_get(m, key);
-
-			/* exits counted, none of this reason: 0 (AVIC/APICv) */
-			if (json_is_object(m) && !strcmp(map, "exits"))
-				*found = true;
-			if (json_is_integer(v)) {
-				s += (uint64_t)json_integer_value(v);
-				*found = true;
-			}
-		}
-	}
-	return s;
-}
+/* --- records and stored runs -------------------------------------------- */
 
 /* Complete, with the workload's own verdict ok: the only record that counts. */
 static bool record_ok(json_t *rec)
@@ -241,28 +219,20 @@ bool verdict_fail_record(json_t *rec)
 	return true;
 }
 
-int verdict_run_from_record(json_t *rec, struct verdict_run *r)
+void verdict_run_from_store(const struct run_info *run, const struct metric_set *m,
+			    struct verdict_run *r)
 {
-	json_t *opts = json_object_get(json_object_get(rec, "guest"), "options");
-	json_t *depth = json_object_get(json_object_get(rec, "params"), "depth");
-	json_t *elide = json_object_get(json_object_get(rec, "params"), "elide_same_level");
-	bool have_exits = false, have_iters = false, have_imm = false, have_late = false;
-	uint64_t exits, iters;
+	double imm = metric_get(m, "delivery.immediate"), late = metric_get(m, "delivery.late");
+	int64_t depth = store_run_param(run, "depth", 0);
 
 	memset(r, 0, sizeof(*r));
-	if (!json_is_object(rec) || !json_is_string(json_object_get(rec, "workload")))
-		return -1;
-	r->id = json_string_value(json_object_get(rec, "id"));
-	r->workload = json_string_value(json_object_get(rec, "workload"));
-	r->depth = json_is_integer(depth) ? (unsigned)json_integer_value(depth) : 0;
-	r->failed = !record_ok(rec);
-	r->elide_same_level = json_is_true(json_object_get(opts, "elide_same_level")) ||
-			      (json_is_integer(elide) && json_integer_value(elide));
-	exits = sum_measured(rec, "exits", "write_cr8", &have_exits);
-	iters = sum_measured(rec, "counters", "iterations", &have_iters);
-	r->write_cr8_per_iter = have_exits && iters ? (double)exits / (double)iters : NAN;
-	r->immediate = sum_measured(rec, "delivery", "immediate", &have_imm);
-	r->late = sum_measured(rec, "delivery", "late", &have_late);
-	r->has_delivery = have_imm && have_late;
-	return 0;
+	r->id = run->id;
+	r->workload = run->workload;
+	r->depth = depth > 0 && depth <= UINT32_MAX ? (unsigned)depth : 0;
+	r->failed = run->flagged;
+	r->elide_same_level = store_run_param(run, "elide_same_level", 0) != 0;
+	r->write_cr8_per_iter = metric_get(m, "exit.write_cr8/iter");
+	r->has_delivery = !isnan(imm) && !isnan(late);
+	r->immediate = r->has_delivery ? (uint64_t)imm : 0;
+	r->late = r->has_delivery ? (uint64_t)late : 0;
 }

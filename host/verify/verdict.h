@@ -12,8 +12,8 @@
  *   seed-table:   fixed 3 exits, DPC immediate; unfixed 1, late.
  * Depth 1 and elide_same_level=1 give 1 exit on both and are ignored.
  *
- * Pure logic: no I/O.  verdict_run_from_record() fills a run from a
- * result record (results/SCHEMA.md).
+ * Pure logic: no I/O.  verdict_run_from_store() fills a run from a run of
+ * the results store and its metrics (host/store/store.h, host/metrics.h).
  */
 #ifndef IRQLBENCH_VERDICT_H
 #define IRQLBENCH_VERDICT_H
@@ -71,12 +71,15 @@ int verdict_exit_status(enum verdict v);
  */
 bool verdict_fail_record(json_t *rec);
 
+struct run_info;
+struct metric_set;
 /*
- * Fills r from a record: its id, workload, params.depth, status, the guest
- * option elide_same_level, and the sums over the measured phases and vCPUs
- * of exits.write_cr8, counters.iterations and delivery.immediate/late.  The
- * strings point into rec.  0, or -1 if rec is no record.
+ * Fills r from a stored run: its row (id, workload, params depth and
+ * elide_same_level, failed: flagged by the store) and its metrics as the
+ * store computed them at import (metrics.h): exit.write_cr8/iter,
+ * delivery.immediate and delivery.late.  The strings point into run.
  */
-int verdict_run_from_record(json_t *rec, struct verdict_run *r);
+void verdict_run_from_store(const struct run_info *run, const struct metric_set *m,
+			    struct verdict_run *r);
 
 #endif

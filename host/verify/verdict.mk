@@ -1,8 +1,9 @@
-# host/verify/verdict.c: the decision of `irqlbench verify` (pure logic;
-# the command that runs the workloads is wired by the lead).
+# host/verify/verdict.c: the decision of `irqlbench verify` (pure logic), and
+# cmd_verify.c, the command that runs the workloads or selects stored runs.
 HOST_SRCS += host/verify/verdict.c
 HOST_LIBS += -ljansson -lm
 UNIT_TESTS += verdict
-test_verdict_SRCS := tests/unit/test_verdict.c host/verify/verdict.c
-test_verdict_LIBS := -ljansson -lm
+test_verdict_SRCS := tests/unit/test_verdict.c host/verify/verdict.c host/store/store.c \
+	host/store/query.c host/metrics.c
+test_verdict_LIBS := -lsqlite3 -ljansson -lm
 HOST_SRCS += host/verify/cmd_verify.c

@@ -19,8 +19,7 @@ has_model=0
 "$IRQLBENCH" model --help >/dev/null 2>&1 && has_model=1
 IT=${LAB_ITERATIONS:-200}
 
-# measured-phase sum over vCPUs: m FILE JQ-PATH-UNDER-VCPU
-m() { jq -r "[.phases[] | select(.measured) | .vcpus[]$2 // 0] | add // 0" "$1"; }
+m() { measured "$@"; }	# lib.sh: the measured-phase sum over vCPUs
 
 # name | params | per-iteration write_cr8 fixed | unfixed  (docs/lab.md; "-" = model only)
 cases=(

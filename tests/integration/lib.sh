@@ -41,10 +41,15 @@ ok() {	# ok DESCRIPTION COMMAND...
 	checks=$((checks + 1))
 	if ! "$@"; then fails=$((fails + 1)); echo "FAILED: $d"; fi
 }
-# measured-phase counter summed over vCPUs: counter FILE NAME
-counter() {
-	jq -r --arg n "$2" '[.phases[] | select(.measured) | .vcpus[].counters[$n]] | add // 0' "$1"
+# A number of a raw record summed over its measured phases and vCPUs, for
+# tests that read record files without a store (where a store is at hand,
+# 'irqlbench results show ID --metrics --format json' gives the metrics the
+# store computed, host/metrics.c): measured FILE PATH-UNDER-VCPU, e.g.
+# measured rec.json .exits.write_cr8; counter FILE NAME for a counter.
+measured() {
+	jq -r "[.phases[] | select(.measured) | .vcpus[]$2 // 0] | add // 0" "$1"
 }
+counter() { measured "$1" ".counters[\"$2\"]"; }
 finish() {
 	echo "$(basename "$0" .sh): $checks checks, $fails failed"
 	[ "$fails" -eq 0 ]

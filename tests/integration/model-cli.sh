@@ -9,8 +9,6 @@ need_cmd jq
 	skip "irqlbench has no 'model' command yet (host/commands.c must list cmd_model)"
 
 M() { "$IRQLBENCH" model "$@"; }
-# measured-phase value of vCPU 0: mval FILE JQ-PATH-UNDER-VCPU
-mval() { jq -r "[.phases[] | select(.measured) | .vcpus[0]$2 // 0] | add" "$1"; }
 
 # --- records: nested-spinlock depth 3, every policy --------------------------
 out=$TMP/nest
@@ -30,14 +28,14 @@ for p in "${!want[@]}"; do
 		"model model true $p"
 	eq "$p schema" "$(jq -r .schema "$f")" irqlbench-record/1
 	case $p in
-	vmx-tpr) cr8=$(mval "$f" '.exits.TPR_BELOW_THRESHOLD') ;;
-	apicv|avic) cr8=$(mval "$f" '.exits.write_cr8') ;;
-	*) cr8=$(mval "$f" '.exits.write_cr8') ;;
+	vmx-tpr) cr8=$(measured "$f" '.exits.TPR_BELOW_THRESHOLD') ;;
+	apicv|avic) cr8=$(measured "$f" '.exits.write_cr8') ;;
+	*) cr8=$(measured "$f" '.exits.write_cr8') ;;
 	esac
 	eq "$p CR8 exits, 100 iterations of depth 3" "$cr8" "${want[$p]}"
-	eq "$p late deliveries (model)" "$(mval "$f" '.delivery.late')" "${late[$p]:-0}"
+	eq "$p late deliveries (model)" "$(measured "$f" '.delivery.late')" "${late[$p]:-0}"
 	eq "$p late deliveries (guest)" "$(counter "$f" late_deliveries)" "${late[$p]:-0}"
-	eq "$p DPC injections" "$(mval "$f" '.injections["0x2f"]')" 100
+	eq "$p DPC injections" "$(measured "$f" '.injections["0x2f"]')" 100
 	eq "$p CR8 writes (guest)" "$(counter "$f" cr8_writes)" 800
 	eq "$p serial log beside" "$([ -s "$out/nested-spinlock-$p.serial.log" ] && echo yes)" yes
 done
@@ -46,10 +44,10 @@ done
 M --workload masked-clock --policy fixed,unfixed --param iterations=50 --param clock_ipi=1 \
 	--out-dir "$TMP/mc" --quiet
 eq "masked-clock status" $? 0
-eq "masked-clock fixed" "$(mval "$TMP/mc/masked-clock-fixed.json" '.exits.write_cr8')" 100
-eq "masked-clock unfixed" "$(mval "$TMP/mc/masked-clock-unfixed.json" '.exits.write_cr8')" 50
-eq "masked-clock fixed immediate" "$(mval "$TMP/mc/masked-clock-fixed.json" '.delivery.immediate')" 50
-eq "masked-clock unfixed immediate" "$(mval "$TMP/mc/masked-clock-unfixed.json" '.delivery.immediate')" 0
+eq "masked-clock fixed" "$(measured "$TMP/mc/masked-clock-fixed.json" '.exits.write_cr8')" 100
+eq "masked-clock unfixed" "$(measured "$TMP/mc/masked-clock-unfixed.json" '.exits.write_cr8')" 50
+eq "masked-clock fixed immediate" "$(measured "$TMP/mc/masked-clock-fixed.json" '.delivery.immediate')" 50
+eq "masked-clock unfixed immediate" "$(measured "$TMP/mc/masked-clock-unfixed.json" '.delivery.immediate')" 0
 
 # --- a scenario script runs unchanged ----------------------------------------
 scn=workloads/scripts/seed-table.scn
@@ -57,9 +55,9 @@ if [ -f "$scn" ]; then
 	M --script "$scn" --policy fixed,prefix --param iterations=20 --out-dir "$TMP/scn" --quiet
 	eq "script status" $? 0
 	eq "script fixed: 3 CR8 exits per run" \
-		"$(mval "$TMP/scn/script-fixed.json" '.exits.write_cr8')" 60
+		"$(measured "$TMP/scn/script-fixed.json" '.exits.write_cr8')" 60
 	eq "script prefix: 1 CR8 exit per run" \
-		"$(mval "$TMP/scn/script-prefix.json" '.exits.write_cr8')" 20
+		"$(measured "$TMP/scn/script-prefix.json" '.exits.write_cr8')" 20
 fi
 
 # --- records by default: results/runs/<id>/ as for 'run', -q or not ----------

@@ -2,15 +2,14 @@
 # Real records from `irqlbench model` through the store: import, the
 # exit-count matrix (2N-1 vs 1 from the model itself), compare prefix vs
 # fixed (5 deterministic runs a side: significant, --fail-on fires), the
-# verify decision per policy (FIXED for fixed/l61/l72, UNFIXED for
-# prefix/unfixed, INCONCLUSIVE for avic) and the depth plot's data.
+# verify decision per policy from the store (verify --db --select: FIXED for
+# fixed/l61/l72, UNFIXED for prefix/unfixed, INCONCLUSIVE for avic) and the
+# depth plot's data.
 source "$(dirname "$0")/results-lib.sh"
 MODEL=$B/bin/irqlbench
-VC=$B/tools/verdict-check
 if ! [ -x "$MODEL" ] || ! "$MODEL" model --help >/dev/null 2>&1; then
 	echo "SKIP: $MODEL has no 'model' command yet"; exit 77
 fi
-[ -x "$VC" ] || { echo "FAIL: $VC is not built (make unit-tests)"; exit 1; }
 pols=fixed,l61,l72,prefix,unfixed,avic
 m() { "$MODEL" model -q -p iterations=100 -p warmup=4 "$@" >>"$T/model.log" 2>&1 || echo "model $* failed" >>"$T/model.err"; }
 for d in 1 2 3 4; do m -w nested-spinlock -P "$pols" -p depth=$d -o "$T/m/ns-d$d"; done
@@ -42,8 +41,9 @@ expect_grep "^ +0 +\+inf% +100 +delivery\.immediate_pct" "$T/out" "immediate del
 
 for p in fixed l61 l72 prefix unfixed avic; do
 	case $p in fixed|l61|l72) want=0 v=FIXED ;; prefix|unfixed) want=10 v=UNFIXED ;; *) want=11 v=INCONCLUSIVE ;; esac
-	expect_rc $want "verify decision for model $p: $v" -- "$VC" $(find "$T/m" -name "*-$p.json" | sort)
-	expect_grep "^$v: " "$T/out" "$p: prints $v with its reason"
+	expect_rc $want "verify --db --select policy=$p: $v" -- "$IRQ" verify --db "$DB" --select "policy=$p"
+	expect_grep "^verdict: $v$" "$T/out" "$p: prints $v"
+	expect_grep "^reason: ." "$T/out" "$p: with its reason"
 done
 
 expect_rc 0 "plot" -- "$IRQ" plot --db "$DB" --out-dir "$T/plots" --no-dashboard

@@ -56,6 +56,26 @@ expect_grep "exit\.write_cr8/iter +1$" "$T/out" "show: metrics (1 write_cr8 exit
 expect_grep "^kernel +6\.1\.0-56-amd64" "$T/out" "show: provenance"
 expect_rc 2 "show unknown id" -- "$IRQ" results show --db "$DB" no-such-run
 expect_grep "no run 'no-such-run'" "$T/err" "says which run"
+# show --metrics: the metrics the store computed at import (1000 iterations of
+# depth 1, one write_cr8 exit each), as text and as JSON, the same
+expect_rc 0 "show --metrics" -- "$IRQ" results show --db "$DB" "$id1" --metrics
+expect_grep "^exit\.write_cr8/iter +1$" "$T/out" "show --metrics: exit.write_cr8/iter 1"
+[ "$(grep -cvE '^[a-z0-9_.]+(/iter)? +[-0-9.e+]+$' "$T/out")" -eq 0 ] &&
+	ok "show --metrics: only NAME VALUE lines" || bad "show --metrics: other lines: $(grep -vE '^[a-z0-9_.]+ ' "$T/out" | head -3)"
+awk '{print $1, $2}' "$T/out" >"$T/metrics.txt"
+expect_rc 0 "show --metrics --format json" -- "$IRQ" results show --db "$DB" "$id1" --metrics --format json
+eq_json() { [ "$(jq -r "$1" "$T/out")" = "$2" ] && ok "$3" || bad "$3: $(jq -c "$1" "$T/out")"; }
+eq_json '[.id, .status, .metrics["exit.write_cr8"], .metrics["exit.write_cr8/iter"], .metrics.iterations] | join(" ")' \
+	"$id1 complete 1000 1 1000" "show --metrics json: id, status, write_cr8 1000, 1 per iteration, 1000 iterations"
+[ "$(jq -r '.metrics | to_entries[] | "\(.key) \(.value)"' "$T/out")" = "$(cat "$T/metrics.txt")" ] &&
+	ok "show --metrics: text and JSON the same" || bad "show --metrics: text and JSON differ"
+expect_rc 2 "show --format json without --metrics" -- "$IRQ" results show --db "$DB" "$id1" --format json
+expect_err_line "show --format is for --metrics: add --metrics, or take the record with 'results export --select id=$id1'" \
+	"show --format without --metrics: one line with the fix"
+expect_rc 2 "show --metrics --format csv" -- "$IRQ" results show --db "$DB" "$id1" --metrics --format csv
+expect_err_line "unknown format 'csv' for show --metrics: text or json" "show --metrics --format csv: one line"
+expect_rc 2 "list --metrics" -- "$IRQ" results list --db "$DB" --metrics
+expect_err_line "--metrics is for 'results show ID': the metrics of one run" "list --metrics: one line"
 expect_rc 0 "export json" -- "$IRQ" results export --db "$DB"
 n=$(jq length "$T/out")
 [ "$n" -eq $((nrec - 1)) ] && ok "export: $n complete records, failed left out" || bad "export gave $n records"
@@ -108,15 +128,19 @@ if grep -q "^verdict-" "$T/out"; then bad "csv export has a verdict failure"; el
 expect_rc 0 "export csv --include-failed" -- "$IRQ" results export --db "$DB" --format csv --include-failed
 [ "$(grep -c '^verdict-failed-run,failed,lab,,fixed,nested-spinlock,.*,1,measure,1,0,exit,write_cr8,30000$' "$T/out")" -eq 1 ] &&
 	ok "csv --include-failed: the verdict failure's rows, status failed" || bad "csv --include-failed: $(grep -c '^verdict-' "$T/out") rows"
-# a store written before this rule (schema 1) counted them: opening it migrates
+# a store written before this rule (schema 1) counted them, and had no
+# stored metrics (schema 3): opening it migrates
 sqlite3 "$DB" "update runs set status = 'complete', flagged = 0, error_kind = null, error_message = null
 	where id like 'verdict-%'; update runs set verdict_status = null where id = 'verdict-string-run';
-	update schema_version set version = 1"
+	drop table run_metrics; update schema_version set version = 1"
 expect_rc 0 "export from a schema-1 store" -- "$IRQ" results export --db "$DB"
 [ "$(jq length "$T/out")" -eq $((nrec - 1)) ] && ok "migrated: the verdict failures are failed runs again" ||
 	bad "migrated store exports $(jq length "$T/out")"
 [ "$(sqlite3 "$DB" "select group_concat(status || '/' || flagged || '/' || verdict_status) from runs where id like 'verdict-%'")" = "failed/1/fail,failed/1/fail" ] &&
 	ok "migrated rows: failed, flagged, verdict fail" || bad "migrated rows: $(sqlite3 "$DB" "select status, flagged, verdict_status from runs where id like 'verdict-%'")"
+expect_rc 0 "migrated: show --metrics" -- "$IRQ" results show --db "$DB" "$id1" --metrics
+awk '{print $1, $2}' "$T/out" | cmp -s - "$T/metrics.txt" && ok "migrated: the metrics computed again, as at import" ||
+	bad "migrated: other metrics than at import"
 
 # a record already where `irqlbench run` writes it (results/runs/<id>/, the
 # run directory of a store named irqlbench.db): imported in place, the logs

@@ -115,7 +115,7 @@ eq "smp: late deliveries" "$(counter "$TMP/smp.json" late_deliveries)" 0
 if run probe nested-spinlock depth=2 iterations=50 warmup=2 probe=1; then
 	expect probe probe_samples 250
 	eq "probe: cost histogram holds every sample" \
-		"$(jq '[.phases[] | select(.measured) | .vcpus[].histograms.cr8_write_cost.n] | add' "$TMP/probe.json")" 250
+		"$(measured "$TMP/probe.json" .histograms.cr8_write_cost.n)" 250
 	eq "probe: option recorded" "$(jq -r .guest.options.probe "$TMP/probe.json")" true
 fi
 

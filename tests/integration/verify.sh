@@ -3,39 +3,77 @@
 # effect.  FIXED (0) for the model's fixed, l61 and l72 and the lab's fixed
 # kvm_amd build; UNFIXED (10) for prefix, unfixed and the lab's fix-reverted
 # build; INCONCLUSIVE (11) where CR8 writes never exit (avic), each with its
-# evidence.  Usage errors (2) are one line, found before anything runs (no
-# records directory); environment (3): the records cannot be kept, or a run
-# could not be made (the child's own cause quoted); 77: --backend kvm on a
-# host without AMD SVM.
+# evidence.  The runs go into the results store, and verify --db --select
+# decides the same from the stored runs, running nothing (a QEMU on PATH that
+# would say so is never started, the store and the working folder unchanged);
+# its time is printed.  Usage errors (2) are one line, found before anything
+# runs (no records directory, no store); environment (3): the records cannot
+# be kept, or a run could not be made (the child's own cause quoted); 5: no
+# usable store; 77: --backend kvm on a host without AMD SVM.
 . "$(dirname "$0")/lib.sh"
 need_guest
+DB=$TMP/verify.db
+export IRQLBENCH_DB=$TMP/default.db	# the store of a verify without --db
+# a QEMU that records that it was started: verify --select must never start one
+mkdir -p "$TMP/trip" "$TMP/cwd"
+for q in qemu-system-x86_64 qemu-system-i386; do
+	printf '#!/bin/sh\necho "$0 $*" >>"%s/trip.log"\nexit 1\n' "$TMP" >"$TMP/trip/$q"
+	chmod +x "$TMP/trip/$q"
+done
+stored_runs() { "$IRQLBENCH" results list --db "$DB" | tail -n 1; }
+IRQ_ABS=$(realpath "$IRQLBENCH")
 
 verify() {	# verify NAME EXPECTED-STATUS EXPECTED-VERDICT ARGS...
 	local name=$1 want=$2 verdict=$3; shift 3
+	local t0=$(date +%s%N)
 	"$IRQLBENCH" verify --out-dir "$TMP/$name" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
 	local rc=$?
+	echo "$rc" >"$TMP/$name.rc"
+	echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$TMP/$name.ms"
 	eq "$name: exit status" "$rc" "$want"
 	eq "$name: verdict" "$(sed -n 's/^verdict: //p' "$TMP/$name.out")" "$verdict"
 	ok "$name: evidence lists the runs" grep -q 'nested-spinlock' "$TMP/$name.out"
 	[ "$rc" = "$want" ] || { cat "$TMP/$name.out" "$TMP/$name.err"; }
 }
 
+# stored NAME SELECTOR: verify --db --select on the runs verify NAME stored
+# gives its status and its whole output, and runs nothing
+stored() {
+	local name=$1 sel=$2 before t0 t1 rc
+	before=$(stored_runs)
+	t0=$(date +%s%N)
+	(cd "$TMP/cwd" && PATH=$TMP/trip:$PATH "$IRQ_ABS" verify --db "$DB" --select "$sel") \
+		>"$TMP/$name.stored.out" 2>"$TMP/$name.stored.err"
+	rc=$?
+	t1=$(date +%s%N)
+	eq "$name from the store ($sel): exit status" "$rc" "$(cat "$TMP/$name.rc")"
+	ok "$name from the store: the verdict, reason and evidence of the run" \
+		cmp -s "$TMP/$name.out" "$TMP/$name.stored.out"
+	eq "$name from the store: nothing on stderr" "$(cat "$TMP/$name.stored.err")" ""
+	eq "$name from the store: no QEMU started" "$(cat "$TMP/trip.log" 2>/dev/null)" ""
+	eq "$name from the store: nothing written" "$(ls -A "$TMP/cwd") $(stored_runs)" " $before"
+	echo "verify --db --select $sel: $(sed -n 's/^verdict: //p' "$TMP/$name.stored.out"), $(( (t1 - t0) / 1000000 )) ms (the runs themselves: $(cat "$TMP/$name.ms") ms)"
+}
+
 # refused NAME STATUS MESSAGE-REGEX ARGS...: one error line, nothing run or created
 refused() {
 	local name=$1 want=$2 re=$3; shift 3
-	"$IRQLBENCH" verify --out-dir "$TMP/$name" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	IRQLBENCH_DB=$TMP/$name.db "$IRQLBENCH" verify --out-dir "$TMP/$name" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
 	eq "$name: exit status" "$?" "$want"
 	eq "$name: one error line" "$(grep -c . "$TMP/$name.err")" 1
 	ok "$name: says '$re'" grep -Eq -- "$re" "$TMP/$name.err"
-	eq "$name: nothing ran" "$([ -e "$TMP/$name" ] && echo "$TMP/$name exists")$(cat "$TMP/$name.out")" ""
+	eq "$name: nothing ran" "$([ -e "$TMP/$name" ] && echo "$TMP/$name exists")$([ -e "$TMP/$name.db" ] && echo "store created")$(cat "$TMP/$name.out")" ""
 }
 
-for p in fixed l61 l72; do verify model-$p 0 FIXED --backend model --policy $p; done
-for p in prefix unfixed; do verify model-$p 10 UNFIXED --backend model --policy $p; done
-verify model-avic 11 INCONCLUSIVE --backend model --policy avic
-# --policy alone means the model
+for p in fixed l61 l72; do verify model-$p 0 FIXED --backend model --policy $p --db "$DB"; done
+for p in prefix unfixed; do verify model-$p 10 UNFIXED --backend model --policy $p --db "$DB"; done
+verify model-avic 11 INCONCLUSIVE --backend model --policy avic --db "$DB"
+eq "the runs are in the store" "$(stored_runs)" "24 runs"
+for p in fixed l61 l72 prefix unfixed avic; do stored model-$p policy=$p; done
+# --policy alone means the model; without --db the store is $IRQLBENCH_DB
 verify policy-alone 10 UNFIXED --policy prefix
 ok "policy-alone: ran the model" grep -q 'model policy prefix' "$TMP/policy-alone.err"
+eq "policy-alone: imported into \$IRQLBENCH_DB" "$("$IRQLBENCH" results list --db "$IRQLBENCH_DB" | tail -n 1)" "4 runs"
 
 # usage: 2, before any run
 refused bogus 2 "unknown option '--bogus'" --bogus
@@ -58,6 +96,25 @@ refused variant-list 2 "--variant takes one variant, not a list" --backend lab -
 refused patch 2 "--variant patch=$TMP/none.patch: cannot read" --backend lab --variant "patch=$TMP/none.patch"
 refused runs 2 "--runs 17: give a number in 1..16" --backend model --runs 17
 refused iterations 2 "--iterations 0: give a number in 1..1000000" --backend model --iterations 0
+refused select-out-dir 2 "--out-dir runs workloads, --select decides from stored runs: drop one of them" \
+	--select policy=l61 --backend model
+for o in "--backend model" "--policy l61" "--variant fixed" "--kernel 6.1.0-57-amd64" "--iterations 9" "--runs 2"; do
+	IRQLBENCH_DB=$TMP/sel.db "$IRQLBENCH" verify --select policy=l61 $o >"$TMP/o" 2>"$TMP/e"
+	eq "--select with $o: exit status" "$?" 2
+	eq "--select with $o: one line naming both" "$(cat "$TMP/e")" \
+		"irqlbench verify: ${o% *} runs workloads, --select decides from stored runs: drop one of them: see 'irqlbench verify --help'"
+done
+eq "--select with a run option: no store created" "$(ls "$TMP"/sel.db* 2>/dev/null)" ""
+refused select-bad 2 "--select x'y=1: bad selector key 'x'y'" --select "x'y=1"
+# --select: a store that is not there (5), a selector that matches nothing (2)
+"$IRQLBENCH" verify --db "$TMP/none.db" --select policy=l61 >"$TMP/o" 2>"$TMP/e"
+eq "--select, no store: exit status" "$?" 5
+eq "--select, no store: one line naming the fix" "$(grep -c . "$TMP/e") $(grep -c "no results store at $TMP/none.db: import records first" "$TMP/e")" "1 1"
+eq "--select, no store: none created" "$(ls "$TMP"/none.db* 2>/dev/null)" ""
+"$IRQLBENCH" verify --db "$DB" --select policy=l61,depth=3 >"$TMP/o" 2>"$TMP/e"
+eq "--select matching nothing: exit status" "$?" 2
+eq "--select matching nothing: one line naming the fix" "$(cat "$TMP/e")" \
+	"irqlbench: verify: no runs match 'policy=l61,depth=3' in $DB: see 'irqlbench results list --db $DB policy=l61,depth=3'"
 
 # environment: 3, one line naming the fix
 : >"$TMP/file"
@@ -65,6 +122,13 @@ refused iterations 2 "--iterations 0: give a number in 1..1000000" --backend mod
 eq "unwritable --out-dir: exit status" "$?" 3
 eq "unwritable --out-dir: one line naming the fix" \
 	"$(grep -c . "$TMP/e") $(grep -c 'cannot create .*: choose another --out-dir' "$TMP/e")" "1 1"
+# a store that is no store: 5, before any run
+echo "not a database, a text file long enough to be read as one" >"$TMP/file"
+"$IRQLBENCH" verify --backend model --db "$TMP/file" --out-dir "$TMP/notdb" >"$TMP/o" 2>"$TMP/e"
+eq "--db not a store: exit status" "$?" 5
+eq "--db not a store: one line naming the fix" \
+	"$(grep -c . "$TMP/e") $(grep -c "$TMP/file is not an SQLite database" "$TMP/e")" "1 1"
+eq "--db not a store: nothing ran" "$(ls -A "$TMP/notdb" 2>/dev/null)$(cat "$TMP/o")" ""
 # a run that cannot be made ends verify with the child's status and cause
 # (the lab's kernel check, before any module build or L1 boot)
 "$IRQLBENCH" verify --backend lab --kernel 9.9.9-nope --out-dir "$TMP/lab-nokernel" >"$TMP/o" 2>"$TMP/e"
@@ -84,7 +148,9 @@ fi
 if [ -n "${IRQLBENCH_SKIP_LAB:-}" ]; then
 	echo "lab part skipped: IRQLBENCH_SKIP_LAB is set"
 else
-	verify lab-fixed 0 FIXED --backend lab --variant fixed --iterations 50
-	verify lab-unfixed 10 UNFIXED --backend lab --variant unfixed --iterations 50
+	verify lab-fixed 0 FIXED --backend lab --variant fixed --iterations 50 --db "$DB"
+	verify lab-unfixed 10 UNFIXED --backend lab --variant unfixed --iterations 50 --db "$DB"
+	stored lab-fixed backend=lab,variant=fixed
+	stored lab-unfixed backend=lab,variant=unfixed
 fi
 finish

@@ -375,16 +375,26 @@ static void test_verdict(struct store *s)
 	json_decref(r3);
 }
 
+/* The store of schema 1 test_verdict left: migrated to the verdict rule
+ * (2) and to stored metrics (3), computed from the stored records. */
 static void test_migration(const char *db)
 {
 	char err[512];
 	struct store *s = store_open(db, false, err, sizeof(err));
+	struct metric_set m = { 0 };
 
 	CHECK(s != NULL);
 	if (!s)
 		return;
 	CHECK_EQ_U64(store_file_version(s), STORE_SCHEMA_VERSION);
 	check_verdict_failed(s);
+	CHECK(store_run_metrics(s, "run-1", &m, err, sizeof(err)) == 0);
+	CHECK(fabs(metric_get(&m, "exit.write_cr8/iter") - 3.0) < 1e-12);
+	CHECK(fabs(metric_get(&m, "delivery.immediate_pct") - 99.0) < 1e-12);
+	metric_set_free(&m);
+	/* every run has them but the one that failed before it measured */
+	CHECK_COLUMN(s, "SELECT group_concat(id) FROM runs WHERE id NOT IN (SELECT run_id FROM"
+		     " run_metrics) AND ? IS NOT NULL", "", "run-failed");
 	store_close(s);
 }
 
@@ -862,6 +872,8 @@ int main(void)
 		test_artifacts(s);
 		test_verdict(s);
 		test_jsonl(s);
+		/* as schema 1 and 2 had it: no stored metrics (test_migration) */
+		CHECK(sqlite3_exec(s->db, "DROP TABLE run_metrics", NULL, NULL, NULL) == SQLITE_OK);
 		store_close(s);
 		test_migration(db);
 	}

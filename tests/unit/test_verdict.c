@@ -7,6 +7,8 @@
 
 #include "check.h"
 #include "cli.h"
+#include "metrics.h"
+#include "store/store.h"
 #include "verify/verdict.h"
 
 static struct verdict_run ns(const char *id, unsigned depth, double exits, uint64_t imm, uint64_t late)
@@ -114,41 +116,36 @@ static void test_tolerances(void)
 	CHECK(strstr(res.reason, "delivery says neither") != NULL);
 }
 
-static void test_from_record(void)
+/* A stored run: its row and the metrics the store computed at import. */
+static void test_from_store(void)
 {
-	json_error_t je;
-	json_t *rec = json_loads(
-		"{\"schema\":\"irqlbench-record/1\",\"id\":\"r1\",\"status\":\"complete\","
-		"\"workload\":\"nested-spinlock\",\"params\":{\"depth\":3,\"iterations\":100},"
-		"\"verdict\":{\"status\":\"ok\",\"reason\":\"\"},"
-		"\"guest\":{\"options\":{\"elide_same_level\":false}},"
-		"\"phases\":[{\"idx\":0,\"name\":\"warmup\",\"measured\":false,\"vcpus\":[{\"cpu\":0,"
-		"\"counters\":{\"iterations\":16},\"exits\":{\"write_cr8\":99}}]},"
-		"{\"idx\":1,\"name\":\"measure\",\"measured\":true,\"vcpus\":["
-		"{\"cpu\":0,\"counters\":{\"iterations\":60},\"exits\":{\"write_cr8\":300},"
-		"\"delivery\":{\"immediate\":60,\"late\":0}},"
-		"{\"cpu\":1,\"counters\":{\"iterations\":40},\"exits\":{\"write_cr8\":200},"
-		"\"delivery\":{\"immediate\":39,\"late\":1}}]}]}", 0, &je);
+	struct run_info run = { .id = "r1", .workload = "nested-spinlock",
+				.params = "{\"depth\":3,\"iterations\":100,\"elide_same_level\":0}" };
+	struct metric_set m = { 0 };
 	struct verdict_run r;
 
-	CHECK(rec != NULL);
-	CHECK_EQ_U64(verdict_run_from_record(rec, &r), 0);
+	metric_set_put(&m, "exit.write_cr8/iter", 5);
+	metric_set_put(&m, "delivery.immediate", 99);
+	metric_set_put(&m, "delivery.late", 1);
+	verdict_run_from_store(&run, &m, &r);
 	CHECK_STR(r.id, "r1");
+	CHECK_STR(r.workload, "nested-spinlock");
 	CHECK_EQ_U64(r.depth, 3);
 	CHECK(!r.failed && !r.elide_same_level && r.has_delivery);
-	CHECK(fabs(r.write_cr8_per_iter - 5.0) < 1e-9);	/* 500 / 100; warm-up left out */
+	CHECK(fabs(r.write_cr8_per_iter - 5.0) < 1e-9);
 	CHECK_EQ_U64(r.immediate, 99);
 	CHECK_EQ_U64(r.late, 1);
-	json_object_set_new(rec, "status", json_string("failed"));
-	verdict_run_from_record(rec, &r);
-	CHECK(r.failed);
-	/* complete but the workload's own check failed (an old record): not counted */
-	json_object_set_new(rec, "status", json_string("complete"));
-	json_object_set_new(rec, "verdict", json_pack("{s:s, s:s}", "status", "fail", "reason", "x"));
-	verdict_run_from_record(rec, &r);
-	CHECK(r.failed);
-	json_decref(rec);
-	CHECK_EQ_U64(verdict_run_from_record(NULL, &r), (uint64_t)-1);
+	/* flagged by the store (failed, or its own verdict failed): ignored */
+	run.flagged = true;
+	run.params = "{\"depth\":2,\"elide_same_level\":1}";
+	verdict_run_from_store(&run, &m, &r);
+	CHECK(r.failed && r.elide_same_level);
+	CHECK_EQ_U64(r.depth, 2);
+	metric_set_free(&m);
+	/* tcg: no exit or delivery counts */
+	run.flagged = false;
+	verdict_run_from_store(&run, &m, &r);
+	CHECK(isnan(r.write_cr8_per_iter) && !r.has_delivery);
 }
 
 /* A complete record with a failed verdict becomes failed; nothing else changes. */
@@ -190,6 +187,6 @@ int main(void)
 	test_fixed_and_unfixed();
 	test_inconclusive();
 	test_tolerances();
-	test_from_record();
+	test_from_store();
 	return check_done("test_verdict");
 }

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: MIT
+/*
+ * metrics.c - a record's metrics (metrics.h): the one place that sums a
+ * run's numbers over its measured phases and vCPUs.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+/* --- metric sets -------------------------------------------------------- */
+
+static struct metric *metric_find(const struct metric_set *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].name, name))
+			return &m->v[i];
+	return NULL;
+}
+
+void metric_set_put(struct metric_set *m, const char *name, double v)
+{
+	struct metric *e = metric_find(m, name);
+
+	if (e) {
+		e->v = v;
+		return;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 32;
+		m->v = realloc(m->v, m->cap * sizeof(*m->v));
+		if (!m->v)
+			abort();
+	}
+	snprintf(m->v[m->n].name, sizeof(m->v[0].name), "%s", name);
+	m->v[m->n++].v = v;
+}
+
+double metric_get(const struct metric_set *m, const char *name)
+{
+	const struct metric *e = metric_find(m, name);
+
+	return e ? e->v : NAN;
+}
+
+void metric_set_free(struct metric_set *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* --- merged histograms -------------------------------------------------- */
+
+int merged_hist_add(struct merged_hist *h, const double *bounds, const double *counts,
+		    size_t nb, double overflow, double n, double min, double max)
+{
+	if (!h->bounds) {
+		h->nb = nb;
+		h->bounds = malloc((nb ? nb : 1) * sizeof(double));
+		h->counts = calloc(nb ? nb : 1, sizeof(double));
+		if (!h->bounds || !h->counts)
+			abort();
+		if (nb)
+			memcpy(h->bounds, bounds, nb * sizeof(double));
+		h->min = INFINITY;
+		h->max = -INFINITY;
+	} else if (h->nb != nb || (nb && memcmp(h->bounds, bounds, nb * sizeof(double)))) {
+		return 0;
+	}
+	if (n < 0) {		/* no n: the buckets say it */
+		n = overflow;
+		for (size_t i = 0; i < nb; i++)
+			n += counts[i];
+	}
+	for (size_t i = 0; i < nb; i++)
+		h->counts[i] += counts[i];
+	h->overflow += overflow;
+	h->n += n;
+	if (n > 0 && !isnan(min) && !isnan(max)) {
+		h->min = fmin(h->min, min);
+		h->max = fmax(h->max, max);
+	}
+	return 1;
+}
+
+void merged_hist_free(struct merged_hist *h)
+{
+	free(h->bounds);
+	free(h->counts);
+	memset(h, 0, sizeof(*h));
+}
+
+double merged_hist_quantile(const struct merged_hist *h, double q)
+{
+	double total = h->overflow, acc = 0;
+
+	for (size_t i = 0; i < h->nb; i++)
+		total += h->counts[i];
+	if (total <= 0)
+		return NAN;
+	for (size_t i = 0; i < h->nb; i++) {
+		acc += h->counts[i];
+		if (acc >= q * total && h->counts[i] > 0)
+			return h->bounds[i];
+	}
+	return isfinite(h->max) ? h->max : h->bounds[h->nb ? h->nb - 1 : 0];
+}
+
+/* --- from a record ------------------------------------------------------ */
+
+/* The maps of a vCPU entry that are summed, and their metric prefixes. */
+static const struct {
+	const char *key, *prefix;
+} summed[] = {
+	{ "counters", "" },
+	{ "exits", "exit." },
+	{ "injections", "inj." },
+	{ "delivery", "delivery." },
+};
+
+/* Histograms by name, merged as they are met. */
+struct hists {
+	char (*name)[64];
+	struct merged_hist *h;
+	size_t n;
+};
+
+static struct merged_hist *hist_slot(struct hists *hs, const char *name)
+{
+	for (size_t i = 0; i < hs->n; i++)
+		if (!strcmp(hs->name[i], name))
+			return &hs->h[i];
+	hs->name = realloc(hs->name, (hs->n + 1) * sizeof(*hs->name));
+	hs->h = realloc(hs->h, (hs->n + 1) * sizeof(*hs->h));
+	if (!hs->name || !hs->h)
+		abort();
+	snprintf(hs->name[hs->n], sizeof(hs->name[0]), "%s", name);
+	memset(&hs->h[hs->n], 0, sizeof(hs->h[0]));
+	return &hs->h[hs->n++];
+}
+
+static double *num_array(json_t *a)
+{
+	double *v = calloc(json_array_size(a) + 1, sizeof(double));
+	size_t i;
+	json_t *e;
+
+	if (!v)
+		abort();
+	json_array_foreach(a, i, e)
+		v[i] = json_number_value(e);
+	return v;
+}
+
+static double num_or(json_t *v, double def)
+{
+	return json_is_number(v) ? json_number_value(v) : def;
+}
+
+/* Adds one histogram of a record to mh: 1, 0 when its bounds differ from
+ * those already there (left out), -1 when it has no bounds and counts. */
+static int add_hist(struct merged_hist *mh, json_t *h)
+{
+	json_t *b = json_object_get(h, "bounds"), *c = json_object_get(h, "counts");
+	double *bv, *cv;
+	int added;
+
+	if (!json_is_array(b) || json_array_size(b) != json_array_size(c))
+		return -1;
+	bv = num_array(b);
+	cv = num_array(c);
+	added = merged_hist_add(mh, bv, cv, json_array_size(b),
+				num_or(json_object_get(h, "overflow"), 0),
+				num_or(json_object_get(h, "n"), -1),
+				num_or(json_object_get(h, "min"), NAN),
+				num_or(json_object_get(h, "max"), NAN));
+	free(bv);
+	free(cv);
+	return added;
+}
+
+static void warn_bounds(json_t *rec, const char *name)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+
+	fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket bounds; "
+		"that part is left out\n", id ? id : "?", name);
+}
+
+/*
+ * Calls fn for each vCPU entry of each measured phase of rec: the one walk
+ * over the measured phases that every metric and merged histogram comes
+ * from.
+ */
+static void each_measured_vcpu(json_t *rec, void (*fn)(json_t *vc, void *arg), void *arg)
+{
+	size_t i, j;
+	json_t *ph, *vc;
+
+	json_array_foreach(json_object_get(rec, "phases"), i, ph) {
+		if (!json_is_true(json_object_get(ph, "measured")))
+			continue;
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc)
+			fn(vc, arg);
+	}
+}
+
+struct one_hist {
+	json_t *rec;
+	const char *name;
+	struct merged_hist *h;
+	int added;
+};
+
+static void add_one_hist(json_t *vc, void *arg)
+{
+	struct one_hist *o = arg;
+	json_t *h = json_object_get(json_object_get(vc, "histograms"), o->name);
+	int r = h ? add_hist(o->h, h) : -1;
+
+	if (!r)
+		warn_bounds(o->rec, o->name);
+	o->added |= r > 0;
+}
+
+int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *h)
+{
+	struct one_hist o = { rec, name, h, 0 };
+
+	each_measured_vcpu(rec, add_one_hist, &o);
+	return o.added;
+}
+
+/* The integers of one map of one vCPU, added to sums under prefix. */
+static void add_map(struct metric_set *sums, json_t *map, const char *prefix)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(map, k, v) {
+		char name[sizeof(((struct metric *)0)->name)];
+		struct metric *e;
+
+		/* room for "/iter"; a longer key is no metric */
+		if (!json_is_integer(v) ||
+		    (size_t)snprintf(name, sizeof(name), "%s%s", prefix, k) + 5 >= sizeof(name))
+			continue;
+		e = metric_find(sums, name);
+		if (e)
+			e->v += (double)json_integer_value(v);
+		else
+			metric_set_put(sums, name, (double)json_integer_value(v));
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct metric *)a)->name, ((const struct metric *)b)->name);
+}
+
+/* What metrics_from_record() gathers from the measured vCPU entries. */
+struct gather {
+	json_t *rec;
+	struct metric_set sums;
+	struct hists hs;
+	bool have_exits;
+};
+
+static void gather_vcpu(json_t *vc, void *arg)
+{
+	struct gather *g = arg;
+	const char *name;
+	json_t *h;
+
+	for (size_t k = 0; k < sizeof(summed) / sizeof(summed[0]); k++) {
+		json_t *map = json_object_get(vc, summed[k].key);
+
+		if (!json_is_object(map))
+			continue;
+		/* an exits map, even an empty one: this backend counts exits */
+		g->have_exits |= !strcmp(summed[k].key, "exits");
+		add_map(&g->sums, map, summed[k].prefix);
+	}
+	json_object_foreach(json_object_get(vc, "histograms"), name, h)
+		if (strlen(name) + sizeof(".p99") <= sizeof(g->hs.name[0]) &&
+		    !add_hist(hist_slot(&g->hs, name), h))
+			warn_bounds(g->rec, name);
+}
+
+int metrics_from_record(json_t *rec, struct metric_set *out)
+{
+	struct gather g = { .rec = rec };
+	double iters, exits = 0, imm, late;
+	size_t i;
+
+	if (!json_is_object(rec))
+		return -1;
+	each_measured_vcpu(rec, gather_vcpu, &g);
+	if (g.have_exits) {
+		for (i = 0; i < g.sums.n; i++)
+			if (!strncmp(g.sums.v[i].name, "exit.", 5))
+				exits += g.sums.v[i].v;
+		metric_set_put(&g.sums, "exit.total", exits);
+		if (isnan(metric_get(&g.sums, "exit.write_cr8")))
+			metric_set_put(&g.sums, "exit.write_cr8", 0);
+	}
+	iters = metric_get(&g.sums, "iterations");
+	for (i = 0; i < g.sums.n; i++) {
+		char name[sizeof(g.sums.v[0].name) + 8];
+
+		metric_set_put(out, g.sums.v[i].name, g.sums.v[i].v);
+		if (!(iters > 0) || !strcmp(g.sums.v[i].name, "iterations"))
+			continue;
+		snprintf(name, sizeof(name), "%s/iter", g.sums.v[i].name);
+		metric_set_put(out, name, g.sums.v[i].v / iters);
+	}
+	imm = metric_get(&g.sums, "delivery.immediate");
+	late = metric_get(&g.sums, "delivery.late");
+	if (!isnan(imm) && !isnan(late) && imm + late > 0)
+		metric_set_put(out, "delivery.immediate_pct", 100.0 * imm / (imm + late));
+	for (i = 0; i < g.hs.n; i++) {
+		char name[sizeof(g.hs.name[0]) + 8];
+
+		if (g.hs.h[i].n > 0) {
+			snprintf(name, sizeof(name), "%s.p50", g.hs.name[i]);
+			metric_set_put(out, name, merged_hist_quantile(&g.hs.h[i], 0.5));
+			snprintf(name, sizeof(name), "%s.p99", g.hs.name[i]);
+			metric_set_put(out, name, merged_hist_quantile(&g.hs.h[i], 0.99));
+		}
+		merged_hist_free(&g.hs.h[i]);
+	}
+	free(g.hs.name);
+	free(g.hs.h);
+	metric_set_free(&g.sums);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(out->v[0]), name_cmp);
+	return 0;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.h - the numbers of a run, computed from its record in one place.
+ *
+ * metrics_from_record() is the only code that sums a record's counters,
+ * exits, injections, delivery counts and histograms over the measured
+ * phases.  The results store calls it once per run, at import (and at the
+ * migration that brought the table), and keeps the result in its
+ * run_metrics table; compare, report, plot, verify and `results show
+ * --metrics` read them from there (store_run_metrics()).
+ *
+ * The metrics of one run, all over the measured phases and every vCPU:
+ *   <counter>, <counter>/iter   a counter (guestos/include/stats.h names),
+ *                               summed; /iter divides by the summed
+ *                               "iterations" counter, when the run counted
+ *                               any (then also "iterations" itself)
+ *   exit.<reason>[/iter]        exits by reason (perf kvm stat names);
+ *   exit.total[/iter]           all exits.  A run whose backend counts exits
+ *                               has exit.write_cr8 even when none exited (0:
+ *                               a TPR shadow, AVIC)
+ *   inj.<vector>[/iter]         injections by vector
+ *   delivery.<key>[/iter]       unmasking_writes, immediate, late, ...
+ *   delivery.immediate_pct      100 * immediate / (immediate + late)
+ *   <hist>.p50, <hist>.p99      of the histogram merged over the phases and
+ *                               vCPUs: a bucket upper bound, the maximum
+ *                               when it falls in the overflow bucket
+ * A metric the record gives no number for is absent, never 0.
+ */
+#ifndef IRQLBENCH_METRICS_H
+#define IRQLBENCH_METRICS_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct metric {
+	char name[80];
+	double v;
+};
+
+struct metric_set {
+	struct metric *v;
+	size_t n, cap;
+};
+
+/*
+ * Adds rec's metrics to out (normally empty), sorted by name.  A failed
+ * record gets the metrics of the phases it has (none when it failed before
+ * it measured); whether a run counts as a result is the store's decision
+ * (store_run_failed()), never the metrics'.  Returns 0, or -1 when rec is
+ * not a JSON object.
+ */
+int metrics_from_record(json_t *rec, struct metric_set *out);
+
+/* Value of a metric; NAN if the set does not have it. */
+double metric_get(const struct metric_set *m, const char *name);
+/* Sets a metric (adds it when new). */
+void metric_set_put(struct metric_set *m, const char *name, double v);
+void metric_set_free(struct metric_set *m);
+
+/* A histogram merged over phases and vCPUs (and runs, for the plots). */
+struct merged_hist {
+	size_t nb;
+	double *bounds;
+	double *counts;
+	double overflow, n, min, max;
+};
+
+/*
+ * Adds one histogram to h: nb bounds and counts, its overflow count, its n
+ * (< 0 when it has none: its buckets say it), min and max (NAN: none).
+ * Returns 1, or 0 when its bounds differ from those already in h (it is
+ * left out).
+ */
+int merged_hist_add(struct merged_hist *h, const double *bounds, const double *counts,
+		    size_t nb, double overflow, double n, double min, double max);
+/*
+ * Adds rec's histogram `name`, merged over its measured phases and vCPUs,
+ * to h (a part with other bounds is left out, with a warning on stderr):
+ * the buckets of the CDF plots.  Returns 1 if any was added, 0 if rec has
+ * none.
+ */
+int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *h);
+/* Quantile q (0..1) as a bucket upper bound (max for the overflow); NAN if empty. */
+double merged_hist_quantile(const struct merged_hist *h, double q);
+void merged_hist_free(struct merged_hist *h);
+
+#endif
