@@ -20,9 +20,8 @@ if [ $rc -eq 77 ]; then
 fi
 [ $rc -eq 0 ] || { cat "$TMP/pre.out"; echo "FAILED: kvm backend: exit $rc on a host where it applies (fix what the lines above name)"; exit 1; }
 
-# write_cr8 exits per iteration, exactly (jq's division: 3.9 stays 3.9, not 3)
-per_iter() { jq '([.phases[] | select(.measured) | .vcpus[].exits.write_cr8 // 0] | add) /
-		 ([.phases[] | select(.measured) | .vcpus[].counters.iterations] | add)' "$1"; }
+# write_cr8 exits per iteration, exactly (3.9 stays 3.9, not 3)
+per_iter() { echo "scale=4; $(measured "$1" .exits.write_cr8) / $(counter "$1" iterations)" | bc; }
 for spec in "nested-spinlock depth=2" "masked-clock clock_ipi=1"; do
 	read -r wl p <<<"$spec"
 	"$IRQLBENCH" run --backend kvm --workload "$wl" --param "$p" --param iterations=200 \
