@@ -4,7 +4,7 @@
 
 HOST_SRCS += host/main.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
 	     host/serial.c host/record.c host/util.c workloads/catalog.c guestos/lib/klib.c \
-	     workloads/script/scn.c
+	     workloads/script/scn.c host/suite.c
 HOST_LIBS += -ljansson
 
 # The suite's version goes into every record: git describe at build time.
@@ -24,6 +24,13 @@ test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE
 test_serial_LIBS := -ljansson
 test_record_SRCS := tests/unit/test_record.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
 test_record_LIBS := -ljansson
+
+# workloads/suites.cfg: the parser, the formula evaluator, the expectations
+# (host/suite.c); the model tests read the suite through the same API
+SUITE_TEST_SRCS := host/suite.c host/util.c host/model/kvm_policy.c workloads/catalog.c \
+		   guestos/lib/klib.c
+UNIT_TESTS += suite
+test_suite_SRCS := tests/unit/test_suite.c $(SUITE_TEST_SRCS)
 
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
