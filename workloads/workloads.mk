@@ -20,6 +20,7 @@ UNIT_TESTS += nt
 test_nt_SRCS := tests/unit/test_nt.c tests/unit/ideal_platform.c $(NT_SRCS) \
 	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS))
 
-# Integration test: every workload under QEMU TCG with the formulas above.
+# Integration test: the entries of group tcg of workloads/suites.cfg under QEMU
+# TCG, each counting what the file says it must.
 INTEGRATION_TESTS += tests/integration/tcg-workloads.sh tests/integration/kvm-backend.sh \
 	tests/integration/verify.sh
