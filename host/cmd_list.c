@@ -129,18 +129,6 @@ static const enum kp_policy policy_order[KP_NPOLICY] = {
 	KP_FIXED, KP_L61, KP_L72, KP_PREFIX, KP_UNFIXED, KP_VMX_TPR, KP_APICV, KP_AVIC,
 };
 
-/* "depth=2 elide_same_level=1": the parameters an entry sets itself */
-static void given_params(const struct suite_entry *e, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < e->vals.n && used < len; i++)
-		if (e->given[i])
-			used += (size_t)snprintf(buf + used, len - used, "%s%s=%" PRIu64,
-						 used ? " " : "", e->vals.p[i]->name, e->vals.v[i]);
-}
-
 static json_t *jint(int64_t v)
 {
 	return v < 0 ? json_null() : json_integer((json_int_t)v);
@@ -277,12 +265,12 @@ static void print_formulas(const struct suite_entry *e)
 static void print_entry_text(const struct suite *s, const struct suite_entry *e,
 			     const struct suite_expect x[KP_NPOLICY])
 {
-	char params[512], str[KP_NPOLICY][96];
+	char str[KP_NPOLICY][96], *params = suite_entry_params(e);
 	bool done[KP_NPOLICY] = { false }, any = false;
 
-	given_params(e, params, sizeof(params));
 	printf("%s  (%s:%u)\n  run       %s%s%s  (vcpus %u, clock %s)\n  groups   ", e->name, s->path,
 	       e->line, e->w->name, *params ? " " : "", params, e->vcpus, clock_names[e->clock]);
+	free(params);
 	for (unsigned g = 0; g < e->ngroups; g++)
 		printf(" %s", e->groups[g]);
 	printf("%s\n  per vCPU and iteration:", e->ngroups ? "" : " (none)");
@@ -338,13 +326,13 @@ static void print_entry_md(const struct suite_entry *e, const struct suite_expec
 	static const enum stat_counter kinds[] = { STAT_cr8_raise, STAT_cr8_same,
 						   STAT_cr8_lower_unmask, STAT_cr8_lower };
 	static const enum kp_policy fams[] = { KP_FIXED, KP_UNFIXED, KP_VMX_TPR, KP_APICV };
-	char params[512], cell[256], vcpus[32] = "";
+	char cell[256], vcpus[32] = "", *params = suite_entry_params(e);
 
-	given_params(e, params, sizeof(params));
 	if (e->vcpus > 1)
 		snprintf(vcpus, sizeof(vcpus), ", %u vCPUs", e->vcpus);
 	printf("| `%s` | `%s%s%s`%s | %s", e->name, e->w->name, *params ? " " : "", params, vcpus,
 	       e->ngroups ? "" : "—");
+	free(params);
 	for (unsigned g = 0; g < e->ngroups; g++)
 		printf("%s%s", g ? " " : "", e->groups[g]);
 	printf(" |");

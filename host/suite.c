@@ -934,6 +934,21 @@ const struct suite_entry *suite_find(const struct suite *s, const char *name)
 	return NULL;
 }
 
+char *suite_entry_params(const struct suite_entry *e)
+{
+	char *out = xstrdup(""), *t;
+
+	for (unsigned i = 0; i < e->vals.n; i++) {
+		if (!e->given[i])
+			continue;
+		t = xasprintf("%s%s%s=%llu", out, *out ? " " : "", e->vals.p[i]->name,
+			      (unsigned long long)e->vals.v[i]);
+		free(out);
+		out = t;
+	}
+	return out;
+}
+
 bool suite_in_group(const struct suite_entry *e, const char *group)
 {
 	for (unsigned g = 0; g < e->ngroups; g++)

@@ -99,6 +99,10 @@ struct suite *suite_parse(const char *name, const char *text, char *err, size_t 
 void suite_free(struct suite *s);
 
 const struct suite_entry *suite_find(const struct suite *s, const char *name);
+/* The parameters an entry sets itself, "depth=2 elide_same_level=1" ("" for
+ * none): a run is `--workload e->w->name` and a `--param` for each (plus
+ * the runner's iterations and warmup).  The caller frees it. */
+char *suite_entry_params(const struct suite_entry *e);
 bool suite_in_group(const struct suite_entry *e, const char *group);
 /* Every group named in the file, in order of first use, joined by ", ". */
 char *suite_groups(const struct suite *s);

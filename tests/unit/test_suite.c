@@ -139,7 +139,7 @@ static void parser(void)
 	struct suite *s = suite_parse("t.cfg", good, err, sizeof(err));
 	const struct suite_entry *a, *b, *c;
 	struct suite_expect x;
-	char *groups;
+	char *groups, *params;
 
 	if (!s)
 		printf("  %s\n", err);
@@ -165,6 +165,12 @@ static void parser(void)
 	CHECK(a->clock == SUITE_CLOCK_NONE && c->clock == SUITE_CLOCK_IPI);
 	CHECK_EQ_U64(wl_get(&b->vals, "depth"), 1);
 	CHECK_EQ_U64(wl_get(&b->vals, "iterations"), 1000);	/* the catalog's default */
+	params = suite_entry_params(a);
+	CHECK_STR(params, "depth=3");
+	free(params);
+	params = suite_entry_params(c);
+	CHECK_STR(params, "clock_ipi=1");
+	free(params);
 
 	/* a family's key holds for its policies */
 	CHECK_EQ_U64(suite_expect_entry(s, a, KP_L61, &x, err, sizeof(err)), 0);
