@@ -51,3 +51,16 @@ fuzz: $(BUILD)/fuzz/fuzz_serial
 	$(V)cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(V)$(BUILD)/fuzz/fuzz_serial -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/ \
 		-dict=tests/fuzz/serial.dict $(BUILD)/fuzz/corpus
+
+# Fuzzing the suites file's parser and evaluator (libFuzzer, clang), seeded
+# with workloads/suites.cfg; not part of `make check`.
+#   make fuzz-suite [FUZZ_SECONDS=60]
+$(BUILD)/fuzz/fuzz_suite: tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS) host/suite.h
+	@mkdir -p $(dir $@)
+	$(V)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS)
+.PHONY: fuzz-suite
+fuzz-suite: $(BUILD)/fuzz/fuzz_suite
+	@mkdir -p $(BUILD)/fuzz/suite-corpus
+	$(V)cp -n workloads/suites.cfg $(BUILD)/fuzz/suite-corpus/ 2>/dev/null || true
+	$(V)$(BUILD)/fuzz/fuzz_suite -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/suite-corpus
