@@ -501,6 +501,7 @@ struct parse {
 	char *err;
 	size_t errlen;
 	unsigned cap;
+	unsigned *first;		/* per entry: its workload's first entry */
 	/* the entry being read */
 	struct suite_entry *cur;
 	char *raw[K_N];
@@ -658,9 +659,8 @@ static int finish_entry(struct parse *ps)
 		return perr(ps, ps->first_formula_line, "entry '%s' gives '%s', but the expectations "
 			    "of %s are those of its first entry '%s' (line %u): give them there, once",
 			    e->name, ps->first_formula_key, e->w->name, fe->name, fe->line);
-	/* an index until the array stops moving (suite_parse fixes it up) */
-	e->expect_from = (const struct suite_entry *)(uintptr_t)(fe ? (size_t)(fe - ps->s->e) :
-								(size_t)(e - ps->s->e));
+	/* the array still moves: an index until suite_parse sets the pointers */
+	ps->first[e - ps->s->e] = (unsigned)(fe ? fe - ps->s->e : e - ps->s->e);
 	raw_reset(ps);
 	return 0;
 }
@@ -687,6 +687,7 @@ static int start_entry(struct parse *ps, char *line, unsigned ln)
 	if (ps->s->n == ps->cap) {
 		ps->cap = ps->cap ? 2 * ps->cap : 16;
 		ps->s->e = xrealloc(ps->s->e, ps->cap * sizeof(*ps->s->e));
+		ps->first = xrealloc(ps->first, ps->cap * sizeof(*ps->first));
 	}
 	ps->cur = &ps->s->e[ps->s->n++];
 	memset(ps->cur, 0, sizeof(*ps->cur));
@@ -817,9 +818,8 @@ struct suite *suite_parse(const char *name, const char *text, char *err, size_t 
 	unsigned ln = 0;
 	int rc = 0;
 
-	ps.s = calloc(1, sizeof(*ps.s));
-	if (!ps.s)
-		abort();
+	ps.s = xmalloc(sizeof(*ps.s));
+	memset(ps.s, 0, sizeof(*ps.s));
 	ps.s->path = xstrdup(name);
 	for (; *p && !rc; p = *nl ? nl + 1 : nl) {
 		char *l, *hash;
@@ -851,7 +851,8 @@ struct suite *suite_parse(const char *name, const char *text, char *err, size_t 
 	if (!rc && !ps.s->n)
 		rc = perr(&ps, ln ? ln : 1, "no entry: a suites file has one [name] section per entry");
 	for (unsigned i = 0; i < ps.s->n && !rc; i++)
-		ps.s->e[i].expect_from = &ps.s->e[(uintptr_t)ps.s->e[i].expect_from];
+		ps.s->e[i].expect_from = &ps.s->e[ps.first[i]];
+	free(ps.first);
 	if (!rc)
 		rc = check_all(ps.s, err, errlen);
 	if (rc) {
