@@ -4,7 +4,7 @@
 
 HOST_SRCS += host/main.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
 	     host/serial.c host/record.c host/metrics.c host/util.c workloads/catalog.c guestos/lib/klib.c \
-	     workloads/script/scn.c
+	     workloads/script/scn.c host/suite.c
 HOST_LIBS += -ljansson
 
 # The suite's version goes into every record: git describe at build time.
@@ -30,9 +30,17 @@ test_metrics_SRCS := tests/unit/test_metrics.c host/metrics.c host/store/store.c
 	host/verify/verdict.c
 test_metrics_LIBS := -lsqlite3 -ljansson -lm
 
+# workloads/suites.cfg: the parser, the formula evaluator, the expectations
+# (host/suite.c); the model tests read the suite through the same API
+SUITE_TEST_SRCS := host/suite.c host/util.c host/model/kvm_policy.c workloads/catalog.c \
+		   guestos/lib/klib.c
+UNIT_TESTS += suite
+test_suite_SRCS := tests/unit/test_suite.c $(SUITE_TEST_SRCS)
+
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
-		     tests/integration/bad-input-san.sh tests/integration/run-signals.sh
+		     tests/integration/bad-input-san.sh tests/integration/run-signals.sh \
+		     tests/integration/suites.sh tests/integration/suites-new-entry.sh
 
 # Fuzzing the serial parser (libFuzzer, clang); not part of `make check`.
 #   make fuzz [FUZZ_SECONDS=60]
@@ -48,3 +56,16 @@ fuzz: $(BUILD)/fuzz/fuzz_serial
 	$(V)cp -n tests/fuzz/seeds/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(V)$(BUILD)/fuzz/fuzz_serial -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -artifact_prefix=$(BUILD)/fuzz/ \
 		-dict=tests/fuzz/serial.dict $(BUILD)/fuzz/corpus
+
+# Fuzzing the suites file's parser and evaluator (libFuzzer, clang), seeded
+# with workloads/suites.cfg; not part of `make check`.
+#   make fuzz-suite [FUZZ_SECONDS=60]
+$(BUILD)/fuzz/fuzz_suite: tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS) host/suite.h
+	@mkdir -p $(dir $@)
+	$(V)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS)
+.PHONY: fuzz-suite
+fuzz-suite: $(BUILD)/fuzz/fuzz_suite
+	@mkdir -p $(BUILD)/fuzz/suite-corpus
+	$(V)cp -n workloads/suites.cfg $(BUILD)/fuzz/suite-corpus/ 2>/dev/null || true
+	$(V)$(BUILD)/fuzz/fuzz_suite -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/suite-corpus

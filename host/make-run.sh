@@ -1,9 +1,15 @@
 #!/bin/bash
+# usage: host/make-run.sh [--plan]
+#
 # make run: the main job.  Runs the default suite on the best backend this
 # machine has, stores the records, prints the fixed-vs-unfixed comparison,
 # the verdict for the machine's own kernel where it can be measured, and
 # the paths of the plots.  The verdict is decided from the records this run
 # stored (verify --db --select): nothing is run twice.
+#
+# The default suite is the group default of workloads/suites.cfg (or of
+# $IRQLBENCH_SUITES), read through 'irqlbench list --suites --format json';
+# the comparison is that of the entries of group compare.
 #
 #   kvm    this host is an AMD SVM host with /dev/kvm and kvm_amd loaded:
 #          the suite runs on the host's own KVM (its kernel as it is);
@@ -12,8 +18,17 @@
 #          kvm_amd code);
 #   model  always, for every policy: the instant, explainable companion.
 #
+#   --plan   print the backend and every command make run would run, one per
+#            line on stdout, and exit: nothing is run, written or stored
+#
 # Environment: IRQLBENCH_RUN_BACKEND=kvm|lab|model forces the backend,
-# IRQLBENCH_RUN_ITERATIONS (default 200) sets the iterations per run.
+# IRQLBENCH_RUN_ITERATIONS (default 200) sets the iterations per run,
+# IRQLBENCH_SUITES=FILE another suites file.
+#
+# Prints the steps and the report on stdout.  Exit status: 0 every step
+# worked; 1 some step failed (the lines above say which); 2 usage (a bad
+# argument, an unknown backend, an error in the suites file); 3 environment
+# (irqlbench not built, the suites file unreadable).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -23,14 +38,53 @@ DB=${IRQLBENCH_DB:-results/irqlbench.db}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 TAG=make-run-$stamp
 OUT=results/runs/make-run-$stamp
-mkdir -p "$OUT"
 
-die() { echo "make run: error: $*" >&2; exit "${2:-1}"; }
-[ -x "$IRQ" ] || die "$IRQ is missing: run 'make' first"
+die() { echo "irqlbench: error: make run: $1" >&2; exit "${2:-1}"; }
+plan=0
+case $# in
+0) ;;
+1) [ "$1" = --plan ] || die "unknown argument '$1'; use --plan (print the commands) or nothing" 2
+   plan=1 ;;
+*) die "too many arguments; use --plan (print the commands) or nothing" 2 ;;
+esac
+[ -x "$IRQ" ] || die "$IRQ is missing; run 'make' first" 3
+command -v jq >/dev/null || die "jq is missing; run host/install-deps.sh" 3
 
-# The default suite: the workloads that tell a fixed KVM from an unfixed one.
-SUITE=("seed-table" "nested-spinlock depth=1" "nested-spinlock depth=2"
-       "nested-spinlock depth=4" "masked-clock")
+# step LOG CMD...: runs CMD with its output to LOG ('-': here); with --plan
+# prints CMD, shell-quoted, instead
+step() {
+	local log=$1; shift
+	if [ $plan = 1 ]; then
+		local w line=
+		for w in "$@"; do
+			[[ $w =~ ^[A-Za-z0-9_./,=:+-]+$ ]] || w=$(printf '%q' "$w")
+			line+="${line:+ }$w"
+		done
+		echo "$line"
+		return 0
+	fi
+	if [ "$log" = - ]; then "$@"; else "$@" >"$log" 2>&1; fi
+}
+mkd() { [ $plan = 1 ] || mkdir -p "$@"; }
+
+# The suite: NAME|WORKLOAD|VCPUS|PARAMS|SELECTOR for each entry of a group,
+# one a line: PARAMS is iterations=ITER where the workload counts iterations
+# and the entry's own parameters; SELECTOR those as ",k=v" for compare.
+suite() {
+	"$IRQ" list --suites --group "$1" --format json |
+		jq -r --arg it "$ITER" '.entries[] | [.name, .workload, (.vcpus | tostring),
+			([if .values | has("iterations") then "iterations=\($it)" else empty end] +
+			 (.params | to_entries | map("\(.key)=\(.value)")) | join(" ")),
+			(.params | to_entries | map(",\(.key)=\(.value)") | join(""))] | join("|")'
+}
+# args WORKLOAD "k=v ..." -> --workload WORKLOAD --param k=v ...
+args() {
+	printf -- '--workload\n%s\n' "$1"
+	for p in $2; do printf -- '--param\n%s\n' "$p"; done
+}
+SUITE=$(suite default) || exit $?	# irqlbench printed why (status 2 or 3)
+COMPARE=$(suite compare 2>/dev/null) || COMPARE=
+mkd "$OUT"
 
 amd_kvm_host() {
 	grep -q '^vendor_id.*AuthenticAMD' /proc/cpuinfo &&
@@ -49,87 +103,88 @@ if [ -z "$backend" ]; then
 else
 	why="IRQLBENCH_RUN_BACKEND=$backend"
 fi
+case $backend in
+kvm|lab|model) ;;
+*) die "unknown backend '$backend' (IRQLBENCH_RUN_BACKEND); use kvm, lab or model" 2 ;;
+esac
 echo "make run: backend $backend: $why"
-echo "make run: records in $OUT, store $DB, tag $TAG"
-
-params() {	# "workload k=v ..." -> --workload workload --param k=v ...
-	local w=$1; shift
-	printf -- '--workload\n%s\n--param\niterations=%s\n' "$w" "$ITER"
-	for p in "$@"; do printf -- '--param\n%s\n' "$p"; done
-}
+echo "make run: records in $OUT, store $DB, tag $TAG$([ $plan = 0 ] || echo '; the plan (--plan): nothing runs')"
 
 failed=0
-# 1. the model, every policy (instant)
-for spec in "${SUITE[@]}"; do
-	read -r -a words <<<"$spec"
-	mapfile -t args < <(params "${words[@]}")
-	d=$OUT/model/$(echo "$spec" | tr ' =' '--')
-	mkdir -p "$d"
-	"$IRQ" model --policy all --out-dir "$d" "${args[@]}" >"$d/model.log" 2>&1 ||
-		{ echo "make run: model $spec failed: see $d/model.log"; failed=1; }
-done
+# 1. the model, every policy (instant); one simulated vCPU: the expectations
+# are per vCPU
+while IFS='|' read -r name wl vcpus params sel; do
+	mapfile -t a < <(args "$wl" "$params")
+	d=$OUT/model/$name
+	mkd "$d"
+	step "$d/model.log" "$IRQ" model --policy all --out-dir "$d" "${a[@]}" ||
+		{ echo "make run: model $name failed: see $d/model.log"; failed=1; }
+done <<<"$SUITE"
 
 # 2. the measured backend
 case $backend in
-kvm)
-	for spec in "${SUITE[@]}"; do
-		read -r -a words <<<"$spec"
-		mapfile -t args < <(params "${words[@]}")
-		d=$OUT/kvm/$(echo "$spec" | tr ' =' '--'); mkdir -p "$d"
-		"$IRQ" run --backend kvm --tag "$TAG" --out "$d/record.json" "${args[@]}" ||
-			{ echo "make run: kvm $spec failed: see $d"; failed=1; }
-	done ;;
-lab)
-	for spec in "${SUITE[@]}"; do
-		read -r -a words <<<"$spec"
-		mapfile -t args < <(params "${words[@]}")
-		d=$OUT/lab/$(echo "$spec" | tr ' =' '--'); mkdir -p "$OUT/lab"
-		echo "make run: lab stock,fixed,unfixed: $spec"
-		"$IRQ" lab --variants stock,fixed,unfixed --out-dir "$d" --tag "$TAG" "${args[@]}" >"$d.log" 2>&1 ||
-			{ echo "make run: lab $spec failed: $(tail -n 1 "$d.log")"; failed=1; }
-	done ;;
-model) ;;
-*) die "unknown backend '$backend': use kvm, lab or model" 2 ;;
+kvm|lab)
+	while IFS='|' read -r name wl vcpus params sel; do
+		mapfile -t a < <(args "$wl" "$params")
+		[ "$vcpus" = 1 ] || a+=(--vcpus "$vcpus")
+		d=$OUT/$backend/$name
+		if [ $backend = kvm ]; then
+			mkd "$d"
+			step - "$IRQ" run --backend kvm --tag "$TAG" --out "$d/record.json" "${a[@]}" ||
+				{ echo "make run: kvm $name failed: see $d"; failed=1; }
+		else
+			mkd "$OUT/lab"
+			[ $plan = 1 ] || echo "make run: lab stock,fixed,unfixed: $name"
+			step "$d.log" "$IRQ" lab --variants stock,fixed,unfixed --out-dir "$d" --tag "$TAG" "${a[@]}" ||
+				{ echo "make run: lab $name failed: $(tail -n 1 "$d.log")"; failed=1; }
+		fi
+	done <<<"$SUITE" ;;
 esac
 
 # 3. store everything (failed records are kept, flagged, and never compared):
 # in this run's own store (the report below) and in the long-lived one
-mapfile -t recs < <(find "$OUT" -name '*.json' ! -name '*trace.json' | sort)
 RUNDB=$OUT/run.db
+if [ $plan = 1 ]; then
+	recs=("$OUT")
+else
+	mapfile -t recs < <(find "$OUT" -name '*.json' ! -name '*trace.json' | sort)
+fi
 for db in "$RUNDB" "$DB"; do
-	"$IRQ" results import --db "$db" "${recs[@]}" >"$OUT/import.log" 2>&1 ||
+	step "$OUT/import.log" "$IRQ" results import --db "$db" "${recs[@]}" ||
 		{ echo "make run: some records were refused by the store: see $OUT/import.log"; failed=1; }
 done
 
-# 4. the report
-echo
-echo "== this run: exits per iteration and immediate deliveries (model policies and measured variants)"
-"$IRQ" report --tables --db "$RUNDB"
-echo
-case $backend in
-lab)
-	echo "== lab: fix-reverted (base) vs fixed (new) kvm_amd, nested-spinlock depth 2"
-	"$IRQ" compare --db "$RUNDB" "backend=lab,variant=unfixed,workload=nested-spinlock,depth=2" \
-		"backend=lab,variant=fixed,workload=nested-spinlock,depth=2" --metric 'exit*' --metric 'delivery*' ;;
-kvm)
-	echo "== this host's KVM vs the model's fixed 6.1 (l61), nested-spinlock depth 2"
-	"$IRQ" compare --db "$RUNDB" "policy=l61,workload=nested-spinlock,depth=2" \
-		"backend=kvm,workload=nested-spinlock,depth=2" --metric 'exit*' --metric 'delivery*' ;;
-esac
-echo
+# 4. the report, and the comparison of the entries of group compare
+[ $plan = 1 ] || { echo; echo "== this run: exits per iteration and immediate deliveries (model policies and measured variants)"; }
+step - "$IRQ" report --tables --db "$RUNDB"
+[ $plan = 1 ] || echo
+while IFS='|' read -r name wl vcpus params sel; do
+	[ -n "$name" ] || continue
+	case $backend in
+	lab)
+		[ $plan = 1 ] || echo "== lab: fix-reverted (base) vs fixed (new) kvm_amd, $name"
+		step - "$IRQ" compare --db "$RUNDB" "backend=lab,variant=unfixed,workload=$wl$sel" \
+			"backend=lab,variant=fixed,workload=$wl$sel" --metric 'exit*' --metric 'delivery*' ;;
+	kvm)
+		[ $plan = 1 ] || echo "== this host's KVM vs the model's fixed 6.1 (l61), $name"
+		step - "$IRQ" compare --db "$RUNDB" "policy=l61,workload=$wl$sel" \
+			"backend=kvm,workload=$wl$sel" --metric 'exit*' --metric 'delivery*' ;;
+	esac
+	[ $plan = 1 ] || echo
+done <<<"$COMPARE"
 
 # 5. the verdict for the machine's own kernel, where it can be measured,
 # decided from the runs above as this run's store has them (nothing runs again)
 case $backend in
 kvm)
-	echo "== verify: this host's KVM (the kvm runs above)"
-	"$IRQ" verify --db "$RUNDB" --select backend=kvm; v=$? ;;
+	[ $plan = 1 ] || echo "== verify: this host's KVM (the kvm runs above)"
+	step - "$IRQ" verify --db "$RUNDB" --select backend=kvm; v=$? ;;
 lab)
-	echo "== verify: kvm_amd of the lab's kernel as Debian ships it (the lab's stock runs above)"
-	"$IRQ" verify --db "$RUNDB" --select backend=lab,variant=stock; v=$? ;;
+	[ $plan = 1 ] || echo "== verify: kvm_amd of the lab's kernel as Debian ships it (the lab's stock runs above)"
+	step - "$IRQ" verify --db "$RUNDB" --select backend=lab,variant=stock; v=$? ;;
 *)
-	echo "== verify: model policy l61 (no measured backend; the model runs above)"
-	"$IRQ" verify --db "$RUNDB" --select backend=model,policy=l61; v=$? ;;
+	[ $plan = 1 ] || echo "== verify: model policy l61 (no measured backend; the model runs above)"
+	step - "$IRQ" verify --db "$RUNDB" --select backend=model,policy=l61; v=$? ;;
 esac
 case $v in
 0|10|11) ;;	# FIXED, UNFIXED, INCONCLUSIVE: a verdict, printed above with its reason
@@ -137,6 +192,6 @@ case $v in
 esac
 
 # 6. plots and the dashboard
-echo
-"$IRQ" plot --db "$DB" --out-dir plots/out || { echo "make run: plotting failed"; failed=1; }
+[ $plan = 1 ] || echo
+step - "$IRQ" plot --db "$DB" --out-dir plots/out || { echo "make run: plotting failed"; failed=1; }
 [ $failed -eq 0 ] || die "some steps failed (see above); the records that completed are in $DB"

@@ -277,6 +277,24 @@ char *util_basename(const char *path)
 	return xstrdup(slash ? slash + 1 : path);
 }
 
+char *util_exe_dir_up(int levels)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *p;
+
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	while (levels-- > 0) {
+		p = strrchr(buf, '/');
+		if (!p || p == buf)
+			return NULL;
+		*p = '\0';
+	}
+	return xstrdup(buf);
+}
+
 double util_now(void)
 {
 	struct timespec ts;

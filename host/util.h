@@ -48,6 +48,9 @@ int util_mkdir_p(const char *path);
 /* dirname/basename that return new strings. */
 char *util_dirname(const char *path);
 char *util_basename(const char *path);
+/* This program's own path (/proc/self/exe) with its last `levels`
+ * components cut: 1 is its folder.  NULL if unknown.  The caller frees it. */
+char *util_exe_dir_up(int levels);
 
 /* Wall clock: seconds since the epoch (double), and its UTC forms
  * "2026-11-26T07:15:02Z" and "20261126T071502Z". */

@@ -73,7 +73,7 @@ static const struct wl_param p_fault[] = {
 
 const struct wl_info wl_catalog[] = {
 	{ "seed-table", "the upstream discussion's sequence: SL#1, clock queues a DPC, SL#2, release, release", p_seed_table, false, false },
-	{ "nested-spinlock", "N nested KeAcquireSpinLock with a DPC pending: 2N-1 CR8 writes at DISPATCH_LEVEL", p_nested, false, false },
+	{ "nested-spinlock", "N nested KeAcquireSpinLock with a DPC pending: N-1 same-level acquires and releases in the outer one", p_nested, false, false },
 	{ "masked-clock", "CR8=15; clock pending; CR8=15; CR8=2 (clock due); CR8=0", p_masked_clock, false, false },
 	{ "irql-churn", "raise/lower pairs with nothing pending (no exits on any fixed policy)", p_churn, false, false },
 	{ "dpc-storm", "periodic clock queueing DPC bursts while PASSIVE code takes nested spinlocks", p_dpc_storm, false, false },

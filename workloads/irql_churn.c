@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * irql-churn: KeRaiseIrql(level); KeLowerIrql(0) with nothing pending.
- * CR8 writes per iteration: raise 1, lower 1.  No policy that keeps the
- * intercept off while nothing is pending takes an exit here.
+ * No policy that keeps the intercept off while nothing is pending takes an
+ * exit here (workloads/suites.cfg, entry irql-churn).
  */
 #include "workload.h"
 

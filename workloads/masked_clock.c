@@ -5,9 +5,9 @@
  *
  * The clock comes from the LAPIC timer (default; the guest waits until it
  * is pending in IRR) or from a self-IPI at 0xD1 (clock_ipi=1, as in
- * docs/lab.md).  CR8 writes per iteration: raise 1, same 1, lower_unmask 1,
- * lower 1 (+1 raise, +1 lower with clock_raises_irql).  KVM/SVM: 2 exits
- * after the fix, 1 before it (the lowering write does not exit).
+ * docs/lab.md).  The CR8 writes by kind per iteration and the exits under
+ * each KVM policy (before the fix the lowering write does not exit):
+ * workloads/suites.cfg, entry masked-clock.
  */
 #include "workload.h"
 

@@ -6,10 +6,11 @@
  *   acquire #2..#N (N-1 writes of 2); release #N..#2 (N-1 writes of 2);
  *   release #1 (2->0, unmasks the DPC); DPC handler: 0->2, EOI, run, 2->0.
  *
- * CR8 writes per iteration with dpc=1: raise 2, same 2(N-1),
- * lower_unmask 1, lower 1 (total 2N+2); with dpc=0: raise 1, same 2(N-1),
- * lower 1.  On KVM/SVM after the fix, the 2N-1 writes after the self-IPI
- * all exit; before it, only the first does and the DPC waits.
+ * The CR8 writes by kind per iteration, and the exits and DPC delivery
+ * under each KVM policy, are formulas of depth, dpc and the guest options
+ * in workloads/suites.cfg (entry nested-spinlock-d1): after the fix every
+ * write after the self-IPI exits; before it, only the first does and the
+ * DPC waits.
  */
 #include "workload.h"
 

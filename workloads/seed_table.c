@@ -7,8 +7,9 @@
  *   SL#2 (CR8=2); release SL#1 (CR8=0): the DPC must be delivered now.
  *   DPC handler: CR8=2, EOI, run the queue, CR8=0.
  *
- * CR8 writes per iteration: raise 2, same 2, lower_unmask 1, lower 1
- * (+1 raise, +1 lower with clock_raises_irql).
+ * The CR8 writes by kind per iteration (clock_raises_irql adds a raise and
+ * a lower) and the exits under each KVM policy: workloads/suites.cfg, entry
+ * seed-table.
  */
 #include "workload.h"
 

@@ -16,24 +16,6 @@
 
 extern char **environ;
 
-static char *exe_dir_up(int levels)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	char *p;
-
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	while (levels-- > 0) {
-		p = strrchr(buf, '/');
-		if (!p || p == buf)
-			return NULL;
-		*p = '\0';
-	}
-	return xstrdup(buf);
-}
-
 static int has_script(const char *root)
 {
 	char *p = xasprintf("%s/host/kvm/build-variant.sh", root);
@@ -52,7 +34,7 @@ char *labcmd_root(void)
 	if (env && *env)
 		return xstrdup(env);
 	/* ROOT/build/bin/irqlbench, or ROOT/build/trace/... */
-	r = exe_dir_up(3);
+	r = util_exe_dir_up(3);
 	if (r && has_script(r))
 		return r;
 	free(r);
@@ -68,7 +50,7 @@ char *labcmd_build_dir(void)
 
 	if (env && *env)
 		return xstrdup(env);
-	b = exe_dir_up(2);	/* BUILD/bin/irqlbench */
+	b = util_exe_dir_up(2);	/* BUILD/bin/irqlbench */
 	if (b) {
 		char *probe = xasprintf("%s/bin", b);
 		int ok = access(probe, F_OK) == 0;

@@ -12,14 +12,16 @@ MODEL_GUEST_SRCS := $(NT_SRCS) $(filter-out workloads/testonly.c,$(WORKLOAD_SRCS
 HOST_SRCS += $(MODEL_SRCS) $(MODEL_GUEST_SRCS)
 HOST_LIBS += -ljansson
 
-# kvm_policy.c driven by hand (seed table row by row, nested, masked clock)
+# kvm_policy.c driven by hand (seed table row by row, nested, masked clock);
+# both tests take their exits and delivery from workloads/suites.cfg
+# (SUITE_TEST_SRCS: host/host.mk)
 UNIT_TESTS += model_policy
-test_model_policy_SRCS := tests/unit/test_model_policy.c host/model/kvm_policy.c
+test_model_policy_SRCS := tests/unit/test_model_policy.c host/model/kvm_policy.c $(SUITE_TEST_SRCS)
 
 # the real workloads on the simulated vCPU, every workload x every policy
 UNIT_TESTS += model_sim
 test_model_sim_SRCS := tests/unit/test_model_sim.c host/model/kvm_policy.c \
-	host/model/sim_platform.c host/model/trace_fmt.c $(MODEL_GUEST_SRCS)
+	host/model/sim_platform.c host/model/trace_fmt.c $(MODEL_GUEST_SRCS) $(SUITE_TEST_SRCS)
 
 INTEGRATION_TESTS += tests/integration/model-cli.sh tests/integration/model-golden.sh
 

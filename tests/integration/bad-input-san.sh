@@ -3,8 +3,9 @@
 # AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer
 # (build/tests/irqlbench-asan, `make unit-tests`): the usage errors, bad
 # --out targets, the stand-in QEMU's outcomes, the kvm preflight, the model
-# and verify usage rows, every kind of refused import, broken and locked
-# stores, delete, compare and report.  Each test must pass as it does with
+# and verify usage rows, the suites file (list --suites, its errors, an
+# added entry), every kind of refused import, broken and locked stores,
+# delete, compare and report.  Each test must pass as it does with
 # the normal build, and the sanitizers must report nothing: their reports go
 # to files, so that none can hide behind an expected exit status.
 set -u
@@ -17,7 +18,7 @@ LOGS=$(mktemp -d "${TMPDIR:-/tmp}/irqlbench-san.XXXXXX")
 trap 'rm -rf "$LOGS"' EXIT
 fails=0 checks=0
 
-for t in run-usage run-fake-qemu run-kvm-preflight model-cli verify \
+for t in run-usage run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
 	 results-store results-import results-delete results-broken-store results-compare results-report; do
 	checks=$((checks + 1))
 	ASAN_OPTIONS=detect_leaks=1:log_path=$LOGS/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$LOGS/ubsan \

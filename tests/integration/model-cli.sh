@@ -1,7 +1,9 @@
 #!/bin/bash
 # model-cli.sh - `irqlbench model` end to end: records per policy (schema
-# keys, exits/injections/delivery per phase), the docs/lab.md numbers through
-# the CLI, scenario scripts unchanged, the error statuses and the limits.
+# keys, exits/injections/delivery per phase) with the exits and deliveries
+# of workloads/suites.cfg (`irqlbench list --suites --format json`: entries
+# nested-spinlock-d3, masked-clock-ipi, seed-table) through the CLI,
+# scenario scripts unchanged, the error statuses and the limits.
 . "$(dirname "$0")/lib.sh"
 [ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
 need_cmd jq
@@ -9,16 +11,21 @@ need_cmd jq
 	skip "irqlbench has no 'model' command yet (host/commands.c must list cmd_model)"
 
 M() { "$IRQLBENCH" model "$@"; }
+SUITE=$("$IRQLBENCH" list --suites --format json) ||
+	{ echo "FAILED: irqlbench list --suites (the line above says why)"; exit 1; }
+# an entry's value: sv ENTRY JQ-PATH (.policies.fixed.exits, .per_iteration.dpc_run, ...)
+sv() { jq -r --arg e "$1" ".entries[] | select(.name == \$e) | $2" <<<"$SUITE"; }
+# an entry's parameters as --param k=v
+sp() { sv "$1" '.params | to_entries[] | "--param\n\(.key)=\(.value)"'; }
 
-# --- records: nested-spinlock depth 3, every policy --------------------------
+# --- records: nested-spinlock-d3, every policy --------------------------------
+e=nested-spinlock-d3
 out=$TMP/nest
-M --workload nested-spinlock --policy all --param depth=3 --param iterations=100 \
+mapfile -t ep < <(sp $e)
+M --workload nested-spinlock --policy all "${ep[@]}" --param iterations=100 \
 	--out-dir "$out" --quiet
 eq "status, all policies" $? 0
-declare -A want=([prefix]=100 [fixed]=500 [l61]=500 [l72]=500 [unfixed]=100
-		 [vmx-tpr]=100 [apicv]=0 [avic]=0)
-declare -A late=([prefix]=100 [unfixed]=100)
-for p in "${!want[@]}"; do
+for p in $(sv $e '.policies | keys[]'); do
 	f=$out/nested-spinlock-$p.json
 	eq "$p record exists" "$([ -f "$f" ] && echo yes)" yes
 	[ -f "$f" ] || continue
@@ -27,37 +34,40 @@ for p in "${!want[@]}"; do
 		"$(jq -r '[.backend, .launcher, .emulated, .policy] | join(" ")' "$f")" \
 		"model model true $p"
 	eq "$p schema" "$(jq -r .schema "$f")" irqlbench-record/1
-	case $p in
-	vmx-tpr) cr8=$(measured "$f" '.exits.TPR_BELOW_THRESHOLD') ;;
-	apicv|avic) cr8=$(measured "$f" '.exits.write_cr8') ;;
-	*) cr8=$(measured "$f" '.exits.write_cr8') ;;
-	esac
-	eq "$p CR8 exits, 100 iterations of depth 3" "$cr8" "${want[$p]}"
-	eq "$p late deliveries (model)" "$(measured "$f" '.delivery.late')" "${late[$p]:-0}"
-	eq "$p late deliveries (guest)" "$(counter "$f" late_deliveries)" "${late[$p]:-0}"
-	eq "$p DPC injections" "$(measured "$f" '.injections["0x2f"]')" 100
-	eq "$p CR8 writes (guest)" "$(counter "$f" cr8_writes)" 800
+	reason=$(sv $e ".policies[\"$p\"].exit")
+	late=$(( $(sv $e ".policies[\"$p\"].late") * 100 ))
+	eq "$p CR8 exits ($reason), 100 iterations of $e" "$(measured "$f" ".exits[\"$reason\"]")" \
+		$(( $(sv $e ".policies[\"$p\"].exits") * 100 ))
+	eq "$p late deliveries (model)" "$(measured "$f" '.delivery.late')" $late
+	eq "$p late deliveries (guest)" "$(counter "$f" late_deliveries)" $late
+	eq "$p DPC injections" "$(measured "$f" '.injections["0x2f"]')" $(( $(sv $e .per_iteration.dpc_run) * 100 ))
+	eq "$p CR8 writes (guest)" "$(counter "$f" cr8_writes)" $(( $(sv $e .per_iteration.cr8_writes) * 100 ))
 	eq "$p serial log beside" "$([ -s "$out/nested-spinlock-$p.serial.log" ] && echo yes)" yes
 done
 
-# --- masked-clock: docs/lab.md's real kvm_amd numbers (fixed 2, unfixed 1) --------
-M --workload masked-clock --policy fixed,unfixed --param iterations=50 --param clock_ipi=1 \
+# --- masked-clock-ipi: the clock sequence of docs/lab.md, fixed vs unfixed ----------
+e=masked-clock-ipi
+mapfile -t ep < <(sp $e)
+M --workload masked-clock --policy fixed,unfixed --param iterations=50 "${ep[@]}" \
 	--out-dir "$TMP/mc" --quiet
 eq "masked-clock status" $? 0
-eq "masked-clock fixed" "$(measured "$TMP/mc/masked-clock-fixed.json" '.exits.write_cr8')" 100
-eq "masked-clock unfixed" "$(measured "$TMP/mc/masked-clock-unfixed.json" '.exits.write_cr8')" 50
-eq "masked-clock fixed immediate" "$(measured "$TMP/mc/masked-clock-fixed.json" '.delivery.immediate')" 50
-eq "masked-clock unfixed immediate" "$(measured "$TMP/mc/masked-clock-unfixed.json" '.delivery.immediate')" 0
+for p in fixed unfixed; do
+	eq "masked-clock $p" "$(measured "$TMP/mc/masked-clock-$p.json" '.exits.write_cr8')" \
+		$(( $(sv $e ".policies.$p.exits") * 50 ))
+	eq "masked-clock $p immediate" "$(measured "$TMP/mc/masked-clock-$p.json" '.delivery.immediate')" \
+		$(( $(sv $e ".policies.$p.immediate") * 50 ))
+done
 
 # --- a scenario script runs unchanged ----------------------------------------
 scn=workloads/scripts/seed-table.scn
 if [ -f "$scn" ]; then
 	M --script "$scn" --policy fixed,prefix --param iterations=20 --out-dir "$TMP/scn" --quiet
 	eq "script status" $? 0
-	eq "script fixed: 3 CR8 exits per run" \
-		"$(measured "$TMP/scn/script-fixed.json" '.exits.write_cr8')" 60
-	eq "script prefix: 1 CR8 exit per run" \
-		"$(measured "$TMP/scn/script-prefix.json" '.exits.write_cr8')" 20
+	for p in fixed prefix; do
+		eq "script $p: the seed-table entry's CR8 exits per run" \
+			"$(measured "$TMP/scn/script-$p.json" '.exits.write_cr8')" \
+			$(( $(sv seed-table ".policies.$p.exits") * 20 ))
+	done
 fi
 
 # --- records by default: results/runs/<id>/ as for 'run', -q or not ----------

@@ -6,10 +6,13 @@
  * sequence the NT layer issues (docs/kvm-cr8-model.md §8), and the delivery hook
  * runs the clock and DPC handlers as nt_interrupt() would.  Checks the
  * seed table row by row under prefix and fixed, the totals of the other
- * policies, nested spinlocks 1..8, masked-clock and elide_same_level.
+ * policies, nested spinlocks 1..8, masked-clock and elide_same_level.  The
+ * CR8-related exits and late deliveries per iteration are those of the
+ * workloads the sequences play, from workloads/suites.cfg (suite_check.h).
  */
 #include "check.h"
 #include "model/kvm_policy.h"
+#include "suite_check.h"
 
 static struct kp_vcpu V;
 static struct kp_stats ST;
@@ -277,35 +280,33 @@ static void seed_table_rows(enum kp_policy p, const struct row_expect *exp)
 	CHECK_EQ_U64(ST.exits[KX_APIC], 3);	/* ICR, timer EOI, DPC EOI */
 }
 
-/* Totals of the seed table for every policy. */
+/* Totals of the seed table for every policy: the CR8-related exits and the
+ * late deliveries of the file, and all exits (+ the timer INTR, the late
+ * DPC's host tick, the three APIC exits: ICR, timer EOI, DPC EOI). */
 static void seed_totals(void)
 {
 	static const struct {
 		enum kp_policy p;
-		uint64_t cr8, late, all;
+		uint64_t other;		/* exits other than the CR8-related ones */
 	} t[] = {
-		{ KP_PREFIX, 1, 1, 1 + 2 + 3 },
-		{ KP_FIXED, 3, 0, 3 + 1 + 3 },
-		{ KP_L61, 3, 0, 3 + 1 + 3 },
-		{ KP_L72, 3, 0, 3 + 1 + 3 },
-		{ KP_UNFIXED, 1, 1, 1 + 2 + 3 },
-		{ KP_VMX_TPR, 1, 0, 1 + 1 + 3 },
-		{ KP_APICV, 0, 0, 0 },
-		{ KP_AVIC, 0, 0, 0 },
+		{ KP_PREFIX, 2 + 3 }, { KP_FIXED, 1 + 3 }, { KP_L61, 1 + 3 }, { KP_L72, 1 + 3 },
+		{ KP_UNFIXED, 2 + 3 }, { KP_VMX_TPR, 1 + 3 }, { KP_APICV, 0 }, { KP_AVIC, 0 },
 	};
 
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct suite_expect x = suite_check_expect("workload=seed-table", t[i].p);
+
 		setup(t[i].p, false);
 		seed_sequence();
 		printf("seed-table %-8s cr8 exits %llu, all %llu, unmask %llu immediate %llu late %llu\n",
 		       kp_policy_name(t[i].p), (unsigned long long)cr8_exits(),
 		       (unsigned long long)all_exits(), (unsigned long long)ST.unmasking,
 		       (unsigned long long)ST.immediate, (unsigned long long)ST.late);
-		CHECK_EQ_U64(cr8_exits(), t[i].cr8);
-		CHECK_EQ_U64(ST.late, t[i].late);
-		CHECK_EQ_U64(ST.unmasking, 1);
-		CHECK_EQ_U64(ST.immediate, 1 - t[i].late);
-		CHECK_EQ_U64(all_exits(), t[i].all);
+		CHECK_EQ_U64(cr8_exits(), x.exits);
+		CHECK_EQ_U64(ST.late, x.late);
+		CHECK_EQ_U64(ST.unmasking, x.count[STAT_cr8_lower_unmask]);
+		CHECK_EQ_U64(ST.immediate, x.immediate);
+		CHECK_EQ_U64(all_exits(), x.exits + t[i].other);
 		CHECK_EQ_U64(ST.inj[0x2f], 1);
 		CHECK_EQ_U64(ST.violations, 0);
 		if (t[i].p == KP_VMX_TPR)
@@ -340,31 +341,26 @@ static void nested(void)
 		for (unsigned n = 1; n <= 8; n++) {
 			uint64_t want, late;
 			unsigned iters = 10;
+			struct suite_expect x;
+			char cl[64];
 
 			setup(p, false);
 			nested_iter(n, false);		/* warm-up */
 			memset(&ST, 0, sizeof(ST));
 			for (unsigned i = 0; i < iters; i++)
 				nested_iter(n, false);
-			switch (p) {
-			case KP_FIXED: case KP_L61: case KP_L72:
-				want = 2 * n - 1; late = 0; break;
-			case KP_PREFIX: case KP_UNFIXED:
-				/* N = 1: the only write is the lowering
-				 * one, which exits (I armed by the ICR
-				 * exit): prompt. */
-				want = 1; late = n >= 2; break;
-			case KP_VMX_TPR:
-				want = 1; late = 0; break;
-			default:
-				want = 0; late = 0; break;
-			}
+			/* 2N-1 vs 1; at N = 1 the only write is the lowering one,
+			 * which exits (I armed by the ICR exit): prompt */
+			snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u", n);
+			x = suite_check_expect(cl, p);
+			want = (uint64_t)x.exits;
+			late = (uint64_t)x.late;
 			CHECK_EQ_U64(cr8_exits(), want * iters);
 			CHECK_EQ_U64(ST.late, late * iters);
-			CHECK_EQ_U64(ST.immediate, (1 - late) * iters);
-			CHECK_EQ_U64(ST.inj[0x2f], iters);
+			CHECK_EQ_U64(ST.immediate, x.immediate * iters);
+			CHECK_EQ_U64(ST.inj[0x2f], x.count[STAT_dpc_run] * iters);
 			CHECK_EQ_U64(ST.violations, 0);
-			CHECK_EQ_U64(ST.ops[KO_CR8], (2 * n + 2) * iters);
+			CHECK_EQ_U64(ST.ops[KO_CR8], x.count[STAT_cr8_writes] * iters);
 			if (p == KP_VMX_TPR)
 				CHECK_EQ_U64(ST.exits[KX_TPR_BELOW], iters);
 			if (late)	/* bounded by the host tick */
@@ -377,14 +373,19 @@ static void nested(void)
 		}
 		/* elide_same_level: one exit per iteration on SVM */
 		for (unsigned n = 1; n <= 8; n++) {
+			struct suite_expect x;
+			char cl[80];
+
 			setup(p, false);
 			nested_iter(n, true);
 			memset(&ST, 0, sizeof(ST));
 			for (unsigned i = 0; i < 10; i++)
 				nested_iter(n, true);
+			snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u elide_same_level=1", n);
+			x = suite_check_expect(cl, p);
 			if (p <= KP_UNFIXED) {
-				CHECK_EQ_U64(ST.exits[KX_CR8], 10);
-				CHECK_EQ_U64(ST.late, 0);
+				CHECK_EQ_U64(ST.exits[KX_CR8], x.exits * 10);
+				CHECK_EQ_U64(ST.late, x.late * 10);
 			}
 		}
 	}
@@ -411,13 +412,11 @@ static void masked_iter(void)
 
 static void masked_clock(void)
 {
-	static const uint64_t want[KP_NPOLICY] = {
-		[KP_PREFIX] = 1, [KP_FIXED] = 2, [KP_L61] = 2, [KP_L72] = 2,
-		[KP_UNFIXED] = 1, [KP_VMX_TPR] = 1, [KP_APICV] = 0, [KP_AVIC] = 0,
-	};
-
 	masked_clock_mode = true;
 	for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
+		/* the sequence makes the clock pending with a self-IPI */
+		struct suite_expect x = suite_check_expect("workload=masked-clock clock_ipi=1", p);
+
 		setup(p, false);
 		masked_iter();
 		memset(&ST, 0, sizeof(ST));
@@ -426,9 +425,9 @@ static void masked_clock(void)
 		printf("masked-clock %-8s %llu CR8 exits/iter, immediate %llu/50\n",
 		       kp_policy_name(p), (unsigned long long)(cr8_exits() / 50),
 		       (unsigned long long)ST.immediate);
-		CHECK_EQ_U64(cr8_exits(), want[p] * 50);
-		CHECK_EQ_U64(ST.immediate, (p == KP_PREFIX || p == KP_UNFIXED) ? 0 : 50);
-		CHECK_EQ_U64(ST.inj[0xd1], 50);
+		CHECK_EQ_U64(cr8_exits(), x.exits * 50);
+		CHECK_EQ_U64(ST.immediate, x.immediate * 50);
+		CHECK_EQ_U64(ST.inj[0xd1], x.count[STAT_clock_interrupts] * 50);
 		CHECK_EQ_U64(ST.violations, 0);
 	}
 	masked_clock_mode = false;

@@ -5,13 +5,16 @@
  *
  * The same assertions as test_model_policy.c, now through the real
  * workloads: the seed table row by row (prefix, fixed), nested-spinlock
- * 1..8, masked-clock (docs/lab.md's kvm_amd numbers), elide_same_level; then
- * the policy-independent invariants over every workload x every policy,
- * and the limits (a run that cannot finish ends with a message).
+ * 1..8, masked-clock (docs/lab.md's kvm_amd numbers), elide_same_level, each
+ * held to the exits, late deliveries and counts of workloads/suites.cfg
+ * (suite_check.h); then the policy-independent invariants over every
+ * workload x every policy, and the limits (a run that cannot finish ends
+ * with a message).
  */
 #include "check.h"
 #include "model/model.h"
 #include "stats.h"
+#include "suite_check.h"
 #include "workload.h"
 
 static struct sim_result R;
@@ -45,11 +48,6 @@ static uint64_t nt_counter(unsigned ph, enum stat_counter c)
 	return stats_cpu[0].phase[ph].c[c];
 }
 
-static bool svm(enum kp_policy p)
-{
-	return p <= KP_UNFIXED;
-}
-
 /* --- the seed table through the real workload ---------------------------- */
 
 static void seed_table(void)
@@ -69,6 +67,7 @@ static void seed_table(void)
 		enum kp_policy p = k ? KP_PREFIX : KP_FIXED;
 		const bool *I = k ? I_prefix : I_fixed;
 		const int *ex = k ? exit_prefix : exit_fixed;
+		struct suite_expect x;
 		unsigned char *d;
 		unsigned differs = 0;
 		int at[14];
@@ -105,8 +104,9 @@ static void seed_table(void)
 			CHECK(R.steps[at[9] - 1].s.ev == KE_HOST_TICK);
 		if (p == KP_FIXED)
 			CHECK_EQ_U64(differs, 1u << 4 | 1u << 10);
-		CHECK_EQ_U64(cr8_exits(PH_MEASURE), p == KP_FIXED ? 3 : 1);
-		CHECK_EQ_U64(R.phase[PH_MEASURE].late, p == KP_PREFIX);
+		x = suite_check_expect("workload=seed-table iterations=1 warmup=0", p);
+		CHECK_EQ_U64(cr8_exits(PH_MEASURE), x.exits);
+		CHECK_EQ_U64(R.phase[PH_MEASURE].late, x.late);
 		free(d);
 	}
 }
@@ -120,6 +120,7 @@ static void nested(bool elide)
 
 	for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
 		for (unsigned n = 1; n <= 8; n++) {
+			struct suite_expect x;
 			uint64_t want, late;
 			const struct kp_stats *s = &R.phase[PH_MEASURE];
 
@@ -127,36 +128,22 @@ static void nested(bool elide)
 				 n, (unsigned long long)it, elide);
 			CHECK_EQ_U64(run(p, cl, false), 0);
 			CHECK(verdict_ok());
-			if (elide) {
-				want = svm(p) || p == KP_VMX_TPR ? 1 : 0;
-				late = 0;
-			} else if (p == KP_FIXED || p == KP_L61 || p == KP_L72) {
-				want = 2 * n - 1;
-				late = 0;
-			} else if (p == KP_PREFIX || p == KP_UNFIXED) {
-				/* N = 1: the only write after the self-IPI is the
-				 * lowering one, and I is armed: it exits, prompt. */
-				want = 1;
-				late = n >= 2;
-			} else if (p == KP_VMX_TPR) {
-				want = 1;
-				late = 0;
-			} else {
-				want = 0;
-				late = 0;
-			}
+			/* 2N-1 vs 1, N = 1 and elision: as the file says */
+			x = suite_check_expect(cl, p);
+			want = (uint64_t)x.exits;
+			late = (uint64_t)x.late;
 			CHECK_EQ_U64(cr8_exits(PH_MEASURE), want * it);
 			if (p == KP_VMX_TPR)
 				CHECK_EQ_U64(s->exits[KX_TPR_BELOW], want * it);
 			CHECK_EQ_U64(s->late, late * it);
-			CHECK_EQ_U64(s->immediate, (1 - late) * it);
-			CHECK_EQ_U64(s->inj[0x2f], it);
+			CHECK_EQ_U64(s->immediate, x.immediate * it);
+			CHECK_EQ_U64(s->inj[0x2f], x.count[STAT_dpc_run] * it);
 			/* the guest's own view agrees with the hypervisor's */
 			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_late_deliveries), late * it);
-			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_cr8_lower_unmask), it);
+			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_cr8_lower_unmask),
+				     x.count[STAT_cr8_lower_unmask] * it);
 			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_priority_violations), 0);
-			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_cr8_writes),
-				     elide ? 4 * it : (2 * n + 2) * it);
+			CHECK_EQ_U64(nt_counter(PH_MEASURE, STAT_cr8_writes), x.count[STAT_cr8_writes] * it);
 			if (late)	/* bounded by the next host tick (4 ms) */
 				CHECK(s->late_max <= 2500000000ull / 250 + 100000);
 			if (n == 2 || n == 8)
@@ -168,26 +155,22 @@ static void nested(bool elide)
 	}
 }
 
-/* --- masked clock: fixed 2, unfixed 1 (docs/lab.md) ------------------------------- */
+/* --- masked clock: fixed 2, unfixed 1 (docs/lab.md, workloads/suites.cfg) ----- */
 
 static void masked_clock(void)
 {
-	static const uint64_t want[KP_NPOLICY] = {
-		[KP_PREFIX] = 1, [KP_FIXED] = 2, [KP_L61] = 2, [KP_L72] = 2,
-		[KP_UNFIXED] = 1, [KP_VMX_TPR] = 1,
-	};
-
 	for (int ipi = 0; ipi < 2; ipi++)
 		for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
+			struct suite_expect x;
 			char cl[128];
-			bool late = p == KP_PREFIX || p == KP_UNFIXED;
 
 			snprintf(cl, sizeof(cl), "workload=masked-clock iterations=20 warmup=2 clock_ipi=%d", ipi);
+			x = suite_check_expect(cl, p);
 			CHECK_EQ_U64(run(p, cl, false), 0);
 			CHECK(verdict_ok());
-			CHECK_EQ_U64(cr8_exits(PH_MEASURE), want[p] * 20);
-			CHECK_EQ_U64(R.phase[PH_MEASURE].immediate, late ? 0 : 20);
-			CHECK_EQ_U64(R.phase[PH_MEASURE].inj[0xd1], 20);
+			CHECK_EQ_U64(cr8_exits(PH_MEASURE), x.exits * 20);
+			CHECK_EQ_U64(R.phase[PH_MEASURE].immediate, x.immediate * 20);
+			CHECK_EQ_U64(R.phase[PH_MEASURE].inj[0xd1], x.count[STAT_clock_interrupts] * 20);
 			printf("masked-clock clock_ipi=%d %-8s %llu exits/iter\n", ipi,
 			       kp_policy_name(p), (unsigned long long)(cr8_exits(PH_MEASURE) / 20));
 		}

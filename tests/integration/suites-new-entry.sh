@@ -1,0 +1,74 @@
+#!/bin/bash
+# usage: tests/integration/suites-new-entry.sh
+#
+# One entry added to a copy of workloads/suites.cfg (IRQLBENCH_SUITES), and
+# nothing else edited, is everywhere the file is read: `irqlbench list
+# --suites` with its expectations evaluated from its workload's formulas,
+# make run's plan (host/make-run.sh --plan: the model and the measured
+# backend), and the case lists of tcg-workloads.sh (group tcg) and
+# lab-crosscheck.sh (group crosscheck), with the numbers they will check.
+# Nothing boots.
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+need_cmd jq
+[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
+
+cp workloads/suites.cfg "$TMP/suites.cfg"
+cat >>"$TMP/suites.cfg" <<'EOF'
+
+# added by tests/integration/suites-new-entry.sh
+[added-masked-clock-irql]
+workload = masked-clock
+params = clock_raises_irql=1
+groups = default crosscheck tcg
+clock = timer
+EOF
+export IRQLBENCH_SUITES=$TMP/suites.cfg
+new=added-masked-clock-irql
+
+# --- list --suites ---------------------------------------------------------------
+"$IRQLBENCH" list --suites >"$TMP/text" 2>"$TMP/e"
+eq "list --suites: status" $? 0
+ok "list --suites: the entry, at its line" grep -q "^$new  ($TMP/suites.cfg:[0-9]*)\$" "$TMP/text"
+ok "list --suites: its formulas are masked-clock's" \
+	grep -A 12 "^$new " "$TMP/text" | grep -q '  formulas: those of entry masked-clock (line'
+"$IRQLBENCH" list --suites --group default --format json >"$TMP/json"
+eq "list --suites --group default: one entry more than the file's own" \
+	"$(jq '.entries | length' "$TMP/json")" \
+	$(( $(env -u IRQLBENCH_SUITES "$IRQLBENCH" list --suites --group default --format json | jq '.entries | length') + 1 ))
+x=$(jq -c --arg n $new '.entries[] | select(.name == $n)' "$TMP/json")
+eq "json: its parameters" "$(jq -c .params <<<"$x")" '{"clock_raises_irql":1}'
+# clock_raises_irql adds one raise and one lower; the exits stay 2 vs 1
+eq "json: CR8 writes per iteration, evaluated" \
+	"$(jq -r '.per_iteration | "\(.cr8_raise) \(.cr8_same) \(.cr8_lower_unmask) \(.cr8_lower)"' <<<"$x")" "2 1 1 2"
+eq "json: fixed build = model l61, 2 exits, immediate" \
+	"$(jq -r '.variants.fixed | "\(.policy) \(.exits) \(.delivery)"' <<<"$x")" "l61 2 immediate"
+eq "json: fix-reverted build = model unfixed, 1 exit, late" \
+	"$(jq -r '.variants.unfixed | "\(.policy) \(.exits) \(.delivery)"' <<<"$x")" "unfixed 1 late"
+
+# --- make run's plan ---------------------------------------------------------------
+for b in lab model; do
+	IRQLBENCH_RUN_BACKEND=$b host/make-run.sh --plan >"$TMP/plan-$b" 2>"$TMP/e"
+	eq "make run --plan ($b): status" $? 0
+	ok "make run --plan ($b): the model runs it" grep -q \
+		"irqlbench model --policy all --out-dir .*/model/$new --workload masked-clock --param iterations=200 --param clock_raises_irql=1\$" \
+		"$TMP/plan-$b"
+done
+ok "make run --plan (lab): the lab runs it, stock, fixed and fix-reverted" grep -q \
+	"irqlbench lab --variants stock,fixed,unfixed --out-dir .*/lab/$new .*--workload masked-clock --param iterations=200 --param clock_raises_irql=1\$" \
+	"$TMP/plan-lab"
+ok "make run --plan: nothing written" test ! -e "$(sed -n 's/^make run: records in \([^,]*\),.*/\1/p' "$TMP/plan-lab")"
+
+# --- the tests' case lists -----------------------------------------------------------
+BUILD=$BUILD bash tests/integration/tcg-workloads.sh --cases >"$TMP/tcg" 2>&1
+eq "tcg-workloads.sh --cases: status" $? 0
+ok "tcg-workloads.sh --cases: the entry with its counts" grep -qx \
+	"$new: masked-clock iterations=50 warmup=2 clock_raises_irql=1 vcpus=1: per vCPU and iteration cr8_raise=2 cr8_same=1 cr8_lower_unmask=1 cr8_lower=2 cr8_elided=0 cr8_writes=6 clock_interrupts=1" \
+	"$TMP/tcg"
+BUILD=$BUILD bash tests/integration/lab-crosscheck.sh --cases >"$TMP/cc" 2>&1
+eq "lab-crosscheck.sh --cases: status" $? 0
+ok "lab-crosscheck.sh --cases: the entry with its exits and delivery per build" grep -qx \
+	"$new: masked-clock clock_raises_irql=1 vcpus=1: fixed build (model l61) 2 write_cr8 per iteration, immediate; unfixed build (model unfixed) 1 write_cr8 per iteration, late" \
+	"$TMP/cc"
+[ $fails -eq 0 ] || cat "$TMP/e" "$TMP/tcg" "$TMP/cc"
+finish
