@@ -188,36 +188,76 @@ static const char *tmp_dir(void)
  * later run the one a SIGKILLed irqlbench left (remove_stale_qmp_dirs).
  * Without it the pinning hook leaves the run unpinned.
  */
-static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
+static const char *run_tmp_dir(struct run_ctx *ctx)
 {
-	const char *a[3];
-	char sock[PATH_MAX + 40], *dir;
+	char *dir;
 
-	if (!pin_qemu_args || ctx->no_pin || strcmp(ctx->launcher->name, "direct"))
-		return;
+	if (ctx->qmp_dir)
+		return ctx->qmp_dir;
 	dir = xasprintf("%s/" QMP_DIR_PREFIX "%ld.XXXXXX", tmp_dir(), (long)getpid());
 	if (!mkdtemp(dir)) {
 		free(dir);
-		return;
-	}
-	if (strlen(dir) > 80) {
-		rmdir(dir);
-		free(dir);
-		return;
+		return NULL;
 	}
 	ctx->qmp_dir = dir;
+	return dir;
+}
+
+static void pin_extra_args(struct run_ctx *ctx, struct argv_buf *args)
+{
+	const char *a[3], *dir;
+	char sock[PATH_MAX + 40];
+
+	if (!pin_qemu_args || ctx->no_pin || strcmp(ctx->launcher->name, "direct"))
+		return;
+	dir = run_tmp_dir(ctx);
+	if (!dir || strlen(dir) > 80)
+		return;
 	pin_qemu_args(dir, sock, sizeof(sock), a);
 	for (unsigned i = 0; i < 3; i++)
 		argv_add(args, a[i]);
 }
 
+/* The names a run may create in its private folder. */
+static const char *const run_tmp_names[] = { "qmp.sock", "guest.elf", "script", NULL };
+
 static void remove_qmp_dir(const char *dir)
 {
-	char *sock = xasprintf("%s/qmp.sock", dir);
+	for (const char *const *n = run_tmp_names; *n; n++) {
+		char *f = xasprintf("%s/%s", dir, *n);
 
-	unlink(sock);
+		unlink(f);
+		free(f);
+	}
 	rmdir(dir);
-	free(sock);
+}
+
+/*
+ * QEMU gives a multiboot guest "-kernel PATH" and the -append text as one
+ * command line split at spaces, splits -initrd at commas into modules, and
+ * each module's path from its arguments at spaces: a guest or script path
+ * with a space or comma reaches QEMU as a symbolic link in the run's private
+ * folder (name: guest.elf or script).  Returns a string to free.
+ */
+static char *qemu_safe_path(struct run_ctx *ctx, const char *path, const char *name)
+{
+	char *abs, *link = NULL;
+	const char *dir;
+
+	if (!strpbrk(path, " \t,"))
+		return xstrdup(path);
+	dir = run_tmp_dir(ctx);
+	abs = realpath(path, NULL);
+	if (dir && abs && !strpbrk(dir, " \t,")) {
+		link = xasprintf("%s/%s", dir, name);
+		unlink(link);
+		if (symlink(abs, link)) {
+			free(link);
+			link = NULL;
+		}
+	}
+	free(abs);
+	return link ? link : xstrdup(path);
 }
 
 static void pin_cleanup(struct run_ctx *ctx)
@@ -665,6 +705,8 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 			*be = &backends[i];
 	if (!*be)
 		return cli_usage_error("run", "unknown backend '%s' (tcg or kvm)", o->backend);
+	if (!o->workload && o->script)
+		o->workload = "script";		/* --script alone: the script workload, as for model */
 	if (!o->workload)
 		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
 	w = wl_find(o->workload);
@@ -1101,6 +1143,7 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 	const struct paths p = *pp;
 	struct outcome oc;
 	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
+	char *qkernel = NULL, *qscript = NULL;
 	const char *bios = NULL, *reason;
 	size_t loglen = 0;
 	json_t *rec;
@@ -1152,10 +1195,12 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 			goto out;
 		}
 	}
+	qkernel = qemu_safe_path(&ctx, kernel, "guest.elf");
+	qscript = o->script ? qemu_safe_path(&ctx, o->script, "script") : NULL;
 	spec = (struct launch_spec){
 		.qemu = qi.path, .accel = be->accel, .cpu = o->cpu ? o->cpu : be->cpu,
-		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = kernel, .append = append,
-		.initrd = o->script, .bios = bios, .serial_log = p.serial, .qemu_log = p.qemu_log,
+		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = qkernel, .append = append,
+		.initrd = qscript, .bios = bios, .serial_log = p.serial, .qemu_log = p.qemu_log,
 		.timeout_s = o->timeout_s,
 	};
 	if (be->extra_args)
@@ -1226,6 +1271,8 @@ out:
 	free(lr.cmdline);
 	free(log);
 	free(kernel);
+	free(qkernel);
+	free(qscript);
 	free(append);
 	free(err);
 	return status;

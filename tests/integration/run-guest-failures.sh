@@ -56,4 +56,22 @@ printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
 eq "guest parse error (model): exit status" $? 2
 eq "guest parse error (model): whole" "$(cat "$TMP/model.err")" \
 	"irqlbench: model fixed script: guest failed (error): script $long/in-isr.scn: line 2: 'wait_pending' is not allowed in an isr body (only dpc ipi eoi clock clock_periodic clock_stop spin repeat); move it to the main flow"
+# a guest, a script and a record in a folder whose name has a space and a
+# comma: QEMU splits the multiboot command line at spaces and -initrd at
+# commas, so they reach it through links in the run's private folder
+sp="$TMP/sp ace,comma"
+mkdir -p "$sp"
+cp "$GUEST" "$sp/guest.elf"
+cp workloads/scripts/masked-clock.scn "$sp/masked clock.scn"
+"$IRQLBENCH" run --backend tcg --guest "$sp/guest.elf" --workload nested-spinlock \
+	--param iterations=5 --out "$sp/a.json" >/dev/null 2>"$TMP/sp.err"
+eq "guest path with a space and a comma: exit" $? 0
+eq "guest path with a space and a comma: complete" "$(jq -r .status "$sp/a.json")" complete
+"$IRQLBENCH" run --backend tcg --script "$sp/masked clock.scn" --param iterations=5 \
+	--out "$sp/b.json" >/dev/null 2>"$TMP/sp.err" &
+pid=$!
+wait $pid
+eq "script path with a space and a comma (--script alone: the script workload): exit" $? 0
+eq "script path with a space and a comma: complete" "$(jq -r '.status + " " + .workload' "$sp/b.json")" "complete script"
+ok "its private folder (the links) removed" bash -c "! ls -d '${TMPDIR:-/tmp}'/irqlbench-qmp.$pid.* 2>/dev/null | grep -q ."
 finish
