@@ -705,6 +705,16 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 			*be = &backends[i];
 	if (!*be)
 		return cli_usage_error("run", "unknown backend '%s' (tcg or kvm)", o->backend);
+	{	/* an empty path is no path: found before any work */
+		const struct { const char *opt, *v; } pv[] = {
+			{ "--out", o->out }, { "--guest", o->guest }, { "--script", o->script },
+			{ "--keep-log", o->keep_log }, { "--qemu", o->qemu },
+		};
+
+		for (size_t i = 0; i < sizeof(pv) / sizeof(pv[0]); i++)
+			if (pv[i].v && !*pv[i].v)
+				return cli_usage_error("run", "%s needs a path, not an empty string", pv[i].opt);
+	}
 	if (!o->workload && o->script)
 		o->workload = "script";		/* --script alone: the script workload, as for model */
 	if (!o->workload)

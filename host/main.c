@@ -3,6 +3,7 @@
  * main.c - the irqlbench command: dispatches to the subcommands of the
  * table in commands.c, and prints the usage texts.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +84,20 @@ int cmd_help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * What a command printed must have reached standard output: a full disk or
+ * a closed pipe found only at exit (stdio buffers) is an environment error,
+ * never a silent exit 0 (as coreutils' close_stdout).  Returns status.
+ */
+static int stdout_closed(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	cli_error(EXIT_ENV, "cannot write standard output: %s: check where it goes (a full disk?)",
+		  strerror(errno));
+	return status ? status : EXIT_ENV;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_command *c;
@@ -93,15 +108,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		main_usage(stdout);
-		return EXIT_OK;
+		return stdout_closed(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("irqlbench %s\n", util_suite_version());
-		return EXIT_OK;
+		return stdout_closed(EXIT_OK);
 	}
 	c = cli_find(argv[1]);
 	if (!c)
 		return cli_error(EXIT_USAGE, "unknown command '%s': run 'irqlbench --help' to see the commands",
 				 argv[1]);
-	return c->fn(argc - 1, argv + 1);
+	return stdout_closed(c->fn(argc - 1, argv + 1));
 }

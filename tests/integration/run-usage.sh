@@ -175,4 +175,27 @@ eq "no QEMU: exit status" $? 3
 ok "no QEMU: names the package" grep -q "install the Debian package qemu-system-x86" "$TMP/noqemu.err"
 eq "no QEMU: failed record" "$(jq -r '.status + " " + .error.kind' "$TMP/noqemu.json")" "failed preflight"
 eq "no QEMU: params as set" "$(jq -r .params.probe "$TMP/noqemu.json")" 1
+# output that never reached standard output (a full disk) is an error, for
+# every command: the check is in main(), after the command
+if [ -w /dev/full ]; then
+	for cmd in "list" "--version" "list --suites" "results list --db $TMP/none.db"; do
+		# shellcheck disable=SC2086
+		"$IRQLBENCH" $cmd >/dev/full 2>"$TMP/full.err"
+		rc=$?
+		case $cmd in results*) want=5 ;; *) want=3 ;; esac	# no store: 5 before any output
+		eq "$cmd >/dev/full: exit" $rc $want
+		eq "$cmd >/dev/full: one line" "$(wc -l <"$TMP/full.err")" 1
+	done
+	"$IRQLBENCH" list >/dev/full 2>"$TMP/full.err"
+	ok "list >/dev/full: names the problem" grep -q "^irqlbench: cannot write standard output: No space left on device" "$TMP/full.err"
+fi
+# an empty path is a usage error before anything runs (no record, no logs)
+abs=$(realpath "$IRQLBENCH")
+for opt in --out --guest --script --keep-log --qemu; do
+	(cd "$TMP" && mkdir -p empty-$opt && cd empty-$opt &&
+		"$abs" run --backend tcg --workload seed-table $opt '' >/dev/null 2>"$TMP/empty.err")
+	eq "$opt '': exit" $? 2
+	ok "$opt '': names it" grep -q "^irqlbench run: $opt needs a path, not an empty string" "$TMP/empty.err"
+	eq "$opt '': nothing written" "$(ls -A "$TMP/empty-$opt")" ""
+done
 finish
