@@ -72,6 +72,9 @@ const char cmd_run_usage[] =
 	"      --firmware F    direct launcher: qboot (QEMU's minimal firmware, the\n"
 	"                      default where it is installed: boots in a few ms) or\n"
 	"                      seabios (QEMU's default BIOS)\n"
+	"      --check         only the checks made before any work (options, workload,\n"
+	"                      parameters, script, files, --cpus, --cpu): exit 0 or 2,\n"
+	"                      nothing run or written ('irqlbench lab' runs them first)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
@@ -97,6 +100,7 @@ struct run_opts {
 		   *firmware, *connect;
 	unsigned vcpus;
 	bool no_pin;
+	bool check_only;		/* --check: the checks before any work, then exit */
 	double timeout_s;
 	struct argv_buf tags;
 	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */
@@ -473,7 +477,7 @@ static int add_param(struct run_opts *o, const char *kv)
 static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 {
 	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN,
-	       O_CPUS, O_CONNECT, O_FIRMWARE };
+	       O_CPUS, O_CONNECT, O_FIRMWARE, O_CHECK };
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -492,6 +496,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
+		{ "check", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -504,6 +509,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 	o->vcpus = 1;
 	o->timeout_s = DEFAULT_TIMEOUT_S;
 	*params = xmalloc(sizeof(char *) * (size_t)argc);
+	optind = 0;	/* glibc: start afresh (lab calls run --check in-process) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":b:w:p:s:n:o:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -518,6 +524,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		case O_KEEP_LOG: o->keep_log = optarg; break;
 		case O_LAUNCHER: o->launcher = optarg; break;
 		case O_NO_PIN: o->no_pin = true; break;
+		case O_CHECK: o->check_only = true; break;
 		case O_CPUS:
 			if (!pin_run_set_cpus)
 				return cli_error(EXIT_ENV, "--cpus: this irqlbench was built without pinning (host/pin): build it with 'make', or drop --cpus");
@@ -1313,7 +1320,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (!status)
 		status = check_qemu(&o, be);	/* last: it runs QEMU (cached) */
-	if (!status)
+	if (!status && !o.check_only)
 		status = run(&o, be, ln, id, start, &p);
 	if (status < 0)
 		status = EXIT_OK;	/* --help */

@@ -10,12 +10,14 @@
  * the trace collector instead, and prints the per-phase exit counts: it
  * checks the lab itself without the project's guest.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -125,15 +127,22 @@ static const char *run_arg(const struct argv_buf *a, const char *name, const cha
 }
 
 /*
- * What the host can check of run's arguments before a module build and an
- * L1 boot: the workload exists, the script is readable.  --script alone
- * means the script workload, as for model.  (The run in L1 works in this
- * directory, so a relative script path means the same file there.)
+ * Before a module build and an L1 boot, the host runs every check `run`
+ * makes before any work (`run --backend kvm … --check`: workload,
+ * parameters, script, files, --vcpus, --cpus, --cpu), so that a usage
+ * error costs no L1.  --script alone means the script workload, as for
+ * model.  (The run in L1 works in this directory, so a relative script
+ * path means the same file there.)
  */
 static int check_run_args(struct lab_opts *o)
 {
 	const char *wl = run_arg(&o->run_args, "--workload", "-w");
 	const char *script = run_arg(&o->run_args, "--script", "-s");
+	struct argv_buf a = { 0 };
+	int st;
+
+	if (run_arg(&o->run_args, "--backend", "-b"))
+		return cli_usage_error("lab", "--backend is the lab's: it runs the kvm backend in L1; drop it");
 
 	if (!wl && script) {
 		argv_add(&o->run_args, "--workload");
@@ -148,7 +157,39 @@ static int check_run_args(struct lab_opts *o)
 	if (script && access(script, R_OK))
 		return cli_error(EXIT_USAGE, "lab: cannot read the script %s: %s: give a readable --script FILE",
 				 script, strerror(errno));
-	return 0;
+	argv_add(&a, "run");
+	argv_add(&a, "--backend");
+	argv_add(&a, "kvm");
+	for (unsigned k = 0; k < o->run_args.n; k++)
+		argv_add(&a, o->run_args.v[k]);
+	argv_add(&a, "--check");
+	st = cmd_run((int)a.n, a.v);
+	argv_free(&a);
+	return st;
+}
+
+/* Every variant of the list known before anything is built or created:
+ * stock, fixed, unfixed or patch=FILE with FILE a readable regular file. */
+static int check_variants(const char *list)
+{
+	char *copy = xstrdup(list), *save = NULL, *v;
+	int rc = 0, n = 0;
+
+	for (v = strtok_r(copy, ",", &save); v && !rc; v = strtok_r(NULL, ",", &save), n++) {
+		struct stat sb;
+
+		if (!strcmp(v, "stock") || !strcmp(v, "fixed") || !strcmp(v, "unfixed"))
+			continue;
+		if (strncmp(v, "patch=", 6))
+			rc = cli_usage_error("lab", "unknown variant '%s': use stock, fixed, unfixed or patch=FILE", v);
+		else if (stat(v + 6, &sb) || !S_ISREG(sb.st_mode) || access(v + 6, R_OK))
+			rc = cli_usage_error("lab", "--variants %s: %s is not a readable patch file: give patch=FILE",
+					     v, v + 6);
+	}
+	if (!rc && !n)
+		rc = cli_usage_error("lab", "--variants '%s' names no variant: give e.g. fixed,unfixed", list);
+	free(copy);
+	return rc;
 }
 
 /* Lab options are taken out; everything else is left for `run` in L1. */
@@ -187,6 +228,16 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 		o->variants = xstrdup("fixed,unfixed");
 	if (o->accel && strcmp(o->accel, "auto") && strcmp(o->accel, "tcg") && strcmp(o->accel, "kvm"))
 		return cli_usage_error("lab", "--accel must be auto, tcg or kvm");
+	if (o->l1_timeout) {
+		char *end;
+		unsigned long t = strtoul(o->l1_timeout, &end, 10);
+
+		if (!isdigit((unsigned char)o->l1_timeout[0]) || *end || t == 0 || t > 86400)
+			return cli_usage_error("lab", "--l1-timeout '%s' is not a number of seconds from 1 to 86400",
+					       o->l1_timeout);
+	}
+	if (check_variants(o->variants))
+		return EXIT_USAGE;
 	return o->selftest ? 0 : check_run_args(o);
 }
 

@@ -63,15 +63,26 @@ eq "failing run: failed record, verdict" "$(jq -r '.status + " " + .error.kind' 
 eq "failing run: the line printed on stdout is that record" \
 	"$(jq -r '.status + " " + .variant' "$TMP/cwd/late.jsonl" 2>/dev/null)" "failed fixed"
 
-# 3. a run in L1 that refuses its arguments writes no record: the lab's
-# failed record carries its line, and the lab exits 2 as the run did
-"$IRQLBENCH" lab --variants fixed --out-dir "$TMP/bad" --workload nested-spinlock \
-	--param depth=99 --param iterations=2 >"$TMP/bad.jsonl" 2>"$TMP/bad.err"
-eq "refused in L1: the run's status" $? 2
-eq "refused in L1: the run's line" \
-	"$(grep -c '^irqlbench: lab fixed: run in L1 failed (status 2): parameter depth=99 is out of range: allowed 1..8$' "$TMP/bad.err")" 1
-eq "refused in L1: failed record, workload, the cause" \
-	"$(jq -r '[.status, .workload, .error.kind, (.error.message | startswith("no record from L1: parameter depth=99 is out of range"))] | join(" ")' "$TMP/bad.jsonl" 2>/dev/null)" \
-	"failed nested-spinlock bad-param true"
+# 3. arguments the host can check are refused before any L1 (lab-usage.sh
+# has the rest); one only L1 can refuse (--cpus 1: L1 has one CPU, CPU 0)
+# writes no record there: the lab's failed record carries the run's line,
+# and the lab exits 2 as the run did
+"$IRQLBENCH" lab --variants fixed --out-dir "$TMP/host" --workload nested-spinlock \
+	--param depth=99 --param iterations=2 >"$TMP/host.jsonl" 2>"$TMP/host.err"
+eq "refused on the host: exit 2" $? 2
+eq "refused on the host: the run's own line" "$(cat "$TMP/host.err")" \
+	"irqlbench: parameter depth=99 is out of range: allowed 1..8"
+ok "refused on the host: no L1, no folder" test ! -e "$TMP/host"
+: >"$TMP/bad.err"
+if [ "$(nproc)" -ge 2 ]; then
+	"$IRQLBENCH" lab --variants fixed --out-dir "$TMP/bad" --workload nested-spinlock \
+		--cpus 1 --param iterations=2 >"$TMP/bad.jsonl" 2>"$TMP/bad.err"
+	eq "refused in L1: the run's status" $? 2
+	eq "refused in L1: the run's line" \
+		"$(grep -c "^irqlbench: lab fixed: run in L1 failed (status 2): .*--cpus 1: CPU 1 is not one this process may use" "$TMP/bad.err")" 1
+	eq "refused in L1: failed record, workload, the cause" \
+		"$(jq -r '[.status, .workload, .error.kind, (.error.message | startswith("no record from L1: "))] | join(" ")' "$TMP/bad.jsonl" 2>/dev/null)" \
+		"failed nested-spinlock bad-param true"
+fi
 [ $fails -eq 0 ] || { cat "$TMP/cwd/late.err" "$TMP/bad.err"; tail -n 5 "$TMP/cwd/out/fixed/run.stderr"; }
 finish

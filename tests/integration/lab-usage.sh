@@ -1,0 +1,43 @@
+#!/bin/bash
+# `irqlbench lab` finds every usage error before a module build or an L1
+# boot: its own options (--variants, --l1-timeout, --accel), an option that
+# is the lab's to set (--backend, --out), and everything `run` checks before
+# any work (`run --check`: workload, parameters, script, --vcpus, --cpus,
+# --guest).  Each: exit 2, one line naming the problem, nothing created.
+# No L1 boots here.
+HERE=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$HERE"
+. tests/integration/lib.sh
+need_guest
+mkdir -p "$TMP/folder"
+cases=(
+	"--backend|--backend is the lab's|--workload nested-spinlock --backend tcg"
+	"--out|--out is the lab's to set|--workload nested-spinlock --out x.json"
+	"bad param|unknown parameter 'bogus'|--workload nested-spinlock --param bogus=1"
+	"param value|iterations=abc is not a number|--workload nested-spinlock --param iterations=abc"
+	"vcpus|--vcpus 99: give 1..8|--workload nested-spinlock --vcpus 99"
+	"cpus|--cpus: bad CPU list 'a-b'|--workload nested-spinlock --cpus a-b"
+	"guest folder|the guest image $TMP/folder is a folder|--workload nested-spinlock --guest $TMP/folder"
+	"script folder|the script $TMP/folder is a folder|--script $TMP/folder"
+	"unknown workload|unknown workload 'nope'|--workload nope"
+	"l1-timeout|--l1-timeout '-1' is not a number of seconds|--workload nested-spinlock --l1-timeout -1"
+	"accel|--accel must be auto, tcg or kvm|--workload nested-spinlock --accel nope"
+	"patch folder|--variants patch=$TMP/folder: $TMP/folder is not a readable patch file|--workload nested-spinlock --variants patch=$TMP/folder"
+	"no variant|--variants ',' names no variant|--workload nested-spinlock --variants ,"
+	"option as variant|unknown variant '--param'|--variants --param depth=2 --workload nested-spinlock"
+	"unknown variant|unknown variant 'bogus'|--workload nested-spinlock --variants bogus"
+)
+for c in "${cases[@]}"; do
+	IFS='|' read -r name msg args <<<"$c"
+	rm -rf "$TMP/out"
+	t0=$(date +%s)
+	# shellcheck disable=SC2086
+	"$IRQLBENCH" lab --out-dir "$TMP/out" $args >"$TMP/o" 2>"$TMP/e"
+	rc=$?
+	eq "$name: exit" $rc 2
+	eq "$name: one line" "$(wc -l <"$TMP/e")" 1
+	ok "$name: names it ($msg)" grep -qF -- "$msg" "$TMP/e"
+	ok "$name: nothing created" test ! -e "$TMP/out"
+	ok "$name: no L1 booted (under 10 s)" test $(($(date +%s) - t0)) -lt 10
+done
+finish
