@@ -37,12 +37,16 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$variant" ] && [ -n "$out" ] && [ -n "$mode" ] ||
 	{ echo "irqlbench: error: lab-variant.sh needs --variant, --out and --mode" >&2; exit 2; }
+# what an earlier lab run left in this variant's folder goes first, before
+# any check can fail: nothing of it may be read as this run's
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/{job.env,args,lab.env,status,kvm.env,step.env,l1.env,l1.cmdline,l1.log,build.log} \
+	"$out"/{record.json,record.serial.log,record.qemu.log,trace.json,serial.log} \
+	"$out"/{run.stdout,run.stderr,console.log,console.qemu-crash}
 rc=0
 kenv_detect "$kernel" || rc=$?
 [ $rc -eq 0 ] || exit $rc
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-rm -f "$out"/{job.env,args,lab.env,status,kvm.env,step.env,record.json,trace.json,serial.log,l1.log}
 
 # --- modules -------------------------------------------------------------------------
 t0=$(date +%s.%N)

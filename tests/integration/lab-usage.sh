@@ -40,4 +40,15 @@ for c in "${cases[@]}"; do
 	ok "$name: nothing created" test ! -e "$TMP/out"
 	ok "$name: no L1 booted (under 10 s)" test $(($(date +%s) - t0)) -lt 10
 done
+
+# nothing an earlier run left in a variant's folder is read as this run's:
+# a stale error line and record, then a run that stops at the kernel check
+mkdir -p "$TMP/stale/fixed"
+echo "irqlbench: an old error" >"$TMP/stale/fixed/run.stderr"
+echo '{"old": true}' >"$TMP/stale/fixed/record.json"
+"$IRQLBENCH" lab --variants fixed --out-dir "$TMP/stale" --kernel 9.9.9-nosuch \
+	--workload nested-spinlock --param iterations=2 >"$TMP/o" 2>"$TMP/e"
+eq "stale folder, no such kernel: exit" $? 3
+ok "stale folder: the old error is not reported" bash -c "! grep -q 'an old error' '$TMP/e'"
+ok "stale folder: the old files are gone" test ! -e "$TMP/stale/fixed/run.stderr" -a ! -e "$TMP/stale/fixed/record.json"
 finish
