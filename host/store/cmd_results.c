@@ -232,10 +232,15 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 		struct stat sb;
 		size_t len = strlen(names[i]);
 
-		if (!stat(names[i], &sb) && S_ISDIR(sb.st_mode))
+		/* lstat: a symbolic link in the tree is never followed (no loop,
+		 * no walk out of the tree); only regular files are read */
+		if (lstat(names[i], &sb))
+			;
+		else if (S_ISDIR(sb.st_mode))
 			import_dir(s, names[i], t);
-		else if ((len > 5 && !strcmp(names[i] + len - 5, ".json")) ||
-			 (len > 6 && !strcmp(names[i] + len - 6, ".jsonl")))
+		else if (S_ISREG(sb.st_mode) &&
+			 ((len > 5 && !strcmp(names[i] + len - 5, ".json")) ||
+			  (len > 6 && !strcmp(names[i] + len - 6, ".jsonl"))))
 			import_one(s, names[i], true, t);
 		free(names[i]);
 	}

@@ -1339,9 +1339,12 @@ static void where_of(const struct import_input *in, size_t i, char *buf, size_t 
 
 static char *read_input(const char *name, size_t *len, char *err, size_t errlen)
 {
-	int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC) : 0;
+	/* O_NONBLOCK: a FIFO or device named like a record never blocks the
+	 * import; anything but a regular file (or stdin) is refused */
+	int fd = strcmp(name, "-") ? open(name, O_RDONLY | O_CLOEXEC | O_NONBLOCK) : 0;
 	size_t cap = 65536, n = 0;
 	char *buf = NULL;
+	struct stat sb;
 	ssize_t r;
 
 	if (fd < 0) {
@@ -1349,6 +1352,14 @@ static char *read_input(const char *name, size_t *len, char *err, size_t errlen)
 		       "or - (standard input)", strerror(errno));
 		return NULL;
 	}
+	if (fd > 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
+		close(fd);
+		seterr(err, errlen, "it is not a regular file (a FIFO, device or socket): give a record "
+		       "file, JSON Lines, a directory or - (standard input)");
+		return NULL;
+	}
+	if (fd > 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	do {
 		if (n + 1 >= cap || !buf) {
 			cap = buf ? cap * 2 : cap;

@@ -165,4 +165,16 @@ expect_rc 2 "an array with a bad record 2" -- "$IRQ" results import --db "$T/cop
 expect_err_line "^irqlbench: refused .*/bad-array\.json: record 2 of the array: status 'weird' is neither complete nor failed; nothing from it was imported$" \
 	"names the record of the array"
 [ "$(sqlite3 "$T/copy2/irqlbench.db" "select count(*) from runs")" = 0 ] && ok "bad array: no row" || bad "bad array: rows"
+
+# --- what is not a regular file is never read, a link in a tree never followed
+mkdir -p "$T/odd/tree/sub"
+mkfifo "$T/odd/fifo.json" "$T/odd/tree/fifo.json"
+ln -s .. "$T/odd/tree/sub/loop"
+ln -s /etc "$T/odd/tree/etc"
+"$GEN" "$T/odd/outside" 1 >/dev/null
+ln -s "$T/odd/outside" "$T/odd/tree/outside"
+expect_rc 2 "a FIFO named like a record: refused, not waited on" -- timeout 10 "$IRQ" results import --db "$T/odd/s.db" "$T/odd/fifo.json"
+expect_err_line "^irqlbench: refused .*/fifo\.json: it is not a regular file \(a FIFO, device or socket\)" "the FIFO: one line"
+expect_rc 0 "a tree with a FIFO, a link loop and links out: nothing followed" -- timeout 10 "$IRQ" results import --db "$T/odd/s.db" "$T/odd/tree"
+expect_grep "^0 imported, 0 unchanged, 0 refused" "$T/out" "the tree: nothing imported from outside it"
 finish
