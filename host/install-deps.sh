@@ -10,7 +10,8 @@
 #      pkg=version, downgrading a mismatched one.  IRQLBENCH_KERNEL_VERSION=V
 #      asks for version V.  IRQLBENCH_NO_KERNEL=1 skips this step (the lab and
 #      `kvm build` then refuse to start, naming what is missing).
-# Exit: 0 ok, 3 environment (no apt-get, apt failed, no usable kernel version).
+# Exit: 0 ok, 2 a malformed IRQLBENCH_KERNEL_VERSION, 3 environment (no apt-get,
+# no root or sudo, apt failed, no usable kernel version).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/packages"
@@ -28,7 +29,13 @@ kernel_ok() {	# a consistent triple installed (the asked-for version, if any)
 [ ${#missing[@]} -eq 0 ] && kernel_ok && exit 0
 
 SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		echo "irqlbench: error: packages are missing (${missing[*]:-a kernel image, headers and source of one version}) and installing them needs root: run host/install-deps.sh as root, or install sudo" >&2
+		exit 3
+	}
+	SUDO=sudo
+fi
 if ! command -v apt-get >/dev/null; then
 	echo "irqlbench: error: missing packages ${missing[*]:-} (or a kernel image, headers and source of one version) and no apt-get: install them with your package manager" >&2
 	exit 3
@@ -63,10 +70,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 kernel_ok && exit 0
 
-plan=$(resolve) || exit 3
+plan=$(resolve) || exit $?	# 2: a bad IRQLBENCH_KERNEL_VERSION, 3: none usable
 kver=$(echo "$plan" | sed -n 's/^version=//p')
 kabi=$(echo "$plan" | sed -n 's/^abi=//p')
 pkgs=$(echo "$plan" | sed -n 's/^install=//p')
+# nothing to install: the chosen triple is there (the running kernel's own
+# may not be, when the archive no longer has it: kvm build then names the fix)
+[ -n "$pkgs" ] || exit 0
 echo "irqlbench: kernel for the lab and module builds: Debian $kver ($kabi); installing $pkgs"
 # --allow-downgrades: a newer, mismatched source (or image) is moved to $kver
 # shellcheck disable=SC2086

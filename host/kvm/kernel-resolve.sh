@@ -60,10 +60,14 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-case $series in
-[0-9]*.[0-9]*) ;;
-*) echo "irqlbench: error: --series '$series' is not a kernel series such as 6.1" >&2; exit 2 ;;
-esac
+[[ $series =~ ^[0-9]+\.[0-9]+$ ]] ||
+	{ echo "irqlbench: error: --series '$series' is not a kernel series such as 6.1" >&2; exit 2; }
+[ -z "$version" ] || [[ $version =~ ^[0-9][A-Za-z0-9.+~-]*-[A-Za-z0-9.+~]+$ ]] ||
+	{ echo "irqlbench: error: --version '$version' is not a Debian kernel version such as 6.1.192-2 (IRQLBENCH_KERNEL_VERSION)" >&2; exit 2; }
+for f in "$madison" "$installed"; do
+	[ -z "$f" ] || [ -r "$f" ] ||
+		{ echo "irqlbench: error: cannot read '$f': give a readable --madison / --installed file" >&2; exit 2; }
+done
 sre=${series//./\\.}	# the series as a regex
 
 die() { echo "irqlbench: error: $*" >&2; exit 3; }

@@ -110,9 +110,28 @@ res --madison "$TMP/abi" --installed "$TMP/none"
 eq "no complete version: exit 3" $? 3
 ok "no complete version: names the fix" grep -q "apt-get update" "$TMP/err"
 
-# usage
-"$R" --series nope >/dev/null 2>&1
-eq "bad --series: exit 2" $? 2
+# usage: each a one-line error, exit 2 (not 3: nothing is wrong with the machine)
+for bad in "--series nope" "--series 6.1.0" "--series 6.1|x" "--version foo" "--version 6.1.192" \
+	   "--madison $TMP/nosuch" "--installed $TMP/nosuch"; do
+	# shellcheck disable=SC2086
+	"$R" $bad >/dev/null 2>"$TMP/err"
+	eq "$bad: exit 2" $? 2
+	eq "$bad: one line" "$(wc -l <"$TMP/err")" 1
+done
 "$R" --bogus >/dev/null 2>&1
 eq "unknown option: exit 2" $? 2
+
+# the installer as a user who cannot install: one line saying what it
+# needs, exit 3, before any apt-get (a copy of it with one package missing)
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && ! command -v sudo >/dev/null; then
+	mkdir -p "$TMP/inst/host/kvm"
+	cp -r host/install-deps.sh host/packages "$TMP/inst/host/"
+	cp host/kvm/kernel-resolve.sh "$TMP/inst/host/kvm/"
+	echo irqlbench-no-such-package >"$TMP/inst/host/packages/zz-test.txt"
+	chmod -R a+rX "$TMP"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TMP/inst/host/install-deps.sh" >/dev/null 2>"$TMP/err"
+	eq "installer without root or sudo: exit 3" $? 3
+	ok "installer without root or sudo: says it needs root" \
+		grep -q "^irqlbench: error: packages are missing (irqlbench-no-such-package) and installing them needs root" "$TMP/err"
+fi
 finish
