@@ -49,7 +49,8 @@ const char cmd_plot_usage[] =
 	"the exit-count matrices, comparison tables and the runs; no network resources).\n"
 	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n"
 	"\n"
-	"Exit status: 0 ok, 2 usage error, 3 no store, no gnuplot or a plot failed.\n";
+	"Exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
+	"results store is missing or unusable.\n";
 
 struct plot_ctx {
 	struct store *s;

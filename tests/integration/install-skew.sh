@@ -1,8 +1,10 @@
 #!/bin/bash
 # The installer on a skewed machine, for real: installs a linux-source-S (and
 # its linux-source meta-package) of another Debian version than the one
-# host/kvm/kernel-resolve.sh chooses (today 6.1.192-3, the upload without an
-# image), checks that the module build refuses with the exact fix command,
+# host/kvm/kernel-resolve.sh chooses (the newest other source version: on
+# 2026-11-29 first 6.1.192-3, an upload whose image came hours later, then
+# 6.1.192-2 once it had), checks that the module build refuses with the
+# exact fix command,
 # runs host/install-deps.sh, and expects the source back at the chosen
 # version, the modules to build and a lab run to give the fixed and
 # fix-reverted write_cr8 counts.  Changes this machine's packages (and puts
