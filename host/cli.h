@@ -47,6 +47,10 @@ const struct cli_command *cli_find(const char *name);
 int cli_help(const char *name);
 /* "irqlbench CMD: <message>: see 'irqlbench CMD --help'" on stderr; EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A scenario script (--script FILE) read and parsed on the host, as the
+ * guest will parse it: 0, or EXIT_USAGE after one line naming the file, the
+ * line and workloads/SCRIPTS.md.  (host/cmd_run.c; run, model and lab.) */
+int cli_check_script(const char *path);
 /* "irqlbench: <message>" on stderr, one line; returns status. */
 int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -590,7 +590,7 @@ static int check_input(const char *what, const char *path, const char *fix)
 
 /* The script parses on the host as it will in the guest: its errors are
  * usage errors, found before QEMU starts, with the whole path. */
-static int check_script(const char *path)
+int cli_check_script(const char *path)
 {
 	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
 	struct scn_prog *prog;
@@ -748,7 +748,7 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 		json_decref(t);
 	}
 	if (o->script && (check_input("the script", o->script, "--script FILE") ||
-			  check_script(o->script)))
+			  cli_check_script(o->script)))
 		return EXIT_USAGE;
 	if (o->guest && check_input("the guest image", o->guest,
 				    "--guest FILE (build/guest/irqlbench-guest.elf after 'make')"))

@@ -564,6 +564,8 @@ int cmd_model(int argc, char **argv)
 	}
 	if ((rc = check_params(&o, w)))
 		goto out;
+	if (o.script && (rc = cli_check_script(o.script)))
+		goto out;	/* a script error is a usage error: no record */
 	if (o.script) {
 		o.script_text = util_read_file(o.script, 1u << 20, &o.script_len);
 		if (!o.script_text) {

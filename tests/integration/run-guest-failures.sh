@@ -49,13 +49,15 @@ ok "script error: the path has over 300 characters" test "$(jq -r .provenance.sc
 ok "script error: hint workloads/SCRIPTS.md" grep -q "hint: the script's own check failed (workloads/SCRIPTS.md" "$TMP/never.err"
 eq "script error: one line" "$(wc -l <"$TMP/never.err")" 1
 cat "$TMP/never.err"
-# the guest's own parse error names the script by its whole path: the same
-# guest code in the model (run finds this error on the host before QEMU)
+# a parse error names the script by its whole path; model, like run, finds
+# it on the host before any run (the same parser the guest runs), so it is
+# a usage error and no record is written
 printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
-"$IRQLBENCH" model --script "$long/in-isr.scn" --policy fixed >/dev/null 2>"$TMP/model.err"
+"$IRQLBENCH" model --script "$long/in-isr.scn" --policy fixed --out-dir "$TMP/mparse" >/dev/null 2>"$TMP/model.err"
 eq "guest parse error (model): exit status" $? 2
 eq "guest parse error (model): whole" "$(cat "$TMP/model.err")" \
-	"irqlbench: model fixed script: guest failed (error): script $long/in-isr.scn: line 2: 'wait_pending' is not allowed in an isr body (only dpc ipi eoi clock clock_periodic clock_stop spin repeat); move it to the main flow"
+	"irqlbench: script $long/in-isr.scn: line 2: 'wait_pending' is not allowed in an isr body (only dpc ipi eoi clock clock_periodic clock_stop spin repeat); move it to the main flow; see workloads/SCRIPTS.md for the script language"
+ok "guest parse error (model): a usage error, no record" test ! -e "$TMP/mparse"
 # a guest, a script and a record in a folder whose name has a space and a
 # comma: QEMU splits the multiboot command line at spaces and -initrd at
 # commas, so they reach it through links in the run's private folder
