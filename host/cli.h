@@ -51,6 +51,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * guest will parse it: 0, or EXIT_USAGE after one line naming the file, the
  * line and workloads/SCRIPTS.md.  (host/cmd_run.c; run, model and lab.) */
 int cli_check_script(const char *path);
+/*
+ * getopt_long that prints the usage error itself, one line: returns the next
+ * option, -1 after the last, or '?' after "irqlbench CMD: option ... needs a
+ * value" (last on the line, or followed by another option, or empty) or
+ * "unknown option ...".  The caller returns EXIT_USAGE on '?'.  shortopts
+ * as for getopt ("h", "v:k:j:yh"); needs <getopt.h>.
+ */
+struct option;
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *opts,
+	       const char *cmd);
 /* "irqlbench: <message>" on stderr, one line; returns status. */
 int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

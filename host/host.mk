@@ -2,7 +2,7 @@
 # launch), serial report parser, JSON record; run parses a --script on the
 # host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
-HOST_SRCS += host/main.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
+HOST_SRCS += host/main.c host/cli.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
 	     host/serial.c host/record.c host/metrics.c host/util.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c host/suite.c
 HOST_LIBS += -ljansson

@@ -4,6 +4,7 @@
  * table in commands.c, and prints the usage texts.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,30 +42,6 @@ int cli_help(const char *name)
 				 name);
 	fputs(c->usage, stdout);
 	return EXIT_OK;
-}
-
-int cli_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "irqlbench %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": see 'irqlbench %s --help'\n", cmd);
-	return EXIT_USAGE;
-}
-
-int cli_error(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("irqlbench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
 }
 
 const char cmd_help_usage[] =

@@ -841,7 +841,7 @@ int cmd_plot(int argc, char **argv)
 
 	filter_init(&c.f);
 	optind = 1;
-	while ((opt = store_getopt(argc, argv, opts, "plot")) != -1) {
+	while ((opt = cli_getopt(argc, argv, "h", opts, "plot")) != -1) {
 		switch (opt) {
 		case 'd': db = optarg; break;
 		case 'o': c.out_dir = optarg; break;
@@ -859,7 +859,7 @@ int cmd_plot(int argc, char **argv)
 			fputs(cmd_plot_usage, stdout);
 			rc = 0;
 			goto out;
-		default:	/* store_getopt printed the usage error */
+		default:	/* cli_getopt printed the usage error */
 			goto out;
 		}
 	}

@@ -65,7 +65,7 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 	int c;
 
 	optind = 1;
-	while ((c = store_getopt(argc, argv, compare_opts, "compare")) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", compare_opts, "compare")) != -1) {
 		switch (c) {
 		case OPT_DB:
 			a->db = optarg;

@@ -74,14 +74,14 @@ static int parse(int argc, char **argv, struct kvm_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "v:k:j:yh", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "v:k:j:yh", opts, "kvm")) != -1) {
 		switch (c) {
 		case 'v': o->variant = optarg; break;
 		case 'k': o->kernel = optarg; break;
 		case 'j': o->jobs = optarg; break;
 		case 'y': o->yes = true; break;
 		case 'h': return -1;
-		default: return cli_usage_error("kvm", "unknown option or missing value");
+		default: return EXIT_USAGE;	/* cli_getopt said why */
 		}
 	}
 	if (optind < argc)
@@ -230,7 +230,7 @@ static int swap_preflight(void)
 	pid_t user;
 
 	if (!amd || !util_cpuinfo_has_flag("svm")) {
-		int st = cli_error(EXIT_ENV, "kvm swap: no KVM-capable AMD CPU here (%s%s): kvm_amd cannot load; use 'irqlbench lab' to run module variants in a virtual AMD host",
+		int st = cli_error(EXIT_NOT_APPLICABLE, "kvm swap: not applicable: no KVM-capable AMD CPU here (%s%s): kvm_amd cannot load; use 'irqlbench lab' to run module variants in a virtual AMD host",
 				   vendor ? vendor : "unknown vendor",
 				   amd ? " without the svm flag" : "");
 		free(vendor);

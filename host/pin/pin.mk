@@ -4,7 +4,7 @@ HOST_SRCS += host/pin/plan.c host/pin/pin_cmd.c
 HOST_LIBS += -lhwloc -ljansson
 
 UNIT_TESTS += pin
-test_pin_SRCS := tests/unit/test_pin.c host/pin/plan.c host/pin/pin_cmd.c
+test_pin_SRCS := tests/unit/test_pin.c host/pin/plan.c host/pin/pin_cmd.c host/cli.c
 test_pin_LIBS := -lhwloc -ljansson
 HOST_SRCS += host/pin/qmp.c host/pin/pin_run.c
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "pin/plan.h"
 
 const char cmd_pin_usage[] =
@@ -73,7 +74,7 @@ int cmd_pin(int argc, char **argv)
 	int c, rc;
 
 	optind = 0;	/* GNU getopt: reinitialise, cmd_pin may run more than once */
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+h", opts, "pin")) != -1) {
 		switch (c) {
 		case 'n': vcpus_arg = optarg; break;
 		case 'c': cpus = optarg; break;
@@ -81,9 +82,8 @@ int cmd_pin(int argc, char **argv)
 		case 's': syn = optarg; break;
 		case 'j': json = true; break;
 		case 'h': fputs(cmd_pin_usage, stdout); return 0;
-		default:
-			fprintf(stderr, "irqlbench pin: error: bad option (see irqlbench pin --help)\n");
-			return 2;
+		default:	/* cli_getopt said why */
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

@@ -293,7 +293,7 @@ int cmd_report(int argc, char **argv)
 
 	filter_init(&f);
 	optind = 1;
-	while ((c = store_getopt(argc, argv, opts, "report")) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, "report")) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'f': fmt = optarg; break;
@@ -311,7 +311,7 @@ int cmd_report(int argc, char **argv)
 			rc = 0;
 			goto out;
 		default:
-			goto out;	/* store_getopt said why */
+			goto out;	/* cli_getopt said why */
 		}
 	}
 	if (optind != argc || (strcmp(fmt, "md") && strcmp(fmt, "markdown") && strcmp(fmt, "latex"))) {

@@ -24,13 +24,6 @@ extern const char cmd_compare_usage[];
 extern const char cmd_plot_usage[];
 extern const char cmd_report_usage[];
 
-/*
- * getopt_long (short option: -h only) that prints the usage error itself:
- * returns the next option, -1 after the last, or '?' after a one-line
- * usage error naming the option (unknown, or without its value - also when
- * the word after it is another option).  The caller returns EXIT_USAGE.
- */
-int store_getopt(int argc, char **argv, const struct option *opts, const char *cmd);
 /* store_open() of --db (else $IRQLBENCH_DB, else the default); NULL after
  * its one-line error (cli_error): the caller returns EXIT_STORE. */
 struct store *store_open_cmd(const char *db, bool create);

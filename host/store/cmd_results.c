@@ -106,7 +106,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 	int c;
 
 	optind = 1;
-	while ((c = store_getopt(argc, argv, results_opts, "results")) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", results_opts, "results")) != -1) {
 		switch (c) {
 		case OPT_DB:
 			a->db = optarg;
@@ -136,7 +136,7 @@ static int parse_args(int argc, char **argv, struct results_args *a)
 			fputs(cmd_results_usage, stdout);
 			return -1;
 		default:
-			return EXIT_USAGE;	/* store_getopt said why */
+			return EXIT_USAGE;	/* cli_getopt said why */
 		}
 	}
 	return 0;

@@ -198,4 +198,14 @@ for opt in --out --guest --script --keep-log --qemu; do
 	ok "$opt '': names it" grep -q "^irqlbench run: $opt needs a path, not an empty string" "$TMP/empty.err"
 	eq "$opt '': nothing written" "$(ls -A "$TMP/empty-$opt")" ""
 done
+
+# an option without its value is one line naming it, for every command that
+# parses with cli_getopt (host/cli.c)
+for c in "pin --vcpus" "kvm build --variant" "results list --db" "compare --db" "report --tables --db" "plot --db"; do
+	# shellcheck disable=SC2086
+	"$IRQLBENCH" $c >/dev/null 2>"$TMP/nv.err"
+	eq "$c (no value): exit" $? 2
+	eq "$c (no value): one line" "$(wc -l <"$TMP/nv.err")" 1
+	ok "$c (no value): names the option" grep -q "option '--[a-z]*' needs a value" "$TMP/nv.err"
+done
 finish
