@@ -908,7 +908,7 @@ static bool same_file(const char *a, const char *b)
 
 char *suite_default_path(void)
 {
-	static const char rel[] = "workloads/suites.cfg";
+	static const char rel[] = SUITE_FILE;
 	const char *env = getenv("IRQLBENCH_SUITES");
 	char *root, *p;
 

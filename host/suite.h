@@ -34,6 +34,7 @@
 #include "model/kvm_policy.h"
 #include "stats.h"
 
+#define SUITE_FILE		"workloads/suites.cfg"	/* in the source tree */
 #define SUITE_MAX_GROUPS	16
 #define SUITE_MAX_VCPUS		MAX_CPUS
 

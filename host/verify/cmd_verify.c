@@ -8,10 +8,12 @@
  * the records into the results store, then decides from the store: the
  * runs' rows and the metrics the store computed at import (metrics.h), by
  * verdict_decide() (verdict.c).  With --select it decides from runs already
- * in the store and runs nothing.  Exit statuses from the one table in
- * cli.h: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE; 2 usage, 3 environment,
- * 5 store unusable, 77 not applicable on this host, each found before any
- * run starts where it can be.
+ * in the store and runs nothing.  What a fixed and an unfixed kernel give
+ * is workloads/suites.cfg's (host/suite.h), read once before anything
+ * runs.  Exit statuses from the one table in cli.h: 0 FIXED, 10 UNFIXED,
+ * 11 INCONCLUSIVE; 2 usage (a bad suites file too), 3 environment (an
+ * unreadable one too), 5 store unusable, 77 not applicable on this host,
+ * each found before any run starts where it can be.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +30,7 @@
 #include "cli.h"
 #include "model/kvm_policy.h"
 #include "store/cmd.h"
+#include "suite.h"
 #include "util.h"
 #include "verify/verdict.h"
 
@@ -41,8 +44,10 @@ const char cmd_verify_usage[] =
 "596f3142d2b7): runs nested-spinlock (depth 2 and 4), masked-clock and\n"
 "seed-table, imports their records into the results store, and prints FIXED,\n"
 "UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write exits per\n"
-"iteration; DPC/clock delivered at once or late), decided from the store.\n"
-"One verdict for one kernel: one policy, one variant, or this host's KVM.\n"
+"iteration; DPC/clock delivered at once or late), decided from the store\n"
+"against what workloads/suites.cfg expects of a fixed and an unfixed kernel\n"
+"(IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel: one\n"
+"policy, one variant, or this host's KVM.\n"
 "\n"
 "With --select it runs nothing: it decides the same way from the runs the store\n"
 "already has (failed ones are listed in the evidence, and ignored).\n"
@@ -70,9 +75,10 @@ const char cmd_verify_usage[] =
 "  -h, --help          this text\n"
 "\n"
 "exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
-"2 usage error (also: --select matches no run); 3 the runs could not be made\n"
-"(environment: see the message); 5 the results store is unusable; 77 not\n"
-"applicable on this host (--backend kvm without AMD SVM).\n";
+"2 usage error (also: --select matches no run; a bad suites file); 3 the runs\n"
+"could not be made, or the suites file cannot be read (environment: see the\n"
+"message); 5 the results store is unusable; 77 not applicable on this host\n"
+"(--backend kvm without AMD SVM).\n";
 
 struct verify_opts {
 	const char *backend, *policy, *variant, *kernel, *out_dir, *db;
@@ -80,6 +86,9 @@ struct verify_opts {
 	const char *run_option;		/* the first option that runs something */
 	struct run_filter select;	/* --select: its terms */
 	char selector[512];		/* --select as given, joined by ',' */
+	const struct suite *suite;	/* what the runs must give */
+	const char *suite_name;		/* as the output names it: $IRQLBENCH_SUITES, else the
+					 * tree's file, wherever verify runs from */
 };
 
 static const struct {
@@ -441,58 +450,76 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return check_backend_options(o);
 }
 
-/* Evidence order: by workload and depth, then as the runs were started. */
+/* A run and where its evidence goes. */
+struct ordered {
+	const struct run_info *info;
+	struct verdict_run r;
+	unsigned entry;		/* its entry's index in the suites file; past the end: none */
+};
+
+/* Evidence order: by workload, then as the suites file orders its entries,
+ * then as the runs were started. */
 static int by_workload(const void *a, const void *b)
 {
-	const struct run_info *x = a, *y = b;
-	int64_t dx = store_run_param(x, "depth", 0), dy = store_run_param(y, "depth", 0);
-	int c = strcmp(x->workload, y->workload);
+	const struct ordered *x = a, *y = b;
+	int c = strcmp(x->info->workload, y->info->workload);
 
 	if (!c)
-		c = (dx > dy) - (dx < dy);
+		c = (x->entry > y->entry) - (x->entry < y->entry);
 	if (!c)
-		c = strcmp(x->started ? x->started : "", y->started ? y->started : "");
-	return c ? c : strcmp(x->id, y->id);
+		c = strcmp(x->info->started ? x->info->started : "",
+			   y->info->started ? y->info->started : "");
+	return c ? c : strcmp(x->info->id, y->info->id);
 }
 
 /*
  * The decision from stored runs, whichever mode selected them: in the same
  * order (by_workload), each run's row and stored metrics
- * (verdict_run_from_store), verdict_decide(), the verdict, its reason and
- * the evidence on stdout.  Returns the verdict's status, or EXIT_STORE
- * after its one-line error.
+ * (verdict_run_from_store), verdict_decide() against the suites file, the
+ * verdict, its reason and the evidence on stdout.  Returns the verdict's
+ * status, or EXIT_STORE after its one-line error.
  */
-static int decide(struct store *s, struct run_list *l)
+static int decide(const struct verify_opts *o, struct store *s, struct run_list *l)
 {
+	struct ordered *ord = calloc(l->n + 1, sizeof(*ord));
 	struct verdict_run *runs = calloc(l->n + 1, sizeof(*runs));
 	struct metric_set *ms = calloc(l->n + 1, sizeof(*ms));
-	struct verdict_opts vo = { 0 };
-	struct verdict_result res;
+	struct verdict_opts vo = { .suite = o->suite, .suite_name = o->suite_name };
+	struct verdict_result *res = calloc(1, sizeof(*res));
 	char err[1024];
 	int rc = EXIT_STORE;
 
-	if (!runs || !ms)
+	if (!ord || !runs || !ms || !res)
 		abort();
-	if (l->n)
-		qsort(l->v, l->n, sizeof(l->v[0]), by_workload);
 	for (size_t i = 0; i < l->n; i++) {
+		const struct suite_entry *e;
+
 		if (store_run_metrics(s, l->v[i].id, &ms[i], err, sizeof(err))) {
 			cli_error(EXIT_STORE, "verify: %s", err);
 			goto out;
 		}
-		verdict_run_from_store(&l->v[i], &ms[i], &runs[i]);
+		ord[i].info = &l->v[i];
+		verdict_run_from_store(&l->v[i], &ms[i], &ord[i].r);
+		e = ord[i].r.vals.w ? suite_entry_of(o->suite, &ord[i].r.vals) : NULL;
+		ord[i].entry = e ? (unsigned)(e - o->suite->e) : o->suite->n;
 	}
-	verdict_decide(runs, l->n, &vo, &res);
-	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res.v), res.reason,
-	       res.evidence);
-	if (res.evidence[0] && res.evidence[strlen(res.evidence) - 1] != '\n')
+	if (l->n)
+		qsort(ord, l->n, sizeof(*ord), by_workload);
+	for (size_t i = 0; i < l->n; i++)
+		runs[i] = ord[i].r;
+	verdict_decide(runs, l->n, &vo, res);
+	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res->v), res->reason,
+	       res->evidence);
+	if (res->evidence[0] && res->evidence[strlen(res->evidence) - 1] != '\n')
 		putchar('\n');
-	rc = verdict_exit_status(res.v);
+	rc = verdict_exit_status(res->v);
 out:
 	for (size_t i = 0; i < l->n; i++)
 		metric_set_free(&ms[i]);
 	free(ms);
 	free(runs);
+	free(ord);
+	free(res);
 	return rc;
 }
 
@@ -515,7 +542,7 @@ static int verify_stored(struct verify_opts *o)
 		rc = cli_error(EXIT_USAGE, "verify: no runs match '%s' in %s: see 'irqlbench results "
 			       "list --db %s %s'", o->selector, s->path, s->path, o->selector);
 	else
-		rc = decide(s, &l);
+		rc = decide(o, s, &l);
 	store_run_list_free(&l);
 	store_close(s);
 	return rc;
@@ -572,11 +599,29 @@ static int import_run(struct store *s, const char *path, struct run_list *l)
 	}
 }
 
+/* The suites file, read once before anything runs: 0, or its status (2, 3)
+ * after its one-line error. */
+static int load_suite(struct verify_opts *o, struct suite **out)
+{
+	char *path = suite_default_path(), err[1024];
+	const char *env = getenv("IRQLBENCH_SUITES");
+	int st;
+
+	*out = suite_load(path, &st, err, sizeof(err));
+	free(path);
+	if (!*out)
+		return cli_error(st, "%s", err);
+	o->suite = *out;
+	o->suite_name = env && *env ? env : SUITE_FILE;
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_opts o = { .iterations = 200, .runs = 1 };
 	struct run_list l = { 0 };
 	struct store *s = NULL;
+	struct suite *suite = NULL;
 	char dirbuf[64], msg[PATH_MAX + 1024];
 	int rc;
 
@@ -586,6 +631,8 @@ int cmd_verify(int argc, char **argv)
 		rc = rc < 0 ? EXIT_OK : rc;
 		goto out;
 	}
+	if ((rc = load_suite(&o, &suite)))
+		goto out;
 	if (o.select.n) {
 		rc = verify_stored(&o);
 		goto out;
@@ -633,10 +680,11 @@ int cmd_verify(int argc, char **argv)
 				goto out;
 		}
 	}
-	rc = decide(s, &l);
+	rc = decide(&o, s, &l);
 out:
 	store_run_list_free(&l);
 	store_close(s);
 	filter_free(&o.select);
+	suite_free(suite);
 	return rc;
 }

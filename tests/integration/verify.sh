@@ -9,7 +9,8 @@
 # its time is printed.  Usage errors (2) are one line, found before anything
 # runs (no records directory, no store); environment (3): the records cannot
 # be kept, or a run could not be made (the child's own cause quoted); 5: no
-# usable store; 77: --backend kvm on a host without AMD SVM.
+# usable store; 77: --backend kvm on a host without AMD SVM.  A suites file
+# that cannot be read is 3, a bad one 2, before anything runs.
 . "$(dirname "$0")/lib.sh"
 need_guest
 DB=$TMP/verify.db
@@ -106,6 +107,15 @@ for o in "--backend model" "--policy l61" "--variant fixed" "--kernel 6.1.0-57-a
 done
 eq "--select with a run option: no store created" "$(ls "$TMP"/sel.db* 2>/dev/null)" ""
 refused select-bad 2 "--select x'y=1: bad selector key 'x'y'" --select "x'y=1"
+# the suites file: read before anything runs, with its own status
+printf '[x]\nworkload = nope\n' >"$TMP/bad.cfg"
+IRQLBENCH_SUITES=$TMP/none.cfg refused suites-none 3 "cannot read the suites file $TMP/none.cfg: .*set IRQLBENCH_SUITES=FILE" \
+	--backend model
+IRQLBENCH_SUITES=$TMP/bad.cfg refused suites-bad 2 "^irqlbench: $TMP/bad.cfg:2: unknown workload 'nope'" --backend model
+IRQLBENCH_SUITES=$TMP/bad.cfg "$IRQLBENCH" verify --db "$DB" --select policy=l61 >"$TMP/o" 2>"$TMP/e"
+eq "--select, bad suites file: exit status" "$?" 2
+eq "--select, bad suites file: one line, nothing else" "$(cat "$TMP/e" "$TMP/o")" \
+	"irqlbench: $TMP/bad.cfg:2: unknown workload 'nope': see 'irqlbench list'"
 # --select: a store that is not there (5), a selector that matches nothing (2)
 "$IRQLBENCH" verify --db "$TMP/none.db" --select policy=l61 >"$TMP/o" 2>"$TMP/e"
 eq "--select, no store: exit status" "$?" 5
