@@ -2,15 +2,14 @@
 /*
  * cmd_verify.c - `irqlbench verify`: is this KVM fixed?
  *
- * Runs the workloads that tell a fixed kernel from an unfixed one
- * (nested-spinlock at depth 2 and 4, masked-clock, seed-table) on the chosen
- * backend, each as a child `irqlbench` process writing its record, imports
- * the records into the results store, then decides from the store: the
- * runs' rows and the metrics the store computed at import (metrics.h), by
- * verdict_decide() (verdict.c).  With --select it decides from runs already
- * in the store and runs nothing.  What a fixed and an unfixed kernel give
- * is workloads/suites.cfg's (host/suite.h), read once before anything
- * runs.  Exit statuses from the one table in cli.h: 0 FIXED, 10 UNFIXED,
+ * Runs the entries of group verify of workloads/suites.cfg (host/suite.h:
+ * what runs and what each must give are the file's, nothing here) on the
+ * chosen backend, each as a child `irqlbench` process writing its record,
+ * imports the records into the results store, then decides from the store:
+ * the runs' rows and the metrics the store computed at import (metrics.h),
+ * by verdict_decide() (verdict.c) against the file's expectations.  With
+ * --select it decides from runs already in the store and runs nothing.
+ * Exit statuses from the one table in cli.h: 0 FIXED, 10 UNFIXED,
  * 11 INCONCLUSIVE; 2 usage (a bad suites file too), 3 environment (an
  * unreadable one too), 5 store unusable, 77 not applicable on this host,
  * each found before any run starts where it can be.
@@ -41,13 +40,13 @@ const char cmd_verify_usage[] =
 "       irqlbench verify [--db FILE] --select SELECTOR...\n"
 "\n"
 "Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
-"596f3142d2b7): runs nested-spinlock (depth 2 and 4), masked-clock and\n"
-"seed-table, imports their records into the results store, and prints FIXED,\n"
-"UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write exits per\n"
-"iteration; DPC/clock delivered at once or late), decided from the store\n"
-"against what workloads/suites.cfg expects of a fixed and an unfixed kernel\n"
-"(IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel: one\n"
-"policy, one variant, or this host's KVM.\n"
+"596f3142d2b7): runs the entries of group verify (irqlbench list --suites\n"
+"--group verify), imports their records into the results store, and prints\n"
+"FIXED, UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write\n"
+"exits per iteration; DPC/clock delivered at once or late), decided from the\n"
+"store against what workloads/suites.cfg expects of a fixed and an unfixed\n"
+"kernel (IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel:\n"
+"one policy, one variant, or this host's KVM.\n"
 "\n"
 "With --select it runs nothing: it decides the same way from the runs the store\n"
 "already has (failed ones are listed in the evidence, and ignored).\n"
@@ -62,8 +61,9 @@ const char cmd_verify_usage[] =
 "  -V, --variant V     lab only: stock, fixed, unfixed or patch=FILE (default\n"
 "                      stock: the modules of the kernel as Debian ships it)\n"
 "  -k, --kernel K      lab only: the L1 kernel (/boot/vmlinuz-ABI or ABI)\n"
-"  -i, --iterations N  iterations per run (default 200)\n"
-"  -r, --runs N        runs of each workload, 1..16 (default 1; the verdict\n"
+"  -i, --iterations N  iterations per run (default 200; an entry that sets its\n"
+"                      own keeps them)\n"
+"  -r, --runs N        runs of each entry, 1..16 (default 1; the verdict\n"
 "                      needs 3 distinguishing runs in all)\n"
 "  -o, --out-dir DIR   keep the records there (default results/runs/verify-<utc>)\n"
 "  -d, --db FILE       the results store (default $IRQLBENCH_DB, else\n"
@@ -75,10 +75,11 @@ const char cmd_verify_usage[] =
 "  -h, --help          this text\n"
 "\n"
 "exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
-"2 usage error (also: --select matches no run; a bad suites file); 3 the runs\n"
-"could not be made, or the suites file cannot be read (environment: see the\n"
-"message); 5 the results store is unusable; 77 not applicable on this host\n"
-"(--backend kvm without AMD SVM).\n";
+"2 usage error (also: --select matches no run; a bad suites file, or one\n"
+"without an entry in group verify); 3 the runs could not be made, or the\n"
+"suites file cannot be read (environment: see the message); 5 the results\n"
+"store is unusable; 77 not applicable on this host (--backend kvm without\n"
+"AMD SVM).\n";
 
 struct verify_opts {
 	const char *backend, *policy, *variant, *kernel, *out_dir, *db;
@@ -86,21 +87,13 @@ struct verify_opts {
 	const char *run_option;		/* the first option that runs something */
 	struct run_filter select;	/* --select: its terms */
 	char selector[512];		/* --select as given, joined by ',' */
-	const struct suite *suite;	/* what the runs must give */
+	const struct suite *suite;	/* what runs (group verify) and what it must give */
 	const char *suite_name;		/* as the output names it: $IRQLBENCH_SUITES, else the
 					 * tree's file, wherever verify runs from */
+	unsigned nentries;		/* of group verify */
 };
 
-static const struct {
-	const char *workload;
-	const char *param;	/* extra parameter or NULL */
-} verify_set[] = {
-	{ "nested-spinlock", "depth=2" },
-	{ "nested-spinlock", "depth=4" },
-	{ "masked-clock", NULL },
-	{ "seed-table", NULL },
-};
-#define NSET (sizeof(verify_set) / sizeof(verify_set[0]))
+#define VERIFY_GROUP "verify"
 
 static bool amd_kvm_host(void)
 {
@@ -228,32 +221,46 @@ static bool child_fatal(int rc)
 	return rc == EXIT_USAGE || rc == EXIT_ENV || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
 }
 
+/* Does the entry set parameter name itself? */
+static bool entry_gives(const struct suite_entry *e, const char *name)
+{
+	for (unsigned i = 0; i < e->vals.n; i++)
+		if (e->given[i] && !strcmp(e->vals.p[i]->name, name))
+			return true;
+	return false;
+}
+
 /*
- * One run of workload k.  Returns 0 with *path_out, the record it wrote
- * (malloc'd), -1 when this run gave no record (msg says why; verify goes
- * on), or a status that ends verify (msg is its one line).
+ * One run of entry e: its workload, a --param for each of its parameters
+ * (suite_entry_params), iterations, and --vcpus where it needs more than
+ * one (lab, kvm: the model simulates one vCPU, and the expectations are per
+ * vCPU).  Returns 0 with *path_out, the record it wrote (malloc'd), -1 when
+ * this run gave no record (msg says why; verify goes on), or a status that
+ * ends verify (msg is its one line).
  */
-static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
+static int one_run(const struct verify_opts *o, const struct suite_entry *e, unsigned rep,
 		   char **path_out, char *msg, size_t msglen)
 {
 	char dir[PATH_MAX], log[PATH_MAX + 16], iters[32], out[PATH_MAX + 16], variant[256];
-	char cause[512];
-	char *argv[32];
+	char cause[512], vcpus[16];
+	char *params = suite_entry_params(e), *save = NULL, *word;
+	char **argv = xmalloc((24 + 2 * (strlen(params) / 2 + 1)) * sizeof(*argv));
 	unsigned n = 0;
-	int rc;
+	int rc, child;
 
-	if (snprintf(dir, sizeof(dir), "%s/%s%s%s-%u", o->out_dir, verify_set[k].workload,
-		     verify_set[k].param ? "-" : "",
-		     verify_set[k].param ? verify_set[k].param : "", rep) >= (int)sizeof(dir)) {
+	if (snprintf(dir, sizeof(dir), "%s/%s-%u", o->out_dir, e->name, rep) >= (int)sizeof(dir)) {
 		snprintf(msg, msglen, "--out-dir is too long: choose a shorter one");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		snprintf(msg, msglen, "cannot create %s: %s: choose another --out-dir", dir, strerror(errno));
-		return EXIT_ENV;
+		rc = EXIT_ENV;
+		goto out;
 	}
 	snprintf(log, sizeof(log), "%s/verify.log", dir);
 	snprintf(iters, sizeof(iters), "iterations=%u", o->iterations);
+	snprintf(vcpus, sizeof(vcpus), "%u", e->vcpus);
 	argv[n++] = "irqlbench";
 	if (!strcmp(o->backend, "model")) {
 		argv[n++] = "model";
@@ -280,30 +287,41 @@ static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
 		argv[n++] = "--out";
 		argv[n++] = out;
 	}
+	if (e->vcpus > 1 && strcmp(o->backend, "model")) {
+		argv[n++] = "--vcpus";
+		argv[n++] = vcpus;
+	}
 	argv[n++] = "--workload";
-	argv[n++] = (char *)verify_set[k].workload;
-	argv[n++] = "--param";
-	argv[n++] = iters;
-	if (verify_set[k].param) {
+	argv[n++] = (char *)e->w->name;
+	if (!entry_gives(e, "iterations")) {
 		argv[n++] = "--param";
-		argv[n++] = (char *)verify_set[k].param;
+		argv[n++] = iters;
+	}
+	for (word = strtok_r(params, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+		argv[n++] = "--param";
+		argv[n++] = word;
 	}
 	argv[n] = NULL;
 
-	rc = run_child(argv, log);
+	child = run_child(argv, log);
 	child_error(log, cause, sizeof(cause));
-	if (child_fatal(rc)) {
-		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, verify_set[k].workload,
-			 rc, cause[0] ? cause : "no error line", log);
-		return rc;
+	rc = child;
+	if (child_fatal(child)) {
+		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, e->name,
+			 child, cause[0] ? cause : "no error line", log);
+		goto out;
 	}
 	*path_out = find_record(dir, o);
+	rc = 0;
 	if (!*path_out) {
 		snprintf(msg, msglen, "%s %s: no record (exit %d): %s (log %s)", o->backend,
-			 verify_set[k].workload, rc, cause[0] ? cause : "no error line", log);
-		return -1;
+			 e->name, child, cause[0] ? cause : "no error line", log);
+		rc = -1;
 	}
-	return 0;
+out:
+	free(argv);
+	free(params);
+	return rc;
 }
 
 /* "prefix, fixed, ..., avic": the policies verify can judge one at a time. */
@@ -613,6 +631,12 @@ static int load_suite(struct verify_opts *o, struct suite **out)
 		return cli_error(st, "%s", err);
 	o->suite = *out;
 	o->suite_name = env && *env ? env : SUITE_FILE;
+	for (unsigned i = 0; i < o->suite->n; i++)
+		o->nentries += suite_in_group(&o->suite->e[i], VERIFY_GROUP);
+	if (!o->nentries && !o->select.n)
+		return cli_error(EXIT_USAGE, "verify: %s has no entry in group %s: add %s to the "
+				 "groups of the entries that tell a fixed kernel from an unfixed one",
+				 o->suite->path, VERIFY_GROUP, VERIFY_GROUP);
 	return 0;
 }
 
@@ -656,16 +680,18 @@ int cmd_verify(int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
-	fprintf(stderr, "irqlbench verify: %s%s%s, %zu workloads x %u run(s), records in %s, "
-		"store %s\n", o.backend,
+	fprintf(stderr, "irqlbench verify: %s%s%s, %u entries of group %s in %s x %u run(s), "
+		"records in %s, store %s\n", o.backend,
 		!strcmp(o.backend, "model") ? " policy " : !strcmp(o.backend, "lab") ? " variant " : "",
 		!strcmp(o.backend, "model") ? o.policy : !strcmp(o.backend, "lab") ? o.variant : "",
-		NSET, o.runs, o.out_dir, s->path);
+		o.nentries, VERIFY_GROUP, o.suite_name, o.runs, o.out_dir, s->path);
 	for (unsigned rep = 0; rep < o.runs; rep++) {
-		for (unsigned k = 0; k < NSET; k++) {
+		for (unsigned k = 0; k < suite->n; k++) {
 			char *path = NULL;
 
-			rc = one_run(&o, k, rep, &path, msg, sizeof(msg));
+			if (!suite_in_group(&suite->e[k], VERIFY_GROUP))
+				continue;
+			rc = one_run(&o, &suite->e[k], rep, &path, msg, sizeof(msg));
 			if (rc > 0) {
 				rc = cli_error(rc, "verify: %s", msg);
 				goto out;
