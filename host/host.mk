@@ -26,8 +26,8 @@ test_record_SRCS := tests/unit/test_record.c tests/unit/report_gen.c $(HOST_CORE
 test_record_LIBS := -ljansson
 # a record's metrics (host/metrics.c), as the results store keeps them
 UNIT_TESTS += metrics
-test_metrics_SRCS := tests/unit/test_metrics.c host/metrics.c host/store/store.c host/store/query.c \
-	host/verify/verdict.c
+test_metrics_SRCS = tests/unit/test_metrics.c host/metrics.c host/store/store.c host/store/query.c \
+	host/verify/verdict.c $(SUITE_TEST_SRCS)
 test_metrics_LIBS := -lsqlite3 -ljansson -lm
 
 # workloads/suites.cfg: the parser, the formula evaluator, the expectations

@@ -908,7 +908,7 @@ static bool same_file(const char *a, const char *b)
 
 char *suite_default_path(void)
 {
-	static const char rel[] = "workloads/suites.cfg";
+	static const char rel[] = SUITE_FILE;
 	const char *env = getenv("IRQLBENCH_SUITES");
 	char *root, *p;
 
@@ -956,6 +956,30 @@ bool suite_in_group(const struct suite_entry *e, const char *group)
 		if (!strcmp(e->groups[g], group))
 			return true;
 	return false;
+}
+
+bool suite_runner_param(const char *name)
+{
+	return !strcmp(name, "iterations") || !strcmp(name, "warmup");
+}
+
+const struct suite_entry *suite_entry_of(const struct suite *s, const struct wl_values *vals)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct suite_entry *e = &s->e[i];
+		unsigned k;
+
+		if (e->w != vals->w || e->vals.n != vals->n)
+			continue;
+		/* the same workload: the same parameters, in the catalog's order */
+		for (k = 0; k < vals->n; k++)
+			if (e->vals.v[k] != vals->v[k] &&
+			    (e->given[k] || !suite_runner_param(vals->p[k]->name)))
+				break;
+		if (k == vals->n)
+			return e;
+	}
+	return NULL;
 }
 
 char *suite_groups(const struct suite *s)

@@ -34,6 +34,7 @@
 #include "model/kvm_policy.h"
 #include "stats.h"
 
+#define SUITE_FILE		"workloads/suites.cfg"	/* in the source tree */
 #define SUITE_MAX_GROUPS	16
 #define SUITE_MAX_VCPUS		MAX_CPUS
 
@@ -104,6 +105,13 @@ const struct suite_entry *suite_find(const struct suite *s, const char *name);
  * the runner's iterations and warmup).  The caller frees it. */
 char *suite_entry_params(const struct suite_entry *e);
 bool suite_in_group(const struct suite_entry *e, const char *group);
+/* iterations and warmup: the runners set them for every entry (make run,
+ * verify, the tests), so they do not make a run another entry's. */
+bool suite_runner_param(const char *name);
+/* The entry a run with these values is: the first entry of vals->w whose
+ * values are vals's, but for the runner's parameters where the entry does
+ * not give them itself.  NULL: none is. */
+const struct suite_entry *suite_entry_of(const struct suite *s, const struct wl_values *vals);
 /* Every group named in the file, in order of first use, joined by ", ". */
 char *suite_groups(const struct suite *s);
 

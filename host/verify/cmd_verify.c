@@ -2,16 +2,17 @@
 /*
  * cmd_verify.c - `irqlbench verify`: is this KVM fixed?
  *
- * Runs the workloads that tell a fixed kernel from an unfixed one
- * (nested-spinlock at depth 2 and 4, masked-clock, seed-table) on the chosen
- * backend, each as a child `irqlbench` process writing its record, imports
- * the records into the results store, then decides from the store: the
- * runs' rows and the metrics the store computed at import (metrics.h), by
- * verdict_decide() (verdict.c).  With --select it decides from runs already
- * in the store and runs nothing.  Exit statuses from the one table in
- * cli.h: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE; 2 usage, 3 environment,
- * 5 store unusable, 77 not applicable on this host, each found before any
- * run starts where it can be.
+ * Runs the entries of group verify of workloads/suites.cfg (host/suite.h:
+ * what runs and what each must give are the file's, nothing here) on the
+ * chosen backend, each as a child `irqlbench` process writing its record,
+ * imports the records into the results store, then decides from the store:
+ * the runs' rows and the metrics the store computed at import (metrics.h),
+ * by verdict_decide() (verdict.c) against the file's expectations.  With
+ * --select it decides from runs already in the store and runs nothing.
+ * Exit statuses from the one table in cli.h: 0 FIXED, 10 UNFIXED,
+ * 11 INCONCLUSIVE; 2 usage (a bad suites file too), 3 environment (an
+ * unreadable one too), 5 store unusable, 77 not applicable on this host,
+ * each found before any run starts where it can be.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +29,7 @@
 #include "cli.h"
 #include "model/kvm_policy.h"
 #include "store/cmd.h"
+#include "suite.h"
 #include "util.h"
 #include "verify/verdict.h"
 
@@ -38,11 +40,13 @@ const char cmd_verify_usage[] =
 "       irqlbench verify [--db FILE] --select SELECTOR...\n"
 "\n"
 "Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
-"596f3142d2b7): runs nested-spinlock (depth 2 and 4), masked-clock and\n"
-"seed-table, imports their records into the results store, and prints FIXED,\n"
-"UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write exits per\n"
-"iteration; DPC/clock delivered at once or late), decided from the store.\n"
-"One verdict for one kernel: one policy, one variant, or this host's KVM.\n"
+"596f3142d2b7): runs the entries of group verify (irqlbench list --suites\n"
+"--group verify), imports their records into the results store, and prints\n"
+"FIXED, UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write\n"
+"exits per iteration; DPC/clock delivered at once or late), decided from the\n"
+"store against what workloads/suites.cfg expects of a fixed and an unfixed\n"
+"kernel (IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel:\n"
+"one policy, one variant, or this host's KVM.\n"
 "\n"
 "With --select it runs nothing: it decides the same way from the runs the store\n"
 "already has (failed ones are listed in the evidence, and ignored).\n"
@@ -57,8 +61,9 @@ const char cmd_verify_usage[] =
 "  -V, --variant V     lab only: stock, fixed, unfixed or patch=FILE (default\n"
 "                      stock: the modules of the kernel as Debian ships it)\n"
 "  -k, --kernel K      lab only: the L1 kernel (/boot/vmlinuz-ABI or ABI)\n"
-"  -i, --iterations N  iterations per run (default 200)\n"
-"  -r, --runs N        runs of each workload, 1..16 (default 1; the verdict\n"
+"  -i, --iterations N  iterations per run (default 200; an entry that sets its\n"
+"                      own keeps them)\n"
+"  -r, --runs N        runs of each entry, 1..16 (default 1; the verdict\n"
 "                      needs 3 distinguishing runs in all)\n"
 "  -o, --out-dir DIR   keep the records there (default results/runs/verify-<utc>)\n"
 "  -d, --db FILE       the results store (default $IRQLBENCH_DB, else\n"
@@ -70,9 +75,11 @@ const char cmd_verify_usage[] =
 "  -h, --help          this text\n"
 "\n"
 "exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
-"2 usage error (also: --select matches no run); 3 the runs could not be made\n"
-"(environment: see the message); 5 the results store is unusable; 77 not\n"
-"applicable on this host (--backend kvm without AMD SVM).\n";
+"2 usage error (also: --select matches no run; a bad suites file, or one\n"
+"without an entry in group verify); 3 the runs could not be made, or the\n"
+"suites file cannot be read (environment: see the message); 5 the results\n"
+"store is unusable; 77 not applicable on this host (--backend kvm without\n"
+"AMD SVM).\n";
 
 struct verify_opts {
 	const char *backend, *policy, *variant, *kernel, *out_dir, *db;
@@ -80,18 +87,13 @@ struct verify_opts {
 	const char *run_option;		/* the first option that runs something */
 	struct run_filter select;	/* --select: its terms */
 	char selector[512];		/* --select as given, joined by ',' */
+	const struct suite *suite;	/* what runs (group verify) and what it must give */
+	const char *suite_name;		/* as the output names it: $IRQLBENCH_SUITES, else the
+					 * tree's file, wherever verify runs from */
+	unsigned nentries;		/* of group verify */
 };
 
-static const struct {
-	const char *workload;
-	const char *param;	/* extra parameter or NULL */
-} verify_set[] = {
-	{ "nested-spinlock", "depth=2" },
-	{ "nested-spinlock", "depth=4" },
-	{ "masked-clock", NULL },
-	{ "seed-table", NULL },
-};
-#define NSET (sizeof(verify_set) / sizeof(verify_set[0]))
+#define VERIFY_GROUP "verify"
 
 static bool amd_kvm_host(void)
 {
@@ -219,32 +221,46 @@ static bool child_fatal(int rc)
 	return rc == EXIT_USAGE || rc == EXIT_ENV || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
 }
 
+/* Does the entry set parameter name itself? */
+static bool entry_gives(const struct suite_entry *e, const char *name)
+{
+	for (unsigned i = 0; i < e->vals.n; i++)
+		if (e->given[i] && !strcmp(e->vals.p[i]->name, name))
+			return true;
+	return false;
+}
+
 /*
- * One run of workload k.  Returns 0 with *path_out, the record it wrote
- * (malloc'd), -1 when this run gave no record (msg says why; verify goes
- * on), or a status that ends verify (msg is its one line).
+ * One run of entry e: its workload, a --param for each of its parameters
+ * (suite_entry_params), iterations, and --vcpus where it needs more than
+ * one (lab, kvm: the model simulates one vCPU, and the expectations are per
+ * vCPU).  Returns 0 with *path_out, the record it wrote (malloc'd), -1 when
+ * this run gave no record (msg says why; verify goes on), or a status that
+ * ends verify (msg is its one line).
  */
-static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
+static int one_run(const struct verify_opts *o, const struct suite_entry *e, unsigned rep,
 		   char **path_out, char *msg, size_t msglen)
 {
 	char dir[PATH_MAX], log[PATH_MAX + 16], iters[32], out[PATH_MAX + 16], variant[256];
-	char cause[512];
-	char *argv[32];
+	char cause[512], vcpus[16];
+	char *params = suite_entry_params(e), *save = NULL, *word;
+	char **argv = xmalloc((24 + 2 * (strlen(params) / 2 + 1)) * sizeof(*argv));
 	unsigned n = 0;
-	int rc;
+	int rc, child;
 
-	if (snprintf(dir, sizeof(dir), "%s/%s%s%s-%u", o->out_dir, verify_set[k].workload,
-		     verify_set[k].param ? "-" : "",
-		     verify_set[k].param ? verify_set[k].param : "", rep) >= (int)sizeof(dir)) {
+	if (snprintf(dir, sizeof(dir), "%s/%s-%u", o->out_dir, e->name, rep) >= (int)sizeof(dir)) {
 		snprintf(msg, msglen, "--out-dir is too long: choose a shorter one");
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		snprintf(msg, msglen, "cannot create %s: %s: choose another --out-dir", dir, strerror(errno));
-		return EXIT_ENV;
+		rc = EXIT_ENV;
+		goto out;
 	}
 	snprintf(log, sizeof(log), "%s/verify.log", dir);
 	snprintf(iters, sizeof(iters), "iterations=%u", o->iterations);
+	snprintf(vcpus, sizeof(vcpus), "%u", e->vcpus);
 	argv[n++] = "irqlbench";
 	if (!strcmp(o->backend, "model")) {
 		argv[n++] = "model";
@@ -271,30 +287,41 @@ static int one_run(const struct verify_opts *o, unsigned k, unsigned rep,
 		argv[n++] = "--out";
 		argv[n++] = out;
 	}
+	if (e->vcpus > 1 && strcmp(o->backend, "model")) {
+		argv[n++] = "--vcpus";
+		argv[n++] = vcpus;
+	}
 	argv[n++] = "--workload";
-	argv[n++] = (char *)verify_set[k].workload;
-	argv[n++] = "--param";
-	argv[n++] = iters;
-	if (verify_set[k].param) {
+	argv[n++] = (char *)e->w->name;
+	if (!entry_gives(e, "iterations")) {
 		argv[n++] = "--param";
-		argv[n++] = (char *)verify_set[k].param;
+		argv[n++] = iters;
+	}
+	for (word = strtok_r(params, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+		argv[n++] = "--param";
+		argv[n++] = word;
 	}
 	argv[n] = NULL;
 
-	rc = run_child(argv, log);
+	child = run_child(argv, log);
 	child_error(log, cause, sizeof(cause));
-	if (child_fatal(rc)) {
-		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, verify_set[k].workload,
-			 rc, cause[0] ? cause : "no error line", log);
-		return rc;
+	rc = child;
+	if (child_fatal(child)) {
+		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, e->name,
+			 child, cause[0] ? cause : "no error line", log);
+		goto out;
 	}
 	*path_out = find_record(dir, o);
+	rc = 0;
 	if (!*path_out) {
 		snprintf(msg, msglen, "%s %s: no record (exit %d): %s (log %s)", o->backend,
-			 verify_set[k].workload, rc, cause[0] ? cause : "no error line", log);
-		return -1;
+			 e->name, child, cause[0] ? cause : "no error line", log);
+		rc = -1;
 	}
-	return 0;
+out:
+	free(argv);
+	free(params);
+	return rc;
 }
 
 /* "prefix, fixed, ..., avic": the policies verify can judge one at a time. */
@@ -441,58 +468,76 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return check_backend_options(o);
 }
 
-/* Evidence order: by workload and depth, then as the runs were started. */
+/* A run and where its evidence goes. */
+struct ordered {
+	const struct run_info *info;
+	struct verdict_run r;
+	unsigned entry;		/* its entry's index in the suites file; past the end: none */
+};
+
+/* Evidence order: by workload, then as the suites file orders its entries,
+ * then as the runs were started. */
 static int by_workload(const void *a, const void *b)
 {
-	const struct run_info *x = a, *y = b;
-	int64_t dx = store_run_param(x, "depth", 0), dy = store_run_param(y, "depth", 0);
-	int c = strcmp(x->workload, y->workload);
+	const struct ordered *x = a, *y = b;
+	int c = strcmp(x->info->workload, y->info->workload);
 
 	if (!c)
-		c = (dx > dy) - (dx < dy);
+		c = (x->entry > y->entry) - (x->entry < y->entry);
 	if (!c)
-		c = strcmp(x->started ? x->started : "", y->started ? y->started : "");
-	return c ? c : strcmp(x->id, y->id);
+		c = strcmp(x->info->started ? x->info->started : "",
+			   y->info->started ? y->info->started : "");
+	return c ? c : strcmp(x->info->id, y->info->id);
 }
 
 /*
  * The decision from stored runs, whichever mode selected them: in the same
  * order (by_workload), each run's row and stored metrics
- * (verdict_run_from_store), verdict_decide(), the verdict, its reason and
- * the evidence on stdout.  Returns the verdict's status, or EXIT_STORE
- * after its one-line error.
+ * (verdict_run_from_store), verdict_decide() against the suites file, the
+ * verdict, its reason and the evidence on stdout.  Returns the verdict's
+ * status, or EXIT_STORE after its one-line error.
  */
-static int decide(struct store *s, struct run_list *l)
+static int decide(const struct verify_opts *o, struct store *s, struct run_list *l)
 {
+	struct ordered *ord = calloc(l->n + 1, sizeof(*ord));
 	struct verdict_run *runs = calloc(l->n + 1, sizeof(*runs));
 	struct metric_set *ms = calloc(l->n + 1, sizeof(*ms));
-	struct verdict_opts vo = { 0 };
-	struct verdict_result res;
+	struct verdict_opts vo = { .suite = o->suite, .suite_name = o->suite_name };
+	struct verdict_result *res = calloc(1, sizeof(*res));
 	char err[1024];
 	int rc = EXIT_STORE;
 
-	if (!runs || !ms)
+	if (!ord || !runs || !ms || !res)
 		abort();
-	if (l->n)
-		qsort(l->v, l->n, sizeof(l->v[0]), by_workload);
 	for (size_t i = 0; i < l->n; i++) {
+		const struct suite_entry *e;
+
 		if (store_run_metrics(s, l->v[i].id, &ms[i], err, sizeof(err))) {
 			cli_error(EXIT_STORE, "verify: %s", err);
 			goto out;
 		}
-		verdict_run_from_store(&l->v[i], &ms[i], &runs[i]);
+		ord[i].info = &l->v[i];
+		verdict_run_from_store(&l->v[i], &ms[i], &ord[i].r);
+		e = ord[i].r.vals.w ? suite_entry_of(o->suite, &ord[i].r.vals) : NULL;
+		ord[i].entry = e ? (unsigned)(e - o->suite->e) : o->suite->n;
 	}
-	verdict_decide(runs, l->n, &vo, &res);
-	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res.v), res.reason,
-	       res.evidence);
-	if (res.evidence[0] && res.evidence[strlen(res.evidence) - 1] != '\n')
+	if (l->n)
+		qsort(ord, l->n, sizeof(*ord), by_workload);
+	for (size_t i = 0; i < l->n; i++)
+		runs[i] = ord[i].r;
+	verdict_decide(runs, l->n, &vo, res);
+	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res->v), res->reason,
+	       res->evidence);
+	if (res->evidence[0] && res->evidence[strlen(res->evidence) - 1] != '\n')
 		putchar('\n');
-	rc = verdict_exit_status(res.v);
+	rc = verdict_exit_status(res->v);
 out:
 	for (size_t i = 0; i < l->n; i++)
 		metric_set_free(&ms[i]);
 	free(ms);
 	free(runs);
+	free(ord);
+	free(res);
 	return rc;
 }
 
@@ -515,7 +560,7 @@ static int verify_stored(struct verify_opts *o)
 		rc = cli_error(EXIT_USAGE, "verify: no runs match '%s' in %s: see 'irqlbench results "
 			       "list --db %s %s'", o->selector, s->path, s->path, o->selector);
 	else
-		rc = decide(s, &l);
+		rc = decide(o, s, &l);
 	store_run_list_free(&l);
 	store_close(s);
 	return rc;
@@ -572,11 +617,35 @@ static int import_run(struct store *s, const char *path, struct run_list *l)
 	}
 }
 
+/* The suites file, read once before anything runs: 0, or its status (2, 3)
+ * after its one-line error. */
+static int load_suite(struct verify_opts *o, struct suite **out)
+{
+	char *path = suite_default_path(), err[1024];
+	const char *env = getenv("IRQLBENCH_SUITES");
+	int st;
+
+	*out = suite_load(path, &st, err, sizeof(err));
+	free(path);
+	if (!*out)
+		return cli_error(st, "%s", err);
+	o->suite = *out;
+	o->suite_name = env && *env ? env : SUITE_FILE;
+	for (unsigned i = 0; i < o->suite->n; i++)
+		o->nentries += suite_in_group(&o->suite->e[i], VERIFY_GROUP);
+	if (!o->nentries && !o->select.n)
+		return cli_error(EXIT_USAGE, "verify: %s has no entry in group %s: add %s to the "
+				 "groups of the entries that tell a fixed kernel from an unfixed one",
+				 o->suite->path, VERIFY_GROUP, VERIFY_GROUP);
+	return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_opts o = { .iterations = 200, .runs = 1 };
 	struct run_list l = { 0 };
 	struct store *s = NULL;
+	struct suite *suite = NULL;
 	char dirbuf[64], msg[PATH_MAX + 1024];
 	int rc;
 
@@ -586,6 +655,8 @@ int cmd_verify(int argc, char **argv)
 		rc = rc < 0 ? EXIT_OK : rc;
 		goto out;
 	}
+	if ((rc = load_suite(&o, &suite)))
+		goto out;
 	if (o.select.n) {
 		rc = verify_stored(&o);
 		goto out;
@@ -609,16 +680,18 @@ int cmd_verify(int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
-	fprintf(stderr, "irqlbench verify: %s%s%s, %zu workloads x %u run(s), records in %s, "
-		"store %s\n", o.backend,
+	fprintf(stderr, "irqlbench verify: %s%s%s, %u entries of group %s in %s x %u run(s), "
+		"records in %s, store %s\n", o.backend,
 		!strcmp(o.backend, "model") ? " policy " : !strcmp(o.backend, "lab") ? " variant " : "",
 		!strcmp(o.backend, "model") ? o.policy : !strcmp(o.backend, "lab") ? o.variant : "",
-		NSET, o.runs, o.out_dir, s->path);
+		o.nentries, VERIFY_GROUP, o.suite_name, o.runs, o.out_dir, s->path);
 	for (unsigned rep = 0; rep < o.runs; rep++) {
-		for (unsigned k = 0; k < NSET; k++) {
+		for (unsigned k = 0; k < suite->n; k++) {
 			char *path = NULL;
 
-			rc = one_run(&o, k, rep, &path, msg, sizeof(msg));
+			if (!suite_in_group(&suite->e[k], VERIFY_GROUP))
+				continue;
+			rc = one_run(&o, &suite->e[k], rep, &path, msg, sizeof(msg));
 			if (rc > 0) {
 				rc = cli_error(rc, "verify: %s", msg);
 				goto out;
@@ -633,10 +706,11 @@ int cmd_verify(int argc, char **argv)
 				goto out;
 		}
 	}
-	rc = decide(s, &l);
+	rc = decide(&o, s, &l);
 out:
 	store_run_list_free(&l);
 	store_close(s);
 	filter_free(&o.select);
+	suite_free(suite);
 	return rc;
 }

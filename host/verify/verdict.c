@@ -11,11 +11,13 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "metrics.h"
 #include "store/store.h"
+#include "suite.h"
 #include "verify/verdict.h"
 
 enum run_class { RUN_IGNORED, RUN_FIXED, RUN_UNFIXED, RUN_OTHER };
@@ -47,64 +49,149 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Expected write_cr8 exits per iteration; false if the run cannot tell. */
-static bool expected_exits(const struct verdict_run *r, double *fixed, double *unfixed,
-			   const char **why)
+/* "ID W k=v ... [entry]": the run, the parameters its entry sets (or,
+ * without one, those that are not the catalog's defaults, the runner's
+ * iterations and warmup left out) and the entry of the suites file it is. */
+static void describe(const struct verdict_run *r, const struct suite *s, char *line, size_t len)
 {
-	*unfixed = 1;
-	if (r->elide_same_level) {
-		*why = "elide_same_level=1 leaves one CR8 write: fixed and unfixed both exit once";
-		return false;
+	const struct suite_entry *e = s && r->vals.w ? suite_entry_of(s, &r->vals) : NULL;
+	const struct wl_values *v = &r->vals;
+
+	snprintf(line, len, "%s %s", r->id ? r->id : "(run)", r->workload ? r->workload : "?");
+	if (e) {
+		char *params = suite_entry_params(e);
+
+		append(line, len, "%s%s [%s]", *params ? " " : "", params, e->name);
+		free(params);
+		return;
 	}
-	if (!strcmp(r->workload, "nested-spinlock")) {
-		if (r->depth < 2) {
-			*why = "depth 1: one CR8 write, fixed and unfixed both exit once";
-			return false;
-		}
-		*fixed = 2.0 * r->depth - 1;
-		return true;
-	}
-	if (!strcmp(r->workload, "masked-clock")) {
-		*fixed = 2;
-		return true;
-	}
-	if (!strcmp(r->workload, "seed-table")) {
-		*fixed = 3;
-		return true;
-	}
-	*why = "workload does not tell fixed from unfixed";
+	for (unsigned i = 0; v->w && i < v->n; i++)
+		if (v->v[i] != v->p[i]->def && !suite_runner_param(v->p[i]->name))
+			append(line, len, " %s=%llu", v->p[i]->name, (unsigned long long)v->v[i]);
+}
+
+/* The suites file as the reason and the evidence name it. */
+static const char *file_name(const struct verdict_opts *o)
+{
+	return o->suite_name ? o->suite_name : o->suite ? o->suite->path : "the suites file";
+}
+
+static bool has_entry(const struct suite *s, const struct wl_info *w)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->e[i].w == w)
+			return true;
 	return false;
+}
+
+/*
+ * What the run must give on a fixed and on an unfixed kernel, from the
+ * suites file: the families' expectations, or the run's own policy's where
+ * it belongs to one of the two (a model run of prefix is judged against
+ * exits.prefix).  *pf, *pu: whose they are.  RUN_FIXED (usable), RUN_OTHER
+ * (no expectation can be had: why says so) or RUN_IGNORED (the two are the
+ * same here: the run cannot tell).
+ */
+static enum run_class expectations(const struct verdict_run *r, const struct verdict_opts *o,
+				   struct suite_expect *fx, struct suite_expect *ux,
+				   enum kp_policy *pf, enum kp_policy *pu, char *why, size_t len)
+{
+	enum kp_policy own = r->policy ? kp_policy_find(r->policy) : KP_NPOLICY;
+	const struct suite *s = o->suite;
+	const char *file = file_name(o);
+	char err[512];
+
+	*pf = KP_FIXED;
+	*pu = KP_UNFIXED;
+	if (!s) {
+		snprintf(why, len, "no suites file was read: nothing says what it must give");
+		return RUN_OTHER;
+	}
+	if (!r->vals.w) {
+		snprintf(why, len, "%s", r->vals_err);
+		return RUN_OTHER;
+	}
+	if (!has_entry(s, r->vals.w)) {
+		snprintf(why, len, "%s has no entry of %s: add one with exits.fixed and "
+			 "exits.unfixed, or leave the run out", file, r->vals.w->name);
+		return RUN_OTHER;
+	}
+	if (own < KP_NPOLICY && !strcmp(suite_family(own), suite_family(KP_FIXED)))
+		*pf = own;
+	if (own < KP_NPOLICY && !strcmp(suite_family(own), suite_family(KP_UNFIXED)))
+		*pu = own;
+	if (suite_expect(s, &r->vals, *pf, fx, err, sizeof(err)) ||
+	    suite_expect(s, &r->vals, *pu, ux, err, sizeof(err))) {
+		snprintf(why, len, "%s", err);
+		return RUN_OTHER;
+	}
+	if (!suite_distinguishes(s, &r->vals) || fx->exits < 0 || ux->exits < 0 ||
+	    (fx->exits == ux->exits && fx->late == ux->late)) {
+		if (fx->exits < 0 || ux->exits < 0)
+			snprintf(why, len, "%s gives no exits.%s or exits.%s for it: it does not tell "
+				 "fixed from unfixed", file, suite_family(*pf), suite_family(*pu));
+		else
+			snprintf(why, len, "%s: %s and %s both give %lld CR8 exits/iteration, "
+				 "delivery %s", file, kp_policy_name(*pf), kp_policy_name(*pu),
+				 (long long)fx->exits, fx->delivery ? fx->delivery : "not given");
+		return RUN_IGNORED;
+	}
+	return RUN_FIXED;
+}
+
+/* Does an immediate share fit the expected delivery?  No expectation fits. */
+static bool delivery_fits(const struct suite_expect *x, double share, const struct verdict_opts *o)
+{
+	int64_t unmask = x->immediate + x->late;
+
+	if (!x->delivery || unmask <= 0)
+		return true;
+	if (!x->late)
+		return share >= o->fixed_immediate;
+	if (!x->immediate)
+		return 1 - share > o->unfixed_late;
+	return fabs(share - (double)x->immediate / (double)unmask) <= 1 - o->fixed_immediate;
+}
+
+/* "fixed", "unfixed", "either" (both fit) or NULL (neither). */
+static const char *side(bool f, bool u)
+{
+	return f && u ? "either" : f ? "fixed" : u ? "unfixed" : NULL;
 }
 
 static enum run_class judge(const struct verdict_run *r, const struct verdict_opts *o,
 			    char *line, size_t len)
 {
-	double fixed, unfixed, e = r->write_cr8_per_iter, share = NAN;
-	const char *why = "", *ex, *dl;
+	struct suite_expect fx, ux;
+	enum kp_policy pf, pu;
+	double e = r->write_cr8_per_iter, share = NAN;
+	const char *ex, *dl, *says;
+	char why[600];
+	enum run_class c;
 
-	snprintf(line, len, "%s %s", r->id ? r->id : "(run)", r->workload ? r->workload : "?");
-	if (!strcmp(r->workload ? r->workload : "", "nested-spinlock"))
-		append(line, len, " N=%u", r->depth);
+	describe(r, o->suite, line, len);
 	if (r->failed) {
 		append(line, len, ": failed run, ignored");
 		return RUN_IGNORED;
 	}
-	if (!r->workload || !expected_exits(r, &fixed, &unfixed, &why)) {
-		append(line, len, ": ignored (%s)", why);
-		return RUN_IGNORED;
+	c = expectations(r, o, &fx, &ux, &pf, &pu, why, sizeof(why));
+	if (c != RUN_FIXED) {
+		append(line, len, c == RUN_IGNORED ? ": ignored (%s)" : ": no expectation (%s) -> other",
+		       why);
+		return c;
 	}
 	if (isnan(e)) {
 		append(line, len, ": no exit counts (tcg backend?), ignored");
 		return RUN_IGNORED;
 	}
-	ex = fabs(e - fixed) <= o->exit_tol ? "fixed" :
-	     fabs(e - unfixed) <= o->exit_tol ? "unfixed" : NULL;
-	append(line, len, ": %.2f write_cr8 exits/iteration (fixed %g, unfixed %g)", e, fixed, unfixed);
+	ex = side(fabs(e - (double)fx.exits) <= o->exit_tol, fabs(e - (double)ux.exits) <= o->exit_tol);
+	append(line, len, ": %.2f write_cr8 exits/iteration (%s %lld, %s %lld)", e,
+	       kp_policy_name(pf), (long long)fx.exits, kp_policy_name(pu), (long long)ux.exits);
 	dl = NULL;
 	if (r->has_delivery && r->immediate + r->late > 0) {
 		share = (double)r->immediate / (double)(r->immediate + r->late);
-		dl = share >= o->fixed_immediate ? "fixed" :
-		     1 - share > o->unfixed_late ? "unfixed" : "neither";
+		dl = side(delivery_fits(&fx, share, o), delivery_fits(&ux, share, o));
+		dl = dl ? dl : "neither";
 		append(line, len, ", %.1f%% delivered immediately (%llu of %llu)", share * 100,
 		       (unsigned long long)r->immediate,
 		       (unsigned long long)(r->immediate + r->late));
@@ -116,12 +203,19 @@ static enum run_class judge(const struct verdict_run *r, const struct verdict_op
 		       "not exit here, as with a TPR shadow, APICv or AVIC)" : "");
 		return RUN_OTHER;
 	}
-	if (dl && strcmp(dl, ex)) {
+	/* the exits and the delivery must agree; where one fits both, the other decides */
+	says = !dl || !strcmp(dl, "either") ? ex : !strcmp(ex, "either") ? dl :
+	       !strcmp(ex, dl) ? ex : NULL;
+	if (!says || !strcmp(says, "neither")) {
 		append(line, len, " -> exits say %s, delivery says %s", ex, dl);
 		return RUN_OTHER;
 	}
-	append(line, len, " -> %s", ex);
-	return !strcmp(ex, "fixed") ? RUN_FIXED : RUN_UNFIXED;
+	if (!strcmp(says, "either")) {
+		append(line, len, " -> fits fixed and unfixed alike, ignored");
+		return RUN_IGNORED;
+	}
+	append(line, len, " -> %s", says);
+	return !strcmp(says, "fixed") ? RUN_FIXED : RUN_UNFIXED;
 }
 
 static void set_defaults(struct verdict_opts *o, const struct verdict_opts *given)
@@ -144,13 +238,15 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 		    struct verdict_result *res)
 {
 	struct verdict_opts o;
-	char first_other[400] = "";
+	char first_other[640] = "";
+	const char *file;
 	unsigned total;
 
 	set_defaults(&o, given);
+	file = file_name(&o);
 	memset(res, 0, sizeof(*res));
 	for (size_t i = 0; i < n; i++) {
-		char line[400];
+		char line[640];
 		enum run_class c = judge(&runs[i], &o, line, sizeof(line));
 
 		append(res->evidence, sizeof(res->evidence), "%s\n", line);
@@ -167,8 +263,10 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 	total = res->fixed_runs + res->unfixed_runs + res->other_runs;
 	res->v = VERDICT_INCONCLUSIVE;
 	if (!total)
-		snprintf(res->reason, sizeof(res->reason), "no complete run of nested-spinlock (N >= 2), "
-			 "masked-clock or seed-table with exit counts: nothing tells fixed from unfixed");
+		snprintf(res->reason, sizeof(res->reason), "no complete run with exit counts whose "
+			 "expectations in %s differ between fixed and unfixed: nothing tells fixed "
+			 "from unfixed (verify runs the entries of 'irqlbench list --suites --group "
+			 "verify')", file);
 	else if (res->other_runs)
 		snprintf(res->reason, sizeof(res->reason), "%u of %u runs match neither behaviour; first: %s",
 			 res->other_runs, total, first_other);
@@ -181,13 +279,13 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 	else if (res->fixed_runs) {
 		res->v = VERDICT_FIXED;
 		snprintf(res->reason, sizeof(res->reason), "all %u runs exit on every CR8 write at "
-			 "DISPATCH_LEVEL with an interrupt pending (2N-1 per nest) and deliver it at "
-			 "the unmasking write", total);
+			 "DISPATCH_LEVEL with an interrupt pending and deliver it at the unmasking "
+			 "write (exits.fixed, late.fixed of %s)", total, file);
 	} else {
 		res->v = VERDICT_UNFIXED;
 		snprintf(res->reason, sizeof(res->reason), "all %u runs exit only on the first CR8 "
 			 "write and deliver the pending interrupt late (the pre-596f3142 CR8 intercept "
-			 "window)", total);
+			 "window: exits.unfixed, late.unfixed of %s)", total, file);
 	}
 }
 
@@ -219,18 +317,62 @@ bool verdict_fail_record(json_t *rec)
 	return true;
 }
 
+/* The run's parameters (params JSON) over the catalog's defaults: 0, or -1 with err. */
+static int values_from_store(const struct run_info *run, struct wl_values *vals,
+			     char *err, size_t errlen)
+{
+	const struct wl_info *w = run->workload ? wl_find(run->workload) : NULL;
+	json_error_t jerr;
+	json_t *params, *v;
+	const char *key;
+	char val[32];
+	int rc = 0;
+
+	if (!w) {
+		snprintf(err, errlen, "workload '%s' is not the catalog's ('irqlbench list')",
+			 run->workload ? run->workload : "");
+		return -1;
+	}
+	wl_values_init(vals, w);
+	params = json_loads(run->params ? run->params : "{}", 0, &jerr);
+	if (!json_is_object(params)) {
+		snprintf(err, errlen, "its parameters are no JSON object: %s", jerr.text);
+		json_decref(params);
+		return -1;
+	}
+	json_object_foreach(params, key, v) {
+		if (json_is_boolean(v))
+			snprintf(val, sizeof(val), "%d", json_is_true(v));
+		else if (json_is_integer(v) && json_integer_value(v) >= 0)
+			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
+		else
+			snprintf(val, sizeof(val), "?");
+		if (wl_values_set(vals, key, strlen(key), val, strlen(val), err, errlen)) {
+			rc = -1;
+			break;
+		}
+	}
+	json_decref(params);
+	return rc;
+}
+
 void verdict_run_from_store(const struct run_info *run, const struct metric_set *m,
 			    struct verdict_run *r)
 {
 	double imm = metric_get(m, "delivery.immediate"), late = metric_get(m, "delivery.late");
-	int64_t depth = store_run_param(run, "depth", 0);
+	enum kp_policy p = KP_NPOLICY;
 
 	memset(r, 0, sizeof(*r));
 	r->id = run->id;
 	r->workload = run->workload;
-	r->depth = depth > 0 && depth <= UINT32_MAX ? (unsigned)depth : 0;
+	if (values_from_store(run, &r->vals, r->vals_err, sizeof(r->vals_err)))
+		r->vals.w = NULL;
+	if (run->backend && !strcmp(run->backend, "model") && run->policy)
+		p = kp_policy_find(run->policy);
+	else if (run->variant)
+		p = suite_variant_policy(run->variant);
+	r->policy = p < KP_NPOLICY ? kp_policy_name(p) : NULL;
 	r->failed = run->flagged;
-	r->elide_same_level = store_run_param(run, "elide_same_level", 0) != 0;
 	r->write_cr8_per_iter = metric_get(m, "exit.write_cr8/iter");
 	r->has_delivery = !isnan(imm) && !isnan(late);
 	r->immediate = r->has_delivery ? (uint64_t)imm : 0;

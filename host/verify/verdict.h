@@ -4,13 +4,14 @@
  * fixed ("KVM: SVM: fix cr8 intercept window", upstream 596f3142d2b7) or
  * not, from runs of the workloads that tell the two apart.
  *
- * What tells them apart (docs/kvm-cr8-model.md section 8, docs/lab.md numbers):
- *   nested-spinlock, depth N >= 2, DPC pending:
- *       fixed: 2N-1 write_cr8 exits per iteration, DPC delivered at the
- *       unmasking write (~100% immediate); unfixed: 1 exit, DPC late.
- *   masked-clock: fixed 2 exits, clock immediate; unfixed 1, late.
- *   seed-table:   fixed 3 exits, DPC immediate; unfixed 1, late.
- * Depth 1 and elide_same_level=1 give 1 exit on both and are ignored.
+ * What tells them apart is data: workloads/suites.cfg (host/suite.h), the
+ * CR8-related exits and late deliveries per iteration that the policy
+ * families fixed and unfixed give for a run's workload and parameters
+ * (exits.fixed, late.fixed, exits.unfixed, late.unfixed; a model policy's
+ * or a lab build's own, exits.P, where it belongs to one of the two).  A
+ * run whose values give both the same is ignored (suite_distinguishes()).
+ * verify runs the entries of group verify:
+ * `irqlbench list --suites --group verify`.
  *
  * Pure logic: no I/O.  verdict_run_from_store() fills a run from a run of
  * the results store and its metrics (host/store/store.h, host/metrics.h).
@@ -23,6 +24,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "catalog.h"
+
 enum verdict {
 	VERDICT_FIXED,
 	VERDICT_UNFIXED,
@@ -31,26 +34,34 @@ enum verdict {
 
 struct verdict_run {
 	const char *id;
-	const char *workload;
-	unsigned depth;			/* nested-spinlock: N */
+	const char *workload;		/* as recorded */
+	struct wl_values vals;		/* its workload and parameter values (catalog.h);
+					 * vals.w NULL: vals_err says why there are none */
+	char vals_err[256];
+	const char *policy;		/* the model policy whose counts it has: a model
+					 * run's, a lab build's (suite_variant_policy);
+					 * NULL: none (stock, patch=, kvm) */
 	bool failed;			/* status failed or verdict not ok: ignored */
-	bool elide_same_level;		/* guest option: same-level writes skipped */
 	double write_cr8_per_iter;	/* NAN when the run counted no exits */
 	bool has_delivery;
 	uint64_t immediate, late;	/* unmasking writes that delivered at once / later */
 };
 
+struct suite;
 struct verdict_opts {
+	const struct suite *suite;	/* the expectations (suite_load()); NULL: none, every
+					 * run is "other" */
+	const char *suite_name;		/* how the reason and evidence name it (NULL: its path) */
 	unsigned min_runs;		/* distinguishing runs needed (0: 3) */
 	double exit_tol;		/* |measured - expected| per iteration (0: 0.05) */
-	double fixed_immediate;		/* immediate share for "fixed" (0: 0.95) */
-	double unfixed_late;		/* late share above which "unfixed" (0: 0.5) */
+	double fixed_immediate;		/* immediate share for "immediate" (0: 0.95) */
+	double unfixed_late;		/* late share above which "late" (0: 0.5) */
 };
 
 struct verdict_result {
 	enum verdict v;
-	char reason[512];		/* one line */
-	char evidence[4096];		/* one line per run */
+	char reason[1024];		/* one line */
+	char evidence[16384];		/* one line per run */
 	unsigned fixed_runs, unfixed_runs, other_runs, ignored_runs;
 };
 
@@ -74,10 +85,11 @@ bool verdict_fail_record(json_t *rec);
 struct run_info;
 struct metric_set;
 /*
- * Fills r from a stored run: its row (id, workload, params depth and
- * elide_same_level, failed: flagged by the store) and its metrics as the
- * store computed them at import (metrics.h): exit.write_cr8/iter,
- * delivery.immediate and delivery.late.  The strings point into run.
+ * Fills r from a stored run: its row (id, workload, its parameters into
+ * r->vals through the catalog, the model policy of its policy or variant,
+ * failed: flagged by the store) and its metrics as the store computed them
+ * at import (metrics.h): exit.write_cr8/iter, delivery.immediate and
+ * delivery.late.  The strings point into run.
  */
 void verdict_run_from_store(const struct run_info *run, const struct metric_set *m,
 			    struct verdict_run *r);

@@ -1,21 +1,37 @@
 #!/bin/bash
 # Real records from `irqlbench model` through the store: import, the
-# exit-count matrix (2N-1 vs 1 from the model itself), compare prefix vs
-# fixed (5 deterministic runs a side: significant, --fail-on fires), the
-# verify decision per policy from the store (verify --db --select: FIXED for
-# fixed/l61/l72, UNFIXED for prefix/unfixed, INCONCLUSIVE for avic) and the
-# depth plot's data.
+# exit-count matrix, compare prefix vs fixed (5 deterministic runs a side:
+# significant, --fail-on fires), the verify decision per policy from the
+# store (verify --db --select: FIXED for the policies of family fixed,
+# UNFIXED for those of family unfixed, INCONCLUSIVE for avic) and the depth
+# plot's data.  What runs and every number expected are
+# workloads/suites.cfg's, read through 'irqlbench list --suites --format
+# json': the entries of group verify, the nested-spinlock entries that set
+# only the depth (the plot's N), the entry of group compare; the exits per
+# iteration each must give under each policy.
 source "$(dirname "$0")/results-lib.sh"
 MODEL=$B/bin/irqlbench
 if ! [ -x "$MODEL" ] || ! "$MODEL" model --help >/dev/null 2>&1; then
 	echo "SKIP: $MODEL has no 'model' command yet"; exit 77
 fi
+command -v jq >/dev/null || { echo "FAIL: jq is missing: run host/install-deps.sh"; exit 1; }
 pols=fixed,l61,l72,prefix,unfixed,avic
+"$MODEL" list --suites --format json >"$T/suites.json" || { bad "list --suites"; finish; }
+# the entries that run: group verify, the depth sweep, group compare (once each)
+jq -c '[.entries[] | select((.groups | index("verify")) or (.groups | index("compare")) or
+	(.workload == "nested-spinlock" and .vcpus == 1 and (.params | keys) == ["depth"]))]' \
+	"$T/suites.json" >"$T/run.json"
+CMP=$(jq -c '[.entries[] | select(.groups | index("compare"))][0]' "$T/suites.json")
+[ "$CMP" != null ] || { bad "no entry in group compare"; finish; }
+# params ENTRY-JSON: -p k=v for each of its own parameters
+params() { jq -r '.params | to_entries[] | "-p\n\(.key)=\(.value)"' <<<"$1"; }
 m() { "$MODEL" model -q -p iterations=100 -p warmup=4 "$@" >>"$T/model.log" 2>&1 || echo "model $* failed" >>"$T/model.err"; }
-for d in 1 2 3 4; do m -w nested-spinlock -P "$pols" -p depth=$d -o "$T/m/ns-d$d"; done
-for r in 2 3 4 5; do m -w nested-spinlock -P fixed,prefix -p depth=2 -o "$T/m/ns-d2-r$r"; done
-m -w masked-clock -P "$pols" -o "$T/m/mc"
-m -w seed-table -P "$pols" -o "$T/m/st"
+while read -r e; do
+	mapfile -t p < <(params "$e")
+	m -w "$(jq -r .workload <<<"$e")" -P "$pols" "${p[@]}" -o "$T/m/$(jq -r .name <<<"$e")"
+done < <(jq -c '.[]' "$T/run.json")
+mapfile -t p < <(params "$CMP")
+for r in 2 3 4 5; do m -w "$(jq -r .workload <<<"$CMP")" -P fixed,prefix "${p[@]}" -o "$T/m/compare-r$r"; done
 [ -s "$T/model.err" ] && { bad "model runs: $(head -3 "$T/model.err")"; tail -5 "$T/model.log"; finish; }
 n=$(find "$T/m" -name '*.json' | wc -l)
 ok "model wrote $n records"
@@ -24,23 +40,32 @@ expect_rc 0 "import the model's records" -- "$IRQ" results import --db "$DB" "$T
 expect_grep "^$n imported, 0 unchanged, 0 refused" "$T/out" "all $n imported"
 
 expect_rc 0 "report --tables" -- "$IRQ" report --tables --db "$DB" --metric exit.write_cr8/iter
-expect_grep "^\| workload \| model:avic \| model:fixed \| model:l61 \| model:l72 \| model:prefix \| model:unfixed \|" "$T/out" "matrix columns"
-for d in 2 3 4; do
-	e=$((2 * d - 1))
-	expect_grep "^\| nested-spinlock N=$d \| 0 \| $e \| $e \| $e \| 1 \| 1 \|" "$T/out" "N=$d: fixed/l61/l72 $e (2N-1), prefix/unfixed 1, avic 0"
-done
-expect_grep "^\| masked-clock \| 0 \| 2 \| 2 \| 2 \| 1 \| 1 \|" "$T/out" "masked-clock: 2 vs 1"
-expect_grep "^\| seed-table \| 0 \| 3 \| 3 \| 3 \| 1 \| 1 \|" "$T/out" "seed-table: 3 vs 1"
+cols=$(tr , '\n' <<<"$pols" | sort)
+expect_grep "^\| workload \|$(for p in $cols; do printf ' model:%s \\|' "$p"; done)" "$T/out" "matrix columns"
+# a row per entry, as report names it (the workload, N=depth); the cells
+# are the file's exits under each policy
+while IFS='|' read -r label exits; do
+	[ "$(jq --arg l "$label" '[.[] | select((.workload + (if .params.depth then " N=\(.params.depth)" else "" end)) == $l)] | length' "$T/run.json")" = 1 ] ||
+		{ echo "     (row $label: more than one entry, not checked)"; continue; }
+	expect_grep "^\| $label \|${exits//|/\\|}" "$T/out" "$label: exits per iteration as the file says:$exits"
+done < <(jq -r --arg cols "$cols" '.[] | (.workload + (if .params.depth then " N=\(.params.depth)" else "" end)) as $l |
+	. as $e | "\($l)|" + ([$cols | split("\n")[] | " \($e.policies[.].exits) |"] | join(""))' "$T/run.json")
 
-A=policy=prefix,workload=nested-spinlock,depth=2
-Bs=policy=fixed,workload=nested-spinlock,depth=2
-expect_rc 1 "compare prefix vs fixed at N=2 --fail-on 'exit.write_cr8/iter>50'" -- \
-	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>50' "$A" "$Bs"
-expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(p=0\.00794 n=5\+5\)" "$T/out" "write_cr8 1 -> 3 per iteration, significant"
-expect_grep "^ +0 +\+inf% +100 +delivery\.immediate_pct" "$T/out" "immediate delivery 0 -> 100%"
+# compare prefix vs fixed on the entry of group compare
+sel=$(jq -r '"workload=\(.workload)" + (.params | to_entries | map(",\(.key)=\(.value)") | join(""))' <<<"$CMP")
+read -r ea eb ia ib < <(jq -r '.policies | [.prefix.exits, .fixed.exits,
+	(100 * .prefix.immediate / (.prefix.immediate + .prefix.late) | floor),
+	(100 * .fixed.immediate / (.fixed.immediate + .fixed.late) | floor)] | @tsv' <<<"$CMP")
+pct=$(awk -v a="$ea" -v b="$eb" 'BEGIN { if (a == 0) print "+inf%"; else printf "%+.1f%%\n", (b - a) * 100 / a }' | sed 's/[.+]/\\&/g')
+expect_rc 1 "compare prefix vs fixed ($sel) --fail-on 'exit.write_cr8/iter>50'" -- \
+	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>50' "policy=prefix,$sel" "policy=fixed,$sel"
+expect_grep "^ +$ea +$pct +$eb +exit\.write_cr8/iter +\(p=0\.00794 n=5\+5\)" "$T/out" "write_cr8 $ea -> $eb per iteration, significant"
+expect_grep "^ +$ia +\S+ +$ib +delivery\.immediate_pct" "$T/out" "immediate delivery $ia -> $ib%"
 
 for p in fixed l61 l72 prefix unfixed avic; do
-	case $p in fixed|l61|l72) want=0 v=FIXED ;; prefix|unfixed) want=10 v=UNFIXED ;; *) want=11 v=INCONCLUSIVE ;; esac
+	case $(jq -r --arg p $p '.[0].policies[$p].family' "$T/run.json") in
+	fixed) want=0 v=FIXED ;; unfixed) want=10 v=UNFIXED ;; *) want=11 v=INCONCLUSIVE ;;
+	esac
 	expect_rc $want "verify --db --select policy=$p: $v" -- "$IRQ" verify --db "$DB" --select "policy=$p"
 	expect_grep "^verdict: $v$" "$T/out" "$p: prints $v"
 	expect_grep "^reason: ." "$T/out" "$p: with its reason"
@@ -48,5 +73,8 @@ done
 
 expect_rc 0 "plot" -- "$IRQ" plot --db "$DB" --out-dir "$T/plots" --no-dashboard
 awk '/"model:fixed"$/{f=1;next} /^"N"/{f=0} f && NF==2{print}' "$T/plots/data/cr8-vs-depth.dat" | tr '\n' ' ' >"$T/fixed"
-[ "$(cat "$T/fixed")" = "1 1 2 3 3 5 4 7 " ] && ok "depth plot data, model fixed: 2N-1" || bad "depth plot data: $(cat "$T/fixed")"
+want=$(jq -r '[.[] | select(.workload == "nested-spinlock") | [.params.depth, .policies.fixed.exits]] |
+	unique | map("\(.[0]) \(.[1]) ") | join("")' "$T/run.json")
+[ "$(cat "$T/fixed")" = "$want" ] && ok "depth plot data, model fixed: the file's exits per N ($want)" ||
+	bad "depth plot data: $(cat "$T/fixed"), want $want"
 finish

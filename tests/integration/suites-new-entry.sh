@@ -5,9 +5,10 @@
 # nothing else edited, is everywhere the file is read: `irqlbench list
 # --suites` with its expectations evaluated from its workload's formulas,
 # make run's plan (host/make-run.sh --plan: the model and the measured
-# backend), and the case lists of tcg-workloads.sh (group tcg) and
-# lab-crosscheck.sh (group crosscheck), with the numbers they will check.
-# Nothing boots.
+# backend), the case lists of tcg-workloads.sh (group tcg) and
+# lab-crosscheck.sh (group crosscheck), with the numbers they will check,
+# and verify (group verify): `verify --backend model` runs it and judges it
+# by the file's numbers, as verify --select does.  Nothing boots.
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 need_cmd jq
@@ -20,7 +21,7 @@ cat >>"$TMP/suites.cfg" <<'EOF'
 [added-masked-clock-irql]
 workload = masked-clock
 params = clock_raises_irql=1
-groups = default crosscheck tcg
+groups = default verify crosscheck tcg
 clock = timer
 EOF
 export IRQLBENCH_SUITES=$TMP/suites.cfg
@@ -70,5 +71,29 @@ eq "lab-crosscheck.sh --cases: status" $? 0
 ok "lab-crosscheck.sh --cases: the entry with its exits and delivery per build" grep -qx \
 	"$new: masked-clock clock_raises_irql=1 vcpus=1: fixed build (model l61) 2 write_cr8 per iteration, immediate; unfixed build (model unfixed) 1 write_cr8 per iteration, late" \
 	"$TMP/cc"
-[ $fails -eq 0 ] || cat "$TMP/e" "$TMP/tcg" "$TMP/cc"
+
+# --- verify ------------------------------------------------------------------------
+"$IRQLBENCH" list --suites --group verify --format json >"$TMP/verify.json"
+nv=$(jq '.entries | length' "$TMP/verify.json")
+eq "list --suites --group verify: one entry more than the file's own" "$nv" \
+	$(( $(env -u IRQLBENCH_SUITES "$IRQLBENCH" list --suites --group verify --format json | jq '.entries | length') + 1 ))
+ex() { jq -r --arg p "$1" '.policies[$p].exits' <<<"$x"; }	# the entry's exits under policy $1
+for p in l61 unfixed; do
+	# judged by p's own expectation against the other family's
+	case $(jq -r --arg p $p '.policies[$p].family' <<<"$x") in
+	fixed) want=0 v=FIXED pf=$p pu=unfixed ;; *) want=10 v=UNFIXED pf=fixed pu=$p ;;
+	esac
+	"$IRQLBENCH" verify --backend model --policy $p --db "$TMP/v.db" --out-dir "$TMP/v-$p" \
+		>"$TMP/v-$p.out" 2>"$TMP/v-$p.err"
+	eq "verify --policy $p: status" $? $want
+	eq "verify --policy $p: verdict" "$(sed -n 's/^verdict: //p' "$TMP/v-$p.out")" $v
+	ok "verify --policy $p: ran the entries of group verify of the copy" grep -q \
+		"model policy $p, $nv entries of group verify in $TMP/suites.cfg" "$TMP/v-$p.err"
+	ok "verify --policy $p: the entry's run, judged by its exits in the file" grep -q \
+		"masked-clock clock_raises_irql=1 \[$new\]: $(ex $p).00 write_cr8 exits/iteration ($pf $(ex $pf), $pu $(ex $pu))" \
+		"$TMP/v-$p.out"
+	ok "verify --policy $p: the same from the store" \
+		cmp -s "$TMP/v-$p.out" <("$IRQLBENCH" verify --db "$TMP/v.db" --select policy=$p 2>&1)
+done
+[ $fails -eq 0 ] || cat "$TMP/e" "$TMP/tcg" "$TMP/cc" "$TMP"/v-*.out "$TMP"/v-*.err
 finish

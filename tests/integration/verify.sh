@@ -1,17 +1,28 @@
 #!/bin/bash
 # irqlbench verify: every row of its exit statuses (cli.h), each with its
-# effect.  FIXED (0) for the model's fixed, l61 and l72 and the lab's fixed
-# kvm_amd build; UNFIXED (10) for prefix, unfixed and the lab's fix-reverted
-# build; INCONCLUSIVE (11) where CR8 writes never exit (avic), each with its
-# evidence.  The runs go into the results store, and verify --db --select
-# decides the same from the stored runs, running nothing (a QEMU on PATH that
-# would say so is never started, the store and the working folder unchanged);
-# its time is printed.  Usage errors (2) are one line, found before anything
-# runs (no records directory, no store); environment (3): the records cannot
-# be kept, or a run could not be made (the child's own cause quoted); 5: no
-# usable store; 77: --backend kvm on a host without AMD SVM.
+# effect.  It runs the entries of group verify of workloads/suites.cfg
+# (read here from 'irqlbench list --suites --group verify --format json';
+# the evidence names each).  FIXED (0) for the model's fixed, l61 and l72
+# and the lab's fixed kvm_amd build; UNFIXED (10) for prefix, unfixed and
+# the lab's fix-reverted build; INCONCLUSIVE (11) where CR8 writes never exit
+# (avic), each with its evidence.  The runs go into the results store, and
+# verify --db --select decides the same from the stored runs, running
+# nothing (a QEMU on PATH that would say so is never started, the store and
+# the working folder unchanged); its time is printed.  Usage errors (2) are
+# one line, found before anything runs (no records directory, no store);
+# environment (3): the records cannot be kept, or a run could not be made
+# (the child's own cause quoted); 5: no usable store; 77: --backend kvm on a
+# host without AMD SVM.  A suites file that cannot be read is 3, a bad one
+# or one without group verify 2, before anything runs.
 . "$(dirname "$0")/lib.sh"
 need_guest
+need_cmd jq
+"$IRQLBENCH" list --suites --group verify --format json >"$TMP/verify.json" ||
+	{ echo "FAILED: irqlbench list --suites --group verify"; exit 1; }
+NV=$(jq '.entries | length' "$TMP/verify.json")	# what verify runs, per policy or variant
+VNAMES=$(jq -r '.entries[].name' "$TMP/verify.json")
+FIRST=$(head -n 1 <<<"$VNAMES")
+[ "$NV" -gt 0 ] || { echo "FAILED: no entry in group verify"; exit 1; }
 DB=$TMP/verify.db
 export IRQLBENCH_DB=$TMP/default.db	# the store of a verify without --db
 # a QEMU that records that it was started: verify --select must never start one
@@ -32,7 +43,9 @@ verify() {	# verify NAME EXPECTED-STATUS EXPECTED-VERDICT ARGS...
 	echo $(( ($(date +%s%N) - t0) / 1000000 )) >"$TMP/$name.ms"
 	eq "$name: exit status" "$rc" "$want"
 	eq "$name: verdict" "$(sed -n 's/^verdict: //p' "$TMP/$name.out")" "$verdict"
-	ok "$name: evidence lists the runs" grep -q 'nested-spinlock' "$TMP/$name.out"
+	for e in $VNAMES; do
+		ok "$name: evidence has entry $e" grep -q "\[$e\]: " "$TMP/$name.out"
+	done
 	[ "$rc" = "$want" ] || { cat "$TMP/$name.out" "$TMP/$name.err"; }
 }
 
@@ -68,12 +81,12 @@ refused() {
 for p in fixed l61 l72; do verify model-$p 0 FIXED --backend model --policy $p --db "$DB"; done
 for p in prefix unfixed; do verify model-$p 10 UNFIXED --backend model --policy $p --db "$DB"; done
 verify model-avic 11 INCONCLUSIVE --backend model --policy avic --db "$DB"
-eq "the runs are in the store" "$(stored_runs)" "24 runs"
+eq "the runs are in the store" "$(stored_runs)" "$((6 * NV)) runs"
 for p in fixed l61 l72 prefix unfixed avic; do stored model-$p policy=$p; done
 # --policy alone means the model; without --db the store is $IRQLBENCH_DB
 verify policy-alone 10 UNFIXED --policy prefix
 ok "policy-alone: ran the model" grep -q 'model policy prefix' "$TMP/policy-alone.err"
-eq "policy-alone: imported into \$IRQLBENCH_DB" "$("$IRQLBENCH" results list --db "$IRQLBENCH_DB" | tail -n 1)" "4 runs"
+eq "policy-alone: imported into \$IRQLBENCH_DB" "$("$IRQLBENCH" results list --db "$IRQLBENCH_DB" | tail -n 1)" "$NV runs"
 
 # usage: 2, before any run
 refused bogus 2 "unknown option '--bogus'" --bogus
@@ -106,6 +119,18 @@ for o in "--backend model" "--policy l61" "--variant fixed" "--kernel 6.1.0-57-a
 done
 eq "--select with a run option: no store created" "$(ls "$TMP"/sel.db* 2>/dev/null)" ""
 refused select-bad 2 "--select x'y=1: bad selector key 'x'y'" --select "x'y=1"
+# the suites file: read before anything runs, with its own status
+printf '[x]\nworkload = nope\n' >"$TMP/bad.cfg"
+sed -E '/^groups/s/([ =])verify( |$)/\1\2/' "$(jq -r .suites "$TMP/verify.json")" >"$TMP/noverify.cfg"
+IRQLBENCH_SUITES=$TMP/none.cfg refused suites-none 3 "cannot read the suites file $TMP/none.cfg: .*set IRQLBENCH_SUITES=FILE" \
+	--backend model
+IRQLBENCH_SUITES=$TMP/bad.cfg refused suites-bad 2 "^irqlbench: $TMP/bad.cfg:2: unknown workload 'nope'" --backend model
+IRQLBENCH_SUITES=$TMP/bad.cfg "$IRQLBENCH" verify --db "$DB" --select policy=l61 >"$TMP/o" 2>"$TMP/e"
+eq "--select, bad suites file: exit status" "$?" 2
+eq "--select, bad suites file: one line, nothing else" "$(cat "$TMP/e" "$TMP/o")" \
+	"irqlbench: $TMP/bad.cfg:2: unknown workload 'nope': see 'irqlbench list'"
+IRQLBENCH_SUITES=$TMP/noverify.cfg refused suites-noverify 2 "verify: $TMP/noverify.cfg has no entry in group verify: add verify to the groups" \
+	--backend model
 # --select: a store that is not there (5), a selector that matches nothing (2)
 "$IRQLBENCH" verify --db "$TMP/none.db" --select policy=l61 >"$TMP/o" 2>"$TMP/e"
 eq "--select, no store: exit status" "$?" 5
@@ -134,7 +159,7 @@ eq "--db not a store: nothing ran" "$(ls -A "$TMP/notdb" 2>/dev/null)$(cat "$TMP
 "$IRQLBENCH" verify --backend lab --kernel 9.9.9-nope --out-dir "$TMP/lab-nokernel" >"$TMP/o" 2>"$TMP/e"
 eq "lab, no such kernel: exit status" "$?" 3
 ok "lab, no such kernel: the child's cause, quoted" \
-	grep -q "verify: lab nested-spinlock (exit 3): kernel image /boot/vmlinuz-9.9.9-nope is not installed" "$TMP/e"
+	grep -q "verify: lab $FIRST (exit 3): kernel image /boot/vmlinuz-9.9.9-nope is not installed" "$TMP/e"
 eq "lab, no such kernel: no verdict printed" "$(grep -c '^verdict:' "$TMP/o")" 0
 
 # not applicable: 77 on a host without AMD SVM, before any run

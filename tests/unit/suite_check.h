@@ -14,11 +14,10 @@
 
 #include "suite.h"
 
-static inline struct suite_expect suite_check_expect(const char *cmdline, enum kp_policy p)
+/* The suites file, loaded once and reachable until exit. */
+static inline const struct suite *suite_check_suite(void)
 {
-	static struct suite *s;		/* loaded once, reachable until exit */
-	struct wl_values vals;
-	struct suite_expect x;
+	static struct suite *s;
 	char err[1024];
 	int st;
 
@@ -32,6 +31,16 @@ static inline struct suite_expect suite_check_expect(const char *cmdline, enum k
 			exit(1);
 		}
 	}
+	return s;
+}
+
+static inline struct suite_expect suite_check_expect(const char *cmdline, enum kp_policy p)
+{
+	const struct suite *s = suite_check_suite();
+	struct wl_values vals;
+	struct suite_expect x;
+	char err[1024];
+
 	if (suite_values_from_cmdline(cmdline, &vals, err, sizeof(err)) ||
 	    suite_expect(s, &vals, p, &x, err, sizeof(err))) {
 		printf("%s: %s\n", cmdline, err);

@@ -16,6 +16,7 @@
 #include "check.h"
 #include "metrics.h"
 #include "store/store.h"
+#include "suite_check.h"
 #include "verify/verdict.h"
 
 static char tmpdir[] = "/tmp/irqlbench-test-metrics-XXXXXX";
@@ -260,9 +261,10 @@ static void import(struct store *s, json_t *rec)
 	free(file);
 }
 
-/* verify's view of the stored runs: the fixed run's 3 exits per nest, the
- * unfixed run's 1, both failed runs listed and ignored (vfail's metrics
- * say "fixed", but it is no result). */
+/* verify's view of the stored runs, judged against workloads/suites.cfg
+ * (suite_check.h): the fixed run's 3 exits per nest, the unfixed run's 1,
+ * both failed runs listed and ignored (vfail's metrics say "fixed", but it
+ * is no result). */
 static void test_verify(struct store *s)
 {
 	struct run_filter f;
@@ -270,6 +272,7 @@ static void test_verify(struct store *s)
 	struct metric_set m[8] = { { 0 } };
 	struct verdict_run runs[8];
 	struct verdict_result res;
+	struct verdict_opts o = { .suite = suite_check_suite() };
 	char err[512];
 
 	filter_init(&f);
@@ -280,7 +283,7 @@ static void test_verify(struct store *s)
 		CHECK(store_run_metrics(s, l.v[i].id, &m[i], err, sizeof(err)) == 0);
 		verdict_run_from_store(&l.v[i], &m[i], &runs[i]);
 		CHECK_EQ_U64(runs[i].failed, !strcmp(l.v[i].id, "failed") || !strcmp(l.v[i].id, "vfail"));
-		CHECK_EQ_U64(runs[i].depth, 2);
+		CHECK_EQ_U64(wl_get(&runs[i].vals, "depth"), 2);
 		if (!strcmp(l.v[i].id, "fixed"))
 			CHECK(runs[i].write_cr8_per_iter == 3 && runs[i].immediate == 100 && runs[i].late == 0);
 		if (!strcmp(l.v[i].id, "unfixed"))
@@ -288,13 +291,14 @@ static void test_verify(struct store *s)
 		if (!strcmp(l.v[i].id, "failed"))
 			CHECK(isnan(runs[i].write_cr8_per_iter) && !runs[i].has_delivery);
 	}
-	verdict_decide(runs, l.n < 8 ? l.n : 8, NULL, &res);
+	verdict_decide(runs, l.n < 8 ? l.n : 8, &o, &res);
 	CHECK_EQ_U64(res.fixed_runs, 1);
 	CHECK_EQ_U64(res.unfixed_runs, 1);
 	CHECK_EQ_U64(res.ignored_runs, 2);
-	CHECK(strstr(res.evidence, "vfail nested-spinlock N=2: failed run, ignored") != NULL);
-	CHECK(strstr(res.evidence, "failed nested-spinlock N=2: failed run, ignored") != NULL);
-	CHECK(strstr(res.evidence, "fixed nested-spinlock N=2: 3.00 write_cr8 exits/iteration") != NULL);
+	CHECK(strstr(res.evidence, "vfail nested-spinlock depth=2 [") != NULL);
+	CHECK(strstr(res.evidence, "failed nested-spinlock depth=2 [") != NULL);
+	CHECK(strstr(res.evidence, "]: failed run, ignored\n") != NULL);
+	CHECK(strstr(res.evidence, "]: 3.00 write_cr8 exits/iteration (l61 3, unfixed 1)") != NULL);
 	CHECK_STR(res.reason, "runs disagree: 1 look fixed, 1 unfixed");
 	for (size_t i = 0; i < 8; i++)
 		metric_set_free(&m[i]);

@@ -230,6 +230,19 @@ static void parser(void)
 	CHECK_EQ_U64(suite_expect(s, &V, KP_FIXED, &x, err, sizeof(err)), 0);
 	CHECK_EQ_U64(x.exits, (uint64_t)-1);
 
+	/* the entry a run is: its values, but for the runner's iterations and
+	 * warmup; the first such entry */
+	values("workload=nested-spinlock depth=3 iterations=200 warmup=4");
+	CHECK(suite_entry_of(s, &V) == a);
+	values("workload=nested-spinlock depth=3 elide_same_level=1");
+	CHECK(suite_entry_of(s, &V) == NULL);
+	values("workload=nested-spinlock depth=1");
+	CHECK(suite_entry_of(s, &V) == b);
+	values("workload=masked-clock");
+	CHECK(suite_entry_of(s, &V) == NULL);
+	CHECK(suite_runner_param("iterations") && suite_runner_param("warmup") &&
+	      !suite_runner_param("depth"));
+
 	CHECK(suite_variant_policy("fixed") == KP_L61);
 	CHECK(suite_variant_policy("unfixed") == KP_UNFIXED);
 	CHECK(suite_variant_policy("stock") == KP_NPOLICY);
