@@ -27,3 +27,8 @@ $(KVMTRACE): $(patsubst %.c,$(BUILD)/host/%.o,$(TRACE_SRCS) host/trace/kvmtrace_
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ $(TRACE_LIBS)
 all: $(KVMTRACE)
 
+# make bench: memory of the fold, all events held vs folded while read
+TRACE_BENCH := $(BUILD)/bench/trace-fold-bench
+$(TRACE_BENCH): tests/bench/trace_fold_bench.c host/trace/kvm_fold.c host/trace/kvm_merge.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^
