@@ -27,6 +27,9 @@ $(KVMTRACE): $(patsubst %.c,$(BUILD)/host/%.o,$(TRACE_SRCS) host/trace/kvmtrace_
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ $(TRACE_LIBS)
 all: $(KVMTRACE)
 
+# the trace's own lab tests: vCPU identity with 4 vCPUs, a lossy trace's record
+INTEGRATION_TESTS += tests/integration/lab-smp4.sh tests/integration/lab-trace-loss.sh
+
 # make bench: memory of the fold, all events held vs folded while read
 TRACE_BENCH := $(BUILD)/bench/trace-fold-bench
 $(TRACE_BENCH): tests/bench/trace_fold_bench.c host/trace/kvm_fold.c host/trace/kvm_merge.c
