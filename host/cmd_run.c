@@ -41,6 +41,7 @@ const char cmd_run_usage[] =
 	"                     [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 	"                     [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
 	"                     [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
+	"                     [--trace-buffer KB]\n"
 	"\n"
 	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
 	"report into one JSON result record (results/SCHEMA.md).\n"
@@ -75,15 +76,19 @@ const char cmd_run_usage[] =
 	"      --check         only the checks made before any work (options, workload,\n"
 	"                      parameters, script, files, --cpus, --cpu): exit 0 or 2,\n"
 	"                      nothing run or written ('irqlbench lab' runs them first)\n"
+	"      --trace-buffer KB  kvm backend: the exit trace's ring buffer per CPU\n"
+	"                      that runs QEMU's threads (default 32768); a trace that\n"
+	"                      loses events fails the record (error trace-loss)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
-	"exception, triple fault, garbled or truncated report, or stopped by SIGHUP,\n"
-	"SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad parameter,\n"
-	"script error, an --out that is no regular file, ...: nothing is run and no\n"
-	"record written); 3 environment (missing package, no access to /dev/kvm, QEMU\n"
-	"refused to start); 4 timeout; 77 not applicable: --backend kvm on a host that\n"
-	"cannot run it (not AMD SVM, /dev/kvm of kvm_intel or kvm_pvm).\n"
+	"exception, triple fault, garbled or truncated report, a kvm exit trace that\n"
+	"lost events or whose vCPUs do not match the guest's CPUs, or stopped by\n"
+	"SIGHUP, SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad\n"
+	"parameter, script error, an --out that is no regular file, ...: nothing is\n"
+	"run and no record written); 3 environment (missing package, no access to\n"
+	"/dev/kvm, QEMU refused to start); 4 timeout; 77 not applicable: --backend kvm\n"
+	"on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel or kvm_pvm).\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
 
@@ -101,6 +106,7 @@ struct run_opts {
 	unsigned vcpus;
 	bool no_pin;
 	bool check_only;		/* --check: the checks before any work, then exit */
+	size_t trace_buffer_kb;
 	double timeout_s;
 	struct argv_buf tags;
 	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */
@@ -411,11 +417,27 @@ static int kvm_preflight(struct run_ctx *ctx)
 	return ctx->preflight_msg ? EXIT_ENV : 0;
 }
 
+/*
+ * QEMU started paused (-S) for pinning: the trace starts once the threads
+ * are pinned and before the guest runs, so that its buffers are sized for
+ * the CPUs the threads now may use.  Unpinned, or under libvirt (which
+ * pins and starts the guest itself), it starts at once.
+ */
 static int kvm_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 {
-	if (kvm_trace_start(ctx, qemu_pid))
-		return -1;
-	return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+	int rc;
+
+	if (ctx->no_pin || strcmp(ctx->launcher->name, "direct")) {
+		if (kvm_trace_start(ctx, qemu_pid))
+			return -1;
+		return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+	}
+	ctx->before_cont = kvm_trace_start;
+	rc = run_pin_after_start(ctx, qemu_pid);
+	ctx->before_cont = NULL;
+	if (!rc && !ctx->trace)
+		rc = kvm_trace_start(ctx, qemu_pid);	/* nothing was pinned: no -qmp */
+	return rc;
 }
 
 static void kvm_after_exit(struct run_ctx *ctx, json_t *record)
@@ -477,7 +499,8 @@ static int add_param(struct run_opts *o, const char *kv)
 static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 {
 	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN,
-	       O_CPUS, O_CONNECT, O_FIRMWARE, O_CHECK };
+	       O_CPUS, O_CONNECT, O_FIRMWARE, O_CHECK,
+	       O_TRACE_BUFFER };
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -497,6 +520,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		{ "connect", required_argument, NULL, O_CONNECT },
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "check", no_argument, NULL, O_CHECK },
+		{ "trace-buffer", required_argument, NULL, O_TRACE_BUFFER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -538,6 +562,13 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 			o->firmware = optarg;
 			break;
 		case O_TAG: argv_add(&o->tags, optarg); break;
+		case O_TRACE_BUFFER:
+			/* the kernel's ring buffer takes at least 2 pages per CPU */
+			if (parse_uint(optarg, 1ul << 30, &n) || n < 8)
+				return cli_usage_error("run", "--trace-buffer %s: give KiB per CPU, 8..%lu",
+						       optarg, 1ul << 30);
+			o->trace_buffer_kb = n;
+			break;
 		case 'n':
 			if (parse_uint(optarg, MAX_CPUS, &n) || !n)
 				return cli_usage_error("run", "--vcpus %s: give 1..%d", optarg, MAX_CPUS);
@@ -724,6 +755,8 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 	}
 	if (!o->workload && o->script)
 		o->workload = "script";		/* --script alone: the script workload, as for model */
+	if (o->trace_buffer_kb && strcmp((*be)->name, "kvm"))
+		return cli_usage_error("run", "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it");
 	if (!o->workload)
 		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
 	w = wl_find(o->workload);
@@ -1152,7 +1185,8 @@ static json_t *script_json(const char *path)
 static int run(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
 	       const char *id, double start, const struct paths *pp)
 {
-	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin };
+	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
+			       .trace_buffer_kb = o->trace_buffer_kb };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
 	struct serial_report sr;
@@ -1256,6 +1290,18 @@ static int run(struct run_opts *o, const struct backend_ops *be, const struct la
 		record_fail(rec, oc.kind, oc.message);
 	if (be->after_exit && lr.started)
 		be->after_exit(&ctx, rec);
+	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
+	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
+		/* the backend failed a complete run: the kvm trace lost events
+		 * (trace-loss) or its vCPUs disagree with the guest's (trace-vcpu-map) */
+		json_t *e = json_object_get(rec, "error");
+
+		oc.exit = EXIT_RUN_FAILED;
+		outcome_set(&oc, json_string_value(json_object_get(e, "kind")), "%s",
+			    json_string_value(json_object_get(e, "message")));
+		outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
+			     p.trace);
+	}
 	serial_report_free(&sr);
 	if (write_record(rec, &p)) {
 		outcome_free(&oc);

@@ -16,7 +16,9 @@
  * that is linked in overrides them by defining the same function):
  *   kvm_trace_start / kvm_trace_stop  host/trace/: the kvm:kvm_exit trace of this QEMU
  *   run_pin_after_start               host/pin/: pin vCPU and emulator threads, fill
- *                                     provenance.pinning from what the OS reports
+ *                                     provenance.pinning from what the OS reports, call
+ *                                     ctx->before_cont (the kvm backend starts its trace
+ *                                     there, on the pinned CPUs), then let the guest run
  *   libvirt_launcher                  host/libvirt/: the --launcher libvirt implementation
  *   pin_qemu_args (host/pin/pin_run.h) the "-S -qmp unix:..." arguments the pinning hook
  *                                     needs; added by the direct launcher when linked in
@@ -122,6 +124,10 @@ struct run_ctx {
 	const char *trace_path;		/* the file a trace may be written to, beside the logs */
 	char *qmp_dir;			/* private folder of QEMU's QMP socket (pinning), or NULL */
 	bool no_pin;			/* --no-pin: neither -S/-qmp nor the pinning hook */
+	size_t trace_buffer_kb;		/* --trace-buffer: per-CPU trace buffer (kvm), 0 default */
+	/* Called by the pinning hook once every thread is pinned, before it
+	 * lets the paused guest run ("cont"); 0, or -1 with hook_error set. */
+	int (*before_cont)(struct run_ctx *ctx, pid_t qemu_pid);
 };
 
 extern const struct launcher_ops direct_launcher;

@@ -71,6 +71,7 @@ struct parser {
 	unsigned nbounds;
 	bool have_bounds, have_r, have_ncpus;
 	uint64_t ncpus;
+	unsigned napic_ids;		/* H apic_ids=: how many (0: not reported) */
 };
 
 const char *serial_outcome_name(enum serial_outcome o)
@@ -247,6 +248,39 @@ static bool val_is(const struct kv *kv, const char *val)
 
 #define INT_MAX_JSON ((uint64_t)INT64_MAX)
 
+static int parse_list(struct parser *p, const struct kv *kv, uint64_t *out, unsigned max);
+
+/*
+ * apic_ids=0,2,1,3: each guest CPU's local APIC ID, in the guest's CPU
+ * order (which is the order the CPUs arrived in, not the APIC IDs'): the
+ * host maps KVM's vCPUs to the guest's CPUs with it.  xAPIC IDs are 8 bits
+ * and unique.
+ */
+static int h_apic_ids(struct parser *p, const struct kv *kv)
+{
+	uint64_t ids[SERIAL_MAX_CPU + 1];
+	json_t *a;
+	int n = parse_list(p, kv, ids, SERIAL_MAX_CPU + 1);
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (ids[i] > 255)
+			return garbled(p, "apic_ids: CPU %d's APIC ID %llu is not an xAPIC ID (0..255)",
+				       i, (unsigned long long)ids[i]);
+		for (int j = 0; j < i; j++)
+			if (ids[j] == ids[i])
+				return garbled(p, "apic_ids: CPUs %d and %d both have APIC ID %llu", j,
+					       i, (unsigned long long)ids[i]);
+	}
+	a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_integer((json_int_t)ids[i]));
+	json_object_set_new(p->guest, "apic_ids", a);
+	p->napic_ids = (unsigned)n;
+	return 0;
+}
+
 /* --- H: guest facts -------------------------------------------------------- */
 static int line_h(struct parser *p, const struct line *l)
 {
@@ -280,6 +314,9 @@ static int line_h(struct parser *p, const struct line *l)
 			if (kv_num(p, kv, 1, &v))
 				return -1;
 			json_object_set_new(p->options, key, json_boolean(v));
+		} else if (!strcmp(key, "apic_ids")) {
+			if (h_apic_ids(p, kv))
+				return -1;
 		} else if (!strcmp(key, "workload")) {
 			if (kv->vl >= sizeof(p->r->workload))
 				return garbled(p, "workload name too long");
@@ -564,6 +601,10 @@ static int finish_block(struct parser *p)
 		return garbled(p, "the report has no R line");
 	if (!json_object_size(p->ph))
 		return garbled(p, "the report declares no phase (F lines)");
+	/* a CPU that came up after the count may be listed too, never fewer */
+	if (p->napic_ids && p->have_ncpus && p->napic_ids < p->ncpus)
+		return garbled(p, "apic_ids lists %u CPUs, but ncpus=%u", p->napic_ids,
+			       (unsigned)p->ncpus);
 	json_object_foreach(p->vc, key, o) {
 		char k[8];
 		json_int_t ph = json_integer_value(json_object_get(o, "phase"));

@@ -14,7 +14,8 @@
  * The plan is made for this host with as many vCPUs as QEMU reports;
  * pin_run_set_cpus() (for `run --cpus LIST`) or $IRQLBENCH_PIN_CPUS
  * overrides the vCPU PUs (as `irqlbench pin --cpus`); IRQLBENCH_PIN=off
- * disables pinning (the affinity is still read back).
+ * disables pinning (the affinity is still read back).  Right before `cont`
+ * it calls ctx->before_cont, if set: the kvm backend starts tracing there.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -159,6 +160,9 @@ int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 				    pin_affinity_json(aff));
 	if (!paused)
 		fprintf(stderr, "irqlbench: note: QEMU was not started with -S: the guest ran unpinned until now\n");
+	/* e.g. the kvm backend's trace, sized for the CPUs just pinned */
+	if (ctx->before_cont && ctx->before_cont(ctx, qemu_pid))
+		goto out;	/* it said why in ctx->hook_error */
 	if (qmp_call(q, "cont", NULL, NULL, 5000, err, sizeof(err))) {
 		hook_fail(ctx, err);
 		goto out;

@@ -3,11 +3,18 @@
  * Folding KVM trace events into per-phase, per-vCPU cells (see kvm_fold.h
  * for the definitions of "held back", "immediate" and "late").
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trace/kvm_fold.h"
 #include "trace/svm_exits.h"
+
+/* SVM EXITINTINFO (AMD APM vol. 2, "Event Injection"): valid, type, vector */
+#define KT_EXITINTINFO_VALID		(1u << 31)
+#define KT_EXITINTINFO_TYPE_MASK	(7u << 8)
+#define KT_EXITINTINFO_TYPE_INTR	(0u << 8)
 
 struct kt_tid {
 	int tid;
@@ -16,6 +23,15 @@ struct kt_tid {
 
 struct kt_vcpu_state {
 	unsigned int phase;
+	int seen;			/* an event was attributed to it */
+	int tid;			/* its thread (kvm_exit/kvm_entry) */
+	int claimed;			/* wrote a marker: guest_cpu is its cpu field */
+	unsigned int guest_cpu;
+	int cpu;			/* kt_fold_map(): the guest's index, -1 unmapped */
+	int apic_id;			/* kt_fold_map(): from the report, -1 */
+	unsigned long long last_ts;
+	uint32_t last_intr_info;	/* EXITINTINFO of the latest exit */
+	unsigned int inj_since_exit;	/* vector + 1 injected since the latest exit, 0: none */
 	int have_exit;
 	uint32_t last_exit;		/* SVM code of the latest exit */
 	int last_exit_counted;		/* still counted in cells[last_exit_cell] */
@@ -62,10 +78,13 @@ uint32_t kt_slot_code(unsigned int slot)
 	return 0xfffffffeu;
 }
 
+/* KVM_MAX_VCPU_IDS is 4096 on x86 (6.1): a larger id is garbled. */
+#define KT_MAX_VCPU	4096
+
 static struct kt_vcpu_state *vcpu_state(struct kt_fold *f, unsigned int vcpu)
 {
-	if (vcpu >= 4096)
-		return NULL;	/* a garbled vcpu_id: do not allocate for it */
+	if (vcpu >= KT_MAX_VCPU)
+		return NULL;	/* callers check the id first */
 	if (vcpu >= f->nvcpus) {
 		size_t n = vcpu + 1;
 		struct kt_vcpu_state *v = realloc(f->vcpus, n * sizeof(*v));
@@ -118,6 +137,16 @@ static int tid_vcpu(const struct kt_fold *f, int tid)
 	return -1;
 }
 
+/* Per vCPU, events must come in time order: count those that do not. */
+static void saw(struct kt_fold *f, struct kt_vcpu_state *v, const struct kt_event *e)
+{
+	if (v->seen && e->ts < v->last_ts)
+		f->out_of_order++;
+	else
+		v->last_ts = e->ts;
+	v->seen = 1;
+}
+
 static int learn_tid(struct kt_fold *f, int tid, int vcpu)
 {
 	size_t i;
@@ -150,18 +179,24 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 	size_t idx;
 	int i;
 
-	if (e->vcpu < 0 || learn_tid(f, e->tid, e->vcpu))
-		return e->vcpu < 0 ? 0 : -1;
+	if (e->vcpu < 0 || e->vcpu >= KT_MAX_VCPU) {
+		f->unattributed++;
+		return 0;
+	}
 	v = vcpu_state(f, e->vcpu);
 	c = v ? cell(f, v->phase, e->vcpu, &idx) : NULL;
-	if (!c)
+	if (!c || learn_tid(f, e->tid, e->vcpu))
 		return -1;
+	saw(f, v, e);
+	v->tid = e->tid;
 	c->exits[kt_exit_slot(e->exit_reason)]++;
 	c->exits_total++;
 	v->have_exit = 1;
 	v->last_exit = e->exit_reason;
 	v->last_exit_cell = idx;
 	v->last_exit_counted = 1;
+	v->last_intr_info = e->intr_info;
+	v->inj_since_exit = 0;
 	/* Without kvm_entry events, an exit after acceptance stands in for an entry. */
 	if (!v->saw_entry)
 		for (i = 0; i < 256; i++)
@@ -174,22 +209,30 @@ static int on_kvm_entry(struct kt_fold *f, const struct kt_event *e)
 	struct kt_vcpu_state *v;
 	int i;
 
-	if (e->vcpu < 0 || learn_tid(f, e->tid, e->vcpu))
-		return e->vcpu < 0 ? 0 : -1;
+	if (e->vcpu < 0 || e->vcpu >= KT_MAX_VCPU) {
+		f->unattributed++;
+		return 0;
+	}
 	v = vcpu_state(f, e->vcpu);
-	if (!v)
+	if (!v || learn_tid(f, e->tid, e->vcpu))
 		return -1;
+	saw(f, v, e);
+	v->tid = e->tid;
 	v->saw_entry = 1;
 	for (i = 0; i < 256; i++)
 		v->held[i] |= v->pending[i];
 	return 0;
 }
 
+/*
+ * A phase marker switches the phase of the vCPU that wrote it.  Its cpu
+ * field is the guest's index of that CPU: the vCPU claims it (the first
+ * claim stands; another one is a conflict that kt_fold_map() reports).
+ */
 static int on_marker(struct kt_fold *f, const struct kt_event *e, int vcpu)
 {
 	unsigned int mcpu = (e->val >> 8) & 0xff;
 	struct kt_vcpu_state *v = vcpu_state(f, vcpu);
-	struct kt_vcpu_state *mv;
 
 	if (!v)
 		return -1;
@@ -203,12 +246,14 @@ static int on_marker(struct kt_fold *f, const struct kt_event *e, int vcpu)
 		f->marker_exits++;
 		v->last_exit_counted = 0;
 	}
-	if (mcpu != (unsigned int)vcpu)
-		f->marker_cpu_mismatch++;
-	mv = vcpu_state(f, mcpu);
-	if (!mv)
-		return -1;
-	mv->phase = e->val & 0xff;
+	if (!v->claimed) {
+		v->claimed = 1;
+		v->guest_cpu = mcpu;
+	} else if (v->guest_cpu != mcpu && !f->map_conflicts++) {
+		f->conflict_vcpu = (unsigned)vcpu;
+		f->conflict_cpu = mcpu;
+	}
+	v->phase = e->val & 0xff;
 	return 0;
 }
 
@@ -220,10 +265,35 @@ static int on_pio(struct kt_fold *f, const struct kt_event *e)
 		f->unattributed++;
 		return 0;
 	}
+	saw(f, &f->vcpus[vcpu], e);	/* a learned thread's vCPU has its state */
 	if (e->write && e->port == KT_MARKER_PORT && e->size == 4 &&
 	    (e->val >> 16) == KT_MARKER_MAGIC)
 		return on_marker(f, e, vcpu);
 	return 0;
+}
+
+/*
+ * A kernel without kvm_inj_virq's "reinjected" field (before 5.19): KVM
+ * re-injects an interrupt whose delivery an exit interrupted (the exit's
+ * EXITINTINFO is valid, of type INTR, with the vector; svm_complete_
+ * interrupts() requeues it and the next entry injects it again), and one
+ * whose entry was cancelled before it reached the guest (the same vector
+ * traced twice with no exit between: svm_cancel_injection()).
+ */
+static int inferred_reinjection(struct kt_fold *f, const struct kt_vcpu_state *v, uint32_t vec)
+{
+	uint32_t ii = v->last_intr_info;
+	int r;
+
+	if (v->inj_since_exit)
+		r = v->inj_since_exit == vec + 1;
+	else
+		r = (ii & KT_EXITINTINFO_VALID) &&
+		    (ii & KT_EXITINTINFO_TYPE_MASK) == KT_EXITINTINFO_TYPE_INTR &&
+		    (ii & 0xff) == vec;
+	if (r)
+		f->reinjections_inferred++;
+	return r;
 }
 
 static int on_inject(struct kt_fold *f, const struct kt_event *e)
@@ -241,12 +311,15 @@ static int on_inject(struct kt_fold *f, const struct kt_event *e)
 	c = v ? cell(f, v->phase, vcpu, NULL) : NULL;
 	if (!c)
 		return -1;
+	saw(f, v, e);
 	if (e->soft)
 		return 0;	/* a software interrupt (INTn) being re-injected */
-	if (e->reinjected) {
+	if (e->reinjected > 0 || (e->reinjected < 0 && inferred_reinjection(f, v, vec))) {
 		c->reinjections++;
+		v->inj_since_exit = vec + 1;
 		return 0;
 	}
+	v->inj_since_exit = vec + 1;
 	c->injections[vec]++;
 	if (!v->pending[vec]) {
 		f->unpaired_injections++;
@@ -266,8 +339,18 @@ static int on_inject(struct kt_fold *f, const struct kt_event *e)
 
 static int on_accept(struct kt_fold *f, const struct kt_event *e)
 {
-	struct kt_vcpu_state *v = vcpu_state(f, e->apicid);
+	struct kt_vcpu_state *v;
 
+	/* INIT, SIPI (its vector is the start page), NMI, SMI, ExtINT: no IRR bit */
+	if (e->dm != KT_DM_FIXED && e->dm != KT_DM_LOWEST) {
+		f->accepts_not_fixed++;
+		return 0;
+	}
+	if (e->apicid >= KT_MAX_VCPU) {
+		f->unattributed++;
+		return 0;
+	}
+	v = vcpu_state(f, e->apicid);
 	if (!v)
 		return -1;
 	/* A second acceptance of a pending vector coalesces with the first. */
@@ -277,9 +360,15 @@ static int on_accept(struct kt_fold *f, const struct kt_event *e)
 
 static int on_eoi(struct kt_fold *f, const struct kt_event *e)
 {
-	struct kt_vcpu_state *v = vcpu_state(f, e->apicid);
-	struct kt_cell *c = v ? cell(f, v->phase, e->apicid, NULL) : NULL;
+	struct kt_vcpu_state *v;
+	struct kt_cell *c;
 
+	if (e->apicid >= KT_MAX_VCPU) {
+		f->unattributed++;
+		return 0;
+	}
+	v = vcpu_state(f, e->apicid);
+	c = v ? cell(f, v->phase, e->apicid, NULL) : NULL;
 	if (!c)
 		return -1;
 	c->eois++;
@@ -304,6 +393,102 @@ int kt_fold_event(struct kt_fold *f, const struct kt_event *e)
 		return on_eoi(f, e);
 	}
 	return 0;
+}
+
+/* --- vCPU identity ---------------------------------------------------------------- */
+
+static int fail_map(char *err, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_map(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char map_fix[] = "the exit counts cannot be filed per guest CPU; rerun, and report a bug with the run's trace file if it repeats";
+
+int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *err, size_t len)
+{
+	unsigned v, w, g, nclaims = 0;
+
+	f->mapped = 0;
+	for (v = 0; v < f->nvcpus; v++) {
+		f->vcpus[v].cpu = -1;
+		f->vcpus[v].apic_id = -1;
+	}
+	if (f->map_conflicts)
+		return fail_map(err, len, "KVM vCPU %u wrote phase markers for guest CPU %u, then for guest CPU %u (%llu such markers); %s",
+				f->conflict_vcpu, f->vcpus[f->conflict_vcpu].guest_cpu,
+				f->conflict_cpu, (unsigned long long)f->map_conflicts, map_fix);
+	for (v = 0; v < f->nvcpus; v++) {
+		struct kt_vcpu_state *s = &f->vcpus[v];
+
+		if (!s->claimed)
+			continue;
+		nclaims++;
+		if (ncpus && s->guest_cpu >= ncpus)
+			return fail_map(err, len, "KVM vCPU %u (thread %d) wrote phase markers for guest CPU %u, but the guest reported %u CPUs; %s",
+					v, s->tid, s->guest_cpu, ncpus, map_fix);
+		for (w = 0; w < v; w++)
+			if (f->vcpus[w].claimed && f->vcpus[w].guest_cpu == s->guest_cpu)
+				return fail_map(err, len, "KVM vCPUs %u and %u both wrote phase markers for guest CPU %u; %s",
+						w, v, s->guest_cpu, map_fix);
+		if (apic_ids && s->guest_cpu < ncpus && apic_ids[s->guest_cpu] != (int)v)
+			return fail_map(err, len, "guest CPU %u reports APIC ID %d, but its phase markers come from KVM vCPU %u (QEMU makes the APIC ID the vcpu_id); %s",
+					s->guest_cpu, apic_ids[s->guest_cpu], v, map_fix);
+		s->cpu = (int)s->guest_cpu;
+	}
+	/* every CPU the guest reported wrote markers, once any marker was seen */
+	if (nclaims && ncpus) {
+		for (g = 0; g < ncpus; g++) {
+			for (v = 0; v < f->nvcpus; v++)
+				if (f->vcpus[v].cpu == (int)g)
+					break;
+			if (v == f->nvcpus)
+				return fail_map(err, len, "guest CPU %u%s wrote no phase marker the trace saw, while other CPUs did; %s",
+						g, apic_ids ? "" : " (no APIC IDs in the report)", map_fix);
+		}
+	}
+	if (apic_ids) {
+		for (g = 0; g < ncpus; g++) {
+			if (apic_ids[g] < 0)
+				continue;
+			for (w = 0; w < g; w++)
+				if (apic_ids[w] == apic_ids[g])
+					return fail_map(err, len, "guest CPUs %u and %u report the same APIC ID %d; %s",
+							w, g, apic_ids[g], map_fix);
+			if ((unsigned)apic_ids[g] >= f->nvcpus)
+				continue;	/* a vCPU the trace never saw */
+			v = (unsigned)apic_ids[g];
+			f->vcpus[v].apic_id = apic_ids[g];
+			f->vcpus[v].cpu = (int)g;	/* also the vCPUs without markers */
+		}
+	}
+	f->mapped = 1;
+	return 0;
+}
+
+int kt_fold_guest_cpu(const struct kt_fold *f, unsigned vcpu)
+{
+	if (!f->mapped || vcpu >= f->nvcpus)
+		return -1;
+	return f->vcpus[vcpu].cpu;
+}
+
+void kt_fold_vcpu_info(const struct kt_fold *f, unsigned i, struct kt_vcpu_info *out)
+{
+	const struct kt_vcpu_state *s = &f->vcpus[i];
+
+	out->vcpu_id = i;
+	out->cpu = f->mapped ? s->cpu : (s->claimed ? (int)s->guest_cpu : -1);
+	out->apic_id = f->mapped ? s->apic_id : -1;
+	out->tid = s->tid;
+	out->seen = s->seen;
 }
 
 static int cmp_cell(const void *a, const void *b)

@@ -20,14 +20,29 @@
  *    lowering did not exit; some unrelated exit let it in).
  *
  * Phases: the guest marks a phase by writing 0x49520000 | cpu << 8 | phase
- * to port 0x500 (results/SERIAL.md); the kvm_pio event switches that vCPU's
- * phase.  The marker's own io exit is not counted in any phase (it is the
- * measurement, not the workload); it is counted in marker_exits.
+ * to port 0x500 (results/SERIAL.md); the kvm_pio event switches the phase of
+ * the vCPU that wrote it (the vCPU of the writing thread), whatever its cpu
+ * field says.  The marker's own io exit is not counted in any phase (it is
+ * the measurement, not the workload); it is counted in marker_exits.
  *
- * vCPU attribution: kvm_exit/kvm_entry carry vcpu_id and teach the fold
- * which thread runs which vCPU; kvm_pio and kvm_inj_virq are attributed by
- * thread; kvm_apic_accept_irq and kvm_eoi by APIC ID (= vCPU id in QEMU's
- * default topology).
+ * vCPU identity.  Cells are kept by KVM's vcpu_id.  kvm_exit/kvm_entry carry
+ * it and teach the fold which thread runs which vCPU; kvm_pio and
+ * kvm_inj_virq are attributed by thread; kvm_apic_accept_irq and kvm_eoi by
+ * their "apicid" field, which holds the target's vcpu_id (arch/x86/kvm/
+ * lapic.c __apic_accept_irq() and trace.h kvm_eoi pass vcpu->vcpu_id).  The
+ * guest numbers its CPUs in the order they arrive (boot.S), so its index is
+ * not the vcpu_id: the markers' cpu field says which guest CPU a vCPU is,
+ * the guest's report gives each CPU's APIC ID, and QEMU gives every vCPU
+ * the APIC ID that is its KVM vcpu_id (kvm_arch_vcpu_id()).  kt_fold_map()
+ * checks that the three agree and files the cells under the guest's index.
+ *
+ * Injections: kvm_inj_virq has a "reinjected" field since 5.19.  Without it
+ * (5.15-5.18) a re-injection is recognised the way KVM decides one: the
+ * exit before had a valid EXITINTINFO of type INTR with that vector
+ * (svm_complete_interrupts() requeues it), or the same vector was already
+ * injected since the last exit (a cancelled entry, svm_cancel_injection()).
+ * Only fixed and lowest-priority acceptances put a vector into the IRR;
+ * INIT, SIPI, NMI, SMI and ExtINT acceptances are not pending interrupts.
  */
 #ifndef IRQLBENCH_KVM_FOLD_H
 #define IRQLBENCH_KVM_FOLD_H
@@ -53,17 +68,25 @@ enum kt_type {
 	KT_EOI,
 };
 
+/* kvm_apic_accept_irq's dm: the ICR's delivery mode bits (8-10) */
+#define KT_DM_FIXED		0x000
+#define KT_DM_LOWEST		0x100
+
 struct kt_event {
-	enum kt_type type;
-	int tid;			/* common_pid of the record */
 	unsigned long long ts;
-	int vcpu;			/* KT_EXIT, KT_ENTRY: vcpu_id */
+	int tid;			/* common_pid of the record */
+	int vcpu;			/* KT_EXIT, KT_ENTRY: vcpu_id; else -1 */
 	uint32_t exit_reason;		/* KT_EXIT */
-	uint32_t port, val, size;	/* KT_PIO */
-	int write;			/* KT_PIO: 1 = out */
+	uint32_t intr_info;		/* KT_EXIT: SVM EXITINTINFO (0 when not traced) */
+	uint32_t port, val;		/* KT_PIO */
 	uint32_t vector;		/* KT_INJ_VIRQ, KT_ACCEPT_IRQ, KT_EOI */
-	uint32_t apicid;		/* KT_ACCEPT_IRQ, KT_EOI */
-	int soft, reinjected;		/* KT_INJ_VIRQ */
+	uint32_t apicid;		/* KT_ACCEPT_IRQ, KT_EOI: the target's vcpu_id */
+	uint16_t dm;			/* KT_ACCEPT_IRQ: KT_DM_FIXED, KT_DM_LOWEST, ... */
+	uint8_t type;			/* enum kt_type */
+	uint8_t size;			/* KT_PIO */
+	uint8_t write;			/* KT_PIO: 1 = out */
+	uint8_t soft;			/* KT_INJ_VIRQ */
+	int8_t reinjected;		/* KT_INJ_VIRQ: 1, 0, or -1 when the kernel has no such field */
 };
 
 struct kt_cell {
@@ -92,10 +115,24 @@ struct kt_fold {
 	uint64_t events;
 	uint64_t marker_exits;		/* io exits of phase markers, not in any cell */
 	uint64_t markers;
-	uint64_t marker_cpu_mismatch;	/* marker's cpu field != the writing vCPU */
+	uint64_t map_conflicts;		/* markers of one vCPU naming another guest CPU */
+	unsigned conflict_vcpu, conflict_cpu;	/* the first such marker: its vCPU, its cpu field */
 	uint64_t unattributed;		/* events from a thread not yet seen in kvm_exit/entry */
 	uint64_t unpaired_injections;	/* injected without a traced acceptance */
+	uint64_t reinjections_inferred;	/* re-injections told without the "reinjected" field */
+	uint64_t accepts_not_fixed;	/* INIT, SIPI, NMI, ... acceptances: not pending */
+	uint64_t out_of_order;		/* events of a vCPU older than its previous one */
 	uint64_t missed;		/* events the ring buffer dropped (set by the collector) */
+	int mapped;			/* kt_fold_map() succeeded */
+};
+
+/* One vCPU as kt_fold_map() found it. */
+struct kt_vcpu_info {
+	unsigned vcpu_id;
+	int cpu;			/* the guest's CPU index, -1 when unknown */
+	int apic_id;			/* from the guest's report, -1 when not reported */
+	int tid;			/* its thread, 0 when none was seen */
+	int seen;			/* events were attributed to it */
 };
 
 void kt_fold_init(struct kt_fold *f);
@@ -103,6 +140,25 @@ void kt_fold_free(struct kt_fold *f);
 
 /* Feed one event (events must come in time order per vCPU). 0, or -1 on ENOMEM. */
 int kt_fold_event(struct kt_fold *f, const struct kt_event *e);
+
+/*
+ * Map KVM's vcpu_ids to the guest's CPU indices (see above): apic_ids[g] is
+ * guest CPU g's APIC ID from its report, for g < ncpus (NULL for a report
+ * from before APIC IDs were reported); ncpus is the report's CPU count (0:
+ * unknown).  0, or -1 with one line in err saying what disagrees: a vCPU
+ * whose markers name two guest CPUs, two vCPUs naming one, a guest CPU
+ * whose APIC ID is not the vcpu_id that wrote its markers, a marker naming
+ * a CPU the report does not have, or a reported CPU no vCPU wrote markers
+ * for.
+ */
+int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *err,
+		size_t len);
+
+/* The guest CPU index of a vcpu_id after kt_fold_map(), -1 when unmapped. */
+int kt_fold_guest_cpu(const struct kt_fold *f, unsigned vcpu);
+
+/* What the fold knows of vCPU @i (0 .. f->nvcpus - 1). */
+void kt_fold_vcpu_info(const struct kt_fold *f, unsigned i, struct kt_vcpu_info *out);
 
 /* Sort the cells by phase, then vCPU (call before walking f->cells). */
 void kt_fold_sort(struct kt_fold *f);

@@ -56,33 +56,59 @@ static void fill_vcpu(json_t *v, const struct kt_cell *c)
 	json_object_set_new(v, "delivery", kt_cell_delivery_json(c));
 }
 
+json_t *kt_fold_vcpus_json(const struct kt_fold *f)
+{
+	json_t *a = json_array();
+	struct kt_vcpu_info vi;
+	unsigned i;
+
+	for (i = 0; i < f->nvcpus; i++) {
+		kt_fold_vcpu_info(f, i, &vi);
+		if (!vi.seen && vi.cpu < 0)
+			continue;
+		json_array_append_new(a, json_pack("{s:o,s:i,s:o,s:o}",
+			"cpu", vi.cpu >= 0 ? json_integer(vi.cpu) : json_null(),
+			"vcpu_id", (int)vi.vcpu_id,
+			"apic_id", vi.apic_id >= 0 ? json_integer(vi.apic_id) : json_null(),
+			"tid", vi.tid ? json_integer(vi.tid) : json_null()));
+	}
+	return a;
+}
+
 json_t *kt_fold_json(struct kt_fold *f)
 {
-	json_t *phases = json_array(), *phase = NULL;
+	json_t *phases = json_array(), *phase = NULL, *diag;
 	size_t i;
 
 	kt_fold_sort(f);
 	for (i = 0; i < f->ncells; i++) {
 		const struct kt_cell *c = &f->cells[i];
+		struct kt_vcpu_info vi;
 		json_t *v;
 
 		if (!phase || json_integer_value(json_object_get(phase, "idx")) != c->phase) {
 			phase = json_pack("{s:i,s:[]}", "idx", (int)c->phase, "vcpus");
 			json_array_append_new(phases, phase);
 		}
-		v = json_pack("{s:i}", "cpu", (int)c->vcpu);
+		kt_fold_vcpu_info(f, c->vcpu, &vi);
+		v = json_pack("{s:o,s:i}", "cpu", vi.cpu >= 0 ? json_integer(vi.cpu) : json_null(),
+			      "vcpu_id", (int)c->vcpu);
 		fill_vcpu(v, c);
 		json_array_append_new(json_object_get(phase, "vcpus"), v);
 	}
-	return json_pack("{s:o,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I}}", "phases", phases,
-			 "diagnostics",
+	diag = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "events", (json_int_t)f->events,
 			 "markers", (json_int_t)f->markers,
 			 "marker_exits", (json_int_t)f->marker_exits,
-			 "marker_cpu_mismatch", (json_int_t)f->marker_cpu_mismatch,
+			 "map_conflicts", (json_int_t)f->map_conflicts,
 			 "unattributed", (json_int_t)f->unattributed,
 			 "unpaired_injections", (json_int_t)f->unpaired_injections,
+			 "reinjections_inferred", (json_int_t)f->reinjections_inferred,
+			 "accepts_not_fixed", (json_int_t)f->accepts_not_fixed,
+			 "out_of_order", (json_int_t)f->out_of_order,
 			 "missed", (json_int_t)f->missed);
+	return json_pack("{s:o,s:o,s:o}", "phases", phases, "vcpus", kt_fold_vcpus_json(f),
+			 "diagnostics", diag);
 }
 
 static json_t *find_by_int(json_t *arr, const char *key, json_int_t val)
@@ -111,18 +137,19 @@ int kt_fold_merge_record(struct kt_fold *f, json_t *record)
 	for (i = 0; i < f->ncells; i++) {
 		const struct kt_cell *c = &f->cells[i];
 		json_t *phase = find_by_int(phases, "idx", c->phase);
+		int cpu = kt_fold_guest_cpu(f, c->vcpu);
 		json_t *vcpus, *v;
 
-		if (!phase)
-			continue;
+		if (!phase || cpu < 0)
+			continue;	/* a phase the record does not have; an unmapped vCPU */
 		vcpus = json_object_get(phase, "vcpus");
 		if (!json_is_array(vcpus)) {
 			vcpus = json_array();
 			json_object_set_new(phase, "vcpus", vcpus);
 		}
-		v = find_by_int(vcpus, "cpu", c->vcpu);
+		v = find_by_int(vcpus, "cpu", cpu);
 		if (!v) {
-			v = json_pack("{s:i}", "cpu", (int)c->vcpu);
+			v = json_pack("{s:i}", "cpu", cpu);
 			json_array_append_new(vcpus, v);
 		}
 		fill_vcpu(v, c);

@@ -17,18 +17,25 @@ json_t *kt_cell_injections_json(const struct kt_cell *c);
 /* {"unmasking_writes": 200, "immediate": 200, "late": 0} */
 json_t *kt_cell_delivery_json(const struct kt_cell *c);
 
+/* [{"cpu": 2, "vcpu_id": 0, "apic_id": 0, "tid": 1234}, ...]: the vCPUs the
+ * fold saw, with the guest's index (null when unmapped) */
+json_t *kt_fold_vcpus_json(const struct kt_fold *f);
+
 /*
- * The whole fold: {"phases": [{"idx": 2, "vcpus": [{"cpu": 0, "exits": ...,
- * "injections": ..., "delivery": ...}]}], "diagnostics": {"events": ...,
- * "markers": ..., "marker_exits": ..., "missed": ..., ...}}.  Sorts f's cells.
+ * The whole fold: {"phases": [{"idx": 2, "vcpus": [{"cpu": 0, "vcpu_id": 1,
+ * "exits": ..., "injections": ..., "delivery": ...}]}], "vcpus": [...],
+ * "diagnostics": {"events": ..., "markers": ..., "marker_exits": ...,
+ * "missed": ..., ...}}.  "cpu" is the guest's index after kt_fold_map(), the
+ * markers' claim before it, null when unknown.  Sorts f's cells.
  */
 json_t *kt_fold_json(struct kt_fold *f);
 
 /*
  * Fill exits/injections/delivery of @record's phases[].vcpus[] from the
- * fold: for each phase of the record that the trace saw (matched by idx), a
- * vcpus[] entry is matched by "cpu" (and added when missing).  Phases the
- * record does not declare (e.g. the 0xff end marker) are left out.
+ * fold, after kt_fold_map(): for each phase of the record that the trace saw
+ * (matched by idx), a vcpus[] entry is matched by "cpu", the guest's index
+ * of the cell's vCPU (and added when missing).  Phases the record does not
+ * declare (e.g. the 0xff end marker) and unmapped vCPUs are left out.
  * Returns the number of cells merged, or -1 when @record has no phases array.
  */
 int kt_fold_merge_record(struct kt_fold *f, json_t *record);

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The KVM exit collector (see kvmtrace.h): a private tracefs instance, the
- * kvm events, a reader thread that drains the per-CPU ring buffers with
- * tracefs_iterate_raw_events(), and the fold at the end.
+ * The KVM exit collector (see kvmtrace.h): a private tracefs instance with
+ * the "mono" clock, the kvm events, ring buffers sized for the CPUs the
+ * traced threads may run on, and a reader thread that keeps each CPU's
+ * trace_pipe_raw open, decodes its pages with kbuffer and folds the events
+ * as it goes (kvm_merge.h); at the end, each CPU's stats say what was lost.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -18,15 +21,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sched.h>
+#include <sys/resource.h>
+
 #include <tracefs/tracefs.h>
 #include <traceevent/event-parse.h>
+#include <traceevent/kbuffer.h>
 
+#include "trace/kvm_merge.h"
 #include "trace/kvmtrace.h"
 
 #define MAX_LIVE	8
+#define DEFAULT_BUFFER_KB	32768
+#define OTHER_BUFFER_KB		16	/* CPUs no traced thread may run on */
+#define MIN_BUFFER_KB		1024	/* halving a refused size stops here */
+#define TRACE_CLOCK		"mono"	/* CLOCK_MONOTONIC: one time base for all CPUs */
 
 enum { F_EXIT_REASON, F_VCPU_ID, F_RW, F_PORT, F_SIZE, F_VAL, F_VECTOR, F_SOFT,
-       F_REINJECTED, F_APICID, F_NFIELDS };
+       F_REINJECTED, F_APICID, F_DM, F_INTR_INFO, F_NFIELDS };
+
+/* One CPU's trace_pipe_raw, open for the whole run. */
+struct cpu_reader {
+	int cpu;
+	int fd;
+	struct kbuffer *kbuf;
+	unsigned long long last_ts;	/* of the latest event read */
+};
 
 struct ev_desc {
 	const char *name;
@@ -48,10 +68,16 @@ struct kvmtrace {
 	int reader_running;
 	volatile int stop;
 	unsigned int poll_ms;
-	struct kt_event *events;
-	size_t nevents, cap;
-	int oom;
-	uint64_t missed;
+	struct cpu_reader *rd;		/* rd[i] is info.cpus[i]'s reader */
+	unsigned nrd;
+	void *page;
+	size_t page_size;
+	size_t max_pages;		/* per CPU per poll, so that a busy CPU cannot starve the rest */
+	unsigned long long window_ns;	/* the merge's reorder window */
+	struct kt_merge merge;
+	struct kt_fold fold;
+	struct kt_trace_info info;
+	int failed;			/* the reader stopped: info.error says why */
 };
 
 /* --- removal on every exit path ------------------------------------------------ */
@@ -219,6 +245,7 @@ static const char *const field_names[F_NFIELDS] = {
 	[F_EXIT_REASON] = "exit_reason", [F_VCPU_ID] = "vcpu_id", [F_RW] = "rw",
 	[F_PORT] = "port", [F_SIZE] = "size", [F_VAL] = "val", [F_VECTOR] = "vector",
 	[F_SOFT] = "soft", [F_REINJECTED] = "reinjected", [F_APICID] = "apicid",
+	[F_DM] = "dm", [F_INTR_INFO] = "intr_info",
 };
 
 static void init_descs(struct kvmtrace *t, int with_entry)
@@ -269,86 +296,172 @@ static int bind_fields(struct kvmtrace *t, char *err, size_t len)
 	return 0;
 }
 
-static unsigned long long fval(struct tep_format_field *f, struct tep_record *r)
+static unsigned long long fval(struct tep_format_field *f, void *data)
 {
 	unsigned long long v = 0;
 
 	if (f)
-		tep_read_number_field(f, r->data, &v);
+		tep_read_number_field(f, data, &v);
 	return v;
 }
 
-static int push_event(struct kvmtrace *t, const struct kt_event *e)
+/* One raw event into a kt_event; 0 when it is none of ours. */
+static int decode(struct kvmtrace *t, struct tep_record *r, struct kt_event *e)
 {
-	if (t->nevents == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 65536;
-		struct kt_event *n = realloc(t->events, cap * sizeof(*n));
-
-		if (!n) {
-			t->oom = 1;
-			return -1;
-		}
-		t->events = n;
-		t->cap = cap;
-	}
-	t->events[t->nevents++] = *e;
-	return 0;
-}
-
-static int on_record(struct tep_event *event, struct tep_record *r, int cpu, void *ctx)
-{
-	struct kvmtrace *t = ctx;
-	struct kt_event e;
 	struct ev_desc *d = NULL;
-	int i;
+	int i, id = tep_data_type(t->tep, r);
 
-	(void)cpu;
-	if (r->missed_events)
-		t->missed += r->missed_events > 0 ? (uint64_t)r->missed_events : 1;
 	for (i = 0; i < 6; i++) {
-		if (t->ev[i].name && t->ev[i].ev == event) {
+		if (t->ev[i].name && t->ev[i].ev && t->ev[i].ev->id == id) {
 			d = &t->ev[i];
 			break;
 		}
 	}
 	if (!d)
 		return 0;
-	memset(&e, 0, sizeof(e));
-	e.type = d->type;
-	e.ts = r->ts;
-	e.tid = tep_data_pid(t->tep, r);
-	e.vcpu = -1;
+	memset(e, 0, sizeof(*e));
+	e->type = (uint8_t)d->type;
+	e->ts = r->ts;
+	e->tid = tep_data_pid(t->tep, r);
+	e->vcpu = -1;
 	switch (d->type) {
 	case KT_EXIT:
-		e.exit_reason = (uint32_t)fval(d->f[F_EXIT_REASON], r);
-		e.vcpu = (int)fval(d->f[F_VCPU_ID], r);
+		e->exit_reason = (uint32_t)fval(d->f[F_EXIT_REASON], r->data);
+		e->vcpu = (int)fval(d->f[F_VCPU_ID], r->data);
+		e->intr_info = (uint32_t)fval(d->f[F_INTR_INFO], r->data);
 		break;
 	case KT_ENTRY:
-		e.vcpu = (int)fval(d->f[F_VCPU_ID], r);
+		e->vcpu = (int)fval(d->f[F_VCPU_ID], r->data);
 		break;
 	case KT_PIO:
-		e.write = fval(d->f[F_RW], r) != 0;
-		e.port = (uint32_t)fval(d->f[F_PORT], r);
-		e.size = (uint32_t)fval(d->f[F_SIZE], r);
-		e.val = (uint32_t)fval(d->f[F_VAL], r);
+		e->write = fval(d->f[F_RW], r->data) != 0;
+		e->port = (uint32_t)fval(d->f[F_PORT], r->data);
+		e->size = (uint8_t)fval(d->f[F_SIZE], r->data);
+		e->val = (uint32_t)fval(d->f[F_VAL], r->data);
 		break;
 	case KT_INJ_VIRQ:
-		e.vector = (uint32_t)fval(d->f[F_VECTOR], r);
-		e.soft = fval(d->f[F_SOFT], r) != 0;
-		e.reinjected = fval(d->f[F_REINJECTED], r) != 0;
+		e->vector = (uint32_t)fval(d->f[F_VECTOR], r->data);
+		e->soft = fval(d->f[F_SOFT], r->data) != 0;
+		/* 5.15-5.18 have no such field: the fold tells re-injections itself */
+		e->reinjected = d->f[F_REINJECTED] ? fval(d->f[F_REINJECTED], r->data) != 0 : -1;
 		break;
 	case KT_ACCEPT_IRQ:
+		e->dm = (uint16_t)fval(d->f[F_DM], r->data);
+		/* fall through */
 	case KT_EOI:
-		e.vector = (uint32_t)fval(d->f[F_VECTOR], r);
-		e.apicid = (uint32_t)fval(d->f[F_APICID], r);
+		e->vector = (uint32_t)fval(d->f[F_VECTOR], r->data);
+		e->apicid = (uint32_t)fval(d->f[F_APICID], r->data);
 		break;
 	}
-	return push_event(t, &e) ? -1 : 0;
+	return 1;
 }
 
-static void drain(struct kvmtrace *t)
+static void reader_failed(struct kvmtrace *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void reader_failed(struct kvmtrace *t, const char *fmt, ...)
 {
-	tracefs_iterate_raw_events(t->tep, t->inst, NULL, 0, on_record, t);
+	va_list ap;
+
+	if (t->failed)
+		return;
+	t->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(t->info.error, sizeof(t->info.error), fmt, ap);
+	va_end(ap);
+}
+
+/* The events of one page read from CPU i's trace_pipe_raw, into the merge. */
+static int decode_page(struct kvmtrace *t, unsigned i)
+{
+	struct cpu_reader *rd = &t->rd[i];
+	struct kt_trace_cpu *ci = &t->info.cpus[i];
+	unsigned long long ts;
+	struct kt_event e;
+	void *data;
+	int missed;
+
+	if (kbuffer_load_subbuffer(rd->kbuf, t->page) < 0) {
+		reader_failed(t, "a page of CPU %d's trace_pipe_raw does not decode", rd->cpu);
+		return -1;
+	}
+	/* the kernel flags the first page read after a loss (rb_get_reader_page) */
+	missed = kbuffer_missed_events(rd->kbuf);
+	if (missed > 0)
+		ci->missed += (uint64_t)missed;
+	else if (missed < 0)
+		ci->missed_pages++;
+	while ((data = kbuffer_read_event(rd->kbuf, &ts))) {
+		struct tep_record r = { .ts = ts, .data = data, .cpu = rd->cpu,
+					.size = kbuffer_event_size(rd->kbuf) };
+
+		if (decode(t, &r, &e)) {
+			ci->events++;
+			if (ts > rd->last_ts)
+				rd->last_ts = ts;
+			if (kt_merge_push(&t->merge, i, &e)) {
+				reader_failed(t, "out of memory queueing trace events");
+				return -1;
+			}
+		}
+		kbuffer_next_event(rd->kbuf, NULL);
+	}
+	return 0;
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* the "mono" trace clock */
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/*
+ * Read every CPU's buffer as far as it goes now and fold what is older
+ * than every CPU's watermark; @final (tracing is off): everything.
+ */
+static void poll_once(struct kvmtrace *t, int final)
+{
+	unsigned i;
+
+	for (i = 0; i < t->nrd && !t->failed; i++) {
+		struct cpu_reader *rd = &t->rd[i];
+		unsigned long long t0 = now_ns();
+		size_t pages = 0;
+		int full = 0;
+
+		for (;;) {
+			ssize_t n;
+
+			if (!final && pages >= t->max_pages) {
+				full = 1;
+				break;
+			}
+			n = read(rd->fd, t->page, t->page_size);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno != EAGAIN)
+				reader_failed(t, "cannot read CPU %d's trace_pipe_raw: %s", rd->cpu,
+					      strerror(errno));
+			if (n <= 0)
+				break;
+			pages++;
+			if (decode_page(t, i))
+				break;
+		}
+		/*
+		 * Everything this CPU wrote before t0 was read, except events
+		 * reserved before t0 and committed after: the window.  Stopped
+		 * early, only what was read is known.
+		 */
+		if (full)
+			kt_merge_watermark(&t->merge, i, rd->last_ts);
+		else if (t0 > t->window_ns)
+			kt_merge_watermark(&t->merge, i, t0 - t->window_ns);
+	}
+	if (!t->failed && kt_merge_fold(&t->merge, &t->fold, final))
+		reader_failed(t, "out of memory folding trace events");
 }
 
 static void *reader_main(void *arg)
@@ -357,8 +470,8 @@ static void *reader_main(void *arg)
 	struct timespec ts = { .tv_sec = t->poll_ms / 1000,
 			       .tv_nsec = (long)(t->poll_ms % 1000) * 1000000L };
 
-	while (!t->stop && !t->oom) {
-		drain(t);
+	while (!t->stop && !t->failed) {
+		poll_once(t, 0);
 		nanosleep(&ts, NULL);
 	}
 	return NULL;
@@ -414,18 +527,19 @@ int kvmtrace_add_tids(struct kvmtrace *t, const pid_t *tids, size_t n)
 	return write_pids(t, tids, n, 1);
 }
 
-/* Threads of @pid from /proc/PID/task. */
-static int process_tids(pid_t pid, pid_t **out, size_t *n)
+/*
+ * The numbers N of the entries named PREFIX<N> in folder @path (the
+ * threads in /proc/PID/task, the CPUs in per_cpu/cpuN), sorted.  0, or -1
+ * when the folder cannot be read.
+ */
+static int numbered_entries(const char *path, const char *prefix, int **out, size_t *n)
 {
-	char path[64];
+	size_t cap = 16, plen = strlen(prefix);
+	int *v = malloc(cap * sizeof(*v));
 	struct dirent *d;
-	DIR *dir;
-	size_t cap = 16;
-	pid_t *v = malloc(cap * sizeof(*v));
+	DIR *dir = opendir(path);
 
 	*n = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
 	if (!dir || !v) {
 		if (dir)
 			closedir(dir);
@@ -433,21 +547,44 @@ static int process_tids(pid_t pid, pid_t **out, size_t *n)
 		return -1;
 	}
 	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '0' || d->d_name[0] > '9')
+		char *end;
+		long x;
+
+		if (strncmp(d->d_name, prefix, plen) || d->d_name[plen] < '0' ||
+		    d->d_name[plen] > '9')
+			continue;
+		x = strtol(d->d_name + plen, &end, 10);
+		if (*end || x < 0 || x > INT_MAX)
 			continue;
 		if (*n == cap) {
-			pid_t *nv = realloc(v, 2 * cap * sizeof(*v));
+			int *nv = realloc(v, 2 * cap * sizeof(*v));
 
 			if (!nv)
 				break;
 			v = nv;
 			cap *= 2;
 		}
-		v[(*n)++] = (pid_t)atoi(d->d_name);
+		v[(*n)++] = (int)x;
 	}
 	closedir(dir);
+	for (size_t a = 1; a < *n; a++)	/* a few hundred at most: insertion sort */
+		for (size_t b = a; b > 0 && v[b - 1] > v[b]; b--) {
+			int t = v[b];
+
+			v[b] = v[b - 1];
+			v[b - 1] = t;
+		}
 	*out = v;
 	return 0;
+}
+
+/* Threads of @pid from /proc/PID/task. */
+static int process_tids(pid_t pid, pid_t **out, size_t *n)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	return numbered_entries(path, "", out, n);
 }
 
 static int setup_filter(struct kvmtrace *t, const struct kvmtrace_opts *o, char *err,
@@ -503,12 +640,227 @@ static int enable_events(struct kvmtrace *t, char *err, size_t len)
 	return 0;
 }
 
+/* --- buffers, clock, readers --------------------------------------------------------- */
+
+/* The instance's CPUs: the per_cpu/cpuN folders (the possible CPUs), sorted. */
+static int list_cpus(struct kvmtrace *t, int **cpus, unsigned *n)
+{
+	char path[PATH_MAX + 16];
+	size_t k = 0;
+
+	snprintf(path, sizeof(path), "%s/per_cpu", t->dir);
+	if (numbered_entries(path, "cpu", cpus, &k))
+		return -1;
+	*n = (unsigned)k;
+	return k ? 0 : -1;
+}
+
+/*
+ * The CPUs the traced threads may run on: the union of their affinity
+ * masks (read after pinning, these are the vCPU and emulator CPUs).  A
+ * thread that moves elsewhere later still lands in a small buffer whose
+ * loss the stats report.  NULL when nothing could be read: every CPU.
+ */
+static cpu_set_t *traced_cpus(const struct kvmtrace_opts *o, int maxcpu, size_t *size)
+{
+	cpu_set_t *u, *one;
+	pid_t *tids = NULL;
+	size_t n = 0, i, got = 0;
+
+	*size = CPU_ALLOC_SIZE(maxcpu + 1);
+	u = CPU_ALLOC(maxcpu + 1);
+	one = CPU_ALLOC(maxcpu + 1);
+	if (!u || !one)
+		goto none;
+	CPU_ZERO_S(*size, u);
+	if (o->pid > 0) {
+		if (process_tids(o->pid, &tids, &n))
+			goto none;
+	} else {
+		tids = malloc((o->ntids ? o->ntids : 1) * sizeof(*tids));
+		if (!tids)
+			goto none;
+		memcpy(tids, o->tids, o->ntids * sizeof(*tids));
+		n = o->ntids;
+	}
+	for (i = 0; i < n; i++) {
+		if (sched_getaffinity(tids[i], *size, one))
+			continue;	/* a thread that is gone */
+		CPU_OR_S(*size, u, u, one);
+		got++;
+	}
+	free(tids);
+	CPU_FREE(one);
+	if (!got || !CPU_COUNT_S(*size, u)) {
+		CPU_FREE(u);
+		return NULL;
+	}
+	return u;
+none:
+	free(tids);
+	if (one)
+		CPU_FREE(one);
+	if (u)
+		CPU_FREE(u);
+	return NULL;
+}
+
+/*
+ * The largest size up to @kb, halving down to MIN_BUFFER_KB (or @kb when it
+ * is smaller), that the kernel accepts for @cpu (-1: all).  -1: none.
+ */
+static long set_size(struct kvmtrace *t, long kb, int cpu)
+{
+	long min = kb < MIN_BUFFER_KB ? kb : MIN_BUFFER_KB;
+
+	for (; kb >= min; kb /= 2)
+		if (tracefs_instance_set_buffer_size(t->inst, (size_t)kb, cpu) == 0)
+			return kb;
+	return -1;
+}
+
+/*
+ * Ring buffers: the asked size on the CPUs the traced threads may run on,
+ * OTHER_BUFFER_KB elsewhere (a new instance starts with the kernel's
+ * default, ~1.4 MiB, on every possible CPU).  The kernel refuses a size
+ * above the memory available: the size is halved until it is accepted, and
+ * what was set is read back per CPU for provenance.trace.
+ */
+static int size_buffers(struct kvmtrace *t, const struct kvmtrace_opts *o, char *err, size_t len)
+{
+	long want = o->buffer_kb ? (long)o->buffer_kb : DEFAULT_BUFFER_KB;
+	int maxcpu = t->info.cpus[t->info.ncpus - 1].cpu;
+	size_t setsize;
+	cpu_set_t *set = traced_cpus(o, maxcpu, &setsize);
+	unsigned i, nset = 0;
+
+	t->info.buffer_kb = want;
+	t->info.other_buffer_kb = OTHER_BUFFER_KB;
+	for (i = 0; i < t->info.ncpus; i++) {
+		t->info.cpus[i].vcpu_cpu = !set || CPU_ISSET_S(t->info.cpus[i].cpu, setsize, set);
+		nset += t->info.cpus[i].vcpu_cpu;
+	}
+	if (set)
+		CPU_FREE(set);
+	if (nset == t->info.ncpus || want <= OTHER_BUFFER_KB) {
+		if (set_size(t, want, -1) < 0) {
+			snprintf(err, len, "cannot size the trace buffers of %s: %s; free memory or give a smaller --trace-buffer",
+				 t->dir, strerror(errno));
+			return -1;
+		}
+	} else {
+		if (tracefs_instance_set_buffer_size(t->inst, OTHER_BUFFER_KB, -1))
+			fprintf(stderr, "irqlbench: note: cannot shrink the trace buffers of %s to %d KiB: %s\n",
+				t->dir, OTHER_BUFFER_KB, strerror(errno));
+		for (i = 0; i < t->info.ncpus; i++)
+			if (t->info.cpus[i].vcpu_cpu && set_size(t, want, t->info.cpus[i].cpu) < 0) {
+				snprintf(err, len, "cannot size CPU %d's trace buffer in %s: %s; free memory or give a smaller --trace-buffer",
+					 t->info.cpus[i].cpu, t->dir, strerror(errno));
+				return -1;
+			}
+	}
+	for (i = 0; i < t->info.ncpus; i++) {
+		ssize_t kb = tracefs_instance_get_buffer_size(t->inst, t->info.cpus[i].cpu);
+
+		t->info.cpus[i].buffer_kb = kb < 0 ? -1 : (long)kb;
+		if (t->info.cpus[i].vcpu_cpu && kb >= 0 && kb < want)
+			fprintf(stderr, "irqlbench: note: CPU %d's trace buffer is %zd KiB, not %ld: the kernel refused more (memory)\n",
+				t->info.cpus[i].cpu, kb, want);
+	}
+	return 0;
+}
+
+/* A clock that all CPUs share: the merge compares timestamps across CPUs. */
+static int set_clock(struct kvmtrace *t, char *err, size_t len)
+{
+	char *clock;
+
+	tracefs_instance_file_write(t->inst, "trace_clock", TRACE_CLOCK);
+	clock = tracefs_get_clock(t->inst);
+	if (!clock || strcmp(clock, TRACE_CLOCK)) {
+		snprintf(err, len, "cannot set the '%s' trace clock in %s (it is '%s'); use a kernel of 4.1 or later, which has it",
+			 TRACE_CLOCK, t->dir, clock ? clock : "unknown");
+		free(clock);
+		return -1;
+	}
+	snprintf(t->info.clock, sizeof(t->info.clock), "%s", clock);
+	free(clock);
+	return 0;
+}
+
+/* Enough descriptors for one trace_pipe_raw per CPU. */
+static void raise_nofile(unsigned need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= need + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need + 64 ? need + 64 : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int open_readers(struct kvmtrace *t, char *err, size_t len)
+{
+	unsigned i;
+
+	raise_nofile(t->info.ncpus);
+	t->page_size = (size_t)getpagesize();
+	t->page = calloc(1, t->page_size);
+	t->rd = calloc(t->info.ncpus, sizeof(*t->rd));
+	if (!t->page || !t->rd || kt_merge_init(&t->merge, t->info.ncpus)) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < t->info.ncpus; i++) {
+		struct cpu_reader *rd = &t->rd[i];
+		char path[64];
+
+		rd->fd = -1;
+		rd->cpu = t->info.cpus[i].cpu;
+		snprintf(path, sizeof(path), "per_cpu/cpu%d/trace_pipe_raw", rd->cpu);
+		rd->fd = tracefs_instance_file_open(t->inst, path, O_RDONLY | O_NONBLOCK);
+		/* the page header's commit field is a long of the running kernel */
+		rd->kbuf = kbuffer_alloc(KBUFFER_LSIZE_SAME_AS_HOST, KBUFFER_ENDIAN_SAME_AS_HOST);
+		if (rd->fd < 0 || !rd->kbuf) {
+			snprintf(err, len, "cannot open %s/%s: %s", t->dir, path,
+				 rd->fd < 0 ? strerror(errno) : "out of memory");
+			t->nrd = i + 1;
+			return -1;
+		}
+	}
+	t->nrd = t->info.ncpus;
+	return 0;
+}
+
+static void read_stats(struct kvmtrace *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->info.ncpus; i++) {
+		struct kt_trace_cpu *c = &t->info.cpus[i];
+		char path[64], *text;
+
+		snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", c->cpu);
+		text = tracefs_instance_file_read(t->inst, path, NULL);
+		c->have_stats = text && kt_parse_cpu_stats(text, &c->st) == 0;
+		/* printable ASCII or nothing: JSON strings must be UTF-8 */
+		for (size_t k = 0; text && text[k] && k + 1 < sizeof(c->stats_text); k++)
+			c->stats_text[k] = (text[k] >= 0x20 && text[k] < 0x7f) || text[k] == '\n' ?
+					   text[k] : '?';
+		free(text);
+	}
+}
+
+/* --- API ------------------------------------------------------------------------------- */
+
 struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t len)
 {
 	static const char *const systems[] = { "kvm", NULL };
 	static int seq;
 	struct kvmtrace *t;
 	char name[64], *dir;
+	int *cpus = NULL;
+	unsigned ncpus = 0, i;
 
 	if (kvmtrace_available(err, len))
 		return NULL;
@@ -521,6 +873,10 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 	t->reaper = -1;
 	t->reaper_fd = -1;
 	t->poll_ms = o->poll_ms ? o->poll_ms : 50;
+	/* a writer held up longer than this (a preempted vCPU of a nested L1) is "late" */
+	t->info.reorder_ms = 4 * t->poll_ms > 200 ? 4 * t->poll_ms : 200;
+	t->window_ns = (unsigned long long)t->info.reorder_ms * 1000000ull;
+	kt_fold_init(&t->fold);
 	init_descs(t, !o->no_entry);
 	install_handlers();
 	remove_stale_instances(tracefs_tracing_dir());
@@ -541,7 +897,22 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 
 	/* start from a clean, stopped buffer with only our events */
 	tracefs_trace_off(t->inst);
-	tracefs_instance_set_buffer_size(t->inst, o->buffer_kb ? o->buffer_kb : 32768, -1);
+	if (list_cpus(t, &cpus, &ncpus)) {
+		snprintf(err, len, "cannot list the CPUs of %s/per_cpu", t->dir);
+		goto fail;
+	}
+	t->info.cpus = calloc(ncpus, sizeof(*t->info.cpus));
+	if (!t->info.cpus) {
+		snprintf(err, len, "out of memory");
+		goto fail;
+	}
+	t->info.ncpus = ncpus;
+	for (i = 0; i < ncpus; i++)
+		t->info.cpus[i].cpu = cpus[i];
+	if (set_clock(t, err, len) || size_buffers(t, o, err, len))
+		goto fail;
+	/* a full buffer's worth per CPU and poll at most */
+	t->max_pages = ((size_t)(t->info.buffer_kb > 0 ? t->info.buffer_kb : 1) * 1024) / (size_t)getpagesize() + 1;
 	if (setup_filter(t, o, err, len) || enable_events(t, err, len))
 		goto fail;
 	t->tep = tracefs_local_events_system(NULL, systems);
@@ -549,7 +920,7 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 		snprintf(err, len, "cannot read the kvm event formats from tracefs");
 		goto fail;
 	}
-	if (bind_fields(t, err, len))
+	if (bind_fields(t, err, len) || open_readers(t, err, len))
 		goto fail;
 	if (tracefs_trace_on(t->inst)) {
 		snprintf(err, len, "cannot turn tracing on in %s", t->dir);
@@ -572,39 +943,44 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 		goto fail;
 	}
 	t->reader_running = 1;
+	free(cpus);
 	return t;
 fail:
+	free(cpus);
 	kvmtrace_close(t);
 	return NULL;
 }
 
-int kvmtrace_stop(struct kvmtrace *t, struct kt_fold *fold, char *err, size_t len)
+int kvmtrace_stop(struct kvmtrace *t, struct kt_fold *fold, struct kt_trace_info *info,
+		  char *err, size_t len)
 {
-	size_t i;
+	unsigned i;
 
 	tracefs_trace_off(t->inst);
 	if (t->reader_running) {
 		t->stop = 1;
-		tracefs_iterate_stop(t->inst);
 		pthread_join(t->reader, NULL);
 		t->reader_running = 0;
 	}
-	drain(t);
-	if (t->oom) {
-		snprintf(err, len, "out of memory holding %zu trace events", t->nevents);
+	if (!t->failed)
+		poll_once(t, 1);	/* the rest, partial pages included */
+	read_stats(t);
+	t->info.late = t->merge.late;
+	t->info.events = t->merge.folded;
+	t->info.peak_held = t->merge.peak;
+	t->fold.missed = 0;
+	for (i = 0; i < t->info.ncpus; i++)
+		t->fold.missed += t->info.cpus[i].missed + t->info.cpus[i].missed_pages;
+	/* the caller's fold and info take over the collector's */
+	kt_fold_free(fold);
+	*fold = t->fold;
+	kt_fold_init(&t->fold);
+	*info = t->info;
+	memset(&t->info, 0, sizeof(t->info));
+	if (t->failed) {
+		snprintf(err, len, "%s", info->error);
 		return -1;
 	}
-	kt_sort_events(t->events, t->nevents);
-	for (i = 0; i < t->nevents; i++) {
-		if (kt_fold_event(fold, &t->events[i])) {
-			snprintf(err, len, "out of memory folding trace events");
-			return -1;
-		}
-	}
-	fold->missed += t->missed;
-	free(t->events);
-	t->events = NULL;
-	t->nevents = t->cap = 0;
 	return 0;
 }
 
@@ -615,13 +991,23 @@ const char *kvmtrace_dir(const struct kvmtrace *t)
 
 void kvmtrace_close(struct kvmtrace *t)
 {
+	unsigned i;
+
 	if (!t)
 		return;
 	if (t->reader_running) {
 		t->stop = 1;
-		tracefs_iterate_stop(t->inst);
 		pthread_join(t->reader, NULL);
 	}
+	for (i = 0; i < t->nrd; i++) {
+		if (t->rd[i].fd >= 0)
+			close(t->rd[i].fd);
+		if (t->rd[i].kbuf)
+			kbuffer_free(t->rd[i].kbuf);
+	}
+	free(t->rd);
+	free(t->page);
+	kt_merge_free(&t->merge);
 	if (t->inst) {
 		tracefs_trace_off(t->inst);
 		tracefs_instance_destroy(t->inst);
@@ -632,6 +1018,7 @@ void kvmtrace_close(struct kvmtrace *t)
 	stop_reaper(t);
 	if (t->tep)
 		tep_free(t->tep);
-	free(t->events);
+	kt_fold_free(&t->fold);
+	kt_trace_info_free(&t->info);
 	free(t);
 }

@@ -10,10 +10,17 @@
  *      (query-cpus-fast: thread-id);
  *   2. t = kvmtrace_start(&(struct kvmtrace_opts){ .tids = tids, .ntids = n }, err, len);
  *   3. QMP "cont"; wait for the guest to finish;
- *   4. kvmtrace_stop(t, &fold, err, len);  then kt_fold_merge_record(&fold, record);
- *   5. kvmtrace_close(t); kt_fold_free(&fold).
+ *   4. kvmtrace_stop(t, &fold, &info, err, len); kt_fold_map(); kt_fold_merge_record();
+ *      info (trace_stats.h) says what was lost: kt_trace_lossy();
+ *   5. kvmtrace_close(t); kt_fold_free(&fold); kt_trace_info_free(&info).
  * Or give .pid: that process's threads now and (event-fork) any it creates
  * later, for when thread ids are not known in advance.
+ *
+ * The events are read and folded while the guest runs (kvm_merge.h): memory
+ * holds the fold and a reorder window, not the trace.  The buffers take the
+ * asked size on the CPUs the traced threads may run on (their affinity when
+ * tracing starts: after pinning, the vCPU and emulator CPUs) and 16 KiB on
+ * the others, whose loss would still show in their stats.
  *
  * The instance is removed by kvmtrace_close(), by an atexit handler, by a
  * SIGINT/SIGTERM/SIGHUP handler (which then runs the handler that was there
@@ -28,12 +35,13 @@
 #include <sys/types.h>
 
 #include "trace/kvm_fold.h"
+#include "trace/trace_stats.h"
 
 struct kvmtrace_opts {
 	const pid_t *tids;	/* threads to trace (QEMU's vCPU threads) */
 	size_t ntids;
 	pid_t pid;		/* or: all threads of this process, now and later */
-	size_t buffer_kb;	/* per-CPU ring buffer; 0: 32768 */
+	size_t buffer_kb;	/* per-CPU ring buffer of the traced threads' CPUs; 0: 32768 */
 	unsigned int poll_ms;	/* reader period; 0: 50 */
 	int no_entry;		/* leave kvm_entry off (fewer events, coarser delivery) */
 };
@@ -49,10 +57,14 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 int kvmtrace_add_tids(struct kvmtrace *t, const pid_t *tids, size_t n);
 
 /*
- * Stop tracing, read what is left, fold everything into @fold (initialised
- * by the caller with kt_fold_init()).  0, or -1 with a message.
+ * Stop tracing, read and fold what is left; @fold (initialised by the
+ * caller with kt_fold_init()) gets the fold, @info the buffers, the clock
+ * and what was lost (free it with kt_trace_info_free()), in every case.
+ * 0, or -1 with a message when the reader failed (out of memory, a read
+ * error): the fold is then incomplete.
  */
-int kvmtrace_stop(struct kvmtrace *t, struct kt_fold *fold, char *err, size_t len);
+int kvmtrace_stop(struct kvmtrace *t, struct kt_fold *fold, struct kt_trace_info *info,
+		  char *err, size_t len);
 
 /* The instance's directory (for messages), e.g. /sys/kernel/tracing/instances/irqlbench-42. */
 const char *kvmtrace_dir(const struct kvmtrace *t);

@@ -4,9 +4,12 @@
  * lab's self-test and for debugging.  Prints the fold as JSON on stdout
  * (kvm_fold_json.h) and one summary line per phase on stderr.
  *
- *   irqlbench-kvmtrace [--no-entry] -- COMMAND [ARGS...]  trace COMMAND and its threads
- *   irqlbench-kvmtrace [--no-entry] --pid PID [--seconds S]
- *   irqlbench-kvmtrace [--no-entry] --tids T1,T2,... [--seconds S]
+ *   irqlbench-kvmtrace [--no-entry] [--buffer-kb KB] -- COMMAND [ARGS...]
+ *   irqlbench-kvmtrace [--no-entry] [--buffer-kb KB] --pid PID [--seconds S]
+ *   irqlbench-kvmtrace [--no-entry] [--buffer-kb KB] --tids T1,T2,... [--seconds S]
+ *
+ * The JSON is kt_fold_json()'s plus "trace" (provenance.trace: buffers,
+ * clock, loss).  A lossy trace is said on stderr; the status stays 0.
  *
  * Exit: 0 traced (COMMAND's own status is in the JSON), 2 usage,
  * 3 no tracefs/kvm events, 1 tracing failed.
@@ -29,8 +32,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: irqlbench-kvmtrace [--no-entry] [--pid PID | --tids T1,T2,...] "
-		"[--seconds S] [-- COMMAND [ARGS...]]\n");
+	fprintf(stderr, "usage: irqlbench-kvmtrace [--no-entry] [--buffer-kb KB] "
+		"[--pid PID | --tids T1,T2,...] [--seconds S] [-- COMMAND [ARGS...]]\n");
 	exit(2);
 }
 
@@ -125,6 +128,7 @@ int main(int argc, char **argv)
 		{ "tids", required_argument, NULL, 't' },
 		{ "seconds", required_argument, NULL, 's' },
 		{ "no-entry", no_argument, NULL, 'n' },
+		{ "buffer-kb", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -133,16 +137,19 @@ int main(int argc, char **argv)
 	double seconds = 0;
 	struct kvmtrace *t;
 	struct kt_fold fold;
+	struct kt_trace_info info;
+	struct kt_trace_loss loss;
 	char err[512];
 	int c, go_fd = -1, status = 0;
 	json_t *j;
 
-	while ((c = getopt_long(argc, argv, "+p:t:s:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:t:s:nb:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o.pid = (pid_t)atoi(optarg); break;
 		case 't': o.ntids = parse_tids(optarg, tids, 256); o.tids = tids; break;
 		case 's': seconds = atof(optarg); break;
 		case 'n': o.no_entry = 1; break;
+		case 'b': o.buffer_kb = (size_t)strtoul(optarg, NULL, 10); if (!o.buffer_kb) usage(); break;
 		default: usage();
 		}
 	}
@@ -178,15 +185,25 @@ int main(int argc, char **argv)
 		status = wait_for(o.pid, 0, seconds);
 	}
 	kt_fold_init(&fold);
-	if (kvmtrace_stop(t, &fold, err, sizeof(err))) {
+	if (kvmtrace_stop(t, &fold, &info, err, sizeof(err))) {
 		fprintf(stderr, "irqlbench-kvmtrace: error: %s\n", err);
 		kvmtrace_close(t);
 		kt_fold_free(&fold);
+		kt_trace_info_free(&info);
 		return 1;
 	}
 	kvmtrace_close(t);
+	/* no guest report here: the markers' cpu fields name the CPUs */
+	if (kt_fold_map(&fold, NULL, 0, err, sizeof(err)))
+		fprintf(stderr, "irqlbench-kvmtrace: warning: %s\n", err);
 	summary(&fold);
+	if (kt_trace_lossy(&info, &loss)) {
+		kt_trace_loss_message(&info, &loss, err, sizeof(err));
+		fprintf(stderr, "irqlbench-kvmtrace: warning: %s\n", err);
+	}
 	j = kt_fold_json(&fold);
+	json_object_set_new(j, "trace", kt_trace_info_json(&info, true));
+	kt_trace_info_free(&info);
 	if (child > 0)
 		json_object_set_new(j, "command_status", json_integer(status));
 	json_dumpf(j, stdout, JSON_INDENT(1) | JSON_SORT_KEYS);

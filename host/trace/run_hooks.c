@@ -4,22 +4,35 @@
  * override the weak defaults in host/cmd_run.c when host/trace/ is linked.
  *
  * kvm_trace_start traces QEMU's process: its threads now and, through the
- * instance's event-fork option, the vCPU threads it creates later (QEMU
- * runs at that point; what its vCPUs do before the tracing is on falls
- * into phase 0, never into a measured phase, which the guest marks later).
- * kvm_trace_stop folds the trace into the record's phases[].vcpus[] and
- * writes the whole fold (with diagnostics) to ctx->trace_path.
+ * instance's event-fork option, the vCPU threads it creates later.  With
+ * pinning it runs after the threads are pinned and before the guest runs
+ * (run_ctx.before_cont), so that the buffers are sized for the pinned CPUs;
+ * unpinned, QEMU runs at that point, and what its vCPUs do before the
+ * tracing is on falls into phase 0, never into a measured phase.
+ *
+ * kvm_trace_stop puts the trace into the record:
+ *  - provenance.trace: the buffers, the clock, what was lost, the vCPU map;
+ *  - a trace that lost events fails a complete record (error.kind
+ *    "trace-loss"): its counts are low or misplaced;
+ *  - kt_fold_map() files KVM's vCPUs under the guest's CPU indices, from
+ *    the markers and the APIC IDs of the guest's report; a map that does not
+ *    agree fails a complete record ("trace-vcpu-map") and merges nothing;
+ *  - the cells go into phases[].vcpus[] (for a lossy trace too: a failed
+ *    record keeps its counts for the post-mortem);
+ *  - the whole fold (with diagnostics) goes to ctx->trace_path.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qemu.h"
+#include "record.h"
 #include "trace/kvm_fold_json.h"
 #include "trace/kvmtrace.h"
 
 int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid)
 {
-	struct kvmtrace_opts o = { .pid = qemu_pid };
+	struct kvmtrace_opts o = { .pid = qemu_pid, .buffer_kb = ctx->trace_buffer_kb };
 	char err[400];
 
 	ctx->trace = kvmtrace_start(&o, err, sizeof(err));
@@ -30,14 +43,18 @@ int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid)
 	return 0;
 }
 
-static void write_trace_file(struct run_ctx *ctx, struct kt_fold *fold, json_t *record)
+static void write_trace_file(struct run_ctx *ctx, struct kt_fold *fold,
+			     const struct kt_trace_info *info, json_t *record)
 {
-	json_t *j, *art;
+	json_t *j, *art, *tj;
 	const char *base;
 
 	if (!ctx->trace_path)
 		return;
 	j = kt_fold_json(fold);
+	tj = kt_trace_info_json(info, true);	/* with the stats files as read */
+	json_object_set_new(tj, "vcpus", kt_fold_vcpus_json(fold));
+	json_object_set_new(j, "trace", tj);
 	if (json_dump_file(j, ctx->trace_path, JSON_INDENT(1) | JSON_SORT_KEYS)) {
 		fprintf(stderr, "irqlbench: warning: cannot write %s\n", ctx->trace_path);
 	} else {
@@ -49,29 +66,90 @@ static void write_trace_file(struct run_ctx *ctx, struct kt_fold *fold, json_t *
 	json_decref(j);
 }
 
+static bool record_complete(json_t *record)
+{
+	json_t *st = json_object_get(record, "status");
+
+	return json_is_string(st) && !strcmp(json_string_value(st), "complete");
+}
+
+/* A complete record fails (cmd_run says so); a failed one keeps its first error. */
+static void trace_fail(json_t *record, const char *kind, const char *msg)
+{
+	if (record_complete(record))
+		record_fail(record, kind, msg);
+	else
+		fprintf(stderr, "irqlbench: warning: %s (%s)\n", msg, kind);
+}
+
+/*
+ * guest.apic_ids of the report (one per guest CPU), or NULL for a report
+ * without them; *ncpus from guest.ncpus (0: no report).
+ */
+static int *report_apic_ids(json_t *record, unsigned *ncpus)
+{
+	json_t *guest = json_object_get(record, "guest");
+	json_t *ids = json_object_get(guest, "apic_ids"), *v;
+	int *out;
+	size_t i;
+
+	*ncpus = (unsigned)json_integer_value(json_object_get(guest, "ncpus"));
+	if (!*ncpus || !json_is_array(ids) || json_array_size(ids) < *ncpus)
+		return NULL;
+	out = calloc(*ncpus, sizeof(*out));
+	if (!out)
+		return NULL;
+	json_array_foreach(ids, i, v) {
+		if (i >= *ncpus)
+			break;
+		out[i] = json_is_integer(v) ? (int)json_integer_value(v) : -1;
+	}
+	return out;
+}
+
 void kvm_trace_stop(struct run_ctx *ctx, json_t *record)
 {
 	struct kvmtrace *t = ctx->trace;
+	struct kt_trace_info info;
+	struct kt_trace_loss loss;
 	struct kt_fold fold;
-	char err[512];
+	json_t *prov, *tj;
+	char err[512], msg[640];
+	unsigned ncpus;
+	int *apic_ids, mapped;
 
 	if (!t)
 		return;
 	kt_fold_init(&fold);
-	if (kvmtrace_stop(t, &fold, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench: warning: kvm exit trace: %s; the record has no exit counts\n",
-			err);
-	} else {
-		if (fold.missed)
-			fprintf(stderr, "irqlbench: warning: the trace ring buffer dropped %llu events; exit counts are low\n",
-				(unsigned long long)fold.missed);
-		if (fold.markers == 0)
-			fprintf(stderr, "irqlbench: warning: the trace saw no phase markers (port 0x500); all exits are in phase 0\n");
-		if (kt_fold_merge_record(&fold, record) < 0)
-			fprintf(stderr, "irqlbench: warning: the record has no phases to put the exit counts in\n");
-		write_trace_file(ctx, &fold, record);
+	if (kvmtrace_stop(t, &fold, &info, err, sizeof(err))) {
+		/* the reader stopped midway: whatever was folded is short */
+		snprintf(msg, sizeof(msg), "the kvm exit trace is incomplete: %s; rerun, with more memory free",
+			 err);
+		trace_fail(record, "trace-loss", msg);
+	} else if (kt_trace_lossy(&info, &loss)) {
+		kt_trace_loss_message(&info, &loss, msg, sizeof(msg));
+		trace_fail(record, "trace-loss", msg);
 	}
+	if (fold.markers == 0)
+		fprintf(stderr, "irqlbench: warning: the trace saw no phase markers (port 0x500); all exits are in phase 0\n");
+
+	apic_ids = report_apic_ids(record, &ncpus);
+	mapped = kt_fold_map(&fold, apic_ids, ncpus, err, sizeof(err)) == 0;
+	free(apic_ids);
+	if (!mapped)
+		trace_fail(record, "trace-vcpu-map", err);
+	else if (kt_fold_merge_record(&fold, record) < 0)
+		fprintf(stderr, "irqlbench: warning: the record has no phases to put the exit counts in\n");
+
+	tj = kt_trace_info_json(&info, false);
+	json_object_set_new(tj, "vcpus", kt_fold_vcpus_json(&fold));
+	prov = json_object_get(record, "provenance");
+	if (json_is_object(prov))
+		json_object_set(prov, "trace", tj);
+	json_decref(tj);
+	write_trace_file(ctx, &fold, &info, record);
 	kvmtrace_close(t);
 	ctx->trace = NULL;
 	kt_fold_free(&fold);
+	kt_trace_info_free(&info);
 }

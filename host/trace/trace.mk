@@ -4,7 +4,8 @@
 # build/trace/irqlbench-kvmtrace is a standalone wrapper used by the lab's
 # self-test (trace any command's KVM exits).
 
-TRACE_CORE_SRCS := host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c
+TRACE_CORE_SRCS := host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c \
+	host/trace/kvm_merge.c host/trace/trace_stats.c
 TRACE_SRCS := $(TRACE_CORE_SRCS) host/trace/kvmtrace.c
 TRACE_LIBS := -ltracefs -ltraceevent -lpthread -ljansson
 # tracefs.h includes <event-parse.h> from libtraceevent's own include dir
@@ -25,3 +26,12 @@ $(KVMTRACE): $(patsubst %.c,$(BUILD)/host/%.o,$(TRACE_SRCS) host/trace/kvmtrace_
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ $(TRACE_LIBS)
 all: $(KVMTRACE)
+
+# the trace's own lab tests: vCPU identity with 4 vCPUs, a lossy trace's record
+INTEGRATION_TESTS += tests/integration/lab-smp4.sh tests/integration/lab-trace-loss.sh
+
+# make bench: memory of the fold, all events held vs folded while read
+TRACE_BENCH := $(BUILD)/bench/trace-fold-bench
+$(TRACE_BENCH): tests/bench/trace_fold_bench.c host/trace/kvm_fold.c host/trace/kvm_merge.c
+	@mkdir -p $(dir $@)
+	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^

@@ -72,7 +72,7 @@ fi
 if run selftest 1 -kernel "$G/platform-selftest.elf" -append "alpha=1 beta=two" \
 	-initrd "$TMP/mod1.txt arg=5,$TMP/mod2.txt"; then
 	expect selftest 'irqlbench-guest v=1 boot'
-	expect selftest 'selftest: describe apic=xapic timer=lapic tsc_hz=[0-9]+ tsc_source=(pit|cpuid) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=[^ ]+ cpus_found=1'
+	expect selftest 'selftest: describe apic=xapic timer=lapic tsc_hz=[0-9]+ tsc_source=(pit|cpuid) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=[^ ]+ cpus_found=1 apic_ids=0'
 	expect selftest 'selftest: cmdline="alpha=1 beta=two"'
 	expect selftest 'selftest: nmods=2'
 	expect selftest "selftest: module 0 name=\"$TMP/mod1.txt arg=5\" size=18 first=\"line one\""
@@ -89,7 +89,7 @@ if run selftest 1 -kernel "$G/platform-selftest.elf" -append "alpha=1 beta=two" 
 fi
 
 if run smp2 1 -smp 2 -kernel "$G/platform-selftest.elf"; then
-	expect smp2 'selftest: describe .* cpus_found=2'
+	expect smp2 'selftest: describe .* cpus_found=2 apic_ids=[0-9]+'
 	expect smp2 'selftest: hello cpu=1 apic=1 cr8=0 if=0'
 	expect smp2 'selftest: ok ap-cr8-mask-dpc .*'
 	expect smp2 'selftest: ok smp ncpus=2 aps_done=1 aps_cr8_failed=0'
@@ -120,7 +120,7 @@ if [ "${GUEST_PLATFORM_KVM:-1}" != 0 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; th
 	ACCEL=(-enable-kvm -cpu host,-arch-capabilities)
 	# status 1 (all ok) or 3 (exit code 1: some CR8/EOI timing check failed)
 	if run kvm-smp2 '1|3' -smp 2 -kernel "$G/platform-selftest.elf"; then
-		expect kvm-smp2 'selftest: describe apic=xapic timer=(lapic|tsc-deadline) tsc_hz=[0-9]+ tsc_source=(pit|cpuid|kvmclock) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=KVMKVMKVM cpus_found=2'
+		expect kvm-smp2 'selftest: describe apic=xapic timer=(lapic|tsc-deadline) tsc_hz=[0-9]+ tsc_source=(pit|cpuid|kvmclock) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=KVMKVMKVM cpus_found=2 apic_ids=[0-9]+'
 		expect kvm-smp2 'selftest: ok tsc-hz .*'
 		expect kvm-smp2 'selftest: ok timer-oneshot .*'
 		expect kvm-smp2 'selftest: ok timer-periodic .*'

@@ -67,6 +67,10 @@ usage_case no-workload "give --workload W" --backend tcg
 usage_case bad-backend "unknown backend 'xen'" --backend xen --workload seed-table
 usage_case vcpus "--vcpus 9: give 1\.\.8" --workload seed-table --vcpus 9
 usage_case timeout "--timeout 0: give seconds" --workload seed-table --timeout 0
+usage_case trace-buffer-small "--trace-buffer 4: give KiB per CPU, 8\.\." --backend kvm \
+	--workload seed-table --trace-buffer 4
+usage_case trace-buffer-tcg "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it" \
+	--workload seed-table --trace-buffer 64
 usage_case no-script "runs a scenario script: give it with --script FILE" --workload script
 usage_case script-unreadable "cannot read the script $TMP/none" --workload script --script "$TMP/none"
 usage_case script-extra "takes no script" --workload seed-table --script /dev/null

@@ -88,6 +88,33 @@ static void test_good(void)
 	free(text);
 }
 
+/*
+ * apic_ids= (each guest CPU's APIC ID, in the guest's CPU order) becomes
+ * guest.apic_ids; a report from before it (report_good_body) has none and
+ * still parses.  A CPU that came up after the count may be listed too.
+ */
+static void test_apic_ids(void)
+{
+	struct serial_report r;
+	json_t *ids;
+
+	CHECK_EQ_U64(parse_replaced("H apic_timer_hz=1000201685", "H apic_timer_hz=1000201685", &r),
+		     SERIAL_REPORT);
+	CHECK(json_object_get(r.guest, "apic_ids") == NULL);
+	serial_report_free(&r);
+	CHECK_EQ_U64(parse_replaced("H apic_timer_hz=1000201685",
+				    "H apic_timer_hz=1000201685 apic_ids=3,0", &r), SERIAL_REPORT);
+	ids = json_object_get(r.guest, "apic_ids");
+	CHECK(json_is_array(ids) && json_array_size(ids) == 2 &&
+	      json_integer_value(json_array_get(ids, 0)) == 3 &&
+	      json_integer_value(json_array_get(ids, 1)) == 0);
+	serial_report_free(&r);
+	CHECK_EQ_U64(parse_replaced("H apic_timer_hz=1000201685",
+				    "H apic_timer_hz=1000201685 apic_ids=1,0,2", &r), SERIAL_REPORT);
+	CHECK_EQ_U64(json_array_size(json_object_get(r.guest, "apic_ids")), 3);
+	serial_report_free(&r);
+}
+
 static void test_crlf(void)
 {
 	struct serial_report r;
@@ -191,6 +218,11 @@ static const struct {
 	const char *from, *to, *why;
 } bad_bodies[] = {
 	{ "F idx=0", "X foo=1\nF idx=0", "unknown line kind" },
+	{ "H apic_timer_hz=1000201685", "H apic_timer_hz=1000201685 apic_ids=2,2", "two CPUs, one APIC ID" },
+	{ "H apic_timer_hz=1000201685", "H apic_timer_hz=1000201685 apic_ids=0,256", "no xAPIC ID" },
+	{ "H apic_timer_hz=1000201685", "H apic_timer_hz=1000201685 apic_ids=0", "fewer APIC IDs than ncpus" },
+	{ "H apic_timer_hz=1000201685", "H apic_timer_hz=1000201685 apic_ids=0,x", "a non-numeric APIC ID" },
+	{ "H apic_timer_hz=1000201685", "H apic_timer_hz=1000201685 apic_ids=0,1\nH apic_ids=0,1", "apic_ids twice" },
 	{ "F idx=0", "Hworkload=x\nF idx=0", "unknown line kind" },
 	{ "F idx=0", "@@ irqlbench report v1\nF idx=0", "unknown line kind" },
 	{ "cr8_writes=4", "cr8_writes=4x", "non-numeric counter" },
@@ -384,6 +416,7 @@ static void test_whole_and_cut_texts(void)
 int main(void)
 {
 	test_good();
+	test_apic_ids();
 	test_crlf();
 	test_verdict_fail();
 	test_truncated();

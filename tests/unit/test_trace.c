@@ -2,15 +2,22 @@
 /*
  * Unit tests of the KVM trace fold (host/trace/kvm_fold.c), the SVM exit
  * names and the record JSON, with event sequences shaped like the ones real
- * kvm_amd produces for docs/lab.md's two guest sequences (fixed and fix-reverted).
+ * kvm_amd produces for docs/lab.md's two guest sequences (fixed and fix-reverted);
+ * of the vCPU map (guest index, APIC ID, vcpu_id), the per-CPU merge
+ * (kvm_merge.c) and the ring buffers' stats (trace_stats.c).
  * No tracefs needed.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <jansson.h>
 
 #include "check.h"
 #include "trace/kvm_fold.h"
 #include "trace/kvm_fold_json.h"
+#include "trace/kvm_merge.h"
 #include "trace/svm_exits.h"
+#include "trace/trace_stats.h"
 
 #define NPF	SVM_EXIT_NPF
 #define WCR8	SVM_EXIT_WRITE_CR8
@@ -196,7 +203,8 @@ static void test_lab_fixed(void)
 	}
 	CHECK_EQ_U64(f.markers, 4);
 	CHECK_EQ_U64(f.marker_exits, 4);
-	CHECK_EQ_U64(f.marker_cpu_mismatch, 0);
+	CHECK_EQ_U64(f.map_conflicts, 0);
+	CHECK_EQ_U64(f.out_of_order, 0);
 	CHECK_EQ_U64(f.unpaired_injections, 0);
 	c = kt_fold_cell(&f, 0, 0);
 	CHECK(c && c->exits_total == 1);
@@ -293,11 +301,12 @@ static void test_unmasked_and_async(void)
 	kt_fold_free(&f);
 }
 
-/* Two vCPUs on two threads, interleaved; a marker naming another cpu. */
+/* Two vCPUs on two threads, interleaved. */
 static void test_two_vcpus(void)
 {
 	struct kt_fold f;
 	const struct kt_cell *c;
+	char err[256];
 	int i;
 
 	kt_fold_init(&f);
@@ -309,7 +318,7 @@ static void test_two_vcpus(void)
 		dpc_iteration(&f, 10, 0, 1, 1);
 		dpc_iteration(&f, 11, 1, 0, 1);
 	}
-	ev_marker(&f, 10, 0, 1, 3);		/* vCPU 0 writes cpu 1's marker */
+	ev_marker(&f, 11, 1, 1, 3);
 	ev_exit(&f, 11, 1, SVM_EXIT_HLT);
 	c = kt_fold_cell(&f, 2, 0);
 	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 60 && c->immediate == 20);
@@ -317,7 +326,9 @@ static void test_two_vcpus(void)
 	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 20 && c->late == 20);
 	c = kt_fold_cell(&f, 3, 1);
 	CHECK(c && c->exits[kt_exit_slot(SVM_EXIT_HLT)] == 1);
-	CHECK_EQ_U64(f.marker_cpu_mismatch, 1);
+	CHECK_EQ_U64(f.map_conflicts, 0);
+	CHECK(kt_fold_map(&f, NULL, 2, err, sizeof(err)) == 0);
+	CHECK(kt_fold_guest_cpu(&f, 0) == 0 && kt_fold_guest_cpu(&f, 1) == 1);
 	kt_fold_sort(&f);
 	/* (0,0) (0,1) hold the first markers' exits, taken out again */
 	CHECK_EQ_U64(f.ncells, 5);
@@ -327,6 +338,523 @@ static void test_two_vcpus(void)
 	      f.cells[3].phase == 2 && f.cells[3].vcpu == 1 &&
 	      f.cells[4].phase == 3 && f.cells[4].vcpu == 1);
 	kt_fold_free(&f);
+}
+
+/*
+ * Four vCPUs whose guest numbers (arrival order) are not their vcpu_ids:
+ * guest CPU 0 is vCPU 0 (the boot CPU), 1 is vCPU 3, 2 is vCPU 1, 3 is
+ * vCPU 2.  vCPU 3 (guest CPU 1) enters the measured phase while vCPU 1
+ * (guest CPU 2) still warms up with 7 more write_cr8 exits: a fold that
+ * switched the phase of the vCPU whose id is the marker's cpu field would
+ * count those 7 as measured, and file every cell under the wrong CPU.
+ */
+static const int arrival_vcpu[4] = { 0, 3, 1, 2 };	/* guest CPU -> vcpu_id */
+
+static void four_vcpus(struct kt_fold *f, int n)
+{
+	int g, i;
+
+	kt_fold_init(f);
+	for (g = 0; g < 4; g++)
+		ev_entry(f, 40 + arrival_vcpu[g], arrival_vcpu[g]);
+	for (g = 0; g < 4; g++)
+		ev_marker(f, 40 + arrival_vcpu[g], arrival_vcpu[g], (unsigned)g, 1);
+	/* guest CPUs 0, 1 and 3 finish warming up and start measuring */
+	for (g = 0; g < 4; g++) {
+		if (g == 2)
+			continue;
+		exit_entry(f, 40 + arrival_vcpu[g], arrival_vcpu[g], WCR8, -1, 1);
+		ev_marker(f, 40 + arrival_vcpu[g], arrival_vcpu[g], (unsigned)g, 2);
+	}
+	/* guest CPU 2 (vCPU 1) is still in its warm-up: 7 write_cr8 exits */
+	for (i = 0; i < 7; i++)
+		exit_entry(f, 41, 1, WCR8, -1, 1);
+	ev_marker(f, 41, 1, 2, 2);
+	for (i = 0; i < n; i++)
+		for (g = 0; g < 4; g++)
+			dpc_iteration(f, 40 + arrival_vcpu[g], arrival_vcpu[g], g != 3, 1);
+	for (g = 0; g < 4; g++)
+		ev_marker(f, 40 + arrival_vcpu[g], arrival_vcpu[g], (unsigned)g, 0xff);
+}
+
+static json_t *record_vcpu(json_t *rec, int phase_pos, int cpu)
+{
+	json_t *vcpus = json_object_get(json_array_get(json_object_get(rec, "phases"), phase_pos),
+					"vcpus"), *v;
+	size_t i;
+
+	json_array_foreach(vcpus, i, v)
+		if (json_integer_value(json_object_get(v, "cpu")) == cpu)
+			return v;
+	return NULL;
+}
+
+static void test_four_vcpus_identity(void)
+{
+	/* the report's APIC IDs: QEMU's APIC ID of a vCPU is its vcpu_id */
+	const int apic_ids[4] = { 0, 3, 1, 2 };
+	struct kt_fold f;
+	const struct kt_cell *c;
+	json_t *rec, *v;
+	json_error_t jerr;
+	char err[256];
+	int g;
+
+	four_vcpus(&f, 30);
+	CHECK_EQ_U64(f.map_conflicts, 0);
+	/* per vCPU (vcpu_id), before the map */
+	c = kt_fold_cell(&f, 1, 1);
+	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 7);	/* the warm-up stays warm-up */
+	c = kt_fold_cell(&f, 2, 1);
+	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 90);
+	c = kt_fold_cell(&f, 2, 2);			/* guest CPU 3: fix-reverted sequence */
+	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 30 && c->late == 30);
+	CHECK(kt_fold_map(&f, apic_ids, 4, err, sizeof(err)) == 0);
+	for (g = 0; g < 4; g++)
+		CHECK_EQ_U64(kt_fold_guest_cpu(&f, (unsigned)arrival_vcpu[g]), g);
+	rec = json_loads("{\"phases\": [{\"idx\": 1, \"name\": \"warmup\", \"vcpus\": []},"
+			 " {\"idx\": 2, \"name\": \"measure\", \"measured\": true, \"vcpus\": []}]}",
+			 0, &jerr);
+	CHECK(rec && kt_fold_merge_record(&f, rec) == 8);
+	for (g = 0; g < 4; g++) {
+		v = record_vcpu(rec, 1, g);
+		CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(v, "exits"),
+								"write_cr8")), g == 3 ? 30 : 90);
+		CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(v, "delivery"),
+								"immediate")), g == 3 ? 0 : 30);
+		v = record_vcpu(rec, 0, g);
+		CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(v, "exits"),
+								"write_cr8")), g == 2 ? 7 : 1);
+	}
+	json_decref(rec);
+	/* trace.json names both numbers */
+	rec = kt_fold_vcpus_json(&f);
+	CHECK_EQ_U64(json_array_size(rec), 4);
+	v = json_array_get(rec, 3);
+	CHECK(json_integer_value(json_object_get(v, "vcpu_id")) == 3 &&
+	      json_integer_value(json_object_get(v, "cpu")) == 1 &&
+	      json_integer_value(json_object_get(v, "apic_id")) == 3 &&
+	      json_integer_value(json_object_get(v, "tid")) == 43);
+	json_decref(rec);
+	/* an older report without APIC IDs: the markers alone map the same way */
+	CHECK(kt_fold_map(&f, NULL, 4, err, sizeof(err)) == 0);
+	for (g = 0; g < 4; g++)
+		CHECK_EQ_U64(kt_fold_guest_cpu(&f, (unsigned)arrival_vcpu[g]), g);
+	kt_fold_free(&f);
+}
+
+/* Sparse APIC IDs (e.g. -smp 4,sockets=2,cores=2,threads=1 on some topologies): vcpu_id = APIC ID. */
+static void test_sparse_apic_ids(void)
+{
+	const int apic_ids[4] = { 0, 6, 2, 4 };	/* guest CPU -> APIC ID = vcpu_id */
+	struct kt_fold f;
+	char err[256];
+	int g, i;
+
+	kt_fold_init(&f);
+	for (g = 0; g < 4; g++) {
+		ev_marker(&f, 70 + apic_ids[g], apic_ids[g], (unsigned)g, 2);
+		for (i = 0; i < 5; i++)
+			dpc_iteration(&f, 70 + apic_ids[g], apic_ids[g], 1, 1);
+	}
+	CHECK(kt_fold_map(&f, apic_ids, 4, err, sizeof(err)) == 0);
+	for (g = 0; g < 4; g++) {
+		const struct kt_cell *c = kt_fold_cell(&f, 2, (unsigned)apic_ids[g]);
+
+		CHECK_EQ_U64(kt_fold_guest_cpu(&f, (unsigned)apic_ids[g]), g);
+		CHECK(c && c->exits[kt_exit_slot(WCR8)] == 15 && c->immediate == 5);
+	}
+	CHECK_EQ_U64(kt_fold_guest_cpu(&f, 1), -1);	/* no such vCPU */
+	kt_fold_free(&f);
+}
+
+/* Every way the markers, the report and KVM can disagree is refused, with why. */
+static void test_map_inconsistent(void)
+{
+	const int apic_ok[4] = { 0, 3, 1, 2 }, apic_swapped[4] = { 0, 1, 3, 2 };
+	const int apic_dup[4] = { 0, 3, 3, 2 };
+	struct kt_fold f;
+	char err[256];
+
+	four_vcpus(&f, 2);
+	CHECK(kt_fold_map(&f, apic_swapped, 4, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "guest CPU 2 reports APIC ID 3, but its phase markers come from KVM vCPU 1"));
+	CHECK(!f.mapped && kt_fold_guest_cpu(&f, 3) == -1);
+	CHECK(kt_fold_map(&f, apic_dup, 4, err, sizeof(err)) == -1);
+	CHECK(kt_fold_map(&f, apic_ok, 3, err, sizeof(err)) == -1);	/* report: 3 CPUs */
+	CHECK(strstr(err, "wrote phase markers for guest CPU 3, but the guest reported 3 CPUs"));
+	CHECK(kt_fold_map(&f, NULL, 5, err, sizeof(err)) == -1);	/* CPU 4 wrote no marker */
+	CHECK(strstr(err, "guest CPU 4 (no APIC IDs in the report) wrote no phase marker"));
+	/* one vCPU names another guest CPU later */
+	ev_marker(&f, 43, 3, 2, 3);
+	CHECK_EQ_U64(f.map_conflicts, 1);
+	CHECK(kt_fold_map(&f, apic_ok, 4, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "KVM vCPU 3 wrote phase markers for guest CPU 1, then for guest CPU 2 (1 such markers)"));
+	kt_fold_free(&f);
+	/* two vCPUs name the same guest CPU */
+	kt_fold_init(&f);
+	ev_marker(&f, 50, 0, 0, 1);
+	ev_marker(&f, 51, 1, 0, 1);
+	CHECK(kt_fold_map(&f, NULL, 2, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "KVM vCPUs 0 and 1 both wrote phase markers for guest CPU 0"));
+	kt_fold_free(&f);
+}
+
+/* Kernels before 5.19 have no "reinjected" field: the fold tells re-injections itself. */
+static void test_reinjection_without_field(void)
+{
+	struct kt_fold f;
+	const struct kt_cell *c;
+
+	kt_fold_init(&f);
+	ev_marker(&f, 5, 0, 0, 2);
+	/* held back, then delivered by a lowering write, whose delivery an NPF interrupts */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x2f);
+	ev_entry(&f, 5, 0);
+	ev_exit(&f, 5, 0, WCR8);
+	feed(&f, (struct kt_event){ .type = KT_INJ_VIRQ, .tid = 5, .vcpu = -1, .vector = 0x2f,
+				    .reinjected = -1 });
+	ev_entry(&f, 5, 0);
+	feed(&f, (struct kt_event){ .type = KT_EXIT, .tid = 5, .vcpu = 0, .exit_reason = NPF,
+				    .intr_info = 0x80000000u | 0x2f });	/* valid, INTR, 0x2f */
+	feed(&f, (struct kt_event){ .type = KT_INJ_VIRQ, .tid = 5, .vcpu = -1, .vector = 0x2f,
+				    .reinjected = -1 });
+	ev_entry(&f, 5, 0);
+	/* an entry cancelled after the injection: traced twice, no exit between */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x30);
+	feed(&f, (struct kt_event){ .type = KT_INJ_VIRQ, .tid = 5, .vcpu = -1, .vector = 0x30,
+				    .reinjected = -1 });
+	feed(&f, (struct kt_event){ .type = KT_INJ_VIRQ, .tid = 5, .vcpu = -1, .vector = 0x30,
+				    .reinjected = -1 });
+	ev_entry(&f, 5, 0);
+	/* a new interrupt of the same vector after an exit without EXITINTINFO is no re-injection */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x30);
+	feed(&f, (struct kt_event){ .type = KT_INJ_VIRQ, .tid = 5, .vcpu = -1, .vector = 0x30,
+				    .reinjected = -1 });
+	/* an EXITINTINFO of an exception (type 3) does not make an interrupt re-injected */
+	ev_entry(&f, 5, 0);
+	feed(&f, (struct kt_event){ .type = KT_EXIT, .tid = 5, .vcpu = 0, .exit_reason = NPF,
+				    .intr_info = 0x80000000u | 3u << 8 | 0x0e });
+	ev_accept(&f, 5, 0, 0x0e);
+	feed(&f, (struct kt_event){ .type = KT_INJ_VIRQ, .tid = 5, .vcpu = -1, .vector = 0x0e,
+				    .reinjected = -1 });
+	c = kt_fold_cell(&f, 2, 0);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ_U64(c->injections[0x2f], 1);
+		CHECK_EQ_U64(c->injections[0x30], 2);
+		CHECK_EQ_U64(c->injections[0x0e], 1);
+		CHECK_EQ_U64(c->reinjections, 2);
+		CHECK_EQ_U64(c->unmasking_writes, 1);
+		CHECK_EQ_U64(c->immediate, 1);
+	}
+	CHECK_EQ_U64(f.reinjections_inferred, 2);
+	CHECK_EQ_U64(f.unpaired_injections, 0);
+	kt_fold_free(&f);
+}
+
+/* Only fixed and lowest-priority acceptances are pending interrupts. */
+static void test_accept_delivery_modes(void)
+{
+	struct kt_fold f;
+	const struct kt_cell *c;
+
+	kt_fold_init(&f);
+	ev_exit(&f, 5, 0, NPF);
+	/* the boot CPU's INIT and SIPI (vector 8: start page 0x8000) to vCPU 0 */
+	feed(&f, (struct kt_event){ .type = KT_ACCEPT_IRQ, .tid = 5, .vcpu = -1, .apicid = 0,
+				    .dm = 0x500, .vector = 0 });
+	feed(&f, (struct kt_event){ .type = KT_ACCEPT_IRQ, .tid = 5, .vcpu = -1, .apicid = 0,
+				    .dm = 0x600, .vector = 0x08 });
+	ev_entry(&f, 5, 0);
+	/* the 8259's ExtINT vector 8, injected later, pairs with nothing */
+	ev_exit(&f, 5, 0, SVM_EXIT_INTR);
+	ev_inj(&f, 5, 0x08);
+	ev_entry(&f, 5, 0);
+	/* a lowest-priority one is an IRR vector like a fixed one */
+	ev_exit(&f, 5, 0, NPF);
+	feed(&f, (struct kt_event){ .type = KT_ACCEPT_IRQ, .tid = 5, .vcpu = -1, .apicid = 0,
+				    .dm = 0x100, .vector = 0x41 });
+	ev_entry(&f, 5, 0);
+	ev_exit(&f, 5, 0, WCR8);
+	ev_inj(&f, 5, 0x41);
+	c = kt_fold_cell(&f, 0, 0);
+	CHECK(c && c->unmasking_writes == 1 && c->immediate == 1);
+	CHECK_EQ_U64(f.accepts_not_fixed, 2);
+	CHECK_EQ_U64(f.unpaired_injections, 1);
+	kt_fold_free(&f);
+}
+
+/* Events of one vCPU must come in time order; the fold counts those that do not. */
+static void test_out_of_order(void)
+{
+	struct kt_fold f;
+	struct kt_event e = { .type = KT_EXIT, .tid = 9, .vcpu = 0, .exit_reason = NPF };
+
+	kt_fold_init(&f);
+	e.ts = 100;
+	CHECK(kt_fold_event(&f, &e) == 0);
+	e.ts = 90;
+	CHECK(kt_fold_event(&f, &e) == 0);
+	e.ts = 100;
+	e.vcpu = 1;	/* another vCPU's clock is its own */
+	e.tid = 10;
+	CHECK(kt_fold_event(&f, &e) == 0);
+	CHECK_EQ_U64(f.out_of_order, 1);
+	kt_fold_free(&f);
+}
+
+/* --- the per-CPU merge --------------------------------------------------------------- */
+
+/*
+ * One vCPU thread that moves from CPU 0 to CPU 1 and back, and a second
+ * vCPU on CPU 1 that accepts an IPI for the first: read in polls with
+ * watermarks, the merge folds exactly what the fold of the time-sorted
+ * whole gives, while holding only a window.
+ */
+static void test_merge_matches_sorted(void)
+{
+	enum { N = 3000 };
+	static struct kt_event ev[N];
+	static unsigned cpu_of[N];
+	struct kt_fold whole, live;
+	struct kt_merge m;
+	unsigned long long t = 1000;
+	size_t n = 0, i;
+	int k;
+
+	/* build: a marker, then DPC iterations; the thread moves every 40 events */
+	for (k = 0; n + 16 < N; k++) {
+		unsigned cpu = (k / 5) % 2;
+		struct kt_event seq[6] = {
+			{ .type = KT_EXIT, .tid = 7, .vcpu = 0, .exit_reason = NPF },
+			{ .type = KT_ACCEPT_IRQ, .tid = 8, .vcpu = -1, .apicid = 0, .vector = 0x2f },
+			{ .type = KT_ENTRY, .tid = 7, .vcpu = 0 },
+			{ .type = KT_EXIT, .tid = 7, .vcpu = 0, .exit_reason = WCR8 },
+			{ .type = KT_INJ_VIRQ, .tid = 7, .vcpu = -1, .vector = 0x2f },
+			{ .type = KT_ENTRY, .tid = 7, .vcpu = 0 },
+		};
+
+		if (k == 0) {
+			ev[n] = (struct kt_event){ .type = KT_ENTRY, .tid = 8, .vcpu = 1, .ts = t++ };
+			cpu_of[n++] = 1;
+			ev[n] = (struct kt_event){ .type = KT_EXIT, .tid = 7, .vcpu = 0, .exit_reason = IO,
+						   .ts = t++ };
+			cpu_of[n++] = 0;
+			ev[n] = (struct kt_event){ .type = KT_PIO, .tid = 7, .vcpu = -1, .write = 1,
+						   .port = 0x500, .size = 4, .val = 0x49520002u,
+						   .ts = t++ };
+			cpu_of[n++] = 0;
+		}
+		for (i = 0; i < 6; i++) {
+			ev[n] = seq[i];
+			ev[n].ts = t;
+			t += 1 + (i & 1);
+			/* the acceptance is traced by the sender, on CPU 1 */
+			cpu_of[n++] = seq[i].type == KT_ACCEPT_IRQ ? 1 : cpu;
+		}
+	}
+	kt_fold_init(&whole);
+	for (i = 0; i < n; i++)
+		CHECK(kt_fold_event(&whole, &ev[i]) == 0);
+
+	kt_fold_init(&live);
+	CHECK(kt_merge_init(&m, 2) == 0);
+	/* polls of 100 ticks: each CPU gives what it wrote so far, watermark = poll time - 20 */
+	for (unsigned long long poll = 1100, j = 0; j < n; poll += 100) {
+		size_t first = j;
+
+		/* CPU 1 is read first in this poll, CPU 0 second: both up to `poll` */
+		for (i = first; i < n && ev[i].ts < poll; i++)
+			if (cpu_of[i] == 1)
+				CHECK(kt_merge_push(&m, 1, &ev[i]) == 0);
+		for (i = first; i < n && ev[i].ts < poll; i++)
+			if (cpu_of[i] == 0)
+				CHECK(kt_merge_push(&m, 0, &ev[i]) == 0);
+		j = i;
+		kt_merge_watermark(&m, 0, poll - 20);
+		kt_merge_watermark(&m, 1, poll - 20);
+		CHECK(kt_merge_fold(&m, &live, 0) == 0);
+	}
+	CHECK(m.held < n);
+	CHECK(kt_merge_fold(&m, &live, 1) == 0);
+	CHECK_EQ_U64(m.held, 0);
+	CHECK_EQ_U64(m.folded, n);
+	CHECK_EQ_U64(m.late, 0);
+	CHECK(m.peak < 200);	/* a window, not the trace */
+	CHECK_EQ_U64(live.events, whole.events);
+	CHECK_EQ_U64(live.out_of_order, 0);
+	{
+		const struct kt_cell *a = kt_fold_cell(&whole, 2, 0), *b = kt_fold_cell(&live, 2, 0);
+
+		CHECK(a && b && a->exits[kt_exit_slot(WCR8)] > 400);
+		CHECK(a && b && !memcmp(a, b, sizeof(*a)));
+	}
+	kt_merge_free(&m);
+	kt_fold_free(&whole);
+	kt_fold_free(&live);
+}
+
+/* An event that comes after a later one was folded is counted late. */
+static void test_merge_late(void)
+{
+	struct kt_merge m;
+	struct kt_fold f;
+	struct kt_event e = { .type = KT_EXIT, .tid = 7, .vcpu = 0, .exit_reason = NPF };
+
+	kt_fold_init(&f);
+	CHECK(kt_merge_init(&m, 2) == 0);
+	e.ts = 50;
+	CHECK(kt_merge_push(&m, 0, &e) == 0);
+	e.ts = 60;
+	CHECK(kt_merge_push(&m, 1, &e) == 0);
+	kt_merge_watermark(&m, 0, 100);
+	CHECK(kt_merge_fold(&m, &f, 0) == 0);	/* CPU 1 has no watermark yet */
+	CHECK_EQ_U64(m.folded, 0);
+	kt_merge_watermark(&m, 1, 55);
+	CHECK(kt_merge_fold(&m, &f, 0) == 0);
+	CHECK_EQ_U64(m.folded, 1);
+	kt_merge_watermark(&m, 1, 100);
+	CHECK(kt_merge_fold(&m, &f, 0) == 0);
+	CHECK_EQ_U64(m.folded, 2);
+	e.ts = 40;	/* CPU 0 was held up past its window */
+	CHECK(kt_merge_push(&m, 0, &e) == 0);
+	CHECK_EQ_U64(m.late, 1);
+	CHECK(kt_merge_fold(&m, &f, 1) == 0);
+	CHECK_EQ_U64(f.out_of_order, 1);
+	kt_merge_free(&m);
+	kt_fold_free(&f);
+}
+
+/* --- ring buffer stats and provenance.trace ------------------------------------------ */
+
+static char *read_fixture(const char *name)
+{
+	char path[256], *buf;
+	FILE *fp;
+	long n;
+
+	snprintf(path, sizeof(path), "tests/fixtures/trace/%s", name);
+	fp = fopen(path, "r");
+	if (!fp) {
+		printf("cannot open %s (run from the top of the tree)\n", path);
+		return NULL;
+	}
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(fp);
+	return buf;
+}
+
+static void test_cpu_stats(void)
+{
+	struct kt_cpu_stats st;
+	char *t;
+
+	t = read_fixture("stats-l1-clean.txt");
+	CHECK(t && kt_parse_cpu_stats(t, &st) == 0);
+	CHECK(st.entries == 0 && st.overrun == 0 && st.commit_overrun == 0 && st.dropped == 0);
+	CHECK_EQ_U64(st.read, 16968);
+	free(t);
+	t = read_fixture("stats-l1-overrun.txt");
+	CHECK(t && kt_parse_cpu_stats(t, &st) == 0);
+	CHECK_EQ_U64(st.overrun, 6531);
+	CHECK_EQ_U64(st.entries, 0);
+	CHECK_EQ_U64(st.read, 5436);
+	free(t);
+	t = read_fixture("stats-tsc-clock.txt");	/* a counter clock prints plain numbers */
+	CHECK(t && kt_parse_cpu_stats(t, &st) == 0 && st.read == 0);
+	free(t);
+	/* the loss counters must all be there */
+	CHECK(kt_parse_cpu_stats("entries: 0\noverrun: 0\nbytes: 0\n", &st) == -1);
+	CHECK(kt_parse_cpu_stats("", &st) == -1);
+	CHECK(kt_parse_cpu_stats("entries: x\noverrun: 0\ncommit overrun: 0\ndropped events: 0\n",
+				 &st) == -1);
+	CHECK(kt_parse_cpu_stats("entries: 1\noverrun: 2\ncommit overrun: 3\ndropped events: 4",
+				 &st) == 0 && st.entries == 1 && st.dropped == 4);
+}
+
+static void test_trace_loss(void)
+{
+	struct kt_trace_cpu cpus[3] = {
+		{ .cpu = 0, .vcpu_cpu = true, .buffer_kb = 32768, .have_stats = true, .events = 900 },
+		{ .cpu = 1, .vcpu_cpu = true, .buffer_kb = 16384, .have_stats = true, .events = 800 },
+		{ .cpu = 2, .buffer_kb = 16, .have_stats = true },
+	};
+	struct kt_trace_info ti = { .clock = "mono", .buffer_kb = 32768, .other_buffer_kb = 16,
+				    .cpus = cpus, .ncpus = 3, .reorder_ms = 200, .events = 1700 };
+	struct kt_trace_loss l;
+	char msg[512];
+	json_t *j;
+
+	CHECK(!kt_trace_lossy(&ti, &l));
+	j = kt_trace_info_json(&ti, false);
+	CHECK(json_is_false(json_object_get(j, "lost")));
+	CHECK_EQ_U64(json_array_size(json_object_get(j, "cpus")), 2);
+	CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(j, "other_cpus"), "count")), 1);
+	CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(j, "other_cpus"),
+							"buffer_kb")), 16);
+	CHECK_EQ_U64(json_integer_value(json_object_get(json_array_get(json_object_get(j, "cpus"), 1),
+							"buffer_kb")), 16384);
+	CHECK_STR(json_string_value(json_object_get(j, "clock")), "mono");
+	json_decref(j);
+
+	/* the stats of a CPU that overran, and pages that say events were missed */
+	{
+		char *t = read_fixture("stats-l1-overrun.txt");
+
+		CHECK(t && kt_parse_cpu_stats(t, &cpus[1].st) == 0);
+		free(t);
+		snprintf(cpus[1].stats_text, sizeof(cpus[1].stats_text), "overrun: 6531\n");
+	}
+	cpus[1].missed = 3574;
+	cpus[1].missed_pages = 17;
+	CHECK(kt_trace_lossy(&ti, &l));
+	CHECK_EQ_U64(l.overrun, 6531);
+	CHECK_EQ_U64(l.missed, 3574);
+	CHECK_EQ_U64(l.missed_pages, 17);
+	kt_trace_loss_message(&ti, &l, msg, sizeof(msg));
+	CHECK(strstr(msg, "the trace lost events (overrun 6531, commit overrun 0, dropped 0, missed 3574 and more") &&
+	      strstr(msg, "--trace-buffer"));
+	j = kt_trace_info_json(&ti, false);
+	CHECK(json_is_true(json_object_get(j, "lost")));
+	CHECK_EQ_U64(json_integer_value(json_object_get(j, "overrun")), 6531);
+	CHECK(json_object_get(json_array_get(json_object_get(j, "cpus"), 1), "stats_text") == NULL);
+	json_decref(j);
+	j = kt_trace_info_json(&ti, true);	/* the trace file keeps what the kernel said */
+	CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "cpus"), 1),
+						    "stats_text")), "overrun: 6531\n");
+	json_decref(j);
+	/* events still in a buffer after the last read were never folded */
+	memset(&cpus[1].st, 0, sizeof(cpus[1].st));
+	cpus[1].missed = cpus[1].missed_pages = 0;
+	cpus[1].st.entries = 112;
+	CHECK(kt_trace_lossy(&ti, &l) && l.unread == 112);
+
+	/* only late events: the order, not the events, was lost */
+	memset(&cpus[1].st, 0, sizeof(cpus[1].st));
+	cpus[1].missed = 0;
+	ti.late = 3;
+	CHECK(kt_trace_lossy(&ti, &l));
+	kt_trace_loss_message(&ti, &l, msg, sizeof(msg));
+	CHECK(strstr(msg, "3 trace events came more than the 200 ms reorder window late"));
+	/* stats that could not be read: no proof of completeness */
+	ti.late = 0;
+	cpus[2].have_stats = false;
+	CHECK(kt_trace_lossy(&ti, &l) && l.no_stats == 1);
+	/* a CPU outside the traced set that lost events is listed */
+	j = kt_trace_info_json(&ti, false);
+	CHECK_EQ_U64(json_array_size(json_object_get(j, "cpus")), 3);
+	json_decref(j);
 }
 
 static void test_sort(void)
@@ -363,6 +891,8 @@ static void test_json(void)
 			 " {\"idx\": 2, \"name\": \"dpc\", \"vcpus\": [{\"cpu\": 0,"
 			 " \"counters\": {\"cr8_writes\": 50}, \"exits\": null}]}]}", 0, &err);
 	CHECK(rec != NULL);
+	CHECK_EQ_U64(kt_fold_merge_record(&f, rec), 0);	/* nothing before the map */
+	CHECK(kt_fold_map(&f, NULL, 1, (char[64]){ 0 }, 64) == 0);
 	CHECK_EQ_U64(kt_fold_merge_record(&f, rec), 2);	/* phases 0 and 2 */
 	ph = json_array_get(json_object_get(rec, "phases"), 1);
 	v = json_array_get(json_object_get(ph, "vcpus"), 0);
@@ -393,6 +923,16 @@ int main(void)
 	test_no_entry_events();
 	test_unmasked_and_async();
 	test_two_vcpus();
+	test_four_vcpus_identity();
+	test_sparse_apic_ids();
+	test_map_inconsistent();
+	test_reinjection_without_field();
+	test_accept_delivery_modes();
+	test_out_of_order();
+	test_merge_matches_sorted();
+	test_merge_late();
+	test_cpu_stats();
+	test_trace_loss();
 	test_sort();
 	test_json();
 	return check_done("test_trace");

@@ -71,15 +71,24 @@ void arch_main(uint32_t magic, uint32_t mbi)
 	guest_exit(guest_main(&bi));
 }
 
+/*
+ * apic_ids= lists each CPU's APIC ID in the guest's CPU order (CPUs are
+ * numbered as they arrive, boot.S): the host maps KVM's vCPUs (whose APIC
+ * ID QEMU makes their vcpu_id) to the guest's CPUs with it (SERIAL.md).
+ */
 const char *plat_describe(void)
 {
-	static char buf[256];
+	static char buf[384];
+	unsigned len, online = cpus_online;	/* the CPUs that set their percpus[] */
 
-	ksnprintf(buf, sizeof(buf),
-		  "apic=%s timer=%s tsc_hz=%lu tsc_source=%s apic_timer_hz=%lu vendor=%s hypervisor=%s cpus_found=%u",
+	len = (unsigned)ksnprintf(buf, sizeof(buf),
+		  "apic=%s timer=%s tsc_hz=%lu tsc_source=%s apic_timer_hz=%lu vendor=%s hypervisor=%s cpus_found=%u apic_ids=",
 		  apic_is_x2() ? "x2apic" : "xapic",
 		  timer_uses_deadline() ? "tsc-deadline" : "lapic", plat_tsc_hz(), tsc_source(),
 		  apic_timer_hz(), vendor, hypervisor, plat_ncpus());
+	for (unsigned c = 0; c < online && c < X86_MAX_CPUS && len < sizeof(buf); c++)
+		len += (unsigned)ksnprintf(buf + len, sizeof(buf) - len, "%s%u", c ? "," : "",
+					   percpus[c].apic_id);
 	return buf;
 }
 
