@@ -158,21 +158,21 @@ int cmd_compare(int argc, char **argv)
 		rc = cli_error(EXIT_STORE, "%s", err);
 		goto out;
 	}
+	/* a gate that matches no metric is a usage error, found before the
+	 * table is printed (a script must not take the table for a result) */
+	for (size_t i = 0; i < a.ngates; i++)
+		if (compare_gate_check(&t, &a.gates[i], NULL) < 0) {
+			rc = cli_usage_error("compare", "--fail-on: no metric matches '%s': give one of the "
+					     "metrics 'irqlbench compare' prints, or a glob of them",
+					     a.gates[i].metric);
+			goto out;
+		}
 	for (unsigned i = 0; i < t.nwarn; i++)
 		fprintf(stderr, "irqlbench compare: warning: %s\n", t.warnings[i]);
 	compare_print(stdout, &t, a.format);
 	fflush(stdout);
-	for (size_t i = 0; i < a.ngates; i++) {
-		int n = compare_gate_check(&t, &a.gates[i], stderr);
-
-		if (n < 0) {
-			fprintf(stderr, "irqlbench compare: --fail-on: no metric matches '%s' "
-				"(see the metric column)\n", a.gates[i].metric);
-			rc = 2;
-			goto out;
-		}
-		failed += n;
-	}
+	for (size_t i = 0; i < a.ngates; i++)
+		failed += compare_gate_check(&t, &a.gates[i], stderr);
 	rc = failed ? 1 : 0;
 out:
 	cmp_table_free(&t);

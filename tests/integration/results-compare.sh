@@ -28,6 +28,10 @@ if grep -q warning "$T/err"; then bad "no n<5 warning expected with 5+5 runs"; e
 expect_rc 1 "--fail-on 'exit.write_cr8/iter>100' (crossed, significant)" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>100' "$A" "$B"
 expect_grep "FAIL exit.write_cr8/iter: \+200\.0% > \+100%" "$T/err" "names the metric that failed"
+expect_rc 2 "--fail-on a metric that does not exist (usage error)" -- \
+	"$IRQ" compare --db "$DB" --fail-on 'nosuchmetric>5' "$A" "$B"
+expect_err_line "^irqlbench compare: --fail-on: no metric matches 'nosuchmetric'" "the unknown gate: one line naming it"
+[ ! -s "$T/out" ] && ok "the unknown gate: no table printed before the refusal" || bad "a table was printed before the refusal"
 expect_rc 0 "--fail-on 'exit.write_cr8/iter>300' (not crossed)" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>300' "$A" "$B"
 expect_rc 1 "--fail-on 'exit.write_cr8/iter<-50' the other way round" -- \
