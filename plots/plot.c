@@ -875,6 +875,16 @@ int cmd_plot(int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
+	{
+		int u = store_metric_unknown(c.s, c.metric, err, sizeof(err));
+
+		if (u) {
+			rc = u < 0 ? cli_error(EXIT_STORE, "%s", err) :
+			     cli_usage_error("plot", "--metric %s: no stored run has this metric: give one "
+					     "'irqlbench results show ID --metrics' lists", c.metric);
+			goto out;
+		}
+	}
 	if (!c.dash_dir && !no_dash) {
 		char *slash = strrchr(c.s->runs_dir, '/');
 

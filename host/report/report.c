@@ -324,6 +324,16 @@ int cmd_report(int argc, char **argv)
 		rc = EXIT_STORE;
 		goto out;
 	}
+	if (metric) {
+		int u = store_metric_unknown(s, metric, err, sizeof(err));
+
+		if (u) {
+			rc = u < 0 ? cli_error(EXIT_STORE, "%s", err) :
+			     cli_usage_error("report", "--metric %s: no stored run has this metric: give one "
+					     "'irqlbench results show ID --metrics' lists", metric);
+			goto out;
+		}
+	}
 	rc = 0;
 	for (size_t i = 0; i < (metric ? 1 : sizeof(default_tables) / sizeof(default_tables[0])); i++) {
 		struct matrix m;

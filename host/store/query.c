@@ -238,6 +238,23 @@ int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 	return rc == SQLITE_DONE ? 0 : store_db_error(s, err, errlen);
 }
 
+int store_metric_unknown(struct store *s, const char *name, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT EXISTS(SELECT 1 FROM run_metrics) AND "
+				  "NOT EXISTS(SELECT 1 FROM run_metrics WHERE name = ?)";
+	sqlite3_stmt *st;
+	int rc, unknown = 0;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return store_db_error(s, err, errlen);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		unknown = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? unknown : store_db_error(s, err, errlen);
+}
+
 /* --- histograms --------------------------------------------------------- */
 
 int store_run_hist(struct store *s, const char *id, const char *name, struct merged_hist *h)

@@ -191,6 +191,10 @@ int64_t store_run_param(const struct run_info *r, const char *name, int64_t def)
 int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
 		      char *err, size_t errlen);
 
+/* 1 when the store has runs with metrics but none named `name` (a typo of
+ * --metric, not a missing run), 0 otherwise, -1 with err on an SQLite error. */
+int store_metric_unknown(struct store *s, const char *name, char *err, size_t errlen);
+
 /* Adds the run's histogram `name`, merged over its measured phases and
  * vCPUs (metrics_hist_from_record() of its stored record), to h: the
  * buckets the CDF plots draw.  Returns 1 if added, 0 if the run has none,

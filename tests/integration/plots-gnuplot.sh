@@ -50,4 +50,5 @@ done
 expect_rc 5 "plot without a store" -- "$IRQ" plot --db "$T/nothing/x.db"
 expect_rc 2 "plot --db without its value" -- "$IRQ" plot --db
 expect_rc 2 "plot with an argument" -- "$IRQ" plot --db "$DB" extra
+expect_rc 2 "plot --metric that no run has" -- "$IRQ" plot --db "$DB" --metric nosuch.metric --out-dir "$T/nosuch" --no-dashboard
 finish

@@ -32,4 +32,8 @@ expect_rc 0 "report --include-failed" -- "$IRQ" report --tables --db "$DB" --inc
 expect_grep "^\| nested-spinlock N=2 \| 12 ±16 \| 1 \| 3 \| 1 \| — \|" "$T/out" "--include-failed: the lab fixed N=2 cell counts the verdict failure (3, 3, 30: 12 ±16)"
 expect_grep "^\| nested-spinlock N=4 \| — \| — \| 7 \| 2.33 ±2.3 \| — \|" "$T/out" "--include-failed: the prefix N=4 cell counts it (1, 1, 5)"
 expect_rc 2 "report --format html" -- "$IRQ" report --tables --db "$DB" --format html
+# a --metric that no stored run has is a typo: a usage error, no empty table
+expect_rc 2 "--metric that no run has" -- "$IRQ" report --tables --db "$DB" --metric nosuch.metric
+expect_err_line "^irqlbench report: --metric nosuch.metric: no stored run has this metric" "names the metric and where the names are"
+[ ! -s "$T/out" ] && ok "no table printed for it" || bad "a table was printed"
 finish
