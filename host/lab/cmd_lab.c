@@ -22,7 +22,6 @@
 
 #include <jansson.h>
 
-#include "catalog.h"
 #include "cli.h"
 #include "kvm/labcmds.h"
 #include "record.h"
@@ -151,12 +150,7 @@ static int check_run_args(struct lab_opts *o)
 	}
 	if (!wl)
 		return cli_usage_error("lab", "which workload? give --workload W (or --selftest)");
-	if (!wl_find(wl))
-		return cli_error(EXIT_USAGE, "lab: unknown workload '%s': run 'irqlbench list' to see the workloads",
-				 wl);
-	if (script && access(script, R_OK))
-		return cli_error(EXIT_USAGE, "lab: cannot read the script %s: %s: give a readable --script FILE",
-				 script, strerror(errno));
+	/* the workload, the script and the rest: run's own checks, one place */
 	argv_add(&a, "run");
 	argv_add(&a, "--backend");
 	argv_add(&a, "kvm");

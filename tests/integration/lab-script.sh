@@ -23,9 +23,9 @@ lab_refused() {	# lab_refused NAME REGEX ARGS...
 	ok "$name: says '$re'" grep -Eq -- "$re" "$TMP/$name.err"
 	eq "$name: nothing ran" "$([ -e "$TMP/$name" ] && echo created)$(cat "$TMP/$name.out")" ""
 }
-lab_refused no-script "lab: cannot read the script workloads/scripts/none.scn: No such file" \
+lab_refused no-script "^irqlbench: cannot read the script workloads/scripts/none.scn: No such file" \
 	--script workloads/scripts/none.scn --param iterations=$N
-lab_refused no-workload "lab: unknown workload 'nope': run 'irqlbench list'" --workload nope
+lab_refused no-workload "^irqlbench: unknown workload 'nope': run 'irqlbench list'" --workload nope
 
 # 1. a relative script, --script alone (the script workload), fixed kvm_amd:
 # the masked clock, 2 write_cr8 exits per iteration and the clock at once
