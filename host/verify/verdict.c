@@ -291,32 +291,6 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 
 /* --- records and stored runs -------------------------------------------- */
 
-/* Complete, with the workload's own verdict ok: the only record that counts. */
-static bool record_ok(json_t *rec)
-{
-	json_t *st = json_object_get(rec, "status");
-	json_t *v = json_object_get(json_object_get(rec, "verdict"), "status");
-
-	return json_is_string(st) && !strcmp(json_string_value(st), "complete") &&
-	       json_is_string(v) && !strcmp(json_string_value(v), "ok");
-}
-
-bool verdict_fail_record(json_t *rec)
-{
-	json_t *st = json_object_get(rec, "status");
-	const char *reason;
-	char msg[512];
-
-	if (!json_is_string(st) || strcmp(json_string_value(st), "complete") || record_ok(rec))
-		return false;
-	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
-	snprintf(msg, sizeof(msg), "the workload's own check failed: %s",
-		 reason && *reason ? reason : "the record has no verdict");
-	json_object_set_new(rec, "status", json_string("failed"));
-	json_object_set_new(rec, "error", json_pack("{s:s, s:s}", "kind", "verdict", "message", msg));
-	return true;
-}
-
 /* The run's parameters (params JSON) over the catalog's defaults: 0, or -1 with err. */
 static int values_from_store(const struct run_info *run, struct wl_values *vals,
 			     char *err, size_t errlen)

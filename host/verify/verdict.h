@@ -72,16 +72,6 @@ const char *verdict_name(enum verdict v);
  * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);
 
-/*
- * A run whose workload verdict failed is no result, whatever produced it:
- * a "complete" record whose verdict.status is not "ok" is marked failed,
- * error {"kind": "verdict", "message": "the workload's own check failed:
- * <reason>"} (the verdict, counters and phases stay, for diagnosis).
- * Every backend calls it before writing a record.  Returns true when it
- * marked rec failed.
- */
-bool verdict_fail_record(json_t *rec);
-
 struct run_info;
 struct metric_set;
 /*

@@ -108,6 +108,40 @@ static unsigned files_in(const char *dir)
 	return n;
 }
 
+/* A report whose workload verdict failed gives a failed record (kind
+ * verdict, the guest's reason), never a complete one; the verdict, the
+ * parameters and the phases stay for the post-mortem. */
+static void test_verdict_fail_is_failed(void)
+{
+	size_t n = strlen(report_good_body);
+	char *body = xstrdup(report_good_body), *text;
+	const char *ok = "R status=ok reason=\"\"\n";
+	struct serial_report r;
+	json_t *rec, *err;
+
+	/* the good body with its last line, the verdict, replaced */
+	body[n - strlen(ok)] = '\0';
+	text = xasprintf("%sR status=fail reason=\"DPC interrupt not delivered\"\n", body);
+	free(body);
+	body = text;
+	text = report_wrap("irqlbench-guest v=1 boot\n", body, "");
+	CHECK_EQ_U64(serial_parse(text, strlen(text), &r), SERIAL_REPORT);
+	rec = record_new("id-5", "tcg", "nested-spinlock");
+	CHECK(!record_apply_report(rec, &r));
+	CHECK_STR(json_string_value(json_object_get(rec, "status")), "failed");
+	err = json_object_get(rec, "error");
+	CHECK_STR(json_string_value(json_object_get(err, "kind")), "verdict");
+	CHECK_STR(json_string_value(json_object_get(err, "message")),
+		  "the workload's own check failed: DPC interrupt not delivered");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "verdict"), "status")), "fail");
+	CHECK(json_array_size(json_object_get(rec, "phases")) == 2);
+	CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(rec, "params"), "depth")), 2);
+	json_decref(rec);
+	serial_report_free(&r);
+	free(text);
+	free(body);
+}
+
 static void test_round_trip(void)
 {
 	char dir[] = "/tmp/test_record.XXXXXX", path[64];
@@ -299,6 +333,7 @@ int main(void)
 	test_percentiles();
 	test_new_is_failed();
 	test_round_trip();
+	test_verdict_fail_is_failed();
 	test_policy_and_facts();
 	test_write_refuses_non_regular();
 	test_write_stdout();

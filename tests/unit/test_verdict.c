@@ -362,39 +362,6 @@ static void test_from_store(void)
 	}
 }
 
-/* A complete record with a failed verdict becomes failed; nothing else changes. */
-static void test_fail_record(void)
-{
-	json_t *rec = json_pack("{s:s, s:n, s:{s:s, s:s}, s:[]}", "status", "complete", "error",
-				"verdict", "status", "fail", "reason", "DPC interrupt not delivered",
-				"phases");
-	json_t *err;
-
-	CHECK(verdict_fail_record(rec));
-	CHECK_STR(json_string_value(json_object_get(rec, "status")), "failed");
-	err = json_object_get(rec, "error");
-	CHECK_STR(json_string_value(json_object_get(err, "kind")), "verdict");
-	CHECK_STR(json_string_value(json_object_get(err, "message")),
-		  "the workload's own check failed: DPC interrupt not delivered");
-	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "verdict"), "status")), "fail");
-	CHECK(json_is_array(json_object_get(rec, "phases")));
-	/* already failed (kind kept), complete with verdict ok: untouched */
-	json_object_set_new(err, "kind", json_string("timeout"));
-	CHECK(!verdict_fail_record(rec));
-	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "error"), "kind")), "timeout");
-	json_object_set_new(rec, "status", json_string("complete"));
-	json_object_set_new(rec, "error", json_null());
-	json_object_set_new(rec, "verdict", json_pack("{s:s, s:s}", "status", "ok", "reason", ""));
-	CHECK(!verdict_fail_record(rec));
-	CHECK_STR(json_string_value(json_object_get(rec, "status")), "complete");
-	/* complete without any verdict: no result either */
-	json_object_del(rec, "verdict");
-	CHECK(verdict_fail_record(rec));
-	CHECK_STR(json_string_value(json_object_get(json_object_get(rec, "error"), "message")),
-		  "the workload's own check failed: the record has no verdict");
-	json_decref(rec);
-}
-
 int main(void)
 {
 	S = suite_check_suite();
@@ -403,7 +370,6 @@ int main(void)
 		printf("%s has no entry in group verify: nothing to test the verdict on\n", S->path);
 		return 1;
 	}
-	test_fail_record();
 	test_fixed_and_unfixed();
 	test_model_policies();
 	test_inconclusive();
