@@ -2,37 +2,37 @@
 # launch), serial report parser, JSON record; run parses a --script on the
 # host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
-HOST_SRCS += host/main.c host/cli.c host/commands.c host/cmd_list.c host/cmd_run.c host/qemu.c \
-	     host/serial.c host/record.c host/metrics.c host/util.c workloads/catalog.c guestos/lib/klib.c \
-	     workloads/script/scn.c host/suite.c
+HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/qemu.c \
+	     host/record/serial.c host/record/record.c host/record/metrics.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c \
+	     workloads/script/scn.c host/suite/suite.c
 HOST_LIBS += -ljansson
 
 # The suite's version goes into every record: git describe at build time.
 # The stamp changes only when the version does, so util.o rebuilds only then.
 IRQLBENCH_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-$(BUILD)/host/host/util.o: HOST_CFLAGS += -DIRQLBENCH_VERSION='"$(IRQLBENCH_VERSION)"'
-$(BUILD)/host/host/util.o: $(BUILD)/host/version.stamp
+$(BUILD)/host/host/cli/util.o: HOST_CFLAGS += -DIRQLBENCH_VERSION='"$(IRQLBENCH_VERSION)"'
+$(BUILD)/host/host/cli/util.o: $(BUILD)/host/version.stamp
 $(BUILD)/host/version.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(IRQLBENCH_VERSION)' | cmp -s - $@ 2>/dev/null || echo '$(IRQLBENCH_VERSION)' >$@
 .PHONY: FORCE
 FORCE:
 
-HOST_CORE_TEST_SRCS := host/serial.c host/record.c host/util.c guestos/lib/klib.c
+HOST_CORE_TEST_SRCS := host/record/serial.c host/record/record.c host/cli/util.c guestos/lib/klib.c
 UNIT_TESTS += serial record
 test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
 test_serial_LIBS := -ljansson
 test_record_SRCS := tests/unit/test_record.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
 test_record_LIBS := -ljansson
-# a record's metrics (host/metrics.c), as the results store keeps them
+# a record's metrics (host/record/metrics.c), as the results store keeps them
 UNIT_TESTS += metrics
-test_metrics_SRCS = tests/unit/test_metrics.c host/metrics.c host/store/store.c host/store/query.c \
+test_metrics_SRCS = tests/unit/test_metrics.c host/record/metrics.c host/store/store.c host/store/query.c \
 	host/verify/verdict.c $(SUITE_TEST_SRCS)
 test_metrics_LIBS := -lsqlite3 -ljansson -lm
 
 # workloads/suites.cfg: the parser, the formula evaluator, the expectations
-# (host/suite.c); the model tests read the suite through the same API
-SUITE_TEST_SRCS := host/suite.c host/util.c host/model/kvm_policy.c workloads/catalog.c \
+# (host/suite/suite.c); the model tests read the suite through the same API
+SUITE_TEST_SRCS := host/suite/suite.c host/cli/util.c host/model/kvm_policy.c workloads/catalog.c \
 		   guestos/lib/klib.c
 UNIT_TESTS += suite
 test_suite_SRCS := tests/unit/test_suite.c $(SUITE_TEST_SRCS)
@@ -47,7 +47,7 @@ INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-pr
 FUZZ_SECONDS ?= 30
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all $(INCLUDES)
-$(BUILD)/fuzz/fuzz_serial: tests/fuzz/fuzz_serial.c $(HOST_CORE_TEST_SRCS) host/serial.h host/record.h
+$(BUILD)/fuzz/fuzz_serial: tests/fuzz/fuzz_serial.c $(HOST_CORE_TEST_SRCS) host/record/serial.h host/record/record.h
 	@mkdir -p $(dir $@)
 	$(V)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_serial.c $(HOST_CORE_TEST_SRCS) -ljansson
 .PHONY: fuzz
@@ -60,7 +60,7 @@ fuzz: $(BUILD)/fuzz/fuzz_serial
 # Fuzzing the suites file's parser and evaluator (libFuzzer, clang), seeded
 # with workloads/suites.cfg; not part of `make check`.
 #   make fuzz-suite [FUZZ_SECONDS=60]
-$(BUILD)/fuzz/fuzz_suite: tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS) host/suite.h
+$(BUILD)/fuzz/fuzz_suite: tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS) host/suite/suite.h
 	@mkdir -p $(dir $@)
 	$(V)clang $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_suite.c $(SUITE_TEST_SRCS)
 .PHONY: fuzz-suite

@@ -1,9 +1,6 @@
-# plots: gnuplot scripts, `irqlbench plot` (plots/plot.c) and the dashboard.
+# plots: gnuplot scripts, `irqlbench plot` (host/plot/cmd_plot.c) and the dashboard.
 #   make plots [PLOT_ARGS='--db FILE --out-dir DIR']
 # writes plots/out/*.png|svg and results/dashboard/index.html from the store.
-PLOT_SRCS := plots/plot.c
-HOST_SRCS += $(PLOT_SRCS)
-HOST_LIBS += -lsqlite3 -ljansson -lm
 
 plots: $(IRQLBENCH)
 	$(V)$(IRQLBENCH) plot $(PLOT_ARGS)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "compare/compare.h"
-#include "store/cmd.h"
+#include "store/store_cmd.h"
 
 const char cmd_compare_usage[] =
 	"usage: irqlbench compare [--db FILE] [--format text|markdown|csv|json] [--metric GLOB]...\n"

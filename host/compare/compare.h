@@ -49,7 +49,7 @@ void cmp_table_free(struct cmp_table *t);
 /* fmt: text, markdown, csv, json, html */
 int compare_print(FILE *f, const struct cmp_table *t, const char *fmt);
 /* s as HTML text or attribute value (&lt; &gt; &amp; &quot;); NULL prints nothing.
- * Shared by compare's HTML table and the dashboard (plots/plot.c). */
+ * Shared by compare's HTML table and the dashboard (host/plot/cmd_plot.c). */
 void cmp_html_escape(FILE *f, const char *s);
 
 /*

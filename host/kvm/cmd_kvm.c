@@ -24,9 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "kvm/labcmds.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "kvm/kvm_paths.h"
+#include "cli/util.h"
 
 extern char **environ;
 

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kvm/labcmds.h"
-#include "util.h"
+#include "kvm/kvm_paths.h"
+#include "cli/util.h"
 
 extern char **environ;
 

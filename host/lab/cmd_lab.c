@@ -22,10 +22,10 @@
 
 #include <jansson.h>
 
-#include "cli.h"
-#include "kvm/labcmds.h"
-#include "record.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "kvm/kvm_paths.h"
+#include "record/record.h"
+#include "cli/util.h"
 
 const char cmd_lab_usage[] =
 	"usage: irqlbench lab [--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * lv_run.c - `irqlbench run --launcher libvirt`: the launcher_ops of
- * host/qemu.h on top of lv_launch().
+ * host/run/qemu.h on top of lv_launch().
  *
  * The run's launch_spec becomes a transient domain: accel tcg -> type qemu,
  * kvm -> type kvm; -cpu max/host -> <cpu mode='maximum'/'host-passthrough'>;
@@ -27,7 +27,7 @@
 #include "libvirt/lv_run.h"
 #include "pin/plan.h"
 #include "pin/pin_run.h"
-#include "qemu.h"
+#include "run/qemu.h"
 
 static const char *lv_uri;
 
@@ -160,7 +160,7 @@ static const struct launcher_ops lv_launcher_ops = {
 	.launch = lv_run_launch,
 };
 
-/* Overrides the weak default of host/cmd_run.c. */
+/* Overrides the weak default of host/run/cmd_run.c. */
 const struct launcher_ops *libvirt_launcher(void)
 {
 	return &lv_launcher_ops;

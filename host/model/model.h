@@ -11,10 +11,6 @@
 
 #include "model/sim.h"
 
-/* The command (add to host/commands.c and cli.h). */
-int cmd_model(int argc, char **argv);
-extern const char cmd_model_usage[];
-
 /* --- step table (trace_fmt.c) ------------------------------------------- */
 
 enum trace_format { TRACE_TEXT, TRACE_MD, TRACE_CSV, TRACE_LATEX };

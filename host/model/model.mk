@@ -5,7 +5,7 @@
 # WORKLOAD_SRCS from workloads/workloads.mk; the test-only workloads exist
 # only in the guest image).  See host/model/README.md.
 
-MODEL_SRCS := host/model/kvm_policy.c host/model/sim_platform.c host/model/model.c \
+MODEL_SRCS := host/model/kvm_policy.c host/model/sim_platform.c host/model/cmd_model.c \
 	      host/model/trace_fmt.c
 MODEL_GUEST_SRCS := $(NT_SRCS) $(filter-out workloads/testonly.c,$(WORKLOAD_SRCS))
 

@@ -1,10 +1,10 @@
 # host/pin: the hwloc placement planner, `irqlbench pin`, and QMP pinning of
 # the direct QEMU launch.  Tests: tests/unit/test_pin*.c, tests/integration/pin-*.sh
-HOST_SRCS += host/pin/plan.c host/pin/pin_cmd.c
+HOST_SRCS += host/pin/plan.c host/pin/cmd_pin.c
 HOST_LIBS += -lhwloc -ljansson
 
 UNIT_TESTS += pin
-test_pin_SRCS := tests/unit/test_pin.c host/pin/plan.c host/pin/pin_cmd.c host/cli.c
+test_pin_SRCS := tests/unit/test_pin.c host/pin/plan.c host/pin/cmd_pin.c host/cli/cli.c
 test_pin_LIBS := -lhwloc -ljansson
 HOST_SRCS += host/pin/qmp.c host/pin/pin_run.c
 

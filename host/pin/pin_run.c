@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * pin_run.c - pinning for `irqlbench run` with the direct launcher: the
- * run_pin_after_start() hook of host/qemu.h (overrides the weak default).
+ * run_pin_after_start() hook of host/run/qemu.h (overrides the weak default).
  *
  * It needs QEMU's QMP socket, which it finds on QEMU's command line
  * (/proc/PID/cmdline: -qmp unix:PATH,...).  The direct launcher should start
@@ -26,7 +26,7 @@
 #include "pin/plan.h"
 #include "pin/pin_run.h"
 #include "pin/qmp.h"
-#include "qemu.h"
+#include "run/qemu.h"
 
 /* The QMP socket path from QEMU's command line, or NULL; sets *paused for -S. */
 static char *qmp_path_of(pid_t pid, bool *paused)

@@ -83,8 +83,5 @@ void pin_plan_to_affinity(const struct pin_plan *plan, struct pin_affinity *aff)
 int pin_load_topology(hwloc_topology_t *topo, const char *xml, const char *synthetic,
 		      char *err, size_t errlen);
 
-/* `irqlbench pin` (a row for host/commands.c: { "pin", cmd_pin, "...", cmd_pin_usage }) */
-int cmd_pin(int argc, char **argv);
-extern const char cmd_pin_usage[];
 
 #endif

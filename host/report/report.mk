@@ -1,4 +1,4 @@
 # host/report: paper tables (`irqlbench report --tables`, md/latex).
-REPORT_SRCS := host/report/report.c
+REPORT_SRCS := host/report/cmd_report.c
 HOST_SRCS += $(REPORT_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm

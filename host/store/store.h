@@ -24,7 +24,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "metrics.h"
+#include "record/metrics.h"
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
@@ -209,7 +209,7 @@ const char *store_default_path(const char *opt);
 int store_mkdir_p(const char *path);
 int store_rm_rf(const char *path);
 /* Copies a file (0644); copying a file onto itself does nothing.  0 or -1
- * with errno.  Also used by the dashboard (plots/plot.c). */
+ * with errno.  Also used by the dashboard (host/plot/cmd_plot.c). */
 int store_copy_file(const char *from, const char *to);
 
 #endif

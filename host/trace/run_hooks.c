@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kvm backend's trace hooks of `irqlbench run` (host/qemu.h): they
- * override the weak defaults in host/cmd_run.c when host/trace/ is linked.
+ * The kvm backend's trace hooks of `irqlbench run` (host/run/qemu.h): they
+ * override the weak defaults in host/run/cmd_run.c when host/trace/ is linked.
  *
  * kvm_trace_start traces QEMU's process: its threads now and, through the
  * instance's event-fork option, the vCPU threads it creates later.  With
@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qemu.h"
-#include "record.h"
+#include "run/qemu.h"
+#include "record/record.h"
 #include "trace/kvm_fold_json.h"
 #include "trace/kvmtrace.h"
 

@@ -2,7 +2,7 @@
 /*
  * cmd_verify.c - `irqlbench verify`: is this KVM fixed?
  *
- * Runs the entries of group verify of workloads/suites.cfg (host/suite.h:
+ * Runs the entries of group verify of workloads/suites.cfg (host/suite/suite.h:
  * what runs and what each must give are the file's, nothing here) on the
  * chosen backend, each as a child `irqlbench` process writing its record,
  * imports the records into the results store, then decides from the store:
@@ -26,11 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "model/kvm_policy.h"
-#include "store/cmd.h"
-#include "suite.h"
-#include "util.h"
+#include "store/store_cmd.h"
+#include "suite/suite.h"
+#include "cli/util.h"
 #include "verify/verdict.h"
 
 const char cmd_verify_usage[] =

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "metrics.h"
+#include "cli/cli.h"
+#include "record/metrics.h"
 #include "store/store.h"
-#include "suite.h"
+#include "suite/suite.h"
 #include "verify/verdict.h"
 
 enum run_class { RUN_IGNORED, RUN_FIXED, RUN_UNFIXED, RUN_OTHER };

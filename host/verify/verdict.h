@@ -4,7 +4,7 @@
  * fixed ("KVM: SVM: fix cr8 intercept window", upstream 596f3142d2b7) or
  * not, from runs of the workloads that tell the two apart.
  *
- * What tells them apart is data: workloads/suites.cfg (host/suite.h), the
+ * What tells them apart is data: workloads/suites.cfg (host/suite/suite.h), the
  * CR8-related exits and late deliveries per iteration that the policy
  * families fixed and unfixed give for a run's workload and parameters
  * (exits.fixed, late.fixed, exits.unfixed, late.unfixed; a model policy's
@@ -14,7 +14,7 @@
  * `irqlbench list --suites --group verify`.
  *
  * Pure logic: no I/O.  verdict_run_from_store() fills a run from a run of
- * the results store and its metrics (host/store/store.h, host/metrics.h).
+ * the results store and its metrics (host/store/store.h, host/record/metrics.h).
  */
 #ifndef IRQLBENCH_VERDICT_H
 #define IRQLBENCH_VERDICT_H

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * fuzz_serial.c - libFuzzer harness for the serial report parser
- * (host/serial.c) and the record built from it.  `make fuzz`.
+ * (host/record/serial.c) and the record built from it.  `make fuzz`.
  *
  * Beyond "no crash, no leak, no UB": a report the parser accepts must make
  * a record that jansson can write and read back unchanged, and a refused
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record.h"
-#include "serial.h"
+#include "record/record.h"
+#include "record/serial.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_suite.c - libFuzzer harness of the suites file (host/suite.c): the
+ * fuzz_suite.c - libFuzzer harness of the suites file (host/suite/suite.c): the
  * parser and the formula evaluator.
  *
  * Build and run: make fuzz-suite FUZZ_SECONDS=60 (clang, ASan+UBSan),
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "suite.h"
+#include "suite/suite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

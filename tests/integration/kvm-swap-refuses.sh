@@ -7,7 +7,7 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
 [ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
-"$IRQLBENCH" kvm --help >/dev/null 2>&1 || skip "irqlbench has no 'kvm' command yet (row missing in host/commands.c)"
+"$IRQLBENCH" kvm --help >/dev/null 2>&1 || skip "irqlbench has no 'kvm' command yet (row missing in host/cli/commands.c)"
 mods_before=$(cat /proc/modules 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' ')
 
 "$IRQLBENCH" kvm swap --variant unfixed >"$TMP/out" 2>"$TMP/err"

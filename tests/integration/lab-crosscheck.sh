@@ -30,7 +30,7 @@ if [ "${1:-}" = --cases ]; then
 	exit 0
 fi
 need_guest
-"$IRQLBENCH" lab --help >/dev/null 2>&1 || skip "irqlbench has no 'lab' command yet (row missing in host/commands.c)"
+"$IRQLBENCH" lab --help >/dev/null 2>&1 || skip "irqlbench has no 'lab' command yet (row missing in host/cli/commands.c)"
 need_lab_kernel >/dev/null
 has_model=0
 "$IRQLBENCH" model --help >/dev/null 2>&1 && has_model=1

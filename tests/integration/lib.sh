@@ -44,7 +44,7 @@ ok() {	# ok DESCRIPTION COMMAND...
 # A number of a raw record summed over its measured phases and vCPUs, for
 # tests that read record files without a store (where a store is at hand,
 # 'irqlbench results show ID --metrics --format json' gives the metrics the
-# store computed, host/metrics.c): measured FILE PATH-UNDER-VCPU, e.g.
+# store computed, host/record/metrics.c): measured FILE PATH-UNDER-VCPU, e.g.
 # measured rec.json .exits.write_cr8; counter FILE NAME for a counter.
 measured() {
 	jq -r "[.phases[] | select(.measured) | .vcpus[]$2 // 0] | add // 0" "$1"

@@ -8,7 +8,7 @@
 [ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
 need_cmd jq
 "$IRQLBENCH" model --help >/dev/null 2>&1 ||
-	skip "irqlbench has no 'model' command yet (host/commands.c must list cmd_model)"
+	skip "irqlbench has no 'model' command yet (host/cli/commands.c must list cmd_model)"
 
 M() { "$IRQLBENCH" model "$@"; }
 SUITE=$("$IRQLBENCH" list --suites --format json) ||

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 [ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
 "$IRQLBENCH" model --help >/dev/null 2>&1 ||
-	skip "irqlbench has no 'model' command yet (host/commands.c must list cmd_model)"
+	skip "irqlbench has no 'model' command yet (host/cli/commands.c must list cmd_model)"
 G=tests/golden/model
 for p in fixed prefix l61 l72 unfixed vmx-tpr apicv avic; do
 	for fmt in md; do

@@ -5,7 +5,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 [ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
-"$IRQLBENCH" pin --help >/dev/null 2>&1 || skip "'irqlbench pin' is not in the command table yet (host/commands.c)"
+"$IRQLBENCH" pin --help >/dev/null 2>&1 || skip "'irqlbench pin' is not in the command table yet (host/cli/commands.c)"
 need_cmd jq
 
 EPYC='package:2 [numa(memory=64GiB)] l3:4(size=32MiB) core:4 pu:2'

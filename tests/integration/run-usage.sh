@@ -204,7 +204,7 @@ for opt in --out --guest --script --keep-log --qemu; do
 done
 
 # an option without its value is one line naming it, for every command that
-# parses with cli_getopt (host/cli.c)
+# parses with cli_getopt (host/cli/cli.c)
 for c in "pin --vcpus" "kvm build --variant" "results list --db" "compare --db" "report --tables --db" "plot --db"; do
 	# shellcheck disable=SC2086
 	"$IRQLBENCH" $c >/dev/null 2>"$TMP/nv.err"

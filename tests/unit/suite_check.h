@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * suite_check.h - the unit tests' view of workloads/suites.cfg: what a
- * guest command line must give under a policy (host/suite.h), per vCPU and
+ * guest command line must give under a policy (host/suite/suite.h), per vCPU and
  * iteration.  The expectations are the tests' input: a file that cannot be
  * read or evaluated ends the test at once, status 1, with its message.
  * IRQLBENCH_SUITES=FILE points the tests at another file, as every tool.
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "suite.h"
+#include "suite/suite.h"
 
 /* The suites file, loaded once and reachable until exit. */
 static inline const struct suite *suite_check_suite(void)

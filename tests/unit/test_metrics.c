@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_metrics.c - a record's metrics (host/metrics.c), as the store keeps
+ * test_metrics.c - a record's metrics (host/record/metrics.c), as the store keeps
  * them: nested-spinlock depth 2 under a fixed and an unfixed kernel, a
  * record with two vCPUs and two measured phases (summed per vCPU and
  * phase, the warm-up left out), a failed record, backends with and
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "metrics.h"
+#include "record/metrics.h"
 #include "store/store.h"
 #include "suite_check.h"
 #include "verify/verdict.h"

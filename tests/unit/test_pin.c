@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cli/cli.h"
 #include "pin/plan.h"
 
 #define TOPO_DIR "tests/fixtures/topo/"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_record.c - the JSON record (host/record.c): percentiles from
+ * test_record.c - the JSON record (host/record/record.c): percentiles from
  * buckets, the schema's keys, failed vs complete, and a round trip
  * through a file and jansson's parser; the writer replaces regular files
  * only, never through a symbolic link, and "-" is standard output.
@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "record.h"
+#include "record/record.h"
 #include "report_gen.h"
-#include "serial.h"
-#include "util.h"
+#include "record/serial.h"
+#include "cli/util.h"
 
 static void test_percentiles(void)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_serial.c - the serial report parser (host/serial.c) on good input
+ * test_serial.c - the serial report parser (host/record/serial.c) on good input
  * and on every kind of bad input SERIAL.md makes the host refuse.
  */
 #include <stdlib.h>
@@ -9,7 +9,7 @@
 #include "check.h"
 #include "klib.h"
 #include "report_gen.h"
-#include "serial.h"
+#include "record/serial.h"
 
 /* Parses text, checks the outcome, returns the report for more checks. */
 static enum serial_outcome parse(const char *text, struct serial_report *r)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * test_suite.c - host/suite.c: the formula evaluator (values, precedence,
+ * test_suite.c - host/suite/suite.c: the formula evaluator (values, precedence,
  * every error), the parser of workloads/suites.cfg (entries, groups,
  * requirements, the workload's expectations taken by its later entries,
  * families and per-policy overrides, the N = 1 case) and its one-line
@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "cli.h"
-#include "suite.h"
+#include "cli/cli.h"
+#include "suite/suite.h"
 
 static struct wl_values V;
 static char err[2048];

@@ -11,8 +11,8 @@
 #include <math.h>
 
 #include "check.h"
-#include "cli.h"
-#include "metrics.h"
+#include "cli/cli.h"
+#include "record/metrics.h"
 #include "store/store.h"
 #include "suite_check.h"
 #include "verify/verdict.h"

@@ -3,10 +3,7 @@
  * commands.c - the subcommand table of the irqlbench command (see cli.h).
  * One row per command, in the order `irqlbench --help` lists them.
  */
-#include "cli.h"
-#include "kvm/labcmds.h"
-#include "pin/plan.h"
-#include "store/cmd.h"
+#include "cli/cli.h"
 
 const struct cli_command cli_commands[] = {
 	{ "list", cmd_list, "list the workloads and their parameters", cmd_list_usage },

@@ -11,7 +11,7 @@
  * died, whatever it printed before.  The record objects are built only
  * after the trailer checked out.
  */
-#include "serial.h"
+#include "record/serial.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,9 +19,9 @@
 #include <string.h>
 
 #include "klib.h"
-#include "record.h"
+#include "record/record.h"
 #include "stats.h"
-#include "util.h"
+#include "cli/util.h"
 
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
 #define BEGIN_LINE	"@@ irqlbench report v1"

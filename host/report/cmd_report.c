@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "report/report.h"
-#include "store/cmd.h"
+#include "store/store_cmd.h"
 
 void report_row_label(const struct run_info *r, char *buf, size_t len)
 {

@@ -5,7 +5,7 @@
  * requested KVM policy, and writes one result record per policy.
  *
  * The record is built exactly as for a real run: the captured serial text
- * goes through host/serial.c and record_apply_report(); the model then adds
+ * goes through host/record/serial.c and record_apply_report(); the model then adds
  * what only a hypervisor can count (exits by reason, injections, whether
  * unmasking writes delivered at once) from the simulation's own counters,
  * split at the guest's phase markers.
@@ -18,10 +18,10 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "cli.h"
-#include "record.h"
-#include "serial.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "record/record.h"
+#include "record/serial.h"
+#include "cli/util.h"
 #include "verify/verdict.h"
 
 const char cmd_model_usage[] =

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* record.c - the JSON result record (see record.h, results/SCHEMA.md). */
-#include "record.h"
+#include "record/record.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "serial.h"
-#include "util.h"
+#include "record/serial.h"
+#include "cli/util.h"
 
 int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
 		    uint64_t n, unsigned pct, uint64_t *out)

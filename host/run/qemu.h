@@ -3,7 +3,7 @@
  * qemu.h - launching the guest: the QEMU probe, the launcher abstraction
  * (direct QEMU now, libvirt later) and the backend hooks of a run.
  *
- * A run (host/cmd_run.c) goes through these steps, each a hook:
+ * A run (host/run/cmd_run.c) goes through these steps, each a hook:
  *
  *   backend->preflight(ctx)          may refuse the host (EXIT_ENV: fixable; EXIT_NOT_APPLICABLE:
  *                                    it cannot run this backend), fills ctx->kvm_facts
@@ -30,7 +30,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
-#include "util.h"
+#include "cli/util.h"
 
 #define QEMU_DEFAULT_BINARY "qemu-system-x86_64"
 #define QEMU_DEBIAN_PACKAGE "qemu-system-x86"

@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "compare/compare.h"
 #include "report/report.h"
-#include "store/cmd.h"
+#include "store/store_cmd.h"
 #include "store/store.h"
 
 extern char **environ;

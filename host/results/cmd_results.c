@@ -11,8 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
-#include "store/cmd.h"
+#include "cli/cli.h"
+#include "store/store_cmd.h"
 #include "store/store.h"
 
 const char cmd_results_usage[] =

@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `irqlbench kvm` and `irqlbench lab` (rows for host/commands.c; the same
- * declarations belong in host/cli.h), and the helpers they share to find
- * and run the shell parts in host/kvm/ and host/lab/.
+ * kvm_paths.h - what `irqlbench kvm` and `irqlbench lab` share to find and
+ * run their shell parts in host/kvm/ and host/lab/ (host/kvm/kvm_paths.c).
  */
-#ifndef IRQLBENCH_LABCMDS_H
-#define IRQLBENCH_LABCMDS_H
-
-int cmd_kvm(int argc, char **argv);
-extern const char cmd_kvm_usage[];
-int cmd_lab(int argc, char **argv);
-extern const char cmd_lab_usage[];
+#ifndef IRQLBENCH_KVM_PATHS_H
+#define IRQLBENCH_KVM_PATHS_H
 
 /*
  * The source tree (where host/kvm/build-variant.sh is) and the build dir:

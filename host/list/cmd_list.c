@@ -2,7 +2,7 @@
 /*
  * cmd_list.c - `irqlbench list`: the workloads and their parameters, and
  * with --suites the entries of workloads/suites.cfg with their expectations
- * (host/suite.h).
+ * (host/suite/suite.h).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -13,8 +13,8 @@
 #include <jansson.h>
 
 #include "catalog.h"
-#include "cli.h"
-#include "suite.h"
+#include "cli/cli.h"
+#include "suite/suite.h"
 
 const char cmd_list_usage[] =
 	"usage: irqlbench list [--all] [--format text|json] [WORKLOAD]\n"

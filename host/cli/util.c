@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* util.c - host-side helpers (see util.h). */
-#include "util.h"
+#include "cli/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * Adding a subcommand: write `int cmd_X(int argc, char **argv)` and its
  * usage text `const char cmd_X_usage[]` (the first line is the synopsis,
  * the rest the options; `--help` prints it as is), declare both below, and
- * add one row to cli_commands[] in host/commands.c.  A command parses its
+ * add one row to cli_commands[] in host/cli/commands.c.  A command parses its
  * options with getopt_long (argv[0] is the command name) and calls
  * cli_help() for --help and cli_usage_error() for bad arguments.
  */
@@ -49,7 +49,7 @@ int cli_help(const char *name);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A scenario script (--script FILE) read and parsed on the host, as the
  * guest will parse it: 0, or EXIT_USAGE after one line naming the file, the
- * line and workloads/SCRIPTS.md.  (host/cmd_run.c; run, model and lab.) */
+ * line and workloads/SCRIPTS.md.  (host/run/cmd_run.c; run, model and lab.) */
 int cli_check_script(const char *path);
 /*
  * getopt_long that prints the usage error itself, one line: returns the next
@@ -64,16 +64,26 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 /* "irqlbench: <message>" on stderr, one line; returns status. */
 int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The commands.  Rows in host/commands.c. */
-int cmd_help(int argc, char **argv);
-extern const char cmd_help_usage[];
-int cmd_list(int argc, char **argv);
-extern const char cmd_list_usage[];
-int cmd_run(int argc, char **argv);
-extern const char cmd_run_usage[];
-int cmd_verify(int argc, char **argv);
-extern const char cmd_verify_usage[];
-int cmd_model(int argc, char **argv);
-extern const char cmd_model_usage[];
+/*
+ * The commands, each in host/<command>/cmd_<command>.c (plot's and results'
+ * in host/plot/ and host/results/), with its row in host/cli/commands.c.
+ * Each takes argv[0] = its own name and returns an exit status above.
+ */
+#define CLI_COMMAND(name) \
+	int cmd_##name(int argc, char **argv); \
+	extern const char cmd_##name##_usage[]
+CLI_COMMAND(help);
+CLI_COMMAND(list);
+CLI_COMMAND(run);
+CLI_COMMAND(model);
+CLI_COMMAND(lab);
+CLI_COMMAND(kvm);
+CLI_COMMAND(pin);
+CLI_COMMAND(results);
+CLI_COMMAND(compare);
+CLI_COMMAND(verify);
+CLI_COMMAND(report);
+CLI_COMMAND(plot);
+#undef CLI_COMMAND
 
 #endif

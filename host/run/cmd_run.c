@@ -26,14 +26,14 @@
 #include <unistd.h>
 
 #include "catalog.h"
-#include "cli.h"
+#include "cli/cli.h"
 #include "klib.h"
-#include "qemu.h"
-#include "record.h"
+#include "run/qemu.h"
+#include "record/record.h"
 #include "script/scn.h"
-#include "serial.h"
+#include "record/serial.h"
 #include "stats.h"
-#include "util.h"
+#include "cli/util.h"
 
 const char cmd_run_usage[] =
 	"usage: irqlbench run [--backend tcg|kvm] --workload W [--param NAME=VALUE ...]\n"

@@ -15,7 +15,7 @@
  * QEMU and the launch returns, so that the caller's after_exit hooks
  * (tracefs instances), its cleanup and its failed record still happen.
  */
-#include "qemu.h"
+#include "run/qemu.h"
 
 #include <errno.h>
 #include <fcntl.h>

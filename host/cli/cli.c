@@ -2,14 +2,14 @@
 /*
  * cli.c - the command line's shared core: the one error formatter (one line,
  * naming the problem and the fix) and the option parser that reports a bad
- * option the same way for every command (host/cli.h).
+ * option the same way for every command (host/cli/cli.h).
  */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {

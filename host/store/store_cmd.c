@@ -2,12 +2,12 @@
 /*
  * cmd_util.c - what the commands that read the results store (results,
  * compare, report, plot) share: opening the store, with its one-line error
- * and exit status (host/cli.h).
+ * and exit status (host/cli/cli.h).
  */
 #include <string.h>
 
-#include "cli.h"
-#include "store/cmd.h"
+#include "cli/cli.h"
+#include "store/store_cmd.h"
 
 struct store *store_open_cmd(const char *db, bool create)
 {

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "suite.h"
-#include "util.h"
+#include "cli/cli.h"
+#include "suite/suite.h"
+#include "cli/util.h"
 
 #define SUITE_MAX_LINE	4096
 #define SUITE_MAX_NEST	32
