@@ -13,7 +13,7 @@ TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null
 $(BUILD)/host/host/trace/kvmtrace.o: HOST_CFLAGS += $(TRACE_CFLAGS)
 $(BUILD)/san/host/trace/kvmtrace.o: SAN_CFLAGS += $(TRACE_CFLAGS)
 
-# run_hooks.c overrides cmd_run.c's weak kvm_trace_start/kvm_trace_stop
+# run_hooks.c: kvm_trace_start/kvm_trace_stop, called by run's kvm backend
 HOST_SRCS += $(TRACE_SRCS) host/trace/run_hooks.c
 HOST_LIBS += $(TRACE_LIBS)
 
