@@ -106,90 +106,224 @@ static char *report_mismatch(const struct run_opts *o, const struct serial_repor
 	return NULL;
 }
 
-void run_classify(const struct run_opts *o, const struct launch_result *lr,
-		     const struct serial_report *sr, const char *qemu_log, struct outcome *oc)
+/* What an outcome is decided from. */
+struct outcome_in {
+	const struct run_opts *o;
+	const struct launch_result *lr;
+	const struct serial_report *sr;
+	const char *qemu_log;
+};
+
+/*
+ * One way a run can end: the first row whose match() holds decides.  kind
+ * is the record's error.kind (NULL: complete), exit the status (cli.h),
+ * say() writes the message (and a hint that depends on the run, when hint
+ * is NULL).
+ */
+struct outcome_rule {
+	const char *kind;
+	int exit;
+	bool (*match)(const struct outcome_in *in);
+	void (*say)(const struct outcome_in *in, struct outcome *oc);
+	const char *hint;
+};
+
+static bool not_started(const struct outcome_in *in, const char *prefix)
 {
-	memset(oc, 0, sizeof(*oc));
-	oc->exit = EXIT_RUN_FAILED;
-	if (lr->interrupted) {
-		outcome_set(oc, "launch", "interrupted by SIG%s; %s", sigabbrev_np(lr->interrupted),
-			    lr->started ? "QEMU was stopped" : "QEMU was not started");
-		outcome_hint(oc, "rerun the command");
-	} else if (!lr->started) {
-		oc->exit = EXIT_ENV;
-		outcome_set(oc, "launch", "%s", lr->error);
-		if (!strncmp(lr->error, "pinning", 7))
-			outcome_hint(oc, "see 'irqlbench pin --vcpus N' for a placement this host can give");
-		else if (!strncmp(lr->error, "libvirt", 7))
-			outcome_hint(oc, "check that libvirtd runs and the URI (--connect) is right");
-		else
-			outcome_hint(oc, "check the QEMU binary (--qemu) and QEMU's log");
-	} else if (lr->timed_out) {
-		oc->exit = EXIT_TIMEOUT;
-		outcome_set(oc, "timeout", "the guest did not finish within %g s (%s); QEMU was killed",
-			    o->timeout_s,
-			    sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
-			    sr->booted ? "it booted" : "it never printed its boot line");
-		outcome_hint(oc, "the workload hangs or needs more time: raise --timeout");
-	} else if (sr->outcome == SERIAL_EXCEPTION) {
-		outcome_set(oc, "exception", "%s", sr->message);
-		outcome_hint(oc, "a guest bug (or the test-only 'fault' workload): the raw log has the exception line");
-	} else if (sr->outcome == SERIAL_ERROR && !strcmp(sr->error_code, "badparam")) {
-		oc->exit = EXIT_USAGE;
-		outcome_set(oc, "bad-param", "the guest refused its parameters: %s%s", sr->error_msg,
-			    run_cut_note(sr->error_msg));
-		if (run_needs_script(o->workload))
-			outcome_hint(oc, "see workloads/SCRIPTS.md for the script language");
-		else
-			outcome_hint(oc, "see 'irqlbench list %s' for its parameters", o->workload);
-	} else if (sr->outcome == SERIAL_ERROR) {
-		outcome_set(oc, "guest-error", "%s%s", sr->message, run_cut_note(sr->error_msg));
-		outcome_hint(oc, "the guest gave up: the raw log shows where");
-	} else if (sr->outcome == SERIAL_GARBLED || sr->outcome == SERIAL_TRUNCATED) {
-		outcome_set(oc, serial_outcome_name(sr->outcome), "report %s: %s",
-			    serial_outcome_name(sr->outcome), sr->message);
-		outcome_hint(oc, "the serial output was cut or corrupted; rerun, and report a bug if it repeats");
-	} else if (sr->outcome == SERIAL_REPORT) {
-		int want = GUEST_STATUS(strcmp(sr->verdict, "ok") ? 1 : 0);
-		char *why = NULL;
-
-		if (lr->status >= 0 && lr->status != want) {
-			outcome_set(oc, "garbled",
-				    "the report says verdict %s but QEMU exited with status %d (expected %d)",
-				    sr->verdict, lr->status, want);
-			outcome_hint(oc, "the guest's exit disagrees with its report; report a bug");
-		} else if ((why = report_mismatch(o, sr))) {
-			outcome_set(oc, "garbled", "%s", why);
-			outcome_hint(oc, "the guest did not run what was asked; report a bug");
-		} else {
-			oc->exit = strcmp(sr->verdict, "ok") ? EXIT_RUN_FAILED : EXIT_OK;
-		}
-		free(why);
-	} else if (lr->status == 0) {
-		outcome_set(oc, "triple-fault", "the guest reset (triple fault) %s",
-			    sr->booted ? "after it booted, without a report"
-				       : "before it printed its boot line");
-		outcome_hint(oc, "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)");
-	} else if (lr->signal) {
-		outcome_set(oc, "launch", "QEMU was killed by SIG%s", sigabbrev_np(lr->signal));
-		outcome_hint(oc, "something outside irqlbench killed QEMU; rerun");
-	} else if (!sr->booted) {
-		/* the guest prints its boot line first: QEMU itself gave up */
-		char *line = qemu_first_error(qemu_log);
-
-		oc->exit = EXIT_ENV;
-		if (line)
-			outcome_set(oc, "launch", "QEMU refused to start (status %d): %s", lr->status,
-				    line);
-		else
-			outcome_set(oc, "launch", "QEMU exited with status %d before the guest printed anything, and printed nothing itself",
-				    lr->status);
-		outcome_hint(oc, "fix what QEMU names (QEMU's log beside the raw log has all it printed)");
-		free(line);
-	} else {
-		outcome_set(oc, "truncated", "the guest exited with status %d without a report",
-			    lr->status);
-		outcome_hint(oc, "a guest bug: the raw log shows how far it got");
-	}
+	return !in->lr->started && (!prefix || !strncmp(in->lr->error, prefix, strlen(prefix)));
 }
 
+static bool m_interrupted(const struct outcome_in *in) { return in->lr->interrupted; }
+static bool m_pinning(const struct outcome_in *in) { return not_started(in, "pinning"); }
+static bool m_libvirt(const struct outcome_in *in) { return not_started(in, "libvirt"); }
+static bool m_not_started(const struct outcome_in *in) { return not_started(in, NULL); }
+static bool m_timed_out(const struct outcome_in *in) { return in->lr->timed_out; }
+
+static bool m_outcome(const struct outcome_in *in, enum serial_outcome want)
+{
+	return in->sr->outcome == want;
+}
+
+static bool m_exception(const struct outcome_in *in) { return m_outcome(in, SERIAL_EXCEPTION); }
+static bool m_garbled(const struct outcome_in *in) { return m_outcome(in, SERIAL_GARBLED); }
+static bool m_truncated(const struct outcome_in *in) { return m_outcome(in, SERIAL_TRUNCATED); }
+
+static bool m_bad_param(const struct outcome_in *in)
+{
+	return m_outcome(in, SERIAL_ERROR) && !strcmp(in->sr->error_code, "badparam");
+}
+
+static bool m_guest_error(const struct outcome_in *in) { return m_outcome(in, SERIAL_ERROR); }
+
+/* A report, but QEMU's exit status is not the one its verdict gives. */
+static bool m_status_disagrees(const struct outcome_in *in)
+{
+	return m_outcome(in, SERIAL_REPORT) && in->lr->status >= 0 &&
+	       in->lr->status != GUEST_STATUS(strcmp(in->sr->verdict, "ok") ? 1 : 0);
+}
+
+static bool m_not_asked(const struct outcome_in *in)
+{
+	char *why = m_outcome(in, SERIAL_REPORT) ? report_mismatch(in->o, in->sr) : NULL;
+	bool mismatch = why;
+
+	free(why);
+	return mismatch;
+}
+
+static bool m_verdict_ok(const struct outcome_in *in)
+{
+	return m_outcome(in, SERIAL_REPORT) && !strcmp(in->sr->verdict, "ok");
+}
+
+static bool m_report(const struct outcome_in *in) { return m_outcome(in, SERIAL_REPORT); }
+static bool m_reset(const struct outcome_in *in) { return in->lr->status == 0; }
+static bool m_killed(const struct outcome_in *in) { return in->lr->signal; }
+static bool m_never_booted(const struct outcome_in *in) { return !in->sr->booted; }
+static bool m_any(const struct outcome_in *in) { (void)in; return true; }
+
+static void s_interrupted(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "interrupted by SIG%s; %s", sigabbrev_np(in->lr->interrupted),
+		    in->lr->started ? "QEMU was stopped" : "QEMU was not started");
+}
+
+static void s_launch_error(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "%s", in->lr->error);
+}
+
+static void s_timed_out(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "the guest did not finish within %g s (%s); QEMU was killed",
+		    in->o->timeout_s,
+		    in->sr->outcome == SERIAL_TRUNCATED ? "its report stops midway" :
+		    in->sr->booted ? "it booted" : "it never printed its boot line");
+}
+
+static void s_serial_message(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "%s", in->sr->message);
+}
+
+static void s_bad_param(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "the guest refused its parameters: %s%s", in->sr->error_msg,
+		    run_cut_note(in->sr->error_msg));
+	if (run_needs_script(in->o->workload))
+		outcome_hint(oc, "see workloads/SCRIPTS.md for the script language");
+	else
+		outcome_hint(oc, "see 'irqlbench list %s' for its parameters", in->o->workload);
+}
+
+static void s_guest_error(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "%s%s", in->sr->message, run_cut_note(in->sr->error_msg));
+}
+
+static void s_bad_report(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "report %s: %s", serial_outcome_name(in->sr->outcome),
+		    in->sr->message);
+}
+
+static void s_status_disagrees(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "the report says verdict %s but QEMU exited with status %d (expected %d)",
+		    in->sr->verdict, in->lr->status,
+		    GUEST_STATUS(strcmp(in->sr->verdict, "ok") ? 1 : 0));
+}
+
+static void s_not_asked(const struct outcome_in *in, struct outcome *oc)
+{
+	char *why = report_mismatch(in->o, in->sr);
+
+	outcome_set(oc, oc->kind, "%s", why);
+	free(why);
+}
+
+static void s_reset(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "the guest reset (triple fault) %s",
+		    in->sr->booted ? "after it booted, without a report"
+				   : "before it printed its boot line");
+}
+
+static void s_killed(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "QEMU was killed by SIG%s", sigabbrev_np(in->lr->signal));
+}
+
+/* The guest prints its boot line first: QEMU itself gave up. */
+static void s_qemu_refused(const struct outcome_in *in, struct outcome *oc)
+{
+	char *line = qemu_first_error(in->qemu_log);
+
+	if (line)
+		outcome_set(oc, oc->kind, "QEMU refused to start (status %d): %s", in->lr->status,
+			    line);
+	else
+		outcome_set(oc, oc->kind, "QEMU exited with status %d before the guest printed anything, and printed nothing itself",
+			    in->lr->status);
+	free(line);
+}
+
+static void s_no_report(const struct outcome_in *in, struct outcome *oc)
+{
+	outcome_set(oc, oc->kind, "the guest exited with status %d without a report",
+		    in->lr->status);
+}
+
+/* Every way a run ends, in the order they are tried (results/SCHEMA.md
+ * documents the error kinds). */
+static const struct outcome_rule outcome_rules[] = {
+	{ "launch", EXIT_RUN_FAILED, m_interrupted, s_interrupted, "rerun the command" },
+	{ "launch", EXIT_ENV, m_pinning, s_launch_error,
+	  "see 'irqlbench pin --vcpus N' for a placement this host can give" },
+	{ "launch", EXIT_ENV, m_libvirt, s_launch_error,
+	  "check that libvirtd runs and the URI (--connect) is right" },
+	{ "launch", EXIT_ENV, m_not_started, s_launch_error,
+	  "check the QEMU binary (--qemu) and QEMU's log" },
+	{ "timeout", EXIT_TIMEOUT, m_timed_out, s_timed_out,
+	  "the workload hangs or needs more time: raise --timeout" },
+	{ "exception", EXIT_RUN_FAILED, m_exception, s_serial_message,
+	  "a guest bug (or the test-only 'fault' workload): the raw log has the exception line" },
+	{ "bad-param", EXIT_USAGE, m_bad_param, s_bad_param, NULL },
+	{ "guest-error", EXIT_RUN_FAILED, m_guest_error, s_guest_error,
+	  "the guest gave up: the raw log shows where" },
+	{ "garbled", EXIT_RUN_FAILED, m_garbled, s_bad_report,
+	  "the serial output was cut or corrupted; rerun, and report a bug if it repeats" },
+	{ "truncated", EXIT_RUN_FAILED, m_truncated, s_bad_report,
+	  "the serial output was cut or corrupted; rerun, and report a bug if it repeats" },
+	{ "garbled", EXIT_RUN_FAILED, m_status_disagrees, s_status_disagrees,
+	  "the guest's exit disagrees with its report; report a bug" },
+	{ "garbled", EXIT_RUN_FAILED, m_not_asked, s_not_asked,
+	  "the guest did not run what was asked; report a bug" },
+	{ NULL, EXIT_OK, m_verdict_ok, NULL, NULL },
+	{ NULL, EXIT_RUN_FAILED, m_report, NULL, NULL },	/* the workload's own check failed */
+	{ "triple-fault", EXIT_RUN_FAILED, m_reset, s_reset,
+	  "a guest bug that even its exception handler could not catch (or the test-only 'triple-fault' workload)" },
+	{ "launch", EXIT_RUN_FAILED, m_killed, s_killed,
+	  "something outside irqlbench killed QEMU; rerun" },
+	{ "launch", EXIT_ENV, m_never_booted, s_qemu_refused,
+	  "fix what QEMU names (QEMU's log beside the raw log has all it printed)" },
+	{ "truncated", EXIT_RUN_FAILED, m_any, s_no_report,
+	  "a guest bug: the raw log shows how far it got" },
+};
+
+void run_classify(const struct run_opts *o, const struct launch_result *lr,
+		  const struct serial_report *sr, const char *qemu_log, struct outcome *oc)
+{
+	const struct outcome_in in = { .o = o, .lr = lr, .sr = sr, .qemu_log = qemu_log };
+	const struct outcome_rule *r = outcome_rules;
+
+	memset(oc, 0, sizeof(*oc));
+	while (!r->match(&in))
+		r++;	/* the last row matches everything */
+	oc->exit = r->exit;
+	oc->kind = r->kind;
+	if (r->say)
+		r->say(&in, oc);
+	if (r->hint)
+		outcome_hint(oc, "%s", r->hint);
+}
