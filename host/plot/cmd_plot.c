@@ -29,6 +29,7 @@
 #include "compare/compare.h"
 #include "report/report.h"
 #include "store/store_cmd.h"
+#include "cli/util.h"
 #include "store/store.h"
 
 extern char **environ;
@@ -695,7 +696,7 @@ static int write_dashboard(struct plot_ctx *c)
 	FILE *f;
 
 	fmt(path, sizeof(path), "%s/img", c->dash_dir);
-	if (store_mkdir_p(path)) {
+	if (util_mkdir_p(path)) {
 		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
 	}
 	for (unsigned i = 0; i < c->nplots; i++)
@@ -798,7 +799,7 @@ static int plot_all(struct plot_ctx *c)
 	int rc;
 
 	fmt(dir, sizeof(dir), "%s/data", c->out_dir);
-	if (store_mkdir_p(dir)) {
+	if (util_mkdir_p(dir)) {
 		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
 	}
 	c->f.include_failed = c->include_failed;

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/util.h"
+#include "record/record.h"
 #include "store/store.h"
 
 static int fill_run_metrics(struct store *s);
@@ -110,34 +112,6 @@ const char *store_default_path(const char *opt)
 	if (env && *env)
 		return env;
 	return STORE_DEFAULT_DB;
-}
-
-int store_mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	struct stat sb;
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -1;
-	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode)) {	/* there, but a file */
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -437,7 +411,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 			return NULL;
 		}
 		dir = dir_of(path);
-		if (store_mkdir_p(dir)) {
+		if (util_mkdir_p(dir)) {
 			seterr(err, errlen, "cannot create %s: %s: give --db a path in a writable directory",
 			       dir, strerror(errno));
 			free(dir);
@@ -638,9 +612,9 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		seterr(err, errlen, "no \"schema\" field: not an irqlbench result record");
 		return -1;
 	}
-	if (strcmp(schema, STORE_RECORD_SCHEMA)) {
+	if (strcmp(schema, RECORD_SCHEMA)) {
 		seterr(err, errlen, "record schema '%s' is not supported (this irqlbench reads %s): "
-		       "import it with the irqlbench that wrote it", schema, STORE_RECORD_SCHEMA);
+		       "import it with the irqlbench that wrote it", schema, RECORD_SCHEMA);
 		return -1;
 	}
 	for (const char *const *k = top; *k; k++)
@@ -1174,7 +1148,7 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 	const char *k;
 	int rc = -1;
 
-	if (store_mkdir_p(dir)) {
+	if (util_mkdir_p(dir)) {
 		seterr(err, errlen, "cannot create %s: %s: check the permissions and the free space "
 		       "of the store's directory", dir, strerror(errno));
 		goto out;
@@ -1201,7 +1175,7 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 		if (asprintf(&to, "%s/%s", dir, name) < 0)
 			abort();
 		to_dir = dir_of(to);
-		if (store_mkdir_p(to_dir) || store_copy_file(from, to)) {
+		if (util_mkdir_p(to_dir) || store_copy_file(from, to)) {
 			seterr(err, errlen, "cannot copy artifact %s to %s: %s: check that it is readable "
 			       "and the store's directory writable", from, to, strerror(errno));
 			free(to_dir);
@@ -1262,7 +1236,7 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 		}
 		return rc ? PLACED_FAILED : PLACED_IN_PLACE;
 	}
-	if (store_mkdir_p(s->runs_dir)) {
+	if (util_mkdir_p(s->runs_dir)) {
 		seterr(err, errlen, "cannot create %s, the store's run directory: %s: make it a "
 		       "writable directory", s->runs_dir, strerror(errno));
 		return PLACED_FAILED;
