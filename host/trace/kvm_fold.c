@@ -10,6 +10,7 @@
 
 #include "trace/kvm_fold.h"
 #include "trace/svm_exits.h"
+#include "cli/util.h"
 
 /* SVM EXITINTINFO (AMD APM vol. 2, "Event Injection"): valid, type, vector */
 #define KT_EXITINTINFO_VALID		(1u << 31)
@@ -397,19 +398,6 @@ int kt_fold_event(struct kt_fold *f, const struct kt_event *e)
 
 /* --- vCPU identity ---------------------------------------------------------------- */
 
-static int fail_map(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_map(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char map_fix[] = "the exit counts cannot be filed per guest CPU; rerun, and report a bug with the run's trace file if it repeats";
 
 int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *err, size_t len)
@@ -422,7 +410,7 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 		f->vcpus[v].apic_id = -1;
 	}
 	if (f->map_conflicts)
-		return fail_map(err, len, "KVM vCPU %u wrote phase markers for guest CPU %u, then for guest CPU %u (%llu such markers); %s",
+		return util_err(err, len, -1, "KVM vCPU %u wrote phase markers for guest CPU %u, then for guest CPU %u (%llu such markers); %s",
 				f->conflict_vcpu, f->vcpus[f->conflict_vcpu].guest_cpu,
 				f->conflict_cpu, (unsigned long long)f->map_conflicts, map_fix);
 	for (v = 0; v < f->nvcpus; v++) {
@@ -432,14 +420,14 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 			continue;
 		nclaims++;
 		if (ncpus && s->guest_cpu >= ncpus)
-			return fail_map(err, len, "KVM vCPU %u (thread %d) wrote phase markers for guest CPU %u, but the guest reported %u CPUs; %s",
+			return util_err(err, len, -1, "KVM vCPU %u (thread %d) wrote phase markers for guest CPU %u, but the guest reported %u CPUs; %s",
 					v, s->tid, s->guest_cpu, ncpus, map_fix);
 		for (w = 0; w < v; w++)
 			if (f->vcpus[w].claimed && f->vcpus[w].guest_cpu == s->guest_cpu)
-				return fail_map(err, len, "KVM vCPUs %u and %u both wrote phase markers for guest CPU %u; %s",
+				return util_err(err, len, -1, "KVM vCPUs %u and %u both wrote phase markers for guest CPU %u; %s",
 						w, v, s->guest_cpu, map_fix);
 		if (apic_ids && s->guest_cpu < ncpus && apic_ids[s->guest_cpu] != (int)v)
-			return fail_map(err, len, "guest CPU %u reports APIC ID %d, but its phase markers come from KVM vCPU %u (QEMU makes the APIC ID the vcpu_id); %s",
+			return util_err(err, len, -1, "guest CPU %u reports APIC ID %d, but its phase markers come from KVM vCPU %u (QEMU makes the APIC ID the vcpu_id); %s",
 					s->guest_cpu, apic_ids[s->guest_cpu], v, map_fix);
 		s->cpu = (int)s->guest_cpu;
 	}
@@ -450,7 +438,7 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 				if (f->vcpus[v].cpu == (int)g)
 					break;
 			if (v == f->nvcpus)
-				return fail_map(err, len, "guest CPU %u%s wrote no phase marker the trace saw, while other CPUs did; %s",
+				return util_err(err, len, -1, "guest CPU %u%s wrote no phase marker the trace saw, while other CPUs did; %s",
 						g, apic_ids ? "" : " (no APIC IDs in the report)", map_fix);
 		}
 	}
@@ -460,7 +448,7 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 				continue;
 			for (w = 0; w < g; w++)
 				if (apic_ids[w] == apic_ids[g])
-					return fail_map(err, len, "guest CPUs %u and %u report the same APIC ID %d; %s",
+					return util_err(err, len, -1, "guest CPUs %u and %u report the same APIC ID %d; %s",
 							w, g, apic_ids[g], map_fix);
 			if ((unsigned)apic_ids[g] >= f->nvcpus)
 				continue;	/* a vCPU the trace never saw */
