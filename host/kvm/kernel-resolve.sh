@@ -1,6 +1,7 @@
 #!/bin/bash
 # usage: kernel-resolve.sh [--series 6.1] [--version V] [--running ABI]
 #                          [--madison FILE|-] [--installed FILE] [--installed-only]
+#        kernel-resolve.sh --list [--series 6.1] [--madison FILE]
 #
 # Chooses the one Debian kernel version whose image, headers and source the
 # lab and the module builds use, and says which packages make it so.  The
@@ -32,6 +33,14 @@
 #                     look-up): exit 1 when no consistent triple is installed,
 #                     or when the running kernel is an installed Debian image
 #                     of the series whose own triple is not consistent
+#   --list            print the complete versions instead of choosing one,
+#                     newest first, one line each: "VERSION ABI KBUILD", where
+#                     KBUILD is the linux-kbuild-S version that builds against
+#                     its headers: VERSION itself when the archive still has it,
+#                     else the oldest later one (the headers depend on
+#                     linux-kbuild-S >= VERSION, and the archive keeps only the
+#                     newest kbuild of each suite), "-" when there is none.
+#                     (host/kvm/kernel-fetch.sh and `irqlbench kvm kernels`)
 # stdout, key=value lines:
 #   version=6.1.192-2         the chosen Debian version
 #   abi=6.1.0-56-amd64        its kernel ABI (uname -r of that image)
@@ -44,9 +53,9 @@
 #       2 usage, 3 no usable version (one line on stderr naming the fix).
 set -euo pipefail
 
-series=6.1 version= running=$(uname -r) madison= installed= installed_only=0
+series=6.1 version= running=$(uname -r) madison= installed= installed_only=0 list=0
 usage() {
-	echo "usage: kernel-resolve.sh [--series S] [--version V] [--running ABI] [--madison FILE] [--installed FILE] [--installed-only]" >&2
+	echo "usage: kernel-resolve.sh [--series S] [--version V] [--running ABI] [--madison FILE] [--installed FILE] [--installed-only | --list]" >&2
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -57,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--madison) madison=${2:-}; shift 2 || usage ;;
 	--installed) installed=${2:-}; shift 2 || usage ;;
 	--installed-only) installed_only=1; shift ;;
+	--list) list=1; shift ;;
 	*) usage ;;
 	esac
 done
@@ -145,7 +155,7 @@ if [ -n "$madison" ]; then
 else
 	command -v apt-cache >/dev/null || die "no apt-cache: the kernel packages can only be resolved on Debian; install linux-image, linux-headers and $src_pkg of one version by hand"
 	names=$(apt-cache search --names-only "^linux-(image|headers)-${sre}\\.0-[0-9]+-amd64\$" | awk '{ print $1 }')
-	arch=$(apt-cache madison $names "$src_pkg" linux-source 2>/dev/null || true)
+	arch=$(apt-cache madison $names "$src_pkg" linux-source "linux-kbuild-$series" 2>/dev/null || true)
 fi
 arch=$(printf '%s\n' "$arch" | awk -F'|' 'NF >= 2 { gsub(/[ \t]/, "", $1); gsub(/[ \t]/, "", $2); print $1, $2 }' | sort -u)
 
@@ -170,6 +180,22 @@ done
 complete=()
 for t in "${sorted[@]}"; do complete+=("${t%% *}"); done
 abi_of() { for t in "${sorted[@]}"; do [ "${t%% *}" = "$1" ] && { echo "${t#* }"; return 0; }; done; return 1; }
+
+# --list: every complete version with its ABI and the kbuild that goes with it
+if [ $list -eq 1 ]; then
+	[ ${#sorted[@]} -gt 0 ] ||
+		die "the archive has no Debian $series kernel whose image, headers and $src_pkg share a version; run apt-get update, or check the apt sources (bookworm and bookworm-security)"
+	mapfile -t kbuilds < <(printf '%s\n' "$arch" | awk -v k="linux-kbuild-$series" '$1 == k { print $2 }')
+	for t in "${sorted[@]}"; do
+		v=${t%% *} kb=-
+		for k in "${kbuilds[@]}"; do
+			dpkg --compare-versions "$k" ge "$v" || continue
+			if [ "$kb" = - ] || dpkg --compare-versions "$k" lt "$kb"; then kb=$k; fi
+		done
+		echo "$v ${t#* } $kb"
+	done
+	exit 0
+fi
 
 # 1. a version asked for
 if [ -n "$version" ]; then

@@ -110,6 +110,22 @@ res --madison "$TMP/abi" --installed "$TMP/none"
 eq "no complete version: exit 3" $? 3
 ok "no complete version: names the fix" grep -q "apt-get update" "$TMP/err"
 
+# --list: every complete version with its ABI and the kbuild that builds
+# against its headers (the archive keeps only the newest kbuild of each
+# suite: 6.1.176-1 in bookworm, 6.1.192-3 in bookworm-security on 2026-11-29)
+{ cat "$M"
+  echo "linux-kbuild-6.1 | 6.1.192-3 | http://deb.debian.org/debian-security bookworm-security/main amd64 Packages"
+  echo "linux-kbuild-6.1 | 6.1.176-1 | http://deb.debian.org/debian bookworm/main amd64 Packages"
+} >"$TMP/kb"
+"$R" --list --madison "$TMP/kb" >"$TMP/out" 2>"$TMP/err"
+eq "list: status" $? 0
+eq "list: version abi kbuild, newest first" "$(tr '\n' ';' <"$TMP/out")" \
+	"6.1.192-2 6.1.0-56-amd64 6.1.192-3;6.1.192-1 6.1.0-55-amd64 6.1.192-3;6.1.190-1 6.1.0-54-amd64 6.1.192-3;6.1.187-1 6.1.0-53-amd64 6.1.192-3;6.1.176-1 6.1.0-50-amd64 6.1.176-1;6.1.170-3 6.1.0-47-amd64 6.1.176-1;"
+"$R" --list --madison "$M" >"$TMP/out" 2>"$TMP/err"
+eq "list without any kbuild: '-'" "$(awk '{ print $3 }' "$TMP/out" | sort -u)" -
+"$R" --list --madison "$TMP/abi" >"$TMP/out" 2>"$TMP/err"
+eq "list, no complete version: exit 3" $? 3
+
 # usage: each a one-line error, exit 2 (not 3: nothing is wrong with the machine)
 for bad in "--series nope" "--series 6.1.0" "--series 6.1|x" "--version foo" "--version 6.1.192" \
 	   "--madison $TMP/nosuch" "--installed $TMP/nosuch"; do
