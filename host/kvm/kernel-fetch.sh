@@ -78,7 +78,7 @@ else
 	line=$(awk -v a="$abi" '$2 == a { print; exit }' <<<"$list")	# newest first
 fi
 [ -n "$line" ] || notin
-read -r version abi kbuild <<<"$line"
+read -r version abi kbuild _ <<<"$line"
 abibase=${abi%-*}
 img_pkg=linux-image-$abi hdr_pkg=linux-headers-$abi com_pkg=linux-headers-$abibase-common
 kb_pkg=linux-kbuild-$series src_pkg=linux-source-$series

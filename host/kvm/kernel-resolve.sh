@@ -34,12 +34,14 @@
 #                     or when the running kernel is an installed Debian image
 #                     of the series whose own triple is not consistent
 #   --list            print the complete versions instead of choosing one,
-#                     newest first, one line each: "VERSION ABI KBUILD", where
-#                     KBUILD is the linux-kbuild-S version that builds against
-#                     its headers: VERSION itself when the archive still has it,
-#                     else the oldest later one (the headers depend on
+#                     newest first, one line each: "VERSION ABI KBUILD INSTALLED",
+#                     where KBUILD is the linux-kbuild-S version that builds
+#                     against its headers: VERSION itself when the archive still
+#                     has it, else the oldest later one (the headers depend on
 #                     linux-kbuild-S >= VERSION, and the archive keeps only the
-#                     newest kbuild of each suite), "-" when there is none.
+#                     newest kbuild of each suite), "-" when there is none; and
+#                     INSTALLED says whether image, headers and source are
+#                     installed at VERSION: yes, partial or no.
 #                     (host/kvm/kernel-fetch.sh and `irqlbench kvm kernels`)
 # stdout, key=value lines:
 #   version=6.1.192-2         the chosen Debian version
@@ -192,7 +194,12 @@ if [ $list -eq 1 ]; then
 			dpkg --compare-versions "$k" ge "$v" || continue
 			if [ "$kb" = - ] || dpkg --compare-versions "$k" lt "$kb"; then kb=$k; fi
 		done
-		echo "$v ${t#* } $kb"
+		n=0
+		for p in "linux-image-${t#* }" "linux-headers-${t#* }" "$src_pkg"; do
+			[ "$(inst_ver "$p")" = "$v" ] && n=$((n + 1))
+		done
+		case $n in 3) i=yes ;; 0) i=no ;; *) i=partial ;; esac
+		echo "$v ${t#* } $kb $i"
 	done
 	exit 0
 fi

@@ -119,8 +119,13 @@ ok "no complete version: names the fix" grep -q "apt-get update" "$TMP/err"
 } >"$TMP/kb"
 "$R" --list --madison "$TMP/kb" >"$TMP/out" 2>"$TMP/err"
 eq "list: status" $? 0
-eq "list: version abi kbuild, newest first" "$(tr '\n' ';' <"$TMP/out")" \
-	"6.1.192-2 6.1.0-56-amd64 6.1.192-3;6.1.192-1 6.1.0-55-amd64 6.1.192-3;6.1.190-1 6.1.0-54-amd64 6.1.192-3;6.1.187-1 6.1.0-53-amd64 6.1.192-3;6.1.176-1 6.1.0-50-amd64 6.1.176-1;6.1.170-3 6.1.0-47-amd64 6.1.176-1;"
+eq "list: version abi kbuild installed, newest first" "$(tr '\n' ';' <"$TMP/out")" \
+	"6.1.192-2 6.1.0-56-amd64 6.1.192-3 no;6.1.192-1 6.1.0-55-amd64 6.1.192-3 no;6.1.190-1 6.1.0-54-amd64 6.1.192-3 no;6.1.187-1 6.1.0-53-amd64 6.1.192-3 no;6.1.176-1 6.1.0-50-amd64 6.1.176-1 no;6.1.170-3 6.1.0-47-amd64 6.1.176-1 no;"
+"$R" --list --madison "$TMP/kb" --installed "$TMP/skew" >"$TMP/out" 2>"$TMP/err"
+eq "list: what is installed" "$(awk '{ printf "%s:%s ", $1, $4 }' "$TMP/out")" \
+	"6.1.192-2:partial 6.1.192-1:no 6.1.190-1:no 6.1.187-1:no 6.1.176-1:no 6.1.170-3:no "
+"$R" --list --madison "$TMP/kb" --installed "$TMP/old" >"$TMP/out" 2>"$TMP/err"
+eq "list: a triple installed" "$(awk '$4 != "no" { printf "%s:%s ", $1, $4 }' "$TMP/out")" "6.1.176-1:yes "
 "$R" --list --madison "$M" >"$TMP/out" 2>"$TMP/err"
 eq "list without any kbuild: '-'" "$(awk '{ print $3 }' "$TMP/out" | sort -u)" -
 "$R" --list --madison "$TMP/abi" >"$TMP/out" 2>"$TMP/err"
