@@ -1,7 +1,10 @@
 #!/bin/bash
-# usage: boot-l1.sh --script PATH --out DIR [--kernel ABI] [--accel auto|tcg|kvm]
-#                   [--cpu MODEL] [--mem SIZE] [--smp N] [--timeout SECONDS]
-# Boots one lab L1: the Debian kernel ABI with the lab initramfs, the host's
+# usage: boot-l1.sh --script PATH --out DIR
+#                   [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR]
+#                   [--accel auto|tcg|kvm] [--cpu MODEL] [--mem SIZE] [--smp N]
+#                   [--timeout SECONDS]
+# Boots one lab L1: the kernel (host/kvm/kernel-env.sh: installed, a Debian
+# version from build/kernels/, or one you built) with the lab initramfs, the host's
 # / shared read-only over 9p (mount_tag hostroot) and DIR shared writable
 # (mount_tag out); multidevs=remap keeps inode numbers of the host's /proc,
 # /sys, /dev apart (without it, mounts over them in L1 land on the wrong one).
@@ -18,23 +21,25 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 . "$ROOT/host/kvm/kernel-env.sh"
 
-script= out= kernel= accel=auto cpu= mem=2G smp=1 timeout=300
+script= out= kernel= kimg= kmods= accel=auto cpu= mem=2G smp=1 timeout=300
 while [ $# -gt 0 ]; do
 	case $1 in
 	--script) script=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--kernel-image) kimg=$2; shift 2 ;;
+	--modules) kmods=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	*) echo "usage: boot-l1.sh --script PATH --out DIR [--kernel ABI] [--accel auto|tcg|kvm] [--cpu MODEL] [--mem SIZE] [--smp N] [--timeout S]" >&2; exit 2 ;;
+	*) echo "usage: boot-l1.sh --script PATH --out DIR [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR] [--accel auto|tcg|kvm] [--cpu MODEL] [--mem SIZE] [--smp N] [--timeout S]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$script" ] && [ -n "$out" ] || { echo "irqlbench: error: boot-l1.sh needs --script and --out" >&2; exit 2; }
 rc=0
-kenv_detect "$kernel" || rc=$?
+kenv_from_opts "$kernel" "$kimg" "$kmods" || rc=$?
 [ $rc -eq 0 ] || exit $rc
 qemu=$(command -v qemu-system-x86_64 || true)
 [ -n "$qemu" ] || { echo "irqlbench: error: qemu-system-x86_64 not found; apt-get install qemu-system-x86" >&2; exit 3; }
@@ -57,17 +62,17 @@ if [ -z "$cpu" ]; then
 	if [ $accel = kvm ]; then cpu=host; else cpu=EPYC,+svm; fi
 fi
 
-initrd=$("$HERE/mkinitramfs.sh" --kernel "$KENV_ABI")
+initrd=$("$HERE/mkinitramfs.sh" "${KENV_PASS[@]}")
 
 # Under TCG, decompressing the bzImage (XZ on Debian) costs L1 some 2.5 s
 # of every boot.  A kernel built with CONFIG_PVH boots straight from its
 # uncompressed ELF (QEMU's PVH entry): extract it once, cache it beside
 # the initramfs, and fall back to the bzImage when anything is missing.
 boot_image() {
-	local img=$KENV_IMAGE cfg=/boot/config-$KENV_ABI
+	local img=$KENV_IMAGE cfg=$KENV_CONFIG
 	local dir=${IRQLBENCH_BUILD:-$ROOT/build}/lab
 	local key vmlinux off
-	grep -q '^CONFIG_PVH=y' "$cfg" 2>/dev/null || { echo "$img"; return; }
+	[ -n "$cfg" ] && grep -q '^CONFIG_PVH=y' "$cfg" 2>/dev/null || { echo "$img"; return; }
 	key=$(stat -c '%s-%Y' "$img")
 	vmlinux=$dir/vmlinux-$KENV_ABI-$key
 	if [ ! -s "$vmlinux" ]; then
@@ -122,6 +127,8 @@ boot=$(sed -n 's/.*LAB-INIT: start uptime=\([0-9.]*\).*/\1/p' "$out/console.log"
 	echo "L1_KERNEL=$KENV_IMAGE"
 	echo "L1_BOOT_IMAGE=$kimage"
 	echo "L1_ABI=$KENV_ABI"
+	echo "L1_KERNEL_KIND=$KENV_KIND"
+	echo "L1_KERNEL_VERSION=$KENV_VERSION"
 	echo "L1_BOOT_S=${boot:-}"
 	echo "L1_TOTAL_S=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")"
 } >"$out/l1.env"

@@ -1,15 +1,17 @@
 # Runs inside the lab's L1 (busybox sh, started by host/lab/init with the
-# results share as $1).  Reads $1/job.env, written by host/lab/lab-variant.sh:
-#   INSMOD   host paths of the modules to load, in order (irqbypass, kvm, ccp,
-#            kvm-amd; kvm.ko and kvm-amd.ko from the variant's build)
+# results share as $1).  Reads $1/insmod.list, the host paths of the modules
+# to load, one a line, in order (irqbypass, kvm, ccp, kvm-amd; kvm.ko and
+# kvm-amd.ko the variant's), and $1/job.env, both written by
+# host/lab/lab-variant.sh:
 #   MODE     run: `irqlbench run --backend kvm` with the arguments in $1/args
 #                 (one per line), record in $1/record.json
 #            selftest: $KVMTRACE -- qemu -enable-kvm $GUEST, fold in $1/trace.json
 #   IRQLBENCH, KVMTRACE, GUEST, QEMU   host paths
 #   CWD      the host's working directory: the run works there, so that a
 #            relative path among its arguments means what it means on the host
-# Writes $1/l1.log (this script's log), $1/kvm.env (kvm_amd parameters),
-# $1/status (exit status of the step that ran).
+# Writes $1/l1.log (this script's log), $1/kvm.env (kvm_amd parameters, and
+# the loaded kvm_amd's srcversion and taint flags), $1/status (exit status of
+# the step that ran).
 OUT=$1
 . "$OUT/job.env"
 exec >"$OUT/l1.log" 2>&1
@@ -17,15 +19,19 @@ up() { cut -d' ' -f1 /proc/uptime; }
 fail() { echo "L1: error: $2"; echo "$1" >"$OUT/status"; exit "$1"; }
 echo "L1: $(uname -r) mode=$MODE uptime=$(up)"
 
-for m in $INSMOD; do
+while IFS= read -r m; do
 	insmod "/host$m" || fail 3 "insmod $m failed (see dmesg below)"
-done
+done <"$OUT/insmod.list"
 [ -c /dev/kvm ] || fail 3 "/dev/kvm did not appear after loading kvm_amd"
 : >"$OUT/kvm.env"
 for p in npt avic nested nrips vgif vls; do
 	v=$(cat /sys/module/kvm_amd/parameters/$p 2>/dev/null)
 	echo "KVM_$(echo $p | tr a-z A-Z)=$v" >>"$OUT/kvm.env"
 done
+# which kvm_amd this is: the build's srcversion (none for Debian's own) and
+# its taint (O out of tree, E unsigned: a build; none: the shipped module)
+echo "KVM_AMD_SRCVERSION=$(cat /sys/module/kvm_amd/srcversion 2>/dev/null)" >>"$OUT/kvm.env"
+echo "KVM_AMD_TAINT=$(cat /sys/module/kvm_amd/taint 2>/dev/null)" >>"$OUT/kvm.env"
 echo "L1: modules loaded uptime=$(up): $(tr '\n' ' ' <"$OUT/kvm.env")"
 dmesg | grep -i -E 'kvm|svm|taint' | tail -n 8
 
