@@ -1,16 +1,20 @@
 #!/bin/bash
-# Module variants build out of tree from the Debian source and are cached:
-# stock and fixed are one build on 6.1 (the tree has the fix), unfixed is
-# another, with the revert's effects verified in the built tree; a user
-# patch (patch=FILE) builds too; a second request prints "cached".  Each
-# kvm.ko/kvm-amd.ko carries the kernel's vermagic.  First builds take
-# ~30-120 s each on 2 cores; cached ones well under a second.
+# Module variants for the installed kernel, and their cache.  stock is the
+# kvm.ko/kvm-amd.ko the image ships (copied from lib/modules/ABI, the very
+# files, not a build); fixed is built from the unmodified Debian source (6.1
+# has the fix) and a second request prints "cached"; unfixed is its own
+# build, with the revert's effects verified in the built tree; a user patch
+# (patch=FILE) builds too.  Each kvm.ko/kvm-amd.ko carries the kernel's
+# vermagic; the built ones a srcversion (the shipped ones have none: Debian
+# leaves CONFIG_MODULE_SRCVERSION_ALL unset).  First builds take ~30-120 s
+# each on 2 cores; cached ones and stock well under a second.
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
 KVM=host/kvm/build-variant.sh
 need_lab_kernel >"$TMP/info"
 abi=$(sed -n 's/^abi=//p' "$TMP/info")
+kmods=$(sed -n 's/^modules=//p' "$TMP/info")
 
 build() {	# build VARIANT -> dir on stdout, build log in $TMP/build.log
 	local t0=$(date +%s.%N) dir
@@ -24,23 +28,39 @@ build() {	# build VARIANT -> dir on stdout, build log in $TMP/build.log
 	echo "$dir" | tail -n 1
 	return $rc
 }
+bi() { sed -n "s/^$2=//p" "$1/build.info"; }
 
 stock=$(build stock) || { cat "$TMP/build.log"; exit 1; }
-fixed=$(build fixed)
-ok "fixed: cached second time (shares stock's build)" grep -q "cached" "$TMP/build.log"
-eq "fixed = stock on 6.1" "$fixed" "$stock"
+eq "stock: origin" "$(bi "$stock" origin)" shipped
+for m in kvm kvm-amd; do
+	ok "stock $m.ko is the image's" cmp -s "$stock/$m.ko" "$kmods/kernel/arch/x86/kvm/$m.ko"
+done
+eq "stock: no srcversion (Debian's modules have none)" "$(bi "$stock" srcversion_kvm_amd)" ""
+fixed=$(build fixed) || { cat "$TMP/build.log"; exit 1; }
+eq "fixed: origin" "$(bi "$fixed" origin)" built
+ok "fixed is not stock's dir" test "$fixed" != "$stock"
+fixed2=$(build fixed)
+ok "fixed: cached second time" grep -q "cached" "$TMP/build.log"
+eq "fixed: same dir" "$fixed2" "$fixed"
 unfixed=$(build unfixed) || { cat "$TMP/build.log"; exit 1; }
-ok "unfixed is its own build" test "$unfixed" != "$stock"
-for d in "$stock" "$unfixed"; do
+ok "unfixed is its own build" test "$unfixed" != "$fixed"
+for d in "$stock" "$fixed" "$unfixed"; do
 	for m in kvm.ko kvm-amd.ko; do
-		eq "$(basename "$d")/$m vermagic" "$(modinfo -F vermagic "$d/$m" | cut -d' ' -f1)" "$abi"
+		eq "$(bi "$d" variant)/$m vermagic" "$(modinfo -F vermagic "$d/$m" | cut -d' ' -f1)" "$abi"
 	done
 done
-eq "stock build.info fix_state" "$(sed -n 's/^fix_state=//p' "$stock/build.info")" fixed
-eq "unfixed build.info fix_state" "$(sed -n 's/^fix_state=//p' "$unfixed/build.info")" unfixed
+for d in "$fixed" "$unfixed"; do
+	eq "$(bi "$d" variant): srcversion in build.info is the module's" "$(bi "$d" srcversion_kvm_amd)" \
+		"$(modinfo -F srcversion "$d/kvm-amd.ko")"
+	ok "$(bi "$d" variant): has a srcversion" test -n "$(bi "$d" srcversion_kvm_amd)"
+done
+eq "stock build.info fix_state (the source it shipped from)" "$(bi "$stock" fix_state)" fixed
+eq "fixed build.info fix_state" "$(bi "$fixed" fix_state)" fixed
+eq "unfixed build.info fix_state" "$(bi "$unfixed" fix_state)" unfixed
 eq "unfixed tree reverted" "$(host/kvm/fix-state.sh "$unfixed/tree/arch/x86/kvm/svm/svm.c")" unfixed
-ok "unfixed module differs" bash -c "! cmp -s '$stock/kvm-amd.ko' '$unfixed/kvm-amd.ko'"
-echo "build times: stock $(sed -n 's/^build_seconds=//p' "$stock/build.info") s, unfixed $(sed -n 's/^build_seconds=//p' "$unfixed/build.info") s (when first built)"
+ok "unfixed module differs" bash -c "! cmp -s '$fixed/kvm-amd.ko' '$unfixed/kvm-amd.ko'"
+ok "unfixed srcversion differs" test "$(bi "$fixed" srcversion_kvm_amd)" != "$(bi "$unfixed" srcversion_kvm_amd)"
+echo "build times: fixed $(bi "$fixed" build_seconds) s, unfixed $(bi "$unfixed" build_seconds) s (when first built)"
 
 # a user patch: a comment in svm.c (builds once, then cached)
 cat >"$TMP/comment.patch" <<'P'
@@ -57,7 +77,7 @@ cat >"$TMP/comment.patch" <<'P'
 P
 if [ "$(sed -n 's/^source=linux-source-\([0-9.]*\) .*/\1/p' "$TMP/info")" = 6.1 ]; then
 	user=$(build "patch=$TMP/comment.patch") || { cat "$TMP/build.log"; exit 1; }
-	ok "patch build has its own dir" test "$user" != "$stock" -a "$user" != "$unfixed"
+	ok "patch build has its own dir" test "$user" != "$fixed" -a "$user" != "$unfixed"
 	ok "patch applied" grep -q "irqlbench test: a user patch" "$user/tree/arch/x86/kvm/svm/svm.c"
 	ok "patch build made kvm-amd.ko" test -s "$user/kvm-amd.ko"
 	user2=$(build "patch=$TMP/comment.patch")
