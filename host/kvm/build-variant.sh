@@ -87,8 +87,20 @@ for tool in make gcc tar xz patch sha256sum flock modinfo; do
 	command -v $tool >/dev/null || { echo "irqlbench: error: '$tool' not found; run host/install-deps.sh (host/packages/lab.txt)" >&2; exit 3; }
 done
 
-# upstream version of a kernel tree or headers dir (make kernelversion)
-kversion() { make -s -C "$1" kernelversion 2>/dev/null | tail -n 1; }
+# the upstream version of a kernel tree or headers dir, as `make
+# kernelversion` says it, from the top Makefile (or the one a Debian headers
+# Makefile includes): a tree that is only Makefile, arch/x86/kvm and virt/kvm
+# has no scripts/ for make
+kversion() {
+	local mk=$1/Makefile inc
+	if ! grep -q '^VERSION = ' "$mk"; then
+		inc=$(sed -n 's/^include \(.*\/Makefile\)$/\1/p' "$mk" | head -n 1)
+		[ -z "$inc" ] || mk=$inc
+	fi
+	awk '$2 != "=" { next } $1 == "VERSION" { v = $3 } $1 == "PATCHLEVEL" { p = $3 }
+	     $1 == "SUBLEVEL" { s = $3 } $1 == "EXTRAVERSION" { e = $3 }
+	     END { if (v != "") print v (p != "" ? "." p (s != "" ? "." s : "") : "") e }' "$mk" 2>/dev/null
+}
 # the release modules built against headers/tree $1 carry in their vermagic
 # (UTS_RELEASE: Debian's include/config/kernel.release holds the upstream
 # version, its utsrelease.h the ABI)
@@ -279,10 +291,10 @@ if [ $info -eq 1 ]; then
 	echo "kernel=$KENV_KIND"
 	echo "version=$KENV_VERSION"
 	echo "upstream=$KENV_UPSTREAM"
-	echo "image=$KENV_IMAGE_PKG $KENV_IMAGE_VER"
+	echo "image=${KENV_IMAGE_PKG:+$KENV_IMAGE_PKG $KENV_IMAGE_VER}"
 	echo "modules=$KENV_MODDIR"
-	echo "headers=${hdr_desc:-$KENV_HEADERS_PKG $KENV_HEADERS_VER}"
-	echo "kbuild=$KENV_KBUILD_PKG $KENV_KBUILD_VER"
+	echo "headers=${hdr_desc:-${KENV_HEADERS_PKG:+$KENV_HEADERS_PKG $KENV_HEADERS_VER}}"
+	echo "kbuild=${KENV_KBUILD_PKG:+$KENV_KBUILD_PKG $KENV_KBUILD_VER}"
 	echo "source=$src_desc"
 	echo "tree_fix_state=$tree_state"
 	echo "variant=$variant"
@@ -381,10 +393,10 @@ secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 	echo "kernel=$KENV_KIND"
 	echo "version=$KENV_VERSION"
 	echo "upstream=$KENV_UPSTREAM"
-	echo "image=$KENV_IMAGE_PKG $KENV_IMAGE_VER"
+	echo "image=${KENV_IMAGE_PKG:+$KENV_IMAGE_PKG $KENV_IMAGE_VER}"
 	[ "$variant" = stock ] && echo "shipped=$KENV_MODDIR/kernel/arch/x86/kvm"
 	[ "$variant" = stock ] || echo "headers=$hdr_desc"
-	[ "$variant" = stock ] || echo "kbuild=$KENV_KBUILD_PKG $KENV_KBUILD_VER"
+	[ "$variant" = stock ] || echo "kbuild=${KENV_KBUILD_PKG:+$KENV_KBUILD_PKG $KENV_KBUILD_VER}"
 	echo "source=$src_desc"
 	echo "source_kind=$src_kind"
 	echo "source_upstream=$( [ $src_kind = debian ] && echo "${src_ver%-*}" || echo "$src_ver")"
