@@ -35,6 +35,8 @@ struct kt_vcpu_state {
 	unsigned int inj_since_exit;	/* vector + 1 injected since the latest exit, 0: none */
 	int have_exit;
 	uint32_t last_exit;		/* SVM code of the latest exit */
+	/* highest vector + 1 a kvm_eoi ended since the latest exit, 0: none */
+	unsigned int eoi_since_exit;
 	int last_exit_counted;		/* still counted in cells[last_exit_cell] */
 	size_t last_exit_cell;
 	/* per vector: accepted into the IRR and not yet injected */
@@ -198,6 +200,7 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 	v->last_exit_counted = 1;
 	v->last_intr_info = e->intr_info;
 	v->inj_since_exit = 0;
+	v->eoi_since_exit = 0;
 	/* Without kvm_entry events, an exit after acceptance stands in for an entry. */
 	if (!v->saw_entry)
 		for (i = 0; i < 256; i++)
@@ -327,11 +330,17 @@ static int on_inject(struct kt_fold *f, const struct kt_event *e)
 		return 0;
 	}
 	if (v->held[vec]) {
-		c->unmasking_writes++;
-		if (v->have_exit && v->last_exit == SVM_EXIT_WRITE_CR8)
-			c->immediate++;
-		else
-			c->late++;
+		if (v->have_exit && v->last_exit == SVM_EXIT_VINTR) {
+			c->window++;
+		} else if (v->eoi_since_exit && (v->eoi_since_exit - 1) >> 4 >= vec >> 4) {
+			c->eoi++;
+		} else {
+			c->unmasking_writes++;
+			if (v->have_exit && v->last_exit == SVM_EXIT_WRITE_CR8)
+				c->immediate++;
+			else
+				c->late++;
+		}
 	}
 	v->pending[vec] = 0;
 	v->held[vec] = 0;
@@ -373,6 +382,8 @@ static int on_eoi(struct kt_fold *f, const struct kt_event *e)
 	if (!c)
 		return -1;
 	c->eois++;
+	if ((e->vector & 0xff) + 1 > v->eoi_since_exit)
+		v->eoi_since_exit = (e->vector & 0xff) + 1;
 	return 0;
 }
 
