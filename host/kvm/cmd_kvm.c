@@ -31,20 +31,31 @@
 extern char **environ;
 
 const char cmd_kvm_usage[] =
-	"usage: irqlbench kvm build --variant stock|fixed|unfixed|patch=FILE [--kernel ABI] [--jobs N]\n"
+	"usage: irqlbench kvm build --variant stock|fixed|unfixed|patch=FILE [--jobs N]\n"
+	"                           [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR]\n"
+	"                           [--source TREE] [--headers DIR]\n"
 	"       irqlbench kvm swap --variant V --yes [--kernel ABI]\n"
+	"       irqlbench kvm kernels [--series 6.1] [--format text|json]\n"
 	"\n"
-	"build: builds kvm.ko and kvm-amd.ko out of tree from the Debian linux-source\n"
-	"of kernel ABI (default: the running kernel if it is in /boot, else the Debian\n"
-	"image whose headers and source are installed at its version, as\n"
-	"host/install-deps.sh installs them, else the newest in /boot); image, headers\n"
-	"and source must be one Debian version.\n"
-	"Prints the module directory.  Builds are cached under build/kvm/<hash>.\n"
-	"  stock      the source as shipped\n"
-	"  fixed      with upstream 596f3142d2b7 \"KVM: SVM: fix cr8 intercept window\"\n"
-	"             (6.1 has it: same as stock; older trees: host/kvm/patches/forward/)\n"
-	"  unfixed    the fix reverted (host/kvm/patches/<series>/...revert...patch)\n"
-	"  patch=FILE the source plus your patch (patch -p1 from the kernel tree)\n"
+	"build: kvm.ko and kvm-amd.ko of one variant for a kernel; prints the module\n"
+	"directory (build/kvm/<hash>, cached).  The kernel: --kernel ABI or a Debian\n"
+	"version (6.1.176-1): installed when its image, headers and source are, else\n"
+	"downloaded with apt-get download into build/kernels/<version> (nothing is\n"
+	"installed); default: the running kernel if it is in /boot, else the Debian\n"
+	"image whose headers and source are installed at its version.  Or a kernel you\n"
+	"built: --kernel-image arch/x86/boot/bzImage --modules DIR (DIR:\n"
+	"lib/modules/<release> as make modules_install leaves it, or the root that\n"
+	"holds it).  Image, headers and source must be one Debian version.\n"
+	"  stock      the modules the kernel ships (its lib/modules/ABI/kernel/arch/x86/kvm),\n"
+	"             not a build: what ships is what a stable kernel is asked about\n"
+	"  fixed      built with upstream 596f3142d2b7 \"KVM: SVM: fix cr8 intercept window\"\n"
+	"             (6.1 has it: the source as shipped; older trees: host/kvm/patches/forward/)\n"
+	"  unfixed    built with the fix reverted (host/kvm/patches/<series>/...revert...patch)\n"
+	"  patch=FILE built from the source plus your patch (patch -p1 from the kernel tree)\n"
+	"  --source TREE   build from arch/x86/kvm and virt/kvm of TREE, not the kernel's\n"
+	"                  Debian linux-source\n"
+	"  --headers DIR   kbuild's headers (default: TREE when it is built, else the\n"
+	"                  kernel's); of the source's version and the kernel's release\n"
 	"\n"
 	"swap: replaces the running kernel's kvm and kvm_amd modules with variant V.\n"
 	"Refuses without --yes, on a CPU without AMD SVM, while any VM runs or\n"
@@ -52,11 +63,18 @@ const char cmd_kvm_usage[] =
 	"failure after unloading, the original modules are loaded again.\n"
 	"'irqlbench lab' measures variants without touching the host's modules.\n"
 	"\n"
-	"exit status: 0 ok; 1 build or module load failed; 2 usage error;\n"
-	"3 environment (versions differ, packages missing, no SVM, VMs running).\n";
+	"kernels: the Debian kernels of the series (default 6.1) the archive has\n"
+	"complete (image, headers and source of one version), newest first, with\n"
+	"their ABI, the kbuild their headers build with, and whether each is installed\n"
+	"and cached here; each is a valid --kernel.\n"
+	"\n"
+	"exit status: 0 ok; 1 build or module load failed; 2 usage error, or a Debian\n"
+	"version the archive does not have; 3 environment (versions differ, packages\n"
+	"missing, download failed, no SVM, VMs running).\n";
 
 struct kvm_opts {
-	const char *variant, *kernel, *jobs;
+	const char *variant, *kernel, *jobs, *kernel_image, *modules, *source, *headers;
+	const char *series, *format;
 	bool yes;
 };
 
@@ -65,11 +83,18 @@ static int parse(int argc, char **argv, struct kvm_opts *o)
 	static const struct option opts[] = {
 		{ "variant", required_argument, NULL, 'v' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "kernel-image", required_argument, NULL, 'I' },
+		{ "modules", required_argument, NULL, 'M' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "headers", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "series", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool kernels = !strcmp(argv[0], "kernels");
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -78,14 +103,33 @@ static int parse(int argc, char **argv, struct kvm_opts *o)
 		switch (c) {
 		case 'v': o->variant = optarg; break;
 		case 'k': o->kernel = optarg; break;
+		case 'I': o->kernel_image = optarg; break;
+		case 'M': o->modules = optarg; break;
+		case 'S': o->source = optarg; break;
+		case 'H': o->headers = optarg; break;
 		case 'j': o->jobs = optarg; break;
 		case 'y': o->yes = true; break;
+		case 's': o->series = optarg; break;
+		case 'f': o->format = optarg; break;
 		case 'h': return -1;
 		default: return EXIT_USAGE;	/* cli_getopt said why */
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("kvm", "unexpected argument '%s'", argv[optind]);
+	/* each subcommand's own options: kernels lists, it builds nothing */
+	if (kernels) {
+		if (o->variant || o->kernel || o->kernel_image || o->modules || o->source ||
+		    o->headers || o->jobs || o->yes)
+			return cli_usage_error("kvm", "kernels takes only --series and --format");
+		if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json"))
+			return cli_usage_error("kvm", "--format '%s': give text or json", o->format);
+		return 0;
+	}
+	if (o->series || o->format)
+		return cli_usage_error("kvm", "--series and --format are for 'kvm kernels'");
+	if ((o->kernel_image || o->modules) && (!o->kernel_image || !o->modules || o->kernel))
+		return cli_usage_error("kvm", "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
 	if (!o->variant)
 		return cli_usage_error("kvm", "which variant? give --variant stock|fixed|unfixed|patch=FILE");
 	if (strcmp(o->variant, "stock") && strcmp(o->variant, "fixed") &&
@@ -93,6 +137,15 @@ static int parse(int argc, char **argv, struct kvm_opts *o)
 		return cli_usage_error("kvm", "unknown variant '%s' (stock, fixed, unfixed or patch=FILE)",
 				       o->variant);
 	return 0;
+}
+
+/* "--NAME VALUE" for a script, when VALUE is given */
+static void add_opt(struct argv_buf *a, const char *name, const char *val)
+{
+	if (val) {
+		argv_add(a, name);
+		argv_add(a, val);
+	}
 }
 
 /* build-variant.sh; its last stdout line (the module dir) goes to @dir_out when not NULL. */
@@ -105,10 +158,11 @@ static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 	argv_addf(&a, "--variant=%s", o->variant);
 	if (o->kernel)
 		argv_addf(&a, "--kernel=%s", o->kernel);
-	if (o->jobs) {
-		argv_add(&a, "--jobs");
-		argv_add(&a, o->jobs);
-	}
+	add_opt(&a, "--kernel-image", o->kernel_image);
+	add_opt(&a, "--modules", o->modules);
+	add_opt(&a, "--source", o->source);
+	add_opt(&a, "--headers", o->headers);
+	add_opt(&a, "--jobs", o->jobs);
 	if (dir_out) {
 		fd = mkstemp(tmp);
 		if (fd < 0) {
@@ -133,6 +187,19 @@ static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 			free(s);
 		}
 	}
+	return st;
+}
+
+/* kernels: host/kvm/kernel-list.sh (kernel-resolve.sh --list and the cache) */
+static int kernels(const struct kvm_opts *o)
+{
+	struct argv_buf a = { 0 };
+	int st;
+
+	add_opt(&a, "--series", o->series);
+	add_opt(&a, "--format", o->format);
+	st = labcmd_run_script("host/kvm/kernel-list.sh", a.v, NULL);
+	argv_free(&a);
 	return st;
 }
 
@@ -366,13 +433,15 @@ int cmd_kvm(int argc, char **argv)
 		return argc < 2 ? cli_usage_error("kvm", "give a subcommand: build or swap") :
 				  cli_help("kvm");
 	sub = argv[1];
-	if (strcmp(sub, "build") && strcmp(sub, "swap"))
-		return cli_usage_error("kvm", "unknown subcommand '%s' (build or swap)", sub);
+	if (strcmp(sub, "build") && strcmp(sub, "swap") && strcmp(sub, "kernels"))
+		return cli_usage_error("kvm", "unknown subcommand '%s' (build, swap or kernels)", sub);
 	st = parse(argc - 1, argv + 1, &o);
 	if (st < 0)
 		return cli_help("kvm");
 	if (st)
 		return st;
+	if (!strcmp(sub, "kernels"))
+		return kernels(&o);
 	if (!strcmp(sub, "build"))
 		return build(&o, NULL, 0);
 	return swap(&o);
