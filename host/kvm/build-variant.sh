@@ -26,8 +26,10 @@
 # named.  Built modules get a srcversion (modpost -a: the MD5 of their
 # sources), which Debian's own (CONFIG_MODULE_SRCVERSION_ALL unset) lack.
 # Cached in DIR/<hash>/ (DIR defaults to build/kvm): the hash covers the recipe
-# version, the source (package version or tree, and the extracted files),
-# headers, kbuild and patches; stock's covers the shipped files.
+# version, the source (package version, or a tree's upstream version, and
+# the extracted files: the same files from another path are the same build,
+# whose build.info names the path first built from), headers, kbuild and
+# patches; stock's covers the shipped files.
 # stdout: the module dir (holding kvm.ko, kvm-amd.ko, build.info) on the last
 # line.  stderr: progress, "cached" or the build time.
 # --info prints the kernel/variant facts as key=value lines and exits.
@@ -278,7 +280,10 @@ if [ "$variant" = stock ]; then
 else
 	hash=$( {
 		echo "$RECIPE"
-		echo "source $src_kind $src_desc $(cat "$src_dir/.sha256")"
+		# a tree by its contents: the same files from another path are the same build
+		if [ $src_kind = tree ]; then echo "source tree $src_ver $(cat "$src_dir/.sha256")"
+		else echo "source $src_kind $src_desc $(cat "$src_dir/.sha256")"
+		fi
 		echo "headers $hdr_desc $hdr_rel $(sha256sum <"$hdr_dir/Module.symvers" 2>/dev/null)"
 		echo "kbuild $KENV_KBUILD_PKG $KENV_KBUILD_VER"
 		for p in "${patches[@]}"; do echo "patch $(basename "$p")"; cat "$p"; done

@@ -28,7 +28,9 @@
 #include "cli/util.h"
 
 const char cmd_lab_usage[] =
-	"usage: irqlbench lab [--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"
+	"usage: irqlbench lab [--variants V1,V2,...] [--kernel ABI|VERSION]\n"
+	"                     [--kernel-image BZIMAGE --modules DIR] [--source TREE]\n"
+	"                     [--headers DIR]\n"
 	"                     [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
 	"                     [--out-dir DIR] (--workload W | --script FILE) [run options ...]\n"
 	"       irqlbench lab --selftest [--variants ...] [--kernel ...] [--out-dir DIR]\n"
@@ -39,9 +41,20 @@ const char cmd_lab_usage[] =
 	"\n"
 	"      --variants LIST  stock, fixed, unfixed or patch=FILE, comma-separated\n"
 	"                       (default fixed,unfixed); see 'irqlbench kvm --help'\n"
-	"      --kernel K       the L1 kernel (default: the running kernel if it is in\n"
+	"      --kernel K       the L1 kernel: an ABI (6.1.0-50-amd64), /boot/vmlinuz-ABI\n"
+	"                       or a Debian version (6.1.176-1); one not installed is\n"
+	"                       downloaded into build/kernels/ ('irqlbench kvm kernels'\n"
+	"                       lists them).  Default: the running kernel if it is in\n"
 	"                       /boot, else the Debian image whose headers and source\n"
-	"                       are installed at its version, else the newest in /boot)\n"
+	"                       are installed at its version\n"
+	"      --kernel-image BZIMAGE --modules DIR\n"
+	"                       a kernel you built, and its lib/modules/<release> (or\n"
+	"                       the root that holds it, as make modules_install\n"
+	"                       INSTALL_MOD_PATH=DIR leaves it)\n"
+	"      --source TREE    build fixed, unfixed, patch=FILE from TREE's arch/x86/kvm\n"
+	"                       and virt/kvm (default: the kernel's Debian source)\n"
+	"      --headers DIR    kbuild's headers for them (default: TREE when built, else\n"
+	"                       the kernel's); stock is always the kernel's own modules\n"
 	"      --accel A        L1 accelerator: kvm (needs /dev/kvm, svm, kvm_amd nested=1),\n"
 	"                       tcg (QEMU's emulator, -cpu EPYC,+svm) or auto (default)\n"
 	"      --l1-cpu MODEL   L1's -cpu (default host under kvm, EPYC,+svm under tcg)\n"
@@ -66,6 +79,7 @@ const char cmd_lab_usage[] =
 struct lab_opts {
 	char *variants;
 	const char *kernel, *accel, *l1_cpu, *l1_timeout, *out_dir;
+	const char *kernel_image, *modules, *source, *headers;
 	bool selftest;
 	struct argv_buf run_args;
 };
@@ -77,6 +91,7 @@ static const struct {
 } lab_options[] = {
 	{ "--variants", true }, { "--kernel", true }, { "--accel", true }, { "--l1-cpu", true },
 	{ "--l1-timeout", true }, { "--out-dir", true }, { "--selftest", false },
+	{ "--kernel-image", true }, { "--modules", true }, { "--source", true }, { "--headers", true },
 };
 
 static const char **lab_option_slot(struct lab_opts *o, const char *name)
@@ -86,6 +101,10 @@ static const char **lab_option_slot(struct lab_opts *o, const char *name)
 	if (!strcmp(name, "--l1-cpu")) return &o->l1_cpu;
 	if (!strcmp(name, "--l1-timeout")) return &o->l1_timeout;
 	if (!strcmp(name, "--out-dir")) return &o->out_dir;
+	if (!strcmp(name, "--kernel-image")) return &o->kernel_image;
+	if (!strcmp(name, "--modules")) return &o->modules;
+	if (!strcmp(name, "--source")) return &o->source;
+	if (!strcmp(name, "--headers")) return &o->headers;
 	return NULL;
 }
 
@@ -229,6 +248,8 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 			return cli_usage_error("lab", "--l1-timeout '%s' is not a number of seconds from 1 to 86400",
 					       o->l1_timeout);
 	}
+	if ((o->kernel_image || o->modules) && (!o->kernel_image || !o->modules || o->kernel))
+		return cli_usage_error("lab", "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
 	if (check_variants(o->variants))
 		return EXIT_USAGE;
 	return o->selftest ? 0 : check_run_args(o);
@@ -281,9 +302,16 @@ static json_t *env_number(const char *text, const char *key)
 	return j;
 }
 
-static json_t *lab_facts(const char *env)
+/*
+ * The L1 facts of lab.env, and what lab-variant.sh wrote to
+ * DIR/provenance.json: the kernel's versions ("kernel") and the modules'
+ * recipe ("module_recipe"), results/SCHEMA.md.
+ */
+static json_t *lab_facts(const char *env, const char *dir)
 {
-	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+	char *path = xasprintf("%s/provenance.json", dir);
+	json_t *more = json_load_file(path, 0, NULL);
+	json_t *lab = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 			 "l1_accel", env_json(env, "L1_ACCEL"),
 			 "l1_cpu", env_json(env, "L1_CPU"),
 			 "l1_kernel", env_json(env, "L1_KERNEL"),
@@ -292,6 +320,12 @@ static json_t *lab_facts(const char *env)
 			 "step_s", env_number(env, "L1_STEP_S"),
 			 "modules", env_json(env, "LAB_MODDIR"),
 			 "module_build", env_json(env, "LAB_BUILD"));
+
+	if (json_is_object(more))
+		json_object_update(lab, more);
+	json_decref(more);
+	free(path);
+	return lab;
 }
 
 static json_t *kvm_facts(const char *env)
@@ -395,7 +429,7 @@ static json_t *finish_record(const struct lab_opts *o, const char *dir, const ch
 		json_object_set_new(rec, "provenance", prov);
 	}
 	if (env) {
-		json_object_set_new(prov, "lab", lab_facts(env));
+		json_object_set_new(prov, "lab", lab_facts(env, dir));
 		if (!json_is_object(json_object_get(prov, "kvm")))
 			json_object_set_new(prov, "kvm", kvm_facts(env));
 	}
@@ -414,7 +448,7 @@ static json_t *finish_selftest(const char *dir, const char *variant, const char 
 	char *guest = util_read_line(serial);
 	json_t *o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:o}", "selftest", "cr8guest",
 			      "variant", variant, "emulated", !env || is_tcg(env),
-			      "lab", env ? lab_facts(env) : json_null(),
+			      "lab", env ? lab_facts(env, dir) : json_null(),
 			      "kvm", env ? kvm_facts(env) : json_null(),
 			      "guest", guest ? json_string(guest) : json_null(),
 			      "trace", trace ? trace : json_null());
@@ -505,6 +539,10 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	argv_add(&a, "--mode");
 	argv_add(&a, o->selftest ? "selftest" : "run");
 	if (o->kernel) { argv_add(&a, "--kernel"); argv_add(&a, o->kernel); }
+	if (o->kernel_image) { argv_add(&a, "--kernel-image"); argv_add(&a, o->kernel_image); }
+	if (o->modules) { argv_add(&a, "--modules"); argv_add(&a, o->modules); }
+	if (o->source) { argv_add(&a, "--source"); argv_add(&a, o->source); }
+	if (o->headers) { argv_add(&a, "--headers"); argv_add(&a, o->headers); }
 	if (o->accel) { argv_add(&a, "--accel"); argv_add(&a, o->accel); }
 	if (o->l1_cpu) { argv_add(&a, "--cpu"); argv_add(&a, o->l1_cpu); }
 	argv_add(&a, "--timeout");
@@ -512,7 +550,8 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	argv_add(&a, "--");
 	for (k = 0; k < o->run_args.n; k++)
 		argv_add(&a, o->run_args.v[k]);
-	fprintf(stderr, "irqlbench: lab: variant %s (logs in %s)\n", variant, dir);
+	/* lab-variant.sh says "variant V (logs in DIR)" once the kernel is
+	 * known: a kernel that is not is its one line */
 	st = labcmd_run_script("host/lab/lab-variant.sh", a.v, NULL);
 	argv_free(&a);
 	/* lab.env exists once L1 ran: the inner run's status and error line */

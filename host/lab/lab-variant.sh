@@ -60,6 +60,7 @@ rm -f "$out"/{job.env,args,lab.env,status,kvm.env,step.env,l1.env,l1.cmdline,l1.
 rc=0
 kenv_from_opts "$kernel" "$kimage" "$kmods" || rc=$?
 [ $rc -eq 0 ] || exit $rc
+echo "irqlbench: lab: variant $variant on $KENV_ABI${KENV_VERSION:+ ($KENV_VERSION)} (logs in $out)" >&2
 
 # --- modules -------------------------------------------------------------------------
 t0=$(date +%s.%N)

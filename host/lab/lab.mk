@@ -25,4 +25,5 @@ lab-selftest: $(LAB_GUEST) $(KVMTRACE) $(IRQLBENCH)
 # cross-check against the model with the real guest (one L1 per case)
 INTEGRATION_TESTS += tests/integration/lab-kvm-build.sh tests/integration/lab-selftest.sh \
 		     tests/integration/lab-trace-cleanup.sh tests/integration/lab-crosscheck.sh \
-		     tests/integration/lab-usage.sh tests/integration/lab-smp.sh tests/integration/lab-signals.sh tests/integration/lab-script.sh
+		     tests/integration/lab-usage.sh tests/integration/lab-smp.sh tests/integration/lab-signals.sh tests/integration/lab-script.sh \
+		     tests/integration/lab-kernels.sh
