@@ -13,9 +13,9 @@
 #
 #   kvm    this host is an AMD SVM host with /dev/kvm and kvm_amd loaded:
 #          the suite runs on the host's own KVM (its kernel as it is);
-#   lab    otherwise: real kvm_amd builds, as Debian ships it (stock), fixed
-#          and fix-reverted, in a virtual AMD host (numbers from the real
-#          kvm_amd code);
+#   lab    otherwise: real kvm_amd, the modules Debian ships (stock) and
+#          builds with the fix and fix-reverted, in a virtual AMD host
+#          (numbers from the real kvm_amd code);
 #   model  always, for every policy: the instant, explainable companion.
 #
 #   --plan   print the backend and every command make run would run, one per
