@@ -82,11 +82,17 @@ esac
 exit 0
 SH
 chmod +x "$TMP/bin/apt-get"
-flock "$TMP/kernels/$V.lock" sh -c "touch '$TMP/held'; sleep 4" &
+# another fetch holds the lock until this one says it waits for it (or 60 s)
+flock "$TMP/kernels/$V.lock" sh -c "touch '$TMP/held'; while [ ! -e '$TMP/release' ]; do sleep 0.1; done" &
+holder=$!
 while [ ! -e "$TMP/held" ]; do sleep 0.1; done
-PATH=$TMP/bin:$PATH host/kvm/kernel-fetch.sh --version "$V" --out "$TMP/kernels" >/dev/null 2>"$TMP/e"
+PATH=$TMP/bin:$PATH host/kvm/kernel-fetch.sh --version "$V" --out "$TMP/kernels" >/dev/null 2>"$TMP/e" &
+fetch=$!
+for _ in $(seq 600); do grep -q 'waiting for its lock' "$TMP/e" && break; sleep 0.1; done
+touch "$TMP/release"
+wait $fetch
 eq "failed download: exit 3" $? 3
-wait
+wait $holder
 ok "a second fetch waits for the first's lock" grep -q "another fetch of it is running; waiting for its lock" "$TMP/e"
 ok "failed download: the error names apt's" grep -q "apt-get download linux-source-6.1=$V failed (E: Failed to fetch" "$TMP/e"
 eq "failed download: no package in debs/" "$(ls "$TMP/kernels/$V/debs/" | grep -c '\.deb$')" 0
