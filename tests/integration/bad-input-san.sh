@@ -22,7 +22,7 @@ for t in run-usage run-fake-qemu run-kvm-preflight model-cli verify suites suite
 	 results-store results-import results-delete results-broken-store results-compare results-report; do
 	checks=$((checks + 1))
 	ASAN_OPTIONS=detect_leaks=1:log_path=$LOGS/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$LOGS/ubsan \
-		IRQLBENCH=$SAN IRQLBENCH_RESULTS=$SAN IRQLBENCH_SKIP_LAB=1 BUILD=$BUILD \
+		IRQLBENCH=$SAN IRQLBENCH_SKIP_LAB=1 BUILD=$BUILD \
 		bash "$ROOT/tests/integration/$t.sh" >"$LOGS/$t.out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
