@@ -12,7 +12,8 @@
 # What this host or host/install-deps.sh should have provided is a FAIL
 # (exit 1), never a SKIP, so that a broken install does not hide behind one:
 #	need_root		runs as root
-#	need_cmd CMD...		each command is on PATH
+#	need_cmd CMD...		each command is on PATH (for what no package of
+#				host/packages/ provides; those: need_pkg)
 #	need_pkg PKG...		each Debian package is installed (dpkg-query);
 #				the fix named: make deps (host/install-deps.sh)
 #	need_built [FILE...]	the irqlbench command and each FILE are built (make)
@@ -53,12 +54,13 @@
 #				exits 0 when none failed, else 1
 #	bail REASON		prints "FAIL: REASON" and exits 1: the test cannot go on
 #
-# Names it sets: ROOT (the source tree), BUILD, IRQLBENCH (the command, an
-# absolute path; $IRQLBENCH from the environment is another build, e.g.
-# bad-input-san.sh's ASan one), GUEST (the guest image), PNGCHECK, GEN (the
-# synthetic record generator) and TMP (a temporary directory, removed on
-# exit; a test that sets its own EXIT trap removes it there).  IRQ and T are
-# IRQLBENCH and TMP under the short names the results tests use.
+# It sets -u, and the names: ROOT (the source tree), BUILD (as given) and
+# BUILD_ABS (absolute), IRQLBENCH (the command, an absolute path;
+# $IRQLBENCH from the environment is another build, e.g. bad-input-san.sh's
+# ASan one), GUEST (the guest image), PNGCHECK, GEN (the synthetic record
+# generator) and TMP (a temporary directory, removed on exit; a test that
+# sets its own EXIT trap removes it there).  IRQ and T are IRQLBENCH and TMP
+# under the short names the results tests use.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build}
