@@ -5,7 +5,9 @@
 # Exit statuses: 2 for a refused record or an unknown run, 5 for a store that
 # is missing or too new.
 # Records: synthetic (tests/fixtures/records/gen-records.sh).
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq sqlite3
 
 "$GEN" "$T/rec" 2 >"$T/ids"
 nrec=$(wc -l <"$T/ids")

@@ -4,8 +4,8 @@
 # problem and the fix, no record and no QEMU started), among them an --out
 # that is not a regular file.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
-need_cmd jq
+need_built
+need_pkg jq
 
 # usage texts: `run --help`, `help run` and `--help` of the whole command
 "$IRQLBENCH" run --help >"$TMP/h1"; eq "run --help exit" $? 0
