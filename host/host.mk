@@ -2,7 +2,7 @@
 # launch), serial report parser, JSON record; run parses a --script on the
 # host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
-HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/qemu.c \
+HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/options.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/qemu.c \
 	     host/record/serial.c host/record/record.c host/record/metrics.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c host/suite/suite.c
 HOST_LIBS += -ljansson
@@ -69,3 +69,8 @@ fuzz-suite: $(BUILD)/fuzz/fuzz_suite
 	$(V)cp -n workloads/suites.cfg $(BUILD)/fuzz/suite-corpus/ 2>/dev/null || true
 	$(V)$(BUILD)/fuzz/fuzz_suite -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/suite-corpus
+
+# the option tables' parser (host/cli/options.c), every form and every error
+UNIT_TESTS += cli
+test_cli_SRCS := tests/unit/test_cli.c host/cli/options.c host/cli/cli.c host/cli/util.c guestos/lib/klib.c
+test_cli_LIBS := -ljansson

@@ -14,6 +14,8 @@
 
 #include <stdio.h>
 
+#include "cli/options.h"
+
 /*
  * Exit statuses of the irqlbench command: one table for every command
  * (README, "Exit statuses").  verify's verdicts have statuses of their own,
@@ -36,7 +38,8 @@ struct cli_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *summary;	/* one line, for `irqlbench --help` */
-	const char *usage;	/* the full usage text */
+	const char *usage;	/* the full usage text (commands not yet on a table) */
+	const struct cli_spec *spec;	/* its options, texts and subcommands */
 };
 
 extern const struct cli_command cli_commands[];

@@ -40,7 +40,10 @@ int cli_help(const char *name)
 	if (!c)
 		return cli_error(EXIT_USAGE, "unknown command '%s': run 'irqlbench --help' to see the commands",
 				 name);
-	fputs(c->usage, stdout);
+	if (c->spec)
+		cli_print_help(stdout, c->spec);
+	else
+		fputs(c->usage, stdout);
 	return EXIT_OK;
 }
 
