@@ -74,7 +74,8 @@ int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2,
  */
 #define CLI_COMMAND(name) \
 	int cmd_##name(int argc, char **argv); \
-	extern const char cmd_##name##_usage[]
+	extern const char cmd_##name##_usage[]; \
+	extern const struct cli_spec cmd_##name##_spec
 CLI_COMMAND(help);
 CLI_COMMAND(list);
 CLI_COMMAND(run);

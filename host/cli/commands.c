@@ -21,7 +21,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "results", .fn = cmd_results, .summary = "import, list, show, export and delete records in the results store",
 	  .usage = cmd_results_usage },
 	{ .name = "compare", .fn = cmd_compare, .summary = "compare two runs or two sets of runs (Mann-Whitney U)",
-	  .usage = cmd_compare_usage },
+	  .spec = &cmd_compare_spec },
 	{ .name = "verify", .fn = cmd_verify, .summary = "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE",
 	  .usage = cmd_verify_usage },
 	{ .name = "report", .fn = cmd_report, .summary = "paper tables: the exit-count matrix (Markdown, LaTeX)",
