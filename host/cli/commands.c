@@ -25,7 +25,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "verify", .fn = cmd_verify, .summary = "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE",
 	  .usage = cmd_verify_usage },
 	{ .name = "report", .fn = cmd_report, .summary = "paper tables: the exit-count matrix (Markdown, LaTeX)",
-	  .usage = cmd_report_usage },
+	  .spec = &cmd_report_spec },
 	{ .name = "plot", .fn = cmd_plot, .summary = "gnuplot figures and the static HTML dashboard from the store",
 	  .usage = cmd_plot_usage },
 	{ .name = "help", .fn = cmd_help, .summary = "show the usage of a command",

@@ -34,8 +34,7 @@ static int add_gate(void *args, const char *value)
 }
 
 static const struct cli_option compare_opts[] = {
-	{ CLI_STRING(0, "db", struct compare_args, db, "FILE",
-		     "the results store (default $IRQLBENCH_DB, else " STORE_DEFAULT_DB ")") },
+	{ CLI_STORE_DB(struct compare_args, db) },
 	{ CLI_FORMAT(0, struct compare_args, format, "the table as text (default), Markdown, CSV or JSON") },
 	{ CLI_JSON(struct compare_args, format) },
 	{ CLI_LIST(0, "metric", struct compare_args, metrics, "GLOB",
@@ -43,8 +42,7 @@ static const struct cli_option compare_opts[] = {
 	{ CLI_CALLBACK(0, "fail-on", "'METRIC>PCT'", add_gate,
 		       "exit 1 when a significant change of METRIC (a glob) crosses PCT\n"
 		       "(signed; or '<'); at most 16"), .flags = CLI_OPT_REPEAT },
-	{ CLI_FLAG(0, "include-failed", struct compare_args, include_failed,
-		   "count failed runs too (left out by default)") },
+	{ CLI_INCLUDE_FAILED(struct compare_args, include_failed) },
 	{ CLI_FLAG(0, "all", struct compare_args, all, "every metric, also those equal on both sides") },
 	{ CLI_END },
 };

@@ -6,10 +6,17 @@
 #ifndef IRQLBENCH_STORE_CMD_H
 #define IRQLBENCH_STORE_CMD_H
 
-#include <getopt.h>
 #include <stdbool.h>
 
+#include "cli/options.h"
 #include "store/store.h"
+
+/* The option rows every command on the store has (cli/options.h). */
+#define CLI_STORE_DB(T, f) \
+	CLI_STRING(0, "db", T, f, "FILE", \
+		   "the results store (default $IRQLBENCH_DB, else " STORE_DEFAULT_DB ")")
+#define CLI_INCLUDE_FAILED(T, f) \
+	CLI_FLAG(0, "include-failed", T, f, "count failed runs too (left out by default)")
 
 /* store_open() of --db (else $IRQLBENCH_DB, else the default); NULL after
  * its one-line error (cli_error): the caller returns EXIT_STORE. */
