@@ -27,7 +27,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "report", .fn = cmd_report, .summary = "paper tables: the exit-count matrix (Markdown, LaTeX)",
 	  .spec = &cmd_report_spec },
 	{ .name = "plot", .fn = cmd_plot, .summary = "gnuplot figures and the static HTML dashboard from the store",
-	  .usage = cmd_plot_usage },
+	  .spec = &cmd_plot_spec },
 	{ .name = "help", .fn = cmd_help, .summary = "show the usage of a command",
 	  .usage = cmd_help_usage },
 };

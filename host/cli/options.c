@@ -169,7 +169,7 @@ static int store(struct parse *p, const struct cli_option *o, const char *val)
 		*(const char **)at = "json";
 		return 0;
 	case CLI_KIND_CALLBACK:
-		return o->cb(p->args, val);
+		return o->cb(at, val, p->cmd);
 	case CLI_KIND_END:
 		break;
 	}

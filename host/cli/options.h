@@ -82,8 +82,10 @@ struct cli_option {
 	unsigned flags;			/* CLI_OPT_* */
 	uint64_t min, max;		/* UINT, U64: the range */
 	const char *const *choices;	/* CHOICE: NULL-terminated */
-	int (*cb)(void *args, const char *value);	/* CALLBACK: 0, or a status
-					 * (EXIT_USAGE) after its one error line */
+	/* CALLBACK: at is the field at off (CLI_CALLBACK: the whole argument
+	 * struct), value NULL with CLI_OPT_NOARG, cmd the command's name for
+	 * the messages; 0, or a status (EXIT_USAGE) after its one error line */
+	int (*cb)(void *at, const char *value, const char *cmd);
 	int tag;			/* the command's own mark (cli_spec.seen) */
 };
 
@@ -159,6 +161,9 @@ struct cli_spec {
 	.help = "the same as --format json"
 #define CLI_CALLBACK(s, l, a, fn, h) \
 	.kind = CLI_KIND_CALLBACK, .shrt = (s), .name = (l), .arg = (a), .cb = (fn), .help = (h)
+#define CLI_CALLBACK_AT(s, l, T, f, a, fn, h) \
+	.kind = CLI_KIND_CALLBACK, .shrt = (s), .name = (l), .off = offsetof(T, f), .arg = (a), \
+	.cb = (fn), .help = (h)
 #define CLI_END	.kind = CLI_KIND_END
 
 /* cli_parse(): --help was asked for and printed; the command exits 0. */

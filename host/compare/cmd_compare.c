@@ -21,15 +21,15 @@ struct compare_args {
 	bool include_failed, all;
 };
 
-static int add_gate(void *args, const char *value)
+static int add_gate(void *args, const char *value, const char *cmd)
 {
 	struct compare_args *a = args;
 	char err[256];
 
 	if (a->ngates == MAX_GATES)
-		return cli_usage_error("compare", "at most %d --fail-on options", MAX_GATES);
+		return cli_usage_error(cmd, "at most %d --fail-on options", MAX_GATES);
 	if (compare_gate_parse(value, &a->gates[a->ngates++], err, sizeof(err)))
-		return cli_usage_error("compare", "%s", err);
+		return cli_usage_error(cmd, "%s", err);
 	return 0;
 }
 

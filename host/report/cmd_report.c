@@ -288,16 +288,6 @@ struct report_args {
 	struct run_filter f;
 };
 
-static int add_select(void *args, const char *value)
-{
-	struct report_args *a = args;
-	char err[512];
-
-	if (filter_parse(&a->f, value, err, sizeof(err)))
-		return cli_usage_error("report", "--select %s: %s", value, err);
-	return 0;
-}
-
 static const struct cli_option report_opts[] = {
 	{ CLI_FLAG(0, "tables", struct report_args, tables, "the paper tables (the default, and so far the only output)") },
 	{ CLI_STORE_DB(struct report_args, db) },
@@ -305,9 +295,7 @@ static const struct cli_option report_opts[] = {
 	{ CLI_JSON(struct report_args, format) },
 	{ CLI_STRING(0, "metric", struct report_args, metric, "M",
 		     "one table of metric M instead of the default ones") },
-	{ CLI_CALLBACK(0, "select", "KEY=VALUE[,...]", add_select,
-		       "only the runs the selector selects (as for 'results list')"),
-	  .flags = CLI_OPT_REPEAT },
+	{ CLI_STORE_SELECT(struct report_args, f) },
 	{ CLI_INCLUDE_FAILED(struct report_args, f.include_failed) },
 	{ CLI_END },
 };

@@ -21,14 +21,14 @@ struct targs {
 	const char *first_tagged;
 };
 
-static int cb(void *args, const char *value)
+static int cb(void *args, const char *value, const char *cmd)
 {
 	struct targs *a = args;
 
 	a->cb_calls++;
 	a->cb_value = value;
 	if (value && !strcmp(value, "bad"))
-		return cli_usage_error("test", "--cb %s: not that", value);
+		return cli_usage_error(cmd, "--cb %s: not that", value);
 	return 0;
 }
 
