@@ -17,7 +17,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "kvm", .fn = cmd_kvm, .summary = "build kvm module variants (stock, fixed, unfixed, patch) or swap them in",
 	  .usage = cmd_kvm_usage },
 	{ .name = "pin", .fn = cmd_pin, .summary = "plan where the vCPUs and the emulator threads run (hwloc)",
-	  .usage = cmd_pin_usage },
+	  .spec = &cmd_pin_spec },
 	{ .name = "results", .fn = cmd_results, .summary = "import, list, show, export and delete records in the results store",
 	  .usage = cmd_results_usage },
 	{ .name = "compare", .fn = cmd_compare, .summary = "compare two runs or two sets of runs (Mann-Whitney U)",
