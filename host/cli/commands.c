@@ -7,7 +7,7 @@
 
 const struct cli_command cli_commands[] = {
 	{ .name = "list", .fn = cmd_list, .summary = "list the workloads and their parameters",
-	  .usage = cmd_list_usage },
+	  .spec = &cmd_list_spec },
 	{ .name = "run", .fn = cmd_run, .summary = "boot the guest under QEMU (tcg or kvm) and write one result record",
 	  .usage = cmd_run_usage },
 	{ .name = "model", .fn = cmd_model, .summary = "run a workload on a simulated vCPU under KVM CR8 policies",
