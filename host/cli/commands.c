@@ -23,7 +23,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "compare", .fn = cmd_compare, .summary = "compare two runs or two sets of runs (Mann-Whitney U)",
 	  .spec = &cmd_compare_spec },
 	{ .name = "verify", .fn = cmd_verify, .summary = "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE",
-	  .usage = cmd_verify_usage },
+	  .spec = &cmd_verify_spec },
 	{ .name = "report", .fn = cmd_report, .summary = "paper tables: the exit-count matrix (Markdown, LaTeX)",
 	  .spec = &cmd_report_spec },
 	{ .name = "plot", .fn = cmd_plot, .summary = "gnuplot figures and the static HTML dashboard from the store",

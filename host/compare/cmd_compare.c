@@ -34,7 +34,7 @@ static int add_gate(void *args, const char *value, const char *cmd)
 }
 
 static const struct cli_option compare_opts[] = {
-	{ CLI_STORE_DB(struct compare_args, db) },
+	{ CLI_STORE_DB(0, struct compare_args, db) },
 	{ CLI_FORMAT(0, struct compare_args, format, "the table as text (default), Markdown, CSV or JSON") },
 	{ CLI_JSON(struct compare_args, format) },
 	{ CLI_LIST(0, "metric", struct compare_args, metrics, "GLOB",

@@ -807,7 +807,7 @@ struct plot_args {
 };
 
 static const struct cli_option plot_opts[] = {
-	{ CLI_STORE_DB(struct plot_args, db) },
+	{ CLI_STORE_DB(0, struct plot_args, db) },
 	{ CLI_STRING(0, "out-dir", struct plot_args, c.out_dir, "DIR",
 		     "the plots (default plots/out; the data files in DIR/data)") },
 	{ CLI_STRING(0, "dashboard", struct plot_args, c.dash_dir, "DIR",

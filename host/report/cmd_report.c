@@ -290,7 +290,7 @@ struct report_args {
 
 static const struct cli_option report_opts[] = {
 	{ CLI_FLAG(0, "tables", struct report_args, tables, "the paper tables (the default, and so far the only output)") },
-	{ CLI_STORE_DB(struct report_args, db) },
+	{ CLI_STORE_DB(0, struct report_args, db) },
 	{ CLI_FORMAT(0, struct report_args, format, "Markdown (default), LaTeX (booktabs) or JSON") },
 	{ CLI_JSON(struct report_args, format) },
 	{ CLI_STRING(0, "metric", struct report_args, metric, "M",

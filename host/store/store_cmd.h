@@ -12,8 +12,8 @@
 #include "store/store.h"
 
 /* The option rows every command on the store has (cli/options.h). */
-#define CLI_STORE_DB(T, f) \
-	CLI_STRING(0, "db", T, f, "FILE", \
+#define CLI_STORE_DB(s, T, f) \
+	CLI_STRING(s, "db", T, f, "FILE", \
 		   "the results store (default $IRQLBENCH_DB, else " STORE_DEFAULT_DB ")")
 #define CLI_INCLUDE_FAILED(T, f) \
 	CLI_FLAG(0, "include-failed", T, f, "count failed runs too (left out by default)")
