@@ -19,7 +19,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "pin", .fn = cmd_pin, .summary = "plan where the vCPUs and the emulator threads run (hwloc)",
 	  .spec = &cmd_pin_spec },
 	{ .name = "results", .fn = cmd_results, .summary = "import, list, show, export and delete records in the results store",
-	  .usage = cmd_results_usage },
+	  .spec = &cmd_results_spec },
 	{ .name = "compare", .fn = cmd_compare, .summary = "compare two runs or two sets of runs (Mann-Whitney U)",
 	  .spec = &cmd_compare_spec },
 	{ .name = "verify", .fn = cmd_verify, .summary = "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE",

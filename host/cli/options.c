@@ -169,7 +169,7 @@ static int store(struct parse *p, const struct cli_option *o, const char *val)
 		*(const char **)at = "json";
 		return 0;
 	case CLI_KIND_CALLBACK:
-		return o->cb(at, val, p->cmd);
+		return o->cb(o, at, val, p->cmd);
 	case CLI_KIND_END:
 		break;
 	}
@@ -208,6 +208,31 @@ static int take(struct parse *p, const struct cli_option *o, const char *val)
 	return rc;
 }
 
+/* An option the table does not have: a sibling subcommand's is named as
+ * such ("--yes is for 'kvm swap'"), any other is unknown.  EXIT_USAGE. */
+static int unknown_option(struct parse *p, const char *typed)
+{
+	const struct cli_spec *par = p->spec->parent;
+	const char *owners[16];
+	char names[16][48], list[512];
+	unsigned n = 0;
+
+	for (unsigned i = 0; typed[1] == '-' && par && par->subs[i] && n < 16; i++) {
+		const struct cli_option *o, *other;
+
+		o = find_long(par->subs[i], typed + 2, strlen(typed + 2), false, &other);
+		if (o && par->subs[i] != p->spec) {
+			snprintf(names[n], sizeof(names[n]), "'%s'", par->subs[i]->name);
+			owners[n] = names[n];
+			n++;
+		}
+	}
+	if (!n)
+		return cli_usage_error(p->cmd, "unknown option '%s'", typed);
+	join(owners, n, ", ", " and ", list, sizeof(list));
+	return cli_usage_error(p->cmd, "%s is for %s", typed, list);
+}
+
 /* argv[*i], a long option ("--name" or "--name=value"): 0, CLI_HELP, 1
  * (unknown, kept), or a status. */
 static int long_option(struct parse *p, int argc, char **argv, int *i)
@@ -230,7 +255,7 @@ static int long_option(struct parse *p, int argc, char **argv, int *i)
 	if (!o) {
 		if (keep)
 			return 1;
-		return cli_usage_error(p->cmd, "unknown option '%s'", typed);
+		return unknown_option(p, typed);
 	}
 	if (!cli_option_takes_value(o)) {
 		if (eq)

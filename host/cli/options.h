@@ -82,10 +82,11 @@ struct cli_option {
 	unsigned flags;			/* CLI_OPT_* */
 	uint64_t min, max;		/* UINT, U64: the range */
 	const char *const *choices;	/* CHOICE: NULL-terminated */
-	/* CALLBACK: at is the field at off (CLI_CALLBACK: the whole argument
-	 * struct), value NULL with CLI_OPT_NOARG, cmd the command's name for
-	 * the messages; 0, or a status (EXIT_USAGE) after its one error line */
-	int (*cb)(void *at, const char *value, const char *cmd);
+	/* CALLBACK: o its row, at the field at off (CLI_CALLBACK: the whole
+	 * argument struct), value NULL with CLI_OPT_NOARG, cmd the command's
+	 * name for the messages; 0, or a status (EXIT_USAGE) after its one
+	 * error line */
+	int (*cb)(const struct cli_option *o, void *at, const char *value, const char *cmd);
 	int tag;			/* the command's own mark (cli_spec.seen) */
 };
 
@@ -118,6 +119,8 @@ struct cli_spec {
 	int max_args;			/* positional arguments allowed (0: none;
 					 * CLI_ARGS_ANY: the command checks them) */
 	const struct cli_spec *const *subs;	/* subcommands, NULL-terminated */
+	const struct cli_spec *parent;	/* a subcommand's command: an option of a
+					 * sibling is named as such */
 	const struct cli_spec *forward;	/* CLI_KEEP_UNKNOWN: whose options the
 					 * others are (completion, man page) */
 	/* called after each option is stored (verify notes the first option
@@ -185,7 +188,8 @@ struct cli_spec {
  * option: "option '--db' needs a value, not the option '--all'"), a value
  * to a flag, a number out of range, a choice or format not in the list
  * (naming the ones there are), more positional arguments than max_args; or
- * the status a callback returned.
+ * the status a callback returned.  A subcommand's option that is not its own
+ * but a sibling's is refused as "--metrics is for 'results show'".
  */
 int cli_parse(const struct cli_spec *spec, int argc, char **argv, void *args, int *nargs);
 

@@ -21,11 +21,12 @@ struct compare_args {
 	bool include_failed, all;
 };
 
-static int add_gate(void *args, const char *value, const char *cmd)
+static int add_gate(const struct cli_option *o, void *args, const char *value, const char *cmd)
 {
 	struct compare_args *a = args;
 	char err[256];
 
+	(void)o;
 	if (a->ngates == MAX_GATES)
 		return cli_usage_error(cmd, "at most %d --fail-on options", MAX_GATES);
 	if (compare_gate_parse(value, &a->gates[a->ngates++], err, sizeof(err)))

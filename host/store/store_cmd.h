@@ -25,7 +25,8 @@
 
 /* The --select callback: value's terms added to the struct run_filter at
  * filter; 0, or EXIT_USAGE after "irqlbench CMD: --select V: <why>: see ...". */
-int store_select_option(void *filter, const char *value, const char *cmd);
+int store_select_option(const struct cli_option *o, void *filter, const char *value,
+			const char *cmd);
 
 /* store_open() of --db (else $IRQLBENCH_DB, else the default); NULL after
  * its one-line error (cli_error): the caller returns EXIT_STORE. */

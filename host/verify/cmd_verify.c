@@ -342,11 +342,12 @@ static int check_backend_options(struct verify_opts *o)
 }
 
 /* --select: its terms, and the selector as given for the messages */
-static int add_select(void *args, const char *value, const char *cmd)
+static int add_select(const struct cli_option *opt, void *args, const char *value,
+		      const char *cmd)
 {
 	struct verify_opts *o = args;
 	size_t len = strlen(o->selector);
-	int rc = store_select_option(&o->select, value, cmd);
+	int rc = store_select_option(opt, &o->select, value, cmd);
 
 	if (!rc)
 		snprintf(o->selector + len, sizeof(o->selector) - len, "%s%s", len ? "," : "", value);

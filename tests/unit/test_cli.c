@@ -21,10 +21,11 @@ struct targs {
 	const char *first_tagged;
 };
 
-static int cb(void *args, const char *value, const char *cmd)
+static int cb(const struct cli_option *o, void *args, const char *value, const char *cmd)
 {
 	struct targs *a = args;
 
+	(void)o;
 	a->cb_calls++;
 	a->cb_value = value;
 	if (value && !strcmp(value, "bad"))
