@@ -15,7 +15,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "lab", .fn = cmd_lab, .summary = "run workloads on real kvm_amd builds in a virtual AMD host (L1)",
 	  .usage = cmd_lab_usage },
 	{ .name = "kvm", .fn = cmd_kvm, .summary = "build kvm module variants (stock, fixed, unfixed, patch) or swap them in",
-	  .usage = cmd_kvm_usage },
+	  .spec = &cmd_kvm_spec },
 	{ .name = "pin", .fn = cmd_pin, .summary = "plan where the vCPUs and the emulator threads run (hwloc)",
 	  .spec = &cmd_pin_spec },
 	{ .name = "results", .fn = cmd_results, .summary = "import, list, show, export and delete records in the results store",
