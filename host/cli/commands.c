@@ -11,7 +11,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "run", .fn = cmd_run, .summary = "boot the guest under QEMU (tcg or kvm) and write one result record",
 	  .usage = cmd_run_usage },
 	{ .name = "model", .fn = cmd_model, .summary = "run a workload on a simulated vCPU under KVM CR8 policies",
-	  .usage = cmd_model_usage },
+	  .spec = &cmd_model_spec },
 	{ .name = "lab", .fn = cmd_lab, .summary = "run workloads on real kvm_amd builds in a virtual AMD host (L1)",
 	  .usage = cmd_lab_usage },
 	{ .name = "kvm", .fn = cmd_kvm, .summary = "build kvm module variants (stock, fixed, unfixed, patch) or swap them in",

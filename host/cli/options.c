@@ -427,15 +427,21 @@ static void print_options(FILE *f, const struct cli_spec *spec, bool with_help)
 		print_option(f, spec, &cli_help_option);
 }
 
+/* "usage: irqlbench NAME LINE" for each alternative of spec->usage; a line
+ * that starts with two spaces continues the one before, under it. */
 static void print_usage_lines(FILE *f, const struct cli_spec *spec, bool *first)
 {
 	const char *u = spec->usage ? spec->usage : "";
+	int indent = (int)strlen(spec->name) + 18;
 
 	do {
 		size_t n = strcspn(u, "\n");
 
-		fprintf(f, "%s irqlbench %s%s%.*s\n", *first ? "usage:" : "      ", spec->name,
-			n ? " " : "", (int)n, u);
+		if (!strncmp(u, "  ", 2))
+			fprintf(f, "%*s%.*s\n", indent, "", (int)n - 2, u + 2);
+		else
+			fprintf(f, "%s irqlbench %s%s%.*s\n", *first ? "usage:" : "      ", spec->name,
+				n ? " " : "", (int)n, u);
 		*first = false;
 		u += n + (u[n] ? 1 : 0);
 	} while (*u);

@@ -367,7 +367,7 @@ static void seen(void *args, const struct cli_option *opt)
 
 static const char *const backends[] = { "model", "lab", "kvm", NULL };
 
-static const struct cli_option verify_opts[] = {
+static const struct cli_option verify_options[] = {
 	{ CLI_CHOICE('b', "backend", struct verify_opts, backend, backends,
 		     "kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
 		     "virtual AMD host) or model (a simulated policy); default:\n"
@@ -405,7 +405,8 @@ static const struct cli_option verify_opts[] = {
 const struct cli_spec cmd_verify_spec = {
 	.name = "verify",
 	.usage = "[--backend model|lab|kvm] [--policy P] [--variant V]\n"
-		 "[--kernel K] [--iterations N] [--runs N] [--out-dir DIR] [--db FILE] [--json]\n"
+		 "  [--kernel K] [--iterations N] [--runs N] [--out-dir DIR]\n"
+		 "  [--db FILE] [--json]\n"
 		 "[--db FILE] --select SELECTOR... [--json]",
 	.description =
 	"Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
@@ -431,7 +432,7 @@ const struct cli_spec cmd_verify_spec = {
 	"suites file cannot be read (environment: see the message); 5 the results\n"
 	"store is unusable; 77 not applicable on this host (--backend kvm without\n"
 	"AMD SVM).\n",
-	.options = verify_opts,
+	.options = verify_options,
 	.formats = CLI_FMT_TEXT | CLI_FMT_JSON,
 	.seen = seen,
 };
