@@ -13,7 +13,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "model", .fn = cmd_model, .summary = "run a workload on a simulated vCPU under KVM CR8 policies",
 	  .spec = &cmd_model_spec },
 	{ .name = "lab", .fn = cmd_lab, .summary = "run workloads on real kvm_amd builds in a virtual AMD host (L1)",
-	  .usage = cmd_lab_usage },
+	  .spec = &cmd_lab_spec },
 	{ .name = "kvm", .fn = cmd_kvm, .summary = "build kvm module variants (stock, fixed, unfixed, patch) or swap them in",
 	  .spec = &cmd_kvm_spec },
 	{ .name = "pin", .fn = cmd_pin, .summary = "plan where the vCPUs and the emulator threads run (hwloc)",

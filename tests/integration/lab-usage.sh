@@ -20,11 +20,12 @@ cases=(
 	"guest folder|the guest image $TMP/folder is a folder|--workload nested-spinlock --guest $TMP/folder"
 	"script folder|the script $TMP/folder is a folder|--script $TMP/folder"
 	"unknown workload|unknown workload 'nope'|--workload nope"
-	"l1-timeout|--l1-timeout '-1' is not a number of seconds|--workload nested-spinlock --l1-timeout -1"
-	"accel|--accel must be auto, tcg or kvm|--workload nested-spinlock --accel nope"
+	"l1-timeout|--l1-timeout -1: give a number in 1..86400|--workload nested-spinlock --l1-timeout -1"
+	"accel|unknown accel 'nope': use auto, tcg or kvm|--workload nested-spinlock --accel nope"
 	"patch folder|--variants patch=$TMP/folder: $TMP/folder is not a readable patch file|--workload nested-spinlock --variants patch=$TMP/folder"
 	"no variant|--variants ',' names no variant|--workload nested-spinlock --variants ,"
-	"option as variant|unknown variant '--param'|--variants --param depth=2 --workload nested-spinlock"
+	"option as variant|option '--variants' needs a value, not the option '--param'|--variants --param depth=2 --workload nested-spinlock"
+	"no value|option '--kernel' needs a value|--workload nested-spinlock --kernel"
 	"unknown variant|unknown variant 'bogus'|--workload nested-spinlock --variants bogus"
 )
 for c in "${cases[@]}"; do
