@@ -24,12 +24,12 @@ const struct cli_command cli_commands[] = {
 	  .spec = &cmd_compare_spec },
 	{ .name = "verify", .fn = cmd_verify, .summary = "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE",
 	  .spec = &cmd_verify_spec },
-	{ .name = "report", .fn = cmd_report, .summary = "paper tables: the exit-count matrix (Markdown, LaTeX)",
+	{ .name = "report", .fn = cmd_report, .summary = "paper tables: the exit-count matrix (Markdown, LaTeX, JSON)",
 	  .spec = &cmd_report_spec },
 	{ .name = "plot", .fn = cmd_plot, .summary = "gnuplot figures and the static HTML dashboard from the store",
 	  .spec = &cmd_plot_spec },
 	{ .name = "help", .fn = cmd_help, .summary = "show the usage of a command",
-	  .usage = cmd_help_usage },
+	  .spec = &cmd_help_spec },
 };
 
 const unsigned cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -47,21 +47,34 @@ int cli_help(const char *name)
 	return EXIT_OK;
 }
 
-const char cmd_help_usage[] =
-	"usage: irqlbench help [COMMAND]\n"
-	"\n"
-	"Shows the usage of COMMAND, or the list of commands.\n";
+const struct cli_spec cmd_help_spec = {
+	.name = "help",
+	.usage = "[COMMAND [SUBCOMMAND]]",
+	.description = "Shows the usage of COMMAND (or of its SUBCOMMAND), or the list of commands.\n",
+	.max_args = 2,
+};
 
 int cmd_help(int argc, char **argv)
 {
-	if (argc > 2)
-		return cli_usage_error("help", "one command at a time");
-	if (argc == 2 && (strcmp(argv[1], "--help") && strcmp(argv[1], "-h")))
-		return cli_help(argv[1]);
-	if (argc == 2)
-		return cli_help("help");
-	main_usage(stdout);
-	return EXIT_OK;
+	const struct cli_command *c;
+	int n, rc = cli_parse(&cmd_help_spec, argc, argv, NULL, &n);
+
+	if (rc)
+		return rc == CLI_HELP ? EXIT_OK : rc;
+	if (!n) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	c = cli_find(argv[0]);
+	if (n == 1 || !c || !c->spec || !c->spec->subs)
+		return n == 1 || !c ? cli_help(argv[0]) :
+		       cli_usage_error("help", "'%s' has no subcommands", argv[0]);
+	for (unsigned i = 0; c->spec->subs[i]; i++)
+		if (!strcmp(strchr(c->spec->subs[i]->name, ' ') + 1, argv[1])) {
+			cli_print_help(stdout, c->spec->subs[i]);
+			return EXIT_OK;
+		}
+	return cli_usage_error("help", "'%s' has no subcommand '%s'", argv[0], argv[1]);
 }
 
 /*
