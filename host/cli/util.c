@@ -83,6 +83,23 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+int util_verr(char *err, size_t errlen, int status, const char *fmt, va_list ap)
+{
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+	return status;
+}
+
+int util_err(char *err, size_t errlen, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	util_verr(err, errlen, status, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
 char *util_read_file(const char *path, size_t max, size_t *len)
 {
 	size_t cap = 4096, n = 0;

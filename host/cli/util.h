@@ -8,6 +8,7 @@
 #define IRQLBENCH_UTIL_H
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,17 @@ void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * The one error formatter of the modules that report into a caller's
+ * buffer (char *err, size_t errlen): writes the one-line message into err
+ * (nothing when err is NULL or errlen 0; cut to errlen) and returns status,
+ * so that `return util_err(err, errlen, -1, "...", ...);` fails a call.
+ */
+int util_err(char *err, size_t errlen, int status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int util_verr(char *err, size_t errlen, int status, const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 
 /*
  * Reads a whole file (at most max bytes, else fails with EFBIG) into a

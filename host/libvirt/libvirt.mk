@@ -24,7 +24,7 @@ unit-tests: $(LV_PLUGIN)
 
 # build/bin/irqlbench-lv: one libvirt launch by hand, used by the tests
 LV_TOOL := $(BUILD)/bin/irqlbench-lv
-LV_TOOL_SRCS := host/libvirt/lv_main.c host/libvirt/lv_cmd.c host/libvirt/lv.c host/pin/plan.c
+LV_TOOL_SRCS := host/libvirt/lv_main.c host/libvirt/lv_cmd.c host/libvirt/lv.c host/pin/plan.c host/cli/util.c
 $(LV_TOOL): $(patsubst %.c,$(BUILD)/host/%.o,$(LV_TOOL_SRCS))
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ -lvirt -lhwloc -ljansson
@@ -32,7 +32,7 @@ all: $(LV_TOOL)
 unit-tests: $(LV_TOOL)
 
 UNIT_TESTS += pin_libvirt
-test_pin_libvirt_SRCS := tests/unit/test_pin_libvirt.c host/libvirt/lv.c host/pin/plan.c
+test_pin_libvirt_SRCS := tests/unit/test_pin_libvirt.c host/libvirt/lv.c host/pin/plan.c host/cli/util.c
 test_pin_libvirt_LIBS := -lvirt -lxml2 -lhwloc -ljansson
 # libxml2's headers (the test parses the domain XML back)
 $(BUILD)/san/tests/unit/test_pin_libvirt.o: SAN_CFLAGS += -I/usr/include/libxml2

@@ -17,21 +17,9 @@
 #include <libvirt/virterror.h>
 
 #include "libvirt/lv.h"
+#include "cli/util.h"
 
 #define LV_DEFAULT_URI "qemu:///system"
-
-static int lfail(char *err, size_t errlen, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int lfail(char *err, size_t errlen, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 static double now_s(void)
 {
@@ -279,21 +267,21 @@ int lv_check_readable_by(const char *path, const char *user, char *err, size_t e
 	int rc = 0;
 
 	if (!pw)
-		return lfail(err, errlen, -1, "the QEMU user %s does not exist (is libvirt-daemon-system installed?)",
+		return util_err(err, errlen, -1, "the QEMU user %s does not exist (is libvirt-daemon-system installed?)",
 			     user);
 	if (getgrouplist(user, pw->pw_gid, groups, &ngroups) < 0)
 		ngroups = 64;
 	if (path[0] != '/')
-		return lfail(err, errlen, -1, "%s: libvirt needs an absolute path", path);
+		return util_err(err, errlen, -1, "%s: libvirt needs an absolute path", path);
 	copy = strdup(path);
 	if (!copy)
-		return lfail(err, errlen, -1, "out of memory");
+		return util_err(err, errlen, -1, "out of memory");
 	/* every directory on the way must be searchable (x) */
 	for (slash = strchr(copy + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		if (stat(copy, &st) == 0 &&
 		    !user_may(&st, pw->pw_uid, groups, ngroups, S_IXUSR, S_IXGRP, S_IXOTH)) {
-			rc = lfail(err, errlen, -1,
+			rc = util_err(err, errlen, -1,
 				   "%s is not readable by the QEMU user %s: directory %s is mode %04o owner %d; fix: chmod o+x %s (or put the image under /var/lib/libvirt/images)",
 				   path, user, copy, (unsigned)(st.st_mode & 07777), (int)st.st_uid, copy);
 			goto out;
@@ -301,11 +289,11 @@ int lv_check_readable_by(const char *path, const char *user, char *err, size_t e
 		*slash = '/';
 	}
 	if (stat(path, &st)) {
-		rc = lfail(err, errlen, -1, "%s: %s", path, strerror(errno));
+		rc = util_err(err, errlen, -1, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!user_may(&st, pw->pw_uid, groups, ngroups, S_IRUSR, S_IRGRP, S_IROTH))
-		rc = lfail(err, errlen, -1,
+		rc = util_err(err, errlen, -1,
 			   "%s is not readable by the QEMU user %s (mode %04o owner %d); fix: chmod o+r %s",
 			   path, user, (unsigned)(st.st_mode & 07777), (int)st.st_uid, path);
 out:
@@ -331,7 +319,7 @@ static int check_cpus(virConnectPtr conn, const struct pin_plan *plan, const cha
 
 	n = virNodeGetCPUMap(conn, &map, &online, 0);
 	if (n < 0)
-		return lfail(err, errlen, 3, "libvirt at %s cannot list the host's CPUs: %s", uri, lv_errmsg());
+		return util_err(err, errlen, 3, "libvirt at %s cannot list the host's CPUs: %s", uri, lv_errmsg());
 	CPU_ZERO(&host);
 	for (i = 0; i < n && i < CPU_SETSIZE; i++)
 		if (VIR_CPU_USABLE(map, VIR_CPU_MAPLEN(n), 0, i))
@@ -343,7 +331,7 @@ static int check_cpus(virConnectPtr conn, const struct pin_plan *plan, const cha
 	CPU_OR(&want, &want, &plan->emulator);
 	for (i = 0; i < CPU_SETSIZE; i++) {
 		if (CPU_ISSET(i, &want) && !CPU_ISSET(i, &host))
-			return lfail(err, errlen, 2,
+			return util_err(err, errlen, 2,
 				     "the pinning asks for CPU %d but the host behind %s has CPUs %s online (pinning %s): plan for that host (irqlbench pin) or fix --cpus",
 				     i, uri, pin_format_cpulist(&host, a, sizeof(a)),
 				     pin_format_cpulist(&want, b, sizeof(b)));
@@ -459,19 +447,19 @@ static int read_pinning(virConnectPtr conn, virDomainPtr dom, unsigned nvcpus,
 	unsigned i;
 
 	if (ncpus <= 0)
-		return lfail(err, errlen, 1, "virNodeGetCPUMap: %s", lv_errmsg());
+		return util_err(err, errlen, 1, "virNodeGetCPUMap: %s", lv_errmsg());
 	maplen = VIR_CPU_MAPLEN(ncpus);
 	maps = calloc(nvcpus + 1, (size_t)maplen);
 	info = calloc(nvcpus, sizeof(*info));
 	if (!maps || !info) {
 		free(maps);
 		free(info);
-		return lfail(err, errlen, 1, "out of memory");
+		return util_err(err, errlen, 1, "out of memory");
 	}
 	memset(&res->pinning, 0, sizeof(res->pinning));
 	n = virDomainGetVcpuPinInfo(dom, (int)nvcpus, maps, maplen, VIR_DOMAIN_AFFECT_LIVE);
 	if (n != (int)nvcpus) {
-		lfail(err, errlen, 1, "virDomainGetVcpuPinInfo returned %d for %u vCPUs: %s", n, nvcpus,
+		util_err(err, errlen, 1, "virDomainGetVcpuPinInfo returned %d for %u vCPUs: %s", n, nvcpus,
 		      n < 0 ? lv_errmsg() : "count differs");
 		goto fail;
 	}
@@ -480,7 +468,7 @@ static int read_pinning(virConnectPtr conn, virDomainPtr dom, unsigned nvcpus,
 		map_to_set(VIR_GET_CPUMAP(maps, maplen, i), maplen, ncpus, &res->pinning.vcpu[i]);
 	memset(maps, 0, (size_t)maplen);
 	if (virDomainGetEmulatorPinInfo(dom, maps, maplen, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-		lfail(err, errlen, 1, "virDomainGetEmulatorPinInfo: %s", lv_errmsg());
+		util_err(err, errlen, 1, "virDomainGetEmulatorPinInfo: %s", lv_errmsg());
 		goto fail;
 	}
 	map_to_set(maps, maplen, ncpus, &res->pinning.emulator);
@@ -530,26 +518,26 @@ static int check_request(const struct lv_launch_req *req, const char *uri, char 
 	char user[64], why[512];
 
 	if (!req->kernel || req->kernel[0] != '/')
-		return lfail(err, errlen, 2, "libvirt launch: the kernel must be an absolute path (got %s)",
+		return util_err(err, errlen, 2, "libvirt launch: the kernel must be an absolute path (got %s)",
 			     req->kernel ? req->kernel : "none");
 	if (!req->serial_log || req->serial_log[0] != '/')
-		return lfail(err, errlen, 2, "libvirt launch: the serial log must be an absolute path");
+		return util_err(err, errlen, 2, "libvirt launch: the serial log must be an absolute path");
 	if (req->initrd && req->initrd[0] != '/')
-		return lfail(err, errlen, 2, "libvirt launch: the initrd must be an absolute path");
+		return util_err(err, errlen, 2, "libvirt launch: the initrd must be an absolute path");
 	if (req->vcpus == 0 || (req->plan && req->plan->nvcpus != req->vcpus))
-		return lfail(err, errlen, 2, "libvirt launch: %u vCPUs but the plan is for %u",
+		return util_err(err, errlen, 2, "libvirt launch: %u vCPUs but the plan is for %u",
 			     req->vcpus, req->plan ? req->plan->nvcpus : 0);
 	if (access(req->kernel, R_OK))
-		return lfail(err, errlen, 3, "guest image %s: %s (build it with make)", req->kernel,
+		return util_err(err, errlen, 3, "guest image %s: %s (build it with make)", req->kernel,
 			     strerror(errno));
 	if (req->initrd && access(req->initrd, R_OK))
-		return lfail(err, errlen, 3, "initrd %s: %s", req->initrd, strerror(errno));
+		return util_err(err, errlen, 3, "initrd %s: %s", req->initrd, strerror(errno));
 	if (!is_local_system(uri))
 		return 0;
 	lv_qemu_user(user, sizeof(user));
 	if (lv_check_readable_by(req->kernel, user, why, sizeof(why)) ||
 	    (req->initrd && lv_check_readable_by(req->initrd, user, why, sizeof(why))))
-		return lfail(err, errlen, 3, "%s", why);
+		return util_err(err, errlen, 3, "%s", why);
 	return 0;
 }
 
@@ -589,12 +577,12 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 	if (!event_impl) {
 		virSetErrorFunc(NULL, quiet_errors);
 		if (virEventRegisterDefaultImpl() < 0)
-			return lfail(err, errlen, 1, "libvirt event loop: %s", lv_errmsg());
+			return util_err(err, errlen, 1, "libvirt event loop: %s", lv_errmsg());
 		event_impl = true;
 	}
 	conn = virConnectOpen(uri);
 	if (!conn)
-		return lfail(err, errlen, 3,
+		return util_err(err, errlen, 3,
 			     "cannot connect to libvirt at %s (%s): start libvirtd (systemctl start libvirtd, or host/libvirt/start-libvirtd.sh start) or pass --connect URI",
 			     uri, lv_errmsg());
 	if (!virGetVersion(&ver, NULL, NULL))
@@ -618,7 +606,7 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 	snprintf(res->domain, sizeof(res->domain), "%s", name);
 	res->xml = lv_domain_xml(req, type, name);
 	if (!res->xml) {
-		rc = lfail(err, errlen, 1, "out of memory");
+		rc = util_err(err, errlen, 1, "out of memory");
 		goto out;
 	}
 	/* the exact QEMU command line, for the record (drivers without it: NULL) */
@@ -626,7 +614,7 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 	/* A fresh serial log: the verdict must come from this run only. */
 	f = fopen(req->serial_log, "w");
 	if (!f) {
-		rc = lfail(err, errlen, 3, "cannot create the serial log %s: %s", req->serial_log,
+		rc = util_err(err, errlen, 3, "cannot create the serial log %s: %s", req->serial_log,
 			   strerror(errno));
 		goto out;
 	}
@@ -636,7 +624,7 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 	cb = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
 					      VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), &w, NULL);
 	if (cb < 0) {
-		rc = lfail(err, errlen, 1, "cannot register for domain events at %s: %s", uri, lv_errmsg());
+		rc = util_err(err, errlen, 1, "cannot register for domain events at %s: %s", uri, lv_errmsg());
 		goto out;
 	}
 	/* Paused first: a short guest would be gone before its pinning is read.
@@ -650,7 +638,7 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 		dom = virDomainCreateXML(conn, res->xml, 0);
 	}
 	if (!dom) {
-		rc = lfail(err, errlen, 1, "libvirt cannot start the %s domain: %s", type, lv_errmsg());
+		rc = util_err(err, errlen, 1, "libvirt cannot start the %s domain: %s", type, lv_errmsg());
 		goto out;
 	}
 	t1 = now_s();
@@ -670,7 +658,7 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 	}
 	t1 = now_s();
 	if (paused && virDomainResume(dom) < 0) {
-		rc = lfail(err, errlen, 1, "cannot resume the domain %s: %s", name, lv_errmsg());
+		rc = util_err(err, errlen, 1, "cannot resume the domain %s: %s", name, lv_errmsg());
 		virDomainDestroy(dom);
 		goto out;
 	}
@@ -679,12 +667,12 @@ int lv_launch(const struct lv_launch_req *req, struct lv_launch_result *res,
 	if (w.timed_out) {
 		virDomainDestroy(dom);
 		set_end(res, &w);
-		rc = lfail(err, errlen, 4, "the guest did not finish within %.1f s under libvirt (domain %s destroyed)",
+		rc = util_err(err, errlen, 4, "the guest did not finish within %.1f s under libvirt (domain %s destroyed)",
 			   (req->timeout_ms ? req->timeout_ms : 60000) / 1000.0, name);
 		goto out;
 	}
 	if (w.closed && !w.stopped) {
-		rc = lfail(err, errlen, 1, "lost the connection to libvirt at %s while the guest ran", uri);
+		rc = util_err(err, errlen, 1, "lost the connection to libvirt at %s while the guest ran", uri);
 		goto out;
 	}
 	set_end(res, &w);

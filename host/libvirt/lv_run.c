@@ -160,7 +160,7 @@ static const struct launcher_ops lv_launcher_ops = {
 	.launch = lv_run_launch,
 };
 
-/* Overrides the weak default of host/run/cmd_run.c. */
+/* The plugin's entry point: `run --launcher libvirt` finds it with dlsym. */
 const struct launcher_ops *libvirt_launcher(void)
 {
 	return &lv_launcher_ops;

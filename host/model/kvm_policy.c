@@ -290,9 +290,24 @@ static void deliver(struct kp_vcpu *v, unsigned vec)
 	v->if_ = false;		/* interrupt gate */
 	update_slow(v);
 	row_close(v);
+	if (v->in_iret) {
+		/* the iret that ends a handler let it in: it runs when that
+		 * handler has returned, in deliver()'s loop below */
+		v->tail = true;
+		v->tail_vec = vec;
+		v->tail_if = prev_if;
+		return;
+	}
 	v->depth++;
-	if (v->hooks.deliver)
-		v->hooks.deliver(v->hooks.ctx, vec, prev_if);
+	for (;;) {
+		if (v->hooks.deliver)
+			v->hooks.deliver(v->hooks.ctx, vec, prev_if);
+		if (!v->tail)
+			break;
+		v->tail = false;
+		vec = v->tail_vec;
+		prev_if = v->tail_if;
+	}
 	v->depth--;
 }
 
@@ -653,10 +668,14 @@ void kp_irq_disable(struct kp_vcpu *v)
 
 void kp_iret(struct kp_vcpu *v, bool prev_if)
 {
+	bool was = v->in_iret;
+
+	v->in_iret = v->depth > 0;	/* ends a handler deliver() runs */
 	if (prev_if)
 		if_on(v, KE_IRET);
 	else
 		v->if_ = false;
+	v->in_iret = was;
 }
 
 bool kp_arch_deliverable(const struct kp_vcpu *v)

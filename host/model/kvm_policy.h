@@ -136,7 +136,12 @@ struct kp_vcpu {
 	uint64_t delivered[256];	/* cumulative, by vector */
 	int late_vec;		/* unmasked but not delivered yet, -1 none */
 	uint64_t late_t0;
-	unsigned depth;		/* delivery nesting */
+	unsigned depth;		/* handlers running, one inside another */
+	/* kp_iret() ends a handler: an interrupt delivered at that iret runs
+	 * after it, back to back at the same depth, not inside it (tail_*) */
+	bool in_iret, tail;
+	unsigned tail_vec;
+	bool tail_if;
 	struct kp_hooks hooks;
 	struct kp_step cur;	/* row being built */
 	bool cur_open;

@@ -269,21 +269,36 @@ void plat_eoi(void)
 	kp_eoi(&S.v);
 }
 
-/* Programming the timer is one APIC write exit (TMICT; the LVT write is
- * folded into it). */
+/*
+ * KVM never lets a periodic LAPIC timer fire more often than every
+ * min_timer_period_us (a kvm module parameter, 200 by default in
+ * arch/x86/kvm/x86.c): limit_periodic_timer_frequency() in
+ * arch/x86/kvm/lapic.c raises a shorter period to it, the first expiry
+ * included (set_target_expiration()).  One-shot timers are not limited.
+ */
+#define KVM_MIN_TIMER_PERIOD_US	200
+
+/*
+ * Programming the timer is one APIC write exit (TMICT; the LVT write is
+ * folded into it).  Returns what the guest computes (guestos/arch/x86/apic.c:
+ * now + cycles), not when KVM will fire: a period KVM raised shows as latency.
+ */
 uint64_t plat_timer_arm(uint8_t vector, uint64_t cycles, bool periodic)
 {
+	uint64_t min = KVM_MIN_TIMER_PERIOD_US * S.cfg.tsc_hz / 1000000, fire;
+
 	advance(S.cfg.cost.insn);
 	S.v.st->ops[KO_APIC_OTHER]++;
 	kp_other_exit(&S.v, KE_APIC, vector, KX_APIC);
 	if (!cycles)
 		cycles = 1;
+	fire = periodic && cycles < min ? min : cycles;
 	S.timer_on = true;
 	S.timer_vec = vector;
-	S.timer_period = periodic ? cycles : 0;
-	S.t_timer = S.now + cycles;
+	S.timer_period = periodic ? fire : 0;
+	S.t_timer = S.now + fire;
 	set_next();
-	return S.t_timer;
+	return S.now + cycles;
 }
 
 void plat_timer_stop(void)

@@ -9,7 +9,7 @@ test_pin_LIBS := -lhwloc -ljansson
 HOST_SRCS += host/pin/qmp.c host/pin/pin_run.c
 
 UNIT_TESTS += pin_qmp
-test_pin_qmp_SRCS := tests/unit/test_pin_qmp.c host/pin/plan.c host/pin/qmp.c
+test_pin_qmp_SRCS := tests/unit/test_pin_qmp.c host/pin/plan.c host/pin/qmp.c host/cli/util.c
 test_pin_qmp_LIBS := -lhwloc -ljansson
 
 # The smallest multiboot kernel that prints a serial report and exits through

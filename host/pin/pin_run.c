@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * pin_run.c - pinning for `irqlbench run` with the direct launcher: the
- * run_pin_after_start() hook of host/run/qemu.h (overrides the weak default).
+ * run_pin_after_start() of host/run/qemu.h, called by both backends.
  *
  * It needs QEMU's QMP socket, which it finds on QEMU's command line
  * (/proc/PID/cmdline: -qmp unix:PATH,...).  The direct launcher should start

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "pin/plan.h"
+#include "cli/util.h"
 
 struct core_info {
 	unsigned idx;		/* logical index among the usable cores */
@@ -59,19 +60,6 @@ static void reason(struct pin_plan *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->reasons[p->nreasons++], PIN_REASON_LEN, fmt, ap);
 	va_end(ap);
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len)
@@ -125,7 +113,7 @@ int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
 
 	CPU_ZERO(set);
 	if (!list || !*list)
-		return fail(err, errlen, "empty CPU list: give CPUs like 2,3 or 4-7");
+		return util_err(err, errlen, -1, "empty CPU list: give CPUs like 2,3 or 4-7");
 	for (;;) {
 		unsigned a, b, c;
 		int rc = parse_cpu(&p, &a);
@@ -139,11 +127,11 @@ int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
 			if (rc)
 				goto bad;
 			if (b < a)
-				return fail(err, errlen, "bad CPU list '%s': range %u-%u goes backwards", list, a, b);
+				return util_err(err, errlen, -1, "bad CPU list '%s': range %u-%u goes backwards", list, a, b);
 		}
 		for (c = a; c <= b; c++) {
 			if (CPU_ISSET(c, set))
-				return fail(err, errlen, "bad CPU list '%s': CPU %u is listed twice", list, c);
+				return util_err(err, errlen, -1, "bad CPU list '%s': CPU %u is listed twice", list, c);
 			CPU_SET(c, set);
 			if (order && n < maxorder)
 				order[n] = c;
@@ -160,30 +148,30 @@ int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
 	return 0;
 bad:
 	if (*p && (*p < '0' || *p > '9'))
-		return fail(err, errlen, "bad CPU list '%s': unexpected '%c' at position %zu (use e.g. 2,3 or 4-7)",
+		return util_err(err, errlen, -1, "bad CPU list '%s': unexpected '%c' at position %zu (use e.g. 2,3 or 4-7)",
 			    list, *p, (size_t)(p - list) + 1);
 	if (*p)
-		return fail(err, errlen, "bad CPU list '%s': CPU number too large (limit %d)", list, CPU_SETSIZE - 1);
-	return fail(err, errlen, "bad CPU list '%s': ends where a CPU number should be (use e.g. 2,3 or 4-7)", list);
+		return util_err(err, errlen, -1, "bad CPU list '%s': CPU number too large (limit %d)", list, CPU_SETSIZE - 1);
+	return util_err(err, errlen, -1, "bad CPU list '%s': ends where a CPU number should be (use e.g. 2,3 or 4-7)", list);
 }
 
 int pin_load_topology(hwloc_topology_t *topo, const char *xml, const char *synthetic,
 		      char *err, size_t errlen)
 {
 	if (hwloc_topology_init(topo))
-		return fail(err, errlen, "hwloc_topology_init failed: %s", strerror(errno));
+		return util_err(err, errlen, -1, "hwloc_topology_init failed: %s", strerror(errno));
 	if (xml && hwloc_topology_set_xml(*topo, xml)) {
-		fail(err, errlen, "cannot read topology XML %s: %s (export one with lstopo FILE.xml)",
+		util_err(err, errlen, -1, "cannot read topology XML %s: %s (export one with lstopo FILE.xml)",
 		     xml, strerror(errno));
 		goto out;
 	}
 	if (synthetic && hwloc_topology_set_synthetic(*topo, synthetic)) {
-		fail(err, errlen, "bad synthetic topology '%s' (e.g. \"package:2 l3:4(size=32MiB) core:4 pu:2\")",
+		util_err(err, errlen, -1, "bad synthetic topology '%s' (e.g. \"package:2 l3:4(size=32MiB) core:4 pu:2\")",
 		     synthetic);
 		goto out;
 	}
 	if (hwloc_topology_load(*topo)) {
-		fail(err, errlen, "hwloc cannot load the topology: %s", strerror(errno));
+		util_err(err, errlen, -1, "hwloc cannot load the topology: %s", strerror(errno));
 		goto out;
 	}
 	return 0;
@@ -242,10 +230,10 @@ static int inventory(struct planner *pl, char *err, size_t errlen)
 		n = hwloc_get_nbobjs_by_type(pl->topo, HWLOC_OBJ_PU);
 	}
 	if (n <= 0)
-		return fail(err, errlen, "the topology has no processing units");
+		return util_err(err, errlen, -1, "the topology has no processing units");
 	pl->cores = calloc((size_t)n, sizeof(*pl->cores));
 	if (!pl->cores)
-		return fail(err, errlen, "out of memory");
+		return util_err(err, errlen, -1, "out of memory");
 	pl->ncores = 0;
 	pl->max_smt = 1;
 	for (i = 0; i < (unsigned)n; i++) {
@@ -260,7 +248,7 @@ static int inventory(struct planner *pl, char *err, size_t errlen)
 		pl->ncores++;
 	}
 	if (!pl->ncores)
-		return fail(err, errlen, "no allowed processing unit in the topology (check the cpuset/cgroup)");
+		return util_err(err, errlen, -1, "no allowed processing unit in the topology (check the cpuset/cgroup)");
 	/* The housekeeping core: the one with CPU 0, else the lowest PU. */
 	best = 0;
 	for (i = 1; i < pl->ncores; i++)
@@ -662,12 +650,12 @@ static int plan_auto(struct planner *pl, char *err, size_t errlen)
 	char list[256];
 
 	if (n > pl->ncores)
-		return fail(err, errlen,
+		return util_err(err, errlen, -1,
 			    "%u vCPUs need %u distinct physical cores but this machine has %u (SMT siblings are never shared): use --vcpus %u or fewer",
 			    n, n, pl->ncores, pl->ncores);
 	chosen = calloc(n, sizeof(*chosen));
 	if (!chosen)
-		return fail(err, errlen, "out of memory");
+		return util_err(err, errlen, -1, "out of memory");
 	smt_reason(pl);
 	choose_vcpu_cores(pl, avoid_hk, chosen);
 	order_vcpus(pl, chosen, n);
@@ -706,7 +694,7 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 	if (pin_parse_cpulist(list, &set, order, PIN_MAX_VCPUS, &n, err, errlen))
 		return -1;
 	if (n != p->nvcpus)
-		return fail(err, errlen, "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
+		return util_err(err, errlen, -1, "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
 			    list, n, n == 1 ? "" : "s", p->nvcpus, p->nvcpus == 1 ? "" : "s");
 	CPU_ZERO(&all);
 	for (i = 0; i < pl->ncores; i++)
@@ -714,7 +702,7 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 	for (i = 0; i < n; i++) {
 		cs[i] = core_of_pu(pl, order[i]);
 		if (!cs[i])
-			return fail(err, errlen, "--cpus %s: CPU %u is not in this machine (usable CPUs %s)",
+			return util_err(err, errlen, -1, "--cpus %s: CPU %u is not in this machine (usable CPUs %s)",
 				    list, order[i], pin_format_cpulist(&all, buf, sizeof(buf)));
 		p->vcpu_pu[i] = order[i];
 	}
@@ -751,9 +739,9 @@ int pin_plan(hwloc_topology_t topo, unsigned nvcpus, const char *cpus_override,
 
 	memset(out, 0, sizeof(*out));
 	if (nvcpus == 0)
-		return fail(err, errlen, "--vcpus must be at least 1");
+		return util_err(err, errlen, -1, "--vcpus must be at least 1");
 	if (nvcpus > PIN_MAX_VCPUS)
-		return fail(err, errlen, "--vcpus %u is more than the planner's limit of %d", nvcpus, PIN_MAX_VCPUS);
+		return util_err(err, errlen, -1, "--vcpus %u is more than the planner's limit of %d", nvcpus, PIN_MAX_VCPUS);
 	out->nvcpus = nvcpus;
 	if (inventory(&pl, err, errlen)) {
 		free(pl.cores);
@@ -793,19 +781,19 @@ bool pin_affinity_matches(const struct pin_plan *plan, const struct pin_affinity
 
 	pin_plan_to_affinity(plan, &want);
 	if (aff->nvcpus != plan->nvcpus) {
-		fail(err, errlen, "%u vCPUs read back, %u planned", aff->nvcpus, plan->nvcpus);
+		util_err(err, errlen, -1, "%u vCPUs read back, %u planned", aff->nvcpus, plan->nvcpus);
 		return false;
 	}
 	for (i = 0; i < plan->nvcpus; i++) {
 		if (!CPU_EQUAL(&aff->vcpu[i], &want.vcpu[i])) {
-			fail(err, errlen, "vCPU %u runs on CPUs %s, planned %s", i,
+			util_err(err, errlen, -1, "vCPU %u runs on CPUs %s, planned %s", i,
 			     pin_format_cpulist(&aff->vcpu[i], a, sizeof(a)),
 			     pin_format_cpulist(&want.vcpu[i], b, sizeof(b)));
 			return false;
 		}
 	}
 	if (!CPU_EQUAL(&aff->emulator, &want.emulator)) {
-		fail(err, errlen, "emulator runs on CPUs %s, planned %s",
+		util_err(err, errlen, -1, "emulator runs on CPUs %s, planned %s",
 		     pin_format_cpulist(&aff->emulator, a, sizeof(a)),
 		     pin_format_cpulist(&want.emulator, b, sizeof(b)));
 		return false;

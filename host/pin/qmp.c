@@ -18,19 +18,7 @@
 #include <unistd.h>
 
 #include "pin/qmp.h"
-
-static int qfail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int qfail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "cli/util.h"
 
 /*
  * A child of ours that exited stays a zombie until it is reaped, and
@@ -67,7 +55,7 @@ static char *qmp_read_line(struct qmp *q, long long deadline, char *err, size_t 
 			char *line = malloc(n + 1);
 
 			if (!line) {
-				qfail(err, errlen, "out of memory");
+				util_err(err, errlen, -1, "out of memory");
 				return NULL;
 			}
 			memcpy(line, q->buf, n);
@@ -77,19 +65,19 @@ static char *qmp_read_line(struct qmp *q, long long deadline, char *err, size_t 
 			return line;
 		}
 		if (q->len == sizeof(q->buf)) {
-			qfail(err, errlen, "QMP reply longer than %zu bytes", sizeof(q->buf));
+			util_err(err, errlen, -1, "QMP reply longer than %zu bytes", sizeof(q->buf));
 			return NULL;
 		}
 		left = deadline - now_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-			qfail(err, errlen, "QMP: no reply from QEMU in time");
+			util_err(err, errlen, -1, "QMP: no reply from QEMU in time");
 			return NULL;
 		}
 		r = read(q->fd, q->buf + q->len, sizeof(q->buf) - q->len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			qfail(err, errlen, "QMP: QEMU closed the connection (did it exit?)");
+			util_err(err, errlen, -1, "QMP: QEMU closed the connection (did it exit?)");
 			return NULL;
 		}
 		q->len += (size_t)r;
@@ -106,7 +94,7 @@ static json_t *qmp_read_msg(struct qmp *q, long long deadline, char *err, size_t
 		return NULL;
 	j = json_loads(line, 0, &je);
 	if (!j || !json_is_object(j)) {
-		qfail(err, errlen, "QMP: bad JSON from QEMU: %.80s", line);
+		util_err(err, errlen, -1, "QMP: bad JSON from QEMU: %.80s", line);
 		json_decref(j);
 		j = NULL;
 	}
@@ -144,11 +132,11 @@ int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret,
 	txt = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
 	if (!txt)
-		return qfail(err, errlen, "out of memory");
+		return util_err(err, errlen, -1, "out of memory");
 	rc = write_all(q->fd, txt, strlen(txt)) || write_all(q->fd, "\n", 1);
 	free(txt);
 	if (rc)
-		return qfail(err, errlen, "QMP: cannot send %s: %s", cmd, strerror(errno));
+		return util_err(err, errlen, -1, "QMP: cannot send %s: %s", cmd, strerror(errno));
 	for (;;) {
 		json_t *m = qmp_read_msg(q, deadline, err, errlen), *e;
 
@@ -160,7 +148,7 @@ int qmp_call(struct qmp *q, const char *cmd, json_t *args, json_t **ret,
 		}
 		e = json_object_get(m, "error");
 		if (e) {
-			qfail(err, errlen, "QMP %s failed: %s", cmd,
+			util_err(err, errlen, -1, "QMP %s failed: %s", cmd,
 			      json_string_value(json_object_get(e, "desc")) ?: "(no description)");
 			json_decref(m);
 			return -1;
@@ -186,21 +174,21 @@ int qmp_open(struct qmp *q, const char *path, pid_t pid, int timeout_ms,
 	q->fd = -1;
 	q->len = 0;
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return qfail(err, errlen, "QMP socket path too long: %s", path);
+		return util_err(err, errlen, -1, "QMP socket path too long: %s", path);
 	strcpy(sa.sun_path, path);
 	for (;;) {
 		q->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (q->fd < 0)
-			return qfail(err, errlen, "socket: %s", strerror(errno));
+			return util_err(err, errlen, -1, "socket: %s", strerror(errno));
 		if (!connect(q->fd, (struct sockaddr *)&sa, sizeof(sa)))
 			break;
 		close(q->fd);
 		q->fd = -1;
 		if (pid > 0 && qmp_process_exited(pid))
-			return qfail(err, errlen, "QEMU (pid %d) exited before its QMP socket %s was ready",
+			return util_err(err, errlen, -1, "QEMU (pid %d) exited before its QMP socket %s was ready",
 				     (int)pid, path);
 		if (now_ms() >= deadline)
-			return qfail(err, errlen, "cannot connect to QEMU's QMP socket %s: %s",
+			return util_err(err, errlen, -1, "cannot connect to QEMU's QMP socket %s: %s",
 				     path, strerror(errno));
 		usleep(1000);	/* QEMU is still starting: poll finely, it is on the critical path */
 	}
@@ -210,7 +198,7 @@ int qmp_open(struct qmp *q, const char *path, pid_t pid, int timeout_ms,
 		qmp_close(q);
 		if (!greet)
 			return -1;
-		return qfail(err, errlen, "QMP: %s did not greet like QEMU", path);
+		return util_err(err, errlen, -1, "QMP: %s did not greet like QEMU", path);
 	}
 	json_decref(greet);
 	if (qmp_call(q, "qmp_capabilities", NULL, NULL, (int)(deadline - now_ms()) + 1, err, errlen)) {
@@ -238,7 +226,7 @@ int qmp_vcpu_tids(struct qmp *q, pid_t *tids, unsigned max, unsigned *n,
 		return -1;
 	if (!json_is_array(r) || json_array_size(r) == 0 || json_array_size(r) > max) {
 		json_decref(r);
-		return qfail(err, errlen, "query-cpus-fast: expected 1 to %u vCPUs", max);
+		return util_err(err, errlen, -1, "query-cpus-fast: expected 1 to %u vCPUs", max);
 	}
 	memset(tids, 0, sizeof(*tids) * max);
 	json_array_foreach(r, i, cpu) {
@@ -247,7 +235,7 @@ int qmp_vcpu_tids(struct qmp *q, pid_t *tids, unsigned max, unsigned *n,
 
 		if (idx < 0 || idx >= (json_int_t)max || tid <= 0 || tids[idx]) {
 			json_decref(r);
-			return qfail(err, errlen, "query-cpus-fast: bad entry %zu (cpu-index %lld, thread-id %lld)",
+			return util_err(err, errlen, -1, "query-cpus-fast: bad entry %zu (cpu-index %lld, thread-id %lld)",
 				     i, (long long)idx, (long long)tid);
 		}
 		tids[idx] = (pid_t)tid;
@@ -256,7 +244,7 @@ int qmp_vcpu_tids(struct qmp *q, pid_t *tids, unsigned max, unsigned *n,
 	json_decref(r);
 	for (i = 0; i < count; i++)
 		if (!tids[i])
-			return qfail(err, errlen, "query-cpus-fast: cpu-index %zu missing", i);
+			return util_err(err, errlen, -1, "query-cpus-fast: cpu-index %zu missing", i);
 	*n = count;
 	return 0;
 }
@@ -284,7 +272,7 @@ static int for_each_other_thread(pid_t pid, const pid_t *vcpu_tids, unsigned n,
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	d = opendir(path);
 	if (!d)
-		return qfail(err, errlen, "cannot list the threads of QEMU (pid %d): %s",
+		return util_err(err, errlen, -1, "cannot list the threads of QEMU (pid %d): %s",
 			     (int)pid, strerror(errno));
 	while ((de = readdir(d))) {
 		pid_t tid = (pid_t)atoi(de->d_name);
@@ -293,7 +281,7 @@ static int for_each_other_thread(pid_t pid, const pid_t *vcpu_tids, unsigned n,
 			continue;
 		rc = fn(tid, arg);
 		if (rc) {
-			qfail(err, errlen, "thread %d of QEMU (pid %d): %s", (int)tid, (int)pid,
+			util_err(err, errlen, -1, "thread %d of QEMU (pid %d): %s", (int)tid, (int)pid,
 			      strerror(errno));
 			break;
 		}
@@ -316,14 +304,14 @@ int pin_qemu_threads(pid_t pid, const pid_t *vcpu_tids, unsigned nvcpus,
 	unsigned i;
 
 	if (nvcpus != plan->nvcpus)
-		return qfail(err, errlen, "QEMU has %u vCPUs but the plan is for %u", nvcpus, plan->nvcpus);
+		return util_err(err, errlen, -1, "QEMU has %u vCPUs but the plan is for %u", nvcpus, plan->nvcpus);
 	for (i = 0; i < nvcpus; i++) {
 		cpu_set_t s;
 
 		CPU_ZERO(&s);
 		CPU_SET(plan->vcpu_pu[i], &s);
 		if (sched_setaffinity(vcpu_tids[i], sizeof(s), &s))
-			return qfail(err, errlen, "cannot pin vCPU %u (thread %d) to CPU %u: %s%s", i,
+			return util_err(err, errlen, -1, "cannot pin vCPU %u (thread %d) to CPU %u: %s%s", i,
 				     (int)vcpu_tids[i], plan->vcpu_pu[i], strerror(errno),
 				     errno == EINVAL ? " (CPU outside this host or this cpuset)" : "");
 	}
@@ -360,13 +348,13 @@ int pin_read_affinity(pid_t pid, const pid_t *vcpu_tids, unsigned nvcpus,
 
 	memset(aff, 0, sizeof(*aff));
 	if (nvcpus > PIN_MAX_VCPUS)
-		return qfail(err, errlen, "too many vCPUs (%u)", nvcpus);
+		return util_err(err, errlen, -1, "too many vCPUs (%u)", nvcpus);
 	aff->nvcpus = nvcpus;
 	aff->emulator_uniform = true;
 	for (i = 0; i < nvcpus; i++) {
 		aff->vcpu_tid[i] = vcpu_tids[i];
 		if (sched_getaffinity(vcpu_tids[i], sizeof(cpu_set_t), &aff->vcpu[i]))
-			return qfail(err, errlen, "cannot read the affinity of vCPU %u (thread %d): %s",
+			return util_err(err, errlen, -1, "cannot read the affinity of vCPU %u (thread %d): %s",
 				     i, (int)vcpu_tids[i], strerror(errno));
 	}
 	return for_each_other_thread(pid, vcpu_tids, nvcpus, read_emu, &er, err, errlen);
@@ -382,7 +370,7 @@ int pin_qemu(const char *qmp_path, pid_t pid, const struct pin_plan *plan,
 	int rc = -1;
 
 	if (!q)
-		return qfail(err, errlen, "out of memory");
+		return util_err(err, errlen, -1, "out of memory");
 	if (qmp_open(q, qmp_path, pid, timeout_ms, err, errlen))
 		goto out_free;
 	if (qmp_vcpu_tids(q, tids, PIN_MAX_VCPUS, &n, err, errlen))
@@ -392,7 +380,7 @@ int pin_qemu(const char *qmp_path, pid_t pid, const struct pin_plan *plan,
 	if (pin_read_affinity(pid, tids, n, aff, err, errlen))
 		goto out;
 	if (plan && !pin_affinity_matches(plan, aff, why, sizeof(why))) {
-		qfail(err, errlen, "pinning read back differs from the plan: %s", why);
+		util_err(err, errlen, -1, "pinning read back differs from the plan: %s", why);
 		goto out;
 	}
 	if (qmp_call(q, "cont", NULL, NULL, 5000, err, errlen))

@@ -28,7 +28,9 @@
 #include "compare/compare.h"
 #include "report/report.h"
 #include "store/store_cmd.h"
+#include "cli/util.h"
 #include "store/store.h"
+#include "suite/suite.h"
 
 extern char **environ;
 
@@ -185,12 +187,64 @@ static int run_gnuplot(struct plot_ctx *c, const char *script, const char *name,
 
 #define MAX_DEPTH 8
 
+/*
+ * The expected write_cr8 exits per iteration of nested-spinlock at depth
+ * 1..xmax for the families fixed and unfixed, as workloads/suites.cfg states
+ * them (the figure draws them, it does not know them): rows "N fixed unfixed"
+ * into the data file `cr8-vs-depth-expected`.  1 when written, 0 when the
+ * suites file cannot be read or states no expectation (the figure then has
+ * no expected lines; a warning says why), -1 when the file cannot be made.
+ */
+static int write_expected_depth(struct plot_ctx *c, int64_t xmax, char *path, size_t len)
+{
+	const struct wl_info *w = wl_find("nested-spinlock");
+	char err[1024], *sp = suite_default_path();
+	struct suite *s;
+	int st = 0, rc = 1;
+	FILE *f;
+
+	s = w ? suite_load(sp, &st, err, sizeof(err)) : NULL;
+	free(sp);
+	if (!s) {
+		fprintf(stderr, "irqlbench plot: warning: no expected lines in cr8-vs-depth: %s\n",
+			w ? err : "no nested-spinlock workload");
+		return 0;
+	}
+	f = open_data(c, "cr8-vs-depth-expected", path, len);
+	if (!f) {
+		suite_free(s);
+		return -1;
+	}
+	fprintf(f, "\"N\" \"fixed\" \"unfixed\"\n");
+	for (int64_t d = 1; d <= xmax && rc; d++) {
+		struct suite_expect xf, xu;
+		struct wl_values v;
+		char val[24];
+		int n = snprintf(val, sizeof(val), "%lld", (long long)d);
+
+		wl_values_init(&v, w);
+		if (wl_values_set(&v, "depth", 5, val, (size_t)n, err, sizeof(err)) ||
+		    suite_expect(s, &v, suite_variant_policy("fixed"), &xf, err, sizeof(err)) ||
+		    suite_expect(s, &v, suite_variant_policy("unfixed"), &xu, err, sizeof(err)) ||
+		    xf.exits < 0 || xu.exits < 0) {
+			fprintf(stderr, "irqlbench plot: warning: no expected lines in cr8-vs-depth: %s\n",
+				xf.exits < 0 || xu.exits < 0 ? "the suites file states no write_cr8 exits for nested-spinlock" : err);
+			rc = 0;
+			break;
+		}
+		fprintf(f, "%lld %lld %lld\n", (long long)d, (long long)xf.exits, (long long)xu.exits);
+	}
+	fclose(f);
+	suite_free(s);
+	return rc;
+}
+
 static int plot_cr8_vs_depth(struct plot_ctx *c)
 {
 	struct groups g = { 0 };
 	double (*sum)[MAX_DEPTH + 1] = NULL;
 	unsigned (*n)[MAX_DEPTH + 1] = NULL;
-	char path[PATH_MAX], label[256], vars[PATH_MAX + 128];
+	char path[PATH_MAX], epath[PATH_MAX], label[256], vars[2 * PATH_MAX + 160];
 	int64_t xmax = 2;
 	unsigned nseries = 0;
 	size_t *order = NULL;
@@ -238,8 +292,13 @@ static int plot_cr8_vs_depth(struct plot_ctx *c)
 		nseries++;
 	}
 	fclose(f);
-	fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; xmax=%lld", path, nseries,
-		 nseries == 0, (long long)xmax);
+	rc = write_expected_depth(c, xmax, epath, sizeof(epath));
+	if (rc < 0) {
+		rc = 3;
+		goto out;
+	}
+	fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; xmax=%lld; expected='%s'", path,
+	    nseries, nseries == 0, (long long)xmax, rc ? epath : "");
 	rc = run_gnuplot(c, "cr8-vs-depth.gp", "cr8-vs-depth", vars);
 out:
 	free(order);
@@ -675,7 +734,7 @@ static int write_dashboard(struct plot_ctx *c)
 	FILE *f;
 
 	fmt(path, sizeof(path), "%s/img", c->dash_dir);
-	if (store_mkdir_p(path)) {
+	if (util_mkdir_p(path)) {
 		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
 	}
 	for (unsigned i = 0; i < c->nplots; i++)
@@ -778,7 +837,7 @@ static int plot_all(struct plot_ctx *c)
 	int rc;
 
 	fmt(dir, sizeof(dir), "%s/data", c->out_dir);
-	if (store_mkdir_p(dir)) {
+	if (util_mkdir_p(dir)) {
 		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
 	}
 	c->f.include_failed = c->include_failed;

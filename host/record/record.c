@@ -13,27 +13,6 @@
 #include "record/serial.h"
 #include "cli/util.h"
 
-int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
-		    uint64_t n, unsigned pct, uint64_t *out)
-{
-	uint64_t rank, seen = 0;
-
-	if (!n || !pct || pct > 100)
-		return -1;
-	/* ceil(n * pct / 100) without overflowing n * pct */
-	rank = n / 100 * pct + (n % 100 * pct + 99) / 100;
-	if (!rank)
-		rank = 1;
-	for (unsigned i = 0; i < nb; i++) {
-		seen += counts[i];
-		if (seen >= rank) {
-			*out = bounds[i];
-			return 0;
-		}
-	}
-	return -1;
-}
-
 char *record_make_id(double start, const char *backend, const char *workload)
 {
 	char ts[32];

@@ -18,15 +18,6 @@
 
 struct serial_report;
 
-/*
- * The pct-th percentile (1..100) of a bucketed histogram: the upper bound
- * of the bucket holding the ceil(pct/100 * n)-th smallest value.  Returns
- * 0, or -1 when n is 0 or that value lies in the overflow bucket (above the
- * last bound: no bound describes it; "max" is exact).
- */
-int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
-		    uint64_t n, unsigned pct, uint64_t *out);
-
 /* "20261126T071502Z-tcg-nested-spinlock-1a2b3c" (a caller frees it). */
 char *record_make_id(double start, const char *backend, const char *workload);
 

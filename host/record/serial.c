@@ -19,9 +19,29 @@
 #include <string.h>
 
 #include "klib.h"
-#include "record/record.h"
 #include "stats.h"
 #include "cli/util.h"
+
+int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
+		    uint64_t n, unsigned pct, uint64_t *out)
+{
+	uint64_t rank, seen = 0;
+
+	if (!n || !pct || pct > 100)
+		return -1;
+	/* ceil(n * pct / 100) without overflowing n * pct */
+	rank = n / 100 * pct + (n % 100 * pct + 99) / 100;
+	if (!rank)
+		rank = 1;
+	for (unsigned i = 0; i < nb; i++) {
+		seen += counts[i];
+		if (seen >= rank) {
+			*out = bounds[i];
+			return 0;
+		}
+	}
+	return -1;
+}
 
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
 #define BEGIN_LINE	"@@ irqlbench report v1"

@@ -70,4 +70,13 @@ bool serial_text_cut(const char *text);
 /* The FNV-1a of a report block's body, as the trailer carries it. */
 uint32_t serial_block_hash(const char *body, size_t len);
 
+/*
+ * The pct-th percentile (1..100) of a bucketed histogram: the upper bound
+ * of the bucket holding the ceil(pct/100 * n)-th smallest value.  Returns
+ * 0, or -1 when n is 0 or that value lies in the overflow bucket (above the
+ * last bound: no bound describes it; "max" is exact).
+ */
+int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
+		    uint64_t n, unsigned pct, uint64_t *out);
+
 #endif

@@ -3,7 +3,7 @@
  * qemu.h - launching the guest: the QEMU probe, the launcher abstraction
  * (direct QEMU now, libvirt later) and the backend hooks of a run.
  *
- * A run (host/run/cmd_run.c) goes through these steps, each a hook:
+ * A run (host/run/run.c) goes through these steps, each a hook:
  *
  *   backend->preflight(ctx)          may refuse the host (EXIT_ENV: fixable; EXIT_NOT_APPLICABLE:
  *                                    it cannot run this backend), fills ctx->kvm_facts
@@ -12,16 +12,18 @@
  *     backend->after_start(ctx, pid)   QEMU runs (kvm: start exit tracing; pinning)
  *   backend->after_exit(ctx, record) QEMU is gone (kvm: fold the exit trace into the record)
  *
- * Hook points other parts fill in (weak defaults in cmd_run.c; a part
- * that is linked in overrides them by defining the same function):
+ * Backends and launchers are the one extension mechanism: ops tables
+ * (backend_ops in host/run/backends.c; launcher_ops: direct_launcher in
+ * qemu.c, and libvirt_launcher() of the plugin build/lib/irqlbench-libvirt.so,
+ * loaded with dlopen only for --launcher libvirt, so that no other command
+ * loads libvirt's sixty libraries).  The hooks call the other modules:
  *   kvm_trace_start / kvm_trace_stop  host/trace/: the kvm:kvm_exit trace of this QEMU
  *   run_pin_after_start               host/pin/: pin vCPU and emulator threads, fill
  *                                     provenance.pinning from what the OS reports, call
  *                                     ctx->before_cont (the kvm backend starts its trace
  *                                     there, on the pinned CPUs), then let the guest run
- *   libvirt_launcher                  host/libvirt/: the --launcher libvirt implementation
- *   pin_qemu_args (host/pin/pin_run.h) the "-S -qmp unix:..." arguments the pinning hook
- *                                     needs; added by the direct launcher when linked in
+ *   pin_qemu_args (host/pin/pin_run.h) the "-S -qmp unix:..." arguments the pinning
+ *                                     needs; added for the direct launcher
  */
 #ifndef IRQLBENCH_QEMU_H
 #define IRQLBENCH_QEMU_H
@@ -145,8 +147,8 @@ void run_signals_release(void);
 /* The first stop signal caught since run_signals_catch(), or 0. */
 int run_signals_pending(void);
 
-/* Hook points (see the header comment).  Each returns 0 or -1 with a
- * one-line reason in ctx->hook_error. */
+/* The hooks of host/trace/ and host/pin/ (see the header comment).  Each
+ * returns 0 or -1 with a one-line reason in ctx->hook_error. */
 int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid);
 void kvm_trace_stop(struct run_ctx *ctx, json_t *record);
 int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid);

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/util.h"
+#include "record/record.h"
 #include "store/store.h"
 
 static int fill_run_metrics(struct store *s);
@@ -87,20 +89,6 @@ static const struct {
 	  fill_run_metrics },
 };
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 const char *store_default_path(const char *opt)
 {
 	const char *env = getenv("IRQLBENCH_DB");
@@ -110,34 +98,6 @@ const char *store_default_path(const char *opt)
 	if (env && *env)
 		return env;
 	return STORE_DEFAULT_DB;
-}
-
-int store_mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	struct stat sb;
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -1;
-	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode)) {	/* there, but a file */
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -171,7 +131,7 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
-	seterr(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+	util_err(err, errlen, 0, "%s", msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;
 }
@@ -220,7 +180,7 @@ static int corrupt_error(struct store *s, const char *what, char *err, size_t er
 	char detail[200];
 
 	one_line(what, detail, sizeof(detail));
-	seterr(err, errlen, "%s is corrupt (%s): move it away and rebuild it from its records with "
+	util_err(err, errlen, 0, "%s is corrupt (%s): move it away and rebuild it from its records with "
 	       "'irqlbench results import --db %s %s'", s->path, detail, s->path, s->runs_dir);
 	return -1;
 }
@@ -233,14 +193,14 @@ int store_db_error(struct store *s, char *err, size_t errlen)
 	switch (sqlite3_errcode(s->db) & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		seterr(err, errlen, "%s is locked by another process (waited %.1f s): try again when "
+		util_err(err, errlen, 0, "%s is locked by another process (waited %.1f s): try again when "
 		       "it has finished, or wait longer with IRQLBENCH_DB_WAIT=SECONDS",
 		       s->path, s->waited_s);
 		break;
 	case SQLITE_CORRUPT:
 		return corrupt_error(s, detail, err, errlen);
 	case SQLITE_NOTADB:
-		seterr(err, errlen, "%s is not an SQLite database (%s): give the results store with --db, "
+		util_err(err, errlen, 0, "%s is not an SQLite database (%s): give the results store with --db, "
 		       "or move this file away to start a new store there", s->path, detail);
 		break;
 	case SQLITE_CANTOPEN:
@@ -248,11 +208,11 @@ int store_db_error(struct store *s, char *err, size_t errlen)
 	case SQLITE_READONLY:
 	case SQLITE_IOERR:
 	case SQLITE_FULL:
-		seterr(err, errlen, "cannot use the results store %s (%s): check its permissions "
+		util_err(err, errlen, 0, "cannot use the results store %s (%s): check its permissions "
 		       "and the free space of its file system", s->path, detail);
 		break;
 	default:
-		seterr(err, errlen, "results store %s: %s", s->path, detail);
+		util_err(err, errlen, 0, "results store %s: %s", s->path, detail);
 	}
 	return -1;
 }
@@ -323,7 +283,7 @@ static int migrate_step(struct store *s, int v, char *msg, size_t len)
 	    exec_sql(s->db, store_migrations[v].sql, msg, len))
 		return -1;
 	if (store_migrations[v].fill && store_migrations[v].fill(s)) {
-		seterr(msg, len, "%s", sqlite3_errmsg(s->db));
+		util_err(msg, len, 0, "%s", sqlite3_errmsg(s->db));
 		return -1;
 	}
 	return exec_sql(s->db, "DELETE FROM schema_version", msg, len) ||
@@ -342,7 +302,7 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 		if (t < 0)
 			return store_db_error(s, err, errlen);
 		if (t) {
-			seterr(err, errlen, "%s is an SQLite database but not an irqlbench results store "
+			util_err(err, errlen, 0, "%s is an SQLite database but not an irqlbench results store "
 			       "(no schema_version table): give the store with --db, or another file "
 			       "name for a new one", s->path);
 			return -1;
@@ -354,7 +314,7 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 			return store_db_error(s, err, errlen);
 	}
 	if (v > STORE_SCHEMA_VERSION) {
-		seterr(err, errlen,
+		util_err(err, errlen, 0,
 		       "%s has store schema version %d, newer than this irqlbench understands (%d): "
 		       "use a newer irqlbench or another --db", s->path, v, STORE_SCHEMA_VERSION);
 		return -1;
@@ -369,7 +329,7 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 			    code == SQLITE_IOERR || code == SQLITE_READONLY) {
 				store_db_error(s, err, errlen);
 			} else {
-				seterr(err, errlen, "%s: migration to store schema %d failed: %s: "
+				util_err(err, errlen, 0, "%s: migration to store schema %d failed: %s: "
 				       "use the irqlbench that wrote it", s->path, v + 1, msg);
 			}
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -413,7 +373,7 @@ static int lock_wait(double *wait, char *err, size_t errlen)
 		return 0;
 	*wait = strtod(env, &end);
 	if (*end || !(*wait >= 0 && *wait <= 3600)) {
-		seterr(err, errlen, "IRQLBENCH_DB_WAIT='%s' is not a number of seconds: give 0 to 3600 "
+		util_err(err, errlen, 0, "IRQLBENCH_DB_WAIT='%s' is not a number of seconds: give 0 to 3600 "
 		       "(default %g) or unset it", env, STORE_LOCK_WAIT_S);
 		return -1;
 	}
@@ -432,13 +392,13 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		return NULL;
 	if (stat(path, &sb)) {
 		if (!create) {
-			seterr(err, errlen, "no results store at %s: import records first "
+			util_err(err, errlen, 0, "no results store at %s: import records first "
 			       "('irqlbench results import FILE') or give --db FILE", path);
 			return NULL;
 		}
 		dir = dir_of(path);
-		if (store_mkdir_p(dir)) {
-			seterr(err, errlen, "cannot create %s: %s: give --db a path in a writable directory",
+		if (util_mkdir_p(dir)) {
+			util_err(err, errlen, 0, "cannot create %s: %s: give --db a path in a writable directory",
 			       dir, strerror(errno));
 			free(dir);
 			return NULL;
@@ -446,7 +406,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		free(dir);
 		flags |= SQLITE_OPEN_CREATE;
 	} else if (S_ISDIR(sb.st_mode)) {
-		seterr(err, errlen, "%s is a directory, not a results store: give the database file "
+		util_err(err, errlen, 0, "%s is a directory, not a results store: give the database file "
 		       "with --db (e.g. %s/irqlbench.db)", path, path);
 		return NULL;
 	}
@@ -460,7 +420,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		if (s->db)
 			store_db_error(s, err, errlen);
 		else
-			seterr(err, errlen, "cannot open results store %s: out of memory", path);
+			util_err(err, errlen, 0, "cannot open results store %s: out of memory", path);
 		store_close(s);
 		return NULL;
 	}
@@ -522,12 +482,12 @@ static int check_int_map(json_t *m, const char *what, char *err, size_t errlen)
 	if (json_is_null(m) || !m)
 		return 0;
 	if (!json_is_object(m)) {
-		seterr(err, errlen, "%s is not an object", what);
+		util_err(err, errlen, 0, "%s is not an object", what);
 		return -1;
 	}
 	json_object_foreach(m, k, v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			seterr(err, errlen, "%s.%s is not a non-negative integer", what, k);
+			util_err(err, errlen, 0, "%s.%s is not a non-negative integer", what, k);
 			return -1;
 		}
 	}
@@ -542,13 +502,13 @@ static int check_hist(json_t *h, const char *where, char *err, size_t errlen)
 
 	if (!json_is_array(b) || !json_is_array(c) || json_array_size(b) != json_array_size(c) ||
 	    !json_is_integer(json_object_get(h, "overflow"))) {
-		seterr(err, errlen, "histogram %s needs bounds and counts of the same length and an overflow count",
+		util_err(err, errlen, 0, "histogram %s needs bounds and counts of the same length and an overflow count",
 		       where);
 		return -1;
 	}
 	json_array_foreach(b, i, v) {
 		if (!json_is_number(v) || !json_is_integer(json_array_get(c, i))) {
-			seterr(err, errlen, "histogram %s: bucket %zu is not numeric", where, i);
+			util_err(err, errlen, 0, "histogram %s: bucket %zu is not numeric", where, i);
 			return -1;
 		}
 	}
@@ -563,7 +523,7 @@ static int check_vcpu(json_t *vc, int phase, char *err, size_t errlen)
 	json_t *h, *hs;
 
 	if (!json_is_object(vc) || !json_is_integer(json_object_get(vc, "cpu"))) {
-		seterr(err, errlen, "phase %d: a vcpu entry has no integer \"cpu\"", phase);
+		util_err(err, errlen, 0, "phase %d: a vcpu entry has no integer \"cpu\"", phase);
 		return -1;
 	}
 	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
@@ -575,7 +535,7 @@ static int check_vcpu(json_t *vc, int phase, char *err, size_t errlen)
 	hs = json_object_get(vc, "histograms");
 	if (hs && !json_is_null(hs)) {
 		if (!json_is_object(hs)) {
-			seterr(err, errlen, "phase %d: histograms is not an object", phase);
+			util_err(err, errlen, 0, "phase %d: histograms is not an object", phase);
 			return -1;
 		}
 		json_object_foreach(hs, hn, h) {
@@ -595,11 +555,11 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 	if (!phases || json_is_null(phases)) {
 		if (!strcmp(str_at(rec, "status"), "failed"))
 			return 0;
-		seterr(err, errlen, "a complete record needs \"phases\"");
+		util_err(err, errlen, 0, "a complete record needs \"phases\"");
 		return -1;
 	}
 	if (!json_is_array(phases)) {
-		seterr(err, errlen, "\"phases\" is not an array");
+		util_err(err, errlen, 0, "\"phases\" is not an array");
 		return -1;
 	}
 	json_array_foreach(phases, i, ph) {
@@ -608,7 +568,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 		if (!json_is_integer(json_object_get(ph, "idx")) || !str_at(ph, "name") ||
 		    !json_is_boolean(json_object_get(ph, "measured")) ||
 		    !json_is_array(json_object_get(ph, "vcpus"))) {
-			seterr(err, errlen, "phase %zu needs idx, name, measured and vcpus", i);
+			util_err(err, errlen, 0, "phase %zu needs idx, name, measured and vcpus", i);
 			return -1;
 		}
 		idx = (int)json_integer_value(json_object_get(ph, "idx"));
@@ -630,58 +590,58 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 	const char *schema;
 
 	if (!json_is_object(rec)) {
-		seterr(err, errlen, "not a JSON object");
+		util_err(err, errlen, 0, "not a JSON object");
 		return -1;
 	}
 	schema = str_at(rec, "schema");
 	if (!schema) {
-		seterr(err, errlen, "no \"schema\" field: not an irqlbench result record");
+		util_err(err, errlen, 0, "no \"schema\" field: not an irqlbench result record");
 		return -1;
 	}
-	if (strcmp(schema, STORE_RECORD_SCHEMA)) {
-		seterr(err, errlen, "record schema '%s' is not supported (this irqlbench reads %s): "
-		       "import it with the irqlbench that wrote it", schema, STORE_RECORD_SCHEMA);
+	if (strcmp(schema, RECORD_SCHEMA)) {
+		util_err(err, errlen, 0, "record schema '%s' is not supported (this irqlbench reads %s): "
+		       "import it with the irqlbench that wrote it", schema, RECORD_SCHEMA);
 		return -1;
 	}
 	for (const char *const *k = top; *k; k++)
 		if (!str_at(rec, *k) || !*str_at(rec, *k)) {
-			seterr(err, errlen, "missing \"%s\"", *k);
+			util_err(err, errlen, 0, "missing \"%s\"", *k);
 			return -1;
 		}
 	if (!id_ok(str_at(rec, "id"))) {
-		seterr(err, errlen, "id '%s' is not usable as a directory name (letters, digits, ._:+-)",
+		util_err(err, errlen, 0, "id '%s' is not usable as a directory name (letters, digits, ._:+-)",
 		       str_at(rec, "id"));
 		return -1;
 	}
 	if (!one_of(str_at(rec, "status"), statuses)) {
-		seterr(err, errlen, "status '%s' is neither complete nor failed", str_at(rec, "status"));
+		util_err(err, errlen, 0, "status '%s' is neither complete nor failed", str_at(rec, "status"));
 		return -1;
 	}
 	if (!one_of(str_at(rec, "backend"), backends)) {
-		seterr(err, errlen, "backend '%s' is not one of tcg, kvm, lab, model", str_at(rec, "backend"));
+		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, lab, model", str_at(rec, "backend"));
 		return -1;
 	}
 	if (!json_is_object(json_object_get(rec, "params"))) {
-		seterr(err, errlen, "missing \"params\" (an object)");
+		util_err(err, errlen, 0, "missing \"params\" (an object)");
 		return -1;
 	}
 	v = json_object_get(rec, "verdict");
 	if (v && !json_is_null(v) && !json_is_string(v) &&
 	    !(json_is_object(v) && json_is_string(json_object_get(v, "status")))) {
-		seterr(err, errlen, "\"verdict\" is not {\"status\": \"ok\" or \"fail\", \"reason\": ...}");
+		util_err(err, errlen, 0, "\"verdict\" is not {\"status\": \"ok\" or \"fail\", \"reason\": ...}");
 		return -1;
 	}
 	if (!json_is_boolean(json_object_get(rec, "emulated"))) {
-		seterr(err, errlen, "missing \"emulated\" (true or false)");
+		util_err(err, errlen, 0, "missing \"emulated\" (true or false)");
 		return -1;
 	}
 	p = json_object_get(rec, "provenance");
 	if (!json_is_object(p)) {
-		seterr(err, errlen, "missing provenance: the record must say where it came from");
+		util_err(err, errlen, 0, "missing provenance: the record must say where it came from");
 		return -1;
 	}
 	if (!str_at(p, "suite_version")) {
-		seterr(err, errlen, "missing provenance field \"suite_version\"");
+		util_err(err, errlen, 0, "missing provenance field \"suite_version\"");
 		return -1;
 	}
 	/* A run that failed before it started (preflight, launch) may lack
@@ -690,21 +650,21 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return check_phases(rec, err, errlen);
 	for (const char *const *k = prov; *k; k++)
 		if (!str_at(p, *k)) {
-			seterr(err, errlen, "missing provenance field \"%s\"", *k);
+			util_err(err, errlen, 0, "missing provenance field \"%s\"", *k);
 			return -1;
 		}
 	h = json_object_get(p, "host");
 	if (!json_is_object(h)) {
-		seterr(err, errlen, "missing provenance field \"host\"");
+		util_err(err, errlen, 0, "missing provenance field \"host\"");
 		return -1;
 	}
 	for (const char *const *k = host; *k; k++)
 		if (!str_at(h, *k)) {
-			seterr(err, errlen, "missing provenance field \"host.%s\"", *k);
+			util_err(err, errlen, 0, "missing provenance field \"host.%s\"", *k);
 			return -1;
 		}
 	if (!strcmp(str_at(rec, "backend"), "model") && !str_at(rec, "policy")) {
-		seterr(err, errlen, "a model record needs \"policy\"");
+		util_err(err, errlen, 0, "a model record needs \"policy\"");
 		return -1;
 	}
 	return check_phases(rec, err, errlen);
@@ -1109,13 +1069,13 @@ static int artifact_source(const char *src_dir, const char *key, const char *nam
 
 	*from = NULL;
 	if (name[0] == '/') {
-		seterr(err, errlen, "artifact %s is an absolute path ('%s'): the store copies only the "
+		util_err(err, errlen, 0, "artifact %s is an absolute path ('%s'): the store copies only the "
 		       "record's own files: put the file beside the record and name it relative to it "
 		       "(\"%s\")", key, name, base);
 		return -1;
 	}
 	if (has_dotdot(name)) {
-		seterr(err, errlen, "artifact %s ('%s') leaves the record's directory through '..': "
+		util_err(err, errlen, 0, "artifact %s ('%s') leaves the record's directory through '..': "
 		       "put the file beside the record and name it relative to it (\"%s\")",
 		       key, name, base);
 		return -1;
@@ -1127,7 +1087,7 @@ static int artifact_source(const char *src_dir, const char *key, const char *nam
 	real = realpath(path, NULL);
 	rdir = realpath(src_dir, NULL);
 	if (real && rdir && !inside(real, rdir)) {
-		seterr(err, errlen, "artifact %s ('%s') resolves to %s, outside the record's directory "
+		util_err(err, errlen, 0, "artifact %s ('%s') resolves to %s, outside the record's directory "
 		       "%s: replace the link by a copy of the file", key, name, real, rdir);
 		rc = -1;
 	} else if (real && rdir && !stat(real, &sb) && S_ISREG(sb.st_mode)) {
@@ -1174,15 +1134,15 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 	const char *k;
 	int rc = -1;
 
-	if (store_mkdir_p(dir)) {
-		seterr(err, errlen, "cannot create %s: %s: check the permissions and the free space "
+	if (util_mkdir_p(dir)) {
+		util_err(err, errlen, 0, "cannot create %s: %s: check the permissions and the free space "
 		       "of the store's directory", dir, strerror(errno));
 		goto out;
 	}
 	if (asprintf(&to, "%s/record.json", dir) < 0)
 		abort();
 	if (file ? store_copy_file(file, to) : json_dump_file(rec, to, JSON_INDENT(2))) {
-		seterr(err, errlen, "cannot write %s: %s: check the permissions and the free space "
+		util_err(err, errlen, 0, "cannot write %s: %s: check the permissions and the free space "
 		       "of the store's directory", to, strerror(errno));
 		goto out;
 	}
@@ -1201,8 +1161,8 @@ static int copy_run_files(const char *file, json_t *rec, const char *dir,
 		if (asprintf(&to, "%s/%s", dir, name) < 0)
 			abort();
 		to_dir = dir_of(to);
-		if (store_mkdir_p(to_dir) || store_copy_file(from, to)) {
-			seterr(err, errlen, "cannot copy artifact %s to %s: %s: check that it is readable "
+		if (util_mkdir_p(to_dir) || store_copy_file(from, to)) {
+			util_err(err, errlen, 0, "cannot copy artifact %s to %s: %s: check that it is readable "
 			       "and the store's directory writable", from, to, strerror(errno));
 			free(to_dir);
 			goto out;
@@ -1257,13 +1217,13 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 				abort();
 			rc = store_copy_file(file, to);
 			if (rc)
-				seterr(err, errlen, "cannot copy %s to %s: %s", file, to, strerror(errno));
+				util_err(err, errlen, 0, "cannot copy %s to %s: %s", file, to, strerror(errno));
 			free(to);
 		}
 		return rc ? PLACED_FAILED : PLACED_IN_PLACE;
 	}
-	if (store_mkdir_p(s->runs_dir)) {
-		seterr(err, errlen, "cannot create %s, the store's run directory: %s: make it a "
+	if (util_mkdir_p(s->runs_dir)) {
+		util_err(err, errlen, 0, "cannot create %s, the store's run directory: %s: make it a "
 		       "writable directory", s->runs_dir, strerror(errno));
 		return PLACED_FAILED;
 	}
@@ -1275,7 +1235,7 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 		return PLACED_FAILED;
 	}
 	if (rename(tmp, dir)) {
-		seterr(err, errlen, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
+		util_err(err, errlen, 0, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
 		store_rm_rf(tmp);
 		return PLACED_FAILED;
 	}
@@ -1348,13 +1308,13 @@ static char *read_input(const char *name, size_t *len, char *err, size_t errlen)
 	ssize_t r;
 
 	if (fd < 0) {
-		seterr(err, errlen, "cannot read it: %s: give a record file, JSON Lines, a directory "
+		util_err(err, errlen, 0, "cannot read it: %s: give a record file, JSON Lines, a directory "
 		       "or - (standard input)", strerror(errno));
 		return NULL;
 	}
 	if (fd > 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
 		close(fd);
-		seterr(err, errlen, "it is not a regular file (a FIFO, device or socket): give a record "
+		util_err(err, errlen, 0, "it is not a regular file (a FIFO, device or socket): give a record "
 		       "file, JSON Lines, a directory or - (standard input)");
 		return NULL;
 	}
@@ -1374,7 +1334,7 @@ static char *read_input(const char *name, size_t *len, char *err, size_t errlen)
 	if (fd)
 		close(fd);
 	if (r < 0 || n > IMPORT_MAX_BYTES) {
-		seterr(err, errlen, r < 0 ? "cannot read: %s" : "larger than 256 MiB: %s",
+		util_err(err, errlen, 0, r < 0 ? "cannot read: %s" : "larger than 256 MiB: %s",
 		       r < 0 ? strerror(errno) : "not a file of records");
 		free(buf);
 		return NULL;
@@ -1400,10 +1360,10 @@ static void json_error_msg(const json_error_t *je, size_t len, bool lines, char 
 		     (size_t)je->position + 1 >= len;
 
 	if (lines)
-		seterr(err, errlen, "line %d: %s JSON at column %d: %s: give one record per line "
+		util_err(err, errlen, 0, "line %d: %s JSON at column %d: %s: give one record per line "
 		       "(JSON Lines)", je->line, trunc ? "truncated" : "invalid", je->column, je->text);
 	else
-		seterr(err, errlen, "%s JSON at line %d column %d: %s", trunc ? "truncated" : "invalid",
+		util_err(err, errlen, 0, "%s JSON at line %d column %d: %s", trunc ? "truncated" : "invalid",
 		       je->line, je->column, je->text);
 }
 
@@ -1422,7 +1382,7 @@ static int parse_input(struct import_input *in, const char *buf, size_t len,
 
 	if (!v) {
 		if (blank(buf, len)) {
-			seterr(err, errlen, "no record in it: give a record file, JSON Lines or a JSON array of records");
+			util_err(err, errlen, 0, "no record in it: give a record file, JSON Lines or a JSON array of records");
 			return -1;
 		}
 		json_error_msg(&je, len, false, err, errlen);
@@ -1471,7 +1431,7 @@ static int check_input(struct import_input *in, char *err, size_t errlen)
 		where_of(in, i, where, sizeof(where));
 		if (store_validate_record(in->recs[i], msg, sizeof(msg)) ||
 		    check_artifacts(in->recs[i], src_dir, msg, sizeof(msg))) {
-			seterr(err, errlen, "%s%s", where, msg);
+			util_err(err, errlen, 0, "%s%s", where, msg);
 			goto out;
 		}
 		in->text[i] = json_dumps(in->recs[i], JSON_COMPACT | JSON_SORT_KEYS);
@@ -1482,7 +1442,7 @@ static int check_input(struct import_input *in, char *err, size_t errlen)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(str_at(in->recs[i], "id"), str_at(in->recs[j], "id")) &&
 			    strcmp(in->hash[i], in->hash[j])) {
-				seterr(err, errlen, "%srun %s is given again with other content (first at %s%d): "
+				util_err(err, errlen, 0, "%srun %s is given again with other content (first at %s%d): "
 				       "give each record its own id", where, str_at(in->recs[i], "id"),
 				       in->kind == IN_LINES ? "line " : "record ", in->where[j]);
 				goto out;
@@ -1520,7 +1480,7 @@ static enum import_result insert_input(struct store *s, struct import_input *in,
 		if (found) {
 			if (strcmp(old, in->hash[i])) {
 				where_of(in, i, where, sizeof(where));
-				seterr(err, errlen, "%srun %s is already in the store with other content: "
+				util_err(err, errlen, 0, "%srun %s is already in the store with other content: "
 				       "give the new record another id or use another --db", where, rid);
 				return IMPORT_REFUSED;
 			}
@@ -1625,7 +1585,7 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 		goto out;
 	}
 	if (!in.n) {
-		seterr(err, errlen, "no record in it (an empty JSON array): give a record file, "
+		util_err(err, errlen, 0, "no record in it (an empty JSON array): give a record file, "
 		       "JSON Lines or a JSON array of records");
 		goto out;
 	}
@@ -1652,7 +1612,7 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 		unplace_input(s, &in, made);
 		if (res == IMPORT_REFUSED)
 			goto refused;
-		seterr(err, errlen, "%s", msg);
+		util_err(err, errlen, 0, "%s", msg);
 		goto out;
 	}
 	res = IMPORT_UNCHANGED;
@@ -1673,9 +1633,9 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 	goto out;
 refused:
 	if (in.kind != IN_OBJECT && in.n)	/* a line or an element of many */
-		seterr(err, errlen, "%s; nothing from it was imported", msg);
+		util_err(err, errlen, 0, "%s; nothing from it was imported", msg);
 	else
-		seterr(err, errlen, "%s", msg);
+		util_err(err, errlen, 0, "%s", msg);
 out:
 	free(outcome);
 	free(made);
@@ -1796,7 +1756,7 @@ int store_delete(struct store *s, const struct run_filter *f, struct run_list *o
 		if (delete_paths(s, out->v[i].id, &dir, &trash) && !access(dir, F_OK)) {
 			store_rm_rf(trash);
 			if (rename(dir, trash)) {
-				seterr(err, errlen, "cannot remove %s: %s: check the permissions of the "
+				util_err(err, errlen, 0, "cannot remove %s: %s: check the permissions of the "
 				       "store's run directory", dir, strerror(errno));
 				free(dir);
 				free(trash);

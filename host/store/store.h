@@ -28,7 +28,6 @@
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
-#define STORE_RECORD_SCHEMA	"irqlbench-record/1"
 #define STORE_SCHEMA_VERSION	3	/* = number of migration steps */
 
 /* How long a command waits for another process's lock on the store:
@@ -206,7 +205,6 @@ int store_run_hist(struct store *s, const char *id, const char *name,
 
 /* Database path: --db, else $IRQLBENCH_DB, else STORE_DEFAULT_DB. */
 const char *store_default_path(const char *opt);
-int store_mkdir_p(const char *path);
 int store_rm_rf(const char *path);
 /* Copies a file (0644); copying a file onto itself does nothing.  0 or -1
  * with errno.  Also used by the dashboard (host/plot/cmd_plot.c). */

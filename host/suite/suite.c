@@ -63,24 +63,6 @@ static const char *exit_reason(enum kp_policy p)
 
 /* --- messages ------------------------------------------------------------- */
 
-static void vmsg(char *err, size_t errlen, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-static void vmsg(char *err, size_t errlen, const char *fmt, va_list ap)
-{
-	if (err && errlen)
-		vsnprintf(err, errlen, fmt, ap);
-}
-
-static void msg(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void msg(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vmsg(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* "depth, iterations, dpc, clock_raises_irql, ..." */
 static void param_names(const struct wl_info *w, char *buf, size_t len)
 {
@@ -112,7 +94,7 @@ static int ev_fail(struct ev *e, const char *fmt, ...)
 
 	if (!e->failed) {
 		va_start(ap, fmt);
-		vmsg(e->err, e->errlen, fmt, ap);
+		util_verr(e->err, e->errlen, 0, fmt, ap);
 		va_end(ap);
 	}
 	e->failed = true;
@@ -332,7 +314,7 @@ static int set_params(struct wl_values *vals, bool *given, const char *text,
 	for (t = next_token(text, &end); t != end; t = next_token(end, &end)) {
 		eq = memchr(t, '=', (size_t)(end - t));
 		if (!eq || eq == t) {
-			msg(err, errlen, "'%.*s' is not NAME=VALUE", (int)(end - t), t);
+			util_err(err, errlen, 0, "'%.*s' is not NAME=VALUE", (int)(end - t), t);
 			return -1;
 		}
 		if (skip_workload && eq - t == 8 && !strncmp(t, "workload", 8))
@@ -342,7 +324,7 @@ static int set_params(struct wl_values *vals, bool *given, const char *text,
 			    strncmp(vals->p[i]->name, t, (size_t)(eq - t)))
 				continue;
 			if (given[i]) {
-				msg(err, errlen, "parameter %s is given twice", vals->p[i]->name);
+				util_err(err, errlen, 0, "parameter %s is given twice", vals->p[i]->name);
 				return -1;
 			}
 			given[i] = true;
@@ -366,12 +348,12 @@ int suite_values_from_cmdline(const char *cmdline, struct wl_values *vals,
 			snprintf(name, sizeof(name), "%.*s", (int)(end - t - 9), t + 9);
 			w = wl_find(name);
 			if (!w) {
-				msg(err, errlen, "unknown workload '%s': see 'irqlbench list'", name);
+				util_err(err, errlen, 0, "unknown workload '%s': see 'irqlbench list'", name);
 				return -1;
 			}
 		}
 	if (!w) {
-		msg(err, errlen, "'%s' names no workload: give workload=W", cmdline);
+		util_err(err, errlen, 0, "'%s' names no workload: give workload=W", cmdline);
 		return -1;
 	}
 	wl_values_init(vals, w);
@@ -407,11 +389,11 @@ static int eval_formula(const struct suite *s, const char *key, const struct sui
 	char why[600];
 
 	if (suite_eval(f->text, vals, v, why, sizeof(why))) {
-		msg(err, errlen, "%s:%u: %s = %s: %s", s->path, f->line, key, f->text, why);
+		util_err(err, errlen, 0, "%s:%u: %s = %s: %s", s->path, f->line, key, f->text, why);
 		return -1;
 	}
 	if (*v < 0) {
-		msg(err, errlen, "%s:%u: %s = %s gives %lld: a count cannot be negative",
+		util_err(err, errlen, 0, "%s:%u: %s = %s gives %lld: a count cannot be negative",
 		    s->path, f->line, key, f->text, (long long)*v);
 		return -1;
 	}
@@ -445,7 +427,7 @@ static int expect_from(const struct suite *s, const struct suite_entry *fe,
 		return -1;
 	if (x->late >= 0 && c[STAT_cr8_lower_unmask] >= 0) {
 		if (x->late > c[STAT_cr8_lower_unmask]) {
-			msg(err, errlen, "%s:%u: %s = %s gives %lld late deliveries per iteration, more "
+			util_err(err, errlen, 0, "%s:%u: %s = %s gives %lld late deliveries per iteration, more "
 			    "than the %lld unmasking writes (lower_unmask)", s->path, f->line, key,
 			    f->text, (long long)x->late, (long long)c[STAT_cr8_lower_unmask]);
 			return -1;
@@ -467,7 +449,7 @@ int suite_expect(const struct suite *s, const struct wl_values *vals, enum kp_po
 	x->exits = x->late = x->immediate = -1;
 	x->delivery = NULL;
 	if ((unsigned)p >= KP_NPOLICY) {
-		msg(err, errlen, "no such policy");
+		util_err(err, errlen, 0, "no such policy");
 		return -1;
 	}
 	x->family = suite_family(p);
@@ -519,7 +501,7 @@ static int perr(struct parse *ps, unsigned line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(m, sizeof(m), fmt, ap);
 	va_end(ap);
-	msg(ps->err, ps->errlen, "%s:%u: %s", ps->s->path, line, m);
+	util_err(ps->err, ps->errlen, 0, "%s:%u: %s", ps->s->path, line, m);
 	return -1;
 }
 
@@ -804,7 +786,7 @@ static int check_all(struct suite *s, char *err, size_t errlen)
 	for (unsigned i = 0; i < s->n; i++)
 		for (enum kp_policy p = 0; p < KP_NPOLICY; p++)
 			if (suite_expect_entry(s, &s->e[i], p, &x, m, sizeof(m))) {
-				msg(err, errlen, "%s (entry '%s')", m, s->e[i].name);
+				util_err(err, errlen, 0, "%s (entry '%s')", m, s->e[i].name);
 				return -1;
 			}
 	return 0;
@@ -871,14 +853,14 @@ struct suite *suite_load(const char *path, int *status, char *err, size_t errlen
 	*status = EXIT_OK;
 	if (!text) {
 		*status = EXIT_ENV;
-		msg(err, errlen, "cannot read the suites file %s: %s: run from the source tree, or "
+		util_err(err, errlen, 0, "cannot read the suites file %s: %s: run from the source tree, or "
 		    "set IRQLBENCH_SUITES=FILE", path, strerror(errno));
 		return NULL;
 	}
 	if (strlen(text) != len) {
 		free(text);
 		*status = EXIT_USAGE;
-		msg(err, errlen, "%s: a NUL byte in the file: a suites file is text", path);
+		util_err(err, errlen, 0, "%s: a NUL byte in the file: a suites file is text", path);
 		return NULL;
 	}
 	s = suite_parse(path, text, err, errlen);

@@ -10,6 +10,7 @@
 
 #include "trace/kvm_fold.h"
 #include "trace/svm_exits.h"
+#include "cli/util.h"
 
 /* SVM EXITINTINFO (AMD APM vol. 2, "Event Injection"): valid, type, vector */
 #define KT_EXITINTINFO_VALID		(1u << 31)
@@ -34,6 +35,8 @@ struct kt_vcpu_state {
 	unsigned int inj_since_exit;	/* vector + 1 injected since the latest exit, 0: none */
 	int have_exit;
 	uint32_t last_exit;		/* SVM code of the latest exit */
+	/* highest vector + 1 a kvm_eoi ended since the latest exit, 0: none */
+	unsigned int eoi_since_exit;
 	int last_exit_counted;		/* still counted in cells[last_exit_cell] */
 	size_t last_exit_cell;
 	/* per vector: accepted into the IRR and not yet injected */
@@ -197,6 +200,7 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 	v->last_exit_counted = 1;
 	v->last_intr_info = e->intr_info;
 	v->inj_since_exit = 0;
+	v->eoi_since_exit = 0;
 	/* Without kvm_entry events, an exit after acceptance stands in for an entry. */
 	if (!v->saw_entry)
 		for (i = 0; i < 256; i++)
@@ -326,11 +330,17 @@ static int on_inject(struct kt_fold *f, const struct kt_event *e)
 		return 0;
 	}
 	if (v->held[vec]) {
-		c->unmasking_writes++;
-		if (v->have_exit && v->last_exit == SVM_EXIT_WRITE_CR8)
-			c->immediate++;
-		else
-			c->late++;
+		if (v->have_exit && v->last_exit == SVM_EXIT_VINTR) {
+			c->window++;
+		} else if (v->eoi_since_exit && (v->eoi_since_exit - 1) >> 4 >= vec >> 4) {
+			c->eoi++;
+		} else {
+			c->unmasking_writes++;
+			if (v->have_exit && v->last_exit == SVM_EXIT_WRITE_CR8)
+				c->immediate++;
+			else
+				c->late++;
+		}
 	}
 	v->pending[vec] = 0;
 	v->held[vec] = 0;
@@ -372,6 +382,8 @@ static int on_eoi(struct kt_fold *f, const struct kt_event *e)
 	if (!c)
 		return -1;
 	c->eois++;
+	if ((e->vector & 0xff) + 1 > v->eoi_since_exit)
+		v->eoi_since_exit = (e->vector & 0xff) + 1;
 	return 0;
 }
 
@@ -397,19 +409,6 @@ int kt_fold_event(struct kt_fold *f, const struct kt_event *e)
 
 /* --- vCPU identity ---------------------------------------------------------------- */
 
-static int fail_map(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail_map(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const char map_fix[] = "the exit counts cannot be filed per guest CPU; rerun, and report a bug with the run's trace file if it repeats";
 
 int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *err, size_t len)
@@ -422,7 +421,7 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 		f->vcpus[v].apic_id = -1;
 	}
 	if (f->map_conflicts)
-		return fail_map(err, len, "KVM vCPU %u wrote phase markers for guest CPU %u, then for guest CPU %u (%llu such markers); %s",
+		return util_err(err, len, -1, "KVM vCPU %u wrote phase markers for guest CPU %u, then for guest CPU %u (%llu such markers); %s",
 				f->conflict_vcpu, f->vcpus[f->conflict_vcpu].guest_cpu,
 				f->conflict_cpu, (unsigned long long)f->map_conflicts, map_fix);
 	for (v = 0; v < f->nvcpus; v++) {
@@ -432,14 +431,14 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 			continue;
 		nclaims++;
 		if (ncpus && s->guest_cpu >= ncpus)
-			return fail_map(err, len, "KVM vCPU %u (thread %d) wrote phase markers for guest CPU %u, but the guest reported %u CPUs; %s",
+			return util_err(err, len, -1, "KVM vCPU %u (thread %d) wrote phase markers for guest CPU %u, but the guest reported %u CPUs; %s",
 					v, s->tid, s->guest_cpu, ncpus, map_fix);
 		for (w = 0; w < v; w++)
 			if (f->vcpus[w].claimed && f->vcpus[w].guest_cpu == s->guest_cpu)
-				return fail_map(err, len, "KVM vCPUs %u and %u both wrote phase markers for guest CPU %u; %s",
+				return util_err(err, len, -1, "KVM vCPUs %u and %u both wrote phase markers for guest CPU %u; %s",
 						w, v, s->guest_cpu, map_fix);
 		if (apic_ids && s->guest_cpu < ncpus && apic_ids[s->guest_cpu] != (int)v)
-			return fail_map(err, len, "guest CPU %u reports APIC ID %d, but its phase markers come from KVM vCPU %u (QEMU makes the APIC ID the vcpu_id); %s",
+			return util_err(err, len, -1, "guest CPU %u reports APIC ID %d, but its phase markers come from KVM vCPU %u (QEMU makes the APIC ID the vcpu_id); %s",
 					s->guest_cpu, apic_ids[s->guest_cpu], v, map_fix);
 		s->cpu = (int)s->guest_cpu;
 	}
@@ -450,7 +449,7 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 				if (f->vcpus[v].cpu == (int)g)
 					break;
 			if (v == f->nvcpus)
-				return fail_map(err, len, "guest CPU %u%s wrote no phase marker the trace saw, while other CPUs did; %s",
+				return util_err(err, len, -1, "guest CPU %u%s wrote no phase marker the trace saw, while other CPUs did; %s",
 						g, apic_ids ? "" : " (no APIC IDs in the report)", map_fix);
 		}
 	}
@@ -460,7 +459,7 @@ int kt_fold_map(struct kt_fold *f, const int *apic_ids, unsigned ncpus, char *er
 				continue;
 			for (w = 0; w < g; w++)
 				if (apic_ids[w] == apic_ids[g])
-					return fail_map(err, len, "guest CPUs %u and %u report the same APIC ID %d; %s",
+					return util_err(err, len, -1, "guest CPUs %u and %u report the same APIC ID %d; %s",
 							w, g, apic_ids[g], map_fix);
 			if ((unsigned)apic_ids[g] >= f->nvcpus)
 				continue;	/* a vCPU the trace never saw */

@@ -13,11 +13,19 @@
  *  - delivery of held-back interrupts.  An interrupt is "held back" when
  *    KVM accepted it into the IRR and then entered the guest at least once
  *    without injecting it (masked by CR8/TPR, or waiting for a window).
- *    The guest had to lower its priority to let it in: that lowering is an
- *    "unmasking write".  The interrupt was delivered "immediately" when the
- *    exit right before its injection is a write_cr8 exit (KVM saw the
- *    lowering as it happened), "late" when it is any other exit (the
- *    lowering did not exit; some unrelated exit let it in).
+ *    What let it in says why it was held.  KVM asks for an interrupt
+ *    window (a vintr exit) only for an interrupt the processor priority lets
+ *    in while IF or an interrupt shadow blocks it (svm_enable_irq_window()
+ *    after kvm_cpu_has_injectable_intr()), so one injected right after a
+ *    vintr exit was held by IF: "window", not an unmasking write.  One
+ *    injected at the exit whose handling traced a kvm_eoi of a vector of its
+ *    priority class or higher was held by that vector in service: "eoi".  Any other was held by the TPR: the guest
+ *    had to lower it to let the interrupt in, an "unmasking write",
+ *    delivered "immediately" when the exit right before its injection is a
+ *    write_cr8 exit (KVM saw the lowering as it happened), "late" when it is
+ *    any other exit (the lowering did not exit; some unrelated exit let it
+ *    in).  Not told apart: a TPR lowering that did not exit followed by a
+ *    cli before the next exit (KVM then opens a window: counted "window").
  *
  * Phases: the guest marks a phase by writing 0x49520000 | cpu << 8 | phase
  * to port 0x500 (results/SERIAL.md); the kvm_pio event switches the phase of
@@ -96,9 +104,13 @@ struct kt_cell {
 	uint64_t exits_total;
 	uint64_t injections[256];
 	uint64_t reinjections;
-	uint64_t unmasking_writes;	/* held-back interrupts injected */
+	uint64_t unmasking_writes;	/* interrupts held back by the TPR, injected */
 	uint64_t immediate;		/* ... right after a write_cr8 exit */
 	uint64_t late;			/* ... after another exit */
+	uint64_t window;		/* held back by IF or an interrupt shadow only:
+					 * injected after the interrupt-window (vintr) exit */
+	uint64_t eoi;			/* held back by a higher vector in service:
+					 * injected at the exit whose handling EOIed it */
 	uint64_t eois;
 };
 

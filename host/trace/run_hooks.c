@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The kvm backend's trace hooks of `irqlbench run` (host/run/qemu.h): they
- * override the weak defaults in host/run/cmd_run.c when host/trace/ is linked.
+ * are called by the kvm backend (host/run/backends.c).
  *
  * kvm_trace_start traces QEMU's process: its threads now and, through the
  * instance's event-fork option, the vCPU threads it creates later.  With

@@ -4,7 +4,7 @@
 # build/trace/irqlbench-kvmtrace is a standalone wrapper used by the lab's
 # self-test (trace any command's KVM exits).
 
-TRACE_CORE_SRCS := host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c \
+TRACE_CORE_SRCS := host/cli/util.c host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c \
 	host/trace/kvm_merge.c host/trace/trace_stats.c
 TRACE_SRCS := $(TRACE_CORE_SRCS) host/trace/kvmtrace.c
 TRACE_LIBS := -ltracefs -ltraceevent -lpthread -ljansson
@@ -13,7 +13,7 @@ TRACE_CFLAGS := $(shell pkg-config --cflags libtracefs libtraceevent 2>/dev/null
 $(BUILD)/host/host/trace/kvmtrace.o: HOST_CFLAGS += $(TRACE_CFLAGS)
 $(BUILD)/san/host/trace/kvmtrace.o: SAN_CFLAGS += $(TRACE_CFLAGS)
 
-# run_hooks.c overrides cmd_run.c's weak kvm_trace_start/kvm_trace_stop
+# run_hooks.c: kvm_trace_start/kvm_trace_stop, called by run's kvm backend
 HOST_SRCS += $(TRACE_SRCS) host/trace/run_hooks.c
 HOST_LIBS += $(TRACE_LIBS)
 
@@ -32,6 +32,6 @@ INTEGRATION_TESTS += tests/integration/lab-smp4.sh tests/integration/lab-trace-l
 
 # make bench: memory of the fold, all events held vs folded while read
 TRACE_BENCH := $(BUILD)/bench/trace-fold-bench
-$(TRACE_BENCH): tests/bench/trace_fold_bench.c host/trace/kvm_fold.c host/trace/kvm_merge.c
+$(TRACE_BENCH): tests/bench/trace_fold_bench.c host/trace/kvm_fold.c host/trace/kvm_merge.c host/cli/util.c
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^

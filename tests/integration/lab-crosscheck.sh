@@ -6,7 +6,8 @@
 # write_cr8 exits per iteration equal the file's for the build's family
 # (fixed build: fixed; fix-reverted: unfixed) and the model's exactly (lab
 # fixed vs model l61, lab unfixed vs model unfixed, `list --suites` names
-# the pairs).  Delivery: where the file expects no late delivery, every
+# the pairs), and so do its delivery counts (unmasking writes, immediate,
+# late).  Delivery: where the file expects no late delivery, every
 # held-back interrupt is delivered immediately (depth 1 included: one
 # lowering write, no window); where it expects them late, at most 1% are
 # immediate (a stray exit in a TCG L1 can let an interrupt in early,
@@ -67,6 +68,10 @@ for ((i = 0; i < N; i++)); do
 			mrec=$TMP/$name/model/$wl-$pol.json
 			model=$(( $(m "$mrec" ".exits[\"$reason\"]" 2>/dev/null) * vcpus ))
 			eq "$name $v: lab $reason = model $pol" "$lab" "$model"
+			for k in unmasking_writes immediate late; do
+				eq "$name $v: lab delivery.$k = model $pol" "$(m "$rec" ".delivery.$k")" \
+					$(( $(m "$mrec" ".delivery.$k" 2>/dev/null) * vcpus ))
+			done
 			if [ "$lab" != "$model" ]; then
 				echo "--- lab $v (measured phase, vCPU 0)     | model $pol"
 				paste <(jq -S '[.phases[] | select(.measured) | .vcpus[0] | {exits, injections, delivery}]' "$rec") \

@@ -29,6 +29,14 @@ awk '/"model:fixed"/{f=1;next} /^"N"/{f=0} f && NF==2{print}' "$d/cr8-vs-depth.d
 awk '/"model:prefix"/{f=1;next} /^"N"/{f=0} f && NF==2{print}' "$d/cr8-vs-depth.dat" | tr '\n' ' ' >"$T/prefix"
 [ "$(cat "$T/fixed")" = "1 1 2 3 3 5 4 7 " ] && ok "fixed: 2N-1 ($(cat "$T/fixed"))" || bad "fixed series: $(cat "$T/fixed")"
 [ "$(cat "$T/prefix")" = "1 1 2 1 3 1 4 1 " ] && ok "prefix: 1 ($(cat "$T/prefix"))" || bad "prefix series: $(cat "$T/prefix")"
+# the grey expected lines are workloads/suites.cfg's, not the plot's own
+exp=$(grep '^[0-9]' "$d/cr8-vs-depth-expected.dat" | tr '\n' ' ')
+[ "$exp" = "1 1 1 2 3 1 3 5 1 4 7 1 " ] && ok "expected lines from suites.cfg: N fixed unfixed = $exp" || bad "expected lines: $exp"
+sed 's/^exits\.fixed = dpc \* (1 + 2 \* (depth - 1) \* (1 - elide_same_level))$/exits.fixed = dpc * 4 * depth/' \
+	"$ROOT/workloads/suites.cfg" >"$T/suites.cfg"
+IRQLBENCH_SUITES=$T/suites.cfg "$IRQ" plot --db "$DB" --out-dir "$T/out-exp" --no-dashboard >/dev/null 2>&1
+exp=$(grep '^[0-9]' "$T/out-exp/data/cr8-vs-depth-expected.dat" | tr '\n' ' ')
+[ "$exp" = "1 4 1 2 8 1 3 12 1 4 16 1 " ] && ok "an edited suites file moves the expected line ($exp)" || bad "edited suites: expected lines $exp"
 expect_grep '^"nested-spinlock N=2 lab:fixed" [0-9.]+ 0\.002 [0-9.]+ 0 3$' "$d/exits-stacked.dat" "stacked: lab fixed N=2 has 3 write_cr8, 0 vintr"
 expect_grep '^1e\+07 1$|^2e\+07 1$' "$d/cdf-dpc-delay.dat" "CDF reaches 1"
 # the failed run is not plotted

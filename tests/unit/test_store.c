@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "cli/util.h"
 #include "store/store.h"
 
 static char tmpdir[] = "/tmp/irqlbench-test-store-XXXXXX";
@@ -492,7 +493,7 @@ static void test_artifacts(struct store *s)
 	struct stat sb;
 	json_t *r;
 
-	store_mkdir_p(dir);
+	util_mkdir_p(dir);
 	link = path_in("art/out.log");
 	CHECK(symlink("/etc/hostname", link) == 0);
 	free(link);
@@ -518,7 +519,7 @@ static void test_artifacts(struct store *s)
 	/* a file under a subdirectory, and a link that stays inside: copied
 	 * under the names the record gives them */
 	p = path_in("art/logs");
-	store_mkdir_p(p);
+	util_mkdir_p(p);
 	free(p);
 	write_text("art/logs/serial.log", "inside\n");
 	link = path_in("art/qemu.log");
@@ -853,13 +854,13 @@ int main(void)
 		return 77;
 	}
 	dir = path_in("tx");
-	store_mkdir_p(dir);
+	util_mkdir_p(dir);
 	free(dir);
 	dir = path_in("v");
-	store_mkdir_p(dir);
+	util_mkdir_p(dir);
 	free(dir);
 	dir = path_in("c");
-	store_mkdir_p(dir);
+	util_mkdir_p(dir);
 	free(dir);
 	db = path_in("results/irqlbench.db");
 	s = store_open(db, true, err, sizeof(err));

@@ -301,6 +301,61 @@ static void test_unmasked_and_async(void)
 	kt_fold_free(&f);
 }
 
+/*
+ * What held an interrupt back decides whether its injection was an
+ * unmasking write (../shared/cases/lab-if-held-counted-late.scn): IF alone
+ * (cli; ipi 0x51; sti) lets it in through the interrupt-window exit, a
+ * vector in service through its EOI; only the TPR makes an unmasking write.
+ */
+static void test_held_by_if_or_isr(void)
+{
+	struct kt_fold f;
+	const struct kt_cell *c;
+
+	kt_fold_init(&f);
+	/* cli; ipi 0x51: the ICR write exits, IF holds it; sti: vintr exit */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x51);
+	ev_entry(&f, 5, 0);
+	ev_exit(&f, 5, 0, SVM_EXIT_VINTR);
+	ev_inj(&f, 5, 0x51);
+	ev_entry(&f, 5, 0);
+	/* 0x41 arrives while 0x51 is in service; the EOI of 0x51 lets it in */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x41);
+	ev_entry(&f, 5, 0);
+	ev_exit(&f, 5, 0, NPF);
+	ev_eoi(&f, 5, 0, 0x51);
+	ev_inj(&f, 5, 0x41);
+	ev_entry(&f, 5, 0);
+	/* 0x61 held by the TPR; the lowering does not exit and the exit that
+	 * lets it in is the EOI of a lower vector (0x41): late, not "eoi" */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x61);
+	ev_entry(&f, 5, 0);
+	ev_exit(&f, 5, 0, NPF);
+	ev_eoi(&f, 5, 0, 0x41);
+	ev_inj(&f, 5, 0x61);
+	ev_entry(&f, 5, 0);
+	/* and one held by the TPR whose lowering exits: immediate */
+	ev_exit(&f, 5, 0, NPF);
+	ev_accept(&f, 5, 0, 0x2f);
+	ev_entry(&f, 5, 0);
+	ev_exit(&f, 5, 0, WCR8);
+	ev_inj(&f, 5, 0x2f);
+	ev_entry(&f, 5, 0);
+	c = kt_fold_cell(&f, 0, 0);
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_EQ_U64(c->window, 1);
+		CHECK_EQ_U64(c->eoi, 1);
+		CHECK_EQ_U64(c->unmasking_writes, 2);
+		CHECK_EQ_U64(c->immediate, 1);
+		CHECK_EQ_U64(c->late, 1);
+	}
+	kt_fold_free(&f);
+}
+
 /* Two vCPUs on two threads, interleaved. */
 static void test_two_vcpus(void)
 {
@@ -922,6 +977,7 @@ int main(void)
 	test_lab_unfixed();
 	test_no_entry_events();
 	test_unmasked_and_async();
+	test_held_by_if_or_isr();
 	test_two_vcpus();
 	test_four_vcpus_identity();
 	test_sparse_apic_ids();

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * backends.c - the backends of `irqlbench run` (struct backend_ops in
+ * host/run/qemu.h): tcg, QEMU's emulator; kvm, QEMU -accel kvm on an AMD SVM
+ * host, after a preflight, with kvm_amd's exits traced (host/trace/).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "run/run.h"
+
+static int tcg_after_start(struct run_ctx *ctx, pid_t qemu_pid)
+{
+	return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+}
+
+static bool sys_exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* The KVM modules other than kvm_amd this host runs (kvm_intel, kvm_pvm,
+ * ...), ", "-joined, or NULL: with no kvm_amd, /dev/kvm is theirs. */
+static char *other_kvm_modules(void)
+{
+	DIR *d = opendir("/sys/module");
+	struct dirent *e;
+	char *list = NULL, *more;
+
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "kvm_", 4) || !strcmp(e->d_name, "kvm_amd"))
+			continue;
+		more = xasprintf("%s%s%s", list ? list : "", list ? ", " : "", e->d_name);
+		free(list);
+		list = more;
+	}
+	if (d)
+		closedir(d);
+	return list;
+}
+
+/* One problem: a line on stderr naming it and its fix, and a part of the
+ * record's message. */
+static void __attribute__((format(printf, 3, 4)))
+preflight_problem(struct run_ctx *ctx, bool not_applicable, const char *fmt, ...)
+{
+	char *line, *msg;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) < 0)
+		line = xstrdup(fmt);
+	va_end(ap);
+	fprintf(stderr, "irqlbench: kvm preflight: %s%s\n", not_applicable ? "not applicable: " : "",
+		line);
+	msg = xasprintf("%s%s%s%s", ctx->preflight_msg ? ctx->preflight_msg : "",
+			ctx->preflight_msg ? "; " : "", not_applicable ? "not applicable: " : "", line);
+	free(ctx->preflight_msg);
+	ctx->preflight_msg = msg;
+	free(line);
+}
+
+static const char use_instead[] =
+	"use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
+
+/*
+ * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  A
+ * host where it cannot apply at all (not an AMD CPU, no SVM, a /dev/kvm of
+ * another KVM module such as kvm_intel or kvm_pvm) is EXIT_NOT_APPLICABLE,
+ * with its reasons; on an AMD SVM host, a problem that can be fixed (no
+ * /dev/kvm, no access to it, kvm_amd not loaded) is EXIT_ENV.  Each problem
+ * is one line naming it and its fix; all of a kind are reported at once.
+ * kvm_amd's parameters go into provenance.kvm.
+ */
+static int kvm_preflight(struct run_ctx *ctx)
+{
+	static const char *const params[] = { "npt", "avic", "nested", "nrips", NULL };
+	char *vendor = util_cpuinfo_field("vendor_id"), *others = other_kvm_modules();
+	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
+	int fd;
+
+	if (!vendor || strcmp(vendor, "AuthenticAMD")) {
+		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; %s",
+				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)", use_instead);
+		applies = false;
+	} else if (!util_cpuinfo_has_flag("svm")) {
+		preflight_problem(ctx, true, "the CPU has no 'svm' flag in /proc/cpuinfo (SVM is off in the firmware, or this VM has no nested virtualization): %s",
+				  use_instead);
+		applies = false;
+	}
+	free(vendor);
+	if (!kvm_amd && others) {
+		preflight_problem(ctx, true, "/dev/kvm is provided by %s, not kvm_amd (no /sys/module/kvm_amd): the kvm backend measures kvm_amd; %s",
+				  others, use_instead);
+		applies = false;
+	}
+	free(others);
+	if (!applies)
+		return EXIT_NOT_APPLICABLE;	/* what could be fixed here does not matter */
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == ENOENT)
+		preflight_problem(ctx, false, "/dev/kvm does not exist: load the module with 'modprobe kvm_amd'");
+	else
+		preflight_problem(ctx, false, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
+				  strerror(errno));
+	if (!kvm_amd) {
+		preflight_problem(ctx, false, "the kvm_amd module is not loaded (no /sys/module/kvm_amd): load it with 'modprobe kvm_amd'");
+	} else {
+		ctx->kvm_facts = json_pack("{s:s}", "module", "kvm_amd");
+		for (unsigned i = 0; params[i]; i++) {
+			char *p = xasprintf("/sys/module/kvm_amd/parameters/%s", params[i]);
+			char *v = util_read_line(p);
+
+			json_object_set_new(ctx->kvm_facts, params[i], v ? json_string(v) : json_null());
+			free(v);
+			free(p);
+		}
+	}
+	return ctx->preflight_msg ? EXIT_ENV : 0;
+}
+
+/*
+ * QEMU started paused (-S) for pinning: the trace starts once the threads
+ * are pinned and before the guest runs, so that its buffers are sized for
+ * the CPUs the threads now may use.  Unpinned, or under libvirt (which
+ * pins and starts the guest itself), it starts at once.
+ */
+static int kvm_after_start(struct run_ctx *ctx, pid_t qemu_pid)
+{
+	int rc;
+
+	if (ctx->no_pin || strcmp(ctx->launcher->name, "direct")) {
+		if (kvm_trace_start(ctx, qemu_pid))
+			return -1;
+		return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+	}
+	ctx->before_cont = kvm_trace_start;
+	rc = run_pin_after_start(ctx, qemu_pid);
+	ctx->before_cont = NULL;
+	if (!rc && !ctx->trace)
+		rc = kvm_trace_start(ctx, qemu_pid);	/* nothing was pinned: no -qmp */
+	return rc;
+}
+
+static void kvm_after_exit(struct run_ctx *ctx, json_t *record)
+{
+	kvm_trace_stop(ctx, record);
+}
+
+static const struct backend_ops backends[] = {
+	{ .name = "tcg", .accel = "tcg", .cpu = "max", .extra_args = run_pin_args,
+	  .after_start = tcg_after_start },
+	{ .name = "kvm", .accel = "kvm", .cpu = "host", .preflight = kvm_preflight,
+	  .extra_args = run_pin_args, .after_start = kvm_after_start,
+	  .after_exit = kvm_after_exit },
+};
+
+
+const struct backend_ops *run_backend_find(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (!strcmp(name, backends[i].name))
+			return &backends[i];
+	return NULL;
+}

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/*
+ * run.c - one run of `irqlbench run` once its arguments are checked: the
+ * record's and the logs' paths, the backend's preflight, the launch, the
+ * outcome, and the record, written atomically on every path.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli/cli.h"
+#include "klib.h"
+#include "record/record.h"
+#include "record/serial.h"
+#include "run/run.h"
+
+/* The guest image: --guest, or build/guest/ next to build/bin/irqlbench. */
+char *run_guest_image(const struct run_opts *o)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *bin, *build, *path;
+
+	if (o->guest)
+		return xstrdup(o->guest);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return xstrdup("build/" GUEST_REL_PATH);
+	exe[n] = 0;
+	bin = util_dirname(exe);
+	build = util_dirname(bin);
+	path = xasprintf("%s/%s", build, GUEST_REL_PATH);
+	free(bin);
+	free(build);
+	return path;
+}
+
+/*
+ * The record (default results/runs/<id>/record.json, --out FILE, or
+ * standard output for --out -) and its logs: beside a record file, in
+ * results/runs/<id>/ for standard output, or DIR/<id>.* with --keep-log.
+ * The record names its logs relative to its folder when they are there
+ * (for standard output: relative to results/runs/<id>/, the run folder of
+ * the default store), else (--keep-log DIR elsewhere) by an absolute path,
+ * which `results import` refuses: a record file's artifacts must be its own.
+ * Strings only: make_dirs() creates folders.
+ */
+static bool same_dir(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return a && b && !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+void run_make_paths(const struct run_opts *o, const char *id, struct run_paths *p)
+{
+	char cwd[PATH_MAX], *base;
+
+	p->to_stdout = o->out && !strcmp(o->out, "-");
+	p->out = o->out ? xstrdup(o->out) : xasprintf("results/runs/%s/record.json", id);
+	p->dir = p->to_stdout ? NULL : util_dirname(p->out);
+	if (o->keep_log) {
+		base = xasprintf("%s/%s.", o->keep_log, id);
+	} else if (o->out && !p->to_stdout) {
+		size_t n = strlen(o->out);
+
+		if (n > 5 && !strcmp(o->out + n - 5, ".json"))
+			n -= 5;
+		base = xasprintf("%.*s.", (int)n, o->out);
+	} else {
+		base = xasprintf("results/runs/%s/", id);
+	}
+	p->serial = xasprintf("%sserial.log", base);
+	p->qemu_log = xasprintf("%sqemu.log", base);
+	p->trace = xasprintf("%strace.json", base);
+	p->log_dir = util_dirname(p->serial);
+	free(base);
+	if (!o->keep_log || (!p->to_stdout && same_dir(p->dir, o->keep_log))) {
+		p->serial_rel = util_basename(p->serial);
+		p->qemu_log_rel = util_basename(p->qemu_log);
+	} else if (p->serial[0] == '/' || !getcwd(cwd, sizeof(cwd))) {
+		p->serial_rel = xstrdup(p->serial);
+		p->qemu_log_rel = xstrdup(p->qemu_log);
+	} else {
+		p->serial_rel = xasprintf("%s/%s", cwd, p->serial);
+		p->qemu_log_rel = xasprintf("%s/%s", cwd, p->qemu_log);
+	}
+}
+
+/* A folder the run writes into: a folder, or nothing yet (then created). */
+static bool usable_dir(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) ? errno != ENOTDIR : S_ISDIR(st.st_mode);
+}
+
+/*
+ * Before any work: every file the run writes is replaced by a new regular
+ * file (written aside, renamed into place), so a device, a FIFO, a socket,
+ * a symbolic link or a folder at one of those paths is a usage error, as is
+ * a folder path through a file.
+ */
+int run_check_paths(const struct run_opts *o, const struct run_paths *p)
+{
+	const char *files[] = { p->to_stdout ? NULL : p->out, p->serial, p->qemu_log, p->trace };
+	const char *opt = o->keep_log ? "--keep-log" : "--out";
+
+	for (unsigned i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *why = files[i] ? util_not_regular(files[i]) : NULL;
+
+		if (!why)
+			continue;
+		if (!i)
+			return cli_usage_error("run", "--out %s is %s: the record is written as a new regular file; give a file path, or - for standard output",
+					       p->out, why);
+		return cli_usage_error("run", "the run's log %s is %s: remove it, or give another %s",
+				       files[i], why, opt);
+	}
+	if (o->keep_log && !usable_dir(o->keep_log))
+		return cli_usage_error("run", "--keep-log %s is not a folder: give a folder for the logs",
+				       o->keep_log);
+	if (p->dir && !usable_dir(p->dir) && o->out)
+		return cli_usage_error("run", "--out %s: %s is not a folder: give a path in a folder",
+				       p->out, p->dir);
+	if (p->dir && !usable_dir(p->dir))
+		return cli_usage_error("run", "the record's folder %s cannot be made here (a file is in its way): give --out FILE",
+				       p->dir);
+	return 0;
+}
+
+static int make_dirs(const struct run_opts *o, const struct run_paths *p)
+{
+	const char *dirs[] = { p->dir, p->log_dir };
+
+	for (unsigned i = 0; i < 2; i++)
+		if (dirs[i] && util_mkdir_p(dirs[i]))
+			return cli_error(EXIT_ENV, "cannot create %s: %s: choose another %s", dirs[i],
+					 strerror(errno), o->keep_log && i ? "--keep-log" : "--out");
+	return 0;
+}
+
+void run_free_paths(struct run_paths *p)
+{
+	free(p->out);
+	free(p->dir);
+	free(p->log_dir);
+	free(p->serial);
+	free(p->qemu_log);
+	free(p->trace);
+	free(p->serial_rel);
+	free(p->qemu_log_rel);
+}
+
+/* Where the record went, for messages. */
+static const char *record_place(const struct run_paths *p)
+{
+	return p->to_stdout ? "standard output" : p->out;
+}
+
+static json_t *params_json(const struct wl_values *v)
+{
+	json_t *o = json_object();
+
+	for (unsigned i = 0; i < v->n; i++)
+		json_object_set_new(o, v->p[i]->name, json_integer((json_int_t)v->v[i]));
+	return o;
+}
+
+
+static int write_record(json_t *rec, const struct run_paths *p)
+{
+	if (record_write(rec, p->out))
+		return cli_error(EXIT_ENV, "cannot write the record to %s: %s: choose another --out",
+				 record_place(p), strerror(errno));
+	return 0;
+}
+
+/* Fails the run before QEMU starts: record, one line, status. */
+static int fail_early(json_t *rec, const struct run_paths *p, int status, const char *kind,
+		      const char *msg, bool print)
+{
+	record_fail(rec, kind, msg);
+	if (print)
+		fprintf(stderr, "irqlbench: %s\n", msg);
+	if (write_record(rec, p))
+		return EXIT_ENV;
+	fprintf(stderr, "irqlbench: failed record written to %s\n", record_place(p));
+	return status;
+}
+
+static void set_provenance(json_t *rec, const char *key, json_t *val)
+{
+	json_object_set_new(json_object_get(rec, "provenance"), key, val);
+}
+
+/* Which script ran: its path, size and FNV-1a (a record names its input). */
+static json_t *script_json(const char *path)
+{
+	size_t len = 0;
+	char *text = util_read_file(path, 16u << 20, &len), *abs = realpath(path, NULL), hash[16];
+	json_t *j;
+
+	snprintf(hash, sizeof(hash), "%08x", text ? kfnv1a(KFNV1A_INIT, text, len) : 0u);
+	j = json_pack("{s:s, s:I, s:s}", "path", abs ? abs : path, "bytes", (json_int_t)len,
+		      "fnv1a", hash);
+	free(text);
+	free(abs);
+	return j;
+}
+
+int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
+	       const char *id, double start, const struct run_paths *pp)
+{
+	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
+			       .trace_buffer_kb = o->trace_buffer_kb };
+	struct launch_spec spec = { 0 };
+	struct launch_result lr = { 0 };
+	struct serial_report sr;
+	struct qemu_info qi = { 0 };
+	const struct run_paths p = *pp;
+	struct outcome oc;
+	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
+	char *qkernel = NULL, *qscript = NULL;
+	const char *bios = NULL, *reason;
+	size_t loglen = 0;
+	json_t *rec;
+	int status;
+
+	status = make_dirs(o, &p);
+	if (status)
+		return status;
+	run_remove_stale_tmp();
+	rec = record_new(id, be->name, o->workload);
+	json_object_set_new(rec, "launcher", json_string(ln->name));
+	ctx.record = rec;
+	ctx.trace_path = p.trace;
+	util_utc_iso(start, iso, sizeof(iso));
+	set_provenance(rec, "started_utc", json_string(iso));
+	set_provenance(rec, "host", record_host_facts());
+	json_object_set_new(rec, "params", params_json(&o->vals));
+	if (o->script)
+		set_provenance(rec, "script", script_json(o->script));
+	for (unsigned i = 0; i < o->tags.n; i++)
+		json_array_append_new(json_object_get(rec, "tags"), json_string(o->tags.v[i]));
+
+	status = be->preflight ? be->preflight(&ctx) : 0;
+	if (ctx.kvm_facts)
+		set_provenance(rec, "kvm", json_incref(ctx.kvm_facts));
+	if (status) {
+		status = fail_early(rec, &p, status, "preflight", ctx.preflight_msg, false);
+		goto out;
+	}
+	if (qemu_probe(o->qemu, &qi, &err)) {
+		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
+		goto out;
+	}
+	kernel = run_guest_image(o);
+	if (access(kernel, R_OK)) {
+		err = xasprintf("guest image %s: %s: build it with 'make' (or give --guest FILE)",
+				kernel, strerror(errno));
+		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
+		goto out;
+	}
+	append = guest_cmdline_join(o->workload, &o->set);
+	if (!o->firmware || !strcmp(o->firmware, "qboot")) {
+		if (!access(QBOOT_ROM, R_OK))
+			bios = "qboot.rom";
+		else if (o->firmware) {
+			status = fail_early(rec, &p, EXIT_ENV, "preflight",
+					    "--firmware qboot: " QBOOT_ROM " is missing: install qemu-system-data, or use --firmware seabios",
+					    true);
+			goto out;
+		}
+	}
+	qkernel = run_qemu_safe_path(&ctx, kernel, "guest.elf");
+	qscript = o->script ? run_qemu_safe_path(&ctx, o->script, "script") : NULL;
+	spec = (struct launch_spec){
+		.qemu = qi.path, .accel = be->accel, .cpu = o->cpu ? o->cpu : be->cpu,
+		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = qkernel, .append = append,
+		.initrd = qscript, .bios = bios, .serial_log = p.serial, .qemu_log = p.qemu_log,
+		.timeout_s = o->timeout_s,
+	};
+	if (be->extra_args)
+		be->extra_args(&ctx, &spec.extra);
+	if (run_signals_pending()) {
+		lr.status = -1;
+		lr.interrupted = run_signals_pending();
+	} else {
+		if (ln != &direct_launcher)
+			run_signals_release();	/* it does not watch them */
+		ctx.launcher->launch(&ctx, &spec, &lr);
+	}
+	run_tmp_cleanup(&ctx);
+
+	set_provenance(rec, "duration_s", json_real(lr.duration_s));
+	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,
+					      "version", qi.version, "accel", spec.accel,
+					      "cpu", spec.cpu, "firmware", bios ? "qboot" : "seabios",
+					      "cmdline", lr.cmdline));
+	json_object_set_new(json_object_get(rec, "artifacts"), "serial_log",
+			    json_string(p.serial_rel));
+	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",
+			    json_string(p.qemu_log_rel));
+	/* a QEMU that never started left no serial output of this run */
+	log = lr.started ? util_read_file(p.serial, SERIAL_MAX_LOG, &loglen) : NULL;
+	if (!log && lr.started && errno == EFBIG) {
+		/* the parser refuses a log by its size, before reading a byte */
+		log = xstrdup("");
+		loglen = SERIAL_MAX_LOG + 1ul;
+	}
+	serial_parse(log ? log : "", log ? loglen : 0, &sr);
+	run_classify(o, &lr, &sr, p.qemu_log, &oc);
+	if (sr.outcome == SERIAL_REPORT)
+		record_apply_report(rec, &sr);
+	if (oc.kind)
+		record_fail(rec, oc.kind, oc.message);
+	if (be->after_exit && lr.started)
+		be->after_exit(&ctx, rec);
+	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
+	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
+		/* the backend failed a complete run: the kvm trace lost events
+		 * (trace-loss) or its vCPUs disagree with the guest's (trace-vcpu-map) */
+		json_t *e = json_object_get(rec, "error");
+
+		oc.exit = EXIT_RUN_FAILED;
+		outcome_set(&oc, json_string_value(json_object_get(e, "kind")), "%s",
+			    json_string_value(json_object_get(e, "message")));
+		outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
+			     p.trace);
+	}
+	serial_report_free(&sr);
+	if (write_record(rec, &p)) {
+		outcome_free(&oc);
+		status = EXIT_ENV;
+		goto out;
+	}
+	status = oc.exit;
+	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
+	if (oc.kind)
+		fprintf(stderr, "irqlbench: %s run failed (%s): %s; raw log %s; hint: %s\n",
+			o->workload, oc.kind, oc.message, p.serial, oc.hint);
+	else if (oc.exit)
+		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s%s; raw log %s; hint: %s, the record %s has its counters\n",
+			o->workload, be->name, reason, run_cut_note(reason), p.serial,
+			run_needs_script(o->workload) ?
+			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
+			"the workload's own check failed", record_place(&p));
+	else
+		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
+			o->workload, be->name, lr.duration_s, record_place(&p));
+	outcome_free(&oc);
+	if (!p.to_stdout)
+		printf("%s\n", p.out);	/* with --out -, the record is all stdout gets */
+out:
+	json_decref(ctx.kvm_facts);
+	free(ctx.preflight_msg);
+	json_decref(rec);
+	qemu_info_free(&qi);
+	argv_free(&spec.extra);
+	free(lr.cmdline);
+	free(log);
+	free(kernel);
+	free(qkernel);
+	free(qscript);
+	free(append);
+	free(err);
+	return status;
+}
