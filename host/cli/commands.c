@@ -9,7 +9,7 @@ const struct cli_command cli_commands[] = {
 	{ .name = "list", .fn = cmd_list, .summary = "list the workloads and their parameters",
 	  .spec = &cmd_list_spec },
 	{ .name = "run", .fn = cmd_run, .summary = "boot the guest under QEMU (tcg or kvm) and write one result record",
-	  .usage = cmd_run_usage },
+	  .spec = &cmd_run_spec },
 	{ .name = "model", .fn = cmd_model, .summary = "run a workload on a simulated vCPU under KVM CR8 policies",
 	  .spec = &cmd_model_spec },
 	{ .name = "lab", .fn = cmd_lab, .summary = "run workloads on real kvm_amd builds in a virtual AMD host (L1)",

@@ -87,6 +87,7 @@ const struct cli_spec cmd_lab_spec = {
 	"error, 3 environment (packages, kernel versions, module build), 4 timeout.\n",
 	.options = lab_options,
 	.flags = CLI_KEEP_UNKNOWN,
+	.forward = &cmd_run_spec,
 };
 
 /* The value of run's option --NAME or -C among the run arguments, or NULL. */

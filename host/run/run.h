@@ -37,7 +37,7 @@ struct run_opts {
 	unsigned vcpus;
 	bool no_pin;
 	bool check_only;		/* --check: the checks before any work, then exit */
-	size_t trace_buffer_kb;
+	uint64_t trace_buffer_kb;
 	double timeout_s;
 	struct argv_buf tags;
 	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */

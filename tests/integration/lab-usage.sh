@@ -15,7 +15,7 @@ cases=(
 	"--out|--out is the lab's to set|--workload nested-spinlock --out x.json"
 	"bad param|unknown parameter 'bogus'|--workload nested-spinlock --param bogus=1"
 	"param value|iterations=abc is not a number|--workload nested-spinlock --param iterations=abc"
-	"vcpus|--vcpus 99: give 1..8|--workload nested-spinlock --vcpus 99"
+	"vcpus|--vcpus 99: give a number in 1..8|--workload nested-spinlock --vcpus 99"
 	"cpus|--cpus: bad CPU list 'a-b'|--workload nested-spinlock --cpus a-b"
 	"guest folder|the guest image $TMP/folder is a folder|--workload nested-spinlock --guest $TMP/folder"
 	"script folder|the script $TMP/folder is a folder|--script $TMP/folder"
