@@ -4,7 +4,6 @@
  * table in commands.c, and prints the usage texts.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,10 +39,7 @@ int cli_help(const char *name)
 	if (!c)
 		return cli_error(EXIT_USAGE, "unknown command '%s': run 'irqlbench --help' to see the commands",
 				 name);
-	if (c->spec)
-		cli_print_help(stdout, c->spec);
-	else
-		fputs(c->usage, stdout);
+	cli_print_help(stdout, c->spec);
 	return EXIT_OK;
 }
 
