@@ -2,7 +2,7 @@
 # launch), serial report parser, JSON record; run parses a --script on the
 # host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
-HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/options.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/run.c host/run/backends.c \
+HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/options.c host/cli/doc.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/run.c host/run/backends.c \
 	     host/run/rundir.c host/run/outcome.c host/run/qemu.c \
 	     host/record/serial.c host/record/record.c host/record/metrics.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c host/suite/suite.c

@@ -56,6 +56,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * guest will parse it: 0, or EXIT_USAGE after one line naming the file, the
  * line and workloads/SCRIPTS.md.  (host/run/cmd_run.c; run, model and lab.) */
 int cli_check_script(const char *path);
+/*
+ * What the tables give besides the parser (host/cli/doc.c), printed by the
+ * hidden options of the same names: the man page irqlbench(1) as roff, the
+ * bash completion script, and every option of every command and
+ * subcommand, one tab-separated line each: command, --long, -s (or -),
+ * kind, value name (or -), flags (hidden, repeat, or -), the values a
+ * choice or --format takes (comma-separated, or -).
+ */
+void cli_dump_man(FILE *f);
+void cli_dump_completion(FILE *f);
+void cli_dump_options(FILE *f);
+
 /* "irqlbench: <message>" on stderr, one line; returns status. */
 int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

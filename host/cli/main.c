@@ -87,6 +87,16 @@ static int stdout_closed(int status)
 	return status ? status : EXIT_ENV;
 }
 
+/* Hidden: what the build and the tests generate from the tables (doc.c). */
+static const struct {
+	const char *name;
+	void (*fn)(FILE *f);
+} dumps[] = {
+	{ "--dump-man", cli_dump_man },
+	{ "--dump-completion", cli_dump_completion },
+	{ "--dump-options", cli_dump_options },
+};
+
 int main(int argc, char **argv)
 {
 	const struct cli_command *c;
@@ -103,6 +113,14 @@ int main(int argc, char **argv)
 		printf("irqlbench %s\n", util_suite_version());
 		return stdout_closed(EXIT_OK);
 	}
+	for (unsigned i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++)
+		if (!strcmp(argv[1], dumps[i].name)) {
+			dumps[i].fn(stdout);
+			return stdout_closed(EXIT_OK);
+		}
+	if (argv[1][0] == '-')
+		return cli_error(EXIT_USAGE, "unknown option '%s': run 'irqlbench --help' to see the "
+				 "commands", argv[1]);
 	c = cli_find(argv[1]);
 	if (!c)
 		return cli_error(EXIT_USAGE, "unknown command '%s': run 'irqlbench --help' to see the commands",

@@ -123,6 +123,8 @@ struct cli_spec {
 					 * sibling is named as such */
 	const struct cli_spec *forward;	/* CLI_KEEP_UNKNOWN: whose options the
 					 * others are (completion, man page) */
+	const char *const *forward_not;	/* forward's options this one refuses
+					 * (lab: --backend, --out), NULL-terminated */
 	/* called after each option is stored (verify notes the first option
 	 * that runs something) */
 	void (*seen)(void *args, const struct cli_option *o);

@@ -88,6 +88,7 @@ const struct cli_spec cmd_lab_spec = {
 	.options = lab_options,
 	.flags = CLI_KEEP_UNKNOWN,
 	.forward = &cmd_run_spec,
+	.forward_not = (const char *const[]){ "backend", "out", NULL },
 };
 
 /* The value of run's option --NAME or -C among the run arguments, or NULL. */
