@@ -800,11 +800,12 @@ static bool has_scripts(const char *dir)
 }
 
 /* The scripts: $IRQLBENCH_PLOTS_DIR, else the source tree the binary was
- * built in (build/bin/irqlbench -> plots/), else ./plots. */
+ * built in (build/bin/irqlbench -> plots/), else share/irqlbench/plots/ of
+ * an installed irqlbench, else ./plots. */
 static int find_plot_dir(struct plot_ctx *c)
 {
 	const char *env = getenv("IRQLBENCH_PLOTS_DIR");
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], *installed;
 	ssize_t n;
 
 	if (env && *env) {
@@ -823,6 +824,12 @@ static int find_plot_dir(struct plot_ctx *c)
 		fmt(c->plot_dir, sizeof(c->plot_dir), "%s/../../plots", exe);
 		if (has_scripts(c->plot_dir))
 			return 0;
+	}
+	installed = util_installed_file("share", "plots/common.gp");
+	if (installed) {
+		fmt(c->plot_dir, sizeof(c->plot_dir), "%.*s", (int)(strlen(installed) - 10), installed);
+		free(installed);
+		return 0;
 	}
 	fmt(c->plot_dir, sizeof(c->plot_dir), "plots");
 	if (has_scripts(c->plot_dir))

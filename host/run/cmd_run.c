@@ -38,7 +38,8 @@
 #include "cli/util.h"
 
 /*
- * The libvirt launcher is a plugin, build/lib/irqlbench-libvirt.so, loaded
+ * The libvirt launcher is a plugin, build/lib/irqlbench-libvirt.so (installed:
+ * PREFIX/lib/irqlbench/irqlbench-libvirt.so), loaded
  * only for --launcher libvirt: libvirt brings some sixty shared libraries
  * (glib, gnutls, krb5, icu, ...) whose loading cost every irqlbench command
  * ~10 ms, and far more inside the lab's TCG L1.  The plugin uses this
@@ -61,6 +62,10 @@ static const struct launcher_ops *load_libvirt_launcher(const char *uri, char *e
 	dir = util_dirname(exe);
 	path = xasprintf("%s/../lib/irqlbench-libvirt.so", dir);
 	free(dir);
+	if (access(path, R_OK) && (dir = util_installed_file("lib", "irqlbench-libvirt.so"))) {
+		free(path);
+		path = dir;	/* an installed irqlbench: PREFIX/lib/irqlbench/ */
+	}
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		snprintf(err, errlen, "%s", dlerror());
