@@ -208,6 +208,19 @@ static int take(struct parse *p, const struct cli_option *o, const char *val)
 	return rc;
 }
 
+/* CLI_KEEP_UNKNOWN: is the option (the long name's first len characters,
+ * or the letter c) one to keep for another command: any, or one of the
+ * forward spec's (an option neither has is unknown here already). */
+static bool forwarded(const struct cli_spec *spec, const char *name, size_t len, char c)
+{
+	const struct cli_option *other;
+
+	if (!spec->forward)
+		return true;
+	return name ? find_long(spec->forward, name, len, false, &other) != NULL :
+		      find_short(spec->forward, c) != NULL;
+}
+
 /* An option the table does not have: a sibling subcommand's is named as
  * such ("--yes is for 'kvm swap'"), any other is unknown.  EXIT_USAGE. */
 static int unknown_option(struct parse *p, const char *typed)
@@ -253,7 +266,7 @@ static int long_option(struct parse *p, int argc, char **argv, int *i)
 		return cli_usage_error(p->cmd, "option '%s' is ambiguous: --%s or --%s", typed,
 				       o->name, other->name);
 	if (!o) {
-		if (keep)
+		if (keep && forwarded(p->spec, name, len, 0))
 			return 1;
 		return unknown_option(p, typed);
 	}
@@ -281,7 +294,8 @@ static int short_options(struct parse *p, int argc, char **argv, int *i)
 			cli_print_help(stdout, p->spec);
 			return CLI_HELP;
 		}
-		if (!o && (p->spec->flags & CLI_KEEP_UNKNOWN) && c == word + 1)
+		if (!o && (p->spec->flags & CLI_KEEP_UNKNOWN) && c == word + 1 &&
+		    forwarded(p->spec, NULL, 0, *c))
 			return 1;
 		if (!o)
 			return cli_usage_error(p->cmd, "unknown option '%s'", typed);

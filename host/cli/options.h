@@ -94,7 +94,8 @@ struct cli_option {
 enum {
 	/* options not in the table are left among the arguments, in order,
 	 * for another command (lab passes them to run, as perf's
-	 * PARSE_OPT_KEEP_UNKNOWN); abbreviations are then not accepted */
+	 * PARSE_OPT_KEEP_UNKNOWN): with a forward spec only the options it
+	 * has, others are unknown; abbreviations are then not accepted */
 	CLI_KEEP_UNKNOWN = 1 << 0,
 };
 

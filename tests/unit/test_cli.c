@@ -68,6 +68,15 @@ static const struct cli_spec keep = {
 	.name = "test", .options = opts, .flags = CLI_KEEP_UNKNOWN,
 };
 
+static const struct cli_option fwd_opts[] = {
+	{ CLI_STRING('w', "workload", struct targs, db, "W", "for the other command") },
+	{ CLI_END },
+};
+static const struct cli_spec fwd = { .name = "other", .options = fwd_opts };
+static const struct cli_spec keep_fwd = {
+	.name = "test", .options = opts, .flags = CLI_KEEP_UNKNOWN, .forward = &fwd,
+};
+
 static char err[4096];
 static char *words[32];
 static int nleft;
@@ -217,5 +226,12 @@ int main(void)
 	CHECK_STR(words[3], "--al");
 	CHECK_STR(words[4], "pos");
 	argv_free(&a.params);
+	/* with a forward spec, only its options are kept */
+	CHECK_EQ_U64(parse_with(&keep_fwd, &a, "--workload w -w v --all"), 0);
+	CHECK_EQ_U64(nleft, 4);
+	CHECK_EQ_U64(parse_with(&keep_fwd, &a, "--workload w --bogus"), EXIT_USAGE);
+	CHECK_STR(err, "irqlbench test: unknown option '--bogus': see 'irqlbench test --help'\n");
+	CHECK_EQ_U64(parse_with(&keep_fwd, &a, "-z"), EXIT_USAGE);
+	CHECK_STR(err, "irqlbench test: unknown option '-z': see 'irqlbench test --help'\n");
 	return check_done("test_cli");
 }
