@@ -18,7 +18,7 @@ LOGS=$(mktemp -d "${TMPDIR:-/tmp}/irqlbench-san.XXXXXX")
 trap 'rm -rf "$LOGS"' EXIT
 fails=0 checks=0
 
-for t in run-usage run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
+for t in run-usage cli-contract run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
 	 results-store results-import results-delete results-broken-store results-compare results-report; do
 	checks=$((checks + 1))
 	ASAN_OPTIONS=detect_leaks=1:log_path=$LOGS/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$LOGS/ubsan \
