@@ -182,7 +182,9 @@ struct cli_spec {
  * "-sVALUE", clustered short flags ("-tq"), a unique prefix of a long name
  * (not with CLI_KEEP_UNKNOWN), and "--" ending the options.  The
  * positional arguments (with CLI_KEEP_UNKNOWN, also the unknown options)
- * are moved, in order, to argv[0..*nargs).
+ * are moved, in order, to argv[0..*nargs), and argv[*nargs] becomes NULL:
+ * the array is rewritten (not the strings), so a caller that owns it (an
+ * argv_buf it frees) passes a copy.
  *
  * Returns 0; CLI_HELP after printing the help on stdout for --help or -h;
  * or, after one line on stderr "irqlbench CMD: <problem>: see 'irqlbench

@@ -121,6 +121,7 @@ static int check_run_args(struct lab_opts *o)
 	const char *wl = run_arg(&o->run_args, "--workload", "-w");
 	const char *script = run_arg(&o->run_args, "--script", "-s");
 	struct argv_buf a = { 0 };
+	char **args;
 	int st;
 
 	if (run_arg(&o->run_args, "--backend", "-b"))
@@ -140,7 +141,11 @@ static int check_run_args(struct lab_opts *o)
 	for (unsigned k = 0; k < o->run_args.n; k++)
 		argv_add(&a, o->run_args.v[k]);
 	argv_add(&a, "--check");
-	st = cmd_run((int)a.n, a.v);
+	/* cmd_run's parser moves the words of its argv: give it a copy */
+	args = xmalloc((a.n + 1) * sizeof(*args));
+	memcpy(args, a.v, (a.n + 1) * sizeof(*args));
+	st = cmd_run((int)a.n, args);
+	free(args);
 	argv_free(&a);
 	return st;
 }
