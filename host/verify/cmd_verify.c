@@ -397,7 +397,7 @@ static const struct cli_option verify_options[] = {
 		       "it (e.g. backend=lab,variant=fixed,tag=T); every term\n"
 		       "must hold; no run option goes with it"), .flags = CLI_OPT_REPEAT },
 	{ CLI_FORMAT(0, struct verify_opts, format,
-		     "the verdict as text (default) or as one JSON object") },
+		     "the verdict as text (default), one JSON object, or KTAP") },
 	{ CLI_JSON(struct verify_opts, format) },
 	{ CLI_END },
 };
@@ -424,7 +424,9 @@ const struct cli_spec cmd_verify_spec = {
 	"--json prints one object: verdict, status (the exit status), reason, backend,\n"
 	"policy, variant, kernel, select, suites, counts {fixed, unfixed, other,\n"
 	"ignored}, and runs, each {id, workload, entry, class (fixed, unfixed, other,\n"
-	"ignored), failed, policy, write_cr8_per_iter, immediate, late, evidence}.\n",
+	"ignored), failed, policy, write_cr8_per_iter, immediate, late, evidence}.\n"
+	"--format ktap prints KTAP, the kernel's test output: a test per run, ok where\n"
+	"it looks fixed, SKIP where it is ignored, not ok else, and the verdict.\n",
 	.epilog =
 	"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
 	"2 usage error (also: --select matches no run; a bad suites file, or one\n"
@@ -433,7 +435,7 @@ const struct cli_spec cmd_verify_spec = {
 	"store is unusable; 77 not applicable on this host (--backend kvm without\n"
 	"AMD SVM).\n",
 	.options = verify_options,
-	.formats = CLI_FMT_TEXT | CLI_FMT_JSON,
+	.formats = CLI_FMT_TEXT | CLI_FMT_JSON | CLI_FMT_KTAP,
 	.seen = seen,
 };
 
@@ -522,6 +524,24 @@ static void print_json(const struct verify_opts *o, const struct verdict_opts *v
 	json_decref(j);
 }
 
+/* The verdict as KTAP (the kernel's test output): a test per run, ok where
+ * it counted as fixed, SKIP where ignored, not ok else; the verdict last. */
+static void print_ktap(const struct verdict_opts *vo, const struct verdict_result *res,
+		       const struct ordered *ord, size_t n)
+{
+	printf("KTAP version 1\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		char line[640];
+		const char *cls = verdict_run_judge(&ord[i].r, vo, line, sizeof(line));
+		const char *why = strstr(line, ": ");
+
+		printf("%s %zu %s # %s%s\n", !strcmp(cls, "fixed") || !strcmp(cls, "ignored") ? "ok" :
+		       "not ok", i + 1, ord[i].info->id, !strcmp(cls, "ignored") ? "SKIP " : "",
+		       why ? why + 2 : cls);
+	}
+	printf("# verdict: %s: %s\n", verdict_name(res->v), res->reason);
+}
+
 /*
  * The decision from stored runs, whichever mode selected them: in the same
  * order (by_workload), each run's row and stored metrics
@@ -560,6 +580,8 @@ static int decide(const struct verify_opts *o, struct store *s, struct run_list 
 	verdict_decide(runs, l->n, &vo, res);
 	if (!strcmp(o->format, "json")) {
 		print_json(o, &vo, res, ord, l->n);
+	} else if (!strcmp(o->format, "ktap")) {
+		print_ktap(&vo, res, ord, l->n);
 	} else {
 		printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res->v), res->reason,
 		       res->evidence);

@@ -135,6 +135,11 @@ eq "verify --json: the verdict and each run's numbers" \
 	"$("$IRQ" verify --db "$DB" --select backend=lab,variant=fixed --json |
 		jq -r '[.verdict, (.runs | length > 0), (.runs[0] | has("write_cr8_per_iter"))] | join(" ")')" \
 	"INCONCLUSIVE true true"
+"$IRQ" verify --db "$DB" --select backend=model,policy=fixed --format ktap >"$TMP/ktap"
+eq "verify --format ktap: exit (FIXED)" $? 0
+eq "verify --format ktap: version, plan, a test per run, the verdict" \
+	"$(sed -n '1p;2p' "$TMP/ktap" | paste -sd' ') $(grep -c '^ok [0-9]' "$TMP/ktap") $(tail -n 1 "$TMP/ktap" | cut -d: -f1-2)" \
+	"KTAP version 1 1..4 4 # verdict: FIXED"
 eq "results list --json: every run" "$("$IRQ" results list --db "$DB" --json | jq '.runs | length')" \
 	"$(wc -l <"$TMP/ids")"
 
