@@ -69,7 +69,8 @@ bool cli_option_takes_value(const struct cli_option *o)
 }
 
 /* The option named by the first len characters of name: exact, else a
- * unique prefix (when allowed); NULL, with *ambiguous when two match. */
+ * unique prefix (when allowed); NULL; with *other set when a prefix matches
+ * two (the first is returned). */
 static const struct cli_option *find_long(const struct cli_spec *spec, const char *name,
 					  size_t len, bool prefix, const struct cli_option **other)
 {
