@@ -13,7 +13,7 @@ SAN=$BUILD_ABS/tests/irqlbench-asan
 need_built "$SAN"
 LOGS=$TMP
 
-for t in run-usage run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
+for t in run-usage cli-contract run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
 	 results-store results-import results-delete results-broken-store results-compare results-report; do
 	ASAN_OPTIONS=detect_leaks=1:log_path=$LOGS/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$LOGS/ubsan \
 		IRQLBENCH=$SAN IRQLBENCH_SKIP_LAB=1 BUILD=$BUILD \
