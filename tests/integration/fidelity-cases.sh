@@ -15,7 +15,7 @@
 #   exits equal the model's.
 . "$(dirname "$0")/lib.sh"
 need_guest
-need_cmd jq
+need_pkg jq
 CASES=tests/fixtures/cases
 
 # --- periodic clock overrun ------------------------------------------------
