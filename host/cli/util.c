@@ -312,6 +312,20 @@ char *util_exe_dir_up(int levels)
 	return xstrdup(buf);
 }
 
+char *util_installed_file(const char *dir, const char *name)
+{
+	char *prefix = util_exe_dir_up(2), *p;
+
+	if (!prefix)
+		return NULL;
+	p = xasprintf("%s/%s/irqlbench/%s", prefix, dir, name);
+	free(prefix);
+	if (!access(p, R_OK))
+		return p;
+	free(p);
+	return NULL;
+}
+
 double util_now(void)
 {
 	struct timespec ts;

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * cmd_kvm.c - `irqlbench kvm build|swap`: kvm.ko/kvm-amd.ko variants.
+ * cmd_kvm.c - `irqlbench kvm build|swap|kernels`: kvm.ko/kvm-amd.ko variants,
+ * and the Debian kernels they can be for.
  *
- * build runs host/kvm/build-variant.sh (extract, patch, verify, make,
- * cache).  swap loads a variant into the running host kernel; it is the
+ * build runs host/kvm/build-variant.sh (stock: the kernel's own modules;
+ * else extract, patch, verify, make, cache); kernels runs
+ * host/kvm/kernel-list.sh.  swap loads a variant into the running host kernel; it is the
  * only place in irqlbench that touches the host's own KVM modules, and it
  * refuses unless told --yes, on a CPU without SVM, while any VM runs, or
  * when the modules were built for another kernel.  Once it has unloaded the
@@ -13,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -24,38 +25,104 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "kvm/kvm_paths.h"
 #include "cli/util.h"
 
 extern char **environ;
 
-const char cmd_kvm_usage[] =
-	"usage: irqlbench kvm build --variant stock|fixed|unfixed|patch=FILE [--jobs N]\n"
-	"                           [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR]\n"
-	"                           [--source TREE] [--headers DIR]\n"
-	"       irqlbench kvm swap --variant V --yes [--kernel ABI]\n"
-	"       irqlbench kvm kernels [--series 6.1] [--format text|json]\n"
-	"\n"
+struct kvm_opts {
+	const char *variant, *kernel, *format;
+	const char *kernel_image, *modules, *source, *headers, *series;
+	unsigned jobs;
+	bool yes;
+};
+
+#define KVM_VARIANT \
+	{ CLI_STRING('v', "variant", struct kvm_opts, variant, "V", \
+		     "stock, fixed, unfixed or patch=FILE (required)") }
+#define KVM_KERNEL(h) { CLI_STRING('k', "kernel", struct kvm_opts, kernel, "ABI", h) }
+
+static const struct cli_option build_opts[] = {
+	KVM_VARIANT,
+	KVM_KERNEL("the kernel to build for: an ABI or a Debian version\n"
+		   "(6.1.176-1) (default: see above)"),
+	{ CLI_STRING(0, "kernel-image", struct kvm_opts, kernel_image, "BZIMAGE",
+		     "a kernel you built (with --modules)") },
+	{ CLI_STRING(0, "modules", struct kvm_opts, modules, "DIR",
+		     "its lib/modules/<release>, or the root that holds it") },
+	{ CLI_STRING(0, "source", struct kvm_opts, source, "TREE",
+		     "build from TREE's arch/x86/kvm and virt/kvm, not the\n"
+		     "kernel's Debian linux-source") },
+	{ CLI_STRING(0, "headers", struct kvm_opts, headers, "DIR",
+		     "kbuild's headers (default: TREE when it is built, else\n"
+		     "the kernel's)") },
+	{ CLI_UINT('j', "jobs", struct kvm_opts, jobs, "N", 1, 1024, "make -jN (default 2)") },
+	{ CLI_FORMAT(0, struct kvm_opts, format,
+		     "the module directory (default), or one JSON object\n"
+		     "{\"variants\": [{\"variant\", \"abi\", \"dir\", \"modules\": {\"kvm\",\n"
+		     "\"kvm-amd\"}, \"build\": {build.info}}]}") },
+	{ CLI_JSON(struct kvm_opts, format) },
+	{ CLI_END },
+};
+
+static const struct cli_option swap_opts[] = {
+	KVM_VARIANT,
+	KVM_KERNEL("the running kernel's ABI (default: uname -r)"),
+	{ CLI_FLAG('y', "yes", struct kvm_opts, yes,
+		   "yes, replace the running kernel's kvm and kvm_amd modules") },
+	{ CLI_END },
+};
+
+static const struct cli_option kernels_opts[] = {
+	{ CLI_STRING(0, "series", struct kvm_opts, series, "S", "the kernel series (default 6.1)") },
+	{ CLI_FORMAT(0, struct kvm_opts, format,
+		     "a table (default), or one JSON object {\"series\", \"cache\",\n"
+		     "\"kernels\": [{\"version\", \"abi\", \"upstream\", \"kbuild\",\n"
+		     "\"installed\", \"cached\"}]}") },
+	{ CLI_JSON(struct kvm_opts, format) },
+	{ CLI_END },
+};
+
+static const struct cli_spec kvm_subs[] = {
+	{ .name = "kvm build",
+	  .usage = "--variant stock|fixed|unfixed|patch=FILE [--jobs N] [--json]\n"
+		   "  [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR]\n"
+		   "  [--source TREE] [--headers DIR]",
+	  .options = build_opts, .formats = CLI_FMT_TEXT | CLI_FMT_JSON, .parent = &cmd_kvm_spec },
+	{ .name = "kvm swap", .usage = "--variant V --yes [--kernel ABI]", .options = swap_opts,
+	  .parent = &cmd_kvm_spec },
+	{ .name = "kvm kernels", .usage = "[--series 6.1] [--format text|json]",
+	  .summary = "the Debian kernels the archive has complete, installed and cached",
+	  .options = kernels_opts, .formats = CLI_FMT_TEXT | CLI_FMT_JSON, .parent = &cmd_kvm_spec },
+};
+
+static const struct cli_spec *const kvm_sub_list[] = { &kvm_subs[0], &kvm_subs[1], &kvm_subs[2], NULL };
+
+const struct cli_spec cmd_kvm_spec = {
+	.name = "kvm",
+	.subs = kvm_sub_list,
+	.description =
 	"build: kvm.ko and kvm-amd.ko of one variant for a kernel; prints the module\n"
 	"directory (build/kvm/<hash>, cached).  The kernel: --kernel ABI or a Debian\n"
 	"version (6.1.176-1): installed when its image, headers and source are, else\n"
 	"downloaded with apt-get download into build/kernels/<version> (nothing is\n"
 	"installed); default: the running kernel if it is in /boot, else the Debian\n"
-	"image whose headers and source are installed at its version.  Or a kernel you\n"
-	"built: --kernel-image arch/x86/boot/bzImage --modules DIR (DIR:\n"
-	"lib/modules/<release> as make modules_install leaves it, or the root that\n"
-	"holds it).  Image, headers and source must be one Debian version.\n"
+	"image whose headers and source are installed at its version, as\n"
+	"host/install-deps.sh installs them.  Or a kernel you built: --kernel-image\n"
+	"arch/x86/boot/bzImage --modules DIR (lib/modules/<release> as make\n"
+	"modules_install leaves it, or the root that holds it).  Image, headers and\n"
+	"source must be one Debian version.\n"
 	"  stock      the modules the kernel ships (its lib/modules/ABI/kernel/arch/x86/kvm),\n"
 	"             not a build: what ships is what a stable kernel is asked about\n"
 	"  fixed      built with upstream 596f3142d2b7 \"KVM: SVM: fix cr8 intercept window\"\n"
 	"             (6.1 has it: the source as shipped; older trees: host/kvm/patches/forward/)\n"
 	"  unfixed    built with the fix reverted (host/kvm/patches/<series>/...revert...patch)\n"
 	"  patch=FILE built from the source plus your patch (patch -p1 from the kernel tree)\n"
-	"  --source TREE   build from arch/x86/kvm and virt/kvm of TREE, not the kernel's\n"
-	"                  Debian linux-source\n"
-	"  --headers DIR   kbuild's headers (default: TREE when it is built, else the\n"
-	"                  kernel's); of the source's version and the kernel's release\n"
+	"--source TREE builds from your tree instead of the Debian linux-source; the\n"
+	"headers (--headers, a built TREE, or the kernel's) must be of its version.\n"
 	"\n"
 	"swap: replaces the running kernel's kvm and kvm_amd modules with variant V.\n"
 	"Refuses without --yes, on a CPU without AMD SVM, while any VM runs or\n"
@@ -63,78 +130,38 @@ const char cmd_kvm_usage[] =
 	"failure after unloading, the original modules are loaded again.\n"
 	"'irqlbench lab' measures variants without touching the host's modules.\n"
 	"\n"
-	"kernels: the Debian kernels of the series (default 6.1) the archive has\n"
-	"complete (image, headers and source of one version), newest first, with\n"
-	"their ABI, the kbuild their headers build with, and whether each is installed\n"
-	"and cached here; each is a valid --kernel.\n"
+	"kernels: the Debian kernels of the series the archive has complete (image,\n"
+	"headers and source of one version), newest first, with their ABI, the kbuild\n"
+	"their headers build with, and whether each is installed and cached here;\n"
+	"each is a valid --kernel.\n"
 	"\n"
+	"Each needs the source tree (host/kvm/): it finds it from the binary's place\n"
+	"in build/bin/, the current directory, or $IRQLBENCH_ROOT.\n",
+	.epilog =
 	"exit status: 0 ok; 1 build or module load failed; 2 usage error, or a Debian\n"
 	"version the archive does not have; 3 environment (versions differ, packages\n"
-	"missing, download failed, no SVM, VMs running).\n";
-
-struct kvm_opts {
-	const char *variant, *kernel, *jobs, *kernel_image, *modules, *source, *headers;
-	const char *series, *format;
-	bool yes;
+	"missing, download failed, VMs running);\n"
+	"77 swap on a CPU without AMD SVM.\n",
 };
 
-static int parse(int argc, char **argv, struct kvm_opts *o)
+static int parse(const struct cli_spec *sub, int argc, char **argv, struct kvm_opts *o)
 {
-	static const struct option opts[] = {
-		{ "variant", required_argument, NULL, 'v' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "kernel-image", required_argument, NULL, 'I' },
-		{ "modules", required_argument, NULL, 'M' },
-		{ "source", required_argument, NULL, 'S' },
-		{ "headers", required_argument, NULL, 'H' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "series", required_argument, NULL, 's' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool kernels = !strcmp(argv[0], "kernels");
-	int c;
+	int n, rc;
 
 	memset(o, 0, sizeof(*o));
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "v:k:j:yh", opts, "kvm")) != -1) {
-		switch (c) {
-		case 'v': o->variant = optarg; break;
-		case 'k': o->kernel = optarg; break;
-		case 'I': o->kernel_image = optarg; break;
-		case 'M': o->modules = optarg; break;
-		case 'S': o->source = optarg; break;
-		case 'H': o->headers = optarg; break;
-		case 'j': o->jobs = optarg; break;
-		case 'y': o->yes = true; break;
-		case 's': o->series = optarg; break;
-		case 'f': o->format = optarg; break;
-		case 'h': return -1;
-		default: return EXIT_USAGE;	/* cli_getopt said why */
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("kvm", "unexpected argument '%s'", argv[optind]);
-	/* each subcommand's own options: kernels lists, it builds nothing */
-	if (kernels) {
-		if (o->variant || o->kernel || o->kernel_image || o->modules || o->source ||
-		    o->headers || o->jobs || o->yes)
-			return cli_usage_error("kvm", "kernels takes only --series and --format");
-		if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json"))
-			return cli_usage_error("kvm", "--format '%s': give text or json", o->format);
+	o->format = "text";
+	rc = cli_parse(sub, argc, argv, o, &n);
+	if (rc)
+		return rc;
+	if (sub == &kvm_subs[2])	/* kernels builds nothing */
 		return 0;
-	}
-	if (o->series || o->format)
-		return cli_usage_error("kvm", "--series and --format are for 'kvm kernels'");
 	if ((o->kernel_image || o->modules) && (!o->kernel_image || !o->modules || o->kernel))
 		return cli_usage_error("kvm", "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
 	if (!o->variant)
 		return cli_usage_error("kvm", "which variant? give --variant stock|fixed|unfixed|patch=FILE");
 	if (strcmp(o->variant, "stock") && strcmp(o->variant, "fixed") &&
 	    strcmp(o->variant, "unfixed") && strncmp(o->variant, "patch=", 6))
-		return cli_usage_error("kvm", "unknown variant '%s' (stock, fixed, unfixed or patch=FILE)",
+		return cli_usage_error("kvm", "unknown variant '%s': use stock, fixed, unfixed or patch=FILE",
 				       o->variant);
 	return 0;
 }
@@ -162,7 +189,10 @@ static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 	add_opt(&a, "--modules", o->modules);
 	add_opt(&a, "--source", o->source);
 	add_opt(&a, "--headers", o->headers);
-	add_opt(&a, "--jobs", o->jobs);
+	if (o->jobs) {
+		argv_add(&a, "--jobs");
+		argv_addf(&a, "%u", o->jobs);
+	}
 	if (dir_out) {
 		fd = mkstemp(tmp);
 		if (fd < 0) {
@@ -423,26 +453,52 @@ static int swap(struct kvm_opts *o)
 	return do_swap(dir, o->variant);
 }
 
-int cmd_kvm(int argc, char **argv)
+/* build --json: the variant built and its modules, with its build.info facts. */
+static int build_json(const struct kvm_opts *o)
 {
-	struct kvm_opts o;
-	const char *sub;
-	int st;
+	char dir[PATH_MAX], *path, *info, *line, *save = NULL;
+	json_t *facts, *j;
+	int st = build(o, dir, sizeof(dir));
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return argc < 2 ? cli_usage_error("kvm", "give a subcommand: build or swap") :
-				  cli_help("kvm");
-	sub = argv[1];
-	if (strcmp(sub, "build") && strcmp(sub, "swap") && strcmp(sub, "kernels"))
-		return cli_usage_error("kvm", "unknown subcommand '%s' (build, swap or kernels)", sub);
-	st = parse(argc - 1, argv + 1, &o);
-	if (st < 0)
-		return cli_help("kvm");
 	if (st)
 		return st;
-	if (!strcmp(sub, "kernels"))
+	path = xasprintf("%s/build.info", dir);
+	info = util_read_file(path, 1 << 16, NULL);
+	free(path);
+	facts = json_object();
+	for (line = info ? strtok_r(info, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq) {
+			*eq = '\0';
+			json_object_set_new(facts, line, json_string(eq + 1));
+		}
+	}
+	j = json_pack("{s:[{s:s, s:O, s:s, s:{s:s+, s:s+}, s:o}]}", "variants", "variant", o->variant,
+		      "abi", json_object_get(facts, "abi") ?: json_null(), "dir", dir,
+		      "modules", "kvm", dir, "/kvm.ko", "kvm-amd", dir, "/kvm-amd.ko", "build", facts);
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+	free(info);
+	return EXIT_OK;
+}
+
+int cmd_kvm(int argc, char **argv)
+{
+	const struct cli_spec *sub;
+	struct kvm_opts o;
+	int st;
+
+	sub = cli_subcommand(&cmd_kvm_spec, argc, argv, &st);
+	if (!sub)
+		return st == CLI_HELP ? EXIT_OK : st;
+	st = parse(sub, argc - 1, argv + 1, &o);
+	if (st)
+		return st == CLI_HELP ? EXIT_OK : st;
+	if (sub == &kvm_subs[0])
+		return strcmp(o.format, "json") ? build(&o, NULL, 0) : build_json(&o);
+	if (sub == &kvm_subs[2])
 		return kernels(&o);
-	if (!strcmp(sub, "build"))
-		return build(&o, NULL, 0);
 	return swap(&o);
 }

@@ -11,8 +11,9 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
-KVM=host/kvm/build-variant.sh
+need_pkg kmod bc
 need_lab_kernel >"$TMP/info"
+KVM=host/kvm/build-variant.sh
 abi=$(sed -n 's/^abi=//p' "$TMP/info")
 kmods=$(sed -n 's/^modules=//p' "$TMP/info")
 
@@ -30,19 +31,19 @@ build() {	# build VARIANT -> dir on stdout, build log in $TMP/build.log
 }
 bi() { sed -n "s/^$2=//p" "$1/build.info"; }
 
-stock=$(build stock) || { cat "$TMP/build.log"; exit 1; }
+stock=$(build stock) || { cat "$TMP/build.log"; bail "the stock copy"; }
 eq "stock: origin" "$(bi "$stock" origin)" shipped
 for m in kvm kvm-amd; do
 	ok "stock $m.ko is the image's" cmp -s "$stock/$m.ko" "$kmods/kernel/arch/x86/kvm/$m.ko"
 done
 eq "stock: no srcversion (Debian's modules have none)" "$(bi "$stock" srcversion_kvm_amd)" ""
-fixed=$(build fixed) || { cat "$TMP/build.log"; exit 1; }
+fixed=$(build fixed) || { cat "$TMP/build.log"; bail "the fixed build"; }
 eq "fixed: origin" "$(bi "$fixed" origin)" built
 ok "fixed is not stock's dir" test "$fixed" != "$stock"
 fixed2=$(build fixed)
 ok "fixed: cached second time" grep -q "cached" "$TMP/build.log"
 eq "fixed: same dir" "$fixed2" "$fixed"
-unfixed=$(build unfixed) || { cat "$TMP/build.log"; exit 1; }
+unfixed=$(build unfixed) || { cat "$TMP/build.log"; bail "the unfixed build"; }
 ok "unfixed is its own build" test "$unfixed" != "$fixed"
 for d in "$stock" "$fixed" "$unfixed"; do
 	for m in kvm.ko kvm-amd.ko; do
@@ -76,7 +77,7 @@ cat >"$TMP/comment.patch" <<'P'
  	 * SEV-ES guests must always keep the CR intercepts cleared. CR
 P
 if [ "$(sed -n 's/^source=linux-source-\([0-9.]*\) .*/\1/p' "$TMP/info")" = 6.1 ]; then
-	user=$(build "patch=$TMP/comment.patch") || { cat "$TMP/build.log"; exit 1; }
+	user=$(build "patch=$TMP/comment.patch") || { cat "$TMP/build.log"; bail "the patch build"; }
 	ok "patch build has its own dir" test "$user" != "$fixed" -a "$user" != "$unfixed"
 	ok "patch applied" grep -q "irqlbench test: a user patch" "$user/tree/arch/x86/kvm/svm/svm.c"
 	ok "patch build made kvm-amd.ko" test -s "$user/kvm-amd.ko"

@@ -9,8 +9,8 @@
 # First this host as it is, then (as root, in a private mount namespace)
 # made-up hosts: /proc/cpuinfo, /sys/module and /dev replaced there only.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
-need_cmd jq
+need_built
+need_pkg jq
 IRQLBENCH=$(realpath "$IRQLBENCH")
 
 # the stand-in QEMU notes every call: the probe (--version) may ask it,
@@ -98,7 +98,6 @@ fake() {
 if ! unshare -m true 2>/dev/null || ! getent group kvm >/dev/null; then
 	echo "note: no private mount namespace here (or no kvm group): the made-up hosts are not checked"
 	finish
-	exit
 fi
 chmod 711 "$TMP"	# the runs as nobody write their records to $TMP/out
 
