@@ -49,16 +49,7 @@ static const struct cli_option build_opts[] = {
 	KVM_VARIANT,
 	KVM_KERNEL("the kernel to build for: an ABI or a Debian version\n"
 		   "(6.1.176-1) (default: see above)"),
-	{ CLI_STRING(0, "kernel-image", struct kvm_opts, kernel_image, "BZIMAGE",
-		     "a kernel you built (with --modules)") },
-	{ CLI_STRING(0, "modules", struct kvm_opts, modules, "DIR",
-		     "its lib/modules/<release>, or the root that holds it") },
-	{ CLI_STRING(0, "source", struct kvm_opts, source, "TREE",
-		     "build from TREE's arch/x86/kvm and virt/kvm, not the\n"
-		     "kernel's Debian linux-source") },
-	{ CLI_STRING(0, "headers", struct kvm_opts, headers, "DIR",
-		     "kbuild's headers (default: TREE when it is built, else\n"
-		     "the kernel's)") },
+	KVM_BUILT_KERNEL_OPTIONS(struct kvm_opts),
 	{ CLI_UINT('j', "jobs", struct kvm_opts, jobs, "N", 1, 1024, "make -jN (default 2)") },
 	{ CLI_FORMAT(0, struct kvm_opts, format,
 		     "the module directory (default), or one JSON object\n"
@@ -155,8 +146,8 @@ static int parse(const struct cli_spec *sub, int argc, char **argv, struct kvm_o
 		return rc;
 	if (sub == &kvm_subs[2])	/* kernels builds nothing */
 		return 0;
-	if ((o->kernel_image || o->modules) && (!o->kernel_image || !o->modules || o->kernel))
-		return cli_usage_error("kvm", "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
+	if (kvm_check_kernel_options("kvm", o->kernel, o->kernel_image, o->modules))
+		return EXIT_USAGE;
 	if (!o->variant)
 		return cli_usage_error("kvm", "which variant? give --variant stock|fixed|unfixed|patch=FILE");
 	if (strcmp(o->variant, "stock") && strcmp(o->variant, "fixed") &&

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "kvm/kvm_paths.h"
 #include "cli/util.h"
 
@@ -161,4 +162,12 @@ out:
 	free(root);
 	free(build);
 	return st;
+}
+
+int kvm_check_kernel_options(const char *cmd, const char *kernel, const char *image,
+			     const char *modules)
+{
+	if ((image || modules) && (!image || !modules || kernel))
+		return cli_usage_error(cmd, "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
+	return 0;
 }

@@ -27,4 +27,30 @@ char *labcmd_build_dir(void);
  */
 int labcmd_run_script(const char *rel, char *const args[], const char *out_path);
 
+/*
+ * The options of `kvm build` and `lab` that name a kernel you built and the
+ * source and headers a build is of: rows for an argument struct T with
+ * const char *kernel_image, *modules, *source, *headers.
+ */
+#define KVM_BUILT_KERNEL_OPTIONS(T) \
+	{ CLI_STRING(0, "kernel-image", T, kernel_image, "BZIMAGE", \
+		     "a kernel you built (with --modules)") }, \
+	{ CLI_STRING(0, "modules", T, modules, "DIR", \
+		     "its lib/modules/<release>, or the root that holds it\n" \
+		     "(make modules_install INSTALL_MOD_PATH=DIR)") }, \
+	{ CLI_STRING(0, "source", T, source, "TREE", \
+		     "build fixed, unfixed, patch=FILE from TREE's arch/x86/kvm\n" \
+		     "and virt/kvm (default: the kernel's Debian linux-source)") }, \
+	{ CLI_STRING(0, "headers", T, headers, "DIR", \
+		     "kbuild's headers for them (default: TREE when it is\n" \
+		     "built, else the kernel's); stock is always the kernel's\n" \
+		     "own modules") }
+
+/*
+ * --kernel-image and --modules go together, and not with --kernel: 0, or
+ * EXIT_USAGE after the usage error line of command @cmd.
+ */
+int kvm_check_kernel_options(const char *cmd, const char *kernel, const char *image,
+			     const char *modules);
+
 #endif

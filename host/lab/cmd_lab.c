@@ -48,17 +48,7 @@ static const struct cli_option lab_options[] = {
 		     "lists them).  Default: the running kernel if it is in\n"
 		     "/boot, else the Debian image whose headers and source\n"
 		     "are installed at its version") },
-	{ CLI_STRING(0, "kernel-image", struct lab_opts, kernel_image, "BZIMAGE",
-		     "a kernel you built (with --modules)") },
-	{ CLI_STRING(0, "modules", struct lab_opts, modules, "DIR",
-		     "its lib/modules/<release>, or the root that holds it\n"
-		     "(make modules_install INSTALL_MOD_PATH=DIR)") },
-	{ CLI_STRING(0, "source", struct lab_opts, source, "TREE",
-		     "build fixed, unfixed, patch=FILE from TREE's arch/x86/kvm\n"
-		     "and virt/kvm (default: the kernel's Debian source)") },
-	{ CLI_STRING(0, "headers", struct lab_opts, headers, "DIR",
-		     "kbuild's headers for them (default: TREE when built, else\n"
-		     "the kernel's); stock is always the kernel's own modules") },
+	KVM_BUILT_KERNEL_OPTIONS(struct lab_opts),
 	{ CLI_CHOICE(0, "accel", struct lab_opts, accel, accels,
 		     "L1 accelerator: kvm (needs /dev/kvm, svm, kvm_amd nested=1),\n"
 		     "tcg (QEMU's emulator, -cpu EPYC,+svm) or auto (default)") },
@@ -203,8 +193,8 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 			return cli_usage_error("lab", "--out is the lab's to set inside L1; give --out-dir DIR");
 		argv_add(&o->run_args, argv[i]);
 	}
-	if ((o->kernel_image || o->modules) && (!o->kernel_image || !o->modules || o->kernel))
-		return cli_usage_error("lab", "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
+	if (kvm_check_kernel_options("lab", o->kernel, o->kernel_image, o->modules))
+		return EXIT_USAGE;
 	o->variants = xstrdup(o->variants_arg ? o->variants_arg : "fixed,unfixed");
 	if (check_variants(o->variants))
 		return EXIT_USAGE;
