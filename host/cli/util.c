@@ -442,9 +442,9 @@ char *util_shell_join(char *const argv[])
 	return out;
 }
 
-char *util_cpuinfo_field(const char *key)
+char *util_file_field(const char *path, const char *key)
 {
-	FILE *f = fopen("/proc/cpuinfo", "re");
+	FILE *f = fopen(path, "re");
 	char line[8192];
 	size_t klen = strlen(key);
 	char *val = NULL;
@@ -470,20 +470,35 @@ char *util_cpuinfo_field(const char *key)
 	return val;
 }
 
+char *util_cpuinfo_field(const char *key)
+{
+	return util_file_field("/proc/cpuinfo", key);
+}
+
+bool util_flag_listed(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = flags; p && *p; p += strcspn(p, " \t")) {
+		p += strspn(p, " \t");
+		if (!strncmp(p, flag, n) && (p[n] == '\0' || p[n] == ' ' || p[n] == '\t'))
+			return n > 0;
+	}
+	return false;
+}
+
 bool util_cpuinfo_has_flag(const char *flag)
 {
 	char *flags = util_cpuinfo_field("flags");
-	bool found = false;
+	bool found = util_flag_listed(flags, flag);
 
-	if (!flags)
-		return false;
-	for (char *save, *t = strtok_r(flags, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (!strcmp(t, flag)) {
-			found = true;
-			break;
-		}
 	free(flags);
 	return found;
+}
+
+bool util_vendor_runs_kvm_amd(const char *vendor)
+{
+	return vendor && (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"));
 }
 
 void argv_add(struct argv_buf *a, const char *s)

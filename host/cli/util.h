@@ -82,10 +82,19 @@ pid_t util_spawn_tied(char *const argv[], const char *out_path);
 /* argv joined into one shell-quoted line (a caller frees it). */
 char *util_shell_join(char *const argv[]);
 
-/* Value of the first "key<tab>: value" line of /proc/cpuinfo; NULL if absent. */
+/* Value of the first "key<tab>: value" line of the file at path (a
+ * /proc/cpuinfo); NULL if absent.  To free. */
+char *util_file_field(const char *path, const char *key);
+/* The same of /proc/cpuinfo. */
 char *util_cpuinfo_field(const char *key);
+/* Whether the space-separated list flags (may be NULL) names flag. */
+bool util_flag_listed(const char *flags, const char *flag);
 /* Does the first "flags" line of /proc/cpuinfo list flag? */
 bool util_cpuinfo_has_flag(const char *flag);
+/* Whether a CPU of this vendor_id runs kvm_amd: AuthenticAMD, and Hygon's
+ * Dhyana (HygonGenuine), which kvm_amd supports as AMD's (the kernel's
+ * SVM check, has_svm(), accepts both). */
+bool util_vendor_runs_kvm_amd(const char *vendor);
 
 /* A growable argv, NULL-terminated. */
 struct argv_buf {

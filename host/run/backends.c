@@ -86,8 +86,8 @@ static int kvm_preflight(struct run_ctx *ctx)
 	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
 	int fd;
 
-	if (!vendor || strcmp(vendor, "AuthenticAMD")) {
-		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; %s",
+	if (!util_vendor_runs_kvm_amd(vendor)) {
+		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD or HygonGenuine: the kvm backend measures AMD SVM; %s",
 				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)", use_instead);
 		applies = false;
 	} else if (!util_cpuinfo_has_flag("svm")) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # `irqlbench run --backend kvm` checks the host before it starts QEMU.  A
 # host on which the kvm backend cannot apply at all (the CPU is not
-# AuthenticAMD, no svm flag, /dev/kvm provided by another KVM module such as
+# AuthenticAMD or HygonGenuine (Hygon's Dhyana runs kvm_amd), no svm flag, /dev/kvm provided by another KVM module such as
 # kvm_intel or kvm_pvm) exits 77 (not applicable) with its reasons; a
 # problem that can be fixed on an AMD SVM host (no /dev/kvm, no access to
 # it, kvm_amd not loaded) exits 3.  Either way: one line per problem naming
@@ -57,8 +57,9 @@ others=$(cd /sys/module && ls -d kvm_* 2>/dev/null | grep -vx kvm_amd | paste -s
 rc=$?
 cat "$TMP/host.err"
 na=()
-[ "$vendor" != AuthenticAMD ] && na+=("not applicable: the CPU is $vendor, not AuthenticAMD: ")
-[ "$vendor" = AuthenticAMD ] && [ $svm = 0 ] && na+=("not applicable: the CPU has no 'svm' flag")
+amd=0; case $vendor in AuthenticAMD|HygonGenuine) amd=1 ;; esac
+[ $amd = 0 ] && na+=("not applicable: the CPU is $vendor, not AuthenticAMD or HygonGenuine: ")
+[ $amd = 1 ] && [ $svm = 0 ] && na+=("not applicable: the CPU has no 'svm' flag")
 [ $kvm_amd = 0 ] && [ -n "$others" ] && na+=("not applicable: /dev/kvm is provided by $others, not kvm_amd")
 if [ ${#na[@]} -gt 0 ]; then
 	check host "$rc" 77 "${na[@]}"
@@ -111,6 +112,11 @@ fake amd-no-module AuthenticAMD "fpu svm" "" absent
 check amd-no-module $? 3 "/dev/kvm does not exist: load the module with 'modprobe kvm_amd'$" \
 	"the kvm_amd module is not loaded \(no /sys/module/kvm_amd\): load it with 'modprobe kvm_amd'$"
 
+# Hygon runs kvm_amd: its problems are AMD's (fixable), not "not applicable"
+fake hygon-no-module HygonGenuine "fpu svm" "" absent
+check hygon-no-module $? 3 "/dev/kvm does not exist: load the module with 'modprobe kvm_amd'$" \
+	"the kvm_amd module is not loaded \(no /sys/module/kvm_amd\): load it with 'modprobe kvm_amd'$"
+
 fake amd-no-svm AuthenticAMD "fpu vme" "" absent
 check amd-no-svm $? 77 "not applicable: the CPU has no 'svm' flag in /proc/cpuinfo .*: use --backend tcg, or 'irqlbench lab'"
 
@@ -118,6 +124,6 @@ fake amd-kvm-intel AuthenticAMD "fpu svm" "kvm kvm_intel" present
 check amd-kvm-intel $? 77 "not applicable: /dev/kvm is provided by kvm_intel, not kvm_amd \(no /sys/module/kvm_amd\): the kvm backend measures kvm_amd; use --backend tcg, or 'irqlbench lab'"
 
 fake intel-pvm GenuineIntel "fpu vmx" "kvm kvm_pvm" present
-check intel-pvm $? 77 "not applicable: the CPU is GenuineIntel, not AuthenticAMD: the kvm backend measures AMD SVM; use --backend tcg" \
+check intel-pvm $? 77 "not applicable: the CPU is GenuineIntel, not AuthenticAMD or HygonGenuine: the kvm backend measures AMD SVM; use --backend tcg" \
 	"not applicable: /dev/kvm is provided by kvm_pvm, not kvm_amd"
 finish

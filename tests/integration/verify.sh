@@ -163,7 +163,7 @@ ok "lab, no such kernel: the child's cause, quoted" \
 eq "lab, no such kernel: no verdict printed" "$(grep -c '^verdict:' "$TMP/o")" 0
 
 # not applicable: 77 on a host without AMD SVM, before any run
-if grep -q '^vendor_id.*AuthenticAMD' /proc/cpuinfo && grep -qw svm /proc/cpuinfo; then
+if grep -Eq '^vendor_id.*(AuthenticAMD|HygonGenuine)' /proc/cpuinfo && grep -qw svm /proc/cpuinfo; then
 	echo "not-applicable row skipped: this host has AMD SVM"
 else
 	refused kvm-here 77 "verify: --backend kvm is not applicable on this host: the CPU is .* without .*SVM .*use --backend lab" \
