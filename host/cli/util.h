@@ -8,6 +8,7 @@
 #define IRQLBENCH_UTIL_H
 
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -95,6 +96,13 @@ bool util_cpuinfo_has_flag(const char *flag);
  * Dhyana (HygonGenuine), which kvm_amd supports as AMD's (the kernel's
  * SVM check, has_svm(), accepts both). */
 bool util_vendor_runs_kvm_amd(const char *vendor);
+
+/* Parses a Linux CPU list ("1,3-5") into set; keeps the order in order[]
+ * (may be NULL).  0, or -1 with a one-line error in err. */
+int util_cpulist_parse(const char *list, cpu_set_t *set, unsigned *order,
+		       unsigned maxorder, unsigned *norder, char *err, size_t errlen);
+/* Formats set as a compact CPU list ("0-3,8"; "" for none); returns buf. */
+char *util_cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 
 /* A growable argv, NULL-terminated. */
 struct argv_buf {

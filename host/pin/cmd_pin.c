@@ -34,7 +34,7 @@ static void print_text(const struct pin_plan *p)
 	printf("machine: %s\n", p->machine);
 	for (i = 0; i < p->nvcpus; i++)
 		printf("vcpu %u -> PU %u\n", i, p->vcpu_pu[i]);
-	printf("emulator -> PUs %s\n", pin_format_cpulist(&p->emulator, buf, sizeof(buf)));
+	printf("emulator -> PUs %s\n", util_cpulist_format(&p->emulator, buf, sizeof(buf)));
 	printf("reasons:\n");
 	for (i = 0; i < p->nreasons; i++)
 		printf("  - %s\n", p->reasons[i]);

@@ -62,99 +62,6 @@ static void reason(struct pin_plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len)
-{
-	size_t off = 0;
-	int i = 0;
-
-	buf[0] = '\0';
-	while (i < CPU_SETSIZE) {
-		int j;
-
-		if (!CPU_ISSET(i, set)) {
-			i++;
-			continue;
-		}
-		for (j = i; j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, set); j++)
-			;
-		if (off < len)
-			off += snprintf(buf + off, len - off, "%s%d", off ? "," : "", i);
-		if (j > i && off < len)
-			off += snprintf(buf + off, len - off, "%s%d", j == i + 1 ? "," : "-", j);
-		i = j + 1;
-	}
-	return buf;
-}
-
-/* Parses one decimal CPU number; *pp advances past it. */
-static int parse_cpu(const char **pp, unsigned *cpu)
-{
-	const char *p = *pp;
-	unsigned long v = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v >= CPU_SETSIZE)
-			return -2;
-		p++;
-	}
-	*cpu = (unsigned)v;
-	*pp = p;
-	return 0;
-}
-
-int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
-		      unsigned maxorder, unsigned *norder, char *err, size_t errlen)
-{
-	const char *p = list;
-	unsigned n = 0;
-
-	CPU_ZERO(set);
-	if (!list || !*list)
-		return util_err(err, errlen, -1, "empty CPU list: give CPUs like 2,3 or 4-7");
-	for (;;) {
-		unsigned a, b, c;
-		int rc = parse_cpu(&p, &a);
-
-		if (rc)
-			goto bad;
-		b = a;
-		if (*p == '-') {
-			p++;
-			rc = parse_cpu(&p, &b);
-			if (rc)
-				goto bad;
-			if (b < a)
-				return util_err(err, errlen, -1, "bad CPU list '%s': range %u-%u goes backwards", list, a, b);
-		}
-		for (c = a; c <= b; c++) {
-			if (CPU_ISSET(c, set))
-				return util_err(err, errlen, -1, "bad CPU list '%s': CPU %u is listed twice", list, c);
-			CPU_SET(c, set);
-			if (order && n < maxorder)
-				order[n] = c;
-			n++;
-		}
-		if (*p == '\0')
-			break;
-		if (*p != ',')
-			goto bad;
-		p++;
-	}
-	if (norder)
-		*norder = n;
-	return 0;
-bad:
-	if (*p && (*p < '0' || *p > '9'))
-		return util_err(err, errlen, -1, "bad CPU list '%s': unexpected '%c' at position %zu (use e.g. 2,3 or 4-7)",
-			    list, *p, (size_t)(p - list) + 1);
-	if (*p)
-		return util_err(err, errlen, -1, "bad CPU list '%s': CPU number too large (limit %d)", list, CPU_SETSIZE - 1);
-	return util_err(err, errlen, -1, "bad CPU list '%s': ends where a CPU number should be (use e.g. 2,3 or 4-7)", list);
-}
-
 int pin_load_topology(hwloc_topology_t *topo, const char *xml, const char *synthetic,
 		      char *err, size_t errlen)
 {
@@ -597,7 +504,7 @@ static void choose_emulator(struct planner *pl)
 
 		p->emulator = c->pus;
 		reason(p, "emulator threads on core %u (PUs %s, %s, NUMA node %d): a core of their own%s",
-		       c->idx, pin_format_cpulist(&c->pus, list, sizeof(list)),
+		       c->idx, util_cpulist_format(&c->pus, list, sizeof(list)),
 		       l3_name(c->l3, b1, sizeof(b1)), c->numa,
 		       best_score == 3 ? ", in the vCPUs' NUMA node, outside their L3" :
 		       best_score == 2 ? ", in the vCPUs' NUMA node (no core free outside their L3)" :
@@ -608,7 +515,7 @@ static void choose_emulator(struct planner *pl)
 	if (!hk->used) {
 		p->emulator = hk->pus;
 		reason(p, "emulator threads on CPU %u's core (PUs %s), shared with the host: no other core is free",
-		       pl->hk_pu, pin_format_cpulist(&hk->pus, list, sizeof(list)));
+		       pl->hk_pu, util_cpulist_format(&hk->pus, list, sizeof(list)));
 		return;
 	}
 	/* Every core holds a vCPU: the free siblings of the hk core, or the core. */
@@ -619,12 +526,12 @@ static void choose_emulator(struct planner *pl)
 	if (CPU_COUNT(&p->emulator)) {
 		reason(p, "emulator threads on the free SMT sibling%s %s of CPU %u's core, which holds a vCPU: every core holds a vCPU",
 		       CPU_COUNT(&p->emulator) > 1 ? "s" : "",
-		       pin_format_cpulist(&p->emulator, list, sizeof(list)), pl->hk_pu);
+		       util_cpulist_format(&p->emulator, list, sizeof(list)), pl->hk_pu);
 		return;
 	}
 	p->emulator = hk->pus;
 	reason(p, "emulator threads share CPU %u (PUs %s) with a vCPU: every core holds a vCPU",
-	       pl->hk_pu, pin_format_cpulist(&hk->pus, list, sizeof(list)));
+	       pl->hk_pu, util_cpulist_format(&hk->pus, list, sizeof(list)));
 }
 
 /* --- the plan ---------------------------------------------------------------- */
@@ -663,7 +570,7 @@ static int plan_auto(struct planner *pl, char *err, size_t errlen)
 		p->vcpu_pu[i] = pl->cores[chosen[i]].first_pu;
 	if (avoid_hk)
 		reason(p, "CPU %u's core (PUs %s) is left to the host%s", pl->hk_pu,
-		       pin_format_cpulist(&pl->cores[pl->hk].pus, list, sizeof(list)),
+		       util_cpulist_format(&pl->cores[pl->hk].pus, list, sizeof(list)),
 		       pl->ncores >= n + 2 ? "" : " and the emulator");
 	else
 		reason(p, "vCPU %u shares CPU %u's core with the host: %u cores for %u vCPUs",
@@ -691,7 +598,7 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 	cpu_set_t set, all;
 	char buf[256];
 
-	if (pin_parse_cpulist(list, &set, order, PIN_MAX_VCPUS, &n, err, errlen))
+	if (util_cpulist_parse(list, &set, order, PIN_MAX_VCPUS, &n, err, errlen))
 		return -1;
 	if (n != p->nvcpus)
 		return util_err(err, errlen, -1, "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
@@ -703,7 +610,7 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 		cs[i] = core_of_pu(pl, order[i]);
 		if (!cs[i])
 			return util_err(err, errlen, -1, "--cpus %s: CPU %u is not in this machine (usable CPUs %s)",
-				    list, order[i], pin_format_cpulist(&all, buf, sizeof(buf)));
+				    list, order[i], util_cpulist_format(&all, buf, sizeof(buf)));
 		p->vcpu_pu[i] = order[i];
 	}
 	p->overridden = true;
@@ -787,15 +694,15 @@ bool pin_affinity_matches(const struct pin_plan *plan, const struct pin_affinity
 	for (i = 0; i < plan->nvcpus; i++) {
 		if (!CPU_EQUAL(&aff->vcpu[i], &want.vcpu[i])) {
 			util_err(err, errlen, -1, "vCPU %u runs on CPUs %s, planned %s", i,
-			     pin_format_cpulist(&aff->vcpu[i], a, sizeof(a)),
-			     pin_format_cpulist(&want.vcpu[i], b, sizeof(b)));
+			     util_cpulist_format(&aff->vcpu[i], a, sizeof(a)),
+			     util_cpulist_format(&want.vcpu[i], b, sizeof(b)));
 			return false;
 		}
 	}
 	if (!CPU_EQUAL(&aff->emulator, &want.emulator)) {
 		util_err(err, errlen, -1, "emulator runs on CPUs %s, planned %s",
-		     pin_format_cpulist(&aff->emulator, a, sizeof(a)),
-		     pin_format_cpulist(&want.emulator, b, sizeof(b)));
+		     util_cpulist_format(&aff->emulator, a, sizeof(a)),
+		     util_cpulist_format(&want.emulator, b, sizeof(b)));
 		return false;
 	}
 	return true;

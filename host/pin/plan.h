@@ -21,6 +21,8 @@
 #include <hwloc.h>
 #include <jansson.h>
 
+#include "cli/util.h"
+
 #define PIN_MAX_VCPUS	128
 #define PIN_MAX_REASONS	24
 #define PIN_REASON_LEN	200
@@ -58,13 +60,6 @@ struct pin_affinity {
  */
 int pin_plan(hwloc_topology_t topo, unsigned nvcpus, const char *cpus_override,
 	     struct pin_plan *out, char *err, size_t errlen);
-
-/* Parses a Linux CPU list into set; keeps the order in order[] (may be NULL). */
-int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
-		      unsigned maxorder, unsigned *norder, char *err, size_t errlen);
-
-/* Formats set as a compact CPU list ("0-3,8"); returns buf. */
-char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len);
 
 /* Whether the affinity read back is exactly the plan (err says where not). */
 bool pin_affinity_matches(const struct pin_plan *plan, const struct pin_affinity *aff,

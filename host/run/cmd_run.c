@@ -342,7 +342,7 @@ static int check_cpus(const struct run_opts *o)
 		return cli_usage_error("run", "--cpus %s and --no-pin contradict each other: drop one",
 				       o->cpus);
 	err = xmalloc(errlen);
-	rc = pin_parse_cpulist(o->cpus, &set, order, MAX_CPUS, &n, err, errlen);
+	rc = util_cpulist_parse(o->cpus, &set, order, MAX_CPUS, &n, err, errlen);
 	if (rc)
 		cli_usage_error("run", "--cpus: %s", err);
 	free(err);
@@ -357,7 +357,7 @@ static int check_cpus(const struct run_opts *o)
 		if (!CPU_ISSET(order[i], &allowed))
 			return cli_usage_error("run", "--cpus %s: CPU %u is not one this process may use (%s): give CPUs of that list ('irqlbench pin --vcpus %u' shows a plan)",
 					       o->cpus, order[i],
-					       pin_format_cpulist(&allowed, buf, sizeof(buf)),
+					       util_cpulist_format(&allowed, buf, sizeof(buf)),
 					       o->vcpus);
 	return 0;
 }

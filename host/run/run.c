@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "cli/cli.h"
 #include "klib.h"
+#include "record/hostfacts.h"
 #include "record/record.h"
 #include "record/serial.h"
 #include "run/run.h"
@@ -215,6 +216,32 @@ static json_t *script_json(const char *path)
 	return j;
 }
 
+/*
+ * provenance.host.cpufreq_governor of the CPUs the run used, once the
+ * pinning says which (record_host_facts() gave those this process may use).
+ */
+static void governors_of_pinned(json_t *rec)
+{
+	json_t *prov = json_object_get(rec, "provenance"), *pin = json_object_get(prov, "pinning");
+	json_t *vcpus = json_object_get(pin, "vcpu"), *cpus, *c;
+	size_t i, k;
+	cpu_set_t used;
+
+	if (!json_is_array(vcpus))
+		return;
+	CPU_ZERO(&used);
+	json_array_foreach(vcpus, i, cpus)
+		json_array_foreach(cpus, k, c)
+			if (json_integer_value(c) >= 0 && json_integer_value(c) < CPU_SETSIZE)
+				CPU_SET((int)json_integer_value(c), &used);
+	json_array_foreach(json_object_get(pin, "emulator"), k, c)
+		if (json_integer_value(c) >= 0 && json_integer_value(c) < CPU_SETSIZE)
+			CPU_SET((int)json_integer_value(c), &used);
+	if (CPU_COUNT(&used))
+		json_object_set_new(json_object_get(prov, "host"), "cpufreq_governor",
+				    host_governors_json("", &used));
+}
+
 int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
 	       const char *id, double start, const struct run_paths *pp)
 {
@@ -298,6 +325,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		ctx.launcher->launch(&ctx, &spec, &lr);
 	}
 	run_tmp_cleanup(&ctx);
+	governors_of_pinned(rec);
 
 	set_provenance(rec, "duration_s", json_real(lr.duration_s));
 	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,

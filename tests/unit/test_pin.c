@@ -58,7 +58,7 @@ static int plan_is(const char *src, unsigned n, const char *cpus, const char *wa
 	}
 	for (i = 0; i < plan.nvcpus; i++)
 		off += snprintf(got + off, sizeof(got) - off, "%s%u", i ? "," : "", plan.vcpu_pu[i]);
-	pin_format_cpulist(&plan.emulator, emu, sizeof(emu));
+	util_cpulist_format(&plan.emulator, emu, sizeof(emu));
 	if (!want_vcpus || strcmp(got, want_vcpus) || strcmp(emu, want_emu)) {
 		printf("line %d: %s n=%u: got vcpus %s emulator %s, want %s / %s\n", line, src, n,
 		       got, emu, want_vcpus ? want_vcpus : "(error)", want_emu ? want_emu : "");
@@ -230,15 +230,15 @@ static void test_cpulist(void)
 	unsigned order[8], n = 0;
 	char buf[64], err[128];
 
-	CHECK(pin_parse_cpulist("5,0-2,7", &s, order, 8, &n, err, sizeof(err)) == 0);
+	CHECK(util_cpulist_parse("5,0-2,7", &s, order, 8, &n, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(n, 5);
 	CHECK_EQ_U64(order[0], 5);
 	CHECK_EQ_U64(order[3], 2);
-	CHECK_STR(pin_format_cpulist(&s, buf, sizeof(buf)), "0-2,5,7");
+	CHECK_STR(util_cpulist_format(&s, buf, sizeof(buf)), "0-2,5,7");
 	CPU_ZERO(&s);
 	CPU_SET(3, &s);
 	CPU_SET(4, &s);
-	CHECK_STR(pin_format_cpulist(&s, buf, sizeof(buf)), "3,4");
+	CHECK_STR(util_cpulist_format(&s, buf, sizeof(buf)), "3,4");
 }
 
 static void test_json_and_match(void)
