@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "record/hostfacts.h"
 #include "run/run.h"
 
 static int tcg_after_start(struct run_ctx *ctx, pid_t qemu_pid)
@@ -67,6 +68,39 @@ preflight_problem(struct run_ctx *ctx, bool not_applicable, const char *fmt, ...
 	free(line);
 }
 
+/*
+ * A host that is itself a virtual machine runs an L1's kvm_amd: its exit
+ * counts are kvm_amd's, but under QEMU's TCG (TCGTCGTCGTCG) its times are
+ * emulated (the record is emulated: true), and under any other hypervisor
+ * they include the L0 hypervisor's share.  Either way the record says
+ * provenance.host.hypervisor.nested: true, and the run one warning line
+ * (returned here, printed once the preflight passed; NULL on bare metal).
+ */
+static char *mark_nested(struct run_ctx *ctx)
+{
+	json_t *hvj = json_object_get(json_object_get(json_object_get(ctx->record, "provenance"),
+						      "host"), "hypervisor");
+	struct host_hypervisor hv;
+	char *name, *warn = NULL;
+	bool vm;
+
+	host_hypervisor_read("", &hv);
+	vm = host_hypervisor_present(&hv);
+	json_object_set_new(hvj, "nested", json_boolean(vm));
+	name = host_hypervisor_name(&hv);
+	if (vm && host_hypervisor_is_tcg(&hv)) {
+		json_object_set_new(ctx->record, "emulated", json_true());
+		warn = xasprintf("this host is a virtual machine under QEMU's emulator (%s): the exit counts are its kvm_amd's, the times are emulated (the record says \"emulated\": true)",
+				 name);
+	} else if (vm) {
+		warn = xasprintf("this host is a virtual machine (%s): the exit counts are its kvm_amd's, but the times include the L0 hypervisor's share (provenance.host.hypervisor.nested)",
+				 name);
+	}
+	free(name);
+	host_hypervisor_free(&hv);
+	return warn;
+}
+
 static const char use_instead[] =
 	"use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
 
@@ -77,12 +111,14 @@ static const char use_instead[] =
  * with its reasons; on an AMD SVM host, a problem that can be fixed (no
  * /dev/kvm, no access to it, kvm_amd not loaded) is EXIT_ENV.  Each problem
  * is one line naming it and its fix; all of a kind are reported at once.
- * kvm_amd's parameters go into provenance.kvm.
+ * kvm_amd's parameters go into provenance.kvm; a host that is itself a VM
+ * is marked (mark_nested).
  */
 static int kvm_preflight(struct run_ctx *ctx)
 {
 	static const char *const params[] = { "npt", "avic", "nested", "nrips", NULL };
 	char *vendor = util_cpuinfo_field("vendor_id"), *others = other_kvm_modules();
+	char *nested = mark_nested(ctx);
 	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
 	int fd;
 
@@ -102,8 +138,10 @@ static int kvm_preflight(struct run_ctx *ctx)
 		applies = false;
 	}
 	free(others);
-	if (!applies)
+	if (!applies) {
+		free(nested);
 		return EXIT_NOT_APPLICABLE;	/* what could be fixed here does not matter */
+	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
@@ -125,6 +163,9 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(p);
 		}
 	}
+	if (!ctx->preflight_msg && nested)
+		fprintf(stderr, "irqlbench: warning: %s\n", nested);
+	free(nested);
 	return ctx->preflight_msg ? EXIT_ENV : 0;
 }
 
