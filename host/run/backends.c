@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "record/hostfacts.h"
+#include "trace/kvmtrace.h"
 #include "run/run.h"
 
 static int tcg_after_start(struct run_ctx *ctx, pid_t qemu_pid)
@@ -109,7 +110,9 @@ static const char use_instead[] =
  * host where it cannot apply at all (not an AMD CPU, no SVM, a /dev/kvm of
  * another KVM module such as kvm_intel or kvm_pvm) is EXIT_NOT_APPLICABLE,
  * with its reasons; on an AMD SVM host, a problem that can be fixed (no
- * /dev/kvm, no access to it, kvm_amd not loaded) is EXIT_ENV.  Each problem
+ * /dev/kvm, no access to it, no right to trace kvm events (kvmtrace_check:
+ * lockdown, tracefs, its instances, the kvm events), kvm_amd not loaded)
+ * is EXIT_ENV.  Each problem
  * is one line naming it and its fix; all of a kind are reported at once.
  * kvm_amd's parameters go into provenance.kvm; a host that is itself a VM
  * is marked (mark_nested).
@@ -120,6 +123,7 @@ static int kvm_preflight(struct run_ctx *ctx)
 	char *vendor = util_cpuinfo_field("vendor_id"), *others = other_kvm_modules();
 	char *nested = mark_nested(ctx);
 	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
+	char why[PATH_MAX + 512];
 	int fd;
 
 	if (!util_vendor_runs_kvm_amd(vendor)) {
@@ -150,6 +154,8 @@ static int kvm_preflight(struct run_ctx *ctx)
 	else
 		preflight_problem(ctx, false, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
 				  strerror(errno));
+	if (kvmtrace_check(why, sizeof(why)))
+		preflight_problem(ctx, false, "%s", why);
 	if (!kvm_amd) {
 		preflight_problem(ctx, false, "the kvm_amd module is not loaded (no /sys/module/kvm_amd): load it with 'modprobe kvm_amd'");
 	} else {

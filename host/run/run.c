@@ -360,8 +360,11 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		oc.exit = EXIT_RUN_FAILED;
 		outcome_set(&oc, json_string_value(json_object_get(e, "kind")), "%s",
 			    json_string_value(json_object_get(e, "message")));
-		outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
-			     p.trace);
+		if (!json_is_object(json_object_get(json_object_get(rec, "provenance"), "trace")))
+			outcome_hint(&oc, "QEMU's log %s says how it ended", p.qemu_log);
+		else
+			outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
+				     p.trace);
 	}
 	serial_report_free(&sr);
 	if (write_record(rec, &p)) {

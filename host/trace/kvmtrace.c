@@ -28,6 +28,7 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/kbuffer.h>
 
+#include "cli/util.h"
 #include "trace/kvm_merge.h"
 #include "trace/kvmtrace.h"
 
@@ -479,28 +480,60 @@ static void *reader_main(void *arg)
 
 /* --- API ----------------------------------------------------------------------------- */
 
+/*
+ * The lockdown mode the kernel shows in brackets, or "" when it cannot be
+ * read (no securityfs, or a kernel without lockdown).
+ */
+static void lockdown_mode(char *mode, size_t len)
+{
+	char buf[128] = "", *open_b, *close_b;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	mode[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && (open_b = strchr(buf, '[')) &&
+	    (close_b = strchr(open_b, ']')))
+		snprintf(mode, len, "%.*s", (int)(close_b - open_b - 1), open_b + 1);
+	fclose(f);
+}
+
+int kvmtrace_check(char *why, size_t len)
+{
+	const char *dir;
+	char path[PATH_MAX], mode[32];
+
+	/* confidentiality closes tracefs (LOCKDOWN_TRACEFS); integrity does not */
+	lockdown_mode(mode, sizeof(mode));
+	if (!strcmp(mode, "confidentiality"))
+		return util_err(why, len, -1, "the kernel is locked down ([confidentiality] in /sys/kernel/security/lockdown), which closes tracefs to the kvm exit trace: boot it with lockdown=integrity or lockdown=none on its command line");
+	dir = tracefs_tracing_dir();	/* mounts tracefs where it is not */
+	if (!dir)
+		return util_err(why, len, -1, "tracefs is not mounted and %s: %s",
+				geteuid() ? "this user cannot mount it" : "cannot be mounted",
+				geteuid() ? "run as root (the kvm exit trace needs tracefs)" :
+				"mount it with 'mount -t tracefs nodev /sys/kernel/tracing'");
+	snprintf(path, sizeof(path), "%s/instances", dir);
+	if (access(path, W_OK))
+		return util_err(why, len, -1, "cannot create tracefs instances in %s (%s): run as root (the kvm exit trace needs a tracefs instance of its own; the kvm group gives /dev/kvm, not tracefs)",
+				path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/events/kvm/kvm_exit", dir);
+	if (!access("/sys/module/kvm", F_OK) && access(path, F_OK))
+		return util_err(why, len, -1, "the kvm module is loaded but tracefs has no kvm events (no %s): use a kernel whose kvm has its tracepoints (CONFIG_TRACEPOINTS, as Debian's has)",
+				path);
+	return 0;
+}
+
 int kvmtrace_available(char *why, size_t len)
 {
-	const char *dir = tracefs_tracing_dir();
 	char path[PATH_MAX];
 
-	if (!dir) {
-		snprintf(why, len, "tracefs is not mounted and could not be mounted; "
-			 "mount -t tracefs nodev /sys/kernel/tracing (as root)");
+	if (kvmtrace_check(why, len))
 		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/events/kvm/kvm_exit", dir);
-	if (access(path, F_OK)) {
-		snprintf(why, len, "no kvm tracepoints in %s/events (kvm module not loaded?); "
-			 "load kvm_amd", dir);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/instances", dir);
-	if (access(path, W_OK)) {
-		snprintf(why, len, "cannot create tracefs instances in %s (%s); run as root",
-			 path, strerror(errno));
-		return -1;
-	}
+	snprintf(path, sizeof(path), "%s/events/kvm/kvm_exit", tracefs_tracing_dir());
+	if (access(path, F_OK))
+		return util_err(why, len, -1, "no kvm tracepoints in %s/events (kvm module not loaded?): load kvm_amd",
+				tracefs_tracing_dir());
 	return 0;
 }
 

@@ -48,7 +48,16 @@ struct kvmtrace_opts {
 
 struct kvmtrace;
 
-/* 0 when tracefs and the kvm events are there; else -1 and why (one line). */
+/*
+ * Whether this process may trace kvm events, before anything starts (the
+ * kvm backend's preflight asks): 0, or -1 with the first problem and its
+ * fix in one line: a kernel locked down to confidentiality (which closes
+ * tracefs), tracefs not mounted and not mountable (it is mounted where it
+ * can be), its instances folder not writable by this user (a non-root user
+ * of the kvm group), no kvm events although the kvm module is loaded.
+ */
+int kvmtrace_check(char *why, size_t len);
+/* kvmtrace_check(), and the kvm events are there (kvm loaded). */
 int kvmtrace_available(char *why, size_t len);
 
 struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t len);

@@ -10,7 +10,8 @@
  * unpinned, QEMU runs at that point, and what its vCPUs do before the
  * tracing is on falls into phase 0, never into a measured phase.
  *
- * kvm_trace_stop puts the trace into the record:
+ * kvm_trace_stop puts the trace into the record (a complete record without
+ * one, of a QEMU that ended before its trace started, fails: "trace-loss"):
  *  - provenance.trace: the buffers, the clock, what was lost, the vCPU map;
  *  - a trace that lost events fails a complete record (error.kind
  *    "trace-loss"): its counts are low or misplaced;
@@ -118,8 +119,12 @@ void kvm_trace_stop(struct run_ctx *ctx, json_t *record)
 	unsigned ncpus;
 	int *apic_ids, mapped;
 
-	if (!t)
+	if (!t) {
+		/* exit counts come only from a whole trace, never from none */
+		if (record_complete(record))
+			record_fail(record, "trace-loss", "there is no kvm exit trace: QEMU ended before its trace started, so no exit was counted; rerun (QEMU's log says why it ended)");
 		return;
+	}
 	kt_fold_init(&fold);
 	if (kvmtrace_stop(t, &fold, &info, err, sizeof(err))) {
 		/* the reader stopped midway: whatever was folded is short */
