@@ -333,6 +333,7 @@ int cli_check_script(const char *path)
 static int check_cpus(const struct run_opts *o)
 {
 	cpu_set_t set, allowed;
+	struct pin_cpus host;
 	unsigned n = 0, order[MAX_CPUS];
 	size_t errlen = strlen(o->cpus) + 512;	/* the message quotes the list */
 	char *err, buf[256];
@@ -351,8 +352,10 @@ static int check_cpus(const struct run_opts *o)
 	if (n != o->vcpus)
 		return cli_usage_error("run", "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
 				       o->cpus, n, n == 1 ? "" : "s", o->vcpus, o->vcpus == 1 ? "" : "s");
-	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+	pin_host_cpus(&host);	/* the cpuset, the affinity; isolated CPUs count */
+	if (!host.have_cpuset)
 		return 0;
+	allowed = host.cpuset;
 	for (unsigned i = 0; i < n; i++)
 		if (!CPU_ISSET(order[i], &allowed))
 			return cli_usage_error("run", "--cpus %s: CPU %u is not one this process may use (%s): give CPUs of that list ('irqlbench pin --vcpus %u' shows a plan)",
