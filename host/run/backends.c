@@ -207,8 +207,8 @@ static const struct backend_ops backends[] = {
 	{ .name = "tcg", .accel = "tcg", .cpu = "max", .extra_args = run_pin_args,
 	  .after_start = tcg_after_start },
 	{ .name = "kvm", .accel = "kvm", .cpu = "host", .preflight = kvm_preflight,
-	  .extra_args = run_pin_args, .after_start = kvm_after_start,
-	  .after_exit = kvm_after_exit },
+	  .extra_args = run_pin_args, .before_launch = kvm_apicv_watch,
+	  .after_start = kvm_after_start, .after_exit = kvm_after_exit },
 };
 
 

@@ -322,6 +322,8 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	} else {
 		if (ln != &direct_launcher)
 			run_signals_release();	/* it does not watch them */
+		if (be->before_launch)
+			be->before_launch(&ctx);
 		ctx.launcher->launch(&ctx, &spec, &lr);
 	}
 	run_tmp_cleanup(&ctx);
@@ -349,7 +351,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		record_apply_report(rec, &sr);
 	if (oc.kind)
 		record_fail(rec, oc.kind, oc.message);
-	if (be->after_exit && lr.started)
+	if (be->after_exit)
 		be->after_exit(&ctx, rec);
 	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
 	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {

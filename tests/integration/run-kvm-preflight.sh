@@ -134,6 +134,8 @@ passes() {
 	ok "$name: QEMU started with -accel kvm" grep -q -- '-accel kvm ' "$FAKE_QEMU_CALLS"
 	eq "$name: record" "$(jq -r '[.status, .error.kind, .provenance.kvm.module] | join(" ")' "$TMP/$name.json")" \
 		"failed trace-loss kvm_amd"
+	eq "$name: APICv unknown: no VM was made" "$(jq -r '.provenance.kvm.apicv | [.active, .why] | join(" ")' "$TMP/$name.json")" \
+		" QEMU ended before its trace started"
 	eq "$name: provenance.host.hypervisor.nested, emulated" \
 		"$(jq -c '[.provenance.host.hypervisor.nested, .emulated]' "$TMP/$name.json")" "[$nested,$emulated]"
 	if [ -n "$warn" ]; then
