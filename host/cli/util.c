@@ -496,6 +496,19 @@ bool util_cpuinfo_has_flag(const char *flag)
 	return found;
 }
 
+int util_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "on" }, *const no[] = { "0", "false", "off" };
+
+	for (unsigned i = 0; i < 3; i++) {
+		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
+			*out = !strcmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 bool util_vendor_runs_kvm_amd(const char *vendor)
 {
 	return vendor && (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"));

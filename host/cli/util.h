@@ -92,6 +92,8 @@ char *util_cpuinfo_field(const char *key);
 bool util_flag_listed(const char *flags, const char *flag);
 /* Does the first "flags" line of /proc/cpuinfo list flag? */
 bool util_cpuinfo_has_flag(const char *flag);
+/* A boolean option's value (style.md: 0/1, true/false, on/off): 0, or -1. */
+int util_parse_bool(const char *s, bool *out);
 /* Whether a CPU of this vendor_id runs kvm_amd: AuthenticAMD, and Hygon's
  * Dhyana (HygonGenuine), which kvm_amd supports as AMD's (the kernel's
  * SVM check, has_svm(), accepts both). */

@@ -168,11 +168,27 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(v);
 			free(p);
 		}
+		/* what sets PIT_REINJ: QEMU's in-kernel PIT reinjects lost ticks */
+		json_object_set_new(ctx->kvm_facts, "pit_reinject", json_boolean(!ctx->pit_discard));
 	}
 	if (!ctx->preflight_msg && nested)
 		fprintf(stderr, "irqlbench: warning: %s\n", nested);
 	free(nested);
 	return ctx->preflight_msg ? EXIT_ENV : 0;
+}
+
+/*
+ * -machine pc's in-kernel PIT reinjects lost ticks by default (QEMU's
+ * kvm-pit lost_tick_policy=delay), and reinjection inhibits AVIC
+ * (PIT_REINJ): --pit-reinject off asks for discard, so that AVIC can run.
+ */
+static void kvm_extra_args(struct run_ctx *ctx, struct argv_buf *args)
+{
+	run_pin_args(ctx, args);
+	if (ctx->pit_discard) {
+		argv_add(args, "-global");
+		argv_add(args, "kvm-pit.lost_tick_policy=discard");
+	}
 }
 
 /*
@@ -207,7 +223,7 @@ static const struct backend_ops backends[] = {
 	{ .name = "tcg", .accel = "tcg", .cpu = "max", .extra_args = run_pin_args,
 	  .after_start = tcg_after_start },
 	{ .name = "kvm", .accel = "kvm", .cpu = "host", .preflight = kvm_preflight,
-	  .extra_args = run_pin_args, .before_launch = kvm_apicv_watch,
+	  .extra_args = kvm_extra_args, .before_launch = kvm_apicv_watch,
 	  .after_start = kvm_after_start, .after_exit = kvm_after_exit },
 };
 

@@ -44,7 +44,7 @@ const char cmd_run_usage[] =
 	"                     [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 	"                     [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
 	"                     [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
-	"                     [--trace-buffer KB]\n"
+	"                     [--trace-buffer KB] [--pit-reinject on|off]\n"
 	"\n"
 	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
 	"report into one JSON result record (results/SCHEMA.md).\n"
@@ -82,6 +82,10 @@ const char cmd_run_usage[] =
 	"      --trace-buffer KB  kvm backend: the exit trace's ring buffer per CPU\n"
 	"                      that runs QEMU's threads (default 32768); a trace that\n"
 	"                      loses events fails the record (error trace-loss)\n"
+	"      --pit-reinject off  kvm backend: QEMU's in-kernel PIT discards lost ticks\n"
+	"                      (-global kvm-pit.lost_tick_policy=discard), so that\n"
+	"                      AVIC/APICv is not inhibited; default on, as QEMU's\n"
+	"                      -machine pc (provenance.kvm.apicv says what ran)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
@@ -186,7 +190,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 {
 	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN,
 	       O_CPUS, O_CONNECT, O_FIRMWARE, O_CHECK,
-	       O_TRACE_BUFFER };
+	       O_TRACE_BUFFER, O_PIT_REINJECT };
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' },
 		{ "workload", required_argument, NULL, 'w' },
@@ -207,6 +211,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "trace-buffer", required_argument, NULL, O_TRACE_BUFFER },
+		{ "pit-reinject", required_argument, NULL, O_PIT_REINJECT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -252,6 +257,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
 				return cli_usage_error("run", "--trace-buffer %s: give KiB per CPU, 8..%lu",
 						       optarg, 1ul << 30);
 			o->trace_buffer_kb = n;
+			break;
+		case O_PIT_REINJECT:
+			o->pit_reinject_set = true;
+			if (util_parse_bool(optarg, &o->pit_reinject))
+				return cli_usage_error("run", "--pit-reinject %s: give on or off", optarg);
 			break;
 		case 'n':
 			if (parse_uint(optarg, MAX_CPUS, &n) || !n)
@@ -435,6 +445,8 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 		o->workload = "script";		/* --script alone: the script workload, as for model */
 	if (o->trace_buffer_kb && strcmp((*be)->name, "kvm"))
 		return cli_usage_error("run", "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it");
+	if (o->pit_reinject_set && (strcmp((*be)->name, "kvm") || *ln != &direct_launcher))
+		return cli_usage_error("run", "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher, or drop it");
 	if (!o->workload)
 		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
 	w = wl_find(o->workload);

@@ -135,6 +135,7 @@ struct run_ctx {
 	char *qmp_dir;			/* private folder of QEMU's QMP socket (pinning), or NULL */
 	bool no_pin;			/* --no-pin: neither -S/-qmp nor the pinning hook */
 	size_t trace_buffer_kb;		/* --trace-buffer: per-CPU trace buffer (kvm), 0 default */
+	bool pit_discard;		/* --pit-reinject off: the kvm PIT discards lost ticks */
 	/* Called by the pinning hook once every thread is pinned, before it
 	 * lets the paused guest run ("cont"); 0, or -1 with hook_error set. */
 	int (*before_cont)(struct run_ctx *ctx, pid_t qemu_pid);

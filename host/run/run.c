@@ -246,7 +246,8 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	       const char *id, double start, const struct run_paths *pp)
 {
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
-			       .trace_buffer_kb = o->trace_buffer_kb };
+			       .trace_buffer_kb = o->trace_buffer_kb,
+			       .pit_discard = o->pit_reinject_set && !o->pit_reinject };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
 	struct serial_report sr;

@@ -37,6 +37,7 @@ struct run_opts {
 	unsigned vcpus;
 	bool no_pin;
 	bool check_only;		/* --check: the checks before any work, then exit */
+	bool pit_reinject_set, pit_reinject;	/* --pit-reinject on|off (kvm) */
 	size_t trace_buffer_kb;
 	double timeout_s;
 	struct argv_buf tags;

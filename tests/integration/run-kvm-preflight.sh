@@ -81,7 +81,7 @@ fi
 # (nobody in the kvm group).  tracefs is mounted, as on a Debian host.
 # CPUID=VENDOR|none (default none) is the CPUID instruction's answer
 # (IRQLBENCH_CPUID_HYPERVISOR); LOCKDOWN=TEXT is
-# /sys/kernel/security/lockdown (default: no such file).
+# /sys/kernel/security/lockdown (default: no such file); ARGS more run options.
 HOSTS=$(cd "$(dirname "$0")/../fixtures/hosts" && pwd)
 fake() {
 	local name=$1 cpu=$2 modules=$3 devkvm=$4 user=${5:-root} run tree= dmi=
@@ -92,7 +92,7 @@ fake() {
 	esac
 	: >"$FAKE_QEMU_CALLS"
 	run=(env IRQLBENCH_CPUID_HYPERVISOR="${CPUID:-none}" "$IRQLBENCH" run --backend kvm
-	     --workload seed-table --qemu "$FAKE" --out "$TMP/out/$name.json")
+	     --workload seed-table --qemu "$FAKE" --out "$TMP/out/$name.json" ${ARGS:-})
 	case $user in
 	nobody) run=(setpriv --reuid=65534 --regid=65534 --clear-groups "${run[@]}") ;;
 	kvm-user) run=(setpriv --reuid=65534 --regid=65534 --groups="$(getent group kvm | cut -d: -f3)" "${run[@]}") ;;
@@ -159,6 +159,13 @@ fake amd-kvm epyc-bare "kvm kvm_amd" present
 passes amd-kvm $? false false
 eq "amd-kvm: the host's facts" "$(jq -c '.provenance.host | [.cpu_family, .cpu_model_number, .hypervisor.dmi_sys_vendor, .hypervisor.cpuid_from]' \
 	"$TMP/amd-kvm.json")" '[25,1,"Dell Inc.","IRQLBENCH_CPUID_HYPERVISOR"]'
+eq "amd-kvm: the PIT reinjects, as QEMU's -machine pc does" \
+	"$(jq -c .provenance.kvm.pit_reinject "$TMP/amd-kvm.json"):$(grep -c -- '-global kvm-pit' "$FAKE_QEMU_CALLS")" "true:0"
+# --pit-reinject off: QEMU's in-kernel PIT discards lost ticks, so that AVIC is not inhibited
+ARGS="--pit-reinject off" fake amd-kvm-discard epyc-bare "kvm kvm_amd" present
+passes amd-kvm-discard $? false false
+eq "amd-kvm-discard: QEMU asked to discard lost ticks" \
+	"$(jq -c .provenance.kvm.pit_reinject "$TMP/amd-kvm-discard.json"):$(grep -c -- '-global kvm-pit.lost_tick_policy=discard' "$FAKE_QEMU_CALLS")" "false:1"
 fake hygon-kvm hygon-bare "kvm kvm_amd" present
 passes hygon-kvm $? false false
 CPUID=KVMKVMKVM fake gce-nested gce-nested "kvm kvm_amd" present
