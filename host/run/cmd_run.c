@@ -94,8 +94,9 @@ const char cmd_run_usage[] =
 	"SIGHUP, SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad\n"
 	"parameter, script error, an --out that is no regular file, ...: nothing is\n"
 	"run and no record written); 3 environment (missing package, no access to\n"
-	"/dev/kvm, QEMU refused to start); 4 timeout; 77 not applicable: --backend kvm\n"
-	"on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel or kvm_pvm).\n"
+	"/dev/kvm or tracefs, QEMU refused to start); 4 timeout; 77 not applicable:\n"
+	"--backend kvm on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel\n"
+	"or kvm_pvm).\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
 
