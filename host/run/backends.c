@@ -112,8 +112,8 @@ static const char use_instead[] =
  * with its reasons; on an AMD SVM host, a problem that can be fixed (no
  * /dev/kvm, no access to it, no right to trace kvm events (kvmtrace_check:
  * lockdown, tracefs, its instances, the kvm events), kvm_amd not loaded)
- * is EXIT_ENV.  Each problem
- * is one line naming it and its fix; all of a kind are reported at once.
+ * is EXIT_ENV.  Each problem is one line naming it and its fix; all of a
+ * kind are reported at once.
  * kvm_amd's parameters go into provenance.kvm; a host that is itself a VM
  * is marked (mark_nested).
  */
