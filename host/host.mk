@@ -2,7 +2,7 @@
 # launch), serial report parser, JSON record; run parses a --script on the
 # host before QEMU starts (workloads/script/scn.c).  See the Makefile header.
 
-HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/run.c host/run/backends.c \
+HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/options.c host/cli/doc.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/run.c host/run/backends.c \
 	     host/run/rundir.c host/run/outcome.c host/run/qemu.c \
 	     host/record/serial.c host/record/record.c host/record/hostfacts.c host/record/metrics.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c host/suite/suite.c
@@ -45,7 +45,8 @@ test_suite_SRCS := tests/unit/test_suite.c $(SUITE_TEST_SRCS)
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
 		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh \
 		     tests/integration/bad-input-san.sh tests/integration/run-signals.sh \
-		     tests/integration/suites.sh tests/integration/suites-new-entry.sh
+		     tests/integration/suites.sh tests/integration/suites-new-entry.sh \
+		     tests/integration/cli-contract.sh
 
 # Fuzzing the serial parser (libFuzzer, clang); not part of `make check`.
 #   make fuzz [FUZZ_SECONDS=60]
@@ -74,3 +75,10 @@ fuzz-suite: $(BUILD)/fuzz/fuzz_suite
 	$(V)cp -n workloads/suites.cfg $(BUILD)/fuzz/suite-corpus/ 2>/dev/null || true
 	$(V)$(BUILD)/fuzz/fuzz_suite -max_total_time=$(FUZZ_SECONDS) -max_len=16384 \
 		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/suite-corpus
+
+# the option tables' parser (host/cli/options.c), every form and every error;
+# CLI_TEST_SRCS: what a unit test that runs a command links
+CLI_TEST_SRCS := host/cli/options.c host/cli/cli.c host/cli/util.c guestos/lib/klib.c
+UNIT_TESTS += cli
+test_cli_SRCS := tests/unit/test_cli.c $(CLI_TEST_SRCS)
+test_cli_LIBS := -ljansson

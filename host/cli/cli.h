@@ -2,17 +2,22 @@
 /*
  * cli.h - the irqlbench command's subcommand table and shared CLI helpers.
  *
- * Adding a subcommand: write `int cmd_X(int argc, char **argv)` and its
- * usage text `const char cmd_X_usage[]` (the first line is the synopsis,
- * the rest the options; `--help` prints it as is), declare both below, and
- * add one row to cli_commands[] in host/cli/commands.c.  A command parses its
- * options with getopt_long (argv[0] is the command name) and calls
- * cli_help() for --help and cli_usage_error() for bad arguments.
+ * Adding a command: write `int cmd_X(int argc, char **argv)` and its table,
+ * `const struct cli_spec cmd_X_spec` (host/cli/options.h: the options, the
+ * synopsis, the description and the exit statuses; subcommands have a spec
+ * each), declare both below with CLI_COMMAND(X), and add one row to
+ * cli_commands[] in host/cli/commands.c.  The command parses its arguments
+ * with cli_parse() (argv[0] is its name), which prints --help and the
+ * error for a bad option; its own usage errors go through cli_usage_error().
+ * The help, `irqlbench help X`, the man page and the bash completion all
+ * come from the spec.
  */
 #ifndef IRQLBENCH_CLI_H
 #define IRQLBENCH_CLI_H
 
 #include <stdio.h>
+
+#include "cli/options.h"
 
 /*
  * Exit statuses of the irqlbench command: one table for every command
@@ -35,8 +40,8 @@ enum {
 struct cli_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *summary;	/* one line, for `irqlbench --help` */
-	const char *usage;	/* the full usage text */
+	const char *summary;	/* one line, for `irqlbench --help` and the man page */
+	const struct cli_spec *spec;	/* its options, texts and subcommands */
 };
 
 extern const struct cli_command cli_commands[];
@@ -52,15 +57,17 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * line and workloads/SCRIPTS.md.  (host/run/cmd_run.c; run, model and lab.) */
 int cli_check_script(const char *path);
 /*
- * getopt_long that prints the usage error itself, one line: returns the next
- * option, -1 after the last, or '?' after "irqlbench CMD: option ... needs a
- * value" (last on the line, or followed by another option, or empty) or
- * "unknown option ...".  The caller returns EXIT_USAGE on '?'.  shortopts
- * as for getopt ("h", "v:k:j:yh"); needs <getopt.h>.
+ * What the tables give besides the parser (host/cli/doc.c), printed by the
+ * hidden options of the same names: the man page irqlbench(1) as roff, the
+ * bash completion script, and every option of every command and
+ * subcommand, one tab-separated line each: command, --long, -s (or -),
+ * kind, value name (or -), flags (hidden, repeat, or -), the values a
+ * choice or --format takes (comma-separated, or -).
  */
-struct option;
-int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *opts,
-	       const char *cmd);
+void cli_dump_man(FILE *f);
+void cli_dump_completion(FILE *f);
+void cli_dump_options(FILE *f);
+
 /* "irqlbench: <message>" on stderr, one line; returns status. */
 int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -71,7 +78,7 @@ int cli_error(int status, const char *fmt, ...) __attribute__((format(printf, 2,
  */
 #define CLI_COMMAND(name) \
 	int cmd_##name(int argc, char **argv); \
-	extern const char cmd_##name##_usage[]
+	extern const struct cli_spec cmd_##name##_spec
 CLI_COMMAND(help);
 CLI_COMMAND(list);
 CLI_COMMAND(run);

@@ -1,33 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * commands.c - the subcommand table of the irqlbench command (see cli.h).
- * One row per command, in the order `irqlbench --help` lists them.
+ * commands.c - the command table of irqlbench (see cli.h): one row per
+ * command, in the order `irqlbench --help` and the man page list them, each
+ * pointing at the command's option table(s) (cmd_X_spec).
  */
 #include "cli/cli.h"
 
+#define COMMAND(n, sum) { .name = #n, .fn = cmd_##n, .summary = sum, .spec = &cmd_##n##_spec }
+
 const struct cli_command cli_commands[] = {
-	{ "list", cmd_list, "list the workloads and their parameters", cmd_list_usage },
-	{ "run", cmd_run, "boot the guest under QEMU (tcg or kvm) and write one result record",
-	  cmd_run_usage },
-	{ "model", cmd_model, "run a workload on a simulated vCPU under KVM CR8 policies",
-	  cmd_model_usage },
-	{ "lab", cmd_lab, "run workloads on real kvm_amd builds in a virtual AMD host (L1)",
-	  cmd_lab_usage },
-	{ "kvm", cmd_kvm, "build kvm module variants (stock, fixed, unfixed, patch) or swap them in",
-	  cmd_kvm_usage },
-	{ "pin", cmd_pin, "plan where the vCPUs and the emulator threads run (hwloc)",
-	  cmd_pin_usage },
-	{ "results", cmd_results, "import, list, show, export and delete records in the results store",
-	  cmd_results_usage },
-	{ "compare", cmd_compare, "compare two runs or two sets of runs (Mann-Whitney U)",
-	  cmd_compare_usage },
-	{ "verify", cmd_verify, "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE",
-	  cmd_verify_usage },
-	{ "report", cmd_report, "paper tables: the exit-count matrix (Markdown, LaTeX)",
-	  cmd_report_usage },
-	{ "plot", cmd_plot, "gnuplot figures and the static HTML dashboard from the store",
-	  cmd_plot_usage },
-	{ "help", cmd_help, "show the usage of a command", cmd_help_usage },
+	COMMAND(list, "list the workloads and their parameters"),
+	COMMAND(run, "boot the guest under QEMU (tcg or kvm) and write one result record"),
+	COMMAND(model, "run a workload on a simulated vCPU under KVM CR8 policies"),
+	COMMAND(lab, "run workloads on real kvm_amd builds in a virtual AMD host (L1)"),
+	COMMAND(kvm, "build kvm module variants (stock, fixed, unfixed, patch) or swap them in"),
+	COMMAND(pin, "plan where the vCPUs and the emulator threads run (hwloc)"),
+	COMMAND(results, "import, list, show, export and delete records in the results store"),
+	COMMAND(compare, "compare two runs or two sets of runs (Mann-Whitney U)"),
+	COMMAND(verify, "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE"),
+	COMMAND(report, "paper tables: the exit-count matrix (Markdown, LaTeX, JSON)"),
+	COMMAND(plot, "gnuplot figures and the static HTML dashboard from the store"),
+	COMMAND(help, "show the usage of a command"),
 };
 
 const unsigned cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

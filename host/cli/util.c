@@ -312,6 +312,20 @@ char *util_exe_dir_up(int levels)
 	return xstrdup(buf);
 }
 
+char *util_installed_file(const char *dir, const char *name)
+{
+	char *prefix = util_exe_dir_up(2), *p;
+
+	if (!prefix)
+		return NULL;
+	p = xasprintf("%s/%s/irqlbench/%s", prefix, dir, name);
+	free(prefix);
+	if (!access(p, R_OK))
+		return p;
+	free(p);
+	return NULL;
+}
+
 double util_now(void)
 {
 	struct timespec ts;
@@ -494,19 +508,6 @@ bool util_cpuinfo_has_flag(const char *flag)
 
 	free(flags);
 	return found;
-}
-
-int util_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "1", "true", "on" }, *const no[] = { "0", "false", "off" };
-
-	for (unsigned i = 0; i < 3; i++) {
-		if (!strcmp(s, yes[i]) || !strcmp(s, no[i])) {
-			*out = !strcmp(s, yes[i]);
-			return 0;
-		}
-	}
-	return -1;
 }
 
 bool util_vendor_runs_kvm_amd(const char *vendor)

@@ -64,6 +64,13 @@ char *util_basename(const char *path);
 /* This program's own path (/proc/self/exe) with its last `levels`
  * components cut: 1 is its folder.  NULL if unknown.  The caller frees it. */
 char *util_exe_dir_up(int levels);
+/*
+ * A file of an installed irqlbench (make install): PREFIX/<dir>/irqlbench/
+ * <name>, where this program is PREFIX/bin/irqlbench; dir is "lib" (the
+ * guest image, the libvirt plugin) or "share" (the suites file, the plots'
+ * scripts).  NULL when it is not there or not readable.  The caller frees it.
+ */
+char *util_installed_file(const char *dir, const char *name);
 
 /* Wall clock: seconds since the epoch (double), and its UTC forms
  * "2026-11-26T07:15:02Z" and "20261126T071502Z". */
@@ -92,8 +99,6 @@ char *util_cpuinfo_field(const char *key);
 bool util_flag_listed(const char *flags, const char *flag);
 /* Does the first "flags" line of /proc/cpuinfo list flag? */
 bool util_cpuinfo_has_flag(const char *flag);
-/* A boolean option's value (style.md: 0/1, true/false, on/off): 0, or -1. */
-int util_parse_bool(const char *s, bool *out);
 /* Whether a CPU of this vendor_id runs kvm_amd: AuthenticAMD, and Hygon's
  * Dhyana (HygonGenuine), which kvm_amd supports as AMD's (the kernel's
  * SVM check, has_svm(), accepts both). */

@@ -2,19 +2,56 @@
 /*
  * cmd_compare.c - `irqlbench compare A B`.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/util.h"
 #include "compare/compare.h"
 #include "store/store_cmd.h"
 
-const char cmd_compare_usage[] =
-	"usage: irqlbench compare [--db FILE] [--format text|markdown|csv|json] [--metric GLOB]...\n"
-	"                         [--fail-on 'METRIC>PCT']... [--include-failed] [--all] BASE NEW\n"
-	"\n"
+#define MAX_GATES 16
+
+struct compare_args {
+	const char *db, *format;
+	struct argv_buf metrics;
+	struct cmp_gate gates[MAX_GATES];
+	size_t ngates;
+	bool include_failed, all;
+};
+
+static int add_gate(const struct cli_option *o, void *args, const char *value, const char *cmd)
+{
+	struct compare_args *a = args;
+	char err[256];
+
+	(void)o;
+	if (a->ngates == MAX_GATES)
+		return cli_usage_error(cmd, "at most %d --fail-on options", MAX_GATES);
+	if (compare_gate_parse(value, &a->gates[a->ngates++], err, sizeof(err)))
+		return cli_usage_error(cmd, "%s", err);
+	return 0;
+}
+
+static const struct cli_option compare_opts[] = {
+	{ CLI_STORE_DB(0, struct compare_args, db) },
+	{ CLI_FORMAT(0, struct compare_args, format, "the table as text (default), Markdown, CSV or JSON") },
+	{ CLI_JSON(struct compare_args, format) },
+	{ CLI_LIST(0, "metric", struct compare_args, metrics, "GLOB",
+		   "only the metrics that match GLOB") },
+	{ CLI_CALLBACK(0, "fail-on", "'METRIC>PCT'", add_gate,
+		       "exit 1 when a significant change of METRIC (a glob) crosses PCT\n"
+		       "(signed; or '<'); at most 16"), .flags = CLI_OPT_REPEAT },
+	{ CLI_INCLUDE_FAILED(struct compare_args, include_failed) },
+	{ CLI_FLAG(0, "all", struct compare_args, all, "every metric, also those equal on both sides") },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_compare_spec = {
+	.name = "compare",
+	.usage = "[OPTIONS] BASE NEW",
+	.description =
 	"BASE and NEW are run ids or selectors KEY=VALUE[,KEY=VALUE]: keys id, workload,\n"
 	"backend, policy, variant, kernel, tag, status, host, or a workload parameter\n"
 	"(depth=3); values may use * and ?.  Examples:\n"
@@ -26,85 +63,28 @@ const char cmd_compare_usage[] =
 	"iteration where the run counted iterations; exits by reason; histogram\n"
 	"p50/p99) the table shows base-mean ±%stddev, %change, new-mean ±%stddev and\n"
 	"the two-sided Mann-Whitney U p-value.  A change with p > 0.05 is marked '~'.\n"
-	"Fewer than 5 runs per side gives a warning.\n"
-	"\n"
-	"--fail-on 'METRIC>PCT' (or '<'; METRIC may be a glob, PCT is signed) exits 1 when\n"
-	"a significant change crosses the threshold.\n"
-	"\n"
-	"Exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
+	"Fewer than 5 runs per side gives a warning.\n",
+	.epilog =
+	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, a gate names no metric), 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked).\n";
-
-enum { OPT_DB = 256, OPT_FORMAT, OPT_METRIC, OPT_FAIL_ON, OPT_INCLUDE_FAILED, OPT_ALL, OPT_HELP };
-
-static const struct option compare_opts[] = {
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "metric", required_argument, NULL, OPT_METRIC },
-	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
-	{ "include-failed", no_argument, NULL, OPT_INCLUDE_FAILED },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+	"corrupt, locked).\n",
+	.options = compare_opts,
+	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_JSON,
+	.max_args = CLI_ARGS_ANY,
 };
 
-#define MAX_LIST 16
-
-struct compare_args {
-	const char *db, *format;
-	const char *metrics[MAX_LIST];
-	size_t nmetrics;
-	struct cmp_gate gates[MAX_LIST];
-	size_t ngates;
-	bool include_failed, all;
-};
-
+/* 0 with the two selectors in argv[0..1], CLI_HELP, or a status. */
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
-	char err[256];
-	int c;
+	int rc, n;
 
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "h", compare_opts, "compare")) != -1) {
-		switch (c) {
-		case OPT_DB:
-			a->db = optarg;
-			break;
-		case OPT_FORMAT:
-			a->format = optarg;
-			break;
-		case OPT_METRIC:
-			if (a->nmetrics == MAX_LIST)
-				return cli_usage_error("compare", "at most 16 --metric options");
-			a->metrics[a->nmetrics++] = optarg;
-			break;
-		case OPT_FAIL_ON:
-			if (a->ngates == MAX_LIST)
-				return cli_usage_error("compare", "at most 16 --fail-on options");
-			if (compare_gate_parse(optarg, &a->gates[a->ngates++], err, sizeof(err)))
-				return cli_usage_error("compare", "%s", err);
-			break;
-		case OPT_INCLUDE_FAILED:
-			a->include_failed = true;
-			break;
-		case OPT_ALL:
-			a->all = true;
-			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(cmd_compare_usage, stdout);
-			return -1;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (argc - optind != 2)
+	rc = cli_parse(&cmd_compare_spec, argc, argv, a, &n);
+	if (rc)
+		return rc;
+	if (n != 2)
 		return cli_usage_error("compare", "give two run ids or selectors: BASE NEW");
 	if (!a->format)
 		a->format = "text";
-	if (strcmp(a->format, "text") && strcmp(a->format, "markdown") && strcmp(a->format, "md") &&
-	    strcmp(a->format, "csv") && strcmp(a->format, "json"))
-		return cli_usage_error("compare", "--format must be text, markdown, csv or json");
 	return 0;
 }
 
@@ -142,19 +122,24 @@ int cmd_compare(int argc, char **argv)
 	int rc, failed = 0;
 
 	rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	if (rc) {
+		argv_free(&a.metrics);
+		return rc == CLI_HELP ? EXIT_OK : rc;
+	}
 	s = store_open_cmd(a.db, false);
-	if (!s)
+	if (!s) {
+		argv_free(&a.metrics);
 		return EXIT_STORE;
-	rc = select_side(s, argv[optind], a.include_failed, &la);
+	}
+	rc = select_side(s, argv[0], a.include_failed, &la);
 	if (!rc)
-		rc = select_side(s, argv[optind + 1], a.include_failed, &lb);
+		rc = select_side(s, argv[1], a.include_failed, &lb);
 	if (rc)
 		goto out;
-	t.name_a = argv[optind];
-	t.name_b = argv[optind + 1];
-	if (compare_runs(s, &la, &lb, a.metrics, a.nmetrics, a.all, &t, err, sizeof(err))) {
+	t.name_a = argv[0];
+	t.name_b = argv[1];
+	if (compare_runs(s, &la, &lb, (const char *const *)a.metrics.v, a.metrics.n, a.all, &t,
+			 err, sizeof(err))) {
 		rc = cli_error(EXIT_STORE, "%s", err);
 		goto out;
 	}
@@ -175,6 +160,7 @@ int cmd_compare(int argc, char **argv)
 		failed += compare_gate_check(&t, &a.gates[i], stderr);
 	rc = failed ? 1 : 0;
 out:
+	argv_free(&a.metrics);
 	cmp_table_free(&t);
 	store_run_list_free(&la);
 	store_run_list_free(&lb);

@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -24,16 +23,58 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "kvm/kvm_paths.h"
 #include "cli/util.h"
 
 extern char **environ;
 
-const char cmd_kvm_usage[] =
-	"usage: irqlbench kvm build --variant stock|fixed|unfixed|patch=FILE [--kernel ABI] [--jobs N]\n"
-	"       irqlbench kvm swap --variant V --yes [--kernel ABI]\n"
-	"\n"
+struct kvm_opts {
+	const char *variant, *kernel, *format;
+	unsigned jobs;
+	bool yes;
+};
+
+#define KVM_VARIANT \
+	{ CLI_STRING('v', "variant", struct kvm_opts, variant, "V", \
+		     "stock, fixed, unfixed or patch=FILE (required)") }
+#define KVM_KERNEL(h) { CLI_STRING('k', "kernel", struct kvm_opts, kernel, "ABI", h) }
+
+static const struct cli_option build_opts[] = {
+	KVM_VARIANT,
+	KVM_KERNEL("the kernel to build for (default: see above)"),
+	{ CLI_UINT('j', "jobs", struct kvm_opts, jobs, "N", 1, 1024, "make -jN (default 2)") },
+	{ CLI_FORMAT(0, struct kvm_opts, format,
+		     "the module directory (default), or one JSON object\n"
+		     "{\"variants\": [{\"variant\", \"abi\", \"dir\", \"modules\": {\"kvm\",\n"
+		     "\"kvm-amd\"}, \"build\": {build.info}}]}") },
+	{ CLI_JSON(struct kvm_opts, format) },
+	{ CLI_END },
+};
+
+static const struct cli_option swap_opts[] = {
+	KVM_VARIANT,
+	KVM_KERNEL("the running kernel's ABI (default: uname -r)"),
+	{ CLI_FLAG('y', "yes", struct kvm_opts, yes,
+		   "yes, replace the running kernel's kvm and kvm_amd modules") },
+	{ CLI_END },
+};
+
+static const struct cli_spec kvm_subs[] = {
+	{ .name = "kvm build", .usage = "--variant stock|fixed|unfixed|patch=FILE [--kernel ABI] [--jobs N] [--json]",
+	  .options = build_opts, .formats = CLI_FMT_TEXT | CLI_FMT_JSON, .parent = &cmd_kvm_spec },
+	{ .name = "kvm swap", .usage = "--variant V --yes [--kernel ABI]", .options = swap_opts,
+	  .parent = &cmd_kvm_spec },
+};
+
+static const struct cli_spec *const kvm_sub_list[] = { &kvm_subs[0], &kvm_subs[1], NULL };
+
+const struct cli_spec cmd_kvm_spec = {
+	.name = "kvm",
+	.subs = kvm_sub_list,
+	.description =
 	"build: builds kvm.ko and kvm-amd.ko out of tree from the Debian linux-source\n"
 	"of kernel ABI (default: the running kernel if it is in /boot, else the Debian\n"
 	"image whose headers and source are installed at its version, as\n"
@@ -52,45 +93,28 @@ const char cmd_kvm_usage[] =
 	"failure after unloading, the original modules are loaded again.\n"
 	"'irqlbench lab' measures variants without touching the host's modules.\n"
 	"\n"
+	"Both need the source tree (host/kvm/): they find it from the binary's place\n"
+	"in build/bin/, the current directory, or $IRQLBENCH_ROOT.\n",
+	.epilog =
 	"exit status: 0 ok; 1 build or module load failed; 2 usage error;\n"
-	"3 environment (versions differ, packages missing, no SVM, VMs running).\n";
-
-struct kvm_opts {
-	const char *variant, *kernel, *jobs;
-	bool yes;
+	"3 environment (versions differ, packages missing, VMs running);\n"
+	"77 swap on a CPU without AMD SVM.\n",
 };
 
-static int parse(int argc, char **argv, struct kvm_opts *o)
+static int parse(const struct cli_spec *sub, int argc, char **argv, struct kvm_opts *o)
 {
-	static const struct option opts[] = {
-		{ "variant", required_argument, NULL, 'v' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int n, rc;
 
 	memset(o, 0, sizeof(*o));
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "v:k:j:yh", opts, "kvm")) != -1) {
-		switch (c) {
-		case 'v': o->variant = optarg; break;
-		case 'k': o->kernel = optarg; break;
-		case 'j': o->jobs = optarg; break;
-		case 'y': o->yes = true; break;
-		case 'h': return -1;
-		default: return EXIT_USAGE;	/* cli_getopt said why */
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("kvm", "unexpected argument '%s'", argv[optind]);
+	o->format = "text";
+	rc = cli_parse(sub, argc, argv, o, &n);
+	if (rc)
+		return rc;
 	if (!o->variant)
 		return cli_usage_error("kvm", "which variant? give --variant stock|fixed|unfixed|patch=FILE");
 	if (strcmp(o->variant, "stock") && strcmp(o->variant, "fixed") &&
 	    strcmp(o->variant, "unfixed") && strncmp(o->variant, "patch=", 6))
-		return cli_usage_error("kvm", "unknown variant '%s' (stock, fixed, unfixed or patch=FILE)",
+		return cli_usage_error("kvm", "unknown variant '%s': use stock, fixed, unfixed or patch=FILE",
 				       o->variant);
 	return 0;
 }
@@ -107,7 +131,7 @@ static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 		argv_addf(&a, "--kernel=%s", o->kernel);
 	if (o->jobs) {
 		argv_add(&a, "--jobs");
-		argv_add(&a, o->jobs);
+		argv_addf(&a, "%u", o->jobs);
 	}
 	if (dir_out) {
 		fd = mkstemp(tmp);
@@ -356,24 +380,50 @@ static int swap(struct kvm_opts *o)
 	return do_swap(dir, o->variant);
 }
 
-int cmd_kvm(int argc, char **argv)
+/* build --json: the variant built and its modules, with its build.info facts. */
+static int build_json(const struct kvm_opts *o)
 {
-	struct kvm_opts o;
-	const char *sub;
-	int st;
+	char dir[PATH_MAX], *path, *info, *line, *save = NULL;
+	json_t *facts, *j;
+	int st = build(o, dir, sizeof(dir));
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-		return argc < 2 ? cli_usage_error("kvm", "give a subcommand: build or swap") :
-				  cli_help("kvm");
-	sub = argv[1];
-	if (strcmp(sub, "build") && strcmp(sub, "swap"))
-		return cli_usage_error("kvm", "unknown subcommand '%s' (build or swap)", sub);
-	st = parse(argc - 1, argv + 1, &o);
-	if (st < 0)
-		return cli_help("kvm");
 	if (st)
 		return st;
-	if (!strcmp(sub, "build"))
-		return build(&o, NULL, 0);
+	path = xasprintf("%s/build.info", dir);
+	info = util_read_file(path, 1 << 16, NULL);
+	free(path);
+	facts = json_object();
+	for (line = info ? strtok_r(info, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+
+		if (eq) {
+			*eq = '\0';
+			json_object_set_new(facts, line, json_string(eq + 1));
+		}
+	}
+	j = json_pack("{s:[{s:s, s:O, s:s, s:{s:s+, s:s+}, s:o}]}", "variants", "variant", o->variant,
+		      "abi", json_object_get(facts, "abi") ?: json_null(), "dir", dir,
+		      "modules", "kvm", dir, "/kvm.ko", "kvm-amd", dir, "/kvm-amd.ko", "build", facts);
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+	free(info);
+	return EXIT_OK;
+}
+
+int cmd_kvm(int argc, char **argv)
+{
+	const struct cli_spec *sub;
+	struct kvm_opts o;
+	int st;
+
+	sub = cli_subcommand(&cmd_kvm_spec, argc, argv, &st);
+	if (!sub)
+		return st == CLI_HELP ? EXIT_OK : st;
+	st = parse(sub, argc - 1, argv + 1, &o);
+	if (st)
+		return st == CLI_HELP ? EXIT_OK : st;
+	if (sub == &kvm_subs[0])
+		return strcmp(o.format, "json") ? build(&o, NULL, 0) : build_json(&o);
 	return swap(&o);
 }

@@ -52,12 +52,15 @@ char *labcmd_build_dir(void)
 		return xstrdup(env);
 	b = util_exe_dir_up(2);	/* BUILD/bin/irqlbench */
 	if (b) {
-		char *probe = xasprintf("%s/bin", b);
+		char *probe = xasprintf("%s/bin", b), *installed;
 		int ok = access(probe, F_OK) == 0;
 
+		/* an installed PREFIX/bin/irqlbench builds in the tree's build/ */
+		installed = util_installed_file("lib", "irqlbench-guest.elf");
 		free(probe);
-		if (ok)
+		if (ok && !installed)
 			return b;
+		free(installed);
 		free(b);
 	}
 	root = labcmd_root();

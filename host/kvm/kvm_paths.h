@@ -10,7 +10,9 @@
  * The source tree (where host/kvm/build-variant.sh is) and the build dir:
  * $IRQLBENCH_ROOT / $IRQLBENCH_BUILD when set, else derived from this
  * executable's path (BUILD/bin/irqlbench, BUILD = ROOT/build by default),
- * else the current directory.  Both return malloc'd strings.
+ * else the current directory.  An installed irqlbench (make install) has no
+ * tree of its own: it needs $IRQLBENCH_ROOT (or to run in the tree), and
+ * builds in its build/.  Both return malloc'd strings.
  */
 char *labcmd_root(void);
 char *labcmd_build_dir(void);

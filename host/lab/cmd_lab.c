@@ -10,7 +10,6 @@
  * the trace collector instead, and prints the per-phase exit counts: it
  * checks the lab itself without the project's guest.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -27,85 +26,70 @@
 #include "record/record.h"
 #include "cli/util.h"
 
-const char cmd_lab_usage[] =
-	"usage: irqlbench lab [--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"
-	"                     [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
-	"                     [--out-dir DIR] (--workload W | --script FILE) [run options ...]\n"
-	"       irqlbench lab --selftest [--variants ...] [--kernel ...] [--out-dir DIR]\n"
-	"\n"
-	"Runs the kvm backend inside a virtual AMD host (L1) booted from a Debian kernel\n"
-	"image with the chosen builds of kvm.ko and kvm-amd.ko, one L1 per variant, and\n"
-	"prints one record per variant (backend \"lab\"), one JSON object per line.\n"
-	"\n"
-	"      --variants LIST  stock, fixed, unfixed or patch=FILE, comma-separated\n"
-	"                       (default fixed,unfixed); see 'irqlbench kvm --help'\n"
-	"      --kernel K       the L1 kernel (default: the running kernel if it is in\n"
-	"                       /boot, else the Debian image whose headers and source\n"
-	"                       are installed at its version, else the newest in /boot)\n"
-	"      --accel A        L1 accelerator: kvm (needs /dev/kvm, svm, kvm_amd nested=1),\n"
-	"                       tcg (QEMU's emulator, -cpu EPYC,+svm) or auto (default)\n"
-	"      --l1-cpu MODEL   L1's -cpu (default host under kvm, EPYC,+svm under tcg)\n"
-	"      --l1-timeout SEC the whole L1 run (default 900)\n"
-	"      --out-dir DIR    per-variant logs and records in DIR/<variant>/ (default\n"
-	"                       results/runs/lab-<utc>/)\n"
-	"      --selftest       trace the lab's CR8 test guest instead of 'irqlbench run'\n"
-	"  run options         everything else goes to 'irqlbench run --backend kvm' in L1\n"
-	"                       (--workload, --param, --script, --vcpus, --timeout, --tag,\n"
-	"                       ...; not --out), which works in this directory: relative\n"
-	"                       paths mean the same files as here.  --script FILE alone\n"
-	"                       runs the script workload, as for model.\n"
-	"\n"
-	"Latency figures from a tcg L1 are emulated (\"emulated\": true); exit counts and\n"
-	"delivery order come from the real kvm_amd code.\n"
-	"\n"
-	"exit status: the worst over the variants.  0 every run complete with verdict ok;\n"
-	"a run in L1 that failed gives its own status (1 failed, 2 usage, 3 environment,\n"
-	"4 timeout) and its error line on stderr; the lab's own: 1 L1 failed, 2 usage\n"
-	"error, 3 environment (packages, kernel versions, module build), 4 timeout.\n";
-
 struct lab_opts {
 	char *variants;
-	const char *kernel, *accel, *l1_cpu, *l1_timeout, *out_dir;
+	const char *variants_arg, *kernel, *accel, *l1_cpu, *out_dir;
+	unsigned l1_timeout;
 	bool selftest;
 	struct argv_buf run_args;
 };
 
-/* Options of the lab itself, with whether they take a value. */
-static const struct {
-	const char *name;
-	bool value;
-} lab_options[] = {
-	{ "--variants", true }, { "--kernel", true }, { "--accel", true }, { "--l1-cpu", true },
-	{ "--l1-timeout", true }, { "--out-dir", true }, { "--selftest", false },
+static const char *const accels[] = { "auto", "tcg", "kvm", NULL };
+
+static const struct cli_option lab_options[] = {
+	{ CLI_STRING(0, "variants", struct lab_opts, variants_arg, "LIST",
+		     "stock, fixed, unfixed or patch=FILE, comma-separated\n"
+		     "(default fixed,unfixed); see 'irqlbench kvm --help'") },
+	{ CLI_STRING(0, "kernel", struct lab_opts, kernel, "K",
+		     "the L1 kernel, /boot/vmlinuz-ABI or ABI (default: the\n"
+		     "running kernel if it is in /boot, else the Debian image\n"
+		     "whose headers and source are installed at its version,\n"
+		     "else the newest in /boot)") },
+	{ CLI_CHOICE(0, "accel", struct lab_opts, accel, accels,
+		     "L1 accelerator: kvm (needs /dev/kvm, svm, kvm_amd nested=1),\n"
+		     "tcg (QEMU's emulator, -cpu EPYC,+svm) or auto (default)") },
+	{ CLI_STRING(0, "l1-cpu", struct lab_opts, l1_cpu, "MODEL",
+		     "L1's -cpu (default host under kvm, EPYC,+svm under tcg)") },
+	{ CLI_UINT(0, "l1-timeout", struct lab_opts, l1_timeout, "SEC", 1, 86400,
+		   "the whole L1 run, in seconds (default 900)") },
+	{ CLI_STRING(0, "out-dir", struct lab_opts, out_dir, "DIR",
+		     "per-variant logs and records in DIR/<variant>/ (default\n"
+		     "results/runs/lab-<utc>/)") },
+	{ CLI_FLAG(0, "selftest", struct lab_opts, selftest,
+		   "trace the lab's CR8 test guest instead of 'irqlbench run'") },
+	{ CLI_END },
 };
 
-static const char **lab_option_slot(struct lab_opts *o, const char *name)
-{
-	if (!strcmp(name, "--kernel")) return &o->kernel;
-	if (!strcmp(name, "--accel")) return &o->accel;
-	if (!strcmp(name, "--l1-cpu")) return &o->l1_cpu;
-	if (!strcmp(name, "--l1-timeout")) return &o->l1_timeout;
-	if (!strcmp(name, "--out-dir")) return &o->out_dir;
-	return NULL;
-}
-
-static int set_lab_option(struct lab_opts *o, const char *name, const char *val)
-{
-	const char **slot;
-
-	if (!strcmp(name, "--selftest")) {
-		o->selftest = true;
-		return 0;
-	}
-	if (!strcmp(name, "--variants")) {
-		free(o->variants);
-		o->variants = xstrdup(val);
-		return 0;
-	}
-	slot = lab_option_slot(o, name);
-	*slot = val;
-	return 0;
-}
+const struct cli_spec cmd_lab_spec = {
+	.name = "lab",
+	.usage = "[--variants V1,V2,...] [--kernel /boot/vmlinuz-ABI|ABI]\n"
+		 "  [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
+		 "  [--out-dir DIR] (--workload W | --script FILE) [run options ...]\n"
+		 "--selftest [--variants ...] [--kernel ...] [--out-dir DIR]",
+	.description =
+	"Runs the kvm backend inside a virtual AMD host (L1) booted from a Debian kernel\n"
+	"image with the chosen builds of kvm.ko and kvm-amd.ko, one L1 per variant, and\n"
+	"prints one record per variant (backend \"lab\"), one JSON object per line.\n"
+	"\n"
+	"Every other option goes to 'irqlbench run --backend kvm' in L1 (--workload,\n"
+	"--param, --script, --vcpus, --timeout, --tag, ...; not --out), which works in\n"
+	"this directory: relative paths mean the same files as here.  --script FILE\n"
+	"alone runs the script workload, as for model.  The lab needs the source tree\n"
+	"(host/lab/, host/kvm/): it finds it from the binary's place in build/bin/, the\n"
+	"current directory, or $IRQLBENCH_ROOT.\n"
+	"\n"
+	"Latency figures from a tcg L1 are emulated (\"emulated\": true); exit counts and\n"
+	"delivery order come from the real kvm_amd code.\n",
+	.epilog =
+	"exit status: the worst over the variants.  0 every run complete with verdict ok;\n"
+	"a run in L1 that failed gives its own status (1 failed, 2 usage, 3 environment,\n"
+	"4 timeout) and its error line on stderr; the lab's own: 1 L1 failed, 2 usage\n"
+	"error, 3 environment (packages, kernel versions, module build), 4 timeout.\n",
+	.options = lab_options,
+	.flags = CLI_KEEP_UNKNOWN,
+	.forward = &cmd_run_spec,
+	.forward_not = (const char *const[]){ "backend", "out", NULL },
+};
 
 /* The value of run's option --NAME or -C among the run arguments, or NULL. */
 static const char *run_arg(const struct argv_buf *a, const char *name, const char *shrt)
@@ -137,6 +121,7 @@ static int check_run_args(struct lab_opts *o)
 	const char *wl = run_arg(&o->run_args, "--workload", "-w");
 	const char *script = run_arg(&o->run_args, "--script", "-s");
 	struct argv_buf a = { 0 };
+	char **args;
 	int st;
 
 	if (run_arg(&o->run_args, "--backend", "-b"))
@@ -156,7 +141,11 @@ static int check_run_args(struct lab_opts *o)
 	for (unsigned k = 0; k < o->run_args.n; k++)
 		argv_add(&a, o->run_args.v[k]);
 	argv_add(&a, "--check");
-	st = cmd_run((int)a.n, a.v);
+	/* cmd_run's parser moves the words of its argv: give it a copy */
+	args = xmalloc((a.n + 1) * sizeof(*args));
+	memcpy(args, a.v, (a.n + 1) * sizeof(*args));
+	st = cmd_run((int)a.n, args);
+	free(args);
 	argv_free(&a);
 	return st;
 }
@@ -188,47 +177,16 @@ static int check_variants(const char *list)
 /* Lab options are taken out; everything else is left for `run` in L1. */
 static int parse(int argc, char **argv, struct lab_opts *o)
 {
-	int i;
+	int n, rc = cli_parse(&cmd_lab_spec, argc, argv, o, &n);
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *eq = strchr(a, '=');
-		size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-		bool known = false;
-		unsigned k;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-			return -1;
-		if (!strcmp(a, "--out") || !strcmp(a, "-o") || !strncmp(a, "--out=", 6))
+	if (rc)
+		return rc;
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(argv[i], "--out") || !strcmp(argv[i], "-o") || !strncmp(argv[i], "--out=", 6))
 			return cli_usage_error("lab", "--out is the lab's to set inside L1; give --out-dir DIR");
-		for (k = 0; k < sizeof(lab_options) / sizeof(lab_options[0]); k++) {
-			if (strlen(lab_options[k].name) != nlen || strncmp(a, lab_options[k].name, nlen))
-				continue;
-			known = true;
-			if (!lab_options[k].value) {
-				set_lab_option(o, lab_options[k].name, NULL);
-			} else if (eq) {
-				set_lab_option(o, lab_options[k].name, eq + 1);
-			} else if (i + 1 < argc) {
-				set_lab_option(o, lab_options[k].name, argv[++i]);
-			} else {
-				return cli_usage_error("lab", "option '%s' needs a value", a);
-			}
-		}
-		if (!known)
-			argv_add(&o->run_args, a);
+		argv_add(&o->run_args, argv[i]);
 	}
-	if (!o->variants)
-		o->variants = xstrdup("fixed,unfixed");
-	if (o->accel && strcmp(o->accel, "auto") && strcmp(o->accel, "tcg") && strcmp(o->accel, "kvm"))
-		return cli_usage_error("lab", "--accel must be auto, tcg or kvm");
-	if (o->l1_timeout) {
-		char *end;
-		unsigned long t = strtoul(o->l1_timeout, &end, 10);
-
-		if (!isdigit((unsigned char)o->l1_timeout[0]) || *end || t == 0 || t > 86400)
-			return cli_usage_error("lab", "--l1-timeout '%s' is not a number of seconds from 1 to 86400",
-					       o->l1_timeout);
-	}
+	o->variants = xstrdup(o->variants_arg ? o->variants_arg : "fixed,unfixed");
 	if (check_variants(o->variants))
 		return EXIT_USAGE;
 	return o->selftest ? 0 : check_run_args(o);
@@ -510,7 +468,7 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	if (o->accel) { argv_add(&a, "--accel"); argv_add(&a, o->accel); }
 	if (o->l1_cpu) { argv_add(&a, "--cpu"); argv_add(&a, o->l1_cpu); }
 	argv_add(&a, "--timeout");
-	argv_add(&a, o->l1_timeout ? o->l1_timeout : "900");
+	argv_addf(&a, "%u", o->l1_timeout ? o->l1_timeout : 900);
 	argv_add(&a, "--");
 	for (k = 0; k < o->run_args.n; k++)
 		argv_add(&a, o->run_args.v[k]);
@@ -570,7 +528,7 @@ int cmd_lab(int argc, char **argv)
 	if (st) {
 		free(o.variants);
 		argv_free(&o.run_args);
-		return st < 0 ? cli_help("lab") : st;
+		return st == CLI_HELP ? EXIT_OK : st;
 	}
 	out_dir = o.out_dir ? xstrdup(o.out_dir) : default_out_dir();
 	if (util_mkdir_p(out_dir)) {

@@ -4,7 +4,6 @@
  * with --suites the entries of workloads/suites.cfg with their expectations
  * (host/suite/suite.h).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +15,34 @@
 #include "cli/cli.h"
 #include "suite/suite.h"
 
-const char cmd_list_usage[] =
-	"usage: irqlbench list [--all] [--format text|json] [WORKLOAD]\n"
-	"       irqlbench list --suites [--group G] [--format text|json|md]\n"
-	"\n"
+struct list_args {
+	bool all, suites;
+	const char *group, *format;
+};
+
+static const struct cli_option list_opts[] = {
+	{ CLI_FLAG('a', "all", struct list_args, all,
+		   "include the test-only workloads (hang, fault, triple-fault)") },
+	{ CLI_FLAG('s', "suites", struct list_args, suites,
+		   "the suites file's entries instead of the workloads") },
+	{ CLI_STRING('g', "group", struct list_args, group, "G",
+		     "with --suites: only the entries of group G (default,\n"
+		     "verify, crosscheck, tcg, ...)") },
+	{ CLI_FORMAT('f', struct list_args, format,
+		     "text (default), json (for scripts), md (with --suites:\n"
+		     "the table of README.md)") },
+	{ CLI_JSON(struct list_args, format), .shrt = 'j' },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_list_spec = {
+	.name = "list",
+	.usage = "[--all] [--format text|json] [WORKLOAD]\n"
+		 "--suites [--group G] [--format text|json|md]",
+	.description =
 	"Lists the workloads with their parameters: default, allowed range, meaning.\n"
 	"The common parameters apply to every workload.  Set a parameter with\n"
-	"'irqlbench run --workload W --param NAME=VALUE'.\n"
+	"'irqlbench run --workload W --param NAME=VALUE'.  WORKLOAD: only this one.\n"
 	"\n"
 	"With --suites, lists the entries of the suites file (workloads/suites.cfg,\n"
 	"or $IRQLBENCH_SUITES): each entry's workload, parameters, groups and\n"
@@ -30,20 +50,14 @@ const char cmd_list_usage[] =
 	"guest's counters per vCPU and iteration (the CR8 writes by kind, ...), and\n"
 	"per KVM policy the CR8-related exits per iteration and whether the\n"
 	"held-back interrupt is delivered at once or late.  make run, the tests and\n"
-	"README.md's suites table read the same file.\n"
-	"\n"
-	"  WORKLOAD          only this workload\n"
-	"  --all             include the test-only workloads (hang, fault, triple-fault)\n"
-	"  --suites          the suites file's entries instead of the workloads\n"
-	"  -g, --group G     with --suites: only the entries of group G (default,\n"
-	"                    verify, crosscheck, tcg, ...)\n"
-	"  -f, --format F    text (default), json (for scripts), md (with --suites:\n"
-	"                    the table of README.md)\n"
-	"  --json            the same as --format json\n"
-	"  -h, --help        this text\n"
-	"\n"
+	"README.md's suites table read the same file.\n",
+	.epilog =
 	"exit status: 0 ok; 2 usage error, or an error in the suites file (the\n"
-	"message names its line); 3 the suites file cannot be read.\n";
+	"message names its line); 3 the suites file cannot be read.\n",
+	.options = list_opts,
+	.formats = CLI_FMT_TEXT | CLI_FMT_JSON | CLI_FMT_MD,
+	.max_args = CLI_ARGS_ANY,
+};
 
 static void print_params(const struct wl_param *p)
 {
@@ -421,62 +435,40 @@ out:
 
 int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "suites", no_argument, NULL, 's' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+	struct list_args a = { .format = "text" };
 	const struct wl_info *only = NULL;
-	const char *group = NULL, *format = "text";
-	bool all = false, suites = false;
-	int c;
+	int n, rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:ajsg:f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': all = true; break;
-		case 'j': format = "json"; break;
-		case 's': suites = true; break;
-		case 'g': group = optarg; break;
-		case 'f': format = optarg; break;
-		case 'h': return cli_help("list");
-		case ':':
-			return cli_usage_error("list", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error("list", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json") && (strcmp(format, "md") || !suites))
-		return cli_usage_error("list", "unknown format '%s': use text or json%s", format,
-				       suites ? " or md" : " (md only with --suites)");
-	if (suites) {
-		if (all)
+	rc = cli_parse(&cmd_list_spec, argc, argv, &a, &n);
+	if (rc)
+		return rc == CLI_HELP ? EXIT_OK : rc;
+	if (!strcmp(a.format, "md") && !a.suites)
+		return cli_usage_error("list", "--format md is the suites table: add --suites, or use "
+				       "text or json");
+	if (a.suites) {
+		if (a.all)
 			return cli_usage_error("list", "--all lists test-only workloads, not suites");
-		if (optind < argc)
+		if (n)
 			return cli_usage_error("list", "unexpected argument '%s': choose entries with "
-					       "--group", argv[optind]);
-		return list_suites(group, format);
+					       "--group", argv[0]);
+		return list_suites(a.group, a.format);
 	}
-	if (group)
+	if (a.group)
 		return cli_usage_error("list", "--group chooses suite entries: give --suites too");
-	if (argc - optind > 1)
+	if (n > 1)
 		return cli_usage_error("list", "one workload at a time");
-	if (optind < argc) {
-		only = wl_find(argv[optind]);
+	if (n) {
+		only = wl_find(argv[0]);
 		if (!only)
 			return cli_error(EXIT_USAGE, "unknown workload '%s': run 'irqlbench list' to see the workloads",
-					 argv[optind]);
+					 argv[0]);
 	}
-	if (!strcmp(format, "json"))
-		return print_json(only, all);
+	if (!strcmp(a.format, "json"))
+		return print_json(only, a.all);
 	for (unsigned i = 0; i < wl_ncatalog; i++) {
 		const struct wl_info *w = &wl_catalog[i];
 
-		if ((only && w != only) || (!only && w->test_only && !all))
+		if ((only && w != only) || (!only && w->test_only && !a.all))
 			continue;
 		print_workload(w);
 		putchar('\n');

@@ -13,7 +13,6 @@
 #include "model/model.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,55 +23,8 @@
 #include "cli/util.h"
 #include "verify/verdict.h"
 
-const char cmd_model_usage[] =
-	"usage: irqlbench model (--workload W | --script FILE) --policy P[,P...]\n"
-	"                       [--param K=V ...] [--cost K=V ...]\n"
-	"                       [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
-	"                       [--trace [--format text|md|csv|latex] [--trace-max N]]\n"
-	"                       [--out-dir DIR]\n"
-	"\n"
-	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
-	"local APIC are handled by a model of KVM (docs/kvm-cr8-model.md), once per policy,\n"
-	"and writes one result record per policy (backend model), even with -q.\n"
-	"\n"
-	"  -w, --workload W    the workload ('irqlbench list' shows them)\n"
-	"  -s, --script FILE   a scenario script (runs the 'script' workload)\n"
-	"  -P, --policy LIST   comma-separated, or 'all':\n"
-	"                        prefix   v3.13/3.14-rc, before 'KVM: SVM: fix cr8 intercept window'\n"
-	"                        fixed    v3.14/3.15, after the fix (596f3142d2b7)\n"
-	"                        l61      v6.1 (REQ on a PPR drop only if deliverable)\n"
-	"                        l72      6.1 + bb365a506b1e (PPR update recomputes the intercept)\n"
-	"                        unfixed  the lab's fix-reverted 6.1 build\n"
-	"                        vmx-tpr  Intel TPR shadow + TPR threshold (3.14)\n"
-	"                        apicv    Intel APICv, virtual-interrupt delivery\n"
-	"                        avic     AMD AVIC\n"
-	"  -p, --param K=V     a workload or common parameter; repeatable\n"
-	"  -c, --cost K=V      a cost in TSC cycles; repeatable (keys below)\n"
-	"  -l, --limit L       events=N (platform calls, default 200000000) and/or\n"
-	"                      time_ms=N (simulated, default 60000), comma-separated\n"
-	"      --host-hz N     host timer ticks per second, each an 'interrupt' exit:\n"
-	"                      the unrelated exits that deliver a late interrupt\n"
-	"                      (default 250; 0: none)\n"
-	"      --tsc-hz N      the simulated TSC frequency (default 2500000000)\n"
-	"  -t, --trace         print the step table (event, IRR, ISR, CR8, TPR, PPR,\n"
-	"                      intercept, exit, injected vector); for seed-table also\n"
-	"                      the upstream discussion's table with the rows where the\n"
-	"                      kernel differs marked.  Use small iterations/warmup.\n"
-	"  -f, --format F      text (default), md, csv or latex (a tabular)\n"
-	"      --trace-max N   steps kept per run (default 100000)\n"
-	"  -o, --out-dir DIR   write DIR/<workload>-<policy>.json, .serial.log (and\n"
-	"                      .trace.csv with --trace); default, as for 'run':\n"
-	"                      results/runs/<id>/record.json, serial.log, trace.csv\n"
-	"  -q, --quiet         no summary lines (the records are written all the same)\n"
-	"  -h, --help          this text\n"
-	"\n"
-	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
-	"verdict fail or guest error: its record is \"failed\"); 2 usage error (unknown\n"
-	"workload or policy, bad parameter or cost); 3 a record could not be written;\n"
-	"4 a simulation limit was hit.  Every run that starts writes its record.\n";
-
 struct model_opts {
-	const char *workload, *script, *out_dir;
+	const char *workload, *script, *out_dir, *format;
 	bool trace, quiet;
 	enum trace_format fmt;
 	bool pol[KP_NPOLICY];
@@ -83,11 +35,14 @@ struct model_opts {
 	size_t script_len;
 };
 
-static int parse_policies(struct model_opts *o, const char *list)
+static int parse_policies(const struct cli_option *opt, void *args, const char *list,
+			  const char *cmd)
 {
+	struct model_opts *o = args;
 	char *dup = xstrdup(list), *save = NULL;
 	int rc = 0;
 
+	(void)opt;
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		enum kp_policy p = kp_policy_find(t);
 
@@ -97,7 +52,7 @@ static int parse_policies(struct model_opts *o, const char *list)
 			continue;
 		}
 		if (p == KP_NPOLICY) {
-			rc = cli_usage_error("model", "unknown policy '%s': use prefix, fixed, l61, l72, unfixed, vmx-tpr, apicv, avic or all", t);
+			rc = cli_usage_error(cmd, "unknown policy '%s': use prefix, fixed, l61, l72, unfixed, vmx-tpr, apicv, avic or all", t);
 			break;
 		}
 		o->pol[p] = true;
@@ -119,11 +74,13 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int parse_limit(struct model_opts *o, const char *arg)
+static int parse_limit(const struct cli_option *opt, void *args, const char *arg, const char *cmd)
 {
+	struct model_opts *o = args;
 	char *dup = xstrdup(arg), *save = NULL;
 	int rc = 0;
 
+	(void)opt;
 	for (char *t = strtok_r(dup, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
@@ -132,7 +89,7 @@ static int parse_limit(struct model_opts *o, const char *arg)
 		else if (!strncmp(t, "time_ms=", 8) && !parse_u64(t + 8, 86400000ull, &v) && v)
 			o->cfg.max_time_ms = v;
 		else
-			rc = cli_usage_error("model", "bad --limit '%s': use events=N,time_ms=N with N >= 1", t);
+			rc = cli_usage_error(cmd, "bad --limit '%s': use events=N,time_ms=N with N >= 1", t);
 	}
 	free(dup);
 	return rc;
@@ -158,89 +115,102 @@ static int check_params(struct model_opts *o, const struct wl_info *w)
 	return 0;
 }
 
+static int set_cost(const struct cli_option *opt, void *cfg, const char *kv, const char *cmd)
+{
+	char err[256];
+
+	(void)opt;
+	if (sim_set_cost(cfg, kv, err, sizeof(err)))
+		return cli_usage_error(cmd, "%s", err);
+	return 0;
+}
+
+static const struct cli_option model_options[] = {
+	{ CLI_STRING('w', "workload", struct model_opts, workload, "W",
+		     "the workload ('irqlbench list' shows them)") },
+	{ CLI_STRING('s', "script", struct model_opts, script, "FILE",
+		     "a scenario script (runs the 'script' workload)") },
+	{ CLI_CALLBACK('P', "policy", "LIST", parse_policies,
+		       "comma-separated, or 'all':\n"
+		       "  prefix   v3.13/3.14-rc, before 'KVM: SVM: fix cr8 intercept window'\n"
+		       "  fixed    v3.14/3.15, after the fix (596f3142d2b7)\n"
+		       "  l61      v6.1 (REQ on a PPR drop only if deliverable)\n"
+		       "  l72      6.1 + bb365a506b1e (PPR update recomputes the intercept)\n"
+		       "  unfixed  the lab's fix-reverted 6.1 build\n"
+		       "  vmx-tpr  Intel TPR shadow + TPR threshold (3.14)\n"
+		       "  apicv    Intel APICv, virtual-interrupt delivery\n"
+		       "  avic     AMD AVIC"), .flags = CLI_OPT_REPEAT },
+	{ CLI_LIST('p', "param", struct model_opts, params, "K=V",
+		   "a workload or common parameter") },
+	{ CLI_CALLBACK_AT('c', "cost", struct model_opts, cfg, "K=V", set_cost,
+			  "a cost in TSC cycles (keys below)"), .flags = CLI_OPT_REPEAT },
+	{ CLI_CALLBACK('l', "limit", "L", parse_limit,
+		       "events=N (platform calls, default 200000000) and/or\n"
+		       "time_ms=N (simulated, default 60000), comma-separated") },
+	{ CLI_U64(0, "host-hz", struct model_opts, cfg.host_hz, "N", 0, 1000000,
+		  "host timer ticks per second, each an 'interrupt' exit:\n"
+		  "the unrelated exits that deliver a late interrupt\n"
+		  "(default 250; 0: none)") },
+	{ CLI_U64(0, "tsc-hz", struct model_opts, cfg.tsc_hz, "N", 1000000, 100000000000ull,
+		  "the simulated TSC frequency (default 2500000000)") },
+	{ CLI_FLAG('t', "trace", struct model_opts, trace,
+		   "print the step table (event, IRR, ISR, CR8, TPR, PPR,\n"
+		   "intercept, exit, injected vector); for seed-table also\n"
+		   "the upstream discussion's table with the rows where the\n"
+		   "kernel differs marked.  Use small iterations/warmup.") },
+	{ CLI_FORMAT('f', struct model_opts, format,
+		     "the step table as text (default), md, csv or latex (a tabular)") },
+	{ CLI_U64(0, "trace-max", struct model_opts, cfg.trace_max, "N", 1, 100000000,
+		  "steps kept per run (default 100000)") },
+	{ CLI_STRING('o', "out-dir", struct model_opts, out_dir, "DIR",
+		     "write DIR/<workload>-<policy>.json, .serial.log (and\n"
+		     ".trace.csv with --trace); default, as for 'run':\n"
+		     "results/runs/<id>/record.json, serial.log, trace.csv") },
+	{ CLI_FLAG('q', "quiet", struct model_opts, quiet,
+		   "no summary lines (the records are written all the same)") },
+	{ CLI_END },
+};
+
+static void model_help_costs(FILE *f)
+{
+	fprintf(f, "\ncost keys (TSC cycles; defaults for a current AMD core at 2.5 GHz):\n");
+	sim_print_costs(f);
+}
+
+const struct cli_spec cmd_model_spec = {
+	.name = "model",
+	.usage = "(--workload W | --script FILE) --policy P[,P...]\n"
+		 "  [--param K=V ...] [--cost K=V ...]\n"
+		 "  [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
+		 "  [--trace [--format text|md|csv|latex] [--trace-max N]]\n"
+		 "  [--out-dir DIR]",
+	.description =
+	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
+	"local APIC are handled by a model of KVM (docs/kvm-cr8-model.md), once per policy,\n"
+	"and writes one result record per policy (backend model), even with -q.\n",
+	.epilog =
+	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
+	"verdict fail or guest error: its record is \"failed\"); 2 usage error (unknown\n"
+	"workload or policy, bad parameter or cost); 3 a record could not be written;\n"
+	"4 a simulation limit was hit.  Every run that starts writes its record.\n",
+	.options = model_options,
+	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_LATEX,
+	.help_extra = model_help_costs,
+};
+
 static int parse_args(struct model_opts *o, int argc, char **argv)
 {
-	enum { O_HOST_HZ = 256, O_TSC_HZ, O_TRACE_MAX };
-	static const struct option lo[] = {
-		{ "workload", required_argument, NULL, 'w' },
-		{ "script", required_argument, NULL, 's' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "param", required_argument, NULL, 'p' },
-		{ "cost", required_argument, NULL, 'c' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "host-hz", required_argument, NULL, O_HOST_HZ },
-		{ "tsc-hz", required_argument, NULL, O_TSC_HZ },
-		{ "trace", no_argument, NULL, 't' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "trace-max", required_argument, NULL, O_TRACE_MAX },
-		{ "out-dir", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const enum trace_format fmts[] = { TRACE_TEXT, TRACE_MD, TRACE_CSV, TRACE_LATEX };
+	static const char *const names[] = { "text", "md", "csv", "latex" };
 	bool any = false;
-	char err[256];
-	int c, rc;
-	uint64_t v;
+	int n, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":w:s:P:p:c:l:tf:o:qh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'w': o->workload = optarg; break;
-		case 's': o->script = optarg; break;
-		case 'P':
-			if ((rc = parse_policies(o, optarg)))
-				return rc;
-			break;
-		case 'p': argv_add(&o->params, optarg); break;
-		case 'c':
-			if (sim_set_cost(&o->cfg, optarg, err, sizeof(err)))
-				return cli_usage_error("model", "%s", err);
-			break;
-		case 'l':
-			if ((rc = parse_limit(o, optarg)))
-				return rc;
-			break;
-		case O_HOST_HZ:
-			if (parse_u64(optarg, 1000000, &v))
-				return cli_usage_error("model", "--host-hz '%s': give 0..1000000", optarg);
-			o->cfg.host_hz = v;
-			break;
-		case O_TSC_HZ:
-			if (parse_u64(optarg, 100000000000ull, &v) || v < 1000000)
-				return cli_usage_error("model", "--tsc-hz '%s': give 1000000..100000000000", optarg);
-			o->cfg.tsc_hz = v;
-			break;
-		case 't': o->trace = true; break;
-		case 'f':
-			if (!strcmp(optarg, "text"))
-				o->fmt = TRACE_TEXT;
-			else if (!strcmp(optarg, "md"))
-				o->fmt = TRACE_MD;
-			else if (!strcmp(optarg, "csv"))
-				o->fmt = TRACE_CSV;
-			else if (!strcmp(optarg, "latex"))
-				o->fmt = TRACE_LATEX;
-			else
-				return cli_usage_error("model", "--format '%s': use text, md, csv or latex", optarg);
-			break;
-		case O_TRACE_MAX:
-			if (parse_u64(optarg, 100000000, &v) || !v)
-				return cli_usage_error("model", "--trace-max '%s': give 1..100000000", optarg);
-			o->cfg.trace_max = v;
-			break;
-		case 'o': o->out_dir = optarg; break;
-		case 'q': o->quiet = true; break;
-		case 'h': return -1;
-		case ':':
-			return cli_usage_error("model", "option %s needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error("model", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("model", "unexpected argument '%s'", argv[optind]);
+	rc = cli_parse(&cmd_model_spec, argc, argv, o, &n);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; o->format && i < 4; i++)
+		if (!strcmp(o->format, names[i]))
+			o->fmt = fmts[i];
 	for (unsigned i = 0; i < KP_NPOLICY; i++)
 		any |= o->pol[i];
 	if (!any)
@@ -540,15 +510,10 @@ int cmd_model(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	sim_defaults(&o.cfg);
 	rc = parse_args(&o, argc, argv);
-	if (rc < 0) {
-		fputs(cmd_model_usage, stdout);
-		printf("\ncost keys (TSC cycles; defaults for a current AMD core at 2.5 GHz):\n");
-		sim_print_costs(stdout);
-		argv_free(&o.params);
-		return EXIT_OK;
-	}
-	if (rc)
+	if (rc) {
+		rc = rc == CLI_HELP ? EXIT_OK : rc;
 		goto out;
+	}
 	w = wl_find(o.workload);
 	if (!w) {
 		rc = cli_error(EXIT_USAGE, "model: unknown workload '%s': see 'irqlbench list'", o.workload);

@@ -4,7 +4,7 @@ HOST_SRCS += host/pin/plan.c host/pin/cmd_pin.c
 HOST_LIBS += -lhwloc -ljansson
 
 UNIT_TESTS += pin
-test_pin_SRCS := tests/unit/test_pin.c host/pin/plan.c host/pin/cmd_pin.c host/cli/cli.c host/cli/util.c
+test_pin_SRCS := tests/unit/test_pin.c host/pin/plan.c host/pin/cmd_pin.c $(CLI_TEST_SRCS)
 test_pin_LIBS := -lhwloc -ljansson
 HOST_SRCS += host/pin/qmp.c host/pin/pin_run.c
 

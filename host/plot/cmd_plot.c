@@ -12,7 +12,6 @@
  *   trend            one metric over the runs in start order
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <spawn.h>
@@ -34,25 +33,6 @@
 #include "suite/suite.h"
 
 extern char **environ;
-
-const char cmd_plot_usage[] =
-	"usage: irqlbench plot [--db FILE] [--out-dir DIR] [--dashboard DIR | --no-dashboard]\n"
-	"                      [--metric M] [--select KEY=VALUE[,...]] [--include-failed]\n"
-	"\n"
-	"Plots from the results store with gnuplot, each as PNG (pngcairo) and SVG, into\n"
-	"DIR (default plots/out; the data files go to DIR/data):\n"
-	"  cr8-vs-depth     CR8-write exits per iteration vs spinlock depth (2N-1 vs 1)\n"
-	"  cdf-dpc-delay    DPC delay CDFs (log x axis)\n"
-	"  cdf-irq-latency  interrupt latency CDFs (log x axis)\n"
-	"  exits-stacked    exits by reason, stacked per workload and policy/variant\n"
-	"  trend            a metric over the runs in start order (--metric, default\n"
-	"                   exit.write_cr8/iter)\n"
-	"and the static dashboard (default <store dir>/dashboard/index.html: the plots,\n"
-	"the exit-count matrices, comparison tables and the runs; no network resources).\n"
-	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n"
-	"\n"
-	"Exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
-	"results store is missing or unusable.\n";
 
 struct plot_ctx {
 	struct store *s;
@@ -820,11 +800,12 @@ static bool has_scripts(const char *dir)
 }
 
 /* The scripts: $IRQLBENCH_PLOTS_DIR, else the source tree the binary was
- * built in (build/bin/irqlbench -> plots/), else ./plots. */
+ * built in (build/bin/irqlbench -> plots/), else share/irqlbench/plots/ of
+ * an installed irqlbench, else ./plots. */
 static int find_plot_dir(struct plot_ctx *c)
 {
 	const char *env = getenv("IRQLBENCH_PLOTS_DIR");
-	char exe[PATH_MAX];
+	char exe[PATH_MAX], *installed;
 	ssize_t n;
 
 	if (env && *env) {
@@ -843,6 +824,12 @@ static int find_plot_dir(struct plot_ctx *c)
 		fmt(c->plot_dir, sizeof(c->plot_dir), "%s/../../plots", exe);
 		if (has_scripts(c->plot_dir))
 			return 0;
+	}
+	installed = util_installed_file("share", "plots/common.gp");
+	if (installed) {
+		fmt(c->plot_dir, sizeof(c->plot_dir), "%.*s", (int)(strlen(installed) - 10), installed);
+		free(installed);
+		return 0;
 	}
 	fmt(c->plot_dir, sizeof(c->plot_dir), "plots");
 	if (has_scripts(c->plot_dir))
@@ -879,88 +866,95 @@ static int plot_all(struct plot_ctx *c)
 	return c->dash_dir ? write_dashboard(c) : 0;
 }
 
+struct plot_args {
+	struct plot_ctx c;
+	const char *db;
+	bool no_dash;
+};
+
+static const struct cli_option plot_opts[] = {
+	{ CLI_STORE_DB(0, struct plot_args, db) },
+	{ CLI_STRING(0, "out-dir", struct plot_args, c.out_dir, "DIR",
+		     "the plots (default plots/out; the data files in DIR/data)") },
+	{ CLI_STRING(0, "dashboard", struct plot_args, c.dash_dir, "DIR",
+		     "the dashboard's folder (default <store dir>/dashboard)") },
+	{ CLI_FLAG(0, "no-dashboard", struct plot_args, no_dash, "no dashboard, only the plots") },
+	{ CLI_STRING(0, "metric", struct plot_args, c.metric, "M",
+		     "the metric of the trend plot (default exit.write_cr8/iter)") },
+	{ CLI_STORE_SELECT(struct plot_args, c.f) },
+	{ CLI_INCLUDE_FAILED(struct plot_args, c.include_failed) },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_plot_spec = {
+	.name = "plot",
+	.usage = "[OPTIONS]",
+	.description =
+	"Plots from the results store with gnuplot, each as PNG (pngcairo) and SVG, into\n"
+	"DIR (default plots/out; the data files go to DIR/data):\n"
+	"  cr8-vs-depth     CR8-write exits per iteration vs spinlock depth (2N-1 vs 1)\n"
+	"  cdf-dpc-delay    DPC delay CDFs (log x axis)\n"
+	"  cdf-irq-latency  interrupt latency CDFs (log x axis)\n"
+	"  exits-stacked    exits by reason, stacked per workload and policy/variant\n"
+	"  trend            a metric over the runs in start order (--metric, default\n"
+	"                   exit.write_cr8/iter)\n"
+	"and the static dashboard (default <store dir>/dashboard/index.html: the plots,\n"
+	"the exit-count matrices, comparison tables and the runs; no network resources).\n"
+	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n",
+	.epilog =
+	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
+	"results store is missing or unusable.\n",
+	.options = plot_opts,
+};
+
 int cmd_plot(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "out-dir", required_argument, NULL, 'o' },
-		{ "dashboard", required_argument, NULL, 'D' },
-		{ "no-dashboard", no_argument, NULL, 'N' },
-		{ "metric", required_argument, NULL, 'm' },
-		{ "select", required_argument, NULL, 's' },
-		{ "include-failed", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct plot_ctx c = { .out_dir = "plots/out", .metric = "exit.write_cr8/iter" };
-	const char *db = NULL;
+	struct plot_args a = { .c = { .out_dir = "plots/out", .metric = "exit.write_cr8/iter" } };
+	struct plot_ctx *c = &a.c;
 	char err[512], *dash = NULL;
-	bool no_dash = false;
-	int opt, rc = 2;
+	int n, rc;
 
-	filter_init(&c.f);
-	optind = 1;
-	while ((opt = cli_getopt(argc, argv, "h", opts, "plot")) != -1) {
-		switch (opt) {
-		case 'd': db = optarg; break;
-		case 'o': c.out_dir = optarg; break;
-		case 'D': c.dash_dir = optarg; break;
-		case 'N': no_dash = true; break;
-		case 'm': c.metric = optarg; break;
-		case 'F': c.include_failed = true; break;
-		case 's':
-			if (filter_parse(&c.f, optarg, err, sizeof(err))) {
-				rc = cli_usage_error("plot", "%s", err);
-				goto out;
-			}
-			break;
-		case 'h':
-			fputs(cmd_plot_usage, stdout);
-			rc = 0;
-			goto out;
-		default:	/* cli_getopt printed the usage error */
-			goto out;
-		}
-	}
-	if (optind != argc) {
-		rc = cli_usage_error("plot", "unexpected argument '%s'", argv[optind]);
+	filter_init(&c->f);
+	rc = cli_parse(&cmd_plot_spec, argc, argv, &a, &n);
+	if (rc) {
+		rc = rc == CLI_HELP ? EXIT_OK : rc;
 		goto out;
 	}
-	rc = find_plot_dir(&c);
+	rc = find_plot_dir(c);
 	if (rc)
 		goto out;
-	c.s = store_open_cmd(db, false);
-	if (!c.s) {
+	c->s = store_open_cmd(a.db, false);
+	if (!c->s) {
 		rc = EXIT_STORE;
 		goto out;
 	}
 	{
-		int u = store_metric_unknown(c.s, c.metric, err, sizeof(err));
+		int u = store_metric_unknown(c->s, c->metric, err, sizeof(err));
 
 		if (u) {
 			rc = u < 0 ? cli_error(EXIT_STORE, "%s", err) :
 			     cli_usage_error("plot", "--metric %s: no stored run has this metric: give one "
-					     "'irqlbench results show ID --metrics' lists", c.metric);
+					     "'irqlbench results show ID --metrics' lists", c->metric);
 			goto out;
 		}
 	}
-	if (!c.dash_dir && !no_dash) {
-		char *slash = strrchr(c.s->runs_dir, '/');
+	if (!c->dash_dir && !a.no_dash) {
+		char *slash = strrchr(c->s->runs_dir, '/');
 
-		if (asprintf(&dash, "%.*s/dashboard", (int)(slash - c.s->runs_dir), c.s->runs_dir) < 0)
+		if (asprintf(&dash, "%.*s/dashboard", (int)(slash - c->s->runs_dir), c->s->runs_dir) < 0)
 			abort();
-		c.dash_dir = dash;
+		c->dash_dir = dash;
 	}
-	if (no_dash)
-		c.dash_dir = NULL;
-	rc = plot_all(&c);
+	if (a.no_dash)
+		c->dash_dir = NULL;
+	rc = plot_all(c);
 out:
-	for (size_t i = 0; c.ms && i < c.runs.n; i++)
-		metric_set_free(&c.ms[i]);
-	free(c.ms);
-	store_run_list_free(&c.runs);
-	filter_free(&c.f);
-	store_close(c.s);
+	for (size_t i = 0; c->ms && i < c->runs.n; i++)
+		metric_set_free(&c->ms[i]);
+	free(c->ms);
+	store_run_list_free(&c->runs);
+	filter_free(&c->f);
+	store_close(c->s);
 	free(dash);
 	return rc;
 }

@@ -4,7 +4,6 @@
  * the exit-count matrix, workloads x policies/variants, as Markdown or
  * LaTeX (and HTML for the dashboard).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,18 +119,28 @@ void matrix_free(struct matrix *m)
 
 /* "3", "2.98 ±0.02" or "—"; n in a superscript-free way: "(n)" only when
  * runs disagree, so that the common exact case stays clean. */
-static void cell_text(const struct matrix *m, size_t r, size_t c, bool latex, char *buf, size_t len)
+/* The cell's runs, and their mean and sample standard deviation when any. */
+static unsigned cell_stats(const struct matrix *m, size_t r, size_t c, double *mean, double *sd)
 {
 	size_t k = r * m->nc + c;
-	double mean, var, sd;
+	double var;
 
-	if (!m->n[k]) {
+	if (!m->n[k])
+		return 0;
+	*mean = m->sum[k] / m->n[k];
+	var = m->n[k] > 1 ? (m->sumsq[k] - m->n[k] * *mean * *mean) / (m->n[k] - 1) : 0;
+	*sd = var > 0 ? sqrt(var) : 0;
+	return m->n[k];
+}
+
+static void cell_text(const struct matrix *m, size_t r, size_t c, bool latex, char *buf, size_t len)
+{
+	double mean, sd;
+
+	if (!cell_stats(m, r, c, &mean, &sd)) {
 		snprintf(buf, len, "%s", latex ? "--" : "—");
 		return;
 	}
-	mean = m->sum[k] / m->n[k];
-	var = m->n[k] > 1 ? (m->sumsq[k] - m->n[k] * mean * mean) / (m->n[k] - 1) : 0;
-	sd = var > 0 ? sqrt(var) : 0;
 	if (sd < 1e-9 * fmax(1, fabs(mean)))
 		snprintf(buf, len, mean == floor(mean) && fabs(mean) < 1e12 ? "%.0f" : "%.3g", mean);
 	else
@@ -235,6 +244,29 @@ static void print_html(FILE *out, const struct matrix *m, const char *title)
 	fputs("</table>\n", out);
 }
 
+json_t *matrix_json(const struct matrix *m, const char *metric, const char *title)
+{
+	json_t *rows = json_array(), *cols = json_array();
+
+	for (size_t c = 0; c < m->nc; c++)
+		json_array_append_new(cols, json_string(m->cols[c]));
+	for (size_t r = 0; r < m->nr; r++) {
+		json_t *cells = json_object();
+
+		for (size_t c = 0; c < m->nc; c++) {
+			double mean, sd;
+			unsigned n = cell_stats(m, r, c, &mean, &sd);
+
+			json_object_set_new(cells, m->cols[c], !n ? json_null() :
+					    json_pack("{s:f, s:f, s:i}", "mean", mean, "sd", sd, "n", n));
+		}
+		json_array_append_new(rows, json_pack("{s:s, s:o}", "workload", m->rows[r],
+						      "cells", cells));
+	}
+	return json_pack("{s:s, s:s, s:o, s:o}", "metric", metric, "title", title, "columns", cols,
+			 "rows", rows);
+}
+
 int matrix_print(FILE *out, const struct matrix *m, const char *title, const char *fmt)
 {
 	if (!strcmp(fmt, "md") || !strcmp(fmt, "markdown"))
@@ -250,10 +282,28 @@ int matrix_print(FILE *out, const struct matrix *m, const char *title, const cha
 
 /* --- irqlbench report --------------------------------------------------- */
 
-const char cmd_report_usage[] =
-	"usage: irqlbench report --tables [--db FILE] [--format md|latex] [--metric M]\n"
-	"                        [--select KEY=VALUE[,...]] [--include-failed]\n"
-	"\n"
+struct report_args {
+	const char *db, *format, *metric;
+	bool tables;
+	struct run_filter f;
+};
+
+static const struct cli_option report_opts[] = {
+	{ CLI_FLAG(0, "tables", struct report_args, tables, "the paper tables (the default, and so far the only output)") },
+	{ CLI_STORE_DB(0, struct report_args, db) },
+	{ CLI_FORMAT(0, struct report_args, format, "Markdown (default), LaTeX (booktabs) or JSON") },
+	{ CLI_JSON(struct report_args, format) },
+	{ CLI_STRING(0, "metric", struct report_args, metric, "M",
+		     "one table of metric M instead of the default ones") },
+	{ CLI_STORE_SELECT(struct report_args, f) },
+	{ CLI_INCLUDE_FAILED(struct report_args, f.include_failed) },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_report_spec = {
+	.name = "report",
+	.usage = "--tables [OPTIONS]",
+	.description =
 	"Paper tables from the results store: workloads (rows, with the spinlock depth N)\n"
 	"by backend:policy/variant (columns); each cell the mean over the complete runs\n"
 	"(± the standard deviation where runs disagree).  Default tables:\n"
@@ -262,10 +312,15 @@ const char cmd_report_usage[] =
 	"  immediate deliveries, percent   (delivery.immediate_pct)\n"
 	"--metric M prints one table of any metric 'irqlbench results show' lists.\n"
 	"The seed step table is the model's: 'irqlbench model --workload seed-table\n"
-	"--policy prefix,fixed --trace --format md|latex'.\n"
-	"\n"
-	"Exit status: 0 ok, 2 usage error, 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked).\n";
+	"--policy prefix,fixed --trace --format md|latex'.  With --json: one object\n"
+	"{\"tables\": [{\"metric\", \"title\", \"columns\", \"rows\": [{\"workload\",\n"
+	"\"cells\": {COLUMN: {\"mean\", \"sd\", \"n\"} or null}}]}]}.\n",
+	.epilog =
+	"exit status: 0 ok, 2 usage error, 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked).\n",
+	.options = report_opts,
+	.formats = CLI_FMT_MD | CLI_FMT_LATEX | CLI_FMT_JSON,
+};
 
 static const char *const default_tables[][2] = {
 	{ "exit.write_cr8/iter", "CR8-write exits per iteration" },
@@ -275,81 +330,59 @@ static const char *const default_tables[][2] = {
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "metric", required_argument, NULL, 'm' },
-		{ "select", required_argument, NULL, 's' },
-		{ "tables", no_argument, NULL, 't' },
-		{ "include-failed", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL, *fmt = "md", *metric = NULL;
-	struct run_filter f;
+	struct report_args a = { .format = "md" };
+	json_t *tables = json_array();
 	struct store *s = NULL;
 	char err[1024];
-	int c, rc = 2;
+	int rc, n;
 
-	filter_init(&f);
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "h", opts, "report")) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'f': fmt = optarg; break;
-		case 'm': metric = optarg; break;
-		case 't': break;
-		case 'F': f.include_failed = true; break;
-		case 's':
-			if (filter_parse(&f, optarg, err, sizeof(err))) {
-				fprintf(stderr, "irqlbench report: %s\n", err);
-				goto out;
-			}
-			break;
-		case 'h':
-			fputs(cmd_report_usage, stdout);
-			rc = 0;
-			goto out;
-		default:
-			goto out;	/* cli_getopt said why */
-		}
-	}
-	if (optind != argc || (strcmp(fmt, "md") && strcmp(fmt, "markdown") && strcmp(fmt, "latex"))) {
-		fprintf(stderr, "irqlbench report: %s (see 'irqlbench report --help')\n",
-			optind != argc ? "unexpected argument" : "--format must be md or latex");
+	filter_init(&a.f);
+	rc = cli_parse(&cmd_report_spec, argc, argv, &a, &n);
+	if (rc) {
+		rc = rc == CLI_HELP ? EXIT_OK : rc;
 		goto out;
 	}
-	s = store_open_cmd(db, false);
+	s = store_open_cmd(a.db, false);
 	if (!s) {
 		rc = EXIT_STORE;
 		goto out;
 	}
-	if (metric) {
-		int u = store_metric_unknown(s, metric, err, sizeof(err));
+	if (a.metric) {
+		int u = store_metric_unknown(s, a.metric, err, sizeof(err));
 
 		if (u) {
 			rc = u < 0 ? cli_error(EXIT_STORE, "%s", err) :
 			     cli_usage_error("report", "--metric %s: no stored run has this metric: give one "
-					     "'irqlbench results show ID --metrics' lists", metric);
+					     "'irqlbench results show ID --metrics' lists", a.metric);
 			goto out;
 		}
 	}
-	rc = 0;
-	for (size_t i = 0; i < (metric ? 1 : sizeof(default_tables) / sizeof(default_tables[0])); i++) {
+	for (size_t i = 0; i < (a.metric ? 1 : sizeof(default_tables) / sizeof(default_tables[0])); i++) {
 		struct matrix m;
-		const char *mn = metric ? metric : default_tables[i][0];
+		const char *mn = a.metric ? a.metric : default_tables[i][0];
 		char title[160];
 
-		snprintf(title, sizeof(title), "%s (%s)", metric ? metric : default_tables[i][1], mn);
-		if (matrix_build(s, &f, mn, &m, err, sizeof(err))) {
+		snprintf(title, sizeof(title), "%s (%s)", a.metric ? a.metric : default_tables[i][1], mn);
+		if (matrix_build(s, &a.f, mn, &m, err, sizeof(err))) {
 			rc = cli_error(EXIT_STORE, "%s", err);
-			break;
+			goto out;
 		}
-		matrix_print(stdout, &m, title, fmt);
+		if (!strcmp(a.format, "json"))
+			json_array_append_new(tables, matrix_json(&m, mn, title));
+		else
+			matrix_print(stdout, &m, title, a.format);
 		matrix_free(&m);
 	}
+	if (!strcmp(a.format, "json")) {
+		json_t *o = json_pack("{s:O}", "tables", tables);
+
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	}
 out:
-	filter_free(&f);
+	json_decref(tables);
+	filter_free(&a.f);
 	store_close(s);
 	return rc;
 }

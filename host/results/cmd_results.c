@@ -4,7 +4,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +14,92 @@
 #include "store/store_cmd.h"
 #include "store/store.h"
 
-const char cmd_results_usage[] =
-	"usage: irqlbench results import [--db FILE] FILE...|DIR...|-\n"
-	"       irqlbench results list   [--db FILE] [SELECTOR] [FILTERS] [--failed-only]\n"
-	"       irqlbench results show   [--db FILE] ID [--metrics [--format text|json]]\n"
-	"       irqlbench results export [--db FILE] [--format json|csv] [--include-failed] [FILTERS]\n"
-	"       irqlbench results delete [--db FILE] ID|SELECTOR [FILTERS]\n"
-	"\n"
+struct results_args {
+	const char *db, *format;
+	struct run_filter f;
+	bool failed_only, metrics;
+};
+
+/* --workload W, --backend B, ...: the option's name is the selector's key */
+static int add_filter(const struct cli_option *o, void *filter, const char *value, const char *cmd)
+{
+	char err[256];
+
+	if (filter_add(filter, o->name, value, err, sizeof(err)))
+		return cli_usage_error(cmd, "--%s %s: %s", o->name, value, err);
+	return 0;
+}
+
+#define FILTER(key, arg, help) \
+	{ CLI_CALLBACK_AT(0, key, struct results_args, f, arg, add_filter, help) }
+#define RESULTS_FILTERS \
+	FILTER("workload", "W", "only the runs of workload W"), \
+	FILTER("backend", "B", "only the runs of backend B (tcg, kvm, lab, model)"), \
+	FILTER("policy", "P", "only the runs of model policy P"), \
+	FILTER("variant", "V", "only the runs of lab variant V"), \
+	FILTER("kernel", "K", "only the runs on kernel K"), \
+	FILTER("tag", "T", "only the runs tagged T"), \
+	{ CLI_STORE_SELECT(struct results_args, f) }
+#define RESULTS_DB	{ CLI_STORE_DB(0, struct results_args, db) }
+
+static const struct cli_option import_opts[] = { RESULTS_DB, { CLI_END } };
+
+static const struct cli_option list_opts[] = {
+	RESULTS_DB,
+	RESULTS_FILTERS,
+	{ CLI_FLAG(0, "failed-only", struct results_args, failed_only, "only the failed runs") },
+	{ CLI_FORMAT(0, struct results_args, format, "a table (default) or one JSON object") },
+	{ CLI_JSON(struct results_args, format) },
+	{ CLI_END },
+};
+
+static const struct cli_option show_opts[] = {
+	RESULTS_DB,
+	{ CLI_FLAG(0, "metrics", struct results_args, metrics,
+		   "only the run's metrics (what compare, report, plot and\nverify use)") },
+	{ CLI_FORMAT(0, struct results_args, format,
+		     "with --metrics: text (default) or one JSON object\n"
+		     "{\"id\", \"status\", \"metrics\": {NAME: VALUE}}") },
+	{ CLI_JSON(struct results_args, format) },
+	{ CLI_END },
+};
+
+static const struct cli_option export_opts[] = {
+	RESULTS_DB,
+	{ CLI_FORMAT(0, struct results_args, format,
+		     "a JSON array of the records (default) or CSV, a row per\nmetric") },
+	{ CLI_JSON(struct results_args, format) },
+	{ CLI_INCLUDE_FAILED(struct results_args, f.include_failed) },
+	RESULTS_FILTERS,
+	{ CLI_END },
+};
+
+static const struct cli_option delete_opts[] = { RESULTS_DB, RESULTS_FILTERS, { CLI_END } };
+
+#define RESULTS_SUB(sub, use, opt, fmts) { \
+	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
+	.max_args = CLI_ARGS_ANY, .parent = &cmd_results_spec }
+
+static const struct cli_spec results_subs[] = {
+	RESULTS_SUB(import, "[--db FILE] FILE...|DIR...|-", import_opts, 0),
+	RESULTS_SUB(list, "[--db FILE] [SELECTOR] [FILTERS] [--failed-only] [--json]", list_opts,
+		    CLI_FMT_TEXT | CLI_FMT_JSON),
+	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json]]", show_opts,
+		    CLI_FMT_TEXT | CLI_FMT_JSON),
+	RESULTS_SUB(export, "[--db FILE] [--format json|csv] [--include-failed] [FILTERS]",
+		    export_opts, CLI_FMT_JSON | CLI_FMT_CSV),
+	RESULTS_SUB(delete, "[--db FILE] ID|SELECTOR [FILTERS]", delete_opts, 0),
+};
+
+static const struct cli_spec *const results_sub_list[] = {
+	&results_subs[0], &results_subs[1], &results_subs[2], &results_subs[3], &results_subs[4],
+	NULL,
+};
+
+const struct cli_spec cmd_results_spec = {
+	.name = "results",
+	.subs = results_sub_list,
+	.description =
 	"The results store (default " STORE_DEFAULT_DB ", or $IRQLBENCH_DB) keeps every\n"
 	"imported record (results/SCHEMA.md) and the files it names in a run directory\n"
 	"of its own: RUNS/<id>/, where RUNS is runs/ beside a store named irqlbench.db\n"
@@ -48,6 +126,10 @@ const char cmd_results_usage[] =
 	"and vCPUs, each also NAME/iter where the run counted iterations;\n"
 	"delivery.immediate_pct; HISTOGRAM.p50 and .p99).\n"
 	"\n"
+	"list prints a table of the runs, or with --json one object {\"store\", \"runs\":\n"
+	"[{\"id\", \"status\", \"failed\", \"backend\", \"series\", \"workload\", \"kernel\",\n"
+	"\"started\", \"tags\"}]}.\n"
+	"\n"
 	"delete removes the runs that ID or SELECTOR and the FILTERS select, failed\n"
 	"ones too, from the store, with their run directories in its RUNS (another\n"
 	"store's copies stay).  'results list SELECTOR' shows what it would delete; a\n"
@@ -62,85 +144,12 @@ const char cmd_results_usage[] =
 	"or locked by another process is one error line; a lock is waited for\n"
 	"$IRQLBENCH_DB_WAIT seconds (default 2).  The database is derived data: move a\n"
 	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
-	"<its runs directory>'.\n"
-	"\n"
-	"Exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
+	"<its runs directory>'.\n",
+	.epilog =
+	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
 	"no run selected (delete); 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked, a newer schema, its directory not writable).\n";
-
-enum { OPT_DB = 256, OPT_WORKLOAD, OPT_BACKEND, OPT_POLICY, OPT_VARIANT, OPT_KERNEL,
-       OPT_TAG, OPT_SELECT, OPT_FORMAT, OPT_INCLUDE_FAILED, OPT_FAILED_ONLY, OPT_METRICS,
-       OPT_HELP };
-
-static const struct option results_opts[] = {
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "workload", required_argument, NULL, OPT_WORKLOAD },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "variant", required_argument, NULL, OPT_VARIANT },
-	{ "kernel", required_argument, NULL, OPT_KERNEL },
-	{ "tag", required_argument, NULL, OPT_TAG },
-	{ "select", required_argument, NULL, OPT_SELECT },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "include-failed", no_argument, NULL, OPT_INCLUDE_FAILED },
-	{ "failed-only", no_argument, NULL, OPT_FAILED_ONLY },
-	{ "metrics", no_argument, NULL, OPT_METRICS },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+	"corrupt, locked, a newer schema, its directory not writable).\n",
 };
-
-struct results_args {
-	const char *db, *format;
-	struct run_filter f;
-	bool failed_only, metrics;
-};
-
-static int parse_args(int argc, char **argv, struct results_args *a)
-{
-	static const char *const keys[] = {
-		[OPT_WORKLOAD - OPT_WORKLOAD] = "workload", [OPT_BACKEND - OPT_WORKLOAD] = "backend",
-		[OPT_POLICY - OPT_WORKLOAD] = "policy", [OPT_VARIANT - OPT_WORKLOAD] = "variant",
-		[OPT_KERNEL - OPT_WORKLOAD] = "kernel", [OPT_TAG - OPT_WORKLOAD] = "tag",
-	};
-	char err[256];
-	int c;
-
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "h", results_opts, "results")) != -1) {
-		switch (c) {
-		case OPT_DB:
-			a->db = optarg;
-			break;
-		case OPT_WORKLOAD: case OPT_BACKEND: case OPT_POLICY:
-		case OPT_VARIANT: case OPT_KERNEL: case OPT_TAG:
-			filter_add(&a->f, keys[c - OPT_WORKLOAD], optarg, NULL, 0);
-			break;
-		case OPT_SELECT:
-			if (filter_parse(&a->f, optarg, err, sizeof(err)))
-				return cli_usage_error("results", "%s", err);
-			break;
-		case OPT_FORMAT:
-			a->format = optarg;
-			break;
-		case OPT_INCLUDE_FAILED:
-			a->f.include_failed = true;
-			break;
-		case OPT_FAILED_ONLY:
-			a->failed_only = true;
-			break;
-		case OPT_METRICS:
-			a->metrics = true;
-			break;
-		case 'h':
-		case OPT_HELP:
-			fputs(cmd_results_usage, stdout);
-			return -1;
-		default:
-			return EXIT_USAGE;	/* cli_getopt said why */
-		}
-	}
-	return 0;
-}
 
 /* --- import ------------------------------------------------------------- */
 
@@ -252,12 +261,12 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	struct import_tally t = { 0 };
 	struct store *s;
 
-	if (optind >= argc)
+	if (!argc)
 		return cli_usage_error("results", "import needs record files, a directory or - (standard input)");
 	s = store_open_cmd(a->db, true);
 	if (!s)
 		return EXIT_STORE;
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		struct stat sb;
 
 		if (!stat(argv[i], &sb) && S_ISDIR(sb.st_mode))
@@ -285,10 +294,10 @@ static int add_selector(int argc, char **argv, struct results_args *a)
 {
 	char err[256];
 
-	if (argc - optind > 1)
+	if (argc > 1)
 		return cli_usage_error("results", "give one run id or selector, not also '%s': join "
-				       "terms with commas (KEY=VALUE,KEY=VALUE)", argv[optind + 1]);
-	if (optind < argc && filter_parse(&a->f, argv[optind], err, sizeof(err)))
+				       "terms with commas (KEY=VALUE,KEY=VALUE)", argv[1]);
+	if (argc && filter_parse(&a->f, argv[0], err, sizeof(err)))
 		return cli_usage_error("results", "%s", err);
 	return 0;
 }
@@ -313,6 +322,54 @@ static int open_and(runs_op op, struct results_args *a, struct store **s, struct
 	return 0;
 }
 
+/* list --json: {"store", "runs": [...]}, each run's row as the table has it. */
+static void list_json(const struct store *s, const struct run_list *l)
+{
+	json_t *runs = json_array(), *o;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct run_info *r = &l->v[i];
+		json_t *tags = r->tags ? json_loads(r->tags, 0, NULL) : NULL;
+		const char *series = store_run_series(r);
+
+		json_array_append_new(runs, json_pack(
+			"{s:s, s:s, s:b, s:s, s:o, s:s, s:o, s:o, s:o}", "id", r->id, "status", r->status,
+			"failed", r->flagged, "backend", r->backend,
+			"series", series && *series ? json_string(series) : json_null(),
+			"workload", r->workload,
+			"kernel", r->kernel && *r->kernel ? json_string(r->kernel) : json_null(),
+			"started", r->started && *r->started ? json_string(r->started) : json_null(),
+			"tags", json_is_array(tags) ? tags : json_array()));
+		if (tags && !json_is_array(tags))
+			json_decref(tags);
+	}
+	o = json_pack("{s:s, s:o}", "store", s->path, "runs", runs);
+	json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(o);
+}
+
+static void list_text(const struct run_list *l)
+{
+	size_t nf = 0;
+
+	printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", "ID", "STATUS", "BACKEND",
+	       "SERIES", "WORKLOAD", "KERNEL", "STARTED", "TAGS");
+	for (size_t i = 0; i < l->n; i++) {
+		struct run_info *r = &l->v[i];
+
+		printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", r->id,
+		       r->flagged ? "FAILED!" : r->status, r->backend, nz(store_run_series(r)),
+		       r->workload, nz(r->kernel), nz(r->started),
+		       r->tags && strcmp(r->tags, "[]") ? r->tags : "-");
+		nf += r->flagged;
+	}
+	printf("%zu run%s", l->n, l->n == 1 ? "" : "s");
+	if (nf)
+		printf(" (%zu failed: stored for the record, never used as results)", nf);
+	putchar('\n');
+}
+
 static int results_list(struct results_args *a)
 {
 	struct run_list l;
@@ -325,26 +382,10 @@ static int results_list(struct results_args *a)
 	rc = open_and(store_select, a, &s, &l);
 	if (rc)
 		return rc;
-	printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", "ID", "STATUS", "BACKEND",
-	       "SERIES", "WORKLOAD", "KERNEL", "STARTED", "TAGS");
-	for (size_t i = 0; i < l.n; i++) {
-		struct run_info *r = &l.v[i];
-
-		printf("%-48s %-9s %-6s %-10s %-16s %-16s %-20s %s\n", r->id,
-		       r->flagged ? "FAILED!" : r->status, r->backend, nz(store_run_series(r)),
-		       r->workload, nz(r->kernel), nz(r->started),
-		       r->tags && strcmp(r->tags, "[]") ? r->tags : "-");
-	}
-	printf("%zu run%s", l.n, l.n == 1 ? "" : "s");
-	{
-		size_t nf = 0;
-
-		for (size_t i = 0; i < l.n; i++)
-			nf += l.v[i].flagged;
-		if (nf)
-			printf(" (%zu failed: stored for the record, never used as results)", nf);
-	}
-	putchar('\n');
+	if (a->format && !strcmp(a->format, "json"))
+		list_json(s, &l);
+	else
+		list_text(&l);
 	store_run_list_free(&l);
 	store_close(s);
 	return 0;
@@ -462,23 +503,21 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	char err[1024], *status = NULL;
 	int rc = EXIT_STORE, step;
 
-	if (optind + 1 != argc)
+	if (argc != 1)
 		return cli_usage_error("results", "show needs exactly one run id");
 	if (!a->metrics && a->format)
 		return cli_usage_error("results", "show --format is for --metrics: add --metrics, or "
-				       "take the record with 'results export --select id=%s'", argv[optind]);
-	if (strcmp(fmt, "text") && strcmp(fmt, "json"))
-		return cli_usage_error("results", "unknown format '%s' for show --metrics: text or json", fmt);
+				       "take the record with 'results export --select id=%s'", argv[0]);
 	s = store_open_cmd(a->db, false);
 	if (!s)
 		return EXIT_STORE;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
 		goto dberr;
-	sqlite3_bind_text(st, 1, argv[optind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, argv[0], -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_DONE) {
 		rc = cli_error(EXIT_USAGE, "no run '%s' in %s: see 'irqlbench results list'",
-			       argv[optind], s->path);
+			       argv[0], s->path);
 		sqlite3_finalize(st);
 		goto out;
 	}
@@ -493,15 +532,15 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	if (!a->metrics && !strcmp(status, "failed"))
 		printf("** failed run: stored for the record, never used as a result **\n");
 	sqlite3_finalize(st);
-	if (store_run_metrics(s, argv[optind], &m, err, sizeof(err)))
+	if (store_run_metrics(s, argv[0], &m, err, sizeof(err)))
 		goto fail;
 	if (a->metrics) {
-		print_metrics(argv[optind], status, &m, !strcmp(fmt, "json"));
+		print_metrics(argv[0], status, &m, !strcmp(fmt, "json"));
 		rc = EXIT_OK;
 		goto out;
 	}
-	printf("%-14s %s/%s/\n", "files", s->runs_dir, argv[optind]);
-	if (show_metrics(s, argv[optind]) || show_hists(s, argv[optind]))
+	printf("%-14s %s/%s/\n", "files", s->runs_dir, argv[0]);
+	if (show_metrics(s, argv[0]) || show_hists(s, argv[0]))
 		goto dberr;
 	if (m.n) {
 		printf("\nmetrics (measured phases, all vCPUs)\n");
@@ -651,10 +690,8 @@ static int results_export(int argc, char **argv, struct results_args *a)
 	char err[1024];
 	int rc = EXIT_OK;
 
-	if (optind != argc)
-		return cli_usage_error("results", "export takes filters, not '%s'", argv[optind]);
-	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
-		return cli_usage_error("results", "unknown format '%s': json or csv", fmt);
+	if (argc)
+		return cli_usage_error("results", "export takes filters, not '%s'", argv[0]);
 	rc = open_and(store_select, a, &s, &l);
 	if (rc)
 		return rc;
@@ -691,39 +728,29 @@ static int results_export(int argc, char **argv, struct results_args *a)
 int cmd_results(int argc, char **argv)
 {
 	struct results_args a = { 0 };
-	const char *sub;
-	int rc;
+	const struct cli_spec *sub;
+	const char *name;
+	int rc, n;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
-		fputs(cmd_results_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
-	}
-	sub = argv[1];
+	sub = cli_subcommand(&cmd_results_spec, argc, argv, &rc);
+	if (!sub)
+		return rc == CLI_HELP ? EXIT_OK : rc;
+	name = argv[1];
 	filter_init(&a.f);
-	rc = parse_args(argc - 1, argv + 1, &a);
-	if (rc) {
-		filter_free(&a.f);
-		return rc < 0 ? 0 : rc;
-	}
-	/* parse_args worked on argv + 1: shift optind back to argv. */
-	optind++;
-	if (a.metrics && strcmp(sub, "show"))
-		rc = cli_usage_error("results", "--metrics is for 'results show ID': the metrics of "
-				     "one run");
-	else if (!strcmp(sub, "import"))
-		rc = results_import(argc, argv, &a);
-	else if (!strcmp(sub, "list"))
-		rc = add_selector(argc, argv, &a) ?: results_list(&a);
-	else if (!strcmp(sub, "delete"))
-		rc = add_selector(argc, argv, &a) ?: results_delete(&a);
-	else if (!strcmp(sub, "show"))
-		rc = results_show(argc, argv, &a);
-	else if (!strcmp(sub, "export"))
-		rc = results_export(argc, argv, &a);
+	rc = cli_parse(sub, argc - 1, argv + 1, &a, &n);
+	argv++;
+	if (rc)
+		rc = rc == CLI_HELP ? EXIT_OK : rc;
+	else if (!strcmp(name, "import"))
+		rc = results_import(n, argv, &a);
+	else if (!strcmp(name, "list"))
+		rc = add_selector(n, argv, &a) ?: results_list(&a);
+	else if (!strcmp(name, "delete"))
+		rc = add_selector(n, argv, &a) ?: results_delete(&a);
+	else if (!strcmp(name, "show"))
+		rc = results_show(n, argv, &a);
 	else
-		rc = cli_usage_error("results", "unknown subcommand '%s': import, list, show, export "
-				     "or delete", sub);
+		rc = results_export(n, argv, &a);
 	filter_free(&a.f);
 	return rc;
 }

@@ -14,7 +14,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
@@ -38,71 +37,9 @@
 #include "stats.h"
 #include "cli/util.h"
 
-const char cmd_run_usage[] =
-	"usage: irqlbench run [--backend tcg|kvm] --workload W [--param NAME=VALUE ...]\n"
-	"                     [--script FILE] [--vcpus N] [--out FILE] [--timeout SEC]\n"
-	"                     [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
-	"                     [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
-	"                     [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
-	"                     [--trace-buffer KB] [--pit-reinject on|off]\n"
-	"\n"
-	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
-	"report into one JSON result record (results/SCHEMA.md).\n"
-	"\n"
-	"  -b, --backend B     tcg (QEMU's emulator, no hypervisor; default) or kvm\n"
-	"                      (QEMU -accel kvm on an AMD SVM host, after a preflight)\n"
-	"  -w, --workload W    the workload ('irqlbench list' shows them)\n"
-	"  -p, --param K=V     set a workload or common parameter; repeatable\n"
-	"  -s, --script FILE   the scenario script of the 'script' workload\n"
-	"  -n, --vcpus N       vCPUs, 1..8 (default 1)\n"
-	"  -o, --out FILE      the record (default results/runs/<id>/record.json, with\n"
-	"                      serial.log and qemu.log beside it); a regular file, never\n"
-	"                      a device, FIFO, link or folder; - for standard output\n"
-	"                      (the logs then go to results/runs/<id>/ or --keep-log DIR)\n"
-	"  -t, --timeout SEC   kill the guest after SEC seconds (default 60)\n"
-	"      --tag T         a tag for the record; repeatable\n"
-	"      --qemu PATH     the QEMU binary (default qemu-system-x86_64 from PATH)\n"
-	"      --guest FILE    the guest image (default build/guest/irqlbench-guest.elf\n"
-	"                      next to this command's build)\n"
-	"      --cpu MODEL     QEMU -cpu model (default: max for tcg, host for kvm)\n"
-	"      --keep-log DIR  write the raw logs to DIR/<id>.serial.log and\n"
-	"                      DIR/<id>.qemu.log instead of beside the record\n"
-	"      --launcher L    direct (QEMU started by irqlbench; default) or libvirt\n"
-	"      --no-pin        leave the vCPU threads where the OS puts them (direct\n"
-	"                      launcher: no -S/-qmp; provenance.pinning stays null)\n"
-	"      --cpus LIST     pin the vCPUs to these host CPUs (e.g. 2,3 or 4-7)\n"
-	"                      instead of the hwloc plan ('irqlbench pin' shows it)\n"
-	"      --connect URI   libvirt launcher: the libvirt URI (default qemu:///system)\n"
-	"      --firmware F    direct launcher: qboot (QEMU's minimal firmware, the\n"
-	"                      default where it is installed: boots in a few ms) or\n"
-	"                      seabios (QEMU's default BIOS)\n"
-	"      --check         only the checks made before any work (options, workload,\n"
-	"                      parameters, script, files, --cpus, --cpu): exit 0 or 2,\n"
-	"                      nothing run or written ('irqlbench lab' runs them first)\n"
-	"      --trace-buffer KB  kvm backend: the exit trace's ring buffer per CPU\n"
-	"                      that runs QEMU's threads (default 32768); a trace that\n"
-	"                      loses events fails the record (error trace-loss)\n"
-	"      --pit-reinject off  kvm backend: QEMU's in-kernel PIT discards lost ticks\n"
-	"                      (-global kvm-pit.lost_tick_policy=discard), so that\n"
-	"                      AVIC/APICv is not inhibited; default on, as QEMU's\n"
-	"                      -machine pc (provenance.kvm.apicv says what ran)\n"
-	"  -h, --help          this text\n"
-	"\n"
-	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
-	"exception, triple fault, garbled or truncated report, a kvm exit trace that\n"
-	"lost events or whose vCPUs do not match the guest's CPUs, or stopped by\n"
-	"SIGHUP, SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad\n"
-	"parameter, script error, an --out that is no regular file, ...: nothing is\n"
-	"run and no record written); 3 environment (missing package, no access to\n"
-	"/dev/kvm or tracefs, QEMU refused to start); 4 timeout; 77 not applicable:\n"
-	"--backend kvm on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel\n"
-	"or kvm_pvm).\n"
-	"The record is written in every case after the arguments were accepted;\n"
-	"a failed run's record has \"status\": \"failed\" and an \"error\".\n";
-
-
 /*
- * The libvirt launcher is a plugin, build/lib/irqlbench-libvirt.so, loaded
+ * The libvirt launcher is a plugin, build/lib/irqlbench-libvirt.so (installed:
+ * PREFIX/lib/irqlbench/irqlbench-libvirt.so), loaded
  * only for --launcher libvirt: libvirt brings some sixty shared libraries
  * (glib, gnutls, krb5, icu, ...) whose loading cost every irqlbench command
  * ~10 ms, and far more inside the lab's TCG L1.  The plugin uses this
@@ -125,6 +62,10 @@ static const struct launcher_ops *load_libvirt_launcher(const char *uri, char *e
 	dir = util_dirname(exe);
 	path = xasprintf("%s/../lib/irqlbench-libvirt.so", dir);
 	free(dir);
+	if (access(path, R_OK) && (dir = util_installed_file("lib", "irqlbench-libvirt.so"))) {
+		free(path);
+		path = dir;	/* an installed irqlbench: PREFIX/lib/irqlbench/ */
+	}
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		snprintf(err, errlen, "%s", dlerror());
@@ -146,14 +87,118 @@ static const struct launcher_ops *load_libvirt_launcher(const char *uri, char *e
 
 /* --- arguments ------------------------------------------------------------ */
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+struct run_args {
+	struct run_opts o;
+	struct argv_buf params;		/* --param, as given */
+};
+
+static int set_timeout(const struct cli_option *opt, void *at, const char *val, const char *cmd)
 {
+	double *t = at;
 	char *end;
 
+	(void)opt;
 	errno = 0;
-	*out = strtoul(s, &end, 10);
-	return (errno || end == s || *end || *s == '-' || *out > max) ? -1 : 0;
+	*t = strtod(val, &end);
+	if (errno || end == val || *end || !(*t > 0) || *t > 86400)
+		return cli_usage_error(cmd, "--timeout %s: give seconds, more than 0 and at most 86400",
+				       val);
+	return 0;
 }
+
+static const char *const backends[] = { "tcg", "kvm", NULL };
+static const char *const launchers[] = { "direct", "libvirt", NULL };
+static const char *const firmwares[] = { "qboot", "seabios", NULL };
+static const char *const on_off[] = { "on", "off", NULL };
+
+/* a path whose emptiness run_check_args() names ("--out needs a path") */
+#define RUN_PATH(s, l, f, a, h) \
+	{ CLI_STRING(s, l, struct run_args, o.f, a, h), .flags = CLI_OPT_EMPTY }
+
+static const struct cli_option run_options[] = {
+	{ CLI_CHOICE('b', "backend", struct run_args, o.backend, backends,
+		     "tcg (QEMU's emulator, no hypervisor; default) or kvm\n"
+		     "(QEMU -accel kvm on an AMD SVM host, after a preflight)") },
+	{ CLI_STRING('w', "workload", struct run_args, o.workload, "W",
+		     "the workload ('irqlbench list' shows them)") },
+	{ CLI_LIST('p', "param", struct run_args, params, "K=V",
+		   "set a workload or common parameter") },
+	RUN_PATH('s', "script", script, "FILE", "the scenario script of the 'script' workload"),
+	{ CLI_UINT('n', "vcpus", struct run_args, o.vcpus, "N", 1, MAX_CPUS, "vCPUs (default 1)") },
+	RUN_PATH('o', "out", out, "FILE",
+		 "the record (default results/runs/<id>/record.json, with\n"
+		 "serial.log and qemu.log beside it); a regular file, never\n"
+		 "a device, FIFO, link or folder; - for standard output\n"
+		 "(the logs then go to results/runs/<id>/ or --keep-log DIR)"),
+	{ CLI_CALLBACK_AT('t', "timeout", struct run_args, o.timeout_s, "SEC", set_timeout,
+			  "kill the guest after SEC seconds (default 60)") },
+	{ CLI_LIST(0, "tag", struct run_args, o.tags, "T", "a tag for the record") },
+	RUN_PATH(0, "qemu", qemu, "PATH", "the QEMU binary (default qemu-system-x86_64 from PATH)"),
+	RUN_PATH(0, "guest", guest, "FILE",
+		 "the guest image (default build/guest/irqlbench-guest.elf\n"
+		 "next to this command's build, else lib/irqlbench/ of its\n"
+		 "installation)"),
+	{ CLI_STRING(0, "cpu", struct run_args, o.cpu, "MODEL",
+		     "QEMU -cpu model (default: max for tcg, host for kvm)") },
+	RUN_PATH(0, "keep-log", keep_log, "DIR",
+		 "write the raw logs to DIR/<id>.serial.log and\n"
+		 "DIR/<id>.qemu.log instead of beside the record"),
+	{ CLI_CHOICE(0, "launcher", struct run_args, o.launcher, launchers,
+		     "direct (QEMU started by irqlbench; default) or libvirt") },
+	{ CLI_FLAG(0, "no-pin", struct run_args, o.no_pin,
+		   "leave the vCPU threads where the OS puts them (direct\n"
+		   "launcher: no -S/-qmp; provenance.pinning stays null)") },
+	{ CLI_STRING(0, "cpus", struct run_args, o.cpus, "LIST",
+		     "pin the vCPUs to these host CPUs (e.g. 2,3 or 4-7)\n"
+		     "instead of the hwloc plan ('irqlbench pin' shows it)") },
+	{ CLI_STRING(0, "connect", struct run_args, o.connect, "URI",
+		     "libvirt launcher: the libvirt URI (default qemu:///system)") },
+	{ CLI_CHOICE(0, "firmware", struct run_args, o.firmware, firmwares,
+		     "direct launcher: qboot (QEMU's minimal firmware, the\n"
+		     "default where it is installed: boots in a few ms) or\n"
+		     "seabios (QEMU's default BIOS)") },
+	{ CLI_FLAG(0, "check", struct run_args, o.check_only,
+		   "only the checks made before any work (options, workload,\n"
+		   "parameters, script, files, --cpus, --cpu): exit 0 or 2,\n"
+		   "nothing run or written ('irqlbench lab' runs them first)") },
+	/* the kernel's ring buffer takes at least 2 pages per CPU */
+	{ CLI_U64(0, "trace-buffer", struct run_args, o.trace_buffer_kb, "KB", 8, 1u << 30,
+		  "kvm backend: the exit trace's ring buffer per CPU, in KiB,\n"
+		  "for the CPUs that run QEMU's threads (default 32768); a\n"
+		  "trace that loses events fails the record (error trace-loss)") },
+	{ CLI_CHOICE(0, "pit-reinject", struct run_args, o.pit_reinject, on_off,
+		     "kvm backend: off makes QEMU's in-kernel PIT discard lost\n"
+		     "ticks (-global kvm-pit.lost_tick_policy=discard), so that\n"
+		     "AVIC/APICv is not inhibited; default on, as QEMU's\n"
+		     "-machine pc (provenance.kvm.apicv says what ran)") },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_run_spec = {
+	.name = "run",
+	.usage = "[--backend tcg|kvm] --workload W [--param NAME=VALUE ...]\n"
+		 "  [--script FILE] [--vcpus N] [--out FILE] [--timeout SEC]\n"
+		 "  [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
+		 "  [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
+		 "  [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
+		 "  [--trace-buffer KB] [--pit-reinject on|off] [--check]",
+	.description =
+	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
+	"report into one JSON result record (results/SCHEMA.md).\n",
+	.epilog =
+	"exit status: 0 complete with verdict ok; 1 the run failed (guest verdict fail,\n"
+	"exception, triple fault, garbled or truncated report, a kvm exit trace that\n"
+	"lost events or whose vCPUs do not match the guest's CPUs, or stopped by\n"
+	"SIGHUP, SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad\n"
+	"parameter, script error, an --out that is no regular file, ...: nothing is\n"
+	"run and no record written); 3 environment (missing package, no access to\n"
+	"/dev/kvm or tracefs, QEMU refused to start); 4 timeout; 77 not applicable:\n"
+	"--backend kvm on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel\n"
+	"or kvm_pvm).\n"
+	"The record is written in every case after the arguments were accepted;\n"
+	"a failed run's record has \"status\": \"failed\" and an \"error\".\n",
+	.options = run_options,
+};
 
 static int add_param(struct run_opts *o, const char *kv)
 {
@@ -187,108 +232,17 @@ static int add_param(struct run_opts *o, const char *kv)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct run_opts *o, char ***params)
+static int parse_args(int argc, char **argv, struct run_args *a)
 {
-	enum { O_TAG = 256, O_QEMU, O_GUEST, O_CPU, O_KEEP_LOG, O_LAUNCHER, O_NO_PIN,
-	       O_CPUS, O_CONNECT, O_FIRMWARE, O_CHECK,
-	       O_TRACE_BUFFER, O_PIT_REINJECT };
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "workload", required_argument, NULL, 'w' },
-		{ "param", required_argument, NULL, 'p' },
-		{ "script", required_argument, NULL, 's' },
-		{ "vcpus", required_argument, NULL, 'n' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "tag", required_argument, NULL, O_TAG },
-		{ "qemu", required_argument, NULL, O_QEMU },
-		{ "guest", required_argument, NULL, O_GUEST },
-		{ "cpu", required_argument, NULL, O_CPU },
-		{ "keep-log", required_argument, NULL, O_KEEP_LOG },
-		{ "launcher", required_argument, NULL, O_LAUNCHER },
-		{ "no-pin", no_argument, NULL, O_NO_PIN },
-		{ "cpus", required_argument, NULL, O_CPUS },
-		{ "connect", required_argument, NULL, O_CONNECT },
-		{ "firmware", required_argument, NULL, O_FIRMWARE },
-		{ "check", no_argument, NULL, O_CHECK },
-		{ "trace-buffer", required_argument, NULL, O_TRACE_BUFFER },
-		{ "pit-reinject", required_argument, NULL, O_PIT_REINJECT },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	unsigned nparams = 0;
-	unsigned long n;
-	char *end;
-	int c;
+	int n, rc;
 
-	o->backend = "tcg";
-	o->vcpus = 1;
-	o->timeout_s = DEFAULT_TIMEOUT_S;
-	*params = xmalloc(sizeof(char *) * (size_t)argc);
-	optind = 0;	/* glibc: start afresh (lab calls run --check in-process) */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:w:p:s:n:o:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b': o->backend = optarg; break;
-		case 'w': o->workload = optarg; break;
-		case 'p': (*params)[nparams++] = optarg; break;
-		case 's': o->script = optarg; break;
-		case 'o': o->out = optarg; break;
-		case O_QEMU: o->qemu = optarg; break;
-		case O_GUEST: o->guest = optarg; break;
-		case O_CPU: o->cpu = optarg; break;
-		case O_KEEP_LOG: o->keep_log = optarg; break;
-		case O_LAUNCHER: o->launcher = optarg; break;
-		case O_NO_PIN: o->no_pin = true; break;
-		case O_CHECK: o->check_only = true; break;
-		case O_CPUS:
-			pin_run_set_cpus(optarg);
-			o->cpus = optarg;
-			break;
-		case O_CONNECT: o->connect = optarg; break;
-		case O_FIRMWARE:
-			if (strcmp(optarg, "qboot") && strcmp(optarg, "seabios"))
-				return cli_usage_error("run", "--firmware %s: use qboot or seabios", optarg);
-			o->firmware = optarg;
-			break;
-		case O_TAG: argv_add(&o->tags, optarg); break;
-		case O_TRACE_BUFFER:
-			/* the kernel's ring buffer takes at least 2 pages per CPU */
-			if (parse_uint(optarg, 1ul << 30, &n) || n < 8)
-				return cli_usage_error("run", "--trace-buffer %s: give KiB per CPU, 8..%lu",
-						       optarg, 1ul << 30);
-			o->trace_buffer_kb = n;
-			break;
-		case O_PIT_REINJECT:
-			o->pit_reinject_set = true;
-			if (util_parse_bool(optarg, &o->pit_reinject))
-				return cli_usage_error("run", "--pit-reinject %s: give on or off", optarg);
-			break;
-		case 'n':
-			if (parse_uint(optarg, MAX_CPUS, &n) || !n)
-				return cli_usage_error("run", "--vcpus %s: give 1..%d", optarg, MAX_CPUS);
-			o->vcpus = (unsigned)n;
-			break;
-		case 't':
-			errno = 0;
-			o->timeout_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->timeout_s > 0) ||
-			    o->timeout_s > 86400)
-				return cli_usage_error("run", "--timeout %s: give seconds, more than 0 and at most 86400",
-						       optarg);
-			break;
-		case 'h':
-			return cli_help("run") == EXIT_OK ? -1 : EXIT_USAGE;
-		case ':':
-			return cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	(*params)[nparams] = NULL;
-	if (optind < argc)
-		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
-	return 0;
+	a->o.backend = "tcg";
+	a->o.vcpus = 1;
+	a->o.timeout_s = DEFAULT_TIMEOUT_S;
+	rc = cli_parse(&cmd_run_spec, argc, argv, a, &n);
+	if (!rc && a->o.cpus)
+		pin_run_set_cpus(a->o.cpus);
+	return rc;
 }
 
 /* An input file QEMU reads: a readable regular file (not a folder, a FIFO
@@ -410,8 +364,8 @@ static int check_qemu(const struct run_opts *o, const struct backend_ops *be)
 
 /* Checks the arguments that need no QEMU: workload, parameters, script,
  * backend, input files, --cpus (then run_check_paths(), and last check_qemu()). */
-static int check_args(struct run_opts *o, char **params, const struct backend_ops **be,
-		      const struct launcher_ops **ln)
+static int check_args(struct run_opts *o, const struct argv_buf *params,
+		      const struct backend_ops **be, const struct launcher_ops **ln)
 {
 	const struct wl_info *w;
 	int status;
@@ -425,13 +379,8 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 			return cli_error(EXIT_ENV, "the libvirt launcher plugin cannot be loaded (%s): build it with 'make', or use --launcher direct", err);
 	} else if (o->connect) {
 		return cli_usage_error("run", "--connect applies to --launcher libvirt only");
-	} else if (o->launcher && strcmp(o->launcher, "direct")) {
-		return cli_usage_error("run", "unknown launcher '%s' (direct or libvirt)", o->launcher);
 	}
-
-	*be = run_backend_find(o->backend);
-	if (!*be)
-		return cli_usage_error("run", "unknown backend '%s' (tcg or kvm)", o->backend);
+	*be = run_backend_find(o->backend);	/* a choice of the table */
 	{	/* an empty path is no path: found before any work */
 		const struct { const char *opt, *v; } pv[] = {
 			{ "--out", o->out }, { "--guest", o->guest }, { "--script", o->script },
@@ -446,7 +395,7 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 		o->workload = "script";		/* --script alone: the script workload, as for model */
 	if (o->trace_buffer_kb && strcmp((*be)->name, "kvm"))
 		return cli_usage_error("run", "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it");
-	if (o->pit_reinject_set && (strcmp((*be)->name, "kvm") || *ln != &direct_launcher))
+	if (o->pit_reinject && (strcmp((*be)->name, "kvm") || *ln != &direct_launcher))
 		return cli_usage_error("run", "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher, or drop it");
 	if (!o->workload)
 		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
@@ -455,8 +404,8 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 		return cli_error(EXIT_USAGE, "unknown workload '%s': run 'irqlbench list' to see the workloads",
 				 o->workload);
 	wl_values_init(&o->vals, w);
-	for (unsigned i = 0; params[i]; i++)
-		if (add_param(o, params[i]))
+	for (unsigned i = 0; i < params->n; i++)
+		if (add_param(o, params->v[i]))
 			return EXIT_USAGE;
 	if (w->needs_script && !o->script)
 		return cli_error(EXIT_USAGE, "workload '%s' runs a scenario script: give it with --script FILE",
@@ -485,11 +434,11 @@ static int check_args(struct run_opts *o, char **params, const struct backend_op
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { 0 };
+	struct run_args a = { 0 };
+	struct run_opts *o = &a.o;
 	const struct backend_ops *be = NULL;
 	const struct launcher_ops *ln = NULL;
 	struct run_paths p = { 0 };
-	char **params = NULL;
 	int status;
 
 	double start = util_now();
@@ -498,26 +447,25 @@ int cmd_run(int argc, char **argv)
 	/* from here on a stop signal is only noted: no temporary file (the
 	 * probe cache's, a record's) is left half written, no QEMU started */
 	run_signals_catch();
-	status = parse_args(argc, argv, &o, &params);
+	status = parse_args(argc, argv, &a);
 	if (!status)
-		status = check_args(&o, params, &be, &ln);
+		status = check_args(o, &a.params, &be, &ln);
 	if (!status) {
-		id = record_make_id(start, be->name, o.workload);
-		run_make_paths(&o, id, &p);
-		status = run_check_paths(&o, &p);
+		id = record_make_id(start, be->name, o->workload);
+		run_make_paths(o, id, &p);
+		status = run_check_paths(o, &p);
 	}
 	if (!status)
-		status = check_qemu(&o, be);	/* last: it runs QEMU (cached) */
-	if (!status && !o.check_only)
-		status = run_guest(&o, be, ln, id, start, &p);
-	if (status < 0)
-		status = EXIT_OK;	/* --help */
+		status = check_qemu(o, be);	/* last: it runs QEMU (cached) */
+	if (!status && !o->check_only)
+		status = run_guest(o, be, ln, id, start, &p);
+	if (status == CLI_HELP)
+		status = EXIT_OK;
 	run_signals_release();
 	run_free_paths(&p);
 	free(id);
-	free(params);
-	argv_free(&o.tags);
-	argv_free(&o.set);
+	argv_free(&a.params);
+	argv_free(&o->tags);
+	argv_free(&o->set);
 	return status;
 }
-

@@ -20,24 +20,23 @@
 #include "record/serial.h"
 #include "run/run.h"
 
-/* The guest image: --guest, or build/guest/ next to build/bin/irqlbench. */
+/* The guest image: --guest, or build/guest/ next to build/bin/irqlbench,
+ * else PREFIX/lib/irqlbench/ of an installed PREFIX/bin/irqlbench. */
 char *run_guest_image(const struct run_opts *o)
 {
-	char exe[PATH_MAX];
-	ssize_t n;
-	char *bin, *build, *path;
+	char *build, *path, *installed;
 
 	if (o->guest)
 		return xstrdup(o->guest);
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
+	build = util_exe_dir_up(2);
+	if (!build)
 		return xstrdup("build/" GUEST_REL_PATH);
-	exe[n] = 0;
-	bin = util_dirname(exe);
-	build = util_dirname(bin);
 	path = xasprintf("%s/%s", build, GUEST_REL_PATH);
-	free(bin);
 	free(build);
+	if (access(path, R_OK) && (installed = util_installed_file("lib", GUEST_FILE_NAME))) {
+		free(path);
+		return installed;
+	}
 	return path;
 }
 
@@ -247,7 +246,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 {
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
 			       .trace_buffer_kb = o->trace_buffer_kb,
-			       .pit_discard = o->pit_reinject_set && !o->pit_reinject };
+			       .pit_discard = o->pit_reinject && !strcmp(o->pit_reinject, "off") };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
 	struct serial_report sr;

@@ -29,7 +29,8 @@
 #define DEFAULT_TIMEOUT_S	60.0
 #define QBOOT_ROM		"/usr/share/qemu/qboot.rom"
 #define GUEST_MEM_MB		64
-#define GUEST_REL_PATH		"guest/irqlbench-guest.elf"
+#define GUEST_FILE_NAME		"irqlbench-guest.elf"
+#define GUEST_REL_PATH		"guest/" GUEST_FILE_NAME	/* in the build directory */
 
 struct run_opts {
 	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *cpus, *keep_log, *launcher,
@@ -37,8 +38,8 @@ struct run_opts {
 	unsigned vcpus;
 	bool no_pin;
 	bool check_only;		/* --check: the checks before any work, then exit */
-	bool pit_reinject_set, pit_reinject;	/* --pit-reinject on|off (kvm) */
-	size_t trace_buffer_kb;
+	uint64_t trace_buffer_kb;
+	const char *pit_reinject;	/* --pit-reinject on|off (kvm); NULL: QEMU's default, on */
 	double timeout_s;
 	struct argv_buf tags;
 	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */
@@ -59,7 +60,8 @@ void run_make_paths(const struct run_opts *o, const char *id, struct run_paths *
  * file (device, FIFO, link, folder), or a folder it needs cannot be. */
 int run_check_paths(const struct run_opts *o, const struct run_paths *p);
 void run_free_paths(struct run_paths *p);
-/* The guest image: --guest, or build/guest/ beside build/bin/irqlbench.  To free. */
+/* The guest image: --guest, or build/guest/ beside build/bin/irqlbench, else
+ * lib/irqlbench/ of an installed irqlbench (util_installed_file()).  To free. */
 char *run_guest_image(const struct run_opts *o);
 /* Runs the checked request and writes its record: an exit status (cli.h). */
 int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,

@@ -18,3 +18,14 @@ struct store *store_open_cmd(const char *db, bool create)
 		cli_error(EXIT_STORE, "%s", err);
 	return s;
 }
+
+int store_select_option(const struct cli_option *o, void *filter, const char *value,
+			const char *cmd)
+{
+	char err[512];
+
+	(void)o;
+	if (filter_parse(filter, value, err, sizeof(err)))
+		return cli_usage_error(cmd, "--select %s: %s", value, err);
+	return 0;
+}

@@ -905,6 +905,10 @@ char *suite_default_path(void)
 			return p;
 		free(p);
 	}
+	/* an installed irqlbench: PREFIX/share/irqlbench/suites.cfg */
+	p = util_installed_file("share", "suites.cfg");
+	if (p)
+		return p;
 	/* the tree's own file named as the messages of a run from the tree do */
 	return xstrdup(rel);
 }

@@ -83,7 +83,8 @@ struct suite_expect {
 /*
  * The file to read: $IRQLBENCH_SUITES if set, else workloads/suites.cfg of
  * the tree this program was built in (found from its own path, BUILD/bin/X
- * or BUILD/tests/X with BUILD in the tree), else of the current directory.
+ * or BUILD/tests/X with BUILD in the tree), else share/irqlbench/suites.cfg
+ * of an installed irqlbench, else of the current directory.
  * The caller frees it.
  */
 char *suite_default_path(void);

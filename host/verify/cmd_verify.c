@@ -15,7 +15,7 @@
  * each found before any run starts where it can be.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <math.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdio.h>
@@ -33,56 +33,8 @@
 #include "cli/util.h"
 #include "verify/verdict.h"
 
-const char cmd_verify_usage[] =
-"usage: irqlbench verify [--backend model|lab|kvm] [--policy P] [--variant V]\n"
-"                        [--kernel K] [--iterations N] [--runs N] [--out-dir DIR]\n"
-"                        [--db FILE]\n"
-"       irqlbench verify [--db FILE] --select SELECTOR...\n"
-"\n"
-"Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
-"596f3142d2b7): runs the entries of group verify (irqlbench list --suites\n"
-"--group verify), imports their records into the results store, and prints\n"
-"FIXED, UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write\n"
-"exits per iteration; DPC/clock delivered at once or late), decided from the\n"
-"store against what workloads/suites.cfg expects of a fixed and an unfixed\n"
-"kernel (IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel:\n"
-"one policy, one variant, or this host's KVM.\n"
-"\n"
-"With --select it runs nothing: it decides the same way from the runs the store\n"
-"already has (failed ones are listed in the evidence, and ignored).\n"
-"\n"
-"  -b, --backend B     kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
-"                      virtual AMD host) or model (a simulated policy); default:\n"
-"                      model with --policy, lab with --variant or --kernel, else\n"
-"                      kvm on an AMD host with kvm_amd loaded, else lab\n"
-"  -P, --policy P      model only: the one policy to verify (default l61; see\n"
-"                      'irqlbench model --help'; for every policy's numbers use\n"
-"                      'irqlbench model --policy all')\n"
-"  -V, --variant V     lab only: stock, fixed, unfixed or patch=FILE (default\n"
-"                      stock: the modules of the kernel as Debian ships it)\n"
-"  -k, --kernel K      lab only: the L1 kernel (/boot/vmlinuz-ABI or ABI)\n"
-"  -i, --iterations N  iterations per run (default 200; an entry that sets its\n"
-"                      own keeps them)\n"
-"  -r, --runs N        runs of each entry, 1..16 (default 1; the verdict\n"
-"                      needs 3 distinguishing runs in all)\n"
-"  -o, --out-dir DIR   keep the records there (default results/runs/verify-<utc>)\n"
-"  -d, --db FILE       the results store (default $IRQLBENCH_DB, else\n"
-"                      " STORE_DEFAULT_DB ")\n"
-"  -s, --select SEL    decide from the stored runs SEL selects: a run id, or\n"
-"                      KEY=VALUE[,KEY=VALUE] as 'irqlbench results list' takes\n"
-"                      it (e.g. backend=lab,variant=fixed,tag=T); repeatable,\n"
-"                      every term must hold; no run option goes with it\n"
-"  -h, --help          this text\n"
-"\n"
-"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
-"2 usage error (also: --select matches no run; a bad suites file, or one\n"
-"without an entry in group verify); 3 the runs could not be made, or the\n"
-"suites file cannot be read (environment: see the message); 5 the results\n"
-"store is unusable; 77 not applicable on this host (--backend kvm without\n"
-"AMD SVM).\n";
-
 struct verify_opts {
-	const char *backend, *policy, *variant, *kernel, *out_dir, *db;
+	const char *backend, *policy, *variant, *kernel, *out_dir, *db, *format;
 	unsigned iterations, runs;
 	const char *run_option;		/* the first option that runs something */
 	struct run_filter select;	/* --select: its terms */
@@ -347,8 +299,6 @@ static int check_backend_options(struct verify_opts *o)
 	const char *b = o->backend;
 	char names[160];
 
-	if (strcmp(b, "model") && strcmp(b, "lab") && strcmp(b, "kvm"))
-		return cli_usage_error("verify", "unknown backend '%s': use model, lab or kvm", b);
 	if (o->policy && strcmp(b, "model"))
 		return cli_usage_error("verify", "--policy is the model's; with --backend %s %s", b,
 				       !strcmp(b, "lab") ? "give --variant stock, fixed, unfixed or patch=FILE"
@@ -391,70 +341,110 @@ static int check_backend_options(struct verify_opts *o)
 	return 0;
 }
 
+/* --select: its terms, and the selector as given for the messages */
+static int add_select(const struct cli_option *opt, void *args, const char *value,
+		      const char *cmd)
+{
+	struct verify_opts *o = args;
+	size_t len = strlen(o->selector);
+	int rc = store_select_option(opt, &o->select, value, cmd);
+
+	if (!rc)
+		snprintf(o->selector + len, sizeof(o->selector) - len, "%s%s", len ? "," : "", value);
+	return rc;
+}
+
+#define RUNS	1	/* the tag of the options that run something */
+
+/* The first option that runs something, for the message that refuses it with --select. */
+static void seen(void *args, const struct cli_option *opt)
+{
+	struct verify_opts *o = args;
+
+	if (opt->tag == RUNS && !o->run_option)
+		o->run_option = opt->name;
+}
+
+static const char *const backends[] = { "model", "lab", "kvm", NULL };
+
+static const struct cli_option verify_options[] = {
+	{ CLI_CHOICE('b', "backend", struct verify_opts, backend, backends,
+		     "kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
+		     "virtual AMD host) or model (a simulated policy); default:\n"
+		     "model with --policy, lab with --variant or --kernel, else\n"
+		     "kvm on an AMD host with kvm_amd loaded, else lab"), .tag = RUNS },
+	{ CLI_STRING('P', "policy", struct verify_opts, policy, "P",
+		     "model only: the one policy to verify (default l61; see\n"
+		     "'irqlbench model --help'; for every policy's numbers use\n"
+		     "'irqlbench model --policy all')"), .tag = RUNS },
+	{ CLI_STRING('V', "variant", struct verify_opts, variant, "V",
+		     "lab only: stock, fixed, unfixed or patch=FILE (default\n"
+		     "stock: the modules of the kernel as Debian ships it)"), .tag = RUNS },
+	{ CLI_STRING('k', "kernel", struct verify_opts, kernel, "K",
+		     "lab only: the L1 kernel (/boot/vmlinuz-ABI or ABI)"), .tag = RUNS },
+	{ CLI_UINT('i', "iterations", struct verify_opts, iterations, "N", 1, 1000000,
+		   "iterations per run (default 200; an entry that sets its\n"
+		   "own keeps them)"), .tag = RUNS },
+	{ CLI_UINT('r', "runs", struct verify_opts, runs, "N", 1, 16,
+		   "runs of each entry (default 1; the verdict needs 3\n"
+		   "distinguishing runs in all)"), .tag = RUNS },
+	{ CLI_STRING('o', "out-dir", struct verify_opts, out_dir, "DIR",
+		     "keep the records there (default results/runs/verify-<utc>)"), .tag = RUNS },
+	{ CLI_STORE_DB('d', struct verify_opts, db) },
+	{ CLI_CALLBACK('s', "select", "SEL", add_select,
+		       "decide from the stored runs SEL selects: a run id, or\n"
+		       "KEY=VALUE[,KEY=VALUE] as 'irqlbench results list' takes\n"
+		       "it (e.g. backend=lab,variant=fixed,tag=T); every term\n"
+		       "must hold; no run option goes with it"), .flags = CLI_OPT_REPEAT },
+	{ CLI_FORMAT(0, struct verify_opts, format,
+		     "the verdict as text (default), one JSON object, or KTAP") },
+	{ CLI_JSON(struct verify_opts, format) },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_verify_spec = {
+	.name = "verify",
+	.usage = "[--backend model|lab|kvm] [--policy P] [--variant V]\n"
+		 "  [--kernel K] [--iterations N] [--runs N] [--out-dir DIR]\n"
+		 "  [--db FILE] [--json]\n"
+		 "[--db FILE] --select SELECTOR... [--json]",
+	.description =
+	"Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
+	"596f3142d2b7): runs the entries of group verify (irqlbench list --suites\n"
+	"--group verify), imports their records into the results store, and prints\n"
+	"FIXED, UNFIXED or INCONCLUSIVE with the reason and the evidence (CR8-write\n"
+	"exits per iteration; DPC/clock delivered at once or late), decided from the\n"
+	"store against what workloads/suites.cfg expects of a fixed and an unfixed\n"
+	"kernel (IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel:\n"
+	"one policy, one variant, or this host's KVM.\n"
+	"\n"
+	"With --select it runs nothing: it decides the same way from the runs the store\n"
+	"already has (failed ones are listed in the evidence, and ignored).\n"
+	"\n"
+	"--json prints one object: verdict, status (the exit status), reason, backend,\n"
+	"policy, variant, kernel, select, suites, counts {fixed, unfixed, other,\n"
+	"ignored}, and runs, each {id, workload, entry, class (fixed, unfixed, other,\n"
+	"ignored), failed, policy, write_cr8_per_iter, immediate, late, evidence}.\n"
+	"--format ktap prints KTAP, the kernel's test output: a test per run, ok where\n"
+	"it looks fixed, SKIP where it is ignored, not ok else, and the verdict.\n",
+	.epilog =
+	"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
+	"2 usage error (also: --select matches no run; a bad suites file, or one\n"
+	"without an entry in group verify); 3 the runs could not be made, or the\n"
+	"suites file cannot be read (environment: see the message); 5 the results\n"
+	"store is unusable; 77 not applicable on this host (--backend kvm without\n"
+	"AMD SVM).\n",
+	.options = verify_options,
+	.formats = CLI_FMT_TEXT | CLI_FMT_JSON | CLI_FMT_KTAP,
+	.seen = seen,
+};
+
 static int parse_args(int argc, char **argv, struct verify_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "variant", required_argument, NULL, 'V' },
-		{ "kernel", required_argument, NULL, 'k' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "runs", required_argument, NULL, 'r' },
-		{ "out-dir", required_argument, NULL, 'o' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "select", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int n, rc = cli_parse(&cmd_verify_spec, argc, argv, o, &n);
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":b:P:V:k:i:r:o:d:s:h", longopts, NULL)) != -1) {
-		char *end, err[256];
-		unsigned long v, max;
-		size_t len;
-
-		for (const struct option *lo = longopts; !o->run_option && lo->name; lo++)
-			if (lo->val == c && !strchr("dsh", c))
-				o->run_option = lo->name;
-		switch (c) {
-		case 'b': o->backend = optarg; break;
-		case 'P': o->policy = optarg; break;
-		case 'V': o->variant = optarg; break;
-		case 'k': o->kernel = optarg; break;
-		case 'o': o->out_dir = optarg; break;
-		case 'd': o->db = optarg; break;
-		case 's':
-			if (filter_parse(&o->select, optarg, err, sizeof(err)))
-				return cli_usage_error("verify", "--select %s: %s", optarg, err);
-			len = strlen(o->selector);
-			snprintf(o->selector + len, sizeof(o->selector) - len, "%s%s", len ? "," : "",
-				 optarg);
-			break;
-		case 'i':
-		case 'r':
-			errno = 0;
-			max = c == 'i' ? 1000000 : 16;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || !v || v > max || optarg[0] == '-')
-				return cli_usage_error("verify", "--%s %s: give a number in 1..%lu",
-						       c == 'i' ? "iterations" : "runs", optarg, max);
-			if (c == 'i')
-				o->iterations = (unsigned)v;
-			else
-				o->runs = (unsigned)v;
-			break;
-		case 'h':
-			return cli_help("verify") - 1;	/* -1: done, status 0 */
-		case ':':
-			return cli_usage_error("verify", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error("verify", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("verify", "unexpected argument '%s'", argv[optind]);
+	if (rc)
+		return rc;
 	if (o->select.n) {
 		if (o->run_option)
 			return cli_usage_error("verify", "--%s runs workloads, --select decides from "
@@ -488,6 +478,68 @@ static int by_workload(const void *a, const void *b)
 		c = strcmp(x->info->started ? x->info->started : "",
 			   y->info->started ? y->info->started : "");
 	return c ? c : strcmp(x->info->id, y->info->id);
+}
+
+static json_t *jstr(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* The run's evidence: its numbers, how it counted and its evidence line. */
+static json_t *run_json(const struct verify_opts *o, const struct verdict_opts *vo,
+			const struct ordered *r)
+{
+	const struct suite_entry *e = r->entry < o->suite->n ? &o->suite->e[r->entry] : NULL;
+	char line[640];
+	const char *cls = verdict_run_judge(&r->r, vo, line, sizeof(line));
+	double e8 = r->r.write_cr8_per_iter;
+
+	return json_pack("{s:s, s:o, s:o, s:s, s:b, s:o, s:o, s:o, s:o, s:s}",
+			 "id", r->info->id, "workload", jstr(r->info->workload),
+			 "entry", jstr(e ? e->name : NULL), "class", cls, "failed", r->r.failed,
+			 "policy", jstr(r->r.policy),
+			 "write_cr8_per_iter", isnan(e8) ? json_null() : json_real(e8),
+			 "immediate", r->r.has_delivery ? json_integer((json_int_t)r->r.immediate) : json_null(),
+			 "late", r->r.has_delivery ? json_integer((json_int_t)r->r.late) : json_null(),
+			 "evidence", line);
+}
+
+/* The verdict as one JSON object (cmd_verify_spec's description names its keys). */
+static void print_json(const struct verify_opts *o, const struct verdict_opts *vo,
+		       const struct verdict_result *res, const struct ordered *ord, size_t n)
+{
+	json_t *runs = json_array(), *j;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(runs, run_json(o, vo, &ord[i]));
+	j = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:o}",
+		      "verdict", verdict_name(res->v), "status", verdict_exit_status(res->v),
+		      "reason", res->reason, "backend", jstr(o->select.n ? NULL : o->backend),
+		      "policy", jstr(o->policy), "variant", jstr(o->variant), "kernel", jstr(o->kernel),
+		      "select", jstr(o->select.n ? o->selector : NULL), "suites", o->suite_name,
+		      "counts", "fixed", res->fixed_runs, "unfixed", res->unfixed_runs,
+		      "other", res->other_runs, "ignored", res->ignored_runs, "runs", runs);
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+}
+
+/* The verdict as KTAP (the kernel's test output): a test per run, ok where
+ * it counted as fixed, SKIP where ignored, not ok else; the verdict last. */
+static void print_ktap(const struct verdict_opts *vo, const struct verdict_result *res,
+		       const struct ordered *ord, size_t n)
+{
+	printf("KTAP version 1\n1..%zu\n", n);
+	for (size_t i = 0; i < n; i++) {
+		char line[640];
+		const char *cls = verdict_run_judge(&ord[i].r, vo, line, sizeof(line));
+		const char *why = strstr(line, ": ");
+
+		printf("%s %zu %s # %s%s\n", !strcmp(cls, "fixed") || !strcmp(cls, "ignored") ? "ok" :
+		       "not ok", i + 1, ord[i].info->id, !strcmp(cls, "ignored") ? "SKIP " : "",
+		       why ? why + 2 : cls);
+	}
+	printf("# verdict: %s: %s\n", verdict_name(res->v), res->reason);
 }
 
 /*
@@ -526,10 +578,16 @@ static int decide(const struct verify_opts *o, struct store *s, struct run_list 
 	for (size_t i = 0; i < l->n; i++)
 		runs[i] = ord[i].r;
 	verdict_decide(runs, l->n, &vo, res);
-	printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res->v), res->reason,
-	       res->evidence);
-	if (res->evidence[0] && res->evidence[strlen(res->evidence) - 1] != '\n')
-		putchar('\n');
+	if (!strcmp(o->format, "json")) {
+		print_json(o, &vo, res, ord, l->n);
+	} else if (!strcmp(o->format, "ktap")) {
+		print_ktap(&vo, res, ord, l->n);
+	} else {
+		printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res->v), res->reason,
+		       res->evidence);
+		if (res->evidence[0] && res->evidence[strlen(res->evidence) - 1] != '\n')
+			putchar('\n');
+	}
 	rc = verdict_exit_status(res->v);
 out:
 	for (size_t i = 0; i < l->n; i++)
@@ -642,7 +700,7 @@ static int load_suite(struct verify_opts *o, struct suite **out)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_opts o = { .iterations = 200, .runs = 1 };
+	struct verify_opts o = { .iterations = 200, .runs = 1, .format = "text" };
 	struct run_list l = { 0 };
 	struct store *s = NULL;
 	struct suite *suite = NULL;
@@ -652,7 +710,7 @@ int cmd_verify(int argc, char **argv)
 	filter_init(&o.select);
 	rc = parse_args(argc, argv, &o);
 	if (rc) {
-		rc = rc < 0 ? EXIT_OK : rc;
+		rc = rc == CLI_HELP ? EXIT_OK : rc;
 		goto out;
 	}
 	if ((rc = load_suite(&o, &suite)))

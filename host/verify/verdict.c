@@ -234,6 +234,19 @@ static void set_defaults(struct verdict_opts *o, const struct verdict_opts *give
 		o->unfixed_late = 0.5;
 }
 
+const char *verdict_run_judge(const struct verdict_run *r, const struct verdict_opts *given,
+			      char *line, size_t len)
+{
+	static const char *const names[] = {
+		[RUN_IGNORED] = "ignored", [RUN_FIXED] = "fixed", [RUN_UNFIXED] = "unfixed",
+		[RUN_OTHER] = "other",
+	};
+	struct verdict_opts o;
+
+	set_defaults(&o, given);
+	return names[judge(r, &o, line, len)];
+}
+
 void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdict_opts *given,
 		    struct verdict_result *res)
 {

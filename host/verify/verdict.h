@@ -68,6 +68,14 @@ struct verdict_result {
 void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdict_opts *o,
 		    struct verdict_result *res);
 const char *verdict_name(enum verdict v);
+/*
+ * How verdict_decide() counts run r: "fixed", "unfixed", "other" (fits
+ * neither: the verdict is INCONCLUSIVE) or "ignored" (failed, no exit
+ * counts, no expectation that tells the two apart); line gets its evidence
+ * line, as verdict_result.evidence has it.
+ */
+const char *verdict_run_judge(const struct verdict_run *r, const struct verdict_opts *o,
+			      char *line, size_t len);
 /* `irqlbench verify` exit status (cli.h): EXIT_OK FIXED, EXIT_UNFIXED (10),
  * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);

@@ -8,39 +8,29 @@
 # delete, compare and report.  Each test must pass as it does with
 # the normal build, and the sanitizers must report nothing: their reports go
 # to files, so that none can hide behind an expected exit status.
-set -u
-BUILD=${BUILD:-build}
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-case $BUILD in /*) B=$BUILD ;; *) B=$ROOT/$BUILD ;; esac
-SAN=$B/tests/irqlbench-asan
-[ -x "$SAN" ] || { echo "FAIL: $SAN is not built (make unit-tests)"; exit 1; }
-LOGS=$(mktemp -d "${TMPDIR:-/tmp}/irqlbench-san.XXXXXX")
-trap 'rm -rf "$LOGS"' EXIT
-fails=0 checks=0
+. "$(dirname "$0")/lib.sh"
+SAN=$BUILD_ABS/tests/irqlbench-asan
+need_built "$SAN"
+LOGS=$TMP
 
-for t in run-usage run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
+for t in run-usage cli-contract run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
 	 results-store results-import results-delete results-broken-store results-compare results-report; do
-	checks=$((checks + 1))
 	ASAN_OPTIONS=detect_leaks=1:log_path=$LOGS/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$LOGS/ubsan \
-		IRQLBENCH=$SAN IRQLBENCH_RESULTS=$SAN IRQLBENCH_SKIP_LAB=1 BUILD=$BUILD \
+		IRQLBENCH=$SAN IRQLBENCH_SKIP_LAB=1 BUILD=$BUILD \
 		bash "$ROOT/tests/integration/$t.sh" >"$LOGS/$t.out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
-		echo "ok   $t under ASan+UBSan: $(grep -v '^[[:space:]]*$' "$LOGS/$t.out" | tail -n 1)"
+		ok "$t under ASan+UBSan: $(grep -v '^[[:space:]]*$' "$LOGS/$t.out" | tail -n 1)"
 	else
-		fails=$((fails + 1))
-		echo "FAIL $t under ASan+UBSan (exit $rc):"
+		bad "$t under ASan+UBSan (exit $rc):"
 		grep -v '^ok' "$LOGS/$t.out" | tail -15 | sed 's/^/      | /'
 	fi
 done
-checks=$((checks + 1))
 reports=$(ls "$LOGS" | grep -E '^(asan|ubsan)\.' || true)
 if [ -z "$reports" ]; then
-	echo "ok   no sanitizer report"
+	ok "no sanitizer report"
 else
-	fails=$((fails + 1))
-	echo "FAIL sanitizer reports:"
+	bad "sanitizer reports:"
 	for r in $reports; do head -20 "$LOGS/$r" | sed 's/^/      | /'; done
 fi
-echo "bad-input-san: $checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -3,15 +3,14 @@
 # headless Chromium: the screenshot is not blank, the DOM lists the runs of
 # the store (the failed one flagged), the plots and tables are there, and
 # the page uses no network resource.  Records: synthetic.
-source "$(dirname "$0")/results-lib.sh"
-command -v gnuplot >/dev/null || { echo "SKIP: gnuplot is not installed (host/packages/results.txt)"; exit 77; }
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-[ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (host/packages/results.txt: chromium)"; exit 77; }
-[ -x "$PNGCHECK" ] || { echo "FAIL: $PNGCHECK is not built (make unit-tests)"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need_built "$PNGCHECK"
+need_pkg gnuplot-nox chromium
+CHROMIUM=$(command -v chromium)
 
 "$GEN" "$T/rec" 1 >"$T/ids"
 DB=$T/results/irqlbench.db
-"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || bail "import"
 expect_rc 0 "plot (default dashboard next to the store)" -- "$IRQ" plot --db "$DB" --out-dir "$T/plots"
 html=$T/results/dashboard/index.html
 [ -s "$html" ] && ok "dashboard at results/dashboard/index.html" || { bad "no $html"; finish; }

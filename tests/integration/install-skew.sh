@@ -14,13 +14,12 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
 need_guest
-need_cmd jq
-[ "$(id -u)" -eq 0 ] || skip "needs root to install packages"
-command -v apt-get >/dev/null || skip "not a Debian machine (no apt-get)"
-[ "${IRQLBENCH_NO_KERNEL:-0}" = 1 ] && skip "IRQLBENCH_NO_KERNEL=1: no kernel packages installed"
+need_pkg jq
+need_root
+need_kernel_installer
 
 R=host/kvm/kernel-resolve.sh
-"$R" >"$TMP/plan" 2>"$TMP/err" || { cat "$TMP/err"; echo "FAILED: kernel-resolve.sh found no kernel"; exit 1; }
+"$R" >"$TMP/plan" 2>"$TMP/err" || { cat "$TMP/err"; bail "kernel-resolve.sh found no kernel"; }
 want=$(sed -n 's/^version=//p' "$TMP/plan")
 series=$("$R" --installed-only | sed -n 's/^abi=\([0-9]*\.[0-9]*\)\..*/\1/p')
 series=${series:-6.1}

@@ -8,6 +8,7 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
+need_cmd dpkg
 R=host/kvm/kernel-resolve.sh
 M=tests/fixtures/apt/madison-6.1-2026-11-29.txt
 
@@ -123,7 +124,7 @@ eq "unknown option: exit 2" $? 2
 
 # the installer as a user who cannot install: one line saying what it
 # needs, exit 3, before any apt-get (a copy of it with one package missing)
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && ! command -v sudo >/dev/null; then
+if have_root && command -v setpriv >/dev/null && ! command -v sudo >/dev/null; then
 	mkdir -p "$TMP/inst/host/kvm"
 	cp -r host/install-deps.sh host/packages "$TMP/inst/host/"
 	cp host/kvm/kernel-resolve.sh "$TMP/inst/host/kvm/"

@@ -2,28 +2,26 @@
 # The kvm backend on this host: on an AMD SVM host with kvm_amd, the real
 # exit counts of the entries of group kvm of workloads/suites.cfg must equal
 # the model's for the matching policy (l61 for a fixed kernel, unfixed for a
-# pre-fix one); on a host where the kvm backend cannot apply the preflight
-# says so (exit 77), and this test SKIPs with the preflight's own reason; a
-# fixable problem (exit 3: no access to /dev/kvm, kvm_amd not loaded) FAILS.  (Inside the lab's L1 the very same code path
-# runs: tests/integration/lab-crosscheck.sh.)
+# pre-fix one).  Where the kvm backend cannot apply (not an AMD SVM CPU,
+# /dev/kvm from kvm_intel or kvm_pvm) this test SKIPs with the reason
+# (need_kvm_amd); a fixable problem on an AMD SVM host (kvm_amd not loaded,
+# no access to /dev/kvm) FAILS, and so does a preflight that refuses where
+# need_kvm_amd found the host fit.  (Inside the lab's L1 the very same code
+# path runs: tests/integration/lab-crosscheck.sh.)
 . "$(dirname "$0")/lib.sh"
 need_guest
-need_cmd jq
+need_pkg jq bc
+need_kvm_amd
 
 "$IRQLBENCH" run --backend kvm --workload irql-churn --param iterations=10 \
 	--out "$TMP/pre.json" >"$TMP/pre.out" 2>&1
 rc=$?
-# 77: the kvm backend cannot apply on this host (SKIP with its reason);
-# anything else that is not 0, a fixable problem included, fails the test
-if [ $rc -eq 77 ]; then
-	skip "kvm backend: $(grep -m1 -v '^$' "$TMP/pre.out" | sed 's/^irqlbench: //')"
-fi
-[ $rc -eq 0 ] || { cat "$TMP/pre.out"; echo "FAILED: kvm backend: exit $rc on a host where it applies (fix what the lines above name)"; exit 1; }
+[ $rc -eq 0 ] || { cat "$TMP/pre.out"; bail "kvm backend: exit $rc on a host where it applies (fix what the lines above name)"; }
 
 # write_cr8 exits per iteration, exactly (3.9 stays 3.9, not 3)
 per_iter() { echo "scale=4; $(measured "$1" .exits.write_cr8) / $(counter "$1" iterations)" | bc; }
 SUITE=$("$IRQLBENCH" list --suites --group kvm --format json) ||
-	{ echo "FAILED: irqlbench list --suites --group kvm (the line above says why)"; exit 1; }
+	bail "irqlbench list --suites --group kvm (the line above says why)"
 while IFS='|' read -r name wl ps; do
 	read -r -a p <<<"$ps"
 	"$IRQLBENCH" run --backend kvm --workload "$wl" "${p[@]}" --param iterations=200 \

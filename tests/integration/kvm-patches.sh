@@ -8,9 +8,9 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
-KVM=$HERE/host/kvm
-need_cmd patch
+need_pkg patch
 need_lab_kernel >"$TMP/info"
+KVM=$HERE/host/kvm
 info=$(cat "$TMP/info")
 series=$(echo "$info" | sed -n 's/^source=linux-source-\([0-9.]*\) .*/\1/p')
 echo "$info"

@@ -19,20 +19,21 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
-need_cmd jq
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
+need_built
+need_pkg jq bc
+if [ "${1:-}" != --cases ]; then	# --cases boots nothing
+	need_guest
+	need_lab_kernel >/dev/null
+fi
 IT=${LAB_ITERATIONS:-200}
 SUITE=$("$IRQLBENCH" list --suites --group crosscheck --format json) ||
-	{ echo "FAILED: irqlbench list --suites --group crosscheck (the line above says why)"; exit 1; }
+	bail "irqlbench list --suites --group crosscheck (the line above says why)"
 N=$(jq '.entries | length' <<<"$SUITE")
 if [ "${1:-}" = --cases ]; then
 	jq -r '.entries[] | "\(.name): \(.workload) \(.params | to_entries | map("\(.key)=\(.value)") | join(" ")) vcpus=\(.vcpus): " +
 		(.variants | to_entries | map("\(.key) build (model \(.value.policy)) \(.value.exits) \(.value.exit) per iteration, \(.value.delivery)") | join("; "))' <<<"$SUITE"
 	exit 0
 fi
-need_guest
-"$IRQLBENCH" lab --help >/dev/null 2>&1 || skip "irqlbench has no 'lab' command yet (row missing in host/cli/commands.c)"
-need_lab_kernel >/dev/null
 has_model=0
 "$IRQLBENCH" model --help >/dev/null 2>&1 && has_model=1
 

@@ -8,8 +8,9 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
-KVM=host/kvm/build-variant.sh
+need_pkg kmod bc
 need_lab_kernel >"$TMP/info"
+KVM=host/kvm/build-variant.sh
 abi=$(sed -n 's/^abi=//p' "$TMP/info")
 
 build() {	# build VARIANT -> dir on stdout, build log in $TMP/build.log
@@ -25,11 +26,11 @@ build() {	# build VARIANT -> dir on stdout, build log in $TMP/build.log
 	return $rc
 }
 
-stock=$(build stock) || { cat "$TMP/build.log"; exit 1; }
+stock=$(build stock) || { cat "$TMP/build.log"; bail "the stock build"; }
 fixed=$(build fixed)
 ok "fixed: cached second time (shares stock's build)" grep -q "cached" "$TMP/build.log"
 eq "fixed = stock on 6.1" "$fixed" "$stock"
-unfixed=$(build unfixed) || { cat "$TMP/build.log"; exit 1; }
+unfixed=$(build unfixed) || { cat "$TMP/build.log"; bail "the unfixed build"; }
 ok "unfixed is its own build" test "$unfixed" != "$stock"
 for d in "$stock" "$unfixed"; do
 	for m in kvm.ko kvm-amd.ko; do
@@ -56,7 +57,7 @@ cat >"$TMP/comment.patch" <<'P'
  	 * SEV-ES guests must always keep the CR intercepts cleared. CR
 P
 if [ "$(sed -n 's/^source=linux-source-\([0-9.]*\) .*/\1/p' "$TMP/info")" = 6.1 ]; then
-	user=$(build "patch=$TMP/comment.patch") || { cat "$TMP/build.log"; exit 1; }
+	user=$(build "patch=$TMP/comment.patch") || { cat "$TMP/build.log"; bail "the patch build"; }
 	ok "patch build has its own dir" test "$user" != "$stock" -a "$user" != "$unfixed"
 	ok "patch applied" grep -q "irqlbench test: a user patch" "$user/tree/arch/x86/kvm/svm/svm.c"
 	ok "patch build made kvm-amd.ko" test -s "$user/kvm-amd.ko"

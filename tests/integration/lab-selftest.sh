@@ -9,12 +9,11 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
-need_cmd jq
-need_cmd qemu-system-x86_64
+need_pkg jq bc qemu-system-x86
+need_lab_kernel >/dev/null
 N=200	# iterations per phase in tests/lab-guest/cr8guest.S
 make -s "$BUILD/lab/cr8guest.elf" "$BUILD/trace/irqlbench-kvmtrace" >/dev/null 2>"$TMP/make.err" ||
-	{ cat "$TMP/make.err"; exit 1; }
-need_lab_kernel >/dev/null
+	{ cat "$TMP/make.err"; bail "cannot build the lab guest and the trace collector"; }
 
 wcr8() {	# wcr8 TRACE PHASE -> write_cr8 exits of vCPU 0 in PHASE
 	jq -r --argjson p "$2" '[.phases[] | select(.idx == $p) | .vcpus[0].exits.write_cr8 // 0] | add // 0' "$1"

@@ -8,6 +8,7 @@ HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
 need_guest
+need_cmd pgrep
 need_lab_kernel >/dev/null
 
 # the L1 QEMU whose command line names DIR (its 9p share), or nothing
@@ -29,7 +30,7 @@ for sig in KILL TERM INT; do
 		sleep 0.1
 	done
 	if [ -z "$q" ]; then
-		echo "FAILED: $sig: no L1 QEMU started"; fails=$((fails + 1)); kill -KILL $pid 2>/dev/null
+		bad "$sig: no L1 QEMU started"; kill -KILL $pid 2>/dev/null
 		cat "$out/lab.err"; continue
 	fi
 	pg=$(ps -o pgid= -p "$q" | tr -d ' ')

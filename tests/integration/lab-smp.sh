@@ -13,10 +13,11 @@
 # guest reports (QEMU's APIC ID = vcpu_id).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_guest
-need_cmd jq
+need_pkg jq
+need_lab_kernel >/dev/null
 N=50
 SUITE=$("$IRQLBENCH" list --suites --group lab-smp --format json) ||
-	{ echo "FAILED: irqlbench list --suites --group lab-smp (the line above says why)"; exit 1; }
+	bail "irqlbench list --suites --group lab-smp (the line above says why)"
 for ((i = 0; i < $(jq '.entries | length' <<<"$SUITE"); i++)); do
 	e=$(jq -c ".entries[$i]" <<<"$SUITE")
 	name=$(jq -r .name <<<"$e") vcpus=${LAB_SMP_VCPUS:-$(jq -r .vcpus <<<"$e")}
@@ -24,7 +25,6 @@ for ((i = 0; i < $(jq '.entries | length' <<<"$SUITE"); i++)); do
 	while read -r kv; do args+=(--param "$kv"); done < <(jq -r '.params | to_entries[] | "\(.key)=\(.value)"' <<<"$e")
 	"$IRQLBENCH" lab --variants fixed,unfixed --out-dir "$TMP/$name" "${args[@]}" >"$TMP/recs.json" 2>"$TMP/err"
 	rc=$?
-	if [ $rc -eq 3 ]; then skip "lab: $(tail -n 1 "$TMP/err")"; fi
 	eq "$name: lab exit status" $rc 0
 	for v in fixed unfixed; do
 		r=$TMP/$name/$v/record.json

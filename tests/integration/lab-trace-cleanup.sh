@@ -6,9 +6,9 @@
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$HERE"
 . tests/integration/lib.sh
-need_cmd qemu-system-x86_64
-make -s "$BUILD/trace/irqlbench-kvmtrace" >/dev/null 2>"$TMP/make.err" || { cat "$TMP/make.err"; exit 1; }
+need_pkg qemu-system-x86
 need_lab_kernel >/dev/null
+make -s "$BUILD/trace/irqlbench-kvmtrace" >/dev/null 2>"$TMP/make.err" || { cat "$TMP/make.err"; bail "cannot build the trace collector"; }
 mkdir -p "$TMP/out"
 echo "$(cd "$BUILD" && pwd)/trace/irqlbench-kvmtrace" >"$TMP/out/kvmtrace.path"
 host/lab/boot-l1.sh --script "$HERE/tests/integration/lab-trace-cleanup-l1.sh" --out "$TMP/out" \

@@ -5,36 +5,25 @@
 # exists) as a transient domain pinned by the planner, and checks the serial
 # verdict, the end of the domain and the pinning read back through the API.
 # Also the launcher's errors against the real libvirtd.  Exit 0 pass, 77 skip.
-set -u
-BUILD=${BUILD:-build}
 cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
 LV=$BUILD/bin/irqlbench-lv
 KERNEL=$BUILD/fixtures/mbexit.elf
-GUEST=$BUILD/guest/irqlbench-guest.elf
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-
-command -v virsh >/dev/null && [ -x /usr/sbin/libvirtd ] || {
-	echo "SKIP: libvirt not installed (apt-get install libvirt-daemon-system libvirt-clients)"; exit 77; }
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 77; }
-command -v jq >/dev/null || { echo "SKIP: jq not installed (apt-get install jq)"; exit 77; }
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: the system libvirtd needs root"; exit 77; }
-for f in "$LV" "$KERNEL"; do
-	[ -e "$f" ] || { echo "FAIL: $f not built (make all unit-tests)"; exit 1; }
-done
+HANG=$BUILD/fixtures/mbhang.elf
+need_root	# the system libvirtd
+need_pkg libvirt-daemon-system libvirt-clients qemu-system-x86 jq bc hwloc
+need_built "$LV" "$KERNEL" "$HANG"
 
 export IRQLBENCH_LIBVIRTD_STATE=$BUILD/libvirt-e2e.state
 rm -f "$IRQLBENCH_LIBVIRTD_STATE"
 t0=$(date +%s.%N)
-BUILD=$BUILD host/libvirt/start-libvirtd.sh start || { echo "FAIL: cannot start libvirtd"; exit 1; }
+BUILD=$BUILD host/libvirt/start-libvirtd.sh start || bail "cannot start libvirtd"
 echo "libvirtd ready after $(echo "$(date +%s.%N) - $t0" | bc) s"
 cleanup() {
 	[ -s "$IRQLBENCH_LIBVIRTD_STATE" ] && BUILD=$BUILD host/libvirt/start-libvirtd.sh stop
 	rm -rf "$TMP"
 }
-TMP=$(mktemp -d /tmp/irqlbench-lv-e2e.XXXXXX)
-chmod 755 "$TMP"
+chmod 755 "$TMP"	# the QEMU user libvirt-qemu reads the serial logs' folder
 trap cleanup EXIT
 
 ncores=$(lstopo-no-graphics --only core 2>/dev/null | wc -l)
@@ -50,25 +39,27 @@ check_run() {
 	local n=$1 want=$2; shift 2
 	launch "$n" "$@"
 	local rc=$?
-	[ $rc -eq 0 ] || { fail "vcpus=$n: exit $rc: $(cat "$TMP/err.txt")"; return; }
+	eq "vcpus=$n: launcher exit status" "$rc" 0
+	[ $rc -eq 0 ] || { cat "$TMP/err.txt"; return; }
 	local pin plan end type
 	pin=$(jq -c .pinning "$TMP/out.json")
 	plan=$(jq -c '.plan | {vcpu, emulator}' "$TMP/out.json")
 	end=$(jq -r .libvirt.end "$TMP/out.json")
 	type=$(jq -r .libvirt.virt_type "$TMP/out.json")
-	[ "$type" = qemu ] || fail "vcpus=$n: domain type $type, want qemu (TCG)"
-	[ "$pin" = "$plan" ] || fail "vcpus=$n: pinning read back $pin != plan $plan"
-	[ -z "$want" ] || [ "$pin" = "$want" ] || fail "vcpus=$n: pinning $pin, want $want"
-	[ "$(jq -c .threads "$TMP/out.json")" = "$pin" ] || fail "vcpus=$n: vCPU threads' affinity $(jq -c .threads "$TMP/out.json") != $pin"
-	jq -e 'has("pinning_mismatch") | not' "$TMP/out.json" >/dev/null || fail "vcpus=$n: $(jq -r .pinning_mismatch "$TMP/out.json")"
+	eq "vcpus=$n: domain type (qemu: TCG)" "$type" qemu
+	eq "vcpus=$n: pinning read back = the plan" "$pin" "$plan"
+	[ -z "$want" ] || eq "vcpus=$n: pinning" "$pin" "$want"
+	eq "vcpus=$n: vCPU threads' affinity = the pinning" "$(jq -c .threads "$TMP/out.json")" "$pin"
+	jq -e 'has("pinning_mismatch") | not' "$TMP/out.json" >/dev/null && ok "vcpus=$n: no pinning mismatch" ||
+		bad "vcpus=$n: $(jq -r .pinning_mismatch "$TMP/out.json")"
 	case $end in
-	failed|crashed|shutdown) ;;
-	*) fail "vcpus=$n: domain ended as '$end'" ;;
+	failed|crashed|shutdown) ok "vcpus=$n: the domain ended ($end)" ;;
+	*) bad "vcpus=$n: domain ended as '$end'" ;;
 	esac
 	grep -q '^@@ end lines=2 fnv1a=0e602f6a$' "$TMP/serial.log" &&
-		grep -q '^R status=ok' "$TMP/serial.log" ||
-		fail "vcpus=$n: serial log lacks the fixture's verdict: $(head -c 300 "$TMP/serial.log")"
-	ok "vcpus=$n: booted, ended ($end), verdict on serial, pinning read back $pin == plan; $(jq -c .times "$TMP/out.json")"
+		grep -q '^R status=ok' "$TMP/serial.log" && ok "vcpus=$n: the fixture's verdict on serial" ||
+		bad "vcpus=$n: serial log lacks the fixture's verdict: $(head -c 300 "$TMP/serial.log")"
+	echo "vcpus=$n: booted, ended ($end), pinning read back $pin; $(jq -c .times "$TMP/out.json")"
 }
 
 if [ "$ncores" -eq 2 ]; then
@@ -82,8 +73,8 @@ fi
 
 # Launch time per run (warm libvirtd), against QEMU's own run of the same kernel.
 tot=() run=()
-for _ in 1 2 3; do
-	launch 1 || fail "timing run: $(cat "$TMP/err.txt")"
+for i in 1 2 3; do
+	launch 1 && ok "timing run $i" || bad "timing run $i: $(cat "$TMP/err.txt")"
 	tot+=("$(jq .times.total_s "$TMP/out.json")")
 	run+=("$(jq .times.run_s "$TMP/out.json")")
 done
@@ -93,10 +84,10 @@ qemu-system-x86_64 -accel tcg -kernel "$KERNEL" -nographic -nodefaults -no-reboo
 	-serial "file:$TMP/direct.log" -device isa-debug-exit,iobase=0xf4,iosize=4
 drc=$?
 direct=$(echo "$(date +%s.%N) - $d0" | bc)
-[ $drc -eq 1 ] || fail "direct QEMU run exit $drc, want 1 (isa-debug-exit code 0)"
+eq "direct QEMU run: exit status (isa-debug-exit code 0)" "$drc" 1
 printf 'timing: libvirt launch total %.3f s median (resume->stopped %.3f s), direct QEMU %.3f s\n' \
 	"$(med "${tot[@]}")" "$(med "${run[@]}")" "$direct"
-awk -v t="$(med "${tot[@]}")" 'BEGIN { exit !(t < 30) }' || fail "libvirt runs take $(med "${tot[@]}") s"
+ok "libvirt runs take $(med "${tot[@]}") s, under 30 s" awk -v t="$(med "${tot[@]}")" 'BEGIN { exit !(t < 30) }'
 
 # Errors against the real libvirtd.
 mkdir -m 700 "$TMP/private"
@@ -107,7 +98,7 @@ rc=$?
 if [ $rc -eq 3 ] && grep -q "not readable by the QEMU user libvirt-qemu: directory $TMP/private is mode 0700.*fix: chmod o+x $TMP/private" "$TMP/err.txt"; then
 	ok "unreadable image: exit 3: $(cat "$TMP/err.txt")"
 else
-	fail "unreadable image: exit $rc: $(cat "$TMP/err.txt")"
+	bad "unreadable image: exit $rc: $(cat "$TMP/err.txt")"
 fi
 "$LV" --kernel "$KERNEL" --serial "$TMP/serial.log" --vcpus 1 \
 	--connect 'qemu+unix:///system?socket=/nonexistent/sock' >/dev/null 2>"$TMP/err.txt"
@@ -115,38 +106,32 @@ rc=$?
 if [ $rc -eq 3 ] && grep -q 'cannot connect to libvirt at .*start libvirtd' "$TMP/err.txt"; then
 	ok "unreachable libvirtd: exit 3: $(cat "$TMP/err.txt")"
 else
-	fail "unreachable libvirtd: exit $rc: $(cat "$TMP/err.txt")"
+	bad "unreachable libvirtd: exit $rc: $(cat "$TMP/err.txt")"
 fi
 "$LV" --kernel "$KERNEL" --serial "$TMP/serial.log" --vcpus 1 --cpus 64 >/dev/null 2>"$TMP/err.txt"
 rc=$?
 if [ $rc -eq 2 ] && grep -q 'CPU 64 is not in this machine' "$TMP/err.txt"; then
 	ok "CPU outside the host: exit 2: $(cat "$TMP/err.txt")"
 else
-	fail "CPU outside the host: exit $rc: $(cat "$TMP/err.txt")"
+	bad "CPU outside the host: exit $rc: $(cat "$TMP/err.txt")"
 fi
 
 # A guest that hangs: the launcher's timeout destroys the domain (exit 4).
-HANG=$BUILD/fixtures/mbhang.elf
-if [ -e "$HANG" ]; then
-	"$LV" --kernel "$HANG" --serial "$TMP/serial.log" --vcpus 1 --virt-type qemu --timeout 2 \
-		>"$TMP/out.json" 2>"$TMP/err.txt"
-	rc=$?
-	dom=$(jq -r .libvirt.domain "$TMP/out.json")
-	if [ $rc -eq 4 ] && grep -q 'did not finish within 2.0 s under libvirt' "$TMP/err.txt" &&
-	   [ "$(jq -r .libvirt.end "$TMP/out.json")" = timeout ] &&
-	   ! virsh -q -c qemu:///system list --name | grep -qx "$dom" &&
-	   grep -q '^irqlbench-guest v=1 boot' "$TMP/serial.log"; then
-		ok "hanging guest: exit 4 after $(jq .times.total_s "$TMP/out.json") s, domain $dom destroyed: $(cat "$TMP/err.txt")"
-	else
-		fail "hanging guest: exit $rc: $(cat "$TMP/err.txt"); domains: $(virsh -q -c qemu:///system list --name | tr '\n' ' ')"
-	fi
+"$LV" --kernel "$HANG" --serial "$TMP/serial.log" --vcpus 1 --virt-type qemu --timeout 2 \
+	>"$TMP/out.json" 2>"$TMP/err.txt"
+rc=$?
+dom=$(jq -r .libvirt.domain "$TMP/out.json")
+if [ $rc -eq 4 ] && grep -q 'did not finish within 2.0 s under libvirt' "$TMP/err.txt" &&
+   [ "$(jq -r .libvirt.end "$TMP/out.json")" = timeout ] &&
+   ! virsh -q -c qemu:///system list --name | grep -qx "$dom" &&
+   grep -q '^irqlbench-guest v=1 boot' "$TMP/serial.log"; then
+	ok "hanging guest: exit 4 after $(jq .times.total_s "$TMP/out.json") s, domain $dom destroyed: $(cat "$TMP/err.txt")"
 else
-	fail "$HANG not built (make unit-tests)"
+	bad "hanging guest: exit $rc: $(cat "$TMP/err.txt"); domains: $(virsh -q -c qemu:///system list --name | tr '\n' ' ')"
 fi
 
 # The real guest, once it exists: one workload through libvirt.
 if [ -e "$GUEST" ]; then
-	IRQ=${IRQLBENCH:-$BUILD/bin/irqlbench}
 	if [ -x "$IRQ" ] && "$IRQ" run --help 2>&1 | grep -q -- '--launcher'; then
 		# The same run through both launchers: the records must agree in
 		# content (all but id, launcher, provenance, artifacts, timing-driven counters).
@@ -162,18 +147,18 @@ if [ -e "$GUEST" ]; then
 		rc=$?
 		lstat=$(jq -r .status "$TMP/rec.json" 2>/dev/null)
 		dstat=$(jq -r .status "$TMP/direct.json" 2>/dev/null)
-		[ "$(jq -r .launcher "$TMP/rec.json")" = libvirt ] || fail "record's launcher is not libvirt"
-		[ "$(jq -c .provenance.pinning "$TMP/rec.json")" = '{"vcpu":[[1]],"emulator":[0]}' ] ||
-			[ "$ncores" -ne 2 ] || fail "record's pinning $(jq -c .provenance.pinning "$TMP/rec.json")"
-		[ "$(jq -r .provenance.libvirt.virt_type "$TMP/rec.json")" = qemu ] || fail "record's provenance.libvirt: $(jq -c .provenance.libvirt "$TMP/rec.json")"
+		eq "the record's launcher" "$(jq -r .launcher "$TMP/rec.json")" libvirt
+		[ "$ncores" -ne 2 ] ||
+			eq "the record's pinning" "$(jq -c .provenance.pinning "$TMP/rec.json")" '{"vcpu":[[1]],"emulator":[0]}'
+		eq "the record's provenance.libvirt.virt_type" "$(jq -r .provenance.libvirt.virt_type "$TMP/rec.json")" qemu
 		if [ "$(jq -cS "$content" "$TMP/rec.json")" != "$(jq -cS "$content" "$TMP/direct.json")" ]; then
-			fail "libvirt and direct records differ: libvirt (exit $rc) $(jq -cS "$content" "$TMP/rec.json" | head -c 600) vs direct (exit $drc) $(jq -cS "$content" "$TMP/direct.json" | head -c 600)"
+			bad "libvirt and direct records differ: libvirt (exit $rc) $(jq -cS "$content" "$TMP/rec.json" | head -c 600) vs direct (exit $drc) $(jq -cS "$content" "$TMP/direct.json" | head -c 600)"
 		elif [ "$lstat" = complete ] && [ $rc -eq 0 ]; then
 			ok "irqlbench run --launcher libvirt: complete record equal in content to the direct launch's; pinning $(jq -c .provenance.pinning "$TMP/rec.json"), $(jq .provenance.duration_s "$TMP/rec.json") s"
 		elif [ "$dstat" != complete ]; then
 			echo "note: the guest fails under both launchers alike ($(jq -r .error.message "$TMP/rec.json")): a guest problem, not the launcher's"
 		else
-			fail "irqlbench run --launcher libvirt: exit $rc: $(tail -3 "$TMP/run.txt")"
+			bad "irqlbench run --launcher libvirt: exit $rc: $(tail -3 "$TMP/run.txt")"
 		fi
 	else
 		"$LV" --kernel "$GUEST" --serial "$TMP/serial.log" --vcpus 1 --virt-type qemu \
@@ -182,15 +167,13 @@ if [ -e "$GUEST" ]; then
 		if [ $rc -eq 0 ] && grep -q '^@@ end ' "$TMP/serial.log" && grep -q '^R status=ok' "$TMP/serial.log"; then
 			ok "real guest (irql-churn) through libvirt: report and verdict ok on serial; $(jq -c .times "$TMP/out.json")"
 		else
-			fail "real guest through libvirt: exit $rc $(cat "$TMP/err.txt"); serial: $(tail -3 "$TMP/serial.log")"
+			bad "real guest through libvirt: exit $rc $(cat "$TMP/err.txt"); serial: $(tail -3 "$TMP/serial.log")"
 		fi
 	fi
 else
 	echo "note: $GUEST not built yet: booted the fixture kernel only"
 fi
 
-if [ $fails -gt 0 ]; then
-	echo "libvirt-e2e: $fails check(s) failed"
-	exit 1
-fi
-echo "libvirt-e2e: all passed; libvirt launch $(med "${tot[@]}") s vs direct QEMU $direct s per run"
+note="libvirt launch $(med "${tot[@]}") s vs direct QEMU $direct s per run"
+cleanup	# libvirtd stopped here, so that the summary is the last line
+finish "$note"

@@ -5,14 +5,12 @@
 # nested-spinlock-d3, masked-clock-ipi, seed-table) through the CLI,
 # scenario scripts unchanged, the error statuses and the limits.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
-need_cmd jq
-"$IRQLBENCH" model --help >/dev/null 2>&1 ||
-	skip "irqlbench has no 'model' command yet (host/cli/commands.c must list cmd_model)"
+need_built
+need_pkg jq
 
 M() { "$IRQLBENCH" model "$@"; }
 SUITE=$("$IRQLBENCH" list --suites --format json) ||
-	{ echo "FAILED: irqlbench list --suites (the line above says why)"; exit 1; }
+	bail "irqlbench list --suites (the line above says why)"
 # an entry's value: sv ENTRY JQ-PATH (.policies.fixed.exits, .per_iteration.dpc_run, ...)
 sv() { jq -r --arg e "$1" ".entries[] | select(.name == \$e) | $2" <<<"$SUITE"; }
 # an entry's parameters as --param k=v

@@ -4,9 +4,7 @@
 # the upstream discussion's table (docs/kvm-cr8-model.md §8), rows 4 and 10
 # marked under fixed.  UPDATE_GOLDEN=1 rewrites the files.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
-"$IRQLBENCH" model --help >/dev/null 2>&1 ||
-	skip "irqlbench has no 'model' command yet (host/cli/commands.c must list cmd_model)"
+need_built
 G=tests/golden/model
 for p in fixed prefix l61 l72 unfixed vmx-tpr apicv avic; do
 	for fmt in md; do

@@ -2,12 +2,10 @@
 # pin-cli.sh - `irqlbench pin` as a user calls it: the plan for this machine,
 # synthetic EPYC topologies, --json, isolated CPUs and a cpuset, and the
 # errors with their exit status.
-set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
-"$IRQLBENCH" pin --help >/dev/null 2>&1 || skip "'irqlbench pin' is not in the command table yet (host/cli/commands.c)"
-need_cmd jq
+need_built
+need_pkg jq hwloc
 
 EPYC='package:2 [numa(memory=64GiB)] l3:4(size=32MiB) core:4 pu:2'
 out=$("$IRQLBENCH" pin --vcpus 4 --synthetic "$EPYC")

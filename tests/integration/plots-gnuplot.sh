@@ -3,13 +3,13 @@
 # picture: many colours, drawn pixels) and SVG from a small store of
 # synthetic records, the data files hold the expected numbers (2N-1 vs 1),
 # and an empty store still gives placeholder plots.
-source "$(dirname "$0")/results-lib.sh"
-command -v gnuplot >/dev/null || { echo "SKIP: gnuplot is not installed (host/packages/results.txt: gnuplot-nox)"; exit 77; }
-[ -x "$PNGCHECK" ] || { echo "FAIL: $PNGCHECK is not built (make unit-tests)"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need_built "$PNGCHECK"
+need_pkg gnuplot-nox
 
 "$GEN" "$T/rec" 2 >/dev/null
 DB=$T/store/irqlbench.db
-"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || bail "import"
 plots="cr8-vs-depth cdf-dpc-delay cdf-irq-latency exits-stacked trend"
 
 expect_rc 0 "plot --out-dir" -- "$IRQ" plot --db "$DB" --out-dir "$T/out-plots" --no-dashboard

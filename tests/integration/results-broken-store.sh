@@ -7,13 +7,15 @@
 # (EXIT_STORE), and changes nothing: the database is left byte for byte and
 # no run directory is written.  The corrupt store's fix (rebuild it from
 # its records) is then followed and works.
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq sqlite3 bc
 
 "$GEN" "$T/rec" 1 >"$T/ids"
 nrec=$(wc -l <"$T/ids")
 id1=$(sed -n 1p "$T/ids")
 GOOD=$T/good/irqlbench.db
-"$IRQ" results import --db "$GOOD" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+"$IRQ" results import --db "$GOOD" "$T/rec" >/dev/null || bail "import"
 pages=$(sqlite3 "$GOOD" 'pragma page_count')
 A=variant=unfixed,workload=nested-spinlock
 B=variant=fixed,workload=nested-spinlock
@@ -121,7 +123,7 @@ hold_lock() {	# sqlite3 takes an exclusive lock and keeps it until fd 3 closes
 		sqlite3 "$LOCKED" 'select count(*) from sqlite_master' >/dev/null 2>&1 || return 0
 		sleep 0.05
 	done
-	echo "FAIL: sqlite3 did not take the lock"; exit 1
+	bail "sqlite3 did not take the lock"
 }
 release_lock() {
 	exec 3>&-

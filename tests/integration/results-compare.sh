@@ -3,14 +3,16 @@
 # unfixed vs fixed nested-spinlock (5 runs each): write_cr8 exits +200%,
 # significant (exact Mann-Whitney p = 2/252); constant equal metrics print
 # '~'; --fail-on exit codes; output formats; the n < 5 warning.
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq
 
 "$GEN" "$T/rec" 5 >"$T/ids"
 # a complete fixed run whose own verdict failed, with 10x the write_cr8
 # exits: counted, it would move the mean and the p-value
 verdict_failed "$T/rec/$(grep lab-nested-spinlock-fixed "$T/ids" | head -1)" "$T/rec" verdict-failed-fixed 10
 DB=$T/irqlbench.db
-"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || bail "import"
 A=variant=unfixed,workload=nested-spinlock
 B=variant=fixed,workload=nested-spinlock
 

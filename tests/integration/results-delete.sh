@@ -3,7 +3,9 @@
 # ones too), every row of them, and their run directories in this store
 # only: three stores in one folder keep theirs.  A selector that matches
 # nothing, no selector, a bad selector: exit 2 and nothing deleted.
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq sqlite3
 
 "$GEN" "$T/rec" 2 >"$T/ids"
 nrec=$(wc -l <"$T/ids")
@@ -11,7 +13,7 @@ id1=$(sed -n 1p "$T/ids")
 idf=$(tail -1 "$T/ids")	# the failed run
 D=$T/two
 for db in irqlbench.db a.db b.db; do
-	"$IRQ" results import --db "$D/$db" "$T/rec" >/dev/null || { echo "FAIL: import into $db"; exit 1; }
+	"$IRQ" results import --db "$D/$db" "$T/rec" >/dev/null || bail "import into $db"
 done
 A=$D/a.db
 rows() {	# rows DB ID-GLOB: rows about the runs, in every table

@@ -9,7 +9,9 @@
 # JSON array (what `results export` prints, so export | import copies a
 # store) and a record on standard input; a bad line refuses the whole
 # input with its line number.
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq sqlite3
 
 FIX=$ROOT/tests/fixtures/records/artifact-traversal.json
 DB=$T/store/irqlbench.db

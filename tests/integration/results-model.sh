@@ -9,12 +9,10 @@
 # json': the entries of group verify, the nested-spinlock entries that set
 # only the depth (the plot's N), the entry of group compare; the exits per
 # iteration each must give under each policy.
-source "$(dirname "$0")/results-lib.sh"
-MODEL=$B/bin/irqlbench
-if ! [ -x "$MODEL" ] || ! "$MODEL" model --help >/dev/null 2>&1; then
-	echo "SKIP: $MODEL has no 'model' command yet"; exit 77
-fi
-command -v jq >/dev/null || { echo "FAIL: jq is missing: run host/install-deps.sh"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq
+MODEL=$IRQ
 pols=fixed,l61,l72,prefix,unfixed,avic
 "$MODEL" list --suites --format json >"$T/suites.json" || { bad "list --suites"; finish; }
 # the entries that run: group verify, the depth sweep, group compare (once each)

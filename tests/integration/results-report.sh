@@ -1,7 +1,9 @@
 #!/bin/bash
 # `irqlbench report --tables`: the exit-count matrix (workloads x
 # backend:policy/variant) as Markdown and LaTeX, from synthetic records.
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq
 
 "$GEN" "$T/rec" 2 >"$T/ids"
 # complete runs whose own verdict failed, with other write_cr8 counts:
@@ -9,7 +11,7 @@ source "$(dirname "$0")/results-lib.sh"
 verdict_failed "$T/rec/$(grep lab-nested-spinlock-fixed "$T/ids" | head -1)" "$T/rec" verdict-failed-fixed 10
 verdict_failed "$T/rec/$(grep model-nested-spinlock-prefix-d4 "$T/ids" | head -1)" "$T/rec" verdict-failed-prefix 5
 DB=$T/irqlbench.db
-"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || { echo "FAIL: import"; exit 1; }
+"$IRQ" results import --db "$DB" "$T/rec" >/dev/null || bail "import"
 
 expect_rc 0 "report --tables" -- "$IRQ" report --tables --db "$DB"
 cp "$T/out" "$T/md"

@@ -5,7 +5,9 @@
 # Exit statuses: 2 for a refused record or an unknown run, 5 for a store that
 # is missing or too new.
 # Records: synthetic (tests/fixtures/records/gen-records.sh).
-source "$(dirname "$0")/results-lib.sh"
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq sqlite3
 
 "$GEN" "$T/rec" 2 >"$T/ids"
 nrec=$(wc -l <"$T/ids")
@@ -73,9 +75,11 @@ expect_rc 2 "show --format json without --metrics" -- "$IRQ" results show --db "
 expect_err_line "show --format is for --metrics: add --metrics, or take the record with 'results export --select id=$id1'" \
 	"show --format without --metrics: one line with the fix"
 expect_rc 2 "show --metrics --format csv" -- "$IRQ" results show --db "$DB" "$id1" --metrics --format csv
-expect_err_line "unknown format 'csv' for show --metrics: text or json" "show --metrics --format csv: one line"
+expect_err_line "^irqlbench results: unknown format 'csv': use text or json: see 'irqlbench results --help'\$" \
+	"show --metrics --format csv: one line naming the formats"
 expect_rc 2 "list --metrics" -- "$IRQ" results list --db "$DB" --metrics
-expect_err_line "--metrics is for 'results show ID': the metrics of one run" "list --metrics: one line"
+expect_err_line "^irqlbench results: --metrics is for 'results show': see 'irqlbench results --help'\$" \
+	"list --metrics: one line naming the subcommand it is for"
 expect_rc 0 "export json" -- "$IRQ" results export --db "$DB"
 n=$(jq length "$T/out")
 [ "$n" -eq $((nrec - 1)) ] && ok "export: $n complete records, failed left out" || bad "export gave $n records"
@@ -201,7 +205,8 @@ sqlite3 "$DB" 'update schema_version set version = 42'
 expect_rc 5 "newer store schema refused" -- "$IRQ" results list --db "$DB"
 expect_grep "schema version 42, newer than this irqlbench" "$T/err" "says newer"
 expect_rc 2 "unknown subcommand" -- "$IRQ" results frobnicate
-for sub in import list export delete; do
+expect_missing_values results import --db
+for sub in list export delete; do
 	expect_missing_values results $sub --db --workload --select
 done
 expect_missing_values results export --format

@@ -5,8 +5,8 @@
 # stderr with the raw log's path; the timeout kills QEMU; the QEMU probe
 # runs once and is cached.  The stand-in speaks no QMP: --no-pin.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
-need_cmd jq
+need_built
+need_pkg jq bc
 IRQLBENCH=$(realpath "$IRQLBENCH")	# some runs below start in another folder
 FAKE=$(cd "$(dirname "$0")/../fake" && pwd)/fake-qemu.sh
 touch "$TMP/guest.elf"

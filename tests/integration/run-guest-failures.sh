@@ -6,7 +6,7 @@
 # in the guest is whole however long the script's path.
 . "$(dirname "$0")/lib.sh"
 need_guest
-need_cmd jq
+need_pkg jq bc
 
 run_wl() {	# run_wl NAME EXIT KIND ARGS...
 	local name=$1 rc=$2 kind=$3; shift 3

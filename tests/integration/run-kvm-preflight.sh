@@ -1,10 +1,11 @@
 #!/bin/bash
 # `irqlbench run --backend kvm` checks the host before it starts QEMU.  A
 # host on which the kvm backend cannot apply at all (the CPU is not
-# AuthenticAMD or HygonGenuine (Hygon's Dhyana runs kvm_amd), no svm flag, /dev/kvm provided by another KVM module such as
-# kvm_intel or kvm_pvm) exits 77 (not applicable) with its reasons; a
-# problem that can be fixed on an AMD SVM host (no /dev/kvm, no access to
-# it, kvm_amd not loaded) exits 3.  Either way: one line per problem naming
+# AuthenticAMD or HygonGenuine (Hygon's Dhyana runs kvm_amd), no svm flag,
+# /dev/kvm provided by another KVM module such as kvm_intel or kvm_pvm)
+# exits 77 (not applicable) with its reasons; a problem that can be fixed
+# on an AMD SVM host (no /dev/kvm, no access to it, kvm_amd not loaded, no
+# right to trace kvm events) exits 3.  Either way: one line per problem naming
 # it and its fix, QEMU not started, a failed record (kind preflight).
 # A host that is itself a VM passes as nested (emulated under TCG); no right
 # to trace kvm events (a locked-down kernel, a non-root user of the kvm
@@ -12,8 +13,8 @@
 # root, in a private mount namespace) made-up hosts: /proc/cpuinfo,
 # /sys/class/dmi, /sys/module, /dev and the lockdown file replaced there only.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
-need_cmd jq
+need_built
+need_pkg jq
 IRQLBENCH=$(realpath "$IRQLBENCH")
 
 # the stand-in QEMU notes every call: the probe (--version) may ask it,
@@ -152,7 +153,6 @@ passes() {
 if ! unshare -m true 2>/dev/null || ! getent group kvm >/dev/null; then
 	echo "note: no private mount namespace here (or no kvm group): the made-up hosts are not checked"
 	finish
-	exit
 fi
 chmod 711 "$TMP"	# the runs as nobody write their records to $TMP/out
 trace_rights="cannot create tracefs instances in /sys/kernel/tracing/instances \(Permission denied\): run as root"

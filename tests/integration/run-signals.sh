@@ -8,7 +8,7 @@
 # says so; SIGKILL leaves the folder, and the next run removes it.
 . "$(dirname "$0")/lib.sh"
 need_guest
-need_cmd jq
+need_pkg jq
 need_cmd pgrep
 export TMPDIR=$TMP/tmp	# the runs' QMP folders, apart from everyone else's
 mkdir -p "$TMPDIR"

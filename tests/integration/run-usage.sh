@@ -4,8 +4,8 @@
 # problem and the fix, no record and no QEMU started), among them an --out
 # that is not a regular file.
 . "$(dirname "$0")/lib.sh"
-[ -x "$IRQLBENCH" ] || skip "no $IRQLBENCH: run make"
-need_cmd jq
+need_built
+need_pkg jq
 
 # usage texts: `run --help`, `help run` and `--help` of the whole command
 "$IRQLBENCH" run --help >"$TMP/h1"; eq "run --help exit" $? 0
@@ -65,13 +65,13 @@ usage_case common-bad "parameter probe=2 is out of range: allowed 0\.\.1" \
 usage_case no-equals "--param wants NAME=VALUE" --workload seed-table --param depth
 usage_case no-workload "give --workload W" --backend tcg
 usage_case bad-backend "unknown backend 'xen'" --backend xen --workload seed-table
-usage_case vcpus "--vcpus 9: give 1\.\.8" --workload seed-table --vcpus 9
+usage_case vcpus "^irqlbench run: --vcpus 9: give a number in 1\.\.8: see 'irqlbench run --help'\$" --workload seed-table --vcpus 9
 usage_case timeout "--timeout 0: give seconds" --workload seed-table --timeout 0
-usage_case trace-buffer-small "--trace-buffer 4: give KiB per CPU, 8\.\." --backend kvm \
+usage_case trace-buffer-small "--trace-buffer 4: give a number in 8\.\.1073741824" --backend kvm \
 	--workload seed-table --trace-buffer 4
 usage_case trace-buffer-tcg "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it" \
 	--workload seed-table --trace-buffer 64
-usage_case pit-reinject-value "--pit-reinject maybe: give on or off" --backend kvm \
+usage_case pit-reinject-value "unknown pit-reinject 'maybe': use on or off" --backend kvm \
 	--workload seed-table --pit-reinject maybe
 usage_case pit-reinject-tcg "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher" \
 	--workload seed-table --pit-reinject off

@@ -11,8 +11,8 @@
 # by the file's numbers, as verify --select does.  Nothing boots.
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-need_cmd jq
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
+need_built
+need_pkg jq
 
 cp workloads/suites.cfg "$TMP/suites.cfg"
 cat >>"$TMP/suites.cfg" <<'EOF'

@@ -11,8 +11,8 @@
 # `list` and from `make run --plan` alike.
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
-need_cmd jq
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
+need_built
+need_pkg jq
 L() { "$IRQLBENCH" list --suites "$@"; }
 
 # --- the three formats ----------------------------------------------------------

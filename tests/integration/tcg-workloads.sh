@@ -11,11 +11,12 @@
 # --cases prints the cases (an entry a line: the run and what it must count)
 # and exits 0 without booting anything.
 . "$(dirname "$0")/lib.sh"
-need_cmd jq
-[ -x "$IRQLBENCH" ] || skip "no irqlbench binary: run make"
+need_built
+need_pkg jq
+[ "${1:-}" = --cases ] || need_guest	# --cases boots nothing
 IT=50 WARMUP=2
 SUITE=$("$IRQLBENCH" list --suites --group tcg --format json) ||
-	{ echo "FAILED: irqlbench list --suites --group tcg (the line above says why)"; exit 1; }
+	bail "irqlbench list --suites --group tcg (the line above says why)"
 N=$(jq '.entries | length' <<<"$SUITE")
 
 # case I: NAME WORKLOAD VCPUS ITERATIONS(0: timed) then the run's parameters
@@ -36,7 +37,6 @@ if [ "${1:-}" = --cases ]; then
 	done
 	exit 0
 fi
-need_guest
 
 run() {	# run NAME WORKLOAD VCPUS [PARAMS...] -> $TMP/NAME.json
 	local name=$1 wl=$2 vcpus=$3; shift 3

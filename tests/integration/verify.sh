@@ -16,13 +16,13 @@
 # or one without group verify 2, before anything runs.
 . "$(dirname "$0")/lib.sh"
 need_guest
-need_cmd jq
+need_pkg jq
 "$IRQLBENCH" list --suites --group verify --format json >"$TMP/verify.json" ||
-	{ echo "FAILED: irqlbench list --suites --group verify"; exit 1; }
+	bail "irqlbench list --suites --group verify"
 NV=$(jq '.entries | length' "$TMP/verify.json")	# what verify runs, per policy or variant
 VNAMES=$(jq -r '.entries[].name' "$TMP/verify.json")
 FIRST=$(head -n 1 <<<"$VNAMES")
-[ "$NV" -gt 0 ] || { echo "FAILED: no entry in group verify"; exit 1; }
+[ "$NV" -gt 0 ] || bail "no entry in group verify"
 DB=$TMP/verify.db
 export IRQLBENCH_DB=$TMP/default.db	# the store of a verify without --db
 # a QEMU that records that it was started: verify --select must never start one
@@ -163,7 +163,7 @@ ok "lab, no such kernel: the child's cause, quoted" \
 eq "lab, no such kernel: no verdict printed" "$(grep -c '^verdict:' "$TMP/o")" 0
 
 # not applicable: 77 on a host without AMD SVM, before any run
-if grep -Eq '^vendor_id.*(AuthenticAMD|HygonGenuine)' /proc/cpuinfo && grep -qw svm /proc/cpuinfo; then
+if have_amd_svm; then
 	echo "not-applicable row skipped: this host has AMD SVM"
 else
 	refused kvm-here 77 "verify: --backend kvm is not applicable on this host: the CPU is .* without .*SVM .*use --backend lab" \

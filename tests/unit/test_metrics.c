@@ -120,8 +120,11 @@ static void test_fixed_unfixed(void)
 	CHECK(isnan(metric_get(&f, "iterations/iter")));
 	CHECK(isnan(metric_get(&f, "no.such")));
 	/* sorted by name */
-	for (size_t i = 1; i < f.n; i++)
+	for (size_t i = 1; i < f.n; i++) {
+		check_case("metric %s after %s", f.v[i].name, f.v[i - 1].name);
 		CHECK(strcmp(f.v[i - 1].name, f.v[i].name) < 0);
+	}
+	check_case(NULL);
 	metric_set_free(&f);
 	metric_set_free(&u);
 	json_decref(rf);
@@ -227,6 +230,7 @@ static void check_stored(struct store *s, json_t *rec)
 	char err[512];
 	bool same;
 
+	check_case("stored run %s", id);
 	metrics_from_record(rec, &want);
 	CHECK(store_run_metrics(s, id, &got, err, sizeof(err)) == 0);
 	same = want.n == got.n;
@@ -235,6 +239,7 @@ static void check_stored(struct store *s, json_t *rec)
 	if (!same)
 		printf("run %s: %zu metrics stored, the record has %zu\n", id, got.n, want.n);
 	CHECK(same);
+	check_case(NULL);
 	metric_set_free(&want);
 	metric_set_free(&got);
 }
@@ -256,8 +261,10 @@ static void import(struct store *s, json_t *rec)
 
 	if (asprintf(&file, "%s/%s.json", tmpdir, json_string_value(json_object_get(rec, "id"))) < 0)
 		abort();
+	check_case("import %s", json_string_value(json_object_get(rec, "id")));
 	CHECK(json_dump_file(rec, file, 0) == 0);
 	CHECK_EQ_U64(store_import_file(s, file, id, sizeof(id), err, sizeof(err)), IMPORT_NEW);
+	check_case(NULL);
 	free(file);
 }
 
@@ -280,6 +287,7 @@ static void test_verify(struct store *s)
 	CHECK(store_select(s, &f, &l, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(l.n, 4);
 	for (size_t i = 0; i < l.n && i < 8; i++) {
+		check_case("run %s", l.v[i].id);
 		CHECK(store_run_metrics(s, l.v[i].id, &m[i], err, sizeof(err)) == 0);
 		verdict_run_from_store(&l.v[i], &m[i], &runs[i]);
 		CHECK_EQ_U64(runs[i].failed, !strcmp(l.v[i].id, "failed") || !strcmp(l.v[i].id, "vfail"));
@@ -291,6 +299,7 @@ static void test_verify(struct store *s)
 		if (!strcmp(l.v[i].id, "failed"))
 			CHECK(isnan(runs[i].write_cr8_per_iter) && !runs[i].has_delivery);
 	}
+	check_case(NULL);
 	verdict_decide(runs, l.n < 8 ? l.n : 8, &o, &res);
 	CHECK_EQ_U64(res.fixed_runs, 1);
 	CHECK_EQ_U64(res.unfixed_runs, 1);

@@ -245,6 +245,7 @@ static void seed_table_rows(enum kp_policy p, const struct row_expect *exp)
 	int idx[14];
 	unsigned marked = 0;
 
+	check_case("seed-table policy=%s", pol);
 	setup(p, true);
 	seed_sequence();
 	/* locate the rows */
@@ -262,6 +263,7 @@ static void seed_table_rows(enum kp_policy p, const struct row_expect *exp)
 	for (unsigned r = 2; r <= 13; r++) {
 		if (r == 12)
 			continue;
+		check_case("seed-table policy=%s row %u", pol, r);
 		check_row(pol, r, idx[r], &exp[r], false);
 		if (idx[r] < 0)
 			continue;
@@ -273,6 +275,7 @@ static void seed_table_rows(enum kp_policy p, const struct row_expect *exp)
 		if (rows[idx[r]].I != disc_I[r])
 			marked |= 1u << r;
 	}
+	check_case("seed-table policy=%s", pol);
 	/* row 3: the injection follows the INTR exit of the timer */
 	CHECK(idx[3] > 0 && rows[idx[3] - 1].ev == KE_EXT_IRQ &&
 	      rows[idx[3] - 1].exit == KX_INTR);
@@ -289,6 +292,7 @@ static void seed_table_rows(enum kp_policy p, const struct row_expect *exp)
 	CHECK_EQ_U64(ST.inj[0x2f], 1);
 	CHECK_EQ_U64(ST.inj[0xd1], 1);
 	CHECK_EQ_U64(ST.exits[KX_APIC], 3);	/* ICR, timer EOI, DPC EOI */
+	check_case(NULL);
 }
 
 /* Totals of the seed table for every policy: the CR8-related exits and the
@@ -307,6 +311,7 @@ static void seed_totals(void)
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct suite_expect x = suite_check_expect("workload=seed-table", t[i].p);
 
+		check_case("seed-table policy=%s", kp_policy_name(t[i].p));
 		setup(t[i].p, false);
 		seed_sequence();
 		printf("seed-table %-8s cr8 exits %llu, all %llu, unmask %llu immediate %llu late %llu\n",
@@ -323,6 +328,7 @@ static void seed_totals(void)
 		if (t[i].p == KP_VMX_TPR)
 			CHECK_EQ_U64(ST.exits[KX_TPR_BELOW], 1);
 	}
+	check_case(NULL);
 }
 
 /* --- nested spinlocks --------------------------------------------------- */
@@ -355,6 +361,7 @@ static void nested(void)
 			struct suite_expect x;
 			char cl[64];
 
+			check_case("nested-spinlock depth=%u policy=%s", n, kp_policy_name(p));
 			setup(p, false);
 			nested_iter(n, false);		/* warm-up */
 			memset(&ST, 0, sizeof(ST));
@@ -387,6 +394,8 @@ static void nested(void)
 			struct suite_expect x;
 			char cl[80];
 
+			check_case("nested-spinlock depth=%u elide_same_level=1 policy=%s", n,
+				   kp_policy_name(p));
 			setup(p, false);
 			nested_iter(n, true);
 			memset(&ST, 0, sizeof(ST));
@@ -400,6 +409,7 @@ static void nested(void)
 			}
 		}
 	}
+	check_case(NULL);
 }
 
 /* --- masked clock (docs/lab.md): CR8=15; 0xd1 pending; CR8=15; CR8=2; CR8=0 -- */
@@ -428,6 +438,7 @@ static void masked_clock(void)
 		/* the sequence makes the clock pending with a self-IPI */
 		struct suite_expect x = suite_check_expect("workload=masked-clock clock_ipi=1", p);
 
+		check_case("masked-clock clock_ipi=1 policy=%s", kp_policy_name(p));
 		setup(p, false);
 		masked_iter();
 		memset(&ST, 0, sizeof(ST));
@@ -441,6 +452,7 @@ static void masked_clock(void)
 		CHECK_EQ_U64(ST.inj[0xd1], x.count[STAT_clock_interrupts] * 50);
 		CHECK_EQ_U64(ST.violations, 0);
 	}
+	check_case(NULL);
 	masked_clock_mode = false;
 }
 
@@ -448,6 +460,7 @@ static void masked_clock(void)
 static void churn(void)
 {
 	for (enum kp_policy p = 0; p < KP_NPOLICY; p++) {
+		check_case("irql-churn policy=%s", kp_policy_name(p));
 		setup(p, false);
 		for (unsigned i = 0; i < 1000; i++) {
 			kp_wrcr8(&V, 2);
@@ -456,6 +469,7 @@ static void churn(void)
 		CHECK_EQ_U64(all_exits(), 0);
 		CHECK(!V.slow);
 	}
+	check_case(NULL);
 }
 
 /* RESET: every CR8 write exits until the first REQ with the LAPIC

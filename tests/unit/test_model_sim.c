@@ -72,6 +72,7 @@ static void seed_table(void)
 		unsigned differs = 0;
 		int at[14];
 
+		check_case("seed-table policy=%s", kp_policy_name(p));
 		CHECK_EQ_U64(run(p, "workload=seed-table iterations=1 warmup=0", true), 0);
 		CHECK(verdict_ok());
 		d = calloc(R.nsteps, 1);
@@ -86,6 +87,7 @@ static void seed_table(void)
 
 			if (r == 12 || r == 3 || r == 9)
 				continue;
+			check_case("seed-table policy=%s row %u", kp_policy_name(p), r);
 			CHECK(at[r] >= 0);
 			if (at[r] < 0)
 				continue;
@@ -95,6 +97,7 @@ static void seed_table(void)
 			if (trace_seed_differs(&R.steps[at[r]], r))
 				differs |= 1u << r;
 		}
+		check_case("seed-table policy=%s", kp_policy_name(p));
 		/* row 9: fixed injects on the CR8=0 exit's re-entry, prefix at
 		 * the next host tick */
 		CHECK(at[9] > 0);
@@ -109,6 +112,7 @@ static void seed_table(void)
 		CHECK_EQ_U64(R.phase[PH_MEASURE].late, x.late);
 		free(d);
 	}
+	check_case(NULL);
 }
 
 /* --- nested spinlocks, 1..8 ------------------------------------------------- */
@@ -126,6 +130,7 @@ static void nested(bool elide)
 
 			snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u iterations=%llu warmup=2 elide_same_level=%d",
 				 n, (unsigned long long)it, elide);
+			check_case("%s policy=%s", cl, kp_policy_name(p));
 			CHECK_EQ_U64(run(p, cl, false), 0);
 			CHECK(verdict_ok());
 			/* 2N-1 vs 1, N = 1 and elision: as the file says */
@@ -153,6 +158,7 @@ static void nested(bool elide)
 				       (unsigned long long)s->late, (unsigned long long)it);
 		}
 	}
+	check_case(NULL);
 }
 
 /* --- masked clock: fixed 2, unfixed 1 (docs/lab.md, workloads/suites.cfg) ----- */
@@ -165,6 +171,7 @@ static void masked_clock(void)
 			char cl[128];
 
 			snprintf(cl, sizeof(cl), "workload=masked-clock iterations=20 warmup=2 clock_ipi=%d", ipi);
+			check_case("%s policy=%s", cl, kp_policy_name(p));
 			x = suite_check_expect(cl, p);
 			CHECK_EQ_U64(run(p, cl, false), 0);
 			CHECK(verdict_ok());
@@ -174,6 +181,7 @@ static void masked_clock(void)
 			printf("masked-clock clock_ipi=%d %-8s %llu exits/iter\n", ipi,
 			       kp_policy_name(p), (unsigned long long)(cr8_exits(PH_MEASURE) / 20));
 		}
+	check_case(NULL);
 }
 
 /* --- invariants over every workload x every policy --------------------------- */
@@ -204,6 +212,7 @@ static void invariants(void)
 			uint64_t requested = 0, delivered = 0, viol = 0, ntviol = 0;
 			bool ok = true;
 
+			check_case("%s policy=%s", cls[w], kp_policy_name(p));
 			CHECK_EQ_U64(run(p, cls[w], false), 0);
 			CHECK(R.end == SIM_RETURNED);
 			CHECK(verdict_ok());
@@ -241,6 +250,7 @@ static void invariants(void)
 			CHECK_EQ_U64(requested, delivered);
 			CHECK(R.late_outstanding < 0);
 		}
+	check_case(NULL);
 }
 
 /* --- limits: never a hang ----------------------------------------------------- */

@@ -50,6 +50,7 @@ static void test_nested(void)
 
 		snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u iterations=%llu",
 			 n, (unsigned long long)it);
+		check_case("%s", cl);
 		CHECK_EQ_U64(ideal_run(cl), 0);
 		c = measured();
 		CHECK_EQ_U64(c[STAT_iterations], it);
@@ -65,6 +66,7 @@ static void test_nested(void)
 		CHECK_EQ_U64(stats_cpu[0].phase[PH_MEASURE].h[HIST_dpc_unmask_to_entry].n,
 			     want(cl, STAT_cr8_lower_unmask, it));
 	}
+	check_case(NULL);
 	/* elide_same_level: the inner writes disappear */
 	snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=4 iterations=10 elide_same_level=1");
 	CHECK_EQ_U64(ideal_run(cl), 0);
@@ -109,6 +111,7 @@ static void test_masked_clock(void)
 	for (unsigned i = 0; i < 2; i++) {
 		const uint64_t *c;
 
+		check_case("%s", cls[i]);
 		CHECK_EQ_U64(ideal_run(cls[i]), 0);
 		c = measured();
 		CHECK_EQ_U64(c[STAT_cr8_raise], want(cls[i], STAT_cr8_raise, 30));
@@ -120,6 +123,7 @@ static void test_masked_clock(void)
 			     want(cls[i], STAT_cr8_lower_unmask, 30));
 		check_clean("masked-clock");
 	}
+	check_case(NULL);
 }
 
 static void test_churn_storm_mix(void)

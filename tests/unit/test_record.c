@@ -70,8 +70,11 @@ static void test_new_is_failed(void)
 {
 	json_t *rec = record_new("id-1", "tcg", "seed-table");
 
-	for (unsigned i = 0; schema_keys[i]; i++)
+	for (unsigned i = 0; schema_keys[i]; i++) {
+		check_case("key %s", schema_keys[i]);
 		CHECK(json_object_get(rec, schema_keys[i]) != NULL);
+	}
+	check_case(NULL);
 	CHECK_EQ_U64(json_object_size(rec), 17);
 	CHECK_STR(json_string_value(json_object_get(rec, "schema")), RECORD_SCHEMA);
 	CHECK_STR(json_string_value(json_object_get(rec, "status")), "failed");

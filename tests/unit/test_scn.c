@@ -944,6 +944,7 @@ static void test_examples(void)
 		if (!strstr(de->d_name, ".scn") || strcmp(strstr(de->d_name, ".scn"), ".scn"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		check_case("%s", path);
 		text = read_file(path, &len);
 		CHECK(text != NULL);
 		if (!text)
@@ -977,6 +978,7 @@ static void test_examples(void)
 		printf("example %-24s ok: %u ops, %llu per run, %u phases\n", de->d_name, prog.nops,
 		       (unsigned long long)scn_static_ops(&prog), prog.nphases);
 	}
+	check_case(NULL);
 	closedir(d);
 	CHECK(nfiles >= 8);
 }

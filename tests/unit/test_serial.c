@@ -272,6 +272,7 @@ static void test_bad_bodies(void)
 		struct serial_report r;
 		enum serial_outcome o = parse_replaced(bad_bodies[i].from, bad_bodies[i].to, &r);
 
+		check_case("bad body %u (%s)", i, bad_bodies[i].why ? bad_bodies[i].why : "undeclared phase 0");
 		if (o != SERIAL_GARBLED)
 			printf("bad body %u (%s): outcome %s, message '%s'\n", i,
 			       bad_bodies[i].why ? bad_bodies[i].why : "undeclared phase 0",
@@ -282,6 +283,7 @@ static void test_bad_bodies(void)
 		CHECK(r.phases == NULL && r.params == NULL && r.guest == NULL);
 		serial_report_free(&r);
 	}
+	check_case(NULL);
 }
 
 static void test_exception(void)

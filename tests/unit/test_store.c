@@ -501,6 +501,7 @@ static void test_artifacts(struct store *s)
 	CHECK(symlink("/etc", link) == 0);
 	free(link);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		check_case("artifact '%s'", bad[i][0]);
 		r = make_record("run-art");
 		json_object_set_new(json_object_get(r, "artifacts"), "serial_log",
 				    json_string(bad[i][0]));
@@ -512,6 +513,7 @@ static void test_artifacts(struct store *s)
 		free(file);
 		json_decref(r);
 	}
+	check_case(NULL);
 	CHECK_EQ_U64(count_rows(s, "runs"), runs);
 	p = path_in("results/runs/run-art");
 	CHECK(stat(p, &sb) != 0);

@@ -315,6 +315,7 @@ static void parse_errors(void)
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct suite *s = suite_parse("t.cfg", bad[i].text, err, sizeof(err));
 
+		check_case("bad file %u, want '%s'", i, bad[i].want);
 		CHECK(s == NULL);
 		suite_free(s);
 		if (!strstr(err, bad[i].want))
@@ -322,6 +323,7 @@ static void parse_errors(void)
 		CHECK(strstr(err, bad[i].want) != NULL);
 		CHECK(!strchr(err, '\n'));
 	}
+	check_case(NULL);
 	memset(longline, 'x', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
 	CHECK(suite_parse("t.cfg", longline, err, sizeof(err)) == NULL);

@@ -465,13 +465,17 @@ static void test_four_vcpus_identity(void)
 	c = kt_fold_cell(&f, 2, 2);			/* guest CPU 3: fix-reverted sequence */
 	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 30 && c->late == 30);
 	CHECK(kt_fold_map(&f, apic_ids, 4, err, sizeof(err)) == 0);
-	for (g = 0; g < 4; g++)
+	for (g = 0; g < 4; g++) {
+		check_case("guest CPU %d", g);
 		CHECK_EQ_U64(kt_fold_guest_cpu(&f, (unsigned)arrival_vcpu[g]), g);
+	}
+	check_case(NULL);
 	rec = json_loads("{\"phases\": [{\"idx\": 1, \"name\": \"warmup\", \"vcpus\": []},"
 			 " {\"idx\": 2, \"name\": \"measure\", \"measured\": true, \"vcpus\": []}]}",
 			 0, &jerr);
 	CHECK(rec && kt_fold_merge_record(&f, rec) == 8);
 	for (g = 0; g < 4; g++) {
+		check_case("guest CPU %d", g);
 		v = record_vcpu(rec, 1, g);
 		CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(v, "exits"),
 								"write_cr8")), g == 3 ? 30 : 90);
@@ -481,6 +485,7 @@ static void test_four_vcpus_identity(void)
 		CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(v, "exits"),
 								"write_cr8")), g == 2 ? 7 : 1);
 	}
+	check_case(NULL);
 	json_decref(rec);
 	/* trace.json names both numbers */
 	rec = kt_fold_vcpus_json(&f);
@@ -493,8 +498,11 @@ static void test_four_vcpus_identity(void)
 	json_decref(rec);
 	/* an older report without APIC IDs: the markers alone map the same way */
 	CHECK(kt_fold_map(&f, NULL, 4, err, sizeof(err)) == 0);
-	for (g = 0; g < 4; g++)
+	for (g = 0; g < 4; g++) {
+		check_case("markers alone, guest CPU %d", g);
 		CHECK_EQ_U64(kt_fold_guest_cpu(&f, (unsigned)arrival_vcpu[g]), g);
+	}
+	check_case(NULL);
 	kt_fold_free(&f);
 }
 
@@ -516,9 +524,11 @@ static void test_sparse_apic_ids(void)
 	for (g = 0; g < 4; g++) {
 		const struct kt_cell *c = kt_fold_cell(&f, 2, (unsigned)apic_ids[g]);
 
+		check_case("guest CPU %d, APIC ID %d", g, apic_ids[g]);
 		CHECK_EQ_U64(kt_fold_guest_cpu(&f, (unsigned)apic_ids[g]), g);
 		CHECK(c && c->exits[kt_exit_slot(WCR8)] == 15 && c->immediate == 5);
 	}
+	check_case(NULL);
 	CHECK_EQ_U64(kt_fold_guest_cpu(&f, 1), -1);	/* no such vCPU */
 	kt_fold_free(&f);
 }
