@@ -84,7 +84,7 @@ static const struct cli_spec results_subs[] = {
 	RESULTS_SUB(import, "[--db FILE] FILE...|DIR...|-", import_opts, 0),
 	RESULTS_SUB(list, "[--db FILE] [SELECTOR] [FILTERS] [--failed-only] [--json]", list_opts,
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
-	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json]]", show_opts,
+	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json]] | --metrics FILE.json", show_opts,
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
 	RESULTS_SUB(export, "[--db FILE] [--format json|csv] [--include-failed] [FILTERS]",
 		    export_opts, CLI_FMT_JSON | CLI_FMT_CSV),
@@ -124,7 +124,8 @@ const struct cli_spec cmd_results_spec = {
 	"plot and verify use, computed once when the run was imported (counters, exits\n"
 	"exit.REASON, injections inj.VECTOR, delivery.KEY summed over the measured phases\n"
 	"and vCPUs, each also NAME/iter where the run counted iterations;\n"
-	"delivery.immediate_pct; HISTOGRAM.p50 and .p99).\n"
+	"delivery.immediate_pct; HISTOGRAM.p50 and .p99).  'show --metrics FILE.json'\n"
+	"computes the same for a record file that is in no store.\n"
 	"\n"
 	"list prints a table of the runs, or with --json one object {\"store\", \"runs\":\n"
 	"[{\"id\", \"status\", \"failed\", \"backend\", \"series\", \"workload\", \"kernel\",\n"
@@ -489,6 +490,44 @@ static void print_metrics(const char *id, const char *status, const struct metri
 	json_decref(o);
 }
 
+/*
+ * show --metrics FILE: the metrics of a record file that is in no store,
+ * computed as the store computes them at import (metrics_from_record()):
+ * the one way the tests and scripts sum a record's numbers.
+ */
+static int show_file_metrics(const char *path, const char *fmt)
+{
+	struct metric_set m = { 0 };
+	json_error_t je;
+	json_t *rec = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	const char *id, *status;
+	int rc;
+
+	if (!rec)
+		return cli_error(EXIT_USAGE, "cannot read the record %s: %s (line %d): give a record file (results/SCHEMA.md) or a stored run's id",
+				 path, je.text, je.line);
+	id = json_string_value(json_object_get(rec, "id"));
+	status = json_string_value(json_object_get(rec, "status"));
+	if (!id || !status || metrics_from_record(rec, &m)) {
+		rc = cli_error(EXIT_USAGE, "%s is no result record (no id or status): give a record file (results/SCHEMA.md)",
+			       path);
+	} else {
+		print_metrics(id, status, &m, !strcmp(fmt, "json"));
+		rc = EXIT_OK;
+	}
+	metric_set_free(&m);
+	json_decref(rec);
+	return rc;
+}
+
+/* A record file rather than a run id: ids have no '/' and no ".json". */
+static bool names_file(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	return strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"));
+}
+
 static int results_show(int argc, char **argv, struct results_args *a)
 {
 	static const char sql[] =
@@ -508,6 +547,15 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	if (!a->metrics && a->format)
 		return cli_usage_error("results", "show --format is for --metrics: add --metrics, or "
 				       "take the record with 'results export --select id=%s'", argv[0]);
+	if (names_file(argv[0])) {
+		if (!a->metrics)
+			return cli_usage_error("results", "show %s: a record file shows its metrics only: add --metrics, or import it first ('results import %s')",
+					       argv[0], argv[0]);
+		if (a->db)
+			return cli_usage_error("results", "show %s: a record file is read as it is, not from --db: drop --db",
+					       argv[0]);
+		return show_file_metrics(argv[0], fmt);
+	}
 	s = store_open_cmd(a->db, false);
 	if (!s)
 		return EXIT_STORE;

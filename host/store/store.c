@@ -193,9 +193,12 @@ int store_db_error(struct store *s, char *err, size_t errlen)
 	switch (sqlite3_errcode(s->db) & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
+		/* the limit it waited for, not the time it took to give up:
+		 * that is longer on a loaded machine, and the limit is what
+		 * the user can change */
 		util_err(err, errlen, 0, "%s is locked by another process (waited %.1f s): try again when "
 		       "it has finished, or wait longer with IRQLBENCH_DB_WAIT=SECONDS",
-		       s->path, s->waited_s);
+		       s->path, s->lock_wait_s);
 		break;
 	case SQLITE_CORRUPT:
 		return corrupt_error(s, detail, err, errlen);

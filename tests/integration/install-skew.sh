@@ -66,8 +66,8 @@ for v in fixed:3 unfixed:1; do
 	mods=$(jq -r .provenance.lab.modules "$rec" 2>/dev/null)
 	eq "lab ${v%:*}: modules built from the chosen source" \
 		"$(sed -n 's/^source=//p' "$mods/build.info" 2>/dev/null)" "$src $want"
-	eq "lab ${v%:*}: write_cr8 per iteration" "$(($(measured "$rec" .exits.write_cr8) / 20))" "${v#*:}"
-	eq "lab ${v%:*}: write_cr8 per iteration, no remainder" "$(($(measured "$rec" .exits.write_cr8) % 20))" 0
+	eq "lab ${v%:*}: write_cr8 per iteration" "$(($(measured "$rec" exit.write_cr8) / 20))" "${v#*:}"
+	eq "lab ${v%:*}: write_cr8 per iteration, no remainder" "$(($(measured "$rec" exit.write_cr8) % 20))" 0
 done
 [ "$fails" -eq 0 ] || tail -n 5 "$TMP/lab.err"
 finish

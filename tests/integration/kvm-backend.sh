@@ -19,7 +19,7 @@ rc=$?
 [ $rc -eq 0 ] || { cat "$TMP/pre.out"; bail "kvm backend: exit $rc on a host where it applies (fix what the lines above name)"; }
 
 # write_cr8 exits per iteration, exactly (3.9 stays 3.9, not 3)
-per_iter() { echo "scale=4; $(measured "$1" .exits.write_cr8) / $(counter "$1" iterations)" | bc; }
+per_iter() { echo "scale=4; $(measured "$1" exit.write_cr8) / $(counter "$1" iterations)" | bc; }
 SUITE=$("$IRQLBENCH" list --suites --group kvm --format json) ||
 	bail "irqlbench list --suites --group kvm (the line above says why)"
 while IFS='|' read -r name wl ps; do

@@ -61,17 +61,17 @@ for ((i = 0; i < N; i++)); do
 		eq "$name $v: backend/variant" "$(jq -r '[.backend, .variant] | join(" ")' "$rec")" "lab $v"
 		eq "$name $v: emulated under tcg" "$(jq -r '(.provenance.lab.l1_accel == "tcg") == .emulated' "$rec")" true
 		read -r pol reason want late < <(jq -r --arg v $v '.variants[$v] | "\(.policy) \(.exit) \(.exits) \(.late)"' <<<"$e")
-		lab=$(m "$rec" ".exits[\"$reason\"]")
-		held=$(m "$rec" .delivery.unmasking_writes) imm=$(m "$rec" .delivery.immediate)
+		lab=$(m "$rec" "exit.$reason")
+		held=$(m "$rec" delivery.unmasking_writes) imm=$(m "$rec" delivery.immediate)
 		if [ $has_model = 1 ]; then
 			"$IRQLBENCH" model --workload "$wl" --policy $pol "${pargs[@]}" --out-dir "$TMP/$name/model" \
 				--quiet >/dev/null 2>&1
 			mrec=$TMP/$name/model/$wl-$pol.json
-			model=$(( $(m "$mrec" ".exits[\"$reason\"]" 2>/dev/null) * vcpus ))
+			model=$(( $(m "$mrec" "exit.$reason" 2>/dev/null) * vcpus ))
 			eq "$name $v: lab $reason = model $pol" "$lab" "$model"
 			for k in unmasking_writes immediate late; do
-				eq "$name $v: lab delivery.$k = model $pol" "$(m "$rec" ".delivery.$k")" \
-					$(( $(m "$mrec" ".delivery.$k" 2>/dev/null) * vcpus ))
+				eq "$name $v: lab delivery.$k = model $pol" "$(m "$rec" "delivery.$k")" \
+					$(( $(m "$mrec" "delivery.$k" 2>/dev/null) * vcpus ))
 			done
 			if [ "$lab" != "$model" ]; then
 				echo "--- lab $v (measured phase, vCPU 0)     | model $pol"

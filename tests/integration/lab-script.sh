@@ -40,7 +40,7 @@ eq "relative script: record complete, script workload" \
 eq "relative script: the record names the host's file" \
 	"$(jq -r .provenance.script.path "$r" 2>/dev/null)" "$HERE/$scn"
 eq "relative script: write_cr8 exits, $N iterations" \
-	"$(measured "$r" .exits.write_cr8 2>/dev/null)" $((2 * N))
+	"$(measured "$r" exit.write_cr8 2>/dev/null)" $((2 * N))
 eq "relative script: no error line" "$(grep -c 'run in L1 failed' "$TMP/ok.err")" 0
 [ $rc -eq 0 ] || { cat "$TMP/ok.err"; tail -n 5 "$TMP/ok/fixed/run.stderr"; }
 

@@ -39,6 +39,6 @@ eq "default buffer: status" "$(jq -r .status "$r")" complete
 eq "default buffer: lost" "$(jq .provenance.trace.lost "$r")" false
 eq "default buffer: overrun" "$(jq .provenance.trace.overrun "$r")" 0
 eq "default buffer: write_cr8 per iteration" \
-	"$(jq '[.phases[] | select(.measured) | .vcpus[] | .exits.write_cr8] | add' "$r")" 600
+	"$(measured "$r" exit.write_cr8)" 600
 [ $fails -eq 0 ] || { cat "$TMP/tiny.err" "$TMP/big.err"; }
 finish

@@ -177,15 +177,16 @@ finish() {
 }
 
 # --- records ------------------------------------------------------------------
-# A number of a raw record summed over its measured phases and vCPUs, for
-# tests that read record files without a store (where a store is at hand,
-# 'irqlbench results show ID --metrics --format json' gives the metrics the
-# store computed, host/record/metrics.c): measured FILE PATH-UNDER-VCPU, e.g.
-# measured rec.json .exits.write_cr8; counter FILE NAME for a counter.
+# A number of a record file summed over its measured phases and vCPUs, as
+# the product sums it (host/record/metrics.c, through 'irqlbench results show
+# --metrics FILE'; the store keeps the same at import): measured FILE METRIC,
+# a metric name (exit.write_cr8, delivery.late, inj.0x2f, cr8_writes, ...:
+# 'irqlbench results --help'); 0 where the record has none.  counter FILE
+# NAME for a guest counter.
 measured() {
-	jq -r "[.phases[] | select(.measured) | .vcpus[]$2 // 0] | add // 0" "$1"
+	"$IRQLBENCH" results show --metrics --json "$1" | jq -r --arg n "$2" '.metrics[$n] // 0'
 }
-counter() { measured "$1" ".counters[\"$2\"]"; }
+counter() { measured "$1" "$2"; }
 
 # verdict_failed RECORD_DIR OUT_DIR ID FACTOR: a copy of the record (and its
 # serial.log) under a new id, status complete but its own verdict "fail",

@@ -34,11 +34,11 @@ for p in $(sv $e '.policies | keys[]'); do
 	eq "$p schema" "$(jq -r .schema "$f")" irqlbench-record/1
 	reason=$(sv $e ".policies[\"$p\"].exit")
 	late=$(( $(sv $e ".policies[\"$p\"].late") * 100 ))
-	eq "$p CR8 exits ($reason), 100 iterations of $e" "$(measured "$f" ".exits[\"$reason\"]")" \
+	eq "$p CR8 exits ($reason), 100 iterations of $e" "$(measured "$f" "exit.$reason")" \
 		$(( $(sv $e ".policies[\"$p\"].exits") * 100 ))
-	eq "$p late deliveries (model)" "$(measured "$f" '.delivery.late')" $late
+	eq "$p late deliveries (model)" "$(measured "$f" delivery.late)" $late
 	eq "$p late deliveries (guest)" "$(counter "$f" late_deliveries)" $late
-	eq "$p DPC injections" "$(measured "$f" '.injections["0x2f"]')" $(( $(sv $e .per_iteration.dpc_run) * 100 ))
+	eq "$p DPC injections" "$(measured "$f" inj.0x2f)" $(( $(sv $e .per_iteration.dpc_run) * 100 ))
 	eq "$p CR8 writes (guest)" "$(counter "$f" cr8_writes)" $(( $(sv $e .per_iteration.cr8_writes) * 100 ))
 	eq "$p serial log beside" "$([ -s "$out/nested-spinlock-$p.serial.log" ] && echo yes)" yes
 done
@@ -50,9 +50,9 @@ M --workload masked-clock --policy fixed,unfixed --param iterations=50 "${ep[@]}
 	--out-dir "$TMP/mc" --quiet
 eq "masked-clock status" $? 0
 for p in fixed unfixed; do
-	eq "masked-clock $p" "$(measured "$TMP/mc/masked-clock-$p.json" '.exits.write_cr8')" \
+	eq "masked-clock $p" "$(measured "$TMP/mc/masked-clock-$p.json" exit.write_cr8)" \
 		$(( $(sv $e ".policies.$p.exits") * 50 ))
-	eq "masked-clock $p immediate" "$(measured "$TMP/mc/masked-clock-$p.json" '.delivery.immediate')" \
+	eq "masked-clock $p immediate" "$(measured "$TMP/mc/masked-clock-$p.json" delivery.immediate)" \
 		$(( $(sv $e ".policies.$p.immediate") * 50 ))
 done
 
@@ -63,7 +63,7 @@ if [ -f "$scn" ]; then
 	eq "script status" $? 0
 	for p in fixed prefix; do
 		eq "script $p: the seed-table entry's CR8 exits per run" \
-			"$(measured "$TMP/scn/script-$p.json" '.exits.write_cr8')" \
+			"$(measured "$TMP/scn/script-$p.json" exit.write_cr8)" \
 			$(( $(sv seed-table ".policies.$p.exits") * 20 ))
 	done
 fi
