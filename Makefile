@@ -60,6 +60,7 @@ $(IRQLBENCH_SAN): $(patsubst %.c,$(BUILD)/san/%.o,$(HOST_SRCS))
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(SAN_CFLAGS) -rdynamic -o $@ $^ $(HOST_LIBS)
 unit-tests: $(IRQLBENCH_SAN)
+# its objects' header dependencies (a changed struct in a header rebuilds them)
 -include $(patsubst %.c,$(BUILD)/san/%.d,$(HOST_SRCS))
 
 # --- unit tests (ASan + UBSan) ------------------------------------------------

@@ -87,7 +87,7 @@ COMPARE=$(suite compare 2>/dev/null) || COMPARE=
 mkd "$OUT"
 
 amd_kvm_host() {
-	grep -q '^vendor_id.*AuthenticAMD' /proc/cpuinfo &&
+	grep -Eq '^vendor_id.*(AuthenticAMD|HygonGenuine)' /proc/cpuinfo &&
 		grep -qw svm /proc/cpuinfo && [ -w /dev/kvm ] && [ -d /sys/module/kvm_amd ]
 }
 

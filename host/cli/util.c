@@ -456,9 +456,9 @@ char *util_shell_join(char *const argv[])
 	return out;
 }
 
-char *util_cpuinfo_field(const char *key)
+char *util_file_field(const char *path, const char *key)
 {
-	FILE *f = fopen("/proc/cpuinfo", "re");
+	FILE *f = fopen(path, "re");
 	char line[8192];
 	size_t klen = strlen(key);
 	char *val = NULL;
@@ -468,11 +468,11 @@ char *util_cpuinfo_field(const char *key)
 	while (fgets(line, sizeof(line), f)) {
 		char *colon;
 
-		if (strncmp(line, key, klen) || (line[klen] != '\t' && line[klen] != ' ' &&
-						  line[klen] != ':'))
+		/* "model" is not "model name": the key, blanks, then the colon */
+		if (strncmp(line, key, klen))
 			continue;
-		colon = strchr(line, ':');
-		if (!colon)
+		colon = line + klen + strspn(line + klen, " \t");
+		if (*colon != ':')
 			continue;
 		colon++;
 		colon += strspn(colon, " \t");
@@ -484,20 +484,130 @@ char *util_cpuinfo_field(const char *key)
 	return val;
 }
 
+char *util_cpuinfo_field(const char *key)
+{
+	return util_file_field("/proc/cpuinfo", key);
+}
+
+bool util_flag_listed(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = flags; p && *p; p += strcspn(p, " \t")) {
+		p += strspn(p, " \t");
+		if (!strncmp(p, flag, n) && (p[n] == '\0' || p[n] == ' ' || p[n] == '\t'))
+			return n > 0;
+	}
+	return false;
+}
+
 bool util_cpuinfo_has_flag(const char *flag)
 {
 	char *flags = util_cpuinfo_field("flags");
-	bool found = false;
+	bool found = util_flag_listed(flags, flag);
 
-	if (!flags)
-		return false;
-	for (char *save, *t = strtok_r(flags, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (!strcmp(t, flag)) {
-			found = true;
-			break;
-		}
 	free(flags);
 	return found;
+}
+
+bool util_vendor_runs_kvm_amd(const char *vendor)
+{
+	return vendor && (!strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine"));
+}
+
+/* --- Linux CPU lists ("0-3,8") ------------------------------------------------ */
+
+char *util_cpulist_format(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i = 0;
+
+	buf[0] = '\0';
+	while (i < CPU_SETSIZE) {
+		int j;
+
+		if (!CPU_ISSET(i, set)) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, set); j++)
+			;
+		if (off < len)
+			off += snprintf(buf + off, len - off, "%s%d", off ? "," : "", i);
+		if (j > i && off < len)
+			off += snprintf(buf + off, len - off, "%s%d", j == i + 1 ? "," : "-", j);
+		i = j + 1;
+	}
+	return buf;
+}
+
+/* Parses one decimal CPU number; *pp advances past it. */
+static int parse_cpu(const char **pp, unsigned *cpu)
+{
+	const char *p = *pp;
+	unsigned long v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v >= CPU_SETSIZE)
+			return -2;
+		p++;
+	}
+	*cpu = (unsigned)v;
+	*pp = p;
+	return 0;
+}
+
+int util_cpulist_parse(const char *list, cpu_set_t *set, unsigned *order,
+		       unsigned maxorder, unsigned *norder, char *err, size_t errlen)
+{
+	const char *p = list;
+	unsigned n = 0;
+
+	CPU_ZERO(set);
+	if (!list || !*list)
+		return util_err(err, errlen, -1, "empty CPU list: give CPUs like 2,3 or 4-7");
+	for (;;) {
+		unsigned a, b, c;
+		int rc = parse_cpu(&p, &a);
+
+		if (rc)
+			goto bad;
+		b = a;
+		if (*p == '-') {
+			p++;
+			rc = parse_cpu(&p, &b);
+			if (rc)
+				goto bad;
+			if (b < a)
+				return util_err(err, errlen, -1, "bad CPU list '%s': range %u-%u goes backwards", list, a, b);
+		}
+		for (c = a; c <= b; c++) {
+			if (CPU_ISSET(c, set))
+				return util_err(err, errlen, -1, "bad CPU list '%s': CPU %u is listed twice", list, c);
+			CPU_SET(c, set);
+			if (order && n < maxorder)
+				order[n] = c;
+			n++;
+		}
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			goto bad;
+		p++;
+	}
+	if (norder)
+		*norder = n;
+	return 0;
+bad:
+	if (*p && (*p < '0' || *p > '9'))
+		return util_err(err, errlen, -1, "bad CPU list '%s': unexpected '%c' at position %zu (use e.g. 2,3 or 4-7)",
+			    list, *p, (size_t)(p - list) + 1);
+	if (*p)
+		return util_err(err, errlen, -1, "bad CPU list '%s': CPU number too large (limit %d)", list, CPU_SETSIZE - 1);
+	return util_err(err, errlen, -1, "bad CPU list '%s': ends where a CPU number should be (use e.g. 2,3 or 4-7)", list);
 }
 
 void argv_add(struct argv_buf *a, const char *s)

@@ -8,6 +8,7 @@
 #define IRQLBENCH_UTIL_H
 
 #include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -89,10 +90,26 @@ pid_t util_spawn_tied(char *const argv[], const char *out_path);
 /* argv joined into one shell-quoted line (a caller frees it). */
 char *util_shell_join(char *const argv[]);
 
-/* Value of the first "key<tab>: value" line of /proc/cpuinfo; NULL if absent. */
+/* Value of the first "key<tab>: value" line of the file at path (a
+ * /proc/cpuinfo); NULL if absent.  To free. */
+char *util_file_field(const char *path, const char *key);
+/* The same of /proc/cpuinfo. */
 char *util_cpuinfo_field(const char *key);
+/* Whether the space-separated list flags (may be NULL) names flag. */
+bool util_flag_listed(const char *flags, const char *flag);
 /* Does the first "flags" line of /proc/cpuinfo list flag? */
 bool util_cpuinfo_has_flag(const char *flag);
+/* Whether a CPU of this vendor_id runs kvm_amd: AuthenticAMD, and Hygon's
+ * Dhyana (HygonGenuine), which kvm_amd supports as AMD's (the kernel's
+ * SVM check, has_svm(), accepts both). */
+bool util_vendor_runs_kvm_amd(const char *vendor);
+
+/* Parses a Linux CPU list ("1,3-5") into set; keeps the order in order[]
+ * (may be NULL).  0, or -1 with a one-line error in err. */
+int util_cpulist_parse(const char *list, cpu_set_t *set, unsigned *order,
+		       unsigned maxorder, unsigned *norder, char *err, size_t errlen);
+/* Formats set as a compact CPU list ("0-3,8"; "" for none); returns buf. */
+char *util_cpulist_format(const cpu_set_t *set, char *buf, size_t len);
 
 /* A growable argv, NULL-terminated. */
 struct argv_buf {

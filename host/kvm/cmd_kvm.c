@@ -313,7 +313,7 @@ static int debugfs_vms(void)
 static int swap_preflight(void)
 {
 	char *vendor = util_cpuinfo_field("vendor_id");
-	bool amd = vendor && !strcmp(vendor, "AuthenticAMD");
+	bool amd = util_vendor_runs_kvm_amd(vendor);
 	long rc;
 	pid_t user;
 

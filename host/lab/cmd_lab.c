@@ -438,7 +438,7 @@ static char *replace_all(const char *s, const char *from, const char *to)
 
 /*
  * The inner run's own error lines (DIR/run.stderr: its "irqlbench..."
- * lines but "failed record written to"), with L1's path of DIR put back as
+ * lines but "failed record written to" and the nested-host warning), with L1's path of DIR put back as
  * DIR, each printed as "irqlbench: lab VARIANT: run in L1 failed (status
  * N): ...".  Returns the first, for the record when L1 wrote none (a
  * caller frees it), or NULL.
@@ -451,7 +451,9 @@ static char *inner_error(const char *dir, const char *variant, int status)
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 		char *msg;
 
-		if (strncmp(line, "irqlbench", 9) || strstr(line, "record written to"))
+		/* nor the kvm preflight's warning that the host is a VM: L1 is one */
+		if (strncmp(line, "irqlbench", 9) || strstr(line, "record written to") ||
+		    strstr(line, "warning: this host is a virtual machine"))
 			continue;
 		line += 9;
 		line += strspn(line, ": ");

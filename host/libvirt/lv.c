@@ -158,7 +158,7 @@ static void sb_cputune(struct sbuf *b, const struct pin_plan *plan)
 	for (i = 0; i < plan->nvcpus; i++)
 		sb_add(b, "    <vcpupin vcpu='%u' cpuset='%u'/>\n", i, plan->vcpu_pu[i]);
 	sb_add(b, "    <emulatorpin cpuset='%s'/>\n",
-	       pin_format_cpulist(&plan->emulator, list, sizeof(list)));
+	       util_cpulist_format(&plan->emulator, list, sizeof(list)));
 	sb_add(b, "  </cputune>\n");
 }
 
@@ -333,8 +333,8 @@ static int check_cpus(virConnectPtr conn, const struct pin_plan *plan, const cha
 		if (CPU_ISSET(i, &want) && !CPU_ISSET(i, &host))
 			return util_err(err, errlen, 2,
 				     "the pinning asks for CPU %d but the host behind %s has CPUs %s online (pinning %s): plan for that host (irqlbench pin) or fix --cpus",
-				     i, uri, pin_format_cpulist(&host, a, sizeof(a)),
-				     pin_format_cpulist(&want, b, sizeof(b)));
+				     i, uri, util_cpulist_format(&host, a, sizeof(a)),
+				     util_cpulist_format(&want, b, sizeof(b)));
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 struct pin_args {
 	unsigned vcpus;
 	const char *cpus, *xml, *syn, *format;
+	const char *cpuset, *isolated, *nohz;
 };
 
 static const struct cli_option pin_opts[] = {
@@ -24,6 +25,14 @@ static const struct cli_option pin_opts[] = {
 	{ CLI_STRING(0, "synthetic", struct pin_args, syn, "STR",
 		     "plan for an hwloc synthetic topology, e.g.\n"
 		     "\"package:2 l3:4(size=32MiB) core:4 pu:2\"") },
+	{ CLI_STRING(0, "cpuset", struct pin_args, cpuset, "LIST",
+		     "the CPUs this process may use (default: this host's cgroup\n"
+		     "cpuset and affinity; all of a --topology or --synthetic)") },
+	{ CLI_STRING(0, "isolated", struct pin_args, isolated, "LIST",
+		     "the CPUs isolcpus= isolates (default: this host's\n"
+		     "/sys/devices/system/cpu/isolated; none elsewhere)") },
+	{ CLI_STRING(0, "nohz-full", struct pin_args, nohz, "LIST",
+		     "the nohz_full= CPUs (default: this host's; none elsewhere)") },
 	{ CLI_FORMAT(0, struct pin_args, format, "the plan as text (default) or JSON") },
 	{ CLI_JSON(struct pin_args, format) },
 	{ CLI_END },
@@ -31,11 +40,15 @@ static const struct cli_option pin_opts[] = {
 
 const struct cli_spec cmd_pin_spec = {
 	.name = "pin",
-	.usage = "--vcpus N [--cpus LIST] [--topology FILE.xml | --synthetic STR] [--json]",
+	.usage = "--vcpus N [--cpus LIST] [--topology FILE.xml | --synthetic STR] [--json]\n"
+		 "--vcpus N [--cpuset LIST] [--isolated LIST] [--nohz-full LIST] ...",
 	.description =
 	"Plans where the vCPUs and the emulator threads of a guest run: one PU per vCPU on\n"
 	"distinct physical cores (never two SMT siblings), in one L3 domain and one NUMA node\n"
-	"where possible, away from CPU 0's core and from the emulator's core.\n",
+	"where possible, away from CPU 0's core and from the emulator's core; only on CPUs\n"
+	"this process may use (its cgroup cpuset, e.g. systemd's AllowedCPUs=, and its\n"
+	"affinity), and on the CPUs the kernel isolates (isolcpus=, nohz_full=) where they\n"
+	"have room, the host and the emulator threads on the housekeeping CPUs.\n",
 	.epilog = "exit status: 0 planned, 2 impossible request or bad arguments, 3 topology unreadable\n",
 	.options = pin_opts,
 	.formats = CLI_FMT_TEXT | CLI_FMT_JSON,
@@ -43,21 +56,69 @@ const struct cli_spec cmd_pin_spec = {
 
 static void print_text(const struct pin_plan *p)
 {
-	char buf[256];
+	char buf[256], iso[256], nohz[256];
 	unsigned i;
 
 	printf("machine: %s\n", p->machine);
 	for (i = 0; i < p->nvcpus; i++)
 		printf("vcpu %u -> PU %u\n", i, p->vcpu_pu[i]);
-	printf("emulator -> PUs %s\n", pin_format_cpulist(&p->emulator, buf, sizeof(buf)));
+	printf("emulator -> PUs %s\n", util_cpulist_format(&p->emulator, buf, sizeof(buf)));
+	util_cpulist_format(&p->isolated, iso, sizeof(iso));
+	util_cpulist_format(&p->nohz_full, nohz, sizeof(nohz));
+	printf("housekeeping -> PUs %s: the host's and the emulator threads'%s (%s)\n",
+	       util_cpulist_format(&p->housekeeping, buf, sizeof(buf)),
+	       p->on_isolated ? "" : ", and the vCPUs'",
+	       p->on_isolated ? "neither isolated nor nohz_full" : *iso || *nohz ?
+	       "the vCPUs are not on the CPUs set apart: see the reasons" :
+	       "no CPU is isolated or nohz_full");
+	if (*iso || *nohz)
+		printf("set apart -> %s%s%s%s%s (%s)\n", *iso ? "isolated PUs " : "", iso,
+		       *iso && *nohz ? ", " : "", *nohz ? "nohz_full PUs " : "", nohz,
+		       p->on_isolated ? "the vCPUs'" : "not used for the vCPUs: see the reasons");
+	if (CPU_COUNT(&p->not_in_cpuset))
+		printf("not used -> PUs %s: not in %s\n",
+		       util_cpulist_format(&p->not_in_cpuset, buf, sizeof(buf)),
+		       p->cpuset_from[0] ? p->cpuset_from : "the CPUs given");
 	printf("reasons:\n");
 	for (i = 0; i < p->nreasons; i++)
 		printf("  - %s\n", p->reasons[i]);
 }
 
+/* One CPU list option into set ("" is none); 0, or a usage error. */
+static int list_option(const char *opt, const char *list, cpu_set_t *set)
+{
+	char err[256];
+
+	CPU_ZERO(set);
+	if (!*list || !util_cpulist_parse(list, set, NULL, 0, NULL, err, sizeof(err)))
+		return 0;
+	return cli_usage_error("pin", "--%s: %s", opt, err);
+}
+
+/* The CPUs to plan with: this host's (here) or none, then the options. */
+static int given_cpus(struct pin_cpus *c, bool here, const struct pin_args *a)
+{
+	if (here)
+		pin_host_cpus(c);
+	else
+		memset(c, 0, sizeof(*c));
+	if (a->cpuset) {
+		if (list_option("cpuset", a->cpuset, &c->cpuset))
+			return EXIT_USAGE;
+		c->have_cpuset = true;
+		snprintf(c->cpuset_from, sizeof(c->cpuset_from), "--cpuset %s", a->cpuset);
+	}
+	if (a->isolated && list_option("isolated", a->isolated, &c->isolated))
+		return EXIT_USAGE;
+	if (a->nohz && list_option("nohz-full", a->nohz, &c->nohz_full))
+		return EXIT_USAGE;
+	return 0;
+}
+
 int cmd_pin(int argc, char **argv)
 {
 	struct pin_args a = { .format = "text" };
+	struct pin_cpus given;
 	hwloc_topology_t topo;
 	struct pin_plan *plan;
 	char err[512];
@@ -70,6 +131,8 @@ int cmd_pin(int argc, char **argv)
 		return cli_usage_error("pin", "--vcpus N is required");
 	if (a.xml && a.syn)
 		return cli_usage_error("pin", "give --topology or --synthetic, not both");
+	if (given_cpus(&given, !a.xml && !a.syn, &a))
+		return EXIT_USAGE;
 	if (pin_load_topology(&topo, a.xml, a.syn, err, sizeof(err))) {
 		fprintf(stderr, "irqlbench pin: error: %s\n", err);
 		return a.syn ? 2 : 3;
@@ -79,7 +142,7 @@ int cmd_pin(int argc, char **argv)
 		hwloc_topology_destroy(topo);
 		return 3;
 	}
-	rc = pin_plan(topo, a.vcpus, a.cpus, plan, err, sizeof(err));
+	rc = pin_plan_cpus(topo, &given, a.vcpus, a.cpus, plan, err, sizeof(err));
 	hwloc_topology_destroy(topo);
 	if (rc) {
 		fprintf(stderr, "irqlbench pin: error: %s\n", err);

@@ -15,10 +15,16 @@
  *     outside their L3 when there is a choice, so the guest keeps its cache),
  *     else CPU 0's core, else (every core holds a vCPU) the free SMT siblings
  *     of CPU 0's core or CPU 0's core itself.
+ * Before all of these: only the CPUs this process may use count (its
+ * cgroup cpuset, its affinity: struct pin_cpus); where the kernel isolates
+ * CPUs (isolcpus=, nohz_full=) and their cores hold every vCPU, the vCPUs
+ * go there and everything else (CPU 0's core, the emulator) to the
+ * housekeeping CPUs; with too few isolated cores the isolation is not used.
  * Cores and PUs are taken in hwloc's logical order, so plans are
  * deterministic and the tests can assert them exactly.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +42,8 @@ struct core_info {
 	int numa;		/* OS index of the core's first NUMA node, -1 if none */
 	bool hk;		/* the housekeeping core (holds CPU 0) */
 	bool used;		/* holds a vCPU */
+	bool iso;		/* has an isolated or nohz_full PU */
+	bool excluded;		/* no vCPU here: a housekeeping core while the vCPUs are isolated */
 };
 
 struct planner {
@@ -45,6 +53,8 @@ struct planner {
 	unsigned hk;		/* index of the housekeeping core */
 	unsigned hk_pu;		/* its first PU (0 unless CPU 0 is not allowed) */
 	unsigned max_smt;
+	cpu_set_t special;	/* usable, isolated or nohz_full */
+	bool iso_mode;		/* the vCPUs go to the cores with special PUs */
 	struct pin_plan *out;
 };
 
@@ -60,99 +70,6 @@ static void reason(struct pin_plan *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(p->reasons[p->nreasons++], PIN_REASON_LEN, fmt, ap);
 	va_end(ap);
-}
-
-char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len)
-{
-	size_t off = 0;
-	int i = 0;
-
-	buf[0] = '\0';
-	while (i < CPU_SETSIZE) {
-		int j;
-
-		if (!CPU_ISSET(i, set)) {
-			i++;
-			continue;
-		}
-		for (j = i; j + 1 < CPU_SETSIZE && CPU_ISSET(j + 1, set); j++)
-			;
-		if (off < len)
-			off += snprintf(buf + off, len - off, "%s%d", off ? "," : "", i);
-		if (j > i && off < len)
-			off += snprintf(buf + off, len - off, "%s%d", j == i + 1 ? "," : "-", j);
-		i = j + 1;
-	}
-	return buf;
-}
-
-/* Parses one decimal CPU number; *pp advances past it. */
-static int parse_cpu(const char **pp, unsigned *cpu)
-{
-	const char *p = *pp;
-	unsigned long v = 0;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v >= CPU_SETSIZE)
-			return -2;
-		p++;
-	}
-	*cpu = (unsigned)v;
-	*pp = p;
-	return 0;
-}
-
-int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
-		      unsigned maxorder, unsigned *norder, char *err, size_t errlen)
-{
-	const char *p = list;
-	unsigned n = 0;
-
-	CPU_ZERO(set);
-	if (!list || !*list)
-		return util_err(err, errlen, -1, "empty CPU list: give CPUs like 2,3 or 4-7");
-	for (;;) {
-		unsigned a, b, c;
-		int rc = parse_cpu(&p, &a);
-
-		if (rc)
-			goto bad;
-		b = a;
-		if (*p == '-') {
-			p++;
-			rc = parse_cpu(&p, &b);
-			if (rc)
-				goto bad;
-			if (b < a)
-				return util_err(err, errlen, -1, "bad CPU list '%s': range %u-%u goes backwards", list, a, b);
-		}
-		for (c = a; c <= b; c++) {
-			if (CPU_ISSET(c, set))
-				return util_err(err, errlen, -1, "bad CPU list '%s': CPU %u is listed twice", list, c);
-			CPU_SET(c, set);
-			if (order && n < maxorder)
-				order[n] = c;
-			n++;
-		}
-		if (*p == '\0')
-			break;
-		if (*p != ',')
-			goto bad;
-		p++;
-	}
-	if (norder)
-		*norder = n;
-	return 0;
-bad:
-	if (*p && (*p < '0' || *p > '9'))
-		return util_err(err, errlen, -1, "bad CPU list '%s': unexpected '%c' at position %zu (use e.g. 2,3 or 4-7)",
-			    list, *p, (size_t)(p - list) + 1);
-	if (*p)
-		return util_err(err, errlen, -1, "bad CPU list '%s': CPU number too large (limit %d)", list, CPU_SETSIZE - 1);
-	return util_err(err, errlen, -1, "bad CPU list '%s': ends where a CPU number should be (use e.g. 2,3 or 4-7)", list);
 }
 
 int pin_load_topology(hwloc_topology_t *topo, const char *xml, const char *synthetic,
@@ -179,6 +96,119 @@ out:
 	hwloc_topology_destroy(*topo);
 	*topo = NULL;
 	return -1;
+}
+
+/* out = a without b */
+static void cpu_minus(cpu_set_t *out, const cpu_set_t *a, const cpu_set_t *b)
+{
+	cpu_set_t both;
+
+	CPU_AND(&both, a, b);
+	CPU_XOR(out, a, &both);
+}
+
+/* --- this host's CPUs: the cpuset, the affinity, the isolated ones ----------- */
+
+/* A CPU list file into set (empty for "" or the kernel's "(null)"); 0, or
+ * -1 when it cannot be read or parsed. */
+static int read_cpulist_file(const char *path, cpu_set_t *set)
+{
+	char *s = util_read_line(path), err[160];
+	int rc = s ? 0 : -1;
+
+	CPU_ZERO(set);
+	if (s && *s && strcmp(s, "(null)") &&
+	    util_cpulist_parse(s, set, NULL, 0, NULL, err, sizeof(err))) {
+		CPU_ZERO(set);
+		rc = -1;
+	}
+	free(s);
+	return rc;
+}
+
+/* FILE of cgroup PATH under MNT, or of its nearest parent that has one
+ * (cgroup v2 shows cpuset files only where the controller is enabled). */
+static int cgroup_file(const char *mnt, const char *path, const char *file, cpu_set_t *set,
+		       char *from, size_t len)
+{
+	char *p = xstrdup(*path ? path : "/"), *full, *slash;
+	int rc;
+
+	for (;;) {
+		full = xasprintf("%s%s%s%s", mnt, p, strcmp(p, "/") ? "/" : "", file);
+		rc = read_cpulist_file(full, set);
+		if (!rc)
+			snprintf(from, len, "the cgroup cpuset of %s (%s)", path, full);
+		free(full);
+		if (!rc || !strcmp(p, "/"))
+			break;
+		slash = strrchr(p, '/');
+		slash[slash == p] = '\0';	/* "/a/b" -> "/a", "/a" -> "/" */
+	}
+	free(p);
+	return rc;
+}
+
+/* This process's cgroup cpuset: v2 cpuset.cpus.effective, or v1
+ * cpuset.effective_cpus; 0 with where it was read in from, or -1. */
+static int cgroup_cpuset(cpu_set_t *set, char *from, size_t len)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[PATH_MAX + 128];
+	int rc = -1;
+
+	while (f && rc && fgets(line, sizeof(line), f)) {
+		/* "hierarchy:controllers:path"; v2's has no controllers */
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+		for (char *c = c1 + 1; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		if (!c1[1])
+			rc = cgroup_file("/sys/fs/cgroup", c2 + 1, "cpuset.cpus.effective", set, from, len);
+		else if (util_flag_listed(c1 + 1, "cpuset"))
+			rc = cgroup_file("/sys/fs/cgroup/cpuset", c2 + 1, "cpuset.effective_cpus", set,
+					 from, len);
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+void pin_host_cpus(struct pin_cpus *c)
+{
+	cpu_set_t aff, special, plain, missing;
+	char list[256];
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	read_cpulist_file("/sys/devices/system/cpu/isolated", &c->isolated);
+	read_cpulist_file("/sys/devices/system/cpu/nohz_full", &c->nohz_full);
+	c->have_cpuset = !cgroup_cpuset(&c->cpuset, c->cpuset_from, sizeof(c->cpuset_from));
+	if (!c->have_cpuset && !read_cpulist_file("/sys/devices/system/cpu/online", &c->cpuset)) {
+		c->have_cpuset = true;
+		snprintf(c->cpuset_from, sizeof(c->cpuset_from), "the online CPUs");
+	}
+	if (!c->have_cpuset || sched_getaffinity(0, sizeof(aff), &aff))
+		return;
+	/*
+	 * The kernel leaves the isolated CPUs out of every process's default
+	 * affinity: an affinity that holds all the others is that default.
+	 * One that lacks some of them was narrowed (taskset): it counts.
+	 */
+	CPU_OR(&special, &c->isolated, &c->nohz_full);
+	cpu_minus(&plain, &c->cpuset, &special);
+	cpu_minus(&missing, &plain, &aff);
+	if (!CPU_COUNT(&missing))
+		return;
+	CPU_AND(&c->cpuset, &c->cpuset, &aff);
+	n = strlen(c->cpuset_from);
+	snprintf(c->cpuset_from + n, sizeof(c->cpuset_from) - n, " and this process's affinity %s",
+		 util_cpulist_format(&aff, list, sizeof(list)));
 }
 
 /* --- machine inventory ----------------------------------------------------- */
@@ -217,9 +247,61 @@ static int fill_core(struct planner *pl, hwloc_obj_t obj, hwloc_const_cpuset_t a
 	return 0;
 }
 
-static int inventory(struct planner *pl, char *err, size_t errlen)
+/* set as an hwloc bitmap (to free) */
+static hwloc_bitmap_t to_bitmap(const cpu_set_t *set)
 {
-	hwloc_const_cpuset_t allowed = hwloc_topology_get_allowed_cpuset(pl->topo);
+	hwloc_bitmap_t b = hwloc_bitmap_alloc();
+
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, set))
+			hwloc_bitmap_set(b, (unsigned)i);
+	return b;
+}
+
+static void to_cpuset(hwloc_const_bitmap_t b, cpu_set_t *set)
+{
+	int i;
+
+	CPU_ZERO(set);
+	hwloc_bitmap_foreach_begin(i, b) {
+		if (i < CPU_SETSIZE)
+			CPU_SET(i, set);
+	} hwloc_bitmap_foreach_end();
+}
+
+/*
+ * The usable PUs: hwloc's allowed set (this machine's cgroup) within
+ * cpus->cpuset; the plan's CPU classes (usable, not in the cpuset,
+ * isolated, nohz_full, housekeeping).  To free.
+ */
+static hwloc_bitmap_t usable_pus(struct planner *pl, const struct pin_cpus *cpus)
+{
+	struct pin_plan *p = pl->out;
+	hwloc_bitmap_t allowed = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(pl->topo));
+	cpu_set_t machine;
+
+	if (cpus && cpus->have_cpuset) {
+		hwloc_bitmap_t b = to_bitmap(&cpus->cpuset);
+
+		hwloc_bitmap_and(allowed, allowed, b);
+		hwloc_bitmap_free(b);
+		snprintf(p->cpuset_from, sizeof(p->cpuset_from), "%s", cpus->cpuset_from);
+	}
+	to_cpuset(allowed, &p->usable);
+	to_cpuset(hwloc_topology_get_topology_cpuset(pl->topo), &machine);
+	cpu_minus(&p->not_in_cpuset, &machine, &p->usable);
+	if (cpus) {
+		CPU_AND(&p->isolated, &cpus->isolated, &p->usable);
+		CPU_AND(&p->nohz_full, &cpus->nohz_full, &p->usable);
+	}
+	CPU_OR(&pl->special, &p->isolated, &p->nohz_full);
+	cpu_minus(&p->housekeeping, &p->usable, &pl->special);
+	return allowed;
+}
+
+static int inventory(struct planner *pl, const struct pin_cpus *cpus, char *err, size_t errlen)
+{
+	hwloc_bitmap_t allowed = usable_pus(pl, cpus);
 	hwloc_obj_type_t type = HWLOC_OBJ_CORE;
 	int n = hwloc_get_nbobjs_by_type(pl->topo, HWLOC_OBJ_CORE);
 	unsigned i, best;
@@ -229,11 +311,11 @@ static int inventory(struct planner *pl, char *err, size_t errlen)
 		type = HWLOC_OBJ_PU;
 		n = hwloc_get_nbobjs_by_type(pl->topo, HWLOC_OBJ_PU);
 	}
-	if (n <= 0)
-		return util_err(err, errlen, -1, "the topology has no processing units");
-	pl->cores = calloc((size_t)n, sizeof(*pl->cores));
-	if (!pl->cores)
-		return util_err(err, errlen, -1, "out of memory");
+	pl->cores = n > 0 ? calloc((size_t)n, sizeof(*pl->cores)) : NULL;
+	if (n <= 0 || !pl->cores) {
+		hwloc_bitmap_free(allowed);
+		return util_err(err, errlen, -1, n <= 0 ? "the topology has no processing units" : "out of memory");
+	}
 	pl->ncores = 0;
 	pl->max_smt = 1;
 	for (i = 0; i < (unsigned)n; i++) {
@@ -245,15 +327,23 @@ static int inventory(struct planner *pl, char *err, size_t errlen)
 		c->idx = obj->logical_index;
 		if (c->npus > pl->max_smt)
 			pl->max_smt = c->npus;
+		for (int k = 0; k < CPU_SETSIZE; k++)
+			if (CPU_ISSET(k, &c->pus) && CPU_ISSET(k, &pl->special))
+				c->iso = true;
 		pl->ncores++;
 	}
+	hwloc_bitmap_free(allowed);
 	if (!pl->ncores)
 		return util_err(err, errlen, -1, "no allowed processing unit in the topology (check the cpuset/cgroup)");
-	/* The housekeeping core: the one with CPU 0, else the lowest PU. */
+	/* The housekeeping core: the one with CPU 0, else the lowest PU; a
+	 * core the kernel isolates is none while another is not. */
 	best = 0;
-	for (i = 1; i < pl->ncores; i++)
-		if (pl->cores[i].first_pu < pl->cores[best].first_pu)
+	for (i = 1; i < pl->ncores; i++) {
+		const struct core_info *c = &pl->cores[i], *b = &pl->cores[best];
+
+		if (b->iso != c->iso ? b->iso : c->first_pu < b->first_pu)
 			best = i;
+	}
 	pl->hk = best;
 	pl->hk_pu = pl->cores[best].first_pu;
 	pl->cores[best].hk = true;
@@ -293,7 +383,7 @@ struct domain {
 
 static bool in_pool(const struct core_info *c, bool avoid_hk)
 {
-	return !c->used && !(avoid_hk && c->hk);
+	return !c->used && !c->excluded && !(avoid_hk && c->hk);
 }
 
 static unsigned collect_domains(struct planner *pl, bool avoid_hk, struct domain *d)
@@ -583,7 +673,7 @@ static void choose_emulator(struct planner *pl)
 		const struct core_info *c = &pl->cores[i];
 		int score;
 
-		if (c->used || c->hk)
+		if (c->used || c->hk || (pl->iso_mode && c->iso))
 			continue;
 		score = (c->numa == vnuma ? 2 : 0) + (core_in_vcpu_l3(pl, c) ? 0 : 1);
 		if (score > best_score) {
@@ -597,7 +687,7 @@ static void choose_emulator(struct planner *pl)
 
 		p->emulator = c->pus;
 		reason(p, "emulator threads on core %u (PUs %s, %s, NUMA node %d): a core of their own%s",
-		       c->idx, pin_format_cpulist(&c->pus, list, sizeof(list)),
+		       c->idx, util_cpulist_format(&c->pus, list, sizeof(list)),
 		       l3_name(c->l3, b1, sizeof(b1)), c->numa,
 		       best_score == 3 ? ", in the vCPUs' NUMA node, outside their L3" :
 		       best_score == 2 ? ", in the vCPUs' NUMA node (no core free outside their L3)" :
@@ -608,7 +698,7 @@ static void choose_emulator(struct planner *pl)
 	if (!hk->used) {
 		p->emulator = hk->pus;
 		reason(p, "emulator threads on CPU %u's core (PUs %s), shared with the host: no other core is free",
-		       pl->hk_pu, pin_format_cpulist(&hk->pus, list, sizeof(list)));
+		       pl->hk_pu, util_cpulist_format(&hk->pus, list, sizeof(list)));
 		return;
 	}
 	/* Every core holds a vCPU: the free siblings of the hk core, or the core. */
@@ -619,12 +709,12 @@ static void choose_emulator(struct planner *pl)
 	if (CPU_COUNT(&p->emulator)) {
 		reason(p, "emulator threads on the free SMT sibling%s %s of CPU %u's core, which holds a vCPU: every core holds a vCPU",
 		       CPU_COUNT(&p->emulator) > 1 ? "s" : "",
-		       pin_format_cpulist(&p->emulator, list, sizeof(list)), pl->hk_pu);
+		       util_cpulist_format(&p->emulator, list, sizeof(list)), pl->hk_pu);
 		return;
 	}
 	p->emulator = hk->pus;
 	reason(p, "emulator threads share CPU %u (PUs %s) with a vCPU: every core holds a vCPU",
-	       pl->hk_pu, pin_format_cpulist(&hk->pus, list, sizeof(list)));
+	       pl->hk_pu, util_cpulist_format(&hk->pus, list, sizeof(list)));
 }
 
 /* --- the plan ---------------------------------------------------------------- */
@@ -639,6 +729,69 @@ static void smt_reason(struct planner *pl)
 	else
 		reason(p, "one PU per vCPU on %u distinct physical core%s (no SMT)",
 		       p->nvcpus, p->nvcpus == 1 ? "" : "s");
+}
+
+/* "isolated 2-7, nohz_full 2-7": what the kernel sets apart, for reasons */
+static const char *special_names(const struct pin_plan *p, char *buf, size_t len)
+{
+	char a[256], b[256];
+
+	util_cpulist_format(&p->isolated, a, sizeof(a));
+	util_cpulist_format(&p->nohz_full, b, sizeof(b));
+	snprintf(buf, len, "%s%s%s%s%s", *a ? "isolated " : "", a, *a && *b ? ", " : "",
+		 *b ? "nohz_full " : "", b);
+	return buf;
+}
+
+/*
+ * Where the kernel isolates CPUs and their cores can hold every vCPU, the
+ * vCPUs go there (each on an isolated PU of its core) and no vCPU goes to
+ * a housekeeping core; else the isolation is not used, and says so.
+ */
+static void choose_isolation(struct planner *pl)
+{
+	struct pin_plan *p = pl->out;
+	unsigned i, niso = 0, nhk = 0;
+	char names[600], hk[256];
+
+	if (!CPU_COUNT(&pl->special))
+		return;
+	for (i = 0; i < pl->ncores; i++)
+		pl->cores[i].iso ? niso++ : nhk++;
+	special_names(p, names, sizeof(names));
+	util_cpulist_format(&p->housekeeping, hk, sizeof(hk));
+	if (niso < p->nvcpus || !nhk) {
+		reason(p, "the kernel sets CPUs apart (%s), but %s: the isolation is not used, the vCPUs share the housekeeping CPUs",
+		       names, !nhk ? "no housekeeping CPU is left" : "their cores are too few for the vCPUs");
+		return;
+	}
+	pl->iso_mode = p->on_isolated = true;
+	for (i = 0; i < pl->ncores; i++) {
+		struct core_info *c = &pl->cores[i];
+
+		c->excluded = !c->iso;
+		for (int k = 0; c->iso && k < CPU_SETSIZE; k++)
+			if (CPU_ISSET(k, &c->pus) && CPU_ISSET(k, &pl->special)) {
+				c->first_pu = (unsigned)k;	/* the vCPU's PU: an isolated one */
+				break;
+			}
+	}
+	reason(p, "the vCPUs on CPUs the kernel sets apart (%s); the host and the emulator threads on the housekeeping CPUs %s",
+	       names, hk);
+}
+
+/* The CPUs this process may not use, and why. */
+static void cpuset_reason(struct planner *pl)
+{
+	struct pin_plan *p = pl->out;
+	char list[256];
+
+	if (CPU_COUNT(&p->not_in_cpuset))
+		reason(p, "CPU%s %s not used: this process may not use %s (%s; systemd's AllowedCPUs= sets a service's cpuset, taskset the affinity)",
+		       CPU_COUNT(&p->not_in_cpuset) > 1 ? "s" : "",
+		       util_cpulist_format(&p->not_in_cpuset, list, sizeof(list)),
+		       CPU_COUNT(&p->not_in_cpuset) > 1 ? "them" : "it",
+		       p->cpuset_from[0] ? p->cpuset_from : "the CPUs given");
 }
 
 static int plan_auto(struct planner *pl, char *err, size_t errlen)
@@ -657,13 +810,17 @@ static int plan_auto(struct planner *pl, char *err, size_t errlen)
 	if (!chosen)
 		return util_err(err, errlen, -1, "out of memory");
 	smt_reason(pl);
+	cpuset_reason(pl);
+	choose_isolation(pl);
 	choose_vcpu_cores(pl, avoid_hk, chosen);
 	order_vcpus(pl, chosen, n);
 	for (i = 0; i < n; i++)
 		p->vcpu_pu[i] = pl->cores[chosen[i]].first_pu;
-	if (avoid_hk)
+	if (pl->iso_mode)
+		;	/* choose_isolation() said where the host stays */
+	else if (avoid_hk)
 		reason(p, "CPU %u's core (PUs %s) is left to the host%s", pl->hk_pu,
-		       pin_format_cpulist(&pl->cores[pl->hk].pus, list, sizeof(list)),
+		       util_cpulist_format(&pl->cores[pl->hk].pus, list, sizeof(list)),
 		       pl->ncores >= n + 2 ? "" : " and the emulator");
 	else
 		reason(p, "vCPU %u shares CPU %u's core with the host: %u cores for %u vCPUs",
@@ -691,7 +848,7 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 	cpu_set_t set, all;
 	char buf[256];
 
-	if (pin_parse_cpulist(list, &set, order, PIN_MAX_VCPUS, &n, err, errlen))
+	if (util_cpulist_parse(list, &set, order, PIN_MAX_VCPUS, &n, err, errlen))
 		return -1;
 	if (n != p->nvcpus)
 		return util_err(err, errlen, -1, "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
@@ -701,9 +858,13 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 		CPU_OR(&all, &all, &pl->cores[i].pus);
 	for (i = 0; i < n; i++) {
 		cs[i] = core_of_pu(pl, order[i]);
+		if (!cs[i] && CPU_ISSET(order[i], &p->not_in_cpuset))
+			return util_err(err, errlen, -1, "--cpus %s: CPU %u is not one this process may use (not in %s; usable CPUs %s)",
+				    list, order[i], p->cpuset_from[0] ? p->cpuset_from : "its cpuset",
+				    util_cpulist_format(&all, buf, sizeof(buf)));
 		if (!cs[i])
 			return util_err(err, errlen, -1, "--cpus %s: CPU %u is not in this machine (usable CPUs %s)",
-				    list, order[i], pin_format_cpulist(&all, buf, sizeof(buf)));
+				    list, order[i], util_cpulist_format(&all, buf, sizeof(buf)));
 		p->vcpu_pu[i] = order[i];
 	}
 	p->overridden = true;
@@ -727,12 +888,38 @@ static int plan_override(struct planner *pl, const char *list, char *err, size_t
 		reason(p, "note: the listed CPUs span more than one NUMA node");
 	if (pl->cores[pl->hk].used)
 		reason(p, "note: --cpus puts a vCPU on CPU %u's core, the host's housekeeping core", pl->hk_pu);
+	cpuset_reason(pl);
+	if (CPU_COUNT(&pl->special)) {
+		char names[600];
+
+		/* the emulator stays off the isolated cores all the same */
+		pl->iso_mode = true;
+		p->on_isolated = true;
+		for (i = 0; i < n; i++)
+			if (!CPU_ISSET(order[i], &pl->special)) {
+				p->on_isolated = false;
+				reason(p, "note: --cpus puts vCPU %u on CPU %u, which the kernel does not set apart (%s)",
+				       i, order[i], special_names(p, names, sizeof(names)));
+			}
+	}
 	choose_emulator(pl);
 	return 0;
 }
 
 int pin_plan(hwloc_topology_t topo, unsigned nvcpus, const char *cpus_override,
 	     struct pin_plan *out, char *err, size_t errlen)
+{
+	struct pin_cpus host;
+
+	/* a saved or synthetic topology is another machine: none of ours */
+	if (hwloc_topology_is_thissystem(topo) != 1)
+		return pin_plan_cpus(topo, NULL, nvcpus, cpus_override, out, err, errlen);
+	pin_host_cpus(&host);
+	return pin_plan_cpus(topo, &host, nvcpus, cpus_override, out, err, errlen);
+}
+
+int pin_plan_cpus(hwloc_topology_t topo, const struct pin_cpus *cpus, unsigned nvcpus,
+		  const char *cpus_override, struct pin_plan *out, char *err, size_t errlen)
 {
 	struct planner pl = { .topo = topo, .out = out };
 	int rc;
@@ -743,7 +930,7 @@ int pin_plan(hwloc_topology_t topo, unsigned nvcpus, const char *cpus_override,
 	if (nvcpus > PIN_MAX_VCPUS)
 		return util_err(err, errlen, -1, "--vcpus %u is more than the planner's limit of %d", nvcpus, PIN_MAX_VCPUS);
 	out->nvcpus = nvcpus;
-	if (inventory(&pl, err, errlen)) {
+	if (inventory(&pl, cpus, err, errlen)) {
 		free(pl.cores);
 		return -1;
 	}
@@ -787,15 +974,15 @@ bool pin_affinity_matches(const struct pin_plan *plan, const struct pin_affinity
 	for (i = 0; i < plan->nvcpus; i++) {
 		if (!CPU_EQUAL(&aff->vcpu[i], &want.vcpu[i])) {
 			util_err(err, errlen, -1, "vCPU %u runs on CPUs %s, planned %s", i,
-			     pin_format_cpulist(&aff->vcpu[i], a, sizeof(a)),
-			     pin_format_cpulist(&want.vcpu[i], b, sizeof(b)));
+			     util_cpulist_format(&aff->vcpu[i], a, sizeof(a)),
+			     util_cpulist_format(&want.vcpu[i], b, sizeof(b)));
 			return false;
 		}
 	}
 	if (!CPU_EQUAL(&aff->emulator, &want.emulator)) {
 		util_err(err, errlen, -1, "emulator runs on CPUs %s, planned %s",
-		     pin_format_cpulist(&aff->emulator, a, sizeof(a)),
-		     pin_format_cpulist(&want.emulator, b, sizeof(b)));
+		     util_cpulist_format(&aff->emulator, a, sizeof(a)),
+		     util_cpulist_format(&want.emulator, b, sizeof(b)));
 		return false;
 	}
 	return true;
@@ -838,5 +1025,10 @@ json_t *pin_plan_json(const struct pin_plan *plan)
 	json_object_set_new(o, "one_l3", json_boolean(plan->one_l3));
 	json_object_set_new(o, "one_numa", json_boolean(plan->one_numa));
 	json_object_set_new(o, "emulator_shared", json_boolean(plan->emulator_shared));
+	json_object_set_new(o, "on_isolated", json_boolean(plan->on_isolated));
+	json_object_set_new(o, "cpus", json_pack("{s:o, s:o, s:o, s:o, s:o, s:s}",
+		"usable", set_json(&plan->usable), "housekeeping", set_json(&plan->housekeeping),
+		"isolated", set_json(&plan->isolated), "nohz_full", set_json(&plan->nohz_full),
+		"not_in_cpuset", set_json(&plan->not_in_cpuset), "cpuset_from", plan->cpuset_from));
 	return o;
 }

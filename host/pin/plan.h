@@ -6,6 +6,10 @@
  * SMT siblings), inside one L3 domain (CCX) and one NUMA node where
  * possible, keeps the core of CPU 0 (the host's housekeeping core) and the
  * emulator's core apart from the vCPUs, and says why in plain sentences.
+ * It uses only the CPUs this process may use (its cgroup cpuset, which
+ * systemd's AllowedCPUs= sets, and its affinity), and where the host
+ * isolates CPUs (isolcpus=, nohz_full=) it puts the vCPUs there and the
+ * emulator threads on the housekeeping CPUs (struct pin_cpus).
  *
  * The launchers apply a plan (host/pin/qmp.c for the direct QEMU launch,
  * host/libvirt/ for libvirt) and read the affinity back into a
@@ -21,9 +25,24 @@
 #include <hwloc.h>
 #include <jansson.h>
 
+#include "cli/util.h"
+
 #define PIN_MAX_VCPUS	128
 #define PIN_MAX_REASONS	24
 #define PIN_REASON_LEN	200
+
+/*
+ * The CPUs of a machine a plan may use, and the ones its kernel isolates:
+ * this host's (pin_host_cpus), or given (the tests, `irqlbench pin
+ * --cpuset/--isolated/--nohz-full` for a saved or synthetic topology).
+ */
+struct pin_cpus {
+	bool have_cpuset;		/* else: every CPU of the topology */
+	cpu_set_t cpuset;		/* the CPUs this process may use */
+	char cpuset_from[200];		/* where that set comes from, for the reasons */
+	cpu_set_t isolated;		/* /sys/devices/system/cpu/isolated (isolcpus=) */
+	cpu_set_t nohz_full;		/* /sys/devices/system/cpu/nohz_full (nohz_full=) */
+};
 
 struct pin_plan {
 	unsigned nvcpus;
@@ -36,6 +55,14 @@ struct pin_plan {
 	unsigned nreasons;
 	char reasons[PIN_MAX_REASONS][PIN_REASON_LEN];
 	char machine[160];			/* "1 package, 1 NUMA node, 4 L3, 16 cores, 32 PUs (SMT 2)" */
+	/* the machine's CPUs by what they are for (OS indexes) */
+	cpu_set_t usable;			/* this process may use them */
+	cpu_set_t housekeeping;			/* usable, neither isolated nor nohz_full: the host's
+						 * and the emulator threads' */
+	cpu_set_t isolated, nohz_full;		/* usable, set apart by the kernel */
+	cpu_set_t not_in_cpuset;		/* in the machine, not usable */
+	bool on_isolated;			/* the vCPUs are on isolated or nohz_full CPUs */
+	char cpuset_from[200];			/* where the usable set comes from */
 };
 
 /*
@@ -54,23 +81,31 @@ struct pin_affinity {
 /*
  * Plans nvcpus vCPUs on topo.  cpus_override (NULL for none) is a Linux CPU
  * list ("1,3-5") of exactly nvcpus PUs, vCPU i on the i-th listed PU.
- * Returns 0, or -1 with a one-line error in err.
+ * On this machine's topology it honours this host's CPUs (pin_host_cpus);
+ * on a saved or synthetic one, none.  Returns 0, or -1 with a one-line
+ * error in err.
  */
 int pin_plan(hwloc_topology_t topo, unsigned nvcpus, const char *cpus_override,
 	     struct pin_plan *out, char *err, size_t errlen);
+/* The same with the CPUs given (NULL: none). */
+int pin_plan_cpus(hwloc_topology_t topo, const struct pin_cpus *cpus, unsigned nvcpus,
+		  const char *cpus_override, struct pin_plan *out, char *err, size_t errlen);
 
-/* Parses a Linux CPU list into set; keeps the order in order[] (may be NULL). */
-int pin_parse_cpulist(const char *list, cpu_set_t *set, unsigned *order,
-		      unsigned maxorder, unsigned *norder, char *err, size_t errlen);
-
-/* Formats set as a compact CPU list ("0-3,8"); returns buf. */
-char *pin_format_cpulist(const cpu_set_t *set, char *buf, size_t len);
+/*
+ * This host's: the cgroup cpuset of this process (cpuset.cpus.effective,
+ * v2 or v1), narrowed by its affinity where that was narrowed (taskset;
+ * the kernel's own default affinity leaves the isolated CPUs out, and that
+ * is no narrowing), and /sys/devices/system/cpu/isolated and nohz_full.
+ */
+void pin_host_cpus(struct pin_cpus *c);
 
 /* Whether the affinity read back is exactly the plan (err says where not). */
 bool pin_affinity_matches(const struct pin_plan *plan, const struct pin_affinity *aff,
 			  char *err, size_t errlen);
 
-/* {"vcpu": [[pu]...], "emulator": [pus], "reasons": [...], "machine": "..."} */
+/* {"vcpu": [[pu]...], "emulator": [pus], "reasons": [...], "machine": "...", ...,
+ *  "cpus": {"usable", "housekeeping", "isolated", "nohz_full", "not_in_cpuset": [cpus],
+ *           "cpuset_from": "..."}} */
 json_t *pin_plan_json(const struct pin_plan *plan);
 
 /* provenance.pinning: {"vcpu": [[cpus]...], "emulator": [cpus]} */

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
+#include "record/hostfacts.h"
 #include "record/serial.h"
 #include "cli/util.h"
 
@@ -106,34 +106,9 @@ int record_apply_report(json_t *rec, const struct serial_report *r)
 	return 0;
 }
 
-static json_t *str_or_null(char *s)
-{
-	json_t *j = s ? json_string(s) : json_null();
-
-	free(s);
-	return j ? j : json_null();	/* json_string refuses invalid UTF-8 */
-}
-
 json_t *record_host_facts(void)
 {
-	struct utsname u;
-	char *family = util_cpuinfo_field("cpu family");
-	json_t *host;
-
-	host = json_object();
-	json_object_set_new(host, "cpu_vendor", str_or_null(util_cpuinfo_field("vendor_id")));
-	json_object_set_new(host, "cpu_model", str_or_null(util_cpuinfo_field("model name")));
-	json_object_set_new(host, "cpu_family", family ? json_integer(atoll(family)) : json_null());
-	free(family);
-	json_object_set_new(host, "microcode", str_or_null(util_cpuinfo_field("microcode")));
-	if (uname(&u)) {
-		json_object_set_new(host, "kernel", json_null());
-		json_object_set_new(host, "hostname", json_null());
-	} else {
-		json_object_set_new(host, "kernel", json_string(u.release));
-		json_object_set_new(host, "hostname", json_string(u.nodename));
-	}
-	return host;
+	return host_facts_json("");
 }
 
 int record_write(const json_t *rec, const char *path)

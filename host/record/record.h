@@ -34,7 +34,7 @@ void record_fail(json_t *rec, const char *kind, const char *message);
  * verdict is not ok.  Returns 0, or -1 if r is not a complete report. */
 int record_apply_report(json_t *rec, const struct serial_report *r);
 
-/* The host facts of provenance.host, read from /proc and uname. */
+/* provenance.host: this host's facts (host_facts_json(""), record/hostfacts.h). */
 json_t *record_host_facts(void);
 
 /* Serialises rec (indented, keys in insertion order) and writes it

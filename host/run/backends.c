@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "record/hostfacts.h"
+#include "trace/kvmtrace.h"
 #include "run/run.h"
 
 static int tcg_after_start(struct run_ctx *ctx, pid_t qemu_pid)
@@ -67,6 +69,39 @@ preflight_problem(struct run_ctx *ctx, bool not_applicable, const char *fmt, ...
 	free(line);
 }
 
+/*
+ * A host that is itself a virtual machine runs an L1's kvm_amd: its exit
+ * counts are kvm_amd's, but under QEMU's TCG (TCGTCGTCGTCG) its times are
+ * emulated (the record is emulated: true), and under any other hypervisor
+ * they include the L0 hypervisor's share.  Either way the record says
+ * provenance.host.hypervisor.nested: true, and the run one warning line
+ * (returned here, printed once the preflight passed; NULL on bare metal).
+ */
+static char *mark_nested(struct run_ctx *ctx)
+{
+	json_t *hvj = json_object_get(json_object_get(json_object_get(ctx->record, "provenance"),
+						      "host"), "hypervisor");
+	struct host_hypervisor hv;
+	char *name, *warn = NULL;
+	bool vm;
+
+	host_hypervisor_read("", &hv);
+	vm = host_hypervisor_present(&hv);
+	json_object_set_new(hvj, "nested", json_boolean(vm));
+	name = host_hypervisor_name(&hv);
+	if (vm && host_hypervisor_is_tcg(&hv)) {
+		json_object_set_new(ctx->record, "emulated", json_true());
+		warn = xasprintf("this host is a virtual machine under QEMU's emulator (%s): the exit counts are its kvm_amd's, the times are emulated (the record says \"emulated\": true)",
+				 name);
+	} else if (vm) {
+		warn = xasprintf("this host is a virtual machine (%s): the exit counts are its kvm_amd's, but the times include the L0 hypervisor's share (provenance.host.hypervisor.nested)",
+				 name);
+	}
+	free(name);
+	host_hypervisor_free(&hv);
+	return warn;
+}
+
 static const char use_instead[] =
 	"use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
 
@@ -75,19 +110,24 @@ static const char use_instead[] =
  * host where it cannot apply at all (not an AMD CPU, no SVM, a /dev/kvm of
  * another KVM module such as kvm_intel or kvm_pvm) is EXIT_NOT_APPLICABLE,
  * with its reasons; on an AMD SVM host, a problem that can be fixed (no
- * /dev/kvm, no access to it, kvm_amd not loaded) is EXIT_ENV.  Each problem
- * is one line naming it and its fix; all of a kind are reported at once.
- * kvm_amd's parameters go into provenance.kvm.
+ * /dev/kvm, no access to it, no right to trace kvm events (kvmtrace_check:
+ * lockdown, tracefs, its instances, the kvm events), kvm_amd not loaded)
+ * is EXIT_ENV.  Each problem is one line naming it and its fix; all of a
+ * kind are reported at once.
+ * kvm_amd's parameters go into provenance.kvm; a host that is itself a VM
+ * is marked (mark_nested).
  */
 static int kvm_preflight(struct run_ctx *ctx)
 {
 	static const char *const params[] = { "npt", "avic", "nested", "nrips", NULL };
 	char *vendor = util_cpuinfo_field("vendor_id"), *others = other_kvm_modules();
+	char *nested = mark_nested(ctx);
 	bool kvm_amd = sys_exists("/sys/module/kvm_amd"), applies = true;
+	char why[PATH_MAX + 512];
 	int fd;
 
-	if (!vendor || strcmp(vendor, "AuthenticAMD")) {
-		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD: the kvm backend measures AMD SVM; %s",
+	if (!util_vendor_runs_kvm_amd(vendor)) {
+		preflight_problem(ctx, true, "the CPU is %s, not AuthenticAMD or HygonGenuine: the kvm backend measures AMD SVM; %s",
 				  vendor ? vendor : "unknown (no vendor_id in /proc/cpuinfo)", use_instead);
 		applies = false;
 	} else if (!util_cpuinfo_has_flag("svm")) {
@@ -102,8 +142,10 @@ static int kvm_preflight(struct run_ctx *ctx)
 		applies = false;
 	}
 	free(others);
-	if (!applies)
+	if (!applies) {
+		free(nested);
 		return EXIT_NOT_APPLICABLE;	/* what could be fixed here does not matter */
+	}
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd >= 0)
 		close(fd);
@@ -112,6 +154,8 @@ static int kvm_preflight(struct run_ctx *ctx)
 	else
 		preflight_problem(ctx, false, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
 				  strerror(errno));
+	if (kvmtrace_check(why, sizeof(why)))
+		preflight_problem(ctx, false, "%s", why);
 	if (!kvm_amd) {
 		preflight_problem(ctx, false, "the kvm_amd module is not loaded (no /sys/module/kvm_amd): load it with 'modprobe kvm_amd'");
 	} else {
@@ -124,8 +168,27 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(v);
 			free(p);
 		}
+		/* what sets PIT_REINJ: QEMU's in-kernel PIT reinjects lost ticks */
+		json_object_set_new(ctx->kvm_facts, "pit_reinject", json_boolean(!ctx->pit_discard));
 	}
+	if (!ctx->preflight_msg && nested)
+		fprintf(stderr, "irqlbench: warning: %s\n", nested);
+	free(nested);
 	return ctx->preflight_msg ? EXIT_ENV : 0;
+}
+
+/*
+ * -machine pc's in-kernel PIT reinjects lost ticks by default (QEMU's
+ * kvm-pit lost_tick_policy=delay), and reinjection inhibits AVIC
+ * (PIT_REINJ): --pit-reinject off asks for discard, so that AVIC can run.
+ */
+static void kvm_extra_args(struct run_ctx *ctx, struct argv_buf *args)
+{
+	run_pin_args(ctx, args);
+	if (ctx->pit_discard) {
+		argv_add(args, "-global");
+		argv_add(args, "kvm-pit.lost_tick_policy=discard");
+	}
 }
 
 /*
@@ -160,8 +223,8 @@ static const struct backend_ops backends[] = {
 	{ .name = "tcg", .accel = "tcg", .cpu = "max", .extra_args = run_pin_args,
 	  .after_start = tcg_after_start },
 	{ .name = "kvm", .accel = "kvm", .cpu = "host", .preflight = kvm_preflight,
-	  .extra_args = run_pin_args, .after_start = kvm_after_start,
-	  .after_exit = kvm_after_exit },
+	  .extra_args = kvm_extra_args, .before_launch = kvm_apicv_watch,
+	  .after_start = kvm_after_start, .after_exit = kvm_after_exit },
 };
 
 

@@ -109,6 +109,7 @@ static int set_timeout(const struct cli_option *opt, void *at, const char *val, 
 static const char *const backends[] = { "tcg", "kvm", NULL };
 static const char *const launchers[] = { "direct", "libvirt", NULL };
 static const char *const firmwares[] = { "qboot", "seabios", NULL };
+static const char *const on_off[] = { "on", "off", NULL };
 
 /* a path whose emptiness run_check_args() names ("--out needs a path") */
 #define RUN_PATH(s, l, f, a, h) \
@@ -165,6 +166,11 @@ static const struct cli_option run_options[] = {
 		  "kvm backend: the exit trace's ring buffer per CPU, in KiB,\n"
 		  "for the CPUs that run QEMU's threads (default 32768); a\n"
 		  "trace that loses events fails the record (error trace-loss)") },
+	{ CLI_CHOICE(0, "pit-reinject", struct run_args, o.pit_reinject, on_off,
+		     "kvm backend: off makes QEMU's in-kernel PIT discard lost\n"
+		     "ticks (-global kvm-pit.lost_tick_policy=discard), so that\n"
+		     "AVIC/APICv is not inhibited; default on, as QEMU's\n"
+		     "-machine pc (provenance.kvm.apicv says what ran)") },
 	{ CLI_END },
 };
 
@@ -175,7 +181,7 @@ const struct cli_spec cmd_run_spec = {
 		 "  [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 		 "  [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
 		 "  [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
-		 "  [--trace-buffer KB] [--check]",
+		 "  [--trace-buffer KB] [--pit-reinject on|off] [--check]",
 	.description =
 	"Boots the irqlbench guest under QEMU with workload W, and turns its serial\n"
 	"report into one JSON result record (results/SCHEMA.md).\n",
@@ -186,8 +192,9 @@ const struct cli_spec cmd_run_spec = {
 	"SIGHUP, SIGINT, SIGQUIT or SIGTERM); 2 usage error (unknown workload, bad\n"
 	"parameter, script error, an --out that is no regular file, ...: nothing is\n"
 	"run and no record written); 3 environment (missing package, no access to\n"
-	"/dev/kvm, QEMU refused to start); 4 timeout; 77 not applicable: --backend kvm\n"
-	"on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel or kvm_pvm).\n"
+	"/dev/kvm or tracefs, QEMU refused to start); 4 timeout; 77 not applicable:\n"
+	"--backend kvm on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel\n"
+	"or kvm_pvm).\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".\n",
 	.options = run_options,
@@ -291,6 +298,7 @@ int cli_check_script(const char *path)
 static int check_cpus(const struct run_opts *o)
 {
 	cpu_set_t set, allowed;
+	struct pin_cpus host;
 	unsigned n = 0, order[MAX_CPUS];
 	size_t errlen = strlen(o->cpus) + 512;	/* the message quotes the list */
 	char *err, buf[256];
@@ -300,7 +308,7 @@ static int check_cpus(const struct run_opts *o)
 		return cli_usage_error("run", "--cpus %s and --no-pin contradict each other: drop one",
 				       o->cpus);
 	err = xmalloc(errlen);
-	rc = pin_parse_cpulist(o->cpus, &set, order, MAX_CPUS, &n, err, errlen);
+	rc = util_cpulist_parse(o->cpus, &set, order, MAX_CPUS, &n, err, errlen);
 	if (rc)
 		cli_usage_error("run", "--cpus: %s", err);
 	free(err);
@@ -309,13 +317,15 @@ static int check_cpus(const struct run_opts *o)
 	if (n != o->vcpus)
 		return cli_usage_error("run", "--cpus %s lists %u CPU%s for %u vCPU%s: give exactly one CPU per vCPU",
 				       o->cpus, n, n == 1 ? "" : "s", o->vcpus, o->vcpus == 1 ? "" : "s");
-	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+	pin_host_cpus(&host);	/* the cpuset, the affinity; isolated CPUs count */
+	if (!host.have_cpuset)
 		return 0;
+	allowed = host.cpuset;
 	for (unsigned i = 0; i < n; i++)
 		if (!CPU_ISSET(order[i], &allowed))
 			return cli_usage_error("run", "--cpus %s: CPU %u is not one this process may use (%s): give CPUs of that list ('irqlbench pin --vcpus %u' shows a plan)",
 					       o->cpus, order[i],
-					       pin_format_cpulist(&allowed, buf, sizeof(buf)),
+					       util_cpulist_format(&allowed, buf, sizeof(buf)),
 					       o->vcpus);
 	return 0;
 }
@@ -385,6 +395,8 @@ static int check_args(struct run_opts *o, const struct argv_buf *params,
 		o->workload = "script";		/* --script alone: the script workload, as for model */
 	if (o->trace_buffer_kb && strcmp((*be)->name, "kvm"))
 		return cli_usage_error("run", "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it");
+	if (o->pit_reinject && (strcmp((*be)->name, "kvm") || *ln != &direct_launcher))
+		return cli_usage_error("run", "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher, or drop it");
 	if (!o->workload)
 		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
 	w = wl_find(o->workload);

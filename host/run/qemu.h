@@ -8,15 +8,19 @@
  *   backend->preflight(ctx)          may refuse the host (EXIT_ENV: fixable; EXIT_NOT_APPLICABLE:
  *                                    it cannot run this backend), fills ctx->kvm_facts
  *   backend->extra_args(ctx, args)   QEMU arguments of the backend
+ *   backend->before_launch(ctx)      right before QEMU starts (kvm: watch its VM's APICv
+ *                                    inhibits from the VM's creation on)
  *   launcher->launch(ctx, spec, res) starts QEMU, enforces the timeout, waits
  *     backend->after_start(ctx, pid)   QEMU runs (kvm: start exit tracing; pinning)
- *   backend->after_exit(ctx, record) QEMU is gone (kvm: fold the exit trace into the record)
+ *   backend->after_exit(ctx, record) QEMU is gone, or never started (kvm: fold the exit
+ *                                    trace into the record)
  *
  * Backends and launchers are the one extension mechanism: ops tables
  * (backend_ops in host/run/backends.c; launcher_ops: direct_launcher in
  * qemu.c, and libvirt_launcher() of the plugin build/lib/irqlbench-libvirt.so,
  * loaded with dlopen only for --launcher libvirt, so that no other command
  * loads libvirt's sixty libraries).  The hooks call the other modules:
+ *   kvm_apicv_watch                   host/trace/: the APICv watcher (before_launch)
  *   kvm_trace_start / kvm_trace_stop  host/trace/: the kvm:kvm_exit trace of this QEMU
  *   run_pin_after_start               host/pin/: pin vCPU and emulator threads, fill
  *                                     provenance.pinning from what the OS reports, call
@@ -99,9 +103,12 @@ struct backend_ops {
 	 * problem to stderr and setting ctx->preflight_msg */
 	int (*preflight)(struct run_ctx *ctx);
 	void (*extra_args)(struct run_ctx *ctx, struct argv_buf *args);
+	/* right before the launch: what cannot wait for QEMU's pid */
+	void (*before_launch)(struct run_ctx *ctx);
 	/* 0, or -1 to stop the run (QEMU is killed; the record says why in
 	 * ctx->hook_error) */
 	int (*after_start)(struct run_ctx *ctx, pid_t qemu_pid);
+	/* after the launch, whether QEMU started or not (lr.started) */
 	void (*after_exit)(struct run_ctx *ctx, json_t *record);
 };
 
@@ -122,11 +129,13 @@ struct run_ctx {
 	char *preflight_msg;		/* the preflight's problems, for the record (cmd_run frees it) */
 	char hook_error[MSG_ONE_PATH];	/* why after_start stopped the run */
 	void *trace;			/* state of host/trace/ */
+	void *apicv;			/* host/trace/'s APICv watcher (kvm_apicv_watch) */
 	void *pin;			/* state of host/pin/ */
 	const char *trace_path;		/* the file a trace may be written to, beside the logs */
 	char *qmp_dir;			/* private folder of QEMU's QMP socket (pinning), or NULL */
 	bool no_pin;			/* --no-pin: neither -S/-qmp nor the pinning hook */
 	size_t trace_buffer_kb;		/* --trace-buffer: per-CPU trace buffer (kvm), 0 default */
+	bool pit_discard;		/* --pit-reinject off: the kvm PIT discards lost ticks */
 	/* Called by the pinning hook once every thread is pinned, before it
 	 * lets the paused guest run ("cont"); 0, or -1 with hook_error set. */
 	int (*before_cont)(struct run_ctx *ctx, pid_t qemu_pid);
@@ -149,6 +158,7 @@ int run_signals_pending(void);
 
 /* The hooks of host/trace/ and host/pin/ (see the header comment).  Each
  * returns 0 or -1 with a one-line reason in ctx->hook_error. */
+void kvm_apicv_watch(struct run_ctx *ctx);
 int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid);
 void kvm_trace_stop(struct run_ctx *ctx, json_t *record);
 int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid);

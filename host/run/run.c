@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "cli/cli.h"
 #include "klib.h"
+#include "record/hostfacts.h"
 #include "record/record.h"
 #include "record/serial.h"
 #include "run/run.h"
@@ -214,11 +215,38 @@ static json_t *script_json(const char *path)
 	return j;
 }
 
+/*
+ * provenance.host.cpufreq_governor of the CPUs the run used, once the
+ * pinning says which (record_host_facts() gave those this process may use).
+ */
+static void governors_of_pinned(json_t *rec)
+{
+	json_t *prov = json_object_get(rec, "provenance"), *pin = json_object_get(prov, "pinning");
+	json_t *vcpus = json_object_get(pin, "vcpu"), *cpus, *c;
+	size_t i, k;
+	cpu_set_t used;
+
+	if (!json_is_array(vcpus))
+		return;
+	CPU_ZERO(&used);
+	json_array_foreach(vcpus, i, cpus)
+		json_array_foreach(cpus, k, c)
+			if (json_integer_value(c) >= 0 && json_integer_value(c) < CPU_SETSIZE)
+				CPU_SET((int)json_integer_value(c), &used);
+	json_array_foreach(json_object_get(pin, "emulator"), k, c)
+		if (json_integer_value(c) >= 0 && json_integer_value(c) < CPU_SETSIZE)
+			CPU_SET((int)json_integer_value(c), &used);
+	if (CPU_COUNT(&used))
+		json_object_set_new(json_object_get(prov, "host"), "cpufreq_governor",
+				    host_governors_json("", &used));
+}
+
 int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
 	       const char *id, double start, const struct run_paths *pp)
 {
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
-			       .trace_buffer_kb = o->trace_buffer_kb };
+			       .trace_buffer_kb = o->trace_buffer_kb,
+			       .pit_discard = o->pit_reinject && !strcmp(o->pit_reinject, "off") };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
 	struct serial_report sr;
@@ -294,9 +322,12 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	} else {
 		if (ln != &direct_launcher)
 			run_signals_release();	/* it does not watch them */
+		if (be->before_launch)
+			be->before_launch(&ctx);
 		ctx.launcher->launch(&ctx, &spec, &lr);
 	}
 	run_tmp_cleanup(&ctx);
+	governors_of_pinned(rec);
 
 	set_provenance(rec, "duration_s", json_real(lr.duration_s));
 	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,
@@ -320,7 +351,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		record_apply_report(rec, &sr);
 	if (oc.kind)
 		record_fail(rec, oc.kind, oc.message);
-	if (be->after_exit && lr.started)
+	if (be->after_exit)
 		be->after_exit(&ctx, rec);
 	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
 	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
@@ -331,8 +362,11 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		oc.exit = EXIT_RUN_FAILED;
 		outcome_set(&oc, json_string_value(json_object_get(e, "kind")), "%s",
 			    json_string_value(json_object_get(e, "message")));
-		outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
-			     p.trace);
+		if (!json_is_object(json_object_get(json_object_get(rec, "provenance"), "trace")))
+			outcome_hint(&oc, "QEMU's log %s says how it ended", p.qemu_log);
+		else
+			outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
+				     p.trace);
 	}
 	serial_report_free(&sr);
 	if (write_record(rec, &p)) {

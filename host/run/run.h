@@ -39,6 +39,7 @@ struct run_opts {
 	bool no_pin;
 	bool check_only;		/* --check: the checks before any work, then exit */
 	uint64_t trace_buffer_kb;
+	const char *pit_reinject;	/* --pit-reinject on|off (kvm); NULL: QEMU's default, on */
 	double timeout_s;
 	struct argv_buf tags;
 	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */

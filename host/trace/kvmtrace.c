@@ -28,6 +28,7 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/kbuffer.h>
 
+#include "cli/util.h"
 #include "trace/kvm_merge.h"
 #include "trace/kvmtrace.h"
 
@@ -36,6 +37,8 @@
 #define OTHER_BUFFER_KB		16	/* CPUs no traced thread may run on */
 #define MIN_BUFFER_KB		1024	/* halving a refused size stops here */
 #define TRACE_CLOCK		"mono"	/* CLOCK_MONOTONIC: one time base for all CPUs */
+#define APICV_EVENT		"kvm_apicv_inhibit_changed"
+#define APICV_WATCH_KB		64	/* a VM's creation changes its inhibits a few times */
 
 enum { F_EXIT_REASON, F_VCPU_ID, F_RW, F_PORT, F_SIZE, F_VAL, F_VECTOR, F_SOFT,
        F_REINJECTED, F_APICID, F_DM, F_INTR_INFO, F_NFIELDS };
@@ -78,6 +81,13 @@ struct kvmtrace {
 	struct kt_fold fold;
 	struct kt_trace_info info;
 	int failed;			/* the reader stopped: info.error says why */
+	struct apicv_agg {		/* kvm:kvm_apicv_inhibit_changed, aside from the fold */
+		struct tep_event *ev;
+		struct tep_format_field *inhibits;
+		unsigned long long from_ns;	/* events before this are the watcher's */
+		unsigned long long last_ts;
+		struct kt_apicv a;
+	} apicv;
 };
 
 /* --- removal on every exit path ------------------------------------------------ */
@@ -305,12 +315,38 @@ static unsigned long long fval(struct tep_format_field *f, void *data)
 	return v;
 }
 
+/*
+ * An APICv inhibit change while the guest runs: it never goes into the
+ * fold (no exit, no injection); what it says is summed here, in an order
+ * that does not matter (the CPUs' buffers are read one after the other),
+ * but for the latest bitmap, which goes by the timestamp.
+ */
+static void apicv_note(struct kvmtrace *t, struct tep_record *r)
+{
+	struct apicv_agg *g = &t->apicv;
+	unsigned long long v = fval(g->inhibits, r->data);
+
+	if (r->ts < g->from_ns)
+		return;		/* before the guest ran: the watcher's */
+	g->a.events++;
+	g->a.clear_events += v == 0;
+	g->a.seen |= v;
+	if (r->ts >= g->last_ts) {
+		g->last_ts = r->ts;
+		g->a.at_end = v;
+	}
+}
+
 /* One raw event into a kt_event; 0 when it is none of ours. */
 static int decode(struct kvmtrace *t, struct tep_record *r, struct kt_event *e)
 {
 	struct ev_desc *d = NULL;
 	int i, id = tep_data_type(t->tep, r);
 
+	if (t->apicv.ev && t->apicv.ev->id == id) {
+		apicv_note(t, r);
+		return 0;
+	}
 	for (i = 0; i < 6; i++) {
 		if (t->ev[i].name && t->ev[i].ev && t->ev[i].ev->id == id) {
 			d = &t->ev[i];
@@ -479,28 +515,60 @@ static void *reader_main(void *arg)
 
 /* --- API ----------------------------------------------------------------------------- */
 
+/*
+ * The lockdown mode the kernel shows in brackets, or "" when it cannot be
+ * read (no securityfs, or a kernel without lockdown).
+ */
+static void lockdown_mode(char *mode, size_t len)
+{
+	char buf[128] = "", *open_b, *close_b;
+	FILE *f = fopen("/sys/kernel/security/lockdown", "re");
+
+	mode[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && (open_b = strchr(buf, '[')) &&
+	    (close_b = strchr(open_b, ']')))
+		snprintf(mode, len, "%.*s", (int)(close_b - open_b - 1), open_b + 1);
+	fclose(f);
+}
+
+int kvmtrace_check(char *why, size_t len)
+{
+	const char *dir;
+	char path[PATH_MAX], mode[32];
+
+	/* confidentiality closes tracefs (LOCKDOWN_TRACEFS); integrity does not */
+	lockdown_mode(mode, sizeof(mode));
+	if (!strcmp(mode, "confidentiality"))
+		return util_err(why, len, -1, "the kernel is locked down ([confidentiality] in /sys/kernel/security/lockdown), which closes tracefs to the kvm exit trace: boot it with lockdown=integrity or lockdown=none on its command line");
+	dir = tracefs_tracing_dir();	/* mounts tracefs where it is not */
+	if (!dir)
+		return util_err(why, len, -1, "tracefs is not mounted and %s: %s",
+				geteuid() ? "this user cannot mount it" : "cannot be mounted",
+				geteuid() ? "run as root (the kvm exit trace needs tracefs)" :
+				"mount it with 'mount -t tracefs nodev /sys/kernel/tracing'");
+	snprintf(path, sizeof(path), "%s/instances", dir);
+	if (access(path, W_OK))
+		return util_err(why, len, -1, "cannot create tracefs instances in %s (%s): run as root (the kvm exit trace needs a tracefs instance of its own; the kvm group gives /dev/kvm, not tracefs)",
+				path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/events/kvm/kvm_exit", dir);
+	if (!access("/sys/module/kvm", F_OK) && access(path, F_OK))
+		return util_err(why, len, -1, "the kvm module is loaded but tracefs has no kvm events (no %s): use a kernel whose kvm has its tracepoints (CONFIG_TRACEPOINTS, as Debian's has)",
+				path);
+	return 0;
+}
+
 int kvmtrace_available(char *why, size_t len)
 {
-	const char *dir = tracefs_tracing_dir();
 	char path[PATH_MAX];
 
-	if (!dir) {
-		snprintf(why, len, "tracefs is not mounted and could not be mounted; "
-			 "mount -t tracefs nodev /sys/kernel/tracing (as root)");
+	if (kvmtrace_check(why, len))
 		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/events/kvm/kvm_exit", dir);
-	if (access(path, F_OK)) {
-		snprintf(why, len, "no kvm tracepoints in %s/events (kvm module not loaded?); "
-			 "load kvm_amd", dir);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/instances", dir);
-	if (access(path, W_OK)) {
-		snprintf(why, len, "cannot create tracefs instances in %s (%s); run as root",
-			 path, strerror(errno));
-		return -1;
-	}
+	snprintf(path, sizeof(path), "%s/events/kvm/kvm_exit", tracefs_tracing_dir());
+	if (access(path, F_OK))
+		return util_err(why, len, -1, "no kvm tracepoints in %s/events (kvm module not loaded?): load kvm_amd",
+				tracefs_tracing_dir());
 	return 0;
 }
 
@@ -853,14 +921,15 @@ static void read_stats(struct kvmtrace *t)
 
 /* --- API ------------------------------------------------------------------------------- */
 
-struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t len)
+/*
+ * A new, stopped instance irqlbench-<pid>[-<seq>|-<tag>], removed on every
+ * exit path (see the top of this file); NULL with err.
+ */
+static struct kvmtrace *new_instance(const char *tag, char *err, size_t len)
 {
-	static const char *const systems[] = { "kvm", NULL };
 	static int seq;
 	struct kvmtrace *t;
 	char name[64], *dir;
-	int *cpus = NULL;
-	unsigned ncpus = 0, i;
 
 	if (kvmtrace_available(err, len))
 		return NULL;
@@ -872,31 +941,45 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 	t->slot = -1;
 	t->reaper = -1;
 	t->reaper_fd = -1;
-	t->poll_ms = o->poll_ms ? o->poll_ms : 50;
-	/* a writer held up longer than this (a preempted vCPU of a nested L1) is "late" */
-	t->info.reorder_ms = 4 * t->poll_ms > 200 ? 4 * t->poll_ms : 200;
-	t->window_ns = (unsigned long long)t->info.reorder_ms * 1000000ull;
 	kt_fold_init(&t->fold);
-	init_descs(t, !o->no_entry);
 	install_handlers();
 	remove_stale_instances(tracefs_tracing_dir());
-	if (seq++ == 0)
+	if (tag)
+		snprintf(name, sizeof(name), "irqlbench-%d-%s", (int)getpid(), tag);
+	else if (seq++ == 0)
 		snprintf(name, sizeof(name), "irqlbench-%d", (int)getpid());
 	else
 		snprintf(name, sizeof(name), "irqlbench-%d-%d", (int)getpid(), seq);
 	t->inst = tracefs_instance_create(name);
 	if (!t->inst) {
 		snprintf(err, len, "cannot create tracefs instance %s: %s", name, strerror(errno));
-		goto fail;
+		kvmtrace_close(t);
+		return NULL;
 	}
 	dir = tracefs_instance_get_dir(t->inst);
 	snprintf(t->dir, sizeof(t->dir), "%s", dir ? dir : name);
 	free(dir);
 	t->slot = register_dir(t->dir);
 	start_reaper(t);
-
 	/* start from a clean, stopped buffer with only our events */
 	tracefs_trace_off(t->inst);
+	return t;
+}
+
+struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t len)
+{
+	static const char *const systems[] = { "kvm", NULL };
+	struct kvmtrace *t = new_instance(NULL, err, len);
+	int *cpus = NULL;
+	unsigned ncpus = 0, i;
+
+	if (!t)
+		return NULL;
+	t->poll_ms = o->poll_ms ? o->poll_ms : 50;
+	/* a writer held up longer than this (a preempted vCPU of a nested L1) is "late" */
+	t->info.reorder_ms = 4 * t->poll_ms > 200 ? 4 * t->poll_ms : 200;
+	t->window_ns = (unsigned long long)t->info.reorder_ms * 1000000ull;
+	init_descs(t, !o->no_entry);
 	if (list_cpus(t, &cpus, &ncpus)) {
 		snprintf(err, len, "cannot list the CPUs of %s/per_cpu", t->dir);
 		goto fail;
@@ -922,10 +1005,18 @@ struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t
 	}
 	if (bind_fields(t, err, len) || open_readers(t, err, len))
 		goto fail;
+	/* APICv inhibit changes, where the kernel has them (5.18 and later) */
+	if (!tracefs_event_enable(t->inst, "kvm", APICV_EVENT)) {
+		t->apicv.ev = tep_find_event_by_name(t->tep, "kvm", APICV_EVENT);
+		t->apicv.inhibits = t->apicv.ev ? tep_find_field(t->apicv.ev, "inhibits") : NULL;
+		if (!t->apicv.inhibits)
+			t->apicv.ev = NULL;
+	}
 	if (tracefs_trace_on(t->inst)) {
 		snprintf(err, len, "cannot turn tracing on in %s", t->dir);
 		goto fail;
 	}
+	t->apicv.from_ns = now_ns();	/* what came before is the watcher's */
 	/*
 	 * Threads the process created while we set up: event-fork follows new
 	 * ones from the moment its pid was listed; list those before again.
@@ -949,6 +1040,90 @@ fail:
 	free(cpus);
 	kvmtrace_close(t);
 	return NULL;
+}
+
+/* --- APICv/AVIC: the inhibits of the VM from its creation on ---------------------- */
+
+struct kvmtrace *kvmtrace_apicv_watch(char *err, size_t len)
+{
+	struct kvmtrace *t = new_instance("apicv", err, len);
+	char pid[24];
+
+	if (!t)
+		return NULL;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	/* the VM is created before anyone knows QEMU's pid: follow this
+	 * process's children from now on (event-fork) */
+	if (set_clock(t, err, len) ||
+	    tracefs_instance_set_buffer_size(t->inst, APICV_WATCH_KB, -1) ||
+	    tracefs_option_enable(t->inst, TRACEFS_OPTION_EVENT_FORK) ||
+	    tracefs_instance_file_write(t->inst, "set_event_pid", pid) < 0) {
+		if (!*err)
+			snprintf(err, len, "cannot set up tracefs instance %s: %s", t->dir, strerror(errno));
+		goto fail;
+	}
+	if (tracefs_event_enable(t->inst, "kvm", APICV_EVENT)) {
+		snprintf(err, len, "this kernel has no kvm:%s tracepoint (Linux 5.18 added it)",
+			 APICV_EVENT);
+		goto fail;
+	}
+	if (tracefs_trace_on(t->inst)) {
+		snprintf(err, len, "cannot turn tracing on in %s", t->dir);
+		goto fail;
+	}
+	return t;
+fail:
+	kvmtrace_close(t);
+	return NULL;
+}
+
+struct apicv_before {
+	struct tep_event *ev;
+	struct tep_format_field *inhibits;
+	unsigned long long before_ns, last_ts;
+	unsigned long last;
+	unsigned n;
+};
+
+static int apicv_before_event(struct tep_event *ev, struct tep_record *r, int cpu, void *arg)
+{
+	struct apicv_before *b = arg;
+
+	(void)cpu;
+	if (ev->id != b->ev->id || r->ts >= b->before_ns)
+		return 0;
+	if (!b->n++ || r->ts >= b->last_ts) {
+		b->last_ts = r->ts;
+		b->last = (unsigned long)fval(b->inhibits, r->data);
+	}
+	return 0;
+}
+
+void kvmtrace_apicv_handover(struct kvmtrace *watch, struct kvmtrace *t)
+{
+	static const char *const systems[] = { "kvm", NULL };
+	struct apicv_before b = { .before_ns = t->apicv.from_ns };
+	struct tep_handle *tep;
+
+	if (!watch)
+		return;
+	tracefs_trace_off(watch->inst);
+	tep = tracefs_local_events_system(NULL, systems);
+	b.ev = tep ? tep_find_event_by_name(tep, "kvm", APICV_EVENT) : NULL;
+	b.inhibits = b.ev ? tep_find_field(b.ev, "inhibits") : NULL;
+	if (b.inhibits)
+		tracefs_iterate_raw_events(tep, watch->inst, NULL, 0, apicv_before_event, &b);
+	t->apicv.a.known_start = b.n > 0;
+	t->apicv.a.at_start = b.last;
+	if (tep)
+		tep_free(tep);
+	kvmtrace_close(watch);
+}
+
+void kvmtrace_apicv_result(const struct kvmtrace *t, struct kt_apicv *a)
+{
+	*a = t->apicv.a;
+	a->traced = t->apicv.ev != NULL;
 }
 
 int kvmtrace_stop(struct kvmtrace *t, struct kt_fold *fold, struct kt_trace_info *info,

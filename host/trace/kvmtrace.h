@@ -48,7 +48,16 @@ struct kvmtrace_opts {
 
 struct kvmtrace;
 
-/* 0 when tracefs and the kvm events are there; else -1 and why (one line). */
+/*
+ * Whether this process may trace kvm events, before anything starts (the
+ * kvm backend's preflight asks): 0, or -1 with the first problem and its
+ * fix in one line: a kernel locked down to confidentiality (which closes
+ * tracefs), tracefs not mounted and not mountable (it is mounted where it
+ * can be), its instances folder not writable by this user (a non-root user
+ * of the kvm group), no kvm events although the kvm module is loaded.
+ */
+int kvmtrace_check(char *why, size_t len);
+/* kvmtrace_check(), and the kvm events are there (kvm loaded). */
 int kvmtrace_available(char *why, size_t len);
 
 struct kvmtrace *kvmtrace_start(const struct kvmtrace_opts *o, char *err, size_t len);
@@ -65,6 +74,27 @@ int kvmtrace_add_tids(struct kvmtrace *t, const pid_t *tids, size_t n);
  */
 int kvmtrace_stop(struct kvmtrace *t, struct kt_fold *fold, struct kt_trace_info *info,
 		  char *err, size_t len);
+
+/*
+ * Whether APICv/AVIC was active for the VM: kvm:kvm_apicv_inhibit_changed
+ * (Linux 5.18 and later) gives the VM's inhibit bitmap at each change, 0
+ * when nothing inhibits it.  Most changes come as the VM is made (QEMU's
+ * in-kernel PIT with reinjection sets PIT_REINJ then), before anyone knows
+ * QEMU's pid: kvmtrace_apicv_watch(), called before QEMU starts, follows
+ * this process's children; once the exit trace runs,
+ * kvmtrace_apicv_handover() gives it the state the watcher saw and closes
+ * the watcher; the exit trace itself sums the changes while the guest runs
+ * (never into the fold), and kvmtrace_apicv_result() says what it saw.
+ * The bits are the kernel's own enum kvm_apicv_inhibit, which differs
+ * between versions: only 0 / not 0 is read here.
+ */
+
+/* A watcher of this process's children's VMs; NULL with why (one line). */
+struct kvmtrace *kvmtrace_apicv_watch(char *err, size_t len);
+/* Hands what watch saw before t started over to t, and closes watch (NULL: nothing). */
+void kvmtrace_apicv_handover(struct kvmtrace *watch, struct kvmtrace *t);
+/* After kvmtrace_stop(). */
+void kvmtrace_apicv_result(const struct kvmtrace *t, struct kt_apicv *a);
 
 /* The instance's directory (for messages), e.g. /sys/kernel/tracing/instances/irqlbench-42. */
 const char *kvmtrace_dir(const struct kvmtrace *t);

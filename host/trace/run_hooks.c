@@ -10,7 +10,8 @@
  * unpinned, QEMU runs at that point, and what its vCPUs do before the
  * tracing is on falls into phase 0, never into a measured phase.
  *
- * kvm_trace_stop puts the trace into the record:
+ * kvm_trace_stop puts the trace into the record (a complete record without
+ * one, of a QEMU that ended before its trace started, fails: "trace-loss"):
  *  - provenance.trace: the buffers, the clock, what was lost, the vCPU map;
  *  - a trace that lost events fails a complete record (error.kind
  *    "trace-loss"): its counts are low or misplaced;
@@ -30,9 +31,26 @@
 #include "trace/kvm_fold_json.h"
 #include "trace/kvmtrace.h"
 
+/* The APICv watcher and, where it could not start, why (ctx->apicv). */
+struct apicv_watch {
+	struct kvmtrace *watch;
+	char why[400];
+};
+
+void kvm_apicv_watch(struct run_ctx *ctx)
+{
+	struct apicv_watch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return;
+	w->watch = kvmtrace_apicv_watch(w->why, sizeof(w->why));
+	ctx->apicv = w;
+}
+
 int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid)
 {
 	struct kvmtrace_opts o = { .pid = qemu_pid, .buffer_kb = ctx->trace_buffer_kb };
+	struct apicv_watch *w = ctx->apicv;
 	char err[400];
 
 	ctx->trace = kvmtrace_start(&o, err, sizeof(err));
@@ -40,7 +58,29 @@ int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid)
 		snprintf(ctx->hook_error, sizeof(ctx->hook_error), "kvm exit trace: %s", err);
 		return -1;
 	}
+	if (w) {
+		kvmtrace_apicv_handover(w->watch, ctx->trace);
+		w->watch = NULL;
+	}
 	return 0;
+}
+
+/* provenance.kvm.apicv, from the trace t (NULL: none ran). */
+static void record_apicv(struct run_ctx *ctx, struct kvmtrace *t, json_t *record)
+{
+	struct apicv_watch *w = ctx->apicv;
+	json_t *kvm = json_object_get(json_object_get(record, "provenance"), "kvm");
+	struct kt_apicv a = { 0 };
+
+	if (t)
+		kvmtrace_apicv_result(t, &a);
+	if (json_is_object(kvm))
+		json_object_set_new(kvm, "apicv", kt_apicv_json(&a, w && *w->why ? w->why :
+				    t ? NULL : "QEMU ended before its trace started"));
+	if (w)
+		kvmtrace_close(w->watch);	/* unless handed over */
+	free(w);
+	ctx->apicv = NULL;
 }
 
 static void write_trace_file(struct run_ctx *ctx, struct kt_fold *fold,
@@ -118,8 +158,13 @@ void kvm_trace_stop(struct run_ctx *ctx, json_t *record)
 	unsigned ncpus;
 	int *apic_ids, mapped;
 
-	if (!t)
+	record_apicv(ctx, t, record);
+	if (!t) {
+		/* exit counts come only from a whole trace, never from none */
+		if (record_complete(record))
+			record_fail(record, "trace-loss", "there is no kvm exit trace: QEMU ended before its trace started, so no exit was counted; rerun (QEMU's log says why it ended)");
 		return;
+	}
 	kt_fold_init(&fold);
 	if (kvmtrace_stop(t, &fold, &info, err, sizeof(err))) {
 		/* the reader stopped midway: whatever was folded is short */

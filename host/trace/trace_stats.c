@@ -159,3 +159,32 @@ void kt_trace_info_free(struct kt_trace_info *ti)
 	free(ti->cpus);
 	memset(ti, 0, sizeof(*ti));
 }
+
+json_t *kt_apicv_json(const struct kt_apicv *a, const char *why_unknown)
+{
+	json_t *j = json_object(), *active = json_null();
+	char why[512] = "";
+
+	if (!a->known_start)
+		snprintf(why, sizeof(why), "%s", why_unknown && *why_unknown ? why_unknown :
+			 "the VM's creation was not traced (QEMU is no child of this process, as under libvirt)");
+	else if (!a->events)
+		active = json_boolean(!a->at_start);
+	else if (!a->at_start && a->clear_events == a->events)
+		active = json_true();
+	else if (a->at_start && !a->clear_events)
+		active = json_false();
+	else
+		snprintf(why, sizeof(why), "it changed while the guest ran: %u of %u changes left nothing inhibiting it",
+			 a->clear_events, a->events);
+	json_object_set_new(j, "active", active);
+	json_object_set_new(j, "inhibits_at_start", a->known_start ? json_sprintf("0x%lx", a->at_start) : json_null());
+	json_object_set_new(j, "inhibits_at_end", a->events ? json_sprintf("0x%lx", a->at_end) :
+			    a->known_start ? json_sprintf("0x%lx", a->at_start) : json_null());
+	json_object_set_new(j, "inhibits_seen", a->traced ? json_sprintf("0x%lx", a->seen) : json_null());
+	json_object_set_new(j, "changes", a->traced ? json_integer(a->events) : json_null());
+	json_object_set_new(j, "source", a->known_start || a->traced ?
+			    json_string("kvm:kvm_apicv_inhibit_changed") : json_null());
+	json_object_set_new(j, "why", *why ? json_string(why) : json_null());
+	return j;
+}

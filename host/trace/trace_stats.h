@@ -89,4 +89,29 @@ json_t *kt_trace_info_json(const struct kt_trace_info *ti, bool raw);
 
 void kt_trace_info_free(struct kt_trace_info *ti);
 
+/*
+ * What the exit trace saw of APICv/AVIC for the VM (kvmtrace.h says how):
+ * the VM's inhibit bitmap of kvm:kvm_apicv_inhibit_changed, 0 when nothing
+ * inhibits it.  The bits are the kernel's own enum kvm_apicv_inhibit,
+ * which differs between versions: only 0 / not 0 is judged.
+ */
+struct kt_apicv {
+	int traced;			/* the exit trace followed the changes */
+	int known_start;		/* the watcher saw the VM's inhibits before the guest ran */
+	unsigned long at_start;		/* the inhibits then */
+	unsigned events;		/* changes while the guest ran */
+	unsigned clear_events;		/* of those, the ones that left no inhibit */
+	unsigned long at_end;		/* the inhibits after the latest change (events > 0) */
+	unsigned long seen;		/* every inhibit set by a change while it ran */
+};
+
+/*
+ * provenance.kvm.apicv: {"active", "inhibits_at_start", "inhibits_at_end",
+ * "inhibits_seen", "changes", "source", "why"}; active true when nothing
+ * inhibited APICv/AVIC from the guest's start to its end, false when
+ * something did all along, null when it changed while the guest ran or
+ * the host cannot say (why_unknown, or a default, then says why).
+ */
+json_t *kt_apicv_json(const struct kt_apicv *a, const char *why_unknown);
+
 #endif

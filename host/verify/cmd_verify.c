@@ -83,7 +83,7 @@ static void other_kvms(char *buf, size_t len)
 static int kvm_applicable(void)
 {
 	char *vendor = util_cpuinfo_field("vendor_id"), others[128];
-	bool amd = vendor && !strcmp(vendor, "AuthenticAMD");
+	bool amd = util_vendor_runs_kvm_amd(vendor);
 	struct stat st;
 	int rc = 0;
 

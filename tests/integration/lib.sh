@@ -21,7 +21,7 @@
 #	need_kvm		/dev/kvm opens for reading and writing
 #	need_kvm_amd		an AMD SVM host with kvm_amd loaded (the kvm backend's
 #				host).  SKIP where that backend does not apply: the CPU
-#				is not AuthenticAMD or has no svm flag, or /dev/kvm is
+#				is not AuthenticAMD or HygonGenuine or has no svm flag, or /dev/kvm is
 #				another module's (kvm_intel, kvm_pvm); FAIL on an AMD SVM
 #				host where it does but is not ready (kvm_amd not loaded,
 #				/dev/kvm missing or not usable)
@@ -80,7 +80,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 bail() { echo "FAIL: $*"; exit 1; }
 have_root() { [ "$(id -u)" -eq 0 ]; }
 have_kvm() { [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
-have_amd_svm() { grep -q '^vendor_id.*AuthenticAMD' /proc/cpuinfo && grep -qw svm /proc/cpuinfo; }
+have_amd_svm() { grep -Eq '^vendor_id.*(AuthenticAMD|HygonGenuine)' /proc/cpuinfo && grep -qw svm /proc/cpuinfo; }
 need_root() { have_root || skip "needs root (uid $(id -u))"; }
 need_cmd() {
 	local c missing=()
@@ -108,8 +108,8 @@ need_kvm() {
 need_kvm_amd() {
 	local vendor others why=()
 	vendor=$(awk -F': *' '/^vendor_id/ { print $2; exit }' /proc/cpuinfo)
-	if [ "$vendor" != AuthenticAMD ]; then
-		why+=("the CPU is ${vendor:-of no vendor}, not AuthenticAMD")
+	if [ "$vendor" != AuthenticAMD ] && [ "$vendor" != HygonGenuine ]; then
+		why+=("the CPU is ${vendor:-of no vendor}, not AuthenticAMD or HygonGenuine")
 	elif ! grep -qw svm /proc/cpuinfo; then
 		why+=("the CPU has no 'svm' flag")
 	fi

@@ -1,6 +1,7 @@
 #!/bin/bash
 # pin-cli.sh - `irqlbench pin` as a user calls it: the plan for this machine,
-# synthetic EPYC topologies, --json, and the errors with their exit status.
+# synthetic EPYC topologies, --json, isolated CPUs and a cpuset, and the
+# errors with their exit status.
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 need_built
@@ -24,6 +25,22 @@ eq "XML topology" "$("$IRQLBENCH" pin --vcpus 2 --topology tests/fixtures/topo/t
 if [ "$(lstopo-no-graphics --only core 2>/dev/null | wc -l)" = 2 ]; then
 	eq "this machine, 1 vCPU" "$("$IRQLBENCH" pin --vcpus 1 --json | jq -c '{vcpu, emulator}')" '{"vcpu":[[1]],"emulator":[0]}'
 fi
+
+# a host that isolates CPUs 16-31 and runs irqlbench in a cpuset of 0-31
+# (systemd AllowedCPUs=0-31): the vCPUs on the isolated CPUs, the emulator
+# on a housekeeping core, and each class named
+out=$("$IRQLBENCH" pin --vcpus 2 --synthetic "$EPYC" --cpuset 0-31 --isolated 16-31 --nohz-full 16-31)
+eq "isolated: vCPUs" "$(grep '^vcpu' <<<"$out" | paste -sd' ')" "vcpu 0 -> PU 16 vcpu 1 -> PU 18"
+eq "isolated: emulator" "$(grep '^emulator' <<<"$out")" "emulator -> PUs 2,3"
+eq "isolated: housekeeping" "$(grep '^housekeeping' <<<"$out")" \
+	"housekeeping -> PUs 0-15: the host's and the emulator threads' (neither isolated nor nohz_full)"
+eq "isolated: set apart" "$(grep '^set apart' <<<"$out")" "set apart -> isolated PUs 16-31, nohz_full PUs 16-31 (the vCPUs')"
+eq "isolated: not used" "$(grep '^not used' <<<"$out")" "not used -> PUs 32-63: not in --cpuset 0-31"
+j=$("$IRQLBENCH" pin --vcpus 2 --synthetic "$EPYC" --cpuset 0-31 --isolated 16-31 --json)
+eq "isolated: --json cpus" "$(jq -c '.cpus | [(.housekeeping | length), .isolated[0], .not_in_cpuset[0], .cpuset_from]' <<<"$j")" \
+	'[16,16,32,"--cpuset 0-31"]'
+"$IRQLBENCH" pin --vcpus 2 --isolated 2-x >/dev/null 2>&1
+eq "malformed --isolated: status" $? 2
 
 err=$("$IRQLBENCH" pin --vcpus 33 --synthetic "$EPYC" 2>&1 >/dev/null); rc=$?
 eq "too many vCPUs: status" "$rc" 2

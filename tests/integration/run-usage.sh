@@ -71,6 +71,10 @@ usage_case trace-buffer-small "--trace-buffer 4: give a number in 8\.\.107374182
 	--workload seed-table --trace-buffer 4
 usage_case trace-buffer-tcg "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it" \
 	--workload seed-table --trace-buffer 64
+usage_case pit-reinject-value "unknown pit-reinject 'maybe': use on or off" --backend kvm \
+	--workload seed-table --pit-reinject maybe
+usage_case pit-reinject-tcg "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher" \
+	--workload seed-table --pit-reinject off
 usage_case no-script "runs a scenario script: give it with --script FILE" --workload script
 usage_case script-unreadable "cannot read the script $TMP/none" --workload script --script "$TMP/none"
 usage_case script-extra "takes no script" --workload seed-table --script /dev/null

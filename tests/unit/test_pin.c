@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * test_pin.c - the placement planner on synthetic EPYC-like topologies and
- * on this machine's saved 2-PU topology: exact plans, reasons and errors.
+ * on this machine's saved 2-PU topology: exact plans, reasons and errors;
+ * with injected cgroup cpusets, isolated and nohz_full CPUs.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,25 @@ static int load(hwloc_topology_t *t, const char *src)
 	return rc;
 }
 
+/* The CPUs plan_is() plans with: none, or those of with_cpus(). */
+static struct pin_cpus given, *given_p;
+
+/* cpuset ("": every CPU), isolated and nohz_full CPU lists ("": none) */
+static void with_cpus(const char *cpuset, const char *isolated, const char *nohz)
+{
+	char err[128];
+
+	memset(&given, 0, sizeof(given));
+	given.have_cpuset = *cpuset;
+	if (*cpuset) {
+		CHECK(!util_cpulist_parse(cpuset, &given.cpuset, NULL, 0, NULL, err, sizeof(err)));
+		snprintf(given.cpuset_from, sizeof(given.cpuset_from), "the test's cpuset %s", cpuset);
+	}
+	CHECK(!*isolated || !util_cpulist_parse(isolated, &given.isolated, NULL, 0, NULL, err, sizeof(err)));
+	CHECK(!*nohz || !util_cpulist_parse(nohz, &given.nohz_full, NULL, 0, NULL, err, sizeof(err)));
+	given_p = &given;
+}
+
 /* Plans and compares: vcpus "8,10" in vCPU order, emulator as a CPU list. */
 static int plan_is(const char *src, unsigned n, const char *cpus, const char *want_vcpus,
 		   const char *want_emu, int line)
@@ -49,7 +69,8 @@ static int plan_is(const char *src, unsigned n, const char *cpus, const char *wa
 
 	if (load(&t, src))
 		return -1;
-	rc = pin_plan(t, n, cpus, &plan, last_err, sizeof(last_err));
+	rc = given_p ? pin_plan_cpus(t, given_p, n, cpus, &plan, last_err, sizeof(last_err)) :
+		       pin_plan(t, n, cpus, &plan, last_err, sizeof(last_err));
 	hwloc_topology_destroy(t);
 	if (rc) {
 		if (want_vcpus)
@@ -58,7 +79,7 @@ static int plan_is(const char *src, unsigned n, const char *cpus, const char *wa
 	}
 	for (i = 0; i < plan.nvcpus; i++)
 		off += snprintf(got + off, sizeof(got) - off, "%s%u", i ? "," : "", plan.vcpu_pu[i]);
-	pin_format_cpulist(&plan.emulator, emu, sizeof(emu));
+	util_cpulist_format(&plan.emulator, emu, sizeof(emu));
 	if (!want_vcpus || strcmp(got, want_vcpus) || strcmp(emu, want_emu)) {
 		printf("line %d: %s n=%u: got vcpus %s emulator %s, want %s / %s\n", line, src, n,
 		       got, emu, want_vcpus ? want_vcpus : "(error)", want_emu ? want_emu : "");
@@ -77,13 +98,20 @@ static int plan_is(const char *src, unsigned n, const char *cpus, const char *wa
 		printf("    error was: %s\n", last_err);		\
 } while (0)
 
+static bool has_reason_quiet(const char *needle)
+{
+	for (unsigned i = 0; i < plan.nreasons; i++)
+		if (strstr(plan.reasons[i], needle))
+			return true;
+	return false;
+}
+
 static bool has_reason(const char *needle)
 {
 	unsigned i;
 
-	for (i = 0; i < plan.nreasons; i++)
-		if (strstr(plan.reasons[i], needle))
-			return true;
+	if (has_reason_quiet(needle))
+		return true;
 	printf("no reason contains \"%s\"; reasons:\n", needle);
 	for (i = 0; i < plan.nreasons; i++)
 		printf("    %s\n", plan.reasons[i]);
@@ -224,21 +252,100 @@ static void test_override(void)
 	PLAN_ERR(EPYC_2S_SMT, 0, NULL, "--vcpus must be at least 1");
 }
 
+/* "0-3": the CPU list of a plan's CPU class, for CHECK_STR */
+static const char *cls(const cpu_set_t *set)
+{
+	static char buf[4][256];
+	static unsigned k;
+
+	return util_cpulist_format(set, buf[k++ % 4], sizeof(buf[0]));
+}
+
+static void test_isolation(void)
+{
+	json_t *j, *c;
+	char *txt;
+
+	/* isolcpus=8-31 nohz_full=8-31 on one EPYC socket: the vCPUs there,
+	 * everything else on the housekeeping CPUs 0-7 */
+	with_cpus("", "8-31", "8-31");
+	PLAN(EPYC_1S_SMT, 4, NULL, "8,10,12,14", "2,3");
+	CHECK(plan.on_isolated);
+	CHECK_STR(cls(&plan.housekeeping), "0-7");
+	CHECK_STR(cls(&plan.isolated), "8-31");
+	CHECK(has_reason("the vCPUs on CPUs the kernel sets apart (isolated 8-31, nohz_full 8-31); the host and the emulator threads on the housekeeping CPUs 0-7"));
+	CHECK(!has_reason_quiet("CPU 0's core (PUs 0,1) is left to the host"));
+	/* 12 vCPUs fill the 12 isolated cores; the emulator never goes there */
+	PLAN(EPYC_1S_SMT, 12, NULL, "8,10,12,14,16,18,20,22,24,26,28,30", "2,3");
+	/* 13 do not fit: the isolation is not used, and the plan says so */
+	PLAN(EPYC_1S_SMT, 13, NULL, "2,8,10,12,14,16,18,20,22,24,26,28,30", "4,5");
+	CHECK(!plan.on_isolated);
+	CHECK(has_reason("but their cores are too few for the vCPUs: the isolation is not used"));
+
+	/* nohz_full alone sets CPUs apart too; the emulator stays in the vCPUs' node */
+	with_cpus("", "", "32-63");
+	PLAN(EPYC_2S_SMT, 2, NULL, "32,34", "2,3");
+	CHECK(has_reason("(nohz_full 32-63)"));
+	CHECK(has_reason("a core of their own, in another NUMA node (none free in the vCPUs' node)"));
+
+	/* isolated SMT siblings only (isolcpus=1,3 of 2 cores): a core with an
+	 * isolated PU takes a vCPU there, on that PU */
+	with_cpus("", "5,7", "");
+	PLAN("package:1 core:4 pu:2", 2, NULL, "5,7", "2,3");
+	CHECK_STR(cls(&plan.housekeeping), "0-4,6");
+
+	/* --cpus with isolation: a note for a vCPU off the isolated CPUs; the
+	 * emulator on a housekeeping core all the same */
+	with_cpus("", "8-31", "");
+	PLAN(EPYC_1S_SMT, 2, "8,2", "8,2", "4,5");
+	CHECK(has_reason("note: --cpus puts vCPU 1 on CPU 2, which the kernel does not set apart (isolated 8-31)"));
+	CHECK(!plan.on_isolated);
+
+	/* a cgroup cpuset (systemd AllowedCPUs=16-31): only there, and said */
+	with_cpus("16-31", "", "");
+	PLAN(EPYC_1S_SMT, 4, NULL, "24,26,28,30", "18,19");
+	CHECK_STR(cls(&plan.not_in_cpuset), "0-15");
+	CHECK_STR(cls(&plan.usable), "16-31");
+	CHECK(has_reason("CPUs 0-15 not used: this process may not use them (the test's cpuset 16-31; systemd's AllowedCPUs="));
+	CHECK(has_reason("CPU 16's core (PUs 16,17) is left to the host"));
+	PLAN_ERR(EPYC_1S_SMT, 2, "2,18", "--cpus 2,18: CPU 2 is not one this process may use (not in the test's cpuset 16-31; usable CPUs 16-31)");
+	PLAN_ERR(EPYC_1S_SMT, 9, NULL, "9 vCPUs need 9 distinct physical cores but this machine has 8");
+
+	/* cpuset and isolation together: isolated CPUs outside the cpuset do not count */
+	with_cpus("0-15", "8-31", "");
+	PLAN(EPYC_1S_SMT, 4, NULL, "8,10,12,14", "2,3");
+	CHECK_STR(cls(&plan.isolated), "8-15");
+	CHECK_STR(cls(&plan.housekeeping), "0-7");
+
+	/* the JSON says which CPUs are which, and where the cpuset comes from */
+	j = pin_plan_json(&plan);
+	c = json_object_get(j, "cpus");
+	txt = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(txt, "{\"usable\":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15],\"housekeeping\":[0,1,2,3,4,5,6,7],"
+		  "\"isolated\":[8,9,10,11,12,13,14,15],\"nohz_full\":[],"
+		  "\"not_in_cpuset\":[16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31],"
+		  "\"cpuset_from\":\"the test's cpuset 0-15\"}");
+	CHECK(json_is_true(json_object_get(j, "on_isolated")));
+	free(txt);
+	json_decref(j);
+	given_p = NULL;
+}
+
 static void test_cpulist(void)
 {
 	cpu_set_t s;
 	unsigned order[8], n = 0;
 	char buf[64], err[128];
 
-	CHECK(pin_parse_cpulist("5,0-2,7", &s, order, 8, &n, err, sizeof(err)) == 0);
+	CHECK(util_cpulist_parse("5,0-2,7", &s, order, 8, &n, err, sizeof(err)) == 0);
 	CHECK_EQ_U64(n, 5);
 	CHECK_EQ_U64(order[0], 5);
 	CHECK_EQ_U64(order[3], 2);
-	CHECK_STR(pin_format_cpulist(&s, buf, sizeof(buf)), "0-2,5,7");
+	CHECK_STR(util_cpulist_format(&s, buf, sizeof(buf)), "0-2,5,7");
 	CPU_ZERO(&s);
 	CPU_SET(3, &s);
 	CPU_SET(4, &s);
-	CHECK_STR(pin_format_cpulist(&s, buf, sizeof(buf)), "3,4");
+	CHECK_STR(util_cpulist_format(&s, buf, sizeof(buf)), "3,4");
 }
 
 static void test_json_and_match(void)
@@ -300,6 +407,7 @@ int main(void)
 	test_one_socket_nosmt();
 	test_two_sockets();
 	test_override();
+	test_isolation();
 	test_cpulist();
 	test_json_and_match();
 	test_cmd();

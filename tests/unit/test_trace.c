@@ -980,6 +980,56 @@ static void test_json(void)
 	kt_fold_free(&f);
 }
 
+/* kt_apicv_json()'s compact JSON for a, without why's text */
+static void apicv_is(const struct kt_apicv *a, const char *why_unknown, const char *want,
+		     const char *want_why)
+{
+	json_t *j = kt_apicv_json(a, why_unknown), *why = json_incref(json_object_get(j, "why"));
+	char *txt;
+
+	json_object_del(j, "why");
+	txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	CHECK_STR(txt, want);
+	if (want_why)
+		CHECK(json_is_string(why) && strstr(json_string_value(why), want_why));
+	else
+		CHECK(json_is_null(why));
+	free(txt);
+	json_decref(why);
+	json_decref(j);
+}
+
+static void test_apicv(void)
+{
+	static const char src[] = ",\"source\":\"kvm:kvm_apicv_inhibit_changed\"}";
+	char want[256];
+
+	/* avic=1, QEMU's PIT reinjects: PIT_REINJ set when the VM was made
+	 * (0x200 here: its bit differs between kernels), nothing cleared it:
+	 * AVIC never ran */
+	snprintf(want, sizeof(want), "{\"active\":false,\"inhibits_at_start\":\"0x200\",\"inhibits_at_end\":\"0x200\",\"inhibits_seen\":\"0x0\",\"changes\":0%s", src);
+	apicv_is(&(struct kt_apicv){ .traced = 1, .known_start = 1, .at_start = 0x200 }, NULL, want, NULL);
+	/* the same with an IRQ window opened and closed: inhibited all along */
+	snprintf(want, sizeof(want), "{\"active\":false,\"inhibits_at_start\":\"0x200\",\"inhibits_at_end\":\"0x200\",\"inhibits_seen\":\"0x300\",\"changes\":2%s", src);
+	apicv_is(&(struct kt_apicv){ .traced = 1, .known_start = 1, .at_start = 0x200, .events = 2,
+				     .at_end = 0x200, .seen = 0x300 }, NULL, want, NULL);
+	/* lost_tick_policy=discard: nothing inhibits it */
+	snprintf(want, sizeof(want), "{\"active\":true,\"inhibits_at_start\":\"0x0\",\"inhibits_at_end\":\"0x0\",\"inhibits_seen\":\"0x0\",\"changes\":0%s", src);
+	apicv_is(&(struct kt_apicv){ .traced = 1, .known_start = 1 }, NULL, want, NULL);
+	/* active at the start, inhibited for a while: neither */
+	snprintf(want, sizeof(want), "{\"active\":null,\"inhibits_at_start\":\"0x0\",\"inhibits_at_end\":\"0x0\",\"inhibits_seen\":\"0x100\",\"changes\":2%s", src);
+	apicv_is(&(struct kt_apicv){ .traced = 1, .known_start = 1, .events = 2, .clear_events = 1,
+				     .seen = 0x100 }, NULL, want, "1 of 2 changes left nothing inhibiting it");
+	/* a kernel without the tracepoint: unknown, and why */
+	apicv_is(&(struct kt_apicv){ 0 }, "this kernel has no kvm:kvm_apicv_inhibit_changed tracepoint",
+		 "{\"active\":null,\"inhibits_at_start\":null,\"inhibits_at_end\":null,\"inhibits_seen\":null,\"changes\":null,\"source\":null}",
+		 "no kvm:kvm_apicv_inhibit_changed");
+	/* libvirt: the changes while it ran, but not the VM's creation */
+	snprintf(want, sizeof(want), "{\"active\":null,\"inhibits_at_start\":null,\"inhibits_at_end\":\"0x0\",\"inhibits_seen\":\"0x0\",\"changes\":1%s", src);
+	apicv_is(&(struct kt_apicv){ .traced = 1, .events = 1, .clear_events = 1 }, NULL, want,
+		 "the VM's creation was not traced");
+}
+
 int main(void)
 {
 	test_names();
@@ -1001,5 +1051,6 @@ int main(void)
 	test_trace_loss();
 	test_sort();
 	test_json();
+	test_apicv();
 	return check_done("test_trace");
 }
