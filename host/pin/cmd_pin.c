@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/util.h"
 #include "pin/plan.h"
 
 struct pin_args {
@@ -133,21 +134,14 @@ int cmd_pin(int argc, char **argv)
 		return cli_usage_error("pin", "give --topology or --synthetic, not both");
 	if (given_cpus(&given, !a.xml && !a.syn, &a))
 		return EXIT_USAGE;
-	if (pin_load_topology(&topo, a.xml, a.syn, err, sizeof(err))) {
-		fprintf(stderr, "irqlbench pin: error: %s\n", err);
-		return a.syn ? 2 : 3;
-	}
-	plan = malloc(sizeof(*plan));
-	if (!plan) {
-		hwloc_topology_destroy(topo);
-		return 3;
-	}
+	if (pin_load_topology(&topo, a.xml, a.syn, err, sizeof(err)))
+		return cli_error(a.syn ? EXIT_USAGE : EXIT_ENV, "%s", err);
+	plan = xmalloc(sizeof(*plan));
 	rc = pin_plan_cpus(topo, &given, a.vcpus, a.cpus, plan, err, sizeof(err));
 	hwloc_topology_destroy(topo);
 	if (rc) {
-		fprintf(stderr, "irqlbench pin: error: %s\n", err);
 		free(plan);
-		return 2;
+		return cli_error(EXIT_USAGE, "%s", err);
 	}
 	if (!strcmp(a.format, "json")) {
 		json_t *o = pin_plan_json(plan);

@@ -44,10 +44,10 @@ eq "malformed --isolated: status" $? 2
 
 err=$("$IRQLBENCH" pin --vcpus 33 --synthetic "$EPYC" 2>&1 >/dev/null); rc=$?
 eq "too many vCPUs: status" "$rc" 2
-eq "too many vCPUs: message" "$err" "irqlbench pin: error: 33 vCPUs need 33 distinct physical cores but this machine has 32 (SMT siblings are never shared): use --vcpus 32 or fewer"
+eq "too many vCPUs: message" "$err" "irqlbench: 33 vCPUs need 33 distinct physical cores but this machine has 32 (SMT siblings are never shared): use --vcpus 32 or fewer"
 err=$("$IRQLBENCH" pin --vcpus 2 --cpus 1,64 --synthetic "$EPYC" 2>&1 >/dev/null); rc=$?
 eq "CPU outside: status" "$rc" 2
-eq "CPU outside: message" "$err" "irqlbench pin: error: --cpus 1,64: CPU 64 is not in this machine (usable CPUs 0-63)"
+eq "CPU outside: message" "$err" "irqlbench: --cpus 1,64: CPU 64 is not in this machine (usable CPUs 0-63)"
 err=$("$IRQLBENCH" pin --vcpus 2 --cpus 1-x 2>&1 >/dev/null); rc=$?
 eq "malformed list: status" "$rc" 2
 ok "malformed list: message" grep -q "bad CPU list '1-x'" <<<"$err"
