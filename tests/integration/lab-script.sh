@@ -42,6 +42,11 @@ eq "relative script: the record names the host's file" \
 eq "relative script: write_cr8 exits, $N iterations" \
 	"$(measured "$r" exit.write_cr8 2>/dev/null)" $((2 * N))
 eq "relative script: no error line" "$(grep -c 'run in L1 failed' "$TMP/ok.err")" 0
+# the lab's folder imports as a folder (make run does so): its record in,
+# the lab's own provenance.json and the trace skipped, nothing refused
+"$IRQLBENCH" results import --db "$TMP/ok.db" "$TMP/ok" >"$TMP/imp.out" 2>"$TMP/imp.err"
+eq "lab folder import: exit status" $? 0
+ok "lab folder import: one record, none refused" grep -Eq '^1 imported, 0 unchanged, 0 refused, [1-9][0-9]* non-record JSON files skipped' "$TMP/imp.out"
 [ $rc -eq 0 ] || { cat "$TMP/ok.err"; tail -n 5 "$TMP/ok/fixed/run.stderr"; }
 
 # 2. a relative script whose wait times out (1 ms for a clock due in 1 s):
