@@ -499,6 +499,7 @@ static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 		res->started = false;
 		goto close;
 	}
+	res->ready_s = mono_now() - t0;
 	w = pidfd >= 0 ? wait_exit(pidfd, t0 + spec->timeout_s) : 1;
 	if (w == 1) {
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)

@@ -88,6 +88,8 @@ struct launch_result {
 	int status;			/* QEMU's exit status; -1 unknown (signal, libvirt) */
 	int signal;			/* signal that ended QEMU, or 0 */
 	double duration_s;		/* start to exit */
+	double ready_s;			/* start to the guest let run (QEMU up, its threads
+					 * pinned, the backend's after_start done); 0 unknown */
 	char *cmdline;			/* the exact command line, shell-quoted */
 	char error[MSG_ONE_PATH];	/* why it did not start */
 };

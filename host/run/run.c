@@ -241,6 +241,26 @@ static void governors_of_pinned(json_t *rec)
 				    host_governors_json("", &used));
 }
 
+/*
+ * Where the run's time went, in seconds of the host's clock
+ * (results/SCHEMA.md provenance.timing): setup from the command's start to
+ * QEMU's (checks, host facts, QEMU probe), qemu_start from there to the
+ * guest let run (QEMU's own start-up, pinning, the trace started; null
+ * when the launcher cannot tell), guest to QEMU's exit, finish the report
+ * parsed and the backend's after_exit (the kvm trace stopped and folded),
+ * total to here.
+ */
+static json_t *timing_json(double start, double t_launch, const struct launch_result *lr)
+{
+	double now = util_now();
+	json_t *ready = lr->ready_s > 0 ? json_real(lr->ready_s) : json_null();
+	json_t *guest = lr->ready_s > 0 ? json_real(lr->duration_s - lr->ready_s) : json_null();
+
+	return json_pack("{s:f, s:o, s:o, s:f, s:f}", "setup_s", t_launch - start,
+			 "qemu_start_s", ready, "guest_s", guest,
+			 "finish_s", now - (t_launch + lr->duration_s), "total_s", now - start);
+}
+
 int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
 	       const char *id, double start, const struct run_paths *pp)
 {
@@ -256,6 +276,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
 	char *qkernel = NULL, *qscript = NULL;
 	const char *bios = NULL, *reason;
+	double t_launch = 0;
 	size_t loglen = 0;
 	json_t *rec;
 	int status;
@@ -324,6 +345,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 			run_signals_release();	/* it does not watch them */
 		if (be->before_launch)
 			be->before_launch(&ctx);
+		t_launch = util_now();
 		ctx.launcher->launch(&ctx, &spec, &lr);
 	}
 	run_tmp_cleanup(&ctx);
@@ -353,6 +375,8 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		record_fail(rec, oc.kind, oc.message);
 	if (be->after_exit)
 		be->after_exit(&ctx, rec);
+	if (t_launch > 0)
+		set_provenance(rec, "timing", timing_json(start, t_launch, &lr));
 	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
 	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
 		/* the backend failed a complete run: the kvm trace lost events
