@@ -6,6 +6,9 @@
  * with the same arguments (host/lab/lab-variant.sh, host/lab/l1-run.sh).
  * The records come back with backend=lab, the variant and the L1 facts.
  *
+ * --batch FILE runs many runs (one a line: NAME RUN-OPTION...) in one L1
+ * per variant, one record each (provenance.lab.batch).
+ *
  * --selftest runs the lab's own CR8 test guest (tests/lab-guest/) under
  * the trace collector instead, and prints the per-phase exit counts: it
  * checks the lab itself without the project's guest.
@@ -26,13 +29,23 @@
 #include "record/record.h"
 #include "cli/util.h"
 
+/* One run of a --batch file: its line's run options, then the command line's. */
+struct lab_job {
+	char *name;
+	unsigned line;
+	struct argv_buf args;
+};
+
 struct lab_opts {
 	char *variants;
-	const char *variants_arg, *kernel, *accel, *l1_cpu, *out_dir;
+	const char *variants_arg, *kernel, *accel, *l1_cpu, *out_dir, *batch;
+	char *batch_file;	/* the batch as the scripts read it (write_batch()) */
 	const char *kernel_image, *modules, *source, *headers;
 	unsigned l1_timeout;
 	bool selftest;
 	struct argv_buf run_args;
+	struct lab_job *jobs;
+	unsigned njobs;
 };
 
 static const char *const accels[] = { "auto", "tcg", "kvm", NULL };
@@ -59,6 +72,9 @@ static const struct cli_option lab_options[] = {
 	{ CLI_STRING(0, "out-dir", struct lab_opts, out_dir, "DIR",
 		     "per-variant logs and records in DIR/<variant>/ (default\n"
 		     "results/runs/lab-<utc>/)") },
+	{ CLI_STRING(0, "batch", struct lab_opts, batch, "FILE",
+		     "many runs in one L1 per variant: one a line, 'NAME\n"
+		     "RUN-OPTION...' (see below)") },
 	{ CLI_FLAG(0, "selftest", struct lab_opts, selftest,
 		   "trace the lab's CR8 test guest instead of 'irqlbench run'") },
 	{ CLI_END },
@@ -70,6 +86,7 @@ const struct cli_spec cmd_lab_spec = {
 		 "  [--kernel-image BZIMAGE --modules DIR] [--source TREE] [--headers DIR]\n"
 		 "  [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
 		 "  [--out-dir DIR] (--workload W | --script FILE) [run options ...]\n"
+		 "[--variants ...] [--kernel ...] --batch FILE [--out-dir DIR] [run options ...]\n"
 		 "--selftest [--variants ...] [--kernel ...] [--out-dir DIR]",
 	.description =
 	"Runs the kvm backend inside a virtual AMD host (L1) booted from a kernel image\n"
@@ -85,13 +102,25 @@ const struct cli_spec cmd_lab_spec = {
 	"(host/lab/, host/kvm/): it finds it from the binary's place in build/bin/, the\n"
 	"current directory, or $IRQLBENCH_ROOT.\n"
 	"\n"
+	"--batch FILE runs every run of FILE in one L1 per variant, in order, instead of\n"
+	"one L1 per run: one run a line, 'NAME RUN-OPTION...', words separated by blanks\n"
+	"(no quoting), blank lines and lines starting with '#' ignored.  NAME (letters,\n"
+	"digits, '.', '_', '-', at most 64, unique in FILE) names the run's folder\n"
+	"DIR/<variant>/runs/NAME/ (record.json and its logs); each line gives --workload\n"
+	"W or --script FILE, and the run options of the command line are added to every\n"
+	"line.  Every line is checked before any build or boot (an error names FILE:LINE).\n"
+	"One line a run goes to stderr as each ends; stdout has one record per run and\n"
+	"variant, in order, with provenance.lab.batch (name, index, count, l1_boots).\n"
+	"--l1-timeout defaults to 120 + 60 s a run (at least 900).\n"
+	"\n"
 	"Latency figures from a tcg L1 are emulated (\"emulated\": true); exit counts and\n"
 	"delivery order come from the real kvm_amd code.\n",
 	.epilog =
-	"exit status: the worst over the variants.  0 every run complete with verdict ok;\n"
-	"a run in L1 that failed gives its own status (1 failed, 2 usage, 3 environment,\n"
-	"4 timeout) and its error line on stderr; the lab's own: 1 L1 failed, 2 usage\n"
-	"error, 3 environment (packages, kernel versions, module build), 4 timeout.\n",
+	"exit status: the worst over the variants (and a batch's runs).  0 every run\n"
+	"complete with verdict ok; a run in L1 that failed gives its own status (1 failed,\n"
+	"2 usage, 3 environment, 4 timeout) and its error line on stderr; the lab's own:\n"
+	"1 L1 failed, 2 usage error, 3 environment (packages, kernel versions, module\n"
+	"build), 4 timeout.\n",
 	.options = lab_options,
 	.flags = CLI_KEEP_UNKNOWN,
 	.forward = &cmd_run_spec,
@@ -120,40 +149,189 @@ static const char *run_arg(const struct argv_buf *a, const char *name, const cha
  * makes before any work (`run --backend kvm … --check`: workload,
  * parameters, script, files, --vcpus, --cpus, --cpu), so that a usage
  * error costs no L1.  --script alone means the script workload, as for
- * model.  (The run in L1 works in this directory, so a relative script
- * path means the same file there.)
+ * model (args gets "--workload script").  (The run in L1 works in this
+ * directory, so a relative script path means the same file there.)
  */
-static int check_run_args(struct lab_opts *o)
+static int check_run_args(struct argv_buf *args, bool batch)
 {
-	const char *wl = run_arg(&o->run_args, "--workload", "-w");
-	const char *script = run_arg(&o->run_args, "--script", "-s");
+	const char *wl = run_arg(args, "--workload", "-w");
+	const char *script = run_arg(args, "--script", "-s");
 	struct argv_buf a = { 0 };
-	char **args;
+	char **v;
 	int st;
 
-	if (run_arg(&o->run_args, "--backend", "-b"))
+	if (run_arg(args, "--backend", "-b"))
 		return cli_usage_error("lab", "--backend is the lab's: it runs the kvm backend in L1; drop it");
 
 	if (!wl && script) {
-		argv_add(&o->run_args, "--workload");
-		argv_add(&o->run_args, "script");
+		argv_add(args, "--workload");
+		argv_add(args, "script");
 		wl = "script";
 	}
 	if (!wl)
-		return cli_usage_error("lab", "which workload? give --workload W (or --selftest)");
+		return cli_usage_error("lab", batch ? "which workload? give --workload W (or --script FILE) on the line"
+					     : "which workload? give --workload W (or --selftest)");
 	/* the workload, the script and the rest: run's own checks, one place */
 	argv_add(&a, "run");
 	argv_add(&a, "--backend");
 	argv_add(&a, "kvm");
-	for (unsigned k = 0; k < o->run_args.n; k++)
-		argv_add(&a, o->run_args.v[k]);
+	for (unsigned k = 0; k < args->n; k++)
+		argv_add(&a, args->v[k]);
 	argv_add(&a, "--check");
 	/* cmd_run's parser moves the words of its argv: give it a copy */
-	args = xmalloc((a.n + 1) * sizeof(*args));
-	memcpy(args, a.v, (a.n + 1) * sizeof(*args));
-	st = cmd_run((int)a.n, args);
-	free(args);
+	v = xmalloc((a.n + 1) * sizeof(*v));
+	memcpy(v, a.v, (a.n + 1) * sizeof(*v));
+	st = cmd_run((int)a.n, v);
+	free(v);
 	argv_free(&a);
+	return st;
+}
+
+/* "irqlbench run: msg", "irqlbench: msg" -> "msg" */
+static const char *strip_irqlbench(const char *line)
+{
+	const char *p = line + 9;
+
+	if (strncmp(line, "irqlbench", 9))
+		return line;
+	if (*p == ' ')
+		p += strcspn(p, ":");
+	if (*p != ':')
+		return line;
+	return p + 1 + strspn(p + 1, " ");
+}
+
+/*
+ * A batch line's run options checked as check_run_args() checks the
+ * command line's, the error lines (the run's or the lab's) given as
+ * "irqlbench lab: FILE:LINE: ...".
+ */
+static int check_job(struct lab_job *j, const char *file)
+{
+	FILE *cap;
+	char buf[4096];
+	int saved = -1, st, said = 0;
+
+	if (run_arg(&j->args, "--out", "-o"))
+		return cli_usage_error("lab", "%s:%u: --out is the lab's to set inside L1 (DIR/<variant>/runs/%s/record.json); drop it",
+				       file, j->line, j->name);
+	fflush(stderr);
+	cap = tmpfile();
+	if (cap && (saved = dup(STDERR_FILENO)) >= 0)
+		dup2(fileno(cap), STDERR_FILENO);
+	st = check_run_args(&j->args, true);
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	if (cap) {
+		rewind(cap);
+		while (fgets(buf, sizeof(buf), cap)) {
+			buf[strcspn(buf, "\n")] = '\0';
+			if (st)
+				fprintf(stderr, "irqlbench lab: %s:%u: %s\n", file, j->line, strip_irqlbench(buf));
+			else
+				fprintf(stderr, "%s\n", buf);
+			said++;
+		}
+		fclose(cap);
+	}
+	if (st && !said)
+		fprintf(stderr, "irqlbench lab: %s:%u: run refuses these options (status %d): see 'irqlbench run --help'\n",
+			file, j->line, st);
+	return st;
+}
+
+/* NAME: [A-Za-z0-9][A-Za-z0-9._-]{0,63}, a folder's name of its own */
+static bool job_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+
+		if (!alnum && (!i || (c != '.' && c != '_' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static void free_jobs(struct lab_opts *o)
+{
+	for (unsigned i = 0; i < o->njobs; i++) {
+		free(o->jobs[i].name);
+		argv_free(&o->jobs[i].args);
+	}
+	free(o->jobs);
+	o->jobs = NULL;
+	o->njobs = 0;
+}
+
+/*
+ * --batch FILE: one run a line, "NAME RUN-OPTION..." (blanks and tabs
+ * between words, no quoting; blank lines and '#' lines ignored), each
+ * checked before anything is built or booted.  The command line's run
+ * options are added to every line's.
+ */
+static int read_batch(struct lab_opts *o)
+{
+	const char *file = o->batch;
+	char *text, *p, *next;
+	unsigned ln = 0;
+	int st = 0;
+
+	if (run_arg(&o->run_args, "--workload", "-w") || run_arg(&o->run_args, "--script", "-s"))
+		return cli_usage_error("lab", "--batch FILE gives each run's workload: drop --workload/--script from the command line and give it on each line of %s",
+				       file);
+	if (run_arg(&o->run_args, "--backend", "-b"))
+		return cli_usage_error("lab", "--backend is the lab's: it runs the kvm backend in L1; drop it");
+	for (unsigned k = 0; k < o->run_args.n; k++)
+		if (strpbrk(o->run_args.v[k], "\t\n"))
+			return cli_usage_error("lab", "with --batch, a run option cannot hold a tab or a newline ('%s'): drop them",
+					       o->run_args.v[k]);
+	text = util_read_file(file, 1 << 20, NULL);
+	if (!text)
+		return cli_usage_error("lab", "cannot read %s: %s: give a readable batch file", file, strerror(errno));
+	for (p = text; p && *p && !st; p = next) {
+		char *save = NULL, *w;
+		struct lab_job *j;
+
+		ln++;
+		next = strchr(p, '\n');
+		if (next)
+			*next++ = '\0';
+		w = strtok_r(p, " \t\r", &save);
+		if (!w || *w == '#')
+			continue;
+		if (!job_name_ok(w)) {
+			st = cli_usage_error("lab", "%s:%u: bad run name '%s': give letters, digits, '.', '_' or '-' (at most 64, a letter or digit first), then the run options",
+					     file, ln, w);
+			break;
+		}
+		for (unsigned i = 0; i < o->njobs; i++)
+			if (!strcmp(o->jobs[i].name, w))
+				st = cli_usage_error("lab", "%s:%u: run name '%s' is the name of line %u too: give each run its own",
+						     file, ln, w, o->jobs[i].line);
+		if (st)
+			break;
+		o->jobs = xrealloc(o->jobs, (o->njobs + 1) * sizeof(*o->jobs));
+		j = &o->jobs[o->njobs++];
+		memset(j, 0, sizeof(*j));
+		j->name = xstrdup(w);
+		j->line = ln;
+		while ((w = strtok_r(NULL, " \t\r", &save)))
+			argv_add(&j->args, w);
+		for (unsigned k = 0; k < o->run_args.n; k++)
+			argv_add(&j->args, o->run_args.v[k]);
+		st = check_job(j, file);
+	}
+	free(text);
+	if (!st && !o->njobs)
+		st = cli_usage_error("lab", "%s has no runs: give one a line, 'NAME --workload W [run options]'", file);
 	return st;
 }
 
@@ -195,10 +373,14 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 	}
 	if (kvm_check_kernel_options("lab", o->kernel, o->kernel_image, o->modules))
 		return EXIT_USAGE;
+	if (o->batch && o->selftest)
+		return cli_usage_error("lab", "--batch runs 'irqlbench run' and --selftest the lab's own guest: give one of them");
 	o->variants = xstrdup(o->variants_arg ? o->variants_arg : "fixed,unfixed");
 	if (check_variants(o->variants))
 		return EXIT_USAGE;
-	return o->selftest ? 0 : check_run_args(o);
+	if (o->batch)
+		return read_batch(o);
+	return o->selftest ? 0 : check_run_args(&o->run_args, false);
 }
 
 /* KEY=value lines (values optionally in single quotes) of a lab.env file. */
@@ -344,12 +526,15 @@ static void lab_id(json_t *rec, const char *variant)
 }
 
 /*
- * The variant's record: L1's, or a failed one naming why there is none
- * (st: lab-variant.sh's status; inner: the run's in L1, -1 if it did not
- * finish; cause: the run's error line or NULL).
+ * The record of a run in L1 (in dir, the variant's folder vdir or a batch
+ * run's folder in it): L1's, or a failed one naming why there is none (st:
+ * lab-variant.sh's status; inner: the run's in L1, -1 if it did not finish;
+ * cause: the run's error line or NULL; workload: the run's).  A batch run's
+ * record gets provenance.lab.batch (batch) and its own step_s.
  */
-static json_t *finish_record(const struct lab_opts *o, const char *dir, const char *variant,
-			     const char *env, int st, int inner, const char *cause)
+static json_t *finish_record(const char *dir, const char *vdir, const char *variant,
+			     const char *workload, const char *env, int st, int inner,
+			     const char *cause, json_t *batch)
 {
 	char *path = xasprintf("%s/record.json", dir);
 	json_error_t jerr;
@@ -361,7 +546,7 @@ static json_t *finish_record(const struct lab_opts *o, const char *dir, const ch
 			snprintf(msg, sizeof(msg), "no record from L1: %s (logs in %s)", cause, dir);
 		else
 			snprintf(msg, sizeof(msg), "no record from L1 (lab status %d; logs in %s)", st, dir);
-		rec = failed_record(variant, run_arg(&o->run_args, "--workload", "-w"),
+		rec = failed_record(variant, workload,
 				    st == 4 || inner == 4 ? "timeout" : inner == 2 ? "bad-param" :
 				    inner == 3 ? "preflight" : "launch", msg);
 	}
@@ -375,9 +560,28 @@ static json_t *finish_record(const struct lab_opts *o, const char *dir, const ch
 		json_object_set_new(rec, "provenance", prov);
 	}
 	if (env) {
-		json_object_set_new(prov, "lab", lab_facts(env, dir));
+		json_t *lab = lab_facts(env, vdir);
+
+		if (batch) {	/* the run's own time in L1, not the batch's */
+			char *sp = xasprintf("%s/step.env", dir);
+			char *step = util_read_file(sp, 1 << 12, NULL);
+
+			json_object_set_new(lab, "step_s", step ? env_number(step, "L1_STEP_S") : json_null());
+			free(step);
+			free(sp);
+		}
+		json_object_set_new(prov, "lab", lab);
 		if (!json_is_object(json_object_get(prov, "kvm")))
 			json_object_set_new(prov, "kvm", kvm_facts(env));
+	}
+	if (batch) {
+		json_t *lab = json_object_get(prov, "lab");
+
+		if (!json_is_object(lab)) {
+			lab = json_object();
+			json_object_set_new(prov, "lab", lab);
+		}
+		json_object_set(lab, "batch", batch);
 	}
 	if (record_write(rec, path))
 		fprintf(stderr, "irqlbench: lab %s: cannot write %s: %s; choose another --out-dir\n",
@@ -438,12 +642,13 @@ static char *replace_all(const char *s, const char *from, const char *to)
 
 /*
  * The inner run's own error lines (DIR/run.stderr: its "irqlbench..."
- * lines but "failed record written to" and the nested-host warning), with L1's path of DIR put back as
- * DIR, each printed as "irqlbench: lab VARIANT: run in L1 failed (status
- * N): ...".  Returns the first, for the record when L1 wrote none (a
- * caller frees it), or NULL.
+ * lines but "failed record written to" and the nested-host warning), with
+ * L1's path of the variant's folder VDIR put back as VDIR, each printed as
+ * "irqlbench: lab LABEL: run in L1 failed (status N): ..." (LABEL: the
+ * variant, "VARIANT NAME" for a batch run).  Returns the first, for the
+ * record when L1 wrote none (a caller frees it), or NULL.
  */
-static char *inner_error(const char *dir, const char *variant, int status)
+static char *inner_error(const char *dir, const char *vdir, const char *variant, int status)
 {
 	char *path = xasprintf("%s/run.stderr", dir);
 	char *text = util_read_file(path, 1 << 20, NULL), *line, *save = NULL, *first = NULL;
@@ -457,7 +662,7 @@ static char *inner_error(const char *dir, const char *variant, int status)
 			continue;
 		line += 9;
 		line += strspn(line, ": ");
-		msg = replace_all(line, "/run/irqlbench/lab-out", dir);	/* l1-run.sh's $S/lab-out */
+		msg = replace_all(line, "/run/irqlbench/lab-out", vdir);	/* l1-run.sh's $S/lab-out */
 		fprintf(stderr, "irqlbench: lab %s: run in L1 failed (status %d): %s\n", variant, status,
 			msg);
 		if (!first)
@@ -468,6 +673,98 @@ static char *inner_error(const char *dir, const char *variant, int status)
 	free(text);
 	free(path);
 	return first;
+}
+
+/* --l1-timeout, by default 900 s, or for a batch 120 s and 60 s a run
+ * (at least 900 s) */
+static unsigned l1_timeout(const struct lab_opts *o)
+{
+	unsigned t = 120 + 60 * o->njobs;
+
+	if (o->l1_timeout)
+		return o->l1_timeout;
+	return o->batch && t > 900 ? t : 900;
+}
+
+/*
+ * The batch as lab-variant.sh and l1-run.sh read it, DIR/.batch-PID: one
+ * run a line, its name and run options (the command line's added; a
+ * --script alone with its --workload script) separated by tabs.
+ */
+static int write_batch(struct lab_opts *o, const char *out_dir)
+{
+	FILE *f;
+
+	o->batch_file = xasprintf("%s/.batch-%d", out_dir, (int)getpid());
+	f = fopen(o->batch_file, "w");
+	if (!f)
+		return cli_error(EXIT_ENV, "lab: cannot write %s: %s; choose another --out-dir",
+				 o->batch_file, strerror(errno));
+	for (unsigned i = 0; i < o->njobs; i++) {
+		fputs(o->jobs[i].name, f);
+		for (unsigned k = 0; k < o->jobs[i].args.n; k++)
+			fprintf(f, "\t%s", o->jobs[i].args.v[k]);
+		fputc('\n', f);
+	}
+	if (fclose(f))
+		return cli_error(EXIT_ENV, "lab: cannot write %s: %s; choose another --out-dir",
+				 o->batch_file, strerror(errno));
+	return 0;
+}
+
+/* A record printed as one line of stdout; its run's exit status (st: the
+ * lab's, inner: the run's in L1) made the worst if it is. */
+static void print_record(json_t *out, int st, int inner, int *worst)
+{
+	if (!st)
+		st = inner < 0 ? EXIT_RUN_FAILED : inner;
+	/* a record the lab failed (no record, verdict fail) is a failed run */
+	if (!st && strcmp(json_string_value(json_object_get(out, "status")) ?: "", "complete"))
+		st = EXIT_RUN_FAILED;
+	json_dumpf(out, stdout, JSON_COMPACT);
+	putchar('\n');
+	fflush(stdout);
+	if (st > *worst)
+		*worst = st;
+}
+
+/* A batch run's status in L1 (DIR/status), -1 if it did not finish. */
+static int job_status(const char *dir)
+{
+	char *path = xasprintf("%s/status", dir), *line = util_read_line(path), *end = NULL;
+	long v = line ? strtol(line, &end, 10) : -1;
+	int st = line && end != line && !*end ? (int)v : -1;
+
+	free(line);
+	free(path);
+	return st;
+}
+
+/* The records of a variant's batch, DIR/runs/NAME/record.json, in order. */
+static void finish_batch(const struct lab_opts *o, const char *dir, const char *label,
+			 const char *env, int st, int *worst)
+{
+	for (unsigned i = 0; i < o->njobs; i++) {
+		const struct lab_job *j = &o->jobs[i];
+		char *jdir = xasprintf("%s/runs/%s", dir, j->name);
+		char *jlabel = xasprintf("%s %s", label, j->name), *cause = NULL;
+		int inner = job_status(jdir);
+		json_t *batch = json_pack("{s:s,s:i,s:i,s:i}", "name", j->name, "index", (int)i,
+					  "count", (int)o->njobs, "l1_boots", 1);
+		json_t *out;
+
+		if (inner > 0)
+			cause = inner_error(jdir, dir, jlabel, inner);
+		util_mkdir_p(jdir);	/* a run L1 never started: its failed record's place */
+		out = finish_record(jdir, dir, label, run_arg(&j->args, "--workload", "-w"), env, st,
+				    inner, cause, batch);
+		print_record(out, st, inner, worst);
+		json_decref(out);
+		json_decref(batch);
+		free(cause);
+		free(jlabel);
+		free(jdir);
+	}
 }
 
 static int run_variant(const struct lab_opts *o, const char *variant, const char *dir,
@@ -485,7 +782,11 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	argv_add(&a, "--out");
 	argv_add(&a, dir);
 	argv_add(&a, "--mode");
-	argv_add(&a, o->selftest ? "selftest" : "run");
+	argv_add(&a, o->selftest ? "selftest" : o->batch ? "batch" : "run");
+	if (o->batch) {
+		argv_add(&a, "--batch");
+		argv_add(&a, o->batch_file);
+	}
 	if (o->kernel) { argv_add(&a, "--kernel"); argv_add(&a, o->kernel); }
 	if (o->kernel_image) { argv_add(&a, "--kernel-image"); argv_add(&a, o->kernel_image); }
 	if (o->modules) { argv_add(&a, "--modules"); argv_add(&a, o->modules); }
@@ -494,9 +795,9 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	if (o->accel) { argv_add(&a, "--accel"); argv_add(&a, o->accel); }
 	if (o->l1_cpu) { argv_add(&a, "--cpu"); argv_add(&a, o->l1_cpu); }
 	argv_add(&a, "--timeout");
-	argv_addf(&a, "%u", o->l1_timeout ? o->l1_timeout : 900);
+	argv_addf(&a, "%u", l1_timeout(o));
 	argv_add(&a, "--");
-	for (k = 0; k < o->run_args.n; k++)
+	for (k = 0; !o->batch && k < o->run_args.n; k++)
 		argv_add(&a, o->run_args.v[k]);
 	/* lab-variant.sh says "variant V (logs in DIR)" once the kernel is
 	 * known: a kernel that is not is its one line */
@@ -506,33 +807,36 @@ static int run_variant(const struct lab_opts *o, const char *variant, const char
 	env = util_read_file(envpath, 1 << 16, NULL);
 	inner = inner_status(env);
 	variant_label(variant, label, sizeof(label));
-	if (!o->selftest && inner > 0)
-		cause = inner_error(dir, label, inner);
+	if (!o->selftest && !o->batch && inner > 0)
+		cause = inner_error(dir, dir, label, inner);
 	if (st == 2 || st == 3) {
 		free(cause);
 		free(env);
 		free(envpath);
 		return st;		/* usage/environment: no record to speak of */
 	}
+	if (o->batch) {
+		finish_batch(o, dir, label, env, st, worst);
+		free(env);
+		free(envpath);
+		return 0;
+	}
 	if (o->selftest) {
 		out = finish_selftest(dir, label, env);
+		json_dumpf(out, stdout, JSON_COMPACT);
+		putchar('\n');
+		fflush(stdout);
+		if (st > *worst)
+			*worst = st;
 	} else {
-		out = finish_record(o, dir, label, env, st, inner, cause);
-		if (!st)
-			st = inner < 0 ? EXIT_RUN_FAILED : inner;
-		/* a record the lab failed (no record, verdict fail) is a failed run */
-		if (!st && strcmp(json_string_value(json_object_get(out, "status")) ?: "", "complete"))
-			st = EXIT_RUN_FAILED;
+		out = finish_record(dir, dir, label, run_arg(&o->run_args, "--workload", "-w"), env,
+				    st, inner, cause, NULL);
+		print_record(out, st, inner, worst);
 	}
-	json_dumpf(out, stdout, JSON_COMPACT);
-	putchar('\n');
-	fflush(stdout);
 	json_decref(out);
 	free(cause);
 	free(env);
 	free(envpath);
-	if (st > *worst)
-		*worst = st;
 	return 0;
 }
 
@@ -553,6 +857,7 @@ int cmd_lab(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	st = parse(argc, argv, &o);
 	if (st) {
+		free_jobs(&o);
 		free(o.variants);
 		argv_free(&o.run_args);
 		return st == CLI_HELP ? EXIT_OK : st;
@@ -562,6 +867,8 @@ int cmd_lab(int argc, char **argv)
 		st = cli_error(EXIT_ENV, "lab: cannot create %s: %s", out_dir, strerror(errno));
 		goto out;
 	}
+	if (o.batch && (st = write_batch(&o, out_dir)))
+		goto out;
 	for (v = strtok_r(o.variants, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
 		char label[256], *dir;
 
@@ -577,6 +884,10 @@ int cmd_lab(int argc, char **argv)
 	}
 	st = worst;
 out:
+	if (o.batch_file)
+		unlink(o.batch_file);
+	free(o.batch_file);
+	free_jobs(&o);
 	free(out_dir);
 	free(o.variants);
 	argv_free(&o.run_args);

@@ -5,6 +5,13 @@
 # host/lab/lab-variant.sh:
 #   MODE     run: `irqlbench run --backend kvm` with the arguments in $1/args
 #                 (one per line), record in $1/record.json
+#            batch: for each line of $1/batch (NAME and run options, tab-
+#                 separated), in order, `irqlbench run --backend kvm` with
+#                 them, record in $1/runs/NAME/record.json, its stdout and
+#                 stderr in run.stdout and run.stderr there, its exit status
+#                 in status, its time in step.env (L1_STEP_S); one line
+#                 "I N NAME STATUS STEP_S" appended to $1/progress as each
+#                 ends (replaced whole, so that the host never reads half)
 #            selftest: $KVMTRACE -- qemu -enable-kvm $GUEST, fold in $1/trace.json
 #   IRQLBENCH, KVMTRACE, GUEST, QEMU   host paths
 #   CWD      the host's working directory: the run works there, so that a
@@ -57,6 +64,40 @@ run)
 	chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run --backend kvm "$@" \
 		--out $S/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
 	rc=$?
+	;;
+batch)
+	# the progress so far (an L1 booted again after a QEMU crash adds to it)
+	P=/lab-progress
+	cp "$OUT/progress" $P 2>/dev/null || : >$P
+	n=$(grep -c . "$OUT/batch")
+	i=0
+	TAB=$(printf '\t')
+	set -f		# the words of a line are words, never patterns
+	while IFS= read -r line <&3; do
+		[ -n "$line" ] || continue
+		IFS=$TAB
+		set -- $line
+		unset IFS
+		name=$1
+		shift
+		i=$((i + 1))
+		d=$OUT/runs/$name
+		rm -rf "$d"
+		mkdir -p "$d"
+		j0=$(up)
+		echo "L1: [$i/$n] $name: in $CWD: irqlbench run --backend kvm $* (uptime $j0)"
+		chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run --backend kvm "$@" \
+			--out "$S/lab-out/runs/$name/record.json" </dev/null >"$d/run.stdout" 2>"$d/run.stderr"
+		r=$?
+		j1=$(up)
+		s=$(awk "BEGIN { print $j1 - $j0 }")
+		echo "L1_STEP_S=$s" >"$d/step.env"
+		echo $r >"$d/status"
+		echo "$i $n $name $r $s" >>$P
+		cp $P "$OUT/progress.tmp" && mv "$OUT/progress.tmp" "$OUT/progress"
+	done 3<"$OUT/batch"
+	set +f
+	rc=0
 	;;
 selftest)
 	echo "L1: $KVMTRACE -- $QEMU -enable-kvm ... -kernel $GUEST (uptime $t0)"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# usage: lab-variant.sh --variant V --out DIR --mode run|selftest
+# usage: lab-variant.sh --variant V --out DIR --mode run|batch|selftest [--batch FILE]
 #                       [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR]
 #                       [--source TREE] [--headers DIR]
 #                       [--accel auto|tcg|kvm] [--cpu MODEL] [--timeout S]
@@ -18,6 +18,12 @@
 # run mode: RUN-ARGS go to `irqlbench run --backend kvm` in L1, which runs
 # in this working directory (relative paths among them mean what they mean
 # here); the record is DIR/record.json, the run's stderr DIR/run.stderr.
+# batch mode: FILE (copied to DIR/batch) has one run a line, its NAME and
+# run options separated by tabs; all run in this one L1, in order, each as
+# in run mode with its record, logs and status in DIR/runs/NAME/.  As each
+# ends (DIR/progress, written in L1), a line on stderr:
+#   irqlbench: lab: ABI (VERSION) VARIANT [I/N] NAME: ok in S s
+# ("failed (status N)" for a run that did not exit 0).
 # selftest mode: the lab's CR8 test guest (or --guest) is traced in L1; the
 # fold is DIR/trace.json.
 # Exit: 0 the step ran (its own status is LAB_STATUS), 1 L1 failed,
@@ -28,12 +34,13 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${IRQLBENCH_BUILD:-$ROOT/build}
 . "$ROOT/host/kvm/kernel-env.sh"
 
-variant= out= mode= kernel= kimage= kmods= tree= headers= accel=auto cpu= timeout=600 guest=$BUILD/lab/cr8guest.elf
+variant= out= mode= batch= kernel= kimage= kmods= tree= headers= accel=auto cpu= timeout=600 guest=$BUILD/lab/cr8guest.elf
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
+	--batch) batch=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--kernel-image) kimage=$2; shift 2 ;;
 	--modules) kmods=$2; shift 2 ;;
@@ -56,7 +63,8 @@ out=$(cd "$out" && pwd)
 rm -f "$out"/{job.env,args,lab.env,status,kvm.env,step.env,l1.env,l1.cmdline,l1.log,build.log} \
 	"$out"/{insmod.list,provenance.json} \
 	"$out"/{record.json,record.serial.log,record.qemu.log,trace.json,serial.log} \
-	"$out"/{run.stdout,run.stderr,console.log,console.qemu-crash}
+	"$out"/{run.stdout,run.stderr,console.log,console.qemu-crash} "$out"/{batch,progress,progress.tmp}
+rm -rf "$out/runs"
 rc=0
 kenv_from_opts "$kernel" "$kimage" "$kmods" || rc=$?
 [ $rc -eq 0 ] || exit $rc
@@ -113,7 +121,7 @@ fi
 	echo "QEMU='$(command -v qemu-system-x86_64)'"
 } >"$out/job.env"
 case $mode in
-run)
+run|batch)
 	[ -x "$BUILD/bin/irqlbench" ] || { echo "irqlbench: error: $BUILD/bin/irqlbench is missing; run make" >&2; exit 3; }
 	# L1 sees the host's tree at the same paths, except what it mounts its own
 	case $PWD in
@@ -122,12 +130,17 @@ run)
 		exit 3 ;;
 	esac
 	echo "CWD='$PWD'" >>"$out/job.env"
-	printf '%s\n' "$@" >"$out/args" ;;
+	if [ $mode = run ]; then
+		printf '%s\n' "$@" >"$out/args"
+	else
+		[ -s "$batch" ] || { echo "irqlbench: error: lab-variant.sh --mode batch needs --batch FILE, a batch with runs" >&2; exit 2; }
+		cp "$batch" "$out/batch"
+	fi ;;
 selftest)
 	for f in "$BUILD/trace/irqlbench-kvmtrace" "$guest"; do
 		[ -e "$f" ] || { echo "irqlbench: error: $f is missing; run make" >&2; exit 3; }
 	done ;;
-*) echo "irqlbench: error: --mode must be run or selftest" >&2; exit 2 ;;
+*) echo "irqlbench: error: --mode must be run, batch or selftest" >&2; exit 2 ;;
 esac
 
 # --- L1 --------------------------------------------------------------------------------
@@ -138,16 +151,58 @@ bargs=(--script "$HERE/l1-run.sh" --out "$out" "${KENV_PASS[@]}" --accel "$accel
 # guest asks for more: L1's CPUs then share the host's cores, which slows
 # the lab (its times are emulated or nested anyway) but leaves every exit
 # count as it is.
-vcpus=1 prev=
-for a in "$@"; do
-	case $prev in --vcpus|-n) vcpus=$a ;; esac
-	case $a in --vcpus=*) vcpus=${a#--vcpus=} ;; esac
-	prev=$a
-done
-case $vcpus in ''|*[!0-9]*) vcpus=1 ;; esac
+# (A batch: the most any of its runs asks for.)
+run_vcpus() {
+	local a prev= n=1
+	for a in "$@"; do
+		case $prev in --vcpus|-n) n=$a ;; esac
+		case $a in --vcpus=*) n=${a#--vcpus=} ;; esac
+		prev=$a
+	done
+	case $n in ''|*[!0-9]*) n=1 ;; esac
+	echo "$n"
+}
+if [ $mode = batch ]; then
+	vcpus=1
+	while IFS=$'\t' read -ra w; do
+		n=$(run_vcpus "${w[@]:1}")
+		[ "$n" -le "$vcpus" ] || vcpus=$n
+	done <"$out/batch"
+else
+	vcpus=$(run_vcpus "$@")
+fi
 [ "$vcpus" -le 1 ] || bargs+=(--smp "$vcpus")
 rc=0
-"$HERE/boot-l1.sh" "${bargs[@]}" || rc=$?
+if [ $mode = batch ]; then
+	# L1 in the background, its progress (l1-run.sh's DIR/progress: "I N
+	# NAME STATUS STEP_S" a run) on stderr as it comes, looked at about once
+	# a second; L1's end seen within a quarter of one.  (A signal or
+	# irqlbench's end kills this script's whole process group, L1 with it.)
+	shown=0
+	progress() {
+		local i n name r s k=0 word
+		[ -s "$out/progress" ] || return 0
+		while read -r i n name r s; do
+			k=$((k + 1))
+			[ $k -gt $shown ] || continue
+			shown=$k
+			if [ "$r" = 0 ]; then word=ok; else word="failed (status $r)"; fi
+			printf 'irqlbench: lab: %s %s [%s/%s] %s: %s in %.1f s\n' \
+				"$KENV_ABI${KENV_VERSION:+ ($KENV_VERSION)}" "$variant" "$i" "$n" "$name" "$word" "$s" >&2
+		done <"$out/progress"
+	}
+	"$HERE/boot-l1.sh" "${bargs[@]}" &
+	l1=$! tick=0
+	while kill -0 $l1 2>/dev/null; do
+		sleep 0.25
+		tick=$((tick + 1))
+		[ $((tick % 4)) -ne 0 ] || progress
+	done
+	wait $l1 || rc=$?
+	progress
+else
+	"$HERE/boot-l1.sh" "${bargs[@]}" || rc=$?
+fi
 {
 	echo "LAB_VARIANT=$variant"
 	echo "LAB_MODDIR=$moddir"
