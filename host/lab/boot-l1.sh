@@ -79,11 +79,11 @@ boot_image() {
 		mkdir -p "$dir"
 		off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$img" 2>/dev/null | head -n 1 | cut -d: -f1)
 		if [ -n "$off" ] && command -v xz >/dev/null &&
-			tail -c +$((off + 1)) "$img" | xz -dc >"$vmlinux.tmp" 2>/dev/null;
-			[ -s "$vmlinux.tmp" ] && [ "$(head -c 4 "$vmlinux.tmp")" = $'\x7fELF' ]; then
-			mv "$vmlinux.tmp" "$vmlinux"
+			tail -c +$((off + 1)) "$img" | xz -dc >"$vmlinux.tmp.$$" 2>/dev/null;
+			[ -s "$vmlinux.tmp.$$" ] && [ "$(head -c 4 "$vmlinux.tmp.$$")" = $'\x7fELF' ]; then
+			mv "$vmlinux.tmp.$$" "$vmlinux"
 		else
-			rm -f "$vmlinux.tmp"
+			rm -f "$vmlinux.tmp.$$"
 			echo "$img"
 			return
 		fi

@@ -126,10 +126,10 @@ ok "progress names the kernel" grep -q "^irqlbench: lab: [^ ]* ($V) stock \[1/3\
 
 # --- a run that fails; an L1 that times out ---------------------------------------------
 cat >"$B/fail" <<EOF
-slow --workload irql-churn --param iterations=100000000 --timeout 3
-after --workload nested-spinlock --param depth=2
+slow --workload hang --timeout 3
+after --workload nested-spinlock --param depth=2 --param iterations=$IT
 EOF
-lab --batch "$B/fail" --out-dir "$TMP/fail" --param iterations=$IT >"$TMP/fail.jsonl" 2>"$TMP/fail.err"
+lab --batch "$B/fail" --out-dir "$TMP/fail" >"$TMP/fail.jsonl" 2>"$TMP/fail.err"
 eq "a failing run: the batch's status is the run's (4, its timeout)" $? 4
 eq "both records, the failed one first" "$(jq -r '"\(.provenance.lab.batch.name) \(.status)"' "$TMP/fail.jsonl" | paste -sd,)" \
 	"slow failed,after complete"
