@@ -13,9 +13,12 @@
 #
 #   kvm    this host is an AMD SVM host with /dev/kvm and kvm_amd loaded:
 #          the suite runs on the host's own KVM (its kernel as it is);
-#   lab    otherwise: real kvm_amd, the modules Debian ships (stock) and
-#          builds with the fix and fix-reverted, in a virtual AMD host
-#          (numbers from the real kvm_amd code);
+#   lab    otherwise: real kvm_amd in a virtual AMD host: 'irqlbench verify
+#          --kernels NEWEST' on the newest complete Debian kernel of the
+#          archive, its modules as Debian ships them (stock) and, as the
+#          positive control, built fix-reverted and fixed (numbers from the
+#          real kvm_amd code; the entries of group verify, one L1 per
+#          variant); it prints the command that verifies the whole series;
 #   model  always, for every policy: the instant, explainable companion.
 #
 #   --plan   print the backend and every command make run would run, one per
@@ -23,6 +26,7 @@
 #
 # Environment: IRQLBENCH_RUN_BACKEND=kvm|lab|model forces the backend,
 # IRQLBENCH_RUN_ITERATIONS (default 200) sets the iterations per run,
+# IRQLBENCH_RUN_RUNS (default 2) the lab's runs of each entry of group verify,
 # IRQLBENCH_SUITES=FILE another suites file.
 #
 # Prints the steps and the report on stdout.  Exit status: 0 every step
@@ -34,6 +38,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 IRQ=$BUILD/bin/irqlbench
 ITER=${IRQLBENCH_RUN_ITERATIONS:-200}
+RUNS=${IRQLBENCH_RUN_RUNS:-2}
 DB=${IRQLBENCH_DB:-results/irqlbench.db}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 TAG=make-run-$stamp
@@ -132,14 +137,24 @@ kvm|lab)
 			mkd "$d"
 			step - "$IRQ" run --backend kvm --tag "$TAG" --out "$d/record.json" "${a[@]}" ||
 				{ echo "make run: kvm $name failed: see $d"; failed=1; }
-		else
-			mkd "$OUT/lab"
-			[ $plan = 1 ] || echo "make run: lab stock,fixed,unfixed: $name"
-			step "$d.log" "$IRQ" lab --variants stock,fixed,unfixed --out-dir "$d" --tag "$TAG" "${a[@]}" ||
-				{ echo "make run: lab $name failed: $(tail -n 1 "$d.log")"; failed=1; }
 		fi
 	done <<<"$SUITE" ;;
 esac
+# the lab: verify the newest complete Debian kernel as Debian ships it, with
+# the positive control (its fix-reverted build must come out UNFIXED, its
+# fixed build FIXED): one L1 per variant runs every entry of group verify
+# RUNS times; the records are also what the report and comparison below use
+v=
+if [ $backend = lab ]; then
+	kj=$("$IRQ" kvm kernels --json 2>&1)
+	newest=$(jq -r '.kernels[0].version // empty' <<<"$kj" 2>/dev/null)
+	[ -n "$newest" ] || die "no complete Debian kernel listed ('irqlbench kvm kernels': $(tail -n 1 <<<"$kj"))" 3
+	[ $plan = 1 ] || echo "== verify: Debian's $newest as shipped (stock), with the positive control ($newest fix-reverted and fixed), in the lab"
+	step - "$IRQ" verify --backend lab --kernels "$newest" --runs "$RUNS" --iterations "$ITER" \
+		--db "$OUT/run.db" --out-dir "$OUT/lab" --tag "$TAG"
+	v=$?
+	[ $plan = 1 ] || echo "make run: the whole series, each kernel with its verdict file: irqlbench verify --backend lab --series ${newest%.*}"
+fi
 
 # 3. store everything (failed records are kept, flagged, and never compared):
 # in this run's own store (the report below) and in the long-lived one
@@ -178,9 +193,8 @@ case $backend in
 kvm)
 	[ $plan = 1 ] || echo "== verify: this host's KVM (the kvm runs above)"
 	step - "$IRQ" verify --db "$RUNDB" --select backend=kvm; v=$? ;;
-lab)
-	[ $plan = 1 ] || echo "== verify: kvm_amd of the lab's kernel as Debian ships it (the lab's stock runs above)"
-	step - "$IRQ" verify --db "$RUNDB" --select backend=lab,variant=stock; v=$? ;;
+lab)	# verified in step 2, with its control and verdict files
+	;;
 *)
 	[ $plan = 1 ] || echo "== verify: model policy l61 (no measured backend; the model runs above)"
 	step - "$IRQ" verify --db "$RUNDB" --select backend=model,policy=l61; v=$? ;;

@@ -235,8 +235,38 @@ static json_t *boost_json(const char *root)
 	return j;
 }
 
+/*
+ * The Debian package version a kernel was built as, from its version
+ * string (uname -v: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-10-30)",
+ * as Debian's kernel packaging writes it), and its upstream version: the
+ * package version without the Debian revision (6.1.192); NULL for a
+ * kernel that says no such thing (a kernel you built: then upstream is
+ * the numeric start of the release, 6.18.44 of 6.18.44-fc-v769).
+ */
+void host_kernel_versions(const char *version, const char *release, char **pkg, char **upstream)
+{
+	const char *d = version ? strstr(version, "Debian ") : NULL;
+	size_t n;
+
+	*pkg = *upstream = NULL;
+	if (d) {
+		d += 7;
+		n = strspn(d, "0123456789.-+~abcdefghijklmnopqrstuvwxyz");
+		if (n && d[0] >= '0' && d[0] <= '9')
+			*pkg = strndup(d, n);
+	}
+	if (*pkg) {
+		char *dash = strrchr(*pkg, '-');
+
+		*upstream = dash ? strndup(*pkg, (size_t)(dash - *pkg)) : strdup(*pkg);
+	} else if (release && release[0] >= '0' && release[0] <= '9') {
+		*upstream = strndup(release, strspn(release, "0123456789."));
+	}
+}
+
 json_t *host_facts_json(const char *root)
 {
+	char *kpkg = NULL, *kup = NULL;
 	struct host_hypervisor hv;
 	struct utsname u;
 	json_t *host = json_object();
@@ -249,6 +279,10 @@ json_t *host_facts_json(const char *root)
 	json_object_set_new(host, "cpu_stepping", cpuinfo_int(root, "stepping"));
 	json_object_set_new(host, "microcode", str_or_null(root_cpuinfo(root, "microcode")));
 	json_object_set_new(host, "kernel", named ? json_string(u.release) : json_null());
+	if (named)
+		host_kernel_versions(u.version, u.release, &kpkg, &kup);
+	json_object_set_new(host, "kernel_package", str_or_null(kpkg));
+	json_object_set_new(host, "kernel_upstream", str_or_null(kup));
 	json_object_set_new(host, "hostname", named ? json_string(u.nodename) : json_null());
 	host_hypervisor_read(root, &hv);
 	json_object_set_new(host, "hypervisor", host_hypervisor_json(&hv));

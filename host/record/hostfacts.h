@@ -56,5 +56,12 @@ json_t *host_governors_json(const char *root, const cpu_set_t *cpus);
 
 /* provenance.host, whole. */
 json_t *host_facts_json(const char *root);
+/*
+ * A kernel's Debian package version (6.1.192-2) from its version string
+ * (uname -v, "... Debian 6.1.192-2 (...)") and its upstream version
+ * (6.1.192; for a non-Debian kernel the numeric start of release): both
+ * malloc'd, NULL where there is none.
+ */
+void host_kernel_versions(const char *version, const char *release, char **pkg, char **upstream);
 
 #endif

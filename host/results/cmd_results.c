@@ -76,6 +76,18 @@ static const struct cli_option export_opts[] = {
 
 static const struct cli_option delete_opts[] = { RESULTS_DB, RESULTS_FILTERS, { CLI_END } };
 
+static const struct cli_option verdicts_opts[] = {
+	RESULTS_DB,
+	FILTER("kernel", "K", "only the verdicts on kernel K (Debian version, upstream\nversion or ABI)"),
+	FILTER("variant", "V", "only the verdicts of lab variant V"),
+	FILTER("host", "H", "only the verdicts made on host H"),
+	FILTER("verdict", "X", "only FIXED, UNFIXED or INCONCLUSIVE"),
+	FILTER("tag", "T", "only the verdicts tagged T"),
+	{ CLI_FORMAT(0, struct results_args, format, "a table (default) or one JSON object") },
+	{ CLI_JSON(struct results_args, format) },
+	{ CLI_END },
+};
+
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
 	.max_args = CLI_ARGS_ANY, .parent = &cmd_results_spec }
@@ -89,11 +101,13 @@ static const struct cli_spec results_subs[] = {
 	RESULTS_SUB(export, "[--db FILE] [--format json|csv] [--include-failed] [FILTERS]",
 		    export_opts, CLI_FMT_JSON | CLI_FMT_CSV),
 	RESULTS_SUB(delete, "[--db FILE] ID|SELECTOR [FILTERS]", delete_opts, 0),
+	RESULTS_SUB(verdicts, "[--db FILE] [SELECTOR] [--kernel K] [--variant V] [--host H]\n"
+		    "  [--verdict X] [--tag T] [--json]", verdicts_opts, CLI_FMT_TEXT | CLI_FMT_JSON),
 };
 
 static const struct cli_spec *const results_sub_list[] = {
 	&results_subs[0], &results_subs[1], &results_subs[2], &results_subs[3], &results_subs[4],
-	NULL,
+	&results_subs[5], NULL,
 };
 
 const struct cli_spec cmd_results_spec = {
@@ -130,6 +144,15 @@ const struct cli_spec cmd_results_spec = {
 	"list prints a table of the runs, or with --json one object {\"store\", \"runs\":\n"
 	"[{\"id\", \"status\", \"failed\", \"backend\", \"series\", \"workload\", \"kernel\",\n"
 	"\"started\", \"tags\"}]}.\n"
+	"\n"
+	"verdicts lists the verdicts of 'irqlbench verify' (irqlbench-verdict/1 files,\n"
+	"kept next to their records and imported by verify; 'results import' takes\n"
+	"them too): kernel x variant x host, newest last, with the verdict, the\n"
+	"positive control and the runs it was decided from; --json prints {\"store\",\n"
+	"\"verdicts\": [{\"id\", \"created\", \"kernel\", \"kernel_upstream\",\n"
+	"\"kernel_abi\", \"variant\", \"policy\", \"backend\", \"host\", \"cpu_model\",\n"
+	"\"emulated\", \"verdict\", \"reason\", \"control\", \"tags\", \"runs\"}]}.  Its\n"
+	"SELECTOR keys: id, kernel, variant, policy, backend, host, verdict, tag.\n"
 	"\n"
 	"delete removes the runs that ID or SELECTOR and the FILTERS select, failed\n"
 	"ones too, from the store, with their run directories in its RUNS (another\n"
@@ -182,12 +205,55 @@ static void import_report(void *arg, const char *id, int line, enum import_resul
 	}
 }
 
+/* A verdict file of 'irqlbench verify' (VERDICT_SCHEMA), loaded; else NULL. */
+static json_t *verdict_file(const char *file)
+{
+	json_t *v;
+	size_t n = strlen(file);
+
+	struct stat sb;
+
+	/* a regular file only: a FIFO named like one is the record import's to
+	 * refuse, never waited on here */
+	if (!strcmp(file, "-") || n < 5 || strcmp(file + n - 5, ".json") || stat(file, &sb) ||
+	    !S_ISREG(sb.st_mode))
+		return NULL;
+	v = json_load_file(file, 0, NULL);
+	if (json_is_object(v) && json_is_string(json_object_get(v, "schema")) &&
+	    !strcmp(json_string_value(json_object_get(v, "schema")), VERDICT_SCHEMA))
+		return v;
+	json_decref(v);
+	return NULL;
+}
+
 static void import_one(struct store *s, const char *file, bool from_dir, struct import_tally *t)
 {
 	char err[1024];
+	json_t *v;
 
 	if (t->store_failed)
 		return;
+	v = verdict_file(file);
+	if (v) {
+		enum import_result r = store_import_verdict(s, v, err, sizeof(err));
+		const char *id = json_string_value(json_object_get(v, "id"));
+
+		if (r == IMPORT_NEW) {
+			printf("imported  verdict %s  (%s)\n", id, file);
+			t->added++;
+		} else if (r == IMPORT_UNCHANGED) {
+			printf("unchanged verdict %s  (already in the store)\n", id);
+			t->unchanged++;
+		} else if (r == IMPORT_REFUSED) {
+			cli_error(EXIT_USAGE, "refused %s: %s", file, err);
+			t->refused++;
+		} else {
+			cli_error(EXIT_STORE, "%s", err);
+			t->store_failed = true;
+		}
+		json_decref(v);
+		return;
+	}
 	t->s = s;
 	t->name = file;
 	switch (store_import(s, file, from_dir ? STORE_IMPORT_SKIP_OTHER : 0, import_report, t,
@@ -773,6 +839,59 @@ static int results_export(int argc, char **argv, struct results_args *a)
 	return rc;
 }
 
+/* results verdicts: the stored verdicts, a table or {"store", "verdicts"}. */
+static int results_verdicts(struct results_args *a)
+{
+	struct store *s = store_open_cmd(a->db, false);
+	json_t *arr, *v;
+	char err[1024];
+	size_t i;
+
+	if (!s)
+		return EXIT_STORE;
+	if (store_list_verdicts(s, &a->f, &arr, err, sizeof(err))) {
+		store_close(s);
+		return cli_error(strstr(err, "have no key") ? EXIT_USAGE : EXIT_STORE, "results verdicts: %s", err);
+	}
+	if (a->format && !strcmp(a->format, "json")) {
+		json_t *o = json_pack("{s:s, s:O}", "store", s->path, "verdicts", arr);
+
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+	} else {
+		printf("%-20s  %-6s %-12s %-9s %-16s %-10s %-14s %-12s %4s  %s\n", "created", "backend",
+		       "kernel", "upstream", "abi", "variant", "host", "verdict", "runs", "control");
+		json_array_foreach(arr, i, v) {
+			json_t *c = json_object_get(v, "control");
+			const char *var = json_string_value(json_object_get(v, "variant"));
+			char ctl[160] = "-";
+
+			if (json_is_object(c))
+				snprintf(ctl, sizeof(ctl), "%s %s (%s %s/%s)",
+					 json_is_true(json_object_get(c, "ok")) ? "ok" : "FAILED",
+					 json_string_value(json_object_get(c, "role")) ?: "",
+					 json_string_value(json_object_get(c, "kernel")) ?: "",
+					 json_string_value(json_object_get(c, "unfixed")) ?: "",
+					 json_string_value(json_object_get(c, "fixed")) ?: "");
+			printf("%-20s  %-6s %-12s %-9s %-16s %-10s %-14s %-12s %4zu  %s\n",
+			       json_string_value(json_object_get(v, "created")) ?: "-",
+			       json_string_value(json_object_get(v, "backend")) ?: "-",
+			       json_string_value(json_object_get(v, "kernel")) ?: "-",
+			       json_string_value(json_object_get(v, "kernel_upstream")) ?: "-",
+			       json_string_value(json_object_get(v, "kernel_abi")) ?: "-",
+			       var ? var : json_string_value(json_object_get(v, "policy")) ?: "-",
+			       json_string_value(json_object_get(v, "host")) ?: "-",
+			       json_string_value(json_object_get(v, "verdict")) ?: "-",
+			       json_array_size(json_object_get(v, "runs")), ctl);
+		}
+		printf("%zu verdict(s) in %s\n", json_array_size(arr), s->path);
+	}
+	json_decref(arr);
+	store_close(s);
+	return 0;
+}
+
 int cmd_results(int argc, char **argv)
 {
 	struct results_args a = { 0 };
@@ -797,6 +916,8 @@ int cmd_results(int argc, char **argv)
 		rc = add_selector(n, argv, &a) ?: results_delete(&a);
 	else if (!strcmp(name, "show"))
 		rc = results_show(n, argv, &a);
+	else if (!strcmp(name, "verdicts"))
+		rc = add_selector(n, argv, &a) ?: results_verdicts(&a);
 	else
 		rc = results_export(n, argv, &a);
 	filter_free(&a.f);

@@ -168,6 +168,21 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(v);
 			free(p);
 		}
+		/* which build is loaded: modpost's srcversion (a build made with
+		 * CONFIG_MODULE_SRCVERSION_ALL, as 'irqlbench kvm build' makes them;
+		 * none for Debian's own) and the taint (O out of tree, E unsigned) */
+		for (unsigned i = 0; i < 4; i++) {
+			static const char *const f[][2] = {
+				{ "kvm_amd", "srcversion" }, { "kvm_amd", "taint" },
+				{ "kvm", "srcversion" }, { "kvm", "taint" } };
+			char *p = xasprintf("/sys/module/%s/%s", f[i][0], f[i][1]);
+			char *v = util_read_line(p), *key = xasprintf("%s_%s", f[i][0], f[i][1]);
+
+			json_object_set_new(ctx->kvm_facts, key, v ? json_string(v) : json_null());
+			free(key);
+			free(v);
+			free(p);
+		}
 		/* what sets PIT_REINJ: QEMU's in-kernel PIT reinjects lost ticks */
 		json_object_set_new(ctx->kvm_facts, "pit_reinject", json_boolean(!ctx->pit_discard));
 	}

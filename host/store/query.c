@@ -94,6 +94,20 @@ static const char *column_of(const char *key)
 	return NULL;
 }
 
+/*
+ * kernel=K matches the kernel by any of its names: the ABI (uname -r, the
+ * runs column), the Debian package version and upstream version the
+ * kernel says it is (provenance.host.kernel_package, kernel_upstream), and
+ * for the lab the L1 kernel's (provenance.lab.kernel.debian_version,
+ * upstream): kernel=6.1.176-1, kernel=6.1.176 and kernel=6.1.0-50-amd64
+ * select the same runs.
+ */
+#define KERNEL_TERM "(r.kernel GLOB ? OR json_extract(r.record, '$.provenance.host.kernel_package') GLOB ?" \
+	" OR json_extract(r.record, '$.provenance.host.kernel_upstream') GLOB ?" \
+	" OR json_extract(r.lab, '$.kernel.debian_version') GLOB ?" \
+	" OR json_extract(r.lab, '$.kernel.upstream') GLOB ?)"
+#define KERNEL_TERM_BINDS 5
+
 #define RUN_COLUMNS "r.id, r.status, r.workload, r.backend, r.policy, r.variant, r.launcher," \
 	" r.kernel, r.cpu_model, r.qemu_version, r.suite_version, r.started, r.tags, r.params," \
 	" r.emulated, r.flagged"
@@ -143,6 +157,8 @@ int store_select(struct store *s, const struct run_filter *f, struct run_list *o
 		if (!strcmp(f->key[i], "tag"))
 			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
 				" AND EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = r.id AND t.tag GLOB ?)");
+		else if (!strcmp(f->key[i], "kernel"))
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND " KERNEL_TERM);
 		else if (col)
 			len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND %s GLOB ?", col);
 		else	/* a workload parameter: compare its text form */
@@ -155,7 +171,8 @@ int store_select(struct store *s, const struct run_filter *f, struct run_list *o
 	for (unsigned i = 0; i < f->n; i++) {
 		if (!column_of(f->key[i]) && strcmp(f->key[i], "tag"))
 			sqlite3_bind_text(st, b++, f->key[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, b++, f->val[i], -1, SQLITE_STATIC);
+		for (int k = !strcmp(f->key[i], "kernel") ? KERNEL_TERM_BINDS : 1; k > 0; k--)
+			sqlite3_bind_text(st, b++, f->val[i], -1, SQLITE_STATIC);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (out->n == out->cap) {

@@ -87,6 +87,18 @@ static const struct {
 	  "CREATE TABLE run_metrics (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
 	  "  name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (run_id, name));",
 	  fill_run_metrics },
+	/* 4: verdicts of `irqlbench verify` (irqlbench-verdict/1, host/store/verdicts.c):
+	 * one per kernel x variant x host, the file kept whole, and the runs it
+	 * was decided from */
+	{ "CREATE TABLE IF NOT EXISTS verdicts ("
+	  "  id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, schema TEXT NOT NULL,"
+	  "  verdict TEXT NOT NULL, reason TEXT, backend TEXT NOT NULL, variant TEXT, policy TEXT,"
+	  "  kernel TEXT, kernel_upstream TEXT, kernel_abi TEXT, host TEXT, cpu_model TEXT,"
+	  "  emulated INTEGER NOT NULL, control TEXT, created TEXT NOT NULL, tags TEXT NOT NULL,"
+	  "  imported TEXT NOT NULL, verdict_json TEXT NOT NULL);"
+	  "CREATE TABLE IF NOT EXISTS verdict_runs (verdict_id TEXT NOT NULL REFERENCES verdicts(id) ON DELETE CASCADE,"
+	  "  run_id TEXT NOT NULL, PRIMARY KEY (verdict_id, run_id));"
+	  "CREATE INDEX IF NOT EXISTS verdicts_select ON verdicts (kernel, variant, host);", NULL },
 };
 
 const char *store_default_path(const char *opt)
@@ -455,8 +467,7 @@ static const char *str_at(json_t *obj, const char *key)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-/* A run id becomes a directory name: keep it to a safe alphabet. */
-static bool id_ok(const char *id)
+bool store_id_ok(const char *id)
 {
 	size_t n = strlen(id);
 
@@ -611,7 +622,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 			util_err(err, errlen, 0, "missing \"%s\"", *k);
 			return -1;
 		}
-	if (!id_ok(str_at(rec, "id"))) {
+	if (!store_id_ok(str_at(rec, "id"))) {
 		util_err(err, errlen, 0, "id '%s' is not usable as a directory name (letters, digits, ._:+-)",
 		       str_at(rec, "id"));
 		return -1;
@@ -690,7 +701,7 @@ bool store_run_failed(json_t *rec)
 /* --- import ------------------------------------------------------------- */
 
 /* FNV-1a, 64 bit: enough to tell "same content" from "other content". */
-static void content_hash(const char *s, char out[17])
+void store_content_hash(const char *s, char out[17])
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 
@@ -1441,7 +1452,7 @@ static int check_input(struct import_input *in, char *err, size_t errlen)
 		in->hash[i] = malloc(17);
 		if (!in->text[i] || !in->hash[i])
 			abort();
-		content_hash(in->text[i], in->hash[i]);
+		store_content_hash(in->text[i], in->hash[i]);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(str_at(in->recs[i], "id"), str_at(in->recs[j], "id")) &&
 			    strcmp(in->hash[i], in->hash[j])) {
@@ -1707,7 +1718,7 @@ static int delete_rows(struct store *s, const char *id)
 static bool delete_paths(struct store *s, const char *id, char **dir, char **trash)
 {
 	*dir = *trash = NULL;
-	if (!id_ok(id))
+	if (!store_id_ok(id))
 		return false;
 	if (asprintf(dir, "%s/%s", s->runs_dir, id) < 0 ||
 	    asprintf(trash, "%s/.delete-%s-%d", s->runs_dir, id, (int)getpid()) < 0)

@@ -28,7 +28,7 @@
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
-#define STORE_SCHEMA_VERSION	3	/* = number of migration steps */
+#define STORE_SCHEMA_VERSION	4	/* = number of migration steps */
 
 /* How long a command waits for another process's lock on the store:
  * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */
@@ -201,7 +201,40 @@ int store_metric_unknown(struct store *s, const char *name, char *err, size_t er
 int store_run_hist(struct store *s, const char *id, const char *name,
 		   struct merged_hist *h);
 
+/* --- verdicts (host/store/verdicts.c) ----------------------------------- */
+
+#define VERDICT_SCHEMA	"irqlbench-verdict/1"
+
+/*
+ * Imports one verdict of `irqlbench verify` (VERDICT_SCHEMA, results/SCHEMA.md
+ * "The verdict file"): checked (schema, id, verdict, backend, kernel, records),
+ * stored whole with the ids of the runs it was decided from.  The same id
+ * with the same content is IMPORT_UNCHANGED, with other content
+ * IMPORT_REFUSED; err says why anything but NEW/UNCHANGED.
+ */
+enum import_result store_import_verdict(struct store *s, json_t *v, char *err, size_t errlen);
+/* Checks a verdict object as store_import_verdict() does: 0, or -1 with err. */
+int store_validate_verdict(json_t *v, char *err, size_t errlen);
+/*
+ * The stored verdicts f selects, newest last, as a JSON array of
+ * {id, created, kernel, kernel_upstream, kernel_abi, variant, policy, backend,
+ *  host, cpu_model, emulated, verdict, reason, control, tags, runs}.  Keys
+ * of f: id, kernel (the Debian version, upstream version or ABI), variant,
+ * policy, backend, host, verdict, tag; globs * and ? as for runs; any other
+ * key is an error.  0, or -1 with err.
+ */
+int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **out,
+			char *err, size_t errlen);
+/* The stored verdict file of id (a new reference), or NULL. */
+json_t *store_get_verdict(struct store *s, const char *id);
+
 /* --- small helpers shared by the result commands ------------------------ */
+
+/* A run or verdict id becomes a file name: letters, digits and ._:+-, at
+ * most 200, not starting with . or -. */
+bool store_id_ok(const char *id);
+/* FNV-1a, 64 bit, as 16 hex digits: tells "same content" from "other content". */
+void store_content_hash(const char *s, char out[17]);
 
 /* Database path: --db, else $IRQLBENCH_DB, else STORE_DEFAULT_DB. */
 const char *store_default_path(const char *opt);

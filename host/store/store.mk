@@ -1,11 +1,11 @@
 # host/store: the SQLite results store and `irqlbench results`.
-STORE_SRCS := host/store/store.c host/store/query.c host/store/store_cmd.c
+STORE_SRCS := host/store/store.c host/store/query.c host/store/verdicts.c host/store/store_cmd.c
 HOST_SRCS += host/results/cmd_results.c
 HOST_SRCS += $(STORE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 
 UNIT_TESTS += store
-test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c host/record/metrics.c host/cli/util.c
+test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c host/store/verdicts.c host/record/metrics.c host/cli/util.c
 test_store_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/results-broken-store.sh tests/integration/results-import.sh \

@@ -14,7 +14,9 @@
  * unreadable one too), 5 store unusable, 77 not applicable on this host,
  * each found before any run starts where it can be.
  */
+#include <sched.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <glob.h>
 #include <limits.h>
@@ -32,20 +34,8 @@
 #include "suite/suite.h"
 #include "cli/util.h"
 #include "verify/verdict.h"
+#include "verify/verify_int.h"
 
-struct verify_opts {
-	const char *backend, *policy, *variant, *kernel, *out_dir, *db, *format;
-	unsigned iterations, runs;
-	const char *run_option;		/* the first option that runs something */
-	struct run_filter select;	/* --select: its terms */
-	char selector[512];		/* --select as given, joined by ',' */
-	const struct suite *suite;	/* what runs (group verify) and what it must give */
-	const char *suite_name;		/* as the output names it: $IRQLBENCH_SUITES, else the
-					 * tree's file, wherever verify runs from */
-	unsigned nentries;		/* of group verify */
-};
-
-#define VERIFY_GROUP "verify"
 
 static bool amd_kvm_host(void)
 {
@@ -104,39 +94,119 @@ static int kvm_applicable(void)
 	return rc;
 }
 
-/* Runs argv (NULL-terminated) with stdout to log; returns the exit status. */
-static int run_child(char *const argv[], const char *log)
+int verify_spawn(char *const argv[], const char *log, bool tee, struct vchild *c)
 {
-	pid_t pid = fork();
-	int st;
+	int pfd[2] = { -1, -1 };
 
-	if (pid < 0)
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	if (tee && pipe2(pfd, O_CLOEXEC))
 		return -1;
-	if (!pid) {
+	c->pid = fork();
+	if (c->pid < 0) {
+		if (tee) {
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+		return -1;
+	}
+	if (!c->pid) {
 		FILE *f = freopen(log, "w", stdout);
 
 		if (!f)
 			_exit(127);
-		dup2(STDOUT_FILENO, STDERR_FILENO);
+		dup2(tee ? pfd[1] : STDOUT_FILENO, STDERR_FILENO);
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &st, 0) < 0)
+	if (tee) {
+		close(pfd[1]);
+		c->fd = pfd[0];
+		c->log = xstrdup(log);
+	}
+	return 0;
+}
+
+/* Appends text to c's log (after what its stdout wrote there). */
+static void log_append(const struct vchild *c, const char *text, size_t n)
+{
+	FILE *f = fopen(c->log, "a");
+
+	if (f) {
+		fwrite(text, 1, n, f);
+		fclose(f);
+	}
+}
+
+int verify_drain(struct vchild *c)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (c->fd < 0)
+		return 0;
+	n = read(c->fd, buf, sizeof(buf));
+	if (n < 0 && errno == EINTR)
+		return 1;
+	if (n > 0) {
+		c->line = xrealloc(c->line, c->len + (size_t)n + 1);
+		memcpy(c->line + c->len, buf, (size_t)n);
+		c->len += (size_t)n;
+	}
+	/* whole lines only: children running side by side never mix a line */
+	for (char *nl; c->len && (nl = memchr(c->line, '\n', c->len)) ; ) {
+		size_t k = (size_t)(nl - c->line) + 1;
+
+		fwrite(c->line, 1, k, stderr);
+		log_append(c, c->line, k);
+		memmove(c->line, c->line + k, c->len - k);
+		c->len -= k;
+	}
+	if (n > 0)
+		return 1;
+	if (c->len) {		/* a last line without its newline */
+		fwrite(c->line, 1, c->len, stderr);
+		fputc('\n', stderr);
+		log_append(c, c->line, c->len);
+		c->len = 0;
+	}
+	close(c->fd);
+	c->fd = -1;
+	return 0;
+}
+
+int verify_reap(struct vchild *c)
+{
+	int st;
+
+	while (c->fd >= 0 && verify_drain(c))
+		;
+	free(c->line);
+	free(c->log);
+	c->line = c->log = NULL;
+	while (waitpid(c->pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* The record a child wrote into dir, or NULL. */
+int verify_child(char *const argv[], const char *log, bool tee)
+{
+	struct vchild c;
+
+	if (verify_spawn(argv, log, tee, &c))
+		return -1;
+	return verify_reap(&c);
+}
+
+/* The record a model or kvm child wrote into dir, or NULL. */
 static char *find_record(const char *dir, const struct verify_opts *o)
 {
 	char pat[PATH_MAX + 64];
 	glob_t g;
 	char *path = NULL;
 
-	if (!strcmp(o->backend, "lab"))
-		snprintf(pat, sizeof(pat), "%s/*/record.json", dir);
-	else if (!strcmp(o->backend, "model"))
+	if (!strcmp(o->backend, "model"))
 		snprintf(pat, sizeof(pat), "%s/*-%s.json", dir, o->policy);
 	else
 		snprintf(pat, sizeof(pat), "%s/record.json", dir);
@@ -150,7 +220,7 @@ static char *find_record(const char *dir, const struct verify_opts *o)
  * The child's own error line (the last "irqlbench..." line of its log,
  * without that prefix), for a message that names the cause; "" if none.
  */
-static void child_error(const char *log, char *buf, size_t len)
+void verify_child_error(const char *log, char *buf, size_t len)
 {
 	char *text = util_read_file(log, 1u << 20, NULL), *line, *save = NULL;
 
@@ -182,98 +252,89 @@ static bool entry_gives(const struct suite_entry *e, const char *name)
 	return false;
 }
 
+void verify_entry_args(const struct verify_opts *o, const struct suite_entry *e, struct argv_buf *a,
+		       bool tags)
+{
+	char *params = suite_entry_params(e), *save = NULL, *word;
+
+	if (e->vcpus > 1 && strcmp(o->backend, "model")) {
+		argv_add(a, "--vcpus");
+		argv_addf(a, "%u", e->vcpus);
+	}
+	argv_add(a, "--workload");
+	argv_add(a, e->w->name);
+	if (!entry_gives(e, "iterations")) {
+		argv_add(a, "--param");
+		argv_addf(a, "iterations=%u", o->iterations);
+	}
+	for (word = strtok_r(params, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+		argv_add(a, "--param");
+		argv_add(a, word);
+	}
+	for (unsigned i = 0; tags && strcmp(o->backend, "model") && i < o->tags.n; i++) {
+		argv_add(a, "--tag");
+		argv_add(a, o->tags.v[i]);
+	}
+	free(params);
+}
+
 /*
- * One run of entry e: its workload, a --param for each of its parameters
- * (suite_entry_params), iterations, and --vcpus where it needs more than
- * one (lab, kvm: the model simulates one vCPU, and the expectations are per
- * vCPU).  Returns 0 with *path_out, the record it wrote (malloc'd), -1 when
- * this run gave no record (msg says why; verify goes on), or a status that
- * ends verify (msg is its one line).
+ * One run of entry e on the model or this host's kvm (the lab runs a
+ * batch: verify_lab_cell): its workload, a --param for each of its
+ * parameters (suite_entry_params), iterations, and --vcpus where it needs
+ * more than one (kvm: the model simulates one vCPU, and the expectations
+ * are per vCPU).  Returns 0 with *path_out, the record it wrote
+ * (malloc'd), -1 when this run gave no record (msg says why; verify goes
+ * on), or a status that ends verify (msg is its one line).
  */
 static int one_run(const struct verify_opts *o, const struct suite_entry *e, unsigned rep,
 		   char **path_out, char *msg, size_t msglen)
 {
-	char dir[PATH_MAX], log[PATH_MAX + 16], iters[32], out[PATH_MAX + 16], variant[256];
-	char cause[512], vcpus[16];
-	char *params = suite_entry_params(e), *save = NULL, *word;
-	char **argv = xmalloc((24 + 2 * (strlen(params) / 2 + 1)) * sizeof(*argv));
-	unsigned n = 0;
+	char dir[PATH_MAX], log[PATH_MAX + 16], out[PATH_MAX + 16], cause[512];
+	struct argv_buf a = { 0 };
 	int rc, child;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s-%u", o->out_dir, e->name, rep) >= (int)sizeof(dir)) {
 		snprintf(msg, msglen, "--out-dir is too long: choose a shorter one");
-		rc = EXIT_USAGE;
-		goto out;
+		return EXIT_USAGE;
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST) {
 		snprintf(msg, msglen, "cannot create %s: %s: choose another --out-dir", dir, strerror(errno));
-		rc = EXIT_ENV;
-		goto out;
+		return EXIT_ENV;
 	}
 	snprintf(log, sizeof(log), "%s/verify.log", dir);
-	snprintf(iters, sizeof(iters), "iterations=%u", o->iterations);
-	snprintf(vcpus, sizeof(vcpus), "%u", e->vcpus);
-	argv[n++] = "irqlbench";
+	argv_add(&a, "irqlbench");
 	if (!strcmp(o->backend, "model")) {
-		argv[n++] = "model";
-		argv[n++] = "--policy";
-		argv[n++] = (char *)o->policy;
-		argv[n++] = "--out-dir";
-		argv[n++] = dir;
-	} else if (!strcmp(o->backend, "lab")) {
-		snprintf(variant, sizeof(variant), "%s", o->variant);
-		argv[n++] = "lab";
-		argv[n++] = "--variants";
-		argv[n++] = variant;
-		if (o->kernel) {
-			argv[n++] = "--kernel";
-			argv[n++] = (char *)o->kernel;
-		}
-		argv[n++] = "--out-dir";
-		argv[n++] = dir;
+		argv_add(&a, "model");
+		argv_add(&a, "--policy");
+		argv_add(&a, o->policy);
+		argv_add(&a, "--out-dir");
+		argv_add(&a, dir);
 	} else {
 		snprintf(out, sizeof(out), "%s/record.json", dir);
-		argv[n++] = "run";
-		argv[n++] = "--backend";
-		argv[n++] = "kvm";
-		argv[n++] = "--out";
-		argv[n++] = out;
+		argv_add(&a, "run");
+		argv_add(&a, "--backend");
+		argv_add(&a, "kvm");
+		argv_add(&a, "--out");
+		argv_add(&a, out);
 	}
-	if (e->vcpus > 1 && strcmp(o->backend, "model")) {
-		argv[n++] = "--vcpus";
-		argv[n++] = vcpus;
-	}
-	argv[n++] = "--workload";
-	argv[n++] = (char *)e->w->name;
-	if (!entry_gives(e, "iterations")) {
-		argv[n++] = "--param";
-		argv[n++] = iters;
-	}
-	for (word = strtok_r(params, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
-		argv[n++] = "--param";
-		argv[n++] = word;
-	}
-	argv[n] = NULL;
-
-	child = run_child(argv, log);
-	child_error(log, cause, sizeof(cause));
+	verify_entry_args(o, e, &a, true);
+	child = verify_child(a.v, log, false);
+	argv_free(&a);
+	verify_child_error(log, cause, sizeof(cause));
 	rc = child;
 	if (child_fatal(child)) {
 		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, e->name,
 			 child, cause[0] ? cause : "no error line", log);
-		goto out;
+		return rc;
 	}
 	*path_out = find_record(dir, o);
-	rc = 0;
 	if (!*path_out) {
 		snprintf(msg, msglen, "%s %s: no record (exit %d): %s (log %s)", o->backend,
 			 e->name, child, cause[0] ? cause : "no error line", log);
-		rc = -1;
+		return -1;
 	}
-out:
-	free(argv);
-	free(params);
-	return rc;
+	return 0;
 }
 
 /* "prefix, fixed, ..., avic": the policies verify can judge one at a time. */
@@ -310,6 +371,27 @@ static int check_backend_options(struct verify_opts *o)
 				       : "use --backend lab --variant V, or drop it");
 	if (o->kernel && strcmp(b, "lab"))
 		return cli_usage_error("verify", "--kernel is the lab's L1 kernel: use --backend lab, or drop it");
+	if ((o->kernels || o->series) && strcmp(b, "lab"))
+		return cli_usage_error("verify", "--%s verifies kernels in the lab: use --backend lab, or "
+				       "drop it", o->kernels ? "kernels" : "series");
+	if ((o->variants || o->control) && !o->kernels && !o->series)
+		return cli_usage_error("verify", "--%s belongs to a series: give --kernels LIST or "
+				       "--series S (one kernel: --kernels K)",
+				       o->variants ? "variants" : "control");
+	if (o->kernels && o->series)
+		return cli_usage_error("verify", "--kernels and --series both name the kernels: give one");
+	if ((o->kernels || o->series) && (o->kernel || o->variant))
+		return cli_usage_error("verify", "--%s is one kernel's; with --%s give --variants LIST "
+				       "(the kernels come from the list)", o->kernel ? "kernel" : "variant",
+				       o->kernels ? "kernels" : "series");
+	for (unsigned i = 0; i < o->tags.n; i++) {
+		json_t *t = json_string(o->tags.v[i]);
+
+		if (!t || !o->tags.v[i][0])
+			return cli_usage_error("verify", "--tag '%s' is not a tag: give non-empty UTF-8 text",
+					       o->tags.v[i]);
+		json_decref(t);
+	}
 	if (!strcmp(b, "model")) {
 		if (!o->policy)
 			o->policy = "l61";
@@ -324,6 +406,23 @@ static int check_backend_options(struct verify_opts *o)
 		if (kp_policy_find(o->policy) == KP_NPOLICY)
 			return cli_usage_error("verify", "unknown policy '%s': use one of %s", o->policy,
 					       names);
+	}
+	if (!strcmp(b, "lab") && (o->kernels || o->series)) {
+		char *copy = xstrdup(o->variants ? o->variants : "stock"), *save = NULL, *v;
+		int rc = 0, n = 0;
+
+		for (v = strtok_r(copy, ",", &save); v && !rc; v = strtok_r(NULL, ",", &save), n++)
+			if (!variant_ok(v))
+				rc = cli_usage_error("verify", "--variants: unknown variant '%s': use stock, "
+						     "fixed, unfixed or patch=FILE", v);
+			else if (!strncmp(v, "patch=", 6) && access(v + 6, R_OK))
+				rc = cli_usage_error("verify", "--variants %s: cannot read %s: %s", v,
+						     v + 6, strerror(errno));
+		if (!rc && !n)
+			rc = cli_usage_error("verify", "--variants '%s' names no variant: e.g. stock",
+					     o->variants);
+		free(copy);
+		return rc;
 	}
 	if (!strcmp(b, "lab")) {
 		if (!o->variant)
@@ -381,13 +480,41 @@ static const struct cli_option verify_options[] = {
 		     "lab only: stock, fixed, unfixed or patch=FILE (default\n"
 		     "stock: the modules of the kernel as Debian ships it)"), .tag = RUNS },
 	{ CLI_STRING('k', "kernel", struct verify_opts, kernel, "K",
-		     "lab only: the L1 kernel (/boot/vmlinuz-ABI or ABI)"), .tag = RUNS },
+		     "lab only: the L1 kernel, as 'irqlbench lab --kernel' takes it:\n"
+		     "a Debian version (6.1.176-1) or ABI (6.1.0-50-amd64),\n"
+		     "fetched into build/kernels/ when missing, or /boot/vmlinuz-ABI"),
+	  .tag = RUNS },
+	{ CLI_STRING(0, "kernels", struct verify_opts, kernels, "LIST",
+		     "lab only: verify each of these kernels (comma-separated,\n"
+		     "as --kernel takes them) and print the matrix kernel x\n"
+		     "variant, with the positive control (--control)"), .tag = RUNS },
+	{ CLI_STRING(0, "series", struct verify_opts, series, "S",
+		     "lab only: --kernels of every complete Debian kernel of\n"
+		     "series S (6.1), newest first ('irqlbench kvm kernels')"), .tag = RUNS },
+	{ CLI_STRING(0, "variants", struct verify_opts, variants, "LIST",
+		     "with --kernels/--series: the variants to verify of each\n"
+		     "kernel (default stock: the modules as the kernel ships them)"),
+	  .tag = RUNS },
+	{ CLI_STRING(0, "control", struct verify_opts, control, "K",
+		     "with --kernels/--series: the kernel whose fix-reverted\n"
+		     "build must come out UNFIXED and fixed build FIXED, or\n"
+		     "every verdict is INCONCLUSIVE (default: the first kernel)"),
+	  .tag = RUNS },
+	{ CLI_UINT(0, "jobs", struct verify_opts, jobs, "N", 1, 16,
+		   "with --kernels/--series: kernel x variant run side by side,\n"
+		   "each in its own L1 (default: the CPUs this process may use;\n"
+		   "the exit counts do not depend on it, the emulated times do)"),
+	  .tag = RUNS },
+	{ CLI_LIST(0, "tag", struct verify_opts, tags, "T",
+		   "a tag for every record (lab, kvm) and verdict (repeatable)"),
+	  .tag = RUNS },
 	{ CLI_UINT('i', "iterations", struct verify_opts, iterations, "N", 1, 1000000,
 		   "iterations per run (default 200; an entry that sets its\n"
 		   "own keeps them)"), .tag = RUNS },
-	{ CLI_UINT('r', "runs", struct verify_opts, runs, "N", 1, 16,
-		   "runs of each entry (default 1; the verdict needs 3\n"
-		   "distinguishing runs in all)"), .tag = RUNS },
+	{ CLI_UINT('r', "runs", struct verify_opts, runs, "N", 1, 64,
+		   "runs of each entry (default 5 on the lab, all in one L1 per\n"
+		   "kernel and variant; 1 on model and kvm; the verdict needs\n"
+		   "3 distinguishing runs in all)"), .tag = RUNS },
 	{ CLI_STRING('o', "out-dir", struct verify_opts, out_dir, "DIR",
 		     "keep the records there (default results/runs/verify-<utc>)"), .tag = RUNS },
 	{ CLI_STORE_DB('d', struct verify_opts, db) },
@@ -453,17 +580,11 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	}
 	/* the backend an option belongs to; a mix is refused just below */
 	if (!o->backend)
-		o->backend = o->policy ? "model" : o->variant || o->kernel ? "lab" :
+		o->backend = o->policy ? "model" :
+			     o->variant || o->kernel || o->kernels || o->series ? "lab" :
 			     amd_kvm_host() ? "kvm" : "lab";
 	return check_backend_options(o);
 }
-
-/* A run and where its evidence goes. */
-struct ordered {
-	const struct run_info *info;
-	struct verdict_run r;
-	unsigned entry;		/* its entry's index in the suites file; past the end: none */
-};
 
 /* Evidence order: by workload, then as the suites file orders its entries,
  * then as the runs were started. */
@@ -486,7 +607,7 @@ static json_t *jstr(const char *s)
 }
 
 /* The run's evidence: its numbers, how it counted and its evidence line. */
-static json_t *run_json(const struct verify_opts *o, const struct verdict_opts *vo,
+json_t *verify_run_json(const struct verify_opts *o, const struct verdict_opts *vo,
 			const struct ordered *r)
 {
 	const struct suite_entry *e = r->entry < o->suite->n ? &o->suite->e[r->entry] : NULL;
@@ -511,7 +632,7 @@ static void print_json(const struct verify_opts *o, const struct verdict_opts *v
 	json_t *runs = json_array(), *j;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(runs, run_json(o, vo, &ord[i]));
+		json_array_append_new(runs, verify_run_json(o, vo, &ord[i]));
 	j = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:o}",
 		      "verdict", verdict_name(res->v), "status", verdict_exit_status(res->v),
 		      "reason", res->reason, "backend", jstr(o->select.n ? NULL : o->backend),
@@ -545,58 +666,69 @@ static void print_ktap(const struct verdict_opts *vo, const struct verdict_resul
 /*
  * The decision from stored runs, whichever mode selected them: in the same
  * order (by_workload), each run's row and stored metrics
- * (verdict_run_from_store), verdict_decide() against the suites file, the
- * verdict, its reason and the evidence on stdout.  Returns the verdict's
- * status, or EXIT_STORE after its one-line error.
+ * (verdict_run_from_store), verdict_decide() against the suites file.
  */
-static int decide(const struct verify_opts *o, struct store *s, struct run_list *l)
+int verify_judge(const struct verify_opts *o, struct store *s, struct run_list *l, struct judged *j)
 {
-	struct ordered *ord = calloc(l->n + 1, sizeof(*ord));
-	struct verdict_run *runs = calloc(l->n + 1, sizeof(*runs));
-	struct metric_set *ms = calloc(l->n + 1, sizeof(*ms));
-	struct verdict_opts vo = { .suite = o->suite, .suite_name = o->suite_name };
-	struct verdict_result *res = calloc(1, sizeof(*res));
+	struct verdict_run *runs = xmalloc((l->n + 1) * sizeof(*runs));
 	char err[1024];
-	int rc = EXIT_STORE;
 
-	if (!ord || !runs || !ms || !res)
+	memset(j, 0, sizeof(*j));
+	j->ord = calloc(l->n + 1, sizeof(*j->ord));
+	j->ms = calloc(l->n + 1, sizeof(*j->ms));
+	if (!j->ord || !j->ms)
 		abort();
-	for (size_t i = 0; i < l->n; i++) {
+	j->vo = (struct verdict_opts){ .suite = o->suite, .suite_name = o->suite_name };
+	for (size_t i = 0; i < l->n; i++, j->n++) {
 		const struct suite_entry *e;
 
-		if (store_run_metrics(s, l->v[i].id, &ms[i], err, sizeof(err))) {
-			cli_error(EXIT_STORE, "verify: %s", err);
-			goto out;
+		if (store_run_metrics(s, l->v[i].id, &j->ms[i], err, sizeof(err))) {
+			free(runs);
+			return cli_error(EXIT_STORE, "verify: %s", err);
 		}
-		ord[i].info = &l->v[i];
-		verdict_run_from_store(&l->v[i], &ms[i], &ord[i].r);
-		e = ord[i].r.vals.w ? suite_entry_of(o->suite, &ord[i].r.vals) : NULL;
-		ord[i].entry = e ? (unsigned)(e - o->suite->e) : o->suite->n;
+		j->ord[i].info = &l->v[i];
+		verdict_run_from_store(&l->v[i], &j->ms[i], &j->ord[i].r);
+		e = j->ord[i].r.vals.w ? suite_entry_of(o->suite, &j->ord[i].r.vals) : NULL;
+		j->ord[i].entry = e ? (unsigned)(e - o->suite->e) : o->suite->n;
 	}
 	if (l->n)
-		qsort(ord, l->n, sizeof(*ord), by_workload);
+		qsort(j->ord, l->n, sizeof(*j->ord), by_workload);
 	for (size_t i = 0; i < l->n; i++)
-		runs[i] = ord[i].r;
-	verdict_decide(runs, l->n, &vo, res);
+		runs[i] = j->ord[i].r;
+	verdict_decide(runs, l->n, &j->vo, &j->res);
+	free(runs);
+	return 0;
+}
+
+void verify_judged_free(struct judged *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		metric_set_free(&j->ms[i]);
+	free(j->ms);
+	free(j->ord);
+	memset(j, 0, sizeof(*j));
+}
+
+/* The decision printed as --format asks; returns the verdict's status, or
+ * EXIT_STORE after its one-line error. */
+static int decide(const struct verify_opts *o, struct store *s, struct run_list *l,
+		  struct judged *j)
+{
+	int rc = verify_judge(o, s, l, j);
+
+	if (rc)
+		return rc;
 	if (!strcmp(o->format, "json")) {
-		print_json(o, &vo, res, ord, l->n);
+		print_json(o, &j->vo, &j->res, j->ord, j->n);
 	} else if (!strcmp(o->format, "ktap")) {
-		print_ktap(&vo, res, ord, l->n);
+		print_ktap(&j->vo, &j->res, j->ord, j->n);
 	} else {
-		printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(res->v), res->reason,
-		       res->evidence);
-		if (res->evidence[0] && res->evidence[strlen(res->evidence) - 1] != '\n')
+		printf("verdict: %s\nreason: %s\nevidence:\n%s", verdict_name(j->res.v), j->res.reason,
+		       j->res.evidence);
+		if (j->res.evidence[0] && j->res.evidence[strlen(j->res.evidence) - 1] != '\n')
 			putchar('\n');
 	}
-	rc = verdict_exit_status(res->v);
-out:
-	for (size_t i = 0; i < l->n; i++)
-		metric_set_free(&ms[i]);
-	free(ms);
-	free(runs);
-	free(ord);
-	free(res);
-	return rc;
+	return verdict_exit_status(j->res.v);
 }
 
 /* verify --select: the runs the store already has, nothing run. */
@@ -617,8 +749,12 @@ static int verify_stored(struct verify_opts *o)
 	if (!l.n)
 		rc = cli_error(EXIT_USAGE, "verify: no runs match '%s' in %s: see 'irqlbench results "
 			       "list --db %s %s'", o->selector, s->path, s->path, o->selector);
-	else
-		rc = decide(o, s, &l);
+	else {
+		struct judged j;
+
+		rc = decide(o, s, &l, &j);
+		verify_judged_free(&j);
+	}
 	store_run_list_free(&l);
 	store_close(s);
 	return rc;
@@ -656,7 +792,7 @@ static int add_stored_run(struct store *s, const char *id, struct run_list *l,
  * Returns 0, -1 when the store refused the record (said on stderr; verify
  * goes on without it), or EXIT_STORE after its one-line error.
  */
-static int import_run(struct store *s, const char *path, struct run_list *l)
+int verify_import_run(struct store *s, const char *path, struct run_list *l)
 {
 	char id[256], err[1024];
 
@@ -700,11 +836,12 @@ static int load_suite(struct verify_opts *o, struct suite **out)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct verify_opts o = { .iterations = 200, .runs = 1, .format = "text" };
+	struct verify_opts o = { .iterations = 200, .format = "text" };
 	struct run_list l = { 0 };
 	struct store *s = NULL;
 	struct suite *suite = NULL;
-	char dirbuf[64], msg[PATH_MAX + 1024];
+	struct judged j = { 0 };
+	char dirbuf[64], msg[PATH_MAX + 1024], *vpath = NULL, *vid = NULL;
 	int rc;
 
 	filter_init(&o.select);
@@ -719,6 +856,8 @@ int cmd_verify(int argc, char **argv)
 		rc = verify_stored(&o);
 		goto out;
 	}
+	if (!o.runs)
+		o.runs = !strcmp(o.backend, "lab") ? 5 : 1;
 	if (!strcmp(o.backend, "kvm") && (rc = kvm_applicable()))
 		goto out;
 	if (!o.out_dir) {
@@ -733,6 +872,16 @@ int cmd_verify(int argc, char **argv)
 			       o.out_dir, strerror(errno));
 		goto out;
 	}
+	if (o.kernels || o.series) {
+		if (!o.jobs) {
+			cpu_set_t set;
+
+			o.jobs = !sched_getaffinity(0, sizeof(set), &set) ? (unsigned)CPU_COUNT(&set) : 1;
+			o.jobs = o.jobs > 16 ? 16 : o.jobs ? o.jobs : 1;
+		}
+		rc = verify_series(&o);
+		goto out;
+	}
 	s = store_open_cmd(o.db, true);
 	if (!s) {
 		rc = EXIT_STORE;
@@ -743,7 +892,14 @@ int cmd_verify(int argc, char **argv)
 		!strcmp(o.backend, "model") ? " policy " : !strcmp(o.backend, "lab") ? " variant " : "",
 		!strcmp(o.backend, "model") ? o.policy : !strcmp(o.backend, "lab") ? o.variant : "",
 		o.nentries, VERIFY_GROUP, o.suite_name, o.runs, o.out_dir, s->path);
-	for (unsigned rep = 0; rep < o.runs; rep++) {
+	if (!strcmp(o.backend, "lab")) {
+		rc = verify_lab_cell(&o, o.kernel, o.variant, o.out_dir, s, &l, msg, sizeof(msg));
+		if (rc) {
+			rc = cli_error(rc, "verify: %s", msg);
+			goto out;
+		}
+	}
+	for (unsigned rep = 0; strcmp(o.backend, "lab") && rep < o.runs; rep++) {
 		for (unsigned k = 0; k < suite->n; k++) {
 			char *path = NULL;
 
@@ -758,17 +914,31 @@ int cmd_verify(int argc, char **argv)
 				fprintf(stderr, "irqlbench verify: %s\n", msg);
 				continue;
 			}
-			rc = import_run(s, path, &l);
+			rc = verify_import_run(s, path, &l);
 			free(path);
 			if (rc > 0)
 				goto out;
 		}
 	}
-	rc = decide(&o, s, &l);
+	rc = decide(&o, s, &l, &j);
+	if (rc == EXIT_STORE)
+		goto out;
+	/* the verdict, kept next to its records and in the store */
+	vpath = xasprintf("%s/verdict.json", o.out_dir);
+	vid = verify_write_verdict(&o, s, vpath, &j, j.res.v, j.res.reason,
+				   !strcmp(o.backend, "lab") ? o.variant : NULL, NULL);
+	if (!vid)
+		rc = EXIT_ENV;
+	else
+		fprintf(stderr, "irqlbench verify: verdict %s in %s and the store\n", vid, vpath);
 out:
+	verify_judged_free(&j);
+	free(vpath);
+	free(vid);
 	store_run_list_free(&l);
 	store_close(s);
 	filter_free(&o.select);
+	argv_free(&o.tags);
 	suite_free(suite);
 	return rc;
 }

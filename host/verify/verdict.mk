@@ -8,4 +8,5 @@ UNIT_TESTS += verdict
 test_verdict_SRCS := tests/unit/test_verdict.c host/verify/verdict.c host/store/store.c \
 	host/store/query.c host/record/metrics.c $(SUITE_TEST_SRCS)
 test_verdict_LIBS := -lsqlite3 -ljansson -lm
-HOST_SRCS += host/verify/cmd_verify.c
+HOST_SRCS += host/verify/cmd_verify.c host/verify/series.c
+INTEGRATION_TESTS += tests/integration/verify-series.sh

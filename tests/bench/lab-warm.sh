@@ -5,13 +5,8 @@
 # around the lab's tiny CR8 test guest ('irqlbench lab --selftest').
 # Target: <= 10 s per variant.  Also prints each variant's module build
 # time (from its cache entry) and the time of a cached 'kvm build'.
-set -u
-BUILD=${BUILD:-build}
-IRQ=$BUILD/bin/irqlbench
-[ -x "$IRQ" ] || { echo "bench: lab-warm skipped: run make first"; exit 0; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-now() { date +%s%N; }
-secs() { echo "scale=2; $1 / 1000000000" | bc; }
+. "$(dirname "$0")/lib.sh"
+bench_need lab-warm
 
 for v in fixed unfixed; do
 	t0=$(now)

@@ -102,7 +102,7 @@ json_args() {
 	case $1 in
 	list) JA=() ;;
 	pin) JA=(--vcpus 2 --synthetic "package:1 l3:1 core:4 pu:1") ;;
-	"results list"|"results export"|report) JA=(--db "$DB") ;;
+	"results list"|"results export"|"results verdicts"|report) JA=(--db "$DB") ;;
 	"results show") JA=(--db "$DB" "$ID" --metrics) ;;
 	compare) JA=(--db "$DB" variant=unfixed variant=fixed) ;;
 	verify) JA=(--db "$DB" --select backend=lab,variant=fixed) ;;
@@ -150,7 +150,7 @@ complete_words() {	# complete_words WORD...: what the completion offers for the 
 		_ "$TMP/completion.bash" "$IRQ" "$@"
 }
 eq "completion: the commands" "$(complete_words "")" "${CMDS[*]} --help --version"
-eq "completion: subcommands" "$(complete_words results "")" "import list show export delete --help"
+eq "completion: subcommands" "$(complete_words results "")" "import list show export delete verdicts --help"
 eq "completion: --format values" "$(complete_words results list --format "")" "text json"
 eq "completion: options of a subcommand" "$(complete_words kvm build --j)" "--jobs --json"
 eq "completion: workload names from 'irqlbench list'" "$(complete_words run --workload nested)" \

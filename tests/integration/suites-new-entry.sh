@@ -55,8 +55,10 @@ for b in lab model; do
 		"irqlbench model --policy all --out-dir .*/model/$new --workload masked-clock --param iterations=200 --param clock_raises_irql=1\$" \
 		"$TMP/plan-$b"
 done
-ok "make run --plan (lab): the lab runs it, stock, fixed and fix-reverted" grep -q \
-	"irqlbench lab --variants stock,fixed,unfixed --out-dir .*/lab/$new .*--workload masked-clock --param iterations=200 --param clock_raises_irql=1\$" \
+# the lab: verify (group verify, which has the entry) of the newest kernel
+# as shipped, with its control, fix-reverted and fixed
+ok "make run --plan (lab): verify in the lab, the newest kernel with its control" grep -Eq \
+	"irqlbench verify --backend lab --kernels [0-9.]+-[0-9]+ --runs 2 --iterations 200 --db .*/run.db --out-dir .*/lab --tag make-run-" \
 	"$TMP/plan-lab"
 ok "make run --plan: nothing written" test ! -e "$(sed -n 's/^make run: records in \([^,]*\),.*/\1/p' "$TMP/plan-lab")"
 

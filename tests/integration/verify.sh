@@ -83,6 +83,38 @@ for p in prefix unfixed; do verify model-$p 10 UNFIXED --backend model --policy 
 verify model-avic 11 INCONCLUSIVE --backend model --policy avic --db "$DB"
 eq "the runs are in the store" "$(stored_runs)" "$((6 * NV)) runs"
 for p in fixed l61 l72 prefix unfixed avic; do stored model-$p policy=$p; done
+# the verdict file (irqlbench-verdict/1) next to the records, in the store
+declare -A WANT=([fixed]=FIXED [l61]=FIXED [l72]=FIXED [prefix]=UNFIXED [unfixed]=UNFIXED [avic]=INCONCLUSIVE)
+for p in fixed l61 l72 prefix unfixed avic; do
+	eq "model-$p: its verdict file" \
+		"$(jq -r '[.schema, .verdict, .status, .backend, .policy, (.runs | length), (.evidence | length)] | join(" ")' "$TMP/model-$p/verdict.json")" \
+		"irqlbench-verdict/1 ${WANT[$p]} $(cat "$TMP/model-$p.rc") model $p $NV $NV"
+	eq "model-$p: its runs are the runs in the store" \
+		"$(jq -r '.runs[].id' "$TMP/model-$p/verdict.json" | sort | tr '\n' ' ')" \
+		"$("$IRQLBENCH" results list --db "$DB" --json "policy=$p" | jq -r '.runs[].id' | sort | tr '\n' ' ')"
+done
+"$IRQLBENCH" results verdicts --db "$DB" --json >"$TMP/verdicts.json"
+eq "results verdicts: one per verify" "$(jq '.verdicts | length' "$TMP/verdicts.json")" 6
+eq "results verdicts: policy and verdict" "$(jq -r '.verdicts | map("\(.policy)=\(.verdict)") | sort | join(" ")' "$TMP/verdicts.json")" \
+	"avic=INCONCLUSIVE fixed=FIXED l61=FIXED l72=FIXED prefix=UNFIXED unfixed=UNFIXED"
+eq "results verdicts verdict=UNFIXED" "$("$IRQLBENCH" results verdicts --db "$DB" --json verdict=UNFIXED | jq -r '[.verdicts[].policy] | sort | join(" ")')" "prefix unfixed"
+"$IRQLBENCH" results verdicts --db "$DB" nokey=1 >"$TMP/o" 2>"$TMP/e"
+eq "results verdicts nokey=1: exit 2" "$?" 2
+ok "results verdicts nokey=1: names the keys" grep -q "verdicts have no key 'nokey': select by id, kernel" "$TMP/e"
+# results import takes verdict files: new, then unchanged; other content under its id refused
+"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/model-fixed/verdict.json" >"$TMP/o" 2>"$TMP/e"
+eq "import a verdict file: exit 0, imported" "$? $(grep -c '^imported  verdict ' "$TMP/o")" "0 1"
+"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/model-fixed/verdict.json" >"$TMP/o" 2>"$TMP/e"
+eq "import it again: unchanged" "$? $(grep -c '^unchanged verdict ' "$TMP/o")" "0 1"
+jq '.verdict = "UNFIXED"' "$TMP/model-fixed/verdict.json" >"$TMP/forged.json"
+"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/forged.json" >"$TMP/o" 2>"$TMP/e"
+eq "other content under its id: refused (2)" "$?" 2
+ok "other content under its id: says so" grep -q "already in the store with other content" "$TMP/e"
+jq 'del(.runs) | .id = "x-other"' "$TMP/model-fixed/verdict.json" >"$TMP/noruns.json"
+"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/noruns.json" >"$TMP/o" 2>"$TMP/e"
+eq "a verdict without runs: refused (2), one line" "$? $(grep -c . "$TMP/e")" "2 1"
+eq "the other store: the one verdict" "$("$IRQLBENCH" results verdicts --db "$TMP/other.db" --json | jq -r '[.verdicts[] | .verdict] | join(" ")')" FIXED
+
 # --policy alone means the model; without --db the store is $IRQLBENCH_DB
 verify policy-alone 10 UNFIXED --policy prefix
 ok "policy-alone: ran the model" grep -q 'model policy prefix' "$TMP/policy-alone.err"
@@ -107,7 +139,7 @@ refused policy-kvm 2 "--policy is the model's; with --backend kvm drop it" --bac
 refused variant 2 "unknown variant 'nope': use stock, fixed, unfixed or patch=FILE" --backend lab --variant nope
 refused variant-list 2 "--variant takes one variant, not a list" --backend lab --variant fixed,unfixed
 refused patch 2 "--variant patch=$TMP/none.patch: cannot read" --backend lab --variant "patch=$TMP/none.patch"
-refused runs 2 "--runs 17: give a number in 1..16" --backend model --runs 17
+refused runs 2 "--runs 65: give a number in 1..64" --backend model --runs 65
 refused iterations 2 "--iterations 0: give a number in 1..1000000" --backend model --iterations 0
 refused select-out-dir 2 "--out-dir runs workloads, --select decides from stored runs: drop one of them" \
 	--select policy=l61 --backend model
@@ -159,7 +191,7 @@ eq "--db not a store: nothing ran" "$(ls -A "$TMP/notdb" 2>/dev/null)$(cat "$TMP
 "$IRQLBENCH" verify --backend lab --kernel 9.9.9-nope --out-dir "$TMP/lab-nokernel" >"$TMP/o" 2>"$TMP/e"
 eq "lab, no such kernel: exit status" "$?" 3
 ok "lab, no such kernel: the child's cause, quoted" \
-	grep -q "verify: lab $FIRST (exit 3): kernel image /boot/vmlinuz-9.9.9-nope is not installed" "$TMP/e"
+	grep -q "verify: lab 9.9.9-nope stock (exit 3): kernel image /boot/vmlinuz-9.9.9-nope is not installed" "$TMP/e"
 eq "lab, no such kernel: no verdict printed" "$(grep -c '^verdict:' "$TMP/o")" 0
 
 # not applicable: 77 on a host without AMD SVM, before any run
@@ -173,8 +205,14 @@ fi
 if [ -n "${IRQLBENCH_SKIP_LAB:-}" ]; then
 	echo "lab part skipped: IRQLBENCH_SKIP_LAB is set"
 else
-	verify lab-fixed 0 FIXED --backend lab --variant fixed --iterations 50 --db "$DB"
-	verify lab-unfixed 10 UNFIXED --backend lab --variant unfixed --iterations 50 --db "$DB"
+	# --runs 1: each entry once, all four in one L1 (the series test runs more)
+	verify lab-fixed 0 FIXED --backend lab --variant fixed --iterations 50 --runs 1 --db "$DB"
+	verify lab-unfixed 10 UNFIXED --backend lab --variant unfixed --iterations 50 --runs 1 --db "$DB"
+	for v in fixed unfixed; do
+		eq "lab-$v: one L1 for all its runs" "$(cat "$TMP/lab-$v"/$v/console.log 2>/dev/null | grep -c 'LAB-INIT: start')" 1
+		eq "lab-$v: the verdict file" "$(jq -r '[.schema, .verdict, .variant, .backend] | join(" ")' "$TMP/lab-$v/verdict.json")" \
+			"irqlbench-verdict/1 $(sed -n 's/^verdict: //p' "$TMP/lab-$v.out") $v lab"
+	done
 	stored lab-fixed backend=lab,variant=fixed
 	stored lab-unfixed backend=lab,variant=unfixed
 fi

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: MIT
+/*
+ * verdicts.c - the verdicts of `irqlbench verify` in the results store:
+ * each verdict file (irqlbench-verdict/1, results/SCHEMA.md "The verdict
+ * file") stored whole in table verdicts (store schema 4), its columns the
+ * keys a dashboard sorts by (kernel versions, variant, host, verdict), and
+ * the ids of the runs it was decided from in verdict_runs.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "cli/util.h"
+#include "store/store.h"
+
+static const char *vstr(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int store_validate_verdict(json_t *v, char *err, size_t errlen)
+{
+	static const char *const verdicts[] = { "FIXED", "UNFIXED", "INCONCLUSIVE" };
+	const char *schema, *id, *vd;
+	json_t *runs, *k;
+	size_t i;
+	bool known = false;
+
+	if (!json_is_object(v)) {
+		util_err(err, errlen, 0, "not a JSON object");
+		return -1;
+	}
+	schema = vstr(v, "schema");
+	if (!schema || strcmp(schema, VERDICT_SCHEMA)) {
+		util_err(err, errlen, 0, "schema is %s%s%s, not %s: give a verdict file of 'irqlbench verify'",
+			 schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "", VERDICT_SCHEMA);
+		return -1;
+	}
+	id = vstr(v, "id");
+	if (!id || !store_id_ok(id)) {
+		util_err(err, errlen, 0, "id %s%s%s is not a token of letters, digits and ._:+- "
+			 "(at most 200): give the verdict another id", id ? "'" : "",
+			 id ? id : "missing", id ? "'" : "");
+		return -1;
+	}
+	vd = vstr(v, "verdict");
+	for (i = 0; vd && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
+		known |= !strcmp(vd, verdicts[i]);
+	if (!known) {
+		util_err(err, errlen, 0, "verdict %s: %s: it is FIXED, UNFIXED or INCONCLUSIVE",
+			 id, vd ? vd : "missing");
+		return -1;
+	}
+	if (!vstr(v, "backend") || !vstr(v, "created_utc")) {
+		util_err(err, errlen, 0, "verdict %s: no %s: write it with 'irqlbench verify'", id,
+			 vstr(v, "backend") ? "created_utc" : "backend");
+		return -1;
+	}
+	k = json_object_get(v, "kernel");
+	if (!json_is_object(k) && !json_is_null(k)) {
+		util_err(err, errlen, 0, "verdict %s: kernel is no object: write it with 'irqlbench verify'", id);
+		return -1;
+	}
+	runs = json_object_get(v, "runs");
+	if (!json_is_array(runs)) {
+		util_err(err, errlen, 0, "verdict %s: runs is no array: write it with 'irqlbench verify'", id);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(runs); i++) {
+		const char *rid = vstr(json_array_get(runs, i), "id");
+
+		if (!rid || !store_id_ok(rid)) {
+			util_err(err, errlen, 0, "verdict %s: runs[%zu] has no valid id", id, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int insert_verdict(struct store *s, json_t *v, const char *hash, const char *text)
+{
+	json_t *k = json_object_get(v, "kernel"), *h = json_object_get(v, "host");
+	json_t *runs = json_object_get(v, "runs"), *ctl = json_object_get(v, "control");
+	char *tags = json_dumps(json_is_array(json_object_get(v, "tags")) ?
+				json_object_get(v, "tags") : json_array(), JSON_COMPACT);
+	char *control = json_is_object(ctl) ? json_dumps(ctl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char now[32];
+	sqlite3_stmt *st;
+	int rc = -1, i = 1;
+
+	util_utc_iso(util_now(), now, sizeof(now));
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO verdicts (id, content_hash, schema, verdict, reason,"
+			       " backend, variant, policy, kernel, kernel_upstream, kernel_abi, host,"
+			       " cpu_model, emulated, control, created, tags, imported, verdict_json)"
+			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL))
+		goto out;
+	bind_text(st, i++, vstr(v, "id"));
+	bind_text(st, i++, hash);
+	bind_text(st, i++, vstr(v, "schema"));
+	bind_text(st, i++, vstr(v, "verdict"));
+	bind_text(st, i++, vstr(v, "reason"));
+	bind_text(st, i++, vstr(v, "backend"));
+	bind_text(st, i++, vstr(v, "variant"));
+	bind_text(st, i++, vstr(v, "policy"));
+	bind_text(st, i++, vstr(k, "debian_version"));
+	bind_text(st, i++, vstr(k, "upstream"));
+	bind_text(st, i++, vstr(k, "abi"));
+	bind_text(st, i++, vstr(h, "hostname"));
+	bind_text(st, i++, vstr(h, "cpu_model"));
+	sqlite3_bind_int(st, i++, json_is_true(json_object_get(v, "emulated")));
+	bind_text(st, i++, control);
+	bind_text(st, i++, vstr(v, "created_utc"));
+	bind_text(st, i++, tags);
+	bind_text(st, i++, now);
+	bind_text(st, i++, text);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	if (rc || sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO verdict_runs (verdict_id, run_id)"
+				     " VALUES (?, ?)", -1, &st, NULL)) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t r = 0; r < json_array_size(runs) && !rc; r++) {
+		sqlite3_reset(st);
+		bind_text(st, 1, vstr(v, "id"));
+		bind_text(st, 2, vstr(json_array_get(runs, r), "id"));
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	}
+	sqlite3_finalize(st);
+out:
+	free(tags);
+	free(control);
+	return rc;
+}
+
+/* 1 and its hash when id is stored, 0 when not, -1 on an error. */
+static int verdict_hash(struct store *s, const char *id, char hash[17])
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT content_hash FROM verdicts WHERE id = ?", -1, &st, NULL))
+		return -1;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(hash, 17, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum import_result store_import_verdict(struct store *s, json_t *v, char *err, size_t errlen)
+{
+	char hash[17], old[17], *text;
+	enum import_result r = IMPORT_NEW;
+	int found;
+
+	if (store_validate_verdict(v, err, errlen))
+		return IMPORT_REFUSED;
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!text)
+		abort();
+	store_content_hash(text, hash);
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
+		store_db_error(s, err, errlen);
+		free(text);
+		return IMPORT_STORE_ERROR;
+	}
+	found = verdict_hash(s, vstr(v, "id"), old);
+	if (found < 0 || (!found && insert_verdict(s, v, hash, text))) {
+		store_db_error(s, err, errlen);
+		r = IMPORT_STORE_ERROR;
+	} else if (found && strcmp(old, hash)) {
+		util_err(err, errlen, 0, "verdict %s is already in the store with other content: give "
+			 "the new verdict another id or use another --db", vstr(v, "id"));
+		r = IMPORT_REFUSED;
+	} else if (found) {
+		r = IMPORT_UNCHANGED;
+	}
+	if (r == IMPORT_NEW && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
+		store_db_error(s, err, errlen);
+		r = IMPORT_STORE_ERROR;
+	}
+	if (r != IMPORT_NEW)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	free(text);
+	return r;
+}
+
+/* The SQL condition of one selector term of verdicts; NULL: no such key. */
+static const char *verdict_term(const char *key, int *nbind)
+{
+	static const struct { const char *key, *sql; int n; } map[] = {
+		{ "id", "v.id GLOB ?", 1 },
+		{ "kernel", "(v.kernel GLOB ? OR v.kernel_upstream GLOB ? OR v.kernel_abi GLOB ?)", 3 },
+		{ "variant", "v.variant GLOB ?", 1 }, { "policy", "v.policy GLOB ?", 1 },
+		{ "backend", "v.backend GLOB ?", 1 }, { "host", "v.host GLOB ?", 1 },
+		{ "verdict", "v.verdict GLOB ?", 1 },
+		{ "tag", "EXISTS (SELECT 1 FROM json_each(v.tags) t WHERE t.value GLOB ?)", 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(key, map[i].key)) {
+			*nbind = map[i].n;
+			return map[i].sql;
+		}
+	return NULL;
+}
+
+static json_t *col_json(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? json_string((const char *)t) : json_null();
+}
+
+int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **out,
+			char *err, size_t errlen)
+{
+	char sql[4096];
+	size_t len;
+	sqlite3_stmt *st;
+	int rc, b = 1, n = 0;
+
+	*out = NULL;
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT v.id, v.created, v.kernel, v.kernel_upstream,"
+			       " v.kernel_abi, v.variant, v.policy, v.backend, v.host, v.cpu_model,"
+			       " v.emulated, v.verdict, v.reason, v.control, v.tags,"
+			       " (SELECT json_group_array(run_id) FROM verdict_runs r WHERE r.verdict_id = v.id)"
+			       " FROM verdicts v WHERE 1");
+	for (unsigned i = 0; i < f->n; i++) {
+		const char *term = verdict_term(f->key[i], &n);
+
+		if (!term) {
+			util_err(err, errlen, 0, "verdicts have no key '%s': select by id, kernel, variant, "
+				 "policy, backend, host, verdict or tag", f->key[i]);
+			return -1;
+		}
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND %s", term);
+	}
+	snprintf(sql + len, sizeof(sql) - len, " ORDER BY v.created, v.id");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
+		return store_db_error(s, err, errlen);
+	for (unsigned i = 0; i < f->n; i++) {
+		verdict_term(f->key[i], &n);
+		while (n--)
+			bind_text(st, b++, f->val[i]);
+	}
+	*out = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		static const char *const names[] = { "id", "created", "kernel", "kernel_upstream",
+						     "kernel_abi", "variant", "policy", "backend",
+						     "host", "cpu_model" };
+		json_t *row = json_object(), *j;
+		int c;
+
+		for (c = 0; c < 10; c++)
+			json_object_set_new(row, names[c], col_json(st, c));
+		json_object_set_new(row, "emulated", json_boolean(sqlite3_column_int(st, 10)));
+		json_object_set_new(row, "verdict", col_json(st, 11));
+		json_object_set_new(row, "reason", col_json(st, 12));
+		j = sqlite3_column_text(st, 13) ? json_loads((const char *)sqlite3_column_text(st, 13), 0, NULL) : NULL;
+		json_object_set_new(row, "control", j ? j : json_null());
+		j = json_loads((const char *)sqlite3_column_text(st, 14), 0, NULL);
+		json_object_set_new(row, "tags", j ? j : json_array());
+		j = sqlite3_column_text(st, 15) ? json_loads((const char *)sqlite3_column_text(st, 15), 0, NULL) : NULL;
+		json_object_set_new(row, "runs", j ? j : json_array());
+		json_array_append_new(*out, row);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(*out);
+		*out = NULL;
+		return store_db_error(s, err, errlen);
+	}
+	return 0;
+}
+
+json_t *store_get_verdict(struct store *s, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *v = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT verdict_json FROM verdicts WHERE id = ?", -1, &st, NULL))
+		return NULL;
+	bind_text(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	return v;
+}

@@ -1,0 +1,885 @@
+// SPDX-License-Identifier: MIT
+/*
+ * series.c - `irqlbench verify` over kernels: the lab's runs of one kernel
+ * x variant in one L1 (verify_lab_cell), the verdict file every verify
+ * writes (verify_write_verdict, irqlbench-verdict/1), and the matrix
+ * kernel x variant of --kernels LIST / --series S with its positive
+ * control (verify_series).
+ *
+ * The positive control: the fix-reverted build (variant unfixed) of one
+ * kernel of the list must come out UNFIXED and its fixed build FIXED.  A
+ * suite that cannot see the bug on this host must not call anything
+ * FIXED, so when the control fails every verdict of the run is
+ * INCONCLUSIVE with that reason.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <poll.h>
+#include <signal.h>
+
+#include "cli/cli.h"
+#include "kvm/kvm_paths.h"
+#include "record/record.h"
+#include "store/store_cmd.h"
+#include "suite/suite.h"
+#include "verify/verify_int.h"
+
+/* A variant as a file name, as `irqlbench lab` names its folder:
+ * patch=DIR/x.patch -> patch_x.patch. */
+static void variant_dir(const char *v, char *buf, size_t len)
+{
+	if (!strncmp(v, "patch=", 6)) {
+		const char *b = strrchr(v + 6, '/');
+
+		snprintf(buf, len, "patch:%s", b ? b + 1 : v + 6);
+	} else {
+		snprintf(buf, len, "%s", v);
+	}
+	for (char *c = buf; *c; c++)
+		if (*c == '/' || *c == ':')
+			*c = '_';
+}
+
+/* A token for ids and file names: letters, digits and ._+- kept, the rest _. */
+static void token(const char *s, char *buf, size_t len)
+{
+	size_t i = 0;
+
+	for (; *s && i + 1 < len; s++, i++)
+		buf[i] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+				(*s >= '0' && *s <= '9') || strchr("._+-", *s) ? *s : '_');
+	buf[i] = '\0';
+}
+
+static bool child_fatal(int rc)
+{
+	return rc == EXIT_USAGE || rc == EXIT_ENV || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
+}
+
+/* One kernel x variant's lab batch while it runs. */
+struct cellrun {
+	struct vchild ch;
+	const char *kernel, *variant;
+	char *dir, *batch, *log;
+	char vdir[256];
+	struct argv_buf names;	/* the batch's run names, in order */
+	double t0;
+};
+
+static void cellrun_free(struct cellrun *r)
+{
+	free(r->dir);
+	free(r->batch);
+	free(r->log);
+	argv_free(&r->names);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Writes the batch (every entry of group verify, o->runs times, a line
+ * each) and starts `irqlbench lab --batch` on it: 0, or a status with msg.
+ */
+static int cell_start(const struct verify_opts *o, const char *kernel, const char *variant,
+		      const char *dir, struct cellrun *r, char *msg, size_t len)
+{
+	struct argv_buf a = { 0 };
+	char *text = NULL;
+	size_t tlen = 0;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->kernel = kernel;
+	r->variant = variant;
+	r->t0 = util_now();
+	r->dir = xstrdup(dir);
+	variant_dir(variant, r->vdir, sizeof(r->vdir));
+	if (util_mkdir_p(dir)) {
+		snprintf(msg, len, "cannot create %s: %s: choose another --out-dir", dir, strerror(errno));
+		return EXIT_ENV;
+	}
+	r->batch = xasprintf("%s/%s.batch", dir, r->vdir);
+	r->log = xasprintf("%s/%s.lab.log", dir, r->vdir);
+	for (unsigned rep = 0; rep < o->runs; rep++)
+		for (unsigned k = 0; k < o->suite->n; k++) {
+			const struct suite_entry *e = &o->suite->e[k];
+			struct argv_buf ea = { 0 };
+			char *line;
+
+			if (!suite_in_group(e, VERIFY_GROUP))
+				continue;
+			argv_addf(&r->names, "%s-%u", e->name, rep);
+			verify_entry_args(o, e, &ea, false);
+			/* words without blanks (the suites file's parameters): the
+			 * batch splits its lines at blanks */
+			line = xstrdup(r->names.v[r->names.n - 1]);
+			for (unsigned w = 0; w < ea.n; w++) {
+				char *more = xasprintf("%s %s", line, ea.v[w]);
+
+				free(line);
+				line = more;
+			}
+			text = xrealloc(text, tlen + strlen(line) + 2);
+			tlen += (size_t)sprintf(text + tlen, "%s\n", line);
+			free(line);
+			argv_free(&ea);
+		}
+	if (util_write_atomic(r->batch, text ? text : "", tlen)) {
+		snprintf(msg, len, "cannot write %s: %s: choose another --out-dir", r->batch, strerror(errno));
+		rc = EXIT_ENV;
+		goto out;
+	}
+	argv_add(&a, "irqlbench");
+	argv_add(&a, "lab");
+	if (kernel) {
+		argv_add(&a, "--kernel");
+		argv_add(&a, kernel);
+	}
+	argv_add(&a, "--variants");
+	argv_add(&a, variant);
+	argv_add(&a, "--batch");
+	argv_add(&a, r->batch);
+	argv_add(&a, "--out-dir");
+	argv_add(&a, dir);
+	for (unsigned i = 0; i < o->tags.n; i++) {
+		argv_add(&a, "--tag");
+		argv_add(&a, o->tags.v[i]);
+	}
+	if (verify_spawn(a.v, r->log, true, &r->ch)) {
+		snprintf(msg, len, "cannot start irqlbench lab: %s", strerror(errno));
+		rc = EXIT_ENV;
+	}
+out:
+	argv_free(&a);
+	free(text);
+	return rc;
+}
+
+/*
+ * The batch ended: its status, and every record it wrote imported into s
+ * and added to l.  0 (runs without a record are said on stderr and left
+ * out), or a status that ends verify (usage, environment, store) with msg.
+ */
+static int cell_finish(struct cellrun *r, struct store *s, struct run_list *l, char *msg, size_t len)
+{
+	const char *kname = r->kernel ? r->kernel : "(default kernel)";
+	char cause[512];
+	int child = verify_reap(&r->ch), rc = 0;
+
+	verify_child_error(r->log, cause, sizeof(cause));
+	if (child < 0 || child_fatal(child)) {
+		snprintf(msg, len, "lab %s %s (exit %d): %s (log %s)", kname, r->variant, child,
+			 cause[0] ? cause : "no error line", r->log);
+		return child < 0 ? EXIT_ENV : child;
+	}
+	for (unsigned i = 0; i < r->names.n; i++) {
+		char *path = xasprintf("%s/%s/runs/%s/record.json", r->dir, r->vdir, r->names.v[i]);
+
+		if (access(path, R_OK))
+			fprintf(stderr, "irqlbench verify: lab %s %s %s: no record (lab exit %d): %s "
+				"(log %s)\n", kname, r->variant, r->names.v[i], child,
+				cause[0] ? cause : "no error line", r->log);
+		else
+			rc = verify_import_run(s, path, l);
+		free(path);
+		if (rc > 0) {
+			snprintf(msg, len, "the results store failed (said above)");
+			return rc;
+		}
+		rc = 0;
+	}
+	fprintf(stderr, "irqlbench verify: lab %s %s: %u runs in %.1f s (log %s)\n", kname, r->variant,
+		r->names.n, util_now() - r->t0, r->log);
+	return 0;
+}
+
+int verify_lab_cell(const struct verify_opts *o, const char *kernel, const char *variant,
+		    const char *dir, struct store *s, struct run_list *l, char *msg, size_t len)
+{
+	struct cellrun r;
+	int rc = cell_start(o, kernel, variant, dir, &r, msg, len);
+
+	if (!rc)
+		rc = cell_finish(&r, s, l, msg, len);
+	cellrun_free(&r);
+	return rc;
+}
+
+/* --- the verdict file ---------------------------------------------------- */
+
+/* The stored record of run id, or NULL. */
+static json_t *stored_record(struct store *s, const char *id)
+{
+	sqlite3_stmt *st;
+	json_t *r = NULL;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
+		return NULL;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	return r;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/*
+ * The kernel the runs ran on: the lab's L1 kernel (provenance.lab.kernel:
+ * Debian and upstream version, ABI), else the host's (provenance.host:
+ * kernel_package, kernel_upstream, kernel); null for the model.
+ */
+static json_t *kernel_of(json_t *rec)
+{
+	json_t *p = json_object_get(rec, "provenance");
+	json_t *lk = json_object_get(json_object_get(p, "lab"), "kernel"), *h;
+
+	if (json_is_object(lk))
+		return json_pack("{s:O?, s:O?, s:O?, s:O?}", "debian_version",
+				 json_object_get(lk, "debian_version"), "upstream",
+				 json_object_get(lk, "upstream"), "abi", json_object_get(lk, "abi"),
+				 "origin", json_object_get(lk, "origin"));
+	if (!strcmp(json_string_value(json_object_get(rec, "backend")) ?: "", "model"))
+		return json_null();
+	h = json_object_get(p, "host");
+	return json_pack("{s:O?, s:O?, s:O?, s:s}", "debian_version", json_object_get(h, "kernel_package"),
+			 "upstream", json_object_get(h, "kernel_upstream"), "abi",
+			 json_object_get(h, "kernel"), "origin", "running");
+}
+
+/* Per entry of the suites file: its runs' numbers together. */
+static json_t *entry_evidence(const struct verify_opts *o, const struct judged *j)
+{
+	json_t *arr = json_array();
+
+	for (unsigned k = 0; k <= o->suite->n; k++) {
+		double sum = 0, mn = INFINITY, mx = -INFINITY;
+		unsigned n = 0, counted = 0, cls[4] = { 0 };
+		uint64_t imm = 0, late = 0;
+		bool delivery = false;
+		const char *wl = NULL;
+
+		for (size_t i = 0; i < j->n; i++) {
+			const struct ordered *r = &j->ord[i];
+			char line[640];
+			const char *c;
+			double e8 = r->r.write_cr8_per_iter;
+
+			if (r->entry != k)
+				continue;
+			n++;
+			wl = r->info->workload;
+			c = verdict_run_judge(&r->r, &j->vo, line, sizeof(line));
+			cls[!strcmp(c, "fixed") ? 0 : !strcmp(c, "unfixed") ? 1 : !strcmp(c, "other") ? 2 : 3]++;
+			if (r->r.failed || isnan(e8))
+				continue;
+			counted++;
+			sum += e8;
+			mn = e8 < mn ? e8 : mn;
+			mx = e8 > mx ? e8 : mx;
+			if (r->r.has_delivery) {
+				delivery = true;
+				imm += r->r.immediate;
+				late += r->r.late;
+			}
+		}
+		if (!n)
+			continue;
+		json_array_append_new(arr, json_pack(
+			"{s:o, s:o, s:i, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:o}",
+			"entry", k < o->suite->n ? json_string(o->suite->e[k].name) : json_null(),
+			"workload", jstr_or_null(wl), "runs", n,
+			"classes", "fixed", cls[0], "unfixed", cls[1], "other", cls[2], "ignored", cls[3],
+			"write_cr8_per_iter", counted ? json_pack("{s:f, s:f, s:f}", "mean", sum / counted,
+								   "min", mn, "max", mx) : json_null(),
+			"immediate", delivery ? json_integer((json_int_t)imm) : json_null(),
+			"late", delivery ? json_integer((json_int_t)late) : json_null()));
+	}
+	return arr;
+}
+
+char *verify_write_verdict(const struct verify_opts *o, struct store *s, const char *path,
+			   const struct judged *j, enum verdict v, const char *reason,
+			   const char *variant, json_t *control)
+{
+	json_t *first = j->n ? stored_record(s, j->ord[0].info->id) : NULL;
+	json_t *kern = first ? kernel_of(first) : json_null();
+	json_t *lab = json_object_get(json_object_get(first, "provenance"), "lab");
+	json_t *runs = json_array(), *tags = json_array(), *vj;
+	const char *kname = json_string_value(json_object_get(kern, "debian_version"));
+	char utc[32], iso[32], kt[96], vt[96], err[1024], *id, *text;
+	bool emulated = false;
+
+	if (!kname)
+		kname = json_string_value(json_object_get(kern, "abi"));
+	for (size_t i = 0; i < j->n; i++) {
+		json_array_append_new(runs, verify_run_json(o, &j->vo, &j->ord[i]));
+		emulated |= j->ord[i].info->emulated;
+	}
+	for (unsigned i = 0; i < o->tags.n; i++)
+		json_array_append_new(tags, json_string(o->tags.v[i]));
+	util_utc_compact(util_now(), utc, sizeof(utc));
+	util_utc_iso(util_now(), iso, sizeof(iso));
+	token(kname ? kname : o->policy ? o->policy : "host", kt, sizeof(kt));
+	vt[0] = '-';
+	token(variant ? variant : "", vt + 1, sizeof(vt) - 1);
+	id = xasprintf("%s-verdict-%s-%s%s-%06x", utc, o->backend, kt, variant ? vt : "",
+		       (unsigned)(((unsigned long)getpid() * 2654435761u) ^ (unsigned long)j->n) & 0xffffff);
+	vj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, "
+		       "s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:s, s:o}",
+		       "schema", VERDICT_SCHEMA, "id", id, "created_utc", iso,
+		       "suite_version", util_suite_version(), "verdict", verdict_name(v),
+		       "status", verdict_exit_status(v), "reason", reason, "backend", o->backend,
+		       "variant", jstr_or_null(variant), "policy", jstr_or_null(o->policy),
+		       "emulated", emulated, "kernel", kern,
+		       "module_recipe", json_is_object(json_object_get(lab, "module_recipe")) ?
+					json_incref(json_object_get(lab, "module_recipe")) : json_null(),
+		       "host", record_host_facts(), "control", control ? json_incref(control) : json_null(),
+		       "suites", o->suite_name,
+		       "counts", "fixed", j->res.fixed_runs, "unfixed", j->res.unfixed_runs,
+		       "other", j->res.other_runs, "ignored", j->res.ignored_runs,
+		       "evidence", entry_evidence(o, j), "runs", runs, "out_dir", o->out_dir,
+		       "tags", tags);
+	json_decref(first);
+	if (!vj)
+		abort();
+	text = json_dumps(vj, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text || util_write_atomic(path, text, strlen(text))) {
+		fprintf(stderr, "irqlbench: verify: cannot write the verdict file %s: %s: choose another "
+			"--out-dir\n", path, strerror(errno));
+		goto fail;
+	}
+	switch (store_import_verdict(s, vj, err, sizeof(err))) {
+	case IMPORT_NEW:
+	case IMPORT_UNCHANGED:
+		break;
+	default:
+		fprintf(stderr, "irqlbench: verify: the store did not take the verdict %s: %s\n", path, err);
+		goto fail;
+	}
+	free(text);
+	json_decref(vj);
+	return id;
+fail:
+	free(text);
+	json_decref(vj);
+	free(id);
+	return NULL;
+}
+
+/* --- the matrix ---------------------------------------------------------- */
+
+struct cell {
+	char *kernel, *variant;
+	bool asked;		/* in the matrix asked for (else only the control's) */
+	const char *role;	/* "control-unfixed", "control-fixed" or NULL */
+	struct run_list l;
+	struct judged j;
+	bool judged;
+	enum verdict v;		/* after the control */
+	char reason[2048];
+	char cant[PATH_MAX + 1024];	/* why it could not run; "" ran */
+	char *verdict_id, *verdict_path;
+	double secs;
+};
+
+/* What a kernel x variant should come out as: UNFIXED for the
+ * fix-reverted build, FIXED for any other. */
+static enum verdict expected(const struct cell *c)
+{
+	return !strcmp(c->variant, "unfixed") ? VERDICT_UNFIXED : VERDICT_FIXED;
+}
+
+/* The kernels of --kernels LIST: 0, or a usage error. */
+static int kernels_of_list(const char *list, struct argv_buf *k)
+{
+	char *copy = xstrdup(list), *save = NULL, *t;
+	int rc = 0;
+
+	for (t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " ");
+		t[strcspn(t, " ")] = '\0';
+		if (!*t)
+			continue;
+		for (unsigned i = 0; i < k->n && !rc; i++)
+			if (!strcmp(k->v[i], t))
+				rc = cli_usage_error("verify", "--kernels names %s twice: give each kernel once", t);
+		if (!rc && (strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+~_-/") !=
+			    strlen(t) || strstr(t, "..")))
+			rc = cli_usage_error("verify", "--kernels: '%s' is no kernel: give Debian versions "
+					     "(6.1.176-1) or ABIs (6.1.0-50-amd64), comma-separated", t);
+		if (!rc)
+			argv_add(k, t);
+	}
+	if (!rc && !k->n)
+		rc = cli_usage_error("verify", "--kernels '%s' names no kernel: e.g. "
+				     "--kernels 6.1.176-1,6.1.192-2 (see 'irqlbench kvm kernels')", list);
+	free(copy);
+	return rc;
+}
+
+/* The complete Debian kernels of series S, newest first (kernel-list.sh,
+ * as `irqlbench kvm kernels --series S --json` lists them). */
+static int kernels_of_series(const char *series, const char *dir, struct argv_buf *k)
+{
+	char *out = xasprintf("%s/kernels-%s.json", dir, series);
+	char *args[] = { "--series", (char *)series, "--format", "json", NULL };
+	json_t *j = NULL, *arr;
+	json_error_t je;
+	int st;
+
+	if (strspn(series, "0123456789.") != strlen(series) || !strchr(series, '.') ||
+	    series[0] == '.' || strstr(series, "..")) {
+		free(out);
+		return cli_usage_error("verify", "--series '%s' is no series: give MAJOR.MINOR, e.g. 6.1",
+				       series);
+	}
+	st = labcmd_run_script("host/kvm/kernel-list.sh", args, out);
+	if (!st)
+		j = json_load_file(out, 0, &je);
+	arr = json_object_get(j, "kernels");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const char *v = json_string_value(json_object_get(json_array_get(arr, i), "version"));
+
+		if (v)
+			argv_add(k, v);
+	}
+	json_decref(j);
+	free(out);
+	if (st)		/* kernel-list.sh said why */
+		return st == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
+	if (!k->n)
+		return cli_error(EXIT_ENV, "verify: the archive has no complete kernel of series %s: "
+				 "see 'irqlbench kvm kernels --series %s'", series, series);
+	return 0;
+}
+
+static struct cell *cell_find(struct cell *c, unsigned n, const char *k, const char *v)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (!strcmp(c[i].kernel, k) && !strcmp(c[i].variant, v))
+			return &c[i];
+	return NULL;
+}
+
+/* The cells: the control's two first (a suite that cannot see the bug shows
+ * at once), then every kernel x variant asked for. */
+static unsigned make_cells(const struct verify_opts *o, const struct argv_buf *kernels,
+			   const char *control, struct cell **out)
+{
+	char *vars = xstrdup(o->variants ? o->variants : "stock"), *save = NULL, *v;
+	struct argv_buf vl = { 0 };
+	struct cell *c = calloc(kernels->n * 16 + 2, sizeof(*c));
+	unsigned n = 0;
+
+	if (!c)
+		abort();
+	for (v = strtok_r(vars, ",", &save); v; v = strtok_r(NULL, ",", &save))
+		if (vl.n < 14)
+			argv_add(&vl, v);
+	c[n++] = (struct cell){ .kernel = xstrdup(control), .variant = xstrdup("unfixed"),
+				.role = "control-unfixed" };
+	c[n++] = (struct cell){ .kernel = xstrdup(control), .variant = xstrdup("fixed"),
+				.role = "control-fixed" };
+	for (unsigned k = 0; k < kernels->n; k++)
+		for (unsigned i = 0; i < vl.n; i++) {
+			struct cell *have = cell_find(c, n, kernels->v[k], vl.v[i]);
+
+			if (have) {
+				have->asked = true;
+				continue;
+			}
+			c[n++] = (struct cell){ .kernel = xstrdup(kernels->v[k]),
+						.variant = xstrdup(vl.v[i]), .asked = true };
+		}
+	argv_free(&vl);
+	free(vars);
+	*out = c;
+	return n;
+}
+
+static json_t *control_json(const struct cell *cu, const struct cell *cf, bool ok, const char *role)
+{
+	return json_pack("{s:s, s:s, s:s, s:b, s:s}", "kernel", cu->kernel,
+			 "unfixed", verdict_name(cu->j.res.v), "fixed", verdict_name(cf->j.res.v),
+			 "ok", ok, "role", role ? role : "subject");
+}
+
+/* The mean write_cr8 per iteration of entry k in a cell, or NAN. */
+static double entry_mean(const struct cell *c, unsigned k, uint64_t *imm, uint64_t *late,
+			 unsigned *runs, unsigned *fixed, unsigned *unfixed, unsigned *ignored)
+{
+	double sum = 0;
+	unsigned counted = 0;
+
+	*imm = *late = 0;
+	*runs = *fixed = *unfixed = *ignored = 0;
+	for (size_t i = 0; c->judged && i < c->j.n; i++) {
+		const struct ordered *r = &c->j.ord[i];
+		char line[640];
+		const char *cls;
+
+		if (r->entry != k)
+			continue;
+		(*runs)++;
+		cls = verdict_run_judge(&r->r, &c->j.vo, line, sizeof(line));
+		*fixed += !strcmp(cls, "fixed");
+		*unfixed += !strcmp(cls, "unfixed");
+		*ignored += !strcmp(cls, "ignored");
+		if (r->r.failed || isnan(r->r.write_cr8_per_iter))
+			continue;
+		sum += r->r.write_cr8_per_iter;
+		counted++;
+		if (r->r.has_delivery) {
+			*imm += r->r.immediate;
+			*late += r->r.late;
+		}
+	}
+	return counted ? sum / counted : NAN;
+}
+
+static const char *kernel_name(const struct cell *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", c->kernel);
+	return buf;
+}
+
+static void print_text(const struct verify_opts *o, struct cell *c, unsigned n,
+		       const struct cell *cu, const struct cell *cf, bool ok)
+{
+	char kb[128];
+
+	printf("%-16s %-10s %-13s %5s", "kernel", "variant", "verdict", "runs");
+	for (unsigned k = 0; k < o->suite->n; k++)
+		if (suite_in_group(&o->suite->e[k], VERIFY_GROUP))
+			printf(" %*s", (int)(strlen(o->suite->e[k].name) > 8 ? strlen(o->suite->e[k].name) : 8),
+			       o->suite->e[k].name);
+	printf("  %s\n", "late/unmasking");
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t timm = 0, tlate = 0;
+
+		printf("%-16s %-10s %-13s %5zu", kernel_name(&c[i], kb, sizeof(kb)), c[i].variant,
+		       verdict_name(c[i].v), c[i].judged ? c[i].j.n : 0);
+		for (unsigned k = 0; k < o->suite->n; k++) {
+			uint64_t imm, late;
+			unsigned runs, fx, ufx, ign;
+			int w = (int)(strlen(o->suite->e[k].name) > 8 ? strlen(o->suite->e[k].name) : 8);
+			double m;
+
+			if (!suite_in_group(&o->suite->e[k], VERIFY_GROUP))
+				continue;
+			m = entry_mean(&c[i], k, &imm, &late, &runs, &fx, &ufx, &ign);
+			timm += imm;
+			tlate += late;
+			if (isnan(m))
+				printf(" %*s", w, "-");
+			else
+				printf(" %*.2f", w, m);
+		}
+		printf("  %llu/%llu%s\n", (unsigned long long)tlate, (unsigned long long)(timm + tlate),
+		       c[i].role ? !c[i].asked ? "  (control)" : "  (also the control)" : "");
+	}
+	printf("(write_cr8 exits per iteration, mean over the runs; late/unmasking: interrupts the "
+	       "unmasking CR8 write left pending, of all it unmasked)\n");
+	printf("control: %s unfixed %s, fixed %s: %s\n", cu->kernel, verdict_name(cu->j.res.v),
+	       verdict_name(cf->j.res.v), ok ? "the suite sees the bug here" :
+	       "FAILED: the suite cannot see the bug here, every verdict is INCONCLUSIVE");
+	for (unsigned i = 0; i < n; i++)
+		if (c[i].v != expected(&c[i]) || c[i].cant[0])
+			printf("%s %s: %s: %s\n", c[i].kernel, c[i].variant, verdict_name(c[i].v), c[i].reason);
+	for (unsigned i = 0; i < n; i++)
+		if (c[i].verdict_path)
+			printf("verdict %s %s: %s\n", c[i].kernel, c[i].variant, c[i].verdict_path);
+}
+
+static json_t *cell_json(const struct verify_opts *o, const struct cell *c)
+{
+	return json_pack("{s:s, s:s, s:b, s:o, s:s, s:i, s:s, s:o, s:o, s:f, s:o}",
+			 "kernel", c->kernel, "variant", c->variant, "asked", c->asked,
+			 "role", jstr_or_null(c->role), "verdict", verdict_name(c->v),
+			 "status", verdict_exit_status(c->v), "reason", c->reason,
+			 "verdict_id", jstr_or_null(c->verdict_id),
+			 "verdict_file", jstr_or_null(c->verdict_path), "seconds", c->secs,
+			 "evidence", c->judged ? entry_evidence(o, &c->j) : json_array());
+}
+
+/*
+ * KTAP version 1, as the kernel's own tests print it: a test per kernel x
+ * variant (ok when it came out as it should: FIXED, UNFIXED for the
+ * fix-reverted build), each with a subtest per entry of group verify
+ * (its measurements as diagnostics; SKIP where no run of it counted).
+ */
+static void print_ktap_series(const struct verify_opts *o, const struct cell *c, unsigned n,
+			      const struct cell *cu, const struct cell *cf, bool ok)
+{
+	printf("KTAP version 1\n# irqlbench verify: %u kernel x variant, %u run(s) of each entry of "
+	       "group %s in %s\n", n, o->runs, VERIFY_GROUP, o->suite_name);
+	printf("# control: %s unfixed %s, fixed %s: %s\n", cu->kernel, verdict_name(cu->j.res.v),
+	       verdict_name(cf->j.res.v), ok ? "ok" : "failed, every verdict INCONCLUSIVE");
+	printf("1..%u\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		char name[256];
+		unsigned sub = 0, nsub = 0;
+
+		token(c[i].kernel, name, sizeof(name));
+		snprintf(name + strlen(name), sizeof(name) - strlen(name), ".%s", c[i].variant);
+		token(name, name, sizeof(name));
+		for (unsigned k = 0; k < o->suite->n; k++)
+			nsub += suite_in_group(&o->suite->e[k], VERIFY_GROUP);
+		printf("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", name, nsub);
+		for (unsigned k = 0; k < o->suite->n; k++) {
+			uint64_t imm, late;
+			unsigned runs, fx, ufx, ign;
+			double m;
+			bool good;
+
+			if (!suite_in_group(&o->suite->e[k], VERIFY_GROUP))
+				continue;
+			m = entry_mean(&c[i], k, &imm, &late, &runs, &fx, &ufx, &ign);
+			printf("    # %s: %u run(s): write_cr8/iter %s%.2f, %u fixed, %u unfixed, %u ignored, "
+			       "delivered immediately %llu, late %llu\n", o->suite->e[k].name, runs,
+			       isnan(m) ? "n/a " : "", isnan(m) ? 0.0 : m, fx, ufx, ign,
+			       (unsigned long long)imm, (unsigned long long)late);
+			good = expected(&c[i]) == VERDICT_UNFIXED ? ufx == runs - ign : fx == runs - ign;
+			if (!runs || ign == runs)
+				printf("    ok %u %s # SKIP no run of it counted\n", ++sub, o->suite->e[k].name);
+			else
+				printf("    %s %u %s\n", good ? "ok" : "not ok", ++sub, o->suite->e[k].name);
+		}
+		printf("# %s %s: %s: %s\n", c[i].kernel, c[i].variant, verdict_name(c[i].v), c[i].reason);
+		printf("%s %u %s\n", c[i].v == expected(&c[i]) ? "ok" : "not ok", i + 1, name);
+	}
+}
+
+/* A cell's runs are in: its decision, and its progress line. */
+static int judge_cell(const struct verify_opts *o, struct store *s, struct cell *c, unsigned i,
+		      unsigned n)
+{
+	int rc = verify_judge(o, s, &c[i].l, &c[i].j);
+
+	if (rc)
+		return rc;
+	c[i].judged = true;
+	c[i].secs = util_now() - c[i].secs;
+	if (c[i].cant[0]) {
+		c[i].j.res.v = VERDICT_INCONCLUSIVE;
+		snprintf(c[i].j.res.reason, sizeof(c[i].j.res.reason), "could not run: %.990s", c[i].cant);
+	}
+	fprintf(stderr, "irqlbench verify: [%u/%u] %s %s%s: %s in %.1f s\n", i + 1, n, c[i].kernel,
+		c[i].variant, c[i].role ? " (control)" : "", verdict_name(c[i].j.res.v), c[i].secs);
+	return 0;
+}
+
+static bool fatal(int rc)
+{
+	return rc == EXIT_USAGE || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
+}
+
+/*
+ * Every cell's lab batch, o->jobs of them side by side (each its own L1;
+ * their progress lines interleave whole), in order; each decided as its
+ * batch ends.  A cell that cannot run (its kernel cannot be fetched, its
+ * build fails, its L1 fails) is INCONCLUSIVE with that reason and the
+ * others go on; usage, store and not-applicable errors end verify (the
+ * running batches are stopped): returns -1 with *status set.
+ */
+static int run_cells(const struct verify_opts *o, struct store *s, struct cell *c, unsigned n,
+		     int *status)
+{
+	struct cellrun *r = calloc(n, sizeof(*r));
+	bool *active = calloc(n, sizeof(*active));
+	unsigned next = 0, running = 0, done = 0, jobs = o->jobs ? o->jobs : 1;
+	char msg[PATH_MAX + 1024];
+	int rc = 0;
+
+	if (!r || !active)
+		abort();
+	while (done < n && !rc) {
+		struct pollfd pfd[64];
+		unsigned idx[64], np = 0;
+
+		while (running < jobs && next < n && !rc) {
+			unsigned i = next++;
+			char kt[96], *dir;
+
+			token(c[i].kernel, kt, sizeof(kt));
+			dir = xasprintf("%s/%s", o->out_dir, kt);
+			c[i].secs = util_now();
+			rc = cell_start(o, c[i].kernel, c[i].variant, dir, &r[i], msg, sizeof(msg));
+			free(dir);
+			if (fatal(rc))
+				break;
+			if (rc) {	/* this cell cannot run here: it says so */
+				snprintf(c[i].cant, sizeof(c[i].cant), "%s", msg);
+				rc = judge_cell(o, s, c, i, n);
+				done++;
+				continue;
+			}
+			active[i] = true;
+			running++;
+		}
+		if (rc)
+			break;
+		for (unsigned i = 0; i < n && np < 64; i++)
+			if (active[i] && r[i].ch.fd >= 0) {
+				pfd[np] = (struct pollfd){ .fd = r[i].ch.fd, .events = POLLIN };
+				idx[np++] = i;
+			}
+		if (np && poll(pfd, np, -1) < 0 && errno != EINTR) {
+			rc = cli_error(EXIT_ENV, "verify: poll: %s", strerror(errno));
+			break;
+		}
+		for (unsigned k = 0; k < np && !rc; k++) {
+			unsigned i = idx[k];
+
+			if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)) || verify_drain(&r[i].ch))
+				continue;
+			/* its stderr ended: the batch is over */
+			active[i] = false;
+			running--;
+			done++;
+			rc = cell_finish(&r[i], s, &c[i].l, msg, sizeof(msg));
+			if (fatal(rc))
+				break;
+			if (rc)
+				snprintf(c[i].cant, sizeof(c[i].cant), "%s", msg);
+			rc = judge_cell(o, s, c, i, n);
+		}
+	}
+	if (rc) {	/* stop the batches still running */
+		for (unsigned i = 0; i < n; i++)
+			if (active[i]) {
+				kill(r[i].ch.pid, SIGTERM);
+				verify_reap(&r[i].ch);
+			}
+		*status = fatal(rc) && rc != EXIT_STORE ? cli_error(rc, "verify: %s", msg) : rc;
+	}
+	for (unsigned i = 0; i < n; i++)
+		cellrun_free(&r[i]);
+	free(r);
+	free(active);
+	return rc ? -1 : 0;
+}
+
+int verify_series(struct verify_opts *o)
+{
+	struct argv_buf kernels = { 0 };
+	struct cell *c = NULL, *cu, *cf;
+	struct store *s = NULL;
+	const char *control;
+	unsigned n = 0;
+	bool ok;
+	int rc, worst = 0;
+
+	rc = o->kernels ? kernels_of_list(o->kernels, &kernels) :
+			  kernels_of_series(o->series, o->out_dir, &kernels);
+	if (rc)
+		goto out;
+	control = o->control ? o->control : kernels.v[0];
+	for (unsigned i = 0; i < kernels.n && o->control; i++)
+		if (!strcmp(kernels.v[i], o->control))
+			control = kernels.v[i];
+	if (o->control) {
+		bool in = false;
+
+		for (unsigned i = 0; i < kernels.n; i++)
+			in |= !strcmp(kernels.v[i], o->control);
+		if (!in) {
+			rc = cli_usage_error("verify", "--control %s is not among the kernels: give one of "
+					     "the list", o->control);
+			goto out;
+		}
+	}
+	s = store_open_cmd(o->db, true);
+	if (!s) {
+		rc = EXIT_STORE;
+		goto out;
+	}
+	n = make_cells(o, &kernels, control, &c);
+	fprintf(stderr, "irqlbench verify: %u kernel(s), %u kernel x variant in all (control: %s "
+		"unfixed and fixed), %u entries of group %s x %u run(s) each, one L1 each; records in "
+		"%s, store %s\n", kernels.n, n, control, o->nentries, VERIFY_GROUP, o->runs,
+		o->out_dir, s->path);
+	if (run_cells(o, s, c, n, &rc))
+		goto out;
+	cu = &c[0];
+	cf = &c[1];
+	ok = cu->j.res.v == VERDICT_UNFIXED && cf->j.res.v == VERDICT_FIXED;
+	for (unsigned i = 0; i < n; i++) {
+		char kt[96], vt[256], *vdir;
+		json_t *ctl = control_json(cu, cf, ok, c[i].role);
+
+		c[i].v = ok ? c[i].j.res.v : VERDICT_INCONCLUSIVE;
+		if (ok)
+			snprintf(c[i].reason, sizeof(c[i].reason), "%s", c[i].j.res.reason);
+		else
+			snprintf(c[i].reason, sizeof(c[i].reason), "positive control failed: %s unfixed "
+				 "came out %s, fixed %s (UNFIXED and FIXED expected): this run cannot see "
+				 "the bug, so none of its verdicts stands; this one alone said %s: %s",
+				 cu->kernel, verdict_name(cu->j.res.v), verdict_name(cf->j.res.v),
+				 verdict_name(c[i].j.res.v), c[i].j.res.reason);
+		token(c[i].kernel, kt, sizeof(kt));
+		variant_dir(c[i].variant, vt, sizeof(vt));
+		vdir = xasprintf("%s/%s/%s", o->out_dir, kt, vt);
+		c[i].verdict_path = xasprintf("%s/verdict.json", vdir);
+		util_mkdir_p(vdir);	/* there when its L1 ran; a cell that could not run too */
+		free(vdir);
+		c[i].verdict_id = verify_write_verdict(o, s, c[i].verdict_path, &c[i].j, c[i].v,
+						       c[i].reason, c[i].variant, ctl);
+		json_decref(ctl);
+		if (!c[i].verdict_id)
+			worst = EXIT_ENV;
+	}
+	if (!strcmp(o->format, "json")) {
+		json_t *cells = json_array(), *j;
+
+		for (unsigned i = 0; i < n; i++)
+			json_array_append_new(cells, cell_json(o, &c[i]));
+		j = json_pack("{s:s, s:o, s:i, s:s, s:o}", "suites", o->suite_name,
+			      "control", control_json(cu, cf, ok, NULL), "runs", o->runs,
+			      "out_dir", o->out_dir, "cells", cells);
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(j);
+	} else if (!strcmp(o->format, "ktap")) {
+		print_ktap_series(o, c, n, cu, cf, ok);
+	} else {
+		print_text(o, c, n, cu, cf, ok);
+	}
+	/* the status of the matrix asked for: 10 when a kernel that should be
+	 * fixed is not, else 11 when any verdict is not what it should be */
+	rc = EXIT_OK;
+	for (unsigned i = 0; i < n; i++) {
+		if (!c[i].asked || c[i].v == expected(&c[i]))
+			continue;
+		if (c[i].v == VERDICT_UNFIXED)
+			rc = EXIT_UNFIXED;
+		else if (rc != EXIT_UNFIXED)
+			rc = EXIT_INCONCLUSIVE;
+	}
+	if (!ok)
+		rc = EXIT_INCONCLUSIVE;
+	if (worst && rc == EXIT_OK)
+		rc = worst;
+out:
+	for (unsigned i = 0; i < n; i++) {
+		verify_judged_free(&c[i].j);
+		store_run_list_free(&c[i].l);
+		free(c[i].kernel);
+		free(c[i].variant);
+		free(c[i].verdict_id);
+		free(c[i].verdict_path);
+	}
+	free(c);
+	argv_free(&kernels);
+	store_close(s);
+	return rc;
+}
