@@ -102,6 +102,31 @@ static const struct cli_option *find_short(const struct cli_spec *spec, char c)
 	return NULL;
 }
 
+const struct cli_option *cli_option_of(const struct cli_spec *spec, const char *word,
+				       const char **value)
+{
+	const struct cli_option *o = NULL, *other;
+
+	*value = NULL;
+	if (word[0] != '-' || !word[1])
+		return NULL;
+	if (word[1] == '-') {
+		const char *eq = strchr(word + 2, '=');
+		size_t len = eq ? (size_t)(eq - word - 2) : strlen(word + 2);
+
+		o = find_long(spec, word + 2, len, true, &other);
+		if (o && other)
+			o = NULL;	/* ambiguous: the parser refuses it */
+		if (o && eq)
+			*value = eq + 1;
+		return o;
+	}
+	o = find_short(spec, word[1]);
+	if (o && word[2] && cli_option_takes_value(o))
+		*value = word + 2;
+	return o;
+}
+
 static int parse_number(struct parse *p, const struct cli_option *o, const char *val, uint64_t *out)
 {
 	unsigned long long v;

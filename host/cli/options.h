@@ -220,6 +220,14 @@ void cli_formats_list(unsigned formats, const char *sep, const char *last, char 
 /* the row every table has without listing it: -h, --help */
 extern const struct cli_option cli_help_option;
 bool cli_option_takes_value(const struct cli_option *o);
+/*
+ * The option of spec that the word means, as cli_parse() reads it: --NAME,
+ * a unique prefix of it, --NAME=VALUE, -C or -CVALUE; NULL for no option
+ * (or an ambiguous prefix).  *value: the value written into the word, else
+ * NULL (then it is the next word where the option takes one).
+ */
+const struct cli_option *cli_option_of(const struct cli_spec *spec, const char *word,
+				       const char **value);
 /* the value's name as the help shows it: "FILE", "tcg|kvm", "text|json"; "" for a flag */
 void cli_option_value(const struct cli_spec *spec, const struct cli_option *o, char *buf,
 		      size_t len);

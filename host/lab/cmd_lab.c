@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,19 +128,27 @@ const struct cli_spec cmd_lab_spec = {
 	.forward_not = (const char *const[]){ "backend", "out", NULL },
 };
 
-/* The value of run's option --NAME or -C among the run arguments, or NULL. */
+/*
+ * The value of run's option --NAME (or -C) among the run arguments, the last
+ * one given, as run's parser reads them (a unique prefix, --NAME=VALUE,
+ * -CVALUE: cli_option_of()); NULL if none.  shrt is kept for the callers'
+ * documentation; the table knows it.
+ */
 static const char *run_arg(const struct argv_buf *a, const char *name, const char *shrt)
 {
-	size_t n = strlen(name);
 	const char *v = NULL;
 
+	(void)shrt;
 	for (unsigned k = 0; k < a->n; k++) {
-		const char *s = a->v[k];
+		const char *val;
+		const struct cli_option *o = cli_option_of(&cmd_run_spec, a->v[k], &val);
 
-		if (!strncmp(s, name, n) && s[n] == '=')
-			v = s + n + 1;
-		else if ((!strcmp(s, name) || !strcmp(s, shrt)) && k + 1 < a->n)
-			v = a->v[++k];
+		if (!o || !o->name)
+			continue;
+		if (!val && cli_option_takes_value(o) && k + 1 < a->n)
+			val = a->v[++k];
+		if (!strcmp(o->name, name + 2))
+			v = val ? val : "";
 	}
 	return v;
 }
@@ -277,11 +286,16 @@ static void free_jobs(struct lab_opts *o)
  * checked before anything is built or booted.  The command line's run
  * options are added to every line's.
  */
+#define BATCH_LINE_MAX	4096
+#define BATCH_RUNS_MAX	1000
+
 static int read_batch(struct lab_opts *o)
 {
 	const char *file = o->batch;
 	char *text, *p, *next;
 	unsigned ln = 0;
+	size_t len = 0;
+	struct stat sb;
 	int st = 0;
 
 	if (run_arg(&o->run_args, "--workload", "-w") || run_arg(&o->run_args, "--script", "-s"))
@@ -293,17 +307,36 @@ static int read_batch(struct lab_opts *o)
 		if (strpbrk(o->run_args.v[k], "\t\n"))
 			return cli_usage_error("lab", "with --batch, a run option cannot hold a tab or a newline ('%s'): drop them",
 					       o->run_args.v[k]);
-	text = util_read_file(file, 1 << 20, NULL);
+	/* a regular file only: a FIFO would hold the lab up before anything is said */
+	if (stat(file, &sb))
+		return cli_usage_error("lab", "cannot read %s: %s: give a readable batch file", file,
+				       strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return cli_usage_error("lab", "cannot read %s: not a regular file: give a readable batch file",
+				       file);
+	text = util_read_file(file, 1 << 20, &len);
 	if (!text)
-		return cli_usage_error("lab", "cannot read %s: %s: give a readable batch file", file, strerror(errno));
-	for (p = text; p && *p && !st; p = next) {
+		return cli_usage_error("lab", "cannot read %s: %s: give a readable batch file (at most 1 MiB)",
+				       file, strerror(errno));
+	for (p = text; p && p < text + len && !st; p = next) {
 		char *save = NULL, *w;
 		struct lab_job *j;
 
 		ln++;
-		next = strchr(p, '\n');
+		next = memchr(p, '\n', (size_t)(text + len - p));
 		if (next)
 			*next++ = '\0';
+		for (const char *c = p; c < (next ? next - 1 : text + len); c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r') {
+				st = cli_usage_error("lab", "%s:%u: a control character (0x%02x): a batch file is "
+						     "text, a run a line", file, ln, (unsigned char)*c);
+				break;
+			}
+		if (!st && strlen(p) > BATCH_LINE_MAX)
+			st = cli_usage_error("lab", "%s:%u: the line is longer than %d characters: a run's "
+					     "options are shorter", file, ln, BATCH_LINE_MAX);
+		if (st)
+			break;
 		w = strtok_r(p, " \t\r", &save);
 		if (!w || *w == '#')
 			continue;
@@ -312,8 +345,14 @@ static int read_batch(struct lab_opts *o)
 					     file, ln, w);
 			break;
 		}
+		if (o->njobs == BATCH_RUNS_MAX) {
+			st = cli_usage_error("lab", "%s:%u: more than %d runs: one L1 runs at most %d; split "
+					     "the batch", file, ln, BATCH_RUNS_MAX, BATCH_RUNS_MAX);
+			break;
+		}
+		/* names are folders: two that differ in case only are one on some file systems */
 		for (unsigned i = 0; i < o->njobs; i++)
-			if (!strcmp(o->jobs[i].name, w))
+			if (!strcasecmp(o->jobs[i].name, w))
 				st = cli_usage_error("lab", "%s:%u: run name '%s' is the name of line %u too: give each run its own",
 						     file, ln, w, o->jobs[i].line);
 		if (st)

@@ -69,8 +69,8 @@ run)
 	set --
 	while IFS= read -r a; do set -- "$@" "$a"; done <"$OUT/args"
 	echo "L1: in $CWD: irqlbench run --backend kvm $* (uptime $t0)"
-	chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run --backend kvm "$@" \
-		--out $S/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
+	chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run "$@" \
+		--backend kvm --out $S/lab-out/record.json >"$OUT/run.stdout" 2>"$OUT/run.stderr"
 	rc=$?
 	keep .
 	;;
@@ -96,8 +96,8 @@ batch)
 		j0=$(up)
 		echo "L1: [$i/$n] $name: in $CWD: irqlbench run --backend kvm $* (uptime $j0)"
 		mkdir -p "/host$S/lab-out/runs/$name"
-		chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run --backend kvm "$@" \
-			--out "$S/lab-out/runs/$name/record.json" </dev/null >"$d/run.stdout" 2>"$d/run.stderr"
+		chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run "$@" \
+			--backend kvm --out "$S/lab-out/runs/$name/record.json" </dev/null >"$d/run.stdout" 2>"$d/run.stderr"
 		r=$?
 		keep "runs/$name"
 		j1=$(up)

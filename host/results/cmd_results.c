@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "store/store_cmd.h"
 #include "store/store.h"
+#include "verify/verify.h"
 
 struct results_args {
 	const char *db, *format;
@@ -79,7 +80,7 @@ static const struct cli_option delete_opts[] = { RESULTS_DB, RESULTS_FILTERS, { 
 static const struct cli_option verdicts_opts[] = {
 	RESULTS_DB,
 	FILTER("kernel", "K", "only the verdicts on kernel K (Debian version, upstream\nversion or ABI)"),
-	FILTER("variant", "V", "only the verdicts of lab variant V"),
+	FILTER("variant", "V", "only the verdicts of lab variant (or model policy) V"),
 	FILTER("host", "H", "only the verdicts made on host H"),
 	FILTER("verdict", "X", "only FIXED, UNFIXED or INCONCLUSIVE"),
 	FILTER("tag", "T", "only the verdicts tagged T"),
@@ -220,23 +221,29 @@ static json_t *verdict_file(const char *file)
 		return NULL;
 	v = json_load_file(file, 0, NULL);
 	if (json_is_object(v) && json_is_string(json_object_get(v, "schema")) &&
-	    !strcmp(json_string_value(json_object_get(v, "schema")), VERDICT_SCHEMA))
-		return v;
+	    !strncmp(json_string_value(json_object_get(v, "schema")), "irqlbench-verdict/", 18))
+		return v;	/* a verdict, of this schema or another (refused with its name) */
 	json_decref(v);
 	return NULL;
 }
 
 static void import_one(struct store *s, const char *file, bool from_dir, struct import_tally *t)
 {
-	char err[1024];
+	char err[1024] = "";
 	json_t *v;
 
 	if (t->store_failed)
 		return;
 	v = verdict_file(file);
 	if (v) {
-		enum import_result r = store_import_verdict(s, v, err, sizeof(err));
+		char why[1024];
+		enum import_result r = store_validate_verdict(v, err, sizeof(err)) ? IMPORT_REFUSED :
+				       verify_check_stored(s, v, why, sizeof(why)) ? IMPORT_REFUSED :
+				       store_import_verdict(s, v, err, sizeof(err));
 		const char *id = json_string_value(json_object_get(v, "id"));
+
+		if (r == IMPORT_REFUSED && !err[0])
+			snprintf(err, sizeof(err), "verdict %.200s: %.800s", id ? id : "?", why);
 
 		if (r == IMPORT_NEW) {
 			printf("imported  verdict %s  (%s)\n", id, file);
@@ -851,7 +858,8 @@ static int results_verdicts(struct results_args *a)
 		return EXIT_STORE;
 	if (store_list_verdicts(s, &a->f, &arr, err, sizeof(err))) {
 		store_close(s);
-		return cli_error(strstr(err, "have no key") ? EXIT_USAGE : EXIT_STORE, "results verdicts: %s", err);
+		return cli_error(strstr(err, "have no key") || strstr(err, "no verdict is") ? EXIT_USAGE :
+				 EXIT_STORE, "results verdicts: %s", err);
 	}
 	if (a->format && !strcmp(a->format, "json")) {
 		json_t *o = json_pack("{s:s, s:O}", "store", s->path, "verdicts", arr);
@@ -862,6 +870,7 @@ static int results_verdicts(struct results_args *a)
 	} else {
 		printf("%-20s  %-6s %-12s %-9s %-16s %-10s %-14s %-12s %4s  %s\n", "created", "backend",
 		       "kernel", "upstream", "abi", "variant", "host", "verdict", "runs", "control");
+		/* a model verdict's "variant" is its policy */
 		json_array_foreach(arr, i, v) {
 			json_t *c = json_object_get(v, "control");
 			const char *var = json_string_value(json_object_get(v, "variant"));

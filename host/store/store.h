@@ -204,11 +204,13 @@ int store_run_hist(struct store *s, const char *id, const char *name,
 /* --- verdicts (host/store/verdicts.c) ----------------------------------- */
 
 #define VERDICT_SCHEMA	"irqlbench-verdict/1"
+#define VERDICT_REASON_MAX	8192	/* characters of its reason */
 
 /*
  * Imports one verdict of `irqlbench verify` (VERDICT_SCHEMA, results/SCHEMA.md
- * "The verdict file"): checked (schema, id, verdict, backend, kernel, records),
- * stored whole with the ids of the runs it was decided from.  The same id
+ * "The verdict file"): checked (schema, id, verdict and its status,
+ * backend, created_utc, kernel, tags, runs: every one of them already in
+ * the store), stored whole with the ids of the runs it was decided from.  The same id
  * with the same content is IMPORT_UNCHANGED, with other content
  * IMPORT_REFUSED; err says why anything but NEW/UNCHANGED.
  */
@@ -219,9 +221,10 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen);
  * The stored verdicts f selects, newest last, as a JSON array of
  * {id, created, kernel, kernel_upstream, kernel_abi, variant, policy, backend,
  *  host, cpu_model, emulated, verdict, reason, control, tags, runs}.  Keys
- * of f: id, kernel (the Debian version, upstream version or ABI), variant,
- * policy, backend, host, verdict, tag; globs * and ? as for runs; any other
- * key is an error.  0, or -1 with err.
+ * of f: id, kernel (the Debian version, upstream version or ABI), variant
+ * (a model verdict's policy too), policy, backend, host, verdict (FIXED,
+ * UNFIXED, INCONCLUSIVE or a glob), tag; globs * and ? as for runs; any
+ * other key or verdict is an error.  0, or -1 with err.
  */
 int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **out,
 			char *err, size_t errlen);

@@ -23,7 +23,7 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 {
 	static const char *const verdicts[] = { "FIXED", "UNFIXED", "INCONCLUSIVE" };
 	const char *schema, *id, *vd;
-	json_t *runs, *k;
+	json_t *runs, *k, *st, *tags;
 	size_t i;
 	bool known = false;
 
@@ -39,17 +39,25 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 	}
 	id = vstr(v, "id");
 	if (!id || !store_id_ok(id)) {
-		util_err(err, errlen, 0, "id %s%s%s is not a token of letters, digits and ._:+- "
+		util_err(err, errlen, 0, "id %s%.64s%s%s is not a token of letters, digits and ._:+- "
 			 "(at most 200): give the verdict another id", id ? "'" : "",
-			 id ? id : "missing", id ? "'" : "");
+			 id ? id : "missing", id && strlen(id) > 64 ? "..." : "", id ? "'" : "");
 		return -1;
 	}
 	vd = vstr(v, "verdict");
 	for (i = 0; vd && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		known |= !strcmp(vd, verdicts[i]);
 	if (!known) {
-		util_err(err, errlen, 0, "verdict %s: %s: it is FIXED, UNFIXED or INCONCLUSIVE",
-			 id, vd ? vd : "missing");
+		util_err(err, errlen, 0, "verdict %s: its verdict is %s: FIXED, UNFIXED or INCONCLUSIVE",
+			 id, !json_object_get(v, "verdict") ? "missing" : vd ? vd : "not a string");
+		return -1;
+	}
+	/* its exit status is its verdict's (0, 10, 11: cli.h) */
+	st = json_object_get(v, "status");
+	if (!json_is_integer(st) ||
+	    json_integer_value(st) != (!strcmp(vd, "FIXED") ? 0 : !strcmp(vd, "UNFIXED") ? 10 : 11)) {
+		util_err(err, errlen, 0, "verdict %s: status is not %s's exit status: write it with "
+			 "'irqlbench verify'", id, vd);
 		return -1;
 	}
 	if (!vstr(v, "backend") || !vstr(v, "created_utc")) {
@@ -57,6 +65,31 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 			 vstr(v, "backend") ? "created_utc" : "backend");
 		return -1;
 	}
+	{
+		struct tm tm = { 0 };
+		const char *c = vstr(v, "created_utc"), *end = strptime(c, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+		if (!end || *end) {
+			util_err(err, errlen, 0, "verdict %s: created_utc '%.40s' is not a UTC time "
+				 "(YYYY-MM-DDTHH:MM:SSZ)", id, c);
+			return -1;
+		}
+	}
+	if (vstr(v, "reason") && strlen(vstr(v, "reason")) > VERDICT_REASON_MAX) {
+		util_err(err, errlen, 0, "verdict %s: its reason is longer than %d characters", id,
+			 VERDICT_REASON_MAX);
+		return -1;
+	}
+	tags = json_object_get(v, "tags");
+	if (tags && !json_is_array(tags)) {
+		util_err(err, errlen, 0, "verdict %s: tags is no array of strings", id);
+		return -1;
+	}
+	for (i = 0; i < json_array_size(tags); i++)
+		if (!json_is_string(json_array_get(tags, i))) {
+			util_err(err, errlen, 0, "verdict %s: tags is no array of strings", id);
+			return -1;
+		}
 	k = json_object_get(v, "kernel");
 	if (!json_is_object(k) && !json_is_null(k)) {
 		util_err(err, errlen, 0, "verdict %s: kernel is no object: write it with 'irqlbench verify'", id);
@@ -65,6 +98,11 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 	runs = json_object_get(v, "runs");
 	if (!json_is_array(runs)) {
 		util_err(err, errlen, 0, "verdict %s: runs is no array: write it with 'irqlbench verify'", id);
+		return -1;
+	}
+	if (!json_array_size(runs) && strcmp(vd, "INCONCLUSIVE")) {
+		util_err(err, errlen, 0, "verdict %s: %s without a run: a verdict is decided from runs",
+			 id, vd);
 		return -1;
 	}
 	for (i = 0; i < json_array_size(runs); i++) {
@@ -158,6 +196,20 @@ static int verdict_hash(struct store *s, const char *id, char hash[17])
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* 1 when run id is in the store, 0 when not, -1 on an error. */
+static int run_stored(struct store *s, const char *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM runs WHERE id = ?", -1, &st, NULL))
+		return -1;
+	bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 enum import_result store_import_verdict(struct store *s, json_t *v, char *err, size_t errlen)
 {
 	char hash[17], old[17], *text;
@@ -176,6 +228,26 @@ enum import_result store_import_verdict(struct store *s, json_t *v, char *err, s
 		return IMPORT_STORE_ERROR;
 	}
 	found = verdict_hash(s, vstr(v, "id"), old);
+	if (found == 0) {	/* its evidence is in the store, or it is not taken */
+		json_t *runs = json_object_get(v, "runs");
+
+		for (size_t i = 0; i < json_array_size(runs); i++) {
+			const char *rid = vstr(json_array_get(runs, i), "id");
+			int in = run_stored(s, rid);
+
+			if (in < 0) {
+				found = -1;
+				break;
+			}
+			if (!in) {
+				util_err(err, errlen, 0, "verdict %s: its run %s is not in the store: import "
+					 "its records first (they are in its out_dir)", vstr(v, "id"), rid);
+				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+				free(text);
+				return IMPORT_REFUSED;
+			}
+		}
+	}
 	if (found < 0 || (!found && insert_verdict(s, v, hash, text))) {
 		store_db_error(s, err, errlen);
 		r = IMPORT_STORE_ERROR;
@@ -202,7 +274,7 @@ static const char *verdict_term(const char *key, int *nbind)
 	static const struct { const char *key, *sql; int n; } map[] = {
 		{ "id", "v.id GLOB ?", 1 },
 		{ "kernel", "(v.kernel GLOB ? OR v.kernel_upstream GLOB ? OR v.kernel_abi GLOB ?)", 3 },
-		{ "variant", "v.variant GLOB ?", 1 }, { "policy", "v.policy GLOB ?", 1 },
+		{ "variant", "(v.variant GLOB ? OR v.policy GLOB ?)", 2 }, { "policy", "v.policy GLOB ?", 1 },
 		{ "backend", "v.backend GLOB ?", 1 }, { "host", "v.host GLOB ?", 1 },
 		{ "verdict", "v.verdict GLOB ?", 1 },
 		{ "tag", "EXISTS (SELECT 1 FROM json_each(v.tags) t WHERE t.value GLOB ?)", 1 },
@@ -240,6 +312,13 @@ int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **ou
 	for (unsigned i = 0; i < f->n; i++) {
 		const char *term = verdict_term(f->key[i], &n);
 
+		if (term && !strcmp(f->key[i], "verdict") && strcmp(f->val[i], "FIXED") &&
+		    strcmp(f->val[i], "UNFIXED") && strcmp(f->val[i], "INCONCLUSIVE") &&
+		    !strpbrk(f->val[i], "*?[")) {
+			util_err(err, errlen, 0, "no verdict is '%s': select FIXED, UNFIXED or "
+				 "INCONCLUSIVE", f->val[i]);
+			return -1;
+		}
 		if (!term) {
 			util_err(err, errlen, 0, "verdicts have no key '%s': select by id, kernel, variant, "
 				 "policy, backend, host, verdict or tag", f->key[i]);

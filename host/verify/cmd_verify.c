@@ -16,6 +16,7 @@
  */
 #include <sched.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <math.h>
 #include <glob.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "kvm/kvm_paths.h"
 #include "model/kvm_policy.h"
 #include "store/store_cmd.h"
 #include "suite/suite.h"
@@ -94,6 +96,53 @@ static int kvm_applicable(void)
 	return rc;
 }
 
+/*
+ * The children verify runs (lab batches run side by side) and the stop
+ * signal that came: SIGHUP, SIGINT, SIGQUIT or SIGTERM is passed on to
+ * each as SIGTERM (each cleans up after itself: the lab stops its L1 and
+ * writes its failed records), and verify ends with 128 + the signal once
+ * they are gone (verify_stopped()).  SIGPIPE is ignored: a closed pipe on
+ * stderr must not leave the children running.
+ */
+static pid_t children[64];
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+	for (unsigned i = 0; i < sizeof(children) / sizeof(children[0]); i++)
+		if (children[i] > 0)
+			kill(children[i], SIGTERM);
+}
+
+static void watch_child(pid_t pid, bool add)
+{
+	static bool installed;
+
+	if (!installed) {
+		struct sigaction sa = { .sa_handler = on_stop };
+		const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+
+		sigemptyset(&sa.sa_mask);
+		for (unsigned i = 0; i < 4; i++)
+			sigaction(sigs[i], &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		installed = true;
+	}
+	for (unsigned i = 0; i < sizeof(children) / sizeof(children[0]); i++)
+		if (add ? children[i] == 0 : children[i] == pid) {
+			children[i] = add ? pid : 0;
+			break;
+		}
+	if (add && stop_sig)
+		kill(pid, SIGTERM);
+}
+
+int verify_stopped(void)
+{
+	return stop_sig;
+}
+
 int verify_spawn(char *const argv[], const char *log, bool tee, struct vchild *c)
 {
 	int pfd[2] = { -1, -1 };
@@ -119,6 +168,7 @@ int verify_spawn(char *const argv[], const char *log, bool tee, struct vchild *c
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
+	watch_child(c->pid, true);
 	if (tee) {
 		close(pfd[1]);
 		c->fd = pfd[0];
@@ -185,8 +235,11 @@ int verify_reap(struct vchild *c)
 	free(c->log);
 	c->line = c->log = NULL;
 	while (waitpid(c->pid, &st, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			watch_child(c->pid, false);
 			return -1;
+		}
+	watch_child(c->pid, false);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -226,7 +279,8 @@ void verify_child_error(const char *log, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "irqlbench", 9))
+		/* nor the lab's progress and information ("irqlbench: lab: ...") */
+		if (strncmp(line, "irqlbench", 9) || !strncmp(line, "irqlbench: lab: ", 16))
 			continue;
 		line += strcspn(line, ":");
 		line += line[0] ? 1 + strspn(line + 1, " ") : 0;
@@ -348,6 +402,21 @@ static void policy_names(char *buf, size_t len)
 	}
 }
 
+/* A readable regular file (errno 0 when it is readable but no regular file). */
+static bool patch_file_ok(const char *path)
+{
+	struct stat sb;
+
+	errno = 0;
+	if (stat(path, &sb) || access(path, R_OK))
+		return false;
+	if (!S_ISREG(sb.st_mode)) {
+		errno = 0;
+		return false;
+	}
+	return true;
+}
+
 static bool variant_ok(const char *v)
 {
 	return !strcmp(v, "stock") || !strcmp(v, "fixed") || !strcmp(v, "unfixed") ||
@@ -371,13 +440,23 @@ static int check_backend_options(struct verify_opts *o)
 				       : "use --backend lab --variant V, or drop it");
 	if (o->kernel && strcmp(b, "lab"))
 		return cli_usage_error("verify", "--kernel is the lab's L1 kernel: use --backend lab, or drop it");
+	if ((o->kernel_image || o->modules || o->source || o->headers) && strcmp(b, "lab"))
+		return cli_usage_error("verify", "--%s is the lab's (a kernel you built): use --backend "
+				       "lab, or drop it", o->kernel_image ? "kernel-image" : o->modules ?
+				       "modules" : o->source ? "source" : "headers");
+	if ((o->kernel_image || o->modules || o->source || o->headers) && (o->kernels || o->series))
+		return cli_usage_error("verify", "--%s is one kernel's: verify a kernel you built "
+				       "without --kernels/--series", o->kernel_image ? "kernel-image" :
+				       o->modules ? "modules" : o->source ? "source" : "headers");
+	if (kvm_check_kernel_options("verify", o->kernel, o->kernel_image, o->modules))
+		return EXIT_USAGE;
 	if ((o->kernels || o->series) && strcmp(b, "lab"))
 		return cli_usage_error("verify", "--%s verifies kernels in the lab: use --backend lab, or "
 				       "drop it", o->kernels ? "kernels" : "series");
-	if ((o->variants || o->control) && !o->kernels && !o->series)
+	if ((o->variants || o->control || o->jobs) && !o->kernels && !o->series)
 		return cli_usage_error("verify", "--%s belongs to a series: give --kernels LIST or "
 				       "--series S (one kernel: --kernels K)",
-				       o->variants ? "variants" : "control");
+				       o->variants ? "variants" : o->control ? "control" : "jobs");
 	if (o->kernels && o->series)
 		return cli_usage_error("verify", "--kernels and --series both name the kernels: give one");
 	if ((o->kernels || o->series) && (o->kernel || o->variant))
@@ -415,9 +494,9 @@ static int check_backend_options(struct verify_opts *o)
 			if (!variant_ok(v))
 				rc = cli_usage_error("verify", "--variants: unknown variant '%s': use stock, "
 						     "fixed, unfixed or patch=FILE", v);
-			else if (!strncmp(v, "patch=", 6) && access(v + 6, R_OK))
-				rc = cli_usage_error("verify", "--variants %s: cannot read %s: %s", v,
-						     v + 6, strerror(errno));
+			else if (!strncmp(v, "patch=", 6) && !patch_file_ok(v + 6))
+				rc = cli_usage_error("verify", "--variants %s: %s is no readable patch "
+						     "file: give patch=FILE", v, v + 6);
 		if (!rc && !n)
 			rc = cli_usage_error("verify", "--variants '%s' names no variant: e.g. stock",
 					     o->variants);
@@ -433,9 +512,9 @@ static int check_backend_options(struct verify_opts *o)
 		if (!variant_ok(o->variant))
 			return cli_usage_error("verify", "unknown variant '%s': use stock, fixed, unfixed "
 					       "or patch=FILE", o->variant);
-		if (!strncmp(o->variant, "patch=", 6) && access(o->variant + 6, R_OK))
+		if (!strncmp(o->variant, "patch=", 6) && !patch_file_ok(o->variant + 6))
 			return cli_usage_error("verify", "--variant %s: cannot read %s: %s", o->variant,
-					       o->variant + 6, strerror(errno));
+					       o->variant + 6, errno ? strerror(errno) : "not a regular file");
 	}
 	return 0;
 }
@@ -470,7 +549,7 @@ static const struct cli_option verify_options[] = {
 	{ CLI_CHOICE('b', "backend", struct verify_opts, backend, backends,
 		     "kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
 		     "virtual AMD host) or model (a simulated policy); default:\n"
-		     "model with --policy, lab with --variant or --kernel, else\n"
+		     "model with --policy, lab with an option of the lab's, else\n"
 		     "kvm on an AMD host with kvm_amd loaded, else lab"), .tag = RUNS },
 	{ CLI_STRING('P', "policy", struct verify_opts, policy, "P",
 		     "model only: the one policy to verify (default l61; see\n"
@@ -484,6 +563,7 @@ static const struct cli_option verify_options[] = {
 		     "a Debian version (6.1.176-1) or ABI (6.1.0-50-amd64),\n"
 		     "fetched into build/kernels/ when missing, or /boot/vmlinuz-ABI"),
 	  .tag = RUNS },
+	KVM_BUILT_KERNEL_OPTIONS(struct verify_opts),
 	{ CLI_STRING(0, "kernels", struct verify_opts, kernels, "LIST",
 		     "lab only: verify each of these kernels (comma-separated,\n"
 		     "as --kernel takes them) and print the matrix kernel x\n"
@@ -506,7 +586,7 @@ static const struct cli_option verify_options[] = {
 		   "the exit counts do not depend on it, the emulated times do)"),
 	  .tag = RUNS },
 	{ CLI_LIST(0, "tag", struct verify_opts, tags, "T",
-		   "a tag for every record (lab, kvm) and verdict (repeatable)"),
+		   "a tag for every record (lab, kvm) and verdict"),
 	  .tag = RUNS },
 	{ CLI_UINT('i', "iterations", struct verify_opts, iterations, "N", 1, 1000000,
 		   "iterations per run (default 200; an entry that sets its\n"
@@ -532,8 +612,11 @@ static const struct cli_option verify_options[] = {
 const struct cli_spec cmd_verify_spec = {
 	.name = "verify",
 	.usage = "[--backend model|lab|kvm] [--policy P] [--variant V]\n"
-		 "  [--kernel K] [--iterations N] [--runs N] [--out-dir DIR]\n"
-		 "  [--db FILE] [--json]\n"
+		 "  [--kernel K | --kernel-image BZIMAGE --modules DIR] [--source TREE]\n"
+		 "  [--iterations N] [--runs N] [--out-dir DIR] [--tag T] [--db FILE] [--json]\n"
+		 "--backend lab --kernels LIST|--series S [--variants LIST] [--control K]\n"
+		 "  [--jobs N] [--runs N] [--iterations N] [--out-dir DIR] [--tag T]\n"
+		 "  [--db FILE] [--format text|json|ktap]\n"
 		 "[--db FILE] --select SELECTOR... [--json]",
 	.description =
 	"Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
@@ -545,6 +628,16 @@ const struct cli_spec cmd_verify_spec = {
 	"kernel (IRQLBENCH_SUITES=FILE reads another).  One verdict for one kernel:\n"
 	"one policy, one variant, or this host's KVM.\n"
 	"\n"
+	"The lab runs every entry --runs times (default 5) in one L1 ('irqlbench lab\n"
+	"--batch').  Every verify that runs writes its verdict file (irqlbench-verdict/1,\n"
+	"results/SCHEMA.md) next to its records and imports it into the store\n"
+	"('irqlbench results verdicts').\n"
+	"\n"
+	"--kernels LIST or --series S verifies each kernel (and --variants) in the lab:\n"
+	"the matrix kernel x variant, with a positive control: the fix-reverted build of\n"
+	"--control K (default the first kernel) must come out UNFIXED and its fixed\n"
+	"build FIXED, else every verdict is INCONCLUSIVE (docs/verify.md).\n"
+	"\n"
 	"With --select it runs nothing: it decides the same way from the runs the store\n"
 	"already has (failed ones are listed in the evidence, and ignored).\n"
 	"\n"
@@ -553,9 +646,17 @@ const struct cli_spec cmd_verify_spec = {
 	"ignored}, and runs, each {id, workload, entry, class (fixed, unfixed, other,\n"
 	"ignored), failed, policy, write_cr8_per_iter, immediate, late, evidence}.\n"
 	"--format ktap prints KTAP, the kernel's test output: a test per run, ok where\n"
-	"it looks fixed, SKIP where it is ignored, not ok else, and the verdict.\n",
+	"it looks fixed, SKIP where it is ignored, not ok else, and the verdict; for a\n"
+	"series a test per kernel x variant (ok when it came out as it should) with a\n"
+	"subtest per entry, its numbers as diagnostics, as tools/testing/kunit/kunit.py\n"
+	"parse reads it.  A series' --json: {suites, control, runs, out_dir, cells:\n"
+	"[{kernel, variant, asked, role, verdict, status, reason, verdict_id,\n"
+	"verdict_file, seconds, evidence}]}.\n",
 	.epilog =
-	"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why);\n"
+	"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why); a\n"
+	"series: 0 every kernel x variant as it should be (FIXED; UNFIXED for unfixed),\n"
+	"10 one that should be FIXED is UNFIXED, 11 the control failed or another is\n"
+	"not as it should be;\n"
 	"2 usage error (also: --select matches no run; a bad suites file, or one\n"
 	"without an entry in group verify); 3 the runs could not be made, or the\n"
 	"suites file cannot be read (environment: see the message); 5 the results\n"
@@ -572,6 +673,9 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 
 	if (rc)
 		return rc;
+	if (o->select.n && !o->run_option)
+		o->run_option = o->kernel_image ? "kernel-image" : o->modules ? "modules" :
+				o->source ? "source" : o->headers ? "headers" : NULL;
 	if (o->select.n) {
 		if (o->run_option)
 			return cli_usage_error("verify", "--%s runs workloads, --select decides from "
@@ -581,7 +685,8 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	/* the backend an option belongs to; a mix is refused just below */
 	if (!o->backend)
 		o->backend = o->policy ? "model" :
-			     o->variant || o->kernel || o->kernels || o->series ? "lab" :
+			     o->variant || o->kernel || o->kernels || o->series || o->kernel_image ||
+			     o->modules || o->source || o->headers ? "lab" :
 			     amd_kvm_host() ? "kvm" : "lab";
 	return check_backend_options(o);
 }
@@ -867,12 +972,7 @@ int cmd_verify(int argc, char **argv)
 		snprintf(dirbuf, sizeof(dirbuf), "results/runs/verify-%s", ts);
 		o.out_dir = dirbuf;
 	}
-	if (util_mkdir_p(o.out_dir)) {
-		rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",
-			       o.out_dir, strerror(errno));
-		goto out;
-	}
-	if (o.kernels || o.series) {
+	if (o.kernels || o.series) {	/* it checks the kernels before it creates anything */
 		if (!o.jobs) {
 			cpu_set_t set;
 
@@ -880,6 +980,11 @@ int cmd_verify(int argc, char **argv)
 			o.jobs = o.jobs > 16 ? 16 : o.jobs ? o.jobs : 1;
 		}
 		rc = verify_series(&o);
+		goto out;
+	}
+	if (util_mkdir_p(o.out_dir)) {
+		rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",
+			       o.out_dir, strerror(errno));
 		goto out;
 	}
 	s = store_open_cmd(o.db, true);
@@ -905,6 +1010,8 @@ int cmd_verify(int argc, char **argv)
 
 			if (!suite_in_group(&suite->e[k], VERIFY_GROUP))
 				continue;
+			if (verify_stopped())
+				break;
 			rc = one_run(&o, &suite->e[k], rep, &path, msg, sizeof(msg));
 			if (rc > 0) {
 				rc = cli_error(rc, "verify: %s", msg);
@@ -920,13 +1027,19 @@ int cmd_verify(int argc, char **argv)
 				goto out;
 		}
 	}
+	if (verify_stopped()) {
+		rc = cli_error(128 + verify_stopped(), "verify: stopped by signal %d: no verdict (the "
+			       "records so far are in %s)", verify_stopped(), o.out_dir);
+		goto out;
+	}
 	rc = decide(&o, s, &l, &j);
 	if (rc == EXIT_STORE)
 		goto out;
 	/* the verdict, kept next to its records and in the store */
 	vpath = xasprintf("%s/verdict.json", o.out_dir);
 	vid = verify_write_verdict(&o, s, vpath, &j, j.res.v, j.res.reason,
-				   !strcmp(o.backend, "lab") ? o.variant : NULL, NULL);
+				   !strcmp(o.backend, "lab") ? o.variant : NULL,
+				   o.kernel ? o.kernel : o.kernel_image, NULL);
 	if (!vid)
 		rc = EXIT_ENV;
 	else

@@ -28,6 +28,7 @@
 #include "record/record.h"
 #include "store/store_cmd.h"
 #include "suite/suite.h"
+#include "verify/verify.h"
 #include "verify/verify_int.h"
 
 /* A variant as a file name, as `irqlbench lab` names its folder:
@@ -139,6 +140,17 @@ static int cell_start(const struct verify_opts *o, const char *kernel, const cha
 	if (kernel) {
 		argv_add(&a, "--kernel");
 		argv_add(&a, kernel);
+	}
+	{
+		/* a kernel you built (one kernel's verify only) */
+		const char *const built[][2] = { { "--kernel-image", o->kernel_image },
+			{ "--modules", o->modules }, { "--source", o->source }, { "--headers", o->headers } };
+
+		for (unsigned i = 0; i < 4; i++)
+			if (built[i][1]) {
+				argv_add(&a, built[i][0]);
+				argv_add(&a, built[i][1]);
+			}
 	}
 	argv_add(&a, "--variants");
 	argv_add(&a, variant);
@@ -308,7 +320,7 @@ static json_t *entry_evidence(const struct verify_opts *o, const struct judged *
 
 char *verify_write_verdict(const struct verify_opts *o, struct store *s, const char *path,
 			   const struct judged *j, enum verdict v, const char *reason,
-			   const char *variant, json_t *control)
+			   const char *variant, const char *requested, json_t *control)
 {
 	json_t *first = j->n ? stored_record(s, j->ord[0].info->id) : NULL;
 	json_t *kern = first ? kernel_of(first) : json_null();
@@ -318,8 +330,17 @@ char *verify_write_verdict(const struct verify_opts *o, struct store *s, const c
 	char utc[32], iso[32], kt[96], vt[96], err[1024], *id, *text;
 	bool emulated = false;
 
+	/* the kernel as it was asked for, also where no run says which it is */
+	if (requested && !json_is_object(kern)) {
+		json_decref(kern);
+		kern = json_pack("{s:n, s:n, s:n, s:n}", "debian_version", "upstream", "abi", "origin");
+	}
+	if (requested)
+		json_object_set_new(kern, "requested", json_string(requested));
 	if (!kname)
 		kname = json_string_value(json_object_get(kern, "abi"));
+	if (!kname)
+		kname = requested;
 	for (size_t i = 0; i < j->n; i++) {
 		json_array_append_new(runs, verify_run_json(o, &j->vo, &j->ord[i]));
 		emulated |= j->ord[i].info->emulated;
@@ -404,11 +425,17 @@ static int kernels_of_list(const char *list, struct argv_buf *k)
 	char *copy = xstrdup(list), *save = NULL, *t;
 	int rc = 0;
 
-	for (t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+	for (t = copy; t && !rc; t = save) {
+		save = strchr(t, ',');
+		if (save)
+			*save++ = '\0';
 		t += strspn(t, " ");
 		t[strcspn(t, " ")] = '\0';
-		if (!*t)
-			continue;
+		if (!*t) {
+			rc = cli_usage_error("verify", "--kernels '%s' has an empty item: give kernels "
+					     "separated by single commas", list);
+			break;
+		}
 		for (unsigned i = 0; i < k->n && !rc; i++)
 			if (!strcmp(k->v[i], t))
 				rc = cli_usage_error("verify", "--kernels names %s twice: give each kernel once", t);
@@ -428,38 +455,126 @@ static int kernels_of_list(const char *list, struct argv_buf *k)
 
 /* The complete Debian kernels of series S, newest first (kernel-list.sh,
  * as `irqlbench kvm kernels --series S --json` lists them). */
-static int kernels_of_series(const char *series, const char *dir, struct argv_buf *k)
+static bool series_ok(const char *series)
 {
-	char *out = xasprintf("%s/kernels-%s.json", dir, series);
+	return *series && strspn(series, "0123456789.") == strlen(series) && strchr(series, '.') &&
+	       series[0] != '.' && !strstr(series, "..") && strlen(series) < 16;
+}
+
+/*
+ * The complete Debian kernels of series S, newest first, as `irqlbench kvm
+ * kernels --series S --json` lists them (host/kvm/kernel-list.sh): 0 with
+ * *out its "kernels" array, or its status after its one line (3: apt has
+ * none; 2: a series it does not know).
+ */
+static int kernel_list(const char *series, json_t **out)
+{
+	char tmpl[] = "/tmp/irqlbench-kernels.XXXXXX";
 	char *args[] = { "--series", (char *)series, "--format", "json", NULL };
-	json_t *j = NULL, *arr;
-	json_error_t je;
+	int fd = mkstemp(tmpl), st;
+	json_t *j = NULL;
+
+	*out = NULL;
+	if (fd < 0)
+		return cli_error(EXIT_ENV, "verify: cannot create a file in /tmp: %s", strerror(errno));
+	close(fd);
+	st = labcmd_run_script("host/kvm/kernel-list.sh", args, tmpl);
+	if (!st)
+		j = json_load_file(tmpl, 0, NULL);
+	unlink(tmpl);
+	if (st)		/* kernel-list.sh said why */
+		return st == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
+	*out = json_incref(json_object_get(j, "kernels"));
+	json_decref(j);
+	if (!json_is_array(*out))
+		return cli_error(EXIT_ENV, "verify: 'irqlbench kvm kernels --series %s --json' gave no "
+				 "list", series);
+	return 0;
+}
+
+static int kernels_of_series(const char *series, struct argv_buf *k)
+{
+	json_t *arr;
 	int st;
 
-	if (strspn(series, "0123456789.") != strlen(series) || !strchr(series, '.') ||
-	    series[0] == '.' || strstr(series, "..")) {
-		free(out);
+	if (!series_ok(series))
 		return cli_usage_error("verify", "--series '%s' is no series: give MAJOR.MINOR, e.g. 6.1",
 				       series);
-	}
-	st = labcmd_run_script("host/kvm/kernel-list.sh", args, out);
-	if (!st)
-		j = json_load_file(out, 0, &je);
-	arr = json_object_get(j, "kernels");
-	for (size_t i = 0; i < json_array_size(arr); i++) {
+	st = kernel_list(series, &arr);
+	for (size_t i = 0; !st && i < json_array_size(arr); i++) {
 		const char *v = json_string_value(json_object_get(json_array_get(arr, i), "version"));
 
 		if (v)
 			argv_add(k, v);
 	}
-	json_decref(j);
-	free(out);
-	if (st)		/* kernel-list.sh said why */
-		return st == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
-	if (!k->n)
-		return cli_error(EXIT_ENV, "verify: the archive has no complete kernel of series %s: "
-				 "see 'irqlbench kvm kernels --series %s'", series, series);
-	return 0;
+	json_decref(arr);
+	if (!st && !k->n)
+		st = cli_error(EXIT_ENV, "verify: the archive has no complete kernel of series %s: "
+			       "see 'irqlbench kvm kernels --series %s'", series, series);
+	return st;
+}
+
+/*
+ * Every kernel of --kernels known before anything is created or booted: a
+ * Debian version or ABI the archive has complete ('irqlbench kvm kernels'
+ * of its series), an installed image (/boot/vmlinuz-ABI, or that path);
+ * two names of one kernel (its version and its ABI) are one kernel.
+ * 0, or its status after one line.
+ */
+static int check_kernels(struct argv_buf *k)
+{
+	json_t *lists = json_object();
+	char **canon = calloc(k->n + 1, sizeof(*canon));
+	int st = 0;
+
+	for (unsigned i = 0; i < k->n && !st; i++) {
+		const char *name = k->v[i], *base = name;
+		char series[16] = "", path[PATH_MAX];
+		json_t *arr;
+		size_t n = strspn(name, "0123456789");
+
+		if (!strncmp(name, "/boot/vmlinuz-", 14))
+			base = name + 14;
+		snprintf(path, sizeof(path), "/boot/vmlinuz-%s", base);
+		if (!access(path, R_OK)) {
+			canon[i] = xstrdup(base);
+			continue;
+		}
+		n = strspn(base, "0123456789");
+		if (n && base[n] == '.')
+			n += 1 + strspn(base + n + 1, "0123456789");
+		if (n < sizeof(series))
+			snprintf(series, sizeof(series), "%.*s", (int)n, base);
+		arr = series_ok(series) ? json_object_get(lists, series) : NULL;
+		if (series_ok(series) && !arr) {
+			st = kernel_list(series, &arr);
+			if (st == EXIT_ENV && !arr) {
+				st = 0;		/* no such series in the archive: not found below */
+				arr = json_array();
+			}
+			json_object_set_new(lists, series, arr);
+		}
+		for (size_t j = 0; !st && j < json_array_size(arr); j++) {
+			json_t *e = json_array_get(arr, j);
+			const char *v = json_string_value(json_object_get(e, "version"));
+			const char *abi = json_string_value(json_object_get(e, "abi"));
+
+			if ((v && !strcmp(v, base)) || (abi && !strcmp(abi, base)))
+				canon[i] = xstrdup(abi ? abi : v);
+		}
+		if (!st && !canon[i])
+			st = cli_usage_error("verify", "--kernels: %s is no kernel the archive has complete "
+					     "nor an installed image: see 'irqlbench kvm kernels'", name);
+		for (unsigned j = 0; !st && j < i; j++)
+			if (canon[j] && !strcmp(canon[j], canon[i]))
+				st = cli_usage_error("verify", "--kernels names one kernel twice (%s and %s): "
+						     "give each kernel once", k->v[j], name);
+	}
+	for (unsigned i = 0; i < k->n; i++)
+		free(canon[i]);
+	free(canon);
+	json_decref(lists);
+	return st;
 }
 
 static struct cell *cell_find(struct cell *c, unsigned n, const char *k, const char *v)
@@ -702,11 +817,11 @@ static int run_cells(const struct verify_opts *o, struct store *s, struct cell *
 
 	if (!r || !active)
 		abort();
-	while (done < n && !rc) {
+	while (done < n && !rc && !(verify_stopped() && !running)) {
 		struct pollfd pfd[64];
 		unsigned idx[64], np = 0;
 
-		while (running < jobs && next < n && !rc) {
+		while (running < jobs && next < n && !rc && !verify_stopped()) {
 			unsigned i = next++;
 			char kt[96], *dir;
 
@@ -779,8 +894,8 @@ int verify_series(struct verify_opts *o)
 	bool ok;
 	int rc, worst = 0;
 
-	rc = o->kernels ? kernels_of_list(o->kernels, &kernels) :
-			  kernels_of_series(o->series, o->out_dir, &kernels);
+	rc = o->kernels ? kernels_of_list(o->kernels, &kernels) ?: check_kernels(&kernels) :
+			  kernels_of_series(o->series, &kernels);
 	if (rc)
 		goto out;
 	control = o->control ? o->control : kernels.v[0];
@@ -798,6 +913,12 @@ int verify_series(struct verify_opts *o)
 			goto out;
 		}
 	}
+	/* everything checked: now the folder and the store */
+	if (util_mkdir_p(o->out_dir)) {
+		rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",
+			       o->out_dir, strerror(errno));
+		goto out;
+	}
 	s = store_open_cmd(o->db, true);
 	if (!s) {
 		rc = EXIT_STORE;
@@ -810,6 +931,11 @@ int verify_series(struct verify_opts *o)
 		o->out_dir, s->path);
 	if (run_cells(o, s, c, n, &rc))
 		goto out;
+	if (verify_stopped()) {
+		rc = cli_error(128 + verify_stopped(), "verify: stopped by signal %d: no verdict (the "
+			       "records so far are in %s)", verify_stopped(), o->out_dir);
+		goto out;
+	}
 	cu = &c[0];
 	cf = &c[1];
 	ok = cu->j.res.v == VERDICT_UNFIXED && cf->j.res.v == VERDICT_FIXED;
@@ -833,7 +959,7 @@ int verify_series(struct verify_opts *o)
 		util_mkdir_p(vdir);	/* there when its L1 ran; a cell that could not run too */
 		free(vdir);
 		c[i].verdict_id = verify_write_verdict(o, s, c[i].verdict_path, &c[i].j, c[i].v,
-						       c[i].reason, c[i].variant, ctl);
+						       c[i].reason, c[i].variant, c[i].kernel, ctl);
 		json_decref(ctl);
 		if (!c[i].verdict_id)
 			worst = EXIT_ENV;
@@ -882,4 +1008,75 @@ out:
 	argv_free(&kernels);
 	store_close(s);
 	return rc;
+}
+
+/* --- a verdict file checked against its runs ----------------------------- */
+
+int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
+{
+	const char *vd = json_string_value(json_object_get(v, "verdict"));
+	json_t *ctl = json_object_get(v, "control"), *runs = json_object_get(v, "runs");
+	struct verify_opts o = { .format = "text" };
+	struct suite *suite = NULL;
+	struct run_list l = { 0 };
+	struct judged j = { 0 };
+	char *path, msg[1024];
+	int st = 0;
+
+	if (!vd || !strcmp(vd, "INCONCLUSIVE"))
+		return 0;		/* it claims nothing */
+	if (json_is_object(ctl) && !json_is_true(json_object_get(ctl, "ok"))) {
+		snprintf(err, len, "%s with a failed positive control: a series whose control failed "
+			 "says INCONCLUSIVE", vd);
+		return -1;
+	}
+	path = suite_default_path();
+	suite = suite_load(path, &st, msg, sizeof(msg));
+	free(path);
+	if (!suite) {
+		snprintf(err, len, "cannot check it against its runs: %s", msg);
+		return -1;
+	}
+	o.suite = suite;
+	o.suite_name = getenv("IRQLBENCH_SUITES") && *getenv("IRQLBENCH_SUITES") ?
+		       getenv("IRQLBENCH_SUITES") : SUITE_FILE;
+	for (size_t i = 0; i < json_array_size(runs) && !st; i++) {
+		const char *id = json_string_value(json_object_get(json_array_get(runs, i), "id"));
+		struct run_filter f;
+		struct run_list one;
+
+		filter_init(&f);
+		f.include_failed = true;
+		if (!id || filter_add(&f, "id", id, err, len) || store_select(s, &f, &one, err, len)) {
+			filter_free(&f);
+			st = -1;
+			break;
+		}
+		filter_free(&f);
+		if (!one.n) {
+			snprintf(err, len, "its run %s is not in the store: import its records first", id);
+			store_run_list_free(&one);
+			st = -1;
+			break;
+		}
+		for (size_t k = 0; k < one.n; k++) {
+			if (l.n == l.cap) {
+				l.cap = l.cap ? 2 * l.cap : 16;
+				l.v = xrealloc(l.v, l.cap * sizeof(*l.v));
+			}
+			l.v[l.n++] = one.v[k];
+		}
+		free(one.v);
+	}
+	if (!st && verify_judge(&o, s, &l, &j))
+		st = -1, snprintf(err, len, "its runs could not be read from the store");
+	if (!st && strcmp(verdict_name(j.res.v), vd)) {
+		snprintf(err, len, "it says %s, its runs decide %s by %s (%s): a verdict is decided from "
+			 "its runs", vd, verdict_name(j.res.v), o.suite_name, j.res.reason);
+		st = -1;
+	}
+	verify_judged_free(&j);
+	store_run_list_free(&l);
+	suite_free(suite);
+	return st;
 }

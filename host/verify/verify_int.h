@@ -23,6 +23,7 @@ struct suite_entry;
 struct verify_opts {
 	const char *backend, *policy, *variant, *kernel, *out_dir, *db, *format;
 	const char *kernels, *series, *variants, *control;	/* the series matrix (series.c) */
+	const char *kernel_image, *modules, *source, *headers;	/* a kernel you built (lab) */
 	struct argv_buf tags;		/* --tag: on every record and verdict */
 	unsigned iterations, runs;
 	unsigned jobs;			/* --jobs: kernel x variant side by side (series) */
@@ -88,6 +89,8 @@ struct vchild {
 int verify_spawn(char *const argv[], const char *log, bool tee, struct vchild *c);
 int verify_drain(struct vchild *c);
 int verify_reap(struct vchild *c);
+/* The stop signal that came (every child got SIGTERM), or 0. */
+int verify_stopped(void);
 /* The child's last error line in log, without its "irqlbench ...:" prefix. */
 void verify_child_error(const char *log, char *buf, size_t len);
 /* Imports the record at path and adds its run to l: 0, -1 (refused: said
@@ -107,13 +110,14 @@ int verify_lab_cell(const struct verify_opts *o, const char *kernel, const char 
 /*
  * The verdict file (VERDICT_SCHEMA, results/SCHEMA.md "The verdict file")
  * of one decision: written to path (atomically) and imported into s.
- * kernel and recipe are the lab's facts of the runs (NULL: none),
+ * The kernel and module recipe are the lab's facts of its runs;
+ * requested is the kernel as asked for (kernel.requested; NULL: none),
  * control the series' positive control (NULL: none).  Returns the
  * verdict's id (malloc'd), or NULL after a one-line error on stderr.
  */
 char *verify_write_verdict(const struct verify_opts *o, struct store *s, const char *path,
 			   const struct judged *j, enum verdict v, const char *reason,
-			   const char *variant, json_t *control);
+			   const char *variant, const char *requested, json_t *control);
 
 /* verify --kernels LIST | --series S: the matrix kernel x variant with its
  * positive control (series.c).  Returns the exit status. */

@@ -64,7 +64,22 @@ refused "--workload with --batch" "^irqlbench lab: --batch FILE gives each run's
 refused "-w with --batch" "^irqlbench lab: --batch FILE gives each run's workload" -w seed-table --batch "$B/good"
 refused "unreadable file" \
 	"^irqlbench lab: cannot read $B/nosuch: No such file or directory: give a readable batch file" --batch "$B/nosuch"
-refused "a folder" "^irqlbench lab: cannot read $B: Is a directory: give a readable batch file" --batch "$B"
+refused "a folder" "^irqlbench lab: cannot read $B: not a regular file: give a readable batch file" --batch "$B"
+# hostile files: never waited on, never half read, never booted
+mkfifo "$B/fifo"
+refused "a FIFO (not waited on)" "^irqlbench lab: cannot read $B/fifo: not a regular file" --batch "$B/fifo"
+printf 'a --workload seed-table\0\nb --workload bogus\n' >"$B/nul"
+refused "a NUL byte" "^irqlbench lab: $B/nul:1: a control character \(0x00\): a batch file is text" --batch "$B/nul"
+printf 'a --back tcg --workload seed-table\n' >"$B/prefix"
+refused "--back (a prefix of --backend) on a line" "^irqlbench lab: $B/prefix:1: --backend is the lab's" --batch "$B/prefix"
+printf 'a --workload seed-table -o/tmp/x.json\n' >"$B/shortout"
+refused "-oFILE on a line" "^irqlbench lab: $B/shortout:1: --out is the lab's" --batch "$B/shortout"
+printf 'a --workload seed-table\nA --workload seed-table\n' >"$B/case"
+refused "names that differ in case only" "^irqlbench lab: $B/case:2: run name 'A' is the name of line 1 too" --batch "$B/case"
+awk 'BEGIN { for (i = 0; i <= 1000; i++) print "r" i " --workload seed-table" }' >"$B/many"
+refused "1001 runs" "^irqlbench lab: $B/many:1001: more than 1000 runs: one L1 runs at most 1000; split the batch" --batch "$B/many"
+{ printf 'a --workload seed-table --tag '; head -c 5000 /dev/zero | tr '\0' x; echo; } >"$B/long"
+refused "a line of 5000 characters" "^irqlbench lab: $B/long:1: the line is longer than 4096 characters" --batch "$B/long"
 refused "comments only" "^irqlbench lab: $B/empty has no runs" --batch "$B/empty"
 refused "empty file" "^irqlbench lab: $B/none has no runs" --batch "$B/none"
 refused "--selftest" "^irqlbench lab: --batch runs 'irqlbench run' and --selftest" --batch "$B/good" --selftest

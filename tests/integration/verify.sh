@@ -101,18 +101,24 @@ eq "results verdicts verdict=UNFIXED" "$("$IRQLBENCH" results verdicts --db "$DB
 "$IRQLBENCH" results verdicts --db "$DB" nokey=1 >"$TMP/o" 2>"$TMP/e"
 eq "results verdicts nokey=1: exit 2" "$?" 2
 ok "results verdicts nokey=1: names the keys" grep -q "verdicts have no key 'nokey': select by id, kernel" "$TMP/e"
-# results import takes verdict files: new, then unchanged; other content under its id refused
-"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/model-fixed/verdict.json" >"$TMP/o" 2>"$TMP/e"
-eq "import a verdict file: exit 0, imported" "$? $(grep -c '^imported  verdict ' "$TMP/o")" "0 1"
-"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/model-fixed/verdict.json" >"$TMP/o" 2>"$TMP/e"
-eq "import it again: unchanged" "$? $(grep -c '^unchanged verdict ' "$TMP/o")" "0 1"
-jq '.verdict = "UNFIXED"' "$TMP/model-fixed/verdict.json" >"$TMP/forged.json"
-"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/forged.json" >"$TMP/o" 2>"$TMP/e"
-eq "other content under its id: refused (2)" "$?" 2
-ok "other content under its id: says so" grep -q "already in the store with other content" "$TMP/e"
+# results import takes verdict files, only with their runs in the store:
+# new, then unchanged; other content under its id, a forged verdict refused.
+# vimport WHAT FILE STATUS ERE: imported into other.db with that status,
+# the output or error matching ERE
+vimport() {
+	"$IRQLBENCH" results import --db "$TMP/other.db" "$2" >"$TMP/o" 2>"$TMP/e"
+	eq "$1: exit $3" "$?" "$3"
+	ok "$1: says '$4'" grep -Eq -- "$4" "$TMP/o" "$TMP/e"
+}
+jq '.verdict = "UNFIXED" | .status = 10 | .id = "forged-1"' "$TMP/model-fixed/verdict.json" >"$TMP/forged1.json"
+jq '.reason = "edited"' "$TMP/model-fixed/verdict.json" >"$TMP/forged.json"
 jq 'del(.runs) | .id = "x-other"' "$TMP/model-fixed/verdict.json" >"$TMP/noruns.json"
-"$IRQLBENCH" results import --db "$TMP/other.db" "$TMP/noruns.json" >"$TMP/o" 2>"$TMP/e"
-eq "a verdict without runs: refused (2), one line" "$? $(grep -c . "$TMP/e")" "2 1"
+vimport "a verdict file without its runs" "$TMP/model-fixed/verdict.json" 2 "is not in the store: import its records first"
+vimport "the verify folder: its runs, then its verdict" "$TMP/model-fixed" 0 "^imported  verdict "
+vimport "a verdict its runs do not decide" "$TMP/forged1.json" 2 "it says UNFIXED, its runs decide FIXED"
+vimport "the verdict again" "$TMP/model-fixed/verdict.json" 0 "^unchanged verdict "
+vimport "other content under its id" "$TMP/forged.json" 2 "already in the store with other content"
+vimport "a verdict without runs" "$TMP/noruns.json" 2 "runs is no array"
 eq "the other store: the one verdict" "$("$IRQLBENCH" results verdicts --db "$TMP/other.db" --json | jq -r '[.verdicts[] | .verdict] | join(" ")')" FIXED
 
 # --policy alone means the model; without --db the store is $IRQLBENCH_DB
