@@ -12,7 +12,9 @@
 # the comparison is that of the entries of group compare.
 #
 #   kvm    this host is an AMD SVM host with /dev/kvm and kvm_amd loaded:
-#          the suite runs on the host's own KVM (its kernel as it is);
+#          the suite runs on the host's own KVM (its kernel as it is), and
+#          'irqlbench verify --backend kvm' gives the running kernel's verdict
+#          and its verdict file;
 #   lab    otherwise: real kvm_amd in a virtual AMD host: 'irqlbench verify
 #          --kernels NEWEST' on the newest complete Debian kernel of the
 #          archive, its modules as Debian ships them (stock) and, as the
@@ -190,9 +192,14 @@ done <<<"$COMPARE"
 # 5. the verdict for the machine's own kernel, where it can be measured,
 # decided from the runs above as this run's store has them (nothing runs again)
 case $backend in
-kvm)
-	[ $plan = 1 ] || echo "== verify: this host's KVM (the kvm runs above)"
-	step - "$IRQ" verify --db "$RUNDB" --select backend=kvm; v=$? ;;
+kvm)	# the running kernel's kvm_amd, with its verdict file (verify runs group
+	# verify RUNS times: milliseconds a run on the host itself)
+	[ $plan = 1 ] || echo "== verify: this host's KVM, its running kernel"
+	step - "$IRQ" verify --backend kvm --runs "$RUNS" --iterations "$ITER" --db "$RUNDB" \
+		--out-dir "$OUT/kvm-verify" --tag "$TAG"; v=$?
+	# its runs and verdict into the long-lived store too
+	step "$OUT/import-verify.log" "$IRQ" results import --db "$DB" "$OUT/kvm-verify" ||
+		{ echo "make run: the store refused the verify runs: see $OUT/import-verify.log"; failed=1; } ;;
 lab)	# verified in step 2, with its control and verdict files
 	;;
 *)

@@ -60,6 +60,11 @@ done
 ok "make run --plan (lab): verify in the lab, the newest kernel with its control" grep -Eq \
 	"irqlbench verify --backend lab --kernels [0-9.]+-[0-9]+ --runs 2 --iterations 200 --db .*/run.db --out-dir .*/lab --tag make-run-" \
 	"$TMP/plan-lab"
+IRQLBENCH_RUN_BACKEND=kvm host/make-run.sh --plan >"$TMP/plan-kvm" 2>"$TMP/e"
+eq "make run --plan (kvm): status" $? 0
+ok "make run --plan (kvm): verify on this host's KVM, with its verdict file" grep -Eq \
+	"irqlbench verify --backend kvm --runs 2 --iterations 200 --db .*/run.db --out-dir .*/kvm-verify --tag make-run-" \
+	"$TMP/plan-kvm"
 ok "make run --plan: nothing written" test ! -e "$(sed -n 's/^make run: records in \([^,]*\),.*/\1/p' "$TMP/plan-lab")"
 
 # --- the tests' case lists -----------------------------------------------------------
