@@ -171,3 +171,17 @@ int kvm_check_kernel_options(const char *cmd, const char *kernel, const char *im
 		return cli_usage_error(cmd, "give --kernel, or --kernel-image with --modules (the image you built and its lib/modules/<release>)");
 	return 0;
 }
+
+void lab_variant_dir(const char *variant, char *buf, size_t len)
+{
+	if (!strncmp(variant, "patch=", 6)) {
+		const char *b = strrchr(variant + 6, '/');
+
+		snprintf(buf, len, "patch:%s", b ? b + 1 : variant + 6);
+	} else {
+		snprintf(buf, len, "%s", variant);
+	}
+	for (char *c = buf; *c; c++)
+		if (*c == '/' || *c == ':')
+			*c = '_';
+}

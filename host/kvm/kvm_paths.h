@@ -47,6 +47,13 @@ int labcmd_run_script(const char *rel, char *const args[], const char *out_path)
 		     "own modules") }
 
 /*
+ * The folder of a variant under `irqlbench lab --out-dir DIR`: the
+ * variant, patch=DIR/x.patch as patch_x.patch (verify finds the lab's
+ * records by it).
+ */
+void lab_variant_dir(const char *variant, char *buf, size_t len);
+
+/*
  * --kernel-image and --modules go together, and not with --kernel: 0, or
  * EXIT_USAGE after the usage error line of command @cmd.
  */

@@ -911,10 +911,7 @@ int cmd_lab(int argc, char **argv)
 	for (v = strtok_r(o.variants, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
 		char label[256], *dir;
 
-		variant_label(v, label, sizeof(label));
-		for (char *c = label; *c; c++)
-			if (*c == '/' || *c == ':')
-				*c = '_';
+		lab_variant_dir(v, label, sizeof(label));
 		dir = xasprintf("%s/%s", out_dir, label);
 		st = run_variant(&o, v, dir, &worst);
 		free(dir);

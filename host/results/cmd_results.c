@@ -716,31 +716,6 @@ static int results_delete(struct results_args *a)
 
 /* --- export ------------------------------------------------------------- */
 
-/* The record as stored; NULL with err on a store error or a stored text
- * that is not JSON (a damaged store). */
-static json_t *stored_record(struct store *s, const char *id, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	json_t *j = NULL;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL)) {
-		store_db_error(s, err, errlen);
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-		if (!j)
-			snprintf(err, errlen, "%s is damaged: the stored record of run %s is not JSON: "
-				 "move it away and rebuild it from its records with 'irqlbench results "
-				 "import --db %s %s'", s->path, id, s->path, s->runs_dir);
-	} else {
-		store_db_error(s, err, errlen);
-	}
-	sqlite3_finalize(st);
-	return j;
-}
-
 static void csv_field(const char *s)
 {
 	if (!s)
@@ -820,7 +795,7 @@ static int results_export(int argc, char **argv, struct results_args *a)
 		json_t *arr = json_array();
 
 		for (size_t i = 0; i < l.n && !rc; i++) {
-			json_t *rec = stored_record(s, l.v[i].id, err, sizeof(err));
+			json_t *rec = store_run_record(s, l.v[i].id, err, sizeof(err));
 
 			if (rec)
 				json_array_append_new(arr, rec);

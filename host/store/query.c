@@ -274,23 +274,42 @@ int store_metric_unknown(struct store *s, const char *name, char *err, size_t er
 
 /* --- histograms --------------------------------------------------------- */
 
-int store_run_hist(struct store *s, const char *id, const char *name, struct merged_hist *h)
+json_t *store_run_record(struct store *s, const char *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
-	json_t *rec = NULL;
-	int rc, added = 0;
+	json_t *j = NULL;
+	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
-		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL)) {
+		store_db_error(s, err, errlen);
+		return NULL;
+	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rec = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	if (rc == SQLITE_ROW) {
+		j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+		if (!j)
+			snprintf(err, errlen, "%s is damaged: the stored record of run %s is not JSON: "
+				 "move it away and rebuild it from its records with 'irqlbench results "
+				 "import --db %s %s'", s->path, id, s->path, s->runs_dir);
+	} else if (rc == SQLITE_DONE) {
+		snprintf(err, errlen, "no run %s in %s", id, s->path);
+	} else {
+		store_db_error(s, err, errlen);
+	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return -1;
-	if (rec)
-		added = metrics_hist_from_record(rec, name, h);
+	return j;
+}
+
+int store_run_hist(struct store *s, const char *id, const char *name, struct merged_hist *h)
+{
+	char err[512] = "";
+	json_t *rec = store_run_record(s, id, err, sizeof(err));
+	int added;
+
+	if (!rec)	/* no such run: none added; the store failed: -1 */
+		return strncmp(err, "no run ", 7) ? -1 : 0;
+	added = metrics_hist_from_record(rec, name, h);
 	json_decref(rec);
 	return added;
 }

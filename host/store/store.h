@@ -194,6 +194,11 @@ int store_run_metrics(struct store *s, const char *id, struct metric_set *out,
  * --metric, not a missing run), 0 otherwise, -1 with err on an SQLite error. */
 int store_metric_unknown(struct store *s, const char *name, char *err, size_t errlen);
 
+/* The record of run id as the store keeps it (a new reference); NULL with
+ * err when there is no such run, the store fails, or the stored text is not
+ * JSON (a damaged store: err says how to rebuild it). */
+json_t *store_run_record(struct store *s, const char *id, char *err, size_t errlen);
+
 /* Adds the run's histogram `name`, merged over its measured phases and
  * vCPUs (metrics_hist_from_record() of its stored record), to h: the
  * buckets the CDF plots draw.  Returns 1 if added, 0 if the run has none,

@@ -291,8 +291,7 @@ void verify_child_error(const char *log, char *buf, size_t len)
 	free(text);
 }
 
-/* Statuses of a child that end verify: its arguments or this host, not the kernel. */
-static bool child_fatal(int rc)
+bool verify_child_fatal(int rc)
 {
 	return rc == EXIT_USAGE || rc == EXIT_ENV || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
 }
@@ -377,7 +376,7 @@ static int one_run(const struct verify_opts *o, const struct suite_entry *e, uns
 	argv_free(&a);
 	verify_child_error(log, cause, sizeof(cause));
 	rc = child;
-	if (child_fatal(child)) {
+	if (verify_child_fatal(child)) {
 		snprintf(msg, msglen, "%s %s (exit %d): %s (log %s)", o->backend, e->name,
 			 child, cause[0] ? cause : "no error line", log);
 		return rc;
@@ -865,8 +864,7 @@ static int verify_stored(struct verify_opts *o)
 	return rc;
 }
 
-/* Adds the stored run id (failed or not) to l: 0, or -1 with err. */
-static int add_stored_run(struct store *s, const char *id, struct run_list *l,
+int verify_add_stored_run(struct store *s, const char *id, struct run_list *l,
 			  char *err, size_t errlen)
 {
 	struct run_filter f;
@@ -905,7 +903,7 @@ int verify_import_run(struct store *s, const char *path, struct run_list *l)
 	case IMPORT_NEW:
 	case IMPORT_UNCHANGED:
 	case IMPORT_RESTORED:
-		if (add_stored_run(s, id, l, err, sizeof(err)))
+		if (verify_add_stored_run(s, id, l, err, sizeof(err)))
 			return cli_error(EXIT_STORE, "verify: %s", err);
 		return 0;
 	case IMPORT_STORE_ERROR:

@@ -31,22 +31,6 @@
 #include "verify/verify.h"
 #include "verify/verify_int.h"
 
-/* A variant as a file name, as `irqlbench lab` names its folder:
- * patch=DIR/x.patch -> patch_x.patch. */
-static void variant_dir(const char *v, char *buf, size_t len)
-{
-	if (!strncmp(v, "patch=", 6)) {
-		const char *b = strrchr(v + 6, '/');
-
-		snprintf(buf, len, "patch:%s", b ? b + 1 : v + 6);
-	} else {
-		snprintf(buf, len, "%s", v);
-	}
-	for (char *c = buf; *c; c++)
-		if (*c == '/' || *c == ':')
-			*c = '_';
-}
-
 /* A token for ids and file names: letters, digits and ._+- kept, the rest _. */
 static void token(const char *s, char *buf, size_t len)
 {
@@ -56,11 +40,6 @@ static void token(const char *s, char *buf, size_t len)
 		buf[i] = (char)((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
 				(*s >= '0' && *s <= '9') || strchr("._+-", *s) ? *s : '_');
 	buf[i] = '\0';
-}
-
-static bool child_fatal(int rc)
-{
-	return rc == EXIT_USAGE || rc == EXIT_ENV || rc == EXIT_STORE || rc == EXIT_NOT_APPLICABLE;
 }
 
 /* One kernel x variant's lab batch while it runs. */
@@ -99,7 +78,7 @@ static int cell_start(const struct verify_opts *o, const char *kernel, const cha
 	r->variant = variant;
 	r->t0 = util_now();
 	r->dir = xstrdup(dir);
-	variant_dir(variant, r->vdir, sizeof(r->vdir));
+	lab_variant_dir(variant, r->vdir, sizeof(r->vdir));
 	if (util_mkdir_p(dir)) {
 		snprintf(msg, len, "cannot create %s: %s: choose another --out-dir", dir, strerror(errno));
 		return EXIT_ENV;
@@ -184,7 +163,7 @@ static int cell_finish(struct cellrun *r, struct store *s, struct run_list *l, c
 	int child = verify_reap(&r->ch), rc = 0;
 
 	verify_child_error(r->log, cause, sizeof(cause));
-	if (child < 0 || child_fatal(child)) {
+	if (child < 0 || verify_child_fatal(child)) {
 		snprintf(msg, len, "lab %s %s (exit %d): %s (log %s)", kname, r->variant, child,
 			 cause[0] ? cause : "no error line", r->log);
 		return child < 0 ? EXIT_ENV : child;
@@ -224,21 +203,6 @@ int verify_lab_cell(const struct verify_opts *o, const char *kernel, const char 
 
 /* --- the verdict file ---------------------------------------------------- */
 
-/* The stored record of run id, or NULL. */
-static json_t *stored_record(struct store *s, const char *id)
-{
-	sqlite3_stmt *st;
-	json_t *r = NULL;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT record FROM runs WHERE id = ?", -1, &st, NULL))
-		return NULL;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		r = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-	sqlite3_finalize(st);
-	return r;
-}
-
 static json_t *jstr_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -267,53 +231,70 @@ static json_t *kernel_of(json_t *rec)
 			 json_object_get(h, "kernel"), "origin", "running");
 }
 
+/* The runs of one entry of the suites file, together. */
+struct entry_sum {
+	unsigned runs, counted;		/* its runs; those with exit counts (not failed) */
+	unsigned cls[4];		/* verdict_run_judge(): fixed, unfixed, other, ignored */
+	double sum, min, max;		/* write_cr8 per iteration of the counted runs */
+	uint64_t immediate, late;	/* their deliveries, where they have them */
+	bool delivery;
+	const char *workload;
+};
+
+/* Sums the runs of entry k (k == o->suite->n: runs of no entry) of j (NULL: none). */
+static void entry_sum(const struct judged *j, unsigned k, struct entry_sum *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->min = INFINITY;
+	e->max = -INFINITY;
+	for (size_t i = 0; j && i < j->n; i++) {
+		const struct ordered *r = &j->ord[i];
+		double e8 = r->r.write_cr8_per_iter;
+		char line[640];
+		const char *c;
+
+		if (r->entry != k)
+			continue;
+		e->runs++;
+		e->workload = r->info->workload;
+		c = verdict_run_judge(&r->r, &j->vo, line, sizeof(line));
+		e->cls[!strcmp(c, "fixed") ? 0 : !strcmp(c, "unfixed") ? 1 : !strcmp(c, "other") ? 2 : 3]++;
+		if (r->r.failed || isnan(e8))
+			continue;
+		e->counted++;
+		e->sum += e8;
+		e->min = e8 < e->min ? e8 : e->min;
+		e->max = e8 > e->max ? e8 : e->max;
+		if (r->r.has_delivery) {
+			e->delivery = true;
+			e->immediate += r->r.immediate;
+			e->late += r->r.late;
+		}
+	}
+}
+
 /* Per entry of the suites file: its runs' numbers together. */
 static json_t *entry_evidence(const struct verify_opts *o, const struct judged *j)
 {
 	json_t *arr = json_array();
 
 	for (unsigned k = 0; k <= o->suite->n; k++) {
-		double sum = 0, mn = INFINITY, mx = -INFINITY;
-		unsigned n = 0, counted = 0, cls[4] = { 0 };
-		uint64_t imm = 0, late = 0;
-		bool delivery = false;
-		const char *wl = NULL;
+		struct entry_sum e;
 
-		for (size_t i = 0; i < j->n; i++) {
-			const struct ordered *r = &j->ord[i];
-			char line[640];
-			const char *c;
-			double e8 = r->r.write_cr8_per_iter;
-
-			if (r->entry != k)
-				continue;
-			n++;
-			wl = r->info->workload;
-			c = verdict_run_judge(&r->r, &j->vo, line, sizeof(line));
-			cls[!strcmp(c, "fixed") ? 0 : !strcmp(c, "unfixed") ? 1 : !strcmp(c, "other") ? 2 : 3]++;
-			if (r->r.failed || isnan(e8))
-				continue;
-			counted++;
-			sum += e8;
-			mn = e8 < mn ? e8 : mn;
-			mx = e8 > mx ? e8 : mx;
-			if (r->r.has_delivery) {
-				delivery = true;
-				imm += r->r.immediate;
-				late += r->r.late;
-			}
-		}
-		if (!n)
+		entry_sum(j, k, &e);
+		if (!e.runs)
 			continue;
 		json_array_append_new(arr, json_pack(
 			"{s:o, s:o, s:i, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:o}",
 			"entry", k < o->suite->n ? json_string(o->suite->e[k].name) : json_null(),
-			"workload", jstr_or_null(wl), "runs", n,
-			"classes", "fixed", cls[0], "unfixed", cls[1], "other", cls[2], "ignored", cls[3],
-			"write_cr8_per_iter", counted ? json_pack("{s:f, s:f, s:f}", "mean", sum / counted,
-								   "min", mn, "max", mx) : json_null(),
-			"immediate", delivery ? json_integer((json_int_t)imm) : json_null(),
-			"late", delivery ? json_integer((json_int_t)late) : json_null()));
+			"workload", jstr_or_null(e.workload), "runs", e.runs,
+			"classes", "fixed", e.cls[0], "unfixed", e.cls[1], "other", e.cls[2],
+			"ignored", e.cls[3],
+			"write_cr8_per_iter", e.counted ? json_pack("{s:f, s:f, s:f}", "mean",
+								     e.sum / e.counted, "min", e.min,
+								     "max", e.max) : json_null(),
+			"immediate", e.delivery ? json_integer((json_int_t)e.immediate) : json_null(),
+			"late", e.delivery ? json_integer((json_int_t)e.late) : json_null()));
 	}
 	return arr;
 }
@@ -322,7 +303,8 @@ char *verify_write_verdict(const struct verify_opts *o, struct store *s, const c
 			   const struct judged *j, enum verdict v, const char *reason,
 			   const char *variant, const char *requested, json_t *control)
 {
-	json_t *first = j->n ? stored_record(s, j->ord[0].info->id) : NULL;
+	char rerr[512];
+	json_t *first = j->n ? store_run_record(s, j->ord[0].info->id, rerr, sizeof(rerr)) : NULL;
 	json_t *kern = first ? kernel_of(first) : json_null();
 	json_t *lab = json_object_get(json_object_get(first, "provenance"), "lab");
 	json_t *runs = json_array(), *tags = json_array(), *vj;
@@ -628,50 +610,9 @@ static json_t *control_json(const struct cell *cu, const struct cell *cf, bool o
 			 "ok", ok, "role", role ? role : "subject");
 }
 
-/* The mean write_cr8 per iteration of entry k in a cell, or NAN. */
-static double entry_mean(const struct cell *c, unsigned k, uint64_t *imm, uint64_t *late,
-			 unsigned *runs, unsigned *fixed, unsigned *unfixed, unsigned *ignored)
-{
-	double sum = 0;
-	unsigned counted = 0;
-
-	*imm = *late = 0;
-	*runs = *fixed = *unfixed = *ignored = 0;
-	for (size_t i = 0; c->judged && i < c->j.n; i++) {
-		const struct ordered *r = &c->j.ord[i];
-		char line[640];
-		const char *cls;
-
-		if (r->entry != k)
-			continue;
-		(*runs)++;
-		cls = verdict_run_judge(&r->r, &c->j.vo, line, sizeof(line));
-		*fixed += !strcmp(cls, "fixed");
-		*unfixed += !strcmp(cls, "unfixed");
-		*ignored += !strcmp(cls, "ignored");
-		if (r->r.failed || isnan(r->r.write_cr8_per_iter))
-			continue;
-		sum += r->r.write_cr8_per_iter;
-		counted++;
-		if (r->r.has_delivery) {
-			*imm += r->r.immediate;
-			*late += r->r.late;
-		}
-	}
-	return counted ? sum / counted : NAN;
-}
-
-static const char *kernel_name(const struct cell *c, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", c->kernel);
-	return buf;
-}
-
 static void print_text(const struct verify_opts *o, struct cell *c, unsigned n,
 		       const struct cell *cu, const struct cell *cf, bool ok)
 {
-	char kb[128];
-
 	printf("%-16s %-10s %-13s %5s", "kernel", "variant", "verdict", "runs");
 	for (unsigned k = 0; k < o->suite->n; k++)
 		if (suite_in_group(&o->suite->e[k], VERIFY_GROUP))
@@ -681,23 +622,21 @@ static void print_text(const struct verify_opts *o, struct cell *c, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t timm = 0, tlate = 0;
 
-		printf("%-16s %-10s %-13s %5zu", kernel_name(&c[i], kb, sizeof(kb)), c[i].variant,
+		printf("%-16s %-10s %-13s %5zu", c[i].kernel, c[i].variant,
 		       verdict_name(c[i].v), c[i].judged ? c[i].j.n : 0);
 		for (unsigned k = 0; k < o->suite->n; k++) {
-			uint64_t imm, late;
-			unsigned runs, fx, ufx, ign;
 			int w = (int)(strlen(o->suite->e[k].name) > 8 ? strlen(o->suite->e[k].name) : 8);
-			double m;
+			struct entry_sum e;
 
 			if (!suite_in_group(&o->suite->e[k], VERIFY_GROUP))
 				continue;
-			m = entry_mean(&c[i], k, &imm, &late, &runs, &fx, &ufx, &ign);
-			timm += imm;
-			tlate += late;
-			if (isnan(m))
+			entry_sum(c[i].judged ? &c[i].j : NULL, k, &e);
+			timm += e.immediate;
+			tlate += e.late;
+			if (!e.counted)
 				printf(" %*s", w, "-");
 			else
-				printf(" %*.2f", w, m);
+				printf(" %*.2f", w, e.sum / e.counted);
 		}
 		printf("  %llu/%llu%s\n", (unsigned long long)tlate, (unsigned long long)(timm + tlate),
 		       c[i].role ? !c[i].asked ? "  (control)" : "  (also the control)" : "");
@@ -751,19 +690,21 @@ static void print_ktap_series(const struct verify_opts *o, const struct cell *c,
 			nsub += suite_in_group(&o->suite->e[k], VERIFY_GROUP);
 		printf("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", name, nsub);
 		for (unsigned k = 0; k < o->suite->n; k++) {
-			uint64_t imm, late;
-			unsigned runs, fx, ufx, ign;
-			double m;
+			struct entry_sum e;
+			unsigned runs, ign;
 			bool good;
 
 			if (!suite_in_group(&o->suite->e[k], VERIFY_GROUP))
 				continue;
-			m = entry_mean(&c[i], k, &imm, &late, &runs, &fx, &ufx, &ign);
+			entry_sum(c[i].judged ? &c[i].j : NULL, k, &e);
+			runs = e.runs;
+			ign = e.cls[3];
 			printf("    # %s: %u run(s): write_cr8/iter %s%.2f, %u fixed, %u unfixed, %u ignored, "
 			       "delivered immediately %llu, late %llu\n", o->suite->e[k].name, runs,
-			       isnan(m) ? "n/a " : "", isnan(m) ? 0.0 : m, fx, ufx, ign,
-			       (unsigned long long)imm, (unsigned long long)late);
-			good = expected(&c[i]) == VERDICT_UNFIXED ? ufx == runs - ign : fx == runs - ign;
+			       e.counted ? "" : "n/a ", e.counted ? e.sum / e.counted : 0.0, e.cls[0],
+			       e.cls[1], ign, (unsigned long long)e.immediate, (unsigned long long)e.late);
+			good = expected(&c[i]) == VERDICT_UNFIXED ? e.cls[1] == runs - ign :
+								    e.cls[0] == runs - ign;
 			if (!runs || ign == runs)
 				printf("    ok %u %s # SKIP no run of it counted\n", ++sub, o->suite->e[k].name);
 			else
@@ -953,7 +894,7 @@ int verify_series(struct verify_opts *o)
 				 cu->kernel, verdict_name(cu->j.res.v), verdict_name(cf->j.res.v),
 				 verdict_name(c[i].j.res.v), c[i].j.res.reason);
 		token(c[i].kernel, kt, sizeof(kt));
-		variant_dir(c[i].variant, vt, sizeof(vt));
+		lab_variant_dir(c[i].variant, vt, sizeof(vt));
 		vdir = xasprintf("%s/%s/%s", o->out_dir, kt, vt);
 		c[i].verdict_path = xasprintf("%s/verdict.json", vdir);
 		util_mkdir_p(vdir);	/* there when its L1 ran; a cell that could not run too */
@@ -1042,31 +983,14 @@ int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
 		       getenv("IRQLBENCH_SUITES") : SUITE_FILE;
 	for (size_t i = 0; i < json_array_size(runs) && !st; i++) {
 		const char *id = json_string_value(json_object_get(json_array_get(runs, i), "id"));
-		struct run_filter f;
-		struct run_list one;
+		size_t had = l.n;
 
-		filter_init(&f);
-		f.include_failed = true;
-		if (!id || filter_add(&f, "id", id, err, len) || store_select(s, &f, &one, err, len)) {
-			filter_free(&f);
+		if (!id || verify_add_stored_run(s, id, &l, err, len)) {
 			st = -1;
-			break;
-		}
-		filter_free(&f);
-		if (!one.n) {
+		} else if (l.n == had) {
 			snprintf(err, len, "its run %s is not in the store: import its records first", id);
-			store_run_list_free(&one);
 			st = -1;
-			break;
 		}
-		for (size_t k = 0; k < one.n; k++) {
-			if (l.n == l.cap) {
-				l.cap = l.cap ? 2 * l.cap : 16;
-				l.v = xrealloc(l.v, l.cap * sizeof(*l.v));
-			}
-			l.v[l.n++] = one.v[k];
-		}
-		free(one.v);
 	}
 	if (!st && verify_judge(&o, s, &l, &j))
 		st = -1, snprintf(err, len, "its runs could not be read from the store");

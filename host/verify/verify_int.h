@@ -91,6 +91,13 @@ int verify_drain(struct vchild *c);
 int verify_reap(struct vchild *c);
 /* The stop signal that came (every child got SIGTERM), or 0. */
 int verify_stopped(void);
+/* Statuses of a child that end verify: its arguments or this host (2, 3, 5,
+ * 77), not the kernel. */
+bool verify_child_fatal(int rc);
+/* Adds the stored run id (failed or not) to l: 0, or -1 with err; a run
+ * the store does not have adds nothing. */
+int verify_add_stored_run(struct store *s, const char *id, struct run_list *l,
+			  char *err, size_t errlen);
 /* The child's last error line in log, without its "irqlbench ...:" prefix. */
 void verify_child_error(const char *log, char *buf, size_t len);
 /* Imports the record at path and adds its run to l: 0, -1 (refused: said
