@@ -22,11 +22,15 @@ static int bad_param(const char *msg)
 	return 2;
 }
 
-/* Finds workload=NAME among the space-separated words. */
-static int find_workload(const char *p, const char **wname, size_t *wlen)
+/*
+ * The value of the last word KEY=VALUE (key "KEY=") among the
+ * space-separated words of cl: true with *val, *len, else false.
+ */
+static bool word_value(const char *p, const char *key, const char **val, size_t *len)
 {
-	*wname = NULL;
-	*wlen = 0;
+	size_t klen = kstrlen(key);
+	bool found = false;
+
 	while (*p) {
 		const char *tok;
 
@@ -35,17 +39,46 @@ static int find_workload(const char *p, const char **wname, size_t *wlen)
 		tok = p;
 		while (*p && *p != ' ')
 			p++;
-		if (p - tok > 9 && !kstrncmp(tok, "workload=", 9)) {
-			*wname = tok + 9;
-			*wlen = (size_t)(p - tok - 9);
+		if ((size_t)(p - tok) > klen && !kstrncmp(tok, key, klen)) {
+			*val = tok + klen;
+			*len = (size_t)(p - tok) - klen;
+			found = true;
 		}
 	}
-	if (!*wname)
+	return found;
+}
+
+/* Finds workload=NAME among the space-separated words. */
+static int find_workload(const char *p, const char **wname, size_t *wlen)
+{
+	if (!word_value(p, "workload=", wname, wlen))
 		return bad_param("no workload= on the guest command line: pass workload=NAME (see irqlbench list)");
 	return 0;
 }
 
-/* Applies every key=value word but workload=. */
+/*
+ * repeat=N (1..REPEAT_MAX, default 1): the workload runs N times in this
+ * boot, each a job with its own phases and report, a job marker before each
+ * (results/SERIAL.md, "Jobs").  0, or 2 after a badparam line.
+ */
+static int find_repeat(const char *p, unsigned *repeat)
+{
+	const char *d;
+	size_t n, i;
+	unsigned v = 0;
+
+	*repeat = 1;
+	if (!word_value(p, "repeat=", &d, &n))
+		return 0;
+	for (i = 0; i < n && d[i] >= '0' && d[i] <= '9' && v <= REPEAT_MAX; i++)
+		v = v * 10 + (unsigned)(d[i] - '0');
+	if (i != n || v < 1 || v > REPEAT_MAX)
+		return bad_param("repeat= takes a number of jobs from 1 to 100");
+	*repeat = v;
+	return 0;
+}
+
+/* Applies every key=value word but workload= and repeat=. */
 static int apply_params(const char *cl)
 {
 	char err[KMSG_MAX];
@@ -62,6 +95,8 @@ static int apply_params(const char *cl)
 		if (p == tok)
 			break;
 		if (p - tok > 9 && !kstrncmp(tok, "workload=", 9))
+			continue;
+		if (p - tok > 7 && !kstrncmp(tok, "repeat=", 7))
 			continue;
 		for (eq = tok; eq < p && *eq != '='; eq++)
 			;
@@ -136,7 +171,8 @@ int guest_main(const struct boot_info *bi)
 	char name[64], err[KMSG_MAX];
 	unsigned ncpus = 1;
 	const char *fail = NULL;
-	int rc;
+	unsigned repeat;
+	int rc, failed = 0;
 
 	boot = bi;
 #ifndef IRQLBENCH_GUEST
@@ -144,6 +180,8 @@ int guest_main(const struct boot_info *bi)
 	kprintf("irqlbench-guest v=1 boot\n");
 #endif
 	rc = find_workload(bi->cmdline, &wname, &wlen);
+	if (!rc)
+		rc = find_repeat(bi->cmdline, &repeat);
 	if (rc)
 		return rc;
 	if (wlen >= sizeof(name))
@@ -174,35 +212,44 @@ int guest_main(const struct boot_info *bi)
 	if (nt_opts.probe && !nt_opts.probe_threshold)
 		calibrate_probe();
 
-	stats_reset();
-	stats_declare_phase(PH_WARMUP, "warmup", false);
-	stats_declare_phase(PH_MEASURE, "measure", true);
-	if (impl->declare && impl->declare(&vals, bi, err, sizeof(err))) {
-		kmsg_seal(err, sizeof(err));
-		return bad_param(err);
+	if (repeat > 1 && plat_ncpus() > 1)
+		return bad_param("repeat=N runs on one vCPU only: give the guest one vCPU, or repeat=1");
+	for (unsigned job = 0; job < repeat; job++) {
+		/* every job from a clean slate: its own phases, counters, report */
+		if (repeat > 1)
+			plat_phase(JOB_MARKER(job));
+		stats_reset();
+		stats_declare_phase(PH_WARMUP, "warmup", false);
+		stats_declare_phase(PH_MEASURE, "measure", true);
+		if (impl->declare && impl->declare(&vals, bi, err, sizeof(err))) {
+			kmsg_seal(err, sizeof(err));
+			return bad_param(err);
+		}
+		fail = NULL;
+		if (plat_ncpus() > 1)
+			ncpus = arch_start_aps(ap_main);
+		cpu_rc[0] = run_here(0);
+		if (ncpus > 1) {
+			uint64_t t0 = plat_now();
+
+			while (__atomic_load_n(&cpus_done, __ATOMIC_ACQUIRE) < ncpus - 1 &&
+			       plat_now() - t0 < 10 * wl_wait_limit())
+				plat_spin(10000);
+			if (cpus_done < ncpus - 1)
+				fail = "a vCPU did not finish its workload within 10 s of vCPU 0";
+		}
+		for (unsigned c = 0; c < ncpus && !fail; c++)
+			if (ctxs[c].fail[0])
+				fail = ctxs[c].fail;
+
+		ri.workload = name;
+		ri.ncpus = ncpus;
+		ri.opts = &nt_opts;
+		ri.vals = &vals;
+		ri.fail_reason = fail;
+		report_print(&ri);
+		if (fail)
+			failed = 1;
 	}
-
-	if (plat_ncpus() > 1)
-		ncpus = arch_start_aps(ap_main);
-	cpu_rc[0] = run_here(0);
-	if (ncpus > 1) {
-		uint64_t t0 = plat_now();
-
-		while (__atomic_load_n(&cpus_done, __ATOMIC_ACQUIRE) < ncpus - 1 &&
-		       plat_now() - t0 < 10 * wl_wait_limit())
-			plat_spin(10000);
-		if (cpus_done < ncpus - 1)
-			fail = "a vCPU did not finish its workload within 10 s of vCPU 0";
-	}
-	for (unsigned c = 0; c < ncpus && !fail; c++)
-		if (ctxs[c].fail[0])
-			fail = ctxs[c].fail;
-
-	ri.workload = name;
-	ri.ncpus = ncpus;
-	ri.opts = &nt_opts;
-	ri.vals = &vals;
-	ri.fail_reason = fail;
-	report_print(&ri);
-	return fail ? 1 : 0;
+	return failed;
 }

@@ -116,5 +116,8 @@ static inline struct phase_stats *stats_here(void)
 /* Phase marker value written to PLAT_PHASE_PORT: 'IR' magic, vCPU, phase. */
 #define PHASE_MARKER(cpu, idx) (0x49520000u | ((cpu) & 0xffu) << 8 | ((idx) & 0xffu))
 #define PHASE_END_IDX 0xffu
+/* Job marker, written before each job of a repeat=N boot: 'JB' magic, job index. */
+#define JOB_MARKER(job) (0x4a420000u | ((job) & 0xffffu))
+#define REPEAT_MAX 100u
 
 #endif

@@ -30,10 +30,15 @@
 #include "record/record.h"
 #include "cli/util.h"
 
-/* One run of a --batch file: its line's run options, then the command line's. */
+/*
+ * One run of a --batch file: its line's run options, then the command
+ * line's.  A line with --repeat N is N runs, NAME-1 .. NAME-N, in one
+ * guest boot: the first has boot = N, the others boot = 0.
+ */
 struct lab_job {
 	char *name;
 	unsigned line;
+	unsigned boot;
 	struct argv_buf args;
 };
 
@@ -280,14 +285,73 @@ static void free_jobs(struct lab_opts *o)
 	o->njobs = 0;
 }
 
+#define BATCH_LINE_MAX	4096
+#define BATCH_RUNS_MAX	1000
+
+/*
+ * The last job read, if its line has --repeat N (run checked N): N runs
+ * NAME-1 .. NAME-N of one guest boot, each name checked as a line's.
+ */
+static int expand_repeat(struct lab_opts *o, const char *file)
+{
+	struct lab_job *j = &o->jobs[o->njobs - 1];
+	const char *rv = run_arg(&j->args, "--repeat", NULL);
+	unsigned n = rv ? (unsigned)strtoul(rv, NULL, 10) : 1, first = o->njobs - 1;
+	char *base;
+
+	if (n < 2)
+		return 0;
+	if (o->njobs - 1 + n > BATCH_RUNS_MAX)
+		return cli_usage_error("lab", "%s:%u: more than %d runs: one L1 runs at most %d; split "
+				       "the batch", file, j->line, BATCH_RUNS_MAX, BATCH_RUNS_MAX);
+	{	/* the longest name, NAME-N, first */
+		char *last = xasprintf("%s-%u", j->name, n);
+		bool fits = job_name_ok(last);
+		size_t room = 64 - (strlen(last) - strlen(j->name));
+
+		free(last);
+		if (!fits)
+			return cli_usage_error("lab", "%s:%u: the run names of --repeat %u, %s-1 .. %s-%u, are too long: give NAME at most %zu characters",
+					       file, j->line, n, j->name, j->name, n, room);
+	}
+	base = j->name;
+	o->jobs = xrealloc(o->jobs, (o->njobs + n - 1) * sizeof(*o->jobs));
+	for (unsigned k = 0; k < n; k++) {
+		struct lab_job *r = &o->jobs[first + k];
+		char *name = xasprintf("%s-%u", base, k + 1);
+
+		for (unsigned i = 0; i < first; i++)
+			if (!strcasecmp(o->jobs[i].name, name)) {
+				int st = cli_usage_error("lab", "%s:%u: run name '%s' (--repeat %u) is the name of line %u too: give each run its own",
+							 file, o->jobs[first].line, name, n, o->jobs[i].line);
+
+				free(name);
+				o->njobs = first + (k ? k : 1);
+				if (k)
+					free(base);
+				return st;
+			}
+		if (k) {
+			memset(r, 0, sizeof(*r));
+			r->line = o->jobs[first].line;
+			for (unsigned w = 0; w < o->jobs[first].args.n; w++)
+				argv_add(&r->args, o->jobs[first].args.v[w]);
+		}
+		r->name = name;
+		r->boot = k ? 0 : n;
+	}
+	free(base);
+	o->njobs = first + n;
+	return 0;
+}
+
 /*
  * --batch FILE: one run a line, "NAME RUN-OPTION..." (blanks and tabs
  * between words, no quoting; blank lines and '#' lines ignored), each
  * checked before anything is built or booted.  The command line's run
- * options are added to every line's.
+ * options are added to every line's.  A line with --repeat N is N runs of
+ * one guest boot (expand_repeat()).
  */
-#define BATCH_LINE_MAX	4096
-#define BATCH_RUNS_MAX	1000
 
 static int read_batch(struct lab_opts *o)
 {
@@ -362,11 +426,14 @@ static int read_batch(struct lab_opts *o)
 		memset(j, 0, sizeof(*j));
 		j->name = xstrdup(w);
 		j->line = ln;
+		j->boot = 1;
 		while ((w = strtok_r(NULL, " \t\r", &save)))
 			argv_add(&j->args, w);
 		for (unsigned k = 0; k < o->run_args.n; k++)
 			argv_add(&j->args, o->run_args.v[k]);
 		st = check_job(j, file);
+		if (!st)
+			st = expand_repeat(o, file);
 	}
 	free(text);
 	if (!st && !o->njobs)
@@ -419,6 +486,8 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 		return EXIT_USAGE;
 	if (o->batch)
 		return read_batch(o);
+	if (run_arg(&o->run_args, "--repeat", NULL))
+		return cli_usage_error("lab", "--repeat gives one run several records: give it on a line of a --batch FILE (NAME --workload W --repeat N)");
 	return o->selftest ? 0 : check_run_args(&o->run_args, false);
 }
 
@@ -542,26 +611,47 @@ static json_t *failed_record(const char *variant, const char *workload, const ch
  * <utc>-kvm-<workload>-<hex>; make it <utc>-lab-<variant>-<workload>-<hex>
  * (a failed L1 gives no record: make one up from the time and variant).
  */
-static void lab_id(json_t *rec, const char *variant)
+/* s with every character of a patch=FILE variant that is no id's '_' */
+static char *id_token(char *s)
 {
-	const char *id = json_string_value(json_object_get(rec, "id"));
-	const char *kvm = id ? strstr(id, "-kvm-") : NULL;
-	char utc[32], *nid;
-
-	if (kvm) {
-		nid = xasprintf("%.*s-lab-%s-%s", (int)(kvm - id), id, variant, kvm + 5);
-	} else if (!id) {
-		util_utc_compact(util_now(), utc, sizeof(utc));
-		nid = xasprintf("%s-lab-%s-failed-%d", utc, variant, (int)getpid());
-	} else {
-		return;
-	}
-	for (char *c = nid; *c; c++)	/* patch=FILE variants: keep the id a token */
+	for (char *c = s; *c; c++)
 		if (!(*c == '-' || *c == '.' || (*c >= '0' && *c <= '9') ||
 		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
 			*c = '_';
+	return s;
+}
+
+/* A run's id in L1 ("...-kvm-W-RND") as the lab's ("...-lab-VARIANT-W-RND"), NULL if not one. */
+static char *lab_id_of(const char *id, const char *variant)
+{
+	const char *kvm = id ? strstr(id, "-kvm-") : NULL;
+	char *nid;
+
+	if (!kvm)
+		return NULL;
+	nid = xasprintf("%.*s-lab-%s-%s", (int)(kvm - id), id, variant, kvm + 5);
+	return id_token(nid);
+}
+
+static void lab_id(json_t *rec, const char *variant)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	json_t *rep = json_object_get(json_object_get(rec, "provenance"), "repeat");
+	char utc[32], *nid = lab_id_of(id, variant), *boot;
+
+	if (!nid && id)
+		return;
+	if (!nid) {
+		util_utc_compact(util_now(), utc, sizeof(utc));
+		nid = id_token(xasprintf("%s-lab-%s-failed-%d", utc, variant, (int)getpid()));
+	}
 	json_object_set_new(rec, "id", json_string(nid));
 	free(nid);
+	/* a --repeat boot's records name its first by the lab's id too */
+	boot = lab_id_of(json_string_value(json_object_get(rep, "boot_id")), variant);
+	if (boot)
+		json_object_set_new(rep, "boot_id", json_string(boot));
+	free(boot);
 }
 
 /*
@@ -727,8 +817,9 @@ static unsigned l1_timeout(const struct lab_opts *o)
 
 /*
  * The batch as lab-variant.sh and l1-run.sh read it, DIR/.batch-PID: one
- * run a line, its name and run options (the command line's added; a
- * --script alone with its --workload script) separated by tabs.
+ * guest boot a line, its run's name (NAME-1,NAME-2,... for --repeat N) and
+ * run options (the command line's added; a --script alone with its
+ * --workload script) separated by tabs.
  */
 static int write_batch(struct lab_opts *o, const char *out_dir)
 {
@@ -740,7 +831,11 @@ static int write_batch(struct lab_opts *o, const char *out_dir)
 		return cli_error(EXIT_ENV, "lab: cannot write %s: %s; choose another --out-dir",
 				 o->batch_file, strerror(errno));
 	for (unsigned i = 0; i < o->njobs; i++) {
+		if (!o->jobs[i].boot)
+			continue;	/* a later run of the boot of a line before */
 		fputs(o->jobs[i].name, f);
+		for (unsigned k = 1; k < o->jobs[i].boot; k++)
+			fprintf(f, ",%s", o->jobs[i + k].name);
 		for (unsigned k = 0; k < o->jobs[i].args.n; k++)
 			fprintf(f, "\t%s", o->jobs[i].args.v[k]);
 		fputc('\n', f);

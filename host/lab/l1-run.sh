@@ -6,7 +6,9 @@
 #   MODE     run: `irqlbench run --backend kvm` with the arguments in $1/args
 #                 (one per line), record in $1/record.json
 #            batch: for each line of $1/batch (NAME and run options, tab-
-#                 separated), in order, `irqlbench run --backend kvm` with
+#                 separated; NAME1,NAME2,... for a line with --repeat N,
+#                 whose N jobs run in one guest boot, a --out each), in
+#                 order, `irqlbench run --backend kvm` with
 #                 them, record in $1/runs/NAME/record.json, its stdout and
 #                 stderr in run.stdout and run.stderr there, its exit status
 #                 in status, its time in step.env (L1_STEP_S); one line
@@ -78,7 +80,7 @@ batch)
 	# the progress so far (an L1 booted again after a QEMU crash adds to it)
 	P=/lab-progress
 	cp "$OUT/progress" $P 2>/dev/null || : >$P
-	n=$(grep -c . "$OUT/batch")
+	n=$(cut -f1 "$OUT/batch" | tr ',' '\n' | grep -c .)
 	i=0
 	TAB=$(printf '\t')
 	set -f		# the words of a line are words, never patterns
@@ -87,24 +89,47 @@ batch)
 		IFS=$TAB
 		set -- $line
 		unset IFS
-		name=$1
+		names=$1
 		shift
-		i=$((i + 1))
-		d=$OUT/runs/$name
-		rm -rf "$d"
-		mkdir -p "$d"
+		# NAME, or NAME1,NAME2,... for a line with --repeat N: one
+		# boot runs them all, one --out each (irqlbench run --repeat)
+		list=$(echo "$names" | tr ',' ' ')
+		k=0
+		outs=
+		for name in $list; do
+			k=$((k + 1))
+			rm -rf "$OUT/runs/$name"
+			mkdir -p "$OUT/runs/$name" "/host$S/lab-out/runs/$name"
+			outs="$outs --out $S/lab-out/runs/$name/record.json"
+		done
+		first=${names%%,*}
+		d=$OUT/runs/$first
 		j0=$(up)
-		echo "L1: [$i/$n] $name: in $CWD: irqlbench run --backend kvm $* (uptime $j0)"
-		mkdir -p "/host$S/lab-out/runs/$name"
+		echo "L1: [$((i + 1))/$n] $names: in $CWD: irqlbench run --backend kvm $* (uptime $j0)"
 		chroot /host /usr/bin/env -i -C "$CWD" $ENVV "$IRQLBENCH" run "$@" \
-			--backend kvm --out "$S/lab-out/runs/$name/record.json" </dev/null >"$d/run.stdout" 2>"$d/run.stderr"
+			--backend kvm $outs </dev/null >"$d/run.stdout" 2>"$d/run.stderr"
 		r=$?
-		keep "runs/$name"
 		j1=$(up)
-		s=$(awk "BEGIN { print $j1 - $j0 }")
-		echo "L1_STEP_S=$s" >"$d/step.env"
-		echo $r >"$d/status"
-		echo "$i $n $name $r $s" >>$P
+		s=$(awk "BEGIN { print ($j1 - $j0) / $k }")
+		for name in $list; do
+			i=$((i + 1))
+			# a job's own status: its record's (the run's is the first
+			# job's that did not end well)
+			js=$r
+			if [ "$k" -gt 1 ]; then
+				js=$(chroot /host jq -r --argjson rc "$r" \
+					'if .status == "complete" then (if .verdict.status == "ok" then 0 else 1 end)
+					 elif $rc != 0 then $rc else 1 end' \
+					"$S/lab-out/runs/$name/record.json" 2>/dev/null) || js=$r
+				[ -n "$js" ] || js=$r
+			fi
+			keep "runs/$name"
+			e=$OUT/runs/$name
+			[ "$e" = "$d" ] || cp "$d/run.stdout" "$d/run.stderr" "$e/"
+			echo "L1_STEP_S=$s" >"$e/step.env"
+			echo "$js" >"$e/status"
+			echo "$i $n $name $js $s" >>$P
+		done
 		cp $P "$OUT/progress.tmp" && mv "$OUT/progress.tmp" "$OUT/progress"
 	done 3<"$OUT/batch"
 	set +f

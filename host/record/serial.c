@@ -892,6 +892,52 @@ enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_repo
 	return r->outcome;
 }
 
+/* Where the line after the next "@@ end" line from @s starts, or NULL. */
+static const char *after_end_line(const char *s, const char *end)
+{
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+
+		if (!nl)
+			return NULL;	/* a last line without its newline ends nothing */
+		if ((size_t)(nl - s) >= 6 && !memcmp(s, "@@ end", 6) &&
+		    (nl - s == 6 || s[6] == ' ' || s[6] == '\r'))
+			return nl + 1;
+		s = nl + 1;
+	}
+	return NULL;
+}
+
+enum serial_outcome serial_parse_job(const char *buf, size_t len, unsigned job, unsigned njobs,
+				     struct serial_report *r)
+{
+	const char *end = buf + len, *from = buf, *to = end;
+	enum serial_outcome o;
+	size_t blen = strlen(BOOT_LINE) + 1, n;
+	char *part;
+
+	if (len > SERIAL_MAX_LOG || njobs < 2)
+		return serial_parse(buf, len, r);	/* one job: the whole log */
+	for (unsigned k = 0; k < job && from; k++)
+		from = after_end_line(from, end);
+	if (!from)
+		from = end;		/* the boot ended before this job */
+	if (job + 1 < njobs) {
+		to = after_end_line(from, end);
+		to = to ? to : end;
+	}
+	n = (size_t)(to - from);
+	if (!job || !memmem(buf, (size_t)(from - buf), BOOT_LINE "\n", blen))
+		blen = 0;	/* job 0's part has the boot line already */
+	part = xmalloc(blen + n + 1);
+	memcpy(part, BOOT_LINE "\n", blen);
+	memcpy(part + blen, from, n);
+	part[blen + n] = 0;
+	o = serial_parse(part, blen + n, r);
+	free(part);
+	return o;
+}
+
 void serial_report_free(struct serial_report *r)
 {
 	json_decref(r->params);

@@ -60,6 +60,17 @@ struct serial_report {
 /* Parses the whole serial log.  Always fills r (free it with
  * serial_report_free); returns r->outcome. */
 enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_report *r);
+/*
+ * The report of job @job (0-based) of a boot that ran @njobs jobs
+ * (repeat=N, results/SERIAL.md "Jobs"): the log is cut after each "@@ end"
+ * line; job k's part runs from the k-th cut to the next, the last job's to
+ * the end of the log.  The part is parsed by serial_parse() with the boot
+ * line put before it (when the log has one), so a job's own "!!" lines are
+ * its, and a job the boot never reached reads "booted but printed no
+ * report".  @njobs 1: serial_parse() of the whole log.
+ */
+enum serial_outcome serial_parse_job(const char *buf, size_t len, unsigned job, unsigned njobs,
+				     struct serial_report *r);
 void serial_report_free(struct serial_report *r);
 const char *serial_outcome_name(enum serial_outcome o);
 

@@ -125,11 +125,19 @@ static const struct cli_option run_options[] = {
 		   "set a workload or common parameter") },
 	RUN_PATH('s', "script", script, "FILE", "the scenario script of the 'script' workload"),
 	{ CLI_UINT('n', "vcpus", struct run_args, o.vcpus, "N", 1, MAX_CPUS, "vCPUs (default 1)") },
-	RUN_PATH('o', "out", out, "FILE",
-		 "the record (default results/runs/<id>/record.json, with\n"
-		 "serial.log and qemu.log beside it); a regular file, never\n"
-		 "a device, FIFO, link or folder; - for standard output\n"
-		 "(the logs then go to results/runs/<id>/ or --keep-log DIR)"),
+	{ CLI_LIST('o', "out", struct run_args, o.outs, "FILE",
+		   "the record (default results/runs/<id>/record.json, with\n"
+		   "serial.log and qemu.log beside it); a regular file, never\n"
+		   "a device, FIFO, link or folder; - for standard output\n"
+		   "(the logs then go to results/runs/<id>/ or --keep-log DIR).\n"
+		   "With --repeat N: none, or N of them, one a job in order"),
+	  .flags = CLI_OPT_EMPTY },
+	{ CLI_UINT(0, "repeat", struct run_args, o.repeat, "N", 1, 100,
+		   "run the workload N times in one guest boot (default 1):\n"
+		   "N jobs, each with its own phases, report and record\n"
+		   "(provenance.repeat), the exit trace split at the guest's\n"
+		   "job markers; saves QEMU's start-up N-1 times.  One vCPU;\n"
+		   "--timeout is each job's") },
 	{ CLI_CALLBACK_AT('t', "timeout", struct run_args, o.timeout_s, "SEC", set_timeout,
 			  "kill the guest after SEC seconds (default 60)") },
 	{ CLI_LIST(0, "tag", struct run_args, o.tags, "T", "a tag for the record") },
@@ -177,7 +185,7 @@ static const struct cli_option run_options[] = {
 const struct cli_spec cmd_run_spec = {
 	.name = "run",
 	.usage = "[--backend tcg|kvm] --workload W [--param NAME=VALUE ...]\n"
-		 "  [--script FILE] [--vcpus N] [--out FILE] [--timeout SEC]\n"
+		 "  [--script FILE] [--vcpus N] [--repeat N] [--out FILE ...] [--timeout SEC]\n"
 		 "  [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 		 "  [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
 		 "  [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
@@ -240,6 +248,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	a->o.vcpus = 1;
 	a->o.timeout_s = DEFAULT_TIMEOUT_S;
 	rc = cli_parse(&cmd_run_spec, argc, argv, a, &n);
+	if (!rc && a->o.outs.n)
+		a->o.out = a->o.outs.v[0];
 	if (!rc && a->o.cpus)
 		pin_run_set_cpus(a->o.cpus);
 	return rc;
@@ -383,13 +393,37 @@ static int check_args(struct run_opts *o, const struct argv_buf *params,
 	*be = run_backend_find(o->backend);	/* a choice of the table */
 	{	/* an empty path is no path: found before any work */
 		const struct { const char *opt, *v; } pv[] = {
-			{ "--out", o->out }, { "--guest", o->guest }, { "--script", o->script },
+			{ "--guest", o->guest }, { "--script", o->script },
 			{ "--keep-log", o->keep_log }, { "--qemu", o->qemu },
 		};
 
 		for (size_t i = 0; i < sizeof(pv) / sizeof(pv[0]); i++)
 			if (pv[i].v && !*pv[i].v)
 				return cli_usage_error("run", "%s needs a path, not an empty string", pv[i].opt);
+	}
+	for (unsigned i = 0; i < o->outs.n; i++)
+		if (!*o->outs.v[i])
+			return cli_usage_error("run", "--out needs a path, not an empty string");
+	for (unsigned i = 0; i < o->outs.n; i++)
+		for (unsigned k = 0; k < i; k++)
+			if (!strcmp(o->outs.v[i], o->outs.v[k]))
+				return cli_usage_error("run", "--out %s given twice: give each job its own record file",
+						       o->outs.v[i]);
+	if (o->outs.n > 1 && o->outs.n != (o->repeat ? o->repeat : 1))
+		return cli_usage_error("run", "%u --out for %u job%s: give one --out FILE a job (--repeat N), or none",
+				       o->outs.n, o->repeat ? o->repeat : 1, o->repeat > 1 ? "s" : "");
+	if (o->repeat > 1) {
+		for (unsigned i = 0; i < o->outs.n; i++)
+			if (!strcmp(o->outs.v[i], "-"))
+				return cli_usage_error("run", "--out - writes one record: with --repeat give a file a job, or no --out");
+		if (o->outs.n == 1)
+			return cli_usage_error("run", "one --out for %u jobs: give one --out FILE a job, or none (results/runs/<id>/)",
+					       o->repeat);
+		if (o->vcpus > 1)
+			return cli_usage_error("run", "--repeat runs its jobs on one vCPU: drop --vcpus %u, or --repeat",
+					       o->vcpus);
+		if (*ln != &direct_launcher)
+			return cli_usage_error("run", "--repeat is for the direct launcher: drop --launcher libvirt, or --repeat");
 	}
 	if (!o->workload && o->script)
 		o->workload = "script";		/* --script alone: the script workload, as for model */
@@ -438,11 +472,12 @@ int cmd_run(int argc, char **argv)
 	struct run_opts *o = &a.o;
 	const struct backend_ops *be = NULL;
 	const struct launcher_ops *ln = NULL;
-	struct run_paths p = { 0 };
+	struct run_paths p[100] = { 0 };
 	int status;
+	unsigned njobs = 1;
 
 	double start = util_now();
-	char *id = NULL;
+	char *ids[100] = { 0 };
 
 	/* from here on a stop signal is only noted: no temporary file (the
 	 * probe cache's, a record's) is left half written, no QEMU started */
@@ -451,19 +486,29 @@ int cmd_run(int argc, char **argv)
 	if (!status)
 		status = check_args(o, &a.params, &be, &ln);
 	if (!status) {
-		id = record_make_id(start, be->name, o->workload);
-		run_make_paths(o, id, &p);
-		status = run_check_paths(o, &p);
+		njobs = o->repeat > 1 ? o->repeat : 1;
+		ids[0] = record_make_id(start, be->name, o->workload);
+		for (unsigned j = 0; j < njobs && !status; j++) {
+			if (j)
+				ids[j] = xasprintf("%s-job%u", ids[0], j + 1);
+			o->out = o->outs.n ? o->outs.v[j] : NULL;
+			run_make_paths(o, ids[j], &p[j]);
+			status = run_check_paths(o, &p[j]);
+		}
+		o->out = o->outs.n ? o->outs.v[0] : NULL;
 	}
 	if (!status)
 		status = check_qemu(o, be);	/* last: it runs QEMU (cached) */
 	if (!status && !o->check_only)
-		status = run_guest(o, be, ln, id, start, &p);
+		status = run_guest(o, be, ln, ids, start, p);
 	if (status == CLI_HELP)
 		status = EXIT_OK;
 	run_signals_release();
-	run_free_paths(&p);
-	free(id);
+	for (unsigned j = 0; j < njobs; j++) {
+		run_free_paths(&p[j]);
+		free(ids[j]);
+	}
+	argv_free(&o->outs);
 	argv_free(&a.params);
 	argv_free(&o->tags);
 	argv_free(&o->set);

@@ -311,6 +311,19 @@ static const struct outcome_rule outcome_rules[] = {
 	  "a guest bug: the raw log shows how far it got" },
 };
 
+void run_job_launch(const struct launch_result *boot, const struct serial_report *sr,
+		    unsigned job, unsigned njobs, struct launch_result *out)
+{
+	*out = *boot;
+	if (job + 1 >= njobs || sr->outcome != SERIAL_REPORT)
+		return;
+	/* the guest went on to the next job: this one ended with its report */
+	out->status = GUEST_STATUS(strcmp(sr->verdict, "ok") ? 1 : 0);
+	out->timed_out = false;
+	out->signal = 0;
+	out->interrupted = 0;
+}
+
 void run_classify(const struct run_opts *o, const struct launch_result *lr,
 		  const struct serial_report *sr, const char *qemu_log, struct outcome *oc)
 {

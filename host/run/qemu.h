@@ -110,7 +110,9 @@ struct backend_ops {
 	/* 0, or -1 to stop the run (QEMU is killed; the record says why in
 	 * ctx->hook_error) */
 	int (*after_start)(struct run_ctx *ctx, pid_t qemu_pid);
-	/* after the launch, whether QEMU started or not (lr.started) */
+	/* after the launch, whether QEMU started or not (lr.started): once
+	 * for each job's record, ctx->job 0 to ctx->njobs - 1 in order, with
+	 * ctx->trace_path that job's */
 	void (*after_exit)(struct run_ctx *ctx, json_t *record);
 };
 
@@ -134,6 +136,8 @@ struct run_ctx {
 	void *apicv;			/* host/trace/'s APICv watcher (kvm_apicv_watch) */
 	void *pin;			/* state of host/pin/ */
 	const char *trace_path;		/* the file a trace may be written to, beside the logs */
+	unsigned job, njobs;		/* after_exit: the job (0-based) of a boot of njobs (--repeat) */
+	void *trace_done;		/* host/trace/: the stopped trace, between after_exit calls */
 	char *qmp_dir;			/* private folder of QEMU's QMP socket (pinning), or NULL */
 	bool no_pin;			/* --no-pin: neither -S/-qmp nor the pinning hook */
 	size_t trace_buffer_kb;		/* --trace-buffer: per-CPU trace buffer (kvm), 0 default */

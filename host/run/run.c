@@ -182,16 +182,41 @@ static int write_record(json_t *rec, const struct run_paths *p)
 	return 0;
 }
 
-/* Fails the run before QEMU starts: record, one line, status. */
-static int fail_early(json_t *rec, const struct run_paths *p, int status, const char *kind,
-		      const char *msg, bool print)
+static void set_provenance(json_t *rec, const char *key, json_t *val);
+
+/*
+ * Job @job's record of a boot of @njobs (--repeat): @base with the job's
+ * id and provenance.repeat (index, count, boot_id: job 0's id).  A new
+ * reference.
+ */
+static json_t *job_record(json_t *base, char *const *ids, unsigned job, unsigned njobs)
+{
+	json_t *r = job ? json_deep_copy(base) : json_incref(base);
+
+	if (njobs < 2)
+		return r;
+	json_object_set_new(r, "id", json_string(ids[job]));
+	set_provenance(r, "repeat", json_pack("{s:i, s:i, s:s}", "index", (int)job, "count",
+					      (int)njobs, "boot_id", ids[0]));
+	return r;
+}
+
+/* Fails the run before QEMU starts: a record for each job, one line, status. */
+static int fail_early(json_t *rec, char *const *ids, const struct run_paths *p, unsigned njobs,
+		      int status, const char *kind, const char *msg, bool print)
 {
 	record_fail(rec, kind, msg);
 	if (print)
 		fprintf(stderr, "irqlbench: %s\n", msg);
-	if (write_record(rec, p))
-		return EXIT_ENV;
-	fprintf(stderr, "irqlbench: failed record written to %s\n", record_place(p));
+	for (unsigned j = 0; j < njobs; j++) {
+		json_t *r = job_record(rec, ids, j, njobs);
+		int w = write_record(r, &p[j]);
+
+		json_decref(r);
+		if (w)
+			return EXIT_ENV;
+		fprintf(stderr, "irqlbench: failed record written to %s\n", record_place(&p[j]));
+	}
 	return status;
 }
 
@@ -261,29 +286,132 @@ static json_t *timing_json(double start, double t_launch, const struct launch_re
 			 "finish_s", now - (t_launch + lr->duration_s), "total_s", now - start);
 }
 
-int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
-	       const char *id, double start, const struct run_paths *pp)
+/*
+ * Job @job's record from the boot's end: @base (the boot's facts) with
+ * the job's id, report, outcome and trace, written to @p; one line to
+ * stderr, the record's path to stdout.  The job's exit status.
+ */
+static int finish_job(struct run_opts *o, const struct backend_ops *be, struct run_ctx *ctx,
+		      json_t *base, char *const *ids, unsigned job, const struct run_paths *p,
+		      const struct launch_result *boot, const char *log, size_t loglen,
+		      double start, double t_launch)
 {
+	const unsigned njobs = ctx->njobs;
+	json_t *rec = job_record(base, ids, job, njobs);
+	struct serial_report sr;
+	struct launch_result lr;
+	struct outcome oc;
+	const char *reason;
+	int status;
+
+	json_object_set_new(json_object_get(rec, "artifacts"), "serial_log",
+			    json_string(p->serial_rel));
+	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",
+			    json_string(p->qemu_log_rel));
+	serial_parse_job(log, loglen, job, njobs, &sr);
+	run_job_launch(boot, &sr, job, njobs, &lr);
+	run_classify(o, &lr, &sr, p->qemu_log, &oc);
+	if (job && boot->started && sr.outcome == SERIAL_NONE && !sr.error_code[0]) {
+		char *why = xstrdup(oc.message ? oc.message : "");
+
+		outcome_set(&oc, oc.kind, "the boot ended before job %u of %u began (%s)", job + 1,
+			    njobs, why);
+		free(why);
+	}
+	if (sr.outcome == SERIAL_REPORT)
+		record_apply_report(rec, &sr);
+	if (oc.kind)
+		record_fail(rec, oc.kind, oc.message);
+	ctx->job = job;
+	ctx->trace_path = p->trace;
+	if (be->after_exit)
+		be->after_exit(ctx, rec);
+	if (t_launch > 0)
+		set_provenance(rec, "timing", timing_json(start, t_launch, boot));
+	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
+	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
+		/* the backend failed a complete run: the kvm trace lost events
+		 * (trace-loss) or its vCPUs disagree with the guest's (trace-vcpu-map) */
+		json_t *e = json_object_get(rec, "error");
+
+		oc.exit = EXIT_RUN_FAILED;
+		outcome_set(&oc, json_string_value(json_object_get(e, "kind")), "%s",
+			    json_string_value(json_object_get(e, "message")));
+		if (!json_is_object(json_object_get(json_object_get(rec, "provenance"), "trace")))
+			outcome_hint(&oc, "QEMU's log %s says how it ended", p->qemu_log);
+		else
+			outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
+				     p->trace);
+	}
+	serial_report_free(&sr);
+	if (write_record(rec, p)) {
+		outcome_free(&oc);
+		json_decref(rec);
+		return EXIT_ENV;
+	}
+	status = oc.exit;
+	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
+	if (oc.kind)
+		fprintf(stderr, "irqlbench: %s run failed (%s): %s; raw log %s; hint: %s\n",
+			o->workload, oc.kind, oc.message, p->serial, oc.hint);
+	else if (oc.exit)
+		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s%s; raw log %s; hint: %s, the record %s has its counters\n",
+			o->workload, be->name, reason, run_cut_note(reason), p->serial,
+			run_needs_script(o->workload) ?
+			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
+			"the workload's own check failed", record_place(p));
+	else
+		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
+			o->workload, be->name, boot->duration_s, record_place(p));
+	outcome_free(&oc);
+	if (!p->to_stdout)
+		printf("%s\n", p->out);	/* with --out -, the record is all stdout gets */
+	json_decref(rec);
+	return status;
+}
+
+/* Job @job's copy of the boot's raw logs, beside its record (job 0 has them). */
+static void copy_logs(const struct run_paths *boot, const struct run_paths *p)
+{
+	const char *from[] = { boot->serial, boot->qemu_log }, *to[] = { p->serial, p->qemu_log };
+
+	for (unsigned i = 0; i < 2; i++) {
+		size_t n = 0;
+		char *text;
+
+		if (!strcmp(from[i], to[i]))
+			continue;
+		text = util_read_file(from[i], SERIAL_MAX_LOG, &n);
+		if (!text || util_write_atomic(to[i], text, n))
+			fprintf(stderr, "irqlbench: warning: cannot copy %s to %s: %s\n", from[i], to[i],
+				strerror(errno));
+		free(text);
+	}
+}
+
+int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
+	       char *const *ids, double start, const struct run_paths *pp)
+{
+	const unsigned njobs = o->repeat > 1 ? o->repeat : 1;
+	const char *id = ids[0];
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
 			       .trace_buffer_kb = o->trace_buffer_kb,
 			       .pit_discard = o->pit_reinject && !strcmp(o->pit_reinject, "off") };
 	struct launch_spec spec = { 0 };
 	struct launch_result lr = { 0 };
-	struct serial_report sr;
 	struct qemu_info qi = { 0 };
 	const struct run_paths p = *pp;
-	struct outcome oc;
 	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
 	char *qkernel = NULL, *qscript = NULL;
-	const char *bios = NULL, *reason;
+	const char *bios = NULL;
 	double t_launch = 0;
 	size_t loglen = 0;
 	json_t *rec;
 	int status;
 
-	status = make_dirs(o, &p);
-	if (status)
-		return status;
+	for (unsigned j = 0; j < njobs; j++)
+		if ((status = make_dirs(o, &pp[j])))
+			return status;
 	run_remove_stale_tmp();
 	rec = record_new(id, be->name, o->workload);
 	json_object_set_new(rec, "launcher", json_string(ln->name));
@@ -302,26 +430,32 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	if (ctx.kvm_facts)
 		set_provenance(rec, "kvm", json_incref(ctx.kvm_facts));
 	if (status) {
-		status = fail_early(rec, &p, status, "preflight", ctx.preflight_msg, false);
+		status = fail_early(rec, ids, pp, njobs, status, "preflight", ctx.preflight_msg, false);
 		goto out;
 	}
 	if (qemu_probe(o->qemu, &qi, &err)) {
-		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
+		status = fail_early(rec, ids, pp, njobs, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
 	kernel = run_guest_image(o);
 	if (access(kernel, R_OK)) {
 		err = xasprintf("guest image %s: %s: build it with 'make' (or give --guest FILE)",
 				kernel, strerror(errno));
-		status = fail_early(rec, &p, EXIT_ENV, "preflight", err, true);
+		status = fail_early(rec, ids, pp, njobs, EXIT_ENV, "preflight", err, true);
 		goto out;
 	}
 	append = guest_cmdline_join(o->workload, &o->set);
+	if (njobs > 1) {
+		char *more = xasprintf("%s repeat=%u", append, njobs);
+
+		free(append);
+		append = more;
+	}
 	if (!o->firmware || !strcmp(o->firmware, "qboot")) {
 		if (!access(QBOOT_ROM, R_OK))
 			bios = "qboot.rom";
 		else if (o->firmware) {
-			status = fail_early(rec, &p, EXIT_ENV, "preflight",
+			status = fail_early(rec, ids, pp, njobs, EXIT_ENV, "preflight",
 					    "--firmware qboot: " QBOOT_ROM " is missing: install qemu-system-data, or use --firmware seabios",
 					    true);
 			goto out;
@@ -333,7 +467,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		.qemu = qi.path, .accel = be->accel, .cpu = o->cpu ? o->cpu : be->cpu,
 		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = qkernel, .append = append,
 		.initrd = qscript, .bios = bios, .serial_log = p.serial, .qemu_log = p.qemu_log,
-		.timeout_s = o->timeout_s,
+		.timeout_s = o->timeout_s * njobs,	/* --timeout is each job's */
 	};
 	if (be->extra_args)
 		be->extra_args(&ctx, &spec.extra);
@@ -356,10 +490,6 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 					      "version", qi.version, "accel", spec.accel,
 					      "cpu", spec.cpu, "firmware", bios ? "qboot" : "seabios",
 					      "cmdline", lr.cmdline));
-	json_object_set_new(json_object_get(rec, "artifacts"), "serial_log",
-			    json_string(p.serial_rel));
-	json_object_set_new(json_object_get(rec, "artifacts"), "qemu_log",
-			    json_string(p.qemu_log_rel));
 	/* a QEMU that never started left no serial output of this run */
 	log = lr.started ? util_read_file(p.serial, SERIAL_MAX_LOG, &loglen) : NULL;
 	if (!log && lr.started && errno == EFBIG) {
@@ -367,54 +497,17 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		log = xstrdup("");
 		loglen = SERIAL_MAX_LOG + 1ul;
 	}
-	serial_parse(log ? log : "", log ? loglen : 0, &sr);
-	run_classify(o, &lr, &sr, p.qemu_log, &oc);
-	if (sr.outcome == SERIAL_REPORT)
-		record_apply_report(rec, &sr);
-	if (oc.kind)
-		record_fail(rec, oc.kind, oc.message);
-	if (be->after_exit)
-		be->after_exit(&ctx, rec);
-	if (t_launch > 0)
-		set_provenance(rec, "timing", timing_json(start, t_launch, &lr));
-	if (!oc.kind && !oc.exit && json_is_string(json_object_get(rec, "status")) &&
-	    !strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
-		/* the backend failed a complete run: the kvm trace lost events
-		 * (trace-loss) or its vCPUs disagree with the guest's (trace-vcpu-map) */
-		json_t *e = json_object_get(rec, "error");
+	ctx.njobs = njobs;
+	status = 0;
+	for (unsigned j = 0; j < njobs; j++) {
+		int st = finish_job(o, be, &ctx, rec, ids, j, &pp[j], &lr, log ? log : "",
+				    log ? loglen : 0, start, t_launch);
 
-		oc.exit = EXIT_RUN_FAILED;
-		outcome_set(&oc, json_string_value(json_object_get(e, "kind")), "%s",
-			    json_string_value(json_object_get(e, "message")));
-		if (!json_is_object(json_object_get(json_object_get(rec, "provenance"), "trace")))
-			outcome_hint(&oc, "QEMU's log %s says how it ended", p.qemu_log);
-		else
-			outcome_hint(&oc, "the record keeps the counts for a post-mortem, provenance.trace and %s say more",
-				     p.trace);
+		if (j && lr.started)
+			copy_logs(&pp[0], &pp[j]);
+		if (!status)
+			status = st;	/* the first job's that did not end well */
 	}
-	serial_report_free(&sr);
-	if (write_record(rec, &p)) {
-		outcome_free(&oc);
-		status = EXIT_ENV;
-		goto out;
-	}
-	status = oc.exit;
-	reason = json_string_value(json_object_get(json_object_get(rec, "verdict"), "reason"));
-	if (oc.kind)
-		fprintf(stderr, "irqlbench: %s run failed (%s): %s; raw log %s; hint: %s\n",
-			o->workload, oc.kind, oc.message, p.serial, oc.hint);
-	else if (oc.exit)
-		fprintf(stderr, "irqlbench: %s on %s: verdict fail: %s%s; raw log %s; hint: %s, the record %s has its counters\n",
-			o->workload, be->name, reason, run_cut_note(reason), p.serial,
-			run_needs_script(o->workload) ?
-			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
-			"the workload's own check failed", record_place(&p));
-	else
-		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
-			o->workload, be->name, lr.duration_s, record_place(&p));
-	outcome_free(&oc);
-	if (!p.to_stdout)
-		printf("%s\n", p.out);	/* with --out -, the record is all stdout gets */
 out:
 	json_decref(ctx.kvm_facts);
 	free(ctx.preflight_msg);

@@ -36,6 +36,8 @@ struct run_opts {
 	const char *backend, *workload, *script, *out, *qemu, *guest, *cpu, *cpus, *keep_log, *launcher,
 		   *firmware, *connect;
 	unsigned vcpus;
+	unsigned repeat;		/* --repeat: jobs in one guest boot (0, 1: one) */
+	struct argv_buf outs;		/* --out, as given: one a job (out is the first) */
 	bool no_pin;
 	bool check_only;		/* --check: the checks before any work, then exit */
 	uint64_t trace_buffer_kb;
@@ -63,9 +65,13 @@ void run_free_paths(struct run_paths *p);
 /* The guest image: --guest, or build/guest/ beside build/bin/irqlbench, else
  * lib/irqlbench/ of an installed irqlbench (util_installed_file()).  To free. */
 char *run_guest_image(const struct run_opts *o);
-/* Runs the checked request and writes its record: an exit status (cli.h). */
+/*
+ * Runs the checked request and writes its records, one a job (--repeat N:
+ * ids[0..N-1] and p[0..N-1], the boot's logs at p[0]'s, copied beside the
+ * others): the first job's exit status (cli.h) that is not 0, or 0.
+ */
 int run_guest(struct run_opts *o, const struct backend_ops *be, const struct launcher_ops *ln,
-	      const char *id, double start, const struct run_paths *p);
+	      char *const *ids, double start, const struct run_paths *p);
 
 /* --- backends.c -------------------------------------------------------------- */
 
@@ -99,6 +105,14 @@ void outcome_set(struct outcome *oc, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void outcome_hint(struct outcome *oc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void outcome_free(struct outcome *oc);
+/*
+ * How job @job of a boot of @njobs jobs (--repeat) ended, as the boot's
+ * launch result @boot says for the last job: a job before it that printed
+ * its report ended there (the guest went on), with the status its verdict
+ * gives and no timeout or signal of a later job.  *out: a copy to read.
+ */
+void run_job_launch(const struct launch_result *boot, const struct serial_report *sr,
+		    unsigned job, unsigned njobs, struct launch_result *out);
 /* " (the guest cut this message short ...)" for a text the guest cut, else "". */
 const char *run_cut_note(const char *guest_text);
 /* Whether the workload runs a scenario script (--script). */

@@ -23,6 +23,7 @@ struct kt_tid {
 };
 
 struct kt_vcpu_state {
+	unsigned int job;		/* from its latest job marker, 0 before one */
 	unsigned int phase;
 	int seen;			/* an event was attributed to it */
 	int tid;			/* its thread (kvm_exit/kvm_entry) */
@@ -102,13 +103,14 @@ static struct kt_vcpu_state *vcpu_state(struct kt_fold *f, unsigned int vcpu)
 }
 
 /* Cells are found by linear search: a run has a handful of phases and vCPUs. */
-static struct kt_cell *cell(struct kt_fold *f, unsigned int phase, unsigned int vcpu,
-			    size_t *idx)
+static struct kt_cell *cell(struct kt_fold *f, unsigned int job, unsigned int phase,
+			    unsigned int vcpu, size_t *idx)
 {
 	size_t i;
 
 	for (i = 0; i < f->ncells; i++) {
-		if (f->cells[i].phase == phase && f->cells[i].vcpu == vcpu)
+		if (f->cells[i].phase == phase && f->cells[i].vcpu == vcpu &&
+		    f->cells[i].job == job)
 			goto found;
 	}
 	if (f->ncells == f->cap_cells) {
@@ -122,6 +124,7 @@ static struct kt_cell *cell(struct kt_fold *f, unsigned int phase, unsigned int 
 	}
 	i = f->ncells++;
 	memset(&f->cells[i], 0, sizeof(f->cells[i]));
+	f->cells[i].job = job;
 	f->cells[i].phase = phase;
 	f->cells[i].vcpu = vcpu;
 found:
@@ -187,7 +190,7 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 		return 0;
 	}
 	v = vcpu_state(f, e->vcpu);
-	c = v ? cell(f, v->phase, e->vcpu, &idx) : NULL;
+	c = v ? cell(f, v->job, v->phase, e->vcpu, &idx) : NULL;
 	if (!c || learn_tid(f, e->tid, e->vcpu))
 		return -1;
 	saw(f, v, e);
@@ -228,6 +231,19 @@ static int on_kvm_entry(struct kt_fold *f, const struct kt_event *e)
 	return 0;
 }
 
+/* Takes a marker's own io exit out of the cell it was counted in. */
+static void uncount_marker_exit(struct kt_fold *f, struct kt_vcpu_state *v)
+{
+	if (v->have_exit && v->last_exit == SVM_EXIT_IOIO && v->last_exit_counted) {
+		struct kt_cell *c = &f->cells[v->last_exit_cell];
+
+		c->exits[kt_exit_slot(SVM_EXIT_IOIO)]--;
+		c->exits_total--;
+		f->marker_exits++;
+		v->last_exit_counted = 0;
+	}
+}
+
 /*
  * A phase marker switches the phase of the vCPU that wrote it.  Its cpu
  * field is the guest's index of that CPU: the vCPU claims it (the first
@@ -241,15 +257,7 @@ static int on_marker(struct kt_fold *f, const struct kt_event *e, int vcpu)
 	if (!v)
 		return -1;
 	f->markers++;
-	/* Take the marker's own io exit out of the phase it was counted in. */
-	if (v->have_exit && v->last_exit == SVM_EXIT_IOIO && v->last_exit_counted) {
-		struct kt_cell *c = &f->cells[v->last_exit_cell];
-
-		c->exits[kt_exit_slot(SVM_EXIT_IOIO)]--;
-		c->exits_total--;
-		f->marker_exits++;
-		v->last_exit_counted = 0;
-	}
+	uncount_marker_exit(f, v);
 	if (!v->claimed) {
 		v->claimed = 1;
 		v->guest_cpu = mcpu;
@@ -258,6 +266,26 @@ static int on_marker(struct kt_fold *f, const struct kt_event *e, int vcpu)
 		f->conflict_cpu = mcpu;
 	}
 	v->phase = e->val & 0xff;
+	return 0;
+}
+
+/*
+ * A job marker (a repeat=N boot, before each job): the vCPU that wrote it
+ * starts job N's cells, in phase KT_PHASE_NONE until its first phase
+ * marker.  Its io exit is a marker exit, in no cell.
+ */
+static int on_job_marker(struct kt_fold *f, const struct kt_event *e, int vcpu)
+{
+	struct kt_vcpu_state *v = vcpu_state(f, vcpu);
+
+	if (!v)
+		return -1;
+	f->job_markers++;
+	uncount_marker_exit(f, v);
+	v->job = e->val & 0xffff;
+	v->phase = KT_PHASE_NONE;
+	if (v->job + 1 > f->njobs)
+		f->njobs = v->job + 1;
 	return 0;
 }
 
@@ -273,6 +301,9 @@ static int on_pio(struct kt_fold *f, const struct kt_event *e)
 	if (e->write && e->port == KT_MARKER_PORT && e->size == 4 &&
 	    (e->val >> 16) == KT_MARKER_MAGIC)
 		return on_marker(f, e, vcpu);
+	if (e->write && e->port == KT_MARKER_PORT && e->size == 4 &&
+	    (e->val >> 16) == KT_JOB_MAGIC)
+		return on_job_marker(f, e, vcpu);
 	return 0;
 }
 
@@ -312,7 +343,7 @@ static int on_inject(struct kt_fold *f, const struct kt_event *e)
 		return 0;
 	}
 	v = vcpu_state(f, vcpu);
-	c = v ? cell(f, v->phase, vcpu, NULL) : NULL;
+	c = v ? cell(f, v->job, v->phase, vcpu, NULL) : NULL;
 	if (!c)
 		return -1;
 	saw(f, v, e);
@@ -378,7 +409,7 @@ static int on_eoi(struct kt_fold *f, const struct kt_event *e)
 		return 0;
 	}
 	v = vcpu_state(f, e->apicid);
-	c = v ? cell(f, v->phase, e->apicid, NULL) : NULL;
+	c = v ? cell(f, v->job, v->phase, e->apicid, NULL) : NULL;
 	if (!c)
 		return -1;
 	c->eois++;
@@ -494,6 +525,8 @@ static int cmp_cell(const void *a, const void *b)
 {
 	const struct kt_cell *x = a, *y = b;
 
+	if (x->job != y->job)
+		return x->job < y->job ? -1 : 1;
 	if (x->phase != y->phase)
 		return x->phase < y->phase ? -1 : 1;
 	if (x->vcpu != y->vcpu)
@@ -518,9 +551,46 @@ const struct kt_cell *kt_fold_cell(const struct kt_fold *f, unsigned int phase,
 	size_t i;
 
 	for (i = 0; i < f->ncells; i++)
-		if (f->cells[i].phase == phase && f->cells[i].vcpu == vcpu)
+		if (f->cells[i].phase == phase && f->cells[i].vcpu == vcpu && !f->cells[i].job)
 			return &f->cells[i];
 	return NULL;
+}
+
+int kt_fold_job(const struct kt_fold *f, unsigned int job, struct kt_fold *out)
+{
+	size_t i, n = 0;
+
+	*out = *f;
+	out->cells = NULL;
+	out->vcpus = NULL;
+	out->tids = NULL;
+	out->ncells = out->cap_cells = out->nvcpus = out->ntids = out->cap_tids = 0;
+	out->njobs = 1;
+	for (i = 0; i < f->ncells; i++)
+		n += f->cells[i].job == job;
+	if ((n && !(out->cells = malloc(n * sizeof(*out->cells)))) ||
+	    (f->nvcpus && !(out->vcpus = malloc(f->nvcpus * sizeof(*out->vcpus)))) ||
+	    (f->ntids && !(out->tids = malloc(f->ntids * sizeof(*out->tids))))) {
+		kt_fold_free(out);
+		return -1;
+	}
+	for (i = 0; i < f->ncells; i++)
+		if (f->cells[i].job == job) {
+			out->cells[out->ncells] = f->cells[i];
+			out->cells[out->ncells++].job = 0;
+		}
+	out->cap_cells = n;
+	if (f->nvcpus)
+		memcpy(out->vcpus, f->vcpus, f->nvcpus * sizeof(*out->vcpus));
+	out->nvcpus = f->nvcpus;
+	for (i = 0; i < out->nvcpus; i++) {
+		out->vcpus[i].job = 0;
+		out->vcpus[i].last_exit_counted = 0;	/* its cell index is stale */
+	}
+	if (f->ntids)
+		memcpy(out->tids, f->tids, f->ntids * sizeof(*out->tids));
+	out->ntids = out->cap_tids = f->ntids;
+	return 0;
 }
 
 /* Merge sort on timestamps: stable, so same-timestamp events keep trace order. */

@@ -33,6 +33,11 @@
  * field says.  The marker's own io exit is not counted in any phase (it is
  * the measurement, not the workload); it is counted in marker_exits.
  *
+ * Jobs: a guest booted with repeat=N writes 0x4a420000 | job to the same
+ * port before each job (results/SERIAL.md, "Jobs"); the vCPU that wrote it
+ * starts that job's cells, back in phase 0.  kt_fold_job() takes one job
+ * out as a fold of its own; a guest without job markers is all job 0.
+ *
  * vCPU identity.  Cells are kept by KVM's vcpu_id.  kvm_exit/kvm_entry carry
  * it and teach the fold which thread runs which vCPU; kvm_pio and
  * kvm_inj_virq are attributed by thread; kvm_apic_accept_irq and kvm_eoi by
@@ -60,6 +65,7 @@
 
 #define KT_MARKER_PORT		0x500
 #define KT_MARKER_MAGIC		0x4952u		/* high 16 bits of a marker */
+#define KT_JOB_MAGIC		0x4a42u		/* high 16 bits of a job marker */
 #define KT_PHASE_NONE		0		/* before the first marker */
 
 /* exit slots: SVM codes 0x000-0x0ff, 0x400-0x40f, invalid_guest_state, other */
@@ -98,6 +104,7 @@ struct kt_event {
 };
 
 struct kt_cell {
+	unsigned int job;		/* 0 unless the guest wrote job markers */
 	unsigned int phase;
 	unsigned int vcpu;
 	uint64_t exits[KT_EXIT_SLOTS];
@@ -127,6 +134,8 @@ struct kt_fold {
 	uint64_t events;
 	uint64_t marker_exits;		/* io exits of phase markers, not in any cell */
 	uint64_t markers;
+	uint64_t job_markers;		/* a repeat=N boot's, one per job */
+	unsigned int njobs;		/* highest job marker + 1; 0 when none */
 	uint64_t map_conflicts;		/* markers of one vCPU naming another guest CPU */
 	unsigned conflict_vcpu, conflict_cpu;	/* the first such marker: its vCPU, its cpu field */
 	uint64_t unattributed;		/* events from a thread not yet seen in kvm_exit/entry */
@@ -175,7 +184,15 @@ void kt_fold_vcpu_info(const struct kt_fold *f, unsigned i, struct kt_vcpu_info 
 /* Sort the cells by phase, then vCPU (call before walking f->cells). */
 void kt_fold_sort(struct kt_fold *f);
 
-/* The cell of (phase, vcpu), or NULL when nothing happened there. */
+/*
+ * Job @job of a fold whose guest wrote job markers (a repeat=N boot): a
+ * copy with only that job's cells, as job 0, and the whole fold's vCPU
+ * map and diagnostics (the trace's losses are the boot's).  0, or -1 on
+ * ENOMEM with *out empty.  Free it with kt_fold_free().
+ */
+int kt_fold_job(const struct kt_fold *f, unsigned int job, struct kt_fold *out);
+
+/* The cell of (phase, vcpu) of job 0, or NULL when nothing happened there. */
 const struct kt_cell *kt_fold_cell(const struct kt_fold *f, unsigned int phase,
 				   unsigned int vcpu);
 

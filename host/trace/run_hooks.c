@@ -11,7 +11,11 @@
  * tracing is on falls into phase 0, never into a measured phase.
  *
  * kvm_trace_stop puts the trace into the record (a complete record without
- * one, of a QEMU that ended before its trace started, fails: "trace-loss"):
+ * one, of a QEMU that ended before its trace started, fails: "trace-loss").
+ * It is called once a job (run --repeat N: ctx->job of ctx->njobs): the
+ * first call stops the trace and keeps it (struct trace_done), each takes
+ * its job's cells out of the fold (kt_fold_job(), at the guest's job
+ * markers), the last frees it.  Per record:
  *  - provenance.trace: the buffers, the clock, what was lost, the vCPU map;
  *  - a trace that lost events fails a complete record (error.kind
  *    "trace-loss"): its counts are low or misplaced;
@@ -65,22 +69,21 @@ int kvm_trace_start(struct run_ctx *ctx, pid_t qemu_pid)
 	return 0;
 }
 
-/* provenance.kvm.apicv, from the trace t (NULL: none ran). */
-static void record_apicv(struct run_ctx *ctx, struct kvmtrace *t, json_t *record)
+/* provenance.kvm.apicv, from the trace t (NULL: none ran); the watcher is closed. */
+static json_t *apicv_json(struct run_ctx *ctx, struct kvmtrace *t)
 {
 	struct apicv_watch *w = ctx->apicv;
-	json_t *kvm = json_object_get(json_object_get(record, "provenance"), "kvm");
 	struct kt_apicv a = { 0 };
+	json_t *j;
 
 	if (t)
 		kvmtrace_apicv_result(t, &a);
-	if (json_is_object(kvm))
-		json_object_set_new(kvm, "apicv", kt_apicv_json(&a, w && *w->why ? w->why :
-				    t ? NULL : "QEMU ended before its trace started"));
+	j = kt_apicv_json(&a, w && *w->why ? w->why : t ? NULL : "QEMU ended before its trace started");
 	if (w)
 		kvmtrace_close(w->watch);	/* unless handed over */
 	free(w);
 	ctx->apicv = NULL;
+	return j;
 }
 
 static void write_trace_file(struct run_ctx *ctx, struct kt_fold *fold,
@@ -147,54 +150,118 @@ static int *report_apic_ids(json_t *record, unsigned *ncpus)
 	return out;
 }
 
-void kvm_trace_stop(struct run_ctx *ctx, json_t *record)
+/*
+ * The stopped trace of a boot, kept from the first job's after_exit to the
+ * last's (ctx->trace_done): the whole fold, the trace's facts, why it is
+ * short (a reader that stopped, lost events), provenance.kvm.apicv.
+ */
+struct trace_done {
+	struct kt_fold fold;
+	struct kt_trace_info info;
+	bool traced;			/* a trace ran */
+	char fail_kind[32];		/* "trace-loss", or "" */
+	char fail_msg[640];
+	json_t *apicv;
+};
+
+static struct trace_done *trace_finish(struct run_ctx *ctx)
 {
 	struct kvmtrace *t = ctx->trace;
-	struct kt_trace_info info;
+	struct trace_done *d = calloc(1, sizeof(*d));
 	struct kt_trace_loss loss;
-	struct kt_fold fold;
-	json_t *prov, *tj;
-	char err[512], msg[640];
+	char err[512];
+
+	if (!d)
+		return NULL;
+	kt_fold_init(&d->fold);
+	d->apicv = apicv_json(ctx, t);
+	if (!t)
+		return d;
+	d->traced = true;
+	if (kvmtrace_stop(t, &d->fold, &d->info, err, sizeof(err))) {
+		/* the reader stopped midway: whatever was folded is short */
+		snprintf(d->fail_kind, sizeof(d->fail_kind), "trace-loss");
+		snprintf(d->fail_msg, sizeof(d->fail_msg),
+			 "the kvm exit trace is incomplete: %s; rerun, with more memory free", err);
+	} else if (kt_trace_lossy(&d->info, &loss)) {
+		snprintf(d->fail_kind, sizeof(d->fail_kind), "trace-loss");
+		kt_trace_loss_message(&d->info, &loss, d->fail_msg, sizeof(d->fail_msg));
+	}
+	if (d->fold.markers == 0)
+		fprintf(stderr, "irqlbench: warning: the trace saw no phase markers (port 0x500); all exits are in phase 0\n");
+	if (ctx->njobs > 1 && d->fold.job_markers != ctx->njobs)
+		fprintf(stderr, "irqlbench: warning: the trace saw %llu job markers for %u jobs: a job the guest never began has no exits\n",
+			(unsigned long long)d->fold.job_markers, ctx->njobs);
+	kvmtrace_close(t);
+	ctx->trace = NULL;
+	return d;
+}
+
+static void trace_done_free(struct run_ctx *ctx)
+{
+	struct trace_done *d = ctx->trace_done;
+
+	if (!d)
+		return;
+	kt_fold_free(&d->fold);
+	kt_trace_info_free(&d->info);
+	json_decref(d->apicv);
+	free(d);
+	ctx->trace_done = NULL;
+}
+
+void kvm_trace_stop(struct run_ctx *ctx, json_t *record)
+{
+	struct trace_done *d = ctx->trace_done;
+	struct kt_fold jf, *fold;
+	json_t *prov, *tj, *kvm;
+	char err[512];
 	unsigned ncpus;
 	int *apic_ids, mapped;
 
-	record_apicv(ctx, t, record);
-	if (!t) {
+	if (!d)
+		d = ctx->trace_done = trace_finish(ctx);
+	if (!d) {
+		record_fail(record, "trace-loss", "out of memory folding the kvm exit trace; rerun");
+		return;
+	}
+	kvm = json_object_get(json_object_get(record, "provenance"), "kvm");
+	if (json_is_object(kvm))
+		json_object_set(kvm, "apicv", d->apicv);
+	if (!d->traced) {
 		/* exit counts come only from a whole trace, never from none */
 		if (record_complete(record))
 			record_fail(record, "trace-loss", "there is no kvm exit trace: QEMU ended before its trace started, so no exit was counted; rerun (QEMU's log says why it ended)");
-		return;
+		goto out;
 	}
-	kt_fold_init(&fold);
-	if (kvmtrace_stop(t, &fold, &info, err, sizeof(err))) {
-		/* the reader stopped midway: whatever was folded is short */
-		snprintf(msg, sizeof(msg), "the kvm exit trace is incomplete: %s; rerun, with more memory free",
-			 err);
-		trace_fail(record, "trace-loss", msg);
-	} else if (kt_trace_lossy(&info, &loss)) {
-		kt_trace_loss_message(&info, &loss, msg, sizeof(msg));
-		trace_fail(record, "trace-loss", msg);
+	fold = &d->fold;
+	if (ctx->njobs > 1) {
+		if (kt_fold_job(&d->fold, ctx->job, &jf)) {
+			record_fail(record, "trace-loss", "out of memory folding the kvm exit trace; rerun");
+			goto out;
+		}
+		fold = &jf;
 	}
-	if (fold.markers == 0)
-		fprintf(stderr, "irqlbench: warning: the trace saw no phase markers (port 0x500); all exits are in phase 0\n");
-
+	if (*d->fail_kind)
+		trace_fail(record, d->fail_kind, d->fail_msg);
 	apic_ids = report_apic_ids(record, &ncpus);
-	mapped = kt_fold_map(&fold, apic_ids, ncpus, err, sizeof(err)) == 0;
+	mapped = kt_fold_map(fold, apic_ids, ncpus, err, sizeof(err)) == 0;
 	free(apic_ids);
 	if (!mapped)
 		trace_fail(record, "trace-vcpu-map", err);
-	else if (kt_fold_merge_record(&fold, record) < 0)
+	else if (kt_fold_merge_record(fold, record) < 0)
 		fprintf(stderr, "irqlbench: warning: the record has no phases to put the exit counts in\n");
 
-	tj = kt_trace_info_json(&info, false);
-	json_object_set_new(tj, "vcpus", kt_fold_vcpus_json(&fold));
+	tj = kt_trace_info_json(&d->info, false);
+	json_object_set_new(tj, "vcpus", kt_fold_vcpus_json(fold));
 	prov = json_object_get(record, "provenance");
 	if (json_is_object(prov))
 		json_object_set(prov, "trace", tj);
 	json_decref(tj);
-	write_trace_file(ctx, &fold, &info, record);
-	kvmtrace_close(t);
-	ctx->trace = NULL;
-	kt_fold_free(&fold);
-	kt_trace_info_free(&info);
+	write_trace_file(ctx, fold, &d->info, record);
+	if (fold != &d->fold)
+		kt_fold_free(fold);
+out:
+	if (ctx->job + 1 >= ctx->njobs)
+		trace_done_free(ctx);
 }

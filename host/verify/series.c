@@ -62,8 +62,9 @@ static void cellrun_free(struct cellrun *r)
 }
 
 /*
- * Writes the batch (every entry of group verify, o->runs times, a line
- * each) and starts `irqlbench lab --batch` on it: 0, or a status with msg.
+ * Writes the batch (every entry of group verify a line, its o->runs runs
+ * in one guest boot: --repeat) and starts `irqlbench lab --batch` on it:
+ * 0, or a status with msg.
  */
 static int cell_start(const struct verify_opts *o, const char *kernel, const char *variant,
 		      const char *dir, struct cellrun *r, char *msg, size_t len)
@@ -85,30 +86,38 @@ static int cell_start(const struct verify_opts *o, const char *kernel, const cha
 	}
 	r->batch = xasprintf("%s/%s.batch", dir, r->vdir);
 	r->log = xasprintf("%s/%s.lab.log", dir, r->vdir);
-	for (unsigned rep = 0; rep < o->runs; rep++)
-		for (unsigned k = 0; k < o->suite->n; k++) {
-			const struct suite_entry *e = &o->suite->e[k];
-			struct argv_buf ea = { 0 };
-			char *line;
+	for (unsigned k = 0; k < o->suite->n; k++) {
+		const struct suite_entry *e = &o->suite->e[k];
+		struct argv_buf ea = { 0 };
+		char *line;
 
-			if (!suite_in_group(e, VERIFY_GROUP))
-				continue;
-			argv_addf(&r->names, "%s-%u", e->name, rep);
-			verify_entry_args(o, e, &ea, false);
-			/* words without blanks (the suites file's parameters): the
-			 * batch splits its lines at blanks */
-			line = xstrdup(r->names.v[r->names.n - 1]);
-			for (unsigned w = 0; w < ea.n; w++) {
-				char *more = xasprintf("%s %s", line, ea.v[w]);
+		if (!suite_in_group(e, VERIFY_GROUP))
+			continue;
+		/* the entry's runs in one guest boot (run --repeat): the lab
+		 * names them ENTRY-1 .. ENTRY-N */
+		for (unsigned rep = 0; rep < o->runs; rep++)
+			argv_addf(&r->names, "%s-%u", e->name, rep + 1);
+		verify_entry_args(o, e, &ea, false);
+		/* words without blanks (the suites file's parameters): the
+		 * batch splits its lines at blanks */
+		line = o->runs > 1 ? xstrdup(e->name) : xasprintf("%s-1", e->name);
+		for (unsigned w = 0; w < ea.n; w++) {
+			char *more = xasprintf("%s %s", line, ea.v[w]);
 
-				free(line);
-				line = more;
-			}
-			text = xrealloc(text, tlen + strlen(line) + 2);
-			tlen += (size_t)sprintf(text + tlen, "%s\n", line);
 			free(line);
-			argv_free(&ea);
+			line = more;
 		}
+		if (o->runs > 1) {
+			char *more = xasprintf("%s --repeat %u", line, o->runs);
+
+			free(line);
+			line = more;
+		}
+		text = xrealloc(text, tlen + strlen(line) + 2);
+		tlen += (size_t)sprintf(text + tlen, "%s\n", line);
+		free(line);
+		argv_free(&ea);
+	}
 	if (util_write_atomic(r->batch, text ? text : "", tlen)) {
 		snprintf(msg, len, "cannot write %s: %s: choose another --out-dir", r->batch, strerror(errno));
 		rc = EXIT_ENV;

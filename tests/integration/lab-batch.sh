@@ -83,6 +83,16 @@ refused "a line of 5000 characters" "^irqlbench lab: $B/long:1: the line is long
 refused "comments only" "^irqlbench lab: $B/empty has no runs" --batch "$B/empty"
 refused "empty file" "^irqlbench lab: $B/none has no runs" --batch "$B/none"
 refused "--selftest" "^irqlbench lab: --batch runs 'irqlbench run' and --selftest" --batch "$B/good" --selftest
+printf 'a --workload seed-table --repeat 3\na-2 --workload seed-table\n' >"$B/repdup"
+refused "a name --repeat gives too" "^irqlbench lab: $B/repdup:2: run name 'a-2' is the name of line 1 too" --batch "$B/repdup"
+printf 'a-2 --workload seed-table\na --workload seed-table --repeat 3\n' >"$B/repdup2"
+refused "--repeat gives a name a line has" "^irqlbench lab: $B/repdup2:2: run name 'a-2' \(--repeat 3\) is the name of line 1 too" --batch "$B/repdup2"
+printf '%s --workload seed-table --repeat 10\n' "$(head -c 63 /dev/zero | tr '\0' n)" >"$B/replong"
+refused "--repeat names longer than 64" "^irqlbench lab: $B/replong:1: the run names of --repeat 10, n+-1 .. n+-10, are too long: give NAME at most 61 characters" --batch "$B/replong"
+printf 'a --workload seed-table --repeat 2 --vcpus 2\n' >"$B/repsmp"
+refused "--repeat with two vCPUs" "^irqlbench lab: $B/repsmp:1: --repeat runs its jobs on one vCPU" --batch "$B/repsmp"
+refused "--repeat without --batch" "^irqlbench lab: --repeat gives one run several records: give it on a line of a --batch FILE" \
+	--workload seed-table --repeat 2
 
 # --- three runs, one L1 ---------------------------------------------------------------
 SUITES=$("$IRQLBENCH" list --suites --format json)
@@ -143,15 +153,36 @@ ok "progress names the kernel" grep -q "^irqlbench: lab: [^ ]* ($V) stock \[1/3\
 cat >"$B/fail" <<EOF
 slow --workload hang --timeout 3
 after --workload nested-spinlock --param depth=2 --param iterations=$IT
+rep --workload nested-spinlock --param depth=2 --param iterations=$IT --repeat 3
+frep --workload fault --repeat 2
 EOF
 lab --batch "$B/fail" --out-dir "$TMP/fail" >"$TMP/fail.jsonl" 2>"$TMP/fail.err"
 eq "a failing run: the batch's status is the run's (4, its timeout)" $? 4
-eq "both records, the failed one first" "$(jq -r '"\(.provenance.lab.batch.name) \(.status)"' "$TMP/fail.jsonl" | paste -sd,)" \
-	"slow failed,after complete"
+eq "every record, in order, the failed ones too" "$(jq -r '"\(.provenance.lab.batch.name) \(.status)"' "$TMP/fail.jsonl" | paste -sd,)" \
+	"slow failed,after complete,rep-1 complete,rep-2 complete,rep-3 complete,frep-1 failed,frep-2 failed"
+# --repeat 3 on a line: three runs of one guest boot, REP-1 .. REP-3
+eq "--repeat: ids of one boot (the first's, -job2, -job3), indexes 0-2 of 3" \
+	"$(jq -r 'select(.provenance.lab.batch.name | startswith("rep-")) | "\(.provenance.repeat.boot_id == (.id | sub("-job[0-9]+$"; ""))) \(.provenance.repeat.index)/\(.provenance.repeat.count)"' "$TMP/fail.jsonl" | paste -sd,)" \
+	"true 0/3,true 1/3,true 2/3"
+eq "--repeat: every job's boot_id is rep-1's id" \
+	"$(jq -r 'select(.provenance.lab.batch.name | startswith("rep-")) | .provenance.repeat.boot_id' "$TMP/fail.jsonl" | sort -u)" \
+	"$(jq -r 'select(.provenance.lab.batch.name == "rep-1") | .id' "$TMP/fail.jsonl")"
+w=$(want nested-spinlock-d2)
+for n in rep-1 rep-2 rep-3; do
+	r=$TMP/fail/stock/runs/$n/record.json
+	eq "$n: its own job's write_cr8 ($w an iteration)" "$(measured "$r" exit.write_cr8)" $((w * IT))
+	eq "$n: status 0" "$(cat "$TMP/fail/stock/runs/$n/status")" 0
+	ok "$n: its own trace file" test -s "${r%.json}.trace.json"
+done
+ok "--repeat: a progress line a run" grep -q "stock \[5/7\] rep-3: ok in [0-9.]* s$" "$TMP/fail.err"
+eq "a fault in job 1 of 2: the job's exception, then a job never begun" \
+	"$(jq -r 'select(.provenance.lab.batch.name | startswith("frep-")) | .error.kind' "$TMP/fail.jsonl" | paste -sd,)" \
+	"exception,truncated"
+eq "...each with status 1" "$(cat "$TMP/fail/stock/runs/frep-1/status") $(cat "$TMP/fail/stock/runs/frep-2/status")" "1 1"
 eq "the failed run's error kind" "$(jq -r 'select(.provenance.lab.batch.name == "slow") | .error.kind' "$TMP/fail.jsonl")" timeout
 ok "its error line names the variant, the run, its status and its folder" \
 	grep -q "^irqlbench: lab stock slow: run in L1 failed (status 4): .*$TMP/fail/stock/runs/slow/record.serial.log" "$TMP/fail.err"
-ok "its progress line" grep -q "stock \[1/2\] slow: failed (status 4) in [0-9.]* s$" "$TMP/fail.err"
+ok "its progress line" grep -q "stock \[1/7\] slow: failed (status 4) in [0-9.]* s$" "$TMP/fail.err"
 
 # (the command line's options come last: iterations on each line here)
 cat >"$B/long" <<EOF

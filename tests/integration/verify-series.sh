@@ -73,7 +73,7 @@ eq "matrix: control $K1 unfixed" "$(cell $K1 unfixed)" UNFIXED
 eq "matrix: control $K1 fixed" "$(cell $K1 fixed)" FIXED
 ok "ktap: the control line" grep -q "^# control: $K1 unfixed UNFIXED, fixed FIXED: ok" "$TMP/m.ktap"
 ok "progress: a line per kernel x variant with its time" grep -Eq "^irqlbench verify: \[4/4\] $K2 stock: FIXED in [0-9.]+ s" "$TMP/m.err"
-ok "progress: a line per run in L1" grep -Eq "^irqlbench: lab: .*stock .*nested-spinlock-d2-0: ok in [0-9.]+ s" "$TMP/m.err"
+ok "progress: a line per run in L1" grep -Eq "^irqlbench: lab: .*stock .*nested-spinlock-d2-1: ok in [0-9.]+ s" "$TMP/m.err"
 for kv in "$K1 unfixed" "$K1 fixed" "$K1 stock" "$K2 stock"; do
 	set -- $kv
 	d=$TMP/m/$1/$2

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cli/util.h"
 #include "klib.h"
 #include "report_gen.h"
 #include "record/serial.h"
@@ -415,12 +416,59 @@ static void test_whole_and_cut_texts(void)
 	free(msg);
 }
 
+/*
+ * A repeat=3 boot's log: job 1 ok, job 2 fail, then job 3 faults before
+ * its report.  Each job's part is its own; job 4 of a boot of 5 has none.
+ */
+static void test_jobs(void)
+{
+	struct serial_report r;
+	char *fail = report_replace(report_good_body, "R status=ok reason=\"\"",
+				    "R status=fail reason=\"late deliveries: 3\"");
+	char *one = report_wrap("noise\nirqlbench-guest v=1 boot\n", report_good_body, "");
+	char *two = report_wrap("", fail, "");
+	char *text = xasprintf("%s%s!! exception vector=6 name=#UD rip=0x1000 err=0x0 cr2=0x0 cpu=0\n",
+			       one, two);
+	size_t n = strlen(text);
+
+	CHECK_EQ_U64(serial_parse_job(text, n, 0, 3, &r), SERIAL_REPORT);
+	CHECK(r.booted);
+	CHECK_STR(r.verdict, "ok");
+	serial_report_free(&r);
+	CHECK_EQ_U64(serial_parse_job(text, n, 1, 3, &r), SERIAL_REPORT);
+	CHECK(r.booted);	/* the boot line is put before a later job's part */
+	CHECK_STR(r.verdict, "fail");
+	CHECK_STR(r.reason, "late deliveries: 3");
+	serial_report_free(&r);
+	/* the exception after job 2's report is job 3's, the last */
+	CHECK_EQ_U64(serial_parse_job(text, n, 2, 3, &r), SERIAL_EXCEPTION);
+	CHECK_EQ_U64(r.exc.vector, 6);
+	serial_report_free(&r);
+	/* ... and not job 2's when job 2 is the last */
+	CHECK_EQ_U64(serial_parse_job(text, n, 1, 2, &r), SERIAL_EXCEPTION);
+	serial_report_free(&r);
+	/* a job the boot never reached */
+	CHECK_EQ_U64(serial_parse_job(text, n, 3, 5, &r), SERIAL_NONE);
+	CHECK(r.booted);
+	serial_report_free(&r);
+	/* one job: the whole log, where two reports are garbled */
+	CHECK_EQ_U64(serial_parse_job(text, n, 0, 1, &r), SERIAL_EXCEPTION);
+	serial_report_free(&r);
+	CHECK_EQ_U64(serial_parse_job(one, strlen(one), 0, 1, &r), SERIAL_REPORT);
+	serial_report_free(&r);
+	free(fail);
+	free(one);
+	free(two);
+	free(text);
+}
+
 int main(void)
 {
 	test_good();
 	test_apic_ids();
 	test_crlf();
 	test_verdict_fail();
+	test_jobs();
 	test_truncated();
 	test_garbled_hash();
 	test_bad_trailer();

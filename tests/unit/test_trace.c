@@ -174,6 +174,72 @@ static void run_lab_sequence(struct kt_fold *f, int fixed, int n)
 	ev_marker(f, 100, 0, 0, 0xff);
 }
 
+/* out 0x4a420000 | job, 0x500: a repeat=N boot's job marker */
+static void ev_job(struct kt_fold *f, int tid, int vcpu, unsigned int job)
+{
+	ev_exit(f, tid, vcpu, IO);
+	feed(f, (struct kt_event){ .type = KT_PIO, .tid = tid, .vcpu = -1, .write = 1,
+				   .port = 0x500, .size = 4, .val = 0x4a420000u | job });
+	ev_entry(f, tid, vcpu);
+}
+
+/*
+ * A repeat=3 boot: job 0 fixed-like with 5 iterations, job 1 unfixed-like
+ * with 7, job 2 never reached its measured phase.  Each job's fold has its
+ * own cells only, as job 0, and the boot's vCPU map.
+ */
+static void test_jobs(void)
+{
+	struct kt_fold f, j0, j1, j2;
+	const struct kt_cell *c;
+	int i;
+
+	kt_fold_init(&f);
+	ev_exit(&f, 100, 0, NPF);		/* boot noise, before any job */
+	ev_entry(&f, 100, 0);
+	for (unsigned job = 0; job < 2; job++) {
+		ev_job(&f, 100, 0, job);
+		ev_exit(&f, 100, 0, NPF);	/* the job's setup: its phase 0 */
+		ev_entry(&f, 100, 0);
+		ev_marker(&f, 100, 0, 0, 2);
+		for (i = 0; i < (job ? 7 : 5); i++)
+			dpc_iteration(&f, 100, 0, !job, 1);
+		ev_marker(&f, 100, 0, 0, 0xff);
+	}
+	ev_job(&f, 100, 0, 2);
+	CHECK_EQ_U64(f.job_markers, 3);
+	CHECK_EQ_U64(f.njobs, 3);
+	CHECK_EQ_U64(f.markers, 4);
+	CHECK_EQ_U64(f.marker_exits, 7);	/* phase and job markers alike */
+	CHECK(kt_fold_job(&f, 0, &j0) == 0);
+	CHECK(kt_fold_job(&f, 1, &j1) == 0);
+	CHECK(kt_fold_job(&f, 2, &j2) == 0);
+	c = kt_fold_cell(&j0, 2, 0);
+	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 15 && c->immediate == 5 && c->late == 0);
+	c = kt_fold_cell(&j0, 0, 0);
+	CHECK(c && c->exits_total == 2 && c->exits[kt_exit_slot(IO)] == 0);	/* boot + setup */
+	c = kt_fold_cell(&j1, 2, 0);
+	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 7 && c->late == 7 && c->immediate == 0);
+	c = kt_fold_cell(&j1, 0, 0);
+	CHECK(c && c->exits_total == 1);
+	CHECK(kt_fold_cell(&j2, 2, 0) == NULL);
+	CHECK_EQ_U64(j2.ncells, 0);
+	CHECK_EQ_U64(j1.nvcpus, 1);
+	{
+		char err[200];
+
+		CHECK(kt_fold_map(&j1, NULL, 1, err, sizeof(err)) == 0);
+		CHECK(kt_fold_guest_cpu(&j1, 0) == 0);
+	}
+	/* the whole fold's accessor sees job 0 only */
+	c = kt_fold_cell(&f, 2, 0);
+	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 15);
+	kt_fold_free(&j0);
+	kt_fold_free(&j1);
+	kt_fold_free(&j2);
+	kt_fold_free(&f);
+}
+
 static void test_lab_fixed(void)
 {
 	struct kt_fold f;
@@ -1035,6 +1101,7 @@ int main(void)
 	test_names();
 	test_lab_fixed();
 	test_lab_unfixed();
+	test_jobs();
 	test_no_entry_events();
 	test_unmasked_and_async();
 	test_held_by_if_or_isr();

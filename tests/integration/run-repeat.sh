@@ -1,0 +1,70 @@
+#!/bin/bash
+# `irqlbench run --repeat N`: N jobs in one guest boot (QEMU TCG here), a
+# record each with its own id, report and provenance.repeat; the exit
+# status is the first job's that did not end well; a job the boot never
+# reached fails with its own record.  Bad combinations are usage errors
+# before anything runs.
+. "$(dirname "$0")/lib.sh"
+need_guest
+need_pkg jq
+
+cd "$TMP" || bail "no $TMP"
+
+# three jobs, one --out each
+expect_rc 0 "three jobs, three records" -- "$IRQ" run --workload nested-spinlock \
+	--param iterations=30 --repeat 3 --out a/1.json --out b/2.json --out c/3.json
+eq "stdout: a record path a job, in order" "$(tr '\n' ' ' <"$TMP/out")" "a/1.json b/2.json c/3.json "
+for j in 1 2 3; do
+	f=$(ls ./*/$j.json)
+	eq "job $j: complete" "$(jq -r .status "$f")" complete
+	eq "job $j: provenance.repeat.index" "$(jq -r .provenance.repeat.index "$f")" $((j - 1))
+	eq "job $j: provenance.repeat.count" "$(jq -r .provenance.repeat.count "$f")" 3
+	eq "job $j: its own measured phase (30 iterations)" \
+		"$(jq '[.phases[] | select(.measured) | .vcpus[].counters.iterations] | add' "$f")" 30
+	eq "job $j: 3 CR8 writes a nest of 2, 6 an iteration with its DPC" \
+		"$(jq '[.phases[] | select(.measured) | .vcpus[].counters.cr8_writes] | add' "$f")" 180
+	ok "job $j: its raw log beside it" test -s "$(dirname "$f")/$j.serial.log"
+	eq "job $j: the record names that log" "$(jq -r .artifacts.serial_log "$f")" "$j.serial.log"
+done
+eq "ids: job 1's, then -job2, -job3" \
+	"$(jq -r '.id' c/3.json)" "$(jq -r '.id' a/1.json)-job3"
+eq "boot_id: job 1's id in every record" \
+	"$(jq -r .provenance.repeat.boot_id b/2.json c/3.json | sort -u)" "$(jq -r .id a/1.json)"
+eq "one QEMU: the same command line in every record" \
+	"$(jq -r .provenance.qemu.cmdline a/1.json b/2.json c/3.json | sort -u | wc -l)" 1
+ok "the guest was asked for repeat=3" jq -e '.provenance.qemu.cmdline | test("repeat=3")' a/1.json
+
+# no --out: results/runs/<id>/ each
+expect_rc 0 "two jobs, default places" -- "$IRQ" run --workload seed-table --param iterations=10 --repeat 2
+eq "two record folders" "$(ls results/runs | wc -l)" 2
+ok "the second is the first's id with -job2" test -s "results/runs/$(ls results/runs | head -1)-job2/record.json"
+
+# the first job faults: its record says so, the later ones never began
+expect_rc 1 "a fault in job 1 of 3" -- "$IRQ" run --workload fault --repeat 3 \
+	--out f/1.json --out f/2.json --out f/3.json
+eq "job 1: exception" "$(jq -r .error.kind f/1.json)" exception
+eq "job 2: failed, truncated" "$(jq -r '.status + " " + .error.kind' f/2.json)" "failed truncated"
+ok "job 3: says the boot ended before it began" \
+	jq -e '.error.message | test("^the boot ended before job 3 of 3 began")' f/3.json
+ok "each job's failure on stderr" test "$(grep -c 'run failed' "$TMP/err")" = 3
+
+# usage errors: nothing runs, no record
+rm -rf u
+for bad in "--out u/1.json|one --out for 3 jobs" \
+	"--out u/1.json --out u/2.json|2 --out for 3 jobs" \
+	"--out u/1.json --out u/1.json --out u/2.json|--out u/1.json given twice" \
+	"--out - --out u/2.json --out u/3.json|--out - writes one record" \
+	"--vcpus 2|--repeat runs its jobs on one vCPU" \
+	"--launcher libvirt|--repeat is for the direct launcher"; do
+	args=${bad%%|*} want=${bad#*|}
+	# shellcheck disable=SC2086
+	expect_rc 2 "--repeat 3 $args refused" -- "$IRQ" run --workload seed-table --repeat 3 $args
+	expect_err_line "^irqlbench run: $want" "--repeat 3 $args: one line naming the problem"
+done
+ok "no record written by a refused run" test ! -e u
+expect_rc 2 "--repeat 0 refused" -- "$IRQ" run --workload seed-table --repeat 0
+expect_rc 2 "--repeat 101 refused" -- "$IRQ" run --workload seed-table --repeat 101
+expect_rc 2 "two --out without --repeat refused" -- "$IRQ" run --workload seed-table --out x.json --out y.json
+expect_err_line "^irqlbench run: 2 --out for 1 job" "says one --out a job"
+
+finish
