@@ -460,7 +460,7 @@ void store_close(struct store *s)
 
 /* --- validation --------------------------------------------------------- */
 
-static const char *str_at(json_t *obj, const char *key)
+const char *store_json_str(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -567,7 +567,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 	size_t i, j;
 
 	if (!phases || json_is_null(phases)) {
-		if (!strcmp(str_at(rec, "status"), "failed"))
+		if (!strcmp(store_json_str(rec, "status"), "failed"))
 			return 0;
 		util_err(err, errlen, 0, "a complete record needs \"phases\"");
 		return -1;
@@ -579,7 +579,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 	json_array_foreach(phases, i, ph) {
 		int idx;
 
-		if (!json_is_integer(json_object_get(ph, "idx")) || !str_at(ph, "name") ||
+		if (!json_is_integer(json_object_get(ph, "idx")) || !store_json_str(ph, "name") ||
 		    !json_is_boolean(json_object_get(ph, "measured")) ||
 		    !json_is_array(json_object_get(ph, "vcpus"))) {
 			util_err(err, errlen, 0, "phase %zu needs idx, name, measured and vcpus", i);
@@ -607,7 +607,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		util_err(err, errlen, 0, "not a JSON object");
 		return -1;
 	}
-	schema = str_at(rec, "schema");
+	schema = store_json_str(rec, "schema");
 	if (!schema) {
 		util_err(err, errlen, 0, "no \"schema\" field: not an irqlbench result record");
 		return -1;
@@ -618,21 +618,21 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	for (const char *const *k = top; *k; k++)
-		if (!str_at(rec, *k) || !*str_at(rec, *k)) {
+		if (!store_json_str(rec, *k) || !*store_json_str(rec, *k)) {
 			util_err(err, errlen, 0, "missing \"%s\"", *k);
 			return -1;
 		}
-	if (!store_id_ok(str_at(rec, "id"))) {
+	if (!store_id_ok(store_json_str(rec, "id"))) {
 		util_err(err, errlen, 0, "id '%s' is not usable as a directory name (letters, digits, ._:+-)",
-		       str_at(rec, "id"));
+		       store_json_str(rec, "id"));
 		return -1;
 	}
-	if (!one_of(str_at(rec, "status"), statuses)) {
-		util_err(err, errlen, 0, "status '%s' is neither complete nor failed", str_at(rec, "status"));
+	if (!one_of(store_json_str(rec, "status"), statuses)) {
+		util_err(err, errlen, 0, "status '%s' is neither complete nor failed", store_json_str(rec, "status"));
 		return -1;
 	}
-	if (!one_of(str_at(rec, "backend"), backends)) {
-		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, lab, model", str_at(rec, "backend"));
+	if (!one_of(store_json_str(rec, "backend"), backends)) {
+		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, lab, model", store_json_str(rec, "backend"));
 		return -1;
 	}
 	if (!json_is_object(json_object_get(rec, "params"))) {
@@ -654,16 +654,16 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		util_err(err, errlen, 0, "missing provenance: the record must say where it came from");
 		return -1;
 	}
-	if (!str_at(p, "suite_version")) {
+	if (!store_json_str(p, "suite_version")) {
 		util_err(err, errlen, 0, "missing provenance field \"suite_version\"");
 		return -1;
 	}
 	/* A run that failed before it started (preflight, launch) may lack
 	 * the rest; it is stored only as the record of a failure. */
-	if (!strcmp(str_at(rec, "status"), "failed"))
+	if (!strcmp(store_json_str(rec, "status"), "failed"))
 		return check_phases(rec, err, errlen);
 	for (const char *const *k = prov; *k; k++)
-		if (!str_at(p, *k)) {
+		if (!store_json_str(p, *k)) {
 			util_err(err, errlen, 0, "missing provenance field \"%s\"", *k);
 			return -1;
 		}
@@ -673,11 +673,11 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	for (const char *const *k = host; *k; k++)
-		if (!str_at(h, *k)) {
+		if (!store_json_str(h, *k)) {
 			util_err(err, errlen, 0, "missing provenance field \"host.%s\"", *k);
 			return -1;
 		}
-	if (!strcmp(str_at(rec, "backend"), "model") && !str_at(rec, "policy")) {
+	if (!strcmp(store_json_str(rec, "backend"), "model") && !store_json_str(rec, "policy")) {
 		util_err(err, errlen, 0, "a model record needs \"policy\"");
 		return -1;
 	}
@@ -688,14 +688,14 @@ const char *store_verdict(json_t *rec)
 {
 	json_t *v = json_object_get(rec, "verdict");
 
-	return json_is_string(v) ? json_string_value(v) : str_at(v, "status");
+	return json_is_string(v) ? json_string_value(v) : store_json_str(v, "status");
 }
 
 bool store_run_failed(json_t *rec)
 {
 	const char *v = store_verdict(rec);
 
-	return !strcmp(str_at(rec, "status"), "failed") || (v && strcmp(v, "ok"));
+	return !strcmp(store_json_str(rec, "status"), "failed") || (v && strcmp(v, "ok"));
 }
 
 /* --- import ------------------------------------------------------------- */
@@ -712,7 +712,7 @@ void store_content_hash(const char *s, char out[17])
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
-static void bind_str(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -753,54 +753,54 @@ static int insert_run(struct store *s, json_t *rec, const char *hash, const char
 
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL))
 		return -1;
-	bind_str(st, i++, str_at(rec, "id"));
-	bind_str(st, i++, hash);
-	bind_str(st, i++, str_at(rec, "schema"));
-	bind_str(st, i++, failed ? "failed" : "complete");
+	store_bind_text(st, i++, store_json_str(rec, "id"));
+	store_bind_text(st, i++, hash);
+	store_bind_text(st, i++, store_json_str(rec, "schema"));
+	store_bind_text(st, i++, failed ? "failed" : "complete");
 	sqlite3_bind_int(st, i++, failed);
-	if (str_at(e, "kind") || !failed) {
-		bind_str(st, i++, str_at(e, "kind"));
-		bind_str(st, i++, str_at(e, "message"));
+	if (store_json_str(e, "kind") || !failed) {
+		store_bind_text(st, i++, store_json_str(e, "kind"));
+		store_bind_text(st, i++, store_json_str(e, "message"));
 	} else {	/* complete, but the workload's own check failed */
-		const char *reason = str_at(vd, "reason");
+		const char *reason = store_json_str(vd, "reason");
 
-		bind_str(st, i++, "verdict");
+		store_bind_text(st, i++, "verdict");
 		if (asprintf(&vmsg, "the workload's own check failed%s%s", reason && *reason ? ": " : "",
 			     reason && *reason ? reason : "") < 0)
 			abort();
-		bind_str(st, i++, vmsg);
+		store_bind_text(st, i++, vmsg);
 	}
-	bind_str(st, i++, str_at(rec, "backend"));
-	bind_str(st, i++, str_at(rec, "policy"));
-	bind_str(st, i++, str_at(rec, "variant"));
-	bind_str(st, i++, str_at(rec, "workload"));
-	bind_str(st, i++, params);
-	bind_str(st, i++, str_at(rec, "launcher"));
+	store_bind_text(st, i++, store_json_str(rec, "backend"));
+	store_bind_text(st, i++, store_json_str(rec, "policy"));
+	store_bind_text(st, i++, store_json_str(rec, "variant"));
+	store_bind_text(st, i++, store_json_str(rec, "workload"));
+	store_bind_text(st, i++, params);
+	store_bind_text(st, i++, store_json_str(rec, "launcher"));
 	sqlite3_bind_int(st, i++, json_is_true(json_object_get(rec, "emulated")));
-	bind_str(st, i++, tagtxt);
-	bind_str(st, i++, str_at(p, "suite_version"));
-	bind_str(st, i++, str_at(p, "started_utc") ? str_at(p, "started_utc") : "");
+	store_bind_text(st, i++, tagtxt);
+	store_bind_text(st, i++, store_json_str(p, "suite_version"));
+	store_bind_text(st, i++, store_json_str(p, "started_utc") ? store_json_str(p, "started_utc") : "");
 	if (json_is_number(dur))
 		sqlite3_bind_double(st, i++, json_number_value(dur));
 	else
 		sqlite3_bind_null(st, i++);
-	bind_str(st, i++, str_at(h, "kernel") ? str_at(h, "kernel") : "");
-	bind_str(st, i++, str_at(h, "cpu_vendor"));
-	bind_str(st, i++, str_at(h, "cpu_model") ? str_at(h, "cpu_model") : "");
+	store_bind_text(st, i++, store_json_str(h, "kernel") ? store_json_str(h, "kernel") : "");
+	store_bind_text(st, i++, store_json_str(h, "cpu_vendor"));
+	store_bind_text(st, i++, store_json_str(h, "cpu_model") ? store_json_str(h, "cpu_model") : "");
 	if (json_is_integer(fam))
 		sqlite3_bind_int64(st, i++, json_integer_value(fam));
 	else
 		sqlite3_bind_null(st, i++);
-	bind_str(st, i++, str_at(h, "microcode"));
-	bind_str(st, i++, str_at(h, "hostname"));
-	bind_str(st, i++, str_at(q, "version"));
-	bind_str(st, i++, str_at(q, "accel"));
-	bind_str(st, i++, kvm);
-	bind_str(st, i++, lab);
-	bind_str(st, i++, pin);
-	bind_str(st, i++, store_verdict(rec));
-	bind_str(st, i++, str_at(vd, "reason"));
-	bind_str(st, i++, text);
+	store_bind_text(st, i++, store_json_str(h, "microcode"));
+	store_bind_text(st, i++, store_json_str(h, "hostname"));
+	store_bind_text(st, i++, store_json_str(q, "version"));
+	store_bind_text(st, i++, store_json_str(q, "accel"));
+	store_bind_text(st, i++, kvm);
+	store_bind_text(st, i++, lab);
+	store_bind_text(st, i++, pin);
+	store_bind_text(st, i++, store_verdict(rec));
+	store_bind_text(st, i++, store_json_str(vd, "reason"));
+	store_bind_text(st, i++, text);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	free(vmsg);
@@ -827,8 +827,8 @@ static int insert_tags(struct store *s, const char *id, json_t *tags)
 		if (!json_is_string(t))
 			continue;
 		sqlite3_reset(st);
-		bind_str(st, 1, id);
-		bind_str(st, 2, json_string_value(t));
+		store_bind_text(st, 1, id);
+		store_bind_text(st, 2, json_string_value(t));
 		if (sqlite3_step(st) != SQLITE_DONE)
 			rc = -1;
 	}
@@ -846,11 +846,11 @@ static int insert_map(sqlite3_stmt *st, const char *id, int phase, int cpu,
 		return 0;
 	json_object_foreach(m, k, v) {
 		sqlite3_reset(st);
-		bind_str(st, 1, id);
+		store_bind_text(st, 1, id);
 		sqlite3_bind_int(st, 2, phase);
 		sqlite3_bind_int(st, 3, cpu);
-		bind_str(st, 4, kind);
-		bind_str(st, 5, k);
+		store_bind_text(st, 4, kind);
+		store_bind_text(st, 5, k);
 		sqlite3_bind_int64(st, 6, json_integer_value(v));
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return -1;
@@ -879,13 +879,13 @@ static int insert_hists(sqlite3_stmt *st, const char *id, int phase, int cpu, js
 		int rc;
 
 		sqlite3_reset(st);
-		bind_str(st, 1, id);
+		store_bind_text(st, 1, id);
 		sqlite3_bind_int(st, 2, phase);
 		sqlite3_bind_int(st, 3, cpu);
-		bind_str(st, 4, k);
-		bind_str(st, 5, str_at(h, "unit"));
-		bind_str(st, 6, b);
-		bind_str(st, 7, c);
+		store_bind_text(st, 4, k);
+		store_bind_text(st, 5, store_json_str(h, "unit"));
+		store_bind_text(st, 6, b);
+		store_bind_text(st, 7, c);
 		bind_int_or_null(st, 8, json_object_get(h, "overflow"));
 		bind_int_or_null(st, 9, json_object_get(h, "n"));
 		bind_int_or_null(st, 10, json_object_get(h, "sum"));
@@ -924,9 +924,9 @@ static int insert_phases(struct store *s, const char *id, json_t *phases)
 		int idx = (int)json_integer_value(json_object_get(ph, "idx"));
 
 		sqlite3_reset(ps);
-		bind_str(ps, 1, id);
+		store_bind_text(ps, 1, id);
 		sqlite3_bind_int(ps, 2, idx);
-		bind_str(ps, 3, str_at(ph, "name"));
+		store_bind_text(ps, 3, store_json_str(ph, "name"));
 		sqlite3_bind_int(ps, 4, json_is_true(json_object_get(ph, "measured")));
 		if (sqlite3_step(ps) != SQLITE_DONE)
 			goto out;
@@ -961,8 +961,8 @@ static int insert_metrics(struct store *s, const char *id, json_t *rec)
 	metrics_from_record(rec, &m);
 	for (size_t i = 0; i < m.n && !rc; i++) {
 		sqlite3_reset(st);
-		bind_str(st, 1, id);
-		bind_str(st, 2, m.v[i].name);
+		store_bind_text(st, 1, id);
+		store_bind_text(st, 2, m.v[i].name);
 		sqlite3_bind_double(st, 3, m.v[i].v);
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	}
@@ -1004,7 +1004,7 @@ static int lookup_hash(struct store *s, const char *id, char hash[17])
 
 	if (sqlite3_prepare_v2(s->db, "SELECT content_hash FROM runs WHERE id = ?", -1, &st, NULL))
 		return -1;
-	bind_str(st, 1, id);
+	store_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(hash, 17, "%s", (const char *)sqlite3_column_text(st, 0));
 		found = 1;
@@ -1454,10 +1454,10 @@ static int check_input(struct import_input *in, char *err, size_t errlen)
 			abort();
 		store_content_hash(in->text[i], in->hash[i]);
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(str_at(in->recs[i], "id"), str_at(in->recs[j], "id")) &&
+			if (!strcmp(store_json_str(in->recs[i], "id"), store_json_str(in->recs[j], "id")) &&
 			    strcmp(in->hash[i], in->hash[j])) {
 				util_err(err, errlen, 0, "%srun %s is given again with other content (first at %s%d): "
-				       "give each record its own id", where, str_at(in->recs[i], "id"),
+				       "give each record its own id", where, store_json_str(in->recs[i], "id"),
 				       in->kind == IN_LINES ? "line " : "record ", in->where[j]);
 				goto out;
 			}
@@ -1478,12 +1478,12 @@ static enum import_result insert_input(struct store *s, struct import_input *in,
 	char old[17], where[48];
 
 	for (size_t i = 0; i < in->n; i++) {
-		const char *rid = str_at(in->recs[i], "id");
+		const char *rid = store_json_str(in->recs[i], "id");
 		int found = lookup_hash(s, rid, old);
 
 		outcome[i] = -1;
 		for (size_t j = 0; j < i && found >= 0; j++)
-			if (!strcmp(rid, str_at(in->recs[j], "id")))
+			if (!strcmp(rid, store_json_str(in->recs[j], "id")))
 				found = 2;
 		if (found == 2)
 			continue;
@@ -1536,8 +1536,8 @@ static int place_input(struct store *s, struct import_input *in, const int *outc
 
 		if (outcome[i] != IMPORT_NEW)
 			continue;
-		dir = run_path(s, str_at(in->recs[i], "id"), false);
-		tmp = run_path(s, str_at(in->recs[i], "id"), true);
+		dir = run_path(s, store_json_str(in->recs[i], "id"), false);
+		tmp = run_path(s, store_json_str(in->recs[i], "id"), true);
 		p = place_run_files(s, in->file, in->recs[i], dir, tmp, err, errlen);
 		made[i] = p == PLACED_NEW_DIR;
 		free(dir);
@@ -1552,7 +1552,7 @@ static void unplace_input(struct store *s, struct import_input *in, const bool *
 {
 	for (size_t i = 0; i < in->n; i++)
 		if (made[i]) {
-			char *dir = run_path(s, str_at(in->recs[i], "id"), false);
+			char *dir = run_path(s, store_json_str(in->recs[i], "id"), false);
 
 			store_rm_rf(dir);
 			free(dir);
@@ -1564,8 +1564,8 @@ static void unplace_input(struct store *s, struct import_input *in, const bool *
 static enum import_result restore_run(struct store *s, struct import_input *in, size_t i,
 				      char *err, size_t errlen)
 {
-	char *dir = run_path(s, str_at(in->recs[i], "id"), false);
-	char *tmp = run_path(s, str_at(in->recs[i], "id"), true);
+	char *dir = run_path(s, store_json_str(in->recs[i], "id"), false);
+	char *tmp = run_path(s, store_json_str(in->recs[i], "id"), true);
 	enum import_result r = IMPORT_UNCHANGED;
 
 	if (access(dir, F_OK))
@@ -1640,7 +1640,7 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 		}
 		any_new |= r == IMPORT_NEW;
 		if (report && outcome[i] >= 0)
-			report(arg, str_at(in.recs[i], "id"), in.where[i], r);
+			report(arg, store_json_str(in.recs[i], "id"), in.where[i], r);
 	}
 	if (res != IMPORT_STORE_ERROR)
 		res = any_new ? IMPORT_NEW : IMPORT_UNCHANGED;
@@ -1704,7 +1704,7 @@ static int delete_rows(struct store *s, const char *id)
 
 		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL))
 			return -1;
-		bind_str(st, 1, id);
+		store_bind_text(st, 1, id);
 		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)

@@ -246,6 +246,11 @@ void store_content_hash(const char *s, char out[17]);
 
 /* Database path: --db, else $IRQLBENCH_DB, else STORE_DEFAULT_DB. */
 const char *store_default_path(const char *opt);
+
+/* For store.c, query.c and verdicts.c: obj's string member key, or NULL;
+ * v bound as text, or NULL as SQL NULL. */
+const char *store_json_str(json_t *obj, const char *key);
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 int store_rm_rf(const char *path);
 /* Copies a file (0644); copying a file onto itself does nothing.  0 or -1
  * with errno.  Also used by the dashboard (host/plot/cmd_plot.c). */

@@ -12,13 +12,6 @@
 #include "cli/util.h"
 #include "store/store.h"
 
-static const char *vstr(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 int store_validate_verdict(json_t *v, char *err, size_t errlen)
 {
 	static const char *const verdicts[] = { "FIXED", "UNFIXED", "INCONCLUSIVE" };
@@ -31,20 +24,20 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 		util_err(err, errlen, 0, "not a JSON object");
 		return -1;
 	}
-	schema = vstr(v, "schema");
+	schema = store_json_str(v, "schema");
 	if (!schema || strcmp(schema, VERDICT_SCHEMA)) {
 		util_err(err, errlen, 0, "schema is %s%s%s, not %s: give a verdict file of 'irqlbench verify'",
 			 schema ? "'" : "", schema ? schema : "missing", schema ? "'" : "", VERDICT_SCHEMA);
 		return -1;
 	}
-	id = vstr(v, "id");
+	id = store_json_str(v, "id");
 	if (!id || !store_id_ok(id)) {
 		util_err(err, errlen, 0, "id %s%.64s%s%s is not a token of letters, digits and ._:+- "
 			 "(at most 200): give the verdict another id", id ? "'" : "",
 			 id ? id : "missing", id && strlen(id) > 64 ? "..." : "", id ? "'" : "");
 		return -1;
 	}
-	vd = vstr(v, "verdict");
+	vd = store_json_str(v, "verdict");
 	for (i = 0; vd && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		known |= !strcmp(vd, verdicts[i]);
 	if (!known) {
@@ -60,14 +53,14 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 			 "'irqlbench verify'", id, vd);
 		return -1;
 	}
-	if (!vstr(v, "backend") || !vstr(v, "created_utc")) {
+	if (!store_json_str(v, "backend") || !store_json_str(v, "created_utc")) {
 		util_err(err, errlen, 0, "verdict %s: no %s: write it with 'irqlbench verify'", id,
-			 vstr(v, "backend") ? "created_utc" : "backend");
+			 store_json_str(v, "backend") ? "created_utc" : "backend");
 		return -1;
 	}
 	{
 		struct tm tm = { 0 };
-		const char *c = vstr(v, "created_utc"), *end = strptime(c, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		const char *c = store_json_str(v, "created_utc"), *end = strptime(c, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
 		if (!end || *end) {
 			util_err(err, errlen, 0, "verdict %s: created_utc '%.40s' is not a UTC time "
@@ -75,7 +68,7 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (vstr(v, "reason") && strlen(vstr(v, "reason")) > VERDICT_REASON_MAX) {
+	if (store_json_str(v, "reason") && strlen(store_json_str(v, "reason")) > VERDICT_REASON_MAX) {
 		util_err(err, errlen, 0, "verdict %s: its reason is longer than %d characters", id,
 			 VERDICT_REASON_MAX);
 		return -1;
@@ -106,7 +99,7 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < json_array_size(runs); i++) {
-		const char *rid = vstr(json_array_get(runs, i), "id");
+		const char *rid = store_json_str(json_array_get(runs, i), "id");
 
 		if (!rid || !store_id_ok(rid)) {
 			util_err(err, errlen, 0, "verdict %s: runs[%zu] has no valid id", id, i);
@@ -114,14 +107,6 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 		}
 	}
 	return 0;
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
 }
 
 static int insert_verdict(struct store *s, json_t *v, const char *hash, const char *text)
@@ -141,25 +126,25 @@ static int insert_verdict(struct store *s, json_t *v, const char *hash, const ch
 			       " cpu_model, emulated, control, created, tags, imported, verdict_json)"
 			       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL))
 		goto out;
-	bind_text(st, i++, vstr(v, "id"));
-	bind_text(st, i++, hash);
-	bind_text(st, i++, vstr(v, "schema"));
-	bind_text(st, i++, vstr(v, "verdict"));
-	bind_text(st, i++, vstr(v, "reason"));
-	bind_text(st, i++, vstr(v, "backend"));
-	bind_text(st, i++, vstr(v, "variant"));
-	bind_text(st, i++, vstr(v, "policy"));
-	bind_text(st, i++, vstr(k, "debian_version"));
-	bind_text(st, i++, vstr(k, "upstream"));
-	bind_text(st, i++, vstr(k, "abi"));
-	bind_text(st, i++, vstr(h, "hostname"));
-	bind_text(st, i++, vstr(h, "cpu_model"));
+	store_bind_text(st, i++, store_json_str(v, "id"));
+	store_bind_text(st, i++, hash);
+	store_bind_text(st, i++, store_json_str(v, "schema"));
+	store_bind_text(st, i++, store_json_str(v, "verdict"));
+	store_bind_text(st, i++, store_json_str(v, "reason"));
+	store_bind_text(st, i++, store_json_str(v, "backend"));
+	store_bind_text(st, i++, store_json_str(v, "variant"));
+	store_bind_text(st, i++, store_json_str(v, "policy"));
+	store_bind_text(st, i++, store_json_str(k, "debian_version"));
+	store_bind_text(st, i++, store_json_str(k, "upstream"));
+	store_bind_text(st, i++, store_json_str(k, "abi"));
+	store_bind_text(st, i++, store_json_str(h, "hostname"));
+	store_bind_text(st, i++, store_json_str(h, "cpu_model"));
 	sqlite3_bind_int(st, i++, json_is_true(json_object_get(v, "emulated")));
-	bind_text(st, i++, control);
-	bind_text(st, i++, vstr(v, "created_utc"));
-	bind_text(st, i++, tags);
-	bind_text(st, i++, now);
-	bind_text(st, i++, text);
+	store_bind_text(st, i++, control);
+	store_bind_text(st, i++, store_json_str(v, "created_utc"));
+	store_bind_text(st, i++, tags);
+	store_bind_text(st, i++, now);
+	store_bind_text(st, i++, text);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
 	if (rc || sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO verdict_runs (verdict_id, run_id)"
@@ -169,8 +154,8 @@ static int insert_verdict(struct store *s, json_t *v, const char *hash, const ch
 	}
 	for (size_t r = 0; r < json_array_size(runs) && !rc; r++) {
 		sqlite3_reset(st);
-		bind_text(st, 1, vstr(v, "id"));
-		bind_text(st, 2, vstr(json_array_get(runs, r), "id"));
+		store_bind_text(st, 1, store_json_str(v, "id"));
+		store_bind_text(st, 2, store_json_str(json_array_get(runs, r), "id"));
 		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	}
 	sqlite3_finalize(st);
@@ -188,7 +173,7 @@ static int verdict_hash(struct store *s, const char *id, char hash[17])
 
 	if (sqlite3_prepare_v2(s->db, "SELECT content_hash FROM verdicts WHERE id = ?", -1, &st, NULL))
 		return -1;
-	bind_text(st, 1, id);
+	store_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		snprintf(hash, 17, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -204,7 +189,7 @@ static int run_stored(struct store *s, const char *id)
 
 	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM runs WHERE id = ?", -1, &st, NULL))
 		return -1;
-	bind_text(st, 1, id);
+	store_bind_text(st, 1, id);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -227,12 +212,12 @@ enum import_result store_import_verdict(struct store *s, json_t *v, char *err, s
 		free(text);
 		return IMPORT_STORE_ERROR;
 	}
-	found = verdict_hash(s, vstr(v, "id"), old);
+	found = verdict_hash(s, store_json_str(v, "id"), old);
 	if (found == 0) {	/* its evidence is in the store, or it is not taken */
 		json_t *runs = json_object_get(v, "runs");
 
 		for (size_t i = 0; i < json_array_size(runs); i++) {
-			const char *rid = vstr(json_array_get(runs, i), "id");
+			const char *rid = store_json_str(json_array_get(runs, i), "id");
 			int in = run_stored(s, rid);
 
 			if (in < 0) {
@@ -241,7 +226,7 @@ enum import_result store_import_verdict(struct store *s, json_t *v, char *err, s
 			}
 			if (!in) {
 				util_err(err, errlen, 0, "verdict %s: its run %s is not in the store: import "
-					 "its records first (they are in its out_dir)", vstr(v, "id"), rid);
+					 "its records first (they are in its out_dir)", store_json_str(v, "id"), rid);
 				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 				free(text);
 				return IMPORT_REFUSED;
@@ -253,7 +238,7 @@ enum import_result store_import_verdict(struct store *s, json_t *v, char *err, s
 		r = IMPORT_STORE_ERROR;
 	} else if (found && strcmp(old, hash)) {
 		util_err(err, errlen, 0, "verdict %s is already in the store with other content: give "
-			 "the new verdict another id or use another --db", vstr(v, "id"));
+			 "the new verdict another id or use another --db", store_json_str(v, "id"));
 		r = IMPORT_REFUSED;
 	} else if (found) {
 		r = IMPORT_UNCHANGED;
@@ -332,7 +317,7 @@ int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **ou
 	for (unsigned i = 0; i < f->n; i++) {
 		verdict_term(f->key[i], &n);
 		while (n--)
-			bind_text(st, b++, f->val[i]);
+			store_bind_text(st, b++, f->val[i]);
 	}
 	*out = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -371,7 +356,7 @@ json_t *store_get_verdict(struct store *s, const char *id)
 
 	if (sqlite3_prepare_v2(s->db, "SELECT verdict_json FROM verdicts WHERE id = ?", -1, &st, NULL))
 		return NULL;
-	bind_text(st, 1, id);
+	store_bind_text(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
 	sqlite3_finalize(st);
