@@ -14,7 +14,9 @@
  * The plan is made for this host with as many vCPUs as QEMU reports;
  * pin_run_set_cpus() (for `run --cpus LIST`) or $IRQLBENCH_PIN_CPUS
  * overrides the vCPU PUs (as `irqlbench pin --cpus`); IRQLBENCH_PIN=off
- * disables pinning (the affinity is still read back).  Right before `cont`
+ * disables pinning (the affinity is still read back); so does --no-pin
+ * (ctx->no_pin: the kvm backend starts QEMU paused all the same, for its
+ * trace), which also leaves provenance.pinning null.  Right before `cont`
  * it calls ctx->before_cont, if set: the kvm backend starts tracing there.
  */
 #include <errno.h>
@@ -97,7 +99,7 @@ static int hook_fail(struct run_ctx *ctx, const char *msg)
 int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 {
 	const char *mode = getenv("IRQLBENCH_PIN");
-	bool pin = !(mode && !strcmp(mode, "off")), paused;
+	bool pin = !ctx->no_pin && !(mode && !strcmp(mode, "off")), paused;
 	struct pin_affinity *aff = NULL;
 	struct pin_plan *plan = NULL;
 	struct qmp *q = NULL;
@@ -155,7 +157,7 @@ int run_pin_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 		hook_fail(ctx, err);
 		goto out;
 	}
-	if (ctx->record)
+	if (ctx->record && !ctx->no_pin)	/* --no-pin: provenance.pinning stays null */
 		json_object_set_new(json_object_get(ctx->record, "provenance"), "pinning",
 				    pin_affinity_json(aff));
 	if (!paused)

@@ -199,6 +199,7 @@ static int kvm_preflight(struct run_ctx *ctx)
  */
 static void kvm_extra_args(struct run_ctx *ctx, struct argv_buf *args)
 {
+	ctx->start_paused = true;	/* --no-pin too: the trace starts before the guest runs */
 	run_pin_args(ctx, args);
 	if (ctx->pit_discard) {
 		argv_add(args, "-global");
@@ -207,19 +208,20 @@ static void kvm_extra_args(struct run_ctx *ctx, struct argv_buf *args)
 }
 
 /*
- * QEMU started paused (-S) for pinning: the trace starts once the threads
- * are pinned and before the guest runs, so that its buffers are sized for
- * the CPUs the threads now may use.  Unpinned, or under libvirt (which
- * pins and starts the guest itself), it starts at once.
+ * QEMU started paused (-S, with --no-pin too): the trace starts once the
+ * threads are pinned (or, --no-pin, left where they are) and before the
+ * guest runs, so that its buffers are sized for the CPUs the threads now
+ * may use and the guest's first phase marker is traced.  Under libvirt
+ * (which pins and starts the guest itself) it starts at once.
  */
 static int kvm_after_start(struct run_ctx *ctx, pid_t qemu_pid)
 {
 	int rc;
 
-	if (ctx->no_pin || strcmp(ctx->launcher->name, "direct")) {
+	if (strcmp(ctx->launcher->name, "direct")) {
 		if (kvm_trace_start(ctx, qemu_pid))
 			return -1;
-		return ctx->no_pin ? 0 : run_pin_after_start(ctx, qemu_pid);
+		return run_pin_after_start(ctx, qemu_pid);
 	}
 	ctx->before_cont = kvm_trace_start;
 	rc = run_pin_after_start(ctx, qemu_pid);

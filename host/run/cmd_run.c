@@ -154,8 +154,10 @@ static const struct cli_option run_options[] = {
 	{ CLI_CHOICE(0, "launcher", struct run_args, o.launcher, launchers,
 		     "direct (QEMU started by irqlbench; default) or libvirt") },
 	{ CLI_FLAG(0, "no-pin", struct run_args, o.no_pin,
-		   "leave the vCPU threads where the OS puts them (direct\n"
-		   "launcher: no -S/-qmp; provenance.pinning stays null)") },
+		   "leave the vCPU threads where the OS puts them\n"
+		   "(provenance.pinning stays null; the kvm backend still\n"
+		   "starts QEMU paused, so that its trace is on before the\n"
+		   "guest runs; tcg: no -S/-qmp)") },
 	{ CLI_STRING(0, "cpus", struct run_args, o.cpus, "LIST",
 		     "pin the vCPUs to these host CPUs (e.g. 2,3 or 4-7)\n"
 		     "instead of the hwloc plan ('irqlbench pin' shows it)") },

@@ -139,7 +139,9 @@ struct run_ctx {
 	unsigned job, njobs;		/* after_exit: the job (0-based) of a boot of njobs (--repeat) */
 	void *trace_done;		/* host/trace/: the stopped trace, between after_exit calls */
 	char *qmp_dir;			/* private folder of QEMU's QMP socket (pinning), or NULL */
-	bool no_pin;			/* --no-pin: neither -S/-qmp nor the pinning hook */
+	bool no_pin;			/* --no-pin: no pinning (and, unless start_paused, no -S/-qmp) */
+	bool start_paused;		/* -S and -qmp even with --no-pin: the kvm backend's trace
+					 * must be on before the guest runs */
 	size_t trace_buffer_kb;		/* --trace-buffer: per-CPU trace buffer (kvm), 0 default */
 	bool pit_discard;		/* --pit-reinject off: the kvm PIT discards lost ticks */
 	/* Called by the pinning hook once every thread is pinned, before it

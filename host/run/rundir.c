@@ -55,7 +55,7 @@ void run_pin_args(struct run_ctx *ctx, struct argv_buf *args)
 	const char *a[3], *dir;
 	char sock[PATH_MAX + 40];
 
-	if (ctx->no_pin || strcmp(ctx->launcher->name, "direct"))
+	if ((ctx->no_pin && !ctx->start_paused) || strcmp(ctx->launcher->name, "direct"))
 		return;
 	dir = run_tmp_dir(ctx);
 	if (!dir || strlen(dir) > 80)

@@ -155,11 +155,12 @@ slow --workload hang --timeout 3
 after --workload nested-spinlock --param depth=2 --param iterations=$IT
 rep --workload nested-spinlock --param depth=2 --param iterations=$IT --repeat 3
 frep --workload fault --repeat 2
+nopin --workload nested-spinlock --param depth=2 --param iterations=$IT --no-pin
 EOF
 lab --batch "$B/fail" --out-dir "$TMP/fail" >"$TMP/fail.jsonl" 2>"$TMP/fail.err"
 eq "a failing run: the batch's status is the run's (4, its timeout)" $? 4
 eq "every record, in order, the failed ones too" "$(jq -r '"\(.provenance.lab.batch.name) \(.status)"' "$TMP/fail.jsonl" | paste -sd,)" \
-	"slow failed,after complete,rep-1 complete,rep-2 complete,rep-3 complete,frep-1 failed,frep-2 failed"
+	"slow failed,after complete,rep-1 complete,rep-2 complete,rep-3 complete,frep-1 failed,frep-2 failed,nopin complete"
 # --repeat 3 on a line: three runs of one guest boot, REP-1 .. REP-3
 eq "--repeat: ids of one boot (the first's, -job2, -job3), indexes 0-2 of 3" \
 	"$(jq -r 'select(.provenance.lab.batch.name | startswith("rep-")) | "\(.provenance.repeat.boot_id == (.id | sub("-job[0-9]+$"; ""))) \(.provenance.repeat.index)/\(.provenance.repeat.count)"' "$TMP/fail.jsonl" | paste -sd,)" \
@@ -174,7 +175,12 @@ for n in rep-1 rep-2 rep-3; do
 	eq "$n: status 0" "$(cat "$TMP/fail/stock/runs/$n/status")" 0
 	ok "$n: its own trace file" test -s "${r%.json}.trace.json"
 done
-ok "--repeat: a progress line a run" grep -q "stock \[5/7\] rep-3: ok in [0-9.]* s$" "$TMP/fail.err"
+ok "--repeat: a progress line a run" grep -q "stock \[5/8\] rep-3: ok in [0-9.]* s$" "$TMP/fail.err"
+# --no-pin: QEMU still starts paused, so the trace sees the guest's first marker
+r=$TMP/fail/stock/runs/nopin/record.json
+eq "--no-pin: every write_cr8 of the measured phase ($w an iteration)" "$(measured "$r" exit.write_cr8)" $((w * IT))
+eq "--no-pin: provenance.pinning null" "$(jq -r .provenance.pinning "$r")" null
+ok "--no-pin: QEMU started paused (-S) with its QMP socket" jq -e '.provenance.qemu.cmdline | test(" -S -qmp ")' "$r"
 eq "a fault in job 1 of 2: the job's exception, then a job never begun" \
 	"$(jq -r 'select(.provenance.lab.batch.name | startswith("frep-")) | .error.kind' "$TMP/fail.jsonl" | paste -sd,)" \
 	"exception,truncated"
@@ -182,7 +188,7 @@ eq "...each with status 1" "$(cat "$TMP/fail/stock/runs/frep-1/status") $(cat "$
 eq "the failed run's error kind" "$(jq -r 'select(.provenance.lab.batch.name == "slow") | .error.kind' "$TMP/fail.jsonl")" timeout
 ok "its error line names the variant, the run, its status and its folder" \
 	grep -q "^irqlbench: lab stock slow: run in L1 failed (status 4): .*$TMP/fail/stock/runs/slow/record.serial.log" "$TMP/fail.err"
-ok "its progress line" grep -q "stock \[1/7\] slow: failed (status 4) in [0-9.]* s$" "$TMP/fail.err"
+ok "its progress line" grep -q "stock \[1/8\] slow: failed (status 4) in [0-9.]* s$" "$TMP/fail.err"
 
 # (the command line's options come last: iterations on each line here)
 cat >"$B/long" <<EOF
