@@ -181,7 +181,11 @@ char *lv_domain_xml(const struct lv_launch_req *req, const char *virt_type, cons
 	sb_elem(&b, "    ", "cmdline", req->cmdline ? req->cmdline : "");
 	sb_add(&b, "  </os>\n");
 	sb_cpu(&b, req->cpu_model);
-	sb_add(&b, "  <clock offset='utc'/>\n");
+	/* QEMU's -global kvm-pit.lost_tick_policy=discard (run --pit-reinject off) */
+	if (req->pit_discard)
+		sb_add(&b, "  <clock offset='utc'>\n    <timer name='pit' tickpolicy='discard'/>\n  </clock>\n");
+	else
+		sb_add(&b, "  <clock offset='utc'/>\n");
 	/* A triple fault must end the run, not reboot the guest (QEMU -no-reboot). */
 	sb_add(&b, "  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>destroy</on_reboot>\n"
 		   "  <on_crash>destroy</on_crash>\n");

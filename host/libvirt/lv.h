@@ -39,6 +39,9 @@ struct lv_launch_req {
 					 * "host-model", or a model name such as "EPYC" */
 	const char *emulator;		/* NULL: the one of the domain capabilities */
 	const struct pin_plan *plan;	/* NULL: unpinned */
+	bool pit_discard;		/* <timer name='pit' tickpolicy='discard'/>: the
+					 * in-kernel PIT drops lost ticks instead of
+					 * reinjecting them (which inhibits AVIC/APICv) */
 	const char *serial_log;		/* absolute path; created/truncated */
 	unsigned timeout_ms;		/* 0: 60000 */
 	/* Called once the domain exists (paused) and its pinning was read back,

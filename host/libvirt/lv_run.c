@@ -118,7 +118,7 @@ static void lv_run_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 		.kernel = kernel, .initrd = initrd, .cmdline = spec->append,
 		.vcpus = spec->vcpus, .memory_mib = spec->mem_mb,
 		.cpu_model = spec->cpu, .emulator = spec->qemu && spec->qemu[0] == '/' ? spec->qemu : NULL,
-		.plan = plan, .serial_log = serial,
+		.plan = plan, .serial_log = serial, .pit_discard = ctx->pit_discard,
 		.timeout_ms = (unsigned)(spec->timeout_s * 1000),
 		.after_start = lv_after_start, .after_start_arg = ctx,
 	};

@@ -180,7 +180,8 @@ static const struct cli_option run_options[] = {
 		     "kvm backend: off makes QEMU's in-kernel PIT discard lost\n"
 		     "ticks (-global kvm-pit.lost_tick_policy=discard), so that\n"
 		     "AVIC/APICv is not inhibited; default on, as QEMU's\n"
-		     "-machine pc (provenance.kvm.apicv says what ran)") },
+		     "-machine pc (provenance.kvm.apicv says what ran); under\n"
+		     "libvirt <timer name='pit' tickpolicy='discard'/>") },
 	{ CLI_END },
 };
 
@@ -431,8 +432,8 @@ static int check_args(struct run_opts *o, const struct argv_buf *params,
 		o->workload = "script";		/* --script alone: the script workload, as for model */
 	if (o->trace_buffer_kb && strcmp((*be)->name, "kvm"))
 		return cli_usage_error("run", "--trace-buffer sizes the kvm backend's exit trace: add --backend kvm, or drop it");
-	if (o->pit_reinject && (strcmp((*be)->name, "kvm") || *ln != &direct_launcher))
-		return cli_usage_error("run", "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher, or drop it");
+	if (o->pit_reinject && strcmp((*be)->name, "kvm"))
+		return cli_usage_error("run", "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm, or drop it");
 	if (!o->workload)
 		return cli_usage_error("run", "which workload? give --workload W ('irqlbench list' shows them)");
 	w = wl_find(o->workload);

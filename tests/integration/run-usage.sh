@@ -73,7 +73,7 @@ usage_case trace-buffer-tcg "--trace-buffer sizes the kvm backend's exit trace: 
 	--workload seed-table --trace-buffer 64
 usage_case pit-reinject-value "unknown pit-reinject 'maybe': use on or off" --backend kvm \
 	--workload seed-table --pit-reinject maybe
-usage_case pit-reinject-tcg "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm with the direct launcher" \
+usage_case pit-reinject-tcg "--pit-reinject sets the in-kernel PIT of the kvm backend's QEMU: give --backend kvm, or drop it" \
 	--workload seed-table --pit-reinject off
 usage_case no-script "runs a scenario script: give it with --script FILE" --workload script
 usage_case script-unreadable "cannot read the script $TMP/none" --workload script --script "$TMP/none"

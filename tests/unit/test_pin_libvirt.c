@@ -128,6 +128,12 @@ static void test_xml(void)
 	CHECK(xml && strstr(xml, "<domain type='kvm'"));
 	CHECK(xml && !strstr(xml, "<cputune>") && !strstr(xml, "<initrd>"));
 	CHECK(xml && strstr(xml, "<cpu mode='host-passthrough'/>"));
+	CHECK(xml && strstr(xml, "<clock offset='utc'/>") && !strstr(xml, "tickpolicy"));
+	free(xml);
+	/* run --pit-reinject off under libvirt: the PIT drops lost ticks */
+	req.pit_discard = true;
+	xml = lv_domain_xml(&req, "kvm", "n");
+	CHECK(xml && strstr(xml, "<clock offset='utc'>\n    <timer name='pit' tickpolicy='discard'/>\n  </clock>"));
 	free(xml);
 }
 
