@@ -34,6 +34,7 @@
 #include "model/kvm_policy.h"
 #include "store/store_cmd.h"
 #include "suite/suite.h"
+#include "trace/kvmtrace.h"
 #include "cli/util.h"
 #include "verify/verdict.h"
 #include "verify/verify_int.h"
@@ -70,7 +71,10 @@ static void other_kvms(char *buf, size_t len)
 /*
  * --backend kvm judges this host's kvm_amd: 77 where the host cannot have
  * one (not an AMD CPU with SVM), 3 where it could but it is not usable
- * (kvm_amd not loaded, /dev/kvm not accessible), 0 otherwise.
+ * (kvm_amd not loaded, /dev/kvm not accessible, no right to trace kvm
+ * events: a locked-down kernel, a user of the kvm group who is not root;
+ * kvmtrace_check()), 0 otherwise.  Before any run: a verdict that cannot
+ * be traced is an environment error up front, not INCONCLUSIVE after.
  */
 static int kvm_applicable(void)
 {
@@ -92,6 +96,12 @@ static int kvm_applicable(void)
 	else if (access("/dev/kvm", R_OK | W_OK))
 		rc = cli_error(EXIT_ENV, "verify: cannot open /dev/kvm: %s: run as root or add "
 			       "the user to the 'kvm' group", strerror(errno));
+	else {
+		char why[512];
+
+		if (kvmtrace_check(why, sizeof(why)))
+			rc = cli_error(EXIT_ENV, "verify: the kvm exit trace cannot run: %s", why);
+	}
 	free(vendor);
 	return rc;
 }

@@ -97,6 +97,9 @@ fake() {
 	: >"$FAKE_QEMU_CALLS"
 	run=(env IRQLBENCH_CPUID_HYPERVISOR="${CPUID:-none}" "$IRQLBENCH" run --backend kvm
 	     --workload seed-table --qemu "$FAKE" --out "$TMP/out/$name.json" ${ARGS:-})
+	# VERIFY=1: 'verify --backend kvm' on that host instead of a run
+	[ -z "${VERIFY:-}" ] || run=(env IRQLBENCH_CPUID_HYPERVISOR="${CPUID:-none}" "$IRQLBENCH" verify
+	     --backend kvm --runs 1 --db "$TMP/out/$name.db" --out-dir "$TMP/out/$name.v")
 	case $user in
 	nobody) run=(setpriv --reuid=65534 --regid=65534 --clear-groups "${run[@]}") ;;
 	kvm-user) run=(setpriv --reuid=65534 --regid=65534 --groups="$(getent group kvm | cut -d: -f3)" "${run[@]}") ;;
@@ -182,6 +185,16 @@ LOCKDOWN="none integrity [confidentiality]" fake locked-down epyc-bare "kvm kvm_
 check locked-down $? 3 "the kernel is locked down \(\[confidentiality\] in /sys/kernel/security/lockdown\), which closes tracefs .*: boot it with lockdown=integrity or lockdown=none"
 fake kvm-user epyc-bare "kvm kvm_amd" present kvm-user
 check kvm-user $? 3 "$trace_rights"
+# verify --backend kvm checks the same rights before anything runs
+VERIFY=1 LOCKDOWN="none integrity [confidentiality]" fake verify-locked-down epyc-bare "kvm kvm_amd" present
+eq "verify, locked-down: exit 3" $? 3
+ok "verify, locked-down: one line naming the lockdown and its fix" test "$(grep -c . "$TMP/verify-locked-down.err")" = 1 -a \
+	"$(grep -Ec 'verify: the kvm exit trace cannot run: the kernel is locked down .*: boot it with lockdown=integrity or lockdown=none' "$TMP/verify-locked-down.err")" = 1
+VERIFY=1 fake verify-kvm-user epyc-bare "kvm kvm_amd" present kvm-user
+eq "verify, kvm group user: exit 3" $? 3
+ok "verify, kvm group user: says tracefs needs root" grep -Eq "verify: the kvm exit trace cannot run: $trace_rights" "$TMP/verify-kvm-user.err"
+ok "verify: QEMU never started, no run, no store" \
+	test ! -s "$FAKE_QEMU_CALLS" -a ! -e "$TMP/out/verify-kvm-user.db" -a ! -e "$TMP/out/verify-kvm-user.v"
 
 fake amd-no-access "AuthenticAMD|fpu svm" kvm_amd present nobody
 check amd-no-access $? 3 "cannot open /dev/kvm: Permission denied: run as root or add the user to the 'kvm' group$" \
