@@ -216,8 +216,10 @@ int guest_main(const struct boot_info *bi)
 		return bad_param("repeat=N runs on one vCPU only: give the guest one vCPU, or repeat=1");
 	for (unsigned job = 0; job < repeat; job++) {
 		/* every job from a clean slate: its own phases, counters, report */
-		if (repeat > 1)
+		if (repeat > 1) {
+			kprintf("irqlbench-guest job %u of %u\n", job + 1, repeat);
 			plat_phase(JOB_MARKER(job));
+		}
 		stats_reset();
 		stats_declare_phase(PH_WARMUP, "warmup", false);
 		stats_declare_phase(PH_MEASURE, "measure", true);

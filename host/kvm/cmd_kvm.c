@@ -8,8 +8,8 @@
  * host/kvm/kernel-list.sh.  swap loads a variant into the running host kernel; it is the
  * only place in irqlbench that touches the host's own KVM modules, and it
  * refuses unless told --yes, on a CPU without SVM, while any VM runs, or
- * when the modules were built for another kernel.  Once it has unloaded the
- * original modules, every failure path reloads them (modprobe kvm_amd).
+ * when the modules cannot load here; swap.c does the swap itself, journaled,
+ * and brings the originals back on every failure (kvm swap --restore).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -29,6 +29,7 @@
 
 #include "cli/cli.h"
 #include "kvm/kvm_paths.h"
+#include "kvm/swap.h"
 #include "cli/util.h"
 
 extern char **environ;
@@ -37,7 +38,7 @@ struct kvm_opts {
 	const char *variant, *kernel, *format;
 	const char *kernel_image, *modules, *source, *headers, *series;
 	unsigned jobs;
-	bool yes;
+	bool yes, restore;
 };
 
 #define KVM_VARIANT \
@@ -64,6 +65,10 @@ static const struct cli_option swap_opts[] = {
 	KVM_KERNEL("the running kernel's ABI (default: uname -r)"),
 	{ CLI_FLAG('y', "yes", struct kvm_opts, yes,
 		   "yes, replace the running kernel's kvm and kvm_amd modules") },
+	{ CLI_FLAG(0, "restore", struct kvm_opts, restore,
+		   "load the original modules again (the distro's, or those an\n"
+		   "interrupted swap's journal names) and check that a VM runs;\n"
+		   "no --variant, no --yes") },
 	{ CLI_END },
 };
 
@@ -83,7 +88,7 @@ static const struct cli_spec kvm_subs[] = {
 		   "  [--kernel ABI|VERSION | --kernel-image BZIMAGE --modules DIR]\n"
 		   "  [--source TREE] [--headers DIR]",
 	  .options = build_opts, .formats = CLI_FMT_TEXT | CLI_FMT_JSON, .parent = &cmd_kvm_spec },
-	{ .name = "kvm swap", .usage = "--variant V --yes [--kernel ABI]", .options = swap_opts,
+	{ .name = "kvm swap", .usage = "--variant V --yes [--kernel ABI] | --restore", .options = swap_opts,
 	  .parent = &cmd_kvm_spec },
 	{ .name = "kvm kernels", .usage = "[--series 6.1] [--format text|json]",
 	  .summary = "the Debian kernels the archive has complete, installed and cached",
@@ -115,10 +120,17 @@ const struct cli_spec cmd_kvm_spec = {
 	"--source TREE builds from your tree instead of the Debian linux-source; the\n"
 	"headers (--headers, a built TREE, or the kernel's) must be of its version.\n"
 	"\n"
-	"swap: replaces the running kernel's kvm and kvm_amd modules with variant V.\n"
-	"Refuses without --yes, on a CPU without AMD SVM, while any VM runs or\n"
-	"/dev/kvm is open, and when the running kernel is not the build's.  On any\n"
-	"failure after unloading, the original modules are loaded again.\n"
+	"swap: replaces the running kernel's kvm and kvm_amd modules with variant V,\n"
+	"loaded with the options modprobe would give (modprobe.d, the kernel command\n"
+	"line).  Refuses, before unloading anything, without --yes, on a CPU without\n"
+	"AMD SVM, while any VM runs or /dev/kvm is open, on a kernel that loads\n"
+	"signed modules only (lockdown, module.sig_enforce), when the modules are not\n"
+	"for the running kernel (vermagic) or not root's own files.  Each step is\n"
+	"journaled in /run/irqlbench/kvm-swap.json with the stop signals blocked; a\n"
+	"VM must run afterwards.  On a failure, or a stop signal meanwhile, the\n"
+	"original modules are loaded again and checked; after a SIGKILL, 'kvm swap\n"
+	"--restore' (or the next swap) finishes it.  /run/irqlbench/kvm-loaded.json\n"
+	"names what was loaded: 'run --backend kvm' records it (provenance.kvm.swap).\n"
 	"'irqlbench lab' measures variants without touching the host's modules.\n"
 	"\n"
 	"kernels: the Debian kernels of the series the archive has complete (image,\n"
@@ -132,7 +144,8 @@ const struct cli_spec cmd_kvm_spec = {
 	"exit status: 0 ok; 1 build or module load failed; 2 usage error, or a Debian\n"
 	"version the archive does not have; 3 environment (versions differ, packages\n"
 	"missing, download failed, VMs running);\n"
-	"77 swap on a CPU without AMD SVM.\n",
+	"77 swap on a CPU without AMD SVM; 128 + N: swap stopped by signal N (the\n"
+	"original modules loaded again).\n",
 };
 
 static int parse(const struct cli_spec *sub, int argc, char **argv, struct kvm_opts *o)
@@ -146,6 +159,11 @@ static int parse(const struct cli_spec *sub, int argc, char **argv, struct kvm_o
 		return rc;
 	if (sub == &kvm_subs[2])	/* kernels builds nothing */
 		return 0;
+	if (sub == &kvm_subs[1] && o->restore) {
+		if (o->variant || o->yes || o->kernel)
+			return cli_usage_error("kvm", "swap --restore loads the original modules: drop --variant, --yes and --kernel");
+		return 0;
+	}
 	if (kvm_check_kernel_options("kvm", o->kernel, o->kernel_image, o->modules))
 		return EXIT_USAGE;
 	if (!o->variant)
@@ -225,24 +243,6 @@ static int kernels(const struct kvm_opts *o)
 }
 
 /* --- swap ----------------------------------------------------------------------------- */
-
-static int run_quiet(const char *const argv[])
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st = 0;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static long module_refcnt(const char *mod)
 {
@@ -336,94 +336,26 @@ static int swap_preflight(void)
 	return 0;
 }
 
-/* The variant's kvm.ko must be for the running kernel. */
-static int check_vermagic(const char *dir)
-{
-	char *ko = xasprintf("%s/kvm.ko", dir), *info = xasprintf("%s/build.info", dir);
-	char *s = util_read_file(info, 1 << 16, NULL), *abi = NULL;
-	struct utsname u;
-	int st = 0;
-
-	uname(&u);
-	if (s && (abi = strstr(s, "abi="))) {
-		abi += 4;
-		abi[strcspn(abi, "\n")] = '\0';
-	}
-	if (!abi || strcmp(abi, u.release))
-		st = cli_error(EXIT_ENV, "kvm swap: the modules in %s are for kernel %s, this one runs %s; build for it with --kernel %s",
-			       dir, abi ? abi : "unknown", u.release, u.release);
-	free(ko);
-	free(info);
-	free(s);
-	return st;
-}
-
-static int restore_original(void)
-{
-	static const char *const modprobe[] = { "modprobe", "kvm_amd", NULL };
-
-	if (run_quiet(modprobe) != 0 || access("/sys/module/kvm_amd", F_OK)) {
-		fprintf(stderr, "irqlbench: error: kvm swap: could not reload the original kvm_amd; run 'modprobe kvm_amd' by hand\n");
-		return -1;
-	}
-	fprintf(stderr, "irqlbench: kvm swap: original kvm and kvm_amd modules restored\n");
-	return 0;
-}
-
-static int do_swap(const char *dir, const char *variant)
-{
-	static const char *const rm_amd[] = { "rmmod", "kvm_amd", NULL };
-	static const char *const rm_kvm[] = { "rmmod", "kvm", NULL };
-	static const char *const deps[] = { "modprobe", "-a", "irqbypass", "ccp", NULL };
-	char *kvm = xasprintf("%s/kvm.ko", dir), *amd = xasprintf("%s/kvm-amd.ko", dir);
-	const char *ins_kvm[] = { "insmod", kvm, NULL };
-	const char *ins_amd[] = { "insmod", amd, NULL };
-	int st = EXIT_RUN_FAILED;
-
-	run_quiet(deps);
-	if (access("/sys/module/kvm_amd", F_OK) == 0 && run_quiet(rm_amd) != 0) {
-		cli_error(EXIT_ENV, "kvm swap: rmmod kvm_amd failed (in use?); nothing was changed");
-		st = EXIT_ENV;
-		goto out;
-	}
-	if (access("/sys/module/kvm", F_OK) == 0 && run_quiet(rm_kvm) != 0) {
-		fprintf(stderr, "irqlbench: error: kvm swap: rmmod kvm failed (another module uses it?)\n");
-		restore_original();
-		goto out;
-	}
-	if (run_quiet(ins_kvm) != 0) {
-		fprintf(stderr, "irqlbench: error: kvm swap: insmod %s failed (see dmesg)\n", kvm);
-		restore_original();
-		goto out;
-	}
-	if (run_quiet(ins_amd) != 0 || access("/dev/kvm", F_OK)) {
-		fprintf(stderr, "irqlbench: error: kvm swap: insmod %s failed or /dev/kvm is missing (see dmesg)\n",
-			amd);
-		run_quiet(rm_amd);
-		run_quiet(rm_kvm);
-		restore_original();
-		goto out;
-	}
-	printf("kvm swap: variant %s loaded from %s; 'modprobe -r kvm_amd kvm && modprobe kvm_amd' restores the distro modules\n",
-	       variant, dir);
-	st = EXIT_OK;
-out:
-	free(kvm);
-	free(amd);
-	return st;
-}
-
 static int swap(struct kvm_opts *o)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], err[640];
 	int st;
 
+	if (o->restore) {
+		if (getuid() != 0)
+			return cli_error(EXIT_ENV, "kvm swap: loading modules needs root; run it as root");
+		st = swap_preflight();
+		return st ? st : kvm_swap_restore(false);
+	}
 	if (!o->yes)
 		return cli_usage_error("kvm", "swap replaces the running kernel's KVM modules: add --yes if you mean it");
 	if (getuid() != 0)
 		return cli_error(EXIT_ENV, "kvm swap: loading modules needs root; run it as root");
 	st = swap_preflight();
 	if (st)
+		return st;
+	/* an interrupted swap first: the originals back, then this one */
+	if (kvm_swap_interrupted() && (st = kvm_swap_restore(true)))
 		return st;
 	if (!o->kernel) {
 		static struct utsname u;
@@ -434,14 +366,13 @@ static int swap(struct kvm_opts *o)
 	st = build(o, dir, sizeof(dir));
 	if (st)
 		return st;
-	st = check_vermagic(dir);
-	if (st)
-		return st;
+	if (kvm_swap_loadable(dir, err, sizeof(err)))
+		return cli_error(EXIT_ENV, "kvm swap: %s; nothing was changed", err);
 	/* a VM may have started while we built */
 	st = swap_preflight();
 	if (st)
 		return st;
-	return do_swap(dir, o->variant);
+	return kvm_swap_load(dir, o->variant);
 }
 
 /* build --json: the variant built and its modules, with its build.info facts. */

@@ -15,6 +15,10 @@
 #                 "I N NAME STATUS STEP_S" appended to $1/progress as each
 #                 ends (replaced whole, so that the host never reads half)
 #            selftest: $KVMTRACE -- qemu -enable-kvm $GUEST, fold in $1/trace.json
+#            script: bash $TEST_SCRIPT as root in the host's tree (chroot),
+#                 in CWD, IRQLBENCH in its environment; its stdout and
+#                 stderr in $1/script.out (tests: kvm swap in a real
+#                 kvm_amd host, tests/integration/lab-kvm-swap.sh)
 #   IRQLBENCH, KVMTRACE, GUEST, QEMU   host paths
 #   CWD      the host's working directory: the run works there, so that a
 #            relative path among its arguments means what it means on the host
@@ -111,6 +115,22 @@ batch)
 		r=$?
 		j1=$(up)
 		s=$(awk "BEGIN { print ($j1 - $j0) / $k }")
+		if [ "$k" -gt 1 ]; then
+			# each job's own lines (they name its folder); the boot's
+			# own (no job's folder) go with the first job's
+			for f in run.stdout run.stderr; do
+				mv "$d/$f" "$d/$f.boot"
+				others=$(for o in $list; do [ "$o" = "$first" ] || printf '/runs/%s/\n' "$o"; done)
+				for name in $list; do
+					if [ "$name" = "$first" ]; then
+						grep -vF "$others" "$d/$f.boot"
+					else
+						grep -F "/runs/$name/" "$d/$f.boot"
+					fi >"$OUT/runs/$name/$f"
+				done
+				rm -f "$d/$f.boot"
+			done
+		fi
 		for name in $list; do
 			i=$((i + 1))
 			# a job's own status: its record's (the run's is the first
@@ -125,7 +145,6 @@ batch)
 			fi
 			keep "runs/$name"
 			e=$OUT/runs/$name
-			[ "$e" = "$d" ] || cp "$d/run.stdout" "$d/run.stderr" "$e/"
 			echo "L1_STEP_S=$s" >"$e/step.env"
 			echo "$js" >"$e/status"
 			echo "$i $n $name $js $s" >>$P
@@ -134,6 +153,12 @@ batch)
 	done 3<"$OUT/batch"
 	set +f
 	rc=0
+	;;
+script)
+	echo "L1: in $CWD: bash $TEST_SCRIPT (uptime $t0)"
+	chroot /host /usr/bin/env -i -C "$CWD" $ENVV IRQLBENCH="$IRQLBENCH" \
+		/bin/bash "$TEST_SCRIPT" </dev/null >"$OUT/script.out" 2>&1
+	rc=$?
 	;;
 selftest)
 	echo "L1: $KVMTRACE -- $QEMU -enable-kvm ... -kernel $GUEST (uptime $t0)"

@@ -34,13 +34,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${IRQLBENCH_BUILD:-$ROOT/build}
 . "$ROOT/host/kvm/kernel-env.sh"
 
-variant= out= mode= batch= kernel= kimage= kmods= tree= headers= accel=auto cpu= timeout=600 guest=$BUILD/lab/cr8guest.elf
+variant= out= mode= batch= tscript= kernel= kimage= kmods= tree= headers= accel=auto cpu= timeout=600 guest=$BUILD/lab/cr8guest.elf
 while [ $# -gt 0 ]; do
 	case $1 in
 	--variant) variant=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--mode) mode=$2; shift 2 ;;
 	--batch) batch=$2; shift 2 ;;
+	--test-script) tscript=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--kernel-image) kimage=$2; shift 2 ;;
 	--modules) kmods=$2; shift 2 ;;
@@ -63,7 +64,8 @@ out=$(cd "$out" && pwd)
 rm -f "$out"/{job.env,args,lab.env,status,kvm.env,step.env,l1.env,l1.cmdline,l1.log,build.log} \
 	"$out"/{insmod.list,provenance.json} \
 	"$out"/{record.json,record.serial.log,record.qemu.log,trace.json,serial.log} \
-	"$out"/{run.stdout,run.stderr,console.log,console.qemu-crash} "$out"/{batch,progress,progress.tmp}
+	"$out"/{run.stdout,run.stderr,console.log,console.qemu-crash} "$out"/{batch,progress,progress.tmp} \
+	"$out"/script.out
 rm -rf "$out/runs"
 rc=0
 kenv_from_opts "$kernel" "$kimage" "$kmods" || rc=$?
@@ -121,7 +123,7 @@ fi
 	echo "QEMU='$(command -v qemu-system-x86_64)'"
 } >"$out/job.env"
 case $mode in
-run|batch)
+run|batch|script)
 	[ -x "$BUILD/bin/irqlbench" ] || { echo "irqlbench: error: $BUILD/bin/irqlbench is missing; run make" >&2; exit 3; }
 	# L1 sees the host's tree at the same paths, except what it mounts its own
 	case $PWD in
@@ -132,6 +134,9 @@ run|batch)
 	echo "CWD='$PWD'" >>"$out/job.env"
 	if [ $mode = run ]; then
 		printf '%s\n' "$@" >"$out/args"
+	elif [ $mode = script ]; then
+		[ -f "$tscript" ] || { echo "irqlbench: error: lab-variant.sh --mode script needs --test-script FILE" >&2; exit 2; }
+		echo "TEST_SCRIPT='$(readlink -f "$tscript")'" >>"$out/job.env"
 	else
 		[ -s "$batch" ] || { echo "irqlbench: error: lab-variant.sh --mode batch needs --batch FILE, a batch with runs" >&2; exit 2; }
 		cp "$batch" "$out/batch"
@@ -140,7 +145,7 @@ selftest)
 	for f in "$BUILD/trace/irqlbench-kvmtrace" "$guest"; do
 		[ -e "$f" ] || { echo "irqlbench: error: $f is missing; run make" >&2; exit 3; }
 	done ;;
-*) echo "irqlbench: error: --mode must be run, batch or selftest" >&2; exit 2 ;;
+*) echo "irqlbench: error: --mode must be run, batch, script or selftest" >&2; exit 2 ;;
 esac
 
 # --- L1 --------------------------------------------------------------------------------

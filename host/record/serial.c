@@ -934,6 +934,8 @@ enum serial_outcome serial_parse_job(const char *buf, size_t len, unsigned job, 
 	memcpy(part + blen, from, n);
 	part[blen + n] = 0;
 	o = serial_parse(part, blen + n, r);
+	r->job_began = !strncmp(part, "irqlbench-guest job ", 20) ||
+		       memmem(part, blen + n, "\nirqlbench-guest job ", 21) != NULL;
 	free(part);
 	return o;
 }

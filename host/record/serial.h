@@ -55,6 +55,8 @@ struct serial_report {
 	json_t *phases;			/* the record's "phases" array */
 	char verdict[8];		/* "ok" or "fail" */
 	char *reason;			/* the R line's reason= */
+	bool job_began;			/* serial_parse_job(): the part has the job's
+					 * "irqlbench-guest job K of N" line */
 };
 
 /* Parses the whole serial log.  Always fills r (free it with

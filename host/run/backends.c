@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "record/hostfacts.h"
+#include "kvm/swap.h"
 #include "trace/kvmtrace.h"
 #include "run/run.h"
 
@@ -182,6 +183,12 @@ static int kvm_preflight(struct run_ctx *ctx)
 			free(key);
 			free(v);
 			free(p);
+		}
+		/* the variant 'kvm swap' loaded, while it is what is loaded */
+		{
+			json_t *sw = kvm_swap_loaded_json();
+
+			json_object_set_new(ctx->kvm_facts, "swap", sw ? sw : json_null());
 		}
 		/* what sets PIT_REINJ: QEMU's in-kernel PIT reinjects lost ticks */
 		json_object_set_new(ctx->kvm_facts, "pit_reinject", json_boolean(!ctx->pit_discard));

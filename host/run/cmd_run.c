@@ -207,7 +207,9 @@ const struct cli_spec cmd_run_spec = {
 	"--backend kvm on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel\n"
 	"or kvm_pvm).\n"
 	"The record is written in every case after the arguments were accepted;\n"
-	"a failed run's record has \"status\": \"failed\" and an \"error\".\n",
+	"a failed run's record has \"status\": \"failed\" and an \"error\".  With\n"
+	"--repeat N: a record a job, and the status of the first job that did not end\n"
+	"with 0 (a job the boot never reached fails with the kind of what ended it).\n",
 	.options = run_options,
 };
 
@@ -469,6 +471,69 @@ static int check_args(struct run_opts *o, const struct argv_buf *params,
 }
 
 
+/*
+ * The file a path names, whether or not it exists yet: its folder's real
+ * path (that of the nearest folder that exists, the rest appended) and its
+ * name.  To free.
+ */
+static char *file_identity(const char *path)
+{
+	char *dir = util_dirname(path), *base = util_basename(path), *real = realpath(dir, NULL), *up, *out;
+
+	if (real)
+		up = real;
+	else if (!strcmp(dir, path) || !strcmp(dir, ".") || !strcmp(dir, "/"))
+		up = xstrdup(dir);
+	else
+		up = file_identity(dir);
+	/* "." and ".." of folders that do not exist yet */
+	if (!*base || !strcmp(base, "."))
+		out = xstrdup(up);
+	else if (!strcmp(base, ".."))
+		out = util_dirname(up);
+	else
+		out = xasprintf("%s%s%s", up, up[strlen(up) - 1] == '/' ? "" : "/", base);
+	free(up);
+	free(dir);
+	free(base);
+	return out;
+}
+
+/*
+ * --repeat: no file one job writes (its record, raw logs, trace) is one
+ * another job writes, however the paths are spelled (./, links): 0, or a
+ * usage error naming both.
+ */
+static int check_job_files(const struct run_paths *p, unsigned njobs)
+{
+	struct argv_buf ids = { 0 }, shown = { 0 };
+	unsigned *job = xmalloc(njobs * 4 * sizeof(*job));
+	int st = 0;
+
+	for (unsigned j = 0; j < njobs; j++) {
+		const char *f[] = { p[j].to_stdout ? NULL : p[j].out, p[j].serial, p[j].qemu_log, p[j].trace };
+
+		for (unsigned i = 0; i < 4; i++) {
+			if (!f[i])
+				continue;
+			job[ids.n] = j;
+			argv_add(&shown, f[i]);
+			argv_add(&ids, "");
+			free(ids.v[ids.n - 1]);
+			ids.v[ids.n - 1] = file_identity(f[i]);
+		}
+	}
+	for (unsigned a = 0; a < ids.n && !st; a++)
+		for (unsigned b = 0; b < a && !st; b++)
+			if (job[a] != job[b] && !strcmp(ids.v[a], ids.v[b]))
+				st = cli_usage_error("run", "jobs %u and %u would both write %s (as %s and %s): give each job an --out of its own, in a folder of its own or under another name",
+						     job[b] + 1, job[a] + 1, ids.v[a], shown.v[b], shown.v[a]);
+	argv_free(&ids);
+	argv_free(&shown);
+	free(job);
+	return st;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
@@ -499,6 +564,8 @@ int cmd_run(int argc, char **argv)
 			status = run_check_paths(o, &p[j]);
 		}
 		o->out = o->outs.n ? o->outs.v[0] : NULL;
+		if (!status && njobs > 1)
+			status = check_job_files(p, njobs);
 	}
 	if (!status)
 		status = check_qemu(o, be);	/* last: it runs QEMU (cached) */

@@ -16,6 +16,7 @@
  * (tracefs instances), its cleanup and its failed record still happen.
  */
 #include "run/qemu.h"
+#include "record/serial.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -400,6 +401,43 @@ static int wait_exit(int pidfd, double deadline)
 	}
 }
 
+/* The "@@ end" lines of the serial log so far: the jobs that reported. */
+static unsigned reports_in(const char *serial_log)
+{
+	char *log = util_read_file(serial_log, SERIAL_MAX_LOG, NULL), *p;
+	unsigned n = 0;
+
+	for (p = log; p && (p = strstr(p, "@@ end")); p += 6)
+		n += p == log || p[-1] == '\n';
+	free(log);
+	return n;
+}
+
+/*
+ * wait_exit() for a boot of spec->jobs jobs: each job has spec->timeout_s
+ * from the previous one's report (the serial log is looked at twice a
+ * second), so that a job that hangs is killed SEC after the one before it
+ * ended, not N x SEC after the start.
+ */
+static int wait_jobs(int pidfd, double t0, const struct launch_spec *spec)
+{
+	double deadline = t0 + spec->timeout_s;
+	unsigned seen = 0;
+
+	for (;;) {
+		double now = mono_now(), until = deadline < now + 0.5 ? deadline : now + 0.5;
+		int w = wait_exit(pidfd, until), n;
+
+		if (w != 0 || mono_now() >= deadline)
+			return w;
+		n = (int)reports_in(spec->serial_log);
+		if ((unsigned)n > seen) {
+			seen = (unsigned)n;
+			deadline = mono_now() + spec->timeout_s;
+		}
+	}
+}
+
 static void kill_and_reap(pid_t pid, int pidfd, int *wstatus)
 {
 	kill(pid, SIGTERM);
@@ -500,7 +538,8 @@ static void direct_launch(struct run_ctx *ctx, const struct launch_spec *spec,
 		goto close;
 	}
 	res->ready_s = mono_now() - t0;
-	w = pidfd >= 0 ? wait_exit(pidfd, t0 + spec->timeout_s) : 1;
+	w = pidfd < 0 ? 1 : spec->jobs > 1 ? wait_jobs(pidfd, t0, spec) :
+	    wait_exit(pidfd, t0 + spec->timeout_s);
 	if (w == 1) {
 		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 			;

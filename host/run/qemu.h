@@ -76,7 +76,9 @@ struct launch_spec {
 	const char *bios;		/* -bios (e.g. qboot.rom), or NULL for QEMU's SeaBIOS */
 	const char *serial_log;		/* the guest's serial output goes here */
 	const char *qemu_log;		/* QEMU's own stdout and stderr go here */
-	double timeout_s;
+	double timeout_s;		/* a job's: with jobs > 1 the deadline moves on at each
+					 * report ("@@ end" line) the serial log shows */
+	unsigned jobs;			/* the guest's repeat=N (0, 1: one) */
 	struct argv_buf extra;		/* the backend's extra QEMU arguments */
 };
 

@@ -286,6 +286,12 @@ static json_t *timing_json(double start, double t_launch, const struct launch_re
 			 "finish_s", now - (t_launch + lr->duration_s), "total_s", now - start);
 }
 
+/* How the last job that began ended, when it failed: what a job after it inherits. */
+struct boot_end {
+	char kind[32];
+	char msg[1024];
+};
+
 /*
  * Job @job's record from the boot's end: @base (the boot's facts) with
  * the job's id, report, outcome and trace, written to @p; one line to
@@ -294,7 +300,7 @@ static json_t *timing_json(double start, double t_launch, const struct launch_re
 static int finish_job(struct run_opts *o, const struct backend_ops *be, struct run_ctx *ctx,
 		      json_t *base, char *const *ids, unsigned job, const struct run_paths *p,
 		      const struct launch_result *boot, const char *log, size_t loglen,
-		      double start, double t_launch)
+		      double start, double t_launch, struct boot_end *end)
 {
 	const unsigned njobs = ctx->njobs;
 	json_t *rec = job_record(base, ids, job, njobs);
@@ -311,12 +317,20 @@ static int finish_job(struct run_opts *o, const struct backend_ops *be, struct r
 	serial_parse_job(log, loglen, job, njobs, &sr);
 	run_job_launch(boot, &sr, job, njobs, &lr);
 	run_classify(o, &lr, &sr, p->qemu_log, &oc);
-	if (job && boot->started && sr.outcome == SERIAL_NONE && !sr.error_code[0]) {
+	if (njobs > 1 && boot->started && sr.outcome != SERIAL_REPORT && oc.kind) {
 		char *why = xstrdup(oc.message ? oc.message : "");
 
-		outcome_set(&oc, oc.kind, "the boot ended before job %u of %u began (%s)", job + 1,
-			    njobs, why);
+		if (job && !sr.job_began)	/* what ended the boot is the cause */
+			outcome_set(&oc, end->kind[0] ? end->kind : oc.kind,
+				    "the boot ended before job %u of %u began: %s", job + 1, njobs,
+				    end->msg[0] ? end->msg : why);
+		else
+			outcome_set(&oc, oc.kind, "job %u of %u did not finish: %s", job + 1, njobs, why);
 		free(why);
+	}
+	if (njobs > 1 && oc.kind && (!job || sr.job_began)) {
+		snprintf(end->kind, sizeof(end->kind), "%s", oc.kind);
+		snprintf(end->msg, sizeof(end->msg), "%s", oc.message ? oc.message : "");
 	}
 	if (sr.outcome == SERIAL_REPORT)
 		record_apply_report(rec, &sr);
@@ -360,6 +374,9 @@ static int finish_job(struct run_opts *o, const struct backend_ops *be, struct r
 			run_needs_script(o->workload) ?
 			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
 			"the workload's own check failed", record_place(p));
+	else if (njobs > 1)
+		fprintf(stderr, "irqlbench: %s on %s: verdict ok (job %u of %u, in a boot of %.2f s); record %s\n",
+			o->workload, be->name, job + 1, njobs, boot->duration_s, record_place(p));
 	else
 		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
 			o->workload, be->name, boot->duration_s, record_place(p));
@@ -394,6 +411,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 {
 	const unsigned njobs = o->repeat > 1 ? o->repeat : 1;
 	const char *id = ids[0];
+	struct boot_end end;
 	struct run_ctx ctx = { .backend = be, .launcher = ln, .no_pin = o->no_pin,
 			       .trace_buffer_kb = o->trace_buffer_kb,
 			       .pit_discard = o->pit_reinject && !strcmp(o->pit_reinject, "off") };
@@ -467,7 +485,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		.qemu = qi.path, .accel = be->accel, .cpu = o->cpu ? o->cpu : be->cpu,
 		.vcpus = o->vcpus, .mem_mb = GUEST_MEM_MB, .kernel = qkernel, .append = append,
 		.initrd = qscript, .bios = bios, .serial_log = p.serial, .qemu_log = p.qemu_log,
-		.timeout_s = o->timeout_s * njobs,	/* --timeout is each job's */
+		.timeout_s = o->timeout_s, .jobs = njobs,	/* --timeout is each job's */
 	};
 	if (be->extra_args)
 		be->extra_args(&ctx, &spec.extra);
@@ -499,9 +517,10 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	}
 	ctx.njobs = njobs;
 	status = 0;
+	memset(&end, 0, sizeof(end));
 	for (unsigned j = 0; j < njobs; j++) {
 		int st = finish_job(o, be, &ctx, rec, ids, j, &pp[j], &lr, log ? log : "",
-				    log ? loglen : 0, start, t_launch);
+				    log ? loglen : 0, start, t_launch, &end);
 
 		if (j && lr.started)
 			copy_logs(&pp[0], &pp[j]);

@@ -181,10 +181,14 @@ r=$TMP/fail/stock/runs/nopin/record.json
 eq "--no-pin: every write_cr8 of the measured phase ($w an iteration)" "$(measured "$r" exit.write_cr8)" $((w * IT))
 eq "--no-pin: provenance.pinning null" "$(jq -r .provenance.pinning "$r")" null
 ok "--no-pin: QEMU started paused (-S) with its QMP socket" jq -e '.provenance.qemu.cmdline | test(" -S -qmp ")' "$r"
-eq "a fault in job 1 of 2: the job's exception, then a job never begun" \
+eq "a fault in job 1 of 2: the job's exception, then a job never begun (the cause's kind)" \
 	"$(jq -r 'select(.provenance.lab.batch.name | startswith("frep-")) | .error.kind' "$TMP/fail.jsonl" | paste -sd,)" \
-	"exception,truncated"
+	"exception,exception"
 eq "...each with status 1" "$(cat "$TMP/fail/stock/runs/frep-1/status") $(cat "$TMP/fail/stock/runs/frep-2/status")" "1 1"
+ok "...each job's error lines its own (frep-1's do not name frep-2's folder, and back)" \
+	test "$(grep -c '/runs/frep-2/' "$TMP/fail/stock/runs/frep-1/run.stderr")" = 0 -a \
+	"$(grep -c '/runs/frep-1/' "$TMP/fail/stock/runs/frep-2/run.stderr")" = 0 -a \
+	-s "$TMP/fail/stock/runs/frep-2/run.stderr"
 eq "the failed run's error kind" "$(jq -r 'select(.provenance.lab.batch.name == "slow") | .error.kind' "$TMP/fail.jsonl")" timeout
 ok "its error line names the variant, the run, its status and its folder" \
 	grep -q "^irqlbench: lab stock slow: run in L1 failed (status 4): .*$TMP/fail/stock/runs/slow/record.serial.log" "$TMP/fail.err"

@@ -43,10 +43,26 @@ ok "the second is the first's id with -job2" test -s "results/runs/$(ls results/
 expect_rc 1 "a fault in job 1 of 3" -- "$IRQ" run --workload fault --repeat 3 \
 	--out f/1.json --out f/2.json --out f/3.json
 eq "job 1: exception" "$(jq -r .error.kind f/1.json)" exception
-eq "job 2: failed, truncated" "$(jq -r '.status + " " + .error.kind' f/2.json)" "failed truncated"
-ok "job 3: says the boot ended before it began" \
-	jq -e '.error.message | test("^the boot ended before job 3 of 3 began")' f/3.json
+ok "job 1: says it did not finish" jq -e '.error.message | test("^job 1 of 3 did not finish: guest CPU exception #PF")' f/1.json
+eq "job 2: failed, with the cause's kind" "$(jq -r '.status + " " + .error.kind' f/2.json)" "failed exception"
+ok "job 3: says the boot ended before it began, and why" \
+	jq -e '.error.message | test("^the boot ended before job 3 of 3 began: job 1 of 3 did not finish: guest CPU exception")' f/3.json
 ok "each job's failure on stderr" test "$(grep -c 'run failed' "$TMP/err")" = 3
+
+# --timeout is each job's: a hang in job 1 of 3 is killed SEC after the start,
+# not 3 x SEC
+t0=$(date +%s.%N)
+expect_rc 4 "a hang in job 1 of 3, --timeout 2" -- "$IRQ" run --workload hang --repeat 3 --timeout 2 \
+	--out h/1.json --out h/2.json --out h/3.json
+ok "killed within one job's timeout (2 s, not 6 s)" test "$(echo "$(date +%s.%N) - $t0 < 5" | bc)" = 1
+eq "the jobs' kinds: timeout all" "$(jq -r .error.kind h/1.json h/2.json h/3.json | sort -u)" timeout
+ok "job 1: did not finish within 2 s" jq -e '.error.message | test("^job 1 of 3 did not finish: the guest did not finish within 2 s")' h/1.json
+# ... and moves on at each report: 3 jobs of ~2 s each finish under --timeout 4
+expect_rc 0 "three jobs longer together than --timeout" -- "$IRQ" run --workload seed-table \
+	--param iterations=40000 --repeat 3 --timeout 4 --out l/1.json --out l/2.json --out l/3.json
+d=$(jq .provenance.duration_s l/1.json)
+echo "three jobs of seed-table, 40000 iterations: the boot took $d s (--timeout 4)"
+eq "all complete" "$(jq -r .status l/1.json l/2.json l/3.json | sort -u)" complete
 
 # usage errors: nothing runs, no record
 rm -rf u
@@ -62,6 +78,16 @@ for bad in "--out u/1.json|one --out for 3 jobs" \
 	expect_err_line "^irqlbench run: $want" "--repeat 3 $args: one line naming the problem"
 done
 ok "no record written by a refused run" test ! -e u
+# one file, two spellings: refused before the boot, naming both
+mkdir -p same && ln -s same samelink
+for pair in "same/r.json same/./r.json" "same/r.json samelink/r.json" "r.json r.serial.log" \
+	"z.json z" "new/y/../x/a.json new/x/a.json"; do
+	set -- $pair
+	expect_rc 2 "--out $1 --out $2: one file twice" -- "$IRQ" run --workload seed-table --repeat 2 --out "$1" --out "$2"
+	expect_err_line "^irqlbench run: jobs 1 and 2 would both write /.* \(as .* and .*\): give each job an --out of its own" \
+		"--out $1 --out $2: one line naming the file"
+done
+ok "nothing written by them" test ! -e same/r.json -a ! -e r.json -a ! -e new
 expect_rc 2 "--repeat 0 refused" -- "$IRQ" run --workload seed-table --repeat 0
 expect_rc 2 "--repeat 101 refused" -- "$IRQ" run --workload seed-table --repeat 101
 expect_rc 2 "two --out without --repeat refused" -- "$IRQ" run --workload seed-table --out x.json --out y.json
