@@ -272,6 +272,27 @@ int util_mkdir_p(const char *path)
 	return ret;
 }
 
+const char *util_tmp_dir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t ? t : "/tmp";
+}
+
+char *util_tmpfile(const char *name)
+{
+	char *path = xasprintf("%s/irqlbench-%s.XXXXXX", util_tmp_dir(), name);
+	int fd = mkstemp(path), e = errno;
+
+	if (fd < 0) {
+		free(path);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
 char *util_dirname(const char *path)
 {
 	const char *slash = strrchr(path, '/');

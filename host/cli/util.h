@@ -58,6 +58,11 @@ int util_write_atomic(const char *path, const void *data, size_t len);
 const char *util_not_regular(const char *path);
 /* mkdir -p (mode 0755); 0 or -1 with errno set. */
 int util_mkdir_p(const char *path);
+/* $TMPDIR, or /tmp where it is unset or empty. */
+const char *util_tmp_dir(void);
+/* A new empty file $TMPDIR/irqlbench-NAME.XXXXXX (mkstemp), its path to
+ * free; NULL with errno. */
+char *util_tmpfile(const char *name);
 /* dirname/basename that return new strings. */
 char *util_dirname(const char *path);
 char *util_basename(const char *path);

@@ -187,9 +187,9 @@ static void add_opt(struct argv_buf *a, const char *name, const char *val)
 /* build-variant.sh; its last stdout line (the module dir) goes to @dir_out when not NULL. */
 static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 {
-	char tmp[] = "/tmp/irqlbench-kvm-build-XXXXXX";
 	struct argv_buf a = { 0 };
-	int fd = -1, st;
+	char *tmp = NULL;
+	int st;
 
 	argv_addf(&a, "--variant=%s", o->variant);
 	if (o->kernel)
@@ -202,14 +202,10 @@ static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 		argv_add(&a, "--jobs");
 		argv_addf(&a, "%u", o->jobs);
 	}
-	if (dir_out) {
-		fd = mkstemp(tmp);
-		if (fd < 0) {
-			argv_free(&a);
-			return cli_error(EXIT_ENV, "cannot create a temporary file in /tmp: %s",
-					 strerror(errno));
-		}
-		close(fd);
+	if (dir_out && !(tmp = util_tmpfile("kvm-build"))) {
+		argv_free(&a);
+		return cli_error(EXIT_ENV, "cannot create a temporary file in %s: %s: set TMPDIR to a writable folder",
+				 util_tmp_dir(), strerror(errno));
 	}
 	st = labcmd_run_script("host/kvm/build-variant.sh", a.v, dir_out ? tmp : NULL);
 	argv_free(&a);
@@ -217,6 +213,7 @@ static int build(const struct kvm_opts *o, char *dir_out, size_t len)
 		char *s = util_read_file(tmp, 1 << 16, NULL), *nl;
 
 		unlink(tmp);
+		free(tmp);
 		dir_out[0] = '\0';
 		if (s) {
 			while ((nl = strrchr(s, '\n')) && nl[1] == '\0')

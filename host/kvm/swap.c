@@ -189,16 +189,14 @@ static int tool(const char *const argv[], const char *out)
 /* A tool's stdout (at most 1 MiB), or NULL. */
 static char *tool_output(const char *const argv[])
 {
-	char tmp[] = "/tmp/irqlbench-swap-XXXXXX";
-	int fd = mkstemp(tmp);
-	char *s = NULL;
+	char *tmp = util_tmpfile("swap"), *s = NULL;
 
-	if (fd < 0)
+	if (!tmp)
 		return NULL;
-	close(fd);
 	if (tool(argv, tmp) == 0)
 		s = util_read_file(tmp, 1 << 20, NULL);
 	unlink(tmp);
+	free(tmp);
 	return s;
 }
 

@@ -20,9 +20,7 @@
 
 static const char *tmp_dir(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	return tmp && *tmp ? tmp : "/tmp";
+	return util_tmp_dir();
 }
 
 #define QMP_DIR_PREFIX "irqlbench-qmp."

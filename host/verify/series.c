@@ -460,19 +460,20 @@ static bool series_ok(const char *series)
  */
 static int kernel_list(const char *series, json_t **out)
 {
-	char tmpl[] = "/tmp/irqlbench-kernels.XXXXXX";
+	char *tmpl = util_tmpfile("kernels");
 	char *args[] = { "--series", (char *)series, "--format", "json", NULL };
-	int fd = mkstemp(tmpl), st;
+	int st;
 	json_t *j = NULL;
 
 	*out = NULL;
-	if (fd < 0)
-		return cli_error(EXIT_ENV, "verify: cannot create a file in /tmp: %s", strerror(errno));
-	close(fd);
+	if (!tmpl)
+		return cli_error(EXIT_ENV, "verify: cannot create a file in %s: %s: set TMPDIR to a writable folder",
+				 util_tmp_dir(), strerror(errno));
 	st = labcmd_run_script("host/kvm/kernel-list.sh", args, tmpl);
 	if (!st)
 		j = json_load_file(tmpl, 0, NULL);
 	unlink(tmpl);
+	free(tmpl);
 	if (st)		/* kernel-list.sh said why */
 		return st == EXIT_USAGE ? EXIT_USAGE : EXIT_ENV;
 	*out = json_incref(json_object_get(j, "kernels"));

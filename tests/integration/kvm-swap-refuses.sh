@@ -22,5 +22,10 @@ ok "no SVM: names the problem and the way out" grep -q "no KVM-capable AMD CPU.*
 cat "$TMP/err"
 "$IRQLBENCH" kvm swap --variant bogus --yes >/dev/null 2>&1
 eq "unknown variant: exit status" $? 2
+"$IRQLBENCH" kvm swap --restore --variant unfixed >/dev/null 2>"$TMP/err"
+eq "--restore with --variant: exit status" $? 2
+ok "--restore with --variant: says to drop it" grep -q "swap --restore loads the original modules: drop --variant" "$TMP/err"
+"$IRQLBENCH" kvm swap --restore >/dev/null 2>"$TMP/err"
+eq "--restore without SVM: exit status 77" $? 77
 eq "modules unchanged" "$(cat /proc/modules 2>/dev/null | awk '{print $1}' | sort | tr '\n' ' ')" "$mods_before"
 finish
