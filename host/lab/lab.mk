@@ -26,4 +26,4 @@ lab-selftest: $(LAB_GUEST) $(KVMTRACE) $(IRQLBENCH)
 INTEGRATION_TESTS += tests/integration/lab-kvm-build.sh tests/integration/lab-selftest.sh \
 		     tests/integration/lab-trace-cleanup.sh tests/integration/lab-crosscheck.sh \
 		     tests/integration/lab-usage.sh tests/integration/lab-smp.sh tests/integration/lab-signals.sh tests/integration/lab-script.sh \
-		     tests/integration/lab-kernels.sh tests/integration/lab-batch.sh tests/integration/lab-kvm-swap.sh
+		     tests/integration/lab-kernels.sh tests/integration/lab-batch.sh tests/integration/lab-kvm-swap.sh tests/integration/lab-boot-stall.sh

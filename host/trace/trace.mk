@@ -26,6 +26,8 @@ $(KVMTRACE): $(patsubst %.c,$(BUILD)/host/%.o,$(TRACE_SRCS) host/trace/kvmtrace_
 	@mkdir -p $(dir $@)
 	$(V)$(CC) $(HOST_CFLAGS) -o $@ $^ $(TRACE_LIBS)
 all: $(KVMTRACE)
+# its main is no HOST_SRCS: its header dependencies are included here
+-include $(BUILD)/host/host/trace/kvmtrace_main.d
 
 # the trace's own lab tests: vCPU identity with 4 vCPUs, a lossy trace's record
 INTEGRATION_TESTS += tests/integration/lab-smp4.sh tests/integration/lab-trace-loss.sh

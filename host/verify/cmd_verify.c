@@ -33,6 +33,7 @@
 #include "kvm/kvm_paths.h"
 #include "model/kvm_policy.h"
 #include "store/store_cmd.h"
+#include "kvm/swap.h"
 #include "suite/suite.h"
 #include "trace/kvmtrace.h"
 #include "cli/util.h"
@@ -104,6 +105,37 @@ static int kvm_applicable(void)
 	}
 	free(vendor);
 	return rc;
+}
+
+/*
+ * --backend kvm judges the kvm_amd loaded: the variant 'irqlbench kvm swap'
+ * loaded (/run/irqlbench/kvm-loaded.json, while it is what is loaded),
+ * stock (the host's own modules: no out-of-tree taint), or an unknown build
+ * (NULL).  --variant V asks for V: another one loaded is an environment
+ * error, before any run.  o->variant becomes what is loaded, for the
+ * verdict file.
+ */
+static int kvm_loaded_variant(struct verify_opts *o)
+{
+	static char loaded[PATH_MAX];
+	json_t *sw = kvm_swap_loaded_json();
+	char *taint = util_read_line("/sys/module/kvm_amd/taint");
+	const char *lv = NULL;
+
+	if (sw)
+		lv = snprintf(loaded, sizeof(loaded), "%s",
+			      json_string_value(json_object_get(sw, "variant")) ?: "") > 0 ? loaded : NULL;
+	else if (!taint || (!strchr(taint, 'O') && !strchr(taint, 'E')))
+		lv = "stock";
+	json_decref(sw);
+	free(taint);
+	if (o->variant && (!lv || strcmp(lv, o->variant)))
+		return cli_error(EXIT_ENV, "verify: --variant %s, but the kvm_amd loaded here is %s: "
+				 "load it with 'irqlbench kvm swap --variant %s --yes' (or drop --variant)",
+				 o->variant, lv ? lv : "a build kvm swap did not load (taint O or E)",
+				 o->variant);
+	o->variant = lv;
+	return 0;
 }
 
 /*
@@ -442,11 +474,10 @@ static int check_backend_options(struct verify_opts *o)
 		return cli_usage_error("verify", "--policy is the model's; with --backend %s %s", b,
 				       !strcmp(b, "lab") ? "give --variant stock, fixed, unfixed or patch=FILE"
 							 : "drop it: kvm judges this host's own kvm_amd");
-	if (o->variant && strcmp(b, "lab"))
-		return cli_usage_error("verify", "--variant is the lab's (a kvm_amd build); %s",
-				       !strcmp(b, "model") ? "with --backend model give --policy (l61 models "
-				       "the fixed 6.1 build, unfixed the fix-reverted one)"
-				       : "use --backend lab --variant V, or drop it");
+	if (o->variant && !strcmp(b, "model"))
+		return cli_usage_error("verify", "--variant is a kvm_amd build's (lab, kvm); with "
+				       "--backend model give --policy (l61 models the fixed 6.1 build, "
+				       "unfixed the fix-reverted one)");
 	if (o->kernel && strcmp(b, "lab"))
 		return cli_usage_error("verify", "--kernel is the lab's L1 kernel: use --backend lab, or drop it");
 	if ((o->kernel_image || o->modules || o->source || o->headers) && strcmp(b, "lab"))
@@ -512,7 +543,7 @@ static int check_backend_options(struct verify_opts *o)
 		free(copy);
 		return rc;
 	}
-	if (!strcmp(b, "lab")) {
+	if (!strcmp(b, "lab") || (!strcmp(b, "kvm") && o->variant)) {
 		if (!o->variant)
 			o->variant = "stock";
 		if (strchr(o->variant, ','))
@@ -565,8 +596,10 @@ static const struct cli_option verify_options[] = {
 		     "'irqlbench model --help'; for every policy's numbers use\n"
 		     "'irqlbench model --policy all')"), .tag = RUNS },
 	{ CLI_STRING('V', "variant", struct verify_opts, variant, "V",
-		     "lab only: stock, fixed, unfixed or patch=FILE (default\n"
-		     "stock: the modules of the kernel as Debian ships it)"), .tag = RUNS },
+		     "lab: stock, fixed, unfixed or patch=FILE (default stock:\n"
+		     "the modules of the kernel as Debian ships it); kvm: the\n"
+		     "variant 'irqlbench kvm swap' must have loaded (stock: the\n"
+		     "host's own), else exit 3 before any run"), .tag = RUNS },
 	{ CLI_STRING('k', "kernel", struct verify_opts, kernel, "K",
 		     "lab only: the L1 kernel, as 'irqlbench lab --kernel' takes it:\n"
 		     "a Debian version (6.1.176-1) or ABI (6.1.0-50-amd64),\n"
@@ -971,7 +1004,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	if (!o.runs)
 		o.runs = !strcmp(o.backend, "lab") ? 5 : 1;
-	if (!strcmp(o.backend, "kvm") && (rc = kvm_applicable()))
+	if (!strcmp(o.backend, "kvm") && ((rc = kvm_applicable()) || (rc = kvm_loaded_variant(&o))))
 		goto out;
 	if (!o.out_dir) {
 		char ts[32];
@@ -1046,7 +1079,7 @@ int cmd_verify(int argc, char **argv)
 	/* the verdict, kept next to its records and in the store */
 	vpath = xasprintf("%s/verdict.json", o.out_dir);
 	vid = verify_write_verdict(&o, s, vpath, &j, j.res.v, j.res.reason,
-				   !strcmp(o.backend, "lab") ? o.variant : NULL,
+				   strcmp(o.backend, "model") ? o.variant : NULL,
 				   o.kernel ? o.kernel : o.kernel_image, NULL);
 	if (!vid)
 		rc = EXIT_ENV;

@@ -136,10 +136,10 @@ refused policy-model 2 "unknown policy 'nope'" --backend model --policy nope
 refused policy-all 2 "--policy all: verify gives one verdict for one kernel; give one policy .*irqlbench model --policy all" \
 	--backend model --policy all
 refused policy-list 2 "--policy takes one policy, not a list" --backend model --policy fixed,prefix
-refused variant-model 2 "--variant is the lab's .*with --backend model give --policy" \
+refused variant-model 2 "--variant is a kvm_amd build's \\(lab, kvm\\); with --backend model give --policy" \
 	--backend model --variant fixed
 refused policy-lab 2 "--policy is the model's; with --backend lab give --variant" --backend lab --policy l61
-refused policy-variant 2 "--variant is the lab's" --policy l61 --variant fixed
+refused policy-variant 2 "--variant is a kvm_amd build's" --policy l61 --variant fixed
 refused kernel-model 2 "--kernel is the lab's L1 kernel" --backend model --kernel 6.1.0-56-amd64
 refused policy-kvm 2 "--policy is the model's; with --backend kvm drop it" --backend kvm --policy l61
 refused variant 2 "unknown variant 'nope': use stock, fixed, unfixed or patch=FILE" --backend lab --variant nope

@@ -3,8 +3,10 @@
 # script), as root in the host's tree, for tests/integration/lab-kvm-swap.sh.
 # Prints "ok   WHAT" or "FAIL WHAT: DETAIL" a check; the host test counts them.
 #   - kvm swap --variant unfixed: the variant loaded (taint OE), a VM runs,
-#     kvm-loaded.json names it; --restore: the originals (the same srcversion,
-#     taint and size as before), no journal;
+#     kvm-loaded.json names it, run --backend kvm records it, verify
+#     --backend kvm --variant checks it (fixed refused, unfixed UNFIXED);
+#     --restore: the originals (the same srcversion, taint and size as
+#     before), no journal, verify --backend kvm FIXED (variant stock);
 #   - stopped by SIGTERM at each step (kvm swap's IRQLBENCH_KVM_SWAP_PAUSE):
 #     exit 143, the originals loaded again, no journal;
 #   - killed by SIGKILL at each step: the journal stays; --restore ends with
@@ -45,10 +47,29 @@ t=$(cat /sys/module/kvm_amd/taint 2>/dev/null)
 check "swap unfixed: kvm_amd is the build (taint '$t' has O)" grep -q O <<<"$t"
 check "swap unfixed: kvm-loaded.json names it" test "$(grep -c '"variant": "unfixed"' $L 2>/dev/null)" = 1
 check "swap unfixed: no journal left" test ! -e $J
+# what runs and verify see of it: the swapped variant, named and checked
+"$IRQ" run --backend kvm --workload seed-table --param iterations=20 --out /run/r.json >/dev/null 2>&1
+check "run --backend kvm: provenance.kvm.swap.variant unfixed" \
+	test "$(jq -r .provenance.kvm.swap.variant /run/r.json 2>/dev/null)" = unfixed
+out=$("$IRQ" verify --backend kvm --variant fixed --runs 1 --iterations 20 --db /run/vf.db --out-dir /run/vf 2>&1); rc=$?
+check "verify --backend kvm --variant fixed with unfixed loaded: exit 3" test $rc -eq 3
+check "...one line naming what is loaded and the fix" \
+	test "$(grep -c "verify: --variant fixed, but the kvm_amd loaded here is unfixed: load it with 'irqlbench kvm swap --variant fixed --yes'" <<<"$out")" = 1
+check "...nothing ran" test ! -e /run/vf.db
+"$IRQ" verify --backend kvm --variant unfixed --runs 1 --iterations 50 --db /run/vu.db --out-dir /run/vu >/run/vu.out 2>/run/vu.err; rc=$?
+sed 's/^/# verify unfixed: /' /run/vu.out | head -3
+check "verify --backend kvm on the swapped unfixed build: UNFIXED (exit 10)" \
+	test $rc -eq 10 -a "$(sed -n 's/^verdict: //p' /run/vu.out)" = UNFIXED
+check "...its verdict file names the variant unfixed" test "$(jq -r .variant /run/vu/verdict.json 2>/dev/null)" = unfixed
 out=$("$IRQ" kvm swap --restore 2>&1); rc=$?
 check "--restore: exit 0" test $rc -eq 0
 originals "--restore"
 check "--restore: kvm-loaded.json removed" test ! -e $L
+"$IRQ" verify --backend kvm --runs 1 --iterations 50 --db /run/vs.db --out-dir /run/vs >/run/vs.out 2>/run/vs.err; rc=$?
+sed 's/^/# verify stock: /' /run/vs.out | head -3
+check "verify --backend kvm on the originals: FIXED (exit 0)" \
+	test $rc -eq 0 -a "$(sed -n 's/^verdict: //p' /run/vs.out)" = FIXED
+check "...its verdict file names the variant stock" test "$(jq -r .variant /run/vs/verdict.json 2>/dev/null)" = stock
 
 # --- stopped at each step --------------------------------------------------------
 for s in $STEPS; do
