@@ -34,7 +34,8 @@
 # Prints the steps and the report on stdout.  Exit status: 0 every step
 # worked; 1 some step failed (the lines above say which); 2 usage (a bad
 # argument, an unknown backend, an error in the suites file); 3 environment
-# (irqlbench not built, the suites file unreadable).
+# (irqlbench not built, the suites file unreadable, on the kvm backend no
+# right to trace kvm events).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -114,6 +115,16 @@ case $backend in
 kvm|lab|model) ;;
 *) die "unknown backend '$backend' (IRQLBENCH_RUN_BACKEND); use kvm, lab or model" 2 ;;
 esac
+# the kvm backend's exit trace needs tracefs: no right to it (not root, a
+# locked-down kernel) is an environment error here, before any run, not a
+# failed run each and an INCONCLUSIVE verdict after them
+if [ $backend = kvm ] && [ $plan = 0 ]; then
+	if grep -q '\[confidentiality\]' /sys/kernel/security/lockdown 2>/dev/null; then
+		die "the kernel is locked down ([confidentiality] in /sys/kernel/security/lockdown), which closes tracefs to the kvm exit trace: boot it with lockdown=integrity or lockdown=none" 3
+	elif [ "$(id -u)" != 0 ] && [ ! -w /sys/kernel/tracing/instances ]; then
+		die "cannot create tracefs instances in /sys/kernel/tracing/instances: run make run as root (the kvm exit trace needs a tracefs instance; the kvm group gives /dev/kvm, not tracefs)" 3
+	fi
+fi
 echo "make run: backend $backend: $why"
 echo "make run: records in $OUT, store $DB, tag $TAG$([ $plan = 0 ] || echo '; the plan (--plan): nothing runs')"
 

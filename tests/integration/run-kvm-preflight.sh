@@ -185,6 +185,13 @@ LOCKDOWN="none integrity [confidentiality]" fake locked-down epyc-bare "kvm kvm_
 check locked-down $? 3 "the kernel is locked down \(\[confidentiality\] in /sys/kernel/security/lockdown\), which closes tracefs .*: boot it with lockdown=integrity or lockdown=none"
 fake kvm-user epyc-bare "kvm kvm_amd" present kvm-user
 check kvm-user $? 3 "$trace_rights"
+# make run on the kvm backend too: as a user who may not trace, it stops at once
+(cd "$ROOT" && setpriv --reuid=65534 --regid=65534 --clear-groups env IRQLBENCH_RUN_BACKEND=kvm \
+	host/make-run.sh >"$TMP/make-run.out" 2>"$TMP/make-run.err")
+eq "make run, kvm backend, no right to trace: exit 3" $? 3
+ok "make run: says tracefs needs root, before any step" \
+	grep -q "make run: cannot create tracefs instances in /sys/kernel/tracing/instances: run make run as root" "$TMP/make-run.err"
+ok "make run: no step ran" bash -c "! grep -q 'model\|kvm .* failed' '$TMP/make-run.out'"
 # verify --backend kvm checks the same rights before anything runs
 VERIFY=1 LOCKDOWN="none integrity [confidentiality]" fake verify-locked-down epyc-bare "kvm kvm_amd" present
 eq "verify, locked-down: exit 3" $? 3
