@@ -338,19 +338,13 @@ static int swap(struct kvm_opts *o)
 	char dir[PATH_MAX], err[640];
 	int st;
 
-	if (o->restore) {
-		if (getuid() != 0)
-			return cli_error(EXIT_ENV, "kvm swap: loading modules needs root; run it as root");
-		st = swap_preflight();
-		return st ? st : kvm_swap_restore(false);
-	}
-	if (!o->yes)
+	if (!o->yes && !o->restore)
 		return cli_usage_error("kvm", "swap replaces the running kernel's KVM modules: add --yes if you mean it");
 	if (getuid() != 0)
 		return cli_error(EXIT_ENV, "kvm swap: loading modules needs root; run it as root");
 	st = swap_preflight();
-	if (st)
-		return st;
+	if (st || o->restore)
+		return st ? st : kvm_swap_restore(false);
 	/* an interrupted swap first: the originals back, then this one */
 	if (kvm_swap_interrupted() && (st = kvm_swap_restore(true)))
 		return st;

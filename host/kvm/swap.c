@@ -666,6 +666,23 @@ out:
 	return st;
 }
 
+const char *kvm_swap_loaded_variant(char *buf, size_t len)
+{
+	json_t *sw = kvm_swap_loaded_json();
+	struct mod_id amd;
+	const char *v = NULL;
+
+	if (sw) {
+		snprintf(buf, len, "%s", json_string_value(json_object_get(sw, "variant")) ?: "");
+		v = *buf ? buf : NULL;
+	} else {
+		mod_id_read("kvm_amd", &amd);
+		v = mod_is_build(&amd) ? NULL : "stock";
+	}
+	json_decref(sw);
+	return v;
+}
+
 json_t *kvm_swap_loaded_json(void)
 {
 	char *path = state_path("kvm-loaded.json");

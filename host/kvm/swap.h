@@ -54,4 +54,11 @@ int kvm_smoke_test(char *err, size_t len);
  */
 json_t *kvm_swap_loaded_json(void);
 
+/*
+ * The kvm_amd loaded, by name: what the last swap loaded (while it is what
+ * is loaded, in @buf), "stock" for the host's own modules (no out-of-tree
+ * O or E taint), NULL for a build kvm swap did not load.
+ */
+const char *kvm_swap_loaded_variant(char *buf, size_t len);
+
 #endif

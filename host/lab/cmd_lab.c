@@ -289,6 +289,19 @@ static void free_jobs(struct lab_opts *o)
 #define BATCH_RUNS_MAX	1000
 
 /*
+ * The run among the first @upto whose name is @name, told case-blind
+ * (names are folders: two that differ in case only are one on some file
+ * systems), or NULL.
+ */
+static const struct lab_job *name_taken(const struct lab_opts *o, const char *name, unsigned upto)
+{
+	for (unsigned i = 0; i < upto; i++)
+		if (!strcasecmp(o->jobs[i].name, name))
+			return &o->jobs[i];
+	return NULL;
+}
+
+/*
  * The last job read, if its line has --repeat N (run checked N): N runs
  * NAME-1 .. NAME-N of one guest boot, each name checked as a line's.
  */
@@ -314,30 +327,28 @@ static int expand_repeat(struct lab_opts *o, const char *file)
 			return cli_usage_error("lab", "%s:%u: the run names of --repeat %u, %s-1 .. %s-%u, are too long: give NAME at most %zu characters",
 					       file, j->line, n, j->name, j->name, n, room);
 	}
+	for (unsigned k = 1; k <= n; k++) {	/* every name free, before anything changes */
+		char *name = xasprintf("%s-%u", j->name, k);
+		const struct lab_job *t = name_taken(o, name, first);
+		int st = t ? cli_usage_error("lab", "%s:%u: run name '%s' (--repeat %u) is the name of line %u too: give each run its own",
+					     file, j->line, name, n, t->line) : 0;
+
+		free(name);
+		if (st)
+			return st;
+	}
 	base = j->name;
 	o->jobs = xrealloc(o->jobs, (o->njobs + n - 1) * sizeof(*o->jobs));
 	for (unsigned k = 0; k < n; k++) {
 		struct lab_job *r = &o->jobs[first + k];
-		char *name = xasprintf("%s-%u", base, k + 1);
 
-		for (unsigned i = 0; i < first; i++)
-			if (!strcasecmp(o->jobs[i].name, name)) {
-				int st = cli_usage_error("lab", "%s:%u: run name '%s' (--repeat %u) is the name of line %u too: give each run its own",
-							 file, o->jobs[first].line, name, n, o->jobs[i].line);
-
-				free(name);
-				o->njobs = first + (k ? k : 1);
-				if (k)
-					free(base);
-				return st;
-			}
 		if (k) {
 			memset(r, 0, sizeof(*r));
 			r->line = o->jobs[first].line;
 			for (unsigned w = 0; w < o->jobs[first].args.n; w++)
 				argv_add(&r->args, o->jobs[first].args.v[w]);
 		}
-		r->name = name;
+		r->name = xasprintf("%s-%u", base, k + 1);
 		r->boot = k ? 0 : n;
 	}
 	free(base);
@@ -384,6 +395,7 @@ static int read_batch(struct lab_opts *o)
 				       file, strerror(errno));
 	for (p = text; p && p < text + len && !st; p = next) {
 		char *save = NULL, *w;
+		const struct lab_job *t;
 		struct lab_job *j;
 
 		ln++;
@@ -414,13 +426,11 @@ static int read_batch(struct lab_opts *o)
 					     "the batch", file, ln, BATCH_RUNS_MAX, BATCH_RUNS_MAX);
 			break;
 		}
-		/* names are folders: two that differ in case only are one on some file systems */
-		for (unsigned i = 0; i < o->njobs; i++)
-			if (!strcasecmp(o->jobs[i].name, w))
-				st = cli_usage_error("lab", "%s:%u: run name '%s' is the name of line %u too: give each run its own",
-						     file, ln, w, o->jobs[i].line);
-		if (st)
+		if ((t = name_taken(o, w, o->njobs))) {
+			st = cli_usage_error("lab", "%s:%u: run name '%s' is the name of line %u too: give each run its own",
+					     file, ln, w, t->line);
 			break;
+		}
 		o->jobs = xrealloc(o->jobs, (o->njobs + 1) * sizeof(*o->jobs));
 		j = &o->jobs[o->njobs++];
 		memset(j, 0, sizeof(*j));
@@ -606,11 +616,6 @@ static json_t *failed_record(const char *variant, const char *workload, const ch
 	return rec;
 }
 
-/*
- * The record's id as the lab's: 'run --backend kvm' in L1 named it
- * <utc>-kvm-<workload>-<hex>; make it <utc>-lab-<variant>-<workload>-<hex>
- * (a failed L1 gives no record: make one up from the time and variant).
- */
 /* s with every character of a patch=FILE variant that is no id's '_' */
 static char *id_token(char *s)
 {
@@ -633,6 +638,11 @@ static char *lab_id_of(const char *id, const char *variant)
 	return id_token(nid);
 }
 
+/*
+ * The record's id as the lab's: 'run --backend kvm' in L1 named it
+ * <utc>-kvm-<workload>-<hex>; make it <utc>-lab-<variant>-<workload>-<hex>
+ * (a failed L1 gives no record: make one up from the time and variant).
+ */
 static void lab_id(json_t *rec, const char *variant)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));

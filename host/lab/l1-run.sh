@@ -118,9 +118,9 @@ batch)
 		if [ "$k" -gt 1 ]; then
 			# each job's own lines (they name its folder); the boot's
 			# own (no job's folder) go with the first job's
+			others=$(for o in $list; do [ "$o" = "$first" ] || printf '/runs/%s/\n' "$o"; done)
 			for f in run.stdout run.stderr; do
 				mv "$d/$f" "$d/$f.boot"
-				others=$(for o in $list; do [ "$o" = "$first" ] || printf '/runs/%s/\n' "$o"; done)
 				for name in $list; do
 					if [ "$name" = "$first" ]; then
 						grep -vF "$others" "$d/$f.boot"

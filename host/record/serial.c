@@ -908,6 +908,16 @@ static const char *after_end_line(const char *s, const char *end)
 	return NULL;
 }
 
+unsigned serial_reports(const char *buf, size_t len)
+{
+	const char *end = buf + len, *p = buf;
+	unsigned n = 0;
+
+	while ((p = after_end_line(p, end)))
+		n++;
+	return n;
+}
+
 enum serial_outcome serial_parse_job(const char *buf, size_t len, unsigned job, unsigned njobs,
 				     struct serial_report *r)
 {

@@ -62,6 +62,9 @@ struct serial_report {
 /* Parses the whole serial log.  Always fills r (free it with
  * serial_report_free); returns r->outcome. */
 enum serial_outcome serial_parse(const char *buf, size_t len, struct serial_report *r);
+/* The complete "@@ end" lines of a log: the jobs of a boot that reported so far. */
+unsigned serial_reports(const char *buf, size_t len);
+
 /*
  * The report of job @job (0-based) of a boot that ran @njobs jobs
  * (repeat=N, results/SERIAL.md "Jobs"): the log is cut after each "@@ end"

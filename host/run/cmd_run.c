@@ -132,7 +132,7 @@ static const struct cli_option run_options[] = {
 		   "(the logs then go to results/runs/<id>/ or --keep-log DIR).\n"
 		   "With --repeat N: none, or N of them, one a job in order"),
 	  .flags = CLI_OPT_EMPTY },
-	{ CLI_UINT(0, "repeat", struct run_args, o.repeat, "N", 1, 100,
+	{ CLI_UINT(0, "repeat", struct run_args, o.repeat, "N", 1, REPEAT_MAX,
 		   "run the workload N times in one guest boot (default 1):\n"
 		   "N jobs, each with its own phases, report and record\n"
 		   "(provenance.repeat), the exit trace split at the guest's\n"
@@ -506,31 +506,27 @@ static char *file_identity(const char *path)
  */
 static int check_job_files(const struct run_paths *p, unsigned njobs)
 {
-	struct argv_buf ids = { 0 }, shown = { 0 };
-	unsigned *job = xmalloc(njobs * 4 * sizeof(*job));
+	struct { unsigned job; const char *path; char *id; } f[4 * REPEAT_MAX];
+	unsigned n = 0;
 	int st = 0;
 
 	for (unsigned j = 0; j < njobs; j++) {
-		const char *f[] = { p[j].to_stdout ? NULL : p[j].out, p[j].serial, p[j].qemu_log, p[j].trace };
+		const char *w[] = { p[j].to_stdout ? NULL : p[j].out, p[j].serial, p[j].qemu_log, p[j].trace };
 
-		for (unsigned i = 0; i < 4; i++) {
-			if (!f[i])
-				continue;
-			job[ids.n] = j;
-			argv_add(&shown, f[i]);
-			argv_add(&ids, "");
-			free(ids.v[ids.n - 1]);
-			ids.v[ids.n - 1] = file_identity(f[i]);
-		}
+		for (unsigned i = 0; i < 4; i++)
+			if (w[i]) {
+				f[n].job = j;
+				f[n].path = w[i];
+				f[n++].id = file_identity(w[i]);
+			}
 	}
-	for (unsigned a = 0; a < ids.n && !st; a++)
+	for (unsigned a = 0; a < n && !st; a++)
 		for (unsigned b = 0; b < a && !st; b++)
-			if (job[a] != job[b] && !strcmp(ids.v[a], ids.v[b]))
+			if (f[a].job != f[b].job && !strcmp(f[a].id, f[b].id))
 				st = cli_usage_error("run", "jobs %u and %u would both write %s (as %s and %s): give each job an --out of its own, in a folder of its own or under another name",
-						     job[b] + 1, job[a] + 1, ids.v[a], shown.v[b], shown.v[a]);
-	argv_free(&ids);
-	argv_free(&shown);
-	free(job);
+						     f[b].job + 1, f[a].job + 1, f[a].id, f[b].path, f[a].path);
+	for (unsigned i = 0; i < n; i++)
+		free(f[i].id);
 	return st;
 }
 
@@ -540,12 +536,12 @@ int cmd_run(int argc, char **argv)
 	struct run_opts *o = &a.o;
 	const struct backend_ops *be = NULL;
 	const struct launcher_ops *ln = NULL;
-	struct run_paths p[100] = { 0 };
+	struct run_paths p[REPEAT_MAX] = { 0 };
 	int status;
 	unsigned njobs = 1;
 
 	double start = util_now();
-	char *ids[100] = { 0 };
+	char *ids[REPEAT_MAX] = { 0 };
 
 	/* from here on a stop signal is only noted: no temporary file (the
 	 * probe cache's, a record's) is left half written, no QEMU started */

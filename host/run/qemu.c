@@ -401,14 +401,13 @@ static int wait_exit(int pidfd, double deadline)
 	}
 }
 
-/* The "@@ end" lines of the serial log so far: the jobs that reported. */
+/* The jobs that reported so far: the serial log's "@@ end" lines. */
 static unsigned reports_in(const char *serial_log)
 {
-	char *log = util_read_file(serial_log, SERIAL_MAX_LOG, NULL), *p;
-	unsigned n = 0;
+	size_t len = 0;
+	char *log = util_read_file(serial_log, SERIAL_MAX_LOG, &len);
+	unsigned n = log ? serial_reports(log, len) : 0;
 
-	for (p = log; p && (p = strstr(p, "@@ end")); p += 6)
-		n += p == log || p[-1] == '\n';
 	free(log);
 	return n;
 }
@@ -426,13 +425,14 @@ static int wait_jobs(int pidfd, double t0, const struct launch_spec *spec)
 
 	for (;;) {
 		double now = mono_now(), until = deadline < now + 0.5 ? deadline : now + 0.5;
-		int w = wait_exit(pidfd, until), n;
+		int w = wait_exit(pidfd, until);
+		unsigned n;
 
 		if (w != 0 || mono_now() >= deadline)
 			return w;
-		n = (int)reports_in(spec->serial_log);
-		if ((unsigned)n > seen) {
-			seen = (unsigned)n;
+		n = reports_in(spec->serial_log);
+		if (n > seen) {
+			seen = n;
 			deadline = mono_now() + spec->timeout_s;
 		}
 	}

@@ -387,22 +387,28 @@ static int finish_job(struct run_opts *o, const struct backend_ops *be, struct r
 	return status;
 }
 
-/* Job @job's copy of the boot's raw logs, beside its record (job 0 has them). */
-static void copy_logs(const struct run_paths *boot, const struct run_paths *p)
+/*
+ * Job @job's copy of the boot's raw logs beside its record (job 0 has
+ * them): the serial log as read for the reports (@log, NULL when it was
+ * not read) and QEMU's (@qlog), read once for all the jobs.
+ */
+static void copy_logs(const struct run_paths *boot, const struct run_paths *p, const char *log,
+		      size_t loglen, const char *qlog, size_t qloglen)
 {
-	const char *from[] = { boot->serial, boot->qemu_log }, *to[] = { p->serial, p->qemu_log };
+	const struct { const char *from, *to, *text; size_t len; } c[] = {
+		{ boot->serial, p->serial, log, loglen },
+		{ boot->qemu_log, p->qemu_log, qlog, qloglen },
+	};
 
 	for (unsigned i = 0; i < 2; i++) {
-		size_t n = 0;
-		char *text;
-
-		if (!strcmp(from[i], to[i]))
+		if (!strcmp(c[i].from, c[i].to))
 			continue;
-		text = util_read_file(from[i], SERIAL_MAX_LOG, &n);
-		if (!text || util_write_atomic(to[i], text, n))
-			fprintf(stderr, "irqlbench: warning: cannot copy %s to %s: %s\n", from[i], to[i],
-				strerror(errno));
-		free(text);
+		if (!c[i].text)
+			fprintf(stderr, "irqlbench: warning: cannot copy %s to %s: it could not be read (or is over %u bytes)\n",
+				c[i].from, c[i].to, SERIAL_MAX_LOG);
+		else if (util_write_atomic(c[i].to, c[i].text, c[i].len))
+			fprintf(stderr, "irqlbench: warning: cannot copy %s to %s: %s\n", c[i].from,
+				c[i].to, strerror(errno));
 	}
 }
 
@@ -419,11 +425,11 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	struct launch_result lr = { 0 };
 	struct qemu_info qi = { 0 };
 	const struct run_paths p = *pp;
-	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL;
+	char iso[32], *err = NULL, *kernel = NULL, *append = NULL, *log = NULL, *qlog = NULL;
 	char *qkernel = NULL, *qscript = NULL;
 	const char *bios = NULL;
 	double t_launch = 0;
-	size_t loglen = 0;
+	size_t loglen = 0, qloglen = 0;
 	json_t *rec;
 	int status;
 
@@ -518,12 +524,15 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	ctx.njobs = njobs;
 	status = 0;
 	memset(&end, 0, sizeof(end));
+	if (njobs > 1 && lr.started)
+		qlog = util_read_file(p.qemu_log, SERIAL_MAX_LOG, &qloglen);
 	for (unsigned j = 0; j < njobs; j++) {
 		int st = finish_job(o, be, &ctx, rec, ids, j, &pp[j], &lr, log ? log : "",
 				    log ? loglen : 0, start, t_launch, &end);
 
-		if (j && lr.started)
-			copy_logs(&pp[0], &pp[j]);
+		if (j && lr.started)	/* a log refused by its size was not read: none */
+			copy_logs(&pp[0], &pp[j], log && loglen <= SERIAL_MAX_LOG ? log : NULL, loglen,
+				  qlog, qloglen);
 		if (!status)
 			status = st;	/* the first job's that did not end well */
 	}
@@ -535,6 +544,7 @@ out:
 	argv_free(&spec.extra);
 	free(lr.cmdline);
 	free(log);
+	free(qlog);
 	free(kernel);
 	free(qkernel);
 	free(qscript);

@@ -18,11 +18,6 @@
 #include "pin/pin_run.h"
 #include "run/run.h"
 
-static const char *tmp_dir(void)
-{
-	return util_tmp_dir();
-}
-
 #define QMP_DIR_PREFIX "irqlbench-qmp."
 
 /*
@@ -39,7 +34,7 @@ static const char *run_tmp_dir(struct run_ctx *ctx)
 
 	if (ctx->qmp_dir)
 		return ctx->qmp_dir;
-	dir = xasprintf("%s/" QMP_DIR_PREFIX "%ld.XXXXXX", tmp_dir(), (long)getpid());
+	dir = xasprintf("%s/" QMP_DIR_PREFIX "%ld.XXXXXX", util_tmp_dir(), (long)getpid());
 	if (!mkdtemp(dir)) {
 		free(dir);
 		return NULL;
@@ -117,7 +112,7 @@ void run_tmp_cleanup(struct run_ctx *ctx)
 /* The QMP folders of our user whose irqlbench no longer runs. */
 void run_remove_stale_tmp(void)
 {
-	DIR *d = opendir(tmp_dir());
+	DIR *d = opendir(util_tmp_dir());
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
@@ -129,7 +124,7 @@ void run_remove_stale_tmp(void)
 		if (sscanf(e->d_name, QMP_DIR_PREFIX "%ld.%n", &pid, &n) != 1 || !n || pid <= 0 ||
 		    !kill((pid_t)pid, 0) || errno != ESRCH)
 			continue;
-		path = xasprintf("%s/%s", tmp_dir(), e->d_name);
+		path = xasprintf("%s/%s", util_tmp_dir(), e->d_name);
 		if (!lstat(path, &st) && S_ISDIR(st.st_mode) && st.st_uid == getuid())
 			remove_qmp_dir(path);
 		free(path);

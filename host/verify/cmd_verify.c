@@ -118,17 +118,8 @@ static int kvm_applicable(void)
 static int kvm_loaded_variant(struct verify_opts *o)
 {
 	static char loaded[PATH_MAX];
-	json_t *sw = kvm_swap_loaded_json();
-	char *taint = util_read_line("/sys/module/kvm_amd/taint");
-	const char *lv = NULL;
+	const char *lv = kvm_swap_loaded_variant(loaded, sizeof(loaded));
 
-	if (sw)
-		lv = snprintf(loaded, sizeof(loaded), "%s",
-			      json_string_value(json_object_get(sw, "variant")) ?: "") > 0 ? loaded : NULL;
-	else if (!taint || (!strchr(taint, 'O') && !strchr(taint, 'E')))
-		lv = "stock";
-	json_decref(sw);
-	free(taint);
 	if (o->variant && (!lv || strcmp(lv, o->variant)))
 		return cli_error(EXIT_ENV, "verify: --variant %s, but the kvm_amd loaded here is %s: "
 				 "load it with 'irqlbench kvm swap --variant %s --yes' (or drop --variant)",
