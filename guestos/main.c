@@ -114,21 +114,38 @@ static int apply_params(const char *cl)
 	return 0;
 }
 
-/* probe=1 without a threshold: 20x the cheapest of 64 same-level writes. */
+/*
+ * probe=1 without probe_threshold: the threshold is calibrated on what can
+ * never exit, never on a CR8 write (on a hypervisor where every CR8 write
+ * traps, a threshold scaled from a CR8 write calls every trap "no exit"):
+ * the cheapest of 256 back-to-back rdtsc pairs (the timing's own cost) plus
+ * PROBE_TRAP_NS at the TSC frequency.  The cheapest of 16 runs of
+ * PROBE_WORK_OPS dependent register adds is reported beside it: a TSC that
+ * ticks far slower or faster than the instructions run shows there.
+ */
 static void calibrate_probe(void)
 {
-	uint64_t best = ~0ull;
-	KIRQL cur = (KIRQL)plat_read_cr8();
+	uint64_t best = ~0ull, work = ~0ull, hz = plat_tsc_hz();
 
-	for (int i = 0; i < 64; i++) {
-		uint64_t t0 = plat_now(), dt;
+	for (int i = 0; i < 256; i++) {
+		uint64_t t0 = plat_now(), dt = plat_now() - t0;
 
-		plat_write_cr8(cur);
-		dt = plat_now() - t0;
 		if (dt < best)
 			best = dt;
 	}
-	nt_opts.probe_threshold = best * 20 > 200 ? best * 20 : 200;
+	for (int i = 0; i < 16; i++) {
+		uint64_t x = (uint64_t)i, t0 = plat_now(), dt;
+
+		for (unsigned k = 0; k < PROBE_WORK_OPS; k++)
+			asm volatile("add $1, %0" : "+r"(x));
+		dt = plat_now() - t0;
+		if (dt < work)
+			work = dt;
+	}
+	nt_opts.probe_rdtsc = best;
+	nt_opts.probe_work = work;
+	/* no TSC frequency known: 1 GHz */
+	nt_opts.probe_threshold = best + (hz ? hz : 1000000000ull) * PROBE_TRAP_NS / 1000000000ull;
 }
 
 static int run_here(unsigned cpu)
@@ -209,6 +226,7 @@ int guest_main(const struct boot_info *bi)
 	nt_opts.elide_same_level = wl_get(&vals, "elide_same_level");
 	nt_opts.probe = wl_get(&vals, "probe");
 	nt_opts.probe_threshold = wl_get(&vals, "probe_threshold");
+	nt_opts.probe_rdtsc = nt_opts.probe_work = 0;
 	if (nt_opts.probe && !nt_opts.probe_threshold)
 		calibrate_probe();
 

@@ -40,7 +40,22 @@ struct nt_options {
 	bool elide_same_level;	/* Ke{Raise,Lower}Irql skip writes that keep the IRQL */
 	bool probe;		/* time every CR8 write, estimate exits */
 	uint64_t probe_threshold; /* cycles; 0: calibrate */
+	/* probe=1: what the threshold was calibrated on (cycles), 0 when
+	 * probe_threshold was given */
+	uint64_t probe_rdtsc;	/* the cheapest of back-to-back rdtsc pairs */
+	uint64_t probe_work;	/* the cheapest run of PROBE_WORK_OPS register-only adds */
 };
+
+/*
+ * probe=1: a CR8 write that costs more than the cheapest rdtsc pair plus
+ * PROBE_TRAP_NS (converted with the TSC frequency) trapped to the
+ * hypervisor.  A VM exit and re-entry alone costs more than that on the
+ * x86 hardware of the last decade (over 1,000 cycles, before the
+ * hypervisor's own handling); a CR8 write that does not exit costs tens of
+ * cycles on hardware and ~0.1 us under QEMU's TCG.
+ */
+#define PROBE_TRAP_NS	300
+#define PROBE_WORK_OPS	1024
 
 extern struct nt_options nt_opts;
 

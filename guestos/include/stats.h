@@ -31,8 +31,10 @@
 	X(deferred_by_if)	/* unmasked with IF=0: delivery waits for sti/iret */ \
 	X(priority_violations)	/* entered while CR8 >= the vector's class */ \
 	X(spurious_interrupts)						\
-	X(probe_samples)						\
-	X(probe_exits)		/* estimate: CR8 writes far above the no-exit cost */ \
+	X(probe_samples)	/* probe=1: CR8 writes timed with nothing pending */ \
+	X(probe_exits)		/* ... that cost more than probe_threshold: trapped */ \
+	X(probe_pending_samples) /* probe=1: unmasking CR8 writes timed */ \
+	X(probe_pending_exits)	/* ... that cost more than probe_threshold */ \
 	X(iterations)
 
 enum stat_counter {
@@ -50,7 +52,9 @@ extern const char *const stat_counter_names[STAT_NCOUNTERS];
 	X(dpc_unmask_to_entry)	/* unmasking CR8 write -> 0x2F handler entry */	\
 	X(clock_unmask_to_entry) /* unmasking CR8 write -> clock handler entry */ \
 	X(irq_latency)		/* timer expiry -> clock ISR entry (unmasked timers) */ \
-	X(cr8_write_cost)	/* probe=1: rdtsc around each CR8 write */
+	X(cr8_write_cost)	/* probe=1: rdtsc around each CR8 write with nothing pending */ \
+	X(cr8_write_cost_pending) /* probe=1: ... around each unmasking write (with the \
+				   * handler, when it ran at the write) */
 
 enum stat_hist {
 #define X(n) HIST_##n,

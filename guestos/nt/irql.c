@@ -4,7 +4,7 @@
  *
  * Every CR8 write of the layer goes through write_cr8_accounted(), which
  * classifies it (raise / same / lower / lower that unmasked an expected
- * interrupt), optionally times it (probe=1), and checks right after an
+ * interrupt), optionally times it (probe=1: nothing pending, or unmasking), and checks right after an
  * unmasking write whether the interrupt arrived before the next instruction
  * (a late delivery otherwise).  The check is a plain memory load: it adds no
  * exit under any hypervisor.
@@ -56,17 +56,22 @@ static void write_cr8_accounted(KIRQL new_irql)
 
 	if (nt_opts.probe) {
 		uint64_t t0 = plat_now(), dt;
+		bool trapped;
 
 		plat_write_cr8(new_irql);
 		dt = plat_now() - t0;
-		/* the interrupt (if any) ran inside the window: only count
-		 * writes that delivered nothing */
-		if (hv < 0 || c->deliveries[hv] == seen) {
-			ps = stats_here();
+		trapped = dt > probe_threshold();
+		ps = stats_here();
+		if (hv < 0) {
 			ps->c[STAT_probe_samples]++;
 			stats_hist_add(&ps->h[HIST_cr8_write_cost], dt);
-			if (dt > probe_threshold())
-				ps->c[STAT_probe_exits]++;
+			ps->c[STAT_probe_exits] += trapped;
+		} else {
+			/* the interrupt, when it came at the write, ran inside
+			 * the window: its handler is in the cost */
+			ps->c[STAT_probe_pending_samples]++;
+			stats_hist_add(&ps->h[HIST_cr8_write_cost_pending], dt);
+			ps->c[STAT_probe_pending_exits] += trapped;
 		}
 	} else {
 		plat_write_cr8(new_irql);

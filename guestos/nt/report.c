@@ -77,6 +77,7 @@ static void print_hist(unsigned phase, unsigned cpu, unsigned idx, const struct 
 void report_print(const struct report_info *ri)
 {
 	char bounds[HIST_NBOUNDS * 12 + 1];
+	uint64_t late = 0, unmasking = 0;
 	size_t len = 0;
 
 	rs.lines = 0;
@@ -86,6 +87,11 @@ void report_print(const struct report_info *ri)
 	rline("H workload=%s ncpus=%u %s", ri->workload, ri->ncpus, plat_describe());
 	rline("H clock_raises_irql=%u elide_same_level=%u probe=%u",
 	      ri->opts->clock_raises_irql, ri->opts->elide_same_level, ri->opts->probe);
+	if (ri->opts->probe)
+		rline("H probe_threshold=%llu probe_rdtsc=%llu probe_work=%llu probe_work_ops=%u probe_trap_ns=%u",
+		      (unsigned long long)ri->opts->probe_threshold,
+		      (unsigned long long)ri->opts->probe_rdtsc,
+		      (unsigned long long)ri->opts->probe_work, PROBE_WORK_OPS, PROBE_TRAP_NS);
 	{
 		struct linebuf lb = { .prefix = "A" };
 
@@ -119,9 +125,19 @@ void report_print(const struct report_info *ri)
 					print_hist(p, cpu, i, &ps->h[i]);
 		}
 	}
+	/* The measured phases' unmasking writes and late deliveries: a status
+	 * of ok says the workload ran as written, not that every interrupt
+	 * came at its unmasking write; the R line says both. */
+	for (unsigned p = 0; p < stats_nphases; p++)
+		for (unsigned cpu = 0; stats_phases[p].measured && cpu < ri->ncpus; cpu++) {
+			unmasking += stats_cpu[cpu].phase[p].c[STAT_cr8_lower_unmask];
+			late += stats_cpu[cpu].phase[p].c[STAT_late_deliveries];
+		}
 	if (ri->fail_reason && ri->fail_reason[0])
-		rline("R status=fail reason=\"%s\"", ri->fail_reason);
+		rline("R status=fail reason=\"%s\" late=%llu unmasking=%llu", ri->fail_reason,
+		      (unsigned long long)late, (unsigned long long)unmasking);
 	else
-		rline("R status=ok reason=\"\"");
+		rline("R status=ok reason=\"\" late=%llu unmasking=%llu",
+		      (unsigned long long)late, (unsigned long long)unmasking);
 	kprintf("@@ end lines=%u fnv1a=%08x\n", rs.lines, rs.hash);
 }

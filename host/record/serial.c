@@ -569,8 +569,9 @@ static int line_g(struct parser *p, const struct line *l)
 /* --- R: the workload's verdict --------------------------------------------- */
 static int line_r(struct parser *p, const struct line *l)
 {
-	static const char *const keys[] = { "status", "reason", NULL };
+	static const char *const keys[] = { "status", "reason", "late", "unmasking", NULL };
 	const struct kv *st = kv_get(l, "status"), *re = kv_get(l, "reason");
+	const struct kv *late = kv_get(l, "late"), *unm = kv_get(l, "unmasking");
 
 	if (p->have_r)
 		return garbled(p, "second R line");
@@ -578,6 +579,18 @@ static int line_r(struct parser *p, const struct line *l)
 		return -1;
 	if (!st || !(val_is(st, "ok") || val_is(st, "fail")))
 		return garbled(p, "R line needs status=ok or status=fail");
+	if (!late != !unm)
+		return garbled(p, "R line needs late= and unmasking= together");
+	if (late) {
+		if (kv_num(p, late, INT_MAX_JSON, &p->r->late) ||
+		    kv_num(p, unm, INT_MAX_JSON, &p->r->unmasking))
+			return -1;
+		if (p->r->late > p->r->unmasking)
+			return garbled(p, "R line has late=%llu above unmasking=%llu",
+				       (unsigned long long)p->r->late,
+				       (unsigned long long)p->r->unmasking);
+		p->r->has_findings = true;
+	}
 	kv_str(st, p->r->verdict, sizeof(p->r->verdict));
 	if (re) {
 		free(p->r->reason);

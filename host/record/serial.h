@@ -55,6 +55,10 @@ struct serial_report {
 	json_t *phases;			/* the record's "phases" array */
 	char verdict[8];		/* "ok" or "fail" */
 	char *reason;			/* the R line's reason= */
+	bool has_findings;		/* the R line has late= and unmasking= (older
+					 * guests print neither) */
+	uint64_t late, unmasking;	/* the measured phases' late deliveries and
+					 * unmasking CR8 writes, all vCPUs */
 	bool job_began;			/* serial_parse_job(): the part has the job's
 					 * "irqlbench-guest job K of N" line */
 };

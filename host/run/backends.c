@@ -2,7 +2,9 @@
 /*
  * backends.c - the backends of `irqlbench run` (struct backend_ops in
  * host/run/qemu.h): tcg, QEMU's emulator; kvm, QEMU -accel kvm on an AMD SVM
- * host, after a preflight, with kvm_amd's exits traced (host/trace/).
+ * host, after a preflight, with kvm_amd's exits traced (host/trace/);
+ * guest, QEMU -accel kvm on any /dev/kvm, nothing traced: what the guest
+ * itself observes is the measurement (docs/guest-verdict.md).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -104,7 +106,7 @@ static char *mark_nested(struct run_ctx *ctx)
 }
 
 static const char use_instead[] =
-	"use --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
+	"use --backend guest to judge this host's hypervisor from inside a guest, --backend tcg, or 'irqlbench lab' for real kvm_amd in a virtual AMD host";
 
 /*
  * The kvm backend measures kvm_amd's CR8 handling on an AMD SVM host.  A
@@ -243,12 +245,98 @@ static void kvm_after_exit(struct run_ctx *ctx, json_t *record)
 	kvm_trace_stop(ctx, record);
 }
 
+/*
+ * The guest backend: QEMU -accel kvm on whatever provides /dev/kvm
+ * (kvm_amd without the right to trace, kvm_intel, kvm_pvm, a cloud VM's
+ * nested KVM), with no host tracing.  No /dev/kvm is EXIT_NOT_APPLICABLE
+ * (this host offers no hypervisor to QEMU); one that cannot be opened is
+ * EXIT_ENV.  provenance.kvm says what the host shows of the hypervisor
+ * (the KVM modules of /sys/module, kvm_amd's or kvm_intel's parameters,
+ * srcversion and taint where readable) and "traced": false; the guest's
+ * own view of it (CPUID's hypervisor leaves, kvmclock) is in the record's
+ * "guest" facts.  A host that is itself a VM is marked nested: the
+ * hypervisor judged is then this host's KVM running on another one.
+ */
+static int guest_preflight(struct run_ctx *ctx)
+{
+	static const char *const mods[] = { "kvm_amd", "kvm_intel", "kvm_pvm", NULL };
+	json_t *hvj = json_object_get(json_object_get(json_object_get(ctx->record, "provenance"),
+						      "host"), "hypervisor");
+	json_t *modules = json_array();
+	struct host_hypervisor hv;
+	char *others = other_kvm_modules();
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		json_decref(modules);
+		free(others);
+		if (errno == ENOENT) {
+			preflight_problem(ctx, true, "/dev/kvm does not exist: this host offers QEMU no hypervisor (load kvm_amd or kvm_intel, enable nested virtualization for this VM), or boot 'irqlbench image' on the hypervisor to judge; --backend tcg runs without one");
+			return EXIT_NOT_APPLICABLE;
+		}
+		preflight_problem(ctx, false, "cannot open /dev/kvm: %s: run as root or add the user to the 'kvm' group",
+				  strerror(errno));
+		return EXIT_ENV;
+	}
+	close(fd);
+	host_hypervisor_read("", &hv);
+	json_object_set_new(hvj, "nested", json_boolean(host_hypervisor_present(&hv)));
+	host_hypervisor_free(&hv);
+	ctx->kvm_facts = json_pack("{s:b, s:s}", "traced", 0, "observed_by", "guest");
+	if (sys_exists("/sys/module/kvm_amd"))
+		json_array_append_new(modules, json_string("kvm_amd"));
+	if (others) {
+		char *save = NULL;
+
+		for (char *m = strtok_r(others, ", ", &save); m; m = strtok_r(NULL, ", ", &save))
+			json_array_append_new(modules, json_string(m));
+	}
+	free(others);
+	json_object_set_new(ctx->kvm_facts, "module",
+			    json_array_size(modules) == 1 ? json_incref(json_array_get(modules, 0)) :
+			    json_null());
+	json_object_set_new(ctx->kvm_facts, "modules", modules);
+	for (unsigned m = 0; mods[m]; m++) {
+		static const char *const params[] = { "npt", "ept", "avic", "enable_apicv", "nested",
+						      NULL };
+		char *dir = xasprintf("/sys/module/%s", mods[m]);
+
+		if (sys_exists(dir)) {
+			json_t *o = json_object();
+
+			for (unsigned i = 0; params[i]; i++) {
+				char *p = xasprintf("%s/parameters/%s", dir, params[i]);
+				char *v = util_read_line(p);
+
+				if (v)
+					json_object_set_new(o, params[i], json_string(v));
+				free(v);
+				free(p);
+			}
+			for (unsigned i = 0; i < 2; i++) {
+				static const char *const f[] = { "srcversion", "taint" };
+				char *p = xasprintf("%s/%s", dir, f[i]);
+				char *v = util_read_line(p);
+
+				json_object_set_new(o, f[i], v ? json_string(v) : json_null());
+				free(v);
+				free(p);
+			}
+			json_object_set_new(ctx->kvm_facts, mods[m], o);
+		}
+		free(dir);
+	}
+	return 0;
+}
+
 static const struct backend_ops backends[] = {
 	{ .name = "tcg", .accel = "tcg", .cpu = "max", .extra_args = run_pin_args,
 	  .after_start = tcg_after_start },
 	{ .name = "kvm", .accel = "kvm", .cpu = "host", .preflight = kvm_preflight,
 	  .extra_args = kvm_extra_args, .before_launch = kvm_apicv_watch,
 	  .after_start = kvm_after_start, .after_exit = kvm_after_exit },
+	{ .name = "guest", .accel = "kvm", .cpu = "host", .preflight = guest_preflight,
+	  .extra_args = run_pin_args, .after_start = tcg_after_start },
 };
 
 

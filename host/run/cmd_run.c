@@ -106,7 +106,7 @@ static int set_timeout(const struct cli_option *opt, void *at, const char *val, 
 	return 0;
 }
 
-static const char *const backends[] = { "tcg", "kvm", NULL };
+static const char *const backends[] = { "tcg", "kvm", "guest", NULL };
 static const char *const launchers[] = { "direct", "libvirt", NULL };
 static const char *const firmwares[] = { "qboot", "seabios", NULL };
 static const char *const on_off[] = { "on", "off", NULL };
@@ -117,8 +117,11 @@ static const char *const on_off[] = { "on", "off", NULL };
 
 static const struct cli_option run_options[] = {
 	{ CLI_CHOICE('b', "backend", struct run_args, o.backend, backends,
-		     "tcg (QEMU's emulator, no hypervisor; default) or kvm\n"
-		     "(QEMU -accel kvm on an AMD SVM host, after a preflight)") },
+		     "tcg (QEMU's emulator, no hypervisor; default), kvm\n"
+		     "(QEMU -accel kvm on an AMD SVM host, after a preflight,\n"
+		     "kvm_amd's exits traced) or guest (QEMU -accel kvm on any\n"
+		     "/dev/kvm, nothing traced: the guest's own observations,\n"
+		     "judged by 'irqlbench verify --backend guest')") },
 	{ CLI_STRING('w', "workload", struct run_args, o.workload, "W",
 		     "the workload ('irqlbench list' shows them)") },
 	{ CLI_LIST('p', "param", struct run_args, params, "K=V",
@@ -147,7 +150,7 @@ static const struct cli_option run_options[] = {
 		 "next to this command's build, else lib/irqlbench/ of its\n"
 		 "installation)"),
 	{ CLI_STRING(0, "cpu", struct run_args, o.cpu, "MODEL",
-		     "QEMU -cpu model (default: max for tcg, host for kvm)") },
+		     "QEMU -cpu model (default: max for tcg, host for kvm and guest)") },
 	RUN_PATH(0, "keep-log", keep_log, "DIR",
 		 "write the raw logs to DIR/<id>.serial.log and\n"
 		 "DIR/<id>.qemu.log instead of beside the record"),
@@ -187,7 +190,7 @@ static const struct cli_option run_options[] = {
 
 const struct cli_spec cmd_run_spec = {
 	.name = "run",
-	.usage = "[--backend tcg|kvm] --workload W [--param NAME=VALUE ...]\n"
+	.usage = "[--backend tcg|kvm|guest] --workload W [--param NAME=VALUE ...]\n"
 		 "  [--script FILE] [--vcpus N] [--repeat N] [--out FILE ...] [--timeout SEC]\n"
 		 "  [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 		 "  [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
@@ -205,7 +208,7 @@ const struct cli_spec cmd_run_spec = {
 	"run and no record written); 3 environment (missing package, no access to\n"
 	"/dev/kvm or tracefs, QEMU refused to start); 4 timeout; 77 not applicable:\n"
 	"--backend kvm on a host that cannot run it (not AMD SVM, /dev/kvm of kvm_intel\n"
-	"or kvm_pvm).\n"
+	"or kvm_pvm: --backend guest runs there), --backend guest with no /dev/kvm.\n"
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".  With\n"
 	"--repeat N: a record a job, and the status of the first job that did not end\n"
@@ -358,7 +361,7 @@ static int check_qemu(const struct run_opts *o, const struct backend_ops *be)
 	char *err = NULL;
 	int known;
 
-	if (n == 4 && !strncmp(o->cpu, "host", 4) && strcmp(be->name, "kvm"))
+	if (n == 4 && !strncmp(o->cpu, "host", 4) && !strcmp(be->accel, "tcg"))
 		return cli_usage_error("run", "--cpu host needs a hypervisor: use --backend kvm, or a CPU model for tcg such as max");
 	if (!o->qemu && !o->cpu)
 		return 0;

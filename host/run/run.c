@@ -297,6 +297,26 @@ struct boot_end {
  * the job's id, report, outcome and trace, written to @p; one line to
  * stderr, the record's path to stdout.  The job's exit status.
  */
+/*
+ * ", 499 of 500 unmasking CR8 writes delivered late" when the guest's R
+ * line counted late deliveries (record.verdict.findings), else "": a run
+ * whose workload ran as written still says what a guest-side verdict uses.
+ * Static storage: one call per message.
+ */
+static const char *late_note(json_t *rec)
+{
+	static char buf[128];
+	json_t *f = json_object_get(json_object_get(rec, "verdict"), "findings");
+	json_int_t late = json_integer_value(json_object_get(f, "late_deliveries"));
+
+	if (late <= 0)
+		return "";
+	snprintf(buf, sizeof(buf), ", %lld of %lld unmasking CR8 writes delivered late",
+		 (long long)late,
+		 (long long)json_integer_value(json_object_get(f, "unmasking_writes")));
+	return buf;
+}
+
 static int finish_job(struct run_opts *o, const struct backend_ops *be, struct run_ctx *ctx,
 		      json_t *base, char *const *ids, unsigned job, const struct run_paths *p,
 		      const struct launch_result *boot, const char *log, size_t loglen,
@@ -375,11 +395,12 @@ static int finish_job(struct run_opts *o, const struct backend_ops *be, struct r
 			"the script's own check failed (workloads/SCRIPTS.md, 'Errors', says what each error means)" :
 			"the workload's own check failed", record_place(p));
 	else if (njobs > 1)
-		fprintf(stderr, "irqlbench: %s on %s: verdict ok (job %u of %u, in a boot of %.2f s); record %s\n",
-			o->workload, be->name, job + 1, njobs, boot->duration_s, record_place(p));
+		fprintf(stderr, "irqlbench: %s on %s: verdict ok (job %u of %u, in a boot of %.2f s)%s; record %s\n",
+			o->workload, be->name, job + 1, njobs, boot->duration_s, late_note(rec),
+			record_place(p));
 	else
-		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s; record %s\n",
-			o->workload, be->name, boot->duration_s, record_place(p));
+		fprintf(stderr, "irqlbench: %s on %s: verdict ok in %.2f s%s; record %s\n",
+			o->workload, be->name, boot->duration_s, late_note(rec), record_place(p));
 	outcome_free(&oc);
 	if (!p->to_stdout)
 		printf("%s\n", p->out);	/* with --out -, the record is all stdout gets */

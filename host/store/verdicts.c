@@ -14,7 +14,7 @@
 
 int store_validate_verdict(json_t *v, char *err, size_t errlen)
 {
-	static const char *const verdicts[] = { "FIXED", "UNFIXED", "INCONCLUSIVE" };
+	static const char *const verdicts[] = { "FIXED", "UNFIXED", "INCONCLUSIVE", "ON-TIME", "LATE" };
 	const char *schema, *id, *vd;
 	json_t *runs, *k, *st, *tags;
 	size_t i;
@@ -41,14 +41,26 @@ int store_validate_verdict(json_t *v, char *err, size_t errlen)
 	for (i = 0; vd && i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
 		known |= !strcmp(vd, verdicts[i]);
 	if (!known) {
-		util_err(err, errlen, 0, "verdict %s: its verdict is %s: FIXED, UNFIXED or INCONCLUSIVE",
+		util_err(err, errlen, 0, "verdict %s: its verdict is %s: FIXED, UNFIXED or INCONCLUSIVE "
+			 "(ON-TIME or LATE: backend guest)",
 			 id, !json_object_get(v, "verdict") ? "missing" : vd ? vd : "not a string");
+		return -1;
+	}
+	/* ON-TIME and LATE are the guest-side verdict's, FIXED and UNFIXED
+	 * the others' (verify/guest_verdict.h) */
+	if ((!strcmp(vd, "ON-TIME") || !strcmp(vd, "LATE")) !=
+	    (store_json_str(v, "backend") && !strcmp(store_json_str(v, "backend"), "guest")) &&
+	    strcmp(vd, "INCONCLUSIVE")) {
+		util_err(err, errlen, 0, "verdict %s: %s is not a verdict of backend %s: write it with "
+			 "'irqlbench verify'", id, vd, store_json_str(v, "backend") ?
+			 store_json_str(v, "backend") : "(none)");
 		return -1;
 	}
 	/* its exit status is its verdict's (0, 10, 11: cli.h) */
 	st = json_object_get(v, "status");
 	if (!json_is_integer(st) ||
-	    json_integer_value(st) != (!strcmp(vd, "FIXED") ? 0 : !strcmp(vd, "UNFIXED") ? 10 : 11)) {
+	    json_integer_value(st) != (!strcmp(vd, "FIXED") || !strcmp(vd, "ON-TIME") ? 0 :
+				       !strcmp(vd, "UNFIXED") || !strcmp(vd, "LATE") ? 10 : 11)) {
 		util_err(err, errlen, 0, "verdict %s: status is not %s's exit status: write it with "
 			 "'irqlbench verify'", id, vd);
 		return -1;

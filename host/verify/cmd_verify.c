@@ -38,6 +38,7 @@
 #include "trace/kvmtrace.h"
 #include "cli/util.h"
 #include "verify/verdict.h"
+#include "verify/guest_verdict.h"
 #include "verify/verify_int.h"
 
 
@@ -88,7 +89,8 @@ static int kvm_applicable(void)
 	if (!amd || !util_cpuinfo_has_flag("svm"))
 		rc = cli_error(EXIT_NOT_APPLICABLE, "verify: --backend kvm is not applicable on this host: "
 			       "the CPU is %s %s SVM (KVM modules: %s), and the verdict is about "
-			       "kvm_amd: use --backend lab (kvm_amd builds in a virtual AMD host) or "
+			       "kvm_amd: use --backend guest (this host's hypervisor judged from inside a "
+			       "guest), --backend lab (kvm_amd builds in a virtual AMD host) or "
 			       "--backend model", vendor ? vendor : "of unknown vendor",
 			       amd ? "without" : "without AMD", others);
 	else if (stat("/sys/module/kvm_amd", &st))
@@ -101,7 +103,8 @@ static int kvm_applicable(void)
 		char why[512];
 
 		if (kvmtrace_check(why, sizeof(why)))
-			rc = cli_error(EXIT_ENV, "verify: the kvm exit trace cannot run: %s", why);
+			rc = cli_error(EXIT_ENV, "verify: the kvm exit trace cannot run: %s (--backend "
+				       "guest needs no trace)", why);
 	}
 	free(vendor);
 	return rc;
@@ -330,6 +333,11 @@ bool verify_child_fatal(int rc)
 }
 
 /* Does the entry set parameter name itself? */
+const char *verify_group(const struct verify_opts *o)
+{
+	return o->backend && !strcmp(o->backend, "guest") ? GUEST_GROUP : VERIFY_GROUP;
+}
+
 static bool entry_gives(const struct suite_entry *e, const char *name)
 {
 	for (unsigned i = 0; i < e->vals.n; i++)
@@ -400,11 +408,15 @@ static int one_run(const struct verify_opts *o, const struct suite_entry *e, uns
 		snprintf(out, sizeof(out), "%s/record.json", dir);
 		argv_add(&a, "run");
 		argv_add(&a, "--backend");
-		argv_add(&a, "kvm");
+		argv_add(&a, o->backend);	/* kvm or guest */
 		argv_add(&a, "--out");
 		argv_add(&a, out);
 	}
 	verify_entry_args(o, e, &a, true);
+	if (!strcmp(o->backend, "guest") && !entry_gives(e, "probe")) {
+		argv_add(&a, "--param");	/* the CR8 write costs (guest_verdict.h) */
+		argv_add(&a, "probe=1");
+	}
 	child = verify_child(a.v, log, false);
 	argv_free(&a);
 	verify_child_error(log, cause, sizeof(cause));
@@ -469,6 +481,9 @@ static int check_backend_options(struct verify_opts *o)
 		return cli_usage_error("verify", "--variant is a kvm_amd build's (lab, kvm); with "
 				       "--backend model give --policy (l61 models the fixed 6.1 build, "
 				       "unfixed the fix-reverted one)");
+	if (o->variant && !strcmp(b, "guest"))
+		return cli_usage_error("verify", "--variant is a kvm_amd build's; --backend guest judges "
+				       "whatever hypervisor runs the guest: drop it");
 	if (o->kernel && strcmp(b, "lab"))
 		return cli_usage_error("verify", "--kernel is the lab's L1 kernel: use --backend lab, or drop it");
 	if ((o->kernel_image || o->modules || o->source || o->headers) && strcmp(b, "lab"))
@@ -570,11 +585,14 @@ static void seen(void *args, const struct cli_option *opt)
 {
 	struct verify_opts *o = args;
 
-	if (opt->tag == RUNS && !o->run_option)
+	/* --backend guest with --select: judge the stored runs by what their
+	 * guest observed (guest_verdict.h), whatever ran them */
+	if (opt->tag == RUNS && !o->run_option &&
+	    !(!strcmp(opt->name, "backend") && o->backend && !strcmp(o->backend, "guest")))
 		o->run_option = opt->name;
 }
 
-static const char *const backends[] = { "model", "lab", "kvm", NULL };
+static const char *const backends[] = { "model", "lab", "kvm", "guest", NULL };
 
 static const struct cli_option verify_options[] = {
 	{ CLI_CHOICE('b', "backend", struct verify_opts, backend, backends,
@@ -802,10 +820,55 @@ static void print_ktap(const struct verdict_opts *vo, const struct verdict_resul
 }
 
 /*
+ * --backend guest, --format json or ktap: the judgement as one JSON object
+ * (verdict, status, reason, backend, select, suites, counts {on_time, late,
+ * other, ignored}, guest: the summary guest_verdict.h describes), or as
+ * KTAP: a test per run, ok where it agrees with the verdict, SKIP where
+ * ignored.
+ */
+static void print_guest(const struct verify_opts *o, const struct judged *j)
+{
+	json_t *per = json_object_get(j->g.summary, "per_run");
+
+	if (!strcmp(o->format, "json")) {
+		json_t *out = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:O}",
+					"verdict", verdict_name(j->res.v),
+					"status", verdict_exit_status(j->res.v), "reason", j->res.reason,
+					"backend", jstr(o->select.n ? NULL : o->backend),
+					"select", jstr(o->select.n ? o->selector : NULL),
+					"suites", o->suite_name,
+					"counts", "on_time", j->g.on_time, "late", j->g.late,
+					"other", j->g.other, "ignored", j->g.ignored, "guest", j->g.summary);
+
+		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(out);
+		return;
+	}
+	printf("KTAP version 1\n1..%zu\n", json_array_size(per));
+	for (size_t i = 0; i < json_array_size(per); i++) {
+		json_t *r = json_array_get(per, i);
+		const char *cls = json_string_value(json_object_get(r, "class"));
+		bool agrees = (j->res.v == VERDICT_LATE && !strcmp(cls, "late")) ||
+			      (j->res.v != VERDICT_LATE && !strcmp(cls, "on time"));
+
+		printf("%s %zu %s # %s%s: %s, %lld of %lld unmasking writes late\n",
+		       agrees || !strcmp(cls, "ignored") ? "ok" : "not ok", i + 1,
+		       json_string_value(json_object_get(r, "id")), !strcmp(cls, "ignored") ? "SKIP " : "",
+		       json_string_value(json_object_get(r, "entry")), cls,
+		       (long long)json_integer_value(json_object_get(r, "late_deliveries")),
+		       (long long)json_integer_value(json_object_get(r, "unmasking_writes")));
+	}
+	printf("# verdict: %s: %s\n", verdict_name(j->res.v), j->res.reason);
+}
+
+/*
  * The decision from stored runs, whichever mode selected them: in the same
  * order (by_workload), each run's row and stored metrics
  * (verdict_run_from_store), verdict_decide() against the suites file.
  */
+static int guest_judge_stored(const struct verify_opts *o, struct store *s, struct judged *j);
+
 int verify_judge(const struct verify_opts *o, struct store *s, struct run_list *l, struct judged *j)
 {
 	struct verdict_run *runs = xmalloc((l->n + 1) * sizeof(*runs));
@@ -835,13 +898,66 @@ int verify_judge(const struct verify_opts *o, struct store *s, struct run_list *
 		runs[i] = j->ord[i].r;
 	verdict_decide(runs, l->n, &j->vo, &j->res);
 	free(runs);
+	if (o->backend && !strcmp(o->backend, "guest"))
+		return guest_judge_stored(o, s, j);
 	return 0;
+}
+
+/*
+ * --backend guest: the runs of j judged from what their guest observed
+ * (guest_verdict.h), from their records in the store; j->res takes the
+ * judgement's verdict, reason, evidence and counts.  0, or EXIT_STORE
+ * after its one-line error.
+ */
+static int guest_judge_stored(const struct verify_opts *o, struct store *s, struct judged *j)
+{
+	const char **names = calloc(j->n + 1, sizeof(*names));
+	json_t **recs = calloc(j->n + 1, sizeof(*recs));
+	const char **ids = calloc(j->n + 1, sizeof(*ids));
+	char err[1024];
+	int rc = 0;
+
+	if (!recs || !ids || !names)
+		abort();
+	for (size_t i = 0; i < j->n && !rc; i++) {
+		ids[i] = j->ord[i].info->id;
+		{
+			char line[512], *sp;
+
+			verdict_run_describe(&j->ord[i].r, o->suite, line, sizeof(line));
+			sp = strchr(line, ' ');	/* after the id: "W k=v ... [entry]" */
+			names[i] = xstrdup(sp ? sp + 1 : line);
+		}
+		recs[i] = store_run_record(s, ids[i], err, sizeof(err));
+		if (!recs[i])
+			rc = cli_error(EXIT_STORE, "verify: %s", err);
+	}
+	if (!rc) {
+		guest_judge(recs, ids, names, j->n, &j->g);
+		j->is_guest = true;
+		j->res.v = j->g.v;
+		snprintf(j->res.reason, sizeof(j->res.reason), "%s", j->g.reason);
+		snprintf(j->res.evidence, sizeof(j->res.evidence), "%s", j->g.evidence);
+		j->res.fixed_runs = j->g.on_time;
+		j->res.unfixed_runs = j->g.late;
+		j->res.other_runs = j->g.other;
+		j->res.ignored_runs = j->g.ignored;
+	}
+	for (size_t i = 0; i < j->n; i++)
+		json_decref(recs[i]);
+	for (size_t i = 0; i < j->n; i++)
+		free((char *)names[i]);
+	free(recs);
+	free(ids);
+	free(names);
+	return rc;
 }
 
 void verify_judged_free(struct judged *j)
 {
 	for (size_t i = 0; i < j->n; i++)
 		metric_set_free(&j->ms[i]);
+	guest_judgement_free(&j->g);
 	free(j->ms);
 	free(j->ord);
 	memset(j, 0, sizeof(*j));
@@ -856,7 +972,9 @@ static int decide(const struct verify_opts *o, struct store *s, struct run_list 
 
 	if (rc)
 		return rc;
-	if (!strcmp(o->format, "json")) {
+	if (j->is_guest && strcmp(o->format, "text")) {
+		print_guest(o, j);
+	} else if (!strcmp(o->format, "json")) {
 		print_json(o, &j->vo, &j->res, j->ord, j->n);
 	} else if (!strcmp(o->format, "ktap")) {
 		print_ktap(&j->vo, &j->res, j->ord, j->n);
@@ -963,11 +1081,13 @@ static int load_suite(struct verify_opts *o, struct suite **out)
 	o->suite = *out;
 	o->suite_name = env && *env ? env : SUITE_FILE;
 	for (unsigned i = 0; i < o->suite->n; i++)
-		o->nentries += suite_in_group(&o->suite->e[i], VERIFY_GROUP);
+		o->nentries += suite_in_group(&o->suite->e[i], verify_group(o));
 	if (!o->nentries && !o->select.n)
 		return cli_error(EXIT_USAGE, "verify: %s has no entry in group %s: add %s to the "
-				 "groups of the entries that tell a fixed kernel from an unfixed one",
-				 o->suite->path, VERIFY_GROUP, VERIFY_GROUP);
+				 "groups of the entries that %s", o->suite->path, verify_group(o),
+				 verify_group(o), strcmp(o->backend, "guest") ?
+				 "tell a fixed kernel from an unfixed one" :
+				 "hold an interrupt back with the TPR");
 	return 0;
 }
 
@@ -1028,7 +1148,7 @@ int cmd_verify(int argc, char **argv)
 		"records in %s, store %s\n", o.backend,
 		!strcmp(o.backend, "model") ? " policy " : !strcmp(o.backend, "lab") ? " variant " : "",
 		!strcmp(o.backend, "model") ? o.policy : !strcmp(o.backend, "lab") ? o.variant : "",
-		o.nentries, VERIFY_GROUP, o.suite_name, o.runs, o.out_dir, s->path);
+		o.nentries, verify_group(&o), o.suite_name, o.runs, o.out_dir, s->path);
 	if (!strcmp(o.backend, "lab")) {
 		rc = verify_lab_cell(&o, o.kernel, o.variant, o.out_dir, s, &l, msg, sizeof(msg));
 		if (rc) {
@@ -1040,7 +1160,7 @@ int cmd_verify(int argc, char **argv)
 		for (unsigned k = 0; k < suite->n; k++) {
 			char *path = NULL;
 
-			if (!suite_in_group(&suite->e[k], VERIFY_GROUP))
+			if (!suite_in_group(&suite->e[k], verify_group(&o)))
 				continue;
 			if (verify_stopped())
 				break;

@@ -27,17 +27,19 @@ const char *verdict_name(enum verdict v)
 	switch (v) {
 	case VERDICT_FIXED: return "FIXED";
 	case VERDICT_UNFIXED: return "UNFIXED";
+	case VERDICT_ON_TIME: return "ON-TIME";
+	case VERDICT_LATE: return "LATE";
 	default: return "INCONCLUSIVE";
 	}
 }
 
 int verdict_exit_status(enum verdict v)
 {
-	return v == VERDICT_FIXED ? EXIT_OK : v == VERDICT_UNFIXED ? EXIT_UNFIXED : EXIT_INCONCLUSIVE;
+	return v == VERDICT_FIXED || v == VERDICT_ON_TIME ? EXIT_OK :
+	       v == VERDICT_UNFIXED || v == VERDICT_LATE ? EXIT_UNFIXED : EXIT_INCONCLUSIVE;
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void append(char *buf, size_t len, const char *fmt, ...)
+void verdict_appendf(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strlen(buf);
 	va_list ap;
@@ -52,7 +54,7 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 /* "ID W k=v ... [entry]": the run, the parameters its entry sets (or,
  * without one, those that are not the catalog's defaults, the runner's
  * iterations and warmup left out) and the entry of the suites file it is. */
-static void describe(const struct verdict_run *r, const struct suite *s, char *line, size_t len)
+void verdict_run_describe(const struct verdict_run *r, const struct suite *s, char *line, size_t len)
 {
 	const struct suite_entry *e = s && r->vals.w ? suite_entry_of(s, &r->vals) : NULL;
 	const struct wl_values *v = &r->vals;
@@ -61,13 +63,13 @@ static void describe(const struct verdict_run *r, const struct suite *s, char *l
 	if (e) {
 		char *params = suite_entry_params(e);
 
-		append(line, len, "%s%s [%s]", *params ? " " : "", params, e->name);
+		verdict_appendf(line, len, "%s%s [%s]", *params ? " " : "", params, e->name);
 		free(params);
 		return;
 	}
 	for (unsigned i = 0; v->w && i < v->n; i++)
 		if (v->v[i] != v->p[i]->def && !suite_runner_param(v->p[i]->name))
-			append(line, len, " %s=%llu", v->p[i]->name, (unsigned long long)v->v[i]);
+			verdict_appendf(line, len, " %s=%llu", v->p[i]->name, (unsigned long long)v->v[i]);
 }
 
 /* The suites file as the reason and the evidence name it. */
@@ -169,37 +171,37 @@ static enum run_class judge(const struct verdict_run *r, const struct verdict_op
 	char why[600];
 	enum run_class c;
 
-	describe(r, o->suite, line, len);
+	verdict_run_describe(r, o->suite, line, len);
 	if (r->failed) {
-		append(line, len, ": failed run, ignored");
+		verdict_appendf(line, len, ": failed run, ignored");
 		return RUN_IGNORED;
 	}
 	c = expectations(r, o, &fx, &ux, &pf, &pu, why, sizeof(why));
 	if (c != RUN_FIXED) {
-		append(line, len, c == RUN_IGNORED ? ": ignored (%s)" : ": no expectation (%s) -> other",
+		verdict_appendf(line, len, c == RUN_IGNORED ? ": ignored (%s)" : ": no expectation (%s) -> other",
 		       why);
 		return c;
 	}
 	if (isnan(e)) {
-		append(line, len, ": no exit counts (tcg backend?), ignored");
+		verdict_appendf(line, len, ": no exit counts (tcg backend?), ignored");
 		return RUN_IGNORED;
 	}
 	ex = side(fabs(e - (double)fx.exits) <= o->exit_tol, fabs(e - (double)ux.exits) <= o->exit_tol);
-	append(line, len, ": %.2f write_cr8 exits/iteration (%s %lld, %s %lld)", e,
+	verdict_appendf(line, len, ": %.2f write_cr8 exits/iteration (%s %lld, %s %lld)", e,
 	       kp_policy_name(pf), (long long)fx.exits, kp_policy_name(pu), (long long)ux.exits);
 	dl = NULL;
 	if (r->has_delivery && r->immediate + r->late > 0) {
 		share = (double)r->immediate / (double)(r->immediate + r->late);
 		dl = side(delivery_fits(&fx, share, o), delivery_fits(&ux, share, o));
 		dl = dl ? dl : "neither";
-		append(line, len, ", %.1f%% delivered immediately (%llu of %llu)", share * 100,
+		verdict_appendf(line, len, ", %.1f%% delivered immediately (%llu of %llu)", share * 100,
 		       (unsigned long long)r->immediate,
 		       (unsigned long long)(r->immediate + r->late));
 	} else {
-		append(line, len, ", no delivery counts");
+		verdict_appendf(line, len, ", no delivery counts");
 	}
 	if (!ex) {
-		append(line, len, " -> neither%s", e < 0.5 ? " (0 CR8-write exits: CR8 writes do "
+		verdict_appendf(line, len, " -> neither%s", e < 0.5 ? " (0 CR8-write exits: CR8 writes do "
 		       "not exit here, as with a TPR shadow, APICv or AVIC)" : "");
 		return RUN_OTHER;
 	}
@@ -207,14 +209,14 @@ static enum run_class judge(const struct verdict_run *r, const struct verdict_op
 	says = !dl || !strcmp(dl, "either") ? ex : !strcmp(ex, "either") ? dl :
 	       !strcmp(ex, dl) ? ex : NULL;
 	if (!says || !strcmp(says, "neither")) {
-		append(line, len, " -> exits say %s, delivery says %s", ex, dl);
+		verdict_appendf(line, len, " -> exits say %s, delivery says %s", ex, dl);
 		return RUN_OTHER;
 	}
 	if (!strcmp(says, "either")) {
-		append(line, len, " -> fits fixed and unfixed alike, ignored");
+		verdict_appendf(line, len, " -> fits fixed and unfixed alike, ignored");
 		return RUN_IGNORED;
 	}
-	append(line, len, " -> %s", says);
+	verdict_appendf(line, len, " -> %s", says);
 	return !strcmp(says, "fixed") ? RUN_FIXED : RUN_UNFIXED;
 }
 
@@ -262,7 +264,7 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 		char line[640];
 		enum run_class c = judge(&runs[i], &o, line, sizeof(line));
 
-		append(res->evidence, sizeof(res->evidence), "%s\n", line);
+		verdict_appendf(res->evidence, sizeof(res->evidence), "%s\n", line);
 		switch (c) {
 		case RUN_FIXED: res->fixed_runs++; break;
 		case RUN_UNFIXED: res->unfixed_runs++; break;

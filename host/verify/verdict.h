@@ -30,6 +30,10 @@ enum verdict {
 	VERDICT_FIXED,
 	VERDICT_UNFIXED,
 	VERDICT_INCONCLUSIVE,
+	/* the guest-side verdict's (verify/guest_verdict.h): interrupts the
+	 * TPR held back came at the unmasking CR8 write, or late */
+	VERDICT_ON_TIME,
+	VERDICT_LATE,
 };
 
 struct verdict_run {
@@ -79,6 +83,13 @@ const char *verdict_run_judge(const struct verdict_run *r, const struct verdict_
 /* `irqlbench verify` exit status (cli.h): EXIT_OK FIXED, EXIT_UNFIXED (10),
  * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);
+/* "ID W k=v ... [entry]": run r, the parameters its entry of suites file s
+ * sets (without one: those that are not the catalog's defaults, the
+ * runner's iterations and warmup left out) and that entry's name. */
+void verdict_run_describe(const struct verdict_run *r, const struct suite *s, char *line, size_t len);
+/* Appends printf text to the string buf of size len; cut at the end of
+ * buf, never past it. */
+void verdict_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 struct run_info;
 struct metric_set;

@@ -9,4 +9,6 @@ test_verdict_SRCS := tests/unit/test_verdict.c host/verify/verdict.c host/store/
 	host/store/query.c host/store/verdicts.c host/record/metrics.c $(SUITE_TEST_SRCS)
 test_verdict_LIBS := -lsqlite3 -ljansson -lm
 HOST_SRCS += host/verify/cmd_verify.c host/verify/series.c
+# the guest-side verdict (verify --backend guest): pure logic over records
+HOST_SRCS += host/verify/guest_verdict.c
 INTEGRATION_TESTS += tests/integration/verify-series.sh

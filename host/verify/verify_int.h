@@ -16,6 +16,7 @@
 #include "cli/util.h"
 #include "store/store.h"
 #include "verify/verdict.h"
+#include "verify/guest_verdict.h"
 
 struct suite;
 struct suite_entry;
@@ -33,10 +34,15 @@ struct verify_opts {
 	const struct suite *suite;	/* what runs (group verify) and what it must give */
 	const char *suite_name;		/* as the output names it: $IRQLBENCH_SUITES, else the
 					 * tree's file, wherever verify runs from */
-	unsigned nentries;		/* of group verify */
+	unsigned nentries;		/* of group verify (guest: of group guest) */
+	/* --backend guest: the guest-side judgement verify_write_verdict
+	 * writes (its counts and "guest" summary), or NULL */
+	const struct guest_judgement *guest;
 };
 
 #define VERIFY_GROUP "verify"
+/* The group verify runs: guest for --backend guest, else verify. */
+const char *verify_group(const struct verify_opts *o);
 
 /* A run and where its evidence goes. */
 struct ordered {
@@ -48,7 +54,11 @@ struct ordered {
 /* The decision over stored runs l, in evidence order (by workload, then
  * entry, then start): res, and ord/ms (caller frees with judged_free). */
 struct judged {
-	struct verdict_result res;
+	struct verdict_result res;	/* --backend guest: the guest judgement's verdict,
+					 * reason and evidence; its counts are on_time,
+					 * late, other, ignored */
+	bool is_guest;
+	struct guest_judgement g;	/* is_guest: the guest-side judgement */
 	struct verdict_opts vo;
 	struct ordered *ord;
 	struct metric_set *ms;

@@ -220,13 +220,13 @@ check hygon-no-module $? 3 "/dev/kvm does not exist: load the module with 'modpr
 
 # not applicable
 fake amd-no-svm "AuthenticAMD|fpu vme" "" absent
-check amd-no-svm $? 77 "not applicable: the CPU has no 'svm' flag in /proc/cpuinfo .*: use --backend tcg, or 'irqlbench lab'"
+check amd-no-svm $? 77 "not applicable: the CPU has no 'svm' flag in /proc/cpuinfo .*: use --backend guest to judge this host's hypervisor from inside a guest, --backend tcg, or 'irqlbench lab'"
 
 fake amd-kvm-intel "AuthenticAMD|fpu svm" "kvm kvm_intel" present
-check amd-kvm-intel $? 77 "not applicable: /dev/kvm is provided by kvm_intel, not kvm_amd \(no /sys/module/kvm_amd\): the kvm backend measures kvm_amd; use --backend tcg, or 'irqlbench lab'"
+check amd-kvm-intel $? 77 "not applicable: /dev/kvm is provided by kvm_intel, not kvm_amd \(no /sys/module/kvm_amd\): the kvm backend measures kvm_amd; use --backend guest to judge this host's hypervisor from inside a guest, --backend tcg, or 'irqlbench lab'"
 
 CPUID=KVMKVMKVM fake intel-pvm intel-pvm "kvm kvm_pvm" present
-check intel-pvm $? 77 "not applicable: the CPU is GenuineIntel, not AuthenticAMD or HygonGenuine: the kvm backend measures AMD SVM; use --backend tcg" \
+check intel-pvm $? 77 "not applicable: the CPU is GenuineIntel, not AuthenticAMD or HygonGenuine: the kvm backend measures AMD SVM; use --backend guest to judge this host's hypervisor from inside a guest, --backend tcg" \
 	"not applicable: /dev/kvm is provided by kvm_pvm, not kvm_amd"
 eq "intel-pvm: a VM all the same: nested" "$(jq -c .provenance.host.hypervisor.nested "$TMP/intel-pvm.json")" true
 finish

@@ -10,6 +10,9 @@
 static char vendor[13];
 uint64_t boot_tsc;	/* TSC when the boot CPU reached C */
 static char hypervisor[13];
+/* CPUID 0x40000000.EAX (the hypervisor's highest leaf) and 0x40000001.EAX
+ * (KVM: its feature bits, kvmclock among them), 0 without a hypervisor */
+static uint32_t hv_max_leaf, hv_features;
 
 /* Mask both 8259s: nothing may arrive through LINT0/ExtINT. */
 static void pic_mask(void)
@@ -43,6 +46,11 @@ static void identify(void)
 	if (r[2] & (1u << 31)) {
 		cpuid2(0x40000000, 0, r);
 		s[0] = r[1], s[1] = r[2], s[2] = r[3];
+		hv_max_leaf = r[0];
+		if (hv_max_leaf >= 0x40000001 && hv_max_leaf < 0x40000100) {
+			cpuid2(0x40000001, 0, r);
+			hv_features = r[0];
+		}
 	}
 	cpuid_token(hypervisor, s);
 }
@@ -82,10 +90,10 @@ const char *plat_describe(void)
 	unsigned len, online = cpus_online;	/* the CPUs that set their percpus[] */
 
 	len = (unsigned)ksnprintf(buf, sizeof(buf),
-		  "apic=%s timer=%s tsc_hz=%lu tsc_source=%s apic_timer_hz=%lu vendor=%s hypervisor=%s cpus_found=%u apic_ids=",
+		  "apic=%s timer=%s tsc_hz=%lu tsc_source=%s apic_timer_hz=%lu vendor=%s hypervisor=%s hv_max_leaf=0x%x hv_features=0x%x cpus_found=%u apic_ids=",
 		  apic_is_x2() ? "x2apic" : "xapic",
 		  timer_uses_deadline() ? "tsc-deadline" : "lapic", plat_tsc_hz(), tsc_source(),
-		  apic_timer_hz(), vendor, hypervisor, plat_ncpus());
+		  apic_timer_hz(), vendor, hypervisor, hv_max_leaf, hv_features, plat_ncpus());
 	for (unsigned c = 0; c < online && c < X86_MAX_CPUS && len < sizeof(buf); c++)
 		len += (unsigned)ksnprintf(buf + len, sizeof(buf) - len, "%s%u", c ? "," : "",
 					   percpus[c].apic_id);

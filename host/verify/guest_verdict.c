@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: MIT
+/*
+ * guest_verdict.c - the guest-side verdict (guest_verdict.h): what the
+ * guest alone saw of the hypervisor's handling of its CR8 writes.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/serial.h"
+#include "verify/guest_verdict.h"
+
+#define MAXB SERIAL_MAX_BOUNDS
+
+/* A histogram of the records (TSC cycles), merged over vCPUs, phases, runs. */
+struct mhist {
+	uint64_t bounds[MAXB], counts[MAXB], n, overflow, max;
+	unsigned nb;
+	double ns_sum, cyc_sum;	/* for the cycles -> ns factor: sum of n / tsc_hz */
+};
+
+/* Adds the histogram h (a record's {"bounds", "counts", ...}) of a run
+ * whose TSC ticks at hz (0: unknown). */
+static void mhist_add(struct mhist *m, json_t *h, double hz)
+{
+	json_t *b = json_object_get(h, "bounds"), *c = json_object_get(h, "counts");
+	size_t nb = json_array_size(b);
+	uint64_t n = (uint64_t)json_integer_value(json_object_get(h, "n"));
+
+	if (!n || nb == 0 || nb > MAXB || json_array_size(c) != nb)
+		return;
+	if (!m->nb) {
+		m->nb = (unsigned)nb;
+		for (size_t i = 0; i < nb; i++)
+			m->bounds[i] = (uint64_t)json_integer_value(json_array_get(b, i));
+	} else if (m->nb != nb) {
+		return;		/* other bounds: not one distribution */
+	}
+	for (size_t i = 0; i < nb; i++)
+		m->counts[i] += (uint64_t)json_integer_value(json_array_get(c, i));
+	m->n += n;
+	m->overflow += (uint64_t)json_integer_value(json_object_get(h, "overflow"));
+	if ((uint64_t)json_integer_value(json_object_get(h, "max")) > m->max)
+		m->max = (uint64_t)json_integer_value(json_object_get(h, "max"));
+	if (hz > 0) {
+		m->ns_sum += (double)n * 1e9 / hz;
+		m->cyc_sum += (double)n;
+	}
+}
+
+/* ns per cycle, averaged over the samples' runs; NAN when no TSC rate. */
+static double mhist_ns_per_cycle(const struct mhist *m)
+{
+	return m->cyc_sum > 0 ? m->ns_sum / m->cyc_sum : NAN;
+}
+
+/* The pct-th percentile's bucket bound (cycles), or -1: none (no samples,
+ * or it lies above the last bound: then the max is the bound). */
+static int64_t mhist_pct(const struct mhist *m, unsigned pct)
+{
+	uint64_t v;
+
+	if (!m->n)
+		return -1;
+	if (hist_percentile(m->bounds, m->counts, m->nb, m->n, pct, &v))
+		return (int64_t)m->max;
+	return (int64_t)v;
+}
+
+/* {"n", "unit": "cycles", "p50", "p90", "p99", "max"} and the same in ns
+ * ("p50_ns", ...; null without a TSC rate).  Percentiles are the upper
+ * bounds of the histogram's buckets (results/SCHEMA.md). */
+static json_t *mhist_json(const struct mhist *m)
+{
+	static const unsigned pcts[] = { 50, 90, 99 };
+	double f = mhist_ns_per_cycle(m);
+	json_t *o = json_pack("{s:I, s:s}", "n", (json_int_t)m->n, "unit", "cycles");
+
+	for (unsigned i = 0; i < 3; i++) {
+		int64_t v = mhist_pct(m, pcts[i]);
+		char k[16];
+
+		snprintf(k, sizeof(k), "p%u", pcts[i]);
+		json_object_set_new(o, k, v < 0 ? json_null() : json_integer(v));
+		snprintf(k, sizeof(k), "p%u_ns", pcts[i]);
+		json_object_set_new(o, k, v < 0 || isnan(f) ? json_null() : json_real(round((double)v * f)));
+	}
+	json_object_set_new(o, "max", m->n ? json_integer((json_int_t)m->max) : json_null());
+	json_object_set_new(o, "max_ns", !m->n || isnan(f) ? json_null() :
+			    json_real(round((double)m->max * f)));
+	return o;
+}
+
+/* "0.38 us", "1.2 ms": a time for the reason line. */
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (isnan(ns))
+		snprintf(buf, len, "? (no TSC rate)");
+	else if (ns < 1e3)
+		snprintf(buf, len, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.3g us", ns / 1e3);
+	else
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+}
+
+/* One run's observations. */
+struct gobs {
+	uint64_t unmasking, late, deferred_by_if, violations;
+	uint64_t samples, trapped, pending_samples, pending_trapped;
+	struct mhist delay, cost, cost_pending;
+};
+
+static uint64_t ctr(json_t *counters, const char *k)
+{
+	json_int_t v = json_integer_value(json_object_get(counters, k));
+
+	return v > 0 ? (uint64_t)v : 0;
+}
+
+static void observe(json_t *rec, struct gobs *o)
+{
+	double hz = (double)json_integer_value(json_object_get(json_object_get(rec, "guest"), "tsc_hz"));
+	json_t *phases = json_object_get(rec, "phases");
+
+	memset(o, 0, sizeof(*o));
+	for (size_t p = 0; p < json_array_size(phases); p++) {
+		json_t *ph = json_array_get(phases, p), *vcpus = json_object_get(ph, "vcpus");
+
+		if (!json_is_true(json_object_get(ph, "measured")))
+			continue;
+		for (size_t v = 0; v < json_array_size(vcpus); v++) {
+			json_t *c = json_object_get(json_array_get(vcpus, v), "counters");
+			json_t *h = json_object_get(json_array_get(vcpus, v), "histograms");
+
+			o->unmasking += ctr(c, "cr8_lower_unmask");
+			o->late += ctr(c, "late_deliveries");
+			o->deferred_by_if += ctr(c, "deferred_by_if");
+			o->violations += ctr(c, "priority_violations");
+			o->samples += ctr(c, "probe_samples");
+			o->trapped += ctr(c, "probe_exits");
+			o->pending_samples += ctr(c, "probe_pending_samples");
+			o->pending_trapped += ctr(c, "probe_pending_exits");
+			mhist_add(&o->delay, json_object_get(h, "dpc_unmask_to_entry"), hz);
+			mhist_add(&o->delay, json_object_get(h, "clock_unmask_to_entry"), hz);
+			mhist_add(&o->cost, json_object_get(h, "cr8_write_cost"), hz);
+			mhist_add(&o->cost_pending, json_object_get(h, "cr8_write_cost_pending"), hz);
+		}
+	}
+}
+
+static void mhist_merge(struct mhist *to, const struct mhist *from)
+{
+	if (!from->n)
+		return;
+	if (!to->nb) {
+		to->nb = from->nb;
+		memcpy(to->bounds, from->bounds, sizeof(to->bounds));
+	} else if (to->nb != from->nb) {
+		return;
+	}
+	for (unsigned i = 0; i < from->nb; i++)
+		to->counts[i] += from->counts[i];
+	to->n += from->n;
+	to->overflow += from->overflow;
+	to->max = from->max > to->max ? from->max : to->max;
+	to->ns_sum += from->ns_sum;
+	to->cyc_sum += from->cyc_sum;
+}
+
+static const char *str_or(json_t *o, const char *k, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : dflt;
+}
+
+void guest_judge(json_t *const *recs, const char *const *ids, const char *const *entries, size_t n,
+		 struct guest_judgement *g)
+{
+	struct gobs all = { 0 };
+	char t50[32], t99[32], c50[32];
+	double work = NAN, thr_ns = NAN, hz_any = 0;
+	uint64_t thr = 0, rdtsc = 0;
+	const char *hyp = NULL;
+	bool emulated = false;
+	json_t *per = json_array();
+	unsigned usable;
+
+	memset(g, 0, sizeof(*g));
+	for (size_t i = 0; i < n; i++) {
+		json_t *r = recs[i], *gi = json_object_get(r, "guest");
+		const char *id = ids && ids[i] ? ids[i] : str_or(r, "id", "?");
+		const char *wl = entries && entries[i] ? entries[i] : str_or(r, "workload", "?");
+		const char *st = str_or(r, "status", "?");
+		const char *vs = str_or(json_object_get(r, "verdict"), "status", "none");
+		struct gobs o;
+		const char *cls;
+
+		observe(r, &o);
+		if (strcmp(st, "complete") || strcmp(vs, "ok") || !o.unmasking) {
+			json_array_append_new(per, json_pack("{s:s, s:o, s:s}", "id", id, "workload",
+							     json_string(wl),
+							     "class", "ignored"));
+		}
+		if (strcmp(st, "complete") || strcmp(vs, "ok")) {
+			g->ignored++;
+			verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: ignored (status %s, the workload's check %s)\n",
+			       id, wl, st, vs);
+			continue;
+		}
+		if (!o.unmasking) {
+			g->ignored++;
+			verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: ignored (no CR8 write unmasked a pending interrupt)\n",
+			       id, wl);
+			continue;
+		}
+		if ((double)o.late > GUEST_LATE_SHARE * (double)o.unmasking)
+			cls = "late", g->late++;
+		else if ((double)o.late <= GUEST_ONTIME_LATE * (double)o.unmasking)
+			cls = "on time", g->on_time++;
+		else
+			cls = "other", g->other++;
+		json_array_append_new(per, json_pack("{s:s, s:o, s:s, s:I, s:I, s:I, s:I}", "id", id,
+						     "entry", json_string(wl),
+						     "class", cls, "unmasking_writes", (json_int_t)o.unmasking,
+						     "late_deliveries", (json_int_t)o.late,
+						     "probe_samples", (json_int_t)o.samples,
+						     "probe_exits", (json_int_t)o.trapped));
+		verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: %s: %llu of %llu unmasking writes late%s",
+		       id, wl, cls, (unsigned long long)o.late,
+		       (unsigned long long)o.unmasking,
+		       o.samples ? "" : " (no probe=1: CR8 write costs not timed)");
+		if (o.samples)
+			verdict_appendf(g->evidence, sizeof(g->evidence), ", %llu of %llu CR8 writes with nothing pending trapped",
+			       (unsigned long long)o.trapped, (unsigned long long)o.samples);
+		verdict_appendf(g->evidence, sizeof(g->evidence), "\n");
+		all.unmasking += o.unmasking;
+		all.late += o.late;
+		all.deferred_by_if += o.deferred_by_if;
+		all.violations += o.violations;
+		all.samples += o.samples;
+		all.trapped += o.trapped;
+		all.pending_samples += o.pending_samples;
+		all.pending_trapped += o.pending_trapped;
+		mhist_merge(&all.delay, &o.delay);
+		mhist_merge(&all.cost, &o.cost);
+		mhist_merge(&all.cost_pending, &o.cost_pending);
+		emulated |= json_is_true(json_object_get(r, "emulated"));
+		if (!hyp)
+			hyp = json_string_value(json_object_get(gi, "hypervisor"));
+		if (json_integer_value(json_object_get(gi, "tsc_hz")) > 0)
+			hz_any = (double)json_integer_value(json_object_get(gi, "tsc_hz"));
+		if (json_integer_value(json_object_get(gi, "probe_threshold")) > 0) {
+			thr = (uint64_t)json_integer_value(json_object_get(gi, "probe_threshold"));
+			rdtsc = (uint64_t)json_integer_value(json_object_get(gi, "probe_rdtsc"));
+			if (json_integer_value(json_object_get(gi, "probe_work_ops")) > 0)
+				work = (double)json_integer_value(json_object_get(gi, "probe_work")) /
+				       (double)json_integer_value(json_object_get(gi, "probe_work_ops"));
+		}
+	}
+	if (thr && hz_any > 0)
+		thr_ns = (double)thr * 1e9 / hz_any;
+
+	fmt_ns((double)mhist_pct(&all.delay, 50) * mhist_ns_per_cycle(&all.delay), t50, sizeof(t50));
+	fmt_ns((double)mhist_pct(&all.delay, 99) * mhist_ns_per_cycle(&all.delay), t99, sizeof(t99));
+	fmt_ns((double)mhist_pct(&all.cost, 50) * mhist_ns_per_cycle(&all.cost), c50, sizeof(c50));
+	usable = g->on_time + g->late + g->other;
+	if (usable < GUEST_MIN_RUNS) {
+		g->v = VERDICT_INCONCLUSIVE;
+		snprintf(g->reason, sizeof(g->reason), "%u usable run(s), %u needed (a run is usable when it completed with a CR8 write that unmasked a pending interrupt; %u ignored)",
+			 usable, GUEST_MIN_RUNS, g->ignored);
+	} else if (g->other || (g->on_time && g->late)) {
+		g->v = VERDICT_INCONCLUSIVE;
+		snprintf(g->reason, sizeof(g->reason), "the runs disagree: %u on time, %u late, %u in between (%llu of %llu unmasking writes late)",
+			 g->on_time, g->late, g->other, (unsigned long long)all.late,
+			 (unsigned long long)all.unmasking);
+	} else if (g->late) {
+		g->v = VERDICT_LATE;
+		snprintf(g->reason, sizeof(g->reason), "interrupts held back by the TPR are delivered late (%llu/%llu, unmask->entry p50 <= %s, p99 <= %s): DPCs wait for an unrelated exit; the guest cannot tell which hypervisor logic causes it",
+			 (unsigned long long)all.late, (unsigned long long)all.unmasking, t50, t99);
+	} else {
+		g->v = VERDICT_ON_TIME;
+		snprintf(g->reason, sizeof(g->reason), "interrupts held back by the TPR are delivered at the lowering CR8 write (%llu/%llu late, unmask->entry p50 <= %s, p99 <= %s)",
+			 (unsigned long long)all.late, (unsigned long long)all.unmasking, t50, t99);
+	}
+	if (usable && all.samples) {
+		char th[32];
+
+		/* trapped: more than half the writes cost more than the
+		 * threshold (their median above it); single slow writes are
+		 * preemption or emulator noise */
+		fmt_ns(thr_ns, th, sizeof(th));
+		verdict_appendf(g->reason, sizeof(g->reason), "; CR8 writes with nothing pending %s (p50 <= %s, threshold %s; %llu/%llu single writes above it)",
+		       all.trapped * 2 > all.samples ? "trap" : "do not trap", c50, th,
+		       (unsigned long long)all.trapped, (unsigned long long)all.samples);
+	} else if (usable) {
+		verdict_appendf(g->reason, sizeof(g->reason), "; CR8 write costs not timed (run with probe=1)");
+	}
+	if (!isnan(work) && work > GUEST_WORK_EMULATED)
+		verdict_appendf(g->reason, sizeof(g->reason), "; register-only work takes %.0f cycles an add: the vCPU's instructions are emulated",
+		       work);
+	if (emulated)
+		verdict_appendf(g->reason, sizeof(g->reason), "; emulated runs: their times are an emulator's");
+
+	g->summary = json_pack("{s:{s:i, s:i, s:i, s:i}, s:I, s:I, s:I, s:I, s:o, s:{s:I, s:I, s:o}, s:{s:I, s:I, s:o},"
+			       " s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
+			       "runs", "on_time", g->on_time, "late", g->late, "other", g->other,
+			       "ignored", g->ignored,
+			       "unmasking_writes", (json_int_t)all.unmasking,
+			       "late_deliveries", (json_int_t)all.late,
+			       "deferred_by_if", (json_int_t)all.deferred_by_if,
+			       "priority_violations", (json_int_t)all.violations,
+			       "unmask_to_entry", mhist_json(&all.delay),
+			       "cr8_write_cost", "samples", (json_int_t)all.samples,
+			       "trapped", (json_int_t)all.trapped, "cost", mhist_json(&all.cost),
+			       "cr8_write_cost_pending", "samples", (json_int_t)all.pending_samples,
+			       "trapped", (json_int_t)all.pending_trapped,
+			       "cost", mhist_json(&all.cost_pending),
+			       "threshold_cycles", thr ? json_integer((json_int_t)thr) : json_null(),
+			       "threshold_ns", isnan(thr_ns) ? json_null() : json_real(round(thr_ns)),
+			       "rdtsc_pair_cycles", thr ? json_integer((json_int_t)rdtsc) : json_null(),
+			       "work_cycles_per_add", isnan(work) ? json_null() : json_real(work),
+			       "hypervisor", hyp ? json_string(hyp) : json_null(),
+			       "emulated", emulated, "per_run", per);
+	if (!g->summary)
+		abort();
+	/* do CR8 writes with nothing pending trap: their median above the
+	 * threshold; null when none was timed */
+	json_object_set_new(g->summary, "writes_trap", all.samples ?
+			    json_boolean(all.trapped * 2 > all.samples) : json_null());
+}
+
+void guest_judgement_free(struct guest_judgement *g)
+{
+	json_decref(g->summary);
+	g->summary = NULL;
+}
