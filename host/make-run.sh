@@ -21,7 +21,10 @@
 #          positive control, built fix-reverted and fixed (numbers from the
 #          real kvm_amd code; the entries of group verify, one L1 per
 #          variant); it prints the command that verifies the whole series;
-#   model  always, for every policy: the instant, explainable companion.
+#   model  always, for every policy: the instant, explainable companion;
+#   guest  where /dev/kvm is usable but is not kvm_amd (kvm_intel, kvm_pvm):
+#          'irqlbench verify --backend guest' judges that hypervisor from
+#          what a guest alone observes (ON-TIME / LATE / INCONCLUSIVE).
 #
 #   --plan   print the backend and every command make run would run, one per
 #            line on stdout, and exit: nothing is run, written or stored
@@ -221,6 +224,20 @@ case $v in
 0|10|11) ;;	# FIXED, UNFIXED, INCONCLUSIVE: a verdict, printed above with its reason
 *) echo "make run: verify gave no verdict (exit $v: the line above says why)"; failed=1 ;;
 esac
+
+# 5b. a /dev/kvm this run may use that is not kvm_amd (kvm_intel, kvm_pvm, a
+# cloud VM's nested KVM): the hypervisor judged from inside a guest, from
+# what the guest alone observes (docs/guest-verdict.md); the runs and the
+# verdict file go into the long-lived store
+if [ $backend != kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_amd ]; then
+	[ $plan = 1 ] || echo "== verify: this host's hypervisor ($(ls /sys/module | grep -E '^kvm_' | tr '\n' ' ')), from inside a guest"
+	step - "$IRQ" verify --backend guest --iterations "$ITER" --db "$DB" \
+		--out-dir "$OUT/guest-verify" --tag "$TAG"; g=$?
+	case $g in
+	0|10|11) ;;	# ON-TIME, LATE, INCONCLUSIVE
+	*) echo "make run: the guest-side verify gave no verdict (exit $g: the line above says why)"; failed=1 ;;
+	esac
+fi
 
 # 6. plots and the dashboard
 [ $plan = 1 ] || echo

@@ -673,6 +673,29 @@ static int finish_block(struct parser *p)
 		json_object_set_new(phase, "vcpus", vcpus);
 		json_array_append(r->phases, phase);
 	}
+	if (r->has_findings) {
+		/* the R line's late= and unmasking= are the measured phases' sums */
+		uint64_t late = 0, unm = 0;
+
+		for (size_t i = 0; i < json_array_size(r->phases); i++) {
+			json_t *ph = json_array_get(r->phases, i), *vc = json_object_get(ph, "vcpus");
+
+			for (size_t c = 0; json_is_true(json_object_get(ph, "measured")) &&
+					   c < json_array_size(vc); c++) {
+				json_t *k = json_object_get(json_array_get(vc, c), "counters");
+
+				late += (uint64_t)json_integer_value(json_object_get(k, "late_deliveries"));
+				unm += (uint64_t)json_integer_value(json_object_get(k, "cr8_lower_unmask"));
+			}
+		}
+		if (late != r->late || unm != r->unmasking) {
+			json_decref(r->phases);
+			r->phases = NULL;
+			return garbled(p, "the R line says late=%llu unmasking=%llu, the measured phases' counters %llu and %llu",
+				       (unsigned long long)r->late, (unsigned long long)r->unmasking,
+				       (unsigned long long)late, (unsigned long long)unm);
+		}
+	}
 	json_object_set(p->guest, "options", p->options);
 	r->params = json_incref(p->params);
 	r->guest = json_incref(p->guest);

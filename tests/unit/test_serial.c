@@ -142,6 +142,24 @@ static void test_verdict_fail(void)
 	serial_report_free(&r);
 }
 
+/* The R line's late= and unmasking= (the measured phases' late
+ * deliveries and unmasking writes) become verdict findings. */
+static void test_verdict_findings(void)
+{
+	struct serial_report r;
+
+	CHECK_EQ_U64(parse_replaced("R status=ok reason=\"\"",
+				    "R status=ok reason=\"\" late=0 unmasking=1000", &r), SERIAL_REPORT);
+	CHECK(r.has_findings);
+	CHECK_EQ_U64(r.late, 0);
+	CHECK_EQ_U64(r.unmasking, 1000);
+	serial_report_free(&r);
+	CHECK_EQ_U64(parse_replaced("R status=ok reason=\"\"", "R status=ok reason=\"\"", &r),
+		     SERIAL_REPORT);
+	CHECK(!r.has_findings);		/* an older guest's R line */
+	serial_report_free(&r);
+}
+
 static void test_truncated(void)
 {
 	struct serial_report r;
@@ -256,6 +274,12 @@ static const struct {
 	{ "R status=ok", "R status=maybe", "unknown verdict" },
 	{ "R status=ok reason=\"\"", "R status=ok reason=\"\"\nR status=ok reason=\"\"", "two R" },
 	{ "R status=ok reason=\"\"", "R status=ok reason=\"open", "unterminated quote" },
+	{ "R status=ok reason=\"\"", "R status=ok reason=\"\" late=1 unmasking=1000",
+	  "R late= is not the measured counters'" },
+	{ "R status=ok reason=\"\"", "R status=ok reason=\"\" late=0 unmasking=999",
+	  "R unmasking= is not the measured counters'" },
+	{ "R status=ok reason=\"\"", "R status=ok reason=\"\" late=0", "R late= without unmasking=" },
+	{ "R status=ok reason=\"\"", "R status=ok reason=\"\" late=5 unmasking=2", "R late above unmasking" },
 	{ "H workload=nested-spinlock ", "H ", "no workload" },
 	{ "H ncpus=2", "H ncpus=2 tsc_hz=5", "fact given twice" },
 	{ "hypervisor=none", "hypervisor=n\xc3\xa9", "non-ASCII byte" },
@@ -468,6 +492,7 @@ int main(void)
 	test_apic_ids();
 	test_crlf();
 	test_verdict_fail();
+	test_verdict_findings();
 	test_jobs();
 	test_truncated();
 	test_garbled_hash();
