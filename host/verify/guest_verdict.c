@@ -15,7 +15,7 @@
 
 /* A histogram of the records (TSC cycles), merged over vCPUs, phases, runs. */
 struct mhist {
-	uint64_t bounds[MAXB], counts[MAXB], n, overflow, max;
+	uint64_t bounds[MAXB], counts[MAXB], n, overflow, max, sum;
 	unsigned nb;
 	double ns_sum, cyc_sum;	/* for the cycles -> ns factor: sum of n / tsc_hz */
 };
@@ -40,6 +40,7 @@ static void mhist_add(struct mhist *m, json_t *h, double hz)
 	for (size_t i = 0; i < nb; i++)
 		m->counts[i] += (uint64_t)json_integer_value(json_array_get(c, i));
 	m->n += n;
+	m->sum += (uint64_t)json_integer_value(json_object_get(h, "sum"));
 	m->overflow += (uint64_t)json_integer_value(json_object_get(h, "overflow"));
 	if ((uint64_t)json_integer_value(json_object_get(h, "max")) > m->max)
 		m->max = (uint64_t)json_integer_value(json_object_get(h, "max"));
@@ -68,9 +69,10 @@ static int64_t mhist_pct(const struct mhist *m, unsigned pct)
 	return (int64_t)v;
 }
 
-/* {"n", "unit": "cycles", "p50", "p90", "p99", "max"} and the same in ns
- * ("p50_ns", ...; null without a TSC rate).  Percentiles are the upper
- * bounds of the histogram's buckets (results/SCHEMA.md). */
+/* {"n", "unit": "cycles", "p50", "p90", "p99", "mean", "max"} and the same
+ * in ns ("p50_ns", ...; null without a TSC rate).  Percentiles are the
+ * upper bounds of the histogram's buckets (results/SCHEMA.md); mean and
+ * max are exact. */
 static json_t *mhist_json(const struct mhist *m)
 {
 	static const unsigned pcts[] = { 50, 90, 99 };
@@ -86,6 +88,9 @@ static json_t *mhist_json(const struct mhist *m)
 		snprintf(k, sizeof(k), "p%u_ns", pcts[i]);
 		json_object_set_new(o, k, v < 0 || isnan(f) ? json_null() : json_real(round((double)v * f)));
 	}
+	json_object_set_new(o, "mean", m->n ? json_real(round((double)m->sum / (double)m->n)) : json_null());
+	json_object_set_new(o, "mean_ns", !m->n || isnan(f) ? json_null() :
+			    json_real(round((double)m->sum / (double)m->n * f)));
 	json_object_set_new(o, "max", m->n ? json_integer((json_int_t)m->max) : json_null());
 	json_object_set_new(o, "max_ns", !m->n || isnan(f) ? json_null() :
 			    json_real(round((double)m->max * f)));
@@ -163,6 +168,7 @@ static void mhist_merge(struct mhist *to, const struct mhist *from)
 	for (unsigned i = 0; i < from->nb; i++)
 		to->counts[i] += from->counts[i];
 	to->n += from->n;
+	to->sum += from->sum;
 	to->overflow += from->overflow;
 	to->max = from->max > to->max ? from->max : to->max;
 	to->ns_sum += from->ns_sum;
@@ -180,7 +186,7 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 		 struct guest_judgement *g)
 {
 	struct gobs all = { 0 };
-	char t50[32], t99[32], c50[32];
+	char t50[32], t99[32], c50[32], tmean[32];
 	double work = NAN, thr_ns = NAN, hz_any = 0;
 	uint64_t thr = 0, rdtsc = 0;
 	const char *hyp = NULL;
@@ -228,13 +234,34 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 						     "late_deliveries", (json_int_t)o.late,
 						     "probe_samples", (json_int_t)o.samples,
 						     "probe_exits", (json_int_t)o.trapped));
+		json_object_set_new(json_array_get(per, json_array_size(per) - 1), "unmask_to_entry",
+				    mhist_json(&o.delay));
+		json_object_set_new(json_array_get(per, json_array_size(per) - 1), "cr8_write_cost",
+				    mhist_json(&o.cost));
 		verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: %s: %llu of %llu unmasking writes late%s",
 		       id, wl, cls, (unsigned long long)o.late,
 		       (unsigned long long)o.unmasking,
 		       o.samples ? "" : " (no probe=1: CR8 write costs not timed)");
-		if (o.samples)
-			verdict_appendf(g->evidence, sizeof(g->evidence), ", %llu of %llu CR8 writes with nothing pending trapped",
-			       (unsigned long long)o.trapped, (unsigned long long)o.samples);
+		{
+			char d50[32], d99[32];
+
+			fmt_ns((double)mhist_pct(&o.delay, 50) * mhist_ns_per_cycle(&o.delay), d50, sizeof(d50));
+			fmt_ns((double)mhist_pct(&o.delay, 99) * mhist_ns_per_cycle(&o.delay), d99, sizeof(d99));
+			char dm[32];
+
+			fmt_ns(o.delay.n ? (double)o.delay.sum / (double)o.delay.n *
+					   mhist_ns_per_cycle(&o.delay) : NAN, dm, sizeof(dm));
+			if (o.delay.n)
+				verdict_appendf(g->evidence, sizeof(g->evidence), ", unmask->entry mean %s, p50 <= %s, p99 <= %s",
+						dm, d50, d99);
+		}
+		if (o.samples) {
+			char w50[32];
+
+			fmt_ns((double)mhist_pct(&o.cost, 50) * mhist_ns_per_cycle(&o.cost), w50, sizeof(w50));
+			verdict_appendf(g->evidence, sizeof(g->evidence), ", %llu of %llu CR8 writes with nothing pending trapped (p50 <= %s)",
+			       (unsigned long long)o.trapped, (unsigned long long)o.samples, w50);
+		}
 		verdict_appendf(g->evidence, sizeof(g->evidence), "\n");
 		all.unmasking += o.unmasking;
 		all.late += o.late;
@@ -266,6 +293,8 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	fmt_ns((double)mhist_pct(&all.delay, 50) * mhist_ns_per_cycle(&all.delay), t50, sizeof(t50));
 	fmt_ns((double)mhist_pct(&all.delay, 99) * mhist_ns_per_cycle(&all.delay), t99, sizeof(t99));
 	fmt_ns((double)mhist_pct(&all.cost, 50) * mhist_ns_per_cycle(&all.cost), c50, sizeof(c50));
+	fmt_ns(all.delay.n ? (double)all.delay.sum / (double)all.delay.n * mhist_ns_per_cycle(&all.delay) : NAN,
+	       tmean, sizeof(tmean));
 	usable = g->on_time + g->late + g->other;
 	if (usable < GUEST_MIN_RUNS) {
 		g->v = VERDICT_INCONCLUSIVE;
@@ -278,12 +307,12 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 			 (unsigned long long)all.unmasking);
 	} else if (g->late) {
 		g->v = VERDICT_LATE;
-		snprintf(g->reason, sizeof(g->reason), "interrupts held back by the TPR are delivered late (%llu/%llu, unmask->entry p50 <= %s, p99 <= %s): DPCs wait for an unrelated exit; the guest cannot tell which hypervisor logic causes it",
-			 (unsigned long long)all.late, (unsigned long long)all.unmasking, t50, t99);
+		snprintf(g->reason, sizeof(g->reason), "interrupts held back by the TPR are delivered late (%llu/%llu, unmask->entry mean %s, p50 <= %s, p99 <= %s): DPCs wait for an unrelated exit; the guest cannot tell which hypervisor logic causes it",
+			 (unsigned long long)all.late, (unsigned long long)all.unmasking, tmean, t50, t99);
 	} else {
 		g->v = VERDICT_ON_TIME;
-		snprintf(g->reason, sizeof(g->reason), "interrupts held back by the TPR are delivered at the lowering CR8 write (%llu/%llu late, unmask->entry p50 <= %s, p99 <= %s)",
-			 (unsigned long long)all.late, (unsigned long long)all.unmasking, t50, t99);
+		snprintf(g->reason, sizeof(g->reason), "interrupts held back by the TPR are delivered at the lowering CR8 write (%llu/%llu late, unmask->entry mean %s, p50 <= %s, p99 <= %s)",
+			 (unsigned long long)all.late, (unsigned long long)all.unmasking, tmean, t50, t99);
 	}
 	if (usable && all.samples) {
 		char th[32];

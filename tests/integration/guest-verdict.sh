@@ -70,7 +70,7 @@ done
 expect_rc 0 "import the late copies" -- "$IRQ" results import --db late.db late
 expect_rc 10 "late copies: LATE, exit 10" -- "$IRQ" verify --backend guest --db late.db --select backend=guest
 expect_grep "^verdict: LATE" "$TMP/out" "late copies: verdict line"
-expect_grep "delivered late \([0-9]+/[0-9]+, unmask->entry p50 <= .*the guest cannot tell which hypervisor logic causes it" \
+expect_grep "delivered late \([0-9]+/[0-9]+, unmask->entry mean [0-9.]+ [mnu]?s, p50 <= .*the guest cannot tell which hypervisor logic causes it" \
 	"$TMP/out" "late copies: the reason names the finding and what it cannot tell"
 
 expect_rc 11 "one run decides nothing: INCONCLUSIVE" -- "$IRQ" verify --backend guest --db tcg.db \
