@@ -230,7 +230,7 @@ esac
 # what the guest alone observes (docs/guest-verdict.md); the runs and the
 # verdict file go into the long-lived store
 if [ $backend != kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_amd ]; then
-	[ $plan = 1 ] || echo "== verify: this host's hypervisor ($(ls /sys/module | grep -E '^kvm_' | tr '\n' ' ')), from inside a guest"
+	[ $plan = 1 ] || echo "== verify: this host's hypervisor ($(ls /sys/module | grep -E '^kvm_' | paste -sd, -)), from inside a guest"
 	step - "$IRQ" verify --backend guest --iterations "$ITER" --db "$DB" \
 		--out-dir "$OUT/guest-verify" --tag "$TAG"; g=$?
 	case $g in
