@@ -82,7 +82,7 @@ static const struct cli_option verdicts_opts[] = {
 	FILTER("kernel", "K", "only the verdicts on kernel K (Debian version, upstream\nversion or ABI)"),
 	FILTER("variant", "V", "only the verdicts of lab variant (or model policy) V"),
 	FILTER("host", "H", "only the verdicts made on host H"),
-	FILTER("verdict", "X", "only FIXED, UNFIXED or INCONCLUSIVE"),
+	FILTER("verdict", "X", "only FIXED, UNFIXED or INCONCLUSIVE (guest: ON-TIME, LATE)"),
 	FILTER("tag", "T", "only the verdicts tagged T"),
 	{ CLI_FORMAT(0, struct results_args, format, "a table (default) or one JSON object") },
 	{ CLI_JSON(struct results_args, format) },

@@ -63,8 +63,8 @@ preflight_problem(struct run_ctx *ctx, bool not_applicable, const char *fmt, ...
 	if (vasprintf(&line, fmt, ap) < 0)
 		line = xstrdup(fmt);
 	va_end(ap);
-	fprintf(stderr, "irqlbench: kvm preflight: %s%s\n", not_applicable ? "not applicable: " : "",
-		line);
+	fprintf(stderr, "irqlbench: %s preflight: %s%s\n", ctx->backend ? ctx->backend->name : "kvm",
+		not_applicable ? "not applicable: " : "", line);
 	msg = xasprintf("%s%s%s%s", ctx->preflight_msg ? ctx->preflight_msg : "",
 			ctx->preflight_msg ? "; " : "", not_applicable ? "not applicable: " : "", line);
 	free(ctx->preflight_msg);
@@ -297,22 +297,29 @@ static int guest_preflight(struct run_ctx *ctx)
 			    json_null());
 	json_object_set_new(ctx->kvm_facts, "modules", modules);
 	for (unsigned m = 0; mods[m]; m++) {
-		static const char *const params[] = { "npt", "ept", "avic", "enable_apicv", "nested",
-						      NULL };
-		char *dir = xasprintf("/sys/module/%s", mods[m]);
+		char *dir = xasprintf("/sys/module/%s", mods[m]), *pdir = xasprintf("%s/parameters", dir);
 
 		if (sys_exists(dir)) {
-			json_t *o = json_object();
+			json_t *o = json_object(), *params = json_object();
+			DIR *d = opendir(pdir);
+			struct dirent *e;
 
-			for (unsigned i = 0; params[i]; i++) {
-				char *p = xasprintf("%s/parameters/%s", dir, params[i]);
-				char *v = util_read_line(p);
+			/* every parameter the module shows and this user may read */
+			while (d && (e = readdir(d))) {
+				char *p, *v;
 
+				if (e->d_name[0] == '.')
+					continue;
+				p = xasprintf("%s/%s", pdir, e->d_name);
+				v = util_read_line(p);
 				if (v)
-					json_object_set_new(o, params[i], json_string(v));
+					json_object_set_new(params, e->d_name, json_string(v));
 				free(v);
 				free(p);
 			}
+			if (d)
+				closedir(d);
+			json_object_set_new(o, "parameters", params);
 			for (unsigned i = 0; i < 2; i++) {
 				static const char *const f[] = { "srcversion", "taint" };
 				char *p = xasprintf("%s/%s", dir, f[i]);
@@ -324,6 +331,7 @@ static int guest_preflight(struct run_ctx *ctx)
 			}
 			json_object_set_new(ctx->kvm_facts, mods[m], o);
 		}
+		free(pdir);
 		free(dir);
 	}
 	return 0;

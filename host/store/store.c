@@ -521,8 +521,23 @@ static int check_hist(json_t *h, const char *where, char *err, size_t errlen)
 		return -1;
 	}
 	json_array_foreach(b, i, v) {
-		if (!json_is_number(v) || !json_is_integer(json_array_get(c, i))) {
-			util_err(err, errlen, 0, "histogram %s: bucket %zu is not numeric", where, i);
+		if (!json_is_number(v) || !json_is_integer(json_array_get(c, i)) ||
+		    json_integer_value(json_array_get(c, i)) < 0) {
+			util_err(err, errlen, 0, "histogram %s: bucket %zu is not a count", where, i);
+			return -1;
+		}
+	}
+	/* n, where given, is every sample: the buckets' and the overflow's */
+	if (json_object_get(h, "n")) {
+		json_int_t n = json_integer_value(json_object_get(h, "n")), sum;
+
+		sum = json_integer_value(json_object_get(h, "overflow"));
+		json_array_foreach(c, i, v)
+			sum += json_integer_value(v);
+		if (!json_is_integer(json_object_get(h, "n")) || n < 0 || n != sum ||
+		    json_integer_value(json_object_get(h, "overflow")) < 0) {
+			util_err(err, errlen, 0, "histogram %s: n=%lld is not its buckets' and overflow's "
+				 "%lld samples", where, (long long)n, (long long)sum);
 			return -1;
 		}
 	}
@@ -546,6 +561,21 @@ static int check_vcpu(json_t *vc, int phase, char *err, size_t errlen)
 		if (check_int_map(json_object_get(vc, maps[i]), what, err, errlen))
 			return -1;
 	}
+	{
+		/* a late delivery is an unmasking write's (guestos/nt/irql.c) */
+		json_t *c = json_object_get(vc, "counters");
+		json_int_t late = json_integer_value(json_object_get(c, "late_deliveries"));
+		json_int_t unm = json_integer_value(json_object_get(c, "cr8_lower_unmask"));
+
+		if (json_object_get(c, "late_deliveries") && json_object_get(c, "cr8_lower_unmask") &&
+		    late > unm) {
+			util_err(err, errlen, 0, "phase %d cpu %lld: late_deliveries=%lld above "
+				 "cr8_lower_unmask=%lld: a late delivery is an unmasking write's", phase,
+				 (long long)json_integer_value(json_object_get(vc, "cpu")),
+				 (long long)late, (long long)unm);
+			return -1;
+		}
+	}
 	hs = json_object_get(vc, "histograms");
 	if (hs && !json_is_null(hs)) {
 		if (!json_is_object(hs)) {
@@ -557,6 +587,44 @@ static int check_vcpu(json_t *vc, int phase, char *err, size_t errlen)
 			if (check_hist(h, what, err, errlen))
 				return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * verdict.findings (the guest's R line: late= unmasking=) are the measured
+ * phases' late_deliveries and cr8_lower_unmask, summed over the vCPUs; a
+ * guest TSC rate, where given, is above 0 (every time in ns is made with it).
+ */
+static int check_findings(json_t *rec, json_t *phases, char *err, size_t errlen)
+{
+	json_t *f = json_object_get(json_object_get(rec, "verdict"), "findings"), *ph, *vc;
+	json_t *hz = json_object_get(json_object_get(rec, "guest"), "tsc_hz");
+	json_int_t late = 0, unm = 0;
+	size_t i, j;
+
+	if (hz && !json_is_null(hz) && (!json_is_integer(hz) || json_integer_value(hz) <= 0)) {
+		util_err(err, errlen, 0, "guest.tsc_hz is not a rate above 0: the guest's times cannot be converted");
+		return -1;
+	}
+	if (!f || json_is_null(f))
+		return 0;
+	json_array_foreach(phases, i, ph)
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc) {
+			json_t *c = json_object_get(vc, "counters");
+
+			if (!json_is_true(json_object_get(ph, "measured")))
+				continue;
+			late += json_integer_value(json_object_get(c, "late_deliveries"));
+			unm += json_integer_value(json_object_get(c, "cr8_lower_unmask"));
+		}
+	if (!json_is_integer(json_object_get(f, "late_deliveries")) ||
+	    !json_is_integer(json_object_get(f, "unmasking_writes")) ||
+	    json_integer_value(json_object_get(f, "late_deliveries")) != late ||
+	    json_integer_value(json_object_get(f, "unmasking_writes")) != unm) {
+		util_err(err, errlen, 0, "verdict.findings are not the measured phases' late_deliveries "
+			 "(%lld) and cr8_lower_unmask (%lld)", (long long)late, (long long)unm);
+		return -1;
 	}
 	return 0;
 }
@@ -590,7 +658,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 			if (check_vcpu(vc, idx, err, errlen))
 				return -1;
 	}
-	return 0;
+	return check_findings(rec, phases, err, errlen);
 }
 
 int store_validate_record(json_t *rec, char *err, size_t errlen)
@@ -632,7 +700,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	if (!one_of(store_json_str(rec, "backend"), backends)) {
-		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, lab, model", store_json_str(rec, "backend"));
+		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, guest, lab, model", store_json_str(rec, "backend"));
 		return -1;
 	}
 	if (!json_is_object(json_object_get(rec, "params"))) {

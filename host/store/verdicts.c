@@ -311,9 +311,10 @@ int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **ou
 
 		if (term && !strcmp(f->key[i], "verdict") && strcmp(f->val[i], "FIXED") &&
 		    strcmp(f->val[i], "UNFIXED") && strcmp(f->val[i], "INCONCLUSIVE") &&
+		    strcmp(f->val[i], "ON-TIME") && strcmp(f->val[i], "LATE") &&
 		    !strpbrk(f->val[i], "*?[")) {
 			util_err(err, errlen, 0, "no verdict is '%s': select FIXED, UNFIXED or "
-				 "INCONCLUSIVE", f->val[i]);
+				 "INCONCLUSIVE (guest: ON-TIME or LATE)", f->val[i]);
 			return -1;
 		}
 		if (!term) {

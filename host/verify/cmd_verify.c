@@ -111,6 +111,29 @@ static int kvm_applicable(void)
 }
 
 /*
+ * --backend guest needs a /dev/kvm QEMU may open, whatever provides it:
+ * none is EXIT_NOT_APPLICABLE, one that cannot be opened EXIT_ENV, each
+ * one line with its fix, before anything is created (run's own preflight
+ * says the same for each run).
+ */
+static int guest_applicable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return cli_error(EXIT_NOT_APPLICABLE, "verify: --backend guest is not applicable on "
+				 "this host: /dev/kvm does not exist, so QEMU has no hypervisor to run the "
+				 "guest on: load kvm_amd or kvm_intel, or enable nested virtualization for "
+				 "this VM");
+	return cli_error(EXIT_ENV, "verify: cannot open /dev/kvm: %s: run as root or add the user "
+			 "to the 'kvm' group", strerror(errno));
+}
+
+/*
  * --backend kvm judges the kvm_amd loaded: the variant 'irqlbench kvm swap'
  * loaded (/run/irqlbench/kvm-loaded.json, while it is what is loaded),
  * stock (the host's own modules: no out-of-tree taint), or an unknown build
@@ -475,8 +498,9 @@ static int check_backend_options(struct verify_opts *o)
 
 	if (o->policy && strcmp(b, "model"))
 		return cli_usage_error("verify", "--policy is the model's; with --backend %s %s", b,
-				       !strcmp(b, "lab") ? "give --variant stock, fixed, unfixed or patch=FILE"
-							 : "drop it: kvm judges this host's own kvm_amd");
+				       !strcmp(b, "lab") ? "give --variant stock, fixed, unfixed or patch=FILE" :
+				       !strcmp(b, "guest") ? "drop it: guest judges whatever hypervisor runs the guest"
+							   : "drop it: kvm judges this host's own kvm_amd");
 	if (o->variant && !strcmp(b, "model"))
 		return cli_usage_error("verify", "--variant is a kvm_amd build's (lab, kvm); with "
 				       "--backend model give --policy (l61 models the fixed 6.1 build, "
@@ -597,9 +621,12 @@ static const char *const backends[] = { "model", "lab", "kvm", "guest", NULL };
 static const struct cli_option verify_options[] = {
 	{ CLI_CHOICE('b', "backend", struct verify_opts, backend, backends,
 		     "kvm (this AMD host's KVM), lab (a kvm_amd build in a\n"
-		     "virtual AMD host) or model (a simulated policy); default:\n"
-		     "model with --policy, lab with an option of the lab's, else\n"
-		     "kvm on an AMD host with kvm_amd loaded, else lab"), .tag = RUNS },
+		     "virtual AMD host), model (a simulated policy) or guest\n"
+		     "(whatever hypervisor runs /dev/kvm, judged from inside a\n"
+		     "guest: ON-TIME, LATE, INCONCLUSIVE; with --select, stored\n"
+		     "runs judged that way); default: model with --policy, lab\n"
+		     "with an option of the lab's, else kvm on an AMD host with\n"
+		     "kvm_amd loaded, else lab"), .tag = RUNS },
 	{ CLI_STRING('P', "policy", struct verify_opts, policy, "P",
 		     "model only: the one policy to verify (default l61; see\n"
 		     "'irqlbench model --help'; for every policy's numbers use\n"
@@ -662,13 +689,13 @@ static const struct cli_option verify_options[] = {
 
 const struct cli_spec cmd_verify_spec = {
 	.name = "verify",
-	.usage = "[--backend model|lab|kvm] [--policy P] [--variant V]\n"
+	.usage = "[--backend model|lab|kvm|guest] [--policy P] [--variant V]\n"
 		 "  [--kernel K | --kernel-image BZIMAGE --modules DIR] [--source TREE]\n"
 		 "  [--iterations N] [--runs N] [--out-dir DIR] [--tag T] [--db FILE] [--json]\n"
 		 "--backend lab --kernels LIST|--series S [--variants LIST] [--control K]\n"
 		 "  [--jobs N] [--runs N] [--iterations N] [--out-dir DIR] [--tag T]\n"
 		 "  [--db FILE] [--format text|json|ktap]\n"
-		 "[--db FILE] --select SELECTOR... [--json]",
+		 "[--backend guest] [--db FILE] --select SELECTOR... [--json]",
 	.description =
 	"Tells whether a KVM has \"KVM: SVM: fix cr8 intercept window\" (upstream\n"
 	"596f3142d2b7): runs the entries of group verify (irqlbench list --suites\n"
@@ -692,6 +719,16 @@ const struct cli_spec cmd_verify_spec = {
 	"With --select it runs nothing: it decides the same way from the runs the store\n"
 	"already has (failed ones are listed in the evidence, and ignored).\n"
 	"\n"
+	"--backend guest judges the hypervisor behind this host's /dev/kvm (kvm_intel,\n"
+	"kvm_pvm, kvm_amd without tracing rights, ...) from what a guest alone observes\n"
+	"(docs/guest-verdict.md): it runs the entries of group guest with probe=1 on\n"
+	"'run --backend guest' and says ON-TIME (the interrupts the TPR held back came\n"
+	"at the unmasking CR8 write), LATE, or INCONCLUSIVE, with the late count, the\n"
+	"unmask->entry delay and whether CR8 writes trap.  Its --json: verdict, status,\n"
+	"reason, backend, kernel, select, suites, counts {on_time, late, other,\n"
+	"ignored}, runs [{id, entry, class, unmasking_writes, late_deliveries, ...}]\n"
+	"and guest (the summary); its KTAP: ok where a run is on time.\n"
+	"\n"
 	"--json prints one object: verdict, status (the exit status), reason, backend,\n"
 	"policy, variant, kernel, select, suites, counts {fixed, unfixed, other,\n"
 	"ignored}, and runs, each {id, workload, entry, class (fixed, unfixed, other,\n"
@@ -704,7 +741,8 @@ const struct cli_spec cmd_verify_spec = {
 	"[{kernel, variant, asked, role, verdict, status, reason, verdict_id,\n"
 	"verdict_file, seconds, evidence}]}.\n",
 	.epilog =
-	"exit status: 0 FIXED, 10 UNFIXED, 11 INCONCLUSIVE (the reason says why); a\n"
+	"exit status: 0 FIXED (guest: ON-TIME), 10 UNFIXED (guest: LATE), 11\n"
+	"INCONCLUSIVE (the reason says why); a\n"
 	"series: 0 every kernel x variant as it should be (FIXED; UNFIXED for unfixed),\n"
 	"10 one that should be FIXED is UNFIXED, 11 the control failed or another is\n"
 	"not as it should be;\n"
@@ -712,7 +750,7 @@ const struct cli_spec cmd_verify_spec = {
 	"without an entry in group verify); 3 the runs could not be made, or the\n"
 	"suites file cannot be read (environment: see the message); 5 the results\n"
 	"store is unusable; 77 not applicable on this host (--backend kvm without\n"
-	"AMD SVM).\n",
+	"AMD SVM, --backend guest without /dev/kvm).\n",
 	.options = verify_options,
 	.formats = CLI_FMT_TEXT | CLI_FMT_JSON | CLI_FMT_KTAP,
 	.seen = seen,
@@ -821,24 +859,28 @@ static void print_ktap(const struct verdict_opts *vo, const struct verdict_resul
 
 /*
  * --backend guest, --format json or ktap: the judgement as one JSON object
- * (verdict, status, reason, backend, select, suites, counts {on_time, late,
- * other, ignored}, guest: the summary guest_verdict.h describes), or as
- * KTAP: a test per run, ok where it agrees with the verdict, SKIP where
- * ignored.
+ * (verdict, status, reason, backend, kernel, select, suites, counts
+ * {on_time, late, other, ignored}, runs, guest: the summary
+ * guest_verdict.h describes), or as KTAP: a test per run, ok where it was
+ * on time, SKIP where ignored, not ok else.
  */
 static void print_guest(const struct verify_opts *o, const struct judged *j)
 {
 	json_t *per = json_object_get(j->g.summary, "per_run");
 
 	if (!strcmp(o->format, "json")) {
-		json_t *out = json_pack("{s:s, s:i, s:s, s:o, s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:O}",
+		json_t *sum = json_deep_copy(j->g.summary);
+		json_t *out = json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:O, s:o}",
 					"verdict", verdict_name(j->res.v),
 					"status", verdict_exit_status(j->res.v), "reason", j->res.reason,
-					"backend", jstr(o->select.n ? NULL : o->backend),
+					"backend", "guest", "kernel", jstr(o->kernel),
 					"select", jstr(o->select.n ? o->selector : NULL),
 					"suites", o->suite_name,
 					"counts", "on_time", j->g.on_time, "late", j->g.late,
-					"other", j->g.other, "ignored", j->g.ignored, "guest", j->g.summary);
+					"other", j->g.other, "ignored", j->g.ignored,
+					"runs", json_object_get(sum, "per_run"), "guest", sum);
+
+		json_object_del(sum, "per_run");
 
 		json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -849,11 +891,11 @@ static void print_guest(const struct verify_opts *o, const struct judged *j)
 	for (size_t i = 0; i < json_array_size(per); i++) {
 		json_t *r = json_array_get(per, i);
 		const char *cls = json_string_value(json_object_get(r, "class"));
-		bool agrees = (j->res.v == VERDICT_LATE && !strcmp(cls, "late")) ||
-			      (j->res.v != VERDICT_LATE && !strcmp(cls, "on time"));
-
+		/* ok where the run's interrupts came on time, as ok is "looks
+		 * fixed" for the other backends: a CI that reads KTAP fails a
+		 * hypervisor that delivers late */
 		printf("%s %zu %s # %s%s: %s, %lld of %lld unmasking writes late\n",
-		       agrees || !strcmp(cls, "ignored") ? "ok" : "not ok", i + 1,
+		       !strcmp(cls, "on time") || !strcmp(cls, "ignored") ? "ok" : "not ok", i + 1,
 		       json_string_value(json_object_get(r, "id")), !strcmp(cls, "ignored") ? "SKIP " : "",
 		       json_string_value(json_object_get(r, "entry")), cls,
 		       (long long)json_integer_value(json_object_get(r, "late_deliveries")),
@@ -1098,7 +1140,8 @@ int cmd_verify(int argc, char **argv)
 	struct store *s = NULL;
 	struct suite *suite = NULL;
 	struct judged j = { 0 };
-	char dirbuf[64], msg[PATH_MAX + 1024], *vpath = NULL, *vid = NULL;
+	char dirbuf[96], msg[PATH_MAX + 1024], *vpath = NULL, *vid = NULL;
+	bool default_dir = false;
 	int rc;
 
 	filter_init(&o.select);
@@ -1117,12 +1160,15 @@ int cmd_verify(int argc, char **argv)
 		o.runs = !strcmp(o.backend, "lab") ? 5 : 1;
 	if (!strcmp(o.backend, "kvm") && ((rc = kvm_applicable()) || (rc = kvm_loaded_variant(&o))))
 		goto out;
+	if (!strcmp(o.backend, "guest") && (rc = guest_applicable()))
+		goto out;
 	if (!o.out_dir) {
 		char ts[32];
 
 		util_utc_compact(util_now(), ts, sizeof(ts));
 		snprintf(dirbuf, sizeof(dirbuf), "results/runs/verify-%s", ts);
 		o.out_dir = dirbuf;
+		default_dir = true;
 	}
 	if (o.kernels || o.series) {	/* it checks the kernels before it creates anything */
 		if (!o.jobs) {
@@ -1133,6 +1179,16 @@ int cmd_verify(int argc, char **argv)
 		}
 		rc = verify_series(&o);
 		goto out;
+	}
+	if (default_dir) {
+		/* a folder of its own: two verifies started in the same second
+		 * must not share one (mkdir is the claim; -2, -3, ... after) */
+		char base[64];
+
+		snprintf(base, sizeof(base), "results/runs/verify-%.40s", dirbuf + strlen("results/runs/verify-"));
+		(void)util_mkdir_p("results/runs");
+		for (unsigned k = 2; mkdir(dirbuf, 0755) && errno == EEXIST && k < 1000; k++)
+			snprintf(dirbuf, sizeof(dirbuf), "%s-%u", base, k);
 	}
 	if (util_mkdir_p(o.out_dir)) {
 		rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another --out-dir",

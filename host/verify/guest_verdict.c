@@ -101,13 +101,38 @@ static json_t *mhist_json(const struct mhist *m)
 static void fmt_ns(double ns, char *buf, size_t len)
 {
 	if (isnan(ns))
-		snprintf(buf, len, "? (no TSC rate)");
+		snprintf(buf, len, "? (none timed)");
 	else if (ns < 1e3)
 		snprintf(buf, len, "%.0f ns", ns);
 	else if (ns < 1e6)
 		snprintf(buf, len, "%.3g us", ns / 1e3);
-	else
+	else if (ns < 1e9)
 		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.3g s", ns / 1e9);
+}
+
+/* The range of a value over the runs. */
+struct range {
+	double min, max;
+	unsigned n;
+};
+#define RANGE0 { 0, 0, 0 }
+
+static void range_add(struct range *r, double v)
+{
+	if (!r->n || v < r->min)
+		r->min = v;
+	if (!r->n || v > r->max)
+		r->max = v;
+	r->n++;
+}
+
+/* {"min", "max"} rounded to 1/scale, or null when no run gave one. */
+static json_t *range_json(const struct range *r, double scale)
+{
+	return r->n ? json_pack("{s:f, s:f}", "min", round(r->min * scale) / scale,
+				"max", round(r->max * scale) / scale) : json_null();
 }
 
 /* One run's observations. */
@@ -187,8 +212,7 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 {
 	struct gobs all = { 0 };
 	char t50[32], t99[32], c50[32], tmean[32];
-	double work = NAN, thr_ns = NAN, hz_any = 0;
-	uint64_t thr = 0, rdtsc = 0;
+	struct range thr_c = RANGE0, thr_n = RANGE0, rdtsc = RANGE0, work = RANGE0;
 	const char *hyp = NULL;
 	bool emulated = false;
 	json_t *per = json_array();
@@ -206,8 +230,7 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 
 		observe(r, &o);
 		if (strcmp(st, "complete") || strcmp(vs, "ok") || !o.unmasking) {
-			json_array_append_new(per, json_pack("{s:s, s:o, s:s}", "id", id, "workload",
-							     json_string(wl),
+			json_array_append_new(per, json_pack("{s:s, s:s, s:s}", "id", id, "entry", wl,
 							     "class", "ignored"));
 		}
 		if (strcmp(st, "complete") || strcmp(vs, "ok")) {
@@ -277,18 +300,21 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 		emulated |= json_is_true(json_object_get(r, "emulated"));
 		if (!hyp)
 			hyp = json_string_value(json_object_get(gi, "hypervisor"));
-		if (json_integer_value(json_object_get(gi, "tsc_hz")) > 0)
-			hz_any = (double)json_integer_value(json_object_get(gi, "tsc_hz"));
+		/* each run's probe calibration: the summary gives their range */
 		if (json_integer_value(json_object_get(gi, "probe_threshold")) > 0) {
-			thr = (uint64_t)json_integer_value(json_object_get(gi, "probe_threshold"));
-			rdtsc = (uint64_t)json_integer_value(json_object_get(gi, "probe_rdtsc"));
+			double hz = (double)json_integer_value(json_object_get(gi, "tsc_hz"));
+			double t = (double)json_integer_value(json_object_get(gi, "probe_threshold"));
+
+			range_add(&thr_c, t);
+			if (hz > 0)
+				range_add(&thr_n, t * 1e9 / hz);
+			if (json_integer_value(json_object_get(gi, "probe_rdtsc")) > 0)
+				range_add(&rdtsc, (double)json_integer_value(json_object_get(gi, "probe_rdtsc")));
 			if (json_integer_value(json_object_get(gi, "probe_work_ops")) > 0)
-				work = (double)json_integer_value(json_object_get(gi, "probe_work")) /
-				       (double)json_integer_value(json_object_get(gi, "probe_work_ops"));
+				range_add(&work, (double)json_integer_value(json_object_get(gi, "probe_work")) /
+						 (double)json_integer_value(json_object_get(gi, "probe_work_ops")));
 		}
 	}
-	if (thr && hz_any > 0)
-		thr_ns = (double)thr * 1e9 / hz_any;
 
 	fmt_ns((double)mhist_pct(&all.delay, 50) * mhist_ns_per_cycle(&all.delay), t50, sizeof(t50));
 	fmt_ns((double)mhist_pct(&all.delay, 99) * mhist_ns_per_cycle(&all.delay), t99, sizeof(t99));
@@ -315,21 +341,26 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 			 (unsigned long long)all.late, (unsigned long long)all.unmasking, tmean, t50, t99);
 	}
 	if (usable && all.samples) {
-		char th[32];
+		char th[80], lo[32], hi[32];
 
 		/* trapped: more than half the writes cost more than the
 		 * threshold (their median above it); single slow writes are
 		 * preemption or emulator noise */
-		fmt_ns(thr_ns, th, sizeof(th));
+		fmt_ns(thr_n.n ? thr_n.min : NAN, lo, sizeof(lo));
+		fmt_ns(thr_n.n ? thr_n.max : NAN, hi, sizeof(hi));
+		if (strcmp(lo, hi))
+			snprintf(th, sizeof(th), "%s to %s", lo, hi);
+		else
+			snprintf(th, sizeof(th), "%s", lo);
 		verdict_appendf(g->reason, sizeof(g->reason), "; CR8 writes with nothing pending %s (p50 <= %s, threshold %s; %llu/%llu single writes above it)",
 		       all.trapped * 2 > all.samples ? "trap" : "do not trap", c50, th,
 		       (unsigned long long)all.trapped, (unsigned long long)all.samples);
 	} else if (usable) {
 		verdict_appendf(g->reason, sizeof(g->reason), "; CR8 write costs not timed (run with probe=1)");
 	}
-	if (!isnan(work) && work > GUEST_WORK_EMULATED)
-		verdict_appendf(g->reason, sizeof(g->reason), "; register-only work takes %.0f cycles an add: the vCPU's instructions are emulated",
-		       work);
+	if (work.n && work.min > GUEST_WORK_EMULATED)
+		verdict_appendf(g->reason, sizeof(g->reason), "; register-only work takes %.0f cycles an add or more: the vCPU's instructions are emulated",
+		       work.min);
 	if (emulated)
 		verdict_appendf(g->reason, sizeof(g->reason), "; emulated runs: their times are an emulator's");
 
@@ -347,10 +378,10 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 			       "cr8_write_cost_pending", "samples", (json_int_t)all.pending_samples,
 			       "trapped", (json_int_t)all.pending_trapped,
 			       "cost", mhist_json(&all.cost_pending),
-			       "threshold_cycles", thr ? json_integer((json_int_t)thr) : json_null(),
-			       "threshold_ns", isnan(thr_ns) ? json_null() : json_real(round(thr_ns)),
-			       "rdtsc_pair_cycles", thr ? json_integer((json_int_t)rdtsc) : json_null(),
-			       "work_cycles_per_add", isnan(work) ? json_null() : json_real(work),
+			       "threshold_cycles", range_json(&thr_c, 1),
+			       "threshold_ns", range_json(&thr_n, 1),
+			       "rdtsc_pair_cycles", range_json(&rdtsc, 1),
+			       "work_cycles_per_add", range_json(&work, 100),
 			       "hypervisor", hyp ? json_string(hyp) : json_null(),
 			       "emulated", emulated, "per_run", per);
 	if (!g->summary)

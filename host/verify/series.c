@@ -982,6 +982,76 @@ out:
 
 /* --- a verdict file checked against its runs ----------------------------- */
 
+/* a and b alike, numbers equal as doubles (to 1e-9, relative): a file
+ * rewritten by another JSON tool may print 384615.0 as 384615 */
+static bool json_alike(json_t *a, json_t *b)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	if (json_is_number(a) && json_is_number(b)) {
+		double p = json_number_value(a), q = json_number_value(b);
+
+		return fabs(p - q) <= 1e-9 * fmax(fabs(p), fabs(q));
+	}
+	if (json_typeof(a) != json_typeof(b))
+		return false;
+	if (json_is_object(a)) {
+		if (json_object_size(a) != json_object_size(b))
+			return false;
+		json_object_foreach(a, k, x)
+			if (!json_alike(x, json_object_get(b, k)))
+				return false;
+		return true;
+	}
+	if (json_is_array(a)) {
+		if (json_array_size(a) != json_array_size(b))
+			return false;
+		json_array_foreach(a, i, x)
+			if (!json_alike(x, json_array_get(b, i)))
+				return false;
+		return true;
+	}
+	return json_equal(a, b);
+}
+
+/*
+ * A guest-side verdict file against its runs judged again (j): every run
+ * of backend guest, and its reason, counts, runs and summary, emulated
+ * included, what the judgement gives: none of it may be written by hand.
+ */
+static int guest_check_stored(json_t *v, const struct judged *j, char *err, size_t len)
+{
+	json_t *counts = json_pack("{s:i, s:i, s:i, s:i}", "on_time", j->g.on_time, "late", j->g.late,
+				   "other", j->g.other, "ignored", j->g.ignored);
+	json_t *summary = json_deep_copy(j->g.summary);
+	const char *what = NULL;
+
+	json_object_del(summary, "per_run");
+	for (size_t i = 0; i < j->n && !what; i++)
+		if (!j->ord[i].info->backend || strcmp(j->ord[i].info->backend, "guest"))
+			what = "a run of another backend (a guest-side verdict file judges runs of backend guest)";
+	if (!what && strcmp(json_string_value(json_object_get(v, "reason")) ?: "", j->g.reason))
+		what = "its reason";
+	else if (!what && !json_alike(json_object_get(v, "counts"), counts))
+		what = "its counts";
+	else if (!what && !json_alike(json_object_get(v, "runs"), json_object_get(j->g.summary, "per_run")))
+		what = "its runs' classes and numbers";
+	else if (!what && !json_alike(json_object_get(v, "guest"), summary))
+		what = "its guest summary";
+	else if (!what && !json_equal(json_object_get(v, "emulated"), json_object_get(summary, "emulated")))
+		what = "its emulated flag";
+	json_decref(counts);
+	json_decref(summary);
+	if (what) {
+		snprintf(err, len, "the verdict's %s: not what its runs give (a verdict is decided from "
+			 "its runs: write it with 'irqlbench verify --backend guest')", what);
+		return -1;
+	}
+	return 0;
+}
+
 int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
 {
 	const char *vd = json_string_value(json_object_get(v, "verdict"));
@@ -993,7 +1063,19 @@ int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
 	char *path, msg[1024];
 	int st = 0;
 
-	if (!vd || !strcmp(vd, "INCONCLUSIVE"))
+	const char *vb = json_string_value(json_object_get(v, "backend"));
+	bool guest = vb && !strcmp(vb, "guest");
+
+	/* one run named twice would count twice */
+	for (size_t i = 0; i < json_array_size(runs); i++)
+		for (size_t k = 0; k < i; k++)
+			if (json_equal(json_object_get(json_array_get(runs, i), "id"),
+				       json_object_get(json_array_get(runs, k), "id"))) {
+				snprintf(err, len, "its run %s is listed twice: a run counts once",
+					 json_string_value(json_object_get(json_array_get(runs, i), "id")) ?: "?");
+				return -1;
+			}
+	if (!vd || (!strcmp(vd, "INCONCLUSIVE") && !guest))
 		return 0;		/* it claims nothing */
 	if (json_is_object(ctl) && !json_is_true(json_object_get(ctl, "ok"))) {
 		snprintf(err, len, "%s with a failed positive control: a series whose control failed "
@@ -1027,9 +1109,12 @@ int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
 		st = -1, snprintf(err, len, "its runs could not be read from the store");
 	if (!st && strcmp(verdict_name(j.res.v), vd)) {
 		snprintf(err, len, "it says %s, its runs decide %s by %s (%s): a verdict is decided from "
-			 "its runs", vd, verdict_name(j.res.v), o.suite_name, j.res.reason);
+			 "its runs", vd, verdict_name(j.res.v), guest ? "the guest-side logic" : o.suite_name,
+			 j.res.reason);
 		st = -1;
 	}
+	if (!st && guest)
+		st = guest_check_stored(v, &j, err, len);
 	verify_judged_free(&j);
 	store_run_list_free(&l);
 	suite_free(suite);

@@ -183,7 +183,7 @@ static enum run_class judge(const struct verdict_run *r, const struct verdict_op
 		return c;
 	}
 	if (isnan(e)) {
-		verdict_appendf(line, len, ": no exit counts (tcg backend?), ignored");
+		verdict_appendf(line, len, ": no exit counts (tcg or guest backend? --backend guest judges what the guest observed), ignored");
 		return RUN_IGNORED;
 	}
 	ex = side(fabs(e - (double)fx.exits) <= o->exit_tol, fabs(e - (double)ux.exits) <= o->exit_tol);

@@ -57,14 +57,15 @@ eq "tcg: fewer than 1 in 20 single writes above the threshold" \
 	"$(jq '.guest.cr8_write_cost | .trapped * 20 < .samples' tcg-verdict.json)" true
 eq "tcg: labelled emulated" "$(jq .guest.emulated tcg-verdict.json)" true
 eq "tcg: a dependent add runs in few cycles" \
-	"$(jq '.guest.work_cycles_per_add < 20' tcg-verdict.json)" true
+	"$(jq '.guest.work_cycles_per_add.max < 20' tcg-verdict.json)" true
 expect_grep "delivered at the lowering CR8 write \(0/[0-9]+ late" "$TMP/out" "tcg: the reason says what it saw"
 
 # --- the same runs, every delivery made late: LATE -----------------------------
 mkdir -p late
 for f in tcg/*.json; do
 	jq '.id += "-late" | .backend = "guest" | .emulated = false |
-	    (.phases[] | select(.measured) | .vcpus[].counters) |= (.late_deliveries = .cr8_lower_unmask)' \
+	    (.phases[] | select(.measured) | .vcpus[].counters) |= (.late_deliveries = .cr8_lower_unmask) |
+	    .verdict.findings.late_deliveries = .verdict.findings.unmasking_writes' \
 		"$f" >"late/$(basename "$f")"
 done
 expect_rc 0 "import the late copies" -- "$IRQ" results import --db late.db late
@@ -72,6 +73,28 @@ expect_rc 10 "late copies: LATE, exit 10" -- "$IRQ" verify --backend guest --db 
 expect_grep "^verdict: LATE" "$TMP/out" "late copies: verdict line"
 expect_grep "delivered late \([0-9]+/[0-9]+, unmask->entry mean [0-9.]+ [mnu]?s, p50 <= .*the guest cannot tell which hypervisor logic causes it" \
 	"$TMP/out" "late copies: the reason names the finding and what it cannot tell"
+
+expect_rc 10 "late copies, KTAP: status 10" -- "$IRQ" verify --backend guest --db late.db \
+	--select backend=guest --format ktap
+eq "late copies, KTAP: every late run is 'not ok' (a CI reading it fails a late hypervisor)" \
+	"$(grep -c '^not ok [0-9]* .*: late, ' "$TMP/out")" "$n"
+
+# records that cannot be: refused by the store (exit 2), one line each
+f1=$(ls tcg/nested-spinlock-d2.json)
+jq '.id += "-x1" | (.phases[] | select(.measured) | .vcpus[0].counters.late_deliveries) = 999999' "$f1" >bad1.json
+jq '.id += "-x2" | (.phases[] | select(.measured) | .vcpus[0].histograms.dpc_unmask_to_entry.n) += 7' "$f1" >bad2.json
+jq '.id += "-x3" | .verdict.findings.late_deliveries = 3' "$f1" >bad3.json
+jq '.id += "-x4" | .guest.tsc_hz = 0' "$f1" >bad4.json
+for b in 1 2 3 4; do
+	expect_rc 2 "record bad$b refused" -- "$IRQ" results import --db bad.db "bad$b.json"
+	[ $b = 1 ] && expect_grep "late_deliveries=999999 above cr8_lower_unmask" "$TMP/err" "bad1: late above unmasking named"
+done
+"$IRQ" results import --db bad.db bad2.json 2>"$TMP/e2" >/dev/null
+expect_grep "n=[0-9]+ is not its buckets' and overflow's" "$TMP/e2" "bad2: a histogram's n named"
+"$IRQ" results import --db bad.db bad3.json 2>"$TMP/e3" >/dev/null
+expect_grep "verdict.findings are not the measured phases'" "$TMP/e3" "bad3: findings against counters named"
+"$IRQ" results import --db bad.db bad4.json 2>"$TMP/e4" >/dev/null
+expect_grep "guest.tsc_hz is not a rate above 0" "$TMP/e4" "bad4: the TSC rate named"
 
 expect_rc 11 "one run decides nothing: INCONCLUSIVE" -- "$IRQ" verify --backend guest --db tcg.db \
 	--select "backend=tcg,workload=masked-clock"
@@ -135,6 +158,19 @@ else
 	eq "host: writes_trap as the probe counters decide" "$(jq .guest.writes_trap "$v")" \
 		"$(jq -s '([.[] | [.phases[] | select(.measured) | .vcpus[].counters.probe_exits] | add] | add) * 2 >
 			([.[] | [.phases[] | select(.measured) | .vcpus[].counters.probe_samples] | add] | add)' host/*/record.json)"
+	expect_rc 0 "host: its verdict file imports into a new store" -- "$IRQ" results import --db host2.db host
+	expect_rc 0 "host: results verdicts --verdict $want" -- "$IRQ" results verdicts --db host2.db --verdict "$want"
+	expect_grep " $want " "$TMP/out" "host: the verdict listed"
+	jq '.id += "-counts" | .counts.on_time += 1' "$v" >forged-counts.json
+	expect_rc 2 "host: hand-edited counts refused" -- "$IRQ" results import --db host2.db forged-counts.json
+	expect_grep "its counts: not what its runs give" "$TMP/err" "host: the refusal names the counts"
+	jq '.id += "-reason" | .reason = "all good"' "$v" >forged-reason.json
+	expect_rc 2 "host: hand-edited reason refused" -- "$IRQ" results import --db host2.db forged-reason.json
+	jq '.id += "-dup" | .runs = [.runs[0], .runs[0], .runs[0]]' "$v" >forged-dup.json
+	expect_rc 2 "host: one run listed three times refused" -- "$IRQ" results import --db host2.db forged-dup.json
+	expect_grep "is listed twice: a run counts once" "$TMP/err" "host: the refusal names the repeated run"
+	jq '.id += "-fmt"' "$v" | jq . >reformatted.json
+	expect_rc 0 "host: the same verdict, reformatted by jq, is taken" -- "$IRQ" results import --db host2.db reformatted.json
 	sed 's/^/      | /' host.out | head -3
 fi
 finish
