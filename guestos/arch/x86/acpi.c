@@ -164,7 +164,7 @@ const char *acpi_poweroff(void)
 	unsigned typa, typb;
 
 	if (!fadt)
-		return "no ACPI FADT found (no RSDP in the BIOS area: a UEFI machine?)";
+		return "no ACPI FADT found (no RSDP in the BIOS area: on UEFI the loader does not pass it); turn the machine off";
 	flen = rd32(fadt + 4);
 	pm1a = rd32(fadt + 64);
 	pm1b = rd32(fadt + 68);

@@ -50,7 +50,7 @@ void isr_dispatch(struct intr_frame *f)
 
 void guest_exit(int code)
 {
-	char line[160];
+	char line[256];
 
 	outl(DEBUG_EXIT_PORT, (uint32_t)code);
 	/* No isa-debug-exit (libvirt): the serial text carries the verdict. */
