@@ -595,7 +595,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 
 int store_validate_record(json_t *rec, char *err, size_t errlen)
 {
-	static const char *const backends[] = { "tcg", "kvm", "lab", "model", NULL };
+	static const char *const backends[] = { "tcg", "kvm", "lab", "model", "guest", NULL };
 	static const char *const statuses[] = { "complete", "failed", NULL };
 	static const char *const top[] = { "id", "status", "workload", "backend", NULL };
 	static const char *const prov[] = { "started_utc", NULL };
@@ -632,7 +632,7 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	if (!one_of(store_json_str(rec, "backend"), backends)) {
-		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, lab, model", store_json_str(rec, "backend"));
+		util_err(err, errlen, 0, "backend '%s' is not one of tcg, kvm, lab, model, guest", store_json_str(rec, "backend"));
 		return -1;
 	}
 	if (!json_is_object(json_object_get(rec, "params"))) {
@@ -668,6 +668,9 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 			return -1;
 		}
 	h = json_object_get(p, "host");
+	/* a guest's serial log (results import --serial): no host was observed */
+	if (!strcmp(store_json_str(rec, "backend"), "guest") && json_is_null(h))
+		return check_phases(rec, err, errlen);
 	if (!json_is_object(h)) {
 		util_err(err, errlen, 0, "missing provenance field \"host\"");
 		return -1;
