@@ -282,7 +282,7 @@ static int copy_file(const char *from, const char *to)
 static void remove_tree(const char *dir)
 {
 	static const char *const files[] = { "boot/grub/grub.cfg", "boot/irqlbench/" GUEST_FILE_NAME,
-					     "irqlbench/IMAGE.txt", "grub-mkrescue.log", NULL };
+					     "irqlbench/IMAGE.txt", NULL };
 	static const char *const dirs[] = { "boot/grub", "boot/irqlbench", "boot", "irqlbench", "", NULL };
 
 	for (const char *const *f = files; *f; f++) {
@@ -317,15 +317,19 @@ static char *last_line(const char *path)
 	return line;
 }
 
+/* Its output goes to a file outside the tree it packs (which must not change). */
 static int run_mkrescue(const char *mkrescue, const char *stage, const char *iso)
 {
-	char *log = xasprintf("%s/grub-mkrescue.log", stage), *why;
+	char *log = util_tmpfile("grub-mkrescue.log"), *why;
 	char *argv[] = { (char *)mkrescue, "-o", (char *)iso, (char *)stage, "--", "-volid",
 			 "IRQLBENCH", NULL };
 	int wst = 0, rc = 0;
-	pid_t pid = util_spawn_tied(argv, log);
+	pid_t pid = log ? util_spawn_tied(argv, log) : -1;
 
-	if (pid < 0) {
+	if (!log) {
+		rc = cli_error(EXIT_ENV, "cannot create a file in %s: %s: set TMPDIR to a writable folder",
+			       util_tmp_dir(), strerror(errno));
+	} else if (pid < 0) {
 		rc = cli_error(EXIT_ENV, "cannot start %s: %s: reinstall grub-common", mkrescue,
 			       strerror(errno));
 	} else {
@@ -338,6 +342,8 @@ static int run_mkrescue(const char *mkrescue, const char *stage, const char *iso
 			free(why);
 		}
 	}
+	if (log)
+		unlink(log);
 	free(log);
 	return rc;
 }

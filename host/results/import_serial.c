@@ -51,17 +51,34 @@ static unsigned announced_jobs(const char *buf, size_t len, unsigned *boots)
 	return most;
 }
 
-/* What the records share: where they came from (provenance.source). */
-static json_t *source_json(const char *log, const char *buf, size_t len, const char *mtime,
-			   unsigned njobs)
+/*
+ * A capture that turned the guest's "\n" into "\r\n" (a terminal's log, a
+ * console download) has other bytes than the ones the guest hashed: its
+ * CR before each LF is dropped, in place.  Returns the new length.
+ */
+static size_t drop_crlf(char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (!(buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))
+			buf[o++] = buf[i];
+	buf[o] = 0;
+	return o;
+}
+
+/* What the records share: where they came from (provenance.source): the
+ * file as read (bytes, hash), whether CRs were dropped. */
+static json_t *source_json(const char *log, uint32_t fnv, size_t len, const char *mtime,
+			   unsigned njobs, bool crlf)
 {
 	char hash[16], *abs = realpath(log, NULL);
 	json_t *j;
 
-	snprintf(hash, sizeof(hash), "%08x", kfnv1a(KFNV1A_INIT, buf, len));
-	j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:i}", "kind", "serial-log", "file",
-		      abs ? abs : log, "bytes", (json_int_t)len, "fnv1a", hash, "modified_utc",
-		      mtime, "jobs", (int)njobs);
+	snprintf(hash, sizeof(hash), "%08x", fnv);
+	j = json_pack("{s:s, s:s, s:I, s:s, s:b, s:s, s:i}", "kind", "serial-log", "file",
+		      abs ? abs : log, "bytes", (json_int_t)len, "fnv1a", hash, "crlf", crlf,
+		      "modified_utc", mtime, "jobs", (int)njobs);
 	free(abs);
 	return j;
 }
@@ -96,19 +113,18 @@ static json_t *job_json(const struct serial_report *sr, char *const *ids, unsign
 }
 
 /* Every job's record, checked and written into dir beside the log's copy. */
-static int build(const char *log, const char *buf, size_t len, unsigned njobs, const char *dir,
-		 const struct argv_buf *tags, struct argv_buf *files)
+static int build(const char *log, const json_t *source, const char *buf, size_t len,
+		 unsigned njobs, const char *dir, const struct argv_buf *tags,
+		 struct argv_buf *files)
 {
 	struct stat sb;
 	char mtime[32], stamp[32], err[1024], **ids = xmalloc(njobs * sizeof(*ids));
 	uint32_t h = kfnv1a(KFNV1A_INIT, buf, len);
-	json_t *source;
 	int rc = 0;
 
 	stat(log, &sb);
 	util_utc_iso((double)sb.st_mtime, mtime, sizeof(mtime));
 	util_utc_compact((double)sb.st_mtime, stamp, sizeof(stamp));
-	source = source_json(log, buf, len, mtime, njobs);
 	for (unsigned j = 0; j < njobs; j++)
 		ids[j] = NULL;
 	for (unsigned j = 0; j < njobs && !rc; j++) {
@@ -119,9 +135,11 @@ static int build(const char *log, const char *buf, size_t len, unsigned njobs, c
 		snprintf(where, sizeof(where), "job %u of %u", j + 1, njobs);
 		if (serial_parse_job(buf, len, j, njobs, &sr) != SERIAL_REPORT) {
 			char *why = xasprintf("%s: %s", serial_outcome_name(sr.outcome), sr.message);
+			bool failed = sr.outcome == SERIAL_EXCEPTION || sr.outcome == SERIAL_ERROR;
 
-			rc = cli_error(EXIT_USAGE, "refused %s: %s: %s: import a log whose reports are whole (check the capture, e.g. the serial console's buffer)",
-				       log, where, why);
+			rc = cli_error(EXIT_USAGE, "refused %s: %s: %s: %s", log, where, why, failed ?
+				       "the guest failed in that job and printed no report: run it under 'irqlbench run' to see why" :
+				       "import a log whose reports are whole (check the capture, e.g. the serial console's buffer)");
 			free(why);
 			serial_report_free(&sr);
 			break;
@@ -146,7 +164,6 @@ static int build(const char *log, const char *buf, size_t len, unsigned njobs, c
 	for (unsigned j = 0; j < njobs; j++)
 		free(ids[j]);
 	free(ids);
-	json_decref(source);
 	return rc;
 }
 
@@ -182,9 +199,11 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 {
 	struct argv_buf files = { 0 };
 	struct stat sb;
-	size_t len = 0;
+	size_t len = 0, read_len;
 	unsigned reports, njobs, boots;
-	char *buf, *dir, *copy;
+	char *buf, *dir, *copy, mtime[32];
+	uint32_t fnv;
+	json_t *source;
 	int rc;
 
 	if (stat(log, &sb) || !S_ISREG(sb.st_mode))
@@ -193,6 +212,10 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 	buf = util_read_file(log, SERIAL_MAX_LOG, &len);
 	if (!buf)
 		return cli_error(EXIT_USAGE, "refused %s: cannot read it: %s", log, strerror(errno));
+	util_utc_iso((double)sb.st_mtime, mtime, sizeof(mtime));
+	read_len = len;
+	fnv = kfnv1a(KFNV1A_INIT, buf, len);
+	len = drop_crlf(buf, len);
 	reports = serial_reports(buf, len);
 	njobs = announced_jobs(buf, len, &boots);
 	if (boots > 1) {
@@ -222,11 +245,14 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 		free(buf);
 		return rc;
 	}
+	/* the hash and size of the file as read; the guest's bytes go with the records */
+	source = source_json(log, fnv, read_len, mtime, reports, len != read_len);
 	copy = xasprintf("%s/serial.log", dir);
 	rc = util_write_atomic(copy, buf, len) ?
 	     cli_error(EXIT_ENV, "cannot write %s: %s: set TMPDIR to a writable folder", copy,
 		       strerror(errno)) :
-	     build(log, buf, len, reports, dir, tags, &files);
+	     build(log, source, buf, len, reports, dir, tags, &files);
+	json_decref(source);
 	if (!rc)
 		rc = import_files(s, log, &files, added, unchanged);
 	for (unsigned j = 0; j < files.n; j++)

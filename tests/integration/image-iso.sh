@@ -40,7 +40,7 @@ rc=$?
 eq "QEMU exited by itself (the guest powered off: ACPI S5), status 0" "$rc" 0
 echo "# BIOS boot of $njobs jobs: $(($(date +%s) - start)) s"
 eq "a report a job: '@@ end' lines" "$(grep -c '^@@ end lines=' "$TMP/bios.log")" "$njobs"
-eq "every job's verdict ok: R lines" "$(grep -c '^R status=ok reason=""$' "$TMP/bios.log")" "$njobs"
+eq "every job's verdict ok: R lines" "$(grep -Ec '^R status=ok( |$)' "$TMP/bios.log")" "$njobs"
 eq "the job lines, 1 to $njobs" "$(grep -c "^irqlbench-guest job [0-9]* of $njobs$" "$TMP/bios.log")" "$njobs"
 eq "the jobs in order: the suite's, then irql-churn" \
 	"$(sed -n 's/^H workload=\([^ ]*\) .*/\1/p' "$TMP/bios.log" | tr '\n' ' ')" \
@@ -48,6 +48,19 @@ eq "the jobs in order: the suite's, then irql-churn" \
 expect_grep "^A .*level=3 .*probe=1" "$TMP/bios.log" "irql-churn got its --param and probe=1"
 expect_grep "^irqlbench-guest v=1 halt code=0$" "$TMP/bios.log" "the guest's last job ended with 0"
 ok "no 'cannot power off' line" test "$(grep -c 'cannot power off' "$TMP/bios.log")" = 0
+
+# no ACPI: the guest cannot power off, halts and says so on serial (QEMU is stopped here)
+"${QEMU[@]}" -machine pc,acpi=off -serial file:"$TMP/noacpi.log" -cdrom "$TMP/s.iso" &
+qpid=$!
+for _ in $(seq 600); do
+	grep -q 'cannot power off' "$TMP/noacpi.log" 2>/dev/null && break
+	sleep 0.2
+done
+kill "$qpid" 2>/dev/null
+wait "$qpid" 2>/dev/null
+eq "no ACPI: still a report a job" "$(grep -c '^@@ end lines=' "$TMP/noacpi.log")" "$njobs"
+expect_grep "^irqlbench-guest v=1 halted: cannot power off: no ACPI FADT found .*; turn the machine off$" \
+	"$TMP/noacpi.log" "no ACPI: the halt line says why"
 
 # --- results import --serial -------------------------------------------------------
 expect_rc 0 "results import --serial" -- "$IRQ" results import --db "$TMP/s.db" \
@@ -75,6 +88,13 @@ ok "metrics computed at import" "$IRQ" results show --db "$TMP/s.db" --metrics \
 	"$(jq -r '.[0].id' "$TMP/all.json")"
 expect_rc 0 "the same log again" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/bios.log" --tag iso
 eq "changes nothing" "$(grep -c '^unchanged ' "$TMP/out")" "$njobs"
+# a capture that wrote CR LF (a terminal's log): the guest's bytes are restored
+sed 's/$/\r/' "$TMP/bios.log" >"$TMP/crlf.log"
+expect_rc 0 "a CR LF capture" -- "$IRQ" results import --db "$TMP/crlf.db" --serial "$TMP/crlf.log"
+eq "CR LF: one record a job" "$(grep -c '^imported ' "$TMP/out")" "$njobs"
+eq "CR LF: provenance.source.crlf" \
+	"$("$IRQ" results export --db "$TMP/crlf.db" --format json | jq -r '[.[].provenance.source.crlf] | unique | join(",")')" true
+ok "CR LF: the record's log is the guest's bytes" cmp "$(ls "$TMP"/crlf.db.runs/*/serial.log | head -1)" "$TMP/bios.log"
 
 # --- the UEFI side ------------------------------------------------------------------
 ovmf=/usr/share/ovmf/OVMF.fd
@@ -85,7 +105,7 @@ if [ -r "$ovmf" ]; then
 		-device isa-debug-exit,iobase=0xf4,iosize=4
 	eq "UEFI (OVMF): QEMU status 1 (guest code 0)" "$?" 1
 	eq "UEFI: a report a job" "$(grep -c '^@@ end lines=' "$TMP/uefi.log")" "$njobs"
-	eq "UEFI: every verdict ok" "$(grep -c '^R status=ok reason=""$' "$TMP/uefi.log")" "$njobs"
+	eq "UEFI: every verdict ok" "$(grep -Ec '^R status=ok( |$)' "$TMP/uefi.log")" "$njobs"
 else
 	echo "# UEFI boot not tested: no $ovmf (apt-get install ovmf)"
 fi
@@ -127,6 +147,10 @@ expect_err_line "it holds $nsuite of the boot's $njobs reports: truncated" "one 
 sed '0,/cr8_raise=/s/cr8_raise=\([0-9]*\)/cr8_raise=1\1/' "$TMP/bios.log" >"$TMP/garbled.log"
 expect_rc 2 "import of a garbled log" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/garbled.log"
 expect_err_line "^irqlbench: refused $TMP/garbled.log: job 1 of $njobs: garbled: .*fnv1a" "one line: the hash"
+awk '/^irqlbench-guest job 2 of/ { print "!! exception vector=13 name=#GP rip=0x1000 err=0x0 cr2=0x0 cpu=0"; exit } { print }' \
+	"$TMP/bios.log" >"$TMP/fault.log"
+expect_rc 2 "import of a log whose second job faulted" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/fault.log"
+expect_err_line "refused $TMP/fault.log: .*it holds 1 of the boot's $njobs reports" "one line: the jobs it lacks"
 expect_rc 2 "import of a log that is not there" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/none.log"
 expect_rc 2 "--serial with record files" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/bios.log" x.json
 eq "nothing more in the store" "$("$IRQ" results export --db "$TMP/s.db" --format json | jq length)" "$njobs"
