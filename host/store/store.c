@@ -595,7 +595,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 
 int store_validate_record(json_t *rec, char *err, size_t errlen)
 {
-	static const char *const backends[] = { "tcg", "kvm", "lab", "model", "guest", NULL };
+	static const char *const backends[] = { "tcg", "kvm", "guest", "lab", "model", NULL };
 	static const char *const statuses[] = { "complete", "failed", NULL };
 	static const char *const top[] = { "id", "status", "workload", "backend", NULL };
 	static const char *const prov[] = { "started_utc", NULL };
