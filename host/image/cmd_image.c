@@ -489,7 +489,7 @@ int cmd_image(int argc, char **argv)
 	struct image_args a = { 0 };
 	struct image_jobs j = { 0 };
 	struct run_opts ro = { 0 };
-	char *suite_path = NULL, *rw = NULL, *cmdline = NULL, *guest = NULL;
+	char *suite_path = NULL, *rw = NULL, *rw_line, *cmdline = NULL, *guest = NULL;
 	int n, rc;
 
 	rc = cli_parse(&cmd_image_spec, argc, argv, &a, &n);
@@ -521,7 +521,10 @@ int cmd_image(int argc, char **argv)
 				     j.line.n, REPEAT_MAX);
 		goto out;
 	}
-	cmdline = join_words(&j.line);
+	rw_line = join_words(&j.line);
+	/* image=VERSION: the guest prints it, so the log names the ISO it came from */
+	cmdline = xasprintf("image=%s %s", util_suite_version(), rw_line);
+	free(rw_line);
 	if (strlen(cmdline) > IMAGE_CMDLINE_MAX) {
 		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs",
 				     strlen(cmdline), IMAGE_CMDLINE_MAX);

@@ -30,25 +30,34 @@
 
 #define JOB_LINE	"irqlbench-guest job "
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
+#define IMAGE_LINE	"irqlbench-guest image "
 
-/* The number of jobs the boot announced (the N of "job K of N"), 1 if
- * none; the boot lines in *boots. */
-static unsigned announced_jobs(const char *buf, size_t len, unsigned *boots)
+/* What the lines outside the reports say of the boot. */
+struct log_facts {
+	unsigned jobs;		/* the N of "job K of N", 1 if none */
+	unsigned boots;		/* boot lines */
+	char *image;		/* the VERSION of "irqlbench-guest image VERSION" (the
+				 * ISO's irqlbench), or NULL; to free */
+};
+
+static void scan_log(const char *buf, size_t len, struct log_facts *f)
 {
-	unsigned most = 1;
-
-	*boots = 0;
+	f->jobs = 1;
+	f->boots = 0;
+	f->image = NULL;
 	for (const char *l = buf; l && l < buf + len; l = memchr(l, '\n', (size_t)(buf + len - l)),
 	     l = l ? l + 1 : NULL) {
 		unsigned k, n;
 
 		if (!strncmp(l, BOOT_LINE, strlen(BOOT_LINE)))
-			(*boots)++;
+			f->boots++;
 		else if (!strncmp(l, JOB_LINE, strlen(JOB_LINE)) &&
-			 sscanf(l + strlen(JOB_LINE), "%u of %u", &k, &n) == 2 && n > most)
-			most = n;
+			 sscanf(l + strlen(JOB_LINE), "%u of %u", &k, &n) == 2 && n > f->jobs)
+			f->jobs = n;
+		else if (!f->image && !strncmp(l, IMAGE_LINE, strlen(IMAGE_LINE)))
+			f->image = strndup(l + strlen(IMAGE_LINE),
+					   strcspn(l + strlen(IMAGE_LINE), " \r\n"));
 	}
-	return most;
 }
 
 /*
@@ -200,7 +209,8 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 	struct argv_buf files = { 0 };
 	struct stat sb;
 	size_t len = 0, read_len;
-	unsigned reports, njobs, boots;
+	struct log_facts facts;
+	unsigned reports;
 	char *buf, *dir, *copy, mtime[32];
 	uint32_t fnv;
 	json_t *source;
@@ -217,13 +227,14 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 	fnv = kfnv1a(KFNV1A_INIT, buf, len);
 	len = drop_crlf(buf, len);
 	reports = serial_reports(buf, len);
-	njobs = announced_jobs(buf, len, &boots);
-	if (boots > 1) {
+	scan_log(buf, len, &facts);
+	if (facts.boots > 1) {
+		free(facts.image);
 		free(buf);
 		return cli_error(EXIT_USAGE, "refused %s: it holds %u boots of the guest: give one boot's log (split it at the 'irqlbench-guest v=1 boot' lines)",
-				 log, boots);
+				 log, facts.boots);
 	}
-	if (!reports || reports < njobs) {
+	if (!reports || reports < facts.jobs) {
 		struct serial_report sr;
 
 		serial_parse(buf, len, &sr);
@@ -232,8 +243,9 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 				       log, serial_outcome_name(sr.outcome), sr.message);
 		else
 			rc = cli_error(EXIT_USAGE, "refused %s: it holds %u of the boot's %u reports: truncated: import the whole capture",
-				       log, reports, njobs);
+				       log, reports, facts.jobs);
 		serial_report_free(&sr);
+		free(facts.image);
 		free(buf);
 		return rc;
 	}
@@ -242,11 +254,14 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 		rc = cli_error(EXIT_ENV, "cannot create %s: %s: set TMPDIR to a writable folder", dir,
 			       strerror(errno));
 		free(dir);
+		free(facts.image);
 		free(buf);
 		return rc;
 	}
 	/* the hash and size of the file as read; the guest's bytes go with the records */
 	source = source_json(log, fnv, read_len, mtime, reports, len != read_len);
+	json_object_set_new(source, "image", facts.image ? json_string(facts.image) : json_null());
+	free(facts.image);
 	copy = xasprintf("%s/serial.log", dir);
 	rc = util_write_atomic(copy, buf, len) ?
 	     cli_error(EXIT_ENV, "cannot write %s: %s: set TMPDIR to a writable folder", copy,

@@ -21,17 +21,25 @@ suite=$("$IRQ" list --suites --group verify --format json | jq -r '.entries[].na
 nsuite=$(echo "$suite" | wc -l)
 njobs=$((nsuite + 1))
 expect_grep "^irqlbench: image $TMP/s.iso: $njobs jobs" "$TMP/err" "stderr: the jobs counted"
-expect_grep "^irqlbench: grub \(BIOS\): multiboot /boot/irqlbench/irqlbench-guest.elf console=vga workload=seed-table .*workload=irql-churn iterations=100 probe=1 level=3$" \
+version=$("$IRQ" --version | awk '{print $NF}')
+expect_grep "^irqlbench: grub \(BIOS\): multiboot /boot/irqlbench/irqlbench-guest.elf console=vga image=$version workload=seed-table .*workload=irql-churn iterations=100 probe=1 level=3$" \
 	"$TMP/err" "stderr: the exact GRUB command line"
 ok "no temporary file left beside it" test "$(ls -A "$TMP" | grep -c '\.tmp\.')" = 0
 xorriso -indev "$TMP/s.iso" -osirrox on -extract /irqlbench/IMAGE.txt "$TMP/IMAGE.txt" >/dev/null 2>&1
 expect_grep "^irqlbench-image/1$" "$TMP/IMAGE.txt" "IMAGE.txt in the ISO"
-expect_grep "^irqlbench: $("$IRQ" --version | awk "{print \$NF}")$" "$TMP/IMAGE.txt" \
+expect_grep "^irqlbench: $version$" "$TMP/IMAGE.txt" \
 	"IMAGE.txt: the irqlbench version"
 expect_grep "^suite: verify$" "$TMP/IMAGE.txt" "IMAGE.txt: the suite"
 expect_grep "^jobs: $njobs$" "$TMP/IMAGE.txt" "IMAGE.txt: the number of jobs"
 expect_grep "^job $njobs: irql-churn: workload=irql-churn iterations=100 probe=1 level=3$" \
 	"$TMP/IMAGE.txt" "IMAGE.txt: the --workload's job last"
+
+# --repeat and --no-probe (the image only)
+expect_rc 0 "image of one workload, --repeat 3 --no-probe" -- "$IRQ" image --out "$TMP/r.iso" \
+	--workload nested-spinlock --param depth=3 --repeat 3 --no-probe
+xorriso -indev "$TMP/r.iso" -osirrox on -extract /irqlbench/IMAGE.txt "$TMP/r.txt" >/dev/null 2>&1
+expect_grep "^jobs: 3$" "$TMP/r.txt" "--repeat 3: three jobs"
+eq "each the same job, probe=0" "$(grep -c '^job [123]: nested-spinlock: workload=nested-spinlock probe=0 depth=3$' "$TMP/r.txt")" 3
 
 # --- it boots from CD (BIOS) and powers itself off ---------------------------------
 start=$(date +%s)
@@ -47,6 +55,7 @@ eq "the jobs in order: the suite's, then irql-churn" \
 	"$("$IRQ" list --suites --group verify --format json | jq -r '.entries[].workload' | tr '\n' ' ')irql-churn "
 expect_grep "^A .*level=3 .*probe=1" "$TMP/bios.log" "irql-churn got its --param and probe=1"
 expect_grep "^irqlbench-guest v=1 halt code=0$" "$TMP/bios.log" "the guest's last job ended with 0"
+expect_grep "^irqlbench-guest image $version$" "$TMP/bios.log" "the log names the ISO's irqlbench"
 ok "no 'cannot power off' line" test "$(grep -c 'cannot power off' "$TMP/bios.log")" = 0
 
 # no ACPI: the guest cannot power off, halts and says so on serial (QEMU is stopped here)
@@ -76,6 +85,8 @@ eq "the workloads, by job" \
 eq "provenance.source: the serial log" \
 	"$(jq -r '[.[].provenance.source | "\(.kind) \(.file) \(.jobs)"] | unique | join(",")' "$TMP/all.json")" \
 	"serial-log $TMP/bios.log $njobs"
+eq "provenance.source.image: the ISO's irqlbench" \
+	"$(jq -r '[.[].provenance.source.image] | unique | join(",")' "$TMP/all.json")" "$version"
 eq "the hypervisor the guest saw (its H line)" \
 	"$(jq -r '[.[].provenance.source.hypervisor] | unique | join(",")' "$TMP/all.json")" TCGTCGTCGTCG
 eq "no host facts claimed" "$(jq -r '[.[].provenance.host, .[].provenance.qemu] | unique | join(",")' "$TMP/all.json")" ""

@@ -14,6 +14,8 @@
  *
  * console=vga (any job form) is taken off the line here: it mirrors the
  * serial text on the VGA text screen (vga.c), for a machine a user watches.
+ * So is image=VERSION (the ISO's irqlbench version), printed as the line
+ * "irqlbench-guest image VERSION" for the log's importer.
  */
 #include "klib.h"
 #include "x86.h"
@@ -21,6 +23,7 @@
 #define JOBS_LINE_MAX	4096	/* multiboot.c's CMDLINE_MAX */
 #define JOB_WORD	"workload="
 #define VGA_WORD	"console=vga"
+#define IMAGE_WORD	"image="
 
 static char line[JOBS_LINE_MAX];	/* the command line without console=vga */
 static char job_line[JOBS_LINE_MAX];
@@ -88,6 +91,11 @@ int guest_jobs_main(struct boot_info *bi)
 		if (word_is(w, n, VGA_WORD, false)) {
 			vga_enable();
 			vga_write("irqlbench-guest v=1 boot\n");	/* serial has it */
+			continue;
+		}
+		if (word_is(w, n, IMAGE_WORD, true)) {
+			kprintf("irqlbench-guest image %.*s\n", (int)(n - kstrlen(IMAGE_WORD)),
+				w + kstrlen(IMAGE_WORD));
 			continue;
 		}
 		if (word_is(w, n, JOB_WORD, true))
