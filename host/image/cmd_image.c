@@ -118,12 +118,14 @@ static char *join_words(const struct argv_buf *a)
 	return s;
 }
 
-/* The words every job gets from the options: iterations, probe. */
-static char *runner_words(const struct image_args *a)
+/* The words a job of workload w gets from the options: iterations (where
+ * w has that parameter: dpc-storm and windows-mix run for a duration),
+ * probe. */
+static char *runner_words(const struct image_args *a, const struct wl_info *w)
 {
 	char it[40] = "";
 
-	if (a->iterations)
+	if (a->iterations && wl_find_param(w, "iterations"))
 		snprintf(it, sizeof(it), " iterations=%llu", (unsigned long long)a->iterations);
 	return xasprintf("%s probe=%d", it, a->no_probe ? 0 : 1);
 }
@@ -143,8 +145,7 @@ static int add_job(struct image_jobs *j, const char *name, const char *line, uns
 	return 0;
 }
 
-static int suite_jobs(const struct image_args *a, const char *rw, struct image_jobs *j,
-		      char **suite_path)
+static int suite_jobs(const struct image_args *a, struct image_jobs *j, char **suite_path)
 {
 	char err[1024], *groups;
 	int st = 0, rc = 0;
@@ -157,7 +158,7 @@ static int suite_jobs(const struct image_args *a, const char *rw, struct image_j
 		return cli_error(st, "%s", err);
 	for (unsigned i = 0; i < s->n && !rc; i++) {
 		const struct suite_entry *e = &s->e[i];
-		char *params, *line;
+		char *params, *line, *rw;
 
 		if (!suite_in_group(e, a->suite))
 			continue;
@@ -169,8 +170,10 @@ static int suite_jobs(const struct image_args *a, const char *rw, struct image_j
 			continue;
 		}
 		params = suite_entry_params(e);
+		rw = runner_words(a, e->w);
 		line = xasprintf("workload=%s%s%s%s", e->w->name, *params ? " " : "", params, rw);
 		rc = add_job(j, e->name, line, a->repeat ? a->repeat : 1);
+		free(rw);
 		free(line);
 		free(params);
 	}
@@ -184,12 +187,16 @@ static int suite_jobs(const struct image_args *a, const char *rw, struct image_j
 	return rc;
 }
 
-static int workload_job(const struct image_args *a, const char *rw, struct image_jobs *j)
+static int workload_job(const struct image_args *a, struct image_jobs *j)
 {
+	const struct wl_info *w = wl_find(a->workload);
 	struct argv_buf words = { 0 };
-	char *line;
+	char *line, *rw;
 	int rc;
 
+	if (!w)
+		return cli_usage_error("image", "unknown workload '%s': see 'irqlbench list'",
+				       a->workload);
 	for (unsigned i = 0; i < a->params.n; i++) {
 		if (!strchr(a->params.v[i], '=') || a->params.v[i][0] == '=')
 			return cli_usage_error("image", "--param wants NAME=VALUE, got '%s'",
@@ -199,9 +206,11 @@ static int workload_job(const struct image_args *a, const char *rw, struct image
 					       a->params.v[i]);
 	}
 	/* the runner's words first: the job's own --param wins (the last word wins) */
+	rw = runner_words(a, w);
 	line = xasprintf("workload=%s%s", a->workload, rw);
 	argv_add(&words, line);
 	free(line);
+	free(rw);
 	for (unsigned i = 0; i < a->params.n; i++)
 		argv_add(&words, a->params.v[i]);
 	line = join_words(&words);
@@ -489,7 +498,7 @@ int cmd_image(int argc, char **argv)
 	struct image_args a = { 0 };
 	struct image_jobs j = { 0 };
 	struct run_opts ro = { 0 };
-	char *suite_path = NULL, *rw = NULL, *rw_line, *cmdline = NULL, *guest = NULL;
+	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest = NULL;
 	int n, rc;
 
 	rc = cli_parse(&cmd_image_spec, argc, argv, &a, &n);
@@ -504,11 +513,10 @@ int cmd_image(int argc, char **argv)
 	rc = check_out(a.out);
 	if (rc)
 		goto out;
-	rw = runner_words(&a);
 	if (a.suite)
-		rc = suite_jobs(&a, rw, &j, &suite_path);
+		rc = suite_jobs(&a, &j, &suite_path);
 	if (!rc && a.workload)
-		rc = workload_job(&a, rw, &j);
+		rc = workload_job(&a, &j);
 	if (rc)
 		goto out;
 	if (!j.line.n) {
@@ -521,10 +529,10 @@ int cmd_image(int argc, char **argv)
 				     j.line.n, REPEAT_MAX);
 		goto out;
 	}
-	rw_line = join_words(&j.line);
+	jobs_line = join_words(&j.line);
 	/* image=VERSION: the guest prints it, so the log names the ISO it came from */
-	cmdline = xasprintf("image=%s %s", util_suite_version(), rw_line);
-	free(rw_line);
+	cmdline = xasprintf("image=%s %s", util_suite_version(), jobs_line);
+	free(jobs_line);
 	if (strlen(cmdline) > IMAGE_CMDLINE_MAX) {
 		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs",
 				     strlen(cmdline), IMAGE_CMDLINE_MAX);
@@ -554,7 +562,6 @@ out:
 	argv_free(&j.skipped);
 	argv_free(&a.params);
 	free(suite_path);
-	free(rw);
 	free(cmdline);
 	free(guest);
 	return rc;

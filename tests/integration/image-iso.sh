@@ -41,9 +41,19 @@ xorriso -indev "$TMP/r.iso" -osirrox on -extract /irqlbench/IMAGE.txt "$TMP/r.tx
 expect_grep "^jobs: 3$" "$TMP/r.txt" "--repeat 3: three jobs"
 eq "each the same job, probe=0" "$(grep -c '^job [123]: nested-spinlock: workload=nested-spinlock probe=0 depth=3$' "$TMP/r.txt")" 3
 
+# group tcg: the entry that needs two vCPUs is left out, saying so; --iterations only
+# where the workload has it (dpc-storm runs for a duration)
+expect_rc 0 "image of group tcg" -- "$IRQ" image --out "$TMP/t.iso" --suite tcg --iterations 50
+expect_grep "^irqlbench: image: left out nested-spinlock-smp: needs more than one vCPU" "$TMP/err" \
+	"the two-vCPU entry left out, saying so"
+xorriso -indev "$TMP/t.iso" -osirrox on -extract /irqlbench/IMAGE.txt "$TMP/t.txt" >/dev/null 2>&1
+expect_grep "^job [0-9]*: dpc-storm: workload=dpc-storm duration_ms=100 probe=1$" "$TMP/t.txt" \
+	"dpc-storm without iterations="
+expect_grep "^skipped: nested-spinlock-smp: " "$TMP/t.txt" "IMAGE.txt names what was left out"
+
 # --- it boots from CD (BIOS) and powers itself off ---------------------------------
 start=$(date +%s)
-timeout 600 "${QEMU[@]}" -serial file:"$TMP/bios.log" -cdrom "$TMP/s.iso"
+timeout 600 "${QEMU[@]}" -smp 2 -serial file:"$TMP/bios.log" -cdrom "$TMP/s.iso"
 rc=$?
 eq "QEMU exited by itself (the guest powered off: ACPI S5), status 0" "$rc" 0
 echo "# BIOS boot of $njobs jobs: $(($(date +%s) - start)) s"
@@ -56,6 +66,8 @@ eq "the jobs in order: the suite's, then irql-churn" \
 expect_grep "^A .*level=3 .*probe=1" "$TMP/bios.log" "irql-churn got its --param and probe=1"
 expect_grep "^irqlbench-guest v=1 halt code=0$" "$TMP/bios.log" "the guest's last job ended with 0"
 expect_grep "^irqlbench-guest image $version$" "$TMP/bios.log" "the log names the ISO's irqlbench"
+expect_grep "^irqlbench-guest jobs: 2 CPUs found; a job list runs on CPU 0 alone$" "$TMP/bios.log" \
+	"two vCPUs: the jobs on CPU 0, saying so"
 ok "no 'cannot power off' line" test "$(grep -c 'cannot power off' "$TMP/bios.log")" = 0
 
 # no ACPI: the guest cannot power off, halts and says so on serial (QEMU is stopped here)
