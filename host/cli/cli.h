@@ -83,6 +83,7 @@ CLI_COMMAND(help);
 CLI_COMMAND(list);
 CLI_COMMAND(run);
 CLI_COMMAND(model);
+CLI_COMMAND(image);
 CLI_COMMAND(lab);
 CLI_COMMAND(kvm);
 CLI_COMMAND(pin);

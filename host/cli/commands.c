@@ -12,6 +12,7 @@ const struct cli_command cli_commands[] = {
 	COMMAND(list, "list the workloads and their parameters"),
 	COMMAND(run, "boot the guest under QEMU (tcg or kvm) and write one result record"),
 	COMMAND(model, "run a workload on a simulated vCPU under KVM CR8 policies"),
+	COMMAND(image, "write a bootable ISO that runs a suite on any hypervisor"),
 	COMMAND(lab, "run workloads on real kvm_amd builds in a virtual AMD host (L1)"),
 	COMMAND(kvm, "build kvm module variants (stock, fixed, unfixed, patch) or swap them in"),
 	COMMAND(pin, "plan where the vCPUs and the emulator threads run (hwloc)"),

@@ -678,3 +678,22 @@ char *guest_cmdline_join(const char *workload, const struct argv_buf *params)
 	}
 	return s;
 }
+
+char *util_find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save, *dir, *found = NULL;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) ? NULL : realpath(name, NULL);
+	copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
+
+		if (!access(p, X_OK))
+			found = realpath(p, NULL);
+		free(p);
+	}
+	free(copy);
+	return found;
+}

@@ -92,6 +92,10 @@ void util_utc_compact(double t, char *buf, size_t len);
  */
 pid_t util_spawn_tied(char *const argv[], const char *out_path);
 
+/* The absolute path of the program name (searched in $PATH; a name with a
+ * '/' is taken as it is) if it is executable, else NULL.  To free. */
+char *util_find_in_path(const char *name);
+
 /* argv joined into one shell-quoted line (a caller frees it). */
 char *util_shell_join(char *const argv[]);
 

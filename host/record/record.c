@@ -56,6 +56,19 @@ json_t *record_new(const char *id, const char *backend, const char *workload)
 	return rec;
 }
 
+json_t *record_for_job(json_t *base, char *const *ids, unsigned job, unsigned njobs)
+{
+	json_t *r = job ? json_deep_copy(base) : json_incref(base);
+
+	if (njobs < 2)
+		return r;
+	json_object_set_new(r, "id", json_string(ids[job]));
+	json_object_set_new(json_object_get(r, "provenance"), "repeat",
+			    json_pack("{s:i, s:i, s:s}", "index", (int)job, "count", (int)njobs,
+				      "boot_id", ids[0]));
+	return r;
+}
+
 void record_fail(json_t *rec, const char *kind, const char *message)
 {
 	/* The message may quote the guest's bytes: JSON strings must be UTF-8. */

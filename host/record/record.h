@@ -34,6 +34,14 @@ void record_fail(json_t *rec, const char *kind, const char *message);
  * verdict is not ok.  Returns 0, or -1 if r is not a complete report. */
 int record_apply_report(json_t *rec, const struct serial_report *r);
 
+/*
+ * Job @job's record of a boot that ran @njobs jobs (run --repeat, a serial
+ * log's reports): @base with the job's id ids[job] and provenance.repeat
+ * {"index": job, "count": njobs, "boot_id": ids[0]}, a deep copy for job
+ * > 0; @base itself when @njobs < 2.  A new reference.
+ */
+json_t *record_for_job(json_t *base, char *const *ids, unsigned job, unsigned njobs);
+
 /* provenance.host: this host's facts (host_facts_json(""), record/hostfacts.h). */
 json_t *record_host_facts(void);
 

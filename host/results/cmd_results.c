@@ -11,12 +11,14 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "results/import_serial.h"
 #include "store/store_cmd.h"
 #include "store/store.h"
 #include "verify/verify.h"
 
 struct results_args {
-	const char *db, *format;
+	const char *db, *format, *serial;
+	struct argv_buf tags;		/* import --serial --tag */
 	struct run_filter f;
 	bool failed_only, metrics;
 };
@@ -43,7 +45,15 @@ static int add_filter(const struct cli_option *o, void *filter, const char *valu
 	{ CLI_STORE_SELECT(struct results_args, f) }
 #define RESULTS_DB	{ CLI_STORE_DB(0, struct results_args, db) }
 
-static const struct cli_option import_opts[] = { RESULTS_DB, { CLI_END } };
+static const struct cli_option import_opts[] = {
+	RESULTS_DB,
+	{ CLI_STRING(0, "serial", struct results_args, serial, "LOG",
+		     "a serial log captured from the guest (the ISO of\n"
+		     "'irqlbench image'): a record per report") },
+	{ CLI_LIST(0, "tag", struct results_args, tags, "T",
+		   "with --serial: a tag for its records") },
+	{ CLI_END },
+};
 
 static const struct cli_option list_opts[] = {
 	RESULTS_DB,
@@ -94,7 +104,8 @@ static const struct cli_option verdicts_opts[] = {
 	.max_args = CLI_ARGS_ANY, .parent = &cmd_results_spec }
 
 static const struct cli_spec results_subs[] = {
-	RESULTS_SUB(import, "[--db FILE] FILE...|DIR...|-", import_opts, 0),
+	RESULTS_SUB(import, "[--db FILE] FILE...|DIR...|-\n"
+		    "--serial LOG [--tag T ...] [--db FILE]", import_opts, 0),
 	RESULTS_SUB(list, "[--db FILE] [SELECTOR] [FILTERS] [--failed-only] [--json]", list_opts,
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
 	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json]] | --metrics FILE.json", show_opts,
@@ -132,6 +143,13 @@ const struct cli_spec cmd_results_spec = {
 	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
 	"with the line's number.  Records that do not come from a record file are\n"
 	"stored without their artifacts.\n"
+	"\n"
+	"import --serial LOG reads a serial log captured from a guest that irqlbench\n"
+	"did not start (the ISO of 'irqlbench image' on another hypervisor): a record\n"
+	"per job (backend guest, provenance.source; no host facts, which nobody\n"
+	"observed; --tag labels them), each with its copy of the log.  A truncated or\n"
+	"garbled report, or a log with fewer reports than the jobs it announced, is\n"
+	"refused and nothing is imported.\n"
 	"\n"
 	"show prints a run: its row, its numbers per phase and vCPU, its histograms and\n"
 	"its metrics; --metrics prints only the metrics, as text or as one JSON object\n"
@@ -335,11 +353,24 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	struct import_tally t = { 0 };
 	struct store *s;
 
-	if (!argc)
-		return cli_usage_error("results", "import needs record files, a directory or - (standard input)");
+	if (a->serial && argc)
+		return cli_usage_error("results", "--serial %s imports one serial log: import '%s' without it",
+				       a->serial, argv[0]);
+	if (a->tags.n && !a->serial)
+		return cli_usage_error("results", "--tag labels the records of a --serial log; a record file keeps its own tags");
+	if (!argc && !a->serial)
+		return cli_usage_error("results", "import needs record files, a directory or - (standard input), or --serial LOG");
 	s = store_open_cmd(a->db, true);
 	if (!s)
 		return EXIT_STORE;
+	if (a->serial) {
+		int rc = results_import_serial(s, a->serial, &a->tags, &t.added, &t.unchanged);
+
+		if (!rc)
+			printf("%u imported, %u unchanged (store %s)\n", t.added, t.unchanged, s->path);
+		store_close(s);
+		return rc;
+	}
 	for (int i = 0; i < argc; i++) {
 		struct stat sb;
 
@@ -905,5 +936,6 @@ int cmd_results(int argc, char **argv)
 	else
 		rc = results_export(n, argv, &a);
 	filter_free(&a.f);
+	argv_free(&a.tags);
 	return rc;
 }

@@ -33,25 +33,6 @@
 
 /* --- the probe ---------------------------------------------------------- */
 
-static char *find_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save, *dir, *found = NULL;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) ? NULL : realpath(name, NULL);
-	copy = xstrdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *dir ? dir : ".", name);
-
-		if (!access(p, X_OK))
-			found = realpath(p, NULL);
-		free(p);
-	}
-	free(copy);
-	return found;
-}
-
 static char *cache_path(void)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
@@ -169,7 +150,7 @@ int qemu_probe(const char *binary, struct qemu_info *qi, char **err)
 	json_t *key;
 
 	memset(qi, 0, sizeof(*qi));
-	qi->path = find_in_path(name);
+	qi->path = util_find_in_path(name);
 	if (!qi->path) {
 		if (binary)
 			*err = xasprintf("QEMU binary '%s' not found or not executable: give the path of qemu-system-x86_64 with --qemu PATH",

@@ -184,23 +184,6 @@ static int write_record(json_t *rec, const struct run_paths *p)
 
 static void set_provenance(json_t *rec, const char *key, json_t *val);
 
-/*
- * Job @job's record of a boot of @njobs (--repeat): @base with the job's
- * id and provenance.repeat (index, count, boot_id: job 0's id).  A new
- * reference.
- */
-static json_t *job_record(json_t *base, char *const *ids, unsigned job, unsigned njobs)
-{
-	json_t *r = job ? json_deep_copy(base) : json_incref(base);
-
-	if (njobs < 2)
-		return r;
-	json_object_set_new(r, "id", json_string(ids[job]));
-	set_provenance(r, "repeat", json_pack("{s:i, s:i, s:s}", "index", (int)job, "count",
-					      (int)njobs, "boot_id", ids[0]));
-	return r;
-}
-
 /* Fails the run before QEMU starts: a record for each job, one line, status. */
 static int fail_early(json_t *rec, char *const *ids, const struct run_paths *p, unsigned njobs,
 		      int status, const char *kind, const char *msg, bool print)
@@ -209,7 +192,7 @@ static int fail_early(json_t *rec, char *const *ids, const struct run_paths *p, 
 	if (print)
 		fprintf(stderr, "irqlbench: %s\n", msg);
 	for (unsigned j = 0; j < njobs; j++) {
-		json_t *r = job_record(rec, ids, j, njobs);
+		json_t *r = record_for_job(rec, ids, j, njobs);
 		int w = write_record(r, &p[j]);
 
 		json_decref(r);
@@ -323,7 +306,7 @@ static int finish_job(struct run_opts *o, const struct backend_ops *be, struct r
 		      double start, double t_launch, struct boot_end *end)
 {
 	const unsigned njobs = ctx->njobs;
-	json_t *rec = job_record(base, ids, job, njobs);
+	json_t *rec = record_for_job(base, ids, job, njobs);
 	struct serial_report sr;
 	struct launch_result lr;
 	struct outcome oc;

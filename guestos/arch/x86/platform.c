@@ -76,7 +76,7 @@ void arch_main(uint32_t magic, uint32_t mbi)
 	timer_probe_deadline();
 	multiboot_parse(magic, mbi, &bi);
 	write_cr8(0);
-	guest_exit(guest_main(&bi));
+	guest_exit(guest_jobs_main(&bi));
 }
 
 /*

@@ -66,6 +66,7 @@ void serial_write_locked(const char *s, bool force)
 		cpu_relax();
 	}
 	serial_write(s);
+	vga_write(s);	/* console=vga: the same text on the screen */
 	if (locked)
 		__atomic_store_n(&serial_lock, 0, __ATOMIC_RELEASE);
 	if (flags & RFLAGS_IF)

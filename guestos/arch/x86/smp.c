@@ -28,26 +28,6 @@ static inline void *phys(uintptr_t a)
 	return (void *)a;
 }
 
-static bool checksum_ok(const uint8_t *p, size_t n)
-{
-	uint8_t sum = 0;
-
-	while (n--)
-		sum += *p++;
-	return sum == 0;
-}
-
-static const uint8_t *rsdp_scan(uintptr_t start, size_t len)
-{
-	for (uintptr_t a = start; a + 20 <= start + len; a += 16) {
-		const uint8_t *p = phys(a);
-
-		if (!kstrncmp((const char *)p, "RSD PTR ", 8) && checksum_ok(p, 20))
-			return p;
-	}
-	return NULL;
-}
-
 static uint32_t rd32(const uint8_t *p)
 {
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
@@ -56,27 +36,9 @@ static uint32_t rd32(const uint8_t *p)
 /* Enabled local APICs in the MADT, or 0 if there is no usable MADT. */
 unsigned smp_count_cpus_acpi(void)
 {
-	uintptr_t ebda = (uintptr_t)*(volatile uint16_t *)phys(0x40e) << 4;
-	const uint8_t *rsdp = NULL, *rsdt, *madt = NULL;
+	const uint8_t *madt = acpi_find_table("APIC");
 	unsigned n = 0;
 
-	if (ebda >= 0x80000 && ebda < 0xa0000)
-		rsdp = rsdp_scan(ebda, 1024);
-	if (!rsdp)
-		rsdp = rsdp_scan(0xe0000, 0x20000);
-	if (!rsdp)
-		return 0;
-	rsdt = phys(rd32(rsdp + 16));
-	if (kstrncmp((const char *)rsdt, "RSDT", 4))
-		return 0;
-	for (uint32_t off = 36; off + 4 <= rd32(rsdt + 4); off += 4) {
-		const uint8_t *t = phys(rd32(rsdt + off));
-
-		if (!kstrncmp((const char *)t, "APIC", 4)) {
-			madt = t;
-			break;
-		}
-	}
 	if (!madt)
 		return 0;
 	for (uint32_t off = 44; off + 2 <= rd32(madt + 4) && madt[off + 1] >= 2;
@@ -150,6 +112,16 @@ void smp_init(void)
 		cpus_madt = smp_count_cpus_acpi();
 	if (cpus_madt > X86_MAX_CPUS)
 		cpus_madt = X86_MAX_CPUS;
+}
+
+/*
+ * A boot that runs a list of jobs (jobs.c) runs them on this CPU alone:
+ * the others are never started (they cannot be started twice), and
+ * plat_ncpus() says 1 from now on.
+ */
+void smp_keep_aps_parked(void)
+{
+	aps_started = true;
 }
 
 unsigned arch_start_aps(void (*fn)(unsigned cpu))

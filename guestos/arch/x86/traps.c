@@ -50,11 +50,15 @@ void isr_dispatch(struct intr_frame *f)
 
 void guest_exit(int code)
 {
-	char line[64];
+	char line[256];
 
 	outl(DEBUG_EXIT_PORT, (uint32_t)code);
 	/* No isa-debug-exit (libvirt): the serial text carries the verdict. */
 	ksnprintf(line, sizeof(line), "irqlbench-guest v=1 halt code=%d\n", code);
+	serial_write_locked(line, true);
+	/* nor on another hypervisor: ACPI S5, else halt saying so */
+	ksnprintf(line, sizeof(line), "irqlbench-guest v=1 halted: cannot power off: %s\n",
+		  acpi_poweroff());
 	serial_write_locked(line, true);
 	for (;;)
 		asm volatile("cli; hlt");

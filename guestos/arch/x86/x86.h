@@ -176,6 +176,19 @@ const char *tsc_source(void);
 /* smp.c */
 extern volatile unsigned cpus_online;
 unsigned smp_count_cpus_acpi(void);
+void smp_keep_aps_parked(void);
+
+/* acpi.c: the ACPI table with signature sig (4 characters), or NULL; and
+ * ACPI S5 power-off, which returns only when it failed, saying why. */
+const uint8_t *acpi_find_table(const char *sig);
+const char *acpi_poweroff(void);
+
+/* vga.c: the serial text mirrored on the VGA text screen, once enabled. */
+void vga_enable(void);
+void vga_write(const char *s);
+
+/* jobs.c: guest_main() of the command line's job list (results/SERIAL.md). */
+int guest_jobs_main(struct boot_info *bi);
 void smp_init(void);
 
 /* traps.c */

@@ -1,0 +1,568 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_image.c - `irqlbench image --out FILE.iso`: a bootable CD image for
+ * any hypervisor.  GRUB (Debian's grub-pc-bin for BIOS, grub-efi-amd64-bin
+ * for UEFI, put together by grub-mkrescue with xorriso and mtools) boots the
+ * multiboot guest with a list of jobs on its command line: the entries of a
+ * suite group of workloads/suites.cfg and/or one --workload, each --repeat
+ * times, one job after the other in one boot (results/SERIAL.md, "Job
+ * lists").  The guest prints each job's report on the serial port and, on a
+ * BIOS machine, on the VGA text screen (console=vga), then powers off
+ * (isa-debug-exit under QEMU, else ACPI S5, else it halts saying so).
+ * `irqlbench results import --serial LOG` turns the captured serial log into
+ * records.
+ *
+ * The ISO holds irqlbench/IMAGE.txt: the irqlbench version, the suite, the
+ * jobs, and the exact GRUB command lines.  It is written to a temporary file
+ * in --out's folder and renamed into place: a failed or interrupted build
+ * never leaves a half image at --out.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli/cli.h"
+#include "cli/util.h"
+#include "run/run.h"
+#include "suite/suite.h"
+
+#define IMAGE_CMDLINE_MAX	4000	/* the guest keeps 4096 bytes (multiboot.c) */
+#define IMAGE_GUEST_PATH	"/boot/irqlbench/" GUEST_FILE_NAME
+#define IMAGE_INFO_SCHEMA	"irqlbench-image/1"
+
+struct image_args {
+	const char *out, *suite, *workload, *guest;
+	struct argv_buf params;
+	unsigned repeat;
+	uint64_t iterations;
+	bool no_probe;
+};
+
+static const struct cli_option image_opts[] = {
+	{ CLI_STRING('o', "out", struct image_args, out, "FILE.iso",
+		     "the image to write (its folder must exist)") },
+	{ CLI_STRING('s', "suite", struct image_args, suite, "GROUP",
+		     "the entries of this group of workloads/suites.cfg\n"
+		     "(irqlbench list --suites --group GROUP)") },
+	{ CLI_STRING('w', "workload", struct image_args, workload, "W",
+		     "a job of workload W (after the suite's, if any)") },
+	{ CLI_LIST('p', "param", struct image_args, params, "K=V",
+		   "a parameter of --workload's job") },
+	{ CLI_UINT(0, "repeat", struct image_args, repeat, "N", 1, REPEAT_MAX,
+		   "run each job N times (default 1)") },
+	{ CLI_U64(0, "iterations", struct image_args, iterations, "N", 1, 100000000,
+		  "iterations of every job (default: the workload's)") },
+	{ CLI_FLAG(0, "no-probe", struct image_args, no_probe,
+		   "do not time the CR8 writes (probe=0; default probe=1:\n"
+		   "the guest estimates the hypervisor's exits)") },
+	{ CLI_STRING(0, "guest", struct image_args, guest, "FILE",
+		     "the guest image (default: the one built beside irqlbench)") },
+	{ CLI_END },
+};
+
+const struct cli_spec cmd_image_spec = {
+	.name = "image",
+	.usage = "--out FILE.iso (--suite GROUP | --workload W [--param K=V ...]) [--repeat N]\n"
+		 "  [--iterations N] [--no-probe] [--guest FILE]",
+	.description =
+	"Writes a bootable CD image (BIOS and UEFI GRUB, from Debian's grub-pc-bin and\n"
+	"grub-efi-amd64-bin with xorriso and mtools) that runs a suite in one boot on\n"
+	"any hypervisor: attach it to a VM on Hyper-V, VMware, Xen, Proxmox or a cloud\n"
+	"instance, capture the serial port (COM1, 115200 8N1) and import the log with\n"
+	"'irqlbench results import --serial LOG'.  The jobs are the entries of the\n"
+	"suite group (those that need more than one vCPU or a script are left out,\n"
+	"saying so) and the --workload's, each --repeat times; they run one after the\n"
+	"other on the first CPU, each with its own report (results/SERIAL.md, \"Job\n"
+	"lists\").  The guest prints on the serial port and, on a BIOS machine, on the\n"
+	"screen, then powers off (ACPI S5; where that fails it halts saying so).\n"
+	"irqlbench/IMAGE.txt in the image names the irqlbench version, the suite, the\n"
+	"jobs and the GRUB command lines, which are printed too.  The image is written\n"
+	"beside --out and renamed into place.\n",
+	.epilog =
+	"exit status: 0 written; 2 usage error (no --out, its folder does not exist,\n"
+	"an unknown group, workload or parameter, too many jobs); 3 environment (a\n"
+	"missing package: grub-pc-bin, grub-efi-amd64-bin, xorriso, mtools; the image\n"
+	"cannot be written; grub-mkrescue failed).\n",
+	.options = image_opts,
+};
+
+/* --- the jobs ------------------------------------------------------------ */
+
+struct image_jobs {
+	struct argv_buf line;	/* each job's words, "workload=W k=v ..." */
+	struct argv_buf name;	/* its suite entry, or its workload */
+	struct argv_buf skipped;	/* "entry: why" */
+};
+
+/* The strings of a joined by single spaces (a caller frees it). */
+static char *join_words(const struct argv_buf *a)
+{
+	size_t len = 1;
+	char *s;
+
+	for (unsigned i = 0; i < a->n; i++)
+		len += strlen(a->v[i]) + 1;
+	s = xmalloc(len);
+	s[0] = 0;
+	for (unsigned i = 0; i < a->n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, a->v[i]);
+	}
+	return s;
+}
+
+/* The words a job of workload w gets from the options: iterations (where
+ * w has that parameter: dpc-storm and windows-mix run for a duration),
+ * probe. */
+static char *runner_words(const struct image_args *a, const struct wl_info *w)
+{
+	char it[40] = "";
+
+	if (a->iterations && wl_find_param(w, "iterations"))
+		snprintf(it, sizeof(it), " iterations=%llu", (unsigned long long)a->iterations);
+	return xasprintf("%s probe=%d", it, a->no_probe ? 0 : 1);
+}
+
+/* One job: its words checked as the guest will apply them (EXIT_USAGE). */
+static int add_job(struct image_jobs *j, const char *name, const char *line, unsigned repeat)
+{
+	struct wl_values vals;
+	char err[1024];
+
+	if (suite_values_from_cmdline(line, &vals, err, sizeof(err)))
+		return cli_usage_error("image", "job %s (%s): %s", name, line, err);
+	for (unsigned r = 0; r < repeat; r++) {
+		argv_add(&j->line, line);
+		argv_add(&j->name, name);
+	}
+	return 0;
+}
+
+static int suite_jobs(const struct image_args *a, struct image_jobs *j, char **suite_path)
+{
+	char err[1024], *groups;
+	int st = 0, rc = 0;
+	struct suite *s;
+	unsigned found = 0;
+
+	*suite_path = suite_default_path();
+	s = suite_load(*suite_path, &st, err, sizeof(err));
+	if (!s)
+		return cli_error(st, "%s", err);
+	for (unsigned i = 0; i < s->n && !rc; i++) {
+		const struct suite_entry *e = &s->e[i];
+		char *params, *line, *rw;
+
+		if (!suite_in_group(e, a->suite))
+			continue;
+		found++;
+		if (e->vcpus > 1 || e->w->needs_script) {
+			argv_addf(&j->skipped, "%s: %s", e->name, e->vcpus > 1 ?
+				  "needs more than one vCPU; the image's jobs run on one CPU" :
+				  "needs a scenario script");
+			continue;
+		}
+		params = suite_entry_params(e);
+		rw = runner_words(a, e->w);
+		line = xasprintf("workload=%s%s%s%s", e->w->name, *params ? " " : "", params, rw);
+		rc = add_job(j, e->name, line, a->repeat ? a->repeat : 1);
+		free(rw);
+		free(line);
+		free(params);
+	}
+	if (!rc && !found) {
+		groups = suite_groups(s);
+		rc = cli_usage_error("image", "--suite %s: no entry of %s is in that group: use one of %s",
+				     a->suite, s->path, groups);
+		free(groups);
+	}
+	suite_free(s);
+	return rc;
+}
+
+static int workload_job(const struct image_args *a, struct image_jobs *j)
+{
+	const struct wl_info *w = wl_find(a->workload);
+	struct argv_buf words = { 0 };
+	char *line, *rw;
+	int rc;
+
+	if (!w)
+		return cli_usage_error("image", "unknown workload '%s': see 'irqlbench list'",
+				       a->workload);
+	for (unsigned i = 0; i < a->params.n; i++) {
+		if (!strchr(a->params.v[i], '=') || a->params.v[i][0] == '=')
+			return cli_usage_error("image", "--param wants NAME=VALUE, got '%s'",
+					       a->params.v[i]);
+		if (!strncmp(a->params.v[i], "workload=", 9) || !strncmp(a->params.v[i], "repeat=", 7))
+			return cli_usage_error("image", "--param %s: use --workload or --repeat",
+					       a->params.v[i]);
+	}
+	/* the runner's words first: the job's own --param wins (the last word wins) */
+	rw = runner_words(a, w);
+	line = xasprintf("workload=%s%s", a->workload, rw);
+	argv_add(&words, line);
+	free(line);
+	free(rw);
+	for (unsigned i = 0; i < a->params.n; i++)
+		argv_add(&words, a->params.v[i]);
+	line = join_words(&words);
+	argv_free(&words);
+	rc = add_job(j, a->workload, line, a->repeat ? a->repeat : 1);
+	free(line);
+	return rc;
+}
+
+/* --- the environment ------------------------------------------------------ */
+
+/* Each tool and platform folder grub-mkrescue needs, and its package. */
+static int check_tools(char **mkrescue)
+{
+	static const struct { const char *what, *pkg; bool dir; } need[] = {
+		{ "grub-mkrescue", "grub-common", false },
+		{ "/usr/lib/grub/i386-pc", "grub-pc-bin", true },
+		{ "/usr/lib/grub/x86_64-efi", "grub-efi-amd64-bin", true },
+		{ "xorriso", "xorriso", false },
+		{ "mformat", "mtools", false },
+	};
+	struct stat sb;
+
+	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		char *p = need[i].dir ? NULL : util_find_in_path(need[i].what);
+		bool ok = need[i].dir ? !stat(need[i].what, &sb) && S_ISDIR(sb.st_mode) : p != NULL;
+
+		if (i == 0)
+			*mkrescue = p;
+		else
+			free(p);
+		if (!ok)
+			return cli_error(EXIT_ENV, "image needs %s (%s): missing package %s: run host/install-deps.sh or apt-get install %s",
+					 need[i].what, need[i].dir ? "GRUB's modules" : "a command",
+					 need[i].pkg, need[i].pkg);
+	}
+	return 0;
+}
+
+/* --- the image ------------------------------------------------------------ */
+
+static char *volatile tmp_iso;	/* removed if a signal ends the command */
+
+static void on_signal(int sig)
+{
+	if (tmp_iso)
+		unlink(tmp_iso);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int write_text(const char *path, const char *text)
+{
+	if (util_write_atomic(path, text, strlen(text)))
+		return cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", path,
+				 strerror(errno), util_tmp_dir());
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *data = util_read_file(from, 64u << 20, &len);
+	int rc;
+
+	if (!data)
+		return cli_error(EXIT_ENV, "cannot read the guest image %s: %s: run make", from,
+				 strerror(errno));
+	rc = util_write_atomic(to, data, len);
+	free(data);
+	if (rc)
+		return cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", to,
+				 strerror(errno), util_tmp_dir());
+	return 0;
+}
+
+/* rm -r of the staging tree (only what this command made in it). */
+static void remove_tree(const char *dir)
+{
+	static const char *const files[] = { "boot/grub/grub.cfg", "boot/irqlbench/" GUEST_FILE_NAME,
+					     "irqlbench/IMAGE.txt", NULL };
+	static const char *const dirs[] = { "boot/grub", "boot/irqlbench", "boot", "irqlbench", "", NULL };
+
+	for (const char *const *f = files; *f; f++) {
+		char *p = xasprintf("%s/%s", dir, *f);
+
+		unlink(p);
+		free(p);
+	}
+	for (const char *const *d = dirs; *d; d++) {
+		char *p = xasprintf("%s/%s", dir, *d);
+
+		rmdir(p);
+		free(p);
+	}
+}
+
+/* The last non-empty line of a file, for an error line ("" if none). */
+static char *last_line(const char *path)
+{
+	size_t len;
+	char *text = util_read_file(path, 1u << 20, &len), *end, *start, *line;
+
+	if (!text)
+		return xstrdup("");
+	end = text + len;
+	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	*end = 0;
+	start = strrchr(text, '\n');
+	line = xstrdup(start ? start + 1 : text);
+	free(text);
+	return line;
+}
+
+/* Its output goes to a file outside the tree it packs (which must not change). */
+static int run_mkrescue(const char *mkrescue, const char *stage, const char *iso)
+{
+	char *log = util_tmpfile("grub-mkrescue.log"), *why;
+	char *argv[] = { (char *)mkrescue, "-o", (char *)iso, (char *)stage, "--", "-volid",
+			 "IRQLBENCH", NULL };
+	int wst = 0, rc = 0;
+	pid_t pid = log ? util_spawn_tied(argv, log) : -1;
+
+	if (!log) {
+		rc = cli_error(EXIT_ENV, "cannot create a file in %s: %s: set TMPDIR to a writable folder",
+			       util_tmp_dir(), strerror(errno));
+	} else if (pid < 0) {
+		rc = cli_error(EXIT_ENV, "cannot start %s: %s: reinstall grub-common", mkrescue,
+			       strerror(errno));
+	} else {
+		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+			;
+		if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
+			why = last_line(log);
+			rc = cli_error(EXIT_ENV, "grub-mkrescue failed (%s): check grub-pc-bin, grub-efi-amd64-bin, xorriso and mtools, and the space in %s",
+				       *why ? why : "no message", iso);
+			free(why);
+		}
+	}
+	if (log)
+		unlink(log);
+	free(log);
+	return rc;
+}
+
+static char *grub_cfg(const char *cmdline, unsigned njobs, const char *title)
+{
+	return xasprintf(
+		"# irqlbench %s: %s (%u jobs); see /irqlbench/IMAGE.txt\n"
+		"set timeout=0\n"
+		"set default=0\n"
+		"menuentry \"irqlbench %s: %s\" {\n"
+		"\tif [ \"$grub_platform\" = \"pc\" ]; then\n"
+		"\t\tmultiboot %s console=vga %s\n"
+		"\telse\n"
+		"\t\tmultiboot %s %s\n"
+		"\tfi\n"
+		"\tboot\n"
+		"}\n",
+		util_suite_version(), title, njobs, util_suite_version(), title, IMAGE_GUEST_PATH,
+		cmdline, IMAGE_GUEST_PATH, cmdline);
+}
+
+static char *image_info(const struct image_args *a, const struct image_jobs *j,
+			const char *suite_path, const char *cmdline)
+{
+	char now[32];
+	size_t len = 0, cap = 4096;
+	char *t = xmalloc(cap);
+
+#define ADD(...) do { \
+	int n_ = snprintf(t + len, cap - len, __VA_ARGS__); \
+	while ((size_t)n_ >= cap - len) { cap *= 2; t = xrealloc(t, cap); \
+		n_ = snprintf(t + len, cap - len, __VA_ARGS__); } \
+	len += (size_t)n_; } while (0)
+	util_utc_iso(util_now(), now, sizeof(now));
+	ADD("%s\nirqlbench: %s\ncreated_utc: %s\n", IMAGE_INFO_SCHEMA, util_suite_version(), now);
+	ADD("suite: %s\nsuites_file: %s\n", a->suite ? a->suite : "-", suite_path ? suite_path : "-");
+	ADD("workload: %s\nrepeat: %u\njobs: %u\n", a->workload ? a->workload : "-",
+	    a->repeat ? a->repeat : 1, j->line.n);
+	for (unsigned i = 0; i < j->line.n; i++)
+		ADD("job %u: %s: %s\n", i + 1, j->name.v[i], j->line.v[i]);
+	for (unsigned i = 0; i < j->skipped.n; i++)
+		ADD("skipped: %s\n", j->skipped.v[i]);
+	ADD("grub_bios: multiboot %s console=vga %s\n", IMAGE_GUEST_PATH, cmdline);
+	ADD("grub_uefi: multiboot %s %s\n", IMAGE_GUEST_PATH, cmdline);
+#undef ADD
+	return t;
+}
+
+static int build_image(const struct image_args *a, const struct image_jobs *j,
+		       const char *suite_path, const char *cmdline, const char *guest)
+{
+	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *p, *text;
+	char *title = a->suite && a->workload ? xasprintf("%s + %s", a->suite, a->workload) :
+		      xstrdup(a->suite ? a->suite : a->workload);
+	char *mkrescue = NULL, *dir = util_dirname(a->out);
+	int rc = check_tools(&mkrescue);
+
+	if (rc)
+		goto out;
+	if (!mkdtemp(stage)) {
+		rc = cli_error(EXIT_ENV, "cannot create %s: %s: set TMPDIR to a writable folder",
+			       stage, strerror(errno));
+		goto out;
+	}
+	p = xasprintf("%s/boot/grub", stage);
+	util_mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/boot/irqlbench", stage);
+	util_mkdir_p(p);
+	free(p);
+	p = xasprintf("%s/irqlbench", stage);
+	util_mkdir_p(p);
+	free(p);
+
+	p = xasprintf("%s/boot/grub/grub.cfg", stage);
+	text = grub_cfg(cmdline, j->line.n, title);
+	rc = write_text(p, text);
+	free(text);
+	free(p);
+	if (!rc) {
+		p = xasprintf("%s%s", stage, IMAGE_GUEST_PATH);
+		rc = copy_file(guest, p);
+		free(p);
+	}
+	if (!rc) {
+		p = xasprintf("%s/irqlbench/IMAGE.txt", stage);
+		text = image_info(a, j, suite_path, cmdline);
+		rc = write_text(p, text);
+		free(text);
+		free(p);
+	}
+	if (!rc) {
+		char *tmp = xasprintf("%s/.%s.tmp.%d", dir, strrchr(a->out, '/') ?
+				      strrchr(a->out, '/') + 1 : a->out, (int)getpid());
+
+		tmp_iso = tmp;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+		rc = run_mkrescue(mkrescue, stage, tmp);
+		if (!rc && rename(tmp, a->out))
+			rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
+				       strerror(errno));
+		if (rc)
+			unlink(tmp);
+		tmp_iso = NULL;
+		free(tmp);
+	}
+	remove_tree(stage);
+out:
+	free(mkrescue);
+	free(dir);
+	free(title);
+	free(stage);
+	return rc;
+}
+
+/* --- the command ----------------------------------------------------------- */
+
+static int check_out(const char *out)
+{
+	char *dir = util_dirname(out);
+	const char *why = util_not_regular(out);
+	struct stat sb;
+	int rc = 0;
+
+	if (why)
+		rc = cli_usage_error("image", "--out %s is %s: the image is written as a new regular file; give a file path",
+				     out, why);
+	else if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+		rc = cli_usage_error("image", "--out %s: the folder %s does not exist: create it, or give a path in a folder",
+				     out, dir);
+	else if (access(dir, W_OK | X_OK))
+		rc = cli_error(EXIT_ENV, "cannot write into %s: %s: choose another --out", dir,
+			       strerror(errno));
+	free(dir);
+	return rc;
+}
+
+int cmd_image(int argc, char **argv)
+{
+	struct image_args a = { 0 };
+	struct image_jobs j = { 0 };
+	struct run_opts ro = { 0 };
+	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest = NULL;
+	int n, rc;
+
+	rc = cli_parse(&cmd_image_spec, argc, argv, &a, &n);
+	if (rc)
+		return rc == CLI_HELP ? EXIT_OK : rc;
+	if (!a.out)
+		return cli_usage_error("image", "give --out FILE.iso");
+	if (!a.suite && !a.workload)
+		return cli_usage_error("image", "give --suite GROUP or --workload W (or both)");
+	if (a.params.n && !a.workload)
+		return cli_usage_error("image", "--param sets a parameter of --workload's job: give --workload");
+	rc = check_out(a.out);
+	if (rc)
+		goto out;
+	if (a.suite)
+		rc = suite_jobs(&a, &j, &suite_path);
+	if (!rc && a.workload)
+		rc = workload_job(&a, &j);
+	if (rc)
+		goto out;
+	if (!j.line.n) {
+		rc = cli_usage_error("image", "--suite %s: every entry was left out (%s): give --workload",
+				     a.suite, j.skipped.n ? j.skipped.v[0] : "none");
+		goto out;
+	}
+	if (j.line.n > REPEAT_MAX) {
+		rc = cli_usage_error("image", "%u jobs: a boot runs at most %u: choose a smaller --repeat or group",
+				     j.line.n, REPEAT_MAX);
+		goto out;
+	}
+	jobs_line = join_words(&j.line);
+	/* image=VERSION: the guest prints it, so the log names the ISO it came from */
+	cmdline = xasprintf("image=%s %s", util_suite_version(), jobs_line);
+	free(jobs_line);
+	if (strlen(cmdline) > IMAGE_CMDLINE_MAX) {
+		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs",
+				     strlen(cmdline), IMAGE_CMDLINE_MAX);
+		goto out;
+	}
+	ro.guest = a.guest;
+	guest = run_guest_image(&ro);
+	if (access(guest, R_OK)) {
+		rc = cli_error(a.guest ? EXIT_USAGE : EXIT_ENV, "cannot read the guest image %s: %s: %s",
+			       guest, strerror(errno), a.guest ? "give another --guest" : "run make");
+		goto out;
+	}
+	for (unsigned i = 0; i < j.skipped.n; i++)
+		fprintf(stderr, "irqlbench: image: left out %s\n", j.skipped.v[i]);
+	rc = build_image(&a, &j, suite_path, cmdline, guest);
+	if (rc)
+		goto out;
+	printf("%s\n", a.out);
+	fprintf(stderr, "irqlbench: image %s: %u jobs (%s); irqlbench %s\n", a.out, j.line.n,
+		a.suite ? a.suite : a.workload, util_suite_version());
+	fprintf(stderr, "irqlbench: grub (BIOS): multiboot %s console=vga %s\n", IMAGE_GUEST_PATH,
+		cmdline);
+	fprintf(stderr, "irqlbench: grub (UEFI): multiboot %s %s\n", IMAGE_GUEST_PATH, cmdline);
+out:
+	argv_free(&j.line);
+	argv_free(&j.name);
+	argv_free(&j.skipped);
+	argv_free(&a.params);
+	free(suite_path);
+	free(cmdline);
+	free(guest);
+	return rc;
+}
