@@ -612,7 +612,8 @@ static void seen(void *args, const struct cli_option *opt)
 	/* --backend guest with --select: judge the stored runs by what their
 	 * guest observed (guest_verdict.h), whatever ran them */
 	if (opt->tag == RUNS && !o->run_option &&
-	    !(!strcmp(opt->name, "backend") && o->backend && !strcmp(o->backend, "guest")))
+	    !(!strcmp(opt->name, "backend") && o->backend && !strcmp(o->backend, "guest")) &&
+	    strcmp(opt->name, "out-dir"))
 		o->run_option = opt->name;
 }
 
@@ -674,7 +675,8 @@ static const struct cli_option verify_options[] = {
 		   "kernel and variant; 1 on model and kvm; the verdict needs\n"
 		   "3 distinguishing runs in all)"), .tag = RUNS },
 	{ CLI_STRING('o', "out-dir", struct verify_opts, out_dir, "DIR",
-		     "keep the records there (default results/runs/verify-<utc>)"), .tag = RUNS },
+		     "keep the records there (default results/runs/verify-<utc>);\n"
+		     "--backend guest --select: write the verdict file there"), .tag = RUNS },
 	{ CLI_STORE_DB('d', struct verify_opts, db) },
 	{ CLI_CALLBACK('s', "select", "SEL", add_select,
 		       "decide from the stored runs SEL selects: a run id, or\n"
@@ -769,6 +771,9 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		if (o->run_option)
 			return cli_usage_error("verify", "--%s runs workloads, --select decides from "
 					       "stored runs: drop one of them", o->run_option);
+		if (o->out_dir && !(o->backend && !strcmp(o->backend, "guest")))
+			return cli_usage_error("verify", "--out-dir with --select keeps a guest-side "
+					       "verdict file: add --backend guest, or drop --out-dir");
 		return 0;
 	}
 	/* the backend an option belongs to; a mix is refused just below */
@@ -1051,6 +1056,23 @@ static int verify_stored(struct verify_opts *o)
 		struct judged j;
 
 		rc = decide(o, s, &l, &j);
+		/* --backend guest --select --out-dir DIR: the verdict of runs
+		 * made elsewhere (an ISO's serial log imported) kept as a
+		 * verdict file, and in the store */
+		if (rc != EXIT_STORE && o->out_dir && j.is_guest) {
+			char *path = xasprintf("%s/verdict.json", o->out_dir), *vid = NULL;
+
+			if (util_mkdir_p(o->out_dir))
+				rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another "
+					       "--out-dir", o->out_dir, strerror(errno));
+			else if (!(vid = verify_write_verdict(o, s, path, &j, j.res.v, j.res.reason,
+							      NULL, NULL, NULL)))
+				rc = EXIT_ENV;
+			else
+				fprintf(stderr, "irqlbench verify: verdict %s in %s and the store\n", vid, path);
+			free(vid);
+			free(path);
+		}
 		verify_judged_free(&j);
 	}
 	store_run_list_free(&l);

@@ -111,15 +111,20 @@ ok "metrics computed at import" "$IRQ" results show --db "$TMP/s.db" --metrics \
 	"$(jq -r '.[0].id' "$TMP/all.json")"
 expect_rc 0 "the same log again" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/bios.log" --tag iso
 eq "changes nothing" "$(grep -c '^unchanged ' "$TMP/out")" "$njobs"
-# the guest-side verdict from the imported records, where this irqlbench has it
-# (verify --backend guest, issue 15 part 1)
-if "$IRQ" verify --help | grep -q 'model|lab|kvm|guest'; then
-	expect_rc 0 "verify --backend guest --select tag=iso: the imported runs judged" -- \
-		"$IRQ" verify --backend guest --db "$TMP/s.db" --select tag=iso
-	expect_grep "^verdict: ON-TIME" "$TMP/out" "QEMU's TCG delivers the held-back interrupts on time"
-else
-	echo "# verify --backend guest not in this irqlbench: the imported runs not judged"
-fi
+# the guest-side verdict from the imported records (verify --backend guest),
+# kept as a verdict file with --out-dir, and taken back by a new store
+expect_rc 0 "verify --backend guest --select tag=iso: the imported runs judged" -- \
+	"$IRQ" verify --backend guest --db "$TMP/s.db" --select tag=iso --out-dir "$TMP/iso-verdict"
+expect_grep "^verdict: ON-TIME" "$TMP/out" "QEMU's TCG delivers the held-back interrupts on time"
+eq "the verdict file: ON-TIME of backend guest" \
+	"$(jq -r '.verdict + " " + .backend' "$TMP/iso-verdict/verdict.json")" "ON-TIME guest"
+eq "the verdict file claims no host facts (the runs were made elsewhere)" \
+	"$(jq -c .host "$TMP/iso-verdict/verdict.json")" null
+expect_rc 0 "a new store takes the log, then the verdict file" -- sh -c \
+	"'$IRQ' results import --db '$TMP/s2.db' --serial '$TMP/bios.log' --tag iso >/dev/null &&
+	 '$IRQ' results import --db '$TMP/s2.db' '$TMP/iso-verdict/verdict.json'"
+expect_rc 2 "--out-dir with --select but another backend: usage" -- \
+	"$IRQ" verify --db "$TMP/s.db" --select tag=iso --out-dir "$TMP/x"
 # a capture that wrote CR LF (a terminal's log): the guest's bytes are restored
 sed 's/$/\r/' "$TMP/bios.log" >"$TMP/crlf.log"
 expect_rc 0 "a CR LF capture" -- "$IRQ" results import --db "$TMP/crlf.db" --serial "$TMP/crlf.log"
