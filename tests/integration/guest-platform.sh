@@ -64,7 +64,7 @@ fi
 if run selftest 1 -kernel "$G/platform-selftest.elf" -append "alpha=1 beta=two" \
 	-initrd "$TMP/mod1.txt arg=5,$TMP/mod2.txt"; then
 	expect selftest 'irqlbench-guest v=1 boot'
-	expect selftest 'selftest: describe apic=xapic timer=lapic tsc_hz=[0-9]+ tsc_source=(pit|cpuid) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=[^ ]+ cpus_found=1 apic_ids=0'
+	expect selftest 'selftest: describe apic=xapic timer=lapic tsc_hz=[0-9]+ tsc_source=(pit|cpuid) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=[^ ]+ hv_max_leaf=0x[0-9a-f]+ hv_features=0x[0-9a-f]+ cpus_found=1 apic_ids=0'
 	expect selftest 'selftest: cmdline="alpha=1 beta=two"'
 	expect selftest 'selftest: nmods=2'
 	expect selftest "selftest: module 0 name=\"$TMP/mod1.txt arg=5\" size=18 first=\"line one\""
@@ -112,7 +112,7 @@ if [ "${GUEST_PLATFORM_KVM:-1}" != 0 ] && have_kvm; then
 	ACCEL=(-enable-kvm -cpu host,-arch-capabilities)
 	# status 1 (all ok) or 3 (exit code 1: some CR8/EOI timing check failed)
 	if run kvm-smp2 '1|3' -smp 2 -kernel "$G/platform-selftest.elf"; then
-		expect kvm-smp2 'selftest: describe apic=xapic timer=(lapic|tsc-deadline) tsc_hz=[0-9]+ tsc_source=(pit|cpuid|kvmclock) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=KVMKVMKVM cpus_found=2 apic_ids=[0-9]+'
+		expect kvm-smp2 'selftest: describe apic=xapic timer=(lapic|tsc-deadline) tsc_hz=[0-9]+ tsc_source=(pit|cpuid|kvmclock) apic_timer_hz=[0-9]+ vendor=[^ ]+ hypervisor=KVMKVMKVM hv_max_leaf=0x4[0-9a-f]+ hv_features=0x[0-9a-f]+ cpus_found=2 apic_ids=[0-9]+'
 		expect kvm-smp2 'selftest: ok tsc-hz .*'
 		expect kvm-smp2 'selftest: ok timer-oneshot .*'
 		expect kvm-smp2 'selftest: ok timer-periodic .*'

@@ -130,7 +130,7 @@ eq "policy-alone: imported into \$IRQLBENCH_DB" "$("$IRQLBENCH" results list --d
 refused bogus 2 "unknown option '--bogus'" --bogus
 refused no-value 2 "option '--backend' needs a value" --backend
 refused extra 2 "unexpected argument 'extra'" extra
-refused backend 2 "unknown backend 'nope': use model, lab or kvm" --backend nope
+refused backend 2 "unknown backend 'nope': use model, lab, kvm or guest" --backend nope
 refused policy 2 "unknown policy 'nope': use one of prefix, fixed, l61" --policy nope
 refused policy-model 2 "unknown policy 'nope'" --backend model --policy nope
 refused policy-all 2 "--policy all: verify gives one verdict for one kernel; give one policy .*irqlbench model --policy all" \
@@ -147,8 +147,10 @@ refused variant-list 2 "--variant takes one variant, not a list" --backend lab -
 refused patch 2 "--variant patch=$TMP/none.patch: cannot read" --backend lab --variant "patch=$TMP/none.patch"
 refused runs 2 "--runs 65: give a number in 1..64" --backend model --runs 65
 refused iterations 2 "--iterations 0: give a number in 1..1000000" --backend model --iterations 0
-refused select-out-dir 2 "--out-dir runs workloads, --select decides from stored runs: drop one of them" \
+refused select-out-dir 2 "--backend runs workloads, --select decides from stored runs: drop one of them" \
 	--select policy=l61 --backend model
+refused select-out-dir-alone 2 "--out-dir with --select keeps a guest-side verdict file: add --backend guest, or drop --out-dir" \
+	--select policy=l61
 for o in "--backend model" "--policy l61" "--variant fixed" "--kernel 6.1.0-57-amd64" "--iterations 9" "--runs 2"; do
 	IRQLBENCH_DB=$TMP/sel.db "$IRQLBENCH" verify --select policy=l61 $o >"$TMP/o" 2>"$TMP/e"
 	eq "--select with $o: exit status" "$?" 2
@@ -204,7 +206,7 @@ eq "lab, no such kernel: no verdict printed" "$(grep -c '^verdict:' "$TMP/o")" 0
 if have_amd_svm; then
 	echo "not-applicable row skipped: this host has AMD SVM"
 else
-	refused kvm-here 77 "verify: --backend kvm is not applicable on this host: the CPU is .* without .*SVM .*use --backend lab" \
+	refused kvm-here 77 "verify: --backend kvm is not applicable on this host: the CPU is .* without .*SVM .*use --backend guest .*--backend lab" \
 		--backend kvm
 fi
 
