@@ -37,7 +37,7 @@ static int add_filter(const struct cli_option *o, void *filter, const char *valu
 	{ CLI_CALLBACK_AT(0, key, struct results_args, f, arg, add_filter, help) }
 #define RESULTS_FILTERS \
 	FILTER("workload", "W", "only the runs of workload W"), \
-	FILTER("backend", "B", "only the runs of backend B (tcg, kvm, lab, model)"), \
+	FILTER("backend", "B", "only the runs of backend B (tcg, kvm, guest, lab, model)"), \
 	FILTER("policy", "P", "only the runs of model policy P"), \
 	FILTER("variant", "V", "only the runs of lab variant V"), \
 	FILTER("kernel", "K", "only the runs on kernel K"), \
@@ -358,6 +358,19 @@ static int results_import(int argc, char **argv, struct results_args *a)
 				       a->serial, argv[0]);
 	if (a->tags.n && !a->serial)
 		return cli_usage_error("results", "--tag labels the records of a --serial log; a record file keeps its own tags");
+	/* a tag a selector can name again (tag=T): no ',', '=', space or
+	 * control character, at most 128 bytes */
+	for (unsigned i = 0; i < a->tags.n; i++) {
+		const char *tag = a->tags.v[i];
+		bool ok = *tag && strlen(tag) <= 128;
+
+		for (const char *c = tag; ok && *c; c++)
+			ok = (unsigned char)*c > ' ' && *c != 0x7f && *c != ',' && *c != '=';
+		if (!ok)
+			return cli_usage_error("results", "--tag '%.40s%s' is not a tag a selector can "
+					       "name: give 1 to 128 characters without ',', '=', spaces "
+					       "or control characters", tag, strlen(tag) > 40 ? "..." : "");
+	}
 	if (!argc && !a->serial)
 		return cli_usage_error("results", "import needs record files, a directory or - (standard input), or --serial LOG");
 	s = store_open_cmd(a->db, true);

@@ -11,8 +11,10 @@
  * was observed: backend "guest" (the guest's own counters and, with probe=1,
  * its estimate of the exits), the hypervisor the guest saw (its H line), and
  * where the numbers came from (provenance.source); no host, QEMU or kvm
- * facts, which nobody observed.  Its id is made from the log's modification
- * time and hash, so that importing the same log again changes nothing.
+ * facts, which nobody observed.  Its id is made from the guest's bytes (the
+ * log's hash, CRs of a CR LF capture dropped) and the job, never from the
+ * file's name or time: a copy of a capture imported again is the same run,
+ * and a job already in the store is left as it is ("unchanged").
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "cli/cli.h"
 #include "klib.h"
 #include "record/record.h"
@@ -31,32 +34,55 @@
 #define JOB_LINE	"irqlbench-guest job "
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
 #define IMAGE_LINE	"irqlbench-guest image "
+#define HALT_LINE	"irqlbench-guest v=1 halt"
+#define REPORT_LINE	"@@ irqlbench report v1"
 
 /* What the lines outside the reports say of the boot. */
 struct log_facts {
 	unsigned jobs;		/* the N of "job K of N", 1 if none */
 	unsigned boots;		/* boot lines */
+	/* what is wrong with the job lines, or "": they must count 1..N in
+	 * order with one N, and no report may follow the halt line */
+	char bad[160];
 	char *image;		/* the VERSION of "irqlbench-guest image VERSION" (the
 				 * ISO's irqlbench), or NULL; to free */
 };
 
 static void scan_log(const char *buf, size_t len, struct log_facts *f)
 {
+	unsigned seen = 0, n_first = 0;
+	bool halted = false;
+
 	f->jobs = 1;
 	f->boots = 0;
 	f->image = NULL;
+	f->bad[0] = '\0';
 	for (const char *l = buf; l && l < buf + len; l = memchr(l, '\n', (size_t)(buf + len - l)),
 	     l = l ? l + 1 : NULL) {
 		unsigned k, n;
 
-		if (!strncmp(l, BOOT_LINE, strlen(BOOT_LINE)))
+		if (!strncmp(l, BOOT_LINE, strlen(BOOT_LINE))) {
 			f->boots++;
-		else if (!strncmp(l, JOB_LINE, strlen(JOB_LINE)) &&
-			 sscanf(l + strlen(JOB_LINE), "%u of %u", &k, &n) == 2 && n > f->jobs)
-			f->jobs = n;
-		else if (!f->image && !strncmp(l, IMAGE_LINE, strlen(IMAGE_LINE)))
+		} else if (!strncmp(l, HALT_LINE, strlen(HALT_LINE))) {
+			halted = true;
+		} else if (!strncmp(l, REPORT_LINE, strlen(REPORT_LINE)) && halted && !f->bad[0]) {
+			snprintf(f->bad, sizeof(f->bad), "a report follows the guest's halt line: "
+				 "more than one boot");
+		} else if (!strncmp(l, JOB_LINE, strlen(JOB_LINE)) &&
+			   sscanf(l + strlen(JOB_LINE), "%u of %u", &k, &n) == 2) {
+			if (!seen)
+				n_first = n;
+			seen++;
+			if (!f->bad[0] && (n != n_first || k != seen || k > n))
+				snprintf(f->bad, sizeof(f->bad), "its job lines do not count 1 to %u in "
+					 "order (line 'job %u of %u' after %u of them)", n_first, k, n,
+					 seen - 1);
+			if (n > f->jobs)
+				f->jobs = n;
+		} else if (!f->image && !strncmp(l, IMAGE_LINE, strlen(IMAGE_LINE))) {
 			f->image = strndup(l + strlen(IMAGE_LINE),
 					   strcspn(l + strlen(IMAGE_LINE), " \r\n"));
+		}
 	}
 }
 
@@ -121,19 +147,40 @@ static json_t *job_json(const struct serial_report *sr, char *const *ids, unsign
 	return rec;
 }
 
+/* 0 when the report's workload is the catalog's and every parameter of its
+ * A line is that workload's; -1 with err. */
+static int known_workload(const struct serial_report *sr, char *err, size_t len)
+{
+	const struct wl_info *w = wl_find(sr->workload);
+	const char *k;
+	json_t *v;
+
+	if (!w) {
+		snprintf(err, len, "its report names workload '%.64s', which this irqlbench does not "
+			 "have ('irqlbench list')", sr->workload);
+		return -1;
+	}
+	json_object_foreach(sr->params, k, v)
+		if (!wl_find_param(w, k)) {
+			snprintf(err, len, "its report gives workload %s a parameter '%.64s' it does "
+				 "not have", w->name, k);
+			return -1;
+		}
+	return 0;
+}
+
 /* Every job's record, checked and written into dir beside the log's copy. */
 static int build(const char *log, const json_t *source, const char *buf, size_t len,
 		 unsigned njobs, const char *dir, const struct argv_buf *tags,
-		 struct argv_buf *files)
+		 struct argv_buf *files, struct argv_buf *idlist)
 {
 	struct stat sb;
-	char mtime[32], stamp[32], err[1024], **ids = xmalloc(njobs * sizeof(*ids));
+	char mtime[32], err[1024], **ids = xmalloc(njobs * sizeof(*ids));
 	uint32_t h = kfnv1a(KFNV1A_INIT, buf, len);
 	int rc = 0;
 
 	stat(log, &sb);
 	util_utc_iso((double)sb.st_mtime, mtime, sizeof(mtime));
-	util_utc_compact((double)sb.st_mtime, stamp, sizeof(stamp));
 	for (unsigned j = 0; j < njobs; j++)
 		ids[j] = NULL;
 	for (unsigned j = 0; j < njobs && !rc; j++) {
@@ -153,8 +200,14 @@ static int build(const char *log, const json_t *source, const char *buf, size_t 
 			serial_report_free(&sr);
 			break;
 		}
-		ids[j] = xasprintf("%s-guest-%s-%06x", stamp, sr.workload,
-				   kfnv1a(h, &j, sizeof(j)) & 0xffffff);
+		if (known_workload(&sr, err, sizeof(err))) {
+			rc = cli_error(EXIT_USAGE, "refused %s: %s: %s: import the log of an irqlbench guest",
+				       log, where, err);
+			serial_report_free(&sr);
+			break;
+		}
+		/* the guest's bytes and the job, nothing of the file */
+		ids[j] = xasprintf("serial-%08x-%u-guest-%s", h, j + 1, sr.workload);
 		rec = job_json(&sr, ids, j, njobs, source, mtime, tags);
 		serial_report_free(&sr);
 		if (store_validate_record(rec, err, sizeof(err))) {
@@ -166,6 +219,7 @@ static int build(const char *log, const json_t *source, const char *buf, size_t 
 				rc = cli_error(EXIT_ENV, "cannot write %s: %s: set TMPDIR to a writable folder",
 					       f, strerror(errno));
 			argv_add(files, f);
+			argv_add(idlist, ids[j]);
 			free(f);
 		}
 		json_decref(rec);
@@ -177,11 +231,28 @@ static int build(const char *log, const json_t *source, const char *buf, size_t 
 }
 
 static int import_files(struct store *s, const char *log, const struct argv_buf *files,
-			unsigned *added, unsigned *unchanged)
+			const struct argv_buf *ids, unsigned *added, unsigned *unchanged)
 {
 	char id[256], err[1024];
+	bool *have = calloc(files->n + 1, sizeof(*have));
 
+	if (!have)
+		abort();
+	/* a job this capture already gave the store stays as it is (its tags
+	 * too): a copy of the capture is the same run */
 	for (unsigned j = 0; j < files->n; j++) {
+		json_t *old = store_run_record(s, ids->v[j], err, sizeof(err));
+
+		have[j] = old != NULL;
+		json_decref(old);
+	}
+	for (unsigned j = 0; j < files->n; j++) {
+		if (have[j]) {
+			printf("unchanged %s  (%s job %u of %u: already imported from this capture; "
+			       "its tags stay as they were)\n", ids->v[j], log, j + 1, files->n);
+			(*unchanged)++;
+			continue;
+		}
 		switch (store_import_file(s, files->v[j], id, sizeof(id), err, sizeof(err))) {
 		case IMPORT_NEW:
 			printf("imported  %s  (%s job %u of %u)\n", id, log, j + 1, files->n);
@@ -194,19 +265,22 @@ static int import_files(struct store *s, const char *log, const struct argv_buf 
 			(*unchanged)++;
 			break;
 		case IMPORT_REFUSED:
+			free(have);
 			return cli_error(EXIT_USAGE, "refused %s: job %u of %u: %s", log, j + 1,
 					 files->n, err);
 		case IMPORT_STORE_ERROR:
+			free(have);
 			return cli_error(EXIT_STORE, "%s", err);
 		}
 	}
+	free(have);
 	return EXIT_OK;
 }
 
 int results_import_serial(struct store *s, const char *log, const struct argv_buf *tags,
 			  unsigned *added, unsigned *unchanged)
 {
-	struct argv_buf files = { 0 };
+	struct argv_buf files = { 0 }, idlist = { 0 };
 	struct stat sb;
 	size_t len = 0, read_len;
 	struct log_facts facts;
@@ -219,6 +293,10 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 	if (stat(log, &sb) || !S_ISREG(sb.st_mode))
 		return cli_error(EXIT_USAGE, "refused %s: %s: give the serial log file", log,
 				 errno && stat(log, &sb) ? strerror(errno) : "not a regular file");
+	if (sb.st_size > (off_t)SERIAL_MAX_LOG)
+		return cli_error(EXIT_USAGE, "refused %s: %lld bytes, above the %u MiB a serial log may "
+				 "have: cut it to the guest's boot (from its 'irqlbench-guest v=1 boot' line)",
+				 log, (long long)sb.st_size, SERIAL_MAX_LOG >> 20);
 	buf = util_read_file(log, SERIAL_MAX_LOG, &len);
 	if (!buf)
 		return cli_error(EXIT_USAGE, "refused %s: cannot read it: %s", log, strerror(errno));
@@ -233,6 +311,14 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 		free(buf);
 		return cli_error(EXIT_USAGE, "refused %s: it holds %u boots of the guest: give one boot's log (split it at the 'irqlbench-guest v=1 boot' lines)",
 				 log, facts.boots);
+	}
+	if (facts.bad[0] || (reports > facts.jobs && reports)) {
+		rc = cli_error(EXIT_USAGE, "refused %s: %s: give one boot's whole log, as the guest printed it",
+			       log, facts.bad[0] ? facts.bad :
+			       "it holds more reports than the jobs its boot announced");
+		free(facts.image);
+		free(buf);
+		return rc;
 	}
 	if (!reports || reports < facts.jobs) {
 		struct serial_report sr;
@@ -266,15 +352,16 @@ int results_import_serial(struct store *s, const char *log, const struct argv_bu
 	rc = util_write_atomic(copy, buf, len) ?
 	     cli_error(EXIT_ENV, "cannot write %s: %s: set TMPDIR to a writable folder", copy,
 		       strerror(errno)) :
-	     build(log, source, buf, len, reports, dir, tags, &files);
+	     build(log, source, buf, len, reports, dir, tags, &files, &idlist);
 	json_decref(source);
 	if (!rc)
-		rc = import_files(s, log, &files, added, unchanged);
+		rc = import_files(s, log, &files, &idlist, added, unchanged);
 	for (unsigned j = 0; j < files.n; j++)
 		unlink(files.v[j]);
 	unlink(copy);
 	rmdir(dir);
 	argv_free(&files);
+	argv_free(&idlist);
 	free(copy);
 	free(dir);
 	free(buf);

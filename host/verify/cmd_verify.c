@@ -1034,6 +1034,22 @@ static int decide(const struct verify_opts *o, struct store *s, struct run_list 
 	return verdict_exit_status(j->res.v);
 }
 
+/* --out-dir DIR made (or there) as a folder this user may write: true;
+ * false with errno (0: it is no folder) */
+static bool out_dir_usable(const char *dir)
+{
+	struct stat st;
+
+	errno = 0;
+	if (util_mkdir_p(dir) || stat(dir, &st))
+		return false;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return false;
+	}
+	return !access(dir, W_OK);
+}
+
 /* verify --select: the runs the store already has, nothing run. */
 static int verify_stored(struct verify_opts *o)
 {
@@ -1052,6 +1068,9 @@ static int verify_stored(struct verify_opts *o)
 	if (!l.n)
 		rc = cli_error(EXIT_USAGE, "verify: no runs match '%s' in %s: see 'irqlbench results "
 			       "list --db %s %s'", o->selector, s->path, s->path, o->selector);
+	else if (o->out_dir && !out_dir_usable(o->out_dir))
+		rc = cli_error(EXIT_ENV, "verify: cannot use --out-dir %s: %s: choose another --out-dir",
+			       o->out_dir, errno ? strerror(errno) : "not a folder");
 	else {
 		struct judged j;
 
@@ -1062,10 +1081,7 @@ static int verify_stored(struct verify_opts *o)
 		if (rc != EXIT_STORE && o->out_dir && j.is_guest) {
 			char *path = xasprintf("%s/verdict.json", o->out_dir), *vid = NULL;
 
-			if (util_mkdir_p(o->out_dir))
-				rc = cli_error(EXIT_ENV, "verify: cannot create %s: %s: choose another "
-					       "--out-dir", o->out_dir, strerror(errno));
-			else if (!(vid = verify_write_verdict(o, s, path, &j, j.res.v, j.res.reason,
+			if (!(vid = verify_write_verdict(o, s, path, &j, j.res.v, j.res.reason,
 							      NULL, NULL, NULL)))
 				rc = EXIT_ENV;
 			else

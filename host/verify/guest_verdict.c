@@ -214,6 +214,7 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	char t50[32], t99[32], c50[32], tmean[32];
 	struct range thr_c = RANGE0, thr_n = RANGE0, rdtsc = RANGE0, work = RANGE0;
 	const char *hyp = NULL;
+	json_t *hyps = json_array();
 	bool emulated = false;
 	json_t *per = json_array();
 	unsigned usable;
@@ -298,8 +299,17 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 		mhist_merge(&all.cost, &o.cost);
 		mhist_merge(&all.cost_pending, &o.cost_pending);
 		emulated |= json_is_true(json_object_get(r, "emulated"));
-		if (!hyp)
-			hyp = json_string_value(json_object_get(gi, "hypervisor"));
+		{
+			const char *h = json_string_value(json_object_get(gi, "hypervisor"));
+			bool known = false;
+
+			if (!hyp)
+				hyp = h;
+			for (size_t k = 0; h && k < json_array_size(hyps); k++)
+				known |= !strcmp(json_string_value(json_array_get(hyps, k)), h);
+			if (h && !known)
+				json_array_append_new(hyps, json_string(h));
+		}
 		/* each run's probe calibration: the summary gives their range */
 		if (json_integer_value(json_object_get(gi, "probe_threshold")) > 0) {
 			double hz = (double)json_integer_value(json_object_get(gi, "tsc_hz"));
@@ -322,7 +332,15 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	fmt_ns(all.delay.n ? (double)all.delay.sum / (double)all.delay.n * mhist_ns_per_cycle(&all.delay) : NAN,
 	       tmean, sizeof(tmean));
 	usable = g->on_time + g->late + g->other;
-	if (usable < GUEST_MIN_RUNS) {
+	if (json_array_size(hyps) > 1) {
+		/* one verdict is one hypervisor's */
+		g->v = VERDICT_INCONCLUSIVE;
+		snprintf(g->reason, sizeof(g->reason), "the runs come from %zu hypervisors (", json_array_size(hyps));
+		for (size_t k = 0; k < json_array_size(hyps); k++)
+			verdict_appendf(g->reason, sizeof(g->reason), "%s%s", k ? ", " : "",
+					json_string_value(json_array_get(hyps, k)));
+		verdict_appendf(g->reason, sizeof(g->reason), "): select one hypervisor's runs (e.g. by tag)");
+	} else if (usable < GUEST_MIN_RUNS) {
 		g->v = VERDICT_INCONCLUSIVE;
 		snprintf(g->reason, sizeof(g->reason), "%u usable run(s), %u needed (a run is usable when it completed with a CR8 write that unmasked a pending interrupt; %u ignored)",
 			 usable, GUEST_MIN_RUNS, g->ignored);
@@ -382,8 +400,10 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 			       "threshold_ns", range_json(&thr_n, 1),
 			       "rdtsc_pair_cycles", range_json(&rdtsc, 1),
 			       "work_cycles_per_add", range_json(&work, 100),
-			       "hypervisor", hyp ? json_string(hyp) : json_null(),
+			       "hypervisor", json_array_size(hyps) > 1 ? json_incref(hyps) :
+					     hyp ? json_string(hyp) : json_null(),
 			       "emulated", emulated, "per_run", per);
+	json_decref(hyps);
 	if (!g->summary)
 		abort();
 	/* do CR8 writes with nothing pending trap: their median above the

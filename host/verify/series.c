@@ -321,6 +321,11 @@ char *verify_write_verdict(const struct verify_opts *o, struct store *s, const c
 	char utc[32], iso[32], kt[96], vt[96], err[1024], *id, *text;
 	bool emulated = false;
 
+	/* runs imported from elsewhere (a guest --select): no kernel of this host */
+	if (j->is_guest && o->select.n) {
+		json_decref(kern);
+		kern = json_null();
+	}
 	/* the kernel as it was asked for, also where no run says which it is */
 	if (requested && !json_is_object(kern)) {
 		json_decref(kern);
@@ -340,7 +345,8 @@ char *verify_write_verdict(const struct verify_opts *o, struct store *s, const c
 		json_array_append_new(tags, json_string(o->tags.v[i]));
 	util_utc_compact(util_now(), utc, sizeof(utc));
 	util_utc_iso(util_now(), iso, sizeof(iso));
-	token(kname ? kname : o->policy ? o->policy : "host", kt, sizeof(kt));
+	token(kname ? kname : o->policy ? o->policy : j->is_guest && o->select.n ? "stored" : "host",
+	      kt, sizeof(kt));
 	vt[0] = '-';
 	token(variant ? variant : "", vt + 1, sizeof(vt) - 1);
 	id = xasprintf("%s-verdict-%s-%s%s-%06x", utc, o->backend, kt, variant ? vt : "",

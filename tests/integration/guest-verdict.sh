@@ -96,6 +96,17 @@ expect_grep "verdict.findings are not the measured phases'" "$TMP/e3" "bad3: fin
 "$IRQ" results import --db bad.db bad4.json 2>"$TMP/e4" >/dev/null
 expect_grep "guest.tsc_hz is not a rate above 0" "$TMP/e4" "bad4: the TSC rate named"
 
+# one verdict is one hypervisor's: the tcg runs and copies that saw another
+mkdir -p other
+for f in tcg/*.json; do
+	jq '.id += "-kvm" | .guest.hypervisor = "KVMKVMKVM"' "$f" >"other/$(basename "$f")"
+done
+expect_rc 0 "import the tcg runs and copies of another hypervisor" -- sh -c \
+	"'$IRQ' results import --db mixed.db tcg >/dev/null && '$IRQ' results import --db mixed.db other"
+expect_rc 11 "runs of two hypervisors: INCONCLUSIVE" -- "$IRQ" verify --backend guest --db mixed.db --select backend=tcg
+expect_grep "the runs come from 2 hypervisors \(TCGTCGTCGTCG, KVMKVMKVM\): select one hypervisor's runs" \
+	"$TMP/out" "two hypervisors: named, with the fix"
+
 expect_rc 11 "one run decides nothing: INCONCLUSIVE" -- "$IRQ" verify --backend guest --db tcg.db \
 	--select "backend=tcg,workload=masked-clock"
 expect_grep "1 usable run\(s\), 3 needed" "$TMP/out" "too few: says how many are needed"
