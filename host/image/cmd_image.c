@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,57 @@ static char *runner_words(const struct image_args *a, const struct wl_info *w)
 	return xasprintf("%s probe=%d", it, a->no_probe ? 0 : 1);
 }
 
+/* A usage error (EXIT_USAGE) of one line: the "see --help" advice only
+ * where the message names no fix of its own ("see 'irqlbench list'"). */
+static int __attribute__((format(printf, 1, 2))) image_usage_error(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!strstr(msg, "see 'irqlbench "))
+		return cli_usage_error("image", "%s", msg);
+	fprintf(stderr, "irqlbench image: %s\n", msg);
+	return EXIT_USAGE;
+}
+
+/* s as one printable line: a control character or a byte above 0x7e
+ * shown as \xNN (a caller frees it). */
+static char *shown(const char *s)
+{
+	char *out = xmalloc(4 * strlen(s) + 1), *o = out;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			o += sprintf(o, "\\x%02x", *c);
+		else
+			*o++ = (char)*c;
+	*o = 0;
+	return out;
+}
+
+/* A --param word: NAME=VALUE with the characters a parameter has (a
+ * catalog name: a-z 0-9 _; a value: a number or true/false/on/off).  The
+ * guest splits its command line at white space and starts a job at each
+ * workload=, so any other character would be a word of its own. */
+static bool param_word_ok(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv || !eq[1])
+		return false;
+	for (const char *c = kv; c < eq; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	for (const char *c = eq + 1; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	return true;
+}
+
 /* One job: its words checked as the guest will apply them (EXIT_USAGE). */
 static int add_job(struct image_jobs *j, const char *name, const char *line, unsigned repeat)
 {
@@ -137,7 +189,7 @@ static int add_job(struct image_jobs *j, const char *name, const char *line, uns
 	char err[1024];
 
 	if (suite_values_from_cmdline(line, &vals, err, sizeof(err)))
-		return cli_usage_error("image", "job %s (%s): %s", name, line, err);
+		return image_usage_error("job %s (%s): %s", name, line, err);
 	for (unsigned r = 0; r < repeat; r++) {
 		argv_add(&j->line, line);
 		argv_add(&j->name, name);
@@ -195,12 +247,19 @@ static int workload_job(const struct image_args *a, struct image_jobs *j)
 	int rc;
 
 	if (!w)
-		return cli_usage_error("image", "unknown workload '%s': see 'irqlbench list'",
-				       a->workload);
+		return image_usage_error("unknown workload '%s': see 'irqlbench list'", a->workload);
+	if (w->needs_script)
+		return image_usage_error("--workload %s needs a scenario script, which the image cannot carry: give another --workload (see 'irqlbench list')",
+					 a->workload);
 	for (unsigned i = 0; i < a->params.n; i++) {
-		if (!strchr(a->params.v[i], '=') || a->params.v[i][0] == '=')
-			return cli_usage_error("image", "--param wants NAME=VALUE, got '%s'",
-					       a->params.v[i]);
+		if (!param_word_ok(a->params.v[i])) {
+			char *p = shown(a->params.v[i]);
+
+			rc = image_usage_error("--param wants one NAME=VALUE word (a-z, 0-9 and _ in the name; a number, true or false as the value), got '%s': give each parameter its own --param",
+					       p);
+			free(p);
+			return rc;
+		}
 		if (!strncmp(a->params.v[i], "workload=", 9) || !strncmp(a->params.v[i], "repeat=", 7))
 			return cli_usage_error("image", "--param %s: use --workload or --repeat",
 					       a->params.v[i]);

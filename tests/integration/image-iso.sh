@@ -155,6 +155,21 @@ expect_err_line "^irqlbench image: --suite nosuch: no entry .* use one of .*veri
 expect_rc 2 "no --out" -- "$IRQ" image --suite verify
 expect_rc 2 "an unknown parameter" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --param bogus=1
 expect_rc 2 "an --out that is a folder" -- "$IRQ" image --out "$TMP" --suite verify
+# one --param holding white space would be more words (or a job) for the guest
+expect_rc 2 "a --param holding another job" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--param 'iterations=5 workload=nested-spinlock depth=3'
+expect_err_line "^irqlbench image: --param wants one NAME=VALUE word .*got 'iterations=5 workload=nested-spinlock depth=3': give each parameter its own --param" \
+	"one line naming the fix"
+expect_rc 2 "a --param holding a newline" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--param "$(printf 'iterations=5\ndepth=3')"
+expect_err_line "got 'iterations=5\\\\x0adepth=3'" "one line, the newline shown as \\x0a"
+expect_rc 2 "a --param with a tab in its name" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--param "$(printf 'iter\tations=5')"
+expect_rc 2 "a --param with an empty value" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --param iterations=
+expect_rc 2 "--workload script (it needs a scenario script)" -- "$IRQ" image --out "$TMP/x.iso" --workload script
+expect_err_line "^irqlbench image: --workload script needs a scenario script" "one line saying so"
+expect_rc 2 "an unknown workload" -- "$IRQ" image --out "$TMP/x.iso" --workload nosuch
+expect_err_line "^irqlbench image: unknown workload 'nosuch': see 'irqlbench list'$" "one line, one piece of advice"
 ok "no image written by a refused call" test ! -e "$TMP/x.iso"
 
 mkdir -p "$TMP/bin"
