@@ -18,6 +18,7 @@
  * never leaves a half image at --out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,9 +88,11 @@ const struct cli_spec cmd_image_spec = {
 	"beside --out and renamed into place.\n",
 	.epilog =
 	"exit status: 0 written; 2 usage error (no --out, its folder does not exist,\n"
-	"an unknown group, workload or parameter, too many jobs); 3 environment (a\n"
-	"missing package: grub-pc-bin, grub-efi-amd64-bin, xorriso, mtools; the image\n"
-	"cannot be written; grub-mkrescue failed).\n",
+	"an unknown group, workload or parameter, a --param that is not one NAME=VALUE\n"
+	"word, --workload script, a --guest that is no regular ELF file with a multiboot\n"
+	"header, too many jobs); 3 environment (a missing package: grub-pc-bin,\n"
+	"grub-efi-amd64-bin, xorriso, mtools; the image cannot be written;\n"
+	"grub-mkrescue failed).\n",
 	.options = image_opts,
 };
 
@@ -329,20 +332,81 @@ static int write_text(const char *path, const char *text)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	size_t len;
-	char *data = util_read_file(from, 64u << 20, &len);
-	int rc;
+/* --- the guest -------------------------------------------------------------- */
 
-	if (!data)
-		return cli_error(EXIT_ENV, "cannot read the guest image %s: %s: run make", from,
-				 strerror(errno));
-	rc = util_write_atomic(to, data, len);
-	free(data);
-	if (rc)
-		return cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", to,
-				 strerror(errno), util_tmp_dir());
+#define GUEST_MAX		(64u << 20)
+#define MULTIBOOT_MAGIC		0x1BADB002u
+#define MULTIBOOT_SEARCH	8192	/* the header is in the first 8 KiB, 4-byte aligned */
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Why data is not a multiboot ELF (NULL if it is one). */
+static const char *not_multiboot(const unsigned char *data, size_t len)
+{
+	if (len < 4 || memcmp(data, "\x7f" "ELF", 4))
+		return "not an ELF file";
+	for (size_t off = 0; off + 12 <= len && off < MULTIBOOT_SEARCH; off += 4)
+		if (le32(data + off) == MULTIBOOT_MAGIC &&
+		    (uint32_t)(le32(data + off) + le32(data + off + 4) + le32(data + off + 8)) == 0)
+			return NULL;
+	return "an ELF file without a multiboot header";
+}
+
+/*
+ * The guest image, read whole into *data: a regular file (a FIFO, device
+ * or folder is refused before it is opened, so nothing blocks) that is an
+ * ELF with a multiboot header.  What is checked is what is packed.  Bad:
+ * EXIT_USAGE for --guest, EXIT_ENV for the default one (run make).
+ */
+static int load_guest(const char *path, bool given, char **data, size_t *len)
+{
+	const char *fix = given ? "give another --guest (the irqlbench guest, build/guest/" GUEST_FILE_NAME ")" :
+			  "run make";
+	int st = given ? EXIT_USAGE : EXIT_ENV, fd = -1, e;
+	const char *why = NULL;
+	struct stat sb, fsb;
+	ssize_t n;
+	char *p;
+
+	*data = NULL;
+	if (stat(path, &sb))
+		return cli_error(st, "cannot read the guest image %s: %s: %s", path, strerror(errno), fix);
+	if (!S_ISREG(sb.st_mode))
+		why = S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" :
+		      S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "not a regular file";
+	else if (sb.st_size > GUEST_MAX)
+		why = "larger than 64 MiB";
+	if (why)
+		return cli_error(st, "the guest image %s is %s: %s", path, why, fix);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &fsb) || !S_ISREG(fsb.st_mode) || fsb.st_size > GUEST_MAX) {
+		e = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		return cli_error(st, "cannot read the guest image %s: %s: %s", path, strerror(e), fix);
+	}
+	p = xmalloc((size_t)fsb.st_size + 1);
+	*len = 0;
+	while ((size_t)fsb.st_size > *len &&
+	       ((n = read(fd, p + *len, (size_t)fsb.st_size - *len)) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0)
+			*len += (size_t)n;
+	e = errno;
+	close(fd);
+	if (*len != (size_t)fsb.st_size) {
+		free(p);
+		return cli_error(st, "cannot read the guest image %s: %s: %s", path,
+				 strerror(*len < (size_t)fsb.st_size && e ? e : EIO), fix);
+	}
+	why = not_multiboot((const unsigned char *)p, *len);
+	if (why) {
+		free(p);
+		return cli_error(st, "the guest image %s is %s: %s", path, why, fix);
+	}
+	*data = p;
 	return 0;
 }
 
@@ -462,7 +526,8 @@ static char *image_info(const struct image_args *a, const struct image_jobs *j,
 }
 
 static int build_image(const struct image_args *a, const struct image_jobs *j,
-		       const char *suite_path, const char *cmdline, const char *guest)
+		       const char *suite_path, const char *cmdline, const char *guest,
+		       size_t guest_len)
 {
 	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *p, *text;
 	char *title = a->suite && a->workload ? xasprintf("%s + %s", a->suite, a->workload) :
@@ -494,7 +559,9 @@ static int build_image(const struct image_args *a, const struct image_jobs *j,
 	free(p);
 	if (!rc) {
 		p = xasprintf("%s%s", stage, IMAGE_GUEST_PATH);
-		rc = copy_file(guest, p);
+		if (util_write_atomic(p, guest, guest_len))
+			rc = cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", p,
+				       strerror(errno), util_tmp_dir());
 		free(p);
 	}
 	if (!rc) {
@@ -557,7 +624,8 @@ int cmd_image(int argc, char **argv)
 	struct image_args a = { 0 };
 	struct image_jobs j = { 0 };
 	struct run_opts ro = { 0 };
-	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest = NULL;
+	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest_path = NULL, *guest = NULL;
+	size_t guest_len = 0;
 	int n, rc;
 
 	rc = cli_parse(&cmd_image_spec, argc, argv, &a, &n);
@@ -598,15 +666,13 @@ int cmd_image(int argc, char **argv)
 		goto out;
 	}
 	ro.guest = a.guest;
-	guest = run_guest_image(&ro);
-	if (access(guest, R_OK)) {
-		rc = cli_error(a.guest ? EXIT_USAGE : EXIT_ENV, "cannot read the guest image %s: %s: %s",
-			       guest, strerror(errno), a.guest ? "give another --guest" : "run make");
+	guest_path = run_guest_image(&ro);
+	rc = load_guest(guest_path, a.guest != NULL, &guest, &guest_len);
+	if (rc)
 		goto out;
-	}
 	for (unsigned i = 0; i < j.skipped.n; i++)
 		fprintf(stderr, "irqlbench: image: left out %s\n", j.skipped.v[i]);
-	rc = build_image(&a, &j, suite_path, cmdline, guest);
+	rc = build_image(&a, &j, suite_path, cmdline, guest, guest_len);
 	if (rc)
 		goto out;
 	printf("%s\n", a.out);
@@ -622,6 +688,7 @@ out:
 	argv_free(&a.params);
 	free(suite_path);
 	free(cmdline);
+	free(guest_path);
 	free(guest);
 	return rc;
 }

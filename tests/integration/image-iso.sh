@@ -170,6 +170,22 @@ expect_rc 2 "--workload script (it needs a scenario script)" -- "$IRQ" image --o
 expect_err_line "^irqlbench image: --workload script needs a scenario script" "one line saying so"
 expect_rc 2 "an unknown workload" -- "$IRQ" image --out "$TMP/x.iso" --workload nosuch
 expect_err_line "^irqlbench image: unknown workload 'nosuch': see 'irqlbench list'$" "one line, one piece of advice"
+# --guest: a regular file that is an ELF with a multiboot header, else exit 2
+echo no >"$TMP/notelf"
+mkfifo "$TMP/fifo"
+guest_elf=$(dirname "$IRQ")/../guest/irqlbench-guest.elf
+cp "$guest_elf" "$TMP/badsum.elf"
+mb=$(LC_ALL=C grep -obUaP '\x02\xb0\xad\x1b' "$TMP/badsum.elf" | head -1 | cut -d: -f1)
+printf '\x01' | dd of="$TMP/badsum.elf" bs=1 seek=$((mb + 8)) conv=notrunc status=none
+for g in "$TMP/notelf:not an ELF file" "$(command -v ls):an ELF file without a multiboot header" \
+	"$TMP/badsum.elf:an ELF file without a multiboot header" "$TMP/fifo:a FIFO" \
+	"$TMP:a directory" "/dev/null:a device"; do
+	expect_rc 2 "--guest ${g%%:*}: ${g#*:}" -- timeout 20 "$IRQ" image --out "$TMP/x.iso" \
+		--workload seed-table --guest "${g%%:*}"
+	expect_err_line "^irqlbench: the guest image ${g%%:*} is ${g#*:}: give another --guest \(the irqlbench guest, build/guest/irqlbench-guest.elf\)$" \
+		"one line naming the fix"
+done
+expect_rc 2 "--guest that is not there" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --guest "$TMP/none.elf"
 ok "no image written by a refused call" test ! -e "$TMP/x.iso"
 
 mkdir -p "$TMP/bin"
