@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -527,12 +528,12 @@ static char *image_info(const struct image_args *a, const struct image_jobs *j,
 
 static int build_image(const struct image_args *a, const struct image_jobs *j,
 		       const char *suite_path, const char *cmdline, const char *guest,
-		       size_t guest_len)
+		       size_t guest_len, const char *tmp)
 {
 	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *p, *text;
 	char *title = a->suite && a->workload ? xasprintf("%s + %s", a->suite, a->workload) :
 		      xstrdup(a->suite ? a->suite : a->workload);
-	char *mkrescue = NULL, *dir = util_dirname(a->out);
+	char *mkrescue = NULL;
 	int rc = check_tools(&mkrescue);
 
 	if (rc)
@@ -572,10 +573,7 @@ static int build_image(const struct image_args *a, const struct image_jobs *j,
 		free(p);
 	}
 	if (!rc) {
-		char *tmp = xasprintf("%s/.%s.tmp.%d", dir, strrchr(a->out, '/') ?
-				      strrchr(a->out, '/') + 1 : a->out, (int)getpid());
-
-		tmp_iso = tmp;
+		tmp_iso = (char *)tmp;
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 		signal(SIGHUP, on_signal);
@@ -586,12 +584,10 @@ static int build_image(const struct image_args *a, const struct image_jobs *j,
 		if (rc)
 			unlink(tmp);
 		tmp_iso = NULL;
-		free(tmp);
 	}
 	remove_tree(stage);
 out:
 	free(mkrescue);
-	free(dir);
 	free(title);
 	free(stage);
 	return rc;
@@ -599,22 +595,80 @@ out:
 
 /* --- the command ----------------------------------------------------------- */
 
-static int check_out(const char *out)
+/*
+ * --out, checked before any work: a printable path of a new regular file in
+ * a folder that exists, whose temporary name (*tmp, beside it) fits the
+ * folder's NAME_MAX and can be created there (it is created and removed: as
+ * root, access() says yes to /proc).
+ */
+static int check_out(const char *out, char **tmp)
 {
-	char *dir = util_dirname(out);
-	const char *why = util_not_regular(out);
+	char *dir = util_dirname(out), *shown_out;
+	const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out, *why;
+	long name_max;
 	struct stat sb;
-	int rc = 0;
+	int rc = 0, fd = -1;
 
-	if (why)
+	*tmp = NULL;
+	for (const unsigned char *c = (const unsigned char *)out; *c; c++)
+		if (*c < 0x20 || *c == 0x7f) {
+			shown_out = shown(out);
+			rc = cli_usage_error("image", "--out %s holds a control character: give a path without one",
+					     shown_out);
+			free(shown_out);
+			goto out;
+		}
+	why = util_not_regular(out);
+	if (why) {
 		rc = cli_usage_error("image", "--out %s is %s: the image is written as a new regular file; give a file path",
 				     out, why);
-	else if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+		goto out;
+	}
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		rc = cli_usage_error("image", "--out %s names no file: give a file path", out);
+		goto out;
+	}
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		rc = cli_usage_error("image", "--out %s: the folder %s does not exist: create it, or give a path in a folder",
 				     out, dir);
-	else if (access(dir, W_OK | X_OK))
+		goto out;
+	}
+	*tmp = xasprintf("%s/.%s.tmp.%d", dir, base, (int)getpid());
+	errno = 0;
+	name_max = pathconf(dir, _PC_NAME_MAX);
+	if (name_max <= 0)
+		name_max = NAME_MAX;
+	if (strlen(strrchr(*tmp, '/') + 1) > (size_t)name_max) {
+		rc = cli_usage_error("image", "--out: its name of %zu bytes and the temporary name beside it (.NAME.tmp.PID) are over the folder's limit of %ld bytes: choose a shorter --out name",
+				     strlen(base), name_max);
+		goto out;
+	}
+	if (access(dir, W_OK | X_OK)) {
 		rc = cli_error(EXIT_ENV, "cannot write into %s: %s: choose another --out", dir,
 			       strerror(errno));
+		goto out;
+	}
+	/* one left by a killed process that had this pid is ours to replace */
+	for (int i = 0; i < 2 && fd < 0; i++) {
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && (errno != EEXIST || i || unlink(*tmp)))
+			break;
+	}
+	if (fd < 0 && errno == ENAMETOOLONG)
+		rc = cli_usage_error("image", "--out %s: the path or the temporary name beside it is too long: choose a shorter --out name",
+				     out);
+	else if (fd < 0)
+		rc = cli_error(EXIT_ENV, "cannot write into %s: %s: choose another --out", dir,
+			       strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		unlink(*tmp);
+	}
+out:
+	if (rc) {
+		free(*tmp);
+		*tmp = NULL;
+	}
 	free(dir);
 	return rc;
 }
@@ -625,6 +679,7 @@ int cmd_image(int argc, char **argv)
 	struct image_jobs j = { 0 };
 	struct run_opts ro = { 0 };
 	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest_path = NULL, *guest = NULL;
+	char *tmp_path = NULL;
 	size_t guest_len = 0;
 	int n, rc;
 
@@ -637,7 +692,7 @@ int cmd_image(int argc, char **argv)
 		return cli_usage_error("image", "give --suite GROUP or --workload W (or both)");
 	if (a.params.n && !a.workload)
 		return cli_usage_error("image", "--param sets a parameter of --workload's job: give --workload");
-	rc = check_out(a.out);
+	rc = check_out(a.out, &tmp_path);
 	if (rc)
 		goto out;
 	if (a.suite)
@@ -672,7 +727,7 @@ int cmd_image(int argc, char **argv)
 		goto out;
 	for (unsigned i = 0; i < j.skipped.n; i++)
 		fprintf(stderr, "irqlbench: image: left out %s\n", j.skipped.v[i]);
-	rc = build_image(&a, &j, suite_path, cmdline, guest, guest_len);
+	rc = build_image(&a, &j, suite_path, cmdline, guest, guest_len, tmp_path);
 	if (rc)
 		goto out;
 	printf("%s\n", a.out);
@@ -690,5 +745,6 @@ out:
 	free(cmdline);
 	free(guest_path);
 	free(guest);
+	free(tmp_path);
 	return rc;
 }

@@ -155,6 +155,18 @@ expect_err_line "^irqlbench image: --suite nosuch: no entry .* use one of .*veri
 expect_rc 2 "no --out" -- "$IRQ" image --suite verify
 expect_rc 2 "an unknown parameter" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --param bogus=1
 expect_rc 2 "an --out that is a folder" -- "$IRQ" image --out "$TMP" --suite verify
+# --out, checked before any work: a folder that cannot be written, a name too
+# long for its temporary name, a control character
+expect_rc 3 "--out in a folder that cannot be written (/proc)" -- "$IRQ" image --out /proc/x.iso --workload seed-table
+expect_err_line "^irqlbench: cannot write into /proc: .*: choose another --out$" "one line naming the folder"
+long=$(printf 'a%.0s' $(seq 250)).iso
+expect_rc 2 "--out whose temporary name is over NAME_MAX" -- "$IRQ" image --out "$TMP/$long" --workload seed-table
+expect_err_line "choose a shorter --out name" "one line naming the fix"
+expect_rc 2 "--out holding a newline" -- "$IRQ" image --out "$TMP/$(printf 'a\nb').iso" --workload seed-table
+expect_err_line "^irqlbench image: --out .*a\\\\x0ab\.iso holds a control character" "one line, the newline shown"
+eq "nothing on stdout" "$(wc -c <"$TMP/out")" 0
+ok "nothing left beside them" test ! -e "$TMP/$long" -a "$(ls -A "$TMP" | grep -c '\.tmp\.\|^a.b\.iso')" = 0
+
 # one --param holding white space would be more words (or a job) for the guest
 expect_rc 2 "a --param holding another job" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
 	--param 'iterations=5 workload=nested-spinlock depth=3'
