@@ -15,16 +15,20 @@
  * The ISO holds irqlbench/IMAGE.txt: the irqlbench version, the suite, the
  * jobs, and the exact GRUB command lines.  It is written to a temporary file
  * in --out's folder and renamed into place: a failed or interrupted build
- * never leaves a half image at --out.
+ * never leaves a half image at --out, nor its staging folder (a stop
+ * signal kills grub-mkrescue's process group and exits 128 + the signal).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -315,14 +319,54 @@ static int check_tools(char **mkrescue)
 
 /* --- the image ------------------------------------------------------------ */
 
-static char *volatile tmp_iso;	/* removed if a signal ends the command */
+/*
+ * A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT; one ignored when the
+ * command starts, as under nohup, stays ignored) is blocked from the start
+ * of the command to its end and looked for between the steps and while
+ * grub-mkrescue runs: then grub-mkrescue's process group is killed and
+ * waited for (xorriso included), the staging folder and the temporary
+ * image are removed, and the command exits 128 + the signal.
+ */
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static sigset_t stop_set, wait_set, entry_mask;
+static int stop_sig;	/* the stop signal taken, or 0 */
 
-static void on_signal(int sig)
+static void stop_signals_block(void)
 {
-	if (tmp_iso)
-		unlink(tmp_iso);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	struct sigaction sa;
+
+	sigemptyset(&stop_set);
+	for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+		if (!sigaction(stop_sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+			sigaddset(&stop_set, stop_sigs[i]);
+	wait_set = stop_set;
+	sigaddset(&wait_set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &wait_set, &entry_mask);
+}
+
+/* The stop signal that came (0: none); it stays pending until taken. */
+static int stopped(void)
+{
+	sigset_t p;
+
+	if (!stop_sig && !sigpending(&p))
+		for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+			if (sigismember(&stop_set, stop_sigs[i]) && sigismember(&p, stop_sigs[i])) {
+				stop_sig = stop_sigs[i];
+				break;
+			}
+	return stop_sig;
+}
+
+/* At the end: the blocked signals that came are dropped (a stop signal
+ * after the image was renamed into place is too late to undo it). */
+static void stop_signals_restore(void)
+{
+	const struct timespec zero = { 0, 0 };
+
+	while (sigtimedwait(&wait_set, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &entry_mask, NULL);
 }
 
 static int write_text(const char *path, const char *text)
@@ -411,25 +455,18 @@ static int load_guest(const char *path, bool given, char **data, size_t *len)
 	return 0;
 }
 
-/* rm -r of the staging tree (only what this command made in it). */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* rm -r of the staging folder (this command's mkdtemp: all in it is its,
+ * grub-mkrescue's TMPDIR included); symbolic links are not followed. */
 static void remove_tree(const char *dir)
 {
-	static const char *const files[] = { "boot/grub/grub.cfg", "boot/irqlbench/" GUEST_FILE_NAME,
-					     "irqlbench/IMAGE.txt", NULL };
-	static const char *const dirs[] = { "boot/grub", "boot/irqlbench", "boot", "irqlbench", "", NULL };
-
-	for (const char *const *f = files; *f; f++) {
-		char *p = xasprintf("%s/%s", dir, *f);
-
-		unlink(p);
-		free(p);
-	}
-	for (const char *const *d = dirs; *d; d++) {
-		char *p = xasprintf("%s/%s", dir, *d);
-
-		rmdir(p);
-		free(p);
-	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The last non-empty line of a file, for an error line ("" if none). */
@@ -450,34 +487,133 @@ static char *last_line(const char *path)
 	return line;
 }
 
-/* Its output goes to a file outside the tree it packs (which must not change). */
+/* The environment with TMPDIR=tmpdir (the array to free; its strings are
+ * environ's but the one made). */
+static char **env_with_tmpdir(const char *tmpdir, char **made)
+{
+	extern char **environ;
+	unsigned n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xmalloc((n + 2) * sizeof(*env));
+	for (unsigned i = 0; i < n; i++)
+		if (strncmp(environ[i], "TMPDIR=", 7))
+			env[k++] = environ[i];
+	*made = xasprintf("TMPDIR=%s", tmpdir);
+	env[k++] = *made;
+	env[k] = NULL;
+	return env;
+}
+
+/*
+ * Starts argv[0] in a process group of its own (a stop signal kills the
+ * whole group: xorriso too), the signal mask the command started with,
+ * environment env, standard input /dev/null, output and errors to log.  It
+ * dies with this process (PR_SET_PDEATHSIG).  The pid, or -1 with errno
+ * (also when the exec failed).
+ */
+static pid_t spawn_group(char *const argv[], char *const env[], const char *log)
+{
+	pid_t parent = getpid(), pid;
+	int pfd[2], e = 0, fd;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* async-signal-safe calls only */
+		setpgid(0, 0);
+		sigprocmask(SIG_SETMASK, &entry_mask, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0 && dup2(fd, 0) >= 0) {
+			fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0600);
+			if (fd >= 0 && dup2(fd, 1) >= 0 && dup2(1, 2) >= 0)
+				execve(argv[0], argv, env);
+		}
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	e = errno;
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		errno = e;
+		return -1;
+	}
+	setpgid(pid, pid);	/* the child's own call may come later: either makes the group */
+	while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (n == sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = e;
+		return -1;
+	}
+	return pid;
+}
+
+/* Waits for grub-mkrescue, or, on a stop signal, kills its process group
+ * and reaps all of it (this command is the subreaper of the orphans, so
+ * xorriso is waited for too, and writes nothing after this returns). */
+static int wait_mkrescue(pid_t pid, int *wst)
+{
+	siginfo_t si;
+
+	for (;;) {
+		pid_t r = waitpid(pid, wst, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (stopped())
+			break;
+		if (sigwaitinfo(&wait_set, &si) > 0 && si.si_signo != SIGCHLD)
+			stop_sig = si.si_signo;
+	}
+	kill(-pid, SIGKILL);
+	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
+		;
+	return -1;
+}
+
+/* grub-mkrescue packs stage/iso into iso; its TMPDIR (its grub.* folders)
+ * and its log are stage/tmp and stage/grub-mkrescue.log, outside the tree
+ * it packs (which must not change) and removed with the staging folder. */
 static int run_mkrescue(const char *mkrescue, const char *stage, const char *iso)
 {
-	char *log = util_tmpfile("grub-mkrescue.log"), *why;
-	char *argv[] = { (char *)mkrescue, "-o", (char *)iso, (char *)stage, "--", "-volid",
+	char *tree = xasprintf("%s/iso", stage), *tmpdir = xasprintf("%s/tmp", stage);
+	char *log = xasprintf("%s/grub-mkrescue.log", stage), *made, *why;
+	char *argv[] = { (char *)mkrescue, "-o", (char *)iso, tree, "--", "-volid",
 			 "IRQLBENCH", NULL };
+	char **env = env_with_tmpdir(tmpdir, &made);
 	int wst = 0, rc = 0;
-	pid_t pid = log ? util_spawn_tied(argv, log) : -1;
+	pid_t pid;
 
-	if (!log) {
-		rc = cli_error(EXIT_ENV, "cannot create a file in %s: %s: set TMPDIR to a writable folder",
-			       util_tmp_dir(), strerror(errno));
-	} else if (pid < 0) {
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	pid = spawn_group(argv, env, log);
+	if (pid < 0) {
 		rc = cli_error(EXIT_ENV, "cannot start %s: %s: reinstall grub-common", mkrescue,
 			       strerror(errno));
-	} else {
-		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
-			why = last_line(log);
-			rc = cli_error(EXIT_ENV, "grub-mkrescue failed (%s): check grub-pc-bin, grub-efi-amd64-bin, xorriso and mtools, and the space in %s",
-				       *why ? why : "no message", iso);
-			free(why);
-		}
+	} else if (wait_mkrescue(pid, &wst)) {
+		rc = -1;	/* stopped: the caller says so */
+	} else if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
+		why = last_line(log);
+		rc = cli_error(EXIT_ENV, "grub-mkrescue failed (%s): check grub-pc-bin, grub-efi-amd64-bin, xorriso and mtools, and the space in %s",
+			       *why ? why : "no message", iso);
+		free(why);
 	}
-	if (log)
-		unlink(log);
+	free(env);
+	free(made);
 	free(log);
+	free(tmpdir);
+	free(tree);
 	return rc;
 }
 
@@ -526,69 +662,91 @@ static char *image_info(const struct image_args *a, const struct image_jobs *j,
 	return t;
 }
 
+/* The files of the image's tree (stage/iso), written one after the other
+ * until one fails or a stop signal comes. */
+static int write_tree(const struct image_args *a, const struct image_jobs *j,
+		      const char *suite_path, const char *cmdline, const char *guest,
+		      size_t guest_len, const char *tree)
+{
+	static const char *const dirs[] = { "boot/grub", "boot/irqlbench", "irqlbench" };
+	char *title = a->suite && a->workload ? xasprintf("%s + %s", a->suite, a->workload) :
+		      xstrdup(a->suite ? a->suite : a->workload);
+	char *p, *text;
+	int rc = 0;
+
+	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		p = xasprintf("%s/%s", tree, dirs[i]);
+		util_mkdir_p(p);
+		free(p);
+	}
+	p = xasprintf("%s/boot/grub/grub.cfg", tree);
+	text = grub_cfg(cmdline, j->line.n, title);
+	rc = write_text(p, text);
+	free(text);
+	free(p);
+	if (!rc && !stopped()) {
+		p = xasprintf("%s%s", tree, IMAGE_GUEST_PATH);
+		if (util_write_atomic(p, guest, guest_len))
+			rc = cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", p,
+				       strerror(errno), util_tmp_dir());
+		free(p);
+	}
+	if (!rc && !stopped()) {
+		p = xasprintf("%s/irqlbench/IMAGE.txt", tree);
+		text = image_info(a, j, suite_path, cmdline);
+		rc = write_text(p, text);
+		free(text);
+		free(p);
+	}
+	free(title);
+	return rc;
+}
+
+/*
+ * The staging folder $TMPDIR/irqlbench-image.XXXXXX holds the tree to pack
+ * (iso/), grub-mkrescue's TMPDIR (tmp/) and its log; the image is written
+ * to tmp (beside --out) and renamed into place.  Whatever ends the build (a
+ * failure, a stop signal) removes the staging folder and the temporary
+ * image; a stop signal is 128 + its number, said in one line.
+ */
 static int build_image(const struct image_args *a, const struct image_jobs *j,
 		       const char *suite_path, const char *cmdline, const char *guest,
 		       size_t guest_len, const char *tmp)
 {
-	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *p, *text;
-	char *title = a->suite && a->workload ? xasprintf("%s + %s", a->suite, a->workload) :
-		      xstrdup(a->suite ? a->suite : a->workload);
+	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *tree, *tmpdir;
 	char *mkrescue = NULL;
 	int rc = check_tools(&mkrescue);
 
-	if (rc)
+	if (rc || stopped())
 		goto out;
 	if (!mkdtemp(stage)) {
 		rc = cli_error(EXIT_ENV, "cannot create %s: %s: set TMPDIR to a writable folder",
 			       stage, strerror(errno));
 		goto out;
 	}
-	p = xasprintf("%s/boot/grub", stage);
-	util_mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/boot/irqlbench", stage);
-	util_mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/irqlbench", stage);
-	util_mkdir_p(p);
-	free(p);
-
-	p = xasprintf("%s/boot/grub/grub.cfg", stage);
-	text = grub_cfg(cmdline, j->line.n, title);
-	rc = write_text(p, text);
-	free(text);
-	free(p);
-	if (!rc) {
-		p = xasprintf("%s%s", stage, IMAGE_GUEST_PATH);
-		if (util_write_atomic(p, guest, guest_len))
-			rc = cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", p,
-				       strerror(errno), util_tmp_dir());
-		free(p);
-	}
-	if (!rc) {
-		p = xasprintf("%s/irqlbench/IMAGE.txt", stage);
-		text = image_info(a, j, suite_path, cmdline);
-		rc = write_text(p, text);
-		free(text);
-		free(p);
-	}
-	if (!rc) {
-		tmp_iso = (char *)tmp;
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
+	tree = xasprintf("%s/iso", stage);
+	tmpdir = xasprintf("%s/tmp", stage);
+	if (mkdir(tree, 0700) || mkdir(tmpdir, 0700))
+		rc = cli_error(EXIT_ENV, "cannot create %s: %s: check the space in %s", tree,
+			       strerror(errno), util_tmp_dir());
+	if (!rc && !stopped())
+		rc = write_tree(a, j, suite_path, cmdline, guest, guest_len, tree);
+	if (!rc && !stopped())
 		rc = run_mkrescue(mkrescue, stage, tmp);
-		if (!rc && rename(tmp, a->out))
-			rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
-				       strerror(errno));
-		if (rc)
-			unlink(tmp);
-		tmp_iso = NULL;
-	}
+	if (!rc && !stopped() && rename(tmp, a->out))
+		rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
+			       strerror(errno));
+	if (rc || stopped())
+		unlink(tmp);
 	remove_tree(stage);
+	free(tmpdir);
+	free(tree);
 out:
+	if (stopped())
+		rc = cli_error(128 + stopped(), "image: stopped by SIG%s: nothing written, the temporary files removed",
+			       stopped() == SIGINT ? "INT" : stopped() == SIGTERM ? "TERM" :
+			       stopped() == SIGHUP ? "HUP" : "QUIT");
 	free(mkrescue);
-	free(title);
 	free(stage);
 	return rc;
 }
@@ -692,6 +850,7 @@ int cmd_image(int argc, char **argv)
 		return cli_usage_error("image", "give --suite GROUP or --workload W (or both)");
 	if (a.params.n && !a.workload)
 		return cli_usage_error("image", "--param sets a parameter of --workload's job: give --workload");
+	stop_signals_block();
 	rc = check_out(a.out, &tmp_path);
 	if (rc)
 		goto out;
@@ -737,6 +896,7 @@ int cmd_image(int argc, char **argv)
 		cmdline);
 	fprintf(stderr, "irqlbench: grub (UEFI): multiboot %s %s\n", IMAGE_GUEST_PATH, cmdline);
 out:
+	stop_signals_restore();
 	argv_free(&j.line);
 	argv_free(&j.name);
 	argv_free(&j.skipped);

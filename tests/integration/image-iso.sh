@@ -218,6 +218,56 @@ expect_err_line "grub-mkrescue failed \(grub-mkrescue: error: disk full \(made u
 ok "no half image at --out" test ! -e "$TMP/x.iso"
 ok "nor beside it" test "$(ls -A "$TMP" | grep -c '\.tmp\.')" = 0
 
+# a stop signal mid-build: no staging folder, log, grub-mkrescue folder or
+# temporary image is left (a TMPDIR of the test's own).  A background job of
+# a script ignores SIGINT: env --default-signal gives it back.
+mkdir -p "$TMP/sig-out" "$TMP/sig-tmp"
+left() { ls -A "$TMP/sig-out" "$TMP/sig-tmp" | grep -v '^$\|:$' | tr '\n' ' '; }
+stopped=0
+for d in 0.01 0.03 0.06 0.1 0.12 0.15 0.2; do
+	TMPDIR="$TMP/sig-tmp" env --default-signal=INT "$IRQ" image --out "$TMP/sig-out/a.iso" \
+		--suite verify >/dev/null 2>"$TMP/sig-err" &
+	pid=$!
+	sleep "$d"
+	kill -INT "$pid" 2>/dev/null
+	rc=0
+	wait "$pid" || rc=$?
+	if [ "$rc" -eq 130 ]; then
+		stopped=$((stopped + 1))
+		eq "SIGINT after ${d} s: one line" "$(grep -c 'stopped by SIGINT: nothing written' "$TMP/sig-err")/$(wc -l <"$TMP/sig-err")" 1/1
+		eq "SIGINT after ${d} s: nothing left" "$(left)" ""
+	else
+		eq "SIGINT after ${d} s, the build done before it: status 0, the image alone" "$rc $(left)" "0 a.iso "
+		rm -f "$TMP/sig-out/a.iso"
+	fi
+done
+ok "at least one build was stopped" test "$stopped" -gt 0
+# a grub-mkrescue whose child (as xorriso) writes the image later: the whole
+# process group is killed and waited for; its TMPDIR is in the staging folder
+mkdir -p "$TMP/slowbin"
+cat >"$TMP/slowbin/grub-mkrescue" <<'EOF'
+#!/bin/sh
+(sleep 2; echo late >"$2") &
+: >"$TMPDIR/started"
+wait
+EOF
+chmod +x "$TMP/slowbin/grub-mkrescue"
+TMPDIR="$TMP/sig-tmp" PATH="$TMP/slowbin:/usr/bin:/bin" env --default-signal=INT "$IRQ" image \
+	--out "$TMP/sig-out/a.iso" --suite verify >/dev/null 2>"$TMP/sig-err" &
+pid=$!
+for _ in $(seq 100); do
+	ls "$TMP"/sig-tmp/irqlbench-image.*/tmp/started >/dev/null 2>&1 && break
+	sleep 0.05
+done
+ok "grub-mkrescue's TMPDIR is in the staging folder" ls "$TMP"/sig-tmp/irqlbench-image.*/tmp/started
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+eq "SIGINT while grub-mkrescue runs: status 130" "$rc" 130
+expect_grep "stopped by SIGINT" "$TMP/sig-err" "saying so"
+sleep 2.5
+eq "nothing left, nor written later by grub-mkrescue's child" "$(left)" ""
+
 head -c 2000 "$TMP/bios.log" >"$TMP/trunc.log"
 expect_rc 2 "import of a log cut inside the first report" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/trunc.log"
 expect_err_line "^irqlbench: refused $TMP/trunc.log: no complete report \(truncated" "one line: truncated"
