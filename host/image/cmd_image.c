@@ -51,20 +51,35 @@ struct image_args {
 	bool no_probe;
 };
 
+/* --suite and --workload name the jobs: a second one would silently
+ * replace the first. */
+static int set_once(const struct cli_option *o, void *at, const char *val, const char *cmd)
+{
+	const char **v = at;
+
+	if (*v)
+		return cli_usage_error(cmd, "--%s given twice (%s, then %s): give one --%s", o->name, *v,
+				       val, o->name);
+	*v = val;
+	return 0;
+}
+
 static const struct cli_option image_opts[] = {
 	{ CLI_STRING('o', "out", struct image_args, out, "FILE.iso",
 		     "the image to write (its folder must exist)") },
-	{ CLI_STRING('s', "suite", struct image_args, suite, "GROUP",
-		     "the entries of this group of workloads/suites.cfg\n"
-		     "(irqlbench list --suites --group GROUP)") },
-	{ CLI_STRING('w', "workload", struct image_args, workload, "W",
-		     "a job of workload W (after the suite's, if any)") },
+	{ CLI_CALLBACK_AT('s', "suite", struct image_args, suite, "GROUP", set_once,
+			  "the entries of this group of workloads/suites.cfg\n"
+			  "(irqlbench list --suites --group GROUP)") },
+	{ CLI_CALLBACK_AT('w', "workload", struct image_args, workload, "W", set_once,
+			  "a job of workload W (after the suite's, if any)") },
 	{ CLI_LIST('p', "param", struct image_args, params, "K=V",
 		   "a parameter of --workload's job") },
 	{ CLI_UINT(0, "repeat", struct image_args, repeat, "N", 1, REPEAT_MAX,
 		   "run each job N times (default 1)") },
 	{ CLI_U64(0, "iterations", struct image_args, iterations, "N", 1, 100000000,
-		  "iterations of every job (default: the workload's)") },
+		  "iterations of every job (default: the workload's); each\n"
+		  "workload's range (irqlbench list W) holds: at most 10000000,\n"
+		  "irql-churn's 100000000") },
 	{ CLI_FLAG(0, "no-probe", struct image_args, no_probe,
 		   "do not time the CR8 writes (probe=0; default probe=1:\n"
 		   "the guest estimates the hypervisor's exits)") },
@@ -875,7 +890,7 @@ int cmd_image(int argc, char **argv)
 	cmdline = xasprintf("image=%s %s", util_suite_version(), jobs_line);
 	free(jobs_line);
 	if (strlen(cmdline) > IMAGE_CMDLINE_MAX) {
-		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs",
+		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs or --param words",
 				     strlen(cmdline), IMAGE_CMDLINE_MAX);
 		goto out;
 	}

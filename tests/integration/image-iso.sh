@@ -34,6 +34,10 @@ expect_grep "^jobs: $njobs$" "$TMP/IMAGE.txt" "IMAGE.txt: the number of jobs"
 expect_grep "^job $njobs: irql-churn: workload=irql-churn iterations=100 probe=1 level=3$" \
 	"$TMP/IMAGE.txt" "IMAGE.txt: the --workload's job last"
 
+expect_rc 0 "--iterations in irql-churn's larger range" -- "$IRQ" image --out "$TMP/c.iso" --workload irql-churn \
+	--iterations 100000000
+expect_grep "workload=irql-churn iterations=100000000 probe=1$" "$TMP/err" "the job's iterations"
+
 # --repeat and --no-probe (the image only)
 expect_rc 0 "image of one workload, --repeat 3 --no-probe" -- "$IRQ" image --out "$TMP/r.iso" \
 	--workload nested-spinlock --param depth=3 --repeat 3 --no-probe
@@ -198,6 +202,16 @@ for g in "$TMP/notelf:not an ELF file" "$(command -v ls):an ELF file without a m
 		"one line naming the fix"
 done
 expect_rc 2 "--guest that is not there" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --guest "$TMP/none.elf"
+expect_rc 2 "--suite given twice" -- "$IRQ" image --out "$TMP/x.iso" --suite verify --suite tcg
+expect_err_line "^irqlbench image: --suite given twice \(verify, then tcg\): give one --suite" "one line naming both"
+expect_rc 2 "--workload given twice" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --workload irql-churn
+# --iterations: each workload's range of the catalog
+expect_rc 2 "--iterations over seed-table's range" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --iterations 10000001
+expect_err_line "iterations=10000001 is out of range: allowed 1\.\.10000000" "one line naming the range"
+expect_rc 2 "--iterations over the option's range" -- "$IRQ" image --out "$TMP/x.iso" --workload irql-churn --iterations 100000001
+expect_rc 2 "a command line over the guest's 4000 bytes" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--repeat 100 --param clock_delay_us=100000
+expect_err_line "over the guest's 4000: choose fewer jobs or --param words" "one line naming jobs and --param"
 ok "no image written by a refused call" test ! -e "$TMP/x.iso"
 
 mkdir -p "$TMP/bin"
