@@ -15,13 +15,20 @@
  * The ISO holds irqlbench/IMAGE.txt: the irqlbench version, the suite, the
  * jobs, and the exact GRUB command lines.  It is written to a temporary file
  * in --out's folder and renamed into place: a failed or interrupted build
- * never leaves a half image at --out.
+ * never leaves a half image at --out, nor its staging folder (a stop
+ * signal kills grub-mkrescue's process group and exits 128 + the signal).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,20 +51,35 @@ struct image_args {
 	bool no_probe;
 };
 
+/* --suite and --workload name the jobs: a second one would silently
+ * replace the first. */
+static int set_once(const struct cli_option *o, void *at, const char *val, const char *cmd)
+{
+	const char **v = at;
+
+	if (*v)
+		return cli_usage_error(cmd, "--%s given twice (%s, then %s): give one --%s", o->name, *v,
+				       val, o->name);
+	*v = val;
+	return 0;
+}
+
 static const struct cli_option image_opts[] = {
 	{ CLI_STRING('o', "out", struct image_args, out, "FILE.iso",
 		     "the image to write (its folder must exist)") },
-	{ CLI_STRING('s', "suite", struct image_args, suite, "GROUP",
-		     "the entries of this group of workloads/suites.cfg\n"
-		     "(irqlbench list --suites --group GROUP)") },
-	{ CLI_STRING('w', "workload", struct image_args, workload, "W",
-		     "a job of workload W (after the suite's, if any)") },
+	{ CLI_CALLBACK_AT('s', "suite", struct image_args, suite, "GROUP", set_once,
+			  "the entries of this group of workloads/suites.cfg\n"
+			  "(irqlbench list --suites --group GROUP)") },
+	{ CLI_CALLBACK_AT('w', "workload", struct image_args, workload, "W", set_once,
+			  "a job of workload W (after the suite's, if any)") },
 	{ CLI_LIST('p', "param", struct image_args, params, "K=V",
 		   "a parameter of --workload's job") },
 	{ CLI_UINT(0, "repeat", struct image_args, repeat, "N", 1, REPEAT_MAX,
 		   "run each job N times (default 1)") },
 	{ CLI_U64(0, "iterations", struct image_args, iterations, "N", 1, 100000000,
-		  "iterations of every job (default: the workload's)") },
+		  "iterations of every job (default: the workload's); each\n"
+		  "workload's range (irqlbench list W) holds: at most 10000000,\n"
+		  "irql-churn's 100000000") },
 	{ CLI_FLAG(0, "no-probe", struct image_args, no_probe,
 		   "do not time the CR8 writes (probe=0; default probe=1:\n"
 		   "the guest estimates the hypervisor's exits)") },
@@ -86,9 +108,11 @@ const struct cli_spec cmd_image_spec = {
 	"beside --out and renamed into place.\n",
 	.epilog =
 	"exit status: 0 written; 2 usage error (no --out, its folder does not exist,\n"
-	"an unknown group, workload or parameter, too many jobs); 3 environment (a\n"
-	"missing package: grub-pc-bin, grub-efi-amd64-bin, xorriso, mtools; the image\n"
-	"cannot be written; grub-mkrescue failed).\n",
+	"an unknown group, workload or parameter, a --param that is not one NAME=VALUE\n"
+	"word, --workload script, a --guest that is no regular ELF file with a multiboot\n"
+	"header, too many jobs); 3 environment (a missing package: grub-pc-bin,\n"
+	"grub-efi-amd64-bin, xorriso, mtools; the image cannot be written;\n"
+	"grub-mkrescue failed).\n",
 	.options = image_opts,
 };
 
@@ -130,6 +154,57 @@ static char *runner_words(const struct image_args *a, const struct wl_info *w)
 	return xasprintf("%s probe=%d", it, a->no_probe ? 0 : 1);
 }
 
+/* A usage error (EXIT_USAGE) of one line: the "see --help" advice only
+ * where the message names no fix of its own ("see 'irqlbench list'"). */
+static int __attribute__((format(printf, 1, 2))) image_usage_error(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!strstr(msg, "see 'irqlbench "))
+		return cli_usage_error("image", "%s", msg);
+	fprintf(stderr, "irqlbench image: %s\n", msg);
+	return EXIT_USAGE;
+}
+
+/* s as one printable line: a control character or a byte above 0x7e
+ * shown as \xNN (a caller frees it). */
+static char *shown(const char *s)
+{
+	char *out = xmalloc(4 * strlen(s) + 1), *o = out;
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			o += sprintf(o, "\\x%02x", *c);
+		else
+			*o++ = (char)*c;
+	*o = 0;
+	return out;
+}
+
+/* A --param word: NAME=VALUE with the characters a parameter has (a
+ * catalog name: a-z 0-9 _; a value: a number or true/false/on/off).  The
+ * guest splits its command line at white space and starts a job at each
+ * workload=, so any other character would be a word of its own. */
+static bool param_word_ok(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || eq == kv || !eq[1])
+		return false;
+	for (const char *c = kv; c < eq; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	for (const char *c = eq + 1; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_'))
+			return false;
+	return true;
+}
+
 /* One job: its words checked as the guest will apply them (EXIT_USAGE). */
 static int add_job(struct image_jobs *j, const char *name, const char *line, unsigned repeat)
 {
@@ -137,7 +212,7 @@ static int add_job(struct image_jobs *j, const char *name, const char *line, uns
 	char err[1024];
 
 	if (suite_values_from_cmdline(line, &vals, err, sizeof(err)))
-		return cli_usage_error("image", "job %s (%s): %s", name, line, err);
+		return image_usage_error("job %s (%s): %s", name, line, err);
 	for (unsigned r = 0; r < repeat; r++) {
 		argv_add(&j->line, line);
 		argv_add(&j->name, name);
@@ -195,12 +270,19 @@ static int workload_job(const struct image_args *a, struct image_jobs *j)
 	int rc;
 
 	if (!w)
-		return cli_usage_error("image", "unknown workload '%s': see 'irqlbench list'",
-				       a->workload);
+		return image_usage_error("unknown workload '%s': see 'irqlbench list'", a->workload);
+	if (w->needs_script)
+		return image_usage_error("--workload %s needs a scenario script, which the image cannot carry: give another --workload (see 'irqlbench list')",
+					 a->workload);
 	for (unsigned i = 0; i < a->params.n; i++) {
-		if (!strchr(a->params.v[i], '=') || a->params.v[i][0] == '=')
-			return cli_usage_error("image", "--param wants NAME=VALUE, got '%s'",
-					       a->params.v[i]);
+		if (!param_word_ok(a->params.v[i])) {
+			char *p = shown(a->params.v[i]);
+
+			rc = image_usage_error("--param wants one NAME=VALUE word (a-z, 0-9 and _ in the name; a number, true or false as the value), got '%s': give each parameter its own --param",
+					       p);
+			free(p);
+			return rc;
+		}
 		if (!strncmp(a->params.v[i], "workload=", 9) || !strncmp(a->params.v[i], "repeat=", 7))
 			return cli_usage_error("image", "--param %s: use --workload or --repeat",
 					       a->params.v[i]);
@@ -252,14 +334,54 @@ static int check_tools(char **mkrescue)
 
 /* --- the image ------------------------------------------------------------ */
 
-static char *volatile tmp_iso;	/* removed if a signal ends the command */
+/*
+ * A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT; one ignored when the
+ * command starts, as under nohup, stays ignored) is blocked from the start
+ * of the command to its end and looked for between the steps and while
+ * grub-mkrescue runs: then grub-mkrescue's process group is killed and
+ * waited for (xorriso included), the staging folder and the temporary
+ * image are removed, and the command exits 128 + the signal.
+ */
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static sigset_t stop_set, wait_set, entry_mask;
+static int stop_sig;	/* the stop signal taken, or 0 */
 
-static void on_signal(int sig)
+static void stop_signals_block(void)
 {
-	if (tmp_iso)
-		unlink(tmp_iso);
-	signal(sig, SIG_DFL);
-	raise(sig);
+	struct sigaction sa;
+
+	sigemptyset(&stop_set);
+	for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+		if (!sigaction(stop_sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+			sigaddset(&stop_set, stop_sigs[i]);
+	wait_set = stop_set;
+	sigaddset(&wait_set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &wait_set, &entry_mask);
+}
+
+/* The stop signal that came (0: none); it stays pending until taken. */
+static int stopped(void)
+{
+	sigset_t p;
+
+	if (!stop_sig && !sigpending(&p))
+		for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+			if (sigismember(&stop_set, stop_sigs[i]) && sigismember(&p, stop_sigs[i])) {
+				stop_sig = stop_sigs[i];
+				break;
+			}
+	return stop_sig;
+}
+
+/* At the end: the blocked signals that came are dropped (a stop signal
+ * after the image was renamed into place is too late to undo it). */
+static void stop_signals_restore(void)
+{
+	const struct timespec zero = { 0, 0 };
+
+	while (sigtimedwait(&wait_set, NULL, &zero) > 0)
+		;
+	sigprocmask(SIG_SETMASK, &entry_mask, NULL);
 }
 
 static int write_text(const char *path, const char *text)
@@ -270,42 +392,96 @@ static int write_text(const char *path, const char *text)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to)
-{
-	size_t len;
-	char *data = util_read_file(from, 64u << 20, &len);
-	int rc;
+/* --- the guest -------------------------------------------------------------- */
 
-	if (!data)
-		return cli_error(EXIT_ENV, "cannot read the guest image %s: %s: run make", from,
-				 strerror(errno));
-	rc = util_write_atomic(to, data, len);
-	free(data);
-	if (rc)
-		return cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", to,
-				 strerror(errno), util_tmp_dir());
+#define GUEST_MAX		(64u << 20)
+#define MULTIBOOT_MAGIC		0x1BADB002u
+#define MULTIBOOT_SEARCH	8192	/* the header is in the first 8 KiB, 4-byte aligned */
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Why data is not a multiboot ELF (NULL if it is one). */
+static const char *not_multiboot(const unsigned char *data, size_t len)
+{
+	if (len < 4 || memcmp(data, "\x7f" "ELF", 4))
+		return "not an ELF file";
+	for (size_t off = 0; off + 12 <= len && off < MULTIBOOT_SEARCH; off += 4)
+		if (le32(data + off) == MULTIBOOT_MAGIC &&
+		    (uint32_t)(le32(data + off) + le32(data + off + 4) + le32(data + off + 8)) == 0)
+			return NULL;
+	return "an ELF file without a multiboot header";
+}
+
+/*
+ * The guest image, read whole into *data: a regular file (a FIFO, device
+ * or folder is refused before it is opened, so nothing blocks) that is an
+ * ELF with a multiboot header.  What is checked is what is packed.  Bad:
+ * EXIT_USAGE for --guest, EXIT_ENV for the default one (run make).
+ */
+static int load_guest(const char *path, bool given, char **data, size_t *len)
+{
+	const char *fix = given ? "give another --guest (the irqlbench guest, build/guest/" GUEST_FILE_NAME ")" :
+			  "run make";
+	int st = given ? EXIT_USAGE : EXIT_ENV, fd = -1, e;
+	const char *why = NULL;
+	struct stat sb, fsb;
+	ssize_t n;
+	char *p;
+
+	*data = NULL;
+	if (stat(path, &sb))
+		return cli_error(st, "cannot read the guest image %s: %s: %s", path, strerror(errno), fix);
+	if (!S_ISREG(sb.st_mode))
+		why = S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO" :
+		      S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "not a regular file";
+	else if (sb.st_size > GUEST_MAX)
+		why = "larger than 64 MiB";
+	if (why)
+		return cli_error(st, "the guest image %s is %s: %s", path, why, fix);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &fsb) || !S_ISREG(fsb.st_mode) || fsb.st_size > GUEST_MAX) {
+		e = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		return cli_error(st, "cannot read the guest image %s: %s: %s", path, strerror(e), fix);
+	}
+	p = xmalloc((size_t)fsb.st_size + 1);
+	*len = 0;
+	while ((size_t)fsb.st_size > *len &&
+	       ((n = read(fd, p + *len, (size_t)fsb.st_size - *len)) > 0 || (n < 0 && errno == EINTR)))
+		if (n > 0)
+			*len += (size_t)n;
+	e = errno;
+	close(fd);
+	if (*len != (size_t)fsb.st_size) {
+		free(p);
+		return cli_error(st, "cannot read the guest image %s: %s: %s", path,
+				 strerror(*len < (size_t)fsb.st_size && e ? e : EIO), fix);
+	}
+	why = not_multiboot((const unsigned char *)p, *len);
+	if (why) {
+		free(p);
+		return cli_error(st, "the guest image %s is %s: %s", path, why, fix);
+	}
+	*data = p;
 	return 0;
 }
 
-/* rm -r of the staging tree (only what this command made in it). */
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* rm -r of the staging folder (this command's mkdtemp: all in it is its,
+ * grub-mkrescue's TMPDIR included); symbolic links are not followed. */
 static void remove_tree(const char *dir)
 {
-	static const char *const files[] = { "boot/grub/grub.cfg", "boot/irqlbench/" GUEST_FILE_NAME,
-					     "irqlbench/IMAGE.txt", NULL };
-	static const char *const dirs[] = { "boot/grub", "boot/irqlbench", "boot", "irqlbench", "", NULL };
-
-	for (const char *const *f = files; *f; f++) {
-		char *p = xasprintf("%s/%s", dir, *f);
-
-		unlink(p);
-		free(p);
-	}
-	for (const char *const *d = dirs; *d; d++) {
-		char *p = xasprintf("%s/%s", dir, *d);
-
-		rmdir(p);
-		free(p);
-	}
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* The last non-empty line of a file, for an error line ("" if none). */
@@ -326,34 +502,133 @@ static char *last_line(const char *path)
 	return line;
 }
 
-/* Its output goes to a file outside the tree it packs (which must not change). */
+/* The environment with TMPDIR=tmpdir (the array to free; its strings are
+ * environ's but the one made). */
+static char **env_with_tmpdir(const char *tmpdir, char **made)
+{
+	extern char **environ;
+	unsigned n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = xmalloc((n + 2) * sizeof(*env));
+	for (unsigned i = 0; i < n; i++)
+		if (strncmp(environ[i], "TMPDIR=", 7))
+			env[k++] = environ[i];
+	*made = xasprintf("TMPDIR=%s", tmpdir);
+	env[k++] = *made;
+	env[k] = NULL;
+	return env;
+}
+
+/*
+ * Starts argv[0] in a process group of its own (a stop signal kills the
+ * whole group: xorriso too), the signal mask the command started with,
+ * environment env, standard input /dev/null, output and errors to log.  It
+ * dies with this process (PR_SET_PDEATHSIG).  The pid, or -1 with errno
+ * (also when the exec failed).
+ */
+static pid_t spawn_group(char *const argv[], char *const env[], const char *log)
+{
+	pid_t parent = getpid(), pid;
+	int pfd[2], e = 0, fd;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		/* async-signal-safe calls only */
+		setpgid(0, 0);
+		sigprocmask(SIG_SETMASK, &entry_mask, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0 && dup2(fd, 0) >= 0) {
+			fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0600);
+			if (fd >= 0 && dup2(fd, 1) >= 0 && dup2(1, 2) >= 0)
+				execve(argv[0], argv, env);
+		}
+		e = errno;
+		if (write(pfd[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	e = errno;
+	close(pfd[1]);
+	if (pid < 0) {
+		close(pfd[0]);
+		errno = e;
+		return -1;
+	}
+	setpgid(pid, pid);	/* the child's own call may come later: either makes the group */
+	while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (n == sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = e;
+		return -1;
+	}
+	return pid;
+}
+
+/* Waits for grub-mkrescue, or, on a stop signal, kills its process group
+ * and reaps all of it (this command is the subreaper of the orphans, so
+ * xorriso is waited for too, and writes nothing after this returns). */
+static int wait_mkrescue(pid_t pid, int *wst)
+{
+	siginfo_t si;
+
+	for (;;) {
+		pid_t r = waitpid(pid, wst, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (stopped())
+			break;
+		if (sigwaitinfo(&wait_set, &si) > 0 && si.si_signo != SIGCHLD)
+			stop_sig = si.si_signo;
+	}
+	kill(-pid, SIGKILL);
+	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
+		;
+	return -1;
+}
+
+/* grub-mkrescue packs stage/iso into iso; its TMPDIR (its grub.* folders)
+ * and its log are stage/tmp and stage/grub-mkrescue.log, outside the tree
+ * it packs (which must not change) and removed with the staging folder. */
 static int run_mkrescue(const char *mkrescue, const char *stage, const char *iso)
 {
-	char *log = util_tmpfile("grub-mkrescue.log"), *why;
-	char *argv[] = { (char *)mkrescue, "-o", (char *)iso, (char *)stage, "--", "-volid",
+	char *tree = xasprintf("%s/iso", stage), *tmpdir = xasprintf("%s/tmp", stage);
+	char *log = xasprintf("%s/grub-mkrescue.log", stage), *made, *why;
+	char *argv[] = { (char *)mkrescue, "-o", (char *)iso, tree, "--", "-volid",
 			 "IRQLBENCH", NULL };
+	char **env = env_with_tmpdir(tmpdir, &made);
 	int wst = 0, rc = 0;
-	pid_t pid = log ? util_spawn_tied(argv, log) : -1;
+	pid_t pid;
 
-	if (!log) {
-		rc = cli_error(EXIT_ENV, "cannot create a file in %s: %s: set TMPDIR to a writable folder",
-			       util_tmp_dir(), strerror(errno));
-	} else if (pid < 0) {
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	pid = spawn_group(argv, env, log);
+	if (pid < 0) {
 		rc = cli_error(EXIT_ENV, "cannot start %s: %s: reinstall grub-common", mkrescue,
 			       strerror(errno));
-	} else {
-		while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
-			why = last_line(log);
-			rc = cli_error(EXIT_ENV, "grub-mkrescue failed (%s): check grub-pc-bin, grub-efi-amd64-bin, xorriso and mtools, and the space in %s",
-				       *why ? why : "no message", iso);
-			free(why);
-		}
+	} else if (wait_mkrescue(pid, &wst)) {
+		rc = -1;	/* stopped: the caller says so */
+	} else if (!WIFEXITED(wst) || WEXITSTATUS(wst)) {
+		why = last_line(log);
+		rc = cli_error(EXIT_ENV, "grub-mkrescue failed (%s): check grub-pc-bin, grub-efi-amd64-bin, xorriso and mtools, and the space in %s",
+			       *why ? why : "no message", iso);
+		free(why);
 	}
-	if (log)
-		unlink(log);
+	free(env);
+	free(made);
 	free(log);
+	free(tmpdir);
+	free(tree);
 	return rc;
 }
 
@@ -402,93 +677,171 @@ static char *image_info(const struct image_args *a, const struct image_jobs *j,
 	return t;
 }
 
-static int build_image(const struct image_args *a, const struct image_jobs *j,
-		       const char *suite_path, const char *cmdline, const char *guest)
+/* The files of the image's tree (stage/iso), written one after the other
+ * until one fails or a stop signal comes. */
+static int write_tree(const struct image_args *a, const struct image_jobs *j,
+		      const char *suite_path, const char *cmdline, const char *guest,
+		      size_t guest_len, const char *tree)
 {
-	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *p, *text;
+	static const char *const dirs[] = { "boot/grub", "boot/irqlbench", "irqlbench" };
 	char *title = a->suite && a->workload ? xasprintf("%s + %s", a->suite, a->workload) :
 		      xstrdup(a->suite ? a->suite : a->workload);
-	char *mkrescue = NULL, *dir = util_dirname(a->out);
+	char *p, *text;
+	int rc = 0;
+
+	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		p = xasprintf("%s/%s", tree, dirs[i]);
+		util_mkdir_p(p);
+		free(p);
+	}
+	p = xasprintf("%s/boot/grub/grub.cfg", tree);
+	text = grub_cfg(cmdline, j->line.n, title);
+	rc = write_text(p, text);
+	free(text);
+	free(p);
+	if (!rc && !stopped()) {
+		p = xasprintf("%s%s", tree, IMAGE_GUEST_PATH);
+		if (util_write_atomic(p, guest, guest_len))
+			rc = cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", p,
+				       strerror(errno), util_tmp_dir());
+		free(p);
+	}
+	if (!rc && !stopped()) {
+		p = xasprintf("%s/irqlbench/IMAGE.txt", tree);
+		text = image_info(a, j, suite_path, cmdline);
+		rc = write_text(p, text);
+		free(text);
+		free(p);
+	}
+	free(title);
+	return rc;
+}
+
+/*
+ * The staging folder $TMPDIR/irqlbench-image.XXXXXX holds the tree to pack
+ * (iso/), grub-mkrescue's TMPDIR (tmp/) and its log; the image is written
+ * to tmp (beside --out) and renamed into place.  Whatever ends the build (a
+ * failure, a stop signal) removes the staging folder and the temporary
+ * image; a stop signal is 128 + its number, said in one line.
+ */
+static int build_image(const struct image_args *a, const struct image_jobs *j,
+		       const char *suite_path, const char *cmdline, const char *guest,
+		       size_t guest_len, const char *tmp)
+{
+	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *tree, *tmpdir;
+	char *mkrescue = NULL;
 	int rc = check_tools(&mkrescue);
 
-	if (rc)
+	if (rc || stopped())
 		goto out;
 	if (!mkdtemp(stage)) {
 		rc = cli_error(EXIT_ENV, "cannot create %s: %s: set TMPDIR to a writable folder",
 			       stage, strerror(errno));
 		goto out;
 	}
-	p = xasprintf("%s/boot/grub", stage);
-	util_mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/boot/irqlbench", stage);
-	util_mkdir_p(p);
-	free(p);
-	p = xasprintf("%s/irqlbench", stage);
-	util_mkdir_p(p);
-	free(p);
-
-	p = xasprintf("%s/boot/grub/grub.cfg", stage);
-	text = grub_cfg(cmdline, j->line.n, title);
-	rc = write_text(p, text);
-	free(text);
-	free(p);
-	if (!rc) {
-		p = xasprintf("%s%s", stage, IMAGE_GUEST_PATH);
-		rc = copy_file(guest, p);
-		free(p);
-	}
-	if (!rc) {
-		p = xasprintf("%s/irqlbench/IMAGE.txt", stage);
-		text = image_info(a, j, suite_path, cmdline);
-		rc = write_text(p, text);
-		free(text);
-		free(p);
-	}
-	if (!rc) {
-		char *tmp = xasprintf("%s/.%s.tmp.%d", dir, strrchr(a->out, '/') ?
-				      strrchr(a->out, '/') + 1 : a->out, (int)getpid());
-
-		tmp_iso = tmp;
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		signal(SIGHUP, on_signal);
+	tree = xasprintf("%s/iso", stage);
+	tmpdir = xasprintf("%s/tmp", stage);
+	if (mkdir(tree, 0700) || mkdir(tmpdir, 0700))
+		rc = cli_error(EXIT_ENV, "cannot create %s: %s: check the space in %s", tree,
+			       strerror(errno), util_tmp_dir());
+	if (!rc && !stopped())
+		rc = write_tree(a, j, suite_path, cmdline, guest, guest_len, tree);
+	if (!rc && !stopped())
 		rc = run_mkrescue(mkrescue, stage, tmp);
-		if (!rc && rename(tmp, a->out))
-			rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
-				       strerror(errno));
-		if (rc)
-			unlink(tmp);
-		tmp_iso = NULL;
-		free(tmp);
-	}
+	if (!rc && !stopped() && rename(tmp, a->out))
+		rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
+			       strerror(errno));
+	if (rc || stopped())
+		unlink(tmp);
 	remove_tree(stage);
+	free(tmpdir);
+	free(tree);
 out:
+	if (stopped())
+		rc = cli_error(128 + stopped(), "image: stopped by SIG%s: nothing written, the temporary files removed",
+			       stopped() == SIGINT ? "INT" : stopped() == SIGTERM ? "TERM" :
+			       stopped() == SIGHUP ? "HUP" : "QUIT");
 	free(mkrescue);
-	free(dir);
-	free(title);
 	free(stage);
 	return rc;
 }
 
 /* --- the command ----------------------------------------------------------- */
 
-static int check_out(const char *out)
+/*
+ * --out, checked before any work: a printable path of a new regular file in
+ * a folder that exists, whose temporary name (*tmp, beside it) fits the
+ * folder's NAME_MAX and can be created there (it is created and removed: as
+ * root, access() says yes to /proc).
+ */
+static int check_out(const char *out, char **tmp)
 {
-	char *dir = util_dirname(out);
-	const char *why = util_not_regular(out);
+	char *dir = util_dirname(out), *shown_out;
+	const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out, *why;
+	long name_max;
 	struct stat sb;
-	int rc = 0;
+	int rc = 0, fd = -1;
 
-	if (why)
+	*tmp = NULL;
+	for (const unsigned char *c = (const unsigned char *)out; *c; c++)
+		if (*c < 0x20 || *c == 0x7f) {
+			shown_out = shown(out);
+			rc = cli_usage_error("image", "--out %s holds a control character: give a path without one",
+					     shown_out);
+			free(shown_out);
+			goto out;
+		}
+	why = util_not_regular(out);
+	if (why) {
 		rc = cli_usage_error("image", "--out %s is %s: the image is written as a new regular file; give a file path",
 				     out, why);
-	else if (stat(dir, &sb) || !S_ISDIR(sb.st_mode))
+		goto out;
+	}
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+		rc = cli_usage_error("image", "--out %s names no file: give a file path", out);
+		goto out;
+	}
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
 		rc = cli_usage_error("image", "--out %s: the folder %s does not exist: create it, or give a path in a folder",
 				     out, dir);
-	else if (access(dir, W_OK | X_OK))
+		goto out;
+	}
+	*tmp = xasprintf("%s/.%s.tmp.%d", dir, base, (int)getpid());
+	errno = 0;
+	name_max = pathconf(dir, _PC_NAME_MAX);
+	if (name_max <= 0)
+		name_max = NAME_MAX;
+	if (strlen(strrchr(*tmp, '/') + 1) > (size_t)name_max) {
+		rc = cli_usage_error("image", "--out: its name of %zu bytes and the temporary name beside it (.NAME.tmp.PID) are over the folder's limit of %ld bytes: choose a shorter --out name",
+				     strlen(base), name_max);
+		goto out;
+	}
+	if (access(dir, W_OK | X_OK)) {
 		rc = cli_error(EXIT_ENV, "cannot write into %s: %s: choose another --out", dir,
 			       strerror(errno));
+		goto out;
+	}
+	/* one left by a killed process that had this pid is ours to replace */
+	for (int i = 0; i < 2 && fd < 0; i++) {
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && (errno != EEXIST || i || unlink(*tmp)))
+			break;
+	}
+	if (fd < 0 && errno == ENAMETOOLONG)
+		rc = cli_usage_error("image", "--out %s: the path or the temporary name beside it is too long: choose a shorter --out name",
+				     out);
+	else if (fd < 0)
+		rc = cli_error(EXIT_ENV, "cannot write into %s: %s: choose another --out", dir,
+			       strerror(errno));
+	if (fd >= 0) {
+		close(fd);
+		unlink(*tmp);
+	}
+out:
+	if (rc) {
+		free(*tmp);
+		*tmp = NULL;
+	}
 	free(dir);
 	return rc;
 }
@@ -498,7 +851,9 @@ int cmd_image(int argc, char **argv)
 	struct image_args a = { 0 };
 	struct image_jobs j = { 0 };
 	struct run_opts ro = { 0 };
-	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest = NULL;
+	char *suite_path = NULL, *jobs_line, *cmdline = NULL, *guest_path = NULL, *guest = NULL;
+	char *tmp_path = NULL;
+	size_t guest_len = 0;
 	int n, rc;
 
 	rc = cli_parse(&cmd_image_spec, argc, argv, &a, &n);
@@ -510,7 +865,8 @@ int cmd_image(int argc, char **argv)
 		return cli_usage_error("image", "give --suite GROUP or --workload W (or both)");
 	if (a.params.n && !a.workload)
 		return cli_usage_error("image", "--param sets a parameter of --workload's job: give --workload");
-	rc = check_out(a.out);
+	stop_signals_block();
+	rc = check_out(a.out, &tmp_path);
 	if (rc)
 		goto out;
 	if (a.suite)
@@ -534,20 +890,18 @@ int cmd_image(int argc, char **argv)
 	cmdline = xasprintf("image=%s %s", util_suite_version(), jobs_line);
 	free(jobs_line);
 	if (strlen(cmdline) > IMAGE_CMDLINE_MAX) {
-		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs",
+		rc = cli_usage_error("image", "the jobs' command line is %zu bytes, over the guest's %u: choose fewer jobs or --param words",
 				     strlen(cmdline), IMAGE_CMDLINE_MAX);
 		goto out;
 	}
 	ro.guest = a.guest;
-	guest = run_guest_image(&ro);
-	if (access(guest, R_OK)) {
-		rc = cli_error(a.guest ? EXIT_USAGE : EXIT_ENV, "cannot read the guest image %s: %s: %s",
-			       guest, strerror(errno), a.guest ? "give another --guest" : "run make");
+	guest_path = run_guest_image(&ro);
+	rc = load_guest(guest_path, a.guest != NULL, &guest, &guest_len);
+	if (rc)
 		goto out;
-	}
 	for (unsigned i = 0; i < j.skipped.n; i++)
 		fprintf(stderr, "irqlbench: image: left out %s\n", j.skipped.v[i]);
-	rc = build_image(&a, &j, suite_path, cmdline, guest);
+	rc = build_image(&a, &j, suite_path, cmdline, guest, guest_len, tmp_path);
 	if (rc)
 		goto out;
 	printf("%s\n", a.out);
@@ -557,12 +911,15 @@ int cmd_image(int argc, char **argv)
 		cmdline);
 	fprintf(stderr, "irqlbench: grub (UEFI): multiboot %s %s\n", IMAGE_GUEST_PATH, cmdline);
 out:
+	stop_signals_restore();
 	argv_free(&j.line);
 	argv_free(&j.name);
 	argv_free(&j.skipped);
 	argv_free(&a.params);
 	free(suite_path);
 	free(cmdline);
+	free(guest_path);
 	free(guest);
+	free(tmp_path);
 	return rc;
 }

@@ -34,6 +34,10 @@ expect_grep "^jobs: $njobs$" "$TMP/IMAGE.txt" "IMAGE.txt: the number of jobs"
 expect_grep "^job $njobs: irql-churn: workload=irql-churn iterations=100 probe=1 level=3$" \
 	"$TMP/IMAGE.txt" "IMAGE.txt: the --workload's job last"
 
+expect_rc 0 "--iterations in irql-churn's larger range" -- "$IRQ" image --out "$TMP/c.iso" --workload irql-churn \
+	--iterations 100000000
+expect_grep "workload=irql-churn iterations=100000000 probe=1$" "$TMP/err" "the job's iterations"
+
 # --repeat and --no-probe (the image only)
 expect_rc 0 "image of one workload, --repeat 3 --no-probe" -- "$IRQ" image --out "$TMP/r.iso" \
 	--workload nested-spinlock --param depth=3 --repeat 3 --no-probe
@@ -155,6 +159,59 @@ expect_err_line "^irqlbench image: --suite nosuch: no entry .* use one of .*veri
 expect_rc 2 "no --out" -- "$IRQ" image --suite verify
 expect_rc 2 "an unknown parameter" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --param bogus=1
 expect_rc 2 "an --out that is a folder" -- "$IRQ" image --out "$TMP" --suite verify
+# --out, checked before any work: a folder that cannot be written, a name too
+# long for its temporary name, a control character
+expect_rc 3 "--out in a folder that cannot be written (/proc)" -- "$IRQ" image --out /proc/x.iso --workload seed-table
+expect_err_line "^irqlbench: cannot write into /proc: .*: choose another --out$" "one line naming the folder"
+long=$(printf 'a%.0s' $(seq 250)).iso
+expect_rc 2 "--out whose temporary name is over NAME_MAX" -- "$IRQ" image --out "$TMP/$long" --workload seed-table
+expect_err_line "choose a shorter --out name" "one line naming the fix"
+expect_rc 2 "--out holding a newline" -- "$IRQ" image --out "$TMP/$(printf 'a\nb').iso" --workload seed-table
+expect_err_line "^irqlbench image: --out .*a\\\\x0ab\.iso holds a control character" "one line, the newline shown"
+eq "nothing on stdout" "$(wc -c <"$TMP/out")" 0
+ok "nothing left beside them" test ! -e "$TMP/$long" -a "$(ls -A "$TMP" | grep -c '\.tmp\.\|^a.b\.iso')" = 0
+
+# one --param holding white space would be more words (or a job) for the guest
+expect_rc 2 "a --param holding another job" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--param 'iterations=5 workload=nested-spinlock depth=3'
+expect_err_line "^irqlbench image: --param wants one NAME=VALUE word .*got 'iterations=5 workload=nested-spinlock depth=3': give each parameter its own --param" \
+	"one line naming the fix"
+expect_rc 2 "a --param holding a newline" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--param "$(printf 'iterations=5\ndepth=3')"
+expect_err_line "got 'iterations=5\\\\x0adepth=3'" "one line, the newline shown as \\x0a"
+expect_rc 2 "a --param with a tab in its name" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--param "$(printf 'iter\tations=5')"
+expect_rc 2 "a --param with an empty value" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --param iterations=
+expect_rc 2 "--workload script (it needs a scenario script)" -- "$IRQ" image --out "$TMP/x.iso" --workload script
+expect_err_line "^irqlbench image: --workload script needs a scenario script" "one line saying so"
+expect_rc 2 "an unknown workload" -- "$IRQ" image --out "$TMP/x.iso" --workload nosuch
+expect_err_line "^irqlbench image: unknown workload 'nosuch': see 'irqlbench list'$" "one line, one piece of advice"
+# --guest: a regular file that is an ELF with a multiboot header, else exit 2
+echo no >"$TMP/notelf"
+mkfifo "$TMP/fifo"
+guest_elf=$(dirname "$IRQ")/../guest/irqlbench-guest.elf
+cp "$guest_elf" "$TMP/badsum.elf"
+mb=$(LC_ALL=C grep -obUaP '\x02\xb0\xad\x1b' "$TMP/badsum.elf" | head -1 | cut -d: -f1)
+printf '\x01' | dd of="$TMP/badsum.elf" bs=1 seek=$((mb + 8)) conv=notrunc status=none
+for g in "$TMP/notelf:not an ELF file" "$(command -v ls):an ELF file without a multiboot header" \
+	"$TMP/badsum.elf:an ELF file without a multiboot header" "$TMP/fifo:a FIFO" \
+	"$TMP:a directory" "/dev/null:a device"; do
+	expect_rc 2 "--guest ${g%%:*}: ${g#*:}" -- timeout 20 "$IRQ" image --out "$TMP/x.iso" \
+		--workload seed-table --guest "${g%%:*}"
+	expect_err_line "^irqlbench: the guest image ${g%%:*} is ${g#*:}: give another --guest \(the irqlbench guest, build/guest/irqlbench-guest.elf\)$" \
+		"one line naming the fix"
+done
+expect_rc 2 "--guest that is not there" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --guest "$TMP/none.elf"
+expect_rc 2 "--suite given twice" -- "$IRQ" image --out "$TMP/x.iso" --suite verify --suite tcg
+expect_err_line "^irqlbench image: --suite given twice \(verify, then tcg\): give one --suite" "one line naming both"
+expect_rc 2 "--workload given twice" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --workload irql-churn
+# --iterations: each workload's range of the catalog
+expect_rc 2 "--iterations over seed-table's range" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table --iterations 10000001
+expect_err_line "iterations=10000001 is out of range: allowed 1\.\.10000000" "one line naming the range"
+expect_rc 2 "--iterations over the option's range" -- "$IRQ" image --out "$TMP/x.iso" --workload irql-churn --iterations 100000001
+expect_rc 2 "a command line over the guest's 4000 bytes" -- "$IRQ" image --out "$TMP/x.iso" --workload seed-table \
+	--repeat 100 --param clock_delay_us=100000
+expect_err_line "over the guest's 4000: choose fewer jobs or --param words" "one line naming jobs and --param"
 ok "no image written by a refused call" test ! -e "$TMP/x.iso"
 
 mkdir -p "$TMP/bin"
@@ -174,6 +231,56 @@ expect_rc 3 "grub-mkrescue fails" -- env PATH="$TMP/bin:/usr/bin:/bin" "$IRQ" im
 expect_err_line "grub-mkrescue failed \(grub-mkrescue: error: disk full \(made up\)\)" "one line with its message"
 ok "no half image at --out" test ! -e "$TMP/x.iso"
 ok "nor beside it" test "$(ls -A "$TMP" | grep -c '\.tmp\.')" = 0
+
+# a stop signal mid-build: no staging folder, log, grub-mkrescue folder or
+# temporary image is left (a TMPDIR of the test's own).  A background job of
+# a script ignores SIGINT: env --default-signal gives it back.
+mkdir -p "$TMP/sig-out" "$TMP/sig-tmp"
+left() { ls -A "$TMP/sig-out" "$TMP/sig-tmp" | grep -v '^$\|:$' | tr '\n' ' '; }
+stopped=0
+for d in 0.01 0.03 0.06 0.1 0.12 0.15 0.2; do
+	TMPDIR="$TMP/sig-tmp" env --default-signal=INT "$IRQ" image --out "$TMP/sig-out/a.iso" \
+		--suite verify >/dev/null 2>"$TMP/sig-err" &
+	pid=$!
+	sleep "$d"
+	kill -INT "$pid" 2>/dev/null
+	rc=0
+	wait "$pid" || rc=$?
+	if [ "$rc" -eq 130 ]; then
+		stopped=$((stopped + 1))
+		eq "SIGINT after ${d} s: one line" "$(grep -c 'stopped by SIGINT: nothing written' "$TMP/sig-err")/$(wc -l <"$TMP/sig-err")" 1/1
+		eq "SIGINT after ${d} s: nothing left" "$(left)" ""
+	else
+		eq "SIGINT after ${d} s, the build done before it: status 0, the image alone" "$rc $(left)" "0 a.iso "
+		rm -f "$TMP/sig-out/a.iso"
+	fi
+done
+ok "at least one build was stopped" test "$stopped" -gt 0
+# a grub-mkrescue whose child (as xorriso) writes the image later: the whole
+# process group is killed and waited for; its TMPDIR is in the staging folder
+mkdir -p "$TMP/slowbin"
+cat >"$TMP/slowbin/grub-mkrescue" <<'EOF'
+#!/bin/sh
+(sleep 2; echo late >"$2") &
+: >"$TMPDIR/started"
+wait
+EOF
+chmod +x "$TMP/slowbin/grub-mkrescue"
+TMPDIR="$TMP/sig-tmp" PATH="$TMP/slowbin:/usr/bin:/bin" env --default-signal=INT "$IRQ" image \
+	--out "$TMP/sig-out/a.iso" --suite verify >/dev/null 2>"$TMP/sig-err" &
+pid=$!
+for _ in $(seq 100); do
+	ls "$TMP"/sig-tmp/irqlbench-image.*/tmp/started >/dev/null 2>&1 && break
+	sleep 0.05
+done
+ok "grub-mkrescue's TMPDIR is in the staging folder" ls "$TMP"/sig-tmp/irqlbench-image.*/tmp/started
+kill -INT "$pid"
+rc=0
+wait "$pid" || rc=$?
+eq "SIGINT while grub-mkrescue runs: status 130" "$rc" 130
+expect_grep "stopped by SIGINT" "$TMP/sig-err" "saying so"
+sleep 2.5
+eq "nothing left, nor written later by grub-mkrescue's child" "$(left)" ""
 
 head -c 2000 "$TMP/bios.log" >"$TMP/trunc.log"
 expect_rc 2 "import of a log cut inside the first report" -- "$IRQ" results import --db "$TMP/s.db" --serial "$TMP/trunc.log"
