@@ -403,15 +403,21 @@ fail:
 pid_t util_spawn_tied(char *const argv[], const char *out_path)
 {
 	pid_t parent = getpid(), pid;
-	int pfd[2], e = 0;
-	ssize_t n;
+	int pfd[2];
 
 	if (pipe2(pfd, O_CLOEXEC))
 		return -1;
 	pid = fork();
 	if (pid == 0)
 		spawn_child(argv, out_path, parent, pfd[1]);
-	e = errno;
+	return util_spawn_exec_status(pid, pfd);
+}
+
+pid_t util_spawn_exec_status(pid_t pid, int pfd[2])
+{
+	int e = errno;
+	ssize_t n;
+
 	close(pfd[1]);
 	if (pid < 0) {
 		close(pfd[0]);

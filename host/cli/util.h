@@ -91,6 +91,14 @@ void util_utc_compact(double t, char *buf, size_t len);
  * the child's pid, or -1 with errno (also when the exec itself failed).
  */
 pid_t util_spawn_tied(char *const argv[], const char *out_path);
+/*
+ * The parent's half of a spawn whose child writes its errno into pfd[1]
+ * when its exec fails (pfd: a pipe2(O_CLOEXEC) made before the fork; pid:
+ * fork()'s result, errno still fork's when it is -1): closes the pipe and
+ * returns pid once the exec happened, or -1 with errno the child's (the
+ * child reaped) or fork's.
+ */
+pid_t util_spawn_exec_status(pid_t pid, int pfd[2]);
 
 /* The absolute path of the program name (searched in $PATH; a name with a
  * '/' is taken as it is) if it is executable, else NULL.  To free. */

@@ -533,7 +533,6 @@ static pid_t spawn_group(char *const argv[], char *const env[], const char *log)
 {
 	pid_t parent = getpid(), pid;
 	int pfd[2], e = 0, fd;
-	ssize_t n;
 
 	if (pipe2(pfd, O_CLOEXEC))
 		return -1;
@@ -555,24 +554,9 @@ static pid_t spawn_group(char *const argv[], char *const env[], const char *log)
 			_exit(127);
 		_exit(127);
 	}
-	e = errno;
-	close(pfd[1]);
-	if (pid < 0) {
-		close(pfd[0]);
-		errno = e;
-		return -1;
-	}
-	setpgid(pid, pid);	/* the child's own call may come later: either makes the group */
-	while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
-		;
-	close(pfd[0]);
-	if (n == sizeof(e)) {
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		errno = e;
-		return -1;
-	}
-	return pid;
+	if (pid > 0)
+		setpgid(pid, pid);	/* the child's own call may come later: either makes the group */
+	return util_spawn_exec_status(pid, pfd);
 }
 
 /* Waits for grub-mkrescue, or, on a stop signal, kills its process group
