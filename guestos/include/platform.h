@@ -62,6 +62,10 @@ void plat_spin(uint64_t cycles);
 
 /* Phase marker: one port write to PLAT_PHASE_PORT (an exit under KVM). */
 void plat_phase(uint32_t marker);
+/* One byte written to an I/O port that nothing decodes (scripts' `out`,
+ * workloads/script/scn.h SCN_OUT_PORT_*): an io exit under KVM, placed
+ * exactly, that neither marks a phase nor changes the APIC. */
+void plat_out(uint16_t port, uint8_t value);
 
 /* RFLAGS.IF */
 unsigned long plat_irq_save(void);	/* cli, returns the old flags */

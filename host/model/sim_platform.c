@@ -353,6 +353,16 @@ void plat_phase(uint32_t marker)
 	kp_exit_end(&S.v);
 }
 
+/* A port write that is no marker: an io exit in the current phase, with
+ * KVM's event processing at its re-entry (kvm_fold counts it the same). */
+void plat_out(uint16_t port, uint8_t value)
+{
+	(void)value;
+	advance(S.cfg.cost.insn);
+	S.v.st->ops[KO_PHASE]++;
+	kp_other_exit(&S.v, KE_IO, port, KX_IO);
+}
+
 unsigned long plat_irq_save(void)
 {
 	bool was = S.v.if_;

@@ -89,4 +89,26 @@ if [ "$(nproc)" -ge 2 ]; then
 		"failed nested-spinlock bad-param true"
 fi
 [ $fails -eq 0 ] || { cat "$TMP/cwd/late.err" "$TMP/bad.err"; tail -n 5 "$TMP/cwd/out/fixed/run.stderr"; }
+
+# 4. `out PORT VALUE` (port-exit.scn): the port write is one io exit a
+# iteration in the lab's fixed and fix-reverted builds alike, and the
+# fix-reverted build's late DPC is delivered there; each build equals the
+# model's policy (l61, unfixed) on write_cr8, io and delivery
+scn=workloads/scripts/port-exit.scn
+"$IRQLBENCH" lab --variants fixed,unfixed --out-dir "$TMP/pe" --script "$scn" --param iterations=$N \
+	>"$TMP/pe.jsonl" 2>"$TMP/pe.err"
+eq "port-exit.scn: lab status" $? 0
+for pair in fixed:l61 unfixed:unfixed; do
+	v=${pair%%:*} p=${pair#*:}
+	"$IRQLBENCH" model --policy "$p" --script "$scn" --param iterations=$N --out-dir "$TMP/pem-$p" \
+		>/dev/null 2>&1 || bad "port-exit.scn: model $p"
+	lr=$TMP/pe/$v/record.json mr=$TMP/pem-$p/script-$p.json
+	eq "port-exit.scn, $v: io exits, one a port write" "$(measured "$lr" exit.io)" "$N"
+	for m in exit.write_cr8 exit.io delivery.immediate delivery.late; do
+		eq "port-exit.scn: lab $v = model $p on $m" "$(measured "$lr" $m)" "$(measured "$mr" $m)"
+	done
+done
+eq "port-exit.scn: the fix-reverted build's DPC is late at every release" \
+	"$(measured "$TMP/pe/unfixed/record.json" delivery.late)" "$N"
+[ $fails -eq 0 ] || { cat "$TMP/pe.err"; }
 finish

@@ -131,6 +131,13 @@ void plat_phase(uint32_t marker)
 	ideal.markers++;
 }
 
+/* an ideal machine has no exits: the write is only counted */
+void plat_out(uint16_t port, uint8_t value)
+{
+	ideal.last_out = (uint32_t)port << 8 | value;
+	ideal.outs++;
+}
+
 unsigned long plat_irq_save(void)
 {
 	unsigned long f = ideal.if_flag;

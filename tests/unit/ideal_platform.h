@@ -15,8 +15,8 @@ struct ideal {
 	unsigned isr_depth;
 	uint64_t timer_deadline, timer_period;
 	unsigned timer_vector;
-	uint64_t cr8_writes, self_ipis, eois, deliveries, markers;
-	uint32_t last_marker;
+	uint64_t cr8_writes, self_ipis, eois, deliveries, markers, outs;
+	uint32_t last_marker, last_out;	/* last_out: port << 8 | byte */
 	char out[1 << 20];
 	size_t out_len;
 };

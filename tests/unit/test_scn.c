@@ -344,6 +344,12 @@ void plat_spin(uint64_t cycles)
 	fk_time_passes();
 }
 
+void plat_out(uint16_t port, uint8_t value)
+{
+	fk("out(0x%x,0x%x)", port, value);
+	fk_time_passes();
+}
+
 uint64_t plat_tsc_hz(void) { return 1000000000ull; }	/* 1 GHz: 1 us = 1000 cycles */
 unsigned plat_cpu_id(void) { return 0; }
 unsigned plat_ncpus(void) { return 1; }
@@ -1118,6 +1124,28 @@ static void test_messages_whole_or_marked(void)
 	CHECK(strstr(big, KMSG_CUT) == NULL);
 }
 
+/* `out PORT VALUE`: one byte to 0x80 or 0xed, anywhere (an isr body too);
+ * no other port, no value above a byte; printed back as it parses */
+static void test_out(void)
+{
+	char buf[64];
+
+	CHECK_OK("raise 2\nout 0x80 0x12\nlower 0\nout 0xed 255\n");
+	CHECK_EQ_U64(prog.ops[1].code, SCN_OP_OUT);
+	CHECK_EQ_U64(prog.ops[1].a, 0x80);
+	CHECK_EQ_U64(prog.ops[1].b, 0x12);
+	scn_op_text(&prog, 3, buf, sizeof(buf));
+	CHECK_STR(buf, "out 0xed 0xff");
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log, "raise(2) out(0x80,0x12) lower(0) out(0xed,0xff) ");
+	CHECK_OK("isr 0x70 raw {\n out 0x80 1\n eoi\n}\nipi 0x70\nspin 1\n");
+	CHECK_ERR("out 0x500 1\n", "line 1: ", "port 0x500 cannot be written by a script; use 0x80 or 0xed");
+	CHECK_ERR("out 0xf4 0\n", "line 1: ", "port 0xf4 cannot be written by a script");
+	CHECK_ERR("out 0x80 256\n", "line 1: ", "a byte 256 out of range for 'out'; use 0x0..0xff");
+	CHECK_ERR("out 0x80\n", "line 1: ", "'out'");
+	CHECK_ERR("out 0x10000 0\n", "line 1: ", "a port 0x10000 out of range for 'out'");
+}
+
 int main(void)
 {
 	test_every_keyword();
@@ -1135,6 +1163,7 @@ int main(void)
 	test_run_repeat();
 	test_run_isr_body();
 	test_run_errors();
+	test_out();
 	test_messages_whole_or_marked();
 	test_examples();
 	test_example_sequences();

@@ -18,7 +18,7 @@
 
 enum arg_kind {
 	K_NONE, K_IRQL, K_LOCK, K_VEC, K_US, K_CYCLES, K_REPEAT, K_DPCN,
-	K_WAITN, K_TIMEOUT, K_NAME, K_MODE, K_MEAS,
+	K_WAITN, K_TIMEOUT, K_PORT, K_BYTE, K_NAME, K_MODE, K_MEAS,	/* from K_NAME on: words */
 };
 
 struct arg_desc {
@@ -37,6 +37,8 @@ static const struct arg_desc arg_desc[] = {
 	[K_DPCN]	= { "a DPC count", 1, SCN_DPC_POOL, false },
 	[K_WAITN]	= { "a delivery count", 1, SCN_MAX_WAIT_COUNT, false },
 	[K_TIMEOUT]	= { "microseconds", 1, SCN_MAX_TIMEOUT_US, false },
+	[K_PORT]	= { "a port", 0, 0xffff, true },
+	[K_BYTE]	= { "a byte", 0, 0xff, true },
 };
 
 #define KW_MAIN		0x01	/* not inside an isr body */
@@ -73,6 +75,7 @@ static const struct keyword keywords[] = {
 	{ "sti", SCN_OP_STI, { K_NONE }, 0, KW_MAIN, "sti" },
 	{ "cli", SCN_OP_CLI, { K_NONE }, 0, KW_MAIN, "cli" },
 	{ "mark", SCN_OP_MARK, { K_NAME, K_MEAS }, 1, KW_MAIN, "mark measured" },
+	{ "out", SCN_OP_OUT, { K_PORT, K_BYTE }, 2, 0, "out 0x80 0" },
 	{ "repeat", SCN_OP_REPEAT, { K_REPEAT }, 1, KW_BLOCK, "repeat 10 {" },
 	{ "isr", SCN_OP_ISR, { K_VEC, K_MODE }, 2, KW_TOP | KW_OPT_BLOCK, "isr 0xd1 raw {" },
 	{ "timeout", PSEUDO_TIMEOUT, { K_TIMEOUT }, 1, KW_TOP, "timeout 500000" },
@@ -451,6 +454,12 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 	case SCN_OP_DPC:
 		if (!nargs)
 			op->a = 1;
+		break;
+	case SCN_OP_OUT:
+		if (op->a != SCN_OUT_PORT_POST && op->a != SCN_OUT_PORT_DELAY)
+			return fail(ps, ps->line, "port 0x%x cannot be written by a script; use 0x80 or 0xed "
+				    "(ports every PC ignores: one io exit and nothing else), e.g. '%s'",
+				    op->a, kw->usage);
 		break;
 	case SCN_OP_WAIT_DELIVERED:
 		if (nargs < 2)
@@ -944,6 +953,8 @@ int scn_op_text(const struct scn_prog *prog, unsigned i, char *buf, size_t n)
 		if (op->b == 1)
 			return ksnprintf(buf, n, "%s 0x%02x", name, op->a);
 		return ksnprintf(buf, n, "%s 0x%02x %u", name, op->a, op->b);
+	case SCN_OP_OUT:
+		return ksnprintf(buf, n, "out 0x%02x 0x%02x", op->a, op->b);
 	case SCN_OP_MARK:
 		return ksnprintf(buf, n, "mark %s%s", prog->phase_name[op->a],
 				 prog->phase_measured[op->a] ? "" : " unmeasured");

@@ -17,6 +17,11 @@
  * (wait timeouts, DPC pool exhausted).
  */
 #ifndef IRQLBENCH_SCN_H
+/* The ports `out` may write: the POST diagnostic port and Linux's
+ * io_delay alternative, which every PC decodes and ignores, so that the
+ * write is one io exit under a hypervisor and nothing else. */
+#define SCN_OUT_PORT_POST	0x80
+#define SCN_OUT_PORT_DELAY	0xed
 #define IRQLBENCH_SCN_H
 
 #include <stdbool.h>
@@ -66,6 +71,7 @@ enum scn_opcode {
 	SCN_OP_STI,		/* plat_irq_enable */
 	SCN_OP_CLI,		/* plat_irq_disable */
 	SCN_OP_MARK,		/* a = phase index (0-based in the script) */
+	SCN_OP_OUT,		/* a = port (SCN_OUT_PORT_*), b = byte: plat_out */
 	SCN_OP_REPEAT,		/* a = count, b = index of the matching END */
 	SCN_OP_ISR,		/* a = vector, flags: SCN_F_RAW, SCN_F_BODY; b = END if body */
 	SCN_OP_END,		/* closes a block; a = index of the opener */

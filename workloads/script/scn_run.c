@@ -211,6 +211,9 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 	case SCN_OP_MARK:
 		stats_enter_phase(p->phase_base + a);
 		break;
+	case SCN_OP_OUT:
+		plat_out((uint16_t)a, (uint8_t)op->b);
+		break;
 	default:
 		break;
 	}

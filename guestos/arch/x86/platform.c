@@ -115,6 +115,11 @@ void plat_phase(uint32_t marker)
 	outl(PLAT_PHASE_PORT, marker);
 }
 
+void plat_out(uint16_t port, uint8_t value)
+{
+	outb(port, value);
+}
+
 unsigned long plat_irq_save(void)
 {
 	unsigned long f = read_rflags();
