@@ -225,6 +225,7 @@ int guest_main(const struct boot_info *bi)
 	nt_opts.clock_raises_irql = wl_get(&vals, "clock_raises_irql");
 	nt_opts.elide_same_level = wl_get(&vals, "elide_same_level");
 	nt_opts.probe = wl_get(&vals, "probe");
+	nt_opts.ipi_readback = wl_get(&vals, "ipi_readback");
 	nt_opts.probe_threshold = wl_get(&vals, "probe_threshold");
 	nt_opts.probe_rdtsc = nt_opts.probe_work = 0;
 	if (nt_opts.probe && !nt_opts.probe_threshold)

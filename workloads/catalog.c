@@ -9,6 +9,7 @@
 const struct wl_param wl_common_params[] = {
 	BOOL_PARAM("clock_raises_irql", 0, "clock ISR raises CR8 to CLOCK_LEVEL (13) and lowers it after EOI"),
 	BOOL_PARAM("elide_same_level", 0, "KeRaiseIrql/KeLowerIrql skip CR8 writes that keep the IRQL (newer Windows)"),
+	BOOL_PARAM("ipi_readback", 0, "self-IPIs with IF cleared, an ICR idle wait and the IRR read back (3 APIC accesses); 0: one ICR write, as the HAL sends it"),
 	BOOL_PARAM("probe", 0, "time every CR8 write with rdtsc and count the slow ones as guest-observed exits (an estimate)"),
 	{ "probe_threshold", 0, 0, 100000000, "cycles above which a CR8 write counts as trapped (0: the cheapest rdtsc pair + 300 ns)" },
 	{ "warmup", 16, 0, 1000000, "iterations run in the unmeasured warm-up phase before the measured one" },

@@ -38,6 +38,7 @@ static inline unsigned vector_class(unsigned vector) { return vector >> 4; }
 struct nt_options {
 	bool clock_raises_irql;	/* clock ISR raises CR8 to CLOCK_LEVEL */
 	bool elide_same_level;	/* Ke{Raise,Lower}Irql skip writes that keep the IRQL */
+	bool ipi_readback;	/* self-IPIs checked: IF off, ICR idle, write, IRR read back */
 	bool probe;		/* time every CR8 write, estimate exits */
 	uint64_t probe_threshold; /* cycles; 0: calibrate */
 	/* probe=1: what the threshold was calibrated on (cycles), 0 when

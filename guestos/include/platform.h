@@ -26,12 +26,19 @@ uint64_t plat_read_cr8(void);
 void plat_write_cr8(uint64_t irql);
 
 /*
- * Send a fixed, edge-triggered self-IPI with the given vector through the
- * ICR (xAPIC MMIO write or x2APIC MSR write: an exit under KVM without AVIC).
- * Returns once the vector is pending (IRR) or has already been delivered.
- * Must be called with interrupts disabled (the caller saves/restores IF).
+ * Send a fixed, edge-triggered self-IPI with the given vector as the HAL
+ * does: one ICR write (xAPIC MMIO or x2APIC MSR: one exit under KVM
+ * without AVIC), interrupts left as they are: with IF=1 a vector the TPR
+ * lets in is taken right after the write.
  */
 void plat_self_ipi(uint8_t vector);
+/*
+ * The checked send (common parameter ipi_readback=1, the selftest): the
+ * ICR read until idle, the ICR write, then IRR read until the vector is
+ * pending or was delivered: three APIC accesses.  Interrupts disabled
+ * (the caller saves and restores IF).
+ */
+void plat_self_ipi_checked(uint8_t vector);
 
 /*
  * Is `vector` pending in this CPU's IRR?  An MMIO/MSR read (an exit under

@@ -111,12 +111,25 @@ void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx)
 	dpc->t_queued = 0;
 }
 
+/*
+ * A self-IPI as the HAL sends it: the layer learns what to expect, then
+ * one ICR write with interrupts as they are.  ipi_readback=1 sends the
+ * checked way instead (IF off, ICR idle wait, write, IRR read back): three
+ * APIC accesses, and where the vector is deliverable at once the window
+ * (vintr) path of the IF restore, which a real guest never takes.
+ */
 void nt_send_self_ipi(unsigned vector)
 {
-	unsigned long flags = plat_irq_save();
+	unsigned long flags;
 
+	if (!nt_opts.ipi_readback) {
+		nt_expect(vector);
+		plat_self_ipi((uint8_t)vector);
+		return;
+	}
+	flags = plat_irq_save();
 	nt_expect(vector);
-	plat_self_ipi((uint8_t)vector);
+	plat_self_ipi_checked((uint8_t)vector);
 	plat_irq_restore(flags);
 }
 

@@ -84,6 +84,14 @@ void plat_self_ipi(uint8_t vector)
 	ideal.now += 50;
 	ideal.irr[vector >> 6] |= 1ull << (vector & 63);
 	ideal.self_ipis++;
+	deliver();	/* interrupts as they are: taken at once where let in */
+}
+
+void plat_self_ipi_checked(uint8_t vector)
+{
+	ideal.now += 50;
+	ideal.irr[vector >> 6] |= 1ull << (vector & 63);
+	ideal.self_ipis++;
 }
 
 bool plat_irr_pending(uint8_t vector)

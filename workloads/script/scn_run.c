@@ -148,7 +148,6 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 					      size_t errlen)
 {
 	unsigned a = op->a;
-	unsigned long flags;
 	char msg[SCN_MSG_MAX];
 	KIRQL old;
 
@@ -180,11 +179,7 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 	case SCN_OP_DPC:
 		return queue_dpcs(rt, op, in_isr, err, errlen);
 	case SCN_OP_IPI:
-		/* plat_self_ipi wants IF off; the layer learns what to expect */
-		flags = plat_irq_save();
-		nt_expect(a);
-		plat_self_ipi((uint8_t)a);
-		plat_irq_restore(flags);
+		nt_send_self_ipi(a);	/* as the HAL sends it, or checked (ipi_readback) */
 		break;
 	case SCN_OP_EOI:
 		nt_eoi();

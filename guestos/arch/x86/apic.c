@@ -148,6 +148,11 @@ void plat_eoi(void)
  */
 void plat_self_ipi(uint8_t vector)
 {
+	apic_write(APIC_ICR_LO, ICR_SELF | ICR_ASSERT | vector);
+}
+
+void plat_self_ipi_checked(uint8_t vector)
+{
 	icr_wait_idle();
 	apic_write(APIC_ICR_LO, ICR_SELF | ICR_ASSERT | vector);
 	for (unsigned i = 0; i < IRR_SPINS; i++) {

@@ -133,7 +133,7 @@ static bool cr8_dpc_sequence(unsigned cpu, char *why, size_t size)
 
 	plat_irq_disable();
 	plat_write_cr8(2);
-	plat_self_ipi(DPC_VEC);
+	plat_self_ipi_checked(DPC_VEC);
 	pending = plat_irr_pending(DPC_VEC);
 	plat_irq_enable();
 	plat_spin(plat_tsc_hz() / 10000);	/* 100 us */
@@ -166,7 +166,7 @@ static void test_cr8(void)
 	/* CR8=1 does not mask class 2: delivered right after sti's shadow */
 	before = hits[0][DPC_VEC];
 	plat_write_cr8(1);
-	plat_self_ipi(DPC_VEC);
+	plat_self_ipi_checked(DPC_VEC);
 	asm volatile("sti; nop; movl %1, %0; cli" : "=r"(seen) : "m"(hits[0][DPC_VEC]) : "memory");
 	plat_write_cr8(0);
 	ksnprintf(why, sizeof(why), "delivered=%u", seen - before);
@@ -175,7 +175,7 @@ static void test_cr8(void)
 	/* CR8=13 masks the clock class; 12 lets it through */
 	before = hits[0][CLOCK_VEC];
 	plat_write_cr8(13);
-	plat_self_ipi(CLOCK_VEC);
+	plat_self_ipi_checked(CLOCK_VEC);
 	plat_irq_enable();
 	plat_spin(plat_tsc_hz() / 10000);
 	seen = hits[0][CLOCK_VEC] - before;
@@ -197,12 +197,12 @@ static void test_eoi(void)
 	bool isr1, isr2, blocked, after;
 
 	eoi_in_handler = false;
-	plat_self_ipi(DPC_VEC);
+	plat_self_ipi_checked(DPC_VEC);
 	plat_irq_enable();
 	wait_hits(0, DPC_VEC, before + 1, plat_tsc_hz() / 100);
 	plat_irq_disable();
 	isr1 = apic_isr_set(DPC_VEC);
-	plat_self_ipi(DPC_VEC);			/* same class: must wait for EOI */
+	plat_self_ipi_checked(DPC_VEC);			/* same class: must wait for EOI */
 	plat_irq_enable();
 	plat_spin(plat_tsc_hz() / 10000);
 	plat_irq_disable();
