@@ -33,6 +33,8 @@ static struct sim {
 	uint64_t t_timer, timer_period;
 	bool timer_on;
 	uint8_t timer_vec;
+	uint32_t lvt;		/* the guest's LVT timer value as it last wrote it
+				 * (vector | SIM_LVT_*; SIM_LVT_MASKED at first) */
 	uint64_t t_limit;
 	unsigned cur_phase;
 	size_t stepcap;
@@ -286,17 +288,52 @@ void plat_eoi(void)
 #define KVM_MIN_TIMER_PERIOD_US	200
 
 /*
- * Programming the timer is one APIC write exit (TMICT; the LVT write is
- * folded into it).  Returns what the guest computes (guestos/arch/x86/apic.c:
- * now + cycles), not when KVM will fire: a period KVM raised shows as latency.
+ * The timer as the x86 guest programs it (guestos/arch/x86/apic.c): a KVM
+ * host offers TSC-deadline (CPUID.1:ECX[24]), so a one-shot is an LVT
+ * write in TSC-deadline mode when the LVT changes, then WRMSR
+ * IA32_TSC_DEADLINE (an msr exit); a periodic timer is an LVT write when it
+ * changes, then TMICT (APIC exits).  An LVT change first disarms the
+ * running timer (WRMSR 0 in deadline mode, TMICT=0 else), as the guest
+ * does.  KVM passes none of these through: each is an exit under every
+ * policy (MSR_WRITE, APIC_ACCESS / APIC_WRITE / avic_unaccelerated_access).
  */
+#define SIM_LVT_MASKED		0x10000u
+#define SIM_LVT_PERIODIC	0x20000u
+#define SIM_LVT_DEADLINE	0x40000u
+
+static void timer_disarm_exit(void)
+{
+	S.v.st->ops[KO_APIC_OTHER]++;
+	kp_other_exit(&S.v, KE_APIC, -1, (S.lvt & SIM_LVT_DEADLINE) ? KX_MSR : KX_APIC);
+}
+
+static bool lvt_set(uint32_t lvt)
+{
+	if (S.lvt == lvt)
+		return false;
+	timer_disarm_exit();
+	S.v.st->ops[KO_APIC_OTHER]++;
+	kp_other_exit(&S.v, KE_APIC, (int)(lvt & 0xff), KX_APIC);
+	S.lvt = lvt;
+	return true;
+}
+
+/* Returns what the guest computes (now + cycles), not when KVM will fire:
+ * a period KVM raised shows as latency. */
 uint64_t plat_timer_arm(uint8_t vector, uint64_t cycles, bool periodic)
 {
 	uint64_t min = KVM_MIN_TIMER_PERIOD_US * S.cfg.tsc_hz / 1000000, fire;
 
 	advance(S.cfg.cost.insn);
-	S.v.st->ops[KO_APIC_OTHER]++;
-	kp_other_exit(&S.v, KE_APIC, vector, KX_APIC);
+	if (!periodic) {
+		lvt_set(vector | SIM_LVT_DEADLINE);
+		S.v.st->ops[KO_APIC_OTHER]++;
+		kp_other_exit(&S.v, KE_APIC, vector, KX_MSR);	/* WRMSR IA32_TSC_DEADLINE */
+	} else {
+		lvt_set(vector | SIM_LVT_PERIODIC);
+		S.v.st->ops[KO_APIC_OTHER]++;
+		kp_other_exit(&S.v, KE_APIC, vector, KX_APIC);	/* TMICT */
+	}
 	if (!cycles)
 		cycles = 1;
 	fire = periodic && cycles < min ? min : cycles;
@@ -311,8 +348,8 @@ uint64_t plat_timer_arm(uint8_t vector, uint64_t cycles, bool periodic)
 void plat_timer_stop(void)
 {
 	advance(S.cfg.cost.insn);
-	S.v.st->ops[KO_APIC_OTHER]++;
-	kp_other_exit(&S.v, KE_APIC, -1, KX_APIC);
+	if (!lvt_set(SIM_LVT_MASKED))	/* which disarms it first */
+		timer_disarm_exit();
 	S.timer_on = false;
 	set_next();
 }
@@ -436,7 +473,7 @@ const char *plat_describe(void)
 	bool intel = S.cfg.policy == KP_VMX_TPR || S.cfg.policy == KP_APICV;
 
 	snprintf(S.describe, sizeof(S.describe),
-		 "apic=xapic timer=lapic tsc_hz=%llu tsc_source=model vendor=%s hypervisor=KVMKVMKVM policy=%s",
+		 "apic=xapic timer=tsc-deadline tsc_hz=%llu tsc_source=model vendor=%s hypervisor=KVMKVMKVM policy=%s",
 		 (unsigned long long)S.cfg.tsc_hz, intel ? "GenuineIntel" : "AuthenticAMD",
 		 kp_policy_name(S.cfg.policy));
 	return S.describe;
@@ -472,6 +509,7 @@ int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim
 
 	memset(res, 0, sizeof(*res));
 	memset(&S, 0, sizeof(S));
+	S.lvt = SIM_LVT_MASKED;
 	S.cfg = *cfg;
 	S.res = res;
 	res->late_outstanding = -1;
