@@ -2,7 +2,8 @@
 # usage: tests/integration/lab-crosscheck.sh [--cases]
 #
 # Cross-validation: real kvm_amd in the lab against workloads/suites.cfg and
-# the model, for every entry of group crosscheck.  The lab's measured-phase
+# the model, for every entry of group crosscheck and every example script
+# (workloads/scripts/, at the end).  The lab's measured-phase
 # write_cr8 exits per iteration equal the file's for the build's family
 # (fixed build: fixed; fix-reverted: unfixed) and the model's exactly (lab
 # fixed vs model l61, lab unfixed vs model unfixed, `list --suites` names
@@ -104,6 +105,39 @@ for ((i = 0; i < N; i++)); do
 			ok "$name $v: immediate $imm of $held <= 1% (late expected)" test $((imm * 100)) -le "$held"
 		fi
 		echo "$name $v: $reason $lab (model ${model:-n/a}), held-back $held, immediate $imm, L1 $(jq -r '.provenance.lab | "\(.l1_accel) boot \(.l1_boot_s) s total \(.l1_total_s) s"' "$rec")"
+	done
+done
+
+# every example script (workloads/scripts/), fixed and fix-reverted builds
+# against l61 and unfixed: every exit reason but "interrupt" (above), and
+# delivery.  A script that polls IRR for a timer's vector (`clock` and
+# `wait_pending`) leaves npf out too: each poll is an exit, and how many
+# polls a 10 us timer takes is the host's timing (an emulated L1 polls
+# once or twice, the model's costs 7 times).
+[ $has_model = 1 ] || finish
+SIT=${LAB_SCRIPT_ITERATIONS:-20}
+for f in workloads/scripts/*.scn; do
+	n=scn-$(basename "$f" .scn)
+	"$IRQLBENCH" lab --variants fixed,unfixed --out-dir "$TMP/$n" --script "$f" \
+		--param iterations=$SIT --timeout 300 >"$TMP/$n.jsonl" 2>"$TMP/$n.err"
+	eq "$n: lab status" $? 0
+	skip_npf=0
+	grep -Eq '^[[:space:]]*clock ' "$f" && grep -Eq '^[[:space:]]*wait_pending ' "$f" && skip_npf=1
+	for pair in fixed:l61 unfixed:unfixed; do
+		v=${pair%%:*} pol=${pair#*:}
+		rec=$TMP/$n/$v/record.json mrec=$TMP/$n/model-$pol/script-$pol.json
+		"$IRQLBENCH" model --policy "$pol" --script "$f" --param iterations=$SIT \
+			--out-dir "$TMP/$n/model-$pol" --quiet >/dev/null 2>&1
+		eq "$n $v: record complete" "$(jq -r .status "$rec" 2>/dev/null)" complete
+		for k in unmasking_writes immediate late; do
+			eq "$n $v: lab delivery.$k = model $pol" "$(m "$rec" "delivery.$k")" "$(m "$mrec" "delivery.$k")"
+		done
+		for r in $(jq -r '[.phases[] | select(.measured) | .vcpus[].exits // {} | keys[]] | .[]' \
+				"$rec" "$mrec" | sort -u); do
+			[ "$r" = interrupt ] && continue
+			[ "$r" = npf ] && [ $skip_npf = 1 ] && continue
+			eq "$n $v: lab exit.$r = model $pol" "$(m "$rec" "exit.$r")" "$(m "$mrec" "exit.$r")"
+		done
 	done
 done
 finish
