@@ -10,7 +10,7 @@
 
 const struct cli_command cli_commands[] = {
 	COMMAND(list, "list the workloads and their parameters"),
-	COMMAND(run, "boot the guest under QEMU (tcg or kvm) and write one result record"),
+	COMMAND(run, "boot the guest under QEMU (tcg, kvm or guest) and write one result record"),
 	COMMAND(model, "run a workload on a simulated vCPU under KVM CR8 policies"),
 	COMMAND(image, "write a bootable ISO that runs a suite on any hypervisor"),
 	COMMAND(lab, "run workloads on real kvm_amd builds in a virtual AMD host (L1)"),
@@ -18,7 +18,7 @@ const struct cli_command cli_commands[] = {
 	COMMAND(pin, "plan where the vCPUs and the emulator threads run (hwloc)"),
 	COMMAND(results, "import, list, show, export and delete records in the results store"),
 	COMMAND(compare, "compare two runs or two sets of runs (Mann-Whitney U)"),
-	COMMAND(verify, "tell a fixed KVM from an unfixed one: FIXED, UNFIXED or INCONCLUSIVE"),
+	COMMAND(verify, "tell a fixed KVM from an unfixed one (FIXED, UNFIXED, INCONCLUSIVE), or judge a hypervisor from inside a guest (ON-TIME, LATE)"),
 	COMMAND(report, "paper tables: the exit-count matrix (Markdown, LaTeX, JSON)"),
 	COMMAND(plot, "gnuplot figures and the static HTML dashboard from the store"),
 	COMMAND(help, "show the usage of a command"),

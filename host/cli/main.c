@@ -19,9 +19,10 @@ static void main_usage(FILE *f)
 	for (unsigned i = 0; i < cli_ncommands; i++)
 		fprintf(f, "  %-10s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fprintf(f, "\n'irqlbench help COMMAND' or 'irqlbench COMMAND --help' shows a command's usage.\n"
-		"exit status (every command): 0 ok (verify: FIXED), 1 run or guest failed,\n"
-		"2 usage error, 3 environment error, 4 timeout, 5 results store unusable,\n"
-		"10 verify: UNFIXED, 11 verify: INCONCLUSIVE, 77 not applicable on this host.\n");
+		"exit status (every command): 0 ok (verify: FIXED or ON-TIME), 1 run or guest\n"
+		"failed, 2 usage error, 3 environment error, 4 timeout, 5 results store\n"
+		"unusable, 10 verify: UNFIXED or LATE, 11 verify: INCONCLUSIVE, 77 not\n"
+		"applicable on this host.\n");
 }
 
 const struct cli_command *cli_find(const char *name)
