@@ -177,6 +177,8 @@ static int add_hist(struct merged_hist *mh, json_t *h)
 				num_or(json_object_get(h, "n"), -1),
 				num_or(json_object_get(h, "min"), NAN),
 				num_or(json_object_get(h, "max"), NAN));
+	if (added > 0)
+		mh->sum += num_or(json_object_get(h, "sum"), 0);
 	free(bv);
 	free(cv);
 	return added;

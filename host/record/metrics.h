@@ -63,6 +63,8 @@ struct merged_hist {
 	double *bounds;
 	double *counts;
 	double overflow, n, min, max;
+	double sum;		/* of the samples, where the record's histograms give
+				 * it ("sum"; 0 where not): mean = sum / n */
 };
 
 /*

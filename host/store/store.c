@@ -596,12 +596,12 @@ static int check_vcpu(json_t *vc, int phase, char *err, size_t errlen)
  * phases' late_deliveries and cr8_lower_unmask, summed over the vCPUs; a
  * guest TSC rate, where given, is above 0 (every time in ns is made with it).
  */
-static int check_findings(json_t *rec, json_t *phases, char *err, size_t errlen)
+static int check_findings(json_t *rec, char *err, size_t errlen)
 {
-	json_t *f = json_object_get(json_object_get(rec, "verdict"), "findings"), *ph, *vc;
+	json_t *f = json_object_get(json_object_get(rec, "verdict"), "findings");
 	json_t *hz = json_object_get(json_object_get(rec, "guest"), "tsc_hz");
-	json_int_t late = 0, unm = 0;
-	size_t i, j;
+	struct metric_set m = { 0 };
+	json_int_t late, unm;
 
 	if (hz && !json_is_null(hz) && (!json_is_integer(hz) || json_integer_value(hz) <= 0)) {
 		util_err(err, errlen, 0, "guest.tsc_hz is not a rate above 0: the guest's times cannot be converted");
@@ -609,15 +609,11 @@ static int check_findings(json_t *rec, json_t *phases, char *err, size_t errlen)
 	}
 	if (!f || json_is_null(f))
 		return 0;
-	json_array_foreach(phases, i, ph)
-		json_array_foreach(json_object_get(ph, "vcpus"), j, vc) {
-			json_t *c = json_object_get(vc, "counters");
-
-			if (!json_is_true(json_object_get(ph, "measured")))
-				continue;
-			late += json_integer_value(json_object_get(c, "late_deliveries"));
-			unm += json_integer_value(json_object_get(c, "cr8_lower_unmask"));
-		}
+	/* the record's metrics: the one sum over the measured phases */
+	metrics_from_record(rec, &m);
+	late = isnan(metric_get(&m, "late_deliveries")) ? 0 : (json_int_t)metric_get(&m, "late_deliveries");
+	unm = isnan(metric_get(&m, "cr8_lower_unmask")) ? 0 : (json_int_t)metric_get(&m, "cr8_lower_unmask");
+	metric_set_free(&m);
 	if (!json_is_integer(json_object_get(f, "late_deliveries")) ||
 	    !json_is_integer(json_object_get(f, "unmasking_writes")) ||
 	    json_integer_value(json_object_get(f, "late_deliveries")) != late ||
@@ -658,7 +654,7 @@ static int check_phases(json_t *rec, char *err, size_t errlen)
 			if (check_vcpu(vc, idx, err, errlen))
 				return -1;
 	}
-	return check_findings(rec, phases, err, errlen);
+	return check_findings(rec, err, errlen);
 }
 
 int store_validate_record(json_t *rec, char *err, size_t errlen)

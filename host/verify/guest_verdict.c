@@ -8,93 +8,105 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "record/serial.h"
+#include "record/metrics.h"
 #include "verify/guest_verdict.h"
 
-#define MAXB SERIAL_MAX_BOUNDS
-
-/* A histogram of the records (TSC cycles), merged over vCPUs, phases, runs. */
-struct mhist {
-	uint64_t bounds[MAXB], counts[MAXB], n, overflow, max, sum;
-	unsigned nb;
-	double ns_sum, cyc_sum;	/* for the cycles -> ns factor: sum of n / tsc_hz */
+/*
+ * A histogram of the records (TSC cycles), merged over vCPUs, phases and
+ * runs by the metrics' own code (record/metrics.h: merged_hist), with what
+ * converts it to ns: the samples weighted by their run's TSC rate.
+ */
+struct ghist {
+	struct merged_hist h;
+	double ns_sum, cyc_sum;	/* sum of n / tsc_hz, and of n, over runs with a rate */
 };
 
-/* Adds the histogram h (a record's {"bounds", "counts", ...}) of a run
- * whose TSC ticks at hz (0: unknown). */
-static void mhist_add(struct mhist *m, json_t *h, double hz)
+static void ghist_weigh(struct ghist *g, double n, double hz)
 {
-	json_t *b = json_object_get(h, "bounds"), *c = json_object_get(h, "counts");
-	size_t nb = json_array_size(b);
-	uint64_t n = (uint64_t)json_integer_value(json_object_get(h, "n"));
+	if (hz > 0 && n > 0) {
+		g->ns_sum += n * 1e9 / hz;
+		g->cyc_sum += n;
+	}
+}
 
-	if (!n || nb == 0 || nb > MAXB || json_array_size(c) != nb)
-		return;
-	if (!m->nb) {
-		m->nb = (unsigned)nb;
-		for (size_t i = 0; i < nb; i++)
-			m->bounds[i] = (uint64_t)json_integer_value(json_array_get(b, i));
-	} else if (m->nb != nb) {
-		return;		/* other bounds: not one distribution */
-	}
-	for (size_t i = 0; i < nb; i++)
-		m->counts[i] += (uint64_t)json_integer_value(json_array_get(c, i));
-	m->n += n;
-	m->sum += (uint64_t)json_integer_value(json_object_get(h, "sum"));
-	m->overflow += (uint64_t)json_integer_value(json_object_get(h, "overflow"));
-	if ((uint64_t)json_integer_value(json_object_get(h, "max")) > m->max)
-		m->max = (uint64_t)json_integer_value(json_object_get(h, "max"));
-	if (hz > 0) {
-		m->ns_sum += (double)n * 1e9 / hz;
-		m->cyc_sum += (double)n;
-	}
+/* Adds rec's histogram `name` (measured phases, every vCPU) of a run whose
+ * TSC ticks at hz (0: unknown). */
+static void ghist_add_record(struct ghist *g, json_t *rec, const char *name, double hz)
+{
+	double n0 = g->h.n;
+
+	metrics_hist_from_record(rec, name, &g->h);
+	ghist_weigh(g, g->h.n - n0, hz);
+}
+
+/* Adds one run's merged histogram to the runs' together. */
+static void ghist_merge(struct ghist *to, const struct ghist *from)
+{
+	if (!from->h.n || !merged_hist_add(&to->h, from->h.bounds, from->h.counts, from->h.nb,
+					   from->h.overflow, from->h.n, from->h.min, from->h.max))
+		return;		/* nothing, or other bounds: not one distribution */
+	to->h.sum += from->h.sum;
+	to->ns_sum += from->ns_sum;
+	to->cyc_sum += from->cyc_sum;
+}
+
+static void ghist_free(struct ghist *g)
+{
+	merged_hist_free(&g->h);
 }
 
 /* ns per cycle, averaged over the samples' runs; NAN when no TSC rate. */
-static double mhist_ns_per_cycle(const struct mhist *m)
+static double ghist_ns_per_cycle(const struct ghist *g)
 {
-	return m->cyc_sum > 0 ? m->ns_sum / m->cyc_sum : NAN;
+	return g->cyc_sum > 0 ? g->ns_sum / g->cyc_sum : NAN;
 }
 
-/* The pct-th percentile's bucket bound (cycles), or -1: none (no samples,
- * or it lies above the last bound: then the max is the bound). */
-static int64_t mhist_pct(const struct mhist *m, unsigned pct)
+/* The pct-th percentile, a bucket upper bound (cycles; the max above the
+ * last bound), or NAN: no samples. */
+static double ghist_pct(const struct ghist *g, unsigned pct)
 {
-	uint64_t v;
+	return g->h.n > 0 ? merged_hist_quantile(&g->h, pct / 100.0) : NAN;
+}
 
-	if (!m->n)
-		return -1;
-	if (hist_percentile(m->bounds, m->counts, m->nb, m->n, pct, &v))
-		return (int64_t)m->max;
-	return (int64_t)v;
+static double ghist_mean(const struct ghist *g)
+{
+	return g->h.n > 0 ? g->h.sum / g->h.n : NAN;
 }
 
 /* {"n", "unit": "cycles", "p50", "p90", "p99", "mean", "max"} and the same
  * in ns ("p50_ns", ...; null without a TSC rate).  Percentiles are the
  * upper bounds of the histogram's buckets (results/SCHEMA.md); mean and
  * max are exact. */
-static json_t *mhist_json(const struct mhist *m)
+static json_t *ghist_json(const struct ghist *g)
 {
 	static const unsigned pcts[] = { 50, 90, 99 };
-	double f = mhist_ns_per_cycle(m);
-	json_t *o = json_pack("{s:I, s:s}", "n", (json_int_t)m->n, "unit", "cycles");
+	double f = ghist_ns_per_cycle(g);
+	bool any = g->h.n > 0;
+	json_t *o = json_pack("{s:I, s:s}", "n", (json_int_t)g->h.n, "unit", "cycles");
 
 	for (unsigned i = 0; i < 3; i++) {
-		int64_t v = mhist_pct(m, pcts[i]);
+		double v = ghist_pct(g, pcts[i]);
 		char k[16];
 
 		snprintf(k, sizeof(k), "p%u", pcts[i]);
-		json_object_set_new(o, k, v < 0 ? json_null() : json_integer(v));
+		json_object_set_new(o, k, isnan(v) ? json_null() : json_integer((json_int_t)v));
 		snprintf(k, sizeof(k), "p%u_ns", pcts[i]);
-		json_object_set_new(o, k, v < 0 || isnan(f) ? json_null() : json_real(round((double)v * f)));
+		json_object_set_new(o, k, isnan(v) || isnan(f) ? json_null() : json_real(round(v * f)));
 	}
-	json_object_set_new(o, "mean", m->n ? json_real(round((double)m->sum / (double)m->n)) : json_null());
-	json_object_set_new(o, "mean_ns", !m->n || isnan(f) ? json_null() :
-			    json_real(round((double)m->sum / (double)m->n * f)));
-	json_object_set_new(o, "max", m->n ? json_integer((json_int_t)m->max) : json_null());
-	json_object_set_new(o, "max_ns", !m->n || isnan(f) ? json_null() :
-			    json_real(round((double)m->max * f)));
+	json_object_set_new(o, "mean", any ? json_real(round(ghist_mean(g))) : json_null());
+	json_object_set_new(o, "mean_ns", !any || isnan(f) ? json_null() :
+			    json_real(round(ghist_mean(g) * f)));
+	json_object_set_new(o, "max", any ? json_integer((json_int_t)g->h.max) : json_null());
+	json_object_set_new(o, "max_ns", !any || isnan(f) ? json_null() : json_real(round(g->h.max * f)));
 	return o;
+}
+
+static void fmt_ns(double ns, char *buf, size_t len);
+
+/* A value of g's (cycles) as a time, at its runs' TSC rates. */
+static void ghist_fmt(const struct ghist *g, double cycles, char *buf, size_t len)
+{
+	fmt_ns(cycles * ghist_ns_per_cycle(g), buf, len);
 }
 
 /* "0.38 us", "1.2 ms": a time for the reason line. */
@@ -139,65 +151,47 @@ static json_t *range_json(const struct range *r, double scale)
 struct gobs {
 	uint64_t unmasking, late, deferred_by_if, violations;
 	uint64_t samples, trapped, pending_samples, pending_trapped;
-	struct mhist delay, cost, cost_pending;
+	struct ghist delay, cost, cost_pending;
 };
 
-static uint64_t ctr(json_t *counters, const char *k)
+/* A counter summed over the measured phases and vCPUs (its metric); 0 when
+ * the record has none. */
+static uint64_t ctr(const struct metric_set *m, const char *name)
 {
-	json_int_t v = json_integer_value(json_object_get(counters, k));
+	double v = metric_get(m, name);
 
-	return v > 0 ? (uint64_t)v : 0;
+	return isnan(v) || v < 0 ? 0 : (uint64_t)v;
 }
 
+/* rec's observations, from its metrics (record/metrics.h: the one sum over
+ * the measured phases) and its merged histograms. */
 static void observe(json_t *rec, struct gobs *o)
 {
 	double hz = (double)json_integer_value(json_object_get(json_object_get(rec, "guest"), "tsc_hz"));
-	json_t *phases = json_object_get(rec, "phases");
+	struct metric_set m = { 0 };
 
 	memset(o, 0, sizeof(*o));
-	for (size_t p = 0; p < json_array_size(phases); p++) {
-		json_t *ph = json_array_get(phases, p), *vcpus = json_object_get(ph, "vcpus");
-
-		if (!json_is_true(json_object_get(ph, "measured")))
-			continue;
-		for (size_t v = 0; v < json_array_size(vcpus); v++) {
-			json_t *c = json_object_get(json_array_get(vcpus, v), "counters");
-			json_t *h = json_object_get(json_array_get(vcpus, v), "histograms");
-
-			o->unmasking += ctr(c, "cr8_lower_unmask");
-			o->late += ctr(c, "late_deliveries");
-			o->deferred_by_if += ctr(c, "deferred_by_if");
-			o->violations += ctr(c, "priority_violations");
-			o->samples += ctr(c, "probe_samples");
-			o->trapped += ctr(c, "probe_exits");
-			o->pending_samples += ctr(c, "probe_pending_samples");
-			o->pending_trapped += ctr(c, "probe_pending_exits");
-			mhist_add(&o->delay, json_object_get(h, "dpc_unmask_to_entry"), hz);
-			mhist_add(&o->delay, json_object_get(h, "clock_unmask_to_entry"), hz);
-			mhist_add(&o->cost, json_object_get(h, "cr8_write_cost"), hz);
-			mhist_add(&o->cost_pending, json_object_get(h, "cr8_write_cost_pending"), hz);
-		}
-	}
+	metrics_from_record(rec, &m);
+	o->unmasking = ctr(&m, "cr8_lower_unmask");
+	o->late = ctr(&m, "late_deliveries");
+	o->deferred_by_if = ctr(&m, "deferred_by_if");
+	o->violations = ctr(&m, "priority_violations");
+	o->samples = ctr(&m, "probe_samples");
+	o->trapped = ctr(&m, "probe_exits");
+	o->pending_samples = ctr(&m, "probe_pending_samples");
+	o->pending_trapped = ctr(&m, "probe_pending_exits");
+	metric_set_free(&m);
+	ghist_add_record(&o->delay, rec, "dpc_unmask_to_entry", hz);
+	ghist_add_record(&o->delay, rec, "clock_unmask_to_entry", hz);
+	ghist_add_record(&o->cost, rec, "cr8_write_cost", hz);
+	ghist_add_record(&o->cost_pending, rec, "cr8_write_cost_pending", hz);
 }
 
-static void mhist_merge(struct mhist *to, const struct mhist *from)
+static void gobs_free(struct gobs *o)
 {
-	if (!from->n)
-		return;
-	if (!to->nb) {
-		to->nb = from->nb;
-		memcpy(to->bounds, from->bounds, sizeof(to->bounds));
-	} else if (to->nb != from->nb) {
-		return;
-	}
-	for (unsigned i = 0; i < from->nb; i++)
-		to->counts[i] += from->counts[i];
-	to->n += from->n;
-	to->sum += from->sum;
-	to->overflow += from->overflow;
-	to->max = from->max > to->max ? from->max : to->max;
-	to->ns_sum += from->ns_sum;
-	to->cyc_sum += from->cyc_sum;
+	ghist_free(&o->delay);
+	ghist_free(&o->cost);
+	ghist_free(&o->cost_pending);
 }
 
 static const char *str_or(json_t *o, const char *k, const char *dflt)
@@ -213,7 +207,6 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	struct gobs all = { 0 };
 	char t50[32], t99[32], c50[32], tmean[32];
 	struct range thr_c = RANGE0, thr_n = RANGE0, rdtsc = RANGE0, work = RANGE0;
-	const char *hyp = NULL;
 	json_t *hyps = json_array();
 	bool emulated = false;
 	json_t *per = json_array();
@@ -238,12 +231,14 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 			g->ignored++;
 			verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: ignored (status %s, the workload's check %s)\n",
 			       id, wl, st, vs);
+			gobs_free(&o);
 			continue;
 		}
 		if (!o.unmasking) {
 			g->ignored++;
 			verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: ignored (no CR8 write unmasked a pending interrupt)\n",
 			       id, wl);
+			gobs_free(&o);
 			continue;
 		}
 		if ((double)o.late > GUEST_LATE_SHARE * (double)o.unmasking)
@@ -259,30 +254,26 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 						     "probe_samples", (json_int_t)o.samples,
 						     "probe_exits", (json_int_t)o.trapped));
 		json_object_set_new(json_array_get(per, json_array_size(per) - 1), "unmask_to_entry",
-				    mhist_json(&o.delay));
+				    ghist_json(&o.delay));
 		json_object_set_new(json_array_get(per, json_array_size(per) - 1), "cr8_write_cost",
-				    mhist_json(&o.cost));
+				    ghist_json(&o.cost));
 		verdict_appendf(g->evidence, sizeof(g->evidence), "%s: %s: %s: %llu of %llu unmasking writes late%s",
 		       id, wl, cls, (unsigned long long)o.late,
 		       (unsigned long long)o.unmasking,
 		       o.samples ? "" : " (no probe=1: CR8 write costs not timed)");
-		{
-			char d50[32], d99[32];
+		if (o.delay.h.n > 0) {
+			char dm[32], d50[32], d99[32];
 
-			fmt_ns((double)mhist_pct(&o.delay, 50) * mhist_ns_per_cycle(&o.delay), d50, sizeof(d50));
-			fmt_ns((double)mhist_pct(&o.delay, 99) * mhist_ns_per_cycle(&o.delay), d99, sizeof(d99));
-			char dm[32];
-
-			fmt_ns(o.delay.n ? (double)o.delay.sum / (double)o.delay.n *
-					   mhist_ns_per_cycle(&o.delay) : NAN, dm, sizeof(dm));
-			if (o.delay.n)
-				verdict_appendf(g->evidence, sizeof(g->evidence), ", unmask->entry mean %s, p50 <= %s, p99 <= %s",
-						dm, d50, d99);
+			ghist_fmt(&o.delay, ghist_mean(&o.delay), dm, sizeof(dm));
+			ghist_fmt(&o.delay, ghist_pct(&o.delay, 50), d50, sizeof(d50));
+			ghist_fmt(&o.delay, ghist_pct(&o.delay, 99), d99, sizeof(d99));
+			verdict_appendf(g->evidence, sizeof(g->evidence), ", unmask->entry mean %s, p50 <= %s, p99 <= %s",
+					dm, d50, d99);
 		}
 		if (o.samples) {
 			char w50[32];
 
-			fmt_ns((double)mhist_pct(&o.cost, 50) * mhist_ns_per_cycle(&o.cost), w50, sizeof(w50));
+			ghist_fmt(&o.cost, ghist_pct(&o.cost, 50), w50, sizeof(w50));
 			verdict_appendf(g->evidence, sizeof(g->evidence), ", %llu of %llu CR8 writes with nothing pending trapped (p50 <= %s)",
 			       (unsigned long long)o.trapped, (unsigned long long)o.samples, w50);
 		}
@@ -295,16 +286,15 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 		all.trapped += o.trapped;
 		all.pending_samples += o.pending_samples;
 		all.pending_trapped += o.pending_trapped;
-		mhist_merge(&all.delay, &o.delay);
-		mhist_merge(&all.cost, &o.cost);
-		mhist_merge(&all.cost_pending, &o.cost_pending);
+		ghist_merge(&all.delay, &o.delay);
+		ghist_merge(&all.cost, &o.cost);
+		ghist_merge(&all.cost_pending, &o.cost_pending);
+		gobs_free(&o);
 		emulated |= json_is_true(json_object_get(r, "emulated"));
 		{
 			const char *h = json_string_value(json_object_get(gi, "hypervisor"));
 			bool known = false;
 
-			if (!hyp)
-				hyp = h;
 			for (size_t k = 0; h && k < json_array_size(hyps); k++)
 				known |= !strcmp(json_string_value(json_array_get(hyps, k)), h);
 			if (h && !known)
@@ -326,10 +316,10 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 		}
 	}
 
-	fmt_ns((double)mhist_pct(&all.delay, 50) * mhist_ns_per_cycle(&all.delay), t50, sizeof(t50));
-	fmt_ns((double)mhist_pct(&all.delay, 99) * mhist_ns_per_cycle(&all.delay), t99, sizeof(t99));
-	fmt_ns((double)mhist_pct(&all.cost, 50) * mhist_ns_per_cycle(&all.cost), c50, sizeof(c50));
-	fmt_ns(all.delay.n ? (double)all.delay.sum / (double)all.delay.n * mhist_ns_per_cycle(&all.delay) : NAN,
+	ghist_fmt(&all.delay, ghist_pct(&all.delay, 50), t50, sizeof(t50));
+	ghist_fmt(&all.delay, ghist_pct(&all.delay, 99), t99, sizeof(t99));
+	ghist_fmt(&all.cost, ghist_pct(&all.cost, 50), c50, sizeof(c50));
+	ghist_fmt(&all.delay, ghist_mean(&all.delay),
 	       tmean, sizeof(tmean));
 	usable = g->on_time + g->late + g->other;
 	if (json_array_size(hyps) > 1) {
@@ -390,18 +380,19 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 			       "late_deliveries", (json_int_t)all.late,
 			       "deferred_by_if", (json_int_t)all.deferred_by_if,
 			       "priority_violations", (json_int_t)all.violations,
-			       "unmask_to_entry", mhist_json(&all.delay),
+			       "unmask_to_entry", ghist_json(&all.delay),
 			       "cr8_write_cost", "samples", (json_int_t)all.samples,
-			       "trapped", (json_int_t)all.trapped, "cost", mhist_json(&all.cost),
+			       "trapped", (json_int_t)all.trapped, "cost", ghist_json(&all.cost),
 			       "cr8_write_cost_pending", "samples", (json_int_t)all.pending_samples,
 			       "trapped", (json_int_t)all.pending_trapped,
-			       "cost", mhist_json(&all.cost_pending),
+			       "cost", ghist_json(&all.cost_pending),
 			       "threshold_cycles", range_json(&thr_c, 1),
 			       "threshold_ns", range_json(&thr_n, 1),
 			       "rdtsc_pair_cycles", range_json(&rdtsc, 1),
 			       "work_cycles_per_add", range_json(&work, 100),
 			       "hypervisor", json_array_size(hyps) > 1 ? json_incref(hyps) :
-					     hyp ? json_string(hyp) : json_null(),
+					     json_array_size(hyps) ? json_incref(json_array_get(hyps, 0)) :
+					     json_null(),
 			       "emulated", emulated, "per_run", per);
 	json_decref(hyps);
 	if (!g->summary)
@@ -410,6 +401,7 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	 * threshold; null when none was timed */
 	json_object_set_new(g->summary, "writes_trap", all.samples ?
 			    json_boolean(all.trapped * 2 > all.samples) : json_null());
+	gobs_free(&all);
 }
 
 void guest_judgement_free(struct guest_judgement *g)
