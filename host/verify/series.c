@@ -1038,10 +1038,16 @@ static int guest_check_stored(json_t *v, const struct judged *j, char *err, size
 	const char *what = NULL;
 
 	json_object_del(summary, "per_run");
-	for (size_t i = 0; i < j->n && !what; i++)
-		if (!j->ord[i].info->backend || strcmp(j->ord[i].info->backend, "guest"))
-			what = "a run of another backend (a guest-side verdict file judges runs of backend guest)";
-	if (!what && strcmp(json_string_value(json_object_get(v, "reason")) ?: "", j->g.reason))
+	for (size_t i = 0; i < j->n; i++)
+		if (!j->ord[i].info->backend || strcmp(j->ord[i].info->backend, "guest")) {
+			snprintf(err, len, "its run %s is of backend %s: a guest-side verdict file judges "
+				 "runs of backend guest", j->ord[i].info->id,
+				 j->ord[i].info->backend ? j->ord[i].info->backend : "(none)");
+			json_decref(counts);
+			json_decref(summary);
+			return -1;
+		}
+	if (strcmp(json_string_value(json_object_get(v, "reason")) ?: "", j->g.reason))
 		what = "its reason";
 	else if (!what && !json_alike(json_object_get(v, "counts"), counts))
 		what = "its counts";
@@ -1054,8 +1060,8 @@ static int guest_check_stored(json_t *v, const struct judged *j, char *err, size
 	json_decref(counts);
 	json_decref(summary);
 	if (what) {
-		snprintf(err, len, "the verdict's %s: not what its runs give (a verdict is decided from "
-			 "its runs: write it with 'irqlbench verify --backend guest')", what);
+		snprintf(err, len, "%s: not what its runs give (a verdict is decided from its runs: "
+			 "write it with 'irqlbench verify --backend guest')", what);
 		return -1;
 	}
 	return 0;
