@@ -24,7 +24,10 @@ typedef uint8_t KIRQL;
 #define HIGH_LEVEL	15
 
 /* Software-interrupt vector of an IRQL: (irql << 4) | 0xF. */
-#define APC_VECTOR	0x1F	/* below 32: never used as a real vector here */
+#define APC_VECTOR	0x1F	/* the APC software interrupt (class 1); below 32 its
+				 * IDT slot is a reserved exception's: the platform
+				 * takes it as an interrupt only when the layer sent
+				 * it (nt_is_pending) */
 #define DPC_VECTOR	0x2F
 #define CLOCK_VECTOR	0xD1
 #define IPI_VECTOR	0xE1
@@ -94,6 +97,20 @@ typedef struct KDPC {
 void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx);
 bool KeInsertQueueDpc(KDPC *dpc);	/* false if already queued */
 void HalRequestSoftwareInterrupt(KIRQL irql);	/* self-IPI (irql<<4)|0xF */
+
+/*
+ * APCs, KeInsertQueueApc-style: a request at APC_LEVEL.  This layer has no
+ * threads, so the queue is per CPU (Windows queues to a thread and delivers
+ * kernel APCs the same way: the APC software interrupt).  The first APC
+ * queued requests the interrupt, a self-IPI at APC_VECTOR 0x1F that waits
+ * in the IRR until the IRQL drops below APC_LEVEL (its class is 1); the
+ * handler raises CR8 to APC_LEVEL, EOIs, runs the queue with interrupts on
+ * and lowers back.  An APC object has the DPC object's shape.
+ */
+typedef KDPC KAPC;
+typedef PKDEFERRED_ROUTINE PKKERNEL_ROUTINE;
+void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx);
+bool KeInsertQueueApc(KAPC *apc);	/* false if already queued */
 /* Any fixed self-IPI, expected by the layer, IF saved and restored. */
 void nt_send_self_ipi(unsigned vector);
 
@@ -103,9 +120,16 @@ void nt_send_self_ipi(unsigned vector);
  * the vector's class (for the clock only with clock_raises_irql), sti, call
  * the ISR, EOI, cli, lower CR8 back.  With `raw`, the dispatcher only
  * records the delivery and calls the ISR with interrupts off; the ISR does
- * its own EOI (scenario scripts use this for exact sequences).
+ * its own EOI (scenario scripts use this for exact sequences).  Vectors
+ * nt_vector_ok() accepts; 0x2F and 0x1F too, whose handler then replaces
+ * the DPC or APC dispatch (a scenario's own software interrupt); isr =
+ * NULL unregisters (0x2F/0x1F: back to the layer's dispatch).  Bugchecks
+ * INVALID_VECTOR for any other vector.
  */
 typedef void (*nt_isr_t)(unsigned vector, void *ctx);
+/* A vector the layer may send (self-IPI) and register: 0x10..0xFE but the
+ * four exception vectors with an error code (0x11, 0x15, 0x1D, 0x1E). */
+bool nt_vector_ok(unsigned vector);
 void nt_register_isr(unsigned vector, nt_isr_t isr, void *ctx, bool raw);
 void nt_eoi(void);	/* EOI with the layer's in-service bookkeeping */
 

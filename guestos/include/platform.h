@@ -90,10 +90,13 @@ void plat_puts(const char *s);
 
 /*
  * Provided by the NT layer, called by the platform for every vector
- * >= 32 with interrupts disabled (interrupt gate).  The platform does not
- * EOI: the handler decides (Windows handlers EOI themselves).
+ * >= 32 with interrupts disabled (interrupt gate), and for a vector
+ * 16..31 that nt_vector_sent() says the layer sent (a software interrupt
+ * such as the APC's 0x1F; otherwise it is an exception).  The platform
+ * does not EOI: the handler decides (Windows handlers EOI themselves).
  */
 void nt_interrupt(unsigned vector);
+bool nt_vector_sent(unsigned vector);
 
 /* Platform-specific extras the workloads may look at (text, may be empty). */
 const char *plat_describe(void);

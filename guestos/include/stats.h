@@ -25,6 +25,9 @@
 	X(dpc_queued)							\
 	X(dpc_run)							\
 	X(dpc_interrupts)	/* entries of the 0x2F handler */	\
+	X(apc_queued)							\
+	X(apc_run)							\
+	X(apc_interrupts)	/* entries of the 0x1F handler */	\
 	X(clock_interrupts)						\
 	X(other_interrupts)						\
 	X(late_deliveries)	/* unmasked, not entered by the next check */ \

@@ -8,7 +8,9 @@
  *    queue, cli, lower CR8 to the interrupted IRQL;
  *  - device/clock vectors: raise CR8 to the vector's class (the clock only
  *    with clock_raises_irql), sti, ISR, cli, EOI, lower;
- *  - raw vectors (scenario scripts): the ISR runs with IF=0 and EOIs itself.
+ *  - raw vectors (scenario scripts): the ISR runs with IF=0 and EOIs itself;
+ *  - a scenario may register its own 0x2F handler (raw or auto), which then
+ *    replaces the DPC dispatch (nt_register_isr with NULL gives it back).
  */
 #include "klib.h"
 #include "nt_internal.h"
@@ -16,13 +18,26 @@
 struct nt_cpu nt_cpus[MAX_CPUS];
 struct nt_isr_slot nt_isrs[256];
 
+/*
+ * Vectors the layer may send and handle: 0x10..0xFE (the local APIC
+ * refuses 0..15: "Send/Receive Illegal Vector", SDM Vol. 3A §11.5.3),
+ * except 0x11 #AC, 0x15 #CP, 0x1D #VC and 0x1E #SX, whose IDT stubs take
+ * the error code the CPU pushes for those exceptions: an interrupt there
+ * would unbalance the frame (isr.S).
+ */
+bool nt_vector_ok(unsigned vector)
+{
+	return vector >= 0x10 && vector <= 0xFE && vector != 0x11 && vector != 0x15 &&
+	       vector != 0x1D && vector != 0x1E;
+}
+
 void nt_register_isr(unsigned vector, nt_isr_t isr, void *ctx, bool raw)
 {
-	if (vector < 32 || vector > 0xFE)
-		nt_bugcheck("INVALID_VECTOR", "ISR registered outside 0x20..0xFE");
+	if (!nt_vector_ok(vector))
+		nt_bugcheck("INVALID_VECTOR", "ISR registered outside 0x10..0xFE, or at an exception vector with an error code");
 	nt_isrs[vector].isr = isr;
 	nt_isrs[vector].ctx = ctx;
-	nt_isrs[vector].raw = raw;
+	nt_isrs[vector].raw = isr && raw;
 }
 
 void nt_init(void)
@@ -46,6 +61,13 @@ void nt_expect(unsigned vector)
 bool nt_is_pending(unsigned vector)
 {
 	return nt_this_cpu()->expect_count[vector & 0xff] != 0;
+}
+
+/* The platform's question for vectors 16..31: did the layer send it?  A
+ * vector is expected from its self-IPI (or wait_pending) to its entry. */
+bool nt_vector_sent(unsigned vector)
+{
+	return nt_vector_ok(vector) && nt_is_pending(vector);
 }
 
 uint64_t nt_deliveries(unsigned vector)
@@ -122,6 +144,8 @@ void nt_send_self_ipi(unsigned vector)
 {
 	unsigned long flags;
 
+	if (!nt_vector_ok(vector))
+		nt_bugcheck("INVALID_VECTOR", "self-IPI outside 0x10..0xFE, or at an exception vector with an error code");
 	if (!nt_opts.ipi_readback) {
 		nt_expect(vector);
 		plat_self_ipi((uint8_t)vector);
@@ -138,53 +162,77 @@ void HalRequestSoftwareInterrupt(KIRQL irql)
 	nt_send_self_ipi(((unsigned)irql << 4) | 0xF);
 }
 
-bool KeInsertQueueDpc(KDPC *dpc)
+/* Queues obj on q and requests q's software interrupt at `level` if none
+ * is requested yet; false if obj is already queued. */
+static bool swq_insert(struct nt_swq *q, KDPC *obj, KIRQL level)
 {
-	struct nt_cpu *c = nt_this_cpu();
 	unsigned long flags = plat_irq_save();
 
-	if (dpc->queued) {
+	if (obj->queued) {
 		plat_irq_restore(flags);
 		return false;
 	}
-	dpc->queued = true;
-	dpc->next = NULL;
-	dpc->t_queued = plat_now();
-	if (c->dpc_tail)
-		c->dpc_tail->next = dpc;
+	obj->queued = true;
+	obj->next = NULL;
+	obj->t_queued = plat_now();
+	if (q->tail)
+		q->tail->next = obj;
 	else
-		c->dpc_head = dpc;
-	c->dpc_tail = dpc;
-	STAT_INC(dpc_queued);
-	if (!c->dpc_requested) {
-		c->dpc_requested = true;
-		HalRequestSoftwareInterrupt(DISPATCH_LEVEL);
+		q->head = obj;
+	q->tail = obj;
+	if (level == DISPATCH_LEVEL)
+		STAT_INC(dpc_queued);
+	else
+		STAT_INC(apc_queued);
+	if (!q->requested) {
+		q->requested = true;
+		HalRequestSoftwareInterrupt(level);
 	}
 	plat_irq_restore(flags);
 	return true;
 }
 
-/* Runs with IF=1 at DISPATCH_LEVEL; returns with IF=0 and the queue empty. */
-static void drain_dpc_queue(struct nt_cpu *c)
+bool KeInsertQueueDpc(KDPC *dpc)
+{
+	return swq_insert(&nt_this_cpu()->dpcq, dpc, DISPATCH_LEVEL);
+}
+
+void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx)
+{
+	KeInitializeDpc(apc, routine, ctx);
+}
+
+bool KeInsertQueueApc(KAPC *apc)
+{
+	return swq_insert(&nt_this_cpu()->apcq, apc, APC_LEVEL);
+}
+
+/* Runs with IF=1 at the queue's level; returns with IF=0 and the queue
+ * empty. */
+static void swq_drain(struct nt_swq *q, KIRQL level)
 {
 	for (;;) {
-		KDPC *dpc;
+		KDPC *obj;
 
 		plat_irq_disable();
-		dpc = c->dpc_head;
-		if (!dpc) {
-			c->dpc_requested = false;
+		obj = q->head;
+		if (!obj) {
+			q->requested = false;
 			return;
 		}
-		c->dpc_head = dpc->next;
-		if (!c->dpc_head)
-			c->dpc_tail = NULL;
-		dpc->queued = false;
+		q->head = obj->next;
+		if (!q->head)
+			q->tail = NULL;
+		obj->queued = false;
 		plat_irq_enable();
 
-		HIST_ADD(dpc_queue_to_run, plat_now() - dpc->t_queued);
-		STAT_INC(dpc_run);
-		dpc->routine(dpc, dpc->ctx);
+		if (level == DISPATCH_LEVEL) {
+			HIST_ADD(dpc_queue_to_run, plat_now() - obj->t_queued);
+			STAT_INC(dpc_run);
+		} else {
+			STAT_INC(apc_run);
+		}
+		obj->routine(obj, obj->ctx);
 	}
 }
 
@@ -257,19 +305,25 @@ static bool note_entry(struct nt_cpu *c, unsigned vector, uint64_t now)
 	return unmasked;
 }
 
-static void dpc_interrupt(struct nt_cpu *c)
+/* The DPC (0x2F) and APC (0x1F) interrupts, as KiDpcInterrupt and
+ * KiApcInterrupt: raise to the level, EOI, run the queue with interrupts
+ * on, lower back. */
+static void swq_interrupt(struct nt_swq *q, KIRQL level)
 {
 	KIRQL old = (KIRQL)plat_read_cr8();
 
-	/* old >= DISPATCH_LEVEL only after a priority violation (counted) */
-	if (old < DISPATCH_LEVEL)
-		KfRaiseIrql(DISPATCH_LEVEL);
+	/* old >= level only after a priority violation (counted) */
+	if (old < level)
+		KfRaiseIrql(level);
 
-	STAT_INC(dpc_interrupts);
+	if (level == DISPATCH_LEVEL)
+		STAT_INC(dpc_interrupts);
+	else
+		STAT_INC(apc_interrupts);
 	nt_eoi();
 	plat_irq_enable();
-	drain_dpc_queue(c);	/* returns with IF=0 */
-	if (old < DISPATCH_LEVEL)
+	swq_drain(q, level);	/* returns with IF=0 */
+	if (old < level)
 		KeLowerIrql(old);
 }
 
@@ -303,24 +357,27 @@ void nt_interrupt(unsigned vector)
 	}
 	unmasked = note_entry(c, vector, now);
 
-	if (nt_isrs[vector].raw) {
-		if (vector == CLOCK_VECTOR) {
-			STAT_INC(clock_interrupts);
-			clock_latency(c, now, unmasked);
-		} else {
-			STAT_INC(other_interrupts);
-		}
-		nt_isrs[vector].isr(vector, nt_isrs[vector].ctx);
+	/* the software interrupts, unless a scenario registered its own */
+	if (vector == DPC_VECTOR && !nt_isrs[vector].isr) {
+		swq_interrupt(&c->dpcq, DISPATCH_LEVEL);
 		return;
 	}
-	if (vector == DPC_VECTOR) {
-		dpc_interrupt(c);
-	} else if (vector == CLOCK_VECTOR) {
+	if (vector == APC_VECTOR && !nt_isrs[vector].isr) {
+		swq_interrupt(&c->apcq, APC_LEVEL);
+		return;
+	}
+	if (vector == CLOCK_VECTOR) {
 		STAT_INC(clock_interrupts);
 		clock_latency(c, now, unmasked);
-		device_interrupt(vector, nt_opts.clock_raises_irql);
+	} else if (vector == DPC_VECTOR) {
+		STAT_INC(dpc_interrupts);
+	} else if (vector == APC_VECTOR) {
+		STAT_INC(apc_interrupts);
 	} else {
 		STAT_INC(other_interrupts);
-		device_interrupt(vector, true);
 	}
+	if (nt_isrs[vector].raw)
+		nt_isrs[vector].isr(vector, nt_isrs[vector].ctx);
+	else
+		device_interrupt(vector, vector != CLOCK_VECTOR || nt_opts.clock_raises_irql);
 }

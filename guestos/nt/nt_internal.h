@@ -14,10 +14,14 @@ struct nt_isr_slot {
 	bool raw;
 };
 
+/* A software-interrupt queue: DPCs at DISPATCH_LEVEL, APCs at APC_LEVEL. */
+struct nt_swq {
+	KDPC *head, *tail;
+	bool requested;		/* its self-IPI sent and not yet entered */
+};
+
 struct nt_cpu {
-	/* DPC queue */
-	KDPC *dpc_head, *dpc_tail;
-	bool dpc_requested;
+	struct nt_swq dpcq, apcq;
 
 	/* in-service vectors, as the layer saw them (for PPR) */
 	unsigned isr_depth;

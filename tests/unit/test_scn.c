@@ -35,9 +35,9 @@ static bool fk_irr[256];
 static unsigned fk_isr_stack[16], fk_nisr;
 static uint64_t fk_deliv[256];
 static struct { nt_isr_t fn; bool raw; } fk_handlers[256];
-static KDPC *fk_dpcq[64];
-static unsigned fk_ndpcq;
-static bool fk_dpc_requested;
+static KDPC *fk_dpcq[64], *fk_apcq[64];
+static unsigned fk_ndpcq, fk_napcq;
+static bool fk_dpc_requested, fk_apc_requested;
 static KSPIN_LOCK *fk_lock_base;
 static bool fk_timer_armed;
 static bool fk_drop_ipi;	/* self-IPIs get lost: waits must time out */
@@ -72,8 +72,8 @@ static void fk_reset(void)
 	fk_nisr = 0;
 	memset(fk_deliv, 0, sizeof(fk_deliv));
 	memset(fk_handlers, 0, sizeof(fk_handlers));
-	fk_ndpcq = 0;
-	fk_dpc_requested = false;
+	fk_ndpcq = fk_napcq = 0;
+	fk_dpc_requested = fk_apc_requested = false;
 	fk_timer_armed = false;
 	fk_drop_ipi = false;
 	fk_phase = 0;
@@ -88,14 +88,15 @@ static unsigned fk_ppr(void)
 	return p;
 }
 
-static void fk_run_dpcs(void)
+/* Runs a software-interrupt queue (DPCs or APCs), logging `what`. */
+static void fk_run_queue(KDPC **q, unsigned *n, const char *what)
 {
-	while (fk_ndpcq) {
-		KDPC *d = fk_dpcq[0];
+	while (*n) {
+		KDPC *d = q[0];
 
-		memmove(fk_dpcq, fk_dpcq + 1, --fk_ndpcq * sizeof(fk_dpcq[0]));
+		memmove(q, q + 1, --*n * sizeof(q[0]));
 		d->queued = false;
-		fk("dpcrun");
+		fk("%s", what);
 		d->routine(d, d->ctx);
 	}
 }
@@ -109,22 +110,26 @@ static void fk_deliver(void)
 		return;
 	fk_in_delivery = true;
 	for (;;) {
-		for (v = 255; v >= 32; v--)
+		for (v = 255; v >= 16; v--)
 			if (fk_irr[v])
 				break;
-		if (v < 32 || !fk_if || (unsigned)(v >> 4) <= fk_ppr())
+		if (v < 16 || !fk_if || (unsigned)(v >> 4) <= fk_ppr())
 			break;
 		fk_irr[v] = false;
 		fk_deliv[v]++;
 		fk("int(0x%x)", v);
 		fk_isr_stack[fk_nisr++] = (unsigned)v;
-		if (v == DPC_VECTOR) {
+		if ((v == DPC_VECTOR || v == APC_VECTOR) && !fk_handlers[v].fn) {
 			unsigned saved = fk_irql;
+			bool dpc = v == DPC_VECTOR;
 
-			fk_dpc_requested = false;
-			fk_irql = DISPATCH_LEVEL;
-			fk_nisr--;	/* the DPC handler EOIs first */
-			fk_run_dpcs();
+			*(dpc ? &fk_dpc_requested : &fk_apc_requested) = false;
+			fk_irql = (unsigned)v >> 4;
+			fk_nisr--;	/* the handler EOIs first */
+			if (dpc)
+				fk_run_queue(fk_dpcq, &fk_ndpcq, "dpcrun");
+			else
+				fk_run_queue(fk_apcq, &fk_napcq, "apcrun");
 			fk_irql = saved;
 		} else if (fk_handlers[v].fn) {
 			fk_if = false;
@@ -214,19 +219,36 @@ void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx)
 	dpc->ctx = ctx;
 }
 
-bool KeInsertQueueDpc(KDPC *dpc)
+/* Queues d on q (DPCs or APCs) and requests `vec` if not yet requested. */
+static bool fk_insert(KDPC *d, KDPC **q, unsigned *n, bool *requested, unsigned vec,
+		      const char *what)
 {
-	if (dpc->queued)
+	if (d->queued)
 		return false;
-	fk("queue");
-	dpc->queued = true;
-	fk_dpcq[fk_ndpcq++] = dpc;
-	if (!fk_dpc_requested) {
-		fk_dpc_requested = true;
-		fk_irr[DPC_VECTOR] = true;
+	fk("%s", what);
+	d->queued = true;
+	q[(*n)++] = d;
+	if (!*requested) {
+		*requested = true;
+		fk_irr[vec] = true;
 		fk_deliver();
 	}
 	return true;
+}
+
+bool KeInsertQueueDpc(KDPC *dpc)
+{
+	return fk_insert(dpc, fk_dpcq, &fk_ndpcq, &fk_dpc_requested, DPC_VECTOR, "queue");
+}
+
+void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx)
+{
+	KeInitializeDpc(apc, routine, ctx);
+}
+
+bool KeInsertQueueApc(KAPC *apc)
+{
+	return fk_insert(apc, fk_apcq, &fk_napcq, &fk_apc_requested, APC_VECTOR, "queue_apc");
 }
 
 void HalRequestSoftwareInterrupt(KIRQL irql)
@@ -237,7 +259,10 @@ void HalRequestSoftwareInterrupt(KIRQL irql)
 void nt_register_isr(unsigned vector, nt_isr_t isr, void *ctx, bool raw)
 {
 	(void)ctx;
-	fk("reg(0x%x,%s)", vector, raw ? "raw" : "auto");
+	if (isr)
+		fk("reg(0x%x,%s)", vector, raw ? "raw" : "auto");
+	else
+		fk("unreg(0x%x)", vector);
 	fk_handlers[vector].fn = isr;
 	fk_handlers[vector].raw = raw;
 }
@@ -619,8 +644,13 @@ static void test_errors_numbers(void)
 	CHECK_ERR("raise 16\n", "line 1: ", "an IRQL 16 out of range for 'raise'; use 0..15");
 	CHECK_ERR("cr8 0x10\n", "line 1: ", "out of range");
 	CHECK_ERR("acquire 16\n", "line 1: ", "a lock number 16 out of range for 'acquire'; use 0..15");
-	CHECK_ERR("ipi 0x1f\n", "line 1: ", "a vector 0x1f out of range for 'ipi'; use 0x20..0xfe");
-	CHECK_ERR("ipi 255\n", "line 1: ", "use 0x20..0xfe");
+	CHECK_ERR("ipi 0xf\n", "line 1: ", "a vector 0xf out of range for 'ipi'; use 0x10..0xfe");
+	CHECK_ERR("ipi 255\n", "line 1: ", "use 0x10..0xfe");
+	CHECK_ERR("ipi 0x11\n", "line 1: ", "vector 0x11 is also #AC, whose exception pushes an error code");
+	CHECK_ERR("isr 0x1e auto\nspin 1\n", "line 1: ", "vector 0x1e is also #SX");
+	CHECK_ERR("wait_delivered 0x1d\n", "line 1: ", "vector 0x1d is also #VC");
+	CHECK_ERR("ipi 0x15\n", "line 1: ", "vector 0x15 is also #CP");
+	CHECK_ERR("apc 33\n", "line 1: ", "an APC count 33 out of range for 'apc'; use 1..32");
 	CHECK_ERR("dpc 33\n", "line 1: ", "a DPC count 33 out of range for 'dpc'; use 1..32");
 	CHECK_ERR("dpc 0\n", "line 1: ", "use 1..32");
 	CHECK_ERR("clock 0\n", "line 1: ", "microseconds 0 out of range for 'clock'");
@@ -733,11 +763,10 @@ static void test_errors_limits(void)
 
 static void test_errors_isr(void)
 {
-	CHECK_ERR("isr 0x2f auto\nspin 1\n", "line 1: ", "vector 0x2f is the DPC interrupt");
 	CHECK_ERR("isr 0x40 auto\nspin 1\nisr 0x40 raw\n", "line 3: ",
 		  "vector 0x40 already has a handler (line 1)");
-	CHECK_ERR("isr 0x40 raw {\nraise 2\n}\nspin 1\n", "line 2: ",
-		  "'raise' is not allowed in an isr body");
+	CHECK_ERR("isr 0x40 raw {\nacquire 2\n}\nspin 1\n", "line 2: ",
+		  "'acquire' is not allowed in an isr body");
 	CHECK_ERR("isr 0x40 raw {\nwait_delivered 0x41\n}\nspin 1\n", "line 2: ", "not allowed in an isr body");
 	CHECK_ERR("isr 0x40 raw {\nmark x\n}\nspin 1\n", "line 2: ", "not allowed in an isr body");
 	CHECK_ERR("isr 0x40 auto {\neoi\n}\nspin 1\n", "line 2: ", "'eoi' in an auto isr body");
@@ -790,7 +819,8 @@ static void test_run_seed_table(void)
 	CHECK_EQ_U64(run(), SCN_OK);
 	/* registration: the raw clock handler only (0x2f is the layer's) */
 	CHECK(log_has("reg(0xd1,raw)"));
-	CHECK(!log_has("reg(0x2f"));
+	CHECK(!log_has("reg(0x2f,"));
+	CHECK(log_has("unreg(0x2f)"));
 	CHECK_EQ_U64(run_fresh(), SCN_OK);
 	CHECK_STR(fk_log,
 		  "clock(20000,0) acq(0) waitd(0xd1,1) int(0xd1) queue eoi acq(1) rel(1,2) "
@@ -833,7 +863,7 @@ static void test_run_ops(void)
 	/* the 0xd1 clock got a counting auto handler although not declared */
 	fk_reset();
 	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), 0);
-	CHECK_STR(fk_log, "reg(0x41,auto) reg(0xd1,auto) ");
+	CHECK_STR(fk_log, "unreg(0x1f) unreg(0x2f) reg(0x41,auto) reg(0xd1,auto) ");
 	/* phases that do not fit */
 	CHECK_EQ_U64(scn_declare_phases(&prog, 7, err, sizeof(err)), (uint64_t)SCN_ERR_SETUP);
 	CHECK(strstr(err, "do not fit") != NULL);
@@ -1112,7 +1142,7 @@ static void test_messages_whole_or_marked(void)
 		char e[SCN_MSG_MAX];
 
 		CHECK(scn_parse("bogus\n", 6, &prog, e, sizeof(e)) == -1);
-		CHECK(strstr(e, "wait_delivered spin sti cli mark repeat isr timeout") != NULL);
+		CHECK(strstr(e, "wait_delivered spin sti cli out mark repeat isr timeout") != NULL);
 		CHECK(strstr(e, KMSG_CUT) == NULL);
 		CHECK(scn_parse("isr 0x41 auto {\n  wait_pending 0x40\n}\n", 36, &prog, e, sizeof(e)) == -1);
 		CHECK(strstr(e, "; move it to the main flow") != NULL);
@@ -1161,6 +1191,120 @@ static void test_out(void)
 	CHECK_ERR("out 0x10000 0\n", "line 1: ", "a port 0x10000 out of range for 'out'");
 }
 
+/* Handler bodies that write CR8 and IF (issue 13 §1), `old`, and a
+ * script's own 0x2F handler. */
+static void test_isr_state(void)
+{
+	/* the issue's clock ISR: sti, DPC request, same-level write, EOI, lower */
+	static const char *clock_isr =
+		"isr 0xd1 raw {\n sti\n ipi 0x2f\n cr8 13\n cr8 13\n eoi\n cr8 %s\n}\n"
+		"%sclock 20\nwait_delivered 0xd1\n%swait_delivered 0x2f\n";
+	char text[512];
+
+	snprintf(text, sizeof(text), clock_isr, "0", "", "");
+	CHECK_OK(text);
+	CHECK(prog.ops[0].flags & SCN_F_STATE);
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	/* 0x2F waits behind the in-service clock (PPR 13) and CR8 13 until
+	 * the handler's last write */
+	CHECK_STR(fk_log,
+		  "clock(20000,0) waitd(0xd1,1) int(0xd1) sti expect(0x2f) ipi(0x2f,if=1) cr8(13) cr8(13) "
+		  "eoi cr8(0) int(0x2f) waitd(0x2f,1) ");
+	/* the clock may also interrupt IRQL 1 here: 'cr8 0' would return
+	 * to the main flow at the wrong IRQL */
+	snprintf(text, sizeof(text), clock_isr, "0", "raise 1\n", "lower 0\n");
+	CHECK_ERR(text, "line 1: ",
+		  "the handler of 0xd1 can start at IRQL 1 (the IRQL it interrupts) but ends at IRQL 0; end it at the IRQL it started at, e.g. with 'cr8 old'");
+	snprintf(text, sizeof(text), clock_isr, "old", "raise 1\n", "lower 0\n");
+	CHECK_OK(text);
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK(log_has("raise(1) clock(20000,0) waitd(0xd1,1) int(0xd1) sti"));
+	CHECK(log_has("eoi cr8(1) int(0x2f) lower(0)"));	/* class 2 > IRQL 1 */
+	/* the run-time check of the same rule: a body changed behind the
+	 * parser's back ends at 5 where it started at 1 */
+	prog.ops[6].a = 5;
+	CHECK_EQ_U64(run_fresh(), (uint64_t)SCN_ERR_STATE);
+	CHECK(strstr(err, "the handler of 0xd1 started at IRQL 1 and ends at IRQL 5") != NULL);
+	CHECK(strncmp(err, "line 1 (in an isr body): ", 25) == 0);
+
+	/* `old` only in a handler, and printed back as written */
+	CHECK_ERR("cr8 old\n", "line 1: ", "'cr8 old' outside an isr body: 'old' is the IRQL a handler interrupted");
+	CHECK_OK("isr 0x40 raw {\n raise 15\n eoi\n lower old\n}\nipi 0x40\nspin 1\n");
+	{
+		char buf[64];
+
+		scn_op_text(&prog, 3, buf, sizeof(buf));
+		CHECK_STR(buf, "lower old");
+	}
+	/* a raw body starts at the interrupted IRQL: raise below it fails
+	 * for the IRQL 3 the main flow runs at */
+	CHECK_ERR("isr 0x40 raw {\n raise 2\n eoi\n cr8 old\n}\nraise 3\nipi 0x40\nspin 1\nlower 0\n",
+		  "line 2: ", "raise 2 below the current IRQL 3");
+	/* auto: the body starts at the vector's class, with IF on */
+	CHECK_OK("isr 0x40 auto {\n cr8 15\n cr8 4\n cli\n}\nipi 0x40\nspin 1\n");
+	CHECK_ERR("isr 0x40 auto {\n lower 0\n}\nipi 0x40\nspin 1\n", "line 1: ",
+		  "can start at IRQL 4 (the dispatcher raised to it) but ends at IRQL 0");
+	/* nesting: the 0x40 handler lowers to 1 with IF on, so 0x30 may start
+	 * at IRQL 1 too, where its 'lower 0' is no longer balanced */
+	CHECK_ERR("isr 0x40 raw {\n sti\n cr8 1\n cr8 old\n eoi\n}\n"
+		  "isr 0x30 raw {\n eoi\n cr8 0\n}\nipi 0x40\nipi 0x30\nspin 1\n",
+		  "line 7: ", "the handler of 0x30 can start at IRQL 1");
+
+	/* the script's own DISPATCH handler replaces the NT layer's */
+	CHECK_OK("isr 0x2f raw {\n cr8 2\n eoi\n sti\n cli\n cr8 old\n}\n"
+		 "acquire 0\nipi 0x2f\nrelease 0\nwait_delivered 0x2f\n");
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log,
+		  "acq(0) expect(0x2f) ipi(0x2f,if=1) rel(0,0) int(0x2f) cr8(2) eoi sti cli cr8(0) waitd(0x2f,1) ");
+	fk_reset();
+	CHECK_EQ_U64(scn_prepare(&prog, err, sizeof(err)), 0);
+	CHECK_STR(fk_log, "unreg(0x1f) reg(0x2f,raw) ");
+	CHECK_ERR("isr 0x2f auto\nacquire 0\ndpc\nrelease 0\n", "line 3: ",
+		  "'dpc' queues DPCs for the NT layer's DISPATCH interrupt, which 'isr 0x2f' (line 1) replaces");
+	CHECK_ERR("isr 0x2f raw {\n ipi 0x2f\n eoi\n}\nipi 0x2f\nspin 1\n", "line 2: ",
+		  "the handler chain of 0x2f triggers 0x2f again");
+}
+
+/* APC_LEVEL: `apc N` queues KeInsertQueueApc-style requests whose 0x1F
+ * interrupt waits for the IRQL to drop below 1. */
+static void test_apc(void)
+{
+	struct scn_counts c;
+	char buf[32];
+
+	CHECK_OK("raise 1\napc 2\nlower 0\nwait_delivered 0x1f\n"
+		 "acquire 0\napc\ndpc\nrelease 0\nwait_delivered 0x2f\nwait_delivered 0x1f\n");
+	CHECK_EQ_U64(scn_static_ops(&prog), 11);
+	scn_op_text(&prog, 1, buf, sizeof(buf));
+	CHECK_STR(buf, "apc 2");
+	scn_op_text(&prog, 5, buf, sizeof(buf));
+	CHECK_STR(buf, "apc");
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	/* masked at APC_LEVEL, delivered at the lower; under a spinlock the
+	 * DPC (class 2) goes first, then the APC (class 1) */
+	CHECK_STR(fk_log,
+		  "raise(1) queue_apc queue_apc lower(0) int(0x1f) apcrun apcrun waitd(0x1f,1) "
+		  "acq(0) queue_apc queue rel(0,0) int(0x2f) dpcrun int(0x1f) apcrun "
+		  "waitd(0x2f,1) waitd(0x1f,2) ");	/* targets are absolute */
+	scn_get_counts(0, &c);
+	CHECK_EQ_U64(c.apc_queued, 3);
+	CHECK_EQ_U64(c.apc_ran, 3);
+	CHECK_EQ_U64(c.dpc_ran, 1);
+	/* waits on 0x1f need it unmasked: IRQL 1 masks class 1 */
+	CHECK_ERR("raise 1\napc\nwait_delivered 0x1f\nlower 0\n", "line 3: ",
+		  "wait_delivered 0x1f can never succeed: the IRQL masks it");
+	/* an own 0x1F handler replaces the APC dispatch */
+	CHECK_ERR("isr 0x1f auto\napc\n", "line 2: ",
+		  "'apc' queues APCs for the NT layer's APC interrupt, which 'isr 0x1f' (line 1) replaces");
+	CHECK_OK("isr 0x1f raw {\n cr8 1\n eoi\n cr8 old\n}\nraise 1\nipi 0x1f\nlower 0\nwait_delivered 0x1f\n");
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log, "raise(1) expect(0x1f) ipi(0x1f,if=1) lower(0) int(0x1f) cr8(1) eoi cr8(0) waitd(0x1f,1) ");
+	/* the pool: 33 APCs with the interrupt masked */
+	CHECK_OK("raise 1\napc 32\napc\nlower 0\n");
+	CHECK_EQ_U64(run_fresh(), (uint64_t)SCN_ERR_DPC);
+	CHECK(strstr(err, "line 3: all 32 APC objects are still queued (the APC interrupt was not delivered); lower the IRQL below 1") != NULL);
+}
+
 int main(void)
 {
 	test_every_keyword();
@@ -1177,6 +1321,8 @@ int main(void)
 	test_run_ops();
 	test_run_repeat();
 	test_run_isr_body();
+	test_isr_state();
+	test_apc();
 	test_run_errors();
 	test_out();
 	test_messages_whole_or_marked();

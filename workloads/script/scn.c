@@ -10,6 +10,7 @@
 
 #define CLOCK_VEC	0xD1	/* nt.h CLOCK_VECTOR; nt.h is not needed here */
 #define DPC_VEC		0x2F	/* nt.h DPC_VECTOR */
+#define APC_VEC		0x1F	/* nt.h APC_VECTOR */
 #define DISPATCH	2
 #define MAX_TOKENS	6
 
@@ -17,7 +18,7 @@
 #define PSEUDO_TIMEOUT	0xfe
 
 enum arg_kind {
-	K_NONE, K_IRQL, K_LOCK, K_VEC, K_US, K_CYCLES, K_REPEAT, K_DPCN,
+	K_NONE, K_IRQL, K_LOCK, K_VEC, K_US, K_CYCLES, K_REPEAT, K_DPCN, K_APCN,
 	K_WAITN, K_TIMEOUT, K_PORT, K_BYTE, K_NAME, K_MODE, K_MEAS,	/* from K_NAME on: words */
 };
 
@@ -30,11 +31,12 @@ struct arg_desc {
 static const struct arg_desc arg_desc[] = {
 	[K_IRQL]	= { "an IRQL", 0, 15, false },
 	[K_LOCK]	= { "a lock number", 0, SCN_NLOCKS - 1, false },
-	[K_VEC]		= { "a vector", 0x20, 0xfe, true },
+	[K_VEC]		= { "a vector", 0x10, 0xfe, true },
 	[K_US]		= { "microseconds", 1, SCN_MAX_CLOCK_US, false },
 	[K_CYCLES]	= { "cycles", 0, UINT32_MAX, false },
 	[K_REPEAT]	= { "a repeat count", 1, SCN_MAX_REPEAT, false },
 	[K_DPCN]	= { "a DPC count", 1, SCN_DPC_POOL, false },
+	[K_APCN]	= { "an APC count", 1, SCN_APC_POOL, false },
 	[K_WAITN]	= { "a delivery count", 1, SCN_MAX_WAIT_COUNT, false },
 	[K_TIMEOUT]	= { "microseconds", 1, SCN_MAX_TIMEOUT_US, false },
 	[K_PORT]	= { "a port", 0, 0xffff, true },
@@ -56,14 +58,15 @@ struct keyword {
 };
 
 static const struct keyword keywords[] = {
-	{ "cr8", SCN_OP_CR8, { K_IRQL }, 1, KW_MAIN, "cr8 2" },
-	{ "raise", SCN_OP_RAISE, { K_IRQL }, 1, KW_MAIN, "raise 2" },
-	{ "lower", SCN_OP_LOWER, { K_IRQL }, 1, KW_MAIN, "lower 0" },
+	{ "cr8", SCN_OP_CR8, { K_IRQL }, 1, 0, "cr8 2" },
+	{ "raise", SCN_OP_RAISE, { K_IRQL }, 1, 0, "raise 2" },
+	{ "lower", SCN_OP_LOWER, { K_IRQL }, 1, 0, "lower 0" },
 	{ "acquire", SCN_OP_ACQUIRE, { K_LOCK }, 1, KW_MAIN, "acquire 0" },
 	{ "release", SCN_OP_RELEASE, { K_LOCK }, 1, KW_MAIN, "release 0" },
 	{ "acquire_dpc", SCN_OP_ACQUIRE_DPC, { K_LOCK }, 1, KW_MAIN, "acquire_dpc 1" },
 	{ "release_dpc", SCN_OP_RELEASE_DPC, { K_LOCK }, 1, KW_MAIN, "release_dpc 1" },
 	{ "dpc", SCN_OP_DPC, { K_DPCN }, 0, 0, "dpc 4" },
+	{ "apc", SCN_OP_APC, { K_APCN }, 0, 0, "apc 2" },
 	{ "ipi", SCN_OP_IPI, { K_VEC }, 1, 0, "ipi 0xd1" },
 	{ "eoi", SCN_OP_EOI, { K_NONE }, 0, 0, "eoi" },
 	{ "clock", SCN_OP_CLOCK, { K_US }, 1, 0, "clock 20" },
@@ -72,8 +75,8 @@ static const struct keyword keywords[] = {
 	{ "wait_pending", SCN_OP_WAIT_PENDING, { K_VEC }, 1, KW_MAIN, "wait_pending 0xd1" },
 	{ "wait_delivered", SCN_OP_WAIT_DELIVERED, { K_VEC, K_WAITN }, 1, KW_MAIN, "wait_delivered 0x2f 1" },
 	{ "spin", SCN_OP_SPIN, { K_CYCLES }, 1, 0, "spin 1000" },
-	{ "sti", SCN_OP_STI, { K_NONE }, 0, KW_MAIN, "sti" },
-	{ "cli", SCN_OP_CLI, { K_NONE }, 0, KW_MAIN, "cli" },
+	{ "sti", SCN_OP_STI, { K_NONE }, 0, 0, "sti" },
+	{ "cli", SCN_OP_CLI, { K_NONE }, 0, 0, "cli" },
 	{ "mark", SCN_OP_MARK, { K_NAME, K_MEAS }, 1, KW_MAIN, "mark measured" },
 	{ "out", SCN_OP_OUT, { K_PORT, K_BYTE }, 2, 0, "out 0x80 0" },
 	{ "repeat", SCN_OP_REPEAT, { K_REPEAT }, 1, KW_BLOCK, "repeat 10 {" },
@@ -114,6 +117,7 @@ struct parser {
 	struct block open[SCN_MAX_DEPTH];
 	bool in_isr;
 	bool timeout_set;
+	uint16_t on_irqls;	/* IRQLs the program runs at with IF on (bit n) */
 	unsigned timeout_line;
 	char tokbuf[48];	/* one token of the message being written */
 };
@@ -212,7 +216,7 @@ static int unknown_keyword(struct parser *ps, const struct token *t)
 	if (best)
 		return fail(ps, ps->line, "unknown keyword '%s'; did you mean '%s'? (keywords: workloads/SCRIPTS.md)",
 			    tk(ps, t), best);
-	return fail(ps, ps->line, "unknown keyword '%s'; use one of cr8 raise lower acquire release acquire_dpc release_dpc dpc ipi eoi clock clock_periodic clock_stop wait_pending wait_delivered spin sti cli mark repeat isr timeout",
+	return fail(ps, ps->line, "unknown keyword '%s'; use one of cr8 raise lower acquire release acquire_dpc release_dpc dpc apc ipi eoi clock clock_periodic clock_stop wait_pending wait_delivered spin sti cli out mark repeat isr timeout",
 		    tk(ps, t));
 }
 
@@ -261,6 +265,19 @@ static int parse_number(struct parser *ps, const struct keyword *kw,
 	}
 	*out = (uint32_t)v;
 	return 0;
+}
+
+/* 0x10..0x1F are exception vectors too; the four whose exception pushes an
+ * error code cannot be interrupts (guestos/arch/x86/isr.S, nt_vector_ok). */
+static const char *error_code_vector(unsigned v)
+{
+	switch (v) {
+	case 0x11: return "#AC";
+	case 0x15: return "#CP";
+	case 0x1d: return "#VC";
+	case 0x1e: return "#SX";
+	default: return NULL;
+	}
 }
 
 static struct scn_op *emit(struct parser *ps, uint8_t code)
@@ -339,8 +356,6 @@ static int do_isr(struct parser *ps, struct scn_op *op, const struct token *args
 	else if (!tok_is(&args[1], "auto"))
 		return fail(ps, ps->line, "isr mode '%s'; write 'raw' (the script EOIs) or 'auto' (the NT dispatcher EOIs), e.g. 'isr 0xd1 raw'",
 			    tk(ps, &args[1]));
-	if (v == DPC_VEC)
-		return fail(ps, ps->line, "vector 0x2f is the DPC interrupt, handled by the NT layer; queue DPCs with 'dpc' or pick another vector");
 	if (p->isr_op[v])
 		return fail(ps, ps->line, "vector 0x%x already has a handler (line %u); declare each vector once",
 			    v, p->ops[p->isr_op[v] - 1].line);
@@ -429,13 +444,23 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 	    !(ps->p->ops[ps->open[0].op].flags & SCN_F_RAW))
 		return fail(ps, ps->line, "'eoi' in an auto isr body: the NT dispatcher EOIs after the body; remove it or declare the isr raw");
 	if ((kw->flags & KW_MAIN) && ps->in_isr)
-		return fail(ps, ps->line, "'%s' is not allowed in an isr body (only dpc ipi eoi clock clock_periodic clock_stop spin repeat); move it to the main flow",
+		return fail(ps, ps->line, "'%s' is not allowed in an isr body (only cr8 raise lower sti cli dpc ipi eoi clock clock_periodic clock_stop spin out repeat); move it to the main flow",
 			    kw->name);
 	for (i = 0; i < nargs && i < 2; i++) {
 		if (kw->arg[i] >= K_NAME)
 			continue;
+		if (kw->arg[i] == K_IRQL && tok_is(&tok[1 + i], "old")) {
+			if (!ps->in_isr)
+				return fail(ps, ps->line, "'%s old' outside an isr body: 'old' is the IRQL a handler interrupted; write an IRQL 0..15, e.g. '%s'",
+					    kw->name, kw->usage);
+			val[i] = SCN_IRQL_OLD;
+			continue;
+		}
 		if (parse_number(ps, kw, &tok[1 + i], (enum arg_kind)kw->arg[i], &val[i]))
 			return -1;
+		if (kw->arg[i] == K_VEC && error_code_vector(val[i]))
+			return fail(ps, ps->line, "vector 0x%x is also %s, whose exception pushes an error code: the guest's IDT stub cannot take it as an interrupt; use another vector of 0x10..0xfe (0x1f is APC_LEVEL's)",
+				    val[i], error_code_vector(val[i]));
 	}
 	if (kw->code == PSEUDO_TIMEOUT) {
 		if (ps->timeout_set)
@@ -451,6 +476,18 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 	op->a = val[0];
 	op->b = val[1];
 	switch (kw->code) {
+	case SCN_OP_APC:
+		if (!nargs)
+			op->a = 1;
+		break;
+	case SCN_OP_CR8:
+	case SCN_OP_RAISE:
+	case SCN_OP_LOWER:
+	case SCN_OP_STI:
+	case SCN_OP_CLI:
+		if (ps->in_isr)	/* isr blocks are top level: open[0] */
+			ps->p->ops[ps->open[0].op].flags |= SCN_F_STATE;
+		break;
 	case SCN_OP_DPC:
 		if (!nargs)
 			op->a = 1;
@@ -608,7 +645,7 @@ static int count_range(struct parser *ps, unsigned i, unsigned end, uint64_t *ou
 			if (n > ps->max_events)
 				return fail(ps, op->line, "this repeat executes %lu instructions, more than the limit %lu; lower its count",
 					    n, ps->max_events);
-		} else if (op->code == SCN_OP_DPC) {
+		} else if (op->code == SCN_OP_DPC || op->code == SCN_OP_APC) {
 			n = op->a;
 		}
 		total = sat_add(total, n);
@@ -662,6 +699,10 @@ static bool vec_masked(const struct scn_state *s, unsigned v)
 int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 {
 	unsigned a = op->a;
+
+	if (a == SCN_IRQL_OLD && (op->code == SCN_OP_CR8 || op->code == SCN_OP_RAISE ||
+				  op->code == SCN_OP_LOWER))
+		a = s->entry;
 
 	switch (op->code) {
 	case SCN_OP_CR8:
@@ -781,6 +822,8 @@ static __attribute__((noinline)) int step(struct parser *ps, struct scn_state *s
 
 	if (scn_step(s, op, msg, sizeof(msg)))
 		return fail(ps, op->line, "%s", msg);
+	if (!s->if_off)
+		ps->on_irqls |= (uint16_t)(1u << s->irql);
 	return 0;
 }
 
@@ -851,6 +894,87 @@ static int isr_cycle(struct parser *ps, unsigned from)
 	return 0;
 }
 
+/* The `isr` op declaring v's handler, or NULL. */
+static const struct scn_op *isr_of(const struct scn_prog *p, unsigned v)
+{
+	return p->isr_op[v] ? &p->ops[p->isr_op[v] - 1] : NULL;
+}
+
+/*
+ * The IRQLs the handler `isr` may start its body at (bit n: IRQL n).  A
+ * vector is delivered only where the IRQL is below its class and IF is on
+ * (ps->on_irqls, which the static walk collects).  raw: the body starts at
+ * the interrupted IRQL; auto: at the vector's class, where the dispatcher
+ * raised CR8 (the clock also at the interrupted IRQL: with
+ * clock_raises_irql=0 the dispatcher leaves CR8 alone).
+ */
+static uint16_t isr_entries(const struct parser *ps, const struct scn_op *isr)
+{
+	unsigned cls = isr->a >> 4;
+	uint16_t below = ps->on_irqls & (uint16_t)((1u << cls) - 1);
+
+	if (!below || (isr->flags & SCN_F_RAW))
+		return below;
+	if (isr->a == CLOCK_VEC)
+		return (uint16_t)(below | (1u << cls));
+	return (uint16_t)(1u << cls);
+}
+
+/* One handler's body from entry IRQL e: the state rules hold on every op
+ * and the body ends at the IRQL it started at (IF may end either way: the
+ * iret restores the interrupted RFLAGS, the auto dispatcher clears it). */
+static int check_handler(struct parser *ps, const struct scn_op *isr, unsigned e)
+{
+	struct scn_state s;
+	bool raw = (isr->flags & SCN_F_RAW) != 0;
+
+	scn_state_init(&s);
+	s.irql = s.entry = (uint8_t)e;
+	s.if_off = raw;
+	if (!raw)
+		ps->on_irqls |= (uint16_t)(1u << e);
+	if (!(isr->flags & SCN_F_BODY))
+		return 0;
+	if (sim_range(ps, (unsigned)(isr - ps->p->ops) + 1, isr->b, &s))
+		return -1;
+	if (s.irql != e)
+		return fail(ps, isr->line, "the handler of 0x%x can start at IRQL %u (%s) but ends at IRQL %u; end it at the IRQL it started at, e.g. with 'cr8 old'",
+			    isr->a, e, raw ? "the IRQL it interrupts" : "the dispatcher raised to it", s.irql);
+	return 0;
+}
+
+/* Every handler from every IRQL it may start at, until no new IF-on IRQL
+ * turns up (a handler that lowers or enables interrupts lets others nest:
+ * at most 16 IRQLs, so this ends). */
+static int check_handlers(struct parser *ps)
+{
+	const struct scn_prog *p = ps->p;
+	uint16_t done[SCN_NVEC];
+	uint16_t before;
+	unsigned v, e;
+
+	kmemset(done, 0, sizeof(done));
+	do {
+		before = ps->on_irqls;
+		for (v = 0; v < SCN_NVEC; v++) {
+			const struct scn_op *isr = isr_of(p, v);
+			uint16_t todo;
+
+			if (!isr)
+				continue;
+			todo = (uint16_t)(isr_entries(ps, isr) & ~done[v]);
+			for (e = 0; e < 16; e++) {
+				if (!(todo & (1u << e)))
+					continue;
+				done[v] |= (uint16_t)(1u << e);
+				if (check_handler(ps, isr, e))
+					return -1;
+			}
+		}
+	} while (ps->on_irqls != before);
+	return 0;
+}
+
 static int check_program(struct parser *ps)
 {
 	struct scn_prog *p = ps->p;
@@ -863,19 +987,27 @@ static int check_program(struct parser *ps)
 	if (!p->static_ops)
 		return fail(ps, ps->line ? ps->line : 1, "the script has no instructions to run; add some (see workloads/SCRIPTS.md)");
 	for (v = 0; v < SCN_NVEC; v++) {
-		const struct scn_op *isr;
+		const struct scn_op *isr = isr_of(p, v);
 		uint64_t n;
 
-		if (!p->isr_op[v])
-			continue;
-		isr = &p->ops[p->isr_op[v] - 1];
-		if (!(isr->flags & SCN_F_BODY))
+		if (!isr || !(isr->flags & SCN_F_BODY))
 			continue;
 		if (count_range(ps, p->isr_op[v], isr->b, &n) || isr_cycle(ps, v))
 			return -1;
 	}
+	for (v = 0; v < p->nops; v++) {
+		const struct scn_op *op = &p->ops[v];
+		bool dpc = op->code == SCN_OP_DPC;
+		unsigned sw = dpc ? DPC_VEC : APC_VEC;
+
+		if ((dpc || op->code == SCN_OP_APC) && p->isr_op[sw])
+			return fail(ps, op->line, "'%s' queues %ss for the NT layer's %s interrupt, which 'isr 0x%x' (line %u) replaces: nothing would run them; request the interrupt with 'ipi 0x%x', or drop the 'isr 0x%x'",
+				    dpc ? "dpc" : "apc", dpc ? "DPC" : "APC", dpc ? "DISPATCH" : "APC",
+				    sw, p->ops[p->isr_op[sw] - 1].line, sw, sw);
+	}
 	scn_state_init(&s);
 	s0 = s;
+	ps->on_irqls = 1;	/* a run starts at IRQL 0 with interrupts on */
 	if (sim_range(ps, 0, p->nops, &s))
 		return -1;
 	if (!state_eq(&s, &s0)) {
@@ -883,7 +1015,7 @@ static int check_program(struct parser *ps)
 		return fail(ps, ps->line, "the script ends at %s; a run must end as it starts: IRQL 0, no lock held, interrupts on",
 			    t);
 	}
-	return 0;
+	return check_handlers(ps);
 }
 
 int scn_parse_limit(const char *text, size_t len, struct scn_prog *prog,
@@ -934,6 +1066,9 @@ int scn_op_text(const struct scn_prog *prog, unsigned i, char *buf, size_t n)
 	case SCN_OP_CR8:
 	case SCN_OP_RAISE:
 	case SCN_OP_LOWER:
+		if (op->a == SCN_IRQL_OLD)
+			return ksnprintf(buf, n, "%s old", name);
+		return ksnprintf(buf, n, "%s %u", name, op->a);
 	case SCN_OP_ACQUIRE:
 	case SCN_OP_RELEASE:
 	case SCN_OP_ACQUIRE_DPC:
@@ -943,9 +1078,10 @@ int scn_op_text(const struct scn_prog *prog, unsigned i, char *buf, size_t n)
 	case SCN_OP_SPIN:
 		return ksnprintf(buf, n, "%s %u", name, op->a);
 	case SCN_OP_DPC:
+	case SCN_OP_APC:
 		if (op->a == 1)
-			return ksnprintf(buf, n, "dpc");
-		return ksnprintf(buf, n, "dpc %u", op->a);
+			return ksnprintf(buf, n, "%s", name);
+		return ksnprintf(buf, n, "%s %u", name, op->a);
 	case SCN_OP_IPI:
 	case SCN_OP_WAIT_PENDING:
 		return ksnprintf(buf, n, "%s 0x%02x", name, op->a);

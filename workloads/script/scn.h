@@ -39,6 +39,7 @@
 #define SCN_MAX_NAME		32u	/* phase name, NUL included */
 #define SCN_NLOCKS		16u	/* spinlocks 0..15 */
 #define SCN_DPC_POOL		32u	/* DPC objects per vCPU; max of `dpc N` */
+#define SCN_APC_POOL		32u	/* APC objects per vCPU; max of `apc N` */
 #define SCN_MAX_REPEAT		100000000u
 #define SCN_MAX_EVENTS		100000000ull	/* default static op limit */
 #define SCN_DEFAULT_TIMEOUT_US	1000000u	/* waits: 1 s */
@@ -75,11 +76,19 @@ enum scn_opcode {
 	SCN_OP_REPEAT,		/* a = count, b = index of the matching END */
 	SCN_OP_ISR,		/* a = vector, flags: SCN_F_RAW, SCN_F_BODY; b = END if body */
 	SCN_OP_END,		/* closes a block; a = index of the opener */
+	SCN_OP_APC,		/* a = count: KeInsertQueueApc x a */
 	SCN_NOPCODES
 };
 
 #define SCN_F_RAW	0x01	/* SCN_OP_ISR: raw handler (the script EOIs) */
 #define SCN_F_BODY	0x02	/* SCN_OP_ISR: has a { } body */
+#define SCN_F_STATE	0x04	/* SCN_OP_ISR: its body writes CR8 or IF */
+
+/* The IRQL argument `old` of cr8/raise/lower in an isr body: the IRQL the
+ * handler started at (raw: the interrupted IRQL, read from CR8 at entry;
+ * auto: what the dispatcher raised to), as HalEndSystemInterrupt lowers
+ * back to the trap frame's OldIrql. */
+#define SCN_IRQL_OLD	16u
 
 struct scn_op {
 	uint8_t code;
@@ -138,6 +147,7 @@ const char *scn_opcode_name(unsigned code);
  */
 struct scn_state {
 	uint8_t irql;
+	uint8_t entry;		/* what `old` means: a handler's entry IRQL */
 	bool if_off;		/* after `cli` */
 	uint8_t held[SCN_NLOCKS];	/* 0 free, 1 acquire, 2 acquire_dpc */
 	uint8_t old[SCN_NLOCKS];	/* IRQL saved by acquire */
@@ -190,6 +200,8 @@ struct scn_counts {
 	uint64_t runs;
 	uint64_t dpc_queued;	/* KeInsertQueueDpc calls that queued */
 	uint64_t dpc_ran;	/* the counting DPC routine ran */
+	uint64_t apc_queued;	/* KeInsertQueueApc calls that queued */
+	uint64_t apc_ran;	/* the counting APC routine ran */
 	uint64_t isr_entries;	/* script ISRs entered (declared vectors) */
 };
 void scn_get_counts(unsigned cpu, struct scn_counts *c);

@@ -19,6 +19,8 @@ struct scn_rt {
 	KIRQL kold[SCN_NLOCKS];		/* old IRQL returned by KeAcquireSpinLock */
 	KDPC dpc[SCN_DPC_POOL];
 	unsigned next_dpc;
+	KAPC apc[SCN_APC_POOL];
+	unsigned next_apc;
 	uint64_t seen[SCN_NVEC];	/* deliveries consumed by wait_delivered */
 	struct scn_counts counts;
 	int isr_err;			/* first error inside a handler body */
@@ -50,8 +52,41 @@ static void scn_count_dpc(KDPC *dpc, void *ctx)
 	rt->counts.dpc_ran++;
 }
 
+static void scn_count_apc(KAPC *apc, void *ctx)
+{
+	struct scn_rt *rt = ctx;
+
+	(void)apc;
+	rt->counts.apc_ran++;
+}
+
 static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
-		      unsigned end, bool in_isr, char *err, size_t errlen);
+		      unsigned end, struct scn_state *st, bool in_isr, char *err,
+		      size_t errlen);
+
+static int __attribute__((format(printf, 6, 7)))
+op_fail(int code, const struct scn_op *op, bool in_isr, char *err, size_t errlen,
+	const char *fmt, ...);
+
+/* A handler body that writes CR8 or IF: its own state, from the IRQL it
+ * starts at (CR8 read once: no exit under SVM's V_TPR or VMX's TPR shadow),
+ * checked op by op and at its end by the parser's rules. */
+static int exec_isr_state(struct scn_rt *rt, const struct scn_prog *p,
+			  const struct scn_op *isr, char *msg, size_t n)
+{
+	struct scn_state hs;
+	int rc;
+
+	scn_state_init(&hs);
+	hs.irql = hs.entry = KeGetCurrentIrql();
+	hs.if_off = (isr->flags & SCN_F_RAW) != 0;
+	rc = exec_range(rt, p, (unsigned)(isr - p->ops) + 1, isr->b, &hs, true, msg, n);
+	if (rc || hs.irql == hs.entry)
+		return rc;
+	return op_fail(SCN_ERR_STATE, isr, true, msg, n,
+		       "the handler of 0x%x started at IRQL %u and ends at IRQL %u; end it at the IRQL it started at, e.g. with 'cr8 old'",
+		       isr->a, hs.entry, hs.irql);
+}
 
 /* The handler of every vector the script declares or uses (not 0x2F). */
 static void scn_isr(unsigned vector, void *ctx)
@@ -69,7 +104,10 @@ static void scn_isr(unsigned vector, void *ctx)
 	isr = &p->ops[p->isr_op[vector] - 1];
 	if (!(isr->flags & SCN_F_BODY))
 		return;
-	rc = exec_range(rt, p, p->isr_op[vector], isr->b, true, msg, sizeof(msg));
+	if (isr->flags & SCN_F_STATE)
+		rc = exec_isr_state(rt, p, isr, msg, sizeof(msg));
+	else
+		rc = exec_range(rt, p, p->isr_op[vector], isr->b, NULL, true, msg, sizeof(msg));
 	if (rc && !rt->isr_err) {	/* the main flow stops at its next op */
 		rt->isr_err = rc;
 		kmemcpy(rt->isr_msg, msg, sizeof(msg));
@@ -94,28 +132,39 @@ op_fail(int code, const struct scn_op *op, bool in_isr, char *err, size_t errlen
 	return code;
 }
 
-static int queue_dpcs(struct scn_rt *rt, const struct scn_op *op, bool in_isr,
+/* `dpc N` and `apc N`: N objects of the vCPU's pool, round robin. */
+static int queue_objs(struct scn_rt *rt, const struct scn_op *op, bool in_isr,
 		      char *err, size_t errlen)
 {
+	bool dpc = op->code == SCN_OP_DPC;
+	KDPC *pool = dpc ? rt->dpc : rt->apc;
+	unsigned *next = dpc ? &rt->next_dpc : &rt->next_apc;
+	unsigned size = dpc ? SCN_DPC_POOL : SCN_APC_POOL;
 	unsigned k, tries;
 
 	for (k = 0; k < op->a; k++) {
 		KDPC *d = NULL;
 
-		for (tries = 0; tries < SCN_DPC_POOL; tries++) {
-			KDPC *c = &rt->dpc[rt->next_dpc];
+		for (tries = 0; tries < size; tries++) {
+			KDPC *c = &pool[*next];
 
-			rt->next_dpc = (rt->next_dpc + 1) % SCN_DPC_POOL;
+			*next = (*next + 1) % size;
 			if (!c->queued) {
 				d = c;
 				break;
 			}
 		}
 		if (!d)
-			return op_fail(SCN_ERR_DPC, op, in_isr, err, errlen, "%s",
-				       "all 32 DPC objects are still queued (the DPC interrupt was not delivered); lower the IRQL so that DPCs run, or queue fewer");
-		if (KeInsertQueueDpc(d))
-			rt->counts.dpc_queued++;
+			return op_fail(SCN_ERR_DPC, op, in_isr, err, errlen,
+				       "all %u %s objects are still queued (the %s interrupt was not delivered); lower the IRQL below %u so that they run, or queue fewer",
+				       size, dpc ? "DPC" : "APC", dpc ? "DPC" : "APC",
+				       dpc ? DISPATCH_LEVEL : APC_LEVEL);
+		if (dpc ? KeInsertQueueDpc(d) : KeInsertQueueApc(d)) {
+			if (dpc)
+				rt->counts.dpc_queued++;
+			else
+				rt->counts.apc_queued++;
+		}
 	}
 	return 0;
 }
@@ -144,16 +193,19 @@ static int wait_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn
 
 /* noinline: its message buffer stays out of exec_range's recursion */
 static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn_prog *p,
-					      const struct scn_op *op, bool in_isr, char *err,
-					      size_t errlen)
+					      const struct scn_op *op, struct scn_state *st,
+					      bool in_isr, char *err, size_t errlen)
 {
 	unsigned a = op->a;
 	char msg[SCN_MSG_MAX];
 	KIRQL old;
 
-	/* Handler bodies hold no state ops (the parser refuses them). */
-	if (!in_isr && scn_step(&rt->st, op, msg, sizeof(msg)))
+	/* st: the main flow's state, a handler's own (exec_isr_state), or
+	 * NULL for a handler body that changes neither IRQL nor IF */
+	if (st && scn_step(st, op, msg, sizeof(msg)))
 		return op_fail(SCN_ERR_STATE, op, in_isr, err, errlen, "%s", msg);
+	if (st && (op->code == SCN_OP_CR8 || op->code == SCN_OP_RAISE || op->code == SCN_OP_LOWER))
+		a = st->irql;	/* `old` resolved by scn_step */
 	switch (op->code) {
 	case SCN_OP_CR8:
 		nt_write_irql((KIRQL)a);
@@ -177,7 +229,8 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 		KeReleaseSpinLockFromDpcLevel(&scn_locks[a]);
 		break;
 	case SCN_OP_DPC:
-		return queue_dpcs(rt, op, in_isr, err, errlen);
+	case SCN_OP_APC:
+		return queue_objs(rt, op, in_isr, err, errlen);
 	case SCN_OP_IPI:
 		nt_send_self_ipi(a);	/* as the HAL sends it, or checked (ipi_readback) */
 		break;
@@ -216,7 +269,8 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 }
 
 static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
-		      unsigned end, bool in_isr, char *err, size_t errlen)
+		      unsigned end, struct scn_state *st, bool in_isr, char *err,
+		      size_t errlen)
 {
 	while (i < end) {
 		const struct scn_op *op = &p->ops[i];
@@ -230,14 +284,14 @@ static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
 			uint32_t c;
 
 			for (c = 0; c < op->a; c++) {
-				rc = exec_range(rt, p, i + 1, op->b, in_isr, err, errlen);
+				rc = exec_range(rt, p, i + 1, op->b, st, in_isr, err, errlen);
 				if (rc)
 					return rc;
 			}
 			i = op->b + 1;
 			continue;
 		}
-		rc = exec_op(rt, p, op, in_isr, err, errlen);
+		rc = exec_op(rt, p, op, st, in_isr, err, errlen);
 		if (rc)
 			return rc;
 		if (!in_isr && rt->isr_err) {
@@ -287,14 +341,21 @@ int scn_prepare(const struct scn_prog *prog, char *err, size_t errlen)
 		kmemset(rt, 0, sizeof(*rt));
 		for (k = 0; k < SCN_DPC_POOL; k++)
 			KeInitializeDpc(&rt->dpc[k], scn_count_dpc, rt);
+		for (k = 0; k < SCN_APC_POOL; k++)
+			KeInitializeApc(&rt->apc[k], scn_count_apc, rt);
 	}
 	scn_nwaited = 0;
-	for (v = 0x20; v < SCN_NVEC; v++) {
+	for (v = 0x10; v < SCN_NVEC; v++) {
 		if (prog->vec[v] & SCN_V_WAITED)
 			scn_waited[scn_nwaited++] = (uint8_t)v;
-		if (v == DPC_VECTOR || v == SPURIOUS_VECTOR)
+		if (v == SPURIOUS_VECTOR)
 			continue;
-		if (prog->vec[v] & (SCN_V_ISR | SCN_V_USED))
+		/* 0x2F and 0x1F are the NT layer's DPC and APC interrupts
+		 * unless the script declares its own handler (NULL gives
+		 * them back) */
+		if ((v == DPC_VECTOR || v == APC_VECTOR) && !(prog->vec[v] & SCN_V_ISR))
+			nt_register_isr(v, NULL, NULL, false);
+		else if (prog->vec[v] & (SCN_V_ISR | SCN_V_USED))
 			nt_register_isr(v, scn_isr, NULL, (prog->vec[v] & SCN_V_RAW) != 0);
 	}
 	return 0;
@@ -322,7 +383,7 @@ int scn_run(const struct scn_prog *prog, char *err, size_t errlen)
 	scn_state_init(&rt->st);
 	for (k = 0; k < scn_nwaited; k++)
 		rt->seen[scn_waited[k]] = nt_deliveries(scn_waited[k]);
-	rc = exec_range(rt, prog, 0, prog->nops, false, err, errlen);
+	rc = exec_range(rt, prog, 0, prog->nops, &rt->st, false, err, errlen);
 	if (rc)
 		return rc;
 	rt->counts.runs++;

@@ -45,6 +45,18 @@ void isr_dispatch(struct intr_frame *f)
 		nt_interrupt((unsigned)f->vector);
 		return;
 	}
+	/*
+	 * 0x10..0x1F are exception vectors too (#MF, #MC, #XM, ... and
+	 * reserved ones).  The local APIC delivers them as interrupts (only
+	 * 0..15 are illegal, SDM Vol. 3A §11.5.3), and the NT layer sends
+	 * one as a software interrupt (APC_VECTOR 0x1F, or a script's ipi):
+	 * a vector the layer is waiting for is that interrupt.  The stubs of
+	 * the four with an error code are never sent (nt_vector_ok).
+	 */
+	if (f->vector >= 16 && nt_vector_sent((unsigned)f->vector)) {
+		nt_interrupt((unsigned)f->vector);
+		return;
+	}
 	exception_report(f);
 }
 
