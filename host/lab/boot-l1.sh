@@ -98,9 +98,12 @@ out=$(cd "$out" && pwd)
 # SeaBIOS's time under TCG; SeaBIOS where it is not installed.
 fw=()
 [ -r /usr/share/qemu/qboot.rom ] && fw=(-bios qboot.rom)
+append="console=ttyS0 quiet loglevel=4 panic=-1 lab.script=$script"
+# the lockup test's hook (below)
+[ "${IRQLBENCH_L1_FAKE_LOCKUP:-0}" = 1 ] && append+=" lab.fake_lockup=1"
 cmd=("$qemu" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp" -nographic -no-reboot
 	"${fw[@]}" -nic none -kernel "$kimage" -initrd "$initrd"
-	-append "console=ttyS0 quiet loglevel=4 panic=-1 lab.script=$script"
+	-append "$append"
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$out,mount_tag=out,security_model=none")
 echo "${cmd[*]}" >"$out/l1.cmdline"
@@ -114,6 +117,17 @@ t0=$(date +%s.%N)
 # record.  A boot is stalled when L1's init has not started within
 # $boot_limit s (IRQLBENCH_L1_BOOT_LIMIT; L1 boots in 2-6 s here).
 boot_limit=${IRQLBENCH_L1_BOOT_LIMIT:-180}
+# The same emulator stall can come after the init started, in the run: a
+# vCPU of L1 stuck for minutes, which L1's soft-lockup watchdog reports on
+# the console ("watchdog: BUG: soft lockup - CPU#1 stuck for 74s!") with a
+# growing time.  A vCPU stuck for $lockup_limit s (IRQLBENCH_L1_LOCKUP_LIMIT)
+# is the emulator's failure too: kill L1 and boot again (a batch resumes
+# where it was, host/lab/l1-run.sh).  IRQLBENCH_L1_FAKE_LOCKUP=1 makes L1's
+# init print such a line and hang (the test's hook: lab-boot-stall.sh).
+lockup_limit=${IRQLBENCH_L1_LOCKUP_LIMIT:-120}
+lockup_stuck() {
+	sed -n 's/.*soft lockup - CPU#[0-9]* stuck for \([0-9]*\)s!.*/\1/p' "$out/console.log" | sort -n | tail -n 1
+}
 for attempt in 1 2 3; do
 	rc=0
 	timeout --foreground -k 5 "$timeout" "${cmd[@]}" </dev/null >"$out/console.log" 2>&1 &
@@ -128,11 +142,27 @@ for attempt in 1 2 3; do
 		stalled=1
 		kill $l1 2>/dev/null
 	fi
+	stuck=
+	while [ $stalled = 0 ] && kill -0 $l1 2>/dev/null; do
+		stuck=$(lockup_stuck)
+		if [ -n "$stuck" ] && [ "$stuck" -ge "$lockup_limit" ]; then
+			stalled=2
+			kill $l1 2>/dev/null
+			break
+		fi
+		sleep 1
+	done
 	wait $l1 || rc=$?
 	if [ $stalled = 1 ]; then
 		[ $attempt -lt 3 ] || { rc=stalled; break; }
 		mv "$out/console.log" "$out/console.boot-stall$attempt.log"
 		echo "irqlbench: lab: L1's kernel did not reach its init within $boot_limit s (the emulator stalled it: $out/console.boot-stall$attempt.log); booting L1 again" >&2
+		continue
+	fi
+	if [ $stalled = 2 ]; then
+		[ $attempt -lt 3 ] || { rc=lockup; break; }
+		mv "$out/console.log" "$out/console.lockup$attempt.log"
+		echo "irqlbench: lab: an L1 vCPU was stuck for ${stuck} s in the run (soft lockup: the emulator stalled it, $out/console.lockup$attempt.log); booting L1 again" >&2
 		continue
 	fi
 	[ $rc -ne 0 ] && ! grep -q 'LAB-INIT: script rc=' "$out/console.log" &&
@@ -155,6 +185,10 @@ boot=$(sed -n 's/.*LAB-INIT: start uptime=\([0-9.]*\).*/\1/p' "$out/console.log"
 	echo "L1_BOOT_S=${boot:-}"
 	echo "L1_TOTAL_S=$(printf '%.2f' "$(echo "$t1 - $t0" | bc)")"
 } >"$out/l1.env"
+if [ "$rc" = lockup ]; then
+	echo "irqlbench: error: an L1 vCPU was stuck for ${stuck} s (soft lockup) in three boots in a row (console $out/console.log): the emulator stalls it; rerun, with fewer L1 vCPUs or on a less loaded machine" >&2
+	exit 4
+fi
 if [ "$rc" = stalled ]; then
 	echo "irqlbench: error: L1's kernel did not reach its init within $boot_limit s, three boots in a row (console $out/console.log): the emulator stalls it; rerun, with fewer L1 vCPUs or on a less loaded machine" >&2
 	exit 4
