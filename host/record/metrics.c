@@ -39,6 +39,11 @@ void metric_set_put(struct metric_set *m, const char *name, double v)
 	m->v[m->n++].v = v;
 }
 
+bool metric_has(const struct metric_set *m, const char *name)
+{
+	return metric_find(m, name) != NULL;
+}
+
 double metric_get(const struct metric_set *m, const char *name)
 {
 	const struct metric *e = metric_find(m, name);

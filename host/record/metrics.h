@@ -59,6 +59,8 @@ int metrics_from_record(json_t *rec, struct metric_set *out);
  * phases and vCPUs: false for a maximum or a minimum ("delivery.late_max_cycles"),
  * which is never divided by the iterations. */
 bool metric_is_sum(const char *name);
+/* Does the set have the metric (whatever its value, NAN included)? */
+bool metric_has(const struct metric_set *m, const char *name);
 /* Value of a metric; NAN if the set does not have it. */
 double metric_get(const struct metric_set *m, const char *name);
 /* Sets a metric (adds it when new). */
