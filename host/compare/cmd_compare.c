@@ -74,7 +74,10 @@ const struct cli_spec cmd_compare_spec = {
 	"  count    any other number: the change in parentheses, no test\n"
 	"Runs of different workloads or parameter values are never pooled: each side\n"
 	"must be one series (backend, policy or variant); sides of several parameter\n"
-	"tuples give one table per tuple both have, each headed by its tuple.\n",
+	"tuples give one table per tuple both have, each headed by its tuple.\n"
+	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs),\n"
+	"rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested, significant,\n"
+	"base_expected, new_expected}], warnings}]}; csv: a row a metric and table.\n",
 	.epilog =
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"

@@ -25,6 +25,19 @@ static void mean_sd(const double *v, size_t n, double *mean, double *sd)
 	*sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
 }
 
+/* Equal but for the rounding of a mean of per-iteration values
+ * ((0.1 + 0.1 + 0.1) / 3 is not 0.1). */
+static bool same(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(1, fmax(fabs(a), fabs(b)));
+}
+
+/* Do a side's runs disagree (more than rounding)? */
+static bool varies(double mean, double sd)
+{
+	return sd > 1e-9 * fmax(1, fabs(mean));
+}
+
 void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_t na,
 		 const double *b, size_t nb, double ea, double eb)
 {
@@ -48,7 +61,8 @@ void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_
 	case CMP_EXACT:
 		/* a deterministic count: any difference is a change; one that
 		 * varies within a side shows in its deviation */
-		row->significant = row->mean_a != row->mean_b || row->sd_a > 0 || row->sd_b > 0;
+		row->significant = !same(row->mean_a, row->mean_b) || varies(row->mean_a, row->sd_a) ||
+				   varies(row->mean_b, row->sd_b);
 		break;
 	case CMP_LATENCY:
 		if (na < COMPARE_MIN_N || nb < COMPARE_MIN_N)
@@ -465,7 +479,7 @@ static void fmt_change(char *buf, size_t len, const struct cmp_row *r)
 /* Does a side of an exact row differ from its expectation (or vary)? */
 static bool off_expect(double mean, double sd, double expect)
 {
-	return !isnan(expect) && (sd > 0 || fabs(mean - expect) > 1e-9 * fmax(1, fabs(expect)));
+	return !isnan(expect) && (varies(mean, sd) || !same(mean, expect));
 }
 
 /*
@@ -489,9 +503,9 @@ static void fmt_test(char *buf, size_t len, const struct cmp_row *r)
 			n += snprintf(buf + n, len - (size_t)n, ", base differs");
 		if (off_expect(r->mean_b, r->sd_b, r->expect_b))
 			n += snprintf(buf + n, len - (size_t)n, ", new differs");
-		if (r->sd_a > 0)
+		if (varies(r->mean_a, r->sd_a))
 			n += snprintf(buf + n, len - (size_t)n, ", base varies");
-		if (r->sd_b > 0)
+		if (varies(r->mean_b, r->sd_b))
 			snprintf(buf + n, len - (size_t)n, ", new varies");
 		break;
 	case CMP_LATENCY:

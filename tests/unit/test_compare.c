@@ -293,6 +293,14 @@ static void test_exact(void)
 	/* as expected on one side, not on the other */
 	compare_row(&rows[2], CMP_EXACT, one, 1, two, 2, 1, 3);
 	snprintf(rows[2].metric, sizeof(rows[2].metric), "exit.write_cr8");
+	/* a mean's rounding is no change: (0.1 + 0.1 + 0.1) / 3 != 0.1 */
+	{
+		double tenth3[] = { 0.1, 0.1, 0.1 }, tenth[] = { 0.1 };
+		struct cmp_row r;
+
+		compare_row(&r, CMP_EXACT, tenth3, 3, tenth, 1, 0.1, 0.1);
+		CHECK(!r.significant);
+	}
 	/* a deterministic count that varies within a side is a finding too */
 	compare_row(&rows[3], CMP_EXACT, three, 3, mixed, 3, NAN, NAN);
 	snprintf(rows[3].metric, sizeof(rows[3].metric), "cr8_writes/iter");
