@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/util.h"
 #include "compare/compare.h"
+#include "suite/suite.h"
 #include "store/store_cmd.h"
 
 #define MAX_GATES 16
@@ -41,8 +42,9 @@ static const struct cli_option compare_opts[] = {
 	{ CLI_LIST(0, "metric", struct compare_args, metrics, "GLOB",
 		   "only the metrics that match GLOB") },
 	{ CLI_CALLBACK(0, "fail-on", "'METRIC>PCT'", add_gate,
-		       "exit 1 when a significant change of METRIC (a glob) crosses PCT\n"
-		       "(signed; or '<'); at most 16"), .flags = CLI_OPT_REPEAT },
+		       "exit 1 when a change of METRIC (a glob) crosses PCT (signed; or\n"
+		       "'<'): an exact count that changed, a latency the test finds\n"
+		       "shifted; at most 16"), .flags = CLI_OPT_REPEAT },
 	{ CLI_INCLUDE_FAILED(struct compare_args, include_failed) },
 	{ CLI_FLAG(0, "all", struct compare_args, all, "every metric, also those equal on both sides") },
 	{ CLI_END },
@@ -55,19 +57,32 @@ const struct cli_spec cmd_compare_spec = {
 	"BASE and NEW are run ids or selectors KEY=VALUE[,KEY=VALUE]: keys id, workload,\n"
 	"backend, policy, variant, kernel, tag, status, host, or a workload parameter\n"
 	"(depth=3); values may use * and ?.  Examples:\n"
-	"  irqlbench compare policy=prefix,workload=nested-spinlock policy=fixed,workload=nested-spinlock\n"
+	"  irqlbench compare policy=prefix,workload=nested-spinlock,depth=2 policy=fixed,workload=nested-spinlock,depth=2\n"
+	"  irqlbench compare policy=prefix policy=fixed    (a table per workload and parameters)\n"
 	"  irqlbench compare variant=unfixed variant=fixed --fail-on 'exit.write_cr8/iter<-10'\n"
 	"\n"
 	"Per metric (as the store computed them at import, 'irqlbench results show ID\n"
 	"--metrics': counters summed over the measured phases and vCPUs, also per\n"
 	"iteration where the run counted iterations; exits by reason; histogram\n"
 	"p50/p99) the table shows base-mean ±%stddev, %change, new-mean ±%stddev and\n"
-	"the two-sided Mann-Whitney U p-value.  A change with p > 0.05 is marked '~'.\n"
-	"Fewer than 5 runs per side gives a warning.\n",
+	"what stands behind the change, by kind of metric:\n"
+	"  exact    a count workloads/suites.cfg fixes (CR8 writes by kind, CR8\n"
+	"           exits, late and immediate deliveries): '=' or the change, and\n"
+	"           the expected values; no test\n"
+	"  latency  a histogram percentile: the two-sided Mann-Whitney U test with\n"
+	"           5 runs a side or more ('~' where p > 0.05), else 'too few runs'\n"
+	"  count    any other number: the change in parentheses, no test\n"
+	"Runs of different workloads or parameter values are never pooled: each side\n"
+	"must be one series (backend, policy or variant); sides of several parameter\n"
+	"tuples give one table per tuple both have, each headed by its tuple.\n"
+	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs),\n"
+	"rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested, significant,\n"
+	"base_expected, new_expected}], warnings}]}; csv: a row a metric and table.\n",
 	.epilog =
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
-	"no runs, a gate names no metric), 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked).\n",
+	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
+	"a gate names no metric; the suites file is wrong), 3 the suites file cannot\n"
+	"be read, 5 the store is unusable (missing, not SQLite, corrupt, locked).\n",
 	.options = compare_opts,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_JSON,
 	.max_args = CLI_ARGS_ANY,
@@ -112,11 +127,60 @@ static int select_side(struct store *s, const char *sel, bool failed, struct run
 	return 0;
 }
 
+/* The suites file: which counts are exact, and their expected values. */
+static struct suite *load_suite(int *rc)
+{
+	char err[1024], *path = suite_default_path();
+	struct suite *su = suite_load(path, rc, err, sizeof(err));
+
+	free(path);
+	if (!su)
+		*rc = cli_error(*rc, "compare: %s", err);
+	return su;
+}
+
+/* The tables of the plan, one per pair of tuples: 0, or a status. */
+static int build_tables(struct store *s, const struct suite *su, const struct cmp_plan *p,
+			const struct compare_args *a, const char *sel_a, const char *sel_b,
+			struct cmp_table *t)
+{
+	char err[1024];
+
+	for (size_t k = 0; k < p->npairs; k++) {
+		t[k].name_a = sel_a;
+		t[k].name_b = sel_b;
+		if (compare_runs(s, su, &p->a[p->pair[k][0]], &p->b[p->pair[k][1]],
+				 (const char *const *)a->metrics.v, a->metrics.n, a->all, &t[k],
+				 err, sizeof(err)))
+			return cli_error(EXIT_STORE, "%s", err);
+	}
+	return 0;
+}
+
+/* -1 when a gate matches no row of any table; else the rows that crossed
+ * (printed to f when f). */
+static int gate_check_all(const struct cmp_table *t, size_t n, const struct cmp_gate *g, FILE *f)
+{
+	int matched = 0, crossed = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		int c = compare_gate_check(&t[k], g, f);
+
+		if (c >= 0) {
+			matched = 1;
+			crossed += c;
+		}
+	}
+	return matched ? crossed : -1;
+}
+
 int cmd_compare(int argc, char **argv)
 {
 	struct compare_args a = { 0 };
 	struct run_list la = { 0 }, lb = { 0 };
-	struct cmp_table t = { 0 };
+	struct cmp_plan plan = { 0 };
+	struct cmp_table *t = NULL;
+	struct suite *su = NULL;
 	struct store *s;
 	char err[1024];
 	int rc, failed = 0;
@@ -126,9 +190,15 @@ int cmd_compare(int argc, char **argv)
 		argv_free(&a.metrics);
 		return rc == CLI_HELP ? EXIT_OK : rc;
 	}
+	su = load_suite(&rc);
+	if (!su) {
+		argv_free(&a.metrics);
+		return rc;
+	}
 	s = store_open_cmd(a.db, false);
 	if (!s) {
 		argv_free(&a.metrics);
+		suite_free(su);
 		return EXIT_STORE;
 	}
 	rc = select_side(s, argv[0], a.include_failed, &la);
@@ -136,34 +206,45 @@ int cmd_compare(int argc, char **argv)
 		rc = select_side(s, argv[1], a.include_failed, &lb);
 	if (rc)
 		goto out;
-	t.name_a = argv[0];
-	t.name_b = argv[1];
-	if (compare_runs(s, &la, &lb, (const char *const *)a.metrics.v, a.metrics.n, a.all, &t,
-			 err, sizeof(err))) {
-		rc = cli_error(EXIT_STORE, "%s", err);
+	if (compare_plan(&la, &lb, &plan, err, sizeof(err))) {
+		rc = cli_error(EXIT_USAGE, "%s", err);
 		goto out;
 	}
+	t = calloc(plan.npairs + 1, sizeof(*t));
+	if (!t)
+		abort();
+	rc = build_tables(s, su, &plan, &a, argv[0], argv[1], t);
+	if (rc)
+		goto out;
 	/* a gate that matches no metric is a usage error, found before the
 	 * table is printed (a script must not take the table for a result) */
 	for (size_t i = 0; i < a.ngates; i++)
-		if (compare_gate_check(&t, &a.gates[i], NULL) < 0) {
+		if (gate_check_all(t, plan.npairs, &a.gates[i], NULL) < 0) {
 			rc = cli_usage_error("compare", "--fail-on: no metric matches '%s': give one of the "
 					     "metrics 'irqlbench compare' prints, or a glob of them",
 					     a.gates[i].metric);
 			goto out;
 		}
-	for (unsigned i = 0; i < t.nwarn; i++)
-		fprintf(stderr, "irqlbench compare: warning: %s\n", t.warnings[i]);
-	compare_print(stdout, &t, a.format);
+	if (plan.note[0])
+		fprintf(stderr, "irqlbench compare: note: one table per parameter tuple both sides "
+			"have; left out: %s\n", plan.note);
+	for (size_t k = 0; k < plan.npairs; k++)
+		for (unsigned i = 0; i < t[k].nwarn; i++)
+			fprintf(stderr, "irqlbench compare: warning: %s\n", t[k].warnings[i]);
+	compare_print_all(stdout, t, plan.npairs, a.format);
 	fflush(stdout);
 	for (size_t i = 0; i < a.ngates; i++)
-		failed += compare_gate_check(&t, &a.gates[i], stderr);
+		failed += gate_check_all(t, plan.npairs, &a.gates[i], stderr);
 	rc = failed ? 1 : 0;
 out:
 	argv_free(&a.metrics);
-	cmp_table_free(&t);
+	for (size_t k = 0; t && k < plan.npairs; k++)
+		cmp_table_free(&t[k]);
+	free(t);
+	cmp_plan_free(&plan);
 	store_run_list_free(&la);
 	store_run_list_free(&lb);
 	store_close(s);
+	suite_free(su);
 	return rc;
 }

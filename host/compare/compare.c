@@ -10,6 +10,7 @@
 
 #include "compare/compare.h"
 #include "compare/mwu.h"
+#include "suite/run_values.h"
 
 static void mean_sd(const double *v, size_t n, double *mean, double *sd)
 {
@@ -24,10 +25,25 @@ static void mean_sd(const double *v, size_t n, double *mean, double *sd)
 	*sd = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
 }
 
-void compare_row(struct cmp_row *row, const double *a, size_t na, const double *b, size_t nb)
+/* Equal but for the rounding of a mean of per-iteration values
+ * ((0.1 + 0.1 + 0.1) / 3 is not 0.1). */
+static bool same(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(1, fmax(fabs(a), fabs(b)));
+}
+
+/* Do a side's runs disagree (more than rounding)? */
+static bool varies(double mean, double sd)
+{
+	return sd > 1e-9 * fmax(1, fabs(mean));
+}
+
+void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_t na,
+		 const double *b, size_t nb, double ea, double eb)
 {
 	struct mwu_result r;
 
+	row->kind = kind;
 	row->na = na;
 	row->nb = nb;
 	mean_sd(a, na, &row->mean_a, &row->sd_a);
@@ -36,9 +52,106 @@ void compare_row(struct cmp_row *row, const double *a, size_t na, const double *
 		row->change_pct = (row->mean_b - row->mean_a) / fabs(row->mean_a) * 100;
 	else
 		row->change_pct = row->mean_b == 0 ? 0 : copysign(INFINITY, row->mean_b);
-	mwu_test(a, na, b, nb, &r);
-	row->p = r.p;
-	row->significant = !isnan(r.p) && r.p <= COMPARE_ALPHA;
+	row->p = NAN;
+	row->tested = false;
+	row->significant = false;
+	row->expect_a = kind == CMP_EXACT ? ea : NAN;
+	row->expect_b = kind == CMP_EXACT ? eb : NAN;
+	switch (kind) {
+	case CMP_EXACT:
+		/* a deterministic count: any difference is a change; one that
+		 * varies within a side shows in its deviation */
+		row->significant = !same(row->mean_a, row->mean_b) || varies(row->mean_a, row->sd_a) ||
+				   varies(row->mean_b, row->sd_b);
+		break;
+	case CMP_LATENCY:
+		if (na < COMPARE_MIN_N || nb < COMPARE_MIN_N)
+			break;
+		mwu_test(a, na, b, nb, &r);
+		row->p = r.p;
+		row->tested = !isnan(r.p);
+		row->significant = row->tested && r.p <= COMPARE_ALPHA;
+		break;
+	case CMP_COUNT:
+		break;
+	}
+}
+
+static bool is_latency(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && (!strcmp(name + n - 4, ".p50") || !strcmp(name + n - 4, ".p99"));
+}
+
+enum cmp_kind compare_kind(const char *metric, const struct metric_set *exact)
+{
+	if (exact && metric_has(exact, metric))
+		return CMP_EXACT;
+	return is_latency(metric) ? CMP_LATENCY : CMP_COUNT;
+}
+
+/* name and name/iter into out: the total (never expected: it depends on
+ * the iterations) and the per-iteration value v (-1: none known). */
+static void put_exact(struct metric_set *out, const char *name, int64_t v)
+{
+	char it[96];
+	double old;
+
+	snprintf(it, sizeof(it), "%s/iter", name);
+	if (isnan(metric_get(out, name)))
+		metric_set_put(out, name, NAN);
+	old = metric_get(out, it);
+	if (v >= 0 || isnan(old))
+		metric_set_put(out, it, v >= 0 ? (double)v : NAN);
+}
+
+/* The names and values of one policy's expectations; known: its values
+ * hold for the side (else only the names are added). */
+static void put_expect(struct metric_set *out, const struct suite_expect *x, bool known)
+{
+	char name[96];
+
+	for (unsigned i = 0; i < STAT_NCOUNTERS; i++)
+		if (x->count[i] >= 0)
+			put_exact(out, suite_counter_name(i), x->count[i]);
+	if (x->exits >= 0 && x->exit_reason) {
+		snprintf(name, sizeof(name), "exit.%s", x->exit_reason);
+		put_exact(out, name, known ? x->exits : -1);
+	}
+	if (x->late >= 0)
+		put_exact(out, "delivery.late", known ? x->late : -1);
+	if (x->immediate >= 0)
+		put_exact(out, "delivery.immediate", known ? x->immediate : -1);
+	if (x->late >= 0 && x->immediate >= 0 && x->late + x->immediate > 0) {
+		double pct = known ? 100.0 * (double)x->immediate / (double)(x->late + x->immediate) : NAN;
+
+		if (known || isnan(metric_get(out, "delivery.immediate_pct")))
+			metric_set_put(out, "delivery.immediate_pct", pct);
+	}
+}
+
+void compare_exact_metrics(const struct suite *s, const struct wl_values *vals, enum kp_policy p,
+			   struct metric_set *out)
+{
+	struct suite_expect x;
+	char err[256];
+
+	if (!s || !vals->w)
+		return;
+	/* the names: what the file fixes under any policy (a count that is
+	 * deterministic under one family is under every one) */
+	for (unsigned q = 0; q < KP_NPOLICY; q++)
+		if (q != p && !suite_expect(s, vals, (enum kp_policy)q, &x, err, sizeof(err)))
+			put_expect(out, &x, false);
+	/* the guest's own counts hold under every policy; exits and deliveries
+	 * only under the side's own */
+	if (p < KP_NPOLICY && !suite_expect(s, vals, p, &x, err, sizeof(err)))
+		put_expect(out, &x, true);
+	if (p >= KP_NPOLICY && !suite_expect(s, vals, 0, &x, err, sizeof(err)))
+		for (unsigned i = 0; i < STAT_NCOUNTERS; i++)
+			if (x.count[i] >= 0)
+				put_exact(out, suite_counter_name(i), x.count[i]);
 }
 
 static bool wanted(const char *name, const char *const *globs, size_t n)
@@ -90,19 +203,25 @@ static void add_warning(struct cmp_table *t, const char *fmt, const char *side, 
 		snprintf(t->warnings[t->nwarn++], sizeof(t->warnings[0]), fmt, side, n);
 }
 
-int compare_runs(struct store *s, const struct run_list *a, const struct run_list *b,
-		 const char *const *globs, size_t nglobs, bool all_rows,
+int compare_runs(struct store *s, const struct suite *suite, const struct cmp_side *sa,
+		 const struct cmp_side *sb, const char *const *globs, size_t nglobs, bool all_rows,
 		 struct cmp_table *t, char *err, size_t errlen)
 {
+	const struct run_list *a = &sa->runs, *b = &sb->runs;
 	struct metric_set *ma = calloc(a->n + 1, sizeof(*ma)), *mb = calloc(b->n + 1, sizeof(*mb));
-	struct metric_set names = { 0 };
+	struct metric_set names = { 0 }, xa = { 0 }, xb = { 0 };
 	double *va = malloc((a->n + 1) * sizeof(double)), *vb = malloc((b->n + 1) * sizeof(double));
+	bool untested = false;
 	int rc = -1;
 
 	if (!ma || !mb || !va || !vb)
 		abort();
 	t->runs_a = a->n;
 	t->runs_b = b->n;
+	snprintf(t->tuple_a, sizeof(t->tuple_a), "%s", sa->tuple);
+	snprintf(t->tuple_b, sizeof(t->tuple_b), "%s", sb->tuple);
+	compare_exact_metrics(suite, &sa->vals, sa->policy, &xa);
+	compare_exact_metrics(suite, &sb->vals, sb->policy, &xb);
 	if (load_sets(s, a, ma, err, errlen) || load_sets(s, b, mb, err, errlen))
 		goto out;
 	for (size_t i = 0; i < a->n; i++)
@@ -112,27 +231,31 @@ int compare_runs(struct store *s, const struct run_list *a, const struct run_lis
 	if (names.n)
 		qsort(names.v, names.n, sizeof(names.v[0]), name_cmp);
 	for (size_t i = 0; i < names.n; i++) {
+		const char *name = names.v[i].name;
 		struct cmp_row row = { 0 };
-		size_t na = sample(ma, a->n, names.v[i].name, va);
-		size_t nb = sample(mb, b->n, names.v[i].name, vb);
+		size_t na = sample(ma, a->n, name, va);
+		size_t nb = sample(mb, b->n, name, vb);
+		/* exact where the file fixes it for both sides */
+		enum cmp_kind kind = compare_kind(name, metric_has(&xb, name) ? &xa : NULL);
 
 		if (!na || !nb)
 			continue;
-		snprintf(row.metric, sizeof(row.metric), "%s", names.v[i].name);
-		compare_row(&row, va, na, vb, nb);
+		snprintf(row.metric, sizeof(row.metric), "%s", name);
+		compare_row(&row, kind, va, na, vb, nb, metric_get(&xa, name), metric_get(&xb, name));
 		if (!all_rows && row.mean_a == 0 && row.mean_b == 0 && row.sd_a == 0 && row.sd_b == 0)
 			continue;
+		untested |= kind == CMP_LATENCY && !row.tested;
 		t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));
 		if (!t->v)
 			abort();
 		t->v[t->n++] = row;
 	}
-	if (a->n < COMPARE_MIN_N)
-		add_warning(t, "%s has %zu run(s), fewer than 5: the test can hardly show significance; run more",
-			    "base", a->n);
-	if (b->n < COMPARE_MIN_N)
-		add_warning(t, "%s has %zu run(s), fewer than 5: the test can hardly show significance; run more",
-			    "new", b->n);
+	if (untested && a->n < COMPARE_MIN_N)
+		add_warning(t, "%s has %zu run(s): latencies need 5 a side for the Mann-Whitney U "
+			    "test; run more (--runs 5)", "base", a->n);
+	if (untested && b->n < COMPARE_MIN_N)
+		add_warning(t, "%s has %zu run(s): latencies need 5 a side for the Mann-Whitney U "
+			    "test; run more (--runs 5)", "new", b->n);
 	rc = 0;
 out:
 	for (size_t i = 0; i < a->n; i++)
@@ -140,6 +263,8 @@ out:
 	for (size_t i = 0; i < b->n; i++)
 		metric_set_free(&mb[i]);
 	metric_set_free(&names);
+	metric_set_free(&xa);
+	metric_set_free(&xb);
 	free(ma);
 	free(mb);
 	free(va);
@@ -152,6 +277,150 @@ void cmp_table_free(struct cmp_table *t)
 	free(t->v);
 	t->v = NULL;
 	t->n = 0;
+}
+
+/* --- sides and their tuples --------------------------------------------- */
+
+/* The side of l whose tuple is tuple, added when new. */
+static struct cmp_side *side_of(struct cmp_side **v, size_t *n, const char *tuple,
+				const struct run_info *r, size_t cap)
+{
+	struct cmp_side *sd;
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i].tuple, tuple))
+			return &(*v)[i];
+	*v = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!*v)
+		abort();
+	sd = &(*v)[(*n)++];
+	memset(sd, 0, sizeof(*sd));
+	snprintf(sd->tuple, sizeof(sd->tuple), "%s", tuple);
+	sd->policy = suite_run_policy(r);
+	sd->runs.v = calloc(cap + 1, sizeof(*sd->runs.v));
+	if (!sd->runs.v)
+		abort();
+	return sd;
+}
+
+/* One side's runs by tuple; -1 with err when they are of several series. */
+static int group_side(const struct run_list *l, const char *which, struct cmp_side **out,
+		      size_t *nout, char *err, size_t errlen)
+{
+	char first[128] = "", lab[128];
+
+	*out = NULL;
+	*nout = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct run_info *r = &l->v[i];
+		struct wl_values vals = { 0 };
+		char tuple[COMPARE_TUPLE_LEN], why[256];
+		struct cmp_side *sd;
+
+		snprintf(lab, sizeof(lab), "%s:%s", r->backend ? r->backend : "?", store_run_series(r));
+		if (!i)
+			snprintf(first, sizeof(first), "%s", lab);
+		else if (strcmp(first, lab)) {
+			snprintf(err, errlen, "compare: %s mixes runs of %s and %s: add backend=, "
+				 "policy= or variant= to its selector so that it is one series", which,
+				 first, lab);
+			return -1;
+		}
+		if (suite_run_values(r, &vals, why, sizeof(why))) {
+			vals.w = NULL;
+			snprintf(tuple, sizeof(tuple), "workload=%s params=%s",
+				 r->workload ? r->workload : "?", r->params ? r->params : "{}");
+		} else {
+			suite_run_tuple(&vals, tuple, sizeof(tuple));
+		}
+		sd = side_of(out, nout, tuple, r, l->n);
+		if (!sd->runs.n)
+			sd->vals = vals;
+		sd->runs.v[sd->runs.n++] = *r;
+	}
+	return 0;
+}
+
+static void free_sides(struct cmp_side *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].runs.v);	/* shallow copies: the array only */
+	free(v);
+}
+
+void cmp_plan_free(struct cmp_plan *p)
+{
+	free_sides(p->a, p->na);
+	free_sides(p->b, p->nb);
+	free(p->pair);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Appends "; " and s to the note, as much as fits. */
+static void note_add(struct cmp_plan *p, const char *what, const char *tuple)
+{
+	size_t n = strlen(p->note);
+
+	snprintf(p->note + n, sizeof(p->note) - n, "%s%s %s", n ? "; " : "", what, tuple);
+}
+
+/* The tuples of a side, "'T1', 'T2'", as many as fit. */
+static void tuples_str(const struct cmp_side *v, size_t n, char *buf, size_t len)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s'%s'", i ? ", " : "", v[i].tuple);
+}
+
+int compare_plan(const struct run_list *a, const struct run_list *b, struct cmp_plan *p,
+		 char *err, size_t errlen)
+{
+	char ta[400], tb[400];
+
+	memset(p, 0, sizeof(*p));
+	if (group_side(a, "base", &p->a, &p->na, err, errlen) ||
+	    group_side(b, "new", &p->b, &p->nb, err, errlen)) {
+		cmp_plan_free(p);
+		return -1;
+	}
+	p->pair = calloc(p->na * p->nb + 1, sizeof(*p->pair));
+	if (!p->pair)
+		abort();
+	if (p->na == 1 && p->nb == 1) {
+		p->npairs = 1;
+		return 0;
+	}
+	for (size_t i = 0; i < p->na; i++) {
+		size_t j;
+
+		for (j = 0; j < p->nb && strcmp(p->a[i].tuple, p->b[j].tuple); j++)
+			;
+		if (j < p->nb) {
+			p->pair[p->npairs][0] = i;
+			p->pair[p->npairs++][1] = j;
+		} else {
+			note_add(p, "base alone has", p->a[i].tuple);
+		}
+	}
+	for (size_t j = 0; j < p->nb; j++) {
+		size_t i;
+
+		for (i = 0; i < p->na && strcmp(p->a[i].tuple, p->b[j].tuple); i++)
+			;
+		if (i == p->na)
+			note_add(p, "new alone has", p->b[j].tuple);
+	}
+	if (p->npairs)
+		return 0;
+	tuples_str(p->a, p->na, ta, sizeof(ta));
+	tuples_str(p->b, p->nb, tb, sizeof(tb));
+	snprintf(err, errlen, "compare: the sides have no parameter tuple in common (base: %s; "
+		 "new: %s): add workload= and the parameters (depth=2) to the selectors",
+		 ta, tb);
+	cmp_plan_free(p);
+	return -1;
 }
 
 /* --- output ------------------------------------------------------------- */
@@ -176,48 +445,131 @@ static void fmt_sd(char *buf, size_t len, double mean, double sd)
 		snprintf(buf, len, " ");
 }
 
-static void fmt_change(char *buf, size_t len, const struct cmp_row *r, bool mark)
+/* The change alone: "+200.0%", "+inf%". */
+static void fmt_pct(char *buf, size_t len, double pct)
+{
+	if (isinf(pct))
+		snprintf(buf, len, "%sinf%%", pct > 0 ? "+" : "-");
+	else
+		snprintf(buf, len, "%+.1f%%", pct);
+}
+
+/*
+ * The %change cell: exact "=" or the change; latency the change, "~ (C)"
+ * where not significant, "too few runs (C)" where untested; count "(C)",
+ * a change no test stands behind.
+ */
+static void fmt_change(char *buf, size_t len, const struct cmp_row *r)
 {
 	char c[32];
 
-	if (isinf(r->change_pct))
-		snprintf(c, sizeof(c), "%sinf%%", r->change_pct > 0 ? "+" : "-");
-	else
-		snprintf(c, sizeof(c), "%+.1f%%", r->change_pct);
-	if (mark && !r->significant)
+	fmt_pct(c, sizeof(c), r->change_pct);
+	if (r->kind == CMP_EXACT)
+		snprintf(buf, len, "%s", r->significant ? c : "=");
+	else if (r->kind == CMP_COUNT)
+		snprintf(buf, len, "(%s)", c);
+	else if (!r->tested)
+		snprintf(buf, len, "too few runs (%s)", c);
+	else if (!r->significant)
 		snprintf(buf, len, "~ (%s)", c);
 	else
 		snprintf(buf, len, "%s", c);
 }
 
-/* The five formatted cells every human-readable table shows for a row. */
+/* Does a side of an exact row differ from its expectation (or vary)? */
+static bool off_expect(double mean, double sd, double expect)
+{
+	return !isnan(expect) && (varies(mean, sd) || !same(mean, expect));
+}
+
+/*
+ * What stands behind the row, in words: "exact, expected 1 and 3" (",
+ * new differs", ", base varies"), "p=0.00794", "too few runs", "no test".
+ */
+static void fmt_test(char *buf, size_t len, const struct cmp_row *r)
+{
+	char ea[32], eb[32];
+	int n;
+
+	switch (r->kind) {
+	case CMP_EXACT:
+		n = snprintf(buf, len, "exact");
+		if (!isnan(r->expect_a) || !isnan(r->expect_b)) {
+			fmt_num(ea, sizeof(ea), r->expect_a);
+			fmt_num(eb, sizeof(eb), r->expect_b);
+			n += snprintf(buf + n, len - (size_t)n, ", expected %s and %s", ea, eb);
+		}
+		if (off_expect(r->mean_a, r->sd_a, r->expect_a))
+			n += snprintf(buf + n, len - (size_t)n, ", base differs");
+		if (off_expect(r->mean_b, r->sd_b, r->expect_b))
+			n += snprintf(buf + n, len - (size_t)n, ", new differs");
+		if (varies(r->mean_a, r->sd_a))
+			n += snprintf(buf + n, len - (size_t)n, ", base varies");
+		if (varies(r->mean_b, r->sd_b))
+			snprintf(buf + n, len - (size_t)n, ", new varies");
+		break;
+	case CMP_LATENCY:
+		if (r->tested)
+			snprintf(buf, len, "p=%.3g", r->p);
+		else
+			snprintf(buf, len, "too few runs");
+		break;
+	case CMP_COUNT:
+		snprintf(buf, len, "no test");
+		break;
+	}
+}
+
+static const char *kind_name(enum cmp_kind k)
+{
+	return k == CMP_EXACT ? "exact" : k == CMP_LATENCY ? "latency" : "count";
+}
+
+/* The cells every human-readable table shows for a row. */
 struct row_cells {
-	char ma[32], sa[16], ch[48], mb[32], sb[16];
+	char ma[32], sa[16], ch[64], mb[32], sb[16], test[160];
 };
 
 static void row_cells(const struct cmp_row *r, struct row_cells *c)
 {
 	fmt_num(c->ma, sizeof(c->ma), r->mean_a);
 	fmt_sd(c->sa, sizeof(c->sa), r->mean_a, r->sd_a);
-	fmt_change(c->ch, sizeof(c->ch), r, true);
+	fmt_change(c->ch, sizeof(c->ch), r);
 	fmt_num(c->mb, sizeof(c->mb), r->mean_b);
 	fmt_sd(c->sb, sizeof(c->sb), r->mean_b, r->sd_b);
+	fmt_test(c->test, sizeof(c->test), r);
+}
+
+/* The parameter tuple line, as LKP's compare heads its table: one tuple,
+ * or each side's. */
+static void fmt_tuple(char *buf, size_t len, const struct cmp_table *t)
+{
+	if (!t->tuple_a[0] && !t->tuple_b[0])
+		buf[0] = '\0';
+	else if (!strcmp(t->tuple_a, t->tuple_b))
+		snprintf(buf, len, "%s", t->tuple_a);
+	else
+		snprintf(buf, len, "base %s; new %s", t->tuple_a, t->tuple_b);
 }
 
 static void print_text(FILE *f, const struct cmp_table *t)
 {
+	char tuple[2 * COMPARE_TUPLE_LEN + 16];
+
+	fmt_tuple(tuple, sizeof(tuple), t);
+	if (tuple[0])
+		fprintf(f, "params: %s\n", tuple);
 	fprintf(f, "base: %s (%zu runs)    new: %s (%zu runs)\n", t->name_a, t->runs_a,
 		t->name_b, t->runs_b);
-	fprintf(f, "%14s %6s  %14s  %14s %6s  %s\n", "base-mean", "±%sd", "%change",
+	fprintf(f, "%14s %6s  %22s  %14s %6s  %s\n", "base-mean", "±%sd", "%change",
 		"new-mean", "±%sd", "metric");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
 		struct row_cells c;
 
 		row_cells(r, &c);
-		fprintf(f, "%14s %6s  %14s  %14s %6s  %s  (p=%.3g n=%zu+%zu)\n", c.ma, c.sa, c.ch,
-			c.mb, c.sb,
-			r->metric, r->p, r->na, r->nb);
+		fprintf(f, "%14s %6s  %22s  %14s %6s  %s  (%s, n=%zu+%zu)\n", c.ma, c.sa, c.ch,
+			c.mb, c.sb, r->metric, c.test, r->na, r->nb);
 	}
 	if (!t->n)
 		fprintf(f, "(no metric that both sides have)\n");
@@ -225,32 +577,64 @@ static void print_text(FILE *f, const struct cmp_table *t)
 
 static void print_markdown(FILE *f, const struct cmp_table *t)
 {
+	char tuple[2 * COMPARE_TUPLE_LEN + 16];
+
+	fmt_tuple(tuple, sizeof(tuple), t);
+	if (tuple[0])
+		fprintf(f, "`%s`\n\n", tuple);
 	fprintf(f, "base: `%s` (%zu runs), new: `%s` (%zu runs)\n\n", t->name_a, t->runs_a,
 		t->name_b, t->runs_b);
-	fprintf(f, "| base mean | ±%%sd | %%change | new mean | ±%%sd | p | n | metric |\n");
-	fprintf(f, "|---:|---:|---:|---:|---:|---:|---:|:---|\n");
+	fprintf(f, "| base mean | ±%%sd | %%change | new mean | ±%%sd | test | n | metric |\n");
+	fprintf(f, "|---:|---:|---:|---:|---:|:---|---:|:---|\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
 		struct row_cells c;
 
 		row_cells(r, &c);
-		fprintf(f, "| %s | %s | %s | %s | %s | %.3g | %zu+%zu | `%s` |\n", c.ma, c.sa, c.ch,
-			c.mb, c.sb,
-			r->p, r->na, r->nb, r->metric);
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %zu+%zu | `%s` |\n", c.ma, c.sa, c.ch,
+			c.mb, c.sb, c.test, r->na, r->nb, r->metric);
 	}
 	for (unsigned i = 0; i < t->nwarn; i++)
 		fprintf(f, "\n> warning: %s\n", t->warnings[i]);
 }
 
+static void print_csv_header(FILE *f)
+{
+	fprintf(f, "metric,kind,base_n,base_mean,base_stddev,new_n,new_mean,new_stddev,change_pct,p,"
+		"significant,base_expected,new_expected,base_params,new_params\n");
+}
+
+/* A number, or an empty field for none. */
+static void csv_num(FILE *f, double v, const char *fmt)
+{
+	fputc(',', f);
+	if (!isnan(v))
+		fprintf(f, fmt, v);
+}
+
+/* A CSV field in double quotes (a selector may hold commas). */
+static void csv_str(FILE *f, const char *s)
+{
+	fputs(",\"", f);
+	for (; *s; s++)
+		fprintf(f, *s == '"' ? "\"\"" : "%c", *s);
+	fputc('"', f);
+}
+
 static void print_csv(FILE *f, const struct cmp_table *t)
 {
-	fprintf(f, "metric,base_n,base_mean,base_stddev,new_n,new_mean,new_stddev,change_pct,p,significant\n");
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
 
-		fprintf(f, "%s,%zu,%.17g,%.17g,%zu,%.17g,%.17g,%.17g,%.6g,%d\n", r->metric, r->na,
-			r->mean_a, r->sd_a, r->nb, r->mean_b, r->sd_b, r->change_pct, r->p,
-			r->significant);
+		fprintf(f, "%s,%s,%zu,%.17g,%.17g,%zu,%.17g,%.17g,%.17g", r->metric, kind_name(r->kind),
+			r->na, r->mean_a, r->sd_a, r->nb, r->mean_b, r->sd_b, r->change_pct);
+		csv_num(f, r->p, "%.6g");
+		fprintf(f, ",%d", r->significant);
+		csv_num(f, r->expect_a, "%.17g");
+		csv_num(f, r->expect_b, "%.17g");
+		csv_str(f, t->tuple_a);
+		csv_str(f, t->tuple_b);
+		fputc('\n', f);
 	}
 }
 
@@ -259,24 +643,26 @@ static json_t *num_or_null(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void print_json(FILE *f, const struct cmp_table *t)
+static json_t *table_json(const struct cmp_table *t)
 {
 	json_t *o = json_object(), *rows = json_array(), *w = json_array();
 
-	json_object_set_new(o, "base", json_pack("{s:s, s:I}", "selector", t->name_a, "runs",
-						 (json_int_t)t->runs_a));
-	json_object_set_new(o, "new", json_pack("{s:s, s:I}", "selector", t->name_b, "runs",
-						(json_int_t)t->runs_b));
-	json_object_set_new(o, "alpha", json_real(COMPARE_ALPHA));
+	json_object_set_new(o, "base", json_pack("{s:s, s:s, s:I}", "selector", t->name_a,
+						 "params", t->tuple_a, "runs", (json_int_t)t->runs_a));
+	json_object_set_new(o, "new", json_pack("{s:s, s:s, s:I}", "selector", t->name_b,
+						"params", t->tuple_b, "runs", (json_int_t)t->runs_b));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
-		json_t *row = json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
-					"metric", r->metric, "base_n", (json_int_t)r->na,
-					"new_n", (json_int_t)r->nb,
+		json_t *row = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b,"
+					" s:o, s:o}",
+					"metric", r->metric, "kind", kind_name(r->kind),
+					"base_n", (json_int_t)r->na, "new_n", (json_int_t)r->nb,
 					"base_mean", num_or_null(r->mean_a), "base_stddev", num_or_null(r->sd_a),
 					"new_mean", num_or_null(r->mean_b), "new_stddev", num_or_null(r->sd_b),
 					"change_pct", num_or_null(r->change_pct), "p", num_or_null(r->p),
-					"significant", r->significant);
+					"tested", r->tested, "significant", r->significant,
+					"base_expected", num_or_null(r->expect_a),
+					"new_expected", num_or_null(r->expect_b));
 
 		if (isinf(r->change_pct))
 			json_object_set_new(row, "change_pct", json_string(r->change_pct > 0 ? "+inf" : "-inf"));
@@ -286,6 +672,18 @@ static void print_json(FILE *f, const struct cmp_table *t)
 		json_array_append_new(w, json_string(t->warnings[i]));
 	json_object_set_new(o, "rows", rows);
 	json_object_set_new(o, "warnings", w);
+	return o;
+}
+
+static void print_json(FILE *f, const struct cmp_table *t, size_t n)
+{
+	json_t *o = json_object(), *tables = json_array();
+
+	json_object_set_new(o, "alpha", json_real(COMPARE_ALPHA));
+	json_object_set_new(o, "min_runs", json_integer(COMPARE_MIN_N));
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(tables, table_json(&t[i]));
+	json_object_set_new(o, "tables", tables);
 	json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', f);
 	json_decref(o);
@@ -309,12 +707,21 @@ void cmp_html_escape(FILE *f, const char *s)
 
 static void print_html(FILE *f, const struct cmp_table *t)
 {
-	fputs("<table class=\"cmp\"><caption>base <code>", f);
+	char tuple[2 * COMPARE_TUPLE_LEN + 16];
+
+	fmt_tuple(tuple, sizeof(tuple), t);
+	fputs("<table class=\"cmp\"><caption>", f);
+	if (tuple[0]) {
+		fputs("<code>", f);
+		cmp_html_escape(f, tuple);
+		fputs("</code>: ", f);
+	}
+	fputs("base <code>", f);
 	cmp_html_escape(f, t->name_a);
 	fprintf(f, "</code> (%zu runs) vs new <code>", t->runs_a);
 	cmp_html_escape(f, t->name_b);
 	fprintf(f, "</code> (%zu runs)</caption>\n<tr><th>base mean</th><th>±%%sd</th>"
-		"<th>%%change</th><th>new mean</th><th>±%%sd</th><th>p</th><th>metric</th></tr>\n",
+		"<th>%%change</th><th>new mean</th><th>±%%sd</th><th>test</th><th>metric</th></tr>\n",
 		t->runs_b);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
@@ -322,7 +729,8 @@ static void print_html(FILE *f, const struct cmp_table *t)
 
 		row_cells(r, &c);
 		fprintf(f, "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-			"<td>%.3g</td><td><code>", r->significant ? "sig" : "ns", c.ma, c.sa, c.ch, c.mb, c.sb, r->p);
+			"<td>%s</td><td><code>", r->significant ? "sig" : "ns", c.ma, c.sa, c.ch, c.mb,
+			c.sb, c.test);
 		cmp_html_escape(f, r->metric);
 		fputs("</code></td></tr>\n", f);
 	}
@@ -334,21 +742,38 @@ static void print_html(FILE *f, const struct cmp_table *t)
 	}
 }
 
+int compare_print_all(FILE *f, const struct cmp_table *t, size_t n, const char *fmt)
+{
+	bool md = !strcmp(fmt, "markdown") || !strcmp(fmt, "md");
+
+	if (!strcmp(fmt, "json")) {
+		print_json(f, t, n);
+		return 0;
+	}
+	if (!strcmp(fmt, "csv")) {
+		print_csv_header(f);
+		for (size_t i = 0; i < n; i++)
+			print_csv(f, &t[i]);
+		return 0;
+	}
+	if (strcmp(fmt, "text") && !md && strcmp(fmt, "html"))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc('\n', f);
+		if (!strcmp(fmt, "text"))
+			print_text(f, &t[i]);
+		else if (md)
+			print_markdown(f, &t[i]);
+		else
+			print_html(f, &t[i]);
+	}
+	return 0;
+}
+
 int compare_print(FILE *f, const struct cmp_table *t, const char *fmt)
 {
-	if (!strcmp(fmt, "text"))
-		print_text(f, t);
-	else if (!strcmp(fmt, "markdown") || !strcmp(fmt, "md"))
-		print_markdown(f, t);
-	else if (!strcmp(fmt, "csv"))
-		print_csv(f, t);
-	else if (!strcmp(fmt, "json"))
-		print_json(f, t);
-	else if (!strcmp(fmt, "html"))
-		print_html(f, t);
-	else
-		return -1;
-	return 0;
+	return compare_print_all(f, t, 1, fmt);
 }
 
 /* --- CI gates ----------------------------------------------------------- */
@@ -377,6 +802,7 @@ int compare_gate_parse(const char *spec, struct cmp_gate *g, char *err, size_t e
 int compare_gate_check(const struct cmp_table *t, const struct cmp_gate *g, FILE *f)
 {
 	int matched = 0, crossed = 0;
+	char why[160];
 
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
@@ -386,14 +812,20 @@ int compare_gate_check(const struct cmp_table *t, const struct cmp_gate *g, FILE
 			continue;
 		matched++;
 		over = g->op == '>' ? r->change_pct > g->pct : r->change_pct < g->pct;
-		if (over && r->significant) {
+		if (!over || !f) {
+			crossed += over && r->significant;
+			continue;
+		}
+		fmt_test(why, sizeof(why), r);
+		if (r->significant) {
 			crossed++;
-			if (f)
-				fprintf(f, "irqlbench compare: FAIL %s: %+.1f%% %c %+g%% (p=%.3g, %zu+%zu runs)\n",
-					r->metric, r->change_pct, g->op, g->pct, r->p, r->na, r->nb);
-		} else if (over && f) {
-			fprintf(f, "irqlbench compare: note %s: %+.1f%% %c %+g%% but not significant (p=%.3g): not failing\n",
-				r->metric, r->change_pct, g->op, g->pct, r->p);
+			fprintf(f, "irqlbench compare: FAIL %s: %+.1f%% %c %+g%% (%s, %zu+%zu runs)\n",
+				r->metric, r->change_pct, g->op, g->pct, why, r->na, r->nb);
+		} else {
+			fprintf(f, "irqlbench compare: note %s: %+.1f%% %c %+g%% but %s (%s): not failing\n",
+				r->metric, r->change_pct, g->op, g->pct,
+				r->kind == CMP_COUNT ? "no test stands behind it" :
+				r->tested ? "not significant" : "not tested", why);
 		}
 	}
 	return matched ? crossed : -1;

@@ -1,8 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * compare.h - two sets of runs, metric by metric: means, relative standard
- * deviations, %change and the Mann-Whitney U p-value (LKP ncompare layout,
- * benchstat's "~" for changes that are not significant).
+ * compare.h - two sets of runs, metric by metric, each by what kind of
+ * number it is (LKP ncompare layout, benchstat's "~"):
+ *
+ *   exact     a count workloads/suites.cfg fixes for the workload (the
+ *             guest's CR8 writes by kind, the CR8-related exits, late and
+ *             immediate deliveries, per iteration; their totals): equal or
+ *             changed and by how much, against the expected value where the
+ *             file gives one for the side's policy.  No significance test: a
+ *             count that is deterministic is either the same or not.
+ *   latency   a histogram percentile (<hist>.p50, .p99): the two-sided
+ *             Mann-Whitney U test, only with COMPARE_MIN_N runs or more per
+ *             side ("too few runs" otherwise), "~" where p > COMPARE_ALPHA.
+ *   count     any other number (host ticks, io exits, ...): means and
+ *             change, no test.
+ *
+ * A side is the runs of one series (backend and policy or variant) and one
+ * parameter tuple (suite_run_tuple(): "workload=W depth=2 ..."): runs of
+ * different workloads or parameter values are never pooled.  compare_plan()
+ * pairs the tuples of the two sides, one table each.
  */
 #ifndef IRQLBENCH_COMPARE_H
 #define IRQLBENCH_COMPARE_H
@@ -10,22 +26,34 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "catalog.h"
+#include "model/kvm_policy.h"
 #include "store/store.h"
+#include "suite/suite.h"
 
 #define COMPARE_ALPHA 0.05
-#define COMPARE_MIN_N 5		/* fewer runs per side: a warning */
+#define COMPARE_MIN_N 5		/* runs per side the U test needs (its smallest p at 4+4 is 0.029, at 3+3 0.1) */
+#define COMPARE_TUPLE_LEN 256
+
+enum cmp_kind { CMP_EXACT, CMP_LATENCY, CMP_COUNT };
 
 struct cmp_row {
 	char metric[80];
+	enum cmp_kind kind;
 	size_t na, nb;
 	double mean_a, sd_a, mean_b, sd_b;	/* sd: sample standard deviation */
 	double change_pct;			/* (b - a) / a * 100; +-INF when a == 0 */
-	double p;				/* two-sided Mann-Whitney U */
-	bool significant;			/* p <= COMPARE_ALPHA */
+	double p;				/* latency, tested: two-sided Mann-Whitney U; else NAN */
+	bool tested;				/* latency with COMPARE_MIN_N runs a side or more */
+	bool significant;			/* exact: the values differ; latency: tested and
+						 * p <= COMPARE_ALPHA; count: never */
+	double expect_a, expect_b;		/* exact: suites.cfg's value for the side; NAN: none */
 };
 
 struct cmp_table {
 	const char *name_a, *name_b;		/* selectors as given */
+	char tuple_a[COMPARE_TUPLE_LEN];	/* parameter tuples (suite_run_tuple()); */
+	char tuple_b[COMPARE_TUPLE_LEN];	/* empty where unknown */
 	size_t runs_a, runs_b;
 	struct cmp_row *v;
 	size_t n;
@@ -33,29 +61,83 @@ struct cmp_table {
 	unsigned nwarn;
 };
 
-/* One sample per metric and side: the plain computation, for tests. */
-void compare_row(struct cmp_row *row, const double *a, size_t na, const double *b, size_t nb);
+/*
+ * One row from one sample per side (values of the metric, one per run):
+ * means, deviations, change, and by kind the test (latency), or nothing
+ * (exact, count).  ea and eb: the expected values of an exact row (NAN:
+ * none).  The plain computation, for tests.
+ */
+void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_t na,
+		 const double *b, size_t nb, double ea, double eb);
+
+/* The kind of a metric: exact when `exact` (names, as exact_metrics gives
+ * them) has it, latency for a histogram percentile, else count. */
+enum cmp_kind compare_kind(const char *metric, const struct metric_set *exact);
 
 /*
- * Builds the table for two run lists.  Only metrics that match one of the
- * globs (all when nglobs is 0) and that both sides have; rows where both
- * sides are constant zero are left out unless all_rows.
+ * The metrics suites.cfg fixes for runs with values vals (vals->w NULL: none),
+ * added to out: each with the value the file expects under policy p (per
+ * iteration; NAN for a total, and for exits and deliveries where p is
+ * KP_NPOLICY, nothing known of it).  s NULL: none.
  */
-int compare_runs(struct store *s, const struct run_list *a, const struct run_list *b,
-		 const char *const *globs, size_t nglobs, bool all_rows,
+void compare_exact_metrics(const struct suite *s, const struct wl_values *vals, enum kp_policy p,
+			   struct metric_set *out);
+
+/* The runs of one side with one parameter tuple. */
+struct cmp_side {
+	char tuple[COMPARE_TUPLE_LEN];
+	struct wl_values vals;			/* vals.w NULL: not the catalog's workload */
+	enum kp_policy policy;			/* suite_run_policy() */
+	struct run_list runs;			/* shallow copies of the side's runs */
+};
+
+/* The tables to build: base side a[pair[k][0]] against new side b[pair[k][1]]. */
+struct cmp_plan {
+	struct cmp_side *a, *b;
+	size_t na, nb;
+	size_t (*pair)[2];
+	size_t npairs;
+	char note[512];				/* tuples left out, one line; "" for none */
+};
+
+/*
+ * Groups each side by parameter tuple and pairs them: both sides one tuple,
+ * one table (the tuples may differ: a comparison of depths); otherwise one
+ * table for each tuple both sides have, the others named in note.  Refused
+ * (-1, a one-line reason and fix in err): a side whose runs are of more than
+ * one series (backend and policy or variant: "model:fixed" and "model:l61"),
+ * or sides of several tuples with none in common.  0 otherwise.
+ */
+int compare_plan(const struct run_list *a, const struct run_list *b, struct cmp_plan *p,
+		 char *err, size_t errlen);
+void cmp_plan_free(struct cmp_plan *p);
+
+/*
+ * Builds the table of one side against another (one tuple each): only the
+ * metrics that match one of the globs (all when nglobs is 0) and that both
+ * sides have; rows where both sides are constant zero are left out unless
+ * all_rows.  suite (NULL: no exact metrics) says which counts are exact.
+ * 0, or -1 with err (a store error).
+ */
+int compare_runs(struct store *s, const struct suite *suite, const struct cmp_side *a,
+		 const struct cmp_side *b, const char *const *globs, size_t nglobs, bool all_rows,
 		 struct cmp_table *t, char *err, size_t errlen);
 void cmp_table_free(struct cmp_table *t);
 
 /* fmt: text, markdown, csv, json, html */
 int compare_print(FILE *f, const struct cmp_table *t, const char *fmt);
+/* Several tables: text, markdown and html one after the other, a blank line
+ * between; csv one header and a tuple column; json an array of tables. */
+int compare_print_all(FILE *f, const struct cmp_table *t, size_t n, const char *fmt);
 /* s as HTML text or attribute value (&lt; &gt; &amp; &quot;); NULL prints nothing.
  * Shared by compare's HTML table and the dashboard (host/plot/cmd_plot.c). */
 void cmp_html_escape(FILE *f, const char *s);
 
 /*
  * A CI gate "METRIC>PCT" or "METRIC<PCT" (METRIC may be a glob, PCT signed,
- * an optional % sign): crossed when a significant change is above (below)
- * PCT.  compare_gate returns the number of rows that crossed it (printing
+ * an optional % sign): crossed when a significant change (an exact count
+ * that changed, a latency the test finds shifted) is above (below) PCT.
+ * compare_gate_check returns the number of rows that crossed it (printing
  * each to f) or -1 when no row matches the metric.
  */
 struct cmp_gate {

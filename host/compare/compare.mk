@@ -4,6 +4,7 @@ HOST_SRCS += $(COMPARE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 
 UNIT_TESTS += compare
-test_compare_SRCS := tests/unit/test_compare.c host/compare/mwu.c host/compare/compare.c \
-	host/store/store.c host/store/query.c host/record/metrics.c host/cli/util.c
+test_compare_SRCS = tests/unit/test_compare.c host/compare/mwu.c host/compare/compare.c \
+	host/store/store.c host/store/query.c host/record/metrics.c host/suite/run_values.c \
+	$(SUITE_TEST_SRCS)
 test_compare_LIBS := -lsqlite3 -ljansson -lm

@@ -48,11 +48,14 @@ struct lab_opts {
 	char *batch_file;	/* the batch as the scripts read it (write_batch()) */
 	const char *kernel_image, *modules, *source, *headers;
 	unsigned l1_timeout;
+	unsigned runs;		/* --runs: the run N times in one guest boot (a batch of one line) */
 	bool selftest;
 	struct argv_buf run_args;
 	struct lab_job *jobs;
 	unsigned njobs;
 };
+
+#define BATCH_RUNS_MAX	1000
 
 static const char *const accels[] = { "auto", "tcg", "kvm", NULL };
 
@@ -81,6 +84,11 @@ static const struct cli_option lab_options[] = {
 	{ CLI_STRING(0, "batch", struct lab_opts, batch, "FILE",
 		     "many runs in one L1 per variant: one a line, 'NAME\n"
 		     "RUN-OPTION...' (see below)") },
+	{ CLI_UINT(0, "runs", struct lab_opts, runs, "N", 1, BATCH_RUNS_MAX,
+		   "run it N times (default 1) in one L1 per variant: one\n"
+		   "guest boot of N jobs ('run --repeat N', as verify's lab\n"
+		   "runs), a record each and variant with provenance.lab.batch\n"
+		   "(runs W-1 .. W-N); one vCPU") },
 	{ CLI_FLAG(0, "selftest", struct lab_opts, selftest,
 		   "trace the lab's CR8 test guest instead of 'irqlbench run'") },
 	{ CLI_END },
@@ -91,7 +99,7 @@ const struct cli_spec cmd_lab_spec = {
 	.usage = "[--variants V1,V2,...] [--kernel ABI|VERSION]\n"
 		 "  [--kernel-image BZIMAGE --modules DIR] [--source TREE] [--headers DIR]\n"
 		 "  [--accel auto|tcg|kvm] [--l1-cpu MODEL] [--l1-timeout SEC]\n"
-		 "  [--out-dir DIR] (--workload W | --script FILE) [run options ...]\n"
+		 "  [--out-dir DIR] [--runs N] (--workload W | --script FILE) [run options ...]\n"
 		 "[--variants ...] [--kernel ...] --batch FILE [--out-dir DIR] [run options ...]\n"
 		 "--selftest [--variants ...] [--kernel ...] [--out-dir DIR]",
 	.description =
@@ -286,7 +294,6 @@ static void free_jobs(struct lab_opts *o)
 }
 
 #define BATCH_LINE_MAX	4096
-#define BATCH_RUNS_MAX	1000
 
 /*
  * The run among the first @upto whose name is @name, told case-blind
@@ -356,6 +363,19 @@ static int expand_repeat(struct lab_opts *o, const char *file)
 	return 0;
 }
 
+/* A run option the batch file cannot hold (it separates words by tabs and
+ * runs by newlines): 1 after the usage error naming it and opt, else 0. */
+static int tabbed_run_arg(const struct lab_opts *o, const char *opt)
+{
+	for (unsigned k = 0; k < o->run_args.n; k++)
+		if (strpbrk(o->run_args.v[k], "\t\n")) {
+			cli_usage_error("lab", "with %s, a run option cannot hold a tab or a newline ('%s'): drop them",
+					opt, o->run_args.v[k]);
+			return 1;
+		}
+	return 0;
+}
+
 /*
  * --batch FILE: one run a line, "NAME RUN-OPTION..." (blanks and tabs
  * between words, no quoting; blank lines and '#' lines ignored), each
@@ -378,10 +398,8 @@ static int read_batch(struct lab_opts *o)
 				       file);
 	if (run_arg(&o->run_args, "--backend", "-b"))
 		return cli_usage_error("lab", "--backend is the lab's: it runs the kvm backend in L1; drop it");
-	for (unsigned k = 0; k < o->run_args.n; k++)
-		if (strpbrk(o->run_args.v[k], "\t\n"))
-			return cli_usage_error("lab", "with --batch, a run option cannot hold a tab or a newline ('%s'): drop them",
-					       o->run_args.v[k]);
+	if (tabbed_run_arg(o, "--batch"))
+		return EXIT_USAGE;
 	/* a regular file only: a FIFO would hold the lab up before anything is said */
 	if (stat(file, &sb))
 		return cli_usage_error("lab", "cannot read %s: %s: give a readable batch file", file,
@@ -475,10 +493,39 @@ static int check_variants(const char *list)
 	return rc;
 }
 
+/*
+ * --runs N: the command line's run as a batch of one line, "W --repeat N"
+ * (the runs W-1 .. W-N of one guest boot, expand_repeat()), as verify's
+ * lab cells run their entries.  The run options are checked already.
+ */
+static int runs_batch(struct lab_opts *o)
+{
+	const char *vcpus = run_arg(&o->run_args, "--vcpus", "-n");
+	struct lab_job *j;
+
+	if (vcpus && strcmp(vcpus, "1"))
+		return cli_usage_error("lab", "--runs runs its jobs in one guest boot of one vCPU: "
+				       "drop --vcpus %s, or --runs", vcpus);
+	if (tabbed_run_arg(o, "--runs"))
+		return EXIT_USAGE;
+	o->jobs = xmalloc(sizeof(*o->jobs));
+	j = &o->jobs[o->njobs++];
+	memset(j, 0, sizeof(*j));
+	j->name = xstrdup(run_arg(&o->run_args, "--workload", "-w"));
+	j->boot = 1;
+	for (unsigned k = 0; k < o->run_args.n; k++)
+		argv_add(&j->args, o->run_args.v[k]);
+	argv_add(&j->args, "--repeat");
+	argv_addf(&j->args, "%u", o->runs);
+	o->batch = "--runs";	/* the batch machinery from here on */
+	return expand_repeat(o, "--runs");
+}
+
 /* Lab options are taken out; everything else is left for `run` in L1. */
 static int parse(int argc, char **argv, struct lab_opts *o)
 {
 	int n, rc = cli_parse(&cmd_lab_spec, argc, argv, o, &n);
+
 
 	if (rc)
 		return rc;
@@ -494,11 +541,18 @@ static int parse(int argc, char **argv, struct lab_opts *o)
 	o->variants = xstrdup(o->variants_arg ? o->variants_arg : "fixed,unfixed");
 	if (check_variants(o->variants))
 		return EXIT_USAGE;
+	if (o->runs > 1 && (o->batch || o->selftest))
+		return cli_usage_error("lab", "--runs repeats the run of --workload W: give each line of "
+				       "the batch '--repeat N', or drop --runs");
 	if (o->batch)
 		return read_batch(o);
 	if (run_arg(&o->run_args, "--repeat", NULL))
-		return cli_usage_error("lab", "--repeat gives one run several records: give it on a line of a --batch FILE (NAME --workload W --repeat N)");
-	return o->selftest ? 0 : check_run_args(&o->run_args, false);
+		return cli_usage_error("lab", "--repeat gives one run several records: give --runs N, or "
+				       "give it on a line of a --batch FILE (NAME --workload W --repeat N)");
+	if (o->selftest)
+		return 0;
+	rc = check_run_args(&o->run_args, false);
+	return rc || o->runs < 2 ? rc : runs_batch(o);
 }
 
 /* KEY=value lines (values optionally in single quotes) of a lab.env file. */

@@ -33,6 +33,8 @@ struct model_opts {
 	struct wl_values vals;
 	char *script_text;
 	size_t script_len;
+	unsigned runs;		/* --runs: records of each policy (0, 1: one) */
+	unsigned run;		/* the one being made, from 1 */
 };
 
 static int parse_policies(const struct cli_option *opt, void *args, const char *list,
@@ -166,6 +168,12 @@ static const struct cli_option model_options[] = {
 		     "write DIR/<workload>-<policy>.json, .serial.log (and\n"
 		     ".trace.csv with --trace); default, as for 'run':\n"
 		     "results/runs/<id>/record.json, serial.log, trace.csv") },
+	{ CLI_UINT(0, "runs", struct model_opts, runs, "N", 1, 64,
+		   "N runs of each policy, a record each with its own id and\n"
+		   "provenance (default 1); the simulation is deterministic,\n"
+		   "so their numbers are the same: N samples a side, as the\n"
+		   "lab's and kvm's runs give; with --out-dir the files are\n"
+		   "<workload>-<policy>-<k>") },
 	{ CLI_FLAG('q', "quiet", struct model_opts, quiet,
 		   "no summary lines (the records are written all the same)") },
 	{ CLI_END },
@@ -183,7 +191,7 @@ const struct cli_spec cmd_model_spec = {
 		 "  [--param K=V ...] [--cost K=V ...]\n"
 		 "  [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
 		 "  [--trace [--format text|md|csv|latex] [--trace-max N]]\n"
-		 "  [--out-dir DIR]",
+		 "  [--runs N] [--out-dir DIR]",
 	.description =
 	"Runs workload W (the guest's own code) on a simulated vCPU whose CR8 and\n"
 	"local APIC are handled by a model of KVM (docs/kvm-cr8-model.md), once per policy,\n"
@@ -325,7 +333,8 @@ static const char *end_kind(const struct sim_result *r, const struct serial_repo
 
 /*
  * Where one policy's record and its logs go: with --out-dir,
- * DIR/<workload>-<policy>.json, .serial.log and .trace.csv; else, as for
+ * DIR/<workload>-<policy>.json, .serial.log and .trace.csv (with --runs N,
+ * <workload>-<policy>-<k> for run k); else, as for
  * 'run', results/runs/<id>/record.json, serial.log and trace.csv.
  */
 struct out_paths {
@@ -336,7 +345,9 @@ static void out_paths(const struct model_opts *o, enum kp_policy p, const char *
 		      struct out_paths *op)
 {
 	if (o->out_dir) {
-		char *stem = xasprintf("%s/%s-%s", o->out_dir, o->workload, kp_policy_name(p));
+		char *stem = o->runs > 1 ?
+			xasprintf("%s/%s-%s-%u", o->out_dir, o->workload, kp_policy_name(p), o->run) :
+			xasprintf("%s/%s-%s", o->out_dir, o->workload, kp_policy_name(p));
 
 		op->dir = xstrdup(o->out_dir);
 		op->record = xasprintf("%s.json", stem);
@@ -544,17 +555,16 @@ int cmd_model(int argc, char **argv)
 		goto out;
 	}
 	cmdline = guest_cmdline_join(o.workload, &o.params);
-	for (unsigned p = 0; p < KP_NPOLICY; p++) {
-		int st;
+	for (unsigned p = 0; p < KP_NPOLICY && worst != EXIT_ENV; p++) {
+		for (o.run = 1; o.pol[p] && o.run <= (o.runs ? o.runs : 1); o.run++) {
+			int st = run_policy(&o, (enum kp_policy)p, cmdline);
 
-		if (!o.pol[p])
-			continue;
-		st = run_policy(&o, (enum kp_policy)p, cmdline);
-		/* keep the most telling status: limits over failures */
-		if (st == EXIT_TIMEOUT || (st && worst != EXIT_TIMEOUT))
-			worst = st;
-		if (st == EXIT_ENV)	/* no record can be written: say it once */
-			break;
+			/* keep the most telling status: limits over failures */
+			if (st == EXIT_TIMEOUT || (st && worst != EXIT_TIMEOUT))
+				worst = st;
+			if (st == EXIT_ENV)	/* no record can be written: say it once */
+				break;
+		}
 	}
 	free(cmdline);
 	rc = worst;

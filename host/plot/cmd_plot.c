@@ -637,12 +637,40 @@ static void select_cell(struct plot_ctx *c, const char *row, const char *col, st
 	}
 }
 
-static unsigned dash_compare_row(FILE *f, struct plot_ctx *c, const char *row, struct groups *cols,
-				 unsigned shown)
+/* One comparison of two cells: a table per parameter tuple both have
+ * (a row label such as "masked-clock" holds several); nothing when the
+ * cells mix series or share no tuple. */
+static void dash_compare_pair(FILE *f, struct plot_ctx *c, const struct suite *su,
+			      const struct run_list *base, const struct run_list *other,
+			      const char *name_a, const char *name_b)
 {
 	static const char *const globs[] = { "exit.*", "delivery.immediate_pct", "*.p50", "cr8_writes*" };
+	struct cmp_plan plan;
+	struct cmp_table *t;
+	char err[1024];
+
+	if (compare_plan(base, other, &plan, err, sizeof(err)))
+		return;
+	t = calloc(plan.npairs + 1, sizeof(*t));
+	if (!t)
+		abort();
+	for (size_t k = 0; k < plan.npairs; k++) {
+		t[k].name_a = name_a;
+		t[k].name_b = name_b;
+		if (!compare_runs(c->s, su, &plan.a[plan.pair[k][0]], &plan.b[plan.pair[k][1]], globs,
+				  sizeof(globs) / sizeof(globs[0]), false, &t[k], err, sizeof(err)))
+			compare_print(f, &t[k], "html");
+		cmp_table_free(&t[k]);
+	}
+	free(t);
+	cmp_plan_free(&plan);
+}
+
+static unsigned dash_compare_row(FILE *f, struct plot_ctx *c, const struct suite *su,
+				 const char *row, struct groups *cols, unsigned shown)
+{
 	struct run_list base = { 0 }, other = { 0 };
-	char name_a[300], name_b[300], err[256];
+	char name_a[300], name_b[300];
 
 	base.v = calloc(c->runs.n + 1, sizeof(*base.v));
 	other.v = calloc(c->runs.n + 1, sizeof(*other.v));
@@ -661,19 +689,12 @@ static unsigned dash_compare_row(FILE *f, struct plot_ctx *c, const char *row, s
 			continue;
 		select_cell(c, row, cols->name[b], &base);
 		for (size_t k = 0; k < cols->n && shown < 12; k++) {
-			struct cmp_table t = { 0 };
-
 			if (k == b || !same_backend(cols->name[k], cols->name[b]))
 				continue;
 			select_cell(c, row, cols->name[k], &other);
 			fmt(name_a, sizeof(name_a), "%s %s", row, cols->name[b]);
 			fmt(name_b, sizeof(name_b), "%s %s", row, cols->name[k]);
-			t.name_a = name_a;
-			t.name_b = name_b;
-			if (!compare_runs(c->s, &base, &other, globs, sizeof(globs) / sizeof(globs[0]),
-					  false, &t, err, sizeof(err)))
-				compare_print(f, &t, "html");
-			cmp_table_free(&t);
+			dash_compare_pair(f, c, su, &base, &other, name_a, name_b);
 			shown++;
 		}
 	}
@@ -686,12 +707,21 @@ static unsigned dash_compare_row(FILE *f, struct plot_ctx *c, const char *row, s
 static void dash_compare(FILE *f, struct plot_ctx *c)
 {
 	struct groups rows = { 0 }, cols = { 0 };
-	char lab[256];
+	char lab[256], err[1024], *sp = suite_default_path();
 	unsigned shown = 0;
+	int st;
+	struct suite *su = suite_load(sp, &st, err, sizeof(err));
 
-	fputs("<h2 id=\"compare\">Comparisons</h2>\n<p class=\"meta\">Per workload and backend, "
-	      "unfixed/prefix against the others. Mann-Whitney U, two-sided; <code>~</code>: "
-	      "p &gt; 0.05 (not significant). Highlighted rows are significant.</p>\n", f);
+	free(sp);
+	if (!su)
+		fprintf(stderr, "irqlbench plot: warning: the comparisons compare no count exactly: %s\n", err);
+	fputs("<h2 id=\"compare\">Comparisons</h2>\n<p class=\"meta\">Per workload, parameters "
+	      "and backend, unfixed/prefix against the others. The counts "
+	      "<code>workloads/suites.cfg</code> fixes are compared exactly (<code>=</code> or the "
+	      "change, against the expected values); latencies by the two-sided Mann-Whitney U test "
+	      "with 5 runs a side or more (<code>~</code>: p &gt; 0.05, not significant; else "
+	      "<code>too few runs</code>); other counts show the change in parentheses, untested. "
+	      "Highlighted rows changed.</p>\n", f);
 	for (size_t i = 0; i < c->runs.n; i++) {
 		report_row_label(&c->runs.v[i], lab, sizeof(lab));
 		group_of(&rows, lab);
@@ -710,12 +740,13 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 		if (cols.n < 2)
 			continue;
 		qsort(cols.name, cols.n, sizeof(char *), str_pcmp);
-		shown = dash_compare_row(f, c, rows.name[r], &cols, shown);
+		shown = dash_compare_row(f, c, su, rows.name[r], &cols, shown);
 	}
 	if (!shown)
 		fputs("<p>No workload has runs of two policies or variants of one backend yet.</p>\n", f);
 	groups_free(&rows);
 	groups_free(&cols);
+	suite_free(su);
 }
 
 static const char *const plot_captions[][2] = {

@@ -39,6 +39,11 @@ void metric_set_put(struct metric_set *m, const char *name, double v)
 	m->v[m->n++].v = v;
 }
 
+bool metric_has(const struct metric_set *m, const char *name)
+{
+	return metric_find(m, name) != NULL;
+}
+
 double metric_get(const struct metric_set *m, const char *name)
 {
 	const struct metric *e = metric_find(m, name);
@@ -236,7 +241,32 @@ int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *
 	return o.added;
 }
 
-/* The integers of one map of one vCPU, added to sums under prefix. */
+/*
+ * A key that is a maximum or a minimum, not a sum: "late_max_cycles",
+ * "x_max", "x_min_cycles".  Such a key is merged over phases and vCPUs by
+ * its own extreme and never divided by the iterations (a worst case per
+ * iteration means nothing).
+ */
+static int extreme_of(const char *key)
+{
+	const char *p;
+
+	for (p = strchr(key, '_'); p; p = strchr(p + 1, '_'))
+		if ((!strncmp(p, "_max", 4) || !strncmp(p, "_min", 4)) &&
+		    (p[4] == '\0' || p[4] == '_'))
+			return p[2] == 'a' ? 1 : -1;
+	return 0;
+}
+
+bool metric_is_sum(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return !extreme_of(dot ? dot + 1 : name);
+}
+
+/* The integers of one map of one vCPU, added to sums under prefix (a
+ * maximum or minimum kept as the extreme, extreme_of()). */
 static void add_map(struct metric_set *sums, json_t *map, const char *prefix)
 {
 	const char *k;
@@ -251,7 +281,11 @@ static void add_map(struct metric_set *sums, json_t *map, const char *prefix)
 		    (size_t)snprintf(name, sizeof(name), "%s%s", prefix, k) + 5 >= sizeof(name))
 			continue;
 		e = metric_find(sums, name);
-		if (e)
+		if (e && extreme_of(k) > 0)
+			e->v = fmax(e->v, (double)json_integer_value(v));
+		else if (e && extreme_of(k) < 0)
+			e->v = fmin(e->v, (double)json_integer_value(v));
+		else if (e)
 			e->v += (double)json_integer_value(v);
 		else
 			metric_set_put(sums, name, (double)json_integer_value(v));
@@ -314,7 +348,8 @@ int metrics_from_record(json_t *rec, struct metric_set *out)
 		char name[sizeof(g.sums.v[0].name) + 8];
 
 		metric_set_put(out, g.sums.v[i].name, g.sums.v[i].v);
-		if (!(iters > 0) || !strcmp(g.sums.v[i].name, "iterations"))
+		if (!(iters > 0) || !strcmp(g.sums.v[i].name, "iterations") ||
+		    !metric_is_sum(g.sums.v[i].name))
 			continue;
 		snprintf(name, sizeof(name), "%s/iter", g.sums.v[i].name);
 		metric_set_put(out, name, g.sums.v[i].v / iters);

@@ -14,6 +14,9 @@
  *                               summed; /iter divides by the summed
  *                               "iterations" counter, when the run counted
  *                               any (then also "iterations" itself)
+ *   a key that is a maximum or a minimum (a word "max" or "min" in its
+ *   name, e.g. delivery.late_max_cycles) is the extreme over the phases
+ *   and vCPUs, and has no /iter: only sums are divided (metric_is_sum())
  *   exit.<reason>[/iter]        exits by reason (perf kvm stat names);
  *   exit.total[/iter]           all exits.  A run whose backend counts exits
  *                               has exit.write_cr8 even when none exited (0:
@@ -29,6 +32,7 @@
 #ifndef IRQLBENCH_METRICS_H
 #define IRQLBENCH_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
@@ -51,6 +55,12 @@ struct metric_set {
  */
 int metrics_from_record(json_t *rec, struct metric_set *out);
 
+/* Is the metric `name` (with its prefix, without "/iter") a sum over the
+ * phases and vCPUs: false for a maximum or a minimum ("delivery.late_max_cycles"),
+ * which is never divided by the iterations. */
+bool metric_is_sum(const char *name);
+/* Does the set have the metric (whatever its value, NAN included)? */
+bool metric_has(const struct metric_set *m, const char *name);
 /* Value of a metric; NAN if the set does not have it. */
 double metric_get(const struct metric_set *m, const char *name);
 /* Sets a metric (adds it when new). */

@@ -87,9 +87,12 @@ static const struct launcher_ops *load_libvirt_launcher(const char *uri, char *e
 
 /* --- arguments ------------------------------------------------------------ */
 
+#define RUNS_MAX 64
+
 struct run_args {
 	struct run_opts o;
 	struct argv_buf params;		/* --param, as given */
+	unsigned runs;			/* --runs: guest boots, a record each (0, 1: one) */
 };
 
 static int set_timeout(const struct cli_option *opt, void *at, const char *val, const char *cmd)
@@ -141,6 +144,12 @@ static const struct cli_option run_options[] = {
 		   "(provenance.repeat), the exit trace split at the guest's\n"
 		   "job markers; saves QEMU's start-up N-1 times.  One vCPU;\n"
 		   "--timeout is each job's") },
+	{ CLI_UINT(0, "runs", struct run_args, runs, "N", 1, RUNS_MAX,
+		   "run the workload N times, a guest boot each (default 1):\n"
+		   "N records under results/runs/<id>/, each with its own id\n"
+		   "and provenance (the samples 'irqlbench compare' tests\n"
+		   "latencies on: 5 a side).  With --repeat J: N boots of J\n"
+		   "jobs.  Not with --out; --keep-log DIR holds every run's") },
 	{ CLI_CALLBACK_AT('t', "timeout", struct run_args, o.timeout_s, "SEC", set_timeout,
 			  "kill the guest after SEC seconds (default 60)") },
 	{ CLI_LIST(0, "tag", struct run_args, o.tags, "T", "a tag for the record") },
@@ -191,7 +200,8 @@ static const struct cli_option run_options[] = {
 const struct cli_spec cmd_run_spec = {
 	.name = "run",
 	.usage = "[--backend tcg|kvm|guest] --workload W [--param NAME=VALUE ...]\n"
-		 "  [--script FILE] [--vcpus N] [--repeat N] [--out FILE ...] [--timeout SEC]\n"
+		 "  [--script FILE] [--vcpus N] [--repeat N] [--runs N] [--out FILE ...]\n"
+		 "  [--timeout SEC]\n"
 		 "  [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 		 "  [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"
 		 "  [--cpus LIST] [--connect URI] [--firmware qboot|seabios]\n"
@@ -212,7 +222,9 @@ const struct cli_spec cmd_run_spec = {
 	"The record is written in every case after the arguments were accepted;\n"
 	"a failed run's record has \"status\": \"failed\" and an \"error\".  With\n"
 	"--repeat N: a record a job, and the status of the first job that did not end\n"
-	"with 0 (a job the boot never reached fails with the kind of what ended it).\n",
+	"with 0 (a job the boot never reached fails with the kind of what ended it).\n"
+	"--runs N: the status of the first run that did not end with 0; a failed run\n"
+	"(1) does not stop the others, any other status (3, 4, 77, a stop signal) does.\n",
 	.options = run_options,
 };
 
@@ -533,18 +545,50 @@ static int check_job_files(const struct run_paths *p, unsigned njobs)
 	return st;
 }
 
+/*
+ * One guest boot of the checked request (o->repeat jobs): its ids and
+ * paths, their checks, QEMU's, then the run.  The status of the run, or of
+ * the check that refused it.
+ */
+static int run_once(struct run_opts *o, const struct backend_ops *be,
+		    const struct launcher_ops *ln)
+{
+	struct run_paths p[REPEAT_MAX] = { 0 };
+	unsigned njobs = o->repeat > 1 ? o->repeat : 1;
+	double start = util_now();
+	char *ids[REPEAT_MAX] = { 0 };
+	int status = 0;
+
+	ids[0] = record_make_id(start, be->name, o->workload);
+	for (unsigned j = 0; j < njobs && !status; j++) {
+		if (j)
+			ids[j] = xasprintf("%s-job%u", ids[0], j + 1);
+		o->out = o->outs.n ? o->outs.v[j] : NULL;
+		run_make_paths(o, ids[j], &p[j]);
+		status = run_check_paths(o, &p[j]);
+	}
+	o->out = o->outs.n ? o->outs.v[0] : NULL;
+	if (!status && njobs > 1)
+		status = check_job_files(p, njobs);
+	if (!status)
+		status = check_qemu(o, be);	/* last: it runs QEMU (cached) */
+	if (!status && !o->check_only)
+		status = run_guest(o, be, ln, ids, start, p);
+	for (unsigned j = 0; j < njobs; j++) {
+		run_free_paths(&p[j]);
+		free(ids[j]);
+	}
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a = { 0 };
 	struct run_opts *o = &a.o;
 	const struct backend_ops *be = NULL;
 	const struct launcher_ops *ln = NULL;
-	struct run_paths p[REPEAT_MAX] = { 0 };
+	unsigned runs;
 	int status;
-	unsigned njobs = 1;
-
-	double start = util_now();
-	char *ids[REPEAT_MAX] = { 0 };
 
 	/* from here on a stop signal is only noted: no temporary file (the
 	 * probe cache's, a record's) is left half written, no QEMU started */
@@ -552,31 +596,26 @@ int cmd_run(int argc, char **argv)
 	status = parse_args(argc, argv, &a);
 	if (!status)
 		status = check_args(o, &a.params, &be, &ln);
-	if (!status) {
-		njobs = o->repeat > 1 ? o->repeat : 1;
-		ids[0] = record_make_id(start, be->name, o->workload);
-		for (unsigned j = 0; j < njobs && !status; j++) {
-			if (j)
-				ids[j] = xasprintf("%s-job%u", ids[0], j + 1);
-			o->out = o->outs.n ? o->outs.v[j] : NULL;
-			run_make_paths(o, ids[j], &p[j]);
-			status = run_check_paths(o, &p[j]);
-		}
-		o->out = o->outs.n ? o->outs.v[0] : NULL;
-		if (!status && njobs > 1)
-			status = check_job_files(p, njobs);
+	runs = a.runs > 1 && !o->check_only ? a.runs : 1;
+	if (!status && runs > 1 && o->outs.n)
+		status = cli_usage_error("run", "--runs %u writes %u records, each in results/runs/<id>/: "
+					 "drop --out, or --runs", runs, runs);
+	/* each run a boot of its own, with its own id, start time and
+	 * provenance; a failed run (1) does not stop the others */
+	for (unsigned r = 0; r < runs && (!status || status == EXIT_RUN_FAILED); r++) {
+		int st;
+
+		if (r && run_signals_pending())
+			break;
+		st = run_once(o, be, ln);
+		if (!status)
+			status = st;
+		if (st && st != EXIT_RUN_FAILED)
+			break;
 	}
-	if (!status)
-		status = check_qemu(o, be);	/* last: it runs QEMU (cached) */
-	if (!status && !o->check_only)
-		status = run_guest(o, be, ln, ids, start, p);
 	if (status == CLI_HELP)
 		status = EXIT_OK;
 	run_signals_release();
-	for (unsigned j = 0; j < njobs; j++) {
-		run_free_paths(&p[j]);
-		free(ids[j]);
-	}
 	argv_free(&o->outs);
 	argv_free(&a.params);
 	argv_free(&o->tags);

@@ -99,6 +99,9 @@ static const struct {
 	  "CREATE TABLE IF NOT EXISTS verdict_runs (verdict_id TEXT NOT NULL REFERENCES verdicts(id) ON DELETE CASCADE,"
 	  "  run_id TEXT NOT NULL, PRIMARY KEY (verdict_id, run_id));"
 	  "CREATE INDEX IF NOT EXISTS verdicts_select ON verdicts (kernel, variant, host);", NULL },
+	/* 5: a maximum (delivery.late_max_cycles) is the extreme over phases and
+	 * vCPUs, not their sum, and has no /iter (metric_is_sum()) */
+	{ "DELETE FROM run_metrics;", fill_run_metrics },
 };
 
 const char *store_default_path(const char *opt)

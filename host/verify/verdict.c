@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "record/metrics.h"
 #include "store/store.h"
+#include "suite/run_values.h"
 #include "suite/suite.h"
 #include "verify/verdict.h"
 
@@ -306,60 +307,17 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 
 /* --- records and stored runs -------------------------------------------- */
 
-/* The run's parameters (params JSON) over the catalog's defaults: 0, or -1 with err. */
-static int values_from_store(const struct run_info *run, struct wl_values *vals,
-			     char *err, size_t errlen)
-{
-	const struct wl_info *w = run->workload ? wl_find(run->workload) : NULL;
-	json_error_t jerr;
-	json_t *params, *v;
-	const char *key;
-	char val[32];
-	int rc = 0;
-
-	if (!w) {
-		snprintf(err, errlen, "workload '%s' is not the catalog's ('irqlbench list')",
-			 run->workload ? run->workload : "");
-		return -1;
-	}
-	wl_values_init(vals, w);
-	params = json_loads(run->params ? run->params : "{}", 0, &jerr);
-	if (!json_is_object(params)) {
-		snprintf(err, errlen, "its parameters are no JSON object: %s", jerr.text);
-		json_decref(params);
-		return -1;
-	}
-	json_object_foreach(params, key, v) {
-		if (json_is_boolean(v))
-			snprintf(val, sizeof(val), "%d", json_is_true(v));
-		else if (json_is_integer(v) && json_integer_value(v) >= 0)
-			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
-		else
-			snprintf(val, sizeof(val), "?");
-		if (wl_values_set(vals, key, strlen(key), val, strlen(val), err, errlen)) {
-			rc = -1;
-			break;
-		}
-	}
-	json_decref(params);
-	return rc;
-}
-
 void verdict_run_from_store(const struct run_info *run, const struct metric_set *m,
 			    struct verdict_run *r)
 {
 	double imm = metric_get(m, "delivery.immediate"), late = metric_get(m, "delivery.late");
-	enum kp_policy p = KP_NPOLICY;
+	enum kp_policy p = suite_run_policy(run);
 
 	memset(r, 0, sizeof(*r));
 	r->id = run->id;
 	r->workload = run->workload;
-	if (values_from_store(run, &r->vals, r->vals_err, sizeof(r->vals_err)))
+	if (suite_run_values(run, &r->vals, r->vals_err, sizeof(r->vals_err)))
 		r->vals.w = NULL;
-	if (run->backend && !strcmp(run->backend, "model") && run->policy)
-		p = kp_policy_find(run->policy);
-	else if (run->variant)
-		p = suite_variant_policy(run->variant);
 	r->policy = p < KP_NPOLICY ? kp_policy_name(p) : NULL;
 	r->failed = run->flagged;
 	r->write_cr8_per_iter = metric_get(m, "exit.write_cr8/iter");

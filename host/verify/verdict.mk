@@ -6,7 +6,8 @@ UNIT_TESTS += verdict
 # the expectations are workloads/suites.cfg's, read through host/suite/suite.c as
 # the model tests do (SUITE_TEST_SRCS: host/host.mk)
 test_verdict_SRCS := tests/unit/test_verdict.c host/verify/verdict.c host/store/store.c \
-	host/store/query.c host/store/verdicts.c host/record/metrics.c $(SUITE_TEST_SRCS)
+	host/store/query.c host/store/verdicts.c host/record/metrics.c host/suite/run_values.c \
+	$(SUITE_TEST_SRCS)
 test_verdict_LIBS := -lsqlite3 -ljansson -lm
 HOST_SRCS += host/verify/cmd_verify.c host/verify/series.c
 # the guest-side verdict (verify --backend guest): pure logic over records

@@ -39,6 +39,10 @@ n=$(grep -o '<img src="img/[a-z0-9-]*\.png"' "$T/dom.html" | sort -u | wc -l)
 [ "$n" -eq 5 ] && ok "5 plots on the page" || bad "$n plots on the page"
 for f in "$T"/results/dashboard/img/*.png; do "$PNGCHECK" "$f" 20 10 >/dev/null || bad "$(basename "$f") blank"; done
 expect_grep '<table class="matrix"><caption>CR8-write exits per iteration' "$T/dom.html" "exit-count matrix"
-expect_grep '<table class="cmp"><caption>base <code>nested-spinlock N=2 lab:unfixed</code> \(1 runs\) vs new <code>nested-spinlock N=2 lab:fixed</code>' "$T/dom.html" "comparison table lab unfixed vs fixed"
-expect_grep '<tr class="ns"><td>1</td><td> </td><td>~ \(\+200\.0%\)</td><td>3</td><td> </td><td>1</td><td><code>exit\.write_cr8/iter</code>' "$T/dom.html" "comparison row: 1 -> 3 write_cr8 exits, ~ with one run a side"
+expect_grep '<table class="cmp"><caption><code>workload=nested-spinlock depth=2 dpc=1</code>: base <code>nested-spinlock N=2 lab:unfixed</code> \(1 runs\) vs new <code>nested-spinlock N=2 lab:fixed</code>' "$T/dom.html" "comparison table lab unfixed vs fixed, headed by its tuple"
+# one run a side: the deterministic count's change is a change (exact,
+# against suites.cfg's values), never '~'; the latency 'too few runs'
+expect_grep '<tr class="sig"><td>1</td><td> </td><td>\+200\.0%</td><td>3</td><td> </td><td>exact, expected 1 and 3</td><td><code>exit\.write_cr8/iter</code>' "$T/dom.html" "comparison row: 1 -> 3 write_cr8 exits, exact, highlighted"
+expect_grep '<tr class="ns"><td>[0-9]+</td><td> </td><td>too few runs \([-+0-9.]+%\)</td><td>[0-9]+</td><td> </td><td>too few runs</td><td><code>dpc_queue_to_run\.p50</code>' "$T/dom.html" "comparison row: a latency with one run a side, too few runs"
+if grep -q '<td>~ ' "$T/dom.html"; then bad "no row marked ~ with one run a side"; else ok "no row marked ~ with one run a side"; fi
 finish

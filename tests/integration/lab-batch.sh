@@ -91,8 +91,13 @@ printf '%s --workload seed-table --repeat 10\n' "$(head -c 63 /dev/zero | tr '\0
 refused "--repeat names longer than 64" "^irqlbench lab: $B/replong:1: the run names of --repeat 10, n+-1 .. n+-10, are too long: give NAME at most 61 characters" --batch "$B/replong"
 printf 'a --workload seed-table --repeat 2 --vcpus 2\n' >"$B/repsmp"
 refused "--repeat with two vCPUs" "^irqlbench lab: $B/repsmp:1: --repeat runs its jobs on one vCPU" --batch "$B/repsmp"
-refused "--repeat without --batch" "^irqlbench lab: --repeat gives one run several records: give it on a line of a --batch FILE" \
+refused "--repeat without --batch" "^irqlbench lab: --repeat gives one run several records: give --runs N, or give it on a line of a --batch FILE" \
 	--workload seed-table --repeat 2
+refused "--runs with --batch" "^irqlbench lab: --runs repeats the run of --workload W: give each line of the batch '--repeat N', or drop --runs" \
+	--runs 2 --batch "$B/repsmp"
+printf 'x\ty' >"$B/tab"
+refused "--runs with a tab in a run option" "^irqlbench lab: with --runs, a run option cannot hold a tab or a newline" \
+	--runs 2 --workload seed-table --tag "$(cat "$B/tab")"
 
 # --- three runs, one L1 ---------------------------------------------------------------
 SUITES=$("$IRQLBENCH" list --suites --format json)

@@ -27,6 +27,9 @@ cases=(
 	"option as variant|option '--variants' needs a value, not the option '--param'|--variants --param depth=2 --workload nested-spinlock"
 	"no value|option '--kernel' needs a value|--workload nested-spinlock --kernel"
 	"unknown variant|unknown variant 'bogus'|--workload nested-spinlock --variants bogus"
+	"runs 0|--runs 0: give a number in 1..1000|--workload nested-spinlock --runs 0"
+	"runs vcpus|--runs runs its jobs in one guest boot of one vCPU: drop --vcpus 2, or --runs|--workload nested-spinlock --runs 3 --vcpus 2"
+	"runs bad param|unknown parameter 'bogus'|--workload nested-spinlock --runs 3 --param bogus=1"
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r name msg args <<<"$c"

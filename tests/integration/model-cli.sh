@@ -155,4 +155,20 @@ eq "latex trace status" $? 0
 ok "latex: two tabulars" test "$(grep -c '^\\begin{tabular}' "$TMP/tex.out")" -eq 2
 ok "latex: escaped names" grep -q 'write\\_cr8' "$TMP/tex.out"
 ok "latex: the discussion's row 6 differs under prefix" grep -q '^6 & take SL\\#2.* & yes \\\\$' "$TMP/tex.out"
+# --runs N: N records of each policy, each its own id; with --out-dir the
+# files are numbered; the store gets N samples a side, and compare calls the
+# deterministic write_cr8 change exactly
+M --workload nested-spinlock --param depth=2 --param iterations=50 --policy prefix,fixed --runs 3 \
+	--out-dir "$TMP/runs3" -q >/dev/null 2>"$TMP/e"
+eq "--runs 3: status" $? 0
+eq "--runs 3: 6 records, numbered" "$(cd "$TMP/runs3" && ls ./*.json | tr '\n' ' ')" \
+	"./nested-spinlock-fixed-1.json ./nested-spinlock-fixed-2.json ./nested-spinlock-fixed-3.json ./nested-spinlock-prefix-1.json ./nested-spinlock-prefix-2.json ./nested-spinlock-prefix-3.json "
+eq "--runs 3: 6 ids" "$(cat "$TMP"/runs3/*.json | jq -r .id | sort -u | wc -l)" 6
+"$IRQ" results import --db "$TMP/runs3.db" "$TMP/runs3" >/dev/null 2>&1
+eq "--runs 3: imported" $? 0
+"$IRQ" compare --db "$TMP/runs3.db" policy=prefix policy=fixed >"$TMP/o" 2>"$TMP/e"
+eq "compare 3+3: status" $? 0
+ok "compare 3+3: write_cr8 1 -> 3 exact" grep -Eq '^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(exact, expected 1 and 3, n=3\+3\)$' "$TMP/o"
+ok "compare 3+3: latencies too few runs" grep -q 'too few runs' "$TMP/o"
+expect_rc 2 "--runs 0 refused" -- "$IRQ" model --workload seed-table --policy fixed --runs 0
 finish

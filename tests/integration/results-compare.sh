@@ -1,8 +1,12 @@
 #!/bin/bash
 # `irqlbench compare` on synthetic records with known answers: the lab's
-# unfixed vs fixed nested-spinlock (5 runs each): write_cr8 exits +200%,
-# significant (exact Mann-Whitney p = 2/252); constant equal metrics print
-# '~'; --fail-on exit codes; output formats; the n < 5 warning.
+# unfixed vs fixed nested-spinlock (5 runs each): write_cr8 exits 1 -> 3
+# per iteration (+200%), a count suites.cfg fixes, compared exactly against
+# the expected values; the DPC delay percentiles by the Mann-Whitney U test
+# (exact p = 2/252); other counts untested; --fail-on exit codes; output
+# formats; 1 run against 1: the change still shown, the latencies "too few
+# runs"; sides that mix workloads or depths split into one table per
+# parameter tuple, or refused.
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq
@@ -18,13 +22,16 @@ B=variant=fixed,workload=nested-spinlock
 
 expect_rc 0 "compare $A $B" -- "$IRQ" compare --db "$DB" "$A" "$B"
 cp "$T/out" "$T/text"
-expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(p=0\.00794 n=5\+5\)" "$T/text" \
-	"write_cr8 exits/iter 1 -> 3: +200.0%, significant (p = 2/252)"
-expect_grep "^ +0 +\+inf% +100 +delivery\.immediate_pct" "$T/text" "immediate delivery 0 -> 100%"
-expect_grep "~ \(\+0\.0%\) .* exit\.io/iter +\(p=1 n=5\+5\)" "$T/text" "identical io exits print ~ (p=1)"
-expect_grep "~ \(\+0\.0%\) .* cr8_writes/iter" "$T/text" "identical CR8 writes print ~"
+expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(exact, expected 1 and 3, n=5\+5\)$" "$T/text" \
+	"write_cr8 exits/iter 1 -> 3: +200.0%, exact, as suites.cfg expects"
+expect_grep "^params: workload=nested-spinlock depth=2 dpc=1$" "$T/text" "the parameter tuple heads the table"
+expect_grep "^ +0 +\+inf% +100 +delivery\.immediate_pct +\(exact, expected 0 and 100," "$T/text" "immediate delivery 0 -> 100%, exact"
+expect_grep "^ +0\.002 +\(\+0\.0%\) +0\.002 +exit\.io/iter +\(no test, n=5\+5\)" "$T/text" "io exits: a count no file fixes, untested"
+expect_grep "^ +6 += +6 +cr8_writes/iter +\(exact, expected 6 and 6, n=5\+5\)" "$T/text" "identical CR8 writes print ="
+expect_grep "-99\.9% .* dpc_queue_to_run\.p50 +\(p=0\.00794, n=5\+5\)" "$T/text" "DPC delay p50: the U test, p = 2/252"
+if grep -q '~' "$T/text"; then bad "no ~ for counts"; else ok "no count marked ~"; fi
 expect_grep "base-mean +±%sd +%change +new-mean +±%sd +metric" "$T/text" "LKP-style header"
-if grep -q warning "$T/err"; then bad "no n<5 warning expected with 5+5 runs"; else ok "no warning with 5 runs a side"; fi
+if grep -q warning "$T/err"; then bad "no warning expected with 5+5 runs"; else ok "no warning with 5 runs a side"; fi
 
 # --fail-on
 expect_rc 1 "--fail-on 'exit.write_cr8/iter>100' (crossed, significant)" -- \
@@ -38,8 +45,11 @@ expect_rc 0 "--fail-on 'exit.write_cr8/iter>300' (not crossed)" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>300' "$A" "$B"
 expect_rc 1 "--fail-on 'exit.write_cr8/iter<-50' the other way round" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter<-50' "$B" "$A"
-expect_rc 0 "--fail-on on an unchanged metric ('exit.io/iter>-10', not significant)" -- \
+expect_rc 0 "--fail-on on an untested count ('exit.io/iter>-10')" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.io/iter>-10' "$A" "$B"
+expect_grep "note exit.io/iter: \+0\.0% > -10% but no test stands behind it \(no test\): not failing" "$T/err" "says why it does not fail"
+expect_rc 1 "--fail-on a latency the test finds shifted ('dpc_queue_to_run.p50<-50')" -- \
+	"$IRQ" compare --db "$DB" --fail-on 'dpc_queue_to_run.p50<-50' "$A" "$B"
 expect_rc 2 "--fail-on an unknown metric" -- "$IRQ" compare --db "$DB" --fail-on 'nope>1' "$A" "$B"
 expect_rc 2 "--fail-on without operator" -- "$IRQ" compare --db "$DB" --fail-on 'nope' "$A" "$B"
 expect_rc 2 "a selector that matches nothing" -- "$IRQ" compare --db "$DB" variant=nosuch "$B"
@@ -52,27 +62,68 @@ expect_missing_values compare "" --db --format --metric --fail-on
 
 # formats
 expect_rc 0 "--format json" -- "$IRQ" compare --db "$DB" --format json "$A" "$B"
-v=$(jq -r '.rows[] | select(.metric == "exit.write_cr8/iter") | "\(.base_mean) \(.new_mean) \(.significant)"' "$T/out")
-[ "$v" = "1 3 true" ] && ok "json row: $v" || bad "json row: '$v'"
+v=$(jq -r '.tables[0].rows[] | select(.metric == "exit.write_cr8/iter") |
+	"\(.kind) \(.base_mean) \(.new_mean) \(.significant) \(.p) \(.base_expected) \(.new_expected)"' "$T/out")
+[ "$v" = "exact 1 3 true null 1 3" ] && ok "json row: $v" || bad "json row: '$v'"
+v=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p50") | "\(.kind) \(.tested) \(.significant)"' "$T/out")
+[ "$v" = "latency true true" ] && ok "json latency row: $v" || bad "json latency row: '$v'"
+v=$(jq -r '"\(.min_runs) \(.tables[0].base.params)"' "$T/out")
+[ "$v" = "5 workload=nested-spinlock depth=2 dpc=1" ] && ok "json: min_runs and the tuple" || bad "json: '$v'"
 expect_rc 0 "--format csv" -- "$IRQ" compare --db "$DB" --format csv "$A" "$B"
-expect_grep "^exit\.write_cr8/iter,5,1,0,5,3,0,200,0\.00793651,1$" "$T/out" "csv row"
+expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1"$' "$T/out" "csv row"
 expect_rc 0 "--format markdown" -- "$IRQ" compare --db "$DB" --format markdown --metric 'exit.*' "$A" "$B"
 expect_grep "^\| 1 \| +\| \+200\.0% \| 3 \|" "$T/out" "markdown row"
 if grep -q 'cr8_writes' "$T/out"; then bad "--metric 'exit.*' kept other metrics"; else ok "--metric filters rows"; fi
 
-# two single runs: the warning, and nothing is significant
+# the issue's case, one run against one: a deterministic count that
+# changed is a change (no U test could call it: p = 1 at 1+1), and the
+# gate fails on it; the latencies are "too few runs", never "~"
 ida=$(grep lab-nested-spinlock-unfixed "$T/ids" | head -1)
 idb=$(grep lab-nested-spinlock-fixed "$T/ids" | head -1)
-expect_rc 0 "compare two run ids" -- "$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>100' "$ida" "$idb"
-expect_grep "warning: base has 1 run\(s\), fewer than 5" "$T/err" "n < 5 warning"
-expect_grep "~ \(\+200\.0%\) .* exit\.write_cr8/iter" "$T/out" "1 vs 1 run: change shown, marked ~"
+expect_rc 1 "compare two run ids, --fail-on 'exit.write_cr8/iter>100'" -- \
+	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>100' "$ida" "$idb"
+expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(exact, expected 1 and 3, n=1\+1\)$" "$T/out" "1 vs 1 run: +200.0%, exact"
+expect_grep "too few runs \(-99\.8%\) .* dpc_queue_to_run\.p50 +\(too few runs, n=1\+1\)" "$T/out" "1 vs 1 run: latency 'too few runs'"
+if grep -q '~' "$T/out"; then bad "1 vs 1: nothing marked ~"; else ok "1 vs 1: nothing marked ~"; fi
+expect_grep "warning: base has 1 run\(s\): latencies need 5 a side for the Mann-Whitney U test; run more \(--runs 5\)" "$T/err" "n < 5 warning names --runs"
+expect_grep "FAIL exit.write_cr8/iter: \+200\.0% > \+100% \(exact, expected 1 and 3, 1\+1 runs\)" "$T/err" "the gate fails on the exact change"
+
+# sides that mix workloads or depths: one table per parameter tuple
+expect_rc 0 "compare policy=prefix policy=fixed (the README's example)" -- \
+	"$IRQ" compare --db "$DB" policy=prefix policy=fixed
+n=$(grep -c '^params: workload=nested-spinlock depth=[1-4] dpc=1$' "$T/out")
+eq "a table for each depth 1..4" "$n" 4
+[ "$(grep -c '^params:' "$T/out")" = 4 ] && ok "no pooled table" || bad "tables: $(grep -c '^params:' "$T/out")"
+expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(exact, expected 1 and 3, n=5\+5\)$" "$T/out" "depth 2: 1 -> 3"
+expect_grep "^ +1 += +1 +exit\.write_cr8/iter +\(exact, expected 1 and 1, n=5\+5\)$" "$T/out" "depth 1: 1 = 1"
+expect_rc 0 "compare policy=prefix policy=fixed --format json" -- \
+	"$IRQ" compare --db "$DB" --format json policy=prefix policy=fixed
+v=$(jq -r '[.tables[] | .rows[] | select(.metric == "exit.write_cr8/iter") | .new_mean] | join(" ")' "$T/out")
+eq "json: a table per depth, fixed's exits 2N-1" "$v" "1 3 5 7"
+expect_rc 0 "policy=fixed,depth=2 vs policy=fixed,depth=4: one tuple a side" -- \
+	"$IRQ" compare --db "$DB" policy=fixed,depth=2 policy=fixed,depth=4
+expect_grep "^params: base workload=nested-spinlock depth=2 dpc=1; new workload=nested-spinlock depth=4 dpc=1$" "$T/out" "both tuples named"
+expect_rc 0 "variant=unfixed variant=fixed: split by workload" -- "$IRQ" compare --db "$DB" variant=unfixed variant=fixed
+expect_grep "^params: workload=masked-clock" "$T/out" "a masked-clock table"
+expect_grep "^params: workload=nested-spinlock depth=2 dpc=1$" "$T/out" "a nested-spinlock table"
+expect_rc 2 "a side of several series" -- "$IRQ" compare --db "$DB" workload=nested-spinlock,depth=2 policy=fixed,depth=2
+expect_err_line "^irqlbench: compare: base mixes runs of [a-z]+:[a-z0-9]+ and [a-z]+:[a-z0-9]+: add backend=, policy= or variant= to its selector so that it is one series$" \
+	"mixed series: one line naming them and the fix"
+expect_rc 2 "sides of several tuples with none in common" -- \
+	"$IRQ" compare --db "$DB" policy=prefix variant=fixed,workload=masked-clock
+expect_err_line "^irqlbench: compare: the sides have no parameter tuple in common \(base: 'workload=nested-spinlock depth=1 dpc=1', 'workload=nested-spinlock depth=2 dpc=1', .*; new: 'workload=masked-clock[^']*'\): add workload= and the parameters \(depth=2\) to the selectors$" \
+	"no tuple in common: one line naming the tuples and the fix"
+expect_rc 0 "tuples one side alone has: a note" -- "$IRQ" compare --db "$DB" policy=prefix variant=fixed
+eq "the one tuple both have: one table" "$(grep -c '^params:' "$T/out")" 1
+expect_grep "note: one table per parameter tuple both sides have; left out: base alone has workload=nested-spinlock depth=1 dpc=1; .*; new alone has workload=masked-clock" "$T/err" "names what is left out"
+
 # failed runs are left out unless asked for
 expect_rc 0 "failed runs left out" -- "$IRQ" compare --db "$DB" "$A" "$B"
 expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs\)" "$T/out" "5 fixed runs (the failed 6th and the verdict failure left out)"
 expect_rc 0 "--include-failed" -- "$IRQ" compare --db "$DB" --include-failed "$A" "$B"
 expect_grep "\(7 runs\)" "$T/out" "--include-failed counts 7"
 expect_rc 0 "--include-failed, json" -- "$IRQ" compare --db "$DB" --include-failed --format json "$A" "$B"
-v=$(jq -r '.rows[] | select(.metric == "exit.write_cr8/iter") | "\(.base_mean) \(.new_mean) \(.new_n)"' "$T/out")
+v=$(jq -r '.tables[0].rows[] | select(.metric == "exit.write_cr8/iter") | "\(.base_mean) \(.new_mean) \(.new_n)"' "$T/out")
 [ "$v" = "1 7.5 6" ] && ok "--include-failed: the verdict failure's 30 exits/iter counted (mean 7.5 of 6)" || bad "--include-failed row: '$v'"
 expect_rc 2 "the verdict failure alone is no complete run" -- "$IRQ" compare --db "$DB" "$A" verdict-failed-fixed
 expect_err_line "^irqlbench: compare: no complete runs match 'verdict-failed-fixed': see 'irqlbench results list'$" "says no complete runs"

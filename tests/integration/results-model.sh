@@ -1,7 +1,7 @@
 #!/bin/bash
 # Real records from `irqlbench model` through the store: import, the
 # exit-count matrix, compare prefix vs fixed (5 deterministic runs a side:
-# significant, --fail-on fires), the verify decision per policy from the
+# write_cr8 compared exactly against suites.cfg's values, --fail-on fires), the verify decision per policy from the
 # store (verify --db --select: FIXED for the policies of family fixed,
 # UNFIXED for those of family unfixed, INCONCLUSIVE for avic) and the depth
 # plot's data.  What runs and every number expected are
@@ -57,7 +57,8 @@ read -r ea eb ia ib < <(jq -r '.policies | [.prefix.exits, .fixed.exits,
 pct=$(awk -v a="$ea" -v b="$eb" 'BEGIN { if (a == 0) print "+inf%"; else printf "%+.1f%%\n", (b - a) * 100 / a }' | sed 's/[.+]/\\&/g')
 expect_rc 1 "compare prefix vs fixed ($sel) --fail-on 'exit.write_cr8/iter>50'" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>50' "policy=prefix,$sel" "policy=fixed,$sel"
-expect_grep "^ +$ea +$pct +$eb +exit\.write_cr8/iter +\(p=0\.00794 n=5\+5\)" "$T/out" "write_cr8 $ea -> $eb per iteration, significant"
+expect_grep "^params: $(sed 's/,/ /g' <<<"$sel")( |$)" "$T/out" "headed by the entry's parameter tuple"
+expect_grep "^ +$ea +$pct +$eb +exit\.write_cr8/iter +\(exact, expected $ea and $eb, n=5\+5\)$" "$T/out" "write_cr8 $ea -> $eb per iteration, exact, as expected"
 expect_grep "^ +$ia +\S+ +$ib +delivery\.immediate_pct" "$T/out" "immediate delivery $ia -> $ib%"
 
 for p in fixed l61 l72 prefix unfixed avic; do

@@ -2,8 +2,9 @@
 # `irqlbench run --repeat N`: N jobs in one guest boot (QEMU TCG here), a
 # record each with its own id, report and provenance.repeat; the exit
 # status is the first job's that did not end well; a job the boot never
-# reached fails with its own record.  Bad combinations are usage errors
-# before anything runs.
+# reached fails with its own record.  --runs N: N boots, a record each with
+# its own id (with --repeat J, N boots of J jobs).  Bad combinations are
+# usage errors before anything runs.
 . "$(dirname "$0")/lib.sh"
 need_guest
 need_pkg jq
@@ -92,5 +93,21 @@ expect_rc 2 "--repeat 0 refused" -- "$IRQ" run --workload seed-table --repeat 0
 expect_rc 2 "--repeat 101 refused" -- "$IRQ" run --workload seed-table --repeat 101
 expect_rc 2 "two --out without --repeat refused" -- "$IRQ" run --workload seed-table --out x.json --out y.json
 expect_err_line "^irqlbench run: 2 --out for 1 job" "says one --out a job"
+
+# --runs: a boot a run, each record its own id and start; with --repeat,
+# boots of jobs
+rm -rf results
+expect_rc 0 "--runs 2" -- "$IRQ" run --workload nested-spinlock --param iterations=20 --runs 2
+eq "--runs 2: two records" "$(ls results/runs/*/record.json | wc -l)" 2
+eq "--runs 2: two boots, no repeat" "$(cat results/runs/*/record.json | jq -r '.provenance.repeat // "none"' | sort -u)" none
+eq "--runs 2: stdout names both" "$(grep -c 'record.json$' "$TMP/out")" 2
+rm -rf results
+expect_rc 0 "--runs 2 --repeat 2" -- "$IRQ" run --workload nested-spinlock --param iterations=20 --runs 2 --repeat 2
+eq "--runs 2 --repeat 2: four records" "$(ls results/runs/*/record.json | wc -l)" 4
+eq "--runs 2 --repeat 2: two boots" "$(ls -d results/runs/*-job2 | wc -l)" 2
+expect_rc 2 "--runs 2 with --out refused" -- "$IRQ" run --workload seed-table --runs 2 --out x.json
+expect_err_line "^irqlbench run: --runs 2 writes 2 records, each in results/runs/<id>/: drop --out, or --runs: see 'irqlbench run --help'$" \
+	"--runs with --out: one line and the fix"
+[ ! -e x.json ] && ok "--runs with --out: nothing written" || bad "x.json written"
 
 finish

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "compare/compare.h"
 #include "compare/mwu.h"
+#include "suite_check.h"
 
 #define CHECK_NEAR(a, b, tol) do {					\
 	double _a = (a), _b = (b);					\
@@ -89,6 +90,26 @@ static void test_textbook(void)
 	mwu_test(a4, 4, b4, 4, &r);
 	CHECK_NEAR(r.u, 1, 0);
 	CHECK_NEAR(r.p, 4.0 / 70, 1e-12);
+	/* 5 + 5 with U = 1 and U = 2, counted by hand: the 5-subsets of
+	 * ranks 1..10 with rank sum 15, 16, 17 are 1, 1 and 2 of 252, so
+	 * P(U <= 1) = 2/252 and P(U <= 2) = 4/252, doubled (R's
+	 * wilcox.test(c(1,2,3,4,6), c(5,7,8,9,10))$p.value = 0.01587302) */
+	{
+		double u1[] = { 1, 2, 3, 4, 6 }, v1[] = { 5, 7, 8, 9, 10 };
+		double u2[] = { 1, 2, 3, 5, 6 }, v2[] = { 4, 7, 8, 9, 10 };
+		double s6[] = { 1, 2, 3, 4, 5, 6 }, t6[] = { 7, 8, 9, 10, 11, 12 };
+
+		mwu_test(u1, 5, v1, 5, &r);
+		CHECK_NEAR(r.u, 1, 0);
+		CHECK_NEAR(r.p, 4.0 / 252, 1e-12);
+		CHECK_NEAR(r.p, 0.01587302, 5e-9);
+		mwu_test(u2, 5, v2, 5, &r);
+		CHECK_NEAR(r.u, 2, 0);
+		CHECK_NEAR(r.p, 8.0 / 252, 1e-12);
+		/* 6 + 6 separated: 2 of C(12,6) = 924 (R: 0.002165) */
+		mwu_test(s6, 6, t6, 6, &r);
+		CHECK_NEAR(r.p, 2.0 / 924, 1e-12);
+	}
 	/* one run each: never significant */
 	mwu_test(lo, 1, hi, 1, &r);
 	CHECK_NEAR(r.p, 1, 1e-12);
@@ -158,15 +179,15 @@ static void test_rows_and_output(void)
 	char *out;
 
 	/* a clear shift: significant, +20% */
-	compare_row(&rows[0], base, 5, shifted, 5);
-	snprintf(rows[0].metric, sizeof(rows[0].metric), "exit.write_cr8/iter");
+	compare_row(&rows[0], CMP_LATENCY, base, 5, shifted, 5, NAN, NAN);
+	snprintf(rows[0].metric, sizeof(rows[0].metric), "dpc_queue_to_run.p50");
 	CHECK_NEAR(rows[0].change_pct, 20, 1e-9);
 	CHECK(rows[0].significant);
 	CHECK_NEAR(rows[0].p, 2.0 / 252, 1e-12);
 	CHECK_NEAR(rows[0].sd_a, sqrt(2.5), 1e-12);
 	/* identical distributions: not significant */
-	compare_row(&rows[1], base, 5, base, 5);
-	snprintf(rows[1].metric, sizeof(rows[1].metric), "cr8_writes/iter");
+	compare_row(&rows[1], CMP_LATENCY, base, 5, base, 5, NAN, NAN);
+	snprintf(rows[1].metric, sizeof(rows[1].metric), "irq_latency.p99");
 	CHECK(!rows[1].significant);
 	CHECK_NEAR(rows[1].p, 1, 1e-12);
 	CHECK_NEAR(rows[1].change_pct, 0, 0);
@@ -174,7 +195,7 @@ static void test_rows_and_output(void)
 	{
 		double z[] = { 0, 0, 0, 0, 0 }, one[] = { 1, 1, 1, 1, 1 };
 
-		compare_row(&rows[2], z, 5, one, 5);
+		compare_row(&rows[2], CMP_EXACT, z, 5, one, 5, 0, 1);
 		snprintf(rows[2].metric, sizeof(rows[2].metric), "exit.vintr/iter");
 		CHECK(isinf(rows[2].change_pct) && rows[2].change_pct > 0);
 		CHECK(rows[2].significant);
@@ -183,27 +204,37 @@ static void test_rows_and_output(void)
 	out = print_to_string(&t, "text");
 	CHECK(strstr(out, "base-mean") && strstr(out, "%change") && strstr(out, "new-mean"));
 	CHECK(strstr(out, "+20.0%  ") != NULL);
+	CHECK(strstr(out, "(p=0.00794, n=5+5)") != NULL);
 	CHECK(strstr(out, "~ (+0.0%)") != NULL);		/* the identical pair */
 	CHECK(strstr(out, "± 1%") != NULL || strstr(out, "±  2%") != NULL);
 	CHECK(strstr(out, "+inf%") != NULL);
+	CHECK(strstr(out, "exit.vintr/iter  (exact, expected 0 and 1, n=5+5)") != NULL);
 	free(out);
 	out = print_to_string(&t, "markdown");
-	CHECK(strstr(out, "| base mean |") && strstr(out, "`exit.write_cr8/iter`"));
+	CHECK(strstr(out, "| base mean |") && strstr(out, "`dpc_queue_to_run.p50`"));
+	CHECK(strstr(out, "| exact, expected 0 and 1 | 5+5 | `exit.vintr/iter` |") != NULL);
 	free(out);
 	out = print_to_string(&t, "csv");
-	CHECK(strstr(out, "metric,base_n,base_mean") && strstr(out, "\nexit.write_cr8/iter,5,100,"));
-	CHECK(strstr(out, "cr8_writes/iter,5,100,") && strstr(out, ",1,0\n"));
+	CHECK(strstr(out, "metric,kind,base_n,base_mean") &&
+	      strstr(out, "\ndpc_queue_to_run.p50,latency,5,100,"));
+	CHECK(strstr(out, "\nirq_latency.p99,latency,5,100,") && strstr(out, ",1,0,,,\"\",\"\"\n"));
+	CHECK(strstr(out, "\nexit.vintr/iter,exact,5,0,0,5,1,0,inf,,1,0,1,") != NULL);
 	free(out);
 	out = print_to_string(&t, "json");
 	{
-		json_t *j = json_loads(out, 0, NULL), *r0;
+		json_t *j = json_loads(out, 0, NULL), *rs, *r0, *r2;
 
 		CHECK(j != NULL);
-		r0 = json_array_get(json_object_get(j, "rows"), 0);
+		rs = json_object_get(json_array_get(json_object_get(j, "tables"), 0), "rows");
+		r0 = json_array_get(rs, 0);
+		r2 = json_array_get(rs, 2);
 		CHECK(json_is_true(json_object_get(r0, "significant")));
+		CHECK_STR(json_string_value(json_object_get(r0, "kind")), "latency");
 		CHECK_NEAR(json_number_value(json_object_get(r0, "change_pct")), 20, 1e-9);
-		CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(j, "rows"), 2),
-							     "change_pct")), "+inf");
+		CHECK_STR(json_string_value(json_object_get(r2, "change_pct")), "+inf");
+		CHECK_STR(json_string_value(json_object_get(r2, "kind")), "exact");
+		CHECK(json_is_null(json_object_get(r2, "p")));
+		CHECK_NEAR(json_number_value(json_object_get(r2, "new_expected")), 1, 0);
 		json_decref(j);
 	}
 	free(out);
@@ -214,19 +245,19 @@ static void test_rows_and_output(void)
 		struct cmp_gate g;
 		char err[256];
 
-		CHECK(compare_gate_parse("exit.write_cr8/iter>10", &g, err, sizeof(err)) == 0);
-		CHECK_STR(g.metric, "exit.write_cr8/iter");
+		CHECK(compare_gate_parse("dpc_queue_to_run.p50>10", &g, err, sizeof(err)) == 0);
+		CHECK_STR(g.metric, "dpc_queue_to_run.p50");
 		CHECK(g.op == '>' && g.pct == 10);
 		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 1);	/* +20% > 10%, significant */
-		CHECK(compare_gate_parse("exit.write_cr8/iter>25%", &g, err, sizeof(err)) == 0);
+		CHECK(compare_gate_parse("dpc_queue_to_run.p50>25%", &g, err, sizeof(err)) == 0);
 		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 0);
-		CHECK(compare_gate_parse("exit.write_cr8/iter<-5", &g, err, sizeof(err)) == 0);
+		CHECK(compare_gate_parse("dpc_queue_to_run.p50<-5", &g, err, sizeof(err)) == 0);
 		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 0);
 		/* not significant never fails, whatever the threshold */
-		CHECK(compare_gate_parse("cr8_writes/iter>-1", &g, err, sizeof(err)) == 0);
+		CHECK(compare_gate_parse("irq_latency.p99>-1", &g, err, sizeof(err)) == 0);
 		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 0);
-		CHECK(compare_gate_parse("exit.*>10", &g, err, sizeof(err)) == 0);
-		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 2);	/* write_cr8 and vintr */
+		CHECK(compare_gate_parse("*>10", &g, err, sizeof(err)) == 0);
+		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 2);	/* the p50 and the exact vintr */
 		CHECK(compare_gate_parse("nothing>1", &g, err, sizeof(err)) == 0);
 		CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), (uint64_t)-1);
 		CHECK(compare_gate_parse("no-operator", &g, err, sizeof(err)) == -1);
@@ -236,11 +267,201 @@ static void test_rows_and_output(void)
 	}
 }
 
+/*
+ * Deterministic counts: the issue's case, the model 3 times against the
+ * lab once, write_cr8 1 -> 3 per iteration.  The U test could never call
+ * it (smallest p 0.1 at 3+3, 1 at 3+1); compared exactly it is a change,
+ * against the expected values, and a gate fails on it.
+ */
+static void test_exact(void)
+{
+	double three[] = { 3, 3, 3 }, one[] = { 1 }, two[] = { 2, 2 }, mixed[] = { 3, 3, 4 };
+	struct cmp_row rows[4];
+	struct cmp_table t = { .name_a = "variant=unfixed", .name_b = "policy=l61", .runs_a = 1,
+			       .runs_b = 3, .v = rows, .n = 4 };
+	struct cmp_gate g;
+	char err[256], *out;
+
+	compare_row(&rows[0], CMP_EXACT, one, 1, three, 3, 1, 3);
+	snprintf(rows[0].metric, sizeof(rows[0].metric), "exit.write_cr8/iter");
+	CHECK(rows[0].significant && !rows[0].tested && isnan(rows[0].p));
+	CHECK_NEAR(rows[0].change_pct, 200, 1e-9);
+	/* equal: no change, whatever the run counts */
+	compare_row(&rows[1], CMP_EXACT, two, 2, two, 1, 2, 2);
+	snprintf(rows[1].metric, sizeof(rows[1].metric), "cr8_same/iter");
+	CHECK(!rows[1].significant);
+	/* as expected on one side, not on the other */
+	compare_row(&rows[2], CMP_EXACT, one, 1, two, 2, 1, 3);
+	snprintf(rows[2].metric, sizeof(rows[2].metric), "exit.write_cr8");
+	/* a mean's rounding is no change: (0.1 + 0.1 + 0.1) / 3 != 0.1 */
+	{
+		double tenth3[] = { 0.1, 0.1, 0.1 }, tenth[] = { 0.1 };
+		struct cmp_row r;
+
+		compare_row(&r, CMP_EXACT, tenth3, 3, tenth, 1, 0.1, 0.1);
+		CHECK(!r.significant);
+	}
+	/* a deterministic count that varies within a side is a finding too */
+	compare_row(&rows[3], CMP_EXACT, three, 3, mixed, 3, NAN, NAN);
+	snprintf(rows[3].metric, sizeof(rows[3].metric), "cr8_writes/iter");
+	CHECK(rows[3].significant);
+	out = print_to_string(&t, "text");
+	CHECK(strstr(out, "+200.0%") != NULL && strstr(out, "~") == NULL);
+	CHECK(strstr(out, "exit.write_cr8/iter  (exact, expected 1 and 3, n=1+3)") != NULL);
+	CHECK(strstr(out, "= ") != NULL);
+	CHECK(strstr(out, "cr8_same/iter  (exact, expected 2 and 2, n=2+1)") != NULL);
+	CHECK(strstr(out, "(exact, expected 1 and 3, new differs, n=1+2)") != NULL);
+	CHECK(strstr(out, "cr8_writes/iter  (exact, new varies, n=3+3)") != NULL);
+	free(out);
+	CHECK(compare_gate_parse("exit.write_cr8/iter>100", &g, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 1);
+	CHECK(compare_gate_parse("cr8_same/iter>-1", &g, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 0);
+}
+
+/* What suites.cfg fixes for nested-spinlock depth 2: the guest's counts
+ * under every policy, exits and deliveries by the side's own family. */
+static void test_exact_metrics(void)
+{
+	const struct suite *su = suite_check_suite();
+	struct wl_values v;
+	struct metric_set l61 = { 0 }, unf = { 0 }, stock = { 0 }, storm = { 0 };
+	char err[256];
+
+	CHECK(suite_values_from_cmdline("workload=nested-spinlock depth=2 dpc=1", &v, err, sizeof(err)) == 0);
+	compare_exact_metrics(su, &v, kp_policy_find("l61"), &l61);
+	compare_exact_metrics(su, &v, kp_policy_find("unfixed"), &unf);
+	compare_exact_metrics(su, &v, KP_NPOLICY, &stock);
+	CHECK_NEAR(metric_get(&l61, "exit.write_cr8/iter"), 3, 0);
+	CHECK_NEAR(metric_get(&unf, "exit.write_cr8/iter"), 1, 0);
+	CHECK_NEAR(metric_get(&l61, "delivery.late/iter"), 0, 0);
+	CHECK_NEAR(metric_get(&unf, "delivery.late/iter"), 1, 0);
+	CHECK_NEAR(metric_get(&unf, "delivery.immediate_pct"), 0, 0);
+	CHECK_NEAR(metric_get(&l61, "cr8_same/iter"), 2, 0);
+	CHECK_NEAR(metric_get(&l61, "cr8_writes/iter"), 6, 0);
+	/* a total is exact, its value depends on the iterations */
+	CHECK(metric_has(&l61, "exit.write_cr8") && isnan(metric_get(&l61, "exit.write_cr8")));
+	/* nothing known of a stock kernel's family: exact, no expected value;
+	 * the guest's own counts still expected */
+	CHECK(metric_has(&stock, "exit.write_cr8/iter") && isnan(metric_get(&stock, "exit.write_cr8/iter")));
+	CHECK_NEAR(metric_get(&stock, "cr8_raise/iter"), 2, 0);
+	CHECK(compare_kind("exit.write_cr8/iter", &stock) == CMP_EXACT);
+	CHECK(compare_kind("exit.interrupt/iter", &stock) == CMP_COUNT);
+	CHECK(compare_kind("dpc_queue_to_run.p99", &stock) == CMP_LATENCY);
+	CHECK(compare_kind("delivery.late_max_cycles", &stock) == CMP_COUNT);
+	/* a workload the file gives no expectation for: nothing is exact */
+	CHECK(suite_values_from_cmdline("workload=dpc-storm", &v, err, sizeof(err)) == 0);
+	compare_exact_metrics(su, &v, kp_policy_find("l61"), &storm);
+	CHECK_EQ_U64(storm.n, 0);
+	metric_set_free(&l61);
+	metric_set_free(&unf);
+	metric_set_free(&stock);
+	metric_set_free(&storm);
+}
+
+/* Latencies with fewer than 5 runs a side: no test, "too few runs". */
+static void test_too_few(void)
+{
+	double a[] = { 100, 101, 99 }, b[] = { 200, 201, 199, 202 };
+	struct cmp_row r;
+	struct cmp_table t = { .name_a = "a", .name_b = "b", .runs_a = 3, .runs_b = 4, .v = &r, .n = 1 };
+	struct cmp_gate g;
+	char err[64], *out;
+
+	compare_row(&r, CMP_LATENCY, a, 3, b, 4, NAN, NAN);
+	snprintf(r.metric, sizeof(r.metric), "irq_latency.p50");
+	CHECK(!r.tested && !r.significant && isnan(r.p));
+	out = print_to_string(&t, "text");
+	CHECK(strstr(out, "too few runs (+100.5%)") != NULL);
+	CHECK(strstr(out, "~") == NULL);
+	free(out);
+	CHECK(compare_gate_parse("irq_latency.p50>10", &g, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(compare_gate_check(&t, &g, NULL), 0);
+	/* a count no file fixes: the change, no test */
+	compare_row(&r, CMP_COUNT, a, 3, b, 4, NAN, NAN);
+	CHECK(!r.tested && !r.significant);
+	out = print_to_string(&t, "text");
+	CHECK(strstr(out, "(+100.5%)") != NULL && strstr(out, "no test") != NULL);
+	free(out);
+}
+
+/* A synthetic run of the store (the fields compare_plan reads). */
+static struct run_info run(const char *id, const char *backend, const char *policy,
+			   const char *variant, const char *workload, const char *params)
+{
+	return (struct run_info){ .id = (char *)id, .backend = (char *)backend,
+				  .policy = (char *)policy, .variant = (char *)variant,
+				  .workload = (char *)workload, .params = (char *)params };
+}
+
+/* Sides that mix workloads or parameter values are split by tuple, never
+ * pooled; a side of several series, or sides without a tuple in common,
+ * refused. */
+static void test_plan(void)
+{
+	struct run_info pre[] = {
+		run("p1", "model", "prefix", NULL, "nested-spinlock", "{\"depth\":2,\"iterations\":100}"),
+		run("p2", "model", "prefix", NULL, "nested-spinlock", "{\"depth\":4,\"iterations\":100}"),
+		run("p3", "model", "prefix", NULL, "seed-table", "{}"),
+		run("p4", "model", "prefix", NULL, "nested-spinlock", "{\"depth\":2,\"iterations\":500}"),
+	};
+	struct run_info fix[] = {
+		run("f1", "model", "fixed", NULL, "nested-spinlock", "{\"depth\":4}"),
+		run("f2", "model", "fixed", NULL, "nested-spinlock", "{\"depth\":2}"),
+		run("f3", "model", "fixed", NULL, "masked-clock", "{}"),
+	};
+	struct run_info mix[] = {
+		run("m1", "model", "fixed", NULL, "nested-spinlock", "{\"depth\":2}"),
+		run("m2", "model", "l61", NULL, "nested-spinlock", "{\"depth\":2}"),
+	};
+	struct run_info d8[] = { run("d8", "model", "fixed", NULL, "nested-spinlock", "{\"depth\":8}") };
+	struct run_list a = { .v = pre, .n = 4 }, b = { .v = fix, .n = 3 }, m = { .v = mix, .n = 2 };
+	struct run_list one_a = { .v = pre, .n = 1 }, one_b = { .v = d8, .n = 1 };
+	struct cmp_plan p;
+	char err[1024];
+
+	CHECK(compare_plan(&a, &b, &p, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(p.na, 3);		/* depth 2 (the iterations do not split it), depth 4, seed-table */
+	CHECK_EQ_U64(p.nb, 3);
+	CHECK_EQ_U64(p.npairs, 2);
+	CHECK_STR(p.a[p.pair[0][0]].tuple, "workload=nested-spinlock depth=2 dpc=1");
+	CHECK_STR(p.b[p.pair[0][1]].tuple, "workload=nested-spinlock depth=2 dpc=1");
+	CHECK_EQ_U64(p.a[p.pair[0][0]].runs.n, 2);
+	CHECK_STR(p.a[p.pair[0][0]].runs.v[1].id, "p4");
+	CHECK_STR(p.a[p.pair[1][0]].tuple, "workload=nested-spinlock depth=4 dpc=1");
+	CHECK_STR(p.b[p.pair[1][1]].runs.v[0].id, "f1");
+	CHECK(p.a[0].policy == kp_policy_find("prefix") && p.b[0].policy == kp_policy_find("fixed"));
+	CHECK(strstr(p.note, "base alone has workload=seed-table") != NULL);
+	CHECK(strstr(p.note, "new alone has workload=masked-clock") != NULL);
+	cmp_plan_free(&p);
+	/* one tuple a side: one table, even of two depths */
+	CHECK(compare_plan(&one_a, &one_b, &p, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(p.npairs, 1);
+	CHECK_STR(p.b[0].tuple, "workload=nested-spinlock depth=8 dpc=1");
+	cmp_plan_free(&p);
+	/* several tuples a side, none in common */
+	a.n = 3;
+	b.v = d8;
+	b.n = 1;
+	CHECK(compare_plan(&a, &b, &p, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "no parameter tuple in common") && strstr(err, "'workload=nested-spinlock depth=8 dpc=1'"));
+	CHECK(strstr(err, "add workload= and the parameters") != NULL);
+	CHECK(p.a == NULL && p.npairs == 0);
+	/* a side of two series */
+	CHECK(compare_plan(&a, &m, &p, err, sizeof(err)) == -1);
+	CHECK_STR(err, "compare: new mixes runs of model:fixed and model:l61: add backend=, policy= "
+		  "or variant= to its selector so that it is one series");
+}
+
 int main(void)
 {
 	test_textbook();
 	test_ties();
 	test_large();
 	test_rows_and_output();
+	test_exact();
+	test_exact_metrics();
+	test_too_few();
+	test_plan();
 	return check_done("test_compare");
 }

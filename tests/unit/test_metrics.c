@@ -144,8 +144,22 @@ static void test_vcpus(void)
 		phase(3, "b", true, json_pack("[o]", vcpu(1, 100, 300, 100, 0, true)))));
 	struct metric_set m = { 0 };
 	struct merged_hist h = { 0 };
+	/* the model's worst late delivery per vCPU and phase: 700, 500, 900 */
+	static const struct { int ph, vc, late_max; } worst[] = { { 1, 0, 700 }, { 1, 1, 500 },
+								   { 2, 0, 900 }, { 0, 0, 99999 } };
 
+	for (size_t i = 0; i < sizeof(worst) / sizeof(worst[0]); i++)
+		json_object_set_new(json_object_get(json_array_get(json_object_get(
+			json_array_get(json_object_get(r, "phases"), (size_t)worst[i].ph), "vcpus"),
+			(size_t)worst[i].vc), "delivery"), "late_max_cycles", json_integer(worst[i].late_max));
 	metrics_from_record(r, &m);
+	/* a maximum is the largest of the measured parts (the warm-up's
+	 * 99999 left out), never their sum, and is not divided by iterations */
+	CHECK_METRIC(&m, "delivery.late_max_cycles", 900);
+	CHECK(isnan(metric_get(&m, "delivery.late_max_cycles/iter")));
+	CHECK(!metric_is_sum("delivery.late_max_cycles") && !metric_is_sum("x.y_min"));
+	CHECK(metric_is_sum("delivery.late") && metric_is_sum("cr8_lower_unmask") &&
+	      metric_is_sum("maximal.minutes"));
 	CHECK_METRIC(&m, "iterations", 200);
 	CHECK_METRIC(&m, "exit.write_cr8", 600);
 	CHECK_METRIC(&m, "exit.write_cr8/iter", 3);
