@@ -167,7 +167,7 @@ static void test_report_shape(void)
 {
 	CHECK_EQ_U64(ideal_run("workload=irql-churn iterations=5"), 0);
 	CHECK(strstr(ideal.out, "irqlbench-guest v=1 boot\n"));
-	CHECK(strstr(ideal.out, "@@ irqlbench report v1\n"));
+	CHECK(strstr(ideal.out, "@@ irqlbench report v2\n"));
 	CHECK(strstr(ideal.out, "\nR status=ok"));
 	CHECK(strstr(ideal.out, "\n@@ end lines="));
 	CHECK(strstr(ideal.out, "F idx=2 name=measure measured=1"));
