@@ -61,7 +61,8 @@ const struct cli_spec cmd_compare_spec = {
 	"Per metric (as the store computed them at import, 'irqlbench results show ID\n"
 	"--metrics': counters summed over the measured phases and vCPUs, also per\n"
 	"iteration where the run counted iterations; exits by reason; histogram\n"
-	"p50/p99) the table shows base-mean ±%stddev, %change, new-mean ±%stddev and\n"
+	"p50/p99, the upper bound of a bucket, at most the max) the table shows\n"
+	"base-mean ±%stddev, %change, new-mean ±%stddev and\n"
 	"the two-sided Mann-Whitney U p-value.  A change with p > 0.05 is marked '~'.\n"
 	"Fewer than 5 runs per side gives a warning.\n",
 	.epilog =

@@ -322,7 +322,9 @@ static void write_cdf_block(FILE *f, const struct merged_hist *h)
 	}
 	for (size_t i = 0; i <= last && i < h->nb; i++) {
 		acc += h->counts[i];
-		fprintf(f, "%.6g %.6g\n", h->bounds[i], acc / total);
+		/* a bucket's bound, but no event lies above the max */
+		fprintf(f, "%.6g %.6g\n", isfinite(h->max) ? fmin(h->bounds[i], h->max) : h->bounds[i],
+			acc / total);
 	}
 	if (h->overflow > 0 && isfinite(h->max))
 		fprintf(f, "%.6g 1\n", h->max);

@@ -554,19 +554,35 @@ static int show_metrics(struct store *s, const char *id)
 	return each_row(s, sql, id, show_metric_row, &last);
 }
 
+/* " p50<=X": a percentile as the upper bound of its bucket, at most the
+ * max (records from before the clamp may hold more); "overflow" where it
+ * lies above the last bound, "-" without samples (both null). */
+static void print_pct(const char *name, sqlite3_stmt *st, int col, long long max)
+{
+	long long v = sqlite3_column_int64(st, col);
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		printf(" %s=%s", name, sqlite3_column_int64(st, 4) ? "overflow" : "-");
+	else
+		printf(" %s<=%lld", name, v < max ? v : max);
+}
+
 static void show_hist_row(sqlite3_stmt *st, void *arg)
 {
 	bool *head = arg;
+	long long max = (long long)sqlite3_column_int64(st, 8);
 
 	if (!*head)
-		printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
+		printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow;"
+		       " p50/p99 are bucket upper bounds, at most max)\n");
 	*head = true;
-	printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
-	       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-	       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
-	       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
-	       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
-	       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
+	printf("  %d %d %-24s %-7s n=%lld min=%lld", sqlite3_column_int(st, 0),
+	       sqlite3_column_int(st, 1), sqlite3_column_text(st, 2),
+	       nz((const char *)sqlite3_column_text(st, 3)),
+	       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5));
+	print_pct("p50", st, 6, max);
+	print_pct("p99", st, 7, max);
+	printf(" max=%lld overflow=%lld\n", max, (long long)sqlite3_column_int64(st, 9));
 }
 
 static int show_hists(struct store *s, const char *id)

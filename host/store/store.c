@@ -99,6 +99,12 @@ static const struct {
 	  "CREATE TABLE IF NOT EXISTS verdict_runs (verdict_id TEXT NOT NULL REFERENCES verdicts(id) ON DELETE CASCADE,"
 	  "  run_id TEXT NOT NULL, PRIMARY KEY (verdict_id, run_id));"
 	  "CREATE INDEX IF NOT EXISTS verdicts_select ON verdicts (kernel, variant, host);", NULL },
+	/* 5: percentiles never above the max (the guest's log-linear buckets,
+	 * results/SCHEMA.md "Histograms"): the stored p50/p99 of older records
+	 * clamped, every run's metrics computed again.  The records themselves,
+	 * their bounds and counts stay as they were imported. */
+	{ "UPDATE histograms SET p50 = min(p50, max) WHERE p50 > max;"
+	  "UPDATE histograms SET p99 = min(p99, max) WHERE p99 > max;", fill_run_metrics },
 };
 
 const char *store_default_path(const char *opt)
@@ -984,7 +990,10 @@ static int insert_phases(struct store *s, const char *id, json_t *phases)
 		return 0;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO phases VALUES (?,?,?,?)", -1, &ps, NULL) ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO metrics VALUES (?,?,?,?,?,?)", -1, &ms, NULL) ||
-	    sqlite3_prepare_v2(s->db, "INSERT INTO histograms VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    /* p50/p99 at most the max: a record from before the guest's
+	     * log-linear buckets may give its bucket's bound above it */
+	    sqlite3_prepare_v2(s->db, "INSERT INTO histograms VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+			       "min(?13, coalesce(?12, ?13)), min(?14, coalesce(?12, ?14)))",
 			       -1, &hs, NULL))
 		goto out;
 	json_array_foreach(phases, i, ph) {
