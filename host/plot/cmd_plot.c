@@ -693,7 +693,9 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 
 	fputs("<h2 id=\"compare\">Comparisons</h2>\n<p class=\"meta\">Per workload and backend, "
 	      "unfixed/prefix against the others. Mann-Whitney U, two-sided; <code>~</code>: "
-	      "p &gt; 0.05 (not significant). Highlighted rows are significant.</p>\n", f);
+	      "p &gt; 0.05 (not significant). Highlighted rows are significant. A histogram's "
+	      "<code>.p50</code> is in TSC cycles: the upper bound of the bucket that holds it, "
+	      "at most the max.</p>\n", f);
 	for (size_t i = 0; i < c->runs.n; i++) {
 		report_row_label(&c->runs.v[i], lab, sizeof(lab));
 		group_of(&rows, lab);
