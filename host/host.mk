@@ -25,6 +25,10 @@ test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE
 test_serial_LIBS := -ljansson
 test_record_SRCS := tests/unit/test_record.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
 test_record_LIBS := -ljansson
+# the guest's log-linear buckets and the percentiles read off them
+UNIT_TESTS += hist
+test_hist_SRCS := tests/unit/test_hist.c host/record/metrics.c $(HOST_CORE_TEST_SRCS)
+test_hist_LIBS := -ljansson -lm
 # provenance.host from the made-up host trees of tests/fixtures/hosts/
 UNIT_TESTS += hostfacts
 test_hostfacts_SRCS := tests/unit/test_hostfacts.c $(HOST_CORE_TEST_SRCS)

@@ -19,7 +19,8 @@ HOST_SRCS += workloads/catalog.c guestos/lib/klib.c
 # the counts of workloads/suites.cfg (SUITE_TEST_SRCS: host/host.mk, hence =).
 UNIT_TESTS += nt
 test_nt_SRCS = tests/unit/test_nt.c tests/unit/ideal_platform.c $(NT_SRCS) \
-	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS)) $(SUITE_TEST_SRCS)
+	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS)) $(SUITE_TEST_SRCS) host/record/serial.c
+test_nt_LIBS := -ljansson
 
 # Integration test: the entries of group tcg of workloads/suites.cfg under QEMU
 # TCG, each counting what the file says it must.

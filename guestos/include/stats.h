@@ -68,10 +68,46 @@ enum stat_hist {
 
 extern const char *const stat_hist_names[STAT_NHISTS];
 
-/* Bucket upper bounds (inclusive), 1-2-5 series from 10 to 5e9 cycles;
- * values above the last bound go to the overflow bucket. */
-#define HIST_NBOUNDS 27
-extern const uint64_t hist_bounds[HIST_NBOUNDS];
+/*
+ * Buckets: HdrHistogram's log-linear layout.  Values 0..HIST_SUB-1 have a
+ * bucket each; above, every power of two [2^e, 2^(e+1)) is cut into
+ * HIST_SUB buckets of 2^(e-HIST_SUB_BITS) cycles, so a bucket is at most
+ * 1/HIST_SUB (6.25%) of its lower bound wide and any percentile read off
+ * the buckets is within that of the exact one.  Values up to 2^HIST_TOP_BITS
+ * - 1 cycles (8.6e9) have a bucket; larger ones go to the overflow count.
+ * The serial report (protocol v2, results/SERIAL.md) names the layout; the
+ * host expands it to explicit bounds with hist_bound().
+ */
+#define HIST_SUB_BITS	4
+#define HIST_SUB	(1u << HIST_SUB_BITS)
+#define HIST_TOP_BITS	33
+#define HIST_NBOUNDS	(HIST_SUB + (HIST_TOP_BITS - HIST_SUB_BITS) * HIST_SUB)	/* 480 */
+#define HIST_LAYOUT	"log-linear"	/* the B line's layout= */
+
+/* The bucket of value v (cycles), HIST_NBOUNDS for the overflow: one bsr
+ * and a shift, no division (it runs in the measured sequences). */
+static inline unsigned hist_index(uint64_t v)
+{
+	unsigned e;
+
+	if (v < HIST_SUB)
+		return (unsigned)v;
+	e = 63u - (unsigned)__builtin_clzll(v);		/* bsr: e >= HIST_SUB_BITS */
+	if (e >= HIST_TOP_BITS)
+		return HIST_NBOUNDS;
+	return (e - HIST_SUB_BITS) * HIST_SUB + (unsigned)(v >> (e - HIST_SUB_BITS));
+}
+
+/* The inclusive upper bound (cycles) of bucket i < HIST_NBOUNDS. */
+static inline uint64_t hist_bound(unsigned i)
+{
+	unsigned shift;
+
+	if (i < HIST_SUB)
+		return i;
+	shift = i / HIST_SUB - 1;		/* i >= HIST_SUB: constant divisor, a shift */
+	return ((uint64_t)(i % HIST_SUB + HIST_SUB + 1) << shift) - 1;
+}
 
 struct hist {
 	uint64_t counts[HIST_NBOUNDS];

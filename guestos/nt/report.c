@@ -59,30 +59,58 @@ static void lb_add(struct linebuf *lb, const char *name, uint64_t v)
 	lb->len += (size_t)n;
 }
 
+/*
+ * One histogram: a G line with n, sum, min, max, overflow and the non-empty
+ * buckets as index:count, in increasing index (no counts= when every
+ * sample is in the overflow); buckets that do not fit go on more G lines
+ * that carry phase, cpu, name and counts= only.
+ */
 static void print_hist(unsigned phase, unsigned cpu, unsigned idx, const struct hist *h)
 {
-	char counts[HIST_NBOUNDS * 21 + 1];
+	char head[320], counts[640];
 	size_t len = 0;
+	bool first = true;
 
+	ksnprintf(head, sizeof(head), "G phase=%u cpu=%u name=%s n=%llu sum=%llu min=%llu max=%llu overflow=%llu",
+		  phase, cpu, stat_hist_names[idx], (unsigned long long)h->n,
+		  (unsigned long long)h->sum, (unsigned long long)h->min,
+		  (unsigned long long)h->max, (unsigned long long)h->overflow);
 	counts[0] = 0;
-	for (unsigned i = 0; i < HIST_NBOUNDS; i++)
-		len += (size_t)ksnprintf(counts + len, sizeof(counts) - len, "%s%llu",
-					 i ? "," : "", (unsigned long long)h->counts[i]);
-	rline("G phase=%u cpu=%u name=%s n=%llu sum=%llu min=%llu max=%llu overflow=%llu counts=%s",
-	      phase, cpu, stat_hist_names[idx], (unsigned long long)h->n,
-	      (unsigned long long)h->sum, (unsigned long long)h->min,
-	      (unsigned long long)h->max, (unsigned long long)h->overflow, counts);
+	for (unsigned i = 0; i <= HIST_NBOUNDS; i++) {
+		char item[48];
+		int n = 0;
+
+		if (i < HIST_NBOUNDS && h->counts[i])
+			n = ksnprintf(item, sizeof(item), "%s%u:%llu", len ? "," : "", i,
+				      (unsigned long long)h->counts[i]);
+		if (i == HIST_NBOUNDS || len + (size_t)n >= sizeof(counts)) {
+			if (len)
+				rline("%s counts=%s", head, counts);
+			else if (first)		/* every sample in the overflow */
+				rline("%s", head);
+			ksnprintf(head, sizeof(head), "G phase=%u cpu=%u name=%s", phase, cpu,
+				  stat_hist_names[idx]);
+			first = false;
+			len = 0;
+			counts[0] = 0;
+			if (n)
+				n = ksnprintf(item, sizeof(item), "%u:%llu", i,
+					      (unsigned long long)h->counts[i]);
+		}
+		if (n) {
+			kmemcpy(counts + len, item, (size_t)n + 1);
+			len += (size_t)n;
+		}
+	}
 }
 
 void report_print(const struct report_info *ri)
 {
-	char bounds[HIST_NBOUNDS * 12 + 1];
 	uint64_t late = 0, unmasking = 0;
-	size_t len = 0;
 
 	rs.lines = 0;
 	rs.hash = KFNV1A_INIT;
-	plat_puts("@@ irqlbench report v1\n");
+	plat_puts("@@ irqlbench report v2\n");
 
 	rline("H workload=%s ncpus=%u %s", ri->workload, ri->ncpus, plat_describe());
 	rline("H clock_raises_irql=%u elide_same_level=%u probe=%u",
@@ -103,10 +131,7 @@ void report_print(const struct report_info *ri)
 		rline("F idx=%u name=%s measured=%u", p,
 		      stats_phases[p].name ? stats_phases[p].name : "unnamed",
 		      stats_phases[p].measured);
-	for (unsigned i = 0; i < HIST_NBOUNDS; i++)
-		len += (size_t)ksnprintf(bounds + len, sizeof(bounds) - len, "%s%llu",
-					 i ? "," : "", (unsigned long long)hist_bounds[i]);
-	rline("B bounds=%s", bounds);
+	rline("B layout=%s sub=%u buckets=%u", HIST_LAYOUT, HIST_SUB, HIST_NBOUNDS);
 
 	for (unsigned p = 0; p < stats_nphases; p++) {
 		for (unsigned cpu = 0; cpu < ri->ncpus; cpu++) {

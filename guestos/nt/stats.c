@@ -15,13 +15,6 @@ const char *const stat_hist_names[STAT_NHISTS] = {
 #undef X
 };
 
-const uint64_t hist_bounds[HIST_NBOUNDS] = {
-	10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
-	10000, 20000, 50000, 100000, 200000, 500000,
-	1000000, 2000000, 5000000, 10000000, 20000000, 50000000,
-	100000000, 200000000, 500000000, 1000000000, 2000000000, 5000000000ull,
-};
-
 struct cpu_stats stats_cpu[MAX_CPUS];
 struct phase_desc stats_phases[MAX_PHASES];
 unsigned stats_nphases;
@@ -56,21 +49,12 @@ void stats_enter_phase(unsigned idx)
 
 void stats_hist_add(struct hist *h, uint64_t v)
 {
-	unsigned lo = 0, hi = HIST_NBOUNDS;
+	unsigned i = hist_index(v);
 
-	/* first bound >= v */
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (hist_bounds[mid] < v)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == HIST_NBOUNDS)
+	if (i == HIST_NBOUNDS)
 		h->overflow++;
 	else
-		h->counts[lo]++;
+		h->counts[i]++;
 	if (!h->n || v < h->min)
 		h->min = v;
 	if (v > h->max)

@@ -322,7 +322,9 @@ static void write_cdf_block(FILE *f, const struct merged_hist *h)
 	}
 	for (size_t i = 0; i <= last && i < h->nb; i++) {
 		acc += h->counts[i];
-		fprintf(f, "%.6g %.6g\n", h->bounds[i], acc / total);
+		/* a bucket's bound, but no event lies above the max */
+		fprintf(f, "%.6g %.6g\n", isfinite(h->max) ? fmin(h->bounds[i], h->max) : h->bounds[i],
+			acc / total);
 	}
 	if (h->overflow > 0 && isfinite(h->max))
 		fprintf(f, "%.6g 1\n", h->max);
@@ -721,7 +723,8 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 	      "change, against the expected values); latencies by the two-sided Mann-Whitney U test "
 	      "with 5 runs a side or more (<code>~</code>: p &gt; 0.05, not significant; else "
 	      "<code>too few runs</code>); other counts show the change in parentheses, untested. "
-	      "Highlighted rows changed.</p>\n", f);
+	      "Highlighted rows changed. A histogram's <code>.p50</code> is in TSC cycles: the "
+	      "upper bound of the bucket that holds it, at most the max.</p>\n", f);
 	for (size_t i = 0; i < c->runs.n; i++) {
 		report_row_label(&c->runs.v[i], lab, sizeof(lab));
 		group_of(&rows, lab);

@@ -98,20 +98,40 @@ void merged_hist_free(struct merged_hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
-double merged_hist_quantile(const struct merged_hist *h, double q)
+int merged_hist_range(const struct merged_hist *h, double q, double *lo, double *hi)
 {
 	double total = h->overflow, acc = 0;
+	bool have_mm = isfinite(h->min) && isfinite(h->max);
 
 	for (size_t i = 0; i < h->nb; i++)
 		total += h->counts[i];
 	if (total <= 0)
-		return NAN;
+		return -1;
 	for (size_t i = 0; i < h->nb; i++) {
 		acc += h->counts[i];
-		if (acc >= q * total && h->counts[i] > 0)
-			return h->bounds[i];
+		if (acc >= q * total && h->counts[i] > 0) {
+			*lo = i ? h->bounds[i - 1] + 1 : 0;
+			*hi = h->bounds[i];
+			if (have_mm) {	/* the samples are in [min, max] */
+				*lo = fmin(fmax(*lo, h->min), h->max);
+				*hi = fmax(fmin(*hi, h->max), h->min);
+			}
+			return 0;
+		}
 	}
-	return isfinite(h->max) ? h->max : h->bounds[h->nb ? h->nb - 1 : 0];
+	/* the overflow: above the last bound, at most max */
+	*lo = h->nb ? h->bounds[h->nb - 1] + 1 : 0;
+	*hi = have_mm ? h->max : h->nb ? h->bounds[h->nb - 1] : 0;
+	if (have_mm)
+		*lo = fmin(fmax(*lo, h->min), h->max);
+	return 1;
+}
+
+double merged_hist_quantile(const struct merged_hist *h, double q)
+{
+	double lo, hi;
+
+	return merged_hist_range(h, q, &lo, &hi) < 0 ? NAN : hi;
 }
 
 /* --- from a record ------------------------------------------------------ */

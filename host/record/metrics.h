@@ -92,7 +92,15 @@ int merged_hist_add(struct merged_hist *h, const double *bounds, const double *c
  * none.
  */
 int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *h);
-/* Quantile q (0..1) as a bucket upper bound (max for the overflow); NAN if empty. */
+/*
+ * Quantile q (0..1) of h as the range [*lo, *hi] (cycles) of the bucket that
+ * holds it, clamped to h's [min, max] where h has them: the exact quantile
+ * lies in it, and *hi is never above max.  Returns 0; 1 when it lies in the
+ * overflow (*lo the last bound + 1, *hi the max); -1 when h is empty.
+ */
+int merged_hist_range(const struct merged_hist *h, double q, double *lo, double *hi);
+/* Quantile q (0..1) as merged_hist_range()'s *hi: the bucket's upper bound,
+ * at most max (max for the overflow); NAN if empty. */
 double merged_hist_quantile(const struct merged_hist *h, double q);
 void merged_hist_free(struct merged_hist *h);
 

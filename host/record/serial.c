@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * serial.c - parser of the guest's serial report, protocol v1
- * (results/SERIAL.md, see serial.h).
+ * serial.c - parser of the guest's serial report, protocol v2 and the
+ * older v1 (results/SERIAL.md, see serial.h).
  *
  * One pass over the log, line by line.  Outside the report block only the
  * boot line and the "!!" lines mean something.  Inside it, every line must
@@ -23,7 +23,7 @@
 #include "cli/util.h"
 
 int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
-		    uint64_t n, unsigned pct, uint64_t *out)
+		    uint64_t n, uint64_t min, uint64_t max, unsigned pct, struct hist_pct *out)
 {
 	uint64_t rank, seen = 0;
 
@@ -36,7 +36,15 @@ int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
 	for (unsigned i = 0; i < nb; i++) {
 		seen += counts[i];
 		if (seen >= rank) {
-			*out = bounds[i];
+			/* the samples are in [min, max]: so is the bucket's part */
+			out->lo = i ? bounds[i - 1] + 1 : 0;
+			out->hi = bounds[i];
+			if (out->lo < min)
+				out->lo = min;
+			if (out->hi > max)
+				out->hi = max;
+			if (out->lo > out->hi)	/* min/max disagree with the buckets */
+				out->lo = out->hi;
 			return 0;
 		}
 	}
@@ -44,7 +52,8 @@ int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
 }
 
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
-#define BEGIN_LINE	"@@ irqlbench report v1"
+#define BEGIN_V1	"@@ irqlbench report v1"	/* 1-2-5 bounds, dense counts */
+#define BEGIN_LINE	"@@ irqlbench report v2"	/* log-linear layout, sparse counts */
 #define MAX_KV		64
 
 static const char *const counter_names[] = {
@@ -87,9 +96,17 @@ struct parser {
 	json_t *params, *guest, *options, *hseen;
 	json_t *ph;			/* "idx" -> {"name", "measured"} */
 	json_t *vc;			/* "idx:cpu" -> {"counters", "histograms"} */
+	unsigned version;		/* of the begin line: 1 or 2 */
 	uint64_t bounds[SERIAL_MAX_BOUNDS];
 	unsigned nbounds;
 	bool have_bounds, have_r, have_ncpus;
+	struct {			/* v2: the histogram the G lines are giving */
+		bool open;
+		int h;
+		uint64_t phase, cpu, n, sum, min, max, overflow;
+		unsigned next;		/* lowest bucket index the next item may have */
+		uint64_t counts[SERIAL_MAX_BOUNDS];
+	} g;
 	uint64_t ncpus;
 	unsigned napic_ids;		/* H apic_ids=: how many (0: not reported) */
 };
@@ -415,6 +432,34 @@ static int parse_list(struct parser *p, const struct kv *kv, uint64_t *out, unsi
 }
 
 /* --- B: bucket bounds ------------------------------------------------------ */
+
+/* v2: "layout=log-linear sub=16 buckets=480", expanded with hist_bound(). */
+static int line_b_layout(struct parser *p, const struct line *l)
+{
+	static const char *const keys[] = { "layout", "sub", "buckets", NULL };
+	const struct kv *lay = kv_get(l, "layout");
+	uint64_t sub, nb;
+
+	if (only_keys(p, l, keys))
+		return -1;
+	if (!lay || !val_is(lay, HIST_LAYOUT))
+		return garbled(p, "B line needs layout=%s", HIST_LAYOUT);
+	if (need_num(p, l, "sub", INT_MAX_JSON, &sub) ||
+	    need_num(p, l, "buckets", INT_MAX_JSON, &nb))
+		return -1;
+	if (sub != HIST_SUB)
+		return garbled(p, "B line has sub=%llu, this parser knows sub=%u",
+			       (unsigned long long)sub, HIST_SUB);
+	if (nb < HIST_SUB || nb % HIST_SUB || nb > SERIAL_MAX_BOUNDS)
+		return garbled(p, "B line has buckets=%llu: give a multiple of %u up to %u",
+			       (unsigned long long)nb, HIST_SUB, SERIAL_MAX_BOUNDS);
+	for (unsigned i = 0; i < nb; i++)
+		p->bounds[i] = hist_bound(i);
+	p->nbounds = (unsigned)nb;
+	return 0;
+}
+
+/* v1: "bounds=10,20,50,...", explicit and increasing. */
 static int line_b(struct parser *p, const struct line *l)
 {
 	static const char *const keys[] = { "bounds", NULL };
@@ -423,6 +468,12 @@ static int line_b(struct parser *p, const struct line *l)
 
 	if (p->have_bounds)
 		return garbled(p, "second B line");
+	if (p->version >= 2) {
+		if (line_b_layout(p, l))
+			return -1;
+		p->have_bounds = true;
+		return 0;
+	}
 	if (only_keys(p, l, keys))
 		return -1;
 	if (!kv)
@@ -498,51 +549,30 @@ static json_t *u64_array(const uint64_t *v, unsigned n)
 	return a;
 }
 
-static json_t *percentile_json(const uint64_t *bounds, const uint64_t *counts,
-			       unsigned nb, uint64_t n, unsigned pct)
+/* Sets key (p50) to the percentile's clamped upper bound and key_lo to
+ * its lower one; both null when no bound holds it (overflow, or no sample). */
+static void put_percentile(json_t *o, const char *key, const uint64_t *bounds,
+			   const uint64_t *counts, unsigned nb, uint64_t n, uint64_t min,
+			   uint64_t max, unsigned pct)
 {
-	uint64_t v;
+	struct hist_pct v;
+	char k[16];
+	bool ok = !hist_percentile(bounds, counts, nb, n, min, max, pct, &v);
 
-	if (hist_percentile(bounds, counts, nb, n, pct, &v))
-		return json_null();
-	return json_integer((json_int_t)v);
+	json_object_set_new(o, key, ok ? json_integer((json_int_t)v.hi) : json_null());
+	snprintf(k, sizeof(k), "%s_lo", key);
+	json_object_set_new(o, k, ok ? json_integer((json_int_t)v.lo) : json_null());
 }
 
-/* --- G: one histogram of one phase on one vCPU ------------------------------ */
-static int line_g(struct parser *p, const struct line *l)
+/* Checks one histogram's sums and puts it in its vCPU's object. */
+static int put_hist(struct parser *p, int h, uint64_t phase, uint64_t cpu, uint64_t n,
+		    uint64_t sum, uint64_t min, uint64_t max, uint64_t overflow,
+		    const uint64_t *counts)
 {
-	static const char *const keys[] = {
-		"phase", "cpu", "name", "n", "sum", "min", "max", "overflow", "counts", NULL
-	};
-	uint64_t phase, cpu, n, sum, min, max, overflow, counts[SERIAL_MAX_BOUNDS], total;
-	const struct kv *name = kv_get(l, "name"), *ckv = kv_get(l, "counts");
-	json_t *hists;
-	int h, nc;
+	uint64_t total = overflow;
+	json_t *hists, *o;
 
-	if (only_keys(p, l, keys) || need_num(p, l, "phase", SERIAL_MAX_PHASE, &phase) ||
-	    need_num(p, l, "cpu", SERIAL_MAX_CPU, &cpu) ||
-	    need_num(p, l, "n", INT_MAX_JSON, &n) || need_num(p, l, "sum", INT_MAX_JSON, &sum) ||
-	    need_num(p, l, "min", INT_MAX_JSON, &min) || need_num(p, l, "max", INT_MAX_JSON, &max) ||
-	    need_num(p, l, "overflow", INT_MAX_JSON, &overflow))
-		return -1;
-	if (!name || !ckv)
-		return garbled(p, "missing key '%s'", name ? "counts" : "name");
-	h = -1;
-	for (unsigned j = 0; j < STAT_NHISTS; j++)
-		if (val_is(name, hist_names[j]))
-			h = (int)j;
-	if (h < 0)
-		return garbled(p, "unknown histogram '%.*s'", (int)name->vl, name->v);
-	if (!p->have_bounds)
-		return garbled(p, "G line before the B line");
-	nc = parse_list(p, ckv, counts, SERIAL_MAX_BOUNDS);
-	if (nc < 0)
-		return -1;
-	if ((unsigned)nc != p->nbounds)
-		return garbled(p, "histogram %s has %d counts for %u buckets", hist_names[h],
-			       nc, p->nbounds);
-	total = overflow;
-	for (int i = 0; i < nc; i++)
+	for (unsigned i = 0; i < p->nbounds; i++)
 		if (__builtin_add_overflow(total, counts[i], &total))
 			return garbled(p, "histogram %s: counts overflow", hist_names[h]);
 	if (total != n)
@@ -555,15 +585,143 @@ static int line_g(struct parser *p, const struct line *l)
 	if (json_object_get(hists, hist_names[h]))
 		return garbled(p, "histogram %s of phase %u cpu %u given twice", hist_names[h],
 			       (unsigned)phase, (unsigned)cpu);
-	json_object_set_new(hists, hist_names[h], json_pack(
-		"{s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
-		"unit", "cycles", "bounds", u64_array(p->bounds, p->nbounds),
-		"counts", u64_array(counts, (unsigned)nc), "overflow", (json_int_t)overflow,
-		"n", (json_int_t)n, "sum", (json_int_t)sum, "min", (json_int_t)min,
-		"max", (json_int_t)max,
-		"p50", percentile_json(p->bounds, counts, p->nbounds, n, 50),
-		"p99", percentile_json(p->bounds, counts, p->nbounds, n, 99)));
+	o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:I, s:I}",
+		      "unit", "cycles", "layout", p->version >= 2 ? HIST_LAYOUT : "1-2-5",
+		      "bounds", u64_array(p->bounds, p->nbounds),
+		      "counts", u64_array(counts, p->nbounds), "overflow", (json_int_t)overflow,
+		      "n", (json_int_t)n, "sum", (json_int_t)sum, "min", (json_int_t)min,
+		      "max", (json_int_t)max);
+	put_percentile(o, "p50", p->bounds, counts, p->nbounds, n, min, max, 50);
+	put_percentile(o, "p99", p->bounds, counts, p->nbounds, n, min, max, 99);
+	json_object_set_new(hists, hist_names[h], o);
 	return 0;
+}
+
+/* v2: the histogram the last G lines gave is complete. */
+static int g_close(struct parser *p)
+{
+	if (!p->g.open)
+		return 0;
+	p->g.open = false;
+	return put_hist(p, p->g.h, p->g.phase, p->g.cpu, p->g.n, p->g.sum, p->g.min, p->g.max,
+			p->g.overflow, p->g.counts);
+}
+
+/* v2: counts=I:C,I:C,... (non-empty buckets, increasing index; may be empty). */
+static int g_items(struct parser *p, const struct kv *kv)
+{
+	const char *s = kv->v, *end = kv->v + kv->vl;
+
+	while (s < end) {
+		const char *c = memchr(s, ',', (size_t)(end - s)), *e = c ? c : end;
+		const char *colon = memchr(s, ':', (size_t)(e - s));
+		uint64_t idx, cnt;
+
+		if (!colon || !kparse_u64(s, (size_t)(colon - s), &idx) ||
+		    !kparse_u64(colon + 1, (size_t)(e - colon - 1), &cnt) || cnt > INT_MAX_JSON)
+			return garbled(p, "histogram %s: '%.*s' is not index:count", hist_names[p->g.h],
+				       (int)(e - s), s);
+		if (idx < p->g.next || idx >= p->nbounds)
+			return garbled(p, "histogram %s: bucket %llu out of order or not in 0..%u",
+				       hist_names[p->g.h], (unsigned long long)idx, p->nbounds - 1);
+		p->g.counts[idx] = cnt;
+		p->g.next = (unsigned)idx + 1;
+		if (!c)
+			break;
+		s = c + 1;
+		if (s == end)
+			return garbled(p, "histogram %s: counts end with ','", hist_names[p->g.h]);
+	}
+	return 0;
+}
+
+static int hist_by_name(struct parser *p, const struct kv *name)
+{
+	if (!name)
+		return garbled(p, "missing key 'name'");
+	for (unsigned j = 0; j < STAT_NHISTS; j++)
+		if (val_is(name, hist_names[j]))
+			return (int)j;
+	return garbled(p, "unknown histogram '%.*s'", (int)name->vl, name->v);
+}
+
+/* --- G (v2): a histogram's first line, or one that goes on with its buckets */
+static int line_g2(struct parser *p, const struct line *l)
+{
+	static const char *const keys[] = {
+		"phase", "cpu", "name", "n", "sum", "min", "max", "overflow", "counts", NULL
+	};
+	static const char *const more_keys[] = { "phase", "cpu", "name", "counts", NULL };
+	const struct kv *ckv = kv_get(l, "counts");
+	uint64_t phase, cpu;
+	int h;
+
+	if (need_num(p, l, "phase", SERIAL_MAX_PHASE, &phase) ||
+	    need_num(p, l, "cpu", SERIAL_MAX_CPU, &cpu))
+		return -1;
+	h = hist_by_name(p, kv_get(l, "name"));
+	if (h < 0)
+		return -1;
+	if (!p->have_bounds)
+		return garbled(p, "G line before the B line");
+	if (!kv_get(l, "n")) {		/* goes on with the open histogram */
+		if (only_keys(p, l, more_keys))
+			return -1;
+		if (!ckv)
+			return garbled(p, "missing key 'counts'");
+		if (!p->g.open || p->g.h != h || p->g.phase != phase || p->g.cpu != cpu)
+			return garbled(p, "G line without n= does not follow histogram %s of phase %u cpu %u",
+				       hist_names[h], (unsigned)phase, (unsigned)cpu);
+		return g_items(p, ckv);
+	}
+	if (g_close(p) || only_keys(p, l, keys))
+		return -1;
+	memset(&p->g, 0, sizeof(p->g));
+	p->g.h = h;
+	p->g.phase = phase;
+	p->g.cpu = cpu;
+	if (need_num(p, l, "n", INT_MAX_JSON, &p->g.n) ||
+	    need_num(p, l, "sum", INT_MAX_JSON, &p->g.sum) ||
+	    need_num(p, l, "min", INT_MAX_JSON, &p->g.min) ||
+	    need_num(p, l, "max", INT_MAX_JSON, &p->g.max) ||
+	    need_num(p, l, "overflow", INT_MAX_JSON, &p->g.overflow))
+		return -1;
+	p->g.open = true;
+	return ckv ? g_items(p, ckv) : 0;	/* no counts=: every sample in the overflow */
+}
+
+/* --- G (v1): one histogram of one phase on one vCPU, dense counts ---------- */
+static int line_g(struct parser *p, const struct line *l)
+{
+	static const char *const keys[] = {
+		"phase", "cpu", "name", "n", "sum", "min", "max", "overflow", "counts", NULL
+	};
+	uint64_t phase, cpu, n, sum, min, max, overflow, counts[SERIAL_MAX_BOUNDS];
+	const struct kv *ckv = kv_get(l, "counts");
+	int h, nc;
+
+	if (p->version >= 2)
+		return line_g2(p, l);
+	if (only_keys(p, l, keys) || need_num(p, l, "phase", SERIAL_MAX_PHASE, &phase) ||
+	    need_num(p, l, "cpu", SERIAL_MAX_CPU, &cpu) ||
+	    need_num(p, l, "n", INT_MAX_JSON, &n) || need_num(p, l, "sum", INT_MAX_JSON, &sum) ||
+	    need_num(p, l, "min", INT_MAX_JSON, &min) || need_num(p, l, "max", INT_MAX_JSON, &max) ||
+	    need_num(p, l, "overflow", INT_MAX_JSON, &overflow))
+		return -1;
+	h = hist_by_name(p, kv_get(l, "name"));
+	if (h < 0)
+		return -1;
+	if (!ckv)
+		return garbled(p, "missing key 'counts'");
+	if (!p->have_bounds)
+		return garbled(p, "G line before the B line");
+	nc = parse_list(p, ckv, counts, SERIAL_MAX_BOUNDS);
+	if (nc < 0)
+		return -1;
+	if ((unsigned)nc != p->nbounds)
+		return garbled(p, "histogram %s has %d counts for %u buckets", hist_names[h],
+			       nc, p->nbounds);
+	return put_hist(p, h, phase, cpu, n, sum, min, max, overflow, counts);
 }
 
 /* --- R: the workload's verdict --------------------------------------------- */
@@ -610,6 +768,8 @@ static int block_line(struct parser *p, struct line *l)
 		return garbled(p, "unknown line kind '%.*s'", l->len > 16 ? 16 : (int)l->len, l->s);
 	if (split_kv(p, l, l->s + 2, true))
 		return -1;
+	if (l->s[0] != 'G' && g_close(p))
+		return -1;
 	switch (l->s[0]) {
 	case 'H': return line_h(p, l);
 	case 'A': return line_a(p, l);
@@ -628,6 +788,8 @@ static int finish_block(struct parser *p)
 	const char *key;
 	json_t *o;
 
+	if (g_close(p))
+		return -1;
 	if (!r->workload[0])
 		return garbled(p, "the report has no H workload=");
 	if (!p->have_r)
@@ -833,10 +995,11 @@ static void one_line(struct parser *p, struct line *l, const char *start, bool c
 			;	/* a partial last line outside the block means nothing */
 		else if (line_is(l, BOOT_LINE))
 			p->r->booted = true;
-		else if (line_is(l, BEGIN_LINE) && p->state == BEFORE && complete) {
+		else if ((line_is(l, BEGIN_LINE) || line_is(l, BEGIN_V1)) && p->state == BEFORE) {
+			p->version = line_is(l, BEGIN_V1) ? 1 : 2;
 			p->state = INSIDE;
 			p->body = start + l->len + 1 + (l->s[l->len] == '\r');
-		} else if (line_is(l, BEGIN_LINE) && p->state == DONE) {
+		} else if ((line_is(l, BEGIN_LINE) || line_is(l, BEGIN_V1)) && p->state == DONE) {
 			block_fail(p, SERIAL_GARBLED, "serial line %u: a second report block",
 				   p->lineno);
 		} else if (line_starts(l, "@@ ")) {

@@ -328,6 +328,14 @@ static const char *const default_tables[][2] = {
 	{ "delivery.immediate_pct", "Interrupts delivered at the unmasking CR8 write (%)" },
 };
 
+/* A histogram's percentile metric (<hist>.p50, .p99: metrics.h)? */
+static bool is_percentile(const char *metric)
+{
+	const char *dot = strrchr(metric, '.');
+
+	return dot && (!strcmp(dot, ".p50") || !strcmp(dot, ".p99"));
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_args a = { .format = "md" };
@@ -360,9 +368,11 @@ int cmd_report(int argc, char **argv)
 	for (size_t i = 0; i < (a.metric ? 1 : sizeof(default_tables) / sizeof(default_tables[0])); i++) {
 		struct matrix m;
 		const char *mn = a.metric ? a.metric : default_tables[i][0];
-		char title[160];
+		char title[256];
 
-		snprintf(title, sizeof(title), "%s (%s)", a.metric ? a.metric : default_tables[i][1], mn);
+		snprintf(title, sizeof(title), "%s%s (%s)", a.metric ? a.metric : default_tables[i][1],
+			 is_percentile(mn) ? ", cycles: the upper bound of a bucket, at most the max" : "",
+			 mn);
 		if (matrix_build(s, &a.f, mn, &m, err, sizeof(err))) {
 			rc = cli_error(EXIT_STORE, "%s", err);
 			goto out;

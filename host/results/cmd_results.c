@@ -554,26 +554,58 @@ static int show_metrics(struct store *s, const char *id)
 	return each_row(s, sql, id, show_metric_row, &last);
 }
 
+/* " p50<=X": a percentile as the upper bound of its bucket, at most the
+ * max (records from before the clamp may hold more), in cycles, or in us
+ * at hz (> 0); "overflow" where it lies above the last bound, "-" without
+ * samples (both null). */
+static void print_pct(const char *name, sqlite3_stmt *st, int col, long long max, double hz)
+{
+	long long v = sqlite3_column_int64(st, col);
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		printf(" %s=%s", name, sqlite3_column_int64(st, 4) ? "overflow" : "-");
+	else if (hz > 0)
+		printf(" %s<=%.4g", name, (double)(v < max ? v : max) / hz * 1e6);
+	else
+		printf(" %s<=%lld", name, v < max ? v : max);
+}
+
+/* One histogram: in cycles, then, where the run's guest gave its TSC rate,
+ * in microseconds. */
 static void show_hist_row(sqlite3_stmt *st, void *arg)
 {
 	bool *head = arg;
+	long long min = (long long)sqlite3_column_int64(st, 5);
+	long long max = (long long)sqlite3_column_int64(st, 8);
+	double hz = sqlite3_column_double(st, 10);
 
 	if (!*head)
-		printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow)\n");
+		printf("\nhistograms (phase cpu name unit: n min p50 p99 max overflow;"
+		       " p50/p99 are bucket upper bounds, at most max; then in us where the TSC rate is known)\n");
 	*head = true;
-	printf("  %d %d %-24s %-7s n=%lld min=%lld p50=%lld p99=%lld max=%lld overflow=%lld\n",
-	       sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-	       sqlite3_column_text(st, 2), nz((const char *)sqlite3_column_text(st, 3)),
-	       (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5),
-	       (long long)sqlite3_column_int64(st, 6), (long long)sqlite3_column_int64(st, 7),
-	       (long long)sqlite3_column_int64(st, 8), (long long)sqlite3_column_int64(st, 9));
+	printf("  %d %d %-24s %-7s n=%lld min=%lld", sqlite3_column_int(st, 0),
+	       sqlite3_column_int(st, 1), sqlite3_column_text(st, 2),
+	       nz((const char *)sqlite3_column_text(st, 3)),
+	       (long long)sqlite3_column_int64(st, 4), min);
+	print_pct("p50", st, 6, max, 0);
+	print_pct("p99", st, 7, max, 0);
+	printf(" max=%lld overflow=%lld", max, (long long)sqlite3_column_int64(st, 9));
+	if (hz > 0 && sqlite3_column_int64(st, 4)) {
+		printf(" | us: min=%.4g", (double)min / hz * 1e6);
+		print_pct("p50", st, 6, max, hz);
+		print_pct("p99", st, 7, max, hz);
+		printf(" max=%.4g", (double)max / hz * 1e6);
+	}
+	putchar('\n');
 }
 
 static int show_hists(struct store *s, const char *id)
 {
 	static const char sql[] =
-		"SELECT phase, cpu, name, unit, n, min, p50, p99, max, overflow FROM histograms"
-		" WHERE run_id = ? ORDER BY phase, cpu, name";
+		"SELECT h.phase, h.cpu, h.name, h.unit, h.n, h.min, h.p50, h.p99, h.max, h.overflow,"
+		" CASE WHEN h.unit = 'cycles' THEN json_extract(r.record, '$.guest.tsc_hz') END"
+		" FROM histograms h JOIN runs r ON r.id = h.run_id"
+		" WHERE h.run_id = ? ORDER BY h.phase, h.cpu, h.name";
 	bool head = false;
 
 	return each_row(s, sql, id, show_hist_row, &head);

@@ -35,7 +35,7 @@
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
 #define IMAGE_LINE	"irqlbench-guest image "
 #define HALT_LINE	"irqlbench-guest v=1 halt"
-#define REPORT_LINE	"@@ irqlbench report v1"
+#define REPORT_LINE	"@@ irqlbench report v"	/* v1 or v2 */
 
 /* What the lines outside the reports say of the boot. */
 struct log_facts {

@@ -102,6 +102,12 @@ static const struct {
 	/* 5: a maximum (delivery.late_max_cycles) is the extreme over phases and
 	 * vCPUs, not their sum, and has no /iter (metric_is_sum()) */
 	{ "DELETE FROM run_metrics;", fill_run_metrics },
+	/* 6: percentiles never above the max (the guest's log-linear buckets,
+	 * results/SCHEMA.md "Histograms"): the stored p50/p99 of older records
+	 * clamped, every run's metrics computed again.  The records themselves,
+	 * their bounds and counts stay as they were imported. */
+	{ "UPDATE histograms SET p50 = min(p50, max) WHERE p50 > max;"
+	  "UPDATE histograms SET p99 = min(p99, max) WHERE p99 > max;", fill_run_metrics },
 };
 
 const char *store_default_path(const char *opt)
@@ -987,7 +993,10 @@ static int insert_phases(struct store *s, const char *id, json_t *phases)
 		return 0;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO phases VALUES (?,?,?,?)", -1, &ps, NULL) ||
 	    sqlite3_prepare_v2(s->db, "INSERT INTO metrics VALUES (?,?,?,?,?,?)", -1, &ms, NULL) ||
-	    sqlite3_prepare_v2(s->db, "INSERT INTO histograms VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    /* p50/p99 at most the max: a record from before the guest's
+	     * log-linear buckets may give its bucket's bound above it */
+	    sqlite3_prepare_v2(s->db, "INSERT INTO histograms VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+			       "min(?13, coalesce(?12, ?13)), min(?14, coalesce(?12, ?14)))",
 			       -1, &hs, NULL))
 		goto out;
 	json_array_foreach(phases, i, ph) {

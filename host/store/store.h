@@ -28,7 +28,7 @@
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
-#define STORE_SCHEMA_VERSION	5	/* = number of migration steps */
+#define STORE_SCHEMA_VERSION	6	/* = number of migration steps */
 
 /* How long a command waits for another process's lock on the store:
  * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */

@@ -61,8 +61,8 @@ static double ghist_ns_per_cycle(const struct ghist *g)
 	return g->cyc_sum > 0 ? g->ns_sum / g->cyc_sum : NAN;
 }
 
-/* The pct-th percentile, a bucket upper bound (cycles; the max above the
- * last bound), or NAN: no samples. */
+/* The pct-th percentile, a bucket upper bound at most the max (cycles; the
+ * max above the last bound), or NAN: no samples. */
 static double ghist_pct(const struct ghist *g, unsigned pct)
 {
 	return g->h.n > 0 ? merged_hist_quantile(&g->h, pct / 100.0) : NAN;
@@ -75,8 +75,8 @@ static double ghist_mean(const struct ghist *g)
 
 /* {"n", "unit": "cycles", "p50", "p90", "p99", "mean", "max"} and the same
  * in ns ("p50_ns", ...; null without a TSC rate).  Percentiles are the
- * upper bounds of the histogram's buckets (results/SCHEMA.md); mean and
- * max are exact. */
+ * upper bounds of the histogram's buckets, at most the max
+ * (results/SCHEMA.md); mean and max are exact. */
 static json_t *ghist_json(const struct ghist *g)
 {
 	static const unsigned pcts[] = { 50, 90, 99 };

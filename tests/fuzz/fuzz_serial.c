@@ -22,7 +22,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char begin[] = "@@ irqlbench report v1\n";
+static const char begin[] = "@@ irqlbench report v";	/* v1 or v2, then '\n' */
 
 /* A copy of the input with its report trailer made to match the body. */
 static char *fix_trailer(const char *in, size_t len, size_t *outlen)
@@ -36,7 +36,10 @@ static char *fix_trailer(const char *in, size_t len, size_t *outlen)
 	b = memmem(out, len, begin, sizeof(begin) - 1);
 	if (!b)
 		return out;
-	b += sizeof(begin) - 1;
+	b = memchr(b, '\n', len - (size_t)(b - out));
+	if (!b)
+		return out;
+	b++;
 	e = memmem(b, len - (size_t)(b - out), "@@ end", 6);
 	if (!e || (e != b && e[-1] != '\n'))
 		return out;

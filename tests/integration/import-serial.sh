@@ -28,7 +28,7 @@ src, old, new = open("base.log", "rb").read(), sys.argv[1].encode(), sys.argv[2]
 src = src.replace(old, new, 1)
 out, body, inside = [], [], False
 for line in src.split(b"\n"):
-    if line == b"@@ irqlbench report v1":
+    if line.startswith(b"@@ irqlbench report v"):
         inside, body = True, []
         out.append(line)
         continue

@@ -56,6 +56,11 @@ expect_grep "^2 runs" "$T/out" "2 unfixed masked-clock runs"
 expect_rc 0 "show $id1" -- "$IRQ" results show --db "$DB" "$id1"
 expect_grep "exit\.write_cr8/iter +1$" "$T/out" "show: metrics (1 write_cr8 exit/iteration at depth 1)"
 expect_grep "^kernel +6\.1\.0-56-amd64" "$T/out" "show: provenance"
+# the synthetic records' p99 is a 1-2-5 bound above their max (as older guests
+# wrote it): shown as a bucket bound, at most the max, and in us at guest.tsc_hz
+expect_grep "^histograms .*p50/p99 are bucket upper bounds, at most max" "$T/out" "show: says percentiles are bucket bounds"
+expect_grep " p99<=([0-9]+) max=\1 overflow=0 \| us: min=[0-9.e+-]+ p50<=[0-9.e+-]+ p99<=[0-9.e+-]+ max=" "$T/out" \
+	"show: p99 at most the max, then in us"
 expect_rc 2 "show unknown id" -- "$IRQ" results show --db "$DB" no-such-run
 expect_grep "no run 'no-such-run'" "$T/err" "says which run"
 # show --metrics: the metrics the store computed at import (1000 iterations of

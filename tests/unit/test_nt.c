@@ -11,6 +11,8 @@
 
 #include "check.h"
 #include "ideal_platform.h"
+#include "record/serial.h"
+#include "report.h"
 #include "stats.h"
 #include "suite_check.h"
 #include "workload.h"
@@ -167,7 +169,7 @@ static void test_report_shape(void)
 {
 	CHECK_EQ_U64(ideal_run("workload=irql-churn iterations=5"), 0);
 	CHECK(strstr(ideal.out, "irqlbench-guest v=1 boot\n"));
-	CHECK(strstr(ideal.out, "@@ irqlbench report v1\n"));
+	CHECK(strstr(ideal.out, "@@ irqlbench report v2\n"));
 	CHECK(strstr(ideal.out, "\nR status=ok"));
 	CHECK(strstr(ideal.out, "\n@@ end lines="));
 	CHECK(strstr(ideal.out, "F idx=2 name=measure measured=1"));
@@ -175,6 +177,63 @@ static void test_report_shape(void)
 	/* markers: warmup, measure, end */
 	CHECK_EQ_U64(ideal.markers, 3);
 	CHECK_EQ_U64(ideal.last_marker, 0x495200ff);
+}
+
+/*
+ * A histogram with samples in every one of the 480 buckets (at both edges of
+ * two in three) and in the overflow: the guest's G lines (more than one: they do not fit 1023
+ * bytes) parse back into the same counts, bounds and sums.
+ */
+static void test_report_hist_round_trip(void)
+{
+	struct hist *h;
+	struct nt_options opts = { 0 };
+	struct wl_values vals = { 0 };
+	struct report_info ri = { "irql-churn", 1, &opts, &vals, NULL };
+	struct serial_report r;
+	json_t *jh, *jc, *jb;
+	unsigned glines = 0;
+
+	CHECK_EQ_U64(ideal_run("workload=irql-churn iterations=5"), 0);
+	h = &stats_cpu[0].phase[PH_MEASURE].h[HIST_irq_latency];
+	memset(h, 0, sizeof(*h));
+	for (unsigned i = 0; i < HIST_NBOUNDS; i++) {
+		stats_hist_add(h, hist_bound(i));		/* both edges of each bucket */
+		if (i % 3)
+			stats_hist_add(h, i ? hist_bound(i - 1) + 1 : 0);
+	}
+	stats_hist_add(h, 1ull << HIST_TOP_BITS);
+	stats_hist_add(h, UINT64_MAX / 4);
+	CHECK_EQ_U64(h->overflow, 2);
+	ideal.out_len = 0;
+	ideal.out[0] = 0;
+	report_print(&ri);
+	for (const char *s = ideal.out; (s = strstr(s, "\nG phase=2 cpu=0 name=irq_latency ")); s++)
+		glines++;
+	CHECK(glines > 1);
+	CHECK_EQ_U64(serial_parse(ideal.out, ideal.out_len, &r), SERIAL_REPORT);
+	if (r.outcome != SERIAL_REPORT) {
+		printf("report refused: %s\n", r.message);
+		serial_report_free(&r);
+		return;
+	}
+	jh = json_array_get(json_object_get(json_array_get(r.phases, PH_MEASURE), "vcpus"), 0);
+	jh = json_object_get(json_object_get(jh, "histograms"), "irq_latency");
+	jc = json_object_get(jh, "counts");
+	jb = json_object_get(jh, "bounds");
+	CHECK_EQ_U64(json_array_size(jc), HIST_NBOUNDS);
+	CHECK_EQ_U64(json_array_size(jb), HIST_NBOUNDS);
+	for (unsigned i = 0; i < HIST_NBOUNDS && json_array_size(jc) == HIST_NBOUNDS; i++) {
+		check_case("bucket %u", i);
+		CHECK_EQ_U64(json_integer_value(json_array_get(jc, i)), h->counts[i]);
+		CHECK_EQ_U64(json_integer_value(json_array_get(jb, i)), hist_bound(i));
+	}
+	check_case(NULL);
+	CHECK_EQ_U64(json_integer_value(json_object_get(jh, "overflow")), 2);
+	CHECK_EQ_U64(json_integer_value(json_object_get(jh, "n")), h->n);
+	CHECK_EQ_U64(json_integer_value(json_object_get(jh, "sum")), h->sum);
+	CHECK_EQ_U64(json_integer_value(json_object_get(jh, "max")), UINT64_MAX / 4);
+	serial_report_free(&r);
 }
 
 static void test_script(void)
@@ -218,5 +277,6 @@ int main(void)
 	test_churn_storm_mix();
 	test_errors();
 	test_report_shape();
+	test_report_hist_round_trip();
 	return check_done("test_nt");
 }

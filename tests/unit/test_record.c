@@ -20,44 +20,48 @@
 #include "record/serial.h"
 #include "cli/util.h"
 
+/* hi of the pct-th percentile, with min/max that do not clamp; -1 when none */
+static int64_t pct_hi(const uint64_t *b, const uint64_t *c, unsigned nb, uint64_t n, unsigned pct)
+{
+	struct hist_pct r;
+
+	return hist_percentile(b, c, nb, n, 0, UINT64_MAX, pct, &r) ? -1 : (int64_t)r.hi;
+}
+
 static void test_percentiles(void)
 {
 	const uint64_t b[4] = { 10, 20, 50, 100 };
 	const uint64_t c1[4] = { 0, 600, 300, 100 }, c2[4] = { 0, 0, 1, 0 };
 	const uint64_t c3[4] = { 1, 0, 0, 0 }, c4[4] = { 500, 0, 0, 0 };
 	const uint64_t big_b[2] = { 7, 9 }, big_c[2] = { UINT64_MAX - 1, 1 };
-	uint64_t v = 0;
+	struct hist_pct r;
 
-	CHECK(!hist_percentile(b, c1, 4, 1000, 50, &v));
-	CHECK_EQ_U64(v, 20);
-	CHECK(!hist_percentile(b, c1, 4, 1000, 99, &v));
-	CHECK_EQ_U64(v, 100);
-	CHECK(!hist_percentile(b, c1, 4, 1000, 60, &v));	/* rank 600: still bucket 20 */
-	CHECK_EQ_U64(v, 20);
-	CHECK(!hist_percentile(b, c1, 4, 1000, 61, &v));	/* rank 610: bucket 50 */
-	CHECK_EQ_U64(v, 50);
-	CHECK(!hist_percentile(b, c1, 4, 1000, 1, &v));
-	CHECK_EQ_U64(v, 20);
-	CHECK(!hist_percentile(b, c2, 4, 1, 50, &v));
-	CHECK_EQ_U64(v, 50);
-	CHECK(!hist_percentile(b, c2, 4, 1, 99, &v));
-	CHECK_EQ_U64(v, 50);
+	CHECK_EQ_U64(pct_hi(b, c1, 4, 1000, 50), 20);
+	CHECK_EQ_U64(pct_hi(b, c1, 4, 1000, 99), 100);
+	CHECK_EQ_U64(pct_hi(b, c1, 4, 1000, 60), 20);	/* rank 600: still bucket 20 */
+	CHECK_EQ_U64(pct_hi(b, c1, 4, 1000, 61), 50);	/* rank 610: bucket 50 */
+	CHECK_EQ_U64(pct_hi(b, c1, 4, 1000, 1), 20);
+	CHECK_EQ_U64(pct_hi(b, c2, 4, 1, 50), 50);
+	CHECK_EQ_U64(pct_hi(b, c2, 4, 1, 99), 50);
 	/* 1 in the buckets, 9 in the overflow: p50 and p99 are above every bound */
-	CHECK(hist_percentile(b, c3, 4, 10, 50, &v) == -1);
-	CHECK(!hist_percentile(b, c3, 4, 10, 10, &v));
-	CHECK_EQ_U64(v, 10);
+	CHECK(pct_hi(b, c3, 4, 10, 50) == -1);
+	CHECK_EQ_U64(pct_hi(b, c3, 4, 10, 10), 10);
 	/* p99 of 1000 with 10 in the overflow lands exactly on the last bucket */
-	CHECK(!hist_percentile(b, (const uint64_t[]){ 0, 0, 0, 990 }, 4, 1000, 99, &v));
-	CHECK_EQ_U64(v, 100);
-	CHECK(hist_percentile(b, (const uint64_t[]){ 0, 0, 0, 989 }, 4, 1000, 99, &v) == -1);
-	CHECK(hist_percentile(b, c4, 4, 0, 50, &v) == -1);
-	CHECK(hist_percentile(b, c4, 4, 500, 0, &v) == -1);
-	CHECK(hist_percentile(b, c4, 4, 500, 101, &v) == -1);
+	CHECK_EQ_U64(pct_hi(b, (const uint64_t[]){ 0, 0, 0, 990 }, 4, 1000, 99), 100);
+	CHECK(pct_hi(b, (const uint64_t[]){ 0, 0, 0, 989 }, 4, 1000, 99) == -1);
+	CHECK(pct_hi(b, c4, 4, 0, 50) == -1);
+	CHECK(pct_hi(b, c4, 4, 500, 0) == -1);
+	CHECK(pct_hi(b, c4, 4, 500, 101) == -1);
 	/* no overflow of n * pct near 2^64 */
-	CHECK(!hist_percentile(big_b, big_c, 2, UINT64_MAX, 99, &v));
-	CHECK_EQ_U64(v, 7);
-	CHECK(!hist_percentile(big_b, big_c, 2, UINT64_MAX, 100, &v));
-	CHECK_EQ_U64(v, 9);
+	CHECK_EQ_U64(pct_hi(big_b, big_c, 2, UINT64_MAX, 99), 7);
+	CHECK_EQ_U64(pct_hi(big_b, big_c, 2, UINT64_MAX, 100), 9);
+	/* the range is the bucket's, clamped to the samples' min and max */
+	CHECK(!hist_percentile(b, c1, 4, 1000, 0, UINT64_MAX, 50, &r));
+	CHECK(r.lo == 11 && r.hi == 20);
+	CHECK(!hist_percentile(b, c1, 4, 1000, 13, 77, 99, &r));
+	CHECK(r.lo == 51 && r.hi == 77);
+	CHECK(!hist_percentile(b, c4, 4, 500, 3, 7, 50, &r));
+	CHECK(r.lo == 3 && r.hi == 7);
 }
 
 static const char *const schema_keys[] = {
@@ -167,7 +171,7 @@ static void test_round_trip(void)
 	h = json_object_get(json_object_get(json_object_get(json_array_get(json_object_get(
 		json_array_get(json_object_get(back, "phases"), 1), "vcpus"), 0), "histograms"),
 		"dpc_queue_to_run"), "p99");
-	CHECK_EQ_U64(json_integer_value(h), 100);
+	CHECK_EQ_U64(json_integer_value(h), 99);	/* bucket (50, 100], clamped to max=99 */
 	CHECK_STR(json_string_value(json_object_get(json_object_get(back, "verdict"), "status")),
 		  "ok");
 	CHECK_EQ_U64(json_integer_value(json_object_get(json_object_get(back, "params"), "depth")),

@@ -76,7 +76,11 @@ static void test_good(void)
 	h = json_object_get(json_object_get(v, "histograms"), "dpc_queue_to_run");
 	CHECK_EQ_U64(json_integer_value(json_object_get(h, "n")), 1000);
 	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p50")), 20);
-	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p99")), 100);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p50_lo")), 18);	/* (10, 20], min 18 */
+	/* bucket (50, 100], clamped to max=99: never above the max */
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p99")), 99);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p99_lo")), 51);
+	CHECK_STR(json_string_value(json_object_get(h, "layout")), "1-2-5");
 	CHECK_EQ_U64(json_array_size(json_object_get(h, "counts")), 4);
 	CHECK_EQ_U64(json_array_size(json_object_get(h, "bounds")), 4);
 	/* empty histogram and one whose median is in the overflow bucket */
@@ -486,9 +490,102 @@ static void test_jobs(void)
 	free(text);
 }
 
+/*
+ * Protocol v2: the B line names the log-linear layout, G lines give the
+ * non-empty buckets as index:count and may go on over more G lines.
+ */
+static const char v2_body[] =
+	"H workload=nested-spinlock tsc_hz=2994000000 tsc_source=cpuid apic=xapic timer=lapic\n"
+	"H ncpus=2 vendor=AuthenticAMD hypervisor=none clock_raises_irql=0 elide_same_level=1 probe=0\n"
+	"A depth=2 iterations=1000\n"
+	"F idx=0 name=setup measured=0\n"
+	"F idx=1 name=measure measured=1\n"
+	"B layout=log-linear sub=16 buckets=480\n"
+	"C phase=1 cpu=0 cr8_writes=6000 iterations=1000\n"
+	"G phase=1 cpu=0 name=dpc_queue_to_run n=1000 sum=51234 min=18 max=99 overflow=0 counts=18:600,40:300\n"
+	"G phase=1 cpu=0 name=dpc_queue_to_run counts=50:100\n"
+	"G phase=1 cpu=0 name=irq_latency n=0 sum=0 min=0 max=0 overflow=0\n"
+	"G phase=1 cpu=1 name=dpc_queue_to_run n=10 sum=5000 min=5 max=9000000000 overflow=9 counts=5:1\n"
+	"R status=ok reason=\"\"\n";
+
+static enum serial_outcome parse_v2(const char *from, const char *to, struct serial_report *r)
+{
+	char *body = report_replace(v2_body, from, to);
+	char *text1 = report_wrap("", body, "");
+	char *text = report_replace(text1, "@@ irqlbench report v1\n", "@@ irqlbench report v2\n");
+	enum serial_outcome o = parse(text, r);
+
+	free(body);
+	free(text1);
+	free(text);
+	return o;
+}
+
+static const struct {
+	const char *from, *to, *why;
+} bad_v2[] = {
+	{ "counts=50:100", "counts=50:101", "counts do not add up to n" },
+	{ "counts=18:600,40:300", "counts=40:300,18:600", "buckets out of order" },
+	{ "counts=50:100", "counts=40:100", "a continuation goes back" },
+	{ "counts=50:100", "counts=480:100", "bucket beyond the layout" },
+	{ "counts=18:600,40:300", "counts=18:600,40:300,", "trailing comma" },
+	{ "counts=18:600,40:300", "counts=18:600,40=300", "item without a colon" },
+	{ "counts=18:600,40:300", "counts=18:600,x:300", "index not a number" },
+	{ "G phase=1 cpu=0 name=dpc_queue_to_run counts=50:100",
+	  "G phase=1 cpu=1 name=dpc_queue_to_run counts=50:100", "continuation of another vCPU" },
+	{ "G phase=1 cpu=0 name=dpc_queue_to_run counts=50:100",
+	  "C phase=0 cpu=0 cr8_writes=1\nG phase=1 cpu=0 name=dpc_queue_to_run counts=50:100",
+	  "continuation after another line" },
+	{ "G phase=1 cpu=0 name=dpc_queue_to_run counts=50:100",
+	  "G phase=1 cpu=0 name=dpc_queue_to_run counts=50:100 min=1", "continuation with min=" },
+	{ "sub=16", "sub=8", "another sub-bucket count" },
+	{ "counts=50:100", "counts=", "empty counts" },
+	{ "overflow=9 counts=5:1", "overflow=9", "a sample neither in the buckets nor the overflow" },
+	{ "buckets=480", "buckets=481", "buckets not a multiple of sub" },
+	{ "buckets=480", "buckets=4800", "more buckets than the parser holds" },
+	{ "layout=log-linear", "layout=1-2-5", "unknown layout" },
+	{ "B layout=log-linear sub=16 buckets=480", "B bounds=10,20,50,100", "v1 bounds in v2" },
+};
+
+static void test_v2(void)
+{
+	struct serial_report r;
+	json_t *h;
+
+	CHECK_EQ_U64(parse_v2("", "", &r), SERIAL_REPORT);
+	if (r.outcome != SERIAL_REPORT)
+		printf("v2 report refused: %s\n", r.message);
+	h = json_object_get(json_object_get(vcpu(&r, 1, 0), "histograms"), "dpc_queue_to_run");
+	CHECK_STR(json_string_value(json_object_get(h, "layout")), "log-linear");
+	CHECK_EQ_U64(json_array_size(json_object_get(h, "bounds")), 480);
+	CHECK_EQ_U64(json_integer_value(json_array_get(json_object_get(h, "bounds"), 40)), 49);
+	CHECK_EQ_U64(json_integer_value(json_array_get(json_object_get(h, "bounds"), 479)),
+		     8589934591ull);
+	CHECK_EQ_U64(json_integer_value(json_array_get(json_object_get(h, "counts"), 50)), 100);
+	CHECK_EQ_U64(json_integer_value(json_array_get(json_object_get(h, "counts"), 49)), 0);
+	/* p50 in bucket 18 ([18, 18]), p99 in bucket 50 ([72, 75]) */
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p50")), 18);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p50_lo")), 18);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p99")), 75);
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "p99_lo")), 72);
+	h = json_object_get(json_object_get(vcpu(&r, 1, 0), "histograms"), "irq_latency");
+	CHECK(h && json_is_null(json_object_get(h, "p50")));
+	h = json_object_get(json_object_get(vcpu(&r, 1, 1), "histograms"), "dpc_queue_to_run");
+	CHECK_EQ_U64(json_integer_value(json_object_get(h, "overflow")), 9);
+	CHECK(json_is_null(json_object_get(h, "p50")));
+	serial_report_free(&r);
+	for (unsigned i = 0; i < sizeof(bad_v2) / sizeof(bad_v2[0]); i++) {
+		check_case("bad v2 body %u (%s)", i, bad_v2[i].why);
+		CHECK_EQ_U64(parse_v2(bad_v2[i].from, bad_v2[i].to, &r), SERIAL_GARBLED);
+		serial_report_free(&r);
+	}
+	check_case(NULL);
+}
+
 int main(void)
 {
 	test_good();
+	test_v2();
 	test_apic_ids();
 	test_crlf();
 	test_verdict_fail();

@@ -322,6 +322,30 @@ static bool selected(struct store *s, const char *id, bool include_failed)
 	free(_v);						\
 } while (0)
 
+/* A record whose p50/p99 are a bucket's bound above the max (written before
+ * the guest's log-linear buckets): the store keeps the record as it came
+ * and its histogram row at most the max. */
+static void test_pct_clamped(struct store *s)
+{
+	json_t *r = make_record("run-pct"), *h;
+	char *file, err[512];
+
+	h = json_array_get(json_object_get(r, "phases"), 1);
+	h = json_array_get(json_object_get(h, "vcpus"), 0);
+	h = json_object_get(json_object_get(h, "histograms"), "dpc_queue_to_run");
+	CHECK(h != NULL);
+	json_object_set_new(h, "p50", json_integer(50));
+	json_object_set_new(h, "p99", json_integer(1000));
+	file = write_record(r, "pct.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	CHECK_COLUMN(s, "SELECT p50 || ',' || p99 FROM histograms WHERE run_id = ?", "run-pct",
+		     "50,900");
+	CHECK_COLUMN(s, "SELECT json_extract(record, '$.phases[1].vcpus[0].histograms.dpc_queue_to_run.p99')"
+		     " FROM runs WHERE id = ?", "run-pct", "1000");
+	free(file);
+	json_decref(r);
+}
+
 /* run-vfail (verdict.status fail) and run-vstr (verdict "fail"): failed
  * runs, selected only with include_failed; run-1 (no verdict) a result */
 static void check_verdict_failed(struct store *s)
@@ -369,6 +393,8 @@ static void test_verdict(struct store *s)
 	CHECK(sqlite3_exec(s->db, "UPDATE runs SET status = 'complete', flagged = 0, error_kind = NULL,"
 			   " error_message = NULL WHERE id IN ('run-vfail', 'run-vstr');"
 			   "UPDATE runs SET verdict_status = NULL WHERE id = 'run-vstr';"
+			   /* and kept a 1-2-5 bucket's bound above the max */
+			   "UPDATE histograms SET p50 = 1000, p99 = 1000 WHERE run_id = 'run-1';"
 			   "UPDATE schema_version SET version = 1", NULL, NULL, NULL) == SQLITE_OK);
 	CHECK(selected(s, "run-vfail", false));
 	json_decref(r);
@@ -377,7 +403,8 @@ static void test_verdict(struct store *s)
 }
 
 /* The store of schema 1 test_verdict left: migrated to the verdict rule
- * (2) and to stored metrics (3), computed from the stored records. */
+ * (2), to stored metrics (3), computed from the stored records, and to
+ * percentiles clamped to the max (5). */
 static void test_migration(const char *db)
 {
 	char err[512];
@@ -389,6 +416,9 @@ static void test_migration(const char *db)
 		return;
 	CHECK_EQ_U64(store_file_version(s), STORE_SCHEMA_VERSION);
 	check_verdict_failed(s);
+	/* migration 5: percentiles at most the max (900) */
+	CHECK_COLUMN(s, "SELECT p50 || ',' || p99 FROM histograms WHERE run_id = ?", "run-1",
+		     "900,900");
 	CHECK(store_run_metrics(s, "run-1", &m, err, sizeof(err)) == 0);
 	CHECK(fabs(metric_get(&m, "exit.write_cr8/iter") - 3.0) < 1e-12);
 	CHECK(fabs(metric_get(&m, "delivery.immediate_pct") - 99.0) < 1e-12);
@@ -875,6 +905,7 @@ int main(void)
 		test_artifacts(s);
 		test_verdict(s);
 		test_jsonl(s);
+		test_pct_clamped(s);
 		/* as schema 1 and 2 had it: no stored metrics (test_migration) */
 		CHECK(sqlite3_exec(s->db, "DROP TABLE run_metrics", NULL, NULL, NULL) == SQLITE_OK);
 		store_close(s);
