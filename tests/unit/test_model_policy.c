@@ -120,7 +120,7 @@ static void on_step(void *ctx, const struct kp_step *s)
 
 static void setup(enum kp_policy p, bool trace)
 {
-	struct kp_hooks h = { NULL, on_vmexit, on_deliver, on_step };
+	struct kp_hooks h = { NULL, on_vmexit, on_deliver, on_step, NULL };
 
 	memset(&ST, 0, sizeof(ST));
 	now = 0;
