@@ -194,9 +194,11 @@ const struct cli_spec cmd_model_spec = {
 	"and writes one result record per policy (backend model), even with -q.\n",
 	.epilog =
 	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
-	"verdict fail or guest error: its record is \"failed\"); 2 usage error (unknown\n"
-	"workload or policy, bad parameter or cost); 3 a record could not be written;\n"
-	"4 a simulation limit was hit.  Every run that starts writes its record.\n",
+	"verdict fail, guest error, or a VM entry the CPU refused: one line says\n"
+	"'VM entry failed', its record is \"failed\" with error.kind entry-failed);\n"
+	"2 usage error (unknown workload or policy, bad parameter or cost); 3 a record\n"
+	"could not be written; 4 a simulation limit was hit.  Every run that starts\n"
+	"writes its record.\n",
 	.options = model_options,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_LATEX,
 	.help_extra = model_help_costs,
