@@ -313,6 +313,7 @@ static void seed_totals(void)
 	} t[] = {
 		{ KP_PREFIX, 2 + 3 }, { KP_FIXED, 1 + 3 }, { KP_L61, 1 + 3 }, { KP_L72, 1 + 3 },
 		{ KP_UNFIXED, 2 + 3 }, { KP_VMX_TPR, 1 + 3 }, { KP_APICV, 0 }, { KP_AVIC, 0 },
+		{ KP_VMX_411, 1 + 3 }, { KP_VMX_72, 1 + 3 }, { KP_AVIC_617, 0 }, { KP_AVIC_70, 0 },
 	};
 
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -332,8 +333,9 @@ static void seed_totals(void)
 		CHECK_EQ_U64(all_exits(), x.exits + t[i].other);
 		CHECK_EQ_U64(ST.inj[0x2f], 1);
 		CHECK_EQ_U64(ST.violations, 0);
-		if (t[i].p == KP_VMX_TPR)
+		if (kp_policy_vmx_ts(t[i].p))
 			CHECK_EQ_U64(ST.exits[KX_TPR_BELOW], 1);
+		CHECK_EQ_U64(ST.entry_failed, 0);
 	}
 	check_case(NULL);
 }
@@ -386,8 +388,9 @@ static void nested(void)
 			CHECK_EQ_U64(ST.inj[0x2f], x.count[STAT_dpc_run] * iters);
 			CHECK_EQ_U64(ST.violations, 0);
 			CHECK_EQ_U64(ST.ops[KO_CR8], x.count[STAT_cr8_writes] * iters);
-			if (p == KP_VMX_TPR)
+			if (kp_policy_vmx_ts(p))
 				CHECK_EQ_U64(ST.exits[KX_TPR_BELOW], iters);
+			CHECK_EQ_U64(ST.entry_failed, 0);
 			if (late)	/* bounded by the host tick */
 				CHECK(ST.late_max >= 4000000 && ST.late_max < 4100000);
 			if (n == 8 || n == 1)
