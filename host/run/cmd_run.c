@@ -294,7 +294,7 @@ int cli_check_script(const char *path, bool host_actions)
 	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
 	struct scn_prog *prog;
 	size_t len = 0;
-	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096];
+	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096], op[64];
 	unsigned host_line;
 	int rc;
 
@@ -307,13 +307,18 @@ int cli_check_script(const char *path, bool host_actions)
 	prog = xmalloc(sizeof(*prog));
 	rc = scn_parse(text, len, prog, err, sizeof(err));
 	host_line = rc ? 0 : prog->host_line;
+	for (unsigned i = 0; host_line && i < prog->nops; i++)
+		if (prog->ops[i].code == SCN_OP_HOST) {
+			scn_op_text(prog, i, op, sizeof(op));
+			break;
+		}
 	free(prog);
 	free(text);
 	if (rc)
 		return cli_error(EXIT_USAGE, "script %s: %s; %s", path, err, doc);
 	if (host_line && !host_actions)
-		return cli_error(EXIT_USAGE, "script %s: line %u: 'host' is a host-side action (KVM_SET_LAPIC, INIT, an AVIC inhibit) that a guest cannot perform; run the script with 'irqlbench model --script %s --policy P'",
-				 path, host_line, path);
+		return cli_error(EXIT_USAGE, "script %s: line %u: '%s' is a host-side action (KVM_SET_LAPIC, INIT, an AVIC inhibit) that a guest cannot perform; run the script with 'irqlbench model --script %s --policy P'",
+				 path, host_line, op, path);
 	return 0;
 }
 

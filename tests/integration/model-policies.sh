@@ -76,11 +76,15 @@ for p in avic avic-617 avic-70; do
 done
 
 # --- a guest cannot act as its host ---------------------------------------------------
-for s in avic-set-lapic-tpr avic-init-reactivate; do
-	expect_rc 2 "run --backend tcg refuses $s" - "$IRQLBENCH" run --backend tcg --script $S/$s.scn --check
-	expect_err_line "script $S/$s.scn: line [0-9]+: 'host' is a host-side action .* run the script with 'irqlbench model --script $S/$s.scn --policy P'" \
-		"$s: one line naming the line and the fix"
+# (run --check: every check run makes before any work, QEMU not started)
+for b in tcg kvm guest; do
+	expect_rc 2 "run --backend $b refuses avic-set-lapic-tpr" - "$IRQLBENCH" run --backend $b \
+		--script $S/avic-set-lapic-tpr.scn --check
+	expect_err_line "script $S/avic-set-lapic-tpr.scn: line 12: 'host set_tpr 2' is a host-side action .* run the script with 'irqlbench model --script $S/avic-set-lapic-tpr.scn --policy P'" \
+		"$b: one line naming the line, the action and the fix"
 done
+expect_rc 2 "run refuses avic-init-reactivate" - "$IRQLBENCH" run --script $S/avic-init-reactivate.scn --check
+expect_err_line "line 15: 'host avic_inhibit' is a host-side action" "its first host action named"
 expect_rc 0 "run --backend tcg takes vmx-tpr-threshold (no host action)" - \
 	"$IRQLBENCH" run --backend tcg --script $S/vmx-tpr-threshold.scn --check
 finish
