@@ -259,10 +259,10 @@ void kp_host(struct kp_vcpu *v, enum kp_host_action a, uint8_t arg);
 
 /*
  * The VM-entry check on the TPR threshold (SDM Vol. 3C §28.2.1.1 in the
- * edition bb365a506b1e quotes, "VM-Execution Control Fields"; §26.2.1.1 in
- * older ones): with "use TPR shadow" 1 and "virtualize APIC accesses" and
- * "virtual-interrupt delivery" both 0, bits 3:0 of TPR_THRESHOLD must not
- * exceed bits 7:4 of VTPR.  True when an entry with this state passes (or
+ * edition bb365a506b1e quotes, "VM-Execution Control Fields"; §27.2.1.1
+ * or §26.2.1.1 in older ones): with "use TPR shadow" 1 and "virtualize
+ * APIC accesses" and "virtual-interrupt delivery" both 0, bits 3:0 of
+ * TPR_THRESHOLD must not exceed bits 7:4 of VTPR.  True when an entry with this state passes (or
  * the policy has no TPR shadow).  The model assumes "virtualize APIC
  * accesses" 0 for every TPR-shadow policy (docs/kvm-cr8-model.md §5.1).
  */
