@@ -125,7 +125,7 @@ usage_case script-error "^irqlbench: script $long/in-isr\.scn: line 2: 'wait_pen
 	--workload script --script "$long/in-isr.scn"
 ok "script-error: the path has over 300 characters" test "${#long}" -gt 300
 printf 'raise 2\nwait_delivered 0x40\nbogus\n' >"$long/kw.scn"
-usage_case script-keyword "line 3: unknown keyword 'bogus'; use one of cr8 raise .* wait_pending wait_delivered spin sti cli mark repeat isr timeout; see workloads/SCRIPTS\.md for the script language$" \
+usage_case script-keyword "line 3: unknown keyword 'bogus'; use one of cr8 raise .* wait_pending wait_delivered spin sti cli mark out host repeat isr timeout; see workloads/SCRIPTS\.md for the script language$" \
 	--workload script --script "$long/kw.scn"
 ok "no script error points to 'irqlbench list'" bash -c "! grep -h 'irqlbench list' '$TMP'/script-*.err"
 
