@@ -74,6 +74,23 @@ void plat_phase(uint32_t marker);
  * exactly, that neither marks a phase nor changes the APIC. */
 void plat_out(uint16_t port, uint8_t value);
 
+/*
+ * A host-side action between guest steps (scripts' `host ACTION [ARG]`,
+ * workloads/SCRIPTS.md): what the hypervisor or its userspace does to the
+ * vCPU, not something a guest can do.  arg: the TPR's class 0..15 for
+ * PLAT_HOST_SET_TPR, else 0.  Returns false where the platform cannot
+ * perform it (the real guest: every action); the model performs them all
+ * (host/model/kvm_policy.h kp_host).
+ */
+enum plat_host_action {
+	PLAT_HOST_SET_TPR,	/* KVM_SET_LAPIC with TPR = arg << 4 */
+	PLAT_HOST_INIT,		/* INIT, then the guest's SPIV write */
+	PLAT_HOST_AVIC_INHIBIT,	/* an APICv inhibit: AVIC deactivated */
+	PLAT_HOST_AVIC_ACTIVATE,	/* the inhibit cleared */
+	PLAT_HOST_N
+};
+bool plat_host(unsigned action, unsigned arg);
+
 /* RFLAGS.IF */
 unsigned long plat_irq_save(void);	/* cli, returns the old flags */
 void plat_irq_restore(unsigned long flags);

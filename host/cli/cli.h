@@ -54,8 +54,10 @@ int cli_help(const char *name);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A scenario script (--script FILE) read and parsed on the host, as the
  * guest will parse it: 0, or EXIT_USAGE after one line naming the file, the
- * line and workloads/SCRIPTS.md.  (host/run/cmd_run.c; run, model and lab.) */
-int cli_check_script(const char *path);
+ * line and workloads/SCRIPTS.md.  host_actions: whether its `host` lines
+ * can run (model: yes; a guest backend: no, the line names the model as the
+ * fix).  (host/run/cmd_run.c; run, model and lab.) */
+int cli_check_script(const char *path, bool host_actions);
 /*
  * What the tables give besides the parser (host/cli/doc.c), printed by the
  * hidden options of the same names: the man page irqlbench(1) as roff, the

@@ -140,7 +140,8 @@ static unsigned counter_at(unsigned k)
 }
 
 static const enum kp_policy policy_order[KP_NPOLICY] = {
-	KP_FIXED, KP_L61, KP_L72, KP_PREFIX, KP_UNFIXED, KP_VMX_TPR, KP_APICV, KP_AVIC,
+	KP_FIXED, KP_L61, KP_L72, KP_PREFIX, KP_UNFIXED, KP_VMX_TPR, KP_VMX_411, KP_VMX_72,
+	KP_APICV, KP_AVIC, KP_AVIC_617, KP_AVIC_70,
 };
 
 static json_t *jint(int64_t v)

@@ -54,7 +54,14 @@ static int parse_policies(const struct cli_option *opt, void *args, const char *
 			continue;
 		}
 		if (p == KP_NPOLICY) {
-			rc = cli_usage_error(cmd, "unknown policy '%s': use prefix, fixed, l61, l72, unfixed, vmx-tpr, apicv, avic or all", t);
+			char names[256];
+			size_t n = 0;
+
+			names[0] = 0;
+			for (unsigned i = 0; i < KP_NPOLICY && n < sizeof(names); i++)
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s, ",
+						      kp_policy_name((enum kp_policy)i));
+			rc = cli_usage_error(cmd, "unknown policy '%s': use %sor all", t, names);
 			break;
 		}
 		o->pol[p] = true;
@@ -133,15 +140,8 @@ static const struct cli_option model_options[] = {
 	{ CLI_STRING('s', "script", struct model_opts, script, "FILE",
 		     "a scenario script (runs the 'script' workload)") },
 	{ CLI_CALLBACK('P', "policy", "LIST", parse_policies,
-		       "comma-separated, or 'all':\n"
-		       "  prefix   v3.13/3.14-rc, before 'KVM: SVM: fix cr8 intercept window'\n"
-		       "  fixed    v3.14/3.15, after the fix (596f3142d2b7)\n"
-		       "  l61      v6.1 (REQ on a PPR drop only if deliverable)\n"
-		       "  l72      6.1 + bb365a506b1e (PPR update recomputes the intercept)\n"
-		       "  unfixed  the lab's fix-reverted 6.1 build\n"
-		       "  vmx-tpr  Intel TPR shadow + TPR threshold (3.14)\n"
-		       "  apicv    Intel APICv, virtual-interrupt delivery\n"
-		       "  avic     AMD AVIC"), .flags = CLI_OPT_REPEAT },
+		       "comma-separated, or 'all' (the policies are listed\n"
+		       "below, with the kernels they stand for)"), .flags = CLI_OPT_REPEAT },
 	{ CLI_LIST('p', "param", struct model_opts, params, "K=V",
 		   "a workload or common parameter") },
 	{ CLI_CALLBACK_AT('c', "cost", struct model_opts, cfg, "K=V", set_cost,
@@ -181,6 +181,10 @@ static const struct cli_option model_options[] = {
 
 static void model_help_costs(FILE *f)
 {
+	fprintf(f, "\npolicies (docs/kvm-cr8-model.md §7.2):\n");
+	for (unsigned p = 0; p < KP_NPOLICY; p++)
+		fprintf(f, "  %-9s %s\n", kp_policy_name((enum kp_policy)p),
+			kp_policy_help((enum kp_policy)p));
 	fprintf(f, "\ncost keys (TSC cycles; defaults for a current AMD core at 2.5 GHz):\n");
 	sim_print_costs(f);
 }
@@ -198,9 +202,11 @@ const struct cli_spec cmd_model_spec = {
 	"and writes one result record per policy (backend model), even with -q.\n",
 	.epilog =
 	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
-	"verdict fail or guest error: its record is \"failed\"); 2 usage error (unknown\n"
-	"workload or policy, bad parameter or cost); 3 a record could not be written;\n"
-	"4 a simulation limit was hit.  Every run that starts writes its record.\n",
+	"verdict fail, guest error, or a VM entry the CPU refused: one line says\n"
+	"'VM entry failed', its record is \"failed\" with error.kind entry-failed);\n"
+	"2 usage error (unknown workload or policy, bad parameter or cost); 3 a record\n"
+	"could not be written; 4 a simulation limit was hit.  Every run that starts\n"
+	"writes its record.\n",
 	.options = model_options,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_LATEX,
 	.help_extra = model_help_costs,
@@ -241,8 +247,7 @@ static json_t *named_counts_exits(const struct kp_stats *s, enum kp_policy p)
 
 	for (unsigned i = 0; i < KX_N; i++) {
 		/* the CR8-related exit is always present, even at 0 */
-		bool cr8 = (i == KX_CR8 && (p <= KP_UNFIXED || p == KP_AVIC)) ||
-			   (i == KX_TPR_BELOW && p == KP_VMX_TPR);
+		bool cr8 = kp_has_cr8_exit(p) && i == kp_cr8_exit(p);
 
 		if (s->exits[i] || cr8)
 			json_object_set_new(o, kp_exit_name(p, (enum kp_exit)i),
@@ -269,6 +274,7 @@ static json_t *named_counts_inj(const struct kp_stats *s)
 void model_record_add(json_t *rec, const struct sim_config *cfg, const struct sim_result *r)
 {
 	json_t *phases = json_object_get(rec, "phases"), *ph, *m, *costs;
+	uint64_t entry_failed = 0;
 	size_t i;
 
 	json_array_foreach(phases, i, ph) {
@@ -298,6 +304,9 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 		}
 	}
 	costs = json_object();
+	for (unsigned k = 0; k <= MAX_PHASES; k++)
+		entry_failed += r->phase[k].entry_failed;
+	entry_failed += r->markers.entry_failed;
 	for (unsigned k = 0; k < KX_N; k++)
 		json_object_set_new(costs, kp_exit_name(cfg->policy, (enum kp_exit)k),
 				    json_integer((json_int_t)cfg->cost.exit[k]));
@@ -313,6 +322,8 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 		      "exit_costs", costs,
 		      "events", (json_int_t)r->events, "cycles", (json_int_t)r->cycles,
 		      "wall_s", r->wall_s);
+	/* VM entries the CPU refused (a failed record's error says which) */
+	json_object_set_new(m, "entry_failed", json_integer((json_int_t)entry_failed));
 	json_object_set_new(json_object_get(rec, "provenance"), "model", m);
 }
 
@@ -414,17 +425,26 @@ static void summary(const struct model_opts *o, enum kp_policy p, const struct s
 	const struct kp_stats *s = &r->phase[2];
 	uint64_t cr8x = s->exits[KX_CR8] + s->exits[KX_TPR_BELOW], all = 0;
 
+	uint64_t failed = r->markers.entry_failed;
+	char extra[96] = "";
+
 	if (o->quiet)
 		return;
 	for (unsigned i = 0; i < KX_N; i++)
 		all += s->exits[i];
-	printf("model %-8s %-16s %-8s measured: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f  (%llu events, %.1f ms simulated, %.3f s) record %s\n",
+	for (unsigned i = 0; i <= MAX_PHASES; i++)
+		failed += r->phase[i].entry_failed;
+	/* shown only when they happen: a priority violation, a failed entry */
+	if (s->violations || failed)
+		snprintf(extra, sizeof(extra), " violations=%llu entry_failed=%llu",
+			 (unsigned long long)s->violations, (unsigned long long)failed);
+	printf("model %-8s %-16s %-8s measured: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f%s  (%llu events, %.1f ms simulated, %.3f s) record %s\n",
 	       kp_policy_name(p), o->workload,
 	       json_string_value(json_object_get(rec, "status")),
 	       (unsigned long long)s->ops[KO_CR8], (unsigned long long)cr8x,
 	       (unsigned long long)all, (unsigned long long)s->unmasking,
 	       (unsigned long long)s->immediate, (unsigned long long)s->late,
-	       (double)s->late_max * 1e6 / (double)o->cfg.tsc_hz,
+	       (double)s->late_max * 1e6 / (double)o->cfg.tsc_hz, extra,
 	       (unsigned long long)r->events, (double)r->cycles * 1e3 / (double)o->cfg.tsc_hz,
 	       r->wall_s, path);
 }
@@ -469,7 +489,14 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	json_object_set_new(json_object_get(rec, "provenance"), "host", record_host_facts());
 
 	serial_parse(r.out ? r.out : "", r.outlen, &sr);
-	if (r.end == SIM_LIMIT || r.end == SIM_ERROR) {
+	if (r.end == SIM_ENTRY_FAIL) {
+		/* the VM died: no report, a failed record with what failed */
+		record_fail(rec, "entry-failed", r.message);
+		model_record_add(rec, &cfg, &r);
+		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload,
+			r.message);
+		status = EXIT_RUN_FAILED;
+	} else if (r.end == SIM_LIMIT || r.end == SIM_ERROR) {
 		record_fail(rec, r.end == SIM_LIMIT ? "timeout" : "launch", r.message);
 		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload, r.message);
 		status = r.end == SIM_LIMIT ? EXIT_TIMEOUT : EXIT_RUN_FAILED;
@@ -540,7 +567,7 @@ int cmd_model(int argc, char **argv)
 	}
 	if ((rc = check_params(&o, w)))
 		goto out;
-	if (o.script && (rc = cli_check_script(o.script)))
+	if (o.script && (rc = cli_check_script(o.script, true)))
 		goto out;	/* a script error is a usage error: no record */
 	if (o.script) {
 		o.script_text = util_read_file(o.script, 1u << 20, &o.script_len);

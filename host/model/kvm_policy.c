@@ -12,7 +12,28 @@
 static const char *const policy_names[KP_NPOLICY] = {
 	[KP_PREFIX] = "prefix", [KP_FIXED] = "fixed", [KP_L61] = "l61",
 	[KP_L72] = "l72", [KP_UNFIXED] = "unfixed", [KP_VMX_TPR] = "vmx-tpr",
-	[KP_APICV] = "apicv", [KP_AVIC] = "avic",
+	[KP_APICV] = "apicv", [KP_AVIC] = "avic", [KP_VMX_411] = "vmx-411",
+	[KP_VMX_72] = "vmx-72", [KP_AVIC_617] = "avic-617", [KP_AVIC_70] = "avic-70",
+};
+
+static const char *const policy_help[KP_NPOLICY] = {
+	[KP_PREFIX] = "v3.13/3.14-rc, before 'KVM: SVM: fix cr8 intercept window'",
+	[KP_FIXED] = "v3.14/3.15, after the fix (596f3142d2b7)",
+	[KP_L61] = "v6.1 (REQ on a PPR drop only if deliverable)",
+	[KP_L72] = "6.1 + bb365a506b1e (PPR update recomputes the intercept)",
+	[KP_UNFIXED] = "the lab's fix-reverted 6.1 build",
+	[KP_VMX_TPR] = "Intel TPR shadow + TPR threshold (3.14: the exit raises REQ)",
+	[KP_APICV] = "Intel APICv, virtual-interrupt delivery",
+	[KP_AVIC] = "AMD AVIC 4.7-6.16 (3bbf3565f48c: no V_TPR sync, CR8 intercept dangles)",
+	[KP_VMX_411] = "TPR shadow 4.11-7.1 (eb90f3417a0c: stale threshold, failed entry)",
+	[KP_VMX_72] = "TPR shadow >= 7.2 (bb365a506b1e: PPR update recomputes it)",
+	[KP_AVIC_617] = "AVIC 6.17-6.19 (d02e48830e3f: V_TPR synced; intercept dangles)",
+	[KP_AVIC_70] = "AVIC >= 7.0 (+ 87d0f901a9bd: (de)activation sets the intercept)",
+};
+
+static const char *const host_names[KH_N] = {
+	[KH_SET_TPR] = "set_tpr", [KH_INIT] = "init",
+	[KH_AVIC_INHIBIT] = "avic_inhibit", [KH_AVIC_ACTIVATE] = "avic_activate",
 };
 
 /* perf kvm stat names: AMD (svm_exit_reasons) and Intel (VMX_EXIT_REASONS). */
@@ -34,7 +55,8 @@ static const char *const ev_names[] = {
 	[KE_EXT_IRQ] = "irq", [KE_HOST_TICK] = "host-tick", [KE_IO] = "io",
 	[KE_APIC] = "apic", [KE_IF_ON] = "sti", [KE_IF_OFF] = "cli",
 	[KE_IRET] = "iret", [KE_WINDOW] = "window", [KE_INJECT] = "deliver",
-	[KE_RESET] = "reset", [KE_NOTE] = "note",
+	[KE_RESET] = "reset", [KE_NOTE] = "note", [KE_HOST] = "host",
+	[KE_ENTRY_FAIL] = "entry-fail",
 };
 
 const char *kp_policy_name(enum kp_policy p)
@@ -50,6 +72,41 @@ enum kp_policy kp_policy_find(const char *name)
 	return KP_NPOLICY;
 }
 
+const char *kp_policy_help(enum kp_policy p)
+{
+	return (unsigned)p < KP_NPOLICY ? policy_help[p] : "?";
+}
+
+bool kp_policy_vmx_ts(enum kp_policy p)
+{
+	return p == KP_VMX_TPR || p == KP_VMX_411 || p == KP_VMX_72;
+}
+
+bool kp_policy_intel(enum kp_policy p)
+{
+	return kp_policy_vmx_ts(p) || p == KP_APICV;
+}
+
+static bool policy_avic(enum kp_policy p)
+{
+	return p == KP_AVIC || p == KP_AVIC_617 || p == KP_AVIC_70;
+}
+
+enum kp_exit kp_cr8_exit(enum kp_policy p)
+{
+	return kp_policy_vmx_ts(p) ? KX_TPR_BELOW : KX_CR8;
+}
+
+bool kp_has_cr8_exit(enum kp_policy p)
+{
+	return p != KP_APICV;
+}
+
+const char *kp_host_action_name(enum kp_host_action a)
+{
+	return (unsigned)a < KH_N ? host_names[a] : "?";
+}
+
 const char *kp_exit_name(enum kp_policy p, enum kp_exit why)
 {
 	if ((unsigned)why >= KX_N)
@@ -58,9 +115,9 @@ const char *kp_exit_name(enum kp_policy p, enum kp_exit why)
 	 * are trap-like writes, named after the hardware's exit. */
 	if (why == KX_APIC && p == KP_APICV)
 		return "APIC_WRITE";
-	if (why == KX_APIC && p == KP_AVIC)
+	if (why == KX_APIC && policy_avic(p))
 		return "avic_unaccelerated_access";
-	if (p == KP_VMX_TPR || p == KP_APICV)
+	if (kp_policy_intel(p))
 		return exit_intel[why];
 	return exit_amd[why];
 }
@@ -153,6 +210,7 @@ static void row_fill(const struct kp_vcpu *v, struct kp_step *s)
 	s->req = v->req;
 	s->vintr = v->vintr;
 	s->if_ = v->if_;
+	s->hw = v->hw;
 	memcpy(s->irr, v->irr, sizeof(s->irr));
 	memcpy(s->isr, v->isr, sizeof(s->isr));
 }
@@ -176,7 +234,7 @@ static void row_close(struct kp_vcpu *v)
  * update V_TPR. */
 static void update_slow(struct kp_vcpu *v)
 {
-	v->slow = v->I || v->vintr || v->thr || v->trace || !set_empty(v->irr);
+	v->slow = v->I || v->vintr || v->thr || v->trace || v->failed || !set_empty(v->irr);
 }
 
 /* --- lapic.c ----------------------------------------------------------- */
@@ -311,16 +369,28 @@ static void deliver(struct kp_vcpu *v, unsigned vec)
 	v->depth--;
 }
 
-/* APICv/AVIC: the processor itself evaluates IRR against VPPR. */
+/*
+ * APICv/AVIC: the processor itself evaluates IRR against its priority.
+ * APICv's VTPR is the virtual-APIC page, i.e. KVM's TPR; AVIC decides by
+ * the VMCB's V_TPR, which can differ from the backing page's TPR ("it is
+ * the V_TPR that is actually used by the AVIC to decide whether to issue
+ * pending interrupts", d02e48830e3f's message).
+ */
 static void hw_eval(struct kp_vcpu *v)
 {
-	int hi;
+	int hi, isr;
+	unsigned prio;
 
 	if (!v->if_ || v->shadow)
 		return;
 	hi = kp_hi(v->irr);
 	v->ppr = ppr_calc(v);
-	if (hi < 0 || (hi & 0xf0) <= v->ppr)
+	prio = v->ppr >> 4;
+	if (v->avic) {
+		isr = kp_hi(v->isr);
+		prio = isr >= 0 && (unsigned)isr >> 4 > v->vtpr ? (unsigned)isr >> 4 : v->vtpr;
+	}
+	if (hi < 0 || (unsigned)hi >> 4 <= prio)
 		return;
 	check_priority(v, (unsigned)hi);
 	set_bit(v->isr, (unsigned)hi);
@@ -364,10 +434,36 @@ static void vmexit(struct kp_vcpu *v, enum kp_exit why)
 
 static void window_check(struct kp_vcpu *v);
 
+bool kp_entry_ok(const struct kp_vcpu *v)
+{
+	return !v->vmx_ts || (v->thr & 0xf) <= v->vtpr;
+}
+
+/* VMLAUNCH/VMRESUME fails with VM-instruction error 7 ("VM entry with
+ * invalid control field(s)"): KVM returns KVM_EXIT_FAIL_ENTRY with
+ * hardware_entry_failure_reason 7 and QEMU stops ("KVM: entry failed,
+ * hardware error 0x7").  The vCPU never runs again. */
+static void entry_fail(struct kp_vcpu *v)
+{
+	v->st->entry_failed++;
+	v->failed = true;
+	update_slow(v);
+	row_close(v);
+	row_open(v, KE_ENTRY_FAIL, v->thr);
+	row_close(v);
+	if (v->hooks.entry_fail)
+		v->hooks.entry_fail(v->hooks.ctx, v->thr, v->vtpr);
+}
+
 /* vcpu_enter_guest() from the REQ block to VMRUN. */
 static void vmentry(struct kp_vcpu *v)
 {
 	if (v->hw) {
+		/* REQ with APICv active: nothing to inject in software and
+		 * update_cr8_intercept() returns early (x86.c) */
+		v->req = false;
+		if (v->avic_sync_vtpr)
+			v->vtpr = v->tpr >> 4;	/* sync_lapic_to_cr8(), d02e48830e3f */
 		update_slow(v);
 		row_close(v);
 		hw_eval(v);
@@ -389,6 +485,10 @@ static void vmentry(struct kp_vcpu *v)
 	}
 	v->vtpr = v->tpr >> 4;		/* sync_lapic_to_cr8(), TPR shadow */
 	update_slow(v);
+	if (!kp_entry_ok(v)) {
+		entry_fail(v);
+		return;
+	}
 	if (v->evtinj >= 0) {
 		unsigned vec = (unsigned)v->evtinj;
 
@@ -423,13 +523,17 @@ void kp_init(struct kp_vcpu *v, enum kp_policy p, struct kp_stats *st,
 {
 	memset(v, 0, sizeof(*v));
 	v->policy = p;
-	v->svm = p <= KP_UNFIXED;
-	v->vmx_ts = p == KP_VMX_TPR;
-	v->hw = p == KP_APICV || p == KP_AVIC;
-	v->avic = p == KP_AVIC;
+	v->avic = policy_avic(p);
+	v->svm = p <= KP_UNFIXED || v->avic;
+	v->vmx_ts = kp_policy_vmx_ts(p);
+	v->hw = p == KP_APICV || v->avic;	/* AVIC starts active */
 	v->pre_icpt = p == KP_PREFIX || p == KP_UNFIXED;
-	v->ppr61 = p == KP_L61 || p == KP_L72 || p == KP_UNFIXED;
-	v->l72 = p == KP_L72;
+	v->ppr61 = p == KP_L61 || p == KP_L72 || p == KP_UNFIXED || v->avic ||
+		   p == KP_VMX_411 || p == KP_VMX_72;
+	v->l72 = p == KP_L72 || p == KP_VMX_72;
+	v->vmx_ppr_exit = p == KP_VMX_411 || p == KP_VMX_72;
+	v->avic_sync_vtpr = p == KP_AVIC_617 || p == KP_AVIC_70;
+	v->avic_icpt = p == KP_AVIC_70;
 	v->tpr_bit2 = p == KP_PREFIX || p == KP_FIXED || p == KP_VMX_TPR;
 	v->if_ = if_;
 	v->sw_enabled = true;
@@ -467,6 +571,8 @@ void kp_reset(struct kp_vcpu *v)
 
 void kp_lapic_enable(struct kp_vcpu *v)
 {
+	if (v->failed)
+		return;
 	/* the SPIV write is an APIC access exit */
 	row_open(v, KE_APIC, -1);
 	if (!v->hw)
@@ -496,6 +602,8 @@ void kp_wrcr8_slow(struct kp_vcpu *v, uint8_t x)
 	int vec = kp_hi(v->irr), u;
 	uint64_t seen = vec >= 0 ? v->delivered[vec] : 0;
 
+	if (v->failed)
+		return;
 	row_open(v, KE_WRCR8, x);
 	if (v->svm && v->I) {
 		/* cr8_write_interception(): V_TPR is not written by the
@@ -517,7 +625,14 @@ void kp_wrcr8_slow(struct kp_vcpu *v, uint8_t x)
 		if (x < v->thr) {
 			/* trap-like exit after the write */
 			vmexit(v, KX_TPR_BELOW);
-			v->req = true;		/* handle_tpr_below_threshold() (3.14) */
+			/* handle_tpr_below_threshold(): REQ (3.14); since
+			 * eb90f3417a0c (4.11) kvm_apic_update_ppr(), which
+			 * raises REQ only if a vector became deliverable
+			 * (and, from bb365a506b1e, recomputes thr else) */
+			if (v->vmx_ppr_exit)
+				update_ppr(v);
+			else
+				v->req = true;
 			vmentry(v);
 		} else {
 			update_slow(v);
@@ -553,7 +668,9 @@ void kp_self_ipi(struct kp_vcpu *v, uint8_t vector)
 {
 	v->st->ops[KO_SELF_IPI]++;
 	row_open(v, KE_SELF_IPI, vector);
-	if (v->avic || v->policy == KP_APICV) {
+	if (v->failed)
+		return;
+	if (v->hw) {
 		/* AVIC / x2APIC self-IPI virtualization: straight into vIRR */
 		set_bit(v->irr, vector);
 		update_slow(v);
@@ -571,6 +688,8 @@ void kp_eoi(struct kp_vcpu *v)
 {
 	int isr;
 
+	if (v->failed)
+		return;
 	v->st->ops[KO_EOI]++;
 	row_open(v, KE_EOI, -1);
 	if (!v->hw)
@@ -586,6 +705,8 @@ void kp_eoi(struct kp_vcpu *v)
 
 void kp_ext_irq(struct kp_vcpu *v, uint8_t vector)
 {
+	if (v->failed)
+		return;
 	v->st->ops[KO_EXT_IRQ]++;
 	row_open(v, KE_EXT_IRQ, vector);
 	set_bit(v->irr, vector);
@@ -606,13 +727,16 @@ void kp_host_tick(struct kp_vcpu *v)
 
 void kp_exit_begin(struct kp_vcpu *v, enum kp_ev ev, int arg, enum kp_exit why)
 {
+	if (v->failed)
+		return;
 	row_open(v, ev, arg);
 	vmexit(v, why);
 }
 
 void kp_exit_end(struct kp_vcpu *v)
 {
-	vmentry(v);
+	if (!v->failed)
+		vmentry(v);
 }
 
 void kp_other_exit(struct kp_vcpu *v, enum kp_ev ev, int arg, enum kp_exit why)
@@ -636,6 +760,8 @@ bool kp_read_irr(struct kp_vcpu *v, uint8_t vector)
 
 static void if_on(struct kp_vcpu *v, enum kp_ev ev)
 {
+	if (v->failed)
+		return;
 	v->st->ops[KO_IF_ON]++;
 	v->if_ = true;
 	if (v->trace) {
@@ -676,6 +802,81 @@ void kp_iret(struct kp_vcpu *v, bool prev_if)
 	else
 		v->if_ = false;
 	v->in_iret = was;
+}
+
+/* KVM_SET_LAPIC (kvm_vcpu_ioctl_set_lapic -> kvm_apic_set_state): the
+ * registers as userspace gives them, the PPR, REQ; until bb365a506b1e also
+ * a direct update_cr8_intercept().  SVM keeps V_TPR in the VMCB, which
+ * only sync_lapic_to_cr8() at the next entry refreshes (not with AVIC
+ * active before d02e48830e3f); VMX's VTPR is the virtual-APIC page, i.e.
+ * the LAPIC's own TPR. */
+static void host_set_tpr(struct kp_vcpu *v, uint8_t cls)
+{
+	v->tpr = (uint8_t)((cls & 0xf) << 4);
+	if (!v->svm)
+		v->vtpr = cls & 0xf;
+	update_ppr(v);
+	v->req = true;
+	if (!v->l72)
+		recompute_intercept(v);
+}
+
+/* APICv inhibit set (kvm_set_apicv_inhibit -> __kvm_vcpu_update_apicv):
+ * AVIC off, REQ so that software injects what IRR holds; since
+ * 87d0f901a9bd avic_deactivate_vmcb() sets the CR8 intercept (not for
+ * SEV-ES guests, which the model does not cover). */
+static void host_avic_inhibit(struct kp_vcpu *v)
+{
+	if (!v->avic || !v->hw)
+		return;
+	v->hw = false;
+	if (v->avic_icpt)
+		v->I = true;
+	v->req = true;
+}
+
+/* The inhibit cleared: AVIC on again (avic_activate_vmcb); only since
+ * 87d0f901a9bd does it clear the CR8 intercept, which update_cr8_intercept()
+ * no longer touches once APICv is active (x86.c returns early). */
+static void host_avic_activate(struct kp_vcpu *v)
+{
+	if (!v->avic || v->hw)
+		return;
+	v->hw = true;
+	if (v->avic_icpt)
+		v->I = false;
+}
+
+void kp_host(struct kp_vcpu *v, enum kp_host_action a, uint8_t arg)
+{
+	if (v->failed || (unsigned)a >= KH_N)
+		return;
+	v->st->ops[KO_HOST]++;
+	row_open(v, KE_HOST, (int)((unsigned)a << 8 | (a == KH_SET_TPR ? arg : 0)));
+	vmexit(v, KX_INTR);	/* the kick out of guest mode */
+	switch (a) {
+	case KH_SET_TPR:
+		host_set_tpr(v, arg);
+		break;
+	case KH_INIT:
+		/* kvm_vcpu_reset(init_event): init_vmcb, kvm_lapic_reset,
+		 * REQ; the first entry (LAPIC still disabled: no intercept
+		 * update), then the guest's SPIV write */
+		row_close(v);
+		kp_reset(v);
+		vmentry(v);
+		kp_lapic_enable(v);
+		return;
+	case KH_AVIC_INHIBIT:
+		host_avic_inhibit(v);
+		break;
+	case KH_AVIC_ACTIVATE:
+		host_avic_activate(v);
+		break;
+	default:
+		break;
+	}
+	vmentry(v);
 }
 
 bool kp_arch_deliverable(const struct kp_vcpu *v)

@@ -28,7 +28,13 @@ enum kp_policy {
 	KP_UNFIXED,	/* the lab's fix-reverted 6.1: prefix intercept, 6.1 PPR */
 	KP_VMX_TPR,	/* Intel TPR shadow + TPR_THRESHOLD (3.14) */
 	KP_APICV,	/* Intel APICv, virtual-interrupt delivery */
-	KP_AVIC,	/* AMD AVIC */
+	KP_AVIC,	/* AMD AVIC, 4.7-6.16 (3bbf3565f48c): V_TPR not synced,
+			 * CR8 intercept left as init_vmcb() set it */
+	KP_VMX_411,	/* TPR shadow, 4.11-7.1: the TPR-below-threshold exit
+			 * only updates the PPR (eb90f3417a0c) */
+	KP_VMX_72,	/* TPR shadow, >= 7.2: bb365a506b1e */
+	KP_AVIC_617,	/* AVIC, 6.17-6.19: V_TPR synced (d02e48830e3f) */
+	KP_AVIC_70,	/* AVIC, >= 7.0: also 87d0f901a9bd */
 	KP_NPOLICY
 };
 
@@ -56,6 +62,7 @@ enum kp_op {
 	KO_HOST_TICK,
 	KO_EXT_IRQ,	/* timer expiries and other external interrupts */
 	KO_IF_ON,	/* sti, iret/popf that set IF */
+	KO_HOST,	/* host-side actions (kp_host) */
 	KO_N
 };
 
@@ -69,12 +76,25 @@ struct kp_stats {
 	uint64_t late;			/* ... not */
 	uint64_t late_max;		/* cycles, unmasking write -> delivery, worst late one */
 	uint64_t violations;		/* delivered while class <= guest PPR, or with IF=0 */
+	uint64_t entry_failed;		/* VM entries the CPU refused (kp_entry_ok()) */
 };
 
 /* One row of the step table. */
 enum kp_ev {
 	KE_WRCR8, KE_SELF_IPI, KE_EOI, KE_EXT_IRQ, KE_HOST_TICK, KE_IO, KE_APIC,
-	KE_IF_ON, KE_IF_OFF, KE_IRET, KE_WINDOW, KE_INJECT, KE_RESET, KE_NOTE
+	KE_IF_ON, KE_IF_OFF, KE_IRET, KE_WINDOW, KE_INJECT, KE_RESET, KE_NOTE,
+	KE_HOST, KE_ENTRY_FAIL
+};
+
+/* Host-side actions between guest steps (scripts' `host ACTION [ARG]`,
+ * kp_host()): the vCPU is kicked out of guest mode (one `interrupt` exit),
+ * the host acts, the vCPU re-enters. */
+enum kp_host_action {
+	KH_SET_TPR,	/* KVM_SET_LAPIC with TPR = arg << 4 (a state restore) */
+	KH_INIT,	/* INIT: kvm_vcpu_reset(init_event), then the guest's SPIV write */
+	KH_AVIC_INHIBIT,	/* an APICv inhibit is set: AVIC deactivated */
+	KH_AVIC_ACTIVATE,	/* the inhibit is cleared: AVIC activated again */
+	KH_N
 };
 
 struct kp_step {
@@ -85,6 +105,7 @@ struct kp_step {
 	int injected;			/* vector taken by the guest here, -1 none */
 	uint8_t vtpr, tpr, ppr, thr;	/* V_TPR (guest CR8), LAPIC TPR/PPR bytes */
 	bool I, req, vintr, if_;
+	bool hw;			/* APICv/AVIC active: the CPU evaluates the TPR */
 	uint64_t irr[4], isr[4];
 };
 
@@ -100,6 +121,10 @@ struct kp_hooks {
 	void (*deliver)(void *ctx, unsigned vector, bool prev_if);
 	/* A finished row of the step table (only while v->trace is set). */
 	void (*step)(void *ctx, const struct kp_step *s);
+	/* VM entry failed (KVM_EXIT_FAIL_ENTRY): the vCPU cannot run on.
+	 * Called after the failure is counted; may longjmp.  NULL: the vCPU
+	 * stays failed and every later event is ignored (unit tests). */
+	void (*entry_fail)(void *ctx, unsigned thr, unsigned vtpr);
 };
 
 struct kp_vcpu {
@@ -112,7 +137,13 @@ struct kp_vcpu {
 	bool ppr61;		/* REQ on PPR drop only if something deliverable */
 	bool l72;		/* update_ppr recomputes I when it raises no REQ */
 	bool tpr_bit2;		/* keep TPR bit 2 (3.x kvm_lapic_set_tpr) */
-	bool avic;
+	bool avic;		/* an AVIC policy (hw is whether AVIC is active now) */
+	bool vmx_ppr_exit;	/* TPR-below-threshold exit: kvm_apic_update_ppr()
+				 * instead of REQ (eb90f3417a0c, 4.11) */
+	bool avic_sync_vtpr;	/* sync_lapic_to_cr8() also with AVIC active
+				 * (d02e48830e3f, 6.17) */
+	bool avic_icpt;		/* AVIC (de)activation clears/sets I; init_vmcb()
+				 * sets it unconditionally (87d0f901a9bd, 7.0) */
 
 	/* guest */
 	uint8_t vtpr;		/* V_TPR = guest CR8 (0..15) */
@@ -125,6 +156,9 @@ struct kp_vcpu {
 	bool I, req, vintr;
 	int evtinj;		/* -1: none */
 	uint8_t thr;
+
+	/* VM entry failed: the vCPU does not run any more. */
+	bool failed;
 
 	/* Hot path guard: a CR8 write with slow == false only sets vtpr. */
 	bool slow;
@@ -150,7 +184,19 @@ struct kp_vcpu {
 const char *kp_policy_name(enum kp_policy p);
 /* Returns KP_NPOLICY for an unknown name. */
 enum kp_policy kp_policy_find(const char *name);
+/* One line for --help: the kernel range and the commit the policy stands for. */
+const char *kp_policy_help(enum kp_policy p);
+/* The policy's family of hardware: Intel (VMX) or AMD (SVM, AVIC). */
+bool kp_policy_intel(enum kp_policy p);
+/* VMX with TPR shadow and no virtual-interrupt delivery (TPR_THRESHOLD). */
+bool kp_policy_vmx_ts(enum kp_policy p);
+/* The exit that counts as the CR8-related one: TPR_BELOW_THRESHOLD under
+ * TPR shadow, write_cr8 (CR_ACCESS) else. */
+enum kp_exit kp_cr8_exit(enum kp_policy p);
+/* Does the policy have a CR8-related exit at all (the record lists it at 0)? */
+bool kp_has_cr8_exit(enum kp_policy p);
 const char *kp_exit_name(enum kp_policy p, enum kp_exit why);
+const char *kp_host_action_name(enum kp_host_action a);
 /* Short cause name for a KE_* row ("cr8", "self-ipi", ...). */
 const char *kp_ev_name(enum kp_ev ev);
 
@@ -202,6 +248,26 @@ void kp_host_tick(struct kp_vcpu *v);
 void kp_exit_begin(struct kp_vcpu *v, enum kp_ev ev, int arg, enum kp_exit why);
 void kp_exit_end(struct kp_vcpu *v);
 void kp_other_exit(struct kp_vcpu *v, enum kp_ev ev, int arg, enum kp_exit why);
+/*
+ * A host-side action between guest steps (enum kp_host_action; arg: the
+ * TPR's class 0..15 for KH_SET_TPR, else ignored).  Each is one kick exit
+ * (`interrupt`), the action, and the re-entry with KVM's event processing.
+ * docs/kvm-cr8-model.md §7.7 lists what each does per policy and the
+ * kernel code it stands for.
+ */
+void kp_host(struct kp_vcpu *v, enum kp_host_action a, uint8_t arg);
+
+/*
+ * The VM-entry check on the TPR threshold (SDM Vol. 3C §28.2.1.1 in the
+ * edition bb365a506b1e quotes, "VM-Execution Control Fields"; §27.2.1.1
+ * or §26.2.1.1 in older ones): with "use TPR shadow" 1 and "virtualize
+ * APIC accesses" and "virtual-interrupt delivery" both 0, bits 3:0 of
+ * TPR_THRESHOLD must not exceed bits 7:4 of VTPR.  True when an entry with this state passes (or
+ * the policy has no TPR shadow).  The model assumes "virtualize APIC
+ * accesses" 0 for every TPR-shadow policy (docs/kvm-cr8-model.md §5.1).
+ */
+bool kp_entry_ok(const struct kp_vcpu *v);
+
 /* IRR read by the guest (an APIC access exit except with apicv/avic). */
 bool kp_read_irr(struct kp_vcpu *v, uint8_t vector);
 

@@ -24,7 +24,7 @@ test_model_sim_SRCS := tests/unit/test_model_sim.c host/model/kvm_policy.c \
 	host/model/sim_platform.c host/model/trace_fmt.c $(MODEL_GUEST_SRCS) $(SUITE_TEST_SRCS)
 
 INTEGRATION_TESTS += tests/integration/model-cli.sh tests/integration/model-golden.sh \
-		     tests/integration/fidelity-cases.sh
+		     tests/integration/fidelity-cases.sh tests/integration/model-policies.sh
 
 # speed: simulated guest events per second, wall time of the full matrix
 MODEL_BENCH := $(BUILD)/bench/model-bench

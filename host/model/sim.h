@@ -51,6 +51,7 @@ enum sim_end {
 	SIM_GUEST_EXIT,		/* guest_exit(code) (status = code) */
 	SIM_LIMIT,		/* an event or time limit: message says which */
 	SIM_ERROR,		/* the simulation itself gave up (nesting) */
+	SIM_ENTRY_FAIL,		/* a VM entry failed (KVM_EXIT_FAIL_ENTRY): message says why */
 };
 
 struct sim_step {

@@ -230,6 +230,14 @@ static void on_step(void *ctx, const struct kp_step *s)
 	r->nsteps++;
 }
 
+/* KVM_EXIT_FAIL_ENTRY: QEMU stops the VM; so does the simulation. */
+static void on_entry_fail(void *ctx, unsigned thr, unsigned vtpr)
+{
+	(void)ctx;
+	bail(SIM_ENTRY_FAIL, "VM entry failed (KVM_EXIT_FAIL_ENTRY, hardware error 0x7: TPR threshold %u above VTPR[7:4] %u, SDM 'Checks on VMX Controls'); the VM is stopped as QEMU stops it",
+	     thr, vtpr);
+}
+
 /* --- platform.h ----------------------------------------------------------- */
 
 uint64_t plat_read_cr8(void)
@@ -407,6 +415,27 @@ void plat_out(uint16_t port, uint8_t value)
 	kp_other_exit(&S.v, KE_IO, port, KX_IO);
 }
 
+_Static_assert((int)PLAT_HOST_SET_TPR == (int)KH_SET_TPR && (int)PLAT_HOST_INIT == (int)KH_INIT &&
+	       (int)PLAT_HOST_AVIC_INHIBIT == (int)KH_AVIC_INHIBIT &&
+	       (int)PLAT_HOST_AVIC_ACTIVATE == (int)KH_AVIC_ACTIVATE && (int)PLAT_HOST_N == (int)KH_N,
+	       "platform.h's host actions are kvm_policy.h's");
+
+/* The model is the host: every action is performed (kp_host).  INIT also
+ * resets the LAPIC timer (kvm_lapic_reset masks its LVT). */
+bool plat_host(unsigned action, unsigned arg)
+{
+	if (action >= PLAT_HOST_N)
+		return false;
+	advance(S.cfg.cost.insn);
+	kp_host(&S.v, (enum kp_host_action)action, (uint8_t)arg);
+	if (action == PLAT_HOST_INIT) {
+		S.timer_on = false;
+		S.lvt = SIM_LVT_MASKED;
+		set_next();
+	}
+	return true;
+}
+
 unsigned long plat_irq_save(void)
 {
 	bool was = S.v.if_;
@@ -470,7 +499,7 @@ void plat_puts(const char *s)
 
 const char *plat_describe(void)
 {
-	bool intel = S.cfg.policy == KP_VMX_TPR || S.cfg.policy == KP_APICV;
+	bool intel = kp_policy_intel(S.cfg.policy);
 
 	snprintf(S.describe, sizeof(S.describe),
 		 "apic=xapic timer=tsc-deadline tsc_hz=%llu tsc_source=model vendor=%s hypervisor=KVMKVMKVM policy=%s",
@@ -503,7 +532,7 @@ static double wall(void)
 
 int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim_result *res)
 {
-	struct kp_hooks hooks = { NULL, on_exit_hook, on_deliver, on_step };
+	struct kp_hooks hooks = { NULL, on_exit_hook, on_deliver, on_step, on_entry_fail };
 	volatile double t0 = wall();
 	int jr;
 

@@ -116,7 +116,14 @@ static void fill(struct cols *c, const struct sim_step *st, enum kp_policy p,
 	const struct kp_step *s = &st->s;
 
 	snprintf(c->t, sizeof(c->t), "%.3f", (double)s->t * 1e6 / tsc_hz);
-	if (s->arg >= 0 && s->ev == KE_WRCR8)
+	if (s->ev == KE_HOST && (s->arg >> 8) == KH_SET_TPR)
+		snprintf(c->ev, sizeof(c->ev), "host set_tpr %d", s->arg & 0xff);
+	else if (s->ev == KE_HOST)
+		snprintf(c->ev, sizeof(c->ev), "host %s",
+			 kp_host_action_name((enum kp_host_action)(s->arg >> 8)));
+	else if (s->ev == KE_ENTRY_FAIL)
+		snprintf(c->ev, sizeof(c->ev), "entry-fail thr=%d", s->arg);
+	else if (s->arg >= 0 && s->ev == KE_WRCR8)
 		snprintf(c->ev, sizeof(c->ev), "cr8=%d", s->arg);
 	else if (s->arg >= 0 && s->ev == KE_IO)
 		snprintf(c->ev, sizeof(c->ev), "phase %d", s->arg);
@@ -135,9 +142,9 @@ static void fill(struct cols *c, const struct sim_step *st, enum kp_policy p,
 	snprintf(c->cr8, sizeof(c->cr8), "%u", s->vtpr);
 	snprintf(c->tpr, sizeof(c->tpr), "%02x", s->tpr);
 	snprintf(c->ppr, sizeof(c->ppr), "%02x", s->ppr);
-	if (p == KP_VMX_TPR)
+	if (kp_policy_vmx_ts(p))
 		snprintf(c->icpt, sizeof(c->icpt), "thr=%u", s->thr);
-	else if (p == KP_APICV || p == KP_AVIC)
+	else if (s->hw && !s->I)
 		snprintf(c->icpt, sizeof(c->icpt), "hw");
 	else
 		snprintf(c->icpt, sizeof(c->icpt), "%s%s", s->I ? "on" : "off",
@@ -293,10 +300,11 @@ static void print_seed(FILE *f, const struct sim_result *r, enum kp_policy p,
 			const struct sim_step *st = &r->steps[at[row]];
 
 			fmt_classes(set, sizeof(set), step_classes(&st->s));
-			if (p == KP_VMX_TPR)
+			if (kp_policy_vmx_ts(p))
 				snprintf(ms, sizeof(ms), "%s %u %u thr=%u", set, st->s.vtpr,
 					 st->s.ppr >> 4, st->s.thr);
-			else if (p == KP_APICV || p == KP_AVIC)
+			else if (p == KP_APICV || p == KP_AVIC || p == KP_AVIC_617 ||
+				 p == KP_AVIC_70)
 				snprintf(ms, sizeof(ms), "%s %u %u hw", set, st->s.vtpr,
 					 st->s.ppr >> 4);
 			else

@@ -299,13 +299,15 @@ static int check_input(const char *what, const char *path, const char *fix)
 }
 
 /* The script parses on the host as it will in the guest: its errors are
- * usage errors, found before QEMU starts, with the whole path. */
-int cli_check_script(const char *path)
+ * usage errors, found before QEMU starts, with the whole path.  A script
+ * with `host` actions runs only where the host is simulated (model). */
+int cli_check_script(const char *path, bool host_actions)
 {
 	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
 	struct scn_prog *prog;
 	size_t len = 0;
-	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096];
+	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096], op[64];
+	unsigned host_line;
 	int rc;
 
 	if (!text && errno == EFBIG)
@@ -316,10 +318,19 @@ int cli_check_script(const char *path)
 				 path, strerror(errno));
 	prog = xmalloc(sizeof(*prog));
 	rc = scn_parse(text, len, prog, err, sizeof(err));
+	host_line = rc ? 0 : prog->host_line;
+	for (unsigned i = 0; host_line && i < prog->nops; i++)
+		if (prog->ops[i].code == SCN_OP_HOST) {
+			scn_op_text(prog, i, op, sizeof(op));
+			break;
+		}
 	free(prog);
 	free(text);
 	if (rc)
 		return cli_error(EXIT_USAGE, "script %s: %s; %s", path, err, doc);
+	if (host_line && !host_actions)
+		return cli_error(EXIT_USAGE, "script %s: line %u: '%s' is a host-side action (KVM_SET_LAPIC, INIT, an AVIC inhibit) that a guest cannot perform; run the script with 'irqlbench model --script %s --policy P'",
+				 path, host_line, op, path);
 	return 0;
 }
 
@@ -475,7 +486,7 @@ static int check_args(struct run_opts *o, const struct argv_buf *params,
 		json_decref(t);
 	}
 	if (o->script && (check_input("the script", o->script, "--script FILE") ||
-			  cli_check_script(o->script)))
+			  cli_check_script(o->script, false)))
 		return EXIT_USAGE;
 	if (o->guest && check_input("the guest image", o->guest,
 				    "--guest FILE (build/guest/irqlbench-guest.elf after 'make')"))

@@ -37,7 +37,8 @@ static const char *const counter_names[STAT_NCOUNTERS] = {
 static const enum kp_policy family_of[KP_NPOLICY] = {
 	[KP_PREFIX] = KP_UNFIXED, [KP_FIXED] = KP_FIXED, [KP_L61] = KP_FIXED,
 	[KP_L72] = KP_FIXED, [KP_UNFIXED] = KP_UNFIXED, [KP_VMX_TPR] = KP_VMX_TPR,
-	[KP_APICV] = KP_APICV, [KP_AVIC] = KP_APICV,
+	[KP_APICV] = KP_APICV, [KP_AVIC] = KP_APICV, [KP_VMX_411] = KP_VMX_TPR,
+	[KP_VMX_72] = KP_VMX_TPR, [KP_AVIC_617] = KP_APICV, [KP_AVIC_70] = KP_APICV,
 };
 
 const char *suite_family(enum kp_policy p)
@@ -58,7 +59,7 @@ enum kp_policy suite_variant_policy(const char *variant)
 
 static const char *exit_reason(enum kp_policy p)
 {
-	return kp_exit_name(p, p == KP_VMX_TPR ? KX_TPR_BELOW : KX_CR8);
+	return kp_exit_name(p, kp_cr8_exit(p));
 }
 
 /* --- messages ------------------------------------------------------------- */

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need_built
 G=tests/golden/model
-for p in fixed prefix l61 l72 unfixed vmx-tpr apicv avic; do
+for p in fixed prefix l61 l72 unfixed vmx-tpr apicv avic vmx-411 vmx-72 avic-617 avic-70; do
 	for fmt in md; do
 		got=$TMP/seed-table-$p.$fmt
 		"$IRQLBENCH" model --workload seed-table --policy "$p" --param iterations=1 \

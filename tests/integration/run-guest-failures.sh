@@ -56,7 +56,7 @@ printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
 "$IRQLBENCH" model --script "$long/in-isr.scn" --policy fixed --out-dir "$TMP/mparse" >/dev/null 2>"$TMP/model.err"
 eq "guest parse error (model): exit status" $? 2
 eq "guest parse error (model): whole" "$(cat "$TMP/model.err")" \
-	"irqlbench: script $long/in-isr.scn: line 2: 'wait_pending' is not allowed in an isr body (only cr8 raise lower sti cli dpc ipi eoi clock clock_periodic clock_stop spin out repeat); move it to the main flow; see workloads/SCRIPTS.md for the script language"
+	"irqlbench: script $long/in-isr.scn: line 2: 'wait_pending' is not allowed in an isr body (only cr8 raise lower sti cli dpc apc ipi eoi clock clock_periodic clock_stop spin out repeat); move it to the main flow; see workloads/SCRIPTS.md for the script language"
 ok "guest parse error (model): a usage error, no record" test ! -e "$TMP/mparse"
 # a guest, a script and a record in a folder whose name has a space and a
 # comma: QEMU splits the multiboot command line at spaces and -initrd at

@@ -121,11 +121,11 @@ fi
 long=$TMP/$(printf 'a%.0s' {1..100})/$(printf 'b%.0s' {1..100})/$(printf 'c%.0s' {1..90})
 mkdir -p "$long"
 printf 'isr 0x41 auto {\n  wait_pending 0x40\n}\n' >"$long/in-isr.scn"
-usage_case script-error "^irqlbench: script $long/in-isr\.scn: line 2: 'wait_pending' is not allowed in an isr body \(only cr8 raise lower sti cli dpc ipi eoi clock clock_periodic clock_stop spin out repeat\); move it to the main flow; see workloads/SCRIPTS\.md for the script language$" \
+usage_case script-error "^irqlbench: script $long/in-isr\.scn: line 2: 'wait_pending' is not allowed in an isr body \(only cr8 raise lower sti cli dpc apc ipi eoi clock clock_periodic clock_stop spin out repeat\); move it to the main flow; see workloads/SCRIPTS\.md for the script language$" \
 	--workload script --script "$long/in-isr.scn"
 ok "script-error: the path has over 300 characters" test "${#long}" -gt 300
 printf 'raise 2\nwait_delivered 0x40\nbogus\n' >"$long/kw.scn"
-usage_case script-keyword "line 3: unknown keyword 'bogus'; use one of cr8 raise .* wait_pending wait_delivered spin sti cli out mark repeat isr timeout; see workloads/SCRIPTS\.md for the script language$" \
+usage_case script-keyword "line 3: unknown keyword 'bogus'; use one of cr8 raise .* wait_pending wait_delivered spin sti cli out host mark repeat isr timeout; see workloads/SCRIPTS\.md for the script language$" \
 	--workload script --script "$long/kw.scn"
 ok "no script error points to 'irqlbench list'" bash -c "! grep -h 'irqlbench list' '$TMP'/script-*.err"
 

@@ -146,6 +146,14 @@ void plat_out(uint16_t port, uint8_t value)
 	ideal.outs++;
 }
 
+/* An ideal platform has no host to act. */
+bool plat_host(unsigned action, unsigned arg)
+{
+	(void)action;
+	(void)arg;
+	return false;
+}
+
 unsigned long plat_irq_save(void)
 {
 	unsigned long f = ideal.if_flag;

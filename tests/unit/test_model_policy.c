@@ -74,12 +74,19 @@ static void masked_clock_handler(void)
 }
 
 static bool masked_clock_mode;
+static bool raw_mode;		/* handlers do nothing, not even EOI (step tables) */
+static int last_exit, last_inj;	/* of the current step-table step, -1 none */
 static unsigned chain_left, max_depth;	/* back_to_back() */
 
 static void on_deliver(void *ctx, unsigned vec, bool prev_if)
 {
 	(void)ctx;
 	now += 100;
+	last_inj = (int)vec;
+	if (raw_mode) {
+		kp_iret(&V, prev_if);
+		return;
+	}
 	if (V.depth > max_depth)
 		max_depth = V.depth;
 	if (chain_left && vec == 0xd1) {
@@ -102,7 +109,7 @@ static void on_deliver(void *ctx, unsigned vec, bool prev_if)
 static void on_vmexit(void *ctx, enum kp_exit why)
 {
 	(void)ctx;
-	(void)why;
+	last_exit = (int)why;
 	now += 1000;
 }
 
@@ -120,7 +127,7 @@ static void on_step(void *ctx, const struct kp_step *s)
 
 static void setup(enum kp_policy p, bool trace)
 {
-	struct kp_hooks h = { NULL, on_vmexit, on_deliver, on_step };
+	struct kp_hooks h = { NULL, on_vmexit, on_deliver, on_step, NULL };
 
 	memset(&ST, 0, sizeof(ST));
 	now = 0;
@@ -306,6 +313,7 @@ static void seed_totals(void)
 	} t[] = {
 		{ KP_PREFIX, 2 + 3 }, { KP_FIXED, 1 + 3 }, { KP_L61, 1 + 3 }, { KP_L72, 1 + 3 },
 		{ KP_UNFIXED, 2 + 3 }, { KP_VMX_TPR, 1 + 3 }, { KP_APICV, 0 }, { KP_AVIC, 0 },
+		{ KP_VMX_411, 1 + 3 }, { KP_VMX_72, 1 + 3 }, { KP_AVIC_617, 0 }, { KP_AVIC_70, 0 },
 	};
 
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -325,8 +333,9 @@ static void seed_totals(void)
 		CHECK_EQ_U64(all_exits(), x.exits + t[i].other);
 		CHECK_EQ_U64(ST.inj[0x2f], 1);
 		CHECK_EQ_U64(ST.violations, 0);
-		if (t[i].p == KP_VMX_TPR)
+		if (kp_policy_vmx_ts(t[i].p))
 			CHECK_EQ_U64(ST.exits[KX_TPR_BELOW], 1);
+		CHECK_EQ_U64(ST.entry_failed, 0);
 	}
 	check_case(NULL);
 }
@@ -379,8 +388,9 @@ static void nested(void)
 			CHECK_EQ_U64(ST.inj[0x2f], x.count[STAT_dpc_run] * iters);
 			CHECK_EQ_U64(ST.violations, 0);
 			CHECK_EQ_U64(ST.ops[KO_CR8], x.count[STAT_cr8_writes] * iters);
-			if (p == KP_VMX_TPR)
+			if (kp_policy_vmx_ts(p))
 				CHECK_EQ_U64(ST.exits[KX_TPR_BELOW], iters);
+			CHECK_EQ_U64(ST.entry_failed, 0);
 			if (late)	/* bounded by the host tick */
 				CHECK(ST.late_max >= 4000000 && ST.late_max < 4100000);
 			if (n == 8 || n == 1)
@@ -542,6 +552,204 @@ static void back_to_back(void)
 	CHECK_EQ_U64(ST.violations, 0);
 }
 
+/* --- step tables of the later kernels' policies --------------------------
+ *
+ * Each row is one guest or host event and the state right after it: the
+ * exit it caused (the last one), the vector delivered, V_TPR / VTPR[7:4]
+ * (cr8), KVM's TPR and PPR, TPR_THRESHOLD, the CR8 intercept, whether AVIC
+ * is active, and the running totals of failed entries and priority
+ * violations.  Handlers do nothing (raw_mode): an ISR stays in service.
+ * The values are derived from the kernel code the policies paraphrase
+ * (docs/kvm-cr8-model.md §5.1, §7.7), not measured: no VMX host with TPR
+ * shadow but without virtual-interrupt delivery, and no AVIC host, ran
+ * these sequences.
+ */
+enum act { A_CR8, A_IRQ, A_IPI, A_EOI, A_HOST };
+
+struct act_step {
+	enum act a;
+	unsigned arg;		/* CR8 value, vector or enum kp_host_action */
+	unsigned arg2;		/* KH_SET_TPR's class */
+};
+
+struct want {
+	int exit, inj;
+	uint8_t cr8, tpr, ppr, thr;
+	bool I, hw;
+	uint64_t failed, viol;
+};
+
+#define NO (-1)
+
+static void play(const struct act_step *st)
+{
+	last_exit = NO;
+	last_inj = NO;
+	switch (st->a) {
+	case A_CR8:
+		kp_wrcr8(&V, (uint8_t)st->arg);
+		break;
+	case A_IRQ:
+		kp_ext_irq(&V, (uint8_t)st->arg);
+		break;
+	case A_IPI:
+		kp_self_ipi(&V, (uint8_t)st->arg);
+		break;
+	case A_EOI:
+		kp_eoi(&V);
+		break;
+	case A_HOST:
+		kp_host(&V, (enum kp_host_action)st->arg, (uint8_t)st->arg2);
+		break;
+	}
+}
+
+static void step_table(const char *name, enum kp_policy p, const struct act_step *st,
+		       const struct want *w, unsigned n)
+{
+	setup(p, false);
+	raw_mode = true;
+	for (unsigned i = 0; i < n; i++) {
+		check_case("%s policy=%s step %u", name, kp_policy_name(p), i + 1);
+		play(&st[i]);
+		CHECK_EQ_U64((uint64_t)(int64_t)last_exit, (uint64_t)(int64_t)w[i].exit);
+		CHECK_EQ_U64((uint64_t)(int64_t)last_inj, (uint64_t)(int64_t)w[i].inj);
+		CHECK_EQ_U64(V.vtpr, w[i].cr8);
+		CHECK_EQ_U64(V.tpr, w[i].tpr);
+		CHECK_EQ_U64(V.ppr, w[i].ppr);
+		CHECK_EQ_U64(V.thr, w[i].thr);
+		CHECK_EQ_U64(V.I, w[i].I);
+		CHECK_EQ_U64(V.hw, w[i].hw);
+		CHECK_EQ_U64(ST.entry_failed, w[i].failed);
+		CHECK_EQ_U64(ST.violations, w[i].viol);
+	}
+	raw_mode = false;
+	check_case(NULL);
+}
+
+/*
+ * workloads/scripts/vmx-tpr-threshold.scn: IRQL 2; the clock 0xd1 arrives
+ * and stays in service; a DPC is queued (threshold 2); CR8 = 0 exits
+ * below the threshold while 0xd1 still masks the DPC (PPR 0xd0 either way).
+ * 3.14 raises REQ and recomputes the threshold; 4.11-7.1 only updates the
+ * PPR (eb90f3417a0c): the threshold stays 2 > VTPR 0 and the entry fails
+ * (SDM "Checks on VMX Controls"); 7.2 recomputes it in apic_update_ppr()
+ * (bb365a506b1e).  The EOI then lets the DPC in.
+ */
+static void vmx_threshold(void)
+{
+	static const struct act_step st[] = {
+		{ A_CR8, 2, 0 }, { A_IRQ, 0xd1, 0 }, { A_IPI, 0x2f, 0 }, { A_CR8, 0, 0 },
+		{ A_EOI, 0, 0 },
+	};
+	/*                exit          inj   cr8 tpr   ppr   thr I  hw fail viol */
+	static const struct want ok[] = {
+		{ NO,          NO,    2, 0x20, 0x00, 0, 0, 0, 0, 0 },	/* TPR shadow: PPR stale */
+		{ KX_INTR,     0xd1,  2, 0x20, 0xd0, 0, 0, 0, 0, 0 },
+		{ KX_APIC,     NO,    2, 0x20, 0xd0, 2, 0, 0, 0, 0 },	/* tpr 2 >= irr 2 */
+		{ KX_TPR_BELOW, NO,   0, 0x00, 0xd0, 0, 0, 0, 0, 0 },	/* recomputed: 0 < 2 */
+		{ KX_APIC,     0x2f,  0, 0x00, 0x20, 0, 0, 0, 0, 0 },
+	};
+	static const struct want v411[] = {
+		{ NO,          NO,    2, 0x20, 0x00, 0, 0, 0, 0, 0 },
+		{ KX_INTR,     0xd1,  2, 0x20, 0xd0, 0, 0, 0, 0, 0 },
+		{ KX_APIC,     NO,    2, 0x20, 0xd0, 2, 0, 0, 0, 0 },
+		{ KX_TPR_BELOW, NO,   0, 0x00, 0xd0, 2, 0, 0, 1, 0 },	/* 2 > 0: entry fails */
+		{ NO,          NO,    0, 0x00, 0xd0, 2, 0, 0, 1, 0 },	/* the vCPU is gone */
+	};
+
+	step_table("vmx-tpr-threshold", KP_VMX_TPR, st, ok, 5);
+	step_table("vmx-tpr-threshold", KP_VMX_411, st, v411, 5);
+	step_table("vmx-tpr-threshold", KP_VMX_72, st, ok, 5);
+	CHECK(V.evtinj < 0 && !V.failed);
+	setup(KP_VMX_411, false);
+	CHECK(kp_entry_ok(&V));
+	V.thr = 3;
+	V.vtpr = 2;
+	CHECK(!kp_entry_ok(&V));
+	V.vtpr = 3;
+	CHECK(kp_entry_ok(&V));
+}
+
+/*
+ * workloads/scripts/avic-set-lapic-tpr.scn: the host sets TPR 2
+ * (KVM_SET_LAPIC); a DPC is queued; CR8 = 0.  Before d02e48830e3f V_TPR
+ * keeps 0 with AVIC active and AVIC delivers the DPC at once, at KVM's
+ * TPR 2: a violation.  fixed (SVM without AVIC) for comparison.
+ */
+static void avic_set_lapic_tpr(void)
+{
+	static const struct act_step st[] = {
+		{ A_HOST, KH_SET_TPR, 2 }, { A_IPI, 0x2f, 0 }, { A_CR8, 0, 0 },
+	};
+	/*             exit     inj   cr8 tpr   ppr   thr I  hw fail viol */
+	static const struct want avic[] = {
+		{ KX_INTR, NO,    0, 0x20, 0x20, 0, 0, 1, 0, 0 },	/* V_TPR not synced */
+		{ NO,      0x2f,  0, 0x20, 0x20, 0, 0, 1, 0, 1 },	/* at TPR 2 */
+		{ NO,      NO,    0, 0x00, 0x20, 0, 0, 1, 0, 1 },
+	};
+	static const struct want synced[] = {
+		{ KX_INTR, NO,    2, 0x20, 0x20, 0, 0, 1, 0, 0 },	/* d02e48830e3f */
+		{ NO,      NO,    2, 0x20, 0x20, 0, 0, 1, 0, 0 },
+		{ NO,      0x2f,  0, 0x00, 0x20, 0, 0, 1, 0, 0 },
+	};
+	static const struct want fixed[] = {
+		{ KX_INTR, NO,    2, 0x20, 0x20, 0, 0, 0, 0, 0 },
+		{ KX_APIC, NO,    2, 0x20, 0x20, 0, 1, 0, 0, 0 },
+		{ KX_CR8,  0x2f,  0, 0x00, 0x20, 0, 0, 0, 0, 0 },
+	};
+
+	step_table("avic-set-lapic-tpr", KP_AVIC, st, avic, 3);
+	step_table("avic-set-lapic-tpr", KP_AVIC_617, st, synced, 3);
+	step_table("avic-set-lapic-tpr", KP_AVIC_70, st, synced, 3);
+	step_table("avic-set-lapic-tpr", KP_FIXED, st, fixed, 3);
+}
+
+/*
+ * workloads/scripts/avic-init-reactivate.scn: AVIC inhibited, INIT (and
+ * the guest's SPIV write), AVIC activated; CR8 = 2, a DPC, CR8 = 0.
+ * init_vmcb() sets the intercept without AVIC; before 87d0f901a9bd
+ * activation leaves it: every CR8 write exits, and before d02e48830e3f
+ * V_TPR stays 0 (the DPC runs at TPR 2).
+ */
+static void avic_init_reactivate(void)
+{
+	static const struct act_step st[] = {
+		{ A_HOST, KH_AVIC_INHIBIT, 0 }, { A_HOST, KH_INIT, 0 },
+		{ A_HOST, KH_AVIC_ACTIVATE, 0 }, { A_CR8, 2, 0 }, { A_IPI, 0x2f, 0 },
+		{ A_CR8, 0, 0 },
+	};
+	/*             exit     inj   cr8 tpr   ppr   thr I  hw fail viol */
+	static const struct want avic[] = {
+		{ KX_INTR, NO,    0, 0x00, 0x00, 0, 0, 0, 0, 0 },
+		{ KX_APIC, NO,    0, 0x00, 0x00, 0, 1, 0, 0, 0 },	/* SPIV write; I from init_vmcb */
+		{ KX_INTR, NO,    0, 0x00, 0x00, 0, 1, 1, 0, 0 },	/* I dangles */
+		{ KX_CR8,  NO,    0, 0x20, 0x20, 0, 1, 1, 0, 0 },	/* V_TPR not written */
+		{ NO,      0x2f,  0, 0x20, 0x20, 0, 1, 1, 0, 1 },
+		{ KX_CR8,  NO,    0, 0x00, 0x20, 0, 1, 1, 0, 1 },
+	};
+	static const struct want a617[] = {
+		{ KX_INTR, NO,    0, 0x00, 0x00, 0, 0, 0, 0, 0 },
+		{ KX_APIC, NO,    0, 0x00, 0x00, 0, 1, 0, 0, 0 },
+		{ KX_INTR, NO,    0, 0x00, 0x00, 0, 1, 1, 0, 0 },
+		{ KX_CR8,  NO,    2, 0x20, 0x20, 0, 1, 1, 0, 0 },	/* synced at entry */
+		{ NO,      NO,    2, 0x20, 0x20, 0, 1, 1, 0, 0 },
+		{ KX_CR8,  0x2f,  0, 0x00, 0x20, 0, 1, 1, 0, 0 },
+	};
+	static const struct want a70[] = {
+		{ KX_INTR, NO,    0, 0x00, 0x00, 0, 0, 0, 0, 0 },	/* set, then recomputed */
+		{ KX_APIC, NO,    0, 0x00, 0x00, 0, 1, 0, 0, 0 },
+		{ KX_INTR, NO,    0, 0x00, 0x00, 0, 0, 1, 0, 0 },	/* activation clears I */
+		{ NO,      NO,    2, 0x20, 0x00, 0, 0, 1, 0, 0 },
+		{ NO,      NO,    2, 0x20, 0x20, 0, 0, 1, 0, 0 },
+		{ NO,      0x2f,  0, 0x00, 0x20, 0, 0, 1, 0, 0 },
+	};
+
+	step_table("avic-init-reactivate", KP_AVIC, st, avic, 6);
+	step_table("avic-init-reactivate", KP_AVIC_617, st, a617, 6);
+	step_table("avic-init-reactivate", KP_AVIC_70, st, a70, 6);
+}
+
 static void names(void)
 {
 	CHECK_STR(kp_policy_name(kp_policy_find("unfixed")), "unfixed");
@@ -563,5 +771,8 @@ int main(void)
 	reset_boot();
 	window();
 	back_to_back();
+	vmx_threshold();
+	avic_set_lapic_tpr();
+	avic_init_reactivate();
 	return check_done("test_model_policy");
 }

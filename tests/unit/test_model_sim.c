@@ -138,7 +138,7 @@ static void nested(bool elide)
 			want = (uint64_t)x.exits;
 			late = (uint64_t)x.late;
 			CHECK_EQ_U64(cr8_exits(PH_MEASURE), want * it);
-			if (p == KP_VMX_TPR)
+			if (kp_policy_vmx_ts(p))
 				CHECK_EQ_U64(s->exits[KX_TPR_BELOW], want * it);
 			CHECK_EQ_U64(s->late, late * it);
 			CHECK_EQ_U64(s->immediate, x.immediate * it);

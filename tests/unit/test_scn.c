@@ -390,6 +390,14 @@ void plat_out(uint16_t port, uint8_t value)
 	fk_time_passes();
 }
 
+static bool fk_host_ok = true;		/* false: the platform refuses host actions */
+
+bool plat_host(unsigned action, unsigned arg)
+{
+	fk("host(%u,%u)", action, arg);
+	return fk_host_ok;
+}
+
 uint64_t plat_tsc_hz(void) { return 1000000000ull; }	/* 1 GHz: 1 us = 1000 cycles */
 unsigned plat_cpu_id(void) { return 0; }
 unsigned plat_ncpus(void) { return 1; }
@@ -1142,7 +1150,7 @@ static void test_messages_whole_or_marked(void)
 		char e[SCN_MSG_MAX];
 
 		CHECK(scn_parse("bogus\n", 6, &prog, e, sizeof(e)) == -1);
-		CHECK(strstr(e, "wait_delivered spin sti cli out mark repeat isr timeout") != NULL);
+		CHECK(strstr(e, "wait_delivered spin sti cli out host mark repeat isr timeout") != NULL);
 		CHECK(strstr(e, KMSG_CUT) == NULL);
 		CHECK(scn_parse("isr 0x41 auto {\n  wait_pending 0x40\n}\n", 36, &prog, e, sizeof(e)) == -1);
 		CHECK(strstr(e, "; move it to the main flow") != NULL);
@@ -1305,6 +1313,54 @@ static void test_apc(void)
 	CHECK(strstr(err, "line 3: all 32 APC objects are still queued (the APC interrupt was not delivered); lower the IRQL below 1") != NULL);
 }
 
+/*
+ * `host ACTION [N]`: host-side actions between guest steps, main flow only;
+ * set_tpr N sets the script's IRQL to N, init needs the state a run starts
+ * in; the interpreter calls plat_host() and stops where the platform
+ * refuses (a guest), naming the model as the fix.
+ */
+static void test_host(void)
+{
+	char buf[64];
+
+	CHECK_OK("host set_tpr 2\ndpc\nlower 0\nwait_delivered 0x2f\n");
+	CHECK_EQ_U64(prog.ops[0].code, SCN_OP_HOST);
+	CHECK_EQ_U64(prog.ops[0].a, PLAT_HOST_SET_TPR);
+	CHECK_EQ_U64(prog.ops[0].b, 2);
+	CHECK_EQ_U64(prog.host_line, 1);
+	scn_op_text(&prog, 0, buf, sizeof(buf));
+	CHECK_STR(buf, "host set_tpr 2");
+	CHECK_OK("raise 2\nlower 0\nhost avic_inhibit\nhost init\nhost avic_activate\n");
+	CHECK_EQ_U64(prog.host_line, 3);
+	CHECK_EQ_U64(prog.ops[3].a, PLAT_HOST_INIT);
+	scn_op_text(&prog, 4, buf, sizeof(buf));
+	CHECK_STR(buf, "host avic_activate");
+	fk_host_ok = true;
+	CHECK_EQ_U64(run_fresh(), SCN_OK);
+	CHECK_STR(fk_log, "raise(2) lower(0) host(2,0) host(1,0) host(3,0) ");
+	/* a guest cannot: the run stops at the first action, one line */
+	fk_host_ok = false;
+	CHECK_EQ_U64(run_fresh(), (uint64_t)(int64_t)SCN_ERR_SETUP);
+	CHECK_STR(err, "line 3: 'host avic_inhibit' is a host-side action a guest cannot perform; run the script with 'irqlbench model --script FILE'");
+	fk_host_ok = true;
+	CHECK_OK("spin 1\n");
+	CHECK_EQ_U64(prog.host_line, 0);
+
+	CHECK_ERR("host\n", "line 1: ", "'host' needs an action: set_tpr N, init, avic_inhibit or avic_activate; e.g. 'host set_tpr 2'");
+	CHECK_ERR("host reboot\n", "line 1: ", "unknown host action 'reboot'; use set_tpr N, init, avic_inhibit or avic_activate, e.g. 'host init'");
+	CHECK_ERR("host set_tpr\n", "line 1: ", "'host set_tpr' needs the TPR's class 0..15");
+	CHECK_ERR("host set_tpr 16\n", "line 1: ", "an IRQL 16 out of range for 'host'; use 0..15");
+	CHECK_ERR("host init 1\n", "line 1: ", "too many arguments for 'host init': '1' is extra; e.g. 'host init'");
+	CHECK_ERR("host set_tpr 1 2\n", "line 1: ", "too many arguments for 'host': '2' is extra");
+	CHECK_ERR("isr 0x41 auto {\n host init\n}\nipi 0x41\n", "line 2: ", "'host' is not allowed in an isr body");
+	CHECK_ERR("acquire 0\nhost init\nrelease 0\n", "line 2: ",
+		  "host init resets the vCPU to IRQL 0 with no lock held, but the script is at IRQL 2, locks held: 0; release the locks, lower to 0 and sti first");
+	CHECK_ERR("cli\nhost init\nsti\n", "line 2: ", "interrupts off");
+	/* set_tpr is the guest's IRQL from then on: the end must be at 0 */
+	CHECK_ERR("host set_tpr 3\n", "line 1: ", "the script ends at IRQL 3");
+	CHECK_ERR("host set_tpr 2\nraise 1\nlower 0\n", "line 2: ", "raise 1 below the current IRQL 2");
+}
+
 int main(void)
 {
 	test_every_keyword();
@@ -1325,6 +1381,7 @@ int main(void)
 	test_apc();
 	test_run_errors();
 	test_out();
+	test_host();
 	test_messages_whole_or_marked();
 	test_examples();
 	test_example_sequences();

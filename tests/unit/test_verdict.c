@@ -137,8 +137,8 @@ static void test_model_policies(void)
 			r[i] = shaped("m", cmdlines[i], p, 200);
 			r[i].policy = kp_policy_name(p);
 		}
-		/* vmx-tpr's CR8-related exit is not write_cr8: none of those */
-		if (p == KP_VMX_TPR)
+		/* TPR shadow's CR8-related exit is not write_cr8: none of those */
+		if (kp_policy_vmx_ts(p))
 			for (unsigned i = 0; i < n; i++)
 				r[i].write_cr8_per_iter = 0;
 		CHECK_EQ_U64(decide(r, n, &res), want);

@@ -7,6 +7,7 @@
  */
 #include "scn.h"
 #include "klib.h"
+#include "platform.h"
 
 #define CLOCK_VEC	0xD1	/* nt.h CLOCK_VECTOR; nt.h is not needed here */
 #define DPC_VEC		0x2F	/* nt.h DPC_VECTOR */
@@ -19,7 +20,7 @@
 
 enum arg_kind {
 	K_NONE, K_IRQL, K_LOCK, K_VEC, K_US, K_CYCLES, K_REPEAT, K_DPCN, K_APCN,
-	K_WAITN, K_TIMEOUT, K_PORT, K_BYTE, K_NAME, K_MODE, K_MEAS,	/* from K_NAME on: words */
+	K_WAITN, K_TIMEOUT, K_PORT, K_BYTE, K_NAME, K_MODE, K_MEAS, K_ACTION,	/* from K_NAME on: words */
 };
 
 struct arg_desc {
@@ -79,11 +80,22 @@ static const struct keyword keywords[] = {
 	{ "cli", SCN_OP_CLI, { K_NONE }, 0, 0, "cli" },
 	{ "mark", SCN_OP_MARK, { K_NAME, K_MEAS }, 1, KW_MAIN, "mark measured" },
 	{ "out", SCN_OP_OUT, { K_PORT, K_BYTE }, 2, 0, "out 0x80 0" },
+	{ "host", SCN_OP_HOST, { K_ACTION, K_IRQL }, 1, KW_MAIN, "host set_tpr 2" },
 	{ "repeat", SCN_OP_REPEAT, { K_REPEAT }, 1, KW_BLOCK, "repeat 10 {" },
 	{ "isr", SCN_OP_ISR, { K_VEC, K_MODE }, 2, KW_TOP | KW_OPT_BLOCK, "isr 0xd1 raw {" },
 	{ "timeout", PSEUDO_TIMEOUT, { K_TIMEOUT }, 1, KW_TOP, "timeout 500000" },
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
+
+static const char *const host_actions[PLAT_HOST_N] = {
+	[PLAT_HOST_SET_TPR] = "set_tpr", [PLAT_HOST_INIT] = "init",
+	[PLAT_HOST_AVIC_INHIBIT] = "avic_inhibit", [PLAT_HOST_AVIC_ACTIVATE] = "avic_activate",
+};
+
+const char *scn_host_action_name(unsigned action)
+{
+	return action < PLAT_HOST_N ? host_actions[action] : "?";
+}
 
 const char *scn_opcode_name(unsigned code)
 {
@@ -216,7 +228,7 @@ static int unknown_keyword(struct parser *ps, const struct token *t)
 	if (best)
 		return fail(ps, ps->line, "unknown keyword '%s'; did you mean '%s'? (keywords: workloads/SCRIPTS.md)",
 			    tk(ps, t), best);
-	return fail(ps, ps->line, "unknown keyword '%s'; use one of cr8 raise lower acquire release acquire_dpc release_dpc dpc apc ipi eoi clock clock_periodic clock_stop wait_pending wait_delivered spin sti cli out mark repeat isr timeout",
+	return fail(ps, ps->line, "unknown keyword '%s'; use one of cr8 raise lower acquire release acquire_dpc release_dpc dpc apc ipi eoi clock clock_periodic clock_stop wait_pending wait_delivered spin sti cli out host mark repeat isr timeout",
 		    tk(ps, t));
 }
 
@@ -244,6 +256,8 @@ static const char *arg_what(unsigned k)
 		return "a mode, raw or auto";
 	if (k == K_MEAS)
 		return "'measured' or 'unmeasured'";
+	if (k == K_ACTION)
+		return "an action: set_tpr N, init, avic_inhibit or avic_activate";
 	return arg_desc[k].what;
 }
 
@@ -366,6 +380,30 @@ static int do_isr(struct parser *ps, struct scn_op *op, const struct token *args
 	return 0;
 }
 
+/* `host ACTION [N]`: only set_tpr takes N (the TPR's class, as an IRQL). */
+static int do_host(struct parser *ps, struct scn_op *op, const struct token *args,
+		   unsigned nargs, uint32_t n)
+{
+	unsigned a;
+
+	for (a = 0; a < PLAT_HOST_N; a++)
+		if (tok_is(&args[0], host_actions[a]))
+			break;
+	if (a == PLAT_HOST_N)
+		return fail(ps, ps->line, "unknown host action '%s'; use set_tpr N, init, avic_inhibit or avic_activate, e.g. 'host init'",
+			    tk(ps, &args[0]));
+	if (a == PLAT_HOST_SET_TPR && nargs < 2)
+		return fail(ps, ps->line, "'host set_tpr' needs the TPR's class 0..15 (the IRQL it gives the guest); e.g. 'host set_tpr 2'");
+	if (a != PLAT_HOST_SET_TPR && nargs > 1)
+		return fail(ps, ps->line, "too many arguments for 'host %s': '%s' is extra; e.g. 'host %s'",
+			    host_actions[a], tk(ps, &args[1]), host_actions[a]);
+	op->a = a;
+	op->b = a == PLAT_HOST_SET_TPR ? n : 0;
+	if (!ps->p->host_line)
+		ps->p->host_line = ps->line;
+	return 0;
+}
+
 static int open_block(struct parser *ps, struct scn_op *op)
 {
 	if (ps->depth >= SCN_MAX_DEPTH)
@@ -444,7 +482,7 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 	    !(ps->p->ops[ps->open[0].op].flags & SCN_F_RAW))
 		return fail(ps, ps->line, "'eoi' in an auto isr body: the NT dispatcher EOIs after the body; remove it or declare the isr raw");
 	if ((kw->flags & KW_MAIN) && ps->in_isr)
-		return fail(ps, ps->line, "'%s' is not allowed in an isr body (only cr8 raise lower sti cli dpc ipi eoi clock clock_periodic clock_stop spin out repeat); move it to the main flow",
+		return fail(ps, ps->line, "'%s' is not allowed in an isr body (only cr8 raise lower sti cli dpc apc ipi eoi clock clock_periodic clock_stop spin out repeat); move it to the main flow",
 			    kw->name);
 	for (i = 0; i < nargs && i < 2; i++) {
 		if (kw->arg[i] >= K_NAME)
@@ -513,6 +551,8 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 		break;
 	case SCN_OP_MARK:
 		return do_mark(ps, op, &tok[1], nargs);
+	case SCN_OP_HOST:
+		return do_host(ps, op, &tok[1], nargs, val[1]);
 	case SCN_OP_ISR:
 		if (do_isr(ps, op, &tok[1], block))
 			return -1;
@@ -691,6 +731,16 @@ static void state_text(const struct scn_state *s, char *buf, size_t n)
 		ksnprintf(buf + len, n - len, ", interrupts off");
 }
 
+static bool state_held(const struct scn_state *s)
+{
+	unsigned k;
+
+	for (k = 0; k < SCN_NLOCKS; k++)
+		if (s->held[k])
+			return true;
+	return false;
+}
+
 static bool vec_masked(const struct scn_state *s, unsigned v)
 {
 	return s->if_off || (v >> 4) <= s->irql;
@@ -787,6 +837,20 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 		if (!vec_masked(s, a)) {
 			kmsgf(msg, n, "wait_pending 0x%x at IRQL %u with interrupts on: the vector would be delivered, not stay pending; raise to %u or cli first",
 				  a, s->irql, a >> 4);
+			return -1;
+		}
+		break;
+	case SCN_OP_HOST:
+		if (a == PLAT_HOST_SET_TPR) {
+			s->irql = (uint8_t)op->b;	/* the guest's TPR is now the host's */
+			break;
+		}
+		if (a == PLAT_HOST_INIT && (s->irql || s->if_off || state_held(s))) {
+			char t[100];
+
+			state_text(s, t, sizeof(t));
+			kmsgf(msg, n, "host init resets the vCPU to IRQL 0 with no lock held, but the script is at %s; release the locks, lower to 0 and sti first",
+			      t);
 			return -1;
 		}
 		break;
@@ -1091,6 +1155,10 @@ int scn_op_text(const struct scn_prog *prog, unsigned i, char *buf, size_t n)
 		return ksnprintf(buf, n, "%s 0x%02x %u", name, op->a, op->b);
 	case SCN_OP_OUT:
 		return ksnprintf(buf, n, "out 0x%02x 0x%02x", op->a, op->b);
+	case SCN_OP_HOST:
+		if (op->a == PLAT_HOST_SET_TPR)
+			return ksnprintf(buf, n, "host set_tpr %u", op->b);
+		return ksnprintf(buf, n, "host %s", scn_host_action_name(op->a));
 	case SCN_OP_MARK:
 		return ksnprintf(buf, n, "mark %s%s", prog->phase_name[op->a],
 				 prog->phase_measured[op->a] ? "" : " unmeasured");

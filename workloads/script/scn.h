@@ -73,6 +73,7 @@ enum scn_opcode {
 	SCN_OP_CLI,		/* plat_irq_disable */
 	SCN_OP_MARK,		/* a = phase index (0-based in the script) */
 	SCN_OP_OUT,		/* a = port (SCN_OUT_PORT_*), b = byte: plat_out */
+	SCN_OP_HOST,		/* a = action (platform.h PLAT_HOST_*), b = its argument: plat_host */
 	SCN_OP_REPEAT,		/* a = count, b = index of the matching END */
 	SCN_OP_ISR,		/* a = vector, flags: SCN_F_RAW, SCN_F_BODY; b = END if body */
 	SCN_OP_END,		/* closes a block; a = index of the opener */
@@ -113,6 +114,8 @@ struct scn_prog {
 	unsigned phase_base;	/* stats phase of script phase 0; default 1 */
 	uint32_t timeout_us;	/* for wait_pending / wait_delivered */
 	uint64_t static_ops;	/* instructions one run executes (main flow) */
+	uint32_t host_line;	/* line of the first `host` action, 0: none (only
+				 * the model can run such a script) */
 	uint8_t vec[SCN_NVEC];	/* SCN_V_* */
 	uint16_t isr_op[SCN_NVEC];	/* index of the vector's ISR op + 1, 0: none */
 };
@@ -140,6 +143,8 @@ int scn_op_text(const struct scn_prog *prog, unsigned i, char *buf, size_t n);
 size_t scn_format(const struct scn_prog *prog, char *buf, size_t n);
 
 const char *scn_opcode_name(unsigned code);
+/* The `host` action's word ("set_tpr", "init", ...) or "?". */
+const char *scn_host_action_name(unsigned action);
 
 /*
  * Abstract state along the program: used by the parser's static check and

@@ -262,6 +262,12 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 	case SCN_OP_OUT:
 		plat_out((uint16_t)a, (uint8_t)op->b);
 		break;
+	case SCN_OP_HOST:
+		if (!plat_host(a, op->b))
+			return op_fail(SCN_ERR_SETUP, op, in_isr, err, errlen,
+				       "'host %s' is a host-side action a guest cannot perform; run the script with 'irqlbench model --script FILE'",
+				       scn_host_action_name(a));
+		break;
 	default:
 		break;
 	}
