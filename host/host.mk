@@ -47,7 +47,7 @@ UNIT_TESTS += suite
 test_suite_SRCS := tests/unit/test_suite.c $(SUITE_TEST_SRCS)
 
 INTEGRATION_TESTS += tests/integration/run-usage.sh tests/integration/run-kvm-preflight.sh \
-		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh tests/integration/run-repeat.sh tests/integration/guest-verdict.sh \
+		     tests/integration/run-fake-qemu.sh tests/integration/run-guest-failures.sh tests/integration/run-repeat.sh tests/integration/guest-verdict.sh tests/integration/apic-modes.sh \
 		     tests/integration/import-serial.sh \
 		     tests/integration/bad-input-san.sh tests/integration/run-signals.sh \
 		     tests/integration/suites.sh tests/integration/suites-new-entry.sh \

@@ -35,7 +35,10 @@ struct model_opts {
 	size_t script_len;
 	unsigned runs;		/* --runs: records of each policy (0, 1: one) */
 	unsigned run;		/* the one being made, from 1 */
+	const char *apic;	/* --apic: NULL or auto: x2apic (KVM offers it) */
 };
+
+static const char *const apic_modes[] = { "auto", "xapic", "x2apic", NULL };
 
 static int parse_policies(const struct cli_option *opt, void *args, const char *list,
 			  const char *cmd)
@@ -153,6 +156,12 @@ static const struct cli_option model_options[] = {
 		  "host timer ticks per second, each an 'interrupt' exit:\n"
 		  "the unrelated exits that deliver a late interrupt\n"
 		  "(default 250; 0: none)") },
+	{ CLI_CHOICE(0, "apic", struct model_opts, apic, apic_modes,
+		     "the guest's local APIC mode, as 'run --apic': auto\n"
+		     "(default) is x2apic, since KVM offers x2APIC to every\n"
+		     "guest (the lab's and kvm's guests use it too); in x2APIC\n"
+		     "mode an APIC access that exits is an msr exit, in xAPIC\n"
+		     "mode an npf (SVM; Intel: MSR_WRITE / APIC_ACCESS)") },
 	{ CLI_U64(0, "tsc-hz", struct model_opts, cfg.tsc_hz, "N", 1000000, 100000000000ull,
 		  "the simulated TSC frequency (default 2500000000)") },
 	{ CLI_FLAG('t', "trace", struct model_opts, trace,
@@ -325,6 +334,8 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 	/* VM entries the CPU refused (a failed record's error says which) */
 	json_object_set_new(m, "entry_failed", json_integer((json_int_t)entry_failed));
 	json_object_set_new(json_object_get(rec, "provenance"), "model", m);
+	json_object_set_new(json_object_get(rec, "provenance"), "apic",
+			    json_string(cfg->x2apic ? "x2apic" : "xapic"));
 }
 
 static const char *end_kind(const struct sim_result *r, const struct serial_report *sr)
@@ -471,6 +482,7 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 		bi.mods[0].name = o->script;
 	}
 	cfg.policy = p;
+	cfg.x2apic = !o->apic || strcmp(o->apic, "xapic");
 	cfg.trace = o->trace;
 	sim_run(&cfg, &bi, &r);
 

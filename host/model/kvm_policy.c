@@ -576,7 +576,7 @@ void kp_lapic_enable(struct kp_vcpu *v)
 	/* the SPIV write is an APIC access exit */
 	row_open(v, KE_APIC, -1);
 	if (!v->hw)
-		vmexit(v, KX_APIC);
+		vmexit(v, kp_apic_exit(v));
 	v->sw_enabled = true;
 	vmentry(v);
 }
@@ -678,7 +678,7 @@ void kp_self_ipi(struct kp_vcpu *v, uint8_t vector)
 		hw_eval(v);
 		return;
 	}
-	vmexit(v, KX_APIC);
+	vmexit(v, kp_apic_exit(v));
 	set_bit(v->irr, vector);	/* __apic_accept_irq() */
 	v->req = true;
 	vmentry(v);
@@ -693,7 +693,7 @@ void kp_eoi(struct kp_vcpu *v)
 	v->st->ops[KO_EOI]++;
 	row_open(v, KE_EOI, -1);
 	if (!v->hw)
-		vmexit(v, KX_APIC);
+		vmexit(v, kp_apic_exit(v));
 	isr = kp_hi(v->isr);		/* apic_set_eoi() */
 	if (isr >= 0) {
 		clr_bit(v->isr, (unsigned)isr);
@@ -752,7 +752,7 @@ bool kp_read_irr(struct kp_vcpu *v, uint8_t vector)
 	v->st->ops[KO_APIC_OTHER]++;
 	if (v->hw)
 		return kp_test(v->irr, vector);	/* APIC register virtualization */
-	kp_exit_begin(v, KE_APIC, vector, KX_APIC);
+	kp_exit_begin(v, KE_APIC, vector, kp_apic_exit(v));
 	r = kp_test(v->irr, vector);		/* read before re-entry injects */
 	kp_exit_end(v);
 	return r;

@@ -146,6 +146,11 @@ struct kp_vcpu {
 				 * sets it unconditionally (87d0f901a9bd, 7.0) */
 
 	/* guest */
+	/* the APIC mode: x2APIC (MSRs) makes every APIC access that exits a
+	 * WRMSR/RDMSR exit (KX_MSR), not an APIC-page one (KX_APIC); APICv
+	 * and x2AVIC virtualize the x2APIC EOI and SELF IPI MSRs as they do
+	 * the xAPIC page (hw).  Set after kp_init (default xAPIC). */
+	bool x2apic;
 	uint8_t vtpr;		/* V_TPR = guest CR8 (0..15) */
 	bool if_, shadow;
 	/* KVM's local APIC */
@@ -231,6 +236,13 @@ static inline void kp_wrcr8(struct kp_vcpu *v, uint8_t x)
 static inline uint8_t kp_rdcr8(const struct kp_vcpu *v)
 {
 	return v->vtpr;
+}
+
+/* The exit of a guest access to a local APIC register: KX_MSR in x2APIC
+ * mode (SVM_EXIT_MSR / EXIT_REASON_MSR_*), KX_APIC in xAPIC mode. */
+static inline enum kp_exit kp_apic_exit(const struct kp_vcpu *v)
+{
+	return v->x2apic ? KX_MSR : KX_APIC;
 }
 
 void kp_self_ipi(struct kp_vcpu *v, uint8_t vector);

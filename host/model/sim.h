@@ -37,6 +37,7 @@ struct sim_costs {
 
 struct sim_config {
 	enum kp_policy policy;
+	bool x2apic;		/* the guest's APIC in x2APIC mode (apic=auto on KVM) */
 	uint64_t tsc_hz;
 	uint64_t host_hz;	/* host timer ticks per second (0: none) */
 	struct sim_costs cost;

@@ -312,7 +312,7 @@ void plat_eoi(void)
 static void timer_disarm_exit(void)
 {
 	S.v.st->ops[KO_APIC_OTHER]++;
-	kp_other_exit(&S.v, KE_APIC, -1, (S.lvt & SIM_LVT_DEADLINE) ? KX_MSR : KX_APIC);
+	kp_other_exit(&S.v, KE_APIC, -1, (S.lvt & SIM_LVT_DEADLINE) ? KX_MSR : kp_apic_exit(&S.v));
 }
 
 static bool lvt_set(uint32_t lvt)
@@ -321,7 +321,7 @@ static bool lvt_set(uint32_t lvt)
 		return false;
 	timer_disarm_exit();
 	S.v.st->ops[KO_APIC_OTHER]++;
-	kp_other_exit(&S.v, KE_APIC, (int)(lvt & 0xff), KX_APIC);
+	kp_other_exit(&S.v, KE_APIC, (int)(lvt & 0xff), kp_apic_exit(&S.v));
 	S.lvt = lvt;
 	return true;
 }
@@ -340,7 +340,7 @@ uint64_t plat_timer_arm(uint8_t vector, uint64_t cycles, bool periodic)
 	} else {
 		lvt_set(vector | SIM_LVT_PERIODIC);
 		S.v.st->ops[KO_APIC_OTHER]++;
-		kp_other_exit(&S.v, KE_APIC, vector, KX_APIC);	/* TMICT */
+		kp_other_exit(&S.v, KE_APIC, vector, kp_apic_exit(&S.v));	/* TMICT */
 	}
 	if (!cycles)
 		cycles = 1;
@@ -502,8 +502,8 @@ const char *plat_describe(void)
 	bool intel = kp_policy_intel(S.cfg.policy);
 
 	snprintf(S.describe, sizeof(S.describe),
-		 "apic=xapic timer=tsc-deadline tsc_hz=%llu tsc_source=model vendor=%s hypervisor=KVMKVMKVM policy=%s",
-		 (unsigned long long)S.cfg.tsc_hz, intel ? "GenuineIntel" : "AuthenticAMD",
+		 "apic=%s timer=tsc-deadline tsc_hz=%llu tsc_source=model vendor=%s hypervisor=KVMKVMKVM policy=%s",
+		 S.cfg.x2apic ? "x2apic" : "xapic", (unsigned long long)S.cfg.tsc_hz, intel ? "GenuineIntel" : "AuthenticAMD",
 		 kp_policy_name(S.cfg.policy));
 	return S.describe;
 }
@@ -551,6 +551,7 @@ int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim
 	set_next();
 	/* guest_main starts with the xAPIC enabled, IRQL 0, IF=0 (boot.h) */
 	kp_init(&S.v, cfg->policy, &res->phase[0], &S.now, &hooks, false);
+	S.v.x2apic = cfg->x2apic;
 	kp_set_trace(&S.v, cfg->trace);
 
 	jr = setjmp(S.jb);

@@ -113,6 +113,7 @@ static const char *const backends[] = { "tcg", "kvm", "guest", NULL };
 static const char *const launchers[] = { "direct", "libvirt", NULL };
 static const char *const firmwares[] = { "qboot", "seabios", NULL };
 static const char *const on_off[] = { "on", "off", NULL };
+static const char *const apic_modes[] = { "auto", "xapic", "x2apic", NULL };
 
 /* a path whose emptiness run_check_args() names ("--out needs a path") */
 #define RUN_PATH(s, l, f, a, h) \
@@ -131,6 +132,14 @@ static const struct cli_option run_options[] = {
 		   "set a workload or common parameter") },
 	RUN_PATH('s', "script", script, "FILE", "the scenario script of the 'script' workload"),
 	{ CLI_UINT('n', "vcpus", struct run_args, o.vcpus, "N", 1, MAX_CPUS, "vCPUs (default 1)") },
+	{ CLI_CHOICE(0, "apic", struct run_args, o.apic, apic_modes,
+		     "the guest's local APIC mode: auto (default: x2APIC where\n"
+		     "CPUID offers it, as Windows does; QEMU 7.2's TCG offers\n"
+		     "none), xapic (MMIO: APIC accesses exit as npf) or x2apic\n"
+		     "(MSRs: ICR, EOI, self-IPI and timer exit as msr); the\n"
+		     "guest's apic= word, recorded as provenance.apic and, as\n"
+		     "used, guest.apic; a mode the CPU cannot give fails the\n"
+		     "run as a bad parameter (exit 2)") },
 	{ CLI_LIST('o', "out", struct run_args, o.outs, "FILE",
 		   "the record (default results/runs/<id>/record.json, with\n"
 		   "serial.log and qemu.log beside it); a regular file, never\n"
@@ -200,7 +209,7 @@ static const struct cli_option run_options[] = {
 const struct cli_spec cmd_run_spec = {
 	.name = "run",
 	.usage = "[--backend tcg|kvm|guest] --workload W [--param NAME=VALUE ...]\n"
-		 "  [--script FILE] [--vcpus N] [--repeat N] [--runs N] [--out FILE ...]\n"
+		 "  [--script FILE] [--vcpus N] [--apic MODE] [--repeat N] [--runs N] [--out FILE ...]\n"
 		 "  [--timeout SEC]\n"
 		 "  [--tag T ...] [--qemu PATH] [--guest FILE] [--cpu MODEL]\n"
 		 "  [--keep-log DIR] [--launcher direct|libvirt] [--no-pin]\n"

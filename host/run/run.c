@@ -479,6 +479,12 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 		free(append);
 		append = more;
 	}
+	if (o->apic) {
+		char *more = xasprintf("%s apic=%s", append, o->apic);
+
+		free(append);
+		append = more;
+	}
 	if (!o->firmware || !strcmp(o->firmware, "qboot")) {
 		if (!access(QBOOT_ROM, R_OK))
 			bios = "qboot.rom";
@@ -514,6 +520,7 @@ int run_guest(struct run_opts *o, const struct backend_ops *be, const struct lau
 	governors_of_pinned(rec);
 
 	set_provenance(rec, "duration_s", json_real(lr.duration_s));
+	set_provenance(rec, "apic", json_string(o->apic ? o->apic : "auto"));
 	set_provenance(rec, "qemu", json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "binary", qi.path,
 					      "version", qi.version, "accel", spec.accel,
 					      "cpu", spec.cpu, "firmware", bios ? "qboot" : "seabios",

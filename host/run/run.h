@@ -42,6 +42,7 @@ struct run_opts {
 	bool check_only;		/* --check: the checks before any work, then exit */
 	uint64_t trace_buffer_kb;
 	const char *pit_reinject;	/* --pit-reinject on|off (kvm); NULL: QEMU's default, on */
+	const char *apic;		/* --apic auto|xapic|x2apic; NULL: auto */
 	double timeout_s;
 	struct argv_buf tags;
 	struct argv_buf set;		/* "k=v" as the guest gets them (normalised) */

@@ -47,15 +47,22 @@ for p in l61 unfixed; do
 	eq "if-held: model $p vintr exits" "$(measured "$f" exit.vintr)" 1
 done
 # --- the self-IPI as the HAL sends it (issue 13 §1) ----------------------------
-# one ICR write: a nest of 2 with its DPC is 3 write_cr8 and 2 npf (the ICR
-# write, the DPC's EOI) an iteration; ipi_readback=1, the checked send, adds
-# the ICR read and the IRR read: 4 npf
-for rb in 0 1; do
-	"$IRQLBENCH" model --policy l61 --workload nested-spinlock --param iterations=10 \
-		--param ipi_readback=$rb --out-dir "$TMP/hal$rb" --quiet
-	f=$(ls "$TMP"/hal$rb/*.json | grep -v serial | head -1)
-	eq "hal ipi_readback=$rb: model npf" "$(measured "$f" exit.npf)" $(( rb ? 40 : 20 ))
-	eq "hal ipi_readback=$rb: model write_cr8" "$(measured "$f" exit.write_cr8)" 30
+# one ICR write: a nest of 2 with its DPC is 3 write_cr8 and 2 APIC exits
+# (the ICR write, the DPC's EOI) an iteration; ipi_readback=1, the checked
+# send, adds the ICR read and the IRR read: 4.  xAPIC: npf (MMIO);
+# x2APIC (the default, --apic auto on KVM): msr (the SELF IPI and EOI MSRs)
+for mode in xapic x2apic; do
+	[ $mode = xapic ] && r=npf o=msr || r=msr o=npf
+	for rb in 0 1; do
+		d=$TMP/hal-$mode-$rb
+		"$IRQLBENCH" model --policy l61 --workload nested-spinlock --param iterations=10 \
+			--param ipi_readback=$rb --apic $mode --out-dir "$d" --quiet
+		f=$(ls "$d"/*.json | grep -v serial | head -1)
+		eq "hal $mode ipi_readback=$rb: model guest.apic" "$(jq -r .guest.apic "$f")" $mode
+		eq "hal $mode ipi_readback=$rb: model $r" "$(measured "$f" exit.$r)" $(( rb ? 40 : 20 ))
+		eq "hal $mode ipi_readback=$rb: model $o" "$(measured "$f" exit.$o)" 0
+		eq "hal $mode ipi_readback=$rb: model write_cr8" "$(measured "$f" exit.write_cr8)" 30
+	done
 done
 
 # the lab half needs the kernel triple (SKIP or FAIL as need_lab_kernel decides)
@@ -63,10 +70,12 @@ need_lab_kernel
 "$IRQLBENCH" lab --variants fixed --workload nested-spinlock --param iterations=10 \
 	--out-dir "$TMP/hall" >/dev/null 2>"$TMP/hall.err"
 eq "hal: lab exit status" $? 0
-for r in npf write_cr8 vintr; do
-	eq "hal: lab fixed exit.$r = model l61 (one ICR write a self-IPI)" \
+# the lab's guest takes x2APIC (KVM offers it), as the model's default
+eq "hal: lab guest.apic" "$(jq -r .guest.apic "$TMP/hall/fixed/record.json")" x2apic
+for r in npf msr write_cr8 vintr; do
+	eq "hal: lab fixed exit.$r = model l61 (one SELF IPI write a self-IPI)" \
 		"$(measured "$TMP/hall/fixed/record.json" exit.$r)" \
-		"$(measured "$(ls "$TMP"/hal0/*.json | grep -v serial | head -1)" exit.$r)"
+		"$(measured "$(ls "$TMP"/hal-x2apic-0/*.json | grep -v serial | head -1)" exit.$r)"
 done
 "$IRQLBENCH" lab --variants fixed,unfixed --script "$scn" --out-dir "$TMP/ifl" >/dev/null 2>"$TMP/ifl.err"
 eq "if-held: lab exit status" $? 0

@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * apic.c - the local APIC in xAPIC (MMIO) mode: software enable, self-IPI,
- * IRR/ISR, EOI, and the LAPIC timer calibrated against the TSC.
+ * apic.c - the local APIC in xAPIC (MMIO) or x2APIC (MSR) mode: software
+ * enable, self-IPI, IRR/ISR, EOI, and the LAPIC timer calibrated against
+ * the TSC.
+ *
+ * The mode (apic_select(), the boot word apic=auto|xapic|x2apic) is chosen
+ * once by the boot CPU before any APIC access and applies to every CPU.
+ * auto is x2APIC where CPUID.1:ECX[21] offers it, as Windows does.  In
+ * x2APIC mode register R is MSR 0x800 + R/16 (SDM Vol. 3A §11.12.1.2),
+ * the ICR one 64-bit MSR (0x830, destination in bits 63:32), and a
+ * self-IPI a write of the SELF IPI MSR (0x83F), as Linux's x2apic driver
+ * sends it: under KVM without APIC virtualization each is a WRMSR exit
+ * (`msr`), not an APIC-page fault (`npf`).
  *
  * IA32_APIC_BASE.EN is set if it is clear, and never cleared: QEMU 7.2 TCG
  * cannot bring an APIC back once it was hardware-disabled.
  */
+#include "klib.h"
 #include "platform.h"
 #include "x86.h"
 
 #define APIC_DEFAULT_BASE 0xfee00000ul
+#define X2APIC_MSR(reg)	(0x800u + ((reg) >> 4))
+#define X2APIC_ICR	0x830u
+#define X2APIC_SELF_IPI	0x83fu
+#define X2APIC_ID	0x802u
 #define APIC_BASE_EN	(1ul << 11)
 #define APIC_BASE_EXTD	(1ul << 10)
 
@@ -51,6 +66,7 @@
 #define IRR_SPINS	1000u
 
 static volatile uint32_t *apic_mmio = (volatile uint32_t *)APIC_DEFAULT_BASE;
+static bool x2;		/* every CPU's APIC in x2APIC mode (apic_select) */
 static uint64_t apic_hz;
 /* APIC timer ticks per TSC cycle, 32.32 fixed point */
 static uint64_t apic_per_tsc;
@@ -61,22 +77,83 @@ static volatile uint64_t probe_hit_tsc;
 
 uint32_t apic_read(unsigned reg)
 {
+	if (x2)
+		return (uint32_t)rdmsr(X2APIC_MSR(reg));
 	return apic_mmio[reg / 4];
 }
 
+/* Not for the ICR's high half, which x2APIC does not have (apic_icr). */
 void apic_write(unsigned reg, uint32_t v)
 {
-	apic_mmio[reg / 4] = v;
+	if (x2)
+		wrmsr(X2APIC_MSR(reg), v);
+	else
+		apic_mmio[reg / 4] = v;
 }
 
+/* One ICR write: xAPIC writes the destination (bits 31:24 of ICR high)
+ * first, x2APIC writes both halves at once. */
+static void apic_icr(uint32_t dest, uint32_t lo)
+{
+	if (x2) {
+		wrmsr(X2APIC_ICR, (uint64_t)dest << 32 | lo);
+		return;
+	}
+	apic_write(APIC_ICR_HI, dest << 24);
+	apic_write(APIC_ICR_LO, lo);
+}
+
+/* This CPU's APIC ID, in the mode its APIC is in now (an AP reads it
+ * before its apic_init). */
 uint32_t apic_id(void)
 {
-	return apic_read(APIC_ID) >> 24;
+	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
+		return (uint32_t)rdmsr(X2APIC_ID);
+	return apic_mmio[APIC_ID / 4] >> 24;
 }
 
 bool apic_is_x2(void)
 {
-	return false;
+	return x2;
+}
+
+bool apic_x2_offered(void)
+{
+	uint32_t r[4];
+
+	cpuid2(1, 0, r);
+	return (r[2] & (1u << 21)) != 0;
+}
+
+/*
+ * The boot CPU, before apic_init(): mode "auto" (or NULL), "xapic" or
+ * "x2apic".  Returns NULL, or why the mode cannot be had (a bad word,
+ * x2APIC not offered, or firmware that left x2APIC on when xAPIC is
+ * asked for: leaving x2APIC needs a hardware disable, which QEMU 7.2 TCG
+ * cannot undo).
+ */
+const char *apic_select(const char *mode, size_t len)
+{
+	bool on = rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+	bool offered = apic_x2_offered();
+
+	if (!mode || (len == 4 && !kstrncmp(mode, "auto", 4))) {
+		x2 = offered || on;
+		return NULL;
+	}
+	if (len == 6 && !kstrncmp(mode, "x2apic", 6)) {
+		if (!offered && !on)
+			return "apic=x2apic: this CPU offers no x2APIC (CPUID.1:ECX[21] clear; QEMU 7.2's TCG has none): use apic=auto or apic=xapic";
+		x2 = true;
+		return NULL;
+	}
+	if (len == 5 && !kstrncmp(mode, "xapic", 5)) {
+		if (on)
+			return "apic=xapic: the firmware left the local APIC in x2APIC mode: use apic=auto or apic=x2apic";
+		x2 = false;
+		return NULL;
+	}
+	return "apic= takes auto, xapic or x2apic";
 }
 
 static void icr_wait_idle(void)
@@ -98,11 +175,15 @@ void apic_init(bool bsp)
 		outb(0xa1, 0xff);
 	}
 	if (!(base & APIC_BASE_EN))
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
-	if (base & APIC_BASE_EXTD)
-		plat_fatal("internal", "the local APIC is in x2APIC mode; this guest drives xAPIC MMIO");
+		wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);
+	if (x2 && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);	/* xAPIC -> x2APIC: allowed */
+	if (!x2 && (base & APIC_BASE_EXTD))
+		plat_fatal("internal", "the local APIC of this CPU is in x2APIC mode, the boot CPU's in xAPIC mode");
 	base &= 0x000ffffffffff000ull;
-	if (base >= 0xc0000000ull && base < 0x100000000ull)
+	if (x2)
+		;	/* no MMIO */
+	else if (base >= 0xc0000000ull && base < 0x100000000ull)
 		apic_mmio = (volatile uint32_t *)base;	/* the uncached GiB of boot.S */
 	else
 		plat_fatal("internal", "the local APIC is not in the uncached 3..4 GiB range the page tables map");
@@ -146,15 +227,23 @@ void plat_eoi(void)
  * IRR read afterwards is the "pending" promise of platform.h.  Under KVM
  * (xAPIC, no AVIC) each of the three accesses is an exit.
  */
+static void self_ipi(uint8_t vector)
+{
+	if (x2)
+		wrmsr(X2APIC_SELF_IPI, vector);
+	else
+		apic_write(APIC_ICR_LO, ICR_SELF | ICR_ASSERT | vector);
+}
+
 void plat_self_ipi(uint8_t vector)
 {
-	apic_write(APIC_ICR_LO, ICR_SELF | ICR_ASSERT | vector);
+	self_ipi(vector);
 }
 
 void plat_self_ipi_checked(uint8_t vector)
 {
 	icr_wait_idle();
-	apic_write(APIC_ICR_LO, ICR_SELF | ICR_ASSERT | vector);
+	self_ipi(vector);
 	for (unsigned i = 0; i < IRR_SPINS; i++) {
 		if (plat_irr_pending(vector))
 			return;
@@ -168,12 +257,11 @@ void apic_send_init_sipi_all(uint8_t sipi_page)
 	uint64_t ms = plat_tsc_hz() / 1000;
 
 	icr_wait_idle();
-	apic_write(APIC_ICR_HI, 0);
-	apic_write(APIC_ICR_LO, ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
+	apic_icr(0, ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
 	icr_wait_idle();
 	plat_spin(10 * ms);
 	for (int i = 0; i < 2; i++) {
-		apic_write(APIC_ICR_LO, ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_STARTUP | sipi_page);
+		apic_icr(0, ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_STARTUP | sipi_page);
 		icr_wait_idle();
 		plat_spin(ms / 5);
 	}

@@ -15,7 +15,8 @@
  * console=vga (any job form) is taken off the line here: it mirrors the
  * serial text on the VGA text screen (vga.c), for a machine a user watches.
  * So is image=VERSION (the ISO's irqlbench version), printed as the line
- * "irqlbench-guest image VERSION" for the log's importer.
+ * "irqlbench-guest image VERSION" for the log's importer, and apic=MODE,
+ * which the boot CPU applied before anything else (jobs_apic_word).
  */
 #include "klib.h"
 #include "x86.h"
@@ -24,6 +25,7 @@
 #define JOB_WORD	"workload="
 #define VGA_WORD	"console=vga"
 #define IMAGE_WORD	"image="
+#define APIC_WORD	"apic="
 
 static char line[JOBS_LINE_MAX];	/* the command line without console=vga */
 static char job_line[JOBS_LINE_MAX];
@@ -78,6 +80,20 @@ static void job_words(unsigned k, char *dst, size_t size)
 	}
 }
 
+/* The value of the last apic= word of the command line, or NULL. */
+const char *jobs_apic_word(const char *cmdline, size_t *len)
+{
+	const char *p = cmdline, *w, *v = NULL;
+	size_t n;
+
+	while ((w = next_word(&p, &n)))
+		if (word_is(w, n, APIC_WORD, true)) {
+			v = w + kstrlen(APIC_WORD);
+			*len = n - kstrlen(APIC_WORD);
+		}
+	return v;
+}
+
 int guest_jobs_main(struct boot_info *bi)
 {
 	const char *p = bi->cmdline, *w;
@@ -98,6 +114,8 @@ int guest_jobs_main(struct boot_info *bi)
 				w + kstrlen(IMAGE_WORD));
 			continue;
 		}
+		if (word_is(w, n, APIC_WORD, true))
+			continue;	/* applied at boot (arch_main) */
 		if (word_is(w, n, JOB_WORD, true))
 			njobs++;
 		append(line, sizeof(line), w, n);

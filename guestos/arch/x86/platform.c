@@ -68,13 +68,24 @@ void arch_main(uint32_t magic, uint32_t mbi)
 	idt_init();
 	cpu_init(0, 0);
 	pic_mask();
+	/* the command line first: its apic= word picks the APIC mode */
+	multiboot_parse(magic, mbi, &bi);
+	{
+		size_t n = 0;
+		const char *mode = jobs_apic_word(bi.cmdline, &n);
+		const char *why = apic_select(mode, n);
+
+		if (why) {
+			kprintf("!! error code=badparam msg=\"%s\"\n", why);
+			guest_exit(2);
+		}
+	}
 	apic_init(true);
 	percpus[0].apic_id = apic_id();
 	identify();
 	smp_init();
 	tsc_calibrate();
 	timer_probe_deadline();
-	multiboot_parse(magic, mbi, &bi);
 	write_cr8(0);
 	guest_exit(guest_jobs_main(&bi));
 }
