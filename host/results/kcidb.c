@@ -7,7 +7,7 @@
  * inherits are defined: origin [a-z0-9_]+, every id "<origin>:<anything>",
  * test paths ^([a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*)?$, the status enum FAIL
  * ERROR MISS PASS DONE SKIP, number {value, unit, prefix}, environment
- * {comment, misc}, no property null.  tests/integration/kcidb-v5.schema.json
+ * {comment, misc}, no property null.  tests/fixtures/kcidb/io-v5.0-subset.schema.json
  * restates that subset and results-export-kcidb.sh validates with it.
  * The mapping is results/SCHEMA.md's "KCIDB export".
  */
@@ -211,12 +211,11 @@ static void run_kernel(json_t *rec, struct kernel_id *kid)
 static char *add_checkout(struct kcidb *k, const struct kernel_id *kid)
 {
 	const char *key = kid->pkg && *kid->pkg ? kid->pkg : kid->abi && *kid->abi ? kid->abi : NULL;
-	char *c = key ? kcidb_component(key, false) : NULL;
+	/* an id is the origin, a colon and any text: the version as it is */
 	char *id = kid->model ? xstrdup(KCIDB_ORIGIN ":model") :
-		   c ? xasprintf(KCIDB_ORIGIN ":kernel-%s", c) : xstrdup(KCIDB_ORIGIN ":unknown");
+		   key ? xasprintf(KCIDB_ORIGIN ":kernel-%s", key) : xstrdup(KCIDB_ORIGIN ":unknown");
 	json_t *o, *misc;
 
-	free(c);
 	if (json_object_get(k->seen, id))
 		return id;
 	json_object_set_new(k->seen, id, json_true());
@@ -247,11 +246,9 @@ static char *add_checkout(struct kcidb *k, const struct kernel_id *kid)
 static char *add_build(struct kcidb *k, const struct kernel_id *kid, const char *kind,
 		       const char *series)
 {
-	char *cid = add_checkout(k, kid), *c = kcidb_component(series ? series : "none", false);
-	char *id = xasprintf("%s-%s", cid, c);
+	char *cid = add_checkout(k, kid), *id = xasprintf("%s-%s", cid, series ? series : "none");
 	json_t *o;
 
-	free(c);
 	if (!json_object_get(k->seen, id)) {
 		char *cm = xasprintf("%s %s", kind, series ? series : "none");
 
@@ -272,7 +269,7 @@ static json_t *environment(json_t *host, const char *backend, const char *launch
 {
 	static const char *const keys[] = { "hostname", "cpu_vendor", "cpu_model", "cpu_family",
 		"cpu_model_number", "cpu_stepping", "microcode", "kernel", NULL };
-	json_t *misc = json_object(), *hv = json_object_get(host, "hypervisor");
+	json_t *misc = json_object(), *hv = json_object_get(host, "hypervisor"), *env;
 	const char *name = json_string_value(json_object_get(host, "hostname"));
 	char *cm;
 
@@ -286,7 +283,9 @@ static json_t *environment(json_t *host, const char *backend, const char *launch
 	json_object_set_new(misc, "emulated", json_boolean(emulated));
 	cm = xasprintf("%s, backend %s%s", name ? name : "an unnamed host", backend ? backend : "?",
 		       emulated ? ", emulated" : "");
-	return json_pack("{s:s%, s:o}", "comment", cm, strlen(cm), "misc", misc);
+	env = json_pack("{s:s, s:o}", "comment", cm, "misc", misc);
+	free(cm);
+	return env;
 }
 
 static int key_cmp(const void *a, const void *b)

@@ -9,4 +9,10 @@ test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c
 test_store_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/results-broken-store.sh tests/integration/results-import.sh \
-		     tests/integration/results-delete.sh
+		     tests/integration/results-delete.sh tests/integration/results-export-kcidb.sh
+
+# the KCIDB mapping of results export --format kcidb
+UNIT_TESTS += kcidb
+test_kcidb_SRCS := tests/unit/test_kcidb.c host/results/kcidb.c host/record/metrics.c host/cli/util.c \
+	workloads/catalog.c guestos/lib/klib.c
+test_kcidb_LIBS := -ljansson -lm
