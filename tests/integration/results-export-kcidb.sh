@@ -11,7 +11,7 @@
 # empty, valid document, exit 0), usage errors (2) and a missing store (5).
 . "$(dirname "$0")/lib.sh"
 need_built
-need_pkg jq python3-jsonschema
+need_pkg jq sqlite3 python3-jsonschema
 SCHEMA=$ROOT/tests/fixtures/kcidb/io-v5.0-subset.schema.json
 check() { /usr/bin/python3 "$ROOT/tests/integration/kcidb-check.py" "$SCHEMA" "$1"; }
 DB=$T/store/irqlbench.db
@@ -63,6 +63,23 @@ eq "environment names the host (the real model runs)" \
 		.environment.misc.hostname] | unique | join(",")' "$T/all.json")" \
 	"$(uname -n)"
 expect_grep "^$(uname -n), backend model, emulated$" <(jq -r '.tests[].environment.comment' "$T/all.json") "environment comment: host, backend, emulated"
+
+# the host's identity: in the record, the store's columns (schema 7) and the environment
+rid=$(jq -r '[.tests[] | select(.build_id == "irqlbench:model-fixed" and (.misc.tags // [] | index("synthetic") | not))][0].misc.record_id' "$T/all.json")
+host_json=$("$IRQ" results export --db "$DB" "id=$rid" | jq -c '.[0].provenance.host |
+	[.hostname, .cpu_family, .cpu_model_number, .cpu_stepping, .microcode, .hypervisor.dmi_product_name,
+	 .hypervisor.dmi_product_name_why]')
+[ "$(jq '.[0] != null and .[2] != null and ((.[5] == null) != (.[6] == null))' <<<"$host_json")" = true ] &&
+	ok "record $rid: hostname, CPU, microcode, a DMI product name or why not: $host_json" ||
+	bad "record $rid: provenance.host lacks the identity: $host_json"
+eq "runs columns" "$(sqlite3 -json "$DB" "select hostname, cpu_family, cpu_model_number, cpu_stepping, microcode,
+	dmi_product_name, dmi_product_name_why from runs where id = '$rid'" |
+	jq -c '.[0] | [.hostname, .cpu_family, .cpu_model_number, .cpu_stepping, .microcode, .dmi_product_name, .dmi_product_name_why]')" "$host_json"
+eq "verdicts columns" "$(sqlite3 -json "$DB" "select host, cpu_family, cpu_model_number, cpu_stepping, microcode,
+	dmi_product_name, dmi_product_name_why from verdicts where verdict = 'FIXED'" |
+	jq -c '.[0] | [.host, .cpu_family, .cpu_model_number, .cpu_stepping, .microcode, .dmi_product_name, .dmi_product_name_why]')" "$host_json"
+eq "environment.misc: the same" "$(jq -c --arg r "$rid" '.tests[] | select(.id == "irqlbench:" + $r) | .environment.misc |
+	[.hostname, .cpu_family, .cpu_model_number, .cpu_stepping, .microcode, .dmi_product_name, .dmi_product_name_why]' "$T/all.json")" "$host_json"
 
 # the verdicts
 eq "verdict FIXED: PASS on model-fixed" \
