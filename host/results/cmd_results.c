@@ -80,7 +80,9 @@ static const struct cli_option export_opts[] = {
 	RESULTS_DB,
 	{ CLI_FORMAT(0, struct results_args, format,
 		     "a JSON array of the records (default), CSV (a row per\n"
-		     "metric) or kcidb: one KCIDB I/O v5 document (KernelCI)") },
+		     "metric) or kcidb: one KernelCI KCIDB I/O v5.0 document\n"
+		     "(results/SCHEMA.md, \"KCIDB export\"); no run selected:\n"
+		     "an empty one, exit 0") },
 	{ CLI_JSON(struct results_args, format) },
 	{ CLI_INCLUDE_FAILED(struct results_args, f.include_failed) },
 	RESULTS_FILTERS,

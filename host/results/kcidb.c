@@ -397,7 +397,7 @@ void kcidb_add_run(struct kcidb *k, json_t *rec, const struct metric_set *m, boo
 
 	if (!series) {
 		series = json_string_value(json_object_get(rec, "variant"));
-		kind = "kvm variant";
+		kind = "variant";
 	}
 	if (!series) {
 		series = backend;
@@ -457,7 +457,7 @@ void kcidb_add_verdict(struct kcidb *k, json_t *v)
 	const char *backend = json_string_value(json_object_get(v, "backend"));
 	const char *reason = json_string_value(json_object_get(v, "reason"));
 	const char *series = json_string_value(json_object_get(v, "variant"));
-	const char *kind = "kvm variant", *status = kcidb_verdict_status(verdict);
+	const char *kind = "variant", *status = kcidb_verdict_status(verdict);
 	json_t *kj = json_object_get(v, "kernel"), *runs = json_object_get(v, "runs"), *r;
 	json_t *t, *misc, *ids = json_array();
 	bool emulated = json_is_true(json_object_get(v, "emulated"));
