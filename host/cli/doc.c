@@ -251,7 +251,7 @@ static const char man_head[] =
 	"is one line on standard error, \\fBirqlbench\\fR \\fICOMMAND\\fB: unknown option\n"
 	"\\(aq\\-\\-bogus\\(aq: see \\(aqirqlbench\\fR \\fICOMMAND\\fB \\-\\-help\\(aq\\fR, and exit status 2.\n"
 	"The output formats are one vocabulary: \\fB\\-\\-format\\fR\n"
-	"text|json|md|csv|latex|ktap as each command supports them (md or markdown), and\n"
+	"text|json|md|csv|latex|ktap|kcidb as each command supports them (md or markdown), and\n"
 	"\\fB\\-\\-json\\fR is \\fB\\-\\-format json\\fR.\n"
 	".SH COMMANDS\n";
 

@@ -14,7 +14,7 @@
 
 #define HELP_COL	26
 
-const char *const cli_format_names[CLI_NFORMATS] = { "text", "json", "md", "csv", "latex", "ktap" };
+const char *const cli_format_names[CLI_NFORMATS] = { "text", "json", "md", "csv", "latex", "ktap", "kcidb" };
 
 void cli_cmd_name(const struct cli_spec *spec, char *buf, size_t len)
 {

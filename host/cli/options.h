@@ -67,8 +67,9 @@ enum cli_format {
 	CLI_FMT_CSV = 1 << 3,
 	CLI_FMT_LATEX = 1 << 4,
 	CLI_FMT_KTAP = 1 << 5,
+	CLI_FMT_KCIDB = 1 << 6,		/* KernelCI's KCIDB I/O schema v5 */
 };
-#define CLI_NFORMATS	6
+#define CLI_NFORMATS	7
 extern const char *const cli_format_names[CLI_NFORMATS];	/* "text", "json", "md", ... */
 
 struct cli_option {

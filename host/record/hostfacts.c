@@ -6,6 +6,7 @@
 #include "record/hostfacts.h"
 
 #include <cpuid.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,29 @@ static char *root_line(const char *root, const char *rel)
 	char *path = xasprintf("%s%s", root, rel), *s = util_read_line(path);
 
 	free(path);
+	return printable(s);
+}
+
+/* root_line() of a DMI file, NULL with *why the reason when it cannot be
+ * read or says nothing (a VM without DMI, a kernel without the driver). */
+static char *dmi_line(const char *root, const char *rel, char **why)
+{
+	char *path = xasprintf("%s%s", root, rel), *s;
+	int err;
+
+	errno = 0;
+	s = util_read_line(path);
+	err = errno;
+	free(path);
+	*why = NULL;
+	if (!s)
+		*why = xasprintf("cannot read %s: %s", rel, strerror(err ? err : EIO));
+	else if (!*s)
+		*why = xstrdup("empty");
+	if (*why) {
+		free(s);
+		return NULL;
+	}
 	return printable(s);
 }
 
@@ -126,14 +150,15 @@ void host_hypervisor_read(const char *root, struct host_hypervisor *hv)
 	cpuid_hypervisor(hv);
 	printable(hv->vendor);
 	hv->dmi_vendor = root_line(root, "/sys/class/dmi/id/sys_vendor");
-	hv->dmi_product = root_line(root, "/sys/class/dmi/id/product_name");
+	hv->dmi_product = dmi_line(root, "/sys/class/dmi/id/product_name", &hv->dmi_product_why);
 }
 
 void host_hypervisor_free(struct host_hypervisor *hv)
 {
 	free(hv->dmi_vendor);
 	free(hv->dmi_product);
-	hv->dmi_vendor = hv->dmi_product = NULL;
+	free(hv->dmi_product_why);
+	hv->dmi_vendor = hv->dmi_product = hv->dmi_product_why = NULL;
 }
 
 bool host_hypervisor_present(const struct host_hypervisor *hv)
@@ -167,6 +192,8 @@ json_t *host_hypervisor_json(const struct host_hypervisor *hv)
 	json_object_set_new(j, "dmi_sys_vendor", str_or_null(hv->dmi_vendor ? xstrdup(hv->dmi_vendor) : NULL));
 	json_object_set_new(j, "dmi_product_name",
 			    str_or_null(hv->dmi_product ? xstrdup(hv->dmi_product) : NULL));
+	json_object_set_new(j, "dmi_product_name_why",
+			    str_or_null(hv->dmi_product_why ? xstrdup(hv->dmi_product_why) : NULL));
 	json_object_set_new(j, "nested", json_null());
 	return j;
 }

@@ -34,6 +34,8 @@ struct host_hypervisor {
 	char vendor[13];	/* CPUID 0x40000000 EBX:ECX:EDX, printable; "" none */
 	char *dmi_vendor;	/* ROOT/sys/class/dmi/id/sys_vendor, or NULL */
 	char *dmi_product;	/* ROOT/sys/class/dmi/id/product_name, or NULL */
+	char *dmi_product_why;	/* why dmi_product is NULL ("cannot read ...: No
+				 * such file or directory", "empty"), else NULL */
 };
 
 /* Fills hv (host_hypervisor_free frees its strings). */
@@ -46,7 +48,8 @@ bool host_hypervisor_is_tcg(const struct host_hypervisor *hv);
 /* "KVMKVMKVM, Google Compute Engine": who, for messages.  To free. */
 char *host_hypervisor_name(const struct host_hypervisor *hv);
 /* provenance.host.hypervisor: {"present", "cpuid_bit", "cpuinfo_flag",
- * "vendor", "cpuid_from", "dmi_sys_vendor", "dmi_product_name", "nested"};
+ * "vendor", "cpuid_from", "dmi_sys_vendor", "dmi_product_name",
+ * "dmi_product_name_why", "nested"};
  * nested is null (the kvm backend sets it). */
 json_t *host_hypervisor_json(const struct host_hypervisor *hv);
 

@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "results/import_serial.h"
+#include "results/kcidb.h"
 #include "store/store_cmd.h"
 #include "store/store.h"
 #include "verify/verify.h"
@@ -78,7 +79,10 @@ static const struct cli_option show_opts[] = {
 static const struct cli_option export_opts[] = {
 	RESULTS_DB,
 	{ CLI_FORMAT(0, struct results_args, format,
-		     "a JSON array of the records (default) or CSV, a row per\nmetric") },
+		     "a JSON array of the records (default), CSV (a row per\n"
+		     "metric) or kcidb: one KernelCI KCIDB I/O v5.0 document\n"
+		     "(results/SCHEMA.md, \"KCIDB export\"); no run selected:\n"
+		     "an empty one, exit 0") },
 	{ CLI_JSON(struct results_args, format) },
 	{ CLI_INCLUDE_FAILED(struct results_args, f.include_failed) },
 	RESULTS_FILTERS,
@@ -110,8 +114,8 @@ static const struct cli_spec results_subs[] = {
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
 	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json]] | --metrics FILE.json", show_opts,
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
-	RESULTS_SUB(export, "[--db FILE] [--format json|csv] [--include-failed] [FILTERS]",
-		    export_opts, CLI_FMT_JSON | CLI_FMT_CSV),
+	RESULTS_SUB(export, "[--db FILE] [--format json|csv|kcidb] [--include-failed] [SELECTOR]\n"
+		    "  [FILTERS]", export_opts, CLI_FMT_JSON | CLI_FMT_CSV | CLI_FMT_KCIDB),
 	RESULTS_SUB(delete, "[--db FILE] ID|SELECTOR [FILTERS]", delete_opts, 0),
 	RESULTS_SUB(verdicts, "[--db FILE] [SELECTOR] [--kernel K] [--variant V] [--host H]\n"
 		    "  [--verdict X] [--tag T] [--json]", verdicts_opts, CLI_FMT_TEXT | CLI_FMT_JSON),
@@ -172,6 +176,17 @@ const struct cli_spec cmd_results_spec = {
 	"\"kernel_abi\", \"variant\", \"policy\", \"backend\", \"host\", \"cpu_model\",\n"
 	"\"emulated\", \"verdict\", \"reason\", \"control\", \"tags\", \"runs\"}]}.  Its\n"
 	"SELECTOR keys: id, kernel, variant, policy, backend, host, verdict, tag.\n"
+	"\n"
+	"export prints the selected runs (not failed ones, unless --include-failed):\n"
+	"the records as a JSON array, a CSV row per metric, or with --format kcidb\n"
+	"one KCIDB I/O document, schema v5.0 (KernelCI, origin irqlbench): the kernel\n"
+	"under test as checkout, each kvm variant, model policy or backend on it as\n"
+	"build, a test per run (irqlbench.WORKLOAD.PARAM-VALUE...: PASS, FAIL when the\n"
+	"workload's own check failed, ERROR when the run failed) and per metric (DONE,\n"
+	"with its number and unit), and a test per stored verdict that one of the runs\n"
+	"decided (irqlbench.verify: FIXED and ON-TIME PASS, UNFIXED and LATE FAIL,\n"
+	"INCONCLUSIVE ERROR); results/SCHEMA.md gives the mapping.  Runs that match\n"
+	"nothing give an empty, valid document (exit 0; a line on stderr says so).\n"
 	"\n"
 	"delete removes the runs that ID or SELECTOR and the FILTERS select, failed\n"
 	"ones too, from the store, with their run directories in its RUNS (another\n"
@@ -854,7 +869,69 @@ static int export_csv_run(struct store *s, const struct run_info *r)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int results_export(int argc, char **argv, struct results_args *a)
+/*
+ * --format kcidb: the runs of l and the stored verdicts that any of them
+ * decided, as one KCIDB document (host/results/kcidb.h); all or nothing.
+ */
+static int export_kcidb(struct store *s, const struct run_list *l)
+{
+	struct run_filter none;
+	json_t *verdicts = NULL, *ids = json_object(), *v, *doc;
+	struct kcidb k;
+	char err[1024];
+	size_t i, j;
+	int rc = 0;
+
+	kcidb_init(&k);
+	for (i = 0; i < l->n && !rc; i++) {
+		json_t *rec = store_run_record(s, l->v[i].id, err, sizeof(err));
+		struct metric_set m = { 0 };
+
+		if (!rec || store_run_metrics(s, l->v[i].id, &m, err, sizeof(err))) {
+			rc = cli_error(EXIT_STORE, "%s", err);
+		} else {
+			kcidb_add_run(&k, rec, &m, l->v[i].flagged);
+			json_object_set_new(ids, l->v[i].id, json_true());
+		}
+		metric_set_free(&m);
+		json_decref(rec);
+	}
+	filter_init(&none);
+	if (!rc && store_list_verdicts(s, &none, &verdicts, err, sizeof(err)))
+		rc = cli_error(EXIT_STORE, "%s", err);
+	json_array_foreach(rc ? NULL : verdicts, i, v) {
+		json_t *r, *file;
+
+		json_array_foreach(json_object_get(v, "runs"), j, r)
+			if (json_is_string(r) && json_object_get(ids, json_string_value(r)))
+				break;
+		if (j == json_array_size(json_object_get(v, "runs")))
+			continue;	/* none of its runs is exported */
+		file = store_get_verdict(s, json_string_value(json_object_get(v, "id")));
+		if (!file) {
+			store_db_error(s, err, sizeof(err));
+			rc = cli_error(EXIT_STORE, "%s", err);
+			break;
+		}
+		kcidb_add_verdict(&k, file);
+		json_decref(file);
+	}
+	filter_free(&none);
+	json_decref(verdicts);
+	json_decref(ids);
+	doc = kcidb_finish(&k);
+	if (!rc) {
+		if (!l->n)
+			fprintf(stderr, "irqlbench: no runs selected in %s: the KCIDB document is empty\n",
+				s->path);
+		json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+	}
+	json_decref(doc);
+	return rc;
+}
+
+static int results_export(struct results_args *a)
 {
 	const char *fmt = a->format ? a->format : "json";
 	struct run_list l;
@@ -862,12 +939,12 @@ static int results_export(int argc, char **argv, struct results_args *a)
 	char err[1024];
 	int rc = EXIT_OK;
 
-	if (argc)
-		return cli_usage_error("results", "export takes filters, not '%s'", argv[0]);
 	rc = open_and(store_select, a, &s, &l);
 	if (rc)
 		return rc;
-	if (!strcmp(fmt, "json")) {
+	if (!strcmp(fmt, "kcidb")) {
+		rc = export_kcidb(s, &l);
+	} else if (!strcmp(fmt, "json")) {
 		json_t *arr = json_array();
 
 		for (size_t i = 0; i < l.n && !rc; i++) {
@@ -979,7 +1056,7 @@ int cmd_results(int argc, char **argv)
 	else if (!strcmp(name, "verdicts"))
 		rc = add_selector(n, argv, &a) ?: results_verdicts(&a);
 	else
-		rc = results_export(n, argv, &a);
+		rc = add_selector(n, argv, &a) ?: results_export(&a);
 	filter_free(&a.f);
 	argv_free(&a.tags);
 	return rc;

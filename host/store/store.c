@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 static int fill_run_metrics(struct store *s);
+static int add_host_identity(struct store *s);
 
 /*
  * Migration step i (1-based) brings a store from version i-1 to i: its SQL,
@@ -108,6 +109,10 @@ static const struct {
 	 * their bounds and counts stay as they were imported. */
 	{ "UPDATE histograms SET p50 = min(p50, max) WHERE p50 > max;"
 	  "UPDATE histograms SET p99 = min(p99, max) WHERE p99 > max;", fill_run_metrics },
+	/* 7: the host's identity (provenance.host; a verdict's host) as columns
+	 * of runs and verdicts: CPU family, model number, stepping, microcode,
+	 * DMI product name and why there is none (store_host_identity()) */
+	{ "", add_host_identity },
 };
 
 const char *store_default_path(const char *opt)
@@ -1075,6 +1080,87 @@ static int fill_run_metrics(struct store *s)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The host's identity, kept in columns of runs and verdicts (migration 7)
+ * and filled from the stored JSON, whose host facts are at prefix.
+ */
+static const struct { const char *col, *type, *path; } host_identity[] = {
+	{ "cpu_family", "INTEGER", "cpu_family" },
+	{ "cpu_model_number", "INTEGER", "cpu_model_number" },
+	{ "cpu_stepping", "INTEGER", "cpu_stepping" },
+	{ "microcode", "TEXT", "microcode" },
+	{ "dmi_product_name", "TEXT", "hypervisor.dmi_product_name" },
+	{ "dmi_product_name_why", "TEXT", "hypervisor.dmi_product_name_why" },
+};
+static const struct { const char *table, *json, *prefix; } host_tables[] = {
+	{ "runs", "record", "$.provenance.host." }, { "verdicts", "verdict_json", "$.host." },
+};
+
+int store_host_identity(struct store *s, const char *table, const char *id)
+{
+	size_t t, i;
+	char *sql, *next;
+	sqlite3_stmt *st;
+	int rc;
+
+	for (t = 0; t < sizeof(host_tables) / sizeof(host_tables[0]); t++)
+		if (!strcmp(host_tables[t].table, table))
+			break;
+	if (t == sizeof(host_tables) / sizeof(host_tables[0]))
+		return -1;
+	sql = xasprintf("UPDATE %s SET", table);
+	for (i = 0; i < sizeof(host_identity) / sizeof(host_identity[0]); i++) {
+		next = xasprintf("%s%s %s = json_extract(%s, '%s%s')", sql, i ? "," : "",
+				 host_identity[i].col, host_tables[t].json, host_tables[t].prefix,
+				 host_identity[i].path);
+		free(sql);
+		sql = next;
+	}
+	next = xasprintf("%s WHERE ?1 IS NULL OR id = ?1", sql);
+	free(sql);
+	rc = sqlite3_prepare_v2(s->db, next, -1, &st, NULL);
+	free(next);
+	if (rc)
+		return -1;
+	store_bind_text(st, 1, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Migration 7's C step: the columns each table lacks (runs had cpu_family
+ * and microcode from the start; a store set back to an older version by
+ * hand may have them all), then every row's. */
+static int add_host_identity(struct store *s)
+{
+	for (size_t t = 0; t < sizeof(host_tables) / sizeof(host_tables[0]); t++) {
+		for (size_t i = 0; i < sizeof(host_identity) / sizeof(host_identity[0]); i++) {
+			char *q = xasprintf("SELECT count(*) FROM pragma_table_info('%s') WHERE name = '%s'",
+					    host_tables[t].table, host_identity[i].col);
+			sqlite3_stmt *st;
+			int have = -1;
+
+			if (!sqlite3_prepare_v2(s->db, q, -1, &st, NULL) && sqlite3_step(st) == SQLITE_ROW)
+				have = sqlite3_column_int(st, 0);
+			sqlite3_finalize(st);
+			free(q);
+			if (have < 0)
+				return -1;
+			if (have)
+				continue;
+			q = xasprintf("ALTER TABLE %s ADD COLUMN %s %s", host_tables[t].table,
+				      host_identity[i].col, host_identity[i].type);
+			have = exec_sql(s->db, q, NULL, 0);
+			free(q);
+			if (have)
+				return -1;
+		}
+		if (store_host_identity(s, host_tables[t].table, NULL))
+			return -1;
+	}
+	return 0;
+}
+
 /* Returns 1 and the stored hash if the id is in the store, 0 if not. */
 static int lookup_hash(struct store *s, const char *id, char hash[17])
 {
@@ -1581,6 +1667,7 @@ static enum import_result insert_input(struct store *s, struct import_input *in,
 			continue;
 		}
 		if (insert_run(s, in->recs[i], in->hash[i], in->text[i]) ||
+		    store_host_identity(s, "runs", rid) ||
 		    insert_tags(s, rid, json_object_get(in->recs[i], "tags")) ||
 		    insert_phases(s, rid, json_object_get(in->recs[i], "phases")) ||
 		    insert_metrics(s, rid, in->recs[i])) {

@@ -28,7 +28,7 @@
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
 #define STORE_DEFAULT_DB	"results/" STORE_DEFAULT_NAME
-#define STORE_SCHEMA_VERSION	6	/* = number of migration steps */
+#define STORE_SCHEMA_VERSION	7	/* = number of migration steps */
 
 /* How long a command waits for another process's lock on the store:
  * $IRQLBENCH_DB_WAIT seconds (0 to 3600), else this. */
@@ -252,6 +252,11 @@ const char *store_default_path(const char *opt);
 const char *store_json_str(json_t *obj, const char *key);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 int store_rm_rf(const char *path);
+/* The host-identity columns (cpu_family, cpu_model_number, cpu_stepping,
+ * microcode, dmi_product_name, dmi_product_name_why) of table "runs" or
+ * "verdicts" set from the stored record or verdict: of row id, or of every
+ * row (NULL).  0, or -1 (SQLite error). */
+int store_host_identity(struct store *s, const char *table, const char *id);
 /* Copies a file (0644); copying a file onto itself does nothing.  0 or -1
  * with errno.  Also used by the dashboard (host/plot/cmd_plot.c). */
 int store_copy_file(const char *from, const char *to);

@@ -1,6 +1,6 @@
 # host/store: the SQLite results store and `irqlbench results`.
 STORE_SRCS := host/store/store.c host/store/query.c host/store/verdicts.c host/store/store_cmd.c
-HOST_SRCS += host/results/cmd_results.c
+HOST_SRCS += host/results/cmd_results.c host/results/kcidb.c
 HOST_SRCS += $(STORE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 
@@ -9,4 +9,10 @@ test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c
 test_store_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/results-broken-store.sh tests/integration/results-import.sh \
-		     tests/integration/results-delete.sh
+		     tests/integration/results-delete.sh tests/integration/results-export-kcidb.sh
+
+# the KCIDB mapping of results export --format kcidb
+UNIT_TESTS += kcidb
+test_kcidb_SRCS := tests/unit/test_kcidb.c host/results/kcidb.c host/record/metrics.c host/cli/util.c \
+	workloads/catalog.c guestos/lib/klib.c
+test_kcidb_LIBS := -ljansson -lm

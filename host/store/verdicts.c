@@ -159,6 +159,8 @@ static int insert_verdict(struct store *s, json_t *v, const char *hash, const ch
 	store_bind_text(st, i++, text);
 	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(st);
+	if (!rc)
+		rc = store_host_identity(s, "verdicts", store_json_str(v, "id"));
 	if (rc || sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO verdict_runs (verdict_id, run_id)"
 				     " VALUES (?, ?)", -1, &st, NULL)) {
 		rc = -1;

@@ -57,7 +57,8 @@ static void test_bare_epyc(void)
 	key_is(h, "microcode", "\"0xa0011d1\"");
 	key_is(h, "hypervisor", "{\"present\":false,\"cpuid_bit\":false,\"cpuinfo_flag\":false,"
 	       "\"vendor\":null,\"cpuid_from\":\"IRQLBENCH_CPUID_HYPERVISOR\","
-	       "\"dmi_sys_vendor\":\"Dell Inc.\",\"dmi_product_name\":\"PowerEdge R6515\",\"nested\":null}");
+	       "\"dmi_sys_vendor\":\"Dell Inc.\",\"dmi_product_name\":\"PowerEdge R6515\","
+	       "\"dmi_product_name_why\":null,\"nested\":null}");
 	key_is(h, "boost", "true");
 	key_is(h, "smt", "true");
 	key_is(h, "isolated", "\"2-3\"");
@@ -137,6 +138,13 @@ static void test_vms(void)
 	/* no DMI at all (this machine's kind): null, and the name is the vendor's */
 	hv_read("intel-pvm", "KVMKVMKVM", &hv, "KVMKVMKVM");
 	CHECK(!hv.dmi_vendor && !hv.dmi_product);
+	CHECK_STR(hv.dmi_product_why ? hv.dmi_product_why : "(null)",
+		  "cannot read /sys/class/dmi/id/product_name: No such file or directory");
+	h = host_hypervisor_json(&hv);
+	key_is(h, "dmi_product_name", "null");
+	key_is(h, "dmi_product_name_why",
+	       "\"cannot read /sys/class/dmi/id/product_name: No such file or directory\"");
+	json_decref(h);
 	host_hypervisor_free(&hv);
 }
 

@@ -316,6 +316,11 @@ static bool selected(struct store *s, const char *id, bool include_failed)
 	return found;
 }
 
+#define HOST_IDENTITY_SQL "SELECT hostname || ',' || cpu_family || ',' || cpu_model_number || ','" \
+	" || cpu_stepping || ',' || microcode || ',' || coalesce(dmi_product_name, 'null') || ','" \
+	" || dmi_product_name_why FROM runs WHERE id = ?"
+#define HOST_IDENTITY_WANT "h1,25,1,2,0xa0011d1,null,cannot read /sys/class/dmi/id/product_name: No such file"
+
 #define CHECK_COLUMN(s, sql, id, want) do {			\
 	char *_v = column(s, sql, id);				\
 	CHECK_STR(_v, want);					\
@@ -342,6 +347,28 @@ static void test_pct_clamped(struct store *s)
 		     "50,900");
 	CHECK_COLUMN(s, "SELECT json_extract(record, '$.phases[1].vcpus[0].histograms.dpc_queue_to_run.p99')"
 		     " FROM runs WHERE id = ?", "run-pct", "1000");
+	free(file);
+	json_decref(r);
+}
+
+/* The host's identity (provenance.host) in the runs' columns: at import,
+ * and again by migration 7 from the stored record (test_migration). */
+static void test_host_identity(struct store *s)
+{
+	json_t *r = make_record("run-host"), *h;
+	char *file, err[512];
+
+	h = json_object_get(json_object_get(r, "provenance"), "host");
+	json_object_set_new(h, "hostname", json_string("h1"));
+	json_object_set_new(h, "cpu_family", json_integer(25));
+	json_object_set_new(h, "cpu_model_number", json_integer(1));
+	json_object_set_new(h, "cpu_stepping", json_integer(2));
+	json_object_set_new(h, "microcode", json_string("0xa0011d1"));
+	json_object_set_new(h, "hypervisor", json_pack("{s:n, s:s}", "dmi_product_name",
+		"dmi_product_name_why", "cannot read /sys/class/dmi/id/product_name: No such file"));
+	file = write_record(r, "host.json");
+	CHECK_EQ_U64(import(s, file, err), IMPORT_NEW);
+	CHECK_COLUMN(s, HOST_IDENTITY_SQL, "run-host", HOST_IDENTITY_WANT);
 	free(file);
 	json_decref(r);
 }
@@ -423,6 +450,8 @@ static void test_migration(const char *db)
 	CHECK(fabs(metric_get(&m, "exit.write_cr8/iter") - 3.0) < 1e-12);
 	CHECK(fabs(metric_get(&m, "delivery.immediate_pct") - 99.0) < 1e-12);
 	metric_set_free(&m);
+	/* migration 7: the host's identity from the stored record */
+	CHECK_COLUMN(s, HOST_IDENTITY_SQL, "run-host", HOST_IDENTITY_WANT);
 	/* every run has them but the one that failed before it measured */
 	CHECK_COLUMN(s, "SELECT group_concat(id) FROM runs WHERE id NOT IN (SELECT run_id FROM"
 		     " run_metrics) AND ? IS NOT NULL", "", "run-failed");
@@ -906,6 +935,10 @@ int main(void)
 		test_verdict(s);
 		test_jsonl(s);
 		test_pct_clamped(s);
+		test_host_identity(s);
+		/* as schema 6 had it: no host identity columns but two */
+		CHECK(sqlite3_exec(s->db, "UPDATE runs SET cpu_family = NULL, microcode = NULL;"
+				   "ALTER TABLE runs DROP COLUMN cpu_stepping", NULL, NULL, NULL) == SQLITE_OK);
 		/* as schema 1 and 2 had it: no stored metrics (test_migration) */
 		CHECK(sqlite3_exec(s->db, "DROP TABLE run_metrics", NULL, NULL, NULL) == SQLITE_OK);
 		store_close(s);
