@@ -11,6 +11,7 @@
  *   exits-stacked    exits by reason, stacked, per workload and series
  *   trend            one metric over the runs in start order
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -30,6 +31,7 @@
 #include "store/store_cmd.h"
 #include "cli/util.h"
 #include "store/store.h"
+#include "suite/run_values.h"
 #include "suite/suite.h"
 
 extern char **environ;
@@ -524,14 +526,19 @@ static const char dash_css[] =
 	"body{font-family:'DejaVu Sans',sans-serif;margin:24px;color:#222;background:#fff}"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;border-bottom:2px solid #1f77b4;"
 	"padding-bottom:3px;margin-top:28px}"
-	"table{border-collapse:collapse;margin:10px 0;font-size:13px}"
+	"table{border-collapse:collapse;margin:10px 0;font-size:13px;display:block;max-width:100%;"
+	"overflow-x:auto}"
 	"th,td{border:1px solid #bbb;padding:3px 8px;text-align:right}"
 	"th{background:#e8f0f8}td:first-child,td.l{text-align:left}"
 	"caption{text-align:left;font-weight:bold;padding:4px 0}"
 	"tr.sig td{background:#fff3d6}tr.failed td{background:#fbe3e3;color:#888}"
 	"figure{display:inline-block;margin:8px;vertical-align:top}"
 	"figure img{width:620px;border:1px solid #ccc}"
-	"figcaption{font-size:13px}.warn{color:#a35a00;font-size:13px}.meta{color:#555}";
+	"figcaption{font-size:13px}.warn{color:#a35a00;font-size:13px}.meta{color:#555}"
+	"td.v{text-align:center}td.v small{color:#555}"
+	".v-FIXED,.v-ON-TIME{background:#dcefdc}.v-UNFIXED,.v-LATE{background:#f6d5d5}"
+	".v-INCONCLUSIVE{background:#fbf0c8}td.flip{outline:3px solid #c00;outline-offset:-3px}"
+	"#alerts li{margin:3px 0}";
 
 static void dash_runs(FILE *f, struct plot_ctx *c)
 {
@@ -580,6 +587,325 @@ static void dash_runs(FILE *f, struct plot_ctx *c)
 	fputs("</table>\n", f);
 	store_run_list_free(&l);
 	filter_free(&all);
+}
+
+/*
+ * Debian's version order (dpkg's verrevcmp, deb-version(7)): digit runs
+ * compare as numbers, other runs character by character with letters
+ * before other characters and '~' before everything, even the end.
+ * Applied to the whole version ("6.1.192-3"), which orders Debian's
+ * kernel versions as dpkg --compare-versions does.
+ */
+static int ver_order(int c)
+{
+	if (isdigit(c))
+		return 0;
+	if (isalpha(c))
+		return c;
+	if (c == '~')
+		return -1;
+	return c ? c + 256 : 0;
+}
+
+static int ver_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		int first = 0;
+
+		while ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b))) {
+			int ac = ver_order((unsigned char)*a), bc = ver_order((unsigned char)*b);
+
+			if (ac != bc)
+				return ac - bc;
+			a++;
+			b++;
+		}
+		while (*a == '0')
+			a++;
+		while (*b == '0')
+			b++;
+		while (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			if (!first)
+				first = *a - *b;
+			a++;
+			b++;
+		}
+		if (isdigit((unsigned char)*a))
+			return 1;
+		if (isdigit((unsigned char)*b))
+			return -1;
+		if (first)
+			return first;
+	}
+	return 0;
+}
+
+/* One cell of the verdict matrix: the newest verdict of a kernel and
+ * column, and write_cr8/iter of each of its runs by parameter tuple. */
+struct vcell {
+	json_t *v;		/* borrowed from the list */
+	json_t *counts;		/* {"workload=W k=v ...": write_cr8/iter} */
+};
+
+/* write_cr8/iter of each run of verdict v, by parameter tuple
+ * (suite_run_tuple(): the runs' lengths left out). */
+static json_t *verdict_counts(struct plot_ctx *c, json_t *v)
+{
+	json_t *out = json_object(), *r;
+	char err[256], tuple[512];
+	size_t i;
+
+	json_array_foreach(json_object_get(v, "runs"), i, r) {
+		const char *id = json_is_string(r) ? json_string_value(r) :
+				 json_string_value(json_object_get(r, "id"));
+		struct run_filter f;
+		struct run_list l = { 0 };
+		struct wl_values vals = { 0 };
+		struct metric_set m = { 0 };
+		double x;
+
+		if (!id)
+			continue;
+		filter_init(&f);
+		if (filter_add(&f, "id", id, err, sizeof(err)) || store_select(c->s, &f, &l, err, sizeof(err)) ||
+		    l.n != 1 || suite_run_values(&l.v[0], &vals, err, sizeof(err)) ||
+		    store_run_metrics(c->s, id, &m, NULL, 0)) {
+			if (l.n)
+				store_run_list_free(&l);
+			filter_free(&f);
+			continue;
+		}
+		suite_run_tuple(&vals, tuple, sizeof(tuple));
+		x = metric_get(&m, "exit.write_cr8/iter");
+		if (!isnan(x))
+			json_object_set_new(out, tuple, json_real(x));
+		metric_set_free(&m);
+		store_run_list_free(&l);
+		filter_free(&f);
+	}
+	return out;
+}
+
+/* The tuple a cell shows: nested spinlocks of depth 2 where the verdict
+ * ran them (the 2N-1 case), else the first. */
+static const char *ref_tuple(json_t *counts)
+{
+	const char *k;
+	json_t *x;
+
+	json_object_foreach(counts, k, x)
+		if (strstr(k, "nested-spinlock") && strstr(k, "depth=2"))
+			return k;
+	json_object_foreach(counts, k, x)
+		return k;
+	return NULL;
+}
+
+/* The tuples both cells ran whose counts differ, as HTML (empty: none). */
+static void changed_counts(const struct vcell *a, const struct vcell *b, char *buf, size_t len)
+{
+	const char *k;
+	json_t *x;
+	size_t n = 0;
+
+	buf[0] = 0;
+	json_object_foreach(a->counts, k, x) {
+		json_t *y = json_object_get(b->counts, k);
+		double p = json_real_value(x), q;
+
+		if (!y)
+			continue;
+		q = json_real_value(y);
+		if (fabs(p - q) <= 1e-9 * (fabs(p) + fabs(q) + 1))
+			continue;
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s: %.4g &rarr; %.4g", n ? "; " : "", k, p, q);
+	}
+}
+
+static const char *vstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s && *s ? s : NULL;
+}
+
+/* A verdict's column: its host and what ran (variant, else policy, else backend). */
+static void verdict_col(json_t *v, char *buf, size_t len)
+{
+	const char *what = vstr(v, "variant") ? vstr(v, "variant") :
+			   vstr(v, "policy") ? vstr(v, "policy") : vstr(v, "backend");
+
+	fmt(buf, len, "%s %s %s", vstr(v, "host") ? vstr(v, "host") : "?",
+	    vstr(v, "backend") ? vstr(v, "backend") : "?", what ? what : "?");
+}
+
+/* Does cell x differ from the older cell o (verdict, or a count both ran)? */
+static bool cell_flips(const struct vcell *o, const struct vcell *x, char *why, size_t len)
+{
+	changed_counts(o, x, why, len);
+	return strcmp(vstr(o->v, "verdict"), vstr(x->v, "verdict")) || why[0];
+}
+
+static void dash_vcell(FILE *f, const struct vcell *x, bool flip)
+{
+	const char *v = vstr(x->v, "verdict"), *ref = ref_tuple(x->counts);
+
+	fprintf(f, "<td class=\"v v-%s%s\" title=\"", v, flip ? " flip" : "");
+	cmp_html_escape(f, vstr(x->v, "id"));
+	fputs(": ", f);
+	cmp_html_escape(f, vstr(x->v, "reason") ? vstr(x->v, "reason") : "");
+	fprintf(f, "\">%s", v);
+	if (ref) {
+		fprintf(f, "<br><small>%.4g write_cr8/iter, ", json_real_value(json_object_get(x->counts, ref)));
+		cmp_html_escape(f, ref + (strncmp(ref, "workload=", 9) ? 0 : 9));
+		fputs("</small>", f);
+	}
+	fputs("</td>", f);
+}
+
+/*
+ * The verdict matrix (issue 12 §4): kernel versions, newest first, by
+ * column (host, backend, variant or policy), each cell the newest verdict
+ * of that kernel and column with the mean write_cr8/iter of its runs.  A
+ * cell whose verdict or write_cr8/iter differs from the next older kernel
+ * in the same column is outlined, and listed under Alerts.  Verdicts
+ * without a kernel (the model's) are left out: they have no version axis.
+ */
+static void dash_verdicts(FILE *f, struct plot_ctx *c)
+{
+	json_t *list = NULL, *v;
+	char err[256], col[512], why[2048];
+	const char **kern = NULL, **cols = NULL;
+	struct vcell *cell;
+	size_t nk = 0, nc = 0, i, k, j, nflips = 0;
+
+	struct run_filter all;
+
+	filter_init(&all);	/* every verdict: the matrix is the store's history */
+	if (store_list_verdicts(c->s, &all, &list, err, sizeof(err))) {
+		filter_free(&all);
+		return;
+	}
+	filter_free(&all);
+	json_array_foreach(list, i, v) {
+		const char *kv = vstr(v, "kernel");
+
+		if (!kv || !vstr(v, "verdict"))
+			continue;
+		verdict_col(v, col, sizeof(col));
+		for (k = 0; k < nk && strcmp(kern[k], kv); k++)
+			;
+		if (k == nk) {
+			kern = xrealloc(kern, (nk + 1) * sizeof(*kern));
+			kern[nk++] = kv;
+		}
+		for (j = 0; j < nc && strcmp(cols[j], col); j++)
+			;
+		if (j == nc) {
+			cols = xrealloc(cols, (nc + 1) * sizeof(*cols));
+			cols[nc++] = xstrdup(col);
+		}
+	}
+	fputs("<h2 id=\"verdicts\">Verdicts</h2>\n", f);
+	if (!nk) {
+		fputs("<p class=\"meta\">No verdict with a kernel in the store: run <code>irqlbench verify</code> "
+		      "(a kernel, or <code>--series</code>) to fill this matrix.</p>\n", f);
+		json_decref(list);
+		return;
+	}
+	/* newest kernel first (insertion sort: a handful of versions) */
+	for (k = 1; k < nk; k++)
+		for (j = k; j > 0 && ver_cmp(kern[j - 1], kern[j]) < 0; j--) {
+			const char *t = kern[j];
+
+			kern[j] = kern[j - 1];
+			kern[j - 1] = t;
+		}
+	cell = xmalloc(nk * nc * sizeof(*cell));
+	memset(cell, 0, nk * nc * sizeof(*cell));
+	json_array_foreach(list, i, v) {	/* newest last: the last one wins */
+		const char *kv = vstr(v, "kernel");
+
+		if (!kv || !vstr(v, "verdict"))
+			continue;
+		verdict_col(v, col, sizeof(col));
+		for (k = 0; strcmp(kern[k], kv); k++)
+			;
+		for (j = 0; strcmp(cols[j], col); j++)
+			;
+		cell[k * nc + j].v = v;
+	}
+	for (k = 0; k < nk * nc; k++)
+		if (cell[k].v)
+			cell[k].counts = verdict_counts(c, cell[k].v);
+	fputs("<p class=\"meta\">Newest kernel first; each cell the newest verdict of that kernel and "
+	      "column, with the CR8-write exits per iteration of one of its runs (nested spinlocks of "
+	      "depth 2 where it ran them). An outlined cell differs from the next older kernel in its "
+	      "column: another verdict, or another exact count for a workload and parameters both ran "
+	      "(see Alerts).</p>\n"
+	      "<table id=\"verdict-matrix\"><tr><th>kernel</th>", f);
+	for (j = 0; j < nc; j++) {
+		fputs("<th>", f);
+		cmp_html_escape(f, cols[j]);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+	for (k = 0; k < nk; k++) {
+		fputs("<tr><td class=\"l\">", f);
+		cmp_html_escape(f, kern[k]);
+		fputs("</td>", f);
+		for (j = 0; j < nc; j++) {
+			const struct vcell *x = &cell[k * nc + j], *older = NULL;
+
+			if (!x->v) {
+				fputs("<td class=\"v\">-</td>", f);
+				continue;
+			}
+			for (size_t o = k + 1; o < nk && !older; o++)
+				if (cell[o * nc + j].v)
+					older = &cell[o * nc + j];
+			dash_vcell(f, x, older && cell_flips(older, x, why, sizeof(why)));
+		}
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n<h3 id=\"alerts\">Alerts</h3>\n<ul id=\"alerts-list\">\n", f);
+	for (j = 0; j < nc; j++)
+		for (k = 0; k + 1 < nk; k++) {
+			const struct vcell *x = &cell[k * nc + j], *older = NULL;
+
+			if (!x->v)
+				continue;
+			for (size_t o = k + 1; o < nk && !older; o++)
+				if (cell[o * nc + j].v)
+					older = &cell[o * nc + j];
+			if (!older || !cell_flips(older, x, why, sizeof(why)))
+				continue;
+			nflips++;
+			fputs("<li class=\"alert\">", f);
+			cmp_html_escape(f, cols[j]);
+			fputs(": <code>", f);
+			cmp_html_escape(f, vstr(older->v, "kernel"));
+			fprintf(f, "</code> %s &rarr; <code>", vstr(older->v, "verdict"));
+			cmp_html_escape(f, vstr(x->v, "kernel"));
+			fprintf(f, "</code> %s; write_cr8/iter %s; verdicts <code>", vstr(x->v, "verdict"),
+				why[0] ? why : "unchanged");
+			cmp_html_escape(f, vstr(older->v, "id"));
+			fputs("</code>, <code>", f);
+			cmp_html_escape(f, vstr(x->v, "id"));
+			fputs("</code> (<code>irqlbench results show</code> gives their runs and logs)</li>\n", f);
+		}
+	if (!nflips)
+		fputs("<li class=\"meta\">no verdict or count changed from one kernel to the next</li>\n", f);
+	fputs("</ul>\n", f);
+	for (j = 0; j < nc; j++)
+		free((char *)cols[j]);
+	for (k = 0; k < nk * nc; k++)
+		json_decref(cell[k].counts);
+	free(cols);
+	free(kern);
+	free(cell);
+	json_decref(list);
 }
 
 static void dash_matrices(FILE *f, struct plot_ctx *c)
@@ -795,6 +1121,7 @@ static int write_dashboard(struct plot_ctx *c)
 		"lab and tcg latencies are emulated time.</p>\n", c->runs.n,
 		c->include_failed ? " (failed runs included on request)" : ", failed runs left out");
 	(void)nfailed;
+	dash_verdicts(f, c);
 	fputs("<h2 id=\"plots\">Plots</h2>\n", f);
 	for (unsigned i = 0; i < c->nplots; i++) {
 		const char *cap = c->plots[i];

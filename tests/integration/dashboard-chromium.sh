@@ -45,4 +45,47 @@ expect_grep '<table class="cmp"><caption><code>workload=nested-spinlock depth=2 
 expect_grep '<tr class="sig"><td>1</td><td> </td><td>\+200\.0%</td><td>3</td><td> </td><td>exact, expected 1 and 3</td><td><code>exit\.write_cr8/iter</code>' "$T/dom.html" "comparison row: 1 -> 3 write_cr8 exits, exact, highlighted"
 expect_grep '<tr class="ns"><td>[0-9]+</td><td> </td><td>too few runs \([-+0-9.]+%\)</td><td>[0-9]+</td><td> </td><td>too few runs</td><td><code>dpc_queue_to_run\.p50</code>' "$T/dom.html" "comparison row: a latency with one run a side, too few runs"
 if grep -q '<td>~ ' "$T/dom.html"; then bad "no row marked ~ with one run a side"; else ok "no row marked ~ with one run a side"; fi
+expect_grep '<p class="meta">No verdict with a kernel in the store' "$T/dom.html" "no verdicts: the matrix says how to fill it"
+
+# --- the verdict matrix (issue 12 §4): a store with one regression -------------
+# verify --backend model's verdicts (FIXED for l61, UNFIXED for prefix), set
+# on three kernels of one column: 6.1.170-3 and 6.1.176-1 FIXED, 6.1.187-1
+# UNFIXED with other counts (a flip: outlined, one alert)
+V=$T/vstore
+mkdir -p "$V"
+VDB=$V/irqlbench.db
+"$IRQ" verify --backend model --db "$VDB" --out-dir "$V/fixed" >/dev/null 2>&1
+"$IRQ" verify --backend model --policy prefix --db "$VDB" --out-dir "$V/unfixed" >/dev/null 2>&1
+mk() {	# mk ID KERNEL VERDICT-FILE: the verdict, on a kernel, in l61's column
+	jq --arg id "$1" --arg k "$2" '.id = $id | .policy = "l61"
+		| .kernel = {debian_version: $k, upstream: ($k | sub("-.*"; "")), abi: "6.1.0-50-amd64"}' "$3" >"$V/$1.json"
+	"$IRQ" results import --db "$VDB" "$V/$1.json" >/dev/null || bad "import $1"
+}
+mk syn-187 6.1.187-1 "$V/unfixed/verdict.json"	# imported first: the order is the versions'
+mk syn-170 6.1.170-3 "$V/fixed/verdict.json"
+mk syn-176 6.1.176-1 "$V/fixed/verdict.json"
+expect_rc 0 "plot with verdicts" -- "$IRQ" plot --db "$VDB" --out-dir "$V/plots" --dashboard "$V/dash"
+# the page's own width at 1400 px, read by a script added to a copy of it
+sed 's|</body>|<script>document.body.setAttribute("data-sw", document.documentElement.scrollWidth)</script></body>|' \
+	"$V/dash/index.html" >"$V/dash/measure.html"
+chrome --window-size=1400,2000 --dump-dom "file://$V/dash/measure.html" >"$T/vdom.html"
+python3 - "$T/vdom.html" >"$T/vm.txt" <<'PY'
+import re, sys
+s = open(sys.argv[1]).read()
+t = s[s.index('<table id="verdict-matrix">'):]
+t = t[:t.index('</table>')]
+for row in re.findall(r'<tr>(.*?)</tr>', t, re.S)[1:]:
+    k = re.search(r'<td class="l">([^<]*)</td>', row).group(1)
+    c = re.search(r'<td class="v ([^"]*)"[^>]*>([A-Z-]+)<br><small>([0-9.]+) write_cr8/iter', row)
+    print(k, c.group(2), c.group(3), "flip" if "flip" in c.group(1).split() else "-")
+print("alerts", len(re.findall(r'<li class="alert">', s)))
+print("sw", re.search(r'data-sw="(\d+)"', s).group(1))
+PY
+eq "verdict matrix: newest kernel first, the flip outlined" "$(head -3 "$T/vm.txt" | tr '\n' ';')" \
+	"6.1.187-1 UNFIXED 1 flip;6.1.176-1 FIXED 3 -;6.1.170-3 FIXED 3 -;"
+eq "one alert, the flip" "$(grep '^alerts' "$T/vm.txt")" "alerts 1"
+expect_grep '<li class="alert">vm model l61: <code>6.1.176-1</code> FIXED (&rarr;|→) <code>6.1.187-1</code> UNFIXED; write_cr8/iter .*workload=nested-spinlock depth=2 dpc=1: 3 (&rarr;|→) 1' \
+	"$T/vdom.html" "the alert names the kernels, the verdicts and the changed counts"
+sw=$(sed -n 's/^sw //p' "$T/vm.txt")
+ok "no horizontal overflow at 1400 px (page width ${sw:-?} px)" test "${sw:-99999}" -le 1400
 finish
