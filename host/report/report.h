@@ -32,4 +32,8 @@ json_t *matrix_json(const struct matrix *m, const char *metric, const char *titl
 /* fmt: md, latex, html */
 int matrix_print(FILE *out, const struct matrix *m, const char *title, const char *fmt);
 
+/* `irqlbench report --paper DIR` (paper.c): the paper's figures and
+ * tables from the runs f selects.  0, or the exit status after its line. */
+int report_paper(struct store *s, const struct run_filter *f, const char *dir);
+
 #endif

@@ -1,0 +1,47 @@
+# plots/paper-cdf.gp - the paper's figures (b), `irqlbench report --paper`:
+# a latency as CDFs in microseconds, one small panel per spinlock depth N,
+# fixed (blue) against fix-reverted (red) in each; measured runs solid, the
+# model's (simulated) thin and dashed.  One key for all panels.
+# Variables: data (block (k-1)*nseries+j: panel k, series j; "us" "label"
+# header, "x fraction" rows; the key is one entry a line), title (says emulated or simulated time),
+# depths (the panels' N, words), nseries, xmin, xmax, note, lcs, dts, lws.
+load plotdir.'/common.gp'
+nd = words(depths)
+ncol = (nd > 1) ? 2 : 1
+nrow = (nd > 1) ? (nd + 1) / 2 : 1
+top = 1 - (0.42 + 0.15 * nseries) / hin
+bottom = (0.4 + (strlen(note) > 0 ? 0.14 : 0)) / hin
+set multiplot layout nrow, ncol title title margins 0.14, 0.97, bottom, top spacing 0.05, 0.36 / hin
+set label 3 'fraction of events <= x' at screen 0.02, screen (top + bottom) / 2 center rotate by 90
+set logscale x 10
+set xrange [xmin:xmax]
+set yrange [0:1.05]
+set ytics 0.5
+set format x '%g'
+set xtics 100
+set mxtics 10
+set grid
+if (nd == 0) {
+	set label 1 'no histograms for this figure in the store' at graph 0.5, graph 0.5 center
+	plot NaN notitle
+} else {
+	do for [k=1:nd] {
+		set title 'N = '.word(depths, k) offset 0, -0.9
+		set xlabel ((k > nd - ncol) ? us.' (log scale)' : '') offset 0, 0.4
+		set format y ((k % ncol == 1 || ncol == 1) ? '%g' : '')
+		if (k == 1) {
+			set key at screen 0.5, screen 1 - 0.28 / hin center top vertical maxcols 1 \
+				Left reverse samplen 2 spacing 1 nobox
+			if (strlen(note) > 0) {
+				set label 2 note at screen 0.5, screen 0.06 / hin center tc rgb '#a35a00'
+			}
+		} else {
+			unset key
+			unset label 2
+			unset label 3
+		}
+		plot for [j=0:nseries-1] data index (k-1)*nseries+j using 1:2 with steps \
+			lc rgb word(lcs, j+1) dt 0 + word(dts, j+1) lw (word(lws, j+1) + 0) title columnheader(2)
+	}
+}
+unset multiplot
