@@ -11,6 +11,8 @@ if (!exists("win")) win = 0
 if (!exists("hin")) hin = 0
 # the micro sign, and its LaTeX form for cairolatex
 us = (fmt eq 'tex') ? '$\mu$s' : 'µs'
+# "at most", which LaTeX's text fonts have no '<' for
+le = (fmt eq 'tex') ? '$\le$' : '<='
 if (!exists("nodata")) nodata = 0
 if (!exists("nseries")) nseries = 0
 if (!exists("width")) width = 960

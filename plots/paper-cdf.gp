@@ -12,7 +12,7 @@ nrow = (nd > 1) ? (nd + 1) / 2 : 1
 top = 1 - (0.42 + 0.15 * nseries) / hin
 bottom = (0.4 + (strlen(note) > 0 ? 0.14 : 0)) / hin
 set multiplot layout nrow, ncol title title margins 0.14, 0.97, bottom, top spacing 0.05, 0.36 / hin
-set label 3 'fraction of events <= x' at screen 0.02, screen (top + bottom) / 2 center rotate by 90
+set label 3 'fraction of events '.le.' x' at screen 0.02, screen (top + bottom) / 2 center rotate by 90
 set logscale x 10
 set xrange [xmin:xmax]
 set yrange [0:1.05]

@@ -88,15 +88,19 @@ static void measured_label(const struct run_info *r, char *buf, size_t len)
 	plot_fmt(buf, len, "%s %s", r->backend, is_unfixed_variant(v) ? "fix-reverted" : v);
 }
 
-/* Labels go into cairolatex's text too: escape what LaTeX treats specially. */
+/* Labels go into cairolatex's text too: escape what LaTeX treats specially,
+ * with the backslash doubled (gnuplot reads a double-quoted column's
+ * escapes: "write\\_cr8" reads as write\_cr8). */
 static void put_label(FILE *f, const char *s, bool tex)
 {
 	char buf[512];
 	size_t n = 0;
 
-	for (; *s && n + 3 < sizeof(buf); s++) {
-		if (tex && strchr("_&%$#{}", *s))
+	for (; *s && n + 4 < sizeof(buf); s++) {
+		if (tex && strchr("_&%$#{}", *s)) {
 			buf[n++] = '\\';
+			buf[n++] = '\\';
+		}
 		buf[n++] = *s;
 	}
 	buf[n] = '\0';

@@ -49,6 +49,10 @@ check_figures() {
 			grep -q 'begin{picture}' "$dir/latex/$f.tex"; then
 			ok "latex/$f.tex (cairolatex) includes latex/$f.pdf"
 		else bad "latex/$f.tex or its PDF"; fi
+		# its text is LaTeX's: no bare '_' (write\_cr8) and no '<' (the text fonts lack it)
+		if grep 'put(' "$dir/latex/$f.tex" | grep -v includegraphics | grep -E '(^|[^\\])_|<' >"$T/tex-bad"; then
+			bad "latex/$f.tex has text LaTeX misreads: $(head -1 "$T/tex-bad")"
+		else ok "latex/$f.tex: its text is escaped for LaTeX"; fi
 	done
 }
 
