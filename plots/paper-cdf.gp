@@ -4,15 +4,15 @@
 # model's (simulated) thin and dashed.  One key for all panels.
 # Variables: data (block (k-1)*nseries+j: panel k, series j; "us" "label"
 # header, "x fraction" rows; the key is one entry a line), title (says emulated or simulated time),
-# depths (the panels' N, words), nseries, xmin, xmax, note, lcs, dts, lws.
+# what (the latency, for the placeholder), depths (the panels' N, words), nseries, xmin, xmax, note, lcs, dts, lws.
 load plotdir.'/common.gp'
 nd = words(depths)
 ncol = (nd > 1) ? 2 : 1
 nrow = (nd > 1) ? (nd + 1) / 2 : 1
-top = 1 - (0.42 + 0.15 * nseries) / hin
+top = 1 - (0.36 + 0.13 * nseries) / hin
 bottom = (0.4 + (strlen(note) > 0 ? 0.14 : 0)) / hin
 set multiplot layout nrow, ncol title title margins 0.14, 0.97, bottom, top spacing 0.05, 0.36 / hin
-set label 3 'fraction of events '.le.' x' at screen 0.02, screen (top + bottom) / 2 center rotate by 90
+set label 3 'fraction '.le.' x' at screen 0.02, screen (top + bottom) / 2 center rotate by 90
 set logscale x 10
 set xrange [xmin:xmax]
 set yrange [0:1.05]
@@ -22,7 +22,11 @@ set xtics 100
 set mxtics 10
 set grid
 if (nd == 0) {
-	set label 1 'no histograms for this figure in the store' at graph 0.5, graph 0.5 center
+	set label 1 'no '.what.' histograms' at graph 0.5, graph 0.6 center
+	set label 4 'in the nested-spinlock runs' at graph 0.5, graph 0.4 center
+	if (strlen(note) > 0) {
+		set label 2 note at screen 0.5, screen 0.06 / hin center tc rgb '#a35a00'
+	}
 	plot NaN notitle
 } else {
 	do for [k=1:nd] {

@@ -19,7 +19,9 @@ set yrange [0:ymax * 1.22]
 set key top left Left reverse samplen 1 spacing 1.1 nobox
 set tmargin 2
 if (strlen(note) > 0) {
-	set label 2 note at graph 0.97, graph 0.3 right tc rgb '#a35a00'
+	set tmargin 3.4
+	set title offset 0, 1
+	set label 2 note at screen 0.5, graph 1 center offset 0, 0.9 tc rgb '#a35a00'
 }
 if (nmodel + nmeas == 0) {
 	set label 1 'no nested-spinlock runs in the store' at graph 0.5, graph 0.5 center

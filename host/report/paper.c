@@ -351,7 +351,8 @@ static int fig_exits_depth(struct paper *p)
 		plot_fmt(vars, sizeof(vars), "nmodel=%zu; nmeas=%zu; ymax=%g; note='%s'; %s; %s", nmodel,
 		     ss.n - nmodel, ymax, note_of(p), styles, mstyles);
 	}
-	return run_figure(p, "fig-exits-depth", "paper-exits-depth.gp", 3.5, 2.5, data_depth, &ss, vars);
+	return run_figure(p, "fig-exits-depth", "paper-exits-depth.gp", 3.5, p->measured ? 2.5 : 2.65,
+			  data_depth, &ss, vars);
 }
 
 /* --- (b) CDFs ----------------------------------------------------------- */
@@ -419,7 +420,7 @@ static int data_cdf(struct paper *p, FILE *f, bool tex, void *arg)
 static int fig_cdf(struct paper *p, const char *hist, const char *name, const char *what)
 {
 	struct cdf_arg a = { .hist = hist, .xmin = INFINITY, .xmax = 0 };
-	char vars[2048], styles[600], depths[64] = "", title[256];
+	char vars[2048], styles[600], depths[64] = "", title[256], lower[128];
 	int rc;
 
 	series_collect(p, "nested-spinlock", &a.ss);
@@ -465,14 +466,15 @@ static int fig_cdf(struct paper *p, const char *hist, const char *name, const ch
 	if (!a.nd)
 		a.xmin = 0.1, a.xmax = 1000;
 	series_styles(&a.ss, "", styles, sizeof(styles));
+	plot_fmt(lower, sizeof(lower), "%c%s", what[0] | 0x20, what + 1);
 	plot_fmt(title, sizeof(title), "%s, CDF%s", what,
 	     p->emulated ? " (lab: emulated time)" : !p->measured ? " (simulated time)" : "");
-	plot_fmt(vars, sizeof(vars), "title='%s'; depths='%s'; nseries=%zu; xmin=%g; xmax=%g; "
-	     "note='%s'; %s", title, depths, a.ss.n, a.xmin / 1.5, a.xmax * 1.5, note_of(p), styles);
+	plot_fmt(vars, sizeof(vars), "title='%s'; what='%s'; depths='%s'; nseries=%zu; xmin=%g; "
+	     "xmax=%g; note='%s'; %s", title, lower, depths, a.ss.n, a.xmin / 1.5, a.xmax * 1.5, note_of(p), styles);
 	/* the panels' rows, the key's (an entry a line), title and note */
 	rc = run_figure(p, name, "paper-cdf.gp", 3.5,
 			0.95 * (double)(a.nd > 1 ? (a.nd + 1) / 2 : 1) + 0.8 +
-			0.15 * (double)a.ss.n + (p->measured ? 0 : 0.14), data_cdf, &a, vars);
+			0.13 * (double)a.ss.n + (p->measured ? 0 : 0.14), data_cdf, &a, vars);
 	if (a.mixed_hz)
 		fprintf(p->notes, "%s: %u runs left out: their guest.tsc_hz differs from their series' "
 			"first run\n", name, a.mixed_hz / 2);
