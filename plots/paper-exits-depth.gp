@@ -14,9 +14,10 @@ set ylabel 'CR8-write exits per iteration'
 set xrange [0.5:8.5]
 set xtics 1
 set yrange [0:ymax * 1.22]
-# the key top left, above the lines; each line's label at its end, the
-# rising line's below it, the flat one's above
-set key top left Left reverse samplen 1 spacing 1.1 nobox
+# the key under the plot, an entry a line (the lines' own labels stay
+# clear); each line's label at its end, the rising line's below it, the
+# flat one's above
+set key below Left reverse maxcols 1 samplen 1 spacing 1.1 nobox
 set tmargin 2
 if (strlen(note) > 0) {
 	set tmargin 3.4

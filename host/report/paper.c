@@ -88,22 +88,31 @@ static void measured_label(const struct run_info *r, char *buf, size_t len)
 	plot_fmt(buf, len, "%s %s", r->backend, is_unfixed_variant(v) ? "fix-reverted" : v);
 }
 
-/* Labels go into cairolatex's text too: escape what LaTeX treats specially,
- * with the backslash doubled (gnuplot reads a double-quoted column's
- * escapes: "write\\_cr8" reads as write\_cr8). */
+/*
+ * Labels go into cairolatex's text too: s with what LaTeX treats specially
+ * escaped by nbs backslashes (tex), and no quote that would end a gnuplot
+ * string.  A data file's double-quoted column reads its escapes, so it
+ * gets two ("write\\_cr8" reads as write\_cr8); a single-quoted string of
+ * gnuplot -e none, so it gets one.
+ */
+static void label_text(char *buf, size_t len, const char *s, bool tex, int nbs)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < len; s++) {
+		if (tex && strchr("_&%$#{}", *s))
+			for (int i = 0; i < nbs; i++)
+				buf[n++] = '\\';
+		buf[n++] = *s == '\'' || *s == '"' ? '`' : *s;
+	}
+	buf[n] = '\0';
+}
+
 static void put_label(FILE *f, const char *s, bool tex)
 {
 	char buf[512];
-	size_t n = 0;
 
-	for (; *s && n + 4 < sizeof(buf); s++) {
-		if (tex && strchr("_&%$#{}", *s)) {
-			buf[n++] = '\\';
-			buf[n++] = '\\';
-		}
-		buf[n++] = *s;
-	}
-	buf[n] = '\0';
+	label_text(buf, sizeof(buf), s, tex, 2);
 	plot_put_quoted(f, buf);
 }
 
@@ -157,15 +166,29 @@ static void series_add(struct series_set *ss, const struct run_info *r)
 
 /* The series of the figures that compare fixed with fix-reverted: every
  * measured backend:variant of workload w, then the model's two references.
- * Measured ones come first, so that the legend's limit never drops them. */
+ * The legend's limit (MAX_SERIES) keeps the references; further measured
+ * series are counted in dropped (DIR/NOTES.txt says so). */
 static void series_collect(const struct paper *p, const char *w, struct series_set *ss)
 {
 	const char *ref[2] = { model_ref(p, fixed_refs, w), model_ref(p, unfixed_refs, w) };
+	size_t cap = MAX_SERIES - !!ref[0] - !!ref[1];
 
 	memset(ss, 0, sizeof(*ss));
-	for (size_t i = 0; i < p->runs.n; i++)
-		if (is_measured(&p->runs.v[i]) && !strcmp(p->runs.v[i].workload, w))
-			series_add(ss, &p->runs.v[i]);
+	/* fixed and fix-reverted first (the comparison), then the other
+	 * variants (stock, patch=) */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->runs.n; i++) {
+			const struct run_info *r = &p->runs.v[i];
+			const char *v = store_run_series(r);
+
+			if (!is_measured(r) || strcmp(r->workload, w) ||
+			    (!strcmp(v, "fixed") || !strcmp(v, "unfixed")) != !pass)
+				continue;
+			if (series_find(ss, r) < 0 && ss->n == cap)
+				ss->dropped++;	/* the model's references keep their place */
+			else
+				series_add(ss, r);
+		}
 	for (int k = 0; k < 2; k++)
 		for (size_t i = 0; ref[k] && i < p->runs.n; i++)
 			if (!strcmp(p->runs.v[i].backend, "model") && p->runs.v[i].policy &&
@@ -176,8 +199,8 @@ static void series_collect(const struct paper *p, const char *w, struct series_s
 }
 
 /* gnuplot words for the series' styles: colour (blue fixed, red
- * fix-reverted), dash (model dashed), point (filled fixed, open
- * fix-reverted; lab circles, kvm squares). */
+ * fix-reverted; the lab's lighter), dash (model dashed), point (filled
+ * fixed, open fix-reverted; lab circles, kvm squares). */
 static void series_styles(const struct series_set *ss, const char *pre, char *vars, size_t len)
 {
 	char lc[160] = "", dt[80] = "", pt[80] = "", lw[80] = "";
@@ -187,8 +210,10 @@ static void series_styles(const struct series_set *ss, const char *pre, char *va
 		int pnt = !strcmp(s->backend, "kvm") ? 5 : 7;
 
 		pnt -= s->unfixed;	/* 4/6: the open square/circle */
+		/* kvm (and the model) dark, the lab light: lines stay apart */
 		plot_fmt(lc + strlen(lc), sizeof(lc) - strlen(lc), "%s%s", k ? " " : "",
-		     s->unfixed ? "#d62728" : "#1f77b4");
+			 !strcmp(s->backend, "lab") ? (s->unfixed ? "#f4a582" : "#92c5de") :
+			 s->unfixed ? "#d62728" : "#1f77b4");
 		plot_fmt(dt + strlen(dt), sizeof(dt) - strlen(dt), "%s%d", k ? " " : "", s->model ? 2 : 1);
 		plot_fmt(pt + strlen(pt), sizeof(pt) - strlen(pt), "%s%d", k ? " " : "", pnt);
 		plot_fmt(lw + strlen(lw), sizeof(lw) - strlen(lw), "%s%s", k ? " " : "", s->model ? "1" : "2");
@@ -331,6 +356,9 @@ static int fig_exits_depth(struct paper *p)
 	double ymax = 1;
 
 	series_collect(p, "nested-spinlock", &ss);
+	if (ss.dropped)
+		fprintf(p->notes, "the figures show %d series at most: %zu measured run(s) of other "
+			"backends or variants left out (--select chooses)\n", MAX_SERIES, ss.dropped);
 	for (size_t k = 0; k < ss.n; k++) {
 		nmodel += ss.v[k].model;
 		for (int d = 1; d <= MAX_DEPTH; d++) {
@@ -351,7 +379,9 @@ static int fig_exits_depth(struct paper *p)
 		plot_fmt(vars, sizeof(vars), "nmodel=%zu; nmeas=%zu; ymax=%g; note='%s'; %s; %s", nmodel,
 		     ss.n - nmodel, ymax, note_of(p), styles, mstyles);
 	}
-	return run_figure(p, "fig-exits-depth", "paper-exits-depth.gp", 3.5, p->measured ? 2.5 : 2.65,
+	/* the plot, the note, the key under it (an entry a line) */
+	return run_figure(p, "fig-exits-depth", "paper-exits-depth.gp", 3.5,
+			  2.4 + (p->measured ? 0 : 0.15) + 0.13 * (double)(ss.n - nmodel),
 			  data_depth, &ss, vars);
 }
 
@@ -470,10 +500,20 @@ static int fig_cdf(struct paper *p, const char *hist, const char *name, const ch
 	plot_fmt(title, sizeof(title), "%s, CDF%s", what,
 	     p->emulated ? " (lab: emulated time)" : !p->measured ? " (simulated time)" : "");
 	plot_fmt(vars, sizeof(vars), "title='%s'; what='%s'; depths='%s'; nseries=%zu; xmin=%g; "
-	     "xmax=%g; note='%s'; %s", title, lower, depths, a.ss.n, a.xmin / 1.5, a.xmax * 1.5, note_of(p), styles);
+		 "xmax=%g; note='%s'; %s", title, lower, depths, a.ss.n, a.xmin / 1.5, a.xmax * 1.5,
+		 note_of(p), styles);
+	/* the key's names, as text and as LaTeX */
+	for (size_t j = 0; j < a.ss.n; j++) {
+		char t[256], tt[256];
+
+		label_text(t, sizeof(t), a.ss.v[j].label, false, 0);
+		label_text(tt, sizeof(tt), a.ss.v[j].label, true, 1);
+		plot_fmt(vars + strlen(vars), sizeof(vars) - strlen(vars), "; t%zu='%s'; t%zutex='%s'",
+			 j + 1, t, j + 1, tt);
+	}
 	/* the panels' rows, the key's (an entry a line), title and note */
 	rc = run_figure(p, name, "paper-cdf.gp", 3.5,
-			0.95 * (double)(a.nd > 1 ? (a.nd + 1) / 2 : 1) + 0.8 +
+			0.95 * (double)(a.nd > 1 ? (a.nd + 1) / 2 : 1) + 0.98 +
 			0.13 * (double)a.ss.n + (p->measured ? 0 : 0.14), data_cdf, &a, vars);
 	if (a.mixed_hz)
 		fprintf(p->notes, "%s: %u runs left out: their guest.tsc_hz differs from their series' "

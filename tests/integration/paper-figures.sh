@@ -101,6 +101,34 @@ if awk '/"lab fixed/{f=1;next} /^"/{f=0} f{print $1}' "$T/px/data/fig-cdf-dpc.da
 	ok "CDF x in microseconds (p50 $p50 cycles = $us us)"
 else bad "CDF x: $us us (p50 $p50 cycles) not among the lab fixed bounds"; fi
 
+# More measured series than a legend holds: kvm fixed, fix-reverted and stock
+# and lab stock and patch besides lab fixed and fix-reverted (copies of the
+# synthetic lab records); the model's two references keep their place.
+src=$(ls -d "$T"/rec/*-lab-nested-spinlock-fixed-d2-* | head -1)
+k=0
+for bv in kvm:fixed kvm:unfixed kvm:stock lab:stock lab:patch=x.patch; do
+	k=$((k + 1)) b=${bv%%:*} v=${bv#*:}
+	mkdir -p "$T/many/r$k"
+	jq --arg b "$b" --arg v "$v" --arg id "20261126T9$k-$b-many" '.id = $id | .backend = $b | .variant = $v |
+		.emulated = ($b == "lab")' "$src/record.json" >"$T/many/r$k/record.json"
+	cp "$src/serial.log" "$T/many/r$k/" 2>/dev/null || true
+done
+"$IRQ" results import --db "$T/x/irqlbench.db" "$T/many" >/dev/null || bail "import the extra series"
+expect_rc 0 "report --paper with 7 measured series" -- "$IRQ" report --db "$T/x/irqlbench.db" --paper "$T/p7"
+for f in $figs; do
+	n=$(grep -o '<title>[^<]*</title>' "$T/p7/$f.svg" | grep -v -e '>Gnuplot<' -e '>gnuplot_plot_' | sort -u | wc -l)
+	[ "$n" -le 6 ] && ok "7 measured series: $f.svg has $n legend entries" || bad "7 measured series: $f.svg has $n"
+done
+# the CDFs draw their key by hand: a series per block header
+for f in fig-cdf-dpc fig-cdf-irq; do
+	n=$(grep '^"us"' "$T/p7/data/$f.dat" | sort -u | wc -l)
+	[ "$n" -le 6 ] && ok "7 measured series: $f has $n series (key entries)" || bad "7 measured series: $f has $n"
+done
+grep -qF 'model l61 (simulated)' "$T/p7/fig-cdf-dpc.svg" && grep -qF 'model unfixed (simulated)' "$T/p7/fig-cdf-dpc.svg" &&
+	ok "the model's references stay in the key" || bad "a model reference was dropped for a measured series"
+grep -q '(real)' "$T/p7/fig-cdf-dpc.svg" && ok "kvm runs are labelled real" || bad "no kvm (real) label"
+expect_grep 'left out' "$T/p7/NOTES.txt" "NOTES.txt says which series were left out"
+
 # --- the tables ----------------------------------------------------------------
 for t in $tabs; do
 	f=$T/px/$t
