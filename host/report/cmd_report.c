@@ -103,6 +103,35 @@ int matrix_build(struct store *s, const struct run_filter *f, const char *metric
 	return 0;
 }
 
+void matrix_drop_col(struct matrix *m, size_t c)
+{
+	size_t nc = m->nc - 1;
+
+	for (size_t r = 0; r < m->nr; r++)
+		for (size_t k = 0; k < nc; k++) {
+			size_t from = r * m->nc + k + (k >= c);
+
+			m->sum[r * nc + k] = m->sum[from];
+			m->sumsq[r * nc + k] = m->sumsq[from];
+			m->n[r * nc + k] = m->n[from];
+		}
+	free(m->cols[c]);
+	memmove(&m->cols[c], &m->cols[c + 1], (nc - c) * sizeof(*m->cols));
+	m->nc = nc;
+}
+
+void matrix_drop_row(struct matrix *m, size_t r)
+{
+	size_t tail = (m->nr - r - 1) * m->nc;
+
+	memmove(&m->sum[r * m->nc], &m->sum[(r + 1) * m->nc], tail * sizeof(*m->sum));
+	memmove(&m->sumsq[r * m->nc], &m->sumsq[(r + 1) * m->nc], tail * sizeof(*m->sumsq));
+	memmove(&m->n[r * m->nc], &m->n[(r + 1) * m->nc], tail * sizeof(*m->n));
+	free(m->rows[r]);
+	memmove(&m->rows[r], &m->rows[r + 1], (m->nr - r - 1) * sizeof(*m->rows));
+	m->nr--;
+}
+
 void matrix_free(struct matrix *m)
 {
 	for (size_t i = 0; i < m->nr; i++)

@@ -147,6 +147,9 @@ for t in $tabs; do
 	else bad "$t: $(head -1 "$T/cols")"; fi
 done
 expect_grep '^nested-spinlock N=8 & ' "$T/px/tab-exits.tex" "exit matrix: a row per depth"
+if grep -q -e 'model:vmx' -e 'model:avic' -e 'tcg:' -e '^irql-churn' "$T/px/tab-exits.tex"; then
+	bad "exit matrix: Intel/AVIC, tcg or empty rows left in"
+else ok "exit matrix: the SVM series only, no column or row without a number"; fi
 expect_grep '^\$N\$ & vmx-tpr & vmx-411 & apicv & avic \\\\$' "$T/px/tab-intel-avic.tex" "Intel/AVIC table: the model's policies"
 expect_grep '^6 & take SL\\#2 \(CR8=2\) & .* & write\\_cr8 & - & yes' "$T/px/tab-seed.tex" "seed table: prefix's row 6"
 latex=$(command -v pdflatex || command -v lualatex || command -v xelatex || true)
