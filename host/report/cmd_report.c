@@ -333,7 +333,7 @@ static const struct cli_option report_opts[] = {
 
 const struct cli_spec cmd_report_spec = {
 	.name = "report",
-	.usage = "--tables [OPTIONS]\n  --paper DIR [--db FILE] [--select SEL]",
+	.usage = "(--tables [OPTIONS] | --paper DIR [--db FILE] [--select SEL])",
 	.description =
 	"Paper tables from the results store: workloads (rows, with the spinlock depth N)\n"
 	"by backend:policy/variant (columns); each cell the mean over the complete runs\n"

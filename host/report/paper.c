@@ -49,7 +49,7 @@ struct paper {
 	struct metric_set *ms;
 	double *tsc_hz;			/* per run; NAN when the record has none */
 	bool measured;			/* any lab or kvm run */
-	bool emulated;			/* any lab or kvm run in emulated time */
+	bool emulated[2];		/* any lab, any kvm run in emulated time */
 	FILE *notes;
 };
 
@@ -497,8 +497,12 @@ static int fig_cdf(struct paper *p, const char *hist, const char *name, const ch
 		a.xmin = 0.1, a.xmax = 1000;
 	series_styles(&a.ss, "", styles, sizeof(styles));
 	plot_fmt(lower, sizeof(lower), "%c%s", what[0] | 0x20, what + 1);
+	/* the measured backends whose times are emulated (the lab under TCG,
+	 * kvm on a TCG host), else the model's simulated time */
 	plot_fmt(title, sizeof(title), "%s, CDF%s", what,
-	     p->emulated ? " (lab: emulated time)" : !p->measured ? " (simulated time)" : "");
+		 p->emulated[0] && p->emulated[1] ? " (lab, kvm: emulated time)" :
+		 p->emulated[0] ? " (lab: emulated time)" : p->emulated[1] ? " (kvm: emulated time)" :
+		 !p->measured ? " (simulated time)" : "");
 	plot_fmt(vars, sizeof(vars), "title='%s'; what='%s'; depths='%s'; nseries=%zu; xmin=%g; "
 		 "xmax=%g; note='%s'; %s", title, lower, depths, a.ss.n, a.xmin / 1.5, a.xmax * 1.5,
 		 note_of(p), styles);
@@ -847,7 +851,7 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		p.tsc_hz[i] = run_tsc_hz(s, p.runs.v[i].id);
 		if (is_measured(&p.runs.v[i])) {
 			p.measured = true;
-			p.emulated |= p.runs.v[i].emulated;
+			p.emulated[!strcmp(p.runs.v[i].backend, "kvm")] |= p.runs.v[i].emulated;
 		}
 	}
 	plot_fmt(path, sizeof(path), "%s/NOTES.txt", absdir);
