@@ -99,6 +99,7 @@ help:
 	@echo "make check      all tests (unit tests under ASan/UBSan, then integration), TAP; T=PATTERN runs a subset"
 	@echo "make bench      speed targets, as ratios against baselines measured in the same run"
 	@echo "make plots      plots from the results store"
+	@echo "make paper      the paper's figures (PDF, cairolatex, SVG, PNG) and LaTeX tables into PAPER_DIR"
 	@echo "make install    install bin/irqlbench, its guest image and data, the man page and the bash"
 	@echo "                completion under PREFIX (default /usr/local; DESTDIR= for staging)"
 	@echo "make uninstall  remove what make install installed (same PREFIX and DESTDIR)"

@@ -16,3 +16,11 @@ unit-tests: $(PNGCHECK)
 INTEGRATION_TESTS += tests/integration/results-model.sh tests/integration/results-store.sh tests/integration/results-compare.sh \
 		     tests/integration/results-report.sh tests/integration/plots-gnuplot.sh \
 		     tests/integration/dashboard-chromium.sh
+
+# The paper's figures and tables (`irqlbench report --paper`, host/report/paper.c):
+#   make paper [PAPER_DIR=paper/out] [PAPER_ARGS='--db FILE --select SEL']
+PAPER_DIR ?= paper/out
+.PHONY: paper
+paper: $(IRQLBENCH)
+	$(V)$(IRQLBENCH) report --paper $(PAPER_DIR) $(PAPER_ARGS)
+INTEGRATION_TESTS += tests/integration/paper-figures.sh

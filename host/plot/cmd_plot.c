@@ -27,6 +27,7 @@
 
 #include "cli/cli.h"
 #include "compare/compare.h"
+#include "plot/plot.h"
 #include "report/report.h"
 #include "store/store_cmd.h"
 #include "cli/util.h"
@@ -48,10 +49,7 @@ struct plot_ctx {
 	char plots[8][32];		/* names written, for the dashboard */
 };
 
-/* snprintf for paths and labels: truncation is acceptable (labels) or
- * impossible in practice (paths under PATH_MAX); keep gcc's estimate quiet. */
-static void fmt(char *buf, size_t len, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *buf, size_t len, const char *f, ...)
+void plot_fmt(char *buf, size_t len, const char *f, ...)
 {
 	va_list ap;
 
@@ -115,13 +113,13 @@ static void series_label(const struct run_info *r, bool with_row, char *buf, siz
 	report_row_label(r, row, sizeof(row));
 	report_col_label(r, col, sizeof(col));
 	if (with_row)
-		fmt(buf, len, "%s %s", row, col);
+		plot_fmt(buf, len, "%s %s", row, col);
 	else
-		fmt(buf, len, "%s%s", col, store_run_param(r, "elide_same_level", 0) ? " elide" : "");
+		plot_fmt(buf, len, "%s%s", col, store_run_param(r, "elide_same_level", 0) ? " elide" : "");
 }
 
 /* gnuplot reads a quoted string as one column; keep quotes out of it. */
-static void put_quoted(FILE *f, const char *s)
+void plot_put_quoted(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++)
@@ -133,7 +131,7 @@ static FILE *open_data(struct plot_ctx *c, const char *name, char *path, size_t 
 {
 	FILE *f;
 
-	fmt(path, len, "%s/data/%s.dat", c->out_dir, name);
+	plot_fmt(path, len, "%s/data/%s.dat", c->out_dir, name);
 	f = fopen(path, "w");
 	if (!f)
 		cli_error(EXIT_ENV, "plot: cannot write %s: %s; choose another --out-dir", path, strerror(errno));
@@ -144,43 +142,60 @@ static FILE *open_data(struct plot_ctx *c, const char *name, char *path, size_t 
 
 /* --- gnuplot ------------------------------------------------------------ */
 
+int plot_gnuplot(const char *plot_dir, const char *script, const char *fmt_name,
+		 const char *out, const char *vars, const char *cwd)
+{
+	posix_spawn_file_actions_t fa;
+	char sp[PATH_MAX], full[PATH_MAX], *expr;
+	char *argv[5];
+	struct stat sb;
+	pid_t pid;
+	int st, rc;
+
+	plot_fmt(sp, sizeof(sp), "%s/%s", plot_dir, script);
+	plot_fmt(full, sizeof(full), "%s%s%s", cwd && out[0] != '/' ? cwd : "",
+	    cwd && out[0] != '/' ? "/" : "", out);
+	if (asprintf(&expr, "plotdir='%s'; fmt='%s'; out='%s'; %s", plot_dir, fmt_name, out,
+		     vars) < 0)
+		abort();
+	argv[0] = "gnuplot";
+	argv[1] = "-e";
+	argv[2] = expr;
+	argv[3] = sp;
+	argv[4] = NULL;
+	unlink(full);
+	posix_spawn_file_actions_init(&fa);
+	if (cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, cwd);
+	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(expr);
+	if (rc)
+		return cli_error(EXIT_ENV, "cannot run gnuplot (%s): install gnuplot-nox ('make deps')",
+				 strerror(rc));
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
+	    stat(full, &sb) || sb.st_size == 0)
+		return cli_error(EXIT_ENV, "gnuplot %s failed for %s: see its message above",
+				 script, full);
+	return 0;
+}
+
 static int run_gnuplot(struct plot_ctx *c, const char *script, const char *name,
 		       const char *vars)
 {
 	static const char *const fmts[] = { "png", "svg" };
 
 	for (size_t i = 0; i < 2; i++) {
-		char out[PATH_MAX], sp[PATH_MAX], *expr;
-		char *argv[5];
-		struct stat sb;
-		pid_t pid;
-		int st, rc;
+		char out[PATH_MAX];
+		int rc;
 
-		fmt(out, sizeof(out), "%s/%s.%s", c->out_dir, name, fmts[i]);
-		fmt(sp, sizeof(sp), "%s/%s", c->plot_dir, script);
-		if (asprintf(&expr, "plotdir='%s'; fmt='%s'; out='%s'; %s", c->plot_dir, fmts[i],
-			     out, vars) < 0)
-			abort();
-		argv[0] = "gnuplot";
-		argv[1] = "-e";
-		argv[2] = expr;
-		argv[3] = sp;
-		argv[4] = NULL;
-		unlink(out);
-		rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-		free(expr);
-		if (rc) {
-			return cli_error(EXIT_ENV, "cannot run gnuplot (%s): install gnuplot-nox ('make deps')",
-					 strerror(rc));
-		}
-		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
-		    stat(out, &sb) || sb.st_size == 0) {
-			return cli_error(EXIT_ENV, "gnuplot %s failed for %s: see its message above",
-					 script, out);
-		}
+		plot_fmt(out, sizeof(out), "%s/%s.%s", c->out_dir, name, fmts[i]);
+		rc = plot_gnuplot(c->plot_dir, script, fmts[i], out, vars, NULL);
+		if (rc)
+			return rc;
 	}
 	if (c->nplots < sizeof(c->plots) / sizeof(c->plots[0]))
-		fmt(c->plots[c->nplots++], sizeof(c->plots[0]), "%s", name);
+		plot_fmt(c->plots[c->nplots++], sizeof(c->plots[0]), "%s", name);
 	printf("plot %s/%s.png %s/%s.svg\n", c->out_dir, name, c->out_dir, name);
 	return 0;
 }
@@ -286,7 +301,7 @@ static int plot_cr8_vs_depth(struct plot_ctx *c)
 		size_t k = order[o];
 
 		fprintf(f, "%s\"N\" ", nseries ? "\n\n" : "");
-		put_quoted(f, g.name[k]);
+		plot_put_quoted(f, g.name[k]);
 		fputc('\n', f);
 		for (int d = 1; d <= MAX_DEPTH; d++)
 			if (n[k][d])
@@ -299,7 +314,7 @@ static int plot_cr8_vs_depth(struct plot_ctx *c)
 		rc = 3;
 		goto out;
 	}
-	fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; xmax=%lld; expected='%s'", path,
+	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; xmax=%lld; expected='%s'", path,
 	    nseries, nseries == 0, (long long)xmax, rc ? epath : "");
 	rc = run_gnuplot(c, "cr8-vs-depth.gp", "cr8-vs-depth", vars);
 out:
@@ -312,7 +327,7 @@ out:
 
 /* --- (b) latency CDFs --------------------------------------------------- */
 
-static void write_cdf_block(FILE *f, const struct merged_hist *h)
+void plot_cdf_block(FILE *f, const struct merged_hist *h, double scale)
 {
 	double total = h->overflow, acc = 0;
 	size_t last = 0;
@@ -325,11 +340,11 @@ static void write_cdf_block(FILE *f, const struct merged_hist *h)
 	for (size_t i = 0; i <= last && i < h->nb; i++) {
 		acc += h->counts[i];
 		/* a bucket's bound, but no event lies above the max */
-		fprintf(f, "%.6g %.6g\n", isfinite(h->max) ? fmin(h->bounds[i], h->max) : h->bounds[i],
+		fprintf(f, "%.6g %.6g\n", (isfinite(h->max) ? fmin(h->bounds[i], h->max) : h->bounds[i]) / scale,
 			acc / total);
 	}
 	if (h->overflow > 0 && isfinite(h->max))
-		fprintf(f, "%.6g 1\n", h->max);
+		fprintf(f, "%.6g 1\n", h->max / scale);
 }
 
 static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, const char *what)
@@ -367,13 +382,13 @@ static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, cons
 		if (mh[k].n <= 0)
 			continue;
 		fprintf(f, "%s\"cycles\" ", nseries ? "\n\n" : "");
-		put_quoted(f, g.name[k]);
+		plot_put_quoted(f, g.name[k]);
 		fputc('\n', f);
-		write_cdf_block(f, &mh[k]);
+		plot_cdf_block(f, &mh[k], 1);
 		nseries++;
 	}
 	fclose(f);
-	fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; what='%s'; unit='TSC cycles'",
+	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; what='%s'; unit='TSC cycles'",
 		 path, nseries, nseries == 0, what);
 	rc = run_gnuplot(c, "cdf.gp", name, vars);
 out:
@@ -395,7 +410,7 @@ static const char *exit_reason(const char *metric, char *buf, size_t len)
 	if (strncmp(metric, "exit.", 5) || !strncmp(metric, "exit.total", 10))
 		return NULL;
 	slash = strchr(metric, '/');
-	fmt(buf, len, "%.*s", (int)(slash ? (size_t)(slash - metric - 5) : strlen(metric + 5)),
+	plot_fmt(buf, len, "%.*s", (int)(slash ? (size_t)(slash - metric - 5) : strlen(metric + 5)),
 		 metric + 5);
 	return buf;
 }
@@ -437,7 +452,7 @@ static int plot_exits_stacked(struct plot_ctx *c)
 			char mn[120];
 			double v;
 
-			fmt(mn, sizeof(mn), "exit.%s%s", reasons.name[j], per_iter ? "/iter" : "");
+			plot_fmt(mn, sizeof(mn), "exit.%s%s", reasons.name[j], per_iter ? "/iter" : "");
 			v = metric_get(&c->ms[i], mn);
 			if (!isnan(v))
 				sum[k * reasons.n + j] += v;
@@ -451,17 +466,17 @@ static int plot_exits_stacked(struct plot_ctx *c)
 	fputs("\"group\"", f);
 	for (size_t j = 0; j < reasons.n; j++) {
 		fputc(' ', f);
-		put_quoted(f, reasons.name[j]);
+		plot_put_quoted(f, reasons.name[j]);
 	}
 	fputc('\n', f);
 	for (size_t k = 0; k < g.n; k++) {
-		put_quoted(f, g.name[k]);
+		plot_put_quoted(f, g.name[k]);
 		for (size_t j = 0; j < reasons.n; j++)
 			fprintf(f, " %.6g", sum[k * reasons.n + j] / n[k]);
 		fputc('\n', f);
 	}
 	fclose(f);
-	fmt(vars, sizeof(vars), "data='%s'; ncols=%zu; nodata=%d", path, reasons.n + 1,
+	plot_fmt(vars, sizeof(vars), "data='%s'; ncols=%zu; nodata=%d", path, reasons.n + 1,
 		 g.n == 0);
 	rc = run_gnuplot(c, "exits-stacked.gp", "exits-stacked", vars);
 out:
@@ -496,7 +511,7 @@ static int plot_trend(struct plot_ctx *c)
 		size_t k = order[o];
 
 		fprintf(f, "%s\"run\" ", o ? "\n\n" : "");
-		put_quoted(f, g.name[k]);
+		plot_put_quoted(f, g.name[k]);
 		fputc('\n', f);
 		seq = 0;
 		for (size_t i = 0; i < c->runs.n; i++) {
@@ -511,7 +526,7 @@ static int plot_trend(struct plot_ctx *c)
 		}
 	}
 	fclose(f);
-	fmt(vars, sizeof(vars), "data='%s'; nseries=%zu; nodata=%d; metric='%s'", path, g.n,
+	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%zu; nodata=%d; metric='%s'", path, g.n,
 		 g.n == 0, c->metric);
 	rc = run_gnuplot(c, "trend.gp", "trend", vars);
 out:
@@ -736,7 +751,7 @@ static void verdict_col(json_t *v, char *buf, size_t len)
 	const char *what = vstr(v, "variant") ? vstr(v, "variant") :
 			   vstr(v, "policy") ? vstr(v, "policy") : vstr(v, "backend");
 
-	fmt(buf, len, "%s %s %s", vstr(v, "host") ? vstr(v, "host") : "?",
+	plot_fmt(buf, len, "%s %s %s", vstr(v, "host") ? vstr(v, "host") : "?",
 	    vstr(v, "backend") ? vstr(v, "backend") : "?", what ? what : "?");
 }
 
@@ -1020,8 +1035,8 @@ static unsigned dash_compare_row(FILE *f, struct plot_ctx *c, const struct suite
 			if (k == b || !same_backend(cols->name[k], cols->name[b]))
 				continue;
 			select_cell(c, row, cols->name[k], &other);
-			fmt(name_a, sizeof(name_a), "%s %s", row, cols->name[b]);
-			fmt(name_b, sizeof(name_b), "%s %s", row, cols->name[k]);
+			plot_fmt(name_a, sizeof(name_a), "%s %s", row, cols->name[b]);
+			plot_fmt(name_b, sizeof(name_b), "%s %s", row, cols->name[k]);
 			dash_compare_pair(f, c, su, &base, &other, name_a, name_b);
 			shown++;
 		}
@@ -1093,19 +1108,19 @@ static int write_dashboard(struct plot_ctx *c)
 	size_t nfailed = 0;
 	FILE *f;
 
-	fmt(path, sizeof(path), "%s/img", c->dash_dir);
+	plot_fmt(path, sizeof(path), "%s/img", c->dash_dir);
 	if (util_mkdir_p(path)) {
 		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
 	}
 	for (unsigned i = 0; i < c->nplots; i++)
 		for (int k = 0; k < 2; k++) {
-			fmt(from, sizeof(from), "%s/%s.%s", c->out_dir, c->plots[i], k ? "svg" : "png");
-			fmt(to, sizeof(to), "%s/img/%s.%s", c->dash_dir, c->plots[i], k ? "svg" : "png");
+			plot_fmt(from, sizeof(from), "%s/%s.%s", c->out_dir, c->plots[i], k ? "svg" : "png");
+			plot_fmt(to, sizeof(to), "%s/img/%s.%s", c->dash_dir, c->plots[i], k ? "svg" : "png");
 			if (store_copy_file(from, to)) {
 				return cli_error(EXIT_ENV, "cannot copy %s to %s; choose another --dashboard", from, to);
 			}
 		}
-	fmt(path, sizeof(path), "%s/index.html", c->dash_dir);
+	plot_fmt(path, sizeof(path), "%s/index.html", c->dash_dir);
 	f = fopen(path, "w");
 	if (!f) {
 		return cli_error(EXIT_ENV, "cannot write %s: %s; choose another --dashboard", path, strerror(errno));
@@ -1156,22 +1171,19 @@ static bool has_scripts(const char *dir)
 {
 	char p[PATH_MAX];
 
-	fmt(p, sizeof(p), "%s/common.gp", dir);
+	plot_fmt(p, sizeof(p), "%s/common.gp", dir);
 	return !access(p, R_OK);
 }
 
-/* The scripts: $IRQLBENCH_PLOTS_DIR, else the source tree the binary was
- * built in (build/bin/irqlbench -> plots/), else share/irqlbench/plots/ of
- * an installed irqlbench, else ./plots. */
-static int find_plot_dir(struct plot_ctx *c)
+int plot_find_dir(char *dir, size_t len)
 {
 	const char *env = getenv("IRQLBENCH_PLOTS_DIR");
 	char exe[PATH_MAX], *installed;
 	ssize_t n;
 
 	if (env && *env) {
-		fmt(c->plot_dir, sizeof(c->plot_dir), "%s", env);
-		if (has_scripts(c->plot_dir))
+		plot_fmt(dir, len, "%s", env);
+		if (has_scripts(dir))
 			return 0;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -1182,18 +1194,18 @@ static int find_plot_dir(struct plot_ctx *c)
 		slash = strrchr(exe, '/');
 		if (slash)
 			*slash = '\0';
-		fmt(c->plot_dir, sizeof(c->plot_dir), "%s/../../plots", exe);
-		if (has_scripts(c->plot_dir))
+		plot_fmt(dir, len, "%s/../../plots", exe);
+		if (has_scripts(dir))
 			return 0;
 	}
 	installed = util_installed_file("share", "plots/common.gp");
 	if (installed) {
-		fmt(c->plot_dir, sizeof(c->plot_dir), "%.*s", (int)(strlen(installed) - 10), installed);
+		plot_fmt(dir, len, "%.*s", (int)(strlen(installed) - 10), installed);
 		free(installed);
 		return 0;
 	}
-	fmt(c->plot_dir, sizeof(c->plot_dir), "plots");
-	if (has_scripts(c->plot_dir))
+	plot_fmt(dir, len, "plots");
+	if (has_scripts(dir))
 		return 0;
 	return cli_error(EXIT_ENV, "the gnuplot scripts (plots/*.gp) are not found: "
 			 "run from the source tree or set IRQLBENCH_PLOTS_DIR");
@@ -1204,7 +1216,7 @@ static int plot_all(struct plot_ctx *c)
 	char dir[PATH_MAX], err[512];
 	int rc;
 
-	fmt(dir, sizeof(dir), "%s/data", c->out_dir);
+	plot_fmt(dir, sizeof(dir), "%s/data", c->out_dir);
 	if (util_mkdir_p(dir)) {
 		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
 	}
@@ -1281,7 +1293,7 @@ int cmd_plot(int argc, char **argv)
 		rc = rc == CLI_HELP ? EXIT_OK : rc;
 		goto out;
 	}
-	rc = find_plot_dir(c);
+	rc = plot_find_dir(c->plot_dir, sizeof(c->plot_dir));
 	if (rc)
 		goto out;
 	c->s = store_open_cmd(a.db, false);

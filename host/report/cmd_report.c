@@ -103,6 +103,35 @@ int matrix_build(struct store *s, const struct run_filter *f, const char *metric
 	return 0;
 }
 
+void matrix_drop_col(struct matrix *m, size_t c)
+{
+	size_t nc = m->nc - 1;
+
+	for (size_t r = 0; r < m->nr; r++)
+		for (size_t k = 0; k < nc; k++) {
+			size_t from = r * m->nc + k + (k >= c);
+
+			m->sum[r * nc + k] = m->sum[from];
+			m->sumsq[r * nc + k] = m->sumsq[from];
+			m->n[r * nc + k] = m->n[from];
+		}
+	free(m->cols[c]);
+	memmove(&m->cols[c], &m->cols[c + 1], (nc - c) * sizeof(*m->cols));
+	m->nc = nc;
+}
+
+void matrix_drop_row(struct matrix *m, size_t r)
+{
+	size_t tail = (m->nr - r - 1) * m->nc;
+
+	memmove(&m->sum[r * m->nc], &m->sum[(r + 1) * m->nc], tail * sizeof(*m->sum));
+	memmove(&m->sumsq[r * m->nc], &m->sumsq[(r + 1) * m->nc], tail * sizeof(*m->sumsq));
+	memmove(&m->n[r * m->nc], &m->n[(r + 1) * m->nc], tail * sizeof(*m->n));
+	free(m->rows[r]);
+	memmove(&m->rows[r], &m->rows[r + 1], (m->nr - r - 1) * sizeof(*m->rows));
+	m->nr--;
+}
+
 void matrix_free(struct matrix *m)
 {
 	for (size_t i = 0; i < m->nr; i++)
@@ -283,13 +312,15 @@ int matrix_print(FILE *out, const struct matrix *m, const char *title, const cha
 /* --- irqlbench report --------------------------------------------------- */
 
 struct report_args {
-	const char *db, *format, *metric;
+	const char *db, *format, *metric, *paper;
 	bool tables;
 	struct run_filter f;
 };
 
 static const struct cli_option report_opts[] = {
-	{ CLI_FLAG(0, "tables", struct report_args, tables, "the paper tables (the default, and so far the only output)") },
+	{ CLI_FLAG(0, "tables", struct report_args, tables, "the tables on stdout (the default)") },
+	{ CLI_STRING(0, "paper", struct report_args, paper, "DIR",
+		     "every figure (PDF, cairolatex, SVG, PNG) and LaTeX table of the paper into DIR") },
 	{ CLI_STORE_DB(0, struct report_args, db) },
 	{ CLI_FORMAT(0, struct report_args, format, "Markdown (default), LaTeX (booktabs) or JSON") },
 	{ CLI_JSON(struct report_args, format) },
@@ -302,7 +333,7 @@ static const struct cli_option report_opts[] = {
 
 const struct cli_spec cmd_report_spec = {
 	.name = "report",
-	.usage = "--tables [OPTIONS]",
+	.usage = "(--tables [OPTIONS] | --paper DIR [--db FILE] [--select SEL])",
 	.description =
 	"Paper tables from the results store: workloads (rows, with the spinlock depth N)\n"
 	"by backend:policy/variant (columns); each cell the mean over the complete runs\n"
@@ -314,9 +345,26 @@ const struct cli_spec cmd_report_spec = {
 	"The seed step table is the model's: 'irqlbench model --workload seed-table\n"
 	"--policy prefix,fixed --trace --format md|latex'.  With --json: one object\n"
 	"{\"tables\": [{\"metric\", \"title\", \"columns\", \"rows\": [{\"workload\",\n"
-	"\"cells\": {COLUMN: {\"mean\", \"sd\", \"n\"} or null}}]}]}.\n",
+	"\"cells\": {COLUMN: {\"mean\", \"sd\", \"n\"} or null}}]}]}.\n"
+	"\n"
+	"--paper DIR writes the paper's figures with gnuplot, one column (3.5 in) wide,\n"
+	"each as DIR/NAME.pdf, .svg, .png (300 dpi) and DIR/latex/NAME.tex (cairolatex,\n"
+	"with its latex/NAME.pdf), and its tables (booktabs) as DIR/tab-*.tex:\n"
+	"  fig-exits-depth   CR8-write exits per iteration vs spinlock depth N: the\n"
+	"                    model's lines, measured lab/kvm runs as markers (filled:\n"
+	"                    fixed, open: fix-reverted)\n"
+	"  fig-cdf-dpc       DPC delay CDFs in microseconds (guest.tsc_hz), a panel per N\n"
+	"  fig-cdf-irq       interrupt latency CDFs, a panel per N\n"
+	"  fig-exit-reasons  exits by reason: the measured variants, one model reference\n"
+	"  tab-exits.tex     the exit-count matrix (exit.write_cr8/iter)\n"
+	"  tab-intel-avic.tex  the Intel and AVIC model policies' CR8-related exits vs N\n"
+	"  tab-seed.tex      the seed step table of the model (prefix, fixed)\n"
+	"Labels say real (kvm), emulated (lab under TCG) or simulated (model); a store\n"
+	"without lab or kvm runs gives the model's figures with a note (DIR/NOTES.txt).\n"
+	"`make paper` runs it (PAPER_DIR, default paper/out).\n",
 	.epilog =
-	"exit status: 0 ok, 2 usage error, 5 the store is unusable (missing, not SQLite,\n"
+	"exit status: 0 ok, 2 usage error, 3 no gnuplot or a figure failed (--paper),\n"
+	"5 the store is unusable (missing, not SQLite,\n"
 	"corrupt, locked).\n",
 	.options = report_opts,
 	.formats = CLI_FMT_MD | CLI_FMT_LATEX | CLI_FMT_JSON,
@@ -353,6 +401,15 @@ int cmd_report(int argc, char **argv)
 	s = store_open_cmd(a.db, false);
 	if (!s) {
 		rc = EXIT_STORE;
+		goto out;
+	}
+	if (a.paper) {
+		if (a.tables || a.metric || strcmp(a.format, "md")) {
+			rc = cli_usage_error("report", "--paper writes files: give it without --tables, "
+					     "--metric or --format");
+			goto out;
+		}
+		rc = report_paper(s, &a.f, a.paper);
 		goto out;
 	}
 	if (a.metric) {

@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: MIT
+/*
+ * paper.c - `irqlbench report --paper DIR`: every figure and table of a
+ * paper-style evaluation, from the store.
+ *
+ * Figures (plots/paper-*.gp), each as DIR/NAME.pdf (pdfcairo), NAME.svg,
+ * NAME.png (pngcairo, 300 dpi) and DIR/latex/NAME.tex with its
+ * DIR/latex/NAME.pdf (cairolatex: \input{latex/NAME} from a document in
+ * DIR), one column wide (3.5 in):
+ *   fig-exits-depth   CR8-write exits per iteration vs spinlock depth N: the
+ *                     model's lines (labelled on the line), the measured
+ *                     kvm_amd runs (lab, kvm) as markers, filled = fixed,
+ *                     open = fix-reverted
+ *   fig-cdf-dpc       DPC delay CDFs in microseconds, a panel per depth
+ *   fig-cdf-irq       interrupt latency CDFs, a panel per depth
+ *   fig-exit-reasons  exits by reason, horizontal bars: the measured
+ *                     variants and one model reference
+ * Tables (booktabs): tab-exits.tex (the exit-count matrix), tab-intel-avic.tex
+ * (the Intel and AVIC policies of the model vs N), tab-seed.tex (the seed
+ * step table of the model, prefix and fixed).
+ *
+ * Real (kvm), emulated (lab whose L1 runs under TCG) and simulated (model)
+ * numbers are told apart in every label: the model is always a reference
+ * (lines, outlined bars, thin dashed CDFs).  A store without lab or kvm runs
+ * gives the model-only figures, with a note in them and in DIR/NOTES.txt.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/util.h"
+#include "plot/plot.h"
+#include "report/report.h"
+#include "store/store_cmd.h"
+
+#define MAX_DEPTH 8
+#define MAX_SERIES 6		/* legend entries of a figure */
+
+struct paper {
+	struct store *s;
+	const char *dir;		/* absolute */
+	char plot_dir[PATH_MAX];	/* absolute */
+	struct run_list runs;
+	struct metric_set *ms;
+	double *tsc_hz;			/* per run; NAN when the record has none */
+	bool measured;			/* any lab or kvm run */
+	bool emulated[2];		/* any lab, any kvm run in emulated time */
+	FILE *notes;
+};
+
+static bool is_measured(const struct run_info *r)
+{
+	return !strcmp(r->backend, "lab") || !strcmp(r->backend, "kvm");
+}
+
+/* The model policies each measured family is compared with: the lab's fixed
+ * build is l61 (else fixed, l72), its fix-reverted build unfixed (else
+ * prefix): README "Honest numbers". */
+static const char *const fixed_refs[] = { "l61", "fixed", "l72", NULL };
+static const char *const unfixed_refs[] = { "unfixed", "prefix", NULL };
+
+/* The first policy of refs the store has model runs of (for workload w). */
+static const char *model_ref(const struct paper *p, const char *const *refs, const char *w)
+{
+	for (; *refs; refs++)
+		for (size_t i = 0; i < p->runs.n; i++)
+			if (!strcmp(p->runs.v[i].backend, "model") && p->runs.v[i].policy &&
+			    !strcmp(p->runs.v[i].policy, *refs) && !strcmp(p->runs.v[i].workload, w))
+				return *refs;
+	return NULL;
+}
+
+static bool is_unfixed_variant(const char *v)
+{
+	return v && !strcmp(v, "unfixed");
+}
+
+/* A measured series' name: "lab fixed", "kvm fix-reverted". */
+static void measured_label(const struct run_info *r, char *buf, size_t len)
+{
+	const char *v = store_run_series(r);
+
+	plot_fmt(buf, len, "%s %s", r->backend, is_unfixed_variant(v) ? "fix-reverted" : v);
+}
+
+/*
+ * Labels go into cairolatex's text too: s with what LaTeX treats specially
+ * escaped by nbs backslashes (tex), and no quote that would end a gnuplot
+ * string.  A data file's double-quoted column reads its escapes, so it
+ * gets two ("write\\_cr8" reads as write\_cr8); a single-quoted string of
+ * gnuplot -e none, so it gets one.
+ */
+static void label_text(char *buf, size_t len, const char *s, bool tex, int nbs)
+{
+	size_t n = 0;
+
+	for (; *s && n + 4 < len; s++) {
+		if (tex && strchr("_&%$#{}", *s))
+			for (int i = 0; i < nbs; i++)
+				buf[n++] = '\\';
+		buf[n++] = *s == '\'' || *s == '"' ? '`' : *s;
+	}
+	buf[n] = '\0';
+}
+
+static void put_label(FILE *f, const char *s, bool tex)
+{
+	char buf[512];
+
+	label_text(buf, sizeof(buf), s, tex, 2);
+	plot_put_quoted(f, buf);
+}
+
+/* --- series ------------------------------------------------------------- */
+
+/* A series of a figure: runs of one backend and policy/variant. */
+struct series {
+	char label[128];
+	char backend[16], name[48];
+	bool model, unfixed;
+};
+
+struct series_set {
+	struct series v[MAX_SERIES];
+	size_t n;
+	size_t dropped;
+};
+
+static int series_find(struct series_set *ss, const struct run_info *r)
+{
+	for (size_t k = 0; k < ss->n; k++)
+		if (!strcmp(ss->v[k].backend, r->backend) && !strcmp(ss->v[k].name, store_run_series(r)))
+			return (int)k;
+	return -1;
+}
+
+static void series_add(struct series_set *ss, const struct run_info *r)
+{
+	struct series *s;
+
+	if (series_find(ss, r) >= 0)
+		return;
+	if (ss->n == MAX_SERIES) {
+		ss->dropped++;
+		return;
+	}
+	s = &ss->v[ss->n++];
+	plot_fmt(s->backend, sizeof(s->backend), "%s", r->backend);
+	plot_fmt(s->name, sizeof(s->name), "%s", store_run_series(r));
+	s->model = !strcmp(r->backend, "model");
+	s->unfixed = s->model ? !strcmp(s->name, "unfixed") || !strcmp(s->name, "prefix") :
+		     is_unfixed_variant(s->name);
+	if (s->model)
+		plot_fmt(s->label, sizeof(s->label), "model %s (simulated)", s->name);
+	else {
+		measured_label(r, s->label, sizeof(s->label));
+		strncat(s->label, r->emulated ? " (emulated)" : " (real)",
+			sizeof(s->label) - strlen(s->label) - 1);
+	}
+}
+
+/* The series of the figures that compare fixed with fix-reverted: every
+ * measured backend:variant of workload w, then the model's two references.
+ * The legend's limit (MAX_SERIES) keeps the references; further measured
+ * series are counted in dropped (DIR/NOTES.txt says so). */
+static void series_collect(const struct paper *p, const char *w, struct series_set *ss)
+{
+	const char *ref[2] = { model_ref(p, fixed_refs, w), model_ref(p, unfixed_refs, w) };
+	size_t cap = MAX_SERIES - !!ref[0] - !!ref[1];
+
+	memset(ss, 0, sizeof(*ss));
+	/* fixed and fix-reverted first (the comparison), then the other
+	 * variants (stock, patch=) */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < p->runs.n; i++) {
+			const struct run_info *r = &p->runs.v[i];
+			const char *v = store_run_series(r);
+
+			if (!is_measured(r) || strcmp(r->workload, w) ||
+			    (!strcmp(v, "fixed") || !strcmp(v, "unfixed")) != !pass)
+				continue;
+			if (series_find(ss, r) < 0 && ss->n == cap)
+				ss->dropped++;	/* the model's references keep their place */
+			else
+				series_add(ss, r);
+		}
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; ref[k] && i < p->runs.n; i++)
+			if (!strcmp(p->runs.v[i].backend, "model") && p->runs.v[i].policy &&
+			    !strcmp(p->runs.v[i].policy, ref[k])) {
+				series_add(ss, &p->runs.v[i]);
+				break;
+			}
+}
+
+/* gnuplot words for the series' styles: colour (blue fixed, red
+ * fix-reverted; the lab's lighter), dash (model dashed), point (filled
+ * fixed, open fix-reverted; lab circles, kvm squares). */
+static void series_styles(const struct series_set *ss, const char *pre, char *vars, size_t len)
+{
+	char lc[160] = "", dt[80] = "", pt[80] = "", lw[80] = "";
+
+	for (size_t k = 0; k < ss->n; k++) {
+		const struct series *s = &ss->v[k];
+		int pnt = !strcmp(s->backend, "kvm") ? 5 : 7;
+
+		pnt -= s->unfixed;	/* 4/6: the open square/circle */
+		/* kvm (and the model) dark, the lab light: lines stay apart */
+		plot_fmt(lc + strlen(lc), sizeof(lc) - strlen(lc), "%s%s", k ? " " : "",
+			 !strcmp(s->backend, "lab") ? (s->unfixed ? "#f4a582" : "#92c5de") :
+			 s->unfixed ? "#d62728" : "#1f77b4");
+		plot_fmt(dt + strlen(dt), sizeof(dt) - strlen(dt), "%s%d", k ? " " : "", s->model ? 2 : 1);
+		plot_fmt(pt + strlen(pt), sizeof(pt) - strlen(pt), "%s%d", k ? " " : "", pnt);
+		plot_fmt(lw + strlen(lw), sizeof(lw) - strlen(lw), "%s%s", k ? " " : "", s->model ? "1" : "2");
+	}
+	if (!ss->n) {	/* gnuplot parses an empty loop's options all the same */
+		strcpy(lc, "#000000");
+		strcpy(dt, "1");
+		strcpy(pt, "7");
+		strcpy(lw, "1");
+	}
+	plot_fmt(vars, len, "%slcs='%s'; %sdts='%s'; %spts='%s'; %slws='%s'", pre, lc, pre, dt, pre, pt,
+	     pre, lw);
+}
+
+/* --- running a figure --------------------------------------------------- */
+
+static const char *const fig_fmts[] = { "pdf", "svg", "png", "tex" };
+
+/* Writes one data file per text flavour (tex: labels escaped for LaTeX). */
+typedef int (*data_fn)(struct paper *p, FILE *f, bool tex, void *arg);
+
+static int write_data(struct paper *p, const char *name, bool tex, data_fn fn, void *arg)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int rc;
+
+	plot_fmt(path, sizeof(path), "%s/data/%s%s.dat", p->dir, name, tex ? "-tex" : "");
+	f = fopen(path, "w");
+	if (!f)
+		return cli_error(EXIT_ENV, "report: cannot write %s: %s; choose another --paper DIR",
+				 path, strerror(errno));
+	fprintf(f, "# irqlbench report --paper data (%s), from %s\n", name, p->s->path);
+	rc = fn(p, f, tex, arg);
+	if (fclose(f) && !rc)
+		rc = cli_error(EXIT_ENV, "report: cannot write %s; choose another --paper DIR", path);
+	return rc;
+}
+
+/* The figure in the four formats; vars may use DATA, replaced here by the
+ * data file of the format ('data/NAME.dat' or its -tex twin). */
+static int run_figure(struct paper *p, const char *name, const char *script, double win,
+		      double hin, data_fn fn, void *arg, const char *vars)
+{
+	int rc;
+
+	for (int tex = 0; tex < 2; tex++)
+		if ((rc = write_data(p, name, tex, fn, arg)))
+			return rc;
+	for (size_t i = 0; i < sizeof(fig_fmts) / sizeof(fig_fmts[0]); i++) {
+		bool tex = !strcmp(fig_fmts[i], "tex");
+		char out[PATH_MAX], v[4096];
+
+		plot_fmt(out, sizeof(out), "%s%s.%s", tex ? "latex/" : "", name, tex ? "tex" : fig_fmts[i]);
+		plot_fmt(v, sizeof(v), "win=%g; hin=%g; data='data/%s%s.dat'; %s", win, hin, name,
+		     tex ? "-tex" : "", vars);
+		rc = plot_gnuplot(p->plot_dir, script, fig_fmts[i], out, v, p->dir);
+		if (rc)
+			return rc;
+	}
+	printf("figure %s/%s.pdf .svg .png latex/%s.tex\n", p->dir, name, name);
+	return 0;
+}
+
+/* "model only" note of a figure, '' when measured runs exist. */
+static const char *note_of(const struct paper *p)
+{
+	return p->measured ? "" : "model only: no lab or kvm runs in the store";
+}
+
+/* --- (a) exits vs depth ------------------------------------------------- */
+
+static double mean_at(const struct paper *p, const struct series *s, const char *w, int64_t depth,
+		      const char *metric)
+{
+	double sum = 0;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < p->runs.n; i++) {
+		const struct run_info *r = &p->runs.v[i];
+		double v = metric_get(&p->ms[i], metric);
+
+		if (strcmp(r->workload, w) || strcmp(r->backend, s->backend) ||
+		    strcmp(store_run_series(r), s->name) || isnan(v) ||
+		    store_run_param(r, "depth", -1) != depth || store_run_param(r, "elide_same_level", 0))
+			continue;
+		sum += v;
+		n++;
+	}
+	return n ? sum / n : NAN;
+}
+
+/* Blocks: the model lines first (nmodel), then the measured series; last a
+ * block of the line labels ("x y text", at each model line's last point). */
+static int data_depth(struct paper *p, FILE *f, bool tex, void *arg)
+{
+	const struct series_set *ss = arg;
+	size_t block = 0;
+
+	for (int model = 1; model >= 0; model--)
+		for (size_t k = 0; k < ss->n; k++) {
+			if (ss->v[k].model != model)
+				continue;
+			fprintf(f, "%s\"N\" ", block++ ? "\n\n" : "");
+			put_label(f, ss->v[k].label, tex);
+			fputc('\n', f);
+			for (int d = 1; d <= MAX_DEPTH; d++) {
+				double v = mean_at(p, &ss->v[k], "nested-spinlock", d, "exit.write_cr8/iter");
+
+				if (!isnan(v))
+					fprintf(f, "%d %.6g\n", d, v);
+			}
+		}
+	fprintf(f, "%s\"x\" \"y\" \"label\" \"dy\"\n", block ? "\n\n" : "");
+	for (size_t k = 0; k < ss->n; k++) {
+		char lab[160];
+		double v = NAN;
+		int d;
+
+		if (!ss->v[k].model)
+			continue;
+		for (d = MAX_DEPTH; d >= 1 && isnan(v); d--)
+			v = mean_at(p, &ss->v[k], "nested-spinlock", d, "exit.write_cr8/iter");
+		if (isnan(v))
+			continue;
+		plot_fmt(lab, sizeof(lab), "model %s (simulated)%s", ss->v[k].name,
+		     ss->v[k].unfixed ? ", 1" : ", 2N-1");
+		fprintf(f, "%d %.6g ", d + 1, v);
+		put_label(f, lab, tex);
+		fprintf(f, " %s\n", ss->v[k].unfixed ? "0.07" : "-0.08");
+	}
+	return 0;
+}
+
+static int fig_exits_depth(struct paper *p)
+{
+	struct series_set ss;
+	char vars[1024], styles[600];
+	size_t nmodel = 0;
+	double ymax = 1;
+
+	series_collect(p, "nested-spinlock", &ss);
+	if (ss.dropped)
+		fprintf(p->notes, "the figures show %d series at most: %zu measured run(s) of other "
+			"backends or variants left out (--select chooses)\n", MAX_SERIES, ss.dropped);
+	for (size_t k = 0; k < ss.n; k++) {
+		nmodel += ss.v[k].model;
+		for (int d = 1; d <= MAX_DEPTH; d++) {
+			double v = mean_at(p, &ss.v[k], "nested-spinlock", d, "exit.write_cr8/iter");
+
+			ymax = isnan(v) ? ymax : fmax(ymax, v);
+		}
+	}
+	/* the styles of the model's blocks, then of the measured ones */
+	{
+		struct series_set sub[2] = { { .n = 0 }, { .n = 0 } };
+		char mstyles[600];
+
+		for (size_t k = 0; k < ss.n; k++)
+			sub[ss.v[k].model].v[sub[ss.v[k].model].n++] = ss.v[k];
+		series_styles(&sub[0], "", styles, sizeof(styles));
+		series_styles(&sub[1], "m", mstyles, sizeof(mstyles));
+		plot_fmt(vars, sizeof(vars), "nmodel=%zu; nmeas=%zu; ymax=%g; note='%s'; %s; %s", nmodel,
+		     ss.n - nmodel, ymax, note_of(p), styles, mstyles);
+	}
+	/* the plot, the note, the key under it (an entry a line) */
+	return run_figure(p, "fig-exits-depth", "paper-exits-depth.gp", 3.5,
+			  2.4 + (p->measured ? 0 : 0.15) + 0.13 * (double)(ss.n - nmodel),
+			  data_depth, &ss, vars);
+}
+
+/* --- (b) CDFs ----------------------------------------------------------- */
+
+struct cdf_arg {
+	const char *hist;
+	struct series_set ss;
+	int depths[MAX_DEPTH];
+	size_t nd;
+	double xmin, xmax;
+	unsigned mixed_hz;
+};
+
+/* The series' histogram at depth d merged over its runs, in microseconds
+ * (the runs' guest.tsc_hz; a run whose rate differs from the first is left
+ * out and counted).  Returns the rate, NAN when there is nothing. */
+static double cdf_hist(struct paper *p, struct cdf_arg *a, const struct series *s, int d,
+		       struct merged_hist *h)
+{
+	double hz = NAN;
+
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; i < p->runs.n; i++) {
+		const struct run_info *r = &p->runs.v[i];
+
+		if (strcmp(r->workload, "nested-spinlock") || strcmp(r->backend, s->backend) ||
+		    strcmp(store_run_series(r), s->name) || store_run_param(r, "depth", -1) != d ||
+		    store_run_param(r, "elide_same_level", 0) || isnan(p->tsc_hz[i]))
+			continue;
+		if (isnan(hz))
+			hz = p->tsc_hz[i];
+		else if (fabs(p->tsc_hz[i] - hz) > 1e-3 * hz) {
+			a->mixed_hz++;
+			continue;
+		}
+		store_run_hist(p->s, r->id, a->hist, h);
+	}
+	return h->n > 0 ? hz : NAN;
+}
+
+/* Block (panel k, series j) is index k * nseries + j; an empty one holds a
+ * NaN row so that the numbering stays. */
+static int data_cdf(struct paper *p, FILE *f, bool tex, void *arg)
+{
+	struct cdf_arg *a = arg;
+	size_t block = 0;
+
+	for (size_t k = 0; k < a->nd; k++)
+		for (size_t j = 0; j < a->ss.n; j++) {
+			struct merged_hist h;
+			double hz = cdf_hist(p, a, &a->ss.v[j], a->depths[k], &h);
+
+			fprintf(f, "%s\"us\" ", block++ ? "\n\n" : "");
+			put_label(f, a->ss.v[j].label, tex);
+			fputc('\n', f);
+			if (isnan(hz))
+				fputs("1 NaN\n", f);
+			else
+				plot_cdf_block(f, &h, hz / 1e6);
+			merged_hist_free(&h);
+		}
+	return 0;
+}
+
+static int fig_cdf(struct paper *p, const char *hist, const char *name, const char *what)
+{
+	struct cdf_arg a = { .hist = hist, .xmin = INFINITY, .xmax = 0 };
+	char vars[2048], styles[600], depths[64] = "", title[256], lower[128];
+	int rc;
+
+	series_collect(p, "nested-spinlock", &a.ss);
+	for (int d = 1; d <= MAX_DEPTH; d++) {
+		bool any = false;
+
+		for (size_t j = 0; j < a.ss.n; j++) {
+			struct merged_hist h;
+			double hz = cdf_hist(p, &a, &a.ss.v[j], d, &h);
+
+			if (!isnan(hz)) {
+				any = true;
+				a.xmin = fmin(a.xmin, fmax(h.min, 1) / (hz / 1e6));
+				a.xmax = fmax(a.xmax, (isfinite(h.max) ? h.max : h.bounds[h.nb - 1]) / (hz / 1e6));
+			}
+			merged_hist_free(&h);
+		}
+		if (any) {
+			a.depths[a.nd++] = d;
+			plot_fmt(depths + strlen(depths), sizeof(depths) - strlen(depths), "%s%d",
+			     a.nd > 1 ? " " : "", d);
+		}
+	}
+	/* a series without this histogram at any depth leaves the key */
+	{
+		struct series_set keep = { .n = 0 };
+
+		for (size_t j = 0; j < a.ss.n; j++) {
+			bool any = false;
+
+			for (size_t k = 0; k < a.nd && !any; k++) {
+				struct merged_hist h;
+
+				any = !isnan(cdf_hist(p, &a, &a.ss.v[j], a.depths[k], &h));
+				merged_hist_free(&h);
+			}
+			if (any)
+				keep.v[keep.n++] = a.ss.v[j];
+		}
+		a.ss = keep;
+	}
+	a.mixed_hz = 0;
+	if (!a.nd)
+		a.xmin = 0.1, a.xmax = 1000;
+	series_styles(&a.ss, "", styles, sizeof(styles));
+	plot_fmt(lower, sizeof(lower), "%c%s", what[0] | 0x20, what + 1);
+	/* the measured backends whose times are emulated (the lab under TCG,
+	 * kvm on a TCG host), else the model's simulated time */
+	plot_fmt(title, sizeof(title), "%s, CDF%s", what,
+		 p->emulated[0] && p->emulated[1] ? " (lab, kvm: emulated time)" :
+		 p->emulated[0] ? " (lab: emulated time)" : p->emulated[1] ? " (kvm: emulated time)" :
+		 !p->measured ? " (simulated time)" : "");
+	plot_fmt(vars, sizeof(vars), "title='%s'; what='%s'; depths='%s'; nseries=%zu; xmin=%g; "
+		 "xmax=%g; note='%s'; %s", title, lower, depths, a.ss.n, a.xmin / 1.5, a.xmax * 1.5,
+		 note_of(p), styles);
+	/* the key's names, as text and as LaTeX */
+	for (size_t j = 0; j < a.ss.n; j++) {
+		char t[256], tt[256];
+
+		label_text(t, sizeof(t), a.ss.v[j].label, false, 0);
+		label_text(tt, sizeof(tt), a.ss.v[j].label, true, 1);
+		plot_fmt(vars + strlen(vars), sizeof(vars) - strlen(vars), "; t%zu='%s'; t%zutex='%s'",
+			 j + 1, t, j + 1, tt);
+	}
+	/* the panels' rows, the key's (an entry a line), title and note */
+	rc = run_figure(p, name, "paper-cdf.gp", 3.5,
+			0.95 * (double)(a.nd > 1 ? (a.nd + 1) / 2 : 1) + 0.98 +
+			0.13 * (double)a.ss.n + (p->measured ? 0 : 0.14), data_cdf, &a, vars);
+	if (a.mixed_hz)
+		fprintf(p->notes, "%s: %u runs left out: their guest.tsc_hz differs from their series' "
+			"first run\n", name, a.mixed_hz / 2);
+	return rc;
+}
+
+/* --- (c) exits by reason ------------------------------------------------ */
+
+struct reasons_arg {
+	struct series_set ss;
+	int depth;
+	char reasons[16][48];
+	size_t nr;
+};
+
+static int data_reasons(struct paper *p, FILE *f, bool tex, void *arg)
+{
+	struct reasons_arg *a = arg;
+
+	fputs("\"reason\"", f);
+	for (size_t j = 0; j < a->ss.n; j++) {
+		fputc(' ', f);
+		put_label(f, a->ss.v[j].label, tex);
+	}
+	fputc('\n', f);
+	for (size_t r = 0; r < a->nr; r++) {
+		char mn[80];
+
+		put_label(f, a->reasons[r], tex);
+		plot_fmt(mn, sizeof(mn), "exit.%s/iter", a->reasons[r]);
+		for (size_t j = 0; j < a->ss.n; j++) {
+			double v = mean_at(p, &a->ss.v[j], "nested-spinlock", a->depth, mn);
+
+			fprintf(f, " %.6g", isnan(v) ? 0 : v);
+		}
+		fputc('\n', f);
+	}
+	return 0;
+}
+
+static int fig_exit_reasons(struct paper *p)
+{
+	struct reasons_arg a = { .depth = 0 };
+	struct series_set all;
+	char vars[1024], styles[600], title[160];
+	const char *ref;
+
+	series_collect(p, "nested-spinlock", &all);
+	/* the depth: the smallest of 2.. the measured runs have, else 2 */
+	for (int d = 2; d <= MAX_DEPTH && !a.depth; d++)
+		for (size_t k = 0; k < all.n && !a.depth; k++)
+			if (!all.v[k].model && !isnan(mean_at(p, &all.v[k], "nested-spinlock", d, "exit.total/iter")))
+				a.depth = d;
+	if (!a.depth)
+		a.depth = 2;
+	/* the measured series, and one model reference (both families when
+	 * nothing was measured) */
+	ref = model_ref(p, fixed_refs, "nested-spinlock");
+	for (size_t k = 0; k < all.n; k++)
+		if (!isnan(mean_at(p, &all.v[k], "nested-spinlock", a.depth, "exit.total/iter")) &&
+		    (!all.v[k].model || !p->measured || (ref && !strcmp(all.v[k].name, ref))))
+			a.ss.v[a.ss.n++] = all.v[k];
+	/* the reasons any of them has, but the total */
+	for (size_t i = 0; i < p->runs.n; i++) {
+		int k = series_find(&a.ss, &p->runs.v[i]);
+
+		if (k < 0 || strcmp(p->runs.v[i].workload, "nested-spinlock") ||
+		    store_run_param(&p->runs.v[i], "depth", -1) != a.depth)
+			continue;
+		for (size_t j = 0; j < p->ms[i].n; j++) {
+			const char *mn = p->ms[i].v[j].name;
+			size_t len = strlen(mn), r;
+
+			if (strncmp(mn, "exit.", 5) || len < 10 || strcmp(mn + len - 5, "/iter") ||
+			    !strcmp(mn, "exit.total/iter") || p->ms[i].v[j].v <= 0)
+				continue;
+			for (r = 0; r < a.nr; r++)
+				if (!strncmp(a.reasons[r], mn + 5, len - 10) && !a.reasons[r][len - 10])
+					break;
+			if (r == a.nr && a.nr < 16)
+				plot_fmt(a.reasons[a.nr++], sizeof(a.reasons[0]), "%.*s", (int)(len - 10), mn + 5);
+		}
+	}
+	series_styles(&a.ss, "", styles, sizeof(styles));
+	plot_fmt(title, sizeof(title), "Exits by reason, nested-spinlock N=%d", a.depth);
+	/* which series are the model's (outlined bars) */
+	{
+		char models[32] = "0";
+
+		for (size_t k = 0; k < a.ss.n; k++)
+			plot_fmt(models + (k ? strlen(models) : 0), sizeof(models) - (k ? strlen(models) : 0),
+			     "%s%d", k ? " " : "", a.ss.v[k].model);
+		plot_fmt(vars, sizeof(vars), "title='%s'; nseries=%zu; nreasons=%zu; note='%s'; "
+		     "models='%s'; %s", title, a.ss.n, a.nr, note_of(p), models, styles);
+	}
+	return run_figure(p, "fig-exit-reasons", "paper-exit-reasons.gp", 3.5,
+			  1.0 + 0.05 * (double)(a.nr * (a.ss.n ? a.ss.n : 1)) + 0.12 * (double)a.nr +
+			  0.15 * (double)a.ss.n + (p->measured ? 0 : 0.15),
+			  data_reasons, &a, vars);
+}
+
+/* --- (d) tables --------------------------------------------------------- */
+
+static FILE *open_table(struct paper *p, const char *name)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	plot_fmt(path, sizeof(path), "%s/%s", p->dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		cli_error(EXIT_ENV, "report: cannot write %s: %s; choose another --paper DIR", path,
+			  strerror(errno));
+	return f;
+}
+
+static int close_table(struct paper *p, FILE *f, const char *name)
+{
+	if (fclose(f))
+		return cli_error(EXIT_ENV, "report: cannot write %s/%s", p->dir, name);
+	printf("table %s/%s\n", p->dir, name);
+	return 0;
+}
+
+/* The Intel and AVIC policies of the model: CR8-related exits (write_cr8 and
+ * TPR_BELOW_THRESHOLD) per iteration vs N, "late" where the DPC waited. */
+static const char *const intel_avic[] = {
+	"vmx-tpr", "vmx-411", "vmx-72", "apicv", "avic", "avic-617", "avic-70",
+};
+
+static int tab_exits(struct paper *p, const struct run_filter *flt)
+{
+	struct matrix m;
+	char err[1024];
+	FILE *f;
+
+	if (matrix_build(p->s, flt, "exit.write_cr8/iter", &m, err, sizeof(err)))
+		return cli_error(EXIT_STORE, "%s", err);
+	/* the Intel and AVIC policies have their own table (no write_cr8
+	 * exits), and a column or row without a number (tcg) says nothing */
+	for (size_t c = m.nc; c-- > 0;) {
+		bool drop = true;
+
+		for (size_t r = 0; r < m.nr; r++)
+			drop &= !m.n[r * m.nc + c];
+		for (size_t k = 0; k < sizeof(intel_avic) / sizeof(intel_avic[0]); k++)
+			drop |= !strncmp(m.cols[c], "model:", 6) && !strcmp(m.cols[c] + 6, intel_avic[k]);
+		if (drop)
+			matrix_drop_col(&m, c);
+	}
+	for (size_t r = m.nr; r-- > 0;) {
+		bool drop = true;
+
+		for (size_t c = 0; c < m.nc; c++)
+			drop &= !m.n[r * m.nc + c];
+		if (drop)
+			matrix_drop_row(&m, r);
+	}
+	f = open_table(p, "tab-exits.tex");
+	if (!f) {
+		matrix_free(&m);
+		return EXIT_ENV;
+	}
+	matrix_print(f, &m, "CR8-write exits per iteration (exit.write_cr8/iter): kvm real, lab "
+		     "real kvm_amd, model simulated (its Intel and AVIC policies: the next table)", "latex");
+	matrix_free(&m);
+	return close_table(p, f, "tab-exits.tex");
+}
+
+static int tab_intel_avic(struct paper *p)
+{
+	bool have[sizeof(intel_avic) / sizeof(intel_avic[0])] = { false };
+	size_t ncol = 0;
+	FILE *f = open_table(p, "tab-intel-avic.tex");
+
+	if (!f)
+		return EXIT_ENV;
+	for (size_t c = 0; c < sizeof(intel_avic) / sizeof(intel_avic[0]); c++)
+		for (size_t i = 0; i < p->runs.n && !have[c]; i++)
+			if (!strcmp(p->runs.v[i].backend, "model") && p->runs.v[i].policy &&
+			    !strcmp(p->runs.v[i].policy, intel_avic[c]) &&
+			    !strcmp(p->runs.v[i].workload, "nested-spinlock"))
+				ncol += have[c] = true;
+	fprintf(f, "%% Intel and AVIC policies of the model (irqlbench report --paper; needs "
+		"\\usepackage{booktabs})\n\\begin{table}[t]\n\\centering\n\\small\n"
+		"\\caption{CR8-related exits per iteration of nested-spinlock (write\\_cr8 and "
+		"TPR\\_BELOW\\_THRESHOLD), model, simulated; late: the DPC waited for another exit}\n"
+		"\\begin{tabular}{l");
+	for (size_t c = 0; c < ncol; c++)
+		fputc('r', f);
+	fprintf(f, "}\n\\toprule\n$N$");
+	for (size_t c = 0; c < sizeof(intel_avic) / sizeof(intel_avic[0]); c++)
+		if (have[c])
+			fprintf(f, " & %s", intel_avic[c]);
+	fprintf(f, " \\\\\n\\midrule\n");
+	for (int d = 1; d <= MAX_DEPTH && ncol; d++) {
+		fprintf(f, "%d", d);
+		for (size_t c = 0; c < sizeof(intel_avic) / sizeof(intel_avic[0]); c++) {
+			struct series s = { .model = true };
+			double w, t, late;
+
+			if (!have[c])
+				continue;
+			plot_fmt(s.backend, sizeof(s.backend), "model");
+			plot_fmt(s.name, sizeof(s.name), "%s", intel_avic[c]);
+			w = mean_at(p, &s, "nested-spinlock", d, "exit.write_cr8/iter");
+			t = mean_at(p, &s, "nested-spinlock", d, "exit.TPR_BELOW_THRESHOLD/iter");
+			late = mean_at(p, &s, "nested-spinlock", d, "delivery.late/iter");
+			if (isnan(w) && isnan(t))
+				fprintf(f, " & --");
+			else
+				fprintf(f, " & %.3g%s", (isnan(w) ? 0 : w) + (isnan(t) ? 0 : t),
+					late > 0 ? " late" : "");
+		}
+		fprintf(f, " \\\\\n");
+	}
+	if (!ncol)
+		fprintf(f, "\\multicolumn{1}{l}{no Intel or AVIC model runs in the store} \\\\\n");
+	fprintf(f, "\\bottomrule\n\\end{tabular}\n\\end{table}\n");
+	return close_table(p, f, "tab-intel-avic.tex");
+}
+
+/*
+ * The seed step table: `irqlbench model --workload seed-table --trace
+ * --format latex` for prefix and fixed (one measured iteration), its
+ * discussion tables (host/model/trace_fmt.c) given booktabs rules.
+ */
+static int tab_seed(struct paper *p)
+{
+	char cmd[PATH_MAX * 2 + 256], exe[PATH_MAX], line[1024], tmp[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int in = 0, rules = 0, tables = 0, st;
+	FILE *pipe, *f;
+
+	if (n <= 0)
+		return cli_error(EXIT_ENV, "report: cannot find the irqlbench command (/proc/self/exe)");
+	exe[n] = '\0';
+	plot_fmt(tmp, sizeof(tmp), "%s/data/seed-model", p->dir);
+	plot_fmt(cmd, sizeof(cmd), "'%s' model -q --workload seed-table --param iterations=1 "
+	     "--param warmup=0 --policy prefix,fixed --trace --format latex --out-dir '%s'", exe, tmp);
+	f = open_table(p, "tab-seed.tex");
+	if (!f)
+		return EXIT_ENV;
+	pipe = popen(cmd, "r");
+	if (!pipe) {
+		fclose(f);
+		return cli_error(EXIT_ENV, "report: cannot run '%s': %s", cmd, strerror(errno));
+	}
+	fprintf(f, "%% the seed step table: the upstream discussion's rows against the model "
+		"(irqlbench model --workload seed-table --policy prefix,fixed --trace --format latex;\n"
+		"%% needs \\usepackage{booktabs})\n");
+	while (fgets(line, sizeof(line), pipe)) {
+		const char *pol = strstr(line, "% the upstream discussion's table, policy ");
+
+		if (pol) {
+			char name[32] = "";
+
+			sscanf(pol + 42, "%31s", name);
+			fprintf(f, "\\begin{table*}[t]\n\\centering\n\\small\n\\caption{The seed step "
+				"table, policy %s (model, simulated): the discussion's state after each "
+				"row and the model's; differs: the kernel's CR8-write intercept is not "
+				"the discussion's}\n", name);
+			in = 1;
+			rules = 0;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (!strncmp(line, "\\hline", 6)) {
+			fputs(rules++ == 0 ? "\\toprule\n" : rules == 2 ? "\\midrule\n" : "\\bottomrule\n", f);
+			continue;
+		}
+		if (line[0] == '\n')
+			continue;
+		fputs(line, f);
+		if (!strncmp(line, "\\end{tabular}", 13)) {
+			fputs("\\end{table*}\n\n", f);
+			in = 0;
+			tables++;
+		}
+	}
+	st = pclose(pipe);
+	if (st != 0 || tables != 2) {
+		fclose(f);
+		return cli_error(EXIT_ENV, "report: the model's seed step table failed (%s gave %d "
+				 "tables, status %d)", cmd, tables, st);
+	}
+	return close_table(p, f, "tab-seed.tex");
+}
+
+/* --- command ------------------------------------------------------------ */
+
+static double run_tsc_hz(struct store *s, const char *id)
+{
+	json_t *rec = store_run_record(s, id, NULL, 0);
+	json_t *hz = rec ? json_object_get(json_object_get(rec, "guest"), "tsc_hz") : NULL;
+	double v = json_is_number(hz) ? json_number_value(hz) : NAN;
+
+	json_decref(rec);
+	return v > 0 ? v : NAN;
+}
+
+int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
+{
+	struct paper p = { .s = s };
+	char path[PATH_MAX], absdir[PATH_MAX], err[1024];
+	int rc;
+
+	plot_fmt(path, sizeof(path), "%s/data", dir);
+	if (util_mkdir_p(path) || (plot_fmt(path, sizeof(path), "%s/latex", dir), util_mkdir_p(path)))
+		return cli_error(EXIT_ENV, "report: cannot create %s: %s; choose another --paper DIR",
+				 path, strerror(errno));
+	if (!realpath(dir, absdir))
+		return cli_error(EXIT_ENV, "report: %s: %s", dir, strerror(errno));
+	p.dir = absdir;
+	if ((rc = plot_find_dir(path, sizeof(path))))
+		return rc;
+	if (!realpath(path, p.plot_dir))
+		return cli_error(EXIT_ENV, "report: %s: %s", path, strerror(errno));
+	if (store_select(s, flt, &p.runs, err, sizeof(err)))
+		return cli_error(EXIT_STORE, "%s", err);
+	p.ms = calloc(p.runs.n + 1, sizeof(*p.ms));
+	p.tsc_hz = calloc(p.runs.n + 1, sizeof(*p.tsc_hz));
+	if (!p.ms || !p.tsc_hz)
+		abort();
+	rc = 0;
+	for (size_t i = 0; i < p.runs.n && !rc; i++) {
+		if (store_run_metrics(s, p.runs.v[i].id, &p.ms[i], err, sizeof(err)))
+			rc = cli_error(EXIT_STORE, "%s", err);
+		p.tsc_hz[i] = run_tsc_hz(s, p.runs.v[i].id);
+		if (is_measured(&p.runs.v[i])) {
+			p.measured = true;
+			p.emulated[!strcmp(p.runs.v[i].backend, "kvm")] |= p.runs.v[i].emulated;
+		}
+	}
+	plot_fmt(path, sizeof(path), "%s/NOTES.txt", absdir);
+	p.notes = rc ? NULL : fopen(path, "w");
+	if (!rc && !p.notes)
+		rc = cli_error(EXIT_ENV, "report: cannot write %s: %s", path, strerror(errno));
+	if (!rc) {
+		fprintf(p.notes, "irqlbench report --paper from %s: %zu runs\n", s->path, p.runs.n);
+		if (!p.measured) {
+			fprintf(p.notes, "model only: the store has no lab or kvm runs; the figures show "
+				"the model (simulated) and say so\n");
+			fprintf(stderr, "irqlbench report: note: the store has no lab or kvm runs: the "
+				"figures are the model's only (see %s)\n", path);
+		}
+	}
+	if (!rc)
+		(void)((rc = fig_exits_depth(&p)) ||
+		       (rc = fig_cdf(&p, "dpc_queue_to_run", "fig-cdf-dpc", "DPC delay")) ||
+		       (rc = fig_cdf(&p, "irq_latency", "fig-cdf-irq", "Interrupt latency")) ||
+		       (rc = fig_exit_reasons(&p)) || (rc = tab_exits(&p, flt)) ||
+		       (rc = tab_intel_avic(&p)) || (rc = tab_seed(&p)));
+	if (p.notes)
+		fclose(p.notes);
+	for (size_t i = 0; i < p.runs.n; i++)
+		metric_set_free(&p.ms[i]);
+	free(p.ms);
+	free(p.tsc_hz);
+	store_run_list_free(&p.runs);
+	return rc;
+}

@@ -1,0 +1,187 @@
+#!/bin/bash
+# `irqlbench report --paper DIR` and `make paper`: every figure in its four
+# forms (PDF, cairolatex, SVG, PNG) from a small store of model runs
+# (nested-spinlock N = 1..8 for the SVM, Intel and AVIC policies) and, in a
+# second store, the same with synthetic lab runs.  The PDFs are rendered
+# with pdftoppm and, with the PNGs, checked to be pictures of the expected
+# size (3.5 in wide); the SVGs have at most six legend entries; the labels
+# say real, emulated or simulated; a store without lab or kvm runs gives the
+# model's figures with a note; the LaTeX tables compile where a LaTeX is
+# installed, else their booktabs structure is checked.
+. "$(dirname "$0")/lib.sh"
+need_built "$PNGCHECK"
+need_pkg gnuplot-nox poppler-utils
+
+figs="fig-exits-depth fig-cdf-dpc fig-cdf-irq fig-exit-reasons"
+tabs="tab-exits.tex tab-intel-avic.tex tab-seed.tex"
+
+# The model's runs: 8 depths x 8 policies, 50 iterations each (well under a second).
+for d in 1 2 3 4 5 6 7 8; do
+	"$IRQ" model -q --workload nested-spinlock --param depth=$d --param iterations=50 \
+		--policy l61,unfixed,prefix,fixed,vmx-tpr,vmx-411,apicv,avic --out-dir "$T/model/d$d" >/dev/null ||
+		bail "model runs at depth $d"
+done
+"$IRQ" results import --db "$T/m/irqlbench.db" "$T/model" >/dev/null || bail "import the model runs"
+"$GEN" "$T/rec" 2 >/dev/null
+"$IRQ" results import --db "$T/x/irqlbench.db" "$T/model" "$T/rec" >/dev/null || bail "import the mixed store"
+
+# check_figures DIR: each figure's files, sizes and legend
+check_figures() {
+	local dir=$1 f w h n
+	for f in $figs; do
+		if [ -s "$dir/$f.pdf" ] && pdftoppm -r 100 -png -singlefile "$dir/$f.pdf" "$T/render-$f"; then
+			read -r w h < <(pdfinfo "$dir/$f.pdf" | awk '/^Page size/{print $3, $5}')
+			# 3.5 in = 252 pt; 100 dpi: 350 pixels
+			[ "$w" = 252 ] && ok "$f.pdf is 3.5 in wide (${w}x${h} pt)" || bad "$f.pdf is $w pt wide, want 252"
+			if info=$("$PNGCHECK" "$T/render-$f.png" 4 1); then ok "$f.pdf renders to a picture ($info)"
+			else bad "$f.pdf rendered: $info"; fi
+			n=$(file "$T/render-$f.png" | grep -o '[0-9]* x' | head -1)
+			[ "$n" = "350 x" ] && ok "$f.pdf at 100 dpi is 350 px wide" || bad "$f.pdf at 100 dpi: $n"
+		else bad "$f.pdf missing or pdftoppm failed"; fi
+		if info=$("$PNGCHECK" "$dir/$f.png" 8 1); then ok "$f.png is a picture ($info)"; else bad "$f.png: $info"; fi
+		n=$(file "$dir/$f.png" | grep -o '[0-9]* x' | head -1)
+		[ "$n" = "1050 x" ] && ok "$f.png is 1050 px wide (3.5 in at 300 dpi)" || bad "$f.png: $n"
+		if [ -s "$dir/$f.svg" ] && grep -q '<svg' "$dir/$f.svg"; then
+			n=$(grep -o '<title>[^<]*</title>' "$dir/$f.svg" | grep -v -e '>Gnuplot<' -e '>gnuplot_plot_' | sort -u | wc -l)
+			[ "$n" -le 6 ] && ok "$f.svg: $n legend entries (at most 6)" || bad "$f.svg has $n legend entries"
+		else bad "$f.svg missing or not SVG"; fi
+		if [ -s "$dir/latex/$f.pdf" ] && grep -q "includegraphics\[[^]]*\]{latex/$f}" "$dir/latex/$f.tex" &&
+			grep -q 'begin{picture}' "$dir/latex/$f.tex"; then
+			ok "latex/$f.tex (cairolatex) includes latex/$f.pdf"
+		else bad "latex/$f.tex or its PDF"; fi
+		# its text is LaTeX's: no bare '_' (write\_cr8) and no '<' (the text fonts lack it)
+		if grep 'put(' "$dir/latex/$f.tex" | grep -v includegraphics | grep -E '(^|[^\\])_|<' >"$T/tex-bad"; then
+			bad "latex/$f.tex has text LaTeX misreads: $(head -1 "$T/tex-bad")"
+		else ok "latex/$f.tex: its text is escaped for LaTeX"; fi
+	done
+}
+
+# --- a store of model runs only, through make paper --------------------------
+expect_rc 0 "make paper on a model-only store" -- \
+	make -s -C "$ROOT" BUILD="$BUILD_ABS" paper PAPER_DIR="$T/pm" PAPER_ARGS="--db $T/m/irqlbench.db"
+expect_grep 'no lab or kvm runs' "$TMP/err" "a model-only store says so on stderr"
+expect_grep '^model only' "$T/pm/NOTES.txt" "and in NOTES.txt"
+check_figures "$T/pm"
+grep -q 'model only' "$T/pm/fig-exits-depth.svg" && ok "the figure says model only" || bad "no model-only note in the figure"
+grep -q 'simulated time' "$T/pm/fig-cdf-dpc.svg" && ok "model-only CDF: simulated time in the title" ||
+	bad "model-only CDF title"
+d=$T/pm/data/fig-exits-depth.dat
+got=$(awk '/"model l61/{f=1;next} /^"/{f=0} f && NF==2{printf "%s ", $2}' "$d")
+[ "$got" = "1 3 5 7 9 11 13 15 " ] && ok "model l61 line: 2N-1 ($got)" || bad "model l61 line: $got"
+got=$(awk '/"model unfixed/{f=1;next} /^"/{f=0} f && NF==2{printf "%s ", $2}' "$d")
+[ "$got" = "1 1 1 1 1 1 1 1 " ] && ok "model unfixed line: 1 ($got)" || bad "model unfixed line: $got"
+n=$(grep -c '^"us"' "$T/pm/data/fig-cdf-dpc.dat")
+[ "$n" -eq 16 ] && ok "DPC CDF: 8 panels x 2 series" || bad "DPC CDF has $n blocks, want 16"
+
+# --- with (synthetic) lab runs ------------------------------------------------
+expect_rc 0 "report --paper with lab runs" -- "$IRQ" report --db "$T/x/irqlbench.db" --paper "$T/px"
+check_figures "$T/px"
+if grep -q 'model only' "$T/px/fig-exits-depth.svg" "$T/px/NOTES.txt"; then bad "model-only note with lab runs"
+else ok "no model-only note with lab runs"; fi
+for l in 'lab fixed (emulated)' 'lab fix-reverted (emulated)' 'model l61 (simulated)'; do
+	grep -qF "$l" "$T/px/fig-cdf-dpc.svg" && ok "CDF label: $l" || bad "CDF lacks the label '$l'"
+done
+grep -q 'emulated time' "$T/px/fig-cdf-dpc.svg" && ok "lab CDF: emulated time in the title" || bad "lab CDF title"
+grep -qF 'model l61 (simulated)' "$T/px/fig-exit-reasons.svg" && ok "exit reasons: one model reference" ||
+	bad "exit reasons: no model reference"
+n=$(grep -o '<title>model [^<]*</title>' "$T/px/fig-exit-reasons.svg" | sort -u | wc -l)
+[ "$n" -eq 1 ] && ok "exit reasons: exactly one model series with measured runs" || bad "exit reasons: $n model series"
+d=$T/px/data/fig-exits-depth.dat
+got=$(awk '/"lab fixed/{f=1;next} /^"/{f=0} f && NF==2{printf "%s:%s ", $1, $2}' "$d")
+[ "$got" = "2:3 " ] && ok "lab fixed marker: 3 at N=2" || bad "lab fixed markers: $got"
+got=$(awk '/"lab fix-reverted/{f=1;next} /^"/{f=0} f && NF==2{printf "%s:%s ", $1, $2}' "$d")
+[ "$got" = "2:1 " ] && ok "lab fix-reverted marker: 1 at N=2" || bad "lab fix-reverted markers: $got"
+# microseconds: the synthetic records' guest.tsc_hz is 2994 MHz; the store's p50 in cycles / 2994
+# lies among the CDF's x values
+id=$("$IRQ" results list --db "$T/x/irqlbench.db" --select backend=lab,variant=fixed | awk '/nested-spinlock/{print $1; exit}')
+p50=$("$IRQ" results show --db "$T/x/irqlbench.db" "$id" --metrics | awk '$1=="dpc_queue_to_run.p50"{print $2}')
+us=$(awk -v c="$p50" 'BEGIN{printf "%.6g", c / 2994}')
+if awk '/"lab fixed/{f=1;next} /^"/{f=0} f{print $1}' "$T/px/data/fig-cdf-dpc.dat" |
+	awk -v u="$us" '{d = $1 - u; if (d < 0) d = -d; if (d <= 1e-4 * u) found = 1} END{exit !found}'; then
+	ok "CDF x in microseconds (p50 $p50 cycles = $us us)"
+else bad "CDF x: $us us (p50 $p50 cycles) not among the lab fixed bounds"; fi
+
+# More measured series than a legend holds: kvm fixed, fix-reverted and stock
+# and lab stock and patch besides lab fixed and fix-reverted (copies of the
+# synthetic lab records); the model's two references keep their place.
+src=$(ls -d "$T"/rec/*-lab-nested-spinlock-fixed-d2-* | head -1)
+k=0
+for bv in kvm:fixed kvm:unfixed kvm:stock lab:stock lab:patch=x.patch; do
+	k=$((k + 1)) b=${bv%%:*} v=${bv#*:}
+	mkdir -p "$T/many/r$k"
+	jq --arg b "$b" --arg v "$v" --arg id "20261126T9$k-$b-many" '.id = $id | .backend = $b | .variant = $v |
+		.emulated = ($b == "lab")' "$src/record.json" >"$T/many/r$k/record.json"
+	cp "$src/serial.log" "$T/many/r$k/" 2>/dev/null || true
+done
+"$IRQ" results import --db "$T/x/irqlbench.db" "$T/many" >/dev/null || bail "import the extra series"
+expect_rc 0 "report --paper with 7 measured series" -- "$IRQ" report --db "$T/x/irqlbench.db" --paper "$T/p7"
+for f in $figs; do
+	n=$(grep -o '<title>[^<]*</title>' "$T/p7/$f.svg" | grep -v -e '>Gnuplot<' -e '>gnuplot_plot_' | sort -u | wc -l)
+	[ "$n" -le 6 ] && ok "7 measured series: $f.svg has $n legend entries" || bad "7 measured series: $f.svg has $n"
+done
+# the CDFs draw their key by hand: a series per block header
+for f in fig-cdf-dpc fig-cdf-irq; do
+	n=$(grep '^"us"' "$T/p7/data/$f.dat" | sort -u | wc -l)
+	[ "$n" -le 6 ] && ok "7 measured series: $f has $n series (key entries)" || bad "7 measured series: $f has $n"
+done
+grep -qF 'model l61 (simulated)' "$T/p7/fig-cdf-dpc.svg" && grep -qF 'model unfixed (simulated)' "$T/p7/fig-cdf-dpc.svg" &&
+	ok "the model's references stay in the key" || bad "a model reference was dropped for a measured series"
+grep -q '(real)' "$T/p7/fig-cdf-dpc.svg" && ok "kvm runs are labelled real" || bad "no kvm (real) label"
+expect_grep 'left out' "$T/p7/NOTES.txt" "NOTES.txt says which series were left out"
+
+# --- the tables ----------------------------------------------------------------
+for t in $tabs; do
+	f=$T/px/$t
+	[ -s "$f" ] || { bad "$t missing"; continue; }
+	b=$(grep -c '\\begin{tabular}' "$f"); e=$(grep -c '\\end{tabular}' "$f")
+	tr=$(grep -c '\\toprule' "$f"); mr=$(grep -c '\\midrule' "$f"); br=$(grep -c '\\bottomrule' "$f")
+	if [ "$b" -ge 1 ] && [ "$b" = "$e" ] && [ "$tr" = "$b" ] && [ "$mr" = "$b" ] && [ "$br" = "$b" ] &&
+		! grep -q '\\hline' "$f"; then
+		ok "$t: $b booktabs tabular(s)"
+	else bad "$t: tabular $b/$e, rules $tr/$mr/$br"; fi
+	# every row has the columns its tabular declares
+	if awk '/\\begin\{tabular\}/{s=$0; sub(/.*\\begin\{tabular\}\{/, "", s); sub(/\}.*/, "", s); n=length(s); in_t=1; next}
+		/\\end\{tabular\}/{in_t=0; next}
+		in_t && /\\\\$/ {r=$0; gsub(/\\&/, "", r); c=gsub(/&/, "", r) + 1; if (c != n) {print "row of " c " cells, want " n ": " $0; bad=1}}
+		END{exit bad}' "$f" >"$T/cols"; then ok "$t: every row has its columns"
+	else bad "$t: $(head -1 "$T/cols")"; fi
+done
+expect_grep '^nested-spinlock N=8 & ' "$T/px/tab-exits.tex" "exit matrix: a row per depth"
+if grep -q -e 'model:vmx' -e 'model:avic' -e 'tcg:' -e '^irql-churn' "$T/px/tab-exits.tex"; then
+	bad "exit matrix: Intel/AVIC, tcg or empty rows left in"
+else ok "exit matrix: the SVM series only, no column or row without a number"; fi
+expect_grep '^\$N\$ & vmx-tpr & vmx-411 & apicv & avic \\\\$' "$T/px/tab-intel-avic.tex" "Intel/AVIC table: the model's policies"
+expect_grep '^6 & take SL\\#2 \(CR8=2\) & .* & write\\_cr8 & - & yes' "$T/px/tab-seed.tex" "seed table: prefix's row 6"
+latex=$(command -v pdflatex || command -v lualatex || command -v xelatex || true)
+if [ -n "$latex" ]; then
+	cat >"$T/px/paper.tex" <<'EOF'
+\documentclass[twocolumn]{article}
+\usepackage{booktabs}
+\usepackage{graphicx}
+\usepackage{color}
+\begin{document}
+\input{tab-exits.tex}
+\input{tab-intel-avic.tex}
+\input{tab-seed.tex}
+\begin{figure}\input{latex/fig-exits-depth.tex}\end{figure}
+\begin{figure}\input{latex/fig-cdf-dpc.tex}\end{figure}
+\begin{figure}\input{latex/fig-exit-reasons.tex}\end{figure}
+\end{document}
+EOF
+	expect_rc 0 "the tables and cairolatex figures compile with $(basename "$latex")" -- \
+		sh -c "cd '$T/px' && '$latex' -interaction=nonstopmode -halt-on-error paper.tex"
+else
+	ok "no LaTeX installed: the tables' structure was checked instead"
+fi
+
+# --- empty store, usage --------------------------------------------------------
+"$IRQ" results import --db "$T/e/irqlbench.db" /dev/null >/dev/null 2>&1	# refused; creates the store
+expect_rc 0 "report --paper on an empty store" -- "$IRQ" report --db "$T/e/irqlbench.db" --paper "$T/pe"
+for f in $figs; do
+	"$PNGCHECK" "$T/pe/$f.png" 3 1 >/dev/null && [ -s "$T/pe/$f.pdf" ] && ok "empty store: $f placeholder" ||
+		bad "empty store: $f"
+done
+expect_rc 2 "report --paper without its value" -- "$IRQ" report --db "$T/m/irqlbench.db" --paper
+expect_rc 2 "report --paper with --metric" -- "$IRQ" report --db "$T/m/irqlbench.db" --paper "$T/pz" --metric exit.total
+expect_rc 5 "report --paper without a store" -- "$IRQ" report --db "$T/nothing/x.db" --paper "$T/pz"
+finish
