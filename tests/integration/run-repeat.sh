@@ -58,11 +58,18 @@ expect_rc 4 "a hang in job 1 of 3, --timeout 2" -- "$IRQ" run --workload hang --
 ok "killed within one job's timeout (2 s, not 6 s)" test "$(echo "$(date +%s.%N) - $t0 < 5" | bc)" = 1
 eq "the jobs' kinds: timeout all" "$(jq -r .error.kind h/1.json h/2.json h/3.json | sort -u)" timeout
 ok "job 1: did not finish within 2 s" jq -e '.error.message | test("^job 1 of 3 did not finish: the guest did not finish within 2 s")' h/1.json
-# ... and moves on at each report: 3 jobs of ~2 s each finish under --timeout 4
-expect_rc 0 "three jobs longer together than --timeout" -- "$IRQ" run --workload seed-table \
-	--param iterations=40000 --repeat 3 --timeout 4 --out l/1.json --out l/2.json --out l/3.json
+# ... and moves on at each report: three jobs, each within --timeout, finish
+# although together they take longer.  The timeout is 2 x what one such
+# boot takes here and now (a loaded machine is slower, this test's premise
+# is not), the jobs' time is only printed.
+expect_rc 0 "one job of seed-table, 40000 iterations" -- "$IRQ" run --workload seed-table \
+	--param iterations=40000 --out l/0.json
+d1=$(jq .provenance.duration_s l/0.json)
+t=$(awk -v d="$d1" 'BEGIN { t = int(d * 2) + 1; print (t < 2 ? 2 : t) }')
+expect_rc 0 "three such jobs under --timeout $t, each job's" -- "$IRQ" run --workload seed-table \
+	--param iterations=40000 --repeat 3 --timeout "$t" --out l/1.json --out l/2.json --out l/3.json
 d=$(jq .provenance.duration_s l/1.json)
-echo "three jobs of seed-table, 40000 iterations: the boot took $d s (--timeout 4)"
+echo "seed-table, 40000 iterations: one job's boot $d1 s, three jobs' boot $d s (--timeout $t)"
 eq "all complete" "$(jq -r .status l/1.json l/2.json l/3.json | sort -u)" complete
 
 # usage errors: nothing runs, no record
