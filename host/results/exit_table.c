@@ -55,8 +55,10 @@ int exit_table_print(FILE *f, json_t *rec)
 	fprintf(f, "Analyze events of run %s (%s), measured phases, all VCPUs:\n", id ? id : "?",
 		backend ? backend : "?");
 	fprintf(f, "time: kvm_exit to the vCPU's next kvm_entry, ns of the trace clock '%s'%s\n",
-		clock ? clock : "?", json_is_true(json_object_get(rec, "emulated")) ?
-		" (EMULATED: the lab's L1 runs under TCG; not a real host's time)" : "");
+		clock ? clock : "?", !json_is_true(json_object_get(rec, "emulated")) ? "" :
+		backend && !strcmp(backend, "lab") ?
+		" (EMULATED: the lab's L1 runs under TCG; not a real host's time)" :
+		" (EMULATED: this host runs under TCG; not a real host's time)");
 	fprintf(f, "\n%20s %10s %9s %9s %11s %11s %11s %11s %11s %13s %11s %8s\n\n", "VM-EXIT",
 		"Samples", "Samples%", "Time%", "Min Time", "Max Time", "Avg time", "p50 time",
 		"p99 time", "Samples/iter", "Time/iter", "Untimed");
