@@ -19,7 +19,7 @@ HOST_SRCS += workloads/catalog.c guestos/lib/klib.c
 # the counts of workloads/suites.cfg (SUITE_TEST_SRCS: host/host.mk, hence =).
 UNIT_TESTS += nt
 test_nt_SRCS = tests/unit/test_nt.c tests/unit/ideal_platform.c $(NT_SRCS) \
-	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS)) $(SUITE_TEST_SRCS) host/record/serial.c
+	$(filter-out workloads/testonly.c,$(WORKLOAD_SRCS)) $(SUITE_TEST_SRCS) host/record/serial.c host/record/hist.c
 test_nt_LIBS := -ljansson
 
 # Integration test: the entries of group tcg of workloads/suites.cfg under QEMU

@@ -77,11 +77,14 @@ void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_
 	}
 }
 
+/* A histogram's percentile, or an exit's mean handling time (exit_ns.R.mean):
+ * times, compared by their distributions over the runs. */
 static bool is_latency(const char *name)
 {
 	size_t n = strlen(name);
 
-	return n > 4 && (!strcmp(name + n - 4, ".p50") || !strcmp(name + n - 4, ".p99"));
+	return (n > 4 && (!strcmp(name + n - 4, ".p50") || !strcmp(name + n - 4, ".p99"))) ||
+	       (!strncmp(name, "exit_ns.", 8) && n > 5 && !strcmp(name + n - 5, ".mean"));
 }
 
 enum cmp_kind compare_kind(const char *metric, const struct metric_set *exact)

@@ -9,7 +9,9 @@
  *             changed and by how much, against the expected value where the
  *             file gives one for the side's policy.  No significance test: a
  *             count that is deterministic is either the same or not.
- *   latency   a histogram percentile (<hist>.p50, .p99): the two-sided
+ *   latency   a histogram percentile (<hist>.p50, .p99, exit_ns.<reason>.p50,
+ *             .p99) or an exit's mean handling time (exit_ns.<reason>.mean,
+ *             kvm/lab): the two-sided
  *             Mann-Whitney U test, only with COMPARE_MIN_N runs or more per
  *             side ("too few runs" otherwise), "~" where p > COMPARE_ALPHA.
  *   count     any other number (host ticks, io exits, ...): means and
@@ -71,7 +73,8 @@ void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_
 		 const double *b, size_t nb, double ea, double eb);
 
 /* The kind of a metric: exact when `exact` (names, as exact_metrics gives
- * them) has it, latency for a histogram percentile, else count. */
+ * them) has it, latency for a histogram percentile or an exit's mean
+ * handling time, else count. */
 enum cmp_kind compare_kind(const char *metric, const struct metric_set *exact);
 
 /*

@@ -1065,7 +1065,9 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 	      "with 5 runs a side or more (<code>~</code>: p &gt; 0.05, not significant; else "
 	      "<code>too few runs</code>); other counts show the change in parentheses, untested. "
 	      "Highlighted rows changed. A histogram's <code>.p50</code> is in TSC cycles: the "
-	      "upper bound of the bucket that holds it, at most the max.</p>\n", f);
+	      "upper bound of the bucket that holds it, at most the max; an exit's handling time "
+	      "<code>exit_ns.REASON.p50</code> is in ns of the trace clock (emulated in the lab), "
+	      "read off its buckets the same way.</p>\n", f);
 	for (size_t i = 0; i < c->runs.n; i++) {
 		report_row_label(&c->runs.v[i], lab, sizeof(lab));
 		group_of(&rows, lab);

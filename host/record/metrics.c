@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "record/metrics.h"
+#include "stats.h"		/* hist_bound(): the buckets of exit_times */
 
 /* --- metric sets -------------------------------------------------------- */
 
@@ -312,6 +313,124 @@ static void add_map(struct metric_set *sums, json_t *map, const char *prefix)
 	}
 }
 
+/* --- exit times --------------------------------------------------------- */
+
+struct exit_times {
+	struct exit_time_sum *v;
+	size_t n;
+};
+
+static struct exit_time_sum *exit_time_slot(struct exit_times *et, const char *reason)
+{
+	struct exit_time_sum *e;
+
+	for (size_t i = 0; i < et->n; i++)
+		if (!strcmp(et->v[i].reason, reason))
+			return &et->v[i];
+	et->v = realloc(et->v, (et->n + 1) * sizeof(*et->v));
+	if (!et->v)
+		abort();
+	e = &et->v[et->n++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	e->min = e->max = NAN;
+	return e;
+}
+
+/* One vCPU's exit_times: {"write_cr8": {"n", "untimed", "sum", "min", "max",
+ * "overflow", "buckets": [[bound, count], ...]}} (log-linear bounds). */
+static void add_exit_times(json_t *vc, void *arg)
+{
+	static double bounds[HIST_NBOUNDS];
+	struct exit_times *et = arg;
+	const char *reason;
+	json_t *t;
+
+	if (!bounds[HIST_NBOUNDS - 1])
+		for (unsigned i = 0; i < HIST_NBOUNDS; i++)
+			bounds[i] = (double)hist_bound(i);
+	json_object_foreach(json_object_get(vc, "exit_times"), reason, t) {
+		struct exit_time_sum *e;
+		double counts[HIST_NBOUNDS] = { 0 }, n = num_or(json_object_get(t, "n"), 0);
+		double min = num_or(json_object_get(t, "min"), NAN);
+		double max = num_or(json_object_get(t, "max"), NAN);
+		size_t i;
+		json_t *b;
+
+		if (!json_is_object(t) || strlen(reason) >= sizeof(e->reason))
+			continue;
+		e = exit_time_slot(et, reason);
+		json_array_foreach(json_object_get(t, "buckets"), i, b) {
+			double bound = num_or(json_array_get(b, 0), -1);
+			uint64_t v = bound >= 0 ? (uint64_t)bound : 0;
+			unsigned k = hist_index(v);
+
+			if (bound >= 0 && k < HIST_NBOUNDS && hist_bound(k) == v)
+				counts[k] += num_or(json_array_get(b, 1), 0);
+		}
+		merged_hist_add(&e->h, bounds, counts, HIST_NBOUNDS,
+				num_or(json_object_get(t, "overflow"), 0), n, min, max);
+		e->untimed += num_or(json_object_get(t, "untimed"), 0);
+		e->exits += n + num_or(json_object_get(t, "untimed"), 0);
+		e->sum += num_or(json_object_get(t, "sum"), 0);
+		if (n > 0 && !isnan(min))
+			e->min = isnan(e->min) ? min : fmin(e->min, min);
+		if (n > 0 && !isnan(max))
+			e->max = isnan(e->max) ? max : fmax(e->max, max);
+	}
+}
+
+static int reason_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct exit_time_sum *)a)->reason,
+		      ((const struct exit_time_sum *)b)->reason);
+}
+
+size_t metrics_exit_times(json_t *rec, struct exit_time_sum **out)
+{
+	struct exit_times et = { 0 };
+
+	each_measured_vcpu(rec, add_exit_times, &et);
+	if (et.n)
+		qsort(et.v, et.n, sizeof(et.v[0]), reason_cmp);
+	*out = et.v;
+	return et.n;
+}
+
+void exit_time_sums_free(struct exit_time_sum *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		merged_hist_free(&e[i].h);
+	free(e);
+}
+
+/* exit_ns.<reason>.mean, .p50, .p99, .total[/iter] (metrics.h) */
+static void put_exit_time_metrics(json_t *rec, struct metric_set *out, double iters)
+{
+	struct exit_time_sum *e;
+	size_t n = metrics_exit_times(rec, &e);
+
+	for (size_t i = 0; i < n; i++) {
+		char name[sizeof(out->v[0].name)];
+
+		if (!(e[i].h.n > 0))
+			continue;
+		snprintf(name, sizeof(name), "exit_ns.%s.mean", e[i].reason);
+		metric_set_put(out, name, e[i].sum / e[i].h.n);
+		snprintf(name, sizeof(name), "exit_ns.%s.p50", e[i].reason);
+		metric_set_put(out, name, merged_hist_quantile(&e[i].h, 0.5));
+		snprintf(name, sizeof(name), "exit_ns.%s.p99", e[i].reason);
+		metric_set_put(out, name, merged_hist_quantile(&e[i].h, 0.99));
+		snprintf(name, sizeof(name), "exit_ns.%s.total", e[i].reason);
+		metric_set_put(out, name, e[i].sum);
+		if (iters > 0) {
+			snprintf(name, sizeof(name), "exit_ns.%s.total/iter", e[i].reason);
+			metric_set_put(out, name, e[i].sum / iters);
+		}
+	}
+	exit_time_sums_free(e, n);
+}
+
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct metric *)a)->name, ((const struct metric *)b)->name);
@@ -374,6 +493,7 @@ int metrics_from_record(json_t *rec, struct metric_set *out)
 		snprintf(name, sizeof(name), "%s/iter", g.sums.v[i].name);
 		metric_set_put(out, name, g.sums.v[i].v / iters);
 	}
+	put_exit_time_metrics(rec, out, iters);
 	imm = metric_get(&g.sums, "delivery.immediate");
 	late = metric_get(&g.sums, "delivery.late");
 	if (!isnan(imm) && !isnan(late) && imm + late > 0)

@@ -27,6 +27,12 @@
  *   <hist>.p50, <hist>.p99      of the histogram merged over the phases and
  *                               vCPUs: a bucket upper bound, the maximum
  *                               when it falls in the overflow bucket
+ *   exit_ns.<reason>.mean, .p50, .p99
+ *                               kvm/lab: the exit handling time (kvm_exit to
+ *                               the vCPU's next kvm_entry, exit_times of the
+ *                               record), merged over the phases and vCPUs, in
+ *                               ns of the trace clock (emulated in the lab)
+ *   exit_ns.<reason>.total[/iter]  the time summed (/iter: per iteration)
  * A metric the record gives no number for is absent, never 0.
  */
 #ifndef IRQLBENCH_METRICS_H
@@ -103,5 +109,23 @@ int merged_hist_range(const struct merged_hist *h, double q, double *lo, double 
  * at most max (max for the overflow); NAN if empty. */
 double merged_hist_quantile(const struct merged_hist *h, double q);
 void merged_hist_free(struct merged_hist *h);
+
+/* One exit reason's handling times (a kvm/lab record's exit_times),
+ * merged over the measured phases and vCPUs. */
+struct exit_time_sum {
+	char reason[48];
+	double exits;		/* counted: timed + untimed */
+	double untimed;		/* counted, never seen re-entered */
+	double sum, min, max;	/* of the timed ones, ns (min/max NAN: none) */
+	struct merged_hist h;	/* their buckets (n: how many were timed) */
+};
+
+/*
+ * The exit times of rec, per reason, in reason order: *out (free with
+ * exit_time_sums_free()) and its length; 0 when rec has none (a backend
+ * that does not trace, or a record from before exit_times).
+ */
+size_t metrics_exit_times(json_t *rec, struct exit_time_sum **out);
+void exit_time_sums_free(struct exit_time_sum *e, size_t n);
 
 #endif

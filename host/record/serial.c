@@ -22,35 +22,6 @@
 #include "stats.h"
 #include "cli/util.h"
 
-int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
-		    uint64_t n, uint64_t min, uint64_t max, unsigned pct, struct hist_pct *out)
-{
-	uint64_t rank, seen = 0;
-
-	if (!n || !pct || pct > 100)
-		return -1;
-	/* ceil(n * pct / 100) without overflowing n * pct */
-	rank = n / 100 * pct + (n % 100 * pct + 99) / 100;
-	if (!rank)
-		rank = 1;
-	for (unsigned i = 0; i < nb; i++) {
-		seen += counts[i];
-		if (seen >= rank) {
-			/* the samples are in [min, max]: so is the bucket's part */
-			out->lo = i ? bounds[i - 1] + 1 : 0;
-			out->hi = bounds[i];
-			if (out->lo < min)
-				out->lo = min;
-			if (out->hi > max)
-				out->hi = max;
-			if (out->lo > out->hi)	/* min/max disagree with the buckets */
-				out->lo = out->hi;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 #define BOOT_LINE	"irqlbench-guest v=1 boot"
 #define BEGIN_V1	"@@ irqlbench report v1"	/* 1-2-5 bounds, dense counts */
 #define BEGIN_LINE	"@@ irqlbench report v2"	/* log-linear layout, sparse counts */
@@ -549,21 +520,6 @@ static json_t *u64_array(const uint64_t *v, unsigned n)
 	return a;
 }
 
-/* Sets key (p50) to the percentile's clamped upper bound and key_lo to
- * its lower one; both null when no bound holds it (overflow, or no sample). */
-static void put_percentile(json_t *o, const char *key, const uint64_t *bounds,
-			   const uint64_t *counts, unsigned nb, uint64_t n, uint64_t min,
-			   uint64_t max, unsigned pct)
-{
-	struct hist_pct v;
-	char k[16];
-	bool ok = !hist_percentile(bounds, counts, nb, n, min, max, pct, &v);
-
-	json_object_set_new(o, key, ok ? json_integer((json_int_t)v.hi) : json_null());
-	snprintf(k, sizeof(k), "%s_lo", key);
-	json_object_set_new(o, k, ok ? json_integer((json_int_t)v.lo) : json_null());
-}
-
 /* Checks one histogram's sums and puts it in its vCPU's object. */
 static int put_hist(struct parser *p, int h, uint64_t phase, uint64_t cpu, uint64_t n,
 		    uint64_t sum, uint64_t min, uint64_t max, uint64_t overflow,
@@ -591,8 +547,8 @@ static int put_hist(struct parser *p, int h, uint64_t phase, uint64_t cpu, uint6
 		      "counts", u64_array(counts, p->nbounds), "overflow", (json_int_t)overflow,
 		      "n", (json_int_t)n, "sum", (json_int_t)sum, "min", (json_int_t)min,
 		      "max", (json_int_t)max);
-	put_percentile(o, "p50", p->bounds, counts, p->nbounds, n, min, max, 50);
-	put_percentile(o, "p99", p->bounds, counts, p->nbounds, n, min, max, 99);
+	hist_put_percentile(o, "p50", p->bounds, counts, p->nbounds, n, min, max, 50);
+	hist_put_percentile(o, "p99", p->bounds, counts, p->nbounds, n, min, max, 99);
 	json_object_set_new(hists, hist_names[h], o);
 	return 0;
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "record/hist.h"
+
 #define SERIAL_MAX_LINE		1023	/* bytes, without the newline */
 #define SERIAL_MAX_LOG		(64u << 20)	/* larger logs are refused */
 #define SERIAL_MAX_BOUNDS	512	/* v2 prints HIST_NBOUNDS (480) */
@@ -89,22 +91,5 @@ bool serial_text_cut(const char *text);
 
 /* The FNV-1a of a report block's body, as the trailer carries it. */
 uint32_t serial_block_hash(const char *body, size_t len);
-
-/* Where a percentile lies, in cycles: lo <= the exact value <= hi. */
-struct hist_pct {
-	uint64_t lo, hi;
-};
-
-/*
- * The pct-th percentile (1..100) of a bucketed histogram whose samples lie
- * in [min, max]: the bucket holding the ceil(pct/100 * n)-th smallest
- * value, as the range [lo, hi] it covers, clamped to [min, max] (so hi is
- * never above max).  bounds are the buckets' inclusive upper bounds, the
- * first bucket starting at 0.  Returns 0, or -1 when n is 0, pct is not in
- * 1..100 or that value lies in the overflow bucket (above the last bound:
- * no bound describes it; "max" is exact).
- */
-int hist_percentile(const uint64_t *bounds, const uint64_t *counts, unsigned nb,
-		    uint64_t n, uint64_t min, uint64_t max, unsigned pct, struct hist_pct *out);
 
 #endif

@@ -376,7 +376,7 @@ static const char *const default_tables[][2] = {
 	{ "delivery.immediate_pct", "Interrupts delivered at the unmasking CR8 write (%)" },
 };
 
-/* A histogram's percentile metric (<hist>.p50, .p99: metrics.h)? */
+/* A histogram's percentile metric (<hist>.p50, .p99, exit_ns.<reason>.p50: metrics.h)? */
 static bool is_percentile(const char *metric)
 {
 	const char *dot = strrchr(metric, '.');
@@ -428,7 +428,9 @@ int cmd_report(int argc, char **argv)
 		char title[256];
 
 		snprintf(title, sizeof(title), "%s%s (%s)", a.metric ? a.metric : default_tables[i][1],
-			 is_percentile(mn) ? ", cycles: the upper bound of a bucket, at most the max" : "",
+			 !is_percentile(mn) ? "" : !strncmp(mn, "exit_ns.", 8) ?
+			 ", ns of the trace clock (emulated in the lab): the upper bound of a bucket, at most the max" :
+			 ", cycles: the upper bound of a bucket, at most the max",
 			 mn);
 		if (matrix_build(s, &a.f, mn, &m, err, sizeof(err))) {
 			rc = cli_error(EXIT_STORE, "%s", err);

@@ -15,13 +15,14 @@
 #include "results/kcidb.h"
 #include "store/store_cmd.h"
 #include "store/store.h"
+#include "results/exit_table.h"
 #include "verify/verify.h"
 
 struct results_args {
 	const char *db, *format, *serial;
 	struct argv_buf tags;		/* import --serial --tag */
 	struct run_filter f;
-	bool failed_only, metrics;
+	bool failed_only, metrics, exits;
 };
 
 /* --workload W, --backend B, ...: the option's name is the selector's key */
@@ -69,6 +70,8 @@ static const struct cli_option show_opts[] = {
 	RESULTS_DB,
 	{ CLI_FLAG(0, "metrics", struct results_args, metrics,
 		   "only the run's metrics (what compare, report, plot and\nverify use)") },
+	{ CLI_FLAG(0, "exits", struct results_args, exits,
+		   "only the run's exits and their handling times, as\n'perf kvm stat report' lays them out (kvm, lab)") },
 	{ CLI_FORMAT(0, struct results_args, format,
 		     "with --metrics: text (default) or one JSON object\n"
 		     "{\"id\", \"status\", \"metrics\": {NAME: VALUE}}") },
@@ -112,7 +115,7 @@ static const struct cli_spec results_subs[] = {
 		    "--serial LOG [--tag T ...] [--db FILE]", import_opts, 0),
 	RESULTS_SUB(list, "[--db FILE] [SELECTOR] [FILTERS] [--failed-only] [--json]", list_opts,
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
-	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json]] | --metrics FILE.json", show_opts,
+	RESULTS_SUB(show, "[--db FILE] ID [--metrics [--format text|json] | --exits] | --metrics|--exits FILE.json", show_opts,
 		    CLI_FMT_TEXT | CLI_FMT_JSON),
 	RESULTS_SUB(export, "[--db FILE] [--format json|csv|kcidb] [--include-failed] [SELECTOR]\n"
 		    "  [FILTERS]", export_opts, CLI_FMT_JSON | CLI_FMT_CSV | CLI_FMT_KCIDB),
@@ -161,8 +164,15 @@ const struct cli_spec cmd_results_spec = {
 	"plot and verify use, computed once when the run was imported (counters, exits\n"
 	"exit.REASON, injections inj.VECTOR, delivery.KEY summed over the measured phases\n"
 	"and vCPUs, each also NAME/iter where the run counted iterations;\n"
-	"delivery.immediate_pct; HISTOGRAM.p50 and .p99).  'show --metrics FILE.json'\n"
-	"computes the same for a record file that is in no store.\n"
+	"delivery.immediate_pct; HISTOGRAM.p50 and .p99; kvm and lab: the exits'\n"
+	"handling times in ns, exit_ns.REASON.mean, .p50, .p99, .total, .total/iter).\n"
+	"'show --metrics FILE.json' computes the same for a record file that is in no\n"
+	"store.  --exits prints a kvm or lab run's exits per reason with their handling\n"
+	"times (kvm_exit to the vCPU's next kvm_entry), over the measured phases and\n"
+	"vCPUs, in perf kvm stat's layout (VM-EXIT Samples Samples% Time% Min Time Max\n"
+	"Time Avg time), with p50, p99, Samples/iter, Time/iter and the exits the trace\n"
+	"never saw re-entered; a lab run's times are emulated (its L1 runs under TCG)\n"
+	"and say so.\n"
 	"\n"
 	"list prints a table of the runs, or with --json one object {\"store\", \"runs\":\n"
 	"[{\"id\", \"status\", \"failed\", \"backend\", \"series\", \"workload\", \"kernel\",\n"
@@ -659,7 +669,7 @@ static void print_metrics(const char *id, const char *status, const struct metri
  * computed as the store computes them at import (metrics_from_record()):
  * the one way the tests and scripts sum a record's numbers.
  */
-static int show_file_metrics(const char *path, const char *fmt)
+static int show_file_metrics(const char *path, const char *fmt, bool exits)
 {
 	struct metric_set m = { 0 };
 	json_error_t je;
@@ -675,6 +685,8 @@ static int show_file_metrics(const char *path, const char *fmt)
 	if (!id || !status || metrics_from_record(rec, &m)) {
 		rc = cli_error(EXIT_USAGE, "%s is no result record (no id or status): give a record file (results/SCHEMA.md)",
 			       path);
+	} else if (exits) {
+		rc = exit_table_print(stdout, rec) ? EXIT_USAGE : EXIT_OK;
 	} else {
 		print_metrics(id, status, &m, !strcmp(fmt, "json"));
 		rc = EXIT_OK;
@@ -711,14 +723,16 @@ static int results_show(int argc, char **argv, struct results_args *a)
 	if (!a->metrics && a->format)
 		return cli_usage_error("results", "show --format is for --metrics: add --metrics, or "
 				       "take the record with 'results export --select id=%s'", argv[0]);
+	if (a->exits && (a->metrics || a->format))
+		return cli_usage_error("results", "show --exits prints a table: drop --metrics and --format");
 	if (names_file(argv[0])) {
-		if (!a->metrics)
-			return cli_usage_error("results", "show %s: a record file shows its metrics only: add --metrics, or import it first ('results import %s')",
+		if (!a->metrics && !a->exits)
+			return cli_usage_error("results", "show %s: a record file shows its metrics or exits only: add --metrics or --exits, or import it first ('results import %s')",
 					       argv[0], argv[0]);
 		if (a->db)
 			return cli_usage_error("results", "show %s: a record file is read as it is, not from --db: drop --db",
 					       argv[0]);
-		return show_file_metrics(argv[0], fmt);
+		return show_file_metrics(argv[0], fmt, a->exits);
 	}
 	s = store_open_cmd(a->db, false);
 	if (!s)
@@ -739,6 +753,17 @@ static int results_show(int argc, char **argv, struct results_args *a)
 		goto fail;
 	}
 	status = strdup((const char *)sqlite3_column_text(st, 1));
+	if (a->exits) {
+		json_t *rec;
+
+		sqlite3_finalize(st);
+		rec = store_run_record(s, argv[0], err, sizeof(err));
+		if (!rec)
+			goto fail;
+		rc = exit_table_print(stdout, rec) ? EXIT_USAGE : EXIT_OK;
+		json_decref(rec);
+		goto out;
+	}
 	for (int i = 0; !a->metrics && i < sqlite3_column_count(st); i++)
 		printf("%-14s %s\n", sqlite3_column_name(st, i), nz((const char *)sqlite3_column_text(st, i)));
 	if (!a->metrics && !strcmp(status, "failed"))

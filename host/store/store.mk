@@ -1,6 +1,6 @@
 # host/store: the SQLite results store and `irqlbench results`.
 STORE_SRCS := host/store/store.c host/store/query.c host/store/verdicts.c host/store/store_cmd.c
-HOST_SRCS += host/results/cmd_results.c host/results/kcidb.c
+HOST_SRCS += host/results/cmd_results.c host/results/kcidb.c host/results/exit_table.c
 HOST_SRCS += $(STORE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 

@@ -40,6 +40,8 @@ struct kt_vcpu_state {
 	unsigned int eoi_since_exit;
 	int last_exit_counted;		/* still counted in cells[last_exit_cell] */
 	size_t last_exit_cell;
+	int exit_open;			/* the latest exit awaits its kvm_entry to be timed */
+	unsigned long long exit_ts;	/* ... its timestamp */
 	/* per vector: accepted into the IRR and not yet injected */
 	uint8_t pending[256];
 	/* ... and the guest was entered since without it */
@@ -54,6 +56,10 @@ void kt_fold_init(struct kt_fold *f)
 
 void kt_fold_free(struct kt_fold *f)
 {
+	size_t i;
+
+	for (i = 0; i < f->ncells; i++)
+		free(f->cells[i].times);
 	free(f->cells);
 	free(f->vcpus);
 	free(f->tids);
@@ -193,6 +199,9 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 	c = v ? cell(f, v->job, v->phase, e->vcpu, &idx) : NULL;
 	if (!c || learn_tid(f, e->tid, e->vcpu))
 		return -1;
+	/* an exit older than the vCPU's latest event cannot be timed */
+	v->exit_open = !v->seen || e->ts >= v->last_ts;
+	v->exit_ts = e->ts;
 	saw(f, v, e);
 	v->tid = e->tid;
 	c->exits[kt_exit_slot(e->exit_reason)]++;
@@ -211,6 +220,63 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 	return 0;
 }
 
+const struct kt_exit_time *kt_cell_time(const struct kt_cell *c, unsigned int slot)
+{
+	size_t i;
+
+	for (i = 0; i < c->ntimes; i++)
+		if (c->times[i].slot == slot)
+			return &c->times[i];
+	return NULL;
+}
+
+/* Adds time t to the times of slot in cell c: 0, or -1 on ENOMEM. */
+static int add_time(struct kt_cell *c, unsigned int slot, uint64_t t)
+{
+	struct kt_exit_time *x = (struct kt_exit_time *)kt_cell_time(c, slot);
+	unsigned int b;
+
+	if (!x) {
+		x = realloc(c->times, (c->ntimes + 1) * sizeof(*x));
+		if (!x)
+			return -1;
+		c->times = x;
+		x += c->ntimes++;
+		memset(x, 0, sizeof(*x));
+		x->slot = slot;
+		x->min = t;
+	}
+	if (t < x->min)
+		x->min = t;
+	if (t > x->max)
+		x->max = t;
+	x->n++;
+	x->sum += t;
+	b = hist_index(t);
+	if (b < HIST_NBOUNDS)
+		x->counts[b]++;
+	else
+		x->overflow++;
+	return 0;
+}
+
+/*
+ * Times the vCPU's latest exit, from its kvm_exit to this kvm_entry (what
+ * perf kvm stat times): only an exit still counted in a cell (not a
+ * marker's) whose entry is the next of its kvm_exit/kvm_entry events and
+ * not older than it.
+ */
+static int time_exit(struct kt_fold *f, struct kt_vcpu_state *v, const struct kt_event *e)
+{
+	int open = v->exit_open;
+
+	v->exit_open = 0;
+	if (!open || !v->last_exit_counted || e->ts < v->exit_ts)
+		return 0;
+	return add_time(&f->cells[v->last_exit_cell], kt_exit_slot(v->last_exit),
+			e->ts - v->exit_ts);
+}
+
 static int on_kvm_entry(struct kt_fold *f, const struct kt_event *e)
 {
 	struct kt_vcpu_state *v;
@@ -221,7 +287,7 @@ static int on_kvm_entry(struct kt_fold *f, const struct kt_event *e)
 		return 0;
 	}
 	v = vcpu_state(f, e->vcpu);
-	if (!v || learn_tid(f, e->tid, e->vcpu))
+	if (!v || learn_tid(f, e->tid, e->vcpu) || time_exit(f, v, e))
 		return -1;
 	saw(f, v, e);
 	v->tid = e->tid;
@@ -574,12 +640,24 @@ int kt_fold_job(const struct kt_fold *f, unsigned int job, struct kt_fold *out)
 		kt_fold_free(out);
 		return -1;
 	}
-	for (i = 0; i < f->ncells; i++)
-		if (f->cells[i].job == job) {
-			out->cells[out->ncells] = f->cells[i];
-			out->cells[out->ncells++].job = 0;
-		}
 	out->cap_cells = n;
+	for (i = 0; i < f->ncells; i++) {
+		struct kt_cell *c;
+
+		if (f->cells[i].job != job)
+			continue;
+		c = &out->cells[out->ncells++];
+		*c = f->cells[i];
+		c->job = 0;
+		c->times = NULL;
+		if (c->ntimes && !(c->times = malloc(c->ntimes * sizeof(*c->times)))) {
+			c->ntimes = 0;
+			kt_fold_free(out);
+			return -1;
+		}
+		if (c->ntimes)
+			memcpy(c->times, f->cells[i].times, c->ntimes * sizeof(*c->times));
+	}
 	if (f->nvcpus)
 		memcpy(out->vcpus, f->vcpus, f->nvcpus * sizeof(*out->vcpus));
 	out->nvcpus = f->nvcpus;

@@ -10,6 +10,13 @@
  * Output, per (phase, vCPU) cell:
  *  - exits by SVM exit code (write_cr8, io, npf, ...);
  *  - injections by vector (kvm_inj_virq, reinjections not counted twice);
+ *  - exit handling times by SVM exit code: from a vCPU's kvm_exit to its
+ *    next kvm_entry (what `perf kvm stat` times as a VM-EXIT event), in the
+ *    trace clock's units (ns: the collector sets the "mono" clock), with
+ *    the guest's log-linear buckets (guestos/include/stats.h).  An exit
+ *    the vCPU was not seen re-entering from (another exit came first, an
+ *    event was out of order, the trace ended) is counted, not timed: its
+ *    cell's exits[] less the timed n.  A phase marker's exit is neither;
  *  - delivery of held-back interrupts.  An interrupt is "held back" when
  *    KVM accepted it into the IRR and then entered the guest at least once
  *    without injecting it (masked by CR8/TPR, or waiting for a window).
@@ -63,6 +70,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stats.h"	/* HIST_NBOUNDS, hist_index(), hist_bound(): the buckets of the times */
+
 #define KT_MARKER_PORT		0x500
 #define KT_MARKER_MAGIC		0x4952u		/* high 16 bits of a marker */
 #define KT_JOB_MAGIC		0x4a42u		/* high 16 bits of a job marker */
@@ -103,6 +112,14 @@ struct kt_event {
 	int8_t reinjected;		/* KT_INJ_VIRQ: 1, 0, or -1 when the kernel has no such field */
 };
 
+/* The times of one exit reason in one cell, in the trace clock's units. */
+struct kt_exit_time {
+	unsigned int slot;		/* kt_exit_slot() of the reason */
+	uint64_t n, sum, min, max;	/* the timed exits */
+	uint64_t overflow;		/* above hist_bound(HIST_NBOUNDS - 1) */
+	uint64_t counts[HIST_NBOUNDS];	/* bucket hist_index(t) */
+};
+
 struct kt_cell {
 	unsigned int job;		/* 0 unless the guest wrote job markers */
 	unsigned int phase;
@@ -119,6 +136,8 @@ struct kt_cell {
 	uint64_t eoi;			/* held back by a higher vector in service:
 					 * injected at the exit whose handling EOIed it */
 	uint64_t eois;
+	struct kt_exit_time *times;	/* the reasons timed, in the order first timed */
+	size_t ntimes;
 };
 
 struct kt_vcpu_state;
@@ -195,6 +214,9 @@ int kt_fold_job(const struct kt_fold *f, unsigned int job, struct kt_fold *out);
 /* The cell of (phase, vcpu) of job 0, or NULL when nothing happened there. */
 const struct kt_cell *kt_fold_cell(const struct kt_fold *f, unsigned int phase,
 				   unsigned int vcpu);
+
+/* The times of exit slot @slot in @c, NULL when none was timed. */
+const struct kt_exit_time *kt_cell_time(const struct kt_cell *c, unsigned int slot);
 
 /* Exit slot of an SVM code, and the code of a slot (KT_SLOT_OTHER: none). */
 unsigned int kt_exit_slot(uint32_t code);

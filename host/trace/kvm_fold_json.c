@@ -2,8 +2,15 @@
 /* The fold's results as record JSON (see kvm_fold_json.h). */
 #include <stdio.h>
 
+#include "record/hist.h"
 #include "trace/kvm_fold_json.h"
 #include "trace/svm_exits.h"
+
+/* The record's name of an exit slot: perf kvm stat's, "0x..." or "other". */
+static const char *slot_name(unsigned int s, char *buf, size_t len)
+{
+	return s == KT_SLOT_OTHER ? "other" : svm_exit_label(kt_slot_code(s), buf, len);
+}
 
 json_t *kt_cell_exits_json(const struct kt_cell *c)
 {
@@ -12,17 +19,61 @@ json_t *kt_cell_exits_json(const struct kt_cell *c)
 	char buf[16];
 
 	for (s = 0; s < KT_EXIT_SLOTS; s++) {
-		const char *name;
-
-		if (!c->exits[s])
-			continue;
-		name = s == KT_SLOT_OTHER ? "other" :
-			svm_exit_label(kt_slot_code(s), buf, sizeof(buf));
-		json_object_set_new(o, name, json_integer((json_int_t)c->exits[s]));
+		if (c->exits[s])
+			json_object_set_new(o, slot_name(s, buf, sizeof(buf)),
+					    json_integer((json_int_t)c->exits[s]));
 	}
 	/* the exit this suite is about is always there, even at 0 */
 	if (!json_object_get(o, "write_cr8"))
 		json_object_set_new(o, "write_cr8", json_integer(0));
+	return o;
+}
+
+json_t *kt_exit_time_json(const struct kt_exit_time *x, uint64_t exits)
+{
+	static uint64_t bounds[HIST_NBOUNDS];
+	json_t *o, *buckets = json_array();
+	unsigned int i;
+
+	if (!bounds[HIST_NBOUNDS - 1])
+		for (i = 0; i < HIST_NBOUNDS; i++)
+			bounds[i] = hist_bound(i);
+	for (i = 0; i < HIST_NBOUNDS; i++)
+		if (x->counts[i])
+			json_array_append_new(buckets, json_pack("[I,I]", (json_int_t)bounds[i],
+								 (json_int_t)x->counts[i]));
+	o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:o}",
+		      "unit", "ns", "layout", HIST_LAYOUT,
+		      "n", (json_int_t)x->n,
+		      "untimed", (json_int_t)(exits > x->n ? exits - x->n : 0),
+		      "sum", (json_int_t)x->sum, "min", (json_int_t)x->min,
+		      "max", (json_int_t)x->max,
+		      "mean", x->n ? (double)x->sum / (double)x->n : 0.0,
+		      "overflow", (json_int_t)x->overflow, "buckets", buckets);
+	hist_put_percentile(o, "p50", bounds, x->counts, HIST_NBOUNDS, x->n, x->min, x->max, 50);
+	hist_put_percentile(o, "p99", bounds, x->counts, HIST_NBOUNDS, x->n, x->min, x->max, 99);
+	if (!x->n) {	/* nothing timed: no extremes, no mean */
+		json_object_set_new(o, "min", json_null());
+		json_object_set_new(o, "max", json_null());
+		json_object_set_new(o, "mean", json_null());
+	}
+	return o;
+}
+
+json_t *kt_cell_exit_times_json(const struct kt_cell *c)
+{
+	static const struct kt_exit_time none;
+	json_t *o = json_object();
+	unsigned int s;
+	char buf[16];
+
+	for (s = 0; s < KT_EXIT_SLOTS; s++) {
+		const struct kt_exit_time *x = kt_cell_time(c, s);
+
+		if (c->exits[s] || x)
+			json_object_set_new(o, slot_name(s, buf, sizeof(buf)),
+					    kt_exit_time_json(x ? x : &none, c->exits[s]));
+	}
 	return o;
 }
 
@@ -54,6 +105,7 @@ json_t *kt_cell_delivery_json(const struct kt_cell *c)
 static void fill_vcpu(json_t *v, const struct kt_cell *c)
 {
 	json_object_set_new(v, "exits", kt_cell_exits_json(c));
+	json_object_set_new(v, "exit_times", kt_cell_exit_times_json(c));
 	json_object_set_new(v, "injections", kt_cell_injections_json(c));
 	json_object_set_new(v, "delivery", kt_cell_delivery_json(c));
 }

@@ -12,6 +12,16 @@
 
 /* {"write_cr8": 600, "io": 2, "npf": 400}: non-zero exits, perf kvm stat names */
 json_t *kt_cell_exits_json(const struct kt_cell *c);
+/*
+ * {"write_cr8": {"unit": "ns", "layout": "log-linear", "n": 590, "untimed": 10,
+ * "sum": ..., "min": ..., "max": ..., "mean": ..., "overflow": 0, "buckets":
+ * [[upper bound, count], ...], "p50": ..., "p50_lo": ..., "p99": ..., "p99_lo": ...}}:
+ * the exit handling times, every reason of the exits map (results/SCHEMA.md).
+ * Units: the trace clock's, ns with the collector's "mono" clock.
+ */
+json_t *kt_cell_exit_times_json(const struct kt_cell *c);
+/* One reason's times; @exits is its count in the cell (untimed = exits - n). */
+json_t *kt_exit_time_json(const struct kt_exit_time *x, uint64_t exits);
 /* {"0x2f": 200, "0xd1": 200}: injections by vector */
 json_t *kt_cell_injections_json(const struct kt_cell *c);
 /* {"unmasking_writes": 200, "immediate": 200, "late": 0} */
@@ -32,7 +42,7 @@ json_t *kt_fold_json(struct kt_fold *f);
 
 /*
  * Fill exits/injections/delivery of @record's phases[].vcpus[] from the
- * fold, after kt_fold_map(): for each phase of the record that the trace saw
+ * fold, after kt_fold_map() (also exit_times): for each phase of the record that the trace saw
  * (matched by idx), a vcpus[] entry is matched by "cpu", the guest's index
  * of the cell's vCPU (and added when missing).  Phases the record does not
  * declare (e.g. the 0xff end marker) and unmapped vCPUs are left out.

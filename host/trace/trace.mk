@@ -4,7 +4,7 @@
 # build/trace/irqlbench-kvmtrace is a standalone wrapper used by the lab's
 # self-test (trace any command's KVM exits).
 
-TRACE_CORE_SRCS := host/cli/util.c host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c \
+TRACE_CORE_SRCS := host/cli/util.c host/record/hist.c host/trace/svm_exits.c host/trace/kvm_fold.c host/trace/kvm_fold_json.c \
 	host/trace/kvm_merge.c host/trace/trace_stats.c
 TRACE_SRCS := $(TRACE_CORE_SRCS) host/trace/kvmtrace.c
 TRACE_LIBS := -ltracefs -ltraceevent -lpthread -ljansson

@@ -7,7 +7,8 @@
 # (need_kvm_amd); a fixable problem on an AMD SVM host (kvm_amd not loaded,
 # no access to /dev/kvm) FAILS, and so does a preflight that refuses where
 # need_kvm_amd found the host fit.  (Inside the lab's L1 the very same code
-# path runs: tests/integration/lab-crosscheck.sh.)
+# path runs: tests/integration/lab-crosscheck.sh.)  The exits' handling
+# times are checked as lab-trace-loss.sh checks the lab's.
 . "$(dirname "$0")/lib.sh"
 need_guest
 need_pkg jq bc
@@ -17,6 +18,14 @@ need_kvm_amd
 	--out "$TMP/pre.json" >"$TMP/pre.out" 2>&1
 rc=$?
 [ $rc -eq 0 ] || { cat "$TMP/pre.out"; bail "kvm backend: exit $rc on a host where it applies (fix what the lines above name)"; }
+# the exits' handling times: every count timed or untimed, in ns of the
+# host's mono clock; show --exits prints them (marked emulated only on a host
+# under TCG)
+eq "pre: each exit timed or counted untimed" "$(jq -c '[.phases[] | select(.measured) | .vcpus[] |
+	.exits as $e | .exit_times | to_entries[] | .value.n + .value.untimed == $e[.key]] | all' "$TMP/pre.json")" true
+"$IRQLBENCH" results show --exits "$TMP/pre.json" >"$TMP/pre.exits"
+eq "pre: results show --exits" $? 0
+ok "pre: show --exits has its totals line" grep -q '^Total Samples:' "$TMP/pre.exits"
 
 # write_cr8 exits per iteration, exactly (3.9 stays 3.9, not 3)
 per_iter() { echo "scale=4; $(measured "$1" exit.write_cr8) / $(counter "$1" iterations)" | bc; }

@@ -10,7 +10,8 @@
 # numbers its CPUs in the order they arrive, so its index need not be KVM's
 # vcpu_id: the trace switches the phase of the vCPU that wrote each marker
 # and files its counts under the guest's index, through the APIC IDs the
-# guest reports (QEMU's APIC ID = vcpu_id).
+# guest reports (QEMU's APIC ID = vcpu_id).  Each vCPU's exits are timed
+# on that vCPU (exit_times: every count timed or untimed).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_guest
 need_pkg jq
@@ -46,6 +47,11 @@ for ((i = 0; i < $(jq '.entries | length' <<<"$SUITE"); i++)); do
 			held=$(jq "[$sel | .delivery.unmasking_writes] | add" "$r")
 			eq "$name $v vCPU $cpu: held-back DPCs" "$held" $((lu * N))
 			eq "$name $v vCPU $cpu: $reason exits" "$w" $((want * N))
+			# each vCPU's exits timed from its own kvm_exit to its own next kvm_entry
+			eq "$name $v vCPU $cpu: $reason exits timed or untimed" \
+				"$(jq "[$sel | .exit_times.$reason | .n + .untimed] | add" "$r")" "$w"
+			ok "$name $v vCPU $cpu: $reason exits timed" \
+				test "$(jq "[$sel | .exit_times.$reason.n] | add" "$r")" -gt 0
 			if [ "$late" = 0 ]; then
 				eq "$name $v vCPU $cpu: immediate" "$imm" "$held"
 			else

@@ -4,7 +4,12 @@
 # overruns it, and the record is failed with error.kind trace-loss, exit
 # status 1, provenance.trace giving the buffer size set and the loss
 # (overrun from per_cpu/cpuN/stats, missed from the page headers).  The
-# same run with the default buffer loses nothing and is complete.
+# same run with the default buffer loses nothing and is complete, and
+# times its exits (kvm_exit to the next kvm_entry, per phase, vCPU and
+# reason, exit_times of results/SCHEMA.md): every exit counted is timed or
+# counted untimed, the times are ordered (min <= p50 <= p99 <= max), and
+# `results show --exits` prints them in perf kvm stat's layout, marked
+# emulated, from the record file and from a store.
 . "$(dirname "$0")/lib.sh"
 need_guest
 need_pkg jq
@@ -40,5 +45,32 @@ eq "default buffer: lost" "$(jq .provenance.trace.lost "$r")" false
 eq "default buffer: overrun" "$(jq .provenance.trace.overrun "$r")" 0
 eq "default buffer: write_cr8 per iteration" \
 	"$(measured "$r" exit.write_cr8)" 600
+# exit handling times: one entry per reason counted, n + untimed = the count
+sel='[.phases[] | select(.measured) | .vcpus[]]'
+eq "default buffer: a time entry for every reason counted" \
+	"$(jq -c "$sel | map((.exits | with_entries(select(.value > 0)) | keys) == (.exit_times | keys)) | all" "$r")" true
+eq "default buffer: each exit timed or counted untimed" \
+	"$(jq -c "$sel | map(.exits as \$e | .exit_times | to_entries | map(.value.n + .value.untimed == \$e[.key]) | all) | all" "$r")" true
+eq "default buffer: times in ns, log-linear buckets" \
+	"$(jq -r "$sel | map(.exit_times[] | .unit + \" \" + .layout) | unique | join(\",\")" "$r")" "ns log-linear"
+ok "default buffer: write_cr8 exits timed" \
+	test "$(jq "$sel | map(.exit_times.write_cr8.n) | add" "$r")" -gt 0
+eq "default buffer: min <= p50 <= p99 <= max, buckets add up to n" \
+	"$(jq "$sel | map(.exit_times[] | select(.n > 0) | (.min <= .p50 and .p50 <= .p99 and .p99 <= .max and
+		([.buckets[][1]] | add) + .overflow == .n and .sum >= .n * .min)) | all" "$r")" true
+out=$("$IRQLBENCH" results show --exits "$r")
+eq "show --exits FILE: status" $? 0
+ok "show --exits: perf kvm stat's header" \
+	grep -q 'VM-EXIT *Samples *Samples% *Time% *Min Time *Max Time *Avg time' <<<"$out"
+eq "show --exits: write_cr8 samples (600 per iteration x 200)" \
+	"$(awk '$1 == "write_cr8" { print $2 }' <<<"$out")" 600
+ok "show --exits: the lab's times are marked emulated" grep -q EMULATED <<<"$out"
+"$IRQLBENCH" results import --db "$TMP/s.db" "$r" >/dev/null 2>&1
+id=$(jq -r .id "$r")
+eq "show --exits ID (a store): the same table" "$("$IRQLBENCH" results show --db "$TMP/s.db" --exits "$id")" "$out"
+ok "stored metrics: exit_ns.write_cr8.mean, .p50, .p99" test "$("$IRQLBENCH" results show --db "$TMP/s.db" \
+	--metrics --json "$id" | jq '.metrics | has("exit_ns.write_cr8.mean") and has("exit_ns.write_cr8.p50") and
+	has("exit_ns.write_cr8.p99")')" = true
+echo "$out"
 [ $fails -eq 0 ] || { cat "$TMP/tiny.err" "$TMP/big.err"; }
 finish

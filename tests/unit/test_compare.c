@@ -348,6 +348,11 @@ static void test_exact_metrics(void)
 	CHECK(compare_kind("exit.write_cr8/iter", &stock) == CMP_EXACT);
 	CHECK(compare_kind("exit.interrupt/iter", &stock) == CMP_COUNT);
 	CHECK(compare_kind("dpc_queue_to_run.p99", &stock) == CMP_LATENCY);
+	/* exit handling times: their percentiles and mean are latencies, their sums counts */
+	CHECK(compare_kind("exit_ns.write_cr8.p50", &stock) == CMP_LATENCY);
+	CHECK(compare_kind("exit_ns.write_cr8.mean", &stock) == CMP_LATENCY);
+	CHECK(compare_kind("exit_ns.write_cr8.total/iter", &stock) == CMP_COUNT);
+	CHECK(compare_kind("counters.mean", &stock) == CMP_COUNT);
 	CHECK(compare_kind("delivery.late_max_cycles", &stock) == CMP_COUNT);
 	/* a workload the file gives no expectation for: nothing is exact */
 	CHECK(suite_values_from_cmdline("workload=dpc-storm", &v, err, sizeof(err)) == 0);

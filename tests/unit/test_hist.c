@@ -2,7 +2,7 @@
 /*
  * test_hist.c - the guest's log-linear histogram layout (guestos/include/
  * stats.h: hist_index, hist_bound) and the host's percentiles read off it
- * (hist_percentile in host/record/serial.c, merged_hist_range in
+ * (hist_percentile in host/record/hist.c, merged_hist_range in
  * host/record/metrics.c).
  *
  * Known sample sets (uniform and log-uniform, from a fixed LCG) are put in

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "record/metrics.h"
+#include "stats.h"
 #include "store/store.h"
 #include "suite_check.h"
 #include "verify/verdict.h"
@@ -187,6 +188,79 @@ static void test_vcpus(void)
 	CHECK_EQ_U64(metrics_hist_from_record(r, "dpc_queue_to_run", &h), 1);
 	CHECK(h.n == 100 && h.counts[0] == 99);
 	merged_hist_free(&h);
+	json_decref(r);
+}
+
+/* One reason's exit_times as the trace fold writes them (kt_exit_time_json()):
+ * the times given, in ns, each in its log-linear bucket. */
+static json_t *exit_times(const unsigned *t, size_t n, unsigned untimed)
+{
+	json_t *buckets = json_array();
+	unsigned sum = 0, min = n ? t[0] : 0, max = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		sum += t[i];
+		min = t[i] < min ? t[i] : min;
+		max = t[i] > max ? t[i] : max;
+		/* one bucket per time here: the times given fall in different buckets */
+		json_array_append_new(buckets, json_pack("[I,i]",
+			(json_int_t)hist_bound(hist_index(t[i])), 1));
+	}
+	return json_pack("{s:s, s:s, s:I, s:i, s:i, s:i, s:i, s:i, s:o}", "unit", "ns",
+			 "layout", "log-linear", "n", (json_int_t)n, "untimed", (int)untimed,
+			 "sum", (int)sum, "min", (int)min, "max", (int)max, "overflow", 0,
+			 "buckets", buckets);
+}
+
+/* Exit handling times (kvm/lab exit_times): merged over the measured phases
+ * and vCPUs per reason, the warm-up left out; mean = sum / timed; p50/p99
+ * the merged buckets' bounds clamped to the max; total/iter. */
+static void test_exit_times(void)
+{
+	static const unsigned a[] = { 1000, 2000 }, b[] = { 3000 }, w[] = { 999999 },
+		npf[] = { 40000 };
+	json_t *r = record("times", "l61", json_pack("[o, o, o]",
+		phase(1, "warmup", false, json_pack("[o]", vcpu(0, 10, 30, 10, 0, true))),
+		phase(2, "a", true, json_pack("[o, o]", vcpu(0, 60, 180, 60, 0, true),
+					       vcpu(1, 40, 120, 40, 0, true))),
+		phase(3, "b", true, json_pack("[o]", vcpu(1, 100, 300, 100, 0, true)))));
+	json_t *ph = json_object_get(r, "phases");
+	struct exit_time_sum *e;
+	struct metric_set m = { 0 };
+	size_t n;
+
+#define VC(p, v) json_array_get(json_object_get(json_array_get(ph, p), "vcpus"), v)
+	json_object_set_new(VC(0, 0), "exit_times", json_pack("{s:o}", "write_cr8", exit_times(w, 1, 0)));
+	json_object_set_new(VC(1, 0), "exit_times", json_pack("{s:o, s:o}", "write_cr8",
+		exit_times(a, 2, 1), "npf", exit_times(npf, 1, 0)));
+	json_object_set_new(VC(1, 1), "exit_times", json_pack("{s:o}", "write_cr8", exit_times(b, 1, 0)));
+	json_object_set_new(VC(2, 0), "exit_times", json_pack("{s:o}", "write_cr8", exit_times(NULL, 0, 2)));
+#undef VC
+	n = metrics_exit_times(r, &e);
+	CHECK_EQ_U64(n, 2);
+	if (n == 2) {
+		CHECK_STR(e[0].reason, "npf");
+		CHECK_STR(e[1].reason, "write_cr8");
+		CHECK(e[1].h.n == 3 && e[1].untimed == 3 && e[1].exits == 6);
+		CHECK(e[1].sum == 6000 && e[1].min == 1000 && e[1].max == 3000);
+	}
+	exit_time_sums_free(e, n);
+	metrics_from_record(r, &m);
+	CHECK_METRIC(&m, "exit_ns.write_cr8.mean", 2000);
+	/* 1000 is in [992, 1023], 2000 in [1984, 2047], 3000 in [2944, 3071]:
+	 * p50 the second's bound, p99 the third's clamped to the max */
+	CHECK_METRIC(&m, "exit_ns.write_cr8.p50", 2047);
+	CHECK_METRIC(&m, "exit_ns.write_cr8.p99", 3000);
+	CHECK_METRIC(&m, "exit_ns.write_cr8.total", 6000);
+	CHECK_METRIC(&m, "exit_ns.write_cr8.total/iter", 30);
+	CHECK_METRIC(&m, "exit_ns.npf.mean", 40000);
+	/* no exit_times: no time metric, never 0 */
+	metric_set_free(&m);
+	json_decref(r);
+	r = ns2("plain", true);
+	metrics_from_record(r, &m);
+	CHECK(!metric_has(&m, "exit_ns.write_cr8.mean"));
+	metric_set_free(&m);
 	json_decref(r);
 }
 
@@ -395,6 +469,7 @@ int main(void)
 	}
 	test_fixed_unfixed();
 	test_vcpus();
+	test_exit_times();
 	test_backends();
 	test_store();
 	store_rm_rf(tmpdir);

@@ -222,6 +222,12 @@ static void test_jobs(void)
 	CHECK(c && c->exits[kt_exit_slot(WCR8)] == 7 && c->late == 7 && c->immediate == 0);
 	c = kt_fold_cell(&j1, 0, 0);
 	CHECK(c && c->exits_total == 1);
+	/* a job's copy has its own times: each exit timed, 1 tick apart here */
+	c = kt_fold_cell(&j1, 2, 0);
+	CHECK(c && kt_cell_time(c, kt_exit_slot(WCR8)) &&
+	      kt_cell_time(c, kt_exit_slot(WCR8))->n == 7);
+	for (size_t k = 0; k < f.ncells; k++)
+		CHECK(!c || !f.cells[k].times || f.cells[k].times != c->times);
 	CHECK(kt_fold_cell(&j2, 2, 0) == NULL);
 	CHECK_EQ_U64(j2.ncells, 0);
 	CHECK_EQ_U64(j1.nvcpus, 1);
@@ -746,6 +752,18 @@ static void test_out_of_order(void)
  * watermarks, the merge folds exactly what the fold of the time-sorted
  * whole gives, while holding only a window.
  */
+/* Two cells hold the same counts and times (their times arrays apart). */
+static int cells_equal(const struct kt_cell *a, const struct kt_cell *b)
+{
+	struct kt_cell x, y;
+
+	memcpy(&x, a, sizeof(x));	/* padding too: memcmp compares it */
+	memcpy(&y, b, sizeof(y));
+	x.times = y.times = NULL;
+	return !memcmp(&x, &y, sizeof(x)) &&
+	       (!a->ntimes || !memcmp(a->times, b->times, a->ntimes * sizeof(*a->times)));
+}
+
 static void test_merge_matches_sorted(void)
 {
 	enum { N = 3000 };
@@ -822,7 +840,8 @@ static void test_merge_matches_sorted(void)
 		const struct kt_cell *a = kt_fold_cell(&whole, 2, 0), *b = kt_fold_cell(&live, 2, 0);
 
 		CHECK(a && b && a->exits[kt_exit_slot(WCR8)] > 400);
-		CHECK(a && b && !memcmp(a, b, sizeof(*a)));
+		CHECK(a && b && cells_equal(a, b));
+		CHECK(a && a->ntimes == 2);	/* npf and write_cr8, timed */
 	}
 	kt_merge_free(&m);
 	kt_fold_free(&whole);
@@ -1096,12 +1115,134 @@ static void test_apicv(void)
 		 "the VM's creation was not traced");
 }
 
+static void ev_at(struct kt_fold *f, unsigned long long ts, struct kt_event e)
+{
+	e.ts = ts;
+	CHECK(kt_fold_event(f, &e) == 0);
+}
+
+static void exit_at(struct kt_fold *f, unsigned long long ts, int tid, int vcpu, uint32_t code)
+{
+	ev_at(f, ts, (struct kt_event){ .type = KT_EXIT, .tid = tid, .vcpu = vcpu,
+					.exit_reason = code });
+}
+
+static void entry_at(struct kt_fold *f, unsigned long long ts, int tid, int vcpu)
+{
+	ev_at(f, ts, (struct kt_event){ .type = KT_ENTRY, .tid = tid, .vcpu = vcpu });
+}
+
+/* The times of one reason in one cell: n timed, exits counted, sum, min, max. */
+static void time_is(const struct kt_fold *f, unsigned phase, unsigned vcpu, uint32_t code,
+		    uint64_t exits, uint64_t n, uint64_t sum, uint64_t min, uint64_t max)
+{
+	const struct kt_cell *c = kt_fold_cell(f, phase, vcpu);
+	const struct kt_exit_time *x = c ? kt_cell_time(c, kt_exit_slot(code)) : NULL;
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_EQ_U64(c->exits[kt_exit_slot(code)], exits);
+	if (!n) {
+		CHECK(x == NULL);
+		return;
+	}
+	CHECK(x != NULL);
+	if (!x)
+		return;
+	CHECK_EQ_U64(x->n, n);
+	CHECK_EQ_U64(x->sum, sum);
+	CHECK_EQ_U64(x->min, min);
+	CHECK_EQ_U64(x->max, max);
+	CHECK_EQ_U64(x->counts[hist_index(min)] + x->counts[hist_index(max)],
+		     min == max ? 2 * n : 2);
+}
+
+/*
+ * Exit handling times (kvm_exit to the vCPU's next kvm_entry, perf kvm
+ * stat's VM-EXIT time) of a recorded trace with known timestamps: two
+ * vCPUs interleaved, a phase marker's exit (neither counted nor timed), an
+ * exit followed by another exit (counted, untimed) and one whose entry the
+ * trace ends before (counted, untimed).
+ */
+static void test_exit_times(void)
+{
+	struct kt_fold f;
+	const struct kt_cell *c;
+	json_t *j, *x;
+	char *s;
+
+	kt_fold_init(&f);
+	exit_at(&f, 100, 10, 0, WCR8);
+	exit_at(&f, 105, 11, 1, NPF);
+	entry_at(&f, 130, 10, 0);		/* vCPU 0 write_cr8: 30 */
+	entry_at(&f, 160, 11, 1);		/* vCPU 1 npf: 55 */
+	exit_at(&f, 200, 10, 0, WCR8);
+	exit_at(&f, 210, 11, 1, WCR8);
+	entry_at(&f, 215, 11, 1);		/* vCPU 1 write_cr8: 5 */
+	entry_at(&f, 300, 10, 0);		/* vCPU 0 write_cr8: 100 */
+	exit_at(&f, 400, 10, 0, NPF);
+	entry_at(&f, 410, 10, 0);		/* vCPU 0 npf: 10 */
+	/* vCPU 0's phase marker: its io exit is no phase's, and not timed */
+	exit_at(&f, 600, 10, 0, IO);
+	ev_at(&f, 610, (struct kt_event){ .type = KT_PIO, .tid = 10, .vcpu = -1, .write = 1,
+					  .port = 0x500, .size = 4, .val = 0x49520002u });
+	entry_at(&f, 650, 10, 0);
+	exit_at(&f, 700, 10, 0, WCR8);
+	entry_at(&f, 1700, 10, 0);		/* phase 2, vCPU 0 write_cr8: 1000 */
+	exit_at(&f, 2000, 10, 0, NPF);		/* no entry before the next exit: untimed */
+	exit_at(&f, 2100, 10, 0, WCR8);
+	entry_at(&f, 2120, 10, 0);		/* phase 2, vCPU 0 write_cr8: 20 */
+	exit_at(&f, 2500, 11, 1, NPF);		/* the trace ends before its entry: untimed */
+
+	CHECK_EQ_U64(f.marker_exits, 1);
+	time_is(&f, 0, 0, WCR8, 2, 2, 130, 30, 100);
+	time_is(&f, 0, 0, NPF, 1, 1, 10, 10, 10);
+	time_is(&f, 0, 0, IO, 0, 0, 0, 0, 0);
+	time_is(&f, 0, 1, NPF, 2, 1, 55, 55, 55);
+	time_is(&f, 0, 1, WCR8, 1, 1, 5, 5, 5);
+	time_is(&f, 2, 0, WCR8, 2, 2, 1020, 20, 1000);
+	time_is(&f, 2, 0, NPF, 1, 0, 0, 0, 0);
+
+	/* the record's JSON: untimed = exits - n; percentiles of the buckets */
+	c = kt_fold_cell(&f, 0, 1);
+	j = c ? kt_cell_exit_times_json(c) : NULL;
+	x = json_object_get(j, "npf");
+	s = x ? json_dumps(x, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	CHECK_STR(s ? s : "", "{\"buckets\":[[55,1]],\"layout\":\"log-linear\",\"max\":55,\"mean\":55.0,"
+		  "\"min\":55,\"n\":1,\"overflow\":0,\"p50\":55,\"p50_lo\":55,\"p99\":55,"
+		  "\"p99_lo\":55,\"sum\":55,\"unit\":\"ns\",\"untimed\":1}");
+	free(s);
+	json_decref(j);
+	c = kt_fold_cell(&f, 2, 0);
+	j = c ? kt_cell_exit_times_json(c) : NULL;
+	x = json_object_get(j, "write_cr8");
+	/* 20 has a bucket of its own; 1000 is in [992, 1023], clamped to the max */
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "p50")), 20);
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "p50_lo")), 20);
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "p99")), 1000);
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "p99_lo")), 992);
+	CHECK(json_real_value(json_object_get(x, "mean")) == 510.0);
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "untimed")), 0);
+	s = json_dumps(json_object_get(x, "buckets"), JSON_COMPACT);
+	CHECK_STR(s ? s : "", "[[20,1],[1023,1]]");
+	free(s);
+	/* an exit never timed: its counts, no times */
+	x = json_object_get(j, "npf");
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "n")), 0);
+	CHECK_EQ_U64(json_integer_value(json_object_get(x, "untimed")), 1);
+	CHECK(json_is_null(json_object_get(x, "min")) && json_is_null(json_object_get(x, "p50")));
+	json_decref(j);
+	kt_fold_free(&f);
+}
+
 int main(void)
 {
 	test_names();
 	test_lab_fixed();
 	test_lab_unfixed();
 	test_jobs();
+	test_exit_times();
 	test_no_entry_events();
 	test_unmasked_and_async();
 	test_held_by_if_or_isr();
