@@ -34,6 +34,7 @@ static void write_cr8_accounted(KIRQL new_irql)
 	KIRQL old = (KIRQL)plat_read_cr8();
 	int hv = -1;
 	uint64_t seen = 0;
+	bool delivered;
 
 	ps->c[STAT_cr8_writes]++;
 	if (new_irql > old) {
@@ -60,6 +61,11 @@ static void write_cr8_accounted(KIRQL new_irql)
 
 		plat_write_cr8(new_irql);
 		dt = plat_now() - t0;
+		/* what the write did, read before the probe's own bookkeeping:
+		 * a histogram update touches memory, which under a
+		 * shadow-paging hypervisor (kvm_pvm) can exit and let a late
+		 * interrupt in before the check */
+		delivered = hv >= 0 && __atomic_load_n(&c->deliveries[hv], __ATOMIC_ACQUIRE) != seen;
 		trapped = dt > probe_threshold();
 		ps = stats_here();
 		if (hv < 0) {
@@ -75,13 +81,14 @@ static void write_cr8_accounted(KIRQL new_irql)
 		}
 	} else {
 		plat_write_cr8(new_irql);
+		delivered = hv >= 0 && __atomic_load_n(&c->deliveries[hv], __ATOMIC_ACQUIRE) != seen;
 	}
 
 	if (hv >= 0) {
 		/* The next instruction after the write: was it delivered? */
 		if (!plat_irq_enabled())
 			stats_here()->c[STAT_deferred_by_if]++;
-		else if (c->deliveries[hv] == seen)
+		else if (!delivered)
 			stats_here()->c[STAT_late_deliveries]++;
 	}
 }

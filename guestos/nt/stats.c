@@ -53,7 +53,7 @@ void stats_hist_add(struct hist *h, uint64_t v)
 
 	if (i == HIST_NBOUNDS)
 		h->overflow++;
-	else
+	else if (h->counts[i] != UINT32_MAX)
 		h->counts[i]++;
 	if (!h->n || v < h->min)
 		h->min = v;
