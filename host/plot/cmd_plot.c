@@ -370,6 +370,20 @@ static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, cons
 		}
 		store_run_hist(c->s, c->runs.v[i].id, hist, &mh[k]);
 	}
+	{	/* one line for the plot, not one a series */
+		struct merged_hist all = { 0 };
+		char where[256];
+		size_t nser = 0;
+
+		for (size_t k = 0; k < g.n; k++) {
+			if (mh[k].left_out && !all.left_out)
+				memcpy(all.left_out_id, mh[k].left_out_id, sizeof(all.left_out_id));
+			all.left_out += mh[k].left_out;
+			nser += mh[k].left_out > 0;
+		}
+		plot_fmt(where, sizeof(where), "plot %s (%zu series)", name, nser);
+		merged_hist_warn(&all, where);
+	}
 	f = open_data(c, name, path, sizeof(path));
 	if (!f) {
 		rc = 3;

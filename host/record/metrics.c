@@ -210,12 +210,30 @@ static int add_hist(struct merged_hist *mh, json_t *h)
 	return added;
 }
 
+/* Counts a run left out of h for its bounds. */
+static void left_out(struct merged_hist *h, json_t *rec)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+
+	if (!h->left_out++)
+		snprintf(h->left_out_id, sizeof(h->left_out_id), "%s", id ? id : "?");
+}
+
+/* One record whose phases or vCPUs disagree on a histogram's bounds. */
 static void warn_bounds(json_t *rec, const char *name)
 {
 	const char *id = json_string_value(json_object_get(rec, "id"));
 
-	fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket bounds; "
-		"that part is left out\n", id ? id : "?", name);
+	fprintf(stderr, "irqlbench: warning: run %s: histogram %s has other bucket bounds in one "
+		"phase or vCPU than in another; that part is left out\n", id ? id : "?", name);
+}
+
+void merged_hist_warn(const struct merged_hist *h, const char *what)
+{
+	if (h->left_out)
+		fprintf(stderr, "irqlbench: warning: %s: %u run(s) whose histogram has other bucket bounds "
+			"(records of another layout, results/SCHEMA.md \"Histograms\") left out, e.g. %s\n",
+			what, h->left_out, h->left_out_id);
 }
 
 /*
@@ -241,6 +259,7 @@ struct one_hist {
 	const char *name;
 	struct merged_hist *h;
 	int added;
+	bool skipped;
 };
 
 static void add_one_hist(json_t *vc, void *arg)
@@ -249,16 +268,17 @@ static void add_one_hist(json_t *vc, void *arg)
 	json_t *h = json_object_get(json_object_get(vc, "histograms"), o->name);
 	int r = h ? add_hist(o->h, h) : -1;
 
-	if (!r)
-		warn_bounds(o->rec, o->name);
+	o->skipped |= !r;
 	o->added |= r > 0;
 }
 
 int metrics_hist_from_record(json_t *rec, const char *name, struct merged_hist *h)
 {
-	struct one_hist o = { rec, name, h, 0 };
+	struct one_hist o = { rec, name, h, 0, false };
 
 	each_measured_vcpu(rec, add_one_hist, &o);
+	if (o.skipped)
+		left_out(h, rec);
 	return o.added;
 }
 

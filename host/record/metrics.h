@@ -81,7 +81,16 @@ struct merged_hist {
 	double overflow, n, min, max;
 	double sum;		/* of the samples, where the record's histograms give
 				 * it ("sum"; 0 where not): mean = sum / n */
+	/* runs whose histogram had other bucket bounds (left out): the
+	 * caller says so once (merged_hist_warn), not a line a run */
+	unsigned left_out;
+	char left_out_id[96];	/* the first of them */
 };
+
+/* One warning line on stderr if h left runs out for their bucket bounds
+ * (a store with records of the former 1-2-5 layout and the log-linear
+ * one): "irqlbench: warning: WHAT: N run(s) ... left out (e.g. ID)". */
+void merged_hist_warn(const struct merged_hist *h, const char *what);
 
 /*
  * Adds one histogram to h: nb bounds and counts, its overflow count, its n

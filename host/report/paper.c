@@ -420,6 +420,12 @@ static double cdf_hist(struct paper *p, struct cdf_arg *a, const struct series *
 		}
 		store_run_hist(p->s, r->id, a->hist, h);
 	}
+	{
+		char where[256];
+
+		snprintf(where, sizeof(where), "report --paper %s, %s %s N=%d", a->hist, s->backend, s->name, d);
+		merged_hist_warn(h, where);
+	}
 	return h->n > 0 ? hz : NAN;
 }
 

@@ -36,6 +36,7 @@ static void ghist_add_record(struct ghist *g, json_t *rec, const char *name, dou
 	double n0 = g->h.n;
 
 	metrics_hist_from_record(rec, name, &g->h);
+	merged_hist_warn(&g->h, name);
 	ghist_weigh(g, g->h.n - n0, hz);
 }
 
