@@ -199,20 +199,26 @@ static void series_collect(const struct paper *p, const char *w, struct series_s
 }
 
 /* gnuplot words for the series' styles: colour (blue fixed, red
- * fix-reverted; the lab's lighter), dash (model dashed), point (filled
- * fixed, open fix-reverted; lab circles, kvm squares). */
+ * fix-reverted, green another variant such as stock; the lab's lighter),
+ * dash (model dashed), point (filled fixed, open fix-reverted; lab
+ * circles, kvm squares; another variant a filled triangle). */
 static void series_styles(const struct series_set *ss, const char *pre, char *vars, size_t len)
 {
 	char lc[160] = "", dt[80] = "", pt[80] = "", lw[80] = "";
 
 	for (size_t k = 0; k < ss->n; k++) {
 		const struct series *s = &ss->v[k];
-		int pnt = !strcmp(s->backend, "kvm") ? 5 : 7;
+		/* a measured variant but fixed and fix-reverted (stock, patch=):
+		 * green triangles, not drawn as the fixed build */
+		bool other = !s->model && !s->unfixed && strcmp(s->name, "fixed");
+		bool lab = !strcmp(s->backend, "lab");
+		int pnt = other ? 9 : !strcmp(s->backend, "kvm") ? 5 : 7;
 
 		pnt -= s->unfixed;	/* 4/6: the open square/circle */
 		/* kvm (and the model) dark, the lab light: lines stay apart */
 		plot_fmt(lc + strlen(lc), sizeof(lc) - strlen(lc), "%s%s", k ? " " : "",
-			 !strcmp(s->backend, "lab") ? (s->unfixed ? "#f4a582" : "#92c5de") :
+			 other ? (lab ? "#98df8a" : "#2ca02c") :
+			 lab ? (s->unfixed ? "#f4a582" : "#92c5de") :
 			 s->unfixed ? "#d62728" : "#1f77b4");
 		plot_fmt(dt + strlen(dt), sizeof(dt) - strlen(dt), "%s%d", k ? " " : "", s->model ? 2 : 1);
 		plot_fmt(pt + strlen(pt), sizeof(pt) - strlen(pt), "%s%d", k ? " " : "", pnt);
