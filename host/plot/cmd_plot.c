@@ -674,6 +674,9 @@ static int ver_cmp(const char *a, const char *b)
 struct vcell {
 	json_t *v;		/* borrowed from the list */
 	json_t *counts;		/* {"workload=W k=v ...": write_cr8/iter} */
+	const struct vcell *older;	/* the next older kernel's in its column */
+	char *why;		/* it differs from older: the changed counts ("" for
+				 * the verdict alone); NULL: no flip */
 };
 
 /* write_cr8/iter of each run of verdict v, by parameter tuple
@@ -868,6 +871,19 @@ static void dash_verdicts(FILE *f, struct plot_ctx *c)
 	for (k = 0; k < nk * nc; k++)
 		if (cell[k].v)
 			cell[k].counts = verdict_counts(c, cell[k].v);
+	/* each cell against the next older kernel in its column, once */
+	for (j = 0; j < nc; j++)
+		for (k = 0; k < nk; k++) {
+			struct vcell *x = &cell[k * nc + j];
+
+			if (!x->v)
+				continue;
+			for (size_t o = k + 1; o < nk && !x->older; o++)
+				if (cell[o * nc + j].v)
+					x->older = &cell[o * nc + j];
+			if (x->older && cell_flips(x->older, x, why, sizeof(why)))
+				x->why = xstrdup(why);
+		}
 	fputs("<p class=\"meta\">Newest kernel first; each cell the newest verdict of that kernel and "
 	      "column, with the CR8-write exits per iteration of one of its runs (nested spinlocks of "
 	      "depth 2 where it ran them). An outlined cell differs from the next older kernel in its "
@@ -885,30 +901,21 @@ static void dash_verdicts(FILE *f, struct plot_ctx *c)
 		cmp_html_escape(f, kern[k]);
 		fputs("</td>", f);
 		for (j = 0; j < nc; j++) {
-			const struct vcell *x = &cell[k * nc + j], *older = NULL;
+			const struct vcell *x = &cell[k * nc + j];
 
-			if (!x->v) {
+			if (x->v)
+				dash_vcell(f, x, x->why != NULL);
+			else
 				fputs("<td class=\"v\">-</td>", f);
-				continue;
-			}
-			for (size_t o = k + 1; o < nk && !older; o++)
-				if (cell[o * nc + j].v)
-					older = &cell[o * nc + j];
-			dash_vcell(f, x, older && cell_flips(older, x, why, sizeof(why)));
 		}
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n<h3 id=\"alerts\">Alerts</h3>\n<ul id=\"alerts-list\">\n", f);
 	for (j = 0; j < nc; j++)
-		for (k = 0; k + 1 < nk; k++) {
-			const struct vcell *x = &cell[k * nc + j], *older = NULL;
+		for (k = 0; k < nk; k++) {
+			const struct vcell *x = &cell[k * nc + j], *older = x->older;
 
-			if (!x->v)
-				continue;
-			for (size_t o = k + 1; o < nk && !older; o++)
-				if (cell[o * nc + j].v)
-					older = &cell[o * nc + j];
-			if (!older || !cell_flips(older, x, why, sizeof(why)))
+			if (!x->why)
 				continue;
 			nflips++;
 			fputs("<li class=\"alert\">", f);
@@ -918,7 +925,7 @@ static void dash_verdicts(FILE *f, struct plot_ctx *c)
 			fprintf(f, "</code> %s &rarr; <code>", vstr(older->v, "verdict"));
 			cmp_html_escape(f, vstr(x->v, "kernel"));
 			fprintf(f, "</code> %s; write_cr8/iter %s; verdicts <code>", vstr(x->v, "verdict"),
-				why[0] ? why : "unchanged");
+				x->why[0] ? x->why : "unchanged");
 			cmp_html_escape(f, vstr(older->v, "id"));
 			fputs("</code>, <code>", f);
 			cmp_html_escape(f, vstr(x->v, "id"));
@@ -929,8 +936,10 @@ static void dash_verdicts(FILE *f, struct plot_ctx *c)
 	fputs("</ul>\n", f);
 	for (j = 0; j < nc; j++)
 		free((char *)cols[j]);
-	for (k = 0; k < nk * nc; k++)
+	for (k = 0; k < nk * nc; k++) {
 		json_decref(cell[k].counts);
+		free(cell[k].why);
+	}
 	free(cols);
 	free(kern);
 	free(cell);
