@@ -162,9 +162,24 @@ void HalRequestSoftwareInterrupt(KIRQL irql)
 	nt_send_self_ipi(((unsigned)irql << 4) | 0xF);
 }
 
-/* Queues obj on q and requests q's software interrupt at `level` if none
- * is requested yet; false if obj is already queued. */
-static bool swq_insert(struct nt_swq *q, KDPC *obj, KIRQL level)
+/* What sets the two software-interrupt queues apart: their IRQL and
+ * counters, and (DPCs only) the queue-to-run histogram. */
+struct swq_kind {
+	KIRQL level;
+	enum stat_counter queued, run, interrupts;
+	int queue_to_run;	/* enum stat_hist, or -1 */
+};
+
+static const struct swq_kind swq_dpc = {
+	DISPATCH_LEVEL, STAT_dpc_queued, STAT_dpc_run, STAT_dpc_interrupts, HIST_dpc_queue_to_run
+};
+static const struct swq_kind swq_apc = {
+	APC_LEVEL, STAT_apc_queued, STAT_apc_run, STAT_apc_interrupts, -1
+};
+
+/* Queues obj on q and requests q's software interrupt at its level if
+ * none is requested yet; false if obj is already queued. */
+static bool swq_insert(struct nt_swq *q, KDPC *obj, const struct swq_kind *k)
 {
 	unsigned long flags = plat_irq_save();
 
@@ -180,13 +195,10 @@ static bool swq_insert(struct nt_swq *q, KDPC *obj, KIRQL level)
 	else
 		q->head = obj;
 	q->tail = obj;
-	if (level == DISPATCH_LEVEL)
-		STAT_INC(dpc_queued);
-	else
-		STAT_INC(apc_queued);
+	stats_here()->c[k->queued]++;
 	if (!q->requested) {
 		q->requested = true;
-		HalRequestSoftwareInterrupt(level);
+		HalRequestSoftwareInterrupt(k->level);
 	}
 	plat_irq_restore(flags);
 	return true;
@@ -194,7 +206,7 @@ static bool swq_insert(struct nt_swq *q, KDPC *obj, KIRQL level)
 
 bool KeInsertQueueDpc(KDPC *dpc)
 {
-	return swq_insert(&nt_this_cpu()->dpcq, dpc, DISPATCH_LEVEL);
+	return swq_insert(&nt_this_cpu()->dpcq, dpc, &swq_dpc);
 }
 
 void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx)
@@ -204,12 +216,12 @@ void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx)
 
 bool KeInsertQueueApc(KAPC *apc)
 {
-	return swq_insert(&nt_this_cpu()->apcq, apc, APC_LEVEL);
+	return swq_insert(&nt_this_cpu()->apcq, apc, &swq_apc);
 }
 
 /* Runs with IF=1 at the queue's level; returns with IF=0 and the queue
  * empty. */
-static void swq_drain(struct nt_swq *q, KIRQL level)
+static void swq_drain(struct nt_swq *q, const struct swq_kind *k)
 {
 	for (;;) {
 		KDPC *obj;
@@ -226,12 +238,9 @@ static void swq_drain(struct nt_swq *q, KIRQL level)
 		obj->queued = false;
 		plat_irq_enable();
 
-		if (level == DISPATCH_LEVEL) {
-			HIST_ADD(dpc_queue_to_run, plat_now() - obj->t_queued);
-			STAT_INC(dpc_run);
-		} else {
-			STAT_INC(apc_run);
-		}
+		if (k->queue_to_run >= 0)
+			stats_hist_add(&stats_here()->h[k->queue_to_run], plat_now() - obj->t_queued);
+		stats_here()->c[k->run]++;
 		obj->routine(obj, obj->ctx);
 	}
 }
@@ -308,22 +317,19 @@ static bool note_entry(struct nt_cpu *c, unsigned vector, uint64_t now)
 /* The DPC (0x2F) and APC (0x1F) interrupts, as KiDpcInterrupt and
  * KiApcInterrupt: raise to the level, EOI, run the queue with interrupts
  * on, lower back. */
-static void swq_interrupt(struct nt_swq *q, KIRQL level)
+static void swq_interrupt(struct nt_swq *q, const struct swq_kind *k)
 {
 	KIRQL old = (KIRQL)plat_read_cr8();
 
 	/* old >= level only after a priority violation (counted) */
-	if (old < level)
-		KfRaiseIrql(level);
+	if (old < k->level)
+		KfRaiseIrql(k->level);
 
-	if (level == DISPATCH_LEVEL)
-		STAT_INC(dpc_interrupts);
-	else
-		STAT_INC(apc_interrupts);
+	stats_here()->c[k->interrupts]++;
 	nt_eoi();
 	plat_irq_enable();
-	swq_drain(q, level);	/* returns with IF=0 */
-	if (old < level)
+	swq_drain(q, k);	/* returns with IF=0 */
+	if (old < k->level)
 		KeLowerIrql(old);
 }
 
@@ -359,11 +365,11 @@ void nt_interrupt(unsigned vector)
 
 	/* the software interrupts, unless a scenario registered its own */
 	if (vector == DPC_VECTOR && !nt_isrs[vector].isr) {
-		swq_interrupt(&c->dpcq, DISPATCH_LEVEL);
+		swq_interrupt(&c->dpcq, &swq_dpc);
 		return;
 	}
 	if (vector == APC_VECTOR && !nt_isrs[vector].isr) {
-		swq_interrupt(&c->apcq, APC_LEVEL);
+		swq_interrupt(&c->apcq, &swq_apc);
 		return;
 	}
 	if (vector == CLOCK_VECTOR) {
