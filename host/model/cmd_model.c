@@ -13,6 +13,7 @@
 #include "model/model.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #include "record/record.h"
 #include "record/serial.h"
 #include "cli/util.h"
+#include "store/store_cmd.h"
 #include "verify/verdict.h"
 
 struct model_opts {
@@ -36,6 +38,7 @@ struct model_opts {
 	unsigned runs;		/* --runs: records of each policy (0, 1: one) */
 	unsigned run;		/* the one being made, from 1 */
 	const char *apic;	/* --apic: NULL or auto: x2apic (KVM offers it) */
+	json_t *costs_from;	/* --costs-from: model_costs_from()'s source */
 };
 
 static const char *const apic_modes[] = { "auto", "xapic", "x2apic", NULL };
@@ -137,6 +140,55 @@ static int set_cost(const struct cli_option *opt, void *cfg, const char *kv, con
 	return 0;
 }
 
+/* A record file (a '/' or ".json" in the name) or a stored run's id. */
+static json_t *load_record(const char *arg, const char *cmd, int *rc)
+{
+	size_t n = strlen(arg);
+	char err[1024];
+	json_error_t je;
+	struct store *s;
+	json_t *rec;
+
+	if (strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"))) {
+		rec = json_load_file(arg, JSON_REJECT_DUPLICATES, &je);
+		if (!rec)
+			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s (line %d): give a record file (results/SCHEMA.md) or a stored run's id",
+					cmd, arg, je.text, je.line);
+		return rec;
+	}
+	s = store_open_cmd(NULL, false);
+	if (!s) {
+		*rc = EXIT_STORE;
+		return NULL;
+	}
+	rec = store_run_record(s, arg, err, sizeof(err));
+	if (!rec)
+		*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s: give a record file or the id of a stored run ('irqlbench results list')",
+				cmd, arg, err);
+	store_close(s);
+	return rec;
+}
+
+static int parse_costs_from(const struct cli_option *opt, void *args, const char *arg,
+			    const char *cmd)
+{
+	struct model_opts *o = args;
+	char err[512];
+	json_t *rec;
+	int rc = 0;
+
+	(void)opt;
+	if (o->costs_from)
+		return cli_usage_error(cmd, "--costs-from given twice: the costs come from one record");
+	rec = load_record(arg, cmd, &rc);
+	if (!rec)
+		return rc;
+	if (model_costs_from(&o->cfg, rec, &o->costs_from, err, sizeof(err)))
+		rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s", cmd, arg, err);
+	json_decref(rec);
+	return rc;
+}
+
 static const struct cli_option model_options[] = {
 	{ CLI_STRING('w', "workload", struct model_opts, workload, "W",
 		     "the workload ('irqlbench list' shows them)") },
@@ -149,6 +201,14 @@ static const struct cli_option model_options[] = {
 		   "a workload or common parameter") },
 	{ CLI_CALLBACK_AT('c', "cost", struct model_opts, cfg, "K=V", set_cost,
 			  "a cost in TSC cycles (keys below)"), .flags = CLI_OPT_REPEAT },
+	{ CLI_CALLBACK(0, "costs-from", "RECORD", parse_costs_from,
+		       "the costs measured in RECORD (a kvm or lab record file,\n"
+		       "or a stored run's id): each exit reason's mean time\n"
+		       "from kvm_exit to kvm_entry, a probe=1 run's untrapped\n"
+		       "CR8 write, in its guest's TSC cycles (its tsc_hz); the\n"
+		       "rest keep their defaults.  Applied where it stands:\n"
+		       "a later --cost overrides it.  The records get\n"
+		       "provenance.model.costs_from and exit_times") },
 	{ CLI_CALLBACK('l', "limit", "L", parse_limit,
 		       "events=N (platform calls, default 200000000) and/or\n"
 		       "time_ms=N (simulated, default 60000), comma-separated") },
@@ -201,7 +261,7 @@ static void model_help_costs(FILE *f)
 const struct cli_spec cmd_model_spec = {
 	.name = "model",
 	.usage = "(--workload W | --script FILE) --policy P[,P...]\n"
-		 "  [--param K=V ...] [--cost K=V ...]\n"
+		 "  [--param K=V ...] [--costs-from RECORD] [--cost K=V ...]\n"
 		 "  [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
 		 "  [--trace [--format text|md|csv|latex] [--trace-max N]]\n"
 		 "  [--runs N] [--out-dir DIR]",
@@ -213,8 +273,9 @@ const struct cli_spec cmd_model_spec = {
 	"exit status: 0 every run complete with verdict ok; 1 a run failed (guest\n"
 	"verdict fail, guest error, or a VM entry the CPU refused: one line says\n"
 	"'VM entry failed', its record is \"failed\" with error.kind entry-failed);\n"
-	"2 usage error (unknown workload or policy, bad parameter or cost); 3 a record\n"
-	"could not be written; 4 a simulation limit was hit.  Every run that starts\n"
+	"2 usage error (unknown workload or policy, bad parameter or cost, a\n"
+	"--costs-from record that gives no cost); 3 a record could not be written;\n"
+	"4 a simulation limit was hit; 5 the store of a --costs-from run id is unusable.  Every run that starts\n"
 	"writes its record.\n",
 	.options = model_options,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_LATEX,
@@ -244,6 +305,11 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 		o->workload = "script";
 	if (!o->workload)
 		return cli_usage_error("model", "no workload: give --workload W or --script FILE");
+	if (o->costs_from && (double)o->cfg.tsc_hz !=
+	    round(json_number_value(json_object_get(o->costs_from, "tsc_hz"))))
+		return cli_usage_error("model", "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%.0f) sets the rate its costs are in; drop --tsc-hz",
+				       (unsigned long long)o->cfg.tsc_hz,
+				       json_number_value(json_object_get(o->costs_from, "tsc_hz")));
 	return 0;
 }
 
@@ -280,7 +346,37 @@ static json_t *named_counts_inj(const struct kp_stats *s)
 	return o;
 }
 
-void model_record_add(json_t *rec, const struct sim_config *cfg, const struct sim_result *r)
+/* The exit times the simulation charged, as a traced record's exit_times
+ * (host/trace/kvm_fold_json.c): ns, log-linear buckets; every exit of a
+ * reason cost the same, so min = max = mean. */
+static json_t *named_exit_times(const struct kp_stats *s, const struct sim_config *cfg,
+				enum kp_policy p)
+{
+	json_t *o = json_object();
+
+	for (unsigned k = 0; k < KX_N; k++) {
+		double cyc = (double)(cfg->cost.exit[k] + (k == KX_APIC ? cfg->cost.mmio : 0));
+		double ns = cyc * 1e9 / (double)cfg->tsc_hz;
+		json_int_t n = (json_int_t)s->exits[k];
+		unsigned b = hist_index((uint64_t)llround(ns));
+		json_t *buckets = json_array();
+
+		if (!n)
+			continue;
+		if (b < HIST_NBOUNDS)
+			json_array_append_new(buckets, json_pack("[I, I]", (json_int_t)hist_bound(b), n));
+		json_object_set_new(o, kp_exit_name(p, (enum kp_exit)k), json_pack(
+			"{s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:o, s:f, s:f}",
+			"unit", "ns", "layout", HIST_LAYOUT, "n", n, "untimed", (json_int_t)0,
+			"sum", ns * (double)n, "min", ns, "max", ns, "mean", ns,
+			"overflow", b < HIST_NBOUNDS ? (json_int_t)0 : n, "buckets", buckets,
+			"p50", ns, "p99", ns));
+	}
+	return o;
+}
+
+void model_record_add(json_t *rec, const struct sim_config *cfg, const struct sim_result *r,
+		      json_t *costs_from)
 {
 	json_t *phases = json_object_get(rec, "phases"), *ph, *m, *costs;
 	uint64_t entry_failed = 0;
@@ -303,6 +399,9 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 				continue;
 			json_object_set_new(vc, "exits", named_counts_exits(s, cfg->policy));
 			json_object_set_new(vc, "injections", named_counts_inj(s));
+			if (costs_from)
+				json_object_set_new(vc, "exit_times",
+						    named_exit_times(s, cfg, cfg->policy));
 			json_object_set_new(vc, "delivery", json_pack(
 				"{s:I, s:I, s:I, s:I, s:I}",
 				"unmasking_writes", (json_int_t)s->unmasking,
@@ -333,6 +432,8 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 		      "wall_s", r->wall_s);
 	/* VM entries the CPU refused (a failed record's error says which) */
 	json_object_set_new(m, "entry_failed", json_integer((json_int_t)entry_failed));
+	/* where the costs came from: a measured record, or the defaults */
+	json_object_set_new(m, "costs_from", costs_from ? json_deep_copy(costs_from) : json_null());
 	json_object_set_new(json_object_get(rec, "provenance"), "model", m);
 	json_object_set_new(json_object_get(rec, "provenance"), "apic",
 			    json_string(cfg->x2apic ? "x2apic" : "xapic"));
@@ -504,7 +605,7 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	if (r.end == SIM_ENTRY_FAIL) {
 		/* the VM died: no report, a failed record with what failed */
 		record_fail(rec, "entry-failed", r.message);
-		model_record_add(rec, &cfg, &r);
+		model_record_add(rec, &cfg, &r, o->costs_from);
 		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload,
 			r.message);
 		status = EXIT_RUN_FAILED;
@@ -514,7 +615,7 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 		status = r.end == SIM_LIMIT ? EXIT_TIMEOUT : EXIT_RUN_FAILED;
 	} else if (sr.outcome == SERIAL_REPORT && !record_apply_report(rec, &sr)) {
 		json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
-		model_record_add(rec, &cfg, &r);
+		model_record_add(rec, &cfg, &r, o->costs_from);
 		if (!strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
 			fprintf(stderr, "irqlbench: model %s %s: verdict fail: %s; %s%s\n",
 				kp_policy_name(p), o->workload, sr.reason,
@@ -610,5 +711,6 @@ int cmd_model(int argc, char **argv)
 out:
 	free(o.script_text);
 	argv_free(&o.params);
+	json_decref(o.costs_from);
 	return rc;
 }

@@ -32,8 +32,30 @@ void trace_print(FILE *f, const struct sim_result *r, enum kp_policy p,
 /* --- record additions (model.c) ------------------------------------------- */
 
 /* Adds exits / injections / delivery of the sim's phases to rec's phases
- * (vCPU 0), and the model's parameters to provenance.model. */
+ * (vCPU 0), and the model's parameters to provenance.model.  costs_from
+ * (model_costs_from()'s source, or NULL) goes to
+ * provenance.model.costs_from, and then each phase also gets the exit
+ * times the simulation charged (exit_times in ns, as a kvm record's: every
+ * exit of a reason costs the same, so min = max = mean). */
 void model_record_add(json_t *rec, const struct sim_config *cfg,
-		      const struct sim_result *r);
+		      const struct sim_result *r, json_t *costs_from);
+
+/* --- costs from a measured record (costs_from.c) ------------------------ */
+
+/*
+ * `model --costs-from`: sets cfg's exit costs (cost.exit[], cost.mmio) to
+ * the mean handling time per exit reason of rec's measured phases
+ * (exit_times: kvm_exit to the next kvm_entry, ns) and cost.cr8 to the
+ * probe's untrapped CR8-write time (probe=1 records), in TSC cycles of
+ * rec's guest.tsc_hz, which becomes cfg->tsc_hz: the model then speaks in
+ * that host's cycles.  Keys the record cannot give keep their value.
+ * Returns 0 and *source, a new JSON object for provenance.model.costs_from:
+ * {run, backend, emulated, tsc_hz, variant?, kernel?, measured: {key:
+ * {reason, timed, mean_ns, cycles} | cr8: {...}}, defaults: {key: why}};
+ * or -1 and a one-line err (a record that is not "ok", has no tsc_hz, or
+ * neither exit times nor a probe), cfg unchanged.
+ */
+int model_costs_from(struct sim_config *cfg, json_t *rec, json_t **source, char *err,
+		     size_t len);
 
 #endif

@@ -6,7 +6,7 @@
 # only in the guest image).  See host/model/README.md.
 
 MODEL_SRCS := host/model/kvm_policy.c host/model/sim_platform.c host/model/cmd_model.c \
-	      host/model/trace_fmt.c
+	      host/model/trace_fmt.c host/model/costs_from.c
 MODEL_GUEST_SRCS := $(NT_SRCS) $(filter-out workloads/testonly.c,$(WORKLOAD_SRCS))
 
 HOST_SRCS += $(MODEL_SRCS) $(MODEL_GUEST_SRCS)
@@ -24,7 +24,8 @@ test_model_sim_SRCS := tests/unit/test_model_sim.c host/model/kvm_policy.c \
 	host/model/sim_platform.c host/model/trace_fmt.c $(MODEL_GUEST_SRCS) $(SUITE_TEST_SRCS)
 
 INTEGRATION_TESTS += tests/integration/model-cli.sh tests/integration/model-golden.sh \
-		     tests/integration/fidelity-cases.sh tests/integration/model-policies.sh
+		     tests/integration/fidelity-cases.sh tests/integration/model-policies.sh \
+		     tests/integration/model-costs-from.sh
 
 # speed: simulated guest events per second, wall time of the full matrix
 MODEL_BENCH := $(BUILD)/bench/model-bench

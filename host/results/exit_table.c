@@ -38,8 +38,9 @@ int exit_table_print(FILE *f, json_t *rec)
 
 	if (!n) {
 		fprintf(stderr, "irqlbench: run %s has no exit times: only kvm and lab runs trace "
-			"their exits (records from before exit_times have counts only: see "
-			"'results show %s')\n", id ? id : "?", id ? id : "ID");
+			"their exits, and model runs with --costs-from charge measured ones "
+			"(records from before exit_times have counts only: see 'results show %s')\n",
+			id ? id : "?", id ? id : "ID");
 		free(e);
 		return 1;
 	}
@@ -54,11 +55,21 @@ int exit_table_print(FILE *f, json_t *rec)
 	}
 	fprintf(f, "Analyze events of run %s (%s), measured phases, all VCPUs:\n", id ? id : "?",
 		backend ? backend : "?");
-	fprintf(f, "time: kvm_exit to the vCPU's next kvm_entry, ns of the trace clock '%s'%s\n",
-		clock ? clock : "?", !json_is_true(json_object_get(rec, "emulated")) ? "" :
-		backend && !strcmp(backend, "lab") ?
-		" (EMULATED: the lab's L1 runs under TCG; not a real host's time)" :
-		" (EMULATED: this host runs under TCG; not a real host's time)");
+	if (backend && !strcmp(backend, "model")) {
+		json_t *src = json_object_get(json_object_get(json_object_get(rec, "provenance"),
+							      "model"), "costs_from");
+
+		fprintf(f, "time: SIMULATED: what the model charged each exit, costs from run %s (%s%s)\n",
+			json_string_value(json_object_get(src, "run")) ?: "?",
+			json_string_value(json_object_get(src, "backend")) ?: "?",
+			json_is_true(json_object_get(src, "emulated")) ? ", emulated time" : "");
+	} else {
+		fprintf(f, "time: kvm_exit to the vCPU's next kvm_entry, ns of the trace clock '%s'%s\n",
+			clock ? clock : "?", !json_is_true(json_object_get(rec, "emulated")) ? "" :
+			backend && !strcmp(backend, "lab") ?
+			" (EMULATED: the lab's L1 runs under TCG; not a real host's time)" :
+			" (EMULATED: this host runs under TCG; not a real host's time)");
+	}
 	fprintf(f, "\n%20s %10s %9s %9s %11s %11s %11s %11s %11s %13s %11s %8s\n\n", "VM-EXIT",
 		"Samples", "Samples%", "Time%", "Min Time", "Max Time", "Avg time", "p50 time",
 		"p99 time", "Samples/iter", "Time/iter", "Untimed");

@@ -71,6 +71,21 @@ eq "show --exits ID (a store): the same table" "$("$IRQLBENCH" results show --db
 ok "stored metrics: exit_ns.write_cr8.mean, .p50, .p99" test "$("$IRQLBENCH" results show --db "$TMP/s.db" \
 	--metrics --json "$id" | jq '.metrics | has("exit_ns.write_cr8.mean") and has("exit_ns.write_cr8.p50") and
 	has("exit_ns.write_cr8.p99")')" = true
+# model --costs-from this record (issue 16): the model charges the lab's mean
+# time per exit reason and gives the measured write_cr8 time per iteration
+# again, within its resolution (a cost is whole cycles of guest.tsc_hz: at
+# most half a cycle per exit off)
+"$IRQLBENCH" model -q --workload nested-spinlock --param depth=2 --param iterations=200 --policy l61 \
+	--costs-from "$r" --out-dir "$TMP/cf" 2>"$TMP/cf.err"
+eq "model --costs-from the lab record: status" $? 0
+m=$TMP/cf/nested-spinlock-l61.json
+eq "model --costs-from: the lab's write_cr8 count (3 per iteration)" "$(measured "$m" exit.write_cr8)" 600
+lab_t=$(measured "$r" 'exit_ns.write_cr8.total/iter')
+model_t=$(measured "$m" 'exit_ns.write_cr8.total/iter')
+ok "model --costs-from: write_cr8 time per iteration $model_t ns = the lab's $lab_t ns within 3 x half a cycle" \
+	awk -v a="$lab_t" -v b="$model_t" -v hz="$(jq .guest.tsc_hz "$r")" \
+	'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && d <= 3 * 0.5e9 / hz + 1e-6) }'
+eq "model --costs-from: the source is this run" "$(jq -r .provenance.model.costs_from.run "$m")" "$id"
 echo "$out"
 [ $fails -eq 0 ] || { cat "$TMP/tiny.err" "$TMP/big.err"; }
 finish
