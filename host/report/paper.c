@@ -15,9 +15,13 @@
  *   fig-cdf-irq       interrupt latency CDFs, a panel per depth
  *   fig-exit-reasons  exits by reason, horizontal bars: the measured
  *                     variants and one model reference
+ *   fig-price-of-fix  per N, the fix's extra CR8-write exits x their
+ *                     measured time against the DPC delay it saves (lab,
+ *                     kvm, and the model with costs from a record)
  * Tables (booktabs): tab-exits.tex (the exit-count matrix), tab-intel-avic.tex
  * (the Intel and AVIC policies of the model vs N), tab-seed.tex (the seed
- * step table of the model, prefix and fixed).
+ * step table of the model, prefix and fixed), tab-price.tex (the price of
+ * the fix per N and source).
  *
  * Real (kvm), emulated (lab whose L1 runs under TCG) and simulated (model)
  * numbers are told apart in every label: the model is always a reference
@@ -48,6 +52,8 @@ struct paper {
 	struct run_list runs;
 	struct metric_set *ms;
 	double *tsc_hz;			/* per run; NAN when the record has none */
+	char **costs_run;		/* per run: a model run's provenance.model.costs_from.run
+					 * (model --costs-from), else NULL */
 	bool measured;			/* any lab or kvm run */
 	bool emulated[2];		/* any lab, any kvm run in emulated time */
 	FILE *notes;
@@ -402,6 +408,19 @@ struct cdf_arg {
 	unsigned mixed_hz;
 };
 
+/* Whether a run at TSC rate v joins a merge whose first run set *hz (NAN:
+ * none yet): one at another rate is counted in *mixed and left out. */
+static bool rate_joins(double *hz, double v, unsigned *mixed)
+{
+	if (isnan(*hz))
+		*hz = v;
+	else if (fabs(v - *hz) > 1e-3 * *hz) {
+		(*mixed)++;
+		return false;
+	}
+	return true;
+}
+
 /* The series' histogram at depth d merged over its runs, in microseconds
  * (the runs' guest.tsc_hz; a run whose rate differs from the first is left
  * out and counted).  Returns the rate, NAN when there is nothing. */
@@ -416,14 +435,9 @@ static double cdf_hist(struct paper *p, struct cdf_arg *a, const struct series *
 
 		if (strcmp(r->workload, "nested-spinlock") || strcmp(r->backend, s->backend) ||
 		    strcmp(store_run_series(r), s->name) || store_run_param(r, "depth", -1) != d ||
-		    store_run_param(r, "elide_same_level", 0) || isnan(p->tsc_hz[i]))
+		    store_run_param(r, "elide_same_level", 0) || isnan(p->tsc_hz[i]) ||
+		    !rate_joins(&hz, p->tsc_hz[i], &a->mixed_hz))
 			continue;
-		if (isnan(hz))
-			hz = p->tsc_hz[i];
-		else if (fabs(p->tsc_hz[i] - hz) > 1e-3 * hz) {
-			a->mixed_hz++;
-			continue;
-		}
 		store_run_hist(p->s, r->id, a->hist, h);
 	}
 	{
@@ -821,14 +835,333 @@ static int tab_seed(struct paper *p)
 	return close_table(p, f, "tab-seed.tex");
 }
 
+/* --- (e) the price of the fix ------------------------------------------ */
+
+/*
+ * Per spinlock depth N of nested-spinlock, what the fix costs and what it
+ * saves, per DPC (an iteration queues one):
+ *   cost   the extra CR8-write exits (fixed minus fix-reverted write_cr8 per
+ *          iteration) times their mean handling time in the fixed runs
+ *          (exit_ns.write_cr8.mean: kvm_exit to kvm_entry)
+ *   saved  the DPC delay the fix removes: the fix-reverted runs' median
+ *          unmask-to-entry time minus the fixed runs' (dpc_unmask_to_entry
+ *          merged over the runs, p50 as its bucket's upper bound, ns by each
+ *          run's guest.tsc_hz)
+ * for each measured backend (lab, kvm: variants fixed and unfixed) and for
+ * the model runs whose costs came from a record (model --costs-from:
+ * policies l61/fixed/l72 against unfixed/prefix, one costs source).
+ */
+struct price_src {
+	char label[160];
+	char backend[16];
+	bool model, emulated;
+	const char *fixed, *unfixed;	/* model: the policies */
+	const char *costs_run;		/* model: the record its costs came from */
+};
+
+struct price_row {
+	double extra, cost_ns, extra_ns;	/* NAN: no runs */
+	double dpc_ns[2];			/* [0] fixed, [1] fix-reverted: p50 */
+	double late;				/* fix-reverted late deliveries per DPC */
+	double saved_ns;			/* 0 where late is 0 */
+};
+
+struct price_arg {
+	struct price_src src[3];
+	size_t n;
+	struct price_row row[3][MAX_DEPTH + 1];
+	unsigned mixed_hz;
+};
+
+static bool price_run(const struct paper *p, const struct price_src *src, size_t i, int d,
+		      bool unfixed)
+{
+	const struct run_info *r = &p->runs.v[i];
+
+	if (strcmp(r->workload, "nested-spinlock") || strcmp(r->backend, src->backend) ||
+	    store_run_param(r, "depth", -1) != d || store_run_param(r, "elide_same_level", 0) ||
+	    store_run_param(r, "dpc", 1) != 1)
+		return false;
+	if (src->model)
+		return r->policy && !strcmp(r->policy, unfixed ? src->unfixed : src->fixed) &&
+		       p->costs_run[i] && !strcmp(p->costs_run[i], src->costs_run);
+	return !strcmp(store_run_series(r), unfixed ? "unfixed" : "fixed");
+}
+
+/* The mean of metric over the runs of src at depth d (one side). */
+static double price_mean(const struct paper *p, const struct price_src *src, int d, bool unfixed,
+			 const char *metric)
+{
+	double sum = 0;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < p->runs.n; i++) {
+		double v = metric_get(&p->ms[i], metric);
+
+		if (price_run(p, src, i, d, unfixed) && !isnan(v)) {
+			sum += v;
+			n++;
+		}
+	}
+	return n ? sum / n : NAN;
+}
+
+/* The median DPC unmask-to-entry time of one side, ns (NAN: none). */
+static double price_dpc(struct paper *p, struct price_arg *a, const struct price_src *src, int d,
+			bool unfixed)
+{
+	struct merged_hist h;
+	double hz = NAN, v = NAN;
+
+	memset(&h, 0, sizeof(h));
+	for (size_t i = 0; i < p->runs.n; i++) {
+		if (!price_run(p, src, i, d, unfixed) || isnan(p->tsc_hz[i]) ||
+		    !rate_joins(&hz, p->tsc_hz[i], &a->mixed_hz))
+			continue;
+		store_run_hist(p->s, p->runs.v[i].id, "dpc_unmask_to_entry", &h);
+	}
+	if (h.n > 0)
+		v = merged_hist_quantile(&h, 0.5) * 1e9 / hz;
+	merged_hist_free(&h);
+	return v;
+}
+
+static bool price_has(const struct paper *p, const struct price_src *src)
+{
+	for (int d = 1; d <= MAX_DEPTH; d++) {
+		bool side[2] = { false, false };
+
+		for (size_t i = 0; i < p->runs.n; i++)
+			for (int u = 0; u < 2; u++)
+				side[u] |= price_run(p, src, i, d, u);
+		if (side[0] && side[1])
+			return true;
+	}
+	return false;
+}
+
+/* The sources the store has: the model with measured costs, lab, kvm. */
+static void price_sources(struct paper *p, struct price_arg *a)
+{
+	static const char *const measured[] = { "lab", "kvm" };
+
+	/* the model: the first fixed-family policy run with --costs-from, its
+	 * costs source and the first fix-reverted policy run with the same */
+	for (const char *const *fx = fixed_refs; *fx && !a->n; fx++)
+		for (size_t i = 0; i < p->runs.n && !a->n; i++) {
+			const struct run_info *r = &p->runs.v[i];
+
+			if (strcmp(r->backend, "model") || !r->policy || strcmp(r->policy, *fx) ||
+			    !p->costs_run[i] || strcmp(r->workload, "nested-spinlock"))
+				continue;
+			for (const char *const *ux = unfixed_refs; *ux && !a->n; ux++) {
+				struct price_src *s = &a->src[0];
+
+				memset(s, 0, sizeof(*s));
+				plot_fmt(s->backend, sizeof(s->backend), "model");
+				s->model = true;
+				s->fixed = *fx;
+				s->unfixed = *ux;
+				s->costs_run = p->costs_run[i];
+				if (price_has(p, s)) {
+					plot_fmt(s->label, sizeof(s->label), "model %s, simulated",
+						 *fx);
+					a->n = 1;
+				}
+			}
+		}
+	for (size_t b = 0; b < 2; b++) {
+		struct price_src *s = &a->src[a->n];
+
+		memset(s, 0, sizeof(*s));
+		plot_fmt(s->backend, sizeof(s->backend), "%s", measured[b]);
+		if (!price_has(p, s))
+			continue;
+		s->emulated = p->emulated[b];
+		plot_fmt(s->label, sizeof(s->label), "%s, %s", measured[b],
+			 s->emulated ? "emulated" : "real");
+		a->n++;
+	}
+	for (size_t k = 0; k < a->n; k++)
+		for (int d = 1; d <= MAX_DEPTH; d++) {
+			struct price_row *w = &a->row[k][d];
+			const struct price_src *s = &a->src[k];
+
+			w->extra = price_mean(p, s, d, false, "exit.write_cr8/iter") -
+				   price_mean(p, s, d, true, "exit.write_cr8/iter");
+			w->cost_ns = price_mean(p, s, d, false, "exit_ns.write_cr8.mean");
+			w->extra_ns = w->extra * w->cost_ns;
+			w->dpc_ns[0] = price_dpc(p, a, s, d, false);
+			w->dpc_ns[1] = price_dpc(p, a, s, d, true);
+			/* where the fix-reverted kernel delivered every DPC at once
+			 * (N = 1) the two medians differ by noise only: nothing saved */
+			w->late = price_mean(p, s, d, true, "delivery.late/iter");
+			w->saved_ns = w->late > 0 ? w->dpc_ns[1] - w->dpc_ns[0] :
+				      isnan(w->late) ? NAN : 0;
+		}
+}
+
+/* A line's name in the key and the data: "exit cost: lab, emulated". */
+static void price_label(const struct price_arg *a, size_t k, int saved, char *buf, size_t len)
+{
+	plot_fmt(buf, len, "%s: %s", saved ? "delay saved" : "exit cost", a->src[k].label);
+}
+
+/* Blocks: per source, its cost line then its saving line (us). */
+static int data_price(struct paper *p, FILE *f, bool tex, void *arg)
+{
+	const struct price_arg *a = arg;
+	size_t block = 0;
+
+	(void)p;
+	for (size_t k = 0; k < a->n; k++)
+		for (int side = 0; side < 2; side++) {
+			char lab[224];
+			bool any = false;
+
+			price_label(a, k, side, lab, sizeof(lab));
+			fprintf(f, "%s\"N\" ", block++ ? "\n\n" : "");
+			put_label(f, lab, tex);
+			fputc('\n', f);
+			for (int d = 1; d <= MAX_DEPTH; d++) {
+				double v = side ? a->row[k][d].saved_ns : a->row[k][d].extra_ns;
+
+				if (isfinite(v) && v > 0) {
+					fprintf(f, "%d %.6g\n", d, v / 1e3);
+					any = true;
+				}
+			}
+			if (!any)	/* the block keeps its number */
+				fputs("1 NaN\n", f);
+		}
+	if (!block)
+		fputs("\"N\" \"none\"\n1 NaN\n", f);
+	return 0;
+}
+
+static void price_cell(FILE *f, double v, const char *fmt)
+{
+	if (isfinite(v))
+		fprintf(f, fmt, v);
+	else
+		fputs(" & --", f);
+}
+
+static int tab_price(struct paper *p, const struct price_arg *a)
+{
+	FILE *f = open_table(p, "tab-price.tex");
+
+	if (!f)
+		return EXIT_ENV;
+	fprintf(f, "%% the price of the fix (irqlbench report --paper; needs \\usepackage{booktabs})\n"
+		"\\begin{table*}[t]\n\\centering\n\\small\n\\caption{The price of the fix per DPC "
+		"(one an iteration of nested-spinlock): the extra CR8-write exits of the fixed kernel "
+		"times their mean handling time (kvm\\_exit to kvm\\_entry), against the DPC delay it "
+		"saves (median unmask-to-entry time, fix-reverted minus fixed; medians are bucket "
+		"bounds, within 6\\%%; 0 where the fix-reverted kernel delivered every DPC at once, "
+		"as at $N = 1$). Times in $\\mu$s");
+	for (size_t k = 0; k < a->n; k++)
+		if (a->src[k].model)
+			fprintf(f, "; the model's are simulated with the exit costs measured in run %s",
+				a->src[k].costs_run);
+		else if (a->src[k].emulated)
+			fprintf(f, "; the %s's are emulated time (its L1 runs under TCG), not a real "
+				"host's", a->src[k].backend);
+	fprintf(f, "}\n\\begin{tabular}{llrrrrrrr}\n\\toprule\n$N$ & source & extra exits & exit "
+		"cost & extra time & DPC delay & DPC delay & saved & saved / \\\\\n & & per DPC & "
+		"($\\mu$s) & ($\\mu$s) & fix-reverted & fixed & ($\\mu$s) & extra time \\\\\n"
+		"\\midrule\n");
+	for (int d = 1; d <= MAX_DEPTH; d++)
+		for (size_t k = 0; k < a->n; k++) {
+			const struct price_row *w = &a->row[k][d];
+			char src[200];
+
+			if (isnan(w->extra) && isnan(w->dpc_ns[0]))
+				continue;
+			label_text(src, sizeof(src), a->src[k].model ? "model (simulated)" :
+				   a->src[k].emulated ? (strcmp(a->src[k].backend, "lab") ? "kvm (emulated)" :
+				   "lab (emulated)") : a->src[k].backend, true, 1);
+			fprintf(f, "%d & %s", d, src);
+			price_cell(f, w->extra, " & %.3g");
+			price_cell(f, w->cost_ns / 1e3, " & %.3g");
+			price_cell(f, w->extra_ns / 1e3, " & %.3g");
+			price_cell(f, w->dpc_ns[1] / 1e3, " & %.4g");
+			price_cell(f, w->dpc_ns[0] / 1e3, " & %.4g");
+			price_cell(f, w->saved_ns / 1e3, " & %.4g");
+			price_cell(f, w->extra_ns > 0 ? w->saved_ns / w->extra_ns : NAN, " & %.3g");
+			fputs(" \\\\\n", f);
+		}
+	if (!a->n)
+		fprintf(f, "\\multicolumn{9}{l}{no nested-spinlock runs of both fixed and "
+			"fix-reverted with exit times (lab, kvm, or model --costs-from)} \\\\\n");
+	fprintf(f, "\\bottomrule\n\\end{tabular}\n\\end{table*}\n");
+	return close_table(p, f, "tab-price.tex");
+}
+
+static int price_of_fix(struct paper *p)
+{
+	struct price_arg a;
+	char vars[2048], lc[160] = "";
+	bool emul = false, sim = false;
+	unsigned npts = 0;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	price_sources(p, &a);
+	for (size_t k = 0; k < a.n; k++) {
+		/* a colour a source: the model dark grey, the lab light blue,
+		 * kvm dark blue */
+		plot_fmt(lc + strlen(lc), sizeof(lc) - strlen(lc), "%s%s", k ? " " : "",
+			 a.src[k].model ? "#555555" : !strcmp(a.src[k].backend, "lab") ? "#4a90c2" :
+			 "#1f3f7f");
+		emul |= a.src[k].emulated;
+		sim |= a.src[k].model;
+	}
+	if (!a.n) {
+		fprintf(p->notes, "fig-price-of-fix, tab-price.tex: no nested-spinlock runs of both "
+			"fixed and fix-reverted with exit times (lab, kvm, or model --costs-from RECORD)\n");
+		strcpy(lc, "#000000");
+	}
+	/* a source without a time at any N (records without exit times)
+	 * stays in the table; the figure needs one point at least */
+	for (size_t k = 0; k < a.n; k++)
+		for (int d = 1; d <= MAX_DEPTH; d++)
+			npts += (isfinite(a.row[k][d].extra_ns) && a.row[k][d].extra_ns > 0) +
+				(isfinite(a.row[k][d].saved_ns) && a.row[k][d].saved_ns > 0);
+	plot_fmt(vars, sizeof(vars), "nsrc=%zu; npts=%u; lcs='%s'; title='Price of the fix per DPC%s'",
+		 npts ? a.n : 0, npts, lc, emul ? " (emulated time)" : sim ? " (simulated time)" : "");
+	for (size_t k = 0; k < 2 * a.n; k++) {
+		char l[224], t[256], tt[256];
+
+		price_label(&a, k / 2, k % 2, l, sizeof(l));
+		label_text(t, sizeof(t), l, false, 0);
+		label_text(tt, sizeof(tt), l, true, 1);
+		plot_fmt(vars + strlen(vars), sizeof(vars) - strlen(vars), "; t%zu='%s'; t%zutex='%s'",
+			 k + 1, t, k + 1, tt);
+	}
+	rc = run_figure(p, "fig-price-of-fix", "paper-price.gp", 3.5,
+			2.4 + 0.14 * (double)(2 * a.n), data_price, &a, vars);
+	if (!rc)
+		rc = tab_price(p, &a);
+	if (a.mixed_hz)
+		fprintf(p->notes, "fig-price-of-fix: %u runs left out: their guest.tsc_hz differs from "
+			"their side's first run\n", a.mixed_hz);
+	return rc;
+}
+
 /* --- command ------------------------------------------------------------ */
 
-static double run_tsc_hz(struct store *s, const char *id)
+/* A run's guest.tsc_hz (NAN: none) and, for a model run with --costs-from,
+ * the run its costs came from (malloc'd, else NULL). */
+static double run_facts(struct store *s, const char *id, char **costs_run)
 {
 	json_t *rec = store_run_record(s, id, NULL, 0);
 	json_t *hz = rec ? json_object_get(json_object_get(rec, "guest"), "tsc_hz") : NULL;
+	const char *cr = json_string_value(json_object_get(json_object_get(json_object_get(
+		json_object_get(rec, "provenance"), "model"), "costs_from"), "run"));
 	double v = json_is_number(hz) ? json_number_value(hz) : NAN;
 
+	*costs_run = cr ? strdup(cr) : NULL;
 	json_decref(rec);
 	return v > 0 ? v : NAN;
 }
@@ -854,13 +1187,14 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		return cli_error(EXIT_STORE, "%s", err);
 	p.ms = calloc(p.runs.n + 1, sizeof(*p.ms));
 	p.tsc_hz = calloc(p.runs.n + 1, sizeof(*p.tsc_hz));
-	if (!p.ms || !p.tsc_hz)
+	p.costs_run = calloc(p.runs.n + 1, sizeof(*p.costs_run));
+	if (!p.ms || !p.tsc_hz || !p.costs_run)
 		abort();
 	rc = 0;
 	for (size_t i = 0; i < p.runs.n && !rc; i++) {
 		if (store_run_metrics(s, p.runs.v[i].id, &p.ms[i], err, sizeof(err)))
 			rc = cli_error(EXIT_STORE, "%s", err);
-		p.tsc_hz[i] = run_tsc_hz(s, p.runs.v[i].id);
+		p.tsc_hz[i] = run_facts(s, p.runs.v[i].id, &p.costs_run[i]);
 		if (is_measured(&p.runs.v[i])) {
 			p.measured = true;
 			p.emulated[!strcmp(p.runs.v[i].backend, "kvm")] |= p.runs.v[i].emulated;
@@ -884,13 +1218,16 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		       (rc = fig_cdf(&p, "dpc_queue_to_run", "fig-cdf-dpc", "DPC delay")) ||
 		       (rc = fig_cdf(&p, "irq_latency", "fig-cdf-irq", "Interrupt latency")) ||
 		       (rc = fig_exit_reasons(&p)) || (rc = tab_exits(&p, flt)) ||
-		       (rc = tab_intel_avic(&p)) || (rc = tab_seed(&p)));
+		       (rc = tab_intel_avic(&p)) || (rc = tab_seed(&p)) || (rc = price_of_fix(&p)));
 	if (p.notes)
 		fclose(p.notes);
-	for (size_t i = 0; i < p.runs.n; i++)
+	for (size_t i = 0; i < p.runs.n; i++) {
 		metric_set_free(&p.ms[i]);
+		free(p.costs_run[i]);
+	}
 	free(p.ms);
 	free(p.tsc_hz);
+	free(p.costs_run);
 	store_run_list_free(&p.runs);
 	return rc;
 }

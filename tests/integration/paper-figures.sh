@@ -12,8 +12,8 @@
 need_built "$PNGCHECK"
 need_pkg gnuplot-nox poppler-utils
 
-figs="fig-exits-depth fig-cdf-dpc fig-cdf-irq fig-exit-reasons"
-tabs="tab-exits.tex tab-intel-avic.tex tab-seed.tex"
+figs="fig-exits-depth fig-cdf-dpc fig-cdf-irq fig-exit-reasons fig-price-of-fix"
+tabs="tab-exits.tex tab-intel-avic.tex tab-seed.tex tab-price.tex"
 
 # The model's runs: 8 depths x 8 policies, 50 iterations each (well under a second).
 for d in 1 2 3 4 5 6 7 8; do
@@ -72,6 +72,43 @@ got=$(awk '/"model unfixed/{f=1;next} /^"/{f=0} f && NF==2{printf "%s ", $2}' "$
 [ "$got" = "1 1 1 1 1 1 1 1 " ] && ok "model unfixed line: 1 ($got)" || bad "model unfixed line: $got"
 n=$(grep -c '^"us"' "$T/pm/data/fig-cdf-dpc.dat")
 [ "$n" -eq 16 ] && ok "DPC CDF: 8 panels x 2 series" || bad "DPC CDF has $n blocks, want 16"
+
+expect_grep 'fig-price-of-fix, tab-price.tex: no nested-spinlock runs' "$T/pm/NOTES.txt" \
+	"price of the fix: a store without exit times says so in NOTES.txt"
+expect_grep 'multicolumn\{9\}\{l\}\{no nested-spinlock runs' "$T/pm/tab-price.tex" \
+	"price of the fix: and in its table"
+
+# --- the price of the fix from the model with measured costs -------------------
+# a lab-shaped record whose write_cr8 exits took 1000 ns each at 2 GHz
+# (model-costs-from.sh); the model's l61 and unfixed runs at N = 1..8 take
+# their costs from it: 2N-2 extra exits per DPC x 1 us, against the DPC
+# delay the fix-reverted kernel's host-tick wait adds (0 at N = 1)
+jq '.id = "20261130T000000Z-lab-fixed-nested-spinlock-c0ffee" | .backend = "lab" | .variant = "fixed"
+	| .policy = null | .guest.tsc_hz = 2000000000 | .provenance.model = null
+	| (.phases[] | select(.measured) | .vcpus[0].exit_times) = {"write_cr8": {"unit": "ns",
+		"layout": "log-linear", "n": 150, "untimed": 0, "sum": 150000, "min": 1000, "max": 1000,
+		"overflow": 0, "buckets": [[1023, 150]]}}' "$T/model/d2/nested-spinlock-l61.json" >"$T/lab-costs.json"
+for d in 1 2 3 4 5 6 7 8; do
+	"$IRQ" model -q --workload nested-spinlock --param depth=$d --param iterations=50 --policy l61,unfixed \
+		--costs-from "$T/lab-costs.json" --out-dir "$T/costs/d$d" >/dev/null || bail "model --costs-from at depth $d"
+done
+"$IRQ" results import --db "$T/c/irqlbench.db" "$T/costs" >/dev/null || bail "import the costs-from runs"
+expect_rc 0 "report --paper with model --costs-from runs" -- "$IRQ" report --db "$T/c/irqlbench.db" --paper "$T/pc"
+t=$T/pc/tab-price.tex
+got=$(awk -F' & ' '$2 == "model (simulated)" {printf "%s:%s:%s:%s ", $1, $3, $4, $5}' "$t")
+eq "price table: N:extra exits:cost us:extra us, model with 1 us exits" "$got" \
+	"1:0:1:0 2:2:1:2 3:4:1:4 4:6:1:6 5:8:1:8 6:10:1:10 7:12:1:12 8:14:1:14 "
+got=$(awk -F' & ' '$2 == "model (simulated)" && $1 == 1 {print $8}' "$t")
+eq "price table: nothing saved at N = 1 (no DPC waits there)" "$got" 0
+ok "price table: a DPC delay saved at every N >= 2, over 1000 us (the host tick's wait)" \
+	awk -F' & ' '$2 == "model (simulated)" && $1 >= 2 { n++; if ($8 + 0 < 1000) bad = 1 } END { exit !(n == 7 && !bad) }' "$t"
+expect_grep 'simulated with the exit costs measured in run 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee' "$t" \
+	"price table: the caption names where the model's costs came from"
+got=$(awk '/^"N" "exit cost: model l61/{f=1;next} /^"/{f=0} f && NF==2{printf "%s:%s ", $1, $2}' "$T/pc/data/fig-price-of-fix.dat")
+eq "price figure: the model's exit cost line in us" "$got" "2:2 3:4 4:6 5:8 6:10 7:12 8:14 "
+grep -q 'simulated time' "$T/pc/fig-price-of-fix.svg" && ok "price figure: simulated time in its title" ||
+	bad "price figure: no 'simulated time' in its title"
+check_figures "$T/pc"
 
 # --- with (synthetic) lab runs ------------------------------------------------
 expect_rc 0 "report --paper with lab runs" -- "$IRQ" report --db "$T/x/irqlbench.db" --paper "$T/px"
@@ -166,6 +203,8 @@ if [ -n "$latex" ]; then
 \begin{figure}\input{latex/fig-exits-depth.tex}\end{figure}
 \begin{figure}\input{latex/fig-cdf-dpc.tex}\end{figure}
 \begin{figure}\input{latex/fig-exit-reasons.tex}\end{figure}
+\input{tab-price.tex}
+\begin{figure}\input{latex/fig-price-of-fix.tex}\end{figure}
 \end{document}
 EOF
 	expect_rc 0 "the tables and cairolatex figures compile with $(basename "$latex")" -- \
