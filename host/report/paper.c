@@ -318,6 +318,20 @@ static double mean_at(const struct paper *p, const struct series *s, const char 
 	return n ? sum / n : NAN;
 }
 
+/* A measured series' x offset in fig-exits-depth: its place among the
+ * measured series, 0.12 apart, centred on N. */
+static double jitter(const struct series_set *ss, size_t k)
+{
+	size_t nmeas = 0, idx = 0;
+
+	for (size_t j = 0; j < ss->n; j++)
+		if (!ss->v[j].model) {
+			idx += j < k;
+			nmeas++;
+		}
+	return nmeas > 1 ? 0.12 * ((double)idx - (double)(nmeas - 1) / 2) : 0;
+}
+
 /* Blocks: the model lines first (nmodel), then the measured series; last a
  * block of the line labels ("x y text", at each model line's last point). */
 static int data_depth(struct paper *p, FILE *f, bool tex, void *arg)
@@ -335,8 +349,10 @@ static int data_depth(struct paper *p, FILE *f, bool tex, void *arg)
 			for (int d = 1; d <= MAX_DEPTH; d++) {
 				double v = mean_at(p, &ss->v[k], "nested-spinlock", d, "exit.write_cr8/iter");
 
+				/* measured markers side by side, so that equal
+				 * values (stock and fixed) do not hide each other */
 				if (!isnan(v))
-					fprintf(f, "%d %.6g\n", d, v);
+					fprintf(f, "%.6g %.6g\n", d + (model ? 0 : jitter(ss, k)), v);
 			}
 		}
 	fprintf(f, "%s\"x\" \"y\" \"label\" \"dy\"\n", block ? "\n\n" : "");
@@ -1166,10 +1182,53 @@ static double run_facts(struct store *s, const char *id, char **costs_run)
 	return v > 0 ? v : NAN;
 }
 
+/*
+ * The model is every figure's reference: a selection without model runs
+ * (--select backend=lab, kernel=...) gets the store's model runs added to
+ * runs, their number in *nrefs.  0, or EXIT_STORE after one line.
+ */
+static int add_model_refs(struct store *s, const struct run_filter *flt, struct run_list *runs,
+			  size_t *nrefs)
+{
+	struct run_filter mf;
+	struct run_list more = { 0 };
+	char err[1024];
+
+	*nrefs = 0;
+	for (size_t i = 0; i < runs->n; i++)
+		if (!strcmp(runs->v[i].backend, "model"))
+			return 0;
+	if (!flt->n)
+		return 0;	/* the whole store has none */
+	filter_init(&mf);
+	mf.include_failed = flt->include_failed;
+	if (filter_add(&mf, "backend", "model", err, sizeof(err)) ||
+	    store_select(s, &mf, &more, err, sizeof(err))) {
+		filter_free(&mf);
+		return cli_error(EXIT_STORE, "%s", err);
+	}
+	filter_free(&mf);
+	if (more.n) {
+		struct run_info *v = realloc(runs->v, (runs->n + more.n) * sizeof(*v));
+
+		if (!v)
+			abort();
+		memcpy(v + runs->n, more.v, more.n * sizeof(*v));
+		runs->v = v;
+		runs->n += more.n;
+		runs->cap = runs->n;
+		*nrefs = more.n;
+		more.n = 0;	/* the strings moved */
+	}
+	store_run_list_free(&more);
+	return 0;
+}
+
 int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 {
 	struct paper p = { .s = s };
 	char path[PATH_MAX], absdir[PATH_MAX], err[1024];
+	size_t nrefs = 0;
 	int rc;
 
 	plot_fmt(path, sizeof(path), "%s/data", dir);
@@ -1185,6 +1244,10 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		return cli_error(EXIT_ENV, "report: %s: %s", path, strerror(errno));
 	if (store_select(s, flt, &p.runs, err, sizeof(err)))
 		return cli_error(EXIT_STORE, "%s", err);
+	if ((rc = add_model_refs(s, flt, &p.runs, &nrefs))) {
+		store_run_list_free(&p.runs);
+		return rc;
+	}
 	p.ms = calloc(p.runs.n + 1, sizeof(*p.ms));
 	p.tsc_hz = calloc(p.runs.n + 1, sizeof(*p.tsc_hz));
 	p.costs_run = calloc(p.runs.n + 1, sizeof(*p.costs_run));
@@ -1206,6 +1269,9 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		rc = cli_error(EXIT_ENV, "report: cannot write %s: %s", path, strerror(errno));
 	if (!rc) {
 		fprintf(p.notes, "irqlbench report --paper from %s: %zu runs\n", s->path, p.runs.n);
+		if (nrefs)
+			fprintf(p.notes, "the selection has no model runs: the model's references are "
+				"the store's %zu model runs\n", nrefs);
 		if (!p.measured) {
 			fprintf(p.notes, "model only: the store has no lab or kvm runs; the figures show "
 				"the model (simulated) and say so\n");
