@@ -171,12 +171,7 @@ static void __attribute__((noreturn)) ap_main(unsigned cpu)
 {
 	cpu_rc[cpu] = run_here(cpu);
 	__atomic_fetch_add(&cpus_done, 1, __ATOMIC_RELEASE);
-	for (;;) {
-		plat_irq_disable();
-#ifdef IRQLBENCH_GUEST
-		__asm__ volatile("hlt");
-#endif
-	}
+	plat_halt();
 }
 
 int guest_main(const struct boot_info *bi)

@@ -91,10 +91,18 @@ typedef struct KDPC {
 	PKDEFERRED_ROUTINE routine;
 	void *ctx;
 	bool queued;
+	int target;		/* KeSetTargetProcessorDpc: a CPU, -1 the queuing one */
 	uint64_t t_queued;
 } KDPC;
 
 void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx);
+/*
+ * The CPU whose queue the DPC goes to (0 .. plat_ncpus()-1), as Windows'
+ * KeSetTargetProcessorDpc.  Queued there from another CPU, the request is
+ * an IPI at DPC_VECTOR 0x2F to that CPU's local APIC (plat_send_ipi): it
+ * waits in that CPU's IRR until its IRQL drops below DISPATCH_LEVEL.
+ */
+void KeSetTargetProcessorDpc(KDPC *dpc, unsigned cpu);
 bool KeInsertQueueDpc(KDPC *dpc);	/* false if already queued */
 void HalRequestSoftwareInterrupt(KIRQL irql);	/* self-IPI (irql<<4)|0xF */
 

@@ -33,6 +33,15 @@ void plat_write_cr8(uint64_t irql);
  */
 void plat_self_ipi(uint8_t vector);
 /*
+ * A fixed, edge-triggered IPI with `vector` to CPU `cpu` (0 ..
+ * plat_ncpus()-1, not this one), physical destination by its APIC ID: one
+ * ICR write in x2APIC mode (MSR 0x830, an msr exit under KVM without
+ * AVIC), two in xAPIC mode (ICR high, then low: two APIC-access exits).
+ * KVM sets the vector in the target's IRR at the sender's exit and kicks
+ * the target vCPU (an `interrupt` exit there when it is in guest mode).
+ */
+void plat_send_ipi(unsigned cpu, uint8_t vector);
+/*
  * The checked send (common parameter ipi_readback=1, the selftest): the
  * ICR read until idle, the ICR write, then IRR read until the vector is
  * pending or was delivered: three APIC accesses.  Interrupts disabled
@@ -66,6 +75,12 @@ uint64_t plat_tsc_hz(void);
 
 /* Busy-wait for at least `cycles` TSC cycles with interrupts as they are. */
 void plat_spin(uint64_t cycles);
+/* One PAUSE, the spin-wait hint of a spinlock's wait loop (no exit unless
+ * the hypervisor's pause-loop exiting decides the vCPU spins too long). */
+void plat_pause(void);
+/* This CPU is done for good: interrupts off, HLT for ever (an AP whose
+ * workload ended; an hlt exit under KVM, which then blocks the vCPU). */
+void __attribute__((noreturn)) plat_halt(void);
 
 /* Phase marker: one port write to PLAT_PHASE_PORT (an exit under KVM). */
 void plat_phase(uint32_t marker);

@@ -50,17 +50,23 @@ void nt_init(void)
 
 /* --- expected interrupts ----------------------------------------------- */
 
+/* Atomic: another CPU expects a vector here when it sends a targeted DPC's
+ * IPI, while this CPU's handler entries take expectations away. */
+void nt_expect_on(struct nt_cpu *c, unsigned vector)
+{
+	vector &= 0xff;
+	__atomic_fetch_add(&c->expect_count[vector], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_or(&c->expect_bits[vector >> 6], 1ull << (vector & 63), __ATOMIC_RELEASE);
+}
+
 void nt_expect(unsigned vector)
 {
-	struct nt_cpu *c = nt_this_cpu();
-
-	c->expect_count[vector & 0xff]++;
-	c->expect_bits[(vector & 0xff) >> 6] |= 1ull << (vector & 63);
+	nt_expect_on(nt_this_cpu(), vector);
 }
 
 bool nt_is_pending(unsigned vector)
 {
-	return nt_this_cpu()->expect_count[vector & 0xff] != 0;
+	return __atomic_load_n(&nt_this_cpu()->expect_count[vector & 0xff], __ATOMIC_ACQUIRE) != 0;
 }
 
 /* The platform's question for vectors 16..31: did the layer send it?  A
@@ -130,7 +136,15 @@ void KeInitializeDpc(KDPC *dpc, PKDEFERRED_ROUTINE routine, void *ctx)
 	dpc->routine = routine;
 	dpc->ctx = ctx;
 	dpc->queued = false;
+	dpc->target = -1;
 	dpc->t_queued = 0;
+}
+
+void KeSetTargetProcessorDpc(KDPC *dpc, unsigned cpu)
+{
+	if (cpu >= MAX_CPUS)
+		nt_bugcheck("INVALID_PROCESSOR_INDEX", "KeSetTargetProcessorDpc beyond MAX_CPUS");
+	dpc->target = (int)cpu;
 }
 
 /*
@@ -177,13 +191,28 @@ static const struct swq_kind swq_apc = {
 	APC_LEVEL, STAT_apc_queued, STAT_apc_run, STAT_apc_interrupts, -1
 };
 
-/* Queues obj on q and requests q's software interrupt at its level if
- * none is requested yet; false if obj is already queued. */
-static bool swq_insert(struct nt_swq *q, KDPC *obj, const struct swq_kind *k)
+/* The queue lock, IF already off: a plain test-and-set, spinning with PAUSE. */
+static void swq_lock(struct nt_swq *q)
+{
+	KeAcquireSpinLockAtDpcLevel(&q->lock);
+}
+
+static void swq_unlock(struct nt_swq *q)
+{
+	KeReleaseSpinLockFromDpcLevel(&q->lock);
+}
+
+/* Queues obj on CPU cpu's queue q and requests q's software interrupt at
+ * its level if none is requested yet: a self-IPI on this CPU, an IPI to
+ * another; false if obj is already queued. */
+static bool swq_insert(unsigned cpu, struct nt_swq *q, KDPC *obj, const struct swq_kind *k)
 {
 	unsigned long flags = plat_irq_save();
+	bool request;
 
+	swq_lock(q);
 	if (obj->queued) {
+		swq_unlock(q);
 		plat_irq_restore(flags);
 		return false;
 	}
@@ -195,10 +224,17 @@ static bool swq_insert(struct nt_swq *q, KDPC *obj, const struct swq_kind *k)
 	else
 		q->head = obj;
 	q->tail = obj;
+	request = !q->requested;
+	q->requested = true;
+	swq_unlock(q);
 	stats_here()->c[k->queued]++;
-	if (!q->requested) {
-		q->requested = true;
+	if (request && cpu == plat_cpu_id()) {
 		HalRequestSoftwareInterrupt(k->level);
+	} else if (request) {
+		unsigned vector = ((unsigned)k->level << 4) | 0xF;
+
+		nt_expect_on(&nt_cpus[cpu], vector);
+		plat_send_ipi(cpu, (uint8_t)vector);
 	}
 	plat_irq_restore(flags);
 	return true;
@@ -206,7 +242,11 @@ static bool swq_insert(struct nt_swq *q, KDPC *obj, const struct swq_kind *k)
 
 bool KeInsertQueueDpc(KDPC *dpc)
 {
-	return swq_insert(&nt_this_cpu()->dpcq, dpc, &swq_dpc);
+	unsigned cpu = dpc->target >= 0 ? (unsigned)dpc->target : plat_cpu_id();
+
+	if (cpu >= plat_ncpus())
+		nt_bugcheck("INVALID_PROCESSOR_INDEX", "a DPC targeted at a processor that is not running");
+	return swq_insert(cpu, &nt_cpus[cpu].dpcq, dpc, &swq_dpc);
 }
 
 void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx)
@@ -216,7 +256,7 @@ void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx)
 
 bool KeInsertQueueApc(KAPC *apc)
 {
-	return swq_insert(&nt_this_cpu()->apcq, apc, &swq_apc);
+	return swq_insert(plat_cpu_id(), &nt_this_cpu()->apcq, apc, &swq_apc);
 }
 
 /* Runs with IF=1 at the queue's level; returns with IF=0 and the queue
@@ -226,20 +266,29 @@ static void swq_drain(struct nt_swq *q, const struct swq_kind *k)
 	for (;;) {
 		KDPC *obj;
 
+		uint64_t now;
+
 		plat_irq_disable();
+		swq_lock(q);
 		obj = q->head;
 		if (!obj) {
 			q->requested = false;
+			swq_unlock(q);
 			return;
 		}
 		q->head = obj->next;
 		if (!q->head)
 			q->tail = NULL;
 		obj->queued = false;
+		swq_unlock(q);
 		plat_irq_enable();
 
+		/* queued on another CPU: its TSC, synchronised with this one's
+		 * but for skew (never a negative delay) */
+		now = plat_now();
 		if (k->queue_to_run >= 0)
-			stats_hist_add(&stats_here()->h[k->queue_to_run], plat_now() - obj->t_queued);
+			stats_hist_add(&stats_here()->h[k->queue_to_run],
+				       now > obj->t_queued ? now - obj->t_queued : 0);
 		stats_here()->c[k->run]++;
 		obj->routine(obj, obj->ctx);
 	}
@@ -295,8 +344,10 @@ static bool note_entry(struct nt_cpu *c, unsigned vector, uint64_t now)
 	if (cls <= nt_ppr_class(c, (unsigned)plat_read_cr8()))
 		ps->c[STAT_priority_violations]++;
 
-	if (c->expect_count[vector] && --c->expect_count[vector] == 0)
-		c->expect_bits[vector >> 6] &= ~(1ull << (vector & 63));
+	if (__atomic_load_n(&c->expect_count[vector], __ATOMIC_ACQUIRE) &&
+	    __atomic_sub_fetch(&c->expect_count[vector], 1, __ATOMIC_ACQ_REL) == 0)
+		__atomic_fetch_and(&c->expect_bits[vector >> 6], ~(1ull << (vector & 63)),
+				   __ATOMIC_RELEASE);
 	if (c->t_unmask[vector]) {
 		uint64_t d = now - c->t_unmask[vector];
 

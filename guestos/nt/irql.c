@@ -147,7 +147,7 @@ void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
 {
 	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
+			plat_pause();
 }
 
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)

@@ -16,8 +16,11 @@ struct nt_isr_slot {
 
 /* A software-interrupt queue: DPCs at DISPATCH_LEVEL, APCs at APC_LEVEL. */
 struct nt_swq {
+	KSPIN_LOCK lock;	/* another CPU may queue (a targeted DPC): taken
+				 * with IF=0 around every change, as the KPRCB's
+				 * DPC queue lock */
 	KDPC *head, *tail;
-	bool requested;		/* its self-IPI sent and not yet entered */
+	bool requested;		/* its IPI sent and not yet entered */
 };
 
 struct nt_cpu {
@@ -57,11 +60,17 @@ static inline unsigned nt_ppr_class(const struct nt_cpu *c, unsigned tpr_class)
 /* Highest expected vector, or -1. */
 static inline int nt_highest_expected(const struct nt_cpu *c)
 {
-	for (int w = 3; w >= 0; w--)
-		if (c->expect_bits[w])
-			return w * 64 + 63 - __builtin_clzll(c->expect_bits[w]);
+	for (int w = 3; w >= 0; w--) {
+		uint64_t b = __atomic_load_n(&c->expect_bits[w], __ATOMIC_RELAXED);
+
+		if (b)
+			return w * 64 + 63 - __builtin_clzll(b);
+	}
 	return -1;
 }
+
+/* vector expected on CPU c (c may be another CPU: a targeted DPC's IPI). */
+void nt_expect_on(struct nt_cpu *c, unsigned vector);
 
 void nt_bugcheck(const char *code, const char *what) __attribute__((noreturn));
 

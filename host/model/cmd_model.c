@@ -222,6 +222,10 @@ static const struct cli_option model_options[] = {
 		     "guest (the lab's and kvm's guests use it too); in x2APIC\n"
 		     "mode an APIC access that exits is an msr exit, in xAPIC\n"
 		     "mode an npf (SVM; Intel: MSR_WRITE / APIC_ACCESS)") },
+	{ CLI_UINT(0, "vcpus", struct model_opts, cfg.ncpus, "N", 1, MAX_CPUS,
+		   "simulated vCPUs (default 1): each runs the guest's code,\n"
+		   "one at a time in simulated-time order, with its own\n"
+		   "host tick, timer and counters (the record's vcpus[])") },
 	{ CLI_U64(0, "tsc-hz", struct model_opts, cfg.tsc_hz, "N", 1000000, 100000000000ull,
 		  "the simulated TSC frequency (default 2500000000)") },
 	{ CLI_FLAG('t', "trace", struct model_opts, trace,
@@ -262,7 +266,7 @@ const struct cli_spec cmd_model_spec = {
 	.name = "model",
 	.usage = "(--workload W | --script FILE) --policy P[,P...]\n"
 		 "  [--param K=V ...] [--costs-from RECORD] [--cost K=V ...]\n"
-		 "  [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N]\n"
+		 "  [--limit events=N,time_ms=N] [--host-hz N] [--tsc-hz N] [--vcpus N]\n"
 		 "  [--trace [--format text|md|csv|latex] [--trace-max N]]\n"
 		 "  [--runs N] [--out-dir DIR]",
 	.description =
@@ -391,12 +395,14 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 
 		if (pi < 0 || pi >= MAX_PHASES)
 			continue;
-		s = &r->phase[pi];
 		json_array_foreach(vcpus, k, vc) {
 			json_t *cpu = json_object_get(vc, "cpu");
 
-			if (!json_is_integer(cpu) || json_integer_value(cpu) != 0)
+			/* the guest's CPU index is the model's vCPU index */
+			if (!json_is_integer(cpu) || json_integer_value(cpu) < 0 ||
+			    json_integer_value(cpu) >= (json_int_t)r->ncpus)
 				continue;
+			s = &r->cpu[json_integer_value(cpu)].phase[pi];
 			json_object_set_new(vc, "exits", named_counts_exits(s, cfg->policy));
 			json_object_set_new(vc, "injections", named_counts_inj(s));
 			if (costs_from)
@@ -412,9 +418,11 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 		}
 	}
 	costs = json_object();
-	for (unsigned k = 0; k <= MAX_PHASES; k++)
-		entry_failed += r->phase[k].entry_failed;
-	entry_failed += r->markers.entry_failed;
+	for (unsigned c = 0; c < r->ncpus; c++) {
+		for (unsigned k = 0; k <= MAX_PHASES; k++)
+			entry_failed += r->cpu[c].phase[k].entry_failed;
+		entry_failed += r->cpu[c].markers.entry_failed;
+	}
 	for (unsigned k = 0; k < KX_N; k++)
 		json_object_set_new(costs, kp_exit_name(cfg->policy, (enum kp_exit)k),
 				    json_integer((json_int_t)cfg->cost.exit[k]));
@@ -534,10 +542,10 @@ static int write_outputs(const struct model_opts *o, enum kp_policy p, const str
 static void summary(const struct model_opts *o, enum kp_policy p, const struct sim_result *r,
 		    json_t *rec, const char *path)
 {
-	const struct kp_stats *s = &r->phase[2];
+	const struct kp_stats *s = &r->cpu[0].phase[2];	/* the boot vCPU's */
 	uint64_t cr8x = s->exits[KX_CR8] + s->exits[KX_TPR_BELOW], all = 0;
 
-	uint64_t failed = r->markers.entry_failed;
+	uint64_t failed = r->cpu[0].markers.entry_failed;
 	char extra[96] = "";
 
 	if (o->quiet)
@@ -545,7 +553,7 @@ static void summary(const struct model_opts *o, enum kp_policy p, const struct s
 	for (unsigned i = 0; i < KX_N; i++)
 		all += s->exits[i];
 	for (unsigned i = 0; i <= MAX_PHASES; i++)
-		failed += r->phase[i].entry_failed;
+		failed += r->cpu[0].phase[i].entry_failed;
 	/* shown only when they happen: a priority violation, a failed entry */
 	if (s->violations || failed)
 		snprintf(extra, sizeof(extra), " violations=%llu entry_failed=%llu",

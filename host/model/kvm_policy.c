@@ -684,6 +684,23 @@ void kp_self_ipi(struct kp_vcpu *v, uint8_t vector)
 	vmentry(v);
 }
 
+void kp_ipi_send(struct kp_vcpu *v, uint8_t vector)
+{
+	unsigned writes = v->x2apic ? 1 : 2;
+
+	for (unsigned i = 0; i < writes && !v->failed; i++) {
+		v->st->ops[KO_IPI]++;
+		if (policy_avic(v->policy) || (v->policy == KP_APICV && i + 1 < writes)) {
+			if (v->trace) {
+				row_open(v, KE_APIC, vector);
+				row_close(v);
+			}
+			continue;
+		}
+		kp_other_exit(v, KE_APIC, vector, kp_apic_exit(v));
+	}
+}
+
 void kp_eoi(struct kp_vcpu *v)
 {
 	int isr;

@@ -63,6 +63,7 @@ enum kp_op {
 	KO_EXT_IRQ,	/* timer expiries and other external interrupts */
 	KO_IF_ON,	/* sti, iret/popf that set IF */
 	KO_HOST,	/* host-side actions (kp_host) */
+	KO_IPI,		/* ICR writes of IPIs to other vCPUs (kp_ipi_send) */
 	KO_N
 };
 
@@ -246,6 +247,15 @@ static inline enum kp_exit kp_apic_exit(const struct kp_vcpu *v)
 }
 
 void kp_self_ipi(struct kp_vcpu *v, uint8_t vector);
+/*
+ * The sender's side of a fixed IPI to another vCPU: its ICR writes.  xAPIC
+ * writes ICR high then low, each an APIC-access exit; x2APIC one WRMSR
+ * 0x830, an msr exit.  AVIC accelerates both to a running target (APM Vol.
+ * 2 §15.29.3, no exit); APICv virtualizes the ICR-high write and traps the
+ * ICR-low write or the x2APIC WRMSR (SDM Vol. 3C §30.4.3): one exit.  The
+ * target's side is kp_ext_irq() on the target (IRR set, the kick).
+ */
+void kp_ipi_send(struct kp_vcpu *v, uint8_t vector);
 void kp_eoi(struct kp_vcpu *v);
 /* An interrupt for this vCPU from outside (timer expiry, MSI, remote IPI). */
 void kp_ext_irq(struct kp_vcpu *v, uint8_t vector);

@@ -11,6 +11,8 @@
  * run that would not finish, with a message, never a hang.
  *
  * One run at a time per process (the platform functions are global).
+ * With ncpus > 1 each vCPU runs on a thread of its own, one at a time in
+ * simulated-time order (sim_platform.c): deterministic all the same.
  */
 #ifndef IRQLBENCH_SIM_H
 #define IRQLBENCH_SIM_H
@@ -37,6 +39,7 @@ struct sim_costs {
 
 struct sim_config {
 	enum kp_policy policy;
+	unsigned ncpus;		/* vCPUs (0, 1: one; at most MAX_CPUS) */
 	bool x2apic;		/* the guest's APIC in x2APIC mode (apic=auto on KVM) */
 	uint64_t tsc_hz;
 	uint64_t host_hz;	/* host timer ticks per second (0: none) */
@@ -62,18 +65,24 @@ struct sim_step {
 
 #define SIM_END_PHASE MAX_PHASES	/* counters after the end marker */
 
+/* One vCPU's counters, split at its own phase markers. */
+struct sim_cpu_stats {
+	struct kp_stats phase[MAX_PHASES + 1];
+	/* the phase markers' own io exits: in no phase, as the kvm trace
+	 * folding counts them (host/trace) */
+	struct kp_stats markers;
+	bool phase_seen[MAX_PHASES + 1];
+};
+
 struct sim_result {
 	enum sim_end end;
 	int status;
 	char message[256];
 	char *out;		/* everything plat_puts printed (malloc'd) */
 	size_t outlen;
-	struct kp_stats phase[MAX_PHASES + 1];
-	/* the phase markers' own io exits: in no phase, as the kvm trace
-	 * folding counts them (host/trace) */
-	struct kp_stats markers;
-	bool phase_seen[MAX_PHASES + 1];
-	uint64_t events, cycles;
+	unsigned ncpus;		/* vCPUs that ran: cpu[0 .. ncpus-1] */
+	struct sim_cpu_stats cpu[MAX_CPUS];
+	uint64_t events, cycles;	/* cycles: the boot vCPU's clock at the end */
 	double wall_s;
 	bool end_deliverable;	/* a pending vector was deliverable at the end */
 	int late_outstanding;	/* an unmasked vector never delivered, or -1 */

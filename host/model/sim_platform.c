@@ -8,9 +8,24 @@
  * kvm_policy events; the policy reports exits (we charge their cost) and
  * deliveries (we call nt_interrupt() right there, nested on the C stack, as
  * an interrupt gate would: IF=0 in the handler, restored at "iret").
+ *
+ * Several vCPUs (sim_config.ncpus, the guest's arch_start_aps()): each runs
+ * the guest's code on a thread of its own, but only one runs at a time,
+ * handed a baton in simulated-time order: the runnable vCPU with the
+ * smallest clock runs until it is SIM_QUANTUM cycles ahead of the next
+ * one.  So a run is deterministic, and the guest's shared memory (spin
+ * flags, locks) is seen as on hardware whose vCPUs drift apart by at most
+ * a quantum.  An IPI one vCPU sends (plat_send_ipi) lands in the target's
+ * inbox, stamped with the sender's clock; the target accepts it once its
+ * own clock reaches that time, as KVM does (IRR set, the kick's
+ * `interrupt` exit, event processing at re-entry).  A vCPU that spins
+ * (plat_spin) changes nothing until its spin ends or an event comes, so
+ * the others may run up to that point (plus the quantum) meanwhile.
+ * Each vCPU has its own host tick, timer, phase and counters.
  */
 #include "model/sim.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -21,26 +36,57 @@
 
 #define MAX_NEST 64		/* interrupt nesting on the C stack */
 #define MAX_OUT (64u << 20)
+/* How far (cycles) a vCPU runs ahead of the slowest runnable one before it
+ * hands over: 2000 cycles (under a microsecond) keeps cross-vCPU
+ * handshakes in order without a switch at every operation. */
+#define SIM_QUANTUM 2000
+#define SIM_MAX_IPIS 32		/* IPIs in flight to one vCPU */
 
-static struct sim {
+/* One simulated vCPU. */
+struct simcpu {
+	unsigned idx;
 	struct kp_vcpu v;
-	struct sim_config cfg;
-	struct sim_result *res;
-	uint64_t now;		/* TSC */
-	uint64_t events;
-	uint64_t t_next;	/* min(next tick, timer, limit) */
-	uint64_t t_tick, tick_period;
+	struct sim_cpu_stats *st;	/* in the result */
+	uint64_t now;		/* its TSC */
+	uint64_t t_next;	/* min(next tick, timer, limit, switch) */
+	uint64_t t_tick;
 	uint64_t t_timer, timer_period;
 	bool timer_on;
 	uint8_t timer_vec;
 	uint32_t lvt;		/* the guest's LVT timer value as it last wrote it
 				 * (vector | SIM_LVT_*; SIM_LVT_MASKED at first) */
-	uint64_t t_limit;
 	unsigned cur_phase;
+	struct { uint64_t t; uint8_t vec; } ipi[SIM_MAX_IPIS];
+	unsigned nipi;		/* IPIs other vCPUs sent, not yet accepted */
+	uint64_t spin_end;	/* in plat_spin() until then, else 0 */
+	bool halted;		/* plat_halt(): out of the schedule for good */
+	void (*fn)(unsigned cpu);	/* an AP's entry */
+	pthread_t th;
+	bool thread;		/* th was started */
+	pthread_cond_t cv;
+};
+
+static struct sim {
+	struct sim_config cfg;
+	struct sim_result *res;
+	uint64_t events;
+	uint64_t tick_period;
+	uint64_t t_limit;
+	uint64_t t_switch;	/* the running vCPU hands over past this clock */
 	size_t stepcap;
-	jmp_buf jb;
+	jmp_buf jb;		/* the boot vCPU's (the calling thread's) */
 	char describe[256];
+	unsigned ncpus;		/* configured */
+	unsigned started;	/* running or halted: 1 + the APs started */
+	struct simcpu *cur;	/* holds the baton */
+	pthread_mutex_t mu;
+	bool shutdown;		/* the run is over: waiting APs exit */
+	int bail;		/* an AP ended the run: setjmp's value for the boot vCPU */
+	struct simcpu cpu[MAX_CPUS];
 } S;
+
+/* The vCPU whose code runs now. */
+#define C (S.cur)
 
 /* --- costs ------------------------------------------------------------- */
 
@@ -123,6 +169,98 @@ void sim_print_costs(FILE *f)
 			(unsigned long long)cost_keys[i].def, cost_keys[i].help);
 }
 
+/* --- the baton ------------------------------------------------------------ */
+
+/* After a wait for the baton: the run may be over. */
+static void woken(struct simcpu *me)
+{
+	if (me->idx && S.shutdown)
+		pthread_exit(NULL);
+	if (!me->idx && S.bail)
+		longjmp(S.jb, S.bail);
+}
+
+/* Hands the baton to next and waits until it comes back. */
+static void switch_to(struct simcpu *next)
+{
+	struct simcpu *me = C;
+
+	if (next == me)
+		return;
+	pthread_mutex_lock(&S.mu);
+	S.cur = next;
+	pthread_cond_signal(&next->cv);
+	while (S.cur != me && !S.shutdown)
+		pthread_cond_wait(&me->cv, &S.mu);
+	pthread_mutex_unlock(&S.mu);
+	woken(me);
+}
+
+/* c's next event of its own: the limit, a host tick, its timer, an IPI. */
+static uint64_t next_event(const struct simcpu *c)
+{
+	uint64_t t = S.t_limit;
+
+	if (S.tick_period && c->t_tick < t)
+		t = c->t_tick;
+	if (c->timer_on && c->t_timer < t)
+		t = c->t_timer;
+	for (unsigned i = 0; i < c->nipi; i++)
+		if (c->ipi[i].t < t)
+			t = c->ipi[i].t;
+	return t;
+}
+
+static void set_next(struct simcpu *c)
+{
+	uint64_t t = next_event(c);
+
+	if (c == C && S.t_switch < t)
+		t = S.t_switch;
+	c->t_next = t;
+}
+
+/* Up to when c, not running, cannot change anything the others see: its
+ * clock, or the end of its spin (or its next event, if earlier). */
+static uint64_t horizon(const struct simcpu *c)
+{
+	uint64_t e;
+
+	if (c->spin_end <= c->now)
+		return c->now;
+	e = next_event(c);
+	return e < c->spin_end ? (e > c->now ? e : c->now) : c->spin_end;
+}
+
+/* The running vCPU's switch time: a quantum past the nearest horizon. */
+static uint64_t switch_time(const struct simcpu *me)
+{
+	uint64_t after = UINT64_MAX;
+
+	for (unsigned i = 0; i < S.started; i++)
+		if (&S.cpu[i] != me && !S.cpu[i].halted && horizon(&S.cpu[i]) + SIM_QUANTUM < after)
+			after = horizon(&S.cpu[i]) + SIM_QUANTUM;
+	return after;
+}
+
+/*
+ * The runnable vCPU with the smallest clock (ties: the lowest index) gets
+ * the baton, to run until it is SIM_QUANTUM ahead of the next smallest.
+ */
+static void reschedule(void)
+{
+	struct simcpu *next = NULL;
+
+	for (unsigned i = 0; i < S.started; i++)
+		if (!S.cpu[i].halted && (!next || S.cpu[i].now < next->now))
+			next = &S.cpu[i];
+	S.t_switch = switch_time(next);
+	/* next resumes where it handed over (here, or at its start), and
+	 * when the baton comes back the giver has set this vCPU's S.t_switch */
+	switch_to(next);
+	set_next(C);
+}
+
 /* --- time, limits, asynchronous events --------------------------------- */
 
 static void __attribute__((noreturn, format(printf, 2, 3))) bail(enum sim_end why, const char *fmt, ...)
@@ -132,57 +270,82 @@ static void __attribute__((noreturn, format(printf, 2, 3))) bail(enum sim_end wh
 	va_start(ap, fmt);
 	vsnprintf(S.res->message, sizeof(S.res->message), fmt, ap);
 	va_end(ap);
-	longjmp(S.jb, (int)why + 1);
-}
-
-static void set_next(void)
-{
-	uint64_t t = S.t_limit;
-
-	if (S.tick_period && S.t_tick < t)
-		t = S.t_tick;
-	if (S.timer_on && S.t_timer < t)
-		t = S.t_timer;
-	S.t_next = t;
+	if (!C->idx)
+		longjmp(S.jb, (int)why + 1);
+	/* an AP: the boot vCPU's thread ends the run */
+	S.bail = (int)why + 1;
+	C->halted = true;
+	switch_to(&S.cpu[0]);
+	for (;;)
+		switch_to(&S.cpu[0]);	/* not reached: shutdown ends this thread */
 }
 
 static void limits_hit(void)
 {
 	if (S.events >= S.cfg.max_events)
 		bail(SIM_LIMIT, "the workload did not finish within %llu simulated events (at %.3f ms simulated): it may loop forever; raise --limit events=N if it is just long",
-		     (unsigned long long)S.cfg.max_events, S.now * 1e3 / (double)S.cfg.tsc_hz);
+		     (unsigned long long)S.cfg.max_events, C->now * 1e3 / (double)S.cfg.tsc_hz);
 	bail(SIM_LIMIT, "the workload did not finish within %llu ms of simulated time (%llu events): a wait that never ends (does the script lower CR8?) or a long run; raise --limit time_ms=N",
 	     (unsigned long long)S.cfg.max_time_ms, (unsigned long long)S.events);
 }
 
-/* Everything due at or before now: host ticks, timer expiries. */
+/* The first IPI other vCPUs sent that is due (in sending order): its
+ * vector set in IRR with the kick's exit and the event processing at
+ * re-entry (__apic_accept_irq, kvm_vcpu_kick: arch/x86/kvm/lapic.c).
+ * False if none is due. */
+static bool accept_ipi(struct simcpu *c)
+{
+	for (unsigned i = 0; i < c->nipi; i++) {
+		uint8_t vec = c->ipi[i].vec;
+
+		if (c->ipi[i].t > c->now)
+			continue;
+		memmove(&c->ipi[i], &c->ipi[i + 1], (c->nipi - i - 1) * sizeof(c->ipi[0]));
+		c->nipi--;
+		set_next(c);
+		kp_ext_irq(&c->v, vec);
+		return true;
+	}
+	return false;
+}
+
+/* Everything due at or before now: IPIs from other vCPUs, host ticks,
+ * timer expiries, the hand-over to another vCPU. */
 static void async_events(void)
 {
 	if (S.events >= S.cfg.max_events)
 		limits_hit();
-	while (S.now >= S.t_next) {
-		if (S.t_next == S.t_limit)
+	while (C->now >= C->t_next) {
+		struct simcpu *c = C;
+
+		if (c->nipi && accept_ipi(c))
+			continue;
+		if (c->t_next == S.t_switch) {
+			reschedule();
+			continue;
+		}
+		if (c->t_next == S.t_limit)
 			limits_hit();
-		if (S.timer_on && S.t_timer == S.t_next &&
-		    (!S.tick_period || S.t_timer <= S.t_tick)) {
-			if (S.timer_period)
-				S.t_timer += S.timer_period;
+		if (c->timer_on && c->t_timer == c->t_next &&
+		    (!S.tick_period || c->t_timer <= c->t_tick)) {
+			if (c->timer_period)
+				c->t_timer += c->timer_period;
 			else
-				S.timer_on = false;
-			set_next();
-			kp_ext_irq(&S.v, S.timer_vec);
+				c->timer_on = false;
+			set_next(c);
+			kp_ext_irq(&c->v, c->timer_vec);
 		} else {
-			S.t_tick += S.tick_period;
-			set_next();
-			kp_host_tick(&S.v);
+			c->t_tick += S.tick_period;
+			set_next(c);
+			kp_host_tick(&c->v);
 		}
 	}
 }
 
 static inline void advance(uint64_t cycles)
 {
-	S.now += cycles;
-	if (__builtin_expect(++S.events >= S.cfg.max_events || S.now >= S.t_next, 0))
+	C->now += cycles;
+	if (__builtin_expect(++S.events >= S.cfg.max_events || C->now >= C->t_next, 0))
 		async_events();
 }
 
@@ -190,29 +353,32 @@ static inline void advance(uint64_t cycles)
 
 static void on_exit_hook(void *ctx, enum kp_exit why)
 {
-	(void)ctx;
-	S.now += S.cfg.cost.exit[why];
+	struct simcpu *c = ctx;
+
+	c->now += S.cfg.cost.exit[why];
 	if (why == KX_APIC)
-		S.now += S.cfg.cost.mmio;
+		c->now += S.cfg.cost.mmio;
 }
 
 static void on_deliver(void *ctx, unsigned vector, bool prev_if)
 {
-	(void)ctx;
-	if (S.v.depth > MAX_NEST)
+	struct simcpu *c = ctx;
+
+	if (c->v.depth > MAX_NEST)
 		bail(SIM_ERROR, "interrupt nesting deeper than %d (vector 0x%02x): the handlers re-enable interrupts without masking their own vector",
 		     MAX_NEST, vector);
-	S.now += S.cfg.cost.deliver;
+	c->now += S.cfg.cost.deliver;
 	nt_interrupt(vector);
-	S.now += S.cfg.cost.iret;
-	kp_iret(&S.v, prev_if);
+	c->now += S.cfg.cost.iret;
+	kp_iret(&c->v, prev_if);
 }
 
+/* The step table is the boot vCPU's (kp_set_trace on vCPU 0 only). */
 static void on_step(void *ctx, const struct kp_step *s)
 {
 	struct sim_result *r = S.res;
+	struct simcpu *c = ctx;
 
-	(void)ctx;
 	if (r->nsteps == S.cfg.trace_max) {
 		r->steps_dropped++;
 		return;
@@ -226,7 +392,7 @@ static void on_step(void *ctx, const struct kp_step *s)
 			bail(SIM_ERROR, "out of memory for the step table: lower the iterations");
 	}
 	r->steps[r->nsteps].s = *s;
-	r->steps[r->nsteps].phase = (uint8_t)S.cur_phase;
+	r->steps[r->nsteps].phase = (uint8_t)c->cur_phase;
 	r->nsteps++;
 }
 
@@ -243,13 +409,13 @@ static void on_entry_fail(void *ctx, unsigned thr, unsigned vtpr)
 uint64_t plat_read_cr8(void)
 {
 	advance(S.cfg.cost.insn);
-	return kp_rdcr8(&S.v);
+	return kp_rdcr8(&C->v);
 }
 
 void plat_write_cr8(uint64_t irql)
 {
 	advance(S.cfg.cost.cr8);
-	kp_wrcr8(&S.v, (uint8_t)(irql & 0xf));
+	kp_wrcr8(&C->v, (uint8_t)(irql & 0xf));
 }
 
 /* As the HAL sends it (guestos/arch/x86/apic.c): one ICR write, an APIC
@@ -257,7 +423,7 @@ void plat_write_cr8(uint64_t irql)
 void plat_self_ipi(uint8_t vector)
 {
 	advance(S.cfg.cost.insn);
-	kp_self_ipi(&S.v, vector);
+	kp_self_ipi(&C->v, vector);
 }
 
 /*
@@ -269,21 +435,21 @@ void plat_self_ipi(uint8_t vector)
 void plat_self_ipi_checked(uint8_t vector)
 {
 	advance(S.cfg.cost.insn);
-	(void)kp_read_irr(&S.v, 0);		/* ICR delivery status */
-	kp_self_ipi(&S.v, vector);
-	(void)kp_read_irr(&S.v, vector);	/* the vector reached IRR */
+	(void)kp_read_irr(&C->v, 0);		/* ICR delivery status */
+	kp_self_ipi(&C->v, vector);
+	(void)kp_read_irr(&C->v, vector);	/* the vector reached IRR */
 }
 
 bool plat_irr_pending(uint8_t vector)
 {
 	advance(S.cfg.cost.insn);
-	return kp_read_irr(&S.v, vector);
+	return kp_read_irr(&C->v, vector);
 }
 
 void plat_eoi(void)
 {
 	advance(S.cfg.cost.insn);
-	kp_eoi(&S.v);
+	kp_eoi(&C->v);
 }
 
 /*
@@ -311,18 +477,18 @@ void plat_eoi(void)
 
 static void timer_disarm_exit(void)
 {
-	S.v.st->ops[KO_APIC_OTHER]++;
-	kp_other_exit(&S.v, KE_APIC, -1, (S.lvt & SIM_LVT_DEADLINE) ? KX_MSR : kp_apic_exit(&S.v));
+	C->v.st->ops[KO_APIC_OTHER]++;
+	kp_other_exit(&C->v, KE_APIC, -1, (C->lvt & SIM_LVT_DEADLINE) ? KX_MSR : kp_apic_exit(&C->v));
 }
 
 static bool lvt_set(uint32_t lvt)
 {
-	if (S.lvt == lvt)
+	if (C->lvt == lvt)
 		return false;
 	timer_disarm_exit();
-	S.v.st->ops[KO_APIC_OTHER]++;
-	kp_other_exit(&S.v, KE_APIC, (int)(lvt & 0xff), kp_apic_exit(&S.v));
-	S.lvt = lvt;
+	C->v.st->ops[KO_APIC_OTHER]++;
+	kp_other_exit(&C->v, KE_APIC, (int)(lvt & 0xff), kp_apic_exit(&C->v));
+	C->lvt = lvt;
 	return true;
 }
 
@@ -335,22 +501,22 @@ uint64_t plat_timer_arm(uint8_t vector, uint64_t cycles, bool periodic)
 	advance(S.cfg.cost.insn);
 	if (!periodic) {
 		lvt_set(vector | SIM_LVT_DEADLINE);
-		S.v.st->ops[KO_APIC_OTHER]++;
-		kp_other_exit(&S.v, KE_APIC, vector, KX_MSR);	/* WRMSR IA32_TSC_DEADLINE */
+		C->v.st->ops[KO_APIC_OTHER]++;
+		kp_other_exit(&C->v, KE_APIC, vector, KX_MSR);	/* WRMSR IA32_TSC_DEADLINE */
 	} else {
 		lvt_set(vector | SIM_LVT_PERIODIC);
-		S.v.st->ops[KO_APIC_OTHER]++;
-		kp_other_exit(&S.v, KE_APIC, vector, kp_apic_exit(&S.v));	/* TMICT */
+		C->v.st->ops[KO_APIC_OTHER]++;
+		kp_other_exit(&C->v, KE_APIC, vector, kp_apic_exit(&C->v));	/* TMICT */
 	}
 	if (!cycles)
 		cycles = 1;
 	fire = periodic && cycles < min ? min : cycles;
-	S.timer_on = true;
-	S.timer_vec = vector;
-	S.timer_period = periodic ? fire : 0;
-	S.t_timer = S.now + fire;
-	set_next();
-	return S.now + cycles;
+	C->timer_on = true;
+	C->timer_vec = vector;
+	C->timer_period = periodic ? fire : 0;
+	C->t_timer = C->now + fire;
+	set_next(C);
+	return C->now + cycles;
 }
 
 void plat_timer_stop(void)
@@ -358,14 +524,14 @@ void plat_timer_stop(void)
 	advance(S.cfg.cost.insn);
 	if (!lvt_set(SIM_LVT_MASKED))	/* which disarms it first */
 		timer_disarm_exit();
-	S.timer_on = false;
-	set_next();
+	C->timer_on = false;
+	set_next(C);
 }
 
 uint64_t plat_now(void)
 {
 	advance(S.cfg.cost.rdtsc);
-	return S.now;
+	return C->now;
 }
 
 uint64_t plat_tsc_hz(void)
@@ -375,17 +541,26 @@ uint64_t plat_tsc_hz(void)
 
 void plat_spin(uint64_t cycles)
 {
-	uint64_t end = S.now + cycles;
+	uint64_t end = C->now + cycles;
 
 	if (++S.events >= S.cfg.max_events)
 		limits_hit();
-	while (S.t_next <= end) {
-		if (S.now < S.t_next)
-			S.now = S.t_next;
+	/* time jumps to each event due within the wait (a hand-over to
+	 * another vCPU among them: spinning is where the others run) */
+	C->spin_end = end;
+	while (C->t_next <= end) {
+		if (C->now < C->t_next)
+			C->now = C->t_next;
 		async_events();
 	}
-	if (S.now < end)
-		S.now = end;
+	C->spin_end = 0;
+	if (C->now < end)
+		C->now = end;
+}
+
+void plat_pause(void)
+{
+	advance(S.cfg.cost.insn);
 }
 
 /* The marker's io exit counts in the old phase; what its re-entry
@@ -395,14 +570,14 @@ void plat_phase(uint32_t marker)
 	unsigned idx = marker & 0xff;
 
 	advance(S.cfg.cost.insn);
-	S.v.st->ops[KO_PHASE]++;
-	S.v.st = &S.res->markers;
-	kp_exit_begin(&S.v, KE_IO, (int)idx, KX_IO);
+	C->v.st->ops[KO_PHASE]++;
+	C->v.st = &C->st->markers;
+	kp_exit_begin(&C->v, KE_IO, (int)idx, KX_IO);
 	/* what the marker's re-entry injects belongs to the new phase */
-	S.cur_phase = idx < MAX_PHASES ? idx : SIM_END_PHASE;
-	S.v.st = &S.res->phase[S.cur_phase];
-	S.res->phase_seen[S.cur_phase] = true;
-	kp_exit_end(&S.v);
+	C->cur_phase = idx < MAX_PHASES ? idx : SIM_END_PHASE;
+	C->v.st = &C->st->phase[C->cur_phase];
+	C->st->phase_seen[C->cur_phase] = true;
+	kp_exit_end(&C->v);
 }
 
 /* A port write that is no marker: an io exit in the current phase, with
@@ -411,8 +586,8 @@ void plat_out(uint16_t port, uint8_t value)
 {
 	(void)value;
 	advance(S.cfg.cost.insn);
-	S.v.st->ops[KO_PHASE]++;
-	kp_other_exit(&S.v, KE_IO, port, KX_IO);
+	C->v.st->ops[KO_PHASE]++;
+	kp_other_exit(&C->v, KE_IO, port, KX_IO);
 }
 
 _Static_assert((int)PLAT_HOST_SET_TPR == (int)KH_SET_TPR && (int)PLAT_HOST_INIT == (int)KH_INIT &&
@@ -427,21 +602,21 @@ bool plat_host(unsigned action, unsigned arg)
 	if (action >= PLAT_HOST_N)
 		return false;
 	advance(S.cfg.cost.insn);
-	kp_host(&S.v, (enum kp_host_action)action, (uint8_t)arg);
+	kp_host(&C->v, (enum kp_host_action)action, (uint8_t)arg);
 	if (action == PLAT_HOST_INIT) {
-		S.timer_on = false;
-		S.lvt = SIM_LVT_MASKED;
-		set_next();
+		C->timer_on = false;
+		C->lvt = SIM_LVT_MASKED;
+		set_next(C);
 	}
 	return true;
 }
 
 unsigned long plat_irq_save(void)
 {
-	bool was = S.v.if_;
+	bool was = C->v.if_;
 
 	advance(S.cfg.cost.insn);
-	kp_irq_disable(&S.v);
+	kp_irq_disable(&C->v);
 	return was ? 0x200 : 0;
 }
 
@@ -449,36 +624,38 @@ void plat_irq_restore(unsigned long flags)
 {
 	advance(S.cfg.cost.insn);
 	if (flags & 0x200)
-		kp_irq_enable(&S.v);
+		kp_irq_enable(&C->v);
 	else
-		kp_irq_disable(&S.v);
+		kp_irq_disable(&C->v);
 }
 
 void plat_irq_enable(void)
 {
 	advance(S.cfg.cost.insn);
-	kp_irq_enable(&S.v);
+	kp_irq_enable(&C->v);
 }
 
 void plat_irq_disable(void)
 {
 	advance(S.cfg.cost.insn);
-	kp_irq_disable(&S.v);
+	kp_irq_disable(&C->v);
 }
 
 bool plat_irq_enabled(void)
 {
-	return S.v.if_;
+	return C->v.if_;
 }
 
 unsigned plat_cpu_id(void)
 {
-	return 0;
+	return C->idx;
 }
 
+/* Before arch_start_aps() the vCPUs configured, after it those started,
+ * as the x86 guest's (guestos/arch/x86/smp.c). */
 unsigned plat_ncpus(void)
 {
-	return 1;
+	return S.started > 1 ? S.started : S.ncpus;
 }
 
 void plat_puts(const char *s)
@@ -508,16 +685,92 @@ const char *plat_describe(void)
 	return S.describe;
 }
 
+/*
+ * The sender's ICR write exits as a self-IPI's does (kp_ipi_send); the
+ * target accepts the vector at its next platform operation.  A halted
+ * target (its workload done, IF=0) never takes it, as hardware would not.
+ */
+void plat_send_ipi(unsigned cpu, uint8_t vector)
+{
+	struct simcpu *t;
+
+	advance(S.cfg.cost.insn);
+	if (cpu >= S.started || cpu == C->idx)
+		bail(SIM_ERROR, "IPI 0x%02x to CPU %u: not another running vCPU of the %u", vector, cpu,
+		     S.started);
+	kp_ipi_send(&C->v, vector);
+	t = &S.cpu[cpu];
+	if (t->halted)
+		return;
+	if (t->nipi == SIM_MAX_IPIS)
+		bail(SIM_ERROR, "more than %d IPIs in flight to vCPU %u", SIM_MAX_IPIS, cpu);
+	t->ipi[t->nipi].t = C->now;
+	t->ipi[t->nipi].vec = vector;
+	t->nipi++;
+	set_next(t);
+	/* the target's horizon may be nearer now */
+	S.t_switch = switch_time(C);
+	set_next(C);
+}
+
+/* Out of the schedule; the others run on.  The boot vCPU never halts (its
+ * guest_main() returns instead): if it did, the run would be over. */
+void plat_halt(void)
+{
+	C->halted = true;
+	if (!C->idx)
+		bail(SIM_ERROR, "the boot vCPU halted for good");
+	for (;;)
+		reschedule();	/* never comes back: shutdown ends the thread */
+}
+
+static void init_cpu(struct simcpu *c, unsigned idx, uint64_t now);
+
+/* An AP's thread: waits for its first baton, then runs the guest's AP
+ * entry (which ends in plat_halt()). */
+static void *ap_thread(void *arg)
+{
+	struct simcpu *me = arg;
+
+	pthread_mutex_lock(&S.mu);
+	while (S.cur != me && !S.shutdown)
+		pthread_cond_wait(&me->cv, &S.mu);
+	pthread_mutex_unlock(&S.mu);
+	woken(me);
+	set_next(me);
+	me->fn(me->idx);
+	plat_halt();
+}
+
+/* The configured vCPUs start at the boot vCPU's clock (its INIT-SIPI-SIPI
+ * is not modelled: no exit is counted for it, as the phases start later). */
 unsigned arch_start_aps(void (*fn)(unsigned cpu))
 {
-	(void)fn;
-	return 1;	/* the model simulates one vCPU */
+	if (S.started > 1 || S.ncpus < 2)
+		return S.started;
+	for (unsigned i = 1; i < S.ncpus; i++) {
+		struct simcpu *c = &S.cpu[i];
+
+		init_cpu(c, i, C->now);
+		c->fn = fn;
+		if (pthread_create(&c->th, NULL, ap_thread, c))
+			bail(SIM_ERROR, "cannot start a thread for vCPU %u: lower --vcpus", i);
+		c->thread = true;
+		S.started = i + 1;
+	}
+	reschedule();	/* the switch time now that there are others */
+	return S.started;
 }
 
 void guest_exit(int code)
 {
 	S.res->status = code;
-	longjmp(S.jb, SIM_GUEST_EXIT + 1);
+	if (!C->idx)
+		longjmp(S.jb, SIM_GUEST_EXIT + 1);
+	S.bail = SIM_GUEST_EXIT + 1;
+	C->halted = true;
+	for (;;)
+		switch_to(&S.cpu[0]);
 }
 
 /* --- the run ---------------------------------------------------------------- */
@@ -530,29 +783,53 @@ static double wall(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static const struct kp_hooks hooks_tmpl = { NULL, on_exit_hook, on_deliver, on_step, on_entry_fail };
+
+static void init_cpu(struct simcpu *c, unsigned idx, uint64_t now)
+{
+	struct kp_hooks hooks = hooks_tmpl;
+
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	c->st = &S.res->cpu[idx];
+	c->st->phase_seen[0] = true;
+	c->now = now;
+	c->lvt = SIM_LVT_MASKED;
+	c->t_tick = (now / (S.tick_period ? S.tick_period : 1) + 1) * S.tick_period;
+	pthread_cond_init(&c->cv, NULL);
+	hooks.ctx = c;
+	/* guest_main (and an AP's entry) start with the xAPIC enabled, IRQL 0,
+	 * IF=0 (boot.h) */
+	kp_init(&c->v, S.cfg.policy, &c->st->phase[0], &c->now, &hooks, false);
+	c->v.x2apic = S.cfg.x2apic;
+	kp_set_trace(&c->v, S.cfg.trace && !idx);
+	set_next(c);
+}
+
 int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim_result *res)
 {
-	struct kp_hooks hooks = { NULL, on_exit_hook, on_deliver, on_step, on_entry_fail };
 	volatile double t0 = wall();
+	struct simcpu *boot;
 	int jr;
 
 	memset(res, 0, sizeof(*res));
 	memset(&S, 0, sizeof(S));
-	S.lvt = SIM_LVT_MASKED;
 	S.cfg = *cfg;
 	S.res = res;
+	S.ncpus = cfg->ncpus ? cfg->ncpus : 1;
+	if (S.ncpus > MAX_CPUS)
+		S.ncpus = MAX_CPUS;
+	S.started = 1;
+	S.t_switch = UINT64_MAX;
+	pthread_mutex_init(&S.mu, NULL);
 	res->late_outstanding = -1;
-	res->phase_seen[0] = true;
 	S.tick_period = cfg->host_hz ? cfg->tsc_hz / cfg->host_hz : 0;
-	S.t_tick = S.tick_period;
 	S.t_limit = cfg->max_time_ms * (cfg->tsc_hz / 1000);
 	if (!S.t_limit)
 		S.t_limit = 1;
-	set_next();
-	/* guest_main starts with the xAPIC enabled, IRQL 0, IF=0 (boot.h) */
-	kp_init(&S.v, cfg->policy, &res->phase[0], &S.now, &hooks, false);
-	S.v.x2apic = cfg->x2apic;
-	kp_set_trace(&S.v, cfg->trace);
+	boot = &S.cpu[0];
+	S.cur = boot;
+	init_cpu(boot, 0, 0);
 
 	jr = setjmp(S.jb);
 	if (!jr) {
@@ -563,12 +840,26 @@ int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim
 		if (res->end != SIM_GUEST_EXIT)
 			res->status = -1;
 	}
+	/* the APs wait for a baton that never comes: end their threads */
+	pthread_mutex_lock(&S.mu);
+	S.shutdown = true;
+	S.cur = boot;
+	for (unsigned i = 1; i < S.started; i++)
+		pthread_cond_signal(&S.cpu[i].cv);
+	pthread_mutex_unlock(&S.mu);
+	for (unsigned i = 1; i < S.started; i++)
+		if (S.cpu[i].thread)
+			pthread_join(S.cpu[i].th, NULL);
+	for (unsigned i = 0; i < S.started; i++)
+		pthread_cond_destroy(&S.cpu[i].cv);
+	pthread_mutex_destroy(&S.mu);
+	res->ncpus = S.started;
 	res->events = S.events;
-	res->cycles = S.now;
-	res->end_deliverable = kp_arch_deliverable(&S.v);
-	res->late_outstanding = S.v.late_vec;
-	memcpy(res->irr_end, S.v.irr, sizeof(res->irr_end));
-	memcpy(res->isr_end, S.v.isr, sizeof(res->isr_end));
+	res->cycles = boot->now;
+	res->end_deliverable = kp_arch_deliverable(&boot->v);
+	res->late_outstanding = boot->v.late_vec;
+	memcpy(res->irr_end, boot->v.irr, sizeof(res->irr_end));
+	memcpy(res->isr_end, boot->v.isr, sizeof(res->isr_end));
 	res->wall_s = wall() - t0;
 	return res->status;
 }

@@ -133,6 +133,25 @@ void plat_spin(uint64_t cycles)
 	deliver();
 }
 
+void plat_pause(void)
+{
+	ideal.now += 10;
+}
+
+/* One CPU: no other to send to; a test that reaches it has a bug. */
+void plat_send_ipi(unsigned cpu, uint8_t vector)
+{
+	fprintf(stderr, "ideal_platform: IPI 0x%02x to CPU %u on a one-CPU bench\n", vector, cpu);
+	guest_exit(99);
+	__builtin_unreachable();
+}
+
+void plat_halt(void)
+{
+	guest_exit(0);
+	__builtin_unreachable();
+}
+
 void plat_phase(uint32_t marker)
 {
 	ideal.last_marker = marker;

@@ -40,7 +40,7 @@ static bool verdict_ok(void)
 
 static uint64_t cr8_exits(unsigned ph)
 {
-	return R.phase[ph].exits[KX_CR8] + R.phase[ph].exits[KX_TPR_BELOW];
+	return R.cpu[0].phase[ph].exits[KX_CR8] + R.cpu[0].phase[ph].exits[KX_TPR_BELOW];
 }
 
 static uint64_t nt_counter(unsigned ph, enum stat_counter c)
@@ -109,7 +109,7 @@ static void seed_table(void)
 			CHECK_EQ_U64(differs, 1u << 4 | 1u << 10);
 		x = suite_check_expect("workload=seed-table iterations=1 warmup=0", p);
 		CHECK_EQ_U64(cr8_exits(PH_MEASURE), x.exits);
-		CHECK_EQ_U64(R.phase[PH_MEASURE].late, x.late);
+		CHECK_EQ_U64(R.cpu[0].phase[PH_MEASURE].late, x.late);
 		free(d);
 	}
 	check_case(NULL);
@@ -126,7 +126,7 @@ static void nested(bool elide)
 		for (unsigned n = 1; n <= 8; n++) {
 			struct suite_expect x;
 			uint64_t want, late;
-			const struct kp_stats *s = &R.phase[PH_MEASURE];
+			const struct kp_stats *s = &R.cpu[0].phase[PH_MEASURE];
 
 			snprintf(cl, sizeof(cl), "workload=nested-spinlock depth=%u iterations=%llu warmup=2 elide_same_level=%d",
 				 n, (unsigned long long)it, elide);
@@ -176,8 +176,8 @@ static void masked_clock(void)
 			CHECK_EQ_U64(run(p, cl, false), 0);
 			CHECK(verdict_ok());
 			CHECK_EQ_U64(cr8_exits(PH_MEASURE), x.exits * 20);
-			CHECK_EQ_U64(R.phase[PH_MEASURE].immediate, x.immediate * 20);
-			CHECK_EQ_U64(R.phase[PH_MEASURE].inj[0xd1], x.count[STAT_clock_interrupts] * 20);
+			CHECK_EQ_U64(R.cpu[0].phase[PH_MEASURE].immediate, x.immediate * 20);
+			CHECK_EQ_U64(R.cpu[0].phase[PH_MEASURE].inj[0xd1], x.count[STAT_clock_interrupts] * 20);
 			printf("masked-clock clock_ipi=%d %-8s %llu exits/iter\n", ipi,
 			       kp_policy_name(p), (unsigned long long)(cr8_exits(PH_MEASURE) / 20));
 		}
@@ -217,7 +217,7 @@ static void invariants(void)
 			CHECK(R.end == SIM_RETURNED);
 			CHECK(verdict_ok());
 			for (unsigned ph = 0; ph <= MAX_PHASES; ph++) {
-				const struct kp_stats *s = &R.phase[ph];
+				const struct kp_stats *s = &R.cpu[0].phase[ph];
 				const uint64_t *o = s->ops;
 
 				requested += o[KO_SELF_IPI] + o[KO_EXT_IRQ];
@@ -229,7 +229,7 @@ static void invariants(void)
 				/* exits never outnumber what could cause them */
 				ok &= s->exits[KX_CR8] <= o[KO_CR8];
 				ok &= s->exits[KX_TPR_BELOW] <= o[KO_CR8];
-				ok &= s->exits[KX_APIC] <= o[KO_SELF_IPI] + o[KO_EOI] + o[KO_APIC_OTHER];
+				ok &= s->exits[KX_APIC] <= o[KO_SELF_IPI] + o[KO_EOI] + o[KO_APIC_OTHER] + o[KO_IPI];
 				ok &= s->exits[KX_INTR] <= o[KO_HOST_TICK] + o[KO_EXT_IRQ];
 				ok &= s->exits[KX_IO] <= o[KO_PHASE];
 				ok &= s->exits[KX_WINDOW] <= o[KO_IF_ON] + o[KO_CR8];
@@ -295,6 +295,67 @@ static void limits(void)
 	CHECK(R.out && strstr(R.out, "!! error code=badparam") != NULL);
 }
 
+/*
+ * Several vCPUs (sim_config.ncpus): each runs the workload on its own
+ * thread, one at a time in simulated-time order.  Each vCPU's counts are
+ * the one-vCPU run's (nothing is shared in nested-spinlock); the run is
+ * deterministic (again: the same events); and a limit hit on an AP ends
+ * the run with its message, as on the boot vCPU.
+ */
+static void smp(void)
+{
+	static const enum kp_policy pols[] = { KP_L61, KP_UNFIXED };
+	struct kp_stats one;
+	struct sim_config cfg;
+	struct boot_info bi;
+	uint64_t events;
+
+	memset(&bi, 0, sizeof(bi));
+	bi.cmdline = "workload=nested-spinlock depth=3 iterations=40 warmup=4";
+	for (unsigned k = 0; k < 2; k++) {
+		sim_defaults(&cfg);
+		cfg.policy = pols[k];
+		sim_result_free(&R);
+		CHECK_EQ_U64(sim_run(&cfg, &bi, &R), 0);
+		one = R.cpu[0].phase[PH_MEASURE];
+		for (unsigned n = 2; n <= 4; n += 2) {
+			cfg.ncpus = n;
+			sim_result_free(&R);
+			CHECK_EQ_U64(sim_run(&cfg, &bi, &R), 0);
+			CHECK(verdict_ok());
+			CHECK_EQ_U64(R.ncpus, n);
+			for (unsigned c = 0; c < n; c++) {
+				const struct kp_stats *s = &R.cpu[c].phase[PH_MEASURE];
+
+				CHECK(R.cpu[c].phase_seen[PH_MEASURE]);
+				CHECK(!memcmp(s->exits, one.exits, sizeof(one.exits)) ||
+				      /* host ticks fall where they fall */
+				      (s->exits[KX_CR8] == one.exits[KX_CR8] &&
+				       s->exits[KX_MSR] == one.exits[KX_MSR]));
+				CHECK_EQ_U64(s->late, one.late);
+				CHECK_EQ_U64(s->immediate, one.immediate);
+				CHECK_EQ_U64(s->inj[0x2f], one.inj[0x2f]);
+			}
+			events = R.events;
+			sim_result_free(&R);
+			sim_run(&cfg, &bi, &R);
+			CHECK_EQ_U64(R.events, events);
+		}
+	}
+	/* an AP that runs out of simulated time ends the run, on the boot
+	 * vCPU's thread, with the limit's message */
+	sim_defaults(&cfg);
+	cfg.policy = KP_PREFIX;
+	cfg.host_hz = 0;
+	cfg.max_time_ms = 50;
+	cfg.ncpus = 2;
+	bi.cmdline = "workload=nested-spinlock iterations=10";
+	sim_result_free(&R);
+	sim_run(&cfg, &bi, &R);
+	CHECK(R.end == SIM_LIMIT);
+	CHECK(strstr(R.message, "50 ms of simulated time") != NULL);
+}
+
 int main(void)
 {
 	seed_table();
@@ -303,6 +364,7 @@ int main(void)
 	masked_clock();
 	invariants();
 	limits();
+	smp();
 	sim_result_free(&R);
 	return check_done("test_model_sim");
 }

@@ -240,6 +240,15 @@ void plat_self_ipi(uint8_t vector)
 	self_ipi(vector);
 }
 
+/* Physical destination, fixed delivery, edge: as KiIpiSend's HalRequestIpi
+ * sends to one processor (SDM Vol. 3A §11.6.1). */
+void plat_send_ipi(unsigned cpu, uint8_t vector)
+{
+	if (cpu >= X86_MAX_CPUS)
+		return;
+	apic_icr(percpus[cpu].apic_id, ICR_ASSERT | vector);
+}
+
 void plat_self_ipi_checked(uint8_t vector)
 {
 	icr_wait_idle();

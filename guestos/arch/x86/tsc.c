@@ -220,3 +220,14 @@ void plat_spin(uint64_t cycles)
 	while (rdtsc_ordered() - t0 < cycles)
 		;
 }
+
+void plat_pause(void)
+{
+	cpu_relax();
+}
+
+void plat_halt(void)
+{
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
