@@ -1087,10 +1087,11 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 	      "change, against the expected values); latencies by the two-sided Mann-Whitney U test "
 	      "with 5 runs a side or more (<code>~</code>: p &gt; 0.05, not significant; else "
 	      "<code>too few runs</code>); other counts show the change in parentheses, untested. "
-	      "Highlighted rows changed. A histogram's <code>.p50</code> is in TSC cycles: the "
-	      "upper bound of the bucket that holds it, at most the max; an exit's handling time "
-	      "<code>exit_ns.REASON.p50</code> is in ns of the trace clock (emulated in the lab), "
-	      "read off its buckets the same way.</p>\n", f);
+	      "Highlighted rows changed. Latencies are in &micro;s: a histogram's <code>.p50</code> "
+	      "is the upper bound of the bucket that holds it (TSC cycles, at most the max) divided "
+	      "by each run's <code>guest.tsc_hz</code>, <code>[cycles]</code> where a run's record "
+	      "gives none; an exit's handling time <code>exit_ns.REASON.p50</code> is ns of the "
+	      "trace clock (emulated in the lab) / 1000, read off its buckets the same way.</p>\n", f);
 	for (size_t i = 0; i < c->runs.n; i++) {
 		report_row_label(&c->runs.v[i], lab, sizeof(lab));
 		group_of(&rows, lab);

@@ -43,7 +43,7 @@ expect_grep '<table class="cmp"><caption><code>workload=nested-spinlock depth=2 
 # one run a side: the deterministic count's change is a change (exact,
 # against suites.cfg's values), never '~'; the latency 'too few runs'
 expect_grep '<tr class="sig"><td>1</td><td> </td><td>\+200\.0%</td><td>3</td><td> </td><td>exact, expected 1 and 3</td><td><code>exit\.write_cr8/iter</code>' "$T/dom.html" "comparison row: 1 -> 3 write_cr8 exits, exact, highlighted"
-expect_grep '<tr class="ns"><td>[0-9]+</td><td> </td><td>too few runs \([-+0-9.]+%\)</td><td>[0-9]+</td><td> </td><td>too few runs</td><td><code>dpc_queue_to_run\.p50</code>' "$T/dom.html" "comparison row: a latency with one run a side, too few runs"
+expect_grep '<tr class="ns"><td>[0-9.]+</td><td> </td><td>too few runs \([-+0-9.]+%\)</td><td>[0-9.]+</td><td> </td><td>too few runs</td><td><code>dpc_queue_to_run\.p50</code> \[µs\]</td>' "$T/dom.html" "comparison row: a latency with one run a side, too few runs, in µs"
 if grep -q '<td>~ ' "$T/dom.html"; then bad "no row marked ~ with one run a side"; else ok "no row marked ~ with one run a side"; fi
 expect_grep '<p class="meta">No verdict with a kernel in the store' "$T/dom.html" "no verdicts: the matrix says how to fill it"
 
