@@ -10,6 +10,7 @@
  *   cdf-irq-latency  interrupt latency (timer expiry -> clock ISR) CDFs
  *   exits-stacked    exits by reason, stacked, per workload and series
  *   trend            one metric over the runs in start order
+ *   kernel-*         by Debian kernel version (host/plot/kernels.c)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -1318,8 +1319,16 @@ const struct cli_spec cmd_plot_spec = {
 	"  exits-stacked    exits by reason, stacked per workload and policy/variant\n"
 	"  trend            a metric over the runs in start order (--metric, default\n"
 	"                   exit.write_cr8/iter)\n"
-	"and the static dashboard (default <store dir>/dashboard/index.html: the plots,\n"
-	"the exit-count matrices, comparison tables and the runs; no network resources).\n"
+	"  kernel-exits     CR8-write exits per iteration by Debian kernel version (dpkg\n"
+	"                   order), the suites file's expected values drawn\n"
+	"  kernel-late      late deliveries per iteration, the same way\n"
+	"  kernel-latency   DPC delay and interrupt latency p50/p99 by kernel version in\n"
+	"                   microseconds: the median of the runs, their min-max band\n"
+	"The latencies are in microseconds (each run's TSC cycles by its guest.tsc_hz).\n"
+	"And the static dashboard (default <store dir>/dashboard/index.html: the\n"
+	"verdict matrix and its alerts, the figures by kernel version, the plots, the\n"
+	"exit-count matrices, comparison tables and the runs, collapsed and sortable; no\n"
+	"network resources).\n"
 	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n",
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
