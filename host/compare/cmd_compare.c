@@ -19,7 +19,7 @@ struct compare_args {
 	struct argv_buf metrics;
 	struct cmp_gate gates[MAX_GATES];
 	size_t ngates;
-	bool include_failed, all;
+	bool include_failed, all, cycles;
 };
 
 static int add_gate(const struct cli_option *o, void *args, const char *value, const char *cmd)
@@ -47,6 +47,9 @@ static const struct cli_option compare_opts[] = {
 		       "shifted; at most 16"), .flags = CLI_OPT_REPEAT },
 	{ CLI_INCLUDE_FAILED(struct compare_args, include_failed) },
 	{ CLI_FLAG(0, "all", struct compare_args, all, "every metric, also those equal on both sides") },
+	{ CLI_FLAG(0, "cycles", struct compare_args, cycles,
+		   "latencies as stored: histograms in TSC cycles, exit times in ns\n"
+		   "(default: microseconds, each run's cycles by its guest.tsc_hz)") },
 	{ CLI_END },
 };
 
@@ -73,12 +76,19 @@ const struct cli_spec cmd_compare_spec = {
 	"  latency  a histogram percentile: the two-sided Mann-Whitney U test with\n"
 	"           5 runs a side or more ('~' where p > 0.05), else 'too few runs'\n"
 	"  count    any other number: the change in parentheses, no test\n"
+	"Latencies are in microseconds ('[us]' after the metric, the text and Markdown\n"
+	"tables print the micro sign): a histogram's percentile (TSC\n"
+	"cycles) divided by each run's own guest.tsc_hz, an exit's handling time (ns\n"
+	"of the trace clock) by 1000; --cycles keeps them as stored ([cycles], [ns]).\n"
+	"A row with a run whose record gives no guest.tsc_hz stays in cycles, and a\n"
+	"warning says so.\n"
 	"Runs of different workloads or parameter values are never pooled: each side\n"
 	"must be one series (backend, policy or variant); sides of several parameter\n"
 	"tuples give one table per tuple both have, each headed by its tuple.\n"
 	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs),\n"
 	"rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested, significant,\n"
-	"base_expected, new_expected}], warnings}]}; csv: a row a metric and table.\n",
+	"base_expected, new_expected, unit}], warnings}]} (unit: us, cycles, ns or\n"
+	"null for a count); csv: a row a metric and table, the unit last.\n",
 	.epilog =
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
@@ -150,6 +160,7 @@ static int build_tables(struct store *s, const struct suite *su, const struct cm
 	for (size_t k = 0; k < p->npairs; k++) {
 		t[k].name_a = sel_a;
 		t[k].name_b = sel_b;
+		t[k].cycles = a->cycles;
 		if (compare_runs(s, su, &p->a[p->pair[k][0]], &p->b[p->pair[k][1]],
 				 (const char *const *)a->metrics.v, a->metrics.n, a->all, &t[k],
 				 err, sizeof(err)))

@@ -44,6 +44,7 @@ void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_
 	struct mwu_result r;
 
 	row->kind = kind;
+	row->unit = CMP_UNIT_NONE;
 	row->na = na;
 	row->nb = nb;
 	mean_sd(a, na, &row->mean_a, &row->sd_a);
@@ -92,6 +93,42 @@ enum cmp_kind compare_kind(const char *metric, const struct metric_set *exact)
 	if (exact && metric_has(exact, metric))
 		return CMP_EXACT;
 	return is_latency(metric) ? CMP_LATENCY : CMP_COUNT;
+}
+
+const char *compare_unit_name(enum cmp_unit u)
+{
+	static const char *const names[] = { "", "cycles", "ns", "us" };
+
+	return names[u];
+}
+
+enum cmp_unit compare_stored_unit(const char *metric)
+{
+	if (!is_latency(metric))
+		return CMP_UNIT_NONE;
+	return strncmp(metric, "exit_ns.", 8) ? CMP_UNIT_CYCLES : CMP_UNIT_NS;
+}
+
+double compare_run_tsc_hz(struct store *s, const char *id)
+{
+	json_t *rec = store_run_record(s, id, NULL, 0);
+	json_t *hz = json_object_get(json_object_get(rec, "guest"), "tsc_hz");
+	double v = json_is_number(hz) ? json_number_value(hz) : NAN;
+
+	json_decref(rec);
+	return v > 0 ? v : NAN;
+}
+
+double compare_to_us(double v, enum cmp_unit u, double tsc_hz)
+{
+	switch (u) {
+	case CMP_UNIT_CYCLES:
+		return tsc_hz > 0 ? v / tsc_hz * 1e6 : NAN;
+	case CMP_UNIT_NS:
+		return v / 1000;
+	default:
+		return v;
+	}
 }
 
 /* name and name/iter into out: the total (never expected: it depends on
@@ -176,7 +213,10 @@ static int load_sets(struct store *s, const struct run_list *l, struct metric_se
 	return 0;
 }
 
-static size_t sample(const struct metric_set *m, size_t n, const char *name, double *out)
+/* The metric's values over the runs that have it, in unit u (CMP_UNIT_US:
+ * converted from the stored unit su with each run's rate hz[i]). */
+static size_t sample(const struct metric_set *m, size_t n, const char *name, enum cmp_unit su,
+		     enum cmp_unit u, const double *hz, double *out)
 {
 	size_t k = 0;
 
@@ -190,9 +230,30 @@ static size_t sample(const struct metric_set *m, size_t n, const char *name, dou
 		    !isnan(metric_get(&m[i], per_iter ? "exit.total/iter" : "exit.total")))
 			v = 0;
 		if (!isnan(v))
-			out[k++] = v;
+			out[k++] = u == CMP_UNIT_US ? compare_to_us(v, su, hz[i]) : v;
 	}
 	return k;
+}
+
+/* Each run's guest.tsc_hz into hz; the number of runs without one. */
+static size_t load_rates(struct store *s, const struct run_list *l, double *hz)
+{
+	size_t missing = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		hz[i] = compare_run_tsc_hz(s, l->v[i].id);
+		missing += isnan(hz[i]);
+	}
+	return missing;
+}
+
+/* Does a run that has the metric lack a rate? */
+static bool lacks_rate(const struct metric_set *m, size_t n, const char *name, const double *hz)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isnan(hz[i]) && !isnan(metric_get(&m[i], name)))
+			return true;
+	return false;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -214,10 +275,12 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 	struct metric_set *ma = calloc(a->n + 1, sizeof(*ma)), *mb = calloc(b->n + 1, sizeof(*mb));
 	struct metric_set names = { 0 }, xa = { 0 }, xb = { 0 };
 	double *va = malloc((a->n + 1) * sizeof(double)), *vb = malloc((b->n + 1) * sizeof(double));
-	bool untested = false;
+	double *hza = malloc((a->n + 1) * sizeof(double)), *hzb = malloc((b->n + 1) * sizeof(double));
+	size_t nohz_a = 0, nohz_b = 0;
+	bool untested = false, in_cycles = false;
 	int rc = -1;
 
-	if (!ma || !mb || !va || !vb)
+	if (!ma || !mb || !va || !vb || !hza || !hzb)
 		abort();
 	t->runs_a = a->n;
 	t->runs_b = b->n;
@@ -233,18 +296,33 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 				metric_set_put(&names, ma[i].v[j].name, 0);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(names.v[0]), name_cmp);
+	if (!t->cycles) {
+		nohz_a = load_rates(s, a, hza);
+		nohz_b = load_rates(s, b, hzb);
+	}
 	for (size_t i = 0; i < names.n; i++) {
 		const char *name = names.v[i].name;
 		struct cmp_row row = { 0 };
-		size_t na = sample(ma, a->n, name, va);
-		size_t nb = sample(mb, b->n, name, vb);
+		enum cmp_unit su = compare_stored_unit(name), u = su;
+		size_t na, nb;
 		/* exact where the file fixes it for both sides */
 		enum cmp_kind kind = compare_kind(name, metric_has(&xb, name) ? &xa : NULL);
 
+		/* µs, unless asked for the stored unit or a run has no rate */
+		if (su != CMP_UNIT_NONE && !t->cycles) {
+			bool lack = su == CMP_UNIT_CYCLES &&
+				    (lacks_rate(ma, a->n, name, hza) || lacks_rate(mb, b->n, name, hzb));
+
+			in_cycles |= lack;
+			u = lack ? su : CMP_UNIT_US;
+		}
+		na = sample(ma, a->n, name, su, u, hza, va);
+		nb = sample(mb, b->n, name, su, u, hzb, vb);
 		if (!na || !nb)
 			continue;
 		snprintf(row.metric, sizeof(row.metric), "%s", name);
 		compare_row(&row, kind, va, na, vb, nb, metric_get(&xa, name), metric_get(&xb, name));
+		row.unit = u;
 		if (!all_rows && row.mean_a == 0 && row.mean_b == 0 && row.sd_a == 0 && row.sd_b == 0)
 			continue;
 		untested |= kind == CMP_LATENCY && !row.tested;
@@ -253,6 +331,10 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 			abort();
 		t->v[t->n++] = row;
 	}
+	if (in_cycles && t->nwarn < sizeof(t->warnings) / sizeof(t->warnings[0]))
+		snprintf(t->warnings[t->nwarn++], sizeof(t->warnings[0]),
+			 "%zu base and %zu new run(s) give no guest.tsc_hz: their histograms' "
+			 "percentiles are in TSC cycles, not µs", nohz_a, nohz_b);
 	if (untested && a->n < COMPARE_MIN_N)
 		add_warning(t, "%s has %zu run(s): latencies need 5 a side for the Mann-Whitney U "
 			    "test; run more (--runs 5)", "base", a->n);
@@ -272,6 +354,8 @@ out:
 	free(mb);
 	free(va);
 	free(vb);
+	free(hza);
+	free(hzb);
 	return rc;
 }
 
@@ -523,6 +607,14 @@ static void fmt_test(char *buf, size_t len, const struct cmp_row *r)
 	}
 }
 
+/* The unit after a metric's name in the tables: " [µs]", "" for a count. */
+static const char *unit_suffix(enum cmp_unit u)
+{
+	static const char *const sfx[] = { "", " [cycles]", " [ns]", " [µs]" };
+
+	return sfx[u];
+}
+
 static const char *kind_name(enum cmp_kind k)
 {
 	return k == CMP_EXACT ? "exact" : k == CMP_LATENCY ? "latency" : "count";
@@ -571,8 +663,8 @@ static void print_text(FILE *f, const struct cmp_table *t)
 		struct row_cells c;
 
 		row_cells(r, &c);
-		fprintf(f, "%14s %6s  %22s  %14s %6s  %s  (%s, n=%zu+%zu)\n", c.ma, c.sa, c.ch,
-			c.mb, c.sb, r->metric, c.test, r->na, r->nb);
+		fprintf(f, "%14s %6s  %22s  %14s %6s  %s%s  (%s, n=%zu+%zu)\n", c.ma, c.sa, c.ch,
+			c.mb, c.sb, r->metric, unit_suffix(r->unit), c.test, r->na, r->nb);
 	}
 	if (!t->n)
 		fprintf(f, "(no metric that both sides have)\n");
@@ -594,8 +686,8 @@ static void print_markdown(FILE *f, const struct cmp_table *t)
 		struct row_cells c;
 
 		row_cells(r, &c);
-		fprintf(f, "| %s | %s | %s | %s | %s | %s | %zu+%zu | `%s` |\n", c.ma, c.sa, c.ch,
-			c.mb, c.sb, c.test, r->na, r->nb, r->metric);
+		fprintf(f, "| %s | %s | %s | %s | %s | %s | %zu+%zu | `%s`%s |\n", c.ma, c.sa, c.ch,
+			c.mb, c.sb, c.test, r->na, r->nb, r->metric, unit_suffix(r->unit));
 	}
 	for (unsigned i = 0; i < t->nwarn; i++)
 		fprintf(f, "\n> warning: %s\n", t->warnings[i]);
@@ -604,7 +696,7 @@ static void print_markdown(FILE *f, const struct cmp_table *t)
 static void print_csv_header(FILE *f)
 {
 	fprintf(f, "metric,kind,base_n,base_mean,base_stddev,new_n,new_mean,new_stddev,change_pct,p,"
-		"significant,base_expected,new_expected,base_params,new_params\n");
+		"significant,base_expected,new_expected,base_params,new_params,unit\n");
 }
 
 /* A number, or an empty field for none. */
@@ -637,7 +729,7 @@ static void print_csv(FILE *f, const struct cmp_table *t)
 		csv_num(f, r->expect_b, "%.17g");
 		csv_str(f, t->tuple_a);
 		csv_str(f, t->tuple_b);
-		fputc('\n', f);
+		fprintf(f, ",%s\n", compare_unit_name(r->unit));
 	}
 }
 
@@ -669,6 +761,8 @@ static json_t *table_json(const struct cmp_table *t)
 
 		if (isinf(r->change_pct))
 			json_object_set_new(row, "change_pct", json_string(r->change_pct > 0 ? "+inf" : "-inf"));
+		json_object_set_new(row, "unit", r->unit == CMP_UNIT_NONE ? json_null() :
+				    json_string(compare_unit_name(r->unit)));
 		json_array_append_new(rows, row);
 	}
 	for (unsigned i = 0; i < t->nwarn; i++)
@@ -735,7 +829,7 @@ static void print_html(FILE *f, const struct cmp_table *t)
 			"<td>%s</td><td><code>", r->significant ? "sig" : "ns", c.ma, c.sa, c.ch, c.mb,
 			c.sb, c.test);
 		cmp_html_escape(f, r->metric);
-		fputs("</code></td></tr>\n", f);
+		fprintf(f, "</code>%s</td></tr>\n", unit_suffix(r->unit));
 	}
 	fputs("</table>\n", f);
 	for (unsigned i = 0; i < t->nwarn; i++) {

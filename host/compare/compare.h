@@ -17,6 +17,11 @@
  *   count     any other number (host ticks, io exits, ...): means and
  *             change, no test.
  *
+ * Latencies are shown in µs: a histogram's percentile (TSC cycles) divided
+ * by each run's guest.tsc_hz, an exit's time (ns of the trace clock) by
+ * 1000; with cmp_table.cycles as stored.  A row whose runs do not all give
+ * guest.tsc_hz stays in cycles, and the table warns.
+ *
  * A side is the runs of one series (backend and policy or variant) and one
  * parameter tuple (suite_run_tuple(): "workload=W depth=2 ..."): runs of
  * different workloads or parameter values are never pooled.  compare_plan()
@@ -38,6 +43,8 @@
 #define COMPARE_TUPLE_LEN 256
 
 enum cmp_kind { CMP_EXACT, CMP_LATENCY, CMP_COUNT };
+/* What a row's numbers are in: a count (none), or a time. */
+enum cmp_unit { CMP_UNIT_NONE, CMP_UNIT_CYCLES, CMP_UNIT_NS, CMP_UNIT_US };
 
 struct cmp_row {
 	char metric[80];
@@ -50,6 +57,7 @@ struct cmp_row {
 	bool significant;			/* exact: the values differ; latency: tested and
 						 * p <= COMPARE_ALPHA; count: never */
 	double expect_a, expect_b;		/* exact: suites.cfg's value for the side; NAN: none */
+	enum cmp_unit unit;			/* of the means (set by compare_runs) */
 };
 
 struct cmp_table {
@@ -57,6 +65,8 @@ struct cmp_table {
 	char tuple_a[COMPARE_TUPLE_LEN];	/* parameter tuples (suite_run_tuple()); */
 	char tuple_b[COMPARE_TUPLE_LEN];	/* empty where unknown */
 	size_t runs_a, runs_b;
+	bool cycles;				/* input: latencies as stored (TSC cycles,
+						 * ns), not in µs */
 	struct cmp_row *v;
 	size_t n;
 	char warnings[4][256];
@@ -71,6 +81,18 @@ struct cmp_table {
  */
 void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_t na,
 		 const double *b, size_t nb, double ea, double eb);
+
+/* A unit's name as the outputs write it: "us", "cycles", "ns"; "" for none
+ * (ascii: the JSON and CSV outputs; the tables print µs). */
+const char *compare_unit_name(enum cmp_unit u);
+/* The unit a metric is stored in: TSC cycles for a histogram's percentile,
+ * ns for an exit's handling time (exit_ns.R.p50, .p99, .mean), else none. */
+enum cmp_unit compare_stored_unit(const char *metric);
+/* A run's guest.tsc_hz (the store's record); NAN where it gives none. */
+double compare_run_tsc_hz(struct store *s, const char *id);
+/* v of a metric stored in unit u, in µs: cycles / tsc_hz, ns / 1000; NAN
+ * for cycles without a rate, v itself for a count. */
+double compare_to_us(double v, enum cmp_unit u, double tsc_hz);
 
 /* The kind of a metric: exact when `exact` (names, as exact_metrics gives
  * them) has it, latency for a histogram percentile or an exit's mean
@@ -120,7 +142,9 @@ void cmp_plan_free(struct cmp_plan *p);
  * metrics that match one of the globs (all when nglobs is 0) and that both
  * sides have; rows where both sides are constant zero are left out unless
  * all_rows.  suite (NULL: no exact metrics) says which counts are exact.
- * 0, or -1 with err (a store error).
+ * Latencies in µs unless t->cycles (set it before): each run's cycles by its
+ * own guest.tsc_hz; a row with a run that has none stays in cycles, with a
+ * warning in t.  0, or -1 with err (a store error).
  */
 int compare_runs(struct store *s, const struct suite *suite, const struct cmp_side *a,
 		 const struct cmp_side *b, const char *const *globs, size_t nglobs, bool all_rows,

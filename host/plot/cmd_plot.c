@@ -10,6 +10,7 @@
  *   cdf-irq-latency  interrupt latency (timer expiry -> clock ISR) CDFs
  *   exits-stacked    exits by reason, stacked, per workload and series
  *   trend            one metric over the runs in start order
+ *   kernel-*         by Debian kernel version (host/plot/kernels.c)
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 
 #include "cli/cli.h"
 #include "compare/compare.h"
+#include "plot/figures.h"
 #include "plot/plot.h"
 #include "report/report.h"
 #include "store/store_cmd.h"
@@ -36,18 +38,6 @@
 #include "suite/suite.h"
 
 extern char **environ;
-
-struct plot_ctx {
-	struct store *s;
-	struct run_filter f;
-	const char *out_dir, *dash_dir, *metric;
-	char plot_dir[PATH_MAX];
-	bool include_failed;
-	struct run_list runs;
-	struct metric_set *ms;		/* per run */
-	unsigned nplots;
-	char plots[8][32];		/* names written, for the dashboard */
-};
 
 void plot_fmt(char *buf, size_t len, const char *f, ...)
 {
@@ -127,7 +117,7 @@ void plot_put_quoted(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static FILE *open_data(struct plot_ctx *c, const char *name, char *path, size_t len)
+FILE *plot_data_file(struct plot_ctx *c, const char *name, char *path, size_t len)
 {
 	FILE *f;
 
@@ -180,8 +170,7 @@ int plot_gnuplot(const char *plot_dir, const char *script, const char *fmt_name,
 	return 0;
 }
 
-static int run_gnuplot(struct plot_ctx *c, const char *script, const char *name,
-		       const char *vars)
+int plot_figure(struct plot_ctx *c, const char *script, const char *name, const char *vars)
 {
 	static const char *const fmts[] = { "png", "svg" };
 
@@ -227,7 +216,7 @@ static int write_expected_depth(struct plot_ctx *c, int64_t xmax, char *path, si
 			w ? err : "no nested-spinlock workload");
 		return 0;
 	}
-	f = open_data(c, "cr8-vs-depth-expected", path, len);
+	f = plot_data_file(c, "cr8-vs-depth-expected", path, len);
 	if (!f) {
 		suite_free(s);
 		return -1;
@@ -291,7 +280,7 @@ static int plot_cr8_vs_depth(struct plot_ctx *c)
 		n[k][d]++;
 		xmax = d > xmax ? d : xmax;
 	}
-	f = open_data(c, "cr8-vs-depth", path, sizeof(path));
+	f = plot_data_file(c, "cr8-vs-depth", path, sizeof(path));
 	if (!f) {
 		rc = 3;
 		goto out;
@@ -316,7 +305,7 @@ static int plot_cr8_vs_depth(struct plot_ctx *c)
 	}
 	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; xmax=%lld; expected='%s'", path,
 	    nseries, nseries == 0, (long long)xmax, rc ? epath : "");
-	rc = run_gnuplot(c, "cr8-vs-depth.gp", "cr8-vs-depth", vars);
+	rc = plot_figure(c, "cr8-vs-depth.gp", "cr8-vs-depth", vars);
 out:
 	free(order);
 	free(sum);
@@ -352,6 +341,8 @@ static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, cons
 	struct groups g = { 0 };
 	struct merged_hist *mh = NULL;
 	char path[PATH_MAX], label[256], vars[PATH_MAX + 256];
+	double *rate = NULL;		/* per series: its first run's guest.tsc_hz */
+	size_t no_rate = 0, mixed = 0;
 	unsigned nseries = 0;
 	size_t *order = NULL;
 	FILE *f;
@@ -359,17 +350,31 @@ static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, cons
 
 	for (size_t i = 0; i < c->runs.n; i++) {
 		size_t k, old = g.n;
+		double hz = c->tsc_hz[i];
 
 		series_label(&c->runs.v[i], true, label, sizeof(label));
 		k = group_of(&g, label);
 		if (g.n != old) {
 			mh = realloc(mh, g.n * sizeof(*mh));
-			if (!mh)
+			rate = realloc(rate, g.n * sizeof(*rate));
+			if (!mh || !rate)
 				abort();
 			memset(&mh[k], 0, sizeof(mh[k]));
+			rate[k] = NAN;
 		}
-		store_run_hist(c->s, c->runs.v[i].id, hist, &mh[k]);
+		if (store_run_hist(c->s, c->runs.v[i].id, hist, &mh[k]) <= 0)
+			continue;
+		/* µs need one TSC rate a series (its histograms are merged) */
+		if (isnan(hz))
+			no_rate++;
+		else if (isnan(rate[k]))
+			rate[k] = hz;
+		else if (fabs(hz - rate[k]) > 1e-3 * rate[k])
+			mixed++;
 	}
+	if (no_rate || mixed)
+		fprintf(stderr, "irqlbench plot: warning: %s in TSC cycles, not µs: %zu run(s) give no "
+			"guest.tsc_hz, %zu have another TSC rate than their series' first\n", name, no_rate, mixed);
 	{	/* one line for the plot, not one a series */
 		struct merged_hist all = { 0 };
 		char where[256];
@@ -384,7 +389,7 @@ static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, cons
 		plot_fmt(where, sizeof(where), "plot %s (%zu series)", name, nser);
 		merged_hist_warn(&all, where);
 	}
-	f = open_data(c, name, path, sizeof(path));
+	f = plot_data_file(c, name, path, sizeof(path));
 	if (!f) {
 		rc = 3;
 		goto out;
@@ -395,18 +400,20 @@ static int plot_cdf(struct plot_ctx *c, const char *hist, const char *name, cons
 
 		if (mh[k].n <= 0)
 			continue;
-		fprintf(f, "%s\"cycles\" ", nseries ? "\n\n" : "");
+		fprintf(f, "%s\"%s\" ", nseries ? "\n\n" : "", no_rate || mixed ? "cycles" : "us");
 		plot_put_quoted(f, g.name[k]);
 		fputc('\n', f);
-		plot_cdf_block(f, &mh[k], 1);
+		plot_cdf_block(f, &mh[k], no_rate || mixed ? 1 : rate[k] / 1e6);
 		nseries++;
 	}
 	fclose(f);
-	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; what='%s'; unit='TSC cycles'",
-		 path, nseries, nseries == 0, what);
-	rc = run_gnuplot(c, "cdf.gp", name, vars);
+	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%u; nodata=%d; what='%s'; unit='%s'",
+		 path, nseries, nseries == 0, what,
+		 no_rate || mixed ? "TSC cycles" : "µs (TSC cycles / guest.tsc_hz)");
+	rc = plot_figure(c, "cdf.gp", name, vars);
 out:
 	free(order);
+	free(rate);
 	for (size_t k = 0; k < g.n; k++)
 		merged_hist_free(&mh[k]);
 	free(mh);
@@ -472,7 +479,7 @@ static int plot_exits_stacked(struct plot_ctx *c)
 				sum[k * reasons.n + j] += v;
 		}
 	}
-	f = open_data(c, "exits-stacked", path, sizeof(path));
+	f = plot_data_file(c, "exits-stacked", path, sizeof(path));
 	if (!f) {
 		rc = 3;
 		goto out;
@@ -492,7 +499,7 @@ static int plot_exits_stacked(struct plot_ctx *c)
 	fclose(f);
 	plot_fmt(vars, sizeof(vars), "data='%s'; ncols=%zu; nodata=%d", path, reasons.n + 1,
 		 g.n == 0);
-	rc = run_gnuplot(c, "exits-stacked.gp", "exits-stacked", vars);
+	rc = plot_figure(c, "exits-stacked.gp", "exits-stacked", vars);
 out:
 	free(sum);
 	free(n);
@@ -517,7 +524,7 @@ static int plot_trend(struct plot_ctx *c)
 			series_label(&c->runs.v[i], true, label, sizeof(label));
 			group_of(&g, label);
 		}
-	f = open_data(c, "trend", path, sizeof(path));
+	f = plot_data_file(c, "trend", path, sizeof(path));
 	if (!f)
 		goto out;
 	order = groups_order(&g);
@@ -542,7 +549,7 @@ static int plot_trend(struct plot_ctx *c)
 	fclose(f);
 	plot_fmt(vars, sizeof(vars), "data='%s'; nseries=%zu; nodata=%d; metric='%s'", path, g.n,
 		 g.n == 0, c->metric);
-	rc = run_gnuplot(c, "trend.gp", "trend", vars);
+	rc = plot_figure(c, "trend.gp", "trend", vars);
 out:
 	free(order);
 	groups_free(&g);
@@ -562,15 +569,68 @@ static const char dash_css[] =
 	"caption{text-align:left;font-weight:bold;padding:4px 0}"
 	"tr.sig td{background:#fff3d6}tr.failed td{background:#fbe3e3;color:#888}"
 	"figure{display:inline-block;margin:8px;vertical-align:top}"
-	"figure img{width:620px;border:1px solid #ccc}"
+	"figure img{width:620px;border:1px solid #ccc}figure.wide{display:block}"
+	"figure.wide img{width:auto;max-width:100%}ol.kernels{margin:4px 0;padding:0}"
+	"ol.kernels li{display:inline-block;margin:0 10px 0 0}ol.kernels li:before{content:'\\2192  '}"
+	"ol.kernels li:first-child:before{content:''}"
 	"figcaption{font-size:13px}.warn{color:#a35a00;font-size:13px}.meta{color:#555}"
 	"td.v{text-align:center}td.v small{color:#555}"
 	".v-FIXED,.v-ON-TIME{background:#dcefdc}.v-UNFIXED,.v-LATE{background:#f6d5d5}"
 	".v-INCONCLUSIVE{background:#fbf0c8}td.flip{outline:3px solid #c00;outline-offset:-3px}"
-	"#alerts li{margin:3px 0}";
+	"#alerts li{margin:3px 0}"
+	"details#runs summary{cursor:pointer;margin-top:28px}details#runs summary h2{display:inline;margin:0}"
+	"table.sortable th{cursor:pointer}th[aria-sort=ascending]:after{content:' \\25b2'}"
+	"th[aria-sort=descending]:after{content:' \\25bc'}td.params{max-width:300px}"
+	".chip{display:inline-block;white-space:nowrap;background:#eef2f7;border:1px solid #c8d3e0;"
+	"border-radius:9px;padding:0 6px;margin:1px 2px;font-family:monospace;font-size:12px}";
+
+/* The run's parameters as key=value chips, in the record's order. */
+static void dash_param_chips(FILE *f, const char *params)
+{
+	json_t *o = params ? json_loads(params, 0, NULL) : NULL, *v;
+	const char *k;
+
+	if (!json_is_object(o)) {
+		cmp_html_escape(f, params);
+		json_decref(o);
+		return;
+	}
+	json_object_foreach(o, k, v) {
+		char *val = json_is_string(v) ? xstrdup(json_string_value(v)) :
+			    json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		fputs("<span class=\"chip\">", f);
+		cmp_html_escape(f, k);
+		fputc('=', f);
+		cmp_html_escape(f, val);
+		fputs("</span> ", f);
+		free(val);
+	}
+	json_decref(o);
+}
+
+/*
+ * Sorting the runs table: a click on a header sorts the rows by that
+ * column, a second click the other way; numbers as numbers, other text
+ * with its digit runs as numbers (ids, versions).  No external resource.
+ */
+static const char dash_sort_js[] =
+	"document.querySelectorAll('table.sortable').forEach(function(t){"
+	"var hs=t.tHead.rows[0].cells;"
+	"Array.prototype.forEach.call(hs,function(th,i){th.addEventListener('click',function(){"
+	"var up=th.getAttribute('aria-sort')!=='ascending',b=t.tBodies[0],"
+	"rs=Array.prototype.slice.call(b.rows),num=/^-?[0-9.]+(e[-+]?[0-9]+)?$/;"
+	"Array.prototype.forEach.call(hs,function(h){h.removeAttribute('aria-sort');});"
+	"th.setAttribute('aria-sort',up?'ascending':'descending');"
+	"rs.sort(function(x,y){var a=x.cells[i].textContent.trim(),c=y.cells[i].textContent.trim(),"
+	"d=num.test(a)&&num.test(c)?parseFloat(a)-parseFloat(c):"
+	"a.localeCompare(c,'en',{numeric:true});return up?d:-d;});"
+	"rs.forEach(function(r){b.appendChild(r);});});});});";
 
 static void dash_runs(FILE *f, struct plot_ctx *c)
 {
+	static const char *const heads[] = { "id", "status", "backend", "policy/variant", "workload",
+					      "params", "kernel", "started", "write_cr8/iter" };
 	struct run_filter all;
 	struct run_list l;
 	char err[256];
@@ -583,9 +643,13 @@ static void dash_runs(FILE *f, struct plot_ctx *c)
 		filter_free(&all);
 		return;
 	}
-	fprintf(f, "<h2 id=\"runs\">Runs (%zu)</h2>\n<table id=\"runs-table\"><tr><th>id</th>"
-		"<th>status</th><th>backend</th><th>policy/variant</th><th>workload</th>"
-		"<th>params</th><th>kernel</th><th>started</th><th>write_cr8/iter</th></tr>\n", l.n);
+	fprintf(f, "<details id=\"runs\"><summary><h2>Runs (%zu)</h2> <span class=\"meta\">every run "
+		"of the store this selection names, failed ones flagged: open, then click a column's "
+		"header to sort by it (again: the other way)</span></summary>\n"
+		"<table id=\"runs-table\" class=\"sortable\"><thead><tr>", l.n);
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++)
+		fprintf(f, "<th title=\"sort by %s\">%s</th>", heads[i], heads[i]);
+	fputs("</tr></thead><tbody>\n", f);
 	for (size_t i = 0; i < l.n; i++) {
 		const struct run_info *r = &l.v[i];
 		struct metric_set m = { 0 };
@@ -602,9 +666,9 @@ static void dash_runs(FILE *f, struct plot_ctx *c)
 		cmp_html_escape(f, store_run_series(r));
 		fputs("</td><td class=\"l\">", f);
 		cmp_html_escape(f, r->workload);
-		fputs("</td><td class=\"l\"><code>", f);
-		cmp_html_escape(f, r->params);
-		fputs("</code></td><td class=\"l\">", f);
+		fputs("</td><td class=\"l params\">", f);
+		dash_param_chips(f, r->params);
+		fputs("</td><td class=\"l\">", f);
 		cmp_html_escape(f, r->kernel);
 		fputs("</td><td class=\"l\">", f);
 		cmp_html_escape(f, r->started);
@@ -613,60 +677,9 @@ static void dash_runs(FILE *f, struct plot_ctx *c)
 		else
 			fprintf(f, "</td><td>%.4g</td></tr>\n", v);
 	}
-	fputs("</table>\n", f);
+	fprintf(f, "</tbody></table></details>\n<script>%s</script>\n", dash_sort_js);
 	store_run_list_free(&l);
 	filter_free(&all);
-}
-
-/*
- * Debian's version order (dpkg's verrevcmp, deb-version(7)): digit runs
- * compare as numbers, other runs character by character with letters
- * before other characters and '~' before everything, even the end.
- * Applied to the whole version ("6.1.192-3"), which orders Debian's
- * kernel versions as dpkg --compare-versions does.
- */
-static int ver_order(int c)
-{
-	if (isdigit(c))
-		return 0;
-	if (isalpha(c))
-		return c;
-	if (c == '~')
-		return -1;
-	return c ? c + 256 : 0;
-}
-
-static int ver_cmp(const char *a, const char *b)
-{
-	while (*a || *b) {
-		int first = 0;
-
-		while ((*a && !isdigit((unsigned char)*a)) || (*b && !isdigit((unsigned char)*b))) {
-			int ac = ver_order((unsigned char)*a), bc = ver_order((unsigned char)*b);
-
-			if (ac != bc)
-				return ac - bc;
-			a++;
-			b++;
-		}
-		while (*a == '0')
-			a++;
-		while (*b == '0')
-			b++;
-		while (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			if (!first)
-				first = *a - *b;
-			a++;
-			b++;
-		}
-		if (isdigit((unsigned char)*a))
-			return 1;
-		if (isdigit((unsigned char)*b))
-			return -1;
-		if (first)
-			return first;
-	}
-	return 0;
 }
 
 /* One cell of the verdict matrix: the newest verdict of a kernel and
@@ -848,7 +861,7 @@ static void dash_verdicts(FILE *f, struct plot_ctx *c)
 	}
 	/* newest kernel first (insertion sort: a handful of versions) */
 	for (k = 1; k < nk; k++)
-		for (j = k; j > 0 && ver_cmp(kern[j - 1], kern[j]) < 0; j--) {
+		for (j = k; j > 0 && plot_ver_cmp(kern[j - 1], kern[j]) < 0; j--) {
 			const char *t = kern[j];
 
 			kern[j] = kern[j - 1];
@@ -1087,10 +1100,11 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 	      "change, against the expected values); latencies by the two-sided Mann-Whitney U test "
 	      "with 5 runs a side or more (<code>~</code>: p &gt; 0.05, not significant; else "
 	      "<code>too few runs</code>); other counts show the change in parentheses, untested. "
-	      "Highlighted rows changed. A histogram's <code>.p50</code> is in TSC cycles: the "
-	      "upper bound of the bucket that holds it, at most the max; an exit's handling time "
-	      "<code>exit_ns.REASON.p50</code> is in ns of the trace clock (emulated in the lab), "
-	      "read off its buckets the same way.</p>\n", f);
+	      "Highlighted rows changed. Latencies are in &micro;s: a histogram's <code>.p50</code> "
+	      "is the upper bound of the bucket that holds it (TSC cycles, at most the max) divided "
+	      "by each run's <code>guest.tsc_hz</code>, <code>[cycles]</code> where a run's record "
+	      "gives none; an exit's handling time <code>exit_ns.REASON.p50</code> is ns of the "
+	      "trace clock (emulated in the lab) / 1000, read off its buckets the same way.</p>\n", f);
 	for (size_t i = 0; i < c->runs.n; i++) {
 		report_row_label(&c->runs.v[i], lab, sizeof(lab));
 		group_of(&rows, lab);
@@ -1120,8 +1134,9 @@ static void dash_compare(FILE *f, struct plot_ctx *c)
 
 static const char *const plot_captions[][2] = {
 	{ "cr8-vs-depth", "CR8-write exits per iteration vs spinlock depth N: fixed 2N-1, unfixed 1" },
-	{ "cdf-dpc-delay", "DPC delay (KeInsertQueueDpc to the DPC routine), CDF" },
-	{ "cdf-irq-latency", "Interrupt latency (timer expiry to the clock ISR), CDF" },
+	{ "cdf-dpc-delay", "DPC delay (KeInsertQueueDpc to the DPC routine), CDF in µs (each series' "
+	  "TSC cycles by its guest.tsc_hz; in cycles where a run gives none)" },
+	{ "cdf-irq-latency", "Interrupt latency (timer expiry to the clock ISR), CDF in µs" },
 	{ "exits-stacked", "Exits by reason per iteration, per workload and policy/variant" },
 	{ "trend", "A metric over the runs, in start order" },
 };
@@ -1162,9 +1177,14 @@ static int write_dashboard(struct plot_ctx *c)
 		c->include_failed ? " (failed runs included on request)" : ", failed runs left out");
 	(void)nfailed;
 	dash_verdicts(f, c);
+	if (c->kernels_html)
+		fputs(c->kernels_html, f);
 	fputs("<h2 id=\"plots\">Plots</h2>\n", f);
 	for (unsigned i = 0; i < c->nplots; i++) {
 		const char *cap = c->plots[i];
+
+		if (!strncmp(c->plots[i], "kernel-", 7))
+			continue;	/* in their own section, above */
 
 		for (size_t k = 0; k < sizeof(plot_captions) / sizeof(plot_captions[0]); k++)
 			if (!strcmp(plot_captions[k][0], c->plots[i]))
@@ -1251,15 +1271,18 @@ static int plot_all(struct plot_ctx *c)
 	c->ms = calloc(c->runs.n + 1, sizeof(*c->ms));
 	if (!c->ms)
 		abort();
-	for (size_t i = 0; i < c->runs.n; i++)
+	c->tsc_hz = xmalloc((c->runs.n + 1) * sizeof(*c->tsc_hz));
+	for (size_t i = 0; i < c->runs.n; i++) {
 		if (store_run_metrics(c->s, c->runs.v[i].id, &c->ms[i], err, sizeof(err)))
 			return cli_error(EXIT_STORE, "%s", err);
+		c->tsc_hz[i] = compare_run_tsc_hz(c->s, c->runs.v[i].id);
+	}
 	if ((rc = plot_cr8_vs_depth(c)) ||
 	    (rc = plot_cdf(c, "dpc_queue_to_run", "cdf-dpc-delay",
 			   "DPC delay: KeInsertQueueDpc to the DPC routine")) ||
 	    (rc = plot_cdf(c, "irq_latency", "cdf-irq-latency",
 			   "interrupt latency: timer expiry to the clock ISR")) ||
-	    (rc = plot_exits_stacked(c)) || (rc = plot_trend(c)))
+	    (rc = plot_exits_stacked(c)) || (rc = plot_trend(c)) || (rc = plot_kernel_figures(c)))
 		return rc;
 	return c->dash_dir ? write_dashboard(c) : 0;
 }
@@ -1296,8 +1319,16 @@ const struct cli_spec cmd_plot_spec = {
 	"  exits-stacked    exits by reason, stacked per workload and policy/variant\n"
 	"  trend            a metric over the runs in start order (--metric, default\n"
 	"                   exit.write_cr8/iter)\n"
-	"and the static dashboard (default <store dir>/dashboard/index.html: the plots,\n"
-	"the exit-count matrices, comparison tables and the runs; no network resources).\n"
+	"  kernel-exits     CR8-write exits per iteration by Debian kernel version (dpkg\n"
+	"                   order), the suites file's expected values drawn\n"
+	"  kernel-late      late deliveries per iteration, the same way\n"
+	"  kernel-latency   DPC delay and interrupt latency p50/p99 by kernel version in\n"
+	"                   microseconds: the median of the runs, their min-max band\n"
+	"The latencies are in microseconds (each run's TSC cycles by its guest.tsc_hz).\n"
+	"And the static dashboard (default <store dir>/dashboard/index.html: the\n"
+	"verdict matrix and its alerts, the figures by kernel version, the plots, the\n"
+	"exit-count matrices, comparison tables and the runs, collapsed and sortable; no\n"
+	"network resources).\n"
 	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n",
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
@@ -1353,6 +1384,8 @@ out:
 	store_run_list_free(&c->runs);
 	filter_free(&c->f);
 	store_close(c->s);
+	free(c->kernels_html);
+	free(c->tsc_hz);
 	free(dash);
 	return rc;
 }

@@ -5,12 +5,12 @@
 # and an empty store still gives placeholder plots.
 . "$(dirname "$0")/lib.sh"
 need_built "$PNGCHECK"
-need_pkg gnuplot-nox
+need_pkg gnuplot-nox jq
 
 "$GEN" "$T/rec" 2 >/dev/null
 DB=$T/store/irqlbench.db
 "$IRQ" results import --db "$DB" "$T/rec" >/dev/null || bail "import"
-plots="cr8-vs-depth cdf-dpc-delay cdf-irq-latency exits-stacked trend"
+plots="cr8-vs-depth cdf-dpc-delay cdf-irq-latency exits-stacked trend kernel-exits kernel-late kernel-latency"
 
 expect_rc 0 "plot --out-dir" -- "$IRQ" plot --db "$DB" --out-dir "$T/out-plots" --no-dashboard
 for p in $plots; do
@@ -38,7 +38,12 @@ IRQLBENCH_SUITES=$T/suites.cfg "$IRQ" plot --db "$DB" --out-dir "$T/out-exp" --n
 exp=$(grep '^[0-9]' "$T/out-exp/data/cr8-vs-depth-expected.dat" | tr '\n' ' ')
 [ "$exp" = "1 4 1 2 8 1 3 12 1 4 16 1 " ] && ok "an edited suites file moves the expected line ($exp)" || bad "edited suites: expected lines $exp"
 expect_grep '^"nested-spinlock N=2 lab:fixed" [0-9.]+ 0\.002 [0-9.]+ 0 3$' "$d/exits-stacked.dat" "stacked: lab fixed N=2 has 3 write_cr8, 0 vintr"
-expect_grep '^1e\+07 1$|^2e\+07 1$' "$d/cdf-dpc-delay.dat" "CDF reaches 1"
+# in µs: the bucket bounds (at most the max, 1e7 - 1 or 2e7 - 1 cycles) by
+# the records' guest.tsc_hz
+hz=$(jq -r .guest.tsc_hz "$(ls -d "$T"/rec/*/ | head -1)/record.json")
+top=$(awk -v hz="$hz" 'BEGIN { printf "^(%.6g|%.6g) 1$", 9999999 / hz * 1e6, 19999999 / hz * 1e6 }')
+expect_grep "$top" "$d/cdf-dpc-delay.dat" "CDF reaches 1 at the max in µs ($top)"
+expect_grep '^"us" ' "$d/cdf-dpc-delay.dat" "CDF series in µs"
 # the failed run is not plotted
 if grep -q 'failed' "$d/trend.dat"; then bad "failed run in the trend"; else ok "failed run left out of the plots"; fi
 n=$(grep -c '^[0-9]' "$d/trend.dat")

@@ -49,11 +49,11 @@ expect_grep "^params: workload=nested-spinlock depth=2 dpc=1$" "$T/text" "the pa
 expect_grep "^ +0 +\+inf% +100 +delivery\.immediate_pct +\(exact, expected 0 and 100," "$T/text" "immediate delivery 0 -> 100%, exact"
 expect_grep "^ +0\.002 +\(\+0\.0%\) +0\.002 +exit\.io/iter +\(no test, n=5\+5\)" "$T/text" "io exits: a count no file fixes, untested"
 expect_grep "^ +6 += +6 +cr8_writes/iter +\(exact, expected 6 and 6, n=5\+5\)" "$T/text" "identical CR8 writes print ="
-expect_grep "-99\.9% .* dpc_queue_to_run\.p50 +\(p=0\.00794, n=5\+5\)" "$T/text" "DPC delay p50: the U test, p = 2/252"
-expect_grep "-79\.[0-9]% .* exit_ns\.write_cr8\.mean +\(p=0\.00794, n=5\+5\)" "$T/text" \
-	"write_cr8 handling time 5 us -> 1 us: a latency, the U test"
-expect_grep "-79\.[0-9]% .* exit_ns\.write_cr8\.p50 +\(p=0\.00794, n=5\+5\)" "$T/text" \
-	"its p50: a latency too"
+expect_grep "-99\.9% .* dpc_queue_to_run\.p50 \[µs\] +\(p=0\.00794, n=5\+5\)" "$T/text" "DPC delay p50 in µs: the U test, p = 2/252"
+expect_grep "^ +5\.0[0-9]{2} .* -79\.[0-9]% +1\.0[0-9]{2} .* exit_ns\.write_cr8\.mean \[µs\] +\(p=0\.00794, n=5\+5\)" "$T/text" \
+	"write_cr8 handling time 5 us -> 1 us (ns / 1000): a latency, the U test"
+expect_grep "-79\.[0-9]% .* exit_ns\.write_cr8\.p50 \[µs\] +\(p=0\.00794, n=5\+5\)" "$T/text" \
+	"its p50: a latency too, in µs"
 expect_grep "exit_ns\.write_cr8\.total/iter +\(no test, n=5\+5\)" "$T/text" \
 	"the time per iteration: a sum, untested"
 if grep -q '~' "$T/text"; then bad "no ~ for counts"; else ok "no count marked ~"; fi
@@ -94,10 +94,14 @@ v=$(jq -r '.tables[0].rows[] | select(.metric == "exit.write_cr8/iter") |
 [ "$v" = "exact 1 3 true null 1 3" ] && ok "json row: $v" || bad "json row: '$v'"
 v=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p50") | "\(.kind) \(.tested) \(.significant)"' "$T/out")
 [ "$v" = "latency true true" ] && ok "json latency row: $v" || bad "json latency row: '$v'"
+v=$(jq -r '[.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p50" or .metric == "exit_ns.write_cr8.mean"
+	or .metric == "exit.write_cr8/iter") | "\(.metric)=\(.unit)"] | join(" ")' "$T/out")
+eq "json units: latencies us, counts null" "$v" "dpc_queue_to_run.p50=us exit.write_cr8/iter=null exit_ns.write_cr8.mean=us"
 v=$(jq -r '"\(.min_runs) \(.tables[0].base.params)"' "$T/out")
 [ "$v" = "5 workload=nested-spinlock depth=2 dpc=1" ] && ok "json: min_runs and the tuple" || bad "json: '$v'"
 expect_rc 0 "--format csv" -- "$IRQ" compare --db "$DB" --format csv "$A" "$B"
-expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1"$' "$T/out" "csv row"
+expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1",$' "$T/out" "csv row (a count: no unit)"
+expect_grep '^dpc_queue_to_run\.p50,latency,5,.*,us$' "$T/out" "csv latency row: unit us"
 expect_rc 0 "--format markdown" -- "$IRQ" compare --db "$DB" --format markdown --metric 'exit.*' "$A" "$B"
 expect_grep "^\| 1 \| +\| \+200\.0% \| 3 \|" "$T/out" "markdown row"
 if grep -q 'cr8_writes' "$T/out"; then bad "--metric 'exit.*' kept other metrics"; else ok "--metric filters rows"; fi
@@ -110,7 +114,7 @@ idb=$(grep lab-nested-spinlock-fixed "$T/ids" | head -1)
 expect_rc 1 "compare two run ids, --fail-on 'exit.write_cr8/iter>100'" -- \
 	"$IRQ" compare --db "$DB" --fail-on 'exit.write_cr8/iter>100' "$ida" "$idb"
 expect_grep "^ +1 +\+200\.0% +3 +exit\.write_cr8/iter +\(exact, expected 1 and 3, n=1\+1\)$" "$T/out" "1 vs 1 run: +200.0%, exact"
-expect_grep "too few runs \(-99\.8%\) .* dpc_queue_to_run\.p50 +\(too few runs, n=1\+1\)" "$T/out" "1 vs 1 run: latency 'too few runs'"
+expect_grep "too few runs \(-99\.8%\) .* dpc_queue_to_run\.p50 \[µs\] +\(too few runs, n=1\+1\)" "$T/out" "1 vs 1 run: latency 'too few runs'"
 if grep -q '~' "$T/out"; then bad "1 vs 1: nothing marked ~"; else ok "1 vs 1: nothing marked ~"; fi
 expect_grep "warning: base has 1 run\(s\): latencies need 5 a side for the Mann-Whitney U test; run more \(--runs 5\)" "$T/err" "n < 5 warning names --runs"
 expect_grep "FAIL exit.write_cr8/iter: \+200\.0% > \+100% \(exact, expected 1 and 3, 1\+1 runs\)" "$T/err" "the gate fails on the exact change"
@@ -154,4 +158,36 @@ v=$(jq -r '.tables[0].rows[] | select(.metric == "exit.write_cr8/iter") | "\(.ba
 [ "$v" = "1 7.5 6" ] && ok "--include-failed: the verdict failure's 30 exits/iter counted (mean 7.5 of 6)" || bad "--include-failed row: '$v'"
 expect_rc 2 "the verdict failure alone is no complete run" -- "$IRQ" compare --db "$DB" "$A" verdict-failed-fixed
 expect_err_line "^irqlbench: compare: no complete runs match 'verdict-failed-fixed': see 'irqlbench results list'$" "says no complete runs"
+
+# µs: each run's TSC cycles by its own guest.tsc_hz.  One unfixed and one
+# fixed lab run, their rates set to 2 GHz and 1.5 GHz: the µs are the
+# stored cycles (--cycles) / 2000 and / 1500, whatever the histograms hold
+U=$T/us
+mkdir -p "$U"
+for x in "$ida:2000000000" "$idb:1500000000"; do
+	id=${x%%:*} hz=${x#*:}
+	cp -r "$T/rec/$id" "$U/"
+	jq --argjson hz "$hz" '.guest.tsc_hz = $hz' "$T/rec/$id/record.json" >"$U/$id/record.json"
+done
+UDB=$U/irqlbench.db
+"$IRQ" results import --db "$UDB" "$U" >/dev/null || bail "import the 2 GHz and 1.5 GHz runs"
+expect_rc 0 "compare --cycles --format json" -- "$IRQ" compare --db "$UDB" --cycles --format json "$ida" "$idb"
+cyc=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
+expect_rc 0 "compare --format json (µs)" -- "$IRQ" compare --db "$UDB" --format json "$ida" "$idb"
+us=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
+want=$(awk '{ printf "%.6g %.6g us", $1 / 2000, $2 / 1500 }' <<<"$cyc")
+got=$(awk '{ printf "%.6g %.6g %s", $1, $2, $3 }' <<<"$us")
+case $cyc in *" cycles") ok "--cycles: the stored cycles ($cyc)" ;; *) bad "--cycles: '$cyc'" ;; esac
+eq "µs = cycles / (tsc_hz / 1e6), per run (2 GHz base, 1.5 GHz new)" "$got" "$want"
+expect_rc 0 "compare (text, µs)" -- "$IRQ" compare --db "$UDB" --metric 'dpc_queue_to_run.p99' "$ida" "$idb"
+expect_grep "dpc_queue_to_run\.p99 \[µs\] +\(too few runs, n=1\+1\)$" "$T/out" "the text table names the unit"
+# a record without guest.tsc_hz: that row stays in cycles, and a warning says so
+jq 'del(.guest.tsc_hz)' "$T/rec/$idb/record.json" >"$U/$idb/record.json"
+"$IRQ" results delete --db "$UDB" "$idb" >/dev/null && "$IRQ" results import --db "$UDB" "$U/$idb" >/dev/null ||
+	bail "import the run without guest.tsc_hz"
+expect_rc 0 "compare with a run that gives no guest.tsc_hz" -- "$IRQ" compare --db "$UDB" "$ida" "$idb"
+expect_grep "dpc_queue_to_run\.p99 \[cycles\] +\(too few runs, n=1\+1\)$" "$T/out" "no rate: the row in cycles"
+expect_grep "exit_ns\.write_cr8\.mean \[µs\]" "$T/out" "the exit times need no rate: still µs"
+expect_grep "warning: 0 base and 1 new run\(s\) give no guest\.tsc_hz: their histograms' percentiles are in TSC cycles, not µs" \
+	"$T/err" "warns which side lacks the rate"
 finish

@@ -217,7 +217,7 @@ static void test_rows_and_output(void)
 	out = print_to_string(&t, "csv");
 	CHECK(strstr(out, "metric,kind,base_n,base_mean") &&
 	      strstr(out, "\ndpc_queue_to_run.p50,latency,5,100,"));
-	CHECK(strstr(out, "\nirq_latency.p99,latency,5,100,") && strstr(out, ",1,0,,,\"\",\"\"\n"));
+	CHECK(strstr(out, "\nirq_latency.p99,latency,5,100,") && strstr(out, ",1,0,,,\"\",\"\",\n"));
 	CHECK(strstr(out, "\nexit.vintr/iter,exact,5,0,0,5,1,0,inf,,1,0,1,") != NULL);
 	free(out);
 	out = print_to_string(&t, "json");
@@ -458,6 +458,49 @@ static void test_plan(void)
 		  "or variant= to its selector so that it is one series");
 }
 
+/* Latencies in µs: a histogram's cycles by the run's TSC rate, an exit's
+ * ns by 1000; counts untouched; the unit after the metric in the tables. */
+static void test_units(void)
+{
+	double a[] = { 1, 2 }, b[] = { 3, 4 };
+	struct cmp_row r;
+	struct cmp_table t = { .name_a = "a", .name_b = "b", .runs_a = 2, .runs_b = 2, .v = &r, .n = 1 };
+	char *out;
+
+	CHECK(compare_stored_unit("dpc_unmask_to_entry.p50") == CMP_UNIT_CYCLES);
+	CHECK(compare_stored_unit("irq_latency.p99") == CMP_UNIT_CYCLES);
+	CHECK(compare_stored_unit("exit_ns.write_cr8.p99") == CMP_UNIT_NS);
+	CHECK(compare_stored_unit("exit_ns.write_cr8.mean") == CMP_UNIT_NS);
+	CHECK(compare_stored_unit("exit_ns.write_cr8.total/iter") == CMP_UNIT_NONE);
+	CHECK(compare_stored_unit("exit.write_cr8/iter") == CMP_UNIT_NONE);
+	/* 2994 cycles at 2.994 GHz are 1 µs; 3000 at 1.5 GHz 2 µs */
+	CHECK_NEAR(compare_to_us(2994, CMP_UNIT_CYCLES, 2994000000.0), 1, 1e-12);
+	CHECK_NEAR(compare_to_us(3000, CMP_UNIT_CYCLES, 1.5e9), 2, 1e-12);
+	CHECK(isnan(compare_to_us(3000, CMP_UNIT_CYCLES, NAN)));
+	CHECK(isnan(compare_to_us(3000, CMP_UNIT_CYCLES, 0)));
+	CHECK_NEAR(compare_to_us(2500, CMP_UNIT_NS, NAN), 2.5, 1e-12);
+	CHECK_NEAR(compare_to_us(7, CMP_UNIT_NONE, 1e9), 7, 0);
+	CHECK_STR(compare_unit_name(CMP_UNIT_US), "us");
+	CHECK_STR(compare_unit_name(CMP_UNIT_NONE), "");
+	compare_row(&r, CMP_LATENCY, a, 2, b, 2, NAN, NAN);
+	CHECK(r.unit == CMP_UNIT_NONE);		/* compare_runs sets it */
+	r.unit = CMP_UNIT_US;
+	snprintf(r.metric, sizeof(r.metric), "irq_latency.p50");
+	out = print_to_string(&t, "text");
+	CHECK(strstr(out, "irq_latency.p50 [µs]  (too few runs, n=2+2)") != NULL);
+	free(out);
+	out = print_to_string(&t, "csv");
+	CHECK(strstr(out, ",new_params,unit\n") && strstr(out, "\"\",\"\",us\n"));
+	free(out);
+	out = print_to_string(&t, "markdown");
+	CHECK(strstr(out, "`irq_latency.p50` [µs] |") != NULL);
+	free(out);
+	r.unit = CMP_UNIT_CYCLES;
+	out = print_to_string(&t, "json");
+	CHECK(strstr(out, "\"unit\": \"cycles\"") != NULL);
+	free(out);
+}
+
 int main(void)
 {
 	test_textbook();
@@ -468,5 +511,6 @@ int main(void)
 	test_exact_metrics();
 	test_too_few();
 	test_plan();
+	test_units();
 	return check_done("test_compare");
 }
