@@ -7,9 +7,9 @@
 # initramfs.  Settings come from the environment, where LAVA puts the test
 # definition's params (docs/lava.md, "The test definition"):
 #
-#   TREE        the built irqlbench tree (default: the one this script is in;
+#   TREE_DIR        the built irqlbench tree (default: the one this script is in;
 #               with CHROOT, a path inside CHROOT)
-#   BUILD       auto (default): build TREE (host/install-deps.sh without the
+#   BUILD_MODE       auto (default): build TREE_DIR (host/install-deps.sh without the
 #               kernel triple, make all) when build/bin/irqlbench is missing;
 #               never: fail instead
 #   BACKEND     verify's --backend: auto (default: verify's own choice, kvm on
@@ -25,8 +25,8 @@
 #               are mounted under it, and verify runs chrooted there
 #   MODROOT     with CHROOT: the root of the running kernel's module tree
 #               inside CHROOT (default /; a cached Debian kernel:
-#               TREE/build/kernels/VERSION/root)
-#   OUT         where verify keeps its records, verdict and store (default
+#               TREE_DIR/build/kernels/VERSION/root)
+#   OUT_DIR         where verify keeps its records, verdict and store (default
 #               /run/irqlbench-lava, inside CHROOT when given)
 #
 # Test cases: `lava-test-case NAME --result R [--measurement M --units U]`
@@ -40,12 +40,12 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 err() { echo "irqlbench-lava: error: $1" >&2; exit "${2:-3}"; }
 
-TREE=${TREE:-} BUILD=${BUILD:-auto} BACKEND=${BACKEND:-auto}
+TREE_DIR=${TREE_DIR:-} BUILD_MODE=${BUILD_MODE:-auto} BACKEND=${BACKEND:-auto}
 VARIANT=${VARIANT:-} POLICY=${POLICY:-} RUNS=${RUNS:-} ITERATIONS=${ITERATIONS:-}
-EXPECT=${EXPECT:-} CHROOT=${CHROOT:-} MODROOT=${MODROOT:-/} OUT=${OUT:-/run/irqlbench-lava}
-[ -n "$TREE" ] || TREE=$(dirname "$HERE")
+EXPECT=${EXPECT:-} CHROOT=${CHROOT:-} MODROOT=${MODROOT:-/} OUT_DIR=${OUT_DIR:-/run/irqlbench-lava}
+[ -n "$TREE_DIR" ] || TREE_DIR=$(dirname "$HERE")
 case $BACKEND in auto|kvm|lab|guest|model) ;; *) err "BACKEND=$BACKEND: use auto, kvm, lab, guest or model" 2 ;; esac
-case $BUILD in auto|never) ;; *) err "BUILD=$BUILD: use auto or never" 2 ;; esac
+case $BUILD_MODE in auto|never) ;; *) err "BUILD_MODE=$BUILD_MODE: use auto or never" 2 ;; esac
 case $EXPECT in ''|FIXED|UNFIXED|ON-TIME|LATE) ;; *) err "EXPECT=$EXPECT: use FIXED, UNFIXED, ON-TIME, LATE or leave it empty" 2 ;; esac
 for n in "$RUNS" "$ITERATIONS"; do
 	case $n in ''|*[!0-9]*) [ -z "$n" ] || err "RUNS and ITERATIONS are numbers, not '$n'" 2 ;; esac
@@ -65,18 +65,18 @@ case_line() {	# NAME RESULT [MEASUREMENT UNITS]
 S=/run/irqlbench-lava-env
 in_root() {
 	if [ -n "$CHROOT" ]; then
-		chroot "$CHROOT" /usr/bin/env -i -C "$TREE" \
+		chroot "$CHROOT" /usr/bin/env -i -C "$TREE_DIR" \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=$S TMPDIR=$S/tmp XDG_CACHE_HOME=$S/cache "$@"
 	else
-		(cd "$TREE" && "$@")
+		(cd "$TREE_DIR" && "$@")
 	fi
 }
 
 # The lab's L1 (host/lab/l1-run.sh does the same for lab runs): kvm_amd
 # and what it needs, from the running kernel's own module tree on the host.
 l1_prepare() {
-	[ -d "$CHROOT$TREE" ] || err "CHROOT=$CHROOT has no $TREE: mount the host's root there (the lab initramfs does: /host)"
+	[ -d "$CHROOT$TREE_DIR" ] || err "CHROOT=$CHROOT has no $TREE_DIR: mount the host's root there (the lab initramfs does: /host)"
 	if [ ! -c /dev/kvm ]; then
 		abi=$(uname -r)
 		deps=$(chroot "$CHROOT" /sbin/modprobe -d "$MODROOT" -S "$abi" --show-depends kvm_amd 2>&1) ||
@@ -98,35 +98,35 @@ l1_prepare() {
 
 if [ -n "$CHROOT" ]; then
 	l1_prepare
-elif [ ! -x "$TREE/build/bin/irqlbench" ]; then
-	[ "$BUILD" = auto ] || err "$TREE/build/bin/irqlbench is not built and BUILD=never; build it (make all) or set BUILD=auto"
-	echo "irqlbench-lava: building $TREE (host/install-deps.sh, make all)"
-	(cd "$TREE" && IRQLBENCH_NO_KERNEL=1 host/install-deps.sh && make -j"$(nproc)" all) ||
-		err "building $TREE failed; see the lines above"
+elif [ ! -x "$TREE_DIR/build/bin/irqlbench" ]; then
+	[ "$BUILD_MODE" = auto ] || err "$TREE_DIR/build/bin/irqlbench is not built and BUILD_MODE=never; build it (make all) or set BUILD_MODE=auto"
+	echo "irqlbench-lava: building $TREE_DIR (host/install-deps.sh, make all)"
+	(cd "$TREE_DIR" && IRQLBENCH_NO_KERNEL=1 host/install-deps.sh && make -j"$(nproc)" all) ||
+		err "building $TREE_DIR failed; see the lines above"
 fi
-in_root test -x build/bin/irqlbench || err "$TREE/build/bin/irqlbench is not built (CHROOT=$CHROOT); run make all in the tree"
+in_root test -x build/bin/irqlbench || err "$TREE_DIR/build/bin/irqlbench is not built (CHROOT=$CHROOT); run make all in the tree"
 
-set -- verify --out-dir "$OUT/verify" --db "$OUT/irqlbench.db"
+set -- verify --out-dir "$OUT_DIR/verify" --db "$OUT_DIR/irqlbench.db"
 [ "$BACKEND" = auto ] || set -- "$@" --backend "$BACKEND"
 [ -z "$VARIANT" ] || set -- "$@" --variant "$VARIANT"
 [ -z "$POLICY" ] || set -- "$@" --policy "$POLICY"
 [ -z "$RUNS" ] || set -- "$@" --runs "$RUNS"
 [ -z "$ITERATIONS" ] || set -- "$@" --iterations "$ITERATIONS"
-in_root rm -rf "$OUT/verify"
-in_root mkdir -p "$OUT"
-echo "irqlbench-lava: ${CHROOT:+in $CHROOT: }$TREE/build/bin/irqlbench $*"
+in_root rm -rf "$OUT_DIR/verify"
+in_root mkdir -p "$OUT_DIR"
+echo "irqlbench-lava: ${CHROOT:+in $CHROOT: }$TREE_DIR/build/bin/irqlbench $*"
 in_root build/bin/irqlbench "$@" >"${TMPDIR:-/tmp}/irqlbench-lava.out" 2>&1
 rc=$?
 cat "${TMPDIR:-/tmp}/irqlbench-lava.out"
 echo "irqlbench-lava: verify exit status $rc"
-if ! in_root test -f "$OUT/verify/verdict.json"; then
+if ! in_root test -f "$OUT_DIR/verify/verdict.json"; then
 	why=$(tail -n 1 "${TMPDIR:-/tmp}/irqlbench-lava.out")
 	echo "irqlbench-lava: no verdict: $why"
 	if [ $rc -eq 77 ]; then case_line verify skip; else case_line verify fail; fi
 	exit 0
 fi
-in_root lava/verdict-cases.sh "$OUT/verify/verdict.json" ${EXPECT:+--expect "$EXPECT"} \
-	>"${TMPDIR:-/tmp}/irqlbench-lava.cases" || err "lava/verdict-cases.sh failed on $OUT/verify/verdict.json"
+in_root lava/verdict-cases.sh "$OUT_DIR/verify/verdict.json" ${EXPECT:+--expect "$EXPECT"} \
+	>"${TMPDIR:-/tmp}/irqlbench-lava.cases" || err "lava/verdict-cases.sh failed on $OUT_DIR/verify/verdict.json"
 while read -r name result m units; do
 	# shellcheck disable=SC2086 # m and units are one word each, or empty
 	case_line "$name" "$result" $m $units

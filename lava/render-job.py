@@ -103,12 +103,12 @@ def main(argv):
         for n in defaulted:
             print("%s default" % n)
         return 0
-    missing = [n for n in required if n not in values]
-    if missing:
-        fail(2, "%s needs %s: give --set %s=VALUE" % (path, ", ".join(missing), missing[0]))
     unknown = sorted(set(values) - set(required) - set(defaulted))
     if unknown:
         fail(2, "%s has no placeholder %s: see render-job.py %s --list" % (path, unknown[0], path))
+    missing = [n for n in required if n not in values]
+    if missing:
+        fail(2, "%s needs %s: give --set %s=VALUE" % (path, ", ".join(missing), missing[0]))
     try:
         text = tmpl.render(**values)
     except jinja2.UndefinedError as exc:

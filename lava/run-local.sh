@@ -77,15 +77,19 @@ lava-run --job-id 1 --output-dir "$out/output" --device "$out/device.yaml" "$out
 t1=$(date +%s.%N)
 secs=$(printf '%.1f' "$(echo "$t1 - $t0" | bc)")
 
-# lava-run prints one JSON object a line: {dt, lvl, msg}; the results are
-# lvl "results", the job's end "Job finished correctly" or an error.
+# lava-run prints one YAML flow mapping a line, {dt, lvl, msg} (JSON but
+# for tags such as ! "3.0"); the results are lvl "results", the job's end
+# "Job finished correctly" or an error.
 python3 - "$out/lava.log" "$out/results.txt" <<'EOF'
-import json, sys
+import sys, yaml
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 cases = []
 for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
+    if '"lvl": "results"' not in line:
+        continue
     try:
-        entry = json.loads(line)
-    except ValueError:
+        entry = yaml.load(line, Loader=Loader)
+    except yaml.YAMLError:
         continue
     if not isinstance(entry, dict):
         continue
