@@ -80,7 +80,7 @@ for f in "$madison" "$installed"; do
 	[ -z "$f" ] || [ -r "$f" ] ||
 		{ echo "irqlbench: error: cannot read '$f': give a readable --madison / --installed file" >&2; exit 2; }
 done
-sre=${series//./\\.}	# the series as a regex
+sre=${series//./[.]}	# the series as a regex ([.], not \.: awk -v would read \. as an escape, and gawk warns)
 
 die() { echo "irqlbench: error: $*" >&2; exit 3; }
 
@@ -100,7 +100,7 @@ src_inst=$(inst_ver "$src_pkg")
 # ABIs installed consistently with the installed source, newest ABI last
 consistent_abis() {
 	[ -n "$src_inst" ] || return 0
-	printf '%s\n' "$inst" | awk -v v="$src_inst" -v re="^linux-image-${sre}\\.0-[0-9]+-amd64\$" \
+	printf '%s\n' "$inst" | awk -v v="$src_inst" -v re="^linux-image-${sre}[.]0-[0-9]+-amd64\$" \
 		'$1 ~ re && $2 == v { sub(/^linux-image-/, "", $1); print $1 }' |
 	while read -r abi; do
 		[ "$(inst_ver "linux-headers-$abi")" = "$src_inst" ] && echo "$abi"
@@ -156,13 +156,13 @@ if [ -n "$madison" ]; then
 	arch=$(cat -- "$madison")
 else
 	command -v apt-cache >/dev/null || die "no apt-cache: the kernel packages can only be resolved on Debian; install linux-image, linux-headers and $src_pkg of one version by hand"
-	names=$(apt-cache search --names-only "^linux-(image|headers)-${sre}\\.0-[0-9]+-amd64\$" | awk '{ print $1 }')
+	names=$(apt-cache search --names-only "^linux-(image|headers)-${sre}[.]0-[0-9]+-amd64\$" | awk '{ print $1 }')
 	arch=$(apt-cache madison $names "$src_pkg" linux-source "linux-kbuild-$series" 2>/dev/null || true)
 fi
 arch=$(printf '%s\n' "$arch" | awk -F'|' 'NF >= 2 { gsub(/[ \t]/, "", $1); gsub(/[ \t]/, "", $2); print $1, $2 }' | sort -u)
 
 # complete versions: "version abi", newest first (Debian version order)
-mapfile -t triples < <(printf '%s\n' "$arch" | awk -v s="$src_pkg" -v re="^linux-(image|headers)-${sre}\\.0-[0-9]+-amd64\$" '
+mapfile -t triples < <(printf '%s\n' "$arch" | awk -v s="$src_pkg" -v re="^linux-(image|headers)-${sre}[.]0-[0-9]+-amd64\$" '
 	$1 == s { src[$2] = 1 }
 	$1 ~ re { kind = ($1 ~ /^linux-image-/) ? "image" : "headers"; abi = $1
 		  sub(/^linux-(image|headers)-/, "", abi); have[kind, abi, $2] = 1; abis[abi, $2] = 1 }
