@@ -35,6 +35,7 @@ all:
 -include guestos/guestos.mk
 -include workloads/workloads.mk
 -include $(wildcard host/*.mk host/*/*.mk)
+-include lava/lava.mk
 -include tests/tests.mk
 -include plots/plots.mk
 
