@@ -113,6 +113,34 @@ static const struct cli_option verdicts_opts[] = {
 	{ CLI_END },
 };
 
+/* merge's paragraph: in 'results --help' and the man page with the others,
+ * and alone in 'results merge --help' */
+#define MERGE_DESCRIPTION \
+	"merge STORE... merges other results stores (another host's, fetched back: see\n" \
+	"docs/fleet.md) into this one: each STORE is a store's database file, or a\n" \
+	"results directory that holds irqlbench.db (and runs/).  Every run (known by\n" \
+	"its record id) and every verdict (by its id) the store does not hold yet is\n" \
+	"added with its host identity (hostname, CPU family/model/stepping,\n" \
+	"microcode, DMI product name: the host that made it), each run's record and\n" \
+	"the files its artifacts name copied from the source's RUNS/<id>/ to this\n" \
+	"store's; what it holds with the same content is left as it is, so merging\n" \
+	"again adds nothing.  All stores are merged or none: a run or verdict whose\n" \
+	"id the store holds with other content, an invalid record or verdict, an\n" \
+	"artifact named by an absolute path or through '..' or that resolves outside\n" \
+	"the source's run directory, refuses the merge with one line and nothing is\n" \
+	"added.  It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
+	"('restored' for a run whose run directory was missing), a line per STORE\n" \
+	"('STORE: R runs merged, U unchanged; V verdicts merged, W unchanged') and,\n" \
+	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n" \
+	"unchanged (store FILE)'; nothing of that before the merge has committed.\n"
+#define MERGE_EPILOG \
+	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist\n" \
+	"or is --db itself, a run or verdict whose id the store (or an earlier STORE)\n" \
+	"holds with other content, an invalid record or verdict, an artifact outside\n" \
+	"its run directory (absolute, '..', a symlink out); 5 the store or a STORE is\n" \
+	"unusable (not SQLite, corrupt, locked, a newer schema, not writable).  Nothing\n" \
+	"is merged unless the status is 0.\n"
+
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
 	.max_args = CLI_ARGS_ANY, .parent = &cmd_results_spec }
@@ -127,7 +155,9 @@ static const struct cli_spec results_subs[] = {
 	RESULTS_SUB(export, "[--db FILE] [--format json|csv|kcidb] [--include-failed] [SELECTOR]\n"
 		    "  [FILTERS]", export_opts, CLI_FMT_JSON | CLI_FMT_CSV | CLI_FMT_KCIDB),
 	RESULTS_SUB(delete, "[--db FILE] ID|SELECTOR [FILTERS]", delete_opts, 0),
-	RESULTS_SUB(merge, "[--db FILE] STORE...", merge_opts, 0),
+	{ .name = "results merge", .usage = "[--db FILE] STORE...", .options = merge_opts,
+	  .description = MERGE_DESCRIPTION, .epilog = MERGE_EPILOG, .max_args = CLI_ARGS_ANY,
+	  .parent = &cmd_results_spec },
 	RESULTS_SUB(verdicts, "[--db FILE] [SELECTOR] [--kernel K] [--variant V] [--host H]\n"
 		    "  [--verdict X] [--tag T] [--json]", verdicts_opts, CLI_FMT_TEXT | CLI_FMT_JSON),
 };
@@ -211,23 +241,7 @@ const struct cli_spec cmd_results_spec = {
 	"store's copies stay).  'results list SELECTOR' shows what it would delete; a\n"
 	"selector that matches nothing is an error.\n"
 	"\n"
-	"merge STORE... merges other results stores (another host's, fetched back: see\n"
-	"docs/fleet.md) into this one: each STORE is a store's database file, or a\n"
-	"results directory that holds irqlbench.db (and runs/).  Every run (known by\n"
-	"its record id) and every verdict (by its id) the store does not hold yet is\n"
-	"added with its host identity (hostname, CPU family/model/stepping,\n"
-	"microcode, DMI product name: the host that made it), each run's record and\n"
-	"the files its artifacts name copied from the source's RUNS/<id>/ to this\n"
-	"store's; what it holds with the same content is left as it is, so merging\n"
-	"again adds nothing.  All stores are merged or none: a run or verdict whose\n"
-	"id the store holds with other content, an invalid record or verdict, an\n"
-	"artifact named by an absolute path or through '..' or that resolves outside\n"
-	"the source's run directory, refuses the merge with one line and nothing is\n"
-	"added.  It prints 'merged    run|verdict ID  (from STORE)' for each one added\n"
-	"('restored' for a run whose run directory was missing), a line per STORE\n"
-	"('STORE: R runs merged, U unchanged; V verdicts merged, W unchanged') and,\n"
-	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n"
-	"unchanged (store FILE)'; nothing of that before the merge has committed.\n"
+	MERGE_DESCRIPTION
 	"\n"
 	"SELECTOR: a run id, or KEY=VALUE[,KEY=VALUE] as for compare and --select.\n"
 	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"

@@ -179,6 +179,10 @@ expect_rc 5 "a source that is no SQLite database" -- "$IRQ" results merge --db "
 expect_err_line "merge refused, nothing merged: $T/junk.db is not an SQLite database" "not SQLite: one line, exit 5"
 nothing_merged "the refusals of bad stores"
 
+expect_rc 0 "results merge --help" -- "$IRQ" results merge --help
+expect_grep "^exit status: 0 merged, or nothing new; 2 no STORE" "$T/out" "--help: the exit statuses"
+expect_grep "each STORE is a store's database file, or a$" "$T/out" "--help: what a STORE is"
+
 # and the good store alone merges
 expect_rc 0 "fleet-c's store alone" -- "$IRQ" results merge --db "$M" c
 eq "fleet-c's verdict listed" "$("$IRQ" results verdicts --db "$M" --host fleet-c --json | jq -r '.verdicts[0].verdict')" FIXED
