@@ -355,6 +355,18 @@ double util_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+unsigned util_random24(void)
+{
+	unsigned rnd = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, &rnd, sizeof(rnd)) != sizeof(rnd))
+		rnd = (unsigned)getpid() * 2654435761u ^ (unsigned)(util_now() * 1e6);
+	if (fd >= 0)
+		close(fd);
+	return rnd & 0xffffff;
+}
+
 static void utc_format(double t, const char *fmt, char *buf, size_t len)
 {
 	time_t s = (time_t)t;

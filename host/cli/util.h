@@ -82,6 +82,13 @@ char *util_installed_file(const char *dir, const char *name);
 double util_now(void);
 void util_utc_iso(double t, char *buf, size_t len);
 void util_utc_compact(double t, char *buf, size_t len);
+/*
+ * 24 random bits (0 to 0xffffff) from /dev/urandom, else from the process
+ * id and the clock: the part of a record or verdict id that keeps two made
+ * in the same second apart, also on two hosts (whose ids meet in one store
+ * when `results merge` brings their stores together).
+ */
+unsigned util_random24(void);
 
 /*
  * Starts argv[0] (a path) with argv: standard input from /dev/null,

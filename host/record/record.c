@@ -16,15 +16,9 @@
 char *record_make_id(double start, const char *backend, const char *workload)
 {
 	char ts[32];
-	unsigned rnd = 0;
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || read(fd, &rnd, sizeof(rnd)) != sizeof(rnd))
-		rnd = (unsigned)getpid() ^ (unsigned)(start * 1e6);
-	if (fd >= 0)
-		close(fd);
 	util_utc_compact(start, ts, sizeof(ts));
-	return xasprintf("%s-%s-%s-%06x", ts, backend, workload, rnd & 0xffffff);
+	return xasprintf("%s-%s-%s-%06x", ts, backend, workload, util_random24());
 }
 
 json_t *record_new(const char *id, const char *backend, const char *workload)

@@ -94,6 +94,13 @@ static const struct cli_option export_opts[] = {
 
 static const struct cli_option delete_opts[] = { RESULTS_DB, RESULTS_FILTERS, { CLI_END } };
 
+static const struct cli_option merge_opts[] = {
+	{ CLI_STRING(0, "db", struct results_args, db, "FILE",
+		     "the store to merge into (default $IRQLBENCH_DB, else\n"
+		     STORE_DEFAULT_DB "; created when missing)") },
+	{ CLI_END },
+};
+
 static const struct cli_option verdicts_opts[] = {
 	RESULTS_DB,
 	FILTER("kernel", "K", "only the verdicts on kernel K (Debian version, upstream\nversion or ABI)"),
@@ -105,6 +112,34 @@ static const struct cli_option verdicts_opts[] = {
 	{ CLI_JSON(struct results_args, format) },
 	{ CLI_END },
 };
+
+/* merge's paragraph: in 'results --help' and the man page with the others,
+ * and alone in 'results merge --help' */
+#define MERGE_DESCRIPTION \
+	"merge STORE... merges other results stores (another host's, fetched back: see\n" \
+	"docs/fleet.md) into this one: each STORE is a store's database file, or a\n" \
+	"results directory that holds irqlbench.db (and runs/).  Every run (known by\n" \
+	"its record id) and every verdict (by its id) the store does not hold yet is\n" \
+	"added with its host identity (hostname, CPU family/model/stepping,\n" \
+	"microcode, DMI product name: the host that made it), each run's record and\n" \
+	"the files its artifacts name copied from the source's RUNS/<id>/ to this\n" \
+	"store's; what it holds with the same content is left as it is, so merging\n" \
+	"again adds nothing.  All stores are merged or none: a run or verdict whose\n" \
+	"id the store holds with other content, an invalid record or verdict, an\n" \
+	"artifact named by an absolute path or through '..' or that resolves outside\n" \
+	"the source's run directory, refuses the merge with one line and nothing is\n" \
+	"added.  It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
+	"('restored' for a run whose run directory was missing), a line per STORE\n" \
+	"('STORE: R runs merged, U unchanged; V verdicts merged, W unchanged') and,\n" \
+	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n" \
+	"unchanged (store FILE)'; nothing of that before the merge has committed.\n"
+#define MERGE_EPILOG \
+	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist\n" \
+	"or is --db itself, a run or verdict whose id the store (or an earlier STORE)\n" \
+	"holds with other content, an invalid record or verdict, an artifact outside\n" \
+	"its run directory (absolute, '..', a symlink out); 5 the store or a STORE is\n" \
+	"unusable (not SQLite, corrupt, locked, a newer schema, not writable).  Nothing\n" \
+	"is merged unless the status is 0.\n"
 
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
@@ -120,13 +155,16 @@ static const struct cli_spec results_subs[] = {
 	RESULTS_SUB(export, "[--db FILE] [--format json|csv|kcidb] [--include-failed] [SELECTOR]\n"
 		    "  [FILTERS]", export_opts, CLI_FMT_JSON | CLI_FMT_CSV | CLI_FMT_KCIDB),
 	RESULTS_SUB(delete, "[--db FILE] ID|SELECTOR [FILTERS]", delete_opts, 0),
+	{ .name = "results merge", .usage = "[--db FILE] STORE...", .options = merge_opts,
+	  .description = MERGE_DESCRIPTION, .epilog = MERGE_EPILOG, .max_args = CLI_ARGS_ANY,
+	  .parent = &cmd_results_spec },
 	RESULTS_SUB(verdicts, "[--db FILE] [SELECTOR] [--kernel K] [--variant V] [--host H]\n"
 		    "  [--verdict X] [--tag T] [--json]", verdicts_opts, CLI_FMT_TEXT | CLI_FMT_JSON),
 };
 
 static const struct cli_spec *const results_sub_list[] = {
 	&results_subs[0], &results_subs[1], &results_subs[2], &results_subs[3], &results_subs[4],
-	&results_subs[5], NULL,
+	&results_subs[5], &results_subs[6], NULL,
 };
 
 const struct cli_spec cmd_results_spec = {
@@ -203,6 +241,8 @@ const struct cli_spec cmd_results_spec = {
 	"store's copies stay).  'results list SELECTOR' shows what it would delete; a\n"
 	"selector that matches nothing is an error.\n"
 	"\n"
+	MERGE_DESCRIPTION
+	"\n"
 	"SELECTOR: a run id, or KEY=VALUE[,KEY=VALUE] as for compare and --select.\n"
 	"FILTERS: --workload W --backend B --policy P --variant V --kernel K --tag T\n"
 	"         --select KEY=VALUE[,KEY=VALUE] (any selector: id, status, host, a\n"
@@ -215,8 +255,11 @@ const struct cli_spec cmd_results_spec = {
 	"<its runs directory>'.\n",
 	.epilog =
 	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
-	"no run selected (delete); 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked, a newer schema, its directory not writable).\n",
+	"no run selected (delete), a refused merge (a STORE that does not exist or is\n"
+	"--db itself, a conflicting id, an invalid record or verdict, an artifact\n"
+	"outside its run directory); 5 the store is unusable (missing, not SQLite,\n"
+	"corrupt, locked, a newer schema, its directory not writable; merge: any\n"
+	"STORE too).\n",
 };
 
 /* --- import ------------------------------------------------------------- */
@@ -830,6 +873,72 @@ static int results_delete(struct results_args *a)
 	return rc;
 }
 
+/* --- merge -------------------------------------------------------------- */
+
+/* The counts of what merge did, from one source (NULL: all of them). */
+static void merge_counts(const struct merge_list *l, const char *source, unsigned c[2][2])
+{
+	memset(c, 0, 4 * sizeof(c[0][0]));
+	for (size_t i = 0; i < l->n; i++)
+		if (!source || !strcmp(l->v[i].source, source))
+			c[l->v[i].verdict][l->v[i].r != IMPORT_NEW]++;
+}
+
+static const char *plural(unsigned n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static int results_merge(int argc, char **argv, struct results_args *a)
+{
+	struct merge_list l;
+	struct store *s;
+	char err[1024], **src;
+	unsigned c[2][2];
+	enum import_result r;
+
+	if (!argc)
+		return cli_usage_error("results", "merge needs the stores to merge: their database "
+				       "files or results directories (STORE...)");
+	src = calloc((size_t)argc, sizeof(*src));
+	if (!src)
+		abort();
+	for (int i = 0; i < argc; i++)
+		src[i] = store_merge_source_path(argv[i]);
+	s = store_open_cmd(a->db, true);
+	r = s ? store_merge(s, src, (size_t)argc, verify_check_stored, &l, err, sizeof(err)) :
+		IMPORT_STORE_ERROR;
+	if (s && (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR))
+		cli_error(r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE, "merge refused, nothing "
+			  "merged: %s", err);
+	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED) {
+		for (size_t i = 0; i < l.n; i++)
+			if (l.v[i].r != IMPORT_UNCHANGED)
+				printf("%-9s %s %s  (from %s)\n", l.v[i].r == IMPORT_NEW ? "merged" :
+				       "restored", l.v[i].verdict ? "verdict" : "run", l.v[i].id,
+				       l.v[i].source);
+		for (int i = 0; i < argc; i++) {
+			merge_counts(&l, src[i], c);
+			printf("%s: %u %s merged, %u unchanged; %u %s merged, %u unchanged\n", src[i],
+			       c[0][0], plural(c[0][0], "run", "runs"), c[0][1], c[1][0],
+			       plural(c[1][0], "verdict", "verdicts"), c[1][1]);
+		}
+		merge_counts(&l, NULL, c);
+		printf("merged %u %s and %u %s from %d %s, %u %s and %u %s unchanged (store %s)\n",
+		       c[0][0], plural(c[0][0], "run", "runs"), c[1][0],
+		       plural(c[1][0], "verdict", "verdicts"), argc, plural((unsigned)argc, "store", "stores"),
+		       c[0][1], plural(c[0][1], "run", "runs"), c[1][1],
+		       plural(c[1][1], "verdict", "verdicts"), s->path);
+		store_merge_list_free(&l);
+	}
+	for (int i = 0; i < argc; i++)
+		free(src[i]);
+	free(src);
+	store_close(s);
+	return r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK :
+	       r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE;
+}
+
 /* --- export ------------------------------------------------------------- */
 
 static void csv_field(const char *s)
@@ -1078,6 +1187,8 @@ int cmd_results(int argc, char **argv)
 		rc = add_selector(n, argv, &a) ?: results_delete(&a);
 	else if (!strcmp(name, "show"))
 		rc = results_show(n, argv, &a);
+	else if (!strcmp(name, "merge"))
+		rc = results_merge(n, argv, &a);
 	else if (!strcmp(name, "verdicts"))
 		rc = add_selector(n, argv, &a) ?: results_verdicts(&a);
 	else

@@ -19,6 +19,7 @@
 #include "cli/util.h"
 #include "record/record.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 
 static int fill_run_metrics(struct store *s);
 static int add_host_identity(struct store *s);
@@ -160,6 +161,11 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen)
 	util_err(err, errlen, 0, "%s", msg ? msg : sqlite3_errmsg(db));
 	sqlite3_free(msg);
 	return -1;
+}
+
+int store_exec(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	return exec_sql(s->db, sql, err, errlen);
 }
 
 static double now_s(void)
@@ -1161,8 +1167,7 @@ static int add_host_identity(struct store *s)
 	return 0;
 }
 
-/* Returns 1 and the stored hash if the id is in the store, 0 if not. */
-static int lookup_hash(struct store *s, const char *id, char hash[17])
+int store_run_hash(struct store *s, const char *id, char hash[17])
 {
 	sqlite3_stmt *st;
 	int found = 0;
@@ -1170,12 +1175,11 @@ static int lookup_hash(struct store *s, const char *id, char hash[17])
 	if (sqlite3_prepare_v2(s->db, "SELECT content_hash FROM runs WHERE id = ?", -1, &st, NULL))
 		return -1;
 	store_bind_text(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	found = sqlite3_step(st);
+	if (found == SQLITE_ROW)
 		snprintf(hash, 17, "%s", (const char *)sqlite3_column_text(st, 0));
-		found = 1;
-	}
 	sqlite3_finalize(st);
-	return found;
+	return found == SQLITE_ROW ? 1 : found == SQLITE_DONE ? 0 : -1;
 }
 
 int store_copy_file(const char *from, const char *to)
@@ -1220,8 +1224,7 @@ static bool has_dotdot(const char *name)
 	return false;
 }
 
-/* Is path (resolved) dir itself or below it (resolved)? */
-static bool inside(const char *path, const char *dir)
+bool store_path_inside(const char *path, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -1265,7 +1268,7 @@ static int artifact_source(const char *src_dir, const char *key, const char *nam
 		abort();
 	real = realpath(path, NULL);
 	rdir = realpath(src_dir, NULL);
-	if (real && rdir && !inside(real, rdir)) {
+	if (real && rdir && !store_path_inside(real, rdir)) {
 		util_err(err, errlen, 0, "artifact %s ('%s') resolves to %s, outside the record's directory "
 		       "%s: replace the link by a copy of the file", key, name, real, rdir);
 		rc = -1;
@@ -1280,8 +1283,7 @@ static int artifact_source(const char *src_dir, const char *key, const char *nam
 	return rc;
 }
 
-/* Every artifact name of rec, before anything is stored: 0 or -1 with err. */
-static int check_artifacts(json_t *rec, const char *src_dir, char *err, size_t errlen)
+int store_check_artifacts(json_t *rec, const char *src_dir, char *err, size_t errlen)
 {
 	json_t *v;
 	const char *k;
@@ -1299,7 +1301,7 @@ static int check_artifacts(json_t *rec, const char *src_dir, char *err, size_t e
 
 /*
  * Copies the record file and the artifacts it names (found next to it,
- * checked by check_artifacts) into dir, under the names the record gives
+ * checked by store_check_artifacts) into dir, under the names the record gives
  * them, so that they stay right relative to the copied record.  A missing
  * artifact is not an error: a record may be imported without its logs.
  * Without a file (a record read from JSON Lines, an array, stdin) the
@@ -1609,7 +1611,7 @@ static int check_input(struct import_input *in, char *err, size_t errlen)
 	for (size_t i = 0; i < in->n; i++) {
 		where_of(in, i, where, sizeof(where));
 		if (store_validate_record(in->recs[i], msg, sizeof(msg)) ||
-		    check_artifacts(in->recs[i], src_dir, msg, sizeof(msg))) {
+		    store_check_artifacts(in->recs[i], src_dir, msg, sizeof(msg))) {
 			util_err(err, errlen, 0, "%s%s", where, msg);
 			goto out;
 		}
@@ -1635,6 +1637,16 @@ out:
 
 /* --- storing them --------------------------------------------------------- */
 
+int store_insert_run_rows(struct store *s, json_t *rec, const char *hash, const char *text)
+{
+	const char *id = store_json_str(rec, "id");
+
+	return insert_run(s, rec, hash, text) || store_host_identity(s, "runs", id) ||
+	       insert_tags(s, id, json_object_get(rec, "tags")) ||
+	       insert_phases(s, id, json_object_get(rec, "phases")) ||
+	       insert_metrics(s, id, rec) ? -1 : 0;
+}
+
 /* Rows of every new record of in, in the transaction; outcome[i] says
  * NEW, UNCHANGED or (same id, same content earlier in the input) -1. */
 static enum import_result insert_input(struct store *s, struct import_input *in, int *outcome,
@@ -1644,7 +1656,7 @@ static enum import_result insert_input(struct store *s, struct import_input *in,
 
 	for (size_t i = 0; i < in->n; i++) {
 		const char *rid = store_json_str(in->recs[i], "id");
-		int found = lookup_hash(s, rid, old);
+		int found = store_run_hash(s, rid, old);
 
 		outcome[i] = -1;
 		for (size_t j = 0; j < i && found >= 0; j++)
@@ -1666,11 +1678,7 @@ static enum import_result insert_input(struct store *s, struct import_input *in,
 			outcome[i] = IMPORT_UNCHANGED;
 			continue;
 		}
-		if (insert_run(s, in->recs[i], in->hash[i], in->text[i]) ||
-		    store_host_identity(s, "runs", rid) ||
-		    insert_tags(s, rid, json_object_get(in->recs[i], "tags")) ||
-		    insert_phases(s, rid, json_object_get(in->recs[i], "phases")) ||
-		    insert_metrics(s, rid, in->recs[i])) {
+		if (store_insert_run_rows(s, in->recs[i], in->hash[i], in->text[i])) {
 			store_db_error(s, err, errlen);
 			return IMPORT_STORE_ERROR;
 		}
@@ -1689,6 +1697,27 @@ static char *run_path(struct store *s, const char *id, bool tmp)
 	return p;
 }
 
+int store_place_run(struct store *s, const char *file, json_t *rec, bool *made,
+		    char *err, size_t errlen)
+{
+	char *dir = run_path(s, store_json_str(rec, "id"), false);
+	char *tmp = run_path(s, store_json_str(rec, "id"), true);
+	enum placed p = place_run_files(s, file, rec, dir, tmp, err, errlen);
+
+	*made = p == PLACED_NEW_DIR;
+	free(dir);
+	free(tmp);
+	return p == PLACED_FAILED ? -1 : 0;
+}
+
+void store_unplace_run(struct store *s, const char *id)
+{
+	char *dir = run_path(s, id, false);
+
+	store_rm_rf(dir);
+	free(dir);
+}
+
 /*
  * Puts the files of the new records in place; on a failure removes the
  * run directories it made.  0, or -1 with err.
@@ -1696,33 +1725,18 @@ static char *run_path(struct store *s, const char *id, bool tmp)
 static int place_input(struct store *s, struct import_input *in, const int *outcome,
 		       bool *made, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < in->n; i++) {
-		char *dir, *tmp;
-		enum placed p;
-
-		if (outcome[i] != IMPORT_NEW)
-			continue;
-		dir = run_path(s, store_json_str(in->recs[i], "id"), false);
-		tmp = run_path(s, store_json_str(in->recs[i], "id"), true);
-		p = place_run_files(s, in->file, in->recs[i], dir, tmp, err, errlen);
-		made[i] = p == PLACED_NEW_DIR;
-		free(dir);
-		free(tmp);
-		if (p == PLACED_FAILED)
+	for (size_t i = 0; i < in->n; i++)
+		if (outcome[i] == IMPORT_NEW &&
+		    store_place_run(s, in->file, in->recs[i], &made[i], err, errlen))
 			return -1;
-	}
 	return 0;
 }
 
 static void unplace_input(struct store *s, struct import_input *in, const bool *made)
 {
 	for (size_t i = 0; i < in->n; i++)
-		if (made[i]) {
-			char *dir = run_path(s, store_json_str(in->recs[i], "id"), false);
-
-			store_rm_rf(dir);
-			free(dir);
-		}
+		if (made[i])
+			store_unplace_run(s, store_json_str(in->recs[i], "id"));
 }
 
 /* An unchanged run whose run directory is missing (removed, or kept

@@ -236,6 +236,72 @@ int store_list_verdicts(struct store *s, const struct run_filter *f, json_t **ou
 /* The stored verdict file of id (a new reference), or NULL. */
 json_t *store_get_verdict(struct store *s, const char *id);
 
+/* --- merging stores (host/store/merge.c) -------------------------------- */
+
+/* What a merge did with one run or verdict of a source store. */
+struct merge_item {
+	char *source;		/* the source store's database file */
+	char *id;		/* the run's record id, or the verdict's id */
+	bool verdict;		/* a verdict, else a run */
+	enum import_result r;	/* IMPORT_NEW, IMPORT_UNCHANGED, or IMPORT_RESTORED (a
+				 * run already there whose run directory was missing:
+				 * written) */
+};
+
+struct merge_list {
+	struct merge_item *v;	/* in the order merged: each source's runs, then
+				 * its verdicts */
+	size_t n, cap;
+};
+
+void store_merge_list_free(struct merge_list *l);
+
+/* A verdict checked against its runs in s before it is merged (the
+ * command passes verify_check_stored(), as `results import` does): 0, or
+ * -1 with one line in err. */
+typedef int (*store_verdict_check)(struct store *s, json_t *v, char *err, size_t errlen);
+
+/*
+ * The database of a STORE argument (malloc'd): DIR/irqlbench.db for a
+ * directory (a results directory, as results/ holds results/irqlbench.db
+ * and results/runs/), else the argument itself.
+ */
+char *store_merge_source_path(const char *arg);
+
+/*
+ * Merges the stores at sources[0..n) (database files, opened as any
+ * command opens a store: checked, an older schema migrated) into s, all of
+ * them or nothing, in one transaction: every run of each (its record,
+ * validated as an import validates it, and the record file and artifacts
+ * of its run directory RUNS/<id>/ copied to s's RUNS/<id>/), then every
+ * verdict (checked by store_validate_verdict() and, when new, by check).
+ * A run is the same run by its record id, a verdict by its id: one the
+ * store holds with the same content is left as it is (IMPORT_UNCHANGED;
+ * its run directory written again if it is missing), so that merging a
+ * store again adds nothing.  The host identity columns (hostname, CPU
+ * family, model, stepping, microcode, DMI product name) are filled from
+ * each record and verdict, the source host's.
+ *
+ * Returns IMPORT_NEW (something was added), IMPORT_UNCHANGED (nothing
+ * was), and out lists every run and verdict; or, with nothing merged
+ * (the transaction rolled back, the run directories it made removed, out
+ * empty) and err one line naming the store, the run or verdict, and the
+ * fix:
+ *  - IMPORT_REFUSED (bad input, EXIT_USAGE): a source that does not exist
+ *    or is s itself; a record or verdict that is invalid, or whose id s
+ *    (or an earlier source) holds with other content; an artifact named
+ *    by an absolute path or through "..", or a run directory, record file
+ *    or artifact that resolves (through a symlink) outside the source's
+ *    runs directory; a record file in it that is not the stored record; a
+ *    verdict whose runs are not all there, or that check refuses;
+ *  - IMPORT_STORE_ERROR (EXIT_STORE): s or a source is unusable (not
+ *    SQLite, corrupt, locked, a newer schema), a damaged row, or a file
+ *    that cannot be written into s's runs directory.
+ */
+enum import_result store_merge(struct store *s, char *const *sources, size_t n,
+			       store_verdict_check check, struct merge_list *out,
+			       char *err, size_t errlen);
+
 /* --- small helpers shared by the result commands ------------------------ */
 
 /* A run or verdict id becomes a file name: letters, digits and ._:+-, at

@@ -6,11 +6,13 @@
  * keys a dashboard sorts by (kernel versions, variant, host, verdict), and
  * the ids of the runs it was decided from in verdict_runs.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/util.h"
 #include "store/store.h"
+#include "store/store_priv.h"
 
 int store_validate_verdict(json_t *v, char *err, size_t errlen)
 {
@@ -209,61 +211,65 @@ static int run_stored(struct store *s, const char *id)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
-enum import_result store_import_verdict(struct store *s, json_t *v, char *err, size_t errlen)
+enum import_result store_verdict_rows(struct store *s, json_t *v, char *err, size_t errlen)
 {
-	char hash[17], old[17], *text;
+	const char *id = store_json_str(v, "id");
+	json_t *runs = json_object_get(v, "runs");
+	char hash[17], old[17], *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 	enum import_result r = IMPORT_NEW;
 	int found;
 
-	if (store_validate_verdict(v, err, errlen))
-		return IMPORT_REFUSED;
-	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!text)
 		abort();
 	store_content_hash(text, hash);
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
-		store_db_error(s, err, errlen);
-		free(text);
-		return IMPORT_STORE_ERROR;
-	}
-	found = verdict_hash(s, store_json_str(v, "id"), old);
-	if (found == 0) {	/* its evidence is in the store, or it is not taken */
-		json_t *runs = json_object_get(v, "runs");
+	found = verdict_hash(s, id, old);
+	/* its evidence is in the store, or it is not taken */
+	for (size_t i = 0; !found && i < json_array_size(runs); i++) {
+		const char *rid = store_json_str(json_array_get(runs, i), "id");
+		int in = run_stored(s, rid);
 
-		for (size_t i = 0; i < json_array_size(runs); i++) {
-			const char *rid = store_json_str(json_array_get(runs, i), "id");
-			int in = run_stored(s, rid);
-
-			if (in < 0) {
-				found = -1;
-				break;
-			}
-			if (!in) {
-				util_err(err, errlen, 0, "verdict %s: its run %s is not in the store: import "
-					 "its records first (they are in its out_dir)", store_json_str(v, "id"), rid);
-				sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-				free(text);
-				return IMPORT_REFUSED;
-			}
+		if (in < 0) {
+			found = -1;
+		} else if (!in) {
+			util_err(err, errlen, 0, "verdict %s: its run %s is not in the store: import "
+				 "its records first (they are in its out_dir)", id, rid);
+			r = IMPORT_REFUSED;
+			break;
 		}
 	}
-	if (found < 0 || (!found && insert_verdict(s, v, hash, text))) {
+	if (r == IMPORT_REFUSED) {
+		;
+	} else if (found < 0 || (!found && insert_verdict(s, v, hash, text))) {
 		store_db_error(s, err, errlen);
 		r = IMPORT_STORE_ERROR;
 	} else if (found && strcmp(old, hash)) {
 		util_err(err, errlen, 0, "verdict %s is already in the store with other content: give "
-			 "the new verdict another id or use another --db", store_json_str(v, "id"));
+			 "the new verdict another id or use another --db", id);
 		r = IMPORT_REFUSED;
 	} else if (found) {
 		r = IMPORT_UNCHANGED;
 	}
+	free(text);
+	return r;
+}
+
+enum import_result store_import_verdict(struct store *s, json_t *v, char *err, size_t errlen)
+{
+	enum import_result r;
+
+	if (store_validate_verdict(v, err, errlen))
+		return IMPORT_REFUSED;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL)) {
+		store_db_error(s, err, errlen);
+		return IMPORT_STORE_ERROR;
+	}
+	r = store_verdict_rows(s, v, err, errlen);
 	if (r == IMPORT_NEW && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) {
 		store_db_error(s, err, errlen);
 		r = IMPORT_STORE_ERROR;
 	}
 	if (r != IMPORT_NEW)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	free(text);
 	return r;
 }
 

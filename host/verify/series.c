@@ -349,8 +349,10 @@ char *verify_write_verdict(const struct verify_opts *o, struct store *s, const c
 	      kt, sizeof(kt));
 	vt[0] = '-';
 	token(variant ? variant : "", vt + 1, sizeof(vt) - 1);
+	/* random, as a record id's: verify runs at once on every host of a
+	 * fleet (fleet/verify.yml), whose verdicts meet in one store */
 	id = xasprintf("%s-verdict-%s-%s%s-%06x", utc, o->backend, kt, variant ? vt : "",
-		       (unsigned)(((unsigned long)getpid() * 2654435761u) ^ (unsigned long)j->n) & 0xffffff);
+		       util_random24());
 	vj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:o, s:o, s:b, s:o, s:o, s:o, "
 		       "s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:o, s:o, s:s, s:o}",
 		       "schema", VERDICT_SCHEMA, "id", id, "created_utc", iso,

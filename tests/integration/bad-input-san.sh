@@ -5,7 +5,7 @@
 # --out targets, the stand-in QEMU's outcomes, the kvm preflight, the model
 # and verify usage rows, the suites file (list --suites, its errors, an
 # added entry), every kind of refused import, broken and locked stores,
-# delete, compare and report.  Each test must pass as it does with
+# delete, merge, compare and report.  Each test must pass as it does with
 # the normal build, and the sanitizers must report nothing: their reports go
 # to files, so that none can hide behind an expected exit status.
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +14,7 @@ need_built "$SAN"
 LOGS=$TMP
 
 for t in run-usage cli-contract run-fake-qemu run-kvm-preflight model-cli verify suites suites-new-entry \
-	 results-store results-import results-delete results-broken-store results-compare results-report; do
+	 results-store results-import results-delete results-broken-store results-merge results-compare results-report; do
 	ASAN_OPTIONS=detect_leaks=1:log_path=$LOGS/asan UBSAN_OPTIONS=print_stacktrace=1:log_path=$LOGS/ubsan \
 		IRQLBENCH=$SAN IRQLBENCH_SKIP_LAB=1 BUILD=$BUILD \
 		bash "$ROOT/tests/integration/$t.sh" >"$LOGS/$t.out" 2>&1

@@ -150,7 +150,7 @@ complete_words() {	# complete_words WORD...: what the completion offers for the 
 		_ "$TMP/completion.bash" "$IRQ" "$@"
 }
 eq "completion: the commands" "$(complete_words "")" "${CMDS[*]} --help --version"
-eq "completion: subcommands" "$(complete_words results "")" "import list show export delete verdicts --help"
+eq "completion: subcommands" "$(complete_words results "")" "import list show export delete merge verdicts --help"
 eq "completion: --format values" "$(complete_words results list --format "")" "text json"
 eq "completion: options of a subcommand" "$(complete_words kvm build --j)" "--jobs --json"
 eq "completion: workload names from 'irqlbench list'" "$(complete_words run --workload nested)" \

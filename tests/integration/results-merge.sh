@@ -1,0 +1,189 @@
+#!/bin/bash
+# results merge: the stores of two hosts (two hostnames, each its own UTS
+# namespace, so that the records and verdicts name them as a second machine's
+# would) merged into one: every run and verdict once, with its host's
+# identity columns, each run's record and serial log copied into the
+# target's runs/<id>/; merging again adds nothing; `results verdicts` lists
+# both hosts' verdicts.  Refused, exit 2, one line and nothing merged (no
+# row, no run directory, no copied file, also not from a good store merged
+# beside it): an artifact named through '..' or by an absolute path in the
+# source's database, an artifact that is a symlink out of its run
+# directory, a run id the target holds with other content, a store that
+# does not exist or is the target.  A source that is no SQLite database is
+# exit 5.  A run directory missing from the target is written again.
+# Stores: `verify --backend model` (a few ms each).
+. "$(dirname "$0")/lib.sh"
+need_built
+need_pkg jq sqlite3
+need_cmd unshare hostname
+
+# as_host NAME CMD...: CMD with NAME as the hostname (a UTS namespace of its
+# own; unprivileged through a user namespace where that is allowed)
+if unshare --uts true 2>/dev/null; then UTS=(unshare --uts)
+elif unshare --user --map-root-user --uts true 2>/dev/null; then UTS=(unshare --user --map-root-user --uts)
+else skip "cannot make a UTS namespace (unshare --uts, also through a user namespace): no second hostname"
+fi
+as_host() { local h=$1; shift; "${UTS[@]}" sh -c 'hostname "$0" && exec "$@"' "$h" "$@"; }
+
+cd "$T"
+# two hosts' stores: A verifies the fixed policy twice, B the unfixed one
+for p in l61 fixed; do
+	as_host fleet-a "$IRQ" verify --backend model --policy $p --db "$T/a/irqlbench.db" \
+		--out-dir "$T/a-out-$p" >/dev/null 2>"$T/verify.err" ||
+		bail "verify on fleet-a: $(tail -n 1 "$T/verify.err")"
+done
+as_host fleet-b "$IRQ" verify --backend model --policy unfixed --db "$T/b/irqlbench.db" \
+	--out-dir "$T/b-out" >/dev/null 2>"$T/verify.err"
+[ $? -eq 10 ] || bail "verify on fleet-b is not UNFIXED: $(tail -n 1 "$T/verify.err")"
+q() { sqlite3 "$1" "$2"; }
+na=$(q a/irqlbench.db 'select count(*) from runs') nb=$(q b/irqlbench.db 'select count(*) from runs')
+eq "the two stores name their hosts" \
+	"$(q a/irqlbench.db 'select distinct hostname from runs') $(q b/irqlbench.db 'select distinct host from verdicts')" \
+	"fleet-a fleet-b"
+
+M=$T/m/irqlbench.db
+# a results directory (a/) and a database file (b/irqlbench.db) are both a STORE
+expect_rc 0 "merge two hosts' stores into a new one" -- "$IRQ" results merge --db "$M" a b/irqlbench.db
+expect_grep "^merged $((na + nb)) runs and 3 verdicts from 2 stores, 0 runs and 0 verdicts unchanged \(store $M\)$" \
+	"$T/out" "the summary: $na + $nb runs, 3 verdicts"
+expect_grep "^a/irqlbench.db: $na runs merged, 0 unchanged; 2 verdicts merged, 0 unchanged$" "$T/out" "a line for a/"
+expect_grep "^b/irqlbench.db: $nb runs merged, 0 unchanged; 1 verdict merged, 0 unchanged$" "$T/out" "a line for b/"
+eq "a 'merged' line per run and verdict" "$(grep -c '^merged    \(run\|verdict\) ' "$T/out")" $((na + nb + 3))
+eq "runs and verdicts in the merged store" "$(q "$M" 'select count(*) from runs; select count(*) from verdicts' | paste -sd' ')" \
+	"$((na + nb)) 3"
+eq "runs per host" "$(q "$M" 'select hostname, count(*) from runs group by hostname order by 1' | paste -sd' ')" \
+	"fleet-a|$na fleet-b|$nb"
+eq "verdicts per host" "$(q "$M" 'select host, verdict from verdicts order by host, verdict' | paste -sd' ')" \
+	"fleet-a|FIXED fleet-a|FIXED fleet-b|UNFIXED"
+# same(A, B, COLUMN...): "A.c IS B.c AND ..." for each column
+same() { local a=$1 b=$2 c w=1; shift 2; for c in "$@"; do w="$w and $a.$c is $b.$c"; done; echo "$w"; }
+ident=(cpu_family cpu_model_number cpu_stepping microcode dmi_product_name dmi_product_name_why)
+for s in a b; do
+	eq "$s: the runs' host identity columns as the source has them" \
+		"$(q "$M" "attach '$s/irqlbench.db' as src; select count(*) from src.runs s join runs r using (id)
+			where r.content_hash = s.content_hash and $(same r s hostname "${ident[@]}")")" \
+		"$(q $s/irqlbench.db 'select count(*) from runs')"
+	eq "$s: the verdicts' host identity columns as the source has them" \
+		"$(q "$M" "attach '$s/irqlbench.db' as src; select count(*) from src.verdicts s join verdicts v using (id)
+			where v.content_hash = s.content_hash and $(same v s host "${ident[@]}")")" \
+		"$(q $s/irqlbench.db 'select count(*) from verdicts')"
+done
+copied=0 files=0
+for s in a b; do
+	for d in "$s"/runs/*/; do
+		id=$(basename "$d")
+		for f in "$d"*; do
+			files=$((files + 1))
+			cmp -s "$f" "m/runs/$id/$(basename "$f")" && copied=$((copied + 1))
+		done
+	done
+done
+ok "every record and log of the sources copied into m/runs/<id>/ ($copied files)" \
+	test "$copied" -eq "$files" -a "$files" -ge $((2 * (na + nb)))
+eq "the merged store's metrics, computed from the records" \
+	"$(q "$M" 'select count(*) from run_metrics')" \
+	"$(( $(q a/irqlbench.db 'select count(*) from run_metrics') + $(q b/irqlbench.db 'select count(*) from run_metrics') ))"
+
+# merging again adds nothing
+dump() { q "$M" 'select id, content_hash, imported from runs order by id; select id, content_hash, imported from verdicts order by id; select count(*) from run_metrics; select count(*) from metrics'; }
+dump >"$T/before"
+expect_rc 0 "merge the same stores again" -- "$IRQ" results merge --db "$M" a b/irqlbench.db
+expect_grep "^merged 0 runs and 0 verdicts from 2 stores, $((na + nb)) runs and 3 verdicts unchanged" \
+	"$T/out" "second merge: nothing merged, all unchanged"
+eq "second merge: no 'merged' line" "$(grep -c '^merged  ' "$T/out")" 0
+dump >"$T/after"
+ok "second merge: every row as it was" cmp -s "$T/before" "$T/after"
+
+# results verdicts lists both hosts'
+expect_rc 0 "results verdicts" -- "$IRQ" results verdicts --db "$M"
+expect_grep " fleet-a +FIXED " "$T/out" "results verdicts: fleet-a's FIXED"
+expect_grep " fleet-b +UNFIXED " "$T/out" "results verdicts: fleet-b's UNFIXED"
+expect_grep "^3 verdict\(s\) in $M$" "$T/out" "results verdicts: 3"
+eq "results verdicts --host fleet-b --json" \
+	"$("$IRQ" results verdicts --db "$M" --host fleet-b --json | jq -r '[.verdicts[] | .host + " " + .verdict] | join(",")')" \
+	"fleet-b UNFIXED"
+
+# a run directory missing from the target is written again
+rid=$(q b/irqlbench.db 'select id from runs order by id limit 1')
+rm -rf "m/runs/$rid"
+expect_rc 0 "merge with a run directory missing" -- "$IRQ" results merge --db "$M" b
+expect_grep "^restored  run $rid  \(from b/irqlbench.db\)$" "$T/out" "the run's files restored"
+ok "m/runs/$rid/record.json written again" cmp -s "b/runs/$rid/record.json" "m/runs/$rid/record.json"
+
+# --- refusals: nothing merged, from any store of the call ---------------------------
+# c: a third host's store, good; the refusals merge it beside a bad one
+as_host fleet-c "$IRQ" verify --backend model --policy l72 --db "$T/c/irqlbench.db" \
+	--out-dir "$T/c-out" >/dev/null 2>&1 || bail "verify on fleet-c"
+nm=$(q "$M" 'select count(*) from runs') nd=$(ls m/runs | wc -l)
+nothing_merged() {
+	eq "$1: no row added" "$(q "$M" 'select count(*) from runs; select count(*) from verdicts' | paste -sd' ')" "$nm 3"
+	eq "$1: no run directory added" "$(ls m/runs | wc -l)" "$nd"
+	eq "$1: nothing of fleet-c" "$(q "$M" "select count(*) from runs where hostname = 'fleet-c'")" 0
+	[ -z "$(find m \( -name passwd -o -name 'hostname' -o -name '.import-*' \))" ] &&
+		ok "$1: no file copied, no temporary directory left" || bad "$1: $(find m -name passwd -o -name hostname -o -name '.import-*')"
+}
+# bad(STORE) = a copy of b whose first run names its serial log as given
+badstore() {
+	rm -rf "$T/bad" && cp -a b "$T/bad"
+	bid=$(q bad/irqlbench.db 'select id from runs order by id limit 1')
+	q bad/irqlbench.db "delete from verdicts; delete from runs where id <> '$bid';
+		update runs set record = json_set(record, '\$.artifacts.serial_log', '$1'), content_hash = 'x'"
+	# so that it would be new
+	[ "$(q "$M" "select count(*) from runs where id = '$bid'")" = 0 ] ||
+		"$IRQ" results delete --db "$M" "$bid" >/dev/null
+	nm=$(q "$M" 'select count(*) from runs') nd=$(ls m/runs | wc -l)
+}
+badstore ../../../../etc/passwd
+expect_rc 2 "an artifact through '..' in the source's database" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log \('\.\./\.\./\.\./\.\./etc/passwd'\) leaves the record's directory through '\.\.': put the file beside the record" \
+	"'..': one line naming the store, the run, the artifact and the fix"
+nothing_merged "'..'"
+badstore /etc/passwd
+expect_rc 2 "an artifact named by an absolute path" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log is an absolute path \('/etc/passwd'\)" \
+	"absolute: one line naming the artifact"
+nothing_merged "absolute path"
+# a symlink in the source's run directory that leads out of it
+badstore serial.log
+jq '.artifacts.serial_log = "serial.log"' "bad/runs/$bid/record.json" >"$T/r.json"
+mv "$T/r.json" "bad/runs/$bid/record.json"
+# the row's record text is the file's (keys sorted, compact), as an import writes it
+jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
+q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+ln -sf /etc/hostname "bad/runs/$bid/serial.log"
+expect_rc 2 "an artifact that is a symlink out of its run directory" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log \('serial.log'\) resolves to /etc/hostname, outside the record's directory" \
+	"symlink: one line naming where it leads"
+nothing_merged "symlink out of the run directory"
+# the same run id with other content
+rm -rf "$T/bad" && cp -a c "$T/bad"
+cid=$(q bad/irqlbench.db 'select id from runs order by id limit 1')
+jq -cS '.tags = ["changed"]' "bad/runs/$cid/record.json" >"$T/r.json"
+q bad/irqlbench.db "delete from verdicts; update runs set record = cast(readfile('$T/r.json') as text) where id = '$cid'"
+cp "$T/r.json" "bad/runs/$cid/record.json"
+expect_rc 2 "a run id held by an earlier store of the call with other content" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: run $cid of bad/irqlbench.db is already in $M with other content: delete one of them" \
+	"conflict: one line naming the run and both stores"
+nm=$(q "$M" 'select count(*) from runs') nd=$(ls m/runs | wc -l)
+nothing_merged "conflicting content"
+# stores that are not there, or are the target; no store; not a store
+expect_rc 2 "a store that does not exist" -- "$IRQ" results merge --db "$M" c "$T/nowhere"
+expect_err_line "^irqlbench: merge refused, nothing merged: no results store at $T/nowhere/irqlbench.db|no results store at $T/nowhere:" \
+	"missing store: one line"
+expect_rc 2 "the target itself" -- "$IRQ" results merge --db "$M" c m
+expect_err_line "^irqlbench: merge refused, nothing merged: m/irqlbench.db is the store merged into" "the target: one line"
+expect_rc 2 "no store given" -- "$IRQ" results merge --db "$M"
+expect_err_line "^irqlbench results: merge needs the stores to merge" "no store: the usage line"
+echo "not a database" >"$T/junk.db"
+expect_rc 5 "a source that is no SQLite database" -- "$IRQ" results merge --db "$M" c "$T/junk.db"
+expect_err_line "merge refused, nothing merged: $T/junk.db is not an SQLite database" "not SQLite: one line, exit 5"
+nothing_merged "the refusals of bad stores"
+
+expect_rc 0 "results merge --help" -- "$IRQ" results merge --help
+expect_grep "^exit status: 0 merged, or nothing new; 2 no STORE" "$T/out" "--help: the exit statuses"
+expect_grep "each STORE is a store's database file, or a$" "$T/out" "--help: what a STORE is"
+
+# and the good store alone merges
+expect_rc 0 "fleet-c's store alone" -- "$IRQ" results merge --db "$M" c
+eq "fleet-c's verdict listed" "$("$IRQ" results verdicts --db "$M" --host fleet-c --json | jq -r '.verdicts[0].verdict')" FIXED
+finish
