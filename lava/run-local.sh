@@ -40,7 +40,7 @@ done
 for n in "$runs" "$iters"; do
 	[[ -z $n || $n =~ ^[1-9][0-9]*$ ]] || err "--runs and --iterations take a number, not '$n'" 2
 done
-command -v lava-run >/dev/null || err "lava-run is not installed; apt-get install lava-dispatcher (host/packages/lava.txt)"
+command -v lava-run >/dev/null || err "lava-run is not installed; apt-get install lava-dispatcher (host/packages/optional/lava-dispatcher.txt)"
 [ -x "$ROOT/build/bin/irqlbench" ] || err "$ROOT/build/bin/irqlbench is not built; run make all"
 [ "$(id -u)" -eq 0 ] || err "lava-run needs root (it writes /var/lib/lava/dispatcher); run as root"
 git -C "$ROOT" diff --quiet HEAD -- lava/irqlbench.yaml lava/irqlbench-lava.sh lava/verdict-cases.sh ||
