@@ -449,10 +449,13 @@ static double cdf_hist(struct paper *p, struct cdf_arg *a, const struct series *
 	for (size_t i = 0; i < p->runs.n; i++) {
 		const struct run_info *r = &p->runs.v[i];
 
+		/* the model's reference is the model with its own costs: runs
+		 * with --costs-from simulate another host's times (they are the
+		 * price-of-the-fix figure's) */
 		if (strcmp(r->workload, "nested-spinlock") || strcmp(r->backend, s->backend) ||
 		    strcmp(store_run_series(r), s->name) || store_run_param(r, "depth", -1) != d ||
 		    store_run_param(r, "elide_same_level", 0) || isnan(p->tsc_hz[i]) ||
-		    !rate_joins(&hz, p->tsc_hz[i], &a->mixed_hz))
+		    (s->model && p->costs_run[i]) || !rate_joins(&hz, p->tsc_hz[i], &a->mixed_hz))
 			continue;
 		store_run_hist(p->s, r->id, a->hist, h);
 	}
