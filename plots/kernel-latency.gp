@@ -27,8 +27,8 @@ if (nodata || np == 0) {
 		f = value('d'.i)
 		n = value('n'.i)
 		set title value('t'.i) noenhanced
-		plot for [j=0:n-1] f index j using 1:3:4 with filledcurves lt (j+1) notitle, \
-		     for [j=0:n-1] f index j using 1:2:3:4 with yerrorlines lt (j+1) title columnheader(2)
+		plot for [j=0:n-1] f index j using 1:3:4 with filledcurves lt (word(value('l'.i), j+1) + 0) notitle, \
+		     for [j=0:n-1] f index j using 1:2:3:4 with yerrorlines lt (word(value('l'.i), j+1) + 0) title columnheader(2)
 	}
 	unset multiplot
 }

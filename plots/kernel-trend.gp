@@ -6,7 +6,8 @@
 # Variables (host/plot/kernels.c): np panels, nk kernels, xt the x tics
 # ('("6.1.170-3" 0, ...)', oldest left), ylab; per panel i = 1..np: d<i>
 # (data: a block per series, '"kernel" "label"' then "x mean min max n"),
-# t<i> its title, n<i> its series, ef<i> and eu<i> the expected values
+# t<i> its title, n<i> its series, l<i> their linetypes (fixed 1, fix-reverted 2,
+# stock 3), ef<i> and eu<i> the expected values
 # (-1: none); ttl the figure's title.
 if (!exists("np")) np = 0
 if (!exists("nk")) nk = 0
@@ -42,7 +43,7 @@ if (nodata || np == 0) {
 		}
 		plot (ef >= 0 ? ef : NaN) notitle with lines dt 2 lw 1 lc rgb '#888888', \
 		     (eu >= 0 ? eu : NaN) notitle with lines dt 3 lw 1 lc rgb '#888888', \
-		     for [j=0:n-1] f index j using 1:2:3:4 with yerrorlines lt (j+1) title columnheader(2)
+		     for [j=0:n-1] f index j using 1:2:3:4 with yerrorlines lt (word(value('l'.i), j+1) + 0) title columnheader(2)
 	}
 	unset multiplot
 }

@@ -98,7 +98,12 @@ out=$(cd "$out" && pwd)
 # SeaBIOS's time under TCG; SeaBIOS where it is not installed.
 fw=()
 [ -r /usr/share/qemu/qboot.rom ] && fw=(-bios qboot.rom)
-append="console=ttyS0 quiet loglevel=4 panic=-1 lab.script=$script"
+# L1 is named after this host (L0), so that its records say where they were
+# made: a fleet's merged store tells the hosts' lab runs apart (L1 alone is
+# "(none)" everywhere)
+l0=$(hostname 2>/dev/null | tr -c 'A-Za-z0-9.-' '-' | cut -c1-56)
+l0=${l0%-}
+append="console=ttyS0 quiet loglevel=4 panic=-1 lab.script=$script lab.l0=${l0:-l0}"
 # the lockup test's hook (below)
 [ "${IRQLBENCH_L1_FAKE_LOCKUP:-0}" = 1 ] && append+=" lab.fake_lockup=1"
 cmd=("$qemu" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp" -nographic -no-reboot

@@ -62,6 +62,7 @@ struct kpanel {
 	char data[PATH_MAX];
 	char title[COMPARE_TUPLE_LEN + 64];
 	unsigned nseries;
+	char lts[64];			/* a gnuplot linetype a series (series_lt) */
 	double ef, eu;			/* the expected values (-1: none) */
 };
 
@@ -204,7 +205,12 @@ static void kaxis_load(struct plot_ctx *c, struct kaxis *ax)
 		memset(x, 0, sizeof(*x));
 		x->i = i;
 		plot_fmt(x->kernel, sizeof(x->kernel), "%s", k);
-		plot_fmt(x->series, sizeof(x->series), "%s %s %s%s", host ? host : "?", r->backend,
+		/* L1 of a lab before it was named after its host is "(none)":
+		 * no name; the fix-reverted build by that name, as in the paper */
+		if (host && (!*host || !strcmp(host, "(none)")))
+			host = NULL;
+		plot_fmt(x->series, sizeof(x->series), "%s%s%s %s%s", host ? host : "", host ? " " : "",
+			 r->backend, !strcmp(store_run_series(r), "unfixed") ? "fix-reverted" :
 			 store_run_series(r), r->emulated ? " (emulated)" : "");
 		if (suite_run_values(r, &x->vals, err, sizeof(err))) {
 			x->vals.w = NULL;
@@ -277,6 +283,20 @@ static double run_value(const struct plot_ctx *c, const struct krun *x, const ch
  * in name order, KMAX_SERIES a panel; title each panel's title, ef and eu
  * its expected values.  The panels that do not fit are counted.
  */
+/* A series' linetype (plots/common.gp), the same in every panel: fixed 1
+ * (blue), fix-reverted 2 (red), stock 3 (green), another variant 4.. by
+ * its place. */
+static unsigned series_lt(const char *series, size_t other)
+{
+	if (strstr(series, " fixed"))
+		return 1;
+	if (strstr(series, " fix-reverted"))
+		return 2;
+	if (strstr(series, " stock"))
+		return 3;
+	return 4 + (unsigned)(other % 5);
+}
+
 static int add_panels(struct plot_ctx *c, const struct kaxis *ax, struct kfig *fg, const char *m,
 		      const char *tuple, const char *title, double ef, double eu, bool median)
 {
@@ -312,7 +332,10 @@ static int add_panels(struct plot_ctx *c, const struct kaxis *ax, struct kfig *f
 		plot_fmt(p->title, sizeof(p->title), "%s%s", title,
 			 ns > KMAX_SERIES ? (s0 ? " (more series)" : " (first series)") : "");
 		fprintf(f, "# panel: %s\n", p->title);
+		p->lts[0] = '\0';
 		for (size_t s = s0; s < s0 + n; s++) {
+			plot_fmt(p->lts + strlen(p->lts), sizeof(p->lts) - strlen(p->lts), "%s%u",
+				 s > s0 ? " " : "", series_lt(ser[s], s - s0));
 			memset(nv, 0, ax->nk * sizeof(*nv));
 			for (size_t i = 0; i < ax->n; i++) {
 				const struct krun *x = &ax->r[i];
@@ -356,7 +379,7 @@ static void put_gp_string(FILE *f, const char *s)
 }
 
 /* gnuplot's variables for the panels: np, ylab, ttl, xt (the kernels as x tics), and
- * d<i> t<i> n<i> ef<i> eu<i> for panel i = 1..np.  malloc'd. */
+ * d<i> t<i> n<i> ef<i> eu<i> l<i> for panel i = 1..np.  malloc'd. */
 static char *panel_vars(const struct kaxis *ax, const struct kfig *fg, const char *ylabel,
 			const char *title)
 {
@@ -381,7 +404,8 @@ static char *panel_vars(const struct kaxis *ax, const struct kfig *fg, const cha
 
 		fprintf(f, "; d%u='%s'; t%u=", i + 1, p->data, i + 1);
 		put_gp_string(f, p->title);
-		fprintf(f, "; n%u=%u; ef%u=%.6g; eu%u=%.6g", i + 1, p->nseries, i + 1, p->ef, i + 1, p->eu);
+		fprintf(f, "; n%u=%u; ef%u=%.6g; eu%u=%.6g; l%u='%s'", i + 1, p->nseries, i + 1, p->ef,
+			i + 1, p->eu, i + 1, p->lts);
 	}
 	fclose(f);
 	return buf;
