@@ -29,6 +29,12 @@ static const struct wl_param p_nested[] = {
 	END_PARAMS
 };
 
+static const struct wl_param p_cross_dpc[] = {
+	{ "depth", 2, 1, 8, "spinlocks the target CPU holds when another targets the DPC at it: N-1 same-level releases before the lowering one" },
+	{ "iterations", 1000, 1, 10000000, "DPCs targeted at each vCPU in the measured phase (by the one before it in a ring)" },
+	END_PARAMS
+};
+
 static const struct wl_param p_masked_clock[] = {
 	{ "iterations", 1000, 1, 10000000, "times the sequence runs in the measured phase" },
 	BOOL_PARAM("clock_ipi", 0, "make the clock pending by a self-IPI at 0xD1 instead of the LAPIC timer"),
@@ -79,6 +85,7 @@ const struct wl_info wl_catalog[] = {
 	{ "irql-churn", "raise/lower pairs with nothing pending (no exits on any fixed policy)", p_churn, false, false },
 	{ "dpc-storm", "periodic clock queueing DPC bursts while PASSIVE code takes nested spinlocks", p_dpc_storm, false, false },
 	{ "windows-mix", "seeded random mix of nesting depths, clock ticks and DPC bursts", p_mix, false, false },
+	{ "cross-cpu-dpc", "a DPC targeted at another vCPU (an IPI at 0x2F) while that one holds N nested spinlocks, in a ring; 2 vCPUs or more", p_cross_dpc, false, false },
 	{ "script", "runs a scenario script (workloads/SCRIPTS.md)", p_script, false, true },
 	{ "hang", "test only: spins forever with interrupts off", p_none, true, false },
 	{ "fault", "test only: raises a CPU exception", p_fault, true, false },

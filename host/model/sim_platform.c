@@ -16,9 +16,9 @@
  * one.  So a run is deterministic, and the guest's shared memory (spin
  * flags, locks) is seen as on hardware whose vCPUs drift apart by at most
  * a quantum.  An IPI one vCPU sends (plat_send_ipi) lands in the target's
- * inbox, stamped with the sender's clock; the target accepts it once its
- * own clock reaches that time, as KVM does (IRR set, the kick's
- * `interrupt` exit, event processing at re-entry).  A vCPU that spins
+ * inbox; the target accepts it at its next platform operation, as KVM
+ * does at the sender's exit (IRR set, the kick's `interrupt` exit, event
+ * processing at re-entry).  A vCPU that spins
  * (plat_spin) changes nothing until its spin ends or an event comes, so
  * the others may run up to that point (plus the quantum) meanwhile.
  * Each vCPU has its own host tick, timer, phase and counters.
@@ -289,24 +289,24 @@ static void limits_hit(void)
 	     (unsigned long long)S.cfg.max_time_ms, (unsigned long long)S.events);
 }
 
-/* The first IPI other vCPUs sent that is due (in sending order): its
- * vector set in IRR with the kick's exit and the event processing at
- * re-entry (__apic_accept_irq, kvm_vcpu_kick: arch/x86/kvm/lapic.c).
- * False if none is due. */
-static bool accept_ipi(struct simcpu *c)
+/*
+ * The first IPI other vCPUs sent (in sending order): its vector set in IRR
+ * with the kick's exit and the event processing at re-entry
+ * (__apic_accept_irq, kvm_vcpu_kick: arch/x86/kvm/lapic.c).  Taken at the
+ * target's next platform operation even where its clock is still before
+ * the send (by less than a quantum, or within a spin): KVM set the IRR at
+ * the sender's exit, so whatever the target sees of the sender's later
+ * writes, it sees the IRR set too (an IRR poll after the sender's flag
+ * finds the vector at once, as on hardware).
+ */
+static void accept_ipi(struct simcpu *c)
 {
-	for (unsigned i = 0; i < c->nipi; i++) {
-		uint8_t vec = c->ipi[i].vec;
+	uint8_t vec = c->ipi[0].vec;
 
-		if (c->ipi[i].t > c->now)
-			continue;
-		memmove(&c->ipi[i], &c->ipi[i + 1], (c->nipi - i - 1) * sizeof(c->ipi[0]));
-		c->nipi--;
-		set_next(c);
-		kp_ext_irq(&c->v, vec);
-		return true;
-	}
-	return false;
+	memmove(&c->ipi[0], &c->ipi[1], (c->nipi - 1) * sizeof(c->ipi[0]));
+	c->nipi--;
+	set_next(c);
+	kp_ext_irq(&c->v, vec);
 }
 
 /* Everything due at or before now: IPIs from other vCPUs, host ticks,
@@ -315,11 +315,13 @@ static void async_events(void)
 {
 	if (S.events >= S.cfg.max_events)
 		limits_hit();
-	while (C->now >= C->t_next) {
+	while (C->nipi || C->now >= C->t_next) {
 		struct simcpu *c = C;
 
-		if (c->nipi && accept_ipi(c))
+		if (c->nipi) {
+			accept_ipi(c);
 			continue;
+		}
 		if (c->t_next == S.t_switch) {
 			reschedule();
 			continue;
@@ -345,7 +347,7 @@ static void async_events(void)
 static inline void advance(uint64_t cycles)
 {
 	C->now += cycles;
-	if (__builtin_expect(++S.events >= S.cfg.max_events || C->now >= C->t_next, 0))
+	if (__builtin_expect(++S.events >= S.cfg.max_events || C->now >= C->t_next || C->nipi, 0))
 		async_events();
 }
 
@@ -548,8 +550,8 @@ void plat_spin(uint64_t cycles)
 	/* time jumps to each event due within the wait (a hand-over to
 	 * another vCPU among them: spinning is where the others run) */
 	C->spin_end = end;
-	while (C->t_next <= end) {
-		if (C->now < C->t_next)
+	while (C->nipi || C->t_next <= end) {
+		if (!C->nipi && C->now < C->t_next)
 			C->now = C->t_next;
 		async_events();
 	}

@@ -67,14 +67,15 @@ for ((i = 0; i < N; i++)); do
 		lab=$(m "$rec" "exit.$reason")
 		held=$(m "$rec" delivery.unmasking_writes) imm=$(m "$rec" delivery.immediate)
 		if [ $has_model = 1 ]; then
-			"$IRQLBENCH" model --workload "$wl" --policy $pol "${pargs[@]}" --out-dir "$TMP/$name/model" \
-				--quiet >/dev/null 2>&1
+			# the model on as many vCPUs (a cross-vCPU workload needs them)
+			"$IRQLBENCH" model --workload "$wl" --policy $pol "${pargs[@]}" "${vargs[@]}" \
+				--out-dir "$TMP/$name/model" --quiet >/dev/null 2>&1
 			mrec=$TMP/$name/model/$wl-$pol.json
-			model=$(( $(m "$mrec" "exit.$reason" 2>/dev/null) * vcpus ))
+			model=$(m "$mrec" "exit.$reason" 2>/dev/null)
 			eq "$name $v: lab $reason = model $pol" "$lab" "$model"
 			for k in unmasking_writes immediate late; do
 				eq "$name $v: lab delivery.$k = model $pol" "$(m "$rec" "delivery.$k")" \
-					$(( $(m "$mrec" "delivery.$k" 2>/dev/null) * vcpus ))
+					"$(m "$mrec" "delivery.$k" 2>/dev/null)"
 			done
 			# every other exit reason either side has, but "interrupt":
 			# the L1's own timer ticks land in the measured phase at
@@ -85,7 +86,7 @@ for ((i = 0; i < N; i++)); do
 					"$rec" "$mrec" | sort -u); do
 				[ "$r" = interrupt ] && continue
 				eq "$name $v: lab exit.$r = model $pol" "$(m "$rec" "exit.$r")" \
-					$(( $(m "$mrec" "exit.$r" 2>/dev/null) * vcpus ))
+					"$(m "$mrec" "exit.$r" 2>/dev/null)"
 			done
 			if [ "$lab" != "$model" ]; then
 				echo "--- lab $v (measured phase, vCPU 0)     | model $pol"

@@ -59,13 +59,16 @@ if "$IRQLBENCH" model --help >/dev/null 2>&1; then
 		name=$(jq -r .name <<<"$e") wl=$(jq -r .workload <<<"$e")
 		jq -e '.values | has("iterations")' <<<"$e" >/dev/null || continue	# timed: no count
 		mapfile -t a < <(jq -r '.params | to_entries[] | "--param\n\(.key)=\(.value)"' <<<"$e")
+		# an entry for several vCPUs runs on as many (the expectations are
+		# per vCPU: summed, vcpus times the file's)
+		vc=$(jq -r .vcpus <<<"$e")
 		"$IRQLBENCH" model --quiet --workload "$wl" --policy all "${a[@]}" --param iterations=$IT \
-			--param warmup=2 --out-dir "$TMP/m/$name" >"$TMP/m-$name.out" 2>&1
+			--param warmup=2 --vcpus "$vc" --out-dir "$TMP/m/$name" >"$TMP/m-$name.out" 2>&1
 		eq "$name: model runs" $? 0
 		# "policy what got want" for every expectation the entry has
 		for f in "$TMP/m/$name"/*.json; do
-			jq -r --argjson e "$e" --argjson it $IT '.policy as $p | $e.policies[$p] as $x |
-				[.phases[] | select(.measured) | .vcpus[0]] as $v |
+			jq -r --argjson e "$e" --argjson it $((IT * vc)) '.policy as $p | $e.policies[$p] as $x |
+				[.phases[] | select(.measured) | .vcpus[]] as $v |
 				(if $x.exits == null then empty else
 					"\($p) \($x.exit) \([$v[] | .exits[$x.exit] // 0] | add) \($x.exits * $it)" end),
 				(if $x.late == null then empty else
