@@ -35,6 +35,12 @@ static const struct wl_param p_cross_dpc[] = {
 	END_PARAMS
 };
 
+static const struct wl_param p_generic_call[] = {
+	{ "iterations", 1000, 1, 10000000, "generic calls each vCPU initiates in the measured phase (in a ring)" },
+	BOOL_PARAM("hold", 1, "the other CPUs hold a spinlock (DISPATCH_LEVEL) when the call's IPI arrives; 0: at PASSIVE_LEVEL"),
+	END_PARAMS
+};
+
 static const struct wl_param p_masked_clock[] = {
 	{ "iterations", 1000, 1, 10000000, "times the sequence runs in the measured phase" },
 	BOOL_PARAM("clock_ipi", 0, "make the clock pending by a self-IPI at 0xD1 instead of the LAPIC timer"),
@@ -85,6 +91,7 @@ const struct wl_info wl_catalog[] = {
 	{ "irql-churn", "raise/lower pairs with nothing pending (no exits on any fixed policy)", p_churn, false, false },
 	{ "dpc-storm", "periodic clock queueing DPC bursts while PASSIVE code takes nested spinlocks", p_dpc_storm, false, false },
 	{ "windows-mix", "seeded random mix of nesting depths, clock ticks and DPC bursts", p_mix, false, false },
+	{ "ipi-generic-call", "KeIpiGenericCall: a function on every vCPU at IPI_LEVEL (an IPI at 0xE1), the initiator waiting at IPI_LEVEL, in a ring; 2 vCPUs or more", p_generic_call, false, false },
 	{ "cross-cpu-dpc", "a DPC targeted at another vCPU (an IPI at 0x2F) while that one holds N nested spinlocks, in a ring; 2 vCPUs or more", p_cross_dpc, false, false },
 	{ "script", "runs a scenario script (workloads/SCRIPTS.md)", p_script, false, true },
 	{ "hang", "test only: spins forever with interrupts off", p_none, true, false },

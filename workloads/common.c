@@ -34,3 +34,26 @@ void wl_phase(unsigned idx)
 {
 	stats_enter_phase(idx);
 }
+
+bool wl_wait_for(const uint64_t *v, uint64_t k)
+{
+	uint64_t t0 = plat_now(), q = 100;
+
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < k) {
+		if (plat_now() - t0 > wl_wait_limit())
+			return false;
+		plat_spin(q);
+		if (q < 20000)
+			q += q / 2;
+	}
+	return true;
+}
+
+int wl_need_cpus(const char *workload, unsigned n, char *err, size_t errlen)
+{
+	if (plat_ncpus() >= n)
+		return 0;
+	kmsgf(err, errlen, "%s needs %u vCPUs or more (this guest has %u): run it with --vcpus %u",
+	      workload, n, plat_ncpus(), n);
+	return -1;
+}

@@ -42,21 +42,6 @@ static void xdpc_routine(KDPC *dpc, void *ctx)
 	__atomic_fetch_add(&xd.ran, 1, __ATOMIC_RELEASE);
 }
 
-/* Spins (memory polls, no exit) until *v reaches k; false after a second. */
-static bool wait_for(const uint64_t *v, uint64_t k)
-{
-	uint64_t t0 = plat_now(), q = 100;
-
-	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < k) {
-		if (plat_now() - t0 > wl_wait_limit())
-			return false;
-		plat_spin(q);
-		if (q < 20000)
-			q += q / 2;
-	}
-	return true;
-}
-
 /* Round r (from 1) with this CPU as the target. */
 static int target_round(struct wl_ctx *ctx, unsigned depth, uint64_t r, bool measured)
 {
@@ -69,7 +54,7 @@ static int target_round(struct wl_ctx *ctx, unsigned depth, uint64_t r, bool mea
 	for (i = 1; i < depth; i++)
 		KeAcquireSpinLock(&l[i], &old[i]);
 	__atomic_store_n(&xd.held, r, __ATOMIC_RELEASE);
-	if (!wait_for(&xd.sent, r))
+	if (!wl_wait_for(&xd.sent, r))
 		return wl_fail(ctx, "the requesting CPU did not queue the DPC within 1 s");
 	if (!nt_wait_pending(DPC_VECTOR, wl_wait_limit()))
 		return wl_fail(ctx, "the targeted DPC's IPI did not reach this CPU's IRR within 1 s");
@@ -86,12 +71,12 @@ static int target_round(struct wl_ctx *ctx, unsigned depth, uint64_t r, bool mea
 /* Round r with this CPU as the requester of target t's DPC. */
 static int requester_round(struct wl_ctx *ctx, unsigned t, uint64_t r)
 {
-	if (!wait_for(&xd.held, r))
+	if (!wl_wait_for(&xd.held, r))
 		return wl_fail(ctx, "the target CPU did not take its spinlocks within 1 s");
 	if (!KeInsertQueueDpc(&xd.dpc[t]))
 		return wl_fail(ctx, "the targeted DPC was still queued");
 	__atomic_store_n(&xd.sent, r, __ATOMIC_RELEASE);
-	if (!wait_for(&xd.ran, r))
+	if (!wl_wait_for(&xd.ran, r))
 		return wl_fail(ctx, "the DPC targeted at the other CPU did not run within 1 s");
 	return 0;
 }
@@ -108,11 +93,7 @@ int wl_cross_cpu_dpc_declare(const struct wl_values *vals, const struct boot_inf
 	/* the rounds start from 0 in every run (the model runs the guest's
 	 * code again in one process) */
 	kmemset(&xd, 0, sizeof(xd));
-	if (plat_ncpus() >= 2)
-		return 0;
-	kmsgf(err, errlen, "cross-cpu-dpc needs 2 vCPUs or more (this guest has %u): run it with --vcpus 2",
-	      plat_ncpus());
-	return -1;
+	return wl_need_cpus("cross-cpu-dpc", 2, err, errlen);
 }
 
 int wl_cross_cpu_dpc(struct wl_ctx *ctx);

@@ -10,6 +10,9 @@ int wl_irql_churn(struct wl_ctx *ctx);
 int wl_dpc_storm(struct wl_ctx *ctx);
 int wl_windows_mix(struct wl_ctx *ctx);
 int wl_cross_cpu_dpc(struct wl_ctx *ctx);
+int wl_ipi_generic_call(struct wl_ctx *ctx);
+int wl_ipi_generic_call_declare(const struct wl_values *vals, const struct boot_info *bi,
+				char *err, size_t errlen);
 int wl_cross_cpu_dpc_declare(const struct wl_values *vals, const struct boot_info *bi,
 			     char *err, size_t errlen);
 int wl_script(struct wl_ctx *ctx);
@@ -27,6 +30,7 @@ static const struct wl_impl impls[] = {
 	{ "dpc-storm", wl_dpc_storm, NULL },
 	{ "windows-mix", wl_windows_mix, NULL },
 	{ "cross-cpu-dpc", wl_cross_cpu_dpc, wl_cross_cpu_dpc_declare },
+	{ "ipi-generic-call", wl_ipi_generic_call, wl_ipi_generic_call_declare },
 	{ "script", wl_script, wl_script_declare },
 #ifdef IRQLBENCH_GUEST
 	{ "hang", wl_hang, NULL },

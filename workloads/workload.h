@@ -59,4 +59,12 @@ uint64_t wl_wait_limit(void);
 
 void wl_phase(unsigned idx);
 
+/* Spins (memory polls with plat_spin, backing off to 20k cycles: no exit)
+ * until the counter *v another CPU advances reaches k; false after
+ * wl_wait_limit(). */
+bool wl_wait_for(const uint64_t *v, uint64_t k);
+/* For a workload's declare hook: 0 with n vCPUs or more, else -1 and
+ * "W needs N vCPUs or more (this guest has M): run it with --vcpus N". */
+int wl_need_cpus(const char *workload, unsigned n, char *err, size_t errlen);
+
 #endif

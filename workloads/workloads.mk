@@ -7,7 +7,7 @@ include workloads/script/script.mk
 NT_SRCS := guestos/main.c guestos/nt/irql.c guestos/nt/intr.c guestos/nt/stats.c \
 	   guestos/nt/report.c guestos/lib/klib.c
 WORKLOAD_SRCS := workloads/catalog.c workloads/registry.c workloads/common.c \
-	   workloads/seed_table.c workloads/nested_spinlock.c workloads/cross_cpu_dpc.c workloads/masked_clock.c \
+	   workloads/seed_table.c workloads/nested_spinlock.c workloads/cross_cpu_dpc.c workloads/ipi_generic_call.c workloads/masked_clock.c \
 	   workloads/irql_churn.c workloads/dpc_storm.c workloads/windows_mix.c \
 	   workloads/testonly.c workloads/script.c $(SCN_SRCS)
 

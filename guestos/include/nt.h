@@ -161,6 +161,21 @@ bool nt_wait_pending(unsigned vector, uint64_t max_cycles);
 bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles);
 uint64_t nt_deliveries(unsigned vector);
 
+/*
+ * KeIpiGenericCall: fn(ctx) on every processor at IPI_LEVEL, as Windows
+ * runs it.  The caller raises to IPI_LEVEL (a CR8 write), sends IPI_VECTOR
+ * 0xE1 to every other CPU (plat_send_ipi, the vector expected there), waits
+ * at IPI_LEVEL until each has run fn in its 0xE1 handler (which, as a
+ * device-class interrupt, raises to IPI_LEVEL, runs fn with IF=1, EOIs and
+ * lowers back), runs fn itself and lowers back.  One generic call at a
+ * time: a second caller at IPI_LEVEL would wait for an IPI its own TPR
+ * holds back (Windows serialises them; the caller here must).  The layer's
+ * 0xE1 handler is registered on the first call; a scenario's own 0xE1
+ * handler there is a bugcheck (IPI_VECTOR_TAKEN).
+ */
+typedef void (*PKIPI_BROADCAST_WORKER)(void *ctx);
+void KeIpiGenericCall(PKIPI_BROADCAST_WORKER fn, void *ctx);
+
 /* Set up the layer on this CPU (IRQL 0, handlers, statistics). */
 void nt_init(void);
 

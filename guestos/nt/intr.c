@@ -294,6 +294,47 @@ static void swq_drain(struct nt_swq *q, const struct swq_kind *k)
 	}
 }
 
+/* --- KeIpiGenericCall ------------------------------------------------------- */
+
+static struct {
+	PKIPI_BROADCAST_WORKER fn;
+	void *ctx;
+	unsigned pending;	/* CPUs that have not run fn yet */
+} ipi_call;
+
+/* The 0xE1 handler's body (device_interrupt raised to IPI_LEVEL around it). */
+static void generic_call_isr(unsigned vector, void *ctx)
+{
+	(void)vector;
+	(void)ctx;
+	ipi_call.fn(ipi_call.ctx);
+	__atomic_fetch_sub(&ipi_call.pending, 1, __ATOMIC_RELEASE);
+}
+
+void KeIpiGenericCall(PKIPI_BROADCAST_WORKER fn, void *ctx)
+{
+	unsigned me = plat_cpu_id(), n = plat_ncpus();
+	KIRQL old;
+
+	if (nt_isrs[IPI_VECTOR].isr && nt_isrs[IPI_VECTOR].isr != generic_call_isr)
+		nt_bugcheck("IPI_VECTOR_TAKEN", "KeIpiGenericCall with another handler at 0xE1");
+	nt_register_isr(IPI_VECTOR, generic_call_isr, NULL, false);
+	old = KfRaiseIrql(IPI_LEVEL);
+	ipi_call.fn = fn;
+	ipi_call.ctx = ctx;
+	__atomic_store_n(&ipi_call.pending, n - 1, __ATOMIC_RELEASE);
+	for (unsigned c = 0; c < n; c++)
+		if (c != me) {
+			nt_expect_on(&nt_cpus[c], IPI_VECTOR);
+			plat_send_ipi(c, IPI_VECTOR);
+		}
+	/* at IPI_LEVEL, spinning: no CR8 write, no exit */
+	while (__atomic_load_n(&ipi_call.pending, __ATOMIC_ACQUIRE))
+		plat_pause();
+	fn(ctx);
+	KeLowerIrql(old);
+}
+
 /* --- clock ---------------------------------------------------------------- */
 
 void nt_clock_start(uint64_t period_cycles, bool periodic)
