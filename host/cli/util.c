@@ -238,6 +238,19 @@ fail_free:
 	return -1;
 }
 
+int util_mkdir_own(const char *path)
+{
+	struct stat st;
+
+	if (util_mkdir_p(path))
+		return -1;
+	if (lstat(path, &st) || S_ISLNK(st.st_mode)) {
+		errno = ELOOP;
+		return -1;
+	}
+	return 0;
+}
+
 int util_mkdir_p(const char *path)
 {
 	char *p = xstrdup(path);

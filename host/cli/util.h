@@ -58,6 +58,10 @@ int util_write_atomic(const char *path, const void *data, size_t len);
 const char *util_not_regular(const char *path);
 /* mkdir -p (mode 0755); 0 or -1 with errno set. */
 int util_mkdir_p(const char *path);
+/* util_mkdir_p() for a folder the command owns inside an output folder
+ * (DIR/data, DIR/latex, DIR/img): -1 with errno ELOOP when path is a
+ * symbolic link, which would send what is written there elsewhere. */
+int util_mkdir_own(const char *path);
 /* $TMPDIR, or /tmp where it is unset or empty. */
 const char *util_tmp_dir(void);
 /* A new empty file $TMPDIR/irqlbench-NAME.XXXXXX (mkstemp), its path to

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "catalog.h"
 #include "cli/cli.h"
@@ -140,23 +141,39 @@ static int set_cost(const struct cli_option *opt, void *cfg, const char *kv, con
 	return 0;
 }
 
-/* A record file (a '/' or ".json" in the name) or a stored run's id. */
+/* A record file (an existing file, or a '/' or ".json" in the name) or a
+ * stored run's id (the store of $IRQLBENCH_DB, else results/irqlbench.db). */
 static json_t *load_record(const char *arg, const char *cmd, int *rc)
 {
 	size_t n = strlen(arg);
+	const char *db = store_default_path(NULL);
 	char err[1024];
 	json_error_t je;
+	struct stat st;
 	struct store *s;
 	json_t *rec;
 
-	if (strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"))) {
+	if (!stat(arg, &st) && S_ISDIR(st.st_mode)) {
+		*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s is a directory: give a record file (record.json) or a stored run's id",
+				cmd, arg);
+		return NULL;
+	}
+	if (!stat(arg, &st) || strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"))) {
 		rec = json_load_file(arg, JSON_REJECT_DUPLICATES, &je);
-		if (!rec)
+		if (!rec && je.line > 0)
 			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s (line %d): give a record file (results/SCHEMA.md) or a stored run's id",
 					cmd, arg, je.text, je.line);
+		else if (!rec)
+			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s: give a record file (results/SCHEMA.md) or a stored run's id",
+					cmd, arg, je.text);
 		return rec;
 	}
-	s = store_open_cmd(NULL, false);
+	if (stat(db, &st)) {
+		*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: no such record file, and no results store at %s to find a run of that id in: give a record file, or set IRQLBENCH_DB to the store",
+				cmd, arg, db);
+		return NULL;
+	}
+	s = store_open_cmd(db, false);
 	if (!s) {
 		*rc = EXIT_STORE;
 		return NULL;
@@ -174,6 +191,7 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 {
 	struct model_opts *o = args;
 	char err[512];
+	uint64_t before;
 	json_t *rec;
 	int rc = 0;
 
@@ -183,8 +201,12 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 	rec = load_record(arg, cmd, &rc);
 	if (!rec)
 		return rc;
+	before = o->cfg.tsc_hz;
 	if (model_costs_from(&o->cfg, rec, &o->costs_from, err, sizeof(err)))
 		rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s", cmd, arg, err);
+	else if (before != SIM_DEFAULT_TSC_HZ && before != o->cfg.tsc_hz)
+		rc = cli_usage_error(cmd, "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%llu) sets the rate its costs are in; drop --tsc-hz",
+				     (unsigned long long)before, (unsigned long long)o->cfg.tsc_hz);
 	json_decref(rec);
 	return rc;
 }
@@ -619,6 +641,7 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 		status = EXIT_RUN_FAILED;
 	} else if (r.end == SIM_LIMIT || r.end == SIM_ERROR) {
 		record_fail(rec, r.end == SIM_LIMIT ? "timeout" : "launch", r.message);
+		model_record_add(rec, &cfg, &r, o->costs_from);	/* the costs and limits that led here */
 		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload, r.message);
 		status = r.end == SIM_LIMIT ? EXIT_TIMEOUT : EXIT_RUN_FAILED;
 	} else if (sr.outcome == SERIAL_REPORT && !record_apply_report(rec, &sr)) {

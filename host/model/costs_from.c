@@ -128,6 +128,11 @@ int model_costs_from(struct sim_config *cfg, json_t *rec, json_t **source, char 
 		snprintf(err, len, "not a result record (no id, status or backend): give a record file (results/SCHEMA.md) or a stored run's id");
 		return -1;
 	}
+	if (strcmp(json_string_value(json_object_get(rec, "schema")) ?: "", "irqlbench-record/1")) {
+		snprintf(err, len, "not an irqlbench-record/1 (its schema is '%s'): give a record this irqlbench writes (results/SCHEMA.md)",
+			 json_string_value(json_object_get(rec, "schema")) ?: "");
+		return -1;
+	}
 	if (!strcmp(backend, "model")) {
 		snprintf(err, len, "run %s is the model's own (simulated): its costs are not measured; give a kvm or lab run's record",
 			 id);
@@ -137,9 +142,20 @@ int model_costs_from(struct sim_config *cfg, json_t *rec, json_t **source, char 
 		snprintf(err, len, "run %s is '%s': its times are partial; give a complete run", id, status);
 		return -1;
 	}
-	if (!(hz >= 1e6)) {
+	if (strcmp(backend, "kvm") && strcmp(backend, "lab") && strcmp(backend, "tcg") &&
+	    strcmp(backend, "guest")) {
+		snprintf(err, len, "run %s is of backend '%s': give a kvm or lab record (exit times), or a tcg or guest one with a probe",
+			 id, backend);
+		return -1;
+	}
+	if (!json_is_number(hzj)) {
 		snprintf(err, len, "run %s has no guest.tsc_hz to turn its ns into TSC cycles: give a run whose guest reported its TSC rate",
 			 id);
+		return -1;
+	}
+	if (!(hz >= 1e6 && hz <= 1e11)) {
+		snprintf(err, len, "run %s: its guest.tsc_hz %g is not a TSC rate (1 MHz..100 GHz): the record is damaged",
+			 id, hz);
 		return -1;
 	}
 	n = metrics_exit_times(rec, &e);
@@ -169,6 +185,15 @@ int model_costs_from(struct sim_config *cfg, json_t *rec, json_t **source, char 
 			continue;
 		}
 		mean = x->sum / x->h.n;
+		if (!(mean >= 0 && mean * hz / 1e9 <= 1e9)) {
+			snprintf(err, len, "run %s: its mean %s time (%g ns) is not a cost in 0..1000000000 cycles at %.0f Hz: its exit_times are damaged",
+				 id, x->reason, mean, hz);
+			exit_time_sums_free(e, n);
+			json_decref(src);
+			json_decref(measured);
+			json_decref(unmeasured);
+			return -1;
+		}
 		c.exit[k] = ns_to_cycles(mean, hz);
 		json_object_set_new(measured, exit_keys[k], json_pack("{s:s, s:f, s:f, s:I}",
 			"reason", x->reason, "timed", x->h.n, "mean_ns", mean,

@@ -91,6 +91,8 @@ struct sim_result {
 	size_t nsteps, steps_dropped;
 };
 
+#define SIM_DEFAULT_TSC_HZ 2500000000ull	/* sim_defaults(): a current AMD core */
+
 void sim_defaults(struct sim_config *cfg);
 /* "key=value" for --cost; 0, or -1 with a one-line message. */
 int sim_set_cost(struct sim_config *cfg, const char *kv, char *err, size_t errlen);

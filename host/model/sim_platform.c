@@ -125,7 +125,7 @@ void sim_defaults(struct sim_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->policy = KP_FIXED;
-	cfg->tsc_hz = 2500000000ull;
+	cfg->tsc_hz = SIM_DEFAULT_TSC_HZ;
 	cfg->host_hz = 250;
 	cfg->max_events = 200000000ull;
 	cfg->max_time_ms = 60000;

@@ -1149,8 +1149,10 @@ static int write_dashboard(struct plot_ctx *c)
 	FILE *f;
 
 	plot_fmt(path, sizeof(path), "%s/img", c->dash_dir);
-	if (util_mkdir_p(path)) {
-		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
+	if (util_mkdir_own(path)) {
+		return cli_error(EXIT_ENV, errno == ELOOP ?
+				 "%s is a symbolic link: the dashboard's images go into a real folder there; remove it or choose another --dashboard" :
+				 "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
 	}
 	for (unsigned i = 0; i < c->nplots; i++)
 		for (int k = 0; k < 2; k++) {
@@ -1262,8 +1264,10 @@ static int plot_all(struct plot_ctx *c)
 	int rc;
 
 	plot_fmt(dir, sizeof(dir), "%s/data", c->out_dir);
-	if (util_mkdir_p(dir)) {
-		return cli_error(EXIT_ENV, "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
+	if (util_mkdir_own(dir)) {
+		return cli_error(EXIT_ENV, errno == ELOOP ?
+				 "%s is a symbolic link: the plots' data go into a real folder there; remove it or choose another --out-dir" :
+				 "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
 	}
 	c->f.include_failed = c->include_failed;
 	if (store_select(c->s, &c->f, &c->runs, err, sizeof(err)))

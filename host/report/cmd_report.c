@@ -359,8 +359,14 @@ const struct cli_spec cmd_report_spec = {
 	"  tab-exits.tex     the exit-count matrix (exit.write_cr8/iter)\n"
 	"  tab-intel-avic.tex  the Intel and AVIC model policies' CR8-related exits vs N\n"
 	"  tab-seed.tex      the seed step table of the model (prefix, fixed)\n"
+	"  fig-price-of-fix, tab-price.tex\n"
+	"                    per N, the fix's extra CR8-write exits x their measured\n"
+	"                    time against the DPC delay it saves: lab, kvm, and model\n"
+	"                    runs made with --costs-from RECORD\n"
 	"Labels say real (kvm), emulated (lab under TCG) or simulated (model); a store\n"
 	"without lab or kvm runs gives the model's figures with a note (DIR/NOTES.txt).\n"
+	"A --select that selects no run is a usage error; one without model runs keeps\n"
+	"the model's references (the store's model runs, said in DIR/NOTES.txt).\n"
 	"`make paper` runs it (PAPER_DIR, default paper/out).\n",
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot or a figure failed (--paper),\n"

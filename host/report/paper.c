@@ -54,6 +54,9 @@ struct paper {
 	double *tsc_hz;			/* per run; NAN when the record has none */
 	char **costs_run;		/* per run: a model run's provenance.model.costs_from.run
 					 * (model --costs-from), else NULL */
+	bool *costs_emulated;		/* ... and whether that run's times were emulated */
+	size_t nsel;			/* runs[0..nsel) the selection's; the rest the
+					 * model's references (add_model_refs) */
 	bool measured;			/* any lab or kvm run */
 	bool emulated[2];		/* any lab, any kvm run in emulated time */
 	FILE *notes;
@@ -541,7 +544,9 @@ static int fig_cdf(struct paper *p, const char *hist, const char *name, const ch
 	if (!a.nd)
 		a.xmin = 0.1, a.xmax = 1000;
 	series_styles(&a.ss, "", styles, sizeof(styles));
-	plot_fmt(lower, sizeof(lower), "%c%s", what[0] | 0x20, what + 1);
+	/* "DPC delay" stays so; "Interrupt latency" becomes "interrupt latency" */
+	plot_fmt(lower, sizeof(lower), "%c%s", what[1] >= 'A' && what[1] <= 'Z' ? what[0] : what[0] | 0x20,
+		 what + 1);
 	/* the measured backends whose times are emulated (the lab under TCG,
 	 * kvm on a TCG host), else the model's simulated time */
 	plot_fmt(title, sizeof(title), "%s, CDF%s", what,
@@ -876,6 +881,7 @@ struct price_src {
 	bool model, emulated;
 	const char *fixed, *unfixed;	/* model: the policies */
 	const char *costs_run;		/* model: the record its costs came from */
+	bool costs_emulated;		/* model: that record's times were emulated */
 };
 
 struct price_row {
@@ -897,7 +903,8 @@ static bool price_run(const struct paper *p, const struct price_src *src, size_t
 {
 	const struct run_info *r = &p->runs.v[i];
 
-	if (strcmp(r->workload, "nested-spinlock") || strcmp(r->backend, src->backend) ||
+	/* the selection's runs only: the price is a measurement of them */
+	if (i >= p->nsel || strcmp(r->workload, "nested-spinlock") || strcmp(r->backend, src->backend) ||
 	    store_run_param(r, "depth", -1) != d || store_run_param(r, "elide_same_level", 0) ||
 	    store_run_param(r, "dpc", 1) != 1)
 		return false;
@@ -967,7 +974,7 @@ static void price_sources(struct paper *p, struct price_arg *a)
 	/* the model: the first fixed-family policy run with --costs-from, its
 	 * costs source and the first fix-reverted policy run with the same */
 	for (const char *const *fx = fixed_refs; *fx && !a->n; fx++)
-		for (size_t i = 0; i < p->runs.n && !a->n; i++) {
+		for (size_t i = 0; i < p->nsel && !a->n; i++) {
 			const struct run_info *r = &p->runs.v[i];
 
 			if (strcmp(r->backend, "model") || !r->policy || strcmp(r->policy, *fx) ||
@@ -982,6 +989,7 @@ static void price_sources(struct paper *p, struct price_arg *a)
 				s->fixed = *fx;
 				s->unfixed = *ux;
 				s->costs_run = p->costs_run[i];
+				s->costs_emulated = p->costs_emulated[i];
 				if (price_has(p, s)) {
 					plot_fmt(s->label, sizeof(s->label), "model %s, simulated",
 						 *fx);
@@ -1081,8 +1089,9 @@ static int tab_price(struct paper *p, const struct price_arg *a)
 		"as at $N = 1$). Times in $\\mu$s");
 	for (size_t k = 0; k < a->n; k++)
 		if (a->src[k].model)
-			fprintf(f, "; the model's are simulated with the exit costs measured in run %s",
-				a->src[k].costs_run);
+			fprintf(f, "; the model's are simulated with the exit costs measured in run %s%s",
+				a->src[k].costs_run, a->src[k].costs_emulated ?
+				", whose times are emulated (not a real host's)" : "");
 		else if (a->src[k].emulated)
 			fprintf(f, "; the %s's are emulated time (its L1 runs under TCG), not a real "
 				"host's", a->src[k].backend);
@@ -1171,16 +1180,19 @@ static int price_of_fix(struct paper *p)
 /* --- command ------------------------------------------------------------ */
 
 /* A run's guest.tsc_hz (NAN: none) and, for a model run with --costs-from,
- * the run its costs came from (malloc'd, else NULL). */
-static double run_facts(struct store *s, const char *id, char **costs_run)
+ * the run its costs came from (malloc'd, else NULL) and whether that run's
+ * times were emulated. */
+static double run_facts(struct store *s, const char *id, char **costs_run, bool *costs_emulated)
 {
 	json_t *rec = store_run_record(s, id, NULL, 0);
 	json_t *hz = rec ? json_object_get(json_object_get(rec, "guest"), "tsc_hz") : NULL;
-	const char *cr = json_string_value(json_object_get(json_object_get(json_object_get(
-		json_object_get(rec, "provenance"), "model"), "costs_from"), "run"));
+	json_t *cf = json_object_get(json_object_get(json_object_get(rec, "provenance"), "model"),
+				     "costs_from");
+	const char *cr = json_string_value(json_object_get(cf, "run"));
 	double v = json_is_number(hz) ? json_number_value(hz) : NAN;
 
 	*costs_run = cr ? strdup(cr) : NULL;
+	*costs_emulated = json_is_true(json_object_get(cf, "emulated"));
 	json_decref(rec);
 	return v > 0 ? v : NAN;
 }
@@ -1235,9 +1247,11 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 	int rc;
 
 	plot_fmt(path, sizeof(path), "%s/data", dir);
-	if (util_mkdir_p(path) || (plot_fmt(path, sizeof(path), "%s/latex", dir), util_mkdir_p(path)))
-		return cli_error(EXIT_ENV, "report: cannot create %s: %s; choose another --paper DIR",
-				 path, strerror(errno));
+	if (util_mkdir_p(dir) || util_mkdir_own(path) ||
+	    (plot_fmt(path, sizeof(path), "%s/latex", dir), util_mkdir_own(path)))
+		return cli_error(EXIT_ENV, errno == ELOOP ?
+				 "report: %s is a symbolic link: the figures go into a real folder there; remove it or choose another --paper DIR" :
+				 "report: cannot create %s: %s; choose another --paper DIR", path, strerror(errno));
 	if (!realpath(dir, absdir))
 		return cli_error(EXIT_ENV, "report: %s: %s", dir, strerror(errno));
 	p.dir = absdir;
@@ -1247,6 +1261,12 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		return cli_error(EXIT_ENV, "report: %s: %s", path, strerror(errno));
 	if (store_select(s, flt, &p.runs, err, sizeof(err)))
 		return cli_error(EXIT_STORE, "%s", err);
+	if (flt->n && !p.runs.n) {
+		store_run_list_free(&p.runs);
+		return cli_error(EXIT_USAGE, "report: --select selects no run of %s: see 'irqlbench results list' for what it holds",
+				 s->path);
+	}
+	p.nsel = p.runs.n;
 	if ((rc = add_model_refs(s, flt, &p.runs, &nrefs))) {
 		store_run_list_free(&p.runs);
 		return rc;
@@ -1254,13 +1274,14 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 	p.ms = calloc(p.runs.n + 1, sizeof(*p.ms));
 	p.tsc_hz = calloc(p.runs.n + 1, sizeof(*p.tsc_hz));
 	p.costs_run = calloc(p.runs.n + 1, sizeof(*p.costs_run));
-	if (!p.ms || !p.tsc_hz || !p.costs_run)
+	p.costs_emulated = calloc(p.runs.n + 1, sizeof(*p.costs_emulated));
+	if (!p.ms || !p.tsc_hz || !p.costs_run || !p.costs_emulated)
 		abort();
 	rc = 0;
 	for (size_t i = 0; i < p.runs.n && !rc; i++) {
 		if (store_run_metrics(s, p.runs.v[i].id, &p.ms[i], err, sizeof(err)))
 			rc = cli_error(EXIT_STORE, "%s", err);
-		p.tsc_hz[i] = run_facts(s, p.runs.v[i].id, &p.costs_run[i]);
+		p.tsc_hz[i] = run_facts(s, p.runs.v[i].id, &p.costs_run[i], &p.costs_emulated[i]);
 		if (is_measured(&p.runs.v[i])) {
 			p.measured = true;
 			p.emulated[!strcmp(p.runs.v[i].backend, "kvm")] |= p.runs.v[i].emulated;
@@ -1297,6 +1318,7 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 	free(p.ms);
 	free(p.tsc_hz);
 	free(p.costs_run);
+	free(p.costs_emulated);
 	store_run_list_free(&p.runs);
 	return rc;
 }

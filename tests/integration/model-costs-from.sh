@@ -133,6 +133,22 @@ jq '.backend = "tcg" | (.phases[].vcpus[] | select(has("exit_times"))) |= del(.e
 bad_cf "nothing to time" 2 "has neither exit times nor CR8 writes it could time" --costs-from "$TMP/nothing.json"
 bad_cf "given twice" 2 "--costs-from given twice" --costs-from "$lab" --costs-from "$lab"
 bad_cf "with another --tsc-hz" 2 "--tsc-hz 1000000000 and --costs-from" --costs-from "$lab" --tsc-hz 1000000000
-bad_cf "an id without a store" 5 "no results store" --costs-from 20261130T000000Z-lab-x
+bad_cf "an id without a store" 2 "no such record file, and no results store at .* set IRQLBENCH_DB" --costs-from 20261130T000000Z-lab-x
+bad_cf "--tsc-hz before it" 2 "--tsc-hz 1000000000 and --costs-from" --tsc-hz 1000000000 --costs-from "$lab"
+bad_cf "a directory" 2 "is a directory: give a record file" --costs-from "$TMP"
+jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = 3e32' "$lab" >"$TMP/huge.json"
+bad_cf "an exit time beyond any cost" 2 "its mean write_cr8 time \(1e\+30 ns\) is not a cost in 0..1000000000 cycles" --costs-from "$TMP/huge.json"
+jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = -300' "$lab" >"$TMP/neg.json"
+bad_cf "a negative exit time" 2 "its mean write_cr8 time \(-1 ns\) is not a cost" --costs-from "$TMP/neg.json"
+jq '.backend = "vmware"' "$lab" >"$TMP/vmware.json"
+bad_cf "another backend" 2 "is of backend 'vmware': give a kvm or lab record" --costs-from "$TMP/vmware.json"
+jq '.schema = "irqlbench-record/2"' "$lab" >"$TMP/schema2.json"
+bad_cf "another schema" 2 "not an irqlbench-record/1 \(its schema is 'irqlbench-record/2'\)" --costs-from "$TMP/schema2.json"
+jq '.guest.tsc_hz = 1e300' "$lab" >"$TMP/hz.json"
+bad_cf "a TSC rate beyond any" 2 "its guest.tsc_hz 1e\+300 is not a TSC rate" --costs-from "$TMP/hz.json"
+# a record file whose name has neither '/' nor .json is read as a file all the same
+cp "$lab" "$TMP/empty/labrecord"
+expect_rc 0 "a record file named without .json (an existing file)" -- env -C "$TMP/empty" "$IRQLBENCH" model -q \
+	--workload nested-spinlock --policy l61 --out-dir "$TMP/cf4" --costs-from labrecord
 IRQLBENCH_DB=$TMP/s.db bad_cf "an id the store lacks" 2 "--costs-from nosuchrun: .*results list" --costs-from nosuchrun
 finish

@@ -230,6 +230,16 @@ for f in $figs; do
 	"$PNGCHECK" "$T/pe/$f.png" 3 1 >/dev/null && [ -s "$T/pe/$f.pdf" ] && ok "empty store: $f placeholder" ||
 		bad "empty store: $f"
 done
+# a folder of its own planted as a symbolic link (DIR/latex -> elsewhere)
+# is refused: nothing is written through it
+mkdir -p "$T/plink" "$T/elsewhere"
+ln -s "$T/elsewhere" "$T/plink/latex"
+expect_rc 3 "report --paper: DIR/latex a symbolic link" -- "$IRQ" report --db "$T/m/irqlbench.db" --paper "$T/plink"
+expect_err_line "plink/latex is a symbolic link: .*choose another --paper DIR" "DIR/latex a symbolic link: one line"
+eq "DIR/latex a symbolic link: nothing written where it points" "$(ls -A "$T/elsewhere" | wc -l)" 0
+expect_rc 2 "report --paper --select that selects nothing" -- "$IRQ" report --db "$T/m/irqlbench.db" --paper "$T/pz" \
+	--select id=no-such-run
+expect_err_line "--select selects no run of .*irqlbench results list" "--select that selects nothing: one line"
 expect_rc 2 "report --paper without its value" -- "$IRQ" report --db "$T/m/irqlbench.db" --paper
 expect_rc 2 "report --paper with --metric" -- "$IRQ" report --db "$T/m/irqlbench.db" --paper "$T/pz" --metric exit.total
 expect_rc 5 "report --paper without a store" -- "$IRQ" report --db "$T/nothing/x.db" --paper "$T/pz"
