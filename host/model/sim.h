@@ -11,8 +11,9 @@
  * run that would not finish, with a message, never a hang.
  *
  * One run at a time per process (the platform functions are global).
- * With ncpus > 1 each vCPU runs on a thread of its own, one at a time in
- * simulated-time order (sim_platform.c): deterministic all the same.
+ * With ncpus > 1 each vCPU runs on a stack of its own (a ucontext
+ * coroutine), one at a time in simulated-time order (sim_platform.c):
+ * deterministic all the same.
  */
 #ifndef IRQLBENCH_SIM_H
 #define IRQLBENCH_SIM_H

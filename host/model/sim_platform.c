@@ -10,8 +10,9 @@
  * an interrupt gate would: IF=0 in the handler, restored at "iret").
  *
  * Several vCPUs (sim_config.ncpus, the guest's arch_start_aps()): each runs
- * the guest's code on a thread of its own, but only one runs at a time,
- * handed a baton in simulated-time order: the runnable vCPU with the
+ * the guest's code on a stack of its own (a ucontext coroutine: switching
+ * is a function call, not a thread hand-over), one at a time in
+ * simulated-time order: the runnable vCPU with the
  * smallest clock runs until it is SIM_QUANTUM cycles ahead of the next
  * one.  So a run is deterministic, and the guest's shared memory (spin
  * flags, locks) is seen as on hardware whose vCPUs drift apart by at most
@@ -25,7 +26,6 @@
  */
 #include "model/sim.h"
 
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -33,6 +33,13 @@
 #include <time.h>
 
 #include "platform.h"
+
+#include <ucontext.h>
+#if defined(__SANITIZE_ADDRESS__)
+/* ASan follows the switches between the vCPUs' stacks */
+#include <sanitizer/common_interface_defs.h>
+#define SIM_ASAN_FIBERS 1
+#endif
 
 #define MAX_NEST 64		/* interrupt nesting on the C stack */
 #define MAX_OUT (64u << 20)
@@ -61,10 +68,13 @@ struct simcpu {
 	uint64_t spin_end;	/* in plat_spin() until then, else 0 */
 	bool halted;		/* plat_halt(): out of the schedule for good */
 	void (*fn)(unsigned cpu);	/* an AP's entry */
-	pthread_t th;
-	bool thread;		/* th was started */
-	pthread_cond_t cv;
+	ucontext_t uc;		/* where it was switched away from */
+	void *stack;		/* an AP's (malloc'd); the boot vCPU runs on the caller's */
+	const void *stack_lo;	/* its bounds, for ASan (the boot vCPU's learnt */
+	size_t stack_size;	/* at the first switch) */
 };
+
+#define SIM_STACK (4u << 20)	/* an AP's stack: nested handlers, ASan's redzones */
 
 static struct sim {
 	struct sim_config cfg;
@@ -74,13 +84,11 @@ static struct sim {
 	uint64_t t_limit;
 	uint64_t t_switch;	/* the running vCPU hands over past this clock */
 	size_t stepcap;
-	jmp_buf jb;		/* the boot vCPU's (the calling thread's) */
+	jmp_buf jb;		/* the boot vCPU's (on the caller's stack) */
 	char describe[256];
 	unsigned ncpus;		/* configured */
 	unsigned started;	/* running or halted: 1 + the APs started */
 	struct simcpu *cur;	/* holds the baton */
-	pthread_mutex_t mu;
-	bool shutdown;		/* the run is over: waiting APs exit */
 	int bail;		/* an AP ended the run: setjmp's value for the boot vCPU */
 	struct simcpu cpu[MAX_CPUS];
 } S;
@@ -171,29 +179,39 @@ void sim_print_costs(FILE *f)
 
 /* --- the baton ------------------------------------------------------------ */
 
-/* After a wait for the baton: the run may be over. */
-static void woken(struct simcpu *me)
+/* Back on me's stack after a switch: ASan learns where it came from; an
+ * AP that ended the run sends the boot vCPU to sim_run's setjmp. */
+static void arrived(struct simcpu *me, void *fake)
 {
-	if (me->idx && S.shutdown)
-		pthread_exit(NULL);
+#ifdef SIM_ASAN_FIBERS
+	const void *lo;
+	size_t size;
+
+	__sanitizer_finish_switch_fiber(fake, &lo, &size);
+	if (!S.cpu[0].stack_lo && me->idx)	/* the first switch away from the boot vCPU */
+		S.cpu[0].stack_lo = lo, S.cpu[0].stack_size = size;
+#else
+	(void)fake;
+#endif
 	if (!me->idx && S.bail)
 		longjmp(S.jb, S.bail);
 }
 
-/* Hands the baton to next and waits until it comes back. */
+/* Runs next on its stack until it switches back here. */
 static void switch_to(struct simcpu *next)
 {
 	struct simcpu *me = C;
+	void *fake = NULL;
 
 	if (next == me)
 		return;
-	pthread_mutex_lock(&S.mu);
 	S.cur = next;
-	pthread_cond_signal(&next->cv);
-	while (S.cur != me && !S.shutdown)
-		pthread_cond_wait(&me->cv, &S.mu);
-	pthread_mutex_unlock(&S.mu);
-	woken(me);
+#ifdef SIM_ASAN_FIBERS
+	__sanitizer_start_switch_fiber(&fake, next->stack_lo, next->stack_size);
+#endif
+	if (swapcontext(&me->uc, &next->uc))
+		abort();
+	arrived(me, fake);
 }
 
 /* c's next event of its own: the limit, a host tick, its timer, an IPI. */
@@ -272,12 +290,11 @@ static void __attribute__((noreturn, format(printf, 2, 3))) bail(enum sim_end wh
 	va_end(ap);
 	if (!C->idx)
 		longjmp(S.jb, (int)why + 1);
-	/* an AP: the boot vCPU's thread ends the run */
+	/* an AP: the boot vCPU ends the run (its stack holds the setjmp) */
 	S.bail = (int)why + 1;
 	C->halted = true;
-	switch_to(&S.cpu[0]);
 	for (;;)
-		switch_to(&S.cpu[0]);	/* not reached: shutdown ends this thread */
+		switch_to(&S.cpu[0]);	/* never comes back */
 }
 
 static void limits_hit(void)
@@ -723,25 +740,40 @@ void plat_halt(void)
 	if (!C->idx)
 		bail(SIM_ERROR, "the boot vCPU halted for good");
 	for (;;)
-		reschedule();	/* never comes back: shutdown ends the thread */
+		reschedule();	/* never comes back */
 }
 
 static void init_cpu(struct simcpu *c, unsigned idx, uint64_t now);
 
-/* An AP's thread: waits for its first baton, then runs the guest's AP
- * entry (which ends in plat_halt()). */
-static void *ap_thread(void *arg)
+/* An AP's entry, on its own stack: the guest's AP entry (which ends in
+ * plat_halt()).  makecontext passes ints: the index. */
+static void ap_entry(int idx)
 {
-	struct simcpu *me = arg;
+	struct simcpu *me = &S.cpu[idx];
 
-	pthread_mutex_lock(&S.mu);
-	while (S.cur != me && !S.shutdown)
-		pthread_cond_wait(&me->cv, &S.mu);
-	pthread_mutex_unlock(&S.mu);
-	woken(me);
+	arrived(me, NULL);
 	set_next(me);
 	me->fn(me->idx);
 	plat_halt();
+}
+
+/* vCPU i's context: its stack, entered at ap_entry when first switched to. */
+static void start_ap(unsigned i, void (*fn)(unsigned cpu))
+{
+	struct simcpu *c = &S.cpu[i];
+
+	init_cpu(c, i, C->now);
+	c->fn = fn;
+	c->stack = malloc(SIM_STACK);
+	if (!c->stack || getcontext(&c->uc))
+		bail(SIM_ERROR, "cannot make a stack for vCPU %u: lower --vcpus", i);
+	c->stack_lo = c->stack;
+	c->stack_size = SIM_STACK;
+	c->uc.uc_stack.ss_sp = c->stack;
+	c->uc.uc_stack.ss_size = SIM_STACK;
+	c->uc.uc_link = NULL;
+	makecontext(&c->uc, (void (*)(void))ap_entry, 1, (int)i);
+	S.started = i + 1;
 }
 
 /* The configured vCPUs start at the boot vCPU's clock (its INIT-SIPI-SIPI
@@ -750,16 +782,8 @@ unsigned arch_start_aps(void (*fn)(unsigned cpu))
 {
 	if (S.started > 1 || S.ncpus < 2)
 		return S.started;
-	for (unsigned i = 1; i < S.ncpus; i++) {
-		struct simcpu *c = &S.cpu[i];
-
-		init_cpu(c, i, C->now);
-		c->fn = fn;
-		if (pthread_create(&c->th, NULL, ap_thread, c))
-			bail(SIM_ERROR, "cannot start a thread for vCPU %u: lower --vcpus", i);
-		c->thread = true;
-		S.started = i + 1;
-	}
+	for (unsigned i = 1; i < S.ncpus; i++)
+		start_ap(i, fn);
 	reschedule();	/* the switch time now that there are others */
 	return S.started;
 }
@@ -798,7 +822,6 @@ static void init_cpu(struct simcpu *c, unsigned idx, uint64_t now)
 	c->now = now;
 	c->lvt = SIM_LVT_MASKED;
 	c->t_tick = (now / (S.tick_period ? S.tick_period : 1) + 1) * S.tick_period;
-	pthread_cond_init(&c->cv, NULL);
 	hooks.ctx = c;
 	/* guest_main (and an AP's entry) start with the xAPIC enabled, IRQL 0,
 	 * IF=0 (boot.h) */
@@ -823,7 +846,6 @@ int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim
 		S.ncpus = MAX_CPUS;
 	S.started = 1;
 	S.t_switch = UINT64_MAX;
-	pthread_mutex_init(&S.mu, NULL);
 	res->late_outstanding = -1;
 	S.tick_period = cfg->host_hz ? cfg->tsc_hz / cfg->host_hz : 0;
 	S.t_limit = cfg->max_time_ms * (cfg->tsc_hz / 1000);
@@ -842,19 +864,10 @@ int sim_run(const struct sim_config *cfg, const struct boot_info *bi, struct sim
 		if (res->end != SIM_GUEST_EXIT)
 			res->status = -1;
 	}
-	/* the APs wait for a baton that never comes: end their threads */
-	pthread_mutex_lock(&S.mu);
-	S.shutdown = true;
+	/* the APs are never switched to again: their stacks go */
 	S.cur = boot;
 	for (unsigned i = 1; i < S.started; i++)
-		pthread_cond_signal(&S.cpu[i].cv);
-	pthread_mutex_unlock(&S.mu);
-	for (unsigned i = 1; i < S.started; i++)
-		if (S.cpu[i].thread)
-			pthread_join(S.cpu[i].th, NULL);
-	for (unsigned i = 0; i < S.started; i++)
-		pthread_cond_destroy(&S.cpu[i].cv);
-	pthread_mutex_destroy(&S.mu);
+		free(S.cpu[i].stack);
 	res->ncpus = S.started;
 	res->events = S.events;
 	res->cycles = boot->now;
