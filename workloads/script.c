@@ -28,11 +28,22 @@ int wl_script_declare(const struct wl_values *vals, const struct boot_info *bi,
 		kmsgf(err, errlen, "script %s: %s", bi->mods[0].name, msg);
 		return -1;
 	}
+	if (prog.ncpus > plat_ncpus()) {
+		kmsgf(err, errlen, "script %s runs a block on vCPU %u or sends it an IPI, but the guest has %u: run it with --vcpus %u",
+		      bi->mods[0].name, prog.ncpus - 1, plat_ncpus(), prog.ncpus);
+		return -1;
+	}
 	if (prog.nphases) {
 		/* the script's phases replace warmup (1) and measure (2) */
 		stats_nphases = 1;
 		if (scn_declare_phases(&prog, 1, err, errlen))
 			return -1;
+	}
+	/* once, before any vCPU runs: the locks, flags and per-vCPU state
+	 * are every vCPU's */
+	if (scn_prepare(&prog, msg, sizeof(msg))) {
+		kmsgf(err, errlen, "script %s: %s", bi->mods[0].name, msg);
+		return -1;
 	}
 	return 0;
 }
@@ -54,10 +65,6 @@ static int script_runs(struct wl_ctx *ctx, uint64_t n)
 int wl_script(struct wl_ctx *ctx);
 int wl_script(struct wl_ctx *ctx)
 {
-	char msg[SCN_MSG_MAX];
-
-	if (scn_prepare(&prog, msg, sizeof(msg)))
-		return wl_fail(ctx, "script: %s", msg);
 	if (prog.nphases)
 		return script_runs(ctx, wl_param(ctx, "iterations"));
 	wl_phase(PH_WARMUP);

@@ -121,6 +121,10 @@ void KeInitializeApc(KAPC *apc, PKKERNEL_ROUTINE routine, void *ctx);
 bool KeInsertQueueApc(KAPC *apc);	/* false if already queued */
 /* Any fixed self-IPI, expected by the layer, IF saved and restored. */
 void nt_send_self_ipi(unsigned vector);
+/* A fixed IPI to another CPU (0 .. plat_ncpus()-1, not this one), the
+ * vector expected there (plat_send_ipi).  Bugchecks INVALID_PROCESSOR_INDEX
+ * for this CPU or one that is not running, INVALID_VECTOR as the self-IPI. */
+void nt_send_ipi(unsigned cpu, unsigned vector);
 
 /*
  * Interrupt service routines for device/clock/IPI vectors.  The dispatcher

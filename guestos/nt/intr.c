@@ -171,6 +171,16 @@ void nt_send_self_ipi(unsigned vector)
 	plat_irq_restore(flags);
 }
 
+void nt_send_ipi(unsigned cpu, unsigned vector)
+{
+	if (!nt_vector_ok(vector))
+		nt_bugcheck("INVALID_VECTOR", "IPI outside 0x10..0xFE, or at an exception vector with an error code");
+	if (cpu >= plat_ncpus() || cpu == plat_cpu_id())
+		nt_bugcheck("INVALID_PROCESSOR_INDEX", "IPI to this CPU or to one that is not running");
+	nt_expect_on(&nt_cpus[cpu], vector);
+	plat_send_ipi(cpu, (uint8_t)vector);
+}
+
 void HalRequestSoftwareInterrupt(KIRQL irql)
 {
 	nt_send_self_ipi(((unsigned)irql << 4) | 0xF);

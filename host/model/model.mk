@@ -25,7 +25,7 @@ test_model_sim_SRCS := tests/unit/test_model_sim.c host/model/kvm_policy.c \
 
 INTEGRATION_TESTS += tests/integration/model-cli.sh tests/integration/model-golden.sh \
 		     tests/integration/fidelity-cases.sh tests/integration/model-policies.sh \
-		     tests/integration/model-costs-from.sh
+		     tests/integration/model-costs-from.sh tests/integration/model-smp.sh
 
 # speed: simulated guest events per second, wall time of the full matrix
 MODEL_BENCH := $(BUILD)/bench/model-bench

@@ -129,15 +129,19 @@ for f in workloads/scripts/*.scn; do
 	# `host` actions (avic-*.scn) run in the model only: lab refuses them
 	# before L1 boots (model-policies.sh checks that refusal)
 	grep -Eq '^[[:space:]]*host ' "$f" && continue
+	# a script with vCPU blocks on as many vCPUs, in the lab and the model
+	vc=$(script_vcpus "$f")
+	vargs=()
+	[ "$vc" = 1 ] || vargs=(--vcpus "$vc")
 	"$IRQLBENCH" lab --variants fixed,unfixed --out-dir "$TMP/$n" --script "$f" \
-		--param iterations=$SIT --timeout 300 >"$TMP/$n.jsonl" 2>"$TMP/$n.err"
+		--param iterations=$SIT "${vargs[@]}" --timeout 300 >"$TMP/$n.jsonl" 2>"$TMP/$n.err"
 	eq "$n: lab status" $? 0
 	polls=0
 	grep -Eq '^[[:space:]]*clock ' "$f" && grep -Eq '^[[:space:]]*wait_pending ' "$f" && polls=1
 	for pair in fixed:l61 unfixed:unfixed; do
 		v=${pair%%:*} pol=${pair#*:}
 		rec=$TMP/$n/$v/record.json mrec=$TMP/$n/model-$pol/script-$pol.json
-		"$IRQLBENCH" model --policy "$pol" --script "$f" --param iterations=$SIT \
+		"$IRQLBENCH" model --policy "$pol" --script "$f" --param iterations=$SIT "${vargs[@]}" \
 			--out-dir "$TMP/$n/model-$pol" --quiet >/dev/null 2>&1
 		eq "$n $v: record complete" "$(jq -r .status "$rec" 2>/dev/null)" complete
 		eq "$n $v: lab guest.apic = model's" "$(jq -r .guest.apic "$rec" 2>/dev/null)" \

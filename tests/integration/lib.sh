@@ -188,6 +188,15 @@ measured() {
 }
 counter() { measured "$1" "$2"; }
 
+# script_vcpus FILE: the vCPUs a scenario script needs (1 + the highest
+# `cpu N {` block or `ipi V cpu N` target; 1 without them)
+script_vcpus() {
+	sed 's/#.*//' "$1" | awk '
+		$1 == "cpu" && $2 ~ /^[0-9]+$/ { if ($2 + 1 > n) n = $2 + 1 }
+		$1 == "ipi" && $3 == "cpu" && $4 ~ /^[0-9]+$/ { if ($4 + 1 > n) n = $4 + 1 }
+		END { print (n ? n : 1) }'
+}
+
 # verdict_failed RECORD_DIR OUT_DIR ID FACTOR: a copy of the record (and its
 # serial.log) under a new id, status complete but its own verdict "fail",
 # with every measured write_cr8 exit count multiplied by FACTOR, so that a

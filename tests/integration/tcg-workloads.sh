@@ -93,8 +93,11 @@ done
 # exactly as the built-in seed-table does
 for f in workloads/scripts/*.scn; do
 	name=scn-$(basename "$f" .scn)
+	vc=$(script_vcpus "$f")
+	vargs=()
+	[ "$vc" = 1 ] || vargs=(--vcpus "$vc")
 	"$IRQLBENCH" run --backend tcg --workload script --script "$f" --param iterations=20 \
-		--out "$TMP/$name.json" >"$TMP/$name.out" 2>&1
+		"${vargs[@]}" --out "$TMP/$name.json" >"$TMP/$name.out" 2>&1
 	rc=$?
 	if grep -Eq '^[[:space:]]*host ' "$f"; then
 		# host actions: the model's only; run refuses before QEMU starts

@@ -20,7 +20,8 @@
 
 enum arg_kind {
 	K_NONE, K_IRQL, K_LOCK, K_VEC, K_US, K_CYCLES, K_REPEAT, K_DPCN, K_APCN,
-	K_WAITN, K_TIMEOUT, K_PORT, K_BYTE, K_NAME, K_MODE, K_MEAS, K_ACTION,	/* from K_NAME on: words */
+	K_WAITN, K_TIMEOUT, K_PORT, K_BYTE, K_CPU, K_FLAG,
+	K_NAME, K_MODE, K_MEAS, K_ACTION,	/* from K_NAME on: words */
 };
 
 struct arg_desc {
@@ -42,6 +43,8 @@ static const struct arg_desc arg_desc[] = {
 	[K_TIMEOUT]	= { "microseconds", 1, SCN_MAX_TIMEOUT_US, false },
 	[K_PORT]	= { "a port", 0, 0xffff, true },
 	[K_BYTE]	= { "a byte", 0, 0xff, true },
+	[K_CPU]		= { "a vCPU", 0, MAX_CPUS - 1, false },
+	[K_FLAG]	= { "a flag number", 0, SCN_NFLAGS - 1, false },
 };
 
 #define KW_MAIN		0x01	/* not inside an isr body */
@@ -84,6 +87,9 @@ static const struct keyword keywords[] = {
 	{ "repeat", SCN_OP_REPEAT, { K_REPEAT }, 1, KW_BLOCK, "repeat 10 {" },
 	{ "isr", SCN_OP_ISR, { K_VEC, K_MODE }, 2, KW_TOP | KW_OPT_BLOCK, "isr 0xd1 raw {" },
 	{ "timeout", PSEUDO_TIMEOUT, { K_TIMEOUT }, 1, KW_TOP, "timeout 500000" },
+	{ "cpu", SCN_OP_CPU, { K_CPU }, 1, KW_MAIN | KW_BLOCK, "cpu 1 {" },
+	{ "signal", SCN_OP_SIGNAL, { K_FLAG }, 1, KW_MAIN, "signal 0" },
+	{ "wait", SCN_OP_WAIT, { K_FLAG }, 1, KW_MAIN, "wait 0" },
 };
 #define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 
@@ -116,7 +122,7 @@ struct token {
 
 struct block {
 	unsigned op;		/* index of the opener */
-	bool isr;
+	bool isr, cpu;
 };
 
 struct parser {
@@ -128,6 +134,7 @@ struct parser {
 	unsigned depth;
 	struct block open[SCN_MAX_DEPTH];
 	bool in_isr;
+	int in_cpu;		/* the vCPU of the open `cpu N {` block, -1: none */
 	bool timeout_set;
 	uint16_t on_irqls;	/* IRQLs the program runs at with IF on (bit n) */
 	unsigned timeout_line;
@@ -411,8 +418,11 @@ static int open_block(struct parser *ps, struct scn_op *op)
 			    SCN_MAX_DEPTH);
 	ps->open[ps->depth].op = (unsigned)(op - ps->p->ops);
 	ps->open[ps->depth].isr = op->code == SCN_OP_ISR;
+	ps->open[ps->depth].cpu = op->code == SCN_OP_CPU;
 	if (op->code == SCN_OP_ISR)
 		ps->in_isr = true;
+	if (op->code == SCN_OP_CPU)
+		ps->in_cpu = (int)op->a;
 	ps->depth++;
 	return 0;
 }
@@ -432,6 +442,8 @@ static int close_block(struct parser *ps)
 	ps->p->ops[b->op].b = (uint32_t)(op - ps->p->ops);
 	if (b->isr)
 		ps->in_isr = false;
+	if (b->cpu)
+		ps->in_cpu = -1;
 	return 0;
 }
 
@@ -439,9 +451,9 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 {
 	const struct keyword *kw;
 	struct scn_op *op;
-	bool block = false;
+	bool block = false, targeted = false;
 	unsigned nargs, i, nmax;
-	uint32_t val[2] = { 0, 0 };
+	uint32_t val[2] = { 0, 0 }, target = 0;
 
 	if (tok_is(&tok[0], "}")) {
 		if (ntok > 1)
@@ -462,6 +474,23 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 	kw = find_keyword(&tok[0]);
 	if (!kw)
 		return unknown_keyword(ps, &tok[0]);
+	/* `ipi V cpu N`: an IPI to another vCPU */
+	if (kw->code == SCN_OP_IPI && ntok >= 3 && tok_is(&tok[2], "cpu")) {
+		static const struct keyword ipi_cpu = { "ipi", SCN_OP_IPI, { K_CPU }, 1, 0, "ipi 0x2f cpu 0" };
+
+		if (ntok != 4)
+			return fail(ps, ps->line, "'ipi V cpu N' needs the vCPU after 'cpu' and nothing more; e.g. 'ipi 0x2f cpu 0'");
+		if (parse_number(ps, &ipi_cpu, &tok[3], K_CPU, &target))
+			return -1;
+		if (ps->in_cpu < 0)
+			return fail(ps, ps->line, "'ipi ... cpu %u' outside a 'cpu N {' block: every vCPU would send it, vCPU %u to itself; put it in the block of the vCPU that sends it, e.g. 'cpu %u {'",
+				    target, target, target ? 0 : 1);
+		if ((unsigned)ps->in_cpu == target)
+			return fail(ps, ps->line, "'ipi ... cpu %u' in the block of vCPU %u: an IPI to itself is 'ipi V'; name another vCPU",
+				    target, target);
+		targeted = true;
+		ntok = 2;
+	}
 	nargs = ntok - 1;
 	nmax = kw->arg[1] ? 2 : kw->arg[0] ? 1 : 0;
 	if (nargs < kw->nreq)
@@ -542,14 +571,32 @@ static int statement(struct parser *ps, struct token *tok, unsigned ntok)
 		ps->p->vec[op->a] |= SCN_V_USED | SCN_V_WAITED;
 		break;
 	case SCN_OP_IPI:
+		if (targeted) {
+			op->flags |= SCN_F_TARGET;
+			op->b = target;
+			if (target + 1 > ps->p->ncpus)
+				ps->p->ncpus = target + 1;
+		}
+		ps->p->vec[op->a] |= SCN_V_USED;
+		break;
 	case SCN_OP_WAIT_PENDING:
 		ps->p->vec[op->a] |= SCN_V_USED;
+		break;
+	case SCN_OP_CPU:
+		if (ps->in_cpu >= 0)
+			return fail(ps, ps->line, "'cpu %u {' inside the block of vCPU %d: a block runs on one vCPU; close the first one before",
+				    op->a, ps->in_cpu);
+		if (op->a + 1 > ps->p->ncpus)
+			ps->p->ncpus = op->a + 1;
 		break;
 	case SCN_OP_CLOCK:
 	case SCN_OP_CLOCK_PERIODIC:
 		ps->p->vec[CLOCK_VEC] |= SCN_V_USED;
 		break;
 	case SCN_OP_MARK:
+		if (ps->in_cpu >= 0)
+			return fail(ps, ps->line, "'mark' inside a 'cpu %d {' block: every vCPU goes through the same phases; move it out of the block",
+				    ps->in_cpu);
 		return do_mark(ps, op, &tok[1], nargs);
 	case SCN_OP_HOST:
 		return do_host(ps, op, &tok[1], nargs, val[1]);
@@ -662,7 +709,7 @@ static unsigned next_op(const struct scn_prog *p, unsigned i)
 
 	if (op->code == SCN_OP_ISR)
 		return (op->flags & SCN_F_BODY) ? op->b + 1 : i + 1;
-	if (op->code == SCN_OP_REPEAT)
+	if (op->code == SCN_OP_REPEAT || op->code == SCN_OP_CPU)
 		return op->b + 1;
 	return i + 1;
 }
@@ -678,7 +725,10 @@ static int count_range(struct parser *ps, unsigned i, unsigned end, uint64_t *ou
 
 		if (op->code == SCN_OP_ISR)
 			continue;
-		if (op->code == SCN_OP_REPEAT) {
+		if (op->code == SCN_OP_CPU) {	/* on one vCPU: at most this */
+			if (count_range(ps, i + 1, op->b, &n))
+				return -1;
+		} else if (op->code == SCN_OP_REPEAT) {
 			if (count_range(ps, i + 1, op->b, &body))
 				return -1;
 			n = sat_mul(body, op->a);
@@ -879,6 +929,18 @@ static __attribute__((noinline)) int repeat_unstable(struct parser *ps, const st
 		    t1, t2);
 }
 
+static __attribute__((noinline)) int cpu_unbalanced(struct parser *ps, const struct scn_op *op,
+						     const struct scn_state *first,
+						     const struct scn_state *s)
+{
+	char t1[100], t2[100];
+
+	state_text(first, t1, sizeof(t1));
+	state_text(s, t2, sizeof(t2));
+	return fail(ps, op->line, "the block of vCPU %u starts at %s and ends at %s: the other vCPUs go on from where it started; make it end as it started",
+		    op->a, t1, t2);
+}
+
 static __attribute__((noinline)) int step(struct parser *ps, struct scn_state *s,
 					  const struct scn_op *op)
 {
@@ -901,6 +963,14 @@ static int sim_range(struct parser *ps, unsigned i, unsigned end, struct scn_sta
 
 		if (op->code == SCN_OP_ISR)
 			continue;
+		if (op->code == SCN_OP_CPU) {
+			first = *s;
+			if (sim_range(ps, i + 1, op->b, s))
+				return -1;
+			if (!state_eq(&first, s))
+				return cpu_unbalanced(ps, op, &first, s);
+			continue;
+		}
 		if (op->code != SCN_OP_REPEAT) {
 			if (step(ps, s, op))
 				return -1;
@@ -1069,6 +1139,18 @@ static int check_program(struct parser *ps)
 				    dpc ? "dpc" : "apc", dpc ? "DPC" : "APC", dpc ? "DISPATCH" : "APC",
 				    sw, p->ops[p->isr_op[sw] - 1].line, sw, sw);
 	}
+	for (v = 0; v < p->nops; v++) {
+		const struct scn_op *op = &p->ops[v];
+		bool signalled = false;
+
+		if (op->code != SCN_OP_WAIT)
+			continue;
+		for (unsigned k = 0; k < p->nops && !signalled; k++)
+			signalled = p->ops[k].code == SCN_OP_SIGNAL && p->ops[k].a == op->a;
+		if (!signalled)
+			return fail(ps, op->line, "'wait %u' with no 'signal %u' in the script: it would wait for ever; signal it from another vCPU's block",
+				    op->a, op->a);
+	}
 	scn_state_init(&s);
 	s0 = s;
 	ps->on_irqls = 1;	/* a run starts at IRQL 0 with interrupts on */
@@ -1095,6 +1177,8 @@ int scn_parse_limit(const char *text, size_t len, struct scn_prog *prog,
 	if (err && errlen)
 		err[0] = 0;
 	kmemset(prog, 0, sizeof(*prog));
+	ps.in_cpu = -1;
+	prog->ncpus = 1;
 	prog->phase_base = 1;
 	prog->timeout_us = SCN_DEFAULT_TIMEOUT_US;
 	if (!text && len)
@@ -1147,8 +1231,16 @@ int scn_op_text(const struct scn_prog *prog, unsigned i, char *buf, size_t n)
 			return ksnprintf(buf, n, "%s", name);
 		return ksnprintf(buf, n, "%s %u", name, op->a);
 	case SCN_OP_IPI:
+		if (op->flags & SCN_F_TARGET)
+			return ksnprintf(buf, n, "ipi 0x%02x cpu %u", op->a, op->b);
+		return ksnprintf(buf, n, "%s 0x%02x", name, op->a);
 	case SCN_OP_WAIT_PENDING:
 		return ksnprintf(buf, n, "%s 0x%02x", name, op->a);
+	case SCN_OP_SIGNAL:
+	case SCN_OP_WAIT:
+		return ksnprintf(buf, n, "%s %u", name, op->a);
+	case SCN_OP_CPU:
+		return ksnprintf(buf, n, "cpu %u {", op->a);
 	case SCN_OP_WAIT_DELIVERED:
 		if (op->b == 1)
 			return ksnprintf(buf, n, "%s 0x%02x", name, op->a);

@@ -38,6 +38,7 @@
 #define SCN_MAX_PHASES		(MAX_PHASES - 1)	/* phase 0 is "setup" */
 #define SCN_MAX_NAME		32u	/* phase name, NUL included */
 #define SCN_NLOCKS		16u	/* spinlocks 0..15 */
+#define SCN_NFLAGS		16u	/* signal/wait flags 0..15 */
 #define SCN_DPC_POOL		32u	/* DPC objects per vCPU; max of `dpc N` */
 #define SCN_APC_POOL		32u	/* APC objects per vCPU; max of `apc N` */
 #define SCN_MAX_REPEAT		100000000u
@@ -78,12 +79,16 @@ enum scn_opcode {
 	SCN_OP_ISR,		/* a = vector, flags: SCN_F_RAW, SCN_F_BODY; b = END if body */
 	SCN_OP_END,		/* closes a block; a = index of the opener */
 	SCN_OP_APC,		/* a = count: KeInsertQueueApc x a */
+	SCN_OP_CPU,		/* a = vCPU, b = END: the body runs on that vCPU only */
+	SCN_OP_SIGNAL,		/* a = flag: its count + 1 (every vCPU sees it) */
+	SCN_OP_WAIT,		/* a = flag: until its count reaches this vCPU's waits */
 	SCN_NOPCODES
 };
 
 #define SCN_F_RAW	0x01	/* SCN_OP_ISR: raw handler (the script EOIs) */
 #define SCN_F_BODY	0x02	/* SCN_OP_ISR: has a { } body */
 #define SCN_F_STATE	0x04	/* SCN_OP_ISR: its body writes CR8 or IF */
+#define SCN_F_TARGET	0x08	/* SCN_OP_IPI: to vCPU b, not to itself */
 
 /* The IRQL argument `old` of cr8/raise/lower in an isr body: the IRQL the
  * handler started at (raw: the interrupted IRQL, read from CR8 at entry;
@@ -118,6 +123,8 @@ struct scn_prog {
 				 * the model can run such a script) */
 	uint8_t vec[SCN_NVEC];	/* SCN_V_* */
 	uint16_t isr_op[SCN_NVEC];	/* index of the vector's ISR op + 1, 0: none */
+	unsigned ncpus;		/* vCPUs the script needs: 1 + the highest `cpu N`
+				 * or `ipi V cpu N` */
 };
 
 /*

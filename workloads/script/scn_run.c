@@ -22,6 +22,7 @@ struct scn_rt {
 	KAPC apc[SCN_APC_POOL];
 	unsigned next_apc;
 	uint64_t seen[SCN_NVEC];	/* deliveries consumed by wait_delivered */
+	uint64_t waits[SCN_NFLAGS];	/* `wait F` this vCPU passed */
 	struct scn_counts counts;
 	int isr_err;			/* first error inside a handler body */
 	char isr_msg[SCN_MSG_MAX];
@@ -29,6 +30,7 @@ struct scn_rt {
 
 static struct scn_rt scn_rt[MAX_CPUS];
 static KSPIN_LOCK scn_locks[SCN_NLOCKS];	/* shared by all vCPUs, like real locks */
+static uint64_t scn_flags[SCN_NFLAGS];		/* `signal F`s of every vCPU */
 static const struct scn_prog *scn_prepared;
 static uint64_t scn_timeout_cycles;
 static uint8_t scn_waited[SCN_NVEC];	/* vectors with wait_delivered ... */
@@ -192,6 +194,26 @@ static int wait_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn
 }
 
 /* noinline: its message buffer stays out of exec_range's recursion */
+/* `wait F`: this vCPU's k-th wait on F returns once F was signalled k
+ * times (by any vCPU), polling memory (no exit), backing off as the NT
+ * layer's waits do. */
+static int flag_wait(struct scn_rt *rt, const struct scn_op *op, bool in_isr, char *err,
+		     size_t errlen)
+{
+	uint64_t want = ++rt->waits[op->a], t0 = plat_now(), q = 100;
+
+	while (__atomic_load_n(&scn_flags[op->a], __ATOMIC_ACQUIRE) < want) {
+		if (plat_now() - t0 > scn_timeout_cycles)
+			return op_fail(SCN_ERR_TIMEOUT, op, in_isr, err, errlen,
+				       "no 'signal %u' within the timeout (this vCPU's wait number %lu on it): does the signalling vCPU's block run (--vcpus)?",
+				       op->a, (unsigned long)want);
+		plat_spin(q);
+		if (q < 20000)
+			q += q / 2;
+	}
+	return 0;
+}
+
 static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn_prog *p,
 					      const struct scn_op *op, struct scn_state *st,
 					      bool in_isr, char *err, size_t errlen)
@@ -232,8 +254,16 @@ static __attribute__((noinline)) int exec_op(struct scn_rt *rt, const struct scn
 	case SCN_OP_APC:
 		return queue_objs(rt, op, in_isr, err, errlen);
 	case SCN_OP_IPI:
-		nt_send_self_ipi(a);	/* as the HAL sends it, or checked (ipi_readback) */
+		if (op->flags & SCN_F_TARGET)
+			nt_send_ipi(op->b, a);
+		else
+			nt_send_self_ipi(a);	/* as the HAL sends it, or checked (ipi_readback) */
 		break;
+	case SCN_OP_SIGNAL:
+		__atomic_fetch_add(&scn_flags[a], 1, __ATOMIC_RELEASE);
+		break;
+	case SCN_OP_WAIT:
+		return flag_wait(rt, op, in_isr, err, errlen);
 	case SCN_OP_EOI:
 		nt_eoi();
 		break;
@@ -284,6 +314,15 @@ static int exec_range(struct scn_rt *rt, const struct scn_prog *p, unsigned i,
 
 		if (op->code == SCN_OP_ISR) {
 			i = (op->flags & SCN_F_BODY) ? op->b + 1 : i + 1;
+			continue;
+		}
+		if (op->code == SCN_OP_CPU) {	/* the body on that vCPU only */
+			if (plat_cpu_id() == op->a) {
+				rc = exec_range(rt, p, i + 1, op->b, st, in_isr, err, errlen);
+				if (rc)
+					return rc;
+			}
+			i = op->b + 1;
 			continue;
 		}
 		if (op->code == SCN_OP_REPEAT) {
@@ -341,6 +380,7 @@ int scn_prepare(const struct scn_prog *prog, char *err, size_t errlen)
 	scn_timeout_cycles = us_to_cycles(prog->timeout_us);
 	for (k = 0; k < SCN_NLOCKS; k++)
 		KeInitializeSpinLock(&scn_locks[k]);
+	kmemset(scn_flags, 0, sizeof(scn_flags));
 	for (c = 0; c < MAX_CPUS; c++) {
 		struct scn_rt *rt = &scn_rt[c];
 
