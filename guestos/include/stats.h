@@ -38,6 +38,7 @@
 	X(probe_exits)		/* ... that cost more than probe_threshold: trapped */ \
 	X(probe_pending_samples) /* probe=1: unmasking CR8 writes timed */ \
 	X(probe_pending_exits)	/* ... that cost more than probe_threshold */ \
+	X(lock_contended)	/* spinlock acquires that found it held and spun */ \
 	X(iterations)
 
 enum stat_counter {

@@ -145,9 +145,15 @@ void KeInitializeSpinLock(KSPIN_LOCK *lock)
 
 void KeAcquireSpinLockAtDpcLevel(KSPIN_LOCK *lock)
 {
-	while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
+	if (!__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
+		return;
+	/* held by another CPU: spin at the current IRQL (DISPATCH_LEVEL
+	 * for KeAcquireSpinLock), as KxWaitForSpinLockAndAcquire does */
+	STAT_INC(lock_contended);
+	do {
 		while (__atomic_load_n(&lock->locked, __ATOMIC_RELAXED))
 			plat_pause();
+	} while (__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE));
 }
 
 void KeReleaseSpinLockFromDpcLevel(KSPIN_LOCK *lock)

@@ -54,6 +54,16 @@ eq "cross-cpu-dpc.scn l61, vCPU 0: 2 write_cr8 a run, the DPC at once, IRR read 
 eq "cross-cpu-dpc.scn l61, vCPU 1: the ICR write only" "$(pv "$TMP/s/script-l61.json" 1)" "0 0 0 20"
 eq "cross-cpu-dpc.scn unfixed, vCPU 0: 1 write_cr8, the DPC late" "$(pv "$TMP/s/script-unfixed.json" 0)" "20 20 0 40"
 eq "script_vcpus (lib.sh) reads 2 vCPUs from it" "$(script_vcpus "$S")" 2
+# a contended spinlock: vCPU 1 spins for it at DISPATCH_LEVEL with a DPC pending
+S=workloads/scripts/contended-lock.scn
+M --script "$S" --param iterations=20 --vcpus 2 --policy l61,unfixed --out-dir "$TMP/c" ||
+	bad "contended-lock.scn ran"
+eq "contended-lock.scn l61, vCPU 1: 3 write_cr8 a run (N = 2), the DPC at once" \
+	"$(pv "$TMP/c/script-l61.json" 1)" "60 0 20 40"
+eq "contended-lock.scn unfixed, vCPU 1: 1 write_cr8, the DPC late" "$(pv "$TMP/c/script-unfixed.json" 1)" "20 20 0 40"
+eq "contended-lock.scn l61, vCPU 0: no exit (nothing pending)" "$(pv "$TMP/c/script-l61.json" 0)" "0 0 0 0"
+eq "contended-lock.scn: every acquire of vCPU 1 found lock 0 held (lock_contended), none of vCPU 0" \
+	"$(jq -c '[.phases[] | select(.measured) | .vcpus[] | .counters.lock_contended]' "$TMP/c/script-l61.json")" '[0,20]'
 
 # --- refusals: one line, exit 2, no record ----------------------------------------
 mkdir -p "$TMP/empty"
