@@ -350,9 +350,12 @@ static json_t *named_counts_exits(const struct kp_stats *s, enum kp_policy p)
 		/* the CR8-related exit is always present, even at 0 */
 		bool cr8 = kp_has_cr8_exit(p) && i == kp_cr8_exit(p);
 
+		const char *name = kp_exit_name(p, (enum kp_exit)i);
+		json_int_t had = json_integer_value(json_object_get(o, name));
+
+		/* SVM's msr is one reason for MSR writes and reads: summed */
 		if (s->exits[i] || cr8)
-			json_object_set_new(o, kp_exit_name(p, (enum kp_exit)i),
-					    json_integer((json_int_t)s->exits[i]));
+			json_object_set_new(o, name, json_integer(had + (json_int_t)s->exits[i]));
 	}
 	return o;
 }
@@ -373,30 +376,73 @@ static json_t *named_counts_inj(const struct kp_stats *s)
 }
 
 /* The exit times the simulation charged, as a traced record's exit_times
- * (host/trace/kvm_fold_json.c): ns, log-linear buckets; every exit of a
- * reason cost the same, so min = max = mean. */
+ * (host/trace/kvm_fold_json.c): ns, log-linear buckets.  Every exit of a
+ * kind cost the same; SVM names two kinds msr (WRMSR and RDMSR), whose
+ * costs may differ: a name's entry is then their merge. */
+struct named_time {
+	const char *name;
+	uint64_t n[2];
+	double ns[2];		/* sorted: ns[0] <= ns[1] */
+};
+
+static double named_quantile(const struct named_time *t, double q)
+{
+	return (double)t->n[0] >= q * (double)(t->n[0] + t->n[1]) ? t->ns[0] : t->ns[1];
+}
+
 static json_t *named_exit_times(const struct kp_stats *s, const struct sim_config *cfg,
 				enum kp_policy p)
 {
+	struct named_time t[KX_N];
+	unsigned nt = 0;
 	json_t *o = json_object();
 
 	for (unsigned k = 0; k < KX_N; k++) {
 		double cyc = (double)(cfg->cost.exit[k] + (k == KX_APIC ? cfg->cost.mmio : 0));
 		double ns = cyc * 1e9 / (double)cfg->tsc_hz;
-		json_int_t n = (json_int_t)s->exits[k];
-		unsigned b = hist_index((uint64_t)llround(ns));
-		json_t *buckets = json_array();
+		const char *name = kp_exit_name(p, (enum kp_exit)k);
+		unsigned j;
 
-		if (!n)
+		if (!s->exits[k])
 			continue;
-		if (b < HIST_NBOUNDS)
-			json_array_append_new(buckets, json_pack("[I, I]", (json_int_t)hist_bound(b), n));
-		json_object_set_new(o, kp_exit_name(p, (enum kp_exit)k), json_pack(
+		for (j = 0; j < nt && strcmp(t[j].name, name); j++)
+			;
+		if (j == nt) {
+			t[nt++] = (struct named_time){ name, { s->exits[k], 0 }, { ns, ns } };
+		} else if (ns < t[j].ns[0]) {	/* the second kind of that name */
+			t[j].n[1] = t[j].n[0], t[j].ns[1] = t[j].ns[0];
+			t[j].n[0] = s->exits[k], t[j].ns[0] = ns;
+		} else {
+			t[j].n[1] = s->exits[k], t[j].ns[1] = ns;
+		}
+	}
+	for (unsigned j = 0; j < nt; j++) {
+		json_t *buckets = json_array();
+		uint64_t n = t[j].n[0] + t[j].n[1], over = 0;
+		double sum = t[j].ns[0] * (double)t[j].n[0] + t[j].ns[1] * (double)t[j].n[1];
+
+		for (unsigned h = 0; h < 2; h++) {
+			unsigned b = hist_index((uint64_t)llround(t[j].ns[h]));
+			json_t *last = json_array_get(buckets, json_array_size(buckets) - 1);
+
+			if (!t[j].n[h])
+				continue;
+			if (b >= HIST_NBOUNDS)
+				over += t[j].n[h];
+			else if (last && json_integer_value(json_array_get(last, 0)) == (json_int_t)hist_bound(b))
+				json_array_set_new(last, 1, json_integer(json_integer_value(json_array_get(last, 1)) +
+									(json_int_t)t[j].n[h]));
+			else
+				json_array_append_new(buckets, json_pack("[I, I]", (json_int_t)hist_bound(b),
+									 (json_int_t)t[j].n[h]));
+		}
+		json_object_set_new(o, t[j].name, json_pack(
 			"{s:s, s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:I, s:o, s:f, s:f}",
-			"unit", "ns", "layout", HIST_LAYOUT, "n", n, "untimed", (json_int_t)0,
-			"sum", ns * (double)n, "min", ns, "max", ns, "mean", ns,
-			"overflow", b < HIST_NBOUNDS ? (json_int_t)0 : n, "buckets", buckets,
-			"p50", ns, "p99", ns));
+			"unit", "ns", "layout", HIST_LAYOUT, "n", (json_int_t)n, "untimed", (json_int_t)0,
+			"sum", sum, "min", t[j].n[0] ? t[j].ns[0] : t[j].ns[1],
+			"max", t[j].n[1] ? t[j].ns[1] : t[j].ns[0], "mean", sum / (double)n,
+			"overflow", (json_int_t)over, "buckets", buckets,
+			"p50", named_quantile(&t[j], 0.5), "p99", named_quantile(&t[j], 0.99)));
 	}
 	return o;
 }
@@ -445,9 +491,14 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 			entry_failed += r->cpu[c].phase[k].entry_failed;
 		entry_failed += r->cpu[c].markers.entry_failed;
 	}
-	for (unsigned k = 0; k < KX_N; k++)
-		json_object_set_new(costs, kp_exit_name(cfg->policy, (enum kp_exit)k),
+	for (unsigned k = 0; k < KX_N; k++) {
+		const char *name = kp_exit_name(cfg->policy, (enum kp_exit)k);
+
+		/* SVM's msr names WRMSR and RDMSR: the read's cost as msr_read */
+		json_object_set_new(costs, json_object_get(costs, name) ?
+				    (k == KX_MSR_READ ? "msr_read" : "?") : name,
 				    json_integer((json_int_t)cfg->cost.exit[k]));
+	}
 	m = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:f}",
 		      "policy", kp_policy_name(cfg->policy),
 		      "tsc_hz", (json_int_t)cfg->tsc_hz, "host_hz", (json_int_t)cfg->host_hz,

@@ -37,6 +37,7 @@ static const char *const reason_names[KX_N][3] = {
 	[KX_IO] = { "io", "IO_INSTRUCTION" },
 	[KX_APIC] = { "npf", "APIC_ACCESS", "avic_unaccelerated_access" },
 	[KX_MSR] = { "msr", "MSR_WRITE" },
+	[KX_MSR_READ] = { "msr", "MSR_READ" },
 	[KX_HLT] = { "hlt", "HLT" },
 	[KX_TPR_BELOW] = { "tpr_below_threshold", "TPR_BELOW_THRESHOLD" },
 };
@@ -45,6 +46,7 @@ static const char *const reason_names[KX_N][3] = {
 static const char *const exit_keys[KX_N] = {
 	[KX_CR8] = "exit_cr8", [KX_INTR] = "exit_intr", [KX_WINDOW] = "exit_window",
 	[KX_IO] = "exit_io", [KX_APIC] = "exit_apic", [KX_MSR] = "exit_msr",
+	[KX_MSR_READ] = "exit_msr_read",
 	[KX_HLT] = "exit_hlt", [KX_TPR_BELOW] = "exit_tpr_below",
 };
 

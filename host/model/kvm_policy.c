@@ -39,14 +39,14 @@ static const char *const host_names[KH_N] = {
 /* perf kvm stat names: AMD (svm_exit_reasons) and Intel (VMX_EXIT_REASONS). */
 static const char *const exit_amd[KX_N] = {
 	[KX_CR8] = "write_cr8", [KX_INTR] = "interrupt", [KX_WINDOW] = "vintr",
-	[KX_IO] = "io", [KX_APIC] = "npf", [KX_MSR] = "msr", [KX_HLT] = "hlt",
+	[KX_IO] = "io", [KX_APIC] = "npf", [KX_MSR] = "msr", [KX_MSR_READ] = "msr", [KX_HLT] = "hlt",
 	[KX_TPR_BELOW] = "tpr_below_threshold",
 };
 
 static const char *const exit_intel[KX_N] = {
 	[KX_CR8] = "CR_ACCESS", [KX_INTR] = "EXTERNAL_INTERRUPT",
 	[KX_WINDOW] = "INTERRUPT_WINDOW", [KX_IO] = "IO_INSTRUCTION",
-	[KX_APIC] = "APIC_ACCESS", [KX_MSR] = "MSR_WRITE", [KX_HLT] = "HLT",
+	[KX_APIC] = "APIC_ACCESS", [KX_MSR] = "MSR_WRITE", [KX_MSR_READ] = "MSR_READ", [KX_HLT] = "HLT",
 	[KX_TPR_BELOW] = "TPR_BELOW_THRESHOLD",
 };
 
@@ -769,7 +769,8 @@ bool kp_read_irr(struct kp_vcpu *v, uint8_t vector)
 	v->st->ops[KO_APIC_OTHER]++;
 	if (v->hw)
 		return kp_test(v->irr, vector);	/* APIC register virtualization */
-	kp_exit_begin(v, KE_APIC, vector, kp_apic_exit(v));
+	/* RDMSR in x2APIC mode: VMX's MSR_READ, SVM's msr */
+	kp_exit_begin(v, KE_APIC, vector, v->x2apic ? KX_MSR_READ : KX_APIC);
 	r = kp_test(v->irr, vector);		/* read before re-entry injects */
 	kp_exit_end(v);
 	return r;

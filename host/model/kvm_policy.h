@@ -47,6 +47,8 @@ enum kp_exit {
 	KX_APIC,	/* local APIC register access: npf / APIC_ACCESS /
 			 * APIC_WRITE / avic_unaccelerated_access */
 	KX_MSR,		/* msr / MSR_WRITE (x2APIC; not used by the xAPIC guest) */
+	KX_MSR_READ,	/* msr / MSR_READ: an x2APIC register read (IRR); SVM's
+			 * msr exit is one reason for both directions, VMX has two */
 	KX_HLT,		/* hlt / HLT */
 	KX_TPR_BELOW,	/* TPR_BELOW_THRESHOLD (vmx-tpr only) */
 	KX_N

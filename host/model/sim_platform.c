@@ -116,7 +116,8 @@ static const struct {
 	COST("exit_window", exit[KX_WINDOW], 1200, "interrupt-window exit round trip (vintr)"),
 	COST("exit_io", exit[KX_IO], 8000, "port write exit, handled in QEMU (io)"),
 	COST("exit_apic", exit[KX_APIC], 1500, "APIC access exit round trip (npf), without the emulation"),
-	COST("exit_msr", exit[KX_MSR], 1200, "MSR exit round trip (msr)"),
+	COST("exit_msr", exit[KX_MSR], 1200, "MSR write exit round trip (msr / MSR_WRITE)"),
+	COST("exit_msr_read", exit[KX_MSR_READ], 1200, "MSR read exit round trip (msr / MSR_READ)"),
 	COST("exit_hlt", exit[KX_HLT], 2000, "HLT exit round trip (hlt)"),
 	COST("exit_tpr_below", exit[KX_TPR_BELOW], 1200, "TPR-below-threshold exit round trip"),
 #undef COST
