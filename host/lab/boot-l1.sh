@@ -106,6 +106,7 @@ l0=${l0%-}
 append="console=ttyS0 quiet loglevel=4 panic=-1 lab.script=$script lab.l0=${l0:-l0}"
 # the lockup test's hook (below)
 [ "${IRQLBENCH_L1_FAKE_LOCKUP:-0}" = 1 ] && append+=" lab.fake_lockup=1"
+[ "${IRQLBENCH_L1_FAKE_SILENCE:-0}" = 1 ] && append+=" lab.fake_silence=1"
 cmd=("$qemu" -accel "$accel" -cpu "$cpu" -m "$mem" -smp "$smp" -nographic -no-reboot
 	"${fw[@]}" -nic none -kernel "$kimage" -initrd "$initrd"
 	-append "$append"
@@ -130,8 +131,15 @@ boot_limit=${IRQLBENCH_L1_BOOT_LIMIT:-180}
 # where it was, host/lab/l1-run.sh).  IRQLBENCH_L1_FAKE_LOCKUP=1 makes L1's
 # init print such a line and hang (the test's hook: lab-boot-stall.sh).
 lockup_limit=${IRQLBENCH_L1_LOCKUP_LIMIT:-120}
+# Worse, the emulator can stop L1's timers on every vCPU (seen about once
+# in 15 runs of cross-cpu-dpc on 2 vCPUs: an RCU stall "timer handling
+# issue on cpu=0", then nothing): no watchdog can report that.  L1's init
+# prints a heartbeat every 5 s; none for $silence_limit s
+# (IRQLBENCH_L1_SILENCE_LIMIT) is the same stall: kill L1 and boot again.
+# IRQLBENCH_L1_FAKE_SILENCE=1 makes the init hang without one.
+silence_limit=${IRQLBENCH_L1_SILENCE_LIMIT:-60}
 lockup_stuck() {
-	sed -n 's/.*soft lockup - CPU#[0-9]* stuck for \([0-9]*\)s!.*/\1/p' "$out/console.log" | sort -n | tail -n 1
+	sed -n 's/.*soft lockup - CPU#[0-9]* stuck for \([0-9]*\)s!.*/\1/p' "$out/console.log" 2>/dev/null | sort -n | tail -n 1
 }
 for attempt in 1 2 3; do
 	rc=0
@@ -140,18 +148,29 @@ for attempt in 1 2 3; do
 	stalled=0
 	for ((w = 0; w < boot_limit * 4; w++)); do
 		kill -0 $l1 2>/dev/null || break
-		grep -q 'LAB-INIT: start' "$out/console.log" && break
+		grep -q 'LAB-INIT: start' "$out/console.log" 2>/dev/null && break
 		sleep 0.25
 	done
-	if kill -0 $l1 2>/dev/null && ! grep -q 'LAB-INIT: start' "$out/console.log"; then
+	if kill -0 $l1 2>/dev/null && ! grep -q 'LAB-INIT: start' "$out/console.log" 2>/dev/null; then
 		stalled=1
 		kill $l1 2>/dev/null
 	fi
 	stuck=
+	beats=-1 quiet=0
 	while [ $stalled = 0 ] && kill -0 $l1 2>/dev/null; do
 		stuck=$(lockup_stuck)
 		if [ -n "$stuck" ] && [ "$stuck" -ge "$lockup_limit" ]; then
 			stalled=2
+			kill $l1 2>/dev/null
+			break
+		fi
+		# the heartbeat, from the init's start on (the script's
+		# end powers L1 off: no beat needed after it)
+		b=$(grep -c 'LAB-INIT: alive' "$out/console.log" 2>/dev/null || true)
+		if [ "$b" != "$beats" ]; then
+			beats=$b quiet=0
+		elif ! grep -q 'LAB-INIT: script rc=' "$out/console.log" 2>/dev/null && ((++quiet >= silence_limit)); then
+			stalled=3
 			kill $l1 2>/dev/null
 			break
 		fi
@@ -162,6 +181,12 @@ for attempt in 1 2 3; do
 		[ $attempt -lt 3 ] || { rc=stalled; break; }
 		mv "$out/console.log" "$out/console.boot-stall$attempt.log"
 		echo "irqlbench: lab: L1's kernel did not reach its init within $boot_limit s (the emulator stalled it: $out/console.boot-stall$attempt.log); booting L1 again" >&2
+		continue
+	fi
+	if [ $stalled = 3 ]; then
+		[ $attempt -lt 3 ] || { rc=silent; break; }
+		mv "$out/console.log" "$out/console.silent$attempt.log"
+		echo "irqlbench: lab: L1 fell silent in the run: no heartbeat for $silence_limit s (the emulator stopped its timers, $out/console.silent$attempt.log); booting L1 again" >&2
 		continue
 	fi
 	if [ $stalled = 2 ]; then
@@ -192,6 +217,10 @@ boot=$(sed -n 's/.*LAB-INIT: start uptime=\([0-9.]*\).*/\1/p' "$out/console.log"
 } >"$out/l1.env"
 if [ "$rc" = lockup ]; then
 	echo "irqlbench: error: an L1 vCPU was stuck for ${stuck} s (soft lockup) in three boots in a row (console $out/console.log): the emulator stalls it; rerun, with fewer L1 vCPUs or on a less loaded machine" >&2
+	exit 4
+fi
+if [ "$rc" = silent ]; then
+	echo "irqlbench: error: L1 fell silent (no heartbeat for $silence_limit s) in three boots in a row (console $out/console.log): the emulator stops its timers; rerun, with fewer L1 vCPUs or on a less loaded machine" >&2
 	exit 4
 fi
 if [ "$rc" = stalled ]; then

@@ -15,7 +15,7 @@ need_lab_kernel >/dev/null
 stall_case() {
 	local env=$1 dir=$2 kind=$3 again=$4 last=$5 console=$6 t0 rc
 	t0=$(date +%s)
-	env "$env" "$IRQLBENCH" lab --variants stock --out-dir "$TMP/$dir" \
+	env $env "$IRQLBENCH" lab --variants stock --out-dir "$TMP/$dir" \
 		--workload seed-table --param iterations=10 >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	sed 's/^/  | /' "$TMP/err"
@@ -37,4 +37,11 @@ stall_case IRQLBENCH_L1_BOOT_LIMIT=1 lab "boot stall" \
 stall_case IRQLBENCH_L1_FAKE_LOCKUP=1 lock "soft lockup" \
 	"an L1 vCPU was stuck for 999 s in the run (soft lockup: the emulator stalled it, .*console.lockup[12].log); booting L1 again" \
 	"an L1 vCPU was stuck for 999 s (soft lockup) in three boots in a row" console.lockup
+
+# An L1 whose timers stopped on every vCPU reports nothing: its init's
+# heartbeat (every 5 s) stops; silence for IRQLBENCH_L1_SILENCE_LIMIT s
+# (here 8) ends the boot the same way (the hook hangs the init without one)
+stall_case "IRQLBENCH_L1_FAKE_SILENCE=1 IRQLBENCH_L1_SILENCE_LIMIT=8" silent "silent L1" \
+	"L1 fell silent in the run: no heartbeat for 8 s (the emulator stopped its timers, .*console.silent[12].log); booting L1 again" \
+	"L1 fell silent (no heartbeat for 8 s) in three boots in a row" console.silent
 finish
