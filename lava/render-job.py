@@ -20,6 +20,7 @@ Exit: 0 ok; 2 usage or bad input (a missing placeholder, a malformed
 fix); 3 python3-jinja2 or python3-yaml missing.
 """
 import os
+import re
 import sys
 import tempfile
 
@@ -35,6 +36,26 @@ try:
     import yaml
 except ImportError as exc:
     fail(3, "%s; apt-get install python3-jinja2 python3-yaml (host/packages/lava.txt)" % exc)
+
+
+# What a placeholder's value must look like where the template needs a kind
+# of value (an empty value is refused for every one): the job would
+# otherwise render, validate, and fail on the device after the boot.
+VALUE_RULES = {
+    "no_kvm": (r"[01]", "0 (L1 under KVM) or 1 (under TCG)"),
+    "runs": (r"[1-9][0-9]{0,3}", "a number of runs 1..9999"),
+    "iterations": (r"[1-9][0-9]{0,7}", "a number of iterations 1..99999999"),
+    "expect": (r"FIXED|UNFIXED|ON-TIME|LATE", "FIXED, UNFIXED, ON-TIME or LATE"),
+    "backend": (r"kvm|lab|guest|model", "kvm, lab, guest or model"),
+}
+
+
+def check_value(name, value):
+    if value == "":
+        fail(2, "--set %s= is empty: give it a value (render-job.py TEMPLATE --list)" % name)
+    rule = VALUE_RULES.get(name)
+    if rule and not re.fullmatch(rule[0], value):
+        fail(2, "--set %s=%s: give %s" % (name, value, rule[1]))
 
 
 def parse_args(argv):
@@ -58,6 +79,9 @@ def parse_args(argv):
                 name, eq, value = v.partition("=")
                 if not eq or not name.isidentifier():
                     fail(2, "--set %s: give NAME=VALUE, NAME a placeholder of the template (render-job.py TEMPLATE --list)" % v)
+                if name in values:
+                    fail(2, "--set %s given twice: give each placeholder once" % name)
+                check_value(name, value)
                 values[name] = value
         elif a.startswith("-"):
             fail(2, "unknown option '%s': see render-job.py --help" % a)

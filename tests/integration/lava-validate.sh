@@ -52,6 +52,14 @@ done
 eq "two job templates (x86, qemu)" "${#jobs[@]}" 2
 expect_rc 2 "a --set of a name the template lacks" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set nope=1
 expect_err_line "^render-job: error: .*has no placeholder" "the unknown name refused with the --list hint"
+# values a job would only fail on after the boot: refused when rendering
+expect_rc 2 "--set no_kvm=abc" -- "$L/render-job.py" "$L/jobs/qemu-lab-l1.yaml.j2" --set no_kvm=abc
+expect_err_line "^render-job: error: --set no_kvm=abc: give 0 \(L1 under KVM\) or 1 \(under TCG\)$" "no_kvm's values named"
+expect_rc 2 "an empty --set value" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set kernel_url=
+expect_err_line "^render-job: error: --set kernel_url= is empty" "the empty value named"
+expect_rc 2 "--set expect=MAYBE" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set expect=MAYBE
+expect_rc 2 "a --set given twice" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set runs=2 --set runs=3
+expect_err_line "^render-job: error: --set runs given twice" "the repeated --set named"
 expect_rc 2 "a malformed --set" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set kernel_url
 expect_err_line "^render-job: error: --set kernel_url: give NAME=VALUE" "the malformed --set named"
 # values with YAML's special characters stay one scalar (|tojson)
