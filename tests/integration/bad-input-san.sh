@@ -26,9 +26,16 @@ for t in run-usage cli-contract run-fake-qemu run-kvm-preflight model-cli verify
 		grep -v '^ok' "$LOGS/$t.out" | tail -15 | sed 's/^/      | /'
 	fi
 done
-reports=$(ls "$LOGS" | grep -E '^(asan|ubsan)\.' || true)
+# ASan's one notice on the model's vCPU coroutines (model --vcpus N switches
+# stacks with swapcontext, announced to ASan: host/model/README.md) is no
+# finding; a file with anything else is
+reports=
+for r in $(ls "$LOGS" | grep -E '^(asan|ubsan)\.' || true); do
+	grep -v "WARNING: ASan doesn't fully support makecontext/swapcontext functions" "$LOGS/$r" |
+		grep -q . && reports="$reports $r"
+done
 if [ -z "$reports" ]; then
-	ok "no sanitizer report"
+	ok "no sanitizer report (but ASan's swapcontext notice)"
 else
 	bad "sanitizer reports:"
 	for r in $reports; do head -20 "$LOGS/$r" | sed 's/^/      | /'; done
