@@ -167,8 +167,14 @@ static int run_here(unsigned cpu)
 	return rc;
 }
 
+/* Set once every AP is online: a workload that runs across CPUs reads
+ * plat_ncpus() at its start, which must then be final on every CPU. */
+static int aps_go;
+
 static void __attribute__((noreturn)) ap_main(unsigned cpu)
 {
+	while (!__atomic_load_n(&aps_go, __ATOMIC_ACQUIRE))
+		plat_pause();
 	cpu_rc[cpu] = run_here(cpu);
 	__atomic_fetch_add(&cpus_done, 1, __ATOMIC_RELEASE);
 	plat_halt();
@@ -242,8 +248,10 @@ int guest_main(const struct boot_info *bi)
 			return bad_param(err);
 		}
 		fail = NULL;
+		__atomic_store_n(&aps_go, 0, __ATOMIC_RELEASE);	/* the model runs us again */
 		if (plat_ncpus() > 1)
 			ncpus = arch_start_aps(ap_main);
+		__atomic_store_n(&aps_go, 1, __ATOMIC_RELEASE);
 		cpu_rc[0] = run_here(0);
 		if (ncpus > 1) {
 			uint64_t t0 = plat_now();

@@ -254,7 +254,7 @@ bool KeInsertQueueDpc(KDPC *dpc)
 {
 	unsigned cpu = dpc->target >= 0 ? (unsigned)dpc->target : plat_cpu_id();
 
-	if (cpu >= plat_ncpus())
+	if (cpu != plat_cpu_id() && cpu >= plat_ncpus())
 		nt_bugcheck("INVALID_PROCESSOR_INDEX", "a DPC targeted at a processor that is not running");
 	return swq_insert(cpu, &nt_cpus[cpu].dpcq, dpc, &swq_dpc);
 }
