@@ -916,29 +916,22 @@ int scn_step(struct scn_state *s, const struct scn_op *op, char *msg, size_t n)
 	return 0;
 }
 
-/* Out of line: keeps the message buffers off sim_range's recursive frames. */
-static __attribute__((noinline)) int repeat_unstable(struct parser *ps, const struct scn_op *op,
-						     const struct scn_state *first,
-						     const struct scn_state *s)
+/* A repeat's body or a `cpu` block that does not end in the state it
+ * started in (first: the start, s: the end).  Out of line: keeps the
+ * message buffers off sim_range's recursive frames. */
+static __attribute__((noinline)) int block_unbalanced(struct parser *ps, const struct scn_op *op,
+						      const struct scn_state *first,
+						      const struct scn_state *s)
 {
 	char t1[100], t2[100];
 
 	state_text(first, t1, sizeof(t1));
 	state_text(s, t2, sizeof(t2));
+	if (op->code == SCN_OP_CPU)
+		return fail(ps, op->line, "the block of vCPU %u starts at %s and ends at %s: the other vCPUs go on from where it started; make it end as it started",
+			    op->a, t1, t2);
 	return fail(ps, op->line, "the body of this repeat ends differently each pass (%s after the 1st, %s after the 2nd); make it end as it started",
 		    t1, t2);
-}
-
-static __attribute__((noinline)) int cpu_unbalanced(struct parser *ps, const struct scn_op *op,
-						     const struct scn_state *first,
-						     const struct scn_state *s)
-{
-	char t1[100], t2[100];
-
-	state_text(first, t1, sizeof(t1));
-	state_text(s, t2, sizeof(t2));
-	return fail(ps, op->line, "the block of vCPU %u starts at %s and ends at %s: the other vCPUs go on from where it started; make it end as it started",
-		    op->a, t1, t2);
 }
 
 static __attribute__((noinline)) int step(struct parser *ps, struct scn_state *s,
@@ -968,7 +961,7 @@ static int sim_range(struct parser *ps, unsigned i, unsigned end, struct scn_sta
 			if (sim_range(ps, i + 1, op->b, s))
 				return -1;
 			if (!state_eq(&first, s))
-				return cpu_unbalanced(ps, op, &first, s);
+				return block_unbalanced(ps, op, &first, s);
 			continue;
 		}
 		if (op->code != SCN_OP_REPEAT) {
@@ -984,7 +977,7 @@ static int sim_range(struct parser *ps, unsigned i, unsigned end, struct scn_sta
 		if (sim_range(ps, i + 1, op->b, s))
 			return -1;
 		if (!state_eq(&first, s))
-			return repeat_unstable(ps, op, &first, s);
+			return block_unbalanced(ps, op, &first, s);
 	}
 	return 0;
 }
