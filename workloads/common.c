@@ -37,16 +37,7 @@ void wl_phase(unsigned idx)
 
 bool wl_wait_for(const uint64_t *v, uint64_t k)
 {
-	uint64_t t0 = plat_now(), q = 100;
-
-	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < k) {
-		if (plat_now() - t0 > wl_wait_limit())
-			return false;
-		plat_spin(q);
-		if (q < 20000)
-			q += q / 2;
-	}
-	return true;
+	return nt_wait_counter(v, k, wl_wait_limit());
 }
 
 int wl_need_cpus(const char *workload, unsigned n, char *err, size_t errlen)

@@ -161,6 +161,10 @@ bool nt_is_pending(unsigned vector);
 /* Wait (spinning, up to `max_cycles`) until a masked vector is pending in
  * the local APIC's IRR.  Returns false on timeout. */
 bool nt_wait_pending(unsigned vector, uint64_t max_cycles);
+/* Spin (memory polls backing off to 20k cycles with plat_spin: no exit)
+ * until the counter *v, which another CPU or a handler advances, reaches
+ * k; false after max_cycles. */
+bool nt_wait_counter(const uint64_t *v, uint64_t k, uint64_t max_cycles);
 /* Wait until `vector` has been entered `count` times in total. */
 bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles);
 uint64_t nt_deliveries(unsigned vector);

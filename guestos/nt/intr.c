@@ -98,16 +98,15 @@ bool nt_wait_pending(unsigned vector, uint64_t max_cycles)
 	return true;
 }
 
-bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles)
+bool nt_wait_counter(const uint64_t *v, uint64_t k, uint64_t max_cycles)
 {
-	struct nt_cpu *c = nt_this_cpu();
 	uint64_t t0 = plat_now(), q = 100;
 
 	/* A plain memory poll: no exit, so a late interrupt stays late until
 	 * some unrelated exit delivers it.  Backing off (up to 20k cycles)
 	 * changes no exit and no latency (taken at handler entry); it keeps
 	 * the model from simulating a million polls per late DPC. */
-	while (__atomic_load_n(&c->deliveries[vector & 0xff], __ATOMIC_ACQUIRE) < count) {
+	while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < k) {
 		if (plat_now() - t0 > max_cycles)
 			return false;
 		plat_spin(q);
@@ -115,6 +114,11 @@ bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles)
 			q += q / 2;
 	}
 	return true;
+}
+
+bool nt_wait_delivered(unsigned vector, uint64_t count, uint64_t max_cycles)
+{
+	return nt_wait_counter(&nt_this_cpu()->deliveries[vector & 0xff], count, max_cycles);
 }
 
 /* --- EOI with in-service bookkeeping ------------------------------------ */

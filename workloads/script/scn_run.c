@@ -200,17 +200,12 @@ static int wait_op(struct scn_rt *rt, const struct scn_prog *p, const struct scn
 static int flag_wait(struct scn_rt *rt, const struct scn_op *op, bool in_isr, char *err,
 		     size_t errlen)
 {
-	uint64_t want = ++rt->waits[op->a], t0 = plat_now(), q = 100;
+	uint64_t want = ++rt->waits[op->a];
 
-	while (__atomic_load_n(&scn_flags[op->a], __ATOMIC_ACQUIRE) < want) {
-		if (plat_now() - t0 > scn_timeout_cycles)
-			return op_fail(SCN_ERR_TIMEOUT, op, in_isr, err, errlen,
-				       "no 'signal %u' within the timeout (this vCPU's wait number %lu on it): does the signalling vCPU's block run (--vcpus)?",
-				       op->a, (unsigned long)want);
-		plat_spin(q);
-		if (q < 20000)
-			q += q / 2;
-	}
+	if (!nt_wait_counter(&scn_flags[op->a], want, scn_timeout_cycles))
+		return op_fail(SCN_ERR_TIMEOUT, op, in_isr, err, errlen,
+			       "no 'signal %u' within the timeout (this vCPU's wait number %lu on it): does the signalling vCPU's block run (--vcpus)?",
+			       op->a, (unsigned long)want);
 	return 0;
 }
 
