@@ -44,7 +44,7 @@ struct kt_vcpu_state {
 	unsigned long long exit_ts;	/* ... its timestamp */
 	/* per vector: accepted into the IRR and not yet injected */
 	uint8_t pending[256];
-	/* ... and the guest was entered since without it */
+	/* ... and how many times the guest was entered since without it (2: more than once) */
 	uint8_t held[256];
 	int saw_entry;
 };
@@ -184,12 +184,19 @@ static int learn_tid(struct kt_fold *f, int tid, int vcpu)
 	return 0;
 }
 
+/* The guest was entered with these vectors pending and not injected. */
+static void entered_without(struct kt_vcpu_state *v)
+{
+	for (int i = 0; i < 256; i++)
+		if (v->pending[i] && v->held[i] < 2)
+			v->held[i]++;
+}
+
 static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 {
 	struct kt_vcpu_state *v;
 	struct kt_cell *c;
 	size_t idx;
-	int i;
 
 	if (e->vcpu < 0 || e->vcpu >= KT_MAX_VCPU) {
 		f->unattributed++;
@@ -215,8 +222,7 @@ static int on_kvm_exit(struct kt_fold *f, const struct kt_event *e)
 	v->eoi_since_exit = 0;
 	/* Without kvm_entry events, an exit after acceptance stands in for an entry. */
 	if (!v->saw_entry)
-		for (i = 0; i < 256; i++)
-			v->held[i] |= v->pending[i];
+		entered_without(v);
 	return 0;
 }
 
@@ -280,7 +286,6 @@ static int time_exit(struct kt_fold *f, struct kt_vcpu_state *v, const struct kt
 static int on_kvm_entry(struct kt_fold *f, const struct kt_event *e)
 {
 	struct kt_vcpu_state *v;
-	int i;
 
 	if (e->vcpu < 0 || e->vcpu >= KT_MAX_VCPU) {
 		f->unattributed++;
@@ -292,8 +297,7 @@ static int on_kvm_entry(struct kt_fold *f, const struct kt_event *e)
 	saw(f, v, e);
 	v->tid = e->tid;
 	v->saw_entry = 1;
-	for (i = 0; i < 256; i++)
-		v->held[i] |= v->pending[i];
+	entered_without(v);
 	return 0;
 }
 
@@ -431,6 +435,10 @@ static int on_inject(struct kt_fold *f, const struct kt_event *e)
 			c->window++;
 		} else if (v->eoi_since_exit && (v->eoi_since_exit - 1) >> 4 >= vec >> 4) {
 			c->eoi++;
+		} else if (v->saw_entry && v->held[vec] == 1 &&
+			   !(v->have_exit && v->last_exit == SVM_EXIT_WRITE_CR8)) {
+			/* accepted while KVM entered the guest: held by nothing */
+			c->entry_races++;
 		} else {
 			c->unmasking_writes++;
 			if (v->have_exit && v->last_exit == SVM_EXIT_WRITE_CR8)

@@ -26,8 +26,19 @@
  *    after kvm_cpu_has_injectable_intr()), so one injected right after a
  *    vintr exit was held by IF: "window", not an unmasking write.  One
  *    injected at the exit whose handling traced a kvm_eoi of a vector of its
- *    priority class or higher was held by that vector in service: "eoi".  Any other was held by the TPR: the guest
- *    had to lower it to let the interrupt in, an "unmasking write",
+ *    priority class or higher was held by that vector in service: "eoi".
+ *    One the guest was entered with exactly once, injected after the very
+ *    next exit, and that exit not write_cr8, was held by nothing: KVM
+ *    accepted it (from another thread: an IPI from another vCPU) while it
+ *    was entering the guest, after its last look at the IRR, and the kick
+ *    made the guest exit at once: "entry_races".  Had KVM seen it before
+ *    that entry with the TPR masking it, it would have set the CR8 write
+ *    intercept (update_cr8_intercept(), x86.c, on KVM_REQ_EVENT), so a
+ *    lowering would have been a write_cr8 exit, and with no CR8 write the
+ *    TPR would still mask it after the next exit.  (Seen in the lab with
+ *    ipi-generic-call: 1 of 400 IPIs in one run of 5.)  Any other was held
+ *    by the TPR: the guest had to lower it to let the interrupt in, an
+ *    "unmasking write",
  *    delivered "immediately" when the exit right before its injection is a
  *    write_cr8 exit (KVM saw the lowering as it happened), "late" when it is
  *    any other exit (the lowering did not exit; some unrelated exit let it
@@ -135,6 +146,8 @@ struct kt_cell {
 					 * injected after the interrupt-window (vintr) exit */
 	uint64_t eoi;			/* held back by a higher vector in service:
 					 * injected at the exit whose handling EOIed it */
+	uint64_t entry_races;		/* held back by nothing: accepted while KVM
+					 * entered the guest, injected after the next exit */
 	uint64_t eois;
 	struct kt_exit_time *times;	/* the reasons timed, in the order first timed */
 	size_t ntimes;

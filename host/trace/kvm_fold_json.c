@@ -94,12 +94,13 @@ json_t *kt_cell_injections_json(const struct kt_cell *c)
 
 json_t *kt_cell_delivery_json(const struct kt_cell *c)
 {
-	return json_pack("{s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
 			 "unmasking_writes", (json_int_t)c->unmasking_writes,
 			 "immediate", (json_int_t)c->immediate,
 			 "late", (json_int_t)c->late,
 			 "window", (json_int_t)c->window,
-			 "eoi", (json_int_t)c->eoi);
+			 "eoi", (json_int_t)c->eoi,
+			 "entry_races", (json_int_t)c->entry_races);
 }
 
 static void fill_vcpu(json_t *v, const struct kt_cell *c)

@@ -111,7 +111,7 @@ for ((i = 0; i < N; i++)); do
 		else
 			ok "$name $v: immediate $imm of $held <= 1% (late expected)" test $((imm * 100)) -le "$held"
 		fi
-		echo "$name $v: $reason $lab (model ${model:-n/a}), held-back $held, immediate $imm, L1 $(jq -r '.provenance.lab | "\(.l1_accel) boot \(.l1_boot_s) s total \(.l1_total_s) s"' "$rec")"
+		echo "$name $v: $reason $lab (model ${model:-n/a}), held-back $held, immediate $imm, entry races $(m "$rec" delivery.entry_races), L1 $(jq -r '.provenance.lab | "\(.l1_accel) boot \(.l1_boot_s) s total \(.l1_total_s) s"' "$rec")"
 	done
 done
 
