@@ -127,8 +127,8 @@ static int insert_verdict(struct store *s, json_t *v, const char *hash, const ch
 {
 	json_t *k = json_object_get(v, "kernel"), *h = json_object_get(v, "host");
 	json_t *runs = json_object_get(v, "runs"), *ctl = json_object_get(v, "control");
-	char *tags = json_dumps(json_is_array(json_object_get(v, "tags")) ?
-				json_object_get(v, "tags") : json_array(), JSON_COMPACT);
+	json_t *tv = json_object_get(v, "tags");
+	char *tags = json_is_array(tv) ? json_dumps(tv, JSON_COMPACT) : xstrdup("[]");
 	char *control = json_is_object(ctl) ? json_dumps(ctl, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char now[32];
 	sqlite3_stmt *st;
