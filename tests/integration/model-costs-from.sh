@@ -80,6 +80,24 @@ eq "without --costs-from: no exit times, costs_from null" \
 M --policy l61 --costs-from "$lab" --cost exit_cr8=777 --out-dir "$TMP/cf2" >/dev/null
 eq "--cost after --costs-from overrides it" \
 	"$(jq '.provenance.model.exit_costs.write_cr8' "$TMP/cf2/nested-spinlock-l61.json")" 777
+eq "the record names the --cost it kept" \
+	"$(jq -c '.provenance.model.cost_overrides' "$TMP/cf2/nested-spinlock-l61.json")" '{"exit_cr8":777}'
+out=$("$IRQLBENCH" results show --exits "$TMP/cf2/nested-spinlock-l61.json")
+ok "show --exits: the header names the --cost that overrode a measured cost" \
+	grep -q 'costs from run 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee (lab, emulated time), --cost exit_cr8=777$' <<<"$out"
+eq "show --exits: write_cr8 at the overriding cost (3 x 777 cycles at 2 GHz)" \
+	"$(awk '$1 == "write_cr8" { print $(NF-1) }' <<<"$out")" 1.17us
+eq "without --cost: no overrides" "$(jq -c '.provenance.model.cost_overrides' "$r")" '{}'
+ok "show --exits: without --cost the header names no --cost" \
+	bash -c '! "$1" results show --exits "$2" | grep -q -- "--cost"' _ "$IRQLBENCH" "$r"
+# a --cost before --costs-from: replaced where the record measured the key,
+# kept (and named) where it did not
+M --policy l61 --cost exit_cr8=777 --cost exit_window=4321 --costs-from "$lab" --out-dir "$TMP/cf5" >/dev/null
+eq "--cost before --costs-from: the measured key is the record's, the other kept" \
+	"$(jq -c '[.provenance.model.exit_costs.write_cr8, .provenance.model.exit_costs.vintr, .provenance.model.cost_overrides]' \
+	"$TMP/cf5/nested-spinlock-l61.json")" '[2000,4321,{"exit_window":4321}]'
+ok "show --exits: names the --cost kept" grep -q 'emulated time), --cost exit_window=4321$' \
+	<<<"$("$IRQLBENCH" results show --exits "$TMP/cf5/nested-spinlock-l61.json")"
 "$IRQLBENCH" results import --db "$TMP/s.db" "$lab" >/dev/null 2>&1
 IRQLBENCH_DB=$TMP/s.db M --policy l61 --costs-from 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee \
 	--out-dir "$TMP/cf3" >/dev/null
