@@ -39,6 +39,7 @@ struct model_opts {
 	unsigned runs;		/* --runs: records of each policy (0, 1: one) */
 	unsigned run;		/* the one being made, from 1 */
 	const char *apic;	/* --apic: NULL or auto: x2apic (KVM offers it) */
+	uint64_t tsc_hz;	/* --tsc-hz (0: not given): cfg.tsc_hz once checked */
 	json_t *costs_from;	/* --costs-from: model_costs_from()'s source */
 	json_t *cost_overrides;	/* the --cost options the costs kept: {key: cycles} */
 };
@@ -200,7 +201,6 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 {
 	struct model_opts *o = args;
 	char err[512];
-	uint64_t before;
 	json_t *rec;
 	int rc = 0;
 
@@ -210,12 +210,8 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 	rec = load_record(arg, cmd, &rc);
 	if (!rec)
 		return rc;
-	before = o->cfg.tsc_hz;
 	if (model_costs_from(&o->cfg, rec, &o->costs_from, err, sizeof(err))) {
 		rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s", cmd, arg, err);
-	} else if (before != SIM_DEFAULT_TSC_HZ && before != o->cfg.tsc_hz) {
-		rc = cli_usage_error(cmd, "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%llu) sets the rate its costs are in; drop --tsc-hz",
-				     (unsigned long long)before, (unsigned long long)o->cfg.tsc_hz);
 	} else {
 		const char *key;
 		json_t *v;
@@ -266,8 +262,10 @@ static const struct cli_option model_options[] = {
 		   "simulated vCPUs (default 1): each runs the guest's code,\n"
 		   "one at a time in simulated-time order, with its own\n"
 		   "host tick, timer and counters (the record's vcpus[])") },
-	{ CLI_U64(0, "tsc-hz", struct model_opts, cfg.tsc_hz, "N", 1000000, 100000000000ull,
-		  "the simulated TSC frequency (default 2500000000)") },
+	{ CLI_U64(0, "tsc-hz", struct model_opts, tsc_hz, "N", 1000000, 100000000000ull,
+		  "the simulated TSC frequency (default 2500000000; with\n"
+		  "--costs-from, its record's guest.tsc_hz, which only\n"
+		  "it may repeat)") },
 	{ CLI_FLAG('t', "trace", struct model_opts, trace,
 		   "print the step table (event, IRR, ISR, CR8, TPR, PPR,\n"
 		   "intercept, exit, injected vector); for seed-table also\n"
@@ -349,11 +347,13 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 		o->workload = "script";
 	if (!o->workload)
 		return cli_usage_error("model", "no workload: give --workload W or --script FILE");
-	if (o->costs_from && (double)o->cfg.tsc_hz !=
-	    round(json_number_value(json_object_get(o->costs_from, "tsc_hz"))))
-		return cli_usage_error("model", "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%.0f) sets the rate its costs are in; drop --tsc-hz",
-				       (unsigned long long)o->cfg.tsc_hz,
-				       json_number_value(json_object_get(o->costs_from, "tsc_hz")));
+	/* --costs-from set cfg.tsc_hz to its record's rate, whatever the order
+	 * of the options: a --tsc-hz given with it may only repeat that rate */
+	if (o->tsc_hz && o->costs_from && o->tsc_hz != o->cfg.tsc_hz)
+		return cli_usage_error("model", "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%llu) sets the rate its costs are in; drop --tsc-hz",
+				       (unsigned long long)o->tsc_hz, (unsigned long long)o->cfg.tsc_hz);
+	if (o->tsc_hz)
+		o->cfg.tsc_hz = o->tsc_hz;
 	return 0;
 }
 

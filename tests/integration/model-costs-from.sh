@@ -139,6 +139,7 @@ bad_cf() {	# WHAT RC REGEX ARG...
 		--policy l61 --out-dir "$TMP/empty/out" "$@"
 	expect_err_line "$re" "$what: one line"
 	ok "$what: no record written" test ! -e "$TMP/empty/out"
+	rm -rf "$TMP/empty/out"	# so that one fault fails one case, not the ones after it
 }
 bad_cf "a missing file" 2 "--costs-from /nonexistent.json: .*give a record file" --costs-from /nonexistent.json
 bad_cf "not JSON" 2 "--costs-from /etc/hostname: .*give a record file" --costs-from /etc/hostname
@@ -153,6 +154,16 @@ bad_cf "given twice" 2 "--costs-from given twice" --costs-from "$lab" --costs-fr
 bad_cf "with another --tsc-hz" 2 "--tsc-hz 1000000000 and --costs-from" --costs-from "$lab" --tsc-hz 1000000000
 bad_cf "an id without a store" 2 "no such record file, and no results store at .* set IRQLBENCH_DB" --costs-from 20261130T000000Z-lab-x
 bad_cf "--tsc-hz before it" 2 "--tsc-hz 1000000000 and --costs-from" --tsc-hz 1000000000 --costs-from "$lab"
+# an explicit --tsc-hz equal to the model's default is another rate all the same
+bad_cf "--tsc-hz 2500000000 (the default) before it" 2 \
+	"--tsc-hz 2500000000 and --costs-from: the record's guest.tsc_hz \(2000000000\)" --tsc-hz 2500000000 --costs-from "$lab"
+bad_cf "--tsc-hz 2500000000 (the default) after it" 2 \
+	"--tsc-hz 2500000000 and --costs-from: the record's guest.tsc_hz \(2000000000\)" --costs-from "$lab" --tsc-hz 2500000000
+for order in "--tsc-hz 2000000000 --costs-from $lab" "--costs-from $lab --tsc-hz 2000000000"; do
+	# shellcheck disable=SC2086
+	expect_rc 0 "$order: --tsc-hz that repeats the record's rate" -- M --policy l61 --out-dir "$TMP/hz-same" $order
+	eq "$order: the record's rate" "$(jq '.provenance.model.tsc_hz' "$TMP/hz-same/nested-spinlock-l61.json")" 2000000000
+done
 bad_cf "a directory" 2 "is a directory: give a record file" --costs-from "$TMP"
 jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = 3e32' "$lab" >"$TMP/huge.json"
 bad_cf "an exit time beyond any cost" 2 "its mean write_cr8 time \(1e\+30 ns\) is not a cost in 0..1000000000 cycles" --costs-from "$TMP/huge.json"
