@@ -84,11 +84,16 @@ const struct cli_spec cmd_compare_spec = {
 	"warning says so.\n"
 	"Runs of different workloads or parameter values are never pooled: each side\n"
 	"must be one series (backend, policy or variant); sides of several parameter\n"
-	"tuples give one table per tuple both have, each headed by its tuple.\n"
-	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs),\n"
-	"rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested, significant,\n"
-	"base_expected, new_expected, unit}], warnings}]} (unit: us, cycles, ns or\n"
-	"null for a count); csv: a row a metric and table, the unit last.\n",
+	"tuples give one table per tuple both have, each headed by its tuple.  Nor are\n"
+	"model runs whose costs came from different sources (default costs, 'model\n"
+	"--costs-from R', each --cost): each source is a group of its own, and a side\n"
+	"of several pairs each with the other side's of the same source.  Each side is\n"
+	"labelled with what its runs are: '(5 runs of model l61 (costs from run R))'.\n"
+	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs,\n"
+	"label, costs), rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested,\n"
+	"significant, base_expected, new_expected, unit}], warnings}]} (unit: us,\n"
+	"cycles, ns or null for a count; costs: null but for model runs); csv: a row a\n"
+	"metric and table, with the sides' params and labels, the unit last.\n",
 	.epilog =
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
@@ -238,8 +243,8 @@ int cmd_compare(int argc, char **argv)
 			goto out;
 		}
 	if (plan.note[0])
-		fprintf(stderr, "irqlbench compare: note: one table per parameter tuple both sides "
-			"have; left out: %s\n", plan.note);
+		fprintf(stderr, "irqlbench compare: note: one table per parameter tuple%s both sides "
+			"have; left out: %s\n", plan.by_costs ? " and cost source" : "", plan.note);
 	for (size_t k = 0; k < plan.npairs; k++)
 		for (unsigned i = 0; i < t[k].nwarn; i++)
 			fprintf(stderr, "irqlbench compare: warning: %s\n", t[k].warnings[i]);
