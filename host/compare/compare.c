@@ -247,6 +247,41 @@ static size_t load_rates(struct store *s, const struct run_list *l, double *hz)
 	return missing;
 }
 
+/* One side of a table as rates_differ() reads it. */
+struct rate_side {
+	const char *name;			/* "base", "new" */
+	const struct run_list *l;
+	const struct metric_set *m;
+	const double *hz;
+};
+
+/*
+ * Do the runs of both sides that have the metric run at different TSC
+ * rates (known ones, apart by more than COMPARE_RATE_TOL)?  Then the
+ * slowest and the fastest, in buf: "METRIC: base run A is at X Hz, new run
+ * B at Y Hz".
+ */
+static bool rates_differ(const struct rate_side *s, const char *name, char *buf, size_t len)
+{
+	const struct rate_side *lo_s = NULL, *hi_s = NULL;
+	size_t lo = 0, hi = 0;
+
+	for (const struct rate_side *x = s; x < s + 2; x++)
+		for (size_t i = 0; i < x->l->n; i++) {
+			if (isnan(x->hz[i]) || isnan(metric_get(&x->m[i], name)))
+				continue;
+			if (!lo_s || x->hz[i] < lo_s->hz[lo])
+				lo_s = x, lo = i;
+			if (!hi_s || x->hz[i] > hi_s->hz[hi])
+				hi_s = x, hi = i;
+		}
+	if (!lo_s || hi_s->hz[hi] <= lo_s->hz[lo] * (1 + COMPARE_RATE_TOL))
+		return false;
+	snprintf(buf, len, "%s: %s run %s is at %.0f Hz, %s run %s at %.0f Hz", name, lo_s->name,
+		 lo_s->l->v[lo].id, lo_s->hz[lo], hi_s->name, hi_s->l->v[hi].id, hi_s->hz[hi]);
+	return true;
+}
+
 /* Does a run that has the metric lack a rate? */
 static bool lacks_rate(const struct metric_set *m, size_t n, const char *name, const double *hz)
 {
@@ -300,10 +335,9 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 				metric_set_put(&names, ma[i].v[j].name, 0);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(names.v[0]), name_cmp);
-	if (!t->cycles) {
-		nohz_a = load_rates(s, a, hza);
-		nohz_b = load_rates(s, b, hzb);
-	}
+	/* the rates: µs, and whether a row in cycles is of one rate */
+	nohz_a = load_rates(s, a, hza);
+	nohz_b = load_rates(s, b, hzb);
 	for (size_t i = 0; i < names.n; i++) {
 		const char *name = names.v[i].name;
 		struct cmp_row row = { 0 };
@@ -329,6 +363,16 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 		row.unit = u;
 		if (!all_rows && row.mean_a == 0 && row.mean_b == 0 && row.sd_a == 0 && row.sd_b == 0)
 			continue;
+		/* cycles of different TSC rates are no one axis */
+		if (u == CMP_UNIT_CYCLES && !t->rate_conflict[0]) {
+			const struct rate_side rs[2] = { { "base", a, ma, hza }, { "new", b, mb, hzb } };
+
+			if (rates_differ(rs, name, t->rate_conflict, sizeof(t->rate_conflict)) &&
+			    t->nwarn < sizeof(t->warnings) / sizeof(t->warnings[0]))
+				snprintf(t->warnings[t->nwarn++], sizeof(t->warnings[0]),
+					 "not comparable: TSC cycles of different rates (%s)",
+					 t->rate_conflict);
+		}
 		untested |= kind == CMP_LATENCY && !row.tested;
 		t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));
 		if (!t->v)

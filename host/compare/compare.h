@@ -20,7 +20,9 @@
  * Latencies are shown in µs: a histogram's percentile (TSC cycles) divided
  * by each run's guest.tsc_hz, an exit's time (ns of the trace clock) by
  * 1000; with cmp_table.cycles as stored.  A row whose runs do not all give
- * guest.tsc_hz stays in cycles, and the table warns.
+ * guest.tsc_hz stays in cycles, and the table warns.  A row in cycles whose
+ * runs' rates differ (COMPARE_RATE_TOL) is not comparable:
+ * cmp_table.rate_conflict names two of them, and the command refuses it.
  *
  * A side is the runs of one series (backend and policy or variant) and one
  * parameter tuple (suite_run_tuple(): "workload=W depth=2 ..."), and for
@@ -44,6 +46,11 @@
 #define COMPARE_MIN_N 5		/* runs per side the U test needs (its smallest p at 4+4 is 0.029, at 3+3 0.1) */
 #define COMPARE_TUPLE_LEN 256
 #define COMPARE_COSTS_LEN 256	/* a model run's cost source, in words */
+/* Two TSC rates are one where they differ by at most this fraction: a
+ * guest's calibration of one TSC differs by some ppm from boot to boot
+ * (kvmclock in the lab ~15 ppm, the PIT under TCG ~30 ppm); hosts of
+ * different clocks differ by far more (2.5 and 2.6 GHz: 4 %). */
+#define COMPARE_RATE_TOL 1e-3
 #define COMPARE_LABEL_LEN 320	/* "model l61 (costs from run R)" */
 
 enum cmp_kind { CMP_EXACT, CMP_LATENCY, CMP_COUNT };
@@ -77,8 +84,13 @@ struct cmp_table {
 						 * ns), not in µs */
 	struct cmp_row *v;
 	size_t n;
-	char warnings[4][256];
+	char warnings[4][640];
 	unsigned nwarn;
+	/* a row left in TSC cycles (cycles, or a run without guest.tsc_hz)
+	 * whose runs are of different rates: "METRIC: base run A is at X Hz,
+	 * new run B at Y Hz"; "" for none.  Not comparable: the command
+	 * refuses the table (the dashboard shows it as a warning). */
+	char rate_conflict[512];
 };
 
 /*
@@ -159,7 +171,9 @@ void cmp_plan_free(struct cmp_plan *p);
  * all_rows.  suite (NULL: no exact metrics) says which counts are exact.
  * Latencies in µs unless t->cycles (set it before): each run's cycles by its
  * own guest.tsc_hz; a row with a run that has none stays in cycles, with a
- * warning in t.  0, or -1 with err (a store error).
+ * warning in t.  A row in cycles whose runs' rates differ (by more than
+ * COMPARE_RATE_TOL) sets t->rate_conflict.  0, or -1 with err (a store
+ * error).
  */
 int compare_runs(struct store *s, const struct suite *suite, const struct cmp_side *a,
 		 const struct cmp_side *b, const char *const *globs, size_t nglobs, bool all_rows,

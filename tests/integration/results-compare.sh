@@ -7,7 +7,9 @@
 # (exit_ns.write_cr8.mean, .p50: latencies); other counts untested; --fail-on exit codes; output
 # formats; 1 run against 1: the change still shown, the latencies "too few
 # runs"; sides that mix workloads or depths split into one table per
-# parameter tuple, or refused.
+# parameter tuple, or refused; model runs of different cost sources (default
+# costs, --costs-from, --cost) never pooled; latencies in µs by each run's
+# TSC rate, and cycles of different rates refused.
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq
@@ -223,14 +225,35 @@ for x in "$ida:2000000000" "$idb:1500000000"; do
 done
 UDB=$U/irqlbench.db
 "$IRQ" results import --db "$UDB" "$U" >/dev/null || bail "import the 2 GHz and 1.5 GHz runs"
-expect_rc 0 "compare --cycles --format json" -- "$IRQ" compare --db "$UDB" --cycles --format json "$ida" "$idb"
-cyc=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
+cyc="$("$IRQ" results show --db "$UDB" --metrics --json "$ida" | jq '.metrics["dpc_queue_to_run.p99"]') $(
+	"$IRQ" results show --db "$UDB" --metrics --json "$idb" | jq '.metrics["dpc_queue_to_run.p99"]')"
 expect_rc 0 "compare --format json (µs)" -- "$IRQ" compare --db "$UDB" --format json "$ida" "$idb"
 us=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
 want=$(awk '{ printf "%.6g %.6g us", $1 / 2000, $2 / 1500 }' <<<"$cyc")
 got=$(awk '{ printf "%.6g %.6g %s", $1, $2, $3 }' <<<"$us")
-case $cyc in *" cycles") ok "--cycles: the stored cycles ($cyc)" ;; *) bad "--cycles: '$cyc'" ;; esac
 eq "µs = cycles / (tsc_hz / 1e6), per run (2 GHz base, 1.5 GHz new)" "$got" "$want"
+# --cycles: cycles of 2 GHz and of 1.5 GHz are no one axis
+expect_rc 2 "compare --cycles, runs of 2 GHz and 1.5 GHz" -- "$IRQ" compare --db "$UDB" --cycles "$ida" "$idb"
+expect_err_line "^irqlbench: compare: --cycles: [a-z_]+\.p(50|99): new run $idb is at 1500000000 Hz, base run $ida at 2000000000 Hz \(guest\.tsc_hz\): cycles of different TSC rates are not comparable; compare in µs, the default \(drop --cycles\)$" \
+	"--cycles, different rates: one line naming the runs, their rates and the fix"
+[ ! -s "$T/out" ] && ok "--cycles, different rates: no table" || bad "--cycles, different rates: a table was printed"
+expect_rc 0 "--cycles with no row in cycles ('exit.*': counts)" -- \
+	"$IRQ" compare --db "$UDB" --cycles --metric 'exit.*' "$ida" "$idb"
+# one TSC as two boots calibrate it (30 ppm apart): one rate, in cycles
+jq '.guest.tsc_hz = 2000060000' "$T/rec/$idb/record.json" >"$U/$idb/record.json"
+"$IRQ" results delete --db "$UDB" "$idb" >/dev/null && "$IRQ" results import --db "$UDB" "$U/$idb" >/dev/null ||
+	bail "import the run at 2.00006 GHz"
+expect_rc 0 "compare --cycles --format json, 2 GHz and 2.00006 GHz (a calibration's ppm)" -- \
+	"$IRQ" compare --db "$UDB" --cycles --format json "$ida" "$idb"
+eq "--cycles: the stored cycles" \
+	"$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")" \
+	"$cyc cycles"
+# the model's default 2.5 GHz against a --costs-from record's 2.994 GHz
+expect_rc 2 "compare --cycles, model runs of default costs and of $idb's" -- \
+	"$IRQ" compare --db "$CDB" --cycles "$l61d" "$l61o"
+expect_err_line "^irqlbench: compare: --cycles: [a-z_]+\.p(50|99): base run $l61d is at 2500000000 Hz, new run $l61o at 2994000000 Hz \(guest\.tsc_hz\): .*\(drop --cycles\)$" \
+	"--cycles, the model's rate and a measured record's: refused"
+expect_rc 0 "the same in µs" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61o"
 expect_rc 0 "compare (text, µs)" -- "$IRQ" compare --db "$UDB" --metric 'dpc_queue_to_run.p99' "$ida" "$idb"
 expect_grep "dpc_queue_to_run\.p99 \[µs\] +\(too few runs, n=1\+1\)$" "$T/out" "the text table names the unit"
 # a record without guest.tsc_hz: that row stays in cycles, and a warning says so
@@ -242,4 +265,13 @@ expect_grep "dpc_queue_to_run\.p99 \[cycles\] +\(too few runs, n=1\+1\)$" "$T/ou
 expect_grep "exit_ns\.write_cr8\.mean \[µs\]" "$T/out" "the exit times need no rate: still µs"
 expect_grep "warning: 0 base and 1 new run\(s\) give no guest\.tsc_hz: their histograms' percentiles are in TSC cycles, not µs" \
 	"$T/err" "warns which side lacks the rate"
+# ... and when the other runs are of different rates, those cycles are no
+# one axis either: another fixed run at 1.5 GHz beside the one without
+cp -r "$T/rec/$idb2" "$U/"
+jq '.guest.tsc_hz = 1500000000' "$T/rec/$idb2/record.json" >"$U/$idb2/record.json"
+"$IRQ" results import --db "$UDB" "$U/$idb2" >/dev/null || bail "import a fixed run at 1.5 GHz"
+expect_rc 2 "in cycles for want of a rate, the other runs of 2 GHz and 1.5 GHz" -- \
+	"$IRQ" compare --db "$UDB" variant=unfixed variant=fixed
+expect_err_line "^irqlbench: compare: [a-z_]+\.p(50|99): new run $idb2 is at 1500000000 Hz, base run $ida at 2000000000 Hz \(guest\.tsc_hz\), and a run without guest\.tsc_hz keeps that row in cycles: .*leave out the runs whose record gives no guest\.tsc_hz" \
+	"one line naming the runs, their rates and the fix"
 finish
