@@ -49,7 +49,8 @@ static const struct cli_option compare_opts[] = {
 	{ CLI_FLAG(0, "all", struct compare_args, all, "every metric, also those equal on both sides") },
 	{ CLI_FLAG(0, "cycles", struct compare_args, cycles,
 		   "latencies as stored: histograms in TSC cycles, exit times in ns\n"
-		   "(default: microseconds, each run's cycles by its guest.tsc_hz)") },
+		   "(default: microseconds, each run's cycles by its guest.tsc_hz);\n"
+		   "runs of different TSC rates are refused") },
 	{ CLI_END },
 };
 
@@ -81,19 +82,27 @@ const struct cli_spec cmd_compare_spec = {
 	"cycles) divided by each run's own guest.tsc_hz, an exit's handling time (ns\n"
 	"of the trace clock) by 1000; --cycles keeps them as stored ([cycles], [ns]).\n"
 	"A row with a run whose record gives no guest.tsc_hz stays in cycles, and a\n"
-	"warning says so.\n"
+	"warning says so.  Cycles of different TSC rates are not comparable: a row in\n"
+	"cycles whose runs' guest.tsc_hz differ by more than 0.1% (another host, the\n"
+	"model's 2.5 GHz, a --costs-from record's rate) is refused, naming two of them.\n"
 	"Runs of different workloads or parameter values are never pooled: each side\n"
 	"must be one series (backend, policy or variant); sides of several parameter\n"
-	"tuples give one table per tuple both have, each headed by its tuple.\n"
-	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs),\n"
-	"rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested, significant,\n"
-	"base_expected, new_expected, unit}], warnings}]} (unit: us, cycles, ns or\n"
-	"null for a count); csv: a row a metric and table, the unit last.\n",
+	"tuples give one table per tuple both have, each headed by its tuple.  Nor are\n"
+	"model runs whose costs came from different sources (default costs, 'model\n"
+	"--costs-from R', each --cost): each source is a group of its own, and a side\n"
+	"of several pairs each with the other side's of the same source.  Each side is\n"
+	"labelled with what its runs are: '(5 runs of model l61 (costs from run R))'.\n"
+	"--format json: {alpha, min_runs, tables: [{base, new (selector, params, runs,\n"
+	"label, costs), rows: [{metric, kind, base_n, new_n, base_mean, ..., p, tested,\n"
+	"significant, base_expected, new_expected, unit}], warnings}]} (unit: us,\n"
+	"cycles, ns or null for a count; costs: null but for model runs); csv: a row a\n"
+	"metric and table, with the sides' params and labels, the unit last.\n",
 	.epilog =
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
-	"a gate names no metric; the suites file is wrong), 3 the suites file cannot\n"
-	"be read, 5 the store is unusable (missing, not SQLite, corrupt, locked).\n",
+	"a gate names no metric; a row in cycles mixes TSC rates; the suites file is\n"
+	"wrong), 3 the suites file cannot be read, 5 the store is unusable (missing,\n"
+	"not SQLite, corrupt, locked).\n",
 	.options = compare_opts,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_JSON,
 	.max_args = CLI_ARGS_ANY,
@@ -228,6 +237,20 @@ int cmd_compare(int argc, char **argv)
 	rc = build_tables(s, su, &plan, &a, argv[0], argv[1], t);
 	if (rc)
 		goto out;
+	/* a row in TSC cycles of two rates would put unlike numbers on one
+	 * axis: refused, before any table is printed */
+	for (size_t k = 0; k < plan.npairs; k++)
+		if (t[k].rate_conflict[0]) {
+			rc = cli_error(EXIT_USAGE, a.cycles ?
+				       "compare: --cycles: %s (guest.tsc_hz): cycles of different TSC "
+				       "rates are not comparable; compare in µs, the default (drop --cycles)" :
+				       "compare: %s (guest.tsc_hz), and a run without guest.tsc_hz keeps "
+				       "that row in cycles: cycles of different TSC rates are not "
+				       "comparable; leave out the runs whose record gives no guest.tsc_hz "
+				       "(add id= or tag= to the selector) so that the rest compare in µs",
+				       t[k].rate_conflict);
+			goto out;
+		}
 	/* a gate that matches no metric is a usage error, found before the
 	 * table is printed (a script must not take the table for a result) */
 	for (size_t i = 0; i < a.ngates; i++)
@@ -238,8 +261,8 @@ int cmd_compare(int argc, char **argv)
 			goto out;
 		}
 	if (plan.note[0])
-		fprintf(stderr, "irqlbench compare: note: one table per parameter tuple both sides "
-			"have; left out: %s\n", plan.note);
+		fprintf(stderr, "irqlbench compare: note: one table per parameter tuple%s both sides "
+			"have; left out: %s\n", plan.by_costs ? " and cost source" : "", plan.note);
 	for (size_t k = 0; k < plan.npairs; k++)
 		for (unsigned i = 0; i < t[k].nwarn; i++)
 			fprintf(stderr, "irqlbench compare: warning: %s\n", t[k].warnings[i]);

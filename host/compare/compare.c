@@ -247,6 +247,41 @@ static size_t load_rates(struct store *s, const struct run_list *l, double *hz)
 	return missing;
 }
 
+/* One side of a table as rates_differ() reads it. */
+struct rate_side {
+	const char *name;			/* "base", "new" */
+	const struct run_list *l;
+	const struct metric_set *m;
+	const double *hz;
+};
+
+/*
+ * Do the runs of both sides that have the metric run at different TSC
+ * rates (known ones, apart by more than COMPARE_RATE_TOL)?  Then the
+ * slowest and the fastest, in buf: "METRIC: base run A is at X Hz, new run
+ * B at Y Hz".
+ */
+static bool rates_differ(const struct rate_side *s, const char *name, char *buf, size_t len)
+{
+	const struct rate_side *lo_s = NULL, *hi_s = NULL;
+	size_t lo = 0, hi = 0;
+
+	for (const struct rate_side *x = s; x < s + 2; x++)
+		for (size_t i = 0; i < x->l->n; i++) {
+			if (isnan(x->hz[i]) || isnan(metric_get(&x->m[i], name)))
+				continue;
+			if (!lo_s || x->hz[i] < lo_s->hz[lo])
+				lo_s = x, lo = i;
+			if (!hi_s || x->hz[i] > hi_s->hz[hi])
+				hi_s = x, hi = i;
+		}
+	if (!lo_s || hi_s->hz[hi] <= lo_s->hz[lo] * (1 + COMPARE_RATE_TOL))
+		return false;
+	snprintf(buf, len, "%s: %s run %s is at %.0f Hz, %s run %s at %.0f Hz", name, lo_s->name,
+		 lo_s->l->v[lo].id, lo_s->hz[lo], hi_s->name, hi_s->l->v[hi].id, hi_s->hz[hi]);
+	return true;
+}
+
 /* Does a run that has the metric lack a rate? */
 static bool lacks_rate(const struct metric_set *m, size_t n, const char *name, const double *hz)
 {
@@ -286,6 +321,10 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 	t->runs_b = b->n;
 	snprintf(t->tuple_a, sizeof(t->tuple_a), "%s", sa->tuple);
 	snprintf(t->tuple_b, sizeof(t->tuple_b), "%s", sb->tuple);
+	snprintf(t->label_a, sizeof(t->label_a), "%s", sa->label);
+	snprintf(t->label_b, sizeof(t->label_b), "%s", sb->label);
+	snprintf(t->costs_a, sizeof(t->costs_a), "%s", sa->costs);
+	snprintf(t->costs_b, sizeof(t->costs_b), "%s", sb->costs);
 	compare_exact_metrics(suite, &sa->vals, sa->policy, &xa);
 	compare_exact_metrics(suite, &sb->vals, sb->policy, &xb);
 	if (load_sets(s, a, ma, err, errlen) || load_sets(s, b, mb, err, errlen))
@@ -296,10 +335,9 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 				metric_set_put(&names, ma[i].v[j].name, 0);
 	if (names.n)
 		qsort(names.v, names.n, sizeof(names.v[0]), name_cmp);
-	if (!t->cycles) {
-		nohz_a = load_rates(s, a, hza);
-		nohz_b = load_rates(s, b, hzb);
-	}
+	/* the rates: µs, and whether a row in cycles is of one rate */
+	nohz_a = load_rates(s, a, hza);
+	nohz_b = load_rates(s, b, hzb);
 	for (size_t i = 0; i < names.n; i++) {
 		const char *name = names.v[i].name;
 		struct cmp_row row = { 0 };
@@ -325,6 +363,16 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 		row.unit = u;
 		if (!all_rows && row.mean_a == 0 && row.mean_b == 0 && row.sd_a == 0 && row.sd_b == 0)
 			continue;
+		/* cycles of different TSC rates are no one axis */
+		if (u == CMP_UNIT_CYCLES && !t->rate_conflict[0]) {
+			const struct rate_side rs[2] = { { "base", a, ma, hza }, { "new", b, mb, hzb } };
+
+			if (rates_differ(rs, name, t->rate_conflict, sizeof(t->rate_conflict)) &&
+			    t->nwarn < sizeof(t->warnings) / sizeof(t->warnings[0]))
+				snprintf(t->warnings[t->nwarn++], sizeof(t->warnings[0]),
+					 "not comparable: TSC cycles of different rates (%s)",
+					 t->rate_conflict);
+		}
 		untested |= kind == CMP_LATENCY && !row.tested;
 		t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));
 		if (!t->v)
@@ -368,14 +416,18 @@ void cmp_table_free(struct cmp_table *t)
 
 /* --- sides and their tuples --------------------------------------------- */
 
-/* The side of l whose tuple is tuple, added when new. */
+/* The group of a side that r belongs to: its tuple and its cost source;
+ * added when new. */
 static struct cmp_side *side_of(struct cmp_side **v, size_t *n, const char *tuple,
 				const struct run_info *r, size_t cap)
 {
+	const char *costs = r->costs ? r->costs : "", *series = store_run_series(r);
+	const char *be = r->backend ? r->backend : "?";
 	struct cmp_side *sd;
+	int k;
 
 	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*v)[i].tuple, tuple))
+		if (!strcmp((*v)[i].tuple, tuple) && !strcmp((*v)[i].costs, costs))
 			return &(*v)[i];
 	*v = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!*v)
@@ -383,6 +435,13 @@ static struct cmp_side *side_of(struct cmp_side **v, size_t *n, const char *tupl
 	sd = &(*v)[(*n)++];
 	memset(sd, 0, sizeof(*sd));
 	snprintf(sd->tuple, sizeof(sd->tuple), "%s", tuple);
+	snprintf(sd->costs, sizeof(sd->costs), "%s", costs);
+	/* "lab fixed", "tcg", "model l61 (costs from run R)" */
+	k = snprintf(sd->label, sizeof(sd->label), "%s", be);
+	if (series && strcmp(series, be) && k >= 0 && (size_t)k < sizeof(sd->label))
+		k += snprintf(sd->label + k, sizeof(sd->label) - (size_t)k, " %s", series);
+	if (costs[0] && k >= 0 && (size_t)k < sizeof(sd->label))
+		snprintf(sd->label + k, sizeof(sd->label) - (size_t)k, " (%s)", costs);
 	sd->policy = suite_run_policy(r);
 	sd->runs.v = calloc(cap + 1, sizeof(*sd->runs.v));
 	if (!sd->runs.v)
@@ -443,28 +502,51 @@ void cmp_plan_free(struct cmp_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Appends "; " and s to the note, as much as fits. */
-static void note_add(struct cmp_plan *p, const char *what, const char *tuple)
+/* Appends "; ", what and the group to the note, as much as fits: its
+ * tuple, and its cost source where the pairing goes by it. */
+static void note_add(struct cmp_plan *p, const char *what, const struct cmp_side *sd,
+		     bool by_costs)
 {
 	size_t n = strlen(p->note);
 
-	snprintf(p->note + n, sizeof(p->note) - n, "%s%s %s", n ? "; " : "", what, tuple);
+	snprintf(p->note + n, sizeof(p->note) - n, "%s%s %s%s%s%s", n ? "; " : "", what, sd->tuple,
+		 by_costs && sd->costs[0] ? " (" : "", by_costs ? sd->costs : "",
+		 by_costs && sd->costs[0] ? ")" : "");
 }
 
-/* The tuples of a side, "'T1', 'T2'", as many as fit. */
-static void tuples_str(const struct cmp_side *v, size_t n, char *buf, size_t len)
+/* The groups of a side, "'T1', 'T2'" (with their cost sources where the
+ * pairing goes by them: "'T1' (default costs)"), as many as fit. */
+static void tuples_str(const struct cmp_side *v, size_t n, bool by_costs, char *buf, size_t len)
 {
 	size_t k = 0;
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && k < len; i++)
-		k += (size_t)snprintf(buf + k, len - k, "%s'%s'", i ? ", " : "", v[i].tuple);
+		k += (size_t)snprintf(buf + k, len - k, "%s'%s'%s%s%s", i ? ", " : "", v[i].tuple,
+				      by_costs && v[i].costs[0] ? " (" : "", by_costs ? v[i].costs : "",
+				      by_costs && v[i].costs[0] ? ")" : "");
+}
+
+/* Does a side hold runs of more than one cost source? */
+static bool several_costs(const struct cmp_side *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i].costs, v[0].costs))
+			return true;
+	return false;
+}
+
+/* Do two groups pair: the same tuple and, by_costs, the same cost source? */
+static bool pairs(const struct cmp_side *x, const struct cmp_side *y, bool by_costs)
+{
+	return !strcmp(x->tuple, y->tuple) && (!by_costs || !strcmp(x->costs, y->costs));
 }
 
 int compare_plan(const struct run_list *a, const struct run_list *b, struct cmp_plan *p,
 		 char *err, size_t errlen)
 {
 	char ta[400], tb[400];
+	bool by_costs;
 
 	memset(p, 0, sizeof(*p));
 	if (group_side(a, "base", &p->a, &p->na, err, errlen) ||
@@ -479,33 +561,43 @@ int compare_plan(const struct run_list *a, const struct run_list *b, struct cmp_
 		p->npairs = 1;
 		return 0;
 	}
+	/* a side of several cost sources: a group pairs only with one of its
+	 * own source (one source a side: they pair by tuple, as one group a
+	 * side does, and each table's labels name both) */
+	by_costs = p->by_costs = several_costs(p->a, p->na) || several_costs(p->b, p->nb);
 	for (size_t i = 0; i < p->na; i++) {
 		size_t j;
 
-		for (j = 0; j < p->nb && strcmp(p->a[i].tuple, p->b[j].tuple); j++)
+		for (j = 0; j < p->nb && !pairs(&p->a[i], &p->b[j], by_costs); j++)
 			;
 		if (j < p->nb) {
 			p->pair[p->npairs][0] = i;
 			p->pair[p->npairs++][1] = j;
 		} else {
-			note_add(p, "base alone has", p->a[i].tuple);
+			note_add(p, "base alone has", &p->a[i], by_costs);
 		}
 	}
 	for (size_t j = 0; j < p->nb; j++) {
 		size_t i;
 
-		for (i = 0; i < p->na && strcmp(p->a[i].tuple, p->b[j].tuple); i++)
+		for (i = 0; i < p->na && !pairs(&p->a[i], &p->b[j], by_costs); i++)
 			;
 		if (i == p->na)
-			note_add(p, "new alone has", p->b[j].tuple);
+			note_add(p, "new alone has", &p->b[j], by_costs);
 	}
 	if (p->npairs)
 		return 0;
-	tuples_str(p->a, p->na, ta, sizeof(ta));
-	tuples_str(p->b, p->nb, tb, sizeof(tb));
-	snprintf(err, errlen, "compare: the sides have no parameter tuple in common (base: %s; "
-		 "new: %s): add workload= and the parameters (depth=2) to the selectors",
-		 ta, tb);
+	tuples_str(p->a, p->na, by_costs, ta, sizeof(ta));
+	tuples_str(p->b, p->nb, by_costs, tb, sizeof(tb));
+	if (by_costs)
+		snprintf(err, errlen, "compare: the sides have no parameter tuple and cost source in "
+			 "common (base: %s; new: %s): add workload= and the parameters (depth=2) to "
+			 "the selectors, and select model runs of one cost source (id=, tag=)",
+			 ta, tb);
+	else
+		snprintf(err, errlen, "compare: the sides have no parameter tuple in common (base: %s; "
+			 "new: %s): add workload= and the parameters (depth=2) to the selectors",
+			 ta, tb);
 	cmp_plan_free(p);
 	return -1;
 }
@@ -647,15 +739,23 @@ static void fmt_tuple(char *buf, size_t len, const struct cmp_table *t)
 		snprintf(buf, len, "base %s; new %s", t->tuple_a, t->tuple_b);
 }
 
+/* What a side's runs are, after its selector: "(5 runs of model l61
+ * (costs from run R))"; "(5 runs)" where the table has no label. */
+static void fmt_runs(char *buf, size_t len, size_t runs, const char *label)
+{
+	snprintf(buf, len, "(%zu runs%s%s)", runs, label[0] ? " of " : "", label);
+}
+
 static void print_text(FILE *f, const struct cmp_table *t)
 {
-	char tuple[2 * COMPARE_TUPLE_LEN + 16];
+	char tuple[2 * COMPARE_TUPLE_LEN + 16], ra[COMPARE_LABEL_LEN + 32], rb[COMPARE_LABEL_LEN + 32];
 
 	fmt_tuple(tuple, sizeof(tuple), t);
 	if (tuple[0])
 		fprintf(f, "params: %s\n", tuple);
-	fprintf(f, "base: %s (%zu runs)    new: %s (%zu runs)\n", t->name_a, t->runs_a,
-		t->name_b, t->runs_b);
+	fmt_runs(ra, sizeof(ra), t->runs_a, t->label_a);
+	fmt_runs(rb, sizeof(rb), t->runs_b, t->label_b);
+	fprintf(f, "base: %s %s    new: %s %s\n", t->name_a, ra, t->name_b, rb);
 	fprintf(f, "%14s %6s  %22s  %14s %6s  %s\n", "base-mean", "±%sd", "%change",
 		"new-mean", "±%sd", "metric");
 	for (size_t i = 0; i < t->n; i++) {
@@ -672,13 +772,14 @@ static void print_text(FILE *f, const struct cmp_table *t)
 
 static void print_markdown(FILE *f, const struct cmp_table *t)
 {
-	char tuple[2 * COMPARE_TUPLE_LEN + 16];
+	char tuple[2 * COMPARE_TUPLE_LEN + 16], ra[COMPARE_LABEL_LEN + 32], rb[COMPARE_LABEL_LEN + 32];
 
 	fmt_tuple(tuple, sizeof(tuple), t);
 	if (tuple[0])
 		fprintf(f, "`%s`\n\n", tuple);
-	fprintf(f, "base: `%s` (%zu runs), new: `%s` (%zu runs)\n\n", t->name_a, t->runs_a,
-		t->name_b, t->runs_b);
+	fmt_runs(ra, sizeof(ra), t->runs_a, t->label_a);
+	fmt_runs(rb, sizeof(rb), t->runs_b, t->label_b);
+	fprintf(f, "base: `%s` %s, new: `%s` %s\n\n", t->name_a, ra, t->name_b, rb);
 	fprintf(f, "| base mean | ±%%sd | %%change | new mean | ±%%sd | test | n | metric |\n");
 	fprintf(f, "|---:|---:|---:|---:|---:|:---|---:|:---|\n");
 	for (size_t i = 0; i < t->n; i++) {
@@ -696,7 +797,8 @@ static void print_markdown(FILE *f, const struct cmp_table *t)
 static void print_csv_header(FILE *f)
 {
 	fprintf(f, "metric,kind,base_n,base_mean,base_stddev,new_n,new_mean,new_stddev,change_pct,p,"
-		"significant,base_expected,new_expected,base_params,new_params,unit\n");
+		"significant,base_expected,new_expected,base_params,new_params,base_label,new_label,"
+		"unit\n");
 }
 
 /* A number, or an empty field for none. */
@@ -729,6 +831,8 @@ static void print_csv(FILE *f, const struct cmp_table *t)
 		csv_num(f, r->expect_b, "%.17g");
 		csv_str(f, t->tuple_a);
 		csv_str(f, t->tuple_b);
+		csv_str(f, t->label_a);
+		csv_str(f, t->label_b);
 		fprintf(f, ",%s\n", compare_unit_name(r->unit));
 	}
 }
@@ -738,14 +842,30 @@ static json_t *num_or_null(double v)
 	return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* A string, or null for an empty one. */
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* A side of a table: its selector, parameter tuple, runs, label ("model
+ * l61 (costs from run R)") and cost source (null but for model runs). */
+static json_t *side_json(const char *sel, const char *tuple, size_t runs, const char *label,
+			 const char *costs)
+{
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "selector", sel, "params", tuple,
+			 "runs", (json_int_t)runs, "label", str_or_null(label),
+			 "costs", str_or_null(costs));
+}
+
 static json_t *table_json(const struct cmp_table *t)
 {
 	json_t *o = json_object(), *rows = json_array(), *w = json_array();
 
-	json_object_set_new(o, "base", json_pack("{s:s, s:s, s:I}", "selector", t->name_a,
-						 "params", t->tuple_a, "runs", (json_int_t)t->runs_a));
-	json_object_set_new(o, "new", json_pack("{s:s, s:s, s:I}", "selector", t->name_b,
-						"params", t->tuple_b, "runs", (json_int_t)t->runs_b));
+	json_object_set_new(o, "base", side_json(t->name_a, t->tuple_a, t->runs_a, t->label_a,
+						 t->costs_a));
+	json_object_set_new(o, "new", side_json(t->name_b, t->tuple_b, t->runs_b, t->label_b,
+						t->costs_b));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
 		json_t *row = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b,"
@@ -804,7 +924,7 @@ void cmp_html_escape(FILE *f, const char *s)
 
 static void print_html(FILE *f, const struct cmp_table *t)
 {
-	char tuple[2 * COMPARE_TUPLE_LEN + 16];
+	char tuple[2 * COMPARE_TUPLE_LEN + 16], ra[COMPARE_LABEL_LEN + 32], rb[COMPARE_LABEL_LEN + 32];
 
 	fmt_tuple(tuple, sizeof(tuple), t);
 	fputs("<table class=\"cmp\"><caption>", f);
@@ -813,13 +933,18 @@ static void print_html(FILE *f, const struct cmp_table *t)
 		cmp_html_escape(f, tuple);
 		fputs("</code>: ", f);
 	}
+	fmt_runs(ra, sizeof(ra), t->runs_a, t->label_a);
+	fmt_runs(rb, sizeof(rb), t->runs_b, t->label_b);
 	fputs("base <code>", f);
 	cmp_html_escape(f, t->name_a);
-	fprintf(f, "</code> (%zu runs) vs new <code>", t->runs_a);
+	fputs("</code> ", f);
+	cmp_html_escape(f, ra);
+	fputs(" vs new <code>", f);
 	cmp_html_escape(f, t->name_b);
-	fprintf(f, "</code> (%zu runs)</caption>\n<tr><th>base mean</th><th>±%%sd</th>"
-		"<th>%%change</th><th>new mean</th><th>±%%sd</th><th>test</th><th>metric</th></tr>\n",
-		t->runs_b);
+	fputs("</code> ", f);
+	cmp_html_escape(f, rb);
+	fputs("</caption>\n<tr><th>base mean</th><th>±%sd</th><th>%change</th><th>new mean</th>"
+	      "<th>±%sd</th><th>test</th><th>metric</th></tr>\n", f);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
 		struct row_cells c;

@@ -20,12 +20,16 @@
  * Latencies are shown in µs: a histogram's percentile (TSC cycles) divided
  * by each run's guest.tsc_hz, an exit's time (ns of the trace clock) by
  * 1000; with cmp_table.cycles as stored.  A row whose runs do not all give
- * guest.tsc_hz stays in cycles, and the table warns.
+ * guest.tsc_hz stays in cycles, and the table warns.  A row in cycles whose
+ * runs' rates differ (COMPARE_RATE_TOL) is not comparable:
+ * cmp_table.rate_conflict names two of them, and the command refuses it.
  *
  * A side is the runs of one series (backend and policy or variant) and one
- * parameter tuple (suite_run_tuple(): "workload=W depth=2 ..."): runs of
- * different workloads or parameter values are never pooled.  compare_plan()
- * pairs the tuples of the two sides, one table each.
+ * parameter tuple (suite_run_tuple(): "workload=W depth=2 ..."), and for
+ * model runs one cost source (run_info.costs: "costs from run R", "default
+ * costs", and the --cost options): runs of different workloads, parameter
+ * values or simulated costs are never pooled.  compare_plan() pairs the
+ * groups of the two sides, one table each.
  */
 #ifndef IRQLBENCH_COMPARE_H
 #define IRQLBENCH_COMPARE_H
@@ -41,6 +45,13 @@
 #define COMPARE_ALPHA 0.05
 #define COMPARE_MIN_N 5		/* runs per side the U test needs (its smallest p at 4+4 is 0.029, at 3+3 0.1) */
 #define COMPARE_TUPLE_LEN 256
+#define COMPARE_COSTS_LEN 256	/* a model run's cost source, in words */
+/* Two TSC rates are one where they differ by at most this fraction: a
+ * guest's calibration of one TSC differs by some ppm from boot to boot
+ * (kvmclock in the lab ~15 ppm, the PIT under TCG ~30 ppm); hosts of
+ * different clocks differ by far more (2.5 and 2.6 GHz: 4 %). */
+#define COMPARE_RATE_TOL 1e-3
+#define COMPARE_LABEL_LEN 320	/* "model l61 (costs from run R)" */
 
 enum cmp_kind { CMP_EXACT, CMP_LATENCY, CMP_COUNT };
 /* What a row's numbers are in: a count (none), or a time. */
@@ -64,13 +75,22 @@ struct cmp_table {
 	const char *name_a, *name_b;		/* selectors as given */
 	char tuple_a[COMPARE_TUPLE_LEN];	/* parameter tuples (suite_run_tuple()); */
 	char tuple_b[COMPARE_TUPLE_LEN];	/* empty where unknown */
+	char label_a[COMPARE_LABEL_LEN];	/* the groups' labels (cmp_side.label); */
+	char label_b[COMPARE_LABEL_LEN];	/* empty where unknown */
+	char costs_a[COMPARE_COSTS_LEN];	/* model runs: where their costs came */
+	char costs_b[COMPARE_COSTS_LEN];	/* from; empty for the other backends */
 	size_t runs_a, runs_b;
 	bool cycles;				/* input: latencies as stored (TSC cycles,
 						 * ns), not in µs */
 	struct cmp_row *v;
 	size_t n;
-	char warnings[4][256];
+	char warnings[4][640];
 	unsigned nwarn;
+	/* a row left in TSC cycles (cycles, or a run without guest.tsc_hz)
+	 * whose runs are of different rates: "METRIC: base run A is at X Hz,
+	 * new run B at Y Hz"; "" for none.  Not comparable: the command
+	 * refuses the table (the dashboard shows it as a warning). */
+	char rate_conflict[512];
 };
 
 /*
@@ -108,9 +128,11 @@ enum cmp_kind compare_kind(const char *metric, const struct metric_set *exact);
 void compare_exact_metrics(const struct suite *s, const struct wl_values *vals, enum kp_policy p,
 			   struct metric_set *out);
 
-/* The runs of one side with one parameter tuple. */
+/* The runs of one side with one parameter tuple and one cost source. */
 struct cmp_side {
 	char tuple[COMPARE_TUPLE_LEN];
+	char costs[COMPARE_COSTS_LEN];		/* run_info.costs; "" for no model run */
+	char label[COMPARE_LABEL_LEN];		/* "lab fixed", "model l61 (default costs)" */
 	struct wl_values vals;			/* vals.w NULL: not the catalog's workload */
 	enum kp_policy policy;			/* suite_run_policy() */
 	struct run_list runs;			/* shallow copies of the side's runs */
@@ -123,15 +145,20 @@ struct cmp_plan {
 	size_t (*pair)[2];
 	size_t npairs;
 	char note[512];				/* tuples left out, one line; "" for none */
+	bool by_costs;				/* paired by cost source too (a side has
+						 * model runs of several) */
 };
 
 /*
- * Groups each side by parameter tuple and pairs them: both sides one tuple,
- * one table (the tuples may differ: a comparison of depths); otherwise one
- * table for each tuple both sides have, the others named in note.  Refused
- * (-1, a one-line reason and fix in err): a side whose runs are of more than
- * one series (backend and policy or variant: "model:fixed" and "model:l61"),
- * or sides of several tuples with none in common.  0 otherwise.
+ * Groups each side by parameter tuple and, for model runs, cost source, and
+ * pairs the groups: both sides one group, one table (the tuples, or the
+ * cost sources, may differ: a comparison of depths, of default costs with
+ * measured ones); otherwise one table for each tuple both sides have (and,
+ * where a side has several cost sources, each tuple and cost source both
+ * have), the others named in note.  Refused (-1, a one-line reason and fix
+ * in err): a side whose runs are of more than one series (backend and
+ * policy or variant: "model:fixed" and "model:l61"), or sides of several
+ * groups with none in common.  0 otherwise.
  */
 int compare_plan(const struct run_list *a, const struct run_list *b, struct cmp_plan *p,
 		 char *err, size_t errlen);
@@ -144,7 +171,9 @@ void cmp_plan_free(struct cmp_plan *p);
  * all_rows.  suite (NULL: no exact metrics) says which counts are exact.
  * Latencies in µs unless t->cycles (set it before): each run's cycles by its
  * own guest.tsc_hz; a row with a run that has none stays in cycles, with a
- * warning in t.  0, or -1 with err (a store error).
+ * warning in t.  A row in cycles whose runs' rates differ (by more than
+ * COMPARE_RATE_TOL) sets t->rate_conflict.  0, or -1 with err (a store
+ * error).
  */
 int compare_runs(struct store *s, const struct suite *suite, const struct cmp_side *a,
 		 const struct cmp_side *b, const char *const *globs, size_t nglobs, bool all_rows,

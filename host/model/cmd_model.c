@@ -39,7 +39,9 @@ struct model_opts {
 	unsigned runs;		/* --runs: records of each policy (0, 1: one) */
 	unsigned run;		/* the one being made, from 1 */
 	const char *apic;	/* --apic: NULL or auto: x2apic (KVM offers it) */
+	uint64_t tsc_hz;	/* --tsc-hz (0: not given): cfg.tsc_hz once checked */
 	json_t *costs_from;	/* --costs-from: model_costs_from()'s source */
+	json_t *cost_overrides;	/* the --cost options the costs kept: {key: cycles} */
 };
 
 static const char *const apic_modes[] = { "auto", "xapic", "x2apic", NULL };
@@ -131,13 +133,21 @@ static int check_params(struct model_opts *o, const struct wl_info *w)
 	return 0;
 }
 
-static int set_cost(const struct cli_option *opt, void *cfg, const char *kv, const char *cmd)
+/* --cost K=V: set, and kept in cost_overrides for the record (a later
+ * --costs-from that measures K takes it out again). */
+static int set_cost(const struct cli_option *opt, void *args, const char *kv, const char *cmd)
 {
-	char err[256];
+	struct model_opts *o = args;
+	const char *eq = strchr(kv, '=');
+	char err[256], *key;
 
 	(void)opt;
-	if (sim_set_cost(cfg, kv, err, sizeof(err)))
+	if (sim_set_cost(&o->cfg, kv, err, sizeof(err)))
 		return cli_usage_error(cmd, "%s", err);
+	key = xasprintf("%.*s", (int)(eq - kv), kv);	/* sim_set_cost checked K=V */
+	json_object_set_new(o->cost_overrides, key,
+			    json_integer((json_int_t)strtoull(eq + 1, NULL, 0)));
+	free(key);
 	return 0;
 }
 
@@ -191,7 +201,6 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 {
 	struct model_opts *o = args;
 	char err[512];
-	uint64_t before;
 	json_t *rec;
 	int rc = 0;
 
@@ -201,12 +210,16 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 	rec = load_record(arg, cmd, &rc);
 	if (!rec)
 		return rc;
-	before = o->cfg.tsc_hz;
-	if (model_costs_from(&o->cfg, rec, &o->costs_from, err, sizeof(err)))
+	if (model_costs_from(&o->cfg, rec, &o->costs_from, err, sizeof(err))) {
 		rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s", cmd, arg, err);
-	else if (before != SIM_DEFAULT_TSC_HZ && before != o->cfg.tsc_hz)
-		rc = cli_usage_error(cmd, "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%llu) sets the rate its costs are in; drop --tsc-hz",
-				     (unsigned long long)before, (unsigned long long)o->cfg.tsc_hz);
+	} else {
+		const char *key;
+		json_t *v;
+
+		/* an earlier --cost of a key the record measured is replaced */
+		json_object_foreach(json_object_get(o->costs_from, "measured"), key, v)
+			json_object_del(o->cost_overrides, key);
+	}
 	json_decref(rec);
 	return rc;
 }
@@ -221,8 +234,9 @@ static const struct cli_option model_options[] = {
 		       "below, with the kernels they stand for)"), .flags = CLI_OPT_REPEAT },
 	{ CLI_LIST('p', "param", struct model_opts, params, "K=V",
 		   "a workload or common parameter") },
-	{ CLI_CALLBACK_AT('c', "cost", struct model_opts, cfg, "K=V", set_cost,
-			  "a cost in TSC cycles (keys below)"), .flags = CLI_OPT_REPEAT },
+	{ CLI_CALLBACK('c', "cost", "K=V", set_cost,
+		       "a cost in TSC cycles (keys below); the records\n"
+		       "name it (provenance.model.cost_overrides)"), .flags = CLI_OPT_REPEAT },
 	{ CLI_CALLBACK(0, "costs-from", "RECORD", parse_costs_from,
 		       "the costs measured in RECORD (a kvm or lab record file,\n"
 		       "or a stored run's id): each exit reason's mean time\n"
@@ -248,8 +262,10 @@ static const struct cli_option model_options[] = {
 		   "simulated vCPUs (default 1): each runs the guest's code,\n"
 		   "one at a time in simulated-time order, with its own\n"
 		   "host tick, timer and counters (the record's vcpus[])") },
-	{ CLI_U64(0, "tsc-hz", struct model_opts, cfg.tsc_hz, "N", 1000000, 100000000000ull,
-		  "the simulated TSC frequency (default 2500000000)") },
+	{ CLI_U64(0, "tsc-hz", struct model_opts, tsc_hz, "N", 1000000, 100000000000ull,
+		  "the simulated TSC frequency (default 2500000000; with\n"
+		  "--costs-from, its record's guest.tsc_hz, which only\n"
+		  "it may repeat)") },
 	{ CLI_FLAG('t', "trace", struct model_opts, trace,
 		   "print the step table (event, IRR, ISR, CR8, TPR, PPR,\n"
 		   "intercept, exit, injected vector); for seed-table also\n"
@@ -331,11 +347,13 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 		o->workload = "script";
 	if (!o->workload)
 		return cli_usage_error("model", "no workload: give --workload W or --script FILE");
-	if (o->costs_from && (double)o->cfg.tsc_hz !=
-	    round(json_number_value(json_object_get(o->costs_from, "tsc_hz"))))
-		return cli_usage_error("model", "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%.0f) sets the rate its costs are in; drop --tsc-hz",
-				       (unsigned long long)o->cfg.tsc_hz,
-				       json_number_value(json_object_get(o->costs_from, "tsc_hz")));
+	/* --costs-from set cfg.tsc_hz to its record's rate, whatever the order
+	 * of the options: a --tsc-hz given with it may only repeat that rate */
+	if (o->tsc_hz && o->costs_from && o->tsc_hz != o->cfg.tsc_hz)
+		return cli_usage_error("model", "--tsc-hz %llu and --costs-from: the record's guest.tsc_hz (%llu) sets the rate its costs are in; drop --tsc-hz",
+				       (unsigned long long)o->tsc_hz, (unsigned long long)o->cfg.tsc_hz);
+	if (o->tsc_hz)
+		o->cfg.tsc_hz = o->tsc_hz;
 	return 0;
 }
 
@@ -448,7 +466,7 @@ static json_t *named_exit_times(const struct kp_stats *s, const struct sim_confi
 }
 
 void model_record_add(json_t *rec, const struct sim_config *cfg, const struct sim_result *r,
-		      json_t *costs_from)
+		      json_t *costs_from, json_t *cost_overrides)
 {
 	json_t *phases = json_object_get(rec, "phases"), *ph, *m, *costs;
 	uint64_t entry_failed = 0;
@@ -515,6 +533,9 @@ void model_record_add(json_t *rec, const struct sim_config *cfg, const struct si
 	json_object_set_new(m, "entry_failed", json_integer((json_int_t)entry_failed));
 	/* where the costs came from: a measured record, or the defaults */
 	json_object_set_new(m, "costs_from", costs_from ? json_deep_copy(costs_from) : json_null());
+	/* and the --cost options that changed them after (or besides) that */
+	json_object_set_new(m, "cost_overrides", cost_overrides ? json_deep_copy(cost_overrides) :
+			    json_object());
 	json_object_set_new(json_object_get(rec, "provenance"), "model", m);
 	json_object_set_new(json_object_get(rec, "provenance"), "apic",
 			    json_string(cfg->x2apic ? "x2apic" : "xapic"));
@@ -686,18 +707,18 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	if (r.end == SIM_ENTRY_FAIL) {
 		/* the VM died: no report, a failed record with what failed */
 		record_fail(rec, "entry-failed", r.message);
-		model_record_add(rec, &cfg, &r, o->costs_from);
+		model_record_add(rec, &cfg, &r, o->costs_from, o->cost_overrides);
 		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload,
 			r.message);
 		status = EXIT_RUN_FAILED;
 	} else if (r.end == SIM_LIMIT || r.end == SIM_ERROR) {
 		record_fail(rec, r.end == SIM_LIMIT ? "timeout" : "launch", r.message);
-		model_record_add(rec, &cfg, &r, o->costs_from);	/* the costs and limits that led here */
+		model_record_add(rec, &cfg, &r, o->costs_from, o->cost_overrides);	/* the costs and limits that led here */
 		fprintf(stderr, "irqlbench: model %s %s: %s\n", kp_policy_name(p), o->workload, r.message);
 		status = r.end == SIM_LIMIT ? EXIT_TIMEOUT : EXIT_RUN_FAILED;
 	} else if (sr.outcome == SERIAL_REPORT && !record_apply_report(rec, &sr)) {
 		json_object_set_new(rec, "policy", json_string(kp_policy_name(p)));
-		model_record_add(rec, &cfg, &r, o->costs_from);
+		model_record_add(rec, &cfg, &r, o->costs_from, o->cost_overrides);
 		if (!strcmp(json_string_value(json_object_get(rec, "status")), "failed")) {
 			fprintf(stderr, "irqlbench: model %s %s: verdict fail: %s; %s%s\n",
 				kp_policy_name(p), o->workload, sr.reason,
@@ -742,6 +763,7 @@ int cmd_model(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	sim_defaults(&o.cfg);
+	o.cost_overrides = json_object();
 	rc = parse_args(&o, argc, argv);
 	if (rc) {
 		rc = rc == CLI_HELP ? EXIT_OK : rc;
@@ -794,5 +816,6 @@ out:
 	free(o.script_text);
 	argv_free(&o.params);
 	json_decref(o.costs_from);
+	json_decref(o.cost_overrides);
 	return rc;
 }

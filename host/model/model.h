@@ -36,9 +36,11 @@ void trace_print(FILE *f, const struct sim_result *r, enum kp_policy p,
  * (model_costs_from()'s source, or NULL) goes to
  * provenance.model.costs_from, and then each phase also gets the exit
  * times the simulation charged (exit_times in ns, as a kvm record's: every
- * exit of a reason costs the same, so min = max = mean). */
+ * exit of a reason costs the same, so min = max = mean).  cost_overrides
+ * ({key: cycles}, the --cost options the costs kept; NULL: none) goes to
+ * provenance.model.cost_overrides. */
 void model_record_add(json_t *rec, const struct sim_config *cfg,
-		      const struct sim_result *r, json_t *costs_from);
+		      const struct sim_result *r, json_t *costs_from, json_t *cost_overrides);
 
 /* --- costs from a measured record (costs_from.c) ------------------------ */
 

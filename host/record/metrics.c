@@ -424,6 +424,38 @@ void exit_time_sums_free(struct exit_time_sum *e, size_t n)
 	free(e);
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void metrics_cost_source(json_t *model, char *buf, size_t len)
+{
+	const char *run = json_string_value(json_object_get(json_object_get(model, "costs_from"), "run"));
+	json_t *over = json_object_get(model, "cost_overrides");
+	size_t n = json_object_size(over), k = 0, at;
+	const char **keys = calloc(n + 1, sizeof(*keys));
+	const char *key;
+	json_t *v;
+
+	if (!keys)
+		abort();
+	if (run)
+		at = (size_t)snprintf(buf, len, "costs from run %s", run);
+	else
+		at = (size_t)snprintf(buf, len, "default costs");
+	json_object_foreach(over, key, v)
+		keys[k++] = key;
+	/* by key: the same costs given in another order are the same source */
+	qsort(keys, k, sizeof(*keys), str_cmp);
+	for (size_t i = 0; i < k && at < len; i++) {
+		v = json_object_get(over, keys[i]);
+		at += (size_t)snprintf(buf + at, len - at, ", --cost %s=%" JSON_INTEGER_FORMAT, keys[i],
+				       json_integer_value(v));
+	}
+	free(keys);
+}
+
 /* exit_ns.<reason>.mean, .p50, .p99, .total[/iter] (metrics.h) */
 static void put_exit_time_metrics(json_t *rec, struct metric_set *out, double iters)
 {

@@ -137,4 +137,15 @@ struct exit_time_sum {
 size_t metrics_exit_times(json_t *rec, struct exit_time_sum **out);
 void exit_time_sums_free(struct exit_time_sum *e, size_t n);
 
+/*
+ * Where a model run's costs came from, in words, from its provenance.model
+ * (`irqlbench model`, results/SCHEMA.md): "costs from run R" (--costs-from,
+ * provenance.model.costs_from.run) or "default costs", then each --cost the
+ * run kept (provenance.model.cost_overrides), by key: ", --cost
+ * exit_cr8=777".  A record without provenance.model: "default costs".  What
+ * `results show --exits` heads a model run's table with and `compare`
+ * groups model runs by (runs of different cost sources are never pooled).
+ */
+void metrics_cost_source(json_t *model, char *buf, size_t len);
+
 #endif

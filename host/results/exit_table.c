@@ -56,13 +56,23 @@ int exit_table_print(FILE *f, json_t *rec)
 	fprintf(f, "Analyze events of run %s (%s), measured phases, all VCPUs:\n", id ? id : "?",
 		backend ? backend : "?");
 	if (backend && !strcmp(backend, "model")) {
-		json_t *src = json_object_get(json_object_get(json_object_get(rec, "provenance"),
-							      "model"), "costs_from");
+		json_t *model = json_object_get(json_object_get(rec, "provenance"), "model");
+		json_t *src = json_object_get(model, "costs_from");
+		const char *run = json_string_value(json_object_get(src, "run"));
+		char words[512];
+		size_t nh = run ? strlen("costs from run ") + strlen(run) : 0;
 
-		fprintf(f, "time: SIMULATED: what the model charged each exit, costs from run %s (%s%s)\n",
-			json_string_value(json_object_get(src, "run")) ?: "?",
-			json_string_value(json_object_get(src, "backend")) ?: "?",
-			json_is_true(json_object_get(src, "emulated")) ? ", emulated time" : "");
+		/* "costs from run R (lab, emulated time)", then the --cost
+		 * options that changed some of those costs: ", --cost K=V" */
+		metrics_cost_source(model, words, sizeof(words));
+		fprintf(f, "time: SIMULATED: what the model charged each exit, ");
+		if (run && nh <= strlen(words))
+			fprintf(f, "%.*s (%s%s)%s\n", (int)nh, words,
+				json_string_value(json_object_get(src, "backend")) ?: "?",
+				json_is_true(json_object_get(src, "emulated")) ? ", emulated time" : "",
+				words + nh);
+		else
+			fprintf(f, "%s\n", words);
 	} else {
 		fprintf(f, "time: kvm_exit to the vCPU's next kvm_entry, ns of the trace clock '%s'%s\n",
 			clock ? clock : "?", !json_is_true(json_object_get(rec, "emulated")) ? "" :

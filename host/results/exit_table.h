@@ -15,7 +15,9 @@
  * kvm stat's columns VM-EXIT, Samples, Samples%, Time%, Min Time, Max
  * Time, Avg time, then p50, p99, Samples/iter, Time/iter and Untimed;
  * reasons by samples, most first.  An emulated record (the lab's L1 under
- * TCG) says its times are emulated.  Returns 0, or 1 with a line on stderr
+ * TCG) says its times are emulated; a model run's (--costs-from) that they
+ * are simulated, and where their costs came from (metrics_cost_source():
+ * the run, and any --cost that changed one).  Returns 0, or 1 with a line on stderr
  * when rec has no exit times (a backend that traces no exits, a record
  * from before them).
  */

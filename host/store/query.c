@@ -110,7 +110,7 @@ static const char *column_of(const char *key)
 
 #define RUN_COLUMNS "r.id, r.status, r.workload, r.backend, r.policy, r.variant, r.launcher," \
 	" r.kernel, r.cpu_model, r.qemu_version, r.suite_version, r.started, r.tags, r.params," \
-	" r.emulated, r.flagged"
+	" r.emulated, r.flagged, json_extract(r.record, '$.provenance.model')"
 
 static char *col_dup(sqlite3_stmt *st, int i)
 {
@@ -137,6 +137,16 @@ static void run_from_row(sqlite3_stmt *st, struct run_info *r)
 	r->params = col_dup(st, 13);
 	r->emulated = sqlite3_column_int(st, 14);
 	r->flagged = sqlite3_column_int(st, 15);
+	r->costs = NULL;
+	if (r->backend && !strcmp(r->backend, "model")) {
+		const unsigned char *t = sqlite3_column_text(st, 16);
+		json_t *model = t ? json_loads((const char *)t, 0, NULL) : NULL;
+		char words[512];
+
+		metrics_cost_source(model, words, sizeof(words));
+		r->costs = strdup(words);
+		json_decref(model);
+	}
 }
 
 int store_select(struct store *s, const struct run_filter *f, struct run_list *out,
@@ -212,6 +222,7 @@ void store_run_list_free(struct run_list *l)
 		free(r->started);
 		free(r->tags);
 		free(r->params);
+		free(r->costs);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

@@ -152,6 +152,9 @@ struct run_info {
 	char *kernel, *cpu_model, *qemu_version, *suite_version, *started;
 	char *tags;		/* JSON array text */
 	char *params;		/* JSON object text */
+	char *costs;		/* a model run's: where its costs came from, in words
+				 * (metrics_cost_source(): "costs from run R",
+				 * "default costs"); NULL for the other backends */
 	bool emulated;
 	bool flagged;		/* failed (store_run_failed): never a result */
 };

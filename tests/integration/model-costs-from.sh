@@ -80,6 +80,24 @@ eq "without --costs-from: no exit times, costs_from null" \
 M --policy l61 --costs-from "$lab" --cost exit_cr8=777 --out-dir "$TMP/cf2" >/dev/null
 eq "--cost after --costs-from overrides it" \
 	"$(jq '.provenance.model.exit_costs.write_cr8' "$TMP/cf2/nested-spinlock-l61.json")" 777
+eq "the record names the --cost it kept" \
+	"$(jq -c '.provenance.model.cost_overrides' "$TMP/cf2/nested-spinlock-l61.json")" '{"exit_cr8":777}'
+out=$("$IRQLBENCH" results show --exits "$TMP/cf2/nested-spinlock-l61.json")
+ok "show --exits: the header names the --cost that overrode a measured cost" \
+	grep -q 'costs from run 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee (lab, emulated time), --cost exit_cr8=777$' <<<"$out"
+eq "show --exits: write_cr8 at the overriding cost (3 x 777 cycles at 2 GHz)" \
+	"$(awk '$1 == "write_cr8" { print $(NF-1) }' <<<"$out")" 1.17us
+eq "without --cost: no overrides" "$(jq -c '.provenance.model.cost_overrides' "$r")" '{}'
+ok "show --exits: without --cost the header names no --cost" \
+	bash -c '! "$1" results show --exits "$2" | grep -q -- "--cost"' _ "$IRQLBENCH" "$r"
+# a --cost before --costs-from: replaced where the record measured the key,
+# kept (and named) where it did not
+M --policy l61 --cost exit_cr8=777 --cost exit_window=4321 --costs-from "$lab" --out-dir "$TMP/cf5" >/dev/null
+eq "--cost before --costs-from: the measured key is the record's, the other kept" \
+	"$(jq -c '[.provenance.model.exit_costs.write_cr8, .provenance.model.exit_costs.vintr, .provenance.model.cost_overrides]' \
+	"$TMP/cf5/nested-spinlock-l61.json")" '[2000,4321,{"exit_window":4321}]'
+ok "show --exits: names the --cost kept" grep -q 'emulated time), --cost exit_window=4321$' \
+	<<<"$("$IRQLBENCH" results show --exits "$TMP/cf5/nested-spinlock-l61.json")"
 "$IRQLBENCH" results import --db "$TMP/s.db" "$lab" >/dev/null 2>&1
 IRQLBENCH_DB=$TMP/s.db M --policy l61 --costs-from 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee \
 	--out-dir "$TMP/cf3" >/dev/null
@@ -121,6 +139,7 @@ bad_cf() {	# WHAT RC REGEX ARG...
 		--policy l61 --out-dir "$TMP/empty/out" "$@"
 	expect_err_line "$re" "$what: one line"
 	ok "$what: no record written" test ! -e "$TMP/empty/out"
+	rm -rf "$TMP/empty/out"	# so that one fault fails one case, not the ones after it
 }
 bad_cf "a missing file" 2 "--costs-from /nonexistent.json: .*give a record file" --costs-from /nonexistent.json
 bad_cf "not JSON" 2 "--costs-from /etc/hostname: .*give a record file" --costs-from /etc/hostname
@@ -135,6 +154,16 @@ bad_cf "given twice" 2 "--costs-from given twice" --costs-from "$lab" --costs-fr
 bad_cf "with another --tsc-hz" 2 "--tsc-hz 1000000000 and --costs-from" --costs-from "$lab" --tsc-hz 1000000000
 bad_cf "an id without a store" 2 "no such record file, and no results store at .* set IRQLBENCH_DB" --costs-from 20261130T000000Z-lab-x
 bad_cf "--tsc-hz before it" 2 "--tsc-hz 1000000000 and --costs-from" --tsc-hz 1000000000 --costs-from "$lab"
+# an explicit --tsc-hz equal to the model's default is another rate all the same
+bad_cf "--tsc-hz 2500000000 (the default) before it" 2 \
+	"--tsc-hz 2500000000 and --costs-from: the record's guest.tsc_hz \(2000000000\)" --tsc-hz 2500000000 --costs-from "$lab"
+bad_cf "--tsc-hz 2500000000 (the default) after it" 2 \
+	"--tsc-hz 2500000000 and --costs-from: the record's guest.tsc_hz \(2000000000\)" --costs-from "$lab" --tsc-hz 2500000000
+for order in "--tsc-hz 2000000000 --costs-from $lab" "--costs-from $lab --tsc-hz 2000000000"; do
+	# shellcheck disable=SC2086
+	expect_rc 0 "$order: --tsc-hz that repeats the record's rate" -- M --policy l61 --out-dir "$TMP/hz-same" $order
+	eq "$order: the record's rate" "$(jq '.provenance.model.tsc_hz' "$TMP/hz-same/nested-spinlock-l61.json")" 2000000000
+done
 bad_cf "a directory" 2 "is a directory: give a record file" --costs-from "$TMP"
 jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = 3e32' "$lab" >"$TMP/huge.json"
 bad_cf "an exit time beyond any cost" 2 "its mean write_cr8 time \(1e\+30 ns\) is not a cost in 0..1000000000 cycles" --costs-from "$TMP/huge.json"

@@ -7,7 +7,9 @@
 # (exit_ns.write_cr8.mean, .p50: latencies); other counts untested; --fail-on exit codes; output
 # formats; 1 run against 1: the change still shown, the latencies "too few
 # runs"; sides that mix workloads or depths split into one table per
-# parameter tuple, or refused.
+# parameter tuple, or refused; model runs of different cost sources (default
+# costs, --costs-from, --cost) never pooled; latencies in µs by each run's
+# TSC rate, and cycles of different rates refused.
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq
@@ -100,7 +102,7 @@ eq "json units: latencies us, counts null" "$v" "dpc_queue_to_run.p50=us exit.wr
 v=$(jq -r '"\(.min_runs) \(.tables[0].base.params)"' "$T/out")
 [ "$v" = "5 workload=nested-spinlock depth=2 dpc=1" ] && ok "json: min_runs and the tuple" || bad "json: '$v'"
 expect_rc 0 "--format csv" -- "$IRQ" compare --db "$DB" --format csv "$A" "$B"
-expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1",$' "$T/out" "csv row (a count: no unit)"
+expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1","lab unfixed","lab fixed",$' "$T/out" "csv row (a count: no unit), the groups' labels"
 expect_grep '^dpc_queue_to_run\.p50,latency,5,.*,us$' "$T/out" "csv latency row: unit us"
 expect_rc 0 "--format markdown" -- "$IRQ" compare --db "$DB" --format markdown --metric 'exit.*' "$A" "$B"
 expect_grep "^\| 1 \| +\| \+200\.0% \| 3 \|" "$T/out" "markdown row"
@@ -150,14 +152,66 @@ expect_grep "note: one table per parameter tuple both sides have; left out: base
 
 # failed runs are left out unless asked for
 expect_rc 0 "failed runs left out" -- "$IRQ" compare --db "$DB" "$A" "$B"
-expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs\)" "$T/out" "5 fixed runs (the failed 6th and the verdict failure left out)"
+expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs of lab fixed\)" "$T/out" "5 fixed runs (the failed 6th and the verdict failure left out)"
 expect_rc 0 "--include-failed" -- "$IRQ" compare --db "$DB" --include-failed "$A" "$B"
-expect_grep "\(7 runs\)" "$T/out" "--include-failed counts 7"
+expect_grep "\(7 runs of lab fixed\)" "$T/out" "--include-failed counts 7"
 expect_rc 0 "--include-failed, json" -- "$IRQ" compare --db "$DB" --include-failed --format json "$A" "$B"
 v=$(jq -r '.tables[0].rows[] | select(.metric == "exit.write_cr8/iter") | "\(.base_mean) \(.new_mean) \(.new_n)"' "$T/out")
 [ "$v" = "1 7.5 6" ] && ok "--include-failed: the verdict failure's 30 exits/iter counted (mean 7.5 of 6)" || bad "--include-failed row: '$v'"
 expect_rc 2 "the verdict failure alone is no complete run" -- "$IRQ" compare --db "$DB" "$A" verdict-failed-fixed
 expect_err_line "^irqlbench: compare: no complete runs match 'verdict-failed-fixed': see 'irqlbench results list'$" "says no complete runs"
+
+# model runs whose costs came from different sources are never pooled: a
+# group per cost source, labelled with it.  l61 and unfixed, 2 runs each,
+# with the default costs and with the costs of lab run $idb (write_cr8
+# 1 us); l61 once more with those of another lab run, and once with $idb's
+# but a --cost
+C=$T/costs
+idb2=$(grep lab-nested-spinlock-fixed "$T/ids" | sed -n 2p)
+MC() { "$IRQ" model -q --workload nested-spinlock --param depth=2 --param iterations=100 "$@"; }
+MC --policy l61,unfixed --runs 2 --out-dir "$C/default" || bail "model, default costs"
+MC --policy l61,unfixed --runs 2 --costs-from "$T/rec/$idb/record.json" --out-dir "$C/lab" ||
+	bail "model --costs-from $idb"
+MC --policy l61 --costs-from "$T/rec/$idb2/record.json" --out-dir "$C/lab2" || bail "model --costs-from $idb2"
+MC --policy l61 --costs-from "$T/rec/$idb/record.json" --cost exit_cr8=777 --out-dir "$C/over" ||
+	bail "model --costs-from $idb --cost exit_cr8=777"
+CDB=$C/irqlbench.db
+"$IRQ" results import --db "$CDB" "$C/default" "$C/lab" >/dev/null || bail "import the model runs"
+expect_rc 0 "compare policy=l61 policy=unfixed: default costs and $idb's on each side" -- \
+	"$IRQ" compare --db "$CDB" policy=l61 policy=unfixed
+eq "a table per cost source, never one of both" "$(grep -c '^params: workload=nested-spinlock depth=2 dpc=1$' "$T/out")" 2
+expect_grep "^base: policy=l61 \(2 runs of model l61 \(default costs\)\)    new: policy=unfixed \(2 runs of model unfixed \(default costs\)\)$" \
+	"$T/out" "the default costs' table: its label says so"
+expect_grep "^base: policy=l61 \(2 runs of model l61 \(costs from run $idb\)\)    new: policy=unfixed \(2 runs of model unfixed \(costs from run $idb\)\)$" \
+	"$T/out" "the measured costs' table: its label names their run"
+if grep -q '4 runs' "$T/out"; then bad "no side pools the 4 runs"; else ok "no side pools the 4 runs"; fi
+expect_rc 0 "compare policy=l61 policy=unfixed --format json" -- \
+	"$IRQ" compare --db "$CDB" --format json policy=l61 policy=unfixed
+eq "json: each table's sides name their cost source" \
+	"$(jq -c '[.tables[] | [.base.costs, .new.costs, .base.runs]] | sort' "$T/out")" \
+	"[[\"costs from run $idb\",\"costs from run $idb\",2],[\"default costs\",\"default costs\",2]]"
+eq "json: and their labels" "$(jq -r '[.tables[] | .base.label] | sort | join("; ")' "$T/out")" \
+	"model l61 (costs from run $idb); model l61 (default costs)"
+eq "json: the exit time only where the costs were measured" \
+	"$(jq -r '.tables[] | select(.base.costs != "default costs") | .rows[] | select(.metric == "exit_ns.write_cr8.mean") | .base_mean' "$T/out")" \
+	"$(jq -r '[.phases[] | select(.measured) | .vcpus[].exit_times.write_cr8.mean] | .[0] / 1000' "$T/rec/$idb/record.json")"
+expect_rc 0 "compare --format csv" -- "$IRQ" compare --db "$CDB" --format csv policy=l61 policy=unfixed
+expect_grep "^exit\.write_cr8/iter,.*,\"model l61 \(default costs\)\",\"model unfixed \(default costs\)\",$" "$T/out" "csv: the labels"
+expect_grep "^exit\.write_cr8/iter,.*,\"model l61 \(costs from run $idb\)\",\"model unfixed \(costs from run $idb\)\",$" "$T/out" "csv: a row a group"
+# costs from another run, and with a --cost: sources of their own
+"$IRQ" results import --db "$CDB" "$C/lab2" "$C/over" >/dev/null || bail "import the other model runs"
+expect_rc 0 "compare policy=l61 policy=unfixed: base of 4 cost sources" -- \
+	"$IRQ" compare --db "$CDB" policy=l61 policy=unfixed
+eq "still the 2 tables both sides have" "$(grep -c '^params:' "$T/out")" 2
+expect_grep "one table per parameter tuple and cost source both sides have; .*base alone has workload=nested-spinlock depth=2 dpc=1 \(costs from run $idb, --cost exit_cr8=777\)" \
+	"$T/err" "a --cost makes a source of its own, named"
+expect_grep "base alone has workload=nested-spinlock depth=2 dpc=1 \(costs from run $idb2\)" "$T/err" \
+	"another run's costs: a source of its own, named"
+l61d=$(jq -r .id "$C/default/nested-spinlock-l61-1.json")
+l61o=$(jq -r .id "$C/over/nested-spinlock-l61.json")
+expect_rc 0 "one run against one: default costs vs $idb's with a --cost" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61o"
+expect_grep "^base: $l61d \(1 runs of model l61 \(default costs\)\)    new: $l61o \(1 runs of model l61 \(costs from run $idb, --cost exit_cr8=777\)\)$" \
+	"$T/out" "one group a side: one table, both sources named"
 
 # µs: each run's TSC cycles by its own guest.tsc_hz.  One unfixed and one
 # fixed lab run, their rates set to 2 GHz and 1.5 GHz: the µs are the
@@ -171,14 +225,35 @@ for x in "$ida:2000000000" "$idb:1500000000"; do
 done
 UDB=$U/irqlbench.db
 "$IRQ" results import --db "$UDB" "$U" >/dev/null || bail "import the 2 GHz and 1.5 GHz runs"
-expect_rc 0 "compare --cycles --format json" -- "$IRQ" compare --db "$UDB" --cycles --format json "$ida" "$idb"
-cyc=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
+cyc="$("$IRQ" results show --db "$UDB" --metrics --json "$ida" | jq '.metrics["dpc_queue_to_run.p99"]') $(
+	"$IRQ" results show --db "$UDB" --metrics --json "$idb" | jq '.metrics["dpc_queue_to_run.p99"]')"
 expect_rc 0 "compare --format json (µs)" -- "$IRQ" compare --db "$UDB" --format json "$ida" "$idb"
 us=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
 want=$(awk '{ printf "%.6g %.6g us", $1 / 2000, $2 / 1500 }' <<<"$cyc")
 got=$(awk '{ printf "%.6g %.6g %s", $1, $2, $3 }' <<<"$us")
-case $cyc in *" cycles") ok "--cycles: the stored cycles ($cyc)" ;; *) bad "--cycles: '$cyc'" ;; esac
 eq "µs = cycles / (tsc_hz / 1e6), per run (2 GHz base, 1.5 GHz new)" "$got" "$want"
+# --cycles: cycles of 2 GHz and of 1.5 GHz are no one axis
+expect_rc 2 "compare --cycles, runs of 2 GHz and 1.5 GHz" -- "$IRQ" compare --db "$UDB" --cycles "$ida" "$idb"
+expect_err_line "^irqlbench: compare: --cycles: [a-z_]+\.p(50|99): new run $idb is at 1500000000 Hz, base run $ida at 2000000000 Hz \(guest\.tsc_hz\): cycles of different TSC rates are not comparable; compare in µs, the default \(drop --cycles\)$" \
+	"--cycles, different rates: one line naming the runs, their rates and the fix"
+[ ! -s "$T/out" ] && ok "--cycles, different rates: no table" || bad "--cycles, different rates: a table was printed"
+expect_rc 0 "--cycles with no row in cycles ('exit.*': counts)" -- \
+	"$IRQ" compare --db "$UDB" --cycles --metric 'exit.*' "$ida" "$idb"
+# one TSC as two boots calibrate it (30 ppm apart): one rate, in cycles
+jq '.guest.tsc_hz = 2000060000' "$T/rec/$idb/record.json" >"$U/$idb/record.json"
+"$IRQ" results delete --db "$UDB" "$idb" >/dev/null && "$IRQ" results import --db "$UDB" "$U/$idb" >/dev/null ||
+	bail "import the run at 2.00006 GHz"
+expect_rc 0 "compare --cycles --format json, 2 GHz and 2.00006 GHz (a calibration's ppm)" -- \
+	"$IRQ" compare --db "$UDB" --cycles --format json "$ida" "$idb"
+eq "--cycles: the stored cycles" \
+	"$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")" \
+	"$cyc cycles"
+# the model's default 2.5 GHz against a --costs-from record's 2.994 GHz
+expect_rc 2 "compare --cycles, model runs of default costs and of $idb's" -- \
+	"$IRQ" compare --db "$CDB" --cycles "$l61d" "$l61o"
+expect_err_line "^irqlbench: compare: --cycles: [a-z_]+\.p(50|99): base run $l61d is at 2500000000 Hz, new run $l61o at 2994000000 Hz \(guest\.tsc_hz\): .*\(drop --cycles\)$" \
+	"--cycles, the model's rate and a measured record's: refused"
+expect_rc 0 "the same in µs" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61o"
 expect_rc 0 "compare (text, µs)" -- "$IRQ" compare --db "$UDB" --metric 'dpc_queue_to_run.p99' "$ida" "$idb"
 expect_grep "dpc_queue_to_run\.p99 \[µs\] +\(too few runs, n=1\+1\)$" "$T/out" "the text table names the unit"
 # a record without guest.tsc_hz: that row stays in cycles, and a warning says so
@@ -190,4 +265,13 @@ expect_grep "dpc_queue_to_run\.p99 \[cycles\] +\(too few runs, n=1\+1\)$" "$T/ou
 expect_grep "exit_ns\.write_cr8\.mean \[µs\]" "$T/out" "the exit times need no rate: still µs"
 expect_grep "warning: 0 base and 1 new run\(s\) give no guest\.tsc_hz: their histograms' percentiles are in TSC cycles, not µs" \
 	"$T/err" "warns which side lacks the rate"
+# ... and when the other runs are of different rates, those cycles are no
+# one axis either: another fixed run at 1.5 GHz beside the one without
+cp -r "$T/rec/$idb2" "$U/"
+jq '.guest.tsc_hz = 1500000000' "$T/rec/$idb2/record.json" >"$U/$idb2/record.json"
+"$IRQ" results import --db "$UDB" "$U/$idb2" >/dev/null || bail "import a fixed run at 1.5 GHz"
+expect_rc 2 "in cycles for want of a rate, the other runs of 2 GHz and 1.5 GHz" -- \
+	"$IRQ" compare --db "$UDB" variant=unfixed variant=fixed
+expect_err_line "^irqlbench: compare: [a-z_]+\.p(50|99): new run $idb2 is at 1500000000 Hz, base run $ida at 2000000000 Hz \(guest\.tsc_hz\), and a run without guest\.tsc_hz keeps that row in cycles: .*leave out the runs whose record gives no guest\.tsc_hz" \
+	"one line naming the runs, their rates and the fix"
 finish

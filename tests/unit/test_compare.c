@@ -217,7 +217,7 @@ static void test_rows_and_output(void)
 	out = print_to_string(&t, "csv");
 	CHECK(strstr(out, "metric,kind,base_n,base_mean") &&
 	      strstr(out, "\ndpc_queue_to_run.p50,latency,5,100,"));
-	CHECK(strstr(out, "\nirq_latency.p99,latency,5,100,") && strstr(out, ",1,0,,,\"\",\"\",\n"));
+	CHECK(strstr(out, "\nirq_latency.p99,latency,5,100,") && strstr(out, ",1,0,,,\"\",\"\",\"\",\"\",\n"));
 	CHECK(strstr(out, "\nexit.vintr/iter,exact,5,0,0,5,1,0,inf,,1,0,1,") != NULL);
 	free(out);
 	out = print_to_string(&t, "json");
@@ -458,6 +458,76 @@ static void test_plan(void)
 		  "or variant= to its selector so that it is one series");
 }
 
+static struct run_info costed(const char *id, const char *policy, const char *params,
+			      const char *costs)
+{
+	struct run_info r = run(id, "model", policy, NULL, "nested-spinlock", params);
+
+	r.costs = (char *)costs;
+	return r;
+}
+
+/* Model runs whose costs came from different sources are never pooled:
+ * each is a group of its own, labelled with its source; a side of several
+ * sources pairs each with the other side's of the same source. */
+static void test_plan_costs(void)
+{
+	const char *d2 = "{\"depth\":2}", *d4 = "{\"depth\":4}";
+	const char *def = "default costs", *r1 = "costs from run R1", *r2 = "costs from run R2";
+	struct run_info l61[] = {
+		costed("a1", "l61", d2, def), costed("a2", "l61", d2, r1), costed("a3", "l61", d2, def),
+		costed("a4", "l61", d4, def),
+	};
+	struct run_info unf[] = { costed("b1", "unfixed", d2, r1), costed("b2", "unfixed", d4, r1) };
+	struct run_info r2s[] = { costed("c1", "l61", d2, r2) };
+	struct run_info lab[] = { run("l1", "lab", NULL, "fixed", "nested-spinlock", d2) };
+	struct run_list a = { .v = l61, .n = 3 }, b = { .v = unf, .n = 1 };
+	struct cmp_plan p;
+	char err[1024];
+
+	/* base: d2 of default costs (a1, a3) and of R1's (a2); new: d2 of R1's */
+	CHECK(compare_plan(&a, &b, &p, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(p.na, 2);
+	CHECK_EQ_U64(p.npairs, 1);
+	CHECK_STR(p.a[p.pair[0][0]].runs.v[0].id, "a2");
+	CHECK_EQ_U64(p.a[p.pair[0][0]].runs.n, 1);
+	CHECK_STR(p.a[p.pair[0][0]].label, "model l61 (costs from run R1)");
+	CHECK_STR(p.b[p.pair[0][1]].label, "model unfixed (costs from run R1)");
+	CHECK_STR(p.note, "base alone has workload=nested-spinlock depth=2 dpc=1 (default costs)");
+	CHECK_EQ_U64(p.a[0].runs.n, 2);		/* a1 and a3 */
+	cmp_plan_free(&p);
+	/* one group a side: one table, the labels naming both sources */
+	a.v = l61 + 1;
+	a.n = 1;
+	b.v = lab;
+	CHECK(compare_plan(&a, &b, &p, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(p.npairs, 1);
+	CHECK_STR(p.a[0].label, "model l61 (costs from run R1)");
+	CHECK_STR(p.b[0].label, "lab fixed");
+	CHECK_STR(p.b[0].costs, "");
+	cmp_plan_free(&p);
+	/* one source a side, several tuples: they pair by tuple */
+	a.v = l61 + 2;
+	a.n = 2;				/* a3 d2, a4 d4: default costs */
+	b.v = unf;
+	b.n = 2;				/* b1 d2, b2 d4: R1's */
+	CHECK(compare_plan(&a, &b, &p, err, sizeof(err)) == 0);
+	CHECK_EQ_U64(p.npairs, 2);
+	CHECK_STR(p.note, "");
+	cmp_plan_free(&p);
+	/* several sources a side and none in common with the other's */
+	a.v = l61;
+	a.n = 2;				/* a1 default, a2 R1 */
+	b.v = r2s;
+	b.n = 1;
+	CHECK(compare_plan(&a, &b, &p, err, sizeof(err)) == -1);
+	CHECK_STR(err, "compare: the sides have no parameter tuple and cost source in common (base: "
+		  "'workload=nested-spinlock depth=2 dpc=1' (default costs), 'workload=nested-spinlock "
+		  "depth=2 dpc=1' (costs from run R1); new: 'workload=nested-spinlock depth=2 dpc=1' "
+		  "(costs from run R2)): add workload= and the parameters (depth=2) to the selectors, "
+		  "and select model runs of one cost source (id=, tag=)");
+}
+
 /* Latencies in µs: a histogram's cycles by the run's TSC rate, an exit's
  * ns by 1000; counts untouched; the unit after the metric in the tables. */
 static void test_units(void)
@@ -490,7 +560,7 @@ static void test_units(void)
 	CHECK(strstr(out, "irq_latency.p50 [µs]  (too few runs, n=2+2)") != NULL);
 	free(out);
 	out = print_to_string(&t, "csv");
-	CHECK(strstr(out, ",new_params,unit\n") && strstr(out, "\"\",\"\",us\n"));
+	CHECK(strstr(out, ",new_params,base_label,new_label,unit\n") && strstr(out, "\"\",\"\",\"\",\"\",us\n"));
 	free(out);
 	out = print_to_string(&t, "markdown");
 	CHECK(strstr(out, "`irq_latency.p50` [µs] |") != NULL);
@@ -511,6 +581,7 @@ int main(void)
 	test_exact_metrics();
 	test_too_few();
 	test_plan();
+	test_plan_costs();
 	test_units();
 	return check_done("test_compare");
 }

@@ -461,6 +461,39 @@ out:
 		json_decref(recs[i]);
 }
 
+/* A model run's cost source in words: the run, then each --cost by key. */
+static void test_cost_source(void)
+{
+	static const struct {
+		const char *model, *want;
+	} cases[] = {
+		{ "null", "default costs" },
+		{ "{\"costs_from\": null}", "default costs" },
+		{ "{\"costs_from\": null, \"cost_overrides\": {}}", "default costs" },
+		{ "{\"costs_from\": {\"run\": \"R1\"}, \"cost_overrides\": {}}", "costs from run R1" },
+		{ "{\"costs_from\": {\"run\": \"R1\"}, \"cost_overrides\": {\"exit_io\": 9, \"exit_cr8\": 777}}",
+		  "costs from run R1, --cost exit_cr8=777, --cost exit_io=9" },
+		{ "{\"costs_from\": null, \"cost_overrides\": {\"exit_cr8\": 777, \"exit_io\": 9}}",
+		  "default costs, --cost exit_cr8=777, --cost exit_io=9" },
+	};
+	char buf[256];
+	json_t *m;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m = json_loads(cases[i].model, JSON_DECODE_ANY, NULL);
+		check_case("%s", cases[i].model);
+		metrics_cost_source(m, buf, sizeof(buf));
+		CHECK_STR(buf, cases[i].want);
+		json_decref(m);
+	}
+	check_case(NULL);
+	/* too long for the buffer: cut, never overrun */
+	m = json_pack("{s:{s:s}, s:{s:i}}", "costs_from", "run", "R1", "cost_overrides", "exit_io", 9);
+	metrics_cost_source(m, buf, 8);
+	CHECK_STR(buf, "costs f");
+	json_decref(m);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -471,6 +504,7 @@ int main(void)
 	test_vcpus();
 	test_exit_times();
 	test_backends();
+	test_cost_source();
 	test_store();
 	store_rm_rf(tmpdir);
 	return check_done("test_metrics");
