@@ -743,7 +743,7 @@ static void fmt_tuple(char *buf, size_t len, const struct cmp_table *t)
  * (costs from run R))"; "(5 runs)" where the table has no label. */
 static void fmt_runs(char *buf, size_t len, size_t runs, const char *label)
 {
-	snprintf(buf, len, "(%zu runs%s%s)", runs, label[0] ? " of " : "", label);
+	snprintf(buf, len, "(%zu run%s%s%s)", runs, runs == 1 ? "" : "s", label[0] ? " of " : "", label);
 }
 
 static void print_text(FILE *f, const struct cmp_table *t)

@@ -210,7 +210,7 @@ expect_grep "base alone has workload=nested-spinlock depth=2 dpc=1 \(costs from 
 l61d=$(jq -r .id "$C/default/nested-spinlock-l61-1.json")
 l61o=$(jq -r .id "$C/over/nested-spinlock-l61.json")
 expect_rc 0 "one run against one: default costs vs $idb's with a --cost" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61o"
-expect_grep "^base: $l61d \(1 runs of model l61 \(default costs\)\)    new: $l61o \(1 runs of model l61 \(costs from run $idb, --cost exit_cr8=777\)\)$" \
+expect_grep "^base: $l61d \(1 run of model l61 \(default costs\)\)    new: $l61o \(1 run of model l61 \(costs from run $idb, --cost exit_cr8=777\)\)$" \
 	"$T/out" "one group a side: one table, both sources named"
 
 # µs: each run's TSC cycles by its own guest.tsc_hz.  One unfixed and one
