@@ -25,6 +25,7 @@
  * Each vCPU has its own host tick, timer, phase and counters.
  */
 #include "model/sim.h"
+#include "record/metrics.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,7 +136,7 @@ void sim_defaults(struct sim_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->policy = KP_FIXED;
 	cfg->tsc_hz = SIM_DEFAULT_TSC_HZ;
-	cfg->host_hz = 250;
+	cfg->host_hz = MODEL_DEFAULT_HOST_HZ;
 	cfg->max_events = 200000000ull;
 	cfg->max_time_ms = 60000;
 	cfg->trace_max = 100000;

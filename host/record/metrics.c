@@ -454,6 +454,11 @@ void metrics_cost_source(json_t *model, char *buf, size_t len)
 				       json_integer_value(v));
 	}
 	free(keys);
+	/* the host tick decides when a late interrupt gets in: a latency's
+	 * source as much as the costs are */
+	v = json_object_get(model, "host_hz");
+	if (json_is_integer(v) && json_integer_value(v) != MODEL_DEFAULT_HOST_HZ && at < len)
+		snprintf(buf + at, len - at, ", --host-hz %" JSON_INTEGER_FORMAT, json_integer_value(v));
 }
 
 /* exit_ns.<reason>.mean, .p50, .p99, .total[/iter] (metrics.h) */

@@ -142,10 +142,13 @@ void exit_time_sums_free(struct exit_time_sum *e, size_t n);
  * (`irqlbench model`, results/SCHEMA.md): "costs from run R" (--costs-from,
  * provenance.model.costs_from.run) or "default costs", then each --cost the
  * run kept (provenance.model.cost_overrides), by key: ", --cost
- * exit_cr8=777".  A record without provenance.model: "default costs".  What
+ * exit_cr8=777", and the host tick when it is not the default 250 Hz
+ * (provenance.model.host_hz): ", --host-hz 1000".  A record without
+ * provenance.model: "default costs".  What
  * `results show --exits` heads a model run's table with and `compare`
  * groups model runs by (runs of different cost sources are never pooled).
  */
+#define MODEL_DEFAULT_HOST_HZ 250	/* the model's host tick (host/model/sim_platform.c) */
 void metrics_cost_source(json_t *model, char *buf, size_t len);
 
 #endif

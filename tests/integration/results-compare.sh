@@ -212,6 +212,17 @@ l61o=$(jq -r .id "$C/over/nested-spinlock-l61.json")
 expect_rc 0 "one run against one: default costs vs $idb's with a --cost" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61o"
 expect_grep "^base: $l61d \(1 run of model l61 \(default costs\)\)    new: $l61o \(1 run of model l61 \(costs from run $idb, --cost exit_cr8=777\)\)$" \
 	"$T/out" "one group a side: one table, both sources named"
+# another host tick (--host-hz) lets late interrupts in at other times: a source of its own
+MC --policy l61 --host-hz 1000 --out-dir "$C/hz" || bail "model --host-hz 1000"
+l61h=$(jq -r .id "$C/hz/nested-spinlock-l61.json")
+"$IRQ" results import --db "$CDB" "$C/hz" >/dev/null || bail "import the --host-hz 1000 run"
+expect_rc 0 "one run against one: default costs vs --host-hz 1000" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61h"
+expect_grep "^base: $l61d \\(1 run of model l61 \\(default costs\\)\\)    new: $l61h \\(1 run of model l61 \\(default costs, --host-hz 1000\\)\\)$" \
+	"$T/out" "the host tick is named with the source"
+expect_rc 0 "compare policy=l61 policy=unfixed: the 1000 Hz run pooled with no default-tick one" -- \
+	"$IRQ" compare --db "$CDB" policy=l61 policy=unfixed
+expect_grep "base alone has workload=nested-spinlock depth=2 dpc=1 \\(default costs, --host-hz 1000\\)" "$T/err" \
+	"the 1000 Hz run: a group of its own, named"
 
 # µs: each run's TSC cycles by its own guest.tsc_hz.  One unfixed and one
 # fixed lab run, their rates set to 2 GHz and 1.5 GHz: the µs are the
