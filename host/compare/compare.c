@@ -1014,7 +1014,10 @@ int compare_gate_parse(const char *spec, struct cmp_gate *g, char *err, size_t e
 	g->metric[op - spec] = '\0';
 	g->op = *op;
 	g->pct = strtod(op + 1, &end);
-	if (end == op + 1 || (*end && strcmp(end, "%"))) {
+	/* a plain decimal: strtod's "nan", "inf" and hex would make a gate
+	 * that never trips, or trips on another number than written */
+	if (end == op + 1 || (*end && strcmp(end, "%")) || !isfinite(g->pct) ||
+	    strspn(op + 1, "+-0123456789.") != (size_t)(end - (op + 1))) {
 		snprintf(err, errlen, "--fail-on '%s': '%s' is not a percentage", spec, op + 1);
 		return -1;
 	}

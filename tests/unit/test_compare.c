@@ -264,6 +264,14 @@ static void test_rows_and_output(void)
 		CHECK(compare_gate_parse(">5", &g, err, sizeof(err)) == -1);
 		CHECK(compare_gate_parse("m>abc", &g, err, sizeof(err)) == -1);
 		CHECK(strstr(err, "not a percentage") != NULL);
+		/* strtod reads these; a gate at nan or inf never trips, 0x10 is not 10 */
+		CHECK(compare_gate_parse("m>nan", &g, err, sizeof(err)) == -1);
+		CHECK(compare_gate_parse("m>-nan", &g, err, sizeof(err)) == -1);
+		CHECK(compare_gate_parse("m>inf", &g, err, sizeof(err)) == -1);
+		CHECK(compare_gate_parse("m>1e400", &g, err, sizeof(err)) == -1);
+		CHECK(compare_gate_parse("m>0x10", &g, err, sizeof(err)) == -1);
+		CHECK(strstr(err, "'0x10' is not a percentage") != NULL);
+		CHECK(compare_gate_parse("m>2.5%", &g, err, sizeof(err)) == 0 && g.pct == 2.5);
 	}
 }
 
