@@ -55,6 +55,7 @@ void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_
 		row->change_pct = row->mean_b == 0 ? 0 : copysign(INFINITY, row->mean_b);
 	row->p = NAN;
 	row->tested = false;
+	row->constant = false;
 	row->significant = false;
 	row->expect_a = kind == CMP_EXACT ? ea : NAN;
 	row->expect_b = kind == CMP_EXACT ? eb : NAN;
@@ -66,6 +67,15 @@ void compare_row(struct cmp_row *row, enum cmp_kind kind, const double *a, size_
 				   varies(row->mean_b, row->sd_b);
 		break;
 	case CMP_LATENCY:
+		/* every run of both sides (2 or more a side) the same value
+		 * (the model is deterministic: its --runs are copies): no
+		 * sample to test, a change or none, as an exact count */
+		row->constant = na >= 2 && nb >= 2 && !varies(row->mean_a, row->sd_a) &&
+				!varies(row->mean_b, row->sd_b);
+		if (row->constant) {
+			row->significant = !same(row->mean_a, row->mean_b);
+			break;
+		}
 		if (na < COMPARE_MIN_N || nb < COMPARE_MIN_N)
 			break;
 		mwu_test(a, na, b, nb, &r);
@@ -302,6 +312,41 @@ static void add_warning(struct cmp_table *t, const char *fmt, const char *side, 
 		snprintf(t->warnings[t->nwarn++], sizeof(t->warnings[0]), fmt, side, n);
 }
 
+/*
+ * What a side's times are: "real" (a kvm run on its host), "emulated
+ * time" (tcg, or a lab whose L1 ran under TCG: the record's emulated),
+ * "simulated" (model), "emulated and real time" etc. for a side of several.
+ */
+static const char *side_time(const struct cmp_side *sd)
+{
+	unsigned kinds = 0;	/* 1 real, 2 emulated, 4 simulated */
+
+	for (size_t i = 0; i < sd->runs.n; i++) {
+		const struct run_info *r = &sd->runs.v[i];
+
+		kinds |= r->backend && !strcmp(r->backend, "model") ? 4 : r->emulated ? 2 : 1;
+	}
+	switch (kinds) {
+	case 0: case 1: return "real";
+	case 2: return "emulated time";
+	case 4: return "simulated";
+	case 3: return "emulated and real time";
+	default: return "simulated and measured";
+	}
+}
+
+/* The side's label with what its times are unless real: "lab fixed,
+ * emulated time" (truncated where it does not fit). */
+static void side_label(char *buf, size_t len, const struct cmp_side *sd, const char *tk)
+{
+	size_t n;
+
+	snprintf(buf, len, "%s", sd->label);
+	n = strlen(buf);
+	if (strcmp(tk, "real") && n && n + 2 < len)
+		snprintf(buf + n, len - n, ", %.*s", (int)(len - n - 3), tk);
+}
+
 int compare_runs(struct store *s, const struct suite *suite, const struct cmp_side *sa,
 		 const struct cmp_side *sb, const char *const *globs, size_t nglobs, bool all_rows,
 		 struct cmp_table *t, char *err, size_t errlen)
@@ -321,8 +366,10 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 	t->runs_b = b->n;
 	snprintf(t->tuple_a, sizeof(t->tuple_a), "%s", sa->tuple);
 	snprintf(t->tuple_b, sizeof(t->tuple_b), "%s", sb->tuple);
-	snprintf(t->label_a, sizeof(t->label_a), "%s", sa->label);
-	snprintf(t->label_b, sizeof(t->label_b), "%s", sb->label);
+	t->time_a = side_time(sa);
+	t->time_b = side_time(sb);
+	side_label(t->label_a, sizeof(t->label_a), sa, t->time_a);
+	side_label(t->label_b, sizeof(t->label_b), sb, t->time_b);
 	snprintf(t->costs_a, sizeof(t->costs_a), "%s", sa->costs);
 	snprintf(t->costs_b, sizeof(t->costs_b), "%s", sb->costs);
 	compare_exact_metrics(suite, &sa->vals, sa->policy, &xa);
@@ -373,7 +420,7 @@ int compare_runs(struct store *s, const struct suite *suite, const struct cmp_si
 					 "not comparable: TSC cycles of different rates (%s)",
 					 t->rate_conflict);
 		}
-		untested |= kind == CMP_LATENCY && !row.tested;
+		untested |= kind == CMP_LATENCY && !row.tested && !row.constant;
 		t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));
 		if (!t->v)
 			abort();
@@ -647,6 +694,8 @@ static void fmt_change(char *buf, size_t len, const struct cmp_row *r)
 		snprintf(buf, len, "%s", r->significant ? c : "=");
 	else if (r->kind == CMP_COUNT)
 		snprintf(buf, len, "(%s)", c);
+	else if (r->constant)
+		snprintf(buf, len, "%s", r->significant ? c : "=");
 	else if (!r->tested)
 		snprintf(buf, len, "too few runs (%s)", c);
 	else if (!r->significant)
@@ -688,7 +737,9 @@ static void fmt_test(char *buf, size_t len, const struct cmp_row *r)
 			snprintf(buf + n, len - (size_t)n, ", new varies");
 		break;
 	case CMP_LATENCY:
-		if (r->tested)
+		if (r->constant)
+			snprintf(buf, len, "no spread: one value a side, no test");
+		else if (r->tested)
 			snprintf(buf, len, "p=%.3g", r->p);
 		else
 			snprintf(buf, len, "too few runs");
@@ -851,11 +902,11 @@ static json_t *str_or_null(const char *s)
 /* A side of a table: its selector, parameter tuple, runs, label ("model
  * l61 (costs from run R)") and cost source (null but for model runs). */
 static json_t *side_json(const char *sel, const char *tuple, size_t runs, const char *label,
-			 const char *costs)
+			 const char *costs, const char *time)
 {
-	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "selector", sel, "params", tuple,
+	return json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "selector", sel, "params", tuple,
 			 "runs", (json_int_t)runs, "label", str_or_null(label),
-			 "costs", str_or_null(costs));
+			 "costs", str_or_null(costs), "time", time ? json_string(time) : json_null());
 }
 
 static json_t *table_json(const struct cmp_table *t)
@@ -863,19 +914,20 @@ static json_t *table_json(const struct cmp_table *t)
 	json_t *o = json_object(), *rows = json_array(), *w = json_array();
 
 	json_object_set_new(o, "base", side_json(t->name_a, t->tuple_a, t->runs_a, t->label_a,
-						 t->costs_a));
+						 t->costs_a, t->time_a));
 	json_object_set_new(o, "new", side_json(t->name_b, t->tuple_b, t->runs_b, t->label_b,
-						t->costs_b));
+						t->costs_b, t->time_b));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct cmp_row *r = &t->v[i];
 		json_t *row = json_pack("{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b,"
-					" s:o, s:o}",
+					" s:b, s:o, s:o}",
 					"metric", r->metric, "kind", kind_name(r->kind),
 					"base_n", (json_int_t)r->na, "new_n", (json_int_t)r->nb,
 					"base_mean", num_or_null(r->mean_a), "base_stddev", num_or_null(r->sd_a),
 					"new_mean", num_or_null(r->mean_b), "new_stddev", num_or_null(r->sd_b),
 					"change_pct", num_or_null(r->change_pct), "p", num_or_null(r->p),
 					"tested", r->tested, "significant", r->significant,
+					"constant", r->constant,
 					"base_expected", num_or_null(r->expect_a),
 					"new_expected", num_or_null(r->expect_b));
 

@@ -64,9 +64,13 @@ struct cmp_row {
 	double mean_a, sd_a, mean_b, sd_b;	/* sd: sample standard deviation */
 	double change_pct;			/* (b - a) / a * 100; +-INF when a == 0 */
 	double p;				/* latency, tested: two-sided Mann-Whitney U; else NAN */
-	bool tested;				/* latency with COMPARE_MIN_N runs a side or more */
-	bool significant;			/* exact: the values differ; latency: tested and
-						 * p <= COMPARE_ALPHA; count: never */
+	bool tested;				/* latency with COMPARE_MIN_N runs a side or more,
+						 * not constant */
+	bool constant;				/* latency: every run of each side the same value
+						 * (a deterministic model's copies): no test */
+	bool significant;			/* exact, constant latency: the values differ;
+						 * latency: tested and p <= COMPARE_ALPHA;
+						 * count: never */
 	double expect_a, expect_b;		/* exact: suites.cfg's value for the side; NAN: none */
 	enum cmp_unit unit;			/* of the means (set by compare_runs) */
 };
@@ -79,6 +83,10 @@ struct cmp_table {
 	char label_b[COMPARE_LABEL_LEN];	/* empty where unknown */
 	char costs_a[COMPARE_COSTS_LEN];	/* model runs: where their costs came */
 	char costs_b[COMPARE_COSTS_LEN];	/* from; empty for the other backends */
+	const char *time_a, *time_b;		/* what the sides' times are: "real",
+						 * "emulated time", "simulated", or a mix
+						 * ("emulated and real time"); NULL where
+						 * unknown */
 	size_t runs_a, runs_b;
 	bool cycles;				/* input: latencies as stored (TSC cycles,
 						 * ns), not in µs */

@@ -45,7 +45,7 @@ n=$(grep -o '<img src="img/[a-z0-9-]*\.png"' "$T/dom.html" | sort -u | wc -l)
 [ "$n" -eq 8 ] && ok "8 plots on the page (5, and the 3 by kernel version)" || bad "$n plots on the page"
 for f in "$T"/results/dashboard/img/*.png; do "$PNGCHECK" "$f" 20 10 >/dev/null || bad "$(basename "$f") blank"; done
 expect_grep '<table class="matrix"><caption>CR8-write exits per iteration' "$T/dom.html" "exit-count matrix"
-expect_grep '<table class="cmp"><caption><code>workload=nested-spinlock depth=2 dpc=1</code>: base <code>nested-spinlock N=2 lab:unfixed</code> \(1 run of lab unfixed\) vs new <code>nested-spinlock N=2 lab:fixed</code> \(1 run of lab fixed\)' "$T/dom.html" "comparison table lab unfixed vs fixed, headed by its tuple"
+expect_grep '<table class="cmp"><caption><code>workload=nested-spinlock depth=2 dpc=1</code>: base <code>nested-spinlock N=2 lab:unfixed</code> \(1 run of lab unfixed, emulated time\) vs new <code>nested-spinlock N=2 lab:fixed</code> \(1 run of lab fixed, emulated time\)' "$T/dom.html" "comparison table lab unfixed vs fixed, headed by its tuple"
 # one run a side: the deterministic count's change is a change (exact,
 # against suites.cfg's values), never '~'; the latency 'too few runs'
 expect_grep '<tr class="sig"><td>1</td><td> </td><td>\+200\.0%</td><td>3</td><td> </td><td>exact, expected 1 and 3</td><td><code>exit\.write_cr8/iter</code>' "$T/dom.html" "comparison row: 1 -> 3 write_cr8 exits, exact, highlighted"

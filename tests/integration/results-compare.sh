@@ -102,7 +102,7 @@ eq "json units: latencies us, counts null" "$v" "dpc_queue_to_run.p50=us exit.wr
 v=$(jq -r '"\(.min_runs) \(.tables[0].base.params)"' "$T/out")
 [ "$v" = "5 workload=nested-spinlock depth=2 dpc=1" ] && ok "json: min_runs and the tuple" || bad "json: '$v'"
 expect_rc 0 "--format csv" -- "$IRQ" compare --db "$DB" --format csv "$A" "$B"
-expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1","lab unfixed","lab fixed",$' "$T/out" "csv row (a count: no unit), the groups' labels"
+expect_grep '^exit\.write_cr8/iter,exact,5,1,0,5,3,0,200,,1,1,3,"workload=nested-spinlock depth=2 dpc=1","workload=nested-spinlock depth=2 dpc=1","lab unfixed, emulated time","lab fixed, emulated time",$' "$T/out" "csv row (a count: no unit), the groups' labels"
 expect_grep '^dpc_queue_to_run\.p50,latency,5,.*,us$' "$T/out" "csv latency row: unit us"
 expect_rc 0 "--format markdown" -- "$IRQ" compare --db "$DB" --format markdown --metric 'exit.*' "$A" "$B"
 expect_grep "^\| 1 \| +\| \+200\.0% \| 3 \|" "$T/out" "markdown row"
@@ -152,9 +152,9 @@ expect_grep "note: one table per parameter tuple both sides have; left out: base
 
 # failed runs are left out unless asked for
 expect_rc 0 "failed runs left out" -- "$IRQ" compare --db "$DB" "$A" "$B"
-expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs of lab fixed\)" "$T/out" "5 fixed runs (the failed 6th and the verdict failure left out)"
+expect_grep "new: variant=fixed,workload=nested-spinlock \(5 runs of lab fixed, emulated time\)" "$T/out" "5 fixed runs (the failed 6th and the verdict failure left out)"
 expect_rc 0 "--include-failed" -- "$IRQ" compare --db "$DB" --include-failed "$A" "$B"
-expect_grep "\(7 runs of lab fixed\)" "$T/out" "--include-failed counts 7"
+expect_grep "\(7 runs of lab fixed, emulated time\)" "$T/out" "--include-failed counts 7"
 expect_rc 0 "--include-failed, json" -- "$IRQ" compare --db "$DB" --include-failed --format json "$A" "$B"
 v=$(jq -r '.tables[0].rows[] | select(.metric == "exit.write_cr8/iter") | "\(.base_mean) \(.new_mean) \(.new_n)"' "$T/out")
 [ "$v" = "1 7.5 6" ] && ok "--include-failed: the verdict failure's 30 exits/iter counted (mean 7.5 of 6)" || bad "--include-failed row: '$v'"
@@ -180,9 +180,9 @@ CDB=$C/irqlbench.db
 expect_rc 0 "compare policy=l61 policy=unfixed: default costs and $idb's on each side" -- \
 	"$IRQ" compare --db "$CDB" policy=l61 policy=unfixed
 eq "a table per cost source, never one of both" "$(grep -c '^params: workload=nested-spinlock depth=2 dpc=1$' "$T/out")" 2
-expect_grep "^base: policy=l61 \(2 runs of model l61 \(default costs\)\)    new: policy=unfixed \(2 runs of model unfixed \(default costs\)\)$" \
+expect_grep "^base: policy=l61 \(2 runs of model l61 \(default costs\), simulated\)    new: policy=unfixed \(2 runs of model unfixed \(default costs\), simulated\)$" \
 	"$T/out" "the default costs' table: its label says so"
-expect_grep "^base: policy=l61 \(2 runs of model l61 \(costs from run $idb\)\)    new: policy=unfixed \(2 runs of model unfixed \(costs from run $idb\)\)$" \
+expect_grep "^base: policy=l61 \(2 runs of model l61 \(costs from run $idb\), simulated\)    new: policy=unfixed \(2 runs of model unfixed \(costs from run $idb\), simulated\)$" \
 	"$T/out" "the measured costs' table: its label names their run"
 if grep -q '4 runs' "$T/out"; then bad "no side pools the 4 runs"; else ok "no side pools the 4 runs"; fi
 expect_rc 0 "compare policy=l61 policy=unfixed --format json" -- \
@@ -191,13 +191,21 @@ eq "json: each table's sides name their cost source" \
 	"$(jq -c '[.tables[] | [.base.costs, .new.costs, .base.runs]] | sort' "$T/out")" \
 	"[[\"costs from run $idb\",\"costs from run $idb\",2],[\"default costs\",\"default costs\",2]]"
 eq "json: and their labels" "$(jq -r '[.tables[] | .base.label] | sort | join("; ")' "$T/out")" \
-	"model l61 (costs from run $idb); model l61 (default costs)"
+	"model l61 (costs from run $idb), simulated; model l61 (default costs), simulated"
 eq "json: the exit time only where the costs were measured" \
 	"$(jq -r '.tables[] | select(.base.costs != "default costs") | .rows[] | select(.metric == "exit_ns.write_cr8.mean") | .base_mean' "$T/out")" \
 	"$(jq -r '[.phases[] | select(.measured) | .vcpus[].exit_times.write_cr8.mean] | .[0] / 1000' "$T/rec/$idb/record.json")"
+eq "json: model sides are simulated" "$(jq -c '[.tables[] | .base.time, .new.time] | unique' "$T/out")" '["simulated"]'
+eq "json: a model latency, the same in every run a side: constant, untested, a change" \
+	"$(jq -c '[.tables[] | .rows[] | select(.metric == "dpc_queue_to_run.p50") | [.constant, .tested, .significant, .p]] | unique' "$T/out")" \
+	'[[true,false,true,null]]'
+expect_rc 0 "compare policy=l61 policy=unfixed (text)" -- "$IRQ" compare --db "$CDB" policy=l61 policy=unfixed
+expect_grep "dpc_queue_to_run\.p50 \[µs\]  \(no spread: one value a side, no test, n=2\+2\)" "$T/out" \
+	"text: the model's copies are no sample: no spread, no test"
+if grep -q "run more" "$T/err"; then bad "no 'run more' for sides whose latencies do not vary"; else ok "no 'run more' for sides whose latencies do not vary"; fi
 expect_rc 0 "compare --format csv" -- "$IRQ" compare --db "$CDB" --format csv policy=l61 policy=unfixed
-expect_grep "^exit\.write_cr8/iter,.*,\"model l61 \(default costs\)\",\"model unfixed \(default costs\)\",$" "$T/out" "csv: the labels"
-expect_grep "^exit\.write_cr8/iter,.*,\"model l61 \(costs from run $idb\)\",\"model unfixed \(costs from run $idb\)\",$" "$T/out" "csv: a row a group"
+expect_grep "^exit\.write_cr8/iter,.*,\"model l61 \(default costs\), simulated\",\"model unfixed \(default costs\), simulated\",$" "$T/out" "csv: the labels"
+expect_grep "^exit\.write_cr8/iter,.*,\"model l61 \(costs from run $idb\), simulated\",\"model unfixed \(costs from run $idb\), simulated\",$" "$T/out" "csv: a row a group"
 # costs from another run, and with a --cost: sources of their own
 "$IRQ" results import --db "$CDB" "$C/lab2" "$C/over" >/dev/null || bail "import the other model runs"
 expect_rc 0 "compare policy=l61 policy=unfixed: base of 4 cost sources" -- \
@@ -210,14 +218,14 @@ expect_grep "base alone has workload=nested-spinlock depth=2 dpc=1 \(costs from 
 l61d=$(jq -r .id "$C/default/nested-spinlock-l61-1.json")
 l61o=$(jq -r .id "$C/over/nested-spinlock-l61.json")
 expect_rc 0 "one run against one: default costs vs $idb's with a --cost" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61o"
-expect_grep "^base: $l61d \(1 run of model l61 \(default costs\)\)    new: $l61o \(1 run of model l61 \(costs from run $idb, --cost exit_cr8=777\)\)$" \
+expect_grep "^base: $l61d \(1 run of model l61 \(default costs\), simulated\)    new: $l61o \(1 run of model l61 \(costs from run $idb, --cost exit_cr8=777\), simulated\)$" \
 	"$T/out" "one group a side: one table, both sources named"
 # another host tick (--host-hz) lets late interrupts in at other times: a source of its own
 MC --policy l61 --host-hz 1000 --out-dir "$C/hz" || bail "model --host-hz 1000"
 l61h=$(jq -r .id "$C/hz/nested-spinlock-l61.json")
 "$IRQ" results import --db "$CDB" "$C/hz" >/dev/null || bail "import the --host-hz 1000 run"
 expect_rc 0 "one run against one: default costs vs --host-hz 1000" -- "$IRQ" compare --db "$CDB" "$l61d" "$l61h"
-expect_grep "^base: $l61d \\(1 run of model l61 \\(default costs\\)\\)    new: $l61h \\(1 run of model l61 \\(default costs, --host-hz 1000\\)\\)$" \
+expect_grep "^base: $l61d \\(1 run of model l61 \\(default costs\\), simulated\\)    new: $l61h \\(1 run of model l61 \\(default costs, --host-hz 1000\\), simulated\\)$" \
 	"$T/out" "the host tick is named with the source"
 expect_rc 0 "compare policy=l61 policy=unfixed: the 1000 Hz run pooled with no default-tick one" -- \
 	"$IRQ" compare --db "$CDB" policy=l61 policy=unfixed
@@ -239,6 +247,8 @@ UDB=$U/irqlbench.db
 cyc="$("$IRQ" results show --db "$UDB" --metrics --json "$ida" | jq '.metrics["dpc_queue_to_run.p99"]') $(
 	"$IRQ" results show --db "$UDB" --metrics --json "$idb" | jq '.metrics["dpc_queue_to_run.p99"]')"
 expect_rc 0 "compare --format json (µs)" -- "$IRQ" compare --db "$UDB" --format json "$ida" "$idb"
+eq "json: lab sides under TCG say their time is emulated" "$(jq -r '.tables[0] | "\(.base.time); \(.new.time); \(.base.label)"' "$T/out")" \
+	"emulated time; emulated time; lab unfixed, emulated time"
 us=$(jq -r '.tables[0].rows[] | select(.metric == "dpc_queue_to_run.p99") | "\(.base_mean) \(.new_mean) \(.unit)"' "$T/out")
 want=$(awk '{ printf "%.6g %.6g us", $1 / 2000, $2 / 1500 }' <<<"$cyc")
 got=$(awk '{ printf "%.6g %.6g %s", $1, $2, $3 }' <<<"$us")

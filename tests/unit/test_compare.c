@@ -191,6 +191,25 @@ static void test_rows_and_output(void)
 	CHECK(!rows[1].significant);
 	CHECK_NEAR(rows[1].p, 1, 1e-12);
 	CHECK_NEAR(rows[1].change_pct, 0, 0);
+	CHECK(!rows[1].constant);
+	/* one value a side, 5 copies each (a model's --runs 5): MWU would say
+	 * p = 2/252 of copies; no test, the change as it is */
+	{
+		double c5[] = { 5, 5, 5, 5, 5 }, c7[] = { 7, 7, 7, 7, 7 };
+		struct cmp_row r;
+
+		compare_row(&r, CMP_LATENCY, c5, 5, c7, 5, NAN, NAN);
+		CHECK(r.constant && !r.tested && r.significant && isnan(r.p));
+		CHECK_NEAR(r.change_pct, 40, 1e-9);
+		compare_row(&r, CMP_LATENCY, c5, 2, c5, 5, NAN, NAN);
+		CHECK(r.constant && !r.tested && !r.significant);
+		/* one run a side shows no spread: too few runs, not constant */
+		compare_row(&r, CMP_LATENCY, c5, 1, c7, 1, NAN, NAN);
+		CHECK(!r.constant && !r.tested && !r.significant);
+		/* one side varies: the test as before */
+		compare_row(&r, CMP_LATENCY, c5, 5, shifted, 5, NAN, NAN);
+		CHECK(!r.constant && r.tested);
+	}
 	/* from zero */
 	{
 		double z[] = { 0, 0, 0, 0, 0 }, one[] = { 1, 1, 1, 1, 1 };
