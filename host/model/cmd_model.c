@@ -270,7 +270,8 @@ static const struct cli_option model_options[] = {
 		   "print the step table (event, IRR, ISR, CR8, TPR, PPR,\n"
 		   "intercept, exit, injected vector); for seed-table also\n"
 		   "the upstream discussion's table with the rows where the\n"
-		   "kernel differs marked.  Use small iterations/warmup.") },
+		   "kernel differs marked.  Use small iterations/warmup.\n"
+		   "With --vcpus N: vCPU 0's steps only (stderr says so)") },
 	{ CLI_FORMAT('f', struct model_opts, format,
 		     "the step table as text (default), md, csv or latex (a tabular)") },
 	{ CLI_U64(0, "trace-max", struct model_opts, cfg.trace_max, "N", 1, 100000000,
@@ -633,32 +634,66 @@ static int write_outputs(const struct model_opts *o, enum kp_policy p, const str
 	return 0;
 }
 
+/* Adds b's counts to a (late_max: the larger). */
+static void stats_add(struct kp_stats *a, const struct kp_stats *b)
+{
+	for (unsigned i = 0; i < KX_N; i++)
+		a->exits[i] += b->exits[i];
+	for (unsigned i = 0; i < KO_N; i++)
+		a->ops[i] += b->ops[i];
+	a->unmasking += b->unmasking;
+	a->immediate += b->immediate;
+	a->late += b->late;
+	if (b->late_max > a->late_max)
+		a->late_max = b->late_max;
+	a->violations += b->violations;
+	a->entry_failed += b->entry_failed;
+}
+
+/*
+ * One line: the measured phases (the record's "measured" ones: a script's
+ * `mark` phases too) summed over every vCPU, as the record's metrics are;
+ * failed VM entries of any phase.
+ */
 static void summary(const struct model_opts *o, enum kp_policy p, const struct sim_result *r,
 		    json_t *rec, const char *path)
 {
-	const struct kp_stats *s = &r->cpu[0].phase[2];	/* the boot vCPU's */
-	uint64_t cr8x = s->exits[KX_CR8] + s->exits[KX_TPR_BELOW], all = 0;
-
-	uint64_t failed = r->cpu[0].markers.entry_failed;
+	struct kp_stats s = { 0 };
+	uint64_t cr8x, all = 0, failed = 0;
+	unsigned ncpus = r->ncpus ? r->ncpus : 1;
 	char extra[96] = "";
+	json_t *ph;
+	size_t k;
 
 	if (o->quiet)
 		return;
+	json_array_foreach(json_object_get(rec, "phases"), k, ph) {
+		json_int_t idx = json_integer_value(json_object_get(ph, "idx"));
+
+		if (json_is_true(json_object_get(ph, "measured")) && idx >= 0 && idx <= MAX_PHASES)
+			for (unsigned c = 0; c < ncpus; c++)
+				stats_add(&s, &r->cpu[c].phase[idx]);
+	}
+	cr8x = s.exits[KX_CR8] + s.exits[KX_TPR_BELOW];
 	for (unsigned i = 0; i < KX_N; i++)
-		all += s->exits[i];
-	for (unsigned i = 0; i <= MAX_PHASES; i++)
-		failed += r->cpu[0].phase[i].entry_failed;
+		all += s.exits[i];
+	for (unsigned c = 0; c < ncpus; c++) {
+		failed += r->cpu[c].markers.entry_failed;
+		for (unsigned i = 0; i <= MAX_PHASES; i++)
+			failed += r->cpu[c].phase[i].entry_failed;
+	}
 	/* shown only when they happen: a priority violation, a failed entry */
-	if (s->violations || failed)
+	if (s.violations || failed)
 		snprintf(extra, sizeof(extra), " violations=%llu entry_failed=%llu",
-			 (unsigned long long)s->violations, (unsigned long long)failed);
-	printf("model %-8s %-16s %-8s measured: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f%s  (%llu events, %.1f ms simulated, %.3f s) record %s\n",
+			 (unsigned long long)s.violations, (unsigned long long)failed);
+	printf("model %-8s %-16s %-8s measured%s: cr8_writes=%llu cr8_exits=%llu exits=%llu unmasking=%llu immediate=%llu late=%llu late_max_us=%.1f%s  (%llu events, %.1f ms simulated, %.3f s) record %s\n",
 	       kp_policy_name(p), o->workload,
 	       json_string_value(json_object_get(rec, "status")),
-	       (unsigned long long)s->ops[KO_CR8], (unsigned long long)cr8x,
-	       (unsigned long long)all, (unsigned long long)s->unmasking,
-	       (unsigned long long)s->immediate, (unsigned long long)s->late,
-	       (double)s->late_max * 1e6 / (double)o->cfg.tsc_hz, extra,
+	       ncpus > 1 ? ", all vCPUs" : "",
+	       (unsigned long long)s.ops[KO_CR8], (unsigned long long)cr8x,
+	       (unsigned long long)all, (unsigned long long)s.unmasking,
+	       (unsigned long long)s.immediate, (unsigned long long)s.late,
+	       (double)s.late_max * 1e6 / (double)o->cfg.tsc_hz, extra,
 	       (unsigned long long)r->events, (double)r->cycles * 1e3 / (double)o->cfg.tsc_hz,
 	       r->wall_s, path);
 }
@@ -739,9 +774,13 @@ static int run_policy(struct model_opts *o, enum kp_policy p, const char *cmdlin
 	}
 	serial_report_free(&sr);
 
-	if (o->trace)
+	if (o->trace) {
+		if (r.ncpus > 1)
+			fprintf(stderr, "irqlbench model: note: the step table is vCPU 0's only, "
+				"of %u vCPUs; the record has every vCPU's counts\n", r.ncpus);
 		trace_print(stdout, &r, p, o->fmt, !strcmp(o->workload, "seed-table"),
 			    (double)cfg.tsc_hz);
+	}
 	st = write_outputs(o, p, &r, rec, &op);
 	if (st)
 		status = st;

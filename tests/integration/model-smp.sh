@@ -35,6 +35,20 @@ eq "the same run again: the same exits, interrupt included" \
 	"$(jq -c '[.phases[].vcpus[].exits]' "$TMP/again/cross-cpu-dpc-unfixed.json")" \
 	"$(jq -c '[.phases[].vcpus[].exits]' "$TMP/x2-2/cross-cpu-dpc-unfixed.json")"
 
+# the summary line sums the measured phases over every vCPU, as the record does
+"$IRQLBENCH" model --workload cross-cpu-dpc --param depth=2 --param iterations=20 --vcpus 3 \
+	--policy unfixed --out-dir "$TMP/sum" >"$TMP/sum.out" 2>&1
+want=$(jq -r '[.phases[] | select(.measured) | .vcpus[]] |
+	"cr8_exits=\(map(.exits.write_cr8 // 0) | add) exits=\(map(.exits | add) | add) unmasking=\(map(.delivery.unmasking_writes) | add) immediate=\(map(.delivery.immediate) | add) late=\(map(.delivery.late) | add)"' \
+	"$TMP/sum/cross-cpu-dpc-unfixed.json")
+eq "summary line, 3 vCPUs: the record's sums over every vCPU" \
+	"$(grep -o 'cr8_exits=.* late=[0-9]*' "$TMP/sum.out")" "$want"
+ok "summary line, 3 vCPUs: says so" grep -q 'measured, all vCPUs:' "$TMP/sum.out"
+"$IRQLBENCH" model --workload cross-cpu-dpc --param iterations=1 --param warmup=0 --vcpus 2 \
+	--policy unfixed --trace --out-dir "$TMP/tr" >"$TMP/tr.out" 2>"$TMP/tr.err"
+ok "--trace on 2 vCPUs: stderr says the table is vCPU 0's only" \
+	grep -q "the step table is vCPU 0's only, of 2 vCPUs" "$TMP/tr.err"
+
 # --- ipi-generic-call: nothing held back, no CR8 exit, every policy --------------
 M --workload ipi-generic-call --param iterations=20 --vcpus 2 --policy all --out-dir "$TMP/g" ||
 	bad "ipi-generic-call, every policy, ran"
