@@ -58,6 +58,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * can run (model: yes; a guest backend: no, the line names the model as the
  * fix).  (host/run/cmd_run.c; run, model and lab.) */
 int cli_check_script(const char *path, bool host_actions);
+/* The same in two steps, for a caller that keeps the text (model: a pipe
+ * such as bash's <(...) reads once): cli_read_script() returns the text
+ * (at most SCN_MAX_FILE bytes) or NULL with *rc = EXIT_USAGE after one
+ * line; cli_check_script_text() parses it as cli_check_script() does. */
+char *cli_read_script(const char *path, size_t *len, int *rc);
+int cli_check_script_text(const char *path, const char *text, size_t len, bool host_actions);
 /*
  * What the tables give besides the parser (host/cli/doc.c), printed by the
  * hidden options of the same names: the man page irqlbench(1) as roff, the

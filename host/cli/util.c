@@ -104,10 +104,21 @@ char *util_read_file(const char *path, size_t max, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO nobody writes to would block open() for good;
+	 * once open, reads block again, and one with no writer ends at once
+	 * (EOF): such a FIFO reads as empty */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), fl;
 
 	if (fd < 0)
 		return NULL;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
 	buf = xmalloc(cap + 1);
 	for (;;) {
 		ssize_t r;

@@ -42,7 +42,9 @@ int util_verr(char *err, size_t errlen, int status, const char *fmt, va_list ap)
 
 /*
  * Reads a whole file (at most max bytes, else fails with EFBIG) into a
- * NUL-terminated buffer.  Returns NULL with errno set.
+ * NUL-terminated buffer.  Returns NULL with errno set.  A FIFO with no
+ * writer reads as empty instead of blocking (a pipe that has one, as
+ * bash's <(...), reads whole).
  */
 char *util_read_file(const char *path, size_t max, size_t *len);
 /* First line of a small file, without the newline; NULL if unreadable. */

@@ -151,6 +151,8 @@ static int set_cost(const struct cli_option *opt, void *args, const char *kv, co
 	return 0;
 }
 
+#define COSTS_FROM_MAX_BYTES (256u << 20)	/* a record with its histograms is a few MB */
+
 /* A record file (an existing file, or a '/' or ".json" in the name) or a
  * stored run's id (the store of $IRQLBENCH_DB, else results/irqlbench.db). */
 static json_t *load_record(const char *arg, const char *cmd, int *rc)
@@ -169,7 +171,18 @@ static json_t *load_record(const char *arg, const char *cmd, int *rc)
 		return NULL;
 	}
 	if (!stat(arg, &st) || strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"))) {
-		rec = json_load_file(arg, JSON_REJECT_DUPLICATES, &je);
+		size_t len = 0;
+		/* not json_load_file: its fopen() would wait for good on a
+		 * FIFO nobody writes to */
+		char *text = util_read_file(arg, COSTS_FROM_MAX_BYTES, &len);
+
+		if (!text) {
+			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s: give a record file (results/SCHEMA.md) or a stored run's id",
+					cmd, arg, errno == EFBIG ? "larger than any record" : strerror(errno));
+			return NULL;
+		}
+		rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+		free(text);
 		if (!rec && je.line > 0)
 			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s (line %d): give a record file (results/SCHEMA.md) or a stored run's id",
 					cmd, arg, je.text, je.line);
@@ -823,15 +836,10 @@ int cmd_model(int argc, char **argv)
 	}
 	if ((rc = check_params(&o, w)))
 		goto out;
-	if (o.script && (rc = cli_check_script(o.script, true)))
-		goto out;	/* a script error is a usage error: no record */
-	if (o.script) {
-		o.script_text = util_read_file(o.script, 1u << 20, &o.script_len);
-		if (!o.script_text) {
-			rc = cli_error(EXIT_USAGE, "model: cannot read script %s: %s", o.script, strerror(errno));
-			goto out;
-		}
-	}
+	/* read once (a pipe reads once); a script error is a usage error: no record */
+	if (o.script && (!(o.script_text = cli_read_script(o.script, &o.script_len, &rc)) ||
+			 (rc = cli_check_script_text(o.script, o.script_text, o.script_len, true))))
+		goto out;
 	if (o.out_dir && util_mkdir_p(o.out_dir)) {
 		rc = cli_error(EXIT_ENV, "model: cannot create %s: %s: choose another --out-dir",
 			       o.out_dir, strerror(errno));

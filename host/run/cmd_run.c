@@ -310,22 +310,14 @@ static int check_input(const char *what, const char *path, const char *fix)
 /* The script parses on the host as it will in the guest: its errors are
  * usage errors, found before QEMU starts, with the whole path.  A script
  * with `host` actions runs only where the host is simulated (model). */
-int cli_check_script(const char *path, bool host_actions)
+int cli_check_script_text(const char *path, const char *text, size_t len, bool host_actions)
 {
 	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
-	struct scn_prog *prog;
-	size_t len = 0;
-	char *text = util_read_file(path, SCN_MAX_FILE + 1, &len), err[4096], op[64];
+	struct scn_prog *prog = xmalloc(sizeof(*prog));
+	char err[4096], op[64];
 	unsigned host_line;
 	int rc;
 
-	if (!text && errno == EFBIG)
-		return cli_error(EXIT_USAGE, "script %s: larger than %u bytes, the limit of a script: shorten it (repeat blocks help); %s",
-				 path, SCN_MAX_FILE, doc);
-	if (!text)
-		return cli_error(EXIT_USAGE, "cannot read the script %s: %s: give a readable file with --script FILE",
-				 path, strerror(errno));
-	prog = xmalloc(sizeof(*prog));
 	rc = scn_parse(text, len, prog, err, sizeof(err));
 	host_line = rc ? 0 : prog->host_line;
 	for (unsigned i = 0; host_line && i < prog->nops; i++)
@@ -334,13 +326,37 @@ int cli_check_script(const char *path, bool host_actions)
 			break;
 		}
 	free(prog);
-	free(text);
 	if (rc)
 		return cli_error(EXIT_USAGE, "script %s: %s; %s", path, err, doc);
 	if (host_line && !host_actions)
 		return cli_error(EXIT_USAGE, "script %s: line %u: '%s' is a host-side action (KVM_SET_LAPIC, INIT, an AVIC inhibit) that a guest cannot perform; run the script with 'irqlbench model --script %s --policy P'",
 				 path, host_line, op, path);
 	return 0;
+}
+
+char *cli_read_script(const char *path, size_t *len, int *rc)
+{
+	char *text = util_read_file(path, SCN_MAX_FILE + 1, len);
+
+	if (!text && errno == EFBIG)
+		*rc = cli_error(EXIT_USAGE, "script %s: larger than %u bytes, the limit of a script: shorten it (repeat blocks help); see workloads/SCRIPTS.md for the script language",
+				path, SCN_MAX_FILE);
+	else if (!text)
+		*rc = cli_error(EXIT_USAGE, "cannot read the script %s: %s: give a readable file with --script FILE",
+				path, strerror(errno));
+	return text;
+}
+
+int cli_check_script(const char *path, bool host_actions)
+{
+	size_t len = 0;
+	int rc = 0;
+	char *text = cli_read_script(path, &len, &rc);
+
+	if (text)
+		rc = cli_check_script_text(path, text, len, host_actions);
+	free(text);
+	return rc;
 }
 
 

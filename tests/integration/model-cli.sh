@@ -174,4 +174,17 @@ ok "compare 3+3: a model latency has no spread, no test" \
 	grep -Eq 'dpc_queue_to_run\.p50 \[µs\]  \(no spread: one value a side, no test, n=3\+3\)$' "$TMP/o"
 if grep -q 'too few runs' "$TMP/o" "$TMP/e"; then bad "compare 3+3: no 'too few runs' for copies"; else ok "compare 3+3: no 'too few runs' for copies"; fi
 expect_rc 2 "--runs 0 refused" -- "$IRQ" model --workload seed-table --policy fixed --runs 0
+# a FIFO nobody writes to reads as empty, refused in one line, never a wait
+# for good (timeout 20: 124 would be the hang); a pipe with a writer reads once
+mkfifo "$TMP/fifo"
+expect_rc 2 "--costs-from FIFO: refused, no hang" -- timeout 20 "$IRQ" model --workload seed-table --policy fixed \
+	--costs-from "$TMP/fifo"
+expect_err_line "^irqlbench: model: --costs-from $TMP/fifo: .*give a record file" "--costs-from FIFO: one line"
+expect_rc 2 "--script FIFO: refused, no hang" -- timeout 20 "$IRQ" model --workload script --policy fixed \
+	--script "$TMP/fifo"
+expect_err_line "^irqlbench: script $TMP/fifo: line 1: the script has no instructions" "--script FIFO: one line"
+printf 'raise 2\nlower 0\n' >"$TMP/two.scn"
+expect_rc 0 "--script <(...): the pipe is read once, the run completes" -- "$IRQ" model --workload script \
+	--policy fixed --out-dir "$TMP/pipe" --script <(cat "$TMP/two.scn")
+eq "--script <(...): both CR8 writes ran" "$(jq '[.phases[] | select(.measured) | .vcpus[].counters.cr8_writes // 0] | add' "$TMP/pipe/script-fixed.json")" 2
 finish
