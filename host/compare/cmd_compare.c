@@ -93,7 +93,8 @@ const struct cli_spec cmd_compare_spec = {
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
 	"a gate names no metric; the suites file is wrong), 3 the suites file cannot\n"
-	"be read, 5 the store is unusable (missing, not SQLite, corrupt, locked).\n",
+	"be read, 5 the store is unusable (missing, an empty file, not SQLite, corrupt,\n"
+	"locked).\n",
 	.options = compare_opts,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_JSON,
 	.max_args = CLI_ARGS_ANY,

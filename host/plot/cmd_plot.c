@@ -1336,7 +1336,7 @@ const struct cli_spec cmd_plot_spec = {
 	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n",
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
-	"results store is missing or unusable.\n",
+	"results store is missing, an empty file or unusable.\n",
 	.options = plot_opts,
 };
 

@@ -370,8 +370,7 @@ const struct cli_spec cmd_report_spec = {
 	"`make paper` runs it (PAPER_DIR, default paper/out).\n",
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot or a figure failed (--paper),\n"
-	"5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked).\n",
+	"5 the store is unusable (missing, an empty file, not SQLite, corrupt, locked).\n",
 	.options = report_opts,
 	.formats = CLI_FMT_MD | CLI_FMT_LATEX | CLI_FMT_JSON,
 };

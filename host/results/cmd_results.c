@@ -250,16 +250,18 @@ const struct cli_spec cmd_results_spec = {
 	"\n"
 	"A store that is missing, not an SQLite database, corrupt (PRAGMA quick_check)\n"
 	"or locked by another process is one error line; a lock is waited for\n"
-	"$IRQLBENCH_DB_WAIT seconds (default 2).  The database is derived data: move a\n"
-	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
-	"<its runs directory>'.\n",
+	"$IRQLBENCH_DB_WAIT seconds (default 2).  An empty file, or an SQLite database\n"
+	"without tables, becomes a store only by import and by merge's --db; list,\n"
+	"show, export, verdicts and delete refuse it and leave it as it is.  The\n"
+	"database is derived data: move a corrupt one away and rebuild it with\n"
+	"'irqlbench results import --db FILE <its runs directory>'.\n",
 	.epilog =
 	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
 	"no run selected (delete), a refused merge (a STORE that does not exist or is\n"
 	"--db itself, a conflicting id, an invalid record or verdict, an artifact\n"
-	"outside its run directory); 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked, a newer schema, its directory not writable; merge: any\n"
-	"STORE too).\n",
+	"outside its run directory); 5 the store is unusable (missing, empty, not\n"
+	"SQLite, corrupt, locked, a newer schema, its directory not writable; merge:\n"
+	"any STORE too).\n",
 };
 
 /* --- import ------------------------------------------------------------- */

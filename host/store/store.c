@@ -325,7 +325,18 @@ static int migrate_step(struct store *s, int v, char *msg, size_t len)
 	       exec_sql(s->db, sql, msg, len) || exec_sql(s->db, "COMMIT", msg, len) ? -1 : 0;
 }
 
-static int store_migrate(struct store *s, char *err, size_t errlen)
+/* A file that holds no store yet: what a command that does not create one
+ * says of it (an empty file, or an SQLite database without tables). */
+static int no_store_yet(const char *path, const char *what, char *err, size_t errlen)
+{
+	util_err(err, errlen, 0, "%s is %s, not a results store: give the store with --db, or "
+		 "import records into it ('irqlbench results import --db %s FILE')", path, what, path);
+	return -1;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION; a database without tables
+ * becomes a store only when the command creates one (create). */
+static int store_migrate(struct store *s, bool create, char *err, size_t errlen)
 {
 	char msg[256];
 	int v, t = has_table(s, "schema_version");
@@ -342,6 +353,8 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 			       "name for a new one", s->path);
 			return -1;
 		}
+		if (!create)
+			return no_store_yet(s->path, "an SQLite database without tables", err, errlen);
 		v = 0;
 	} else {
 		v = store_file_version(s);
@@ -444,6 +457,11 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		util_err(err, errlen, 0, "%s is a directory, not a results store: give the database file "
 		       "with --db (e.g. %s/irqlbench.db)", path, path);
 		return NULL;
+	} else if (!sb.st_size && !create) {
+		/* SQLite takes it for a new database: the schema would be
+		 * written into it by a command that only reads */
+		no_store_yet(path, "an empty file", err, errlen);
+		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -461,7 +479,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 	}
 	sqlite3_busy_handler(s->db, busy_wait, s);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (store_check(s, err, errlen) || store_migrate(s, err, errlen)) {
+	if (store_check(s, err, errlen) || store_migrate(s, create, err, errlen)) {
 		store_close(s);
 		return NULL;
 	}

@@ -43,11 +43,14 @@ struct store {
 };
 
 /*
- * Opens (create: creates when missing), checks (PRAGMA quick_check) and
- * migrates the store.  Returns NULL with a one-line message in err that
- * names the problem and the fix: no store there, not an SQLite database,
- * corrupt, locked by another process (after waiting lock_wait_s), a newer
- * schema.  Every such failure is EXIT_STORE for the commands.
+ * Opens (create: creates when missing, or in an empty file or an SQLite
+ * database without tables), checks (PRAGMA quick_check) and migrates the
+ * store.  Without create an empty file or a database without tables is no
+ * store, and is left as it is: a command that only reads never makes one.
+ * Returns NULL with a one-line message in err that names the problem and
+ * the fix: no store there, not an SQLite database, corrupt, locked by
+ * another process (after waiting lock_wait_s), a newer schema.  Every such
+ * failure is EXIT_STORE for the commands.
  */
 struct store *store_open(const char *path, bool create, char *err, size_t errlen);
 void store_close(struct store *s);
