@@ -398,7 +398,8 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct stat sb;
 		size_t len = strlen(names[i]);

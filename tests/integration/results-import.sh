@@ -146,6 +146,10 @@ expect_rc 2 "an empty array" -- "$IRQ" results import --db "$DB" "$T/empty.json"
 expect_err_line "^irqlbench: refused .*/empty\.json: no record in it \(an empty JSON array\): give a record file, JSON Lines or a JSON array of records$" "an empty array: says so"
 expect_rc 2 "a missing file" -- "$IRQ" results import --db "$DB" "$T/nope.jsonl"
 expect_err_line "^irqlbench: refused .*/nope\.jsonl: cannot read it: No such file or directory: give a record file, JSON Lines, a directory or - \(standard input\)$" "says it cannot read it"
+# an empty directory: nothing to import, no error (under UBSan too: bad-input-san.sh)
+mkdir -p "$T/emptydir"
+expect_rc 0 "an empty directory" -- "$IRQ" results import --db "$T/emptydir.db" "$T/emptydir"
+expect_grep "^0 imported, 0 unchanged, 0 refused" "$T/out" "an empty directory: nothing imported"
 # a directory's *.jsonl
 mkdir -p "$T/dir"
 jsonl 6 7 >"$T/dir/lab.jsonl"
