@@ -253,6 +253,12 @@ int util_mkdir_own(const char *path)
 
 int util_mkdir_p(const char *path)
 {
+	return util_mkdir_made(path, NULL);
+}
+
+int util_mkdir_made(const char *path, struct argv_buf *made)
+{
+	struct argv_buf mine = { 0 };
 	char *p = xstrdup(path);
 	int ret = 0;
 
@@ -262,7 +268,9 @@ int util_mkdir_p(const char *path)
 		char c = *s;
 
 		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST) {
+		if (!mkdir(p, 0755))
+			argv_add(&mine, p);
+		else if (errno != EEXIST) {
 			ret = -1;
 			break;
 		}
@@ -280,9 +288,22 @@ int util_mkdir_p(const char *path)
 	}
 	int e = errno;
 
+	for (unsigned i = 0; !ret && made && i < mine.n; i++)
+		argv_add(made, mine.v[i]);
+	if (ret)
+		util_rmdir_made(&mine);
+	argv_free(&mine);
 	free(p);
 	errno = e;
 	return ret;
+}
+
+void util_rmdir_made(struct argv_buf *made)
+{
+	for (unsigned i = made->n; i-- > 0;)
+		if (rmdir(made->v[i]))
+			break;
+	argv_free(made);
 }
 
 const char *util_tmp_dir(void)

@@ -128,7 +128,8 @@ static const struct cli_option verdicts_opts[] = {
 	"id the store holds with other content, an invalid record or verdict, an\n" \
 	"artifact named by an absolute path or through '..' or that resolves outside\n" \
 	"the source's run directory, refuses the merge with one line and nothing is\n" \
-	"added.  It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
+	"added: the store is left as it was (one that did not exist is not made).\n" \
+	"It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
 	"('restored' for a run whose run directory was missing), a line per STORE\n" \
 	"('STORE: R runs merged, U unchanged; V verdicts merged, W unchanged') and,\n" \
 	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n" \
@@ -937,7 +938,11 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 	for (int i = 0; i < argc; i++)
 		free(src[i]);
 	free(src);
-	store_close(s);
+	/* refused: the target as it was, absent if it was absent */
+	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED)
+		store_close(s);
+	else
+		store_close_undo(s);
 	return r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK :
 	       r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE;
 }

@@ -430,6 +430,7 @@ static int lock_wait(double *wait, char *err, size_t errlen)
 
 struct store *store_open(const char *path, bool create, char *err, size_t errlen)
 {
+	struct argv_buf made_dirs = { 0 };
 	struct store *s;
 	struct stat sb;
 	char *dir;
@@ -445,7 +446,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 			return NULL;
 		}
 		dir = dir_of(path);
-		if (util_mkdir_p(dir)) {
+		if (util_mkdir_made(dir, &made_dirs)) {
 			util_err(err, errlen, 0, "cannot create %s: %s: give --db a path in a writable directory",
 			       dir, strerror(errno));
 			free(dir);
@@ -469,18 +470,22 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 	s->path = strdup(path);
 	s->lock_wait_s = wait;
 	s->runs_dir = store_runs_dir(path);
+	s->made = flags & SQLITE_OPEN_CREATE ? STORE_NEW_FILE : sb.st_size ? STORE_FOUND :
+		  STORE_NEW_IN_EMPTY;
+	s->made_dirs = made_dirs;
+	s->runs_missing = access(s->runs_dir, F_OK) != 0;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		if (s->db)
 			store_db_error(s, err, errlen);
 		else
 			util_err(err, errlen, 0, "cannot open results store %s: out of memory", path);
-		store_close(s);
+		store_close_undo(s);
 		return NULL;
 	}
 	sqlite3_busy_handler(s->db, busy_wait, s);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	if (store_check(s, err, errlen) || store_migrate(s, create, err, errlen)) {
-		store_close(s);
+		store_close_undo(s);
 		return NULL;
 	}
 	return s;
@@ -493,7 +498,34 @@ void store_close(struct store *s)
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s->runs_dir);
+	argv_free(&s->made_dirs);
 	free(s);
+}
+
+void store_close_undo(struct store *s)
+{
+	static const char *const side[] = { "-journal", "-wal", "-shm" };
+
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (s->runs_missing)
+		rmdir(s->runs_dir);
+	if (s->made == STORE_NEW_FILE) {
+		unlink(s->path);
+		for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+			char *p = xasprintf("%s%s", s->path, side[i]);
+
+			unlink(p);
+			free(p);
+		}
+		util_rmdir_made(&s->made_dirs);
+	} else if (s->made == STORE_NEW_IN_EMPTY && truncate(s->path, 0)) {
+		fprintf(stderr, "irqlbench: warning: cannot empty %s again: %s\n", s->path,
+			strerror(errno));
+	}
+	store_close(s);
 }
 
 /* --- validation --------------------------------------------------------- */

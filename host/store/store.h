@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "cli/util.h"
 #include "record/metrics.h"
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
@@ -40,6 +41,10 @@ struct store {
 	char *runs_dir;		/* store_runs_dir(path) */
 	double lock_wait_s;	/* how long to wait for another process's lock */
 	double busy_since, waited_s;	/* the last wait for a lock */
+	/* what store_open() found, for store_close_undo() */
+	enum { STORE_FOUND, STORE_NEW_FILE, STORE_NEW_IN_EMPTY } made;
+	bool runs_missing;	/* runs_dir did not exist */
+	struct argv_buf made_dirs;	/* the folders made for a new file */
 };
 
 /*
@@ -54,6 +59,15 @@ struct store {
  */
 struct store *store_open(const char *path, bool create, char *err, size_t errlen);
 void store_close(struct store *s);
+/*
+ * Closes s and takes back what opening it made, for a command that
+ * refuses after it (a refused merge or import): a database file it
+ * created, with its journal and the folders made for it, is removed; an
+ * empty file it made a store of is empty again; a runs directory that did
+ * not exist is removed when empty (the caller has removed what it put
+ * there, and rolled back its transaction).  A store that was there stays.
+ */
+void store_close_undo(struct store *s);
 /*
  * Where the store of database `path` keeps its runs (malloc'd): runs/
  * beside a database named irqlbench.db (results/irqlbench.db keeps them in

@@ -10,7 +10,10 @@
 # source's database, an artifact that is a symlink out of its run
 # directory, a run id the target holds with other content, a store that
 # does not exist or is the target.  A source that is no SQLite database is
-# exit 5.  A run directory missing from the target is written again.
+# exit 5, and so is one that is an empty file (left empty).  A refused merge
+# leaves the target as it was: a new one is not made (no folder, no runs
+# directory), an empty file stays empty, a store without runs/ gets none.
+# A run directory missing from the target is written again.
 # Stores: `verify --backend model` (a few ms each).
 . "$(dirname "$0")/lib.sh"
 need_built
@@ -177,7 +180,35 @@ expect_err_line "^irqlbench results: merge needs the stores to merge" "no store:
 echo "not a database" >"$T/junk.db"
 expect_rc 5 "a source that is no SQLite database" -- "$IRQ" results merge --db "$M" c "$T/junk.db"
 expect_err_line "merge refused, nothing merged: $T/junk.db is not an SQLite database" "not SQLite: one line, exit 5"
+: >"$T/empty.db"
+expect_rc 5 "a source that is an empty file" -- "$IRQ" results merge --db "$M" c "$T/empty.db"
+expect_err_line "merge refused, nothing merged: $T/empty.db is an empty file, not a results store" "an empty source: one line, exit 5"
+eq "an empty source: left empty" "$(stat -c %s "$T/empty.db")" 0
 nothing_merged "the refusals of bad stores"
+
+# a refused merge leaves the target as it was: absent (no database, no runs
+# directory, no folder made for it), an empty file still empty, an existing
+# store without a runs directory still without one
+badstore /etc/passwd
+expect_rc 2 "refused into a new store: a store that does not exist" -- \
+	"$IRQ" results merge --db "$T/new/sub/irqlbench.db" c "$T/nowhere"
+[ ! -e "$T/new" ] && ok "refused into a new store: nothing made ($T/new absent)" ||
+	bad "refused into a new store: left $(find "$T/new" | tr '\n' ' ')"
+expect_rc 2 "refused into a new store: a bad artifact after a good store" -- "$IRQ" results merge --db "$T/new/x.db" c bad
+[ ! -e "$T/new" ] && ok "refused into a new store after copying a good one: nothing left" ||
+	bad "refused into a new store after copying a good one: left $(find "$T/new" | tr '\n' ' ')"
+: >"$T/target-empty.db"
+expect_rc 2 "refused into an empty file" -- "$IRQ" results merge --db "$T/target-empty.db" c bad
+eq "refused into an empty file: still empty" "$(stat -c %s "$T/target-empty.db")" 0
+[ -z "$(ls -d "$T"/target-empty.db?* 2>/dev/null)" ] && ok "refused into an empty file: no runs directory or journal beside it" ||
+	bad "refused into an empty file: left $(ls -d "$T"/target-empty.db?*)"
+mkdir "$T/empty-dir"
+"$IRQ" results import --db "$T/norun/irqlbench.db" "$T/empty-dir" >/dev/null || bail "an empty store"
+sum=$(md5sum <"$T/norun/irqlbench.db")
+expect_rc 2 "refused into a store without runs/" -- "$IRQ" results merge --db "$T/norun/irqlbench.db" c bad
+[ "$(md5sum <"$T/norun/irqlbench.db")" = "$sum" ] && [ ! -e "$T/norun/runs" ] &&
+	ok "refused into a store without runs/: the database as it was, no runs/" ||
+	bad "refused into a store without runs/: $(ls -A "$T/norun" | tr '\n' ' ')"
 
 expect_rc 0 "results merge --help" -- "$IRQ" results merge --help
 expect_grep "^exit status: 0 merged, or nothing new; 2 no STORE" "$T/out" "--help: the exit statuses"
