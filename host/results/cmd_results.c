@@ -187,8 +187,9 @@ const struct cli_spec cmd_results_spec = {
 	"'irqlbench lab' prints them), JSON arrays of records ('results export'), and\n"
 	"any of these from standard input (-); a directory is searched for *.json and\n"
 	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
-	"with the line's number.  Records that do not come from a record file are\n"
-	"stored without their artifacts.\n"
+	"with the line's number.  An import refused with nothing stored leaves the\n"
+	"store as it was (none is made where there was none).  Records that do not\n"
+	"come from a record file are stored without their artifacts.\n"
 	"\n"
 	"import --serial LOG reads a serial log captured from a guest that irqlbench\n"
 	"did not start (the ISO of 'irqlbench image' on another hypervisor): a record\n"
@@ -453,7 +454,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 
 		if (!rc)
 			printf("%u imported, %u unchanged (store %s)\n", t.added, t.unchanged, s->path);
-		store_close(s);
+		(rc ? store_close_undo : store_close)(s);
 		return rc;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -468,7 +469,8 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	if (t.skipped)
 		printf(", %u non-record JSON files skipped", t.skipped);
 	printf(" (store %s)\n", s->path);
-	store_close(s);
+	/* refused with nothing stored: no store made of it */
+	((t.store_failed || t.refused) && !t.added ? store_close_undo : store_close)(s);
 	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;
 }
 

@@ -224,7 +224,8 @@ else
 fi
 
 # --- empty store, usage --------------------------------------------------------
-"$IRQ" results import --db "$T/e/irqlbench.db" /dev/null >/dev/null 2>&1	# refused; creates the store
+mkdir -p "$T/no-records"
+"$IRQ" results import --db "$T/e/irqlbench.db" "$T/no-records" >/dev/null || bail "an empty store"
 expect_rc 0 "report --paper on an empty store" -- "$IRQ" report --db "$T/e/irqlbench.db" --paper "$T/pe"
 for f in $figs; do
 	"$PNGCHECK" "$T/pe/$f.png" 3 1 >/dev/null && [ -s "$T/pe/$f.pdf" ] && ok "empty store: $f placeholder" ||
