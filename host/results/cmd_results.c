@@ -127,7 +127,8 @@ static const struct cli_option verdicts_opts[] = {
 	"again adds nothing.  All stores are merged or none: a run or verdict whose\n" \
 	"id the store holds with other content, an invalid record or verdict, an\n" \
 	"artifact named by an absolute path or through '..' or that resolves outside\n" \
-	"the source's run directory, refuses the merge with one line and nothing is\n" \
+	"the source's run directory, an artifact or record.json that is there but no\n" \
+	"file (a FIFO, a directory), refuses the merge with one line and nothing is\n" \
 	"added: the store is left as it was (one that did not exist is not made).\n" \
 	"It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
 	"('restored' for a run whose run directory was missing), a line per STORE\n" \
@@ -138,9 +139,9 @@ static const struct cli_option verdicts_opts[] = {
 	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist\n" \
 	"or is --db itself, a run or verdict whose id the store (or an earlier STORE)\n" \
 	"holds with other content, an invalid record or verdict, an artifact outside\n" \
-	"its run directory (absolute, '..', a symlink out); 5 the store or a STORE is\n" \
-	"unusable (not SQLite, corrupt, locked, a newer schema, not writable).  Nothing\n" \
-	"is merged unless the status is 0.\n"
+	"its run directory (absolute, '..', a symlink out) or that is no file (a FIFO,\n" \
+	"a directory); 5 the store or a STORE is unusable (not SQLite, corrupt, locked,\n" \
+	"a newer schema, not writable).  Nothing is merged unless the status is 0.\n"
 
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
@@ -261,9 +262,9 @@ const struct cli_spec cmd_results_spec = {
 	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
 	"no run selected (delete), a refused merge (a STORE that does not exist or is\n"
 	"--db itself, a conflicting id, an invalid record or verdict, an artifact\n"
-	"outside its run directory); 5 the store is unusable (missing, empty, not\n"
-	"SQLite, corrupt, locked, a newer schema, its directory not writable; merge:\n"
-	"any STORE too).\n",
+	"outside its run directory or that is no file); 5 the store is unusable\n"
+	"(missing, empty, not SQLite, corrupt, locked, a newer schema, its directory\n"
+	"not writable; merge: any STORE too).\n",
 };
 
 /* --- import ------------------------------------------------------------- */

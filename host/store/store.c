@@ -1287,9 +1287,11 @@ bool store_path_inside(const char *path, const char *dir)
  * Where the file of artifact `key` (named `name` in the record) is: 1 and
  * *from (its resolved path) for a regular file inside src_dir; 0 for none
  * (no such file, or no src_dir: a record may come without its logs); -1
- * with err when the name is absolute, climbs out with "..", or resolves
- * (through a symlink) outside src_dir: the store copies only the record's
- * own files, never one it happens to be able to read.
+ * with err when the name is absolute, climbs out with "..", resolves
+ * (through a symlink) outside src_dir, or is there but no regular file (a
+ * FIFO, a directory, a device: never opened, never taken for a missing
+ * log): the store copies only the record's own files, never one it happens
+ * to be able to read.
  */
 static int artifact_source(const char *src_dir, const char *key, const char *name,
 			   char **from, char *err, size_t errlen)
@@ -1321,6 +1323,11 @@ static int artifact_source(const char *src_dir, const char *key, const char *nam
 	if (real && rdir && !store_path_inside(real, rdir)) {
 		util_err(err, errlen, 0, "artifact %s ('%s') resolves to %s, outside the record's directory "
 		       "%s: replace the link by a copy of the file", key, name, real, rdir);
+		rc = -1;
+	} else if (real && rdir && util_not_regular(real)) {
+		util_err(err, errlen, 0, "artifact %s ('%s') is %s, not a file: put the file itself "
+			 "in its place, or take the artifact out of the record", key, name,
+			 util_not_regular(real));
 		rc = -1;
 	} else if (real && rdir && !stat(real, &sb) && S_ISREG(sb.st_mode)) {
 		*from = real;

@@ -123,8 +123,9 @@ typedef void (*store_import_report)(void *arg, const char *id, int where, enum i
  * Imports one input, all its records or none (one transaction):
  *  - a record file: one JSON object; its artifacts, found next to it, are
  *    copied with it to the run directory (an artifact named by an absolute
- *    path, through "..", or that resolves through a symlink outside the
- *    record's directory refuses it);
+ *    path, through "..", that resolves through a symlink outside the
+ *    record's directory, or that is there but no regular file - a FIFO, a
+ *    directory - refuses it; one that is not there is no error);
  *  - JSON Lines: one record per line, as `irqlbench lab` prints them;
  *  - a JSON array of records, as `irqlbench results export` prints them;
  *  - "-": any of these on standard input.

@@ -3,8 +3,9 @@
 # named by an absolute path, through "..", or by a symlink in the record's
 # directory that points outside it refuses the record (exit 2, one line
 # naming the artifact and the fix) and nothing is imported: no row, no run
-# directory, no copied file.  The case that copied /etc/passwd into the
-# store: tests/fixtures/records/artifact-traversal.json.
+# directory, no copied file; so does an artifact that is a FIFO or a
+# directory.  The case that copied /etc/passwd into the store:
+# tests/fixtures/records/artifact-traversal.json.
 # It reads what `irqlbench lab` prints (JSON Lines, from a file or -), a
 # JSON array (what `results export` prints, so export | import copies a
 # store) and a record on standard input; a bad line refuses the whole
@@ -64,6 +65,19 @@ ln -s "$T/outside" "$T/dlink/logs"
 expect_rc 2 "artifact 'logs/secret.log' through a symlinked directory refused" -- "$IRQ" results import --db "$DB" "$T/dlink/record.json"
 expect_err_line "artifact serial_log \('logs/secret.log'\) resolves to .*/outside/secret.log, outside the record's directory" "names the artifact"
 nothing_imported "symlink to a directory" "$tid"
+# an artifact that is there but no file: a FIFO (never opened: the import
+# does not wait on it) and a directory are refused, not taken for a
+# missing log
+for kind in FIFO directory; do
+	mkdir -p "$T/$kind"
+	jq '.artifacts = {"serial_log": "serial.log", "trace": null}' "$FIX" >"$T/$kind/record.json"
+	if [ $kind = FIFO ]; then mkfifo "$T/$kind/serial.log"; else mkdir "$T/$kind/serial.log"; fi
+	want=$([ $kind = FIFO ] && echo "a FIFO" || echo "a directory")
+	expect_rc 2 "artifact 'serial.log', a $kind, refused" -- timeout 20 "$IRQ" results import --db "$DB" "$T/$kind/record.json"
+	expect_err_line "^irqlbench: refused .*/$kind/record.json: artifact serial_log \('serial.log'\) is $want, not a file: put the file itself in its place, or take the artifact out of the record$" \
+		"a $kind: names the artifact, what it is and the fix"
+	nothing_imported "a $kind" "$tid"
+done
 # in a directory import, the bad record is refused and the others go in
 mkdir -p "$T/mixed/good"
 jq '.id = "good-run" | .artifacts = {"serial_log": "logs/serial.log", "qemu_log": "qemu.log", "trace": null}' \

@@ -8,8 +8,9 @@
 # row, no run directory, no copied file, also not from a good store merged
 # beside it): an artifact named through '..' or by an absolute path in the
 # source's database, an artifact that is a symlink out of its run
-# directory, a run id the target holds with other content, a store that
-# does not exist or is the target.  A source that is no SQLite database is
+# directory, an artifact that is a FIFO or a directory (or a symlink to a
+# FIFO), a record.json that is a directory, a run id the target holds with
+# other content, a store that does not exist or is the target.  A source that is no SQLite database is
 # exit 5, and so is one that is an empty file (left empty).  A refused merge
 # leaves the target as it was: a new one is not made (no folder, no runs
 # directory), an empty file stays empty, a store without runs/ gets none.
@@ -146,18 +147,47 @@ expect_rc 2 "an artifact named by an absolute path" -- "$IRQ" results merge --db
 expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log is an absolute path \('/etc/passwd'\)" \
 	"absolute: one line naming the artifact"
 nothing_merged "absolute path"
+# badlog: bad/ whose run $bid names serial.log, its record file and its row
+# alike, so that what bad/runs/$bid/serial.log is decides
+badlog() {
+	badstore serial.log
+	jq '.artifacts.serial_log = "serial.log"' "bad/runs/$bid/record.json" >"$T/r.json"
+	mv "$T/r.json" "bad/runs/$bid/record.json"
+	# the row's record text is the file's (keys sorted, compact), as an import writes it
+	jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
+	q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+}
 # a symlink in the source's run directory that leads out of it
-badstore serial.log
-jq '.artifacts.serial_log = "serial.log"' "bad/runs/$bid/record.json" >"$T/r.json"
-mv "$T/r.json" "bad/runs/$bid/record.json"
-# the row's record text is the file's (keys sorted, compact), as an import writes it
-jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
-q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+badlog
 ln -sf /etc/hostname "bad/runs/$bid/serial.log"
 expect_rc 2 "an artifact that is a symlink out of its run directory" -- "$IRQ" results merge --db "$M" c bad
 expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log \('serial.log'\) resolves to /etc/hostname, outside the record's directory" \
 	"symlink: one line naming where it leads"
 nothing_merged "symlink out of the run directory"
+# an artifact that is no file: a FIFO (never opened, so never waited on), a
+# directory, a symlink to a FIFO in the run directory; refused as the
+# others are
+for kind in FIFO directory link; do
+	badlog
+	rm -f "bad/runs/$bid/serial.log"
+	case $kind in
+	FIFO) mkfifo "bad/runs/$bid/serial.log" ;;
+	directory) mkdir "bad/runs/$bid/serial.log" && echo x >"bad/runs/$bid/serial.log/x" ;;
+	link) mkfifo "bad/runs/$bid/pipe" && ln -s pipe "bad/runs/$bid/serial.log" ;;
+	esac
+	want=$([ $kind = directory ] && echo "a directory" || echo "a FIFO")
+	expect_rc 2 "an artifact that is a $kind" -- timeout 20 "$IRQ" results merge --db "$M" c bad
+	expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log \('serial.log'\) is $want, not a file: put the file itself in its place, or take the artifact out of the record$" \
+		"an artifact that is a $kind: one line naming it and what it is"
+	nothing_merged "an artifact that is a $kind"
+done
+# the run's record.json a directory: not read as "no record file"
+badstore serial.log
+rm -f "bad/runs/$bid/record.json" && mkdir "bad/runs/$bid/record.json"
+expect_rc 2 "record.json that is a directory" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: .*/record.json is a directory, not a file: " \
+	"record.json a directory: one line"
+nothing_merged "record.json a directory"
 # the same run id with other content
 rm -rf "$T/bad" && cp -a c "$T/bad"
 cid=$(q bad/irqlbench.db 'select id from runs order by id limit 1')
