@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -301,9 +302,22 @@ int util_mkdir_made(const char *path, struct argv_buf *made)
 void util_rmdir_made(struct argv_buf *made)
 {
 	for (unsigned i = made->n; i-- > 0;)
-		if (rmdir(made->v[i]))
-			break;
+		rmdir(made->v[i]);
 	argv_free(made);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int util_rm_rf(const char *path)
+{
+	if (!path || access(path, F_OK))
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *util_tmp_dir(void)

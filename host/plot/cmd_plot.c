@@ -163,10 +163,11 @@ int plot_gnuplot(const char *plot_dir, const char *script, const char *fmt_name,
 	if (rc)
 		return cli_error(EXIT_ENV, "cannot run gnuplot (%s): install gnuplot-nox ('make deps')",
 				 strerror(rc));
+	/* the figure's name: its folder is a staging one (cli/stage.h) */
 	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
 	    stat(full, &sb) || sb.st_size == 0)
 		return cli_error(EXIT_ENV, "gnuplot %s failed for %s: see its message above",
-				 script, full);
+				 script, strrchr(full, '/') ? strrchr(full, '/') + 1 : full);
 	return 0;
 }
 

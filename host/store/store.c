@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -125,20 +124,6 @@ const char *store_default_path(const char *opt)
 	if (env && *env)
 		return env;
 	return STORE_DEFAULT_DB;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-int store_rm_rf(const char *path)
-{
-	if (access(path, F_OK))
-		return 0;
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static char *dir_of(const char *path)
@@ -1467,14 +1452,14 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 	}
 	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode))
 		return copy_run_files(file, rec, dir, err, errlen) ? PLACED_FAILED : PLACED_INTO_DIR;
-	store_rm_rf(tmp);
+	util_rm_rf(tmp);
 	if (copy_run_files(file, rec, tmp, err, errlen)) {
-		store_rm_rf(tmp);
+		util_rm_rf(tmp);
 		return PLACED_FAILED;
 	}
 	if (rename(tmp, dir)) {
 		util_err(err, errlen, 0, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
-		store_rm_rf(tmp);
+		util_rm_rf(tmp);
 		return PLACED_FAILED;
 	}
 	return PLACED_NEW_DIR;
@@ -1771,7 +1756,7 @@ void store_unplace_run(struct store *s, const char *id)
 {
 	char *dir = run_path(s, id, false);
 
-	store_rm_rf(dir);
+	util_rm_rf(dir);
 	free(dir);
 }
 
@@ -1973,7 +1958,7 @@ static void finish_delete(struct store *s, const struct run_list *l, const bool 
 			if (undo)
 				rename(trash, dir);
 			else
-				store_rm_rf(trash);
+				util_rm_rf(trash);
 		}
 		free(dir);
 		free(trash);
@@ -2005,7 +1990,7 @@ int store_delete(struct store *s, const struct run_filter *f, struct run_list *o
 			goto undo;
 		}
 		if (delete_paths(s, out->v[i].id, &dir, &trash) && !access(dir, F_OK)) {
-			store_rm_rf(trash);
+			util_rm_rf(trash);
 			if (rename(dir, trash)) {
 				util_err(err, errlen, 0, "cannot remove %s: %s: check the permissions of the "
 				       "store's run directory", dir, strerror(errno));

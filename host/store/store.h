@@ -335,7 +335,6 @@ const char *store_default_path(const char *opt);
  * v bound as text, or NULL as SQL NULL. */
 const char *store_json_str(json_t *obj, const char *key);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
-int store_rm_rf(const char *path);
 /* The host-identity columns (cpu_family, cpu_model_number, cpu_stepping,
  * microcode, dmi_product_name, dmi_product_name_why) of table "runs" or
  * "verdicts" set from the stored record or verdict: of row id, or of every

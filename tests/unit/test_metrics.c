@@ -472,6 +472,6 @@ int main(void)
 	test_exit_times();
 	test_backends();
 	test_store();
-	store_rm_rf(tmpdir);
+	util_rm_rf(tmpdir);
 	return check_done("test_metrics");
 }
