@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -264,6 +265,12 @@ int util_mkdir_own(const char *path)
 
 int util_mkdir_p(const char *path)
 {
+	return util_mkdir_made(path, NULL);
+}
+
+int util_mkdir_made(const char *path, struct argv_buf *made)
+{
+	struct argv_buf mine = { 0 };
 	char *p = xstrdup(path);
 	int ret = 0;
 
@@ -273,7 +280,9 @@ int util_mkdir_p(const char *path)
 		char c = *s;
 
 		*s = 0;
-		if (mkdir(p, 0755) && errno != EEXIST) {
+		if (!mkdir(p, 0755))
+			argv_add(&mine, p);
+		else if (errno != EEXIST) {
 			ret = -1;
 			break;
 		}
@@ -291,9 +300,35 @@ int util_mkdir_p(const char *path)
 	}
 	int e = errno;
 
+	for (unsigned i = 0; !ret && made && i < mine.n; i++)
+		argv_add(made, mine.v[i]);
+	if (ret)
+		util_rmdir_made(&mine);
+	argv_free(&mine);
 	free(p);
 	errno = e;
 	return ret;
+}
+
+void util_rmdir_made(struct argv_buf *made)
+{
+	for (unsigned i = made->n; i-- > 0;)
+		rmdir(made->v[i]);
+	argv_free(made);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int util_rm_rf(const char *path)
+{
+	if (!path || access(path, F_OK))
+		return 0;
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *util_tmp_dir(void)

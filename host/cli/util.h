@@ -60,10 +60,21 @@ int util_write_atomic(const char *path, const void *data, size_t len);
 const char *util_not_regular(const char *path);
 /* mkdir -p (mode 0755); 0 or -1 with errno set. */
 int util_mkdir_p(const char *path);
+/* util_mkdir_p() that adds to made (may be NULL) each folder it created,
+ * outermost first; on failure it has removed them again.  argv_buf is
+ * below. */
+struct argv_buf;
+int util_mkdir_made(const char *path, struct argv_buf *made);
+/* Removes the folders of made that are empty, last first, and frees the
+ * list: what util_mkdir_made() created, taken back. */
+void util_rmdir_made(struct argv_buf *made);
 /* util_mkdir_p() for a folder the command owns inside an output folder
  * (DIR/data, DIR/latex, DIR/img): -1 with errno ELOOP when path is a
  * symbolic link, which would send what is written there elsewhere. */
 int util_mkdir_own(const char *path);
+/* rm -rf: path and all below it, symbolic links not followed; nothing for
+ * NULL or a path that is not there.  0, or -1 with errno. */
+int util_rm_rf(const char *path);
 /* $TMPDIR, or /tmp where it is unset or empty. */
 const char *util_tmp_dir(void);
 /* A new empty file $TMPDIR/irqlbench-NAME.XXXXXX (mkstemp), its path to

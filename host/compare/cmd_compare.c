@@ -108,7 +108,7 @@ const struct cli_spec cmd_compare_spec = {
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
 	"a gate names no metric; a row in cycles mixes TSC rates; the suites file is\n"
 	"wrong), 3 the suites file cannot be read, 5 the store is unusable (missing,\n"
-	"not SQLite, corrupt, locked).\n",
+	"an empty file, not SQLite, corrupt, locked).\n",
 	.options = compare_opts,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_JSON,
 	.max_args = CLI_ARGS_ANY,

@@ -11,6 +11,8 @@
  *   exits-stacked    exits by reason, stacked, per workload and series
  *   trend            one metric over the runs in start order
  *   kernel-*         by Debian kernel version (host/plot/kernels.c)
+ * The plots and the dashboard go to staging folders put in place together
+ * once all is written (cli/stage.h): a run that fails changes neither.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -121,7 +123,7 @@ FILE *plot_data_file(struct plot_ctx *c, const char *name, char *path, size_t le
 {
 	FILE *f;
 
-	plot_fmt(path, len, "%s/data/%s.dat", c->out_dir, name);
+	plot_fmt(path, len, "%s/data/%s.dat", c->out.tmp, name);
 	f = fopen(path, "w");
 	if (!f)
 		cli_error(EXIT_ENV, "plot: cannot write %s: %s; choose another --out-dir", path, strerror(errno));
@@ -163,10 +165,11 @@ int plot_gnuplot(const char *plot_dir, const char *script, const char *fmt_name,
 	if (rc)
 		return cli_error(EXIT_ENV, "cannot run gnuplot (%s): install gnuplot-nox ('make deps')",
 				 strerror(rc));
+	/* the figure's name: its folder is a staging one (cli/stage.h) */
 	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
 	    stat(full, &sb) || sb.st_size == 0)
 		return cli_error(EXIT_ENV, "gnuplot %s failed for %s: see its message above",
-				 script, full);
+				 script, strrchr(full, '/') ? strrchr(full, '/') + 1 : full);
 	return 0;
 }
 
@@ -178,14 +181,14 @@ int plot_figure(struct plot_ctx *c, const char *script, const char *name, const 
 		char out[PATH_MAX];
 		int rc;
 
-		plot_fmt(out, sizeof(out), "%s/%s.%s", c->out_dir, name, fmts[i]);
+		plot_fmt(out, sizeof(out), "%s/%s.%s", c->out.tmp, name, fmts[i]);
 		rc = plot_gnuplot(c->plot_dir, script, fmts[i], out, vars, NULL);
 		if (rc)
 			return rc;
 	}
 	if (c->nplots < sizeof(c->plots) / sizeof(c->plots[0]))
 		plot_fmt(c->plots[c->nplots++], sizeof(c->plots[0]), "%s", name);
-	printf("plot %s/%s.png %s/%s.svg\n", c->out_dir, name, c->out_dir, name);
+	fprintf(c->out.list, "plot %s/%s.png %s/%s.svg\n", c->out_dir, name, c->out_dir, name);
 	return 0;
 }
 
@@ -1148,21 +1151,19 @@ static int write_dashboard(struct plot_ctx *c)
 	size_t nfailed = 0;
 	FILE *f;
 
-	plot_fmt(path, sizeof(path), "%s/img", c->dash_dir);
-	if (util_mkdir_own(path)) {
-		return cli_error(EXIT_ENV, errno == ELOOP ?
-				 "%s is a symbolic link: the dashboard's images go into a real folder there; remove it or choose another --dashboard" :
-				 "cannot create %s: %s; choose another --dashboard", path, strerror(errno));
-	}
+	plot_fmt(path, sizeof(path), "%s/img", c->dash.tmp);
+	if (util_mkdir_p(path))
+		return cli_error(EXIT_ENV, "plot: cannot create %s: %s; choose another --dashboard", path,
+				 strerror(errno));
 	for (unsigned i = 0; i < c->nplots; i++)
 		for (int k = 0; k < 2; k++) {
-			plot_fmt(from, sizeof(from), "%s/%s.%s", c->out_dir, c->plots[i], k ? "svg" : "png");
-			plot_fmt(to, sizeof(to), "%s/img/%s.%s", c->dash_dir, c->plots[i], k ? "svg" : "png");
+			plot_fmt(from, sizeof(from), "%s/%s.%s", c->out.tmp, c->plots[i], k ? "svg" : "png");
+			plot_fmt(to, sizeof(to), "%s/img/%s.%s", c->dash.tmp, c->plots[i], k ? "svg" : "png");
 			if (store_copy_file(from, to)) {
 				return cli_error(EXIT_ENV, "cannot copy %s to %s; choose another --dashboard", from, to);
 			}
 		}
-	plot_fmt(path, sizeof(path), "%s/index.html", c->dash_dir);
+	plot_fmt(path, sizeof(path), "%s/index.html", c->dash.tmp);
 	f = fopen(path, "w");
 	if (!f) {
 		return cli_error(EXIT_ENV, "cannot write %s: %s; choose another --dashboard", path, strerror(errno));
@@ -1208,7 +1209,7 @@ static int write_dashboard(struct plot_ctx *c)
 	if (fclose(f)) {
 		return cli_error(EXIT_ENV, "cannot write %s; choose another --dashboard", path);
 	}
-	printf("dashboard %s\n", path);
+	fprintf(c->dash.list, "dashboard %s/index.html\n", c->dash_dir);
 	return 0;
 }
 
@@ -1263,12 +1264,10 @@ static int plot_all(struct plot_ctx *c)
 	char dir[PATH_MAX], err[512];
 	int rc;
 
-	plot_fmt(dir, sizeof(dir), "%s/data", c->out_dir);
-	if (util_mkdir_own(dir)) {
-		return cli_error(EXIT_ENV, errno == ELOOP ?
-				 "%s is a symbolic link: the plots' data go into a real folder there; remove it or choose another --out-dir" :
-				 "cannot create %s: %s; choose another --out-dir", dir, strerror(errno));
-	}
+	plot_fmt(dir, sizeof(dir), "%s/data", c->out.tmp);
+	if (util_mkdir_p(dir))
+		return cli_error(EXIT_ENV, "plot: cannot create %s: %s; choose another --out-dir", dir,
+				 strerror(errno));
 	c->f.include_failed = c->include_failed;
 	if (store_select(c->s, &c->f, &c->runs, err, sizeof(err)))
 		return cli_error(EXIT_STORE, "%s", err);
@@ -1333,10 +1332,16 @@ const struct cli_spec cmd_plot_spec = {
 	"verdict matrix and its alerts, the figures by kernel version, the plots, the\n"
 	"exit-count matrices, comparison tables and the runs, collapsed and sortable; no\n"
 	"network resources).\n"
+	"The plots and the dashboard are written whole or not at all: into staging\n"
+	"folders in DIR and in the dashboard's folder, put in place (rename) together\n"
+	"once every file is written, and listed then; a run that fails leaves both\n"
+	"folders as they were (folders it made are removed), and their other files are\n"
+	"never touched.\n"
 	"Failed runs are left out unless --include-failed.  `make plots` runs this.\n",
 	.epilog =
-	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot or a folder failed, 5 the\n"
-	"results store is missing or unusable.\n",
+	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot failed, or a folder or\n"
+	"file cannot be written (the folders are then as they were), 5 the results store\n"
+	"is missing, an empty file or unusable.\n",
 	.options = plot_opts,
 };
 
@@ -1380,7 +1385,23 @@ int cmd_plot(int argc, char **argv)
 	}
 	if (a.no_dash)
 		c->dash_dir = NULL;
-	rc = plot_all(c);
+	/* the plots and the dashboard are put in place together, or neither */
+	rc = stage_open(&c->out, c->out_dir, "plot", "--out-dir");
+	if (!rc)
+		rc = stage_expect(&c->out, "data", true);
+	if (!rc && c->dash_dir)
+		rc = stage_open(&c->dash, c->dash_dir, "plot", "--dashboard");
+	if (!rc && c->dash_dir)
+		rc = stage_expect(&c->dash, "img", true);
+	if (!rc)
+		rc = plot_all(c);
+	if (!rc)
+		rc = stage_commit(&c->out);
+	if (!rc && c->dash_dir && (rc = stage_commit(&c->dash)))
+		stage_undo(&c->out);
+	/* a folder made for the other, within it, goes last */
+	stage_close(rc ? &c->dash : &c->out);
+	stage_close(rc ? &c->out : &c->dash);
 out:
 	for (size_t i = 0; c->ms && i < c->runs.n; i++)
 		metric_set_free(&c->ms[i]);

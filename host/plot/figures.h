@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "cli/stage.h"
 #include "record/metrics.h"
 #include "store/store.h"
 
@@ -19,7 +20,10 @@
 struct plot_ctx {
 	struct store *s;
 	struct run_filter f;
-	const char *out_dir, *dash_dir, *metric;
+	const char *out_dir, *dash_dir, *metric;	/* as given */
+	/* where the files are written: the staging folders of out_dir and
+	 * dash_dir (cli/stage.h), put in place when all are written */
+	struct stage out, dash;
 	char plot_dir[PATH_MAX];
 	bool include_failed;
 	struct run_list runs;
@@ -31,11 +35,12 @@ struct plot_ctx {
 					 * figures (plot_kernel_figures()), malloc'd */
 };
 
-/* Opens out_dir/data/NAME.dat for writing, its first line a comment naming
- * the store; NULL after the error line (EXIT_ENV). */
+/* Opens DATA/NAME.dat in out_dir's staging folder for writing, its first
+ * line a comment naming the store; NULL after the error line (EXIT_ENV). */
 FILE *plot_data_file(struct plot_ctx *c, const char *name, char *path, size_t len);
-/* Runs SCRIPT for PNG and SVG into out_dir/NAME.{png,svg} and lists NAME
- * for the dashboard.  0, or EXIT_ENV after the error line. */
+/* Runs SCRIPT for PNG and SVG into NAME.{png,svg} of out_dir's staging
+ * folder and lists NAME for the dashboard.  0, or EXIT_ENV after the error
+ * line. */
 int plot_figure(struct plot_ctx *c, const char *script, const char *name, const char *vars);
 
 /*

@@ -367,11 +367,15 @@ const struct cli_spec cmd_report_spec = {
 	"without lab or kvm runs gives the model's figures with a note (DIR/NOTES.txt).\n"
 	"A --select that selects no run is a usage error; one without model runs keeps\n"
 	"the model's references (the store's model runs, said in DIR/NOTES.txt).\n"
-	"`make paper` runs it (PAPER_DIR, default paper/out).\n",
+	"DIR is written whole or not at all: the files go to a staging folder in DIR\n"
+	"and are put in place (rename) once every one is written, and listed then; a\n"
+	"run that fails leaves DIR as it was (a DIR it made is removed), and DIR's\n"
+	"other files are never touched.  `make paper` runs it (PAPER_DIR, default\n"
+	"paper/out).\n",
 	.epilog =
-	"exit status: 0 ok, 2 usage error, 3 no gnuplot or a figure failed (--paper),\n"
-	"5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked).\n",
+	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a figure failed, or DIR or a\n"
+	"folder or file in it cannot be written (--paper: DIR is as it was), 5 the\n"
+	"store is unusable (missing, an empty file, not SQLite, corrupt, locked).\n",
 	.options = report_opts,
 	.formats = CLI_FMT_MD | CLI_FMT_LATEX | CLI_FMT_JSON,
 };

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/stage.h"
 #include "cli/util.h"
 #include "plot/plot.h"
 #include "report/report.h"
@@ -47,7 +48,9 @@
 
 struct paper {
 	struct store *s;
-	const char *dir;		/* absolute */
+	const char *dir;		/* where the files are written: the staging
+					 * folder of DIR (cli/stage.h), absolute */
+	struct stage out;		/* DIR, absolute as out.real */
 	char plot_dir[PATH_MAX];	/* absolute */
 	struct run_list runs;
 	struct metric_set *ms;
@@ -289,7 +292,7 @@ static int run_figure(struct paper *p, const char *name, const char *script, dou
 		if (rc)
 			return rc;
 	}
-	printf("figure %s/%s.pdf .svg .png latex/%s.tex\n", p->dir, name, name);
+	fprintf(p->out.list, "figure %s/%s.pdf .svg .png latex/%s.tex\n", p->out.real, name, name);
 	return 0;
 }
 
@@ -689,7 +692,7 @@ static int close_table(struct paper *p, FILE *f, const char *name)
 {
 	if (fclose(f))
 		return cli_error(EXIT_ENV, "report: cannot write %s/%s", p->dir, name);
-	printf("table %s/%s\n", p->dir, name);
+	fprintf(p->out.list, "table %s/%s\n", p->out.real, name);
 	return 0;
 }
 
@@ -1239,22 +1242,19 @@ static int add_model_refs(struct store *s, const struct run_filter *flt, struct 
 	return 0;
 }
 
+/*
+ * Everything is written into DIR's staging folder (cli/stage.h) and put in
+ * place only when every figure and table is there: a run that fails (no
+ * gnuplot, a figure that fails, DIR or a folder in it that cannot be
+ * written) leaves DIR as it was.
+ */
 int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 {
 	struct paper p = { .s = s };
-	char path[PATH_MAX], absdir[PATH_MAX], err[1024];
+	char path[PATH_MAX], err[1024];
 	size_t nrefs = 0;
 	int rc;
 
-	plot_fmt(path, sizeof(path), "%s/data", dir);
-	if (util_mkdir_p(dir) || util_mkdir_own(path) ||
-	    (plot_fmt(path, sizeof(path), "%s/latex", dir), util_mkdir_own(path)))
-		return cli_error(EXIT_ENV, errno == ELOOP ?
-				 "report: %s is a symbolic link: the figures go into a real folder there; remove it or choose another --paper DIR" :
-				 "report: cannot create %s: %s; choose another --paper DIR", path, strerror(errno));
-	if (!realpath(dir, absdir))
-		return cli_error(EXIT_ENV, "report: %s: %s", dir, strerror(errno));
-	p.dir = absdir;
 	if ((rc = plot_find_dir(path, sizeof(path))))
 		return rc;
 	if (!realpath(path, p.plot_dir))
@@ -1277,7 +1277,16 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 	p.costs_emulated = calloc(p.runs.n + 1, sizeof(*p.costs_emulated));
 	if (!p.ms || !p.tsc_hz || !p.costs_run || !p.costs_emulated)
 		abort();
-	rc = 0;
+	rc = stage_open(&p.out, dir, "report", "--paper DIR");
+	p.dir = p.out.tmp;
+	for (int k = 0; k < 2 && !rc; k++) {
+		plot_fmt(path, sizeof(path), "%s/%s", p.dir, k ? "latex" : "data");
+		if ((rc = stage_expect(&p.out, k ? "latex" : "data", true)))
+			break;
+		if (util_mkdir_p(path))
+			rc = cli_error(EXIT_ENV, "report: cannot create %s: %s; choose another --paper DIR",
+				       path, strerror(errno));
+	}
 	for (size_t i = 0; i < p.runs.n && !rc; i++) {
 		if (store_run_metrics(s, p.runs.v[i].id, &p.ms[i], err, sizeof(err)))
 			rc = cli_error(EXIT_STORE, "%s", err);
@@ -1287,7 +1296,7 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 			p.emulated[!strcmp(p.runs.v[i].backend, "kvm")] |= p.runs.v[i].emulated;
 		}
 	}
-	plot_fmt(path, sizeof(path), "%s/NOTES.txt", absdir);
+	plot_fmt(path, sizeof(path), "%s/NOTES.txt", p.dir);
 	p.notes = rc ? NULL : fopen(path, "w");
 	if (!rc && !p.notes)
 		rc = cli_error(EXIT_ENV, "report: cannot write %s: %s", path, strerror(errno));
@@ -1296,12 +1305,9 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		if (nrefs)
 			fprintf(p.notes, "the selection has no model runs: the model's references are "
 				"the store's %zu model runs\n", nrefs);
-		if (!p.measured) {
+		if (!p.measured)
 			fprintf(p.notes, "model only: the store has no lab or kvm runs; the figures show "
 				"the model (simulated) and say so\n");
-			fprintf(stderr, "irqlbench report: note: the store has no lab or kvm runs: the "
-				"figures are the model's only (see %s)\n", path);
-		}
 	}
 	if (!rc)
 		(void)((rc = fig_exits_depth(&p)) ||
@@ -1309,8 +1315,15 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		       (rc = fig_cdf(&p, "irq_latency", "fig-cdf-irq", "Interrupt latency")) ||
 		       (rc = fig_exit_reasons(&p)) || (rc = tab_exits(&p, flt)) ||
 		       (rc = tab_intel_avic(&p)) || (rc = tab_seed(&p)) || (rc = price_of_fix(&p)));
-	if (p.notes)
-		fclose(p.notes);
+	if (p.notes && fclose(p.notes) && !rc)
+		rc = cli_error(EXIT_ENV, "report: cannot write %s: %s; choose another --paper DIR", path,
+			       strerror(errno));
+	if (!rc)
+		rc = stage_commit(&p.out);
+	if (!rc && !p.measured)
+		fprintf(stderr, "irqlbench report: note: the store has no lab or kvm runs: the "
+			"figures are the model's only (see %s/NOTES.txt)\n", p.out.real);
+	stage_close(&p.out);
 	for (size_t i = 0; i < p.runs.n; i++) {
 		metric_set_free(&p.ms[i]);
 		free(p.costs_run[i]);

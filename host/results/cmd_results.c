@@ -127,8 +127,10 @@ static const struct cli_option verdicts_opts[] = {
 	"again adds nothing.  All stores are merged or none: a run or verdict whose\n" \
 	"id the store holds with other content, an invalid record or verdict, an\n" \
 	"artifact named by an absolute path or through '..' or that resolves outside\n" \
-	"the source's run directory, refuses the merge with one line and nothing is\n" \
-	"added.  It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
+	"the source's run directory, an artifact or record.json that is there but no\n" \
+	"file (a FIFO, a directory), refuses the merge with one line and nothing is\n" \
+	"added: the store is left as it was (one that did not exist is not made).\n" \
+	"It prints 'merged    run|verdict ID  (from STORE)' for each one added\n" \
 	"('restored' for a run whose run directory was missing), a line per STORE\n" \
 	"('STORE: R runs merged, U unchanged; V verdicts merged, W unchanged') and,\n" \
 	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n" \
@@ -137,9 +139,9 @@ static const struct cli_option verdicts_opts[] = {
 	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist\n" \
 	"or is --db itself, a run or verdict whose id the store (or an earlier STORE)\n" \
 	"holds with other content, an invalid record or verdict, an artifact outside\n" \
-	"its run directory (absolute, '..', a symlink out); 5 the store or a STORE is\n" \
-	"unusable (not SQLite, corrupt, locked, a newer schema, not writable).  Nothing\n" \
-	"is merged unless the status is 0.\n"
+	"its run directory (absolute, '..', a symlink out) or that is no file (a FIFO,\n" \
+	"a directory); 5 the store or a STORE is unusable (not SQLite, corrupt, locked,\n" \
+	"a newer schema, not writable).  Nothing is merged unless the status is 0.\n"
 
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
@@ -186,8 +188,9 @@ const struct cli_spec cmd_results_spec = {
 	"'irqlbench lab' prints them), JSON arrays of records ('results export'), and\n"
 	"any of these from standard input (-); a directory is searched for *.json and\n"
 	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
-	"with the line's number.  Records that do not come from a record file are\n"
-	"stored without their artifacts.\n"
+	"with the line's number.  An import refused with nothing stored leaves the\n"
+	"store as it was (none is made where there was none).  Records that do not\n"
+	"come from a record file are stored without their artifacts.\n"
 	"\n"
 	"import --serial LOG reads a serial log captured from a guest that irqlbench\n"
 	"did not start (the ISO of 'irqlbench image' on another hypervisor): a record\n"
@@ -251,16 +254,18 @@ const struct cli_spec cmd_results_spec = {
 	"\n"
 	"A store that is missing, not an SQLite database, corrupt (PRAGMA quick_check)\n"
 	"or locked by another process is one error line; a lock is waited for\n"
-	"$IRQLBENCH_DB_WAIT seconds (default 2).  The database is derived data: move a\n"
-	"corrupt one away and rebuild it with 'irqlbench results import --db FILE\n"
-	"<its runs directory>'.\n",
+	"$IRQLBENCH_DB_WAIT seconds (default 2).  An empty file, or an SQLite database\n"
+	"without tables, becomes a store only by import and by merge's --db; list,\n"
+	"show, export, verdicts and delete refuse it and leave it as it is.  The\n"
+	"database is derived data: move a corrupt one away and rebuild it with\n"
+	"'irqlbench results import --db FILE <its runs directory>'.\n",
 	.epilog =
 	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
 	"no run selected (delete), a refused merge (a STORE that does not exist or is\n"
 	"--db itself, a conflicting id, an invalid record or verdict, an artifact\n"
-	"outside its run directory); 5 the store is unusable (missing, not SQLite,\n"
-	"corrupt, locked, a newer schema, its directory not writable; merge: any\n"
-	"STORE too).\n",
+	"outside its run directory or that is no file); 5 the store is unusable\n"
+	"(missing, empty, not SQLite, corrupt, locked, a newer schema, its directory\n"
+	"not writable; merge: any STORE too).\n",
 };
 
 /* --- import ------------------------------------------------------------- */
@@ -397,7 +402,8 @@ static void import_dir(struct store *s, const char *dir, struct import_tally *t)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct stat sb;
 		size_t len = strlen(names[i]);
@@ -450,7 +456,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 
 		if (!rc)
 			printf("%u imported, %u unchanged (store %s)\n", t.added, t.unchanged, s->path);
-		store_close(s);
+		(rc ? store_close_undo : store_close)(s);
 		return rc;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -465,7 +471,8 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	if (t.skipped)
 		printf(", %u non-record JSON files skipped", t.skipped);
 	printf(" (store %s)\n", s->path);
-	store_close(s);
+	/* refused with nothing stored: no store made of it */
+	((t.store_failed || t.refused) && !t.added ? store_close_undo : store_close)(s);
 	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;
 }
 
@@ -935,7 +942,11 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 	for (int i = 0; i < argc; i++)
 		free(src[i]);
 	free(src);
-	store_close(s);
+	/* refused: the target as it was, absent if it was absent */
+	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED)
+		store_close(s);
+	else
+		store_close_undo(s);
 	return r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK :
 	       r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE;
 }

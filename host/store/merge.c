@@ -79,7 +79,8 @@ static void merge_made(struct merge *m, const char *id)
  * runs directory and holds the record the source's row has (content hash
  * `hash`); 0 when there is none (the record is then written from the row,
  * without artifacts); -1 with err when the run directory or the file
- * leads out of the runs directory, or the file holds another record.
+ * leads out of the runs directory, is no regular file (a directory, a
+ * FIFO: never taken for a missing one), or holds another record.
  */
 static int source_record_file(struct store *src, const char *id, const char *hash,
 			      char **file, char *err, size_t errlen)
@@ -92,12 +93,17 @@ static int source_record_file(struct store *src, const char *id, const char *has
 	int rc = 0;
 
 	*file = NULL;
-	if (!real || !rruns || stat(real, &sb) || !S_ISREG(sb.st_mode)) {
+	if (!real || !rruns || stat(real, &sb)) {
 		rc = 0;
 	} else if (!store_path_inside(real, rruns)) {
 		util_err(err, errlen, 0, "%s: run %s: %s resolves to %s, outside the store's runs "
 			 "directory %s: replace the link by a copy of the run directory", src->path,
 			 id, path, real, rruns);
+		rc = -1;
+	} else if (!S_ISREG(sb.st_mode)) {
+		util_err(err, errlen, 0, "%s: run %s: %s is %s, not a file: move it away (the record "
+			 "is then written from the store), or put the run's record.json there",
+			 src->path, id, path, util_not_regular(real));
 		rc = -1;
 	} else {
 		rec = json_load_file(real, JSON_REJECT_DUPLICATES, NULL);

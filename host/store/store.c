@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -125,20 +124,6 @@ const char *store_default_path(const char *opt)
 	if (env && *env)
 		return env;
 	return STORE_DEFAULT_DB;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-int store_rm_rf(const char *path)
-{
-	if (access(path, F_OK))
-		return 0;
-	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static char *dir_of(const char *path)
@@ -325,7 +310,18 @@ static int migrate_step(struct store *s, int v, char *msg, size_t len)
 	       exec_sql(s->db, sql, msg, len) || exec_sql(s->db, "COMMIT", msg, len) ? -1 : 0;
 }
 
-static int store_migrate(struct store *s, char *err, size_t errlen)
+/* A file that holds no store yet: what a command that does not create one
+ * says of it (an empty file, or an SQLite database without tables). */
+static int no_store_yet(const char *path, const char *what, char *err, size_t errlen)
+{
+	util_err(err, errlen, 0, "%s is %s, not a results store: give the store with --db, or "
+		 "import records into it ('irqlbench results import --db %s FILE')", path, what, path);
+	return -1;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION; a database without tables
+ * becomes a store only when the command creates one (create). */
+static int store_migrate(struct store *s, bool create, char *err, size_t errlen)
 {
 	char msg[256];
 	int v, t = has_table(s, "schema_version");
@@ -342,6 +338,8 @@ static int store_migrate(struct store *s, char *err, size_t errlen)
 			       "name for a new one", s->path);
 			return -1;
 		}
+		if (!create)
+			return no_store_yet(s->path, "an SQLite database without tables", err, errlen);
 		v = 0;
 	} else {
 		v = store_file_version(s);
@@ -417,6 +415,7 @@ static int lock_wait(double *wait, char *err, size_t errlen)
 
 struct store *store_open(const char *path, bool create, char *err, size_t errlen)
 {
+	struct argv_buf made_dirs = { 0 };
 	struct store *s;
 	struct stat sb;
 	char *dir;
@@ -432,7 +431,7 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 			return NULL;
 		}
 		dir = dir_of(path);
-		if (util_mkdir_p(dir)) {
+		if (util_mkdir_made(dir, &made_dirs)) {
 			util_err(err, errlen, 0, "cannot create %s: %s: give --db a path in a writable directory",
 			       dir, strerror(errno));
 			free(dir);
@@ -444,6 +443,11 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 		util_err(err, errlen, 0, "%s is a directory, not a results store: give the database file "
 		       "with --db (e.g. %s/irqlbench.db)", path, path);
 		return NULL;
+	} else if (!sb.st_size && !create) {
+		/* SQLite takes it for a new database: the schema would be
+		 * written into it by a command that only reads */
+		no_store_yet(path, "an empty file", err, errlen);
+		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -451,18 +455,22 @@ struct store *store_open(const char *path, bool create, char *err, size_t errlen
 	s->path = strdup(path);
 	s->lock_wait_s = wait;
 	s->runs_dir = store_runs_dir(path);
+	s->made = flags & SQLITE_OPEN_CREATE ? STORE_NEW_FILE : sb.st_size ? STORE_FOUND :
+		  STORE_NEW_IN_EMPTY;
+	s->made_dirs = made_dirs;
+	s->runs_missing = access(s->runs_dir, F_OK) != 0;
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		if (s->db)
 			store_db_error(s, err, errlen);
 		else
 			util_err(err, errlen, 0, "cannot open results store %s: out of memory", path);
-		store_close(s);
+		store_close_undo(s);
 		return NULL;
 	}
 	sqlite3_busy_handler(s->db, busy_wait, s);
 	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-	if (store_check(s, err, errlen) || store_migrate(s, err, errlen)) {
-		store_close(s);
+	if (store_check(s, err, errlen) || store_migrate(s, create, err, errlen)) {
+		store_close_undo(s);
 		return NULL;
 	}
 	return s;
@@ -475,7 +483,34 @@ void store_close(struct store *s)
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s->runs_dir);
+	argv_free(&s->made_dirs);
 	free(s);
+}
+
+void store_close_undo(struct store *s)
+{
+	static const char *const side[] = { "-journal", "-wal", "-shm" };
+
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (s->runs_missing)
+		rmdir(s->runs_dir);
+	if (s->made == STORE_NEW_FILE) {
+		unlink(s->path);
+		for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+			char *p = xasprintf("%s%s", s->path, side[i]);
+
+			unlink(p);
+			free(p);
+		}
+		util_rmdir_made(&s->made_dirs);
+	} else if (s->made == STORE_NEW_IN_EMPTY && truncate(s->path, 0)) {
+		fprintf(stderr, "irqlbench: warning: cannot empty %s again: %s\n", s->path,
+			strerror(errno));
+	}
+	store_close(s);
 }
 
 /* --- validation --------------------------------------------------------- */
@@ -1237,9 +1272,11 @@ bool store_path_inside(const char *path, const char *dir)
  * Where the file of artifact `key` (named `name` in the record) is: 1 and
  * *from (its resolved path) for a regular file inside src_dir; 0 for none
  * (no such file, or no src_dir: a record may come without its logs); -1
- * with err when the name is absolute, climbs out with "..", or resolves
- * (through a symlink) outside src_dir: the store copies only the record's
- * own files, never one it happens to be able to read.
+ * with err when the name is absolute, climbs out with "..", resolves
+ * (through a symlink) outside src_dir, or is there but no regular file (a
+ * FIFO, a directory, a device: never opened, never taken for a missing
+ * log): the store copies only the record's own files, never one it happens
+ * to be able to read.
  */
 static int artifact_source(const char *src_dir, const char *key, const char *name,
 			   char **from, char *err, size_t errlen)
@@ -1271,6 +1308,11 @@ static int artifact_source(const char *src_dir, const char *key, const char *nam
 	if (real && rdir && !store_path_inside(real, rdir)) {
 		util_err(err, errlen, 0, "artifact %s ('%s') resolves to %s, outside the record's directory "
 		       "%s: replace the link by a copy of the file", key, name, real, rdir);
+		rc = -1;
+	} else if (real && rdir && util_not_regular(real)) {
+		util_err(err, errlen, 0, "artifact %s ('%s') is %s, not a file: put the file itself "
+			 "in its place, or take the artifact out of the record", key, name,
+			 util_not_regular(real));
 		rc = -1;
 	} else if (real && rdir && !stat(real, &sb) && S_ISREG(sb.st_mode)) {
 		*from = real;
@@ -1410,14 +1452,14 @@ static enum placed place_run_files(struct store *s, const char *file, json_t *re
 	}
 	if (!stat(dir, &sb) && S_ISDIR(sb.st_mode))
 		return copy_run_files(file, rec, dir, err, errlen) ? PLACED_FAILED : PLACED_INTO_DIR;
-	store_rm_rf(tmp);
+	util_rm_rf(tmp);
 	if (copy_run_files(file, rec, tmp, err, errlen)) {
-		store_rm_rf(tmp);
+		util_rm_rf(tmp);
 		return PLACED_FAILED;
 	}
 	if (rename(tmp, dir)) {
 		util_err(err, errlen, 0, "cannot move %s to %s: %s", tmp, dir, strerror(errno));
-		store_rm_rf(tmp);
+		util_rm_rf(tmp);
 		return PLACED_FAILED;
 	}
 	return PLACED_NEW_DIR;
@@ -1714,7 +1756,7 @@ void store_unplace_run(struct store *s, const char *id)
 {
 	char *dir = run_path(s, id, false);
 
-	store_rm_rf(dir);
+	util_rm_rf(dir);
 	free(dir);
 }
 
@@ -1916,7 +1958,7 @@ static void finish_delete(struct store *s, const struct run_list *l, const bool 
 			if (undo)
 				rename(trash, dir);
 			else
-				store_rm_rf(trash);
+				util_rm_rf(trash);
 		}
 		free(dir);
 		free(trash);
@@ -1948,7 +1990,7 @@ int store_delete(struct store *s, const struct run_filter *f, struct run_list *o
 			goto undo;
 		}
 		if (delete_paths(s, out->v[i].id, &dir, &trash) && !access(dir, F_OK)) {
-			store_rm_rf(trash);
+			util_rm_rf(trash);
 			if (rename(dir, trash)) {
 				util_err(err, errlen, 0, "cannot remove %s: %s: check the permissions of the "
 				       "store's run directory", dir, strerror(errno));

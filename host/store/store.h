@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "cli/util.h"
 #include "record/metrics.h"
 
 #define STORE_DEFAULT_NAME	"irqlbench.db"
@@ -40,17 +41,33 @@ struct store {
 	char *runs_dir;		/* store_runs_dir(path) */
 	double lock_wait_s;	/* how long to wait for another process's lock */
 	double busy_since, waited_s;	/* the last wait for a lock */
+	/* what store_open() found, for store_close_undo() */
+	enum { STORE_FOUND, STORE_NEW_FILE, STORE_NEW_IN_EMPTY } made;
+	bool runs_missing;	/* runs_dir did not exist */
+	struct argv_buf made_dirs;	/* the folders made for a new file */
 };
 
 /*
- * Opens (create: creates when missing), checks (PRAGMA quick_check) and
- * migrates the store.  Returns NULL with a one-line message in err that
- * names the problem and the fix: no store there, not an SQLite database,
- * corrupt, locked by another process (after waiting lock_wait_s), a newer
- * schema.  Every such failure is EXIT_STORE for the commands.
+ * Opens (create: creates when missing, or in an empty file or an SQLite
+ * database without tables), checks (PRAGMA quick_check) and migrates the
+ * store.  Without create an empty file or a database without tables is no
+ * store, and is left as it is: a command that only reads never makes one.
+ * Returns NULL with a one-line message in err that names the problem and
+ * the fix: no store there, not an SQLite database, corrupt, locked by
+ * another process (after waiting lock_wait_s), a newer schema.  Every such
+ * failure is EXIT_STORE for the commands.
  */
 struct store *store_open(const char *path, bool create, char *err, size_t errlen);
 void store_close(struct store *s);
+/*
+ * Closes s and takes back what opening it made, for a command that
+ * refuses after it (a refused merge or import): a database file it
+ * created, with its journal and the folders made for it, is removed; an
+ * empty file it made a store of is empty again; a runs directory that did
+ * not exist is removed when empty (the caller has removed what it put
+ * there, and rolled back its transaction).  A store that was there stays.
+ */
+void store_close_undo(struct store *s);
 /*
  * Where the store of database `path` keeps its runs (malloc'd): runs/
  * beside a database named irqlbench.db (results/irqlbench.db keeps them in
@@ -106,8 +123,9 @@ typedef void (*store_import_report)(void *arg, const char *id, int where, enum i
  * Imports one input, all its records or none (one transaction):
  *  - a record file: one JSON object; its artifacts, found next to it, are
  *    copied with it to the run directory (an artifact named by an absolute
- *    path, through "..", or that resolves through a symlink outside the
- *    record's directory refuses it);
+ *    path, through "..", that resolves through a symlink outside the
+ *    record's directory, or that is there but no regular file - a FIFO, a
+ *    directory - refuses it; one that is not there is no error);
  *  - JSON Lines: one record per line, as `irqlbench lab` prints them;
  *  - a JSON array of records, as `irqlbench results export` prints them;
  *  - "-": any of these on standard input.
@@ -320,7 +338,6 @@ const char *store_default_path(const char *opt);
  * v bound as text, or NULL as SQL NULL. */
 const char *store_json_str(json_t *obj, const char *key);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
-int store_rm_rf(const char *path);
 /* The host-identity columns (cpu_family, cpu_model_number, cpu_stepping,
  * microcode, dmi_product_name, dmi_product_name_why) of table "runs" or
  * "verdicts" set from the stored record or verdict: of row id, or of every

@@ -54,6 +54,22 @@
 #				exits 0 when none failed, else 1
 #	bail REASON		prints "FAIL: REASON" and exits 1: the test cannot go on
 #
+# Output folders.  For the commands that write a folder whole or not at all:
+#	tree_state DIR		every entry and every file's checksum under DIR
+#				("absent"): compare it before and after
+#	expect_no_change STATUS ERE WHAT -- CMD...
+#				CMD exits STATUS with one stderr line matching
+#				ERE, and the test's own function `state` (the
+#				tree_state of its folders) prints what it did
+#				before CMD: three checks
+#	no_gnuplot CMD...	CMD with a PATH without gnuplot
+#	gnuplot_failing SCRIPT CMD...
+#				CMD with a gnuplot that fails for plots/SCRIPT
+#	mounted ro|rw DIR CMD...
+#				CMD with DIR a mount point of its own (bound on
+#				itself in a mount namespace: root), read-only or
+#				not; have_mounts says whether it can
+#
 # It sets -u, and the names: ROOT (the source tree), BUILD (as given) and
 # BUILD_ABS (absolute), IRQLBENCH (the command, an absolute path;
 # $IRQLBENCH from the environment is another build, e.g. bad-input-san.sh's
@@ -228,4 +244,56 @@ expect_missing_values() {
 	done
 	[ -z "$(ls -A "$TMP/novalue")" ] && ok "$cmd $sub: options without values created nothing" ||
 		bad "$cmd $sub: options without values left $(ls -A "$TMP/novalue")"
+}
+
+# --- output folders -----------------------------------------------------------
+# tree_state DIR: every entry under DIR (its type and path, hidden ones too)
+# and every file's checksum, sorted: two calls compare the folder before and
+# after a command ("absent" where DIR is not there).
+tree_state() {
+	[ -e "$1" ] || { echo absent; return; }
+	(cd "$1" && find . -printf '%y %p\n' | sort && find . -type f -exec md5sum {} + | sort -k 2)
+}
+# expect_no_change STATUS ERE WHAT -- CMD...: expect_rc, expect_err_line, and
+# the output of the caller's `state` the same after CMD as before
+expect_no_change() {
+	local rc=$1 ere=$2 what=$3 before
+	shift 4
+	before=$(state)
+	expect_rc "$rc" "$what" -- "$@"
+	expect_err_line "$ere" "$what: one line naming it and the fix"
+	eq "$what: left as it was" "$(state)" "$before"
+}
+# no_gnuplot CMD...: CMD with a PATH that has no gnuplot, its other commands
+# as they were (links to them in $TMP/no-gnuplot)
+no_gnuplot() {
+	local d=$TMP/no-gnuplot c
+	if [ ! -d "$d" ]; then
+		mkdir -p "$d"
+		for c in sh bash env; do ln -s "$(command -v "$c")" "$d/$c"; done
+	fi
+	PATH=$d "$@"
+}
+# gnuplot_failing SCRIPT CMD...: CMD with a gnuplot that fails for the
+# plots' script SCRIPT (and runs the real one for the others)
+gnuplot_failing() {
+	local d=$TMP/gnuplot-failing-$1 real
+	real=$(command -v gnuplot)
+	mkdir -p "$d"
+	printf '#!/bin/sh\ncase "$*" in *"/%s"*) echo "gnuplot: made to fail for %s" >&2; exit 1 ;; esac\nexec "%s" "$@"\n' \
+		"$1" "$1" "$real" >"$d/gnuplot"
+	chmod +x "$d/gnuplot"
+	shift
+	PATH=$d:$PATH "$@"
+}
+# mounted ro|rw DIR CMD...: CMD with DIR bound on itself, read-only (ro) or
+# not (rw: a mount point, another file system to rename(2)), in a mount
+# namespace of its own: returns 77 without running CMD where that cannot be
+# (not root, no unshare); have_mounts tells first.
+have_mounts() { have_root && command -v unshare >/dev/null && unshare --mount true 2>/dev/null; }
+mounted() {
+	local mode=$1 d=$2
+	shift 2
+	have_mounts || return 77
+	unshare --mount sh -c 'mount --bind -o "$0" "$1" "$1" && shift && exec "$@"' "$mode" "$d" "$@"
 }

@@ -223,8 +223,57 @@ else
 	ok "no LaTeX installed: the tables' structure was checked instead"
 fi
 
+# --- a run that fails leaves DIR as it was -------------------------------------
+# DIR ($T/px) holds a complete result and files of its own (paper.tex); a
+# run that fails - no gnuplot, a figure's gnuplot failing, DIR or DIR/latex
+# read-only or another mount, a figure's place taken - changes nothing in
+# it, lists nothing, and one into a new DIR leaves no DIR.  The runs select
+# other runs (backend=lab): what they wrote would differ.
+touch "$T/px/paper.tex"
+state() { tree_state "$T/px"; }
+PX=(report --db "$T/x/irqlbench.db" --paper "$T/px" --select backend=lab)
+expect_no_change 3 "^irqlbench: cannot run gnuplot \(No such file or directory\): install gnuplot-nox \('make deps'\)$" \
+	"no gnuplot" -- no_gnuplot "$IRQ" "${PX[@]}"
+[ ! -s "$T/out" ] && ok "no gnuplot: nothing listed on stdout" || bad "no gnuplot: listed $(head -1 "$T/out")"
+expect_rc 3 "no gnuplot, into a new DIR" -- no_gnuplot "$IRQ" report --db "$T/x/irqlbench.db" --paper "$T/pnew/sub"
+eq "no gnuplot, a new DIR: not made" "$(tree_state "$T/pnew")" absent
+before=$(state)
+expect_rc 3 "the fourth figure's gnuplot fails" -- gnuplot_failing paper-exit-reasons.gp "$IRQ" "${PX[@]}"
+eq "a failing figure: gnuplot's message, then the line naming the script" "$(sed 's/^\(irqlbench\|gnuplot\): .*/\1/' "$TMP/err" | paste -sd' ')" \
+	"gnuplot irqlbench"
+expect_grep "^irqlbench: gnuplot paper-exit-reasons.gp failed for fig-exit-reasons.pdf: see its message above$" "$TMP/err" \
+	"a failing figure: the line names the script and the figure"
+eq "a failing figure: DIR as it was" "$(state)" "$before"
+if have_mounts; then
+	for d in latex .; do
+		expect_no_change 3 "^irqlbench: report: cannot (write into|create) $T/px(/latex)?: Read-only file system; choose another --paper DIR$" \
+			"DIR/$d read-only" -- mounted ro "$T/px/$d" "$IRQ" "${PX[@]}"
+	done
+	# DIR/latex a mount point: rename(2) cannot put its files there, after
+	# data/ and the figures went in: those are taken back
+	expect_no_change 3 "^irqlbench: report: cannot put $T/px/latex/fig-[a-z-]+\.(tex|pdf) in place: Invalid cross-device link; $T/px is as it was: choose another --paper DIR$" \
+		"DIR/latex another mount" -- mounted rw "$T/px/latex" "$IRQ" "${PX[@]}"
+else
+	ok "SKIP the read-only and mount point checks: not root or no mount namespace"
+fi
+# a directory where a figure goes: refused before any file moves
+rm "$T/px/fig-price-of-fix.png" && mkdir "$T/px/fig-price-of-fix.png"
+expect_no_change 3 "^irqlbench: report: $T/px/fig-price-of-fix.png is a directory: remove it or choose another --paper DIR$" \
+	"a directory in a figure's place" -- "$IRQ" "${PX[@]}"
+rmdir "$T/px/fig-price-of-fix.png"
+[ ! -s "$T/out" ] && ok "a failed run lists no file on stdout" || bad "a failed run listed $(head -1 "$T/out")"
+# and a run that succeeds replaces the result, keeps DIR's own files, lists
+# what it put there and leaves no staging folder
+expect_rc 0 "report --paper again, --select backend=lab, into the complete DIR" -- "$IRQ" "${PX[@]}"
+expect_grep '^the selection has no model runs' "$T/px/NOTES.txt" "the new result is in place"
+[ -e "$T/px/paper.tex" ] && ok "DIR's own paper.tex kept" || bad "paper.tex removed"
+[ -z "$(find "$T/px" -name '.irqlbench-*')" ] && ok "no staging folder left" || bad "left $(find "$T/px" -name '.irqlbench-*')"
+expect_grep "^figure $T/px/fig-exits-depth.pdf .svg .png latex/fig-exits-depth.tex$" "$T/out" "stdout lists the figures where they are"
+expect_grep "^table $T/px/tab-seed.tex$" "$T/out" "and the tables"
+
 # --- empty store, usage --------------------------------------------------------
-"$IRQ" results import --db "$T/e/irqlbench.db" /dev/null >/dev/null 2>&1	# refused; creates the store
+mkdir -p "$T/no-records"
+"$IRQ" results import --db "$T/e/irqlbench.db" "$T/no-records" >/dev/null || bail "an empty store"
 expect_rc 0 "report --paper on an empty store" -- "$IRQ" report --db "$T/e/irqlbench.db" --paper "$T/pe"
 for f in $figs; do
 	"$PNGCHECK" "$T/pe/$f.png" 3 1 >/dev/null && [ -s "$T/pe/$f.pdf" ] && ok "empty store: $f placeholder" ||

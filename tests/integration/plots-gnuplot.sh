@@ -55,11 +55,56 @@ expect_rc 0 "plot --metric delivery.immediate_pct --select backend=lab" -- \
 if grep -q 'model:' "$T/p2/data/trend.dat"; then bad "--select backend=lab kept model runs"; else ok "--select filters runs"; fi
 
 # an empty store: placeholders, still valid pictures
-"$IRQ" results import --db "$T/empty/irqlbench.db" /dev/null >/dev/null 2>&1	# refused; creates the store
+mkdir -p "$T/no-records"
+"$IRQ" results import --db "$T/empty/irqlbench.db" "$T/no-records" >/dev/null || bail "an empty store"
 expect_rc 0 "plot from an empty store" -- "$IRQ" plot --db "$T/empty/irqlbench.db" --out-dir "$T/p3"
 for p in $plots; do
 	"$PNGCHECK" "$T/p3/$p.png" 3 1 >/dev/null && [ -s "$T/p3/$p.svg" ] && ok "empty store: $p placeholder" || bad "empty store: $p"
 done
+
+# --- a run that fails leaves the plots and the dashboard as they were ----------
+# $T/pf and $T/pf-dash hold a complete result (and a file of the user's own);
+# a run that fails - no gnuplot, the last figure's gnuplot failing, a folder
+# read-only, the dashboard's img/ another mount (its commit fails after the
+# plots' went in) - changes neither and lists nothing, and one into new
+# folders leaves none.  The runs select other runs (backend=lab): what they
+# wrote would differ.
+expect_rc 0 "plot with a dashboard" -- "$IRQ" plot --db "$DB" --out-dir "$T/pf" --dashboard "$T/pf-dash"
+touch "$T/pf/notes.txt"
+state() { tree_state "$T/pf"; tree_state "$T/pf-dash"; }
+PF=(plot --db "$DB" --out-dir "$T/pf" --dashboard "$T/pf-dash" --select backend=lab)
+expect_no_change 3 "^irqlbench: cannot run gnuplot \(No such file or directory\): install gnuplot-nox \('make deps'\)$" \
+	"no gnuplot" -- no_gnuplot "$IRQ" "${PF[@]}"
+[ ! -s "$T/out" ] && ok "no gnuplot: nothing listed on stdout" || bad "no gnuplot: listed $(head -1 "$T/out")"
+expect_rc 3 "no gnuplot, into new folders" -- no_gnuplot "$IRQ" plot --db "$DB" --out-dir "$T/pnew/out" --dashboard "$T/pnew/dash"
+eq "no gnuplot, new folders: none made" "$(tree_state "$T/pnew")" absent
+before=$(state)
+expect_rc 3 "the last figure's gnuplot fails" -- gnuplot_failing kernel-latency.gp "$IRQ" "${PF[@]}"
+expect_grep "^irqlbench: gnuplot kernel-latency.gp failed for kernel-latency.png: see its message above$" "$TMP/err" \
+	"a failing figure: the line names the script and the figure"
+eq "a failing figure: the plots and the dashboard as they were" "$(state)" "$before"
+[ ! -s "$T/out" ] && ok "a failing figure: nothing listed on stdout" || bad "a failing figure: listed $(head -1 "$T/out")"
+if have_mounts; then
+	expect_no_change 3 "^irqlbench: plot: cannot write into $T/pf: Read-only file system; choose another --out-dir$" \
+		"--out-dir read-only" -- mounted ro "$T/pf" "$IRQ" "${PF[@]}"
+	expect_no_change 3 "^irqlbench: plot: cannot write into $T/pf-dash/img: Read-only file system; choose another --dashboard$" \
+		"the dashboard's img/ read-only" -- mounted ro "$T/pf-dash/img" "$IRQ" "${PF[@]}"
+	expect_no_change 3 "^irqlbench: plot: cannot put $T/pf-dash/img/[a-z0-9-]+\.(png|svg) in place: Invalid cross-device link; $T/pf-dash is as it was: choose another --dashboard$" \
+		"the dashboard's img/ another mount (the plots put in place taken back)" -- \
+		mounted rw "$T/pf-dash/img" "$IRQ" "${PF[@]}"
+else
+	ok "SKIP the read-only and mount point checks: not root or no mount namespace"
+fi
+# a run that succeeds replaces both, keeps the user's file, lists what it
+# put in place, and leaves no staging folder
+expect_rc 0 "plot again, --select backend=lab" -- "$IRQ" "${PF[@]}"
+[ -e "$T/pf/notes.txt" ] && ok "the user's own file kept" || bad "notes.txt removed"
+[ -z "$(find "$T/pf" "$T/pf-dash" -name '.irqlbench-*')" ] && ok "no staging folder left" ||
+	bad "left $(find "$T/pf" "$T/pf-dash" -name '.irqlbench-*')"
+if grep -q 'model:' "$T/pf/data/trend.dat"; then bad "the new plots are not in place"; else ok "the new plots are in place"; fi
+expect_grep "^plot $T/pf/trend.png $T/pf/trend.svg$" "$T/out" "stdout lists the plots where they are"
+eq "and the dashboard, last" "$(tail -n 1 "$T/out")" "dashboard $T/pf-dash/index.html"
+
 expect_rc 5 "plot without a store" -- "$IRQ" plot --db "$T/nothing/x.db"
 expect_rc 2 "plot --db without its value" -- "$IRQ" plot --db
 expect_rc 2 "plot with an argument" -- "$IRQ" plot --db "$DB" extra

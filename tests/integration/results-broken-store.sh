@@ -6,7 +6,10 @@
 # in one line that names the file, the problem and the fix, exits 5
 # (EXIT_STORE), and changes nothing: the database is left byte for byte and
 # no run directory is written.  The corrupt store's fix (rebuild it from
-# its records) is then followed and works.
+# its records) is then followed and works.  An empty file and an SQLite
+# database without tables are no store to the commands that only read one
+# (and delete): exit 5, one line, the file left as it is; import makes a
+# store of it.
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq sqlite3 bc
@@ -70,6 +73,32 @@ expect_rc 5 "another application's SQLite database, import" -- "$IRQ" results im
 expect_err_line "other.db is an SQLite database but not an irqlbench results store \(no schema_version table\): give the store with --db" \
 	"another SQLite database: says it is not a results store"
 [ "$(md5sum <"$T/text/other.db")" = "$sum" ] && ok "another SQLite database: unchanged" || bad "another SQLite database: changed"
+
+# an empty file, and an SQLite database without tables: no store, and a
+# command that only reads one (or deletes from it) never makes one of it
+: >"$T/text/empty.db"
+sqlite3 "$T/text/notables.db" 'pragma user_version = 1'
+readers=("results list" "results show $id1" "results export" "results verdicts" "results delete $id1"
+	 "compare $A $B" "report --tables" "report --paper $T/paper-empty"
+	 "plot --out-dir $T/plots-empty --no-dashboard" "verify --select $A")
+for db in "$T/text/empty.db" "$T/text/notables.db"; do
+	what=$([ -s "$db" ] && echo "an SQLite database without tables" || echo "an empty file")
+	sum=$(md5sum <"$db")
+	for c in "${readers[@]}"; do
+		# shellcheck disable=SC2086
+		expect_rc 5 "$what: $c" -- "$IRQ" $c --db "$db"
+		expect_err_line "^irqlbench: $db is (an empty file|an SQLite database without tables), not a results store: give the store with --db, or import records into it \('irqlbench results import --db $db FILE'\)$" \
+			"$what: $c: one line naming the file and the fix"
+	done
+	[ "$(md5sum <"$db")" = "$sum" ] && ok "$what: left as it was" || bad "$what: made into a store ($(stat -c %s "$db") bytes)"
+done
+[ -z "$(ls -A "$T/text" | grep -v -e '^results.db$' -e '^other.db$' -e '^empty.db$' -e '^notables.db$')" ] &&
+	[ ! -e "$T/paper-empty" ] && [ ! -e "$T/plots-empty" ] &&
+	ok "no runs directory, journal or output folder written" || bad "written: $(ls -A "$T/text" "$T"/paper-empty "$T"/plots-empty 2>&1 | tr '\n' ' ')"
+# a command that writes makes a store of an empty file
+expect_rc 0 "an empty file: results import makes a store of it" -- "$IRQ" results import --db "$T/text/empty.db" "$T/new"
+expect_rc 0 "and results list reads it then" -- "$IRQ" results list --db "$T/text/empty.db"
+expect_grep "^$newrec " "$T/out" "the imported run is listed"
 
 # a directory
 expect_rc 5 "a directory as --db" -- "$IRQ" results list --db "$T/good"

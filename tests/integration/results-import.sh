@@ -3,12 +3,14 @@
 # named by an absolute path, through "..", or by a symlink in the record's
 # directory that points outside it refuses the record (exit 2, one line
 # naming the artifact and the fix) and nothing is imported: no row, no run
-# directory, no copied file.  The case that copied /etc/passwd into the
-# store: tests/fixtures/records/artifact-traversal.json.
+# directory, no copied file; so does an artifact that is a FIFO or a
+# directory.  The case that copied /etc/passwd into the store:
+# tests/fixtures/records/artifact-traversal.json.
 # It reads what `irqlbench lab` prints (JSON Lines, from a file or -), a
 # JSON array (what `results export` prints, so export | import copies a
 # store) and a record on standard input; a bad line refuses the whole
-# input with its line number.
+# input with its line number.  An import refused with nothing stored makes
+# no store (none where there was none, an empty file stays empty).
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq sqlite3
@@ -17,10 +19,11 @@ FIX=$ROOT/tests/fixtures/records/artifact-traversal.json
 DB=$T/store/irqlbench.db
 tid=$(jq -r .id "$FIX")
 
-# nothing_imported WHAT ID: no row for ID, no runs/ID, no file named like the
-# outside files anywhere under the store's directory
+# nothing_imported WHAT ID: no row for ID (no store at all while nothing was
+# ever imported), no runs/ID, no file named like the outside files anywhere
+# under the store's directory
 nothing_imported() {
-	[ "$(sqlite3 "$DB" "select count(*) from runs where id = '$2'")" = 0 ] &&
+	{ [ ! -e "$DB" ] || [ "$(sqlite3 "$DB" "select count(*) from runs where id = '$2'")" = 0 ]; } &&
 		ok "$1: no row" || bad "$1: a row for $2"
 	[ ! -e "$T/store/runs/$2" ] && ok "$1: no runs/$2" || bad "$1: runs/$2 exists: $(ls "$T/store/runs/$2")"
 	[ -z "$(find "$T/store" \( -name passwd -o -name hostname -o -name 'secret*' -o -name '.import-*' \))" ] &&
@@ -62,6 +65,19 @@ ln -s "$T/outside" "$T/dlink/logs"
 expect_rc 2 "artifact 'logs/secret.log' through a symlinked directory refused" -- "$IRQ" results import --db "$DB" "$T/dlink/record.json"
 expect_err_line "artifact serial_log \('logs/secret.log'\) resolves to .*/outside/secret.log, outside the record's directory" "names the artifact"
 nothing_imported "symlink to a directory" "$tid"
+# an artifact that is there but no file: a FIFO (never opened: the import
+# does not wait on it) and a directory are refused, not taken for a
+# missing log
+for kind in FIFO directory; do
+	mkdir -p "$T/$kind"
+	jq '.artifacts = {"serial_log": "serial.log", "trace": null}' "$FIX" >"$T/$kind/record.json"
+	if [ $kind = FIFO ]; then mkfifo "$T/$kind/serial.log"; else mkdir "$T/$kind/serial.log"; fi
+	want=$([ $kind = FIFO ] && echo "a FIFO" || echo "a directory")
+	expect_rc 2 "artifact 'serial.log', a $kind, refused" -- timeout 20 "$IRQ" results import --db "$DB" "$T/$kind/record.json"
+	expect_err_line "^irqlbench: refused .*/$kind/record.json: artifact serial_log \('serial.log'\) is $want, not a file: put the file itself in its place, or take the artifact out of the record$" \
+		"a $kind: names the artifact, what it is and the fix"
+	nothing_imported "a $kind" "$tid"
+done
 # in a directory import, the bad record is refused and the others go in
 mkdir -p "$T/mixed/good"
 jq '.id = "good-run" | .artifacts = {"serial_log": "logs/serial.log", "qemu_log": "qemu.log", "trace": null}' \
@@ -146,6 +162,22 @@ expect_rc 2 "an empty array" -- "$IRQ" results import --db "$DB" "$T/empty.json"
 expect_err_line "^irqlbench: refused .*/empty\.json: no record in it \(an empty JSON array\): give a record file, JSON Lines or a JSON array of records$" "an empty array: says so"
 expect_rc 2 "a missing file" -- "$IRQ" results import --db "$DB" "$T/nope.jsonl"
 expect_err_line "^irqlbench: refused .*/nope\.jsonl: cannot read it: No such file or directory: give a record file, JSON Lines, a directory or - \(standard input\)$" "says it cannot read it"
+# an import that stores nothing and is refused leaves no store behind (none
+# where there was none, an empty file empty); a store it did fill stays
+expect_rc 2 "refused into a new store" -- "$IRQ" results import --db "$T/new/sub/irqlbench.db" "$T/empty.json" "$FIX"
+[ ! -e "$T/new" ] && ok "refused into a new store: nothing made ($T/new absent)" ||
+	bad "refused into a new store: left $(find "$T/new" | tr '\n' ' ')"
+: >"$T/empty.db"
+expect_rc 2 "refused into an empty file" -- "$IRQ" results import --db "$T/empty.db" - </dev/null
+eq "refused into an empty file: still empty" "$(stat -c %s "$T/empty.db")" 0
+expect_rc 2 "one input refused, one imported, into a new store" -- \
+	"$IRQ" results import --db "$T/new/irqlbench.db" "$T/empty.json" "$T/rec/${ids[6]}/record.json"
+expect_grep "^1 imported, 0 unchanged, 1 refused" "$T/out" "one imported, one refused"
+[ -s "$T/new/irqlbench.db" ] && [ -d "$T/new/runs/${ids[6]}" ] && ok "the store it filled stays" || bad "the store it filled is gone"
+# an empty directory: nothing to import, no error (under UBSan too: bad-input-san.sh)
+mkdir -p "$T/emptydir"
+expect_rc 0 "an empty directory" -- "$IRQ" results import --db "$T/emptydir.db" "$T/emptydir"
+expect_grep "^0 imported, 0 unchanged, 0 refused" "$T/out" "an empty directory: nothing imported"
 # a directory's *.jsonl
 mkdir -p "$T/dir"
 jsonl 6 7 >"$T/dir/lab.jsonl"
@@ -166,7 +198,7 @@ jq '.[1].status = "weird"' "$T/export.json" >"$T/bad-array.json"
 expect_rc 2 "an array with a bad record 2" -- "$IRQ" results import --db "$T/copy2/irqlbench.db" "$T/bad-array.json"
 expect_err_line "^irqlbench: refused .*/bad-array\.json: record 2 of the array: status 'weird' is neither complete nor failed; nothing from it was imported$" \
 	"names the record of the array"
-[ "$(sqlite3 "$T/copy2/irqlbench.db" "select count(*) from runs")" = 0 ] && ok "bad array: no row" || bad "bad array: rows"
+[ ! -e "$T/copy2" ] && ok "bad array: no row, no store made" || bad "bad array: $(ls -A "$T/copy2")"
 
 # --- what is not a regular file is never read, a link in a tree never followed
 mkdir -p "$T/odd/tree/sub"

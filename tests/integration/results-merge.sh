@@ -8,9 +8,13 @@
 # row, no run directory, no copied file, also not from a good store merged
 # beside it): an artifact named through '..' or by an absolute path in the
 # source's database, an artifact that is a symlink out of its run
-# directory, a run id the target holds with other content, a store that
-# does not exist or is the target.  A source that is no SQLite database is
-# exit 5.  A run directory missing from the target is written again.
+# directory, an artifact that is a FIFO or a directory (or a symlink to a
+# FIFO), a record.json that is a directory, a run id the target holds with
+# other content, a store that does not exist or is the target.  A source that is no SQLite database is
+# exit 5, and so is one that is an empty file (left empty).  A refused merge
+# leaves the target as it was: a new one is not made (no folder, no runs
+# directory), an empty file stays empty, a store without runs/ gets none.
+# A run directory missing from the target is written again.
 # Stores: `verify --backend model` (a few ms each).
 . "$(dirname "$0")/lib.sh"
 need_built
@@ -143,18 +147,47 @@ expect_rc 2 "an artifact named by an absolute path" -- "$IRQ" results merge --db
 expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log is an absolute path \('/etc/passwd'\)" \
 	"absolute: one line naming the artifact"
 nothing_merged "absolute path"
+# badlog: bad/ whose run $bid names serial.log, its record file and its row
+# alike, so that what bad/runs/$bid/serial.log is decides
+badlog() {
+	badstore serial.log
+	jq '.artifacts.serial_log = "serial.log"' "bad/runs/$bid/record.json" >"$T/r.json"
+	mv "$T/r.json" "bad/runs/$bid/record.json"
+	# the row's record text is the file's (keys sorted, compact), as an import writes it
+	jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
+	q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+}
 # a symlink in the source's run directory that leads out of it
-badstore serial.log
-jq '.artifacts.serial_log = "serial.log"' "bad/runs/$bid/record.json" >"$T/r.json"
-mv "$T/r.json" "bad/runs/$bid/record.json"
-# the row's record text is the file's (keys sorted, compact), as an import writes it
-jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
-q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+badlog
 ln -sf /etc/hostname "bad/runs/$bid/serial.log"
 expect_rc 2 "an artifact that is a symlink out of its run directory" -- "$IRQ" results merge --db "$M" c bad
 expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log \('serial.log'\) resolves to /etc/hostname, outside the record's directory" \
 	"symlink: one line naming where it leads"
 nothing_merged "symlink out of the run directory"
+# an artifact that is no file: a FIFO (never opened, so never waited on), a
+# directory, a symlink to a FIFO in the run directory; refused as the
+# others are
+for kind in FIFO directory link; do
+	badlog
+	rm -f "bad/runs/$bid/serial.log"
+	case $kind in
+	FIFO) mkfifo "bad/runs/$bid/serial.log" ;;
+	directory) mkdir "bad/runs/$bid/serial.log" && echo x >"bad/runs/$bid/serial.log/x" ;;
+	link) mkfifo "bad/runs/$bid/pipe" && ln -s pipe "bad/runs/$bid/serial.log" ;;
+	esac
+	want=$([ $kind = directory ] && echo "a directory" || echo "a FIFO")
+	expect_rc 2 "an artifact that is a $kind" -- timeout 20 "$IRQ" results merge --db "$M" c bad
+	expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: artifact serial_log \('serial.log'\) is $want, not a file: put the file itself in its place, or take the artifact out of the record$" \
+		"an artifact that is a $kind: one line naming it and what it is"
+	nothing_merged "an artifact that is a $kind"
+done
+# the run's record.json a directory: not read as "no record file"
+badstore serial.log
+rm -f "bad/runs/$bid/record.json" && mkdir "bad/runs/$bid/record.json"
+expect_rc 2 "record.json that is a directory" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: .*/record.json is a directory, not a file: " \
+	"record.json a directory: one line"
+nothing_merged "record.json a directory"
 # the same run id with other content
 rm -rf "$T/bad" && cp -a c "$T/bad"
 cid=$(q bad/irqlbench.db 'select id from runs order by id limit 1')
@@ -177,7 +210,35 @@ expect_err_line "^irqlbench results: merge needs the stores to merge" "no store:
 echo "not a database" >"$T/junk.db"
 expect_rc 5 "a source that is no SQLite database" -- "$IRQ" results merge --db "$M" c "$T/junk.db"
 expect_err_line "merge refused, nothing merged: $T/junk.db is not an SQLite database" "not SQLite: one line, exit 5"
+: >"$T/empty.db"
+expect_rc 5 "a source that is an empty file" -- "$IRQ" results merge --db "$M" c "$T/empty.db"
+expect_err_line "merge refused, nothing merged: $T/empty.db is an empty file, not a results store" "an empty source: one line, exit 5"
+eq "an empty source: left empty" "$(stat -c %s "$T/empty.db")" 0
 nothing_merged "the refusals of bad stores"
+
+# a refused merge leaves the target as it was: absent (no database, no runs
+# directory, no folder made for it), an empty file still empty, an existing
+# store without a runs directory still without one
+badstore /etc/passwd
+expect_rc 2 "refused into a new store: a store that does not exist" -- \
+	"$IRQ" results merge --db "$T/new/sub/irqlbench.db" c "$T/nowhere"
+[ ! -e "$T/new" ] && ok "refused into a new store: nothing made ($T/new absent)" ||
+	bad "refused into a new store: left $(find "$T/new" | tr '\n' ' ')"
+expect_rc 2 "refused into a new store: a bad artifact after a good store" -- "$IRQ" results merge --db "$T/new/x.db" c bad
+[ ! -e "$T/new" ] && ok "refused into a new store after copying a good one: nothing left" ||
+	bad "refused into a new store after copying a good one: left $(find "$T/new" | tr '\n' ' ')"
+: >"$T/target-empty.db"
+expect_rc 2 "refused into an empty file" -- "$IRQ" results merge --db "$T/target-empty.db" c bad
+eq "refused into an empty file: still empty" "$(stat -c %s "$T/target-empty.db")" 0
+[ -z "$(ls -d "$T"/target-empty.db?* 2>/dev/null)" ] && ok "refused into an empty file: no runs directory or journal beside it" ||
+	bad "refused into an empty file: left $(ls -d "$T"/target-empty.db?*)"
+mkdir "$T/empty-dir"
+"$IRQ" results import --db "$T/norun/irqlbench.db" "$T/empty-dir" >/dev/null || bail "an empty store"
+sum=$(md5sum <"$T/norun/irqlbench.db")
+expect_rc 2 "refused into a store without runs/" -- "$IRQ" results merge --db "$T/norun/irqlbench.db" c bad
+[ "$(md5sum <"$T/norun/irqlbench.db")" = "$sum" ] && [ ! -e "$T/norun/runs" ] &&
+	ok "refused into a store without runs/: the database as it was, no runs/" ||
+	bad "refused into a store without runs/: $(ls -A "$T/norun" | tr '\n' ' ')"
 
 expect_rc 0 "results merge --help" -- "$IRQ" results merge --help
 expect_grep "^exit status: 0 merged, or nothing new; 2 no STORE" "$T/out" "--help: the exit statuses"

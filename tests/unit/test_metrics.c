@@ -506,6 +506,6 @@ int main(void)
 	test_backends();
 	test_cost_source();
 	test_store();
-	store_rm_rf(tmpdir);
+	util_rm_rf(tmpdir);
 	return check_done("test_metrics");
 }

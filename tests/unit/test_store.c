@@ -952,6 +952,6 @@ int main(void)
 	test_locked();
 	test_runs_dir();
 	test_filter_parse();
-	store_rm_rf(tmpdir);
+	util_rm_rf(tmpdir);
 	return check_done("test_store");
 }
