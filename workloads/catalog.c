@@ -85,18 +85,18 @@ static const struct wl_param p_fault[] = {
 };
 
 const struct wl_info wl_catalog[] = {
-	{ "seed-table", "the upstream discussion's sequence: SL#1, clock queues a DPC, SL#2, release, release", p_seed_table, false, false },
-	{ "nested-spinlock", "N nested KeAcquireSpinLock with a DPC pending: N-1 same-level acquires and releases in the outer one", p_nested, false, false },
-	{ "masked-clock", "CR8=15; clock pending; CR8=15; CR8=2 (clock due); CR8=0", p_masked_clock, false, false },
-	{ "irql-churn", "raise/lower pairs with nothing pending (no exits on any fixed policy)", p_churn, false, false },
-	{ "dpc-storm", "periodic clock queueing DPC bursts while PASSIVE code takes nested spinlocks", p_dpc_storm, false, false },
-	{ "windows-mix", "seeded random mix of nesting depths, clock ticks and DPC bursts", p_mix, false, false },
-	{ "ipi-generic-call", "KeIpiGenericCall: a function on every vCPU at IPI_LEVEL (an IPI at 0xE1), the initiator waiting at IPI_LEVEL, in a ring; 2 vCPUs or more", p_generic_call, false, false },
-	{ "cross-cpu-dpc", "a DPC targeted at another vCPU (an IPI at 0x2F) while that one holds N nested spinlocks, in a ring; 2 vCPUs or more", p_cross_dpc, false, false },
-	{ "script", "runs a scenario script (workloads/SCRIPTS.md)", p_script, false, true },
-	{ "hang", "test only: spins forever with interrupts off", p_none, true, false },
-	{ "fault", "test only: raises a CPU exception", p_fault, true, false },
-	{ "triple-fault", "test only: triple-faults the vCPU", p_none, true, false },
+	{ "seed-table", "the upstream discussion's sequence: SL#1, clock queues a DPC, SL#2, release, release", p_seed_table, false, false, 0 },
+	{ "nested-spinlock", "N nested KeAcquireSpinLock with a DPC pending: N-1 same-level acquires and releases in the outer one", p_nested, false, false, 0 },
+	{ "masked-clock", "CR8=15; clock pending; CR8=15; CR8=2 (clock due); CR8=0", p_masked_clock, false, false, 0 },
+	{ "irql-churn", "raise/lower pairs with nothing pending (no exits on any fixed policy)", p_churn, false, false, 0 },
+	{ "dpc-storm", "periodic clock queueing DPC bursts while PASSIVE code takes nested spinlocks", p_dpc_storm, false, false, 0 },
+	{ "windows-mix", "seeded random mix of nesting depths, clock ticks and DPC bursts", p_mix, false, false, 0 },
+	{ "ipi-generic-call", "KeIpiGenericCall: a function on every vCPU at IPI_LEVEL (an IPI at 0xE1), the initiator waiting at IPI_LEVEL, in a ring; 2 vCPUs or more", p_generic_call, false, false, 2 },
+	{ "cross-cpu-dpc", "a DPC targeted at another vCPU (an IPI at 0x2F) while that one holds N nested spinlocks, in a ring; 2 vCPUs or more", p_cross_dpc, false, false, 2 },
+	{ "script", "runs a scenario script (workloads/SCRIPTS.md)", p_script, false, true, 0 },
+	{ "hang", "test only: spins forever with interrupts off", p_none, true, false, 0 },
+	{ "fault", "test only: raises a CPU exception", p_fault, true, false, 0 },
+	{ "triple-fault", "test only: triple-faults the vCPU", p_none, true, false, 0 },
 };
 
 const unsigned wl_ncatalog = sizeof(wl_catalog) / sizeof(wl_catalog[0]);

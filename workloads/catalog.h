@@ -28,6 +28,7 @@ struct wl_info {
 	const struct wl_param *params;	/* terminated by {NULL} */
 	bool test_only;			/* hidden from `list`, for the test suite */
 	bool needs_script;		/* takes a scenario script (multiboot module) */
+	unsigned min_vcpus;		/* runs on this many vCPUs or more (0: one) */
 };
 
 #define WL_MAX_PARAMS 24

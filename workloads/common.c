@@ -40,11 +40,11 @@ bool wl_wait_for(const uint64_t *v, uint64_t k)
 	return nt_wait_counter(v, k, wl_wait_limit());
 }
 
-int wl_need_cpus(const char *workload, unsigned n, char *err, size_t errlen)
+int wl_need_cpus(const struct wl_info *w, char *err, size_t errlen)
 {
-	if (plat_ncpus() >= n)
+	if (plat_ncpus() >= w->min_vcpus)
 		return 0;
 	kmsgf(err, errlen, "%s needs %u vCPUs or more (this guest has %u): run it with --vcpus %u",
-	      workload, n, plat_ncpus(), n);
+	      w->name, w->min_vcpus, plat_ncpus(), w->min_vcpus);
 	return -1;
 }

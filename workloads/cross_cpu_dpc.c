@@ -88,12 +88,11 @@ int wl_cross_cpu_dpc_declare(const struct wl_values *vals, const struct boot_inf
 int wl_cross_cpu_dpc_declare(const struct wl_values *vals, const struct boot_info *bi, char *err,
 			     size_t errlen)
 {
-	(void)vals;
 	(void)bi;
 	/* the rounds start from 0 in every run (the model runs the guest's
 	 * code again in one process) */
 	kmemset(&xd, 0, sizeof(xd));
-	return wl_need_cpus("cross-cpu-dpc", 2, err, errlen);
+	return wl_need_cpus(vals->w, err, errlen);
 }
 
 int wl_cross_cpu_dpc(struct wl_ctx *ctx);

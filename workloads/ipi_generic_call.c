@@ -68,10 +68,9 @@ int wl_ipi_generic_call_declare(const struct wl_values *vals, const struct boot_
 int wl_ipi_generic_call_declare(const struct wl_values *vals, const struct boot_info *bi,
 				char *err, size_t errlen)
 {
-	(void)vals;
 	(void)bi;
 	kmemset(&gc, 0, sizeof(gc));
-	return wl_need_cpus("ipi-generic-call", 2, err, errlen);
+	return wl_need_cpus(vals->w, err, errlen);
 }
 
 int wl_ipi_generic_call(struct wl_ctx *ctx);

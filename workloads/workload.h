@@ -63,8 +63,10 @@ void wl_phase(unsigned idx);
  * until the counter *v another CPU advances reaches k; false after
  * wl_wait_limit(). */
 bool wl_wait_for(const uint64_t *v, uint64_t k);
-/* For a workload's declare hook: 0 with n vCPUs or more, else -1 and
- * "W needs N vCPUs or more (this guest has M): run it with --vcpus N". */
-int wl_need_cpus(const char *workload, unsigned n, char *err, size_t errlen);
+/* For a workload's declare hook: 0 with w->min_vcpus vCPUs or more (the
+ * catalog's), else -1 and "W needs N vCPUs or more (this guest has M): run
+ * it with --vcpus N".  The host checks the same before it starts (run,
+ * model, lab: cli_check_vcpus()). */
+int wl_need_cpus(const struct wl_info *w, char *err, size_t errlen);
 
 #endif

@@ -56,14 +56,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * guest will parse it: 0, or EXIT_USAGE after one line naming the file, the
  * line and workloads/SCRIPTS.md.  host_actions: whether its `host` lines
  * can run (model: yes; a guest backend: no, the line names the model as the
- * fix).  (host/run/cmd_run.c; run, model and lab.) */
-int cli_check_script(const char *path, bool host_actions);
+ * fix).  vcpus: the run's (0: do not check), refused when a `cpu N` block or
+ * `ipi V cpu N` needs more.  (host/run/cmd_run.c; run, model and lab.) */
+int cli_check_script(const char *path, bool host_actions, unsigned vcpus);
 /* The same in two steps, for a caller that keeps the text (model: a pipe
  * such as bash's <(...) reads once): cli_read_script() returns the text
  * (at most SCN_MAX_FILE bytes) or NULL with *rc = EXIT_USAGE after one
  * line; cli_check_script_text() parses it as cli_check_script() does. */
 char *cli_read_script(const char *path, size_t *len, int *rc);
-int cli_check_script_text(const char *path, const char *text, size_t len, bool host_actions);
+int cli_check_script_text(const char *path, const char *text, size_t len, bool host_actions,
+			  unsigned vcpus);
+/* The workload's vCPUs (the catalog's min_vcpus) against --vcpus (0: one):
+ * 0, or EXIT_USAGE after "workload 'W' needs N vCPUs or more: run it with
+ * --vcpus N" -- before anything starts (the guest says the same). */
+struct wl_info;
+int cli_check_vcpus(const struct wl_info *w, unsigned vcpus);
 /*
  * What the tables give besides the parser (host/cli/doc.c), printed by the
  * hidden options of the same names: the man page irqlbench(1) as roff, the

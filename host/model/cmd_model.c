@@ -838,7 +838,10 @@ int cmd_model(int argc, char **argv)
 		goto out;
 	/* read once (a pipe reads once); a script error is a usage error: no record */
 	if (o.script && (!(o.script_text = cli_read_script(o.script, &o.script_len, &rc)) ||
-			 (rc = cli_check_script_text(o.script, o.script_text, o.script_len, true))))
+			 (rc = cli_check_script_text(o.script, o.script_text, o.script_len, true,
+						     o.cfg.ncpus ? o.cfg.ncpus : 1))))
+		goto out;
+	if ((rc = cli_check_vcpus(w, o.cfg.ncpus)))
 		goto out;
 	if (o.out_dir && util_mkdir_p(o.out_dir)) {
 		rc = cli_error(EXIT_ENV, "model: cannot create %s: %s: choose another --out-dir",

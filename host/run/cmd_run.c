@@ -310,16 +310,18 @@ static int check_input(const char *what, const char *path, const char *fix)
 /* The script parses on the host as it will in the guest: its errors are
  * usage errors, found before QEMU starts, with the whole path.  A script
  * with `host` actions runs only where the host is simulated (model). */
-int cli_check_script_text(const char *path, const char *text, size_t len, bool host_actions)
+int cli_check_script_text(const char *path, const char *text, size_t len, bool host_actions,
+			  unsigned vcpus)
 {
 	static const char doc[] = "see workloads/SCRIPTS.md for the script language";
 	struct scn_prog *prog = xmalloc(sizeof(*prog));
 	char err[4096], op[64];
-	unsigned host_line;
+	unsigned host_line, need;
 	int rc;
 
 	rc = scn_parse(text, len, prog, err, sizeof(err));
 	host_line = rc ? 0 : prog->host_line;
+	need = rc ? 0 : prog->ncpus;
 	for (unsigned i = 0; host_line && i < prog->nops; i++)
 		if (prog->ops[i].code == SCN_OP_HOST) {
 			scn_op_text(prog, i, op, sizeof(op));
@@ -331,6 +333,17 @@ int cli_check_script_text(const char *path, const char *text, size_t len, bool h
 	if (host_line && !host_actions)
 		return cli_error(EXIT_USAGE, "script %s: line %u: '%s' is a host-side action (KVM_SET_LAPIC, INIT, an AVIC inhibit) that a guest cannot perform; run the script with 'irqlbench model --script %s --policy P'",
 				 path, host_line, op, path);
+	if (vcpus && need > vcpus)
+		return cli_error(EXIT_USAGE, "script %s runs a block on vCPU %u or sends it an IPI, but the guest would have %u: run it with --vcpus %u",
+				 path, need - 1, vcpus, need);
+	return 0;
+}
+
+int cli_check_vcpus(const struct wl_info *w, unsigned vcpus)
+{
+	if (w->min_vcpus > (vcpus ? vcpus : 1))
+		return cli_error(EXIT_USAGE, "workload '%s' needs %u vCPUs or more: run it with --vcpus %u",
+				 w->name, w->min_vcpus, w->min_vcpus);
 	return 0;
 }
 
@@ -347,14 +360,14 @@ char *cli_read_script(const char *path, size_t *len, int *rc)
 	return text;
 }
 
-int cli_check_script(const char *path, bool host_actions)
+int cli_check_script(const char *path, bool host_actions, unsigned vcpus)
 {
 	size_t len = 0;
 	int rc = 0;
 	char *text = cli_read_script(path, &len, &rc);
 
 	if (text)
-		rc = cli_check_script_text(path, text, len, host_actions);
+		rc = cli_check_script_text(path, text, len, host_actions, vcpus);
 	free(text);
 	return rc;
 }
@@ -511,7 +524,9 @@ static int check_args(struct run_opts *o, const struct argv_buf *params,
 		json_decref(t);
 	}
 	if (o->script && (check_input("the script", o->script, "--script FILE") ||
-			  cli_check_script(o->script, false)))
+			  cli_check_script(o->script, false, o->vcpus ? o->vcpus : 1)))
+		return EXIT_USAGE;
+	if (cli_check_vcpus(w, o->vcpus))
 		return EXIT_USAGE;
 	if (o->guest && check_input("the guest image", o->guest,
 				    "--guest FILE (build/guest/irqlbench-guest.elf after 'make')"))

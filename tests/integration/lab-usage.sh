@@ -30,6 +30,8 @@ cases=(
 	"runs 0|--runs 0: give a number in 1..1000|--workload nested-spinlock --runs 0"
 	"runs vcpus|--runs runs its jobs in one guest boot of one vCPU: drop --vcpus 2, or --runs|--workload nested-spinlock --runs 3 --vcpus 2"
 	"runs bad param|unknown parameter 'bogus'|--workload nested-spinlock --runs 3 --param bogus=1"
+	"workload vcpus|workload 'cross-cpu-dpc' needs 2 vCPUs or more: run it with --vcpus 2|--workload cross-cpu-dpc"
+	"script vcpus|runs a block on vCPU 1 or sends it an IPI, but the guest would have 1: run it with --vcpus 2|--script workloads/scripts/cross-cpu-dpc.scn"
 )
 for c in "${cases[@]}"; do
 	IFS='|' read -r name msg args <<<"$c"

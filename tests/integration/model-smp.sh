@@ -83,12 +83,13 @@ eq "contended-lock.scn: every acquire of vCPU 1 found lock 0 held (lock_contende
 mkdir -p "$TMP/empty"
 expect_rc 2 "cross-cpu-dpc.scn on one vCPU" -- "$IRQLBENCH" model -q --script "$S" --policy l61 \
 	--out-dir "$TMP/empty/one"
-expect_err_line "runs a block on vCPU 1 or sends it an IPI, but the guest has 1: run it with --vcpus 2" \
+expect_err_line "runs a block on vCPU 1 or sends it an IPI, but the guest would have 1: run it with --vcpus 2" \
 	"cross-cpu-dpc.scn on one vCPU: one line naming the fix"
 expect_rc 2 "cross-cpu-dpc on one vCPU" -- "$IRQLBENCH" model -q --workload cross-cpu-dpc --policy l61 \
 	--out-dir "$TMP/empty/one"
-expect_err_line "cross-cpu-dpc needs 2 vCPUs or more \(this guest has 1\): run it with --vcpus 2" \
+expect_err_line "workload 'cross-cpu-dpc' needs 2 vCPUs or more: run it with --vcpus 2" \
 	"cross-cpu-dpc on one vCPU: one line naming the fix"
+ok "on one vCPU: refused before the run, no record written" test ! -e "$TMP/empty/one"
 expect_rc 2 "--vcpus 9" -- "$IRQLBENCH" model -q --workload nested-spinlock --policy l61 --vcpus 9 \
 	--out-dir "$TMP/empty/nine"
 ok "--vcpus 9: no record written" test ! -e "$TMP/empty/nine"

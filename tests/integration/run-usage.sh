@@ -67,6 +67,10 @@ usage_case no-equals "--param wants NAME=VALUE" --workload seed-table --param de
 usage_case no-workload "give --workload W" --backend tcg
 usage_case bad-backend "unknown backend 'xen'" --backend xen --workload seed-table
 usage_case vcpus "^irqlbench run: --vcpus 9: give a number in 1\.\.8: see 'irqlbench run --help'\$" --workload seed-table --vcpus 9
+usage_case workload-vcpus "^irqlbench: workload 'ipi-generic-call' needs 2 vCPUs or more: run it with --vcpus 2\$" \
+	--workload ipi-generic-call
+usage_case script-vcpus "runs a block on vCPU 1 or sends it an IPI, but the guest would have 1: run it with --vcpus 2\$" \
+	--script workloads/scripts/contended-lock.scn --vcpus 1
 usage_case timeout "--timeout 0: give seconds" --workload seed-table --timeout 0
 usage_case trace-buffer-small "--trace-buffer 4: give a number in 8\.\.1073741824" --backend kvm \
 	--workload seed-table --trace-buffer 4
