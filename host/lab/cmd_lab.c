@@ -838,15 +838,18 @@ static char *replace_all(const char *s, const char *from, const char *to)
  * lines but "failed record written to" and the nested-host warning), with
  * L1's path of the variant's folder VDIR put back as VDIR, each printed as
  * "irqlbench: lab LABEL: run in L1 failed (status N): ..." (LABEL: the
- * variant, "VARIANT NAME" for a batch run).  Returns the first, for the
- * record when L1 wrote none (a caller frees it), or NULL.
+ * variant, "VARIANT NAME" for a batch run), a warning as "irqlbench: lab
+ * LABEL: run in L1: warning: ...".  Returns the first error (else the first
+ * warning), for the record when L1 wrote none (a caller frees it), or NULL.
  */
 static char *inner_error(const char *dir, const char *vdir, const char *variant, int status)
 {
 	char *path = xasprintf("%s/run.stderr", dir);
 	char *text = util_read_file(path, 1 << 20, NULL), *line, *save = NULL, *first = NULL;
+	char *first_warning = NULL;
 
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		bool is_warning;
 		char *msg;
 
 		/* nor the kvm preflight's warning that the host is a VM: L1 is one */
@@ -856,15 +859,25 @@ static char *inner_error(const char *dir, const char *vdir, const char *variant,
 		line += 9;
 		line += strspn(line, ": ");
 		msg = replace_all(line, "/run/irqlbench/lab-out", vdir);	/* l1-run.sh's $S/lab-out */
-		fprintf(stderr, "irqlbench: lab %s: run in L1 failed (status %d): %s\n", variant, status,
-			msg);
-		if (!first)
+		/* a warning ("warning: ..." or "run: warning: ...") is no second failure */
+		is_warning = !strncmp(msg, "warning: ", 9) || !strncmp(msg, "run: warning: ", 14);
+		if (is_warning)
+			fprintf(stderr, "irqlbench: lab %s: run in L1: %s\n", variant, msg);
+		else
+			fprintf(stderr, "irqlbench: lab %s: run in L1 failed (status %d): %s\n", variant,
+				status, msg);
+		if (!is_warning && !first)
 			first = msg;
+		else if (is_warning && !first_warning)
+			first_warning = msg;
 		else
 			free(msg);
 	}
 	free(text);
 	free(path);
+	if (!first)
+		return first_warning;
+	free(first_warning);
 	return first;
 }
 

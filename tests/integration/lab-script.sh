@@ -59,6 +59,8 @@ eq "failing run: lab exits with the run's status" $? 1
 r=$TMP/cwd/out/fixed/record.json
 eq "failing run: the run's error line, one" \
 	"$(grep -c '^irqlbench: lab fixed: run in L1 failed (status 1): script on kvm: verdict fail: script: line 4: wait_delivered 0xd1 timed out' "$TMP/cwd/late.err")" 1
+eq "failing run: no warning of the run in L1 dressed as a failure" \
+	"$(grep -c 'run in L1 failed (status [0-9]*): \(run: \)\?warning:' "$TMP/cwd/late.err")" 0
 lp=$(sed -n 's/.*run in L1 failed.*; raw log \([^;]*\);.*/\1/p' "$TMP/cwd/late.err")
 eq "failing run: its raw log path is the host's" "$lp $([ -s "$TMP/cwd/$lp" ] && echo exists)" \
 	"out/fixed/record.serial.log exists"
