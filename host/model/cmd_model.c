@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "catalog.h"
@@ -624,9 +625,17 @@ static int write_outputs(const struct model_opts *o, enum kp_policy p, const str
 	char *base;
 	FILE *f;
 
+	struct stat st;
+	int rc;
+
 	if (util_mkdir_p(op->dir))
 		return cli_error(EXIT_ENV, "model: cannot create %s: %s: choose another --out-dir",
 				 op->dir, strerror(errno));
+	/* nothing is written where the record cannot go */
+	if (!stat(op->record, &st) && !S_ISREG(st.st_mode)) {
+		errno = EISDIR;
+		return write_error(op->record);
+	}
 	if (util_write_atomic(op->serial, r->out ? r->out : "", r->outlen))
 		return write_error(op->serial);
 	base = util_basename(op->serial);
@@ -636,14 +645,24 @@ static int write_outputs(const struct model_opts *o, enum kp_policy p, const str
 		f = fopen(op->trace, "w");
 		if (f)
 			trace_print(f, r, p, TRACE_CSV, false, (double)o->cfg.tsc_hz);
-		if (!f || fclose(f))
-			return write_error(op->trace);
+		if (!f || fclose(f)) {
+			rc = write_error(op->trace);
+			unlink(op->trace);
+			unlink(op->serial);
+			return rc;
+		}
 		base = util_basename(op->trace);
 		json_object_set_new(art, "trace", json_string(base));
 		free(base);
 	}
-	if (record_write(rec, op->record))
-		return write_error(op->record);
+	if (record_write(rec, op->record)) {
+		/* no log without its record */
+		rc = write_error(op->record);
+		if (o->trace)
+			unlink(op->trace);
+		unlink(op->serial);
+		return rc;
+	}
 	return 0;
 }
 

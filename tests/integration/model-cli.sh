@@ -174,6 +174,12 @@ ok "compare 3+3: a model latency has no spread, no test" \
 	grep -Eq 'dpc_queue_to_run\.p50 \[µs\]  \(no spread: one value a side, no test, n=3\+3\)$' "$TMP/o"
 if grep -q 'too few runs' "$TMP/o" "$TMP/e"; then bad "compare 3+3: no 'too few runs' for copies"; else ok "compare 3+3: no 'too few runs' for copies"; fi
 expect_rc 2 "--runs 0 refused" -- "$IRQ" model --workload seed-table --policy fixed --runs 0
+# the record's path is a folder: exit 3, one line, and no serial log left without its record
+mkdir -p "$TMP/blocked/nested-spinlock-fixed.json"
+expect_rc 3 "record path a folder" -- "$IRQ" model --workload nested-spinlock --policy fixed --out-dir "$TMP/blocked"
+expect_err_line "cannot write $TMP/blocked/nested-spinlock-fixed.json: Is a directory: choose another --out-dir" \
+	"record path a folder: one line"
+eq "record path a folder: nothing else written" "$(ls "$TMP/blocked")" "nested-spinlock-fixed.json"
 # a FIFO nobody writes to reads as empty, refused in one line, never a wait
 # for good (timeout 20: 124 would be the hang); a pipe with a writer reads once
 mkfifo "$TMP/fifo"
