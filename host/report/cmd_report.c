@@ -26,7 +26,12 @@ void report_row_label(const struct run_info *r, char *buf, size_t len)
 
 void report_col_label(const struct run_info *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s:%s", r->backend, store_run_series(r));
+	/* model runs of other costs than the defaults are a column of their
+	 * own (as compare never pools them): "model:l61 (costs from run R)" */
+	if (r->costs && strcmp(r->costs, "default costs"))
+		snprintf(buf, len, "%s:%s (%s)", r->backend, store_run_series(r), r->costs);
+	else
+		snprintf(buf, len, "%s:%s", r->backend, store_run_series(r));
 }
 
 static size_t index_of(char ***list, size_t *n, const char *label)
@@ -365,8 +370,9 @@ const struct cli_spec cmd_report_spec = {
 	"                    runs made with --costs-from RECORD\n"
 	"Labels say real (kvm), emulated (lab under TCG) or simulated (model); a store\n"
 	"without lab or kvm runs gives the model's figures with a note (DIR/NOTES.txt).\n"
-	"A --select that selects no run is a usage error; one without model runs keeps\n"
-	"the model's references (the store's model runs, said in DIR/NOTES.txt).\n"
+	"A --select that selects no run is a usage error (--tables too); one without\n"
+	"model runs keeps the model's references (the store's model runs, said in\n"
+	"DIR/NOTES.txt).\n"
 	"DIR is written whole or not at all: the files go to a staging folder in DIR\n"
 	"and are put in place (rename) once every one is written, and listed then; a\n"
 	"run that fails leaves DIR as it was (a DIR it made is removed), and DIR's\n"
@@ -421,6 +427,21 @@ int cmd_report(int argc, char **argv)
 		}
 		rc = report_paper(s, &a.f, a.paper);
 		goto out;
+	}
+	if (a.f.n) {	/* as --paper: a --select that selects nothing is a usage error */
+		struct run_list l;
+
+		if (store_select(s, &a.f, &l, err, sizeof(err))) {
+			rc = cli_error(EXIT_STORE, "%s", err);
+			goto out;
+		}
+		n = (int)l.n;
+		store_run_list_free(&l);
+		if (!n) {
+			rc = cli_error(EXIT_USAGE, "report: --select selects no run of %s: see 'irqlbench results list' for what it holds",
+				       s->path);
+			goto out;
+		}
 	}
 	if (a.metric) {
 		int u = store_metric_unknown(s, a.metric, err, sizeof(err));

@@ -29,6 +29,25 @@ expect_grep '\\caption\{CR8-write exits per iteration \(exit\.write\\_cr8/iter\)
 expect_rc 0 "report --metric exit.npf/iter --select backend=lab" -- \
 	"$IRQ" report --tables --db "$DB" --metric exit.npf/iter --select backend=lab
 if grep -q 'model:' "$T/out"; then bad "--select backend=lab kept model columns"; else ok "--select filters columns"; fi
+expect_rc 2 "report --tables --select selecting nothing: a usage error, as --paper's" -- \
+	"$IRQ" report --tables --db "$DB" --select variant=nope
+expect_err_line "^irqlbench: report: --select selects no run of .*: see 'irqlbench results list'" \
+	"--select selecting nothing: one line"
+eq "--select selecting nothing: no empty tables" "$(wc -c <"$T/out")" 0
+# model runs of other costs than the defaults: a column of their own, never
+# pooled with the default-cost runs (as compare)
+MD=$T/model.db
+for c in "" "--cost exit_cr8=777"; do
+	# shellcheck disable=SC2086
+	"$IRQ" model -q --workload nested-spinlock --param depth=2 --param iterations=20 --policy l61 $c \
+		--out-dir "$T/m${c:+-cost}" >/dev/null || bail "model $c"
+	"$IRQ" results import --db "$MD" "$T/m${c:+-cost}" >/dev/null || bail "import model $c"
+done
+expect_rc 0 "report --json, default-cost and --cost model runs" -- "$IRQ" report --tables --json --db "$MD" \
+	--metric exit.write_cr8/iter
+eq "a column per cost source" "$(jq -c '.tables[0].columns' "$T/out")" \
+	'["model:l61","model:l61 (default costs, --cost exit_cr8=777)"]'
+eq "each cell one run" "$(jq -c '[.tables[0].rows[0].cells[] | .n]' "$T/out")" '[1,1]'
 expect_missing_values report --tables --db --format --metric --select
 expect_rc 0 "report --include-failed" -- "$IRQ" report --tables --db "$DB" --include-failed --metric exit.write_cr8/iter
 expect_grep "^\| nested-spinlock N=2 \| 12 ±16 \| 1 \| 3 \| 1 \| — \|" "$T/out" "--include-failed: the lab fixed N=2 cell counts the verdict failure (3, 3, 30: 12 ±16)"
