@@ -55,6 +55,11 @@ static int parse_policies(const struct cli_option *opt, void *args, const char *
 	int rc = 0;
 
 	(void)opt;
+	if (!*list || *list == ',' || list[strlen(list) - 1] == ',' || strstr(list, ",,")) {
+		free(dup);
+		return cli_usage_error(cmd, "--policy '%s' has an empty name: write names between the commas, e.g. --policy fixed,unfixed",
+				       list);
+	}
 	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		enum kp_policy p = kp_policy_find(t);
 
@@ -152,8 +157,6 @@ static int set_cost(const struct cli_option *opt, void *args, const char *kv, co
 	return 0;
 }
 
-#define COSTS_FROM_MAX_BYTES (256u << 20)	/* a record with its histograms is a few MB */
-
 /* A record file (an existing file, or a '/' or ".json" in the name) or a
  * stored run's id (the store of $IRQLBENCH_DB, else results/irqlbench.db). */
 static json_t *load_record(const char *arg, const char *cmd, int *rc)
@@ -161,7 +164,6 @@ static json_t *load_record(const char *arg, const char *cmd, int *rc)
 	size_t n = strlen(arg);
 	const char *db = store_default_path(NULL);
 	char err[1024];
-	json_error_t je;
 	struct stat st;
 	struct store *s;
 	json_t *rec;
@@ -172,24 +174,10 @@ static json_t *load_record(const char *arg, const char *cmd, int *rc)
 		return NULL;
 	}
 	if (!stat(arg, &st) || strchr(arg, '/') || (n > 5 && !strcmp(arg + n - 5, ".json"))) {
-		size_t len = 0;
-		/* not json_load_file: its fopen() would wait for good on a
-		 * FIFO nobody writes to */
-		char *text = util_read_file(arg, COSTS_FROM_MAX_BYTES, &len);
-
-		if (!text) {
+		rec = record_load(arg, err, sizeof(err));
+		if (!rec)
 			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s: give a record file (results/SCHEMA.md) or a stored run's id",
-					cmd, arg, errno == EFBIG ? "larger than any record" : strerror(errno));
-			return NULL;
-		}
-		rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-		free(text);
-		if (!rec && je.line > 0)
-			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s (line %d): give a record file (results/SCHEMA.md) or a stored run's id",
-					cmd, arg, je.text, je.line);
-		else if (!rec)
-			*rc = cli_error(EXIT_USAGE, "%s: --costs-from %s: %s: give a record file (results/SCHEMA.md) or a stored run's id",
-					cmd, arg, je.text);
+					cmd, arg, err);
 		return rec;
 	}
 	if (stat(db, &st)) {
@@ -352,6 +340,9 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 	for (unsigned i = 0; o->format && i < 4; i++)
 		if (!strcmp(o->format, names[i]))
 			o->fmt = fmts[i];
+	if (o->format && !o->trace)
+		return cli_usage_error("model", "--format %s shapes the step table: add --trace, or drop --format",
+				       o->format);
 	for (unsigned i = 0; i < KP_NPOLICY; i++)
 		any |= o->pol[i];
 	if (!any)

@@ -167,8 +167,12 @@ int sim_set_cost(struct sim_config *cfg, const char *kv, char *err, size_t errle
 		*cost_field(&cfg->cost, i) = v;
 		return 0;
 	}
-	snprintf(err, errlen, "unknown cost '%.*s': see 'irqlbench model --help' for the cost keys",
-		 (int)(eq - kv), kv);
+	{
+		int n = snprintf(err, errlen, "unknown cost '%.*s': the keys are", (int)(eq - kv), kv);
+
+		for (unsigned i = 0; i < NCOST && n > 0 && (size_t)n < errlen; i++)
+			n += snprintf(err + n, errlen - (size_t)n, "%s %s", i ? "," : "", cost_keys[i].key);
+	}
 	return -1;
 }
 

@@ -148,3 +148,24 @@ int record_write(const json_t *rec, const char *path)
 	free(text);
 	return ret;
 }
+
+json_t *record_load(const char *path, char *err, size_t errlen)
+{
+	size_t len = 0;
+	char *text = util_read_file(path, RECORD_MAX_BYTES, &len);
+	json_error_t je;
+	json_t *rec;
+
+	if (!text) {
+		snprintf(err, errlen, "%s", errno == EISDIR ? "is a folder" :
+			 errno == EFBIG ? "larger than any record" : strerror(errno));
+		return NULL;
+	}
+	rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	free(text);
+	if (!rec && je.line > 0)
+		snprintf(err, errlen, "%s (line %d)", je.text, je.line);
+	else if (!rec)
+		snprintf(err, errlen, "%s", je.text);
+	return rec;
+}

@@ -50,4 +50,12 @@ json_t *record_host_facts(void);
  * or to standard output when path is "-".  Returns 0, or -1 with errno. */
 int record_write(const json_t *rec, const char *path);
 
+/* A record file a user names (model --costs-from, results show --metrics
+ * FILE): read without blocking on a FIFO nobody writes to (it reads as
+ * empty), at most RECORD_MAX_BYTES, duplicate keys refused.  The JSON, or
+ * NULL with err = what is wrong ("is a folder", "Permission denied",
+ * "'[' or '{' expected near end of file (line 1)"), for the caller's line. */
+#define RECORD_MAX_BYTES (256u << 20)	/* a record with its histograms is a few MB */
+json_t *record_load(const char *path, char *err, size_t errlen);
+
 #endif

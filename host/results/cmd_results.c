@@ -15,6 +15,7 @@
 #include "results/kcidb.h"
 #include "store/store_cmd.h"
 #include "store/store.h"
+#include "record/record.h"
 #include "results/exit_table.h"
 #include "verify/verify.h"
 
@@ -723,14 +724,14 @@ static void print_metrics(const char *id, const char *status, const struct metri
 static int show_file_metrics(const char *path, const char *fmt, bool exits)
 {
 	struct metric_set m = { 0 };
-	json_error_t je;
-	json_t *rec = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	char err[512];
+	json_t *rec = record_load(path, err, sizeof(err));
 	const char *id, *status;
 	int rc;
 
 	if (!rec)
-		return cli_error(EXIT_USAGE, "cannot read the record %s: %s (line %d): give a record file (results/SCHEMA.md) or a stored run's id",
-				 path, je.text, je.line);
+		return cli_error(EXIT_USAGE, "cannot read the record %s: %s: give a record file (results/SCHEMA.md) or a stored run's id",
+				 path, err);
 	id = json_string_value(json_object_get(rec, "id"));
 	status = json_string_value(json_object_get(rec, "status"));
 	if (!id || !status || metrics_from_record(rec, &m)) {

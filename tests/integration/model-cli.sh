@@ -116,6 +116,8 @@ eq "bad parameter status" $? 2
 ok "bad parameter message" grep -q "out of range" "$TMP/e"
 M --workload nested-spinlock --policy fixed --cost warp=1 >/dev/null 2>"$TMP/e"
 eq "unknown cost status" $? 2
+ok "unknown cost: one line that lists the keys, the help named once" \
+	bash -c "[ \$(wc -l <'$TMP/e') = 1 ] && grep -q \"unknown cost 'warp': the keys are insn, cr8, \" '$TMP/e' && [ \$(grep -o \"irqlbench model --help\" '$TMP/e' | wc -l) = 1 ]"
 M --workload hang --policy fixed >/dev/null 2>"$TMP/e"
 eq "test-only workload status" $? 2
 M --workload nested-spinlock --policy fixed --out-dir "$TMP/evl" >/dev/null 2>"$TMP/e" --limit events=1000
@@ -174,6 +176,12 @@ ok "compare 3+3: a model latency has no spread, no test" \
 	grep -Eq 'dpc_queue_to_run\.p50 \[µs\]  \(no spread: one value a side, no test, n=3\+3\)$' "$TMP/o"
 if grep -q 'too few runs' "$TMP/o" "$TMP/e"; then bad "compare 3+3: no 'too few runs' for copies"; else ok "compare 3+3: no 'too few runs' for copies"; fi
 expect_rc 2 "--runs 0 refused" -- "$IRQ" model --workload seed-table --policy fixed --runs 0
+expect_rc 2 "results show --metrics on a folder" -- "$IRQ" results show --metrics "$TMP"
+expect_err_line "cannot read the record $TMP: is a folder: give a record file" "results show --metrics on a folder: says so"
+expect_rc 2 "--policy with an empty name" -- "$IRQ" model --workload seed-table --policy fixed,,unfixed
+expect_err_line "--policy 'fixed,,unfixed' has an empty name" "--policy with an empty name: one line"
+expect_rc 2 "--format without --trace" -- "$IRQ" model --workload seed-table --policy fixed --format md
+expect_err_line "--format md shapes the step table: add --trace, or drop --format" "--format without --trace: one line"
 # the record's path is a folder: exit 3, one line, and no serial log left without its record
 mkdir -p "$TMP/blocked/nested-spinlock-fixed.json"
 expect_rc 3 "record path a folder" -- "$IRQ" model --workload nested-spinlock --policy fixed --out-dir "$TMP/blocked"
@@ -183,6 +191,7 @@ eq "record path a folder: nothing else written" "$(ls "$TMP/blocked")" "nested-s
 # a FIFO nobody writes to reads as empty, refused in one line, never a wait
 # for good (timeout 20: 124 would be the hang); a pipe with a writer reads once
 mkfifo "$TMP/fifo"
+expect_rc 2 "results show --metrics on a FIFO: no hang" -- timeout 20 "$IRQ" results show --metrics "$TMP/fifo"
 expect_rc 2 "--costs-from FIFO: refused, no hang" -- timeout 20 "$IRQ" model --workload seed-table --policy fixed \
 	--costs-from "$TMP/fifo"
 expect_err_line "^irqlbench: model: --costs-from $TMP/fifo: .*give a record file" "--costs-from FIFO: one line"
