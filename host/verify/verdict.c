@@ -305,6 +305,45 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 	}
 }
 
+/* --- one setup ------------------------------------------------------------ */
+
+const char *verdict_setup_name(enum verdict_setup_field f)
+{
+	static const char *const names[SETUP_NFIELDS] = {
+		[SETUP_BACKEND] = "backend", [SETUP_POLICY] = "policy", [SETUP_VARIANT] = "variant",
+		[SETUP_KERNEL] = "kernel", [SETUP_HOST] = "host", [SETUP_HYPERVISOR] = "hypervisor",
+	};
+
+	return (unsigned)f < SETUP_NFIELDS ? names[f] : "?";
+}
+
+static bool same_value(const char *x, const char *y)
+{
+	return x == y || (x && y && !strcmp(x, y));
+}
+
+int verdict_setup_split(const struct verdict_setup *runs, size_t n, size_t *a, size_t *b)
+{
+	for (int f = 0; f < SETUP_NFIELDS; f++)
+		for (size_t i = 1; i < n; i++)
+			if (!same_value(runs[0].v[f], runs[i].v[f])) {
+				*a = 0;
+				*b = i;
+				return f;
+			}
+	return -1;
+}
+
+void verdict_setup_describe(const struct verdict_setup *runs, int field, size_t a, size_t b,
+			    char *buf, size_t len)
+{
+	const char *x = runs[a].v[field], *y = runs[b].v[field];
+
+	snprintf(buf, len, "runs of more than one %s: %s (%s) and %s (%s)", verdict_setup_name(field),
+		 runs[a].id ? runs[a].id : "?", x ? x : "none", runs[b].id ? runs[b].id : "?",
+		 y ? y : "none");
+}
+
 /* --- records and stored runs -------------------------------------------- */
 
 void verdict_run_from_store(const struct run_info *run, const struct metric_set *m,
