@@ -434,10 +434,10 @@ struct cell {
 };
 
 /* What a kernel x variant should come out as: UNFIXED for the
- * fix-reverted build, FIXED for any other. */
+ * fix-reverted build, FIXED for any other (verdict_expected). */
 static enum verdict expected(const struct cell *c)
 {
-	return !strcmp(c->variant, "unfixed") ? VERDICT_UNFIXED : VERDICT_FIXED;
+	return verdict_expected("lab", c->variant, NULL);
 }
 
 /* The kernels of --kernels LIST: 0, or a usage error. */

@@ -40,6 +40,19 @@ int verdict_exit_status(enum verdict v)
 	       v == VERDICT_UNFIXED || v == VERDICT_LATE ? EXIT_UNFIXED : EXIT_INCONCLUSIVE;
 }
 
+enum verdict verdict_expected(const char *backend, const char *variant, const char *policy)
+{
+	enum kp_policy p = policy ? kp_policy_find(policy) : KP_NPOLICY;
+
+	if (backend && !strcmp(backend, "guest"))
+		return VERDICT_ON_TIME;
+	if (variant && !strcmp(variant, "unfixed"))
+		return VERDICT_UNFIXED;
+	if (p < KP_NPOLICY && !strcmp(suite_family(p), suite_family(KP_UNFIXED)))
+		return VERDICT_UNFIXED;
+	return VERDICT_FIXED;
+}
+
 void verdict_appendf(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strlen(buf);

@@ -80,6 +80,16 @@ const char *verdict_name(enum verdict v);
  */
 const char *verdict_run_judge(const struct verdict_run *r, const struct verdict_opts *o,
 			      char *line, size_t len);
+/*
+ * The verdict a verify of this setup should give, where it is known before
+ * any run: ON-TIME for the guest backend; UNFIXED for the positive control
+ * (docs/verify.md §2), the fix-reverted build (variant unfixed) and the
+ * model's policies of family unfixed (prefix, unfixed); FIXED for any
+ * other (the kernel as it ships, the fixed build, a patch, the model's
+ * other policies).  What `verify --kernels` and LAVA's verdict-cases.sh
+ * expect, and what `results export --format kcidb` reports against.
+ */
+enum verdict verdict_expected(const char *backend, const char *variant, const char *policy);
 /* `irqlbench verify` exit status (cli.h): EXIT_OK FIXED, EXIT_UNFIXED (10),
  * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);
