@@ -47,6 +47,7 @@ VALUE_RULES = {
     "iterations": (r"[1-9][0-9]{0,7}", "a number of iterations 1..99999999"),
     "expect": (r"FIXED|UNFIXED|ON-TIME|LATE", "FIXED, UNFIXED, ON-TIME or LATE"),
     "backend": (r"kvm|lab|guest|model", "kvm, lab, guest or model"),
+    "variant": (r"stock|fixed|unfixed|patch=.+", "stock, fixed, unfixed or patch=FILE"),
 }
 
 
