@@ -64,6 +64,32 @@ expect_rc 2 "a --set given twice" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml
 expect_err_line "^render-job: error: --set runs given twice" "the repeated --set named"
 expect_rc 2 "a malformed --set" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set kernel_url
 expect_err_line "^render-job: error: --set kernel_url: give NAME=VALUE" "the malformed --set named"
+# --out: a file to write, never a folder or a device: usage (2), one line,
+# nothing written or left beside it (the rename would replace a FIFO)
+job_args=(--set kernel_version=1 --set kernel_url=k --set modules_url=m --set rootfs_url=r
+	--set testdef_repo=g --set testdef_revision=v)
+mkdir -p "$TMP/outdir/sub"
+expect_rc 2 "--out a folder" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/sub"
+expect_err_line "^render-job: error: --out $TMP/outdir/sub is a folder: give a file name, e.g. --out $TMP/outdir/sub/job.yaml$" \
+	"--out a folder: one line with the fix"
+eq "--out a folder: nothing written beside it" "$(ls -A "$TMP/outdir" "$TMP/outdir/sub" | grep -c render-job)" 0
+mkfifo "$TMP/outdir/fifo"
+expect_rc 2 "--out a FIFO" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/fifo"
+expect_err_line "^render-job: error: --out $TMP/outdir/fifo is not a regular file" "--out a FIFO: one line"
+ok "--out a FIFO: still a FIFO" test -p "$TMP/outdir/fifo"
+ln -s "$TMP/outdir/target.yaml" "$TMP/outdir/link.yaml"
+expect_rc 2 "--out a symlink" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/link.yaml"
+expect_rc 0 "--out a new file in that folder" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/job.yaml"
+eq "that folder: the job, the FIFO, the link and sub only" "$(ls -A "$TMP/outdir" | paste -sd' ')" "fifo job.yaml link.yaml sub"
+# render-device.py's --out the same, found first (a FIFO would block its open)
+expect_rc 2 "render-device.py --out a folder" -- "$L/render-device.py" "$L/devices/irqlbench-qemu01.jinja2" \
+	--device-types "$TMP" --out "$TMP/outdir/sub"
+expect_err_line "^render-device: error: --out $TMP/outdir/sub is a folder: give a file name, e.g. --out $TMP/outdir/sub/device.yaml$" \
+	"render-device.py --out a folder: one line with the fix"
+expect_rc 2 "render-device.py --out a FIFO" -- "$L/render-device.py" "$L/devices/irqlbench-qemu01.jinja2" \
+	--device-types "$TMP" --out "$TMP/outdir/fifo"
+expect_err_line "^render-device: error: --out $TMP/outdir/fifo is not a regular file" "render-device.py --out a FIFO: one line"
+eq "no __pycache__ written into lava/" "$(ls -A "$L" | grep -c pycache)" 0
 # values with YAML's special characters stay one scalar (|tojson)
 expect_rc 0 "a URL with '#' and ': ' renders" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" \
 	--set kernel_version='6.1: x #1' --set kernel_url='http://h/k#frag: x' --set modules_url=m \
