@@ -15,8 +15,9 @@
 #   BACKEND     verify's --backend: auto (default: verify's own choice, kvm on
 #               an AMD SVM host), kvm, lab, guest or model
 #   VARIANT, POLICY, RUNS, ITERATIONS
-#               verify's --variant, --policy, --runs, --iterations (empty:
-#               verify's defaults)
+#               verify's --variant (stock, fixed, unfixed or patch=FILE),
+#               --policy (a model policy: irqlbench model --help), --runs,
+#               --iterations (empty: verify's defaults)
 #   EXPECT      the verdict the job expects (FIXED, UNFIXED, ON-TIME, LATE;
 #               empty: UNFIXED for the unfixed build, else FIXED / ON-TIME)
 #   CHROOT      the lab's L1: the directory where the host's root is mounted
@@ -33,23 +34,17 @@
 # for each line of verdict-cases.sh; outside LAVA (no lava-test-case on
 # PATH) the same command lines are printed.  A verify that gives no verdict
 # is the case `verify`: skip when it does not apply here (status 77), fail
-# otherwise, with verify's last line as the reason.
+# when it ended otherwise, with verify's last line as the reason.
+# A bad setting or environment is no finding about the kernel: a setting
+# this script refuses, or verify's own refusal (status 2; 3 or 5: it could
+# not run here), reports `verify` as skip, raises a LAVA test error with
+# the reason (`lava-test-raise`: the job ends Incomplete; outside LAVA the
+# command line is printed) and exits with the status.
 # Exit: 0 the cases were reported (whatever the verdict), 2 a bad setting,
-# 3 the environment (no tree, build failed, kvm_amd did not load).
+# 3 the environment (no tree, build failed, kvm_amd did not load, verify
+# could not run).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
-err() { echo "irqlbench-lava: error: $1" >&2; exit "${2:-3}"; }
-
-TREE_DIR=${TREE_DIR:-} BUILD_MODE=${BUILD_MODE:-auto} BACKEND=${BACKEND:-auto}
-VARIANT=${VARIANT:-} POLICY=${POLICY:-} RUNS=${RUNS:-} ITERATIONS=${ITERATIONS:-}
-EXPECT=${EXPECT:-} CHROOT=${CHROOT:-} MODROOT=${MODROOT:-/} OUT_DIR=${OUT_DIR:-/run/irqlbench-lava}
-[ -n "$TREE_DIR" ] || TREE_DIR=$(dirname "$HERE")
-case $BACKEND in auto|kvm|lab|guest|model) ;; *) err "BACKEND=$BACKEND: use auto, kvm, lab, guest or model" 2 ;; esac
-case $BUILD_MODE in auto|never) ;; *) err "BUILD_MODE=$BUILD_MODE: use auto or never" 2 ;; esac
-case $EXPECT in ''|FIXED|UNFIXED|ON-TIME|LATE) ;; *) err "EXPECT=$EXPECT: use FIXED, UNFIXED, ON-TIME, LATE or leave it empty" 2 ;; esac
-for n in "$RUNS" "$ITERATIONS"; do
-	case $n in ''|*[!0-9]*) [ -z "$n" ] || err "RUNS and ITERATIONS are numbers, not '$n'" 2 ;; esac
-done
 
 case_line() {	# NAME RESULT [MEASUREMENT UNITS]
 	if [ $# -ge 4 ]; then set -- "$1" --result "$2" --measurement "$3" --units "$4"
@@ -60,6 +55,42 @@ case_line() {	# NAME RESULT [MEASUREMENT UNITS]
 		echo "lava-test-case $*"
 	fi
 }
+
+# err MESSAGE [STATUS]: a setting (2) or the environment (3, the default)
+# keeps verify from giving a verdict.  One line on stderr; the case verify
+# is skip, not fail (nothing was found about the kernel), and LAVA gets a
+# test error with the message, which ends the job Incomplete.
+err() {
+	echo "irqlbench-lava: error: $1" >&2
+	case_line verify skip
+	if command -v lava-test-raise >/dev/null 2>&1; then
+		lava-test-raise "irqlbench-lava: $1" || :	# it always exits 1
+	else
+		echo "lava-test-raise irqlbench-lava: $1"
+	fi
+	exit "${2:-3}"
+}
+
+TREE_DIR=${TREE_DIR:-} BUILD_MODE=${BUILD_MODE:-auto} BACKEND=${BACKEND:-auto}
+VARIANT=${VARIANT:-} POLICY=${POLICY:-} RUNS=${RUNS:-} ITERATIONS=${ITERATIONS:-}
+EXPECT=${EXPECT:-} CHROOT=${CHROOT:-} MODROOT=${MODROOT:-/} OUT_DIR=${OUT_DIR:-/run/irqlbench-lava}
+[ -n "$TREE_DIR" ] || TREE_DIR=$(dirname "$HERE")
+case $BACKEND in auto|kvm|lab|guest|model) ;; *) err "BACKEND=$BACKEND: use auto, kvm, lab, guest or model" 2 ;; esac
+case $BUILD_MODE in auto|never) ;; *) err "BUILD_MODE=$BUILD_MODE: use auto or never" 2 ;; esac
+case $EXPECT in ''|FIXED|UNFIXED|ON-TIME|LATE) ;; *) err "EXPECT=$EXPECT: use FIXED, UNFIXED, ON-TIME, LATE or leave it empty" 2 ;; esac
+# the names verify takes (its --help; the policies are the model's, as
+# 'irqlbench list --suites --json' names them: lava-validate.sh checks)
+POLICIES="prefix fixed l61 l72 unfixed vmx-tpr apicv avic vmx-411 vmx-72 avic-617 avic-70"
+known=
+for p in $POLICIES; do [ "$POLICY" != "$p" ] || known=1; done
+[ -z "$POLICY" ] || [ -n "$known" ] ||
+	err "POLICY=$POLICY: use one of $(echo "$POLICIES" | sed 's/ /, /g') (irqlbench model --help), or leave it empty" 2
+case $VARIANT in ''|stock|fixed|unfixed|patch=?*) ;; *)
+	err "VARIANT=$VARIANT: use stock, fixed, unfixed or patch=FILE, or leave it empty" 2 ;;
+esac
+for n in "$RUNS" "$ITERATIONS"; do
+	case $n in ''|*[!0-9]*) [ -z "$n" ] || err "RUNS and ITERATIONS are numbers, not '$n'" 2 ;; esac
+done
 
 # in ROOT: run a command in the tree, chrooted for the L1
 S=/run/irqlbench-lava-env
@@ -121,6 +152,10 @@ cat "${TMPDIR:-/tmp}/irqlbench-lava.out"
 echo "irqlbench-lava: verify exit status $rc"
 if ! in_root test -f "$OUT_DIR/verify/verdict.json"; then
 	why=$(tail -n 1 "${TMPDIR:-/tmp}/irqlbench-lava.out")
+	case $rc in
+	2) err "verify refused the settings (exit 2): $why; fix BACKEND, VARIANT, POLICY, RUNS or ITERATIONS" 2 ;;
+	3|5) err "verify could not run here (exit $rc): $why" 3 ;;
+	esac
 	echo "irqlbench-lava: no verdict: $why"
 	if [ $rc -eq 77 ]; then case_line verify skip; else case_line verify fail; fi
 	exit 0

@@ -12,11 +12,15 @@ job, with the job's 'context' as variables: the result is the device
 configuration lava-run --device reads.  It must be a YAML mapping.
 
 Exit: 0 ok; 2 usage or bad input (a file that cannot be read, a template
-error, a result that is not a YAML mapping: one line naming it); 3
-python3-jinja2 or python3-yaml missing, FILE not writable.
+error, a result that is not a YAML mapping, an --out that is a folder, a
+device, a FIFO or a symlink: one line naming it); 3 python3-jinja2 or
+python3-yaml missing, FILE not writable.
 """
 import os
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree: what is built goes to build/
+from outfile import out_problem  # noqa: E402 (lava/outfile.py, beside this file)
 
 
 def fail(status, msg):
@@ -54,6 +58,9 @@ def main(argv):
         i += 1
     if dict_path is None or opts["--device-types"] is None:
         fail(2, "give DICT and --device-types DIR (lava/device-types.sh prints it): see render-device.py --help")
+    problem = opts["--out"] and out_problem(opts["--out"], "device.yaml")
+    if problem:
+        fail(2, problem)
     types = opts["--device-types"]
     if not os.path.isfile(os.path.join(types, "base.jinja2")):
         fail(2, "%s has no base.jinja2: give the folder lava/device-types.sh prints" % types)

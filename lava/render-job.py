@@ -16,13 +16,17 @@ printed on stdout, or written to FILE (atomically: a temporary file renamed).
 default first, each with "required" or "default".
 
 Exit: 0 ok; 2 usage or bad input (a missing placeholder, a malformed
---set, a template or result that is not YAML: one line naming it and the
-fix); 3 python3-jinja2 or python3-yaml missing.
+--set, a template or result that is not YAML, an --out that is a folder, a
+device, a FIFO or a symlink: one line naming it and the fix); 3
+python3-jinja2 or python3-yaml missing, or FILE's folder cannot be written.
 """
 import os
 import re
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree: what is built goes to build/
+from outfile import out_problem  # noqa: E402 (lava/outfile.py, beside this file)
 
 
 def fail(status, msg):
@@ -47,6 +51,7 @@ VALUE_RULES = {
     "iterations": (r"[1-9][0-9]{0,7}", "a number of iterations 1..99999999"),
     "expect": (r"FIXED|UNFIXED|ON-TIME|LATE", "FIXED, UNFIXED, ON-TIME or LATE"),
     "backend": (r"kvm|lab|guest|model", "kvm, lab, guest or model"),
+    "variant": (r"stock|fixed|unfixed|patch=.+", "stock, fixed, unfixed or patch=FILE"),
 }
 
 
@@ -108,6 +113,9 @@ def placeholders(env, source):
 
 def main(argv):
     path, out, values, list_only = parse_args(argv)
+    problem = out is not None and not list_only and out_problem(out, "job.yaml")
+    if problem:
+        fail(2, problem)
     try:
         with open(path, encoding="utf-8") as f:
             source = f.read()
@@ -151,12 +159,15 @@ def main(argv):
         sys.stdout.write(text)
         return 0
     d = os.path.dirname(os.path.abspath(out))
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".render-job.", dir=d)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.rename(tmp, out)
     except OSError as exc:
+        if tmp is not None and os.path.lexists(tmp):
+            os.unlink(tmp)  # no temporary file left beside --out
         fail(3, "cannot write %s: %s; give --out a writable place" % (out, exc.strerror))
     return 0
 

@@ -18,6 +18,7 @@
 
 #include "cli/util.h"
 #include "results/kcidb.h"
+#include "verify/verdict.h"
 #include "catalog.h"
 
 void kcidb_init(struct kcidb *k)
@@ -137,16 +138,15 @@ const char *kcidb_metric_unit(const char *metric, char *buf, size_t len)
 	return buf;
 }
 
-const char *kcidb_verdict_status(const char *v)
+const char *kcidb_verdict_status(const char *v, const char *expected)
 {
-	static const char *const map[][2] = {
-		{ "FIXED", "PASS" }, { "ON-TIME", "PASS" }, { "UNFIXED", "FAIL" },
-		{ "LATE", "FAIL" }, { "INCONCLUSIVE", "ERROR" },
-	};
+	static const char *const decided[] = { "FIXED", "UNFIXED", "ON-TIME", "LATE" };
 
-	for (size_t i = 0; v && i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(v, map[i][0]))
-			return map[i][1];
+	if (v && !strcmp(v, "INCONCLUSIVE"))
+		return "ERROR";		/* it ran, and the tested code's status is unknown */
+	for (size_t i = 0; v && expected && i < sizeof(decided) / sizeof(decided[0]); i++)
+		if (!strcmp(v, decided[i]))
+			return !strcmp(v, expected) ? "PASS" : "FAIL";
 	return NULL;
 }
 
@@ -457,7 +457,12 @@ void kcidb_add_verdict(struct kcidb *k, json_t *v)
 	const char *backend = json_string_value(json_object_get(v, "backend"));
 	const char *reason = json_string_value(json_object_get(v, "reason"));
 	const char *series = json_string_value(json_object_get(v, "variant"));
-	const char *kind = "variant", *status = kcidb_verdict_status(verdict);
+	const char *policy = json_string_value(json_object_get(v, "policy"));
+	/* a verdict against what its setup should give: the positive
+	 * control's UNFIXED is its pass */
+	enum verdict want = verdict_expected(backend, series, policy);
+	const char *expected = verdict_name(want), *kind = "variant";
+	const char *status = kcidb_verdict_status(verdict, expected), *path;
 	json_t *kj = json_object_get(v, "kernel"), *runs = json_object_get(v, "runs"), *r;
 	json_t *t, *misc, *ids = json_array();
 	bool emulated = json_is_true(json_object_get(v, "emulated"));
@@ -465,8 +470,8 @@ void kcidb_add_verdict(struct kcidb *k, json_t *v)
 	char *build, *id, *cm;
 	size_t i;
 
-	if (!series && json_string_value(json_object_get(v, "policy"))) {
-		series = json_string_value(json_object_get(v, "policy"));
+	if (!series && policy) {
+		series = policy;
 		kind = "policy";
 	}
 	if (!series) {
@@ -482,10 +487,10 @@ void kcidb_add_verdict(struct kcidb *k, json_t *v)
 	}
 	build = add_build(k, &kid, kind, series);
 	id = xasprintf(KCIDB_ORIGIN ":%s", vid ? vid : "?");
+	path = backend && !strcmp(backend, "guest") ? KCIDB_ORIGIN ".verify.guest" :
+	       want == VERDICT_UNFIXED ? KCIDB_ORIGIN ".verify.control" : KCIDB_ORIGIN ".verify";
 	t = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", id, "origin", KCIDB_ORIGIN,
-		      "build_id", build, "path",
-		      backend && !strcmp(backend, "guest") ? KCIDB_ORIGIN ".verify.guest" :
-		      KCIDB_ORIGIN ".verify", "status", status ? status : "ERROR",
+		      "build_id", build, "path", path, "status", status ? status : "ERROR",
 		      "environment", environment(json_object_get(v, "host"), backend, NULL, emulated));
 	put_copy(t, "start_time", json_object_get(v, "created_utc"));
 	cm = xasprintf("%s: %s", verdict ? verdict : "?", reason ? reason : "");
@@ -500,6 +505,7 @@ void kcidb_add_verdict(struct kcidb *k, json_t *v)
 	misc = json_object();
 	put_str(misc, "verdict_id", vid);
 	put_str(misc, "verdict", verdict);
+	put_str(misc, "expected", expected);
 	put_copy(misc, "exit_status", json_object_get(v, "status"));
 	json_object_set_new(misc, "emulated", json_boolean(emulated));
 	if (json_is_object(json_object_get(v, "control")))

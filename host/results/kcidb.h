@@ -15,8 +15,11 @@
  *             PASS when complete, FAIL when the workload's own check
  *             failed, ERROR when the run failed) and one DONE test per
  *             metric, .<metric> with number {value, unit}; per verdict:
- *             irqlbench.verify[.guest] with PASS (FIXED, ON-TIME), FAIL
- *             (UNFIXED, LATE) or ERROR (INCONCLUSIVE).
+ *             irqlbench.verify (irqlbench.verify.control for the positive
+ *             control, which must say UNFIXED; .guest for a guest-side
+ *             verdict), PASS when it says what its setup should give
+ *             (verdict_expected()), FAIL when it says the other, ERROR
+ *             when INCONCLUSIVE.
  *
  * Only what the schema allows is written: no null anywhere, ids
  * "irqlbench:...", test paths of [a-zA-Z0-9_-] components joined by dots.
@@ -61,7 +64,10 @@ bool kcidb_path_ok(const char *path);
 /* The unit of a metric: "cycles", "%", "exits", "injections",
  * "interrupts", with "/iter" when per iteration; NULL when dimensionless. */
 const char *kcidb_metric_unit(const char *metric, char *buf, size_t len);
-/* KCIDB status of an irqlbench verdict; NULL for an unknown one. */
-const char *kcidb_verdict_status(const char *verdict);
+/* KCIDB status of an irqlbench verdict against the one expected of it:
+ * PASS when it is that one, FAIL when it is another decided one (FIXED,
+ * UNFIXED, ON-TIME, LATE), ERROR when INCONCLUSIVE (the test ran and the
+ * tested code's status is unknown); NULL for an unknown verdict. */
+const char *kcidb_verdict_status(const char *verdict, const char *expected);
 
 #endif

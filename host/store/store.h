@@ -168,6 +168,8 @@ int filter_parse(struct run_filter *f, const char *sel, char *err, size_t errlen
 struct run_info {
 	char *id, *status, *workload, *backend, *policy, *variant, *launcher;
 	char *kernel, *cpu_model, *qemu_version, *suite_version, *started;
+	char *hostname;		/* provenance.host.hostname (a lab run: L1's); NULL: none */
+	char *hypervisor;	/* guest.hypervisor, the hypervisor as its guest saw it */
 	char *tags;		/* JSON array text */
 	char *params;		/* JSON object text */
 	char *costs;		/* a model run's: where its costs came from, in words

@@ -13,8 +13,9 @@ INTEGRATION_TESTS += tests/integration/results-broken-store.sh tests/integration
 		     tests/integration/results-delete.sh tests/integration/results-export-kcidb.sh \
 		     tests/integration/results-merge.sh
 
-# the KCIDB mapping of results export --format kcidb
+# the KCIDB mapping of results export --format kcidb; a verdict's expected
+# answer is verify's (verdict_expected: the suites file's policy families)
 UNIT_TESTS += kcidb
-test_kcidb_SRCS := tests/unit/test_kcidb.c host/results/kcidb.c host/record/metrics.c host/cli/util.c \
-	workloads/catalog.c guestos/lib/klib.c
+test_kcidb_SRCS = tests/unit/test_kcidb.c host/results/kcidb.c host/record/metrics.c \
+	host/verify/verdict.c host/suite/run_values.c $(SUITE_TEST_SRCS)
 test_kcidb_LIBS := -ljansson -lm

@@ -719,7 +719,10 @@ const struct cli_spec cmd_verify_spec = {
 	"build FIXED, else every verdict is INCONCLUSIVE (docs/verify.md).\n"
 	"\n"
 	"With --select it runs nothing: it decides the same way from the runs the store\n"
-	"already has (failed ones are listed in the evidence, and ignored).\n"
+	"already has (failed ones are listed in the evidence, and ignored).  They must\n"
+	"be of one setup, as one verdict is: one backend, policy, variant, kernel and\n"
+	"host (--backend guest: and one hypervisor); a selection of more is refused,\n"
+	"naming the field and two of its runs (docs/verify.md).\n"
 	"\n"
 	"--backend guest judges the hypervisor behind this host's /dev/kvm (kvm_intel,\n"
 	"kvm_pvm, kvm_amd without tracing rights, ...) from what a guest alone observes\n"
@@ -732,9 +735,10 @@ const struct cli_spec cmd_verify_spec = {
 	"and guest (the summary); its KTAP: ok where a run is on time.\n"
 	"\n"
 	"--json prints one object: verdict, status (the exit status), reason, backend,\n"
-	"policy, variant, kernel, select, suites, counts {fixed, unfixed, other,\n"
-	"ignored}, and runs, each {id, workload, entry, class (fixed, unfixed, other,\n"
-	"ignored), failed, policy, write_cr8_per_iter, immediate, late, evidence}.\n"
+	"policy, variant, kernel (with --select: the runs'), select, suites, counts\n"
+	"{fixed, unfixed, other, ignored}, and runs, each {id, workload, entry, class\n"
+	"(fixed, unfixed, other, ignored), failed, policy, write_cr8_per_iter,\n"
+	"immediate, late, evidence}.\n"
 	"--format ktap prints KTAP, the kernel's test output: a test per run, ok where\n"
 	"it looks fixed, SKIP where it is ignored, not ok else, and the verdict; for a\n"
 	"series a test per kernel x variant (ok when it came out as it should) with a\n"
@@ -748,7 +752,8 @@ const struct cli_spec cmd_verify_spec = {
 	"series: 0 every kernel x variant as it should be (FIXED; UNFIXED for unfixed),\n"
 	"10 one that should be FIXED is UNFIXED, 11 the control failed or another is\n"
 	"not as it should be;\n"
-	"2 usage error (also: --select matches no run; a bad suites file, or one\n"
+	"2 usage error (also: --select matches no run, or runs of more than one\n"
+	"backend, policy, variant, kernel or host; a bad suites file, or one\n"
 	"without an entry in group verify); 3 the runs could not be made, or the\n"
 	"suites file cannot be read (environment: see the message); 5 the results\n"
 	"store is unusable; 77 not applicable on this host (--backend kvm without\n"
@@ -828,14 +833,18 @@ json_t *verify_run_json(const struct verify_opts *o, const struct verdict_opts *
 static void print_json(const struct verify_opts *o, const struct verdict_opts *vo,
 		       const struct verdict_result *res, const struct ordered *ord, size_t n)
 {
+	/* --select: the one setup of the runs (verify_setup_split) */
+	const struct run_info *r = o->select.n ? o->selected : NULL;
+	bool model = r && r->backend && !strcmp(r->backend, "model");
 	json_t *runs = json_array(), *j;
 
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(runs, verify_run_json(o, vo, &ord[i]));
 	j = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:{s:i, s:i, s:i, s:i}, s:o}",
 		      "verdict", verdict_name(res->v), "status", verdict_exit_status(res->v),
-		      "reason", res->reason, "backend", jstr(o->select.n ? NULL : o->backend),
-		      "policy", jstr(o->policy), "variant", jstr(o->variant), "kernel", jstr(o->kernel),
+		      "reason", res->reason, "backend", jstr(r ? r->backend : o->backend),
+		      "policy", jstr(r ? r->policy : o->policy), "variant", jstr(r ? r->variant : o->variant),
+		      "kernel", jstr(r ? (model ? NULL : r->kernel) : o->kernel),
 		      "select", jstr(o->select.n ? o->selector : NULL), "suites", o->suite_name,
 		      "counts", "fixed", res->fixed_runs, "unfixed", res->unfixed_runs,
 		      "other", res->other_runs, "ignored", res->ignored_runs, "runs", runs);
@@ -1050,12 +1059,69 @@ static bool out_dir_usable(const char *dir)
 	return !access(dir, W_OK);
 }
 
+/* The setup of stored run r (verdict.h): the model ran no kernel, and only
+ * the guest-side verdict judges what hypervisor the guest saw. */
+static void run_setup(const struct verify_opts *o, const struct run_info *r, struct verdict_setup *s)
+{
+	bool model = r->backend && !strcmp(r->backend, "model");
+	bool guest = o->backend && !strcmp(o->backend, "guest");
+
+	memset(s, 0, sizeof(*s));
+	s->id = r->id;
+	s->v[SETUP_BACKEND] = r->backend;
+	s->v[SETUP_POLICY] = r->policy;
+	s->v[SETUP_VARIANT] = r->variant;
+	s->v[SETUP_KERNEL] = model ? NULL : r->kernel;
+	s->v[SETUP_HOST] = r->hostname;
+	s->v[SETUP_HYPERVISOR] = guest ? r->hypervisor : NULL;
+}
+
+/* The selector sel with key=val for its terms of that key ("policy=*" ->
+ * "policy=l61", "id=*-fixed-*" -> "id=*-fixed-*,backend=lab"). */
+static void narrowed(const char *sel, const char *key, const char *val, char *out, size_t len)
+{
+	char *copy = xstrdup(sel), *save = NULL;
+	size_t klen = strlen(key);
+
+	out[0] = '\0';
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		if (strncmp(t, key, klen) || t[klen] != '=')
+			verdict_appendf(out, len, "%s,", t);
+	verdict_appendf(out, len, "%s=%s", key, val);
+	free(copy);
+}
+
+int verify_setup_split(const struct verify_opts *o, const struct run_list *l, char *msg, size_t len,
+		       char *term, size_t tlen)
+{
+	struct verdict_setup *v = xmalloc((l->n + 1) * sizeof(*v));
+	size_t a = 0, b = 0;
+	int f;
+
+	for (size_t i = 0; i < l->n; i++)
+		run_setup(o, &l->v[i], &v[i]);
+	f = verdict_setup_split(v, l->n, &a, &b);
+	if (f >= 0) {
+		const char *val = v[a].v[f] && *v[a].v[f] ? v[a].v[f] : v[b].v[f];
+
+		verdict_setup_describe(v, f, a, b, msg, len);
+		/* a term that keeps one of the two: no selector key names the
+		 * hypervisor, and an empty value selects nothing */
+		if (f == SETUP_HYPERVISOR || !val || !*val)
+			snprintf(term, tlen, "%s", "");
+		else
+			narrowed(o->selector, verdict_setup_name(f), val, term, tlen);
+	}
+	free(v);
+	return f;
+}
+
 /* verify --select: the runs the store already has, nothing run. */
 static int verify_stored(struct verify_opts *o)
 {
 	struct store *s = store_open_cmd(o->db, false);
 	struct run_list l;
-	char err[1024];
+	char err[1024], split[1024], term[600];
 	int rc;
 
 	if (!s)
@@ -1068,12 +1134,20 @@ static int verify_stored(struct verify_opts *o)
 	if (!l.n)
 		rc = cli_error(EXIT_USAGE, "verify: no runs match '%s' in %s: see 'irqlbench results "
 			       "list --db %s %s'", o->selector, s->path, s->path, o->selector);
+	else if (verify_setup_split(o, &l, split, sizeof(split), term, sizeof(term)) >= 0)
+		rc = *term ? cli_error(EXIT_USAGE, "verify: --select '%s' selects %s: one verdict is of "
+				       "one backend, policy, variant, kernel and host; narrow --select, "
+				       "e.g. --select '%s'", o->selector, split, term) :
+			     cli_error(EXIT_USAGE, "verify: --select '%s' selects %s: one verdict is of "
+				       "one setup; narrow --select to one of them (e.g. by tag)",
+				       o->selector, split);
 	else if (o->out_dir && !out_dir_usable(o->out_dir))
 		rc = cli_error(EXIT_ENV, "verify: cannot use --out-dir %s: %s: choose another --out-dir",
 			       o->out_dir, errno ? strerror(errno) : "not a folder");
 	else {
 		struct judged j;
 
+		o->selected = &l.v[0];	/* one setup: what the --json names */
 		rc = decide(o, s, &l, &j);
 		/* --backend guest --select --out-dir DIR: the verdict of runs
 		 * made elsewhere (an ISO's serial log imported) kept as a

@@ -211,8 +211,12 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	json_t *hyps = json_array();
 	bool emulated = false;
 	json_t *per = json_array();
+	struct verdict_setup *setups = calloc(n + 1, sizeof(*setups));
+	size_t nsetups = 0, sa, sb;
 	unsigned usable;
 
+	if (!setups)
+		abort();
 	memset(g, 0, sizeof(*g));
 	for (size_t i = 0; i < n; i++) {
 		json_t *r = recs[i], *gi = json_object_get(r, "guest");
@@ -300,6 +304,9 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 				known |= !strcmp(json_string_value(json_array_get(hyps, k)), h);
 			if (h && !known)
 				json_array_append_new(hyps, json_string(h));
+			/* its setup: the hypervisor its guest saw (verdict.h) */
+			if (h)
+				setups[nsetups++] = (struct verdict_setup){ .id = id, .v[SETUP_HYPERVISOR] = h };
 		}
 		/* each run's probe calibration: the summary gives their range */
 		if (json_integer_value(json_object_get(gi, "probe_threshold")) > 0) {
@@ -323,8 +330,8 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 	ghist_fmt(&all.delay, ghist_mean(&all.delay),
 	       tmean, sizeof(tmean));
 	usable = g->on_time + g->late + g->other;
-	if (json_array_size(hyps) > 1) {
-		/* one verdict is one hypervisor's */
+	if (verdict_setup_split(setups, nsetups, &sa, &sb) >= 0) {
+		/* one verdict is of one setup: one hypervisor's */
 		g->v = VERDICT_INCONCLUSIVE;
 		snprintf(g->reason, sizeof(g->reason), "the runs come from %zu hypervisors (", json_array_size(hyps));
 		for (size_t k = 0; k < json_array_size(hyps); k++)
@@ -396,6 +403,7 @@ void guest_judge(json_t *const *recs, const char *const *ids, const char *const 
 					     json_null(),
 			       "emulated", emulated, "per_run", per);
 	json_decref(hyps);
+	free(setups);
 	if (!g->summary)
 		abort();
 	/* do CR8 writes with nothing pending trap: their median above the

@@ -434,10 +434,10 @@ struct cell {
 };
 
 /* What a kernel x variant should come out as: UNFIXED for the
- * fix-reverted build, FIXED for any other. */
+ * fix-reverted build, FIXED for any other (verdict_expected). */
 static enum verdict expected(const struct cell *c)
 {
-	return !strcmp(c->variant, "unfixed") ? VERDICT_UNFIXED : VERDICT_FIXED;
+	return verdict_expected("lab", c->variant, NULL);
 }
 
 /* The kernels of --kernels LIST: 0, or a usage error. */
@@ -1085,7 +1085,7 @@ int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
 	struct suite *suite = NULL;
 	struct run_list l = { 0 };
 	struct judged j = { 0 };
-	char *path, msg[1024];
+	char *path, msg[1024], term[600];
 	int st = 0;
 
 	const char *vb = json_string_value(json_object_get(v, "backend"));
@@ -1129,6 +1129,13 @@ int verify_check_stored(struct store *s, json_t *v, char *err, size_t len)
 			snprintf(err, len, "its run %s is not in the store: import its records first", id);
 			st = -1;
 		}
+	}
+	/* a verdict is of one setup: runs of several decide no FIXED or UNFIXED */
+	if (!st && strcmp(vd, "INCONCLUSIVE") &&
+	    verify_setup_split(&o, &l, msg, sizeof(msg), term, sizeof(term)) >= 0) {
+		snprintf(err, len, "it says %s of %s: a verdict is of one backend, policy, variant, "
+			 "kernel and host (verify --select refuses such a selection)", vd, msg);
+		st = -1;
 	}
 	if (!st && verify_judge(&o, s, &l, &j))
 		st = -1, snprintf(err, len, "its runs could not be read from the store");

@@ -40,6 +40,19 @@ int verdict_exit_status(enum verdict v)
 	       v == VERDICT_UNFIXED || v == VERDICT_LATE ? EXIT_UNFIXED : EXIT_INCONCLUSIVE;
 }
 
+enum verdict verdict_expected(const char *backend, const char *variant, const char *policy)
+{
+	enum kp_policy p = policy ? kp_policy_find(policy) : KP_NPOLICY;
+
+	if (backend && !strcmp(backend, "guest"))
+		return VERDICT_ON_TIME;
+	if (variant && !strcmp(variant, "unfixed"))
+		return VERDICT_UNFIXED;
+	if (p < KP_NPOLICY && !strcmp(suite_family(p), suite_family(KP_UNFIXED)))
+		return VERDICT_UNFIXED;
+	return VERDICT_FIXED;
+}
+
 void verdict_appendf(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strlen(buf);
@@ -303,6 +316,45 @@ void verdict_decide(const struct verdict_run *runs, size_t n, const struct verdi
 			 "write and deliver the pending interrupt late (the pre-596f3142 CR8 intercept "
 			 "window: exits.unfixed, late.unfixed of %s)", total, file);
 	}
+}
+
+/* --- one setup ------------------------------------------------------------ */
+
+const char *verdict_setup_name(enum verdict_setup_field f)
+{
+	static const char *const names[SETUP_NFIELDS] = {
+		[SETUP_BACKEND] = "backend", [SETUP_POLICY] = "policy", [SETUP_VARIANT] = "variant",
+		[SETUP_KERNEL] = "kernel", [SETUP_HOST] = "host", [SETUP_HYPERVISOR] = "hypervisor",
+	};
+
+	return (unsigned)f < SETUP_NFIELDS ? names[f] : "?";
+}
+
+static bool same_value(const char *x, const char *y)
+{
+	return x == y || (x && y && !strcmp(x, y));
+}
+
+int verdict_setup_split(const struct verdict_setup *runs, size_t n, size_t *a, size_t *b)
+{
+	for (int f = 0; f < SETUP_NFIELDS; f++)
+		for (size_t i = 1; i < n; i++)
+			if (!same_value(runs[0].v[f], runs[i].v[f])) {
+				*a = 0;
+				*b = i;
+				return f;
+			}
+	return -1;
+}
+
+void verdict_setup_describe(const struct verdict_setup *runs, int field, size_t a, size_t b,
+			    char *buf, size_t len)
+{
+	const char *x = runs[a].v[field], *y = runs[b].v[field];
+
+	snprintf(buf, len, "runs of more than one %s: %s (%s) and %s (%s)", verdict_setup_name(field),
+		 runs[a].id ? runs[a].id : "?", x ? x : "none", runs[b].id ? runs[b].id : "?",
+		 y ? y : "none");
 }
 
 /* --- records and stored runs -------------------------------------------- */

@@ -80,6 +80,16 @@ const char *verdict_name(enum verdict v);
  */
 const char *verdict_run_judge(const struct verdict_run *r, const struct verdict_opts *o,
 			      char *line, size_t len);
+/*
+ * The verdict a verify of this setup should give, where it is known before
+ * any run: ON-TIME for the guest backend; UNFIXED for the positive control
+ * (docs/verify.md §2), the fix-reverted build (variant unfixed) and the
+ * model's policies of family unfixed (prefix, unfixed); FIXED for any
+ * other (the kernel as it ships, the fixed build, a patch, the model's
+ * other policies).  What `verify --kernels` and LAVA's verdict-cases.sh
+ * expect, and what `results export --format kcidb` reports against.
+ */
+enum verdict verdict_expected(const char *backend, const char *variant, const char *policy);
 /* `irqlbench verify` exit status (cli.h): EXIT_OK FIXED, EXIT_UNFIXED (10),
  * EXIT_INCONCLUSIVE (11): never a status an error could have. */
 int verdict_exit_status(enum verdict v);
@@ -90,6 +100,37 @@ void verdict_run_describe(const struct verdict_run *r, const struct suite *s, ch
 /* Appends printf text to the string buf of size len; cut at the end of
  * buf, never past it. */
 void verdict_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * One verdict is of one setup: the runs of one backend, one model policy or
+ * kvm_amd variant, one kernel and one host, the fields a verdict file names
+ * (results/SCHEMA.md, "The verdict file"), and for the guest-side verdict
+ * (guest_verdict.h) one hypervisor as the guest saw it.  A verdict over
+ * runs of several would pool what a fixed and an unfixed kernel give into
+ * one answer, or answer for a kernel or host none of them was.
+ */
+enum verdict_setup_field {
+	SETUP_BACKEND, SETUP_POLICY, SETUP_VARIANT, SETUP_KERNEL, SETUP_HOST, SETUP_HYPERVISOR,
+	SETUP_NFIELDS
+};
+struct verdict_setup {
+	const char *id;			/* the run */
+	const char *v[SETUP_NFIELDS];	/* its value of each field; NULL: it has none, the
+					 * same as another NULL only */
+};
+/* The field's name, as a run selector names it (backend, policy, variant,
+ * kernel, host; hypervisor, which no selector key has). */
+const char *verdict_setup_name(enum verdict_setup_field f);
+/*
+ * -1 when runs[0..n-1] are of one setup; else the first field (in the
+ * order of enum verdict_setup_field) in which they differ, with *a the
+ * first run and *b the first whose value of that field is not *a's.
+ */
+int verdict_setup_split(const struct verdict_setup *runs, size_t n, size_t *a, size_t *b);
+/* "runs of more than one backend: ID1 (lab) and ID2 (model)": a split that
+ * verdict_setup_split() found, for a message. */
+void verdict_setup_describe(const struct verdict_setup *runs, int field, size_t a, size_t b,
+			    char *buf, size_t len);
 
 struct run_info;
 struct metric_set;

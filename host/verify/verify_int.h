@@ -31,6 +31,8 @@ struct verify_opts {
 	const char *run_option;		/* the first option that runs something */
 	struct run_filter select;	/* --select: its terms */
 	char selector[512];		/* --select as given, joined by ',' */
+	const struct run_info *selected;	/* --select: its first run (one setup: the
+					 * backend, policy, variant and kernel --json names) */
 	const struct suite *suite;	/* what runs (group verify) and what it must give */
 	const char *suite_name;		/* as the output names it: $IRQLBENCH_SUITES, else the
 					 * tree's file, wherever verify runs from */
@@ -43,6 +45,17 @@ struct verify_opts {
 #define VERIFY_GROUP "verify"
 /* The group verify runs: guest for --backend guest, else verify. */
 const char *verify_group(const struct verify_opts *o);
+
+/*
+ * One verdict is of one setup (verdict.h: backend, policy, variant, kernel,
+ * host; for --backend guest also the hypervisor its guest saw): -1 when the
+ * runs of l are; else the field in which they differ, msg "runs of more
+ * than one F: ID1 (x) and ID2 (y)" and term o's selector narrowed to the
+ * first ("id=*-fixed-*,backend=lab"; empty where no selector key can: the
+ * hypervisor).
+ */
+int verify_setup_split(const struct verify_opts *o, const struct run_list *l, char *msg, size_t len,
+		       char *term, size_t tlen);
 
 /* A run and where its evidence goes. */
 struct ordered {

@@ -103,9 +103,13 @@ for f in tcg/*.json; do
 done
 expect_rc 0 "import the tcg runs and copies of another hypervisor" -- sh -c \
 	"'$IRQ' results import --db mixed.db tcg >/dev/null && '$IRQ' results import --db mixed.db other"
-expect_rc 11 "runs of two hypervisors: INCONCLUSIVE" -- "$IRQ" verify --backend guest --db mixed.db --select backend=tcg
-expect_grep "the runs come from 2 hypervisors \(TCGTCGTCGTCG, KVMKVMKVM\): select one hypervisor's runs" \
-	"$TMP/out" "two hypervisors: named, with the fix"
+expect_rc 2 "a selection of runs of two hypervisors: refused (one verdict, one setup)" -- \
+	"$IRQ" verify --backend guest --db mixed.db --select backend=tcg
+expect_err_line "^irqlbench: verify: --select 'backend=tcg' selects runs of more than one hypervisor: [^ ]+ \(TCGTCGTCGTCG\) and [^ ]+-kvm \(KVMKVMKVM\): one verdict is of one setup; narrow --select to one of them \(e\.g\. by tag\)$" \
+	"two hypervisors: named with two of their runs, and the fix"
+eq "two hypervisors: nothing decided" "$(cat "$TMP/out")" ""
+expect_rc 0 "narrowed to one hypervisor's runs: ON-TIME" -- \
+	"$IRQ" verify --backend guest --db mixed.db --select 'backend=tcg,id=*-kvm'
 
 expect_rc 11 "one run decides nothing: INCONCLUSIVE" -- "$IRQ" verify --backend guest --db tcg.db \
 	--select "backend=tcg,workload=masked-clock"

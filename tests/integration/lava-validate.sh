@@ -58,10 +58,38 @@ expect_err_line "^render-job: error: --set no_kvm=abc: give 0 \(L1 under KVM\) o
 expect_rc 2 "an empty --set value" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set kernel_url=
 expect_err_line "^render-job: error: --set kernel_url= is empty" "the empty value named"
 expect_rc 2 "--set expect=MAYBE" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set expect=MAYBE
+expect_rc 2 "--set variant=fixed,unfixed" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set variant=fixed,unfixed
+expect_err_line "^render-job: error: --set variant=fixed,unfixed: give stock, fixed, unfixed or patch=FILE$" "variant's values named"
 expect_rc 2 "a --set given twice" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set runs=2 --set runs=3
 expect_err_line "^render-job: error: --set runs given twice" "the repeated --set named"
 expect_rc 2 "a malformed --set" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" --set kernel_url
 expect_err_line "^render-job: error: --set kernel_url: give NAME=VALUE" "the malformed --set named"
+# --out: a file to write, never a folder or a device: usage (2), one line,
+# nothing written or left beside it (the rename would replace a FIFO)
+job_args=(--set kernel_version=1 --set kernel_url=k --set modules_url=m --set rootfs_url=r
+	--set testdef_repo=g --set testdef_revision=v)
+mkdir -p "$TMP/outdir/sub"
+expect_rc 2 "--out a folder" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/sub"
+expect_err_line "^render-job: error: --out $TMP/outdir/sub is a folder: give a file name, e.g. --out $TMP/outdir/sub/job.yaml$" \
+	"--out a folder: one line with the fix"
+eq "--out a folder: nothing written beside it" "$(ls -A "$TMP/outdir" "$TMP/outdir/sub" | grep -c render-job)" 0
+mkfifo "$TMP/outdir/fifo"
+expect_rc 2 "--out a FIFO" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/fifo"
+expect_err_line "^render-job: error: --out $TMP/outdir/fifo is not a regular file" "--out a FIFO: one line"
+ok "--out a FIFO: still a FIFO" test -p "$TMP/outdir/fifo"
+ln -s "$TMP/outdir/target.yaml" "$TMP/outdir/link.yaml"
+expect_rc 2 "--out a symlink" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/link.yaml"
+expect_rc 0 "--out a new file in that folder" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" "${job_args[@]}" --out "$TMP/outdir/job.yaml"
+eq "that folder: the job, the FIFO, the link and sub only" "$(ls -A "$TMP/outdir" | paste -sd' ')" "fifo job.yaml link.yaml sub"
+# render-device.py's --out the same, found first (a FIFO would block its open)
+expect_rc 2 "render-device.py --out a folder" -- "$L/render-device.py" "$L/devices/irqlbench-qemu01.jinja2" \
+	--device-types "$TMP" --out "$TMP/outdir/sub"
+expect_err_line "^render-device: error: --out $TMP/outdir/sub is a folder: give a file name, e.g. --out $TMP/outdir/sub/device.yaml$" \
+	"render-device.py --out a folder: one line with the fix"
+expect_rc 2 "render-device.py --out a FIFO" -- "$L/render-device.py" "$L/devices/irqlbench-qemu01.jinja2" \
+	--device-types "$TMP" --out "$TMP/outdir/fifo"
+expect_err_line "^render-device: error: --out $TMP/outdir/fifo is not a regular file" "render-device.py --out a FIFO: one line"
+eq "no __pycache__ written into lava/" "$(ls -A "$L" | grep -c pycache)" 0
 # values with YAML's special characters stay one scalar (|tojson)
 expect_rc 0 "a URL with '#' and ': ' renders" -- "$L/render-job.py" "$L/jobs/x86-verify.yaml.j2" \
 	--set kernel_version='6.1: x #1' --set kernel_url='http://h/k#frag: x' --set modules_url=m \
@@ -162,7 +190,7 @@ shell=/usr/lib/python3/dist-packages/lava_dispatcher/lava_test_shell
 if [ -r "$shell/lava-test-case" ]; then
 	mkdir -p bin
 	# the dispatcher gives its helpers their interpreter line at deployment
-	for f in lava-test-case lava-common-functions; do { echo '#!/bin/sh'; cat "$shell/$f"; } >bin/$f; chmod +x bin/$f; done
+	for f in lava-test-case lava-test-raise lava-common-functions; do { echo '#!/bin/sh'; cat "$shell/$f"; } >bin/$f; chmod +x bin/$f; done
 	expect_rc 0 "lava/irqlbench-lava.sh (model l61) with LAVA's lava-test-case" -- \
 		env PATH="$TMP/bin:$PATH" LAVA_RESULT_DIR="$TMP/lava-results" BACKEND=model POLICY=l61 OUT_DIR="$TMP/run" \
 		TMPDIR="$TMP" "$L/irqlbench-lava.sh"
@@ -171,6 +199,16 @@ if [ -r "$shell/lava-test-case" ]; then
 		"$TMP/out" "nested-spinlock-d4's 7 write_cr8 exits per iteration signalled"
 	eq "the results LAVA's script recorded" "$(cat lava-results/results/nested-spinlock-d4.write_cr8_per_iter/{result,measurement,units} | paste -sd' ')" "pass 7 exits/iteration"
 	eq "one recorded case per line of verdict-cases.sh" "$(ls lava-results/results | wc -l)" "$(wc -l <l61.cases)"
+	# a setting verify refuses: no finding about the kernel.  verify is
+	# skip, LAVA gets a test error (the job ends Incomplete), exit 2
+	expect_rc 2 "lava/irqlbench-lava.sh, a setting verify refuses, with LAVA's scripts" -- \
+		env PATH="$TMP/bin:$PATH" LAVA_RESULT_DIR="$TMP/lava-results2" BACKEND=model VARIANT=fixed \
+		OUT_DIR="$TMP/run-bad" TMPDIR="$TMP" "$L/irqlbench-lava.sh"
+	expect_grep '^<LAVA_SIGNAL_TESTCASE TEST_CASE_ID=verify RESULT=skip>$' "$TMP/out" "verify signalled as skip"
+	expect_grep "^<LAVA_SIGNAL_TESTRAISE irqlbench-lava: verify refused the settings \(exit 2\): irqlbench verify: --variant is a kvm_amd build's .*; fix BACKEND, VARIANT, POLICY, RUNS or ITERATIONS>$" \
+		"$TMP/out" "a LAVA test error with verify's own line"
+	eq "the one case LAVA's script recorded: verify skip" \
+		"$(cd lava-results2/results && for c in *; do echo "$c $(cat "$c/result")"; done)" "verify skip"
 else
 	lavarun_note="${lavarun_note:+$lavarun_note; }LAVA's lava-test-case is not installed (lava-dispatcher): the run step checked without it"
 fi
@@ -179,7 +217,27 @@ expect_rc 0 "the run step outside LAVA prints the lava-test-case lines" -- \
 expect_grep '^lava-test-case verify --result pass$' "$TMP/out" "the control's UNFIXED printed as a pass"
 expect_rc 2 "a bad BACKEND" -- env BACKEND=xen "$L/irqlbench-lava.sh"
 expect_err_line "^irqlbench-lava: error: BACKEND=xen: use auto, kvm, lab, guest or model$" "the bad BACKEND named"
-expect_rc 0 "a verify that fails still reports the case (fail)" -- \
-	env BACKEND=model POLICY=nope OUT_DIR="$TMP/run3" TMPDIR="$TMP" "$L/irqlbench-lava.sh"
-expect_grep '^lava-test-case verify --result fail$' "$TMP/out" "no verdict: verify fails"
+expect_grep '^lava-test-case verify --result skip$' "$TMP/out" "a bad setting: verify skip"
+expect_grep '^lava-test-raise irqlbench-lava: BACKEND=xen: use auto, kvm, lab, guest or model$' "$TMP/out" \
+	"a bad setting: a LAVA test error (the job ends Incomplete)"
+# POLICY and VARIANT: verify's names only, found before any build or run
+for bad in "POLICY=nope" "POLICY=l61 --db /x" "POLICY=l61,l72" "POLICY=l61 l72" "VARIANT=nope" \
+	"VARIANT=fixed,unfixed" "VARIANT=patch="; do
+	expect_rc 2 "a bad setting: $bad" -- env BACKEND=model "$bad" OUT_DIR="$TMP/run3" TMPDIR="$TMP" "$L/irqlbench-lava.sh"
+	expect_err_line "^irqlbench-lava: error: ${bad%%=*}=.*: use .*, or leave it empty$" "$bad: one line naming the values"
+	eq "$bad: verify skip, a test error, nothing run" \
+		"$(grep -c '^lava-test-case verify --result skip$' "$TMP/out") $(grep -c '^lava-test-raise irqlbench-lava: ' "$TMP/out") $(ls "$TMP/run3" 2>&1 >/dev/null | grep -c 'No such')" "1 1 1"
+done
+# a setting verify itself refuses (exit 2): not the kernel's failure
+expect_rc 2 "a setting verify refuses (--variant with the model)" -- \
+	env BACKEND=model VARIANT=fixed OUT_DIR="$TMP/run4" TMPDIR="$TMP" "$L/irqlbench-lava.sh"
+expect_grep '^lava-test-case verify --result skip$' "$TMP/out" "verify's refusal: verify skip, not fail"
+eq "verify's refusal: no case fails" "$(grep -c -- '--result fail' "$TMP/out")" 0
+expect_grep "^lava-test-raise irqlbench-lava: verify refused the settings \(exit 2\): irqlbench verify: --variant is a kvm_amd build's" \
+	"$TMP/out" "verify's refusal: a LAVA test error quoting verify's line"
+expect_err_line "^irqlbench-lava: error: verify refused the settings \(exit 2\)" "verify's refusal: one line on stderr"
+# the POLICY names are verify's (the model's policies)
+eq "POLICY's names are the model's policies" \
+	"$(sed -n 's/^POLICIES="\(.*\)"$/\1/p' "$L/irqlbench-lava.sh" | tr ' ' '\n' | sort | paste -sd' ')" \
+	"$("$IRQLBENCH" list --suites --group verify --json | jq -r '.entries[0].policies | keys[]' | sort | paste -sd' ')"
 finish "$lavarun_note"

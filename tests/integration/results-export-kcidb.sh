@@ -81,13 +81,40 @@ eq "verdicts columns" "$(sqlite3 -json "$DB" "select host, cpu_family, cpu_model
 eq "environment.misc: the same" "$(jq -c --arg r "$rid" '.tests[] | select(.id == "irqlbench:" + $r) | .environment.misc |
 	[.hostname, .cpu_family, .cpu_model_number, .cpu_stepping, .microcode, .dmi_product_name, .dmi_product_name_why]' "$T/all.json")" "$host_json"
 
-# the verdicts
+# the verdicts, each against what its setup should give (verdict_expected):
+# the kernel's question under irqlbench.verify, the positive control (which
+# must say UNFIXED) under irqlbench.verify.control, so that a dashboard
+# neither mixes the two nor shows the control's expected UNFIXED as a failure
 eq "verdict FIXED: PASS on model-fixed" \
-	"$(jq -r '.tests[] | select(.path == "irqlbench.verify" and .misc.verdict == "FIXED") | "\(.status) \(.build_id)"' "$T/all.json")" \
-	"PASS irqlbench:model-fixed"
-eq "verdict UNFIXED: FAIL on model-unfixed" \
-	"$(jq -r '.tests[] | select(.path == "irqlbench.verify" and .misc.verdict == "UNFIXED") | "\(.status) \(.build_id)"' "$T/all.json")" \
-	"FAIL irqlbench:model-unfixed"
+	"$(jq -r '.tests[] | select(.path == "irqlbench.verify" and .misc.verdict == "FIXED") | "\(.status) \(.build_id) \(.misc.expected)"' "$T/all.json")" \
+	"PASS irqlbench:model-fixed FIXED"
+eq "the model's unfixed policy is the control: its UNFIXED is PASS, under irqlbench.verify.control" \
+	"$(jq -r '.tests[] | select(.misc.verdict == "UNFIXED") | "\(.path) \(.status) \(.build_id) \(.misc.expected)"' "$T/all.json")" \
+	"irqlbench.verify.control PASS irqlbench:model-unfixed UNFIXED"
+eq "no verdict test mixes the control into irqlbench.verify" \
+	"$(jq -r '[.tests[] | select(.path == "irqlbench.verify") | .misc.expected] | unique | join(",")' "$T/all.json")" FIXED
+
+# the lab's fix-reverted build (verify --variant unfixed), the control LAVA
+# reports as pass: its UNFIXED verdict (over 5 synthetic fix-reverted runs)
+# is PASS under irqlbench.verify.control on the build of that variant (the
+# control saying FIXED is FAIL: tests/unit/test_kcidb.c)
+"$GEN" "$T/rec5" 5 >/dev/null
+mkdir -p "$T/lab-unfixed"
+cp -r "$T"/rec5/*-lab-nested-spinlock-unfixed-* "$T/lab-unfixed/"
+expect_rc 0 "import 5 fix-reverted lab runs" -- "$IRQ" results import --db "$T/lab.db" "$T/lab-unfixed"
+jq --argjson runs "$(jq -s '[.[] | {id}]' "$T"/lab-unfixed/*/record.json)" \
+	'.id = "lab-unfixed-verdict" | .backend = "lab" | .policy = null | .variant = "unfixed" |
+	 .kernel = {debian_version: null, upstream: null, abi: "6.1.0-56-amd64", origin: "cache"} |
+	 .runs = $runs | .counts = {fixed: 0, unfixed: 5, other: 0, ignored: 0}' \
+	"$T/v-unfixed/verdict.json" >"$T/lab-unfixed.json"
+expect_rc 0 "its UNFIXED verdict file is taken (its runs decide it)" -- \
+	"$IRQ" results import --db "$T/lab.db" "$T/lab-unfixed.json"
+expect_rc 0 "export the lab's control" -- "$IRQ" results export --db "$T/lab.db" --format kcidb
+cp "$T/out" "$T/lab.json"
+expect_rc 0 "it validates" -- check "$T/lab.json"
+eq "the lab's control UNFIXED: PASS under irqlbench.verify.control, on its build" \
+	"$(jq -r '.tests[] | select(.misc.verdict) | "\(.path) \(.status) \(.build_id)"' "$T/lab.json")" \
+	"irqlbench.verify.control PASS irqlbench:kernel-6.1.0-56-amd64-unfixed"
 
 # a selector: only the fixed policy's runs, and the verdict they decided
 expect_rc 0 "export --format kcidb policy=fixed" -- "$IRQ" results export --db "$DB" --format kcidb policy=fixed

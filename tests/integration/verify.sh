@@ -10,6 +10,8 @@
 # nothing (a QEMU on PATH that would say so is never started, the store and
 # the working folder unchanged); its time is printed.  Usage errors (2) are
 # one line, found before anything runs (no records directory, no store);
+# --select of runs of more than one setup (backend, policy, variant, kernel,
+# host) is refused (2), naming the field, two runs and a narrower selector;
 # environment (3): the records cannot be kept, or a run could not be made
 # (the child's own cause quoted); 5: no usable store; 77: --backend kvm on a
 # host without AMD SVM.  A suites file that cannot be read is 3, a bad one
@@ -180,6 +182,71 @@ eq "--select, no store: none created" "$(ls "$TMP"/none.db* 2>/dev/null)" ""
 eq "--select matching nothing: exit status" "$?" 2
 eq "--select matching nothing: one line naming the fix" "$(cat "$TMP/e")" \
 	"irqlbench: verify: no runs match 'policy=l61,depth=3' in $DB: see 'irqlbench results list --db $DB policy=l61,depth=3'"
+
+# --select: one verdict is of one setup (backend, policy, variant, kernel,
+# host).  A selection of runs of more than one is refused (2), one line
+# naming the field, two of its runs and a narrower --select; nothing is
+# decided.  The model's fixed runs beside the synthetic lab's fixed and
+# fix-reverted ones (tests/fixtures/records), and copies of those on
+# another L1 kernel and another host.
+"$ROOT/tests/fixtures/records/gen-records.sh" "$TMP/synth" 5 >/dev/null || bail "gen-records.sh"
+mkdir -p "$TMP/synth-lab" "$TMP/synth-kernel" "$TMP/synth-host"
+for d in "$TMP"/synth/*-lab-nested-spinlock-*; do
+	n=$(basename "$d")
+	cp -r "$d" "$TMP/synth-lab/$n"
+	for k in kernel host; do
+		mkdir -p "$TMP/synth-$k/$n-$k"
+		cp "$d/serial.log" "$TMP/synth-$k/$n-$k/"
+	done
+	jq '.id += "-kernel" | .provenance.host.kernel = "6.1.0-99-amd64"' "$d/record.json" >"$TMP/synth-kernel/$n-kernel/record.json"
+	jq '.id += "-host" | .provenance.host.hostname = "other-host"' "$d/record.json" >"$TMP/synth-host/$n-host/record.json"
+done
+MIX=$TMP/mixed.db
+for src in "$TMP/model-fixed" "$TMP/model-l61" "$TMP/model-l72" "$TMP/synth-lab"; do
+	"$IRQLBENCH" results import --db "$MIX" "$src" >/dev/null 2>&1 || bail "import $src into $MIX"
+done
+# mixed NAME SELECTOR FIELD TERM [DB]: refused, naming FIELD, two runs of the
+# selection with their values, and --select TERM
+mixed() {
+	local name=$1 sel=$2 field=$3 term=$4 db=${5:-$MIX}
+	"$IRQLBENCH" verify --db "$db" --select "$sel" >"$TMP/o" 2>"$TMP/e"
+	eq "$name ($sel): exit status" "$?" 2
+	eq "$name: nothing decided" "$(cat "$TMP/o")" ""
+	eq "$name: one error line" "$(grep -c . "$TMP/e")" 1
+	ok "$name: names the $field and two of its runs" grep -Eq \
+		"^irqlbench: verify: --select '[^']*' selects runs of more than one $field: [^ ]+ \([^)]+\) and [^ ]+ \([^)]+\): one verdict is of one backend, policy, variant, kernel and host; narrow --select, e\.g\. --select '$term'\$" "$TMP/e"
+	# the two runs it names are runs of the selection, one value each
+	local a b
+	read -r a b < <(sed -E 's/.*: ([^ ]+) \([^)]+\) and ([^ ]+) \(.*/\1 \2/' "$TMP/e")
+	ok "$name: the two runs named are selected" test -n "$a" -a -n "$b" -a \
+		"$("$IRQLBENCH" results export --db "$db" --include-failed "$sel" | jq --arg a "$a" --arg b "$b" '[.[].id | select(. == $a or . == $b)] | length')" = 2
+	[ "$(grep -c . "$TMP/e")" = 1 ] || cat "$TMP/o" "$TMP/e"
+}
+# the model's fixed runs and the lab's fixed build under one glob: pooled,
+# they said FIXED for no one setup
+mixed "the model's and the lab's fixed runs" 'id=*-fixed-*' backend 'id=\*-fixed-\*,backend=(model|lab)'
+mixed "the lab's fixed and fix-reverted builds" 'backend=lab' variant 'backend=lab,variant=(fixed|unfixed)'
+mixed "two model policies" 'policy=l*' policy 'policy=l(61|72)'
+"$IRQLBENCH" results import --db "$TMP/kernels.db" "$TMP/synth-lab" "$TMP/synth-kernel" >/dev/null 2>&1
+mixed "the lab's fixed build on two L1 kernels" 'variant=fixed' kernel \
+	'variant=fixed,kernel=6\.1\.0-(56|99)-amd64' "$TMP/kernels.db"
+"$IRQLBENCH" results import --db "$TMP/hosts.db" "$TMP/synth-lab" "$TMP/synth-host" >/dev/null 2>&1
+mixed "the lab's fixed build on two hosts" 'variant=fixed' host 'variant=fixed,host=(fixture|other-host)' "$TMP/hosts.db"
+# narrowed to one setup, a verdict, and --json names that setup
+"$IRQLBENCH" verify --db "$MIX" --select 'id=*-fixed-*,backend=model' --json >"$TMP/o" 2>"$TMP/e"
+eq "narrowed to the model's fixed runs: FIXED" "$?" 0
+eq "narrowed: --json names the setup" "$(jq -c '[.verdict, .backend, .policy, .variant, .kernel]' "$TMP/o")" \
+	'["FIXED","model","fixed",null,null]'
+"$IRQLBENCH" verify --db "$MIX" --select 'backend=lab,variant=fixed' --json >"$TMP/o" 2>"$TMP/e"
+eq "narrowed to the lab's fixed build: FIXED" "$?" 0
+eq "narrowed: the lab's setup, its L1 kernel" "$(jq -c '[.verdict, .backend, .policy, .variant, .kernel]' "$TMP/o")" \
+	'["FIXED","lab",null,"fixed","6.1.0-56-amd64"]'
+# a verdict file over runs of two setups is refused by results import
+lab1=$("$IRQLBENCH" results list --db "$MIX" --json 'backend=lab,variant=fixed' | jq -r '.runs[0].id')
+jq --arg id "$lab1" '.runs += [{id: $id}] | .id = "forged-mixed"' "$TMP/model-fixed/verdict.json" >"$TMP/forged-mixed.json"
+"$IRQLBENCH" results import --db "$MIX" "$TMP/forged-mixed.json" >"$TMP/o" 2>"$TMP/e"
+eq "a verdict file over the model's and the lab's runs: refused" "$?" 2
+ok "refused: its runs are of two backends" grep -q "it says FIXED of runs of more than one backend: .* (model) and $lab1 (lab)" "$TMP/e"
 
 # environment: 3, one line naming the fix
 : >"$TMP/file"

@@ -90,12 +90,16 @@ static void test_names(void)
 	CHECK_STR(kcidb_metric_unit("dpc_queue_to_run.p99", buf, sizeof(buf)), "cycles");
 	CHECK_STR(kcidb_metric_unit("cr8_writes/iter", buf, sizeof(buf)), "/iter");
 	CHECK(kcidb_metric_unit("cr8_writes", buf, sizeof(buf)) == NULL);
-	CHECK_STR(kcidb_verdict_status("FIXED"), "PASS");
-	CHECK_STR(kcidb_verdict_status("ON-TIME"), "PASS");
-	CHECK_STR(kcidb_verdict_status("UNFIXED"), "FAIL");
-	CHECK_STR(kcidb_verdict_status("LATE"), "FAIL");
-	CHECK_STR(kcidb_verdict_status("INCONCLUSIVE"), "ERROR");
-	CHECK(kcidb_verdict_status("MAYBE") == NULL);
+	/* a verdict against the one expected of it */
+	CHECK_STR(kcidb_verdict_status("FIXED", "FIXED"), "PASS");
+	CHECK_STR(kcidb_verdict_status("UNFIXED", "FIXED"), "FAIL");
+	CHECK_STR(kcidb_verdict_status("UNFIXED", "UNFIXED"), "PASS");	/* the control sees the bug */
+	CHECK_STR(kcidb_verdict_status("FIXED", "UNFIXED"), "FAIL");	/* the control does not */
+	CHECK_STR(kcidb_verdict_status("ON-TIME", "ON-TIME"), "PASS");
+	CHECK_STR(kcidb_verdict_status("LATE", "ON-TIME"), "FAIL");
+	CHECK_STR(kcidb_verdict_status("INCONCLUSIVE", "FIXED"), "ERROR");
+	CHECK_STR(kcidb_verdict_status("INCONCLUSIVE", "UNFIXED"), "ERROR");
+	CHECK(kcidb_verdict_status("MAYBE", "FIXED") == NULL);
 }
 
 static const char lab_record[] =
@@ -167,15 +171,65 @@ static void test_objects(void)
 	CHECK(json_number_value(json_object_get(json_object_get(t, "number"), "value")) == 1.0);
 	CHECK_STR(str(json_object_get(t, "number"), "unit"), "exits/iter");
 	CHECK(find(json_object_get(doc, "tests"), "id", "irqlbench:r1:delivery.immediate_pct") == NULL);
+	/* the fix-reverted build is the positive control: its UNFIXED passes,
+	 * under a path of its own */
 	t = find(json_object_get(doc, "tests"), "id", "irqlbench:v1");
 	CHECK(t != NULL);
-	CHECK_STR(str(t, "path"), "irqlbench.verify");
-	CHECK_STR(str(t, "status"), "FAIL");
+	CHECK_STR(str(t, "path"), "irqlbench.verify.control");
+	CHECK_STR(str(t, "status"), "PASS");
 	CHECK_STR(str(t, "build_id"), "irqlbench:kernel-6.1.176-1-unfixed");
 	CHECK_STR(str(json_object_get(t, "misc"), "verdict"), "UNFIXED");
+	CHECK_STR(str(json_object_get(t, "misc"), "expected"), "UNFIXED");
 	CHECK_STR(json_string_value(json_array_get(json_object_get(json_object_get(t, "misc"), "runs"), 0)),
 		  "r1");
 	json_decref(doc);
+
+	/* each verdict against what its setup should give: backend, variant,
+	 * policy, verdict -> path, status */
+	{
+		static const struct {
+			const char *backend, *variant, *policy, *verdict, *path, *status;
+		} cases[] = {
+			{ "lab", "unfixed", NULL, "FIXED", "irqlbench.verify.control", "FAIL" },
+			{ "lab", "unfixed", NULL, "INCONCLUSIVE", "irqlbench.verify.control", "ERROR" },
+			{ "kvm", "unfixed", NULL, "UNFIXED", "irqlbench.verify.control", "PASS" },
+			{ "lab", "stock", NULL, "FIXED", "irqlbench.verify", "PASS" },
+			{ "lab", "stock", NULL, "UNFIXED", "irqlbench.verify", "FAIL" },
+			{ "lab", "fixed", NULL, "FIXED", "irqlbench.verify", "PASS" },
+			{ "lab", "patch:x.patch", NULL, "INCONCLUSIVE", "irqlbench.verify", "ERROR" },
+			{ "kvm", NULL, NULL, "UNFIXED", "irqlbench.verify", "FAIL" },
+			{ "model", NULL, "prefix", "UNFIXED", "irqlbench.verify.control", "PASS" },
+			{ "model", NULL, "unfixed", "FIXED", "irqlbench.verify.control", "FAIL" },
+			{ "model", NULL, "l61", "FIXED", "irqlbench.verify", "PASS" },
+			{ "model", NULL, "avic", "INCONCLUSIVE", "irqlbench.verify", "ERROR" },
+			{ "guest", NULL, NULL, "LATE", "irqlbench.verify.guest", "FAIL" },
+			{ "guest", NULL, NULL, "ON-TIME", "irqlbench.verify.guest", "PASS" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			json_t *cv = json_deep_copy(v);
+
+			check_case("%s %s %s %s", cases[i].backend, cases[i].variant ?: "-",
+				   cases[i].policy ?: "-", cases[i].verdict);
+			json_object_set_new(cv, "backend", json_string(cases[i].backend));
+			json_object_set_new(cv, "variant", cases[i].variant ?
+					    json_string(cases[i].variant) : json_null());
+			json_object_set_new(cv, "policy", cases[i].policy ?
+					    json_string(cases[i].policy) : json_null());
+			json_object_set_new(cv, "verdict", json_string(cases[i].verdict));
+			kcidb_init(&k);
+			kcidb_add_verdict(&k, cv);
+			doc = kcidb_finish(&k);
+			t = json_array_get(json_object_get(doc, "tests"), 0);
+			CHECK_STR(str(t, "path"), cases[i].path);
+			CHECK_STR(str(t, "status"), cases[i].status);
+			CHECK(kcidb_path_ok(str(t, "path")));
+			CHECK(!has_null(doc));
+			json_decref(doc);
+			json_decref(cv);
+		}
+		check_case(NULL);
+	}
 
 	/* a failed run: ERROR with its message, no numbers */
 	kcidb_init(&k);

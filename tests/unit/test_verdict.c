@@ -362,6 +362,53 @@ static void test_from_store(void)
 	}
 }
 
+/* One verdict is of one setup: the first field in which runs differ, and
+ * the first two runs that do. */
+static void test_setup_split(void)
+{
+	struct verdict_setup v[4] = {
+		{ "m1", { "model", "l61", NULL, NULL, "h1", NULL } },
+		{ "m2", { "model", "l61", NULL, NULL, "h1", NULL } },
+		{ "m3", { "model", "l72", NULL, NULL, "h2", NULL } },
+		{ "l1", { "lab", NULL, "fixed", "6.1.0-57-amd64", "h1", NULL } },
+	};
+	char line[256];
+	size_t a = 9, b = 9;
+
+	CHECK(verdict_setup_split(v, 0, &a, &b) == -1);
+	CHECK(verdict_setup_split(v, 1, &a, &b) == -1);
+	CHECK(verdict_setup_split(v, 2, &a, &b) == -1);
+	CHECK(a == 9 && b == 9);		/* one setup: untouched */
+	/* the first field that differs, the policy before the host */
+	CHECK(verdict_setup_split(v, 3, &a, &b) == SETUP_POLICY);
+	CHECK(a == 0 && b == 2);
+	verdict_setup_describe(v, SETUP_POLICY, a, b, line, sizeof(line));
+	CHECK_STR(line, "runs of more than one policy: m1 (l61) and m3 (l72)");
+	/* the backend first of all */
+	CHECK(verdict_setup_split(v, 4, &a, &b) == SETUP_BACKEND);
+	CHECK(a == 0 && b == 3);
+	CHECK_STR(verdict_setup_name(SETUP_BACKEND), "backend");
+	/* a value against none: two setups, "none" in the words */
+	v[1].v[SETUP_HOST] = NULL;
+	CHECK(verdict_setup_split(v, 2, &a, &b) == SETUP_HOST);
+	verdict_setup_describe(v, SETUP_HOST, a, b, line, sizeof(line));
+	CHECK_STR(line, "runs of more than one host: m1 (h1) and m2 (none)");
+	/* the kernel and the hypervisor, each its own field */
+	{
+		struct verdict_setup l[3] = {
+			{ "l1", { "lab", NULL, "fixed", "6.1.0-57-amd64", "(none)", NULL } },
+			{ "l2", { "lab", NULL, "fixed", "6.1.0-57-amd64", "(none)", NULL } },
+			{ "l3", { "lab", NULL, "fixed", "6.1.0-56-amd64", "(none)", "KVMKVMKVM" } },
+		};
+
+		CHECK(verdict_setup_split(l, 3, &a, &b) == SETUP_KERNEL);
+		CHECK(a == 0 && b == 2);
+		l[2].v[SETUP_KERNEL] = l[0].v[SETUP_KERNEL];
+		CHECK(verdict_setup_split(l, 3, &a, &b) == SETUP_HYPERVISOR);
+	}
+	CHECK_STR(verdict_setup_name(SETUP_HYPERVISOR), "hypervisor");
+}
+
 int main(void)
 {
 	S = suite_check_suite();
@@ -376,5 +423,6 @@ int main(void)
 	test_tolerances();
 	test_synthetic_file();
 	test_from_store();
+	test_setup_split();
 	return check_done("test_verdict");
 }
