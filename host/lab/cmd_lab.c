@@ -605,7 +605,8 @@ static json_t *env_number(const char *text, const char *key)
 /*
  * The L1 facts of lab.env, and what lab-variant.sh wrote to
  * DIR/provenance.json: the kernel's versions ("kernel") and the modules'
- * recipe ("module_recipe"), results/SCHEMA.md.
+ * recipe ("module_recipe"), and the facts of the machine L1 ran on
+ * ("physical_host", as provenance.host), results/SCHEMA.md.
  */
 static json_t *lab_facts(const char *env, const char *dir)
 {
@@ -624,6 +625,9 @@ static json_t *lab_facts(const char *env, const char *dir)
 	if (json_is_object(more))
 		json_object_update(lab, more);
 	json_decref(more);
+	/* the machine QEMU ran L1 on: provenance.host is L1's own (an
+	 * emulated CPU, "<host>-l1"), so runs from two hosts stay apart */
+	json_object_set_new(lab, "physical_host", record_host_facts());
 	free(path);
 	return lab;
 }

@@ -389,7 +389,8 @@ void kcidb_add_run(struct kcidb *k, json_t *rec, const struct metric_set *m, boo
 	const char *backend = json_string_value(json_object_get(rec, "backend"));
 	const char *series = json_string_value(json_object_get(rec, "policy"));
 	const char *kind = "policy", *status;
-	json_t *host = json_object_get(json_object_get(rec, "provenance"), "host");
+	json_t *prov = json_object_get(rec, "provenance"), *host = json_object_get(prov, "host");
+	json_t *phys = json_object_get(json_object_get(prov, "lab"), "physical_host");
 	json_t *err = json_object_get(rec, "error"), *env, *t;
 	bool emulated = json_is_true(json_object_get(rec, "emulated"));
 	struct kernel_id kid;
@@ -406,7 +407,9 @@ void kcidb_add_run(struct kcidb *k, json_t *rec, const struct metric_set *m, boo
 	run_kernel(rec, &kid);
 	build = add_build(k, &kid, kind, series);
 	path = run_path(rec);
-	env = environment(host, backend, json_string_value(json_object_get(rec, "launcher")), emulated);
+	/* a lab run's host is the machine L1 ran on (provenance.host is L1's) */
+	env = environment(json_is_object(phys) ? phys : host, backend,
+			  json_string_value(json_object_get(rec, "launcher")), emulated);
 	/* the run itself: complete, the workload's own check failed, or failed */
 	status = !failed ? "PASS" :
 		 !strcmp(json_string_value(json_object_get(rec, "status")) ?: "", "complete") ? "FAIL" :

@@ -122,6 +122,9 @@ for v in stock unfixed; do
 	eq "$v: L1 ran $ABI" "$(sed -n 's/^L1_ABI=//p' "$TMP/lab/$v/lab.env")" "$ABI"
 	eq "$v: source package" "$(jq -r .provenance.lab.module_recipe.source "$rec" 2>/dev/null)" "linux-source-6.1 $V"
 	eq "$v: the source has the fix" "$(jq -r .provenance.lab.module_recipe.source_fix "$rec" 2>/dev/null)" fixed
+	eq "$v: the machine L1 ran on: this one (provenance.host is L1's)" \
+		"$(jq -r '"\(.provenance.lab.physical_host.hostname) \(.provenance.host.hostname)"' "$rec" 2>/dev/null)" \
+		"$(hostname) $(hostname)-l1"
 done
 r=$TMP/lab/stock/record.json
 eq "stock: the shipped modules, no patch" \

@@ -248,9 +248,33 @@ static void test_objects(void)
 	metric_set_free(&m);
 }
 
+/* A lab run's environment is the machine L1 ran on, where the record has it
+ * (provenance.lab.physical_host; provenance.host is L1's own). */
+static void test_physical_host(void)
+{
+	json_t *rec = json_loads(lab_record, 0, NULL), *doc, *t;
+	struct metric_set m = { 0 };
+	struct kcidb k;
+
+	CHECK(rec != NULL);
+	json_object_set_new(json_object_get(json_object_get(rec, "provenance"), "lab"), "physical_host",
+			    json_pack("{s:s, s:s}", "hostname", "rack7", "cpu_model", "AMD EPYC 9654"));
+	kcidb_init(&k);
+	kcidb_add_run(&k, rec, &m, false);
+	doc = kcidb_finish(&k);
+	t = find(json_object_get(doc, "tests"), "id", "irqlbench:r1");
+	CHECK(t != NULL);
+	CHECK_STR(str(json_object_get(t, "environment"), "comment"), "rack7, backend lab, emulated");
+	CHECK_STR(str(json_object_get(json_object_get(t, "environment"), "misc"), "cpu_model"),
+		  "AMD EPYC 9654");
+	json_decref(doc);
+	json_decref(rec);
+}
+
 int main(void)
 {
 	test_names();
 	test_objects();
+	test_physical_host();
 	return check_done("test_kcidb");
 }
