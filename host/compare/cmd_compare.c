@@ -106,9 +106,9 @@ const struct cli_spec cmd_compare_spec = {
 	.epilog =
 	"exit status: 0 ok, 1 a --fail-on gate failed, 2 usage error (also: a side selects\n"
 	"no runs, mixes series, or has no parameter tuple in common with the other;\n"
-	"a gate names no metric; a row in cycles mixes TSC rates; the suites file is\n"
-	"wrong), 3 the suites file cannot be read, 5 the store is unusable (missing,\n"
-	"an empty file, not SQLite, corrupt, locked).\n",
+	"a gate or --metric names no metric; a row in cycles mixes TSC rates; the suites\n"
+	"file is wrong), 3 the suites file cannot be read, 5 the store is unusable\n"
+	"(missing, an empty file, not SQLite, corrupt, locked).\n",
 	.options = compare_opts,
 	.formats = CLI_FMT_TEXT | CLI_FMT_MD | CLI_FMT_CSV | CLI_FMT_JSON,
 	.max_args = CLI_ARGS_ANY,
@@ -266,6 +266,18 @@ int cmd_compare(int argc, char **argv)
 					     a.gates[i].metric);
 			goto out;
 		}
+	/* as a gate: a --metric that selects no row of any table is a usage error */
+	if (a.metrics.n) {
+		size_t rows = 0;
+
+		for (size_t k = 0; k < plan.npairs; k++)
+			rows += t[k].n;
+		if (!rows) {
+			rc = cli_usage_error("compare", "--metric selects no metric both sides have: give "
+					     "one of the metrics 'irqlbench compare' prints, or a glob of them");
+			goto out;
+		}
+	}
 	if (plan.note[0])
 		fprintf(stderr, "irqlbench compare: note: one table per parameter tuple%s both sides "
 			"have; left out: %s\n", plan.by_costs ? " and cost source" : "", plan.note);

@@ -107,6 +107,10 @@ expect_grep '^dpc_queue_to_run\.p50,latency,5,.*,us$' "$T/out" "csv latency row:
 expect_rc 0 "--format markdown" -- "$IRQ" compare --db "$DB" --format markdown --metric 'exit.*' "$A" "$B"
 expect_grep "^\| 1 \| +\| \+200\.0% \| 3 \|" "$T/out" "markdown row"
 if grep -q 'cr8_writes' "$T/out"; then bad "--metric 'exit.*' kept other metrics"; else ok "--metric filters rows"; fi
+expect_rc 2 "--metric that selects nothing: a usage error, as a --fail-on gate's" -- \
+	"$IRQ" compare --db "$DB" --metric 'nomatch*' "$A" "$B"
+expect_err_line "--metric selects no metric both sides have" "--metric that selects nothing: one line"
+eq "--metric that selects nothing: no table printed" "$(wc -c <"$T/out")" 0
 
 # the issue's case, one run against one: a deterministic count that
 # changed is a change (no U test could call it: p = 1 at 1+1), and the
