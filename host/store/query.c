@@ -111,7 +111,9 @@ static const char *column_of(const char *key)
 #define RUN_COLUMNS "r.id, r.status, r.workload, r.backend, r.policy, r.variant, r.launcher," \
 	" r.kernel, r.cpu_model, r.qemu_version, r.suite_version, r.started, r.tags, r.params," \
 	" r.emulated, r.flagged, json_extract(r.record, '$.provenance.model'), r.hostname," \
-	" json_extract(r.record, '$.guest.hypervisor')"
+	" json_extract(r.record, '$.guest.hypervisor')," \
+	" COALESCE(json_extract(r.lab, '$.kernel.debian_version')," \
+	" json_extract(r.record, '$.provenance.host.kernel_package'))"
 
 static char *col_dup(sqlite3_stmt *st, int i)
 {
@@ -140,6 +142,7 @@ static void run_from_row(sqlite3_stmt *st, struct run_info *r)
 	r->flagged = sqlite3_column_int(st, 15);
 	r->hostname = col_dup(st, 17);
 	r->hypervisor = col_dup(st, 18);
+	r->kernel_package = col_dup(st, 19);
 	r->costs = NULL;
 	if (r->backend && !strcmp(r->backend, "model")) {
 		const unsigned char *t = sqlite3_column_text(st, 16);
@@ -228,6 +231,7 @@ void store_run_list_free(struct run_list *l)
 		free(r->costs);
 		free(r->hostname);
 		free(r->hypervisor);
+		free(r->kernel_package);
 	}
 	free(l->v);
 	memset(l, 0, sizeof(*l));

@@ -170,6 +170,9 @@ struct run_info {
 	char *kernel, *cpu_model, *qemu_version, *suite_version, *started;
 	char *hostname;		/* provenance.host.hostname (a lab run: L1's); NULL: none */
 	char *hypervisor;	/* guest.hypervisor, the hypervisor as its guest saw it */
+	char *kernel_package;	/* the kernel's Debian version (a lab run: L1's,
+				 * provenance.lab.kernel.debian_version; else
+				 * provenance.host.kernel_package); NULL: none */
 	char *tags;		/* JSON array text */
 	char *params;		/* JSON object text */
 	char *costs;		/* a model run's: where its costs came from, in words

@@ -1072,6 +1072,7 @@ static void run_setup(const struct verify_opts *o, const struct run_info *r, str
 	s->v[SETUP_POLICY] = r->policy;
 	s->v[SETUP_VARIANT] = r->variant;
 	s->v[SETUP_KERNEL] = model ? NULL : r->kernel;
+	s->v[SETUP_KERNEL_VERSION] = model ? NULL : r->kernel_package;
 	s->v[SETUP_HOST] = r->hostname;
 	s->v[SETUP_HYPERVISOR] = guest ? r->hypervisor : NULL;
 }

@@ -324,7 +324,8 @@ const char *verdict_setup_name(enum verdict_setup_field f)
 {
 	static const char *const names[SETUP_NFIELDS] = {
 		[SETUP_BACKEND] = "backend", [SETUP_POLICY] = "policy", [SETUP_VARIANT] = "variant",
-		[SETUP_KERNEL] = "kernel", [SETUP_HOST] = "host", [SETUP_HYPERVISOR] = "hypervisor",
+		[SETUP_KERNEL] = "kernel", [SETUP_KERNEL_VERSION] = "kernel", [SETUP_HOST] = "host",
+		[SETUP_HYPERVISOR] = "hypervisor",
 	};
 
 	return (unsigned)f < SETUP_NFIELDS ? names[f] : "?";

@@ -110,7 +110,11 @@ void verdict_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__(
  * one answer, or answer for a kernel or host none of them was.
  */
 enum verdict_setup_field {
-	SETUP_BACKEND, SETUP_POLICY, SETUP_VARIANT, SETUP_KERNEL, SETUP_HOST, SETUP_HYPERVISOR,
+	SETUP_BACKEND, SETUP_POLICY, SETUP_VARIANT,
+	SETUP_KERNEL,		/* its ABI (uname -r) */
+	SETUP_KERNEL_VERSION,	/* its Debian version: two revisions may share an ABI
+				 * (named "kernel" as well: kernel= selects either) */
+	SETUP_HOST, SETUP_HYPERVISOR,
 	SETUP_NFIELDS
 };
 struct verdict_setup {

@@ -200,6 +200,10 @@ for d in "$TMP"/synth/*-lab-nested-spinlock-*; do
 	done
 	jq '.id += "-kernel" | .provenance.host.kernel = "6.1.0-99-amd64"' "$d/record.json" >"$TMP/synth-kernel/$n-kernel/record.json"
 	jq '.id += "-host" | .provenance.host.hostname = "other-host"' "$d/record.json" >"$TMP/synth-host/$n-host/record.json"
+	# another Debian revision of the same ABI (6.1.192-2 and -3 are both 6.1.0-56-amd64 here)
+	mkdir -p "$TMP/synth-rev/$n-rev"
+	cp "$d/serial.log" "$TMP/synth-rev/$n-rev/"
+	jq '.id += "-rev" | .provenance.lab.kernel.debian_version = "6.1.176-2"' "$d/record.json" >"$TMP/synth-rev/$n-rev/record.json"
 done
 MIX=$TMP/mixed.db
 for src in "$TMP/model-fixed" "$TMP/model-l61" "$TMP/model-l72" "$TMP/synth-lab"; do
@@ -231,6 +235,9 @@ mixed "two model policies" 'policy=l*' policy 'policy=l(61|72)'
 mixed "the lab's fixed build on two L1 kernels" 'variant=fixed' kernel \
 	'variant=fixed,kernel=6\.1\.0-(56|99)-amd64' "$TMP/kernels.db"
 "$IRQLBENCH" results import --db "$TMP/hosts.db" "$TMP/synth-lab" "$TMP/synth-host" >/dev/null 2>&1
+"$IRQLBENCH" results import --db "$TMP/revs.db" "$TMP/synth-lab" "$TMP/synth-rev" >/dev/null 2>&1
+mixed "the lab's fixed build on two Debian revisions of one ABI" 'variant=fixed' kernel \
+	'variant=fixed,kernel=6\.1\.176-(1|2)' "$TMP/revs.db"
 mixed "the lab's fixed build on two hosts" 'variant=fixed' host 'variant=fixed,host=(fixture|other-host)' "$TMP/hosts.db"
 # narrowed to one setup, a verdict, and --json names that setup
 "$IRQLBENCH" verify --db "$MIX" --select 'id=*-fixed-*,backend=model' --json >"$TMP/o" 2>"$TMP/e"
