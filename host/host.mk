@@ -4,7 +4,7 @@
 
 HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/options.c host/cli/doc.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/run.c host/run/backends.c \
 	     host/run/rundir.c host/run/outcome.c host/run/qemu.c \
-	     host/record/serial.c host/record/hist.c host/record/record.c host/record/hostfacts.c host/record/metrics.c host/cli/util.c host/cli/stage.c workloads/catalog.c guestos/lib/klib.c \
+	     host/record/serial.c host/record/hist.c host/record/record.c host/record/hostfacts.c host/record/metrics.c host/cli/util.c host/cli/stage.c host/cli/stopsig.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c host/suite/suite.c host/suite/run_values.c
 HOST_LIBS += -ljansson
 
