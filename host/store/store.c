@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/util.h"
+#include "record/check.h"
 #include "record/record.h"
 #include "store/store.h"
 #include "store/store_priv.h"
@@ -777,6 +778,9 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		util_err(err, errlen, 0, "missing provenance field \"suite_version\"");
 		return -1;
 	}
+	/* what its facts say of each other, failed or not (record/check.h) */
+	if (record_check_facts(rec, err, errlen))
+		return -1;
 	/* A run that failed before it started (preflight, launch) may lack
 	 * the rest; it is stored only as the record of a failure. */
 	if (!strcmp(store_json_str(rec, "status"), "failed"))

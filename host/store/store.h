@@ -87,8 +87,10 @@ int store_db_error(struct store *s, char *err, size_t errlen);
 
 /*
  * Checks a parsed record against irqlbench-record/1: schema, id, status,
- * the provenance every consumer needs, the shape of phases.  Returns 0, or
- * -1 with the reason in err.
+ * the provenance every consumer needs, the shape of phases, and the rules
+ * its facts keep with each other (record_check_facts(), record/check.h:
+ * "emulated" as its backend and provenance say).  Returns 0, or -1 with
+ * the reason in err.
  */
 int store_validate_record(json_t *rec, char *err, size_t errlen);
 /* The workload's own verdict ("ok", "fail"): verdict.status, or a bare

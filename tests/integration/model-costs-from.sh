@@ -169,6 +169,18 @@ jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = 3e32'
 bad_cf "an exit time beyond any cost" 2 "its mean write_cr8 time \(1e\+30 ns\) is not a cost in 0..1000000000 cycles" --costs-from "$TMP/huge.json"
 jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = -300' "$lab" >"$TMP/neg.json"
 bad_cf "a negative exit time" 2 "its mean write_cr8 time \(-1 ns\) is not a cost" --costs-from "$TMP/neg.json"
+# "emulated" follows from the record's facts: a lab whose L1 ran under TCG
+# is emulated, whatever the edited flag says (a record with l1_accel kvm
+# may say false: its costs are then real, and labelled so)
+jq '.emulated = false | .provenance.lab.l1_accel = "tcg"' "$lab" >"$TMP/tcg-real.json"
+bad_cf "a TCG lab edited to \"emulated\": false" 2 \
+	"--costs-from .*/tcg-real.json: run 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee: \"emulated\" is false, but provenance.lab.l1_accel is tcg: its L1 ran under QEMU's emulator, its times are emulated, never real" \
+	--costs-from "$TMP/tcg-real.json"
+jq '.emulated = false | .provenance.lab.l1_accel = "kvm"' "$lab" >"$TMP/kvm-lab.json"
+expect_rc 0 "a lab record with l1_accel kvm, \"emulated\": false" -- M --policy l61 --costs-from "$TMP/kvm-lab.json" \
+	--out-dir "$TMP/cf-real"
+eq "its costs are real: costs_from.emulated false" \
+	"$(jq .provenance.model.costs_from.emulated "$TMP/cf-real/nested-spinlock-l61.json")" false
 jq '.backend = "vmware"' "$lab" >"$TMP/vmware.json"
 bad_cf "another backend" 2 "is of backend 'vmware': give a kvm or lab record" --costs-from "$TMP/vmware.json"
 jq '.schema = "irqlbench-record/2"' "$lab" >"$TMP/schema2.json"

@@ -211,4 +211,46 @@ expect_rc 2 "a FIFO named like a record: refused, not waited on" -- timeout 10 "
 expect_err_line "^irqlbench: refused .*/fifo\.json: it is not a regular file \(a FIFO, device or socket\)" "the FIFO: one line"
 expect_rc 0 "a tree with a FIFO, a link loop and links out: nothing followed" -- timeout 10 "$IRQ" results import --db "$T/odd/s.db" "$T/odd/tree"
 expect_grep "^0 imported, 0 unchanged, 0 refused" "$T/out" "the tree: nothing imported from outside it"
+# --- "emulated" follows from the record's own facts -------------------------
+# a model record is simulated, a tcg record emulated, a lab record real only
+# where provenance.lab.l1_accel names a hypervisor, a host or guest that saw
+# QEMU's TCG emulated: a record edited to say "emulated": false (and given a
+# new id) is refused, one line naming the field, nothing imported
+DB=$T/emu/irqlbench.db
+rec_of() { for i in "${ids[@]}"; do jq -e --arg b "$1" '.backend == $b and .status == "complete"' \
+	"$T/rec/$i/record.json" >/dev/null && { echo "$T/rec/$i/record.json"; return; }; done; }
+model=$(rec_of model) lab=$(rec_of lab) tcgr=$(rec_of tcg)
+mkdir -p "$T/emu-in"
+not_real() {	# not_real NAME WHY-ERE JQ-FILTER RECORD
+	jq ".id = \"edited-$1\" | .emulated = false | $3" "$4" >"$T/emu-in/$1.json"
+	expect_rc 2 "$1 edited to \"emulated\": false: refused" -- "$IRQ" results import --db "$DB" "$T/emu-in/$1.json"
+	expect_err_line "^irqlbench: refused .*/$1\.json: \"emulated\" is false, but $2, never real: give the record as irqlbench wrote it \(\"emulated\": true\)$" \
+		"$1: one line naming the field and the fact"
+	[ ! -e "$DB" ] && [ ! -e "$T/emu/runs/edited-$1" ] && ok "$1: nothing imported" ||
+		bad "$1: imported: $(ls -A "$T/emu" 2>&1)"
+}
+not_real model "backend model is the simulation: its numbers are simulated" . "$model"
+not_real tcg "backend tcg is QEMU's emulator: its times are emulated" . "$tcgr"
+not_real lab-tcg "provenance.lab.l1_accel is tcg: its L1 ran under QEMU's emulator, its times are emulated" \
+	'.provenance.lab.l1_accel = "tcg"' "$lab"
+not_real lab-no-accel "provenance.lab.l1_accel is missing: nothing says its L1 ran on a hypervisor \(l1_accel kvm\), its times count as emulated" \
+	'.provenance.lab = null' "$lab"
+not_real kvm-on-tcg "provenance.host.hypervisor.vendor is TCGTCGTCGTCG: the host ran under QEMU's emulator, its times are emulated" \
+	'.backend = "kvm" | .variant = null | .provenance.lab = null | .provenance.host.hypervisor = {"present": true, "vendor": "TCGTCGTCGTCG"}' "$lab"
+not_real guest-on-tcg "guest.hypervisor is TCGTCGTCGTCG: the guest ran under QEMU's emulator, its times are emulated" \
+	'.backend = "guest" | .variant = null | .provenance.lab = null | .guest.hypervisor = "TCGTCGTCGTCG"' "$lab"
+# in JSON Lines: the whole input refused, with the line
+{ jq -c '.id = "edited-ok"' "$model"; jq -c . "$T/emu-in/model.json"; } >"$T/emu-in/lines.jsonl"
+expect_rc 2 "JSON Lines with an edited model record on line 2" -- "$IRQ" results import --db "$DB" "$T/emu-in/lines.jsonl"
+expect_err_line "^irqlbench: refused .*/lines\.jsonl: line 2: \"emulated\" is false, but backend model is the simulation" \
+	"JSON Lines: the line named"
+[ ! -e "$DB" ] && ok "JSON Lines: nothing imported" || bad "JSON Lines: a store was made"
+# a lab whose L1 ran on KVM measures real times: "emulated": false stands,
+# and so does "emulated": true where nothing requires it
+jq '.id = "real-lab" | .emulated = false | .provenance.lab.l1_accel = "kvm"' "$lab" >"$T/emu-in/real-lab.json"
+jq '.id = "modest-lab" | .emulated = true | .provenance.lab.l1_accel = "kvm"' "$lab" >"$T/emu-in/modest-lab.json"
+expect_rc 0 "a lab record with l1_accel kvm, emulated false or true: imported" -- \
+	"$IRQ" results import --db "$DB" "$T/emu-in/real-lab.json" "$T/emu-in/modest-lab.json"
+eq "the store keeps each one's flag" "$(sqlite3 "$DB" "select id, emulated from runs order by id" | paste -sd' ')" \
+	"modest-lab|1 real-lab|0"
 finish

@@ -181,6 +181,16 @@ for kind in FIFO directory link; do
 		"an artifact that is a $kind: one line naming it and what it is"
 	nothing_merged "an artifact that is a $kind"
 done
+# a record edited to say "emulated": false (its file and its row alike): a
+# model run is simulated, never real
+badlog
+jq '.emulated = false' "bad/runs/$bid/record.json" >"$T/r.json" && mv "$T/r.json" "bad/runs/$bid/record.json"
+jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
+q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+expect_rc 2 "a model run edited to \"emulated\": false" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: \"emulated\" is false, but backend model is the simulation: its numbers are simulated, never real: " \
+	"\"emulated\": false on a model run: one line naming the run and the field"
+nothing_merged "a model run edited to \"emulated\": false"
 # the run's record.json a directory: not read as "no record file"
 badstore serial.log
 rm -f "bad/runs/$bid/record.json" && mkdir "bad/runs/$bid/record.json"

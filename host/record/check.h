@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check.h - the rules a record's facts keep with each other, whoever reads
+ * the record: the store's validation (store_validate_record(): `results
+ * import`, `merge`, `import --serial`, verify's runs) and `model
+ * --costs-from`.  The shape of a record (its keys and their types) is the
+ * store's to check; these are the facts that a hand-edited record could
+ * make disagree, each of which would pass a wrong number for a right one.
+ *
+ *  - "emulated" follows from the record's backend and provenance: a model
+ *    record is simulated and a tcg record emulated, always; a lab record
+ *    is real only where provenance.lab.l1_accel names a hypervisor (not
+ *    "tcg", not missing: the lab marks a run without it emulated); a kvm
+ *    or lab record whose host (provenance.host.hypervisor.vendor) or any
+ *    record whose guest (guest.hypervisor) saw QEMU's TCG
+ *    ("TCGTCGTCGTCG") is emulated.  "emulated": true where nothing
+ *    requires it says less than the record could, and is kept.
+ */
+#ifndef IRQLBENCH_RECORD_CHECK_H
+#define IRQLBENCH_RECORD_CHECK_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/* 0 when rec's facts keep the rules above, else -1 with one line in err
+ * naming the field, what contradicts it and the fix.  rec is a JSON
+ * object (what is missing or of another type is the shape's to refuse,
+ * and passes here). */
+int record_check_facts(json_t *rec, char *err, size_t errlen);
+
+#endif
