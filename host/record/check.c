@@ -2,6 +2,8 @@
 /* check.c - the rules a record's facts keep with each other (see check.h). */
 #include "record/check.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/util.h"
@@ -67,7 +69,76 @@ static int check_emulated(json_t *rec, char *err, size_t errlen)
 			"as irqlbench wrote it (\"emulated\": true)", why);
 }
 
+/* One reason's exit times t, named `where`: 0, or -1 with err. */
+static int check_exit_time(json_t *t, const char *where, char *err, size_t errlen)
+{
+	static const char fix[] = "the record's exit times are damaged: give the record as "
+				  "irqlbench wrote it";
+	json_t *jn = json_object_get(t, "n"), *jmin = json_object_get(t, "min");
+	json_t *jmax = json_object_get(t, "max"), *jmean = json_object_get(t, "mean");
+	double n = json_number_value(jn), sum = json_number_value(json_object_get(t, "sum"));
+	double min = json_number_value(jmin), max = json_number_value(jmax), slack;
+	static const char *const counts[] = { "n", "untimed", "sum", "min", "max" };
+
+	if (!json_is_object(t))
+		return util_err(err, errlen, -1, "%s is not an object: %s", where, fix);
+	for (unsigned i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		json_t *v = json_object_get(t, counts[i]);
+
+		if (v && !json_is_null(v) && (!json_is_number(v) || !(json_number_value(v) >= 0)))
+			return util_err(err, errlen, -1, "%s: %s is %s: a count or time is a number "
+					"not below 0; %s", where, counts[i],
+					json_is_number(v) ? "negative" : "not a number", fix);
+	}
+	if (!json_is_number(jn) || n != floor(n))
+		return util_err(err, errlen, -1, "%s: n (the exits timed) is not a whole count; %s",
+				where, fix);
+	if (n == 0) {
+		if (sum != 0 || min != 0 || max != 0)
+			return util_err(err, errlen, -1, "%s: n is 0 but %s is %g: no exit was timed, "
+					"so there is no time; %s", where,
+					sum != 0 ? "sum" : min != 0 ? "min" : "max",
+					sum != 0 ? sum : min != 0 ? min : max, fix);
+		return 0;
+	}
+	if (!json_is_number(jmin) || !json_is_number(jmax))
+		return util_err(err, errlen, -1, "%s: n is %.0f but min or max is missing; %s", where,
+				n, fix);
+	if (min > max)
+		return util_err(err, errlen, -1, "%s: min %g is above max %g; %s", where, min, max, fix);
+	/* the mean as written: its last digit may differ from sum / n's */
+	slack = 1e-9 * fmax(1, max);
+	if (sum / n < min - slack || sum / n > max + slack)
+		return util_err(err, errlen, -1, "%s: its mean, sum / n = %g / %.0f = %g, is outside "
+				"[min %g, max %g]; %s", where, sum, n, sum / n, min, max, fix);
+	if (json_is_number(jmean) && (json_number_value(jmean) < min - slack ||
+				      json_number_value(jmean) > max + slack))
+		return util_err(err, errlen, -1, "%s: mean %g is outside [min %g, max %g]; %s", where,
+				json_number_value(jmean), min, max, fix);
+	return 0;
+}
+
+static int check_exit_times(json_t *rec, char *err, size_t errlen)
+{
+	json_t *ph, *vc, *t;
+	size_t i, j;
+	const char *reason;
+
+	json_array_foreach(json_object_get(rec, "phases"), i, ph)
+		json_array_foreach(json_object_get(ph, "vcpus"), j, vc)
+			json_object_foreach(json_object_get(vc, "exit_times"), reason, t) {
+				char where[160];
+
+				snprintf(where, sizeof(where), "exit_times.%.64s (phase %lld cpu %lld)",
+					 reason, (long long)json_integer_value(json_object_get(ph, "idx")),
+					 (long long)json_integer_value(json_object_get(vc, "cpu")));
+				if (check_exit_time(t, where, err, errlen))
+					return -1;
+			}
+	return 0;
+}
+
 int record_check_facts(json_t *rec, char *err, size_t errlen)
 {
-	return check_emulated(rec, err, errlen);
+	return check_emulated(rec, err, errlen) || check_exit_times(rec, err, errlen) ? -1 : 0;
 }

@@ -15,6 +15,11 @@
  *    record whose guest (guest.hypervisor) saw QEMU's TCG
  *    ("TCGTCGTCGTCG") is emulated.  "emulated": true where nothing
  *    requires it says less than the record could, and is kept.
+ *  - exit_times (every phase and vCPU, every reason: results/SCHEMA.md)
+ *    are one set of timed exits: n, untimed and sum are not negative, n a
+ *    whole count; n = 0 has no time (sum 0, min and max null or 0); else
+ *    min <= max and the mean, sum / n and the "mean" given, lies in
+ *    [min, max].  model --costs-from takes each reason's cost from sum / n.
  */
 #ifndef IRQLBENCH_RECORD_CHECK_H
 #define IRQLBENCH_RECORD_CHECK_H

@@ -253,4 +253,13 @@ expect_rc 0 "a lab record with l1_accel kvm, emulated false or true: imported" -
 	"$IRQ" results import --db "$DB" "$T/emu-in/real-lab.json" "$T/emu-in/modest-lab.json"
 eq "the store keeps each one's flag" "$(sqlite3 "$DB" "select id, emulated from runs order by id" | paste -sd' ')" \
 	"modest-lab|1 real-lab|0"
+
+# exit times that contradict each other (no exit timed, yet a time) are
+# refused as model --costs-from refuses them: their metrics would be wrong
+jq '.id = "n0-sum" | (.phases[] | select(.measured) | .vcpus[0].exit_times) =
+	{"write_cr8": {"unit": "ns", "n": 0, "untimed": 3, "sum": 4000, "min": null, "max": null}}' "$lab" >"$T/emu-in/n0.json"
+expect_rc 2 "exit_times with n 0 and a sum: refused" -- "$IRQ" results import --db "$DB" "$T/emu-in/n0.json"
+expect_err_line "^irqlbench: refused .*/n0\.json: exit_times\.write_cr8 \(phase [0-9]+ cpu 0\): n is 0 but sum is 4000: no exit was timed, so there is no time; the record's exit times are damaged: give the record as irqlbench wrote it$" \
+	"n 0 and a sum: one line naming the reason, phase and vCPU"
+eq "n 0 and a sum: no row" "$(sqlite3 "$DB" "select count(*) from runs where id = 'n0-sum'")" 0
 finish
