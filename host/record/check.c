@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "catalog.h"
 #include "cli/util.h"
 
 #define TCG_VENDOR "TCGTCGTCGTCG"	/* QEMU's emulator, in CPUID leaf 0x40000000 */
@@ -138,7 +139,49 @@ static int check_exit_times(json_t *rec, char *err, size_t errlen)
 	return 0;
 }
 
+/* s as a message may quote it: printable ASCII, at most 64 bytes, the rest '?'. */
+static void shown(const char *s, char *out, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len && i < 64; i++)
+		out[i] = (unsigned char)s[i] >= ' ' && (unsigned char)s[i] < 0x7f && s[i] != '\'' ?
+			 s[i] : '?';
+	out[i] = '\0';
+}
+
+static int check_params(json_t *rec, char *err, size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(rec, "workload")), *k;
+	const struct wl_info *w;
+	char s[72];
+	json_t *v;
+
+	if (!name)
+		return 0;
+	w = wl_find(name);
+	if (!w) {
+		shown(name, s, sizeof(s));
+		return util_err(err, errlen, -1, "workload '%s' is not one this irqlbench has ('irqlbench "
+				"list'): import the record with the irqlbench that wrote it", s);
+	}
+	json_object_foreach(json_object_get(rec, "params"), k, v) {
+		shown(k, s, sizeof(s));
+		if (!wl_find_param(w, k))
+			return util_err(err, errlen, -1, "params: '%s' is not a parameter of workload %s "
+					"('irqlbench list %s' names them): a record holds the "
+					"parameters its guest applied; give the record as irqlbench "
+					"wrote it", s, w->name, w->name);
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return util_err(err, errlen, -1, "params.%s is not a whole number at least 0, as "
+					"every parameter of the catalog is: give the record as "
+					"irqlbench wrote it", s);
+	}
+	return 0;
+}
+
 int record_check_facts(json_t *rec, char *err, size_t errlen)
 {
-	return check_emulated(rec, err, errlen) || check_exit_times(rec, err, errlen) ? -1 : 0;
+	return check_emulated(rec, err, errlen) || check_exit_times(rec, err, errlen) ||
+	       check_params(rec, err, errlen) ? -1 : 0;
 }

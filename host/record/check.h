@@ -20,6 +20,15 @@
  *    whole count; n = 0 has no time (sum 0, min and max null or 0); else
  *    min <= max and the mean, sum / n and the "mean" given, lies in
  *    [min, max].  model --costs-from takes each reason's cost from sum / n.
+ *  - "workload" is one of the catalog's (workloads/catalog.c) and
+ *    "params" are its parameters (its own and the common ones), each a
+ *    whole number at least 0: what the guest applied and reported (an A
+ *    line), what run and model write.  A key the catalog does not have
+ *    would match no expectation of workloads/suites.cfg (verify), make a
+ *    parameter tuple of its own (compare) and a KCIDB test path of its own
+ *    (export); no parameter has ever left the catalog, so no older record
+ *    has one.  A record of a newer irqlbench with a workload or parameter
+ *    this one lacks is refused: import it with that irqlbench.
  */
 #ifndef IRQLBENCH_RECORD_CHECK_H
 #define IRQLBENCH_RECORD_CHECK_H

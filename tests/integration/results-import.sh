@@ -262,4 +262,30 @@ expect_rc 2 "exit_times with n 0 and a sum: refused" -- "$IRQ" results import --
 expect_err_line "^irqlbench: refused .*/n0\.json: exit_times\.write_cr8 \(phase [0-9]+ cpu 0\): n is 0 but sum is 4000: no exit was timed, so there is no time; the record's exit times are damaged: give the record as irqlbench wrote it$" \
 	"n 0 and a sum: one line naming the reason, phase and vCPU"
 eq "n 0 and a sum: no row" "$(sqlite3 "$DB" "select count(*) from runs where id = 'n0-sum'")" 0
+
+# --- params are the workload's own (workloads/catalog.c) ----------------------
+# a key the catalog does not have matches no expectation (verify said "no
+# expectation" for it) and makes a parameter tuple and KCIDB path of its
+# own: refused, as a workload the catalog does not have and a value that
+# is no whole number are
+bad_params() {	# bad_params ID WHAT ERE JQ-FILTER
+	jq ".id = \"params-$1\" | $4" "$model" >"$T/emu-in/params-$1.json"
+	expect_rc 2 "$2: refused" -- "$IRQ" results import --db "$DB" "$T/emu-in/params-$1.json"
+	expect_err_line "^irqlbench: refused .*/params-$1\.json: $3$" "$2: one line naming it and the fix"
+	eq "$2: no row" "$(sqlite3 "$DB" "select count(*) from runs where id = 'params-$1'")" 0
+}
+bad_params key "a key that is no parameter" \
+	"params: '<b>x' is not a parameter of workload nested-spinlock \('irqlbench list nested-spinlock' names them\): a record holds the parameters its guest applied; give the record as irqlbench wrote it" \
+	'.params["<b>x"] = 1'
+bad_params other "another workload's parameter" "params: 'clock_ipi' is not a parameter of workload nested-spinlock .*" \
+	'.params.clock_ipi = 1'
+bad_params workload "a workload the catalog lacks" \
+	"workload 'no-such-workload' is not one this irqlbench has \('irqlbench list'\): import the record with the irqlbench that wrote it" \
+	'.workload = "no-such-workload"'
+bad_params value "a value that is no whole number" \
+	"params.depth is not a whole number at least 0, as every parameter of the catalog is: give the record as irqlbench wrote it" \
+	'.params.depth = "2"'
+jq '.id = "params-common" | .params.probe = 1 | .params.warmup = 0' "$model" >"$T/emu-in/params-common.json"
+expect_rc 0 "the common parameters (probe, warmup) are every workload's" -- \
+	"$IRQ" results import --db "$DB" "$T/emu-in/params-common.json"
 finish
