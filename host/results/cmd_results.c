@@ -136,12 +136,13 @@ static const struct cli_option verdicts_opts[] = {
 	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n" \
 	"unchanged (store FILE)'; nothing of that before the merge has committed.\n"
 #define MERGE_EPILOG \
-	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist\n" \
-	"or is --db itself, a run or verdict whose id the store (or an earlier STORE)\n" \
-	"holds with other content, an invalid record or verdict, an artifact outside\n" \
-	"its run directory (absolute, '..', a symlink out) or that is no file (a FIFO,\n" \
-	"a directory); 5 the store or a STORE is unusable (not SQLite, corrupt, locked,\n" \
-	"a newer schema, not writable).  Nothing is merged unless the status is 0.\n"
+	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist,\n" \
+	"is --db itself or was given before (by any path: one store counts once), a\n" \
+	"run or verdict whose id the store (or an earlier STORE) holds with other\n" \
+	"content, an invalid record or verdict, an artifact outside its run directory\n" \
+	"(absolute, '..', a symlink out) or that is no file (a FIFO, a directory); 5\n" \
+	"the store or a STORE is unusable (not SQLite, corrupt, locked, a newer schema,\n" \
+	"not writable).  Nothing is merged unless the status is 0.\n"
 
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
@@ -261,8 +262,8 @@ const struct cli_spec cmd_results_spec = {
 	"'irqlbench results import --db FILE <its runs directory>'.\n",
 	.epilog =
 	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
-	"no run selected (delete), a refused merge (a STORE that does not exist or is\n"
-	"--db itself, a conflicting id, an invalid record or verdict, an artifact\n"
+	"no run selected (delete), a refused merge (a STORE that does not exist, is\n"
+	"--db itself or is given twice, a conflicting id, an invalid record or verdict, an artifact\n"
 	"outside its run directory or that is no file); 5 the store is unusable\n"
 	"(missing, empty, not SQLite, corrupt, locked, a newer schema, its directory\n"
 	"not writable; merge: any STORE too).\n",

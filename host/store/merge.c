@@ -287,22 +287,36 @@ static enum import_result merge_source(struct merge *m, struct store *src, char 
 	return r;
 }
 
-/* A source named by the user, before anything is opened: a store that
- * exists and is not the target.  0, or -1 with err (EXIT_USAGE). */
-static int check_source(struct store *s, const char *path, char *err, size_t errlen)
+/* Are a and b the same file (device and inode)? */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Source i named by the user, before anything is opened: a store that
+ * exists, is not the target and was not given before (by this path or
+ * another: a symlink, a directory and its irqlbench.db), which would be
+ * counted twice.  0, or -1 with err (EXIT_USAGE). */
+static int check_source(struct store *s, char *const *sources, size_t i, char *err, size_t errlen)
 {
 	struct stat a, b;
 
-	if (stat(path, &a)) {
+	if (stat(sources[i], &a)) {
 		util_err(err, errlen, 0, "no results store at %s: %s: give a store's database file or "
-			 "the directory that holds its %s", path, strerror(errno), STORE_DEFAULT_NAME);
+			 "the directory that holds its %s", sources[i], strerror(errno), STORE_DEFAULT_NAME);
 		return -1;
 	}
-	if (!stat(s->path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+	if (!stat(s->path, &b) && same_file(&a, &b)) {
 		util_err(err, errlen, 0, "%s is the store merged into: give other stores (--db names "
-			 "the one to merge into)", path);
+			 "the one to merge into)", sources[i]);
 		return -1;
 	}
+	for (size_t j = 0; j < i; j++)
+		if (!stat(sources[j], &b) && same_file(&a, &b)) {
+			util_err(err, errlen, 0, "%s and %s are one store (the same file): give each "
+				 "store once", sources[j], sources[i]);
+			return -1;
+		}
 	return 0;
 }
 
@@ -316,7 +330,7 @@ enum import_result store_merge(struct store *s, char *const *sources, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++)
-		if (check_source(s, sources[i], err, errlen))
+		if (check_source(s, sources, i, err, errlen))
 			return IMPORT_REFUSED;
 	if (store_exec(s, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);

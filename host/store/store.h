@@ -311,7 +311,8 @@ char *store_merge_source_path(const char *arg);
  * empty) and err one line naming the store, the run or verdict, and the
  * fix:
  *  - IMPORT_REFUSED (bad input, EXIT_USAGE): a source that does not exist
- *    or is s itself; a record or verdict that is invalid, or whose id s
+ *    or is s itself, or that an earlier one names already (the same file:
+ *    by device and inode); a record or verdict that is invalid, or whose id s
  *    (or an earlier source) holds with other content; an artifact named
  *    by an absolute path or through "..", or a run directory, record file
  *    or artifact that resolves (through a symlink) outside the source's

@@ -10,7 +10,8 @@
 # source's database, an artifact that is a symlink out of its run
 # directory, an artifact that is a FIFO or a directory (or a symlink to a
 # FIFO), a record.json that is a directory, a run id the target holds with
-# other content, a store that does not exist or is the target.  A source that is no SQLite database is
+# other content, a store that does not exist or is the target, a store given
+# twice (by one path, through a symlink).  A source that is no SQLite database is
 # exit 5, and so is one that is an empty file (left empty).  A refused merge
 # leaves the target as it was: a new one is not made (no folder, no runs
 # directory), an empty file stays empty, a store without runs/ gets none.
@@ -215,6 +216,17 @@ expect_err_line "^irqlbench: merge refused, nothing merged: no results store at 
 	"missing store: one line"
 expect_rc 2 "the target itself" -- "$IRQ" results merge --db "$M" c m
 expect_err_line "^irqlbench: merge refused, nothing merged: m/irqlbench.db is the store merged into" "the target: one line"
+# one store given twice (by one path, or by another: a symlink, its directory)
+# would be counted as two, its runs "merged" and then "unchanged": refused
+expect_rc 2 "a store given twice" -- "$IRQ" results merge --db "$T/twice/irqlbench.db" c/irqlbench.db c/irqlbench.db
+expect_err_line "^irqlbench: merge refused, nothing merged: c/irqlbench.db and c/irqlbench.db are one store \(the same file\): give each store once$" \
+	"a store given twice: one line"
+ok "a store given twice: no target made" test ! -e "$T/twice"
+ln -s c "$T/c-link"
+expect_rc 2 "a store given again through a symlink to its directory" -- "$IRQ" results merge --db "$M" c "$T/c-link"
+expect_err_line "^irqlbench: merge refused, nothing merged: c/irqlbench.db and $T/c-link/irqlbench.db are one store \(the same file\): give each store once$" \
+	"through a symlink: one line naming both paths"
+nothing_merged "a store given twice"
 expect_rc 2 "no store given" -- "$IRQ" results merge --db "$M"
 expect_err_line "^irqlbench results: merge needs the stores to merge" "no store: the usage line"
 echo "not a database" >"$T/junk.db"
