@@ -191,7 +191,10 @@ const struct cli_spec cmd_results_spec = {
 	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
 	"with the line's number.  An import refused with nothing stored leaves the\n"
 	"store as it was (none is made where there was none).  Records that do not\n"
-	"come from a record file are stored without their artifacts.\n"
+	"come from a record file are stored without their artifacts.  It ends with\n"
+	"'N imported, U unchanged, R refused (store FILE)'; a store that fails while\n"
+	"it imports (read-only, full) ends it instead with one error line that says\n"
+	"what was imported before it, and no such line.\n"
 	"\n"
 	"import --serial LOG reads a serial log captured from a guest that irqlbench\n"
 	"did not start (the ISO of 'irqlbench image' on another hypervisor): a record\n"
@@ -276,6 +279,7 @@ struct import_tally {
 	const char *name;	/* the input being imported */
 	unsigned added, unchanged, refused, skipped;
 	bool store_failed;	/* the store failed: stop, EXIT_STORE */
+	char store_err[1024];	/* why, said last, with what stays */
 };
 
 static void import_report(void *arg, const char *id, int line, enum import_result r)
@@ -348,7 +352,7 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 			cli_error(EXIT_USAGE, "refused %s: %s", file, err);
 			t->refused++;
 		} else {
-			cli_error(EXIT_STORE, "%s", err);
+			snprintf(t->store_err, sizeof(t->store_err), "%s", err);
 			t->store_failed = true;
 		}
 		json_decref(v);
@@ -370,7 +374,7 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 		t->refused++;
 		break;
 	case IMPORT_STORE_ERROR:
-		cli_error(EXIT_STORE, "%s", err);
+		snprintf(t->store_err, sizeof(t->store_err), "%s", err);
 		t->store_failed = true;
 		break;
 	}
@@ -468,10 +472,20 @@ static int results_import(int argc, char **argv, struct results_args *a)
 		else
 			import_one(s, argv[i], false, &t);
 	}
-	printf("%u imported, %u unchanged, %u refused", t.added, t.unchanged, t.refused);
-	if (t.skipped)
-		printf(", %u non-record JSON files skipped", t.skipped);
-	printf(" (store %s)\n", s->path);
+	/* a store that failed (read-only, full, locked) ends the import: its
+	 * line says what stays, and no summary reads as a finished import */
+	if (t.store_failed) {
+		if (t.added)
+			cli_error(EXIT_STORE, "%s; the %u record%s imported before it stay%s in the store",
+				  t.store_err, t.added, t.added == 1 ? "" : "s", t.added == 1 ? "s" : "");
+		else
+			cli_error(EXIT_STORE, "%s; nothing was imported", t.store_err);
+	} else {
+		printf("%u imported, %u unchanged, %u refused", t.added, t.unchanged, t.refused);
+		if (t.skipped)
+			printf(", %u non-record JSON files skipped", t.skipped);
+		printf(" (store %s)\n", s->path);
+	}
 	/* refused with nothing stored: no store made of it */
 	((t.store_failed || t.refused) && !t.added ? store_close_undo : store_close)(s);
 	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;

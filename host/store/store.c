@@ -224,9 +224,12 @@ int store_db_error(struct store *s, char *err, size_t errlen)
 		util_err(err, errlen, 0, "%s is not an SQLite database (%s): give the results store with --db, "
 		       "or move this file away to start a new store there", s->path, detail);
 		break;
+	case SQLITE_READONLY:
+		util_err(err, errlen, 0, "cannot write the results store %s (%s): its file or file "
+			 "system is read-only: make them writable, or give another --db", s->path, detail);
+		break;
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
-	case SQLITE_READONLY:
 	case SQLITE_IOERR:
 	case SQLITE_FULL:
 		util_err(err, errlen, 0, "cannot use the results store %s (%s): check its permissions "
