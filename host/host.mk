@@ -21,7 +21,7 @@ FORCE:
 
 # what host/store/store.c needs besides the store's own files: every unit test
 # that links it links these too
-STORE_NEEDS_SRCS := host/record/check.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c
+STORE_NEEDS_SRCS := host/record/check.c host/cli/stopsig.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c
 HOST_CORE_TEST_SRCS := host/record/serial.c host/record/hist.c host/record/record.c host/record/hostfacts.c host/cli/util.c guestos/lib/klib.c
 UNIT_TESTS += serial record
 test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)

@@ -2,6 +2,7 @@
 /* stopsig.c - stop signals blocked, looked for between steps (see stopsig.h). */
 #include "cli/stopsig.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static sigset_t stop_set, wait_set, entry_mask;
 static int stop_sig;	/* the stop signal taken, or 0 */
+static bool blocked;	/* entry_mask is the command's */
 
 void stop_signals_block(void)
 {
@@ -23,6 +25,7 @@ void stop_signals_block(void)
 	wait_set = stop_set;
 	sigaddset(&wait_set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &wait_set, &entry_mask);
+	blocked = true;
 }
 
 int stop_signal(void)
@@ -55,6 +58,8 @@ const char *stop_signal_name(int sig)
 
 const sigset_t *stop_signals_entry_mask(void)
 {
+	if (!blocked)	/* nothing blocked here: the mask as it is */
+		sigprocmask(SIG_SETMASK, NULL, &entry_mask);
 	return &entry_mask;
 }
 
@@ -65,6 +70,7 @@ void stop_signals_restore(void)
 	while (sigtimedwait(&wait_set, NULL, &zero) > 0)
 		;
 	sigprocmask(SIG_SETMASK, &entry_mask, NULL);
+	blocked = false;
 }
 
 void stop_pause(const char *point)

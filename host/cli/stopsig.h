@@ -36,8 +36,9 @@ int stop_signal(void);
 int stop_signals_wait(void);
 /* "SIGINT" for SIGINT, ...; "a signal" for another. */
 const char *stop_signal_name(int sig);
-/* The signal mask the command started with: for the programs it starts
- * (async-signal-safe: a forked child may call it). */
+/* The signal mask the command started with, for the programs it starts
+ * (async-signal-safe: a forked child may call it); the mask as it is
+ * where nothing is blocked. */
 const sigset_t *stop_signals_entry_mask(void);
 /* Drops the blocked signals that came and restores the mask. */
 void stop_signals_restore(void);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 #include "results/import_serial.h"
 #include "results/kcidb.h"
 #include "store/store_cmd.h"
@@ -142,7 +143,9 @@ static const struct cli_option verdicts_opts[] = {
 	"content, an invalid record or verdict, an artifact outside its run directory\n" \
 	"(absolute, '..', a symlink out) or that is no file (a FIFO, a directory); 5\n" \
 	"the store or a STORE is unusable (not SQLite, corrupt, locked, a newer schema,\n" \
-	"not writable).  Nothing is merged unless the status is 0.\n"
+	"not writable); 128 + N stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT):\n" \
+	"the run directories it made removed with its rows.  Nothing is merged unless\n" \
+	"the status is 0.\n"
 
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
@@ -269,7 +272,9 @@ const struct cli_spec cmd_results_spec = {
 	"--db itself or is given twice, a conflicting id, an invalid record or verdict, an artifact\n"
 	"outside its run directory or that is no file); 5 the store is unusable\n"
 	"(missing, empty, not SQLite, corrupt, locked, a newer schema, its directory\n"
-	"not writable; merge: any STORE too).\n",
+	"not writable; merge: any STORE too); import, merge: 128 + N stopped by signal\n"
+	"N (SIGINT, SIGTERM, SIGHUP, SIGQUIT): the input it came in (merge: every\n"
+	"STORE) taken back, rows and run directories.\n",
 };
 
 /* --- import ------------------------------------------------------------- */
@@ -280,6 +285,7 @@ struct import_tally {
 	unsigned added, unchanged, refused, skipped;
 	bool store_failed;	/* the store failed: stop, EXIT_STORE */
 	char store_err[1024];	/* why, said last, with what stays */
+	const char *stopped;	/* the input a stop signal came in: stop, 128 + it */
 };
 
 static void import_report(void *arg, const char *id, int line, enum import_result r)
@@ -329,7 +335,7 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 	char err[1024] = "";
 	json_t *v;
 
-	if (t->store_failed)
+	if (t->store_failed || t->stopped)
 		return;
 	v = verdict_file(file);
 	if (v) {
@@ -376,6 +382,9 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 	case IMPORT_STORE_ERROR:
 		snprintf(t->store_err, sizeof(t->store_err), "%s", err);
 		t->store_failed = true;
+		break;
+	case IMPORT_STOPPED:
+		t->stopped = file;
 		break;
 	}
 }
@@ -432,6 +441,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 {
 	struct import_tally t = { 0 };
 	struct store *s;
+	int rc;
 
 	if (a->serial && argc)
 		return cli_usage_error("results", "--serial %s imports one serial log: import '%s' without it",
@@ -453,18 +463,22 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	}
 	if (!argc && !a->serial)
 		return cli_usage_error("results", "import needs record files, a directory or - (standard input), or --serial LOG");
+	/* a stop signal takes back the input it comes in (cli/stopsig.h) */
+	stop_signals_block();
 	s = store_open_cmd(a->db, true);
-	if (!s)
+	if (!s) {
+		stop_signals_restore();
 		return EXIT_STORE;
+	}
 	if (a->serial) {
-		int rc = results_import_serial(s, a->serial, &a->tags, &t.added, &t.unchanged);
-
+		rc = results_import_serial(s, a->serial, &a->tags, &t.added, &t.unchanged);
 		if (!rc)
 			printf("%u imported, %u unchanged (store %s)\n", t.added, t.unchanged, s->path);
-		(rc ? store_close_undo : store_close)(s);
+		(rc && !t.added ? store_close_undo : store_close)(s);
+		stop_signals_restore();
 		return rc;
 	}
-	for (int i = 0; i < argc; i++) {
+	for (int i = 0; i < argc && !t.store_failed && !t.stopped; i++) {
 		struct stat sb;
 
 		if (!stat(argv[i], &sb) && S_ISDIR(sb.st_mode))
@@ -472,9 +486,16 @@ static int results_import(int argc, char **argv, struct results_args *a)
 		else
 			import_one(s, argv[i], false, &t);
 	}
-	/* a store that failed (read-only, full, locked) ends the import: its
-	 * line says what stays, and no summary reads as a finished import */
-	if (t.store_failed) {
+	/* a stop signal, or a store that failed (read-only, full, locked),
+	 * ends the import: its line says what stays, and no summary reads as a
+	 * finished import */
+	if (t.stopped) {
+		cli_error(128 + stop_signal(), "import stopped by %s: nothing of %s was stored; %s",
+			  stop_signal_name(stop_signal()),
+			  strcmp(t.stopped, "-") ? t.stopped : "standard input",
+			  t.added ? "the records imported before it (listed above) stay in the store" :
+			  "nothing was imported");
+	} else if (t.store_failed) {
 		if (t.added)
 			cli_error(EXIT_STORE, "%s; the %u record%s imported before it stay%s in the store",
 				  t.store_err, t.added, t.added == 1 ? "" : "s", t.added == 1 ? "s" : "");
@@ -486,9 +507,12 @@ static int results_import(int argc, char **argv, struct results_args *a)
 			printf(", %u non-record JSON files skipped", t.skipped);
 		printf(" (store %s)\n", s->path);
 	}
-	/* refused with nothing stored: no store made of it */
-	((t.store_failed || t.refused) && !t.added ? store_close_undo : store_close)(s);
-	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;
+	/* refused or stopped with nothing stored: no store made of it */
+	((t.store_failed || t.refused || t.stopped) && !t.added ? store_close_undo : store_close)(s);
+	rc = t.stopped ? 128 + stop_signal() : t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE :
+	     EXIT_OK;
+	stop_signals_restore();
+	return rc;
 }
 
 /* --- list / show -------------------------------------------------------- */
@@ -919,6 +943,7 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 	char err[1024], **src;
 	unsigned c[2][2];
 	enum import_result r;
+	int rc;
 
 	if (!argc)
 		return cli_usage_error("results", "merge needs the stores to merge: their database "
@@ -928,12 +953,17 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 		abort();
 	for (int i = 0; i < argc; i++)
 		src[i] = store_merge_source_path(argv[i]);
+	/* a stop signal takes the whole merge back (cli/stopsig.h) */
+	stop_signals_block();
 	s = store_open_cmd(a->db, true);
 	r = s ? store_merge(s, src, (size_t)argc, verify_check_stored, &l, err, sizeof(err)) :
 		IMPORT_STORE_ERROR;
 	if (s && (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR))
 		cli_error(r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE, "merge refused, nothing "
 			  "merged: %s", err);
+	if (r == IMPORT_STOPPED)
+		cli_error(128 + stop_signal(), "merge stopped by %s, nothing merged: %s is as it was",
+			  stop_signal_name(stop_signal()), s->path);
 	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED) {
 		for (size_t i = 0; i < l.n; i++)
 			if (l.v[i].r != IMPORT_UNCHANGED)
@@ -957,13 +987,15 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 	for (int i = 0; i < argc; i++)
 		free(src[i]);
 	free(src);
-	/* refused: the target as it was, absent if it was absent */
+	/* refused or stopped: the target as it was, absent if it was absent */
 	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED)
 		store_close(s);
 	else
 		store_close_undo(s);
-	return r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK :
-	       r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE;
+	rc = r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK : r == IMPORT_REFUSED ? EXIT_USAGE :
+	     r == IMPORT_STOPPED ? 128 + stop_signal() : EXIT_STORE;
+	stop_signals_restore();
+	return rc;
 }
 
 /* --- export ------------------------------------------------------------- */

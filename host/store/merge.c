@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/stopsig.h"
 #include "cli/util.h"
 #include "store/store.h"
 #include "store/store_priv.h"
@@ -250,7 +251,14 @@ static enum import_result merge_verdict(struct merge *m, struct store *src, cons
 	return r;
 }
 
-/* Every run, then every verdict of one source store. */
+/* What ends a merge, nothing of it kept. */
+static bool merge_failed(enum import_result r)
+{
+	return r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR || r == IMPORT_STOPPED;
+}
+
+/* Every run, then every verdict of one source store, until a stop signal
+ * comes (looked for after each). */
 static enum import_result merge_source(struct merge *m, struct store *src, char *err, size_t errlen)
 {
 	static const char *const sql[2] = {
@@ -259,8 +267,7 @@ static enum import_result merge_source(struct merge *m, struct store *src, char 
 	};
 	enum import_result r = IMPORT_UNCHANGED;
 
-	for (int verdicts = 0; verdicts < 2 && r != IMPORT_REFUSED && r != IMPORT_STORE_ERROR;
-	     verdicts++) {
+	for (int verdicts = 0; verdicts < 2 && !merge_failed(r); verdicts++) {
 		sqlite3_stmt *st;
 		int step;
 
@@ -274,9 +281,15 @@ static enum import_result merge_source(struct merge *m, struct store *src, char 
 
 			r = verdicts ? merge_verdict(m, src, id, text ? text : "", err, errlen) :
 				       merge_run(m, src, id, text ? text : "", err, errlen);
-			if (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR)
+			if (merge_failed(r))
 				break;
 			list_add(m->out, src->path, id, verdicts, r);
+			if (!verdicts)	/* tests stop the merge here, a run placed */
+				stop_pause("merge-run");
+			if (stop_signal()) {
+				r = store_stopped(err, errlen);
+				break;
+			}
 		}
 		if (step != SQLITE_ROW && step != SQLITE_DONE) {
 			store_db_error(src, err, errlen);
@@ -334,9 +347,9 @@ enum import_result store_merge(struct store *s, char *const *sources, size_t n,
 			return IMPORT_REFUSED;
 	if (store_exec(s, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);
-		return IMPORT_STORE_ERROR;
+		return stop_signal() ? store_stopped(err, errlen) : IMPORT_STORE_ERROR;
 	}
-	for (size_t i = 0; i < n && r != IMPORT_REFUSED && r != IMPORT_STORE_ERROR; i++) {
+	for (size_t i = 0; i < n && !merge_failed(r); i++) {
 		struct store *src = store_open(sources[i], false, err, errlen);
 
 		if (!src) {
@@ -346,12 +359,16 @@ enum import_result store_merge(struct store *s, char *const *sources, size_t n,
 		r = merge_source(&m, src, err, errlen);
 		store_close(src);
 	}
-	if (r != IMPORT_REFUSED && r != IMPORT_STORE_ERROR &&
-	    store_exec(s, "COMMIT", msg, sizeof(msg))) {
+	if (!merge_failed(r) && stop_signal())
+		r = store_stopped(err, errlen);
+	if (!merge_failed(r) && store_exec(s, "COMMIT", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);
 		r = IMPORT_STORE_ERROR;
 	}
-	if (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR) {
+	/* a stop signal that ended a wait for a lock, or that came meanwhile */
+	if (r == IMPORT_STORE_ERROR && stop_signal())
+		r = store_stopped(err, errlen);
+	if (merge_failed(r)) {
 		/* nothing of it stays: no row, no run directory it made */
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		for (size_t i = 0; i < m.nmade; i++)

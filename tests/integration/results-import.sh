@@ -10,7 +10,8 @@
 # JSON array (what `results export` prints, so export | import copies a
 # store) and a record on standard input; a bad line refuses the whole
 # input with its line number.  An import refused with nothing stored makes
-# no store (none where there was none, an empty file stays empty).
+# no store (none where there was none, an empty file stays empty), and so
+# does one that a stop signal ends before its commit.
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq sqlite3
@@ -199,6 +200,35 @@ expect_rc 2 "an array with a bad record 2" -- "$IRQ" results import --db "$T/cop
 expect_err_line "^irqlbench: refused .*/bad-array\.json: record 2 of the array: status 'weird' is neither complete nor failed; nothing from it was imported$" \
 	"names the record of the array"
 [ ! -e "$T/copy2" ] && ok "bad array: no row, no store made" || bad "bad array: $(ls -A "$T/copy2")"
+
+# --- a stop signal in the middle of an import: nothing of the input stored --
+# The import waits for the test's signal once the input's run directories are
+# placed, before its commit (IRQLBENCH_STOP_PAUSE): its rows roll back and the
+# directories go too (the next import would adopt them), a store it made as
+# well; an input imported before it stays.
+DB=$T/stop/irqlbench.db
+jsonl 0 1 2 >"$T/stop-in.jsonl"
+expect_rc 143 "SIGTERM, the run directories placed, into a new store" -- \
+	stopped_at import-placed TERM "$IRQ" results import --db "$DB" "$T/stop-in.jsonl"
+expect_err_line "^irqlbench: import stopped by SIGTERM: nothing of .*/stop-in\.jsonl was stored; nothing was imported$" \
+	"SIGTERM: one line naming the input"
+ok "SIGTERM: no summary line" test ! -s "$T/out"
+ok "SIGTERM into a new store: nothing made ($T/stop absent)" test ! -e "$T/stop"
+"$IRQ" results import --db "$DB" "$T/rec/${ids[3]}/record.json" >/dev/null || bail "import into $DB"
+state() { tree_state "$T/stop"; }
+expect_no_change 130 "^irqlbench: import stopped by SIGINT: nothing of .*/record\.json was stored; nothing was imported$" \
+	"SIGINT, a record file's run directory placed" -- \
+	stopped_at import-placed INT "$IRQ" results import --db "$DB" "$T/mixed/good/record.json"
+# two inputs: the first committed, the second stopped
+expect_rc 143 "SIGTERM in the second of two inputs" -- stopped_at import-placed:2 TERM \
+	"$IRQ" results import --db "$DB" "$T/rec/${ids[4]}/record.json" "$T/stop-in.jsonl"
+expect_err_line "^irqlbench: import stopped by SIGTERM: nothing of .*/stop-in\.jsonl was stored; the records imported before it \(listed above\) stay in the store$" \
+	"the second input: one line, the first stays"
+expect_grep "^imported  ${ids[4]} " "$T/out" "the first input's line"
+eq "the first input's run in the store, none of the second's" \
+	"$(sqlite3 "$DB" "select id from runs order by id" | paste -sd' ')" "$(printf '%s\n' "${ids[3]}" "${ids[4]}" | sort | paste -sd' ')"
+eq "run directories: the two runs', nothing else" "$(ls -A "$T/stop/runs" | sort | paste -sd' ')" \
+	"$(printf '%s\n' "${ids[3]}" "${ids[4]}" | sort | paste -sd' ')"
 
 # --- what is not a regular file is never read, a link in a tree never followed
 mkdir -p "$T/odd/tree/sub"

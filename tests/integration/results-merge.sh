@@ -15,7 +15,8 @@
 # exit 5, and so is one that is an empty file (left empty).  A refused merge
 # leaves the target as it was: a new one is not made (no folder, no runs
 # directory), an empty file stays empty, a store without runs/ gets none.
-# A run directory missing from the target is written again.
+# A run directory missing from the target is written again.  A merge stopped
+# by SIGTERM or SIGINT mid-way leaves the target as it was, on disk too.
 # Stores: `verify --backend model` (a few ms each).
 . "$(dirname "$0")/lib.sh"
 need_built
@@ -265,6 +266,19 @@ expect_rc 2 "refused into a store without runs/" -- "$IRQ" results merge --db "$
 expect_rc 0 "results merge --help" -- "$IRQ" results merge --help
 expect_grep "^exit status: 0 merged, or nothing new; 2 no STORE" "$T/out" "--help: the exit statuses"
 expect_grep "each STORE is a store's database file, or a$" "$T/out" "--help: what a STORE is"
+
+# --- a stop signal in the middle of a merge: nothing merged, on disk too ------
+# The merge waits after its Nth run for the test's signal (IRQLBENCH_STOP_PAUSE);
+# the run directories it made go with its rolled-back rows (the next merge
+# would adopt them), and a target it made is not left behind.
+state() { tree_state m; }
+expect_no_change 143 "^irqlbench: merge stopped by SIGTERM, nothing merged: $M is as it was$" \
+	"SIGTERM after 3 runs of fleet-c merged" -- stopped_at merge-run:3 TERM "$IRQ" results merge --db "$M" c
+expect_no_change 130 "^irqlbench: merge stopped by SIGINT, nothing merged: $M is as it was$" \
+	"SIGINT after 1 run" -- stopped_at merge-run INT "$IRQ" results merge --db "$M" c
+expect_rc 143 "SIGTERM while merging into a new store" -- \
+	stopped_at merge-run:2 TERM "$IRQ" results merge --db "$T/stopped/irqlbench.db" b c
+ok "a new store stopped: nothing made ($T/stopped absent)" test ! -e "$T/stopped"
 
 # and the good store alone merges
 expect_rc 0 "fleet-c's store alone" -- "$IRQ" results merge --db "$M" c
