@@ -25,7 +25,7 @@
  * never shared with an error; 77 is the "skip" of automake and
  * kvm-unit-tests, for a host on which the request cannot apply.  128 + N:
  * stopped by signal N, what the command made taken back (cli/stopsig.h:
- * image, results import and merge).
+ * image, results import and merge, plot, report --paper).
  */
 enum {
 	EXIT_OK = 0,		/* ok; verify: FIXED */
