@@ -4,7 +4,7 @@
 
 HOST_SRCS += host/cli/main.c host/cli/cli.c host/cli/options.c host/cli/doc.c host/cli/commands.c host/list/cmd_list.c host/run/cmd_run.c host/run/run.c host/run/backends.c \
 	     host/run/rundir.c host/run/outcome.c host/run/qemu.c \
-	     host/record/serial.c host/record/hist.c host/record/record.c host/record/hostfacts.c host/record/metrics.c host/cli/util.c host/cli/stage.c workloads/catalog.c guestos/lib/klib.c \
+	     host/record/serial.c host/record/hist.c host/record/record.c host/record/hostfacts.c host/record/metrics.c host/record/check.c host/cli/util.c host/cli/stage.c host/cli/stopsig.c workloads/catalog.c guestos/lib/klib.c \
 	     workloads/script/scn.c host/suite/suite.c host/suite/run_values.c
 HOST_LIBS += -ljansson
 
@@ -19,6 +19,9 @@ $(BUILD)/host/version.stamp: FORCE
 .PHONY: FORCE
 FORCE:
 
+# what host/store/store.c needs besides the store's own files: every unit test
+# that links it links these too
+STORE_NEEDS_SRCS := host/record/check.c host/cli/stopsig.c host/cli/util.c workloads/catalog.c guestos/lib/klib.c
 HOST_CORE_TEST_SRCS := host/record/serial.c host/record/hist.c host/record/record.c host/record/hostfacts.c host/cli/util.c guestos/lib/klib.c
 UNIT_TESTS += serial record
 test_serial_SRCS := tests/unit/test_serial.c tests/unit/report_gen.c $(HOST_CORE_TEST_SRCS)
@@ -36,7 +39,7 @@ test_hostfacts_LIBS := -ljansson
 # a record's metrics (host/record/metrics.c), as the results store keeps them
 UNIT_TESTS += metrics
 test_metrics_SRCS = tests/unit/test_metrics.c host/record/metrics.c host/store/store.c host/store/query.c \
-	host/verify/verdict.c host/suite/run_values.c $(SUITE_TEST_SRCS)
+	host/verify/verdict.c host/suite/run_values.c $(SUITE_TEST_SRCS) $(STORE_NEEDS_SRCS)
 test_metrics_LIBS := -lsqlite3 -ljansson -lm
 
 # workloads/suites.cfg: the parser, the formula evaluator, the expectations

@@ -23,7 +23,9 @@
  * Exit statuses of the irqlbench command: one table for every command
  * (README, "Exit statuses").  verify's verdicts have statuses of their own,
  * never shared with an error; 77 is the "skip" of automake and
- * kvm-unit-tests, for a host on which the request cannot apply.
+ * kvm-unit-tests, for a host on which the request cannot apply.  128 + N:
+ * stopped by signal N, what the command made taken back (cli/stopsig.h:
+ * image, results import and merge, plot, report --paper).
  */
 enum {
 	EXIT_OK = 0,		/* ok; verify: FIXED */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 
 /* A file a commit put in place, and where the one it replaced waits
  * (NULL: there was none). */
@@ -173,6 +174,8 @@ int stage_commit(struct stage *st)
 	char *to = NULL;
 	int rc = 0;
 
+	if (stop_signal())	/* the command says so, and takes all back */
+		return 128 + stop_signal();
 	if (walk(st->tmp, NULL, &ents))
 		rc = cli_error(EXIT_ENV, "%s: cannot read %s: %s", st->who, st->tmp, strerror(errno));
 	if (ents.n)

@@ -57,7 +57,9 @@ int stage_expect(struct stage *st, const char *rel, bool folder);
  * the folders it needs), all or none: a place taken by a directory, a
  * symbolic link or another non-file, a folder that cannot be written, or a
  * rename that fails, puts back what it had moved.  0, or EXIT_ENV after
- * one line naming the file and the fix. */
+ * one line naming the file and the fix; 128 + the signal, moving nothing
+ * and saying nothing, when a stop signal came (cli/stopsig.h: the command
+ * blocks them, says so once and closes the stage). */
 int stage_commit(struct stage *st);
 /* Takes a commit back: the files it replaced return, the new ones and the
  * folders it made go (a second folder's commit failed). */

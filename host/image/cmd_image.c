@@ -35,6 +35,7 @@
 
 #include "catalog.h"
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 #include "cli/util.h"
 #include "run/run.h"
 #include "suite/suite.h"
@@ -335,54 +336,12 @@ static int check_tools(char **mkrescue)
 /* --- the image ------------------------------------------------------------ */
 
 /*
- * A stop signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT; one ignored when the
- * command starts, as under nohup, stays ignored) is blocked from the start
- * of the command to its end and looked for between the steps and while
- * grub-mkrescue runs: then grub-mkrescue's process group is killed and
- * waited for (xorriso included), the staging folder and the temporary
- * image are removed, and the command exits 128 + the signal.
+ * A stop signal (cli/stopsig.h) is blocked from the start of the command
+ * to its end and looked for between the steps and while grub-mkrescue
+ * runs: then grub-mkrescue's process group is killed and waited for
+ * (xorriso included), the staging folder and the temporary image are
+ * removed, and the command exits 128 + the signal.
  */
-static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-static sigset_t stop_set, wait_set, entry_mask;
-static int stop_sig;	/* the stop signal taken, or 0 */
-
-static void stop_signals_block(void)
-{
-	struct sigaction sa;
-
-	sigemptyset(&stop_set);
-	for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
-		if (!sigaction(stop_sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
-			sigaddset(&stop_set, stop_sigs[i]);
-	wait_set = stop_set;
-	sigaddset(&wait_set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &wait_set, &entry_mask);
-}
-
-/* The stop signal that came (0: none); it stays pending until taken. */
-static int stopped(void)
-{
-	sigset_t p;
-
-	if (!stop_sig && !sigpending(&p))
-		for (unsigned i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
-			if (sigismember(&stop_set, stop_sigs[i]) && sigismember(&p, stop_sigs[i])) {
-				stop_sig = stop_sigs[i];
-				break;
-			}
-	return stop_sig;
-}
-
-/* At the end: the blocked signals that came are dropped (a stop signal
- * after the image was renamed into place is too late to undo it). */
-static void stop_signals_restore(void)
-{
-	const struct timespec zero = { 0, 0 };
-
-	while (sigtimedwait(&wait_set, NULL, &zero) > 0)
-		;
-	sigprocmask(SIG_SETMASK, &entry_mask, NULL);
-}
 
 static int write_text(const char *path, const char *text)
 {
@@ -540,7 +499,7 @@ static pid_t spawn_group(char *const argv[], char *const env[], const char *log)
 	if (pid == 0) {
 		/* async-signal-safe calls only */
 		setpgid(0, 0);
-		sigprocmask(SIG_SETMASK, &entry_mask, NULL);
+		sigprocmask(SIG_SETMASK, stop_signals_entry_mask(), NULL);
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 			_exit(127);
 		fd = open("/dev/null", O_RDONLY);
@@ -564,17 +523,13 @@ static pid_t spawn_group(char *const argv[], char *const env[], const char *log)
  * xorriso is waited for too, and writes nothing after this returns). */
 static int wait_mkrescue(pid_t pid, int *wst)
 {
-	siginfo_t si;
-
 	for (;;) {
 		pid_t r = waitpid(pid, wst, WNOHANG);
 
 		if (r == pid)
 			return 0;
-		if (stopped())
+		if (stop_signals_wait())
 			break;
-		if (sigwaitinfo(&wait_set, &si) > 0 && si.si_signo != SIGCHLD)
-			stop_sig = si.si_signo;
 	}
 	kill(-pid, SIGKILL);
 	while (waitpid(-pid, NULL, 0) > 0 || errno == EINTR)
@@ -683,14 +638,14 @@ static int write_tree(const struct image_args *a, const struct image_jobs *j,
 	rc = write_text(p, text);
 	free(text);
 	free(p);
-	if (!rc && !stopped()) {
+	if (!rc && !stop_signal()) {
 		p = xasprintf("%s%s", tree, IMAGE_GUEST_PATH);
 		if (util_write_atomic(p, guest, guest_len))
 			rc = cli_error(EXIT_ENV, "cannot write %s: %s: check the space in %s", p,
 				       strerror(errno), util_tmp_dir());
 		free(p);
 	}
-	if (!rc && !stopped()) {
+	if (!rc && !stop_signal()) {
 		p = xasprintf("%s/irqlbench/IMAGE.txt", tree);
 		text = image_info(a, j, suite_path, cmdline);
 		rc = write_text(p, text);
@@ -715,8 +670,9 @@ static int build_image(const struct image_args *a, const struct image_jobs *j,
 	char *stage = xasprintf("%s/irqlbench-image.XXXXXX", util_tmp_dir()), *tree, *tmpdir;
 	char *mkrescue = NULL;
 	int rc = check_tools(&mkrescue);
+	bool placed = false;	/* at --out: a stop signal after it is too late */
 
-	if (rc || stopped())
+	if (rc || stop_signal())
 		goto out;
 	if (!mkdtemp(stage)) {
 		rc = cli_error(EXIT_ENV, "cannot create %s: %s: set TMPDIR to a writable folder",
@@ -728,23 +684,25 @@ static int build_image(const struct image_args *a, const struct image_jobs *j,
 	if (mkdir(tree, 0700) || mkdir(tmpdir, 0700))
 		rc = cli_error(EXIT_ENV, "cannot create %s: %s: check the space in %s", tree,
 			       strerror(errno), util_tmp_dir());
-	if (!rc && !stopped())
+	if (!rc && !stop_signal())
 		rc = write_tree(a, j, suite_path, cmdline, guest, guest_len, tree);
-	if (!rc && !stopped())
+	if (!rc && !stop_signal())
 		rc = run_mkrescue(mkrescue, stage, tmp);
-	if (!rc && !stopped() && rename(tmp, a->out))
-		rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
-			       strerror(errno));
-	if (rc || stopped())
+	if (!rc && !stop_signal()) {
+		placed = !rename(tmp, a->out);
+		if (!placed)
+			rc = cli_error(EXIT_ENV, "cannot write %s: %s: choose another --out", a->out,
+				       strerror(errno));
+	}
+	if (!placed)
 		unlink(tmp);
 	remove_tree(stage);
 	free(tmpdir);
 	free(tree);
 out:
-	if (stopped())
-		rc = cli_error(128 + stopped(), "image: stopped by SIG%s: nothing written, the temporary files removed",
-			       stopped() == SIGINT ? "INT" : stopped() == SIGTERM ? "TERM" :
-			       stopped() == SIGHUP ? "HUP" : "QUIT");
+	if (!placed && stop_signal())
+		rc = cli_error(128 + stop_signal(), "image: stopped by %s: nothing written, the temporary files removed",
+			       stop_signal_name(stop_signal()));
 	free(mkrescue);
 	free(stage);
 	return rc;

@@ -202,7 +202,7 @@ static int parse_costs_from(const struct cli_option *opt, void *args, const char
 			    const char *cmd)
 {
 	struct model_opts *o = args;
-	char err[512];
+	char err[1024];
 	json_t *rec;
 	int rc = 0;
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "record/check.h"
 #include "record/metrics.h"
 
 /* An exit reason's names in a record: perf kvm stat's for SVM, the SDM's
@@ -121,7 +122,7 @@ int model_costs_from(struct sim_config *cfg, json_t *rec, json_t **source, char 
 	struct exit_time_sum *e;
 	size_t n;
 	json_t *prov = json_object_get(rec, "provenance"), *src, *measured, *unmeasured, *kernel;
-	char why[256];
+	char why[512];
 	uint64_t cr8;
 	bool any;
 
@@ -133,6 +134,11 @@ int model_costs_from(struct sim_config *cfg, json_t *rec, json_t **source, char 
 	if (strcmp(json_string_value(json_object_get(rec, "schema")) ?: "", "irqlbench-record/1")) {
 		snprintf(err, len, "not an irqlbench-record/1 (its schema is '%s'): give a record this irqlbench writes (results/SCHEMA.md)",
 			 json_string_value(json_object_get(rec, "schema")) ?: "");
+		return -1;
+	}
+	/* the store's rules for what a record's facts say of each other */
+	if (record_check_facts(rec, why, sizeof(why))) {
+		snprintf(err, len, "run %s: %s", id, why);
 		return -1;
 	}
 	if (!strcmp(backend, "model")) {

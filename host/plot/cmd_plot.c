@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 #include "compare/compare.h"
 #include "plot/figures.h"
 #include "plot/plot.h"
@@ -138,12 +139,15 @@ int plot_gnuplot(const char *plot_dir, const char *script, const char *fmt_name,
 		 const char *out, const char *vars, const char *cwd)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	char sp[PATH_MAX], full[PATH_MAX], *expr;
 	char *argv[5];
 	struct stat sb;
 	pid_t pid;
 	int st, rc;
 
+	if (stop_signal())	/* the command says so (cli/stopsig.h) */
+		return 128 + stop_signal();
 	plot_fmt(sp, sizeof(sp), "%s/%s", plot_dir, script);
 	plot_fmt(full, sizeof(full), "%s%s%s", cwd && out[0] != '/' ? cwd : "",
 	    cwd && out[0] != '/' ? "/" : "", out);
@@ -159,15 +163,25 @@ int plot_gnuplot(const char *plot_dir, const char *script, const char *fmt_name,
 	posix_spawn_file_actions_init(&fa);
 	if (cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	/* gnuplot gets the signal mask the command started with: a ^C stops it too */
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigmask(&at, stop_signals_entry_mask());
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawnp(&pid, "gnuplot", &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	free(expr);
 	if (rc)
 		return cli_error(EXIT_ENV, "cannot run gnuplot (%s): install gnuplot-nox ('make deps')",
 				 strerror(rc));
+	if (waitpid(pid, &st, 0) < 0)
+		st = -1;	/* no status: a failure */
+	/* tests stop the command here, a figure written */
+	stop_pause("figure");
+	if (stop_signal())	/* gnuplot too may have been stopped: not its failure */
+		return 128 + stop_signal();
 	/* the figure's name: its folder is a staging one (cli/stage.h) */
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) ||
-	    stat(full, &sb) || sb.st_size == 0)
+	if (!WIFEXITED(st) || WEXITSTATUS(st) || stat(full, &sb) || sb.st_size == 0)
 		return cli_error(EXIT_ENV, "gnuplot %s failed for %s: see its message above",
 				 script, strrchr(full, '/') ? strrchr(full, '/') + 1 : full);
 	return 0;
@@ -1341,7 +1355,9 @@ const struct cli_spec cmd_plot_spec = {
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a plot failed, or a folder or\n"
 	"file cannot be written (the folders are then as they were), 5 the results store\n"
-	"is missing, an empty file or unusable.\n",
+	"is missing, an empty file or unusable, 128 + N stopped by signal N (SIGINT,\n"
+	"SIGTERM, SIGHUP, SIGQUIT) before the folders were written: they are as they\n"
+	"were, their staging folders removed.\n",
 	.options = plot_opts,
 };
 
@@ -1385,7 +1401,10 @@ int cmd_plot(int argc, char **argv)
 	}
 	if (a.no_dash)
 		c->dash_dir = NULL;
-	/* the plots and the dashboard are put in place together, or neither */
+	/* the plots and the dashboard are put in place together, or neither;
+	 * a stop signal before that takes back their staging folders and the
+	 * folders made for them (cli/stopsig.h) */
+	stop_signals_block();
 	rc = stage_open(&c->out, c->out_dir, "plot", "--out-dir");
 	if (!rc)
 		rc = stage_expect(&c->out, "data", true);
@@ -1402,6 +1421,11 @@ int cmd_plot(int argc, char **argv)
 	/* a folder made for the other, within it, goes last */
 	stage_close(rc ? &c->dash : &c->out);
 	stage_close(rc ? &c->out : &c->dash);
+	if (rc && stop_signal())
+		rc = cli_error(128 + stop_signal(), "plot stopped by %s: nothing written, %s%s%s as %s",
+			       stop_signal_name(stop_signal()), c->out_dir, c->dash_dir ? " and " : "",
+			       c->dash_dir ? c->dash_dir : "", c->dash_dir ? "they were" : "it was");
+	stop_signals_restore();
 out:
 	for (size_t i = 0; c->ms && i < c->runs.n; i++)
 		metric_set_free(&c->ms[i]);

@@ -381,7 +381,9 @@ const struct cli_spec cmd_report_spec = {
 	.epilog =
 	"exit status: 0 ok, 2 usage error, 3 no gnuplot, a figure failed, or DIR or a\n"
 	"folder or file in it cannot be written (--paper: DIR is as it was), 5 the\n"
-	"store is unusable (missing, an empty file, not SQLite, corrupt, locked).\n",
+	"store is unusable (missing, an empty file, not SQLite, corrupt, locked);\n"
+	"--paper: 128 + N stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT) before\n"
+	"DIR was written: DIR is as it was, its staging folder removed.\n",
 	.options = report_opts,
 	.formats = CLI_FMT_MD | CLI_FMT_LATEX | CLI_FMT_JSON,
 };

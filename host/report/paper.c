@@ -38,6 +38,7 @@
 
 #include "cli/cli.h"
 #include "cli/stage.h"
+#include "cli/stopsig.h"
 #include "cli/util.h"
 #include "plot/plot.h"
 #include "report/report.h"
@@ -1277,6 +1278,9 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 	p.costs_emulated = calloc(p.runs.n + 1, sizeof(*p.costs_emulated));
 	if (!p.ms || !p.tsc_hz || !p.costs_run || !p.costs_emulated)
 		abort();
+	/* a stop signal before the commit takes back the staging folder and a
+	 * DIR made for it (cli/stopsig.h) */
+	stop_signals_block();
 	rc = stage_open(&p.out, dir, "report", "--paper DIR");
 	p.dir = p.out.tmp;
 	for (int k = 0; k < 2 && !rc; k++) {
@@ -1324,6 +1328,10 @@ int report_paper(struct store *s, const struct run_filter *flt, const char *dir)
 		fprintf(stderr, "irqlbench report: note: the store has no lab or kvm runs: the "
 			"figures are the model's only (see %s/NOTES.txt)\n", p.out.real);
 	stage_close(&p.out);
+	if (rc && stop_signal())
+		rc = cli_error(128 + stop_signal(), "report stopped by %s: nothing written, %s as it was",
+			       stop_signal_name(stop_signal()), dir);
+	stop_signals_restore();
 	for (size_t i = 0; i < p.runs.n; i++) {
 		metric_set_free(&p.ms[i]);
 		free(p.costs_run[i]);

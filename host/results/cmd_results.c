@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 #include "results/import_serial.h"
 #include "results/kcidb.h"
 #include "store/store_cmd.h"
@@ -137,12 +138,15 @@ static const struct cli_option verdicts_opts[] = {
 	"last, 'merged R runs and V verdicts from N stores, U runs and W verdicts\n" \
 	"unchanged (store FILE)'; nothing of that before the merge has committed.\n"
 #define MERGE_EPILOG \
-	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist\n" \
-	"or is --db itself, a run or verdict whose id the store (or an earlier STORE)\n" \
-	"holds with other content, an invalid record or verdict, an artifact outside\n" \
-	"its run directory (absolute, '..', a symlink out) or that is no file (a FIFO,\n" \
-	"a directory); 5 the store or a STORE is unusable (not SQLite, corrupt, locked,\n" \
-	"a newer schema, not writable).  Nothing is merged unless the status is 0.\n"
+	"exit status: 0 merged, or nothing new; 2 no STORE, a STORE that does not exist,\n" \
+	"is --db itself or was given before (by any path: one store counts once), a\n" \
+	"run or verdict whose id the store (or an earlier STORE) holds with other\n" \
+	"content, an invalid record or verdict, an artifact outside its run directory\n" \
+	"(absolute, '..', a symlink out) or that is no file (a FIFO, a directory); 5\n" \
+	"the store or a STORE is unusable (not SQLite, corrupt, locked, a newer schema,\n" \
+	"not writable); 128 + N stopped by signal N (SIGINT, SIGTERM, SIGHUP, SIGQUIT):\n" \
+	"the run directories it made removed with its rows.  Nothing is merged unless\n" \
+	"the status is 0.\n"
 
 #define RESULTS_SUB(sub, use, opt, fmts) { \
 	.name = "results " #sub, .usage = use, .options = opt, .formats = fmts, \
@@ -191,7 +195,10 @@ const struct cli_spec cmd_results_spec = {
 	"*.jsonl.  Each file is imported whole or not at all: a bad line refuses it\n"
 	"with the line's number.  An import refused with nothing stored leaves the\n"
 	"store as it was (none is made where there was none).  Records that do not\n"
-	"come from a record file are stored without their artifacts.\n"
+	"come from a record file are stored without their artifacts.  It ends with\n"
+	"'N imported, U unchanged, R refused (store FILE)'; a store that fails while\n"
+	"it imports (read-only, full) ends it instead with one error line that says\n"
+	"what was imported before it, and no such line.\n"
 	"\n"
 	"import --serial LOG reads a serial log captured from a guest that irqlbench\n"
 	"did not start (the ISO of 'irqlbench image' on another hypervisor): a record\n"
@@ -265,11 +272,13 @@ const struct cli_spec cmd_results_spec = {
 	"'irqlbench results import --db FILE <its runs directory>'.\n",
 	.epilog =
 	"exit status: 0 ok; 2 usage error, a refused record file, no such run (show),\n"
-	"no run selected (delete), a refused merge (a STORE that does not exist or is\n"
-	"--db itself, a conflicting id, an invalid record or verdict, an artifact\n"
+	"no run selected (delete), a refused merge (a STORE that does not exist, is\n"
+	"--db itself or is given twice, a conflicting id, an invalid record or verdict, an artifact\n"
 	"outside its run directory or that is no file); 5 the store is unusable\n"
 	"(missing, empty, not SQLite, corrupt, locked, a newer schema, its directory\n"
-	"not writable; merge: any STORE too).\n",
+	"not writable; merge: any STORE too); import, merge: 128 + N stopped by signal\n"
+	"N (SIGINT, SIGTERM, SIGHUP, SIGQUIT): the input it came in (merge: every\n"
+	"STORE) taken back, rows and run directories.\n",
 };
 
 /* --- import ------------------------------------------------------------- */
@@ -279,6 +288,8 @@ struct import_tally {
 	const char *name;	/* the input being imported */
 	unsigned added, unchanged, refused, skipped;
 	bool store_failed;	/* the store failed: stop, EXIT_STORE */
+	char store_err[1024];	/* why, said last, with what stays */
+	const char *stopped;	/* the input a stop signal came in: stop, 128 + it */
 };
 
 static void import_report(void *arg, const char *id, int line, enum import_result r)
@@ -328,7 +339,7 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 	char err[1024] = "";
 	json_t *v;
 
-	if (t->store_failed)
+	if (t->store_failed || t->stopped)
 		return;
 	v = verdict_file(file);
 	if (v) {
@@ -351,7 +362,7 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 			cli_error(EXIT_USAGE, "refused %s: %s", file, err);
 			t->refused++;
 		} else {
-			cli_error(EXIT_STORE, "%s", err);
+			snprintf(t->store_err, sizeof(t->store_err), "%s", err);
 			t->store_failed = true;
 		}
 		json_decref(v);
@@ -373,8 +384,11 @@ static void import_one(struct store *s, const char *file, bool from_dir, struct 
 		t->refused++;
 		break;
 	case IMPORT_STORE_ERROR:
-		cli_error(EXIT_STORE, "%s", err);
+		snprintf(t->store_err, sizeof(t->store_err), "%s", err);
 		t->store_failed = true;
+		break;
+	case IMPORT_STOPPED:
+		t->stopped = file;
 		break;
 	}
 }
@@ -431,6 +445,7 @@ static int results_import(int argc, char **argv, struct results_args *a)
 {
 	struct import_tally t = { 0 };
 	struct store *s;
+	int rc;
 
 	if (a->serial && argc)
 		return cli_usage_error("results", "--serial %s imports one serial log: import '%s' without it",
@@ -452,18 +467,22 @@ static int results_import(int argc, char **argv, struct results_args *a)
 	}
 	if (!argc && !a->serial)
 		return cli_usage_error("results", "import needs record files, a directory or - (standard input), or --serial LOG");
+	/* a stop signal takes back the input it comes in (cli/stopsig.h) */
+	stop_signals_block();
 	s = store_open_cmd(a->db, true);
-	if (!s)
+	if (!s) {
+		stop_signals_restore();
 		return EXIT_STORE;
+	}
 	if (a->serial) {
-		int rc = results_import_serial(s, a->serial, &a->tags, &t.added, &t.unchanged);
-
+		rc = results_import_serial(s, a->serial, &a->tags, &t.added, &t.unchanged);
 		if (!rc)
 			printf("%u imported, %u unchanged (store %s)\n", t.added, t.unchanged, s->path);
-		(rc ? store_close_undo : store_close)(s);
+		(rc && !t.added ? store_close_undo : store_close)(s);
+		stop_signals_restore();
 		return rc;
 	}
-	for (int i = 0; i < argc; i++) {
+	for (int i = 0; i < argc && !t.store_failed && !t.stopped; i++) {
 		struct stat sb;
 
 		if (!stat(argv[i], &sb) && S_ISDIR(sb.st_mode))
@@ -471,13 +490,33 @@ static int results_import(int argc, char **argv, struct results_args *a)
 		else
 			import_one(s, argv[i], false, &t);
 	}
-	printf("%u imported, %u unchanged, %u refused", t.added, t.unchanged, t.refused);
-	if (t.skipped)
-		printf(", %u non-record JSON files skipped", t.skipped);
-	printf(" (store %s)\n", s->path);
-	/* refused with nothing stored: no store made of it */
-	((t.store_failed || t.refused) && !t.added ? store_close_undo : store_close)(s);
-	return t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE : EXIT_OK;
+	/* a stop signal, or a store that failed (read-only, full, locked),
+	 * ends the import: its line says what stays, and no summary reads as a
+	 * finished import */
+	if (t.stopped) {
+		cli_error(128 + stop_signal(), "import stopped by %s: nothing of %s was stored; %s",
+			  stop_signal_name(stop_signal()),
+			  strcmp(t.stopped, "-") ? t.stopped : "standard input",
+			  t.added ? "the records imported before it (listed above) stay in the store" :
+			  "nothing was imported");
+	} else if (t.store_failed) {
+		if (t.added)
+			cli_error(EXIT_STORE, "%s; the %u record%s imported before it stay%s in the store",
+				  t.store_err, t.added, t.added == 1 ? "" : "s", t.added == 1 ? "s" : "");
+		else
+			cli_error(EXIT_STORE, "%s; nothing was imported", t.store_err);
+	} else {
+		printf("%u imported, %u unchanged, %u refused", t.added, t.unchanged, t.refused);
+		if (t.skipped)
+			printf(", %u non-record JSON files skipped", t.skipped);
+		printf(" (store %s)\n", s->path);
+	}
+	/* refused or stopped with nothing stored: no store made of it */
+	((t.store_failed || t.refused || t.stopped) && !t.added ? store_close_undo : store_close)(s);
+	rc = t.stopped ? 128 + stop_signal() : t.store_failed ? EXIT_STORE : t.refused ? EXIT_USAGE :
+	     EXIT_OK;
+	stop_signals_restore();
+	return rc;
 }
 
 /* --- list / show -------------------------------------------------------- */
@@ -908,6 +947,7 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 	char err[1024], **src;
 	unsigned c[2][2];
 	enum import_result r;
+	int rc;
 
 	if (!argc)
 		return cli_usage_error("results", "merge needs the stores to merge: their database "
@@ -917,12 +957,17 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 		abort();
 	for (int i = 0; i < argc; i++)
 		src[i] = store_merge_source_path(argv[i]);
+	/* a stop signal takes the whole merge back (cli/stopsig.h) */
+	stop_signals_block();
 	s = store_open_cmd(a->db, true);
 	r = s ? store_merge(s, src, (size_t)argc, verify_check_stored, &l, err, sizeof(err)) :
 		IMPORT_STORE_ERROR;
 	if (s && (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR))
 		cli_error(r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE, "merge refused, nothing "
 			  "merged: %s", err);
+	if (r == IMPORT_STOPPED)
+		cli_error(128 + stop_signal(), "merge stopped by %s, nothing merged: %s is as it was",
+			  stop_signal_name(stop_signal()), s->path);
 	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED) {
 		for (size_t i = 0; i < l.n; i++)
 			if (l.v[i].r != IMPORT_UNCHANGED)
@@ -946,13 +991,15 @@ static int results_merge(int argc, char **argv, struct results_args *a)
 	for (int i = 0; i < argc; i++)
 		free(src[i]);
 	free(src);
-	/* refused: the target as it was, absent if it was absent */
+	/* refused or stopped: the target as it was, absent if it was absent */
 	if (r == IMPORT_NEW || r == IMPORT_UNCHANGED)
 		store_close(s);
 	else
 		store_close_undo(s);
-	return r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK :
-	       r == IMPORT_REFUSED ? EXIT_USAGE : EXIT_STORE;
+	rc = r == IMPORT_NEW || r == IMPORT_UNCHANGED ? EXIT_OK : r == IMPORT_REFUSED ? EXIT_USAGE :
+	     r == IMPORT_STOPPED ? 128 + stop_signal() : EXIT_STORE;
+	stop_signals_restore();
+	return rc;
 }
 
 /* --- export ------------------------------------------------------------- */

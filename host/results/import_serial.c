@@ -26,6 +26,7 @@
 
 #include "catalog.h"
 #include "cli/cli.h"
+#include "cli/stopsig.h"
 #include "klib.h"
 #include "record/record.h"
 #include "record/serial.h"
@@ -271,6 +272,11 @@ static int import_files(struct store *s, const char *log, const struct argv_buf 
 		case IMPORT_STORE_ERROR:
 			free(have);
 			return cli_error(EXIT_STORE, "%s", err);
+		case IMPORT_STOPPED:	/* the jobs before it are in, each its own import */
+			free(have);
+			return cli_error(128 + stop_signal(), "import stopped by %s: job %u of %u of %s "
+					 "was not stored; %u imported before it stay in the store",
+					 stop_signal_name(stop_signal()), j + 1, files->n, log, *added);
 		}
 	}
 	free(have);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/stopsig.h"
 #include "cli/util.h"
 #include "store/store.h"
 #include "store/store_priv.h"
@@ -250,7 +251,14 @@ static enum import_result merge_verdict(struct merge *m, struct store *src, cons
 	return r;
 }
 
-/* Every run, then every verdict of one source store. */
+/* What ends a merge, nothing of it kept. */
+static bool merge_failed(enum import_result r)
+{
+	return r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR || r == IMPORT_STOPPED;
+}
+
+/* Every run, then every verdict of one source store, until a stop signal
+ * comes (looked for after each). */
 static enum import_result merge_source(struct merge *m, struct store *src, char *err, size_t errlen)
 {
 	static const char *const sql[2] = {
@@ -259,8 +267,7 @@ static enum import_result merge_source(struct merge *m, struct store *src, char 
 	};
 	enum import_result r = IMPORT_UNCHANGED;
 
-	for (int verdicts = 0; verdicts < 2 && r != IMPORT_REFUSED && r != IMPORT_STORE_ERROR;
-	     verdicts++) {
+	for (int verdicts = 0; verdicts < 2 && !merge_failed(r); verdicts++) {
 		sqlite3_stmt *st;
 		int step;
 
@@ -274,9 +281,15 @@ static enum import_result merge_source(struct merge *m, struct store *src, char 
 
 			r = verdicts ? merge_verdict(m, src, id, text ? text : "", err, errlen) :
 				       merge_run(m, src, id, text ? text : "", err, errlen);
-			if (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR)
+			if (merge_failed(r))
 				break;
 			list_add(m->out, src->path, id, verdicts, r);
+			if (!verdicts)	/* tests stop the merge here, a run placed */
+				stop_pause("merge-run");
+			if (stop_signal()) {
+				r = store_stopped(err, errlen);
+				break;
+			}
 		}
 		if (step != SQLITE_ROW && step != SQLITE_DONE) {
 			store_db_error(src, err, errlen);
@@ -287,22 +300,36 @@ static enum import_result merge_source(struct merge *m, struct store *src, char 
 	return r;
 }
 
-/* A source named by the user, before anything is opened: a store that
- * exists and is not the target.  0, or -1 with err (EXIT_USAGE). */
-static int check_source(struct store *s, const char *path, char *err, size_t errlen)
+/* Are a and b the same file (device and inode)? */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Source i named by the user, before anything is opened: a store that
+ * exists, is not the target and was not given before (by this path or
+ * another: a symlink, a directory and its irqlbench.db), which would be
+ * counted twice.  0, or -1 with err (EXIT_USAGE). */
+static int check_source(struct store *s, char *const *sources, size_t i, char *err, size_t errlen)
 {
 	struct stat a, b;
 
-	if (stat(path, &a)) {
+	if (stat(sources[i], &a)) {
 		util_err(err, errlen, 0, "no results store at %s: %s: give a store's database file or "
-			 "the directory that holds its %s", path, strerror(errno), STORE_DEFAULT_NAME);
+			 "the directory that holds its %s", sources[i], strerror(errno), STORE_DEFAULT_NAME);
 		return -1;
 	}
-	if (!stat(s->path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+	if (!stat(s->path, &b) && same_file(&a, &b)) {
 		util_err(err, errlen, 0, "%s is the store merged into: give other stores (--db names "
-			 "the one to merge into)", path);
+			 "the one to merge into)", sources[i]);
 		return -1;
 	}
+	for (size_t j = 0; j < i; j++)
+		if (!stat(sources[j], &b) && same_file(&a, &b)) {
+			util_err(err, errlen, 0, "%s and %s are one store (the same file): give each "
+				 "store once", sources[j], sources[i]);
+			return -1;
+		}
 	return 0;
 }
 
@@ -316,13 +343,13 @@ enum import_result store_merge(struct store *s, char *const *sources, size_t n,
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++)
-		if (check_source(s, sources[i], err, errlen))
+		if (check_source(s, sources, i, err, errlen))
 			return IMPORT_REFUSED;
 	if (store_exec(s, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);
-		return IMPORT_STORE_ERROR;
+		return stop_signal() ? store_stopped(err, errlen) : IMPORT_STORE_ERROR;
 	}
-	for (size_t i = 0; i < n && r != IMPORT_REFUSED && r != IMPORT_STORE_ERROR; i++) {
+	for (size_t i = 0; i < n && !merge_failed(r); i++) {
 		struct store *src = store_open(sources[i], false, err, errlen);
 
 		if (!src) {
@@ -332,12 +359,16 @@ enum import_result store_merge(struct store *s, char *const *sources, size_t n,
 		r = merge_source(&m, src, err, errlen);
 		store_close(src);
 	}
-	if (r != IMPORT_REFUSED && r != IMPORT_STORE_ERROR &&
-	    store_exec(s, "COMMIT", msg, sizeof(msg))) {
+	if (!merge_failed(r) && stop_signal())
+		r = store_stopped(err, errlen);
+	if (!merge_failed(r) && store_exec(s, "COMMIT", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);
 		r = IMPORT_STORE_ERROR;
 	}
-	if (r == IMPORT_REFUSED || r == IMPORT_STORE_ERROR) {
+	/* a stop signal that ended a wait for a lock, or that came meanwhile */
+	if (r == IMPORT_STORE_ERROR && stop_signal())
+		r = store_stopped(err, errlen);
+	if (merge_failed(r)) {
 		/* nothing of it stays: no row, no run directory it made */
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		for (size_t i = 0; i < m.nmade; i++)

@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/stopsig.h"
 #include "cli/util.h"
+#include "record/check.h"
 #include "record/record.h"
 #include "store/store.h"
 #include "store/store_priv.h"
@@ -153,6 +155,12 @@ int store_exec(struct store *s, const char *sql, char *err, size_t errlen)
 	return exec_sql(s->db, sql, err, errlen);
 }
 
+enum import_result store_stopped(char *err, size_t errlen)
+{
+	util_err(err, errlen, 0, "stopped by %s", stop_signal_name(stop_signal()));
+	return IMPORT_STOPPED;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -172,7 +180,7 @@ static int busy_wait(void *arg, int count)
 		s->busy_since = now;
 	s->waited_s = now - s->busy_since;
 	left = s->lock_wait_s - s->waited_s;
-	if (left <= 0)
+	if (left <= 0 || stop_signal())	/* a stop signal ends the wait too */
 		return 0;
 	usleep((useconds_t)(fmin(left, 0.02) * 1e6) + 1);
 	return 1;
@@ -223,9 +231,12 @@ int store_db_error(struct store *s, char *err, size_t errlen)
 		util_err(err, errlen, 0, "%s is not an SQLite database (%s): give the results store with --db, "
 		       "or move this file away to start a new store there", s->path, detail);
 		break;
+	case SQLITE_READONLY:
+		util_err(err, errlen, 0, "cannot write the results store %s (%s): its file or file "
+			 "system is read-only: make them writable, or give another --db", s->path, detail);
+		break;
 	case SQLITE_CANTOPEN:
 	case SQLITE_PERM:
-	case SQLITE_READONLY:
 	case SQLITE_IOERR:
 	case SQLITE_FULL:
 		util_err(err, errlen, 0, "cannot use the results store %s (%s): check its permissions "
@@ -777,6 +788,9 @@ int store_validate_record(json_t *rec, char *err, size_t errlen)
 		util_err(err, errlen, 0, "missing provenance field \"suite_version\"");
 		return -1;
 	}
+	/* what its facts say of each other, failed or not (record/check.h) */
+	if (record_check_facts(rec, err, errlen))
+		return -1;
 	/* A run that failed before it started (preflight, launch) may lack
 	 * the rest; it is stored only as the record of a failure. */
 	if (!strcmp(store_json_str(rec, "status"), "failed"))
@@ -1761,17 +1775,24 @@ void store_unplace_run(struct store *s, const char *id)
 }
 
 /*
- * Puts the files of the new records in place; on a failure removes the
- * run directories it made.  0, or -1 with err.
+ * Puts the files of the new records in place, one run after the other
+ * until a stop signal comes (made[] says which run directories it made,
+ * for unplace_input()).  IMPORT_NEW, or IMPORT_STORE_ERROR with err, or
+ * IMPORT_STOPPED.
  */
-static int place_input(struct store *s, struct import_input *in, const int *outcome,
-		       bool *made, char *err, size_t errlen)
+static enum import_result place_input(struct store *s, struct import_input *in,
+				      const int *outcome, bool *made, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < in->n; i++)
+	for (size_t i = 0; i < in->n; i++) {
+		if (stop_signal())
+			return IMPORT_STOPPED;
 		if (outcome[i] == IMPORT_NEW &&
 		    store_place_run(s, in->file, in->recs[i], &made[i], err, errlen))
-			return -1;
-	return 0;
+			return IMPORT_STORE_ERROR;
+	}
+	/* tests stop the import here, its run directories placed, not committed */
+	stop_pause("import-placed");
+	return stop_signal() ? IMPORT_STOPPED : IMPORT_NEW;
 }
 
 static void unplace_input(struct store *s, struct import_input *in, const bool *made)
@@ -1834,11 +1855,13 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 	if (exec_sql(s->db, "BEGIN IMMEDIATE", msg, sizeof(msg))) {
 		store_db_error(s, err, errlen);
 		res = IMPORT_STORE_ERROR;
+		if (stop_signal())	/* it ended the wait for a lock */
+			res = store_stopped(err, errlen);
 		goto out;
 	}
 	res = insert_input(s, &in, outcome, msg, sizeof(msg));
-	if (res == IMPORT_NEW && place_input(s, &in, outcome, made, msg, sizeof(msg)))
-		res = IMPORT_STORE_ERROR;
+	if (res == IMPORT_NEW)
+		res = place_input(s, &in, outcome, made, msg, sizeof(msg));
 	if (res == IMPORT_NEW && exec_sql(s->db, "COMMIT", msg, sizeof(msg))) {
 		store_db_error(s, msg, sizeof(msg));
 		res = IMPORT_STORE_ERROR;
@@ -1848,7 +1871,10 @@ enum import_result store_import(struct store *s, const char *name, unsigned flag
 		unplace_input(s, &in, made);
 		if (res == IMPORT_REFUSED)
 			goto refused;
-		util_err(err, errlen, 0, "%s", msg);
+		if (stop_signal())	/* also where it ended a wait for a lock */
+			res = store_stopped(err, errlen);
+		else
+			util_err(err, errlen, 0, "%s", msg);
 		goto out;
 	}
 	res = IMPORT_UNCHANGED;

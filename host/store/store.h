@@ -87,8 +87,10 @@ int store_db_error(struct store *s, char *err, size_t errlen);
 
 /*
  * Checks a parsed record against irqlbench-record/1: schema, id, status,
- * the provenance every consumer needs, the shape of phases.  Returns 0, or
- * -1 with the reason in err.
+ * the provenance every consumer needs, the shape of phases, and the rules
+ * its facts keep with each other (record_check_facts(), record/check.h:
+ * "emulated" as its backend and provenance say).  Returns 0, or -1 with
+ * the reason in err.
  */
 int store_validate_record(json_t *rec, char *err, size_t errlen);
 /* The workload's own verdict ("ok", "fail"): verdict.status, or a bare
@@ -110,6 +112,9 @@ enum import_result {
 	IMPORT_REFUSED,		/* invalid, or same id with other content: err says why */
 	IMPORT_STORE_ERROR,	/* the store failed (locked, corrupt, full): err says why */
 	IMPORT_SKIPPED,		/* STORE_IMPORT_SKIP_OTHER: JSON that is no record */
+	IMPORT_STOPPED,		/* a stop signal came (cli/stopsig.h: the command blocks
+				 * them): nothing of it stored, no run directory of it
+				 * left; the command exits 128 + stop_signal() */
 };
 
 /* Called for each record an import stored or found there: its id, its
@@ -134,8 +139,10 @@ typedef void (*store_import_report)(void *arg, const char *id, int where, enum i
  * validated; a bad one refuses the input with err naming its line.
  * Returns IMPORT_NEW when something was stored, IMPORT_UNCHANGED when all
  * was there already, IMPORT_REFUSED (a bad input: EXIT_USAGE),
- * IMPORT_STORE_ERROR (EXIT_STORE), IMPORT_SKIPPED; report (may be NULL)
- * hears of each record.
+ * IMPORT_STORE_ERROR (EXIT_STORE), IMPORT_SKIPPED, IMPORT_STOPPED (a stop
+ * signal came before the input was committed: it is taken back, its run
+ * directories removed; one after the commit is too late to undo it and
+ * is left to the caller); report (may be NULL) hears of each record.
  */
 enum import_result store_import(struct store *s, const char *name, unsigned flags,
 				store_import_report report, void *arg, char *err, size_t errlen);
@@ -314,7 +321,8 @@ char *store_merge_source_path(const char *arg);
  * empty) and err one line naming the store, the run or verdict, and the
  * fix:
  *  - IMPORT_REFUSED (bad input, EXIT_USAGE): a source that does not exist
- *    or is s itself; a record or verdict that is invalid, or whose id s
+ *    or is s itself, or that an earlier one names already (the same file:
+ *    by device and inode); a record or verdict that is invalid, or whose id s
  *    (or an earlier source) holds with other content; an artifact named
  *    by an absolute path or through "..", or a run directory, record file
  *    or artifact that resolves (through a symlink) outside the source's
@@ -322,7 +330,9 @@ char *store_merge_source_path(const char *arg);
  *    verdict whose runs are not all there, or that check refuses;
  *  - IMPORT_STORE_ERROR (EXIT_STORE): s or a source is unusable (not
  *    SQLite, corrupt, locked, a newer schema), a damaged row, or a file
- *    that cannot be written into s's runs directory.
+ *    that cannot be written into s's runs directory;
+ *  - IMPORT_STOPPED: a stop signal came before the commit (looked for
+ *    after each run and verdict: cli/stopsig.h).
  */
 enum import_result store_merge(struct store *s, char *const *sources, size_t n,
 			       store_verdict_check check, struct merge_list *out,

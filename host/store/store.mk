@@ -6,7 +6,7 @@ HOST_SRCS += $(STORE_SRCS)
 HOST_LIBS += -lsqlite3 -ljansson -lm
 
 UNIT_TESTS += store
-test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c host/store/verdicts.c host/record/metrics.c host/cli/util.c
+test_store_SRCS := tests/unit/test_store.c host/store/store.c host/store/query.c host/store/verdicts.c host/record/metrics.c $(STORE_NEEDS_SRCS)
 test_store_LIBS := -lsqlite3 -ljansson -lm
 
 INTEGRATION_TESTS += tests/integration/results-broken-store.sh tests/integration/results-import.sh \

@@ -19,6 +19,10 @@
  * NULL). */
 int store_exec(struct store *s, const char *sql, char *err, size_t errlen);
 
+/* IMPORT_STOPPED, "stopped by SIGTERM" (the stop signal that came,
+ * cli/stopsig.h) in err. */
+enum import_result store_stopped(char *err, size_t errlen);
+
 /* 1 and the stored content hash (16 hex digits) when run id is in the
  * store, 0 when it is not, -1 on an SQLite error. */
 int store_run_hash(struct store *s, const char *id, char hash[17]);

@@ -69,6 +69,12 @@
 #				CMD with DIR a mount point of its own (bound on
 #				itself in a mount namespace: root), read-only or
 #				not; have_mounts says whether it can
+#	stopped_at POINT[:N] SIG CMD...
+#				CMD (a program) sent SIG where it pauses for it
+#				(IRQLBENCH_STOP_PAUSE, host/cli/stopsig.h), with
+#				the signals' default actions (a script's
+#				background job ignores SIGINT); its output and
+#				status, the pause line left out (99: no pause)
 #
 # It sets -u, and the names: ROOT (the source tree), BUILD (as given) and
 # BUILD_ABS (absolute), IRQLBENCH (the command, an absolute path;
@@ -285,6 +291,23 @@ gnuplot_failing() {
 	chmod +x "$d/gnuplot"
 	shift
 	PATH=$d:$PATH "$@"
+}
+# stopped_at POINT[:N] SIG CMD...: see the header
+stopped_at() {
+	local point=$1 sig=$2 pid st rc=0 i
+	shift 2
+	env --default-signal IRQLBENCH_STOP_PAUSE="$point" "$@" 2>"$TMP/stopped.err" &
+	pid=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q "^irqlbench: paused at ${point%%:*} " "$TMP/stopped.err" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if grep -q "^irqlbench: paused at ${point%%:*} " "$TMP/stopped.err"; then kill -"$sig" "$pid"; else rc=99; fi
+	wait "$pid"
+	st=$?
+	grep -v "^irqlbench: paused at " "$TMP/stopped.err" >&2
+	return $((rc ? rc : st))
 }
 # mounted ro|rw DIR CMD...: CMD with DIR bound on itself, read-only (ro) or
 # not (rw: a mount point, another file system to rename(2)), in a mount

@@ -165,10 +165,42 @@ for order in "--tsc-hz 2000000000 --costs-from $lab" "--costs-from $lab --tsc-hz
 	eq "$order: the record's rate" "$(jq '.provenance.model.tsc_hz' "$TMP/hz-same/nested-spinlock-l61.json")" 2000000000
 done
 bad_cf "a directory" 2 "is a directory: give a record file" --costs-from "$TMP"
-jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = 3e32' "$lab" >"$TMP/huge.json"
+# exit times that agree with each other, but beyond any cost
+jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8) |= (.sum = 3e32 | .min = 1e30 | .max = 1e30)' \
+	"$lab" >"$TMP/huge.json"
 bad_cf "an exit time beyond any cost" 2 "its mean write_cr8 time \(1e\+30 ns\) is not a cost in 0..1000000000 cycles" --costs-from "$TMP/huge.json"
-jq '(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8.sum) = -300' "$lab" >"$TMP/neg.json"
-bad_cf "a negative exit time" 2 "its mean write_cr8 time \(-1 ns\) is not a cost" --costs-from "$TMP/neg.json"
+# exit times that contradict each other: one line naming the reason, the
+# phase and vCPU, and what disagrees
+et() { jq "(.phases[] | select(.measured) | .vcpus[0].exit_times.write_cr8) |= ($1)" "$lab" >"$TMP/$2.json"; }
+ph=$(jq '.phases[] | select(.measured) | .idx' "$lab")
+where="run 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee: exit_times.write_cr8 \(phase $ph cpu 0\)"
+et '.sum = -300' neg
+bad_cf "a negative exit time" 2 "$where: sum is negative: a count or time is a number not below 0; the record's exit times are damaged" \
+	--costs-from "$TMP/neg.json"
+et '.n = 0 | .untimed = 300' n0
+bad_cf "n 0 with a sum, min and max" 2 "$where: n is 0 but sum is 300000: no exit was timed, so there is no time; the record's exit times are damaged: give the record as irqlbench wrote it$" \
+	--costs-from "$TMP/n0.json"
+et '.min = 2000 | .max = 1000' minmax
+bad_cf "min above max" 2 "$where: min 2000 is above max 1000; " --costs-from "$TMP/minmax.json"
+et '.sum = 600000' meanout
+bad_cf "sum / n outside [min, max]" 2 "$where: its mean, sum / n = 600000 / 300 = 2000, is outside \[min 500, max 1500\]; " \
+	--costs-from "$TMP/meanout.json"
+et '.mean = 1600' meanfield
+bad_cf "a mean outside [min, max]" 2 "$where: mean 1600 is outside \[min 500, max 1500\]; " --costs-from "$TMP/meanfield.json"
+et '.n = 2.5' nfrac
+bad_cf "n not a whole count" 2 "$where: n \(the exits timed\) is not a whole count; " --costs-from "$TMP/nfrac.json"
+# "emulated" follows from the record's facts: a lab whose L1 ran under TCG
+# is emulated, whatever the edited flag says (a record with l1_accel kvm
+# may say false: its costs are then real, and labelled so)
+jq '.emulated = false | .provenance.lab.l1_accel = "tcg"' "$lab" >"$TMP/tcg-real.json"
+bad_cf "a TCG lab edited to \"emulated\": false" 2 \
+	"--costs-from .*/tcg-real.json: run 20261130T000000Z-lab-fixed-nested-spinlock-c0ffee: \"emulated\" is false, but provenance.lab.l1_accel is tcg: its L1 ran under QEMU's emulator, its times are emulated, never real" \
+	--costs-from "$TMP/tcg-real.json"
+jq '.emulated = false | .provenance.lab.l1_accel = "kvm"' "$lab" >"$TMP/kvm-lab.json"
+expect_rc 0 "a lab record with l1_accel kvm, \"emulated\": false" -- M --policy l61 --costs-from "$TMP/kvm-lab.json" \
+	--out-dir "$TMP/cf-real"
+eq "its costs are real: costs_from.emulated false" \
+	"$(jq .provenance.model.costs_from.emulated "$TMP/cf-real/nested-spinlock-l61.json")" false
 jq '.backend = "vmware"' "$lab" >"$TMP/vmware.json"
 bad_cf "another backend" 2 "is of backend 'vmware': give a kvm or lab record" --costs-from "$TMP/vmware.json"
 jq '.schema = "irqlbench-record/2"' "$lab" >"$TMP/schema2.json"

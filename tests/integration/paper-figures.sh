@@ -256,6 +256,15 @@ if have_mounts; then
 else
 	ok "SKIP the read-only and mount point checks: not root or no mount namespace"
 fi
+# a stop signal while the figures are written (the run waits after its Nth
+# figure for the test's signal: IRQLBENCH_STOP_PAUSE): DIR as it was, no
+# staging folder left in it; a new DIR not left behind
+expect_no_change 130 "^irqlbench: report stopped by SIGINT: nothing written, $T/px as it was$" \
+	"SIGINT after the 2nd figure" -- stopped_at figure:2 INT "$IRQ" "${PX[@]}"
+expect_rc 143 "SIGTERM after the first figure, into a new DIR" -- \
+	stopped_at figure TERM "$IRQ" report --db "$T/x/irqlbench.db" --paper "$T/pstop/sub"
+expect_err_line "^irqlbench: report stopped by SIGTERM: nothing written, $T/pstop/sub as it was$" "SIGTERM: one line"
+eq "SIGTERM, a new DIR: not made" "$(tree_state "$T/pstop")" absent
 # a directory where a figure goes: refused before any file moves
 rm "$T/px/fig-price-of-fix.png" && mkdir "$T/px/fig-price-of-fix.png"
 expect_no_change 3 "^irqlbench: report: $T/px/fig-price-of-fix.png is a directory: remove it or choose another --paper DIR$" \

@@ -95,6 +95,17 @@ if have_mounts; then
 else
 	ok "SKIP the read-only and mount point checks: not root or no mount namespace"
 fi
+# a stop signal while the figures are written (the run waits after its Nth
+# figure for the test's signal: IRQLBENCH_STOP_PAUSE): both folders as they
+# were, no staging folder left in them, new folders not left behind
+expect_no_change 143 "^irqlbench: plot stopped by SIGTERM: nothing written, $T/pf and $T/pf-dash as they were$" \
+	"SIGTERM after the 3rd figure" -- stopped_at figure:3 TERM "$IRQ" "${PF[@]}"
+[ ! -s "$T/out" ] && ok "SIGTERM: nothing listed on stdout" || bad "SIGTERM: listed $(head -1 "$T/out")"
+expect_rc 130 "SIGINT after the first figure, into new folders" -- \
+	stopped_at figure INT "$IRQ" plot --db "$DB" --out-dir "$T/pstop/out" --dashboard "$T/pstop/dash"
+expect_err_line "^irqlbench: plot stopped by SIGINT: nothing written, $T/pstop/out and $T/pstop/dash as they were$" \
+	"SIGINT: one line"
+eq "SIGINT, new folders: none made" "$(tree_state "$T/pstop")" absent
 # a run that succeeds replaces both, keeps the user's file, lists what it
 # put in place, and leaves no staging folder
 expect_rc 0 "plot again, --select backend=lab" -- "$IRQ" "${PF[@]}"

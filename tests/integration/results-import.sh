@@ -10,7 +10,8 @@
 # JSON array (what `results export` prints, so export | import copies a
 # store) and a record on standard input; a bad line refuses the whole
 # input with its line number.  An import refused with nothing stored makes
-# no store (none where there was none, an empty file stays empty).
+# no store (none where there was none, an empty file stays empty), and so
+# does one that a stop signal ends before its commit.
 . "$(dirname "$0")/lib.sh"
 need_built
 need_pkg jq sqlite3
@@ -200,6 +201,35 @@ expect_err_line "^irqlbench: refused .*/bad-array\.json: record 2 of the array: 
 	"names the record of the array"
 [ ! -e "$T/copy2" ] && ok "bad array: no row, no store made" || bad "bad array: $(ls -A "$T/copy2")"
 
+# --- a stop signal in the middle of an import: nothing of the input stored --
+# The import waits for the test's signal once the input's run directories are
+# placed, before its commit (IRQLBENCH_STOP_PAUSE): its rows roll back and the
+# directories go too (the next import would adopt them), a store it made as
+# well; an input imported before it stays.
+DB=$T/stop/irqlbench.db
+jsonl 0 1 2 >"$T/stop-in.jsonl"
+expect_rc 143 "SIGTERM, the run directories placed, into a new store" -- \
+	stopped_at import-placed TERM "$IRQ" results import --db "$DB" "$T/stop-in.jsonl"
+expect_err_line "^irqlbench: import stopped by SIGTERM: nothing of .*/stop-in\.jsonl was stored; nothing was imported$" \
+	"SIGTERM: one line naming the input"
+ok "SIGTERM: no summary line" test ! -s "$T/out"
+ok "SIGTERM into a new store: nothing made ($T/stop absent)" test ! -e "$T/stop"
+"$IRQ" results import --db "$DB" "$T/rec/${ids[3]}/record.json" >/dev/null || bail "import into $DB"
+state() { tree_state "$T/stop"; }
+expect_no_change 130 "^irqlbench: import stopped by SIGINT: nothing of .*/record\.json was stored; nothing was imported$" \
+	"SIGINT, a record file's run directory placed" -- \
+	stopped_at import-placed INT "$IRQ" results import --db "$DB" "$T/mixed/good/record.json"
+# two inputs: the first committed, the second stopped
+expect_rc 143 "SIGTERM in the second of two inputs" -- stopped_at import-placed:2 TERM \
+	"$IRQ" results import --db "$DB" "$T/rec/${ids[4]}/record.json" "$T/stop-in.jsonl"
+expect_err_line "^irqlbench: import stopped by SIGTERM: nothing of .*/stop-in\.jsonl was stored; the records imported before it \(listed above\) stay in the store$" \
+	"the second input: one line, the first stays"
+expect_grep "^imported  ${ids[4]} " "$T/out" "the first input's line"
+eq "the first input's run in the store, none of the second's" \
+	"$(sqlite3 "$DB" "select id from runs order by id" | paste -sd' ')" "$(printf '%s\n' "${ids[3]}" "${ids[4]}" | sort | paste -sd' ')"
+eq "run directories: the two runs', nothing else" "$(ls -A "$T/stop/runs" | sort | paste -sd' ')" \
+	"$(printf '%s\n' "${ids[3]}" "${ids[4]}" | sort | paste -sd' ')"
+
 # --- what is not a regular file is never read, a link in a tree never followed
 mkdir -p "$T/odd/tree/sub"
 mkfifo "$T/odd/fifo.json" "$T/odd/tree/fifo.json"
@@ -211,4 +241,81 @@ expect_rc 2 "a FIFO named like a record: refused, not waited on" -- timeout 10 "
 expect_err_line "^irqlbench: refused .*/fifo\.json: it is not a regular file \(a FIFO, device or socket\)" "the FIFO: one line"
 expect_rc 0 "a tree with a FIFO, a link loop and links out: nothing followed" -- timeout 10 "$IRQ" results import --db "$T/odd/s.db" "$T/odd/tree"
 expect_grep "^0 imported, 0 unchanged, 0 refused" "$T/out" "the tree: nothing imported from outside it"
+# --- "emulated" follows from the record's own facts -------------------------
+# a model record is simulated, a tcg record emulated, a lab record real only
+# where provenance.lab.l1_accel names a hypervisor, a host or guest that saw
+# QEMU's TCG emulated: a record edited to say "emulated": false (and given a
+# new id) is refused, one line naming the field, nothing imported
+DB=$T/emu/irqlbench.db
+rec_of() { for i in "${ids[@]}"; do jq -e --arg b "$1" '.backend == $b and .status == "complete"' \
+	"$T/rec/$i/record.json" >/dev/null && { echo "$T/rec/$i/record.json"; return; }; done; }
+model=$(rec_of model) lab=$(rec_of lab) tcgr=$(rec_of tcg)
+mkdir -p "$T/emu-in"
+not_real() {	# not_real NAME WHY-ERE JQ-FILTER RECORD
+	jq ".id = \"edited-$1\" | .emulated = false | $3" "$4" >"$T/emu-in/$1.json"
+	expect_rc 2 "$1 edited to \"emulated\": false: refused" -- "$IRQ" results import --db "$DB" "$T/emu-in/$1.json"
+	expect_err_line "^irqlbench: refused .*/$1\.json: \"emulated\" is false, but $2, never real: give the record as irqlbench wrote it \(\"emulated\": true\)$" \
+		"$1: one line naming the field and the fact"
+	[ ! -e "$DB" ] && [ ! -e "$T/emu/runs/edited-$1" ] && ok "$1: nothing imported" ||
+		bad "$1: imported: $(ls -A "$T/emu" 2>&1)"
+}
+not_real model "backend model is the simulation: its numbers are simulated" . "$model"
+not_real tcg "backend tcg is QEMU's emulator: its times are emulated" . "$tcgr"
+not_real lab-tcg "provenance.lab.l1_accel is tcg: its L1 ran under QEMU's emulator, its times are emulated" \
+	'.provenance.lab.l1_accel = "tcg"' "$lab"
+not_real lab-no-accel "provenance.lab.l1_accel is missing: nothing says its L1 ran on a hypervisor \(l1_accel kvm\), its times count as emulated" \
+	'.provenance.lab = null' "$lab"
+not_real kvm-on-tcg "provenance.host.hypervisor.vendor is TCGTCGTCGTCG: the host ran under QEMU's emulator, its times are emulated" \
+	'.backend = "kvm" | .variant = null | .provenance.lab = null | .provenance.host.hypervisor = {"present": true, "vendor": "TCGTCGTCGTCG"}' "$lab"
+not_real guest-on-tcg "guest.hypervisor is TCGTCGTCGTCG: the guest ran under QEMU's emulator, its times are emulated" \
+	'.backend = "guest" | .variant = null | .provenance.lab = null | .guest.hypervisor = "TCGTCGTCGTCG"' "$lab"
+# in JSON Lines: the whole input refused, with the line
+{ jq -c '.id = "edited-ok"' "$model"; jq -c . "$T/emu-in/model.json"; } >"$T/emu-in/lines.jsonl"
+expect_rc 2 "JSON Lines with an edited model record on line 2" -- "$IRQ" results import --db "$DB" "$T/emu-in/lines.jsonl"
+expect_err_line "^irqlbench: refused .*/lines\.jsonl: line 2: \"emulated\" is false, but backend model is the simulation" \
+	"JSON Lines: the line named"
+[ ! -e "$DB" ] && ok "JSON Lines: nothing imported" || bad "JSON Lines: a store was made"
+# a lab whose L1 ran on KVM measures real times: "emulated": false stands,
+# and so does "emulated": true where nothing requires it
+jq '.id = "real-lab" | .emulated = false | .provenance.lab.l1_accel = "kvm"' "$lab" >"$T/emu-in/real-lab.json"
+jq '.id = "modest-lab" | .emulated = true | .provenance.lab.l1_accel = "kvm"' "$lab" >"$T/emu-in/modest-lab.json"
+expect_rc 0 "a lab record with l1_accel kvm, emulated false or true: imported" -- \
+	"$IRQ" results import --db "$DB" "$T/emu-in/real-lab.json" "$T/emu-in/modest-lab.json"
+eq "the store keeps each one's flag" "$(sqlite3 "$DB" "select id, emulated from runs order by id" | paste -sd' ')" \
+	"modest-lab|1 real-lab|0"
+
+# exit times that contradict each other (no exit timed, yet a time) are
+# refused as model --costs-from refuses them: their metrics would be wrong
+jq '.id = "n0-sum" | (.phases[] | select(.measured) | .vcpus[0].exit_times) =
+	{"write_cr8": {"unit": "ns", "n": 0, "untimed": 3, "sum": 4000, "min": null, "max": null}}' "$lab" >"$T/emu-in/n0.json"
+expect_rc 2 "exit_times with n 0 and a sum: refused" -- "$IRQ" results import --db "$DB" "$T/emu-in/n0.json"
+expect_err_line "^irqlbench: refused .*/n0\.json: exit_times\.write_cr8 \(phase [0-9]+ cpu 0\): n is 0 but sum is 4000: no exit was timed, so there is no time; the record's exit times are damaged: give the record as irqlbench wrote it$" \
+	"n 0 and a sum: one line naming the reason, phase and vCPU"
+eq "n 0 and a sum: no row" "$(sqlite3 "$DB" "select count(*) from runs where id = 'n0-sum'")" 0
+
+# --- params are the workload's own (workloads/catalog.c) ----------------------
+# a key the catalog does not have matches no expectation (verify said "no
+# expectation" for it) and makes a parameter tuple and KCIDB path of its
+# own: refused, as a workload the catalog does not have and a value that
+# is no whole number are
+bad_params() {	# bad_params ID WHAT ERE JQ-FILTER
+	jq ".id = \"params-$1\" | $4" "$model" >"$T/emu-in/params-$1.json"
+	expect_rc 2 "$2: refused" -- "$IRQ" results import --db "$DB" "$T/emu-in/params-$1.json"
+	expect_err_line "^irqlbench: refused .*/params-$1\.json: $3$" "$2: one line naming it and the fix"
+	eq "$2: no row" "$(sqlite3 "$DB" "select count(*) from runs where id = 'params-$1'")" 0
+}
+bad_params key "a key that is no parameter" \
+	"params: '<b>x' is not a parameter of workload nested-spinlock \('irqlbench list nested-spinlock' names them\): a record holds the parameters its guest applied; give the record as irqlbench wrote it" \
+	'.params["<b>x"] = 1'
+bad_params other "another workload's parameter" "params: 'clock_ipi' is not a parameter of workload nested-spinlock .*" \
+	'.params.clock_ipi = 1'
+bad_params workload "a workload the catalog lacks" \
+	"workload 'no-such-workload' is not one this irqlbench has \('irqlbench list'\): import the record with the irqlbench that wrote it" \
+	'.workload = "no-such-workload"'
+bad_params value "a value that is no whole number" \
+	"params.depth is not a whole number at least 0, as every parameter of the catalog is: give the record as irqlbench wrote it" \
+	'.params.depth = "2"'
+jq '.id = "params-common" | .params.probe = 1 | .params.warmup = 0' "$model" >"$T/emu-in/params-common.json"
+expect_rc 0 "the common parameters (probe, warmup) are every workload's" -- \
+	"$IRQ" results import --db "$DB" "$T/emu-in/params-common.json"
 finish

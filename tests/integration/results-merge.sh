@@ -10,11 +10,13 @@
 # source's database, an artifact that is a symlink out of its run
 # directory, an artifact that is a FIFO or a directory (or a symlink to a
 # FIFO), a record.json that is a directory, a run id the target holds with
-# other content, a store that does not exist or is the target.  A source that is no SQLite database is
+# other content, a store that does not exist or is the target, a store given
+# twice (by one path, through a symlink).  A source that is no SQLite database is
 # exit 5, and so is one that is an empty file (left empty).  A refused merge
 # leaves the target as it was: a new one is not made (no folder, no runs
 # directory), an empty file stays empty, a store without runs/ gets none.
-# A run directory missing from the target is written again.
+# A run directory missing from the target is written again.  A merge stopped
+# by SIGTERM or SIGINT mid-way leaves the target as it was, on disk too.
 # Stores: `verify --backend model` (a few ms each).
 . "$(dirname "$0")/lib.sh"
 need_built
@@ -181,6 +183,16 @@ for kind in FIFO directory link; do
 		"an artifact that is a $kind: one line naming it and what it is"
 	nothing_merged "an artifact that is a $kind"
 done
+# a record edited to say "emulated": false (its file and its row alike): a
+# model run is simulated, never real
+badlog
+jq '.emulated = false' "bad/runs/$bid/record.json" >"$T/r.json" && mv "$T/r.json" "bad/runs/$bid/record.json"
+jq -cS . "bad/runs/$bid/record.json" >"$T/r.json"
+q bad/irqlbench.db "update runs set record = cast(readfile('$T/r.json') as text)"
+expect_rc 2 "a model run edited to \"emulated\": false" -- "$IRQ" results merge --db "$M" c bad
+expect_err_line "^irqlbench: merge refused, nothing merged: bad/irqlbench.db: run $bid: \"emulated\" is false, but backend model is the simulation: its numbers are simulated, never real: " \
+	"\"emulated\": false on a model run: one line naming the run and the field"
+nothing_merged "a model run edited to \"emulated\": false"
 # the run's record.json a directory: not read as "no record file"
 badstore serial.log
 rm -f "bad/runs/$bid/record.json" && mkdir "bad/runs/$bid/record.json"
@@ -205,6 +217,17 @@ expect_err_line "^irqlbench: merge refused, nothing merged: no results store at 
 	"missing store: one line"
 expect_rc 2 "the target itself" -- "$IRQ" results merge --db "$M" c m
 expect_err_line "^irqlbench: merge refused, nothing merged: m/irqlbench.db is the store merged into" "the target: one line"
+# one store given twice (by one path, or by another: a symlink, its directory)
+# would be counted as two, its runs "merged" and then "unchanged": refused
+expect_rc 2 "a store given twice" -- "$IRQ" results merge --db "$T/twice/irqlbench.db" c/irqlbench.db c/irqlbench.db
+expect_err_line "^irqlbench: merge refused, nothing merged: c/irqlbench.db and c/irqlbench.db are one store \(the same file\): give each store once$" \
+	"a store given twice: one line"
+ok "a store given twice: no target made" test ! -e "$T/twice"
+ln -s c "$T/c-link"
+expect_rc 2 "a store given again through a symlink to its directory" -- "$IRQ" results merge --db "$M" c "$T/c-link"
+expect_err_line "^irqlbench: merge refused, nothing merged: c/irqlbench.db and $T/c-link/irqlbench.db are one store \(the same file\): give each store once$" \
+	"through a symlink: one line naming both paths"
+nothing_merged "a store given twice"
 expect_rc 2 "no store given" -- "$IRQ" results merge --db "$M"
 expect_err_line "^irqlbench results: merge needs the stores to merge" "no store: the usage line"
 echo "not a database" >"$T/junk.db"
@@ -243,6 +266,19 @@ expect_rc 2 "refused into a store without runs/" -- "$IRQ" results merge --db "$
 expect_rc 0 "results merge --help" -- "$IRQ" results merge --help
 expect_grep "^exit status: 0 merged, or nothing new; 2 no STORE" "$T/out" "--help: the exit statuses"
 expect_grep "each STORE is a store's database file, or a$" "$T/out" "--help: what a STORE is"
+
+# --- a stop signal in the middle of a merge: nothing merged, on disk too ------
+# The merge waits after its Nth run for the test's signal (IRQLBENCH_STOP_PAUSE);
+# the run directories it made go with its rolled-back rows (the next merge
+# would adopt them), and a target it made is not left behind.
+state() { tree_state m; }
+expect_no_change 143 "^irqlbench: merge stopped by SIGTERM, nothing merged: $M is as it was$" \
+	"SIGTERM after 3 runs of fleet-c merged" -- stopped_at merge-run:3 TERM "$IRQ" results merge --db "$M" c
+expect_no_change 130 "^irqlbench: merge stopped by SIGINT, nothing merged: $M is as it was$" \
+	"SIGINT after 1 run" -- stopped_at merge-run INT "$IRQ" results merge --db "$M" c
+expect_rc 143 "SIGTERM while merging into a new store" -- \
+	stopped_at merge-run:2 TERM "$IRQ" results merge --db "$T/stopped/irqlbench.db" b c
+ok "a new store stopped: nothing made ($T/stopped absent)" test ! -e "$T/stopped"
 
 # and the good store alone merges
 expect_rc 0 "fleet-c's store alone" -- "$IRQ" results merge --db "$M" c
