@@ -296,10 +296,12 @@ gnuplot_failing() {
 stopped_at() {
 	local point=$1 sig=$2 pid st rc=0 i
 	shift 2
-	env --default-signal IRQLBENCH_STOP_PAUSE="$point" "$@" 2>"$TMP/stopped.err" &
+	# made first: the loop below may look before the command's shell opens it
+	: >"$TMP/stopped.err"
+	env --default-signal IRQLBENCH_STOP_PAUSE="$point" "$@" 2>>"$TMP/stopped.err" &
 	pid=$!
 	for ((i = 0; i < 600; i++)); do
-		grep -q "^irqlbench: paused at ${point%%:*} " "$TMP/stopped.err" && break
+		grep -qs "^irqlbench: paused at ${point%%:*} " "$TMP/stopped.err" && break
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -367,10 +367,12 @@ static void test_from_store(void)
 static void test_setup_split(void)
 {
 	struct verdict_setup v[4] = {
-		{ "m1", { "model", "l61", NULL, NULL, "h1", NULL } },
-		{ "m2", { "model", "l61", NULL, NULL, "h1", NULL } },
-		{ "m3", { "model", "l72", NULL, NULL, "h2", NULL } },
-		{ "l1", { "lab", NULL, "fixed", "6.1.0-57-amd64", "h1", NULL } },
+#define SETUP(b, p, v, k, kv, h, hv) { [SETUP_BACKEND] = b, [SETUP_POLICY] = p, [SETUP_VARIANT] = v, \
+		[SETUP_KERNEL] = k, [SETUP_KERNEL_VERSION] = kv, [SETUP_HOST] = h, [SETUP_HYPERVISOR] = hv }
+		{ "m1", SETUP("model", "l61", NULL, NULL, NULL, "h1", NULL) },
+		{ "m2", SETUP("model", "l61", NULL, NULL, NULL, "h1", NULL) },
+		{ "m3", SETUP("model", "l72", NULL, NULL, NULL, "h2", NULL) },
+		{ "l1", SETUP("lab", NULL, "fixed", "6.1.0-57-amd64", "6.1.192-3", "h1", NULL) },
 	};
 	char line[256];
 	size_t a = 9, b = 9;
@@ -396,16 +398,23 @@ static void test_setup_split(void)
 	/* the kernel and the hypervisor, each its own field */
 	{
 		struct verdict_setup l[3] = {
-			{ "l1", { "lab", NULL, "fixed", "6.1.0-57-amd64", "(none)", NULL } },
-			{ "l2", { "lab", NULL, "fixed", "6.1.0-57-amd64", "(none)", NULL } },
-			{ "l3", { "lab", NULL, "fixed", "6.1.0-56-amd64", "(none)", "KVMKVMKVM" } },
+			{ "l1", SETUP("lab", NULL, "fixed", "6.1.0-57-amd64", "6.1.192-3", "(none)", NULL) },
+			{ "l2", SETUP("lab", NULL, "fixed", "6.1.0-57-amd64", "6.1.192-2", "(none)", NULL) },
+			{ "l3", SETUP("lab", NULL, "fixed", "6.1.0-56-amd64", "6.1.192-3", "(none)", "KVMKVMKVM") },
 		};
 
 		CHECK(verdict_setup_split(l, 3, &a, &b) == SETUP_KERNEL);
 		CHECK(a == 0 && b == 2);
 		l[2].v[SETUP_KERNEL] = l[0].v[SETUP_KERNEL];
+		/* two Debian revisions of one ABI: two kernels, named "kernel" */
+		CHECK(verdict_setup_split(l, 3, &a, &b) == SETUP_KERNEL_VERSION);
+		CHECK(a == 0 && b == 1);
+		verdict_setup_describe(l, SETUP_KERNEL_VERSION, a, b, line, sizeof(line));
+		CHECK_STR(line, "runs of more than one kernel: l1 (6.1.192-3) and l2 (6.1.192-2)");
+		l[1].v[SETUP_KERNEL_VERSION] = l[0].v[SETUP_KERNEL_VERSION];
 		CHECK(verdict_setup_split(l, 3, &a, &b) == SETUP_HYPERVISOR);
 	}
+#undef SETUP
 	CHECK_STR(verdict_setup_name(SETUP_HYPERVISOR), "hypervisor");
 }
 
