@@ -690,12 +690,10 @@ static void fmt_change(char *buf, size_t len, const struct cmp_row *r)
 	char c[32];
 
 	fmt_pct(c, sizeof(c), r->change_pct);
-	if (r->kind == CMP_EXACT)
+	if (r->kind == CMP_EXACT || r->constant)	/* no test: a change or none */
 		snprintf(buf, len, "%s", r->significant ? c : "=");
 	else if (r->kind == CMP_COUNT)
 		snprintf(buf, len, "(%s)", c);
-	else if (r->constant)
-		snprintf(buf, len, "%s", r->significant ? c : "=");
 	else if (!r->tested)
 		snprintf(buf, len, "too few runs (%s)", c);
 	else if (!r->significant)

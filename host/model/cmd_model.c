@@ -638,23 +638,20 @@ static int write_outputs(const struct model_opts *o, enum kp_policy p, const str
 			trace_print(f, r, p, TRACE_CSV, false, (double)o->cfg.tsc_hz);
 		if (!f || fclose(f)) {
 			rc = write_error(op->trace);
-			unlink(op->trace);
-			unlink(op->serial);
-			return rc;
+			goto undo;
 		}
 		base = util_basename(op->trace);
 		json_object_set_new(art, "trace", json_string(base));
 		free(base);
 	}
-	if (record_write(rec, op->record)) {
-		/* no log without its record */
-		rc = write_error(op->record);
-		if (o->trace)
-			unlink(op->trace);
-		unlink(op->serial);
-		return rc;
-	}
-	return 0;
+	if (!record_write(rec, op->record))
+		return 0;
+	rc = write_error(op->record);
+undo:	/* no log without its record */
+	if (o->trace)
+		unlink(op->trace);
+	unlink(op->serial);
+	return rc;
 }
 
 /* Adds b's counts to a (late_max: the larger). */
